@@ -1,0 +1,43 @@
+/**
+ * Stable, machine-readable error codes. The chaincode throws them, the gateway maps them to HTTP
+ * statuses and the device bridge puts them on the receipts topic. A code, once published, keeps
+ * its meaning: clients branch on it, never on the message text.
+ */
+export const ErrorCodes = {
+  /** The reading is not of the documented shape (missing or extra field, wrong type, bad id). */
+  READING_MALFORMED: 'READING_MALFORMED',
+  /** intervalStart does not fall on a boundary of the market's interval length. */
+  READING_INTERVAL_MISALIGNED: 'READING_INTERVAL_MISALIGNED',
+  /** The signature does not verify against the meter's registered public key. */
+  READING_BAD_SIGNATURE: 'READING_BAD_SIGNATURE',
+  /** A meter public key that is not an ECDSA P-256 public key in PEM (SPKI) form. */
+  METER_KEY_INVALID: 'METER_KEY_INVALID',
+  /** A participant id that is not of the documented form. */
+  PARTICIPANT_ID_INVALID: 'PARTICIPANT_ID_INVALID',
+  /** A role that is not one of the platform's roles. */
+  PARTICIPANT_ROLE_INVALID: 'PARTICIPANT_ROLE_INVALID',
+  /** The participant's identity is already registered at its organization's CA. */
+  PARTICIPANT_EXISTS: 'PARTICIPANT_EXISTS',
+  /** The organization's CA refused or failed a request; details carry the CA's own error code. */
+  CA_REQUEST_FAILED: 'CA_REQUEST_FAILED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export type ErrorDetails = Record<string, string | number | boolean>;
+
+export class GridLedgerError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = 'GridLedgerError';
+  }
+
+  /** The wire form shared by chaincode errors, HTTP error bodies and MQTT receipts. */
+  toJSON(): { code: ErrorCode; message: string; details: ErrorDetails } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './canonical';
+export * from './errors';
+export * from './identity';
+export * from './reading';
+export * from './units';
