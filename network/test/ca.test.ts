@@ -21,6 +21,9 @@ function freePort(): Promise<number> {
   });
 }
 
+// Starting and restarting a CA process takes a few seconds on a loaded 2-core machine.
+jest.setTimeout(60_000);
+
 const secret = () => randomBytes(12).toString('hex');
 
 let home: string;
