@@ -20,6 +20,20 @@ export const ErrorCodes = {
   PARTICIPANT_EXISTS: 'PARTICIPANT_EXISTS',
   /** The organization's CA refused or failed a request; details carry the CA's own error code. */
   CA_REQUEST_FAILED: 'CA_REQUEST_FAILED',
+  /** An order id not of the documented form. */
+  ORDER_ID_INVALID: 'ORDER_ID_INVALID',
+  /** An order's placement time that is not a UTC instant. */
+  ORDER_PLACED_AT_INVALID: 'ORDER_PLACED_AT_INVALID',
+  /** An order side other than buy or sell. */
+  ORDER_SIDE_INVALID: 'ORDER_SIDE_INVALID',
+  /** energyWh is not a positive integer of at most 1 GWh. */
+  ORDER_ENERGY_INVALID: 'ORDER_ENERGY_INVALID',
+  /** The limit price lies outside [feed-in tariff, retail tariff]. */
+  ORDER_PRICE_OUT_OF_BAND: 'ORDER_PRICE_OUT_OF_BAND',
+  /** Market parameters that break the price rules (feed-in above retail, k outside [0, 1]...). */
+  MARKET_PARAMS_INVALID: 'MARKET_PARAMS_INVALID',
+  /** An order book the clearing refuses: repeated order ids, a participant on both sides. */
+  CLEARING_BOOK_INVALID: 'CLEARING_BOOK_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

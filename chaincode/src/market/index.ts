@@ -1,0 +1,2 @@
+export * from './clearing';
+export * from './order';

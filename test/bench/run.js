@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: measures what can be measured on this machine and writes
+ * test/bench/results/latest.json ({ machine, results: [{ scenario, metric, value, unit }] }) beside
+ * a readable table. Scenarios that need the Fabric network are not here yet (see README, Status).
+ */
+const { mkdirSync, writeFileSync } = require('node:fs');
+const os = require('node:os');
+const { join } = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { clearAuction } = require('@gridledger/chaincode/market');
+
+/** Small seeded generator (mulberry32), so that every run clears the same book. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const params = { feedInMicrosPerKwh: 80_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 20_000, kPpm: 500_000 };
+
+/** A book of n orders from n/5 participants per side, 221 price levels (many ties), 0.1-5 kWh each. */
+function book(n, seed) {
+  const rand = prng(seed);
+  const orders = [];
+  for (let i = 0; i < n; i++) {
+    const side = rand() < 0.5 ? 'buy' : 'sell';
+    orders.push({
+      orderId: `ord-${seed}-${i.toString(36).padStart(6, '0')}`,
+      participantId: `${side === 'buy' ? 'consumer' : 'prosumer'}-${Math.floor(rand() * (n / 5))}`,
+      side,
+      energyWh: 100 + Math.floor(rand() * 4900),
+      priceMicrosPerKwh: params.feedInMicrosPerKwh + 1000 * Math.floor(rand() * 221),
+      placedAt: `2026-11-21T08:${String(Math.floor(rand() * 60)).padStart(2, '0')}:00Z`,
+    });
+  }
+  return orders;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function timeClearing(n, runs) {
+  const orders = book(n, 7);
+  for (let i = 0; i < 2; i++) clearAuction(orders, params); // warm-up: JIT, allocation
+  const times = [];
+  let result;
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    result = clearAuction(orders, params);
+    times.push(performance.now() - start);
+  }
+  return { ms: median(times), result };
+}
+
+const results = [];
+const rows = [];
+for (const [n, metric] of [
+  [10_000, 'pure10kMs'],
+  [100_000, 'pure100kMs'],
+]) {
+  const { ms, result } = timeClearing(n, 9);
+  results.push({ scenario: 'clearing', metric, value: Number(ms.toFixed(1)), unit: 'ms' });
+  rows.push({ scenario: 'clearing', metric, value: ms.toFixed(1), unit: 'ms (median of 9)', note: `${n} orders, ${result.trades.length} trades, ${result.volumeWh} Wh` });
+}
+
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+  date: new Date().toISOString(),
+};
+const dir = join(__dirname, 'results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+console.table(rows);
+console.log(`written: ${join(dir, 'latest.json')}`);
