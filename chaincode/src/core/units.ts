@@ -4,9 +4,6 @@
  * Everything here is integer arithmetic on seconds since the Unix epoch; nothing reads a clock.
  */
 
-/** Largest energy or money amount accepted anywhere: integers beyond it lose precision in JSON. */
-export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
-
 /** A non-negative integer that survives a JSON round trip exactly (Wh, micro-units, counters). */
 export function isAmount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
@@ -43,9 +40,6 @@ export function parseDuration(text: string): number | undefined {
   const seconds = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
   return seconds > 0 && Number.isSafeInteger(seconds) ? seconds : undefined;
 }
-
-/** The default delivery interval of a market. */
-export const DEFAULT_INTERVAL = 'PT15M';
 
 /** Intervals are aligned to the epoch, so a 15-minute interval starts at :00, :15, :30 or :45 UTC. */
 export function isIntervalStart(epochSeconds: number, intervalSeconds: number): boolean {

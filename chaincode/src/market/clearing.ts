@@ -124,8 +124,8 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
   let volumeWh = 0;
   let b = 0;
   let a = 0;
-  let bidLeft = n > 0 && bids.length > 0 ? orders[bids[0]].energyWh : 0;
-  let askLeft = n > 0 && asks.length > 0 ? orders[asks[0]].energyWh : 0;
+  let bidLeft = bids.length > 0 ? orders[bids[0]].energyWh : 0;
+  let askLeft = asks.length > 0 ? orders[asks[0]].energyWh : 0;
   let lastBid = -1;
   let lastAsk = -1;
   while (b < bids.length && a < asks.length && price(bids[b]) >= price(asks[a])) {
