@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
-import { isAmount } from '../core/units';
-import { costMicros, MAX_PRICE_MICROS_PER_KWH, Order, PPM, PriceParams, Side, validateOrder } from './order';
+import { costMicros, MAX_PRICE_MICROS_PER_KWH, Order, PPM, PriceParams, Side, validateOrder, validatePriceParams } from './order';
 
 /** How much of one order traded. Unfilled energy is the utility's at settlement (feed-in or retail). */
 export interface Fill {
@@ -49,21 +48,6 @@ export const MAX_ORDERS_PER_INTERVAL = 1_000_000;
 
 function invalidBook(reason: string, details: Record<string, string> = {}): GridLedgerError {
   return new GridLedgerError(ErrorCodes.CLEARING_BOOK_INVALID, reason, details);
-}
-
-export function validatePriceParams(params: PriceParams): void {
-  const { feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm } = params;
-  const ok =
-    [feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm].every(isAmount) &&
-    feedInMicrosPerKwh <= retailMicrosPerKwh &&
-    retailMicrosPerKwh + gridFeeMicrosPerKwh <= MAX_PRICE_MICROS_PER_KWH &&
-    kPpm <= PPM;
-  if (!ok) {
-    throw new GridLedgerError(
-      ErrorCodes.MARKET_PARAMS_INVALID,
-      `tariffs and fee must be integers with 0 <= feed-in <= retail, retail + fee <= ${MAX_PRICE_MICROS_PER_KWH}, kPpm in [0, ${PPM}]`,
-    );
-  }
 }
 
 /**

@@ -38,6 +38,22 @@ export const MAX_ORDER_ENERGY_WH = 1_000_000_000;
 export const MAX_PRICE_MICROS_PER_KWH = 1_000_000_000;
 const WH_PER_KWH = 1000n;
 
+/** Tariffs, fee and k of a market: each an integer, the band non-empty, k in [0, 1]. */
+export function validatePriceParams(params: PriceParams): void {
+  const { feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm } = params;
+  const ok =
+    [feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm].every(isAmount) &&
+    feedInMicrosPerKwh <= retailMicrosPerKwh &&
+    retailMicrosPerKwh + gridFeeMicrosPerKwh <= MAX_PRICE_MICROS_PER_KWH &&
+    kPpm <= PPM;
+  if (!ok) {
+    throw new GridLedgerError(
+      ErrorCodes.MARKET_PARAMS_INVALID,
+      `tariffs and fee must be integers with 0 <= feed-in <= retail, retail + fee <= ${MAX_PRICE_MICROS_PER_KWH}, kPpm in [0, ${PPM}]`,
+    );
+  }
+}
+
 /** placedAt is written by the contract from the transaction time; its shape is all that is checked here. */
 const PLACED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
