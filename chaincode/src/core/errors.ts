@@ -34,6 +34,10 @@ export const ErrorCodes = {
   MARKET_PARAMS_INVALID: 'MARKET_PARAMS_INVALID',
   /** An order book the clearing refuses: repeated order ids, a participant on both sides. */
   CLEARING_BOOK_INVALID: 'CLEARING_BOOK_INVALID',
+  /** Fills, trades or metered positions that do not belong together (see the details). */
+  SETTLEMENT_INPUT_INVALID: 'SETTLEMENT_INPUT_INVALID',
+  /** A participant with orders in the interval has no verified metered position yet. */
+  SETTLEMENT_METERING_INCOMPLETE: 'SETTLEMENT_METERING_INCOMPLETE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

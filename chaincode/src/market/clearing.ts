@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
+import { shareProRata } from './prorata';
 import { costMicros, MAX_PRICE_MICROS_PER_KWH, Order, PPM, PriceParams, Side, validateOrder, validatePriceParams } from './order';
 
 /** How much of one order traded. Unfilled energy is the utility's at settlement (feed-in or retail). */
@@ -205,21 +206,9 @@ function allocate(
       level.push(i);
     }
   }
-  const total = BigInt(level.reduce((sum, i) => sum + orders[i].energyWh, 0));
-  const share = BigInt(rest);
-  const remainders: { i: number; remainder: bigint }[] = [];
-  let handedOut = 0;
-  for (const i of level) {
-    const exact = share * BigInt(orders[i].energyWh);
-    const whole = Number(exact / total);
-    filled[i] = whole;
-    handedOut += whole;
-    remainders.push({ i, remainder: exact % total });
-  }
-  remainders.sort((x, y) =>
-    x.remainder > y.remainder ? -1 : x.remainder < y.remainder ? 1 : compareIds(orders[x.i].orderId, orders[y.i].orderId),
-  );
-  for (let k = 0; k < rest - handedOut; k++) filled[remainders[k].i] += 1;
+  level.sort((x, y) => compareIds(orders[x].orderId, orders[y].orderId));
+  const shares = shareProRata(rest, level.map((i) => orders[i].energyWh));
+  level.forEach((i, k) => (filled[i] = shares[k]));
 }
 
 /** Pairs filled buys (in bid order) with filled sells (in ask order) into trades. */

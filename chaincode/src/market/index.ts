@@ -1,2 +1,4 @@
 export * from './clearing';
 export * from './order';
+export * from './prorata';
+export * from './settlement';
