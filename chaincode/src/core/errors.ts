@@ -10,6 +10,24 @@ export const ErrorCodes = {
   READING_INTERVAL_MISALIGNED: 'READING_INTERVAL_MISALIGNED',
   /** The signature does not verify against the meter's registered public key. */
   READING_BAD_SIGNATURE: 'READING_BAD_SIGNATURE',
+  /** No meter of that id is registered on the ledger. */
+  METER_NOT_REGISTERED: 'METER_NOT_REGISTERED',
+  /** The meter is registered but not active (not yet commissioned, or retired). */
+  METER_INACTIVE: 'METER_INACTIVE',
+  /** The meter already has a different reading for that interval; corrections go through a dispute. */
+  READING_CONFLICT: 'READING_CONFLICT',
+  /** The reading's interval has not ended at the time of the transaction. */
+  READING_IN_FUTURE: 'READING_IN_FUTURE',
+  /** The reading arrived after the late window of its interval closed. */
+  READING_TOO_LATE: 'READING_TOO_LATE',
+  /** More export than the meter's assets can produce in the interval, or export on a consumption meter. */
+  READING_EXPORT_IMPLAUSIBLE: 'READING_EXPORT_IMPLAUSIBLE',
+  /** seq is not above that of an earlier interval's reading (or not below a later one's). */
+  READING_SEQ_NOT_INCREASING: 'READING_SEQ_NOT_INCREASING',
+  /** A cumulative register below that of an earlier interval. */
+  READING_REGISTER_DECREASED: 'READING_REGISTER_DECREASED',
+  /** A cumulative register that does not agree with the interval values. */
+  READING_REGISTER_INCONSISTENT: 'READING_REGISTER_INCONSISTENT',
   /** A meter public key that is not an ECDSA P-256 public key in PEM (SPKI) form. */
   METER_KEY_INVALID: 'METER_KEY_INVALID',
   /** A participant id that is not of the documented form. */

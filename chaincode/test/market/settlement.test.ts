@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { ErrorCodes, GridLedgerError } from '../../src/core';
+import { ErrorCodes } from '../../src/core';
 import { clearAuction, MeteredPosition, Order, PriceParams, SettlementResult, settleInterval } from '../../src/market';
+import { codeOf } from '../support';
 
 // Tariffs of a plausible market: feed-in 0.05, retail 0.30, grid fee 0.01 per kWh, in micro-units.
 const tariff: PriceParams = { feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
@@ -20,16 +21,6 @@ function settle(positions: Record<string, number>, clearing = oneTrade): Settlem
 }
 const netOf = (r: SettlementResult) => Object.fromEntries(r.participants.map((p) => [p.participantId, p.netMicros]));
 const deviationPostings = (r: SettlementResult) => r.postings.filter((p) => p.reason.startsWith('deviation'));
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof GridLedgerError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('settleInterval, hand-computed scenarios', () => {
   it('exact delivery: the trade and the grid fee, no deviation', () => {
