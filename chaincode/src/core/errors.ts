@@ -56,6 +56,20 @@ export const ErrorCodes = {
   SETTLEMENT_INPUT_INVALID: 'SETTLEMENT_INPUT_INVALID',
   /** A participant with orders in the interval has no verified metered position yet. */
   SETTLEMENT_METERING_INCOMPLETE: 'SETTLEMENT_METERING_INCOMPLETE',
+  /** A Beckn message without an Authorization (or X-Gateway-Authorization) header. */
+  BECKN_SIGNATURE_MISSING: 'BECKN_SIGNATURE_MISSING',
+  /** A Beckn signature header not of the BECKN-006 form (scheme, parameters, keyId, algorithm, headers, times). */
+  BECKN_SIGNATURE_MALFORMED: 'BECKN_SIGNATURE_MALFORMED',
+  /** The signature's created time lies in the future. */
+  BECKN_SIGNATURE_NOT_YET_VALID: 'BECKN_SIGNATURE_NOT_YET_VALID',
+  /** The signature's expires time has passed. */
+  BECKN_SIGNATURE_EXPIRED: 'BECKN_SIGNATURE_EXPIRED',
+  /** The registry has no key for the keyId's subscriber and key id. */
+  BECKN_SIGNATURE_UNKNOWN_KEY: 'BECKN_SIGNATURE_UNKNOWN_KEY',
+  /** The signature does not verify over the body received with the subscriber's key. */
+  BECKN_SIGNATURE_INVALID: 'BECKN_SIGNATURE_INVALID',
+  /** An Ed25519 key that is not of the registry's base64 raw form. */
+  BECKN_KEY_INVALID: 'BECKN_KEY_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
