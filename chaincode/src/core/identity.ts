@@ -23,6 +23,9 @@ export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
 
+/** Ids in code-unit order: the same on every peer and in every language, unlike locale order. */
+export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Certificate attribute names, as registered at the CA and read by the chaincode. */
 export const ATTR_ROLE = 'gl.role';
 export const ATTR_ID = 'gl.id';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
-import { shareProRata } from './prorata';
+import { compareIds } from '../core/identity';
+import { shareProRata } from '../core/prorata';
 import { costMicros, MAX_PRICE_MICROS_PER_KWH, Order, PPM, PriceParams, Side, validateOrder, validatePriceParams } from './order';
 
 /** How much of one order traded. Unfilled energy is the utility's at settlement (feed-in or retail). */
@@ -41,8 +42,6 @@ export interface ClearingResult {
   /** Buy orders in bid order paired with sell orders in ask order. */
   trades: Trade[];
 }
-
-const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Sort keys below pack a price and a rank into one exact number; this bound keeps them exact. */
 export const MAX_ORDERS_PER_INTERVAL = 1_000_000;

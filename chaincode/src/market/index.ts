@@ -1,4 +1,3 @@
 export * from './clearing';
 export * from './order';
-export * from './prorata';
 export * from './settlement';

@@ -1,8 +1,8 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
-import { ID_PATTERN, ID_RULE } from '../core/identity';
+import { compareIds, ID_PATTERN, ID_RULE } from '../core/identity';
+import { shareProRata } from '../core/prorata';
 import { Fill, Trade } from './clearing';
 import { costMicros, PriceParams, Side, validatePriceParams } from './order';
-import { shareProRata } from './prorata';
 
 /**
  * A participant's metered position in the delivered interval: production minus consumption over
@@ -72,8 +72,6 @@ export interface SettlementResult {
   /** Delivered energy per trade, in clearing order; trades with nothing delivered are left out. */
   tokenTransfers: TokenTransfer[];
 }
-
-const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function append<T>(lists: Map<string, T[]>, key: string, item: T): void {
   const list = lists.get(key);

@@ -1,4 +1,5 @@
-import { shareProRata } from '../market/prorata';
+import { compareIds } from '../core/identity';
+import { shareProRata } from '../core/prorata';
 
 /** One meter's accepted reading for the interval, as the position needs it. */
 export interface MeterInterval {
@@ -61,8 +62,6 @@ export interface TokenShare {
   source: string;
   energyWh: number;
 }
-
-const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Which assets an interval's surplus came from, so that each energy token names its asset and

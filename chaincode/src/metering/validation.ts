@@ -1,6 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
-import { parseSignedReading, Reading, SignedReading, verifyReadingSignature } from '../core/reading';
+import { parseSignedReading, Reading, readingSignedBytes, SignedReading, verifyReadingSignature } from '../core/reading';
 import { parseInstant } from '../core/units';
 
 export type MeterKind = 'production' | 'consumption' | 'bidirectional';
@@ -55,14 +55,8 @@ function reject(code: keyof typeof ErrorCodes, message: string, details: Record<
   throw new GridLedgerError(ErrorCodes[code], message, details);
 }
 
-const sameFields = (a: Reading, b: Reading) =>
-  a.meterId === b.meterId &&
-  a.intervalStart === b.intervalStart &&
-  a.seq === b.seq &&
-  a.importWh === b.importWh &&
-  a.exportWh === b.exportWh &&
-  a.importRegisterWh === b.importRegisterWh &&
-  a.exportRegisterWh === b.exportRegisterWh;
+/** Same signed fields: the same canonical bytes (signatures may differ, ECDSA is randomised). */
+const sameFields = (a: Reading, b: Reading) => readingSignedBytes(a).equals(readingSignedBytes(b));
 
 /**
  * Every rule a reading must pass before it is stored, each failure with its own stable code, in
