@@ -1,3 +1,1 @@
-export * from './core';
-export * from './market';
-export * from './metering';
+export {};

@@ -14,7 +14,7 @@ import {
   ID_RULE,
   isRole,
   Role,
-} from '@gridledger/chaincode/core';
+} from '@gridledger/core/core';
 
 const run = promisify(execFile);
 

@@ -1,2 +1,3 @@
 export * from './binaries';
 export * from './ca';
+export * from './profile';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes } from '@gridledger/chaincode/core';
+import { ErrorCodes } from '@gridledger/core/core';
 import { certificateAttributes, FabricCa } from '../src';
 
 function freePort(): Promise<number> {

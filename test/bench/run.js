@@ -7,7 +7,7 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { clearAuction } = require('@gridledger/chaincode/market');
+const { clearAuction } = require('@gridledger/core/market');
 
 /** Small seeded generator (mulberry32), so that every run clears the same book. */
 function prng(seed) {

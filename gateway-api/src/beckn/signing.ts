@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
-import { ErrorCode, ErrorCodes, GridLedgerError } from '@gridledger/chaincode/core';
+import { ErrorCode, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 
 /**
  * Beckn message signing (BECKN-006, HTTP Signatures as drafted by Cavage, version 12): the sender

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ErrorCodes } from '@gridledger/chaincode/core';
+import { ErrorCodes } from '@gridledger/core/core';
 import { codeOf } from '../../../chaincode/test/support';
 import { bodyDigest, ed25519PrivateKey, ed25519PublicKey, KeyLookup, signingString, signMessage, verifyMessage } from '../../src';
 

@@ -91,3 +91,39 @@ export class GridLedgerError extends Error {
     return { code: this.code, message: this.message, details: this.details };
   }
 }
+
+/**
+ * A chaincode error reaches a Fabric client only as message text (inside the endorsement error's
+ * details), never as an object. So a GridLedgerError crosses that boundary in one fixed envelope:
+ * a readable prefix, then the marker and the base64url of its JSON wire form. The base64url
+ * alphabet has no character that Fabric's wrapping ("chaincode response 500, ...") or a log line
+ * could add, so the envelope is found intact wherever it is embedded.
+ */
+const ENVELOPE_MARKER = 'gridledger-error:';
+const ENVELOPE = /gridledger-error:([A-Za-z0-9_-]+)/;
+
+export function encodeErrorEnvelope(error: GridLedgerError): string {
+  const payload = Buffer.from(JSON.stringify(error.toJSON()), 'utf8').toString('base64url');
+  return `${error.code}: ${error.message} ${ENVELOPE_MARKER}${payload}`;
+}
+
+/** The GridLedgerError in a text that carries an envelope (a Fabric error's message or details), or undefined. */
+export function decodeErrorEnvelope(text: string): GridLedgerError | undefined {
+  const match = ENVELOPE.exec(text);
+  if (!match) return undefined;
+  try {
+    const wire = JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    const { code, message, details } = wire;
+    if (typeof code !== 'string' || !Object.values(ErrorCodes).includes(code as ErrorCode)) return undefined;
+    if (typeof message !== 'string') return undefined;
+    const safeDetails: ErrorDetails = {};
+    if (typeof details === 'object' && details !== null && !Array.isArray(details)) {
+      for (const [k, v] of Object.entries(details)) {
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') safeDetails[k] = v;
+      }
+    }
+    return new GridLedgerError(code as ErrorCode, message, safeDetails);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 module.exports = {
-  displayName: 'chaincode',
+  displayName: 'core',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', diagnostics: { ignoreCodes: [151002] } }] },
