@@ -70,6 +70,28 @@ export const ErrorCodes = {
   BECKN_SIGNATURE_INVALID: 'BECKN_SIGNATURE_INVALID',
   /** An Ed25519 key that is not of the registry's base64 raw form. */
   BECKN_KEY_INVALID: 'BECKN_KEY_INVALID',
+  /** The caller's identity (MSP, gl.role, gl.id) may not do this. */
+  ACCESS_DENIED: 'ACCESS_DENIED',
+  /** No valid API key (gateway) or no identity attributes (chaincode). */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** A request that does not match the API description; `details.path` names the field. */
+  REQUEST_INVALID: 'REQUEST_INVALID',
+  /** No participant of that id is recorded on the ledger. */
+  PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
+  /** A meter of that id is already registered. */
+  METER_EXISTS: 'METER_EXISTS',
+  /** A meter registration that is not of the documented shape; `details.field` names the field. */
+  METER_INVALID: 'METER_INVALID',
+  /** No reading is stored for that meter and interval. */
+  READING_NOT_FOUND: 'READING_NOT_FOUND',
+  /** A batch of readings that is empty or larger than the contract takes in one transaction. */
+  READING_BATCH_INVALID: 'READING_BATCH_INVALID',
+  /** The transaction read a key that another committed first (MVCC); retry with the same ids. */
+  TRANSACTION_CONFLICT: 'TRANSACTION_CONFLICT',
+  /** The ledger (peer, orderer or chaincode) cannot be reached or did not answer in time. */
+  LEDGER_UNAVAILABLE: 'LEDGER_UNAVAILABLE',
+  /** Anything unexpected; the message and the logs (with the transaction id) say more. */
+  INTERNAL: 'INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
