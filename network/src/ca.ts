@@ -1,20 +1,11 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { execFile } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import {
-  ATTR_ID,
-  ATTR_ROLE,
-  ErrorCodes,
-  GridLedgerError,
-  ID_PATTERN,
-  ID_RULE,
-  isRole,
-  Role,
-} from '@gridledger/core/core';
+import { ATTR_ID, ATTR_ROLE, ErrorCodes, GridLedgerError, ID_PATTERN, ID_RULE, isRole, Role } from '@gridledger/core/core';
+import { assertPortsFree, runningPid, startProcess, stopProcess, waitHealthy } from './proc';
 
 const run = promisify(execFile);
 
@@ -26,7 +17,7 @@ const CA_ATTRS_OID = '1.2.3.4.5.6.7.8.1';
 export interface CaConfig {
   /** The CA's name, e.g. `ca-utility`; clients address it by this name. */
   name: string;
-  /** Server home: keys, certificates and the SQLite database; survives restarts. */
+  /** Server home: keys, certificates and the SQLite database; survives restarts; mode 0700. */
   home: string;
   port: number;
   /** Operations (health, metrics) endpoint, plain HTTP on loopback. */
@@ -39,84 +30,51 @@ export interface CaConfig {
 export interface Enrollment {
   certificate: string;
   privateKey: string;
+  /** The MSP folder: signcerts/cert.pem, one key in keystore/, cacerts/ca.pem, config.yaml (NodeOUs). */
   mspDir: string;
+  certPath: string;
+  keyPath: string;
 }
 
 export interface NewIdentity {
   id: string;
   secret: string;
-  role: Role;
-  /** Fabric CA identity type; `client` for people and services. */
+  /** gl.role, for people and services; nodes (peer, orderer) and org admins carry none. */
+  role?: Role;
+  /** Fabric CA identity type, which becomes the certificate's OU (NodeOUs); `client` by default. */
   type?: 'client' | 'peer' | 'orderer' | 'admin';
 }
 
+export interface EnrollOptions {
+  /** A TLS certificate (the CA's `tls` profile) for these host names instead of an enrollment certificate. */
+  tlsHosts?: string[];
+}
+
+/** What a client of a CA needs: where it is, which root to trust, and an enrolled registrar. */
+export interface CaClientConfig {
+  url: string;
+  name: string;
+  rootCertPath: string;
+  /** fabric-ca-client home of the enrolled bootstrap registrar. */
+  registrarHome: string;
+  binDir: string;
+}
+
 /**
- * One organization's Fabric CA, run as a native fabric-ca-server process with TLS on loopback, and
- * driven through the fabric-ca-client binary. Secrets reach both through environment variables,
- * never the command line, so that they do not show in the process list.
+ * Fabric's NodeOU classification: the certificate's OU (client, peer, admin, orderer) decides which
+ * of a channel's `.client`, `.peer`, `.admin`, `.orderer` policies an identity satisfies.
  */
-export class FabricCa {
-  private server?: ChildProcess;
+export function nodeOuConfig(caCertFile = 'cacerts/ca.pem'): string {
+  const ou = (name: string) => `  ${name}OUIdentifier:\n    Certificate: ${caCertFile}\n    OrganizationalUnitIdentifier: ${name.toLowerCase()}\n`;
+  return `NodeOUs:\n  Enable: true\n${ou('Client')}${ou('Peer')}${ou('Admin')}${ou('Orderer')}`;
+}
 
-  constructor(readonly config: CaConfig) {}
-
-  get url(): string {
-    return `https://127.0.0.1:${this.config.port}`;
-  }
-
-  /** The CA's root certificate: it signs enrollment certificates and the CA's own TLS certificate. */
-  get rootCertPath(): string {
-    return join(this.config.home, 'ca-cert.pem');
-  }
-
-  get pidFile(): string {
-    return join(this.config.home, 'fabric-ca-server.pid');
-  }
-
-  async start(): Promise<void> {
-    const { home, name, port, operationsPort, admin, binDir } = this.config;
-    mkdirSync(home, { recursive: true });
-    const server = spawn(
-      join(binDir, 'fabric-ca-server'),
-      ['start', '--home', home, '--ca.name', name, '--address', '127.0.0.1', '--port', String(port), '--tls.enabled',
-        '--csr.hosts', '127.0.0.1,localhost'],
-      {
-        env: {
-          PATH: process.env.PATH,
-          FABRIC_CA_SERVER_BOOT: `${admin.id}:${admin.secret}`,
-          FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${operationsPort}`,
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    this.server = server;
-    let log = '';
-    server.stderr!.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-8000);
-    });
-    writeFileSync(this.pidFile, `${server.pid}\n`);
-    const exited = new Promise<never>((_, reject) =>
-      server.once('exit', (code) => reject(new Error(`fabric-ca-server ${name} exited with ${code}:\n${log}`))),
-    );
-    await Promise.race([waitForHealth(operationsPort, 30_000), exited]);
-    exited.catch(() => undefined);
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    rmSync(this.pidFile, { force: true });
-    if (!server || server.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      server.once('exit', () => resolve());
-      server.kill('SIGTERM');
-    });
-  }
-
-  /** Enrolls the bootstrap registrar into `<home>/clients/<id>`; needed before register(). */
-  async enrollAdmin(): Promise<Enrollment> {
-    return this.enroll(this.config.admin.id, this.config.admin.secret, this.clientHome(this.config.admin.id));
-  }
+/**
+ * Registers and enrolls identities at one organization's CA through the fabric-ca-client binary.
+ * Secrets reach it through environment variables, never the command line (other users can list it).
+ */
+export class CaClient {
+  constructor(readonly config: CaClientConfig) {}
 
   /**
    * Registers an identity carrying gl.role and gl.id as certificate attributes (`:ecert`, so that
@@ -124,44 +82,57 @@ export class FabricCa {
    */
   async register(identity: NewIdentity): Promise<void> {
     if (!ID_PATTERN.test(identity.id)) {
-      throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participant id must be ${ID_RULE}`, {
-        id: identity.id,
-      });
+      throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participant id must be ${ID_RULE}`, { id: identity.id });
     }
-    if (!isRole(identity.role)) {
+    const type = identity.type ?? 'client';
+    if (identity.role !== undefined ? !isRole(identity.role) : type === 'client') {
       throw new GridLedgerError(ErrorCodes.PARTICIPANT_ROLE_INVALID, `unknown role ${String(identity.role)}`);
     }
-    const registrar = this.clientHome(this.config.admin.id);
+    const attrs = identity.role ? ['--id.attrs', `${ATTR_ROLE}=${identity.role}:ecert,${ATTR_ID}=${identity.id}:ecert`] : [];
     await this.client(
-      ['register', '--home', registrar, '--url', this.url, '--id.name', identity.id,
-        '--id.type', identity.type ?? 'client',
-        '--id.attrs', `${ATTR_ROLE}=${identity.role}:ecert,${ATTR_ID}=${identity.id}:ecert`],
+      ['register', '--home', this.config.registrarHome, '--mspdir', join(this.config.registrarHome, 'msp'), '--url', this.config.url, '--id.name', identity.id, '--id.type', type, ...attrs],
       { FABRIC_CA_CLIENT_ID_SECRET: identity.secret },
     );
   }
 
-  /** Enrolls an identity: a new key pair and a certificate from the CA, written as an MSP folder. */
-  async enroll(id: string, secret: string, home: string): Promise<Enrollment> {
-    const mspDir = join(home, 'msp');
-    await this.client(['enroll', '--home', home, '--mspdir', mspDir], {
-      FABRIC_CA_CLIENT_URL: `https://${encodeURIComponent(id)}:${encodeURIComponent(secret)}@127.0.0.1:${this.config.port}`,
-    });
-    const keystore = join(mspDir, 'keystore');
-    const [keyFile] = readdirSync(keystore).filter((f) => f.endsWith('_sk'));
-    return {
-      certificate: readFileSync(join(mspDir, 'signcerts', 'cert.pem'), 'utf8'),
-      privateKey: readFileSync(join(keystore, keyFile), 'utf8'),
-      mspDir,
-    };
-  }
-
-  private clientHome(id: string): string {
-    return join(this.config.home, 'clients', id);
+  /**
+   * Enrolls an identity: a new key pair and a certificate, written as an MSP folder `<home>/msp`
+   * (or `<home>/tls` for a TLS certificate): signcerts/cert.pem, one key in keystore/, cacerts/ca.pem
+   * and the NodeOUs config.yaml.
+   */
+  async enroll(id: string, secret: string, home: string, options: EnrollOptions = {}): Promise<Enrollment> {
+    const tls = options.tlsHosts !== undefined;
+    const mspDir = join(home, tls ? 'tls' : 'msp');
+    // Enrolling again replaces the folder whole: a second key beside the first would not match the new certificate.
+    const staging = mspDir;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const url = new URL(this.config.url);
+    await this.client(
+      ['enroll', '--home', home, '--mspdir', staging, ...(tls ? ['--enrollment.profile', 'tls', '--csr.hosts', options.tlsHosts!.join(',')] : [])],
+      { FABRIC_CA_CLIENT_URL: `https://${encodeURIComponent(id)}:${encodeURIComponent(secret)}@${url.host}` },
+    );
+    // The key keeps the name the client gave it (<SKI>_sk): Fabric CA's keystore finds keys by it.
+    const [keyFile] = readdirSync(join(staging, 'keystore'));
+    chmodSync(join(staging, 'keystore', keyFile), 0o600);
+    for (const dir of ['cacerts', 'tlscacerts']) {
+      const folder = join(staging, dir);
+      if (!existsSync(folder)) continue;
+      for (const f of readdirSync(folder)) renameSync(join(folder, f), join(folder, 'ca.pem'));
+    }
+    if (tls && !existsSync(join(staging, 'tlscacerts', 'ca.pem'))) {
+      mkdirSync(join(staging, 'tlscacerts'), { recursive: true });
+      copyFileSync(this.config.rootCertPath, join(staging, 'tlscacerts', 'ca.pem'));
+    }
+    if (!tls) writeFileSync(join(staging, 'config.yaml'), nodeOuConfig());
+    const certPath = join(mspDir, 'signcerts', 'cert.pem');
+    const keyPath = join(mspDir, 'keystore', keyFile);
+    return { certificate: readFileSync(certPath, 'utf8'), privateKey: readFileSync(keyPath, 'utf8'), mspDir, certPath, keyPath };
   }
 
   private async client(args: string[], env: Record<string, string>): Promise<void> {
     try {
-      await run(join(this.config.binDir, 'fabric-ca-client'), [...args, '--caname', this.config.name, '--tls.certfiles', this.rootCertPath], {
+      await run(join(this.config.binDir, 'fabric-ca-client'), [...args, '--caname', this.config.name, '--tls.certfiles', this.config.rootCertPath], {
         env: { PATH: process.env.PATH, ...env },
       });
     } catch (e) {
@@ -171,11 +142,85 @@ export class FabricCa {
       if (caCode === CA_DUPLICATE_IDENTITY) {
         throw new GridLedgerError(ErrorCodes.PARTICIPANT_EXISTS, 'identity already registered at the CA', { caCode });
       }
-      throw new GridLedgerError(ErrorCodes.CA_REQUEST_FAILED, `CA ${this.config.name} refused ${args[0]}`, {
-        caCode,
-        command: args[0],
-      });
+      throw new GridLedgerError(ErrorCodes.CA_REQUEST_FAILED, `CA ${this.config.name} refused ${args[0]}`, { caCode, command: args[0] });
     }
+  }
+}
+
+/**
+ * One organization's Fabric CA, run as a native fabric-ca-server process with TLS on loopback
+ * (detached, with a pid file, so that it outlives `npm run up`).
+ */
+export class FabricCa {
+  readonly client: CaClient;
+
+  constructor(readonly config: CaConfig) {
+    this.client = new CaClient({
+      url: `https://127.0.0.1:${config.port}`,
+      name: config.name,
+      rootCertPath: join(config.home, 'ca-cert.pem'),
+      registrarHome: join(config.home, 'clients', config.admin.id),
+      binDir: config.binDir,
+    });
+  }
+
+  get url(): string {
+    return this.client.config.url;
+  }
+
+  /** The CA's root certificate: it signs enrollment certificates and the CA's own TLS certificate. */
+  get rootCertPath(): string {
+    return this.client.config.rootCertPath;
+  }
+
+  get pidFile(): string {
+    return join(this.config.home, 'fabric-ca-server.pid');
+  }
+
+  get logFile(): string {
+    return join(this.config.home, 'fabric-ca-server.log');
+  }
+
+  /** Starts the CA unless ours is already running; refuses ports that something else holds. */
+  async start(): Promise<void> {
+    const { home, name, port, operationsPort, admin, binDir } = this.config;
+    if (runningPid(this.pidFile) !== undefined) return;
+    // The server writes the bootstrap secret into its config file: keep the whole home private.
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    chmodSync(home, 0o700);
+    await assertPortsFree({ [`${name} listener`]: port, [`${name} operations`]: operationsPort });
+    const pid = await startProcess({
+      name,
+      command: join(binDir, 'fabric-ca-server'),
+      args: ['start', '--home', home, '--ca.name', name, '--address', '127.0.0.1', '--port', String(port), '--tls.enabled', '--csr.hosts', '127.0.0.1,localhost'],
+      env: {
+        PATH: process.env.PATH,
+        FABRIC_CA_SERVER_BOOT: `${admin.id}:${admin.secret}`,
+        FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${operationsPort}`,
+      },
+      pidFile: this.pidFile,
+      logFile: this.logFile,
+    });
+    await waitHealthy(name, `http://127.0.0.1:${operationsPort}/healthz`, pid, this.logFile, 30_000);
+    const configFile = join(home, 'fabric-ca-server-config.yaml');
+    if (existsSync(configFile)) chmodSync(configFile, 0o600);
+  }
+
+  async stop(): Promise<void> {
+    await stopProcess(this.pidFile);
+  }
+
+  /** Enrolls the bootstrap registrar into its client home; needed before register(). */
+  async enrollAdmin(): Promise<Enrollment> {
+    return this.client.enroll(this.config.admin.id, this.config.admin.secret, this.client.config.registrarHome);
+  }
+
+  register(identity: NewIdentity): Promise<void> {
+    return this.client.register(identity);
+  }
+
+  enroll(id: string, secret: string, home: string, options?: EnrollOptions): Promise<Enrollment> {
+    return this.client.enroll(id, secret, home, options);
   }
 }
 
@@ -189,25 +234,3 @@ export function certificateAttributes(certificatePem: string): Record<string, st
   const parsed = JSON.parse(json) as { attrs?: Record<string, string> };
   return parsed.attrs ?? {};
 }
-
-async function waitForHealth(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await healthy(port)) return;
-    if (Date.now() > deadline) throw new Error(`CA operations endpoint 127.0.0.1:${port} not healthy after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function healthy(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-

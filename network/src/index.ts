@@ -1,3 +1,4 @@
 export * from './binaries';
 export * from './ca';
+export * from './proc';
 export * from './profile';

@@ -3,12 +3,13 @@
  * tools module, TLS on loopback, state in a temporary home.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '@gridledger/core/core';
-import { certificateAttributes, FabricCa } from '../src';
+import { certificateAttributes, FabricCa, runningPid } from '../src';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -94,4 +95,69 @@ it('keeps its registrations across a restart', async () => {
   });
   const enrollment = await ca.enroll('erin-05', password, join(home, 'erin'));
   expect(certificateAttributes(enrollment.certificate)['gl.role']).toBe('battery-provider');
+});
+
+describe('fixes from the outside review', () => {
+  it('stop() returns when the CA died by a signal', async () => {
+    const pid = runningPid(ca.pidFile)!;
+    process.kill(pid, 'SIGKILL');
+    await expect(ca.stop()).resolves.toBeUndefined();
+    expect(existsSync(ca.pidFile)).toBe(false);
+    await ca.start();
+    expect(runningPid(ca.pidFile)).toBeDefined();
+  });
+
+  it('a missing binary is a clear error and writes no pid file', async () => {
+    const other = new FabricCa({ ...ca.config, home: join(home, 'nobin'), binDir: join(home, 'no-such-dir'), port: await freePort(), operationsPort: await freePort() });
+    await expect(other.start()).rejects.toThrow(/fabric-ca-server does not exist/);
+    expect(existsSync(other.pidFile)).toBe(false);
+  });
+
+  it('a second CA on ports that are taken is refused, naming the port, instead of trusting the old one', async () => {
+    const twin = new FabricCa({ ...ca.config, home: join(home, 'twin') });
+    await expect(twin.start()).rejects.toThrow(new RegExp(`port ${ca.config.port} `));
+    expect(existsSync(twin.pidFile)).toBe(false);
+  });
+
+  it('enrolling twice into one home leaves one key, the one that matches the certificate', async () => {
+    const password = secret();
+    await ca.register({ id: 'frank-06', secret: password, role: 'prosumer' });
+    const where = join(home, 'frank');
+    await ca.enroll('frank-06', password, where);
+    const second = await ca.enroll('frank-06', password, where);
+    expect(readdirSync(join(second.mspDir, 'keystore'))).toHaveLength(1);
+    const certKey = new X509Certificate(second.certificate).publicKey.export({ type: 'spki', format: 'der' });
+    const ownKey = createPublicKey(createPrivateKey(second.privateKey)).export({ type: 'spki', format: 'der' });
+    expect(Buffer.compare(certKey, ownKey)).toBe(0);
+    expect(statSync(second.keyPath).mode & 0o077).toBe(0);
+  });
+
+  it('keeps the bootstrap secret out of reach of other users', () => {
+    expect(statSync(ca.config.home).mode & 0o077).toBe(0);
+    const configFile = join(ca.config.home, 'fabric-ca-server-config.yaml');
+    expect(statSync(configFile).mode & 0o077).toBe(0);
+  });
+
+  it("writes the NodeOUs config.yaml that Fabric's role policies rely on, naming a CA file that exists", async () => {
+    const password = secret();
+    await ca.register({ id: 'grace-07', secret: password, role: 'consumer' });
+    const { mspDir } = await ca.enroll('grace-07', password, join(home, 'grace'));
+    const config = readFileSync(join(mspDir, 'config.yaml'), 'utf8');
+    expect(config).toMatch(/Enable: true/);
+    for (const ou of ['client', 'peer', 'admin', 'orderer']) expect(config).toContain(`OrganizationalUnitIdentifier: ${ou}`);
+    const caFile = /Certificate: (\S+)/.exec(config)![1];
+    expect(existsSync(join(mspDir, caFile))).toBe(true);
+    // The enrollment certificate is of OU client, which the config maps to the .client role.
+    expect(new X509Certificate(readFileSync(join(mspDir, 'signcerts', 'cert.pem'))).subject).toMatch(/OU=client/);
+  });
+
+  it('issues TLS certificates for the host names asked', async () => {
+    const password = secret();
+    await ca.register({ id: 'peer0-test', secret: password, type: 'peer' });
+    const tls = await ca.enroll('peer0-test', password, join(home, 'peer0'), { tlsHosts: ['localhost', '127.0.0.1'] });
+    const cert = new X509Certificate(tls.certificate);
+    expect(cert.subjectAltName).toContain('DNS:localhost');
+    expect(cert.subjectAltName).toContain('IP Address:127.0.0.1');
+    expect(existsSync(join(tls.mspDir, 'tlscacerts', 'ca.pem'))).toBe(true);
+  });
 });
