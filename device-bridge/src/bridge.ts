@@ -1,0 +1,336 @@
+import { join } from 'node:path';
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { ErrorCodes, GridLedgerError, parseSignedReading, readingSignedBytes, type SignedReading } from '@gridledger/core';
+import { backoffMs, flushDelay, selectBatch } from './batching';
+import { Journal, type JournalEntry } from './journal';
+import { failureAction, type LedgerSubmitter } from './ledger';
+import { jsonLogger, type Logger } from './log';
+import { receiptsForOutcome, rejectedReceipt, type Receipt } from './receipts';
+import { allReadingsFilter, meterIdOfTopic, receiptsTopic } from './topics';
+
+export interface BridgeOptions {
+  /** mqtt://127.0.0.1:1883 */
+  mqttUrl: string;
+  communityId: string;
+  /** The state directory; the journal lives in `<stateDir>/bridge/`. */
+  stateDir: string;
+  submitter: LedgerSubmitter;
+  /** Fixed, so that the broker finds the bridge's session again after a restart. */
+  clientId?: string;
+  /**
+   * 5 (default): acknowledgements through mqtt.js's customHandleAcks and a session that expires
+   * only after `sessionExpirySeconds`. 4 (MQTT 3.1.1, for the embedded aedes broker, which has
+   * no MQTT 5): the same through handleMessage, and a session that never expires.
+   */
+  protocolVersion?: 4 | 5;
+  sessionExpirySeconds?: number;
+  /** Readings per transaction (default 100). */
+  maxBatch?: number;
+  /** How long a reading waits for its batch to fill (default 200 ms). */
+  lingerMs?: number;
+  /** Transactions in flight at once (default 4); a meter is in at most one of them. */
+  maxConcurrent?: number;
+  /** Interval length the readings must be aligned to (default 900 s, PT15M). */
+  intervalSeconds?: number;
+  /** Compact the journal after this many done records (default 1000). */
+  compactAfterDoneRecords?: number;
+  logger?: Logger;
+  /** Backoff base and cap after ledger failures. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface BridgeStatus {
+  connected: boolean;
+  pending: number;
+  inFlightTransactions: number;
+  consecutiveFailures: number;
+  committedTransactions: number;
+}
+
+/** MQTT 5 session expiry the broker keeps our subscription and queued messages for (about 136 years: never). */
+const NEVER_EXPIRES = 0xffffffff;
+
+/**
+ * The device bridge. Readings come in on `gridledger/v1/{communityId}/meters/+/readings` (QoS 1,
+ * persistent session); each is checked with the pure core, then appended to the journal, and
+ * only then acknowledged to the broker. A submitter loop takes pending readings in batches to
+ * `metering:submitReadings`, publishes a receipt per reading and marks them done. A reading is
+ * thus lost neither when the bridge dies (the broker redelivers what was not acknowledged, the
+ * journal replays what was not done) nor when the ledger is away (retry with backoff);
+ * resubmitting is a no-op on the ledger, so at-least-once here is exactly once there.
+ */
+export class Bridge {
+  private client!: MqttClient;
+  private journal!: Journal;
+  private readonly log: Logger;
+  private readonly inFlightIds = new Set<number>();
+  private readonly busyMeters = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  /** When each pending id became waiting (ms), for the linger rule. */
+  private readonly waitingSince = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private retryAt = 0;
+  private failures = 0;
+  private maxBatch: number;
+  private stopped = false;
+  private draining = false;
+  /** Pending entries by meter and interval, to spot a broker's redelivery of a journaled reading. */
+  private readonly pendingKeys = new Map<string, JournalEntry[]>();
+  private committed = 0;
+
+  private constructor(private readonly opts: BridgeOptions) {
+    this.log = opts.logger ?? jsonLogger('device-bridge');
+    this.maxBatch = opts.maxBatch ?? 100;
+  }
+
+  static async start(opts: BridgeOptions): Promise<Bridge> {
+    const bridge = new Bridge(opts);
+    await bridge.init();
+    return bridge;
+  }
+
+  status(): BridgeStatus {
+    return {
+      connected: this.client?.connected ?? false,
+      pending: this.journal.pendingCount,
+      inFlightTransactions: this.inFlight.size,
+      consecutiveFailures: this.failures,
+      committedTransactions: this.committed,
+    };
+  }
+
+  private async init(): Promise<void> {
+    this.journal = await Journal.open(join(this.opts.stateDir, 'bridge'), {
+      compactAfterDoneRecords: this.opts.compactAfterDoneRecords,
+    });
+    const replayed = this.journal.pending();
+    const now = Date.now();
+    for (const e of replayed) {
+      this.waitingSince.set(e.id, now);
+      this.index(e);
+    }
+    this.log.info('journal replayed', { pending: replayed.length });
+
+    const version = this.opts.protocolVersion ?? 5;
+    const intake = (topic: string, payload: Buffer, done: (error?: Error) => void) => {
+      this.intake(topic, payload).then(
+        () => done(),
+        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      );
+    };
+    const options: IClientOptions = {
+      clientId: this.opts.clientId ?? `gridledger-bridge-${this.opts.communityId}`,
+      clean: false,
+      protocolVersion: version,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    };
+    if (version === 5) {
+      options.properties = { sessionExpiryInterval: this.opts.sessionExpirySeconds ?? NEVER_EXPIRES };
+      // The PUBACK goes out when `cb` is called: after the reading is journaled (or refused).
+      options.customHandleAcks = (topic, message, _packet, cb) =>
+        intake(topic, message, (error) => (error ? cb(error) : cb(0)));
+    }
+    this.client = connect(this.opts.mqttUrl, options);
+    if (version === 4) {
+      // MQTT 3.1.1: mqtt.js sends the PUBACK once handleMessage calls back.
+      this.client.handleMessage = (packet: IPublishPacket, cb: (error?: Error) => void) =>
+        intake(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), cb);
+    }
+    this.client.on('connect', (connack) => {
+      this.log.info('mqtt connected', { sessionPresent: connack.sessionPresent, url: this.opts.mqttUrl });
+      this.client.subscribe(allReadingsFilter(this.opts.communityId), { qos: 1 }, (error) => {
+        if (error) this.log.error('mqtt subscribe failed', { error: error.message });
+      });
+    });
+    this.client.on('error', (error) => this.log.warn('mqtt error', { error: error.message }));
+    this.client.on('offline', () => this.log.warn('mqtt offline'));
+    this.schedule();
+  }
+
+  /** Checks one message and journals it; resolves when it may be acknowledged. */
+  private async intake(topic: string, payload: Buffer): Promise<void> {
+    if (this.stopped) throw new Error('bridge is stopping');
+    const topicMeterId = meterIdOfTopic(topic, this.opts.communityId, 'readings');
+    if (topicMeterId === undefined) {
+      this.log.warn('message on an unexpected topic dropped', { topic });
+      return;
+    }
+    let parsed: unknown;
+    let reading: SignedReading;
+    try {
+      parsed = JSON.parse(payload.toString('utf8'));
+      reading = parseSignedReading(parsed, this.opts.intervalSeconds ?? 900);
+      if (reading.meterId !== topicMeterId) {
+        throw new GridLedgerError(ErrorCodes.READING_MALFORMED, `reading.meterId ${reading.meterId} is not the topic's meter ${topicMeterId}`, {
+          field: 'meterId',
+        });
+      }
+    } catch (error) {
+      // Nothing to retry: refuse it with its code and acknowledge it. Not awaited: the PUBACK of
+      // our own publish arrives through the packet queue this handler is holding up.
+      const receipt = rejectedReceipt(topicMeterId, parsed, error);
+      this.log.warn('reading refused', { meterId: topicMeterId, code: receipt.code, message: receipt.message });
+      void this.publishReceipt(receipt).catch(() => {});
+      return;
+    }
+    if (this.isPendingCopy(reading)) {
+      this.log.info('redelivered reading already journaled', { meterId: reading.meterId, intervalStart: reading.intervalStart });
+      return;
+    }
+    const entry = await this.journal.append(reading);
+    this.waitingSince.set(entry.id, Date.now());
+    this.index(entry);
+    this.schedule();
+  }
+
+  private static key(r: SignedReading): string {
+    return `${r.meterId}\u0000${r.intervalStart}`;
+  }
+
+  private index(e: JournalEntry): void {
+    const key = Bridge.key(e.reading);
+    this.pendingKeys.set(key, [...(this.pendingKeys.get(key) ?? []), e]);
+  }
+
+  private unindex(e: JournalEntry): void {
+    const key = Bridge.key(e.reading);
+    const rest = (this.pendingKeys.get(key) ?? []).filter((x) => x.id !== e.id);
+    if (rest.length > 0) this.pendingKeys.set(key, rest);
+    else this.pendingKeys.delete(key);
+  }
+
+  /** True when the very same signed reading is already pending (a broker redelivery). */
+  private isPendingCopy(reading: SignedReading): boolean {
+    const same = this.pendingKeys.get(Bridge.key(reading)) ?? [];
+    if (same.length === 0) return false;
+    const bytes = readingSignedBytes(reading);
+    return same.some((e) => e.reading.sig === reading.sig && readingSignedBytes(e.reading).equals(bytes));
+  }
+
+  /** Submits what may go now, and arms a timer for what must wait (linger, backoff). */
+  private schedule(): void {
+    if (this.stopped || this.draining) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const maxConcurrent = this.opts.maxConcurrent ?? 4;
+    while (this.inFlight.size < maxConcurrent) {
+      const now = Date.now();
+      if (now < this.retryAt) {
+        this.timer = setTimeout(() => this.schedule(), this.retryAt - now);
+        return;
+      }
+      const waiting = this.journal.pending().filter((e) => !this.inFlightIds.has(e.id));
+      const oldest = waiting.length > 0 ? Math.min(...waiting.map((e) => this.waitingSince.get(e.id) ?? now)) : undefined;
+      const delay = flushDelay(waiting.length, oldest, now, { maxBatch: this.maxBatch, lingerMs: this.opts.lingerMs ?? 200 });
+      if (delay === undefined) return;
+      if (delay > 0) {
+        this.timer = setTimeout(() => this.schedule(), delay);
+        return;
+      }
+      const batch = selectBatch(waiting, this.inFlightIds, this.busyMeters, this.maxBatch);
+      if (batch.length === 0) return; // everything waiting belongs to busy meters; a finishing batch reschedules
+      const run = this.submitBatch(batch).finally(() => {
+        this.inFlight.delete(run);
+        this.schedule();
+      });
+      this.inFlight.add(run);
+    }
+  }
+
+  private async submitBatch(batch: JournalEntry[]): Promise<void> {
+    for (const e of batch) {
+      this.inFlightIds.add(e.id);
+      this.busyMeters.add(e.reading.meterId);
+    }
+    const started = Date.now();
+    try {
+      const outcome = await this.opts.submitter.submitReadings(batch.map((e) => e.reading));
+      if (this.stopped) return;
+      const { receipts, doneIds, retryIds } = receiptsForOutcome(batch, outcome);
+      await Promise.all(receipts.map((r) => this.publishReceipt(r)));
+      if (this.stopped) return;
+      await this.journal.markDone(doneIds, outcome.txId);
+      const done = new Set(doneIds);
+      for (const e of batch) {
+        if (!done.has(e.id)) continue;
+        this.waitingSince.delete(e.id);
+        this.unindex(e);
+      }
+      this.failures = 0;
+      this.committed += 1;
+      const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
+      this.log.info('transaction committed', {
+        txId: outcome.txId,
+        readings: batch.length,
+        accepted: count('accepted'),
+        duplicate: count('duplicate'),
+        rejected: count('rejected'),
+        unanswered: retryIds.length,
+        ms: Date.now() - started,
+      });
+    } catch (error) {
+      if (this.stopped) return;
+      this.failures += 1;
+      const action = failureAction(error);
+      if (action === 'split' && batch.length > 1) this.maxBatch = Math.max(1, Math.floor(batch.length / 2));
+      const wait = backoffMs(this.failures, this.opts.retryBaseMs ?? 250, this.opts.retryMaxMs ?? 30_000);
+      this.retryAt = Math.max(this.retryAt, Date.now() + wait);
+      const code = error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL;
+      this.log.warn('transaction failed; readings stay pending', {
+        code,
+        error: error instanceof Error ? error.message : String(error),
+        readings: batch.length,
+        action,
+        retryInMs: wait,
+        failures: this.failures,
+      });
+    } finally {
+      for (const e of batch) {
+        this.inFlightIds.delete(e.id);
+        this.busyMeters.delete(e.reading.meterId);
+      }
+    }
+  }
+
+  private publishReceipt(receipt: Receipt): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.publish(receiptsTopic(this.opts.communityId, receipt.meterId), JSON.stringify(receipt), { qos: 1 }, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  }
+
+  /**
+   * Stops taking messages, lets the transactions in flight finish (up to `graceMs`), then closes
+   * the MQTT session (kept at the broker) and the journal.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.stopped) return;
+    this.draining = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    // Messages that still arrive are journaled and acknowledged; the next start submits them.
+    const flying = Promise.allSettled([...this.inFlight]);
+    await Promise.race([flying, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.stopped = true;
+    await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));
+    await this.journal.close();
+    await this.opts.submitter.close?.();
+  }
+
+  /**
+   * Stops at once, as a crash would: the socket is dropped without a DISCONNECT, transactions in
+   * flight are abandoned (their readings stay pending in the journal), nothing more is written.
+   * For tests; a real crash is the same minus the closing of file handles.
+   */
+  async kill(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await new Promise<void>((resolve) => this.client.end(true, {}, () => resolve()));
+    await this.journal.close().catch(() => {});
+  }
+}

@@ -1,0 +1,108 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import { connect, GatewayError, hash, signers, StatusCode, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
+import { decodeErrorEnvelope, ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
+import { parseSubmitOutcome, type LedgerSubmitter, type SubmitOutcome } from './ledger';
+
+export interface FabricConnection {
+  /** host:port of the peer's Gateway service. */
+  endpoint: string;
+  /** TLS server name in the peer's certificate. */
+  hostAlias: string;
+  tlsRootCertPath: string;
+  mspId: string;
+  certPath: string;
+  keyPath: string;
+  channel: string;
+  chaincode: string;
+}
+
+/** gRPC statuses that mean "the ledger is not reachable right now", not "your request is wrong". */
+const TRANSIENT_GRPC = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.ABORTED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.CANCELLED,
+  grpc.status.UNKNOWN,
+]);
+
+/**
+ * Maps whatever fabric-gateway throws to a GridLedgerError. A chaincode error reaches us only as
+ * text, in the error's message or in the endorsing peers' details: the envelope there carries
+ * the stable code. Without one, the gRPC status decides between LEDGER_UNAVAILABLE and INTERNAL.
+ */
+export function ledgerErrorOf(error: unknown): GridLedgerError {
+  if (error instanceof GridLedgerError) return error;
+  const texts: string[] = [];
+  if (error instanceof Error) texts.push(error.message);
+  if (error instanceof GatewayError) for (const d of error.details) texts.push(d.message);
+  for (const text of texts) {
+    const decoded = decodeErrorEnvelope(text);
+    if (decoded) return decoded;
+  }
+  const grpcCode = typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : undefined;
+  const message = texts.join('; ') || String(error);
+  if (grpcCode !== undefined && TRANSIENT_GRPC.has(grpcCode)) {
+    return new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, message, { grpcCode });
+  }
+  return new GridLedgerError(ErrorCodes.INTERNAL, message, grpcCode === undefined ? {} : { grpcCode });
+}
+
+/**
+ * The Fabric shell of the bridge: one gRPC TLS connection to the community peer's Gateway
+ * service, `metering:submitReadings` with the readings as one JSON array argument, `submitAsync`
+ * then `getStatus()` so the answer counts only once the transaction is committed and valid.
+ */
+export class FabricLedgerSubmitter implements LedgerSubmitter {
+  private constructor(
+    private readonly client: grpc.Client,
+    private readonly gateway: Gateway,
+    private readonly contract: Contract,
+  ) {}
+
+  static async connect(c: FabricConnection): Promise<FabricLedgerSubmitter> {
+    const [tlsRoot, cert, key] = await Promise.all([readFile(c.tlsRootCertPath), readFile(c.certPath), readFile(c.keyPath)]);
+    const client = new grpc.Client(c.endpoint, grpc.credentials.createSsl(tlsRoot), {
+      'grpc.ssl_target_name_override': c.hostAlias,
+      'grpc.keepalive_time_ms': 60_000,
+    });
+    const gateway = connect({
+      client,
+      identity: { mspId: c.mspId, credentials: cert },
+      signer: signers.newPrivateKeySigner(createPrivateKey(key)),
+      hash: hash.sha256,
+      endorseOptions: () => ({ deadline: Date.now() + 15_000 }),
+      submitOptions: () => ({ deadline: Date.now() + 5_000 }),
+      commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
+    });
+    const contract = gateway.getNetwork(c.channel).getContract(c.chaincode);
+    return new FabricLedgerSubmitter(client, gateway, contract);
+  }
+
+  async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {
+    try {
+      const submitted = await this.contract.submitAsync('metering:submitReadings', { arguments: [JSON.stringify(readings)] });
+      const txId = submitted.getTransactionId();
+      const outcome = parseSubmitOutcome(JSON.parse(Buffer.from(submitted.getResult()).toString('utf8')), txId);
+      const status = await submitted.getStatus();
+      if (!status.successful) {
+        const conflict = status.code === StatusCode.MVCC_READ_CONFLICT || status.code === StatusCode.PHANTOM_READ_CONFLICT;
+        throw new GridLedgerError(
+          conflict ? ErrorCodes.TRANSACTION_CONFLICT : ErrorCodes.INTERNAL,
+          `transaction ${txId} committed as invalid (validation code ${status.code})`,
+          { txId, validationCode: status.code },
+        );
+      }
+      return { ...outcome, txId };
+    } catch (error) {
+      throw ledgerErrorOf(error);
+    }
+  }
+
+  close(): void {
+    this.gateway.close();
+    this.client.close();
+  }
+}

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { loadProfile } from '@gridledger/network';
+import { Bridge } from './bridge';
+import { startEmbeddedBroker, type RunningBroker } from './broker';
+import { intArg, parseArgs } from './cli';
+import { FabricLedgerSubmitter } from './fabric';
+import { jsonLogger } from './log';
+
+const USAGE = `usage: node device-bridge/dist/main.js --state <stateDir> [options]
+  --state <dir>          the network's state directory (network.json; journal in <dir>/bridge)
+  --mqtt-url <url>       broker (default: the profile's mqtt.url)
+  --mqtt-version 4|5     MQTT protocol (default 5; 4 with --embedded-broker)
+  --embedded-broker      run an aedes broker in this process on the profile's port (no Mosquitto)
+  --user <id>            wallet user of the community org (default bridge)
+  --batch-size <n>       readings per transaction (default 100)
+  --linger-ms <ms>       how long a batch waits to fill (default 200)
+  --concurrency <n>      transactions in flight (default 4)`;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['embedded-broker', 'help']);
+  if (args.has('help') || !args.has('state')) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(args.has('help') ? 0 : 2);
+  }
+  const log = jsonLogger('device-bridge');
+  const stateDir = resolve(args.get('state')!);
+  const profile = loadProfile(stateDir);
+  const org = profile.orgs.community;
+  const userId = args.get('user') ?? 'bridge';
+  const user = org.users[userId];
+  if (!user) throw new Error(`the community wallet in ${stateDir}/network.json has no user ${userId}`);
+  if (user.role !== undefined && user.role !== 'meter-bridge') log.warn('bridge identity is not a meter-bridge', { user: userId, role: user.role });
+
+  const mqttUrl = args.get('mqtt-url') ?? profile.mqtt.url;
+  let broker: RunningBroker | undefined;
+  if (args.has('embedded-broker')) {
+    const port = Number(new URL(mqttUrl).port || 1883);
+    broker = await startEmbeddedBroker({ port });
+    log.info('embedded broker (aedes, in memory) listening', { port });
+  }
+  const version = args.get('mqtt-version') ?? (broker ? '4' : '5');
+  if (version !== '4' && version !== '5') throw new Error('--mqtt-version must be 4 or 5');
+
+  const submitter = await FabricLedgerSubmitter.connect({
+    endpoint: org.peer.endpoint,
+    hostAlias: org.peer.hostAlias,
+    tlsRootCertPath: org.peer.tlsRootCertPath,
+    mspId: user.mspId,
+    certPath: user.certPath,
+    keyPath: user.keyPath,
+    channel: profile.channel,
+    chaincode: profile.chaincode,
+  });
+  const bridge = await Bridge.start({
+    mqttUrl,
+    communityId: profile.mqtt.communityId,
+    stateDir,
+    submitter,
+    protocolVersion: version === '4' ? 4 : 5,
+    maxBatch: intArg(args, 'batch-size', 100, 1),
+    lingerMs: intArg(args, 'linger-ms', 200),
+    maxConcurrent: intArg(args, 'concurrency', 4, 1),
+    logger: log,
+  });
+  log.info('bridge started', { stateDir, mqttUrl, communityId: profile.mqtt.communityId, peer: org.peer.endpoint, user: userId });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal, ...bridge.status() });
+    await bridge.stop();
+    await broker?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: 'error', component: 'device-bridge', msg: 'fatal', error: error instanceof Error ? error.message : String(error) })}\n`);
+  process.exit(1);
+});

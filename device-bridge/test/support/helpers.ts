@@ -1,0 +1,106 @@
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type MqttClient } from 'mqtt';
+import { ErrorCodes, GridLedgerError, readingSignedBytes, type Reading, type SignedReading } from '@gridledger/core';
+import type { LedgerSubmitter, ReadingResult, SubmitOutcome } from '../../src/ledger';
+
+export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `gl-${prefix}-`));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export function meterKey(): { privateKey: KeyObject; publicKey: KeyObject } {
+  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+}
+
+export function signReading(reading: Reading, key: KeyObject): SignedReading {
+  const sig = sign('sha256', readingSignedBytes(reading), { key, dsaEncoding: 'der' }).toString('base64');
+  return { ...reading, sig };
+}
+
+/** n readings of one meter in consecutive 15-minute intervals from 2026-11-21T00:00:00Z. */
+export function meterDay(meterId: string, n: number, key: KeyObject): SignedReading[] {
+  const start = Date.parse('2026-11-21T00:00:00Z') / 1000;
+  let importRegisterWh = 1_000_000;
+  return Array.from({ length: n }, (_, i) => {
+    const importWh = 100 + i;
+    importRegisterWh += importWh;
+    const intervalStart = new Date((start + i * 900) * 1000).toISOString().replace('.000Z', 'Z');
+    return signReading({ meterId, intervalStart, seq: i + 1, importWh, exportWh: 0, importRegisterWh, exportRegisterWh: 5 }, key);
+  });
+}
+
+export const readingKey = (r: { meterId: string; intervalStart: string }) => `${r.meterId}@${r.intervalStart}`;
+
+/**
+ * An idempotent ledger in memory, as the metering contract behaves: a reading equal to the stored
+ * one is a duplicate, a different one for the same meter and interval a READING_CONFLICT.
+ * It can fail whole transactions (LEDGER_UNAVAILABLE) and take its time.
+ */
+export class FakeLedger implements LedgerSubmitter {
+  readonly stored = new Map<string, string>();
+  readonly calls: SignedReading[][] = [];
+  readonly txIds: string[] = [];
+  failNext = 0;
+  delayMs = 0;
+  private tx = 0;
+
+  async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {
+    this.calls.push(readings);
+    if (this.delayMs > 0) await sleep(this.delayMs);
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'peer unavailable (fake)');
+    }
+    const txId = `tx${String(++this.tx).padStart(6, '0')}`;
+    this.txIds.push(txId);
+    const results: ReadingResult[] = readings.map((r, index) => {
+      const key = readingKey(r);
+      const bytes = readingSignedBytes(r).toString('utf8');
+      const base = { index, meterId: r.meterId, intervalStart: r.intervalStart };
+      const known = this.stored.get(key);
+      if (known === undefined) {
+        this.stored.set(key, bytes);
+        return { ...base, status: 'accepted' };
+      }
+      if (known === bytes) return { ...base, status: 'duplicate' };
+      return { ...base, status: 'rejected', code: ErrorCodes.READING_CONFLICT, message: 'different reading stored' };
+    });
+    return { txId, results };
+  }
+}
+
+export async function mqttClient(url: string, clientId: string): Promise<MqttClient> {
+  const client = connect(url, { clientId, clean: true, reconnectPeriod: 200 });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  return client;
+}
+
+export async function publishAll(client: MqttClient, topic: (r: SignedReading) => string, readings: SignedReading[]): Promise<void> {
+  await Promise.all(readings.map((r) => client.publishAsync(topic(r), JSON.stringify(r), { qos: 1 })));
+}
