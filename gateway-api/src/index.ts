@@ -1,1 +1,12 @@
 export * from './beckn/signing';
+export { createApp, type AppDeps, type GatewayApp, type GatewayInfo } from './app';
+export { HTTP_STATUS, httpStatusOf, fromFabricError, errorBody } from './errors';
+export { parseCheckpoint, formatCheckpoint, ResumePosition, type Checkpoint } from './events';
+export { startGateway, listen, realDeps, type GatewayOptions, type RunningGateway } from './gateway';
+export { FileApiKeyStore, MemoryApiKeyStore, apiKeysPath, hashKey, type ApiKeyStore } from './keys';
+export { MemoryOnboardingStore, FileOnboardingStore, type Onboarded, type NewParticipant } from './onboarding';
+export { openApiDocument, API_BASE } from './openapi';
+export * from './ports';
+export { FileWallet, MemoryWallet } from './wallet';
+export { FabricLedger } from './fabric/ledger';
+export { NetworkCa } from './fabric/ca';

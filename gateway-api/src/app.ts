@@ -1,0 +1,283 @@
+import express, { NextFunction, Request, Response } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { WalletUser } from '@gridledger/network';
+import { ErrorCode } from '@gridledger/core/core';
+import { jsonArg, Tx } from './chaincode';
+import { errorBody, ErrorCodes, fromFabricError, GridLedgerError, httpStatusOf } from './errors';
+import { serveEvents } from './events';
+import type { ApiKeyStore } from './keys';
+import { NewParticipant, Onboarding, OnboardingStore } from './onboarding';
+import { API_BASE, openApiDocument } from './openapi';
+import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
+
+/** What the gateway says about itself in /health. */
+export interface GatewayInfo {
+  org: string;
+  mspId: string;
+  channel: string;
+  chaincode: string;
+  fabricVersion: string;
+  peerEndpoint: string;
+}
+
+export interface AppDeps {
+  ledger: LedgerPort;
+  ca: CaPort;
+  keys: ApiKeyStore;
+  wallet: Wallet;
+  onboardingStore: OnboardingStore;
+  info: GatewayInfo;
+  /** The fabric-ca-client home a participant onboarded at run time is enrolled into. */
+  homeOf(participantId: string): string;
+  log?: Logger;
+  sse?: { heartbeatMs?: number; reconnectMs?: number };
+}
+
+export type GatewayApp = express.Express & {
+  /** Ends every open event stream (graceful shutdown). */
+  closeStreams(): void;
+};
+
+/** Roles that act only for themselves: the gateway refuses them another participant's business. */
+const SELF_ONLY_ROLES = new Set(['prosumer', 'consumer', 'battery-provider']);
+const ONBOARDING_ROLES = new Set(['operator', 'utility']);
+/** Roles only their own organization may hand out. */
+const ORG_BOUND_ROLES: Record<string, string> = { utility: 'utility', regulator: 'regulator' };
+
+const denied = (message: string, details: Record<string, string> = {}) =>
+  new GridLedgerError(ErrorCodes.ACCESS_DENIED, message, details);
+
+function assertActsFor(caller: WalletUser, participantId: string): void {
+  if (caller.role !== undefined && SELF_ONLY_ROLES.has(caller.role) && caller.participantId !== participantId) {
+    throw denied(`a ${caller.role} acts only for itself`, { participantId });
+  }
+}
+
+const callerOf = (res: Response): WalletUser => res.locals.caller as WalletUser;
+
+/** The validator's errors (HttpError: status, errors[]) as stable codes. */
+function fromValidatorError(e: { status: number; message?: string; errors?: { path?: string; message?: string }[] }): GridLedgerError {
+  const first = e.errors?.[0];
+  const details: Record<string, string> = {};
+  if (first?.path) details.path = first.path.replace(/^\.?/, '');
+  const message = e.errors?.length ? e.errors.map((x) => `${x.path ?? ''} ${x.message ?? ''}`.trim()).join('; ') : (e.message ?? '');
+  switch (e.status) {
+    case 401:
+      return new GridLedgerError(ErrorCodes.UNAUTHENTICATED, 'a valid API key is required (Authorization: Bearer <key>)');
+    case 403:
+      return denied(message || 'access denied');
+    default:
+      return new GridLedgerError(ErrorCodes.REQUEST_INVALID, message || 'request does not match the API description', details);
+  }
+}
+
+function isValidatorError(e: unknown): e is { status: number; errors?: { path?: string; message?: string }[]; message?: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { status?: unknown }).status === 'number' && !(e instanceof GridLedgerError);
+}
+
+export function createApp(deps: AppDeps): GatewayApp {
+  const log = deps.log ?? silentLogger;
+  const { ledger, wallet, keys, info } = deps;
+  const onboarding = new Onboarding({
+    ca: deps.ca,
+    ledger,
+    wallet,
+    keys,
+    store: deps.onboardingStore,
+    mspId: info.mspId,
+    homeOf: deps.homeOf,
+  });
+  const openStreams = new Set<Response>();
+  const app = express() as GatewayApp;
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // One log line per request, with the transaction id where there is one.
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('close', () => {
+      log.info({
+        msg: 'request',
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ...(res.locals.txId ? { txId: res.locals.txId } : {}),
+        ...(res.locals.caller ? { user: (res.locals.caller as WalletUser).id } : {}),
+        ...(res.locals.errorCode ? { code: res.locals.errorCode } : {}),
+      });
+    });
+    next();
+  });
+
+  app.use(express.json({ limit: '1mb' }));
+  app.use(
+    OpenApiValidator.middleware({
+      // The validator may rewrite the object it is given; it gets a copy of the served document.
+      apiSpec: structuredClone(openApiDocument) as never,
+      validateRequests: true,
+      validateResponses: false,
+      validateSecurity: {
+        handlers: {
+          apiKey: (req) => {
+            const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+            const userId = m ? keys.lookup(m[1]) : undefined;
+            const user = userId !== undefined ? wallet.get(userId) : undefined;
+            if (!user) throw Object.assign(new Error('unknown API key'), { status: 401 });
+            (req.res as Response).locals.caller = user;
+            return true;
+          },
+        },
+      },
+    }),
+  );
+
+  const r = express.Router();
+
+  r.get('/health', async (_req, res) => {
+    const base = {
+      org: info.org,
+      mspId: info.mspId,
+      channel: info.channel,
+      chaincode: info.chaincode,
+      fabricVersion: info.fabricVersion,
+    };
+    const [peer, height] = await Promise.allSettled([ledger.peerStatus(), ledger.blockHeight()]);
+    let reason: string | undefined;
+    if (peer.status === 'rejected' || !peer.value.ok) {
+      const why = peer.status === 'rejected' ? String((peer.reason as Error)?.message ?? peer.reason) : peer.value.reason;
+      reason = `peer ${info.peerEndpoint} is not healthy: ${why ?? 'no answer'}`;
+    } else if (height.status === 'rejected') {
+      const e = fromFabricError(height.reason);
+      reason = `cannot read the block height of channel ${info.channel}: ${e.code}`;
+    }
+    const peerStatus = peer.status === 'fulfilled' && peer.value.ok ? 'OK' : 'unavailable';
+    if (reason) {
+      res.status(503).json({ status: 'unavailable', reason, ...base, peer: { endpoint: info.peerEndpoint, status: peerStatus } });
+      return;
+    }
+    res.json({
+      status: 'ok',
+      ...base,
+      blockHeight: Number((height as PromiseFulfilledResult<bigint>).value),
+      peer: { endpoint: info.peerEndpoint, status: peerStatus },
+    });
+  });
+
+  r.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  r.post('/participants', async (req, res) => {
+    const caller = callerOf(res);
+    if (caller.role === undefined || !ONBOARDING_ROLES.has(caller.role)) {
+      throw denied('only an operator or utility key may onboard participants');
+    }
+    const body = req.body as NewParticipant;
+    const bound = ORG_BOUND_ROLES[body.role];
+    if (bound !== undefined && bound !== info.org) throw denied(`role ${body.role} belongs to the ${bound} organization`, { role: body.role });
+    const result = await onboarding.onboard(caller, body, req.get('Idempotency-Key'));
+    if (result.txId) res.locals.txId = result.txId;
+    res.status(201).set('Cache-Control', 'no-store').json(result);
+  });
+
+  r.get('/participants/:participantId', async (req, res) => {
+    const result = await ledger.evaluate(callerOf(res), Tx.getParticipant, [req.params.participantId as string]);
+    found(result, ErrorCodes.PARTICIPANT_NOT_FOUND, `no participant ${req.params.participantId}`);
+    res.json(result);
+  });
+
+  r.get('/participants/:participantId/meters', async (req, res) => {
+    const caller = callerOf(res);
+    const participantId = req.params.participantId as string;
+    assertActsFor(caller, participantId);
+    res.json((await ledger.evaluate(caller, Tx.listMeters, [participantId])) ?? []);
+  });
+
+  r.post('/meters', async (req, res) => {
+    const caller = callerOf(res);
+    assertActsFor(caller, (req.body as { participantId: string }).participantId);
+    const { result, txId } = await ledger.submit(caller, Tx.registerMeter, [jsonArg(req.body)]);
+    res.locals.txId = txId;
+    res.status(201).json({ meter: result ?? req.body, txId });
+  });
+
+  r.get('/meters/:meterId', async (req, res) => {
+    const result = await ledger.evaluate(callerOf(res), Tx.getMeter, [req.params.meterId as string]);
+    found(result, ErrorCodes.METER_NOT_REGISTERED, `no meter ${req.params.meterId}`);
+    res.json(result);
+  });
+
+  r.post('/readings', async (req, res) => {
+    const { readings } = req.body as { readings: unknown[] };
+    const { result, txId } = await ledger.submit(callerOf(res), Tx.submitReadings, [jsonArg(readings)]);
+    res.locals.txId = txId;
+    const results = (result as { results?: unknown[] } | undefined)?.results ?? [];
+    res.json({ results, txId });
+  });
+
+  r.get('/meters/:meterId/readings', async (req, res) => {
+    const meterId = req.params.meterId as string;
+    const from = String(req.query.from);
+    const to = String(req.query.to);
+    // One spelling per instant (fixed width, UTC), so text order is time order.
+    if (from > to) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'from must not be after to', { path: 'query.from' });
+    res.json((await ledger.evaluate(callerOf(res), Tx.listReadings, [jsonArg({ meterId, from, to })])) ?? []);
+  });
+
+  r.get('/meters/:meterId/readings/:intervalStart', async (req, res) => {
+    const { meterId, intervalStart } = req.params as { meterId: string; intervalStart: string };
+    const result = await ledger.evaluate(callerOf(res), Tx.getReading, [meterId, intervalStart]);
+    found(result, ErrorCodes.READING_NOT_FOUND, `no reading of ${meterId} for ${intervalStart}`);
+    res.json(result);
+  });
+
+  r.get('/events', async (req, res) => {
+    await serveEvents(req, res, { ledger, user: callerOf(res), log, open: openStreams, ...deps.sse });
+  });
+
+  app.use(API_BASE, r);
+
+  // Anything no route took: 404 in the common error form.
+  app.use((req: Request) => {
+    throw Object.assign(new Error(`no endpoint ${req.method} ${req.path}`), { status: 404 });
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let error: GridLedgerError;
+    let status: number;
+    if (err instanceof GridLedgerError) {
+      error = err;
+      status = httpStatusOf(err.code);
+    } else if (isValidatorError(err) && err.status < 500) {
+      // Route-level refusals (unknown path 404, wrong method 405, media type 415, too large 413)
+      // keep their HTTP status; everything about the request's content is 400 REQUEST_INVALID.
+      error = (err as { type?: string }).type === 'entity.parse.failed'
+        ? new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the body is not valid JSON', { path: 'body' })
+        : fromValidatorError(err);
+      status = [404, 405, 413, 415].includes(err.status) ? err.status : httpStatusOf(error.code);
+    } else {
+      error = fromFabricError(err);
+      status = httpStatusOf(error.code);
+      if (error.code === ErrorCodes.INTERNAL) {
+        log.error({ msg: 'unexpected error', method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
+      }
+    }
+    res.locals.errorCode = error.code;
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json(errorBody(error));
+  });
+
+  app.closeStreams = () => {
+    for (const res of openStreams) res.end();
+    openStreams.clear();
+  };
+  return app;
+}
+
+function found(result: unknown, code: ErrorCode, message: string): void {
+  if (result === undefined || result === null || result === '') throw new GridLedgerError(code, message);
+}

@@ -1,0 +1,31 @@
+/**
+ * The gridledger chaincode's transactions as the gateway calls them: every name and argument form
+ * in one place. Arguments are strings: objects and arrays as their JSON text, ids and instants as
+ * they are. Results are JSON text.
+ */
+export const Tx = {
+  registerParticipant: 'registry:registerParticipant',
+  getParticipant: 'registry:getParticipant',
+  registerMeter: 'registry:registerMeter',
+  getMeter: 'registry:getMeter',
+  listMeters: 'registry:listMeters',
+  submitReadings: 'metering:submitReadings',
+  getReading: 'metering:getReading',
+  listReadings: 'metering:listReadings',
+  listGaps: 'metering:listGaps',
+  ping: 'system:ping',
+  whoami: 'system:whoami',
+} as const;
+
+export const jsonArg = (value: unknown): string => JSON.stringify(value);
+
+/** A chaincode result: its JSON, or undefined for an empty result. */
+export function parseResult(bytes: Uint8Array): unknown {
+  const text = Buffer.from(bytes).toString('utf8');
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

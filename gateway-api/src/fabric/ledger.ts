@@ -1,0 +1,163 @@
+import { createHash, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway';
+import type { WalletUser } from '@gridledger/network';
+import { parseResult } from '../chaincode';
+import { ErrorCodes, fromFabricError, GridLedgerError, MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT } from '../errors';
+import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitResult } from '../ports';
+import { blockchainInfoHeight } from './protobuf';
+
+export interface FabricLedgerOptions {
+  peer: { endpoint: string; hostAlias: string; tlsRootCertPath: string; operationsUrl: string };
+  channel: string;
+  chaincode: string;
+  /** The identity the gateway reads chain information with (the organization's admin or any member). */
+  serviceUser: WalletUser;
+  deadlinesMs?: { evaluate?: number; endorse?: number; submit?: number; commitStatus?: number; health?: number };
+  /** Attempts of a transaction invalidated by an MVCC or phantom read conflict, and the first backoff. */
+  conflictRetry?: { attempts?: number; backoffMs?: number };
+}
+
+const after = (ms: number) => () => ({ deadline: Date.now() + ms });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The ledger through the peer's Gateway service: one gRPC connection (TLS) to the organization's
+ * peer, shared by one fabric-gateway connection per wallet identity. Every failure leaves here as a
+ * GridLedgerError: the chaincode's own code when its envelope is in the error, otherwise mapped
+ * from the gRPC status (UNAVAILABLE, DEADLINE_EXCEEDED: LEDGER_UNAVAILABLE) or the validation code.
+ */
+export class FabricLedger implements LedgerPort {
+  private readonly client: grpc.Client;
+  private readonly gateways = new Map<string, { fingerprint: string; gateway: Gateway }>();
+
+  constructor(private readonly opts: FabricLedgerOptions) {
+    const { peer } = opts;
+    this.client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(readFileSync(peer.tlsRootCertPath)), {
+      'grpc.ssl_target_name_override': peer.hostAlias,
+    });
+  }
+
+  /** The identity's gateway connection, made on first use (and again if its certificate changed). */
+  private gateway(user: WalletUser): Gateway {
+    const certificate = readFileSync(user.certPath);
+    const fingerprint = createHash('sha256').update(certificate).update(user.keyPath).digest('hex');
+    const cached = this.gateways.get(user.id);
+    if (cached?.fingerprint === fingerprint) return cached.gateway;
+    cached?.gateway.close();
+    const d = { evaluate: 5_000, endorse: 15_000, submit: 5_000, commitStatus: 60_000, ...this.opts.deadlinesMs };
+    const gateway = connect({
+      client: this.client,
+      identity: { mspId: user.mspId, credentials: certificate },
+      signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(user.keyPath))),
+      evaluateOptions: after(d.evaluate),
+      endorseOptions: after(d.endorse),
+      submitOptions: after(d.submit),
+      commitStatusOptions: after(d.commitStatus),
+    });
+    this.gateways.set(user.id, { fingerprint, gateway });
+    return gateway;
+  }
+
+  private contract(user: WalletUser, chaincode = this.opts.chaincode): Contract {
+    return this.gateway(user).getNetwork(this.opts.channel).getContract(chaincode);
+  }
+
+  async evaluate(user: WalletUser, fn: string, args: string[]): Promise<unknown> {
+    try {
+      return parseResult(await this.contract(user).evaluate(fn, { arguments: args }));
+    } catch (e) {
+      throw fromFabricError(e);
+    }
+  }
+
+  async submit(user: WalletUser, fn: string, args: string[]): Promise<SubmitResult> {
+    const attempts = this.opts.conflictRetry?.attempts ?? 4;
+    let backoff = this.opts.conflictRetry?.backoffMs ?? 100;
+    const contract = this.contract(user);
+    let txId = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const proposal = contract.newProposal(fn, { arguments: args });
+        txId = proposal.getTransactionId();
+        const transaction = await proposal.endorse();
+        const result = transaction.getResult();
+        const status = await (await transaction.submit()).getStatus();
+        if (status.successful) return { result: parseResult(result), txId, blockNumber: status.blockNumber };
+        if (status.code !== MVCC_READ_CONFLICT && status.code !== PHANTOM_READ_CONFLICT) {
+          throw new GridLedgerError(ErrorCodes.INTERNAL, `transaction ${txId} was invalidated at commit`, {
+            txId,
+            validationCode: status.code,
+          });
+        }
+      } catch (e) {
+        const error = fromFabricError(e);
+        if (txId && error.details.txId === undefined) error.details.txId = txId;
+        throw error;
+      }
+      if (attempt < attempts) {
+        // Jitter spreads the retries of transactions that conflicted with each other.
+        await sleep(backoff + Math.floor(Math.random() * backoff));
+        backoff *= 2;
+      }
+    }
+    throw new GridLedgerError(ErrorCodes.TRANSACTION_CONFLICT, `read conflicts in ${attempts} attempts; retry with the same ids`, {
+      txId,
+      attempts,
+    });
+  }
+
+  async chaincodeEvents(user: WalletUser, startBlock?: bigint): Promise<EventStream> {
+    let events: Awaited<ReturnType<ReturnType<Gateway['getNetwork']>['getChaincodeEvents']>>;
+    try {
+      events = await this.gateway(user)
+        .getNetwork(this.opts.channel)
+        .getChaincodeEvents(this.opts.chaincode, startBlock !== undefined ? { startBlock } : {});
+    } catch (e) {
+      throw fromFabricError(e);
+    }
+    return {
+      async *[Symbol.asyncIterator](): AsyncIterator<LedgerEvent> {
+        try {
+          for await (const e of events) {
+            yield { blockNumber: e.blockNumber, txId: e.transactionId, name: e.eventName, payload: e.payload };
+          }
+        } catch (err) {
+          throw fromFabricError(err);
+        }
+      },
+      close: () => events.close(),
+    };
+  }
+
+  /** qscc GetChainInfo: a protobuf BlockchainInfo whose field 1 is the height. */
+  async blockHeight(): Promise<bigint> {
+    try {
+      const bytes = await this.contract(this.opts.serviceUser, 'qscc').evaluateTransaction('GetChainInfo', this.opts.channel);
+      return blockchainInfoHeight(bytes);
+    } catch (e) {
+      throw fromFabricError(e);
+    }
+  }
+
+  /** The peer's operations endpoint: 200 from /healthz when every health check passes. */
+  async peerStatus(): Promise<PeerStatus> {
+    const url = `${this.opts.peer.operationsUrl.replace(/\/$/, '')}/healthz`;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(this.opts.deadlinesMs?.health ?? 2_000) });
+      if (res.status === 200) return { ok: true };
+      const body = (await res.json().catch(() => ({}))) as { failed_checks?: { component?: string; reason?: string }[] };
+      const failed = (body.failed_checks ?? []).map((c) => `${c.component}: ${c.reason}`).join('; ');
+      return { ok: false, reason: `${url} answered ${res.status}${failed ? ` (${failed})` : ''}` };
+    } catch (e) {
+      return { ok: false, reason: `${url} did not answer: ${(e as Error).message}` };
+    }
+  }
+
+  close(): void {
+    for (const { gateway } of this.gateways.values()) gateway.close();
+    this.gateways.clear();
+    this.client.close();
+  }
+}

@@ -1,0 +1,107 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { loadProfile, ORGS, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
+import { AppDeps, createApp, GatewayApp } from './app';
+import { NetworkCa } from './fabric/ca';
+import { FabricLedger } from './fabric/ledger';
+import { apiKeysPath, FileApiKeyStore } from './keys';
+import { FileOnboardingStore } from './onboarding';
+import { jsonLogger, Logger } from './ports';
+import { FileWallet, userHome, walletIndexPath } from './wallet';
+
+export interface GatewayOptions {
+  stateDir: string;
+  org: OrgName;
+  /** Defaults: 127.0.0.1 and the profile's gateway port (0 picks a free one). */
+  host?: string;
+  port?: number;
+  log?: Logger;
+  /** Replace wired parts (a fake CA in a test against a real peer, for example). */
+  overrides?: Partial<AppDeps>;
+}
+
+export interface RunningGateway {
+  url: string;
+  app: GatewayApp;
+  close(): Promise<void>;
+}
+
+export function assertOrg(org: string | undefined): OrgName {
+  if (!org || !(ORGS as readonly string[]).includes(org)) throw new Error(`--org must be one of ${ORGS.join(', ')}`);
+  return org as OrgName;
+}
+
+/** The identity the gateway reads chain information with: the organization's admin (no gl.role) if there is one. */
+export function serviceUserOf(profile: NetworkProfile, org: OrgName): WalletUser {
+  const users = Object.values(profile.orgs[org].users);
+  const user = users.find((u) => u.role === undefined) ?? users[0];
+  if (!user) throw new Error(`the profile has no enrolled user of ${org}`);
+  return user;
+}
+
+export const gatewayDir = (stateDir: string, org: string) => join(stateDir, 'gateway', org);
+
+/** Wires the real parts for one organization from `<stateDir>/network.json`. */
+export function realDeps(stateDir: string, org: OrgName, log: Logger = jsonLogger): AppDeps {
+  const profile = loadProfile(stateDir);
+  const orgProfile = profile.orgs[org];
+  return {
+    ledger: new FabricLedger({
+      peer: orgProfile.peer,
+      channel: profile.channel,
+      chaincode: profile.chaincode,
+      serviceUser: serviceUserOf(profile, org),
+    }),
+    ca: new NetworkCa(profile, org),
+    keys: new FileApiKeyStore(apiKeysPath(stateDir, org)),
+    wallet: new FileWallet(orgProfile.users, walletIndexPath(stateDir, org)),
+    onboardingStore: new FileOnboardingStore(join(gatewayDir(stateDir, org), 'onboarding.json')),
+    info: {
+      org,
+      mspId: orgProfile.mspId,
+      channel: profile.channel,
+      chaincode: profile.chaincode,
+      fabricVersion: profile.fabricVersion,
+      peerEndpoint: orgProfile.peer.endpoint,
+    },
+    homeOf: (id) => userHome(stateDir, org, id),
+    log,
+  };
+}
+
+/** Starts one organization's gateway; resolves once it listens. */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const log = options.log ?? jsonLogger;
+  const deps = { ...realDeps(options.stateDir, options.org, log), ...options.overrides };
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? loadProfile(options.stateDir).orgs[options.org].gateway.port;
+  return listen(deps, host, port);
+}
+
+/** Serves an app made of `deps` on host:port (also what tests with fakes use). */
+export async function listen(deps: AppDeps, host = '127.0.0.1', port = 0): Promise<RunningGateway> {
+  const app = createApp(deps);
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${host}:${address.port}`;
+  deps.log?.info({ msg: 'listening', url, org: deps.info.org, mspId: deps.info.mspId });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      app.closeStreams();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      deps.ledger.close();
+    })());
+  return { url, app, close };
+}

@@ -1,0 +1,185 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { WalletUser } from '@gridledger/network';
+import { canonicalJson } from '@gridledger/core/core';
+import { jsonArg, Tx } from './chaincode';
+import { ErrorCodes, GridLedgerError } from './errors';
+import { readJsonFile, withFileLock, writeFileAtomic } from './files';
+import { ApiKeyStore, hashKey } from './keys';
+import type { CaPort, LedgerPort, Wallet } from './ports';
+
+export interface NewParticipant {
+  participantId: string;
+  role: string;
+  displayName?: string;
+}
+
+export interface Onboarded {
+  participant: Record<string, unknown>;
+  /** The participant's API key; it exists nowhere else. */
+  apiKey: string;
+  txId?: string;
+  /**
+   * Set when a retry arrived after the gateway restarted: the first key was never kept in clear,
+   * so it is revoked and this new one replaces it.
+   */
+  apiKeyReissued?: boolean;
+}
+
+type Step = 'started' | 'registered' | 'enrolled' | 'recorded' | 'done';
+
+/** What is kept of an onboarding under an Idempotency-Key, so that a retry resumes or repeats it. */
+export interface OnboardingRecord {
+  fingerprint: string;
+  participantId: string;
+  step: Step;
+  /** The enrollment secret, kept only until the identity is enrolled. */
+  secret?: string;
+  txId?: string;
+  apiKeySha256?: string;
+  participant?: Record<string, unknown>;
+  updatedAt: string;
+}
+
+export interface OnboardingStore {
+  get(key: string): OnboardingRecord | undefined;
+  put(key: string, record: OnboardingRecord): void;
+}
+
+export class MemoryOnboardingStore implements OnboardingStore {
+  readonly records = new Map<string, OnboardingRecord>();
+  get(key: string) {
+    return this.records.get(key);
+  }
+  put(key: string, record: OnboardingRecord) {
+    this.records.set(key, { ...record });
+  }
+}
+
+/** `<stateDir>/gateway/<org>/onboarding.json`, mode 0600, written atomically. */
+export class FileOnboardingStore implements OnboardingStore {
+  constructor(readonly path: string) {}
+  get(key: string): OnboardingRecord | undefined {
+    return readJsonFile<Record<string, OnboardingRecord>>(this.path, {})[key];
+  }
+  put(key: string, record: OnboardingRecord): void {
+    withFileLock(this.path, () => {
+      const all = readJsonFile<Record<string, OnboardingRecord>>(this.path, {});
+      all[key] = record;
+      writeFileAtomic(this.path, `${JSON.stringify(all, null, 2)}\n`);
+    });
+  }
+}
+
+export interface OnboardingDeps {
+  ca: CaPort;
+  ledger: LedgerPort;
+  wallet: Wallet;
+  keys: ApiKeyStore;
+  store: OnboardingStore;
+  mspId: string;
+  /** The fabric-ca-client home an identity is enrolled into. */
+  homeOf(participantId: string): string;
+  /** How long a completed result (with its key in clear) is repeated from memory. */
+  replayMs?: number;
+}
+
+/**
+ * Onboards a participant: registers it at the organization's CA (gl.role, gl.id), enrolls it into
+ * the wallet, records it on the ledger as the calling operator, and issues its API key. Under an
+ * Idempotency-Key each step is recorded as it completes, so that a retry (even after a crash)
+ * resumes where the first attempt stopped and a repeated request yields the same participant.
+ */
+export class Onboarding {
+  private readonly recent = new Map<string, { fingerprint: string; result: Promise<Onboarded>; at: number }>();
+
+  constructor(private readonly deps: OnboardingDeps) {}
+
+  async onboard(caller: WalletUser, request: NewParticipant, idempotencyKey?: string): Promise<Onboarded> {
+    const fingerprint = createHash('sha256').update(canonicalJson(request)).digest('hex');
+    if (idempotencyKey === undefined) return this.run(undefined, undefined, fingerprint, caller, request);
+
+    const key = createHash('sha256').update(`${caller.id}\n${idempotencyKey}`).digest('hex');
+    this.forgetOld();
+    const recent = this.recent.get(key);
+    const stored = recent ? undefined : this.deps.store.get(key);
+    const known = recent?.fingerprint ?? stored?.fingerprint;
+    if (known !== undefined && known !== fingerprint) {
+      throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'Idempotency-Key was used before with a different request', {
+        path: 'Idempotency-Key',
+      });
+    }
+    if (recent) return recent.result;
+    const result = this.run(key, stored, fingerprint, caller, request);
+    this.recent.set(key, { fingerprint, result, at: Date.now() });
+    result.catch(() => this.recent.delete(key));
+    return result;
+  }
+
+  private forgetOld(): void {
+    const horizon = Date.now() - (this.deps.replayMs ?? 24 * 3600_000);
+    for (const [k, v] of this.recent) if (v.at < horizon) this.recent.delete(k);
+  }
+
+  private async run(
+    key: string | undefined,
+    stored: OnboardingRecord | undefined,
+    fingerprint: string,
+    caller: WalletUser,
+    request: NewParticipant,
+  ): Promise<Onboarded> {
+    const { ca, ledger, wallet, keys, store, mspId } = this.deps;
+    const resuming = stored !== undefined;
+    const record: OnboardingRecord = stored
+      ? { ...stored }
+      : { fingerprint, participantId: request.participantId, step: 'started', secret: randomBytes(24).toString('base64url'), updatedAt: '' };
+    const save = (step: Step) => {
+      record.step = step;
+      record.updatedAt = new Date().toISOString();
+      if (key !== undefined) store.put(key, record);
+    };
+    if (!resuming) save('started');
+
+    const id = request.participantId;
+    if (record.step === 'started') {
+      try {
+        await ca.register({ id, secret: record.secret!, role: request.role, type: 'client' });
+      } catch (e) {
+        // Resuming our own attempt: the registration went through before the answer was lost.
+        if (!(resuming && e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_EXISTS)) throw e;
+      }
+      save('registered');
+    }
+    if (record.step === 'registered') {
+      const enrollment = await ca.enroll(id, record.secret!, this.deps.homeOf(id));
+      wallet.put({ id, mspId, role: request.role, participantId: id, certPath: enrollment.certPath, keyPath: enrollment.keyPath });
+      delete record.secret;
+      save('enrolled');
+    }
+    if (record.step === 'enrolled') {
+      const onLedger = { participantId: id, role: request.role, ...(request.displayName ? { displayName: request.displayName } : {}) };
+      try {
+        const { result, txId } = await ledger.submit(caller, Tx.registerParticipant, [jsonArg(onLedger)]);
+        record.txId = txId;
+        record.participant = isObject(result) ? result : { ...onLedger, mspId };
+      } catch (e) {
+        if (!(resuming && e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_EXISTS)) throw e;
+        record.participant = { ...onLedger, mspId };
+      }
+      save('recorded');
+    }
+    // 'recorded', or 'done' after a restart (the first key was only ever in memory): issue a key.
+    const reissued = record.step === 'done';
+    if (record.apiKeySha256) keys.revoke(record.apiKeySha256);
+    const apiKey = keys.issue(id);
+    record.apiKeySha256 = hashKey(apiKey);
+    save('done');
+    return {
+      participant: record.participant ?? { participantId: id, role: request.role, mspId },
+      apiKey,
+      ...(record.txId ? { txId: record.txId } : {}),
+      ...(reissued ? { apiKeyReissued: true } : {}),
+    };
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

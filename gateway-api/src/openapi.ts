@@ -1,0 +1,277 @@
+import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
+
+/**
+ * The gateway's OpenAPI 3.0 description. `GET /api/v1/openapi.json` serves exactly this object and
+ * express-openapi-validator validates every request against it, so the document cannot drift from
+ * what the gateway accepts.
+ */
+
+export const API_BASE = '/api/v1';
+
+const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
+/** The one accepted instant spelling (units.ts: parseInstant); calendar validity is the chaincode's check. */
+const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', example: '2026-11-21T12:00:00Z' };
+const amount = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+/** Most readings one request may carry (one transaction). */
+export const MAX_READINGS_PER_BATCH = 500;
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const json = (schema: object, description = 'OK') => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const body = (ref: string) => ({
+  required: true,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+const pathParam = (name: string, schema: object = id) => ({ name, in: 'path', required: true, schema });
+const common = {
+  '400': errorResponse('REQUEST_INVALID or a chaincode validation code'),
+  '401': errorResponse('UNAUTHENTICATED'),
+  '403': errorResponse('ACCESS_DENIED'),
+  '503': errorResponse('LEDGER_UNAVAILABLE'),
+};
+const ledgerObject = { type: 'object', additionalProperties: true };
+
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: {
+    title: 'GridLedger gateway',
+    version: '1.0.0',
+    description:
+      'One gateway per organization. Energy in integer Wh, power in integer W, instants as UTC ISO 8601 with Z. ' +
+      'Errors are {"error": {"code", "message", "details"}}; clients branch on code only.',
+  },
+  servers: [{ url: API_BASE }],
+  security: [{ apiKey: [] }],
+  paths: {
+    '/health': {
+      get: {
+        operationId: 'health',
+        security: [],
+        responses: {
+          '200': json({ $ref: '#/components/schemas/Health' }),
+          '503': json({ $ref: '#/components/schemas/Health' }, 'the peer or the ledger is not available; `reason` says why'),
+        },
+      },
+    },
+    '/openapi.json': {
+      get: { operationId: 'openapi', security: [], responses: { '200': json({ type: 'object' }, 'this document') } },
+    },
+    '/participants': {
+      post: {
+        operationId: 'onboardParticipant',
+        description:
+          'Registers the participant at this organization\'s CA (gl.role, gl.id), enrolls it into the gateway\'s wallet, ' +
+          'records it on the ledger and returns its API key once. Operator or utility keys only. ' +
+          'A retry with the same Idempotency-Key returns the same result.',
+        parameters: [
+          { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 128 } },
+        ],
+        requestBody: body('NewParticipant'),
+        responses: {
+          '201': json({ $ref: '#/components/schemas/Onboarded' }, 'onboarded'),
+          '409': errorResponse('PARTICIPANT_EXISTS'),
+          '502': errorResponse('CA_REQUEST_FAILED'),
+          ...common,
+        },
+      },
+    },
+    '/participants/{participantId}': {
+      get: {
+        operationId: 'getParticipant',
+        parameters: [pathParam('participantId')],
+        responses: { '200': json(ledgerObject), '404': errorResponse('PARTICIPANT_NOT_FOUND'), ...common },
+      },
+    },
+    '/participants/{participantId}/meters': {
+      get: {
+        operationId: 'listMeters',
+        parameters: [pathParam('participantId')],
+        responses: { '200': json({ type: 'array', items: ledgerObject }), ...common },
+      },
+    },
+    '/meters': {
+      post: {
+        operationId: 'registerMeter',
+        requestBody: body('NewMeter'),
+        responses: {
+          '201': json({ type: 'object', properties: { meter: ledgerObject, txId: { type: 'string' } } }, 'registered'),
+          '409': errorResponse('METER_EXISTS'),
+          ...common,
+        },
+      },
+    },
+    '/meters/{meterId}': {
+      get: {
+        operationId: 'getMeter',
+        parameters: [pathParam('meterId')],
+        responses: { '200': json(ledgerObject), '404': errorResponse('METER_NOT_REGISTERED'), ...common },
+      },
+    },
+    '/readings': {
+      post: {
+        operationId: 'submitReadings',
+        description: 'A batch of signed readings in one transaction; each reading gets its own result.',
+        requestBody: body('ReadingBatch'),
+        responses: { '200': json({ $ref: '#/components/schemas/ReadingResults' }), ...common },
+      },
+    },
+    '/meters/{meterId}/readings': {
+      get: {
+        operationId: 'listReadings',
+        parameters: [
+          pathParam('meterId'),
+          { name: 'from', in: 'query', required: true, schema: instant },
+          { name: 'to', in: 'query', required: true, schema: instant },
+        ],
+        responses: { '200': json({ type: 'array', items: ledgerObject }), ...common },
+      },
+    },
+    '/meters/{meterId}/readings/{intervalStart}': {
+      get: {
+        operationId: 'getReading',
+        parameters: [pathParam('meterId'), pathParam('intervalStart', instant)],
+        responses: { '200': json(ledgerObject), '404': errorResponse('READING_NOT_FOUND'), ...common },
+      },
+    },
+    '/events': {
+      get: {
+        operationId: 'events',
+        description:
+          'Server-sent events of the gridledger chaincode. Each event\'s id is a checkpoint `<blockNumber>:<txId>`; ' +
+          'resume with the Last-Event-ID header or ?after=<checkpoint> (no event twice, none lost). ' +
+          '?fromBlock=<n> replays from block n; without either the stream starts with the next block.',
+        parameters: [
+          { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string', pattern: '^\\d+(:[^\\s:]+)?$' } },
+          { name: 'after', in: 'query', required: false, schema: { type: 'string', pattern: '^\\d+(:[^\\s:]+)?$' } },
+          { name: 'fromBlock', in: 'query', required: false, schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: {
+          '200': { description: 'an event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...common,
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message', 'details'],
+            properties: {
+              code: { type: 'string', enum: Object.values(ErrorCodes) },
+              message: { type: 'string' },
+              details: { type: 'object', additionalProperties: true },
+            },
+          },
+        },
+      },
+      Health: {
+        type: 'object',
+        properties: {
+          status: { type: 'string', enum: ['ok', 'unavailable'] },
+          reason: { type: 'string' },
+          org: { type: 'string' },
+          mspId: { type: 'string' },
+          channel: { type: 'string' },
+          chaincode: { type: 'string' },
+          fabricVersion: { type: 'string' },
+          blockHeight: { type: 'integer' },
+          peer: { type: 'object', properties: { endpoint: { type: 'string' }, status: { type: 'string' } } },
+        },
+      },
+      NewParticipant: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['participantId', 'role'],
+        properties: {
+          participantId: id,
+          role: { type: 'string', enum: [...ROLES] },
+          displayName: { type: 'string', minLength: 1, maxLength: 128 },
+        },
+      },
+      Onboarded: {
+        type: 'object',
+        required: ['participant', 'apiKey'],
+        properties: {
+          participant: ledgerObject,
+          apiKey: { type: 'string', description: 'shown once; the gateway keeps only its SHA-256' },
+          txId: { type: 'string' },
+        },
+      },
+      NewMeter: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['meterId', 'participantId', 'kind', 'publicKeyPem', 'exportCapacityW', 'communityId'],
+        properties: {
+          meterId: id,
+          participantId: id,
+          kind: { type: 'string', enum: ['production', 'consumption', 'bidirectional'] },
+          publicKeyPem: { type: 'string', pattern: '^-----BEGIN PUBLIC KEY-----', maxLength: 1024 },
+          exportCapacityW: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
+          communityId: id,
+        },
+      },
+      SignedReading: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['meterId', 'intervalStart', 'seq', 'importWh', 'exportWh', 'importRegisterWh', 'exportRegisterWh', 'sig'],
+        properties: {
+          meterId: id,
+          intervalStart: instant,
+          seq: amount,
+          importWh: amount,
+          exportWh: amount,
+          importRegisterWh: amount,
+          exportRegisterWh: amount,
+          sig: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$', maxLength: 96 },
+        },
+      },
+      ReadingBatch: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['readings'],
+        properties: {
+          readings: {
+            type: 'array',
+            minItems: 1,
+            maxItems: MAX_READINGS_PER_BATCH,
+            items: { $ref: '#/components/schemas/SignedReading' },
+          },
+        },
+      },
+      ReadingResults: {
+        type: 'object',
+        properties: {
+          txId: { type: 'string' },
+          results: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                index: { type: 'integer' },
+                meterId: { type: 'string' },
+                intervalStart: { type: 'string' },
+                status: { type: 'string', enum: ['accepted', 'duplicate', 'rejected'] },
+                code: { type: 'string' },
+                message: { type: 'string' },
+                details: { type: 'object', additionalProperties: true },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};

@@ -1,0 +1,82 @@
+import type { WalletUser } from '@gridledger/network';
+
+/**
+ * What the HTTP layer needs from the outside world. main.ts wires the real ones (Fabric, the CA,
+ * files under the state directory); tests use in-memory fakes.
+ */
+
+/** A committed (or evaluated) chaincode result, parsed from its JSON text. */
+export interface SubmitResult {
+  result: unknown;
+  txId: string;
+  blockNumber?: bigint;
+}
+
+/** One chaincode event of the gridledger chaincode. */
+export interface LedgerEvent {
+  blockNumber: bigint;
+  txId: string;
+  name: string;
+  payload: Uint8Array;
+}
+
+export interface EventStream extends AsyncIterable<LedgerEvent> {
+  close(): void;
+}
+
+export interface PeerStatus {
+  ok: boolean;
+  /** Why not, when not ok. */
+  reason?: string;
+}
+
+export interface LedgerPort {
+  /** Evaluates `fn` (e.g. `registry:getMeter`) as `user`; throws a GridLedgerError. */
+  evaluate(user: WalletUser, fn: string, args: string[]): Promise<unknown>;
+  /** Endorses, submits and waits for the commit; retries MVCC conflicts; throws a GridLedgerError. */
+  submit(user: WalletUser, fn: string, args: string[]): Promise<SubmitResult>;
+  /** Chaincode events from `startBlock` on (or from the next block), read as `user`. */
+  chaincodeEvents(user: WalletUser, startBlock?: bigint): Promise<EventStream>;
+  /** The channel's block height. */
+  blockHeight(): Promise<bigint>;
+  /** The peer's own health (operations /healthz). */
+  peerStatus(): Promise<PeerStatus>;
+  close(): void;
+}
+
+export interface CaRegistration {
+  id: string;
+  secret: string;
+  role: string;
+  type?: 'client';
+}
+
+export interface CaEnrollment {
+  certPath: string;
+  keyPath: string;
+}
+
+/** The organization's CA, as onboarding uses it. Throws GridLedgerErrors (PARTICIPANT_EXISTS, CA_REQUEST_FAILED). */
+export interface CaPort {
+  register(identity: CaRegistration): Promise<void>;
+  enroll(id: string, secret: string, home: string): Promise<CaEnrollment>;
+}
+
+/** The identities the gateway holds: the profile's users and those onboarded at run time. */
+export interface Wallet {
+  get(userId: string): WalletUser | undefined;
+  put(user: WalletUser): void;
+}
+
+export interface Logger {
+  info(fields: Record<string, unknown>): void;
+  error(fields: Record<string, unknown>): void;
+}
+
+/** One JSON object per line on stdout. */
+export const jsonLogger: Logger = {
+  info: (fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', ...fields })}\n`),
+  error: (fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', ...fields })}\n`),
+};
+
+export const silentLogger: Logger = { info: () => undefined, error: () => undefined };
