@@ -1,0 +1,197 @@
+import { readingSignedBytes, type SignedReading } from '@gridledger/core';
+import type { MqttClient } from 'mqtt';
+import { Bridge, type BridgeOptions } from '../src/bridge';
+import { startMosquitto, type MosquittoBroker } from '../src/broker';
+import { silentLogger } from '../src/log';
+import type { Receipt } from '../src/receipts';
+import { allReceiptsFilter, readingsTopic } from '../src/topics';
+import { FakeLedger, freePort, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
+
+jest.setTimeout(60_000);
+
+const COMMUNITY = 'test-community';
+const topicOf = (r: { meterId: string }) => readingsTopic(COMMUNITY, r.meterId);
+
+let broker: MosquittoBroker;
+let brokerDir: string;
+let port: number;
+let url: string;
+let watcher: MqttClient;
+let receipts: Receipt[];
+
+beforeAll(async () => {
+  port = await freePort();
+  url = `mqtt://127.0.0.1:${port}`;
+  brokerDir = tempDir('mosquitto');
+  broker = await startMosquitto({ port, dataDir: brokerDir });
+});
+
+afterAll(async () => {
+  await broker?.stop();
+});
+
+beforeEach(async () => {
+  receipts = [];
+  watcher = await mqttClient(url, `watcher-${Math.random()}`);
+  watcher.on('message', (_topic, payload) => receipts.push(JSON.parse(payload.toString()) as Receipt));
+  await watcher.subscribeAsync(allReceiptsFilter(COMMUNITY), { qos: 1 });
+});
+
+afterEach(async () => {
+  await watcher.endAsync(true);
+});
+
+function options(stateDir: string, ledger: FakeLedger, version: 4 | 5, extra: Partial<BridgeOptions> = {}): BridgeOptions {
+  return {
+    mqttUrl: url,
+    communityId: COMMUNITY,
+    stateDir,
+    submitter: ledger,
+    protocolVersion: version,
+    clientId: `bridge-${stateDir.slice(-6)}`,
+    maxBatch: 10,
+    lingerMs: 20,
+    retryBaseMs: 20,
+    retryMaxMs: 200,
+    logger: silentLogger,
+    ...extra,
+  };
+}
+
+/** Every published reading is on the fake ledger with exactly its signed bytes, and nothing else is. */
+function expectExactlyOnLedger(ledger: FakeLedger, published: SignedReading[]) {
+  expect(new Set(ledger.stored.keys())).toEqual(new Set(published.map(readingKey)));
+  for (const r of published) expect(ledger.stored.get(readingKey(r))).toBe(readingSignedBytes(r).toString('utf8'));
+  // Whatever was submitted more than once was the very same reading (a retry the ledger absorbs).
+  const submitted = ledger.calls.flat();
+  for (const r of submitted) expect(readingSignedBytes(r).toString('utf8')).toBe(ledger.stored.get(readingKey(r)));
+}
+
+function expectReceiptsFor(published: SignedReading[], ledger: FakeLedger) {
+  for (const r of published) {
+    const mine = receipts.filter((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const x of mine) {
+      expect(['accepted', 'duplicate']).toContain(x.status);
+      expect(ledger.txIds).toContain(x.txId);
+      expect(x.seq).toBe(r.seq);
+    }
+  }
+}
+
+describe.each([5, 4] as const)('bridge over Mosquitto, MQTT protocol %i', (version) => {
+  it('loses nothing when the bridge dies mid-stream and starts again', async () => {
+    const stateDir = tempDir('bridge');
+    const ledger = new FakeLedger();
+    ledger.delayMs = 15;
+    const published = ['home-01.main', 'home-02.main', 'home-03.main'].flatMap((m) => meterDay(m, 60, meterKey().privateKey));
+    const publisher = await mqttClient(url, `pub-${version}-${Date.now()}`);
+
+    const first = await Bridge.start(options(stateDir, ledger, version));
+    await waitFor(() => first.status().connected, 10_000, 'bridge connected');
+    await publishAll(publisher, topicOf, published.slice(0, 90));
+    await waitFor(() => ledger.stored.size >= 20, 20_000, 'first readings on the ledger');
+    await first.kill(); // mid-stream: transactions in flight are abandoned, acks unsent
+    const storedAtCrash = ledger.stored.size;
+    expect(storedAtCrash).toBeLessThan(published.length);
+
+    await publishAll(publisher, topicOf, published.slice(90)); // the broker queues them for the bridge's session
+    const second = await Bridge.start(options(stateDir, ledger, version));
+    await waitFor(() => ledger.stored.size === published.length && second.status().pending === 0, 30_000, 'every reading on the ledger');
+    await second.stop();
+    await publisher.endAsync();
+
+    expectExactlyOnLedger(ledger, published);
+    await waitFor(() => published.every((r) => receipts.some((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart)), 10_000, 'receipts');
+    expectReceiptsFor(published, ledger);
+    // Per meter, readings reached the ledger in order the first time each was submitted.
+    const firstSeen = new Map<string, number[]>();
+    const seenKeys = new Set<string>();
+    for (const r of ledger.calls.flat()) {
+      if (seenKeys.has(readingKey(r))) continue;
+      seenKeys.add(readingKey(r));
+      firstSeen.set(r.meterId, [...(firstSeen.get(r.meterId) ?? []), r.seq]);
+    }
+    for (const seqs of firstSeen.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it('retries through a ledger outage and publishes receipts with the txId', async () => {
+    const stateDir = tempDir('bridge');
+    const ledger = new FakeLedger();
+    ledger.failNext = 4;
+    const published = meterDay('home-04.main', 25, meterKey().privateKey);
+    const publisher = await mqttClient(url, `pub-outage-${version}`);
+    const bridge = await Bridge.start(options(stateDir, ledger, version));
+    await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
+    await publishAll(publisher, topicOf, published);
+    await waitFor(() => ledger.stored.size === published.length && bridge.status().pending === 0, 20_000, 'ledger back');
+    await waitFor(() => receipts.length >= published.length, 10_000, 'receipts');
+    await bridge.stop();
+    await publisher.endAsync();
+    expect(ledger.failNext).toBe(0);
+    expectExactlyOnLedger(ledger, published);
+    expectReceiptsFor(published, ledger);
+    expect(receipts.every((r) => r.status === 'accepted')).toBe(true);
+  });
+});
+
+describe('bridge over Mosquitto, broker restart', () => {
+  it('readings queued for the stopped bridge survive a Mosquitto restart', async () => {
+    const stateDir = tempDir('bridge');
+    const ledger = new FakeLedger();
+    const published = meterDay('home-05.main', 40, meterKey().privateKey);
+    // First start: the broker learns the bridge's persistent session and subscription.
+    const bridge1 = await Bridge.start(options(stateDir, ledger, 5));
+    await waitFor(() => bridge1.status().connected, 10_000, 'bridge connected');
+    await sleep(200);
+    await bridge1.stop();
+
+    const publisher = await mqttClient(url, 'pub-restart');
+    await publishAll(publisher, topicOf, published); // PUBACKed by the broker, queued for the bridge
+    await publisher.endAsync();
+    await watcher.endAsync(true);
+
+    await broker.stop();
+    broker = await startMosquitto({ port, dataDir: brokerDir });
+
+    const bridge2 = await Bridge.start(options(stateDir, ledger, 5));
+    await waitFor(() => ledger.stored.size === published.length && bridge2.status().pending === 0, 20_000, 'all readings after restart');
+    await bridge2.stop();
+    expectExactlyOnLedger(ledger, published);
+    watcher = await mqttClient(url, `watcher-after-${Date.now()}`);
+  });
+});
+
+describe('bridge refusals', () => {
+  it('answers a malformed payload with a rejected receipt carrying the stable code, and submits nothing', async () => {
+    const stateDir = tempDir('bridge');
+    const ledger = new FakeLedger();
+    const bridge = await Bridge.start(options(stateDir, ledger, 5));
+    await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
+    const [good] = meterDay('home-06.main', 1, meterKey().privateKey);
+    const publisher = await mqttClient(url, 'pub-bad');
+    await publisher.publishAsync(readingsTopic(COMMUNITY, 'home-06.main'), 'not json', { qos: 1 });
+    await publisher.publishAsync(readingsTopic(COMMUNITY, 'home-06.main'), JSON.stringify({ ...good, extra: 1 }), { qos: 1 });
+    await publisher.publishAsync(readingsTopic(COMMUNITY, 'home-07.main'), JSON.stringify(good), { qos: 1 });
+    await publisher.publishAsync(
+      readingsTopic(COMMUNITY, 'home-06.main'),
+      JSON.stringify({ ...good, intervalStart: '2026-11-21T00:05:00Z' }),
+      { qos: 1 },
+    );
+    await waitFor(() => receipts.length >= 4, 10_000, 'four receipts');
+    await sleep(300);
+    await bridge.stop();
+    await publisher.endAsync();
+
+    expect(receipts.map((r) => [r.meterId, r.status, r.code])).toEqual([
+      ['home-06.main', 'rejected', 'READING_MALFORMED'],
+      ['home-06.main', 'rejected', 'READING_MALFORMED'],
+      ['home-07.main', 'rejected', 'READING_MALFORMED'],
+      ['home-06.main', 'rejected', 'READING_INTERVAL_MISALIGNED'],
+    ]);
+    expect(receipts[1]).toMatchObject({ intervalStart: good.intervalStart, seq: good.seq });
+    expect(receipts.every((r) => r.txId === undefined)).toBe(true);
+    expect(ledger.calls).toHaveLength(0);
+    expect(bridge.status().pending).toBe(0);
+  });
+});
