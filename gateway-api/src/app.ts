@@ -95,11 +95,12 @@ export function createApp(deps: AppDeps): GatewayApp {
   // One log line per request, with the transaction id where there is one.
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
+    const path = req.path;
     res.on('close', () => {
       log.info({
         msg: 'request',
         method: req.method,
-        path: req.path,
+        path,
         status: res.statusCode,
         ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         ...(res.locals.txId ? { txId: res.locals.txId } : {}),

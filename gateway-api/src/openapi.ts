@@ -125,8 +125,9 @@ export const openApiDocument = {
         operationId: 'listReadings',
         parameters: [
           pathParam('meterId'),
-          { name: 'from', in: 'query', required: true, schema: instant },
-          { name: 'to', in: 'query', required: true, schema: instant },
+          // allowReserved: an instant's ':' need not be percent-encoded in the query.
+          { name: 'from', in: 'query', required: true, allowReserved: true, schema: instant },
+          { name: 'to', in: 'query', required: true, allowReserved: true, schema: instant },
         ],
         responses: { '200': json({ type: 'array', items: ledgerObject }), ...common },
       },
@@ -147,7 +148,7 @@ export const openApiDocument = {
           '?fromBlock=<n> replays from block n; without either the stream starts with the next block.',
         parameters: [
           { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string', pattern: '^\\d+(:[^\\s:]+)?$' } },
-          { name: 'after', in: 'query', required: false, schema: { type: 'string', pattern: '^\\d+(:[^\\s:]+)?$' } },
+          { name: 'after', in: 'query', required: false, allowReserved: true, schema: { type: 'string', pattern: '^\\d+(:[^\\s:]+)?$' } },
           { name: 'fromBlock', in: 'query', required: false, schema: { type: 'integer', minimum: 0 } },
         ],
         responses: {

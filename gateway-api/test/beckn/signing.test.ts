@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ErrorCodes } from '@gridledger/core/core';
-import { codeOf } from '../../../chaincode/test/support';
+import { codeOf } from '../../../core/test/support';
 import { bodyDigest, ed25519PrivateKey, ed25519PublicKey, KeyLookup, signingString, signMessage, verifyMessage } from '../../src';
 
 const NOW = 1_795_000_000;
