@@ -1,2 +1,5 @@
 export * from './position';
 export * from './validation';
+export * from './params';
+export * from './meter';
+export * from './batch';

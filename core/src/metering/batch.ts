@@ -1,0 +1,426 @@
+/**
+ * A batch of signed readings in one Fabric transaction. A transaction cannot read its own writes,
+ * so the whole batch is decided here, purely, from the state the contract loaded before: readings
+ * are judged one by one in a fixed order (meter, interval, then their canonical text), each seeing
+ * the readings accepted before it in an in-memory overlay, and the result is the list of writes.
+ *
+ * Per meter the ledger keeps a head (a copy of the latest accepted reading) and in each stored
+ * reading a pointer to the previous accepted interval of that meter: a linked list by interval.
+ * An in-order reading needs the head only; a late one walks back from the head, at most over
+ * the late window. Missing seq numbers are gaps stored under keys of their own.
+ */
+import { canonicalJson } from '../core/canonical';
+import { ErrorCodes, GridLedgerError } from '../core/errors';
+import { compareIds } from '../core/identity';
+import { parseSignedReading, SignedReading } from '../core/reading';
+import { parseInstant } from '../core/units';
+import { MeterRecord, meterStateOf } from './meter';
+import { MeteringParams } from './params';
+import { checkReading, MeterState, ReadingContext, SeqGap } from './validation';
+
+/** Readings per transaction: enough to amortise a transaction, small enough to endorse quickly. */
+export const MAX_READINGS_PER_BATCH = 200;
+
+/** A reading as stored: the signed fields and signature, who recorded it, and the chain pointer. */
+export interface StoredReading extends SignedReading {
+  /** The transaction that recorded the reading. */
+  txId: string;
+  /** That transaction's timestamp. */
+  recordedAt: string;
+  /** intervalStart of the meter's previous accepted reading, null for its first. */
+  prevIntervalStart: string | null;
+}
+
+/** What the contract loaded for one meter named in the batch. */
+export interface LoadedMeter {
+  /** The registered meter, undefined when none is registered under that id. */
+  meter: MeterRecord | undefined;
+  /** The meter's latest accepted reading (its head record), undefined when it has none. */
+  head: StoredReading | undefined;
+  /** Stored readings from the head backwards along the pointers, chain[0] being the head. */
+  chain: StoredReading[];
+  /** True when `chain` holds every stored reading of the meter (it reached a null pointer). */
+  chainComplete: boolean;
+  /** Readings below the chain, looked up by their own key: null when none is stored. */
+  exact: Record<string, StoredReading | null>;
+}
+
+export interface LoadedBatchState {
+  meters: Map<string, LoadedMeter>;
+}
+
+/** The ledger reads the loader needs; the contract implements them on the stub. */
+export interface ReadingStore {
+  getMeter(meterId: string): Promise<MeterRecord | undefined>;
+  getHead(meterId: string): Promise<StoredReading | undefined>;
+  getReading(meterId: string, intervalStart: string): Promise<StoredReading | undefined>;
+}
+
+export interface FoldContext extends MeteringParams {
+  /** The transaction's timestamp in epoch seconds. */
+  nowSeconds: number;
+  txId: string;
+  /** The transaction's timestamp as an instant, stored with each accepted reading. */
+  recordedAt: string;
+}
+
+export type ReadingStatus = 'accepted' | 'duplicate' | 'rejected';
+
+export interface ReadingResult {
+  /** Position of the reading in the submitted batch. */
+  index: number;
+  /** As submitted, or null when the reading has no such string field. */
+  meterId: string | null;
+  intervalStart: string | null;
+  status: ReadingStatus;
+  code?: string;
+  message?: string;
+  details?: Record<string, string | number | boolean>;
+}
+
+export interface GapKey {
+  meterId: string;
+  afterSeq: number;
+}
+
+export interface BatchWrites {
+  /** New readings and stored readings whose pointer changed, by meter then interval. */
+  readings: StoredReading[];
+  /** Head records that changed, by meter. */
+  heads: StoredReading[];
+  /** Gaps to store, by meter then afterSeq. */
+  gapsToPut: SeqGap[];
+  /** Stored gaps that were closed, by meter then afterSeq. */
+  gapsToDelete: GapKey[];
+}
+
+export interface AcceptedReading {
+  meterId: string;
+  intervalStart: string;
+  seq: number;
+}
+
+export interface BatchOutcome {
+  /** One per submitted reading, in input order. */
+  results: ReadingResult[];
+  writes: BatchWrites;
+  /** Accepted readings in the order they were decided (meter, then interval). */
+  accepted: AcceptedReading[];
+  rejected: number;
+}
+
+/** Whether a reading of that interval can still be accepted at `nowSeconds` (same rule as checkReading). */
+function inTimeWindow(intervalStart: string, params: MeteringParams, nowSeconds: number): boolean {
+  const end = parseInstant(intervalStart)! + params.intervalSeconds;
+  return end <= nowSeconds && end + params.lateWindowSeconds >= nowSeconds;
+}
+
+/**
+ * Loads what the fold needs, and no more: per meter named by a well-formed reading its record and
+ * head; for a registered, active meter the chain from the head back to just below the earliest
+ * interval of the batch that is still within the late window; and by their own key the readings
+ * of the batch below that (retries of old readings must still be recognised as duplicates).
+ * Reads are sequential and in a fixed order, so every peer reads the same keys.
+ */
+export async function loadReadingBatchState(
+  inputs: readonly unknown[],
+  params: MeteringParams,
+  nowSeconds: number,
+  store: ReadingStore,
+): Promise<LoadedBatchState> {
+  const intervalsByMeter = new Map<string, Set<string>>();
+  for (const input of inputs) {
+    let reading: SignedReading;
+    try {
+      reading = parseSignedReading(input, params.intervalSeconds);
+    } catch {
+      continue;
+    }
+    const set = intervalsByMeter.get(reading.meterId) ?? new Set<string>();
+    set.add(reading.intervalStart);
+    intervalsByMeter.set(reading.meterId, set);
+  }
+
+  const meters = new Map<string, LoadedMeter>();
+  for (const meterId of [...intervalsByMeter.keys()].sort(compareIds)) {
+    const meter = await store.getMeter(meterId);
+    const loaded: LoadedMeter = { meter, head: undefined, chain: [], chainComplete: true, exact: {} };
+    meters.set(meterId, loaded);
+    // Readings of unknown or inactive meters are refused before any neighbour matters.
+    if (meter === undefined || !meter.active) continue;
+    const head = await store.getHead(meterId);
+    if (head === undefined) continue;
+    loaded.head = head;
+    loaded.chain = [head];
+    loaded.chainComplete = head.prevIntervalStart === null;
+
+    const intervals = [...intervalsByMeter.get(meterId)!].sort(compareIds);
+    const floor = intervals.find((start) => inTimeWindow(start, params, nowSeconds));
+    let node = head;
+    while (floor !== undefined && !loaded.chainComplete && compareIds(node.intervalStart, floor) >= 0) {
+      const prevStart = node.prevIntervalStart!;
+      const prev = await store.getReading(meterId, prevStart);
+      if (prev === undefined || compareIds(prev.intervalStart, node.intervalStart) >= 0) {
+        throw new Error(`reading chain of meter ${meterId} is broken at ${node.intervalStart} -> ${prevStart}`);
+      }
+      loaded.chain.push(prev);
+      loaded.chainComplete = prev.prevIntervalStart === null;
+      node = prev;
+    }
+    const lowest = node.intervalStart;
+    if (!loaded.chainComplete) {
+      for (const start of intervals) {
+        if (compareIds(start, lowest) < 0) loaded.exact[start] = (await store.getReading(meterId, start)) ?? null;
+      }
+    }
+  }
+  return { meters };
+}
+
+/** One meter's stored readings as the batch sees them: loaded ones plus those accepted so far. */
+class MeterOverlay {
+  private readonly byStart = new Map<string, StoredReading>();
+  private readonly starts: string[] = [];
+  readonly changed = new Set<string>();
+
+  constructor(loaded: LoadedMeter) {
+    for (const r of loaded.chain) this.set(r);
+    for (const r of Object.values(loaded.exact)) if (r !== null) this.set(r);
+  }
+
+  get(start: string): StoredReading | undefined {
+    return this.byStart.get(start);
+  }
+
+  /** Index of the first stored interval not below `start`. */
+  private lowerBound(start: string): number {
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareIds(this.starts[mid], start) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  neighbours(start: string): { previous?: StoredReading; next?: StoredReading } {
+    const i = this.lowerBound(start);
+    const previous = i > 0 ? this.byStart.get(this.starts[i - 1]) : undefined;
+    const at = this.starts[i] === start ? i + 1 : i;
+    const next = at < this.starts.length ? this.byStart.get(this.starts[at]) : undefined;
+    return { previous, next };
+  }
+
+  set(record: StoredReading, changed = false): void {
+    if (!this.byStart.has(record.intervalStart)) this.starts.splice(this.lowerBound(record.intervalStart), 0, record.intervalStart);
+    this.byStart.set(record.intervalStart, record);
+    if (changed) this.changed.add(record.intervalStart);
+  }
+
+  latest(): StoredReading | undefined {
+    return this.starts.length === 0 ? undefined : this.byStart.get(this.starts[this.starts.length - 1]);
+  }
+}
+
+interface GapChange {
+  gap: SeqGap | undefined;
+  /** Whether the first change of this key in the batch closed a gap that was stored before it. */
+  wasStored: boolean;
+}
+
+const gapKeyOf = (meterId: string, afterSeq: number) => `${meterId}\u0000${afterSeq}`;
+
+interface Item {
+  index: number;
+  input: unknown;
+  meterId: string | null;
+  intervalStart: string | null;
+  text: string;
+}
+
+function itemOf(input: unknown, index: number): Item {
+  const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+  const meterId = typeof record.meterId === 'string' ? record.meterId : null;
+  const intervalStart = typeof record.intervalStart === 'string' ? record.intervalStart : null;
+  let text = '';
+  try {
+    text = canonicalJson(input);
+  } catch {
+    // Not representable (e.g. a number that parsed to Infinity): refused by the shape check anyway.
+  }
+  return { index, input, meterId, intervalStart, text };
+}
+
+/** The order readings are decided in: by meter, interval and canonical text; input position last. */
+function compareItems(a: Item, b: Item): number {
+  const keyed = (x: Item) => (x.meterId !== null && x.intervalStart !== null ? 0 : 1);
+  return (
+    keyed(a) - keyed(b) ||
+    compareIds(a.meterId ?? '', b.meterId ?? '') ||
+    compareIds(a.intervalStart ?? '', b.intervalStart ?? '') ||
+    compareIds(a.text, b.text) ||
+    a.index - b.index
+  );
+}
+
+function isGridLedgerError(e: unknown): e is GridLedgerError {
+  return e instanceof Error && e.name === 'GridLedgerError' && typeof (e as { code?: unknown }).code === 'string';
+}
+
+/** Thrown when the loaded state does not cover a reading: a bug of the loader, never a verdict. */
+function notLoaded(meterId: string, intervalStart: string): Error {
+  return new Error(`state around ${meterId} ${intervalStart} was not loaded`);
+}
+
+/**
+ * Decides every reading of a batch against the loaded state and returns the verdicts (input
+ * order) and the writes. The outcome depends on the set of inputs only, not on their order,
+ * except which of two identical inputs is reported as accepted and which as the duplicate.
+ */
+export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatchState, ctx: FoldContext): BatchOutcome {
+  const items = inputs.map(itemOf).sort(compareItems);
+  const results: ReadingResult[] = new Array(inputs.length);
+  const overlays = new Map<string, MeterOverlay>();
+  const meterStates = new Map<string, MeterState>();
+  const gaps = new Map<string, GapChange>();
+  const accepted: AcceptedReading[] = [];
+  let rejected = 0;
+
+  const base: Omit<ReadingContext, 'meter'> = {
+    intervalSeconds: ctx.intervalSeconds,
+    nowSeconds: ctx.nowSeconds,
+    lateWindowSeconds: ctx.lateWindowSeconds,
+    capacityTolerancePpm: ctx.capacityTolerancePpm,
+  };
+
+  for (const item of items) {
+    const { index, input, meterId, intervalStart } = item;
+    const result: ReadingResult = { index, meterId, intervalStart, status: 'rejected' };
+    results[index] = result;
+    try {
+      const state = meterId !== null ? loaded.meters.get(meterId) : undefined;
+      let readingCtx: ReadingContext = { ...base, meter: undefined };
+      let neighboursKnown = true;
+      if (state !== undefined && state.meter !== undefined && meterId !== null && intervalStart !== null) {
+        let meter = meterStates.get(meterId);
+        if (meter === undefined) {
+          meter = meterStateOf(state.meter);
+          meterStates.set(meterId, meter);
+        }
+        let overlay = overlays.get(meterId);
+        if (overlay === undefined) {
+          overlay = new MeterOverlay(state);
+          overlays.set(meterId, overlay);
+        }
+        const lowest = state.chain.length > 0 ? state.chain[state.chain.length - 1].intervalStart : undefined;
+        const complete = state.chainComplete || lowest === undefined;
+        const covered = complete || compareIds(intervalStart, lowest!) >= 0 || Object.prototype.hasOwnProperty.call(state.exact, intervalStart);
+        neighboursKnown = complete || compareIds(intervalStart, lowest!) > 0;
+        if (!covered && meter.active) {
+          // A reading of an active meter the loader did not look up: only acceptable if it fails its shape.
+          parseSignedReading(input, ctx.intervalSeconds);
+          throw notLoaded(meterId, intervalStart);
+        }
+        readingCtx = { ...base, meter, existing: overlay.get(intervalStart), ...(neighboursKnown ? overlay.neighbours(intervalStart) : {}) };
+      } else if (state === undefined && meterId !== null) {
+        // A well-formed reading of a meter the loader never looked at would be misjudged as unregistered.
+        let wellFormed = true;
+        try {
+          parseSignedReading(input, ctx.intervalSeconds);
+        } catch {
+          wellFormed = false;
+        }
+        if (wellFormed) throw notLoaded(meterId, intervalStart ?? '');
+      }
+
+      const verdict = checkReading(input, readingCtx);
+      if (verdict.status === 'duplicate') {
+        result.status = 'duplicate';
+        continue;
+      }
+      if (!neighboursKnown) throw notLoaded(meterId!, intervalStart!);
+      const r = verdict.reading;
+      const overlay = overlays.get(r.meterId)!;
+      const { previous, next } = readingCtx;
+      overlay.set(
+        {
+          meterId: r.meterId,
+          intervalStart: r.intervalStart,
+          seq: r.seq,
+          importWh: r.importWh,
+          exportWh: r.exportWh,
+          importRegisterWh: r.importRegisterWh,
+          exportRegisterWh: r.exportRegisterWh,
+          sig: r.sig,
+          txId: ctx.txId,
+          recordedAt: ctx.recordedAt,
+          prevIntervalStart: previous?.intervalStart ?? null,
+        },
+        true,
+      );
+      // A reading that lands before a stored one becomes that one's predecessor.
+      if (next !== undefined) overlay.set({ ...(next as StoredReading), prevIntervalStart: r.intervalStart }, true);
+      if (verdict.closes !== undefined) {
+        const key = gapKeyOf(verdict.closes.meterId, verdict.closes.afterSeq);
+        const change = gaps.get(key);
+        if (change === undefined) gaps.set(key, { gap: undefined, wasStored: true });
+        else change.gap = undefined;
+      }
+      for (const gap of verdict.opens) {
+        const key = gapKeyOf(gap.meterId, gap.afterSeq);
+        const change = gaps.get(key);
+        if (change === undefined) gaps.set(key, { gap, wasStored: false });
+        else change.gap = gap;
+      }
+      result.status = 'accepted';
+      accepted.push({ meterId: r.meterId, intervalStart: r.intervalStart, seq: r.seq });
+    } catch (e) {
+      if (!isGridLedgerError(e)) throw e;
+      rejected += 1;
+      result.status = 'rejected';
+      result.code = e.code;
+      result.message = e.message;
+      result.details = { ...e.details };
+    }
+  }
+
+  const writes: BatchWrites = { readings: [], heads: [], gapsToPut: [], gapsToDelete: [] };
+  for (const meterId of [...overlays.keys()].sort(compareIds)) {
+    const overlay = overlays.get(meterId)!;
+    if (overlay.changed.size === 0) continue;
+    for (const start of [...overlay.changed].sort(compareIds)) writes.readings.push(overlay.get(start)!);
+    const latest = overlay.latest()!;
+    const head = loaded.meters.get(meterId)!.head;
+    if (head === undefined || canonicalJson(head) !== canonicalJson(latest)) writes.heads.push(latest);
+  }
+  const gapEntries = [...gaps.entries()].map(([key, change]) => {
+    const [meterId, afterSeq] = key.split('\u0000');
+    return { meterId, afterSeq: Number(afterSeq), change };
+  });
+  gapEntries.sort((a, b) => compareIds(a.meterId, b.meterId) || a.afterSeq - b.afterSeq);
+  for (const { meterId, afterSeq, change } of gapEntries) {
+    if (change.gap !== undefined) writes.gapsToPut.push(change.gap);
+    else if (change.wasStored) writes.gapsToDelete.push({ meterId, afterSeq });
+  }
+  return { results, writes, accepted, rejected };
+}
+
+/** A batch argument: an array of readings or `{ readings: [...] }`, 1 to MAX_READINGS_PER_BATCH of them. */
+export function parseReadingBatch(input: unknown): unknown[] {
+  const list =
+    Array.isArray(input) ? input
+    : typeof input === 'object' && input !== null && Array.isArray((input as { readings?: unknown }).readings) && Object.keys(input).length === 1
+      ? ((input as { readings: unknown[] }).readings)
+      : undefined;
+  if (list === undefined) {
+    throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, 'a batch is a JSON array of signed readings or { "readings": [...] }');
+  }
+  if (list.length === 0 || list.length > MAX_READINGS_PER_BATCH) {
+    throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, `a batch holds 1 to ${MAX_READINGS_PER_BATCH} readings, not ${list.length}`, {
+      count: list.length,
+      max: MAX_READINGS_PER_BATCH,
+    });
+  }
+  return list;
+}

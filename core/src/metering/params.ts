@@ -1,0 +1,57 @@
+import { ErrorCodes, GridLedgerError } from '../core/errors';
+
+/** The market parameters the metering rules depend on, as stored on the ledger. */
+export interface MeteringParams {
+  /** Length of a delivery interval; intervals are aligned to the Unix epoch. */
+  intervalSeconds: number;
+  /** How long after its interval has ended a reading is still accepted. */
+  lateWindowSeconds: number;
+  /** Export may exceed capacity × interval by this much (meter accuracy), in parts per million. */
+  capacityTolerancePpm: number;
+}
+
+/** Used while the ledger holds no parameters record: PT15M intervals, a 48 h late window, 2 %. */
+export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
+  intervalSeconds: 900,
+  lateWindowSeconds: 172_800,
+  capacityTolerancePpm: 20_000,
+});
+
+const DAY_SECONDS = 86_400;
+
+function invalid(field: string, message: string): GridLedgerError {
+  return new GridLedgerError(ErrorCodes.MARKET_PARAMS_INVALID, message, { field });
+}
+
+function integerIn(record: Record<string, unknown>, field: keyof MeteringParams, min: number, max: number): number {
+  const value = record[field];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalid(field, `${field} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/**
+ * Checks a complete parameters record: an interval that divides a day (so every day starts an
+ * interval), a late window of at most 30 days, a tolerance of at most 100 %. Unknown fields are
+ * refused, like everywhere else in the ledger's inputs.
+ */
+export function validateMeteringParams(input: unknown): MeteringParams {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('', 'parameters must be a JSON object');
+  const record = input as Record<string, unknown>;
+  const known: readonly string[] = ['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm'];
+  for (const key of Object.keys(record).sort()) {
+    if (!known.includes(key)) throw invalid(key, `${key} is not a metering parameter`);
+  }
+  const intervalSeconds = integerIn(record, 'intervalSeconds', 60, DAY_SECONDS);
+  if (DAY_SECONDS % intervalSeconds !== 0) throw invalid('intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
+  const lateWindowSeconds = integerIn(record, 'lateWindowSeconds', 0, 30 * DAY_SECONDS);
+  const capacityTolerancePpm = integerIn(record, 'capacityTolerancePpm', 0, 1_000_000);
+  return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm };
+}
+
+/** A change request: the fields it names replace those of `current`; the result is validated whole. */
+export function mergeMeteringParams(current: MeteringParams, change: unknown): MeteringParams {
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw invalid('', 'parameters must be a JSON object');
+  return validateMeteringParams({ ...current, ...(change as Record<string, unknown>) });
+}
