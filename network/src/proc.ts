@@ -162,3 +162,14 @@ export function tail(file: string, bytes = 3000): string {
     return '(no log)';
   }
 }
+
+/** Waits until something accepts TCP connections on 127.0.0.1:port while the process `pid` is alive. */
+export async function waitListening(name: string, port: number, pid: number, logFile: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isAlive(pid)) throw new Error(`${name} exited during start; see ${logFile}:\n${tail(logFile)}`);
+    if (!(await portFree(port))) return;
+    if (Date.now() > deadline) throw new Error(`${name} not listening on ${port} after ${timeoutMs} ms; see ${logFile}`);
+    await sleep(150);
+  }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { summary, upPlatform } from './platform';
+import { runningPid, startProcess } from './proc';
+import { down, REPO_ROOT, upNetwork } from './up';
+
+const USAGE = `usage: node network/dist/cli.js <command> [options]
+  start              up, then the meter simulator, following the logs; Ctrl-C stops everything
+  up                 the whole platform, detached: network, broker, gateways, demo community, bridge
+  up --network-only  the Fabric network alone (CAs, orderers, peers, channel, chaincode)
+  down [--purge]     stop exactly what up started; --purge also deletes the ledger and all state
+options: --state DIR (default .gridledger; GRIDLEDGER_STATE)  --offset N (ports + N; GRIDLEDGER_PORT_OFFSET)
+         --bft (4 SmartBFT orderers instead of 3 Raft)  --homes N (demo homes, default 5)  --speed N (simulator)`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const flag = (name: string) => rest.includes(name);
+  const value = (name: string) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  const stateDir = resolve(value('--state') ?? process.env.GRIDLEDGER_STATE ?? join(REPO_ROOT, '.gridledger'));
+  const offset = Number(value('--offset') ?? process.env.GRIDLEDGER_PORT_OFFSET ?? 0);
+  const options = { stateDir, offset, consensus: flag('--bft') ? ('bft' as const) : ('raft' as const), homes: Number(value('--homes') ?? 5) };
+  switch (command) {
+    case 'up':
+      if (flag('--network-only')) await upNetwork(options);
+      else process.stdout.write(`${summary(await upPlatform(options))}\n`);
+      return;
+    case 'down':
+      await down(stateDir, { purge: flag('--purge') });
+      return;
+    case 'start':
+      return start(options, value('--speed') ?? '60');
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      process.exit(command === 'help' || command === '--help' ? 0 : 2);
+  }
+}
+
+/** `npm start`: everything up, the simulator publishing, every log followed; Ctrl-C stops it all. */
+async function start(options: Parameters<typeof upPlatform>[0], speed: string): Promise<void> {
+  const platform = await upPlatform(options);
+  const name = 'simulator';
+  const pidFile = join(options.stateDir, 'pids', `${name}.pid`);
+  const simulator = join(REPO_ROOT, 'device-bridge', 'dist', 'simulator.js');
+  if (runningPid(pidFile) === undefined && existsSync(simulator)) {
+    await startProcess({
+      name,
+      command: process.execPath,
+      args: [simulator, '--state', options.stateDir, '--homes', String(options.homes), '--speed', speed],
+      env: { PATH: process.env.PATH },
+      pidFile,
+      logFile: join(options.stateDir, 'logs', `${name}.log`),
+    });
+  }
+  process.stdout.write(`${summary(platform)}\n\nFollowing the logs (Ctrl-C stops everything):\n`);
+  const logs = join(options.stateDir, 'logs');
+  const files = readdirSync(logs).filter((f) => /^(gateway|bridge|simulator|broker)/.test(f)).map((f) => join(logs, f));
+  const tail = spawn('tail', ['-n', '5', '-F', ...files], { stdio: ['ignore', 'inherit', 'inherit'] });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    tail.kill();
+    process.stdout.write('\nstopping…\n');
+    await down(options.stateDir);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main(process.argv.slice(2)).catch((e: Error) => {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+});

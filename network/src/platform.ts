@@ -1,0 +1,242 @@
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpOk, portFree, runningPid, sleep, startProcess, tail, waitListening } from './proc';
+import { mqttPort, NetworkProfile, OrgName, ORGS } from './profile';
+import { COMMUNITY_ID, DEMO_USERS, REPO_ROOT, upNetwork, UpOptions } from './up';
+
+/**
+ * The whole platform on top of the network: MQTT broker, one REST gateway per organization, the
+ * device bridge, and the demo community (homes with API keys and registered meters). The
+ * gateway and the bridge are workspaces of their own that depend on this one, so they are started
+ * as processes from their built entry points, never imported here.
+ */
+
+export interface DemoHome {
+  participantId: string;
+  meterId: string;
+  pvCapacityW: number;
+}
+
+/** The simulator's homes (device-bridge/dist/simulator/model.js): the meters registered for them carry their PV capacity. */
+export function demoHomes(count = 5): DemoHome[] {
+  const model = require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'model.js')) as {
+    simulatedHomes(count: number): { id?: string; participantId?: string; meterId: string; pvCapacityW: number }[];
+  };
+  return model.simulatedHomes(count).map((h) => ({ participantId: h.participantId ?? h.id!, meterId: h.meterId, pvCapacityW: h.pvCapacityW }));
+}
+
+export interface Credentials {
+  /** API keys by organization and user id; shown once by the gateway, kept here for the demo. */
+  apiKeys: Record<string, Record<string, string>>;
+}
+
+export const credentialsPath = (stateDir: string) => join(stateDir, 'credentials.json');
+
+function loadCredentials(stateDir: string): Credentials {
+  const file = credentialsPath(stateDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Credentials) : { apiKeys: {} };
+}
+
+function saveCredentials(stateDir: string, c: Credentials): void {
+  writeFileSync(credentialsPath(stateDir), JSON.stringify(c, null, 2), { mode: 0o600 });
+}
+
+function which(binary: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const node = process.execPath;
+const entry = (...parts: string[]) => join(REPO_ROOT, ...parts);
+
+/** Mosquitto (Debian package) with persistence when it is installed; otherwise the bridge embeds aedes. */
+async function startBroker(stateDir: string, offset: number): Promise<'mosquitto' | 'embedded'> {
+  const mosquitto = process.env.GRIDLEDGER_EMBEDDED_BROKER ? undefined : which('mosquitto');
+  if (!mosquitto) return 'embedded';
+  const port = mqttPort(offset);
+  const name = 'broker';
+  if (runningPid(join(stateDir, 'pids', `${name}.pid`)) !== undefined) return 'mosquitto';
+  if (!(await portFree(port))) throw new Error(`port ${port} (MQTT broker) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
+  const dir = join(stateDir, 'broker');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'autosave_interval 1',
+      'max_queued_messages 100000',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
+  const pid = await startProcess({ name, command: mosquitto, args: ['-c', conf], env: { PATH: process.env.PATH }, pidFile: join(stateDir, 'pids', `${name}.pid`), logFile: join(stateDir, 'logs', `${name}.log`) });
+  await waitListening(name, port, pid, join(stateDir, 'logs', `${name}.log`));
+  return 'mosquitto';
+}
+
+async function startGateways(profile: NetworkProfile): Promise<void> {
+  await Promise.all(
+    ORGS.map(async (org) => {
+      const name = `gateway.${org}`;
+      const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
+      if (runningPid(files.pidFile) === undefined) {
+        const port = profile.orgs[org].gateway.port;
+        if (!(await portFree(port))) throw new Error(`port ${port} (${name}) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
+        await startProcess({ name, command: node, args: [entry('gateway-api', 'dist', 'main.js'), '--state', profile.stateDir, '--org', org], env: { PATH: process.env.PATH }, ...files });
+      }
+      const pid = runningPid(files.pidFile)!;
+      await waitUntil(`${name} health`, 60_000, files.logFile, pid, () => httpOk(`${profile.orgs[org].gateway.url}/api/v1/health`, 3000));
+    }),
+  );
+}
+
+async function waitUntil(what: string, timeoutMs: number, log: string, pid: number, ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (!isRunning(pid)) throw new Error(`${what}: the process exited; see ${log}:\n${tail(log)}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms; see ${log}:\n${tail(log)}`);
+    await sleep(250);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function issueKey(stateDir: string, org: OrgName, user: string): string {
+  return execFileSync(node, [entry('gateway-api', 'dist', 'main.js'), 'issue-key', '--state', stateDir, '--org', org, '--user', user], { encoding: 'utf8' }).trim();
+}
+
+async function api(url: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** The simulated meters' keys, where the architecture says: `<stateDir>/meters/<meterId>.pem` (0600). */
+export function ensureMeterKey(stateDir: string, meterId: string): string {
+  const dir = join(stateDir, 'meters');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${meterId}.pem`);
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  }
+  return createPublicKey(readFileSync(file)).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/**
+ * Demo API keys for the service users, and the demo homes onboarded through the community gateway
+ * (CA registration, enrollment, ledger record, API key) with their meters registered by themselves.
+ */
+async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: string) => void): Promise<Credentials> {
+  const { stateDir } = profile;
+  const creds = loadCredentials(stateDir);
+  for (const org of ORGS) {
+    creds.apiKeys[org] ??= {};
+    for (const user of DEMO_USERS[org]) creds.apiKeys[org][user.id] ??= issueKey(stateDir, org, user.id);
+  }
+  saveCredentials(stateDir, creds);
+  const community = profile.orgs.community.gateway.url;
+  const operatorKey = creds.apiKeys.community['community-operator'];
+  for (const home of homes) {
+    if (creds.apiKeys.community[home.participantId] === undefined) {
+      const res = await api(community, operatorKey, 'POST', '/participants', { participantId: home.participantId, role: 'prosumer', displayName: `Home ${home.participantId}` }, { 'idempotency-key': `demo-${home.participantId}` });
+      if (res.status !== 201 && res.status !== 200) throw new Error(`onboarding ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
+      creds.apiKeys.community[home.participantId] = String(res.json.apiKey);
+      saveCredentials(stateDir, creds);
+    }
+    const key = creds.apiKeys.community[home.participantId];
+    const meter = await api(community, key, 'GET', `/meters/${home.meterId}`);
+    if (meter.status === 404) {
+      const res = await api(community, key, 'POST', '/meters', {
+        meterId: home.meterId,
+        participantId: home.participantId,
+        kind: 'bidirectional',
+        publicKeyPem: ensureMeterKey(stateDir, home.meterId),
+        exportCapacityW: home.pvCapacityW,
+        communityId: COMMUNITY_ID,
+      });
+      if (res.status !== 201 && res.status !== 200) throw new Error(`meter ${home.meterId}: ${res.status} ${JSON.stringify(res.json)}`);
+    }
+    log(`  ${home.participantId}: meter ${home.meterId}, PV ${home.pvCapacityW} W`);
+  }
+  return creds;
+}
+
+async function startBridge(profile: NetworkProfile, broker: 'mosquitto' | 'embedded'): Promise<void> {
+  const name = 'bridge';
+  const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
+  if (runningPid(files.pidFile) !== undefined) return;
+  const args = [entry('device-bridge', 'dist', 'main.js'), '--state', profile.stateDir, ...(broker === 'embedded' ? ['--embedded-broker'] : [])];
+  if (broker === 'embedded' && !(await portFree(Number(new URL(profile.mqtt.url).port)))) {
+    throw new Error(`port ${new URL(profile.mqtt.url).port} (embedded MQTT broker) on 127.0.0.1 is taken by another process`);
+  }
+  const pid = await startProcess({ name, command: node, args, env: { PATH: process.env.PATH }, ...files });
+  if (broker === 'embedded') await waitListening('embedded broker', Number(new URL(profile.mqtt.url).port), pid, files.logFile);
+  await sleep(500);
+  if (!isRunning(pid)) throw new Error(`bridge exited during start; see ${files.logFile}:\n${tail(files.logFile)}`);
+}
+
+export interface Platform {
+  profile: NetworkProfile;
+  credentials: Credentials;
+  homes: DemoHome[];
+  broker: 'mosquitto' | 'embedded';
+}
+
+/** `npm run up`: the network, then broker, gateways, demo community and bridge; idempotent. */
+export async function upPlatform(o: UpOptions & { homes?: number }): Promise<Platform> {
+  const log = o.log ?? ((m: string) => process.stdout.write(`${m}\n`));
+  const profile = await upNetwork({ ...o, log });
+  log('MQTT broker');
+  const broker = await startBroker(profile.stateDir, o.offset ?? 0);
+  log(`  ${broker === 'mosquitto' ? 'mosquitto (persistent)' : 'embedded aedes in the bridge (in memory; install mosquitto for persistence)'} on ${profile.mqtt.url}`);
+  log('REST gateways');
+  await startGateways(profile);
+  for (const org of ORGS) log(`  ${org}: ${profile.orgs[org].gateway.url}/api/v1`);
+  log('demo community: onboarding homes and their meters');
+  const homes = demoHomes(o.homes ?? 5);
+  const credentials = await seedDemo(profile, homes, log);
+  log('device bridge');
+  await startBridge(profile, broker);
+  return { profile, credentials, homes, broker };
+}
+
+export function summary(p: Platform): string {
+  const home = p.homes[0];
+  const key = p.credentials.apiKeys.community[home.participantId];
+  const lines = [
+    '',
+    'GridLedger is up.',
+    ...ORGS.map((org) => `  ${org.padEnd(10)} ${p.profile.orgs[org].gateway.url}/api/v1   (OpenAPI: /api/v1/openapi.json)`),
+    `  MQTT       ${p.profile.mqtt.url}   readings: gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
+    `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/`,
+    '',
+    `  curl -H 'Authorization: Bearer ${key}' ${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings`,
+    '',
+    `  logs: ${join(p.profile.stateDir, 'logs')}/   stop: npm run down   (delete the ledger too: npm run down -- --purge)`,
+  ];
+  return lines.join('\n');
+}
+

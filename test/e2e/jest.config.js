@@ -1,0 +1,15 @@
+/**
+ * End-to-end tests on the real platform: one Fabric network (CAs, 3 Raft orderers, 3 peers,
+ * chaincode servers), MQTT broker, gateways and bridge, started once for the whole run on
+ * ports offset by 20000 and a temporary state directory, shared by every test file.
+ */
+module.exports = {
+  displayName: 'e2e',
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  globalSetup: '<rootDir>/global-setup.js',
+  globalTeardown: '<rootDir>/global-teardown.js',
+  setupFilesAfterEnv: ['<rootDir>/timeout.js'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: { ignoreCodes: [151002] } }] },
+};
