@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadProfile, profilePath } from '@gridledger/network';
+import { parseInstant } from '@gridledger/core';
+import { intArg, parseArgs } from './cli';
+import { jsonLogger } from './log';
+import { ensureMeterKeys } from './simulator/keys';
+import { simulatedHomes } from './simulator/model';
+import { runSimulator } from './simulator/run';
+
+const USAGE = `usage: node device-bridge/dist/simulator.js --state <stateDir> [options]
+  --state <dir>        state directory (network.json; keys in <dir>/meters, progress in <dir>/simulator)
+  --homes <n>          number of homes (default 5)
+  --speed <x>          simulated seconds per second until the present is reached (default 60)
+  --from <instant>     first interval of a fresh run (default now - 24 h), e.g. 2026-11-21T00:00:00Z
+  --seed <n>           seed of the homes and their variation (default 1)
+  --mqtt-url <url>     broker (default: the profile's mqtt.url, else mqtt://127.0.0.1:1883)
+  --community <id>     community id (default: the profile's mqtt.communityId)
+  --meters-only        make missing keys, print the meters (id, capacity, public key) as JSON, exit`;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['meters-only', 'help']);
+  if (args.has('help') || !args.has('state')) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(args.has('help') ? 0 : 2);
+  }
+  const stateDir = resolve(args.get('state')!);
+  const homes = intArg(args, 'homes', 5, 1);
+  const seed = intArg(args, 'seed', 1);
+  if (args.has('meters-only')) {
+    const list = simulatedHomes(homes, seed);
+    const keys = ensureMeterKeys(stateDir, list.map((h) => h.meterId));
+    process.stdout.write(`${JSON.stringify(list.map((h) => ({ ...h, publicKeyPem: keys[h.meterId] })), null, 1)}\n`);
+    return;
+  }
+  const profile = existsSync(profilePath(stateDir)) ? loadProfile(stateDir) : undefined;
+  const communityId = args.get('community') ?? profile?.mqtt.communityId;
+  if (!communityId) throw new Error(`no --community and no ${profilePath(stateDir)}`);
+  let from: number | undefined;
+  if (args.has('from')) {
+    from = parseInstant(args.get('from')!);
+    if (from === undefined) throw new Error('--from must be an instant like 2026-11-21T00:00:00Z');
+  }
+  const controller = new AbortController();
+  process.on('SIGINT', () => controller.abort());
+  process.on('SIGTERM', () => controller.abort());
+  await runSimulator({
+    stateDir,
+    mqttUrl: args.get('mqtt-url') ?? profile?.mqtt.url ?? 'mqtt://127.0.0.1:1883',
+    communityId,
+    homes,
+    speed: intArg(args, 'speed', 60, 1),
+    from,
+    seed,
+    logger: jsonLogger('simulator'),
+    signal: controller.signal,
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', component: 'simulator', msg: 'fatal', error: error instanceof Error ? error.message : String(error) })}\n`);
+  process.exit(1);
+});

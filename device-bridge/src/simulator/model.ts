@@ -1,0 +1,182 @@
+import type { Reading } from '@gridledger/core';
+import { formatInstant } from '@gridledger/core';
+import { profileData, type ProfileData } from './data';
+
+/**
+ * The simulated homes, pure: what a home's bidirectional meter at the grid connection measures
+ * in one 15-minute interval. Everything is a function of (seed, home, interval), never of the
+ * order in which intervals are computed, so a restarted simulator produces the very same
+ * readings (a resent reading is a duplicate on the ledger, not a conflict).
+ *
+ * Load: BDEW H25 (month, day type, quarter hour of local German time; holidays are not
+ * modelled, Sundays use the FT column) with H25's dynamisation over the year, scaled to the
+ * home's annual consumption. One home is spikier than the average H25 describes, so the
+ * profile is split: 80 % scaled by a factor drawn uniformly from [0.55, 1.05) (mean 0.8) and,
+ * in expectation, 20 % as appliance events of 50-400 Wh whose probability follows the profile.
+ * The expected energy equals H25's.
+ *
+ * PV: the hourly yield per kWp of a south-facing 35 degree array in Potsdam under the DWD test
+ * reference year (generate.py), a quarter of the hour's energy in each quarter, times the
+ * home's kWp, a per-home shading factor in [0.85, 1) and ±3 % per-interval noise, capped at
+ * the array's capacity. Leap days repeat 28 February.
+ *
+ * Randomness: mulberry32 seeded with the 32-bit FNV-1a hash of `${seed}|${homeId}` (home
+ * parameters) or `${seed}|${homeId}|${intervalStart}` (one interval).
+ */
+
+export const INTERVAL_SECONDS = 900;
+
+export interface Home {
+  homeId: string;
+  /** The bidirectional meter at the home's grid connection. */
+  meterId: string;
+  annualKwh: number;
+  /** PV array peak power in W (also the capacity to register the meter's asset with). */
+  pvCapacityW: number;
+  /** Fraction of the ideal yield the array gets (orientation, shading). */
+  pvShading: number;
+}
+
+export interface MeterState {
+  /** seq of the last reading (0 before the first). */
+  seq: number;
+  importRegisterWh: number;
+  exportRegisterWh: number;
+}
+
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a small, well-mixed 32-bit PRNG; returns floats in [0, 1). */
+export function prng(seedText: string): () => number {
+  let a = fnv1a(seedText);
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` homes `home-01`... with meters `home-01.main`, drawn from the seed. */
+export function simulatedHomes(count: number, seed = 1): Home[] {
+  return Array.from({ length: count }, (_, i) => {
+    const homeId = `home-${String(i + 1).padStart(2, '0')}`;
+    const rand = prng(`${seed}|${homeId}`);
+    return {
+      homeId,
+      meterId: `${homeId}.main`,
+      annualKwh: Math.round(2000 + rand() * 3500),
+      pvCapacityW: Math.round(3 + rand() * 7) * 1000 + (rand() < 0.5 ? 500 : 0),
+      pvShading: Math.round((0.85 + rand() * 0.15) * 1000) / 1000,
+    };
+  });
+}
+
+/** The initial registers of a home's meter (a meter that has been in service for a while). */
+export function initialMeterState(home: Home, seed = 1): MeterState {
+  const rand = prng(`${seed}|${home.meterId}|registers`);
+  return { seq: 0, importRegisterWh: Math.round(1e6 + rand() * 19e6), exportRegisterWh: Math.round(rand() * 9e6) };
+}
+
+/** Last Sunday of a month (UTC), at 01:00 UTC: the EU's daylight saving switch. */
+function euSwitch(year: number, month: number): number {
+  const last = new Date(Date.UTC(year, month + 1, 0));
+  last.setUTCDate(last.getUTCDate() - last.getUTCDay());
+  return last.getTime() / 1000 + 3600;
+}
+
+/** German local time (CET/CEST) of an epoch second, as a Date whose UTC fields read local. */
+export function germanLocal(epochSeconds: number): Date {
+  const year = new Date(epochSeconds * 1000).getUTCFullYear();
+  const summer = epochSeconds >= euSwitch(year, 2) && epochSeconds < euSwitch(year, 9);
+  return new Date((epochSeconds + (summer ? 7200 : 3600)) * 1000);
+}
+
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+function dayIndexOfYear(d: Date): number {
+  return Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000);
+}
+
+/** Expected household load of one quarter hour in Wh (before the per-home variation). */
+export function profileLoadWh(annualKwh: number, intervalStart: number, data: ProfileData = profileData()): number {
+  const local = germanLocal(intervalStart);
+  const dow = local.getUTCDay();
+  const dayType = dow === 0 ? 2 : dow === 6 ? 1 : 0;
+  const quarter = local.getUTCHours() * 4 + Math.floor(local.getUTCMinutes() / 15);
+  const mWhPerMWh = data.load.values[local.getUTCMonth()][dayType][quarter];
+  const doy = dayIndexOfYear(local) + 1;
+  const dynamisation = data.load.dynamisation.reduce((acc, c) => acc * doy + c, 0);
+  return (mWhPerMWh / 1000) * dynamisation * (annualKwh / 1000);
+}
+
+/** PV yield of one quarter hour per kWp in Wh (a quarter of its UTC hour's yield). */
+export function pvWhPerKwp(intervalStart: number, data: ProfileData = profileData()): number {
+  const d = new Date(intervalStart * 1000);
+  let day = dayIndexOfYear(d);
+  if (isLeap(d.getUTCFullYear()) && day >= 59) day -= 1;
+  return data.pv.hourly[Math.min(day, 364) * 24 + d.getUTCHours()] / 4;
+}
+
+export interface IntervalEnergy {
+  loadWh: number;
+  pvWh: number;
+}
+
+/** What the home consumed and produced in the interval starting at `intervalStart` (epoch s). */
+export function homeEnergy(home: Home, intervalStart: number, seed = 1, data: ProfileData = profileData()): IntervalEnergy {
+  const rand = prng(`${seed}|${home.homeId}|${formatInstant(intervalStart)}`);
+  const expected = profileLoadWh(home.annualKwh, intervalStart, data);
+  const EVENT_MEAN_WH = 225;
+  // Base part: mean 0.8 of the profile; events below add the other 0.2 in expectation.
+  let load = expected * (0.55 + 0.5 * rand());
+  const eventProbability = Math.min(1, (0.2 * expected) / EVENT_MEAN_WH);
+  const eventRoll = rand();
+  const eventSize = 50 + 350 * rand();
+  if (eventRoll < eventProbability) load += eventSize;
+  const capWh = (home.pvCapacityW * INTERVAL_SECONDS) / 3600;
+  const noise = 0.97 + 0.06 * rand();
+  const pv = Math.min(capWh, pvWhPerKwp(intervalStart, data) * (home.pvCapacityW / 1000) * home.pvShading * noise);
+  return { loadWh: Math.round(load), pvWh: Math.floor(pv) };
+}
+
+/**
+ * The meter's reading of one interval and its state after it: import and export are the net
+ * flows at the connection over the interval, the registers grow by exactly those, seq by one.
+ */
+export function nextReading(
+  home: Home,
+  state: MeterState,
+  intervalStart: number,
+  seed = 1,
+  data: ProfileData = profileData(),
+): { reading: Reading; state: MeterState } {
+  const { loadWh, pvWh } = homeEnergy(home, intervalStart, seed, data);
+  const importWh = Math.max(0, loadWh - pvWh);
+  const exportWh = Math.max(0, pvWh - loadWh);
+  const next: MeterState = {
+    seq: state.seq + 1,
+    importRegisterWh: state.importRegisterWh + importWh,
+    exportRegisterWh: state.exportRegisterWh + exportWh,
+  };
+  return {
+    reading: {
+      meterId: home.meterId,
+      intervalStart: formatInstant(intervalStart),
+      seq: next.seq,
+      importWh,
+      exportWh,
+      importRegisterWh: next.importRegisterWh,
+      exportRegisterWh: next.exportRegisterWh,
+    },
+    state: next,
+  };
+}

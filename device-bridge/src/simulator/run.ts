@@ -1,0 +1,104 @@
+import { connect, type MqttClient } from 'mqtt';
+import type { KeyObject } from 'node:crypto';
+import { jsonLogger, type Logger } from '../log';
+import { allReceiptsFilter, readingsTopic } from '../topics';
+import { ensureMeterKeys, loadMeterKey, signReading } from './keys';
+import { INTERVAL_SECONDS, initialMeterState, nextReading, simulatedHomes, type Home } from './model';
+import { loadState, saveState, type SimulatorState } from './state';
+
+export interface SimulatorOptions {
+  stateDir: string;
+  mqttUrl: string;
+  communityId: string;
+  homes?: number;
+  /** Simulated seconds per real second while catching up with the present (default 60). */
+  speed?: number;
+  /** First interval of a fresh simulation, epoch s (default: now - 24 h, aligned to 15 min). */
+  from?: number;
+  seed?: number;
+  logger?: Logger;
+  /** Stop after this interval (epoch s, exclusive); for tests. */
+  until?: number;
+  signal?: AbortSignal;
+}
+
+const align = (epoch: number) => epoch - (epoch % INTERVAL_SECONDS);
+
+/**
+ * Publishes the homes' readings interval by interval: from the state's next interval (or
+ * `from`) at `speed` times real time, then in real time; an interval is published only once it
+ * has ended in both simulated and real time. Each reading is signed with the meter's key and
+ * published with QoS 1; the state advances only when the broker has acknowledged all of an
+ * interval's readings. Receipts are logged as they come back.
+ */
+export async function runSimulator(o: SimulatorOptions): Promise<void> {
+  const log = o.logger ?? jsonLogger('simulator');
+  const homes: Home[] = simulatedHomes(o.homes ?? 5, o.seed ?? 1);
+  ensureMeterKeys(o.stateDir, homes.map((h) => h.meterId));
+  const keys = new Map<string, KeyObject>(homes.map((h) => [h.meterId, loadMeterKey(o.stateDir, h.meterId)]));
+  const seed = o.seed ?? 1;
+  let state: SimulatorState = loadState(o.stateDir) ?? {
+    version: 1,
+    seed,
+    nextIntervalStart: align(o.from ?? Math.floor(Date.now() / 1000) - 86_400),
+    meters: {},
+  };
+  for (const h of homes) state.meters[h.meterId] ??= initialMeterState(h, seed);
+  const speed = o.speed ?? 60;
+  const simOrigin = state.nextIntervalStart;
+  const realOrigin = Date.now();
+
+  const client: MqttClient = connect(o.mqttUrl, {
+    clientId: `gridledger-simulator-${o.communityId}`,
+    clean: true,
+    reconnectPeriod: 1000,
+  });
+  client.on('error', (e) => log.warn('mqtt error', { error: e.message }));
+  client.on('message', (_topic, payload) => {
+    try {
+      log.info('receipt', JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+    } catch {
+      log.warn('unreadable receipt');
+    }
+  });
+  client.on('connect', () => client.subscribe(allReceiptsFilter(o.communityId), { qos: 1 }));
+  log.info('simulator started', {
+    homes: homes.map((h) => ({ meterId: h.meterId, annualKwh: h.annualKwh, pvCapacityW: h.pvCapacityW })),
+    from: new Date(state.nextIntervalStart * 1000).toISOString(),
+    speed,
+  });
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      o.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+  try {
+    while (!o.signal?.aborted && (o.until === undefined || state.nextIntervalStart < o.until)) {
+      const start = state.nextIntervalStart;
+      const end = start + INTERVAL_SECONDS;
+      const simReadyAt = realOrigin + ((end - simOrigin) / speed) * 1000;
+      const wait = Math.max(simReadyAt, end * 1000) - Date.now();
+      if (wait > 0) {
+        await sleep(Math.min(wait, 1000));
+        continue;
+      }
+      const meters = { ...state.meters };
+      const published = homes.map((home) => {
+        const { reading, state: after } = nextReading(home, state.meters[home.meterId], start, seed);
+        meters[home.meterId] = after;
+        const signed = signReading(reading, keys.get(home.meterId)!);
+        return client.publishAsync(readingsTopic(o.communityId, home.meterId), JSON.stringify(signed), { qos: 1 }).then(() => signed);
+      });
+      const readings = await Promise.all(published);
+      state = { ...state, nextIntervalStart: end, meters };
+      saveState(o.stateDir, state);
+      log.info('interval published', {
+        intervalStart: new Date(start * 1000).toISOString(),
+        readings: readings.map((r) => ({ meterId: r.meterId, seq: r.seq, importWh: r.importWh, exportWh: r.exportWh })),
+      });
+    }
+  } finally {
+    await client.endAsync();
+  }
+}
