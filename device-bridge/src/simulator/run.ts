@@ -1,5 +1,6 @@
 import { connect, type MqttClient } from 'mqtt';
 import type { KeyObject } from 'node:crypto';
+import { formatInstant } from '@gridledger/core';
 import { jsonLogger, type Logger } from '../log';
 import { allReceiptsFilter, readingsTopic } from '../topics';
 import { ensureMeterKeys, loadMeterKey, signReading } from './keys';
@@ -64,7 +65,7 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
   client.on('connect', () => client.subscribe(allReceiptsFilter(o.communityId), { qos: 1 }));
   log.info('simulator started', {
     homes: homes.map((h) => ({ meterId: h.meterId, annualKwh: h.annualKwh, pvCapacityW: h.pvCapacityW })),
-    from: new Date(state.nextIntervalStart * 1000).toISOString(),
+    from: formatInstant(state.nextIntervalStart),
     speed,
   });
 
@@ -94,7 +95,7 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
       state = { ...state, nextIntervalStart: end, meters };
       saveState(o.stateDir, state);
       log.info('interval published', {
-        intervalStart: new Date(start * 1000).toISOString(),
+        intervalStart: formatInstant(start),
         readings: readings.map((r) => ({ meterId: r.meterId, seq: r.seq, importWh: r.importWh, exportWh: r.exportWh })),
       });
     }
