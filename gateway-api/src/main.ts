@@ -47,7 +47,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
-    jsonLogger.error({ msg: 'gateway failed', error: e.message });
+    // stderr: for issue-key, stdout carries nothing but the key.
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'gateway failed', error: e.message })}\n`);
     process.exit(1);
   },
 );
