@@ -2,4 +2,7 @@
 module.exports = {
   projects: ['<rootDir>/core', '<rootDir>/chaincode', '<rootDir>/network', '<rootDir>/gateway-api', '<rootDir>/device-bridge', '<rootDir>/test/e2e'],
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  // One file at a time: the end-to-end files share one platform, and some stop and restart its nodes.
+  maxWorkers: 1,
+  testSequencer: '<rootDir>/test/e2e/sequencer.js',
 };

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpOk, portFree, runningPid, sleep, startProcess, tail, waitListening } from './proc';
@@ -22,9 +21,9 @@ export interface DemoHome {
 /** The simulator's homes (device-bridge/dist/simulator/model.js): the meters registered for them carry their PV capacity. */
 export function demoHomes(count = 5): DemoHome[] {
   const model = require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'model.js')) as {
-    simulatedHomes(count: number): { id?: string; participantId?: string; meterId: string; pvCapacityW: number }[];
+    simulatedHomes(count: number): { homeId: string; meterId: string; pvCapacityW: number }[];
   };
-  return model.simulatedHomes(count).map((h) => ({ participantId: h.participantId ?? h.id!, meterId: h.meterId, pvCapacityW: h.pvCapacityW }));
+  return model.simulatedHomes(count).map((h) => ({ participantId: h.homeId, meterId: h.meterId, pvCapacityW: h.pvCapacityW }));
 }
 
 export interface Credentials {
@@ -55,7 +54,7 @@ const node = process.execPath;
 const entry = (...parts: string[]) => join(REPO_ROOT, ...parts);
 
 /** Mosquitto (Debian package) with persistence when it is installed; otherwise the bridge embeds aedes. */
-async function startBroker(stateDir: string, offset: number): Promise<'mosquitto' | 'embedded'> {
+export async function startBroker(stateDir: string, offset: number): Promise<'mosquitto' | 'embedded'> {
   const mosquitto = process.env.GRIDLEDGER_EMBEDDED_BROKER ? undefined : which('mosquitto');
   if (!mosquitto) return 'embedded';
   const port = mqttPort(offset);
@@ -85,7 +84,7 @@ async function startBroker(stateDir: string, offset: number): Promise<'mosquitto
   return 'mosquitto';
 }
 
-async function startGateways(profile: NetworkProfile): Promise<void> {
+export async function startGateways(profile: NetworkProfile): Promise<void> {
   await Promise.all(
     ORGS.map(async (org) => {
       const name = `gateway.${org}`;
@@ -133,16 +132,12 @@ async function api(url: string, key: string, method: string, path: string, body?
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-/** The simulated meters' keys, where the architecture says: `<stateDir>/meters/<meterId>.pem` (0600). */
-export function ensureMeterKey(stateDir: string, meterId: string): string {
-  const dir = join(stateDir, 'meters');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, `${meterId}.pem`);
-  if (!existsSync(file)) {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  }
-  return createPublicKey(readFileSync(file)).export({ type: 'spki', format: 'pem' }).toString();
+/** The simulated meters' public keys; the simulator (device-bridge) makes the keys where the architecture says. */
+function meterPublicKey(stateDir: string, meterId: string): string {
+  const keys = require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'keys.js')) as {
+    ensureMeterKeys(stateDir: string, meterIds: string[]): Record<string, string>;
+  };
+  return keys.ensureMeterKeys(stateDir, [meterId])[meterId];
 }
 
 /**
@@ -173,7 +168,7 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
         meterId: home.meterId,
         participantId: home.participantId,
         kind: 'bidirectional',
-        publicKeyPem: ensureMeterKey(stateDir, home.meterId),
+        publicKeyPem: meterPublicKey(stateDir, home.meterId),
         exportCapacityW: home.pvCapacityW,
         communityId: COMMUNITY_ID,
       });
@@ -184,7 +179,7 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
   return creds;
 }
 
-async function startBridge(profile: NetworkProfile, broker: 'mosquitto' | 'embedded'): Promise<void> {
+export async function startBridge(profile: NetworkProfile, broker: 'mosquitto' | 'embedded'): Promise<void> {
   const name = 'bridge';
   const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
   if (runningPid(files.pidFile) !== undefined) return;

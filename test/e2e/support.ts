@@ -1,0 +1,163 @@
+/**
+ * What every end-to-end test file shares: the running platform (started once by global-setup.js),
+ * HTTP calls to its gateways, MQTT, and fresh participants and meters with ids of their own.
+ */
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { MqttClient } from 'mqtt';
+import { readingSignedBytes, Reading, SignedReading, formatInstant } from '@gridledger/core/core';
+import { loadProfile, NetworkProfile, OrgName } from '@gridledger/network';
+
+export const stateDir = (): string => {
+  const dir = process.env.GRIDLEDGER_TEST_STATE;
+  if (!dir) throw new Error('GRIDLEDGER_TEST_STATE is not set: run through jest (test/e2e/global-setup.js)');
+  return dir;
+};
+
+export const profile = (): NetworkProfile => loadProfile(stateDir());
+
+export function credentials(): { apiKeys: Record<string, Record<string, string>> } {
+  return JSON.parse(readFileSync(join(stateDir(), 'credentials.json'), 'utf8'));
+}
+
+export const operatorKey = () => credentials().apiKeys.community['community-operator'];
+
+export interface ApiResult<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+export async function api<T = Record<string, any>>(org: OrgName, key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
+  const res = await fetch(`${profile().orgs[org].gateway.url}/api/v1${path}`, {
+    method,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+/** A unique id for this test run and call, valid as a participant or meter id. */
+export const uid = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+export interface TestMeter {
+  participantId: string;
+  apiKey: string;
+  meterId: string;
+  privateKeyPem: string;
+  keyFile: string;
+}
+
+/** Onboards a new prosumer through the community gateway and registers a bidirectional meter for it. */
+export async function newProsumerWithMeter(exportCapacityW = 6000): Promise<TestMeter> {
+  const participantId = uid('p');
+  const onboarded = await api('community', operatorKey(), 'POST', '/participants', { participantId, role: 'prosumer' });
+  if (onboarded.status !== 201) throw new Error(`onboarding failed: ${onboarded.status} ${JSON.stringify(onboarded.body)}`);
+  const apiKey = String(onboarded.body.apiKey);
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const dir = mkdtempSync(join(tmpdir(), 'gl-meter-'));
+  const keyFile = join(dir, 'meter.pem');
+  writeFileSync(keyFile, privateKeyPem, { mode: 0o600 });
+  const meterId = `${participantId}.main`;
+  const registered = await api('community', apiKey, 'POST', '/meters', {
+    meterId,
+    participantId,
+    kind: 'bidirectional',
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    exportCapacityW,
+    communityId: profile().mqtt.communityId,
+  });
+  if (registered.status !== 201) throw new Error(`meter registration failed: ${registered.status} ${JSON.stringify(registered.body)}`);
+  return { participantId, apiKey, meterId, privateKeyPem, keyFile };
+}
+
+/** The start of the 15-minute interval `back` intervals before the last one that has ended. */
+export function pastInterval(back: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  const lastEnded = Math.floor(now / 900) * 900 - 900;
+  return formatInstant(lastEnded - back * 900);
+}
+
+/** A meter's consecutive readings over n intervals ending with the last one that has ended. */
+export function readingSeries(meter: TestMeter, n: number, firstSeq = 1): SignedReading[] {
+  const out: SignedReading[] = [];
+  let importRegisterWh = 1_000_000;
+  let exportRegisterWh = 500_000;
+  for (let i = 0; i < n; i++) {
+    const importWh = 100 + ((i * 37) % 200);
+    const exportWh = (i * 53) % 400;
+    importRegisterWh += importWh;
+    exportRegisterWh += exportWh;
+    const reading: Reading = { meterId: meter.meterId, intervalStart: pastInterval(n - 1 - i), seq: firstSeq + i, importWh, exportWh, importRegisterWh, exportRegisterWh };
+    out.push(signReading(reading, meter.privateKeyPem));
+  }
+  return out;
+}
+
+export function signReading(reading: Reading, privateKeyPem: string): SignedReading {
+  return { ...reading, sig: sign('sha256', readingSignedBytes(reading), privateKeyPem).toString('base64') };
+}
+
+export const readingsTopic = (meterId: string) => `gridledger/v1/${profile().mqtt.communityId}/meters/${meterId}/readings`;
+export const receiptsTopic = (meterId: string) => `gridledger/v1/${profile().mqtt.communityId}/meters/${meterId}/receipts`;
+
+/** mosquitto_pub, the Debian client, as a third-party meter gateway would publish. */
+export function mosquittoPub(topic: string, payload: string): void {
+  const url = new URL(profile().mqtt.url);
+  execFileSync('mosquitto_pub', ['-h', url.hostname, '-p', url.port, '-q', '1', '-t', topic, '-m', payload]);
+}
+
+export interface Receipt {
+  meterId: string;
+  intervalStart: string;
+  status: 'accepted' | 'duplicate' | 'rejected';
+  txId?: string;
+  code?: string;
+}
+
+/** Collects receipts for a meter until `count` have arrived (or the deadline passes). */
+export async function receiptsCollector(meterId: string): Promise<{ receipts: Receipt[]; waitFor(count: number, timeoutMs?: number): Promise<Receipt[]>; close(): Promise<void> }> {
+  const client: MqttClient = await mqtt.connectAsync(profile().mqtt.url, { clientId: uid('test-receipts'), protocolVersion: 4 });
+  const receipts: Receipt[] = [];
+  client.on('message', (_topic, payload) => receipts.push(JSON.parse(payload.toString())));
+  await client.subscribeAsync(receiptsTopic(meterId), { qos: 1 });
+  return {
+    receipts,
+    async waitFor(count, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (receipts.length < count && Date.now() < deadline) await sleep(200);
+      return receipts;
+    },
+    close: () => client.endAsync(),
+  };
+}
+
+export async function publish(messages: { topic: string; payload: string }[]): Promise<void> {
+  const client = await mqtt.connectAsync(profile().mqtt.url, { clientId: uid('test-pub'), protocolVersion: 4 });
+  for (const m of messages) await client.publishAsync(m.topic, m.payload, { qos: 1 });
+  await client.endAsync();
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until fn returns a truthy value. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+/** All stored readings of a meter, through the gateway. */
+export async function storedReadings(meter: TestMeter): Promise<Record<string, any>[]> {
+  const res = await api<any>('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${encodeURIComponent(pastInterval(200))}&to=${encodeURIComponent(pastInterval(0))}`);
+  if (res.status !== 200) throw new Error(`readings: ${res.status} ${JSON.stringify(res.body)}`);
+  return Array.isArray(res.body) ? res.body : res.body.readings;
+}
