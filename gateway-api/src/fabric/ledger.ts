@@ -73,39 +73,7 @@ export class FabricLedger implements LedgerPort {
   }
 
   async submit(user: WalletUser, fn: string, args: string[]): Promise<SubmitResult> {
-    const attempts = this.opts.conflictRetry?.attempts ?? 4;
-    let backoff = this.opts.conflictRetry?.backoffMs ?? 100;
-    const contract = this.contract(user);
-    let txId = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const proposal = contract.newProposal(fn, { arguments: args });
-        txId = proposal.getTransactionId();
-        const transaction = await proposal.endorse();
-        const result = transaction.getResult();
-        const status = await (await transaction.submit()).getStatus();
-        if (status.successful) return { result: parseResult(result), txId, blockNumber: status.blockNumber };
-        if (status.code !== MVCC_READ_CONFLICT && status.code !== PHANTOM_READ_CONFLICT) {
-          throw new GridLedgerError(ErrorCodes.INTERNAL, `transaction ${txId} was invalidated at commit`, {
-            txId,
-            validationCode: status.code,
-          });
-        }
-      } catch (e) {
-        const error = fromFabricError(e);
-        if (txId && error.details.txId === undefined) error.details.txId = txId;
-        throw error;
-      }
-      if (attempt < attempts) {
-        // Jitter spreads the retries of transactions that conflicted with each other.
-        await sleep(backoff + Math.floor(Math.random() * backoff));
-        backoff *= 2;
-      }
-    }
-    throw new GridLedgerError(ErrorCodes.TRANSACTION_CONFLICT, `read conflicts in ${attempts} attempts; retry with the same ids`, {
-      txId,
-      attempts,
-    });
+    return submitWithRetry(this.contract(user), fn, args, this.opts.conflictRetry);
   }
 
   async chaincodeEvents(user: WalletUser, startBlock?: bigint): Promise<EventStream> {
@@ -160,4 +128,52 @@ export class FabricLedger implements LedgerPort {
     this.gateways.clear();
     this.client.close();
   }
+}
+
+/** The part of a fabric-gateway Contract a submission uses. */
+export type ProposalMaker = Pick<Contract, 'newProposal'>;
+
+/**
+ * Endorses, submits and waits for the commit status. A transaction invalidated by an MVCC or
+ * phantom read conflict is proposed again (a new transaction id, the same arguments, so the same
+ * business ids) after a growing, jittered backoff; after the last attempt it is TRANSACTION_CONFLICT.
+ */
+export async function submitWithRetry(
+  contract: ProposalMaker,
+  fn: string,
+  args: string[],
+  retry: { attempts?: number; backoffMs?: number } = {},
+): Promise<SubmitResult> {
+  const attempts = retry.attempts ?? 4;
+  let backoff = retry.backoffMs ?? 100;
+  let txId = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const proposal = contract.newProposal(fn, { arguments: args });
+      txId = proposal.getTransactionId();
+      const transaction = await proposal.endorse();
+      const result = transaction.getResult();
+      const status = await (await transaction.submit()).getStatus();
+      if (status.successful) return { result: parseResult(result), txId, blockNumber: status.blockNumber };
+      if (status.code !== MVCC_READ_CONFLICT && status.code !== PHANTOM_READ_CONFLICT) {
+        throw new GridLedgerError(ErrorCodes.INTERNAL, `transaction ${txId} was invalidated at commit`, {
+          txId,
+          validationCode: status.code,
+        });
+      }
+    } catch (e) {
+      const error = fromFabricError(e);
+      if (txId && error.details.txId === undefined) error.details.txId = txId;
+      throw error;
+    }
+    if (attempt < attempts) {
+      // Jitter spreads the retries of transactions that conflicted with each other.
+      await sleep(backoff + Math.floor(Math.random() * backoff));
+      backoff *= 2;
+    }
+  }
+  throw new GridLedgerError(ErrorCodes.TRANSACTION_CONFLICT, `read conflicts in ${attempts} attempts; retry with the same ids`, {
+    txId,
+    attempts,
+  });
 }
