@@ -1,1 +1,10 @@
-export {};
+/**
+ * The gridledger chaincode, run as a service by `fabric-chaincode-node server`, which loads this
+ * module and serves the contracts listed in `contracts` (namespaces registry, metering, system).
+ */
+import { MeteringContract } from './metering';
+import { RegistryContract } from './registry';
+import { SystemContract } from './system';
+
+export { MeteringContract, RegistryContract, SystemContract };
+export const contracts = [RegistryContract, MeteringContract, SystemContract];

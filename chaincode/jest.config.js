@@ -1,0 +1,7 @@
+module.exports = {
+  displayName: 'chaincode',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  setupFiles: ['<rootDir>/test/quiet-logs.js'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', diagnostics: { ignoreCodes: [151002] } }] },
+};

@@ -1,0 +1,135 @@
+/**
+ * The few things every contract does with the stub: keys, canonical JSON values, the transaction's
+ * time, the caller, and one wrapper that turns every failure into the error envelope.
+ */
+import { Context } from 'fabric-contract-api';
+import {
+  canonicalJson,
+  encodeErrorEnvelope,
+  ErrorCodes,
+  formatInstant,
+  GridLedgerError,
+  isRole,
+  ATTR_ID,
+  ATTR_ROLE,
+  Role,
+} from '@gridledger/core';
+
+/** Object types of the composite keys; each key is per participant, meter, reading or gap. */
+export const KeyTypes = {
+  participant: 'participant',
+  meter: 'meter',
+  meterByParticipant: 'meterByParticipant',
+  reading: 'reading',
+  readingHead: 'readingHead',
+  gap: 'gap',
+  params: 'params',
+  paramsChange: 'paramsChange',
+} as const;
+
+/** Seqs are safe integers (at most 16 digits): zero-padded, gap keys sort by afterSeq. */
+export const seqKeyPart = (seq: number): string => String(seq).padStart(16, '0');
+
+export function key(ctx: Context, type: (typeof KeyTypes)[keyof typeof KeyTypes], ...attributes: string[]): string {
+  return ctx.stub.createCompositeKey(type, attributes);
+}
+
+export async function getRecord<T>(ctx: Context, stateKey: string): Promise<T | undefined> {
+  const bytes = await ctx.stub.getState(stateKey);
+  if (bytes === undefined || bytes === null || bytes.length === 0) return undefined;
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+export async function putRecord(ctx: Context, stateKey: string, value: unknown): Promise<void> {
+  await ctx.stub.putState(stateKey, Buffer.from(canonicalJson(value), 'utf8'));
+}
+
+export function setEvent(ctx: Context, name: string, payload: unknown): void {
+  ctx.stub.setEvent(name, Buffer.from(canonicalJson(payload), 'utf8'));
+}
+
+/** The transaction's timestamp (set by the client, the same on every endorser) in epoch seconds. */
+export function txSeconds(ctx: Context): number {
+  const { seconds } = ctx.stub.getTxTimestamp();
+  return Number(seconds.toString());
+}
+
+export const txInstant = (ctx: Context): string => formatInstant(txSeconds(ctx));
+
+export interface Caller {
+  mspId: string;
+  role: Role | undefined;
+  /** gl.id: the participant or device the identity acts for. */
+  participantId: string | undefined;
+}
+
+export function callerOf(ctx: Context): Caller {
+  const role = ctx.clientIdentity.getAttributeValue(ATTR_ROLE);
+  const id = ctx.clientIdentity.getAttributeValue(ATTR_ID);
+  return {
+    mspId: ctx.clientIdentity.getMSPID(),
+    role: isRole(role) ? role : undefined,
+    participantId: typeof id === 'string' && id !== '' ? id : undefined,
+  };
+}
+
+/** The caller, if its identity carries one of `roles`: UNAUTHENTICATED without gl.role, else ACCESS_DENIED. */
+export function requireRole(ctx: Context, roles: readonly Role[] | 'any', action: string): Caller {
+  const caller = callerOf(ctx);
+  const raw = ctx.clientIdentity.getAttributeValue(ATTR_ROLE);
+  if (raw === null || raw === undefined || raw === '') {
+    throw new GridLedgerError(ErrorCodes.UNAUTHENTICATED, `${action} needs an identity with the ${ATTR_ROLE} attribute`);
+  }
+  if (caller.role === undefined || (roles !== 'any' && !roles.includes(caller.role))) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is not allowed for role ${raw}`, { role: raw, mspId: caller.mspId });
+  }
+  return caller;
+}
+
+/** Who recorded something: the caller's gl.id, or its X.509 identity when it has none. */
+export function actorOf(ctx: Context, caller: Caller): string {
+  return caller.participantId ?? ctx.clientIdentity.getID();
+}
+
+/** A JSON object argument; anything else is REQUEST_INVALID. */
+export function parseObjectArgument(text: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${what} must be JSON`, { field: '' });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${what} must be a JSON object`, { field: '' });
+  }
+  return value as Record<string, unknown>;
+}
+
+function isGridLedgerError(e: unknown): e is GridLedgerError {
+  return e instanceof Error && e.name === 'GridLedgerError' && typeof (e as { code?: unknown }).code === 'string';
+}
+
+interface LoggerLike {
+  error(message: string): void;
+}
+
+function loggerOf(ctx: Context): LoggerLike {
+  const logging = (ctx as Partial<Context>).logging;
+  return logging !== undefined ? logging.getLogger('gridledger') : console;
+}
+
+/**
+ * Runs a transaction body and returns its result as canonical JSON. A GridLedgerError leaves as
+ * `Error(envelope)`, the only form in which a code survives the way to a Fabric client; anything
+ * else is logged with the transaction id and leaves as INTERNAL, without its message.
+ */
+export async function respond(ctx: Context, name: string, body: () => Promise<unknown>): Promise<string> {
+  try {
+    return canonicalJson(await body());
+  } catch (e) {
+    if (isGridLedgerError(e)) throw new Error(encodeErrorEnvelope(e));
+    const txId = ctx.stub.getTxID();
+    loggerOf(ctx).error(`${name} failed unexpectedly in transaction ${txId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    throw new Error(encodeErrorEnvelope(new GridLedgerError(ErrorCodes.INTERNAL, `${name} failed unexpectedly; the chaincode log has transaction ${txId}`, { txId })));
+  }
+}

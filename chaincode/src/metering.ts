@@ -1,0 +1,183 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  DEFAULT_METERING_PARAMS,
+  ErrorCodes,
+  foldReadingBatch,
+  formatInstant,
+  GridLedgerError,
+  ID_PATTERN,
+  ID_RULE,
+  loadReadingBatchState,
+  MeteringParams,
+  MeterRecord,
+  mergeMeteringParams,
+  parseInstant,
+  parseReadingBatch,
+  ReadingStore,
+  SeqGap,
+  StoredReading,
+} from '@gridledger/core';
+import { actorOf, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
+
+/** listReadings spans at most this many intervals. */
+export const MAX_LIST_INTERVALS = 1000;
+
+/** The ledger's parameters record, or the defaults while there is none. */
+export async function loadMeteringParams(ctx: Context): Promise<MeteringParams> {
+  return (await getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params))) ?? { ...DEFAULT_METERING_PARAMS };
+}
+
+function storeOf(ctx: Context): ReadingStore {
+  return {
+    getMeter: (meterId) => getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)),
+    getHead: (meterId) => getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meterId)),
+    getReading: (meterId, intervalStart) => getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart)),
+  };
+}
+
+function checkId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} must be ${ID_RULE}`, { field });
+  }
+  return value;
+}
+
+function checkInstant(value: unknown, field: string): number {
+  const seconds = typeof value === 'string' ? parseInstant(value) : undefined;
+  if (seconds === undefined) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} must be a UTC instant like 2026-11-21T10:15:00Z`, { field });
+  return seconds;
+}
+
+/** Signed meter readings: verified, ordered per meter, gaps recorded. */
+@Info({ title: 'metering', description: 'Signed meter readings' })
+export class MeteringContract extends Contract {
+  constructor() {
+    super('metering');
+  }
+
+  /**
+   * A JSON array of signed readings (or `{ readings: [...] }`), 1 to 200, by a meter-bridge or an
+   * operator. Each reading gets its own verdict; a bad one never fails the batch.
+   */
+  @Transaction()
+  @Returns('string')
+  async submitReadings(ctx: Context, batch: string): Promise<string> {
+    return respond(ctx, 'submitReadings', async () => {
+      requireRole(ctx, ['meter-bridge', 'operator'], 'submitting readings');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(batch);
+      } catch {
+        throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, 'a batch must be JSON');
+      }
+      const inputs = parseReadingBatch(parsed);
+      const params = await loadMeteringParams(ctx);
+      const nowSeconds = txSeconds(ctx);
+      const txId = ctx.stub.getTxID();
+      const loaded = await loadReadingBatchState(inputs, params, nowSeconds, storeOf(ctx));
+      const outcome = foldReadingBatch(inputs, loaded, { ...params, nowSeconds, txId, recordedAt: formatInstant(nowSeconds) });
+
+      const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;
+      for (const r of readings) await putRecord(ctx, key(ctx, KeyTypes.reading, r.meterId, r.intervalStart), r);
+      for (const h of heads) await putRecord(ctx, key(ctx, KeyTypes.readingHead, h.meterId), h);
+      for (const g of gapsToDelete) await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
+      for (const g of gapsToPut) await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
+      setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut });
+      return { results: outcome.results, txId };
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getReading(ctx: Context, meterId: string, intervalStart: string): Promise<string> {
+    return respond(ctx, 'getReading', async () => {
+      requireRole(ctx, 'any', 'reading a meter reading');
+      checkId(meterId, 'meterId');
+      checkInstant(intervalStart, 'intervalStart');
+      const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart));
+      if (reading === undefined) {
+        throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, { meterId, intervalStart });
+      }
+      return reading;
+    });
+  }
+
+  /** `{ meterId, from, to }`: the stored readings with from <= intervalStart <= to, at most 1000 intervals. */
+  @Transaction(false)
+  @Returns('string')
+  async listReadings(ctx: Context, query: string): Promise<string> {
+    return respond(ctx, 'listReadings', async () => {
+      requireRole(ctx, 'any', 'listing readings');
+      const input = parseObjectArgument(query, 'the query');
+      for (const field of Object.keys(input).sort()) {
+        if (!['meterId', 'from', 'to'].includes(field)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} is not a field of the query`, { field });
+      }
+      const meterId = checkId(input.meterId, 'meterId');
+      const from = checkInstant(input.from, 'from');
+      const to = checkInstant(input.to, 'to');
+      if (from > to) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'from must not be after to', { field: 'from' });
+      const { intervalSeconds } = await loadMeteringParams(ctx);
+      const intervals = Math.floor((to - from) / intervalSeconds) + 1;
+      if (intervals > MAX_LIST_INTERVALS) {
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `a query spans at most ${MAX_LIST_INTERVALS} intervals, not ${intervals}`, {
+          field: 'to',
+          max: MAX_LIST_INTERVALS,
+        });
+      }
+      // The peer starts a paginated range at the bookmark when one is given: the key of `from`.
+      const start = key(ctx, KeyTypes.reading, meterId, input.from as string);
+      const readings: StoredReading[] = [];
+      for await (const entry of ctx.stub.getStateByPartialCompositeKeyWithPagination(KeyTypes.reading, [meterId], intervals, start)) {
+        const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as StoredReading;
+        if (parseInstant(reading.intervalStart)! > to) break;
+        if (parseInstant(reading.intervalStart)! >= from) readings.push(reading);
+      }
+      return readings;
+    });
+  }
+
+  /** The meter's open seq gaps, by afterSeq. */
+  @Transaction(false)
+  @Returns('string')
+  async listGaps(ctx: Context, meterId: string): Promise<string> {
+    return respond(ctx, 'listGaps', async () => {
+      requireRole(ctx, 'any', 'listing gaps');
+      checkId(meterId, 'meterId');
+      const gaps: SeqGap[] = [];
+      for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.gap, [meterId])) {
+        gaps.push(JSON.parse(Buffer.from(entry.value).toString('utf8')) as SeqGap);
+      }
+      return gaps.sort((a, b) => a.afterSeq - b.afterSeq);
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getParams(ctx: Context): Promise<string> {
+    return respond(ctx, 'getParams', async () => {
+      requireRole(ctx, 'any', 'reading the metering parameters');
+      return loadMeteringParams(ctx);
+    });
+  }
+
+  /** Fields of the parameters to change, by an operator of CommunityMSP; every change is kept under its tx id. */
+  @Transaction()
+  @Returns('string')
+  async setParams(ctx: Context, change: string): Promise<string> {
+    return respond(ctx, 'setParams', async () => {
+      const caller = requireRole(ctx, ['operator'], 'setting the metering parameters');
+      if (caller.mspId !== 'CommunityMSP') {
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only an operator of CommunityMSP sets the metering parameters', { mspId: caller.mspId });
+      }
+      const input = parseObjectArgument(change, 'the parameters');
+      const previous = await loadMeteringParams(ctx);
+      const params = mergeMeteringParams(previous, input);
+      const txId = ctx.stub.getTxID();
+      await putRecord(ctx, key(ctx, KeyTypes.params), params);
+      const record = { txId, changedAt: formatInstant(txSeconds(ctx)), changedBy: actorOf(ctx, caller), mspId: caller.mspId, previous, params };
+      await putRecord(ctx, key(ctx, KeyTypes.paramsChange, txId), record);
+      setEvent(ctx, 'MeteringParamsChanged', record);
+      return { params, txId };
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  compareIds,
+  ErrorCodes,
+  GridLedgerError,
+  ID_PATTERN,
+  ID_RULE,
+  isRole,
+  MeterRecord,
+  Role,
+  ROLES,
+  validateMeterRegistration,
+} from '@gridledger/core';
+import { actorOf, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from './ledger';
+
+/** A participant as stored: it belongs to the MSP of the operator or utility that registered it. */
+export interface ParticipantRecord {
+  participantId: string;
+  role: Role;
+  displayName?: string;
+  mspId: string;
+  registeredAt: string;
+  registeredBy: string;
+}
+
+const PARTICIPANT_FIELDS = ['participantId', 'role', 'displayName'];
+const MAX_DISPLAY_NAME = 128;
+
+function checkParticipantId(value: unknown, field = 'participantId'): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `${field} must be ${ID_RULE}`, { field });
+  }
+  return value;
+}
+
+function checkMeterId(value: unknown): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    throw new GridLedgerError(ErrorCodes.METER_INVALID, `meterId must be ${ID_RULE}`, { field: 'meterId' });
+  }
+  return value;
+}
+
+export async function loadParticipant(ctx: Context, participantId: string): Promise<ParticipantRecord> {
+  const participant = await getRecord<ParticipantRecord>(ctx, key(ctx, KeyTypes.participant, participantId));
+  if (participant === undefined) {
+    throw new GridLedgerError(ErrorCodes.PARTICIPANT_NOT_FOUND, `no participant ${participantId} is registered`, { participantId });
+  }
+  return participant;
+}
+
+async function loadMeter(ctx: Context, meterId: string): Promise<MeterRecord> {
+  const meter = await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
+  if (meter === undefined) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `meter ${meterId} is not registered`, { meterId });
+  return meter;
+}
+
+/** Who takes part in the market and which meters measure them. */
+@Info({ title: 'registry', description: 'Participants and their meters' })
+export class RegistryContract extends Contract {
+  constructor() {
+    super('registry');
+  }
+
+  /** `{ participantId, role, displayName? }`, by an operator or utility, for its own MSP. */
+  @Transaction()
+  @Returns('string')
+  async registerParticipant(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'registerParticipant', async () => {
+      const caller = requireRole(ctx, ['operator', 'utility'], 'registering a participant');
+      const input = parseObjectArgument(request, 'the participant');
+      for (const field of Object.keys(input).sort()) {
+        if (!PARTICIPANT_FIELDS.includes(field)) {
+          throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} is not a field of a participant`, { field });
+        }
+      }
+      const participantId = checkParticipantId(input.participantId);
+      if (!isRole(input.role)) {
+        throw new GridLedgerError(ErrorCodes.PARTICIPANT_ROLE_INVALID, `role must be one of ${ROLES.join(', ')}`, { field: 'role' });
+      }
+      const { displayName } = input;
+      if (displayName !== undefined && (typeof displayName !== 'string' || displayName.length === 0 || displayName.length > MAX_DISPLAY_NAME || /[\u0000-\u001f\u007f]/.test(displayName))) {
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `displayName must be 1 to ${MAX_DISPLAY_NAME} printable characters`, { field: 'displayName' });
+      }
+      const stateKey = key(ctx, KeyTypes.participant, participantId);
+      if ((await getRecord(ctx, stateKey)) !== undefined) {
+        throw new GridLedgerError(ErrorCodes.PARTICIPANT_EXISTS, `participant ${participantId} is already registered`, { participantId });
+      }
+      const record: ParticipantRecord = {
+        participantId,
+        role: input.role,
+        ...(displayName !== undefined ? { displayName: displayName as string } : {}),
+        mspId: caller.mspId,
+        registeredAt: txInstant(ctx),
+        registeredBy: actorOf(ctx, caller),
+      };
+      await putRecord(ctx, stateKey, record);
+      setEvent(ctx, 'ParticipantRegistered', record);
+      return record;
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getParticipant(ctx: Context, participantId: string): Promise<string> {
+    return respond(ctx, 'getParticipant', async () => {
+      requireRole(ctx, 'any', 'reading a participant');
+      return loadParticipant(ctx, checkParticipantId(participantId));
+    });
+  }
+
+  /**
+   * `{ meterId, participantId, kind, publicKeyPem, exportCapacityW, communityId }`: a prosumer or
+   * consumer for itself, an operator for any participant of its own MSP.
+   */
+  @Transaction()
+  @Returns('string')
+  async registerMeter(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'registerMeter', async () => {
+      const caller = requireRole(ctx, ['prosumer', 'consumer', 'operator'], 'registering a meter');
+      const input = parseObjectArgument(request, 'the meter');
+      const forItself = caller.role === 'prosumer' || caller.role === 'consumer';
+      if (forItself && (caller.participantId === undefined || input.participantId !== caller.participantId)) {
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `a ${caller.role} may register meters for itself only`, { participantId: String(input.participantId) });
+      }
+      const registration = validateMeterRegistration(input);
+      const participant = await loadParticipant(ctx, registration.participantId);
+      if (participant.mspId !== caller.mspId) {
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `participant ${participant.participantId} belongs to ${participant.mspId}, not ${caller.mspId}`, {
+          participantId: participant.participantId,
+          mspId: caller.mspId,
+        });
+      }
+      const meterKey = key(ctx, KeyTypes.meter, registration.meterId);
+      if ((await getRecord(ctx, meterKey)) !== undefined) {
+        throw new GridLedgerError(ErrorCodes.METER_EXISTS, `meter ${registration.meterId} is already registered`, { meterId: registration.meterId });
+      }
+      const record: MeterRecord = {
+        ...registration,
+        mspId: participant.mspId,
+        active: true,
+        registeredAt: txInstant(ctx),
+        registeredBy: actorOf(ctx, caller),
+      };
+      await putRecord(ctx, meterKey, record);
+      await putRecord(ctx, key(ctx, KeyTypes.meterByParticipant, registration.participantId, registration.meterId), {
+        meterId: registration.meterId,
+        participantId: registration.participantId,
+      });
+      const { publicKeyPem: _key, ...announced } = record;
+      setEvent(ctx, 'MeterRegistered', announced);
+      return record;
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getMeter(ctx: Context, meterId: string): Promise<string> {
+    return respond(ctx, 'getMeter', async () => {
+      requireRole(ctx, 'any', 'reading a meter');
+      return loadMeter(ctx, checkMeterId(meterId));
+    });
+  }
+
+  /** The participant's meters, by meter id. */
+  @Transaction(false)
+  @Returns('string')
+  async listMeters(ctx: Context, participantId: string): Promise<string> {
+    return respond(ctx, 'listMeters', async () => {
+      requireRole(ctx, 'any', 'listing meters');
+      checkParticipantId(participantId);
+      const meterIds: string[] = [];
+      for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, [participantId])) {
+        meterIds.push(ctx.stub.splitCompositeKey(entry.key).attributes[1]);
+      }
+      meterIds.sort(compareIds);
+      const meters: MeterRecord[] = [];
+      for (const meterId of meterIds) meters.push(await loadMeter(ctx, meterId));
+      return meters;
+    });
+  }
+}
