@@ -13,6 +13,8 @@ export interface Identity {
   attrs: Record<string, string>;
   /** Full X.509 id as getID() reports it. */
   id: string;
+  /** PEM certificate for getCreator(), for fabric-shim's own ClientIdentity. */
+  certificate?: Buffer;
 }
 
 export function identity(mspId: string, role?: string, glId?: string): Identity {
@@ -84,7 +86,7 @@ export class FakeTransaction {
       getTxID: () => txId,
       getChannelID: () => 'energy',
       getTxTimestamp: () => ({ seconds: { toNumber: () => seconds, toString: () => String(seconds) }, nanos: 0 }),
-      getCreator: () => ({ mspid: caller.mspId, idBytes: new Uint8Array() }),
+      getCreator: () => ({ mspid: caller.mspId, idBytes: new Uint8Array(caller.certificate ?? Buffer.alloc(0)) }),
       getBufferArgs: () => tx.args,
       getArgs: () => tx.args.map((a) => a.toString('utf8')),
       async getState(key: string): Promise<Uint8Array> {

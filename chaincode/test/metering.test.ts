@@ -66,7 +66,7 @@ describe('metering: submitReadings', () => {
       { index: 2, meterId: 'm9', intervalStart: truth.m1[3].intervalStart, status: 'rejected', code: 'METER_NOT_REGISTERED', message: expect.any(String), details: { meterId: 'm9' } },
       { index: 3, meterId: 'm1', intervalStart: truth.m1[2].intervalStart, status: 'rejected', code: 'READING_MALFORMED', message: expect.any(String), details: { field: 'note' } },
       { index: 4, meterId: 'm1', intervalStart: truth.m1[2].intervalStart, status: 'accepted' },
-      { index: 5, meterId: 'm1', intervalStart: truth.m1[0].intervalStart, status: 'duplicate' },
+      { index: 5, meterId: 'm1', intervalStart: truth.m1[0].intervalStart, status: 'duplicate', details: { txId: out.txId } },
     ]);
     // Two readings, the head (a copy of the latest) and the gap between seq 1 and 3: nothing else.
     expect([...out.writes.keys()].sort()).toEqual([
@@ -99,7 +99,10 @@ describe('metering: submitReadings', () => {
 
     // A replay later: duplicates, nothing written, the original transaction still named.
     const replay = await submit(fabric, { readings: [good2, good0] });
-    expect(replay.result.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'duplicate']);
+    expect(replay.result.results.map((r: { status: string; details: unknown }) => [r.status, r.details])).toEqual([
+      ['duplicate', { txId: out.txId }],
+      ['duplicate', { txId: out.txId }],
+    ]);
     expect(replay.writes.size).toBe(0);
     expect(replay.events[0].payload).toEqual({ txId: replay.txId, accepted: [], rejected: 0, gapsOpened: [] });
     expect((await getReading(fabric, 'm1', truth.m1[0].intervalStart)).txId).toBe(out.txId);

@@ -75,6 +75,7 @@ export interface ReadingResult {
   status: ReadingStatus;
   code?: string;
   message?: string;
+  /** A rejection's details; for a duplicate, `txId` of the transaction that recorded the reading. */
   details?: Record<string, string | number | boolean>;
 }
 
@@ -337,6 +338,8 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
       const verdict = checkReading(input, readingCtx);
       if (verdict.status === 'duplicate') {
         result.status = 'duplicate';
+        // The transaction that recorded the reading: the receipt a resending bridge needs.
+        result.details = { txId: (readingCtx.existing as StoredReading).txId };
         continue;
       }
       if (!neighboursKnown) throw notLoaded(meterId!, intervalStart!);
