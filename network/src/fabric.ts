@@ -316,7 +316,7 @@ export async function joinOrderer(l: Layout, n: OrdererNode): Promise<void> {
 
 export async function joinPeer(l: Layout, org: OrgName): Promise<void> {
   const env = adminCliEnv(l, org);
-  const list = await tool(l, 'peer', ['channel', 'list'], env);
+  const list = await retry(`peer.${org} channel list`, 20, 500, () => tool(l, 'peer', ['channel', 'list'], env));
   if (list.split('\n').some((line) => line.trim() === CHANNEL)) return;
   await retry(`peer.${org} join`, 20, 500, () => tool(l, 'peer', ['channel', 'join', '-b', genesisBlock(l)], env));
 }

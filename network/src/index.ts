@@ -1,4 +1,5 @@
 export * from './binaries';
 export * from './ca';
+export * from './ledger';
 export * from './proc';
 export * from './profile';

@@ -26,7 +26,7 @@ import {
   writeOrgMsp,
 } from './fabric';
 import { ledgerClient } from './ledger';
-import { assertPortsFree, runningPid, startProcess, stopProcess, waitHealthy } from './proc';
+import { assertPortsFree, runningPid, startProcess, stopProcess, waitHealthy, waitListening } from './proc';
 import { CHAINCODE, CHANNEL, MSP_IDS, mqttPort, NetworkProfile, OrgName, ORGS, orgPorts, profilePath, WalletUser } from './profile';
 
 export const FABRIC_VERSION = '3.1.1';
@@ -188,6 +188,8 @@ async function startNode(l: Layout, name: string, binary: string, args: string[]
   await assertPortsFree(Object.fromEntries(Object.entries(ports).map(([k, v]) => [`${name} ${k}`, v])));
   const started = await startProcess({ name, command: join(l.binDir, binary), args, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, pidFile: pidFile(l, name), logFile: logFile(l, name) });
   await waitHealthy(name, `http://127.0.0.1:${operationsPort}/healthz`, started, logFile(l, name));
+  // The operations endpoint answers before a peer that recovers its ledger opens its gRPC listener.
+  await waitListening(name, ports.listener, started, logFile(l, name));
 }
 
 export function writeProfile(l: Layout): NetworkProfile {

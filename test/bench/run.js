@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: measures what can be measured on this machine and writes
  * test/bench/results/latest.json ({ machine, results: [{ scenario, metric, value, unit }] }) beside
- * a readable table. Scenarios that need the Fabric network are not here yet (see README, Status).
+ * a readable table: the pure clearing, then the ledger scenarios on a platform started for the run
+ * (ledger.js). GRIDLEDGER_BENCH_PURE_ONLY=1 skips the ledger.
  */
 const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { clearAuction } = require('@gridledger/core/market');
+const { ledgerBenchmarks } = require('./ledger');
 
 /** Small seeded generator (mulberry32), so that every run clears the same book. */
 function prng(seed) {
@@ -69,16 +71,27 @@ for (const [n, metric] of [
   rows.push({ scenario: 'clearing', metric, value: ms.toFixed(1), unit: 'ms (median of 9)', note: `${n} orders, ${result.trades.length} trades, ${result.volumeWh} Wh` });
 }
 
-const machine = {
-  cpus: os.cpus().length,
-  cpuModel: os.cpus()[0]?.model,
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  node: process.version,
-  platform: `${os.platform()} ${os.release()}`,
-  date: new Date().toISOString(),
-};
-const dir = join(__dirname, 'results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
-console.table(rows);
-console.log(`written: ${join(dir, 'latest.json')}`);
+async function main() {
+  if (!process.env.GRIDLEDGER_BENCH_PURE_ONLY) await ledgerBenchmarks(results, rows);
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    date: new Date().toISOString(),
+  };
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  console.table(rows);
+  console.log(`written: ${join(dir, 'latest.json')}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

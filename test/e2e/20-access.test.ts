@@ -36,7 +36,7 @@ it('a prosumer cannot register a meter for someone else: 403 at the gateway, and
       (e: Error & { details?: { message: string }[] }) => e,
     );
     expect(error).toBeDefined();
-    const text = [error!.message, ...(error!.details ?? []).map((d) => d.message)].join('\n');
+    const text = [error!.message, ...(error!.details ?? []).map((d: { message: string }) => d.message)].join('\n');
     expect(decodeErrorEnvelope(text)?.code).toBe('ACCESS_DENIED');
   } finally {
     client.close();

@@ -1,0 +1,153 @@
+/**
+ * Benchmarks on the real platform, started here for the run (ports +30000, a temporary state
+ * directory) and stopped afterwards:
+ *  - noop.submitTps / noop.evaluatePerSec: system:noop submitted (submitAsync + commit status) and
+ *    system:ping evaluated through @hyperledger/fabric-gateway, with a bounded number in flight;
+ *  - readings.committedPerSec / readings.p95Ms: signed readings published over MQTT (QoS 1) to the
+ *    device bridge, timed from publish to the receipt that names the committed transaction.
+ */
+const { mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { generateKeyPairSync, sign, randomBytes } = require('node:crypto');
+const mqtt = require('mqtt');
+const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
+const { ledgerClient } = require('@gridledger/network');
+const { upPlatform } = require('@gridledger/network/dist/platform');
+const { down } = require('@gridledger/network/dist/up');
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+/** Runs `total` calls of fn with at most `inFlight` at once; returns the wall time and each call's latency. */
+async function bounded(total, inFlight, fn) {
+  const latencies = [];
+  let next = 0;
+  let failed = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < total) {
+        next += 1;
+        const t = performance.now();
+        try {
+          await fn();
+          latencies.push(performance.now() - t);
+        } catch {
+          failed += 1;
+        }
+      }
+    }),
+  );
+  return { seconds: (performance.now() - start) / 1000, latencies, failed };
+}
+
+async function api(profile, key, method, path, body) {
+  const res = await fetch(`${profile.orgs.community.gateway.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Meters of their own, each with a key; readings over the `intervals` intervals that ended last. */
+async function readingLoad(profile, operatorKey, meters, intervals) {
+  const tag = randomBytes(3).toString('hex');
+  const now = Math.floor(Date.now() / 1000);
+  const last = Math.floor(now / 900) * 900 - 900;
+  const out = [];
+  for (let m = 0; m < meters; m++) {
+    const participantId = `bench-${tag}-${m}`;
+    const { apiKey } = await api(profile, operatorKey, 'POST', '/participants', { participantId, role: 'prosumer' });
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const meterId = `${participantId}.main`;
+    await api(profile, apiKey, 'POST', '/meters', {
+      meterId, participantId, kind: 'bidirectional', exportCapacityW: 10000, communityId: profile.mqtt.communityId,
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+    });
+    let imp = 1000000;
+    let exp = 0;
+    for (let i = 0; i < intervals; i++) {
+      const importWh = 50 + (i % 100);
+      const exportWh = (i * 7) % 300;
+      imp += importWh;
+      exp += exportWh;
+      const reading = { meterId, intervalStart: formatInstant(last - (intervals - 1 - i) * 900), seq: i + 1, importWh, exportWh, importRegisterWh: imp, exportRegisterWh: exp };
+      out.push({ ...reading, sig: sign('sha256', readingSignedBytes(reading), privateKey).toString('base64') });
+    }
+  }
+  return out;
+}
+
+async function readingsThroughBridge(profile, readings) {
+  const client = await mqtt.connectAsync(profile.mqtt.url, { clientId: `bench-${randomBytes(4).toString('hex')}`, protocolVersion: 4 });
+  const topic = (meterId, kind) => `gridledger/v1/${profile.mqtt.communityId}/meters/${meterId}/${kind}`;
+  const sent = new Map();
+  const latencies = [];
+  let done;
+  const finished = new Promise((resolve) => (done = resolve));
+  let last = 0;
+  client.on('message', (_t, payload) => {
+    const receipt = JSON.parse(payload.toString());
+    const key = `${receipt.meterId}@${receipt.intervalStart}`;
+    const t0 = sent.get(key);
+    if (t0 === undefined || receipt.status !== 'accepted') return;
+    sent.delete(key);
+    last = performance.now();
+    latencies.push(last - t0);
+    if (latencies.length === readings.length) done();
+  });
+  await client.subscribeAsync(topic('+', 'receipts'), { qos: 1 });
+  const start = performance.now();
+  for (const r of readings) {
+    sent.set(`${r.meterId}@${r.intervalStart}`, performance.now());
+    await client.publishAsync(topic(r.meterId, 'readings'), JSON.stringify(r), { qos: 1 });
+  }
+  await Promise.race([finished, new Promise((r) => setTimeout(r, 300_000))]);
+  await client.endAsync();
+  return { committed: latencies.length, seconds: (last - start) / 1000, latencies };
+}
+
+async function ledgerBenchmarks(results, rows) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
+  const offset = 30000;
+  const t0 = performance.now();
+  const platform = await upPlatform({ stateDir, offset, log: () => undefined });
+  rows.push({ scenario: 'platform', metric: 'upSeconds', value: ((performance.now() - t0) / 1000).toFixed(1), unit: 's', note: 'npm run up, warm binary cache, empty state' });
+  const { profile, credentials } = platform;
+  try {
+    const user = profile.orgs.community.users['community-operator'];
+    const client = ledgerClient(profile, 'community', user);
+    try {
+      for (let i = 0; i < 20; i++) await client.submit('system:noop'); // warm-up
+      const submit = await bounded(1000, 100, () => client.submit('system:noop'));
+      const tps = submit.latencies.length / submit.seconds;
+      results.push({ scenario: 'noop', metric: 'submitTps', value: Number(tps.toFixed(1)), unit: 'tx/s' });
+      rows.push({ scenario: 'noop', metric: 'submitTps', value: tps.toFixed(1), unit: 'tx/s', note: `1000 submits, 100 in flight, p50 ${percentile(submit.latencies, 50).toFixed(0)} ms, p95 ${percentile(submit.latencies, 95).toFixed(0)} ms, ${submit.failed} failed` });
+      const evaluate = await bounded(3000, 100, () => client.evaluate('system:ping'));
+      const eps = evaluate.latencies.length / evaluate.seconds;
+      results.push({ scenario: 'noop', metric: 'evaluatePerSec', value: Number(eps.toFixed(1)), unit: 'evaluations/s' });
+      rows.push({ scenario: 'noop', metric: 'evaluatePerSec', value: eps.toFixed(1), unit: '/s', note: `3000 evaluations, 100 in flight, p50 ${percentile(evaluate.latencies, 50).toFixed(0)} ms, ${evaluate.failed} failed` });
+    } finally {
+      client.close();
+    }
+    const readings = await readingLoad(profile, credentials.apiKeys.community['community-operator'], 20, 50);
+    const r = await readingsThroughBridge(profile, readings);
+    const rps = r.committed / r.seconds;
+    const p95 = percentile(r.latencies, 95);
+    results.push({ scenario: 'readings', metric: 'committedPerSec', value: Number(rps.toFixed(1)), unit: 'readings/s' });
+    results.push({ scenario: 'readings', metric: 'p95Ms', value: Math.round(p95), unit: 'ms' });
+    rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings of 20 meters published at once over MQTT, ${r.committed} committed` });
+    rows.push({ scenario: 'readings', metric: 'p95Ms', value: p95.toFixed(0), unit: 'ms', note: `publish to accepted receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms` });
+  } finally {
+    await down(stateDir, { purge: true, log: () => undefined });
+  }
+}
+
+module.exports = { ledgerBenchmarks };
