@@ -5,7 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeErrorEnvelope } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
-import { api, newProsumerWithMeter, profile } from './support';
+import { api, enrolledUser, newProsumerWithMeter, profile } from './support';
 
 const publicKeyPem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
@@ -27,9 +27,7 @@ it('a prosumer cannot register a meter for someone else: 403 at the gateway, and
   expect(res.body.error.code).toBe('ACCESS_DENIED');
 
   // Alice's own Fabric identity, straight to the peer's Gateway service, past the REST gateway.
-  const user = profile().orgs.community.users[alice.participantId];
-  expect(user).toBeDefined();
-  const client = ledgerClient(profile(), 'community', user);
+  const client = ledgerClient(profile(), 'community', enrolledUser('community', alice.participantId));
   try {
     const error = await client.submit('registry:registerMeter', JSON.stringify(meter)).then(
       () => undefined,

@@ -4,12 +4,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { MqttClient } from 'mqtt';
 import { readingSignedBytes, Reading, SignedReading, formatInstant } from '@gridledger/core/core';
-import { loadProfile, NetworkProfile, OrgName } from '@gridledger/network';
+import { loadProfile, NetworkProfile, OrgName, WalletUser } from '@gridledger/network';
 
 export const stateDir = (): string => {
   const dir = process.env.GRIDLEDGER_TEST_STATE;
@@ -160,4 +160,11 @@ export async function storedReadings(meter: TestMeter): Promise<Record<string, a
   const res = await api<any>('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${encodeURIComponent(pastInterval(200))}&to=${encodeURIComponent(pastInterval(0))}`);
   if (res.status !== 200) throw new Error(`readings: ${res.status} ${JSON.stringify(res.body)}`);
   return Array.isArray(res.body) ? res.body : res.body.readings;
+}
+
+/** A wallet identity the gateway enrolled at run time (onboarding), read from its MSP folder. */
+export function enrolledUser(org: OrgName, id: string): WalletUser {
+  const msp = join(stateDir(), 'orgs', org, 'users', id, 'msp');
+  const [key] = readdirSync(join(msp, 'keystore'));
+  return { id, mspId: profile().orgs[org].mspId, certPath: join(msp, 'signcerts', 'cert.pem'), keyPath: join(msp, 'keystore', key) };
 }
