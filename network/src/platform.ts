@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { httpOk, portFree, runningPid, sleep, startProcess, tail, waitListening } from './proc';
 import { mqttPort, NetworkProfile, OrgName, ORGS } from './profile';
@@ -69,6 +70,8 @@ export async function startBroker(stateDir: string, offset: number): Promise<'mo
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
+      // Started as root, mosquitto would switch to the user `mosquitto`, which cannot write our private state directory.
+      `user ${userInfo().username}`,
       'persistence true',
       `persistence_location ${dir}/`,
       'autosave_interval 1',
