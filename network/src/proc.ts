@@ -116,8 +116,11 @@ export function portFree(port: number): Promise<boolean> {
 }
 
 /** Throws naming the first port that is taken, and what should have used it. */
-export async function assertPortsFree(ports: Record<string, number>): Promise<void> {
+export async function assertPortsFree(ports: Record<string, number>, graceMs = 5000): Promise<void> {
   for (const [what, port] of Object.entries(ports)) {
+    // A process of ours that has just been stopped may hold its port for a moment longer.
+    const deadline = Date.now() + graceMs;
+    while (!(await portFree(port)) && Date.now() < deadline) await sleep(200);
     if (!(await portFree(port))) {
       throw new Error(`port ${port} (${what}) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
     }
