@@ -221,6 +221,13 @@ export async function upPlatform(o: UpOptions & { homes?: number }): Promise<Pla
   return { profile, credentials, homes, broker };
 }
 
+/** The last day of 15-minute intervals that have ended, as the readings query takes it. */
+function lastDay(): { from: string; to: string } {
+  const to = Math.floor(Date.now() / 1000 / 900) * 900 - 900;
+  const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+  return { from: iso(to - 95 * 900), to: iso(to) };
+}
+
 export function summary(p: Platform): string {
   const home = p.homes[0];
   const key = p.credentials.apiKeys.community[home.participantId];
@@ -231,7 +238,7 @@ export function summary(p: Platform): string {
     `  MQTT       ${p.profile.mqtt.url}   readings: gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
     `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/`,
     '',
-    `  curl -H 'Authorization: Bearer ${key}' ${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings`,
+    `  curl -H 'Authorization: Bearer ${key}' '${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${lastDay().from}&to=${lastDay().to}'`,
     '',
     `  logs: ${join(p.profile.stateDir, 'logs')}/   stop: npm run down   (delete the ledger too: npm run down -- --purge)`,
   ];
