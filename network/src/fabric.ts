@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CHANNEL, MSP_IDS, OrgName, ORGS, orgPorts } from './profile';
@@ -325,8 +325,4 @@ export async function joinPeer(l: Layout, org: OrgName): Promise<void> {
 export function ordererArgs(l: Layout, org: OrgName): string[] {
   const n = ordererNodes(l).find((o) => o.org === org)!;
   return ['-o', `localhost:${n.port}`, '--ordererTLSHostnameOverride', 'localhost', '--tls', '--cafile', caRoot(l, org)];
-}
-
-export function fileExists(path: string): boolean {
-  return existsSync(path);
 }

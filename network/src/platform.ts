@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { httpOk, portFree, runningPid, sleep, startProcess, tail, waitListening } from './proc';
+import { httpOk, isAlive, portFree, runningPid, sleep, startProcess, tail, waitListening } from './proc';
 import { mqttPort, NetworkProfile, OrgName, ORGS } from './profile';
 import { COMMUNITY_ID, DEMO_USERS, REPO_ROOT, upNetwork, UpOptions } from './up';
 
@@ -106,18 +106,9 @@ export async function startGateways(profile: NetworkProfile): Promise<void> {
 async function waitUntil(what: string, timeoutMs: number, log: string, pid: number, ok: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
-    if (!isRunning(pid)) throw new Error(`${what}: the process exited; see ${log}:\n${tail(log)}`);
+    if (!isAlive(pid)) throw new Error(`${what}: the process exited; see ${log}:\n${tail(log)}`);
     if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms; see ${log}:\n${tail(log)}`);
     await sleep(250);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -193,7 +184,7 @@ export async function startBridge(profile: NetworkProfile, broker: 'mosquitto' |
   const pid = await startProcess({ name, command: node, args, env: { PATH: process.env.PATH }, ...files });
   if (broker === 'embedded') await waitListening('embedded broker', Number(new URL(profile.mqtt.url).port), pid, files.logFile);
   await sleep(500);
-  if (!isRunning(pid)) throw new Error(`bridge exited during start; see ${files.logFile}:\n${tail(files.logFile)}`);
+  if (!isAlive(pid)) throw new Error(`bridge exited during start; see ${files.logFile}:\n${tail(files.logFile)}`);
 }
 
 export interface Platform {

@@ -71,8 +71,7 @@ export function isAlive(pid: number): boolean {
 function runsCommand(pid: number, command: string | undefined): boolean {
   if (!command) return true;
   try {
-    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-    return argv0 === command || argv0.endsWith(command.split('/').pop()!) || readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(command);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(command);
   } catch {
     return false;
   }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fabricBinDir } from './binaries';
-import { FabricCa, nodeOuConfig } from './ca';
+import { certificateAttributes, FabricCa, nodeOuConfig } from './ca';
 import { buildPackage, chaincodeTlsHomes, commitDefinition, installAndApprove, startChaincodeServer } from './chaincode';
 import {
   adminHome,
@@ -235,9 +235,6 @@ export function writeProfile(l: Layout): NetworkProfile {
 }
 
 function roleFromCert(certPath: string): string | undefined {
-  // Lazy: only users onboarded at run time reach here.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { certificateAttributes } = require('./ca') as typeof import('./ca');
   return certificateAttributes(readFileSync(certPath, 'utf8'))['gl.role'];
 }
 
@@ -270,8 +267,4 @@ export async function down(stateDir: string, options: { purge?: boolean; log?: (
     log(`deleted ${stateDir}`);
   }
   return stopped;
-}
-
-export function makePrivate(path: string): void {
-  if (existsSync(path)) chmodSync(path, 0o600);
 }
