@@ -43,6 +43,18 @@ export function ordererNodes(layout: Layout): OrdererNode[] {
   return nodes;
 }
 
+/**
+ * A BFT block must carry signatures of a quorum of consenters: with n = 3f + 1 nodes, any 2f + 1 of
+ * the orderer identities. Fabric v3.1.1's configtxgen does not know the `ImplicitOrderer` policy type
+ * that later samples use (it fails with "unknown policy type: ImplicitOrderer"), so the quorum is
+ * spelled as a signature policy: one principal per node, two for the organization that runs two.
+ */
+export function bftBlockValidation(nodes: readonly OrdererNode[]): { Type: string; Rule: string } {
+  const f = Math.floor((nodes.length - 1) / 3);
+  const principals = nodes.map((n) => `'${MSP_IDS[n.org]}.orderer'`).join(', ');
+  return { Type: 'Signature', Rule: `OutOf(${2 * f + 1}, ${principals})` };
+}
+
 export const orgDir = (l: Layout, org: OrgName) => join(l.stateDir, 'orgs', org);
 /** The organization's MSP as the channel knows it: CA root, TLS CA root, NodeOUs. */
 export const orgMspDir = (l: Layout, org: OrgName) => join(orgDir(l, org), 'msp');
@@ -129,7 +141,7 @@ export function writeConfigtx(l: Layout, batchTimeout = '250ms'): string {
       Readers: implicit('ANY Readers'),
       Writers: implicit('ANY Writers'),
       Admins: implicit('MAJORITY Admins'),
-      BlockValidation: l.consensus === 'bft' ? { Type: 'ImplicitOrderer', Rule: 'SMARTBFT' } : implicit('ANY Writers'),
+      BlockValidation: l.consensus === 'bft' ? bftBlockValidation(nodes) : implicit('ANY Writers'),
     },
     Capabilities: { V2_0: true },
   };
@@ -154,7 +166,20 @@ export function writeConfigtx(l: Layout, batchTimeout = '250ms'): string {
       ServerTLSCert: tlsCert(ordererHome(l, n)),
       Identity: join(ordererHome(l, n), 'msp', 'signcerts', 'cert.pem'),
     }));
-    orderer.SmartBFT = { RequestBatchMaxCount: 500, RequestBatchMaxInterval: batchTimeout, LeaderHeartbeatTimeout: '10s', LeaderHeartbeatCount: 10 };
+    // Every duration must be given: the orderer parses each one and refuses to join on an empty one.
+    orderer.SmartBFT = {
+      RequestBatchMaxInterval: batchTimeout,
+      RequestForwardTimeout: '2s',
+      RequestComplainTimeout: '20s',
+      RequestAutoRemoveTimeout: '3m0s',
+      ViewChangeResendInterval: '5s',
+      ViewChangeTimeout: '20s',
+      LeaderHeartbeatTimeout: '10s',
+      LeaderHeartbeatCount: 10,
+      CollectTimeout: '1s',
+      IncomingMessageBufferSize: 200,
+      RequestPoolSize: 100000,
+    };
   }
   const configtx = {
     Profiles: {
@@ -306,12 +331,14 @@ export async function joinOrderer(l: Layout, n: OrdererNode): Promise<void> {
   const admin = tlsPaths(ordererHome(l, n));
   const list = await tool(l, 'osnadmin', ['channel', 'list', '-o', `localhost:${n.adminPort}`, '--ca-file', caRoot(l, n.org), '--client-cert', admin.cert, '--client-key', admin.key], {});
   if (list.includes(`"name": "${CHANNEL}"`) || list.includes(`"name":"${CHANNEL}"`)) return;
-  await tool(
+  // osnadmin exits 0 whatever the orderer answers: only `Status: 201` means the node joined.
+  const out = await tool(
     l,
     'osnadmin',
     ['channel', 'join', '--channelID', CHANNEL, '--config-block', genesisBlock(l), '-o', `localhost:${n.adminPort}`, '--ca-file', caRoot(l, n.org), '--client-cert', admin.cert, '--client-key', admin.key],
     {},
   );
+  if (!/Status: 201\b/.test(out)) throw new Error(`${n.name} did not join ${CHANNEL}: ${out.replace(/\s+/g, ' ').trim()}`);
 }
 
 export async function joinPeer(l: Layout, org: OrgName): Promise<void> {

@@ -1,0 +1,66 @@
+/**
+ * The BFT option of the network script (`--bft`): four SmartBFT orderers (the utility runs two),
+ * which tolerate one faulty node. The main suite runs on Raft; this file starts its own small
+ * network (no gateways, no broker) on ports +25000 because the consensus is fixed when the channel
+ * is created, so the one shared platform cannot show both.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { down, layoutOf, upNetwork } from '../src/up';
+import { bftBlockValidation, ordererEnv, ordererNodes, logFile } from '../src/fabric';
+import { ledgerClient } from '../src/ledger';
+import { startProcess, stopProcess, waitHealthy } from '../src/proc';
+import { NetworkProfile } from '../src/profile';
+
+jest.setTimeout(240_000);
+
+const offset = 25000;
+let stateDir: string;
+let profile: NetworkProfile;
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'gl-bft-'));
+  profile = await upNetwork({ stateDir, offset, consensus: 'bft', log: () => undefined });
+});
+
+afterAll(async () => {
+  if (stateDir) await down(stateDir, { purge: true, log: () => undefined });
+});
+
+it('the block validation policy asks for a BFT quorum of the orderers: 3 of 4', () => {
+  const nodes = ordererNodes(layoutOf({ stateDir, offset, consensus: 'bft' }));
+  expect(nodes.map((n) => n.name).sort()).toEqual(['orderer.community', 'orderer.regulator', 'orderer.utility', 'orderer2.utility']);
+  expect(bftBlockValidation(nodes)).toEqual({
+    Type: 'Signature',
+    Rule: "OutOf(3, 'UtilityMSP.orderer', 'CommunityMSP.orderer', 'RegulatorMSP.orderer', 'UtilityMSP.orderer')",
+  });
+});
+
+it('commits transactions on four SmartBFT orderers, and still with one of them stopped', async () => {
+  const client = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
+  try {
+    // submit() waits for the commit status and throws unless the transaction committed as valid.
+    const committed = async () => {
+      const { result, txId } = await client.submit('system:noop');
+      expect(JSON.parse(result)).toEqual({ ok: true, txId });
+      return txId;
+    };
+    const txIds = [await committed()];
+    const l = layoutOf({ stateDir, offset, consensus: 'bft' });
+    const node = ordererNodes(l).find((n) => n.name === 'orderer.regulator')!;
+    const pidFile = join(stateDir, 'pids', `${node.name}.pid`);
+    expect(await stopProcess(pidFile)).toBe(true);
+    try {
+      // f = 1: three of four consenters still order and sign blocks.
+      for (let i = 0; i < 3; i++) txIds.push(await committed());
+    } finally {
+      const pid = await startProcess({ name: node.name, command: join(l.binDir, 'orderer'), args: [], env: { PATH: process.env.PATH, HOME: process.env.HOME, ...ordererEnv(l, node) }, pidFile, logFile: logFile(l, node.name) });
+      await waitHealthy(node.name, `http://127.0.0.1:${node.operationsPort}/healthz`, pid, logFile(l, node.name));
+    }
+    txIds.push(await committed());
+    expect(new Set(txIds).size).toBe(5);
+  } finally {
+    client.close();
+  }
+});
