@@ -82,6 +82,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 export async function listen(deps: AppDeps, host = '127.0.0.1', port = 0): Promise<RunningGateway> {
   const app = createApp(deps);
   const server = app.listen(port, host);
+  // Node closes idle keep-alive connections after 5 s, which races clients that reuse a connection
+  // just then ("other side closed" on a POST). Idle connections stay open for a minute instead.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
