@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { summary, upPlatform } from './platform';
 import { runningPid, startProcess } from './proc';
 import { down, REPO_ROOT, upNetwork } from './up';
@@ -16,24 +17,38 @@ options: --state DIR (default .gridledger; GRIDLEDGER_STATE)  --offset N (ports 
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const flag = (name: string) => rest.includes(name);
-  const value = (name: string) => {
-    const i = rest.indexOf(name);
-    return i >= 0 ? rest[i + 1] : undefined;
+  // strict: an unknown option, or an option whose value is missing (`--state --purge`), is refused.
+  const { values } = parseArgs({
+    args: rest,
+    strict: true,
+    options: {
+      state: { type: 'string' },
+      offset: { type: 'string' },
+      bft: { type: 'boolean' },
+      'network-only': { type: 'boolean' },
+      purge: { type: 'boolean' },
+      homes: { type: 'string' },
+      speed: { type: 'string' },
+    },
+  });
+  const integer = (name: string, text: string | undefined, fallback: number) => {
+    if (text === undefined) return fallback;
+    if (!/^\d{1,5}$/.test(text)) throw new Error(`--${name} must be a whole number, not ${JSON.stringify(text)}`);
+    return Number(text);
   };
-  const stateDir = resolve(value('--state') ?? process.env.GRIDLEDGER_STATE ?? join(REPO_ROOT, '.gridledger'));
-  const offset = Number(value('--offset') ?? process.env.GRIDLEDGER_PORT_OFFSET ?? 0);
-  const options = { stateDir, offset, consensus: flag('--bft') ? ('bft' as const) : ('raft' as const), homes: Number(value('--homes') ?? 5) };
+  const stateDir = resolve(values.state ?? process.env.GRIDLEDGER_STATE ?? join(REPO_ROOT, '.gridledger'));
+  const offset = integer('offset', values.offset ?? process.env.GRIDLEDGER_PORT_OFFSET, 0);
+  const options = { stateDir, offset, consensus: values.bft ? ('bft' as const) : ('raft' as const), homes: integer('homes', values.homes, 5) };
   switch (command) {
     case 'up':
-      if (flag('--network-only')) await upNetwork(options);
+      if (values['network-only']) await upNetwork(options);
       else process.stdout.write(`${summary(await upPlatform(options))}\n`);
       return;
     case 'down':
-      await down(stateDir, { purge: flag('--purge') });
+      await down(stateDir, { purge: values.purge === true });
       return;
     case 'start':
-      return start(options, value('--speed') ?? '60');
+      return start(options, String(integer('speed', values.speed, 60)));
     default:
       process.stderr.write(`${USAGE}\n`);
       process.exit(command === 'help' || command === '--help' ? 0 : 2);
