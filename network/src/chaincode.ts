@@ -20,12 +20,16 @@ const serverTlsHome = (l: Layout, org: OrgName) => join(chaincodeHome(l, org), '
 const clientTlsHome = (l: Layout, org: OrgName) => join(chaincodeHome(l, org), 'client');
 export const chaincodeTlsHomes = { server: serverTlsHome, client: clientTlsHome };
 
+/** The organization's package label (the first half of its package id) and the package file. */
+export const packageLabel = (org: OrgName) => `${CHAINCODE}_${org}`;
+export const packageFile = (l: Layout, org: OrgName) => join(chaincodeHome(l, org), `${packageLabel(org)}.tar.gz`);
+
 /**
  * A reproducible CCaaS package (fixed mtimes, owners and order; gzip without a name or time), so
  * that the same inputs always give the same package id.
  */
 export function buildPackage(l: Layout, org: OrgName): { file: string; packageId: string } {
-  const label = `${CHAINCODE}_${org}`;
+  const label = packageLabel(org);
   const address = `localhost:${orgPorts(org, l.offset).chaincodeServer}`;
   const client = tlsPaths(clientTlsHome(l, org));
   const connection = {
@@ -45,9 +49,8 @@ export function buildPackage(l: Layout, org: OrgName): { file: string; packageId
     gzip(join(work, 'code.tar'), join(work, 'code.tar.gz'));
     writeFileSync(join(work, 'metadata.json'), JSON.stringify({ type: 'ccaas', label }));
     execFileSync('tar', [...tarArgs, join(work, 'package.tar'), '-C', work, 'code.tar.gz', 'metadata.json']);
-    const dir = chaincodeHome(l, org);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${label}.tar.gz`);
+    const file = packageFile(l, org);
+    mkdirSync(chaincodeHome(l, org), { recursive: true });
     gzip(join(work, 'package.tar'), file);
     const packageId = `${label}:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
     return { file, packageId };
