@@ -241,7 +241,7 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   // Anything no route took: 404 in the common error form.
   app.use((req: Request) => {
-    throw Object.assign(new Error(`no endpoint ${req.method} ${req.path}`), { status: 404 });
+    throw new GridLedgerError(ErrorCodes.ROUTE_NOT_FOUND, `no endpoint ${req.method} ${req.path}`, { path: req.path });
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -255,7 +255,11 @@ export function createApp(deps: AppDeps): GatewayApp {
       // keep their HTTP status; everything about the request's content is 400 REQUEST_INVALID.
       error = (err as { type?: string }).type === 'entity.parse.failed'
         ? new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the body is not valid JSON', { path: 'body' })
-        : fromValidatorError(err);
+        : err.status === 404
+          ? new GridLedgerError(ErrorCodes.ROUTE_NOT_FOUND, `no endpoint ${req.method} ${req.path}`, { path: req.path })
+          : err.status === 405
+            ? new GridLedgerError(ErrorCodes.METHOD_NOT_ALLOWED, `${req.method} is not allowed on ${req.path}`, { path: req.path })
+            : fromValidatorError(err);
       status = [404, 405, 413, 415].includes(err.status) ? err.status : httpStatusOf(error.code);
     } else {
       error = fromFabricError(err);

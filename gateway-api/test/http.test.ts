@@ -164,8 +164,14 @@ describe('request validation by express-openapi-validator', () => {
     for (const path of ['/api/v1/nothing-here', '/elsewhere']) {
       const res = await h.fetch(path, { key: h.key.alice });
       expect(res.status).toBe(404);
-      expect((await errorOf(res)).code).toBe(ErrorCodes.REQUEST_INVALID);
+      expect((await errorOf(res)).code).toBe(ErrorCodes.ROUTE_NOT_FOUND);
     }
+  });
+
+  it('answers 405 METHOD_NOT_ALLOWED for a known path with another method', async () => {
+    const res = await h.fetch('/api/v1/meters', { method: 'DELETE', key: h.key.alice });
+    expect(res.status).toBe(405);
+    expect((await errorOf(res)).code).toBe(ErrorCodes.METHOD_NOT_ALLOWED);
   });
 
   it('lets a valid body through to the ledger', async () => {

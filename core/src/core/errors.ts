@@ -76,6 +76,10 @@ export const ErrorCodes = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** A request that does not match the API description; `details.path` names the field. */
   REQUEST_INVALID: 'REQUEST_INVALID',
+  /** No endpoint at that path (gateway). */
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  /** The endpoint exists but not for that HTTP method (gateway). */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   /** No participant of that id is recorded on the ledger. */
   PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
   /** A meter of that id is already registered. */
