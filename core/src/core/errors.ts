@@ -56,6 +56,8 @@ export const ErrorCodes = {
   SETTLEMENT_INPUT_INVALID: 'SETTLEMENT_INPUT_INVALID',
   /** A participant with orders in the interval has no verified metered position yet. */
   SETTLEMENT_METERING_INCOMPLETE: 'SETTLEMENT_METERING_INCOMPLETE',
+  /** A sum of money beyond the exact range (2^53 − 1 micro-units): refused, never rounded. */
+  AMOUNT_OUT_OF_RANGE: 'AMOUNT_OUT_OF_RANGE',
   /** A Beckn message without an Authorization (or X-Gateway-Authorization) header. */
   BECKN_SIGNATURE_MISSING: 'BECKN_SIGNATURE_MISSING',
   /** A Beckn signature header not of the BECKN-006 form (scheme, parameters, keyId, algorithm, headers, times). */
