@@ -8,6 +8,7 @@ import { serveEvents } from './events';
 import type { ApiKeyStore } from './keys';
 import { NewParticipant, Onboarding, OnboardingStore } from './onboarding';
 import { API_BASE, openApiDocument } from './openapi';
+import { marketRoutes } from './routes/market';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 
 /** What the gateway says about itself in /health. */
@@ -237,6 +238,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     await serveEvents(req, res, { ledger, user: callerOf(res), log, open: openStreams, ...deps.sse });
   });
 
+  r.use(marketRoutes(ledger));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

@@ -5,6 +5,7 @@ import { AppDeps, createApp, GatewayApp } from './app';
 import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
 import { apiKeysPath, FileApiKeyStore } from './keys';
+import { MarketScheduler, schedulerFor } from './market-scheduler';
 import { FileOnboardingStore } from './onboarding';
 import { jsonLogger, Logger } from './ports';
 import { FileWallet, userHome, walletIndexPath } from './wallet';
@@ -75,7 +76,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const deps = { ...realDeps(options.stateDir, options.org, log), ...options.overrides };
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? loadProfile(options.stateDir).orgs[options.org].gateway.port;
-  return listen(deps, host, port);
+  return withScheduler(await listen(deps, host, port), schedulerFor(loadProfile(options.stateDir), options.org, deps.ledger, log));
+}
+
+/** Starts the market scheduler with the gateway and stops it before the gateway closes. */
+function withScheduler(gateway: RunningGateway, scheduler: MarketScheduler | undefined): RunningGateway {
+  if (scheduler === undefined) return gateway;
+  scheduler.start();
+  return { ...gateway, close: async () => (await scheduler.stop(), gateway.close()) };
 }
 
 /** Serves an app made of `deps` on host:port (also what tests with fakes use). */

@@ -1,4 +1,5 @@
 import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
+import { marketPaths, marketSchemas } from './openapi/market';
 
 /**
  * The gateway's OpenAPI 3.0 description. `GET /api/v1/openapi.json` serves exactly this object and
@@ -48,6 +49,7 @@ export const openApiDocument = {
   servers: [{ url: API_BASE }],
   security: [{ apiKey: [] }],
   paths: {
+    ...marketPaths,
     '/health': {
       get: {
         operationId: 'health',
@@ -163,6 +165,7 @@ export const openApiDocument = {
       apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' },
     },
     schemas: {
+      ...marketSchemas,
       Error: {
         type: 'object',
         required: ['error'],

@@ -56,6 +56,30 @@ export const ErrorCodes = {
   SETTLEMENT_INPUT_INVALID: 'SETTLEMENT_INPUT_INVALID',
   /** A participant with orders in the interval has no verified metered position yet. */
   SETTLEMENT_METERING_INCOMPLETE: 'SETTLEMENT_METERING_INCOMPLETE',
+  /** A buy order whose escrow, a withdrawal or a transfer exceeds the available credits. */
+  INSUFFICIENT_CREDITS: 'INSUFFICIENT_CREDITS',
+  /** A seller's orders in an interval beyond what its meters' assets can produce in it. */
+  SELLER_CAPACITY_EXCEEDED: 'SELLER_CAPACITY_EXCEEDED',
+  /** The interval's gate has closed (or it was closed): no orders, no cancellations. */
+  INTERVAL_CLOSED: 'INTERVAL_CLOSED',
+  /** The interval is not open for orders yet (beyond the opening horizon). */
+  INTERVAL_NOT_OPEN: 'INTERVAL_NOT_OPEN',
+  /** An interval start that is not an instant on the market's interval grid. */
+  INTERVAL_INVALID: 'INTERVAL_INVALID',
+  /** A close, clearing or settlement the interval's state does not allow (already done, or too early). */
+  INTERVAL_STATE_CONFLICT: 'INTERVAL_STATE_CONFLICT',
+  /** No interval record (not closed yet) or no clearing for that interval. */
+  INTERVAL_NOT_FOUND: 'INTERVAL_NOT_FOUND',
+  /** A clientOrderId (or credit reference) already used for a different request. */
+  CLIENT_ID_REUSED: 'CLIENT_ID_REUSED',
+  /** No order of that id. */
+  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
+  /** The participant already holds orders on the other side of the interval (no self-trade). */
+  ORDER_SIDE_CONFLICT: 'ORDER_SIDE_CONFLICT',
+  /** The community has no market parameters yet. */
+  MARKET_NOT_FOUND: 'MARKET_NOT_FOUND',
+  /** A sum of money beyond the exact range (2^53 − 1 micro-units): refused, never rounded. */
+  AMOUNT_OUT_OF_RANGE: 'AMOUNT_OUT_OF_RANGE',
   /** A Beckn message without an Authorization (or X-Gateway-Authorization) header. */
   BECKN_SIGNATURE_MISSING: 'BECKN_SIGNATURE_MISSING',
   /** A Beckn signature header not of the BECKN-006 form (scheme, parameters, keyId, algorithm, headers, times). */

@@ -1,12 +1,18 @@
 /**
  * Splits `total` whole units in proportion to `weights`: each share is rounded down, and the units
  * left over by rounding go one each to the largest remainders, equal remainders to the earlier
- * position. Callers order the items so that position is their documented tie-break. Exact for any
- * safe integers (the products are taken in bigint).
+ * position. Callers order the items so that position is their documented tie-break. Sums and
+ * products are taken in bigint, so it is exact for any safe integers; a total or weight that is not
+ * a non-negative safe integer is refused (RangeError), as is a positive total with no weight.
  */
 export function shareProRata(total: number, weights: readonly number[]): number[] {
-  const sum = BigInt(weights.reduce((s, w) => s + w, 0));
-  if (weights.length === 0 || sum === 0n) {
+  if (!Number.isSafeInteger(total) || total < 0) throw new RangeError('total must be a non-negative safe integer');
+  let sum = 0n;
+  for (const w of weights) {
+    if (!Number.isSafeInteger(w) || w < 0) throw new RangeError('weights must be non-negative safe integers');
+    sum += BigInt(w);
+  }
+  if (sum === 0n) {
     if (total !== 0) throw new RangeError('nothing to share among');
     return weights.map(() => 0);
   }

@@ -37,6 +37,9 @@ export interface ClearingResult {
   priceMicrosPerKwh: number | null;
   marginalBidMicrosPerKwh: number | null;
   marginalAskMicrosPerKwh: number | null;
+  /** The clearing interval the price lies in (null when nothing trades): see clearingInterval. */
+  lowerMicrosPerKwh: number | null;
+  upperMicrosPerKwh: number | null;
   /** One per order, sorted by orderId. */
   fills: Fill[];
   /** Buy orders in bid order paired with sell orders in ask order. */
@@ -52,8 +55,8 @@ function invalidBook(reason: string, details: Record<string, string> = {}): Grid
 
 /**
  * Uniform-price double auction for one delivery interval, exactly as the market rules state:
- * maximal traded volume, price k × marginal bid + (1 − k) × marginal ask (rounded half up),
- * pro-rata rationing in whole Wh at each side's marginal price level, no self-trade. Pure: the
+ * maximal traded volume, price lower + k × (upper − lower) (rounded half up) inside the clearing
+ * interval [lower, upper] (see clearingInterval), pro-rata rationing in whole Wh at each side's marginal price level, no self-trade. Pure: the
  * same orders in any order give the same result on every peer.
  *
  * A participant may hold orders on one side of an interval only (the contract refuses the other
@@ -125,12 +128,16 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
 
   const filled = new Float64Array(n);
   let clearingPrice: number | null = null;
+  let bounds: { lower: number; upper: number } | null = null;
   let trades: Trade[] = [];
   if (lastBid >= 0) {
     const bid = price(lastBid);
     const ask = price(lastAsk);
-    const weighted = BigInt(params.kPpm) * BigInt(bid) + BigInt(PPM - params.kPpm) * BigInt(ask);
-    clearingPrice = Number((weighted + BigInt(PPM / 2)) / BigInt(PPM));
+    // bids[b] and asks[a] are the best orders with energy left unfilled by the walk; rationing
+    // at the margin only moves fills between orders of the same price, so their prices are the
+    // highest unfilled bid and the lowest unfilled ask after allocation too.
+    bounds = clearingInterval(bid, ask, b < bids.length ? price(bids[b]) : null, a < asks.length ? price(asks[a]) : null);
+    clearingPrice = priceInInterval(bounds.lower, bounds.upper, params.kPpm);
     allocate(orders, bids, bid, volumeWh, (p) => p > bid, filled);
     allocate(orders, asks, ask, volumeWh, (p) => p < ask, filled);
     trades = pair(orders, bids, asks, filled, clearingPrice, params.gridFeeMicrosPerKwh);
@@ -143,12 +150,39 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
     priceMicrosPerKwh: clearingPrice,
     marginalBidMicrosPerKwh: lastBid >= 0 ? price(lastBid) : null,
     marginalAskMicrosPerKwh: lastAsk >= 0 ? price(lastAsk) : null,
+    lowerMicrosPerKwh: bounds?.lower ?? null,
+    upperMicrosPerKwh: bounds?.upper ?? null,
     fills: idOrder.map((i) => {
       const o = orders[i];
       return { orderId: o.orderId, participantId: o.participantId, side: o.side, energyWh: o.energyWh, filledWh: filled[i] };
     }),
     trades,
   };
+}
+
+/**
+ * The prices at which every order strictly in the money is filled and none strictly out of the
+ * money is: lower = max(marginal ask, highest bid price with unfilled energy), upper =
+ * min(marginal bid, lowest ask price with unfilled energy); the rationed part of a marginal order
+ * counts as unfilled. lower <= upper always holds: the walk stops only when a side is exhausted or
+ * the next bid is priced below the next ask.
+ */
+export function clearingInterval(
+  marginalBid: number,
+  marginalAsk: number,
+  highestUnfilledBid: number | null,
+  lowestUnfilledAsk: number | null,
+): { lower: number; upper: number } {
+  return {
+    lower: highestUnfilledBid === null ? marginalAsk : Math.max(marginalAsk, highestUnfilledBid),
+    upper: lowestUnfilledAsk === null ? marginalBid : Math.min(marginalBid, lowestUnfilledAsk),
+  };
+}
+
+/** lower + k × (upper − lower), k in parts per million, rounded half up; exact in bigint. */
+export function priceInInterval(lower: number, upper: number, kPpm: number): number {
+  const weighted = BigInt(lower) * BigInt(PPM) + BigInt(kPpm) * BigInt(upper - lower);
+  return Number((weighted + BigInt(PPM / 2)) / BigInt(PPM));
 }
 
 /**

@@ -1,3 +1,5 @@
 export * from './clearing';
 export * from './order';
 export * from './settlement';
+export * from './params';
+export * from './book';

@@ -1,6 +1,6 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { ID_PATTERN, ID_RULE } from '../core/identity';
-import { isAmount } from '../core/units';
+import { isAmount, parseInstant } from '../core/units';
 
 export type Side = 'buy' | 'sell';
 
@@ -24,7 +24,7 @@ export interface PriceParams {
   retailMicrosPerKwh: number;
   /** Paid by the buyer to the utility on every Wh traded peer to peer. */
   gridFeeMicrosPerKwh: number;
-  /** Price rule weight in parts per million: price = k × marginal bid + (1 − k) × marginal ask. */
+  /** Price rule weight in parts per million: price = lower + k × (upper − lower) of the clearing interval. */
   kPpm: number;
 }
 
@@ -54,9 +54,6 @@ export function validatePriceParams(params: PriceParams): void {
   }
 }
 
-/** placedAt is written by the contract from the transaction time; its shape is all that is checked here. */
-const PLACED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
 /** Ids, side, price band and amount of one order, each failure with its own stable code. */
 export function validateOrder(order: Order, params: PriceParams): void {
   if (typeof order.orderId !== 'string' || !ID_PATTERN.test(order.orderId)) {
@@ -67,7 +64,7 @@ export function validateOrder(order: Order, params: PriceParams): void {
       orderId: order.orderId,
     });
   }
-  if (typeof order.placedAt !== 'string' || !PLACED_AT.test(order.placedAt)) {
+  if (typeof order.placedAt !== 'string' || parseInstant(order.placedAt) === undefined) {
     throw new GridLedgerError(ErrorCodes.ORDER_PLACED_AT_INVALID, 'placedAt must be a UTC instant', {
       orderId: order.orderId,
     });

@@ -6,14 +6,17 @@ import { costMicros, PriceParams, Side, validatePriceParams } from './order';
 
 /**
  * A participant's metered position in the delivered interval: production minus consumption over
- * all its meters, in Wh (negative when it drew from the grid). Verified readings only.
+ * all its meters, in Wh (negative when it drew from the grid). From verified readings, or, when
+ * the late window closed with a reading missing, an estimate (see estimatedPosition), flagged.
  */
 export interface MeteredPosition {
   participantId: string;
   netWh: number;
+  /** True when netWh is estimated; a later verified position is settled by settleCorrection. */
+  estimated?: boolean;
 }
 
-export interface SettlementParams extends Pick<PriceParams, 'feedInMicrosPerKwh' | 'retailMicrosPerKwh'> {
+export interface SettlementParams extends Pick<PriceParams, 'feedInMicrosPerKwh' | 'retailMicrosPerKwh' | 'gridFeeMicrosPerKwh'> {
   /** The utility's account: buyer and seller of last resort, receiver of the grid fee. */
   utilityId: string;
 }
@@ -26,13 +29,21 @@ export type PostingReason =
   /** Participant to utility: energy the utility supplied beyond the contracted position, at retail. */
   | 'deviation-supplied'
   /** Utility to participant: energy the utility took beyond the contracted position, at feed-in. */
-  | 'deviation-taken';
+  | 'deviation-taken'
+  /** Either way: the difference a verified position makes to an estimated one's deviation. */
+  | 'correction';
 
 /**
  * One movement of credits. Every figure is rounded down once and moves whole from one account to
  * another, so the sum of all balances never changes; movements of zero are left out.
  */
 export interface Posting {
+  /**
+   * Unique within the interval and the same on every peer: `trade:<buy>:<sell>`,
+   * `grid-fee:<buy>:<sell>`, `deviation:<participant>`, `correction:<participant>`. A contract
+   * stores each posting under a key of its own with it.
+   */
+  postingId: string;
   from: string;
   to: string;
   amountMicros: number;
@@ -62,6 +73,8 @@ export interface ParticipantSettlement {
   deviationWh: number;
   /** The participant's balance change over all its postings. */
   netMicros: number;
+  /** netWh is an estimate (no verified reading when the late window closed). */
+  estimated: boolean;
 }
 
 export interface SettlementResult {
@@ -84,6 +97,32 @@ function invalidInput(message: string, details: Record<string, string> = {}): Gr
 }
 
 /**
+ * The estimate a missing reading is settled with once the late window has closed: a seller
+ * delivered nothing (unverified energy is never paid as delivered and backs no tokens), a buyer
+ * consumed exactly what it bought (no deviation is billed on a guess). Neither side gains from a
+ * missing reading compared with its contract; a verified reading later settles the difference.
+ */
+export function estimatedPosition(side: Side, tradedWh: number): number {
+  return side === 'sell' ? 0 : -tradedWh;
+}
+
+/**
+ * What a deviation of D Wh from the contracted position is worth to the participant: D > 0 taken
+ * by the utility at feed-in (paid), D < 0 supplied by it at retail (charged). Rounded down once.
+ */
+export function deviationValueMicros(deviationWh: number, params: Pick<PriceParams, 'feedInMicrosPerKwh' | 'retailMicrosPerKwh'>): number {
+  return deviationWh < 0 ? -costMicros(-deviationWh, params.retailMicrosPerKwh) : costMicros(deviationWh, params.feedInMicrosPerKwh);
+}
+
+/** A balance change as an exact safe integer, or AMOUNT_OUT_OF_RANGE: money is never rounded by a float. */
+export function safeMicros(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new GridLedgerError(ErrorCodes.AMOUNT_OUT_OF_RANGE, `${what} exceeds ${Number.MAX_SAFE_INTEGER} micro-units`, { what });
+  }
+  return Number(value);
+}
+
+/**
  * Settles one cleared interval against its metered delivery, as the market rules state. Every
  * participant with an order in the interval settles its own deviation from its contracted position
  * with the utility: D = netWh − sold (sellers) or netWh + bought (buyers).
@@ -97,20 +136,22 @@ function invalidInput(message: string, details: Record<string, string> = {}): Gr
  * a seller's min(max(netWh, 0), sold), shared over its trades pro rata in whole Wh.
  */
 export function settleInterval(
-  clearing: { fills: readonly Fill[]; trades: readonly Trade[] },
+  clearing: { priceMicrosPerKwh: number | null; fills: readonly Fill[]; trades: readonly Trade[] },
   params: SettlementParams,
   metered: readonly MeteredPosition[],
 ): SettlementResult {
-  validatePriceParams({ ...params, gridFeeMicrosPerKwh: 0, kPpm: 0 });
+  validatePriceParams({ ...params, kPpm: 0 });
   if (typeof params.utilityId !== 'string' || !ID_PATTERN.test(params.utilityId)) {
     throw invalidInput(`utilityId must be ${ID_RULE}`);
   }
 
   const positions = new Map<string, number>();
+  const estimated = new Set<string>();
   for (const m of metered) {
     if (!Number.isSafeInteger(m.netWh)) throw invalidInput('netWh must be a safe integer', { participantId: m.participantId });
     if (positions.has(m.participantId)) throw invalidInput('a participant has two metered positions', { participantId: m.participantId });
     positions.set(m.participantId, m.netWh);
+    if (m.estimated === true) estimated.add(m.participantId);
   }
 
   // Participants' orders and traded energy, checked against the trades: the fills and the trades
@@ -120,6 +161,9 @@ export function settleInterval(
   const traded = new Map<string, number>();
   const tradedPerOrder = new Map<string, number>();
   for (const fill of clearing.fills) {
+    if (!Number.isSafeInteger(fill.filledWh) || fill.filledWh < 0 || fill.filledWh > fill.energyWh) {
+      throw invalidInput('a fill outside [0, energyWh]', { orderId: fill.orderId });
+    }
     if (fill.participantId === params.utilityId) throw invalidInput('the utility holds an order', { orderId: fill.orderId });
     if (tradedPerOrder.has(fill.orderId)) throw invalidInput('order ids repeat', { orderId: fill.orderId });
     if (sides.has(fill.participantId) && sides.get(fill.participantId) !== fill.side) {
@@ -131,7 +175,23 @@ export function settleInterval(
     tradedPerOrder.set(fill.orderId, 0);
   }
   const fillsById = new Map(clearing.fills.map((f) => [f.orderId, f]));
+  const pairs = new Set<string>();
   for (const t of clearing.trades) {
+    // Every figure of a trade is checked against the clearing: whole positive energy at the one
+    // clearing price, and exactly the amount and fee that energy costs at it.
+    const pairKey = `${t.buyOrderId}:${t.sellOrderId}`;
+    if (
+      clearing.priceMicrosPerKwh === null ||
+      !Number.isSafeInteger(t.energyWh) ||
+      t.energyWh <= 0 ||
+      t.priceMicrosPerKwh !== clearing.priceMicrosPerKwh ||
+      t.amountMicros !== costMicros(t.energyWh, clearing.priceMicrosPerKwh) ||
+      t.gridFeeMicros !== costMicros(t.energyWh, params.gridFeeMicrosPerKwh) ||
+      pairs.has(pairKey)
+    ) {
+      throw invalidInput('a trade does not match the clearing', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
+    }
+    pairs.add(pairKey);
     const buy = fillsById.get(t.buyOrderId);
     const sell = fillsById.get(t.sellOrderId);
     if (buy?.side !== 'buy' || sell?.side !== 'sell' || buy.participantId !== t.buyerId || sell.participantId !== t.sellerId) {
@@ -147,6 +207,9 @@ export function settleInterval(
   }
 
   const participantIds = [...sides.keys()].sort(compareIds);
+  for (const id of positions.keys()) {
+    if (!sides.has(id)) throw invalidInput('a metered position for a participant without orders', { participantId: id });
+  }
   const missing = participantIds.filter((id) => !positions.has(id));
   if (missing.length > 0) {
     throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'no metered position for a participant with orders', {
@@ -157,8 +220,9 @@ export function settleInterval(
   const postings: Posting[] = [];
   for (const t of clearing.trades) {
     const orders = [t.buyOrderId, t.sellOrderId];
-    postings.push({ from: t.buyerId, to: t.sellerId, amountMicros: t.amountMicros, energyWh: t.energyWh, reason: 'trade', orderIds: orders });
-    postings.push({ from: t.buyerId, to: params.utilityId, amountMicros: t.gridFeeMicros, energyWh: t.energyWh, reason: 'grid-fee', orderIds: orders });
+    const pairId = `${t.buyOrderId}:${t.sellOrderId}`;
+    postings.push({ postingId: `trade:${pairId}`, from: t.buyerId, to: t.sellerId, amountMicros: t.amountMicros, energyWh: t.energyWh, reason: 'trade', orderIds: orders });
+    postings.push({ postingId: `grid-fee:${pairId}`, from: t.buyerId, to: params.utilityId, amountMicros: t.gridFeeMicros, energyWh: t.energyWh, reason: 'grid-fee', orderIds: orders });
   }
 
   const participants: ParticipantSettlement[] = [];
@@ -168,23 +232,61 @@ export function settleInterval(
     const netWh = positions.get(id)!;
     const deviationWh = side === 'sell' ? netWh - tradedWh : netWh + tradedWh;
     const ids = [...orderIds.get(id)!].sort(compareIds);
+    const postingId = `deviation:${id}`;
     if (deviationWh < 0) {
       const energyWh = -deviationWh;
-      postings.push({ from: id, to: params.utilityId, amountMicros: costMicros(energyWh, params.retailMicrosPerKwh), energyWh, reason: 'deviation-supplied', orderIds: ids });
+      postings.push({ postingId, from: id, to: params.utilityId, amountMicros: costMicros(energyWh, params.retailMicrosPerKwh), energyWh, reason: 'deviation-supplied', orderIds: ids });
     } else if (deviationWh > 0) {
-      postings.push({ from: params.utilityId, to: id, amountMicros: costMicros(deviationWh, params.feedInMicrosPerKwh), energyWh: deviationWh, reason: 'deviation-taken', orderIds: ids });
+      postings.push({ postingId, from: params.utilityId, to: id, amountMicros: costMicros(deviationWh, params.feedInMicrosPerKwh), energyWh: deviationWh, reason: 'deviation-taken', orderIds: ids });
     }
-    participants.push({ participantId: id, side, tradedWh, netWh, deviationWh, netMicros: 0 });
+    participants.push({ participantId: id, side, tradedWh, netWh, deviationWh, netMicros: 0, estimated: estimated.has(id) });
   }
   const nonZero = postings.filter((p) => p.amountMicros > 0);
-  const balance = new Map<string, number>();
-  for (const p of nonZero) {
-    balance.set(p.from, (balance.get(p.from) ?? 0) - p.amountMicros);
-    balance.set(p.to, (balance.get(p.to) ?? 0) + p.amountMicros);
-  }
-  for (const p of participants) p.netMicros = balance.get(p.participantId) ?? 0;
+  const balance = netBalances(nonZero);
+  for (const p of participants) p.netMicros = safeMicros(balance.get(p.participantId) ?? 0n, `the balance change of ${p.participantId}`);
 
   return { postings: nonZero, participants, tokenTransfers: tokenTransfers(clearing.trades, positions, traded) };
+}
+
+/** Each account's balance change over postings, summed exactly in bigint. */
+export function netBalances(postings: readonly Pick<Posting, 'from' | 'to' | 'amountMicros'>[]): Map<string, bigint> {
+  const balance = new Map<string, bigint>();
+  for (const p of postings) {
+    balance.set(p.from, (balance.get(p.from) ?? 0n) - BigInt(p.amountMicros));
+    balance.set(p.to, (balance.get(p.to) ?? 0n) + BigInt(p.amountMicros));
+  }
+  return balance;
+}
+
+/**
+ * A verified position that arrives after the participant was settled on an estimate: one posting
+ * for the difference between the deviation values (the trades are never settled again), or none
+ * when the difference is zero. Refused for a participant that was not settled on an estimate.
+ */
+export function settleCorrection(
+  settled: Pick<ParticipantSettlement, 'participantId' | 'side' | 'tradedWh' | 'deviationWh' | 'estimated'>,
+  verifiedNetWh: number,
+  params: SettlementParams,
+): { participant: ParticipantSettlement; posting: Posting | null } {
+  validatePriceParams({ ...params, kPpm: 0 });
+  if (!settled.estimated) throw invalidInput('only a position settled on an estimate is corrected', { participantId: settled.participantId });
+  if (!Number.isSafeInteger(verifiedNetWh)) throw invalidInput('netWh must be a safe integer', { participantId: settled.participantId });
+  const { participantId, side, tradedWh } = settled;
+  const deviationWh = side === 'sell' ? verifiedNetWh - tradedWh : verifiedNetWh + tradedWh;
+  const difference = deviationValueMicros(deviationWh, params) - deviationValueMicros(settled.deviationWh, params);
+  const posting: Posting | null =
+    difference === 0
+      ? null
+      : {
+          postingId: `correction:${participantId}`,
+          from: difference > 0 ? params.utilityId : participantId,
+          to: difference > 0 ? participantId : params.utilityId,
+          amountMicros: Math.abs(difference),
+          energyWh: Math.abs(deviationWh - settled.deviationWh),
+          reason: 'correction',
+          orderIds: [],
+        };
+  return { participant: { participantId, side, tradedWh, netWh: verifiedNetWh, deviationWh, netMicros: difference, estimated: false }, posting };
 }
 
 /** Delivered energy per trade: each seller's delivery shared over its trades in proportion to their energy. */

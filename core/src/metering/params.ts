@@ -19,14 +19,16 @@ export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
 
 const DAY_SECONDS = 86_400;
 
-function invalid(field: string, message: string): GridLedgerError {
+/** MARKET_PARAMS_INVALID naming the field: metering and market parameters alike. */
+export function paramsInvalid(field: string, message: string): GridLedgerError {
   return new GridLedgerError(ErrorCodes.MARKET_PARAMS_INVALID, message, { field });
 }
 
-function integerIn(record: Record<string, unknown>, field: keyof MeteringParams, min: number, max: number): number {
+/** An integer parameter in [min, max], or MARKET_PARAMS_INVALID. */
+export function integerParam(record: Record<string, unknown>, field: string, min: number, max: number): number {
   const value = record[field];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(field, `${field} must be an integer from ${min} to ${max}`);
+    throw paramsInvalid(field, `${field} must be an integer from ${min} to ${max}`);
   }
   return value;
 }
@@ -37,21 +39,21 @@ function integerIn(record: Record<string, unknown>, field: keyof MeteringParams,
  * refused, like everywhere else in the ledger's inputs.
  */
 export function validateMeteringParams(input: unknown): MeteringParams {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('', 'parameters must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid('', 'parameters must be a JSON object');
   const record = input as Record<string, unknown>;
   const known: readonly string[] = ['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm'];
   for (const key of Object.keys(record).sort()) {
-    if (!known.includes(key)) throw invalid(key, `${key} is not a metering parameter`);
+    if (!known.includes(key)) throw paramsInvalid(key, `${key} is not a metering parameter`);
   }
-  const intervalSeconds = integerIn(record, 'intervalSeconds', 60, DAY_SECONDS);
-  if (DAY_SECONDS % intervalSeconds !== 0) throw invalid('intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
-  const lateWindowSeconds = integerIn(record, 'lateWindowSeconds', 0, 30 * DAY_SECONDS);
-  const capacityTolerancePpm = integerIn(record, 'capacityTolerancePpm', 0, 1_000_000);
+  const intervalSeconds = integerParam(record, 'intervalSeconds', 60, DAY_SECONDS);
+  if (DAY_SECONDS % intervalSeconds !== 0) throw paramsInvalid('intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
+  const lateWindowSeconds = integerParam(record, 'lateWindowSeconds', 0, 30 * DAY_SECONDS);
+  const capacityTolerancePpm = integerParam(record, 'capacityTolerancePpm', 0, 1_000_000);
   return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm };
 }
 
 /** A change request: the fields it names replace those of `current`; the result is validated whole. */
 export function mergeMeteringParams(current: MeteringParams, change: unknown): MeteringParams {
-  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw invalid('', 'parameters must be a JSON object');
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw paramsInvalid('', 'parameters must be a JSON object');
   return validateMeteringParams({ ...current, ...(change as Record<string, unknown>) });
 }

@@ -15,7 +15,16 @@ const filledOf = (result: ReturnType<typeof clearAuction>) =>
   Object.fromEntries(result.fills.map((f) => [f.orderId, f.filledWh]));
 
 describe('clearAuction, worked examples', () => {
-  it('trades the crossing volume at k × marginal bid + (1 − k) × marginal ask', () => {
+  it('prices inside the clearing interval: bids 100 and 50, asks 40 and 60, 10 Wh each, give [50, 60] and 55', () => {
+    const result = clearAuction(
+      [order('b1', 'buy', 10, 100), order('b2', 'buy', 10, 50), order('a1', 'sell', 10, 40), order('a2', 'sell', 10, 60)],
+      params,
+    );
+    expect(result).toMatchObject({ volumeWh: 10, marginalBidMicrosPerKwh: 100, marginalAskMicrosPerKwh: 40, lowerMicrosPerKwh: 50, upperMicrosPerKwh: 60, priceMicrosPerKwh: 55 });
+    expect(filledOf(result)).toEqual({ a1: 10, a2: 0, b1: 10, b2: 0 });
+  });
+
+  it('closes the interval on the marginal ask when a rationed ask is left unfilled', () => {
     const tariff = { feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
     const result = clearAuction(
       [order('b1', 'buy', 100, 200_000), order('a1', 'sell', 60, 100_000), order('a2', 'sell', 60, 150_000)],
@@ -24,12 +33,13 @@ describe('clearAuction, worked examples', () => {
     expect(result.volumeWh).toBe(100);
     expect(result.marginalBidMicrosPerKwh).toBe(200_000);
     expect(result.marginalAskMicrosPerKwh).toBe(150_000);
-    expect(result.priceMicrosPerKwh).toBe(175_000);
+    // a2 keeps 20 Wh unfilled at 150,000, so any higher price would leave it in the money unfilled.
+    expect(result).toMatchObject({ lowerMicrosPerKwh: 150_000, upperMicrosPerKwh: 150_000, priceMicrosPerKwh: 150_000 });
     expect(filledOf(result)).toEqual({ a1: 60, a2: 40, b1: 100 });
-    // 60 Wh at 175,000 µ/kWh = 10,500 µ; grid fee 60 Wh at 10,000 µ/kWh = 600 µ.
+    // 60 Wh at 150,000 µ/kWh = 9,000 µ; grid fee 60 Wh at 10,000 µ/kWh = 600 µ.
     expect(result.trades).toEqual([
-      { buyOrderId: 'b1', sellOrderId: 'a1', buyerId: 'p-b1', sellerId: 'p-a1', energyWh: 60, priceMicrosPerKwh: 175_000, amountMicros: 10_500, gridFeeMicros: 600 },
-      { buyOrderId: 'b1', sellOrderId: 'a2', buyerId: 'p-b1', sellerId: 'p-a2', energyWh: 40, priceMicrosPerKwh: 175_000, amountMicros: 7_000, gridFeeMicros: 400 },
+      { buyOrderId: 'b1', sellOrderId: 'a1', buyerId: 'p-b1', sellerId: 'p-a1', energyWh: 60, priceMicrosPerKwh: 150_000, amountMicros: 9_000, gridFeeMicros: 600 },
+      { buyOrderId: 'b1', sellOrderId: 'a2', buyerId: 'p-b1', sellerId: 'p-a2', energyWh: 40, priceMicrosPerKwh: 150_000, amountMicros: 6_000, gridFeeMicros: 400 },
     ]);
   });
 
@@ -43,7 +53,8 @@ describe('clearAuction, worked examples', () => {
       params,
     );
     expect(filledOf(result)).toEqual({ a1: 100, b1: 50, b2: 50 });
-    expect(result.priceMicrosPerKwh).toBe(45);
+    // The rationed bids keep energy unfilled at 50: the interval closes on [50, 50].
+    expect(result.priceMicrosPerKwh).toBe(50);
   });
 
   it('hands the Wh left by rounding to the largest remainders, then by order id', () => {
@@ -75,7 +86,8 @@ describe('clearAuction, worked examples', () => {
     );
     expect(result.volumeWh).toBe(60);
     expect(filledOf(result)).toEqual({ 'b-high': 30, 'b-mid1': 20, 'b-mid2': 10, 'b-low': 0, a1: 60, a2: 0 });
-    expect(result.priceMicrosPerKwh).toBe(50);
+    // Lower: the rationed bids at 60 (above the marginal ask 40); upper: the marginal bid 60 (below a2's 70).
+    expect(result.priceMicrosPerKwh).toBe(60);
   });
 
   it('trades nothing when no bid reaches an ask', () => {
@@ -105,6 +117,7 @@ describe('clearAuction, worked examples', () => {
     ['an order id with a quote', [order('a"1', 'sell', 5, 50)], params, ErrorCodes.ORDER_ID_INVALID],
     ['a participant id with a slash', [order('a1', 'sell', 5, 50, { participantId: 'x/y' })], params, ErrorCodes.PARTICIPANT_ID_INVALID],
     ['a placement time that is no instant', [order('a1', 'sell', 5, 50, { placedAt: 'yesterday' })], params, ErrorCodes.ORDER_PLACED_AT_INVALID],
+    ['a placement time of the right shape that is no date', [order('a1', 'sell', 5, 50, { placedAt: '2026-99-99T99:99:99Z' })], params, ErrorCodes.ORDER_PLACED_AT_INVALID],
     ['k above 1', [], { ...params, kPpm: 1_000_001 }, ErrorCodes.MARKET_PARAMS_INVALID],
     ['feed-in above retail', [], { ...params, feedInMicrosPerKwh: 101 }, ErrorCodes.MARKET_PARAMS_INVALID],
   ])('refuses %s', (_name, book, p, code) => {
@@ -172,6 +185,27 @@ describe('clearAuction, properties', () => {
         expect(clearAuction(book, p).volumeWh).toBe(bruteForceMaxVolume(book));
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('leaves no order strictly in the money unfilled and fills none strictly out of the money', () => {
+    fc.assert(
+      fc.property(books, anyParams, (book, p) => {
+        const result = clearAuction(book, p);
+        if (result.priceMicrosPerKwh === null) return;
+        const price = result.priceMicrosPerKwh;
+        expect(result.lowerMicrosPerKwh!).toBeLessThanOrEqual(price);
+        expect(price).toBeLessThanOrEqual(result.upperMicrosPerKwh!);
+        const limit = new Map(book.map((o) => [o.orderId, o.priceMicrosPerKwh]));
+        for (const f of result.fills) {
+          const l = limit.get(f.orderId)!;
+          const inTheMoney = f.side === 'buy' ? l > price : l < price;
+          const outOfTheMoney = f.side === 'buy' ? l < price : l > price;
+          if (inTheMoney) expect(f.filledWh).toBe(f.energyWh);
+          if (outOfTheMoney) expect(f.filledWh).toBe(0);
+        }
+      }),
+      { numRuns: 600 },
     );
   });
 

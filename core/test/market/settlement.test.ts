@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { ErrorCodes } from '../../src/core';
-import { clearAuction, MeteredPosition, Order, PriceParams, SettlementResult, settleInterval } from '../../src/market';
+import { clearAuction, estimatedPosition, MeteredPosition, Order, PriceParams, settleCorrection, SettlementResult, settleInterval } from '../../src/market';
 import { codeOf } from '../support';
 
 // Tariffs of a plausible market: feed-in 0.05, retail 0.30, grid fee 0.01 per kWh, in micro-units.
 const tariff: PriceParams = { feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
-const settlement = { feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, utilityId: 'utility' };
+const settlement = { feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, utilityId: 'utility' };
 const T0 = '2026-11-21T09:00:00Z';
 
 function order(orderId: string, participantId: string, side: 'buy' | 'sell', energyWh: number, price: number): Order {
@@ -27,8 +27,8 @@ describe('settleInterval, hand-computed scenarios', () => {
     expect(oneTrade.priceMicrosPerKwh).toBe(150_000);
     const r = settle({ S: 1000, B: -1000 });
     expect(r.postings).toEqual([
-      { from: 'B', to: 'S', amountMicros: 150_000, energyWh: 1000, reason: 'trade', orderIds: ['b1', 's1'] },
-      { from: 'B', to: 'utility', amountMicros: 10_000, energyWh: 1000, reason: 'grid-fee', orderIds: ['b1', 's1'] },
+      { postingId: 'trade:b1:s1', from: 'B', to: 'S', amountMicros: 150_000, energyWh: 1000, reason: 'trade', orderIds: ['b1', 's1'] },
+      { postingId: 'grid-fee:b1:s1', from: 'B', to: 'utility', amountMicros: 10_000, energyWh: 1000, reason: 'grid-fee', orderIds: ['b1', 's1'] },
     ]);
     expect(netOf(r)).toEqual({ B: -160_000, S: 150_000 });
     expect(r.tokenTransfers).toEqual([{ sellOrderId: 's1', buyOrderId: 'b1', sellerId: 'S', buyerId: 'B', energyWh: 1000 }]);
@@ -38,7 +38,7 @@ describe('settleInterval, hand-computed scenarios', () => {
     const r = settle({ S: 600, B: -1000 });
     // 400 Wh × 300,000 µ/kWh = 120,000 µ; the seller keeps 150,000 − 120,000.
     expect(deviationPostings(r)).toEqual([
-      { from: 'S', to: 'utility', amountMicros: 120_000, energyWh: 400, reason: 'deviation-supplied', orderIds: ['s1'] },
+      { postingId: 'deviation:S', from: 'S', to: 'utility', amountMicros: 120_000, energyWh: 400, reason: 'deviation-supplied', orderIds: ['s1'] },
     ]);
     expect(netOf(r)).toEqual({ B: -160_000, S: 30_000 });
     expect(r.participants.find((p) => p.participantId === 'S')).toMatchObject({ tradedWh: 1000, netWh: 600, deviationWh: -400 });
@@ -49,7 +49,7 @@ describe('settleInterval, hand-computed scenarios', () => {
     const r = settle({ S: 1300, B: -1000 });
     // 300 Wh × 50,000 µ/kWh = 15,000 µ.
     expect(deviationPostings(r)).toEqual([
-      { from: 'utility', to: 'S', amountMicros: 15_000, energyWh: 300, reason: 'deviation-taken', orderIds: ['s1'] },
+      { postingId: 'deviation:S', from: 'utility', to: 'S', amountMicros: 15_000, energyWh: 300, reason: 'deviation-taken', orderIds: ['s1'] },
     ]);
     expect(netOf(r)).toEqual({ B: -160_000, S: 165_000 });
     expect(r.tokenTransfers.map((t) => t.energyWh)).toEqual([1000]);
@@ -58,7 +58,7 @@ describe('settleInterval, hand-computed scenarios', () => {
   it('buyer under-consumption: the 300 Wh bought but not used are sold back at feed-in', () => {
     const r = settle({ S: 1000, B: -700 });
     expect(deviationPostings(r)).toEqual([
-      { from: 'utility', to: 'B', amountMicros: 15_000, energyWh: 300, reason: 'deviation-taken', orderIds: ['b1'] },
+      { postingId: 'deviation:B', from: 'utility', to: 'B', amountMicros: 15_000, energyWh: 300, reason: 'deviation-taken', orderIds: ['b1'] },
     ]);
     expect(netOf(r)).toEqual({ B: -145_000, S: 150_000 });
   });
@@ -83,8 +83,8 @@ describe('settleInterval, hand-computed scenarios', () => {
     const r = settle({ S: 500, B: -500 }, none);
     // 500 Wh at retail (150,000 µ) and 500 Wh at feed-in (25,000 µ); nothing between B and S.
     expect(r.postings).toEqual([
-      { from: 'B', to: 'utility', amountMicros: 150_000, energyWh: 500, reason: 'deviation-supplied', orderIds: ['b1'] },
-      { from: 'utility', to: 'S', amountMicros: 25_000, energyWh: 500, reason: 'deviation-taken', orderIds: ['s1'] },
+      { postingId: 'deviation:B', from: 'B', to: 'utility', amountMicros: 150_000, energyWh: 500, reason: 'deviation-supplied', orderIds: ['b1'] },
+      { postingId: 'deviation:S', from: 'utility', to: 'S', amountMicros: 25_000, energyWh: 500, reason: 'deviation-taken', orderIds: ['s1'] },
     ]);
     expect(netOf(r)).toEqual({ B: -150_000, S: 25_000 });
   });
@@ -132,6 +132,96 @@ describe('settleInterval, refusals', () => {
     expect(invalid({ ...oneTrade, trades: [{ ...oneTrade.trades[0], sellerId: 'B' }] })).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
     expect(invalid(oneTrade, metered, 'S')).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
     expect(invalid(oneTrade, metered, 'not an id')).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+    expect(invalid(oneTrade, [...metered, { participantId: 'X', netWh: 5 }])).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+  });
+
+  it('checks every trade against the clearing: no split into +25 and −15 Wh, no amount the price does not give', () => {
+    const [t] = oneTrade.trades;
+    const settleWith = (trades: typeof oneTrade.trades) =>
+      codeOf(() => settleInterval({ ...oneTrade, trades }, settlement, [{ participantId: 'S', netWh: 1000 }, { participantId: 'B', netWh: -1000 }]));
+    expect(settleWith([t])).toBeUndefined();
+    // Two trades of the same pair that add up to the fill (1,025 − 25 = 1,000).
+    const plus = { ...t, energyWh: 1025, amountMicros: 153_750, gridFeeMicros: 10_250 };
+    const minus = { ...t, energyWh: -25, amountMicros: -3_750, gridFeeMicros: -250 };
+    expect(settleWith([plus, minus])).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+    // A 10 Wh trade with an amount of 99,999,999 µ (in a book whose fills say 10 Wh).
+    const small = clearAuction([order('s1', 'S', 'sell', 10, 100_000), order('b1', 'B', 'buy', 10, 200_000)], tariff);
+    const metered = [{ participantId: 'S', netWh: 10 }, { participantId: 'B', netWh: -10 }];
+    expect(codeOf(() => settleInterval(small, settlement, metered))).toBeUndefined();
+    expect(codeOf(() => settleInterval({ ...small, trades: [{ ...small.trades[0], amountMicros: 99_999_999 }] }, settlement, metered))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+    expect(codeOf(() => settleInterval({ ...small, trades: [{ ...small.trades[0], gridFeeMicros: 1 }] }, settlement, metered))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+    expect(codeOf(() => settleInterval({ ...small, trades: [{ ...small.trades[0], priceMicrosPerKwh: 1 }] }, settlement, metered))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+    expect(codeOf(() => settleInterval({ ...small, fills: small.fills.map((f) => ({ ...f, filledWh: -10 })) }, settlement, metered))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+  });
+
+  it('sums money exactly: a seller with ten 0.95 GWh orders at 999,999,999 µ/kWh is refused with AMOUNT_OUT_OF_RANGE, not settled 1 µ off', () => {
+    const wide: PriceParams = { feedInMicrosPerKwh: 1, retailMicrosPerKwh: 999_999_999, gridFeeMicrosPerKwh: 0, kPpm: 500_000 };
+    const orders: Order[] = [];
+    for (let k = 0; k < 10; k++) {
+      orders.push(order(`s${k}`, 'S', 'sell', 950_000_000, 999_999_999));
+      orders.push(order(`b${k}`, `B${k}`, 'buy', 950_000_000, 999_999_999));
+    }
+    const clearing = clearAuction(orders, wide);
+    // Each trade: 950,000,000 Wh × 999,999,999 µ/kWh / 1000 = 949,999,999,050,000 µ; ten of them pass 2^53.
+    expect(clearing.trades[0].amountMicros).toBe(949_999_999_050_000);
+    const metered = [{ participantId: 'S', netWh: 9_500_000_000 }, ...Array.from({ length: 10 }, (_, k) => ({ participantId: `B${k}`, netWh: -950_000_000 }))];
+    expect(codeOf(() => settleInterval(clearing, { ...settlement, ...wide }, metered))).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
+    // Five of them stay exact and add up to the micro-unit.
+    const half = clearAuction(orders.filter((o) => Number(o.orderId.slice(1)) < 5), wide);
+    const r = settleInterval(half, { ...settlement, ...wide }, [{ participantId: 'S', netWh: 4_750_000_000 }, ...Array.from({ length: 5 }, (_, k) => ({ participantId: `B${k}`, netWh: -950_000_000 }))]);
+    expect(r.participants.find((p) => p.participantId === 'S')!.netMicros).toBe(5 * 949_999_999_050_000);
+  });
+});
+
+describe('estimated positions and corrections', () => {
+  it('estimates a missing seller at zero delivery and a missing buyer at what it bought', () => {
+    expect(estimatedPosition('sell', 1000)).toBe(0);
+    expect(estimatedPosition('buy', 1000)).toBe(-1000);
+    const r = settleInterval(oneTrade, settlement, [
+      { participantId: 'S', netWh: estimatedPosition('sell', 1000), estimated: true },
+      { participantId: 'B', netWh: -1000 },
+    ]);
+    // The seller is charged the whole 1,000 Wh at retail (300,000 µ) and passes no tokens.
+    expect(netOf(r)).toEqual({ B: -160_000, S: -150_000 });
+    expect(r.participants.find((p) => p.participantId === 'S')).toMatchObject({ estimated: true, deviationWh: -1000 });
+    expect(r.tokenTransfers).toEqual([]);
+  });
+
+  it('settles a later verified reading as one correction posting of the difference', () => {
+    const r = settleInterval(oneTrade, settlement, [
+      { participantId: 'S', netWh: 0, estimated: true },
+      { participantId: 'B', netWh: -1000 },
+    ]);
+    const seller = r.participants.find((p) => p.participantId === 'S')!;
+    // Verified: 1,300 Wh. Deviation +300 Wh at feed-in = 15,000 µ instead of −1,000 Wh at retail = −300,000 µ.
+    const { posting, participant } = settleCorrection(seller, 1300, settlement);
+    expect(posting).toEqual({ postingId: 'correction:S', from: 'utility', to: 'S', amountMicros: 315_000, energyWh: 1300, reason: 'correction', orderIds: [] });
+    expect(participant).toMatchObject({ netWh: 1300, deviationWh: 300, estimated: false });
+    // The estimate plus the correction equals settling the verified position in the first place.
+    const direct = settleInterval(oneTrade, settlement, [{ participantId: 'S', netWh: 1300 }, { participantId: 'B', netWh: -1000 }]);
+    expect(netOf(r).S + posting!.amountMicros).toBe(netOf(direct).S);
+    // A position that was verified is never corrected, and a corrected one not again.
+    expect(codeOf(() => settleCorrection(participant, 1000, settlement))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+    expect(settleCorrection(seller, 0, settlement).posting).toBeNull();
+  });
+
+  it('estimate plus correction always equals settling the verified position directly', () => {
+    fc.assert(
+      fc.property(scenarios, fc.nat(), ({ clearing, metered }, pick) => {
+        fc.pre(metered.length > 0);
+        const k = pick % metered.length;
+        const id = metered[k].participantId;
+        const fill = clearing.fills.filter((f) => f.participantId === id);
+        const side = fill[0].side;
+        const traded = fill.reduce((s, f) => s + f.filledWh, 0);
+        const guessed = metered.map((m, j) => (j === k ? { participantId: id, netWh: estimatedPosition(side, traded), estimated: true } : m));
+        const first = settleInterval(clearing, settlement, guessed);
+        const { posting } = settleCorrection(first.participants.find((p) => p.participantId === id)!, metered[k].netWh, settlement);
+        const delta = posting === null ? 0 : posting.to === id ? posting.amountMicros : -posting.amountMicros;
+        const direct = settleInterval(clearing, settlement, metered);
+        expect(netOf(first)[id] + delta).toBe(netOf(direct)[id]);
+      }),
+    );
   });
 });
 
@@ -170,6 +260,7 @@ describe('settleInterval, properties', () => {
         const utility = r.postings.reduce((s, p) => s + (p.to === 'utility' ? p.amountMicros : 0) - (p.from === 'utility' ? p.amountMicros : 0), 0);
         expect(r.participants.reduce((s, p) => s + p.netMicros, 0) + utility).toBe(0);
         for (const p of r.postings) expect(Number.isSafeInteger(p.amountMicros) && p.amountMicros > 0).toBe(true);
+        expect(new Set(r.postings.map((p) => p.postingId)).size).toBe(r.postings.length);
       }),
     );
   });

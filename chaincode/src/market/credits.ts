@@ -1,0 +1,189 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { canonicalJson, ErrorCodes, GridLedgerError, ID_PATTERN, ID_RULE, isAmount, Role, safeMicros } from '@gridledger/core';
+import { Caller, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from '../ledger';
+import { loadParticipant } from '../registry';
+import { AccountOverlay, MarketKeys, mkey, readAccount, readAll, readPage, StatementLine, UTILITY_ACCOUNT } from './store';
+
+/** One deposit, withdrawal or transfer moves at most 1e15 µ (a billion currency units). */
+export const MAX_CREDIT_MICROS = 1_000_000_000_000_000;
+const READ_ANY_ACCOUNT: readonly Role[] = ['operator', 'utility', 'regulator'];
+
+export function checkId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} must be ${ID_RULE}`, { field });
+  }
+  return value;
+}
+
+function checkAmount(value: unknown): number {
+  if (!isAmount(value) || value === 0 || value > MAX_CREDIT_MICROS) {
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `amountMicros must be an integer in [1, ${MAX_CREDIT_MICROS}]`, { field: 'amountMicros' });
+  }
+  return value;
+}
+
+export function checkFields(input: Record<string, unknown>, fields: readonly string[]): void {
+  for (const field of Object.keys(input).sort()) {
+    if (!fields.includes(field)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} is not a field of the request`, { field });
+  }
+}
+
+/** A participant's own business, or a role that may see everyone's. */
+export function requireSelfOrRoles(ctx: Context, participantId: string, roles: readonly Role[], action: string): Caller {
+  const caller = requireRole(ctx, 'any', action);
+  if (caller.participantId === participantId && (caller.role === 'prosumer' || caller.role === 'consumer')) return caller;
+  if (caller.role !== undefined && roles.includes(caller.role)) return caller;
+  throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the participant itself or a ${roles.join('/')}`, { participantId });
+}
+
+/**
+ * Runs a credit operation once per (actor, reference): a retry with the same request gets the
+ * first result back; the same reference for a different request is CLIENT_ID_REUSED.
+ */
+async function once(ctx: Context, actor: string, reference: string, request: unknown, body: () => Promise<unknown>): Promise<unknown> {
+  const refKey = mkey(ctx, MarketKeys.creditRef, actor, reference);
+  const previous = await getRecord<{ request: string; result: unknown }>(ctx, refKey);
+  const text = canonicalJson(request);
+  if (previous !== undefined) {
+    if (previous.request !== text) throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `reference ${reference} was used for another request`, { reference });
+    return previous.result;
+  }
+  const result = await body();
+  await putRecord(ctx, refKey, { request: text, result });
+  return result;
+}
+
+function requireUtility(ctx: Context, action: string): Caller {
+  const caller = requireRole(ctx, ['utility'], action);
+  if (caller.mspId !== 'UtilityMSP') throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the utility (settlement bank) only`, { mspId: caller.mspId });
+  return caller;
+}
+
+/**
+ * Credits: the utility, as settlement bank, issues them against deposits and redeems them on
+ * withdrawal; participants transfer them and the market escrows and settles them. The total
+ * supply changes only by deposits and withdrawals (glBank entries); every other movement goes
+ * from one account to another.
+ */
+@Info({ title: 'credits', description: 'Payment credits: deposits, withdrawals, transfers, balances, statements' })
+export class CreditsContract extends Contract {
+  constructor() {
+    super('credits');
+  }
+
+  /** `{ participantId, amountMicros, reference }`, by the utility: issues credits against a deposit. */
+  @Transaction()
+  @Returns('string')
+  async deposit(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'deposit', async () => this.bank(ctx, request, 'deposit'));
+  }
+
+  /** `{ participantId, amountMicros, reference }`, by the utility: redeems credits the participant withdraws. */
+  @Transaction()
+  @Returns('string')
+  async withdraw(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'withdraw', async () => this.bank(ctx, request, 'withdrawal'));
+  }
+
+  private async bank(ctx: Context, request: string, kind: 'deposit' | 'withdrawal'): Promise<unknown> {
+    const caller = requireUtility(ctx, kind === 'deposit' ? 'issuing credits' : 'redeeming credits');
+    const input = parseObjectArgument(request, 'the request');
+    checkFields(input, ['participantId', 'amountMicros', 'reference']);
+    const participantId = checkId(input.participantId, 'participantId');
+    const amountMicros = checkAmount(input.amountMicros);
+    const reference = checkId(input.reference, 'reference');
+    return once(ctx, caller.participantId ?? UTILITY_ACCOUNT, reference, { kind, participantId, amountMicros }, async () => {
+      await loadParticipant(ctx, participantId);
+      const accounts = new AccountOverlay(ctx);
+      if (kind === 'withdrawal') await accounts.requireAvailable(participantId, amountMicros);
+      const account = await accounts.change(participantId, kind, reference, kind === 'deposit' ? amountMicros : -amountMicros);
+      await accounts.flush();
+      const txId = ctx.stub.getTxID();
+      const entry = { txId, kind, participantId, amountMicros, reference, at: txInstant(ctx) };
+      await putRecord(ctx, mkey(ctx, MarketKeys.bank, txId), entry);
+      setEvent(ctx, kind === 'deposit' ? 'CreditsIssued' : 'CreditsRedeemed', entry);
+      return { ...entry, account };
+    });
+  }
+
+  /** `{ toParticipantId, amountMicros, reference }`: a prosumer or consumer pays another participant. */
+  @Transaction()
+  @Returns('string')
+  async transfer(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'transfer', async () => {
+      const caller = requireRole(ctx, ['prosumer', 'consumer'], 'transferring credits');
+      const from = caller.participantId;
+      if (from === undefined) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a transfer needs an identity with gl.id');
+      const input = parseObjectArgument(request, 'the request');
+      checkFields(input, ['toParticipantId', 'amountMicros', 'reference']);
+      const to = checkId(input.toParticipantId, 'toParticipantId');
+      const amountMicros = checkAmount(input.amountMicros);
+      const reference = checkId(input.reference, 'reference');
+      if (to === from) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'a transfer needs two accounts', { field: 'toParticipantId' });
+      return once(ctx, from, reference, { to, amountMicros }, async () => {
+        await loadParticipant(ctx, to);
+        const accounts = new AccountOverlay(ctx);
+        await accounts.requireAvailable(from, amountMicros);
+        const account = await accounts.change(from, 'transfer-out', reference, -amountMicros);
+        await accounts.change(to, 'transfer-in', reference, amountMicros);
+        await accounts.flush();
+        const result = { txId: ctx.stub.getTxID(), from, to, amountMicros, reference, at: txInstant(ctx), account };
+        setEvent(ctx, 'CreditsTransferred', { txId: result.txId, from, to, amountMicros });
+        return result;
+      });
+    });
+  }
+
+  /** Available and escrowed credits: the participant itself, an operator, the utility or a regulator. */
+  @Transaction(false)
+  @Returns('string')
+  async getAccount(ctx: Context, participantId: string): Promise<string> {
+    return respond(ctx, 'getAccount', async () => {
+      requireSelfOrRoles(ctx, checkId(participantId, 'participantId'), READ_ANY_ACCOUNT, 'reading an account');
+      return readAccount(ctx, participantId);
+    });
+  }
+
+  /** A page of the participant's statement lines, oldest first; `bookmark` continues. */
+  @Transaction(false)
+  @Returns('string')
+  async getStatement(ctx: Context, participantId: string, pageSize: string, bookmark: string): Promise<string> {
+    return respond(ctx, 'getStatement', async () => {
+      requireSelfOrRoles(ctx, checkId(participantId, 'participantId'), ['utility', 'regulator'], 'reading a statement');
+      return readPage<StatementLine>(ctx, MarketKeys.statement, [participantId], pageSizeOf(pageSize), bookmark ?? '');
+    });
+  }
+
+  /**
+   * The money in the system, summed exactly: supply = deposits − withdrawals; the utility's
+   * account is the sum of its side of every settlement posting. Sum of all participants'
+   * accounts + utility = supply, always.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async getSupply(ctx: Context): Promise<string> {
+    return respond(ctx, 'getSupply', async () => {
+      requireRole(ctx, ['operator', 'utility', 'regulator'], 'reading the supply');
+      let deposits = 0n;
+      let withdrawals = 0n;
+      for (const { value } of await readAll<{ kind: string; amountMicros: number }>(ctx, MarketKeys.bank, [])) {
+        if (value.kind === 'deposit') deposits += BigInt(value.amountMicros);
+        else withdrawals += BigInt(value.amountMicros);
+      }
+      let utility = 0n;
+      for (const { value } of await readAll<{ amountMicros: number }>(ctx, MarketKeys.utility, [])) utility += BigInt(value.amountMicros);
+      return {
+        depositsMicros: safeMicros(deposits, 'deposits'),
+        withdrawalsMicros: safeMicros(withdrawals, 'withdrawals'),
+        supplyMicros: safeMicros(deposits - withdrawals, 'the supply'),
+        utilityMicros: safeMicros(utility, "the utility's account"),
+      };
+    });
+  }
+}
+
+export function pageSizeOf(text: string | undefined): number {
+  const n = Number(text ?? '100');
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1000) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'pageSize must be 1 to 1000', { field: 'pageSize' });
+  return n;
+}

@@ -1,0 +1,147 @@
+/**
+ * What the market and credits contracts keep on the ledger, and the one overlay through which a
+ * transaction changes balances: a transaction cannot read its own writes, so every account it
+ * touches is loaded once, changed in memory and written once at the end.
+ *
+ * Keys (composite, one per entity; none is written by every transaction):
+ * - glAccount~participant: available and escrowed credits of one participant
+ * - glStmt~participant~instant~txId~n: one line of the participant's statement
+ * - glBank~txId: a deposit (issue) or withdrawal (redeem): the only changes of the total supply
+ * - glUtility~community~intervalStart~postingId: the utility's side of one settlement posting
+ * - glCreditRef~actor~reference: a credit operation's client reference (idempotent retries)
+ * - glMarket~community~effectiveFrom: market parameters in force from that instant
+ * - glMarketChange~community~txId: who changed the parameters, when, from what to what
+ * - glOrder~community~intervalStart~orderId, glOrderBy~participant~intervalStart~orderId (index)
+ * - glClientOrder~participant~clientOrderId: the order a clientOrderId placed; glOrderRef~orderId: where it is
+ * - glBook~community~intervalStart~participant: a participant's side and sell energy in an interval
+ * - glInterval~community~intervalStart: closed / cleared / settled, with the parameters used
+ * - glIntervalDue~community~status~intervalStart: index of intervals waiting for their next step
+ * - glClearing~community~intervalStart, glSettlement~community~intervalStart
+ * - glSettled~community~intervalStart~participant: a participant's settlement (estimated or not)
+ * - glPosting~community~intervalStart~postingId: every settlement posting under its own id
+ */
+import { Context } from 'fabric-contract-api';
+import { ErrorCodes, GridLedgerError, safeMicros } from '@gridledger/core';
+import { getRecord, putRecord, txInstant } from '../ledger';
+
+export const MarketKeys = {
+  account: 'glAccount',
+  statement: 'glStmt',
+  bank: 'glBank',
+  utility: 'glUtility',
+  creditRef: 'glCreditRef',
+  params: 'glMarket',
+  paramsChange: 'glMarketChange',
+  order: 'glOrder',
+  orderBy: 'glOrderBy',
+  clientOrder: 'glClientOrder',
+  orderRef: 'glOrderRef',
+  book: 'glBook',
+  interval: 'glInterval',
+  intervalDue: 'glIntervalDue',
+  clearing: 'glClearing',
+  settlement: 'glSettlement',
+  settled: 'glSettled',
+  posting: 'glPosting',
+} as const;
+
+/** The settlement bank's account id: buyer and seller of last resort, receiver of the grid fee. */
+export const UTILITY_ACCOUNT = 'utility';
+
+export function mkey(ctx: Context, type: (typeof MarketKeys)[keyof typeof MarketKeys], ...attributes: string[]): string {
+  return ctx.stub.createCompositeKey(type, attributes);
+}
+
+export interface Account {
+  participantId: string;
+  availableMicros: number;
+  escrowMicros: number;
+}
+
+export interface StatementLine {
+  participantId: string;
+  at: string;
+  txId: string;
+  /** What moved: deposit, withdrawal, transfer-in/out, escrow, escrow-release, or a posting reason. */
+  kind: string;
+  /** Change of the available balance (negative: out). */
+  availableMicros: number;
+  /** Change of the escrowed balance. */
+  escrowMicros: number;
+  ref: string;
+}
+
+export async function readAccount(ctx: Context, participantId: string): Promise<Account> {
+  return (await getRecord<Account>(ctx, mkey(ctx, MarketKeys.account, participantId))) ?? { participantId, availableMicros: 0, escrowMicros: 0 };
+}
+
+/** The accounts one transaction touches; flush() writes each once, with its statement lines. */
+export class AccountOverlay {
+  private readonly accounts = new Map<string, Account>();
+  private readonly lines: StatementLine[] = [];
+
+  constructor(private readonly ctx: Context) {}
+
+  async get(participantId: string): Promise<Account> {
+    let account = this.accounts.get(participantId);
+    if (account === undefined) {
+      account = await readAccount(this.ctx, participantId);
+      this.accounts.set(participantId, account);
+    }
+    return account;
+  }
+
+  /** Moves money in or out of a participant's available and escrowed credits, exactly or not at all. */
+  async change(participantId: string, kind: string, ref: string, availableMicros: number, escrowMicros = 0): Promise<Account> {
+    const account = await this.get(participantId);
+    account.availableMicros = safeMicros(BigInt(account.availableMicros) + BigInt(availableMicros), `the available balance of ${participantId}`);
+    account.escrowMicros = safeMicros(BigInt(account.escrowMicros) + BigInt(escrowMicros), `the escrow of ${participantId}`);
+    if (account.escrowMicros < 0) throw new GridLedgerError(ErrorCodes.INTERNAL, `escrow of ${participantId} would turn negative`);
+    this.lines.push({ participantId, at: txInstant(this.ctx), txId: this.ctx.stub.getTxID(), kind, availableMicros, escrowMicros, ref });
+    return account;
+  }
+
+  /** Refuses (INSUFFICIENT_CREDITS) when the participant's available credits are below `micros`. */
+  async requireAvailable(participantId: string, micros: number): Promise<void> {
+    const account = await this.get(participantId);
+    if (account.availableMicros < micros) {
+      throw new GridLedgerError(ErrorCodes.INSUFFICIENT_CREDITS, `${micros} µ needed, ${account.availableMicros} µ available`, {
+        participantId,
+        neededMicros: micros,
+        availableMicros: account.availableMicros,
+      });
+    }
+  }
+
+  async flush(): Promise<void> {
+    for (const id of [...this.accounts.keys()].sort()) await putRecord(this.ctx, mkey(this.ctx, MarketKeys.account, id), this.accounts.get(id));
+    const perParticipant = new Map<string, number>();
+    for (const line of this.lines) {
+      const n = perParticipant.get(line.participantId) ?? 0;
+      perParticipant.set(line.participantId, n + 1);
+      await putRecord(this.ctx, mkey(this.ctx, MarketKeys.statement, line.participantId, line.at, line.txId, String(n).padStart(6, '0')), line);
+    }
+  }
+}
+
+/** Reads every value of a partial composite key (in key order). */
+export async function readAll<T>(ctx: Context, type: string, attributes: string[]): Promise<{ key: string; value: T }[]> {
+  const out: { key: string; value: T }[] = [];
+  for await (const entry of ctx.stub.getStateByPartialCompositeKey(type, attributes)) {
+    out.push({ key: entry.key, value: JSON.parse(Buffer.from(entry.value).toString('utf8')) as T });
+  }
+  return out;
+}
+
+/** One page of a partial composite key, for queries (Fabric allows pagination in evaluations only). */
+export async function readPage<T>(ctx: Context, type: string, attributes: string[], pageSize: number, bookmark: string): Promise<{ items: T[]; bookmark: string }> {
+  const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(type, attributes, pageSize, bookmark);
+  const items: T[] = [];
+  for (;;) {
+    const r = await iterator.next();
+    if (r.value) items.push(JSON.parse(Buffer.from(r.value.value).toString('utf8')) as T);
+    if (r.done) break;
+  }
+  await iterator.close();
+  return { items, bookmark: metadata?.bookmark ?? '' };
+}

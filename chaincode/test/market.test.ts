@@ -1,0 +1,261 @@
+import { ErrorCodes, formatInstant, orderIdOf, parseInstant } from '@gridledger/core';
+import { CreditsContract } from '../src/market/credits';
+import { MarketContract } from '../src/market/market';
+import { MeteringContract } from '../src/metering';
+import { RegistryContract } from '../src/registry';
+import { FakeFabric, identity, meterKeys, readingsOf, signReading, TxOutcome } from './fake-fabric';
+
+const registry = new RegistryContract();
+const metering = new MeteringContract();
+const credits = new CreditsContract();
+const market = new MarketContract();
+const operator = identity('CommunityMSP', 'operator', 'op-1');
+const utility = identity('UtilityMSP', 'utility', 'utility');
+const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
+const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
+const who = { s1: identity('CommunityMSP', 'prosumer', 's1'), s2: identity('CommunityMSP', 'prosumer', 's2'), b1: identity('CommunityMSP', 'consumer', 'b1'), b2: identity('CommunityMSP', 'consumer', 'b2') };
+type Who = keyof typeof who;
+const keys = { s1: meterKeys(), s2: meterKeys(), b1: meterKeys(), b2: meterKeys() };
+
+/** The interval traded below: T to T + 900 s. */
+const T = parseInstant('2026-11-23T10:00:00Z')!;
+const TS = formatInstant(T);
+const params = { intervalSeconds: 900, gateClosureSeconds: 300, openingHorizonSeconds: 86_400, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+
+function expectOk(out: TxOutcome): Record<string, any> {
+  if (!out.ok) throw new Error(`expected success, got ${out.message}`);
+  return out.result as Record<string, any>;
+}
+function codeOf(out: TxOutcome): string | undefined {
+  expect(out.ok).toBe(false);
+  expect(out.writes.size).toBe(0);
+  return out.error?.code;
+}
+
+async function setup(): Promise<FakeFabric> {
+  const fabric = new FakeFabric();
+  fabric.now = T - 7200;
+  for (const id of Object.keys(who) as Who[]) {
+    expectOk(await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: id, role: id.startsWith('s') ? 'prosumer' : 'consumer' }))));
+    // Sellers 10 kW (2,500 Wh in 15 minutes), buyers 4 kW.
+    const meter = { meterId: `${id}.m`, participantId: id, kind: 'bidirectional', publicKeyPem: keys[id].publicKeyPem, exportCapacityW: id.startsWith('s') ? 10_000 : 4_000, communityId: 'c1' };
+    expectOk(await fabric.run(operator, (ctx) => registry.registerMeter(ctx, JSON.stringify(meter))));
+  }
+  expectOk(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify(params))));
+  for (const id of ['b1', 'b2']) {
+    expectOk(await fabric.run(utility, (ctx) => credits.deposit(ctx, JSON.stringify({ participantId: id, amountMicros: 1_000_000, reference: `dep-${id}` }))));
+  }
+  return fabric;
+}
+
+const order = (clientOrderId: string, side: 'buy' | 'sell', energyWh: number, priceMicrosPerKwh: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ clientOrderId, communityId: 'c1', intervalStart: TS, side, energyWh, priceMicrosPerKwh, ...extra });
+const place = (fabric: FakeFabric, id: Who, body: string) => fabric.run(who[id], (ctx) => market.placeOrder(ctx, body));
+const account = async (fabric: FakeFabric, id: string) => expectOk(await fabric.evaluate(utility, (ctx) => credits.getAccount(ctx, id)));
+
+/** The book of the hand-computed example: bids 200,000 and 120,000, asks 100,000 and 150,000, 1 kWh each. */
+async function book(fabric: FakeFabric): Promise<void> {
+  expectOk(await place(fabric, 's1', order('a', 'sell', 1000, 100_000)));
+  expectOk(await place(fabric, 's2', order('a', 'sell', 1000, 150_000)));
+  expectOk(await place(fabric, 'b1', order('a', 'buy', 1000, 200_000)));
+  expectOk(await place(fabric, 'b2', order('a', 'buy', 1000, 120_000)));
+}
+
+async function submitReading(fabric: FakeFabric, id: Who, importWh: number, exportWh: number): Promise<void> {
+  const [reading] = readingsOf(`${id}.m`, T, [{ importWh, exportWh }]);
+  const out = expectOk(await fabric.run(bridge, (ctx) => metering.submitReadings(ctx, JSON.stringify([signReading(reading, keys[id].privateKey)]))));
+  expect(out.results[0].status).toBe('accepted');
+}
+
+/** Sum of every account and the utility's entries: must equal deposits − withdrawals. */
+async function conservation(fabric: FakeFabric): Promise<{ accounts: number; supply: Record<string, number> }> {
+  let accounts = 0;
+  for (const [key, value] of Object.entries(fabric.dump((k) => k.startsWith('\u0000glAccount\u0000')))) {
+    void key;
+    const a = value as { availableMicros: number; escrowMicros: number };
+    accounts += a.availableMicros + a.escrowMicros;
+  }
+  const supply = expectOk(await fabric.evaluate(regulator, (ctx) => credits.getSupply(ctx))) as Record<string, number>;
+  expect(accounts + supply.utilityMicros).toBe(supply.supplyMicros);
+  return { accounts, supply };
+}
+
+describe('market: orders', () => {
+  it('escrows a buy at limit price plus grid fee, replays a retried clientOrderId, and refuses each bad order with its code', async () => {
+    const fabric = await setup();
+    const placed = expectOk(await place(fabric, 'b1', order('o1', 'buy', 1000, 200_000)));
+    // 1,000 Wh × (200,000 + 10,000) µ/kWh = 210,000 µ.
+    expect(placed.order).toMatchObject({ status: 'open', escrowMicros: 210_000, placedAt: formatInstant(T - 7200) });
+    expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 790_000, escrowMicros: 210_000 });
+    const again = expectOk(await place(fabric, 'b1', order('o1', 'buy', 1000, 200_000)));
+    expect(again).toMatchObject({ replayed: true, order: { orderId: placed.order.orderId } });
+    expect(await account(fabric, 'b1')).toMatchObject({ availableMicros: 790_000 });
+
+    expect(codeOf(await place(fabric, 'b1', order('o1', 'buy', 999, 200_000)))).toBe(ErrorCodes.CLIENT_ID_REUSED);
+    expect(codeOf(await place(fabric, 'b1', order('o2', 'buy', 1000, 300_001)))).toBe(ErrorCodes.ORDER_PRICE_OUT_OF_BAND);
+    expect(codeOf(await place(fabric, 'b1', order('o2', 'buy', 4000, 200_000)))).toBe(ErrorCodes.INSUFFICIENT_CREDITS);
+    expect(codeOf(await place(fabric, 'b1', order('o2', 'sell', 100, 200_000)))).toBe(ErrorCodes.ORDER_SIDE_CONFLICT);
+    expect(codeOf(await place(fabric, 's1', order('o2', 'sell', 2501, 100_000)))).toBe(ErrorCodes.SELLER_CAPACITY_EXCEEDED);
+    expectOk(await place(fabric, 's1', order('o2', 'sell', 2000, 100_000)));
+    expect(codeOf(await place(fabric, 's1', order('o3', 'sell', 501, 100_000)))).toBe(ErrorCodes.SELLER_CAPACITY_EXCEEDED);
+    expect(codeOf(await place(fabric, 's1', order('o3', 'sell', 1, 100_000, { intervalStart: formatInstant(T + 600) })))).toBe(ErrorCodes.INTERVAL_INVALID);
+    expect(codeOf(await place(fabric, 's1', order('o3', 'sell', 1, 100_000, { intervalStart: formatInstant(T + 2 * 86_400) })))).toBe(ErrorCodes.INTERVAL_NOT_OPEN);
+    expect(codeOf(await place(fabric, 's1', order('o3', 'sell', 1, 100_000, { communityId: 'c9' })))).toBe(ErrorCodes.MARKET_NOT_FOUND);
+    expect(codeOf(await place(fabric, 's1', order('o3', 'sell', 0, 100_000)))).toBe(ErrorCodes.ORDER_ENERGY_INVALID);
+    expect(codeOf(await fabric.run(operator, (ctx) => market.placeOrder(ctx, order('o3', 'buy', 1, 100_000))))).toBe(ErrorCodes.ACCESS_DENIED);
+    fabric.now = T - 300;
+    expect(codeOf(await place(fabric, 'b2', order('o3', 'buy', 1, 100_000)))).toBe(ErrorCodes.INTERVAL_CLOSED);
+  });
+
+  it('cancels only the owner\'s order, before the gate, releasing its escrow', async () => {
+    const fabric = await setup();
+    const { order: placed } = expectOk(await place(fabric, 'b1', order('o1', 'buy', 1000, 200_000)));
+    expect(codeOf(await fabric.run(who.b2, (ctx) => market.cancelOrder(ctx, placed.orderId)))).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(codeOf(await fabric.run(who.b2, (ctx) => market.cancelOrder(ctx, 'o-nothing')))).toBe(ErrorCodes.ORDER_NOT_FOUND);
+    expectOk(await fabric.run(who.b1, (ctx) => market.cancelOrder(ctx, placed.orderId)));
+    expect(await account(fabric, 'b1')).toMatchObject({ availableMicros: 1_000_000, escrowMicros: 0 });
+    // With no open order left the participant may take the other side.
+    expectOk(await place(fabric, 'b1', order('o2', 'sell', 100, 100_000)));
+    const { order: late } = expectOk(await place(fabric, 'b2', order('o1', 'buy', 100, 100_000)));
+    fabric.now = T - 299;
+    expect(codeOf(await fabric.run(who.b2, (ctx) => market.cancelOrder(ctx, late.orderId)))).toBe(ErrorCodes.INTERVAL_CLOSED);
+  });
+
+  it('publishes only aggregated, anonymous curves', async () => {
+    const fabric = await setup();
+    await book(fabric);
+    const curves = expectOk(await fabric.evaluate(who.s1, (ctx) => market.getCurves(ctx, 'c1', TS)));
+    expect(curves).toEqual({
+      communityId: 'c1',
+      intervalStart: TS,
+      bids: [
+        { priceMicrosPerKwh: 200_000, energyWh: 1000, cumulativeWh: 1000 },
+        { priceMicrosPerKwh: 120_000, energyWh: 1000, cumulativeWh: 2000 },
+      ],
+      asks: [
+        { priceMicrosPerKwh: 100_000, energyWh: 1000, cumulativeWh: 1000 },
+        { priceMicrosPerKwh: 150_000, energyWh: 1000, cumulativeWh: 2000 },
+      ],
+    });
+  });
+
+  it('lets only the operator set parameters, recording every change; later changes wait beyond the horizon', async () => {
+    const fabric = await setup();
+    expect(codeOf(await fabric.run(who.s1, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ kPpm: 1 }))))).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(codeOf(await fabric.run(utility, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ kPpm: 1 }))))).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(codeOf(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ kPpm: 2_000_000 }))))).toBe(ErrorCodes.MARKET_PARAMS_INVALID);
+    const change = expectOk(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ retailMicrosPerKwh: 310_000 }))));
+    // now = T − 7200; a day's horizon; the first 15-minute interval after it.
+    expect(change.effectiveFrom).toBe(formatInstant(T - 7200 + 86_400 + 900));
+    const now = expectOk(await fabric.evaluate(who.s1, (ctx) => market.getParams(ctx, 'c1', '')));
+    expect(now.params.retailMicrosPerKwh).toBe(300_000);
+    expect(now.changes).toHaveLength(2);
+    const later = expectOk(await fabric.evaluate(who.s1, (ctx) => market.getParams(ctx, 'c1', change.effectiveFrom)));
+    expect(later.params.retailMicrosPerKwh).toBe(310_000);
+  });
+});
+
+describe('market: credits', () => {
+  it('only the utility issues and redeems; transfers move credits between two accounts; retries are idempotent', async () => {
+    const fabric = await setup();
+    const deposit = (caller: typeof utility, reference: string, amountMicros = 5) =>
+      fabric.run(caller, (ctx) => credits.deposit(ctx, JSON.stringify({ participantId: 's1', amountMicros, reference })));
+    expect(codeOf(await deposit(who.s1, 'x'))).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(codeOf(await deposit(operator, 'x'))).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(codeOf(await deposit(identity('CommunityMSP', 'utility', 'fake'), 'x'))).toBe(ErrorCodes.ACCESS_DENIED);
+    expectOk(await deposit(utility, 'r1'));
+    expectOk(await deposit(utility, 'r1'));
+    expect(codeOf(await deposit(utility, 'r1', 6))).toBe(ErrorCodes.CLIENT_ID_REUSED);
+    expect(await account(fabric, 's1')).toMatchObject({ availableMicros: 5 });
+    const transfer = (amountMicros: number, reference: string) =>
+      fabric.run(who.b1, (ctx) => credits.transfer(ctx, JSON.stringify({ toParticipantId: 's1', amountMicros, reference })));
+    expect(codeOf(await transfer(1_000_001, 't1'))).toBe(ErrorCodes.INSUFFICIENT_CREDITS);
+    expectOk(await transfer(100, 't1'));
+    expect(await account(fabric, 's1')).toMatchObject({ availableMicros: 105 });
+    expect(codeOf(await fabric.run(utility, (ctx) => credits.withdraw(ctx, JSON.stringify({ participantId: 's1', amountMicros: 106, reference: 'w1' }))))).toBe(ErrorCodes.INSUFFICIENT_CREDITS);
+    expectOk(await fabric.run(utility, (ctx) => credits.withdraw(ctx, JSON.stringify({ participantId: 's1', amountMicros: 105, reference: 'w1' }))));
+    expect(codeOf(await fabric.evaluate(who.s2, (ctx) => credits.getAccount(ctx, 's1')))).toBe(ErrorCodes.ACCESS_DENIED);
+    const statement = expectOk(await fabric.evaluate(who.s1, (ctx) => credits.getStatement(ctx, 's1', '2', '')));
+    expect(statement.items.map((l: { kind: string }) => l.kind)).toEqual(['deposit', 'transfer-in']);
+    const rest = expectOk(await fabric.evaluate(who.s1, (ctx) => credits.getStatement(ctx, 's1', '2', statement.bookmark)));
+    expect(rest.items.map((l: { kind: string; availableMicros: number }) => [l.kind, l.availableMicros])).toEqual([['withdrawal', -105]]);
+    const { supply } = await conservation(fabric);
+    expect(supply).toMatchObject({ depositsMicros: 2_000_005, withdrawalsMicros: 105, supplyMicros: 1_999_900, utilityMicros: 0 });
+  });
+});
+
+describe('market: close, clear, settle', () => {
+  it('clears at 135,000 inside [120,000, 150,000], refunds escrow, and settles the hand-computed figures once', async () => {
+    const fabric = await setup();
+    await book(fabric);
+    const close = () => fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS));
+    const clear = () => fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS));
+    const settle = () => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS));
+    expect(codeOf(await close())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    expect(codeOf(await clear())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    fabric.now = T - 300;
+    expect(codeOf(await fabric.run(who.s1, (ctx) => market.closeInterval(ctx, 'c1', TS)))).toBe(ErrorCodes.ACCESS_DENIED);
+    expectOk(await close());
+    expect(codeOf(await close())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    expect(codeOf(await fabric.run(operator, (ctx) => market.listDue(ctx, 'c1', 'open')))).toBe(ErrorCodes.REQUEST_INVALID);
+    expect(expectOk(await fabric.evaluate(operator, (ctx) => market.listDue(ctx, 'c1', 'closed')))).toEqual([TS]);
+    const cleared = expectOk(await clear());
+    expect(cleared).toMatchObject({ volumeWh: 1000, lowerMicrosPerKwh: 120_000, upperMicrosPerKwh: 150_000, priceMicrosPerKwh: 135_000, tradeCount: 1, orderCount: 4 });
+    expect(codeOf(await clear())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    // b1 escrowed 210,000 and keeps 135,000 + 10,000; b2 traded nothing and gets all 130,000 back.
+    expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 855_000, escrowMicros: 145_000 });
+    expect(await account(fabric, 'b2')).toEqual({ participantId: 'b2', availableMicros: 1_000_000, escrowMicros: 0 });
+    await conservation(fabric);
+
+    expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    fabric.now = T + 960;
+    expect(codeOf(await settle())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
+    await submitReading(fabric, 's1', 0, 1000); // exact delivery
+    await submitReading(fabric, 's2', 0, 800); // unsold supply: 800 Wh at feed-in = 40,000 µ
+    await submitReading(fabric, 'b1', 1000, 0); // exact consumption
+    await submitReading(fabric, 'b2', 500, 0); // demand that did not clear: 500 Wh at retail = 150,000 µ
+    const settled = expectOk(await settle());
+    const net = Object.fromEntries(settled.participants.map((p: { participantId: string; netMicros: number }) => [p.participantId, p.netMicros]));
+    expect(net).toEqual({ s1: 135_000, s2: 40_000, b1: -145_000, b2: -150_000 });
+    expect(await account(fabric, 's1')).toEqual({ participantId: 's1', availableMicros: 135_000, escrowMicros: 0 });
+    expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 855_000, escrowMicros: 0 });
+    expect(await account(fabric, 'b2')).toEqual({ participantId: 'b2', availableMicros: 850_000, escrowMicros: 0 });
+    const { supply } = await conservation(fabric);
+    // Utility: grid fee 10,000 + retail 150,000 − feed-in 40,000.
+    expect(supply.utilityMicros).toBe(120_000);
+    expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
+    const pair = `${orderIdOf('b1', 'a')}:${orderIdOf('s1', 'a')}`;
+    expect(view.postings.map((p: { postingId: string }) => p.postingId).sort()).toEqual(['deviation:b2', 'deviation:s2', `grid-fee:${pair}`, `trade:${pair}`]);
+    expect(view.tokenTransfers).toEqual([expect.objectContaining({ energyWh: 1000 })]);
+  });
+
+  it('settles a missing reading on the flagged estimate after the late window, then corrects it once with the verified reading', async () => {
+    const fabric = await setup();
+    await book(fabric);
+    fabric.now = T - 300;
+    expectOk(await fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS)));
+    expectOk(await fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS)));
+    fabric.now = T + 960;
+    await submitReading(fabric, 's2', 0, 0);
+    await submitReading(fabric, 'b1', 1000, 0);
+    await submitReading(fabric, 'b2', 0, 0);
+    // s1's reading never came; the default late window is 48 h.
+    fabric.now = T + 900 + 172_801;
+    const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS)));
+    expect(settled.estimatedParticipantIds).toEqual(['s1']);
+    // Estimated: s1 delivered nothing, so it pays retail for the 1,000 Wh it sold: 135,000 − 300,000.
+    expect(settled.participants.find((p: { participantId: string }) => p.participantId === 's1')).toMatchObject({ estimated: true, netWh: 0, netMicros: -165_000 });
+    expect(settled.tokenTransfers).toEqual([]);
+    const correct = () => fabric.run(operator, (ctx) => market.correctSettlement(ctx, 'c1', TS, 's1'));
+    expect(codeOf(await correct())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
+    // The verified reading arrives by another way (a dispute): stored as metering stores it.
+    const [reading] = readingsOf('s1.m', T, [{ importWh: 0, exportWh: 1000 }]);
+    fabric.state.set(`\u0000reading\u0000s1.m\u0000${TS}\u0000`, Buffer.from(JSON.stringify({ ...reading, sig: 'x', txId: 'dispute', recordedAt: TS, prevIntervalStart: null })));
+    const corrected = expectOk(await correct());
+    expect(corrected.posting).toMatchObject({ postingId: 'correction:s1', from: 'utility', to: 's1', amountMicros: 300_000 });
+    expect(await account(fabric, 's1')).toMatchObject({ availableMicros: 135_000 });
+    expect(codeOf(await correct())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    await conservation(fabric);
+  });
+});

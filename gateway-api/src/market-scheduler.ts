@@ -1,0 +1,116 @@
+/**
+ * Closes, clears and settles every interval of the configured communities on time, as the
+ * operator. It keeps no state of its own: the ledger decides. Each step is a transaction that the
+ * chaincode refuses (INTERVAL_STATE_CONFLICT) when it was already done, so a step repeated after a
+ * restart, or by two schedulers at once, is refused cleanly and skipped; a settlement that waits
+ * for readings (SETTLEMENT_METERING_INCOMPLETE) is tried again on a later tick.
+ */
+import type { WalletUser } from '@gridledger/network';
+import { ErrorCodes, fromFabricError } from './errors';
+import type { LedgerPort, Logger } from './ports';
+import { MarketTx } from './routes/market';
+
+export interface MarketSchedulerOptions {
+  ledger: LedgerPort;
+  operator: WalletUser;
+  communities: readonly string[];
+  log: Logger;
+  tickMs?: number;
+  /** Intervals whose gate passed this many intervals back are still closed if nobody did. */
+  lookbackIntervals?: number;
+  now?: () => number;
+}
+
+/** Codes that mean "this step is not for now": done already, or readings still awaited. */
+const SKIP = new Set<string>([ErrorCodes.INTERVAL_STATE_CONFLICT, ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, ErrorCodes.MARKET_NOT_FOUND]);
+
+export type StepOutcome = { step: string; communityId: string; intervalStart: string; outcome: 'done' | 'skipped' | 'failed'; code?: string };
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+
+export class MarketScheduler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<StepOutcome[]>;
+
+  constructor(private readonly opts: MarketSchedulerOptions) {}
+
+  start(): void {
+    const tick = () => {
+      this.running ??= this.tick().finally(() => (this.running = undefined));
+    };
+    this.timer = setInterval(tick, this.opts.tickMs ?? 5_000);
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every community: close what is due, clear what is closed, settle what was delivered. */
+  async tick(): Promise<StepOutcome[]> {
+    const out: StepOutcome[] = [];
+    for (const communityId of this.opts.communities) {
+      try {
+        out.push(...(await this.community(communityId)));
+      } catch (e) {
+        const error = fromFabricError(e);
+        if (!SKIP.has(error.code)) this.opts.log.error({ msg: 'market scheduler', communityId, code: error.code, error: error.message });
+      }
+    }
+    return out;
+  }
+
+  private async community(communityId: string): Promise<StepOutcome[]> {
+    const { ledger, operator } = this.opts;
+    const now = Math.floor((this.opts.now ?? Date.now)() / 1000);
+    const { params } = (await ledger.evaluate(operator, MarketTx.getParams, [communityId, ''])) as { params: { intervalSeconds: number; gateClosureSeconds: number } };
+    const out: StepOutcome[] = [];
+    // Close: the latest intervals whose gate has passed (the chaincode refuses those already closed).
+    const latest = Math.floor((now + params.gateClosureSeconds) / params.intervalSeconds) * params.intervalSeconds;
+    for (let k = this.opts.lookbackIntervals ?? 2; k >= 0; k--) {
+      const start = latest - k * params.intervalSeconds;
+      if (start - params.gateClosureSeconds <= now) out.push(await this.step('close', MarketTx.closeInterval, communityId, iso(start)));
+    }
+    for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'closed'])) as string[]) {
+      out.push(await this.step('clear', MarketTx.clearInterval, communityId, intervalStart));
+    }
+    for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[]) {
+      if (Date.parse(intervalStart) / 1000 + params.intervalSeconds <= now) out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
+    }
+    return out;
+  }
+
+  private async step(step: string, fn: string, communityId: string, intervalStart: string): Promise<StepOutcome> {
+    try {
+      await this.opts.ledger.submit(this.opts.operator, fn, [communityId, intervalStart]);
+      this.opts.log.info({ msg: 'market step', step, communityId, intervalStart });
+      return { step, communityId, intervalStart, outcome: 'done' };
+    } catch (e) {
+      const error = fromFabricError(e);
+      if (SKIP.has(error.code)) return { step, communityId, intervalStart, outcome: 'skipped', code: error.code };
+      this.opts.log.error({ msg: 'market step failed', step, communityId, intervalStart, code: error.code, error: error.message });
+      return { step, communityId, intervalStart, outcome: 'failed', code: error.code };
+    }
+  }
+}
+
+/**
+ * The scheduler of an organization's gateway, or undefined: it runs in the Community gateway only,
+ * as its first operator, for the communities in GRIDLEDGER_MARKET_COMMUNITIES (comma-separated;
+ * default the platform's community); GRIDLEDGER_MARKET_SCHEDULER=off switches it off (tests that
+ * drive the steps by hand), GRIDLEDGER_MARKET_TICK_MS sets its period.
+ */
+export function schedulerFor(
+  profile: { mqtt: { communityId: string }; orgs: Record<string, { users: Record<string, WalletUser> }> },
+  org: string,
+  ledger: LedgerPort,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): MarketScheduler | undefined {
+  if (org !== 'community' || env.GRIDLEDGER_MARKET_SCHEDULER === 'off') return undefined;
+  const operator = Object.values(profile.orgs[org].users).find((u) => u.role === 'operator');
+  if (operator === undefined) return undefined;
+  const communities = (env.GRIDLEDGER_MARKET_COMMUNITIES ?? profile.mqtt.communityId).split(',').filter((c) => c !== '');
+  return new MarketScheduler({ ledger, operator, communities, log, tickMs: env.GRIDLEDGER_MARKET_TICK_MS ? Number(env.GRIDLEDGER_MARKET_TICK_MS) : undefined });
+}

@@ -1,0 +1,102 @@
+import { ID_PATTERN } from '@gridledger/core/core';
+
+/** OpenAPI paths and schemas of the market and credits routes (routes/market.ts). */
+const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
+const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', example: '2026-11-21T12:00:00Z' };
+const micros = { type: 'integer', minimum: 1, maximum: 1_000_000_000_000_000 };
+const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const ok = (description = 'OK') => ({ description, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } });
+const common = { '400': err('REQUEST_INVALID or a validation code'), '401': err('UNAUTHENTICATED'), '403': err('ACCESS_DENIED'), '503': err('LEDGER_UNAVAILABLE') };
+const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const p = (name: string, schema: object = id) => ({ name, in: 'path', required: true, schema });
+const paging = [
+  { name: 'pageSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+  { name: 'bookmark', in: 'query', required: false, allowReserved: true, schema: { type: 'string', maxLength: 1024 } },
+];
+const intervalParams = [p('communityId'), p('intervalStart', instant)];
+const step = (operationId: string, description: string, codes: Record<string, object>) => ({
+  post: { operationId, description, parameters: intervalParams, responses: { '200': ok(), ...codes, ...common } },
+});
+const read = (operationId: string, parameters: object[], description = '') => ({
+  get: { operationId, description, parameters, responses: { '200': ok(), '404': err('not found'), ...common } },
+});
+
+export const marketPaths = {
+  '/credits/deposits': {
+    post: { operationId: 'depositCredits', description: 'The utility (settlement bank) issues credits against a deposit. `reference` makes retries safe.', requestBody: body('CreditRequest'), responses: { '201': ok('issued'), '409': err('CLIENT_ID_REUSED'), ...common } },
+  },
+  '/credits/withdrawals': {
+    post: { operationId: 'withdrawCredits', description: 'The utility redeems credits a participant withdraws.', requestBody: body('CreditRequest'), responses: { '201': ok('redeemed'), '409': err('CLIENT_ID_REUSED'), '422': err('INSUFFICIENT_CREDITS'), ...common } },
+  },
+  '/credits/transfers': {
+    post: { operationId: 'transferCredits', description: 'A prosumer or consumer pays another participant.', requestBody: body('Transfer'), responses: { '201': ok('transferred'), '409': err('CLIENT_ID_REUSED'), '422': err('INSUFFICIENT_CREDITS'), ...common } },
+  },
+  '/credits/supply': read('getSupply', [], 'Deposits, withdrawals, supply and the utility\'s account, summed exactly.'),
+  '/credits/{participantId}': read('getAccount', [p('participantId')], 'Available and escrowed credits.'),
+  '/credits/{participantId}/statement': read('getStatement', [p('participantId'), ...paging], 'Statement lines, oldest first; `bookmark` continues.'),
+  '/markets/{communityId}/params': {
+    ...read('getMarketParams', [p('communityId'), { name: 'at', in: 'query', required: false, allowReserved: true, schema: instant }], 'The parameters in force (at `at`, default now) and every change.'),
+    patch: { operationId: 'setMarketParams', description: 'Operator only. The first record applies at once, later changes from the first interval beyond the opening horizon.', parameters: [p('communityId')], requestBody: body('MarketParamsChange'), responses: { '200': ok(), ...common } },
+  },
+  '/orders': {
+    post: {
+      operationId: 'placeOrder',
+      description: 'A buy escrows energy × (price + grid fee). A retry with the same clientOrderId and body returns the same order with 200.',
+      requestBody: body('NewOrder'),
+      responses: { '201': ok('placed'), '200': ok('the same order, placed before'), '404': err('MARKET_NOT_FOUND'), '409': err('INTERVAL_CLOSED, CLIENT_ID_REUSED, ORDER_SIDE_CONFLICT'), '422': err('ORDER_PRICE_OUT_OF_BAND, INSUFFICIENT_CREDITS, SELLER_CAPACITY_EXCEEDED, INTERVAL_NOT_OPEN'), ...common },
+    },
+  },
+  '/orders/{orderId}': {
+    ...read('getOrder', [p('orderId')]),
+    delete: { operationId: 'cancelOrder', description: 'The owner cancels before gate closure; escrow is released.', parameters: [p('orderId')], responses: { '200': ok('cancelled'), '404': err('ORDER_NOT_FOUND'), '409': err('INTERVAL_CLOSED'), ...common } },
+  },
+  '/participants/{participantId}/orders': read('listOrders', [p('participantId'), ...paging], 'The participant\'s orders by interval.'),
+  '/markets/{communityId}/intervals/{intervalStart}': read('getInterval', intervalParams, 'closed/cleared/settled, or not-open/open/gate-closed before closing.'),
+  '/markets/{communityId}/intervals/{intervalStart}/close': step('closeInterval', 'Operator; once the gate has passed; only once.', { '409': err('INTERVAL_STATE_CONFLICT') }),
+  '/markets/{communityId}/intervals/{intervalStart}/clear': step('clearInterval', 'Operator; a closed interval; only once.', { '409': err('INTERVAL_STATE_CONFLICT') }),
+  '/markets/{communityId}/intervals/{intervalStart}/settle': step('settleInterval', 'Operator; after delivery; only once.', { '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE') }),
+  '/markets/{communityId}/intervals/{intervalStart}/corrections/{participantId}': {
+    post: { operationId: 'correctSettlement', parameters: [...intervalParams, p('participantId')], responses: { '200': ok(), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common } },
+  },
+  '/markets/{communityId}/intervals/{intervalStart}/curves': read('getCurves', intervalParams, 'Aggregated, anonymous bid and ask curves of the open orders.'),
+  '/markets/{communityId}/intervals/{intervalStart}/clearing': read('getClearing', intervalParams, 'The recomputable clearing record.'),
+  '/markets/{communityId}/intervals/{intervalStart}/orders': read('getClearingOrders', intervalParams, 'The orders of a closed interval, as the clearing takes them.'),
+  '/markets/{communityId}/intervals/{intervalStart}/settlement': read('getSettlement', intervalParams, 'Settlement record, participants and postings.'),
+  '/markets/{communityId}/results': read('listResults', [p('communityId'), ...paging], 'Clearing summaries, oldest first.'),
+};
+
+export const marketSchemas = {
+  CreditRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['participantId', 'amountMicros', 'reference'],
+    properties: { participantId: id, amountMicros: micros, reference: id },
+  },
+  Transfer: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['toParticipantId', 'amountMicros', 'reference'],
+    properties: { toParticipantId: id, amountMicros: micros, reference: id },
+  },
+  NewOrder: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['clientOrderId', 'communityId', 'intervalStart', 'side', 'energyWh', 'priceMicrosPerKwh'],
+    properties: {
+      clientOrderId: id,
+      communityId: id,
+      intervalStart: instant,
+      side: { type: 'string', enum: ['buy', 'sell'] },
+      energyWh: { type: 'integer' },
+      priceMicrosPerKwh: { type: 'integer' },
+    },
+  },
+  MarketParamsChange: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: Object.fromEntries(
+      ['intervalSeconds', 'gateClosureSeconds', 'openingHorizonSeconds', 'feedInMicrosPerKwh', 'retailMicrosPerKwh', 'gridFeeMicrosPerKwh', 'kPpm'].map((k) => [k, { type: 'integer' }]),
+    ),
+  },
+};

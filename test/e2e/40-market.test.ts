@@ -1,0 +1,286 @@
+/**
+ * The market on the real network: credits, orders with escrow and every refusal code, close,
+ * clear and settle of one interval against signed meter readings, with hand-computed figures;
+ * access checked by the gateway and by the chaincode with the caller's own identity.
+ *
+ * The market here runs 60-second intervals (its own community), so the metering interval is set
+ * to 60 s for the duration of this file and restored afterwards.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { clearAuction, decodeErrorEnvelope, formatInstant, Order, SignedReading } from '@gridledger/core';
+import { ledgerClient, LedgerClient, OrgName } from '@gridledger/network';
+import { api, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
+
+const utilityKey = () => credentials().apiKeys.utility.utility;
+const regulatorKey = () => credentials().apiKeys.regulator.regulator;
+const C = uid('mkt');
+const LEN = 60;
+const params = { intervalSeconds: LEN, gateClosureSeconds: 10, openingHorizonSeconds: 3600, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+
+interface Trader {
+  participantId: string;
+  apiKey: string;
+  meterId: string;
+  privateKeyPem: string;
+}
+
+async function trader(name: string): Promise<Trader> {
+  const participantId = uid(name);
+  const onboarded = await api('community', operatorKey(), 'POST', '/participants', { participantId, role: 'prosumer' });
+  if (onboarded.status !== 201) throw new Error(`onboarding: ${onboarded.status} ${JSON.stringify(onboarded.body)}`);
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const meterId = `${participantId}.main`;
+  const apiKey = String(onboarded.body.apiKey);
+  // 600 kW: up to 10,000 Wh in one 60-second interval.
+  const meter = { meterId, participantId, kind: 'bidirectional', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), exportCapacityW: 600_000, communityId: C };
+  const registered = await api('community', apiKey, 'POST', '/meters', meter);
+  if (registered.status !== 201) throw new Error(`meter: ${registered.status} ${JSON.stringify(registered.body)}`);
+  return { participantId, apiKey, meterId, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** The code a chaincode call fails with when made with this identity straight at the peer, past the gateway. */
+async function chaincodeCode(org: OrgName, participantId: string, fn: string, ...args: string[]): Promise<string | undefined> {
+  const client = ledgerClient(profile(), org, enrolledUser(org, participantId));
+  try {
+    const error = await client.submit(fn, ...args).then(
+      () => undefined,
+      (e: Error & { details?: { message: string }[] }) => e,
+    );
+    if (error === undefined) return undefined;
+    return decodeErrorEnvelope([error.message, ...(error.details ?? []).map((d) => d.message)].join('\n'))?.code;
+  } finally {
+    client.close();
+  }
+}
+
+const operatorClient = (): LedgerClient => ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+const waitUntil = async (epochSeconds: number) => {
+  const ms = epochSeconds * 1000 - Date.now();
+  if (ms > 0) await sleep(ms);
+};
+const account = async (t: Trader) => (await api('community', t.apiKey, 'GET', `/credits/${t.participantId}`)).body;
+const supply = async () => (await api('regulator', regulatorKey(), 'GET', '/credits/supply')).body as Record<string, number>;
+
+let meteringBefore: string;
+let s1: Trader, s2: Trader, s3: Trader, b1: Trader, b2: Trader, b3: Trader, b4: Trader;
+let I1: number;
+let IS: string;
+let supplyBefore: Record<string, number>;
+let startBlock: number;
+const DEPOSIT = 1_000_000;
+const deposits: Record<string, number> = {};
+
+beforeAll(async () => {
+  const client = operatorClient();
+  try {
+    meteringBefore = (await client.evaluate('metering:getParams')) as string;
+    await client.submit('metering:setParams', JSON.stringify({ intervalSeconds: LEN }));
+  } finally {
+    client.close();
+  }
+  startBlock = Number((await api('community', undefined, 'GET', '/health')).body.blockHeight);
+  const set = await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, params);
+  expect(set.status).toBe(200);
+  expect(set.body.effectiveFrom).toBe('1970-01-01T00:00:00Z');
+  [s1, s2, s3, b1, b2, b3, b4] = await Promise.all(['s1', 's2', 's3', 'b1', 'b2', 'b3', 'b4'].map(trader));
+  supplyBefore = await supply();
+  for (const [t, amount] of [[b1, DEPOSIT], [b2, DEPOSIT], [b3, DEPOSIT], [b4, 100_000]] as const) {
+    const res = await api('utility', utilityKey(), 'POST', '/credits/deposits', { participantId: t.participantId, amountMicros: amount, reference: `dep-${t.participantId}` });
+    expect(res.status).toBe(201);
+    deposits[t.participantId] = amount;
+  }
+  // The interval traded: the first minute that starts at least 45 s from now.
+  I1 = Math.ceil((Date.now() / 1000 + 45) / LEN) * LEN;
+  IS = formatInstant(I1);
+});
+
+afterAll(async () => {
+  if (meteringBefore === undefined) return;
+  const client = operatorClient();
+  try {
+    await client.submit('metering:setParams', meteringBefore);
+  } finally {
+    client.close();
+  }
+});
+
+const order = (t: Trader, clientOrderId: string, side: 'buy' | 'sell', energyWh: number, priceMicrosPerKwh: number, extra: Record<string, unknown> = {}) =>
+  api('community', t.apiKey, 'POST', '/orders', { clientOrderId, communityId: C, intervalStart: IS, side, energyWh, priceMicrosPerKwh, ...extra });
+
+it('places orders with escrow, replays a retried clientOrderId, and refuses each bad order with its code', async () => {
+  const placed = await Promise.all([
+    order(s1, 'o1', 'sell', 1000, 100_000),
+    order(s2, 'o1', 'sell', 1000, 100_000),
+    order(s3, 'o1', 'sell', 1000, 100_000),
+    order(b1, 'o1', 'buy', 1000, 200_000),
+    order(b2, 'o1', 'buy', 1000, 200_000),
+    order(b3, 'o1', 'buy', 1000, 200_000),
+  ]);
+  expect(placed.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+  // 1,000 Wh × (200,000 + 10,000) µ/kWh = 210,000 µ held.
+  expect(placed[3].body.order).toMatchObject({ status: 'open', escrowMicros: 210_000, side: 'buy' });
+  expect(await account(b1)).toEqual({ participantId: b1.participantId, availableMicros: 790_000, escrowMicros: 210_000 });
+  const again = await order(b1, 'o1', 'buy', 1000, 200_000);
+  expect(again.status).toBe(200);
+  expect(again.body.order.orderId).toBe(placed[3].body.order.orderId);
+  expect(await account(b1)).toMatchObject({ availableMicros: 790_000 });
+
+  const refusals: [Promise<{ status: number; body: any }>, number, string][] = [
+    [order(b1, 'o1', 'buy', 999, 200_000), 409, 'CLIENT_ID_REUSED'],
+    [order(b4, 'o2', 'buy', 1000, 300_001), 422, 'ORDER_PRICE_OUT_OF_BAND'],
+    [order(b4, 'o3', 'buy', 1000, 200_000), 422, 'INSUFFICIENT_CREDITS'],
+    [order(s1, 'o4', 'sell', 9001, 100_000), 422, 'SELLER_CAPACITY_EXCEEDED'],
+    [order(b1, 'o5', 'sell', 10, 100_000), 409, 'ORDER_SIDE_CONFLICT'],
+    [order(b4, 'o6', 'buy', 10, 100_000, { intervalStart: formatInstant(I1 + 7200) }), 422, 'INTERVAL_NOT_OPEN'],
+    [order(b4, 'o7', 'buy', 10, 100_000, { intervalStart: formatInstant(I1 + 30) }), 400, 'INTERVAL_INVALID'],
+    [order(b4, 'o8', 'buy', 10, 100_000, { communityId: uid('none') }), 404, 'MARKET_NOT_FOUND'],
+    [order(b4, 'o9', 'buy', 0, 100_000), 400, 'ORDER_ENERGY_INVALID'],
+  ];
+  for (const [res, status, code] of refusals) {
+    const r = await res;
+    expect([r.status, r.body.error?.code]).toEqual([status, code]);
+  }
+  // b4 places and cancels: the escrow comes back whole.
+  const small = await order(b4, 'c1', 'buy', 100, 100_000);
+  expect(small.status).toBe(201);
+  expect(await account(b4)).toEqual({ participantId: b4.participantId, availableMicros: 89_000, escrowMicros: 11_000 });
+  // The public curves show the book aggregated, without who placed what.
+  const curves = await api('community', s1.apiKey, 'GET', `/markets/${C}/intervals/${IS}/curves`);
+  expect(curves.body.bids).toEqual([
+    { priceMicrosPerKwh: 200_000, energyWh: 3000, cumulativeWh: 3000 },
+    { priceMicrosPerKwh: 100_000, energyWh: 100, cumulativeWh: 3100 },
+  ]);
+  expect(JSON.stringify(curves.body)).not.toContain(b1.participantId);
+  const cancelled = await api('community', b4.apiKey, 'DELETE', `/orders/${small.body.order.orderId}`);
+  expect(cancelled.status).toBe(200);
+  expect(await account(b4)).toEqual({ participantId: b4.participantId, availableMicros: 100_000, escrowMicros: 0 });
+  const own = await api('community', b1.apiKey, 'GET', `/participants/${b1.participantId}/orders?pageSize=10`);
+  expect(own.body.items.map((o: { clientOrderId: string }) => o.clientOrderId)).toEqual(['o1']);
+});
+
+it('a prosumer cannot cancel another\'s order, change market parameters or mint credits: 403 at the gateway, ACCESS_DENIED from the chaincode with its identity', async () => {
+  const { body } = await api('community', b1.apiKey, 'GET', `/participants/${b1.participantId}/orders`);
+  const orderId = body.items[0].orderId;
+  const cancel = await api('community', b2.apiKey, 'DELETE', `/orders/${orderId}`);
+  expect([cancel.status, cancel.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
+  expect(await chaincodeCode('community', b2.participantId, 'market:cancelOrder', orderId)).toBe('ACCESS_DENIED');
+
+  const change = await api('community', b2.apiKey, 'PATCH', `/markets/${C}/params`, { gridFeeMicrosPerKwh: 0 });
+  expect([change.status, change.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
+  expect(await chaincodeCode('community', b2.participantId, 'market:setParams', C, JSON.stringify({ gridFeeMicrosPerKwh: 0 }))).toBe('ACCESS_DENIED');
+
+  const mint = { participantId: b2.participantId, amountMicros: 1_000_000_000, reference: uid('mint') };
+  const minted = await api('community', b2.apiKey, 'POST', '/credits/deposits', mint);
+  expect([minted.status, minted.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
+  expect(await chaincodeCode('community', b2.participantId, 'credits:deposit', JSON.stringify(mint))).toBe('ACCESS_DENIED');
+  // Nor can the community operator: only the utility (settlement bank) issues credits.
+  expect(await chaincodeCode('community', 'community-operator', 'credits:deposit', JSON.stringify(mint))).toBe('ACCESS_DENIED');
+  // Nor close an interval.
+  const close = await api('community', b2.apiKey, 'POST', `/markets/${C}/intervals/${IS}/close`);
+  expect(close.status).toBe(403);
+  expect(await account(b2)).toMatchObject({ availableMicros: 790_000, escrowMicros: 210_000 });
+  expect(await account(b1)).toMatchObject({ escrowMicros: 210_000 });
+});
+
+it('closes, clears and settles the interval against meter readings: exact delivery, seller shortfall, seller excess, buyer under-consumption, to the micro-unit', async () => {
+  const step = (s: string) => api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${IS}/${s}`);
+  const early = await step('close');
+  expect([early.status, early.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
+  await waitUntil(I1 - params.gateClosureSeconds);
+  const late = await order(b4, 'late', 'buy', 10, 100_000);
+  expect([late.status, late.body.error.code]).toEqual([409, 'INTERVAL_CLOSED']);
+  expect((await step('close')).status).toBe(200);
+  const cleared = await step('clear');
+  expect(cleared.status).toBe(200);
+  // All 3,000 Wh cross; no order is left unfilled, so the interval is [100,000, 200,000] and k = 0.5 gives 150,000.
+  expect(cleared.body).toMatchObject({ volumeWh: 3000, lowerMicrosPerKwh: 100_000, upperMicrosPerKwh: 200_000, priceMicrosPerKwh: 150_000, tradeCount: 3, orderCount: 6 });
+  const again = await step('clear');
+  expect([again.status, again.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
+  // Each buyer keeps 150,000 + 10,000 of its 210,000 in escrow; 50,000 come back.
+  expect(await account(b1)).toEqual({ participantId: b1.participantId, availableMicros: 840_000, escrowMicros: 160_000 });
+
+  // Anyone with read access recomputes the clearing from the orders on the ledger with the pure module.
+  const book = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${IS}/orders`);
+  const recorded = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${IS}/clearing`);
+  const recomputed = clearAuction(book.body.orders as Order[], book.body.params);
+  expect(recorded.body).toMatchObject(JSON.parse(JSON.stringify(recomputed)));
+
+  const early2 = await step('settle');
+  expect([early2.status, early2.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
+  await waitUntil(I1 + LEN + 1);
+  const missing = await step('settle');
+  expect([missing.status, missing.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
+
+  const reading = (t: Trader, importWh: number, exportWh: number): SignedReading =>
+    signReading({ meterId: t.meterId, intervalStart: IS, seq: 1, importWh, exportWh, importRegisterWh: 1_000_000 + importWh, exportRegisterWh: 500_000 + exportWh }, t.privateKeyPem);
+  const readings = [
+    reading(s1, 0, 1000), // exact delivery
+    reading(s2, 0, 600), // shortfall of 400 Wh: bought from the utility at retail, 120,000 µ
+    reading(s3, 0, 1300), // excess of 300 Wh: taken by the utility at feed-in, 15,000 µ
+    reading(b1, 1000, 0), // exact consumption
+    reading(b2, 700, 0), // 300 Wh bought but not used: sold back at feed-in, 15,000 µ
+    reading(b3, 1000, 0),
+  ];
+  const submitted = await api('community', operatorKey(), 'POST', '/readings', { readings });
+  expect(submitted.body.results.map((r: { status: string }) => r.status)).toEqual(Array(6).fill('accepted'));
+
+  const settled = await step('settle');
+  expect(settled.status).toBe(200);
+  const net = Object.fromEntries(settled.body.participants.map((p: { participantId: string; netMicros: number }) => [p.participantId, p.netMicros]));
+  expect(net).toEqual({
+    [s1.participantId]: 150_000,
+    [s2.participantId]: 30_000, // 150,000 − 120,000
+    [s3.participantId]: 165_000, // 150,000 + 15,000
+    [b1.participantId]: -160_000, // 150,000 + 10,000 grid fee
+    [b2.participantId]: -145_000, // −160,000 + 15,000
+    [b3.participantId]: -160_000,
+  });
+  expect(settled.body.estimatedParticipantIds).toEqual([]);
+  const again2 = await step('settle');
+  expect([again2.status, again2.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
+
+  const balances = await Promise.all([s1, s2, s3, b1, b2, b3, b4].map(account));
+  expect(balances.map((a) => [a.availableMicros, a.escrowMicros])).toEqual([
+    [150_000, 0],
+    [30_000, 0],
+    [165_000, 0],
+    [840_000, 0],
+    [855_000, 0],
+    [840_000, 0],
+    [100_000, 0],
+  ]);
+  // Credits conserved to the micro-unit: our accounts plus what the utility gained equal our deposits.
+  const after = await supply();
+  const utilityGain = after.utilityMicros - supplyBefore.utilityMicros;
+  expect(utilityGain).toBe(120_000); // 3 × 10,000 fees + 120,000 − 15,000 − 15,000
+  const ours = balances.reduce((s, a) => s + a.availableMicros + a.escrowMicros, 0);
+  expect(ours + utilityGain).toBe(Object.values(deposits).reduce((s, d) => s + d, 0));
+  expect(after.supplyMicros - supplyBefore.supplyMicros).toBe(Object.values(deposits).reduce((s, d) => s + d, 0));
+
+  const results = await api('community', s1.apiKey, 'GET', `/markets/${C}/results?pageSize=1`);
+  expect(results.body.items).toEqual([expect.objectContaining({ intervalStart: IS, priceMicrosPerKwh: 150_000, volumeWh: 3000 })]);
+  const statement = await api('community', b2.apiKey, 'GET', `/credits/${b2.participantId}/statement?pageSize=100`);
+  expect(statement.body.items.map((l: { kind: string }) => l.kind)).toEqual(['deposit', 'escrow', 'escrow-refund', 'trade', 'grid-fee', 'deviation-taken']);
+});
+
+it('announces order accepted, interval closed, cleared and settled on the event stream', async () => {
+  const res = await fetch(`${profile().orgs.community.gateway.url}/api/v1/events?fromBlock=${startBlock}`, { headers: { authorization: `Bearer ${operatorKey()}` } });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const wanted = new Set(['OrderAccepted', 'IntervalClosed', 'IntervalCleared', 'IntervalSettled']);
+  let text = '';
+  const deadline = Date.now() + 30_000;
+  try {
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+      const seen = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1])).filter((e) => e.payload?.communityId === C).map((e) => e.name);
+      if ([...wanted].every((n) => seen.includes(n))) break;
+    }
+  } finally {
+    await reader.cancel();
+  }
+  const seen = new Set([...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1])).filter((e) => e.payload?.communityId === C).map((e) => e.name));
+  for (const name of wanted) expect(seen.has(name)).toBe(true);
+});
