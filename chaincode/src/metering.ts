@@ -32,6 +32,8 @@ function storeOf(ctx: Context): ReadingStore {
     getMeter: (meterId) => getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)),
     getHead: (meterId) => getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meterId)),
     getReading: (meterId, intervalStart) => getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart)),
+    isWindowClosed: async (intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined,
+    hasEstimate: async (meterId, intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart))) !== undefined,
   };
 }
 
