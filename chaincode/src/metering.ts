@@ -24,7 +24,8 @@ export const MAX_LIST_INTERVALS = 1000;
 
 /** The ledger's parameters record, or the defaults while there is none. */
 export async function loadMeteringParams(ctx: Context): Promise<MeteringParams> {
-  return (await getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params))) ?? { ...DEFAULT_METERING_PARAMS };
+  // A record written before a parameter existed takes that parameter's default.
+  return { ...DEFAULT_METERING_PARAMS, ...(await getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params))) };
 }
 
 function storeOf(ctx: Context): ReadingStore {
