@@ -5,6 +5,7 @@
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
 import { SystemContract } from './system';
+import { energyContracts } from './energy';
 
 export { MeteringContract, RegistryContract, SystemContract };
-export const contracts = [RegistryContract, MeteringContract, SystemContract];
+export const contracts = [RegistryContract, MeteringContract, SystemContract, ...energyContracts];

@@ -17,6 +17,7 @@ import {
   SeqGap,
   StoredReading,
 } from '@gridledger/core';
+import { settleCorrections } from './energy/window';
 import { actorOf, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
 /** listReadings spans at most this many intervals. */
@@ -85,7 +86,8 @@ export class MeteringContract extends Contract {
       for (const h of heads) await putRecord(ctx, key(ctx, KeyTypes.readingHead, h.meterId), h);
       for (const g of gapsToDelete) await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
       for (const g of gapsToPut) await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
-      setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut });
+      const corrections = await settleCorrections(ctx, readings, params);
+      setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut, ...(corrections.length > 0 ? { corrections } : {}) });
       return { results: outcome.results, txId };
     });
   }

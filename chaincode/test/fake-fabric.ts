@@ -60,6 +60,14 @@ const NS = '\u0000';
 const MAX_RUNE = '\u{10ffff}';
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
+/** One committed version of a key, as the peer's history database keeps it. */
+export interface HistoryEntry {
+  txId: string;
+  value: Uint8Array;
+  isDelete: boolean;
+  seconds: number;
+}
+
 export interface Event {
   name: string;
   payload: unknown;
@@ -80,6 +88,7 @@ export class FakeTransaction {
     readonly txId: string,
     readonly seconds: number,
     readonly caller: Identity,
+    private readonly history: ReadonlyMap<string, HistoryEntry[]> = new Map(),
   ) {
     const tx = this;
     this.stub = {
@@ -126,6 +135,10 @@ export class FakeTransaction {
         const all = tx.range(bookmark ? bookmark : prefix, prefix + MAX_RUNE);
         const page = all.slice(0, pageSize);
         return queryResponse(page, { fetchedRecordsCount: page.length, bookmark: all[pageSize]?.key ?? '' });
+      },
+      getHistoryForKey(key: string): QueryResponse {
+        const entries = (tx.history.get(key) ?? []).slice().reverse();
+        return queryResponse(entries.map((h) => ({ ...h, timestamp: { seconds: h.seconds, nanos: 0 } })) as unknown as KV[]);
       },
       getStateByRange(): never {
         throw new Error('not used by the contracts');
@@ -184,6 +197,7 @@ export interface TxOutcome {
 /** A ledger of committed state and the transactions run against it, one at a time. */
 export class FakeFabric {
   readonly state = new Map<string, Buffer>();
+  readonly history = new Map<string, HistoryEntry[]>();
   /** Every committed transaction's events, in commit order. */
   readonly events: { txId: string; name: string; payload: unknown }[] = [];
   /** Transaction time in epoch seconds; tests move it. */
@@ -192,7 +206,7 @@ export class FakeFabric {
 
   begin(caller: Identity, txId?: string): FakeTransaction {
     this.counter += 1;
-    return new FakeTransaction(this.state, txId ?? `tx${String(this.counter).padStart(6, '0')}`, this.now, caller);
+    return new FakeTransaction(this.state, txId ?? `tx${String(this.counter).padStart(6, '0')}`, this.now, caller, this.history);
   }
 
   /** Runs one contract call as a transaction; with `submit` its writes and event are committed. */
@@ -221,6 +235,9 @@ export class FakeFabric {
     for (const [key, value] of [...tx.writes.entries()].sort(([a], [b]) => byteOrder(a, b))) {
       if (value === null) this.state.delete(key);
       else this.state.set(key, value);
+      const versions = this.history.get(key) ?? [];
+      versions.push({ txId: tx.txId, value: new Uint8Array(value ?? Buffer.alloc(0)), isDelete: value === null, seconds: tx.seconds });
+      this.history.set(key, versions);
     }
     for (const e of tx.events) this.events.push({ txId: tx.txId, ...e });
   }
