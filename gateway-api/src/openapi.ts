@@ -1,4 +1,5 @@
 import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
+import { meteringPaths, meteringSchemas } from './openapi/metering';
 
 /**
  * The gateway's OpenAPI 3.0 description. `GET /api/v1/openapi.json` serves exactly this object and
@@ -35,6 +36,8 @@ const common = {
   '503': errorResponse('LEDGER_UNAVAILABLE'),
 };
 const ledgerObject = { type: 'object', additionalProperties: true };
+
+const parts = { id, instant, amount, json, body, pathParam, errorResponse, common, ledgerObject };
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -157,12 +160,14 @@ export const openApiDocument = {
         },
       },
     },
+    ...meteringPaths(parts),
   },
   components: {
     securitySchemes: {
       apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' },
     },
     schemas: {
+      ...meteringSchemas(parts),
       Error: {
         type: 'object',
         required: ['error'],
