@@ -80,8 +80,9 @@ async function assetsOf(ctx: Context, meterIds: readonly string[]): Promise<Mete
 /**
  * Closes the window of one interval: estimates each missing reading of the meters that count for
  * it, retires the seq gaps it ends, and fixes, classifies and tokenises every participant's
- * position. A meter counts when it has a reading for the interval, or is active and was
- * registered before the interval ended.
+ * position. A meter counts when it has a reading for the interval, or is active and was either
+ * registered before the interval ended or already reporting: its latest reading is earlier, or a
+ * seq gap spans the interval. (A meter whose first reading comes after the interval does not.)
  */
 export async function closeWindow(ctx: Context, intervalStart: string, params: MeteringParams, closedBy: string): Promise<{ window: WindowRecord; positions: Position[]; zones: ZoneTotals[] }> {
   const txId = ctx.stub.getTxID();
@@ -94,7 +95,15 @@ export async function closeWindow(ctx: Context, intervalStart: string, params: M
   let retiredGaps = 0;
   for (const meter of meters) {
     const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, intervalStart));
-    const counts = reading !== undefined || (meter.active && Date.parse(meter.registeredAt) / 1000 < endsAt);
+    const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId]);
+    let counts = reading !== undefined;
+    if (!counts && meter.active) {
+      const head = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meter.meterId));
+      counts =
+        Date.parse(meter.registeredAt) / 1000 < endsAt ||
+        (head !== undefined && head.intervalStart < intervalStart) ||
+        gaps.some((g) => g.afterIntervalStart < intervalStart && intervalStart < g.beforeIntervalStart);
+    }
     if (!counts) continue;
     let contribution: MeterContribution;
     if (reading !== undefined) {
@@ -106,7 +115,7 @@ export async function closeWindow(ctx: Context, intervalStart: string, params: M
       contribution = { meterId: meter.meterId, importWh: estimate.importWh, exportWh: estimate.exportWh, estimated: true };
       estimated += 1;
     }
-    for (const gap of await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId])) {
+    for (const gap of gaps) {
       if (gap.beforeIntervalStart === undefined || !isGapRetiredBy(gap, intervalStart, params.intervalSeconds)) continue;
       await ctx.stub.deleteState(key(ctx, KeyTypes.gap, meter.meterId, seqKeyPart(gap.afterSeq)));
       await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
