@@ -7,6 +7,7 @@
  * window) that no other test file submits readings for them: closing a window is for everyone.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import mqtt from 'mqtt';
 import { formatInstant, parseInstant, Reading, SignedReading } from '@gridledger/core/core';
 import { api, credentials, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingsTopic, receiptsCollector, signReading, TestMeter, uid } from './support';
 
@@ -91,6 +92,23 @@ async function until<T>(probe: () => T | undefined, ms = 60_000): Promise<T> {
   }
 }
 
+beforeAll(async () => {
+  // The global setup ran in this process and left keep-alive sockets to the gateways that they
+  // may have closed since: a few throw-away requests use them up before the tests' own.
+  for (const org of ['community', 'utility', 'regulator'] as const) {
+    for (let i = 0; i < 4; i++) await fetch(`${profile().orgs[org].gateway.url}/api/v1/health`).then((r) => r.text()).catch(() => undefined);
+  }
+});
+
+/** MQTT messages on the positions topics of the given participants. */
+async function positionsCollector(participantIds: string[]): Promise<{ messages: Record<string, any>[]; close(): Promise<void> }> {
+  const client = await mqtt.connectAsync(profile().mqtt.url, { clientId: uid('test-positions'), protocolVersion: 4 });
+  const messages: Record<string, any>[] = [];
+  client.on('message', (_topic, payload) => messages.push(JSON.parse(payload.toString())));
+  for (const id of participantIds) await client.subscribeAsync(`gridledger/v1/${profile().mqtt.communityId}/participants/${id}/positions`, { qos: 1 });
+  return { messages, close: () => client.endAsync() };
+}
+
 it('every rejection code is produced by a crafted reading; accepted readings carry their transaction id; a replay changes nothing', async () => {
   const meter = await newProsumerWithMeter();
   await siteFor(meter, uid('zone'));
@@ -112,8 +130,6 @@ it('every rejection code is produced by a crafted reading; accepted readings car
   const misaligned = signReading({ ...(at(2, 3, 10, 10) as Reading), intervalStart: shifted }, meter.privateKeyPem);
   const inconsistent = signReading({ ...(at(2, 3, 10, 10) as Reading), importWh: 9 }, meter.privateKeyPem);
   const crafted: [string, unknown][] = [
-    // Badly shaped and misaligned: the shape comes first.
-    ['READING_MALFORMED', { ...misaligned, seq: -1 }],
     ['READING_INTERVAL_MISALIGNED', misaligned],
     ['READING_BAD_SIGNATURE', { ...at(2, 3, 10, 10), exportWh: 11 }],
     ['METER_NOT_REGISTERED', signReading({ ...(at(2, 3, 10, 10) as Reading), meterId: `${meter.meterId}-x` }, meter.privateKeyPem)],
@@ -130,6 +146,15 @@ it('every rejection code is produced by a crafted reading; accepted readings car
   ];
   const results = await submit([...crafted.map(([, r]) => r), retiredReading, r2]);
   expect(verdicts(results)).toEqual([...crafted.map(([code]) => code), 'duplicate', 'duplicate']);
+
+  // Badly shaped and misaligned: the shape comes first. The gateway's schema would refuse it before the ledger, so over MQTT.
+  const receipts = await receiptsCollector(meter.meterId);
+  try {
+    await publish([{ topic: readingsTopic(meter.meterId), payload: JSON.stringify({ ...misaligned, seq: -1 }) }]);
+    expect((await receipts.waitFor(1)).map((r) => [r.status, r.code])).toEqual([['rejected', 'READING_MALFORMED']]);
+  } finally {
+    await receipts.close();
+  }
 
   // The accepted ones are on the ledger once, with the transaction that recorded them.
   const stored = await ok(api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${enc(pastInterval(B))}&to=${enc(pastInterval(B - 10))}`));
@@ -210,6 +235,7 @@ it('window close estimates what is missing, announces surplus and deficit, mints
   expect(verdicts(await submit([spike]))).toEqual(['READING_IMPORT_IMPLAUSIBLE']);
 
   const sse = await sseCollector();
+  const onMqtt = await positionsCollector([a.participantId, b.participantId, c.participantId]);
   try {
     for (const k of [0, 1]) {
       const closed = await ok(api('community', operatorKey(), 'POST', `/windows/${enc(pastInterval(W - k))}/close`));
@@ -233,6 +259,14 @@ it('window close estimates what is missing, announces surplus and deficit, mints
       const mine = event.payload.positions.filter((p: { participantId: string }) => [a, b, c].some((m) => m.participantId === p.participantId));
       expect(mine.map((p: any) => ({ participantId: p.participantId, netWh: p.netWh, estimated: p.estimated, balance: p.balance, tokensWh: p.tokensWh })).sort((x: any, y: any) => x.participantId.localeCompare(y.participantId)))
         .toEqual([a, b, c].map((m) => expected(m, k)).sort((x, y) => x.participantId.localeCompare(y.participantId)));
+    }
+    // The same announcements on MQTT, one topic per participant.
+    const relayed = await until(() => (onMqtt.messages.filter((m) => m.reason === 'window-close').length >= 6 ? onMqtt.messages : undefined));
+    for (const m of [a, b, c]) {
+      for (const k of [0, 1]) {
+        const got = relayed.find((x) => x.participantId === m.participantId && x.intervalStart === pastInterval(W - k));
+        expect({ participantId: got?.participantId, netWh: got?.netWh, estimated: got?.estimated, balance: got?.balance, tokensWh: got?.tokensWh }).toEqual(expected(m, k));
+      }
     }
     const estimate = await ok(api('community', operatorKey(), 'GET', `/meters/${b.meterId}/estimates/${enc(pastInterval(W - 1))}`));
     expect(estimate).toMatchObject({ importWh: 0, exportWh: 0, rule: 'zero' });
@@ -277,7 +311,9 @@ it('window close estimates what is missing, announces surplus and deficit, mints
       `${pastInterval(W)},600,100,500,surplus,false,500,1`,
       `${pastInterval(W - 1)},1000,50,950,surplus,false,950,0`,
     ]);
+    expect(await until(() => onMqtt.messages.find((x) => x.reason === 'correction' && x.participantId === b.participantId))).toMatchObject({ netWh: 400, tokensWh: 400 });
   } finally {
     sse.close();
+    await onMqtt.close();
   }
 });
