@@ -165,6 +165,22 @@ describe('window close, tokens, corrections, disputes', () => {
     expect((await f.evaluate(home1, (ctx) => energy.getTokenBalance(ctx, 'home-01'))).result.balanceWh).toBe(100);
     expect((await f.evaluate(bridge, (ctx) => metering.getReading(ctx, 'h1.pv', I))).result.exportWh).toBe(800);
     expect((await f.run(operator, (ctx) => energy.resolveDispute(ctx, json({ meterId: 'h1.pv', intervalStart: I, importWh: 0, exportWh: 600, note: 'again' })))).error?.code).toBe(ErrorCodes.DISPUTE_INVALID);
+    // Household consumption: sealed into the private collection with a salt seed, verifiable by anyone from its hash.
+    expect((await f.run(operator, (ctx) => energy.sealConsumption(ctx, I))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+    f.transient = new Map([['consumptionSaltSeed', Buffer.alloc(32, 7)]]);
+    const sealed = await f.run(operator, (ctx) => energy.sealConsumption(ctx, I));
+    f.transient = new Map();
+    expect(sealed.result).toMatchObject({ intervalStart: I, participants: 2 });
+    // Nothing of the values reaches the channel's state: only the seal marker.
+    expect([...sealed.writes.values()].every((v) => !String(v).includes('consumptionWh'))).toBe(true);
+    const own = (await f.evaluate(home2, (ctx) => energy.getConsumption(ctx, 'home-02', I))).result;
+    expect(own.value).toMatchObject({ participantId: 'home-02', intervalStart: I, consumptionWh: 400, salt: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await f.evaluate(regulator, (ctx) => energy.getConsumption(ctx, 'home-02', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    const verify = async (value: unknown) => (await f.evaluate(regulator, (ctx) => energy.verifyConsumption(ctx, 'home-02', I, json(value)))).result;
+    expect(await verify(own.value)).toMatchObject({ matches: true, onChainSha256: own.sha256 });
+    expect(await verify({ ...own.value, consumptionWh: 399 })).toMatchObject({ matches: false });
+    expect(await verify({ ...own.value, salt: 'x' })).toMatchObject({ matches: false });
+
     const moves = (await f.evaluate(home1, (ctx) => energy.listTokenMoves(ctx, json({ participantId: 'home-01' })))).result.items;
     expect(moves.map((m: { kind: string; amountWh: number }) => [m.kind, m.amountWh])).toEqual([['mint', 500], ['transfer-out', 200], ['burn', 200]]);
   });

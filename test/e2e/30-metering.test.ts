@@ -300,6 +300,17 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     expect(z).toMatchObject({ productionWh: sum('exportWh'), consumptionWh: sum('importWh'), meters: 3, estimatedMeters: 0 });
     expect((await api('regulator', regulatorKey(), 'GET', `/participants/${b.participantId}/positions/${enc(pastInterval(W - 1))}`)).body.error.code).toBe('ACCESS_DENIED');
 
+    // Household consumption goes into the private collection of Community and Utility; only its hash is on the channel.
+    const I1 = enc(pastInterval(W - 1));
+    await ok(api('community', operatorKey(), 'POST', `/windows/${I1}/consumption-seal`));
+    const disclosed = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/consumption/${I1}`));
+    expect(disclosed.value).toMatchObject({ participantId: b.participantId, consumptionWh: truth[b.meterId][1].importWh });
+    expect((await ok(api('utility', credentials().apiKeys.utility.utility, 'GET', `/participants/${b.participantId}/consumption/${I1}`))).value).toEqual(disclosed.value);
+    expect((await api('regulator', regulatorKey(), 'GET', `/participants/${b.participantId}/consumption/${I1}`)).body.error.code).toBe('ACCESS_DENIED');
+    const check = (value: unknown) => ok(api('regulator', regulatorKey(), 'POST', `/participants/${b.participantId}/consumption/${I1}/verification`, { value }));
+    expect(await check(disclosed.value)).toMatchObject({ matches: true, onChainSha256: disclosed.sha256 });
+    expect(await check({ ...disclosed.value, consumptionWh: disclosed.value.consumptionWh + 1 })).toMatchObject({ matches: false });
+
     // A dispute: a's PV reading of the first interval was 200 Wh too high; tokens follow.
     await ok(api('community', a.apiKey, 'POST', '/disputes', { meterId: a.meterId, intervalStart: pastInterval(W), reason: 'inverter log shows 600 Wh' }), 201);
     const resolved = await ok(api('community', operatorKey(), 'POST', '/disputes/resolutions', { meterId: a.meterId, intervalStart: pastInterval(W), importWh: 100, exportWh: 600, note: 'per inverter log' }));

@@ -12,6 +12,7 @@ import {
 import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
 import { loadMeteringParams } from '../metering';
 import { checkId, checkIntervalStart, listRecords, loadMeterRecord } from './store';
+import { readConsumption, sealConsumption, verifyDisclosed } from './privacy';
 import { tokenBalance, TokenMove } from './tokens';
 import { announce, closeWindow, EstimateRecord, PositionRecord, resettle, WindowRecord } from './window';
 
@@ -295,6 +296,41 @@ export class EnergyContract extends Contract {
       await putRecord(ctx, disputeKey, record);
       setEvent(ctx, 'DisputeResolved', { ...record, position: announce(settled.position) });
       return record;
+    });
+  }
+
+  /**
+   * Seals the household consumption of a closed interval into the private data collection (see
+   * privacy.ts): operator of CommunityMSP, with the transient salt seed, endorsed by Community and
+   * Utility only. Sealing again (after corrections) replaces the values and their hashes.
+   */
+  @Transaction()
+  @Returns('string')
+  async sealConsumption(ctx: Context, intervalStart: string): Promise<string> {
+    return respond(ctx, 'sealConsumption', async () => {
+      requireCommunityOperator(ctx, 'seal consumption');
+      checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
+      return sealConsumption(ctx, intervalStart);
+    });
+  }
+
+  /** A household's sealed consumption with its salt: for the household, the operator and the utility (their peers hold it). */
+  @Transaction(false)
+  @Returns('string')
+  async getConsumption(ctx: Context, participantId: string, intervalStart: string): Promise<string> {
+    return respond(ctx, 'getConsumption', async () => {
+      requireDetailAccess(ctx, checkId(participantId, 'participantId'), 'consumption');
+      return readConsumption(ctx, participantId, intervalStart);
+    });
+  }
+
+  /** Anyone (the regulator included) checks a disclosed value against the hash on the channel. */
+  @Transaction(false)
+  @Returns('string')
+  async verifyConsumption(ctx: Context, participantId: string, intervalStart: string, disclosed: string): Promise<string> {
+    return respond(ctx, 'verifyConsumption', async () => {
+      requireRole(ctx, 'any', 'verifying a disclosed consumption');
+      return verifyDisclosed(ctx, checkId(participantId, 'participantId'), intervalStart, parseObjectArgument(disclosed, 'the disclosed value'));
     });
   }
 

@@ -37,6 +37,8 @@ export interface WindowRecord {
   meters: number;
   estimated: number;
   participants: number;
+  /** The participants with a position for the interval, by id. */
+  participantIds: string[];
   retiredGaps: number;
 }
 
@@ -139,7 +141,17 @@ export async function closeWindow(ctx: Context, intervalStart: string, params: M
   }
   const zones = zoneTotals(intervalStart, all);
   for (const z of zones) await putRecord(ctx, key(ctx, KeyTypes.zoneInterval, intervalStart, z.zone), z);
-  const window: WindowRecord = { intervalStart, closedAt: at, closedBy, txId, meters: all.length, estimated, participants: positions.length, retiredGaps };
+  const window: WindowRecord = {
+    intervalStart,
+    closedAt: at,
+    closedBy,
+    txId,
+    meters: all.length,
+    estimated,
+    participants: positions.length,
+    participantIds: positions.map((p) => p.participantId),
+    retiredGaps,
+  };
   await putRecord(ctx, key(ctx, KeyTypes.window, intervalStart), window);
   return { window, positions, zones };
 }

@@ -58,6 +58,15 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
     '/community/intervals/{intervalStart}': { get: { operationId: 'getCommunityView', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) } },
     '/participants/{participantId}/tokens': { get: { operationId: 'getTokenBalance', parameters: [participant], responses: ok() } },
     '/participants/{participantId}/tokens/moves': { get: { operationId: 'listTokenMoves', parameters: [participant, ...paging], responses: ok() } },
+    '/windows/{intervalStart}/consumption-seal': {
+      post: { operationId: 'sealConsumption', description: 'Seals household consumption of a closed interval into the private collection (operator).', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) },
+    },
+    '/participants/{participantId}/consumption/{intervalStart}': {
+      get: { operationId: 'getConsumption', description: 'The household, the operator and the utility only.', parameters: [participant, interval], responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) },
+    },
+    '/participants/{participantId}/consumption/{intervalStart}/verification': {
+      post: { operationId: 'verifyConsumption', description: 'Checks a disclosed value against the hash on the channel.', parameters: [participant, interval], requestBody: body('DisclosedConsumption'), responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) },
+    },
     '/disputes': { post: { operationId: 'disputeReading', requestBody: body('NewDispute'), responses: created({ '409': errorResponse('DISPUTE_INVALID') }) } },
     '/disputes/resolutions': { post: { operationId: 'resolveDispute', requestBody: body('DisputeResolution'), responses: ok({ '409': errorResponse('DISPUTE_INVALID') }) } },
     '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok() } },
@@ -82,6 +91,9 @@ export function meteringSchemas(p: OpenApiParts): Record<string, object> {
     Preferences: object(['sources', 'locality'], { sources: { type: 'array', items: source, maxItems: 5 }, locality: { type: 'string', enum: ['feeder', 'zone', 'community', 'any'] } }),
     MeterExchange: object(['effectiveFrom', 'publicKeyPem', 'firstSeq', 'importRegisterWh', 'exportRegisterWh'], {
       effectiveFrom: instant, publicKeyPem: { type: 'string', pattern: '^-----BEGIN PUBLIC KEY-----', maxLength: 1024 }, firstSeq: amount, importRegisterWh: amount, exportRegisterWh: amount,
+    }),
+    DisclosedConsumption: object(['value'], {
+      value: object(['participantId', 'intervalStart', 'consumptionWh', 'salt'], { participantId: id, intervalStart: instant, consumptionWh: amount, salt: { type: 'string', maxLength: 128 } }),
     }),
     NewDispute: object(['meterId', 'intervalStart', 'reason'], { meterId: id, intervalStart: instant, reason: text }),
     DisputeResolution: object(['meterId', 'intervalStart', 'importWh', 'exportWh', 'note'], { meterId: id, intervalStart: instant, importWh: amount, exportWh: amount, note: text }),

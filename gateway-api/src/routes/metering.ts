@@ -2,6 +2,7 @@
  * Routes of metering beyond readings. Thin: the gateway checks that a prosumer or consumer acts
  * for itself, the chaincode checks everything again and decides.
  */
+import { randomBytes } from 'node:crypto';
 import type { Response, Router } from 'express';
 import { assertActsFor, callerOf } from '../access';
 import { jsonArg } from '../chaincode';
@@ -33,7 +34,13 @@ export const EnergyTx = {
   disputeReading: 'energy:disputeReading',
   resolveDispute: 'energy:resolveDispute',
   getDispute: 'energy:getDispute',
+  sealConsumption: 'energy:sealConsumption',
+  getConsumption: 'energy:getConsumption',
+  verifyConsumption: 'energy:verifyConsumption',
 } as const;
+
+/** Members of the household-consumption collection (chaincode/collections.json): the only endorsers of a seal. */
+export const CONSUMPTION_MEMBERS = ['CommunityMSP', 'UtilityMSP'];
 
 const CSV_COLUMNS = ['intervalStart', 'productionWh', 'consumptionWh', 'netWh', 'balance', 'estimated', 'tokensWh', 'corrections'] as const;
 
@@ -132,6 +139,23 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
     const q = { participantId: req.params.participantId, ...(req.query.pageSize !== undefined ? { pageSize: Number(req.query.pageSize) } : {}), ...(req.query.bookmark !== undefined ? { bookmark: req.query.bookmark } : {}) };
     await evaluate(res, EnergyTx.listTokenMoves, [jsonArg(q)]);
   });
+
+  // The salt seed is random per seal and travels as transient data: it never reaches the channel.
+  r.post('/windows/:intervalStart/consumption-seal', async (req, res) => {
+    const { result, txId } = await ledger.submit(callerOf(res), EnergyTx.sealConsumption, [param(req.params.intervalStart)], {
+      transient: { consumptionSaltSeed: randomBytes(32) },
+      endorsingOrganizations: CONSUMPTION_MEMBERS,
+    });
+    res.locals.txId = txId;
+    res.json({ ...(result as object), txId });
+  });
+  r.get('/participants/:participantId/consumption/:intervalStart', async (req, res) => {
+    self(res, req.params.participantId);
+    await evaluate(res, EnergyTx.getConsumption, [param(req.params.participantId), param(req.params.intervalStart)]);
+  });
+  r.post('/participants/:participantId/consumption/:intervalStart/verification', async (req, res) =>
+    evaluate(res, EnergyTx.verifyConsumption, [param(req.params.participantId), param(req.params.intervalStart), jsonArg(req.body.value)]),
+  );
 
   r.post('/disputes', async (req, res) => submit(res, EnergyTx.disputeReading, [jsonArg(req.body)], 201));
   r.post('/disputes/resolutions', async (req, res) => submit(res, EnergyTx.resolveDispute, [jsonArg(req.body)]));
