@@ -185,6 +185,22 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(moves.map((m: { kind: string; amountWh: number }) => [m.kind, m.amountWh])).toEqual([['mint', 500], ['transfer-out', 200], ['burn', 200]]);
   });
 
+  it('window close retires the gap it ends and estimates the missing interval; a gap across a later interval stays open', async () => {
+    const f = await community();
+    f.now = T + 5 * 900;
+    const main = (k: number, seq: number, reg: number) => signReading(reading('h1.main', at(T + k * 900), seq, 100, 0, reg, 0), keys.main1.privateKey);
+    await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(0, 1, 5100), main(2, 3, 5300), main(4, 5, 5500)])));
+    const gaps = async () => (await f.evaluate(bridge, (ctx) => metering.listGaps(ctx, 'h1.main'))).result.map((g: { afterSeq: number }) => g.afterSeq);
+    expect(await gaps()).toEqual([1, 3]);
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(ctx, at(T + 900)));
+    expect(closed.result.window).toMatchObject({ retiredGaps: 1 });
+    expect(await gaps()).toEqual([3]);
+    expect(f.dump((k) => k.startsWith('\u0000retiredGap'))).toEqual({
+      '\u0000retiredGap\u0000h1.main\u00000000000000000001\u0000': expect.objectContaining({ afterSeq: 1, beforeSeq: 3, retiredAt: at(T + 900), txId: closed.txId }),
+    });
+    expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h1.main', at(T + 900)))).result).toMatchObject({ rule: 'zero', importWh: 0 });
+  });
+
   it('a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as duplicates', async () => {
     const f = await community();
     f.now = T + 4 * 900 + 60;
