@@ -1,11 +1,12 @@
 /**
  * The gridledger chaincode, run as a service by `fabric-chaincode-node server`, which loads this
- * module and serves the contracts listed in `contracts` (namespaces registry, metering, system).
+ * module and serves the contracts listed in `contracts` (namespaces registry, metering, system, credits, market, and the energy contracts).
  */
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
 import { SystemContract } from './system';
+import { energyContracts } from './energy';
 import { marketContracts } from './market';
 
 export { MeteringContract, RegistryContract, SystemContract };
-export const contracts = [RegistryContract, MeteringContract, SystemContract, ...marketContracts];
+export const contracts = [RegistryContract, MeteringContract, SystemContract, ...marketContracts, ...energyContracts];

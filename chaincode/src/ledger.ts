@@ -25,6 +25,22 @@ export const KeyTypes = {
   gap: 'gap',
   params: 'params',
   paramsChange: 'paramsChange',
+  window: 'window',
+  estimate: 'estimate',
+  retiredGap: 'retiredGap',
+  position: 'position',
+  zoneInterval: 'zoneInterval',
+  site: 'site',
+  siteByParticipant: 'siteByParticipant',
+  asset: 'asset',
+  assetByMeter: 'assetByMeter',
+  assetByParticipant: 'assetByParticipant',
+  assetRecord: 'assetRecord',
+  preferences: 'preferences',
+  energyToken: 'energyToken',
+  tokenMove: 'tokenMove',
+  dispute: 'dispute',
+  consumptionSeal: 'consumptionSeal',
 } as const;
 
 /** Seqs are safe integers (at most 16 digits): zero-padded, gap keys sort by afterSeq. */

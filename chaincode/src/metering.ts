@@ -17,6 +17,7 @@ import {
   SeqGap,
   StoredReading,
 } from '@gridledger/core';
+import { settleCorrections } from './energy/window';
 import { actorOf, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
 /** listReadings spans at most this many intervals. */
@@ -24,7 +25,8 @@ export const MAX_LIST_INTERVALS = 1000;
 
 /** The ledger's parameters record, or the defaults while there is none. */
 export async function loadMeteringParams(ctx: Context): Promise<MeteringParams> {
-  return (await getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params))) ?? { ...DEFAULT_METERING_PARAMS };
+  // A record written before a parameter existed takes that parameter's default.
+  return { ...DEFAULT_METERING_PARAMS, ...(await getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params))) };
 }
 
 function storeOf(ctx: Context): ReadingStore {
@@ -32,6 +34,8 @@ function storeOf(ctx: Context): ReadingStore {
     getMeter: (meterId) => getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)),
     getHead: (meterId) => getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meterId)),
     getReading: (meterId, intervalStart) => getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart)),
+    isWindowClosed: async (intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined,
+    hasEstimate: async (meterId, intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart))) !== undefined,
   };
 }
 
@@ -82,7 +86,8 @@ export class MeteringContract extends Contract {
       for (const h of heads) await putRecord(ctx, key(ctx, KeyTypes.readingHead, h.meterId), h);
       for (const g of gapsToDelete) await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
       for (const g of gapsToPut) await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
-      setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut });
+      const corrections = await settleCorrections(ctx, readings, params);
+      setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut, ...(corrections.length > 0 ? { corrections } : {}) });
       return { results: outcome.results, txId };
     });
   }

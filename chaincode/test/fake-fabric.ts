@@ -4,7 +4,7 @@
  * identity. Like Fabric, a transaction reads only state committed before it: its writes are
  * buffered and applied when the call returns, and dropped when it throws.
  */
-import { generateKeyPairSync, KeyObject, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { Context } from 'fabric-contract-api';
 import { decodeErrorEnvelope, formatInstant, GridLedgerError, Reading, readingSignedBytes, SignedReading } from '@gridledger/core';
 
@@ -60,6 +60,14 @@ const NS = '\u0000';
 const MAX_RUNE = '\u{10ffff}';
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
+/** One committed version of a key, as the peer's history database keeps it. */
+export interface HistoryEntry {
+  txId: string;
+  value: Uint8Array;
+  isDelete: boolean;
+  seconds: number;
+}
+
 export interface Event {
   name: string;
   payload: unknown;
@@ -68,6 +76,7 @@ export interface Event {
 /** One transaction's view: reads from the committed state, writes to a buffer. */
 export class FakeTransaction {
   readonly writes = new Map<string, Buffer | null>();
+  readonly privateWrites = new Map<string, Buffer>();
   readonly reads: string[] = [];
   readonly events: Event[] = [];
   paginated = false;
@@ -80,6 +89,9 @@ export class FakeTransaction {
     readonly txId: string,
     readonly seconds: number,
     readonly caller: Identity,
+    private readonly history: ReadonlyMap<string, HistoryEntry[]> = new Map(),
+    privateState: ReadonlyMap<string, Buffer> = new Map(),
+    transient: ReadonlyMap<string, Buffer> = new Map(),
   ) {
     const tx = this;
     this.stub = {
@@ -126,6 +138,23 @@ export class FakeTransaction {
         const all = tx.range(bookmark ? bookmark : prefix, prefix + MAX_RUNE);
         const page = all.slice(0, pageSize);
         return queryResponse(page, { fetchedRecordsCount: page.length, bookmark: all[pageSize]?.key ?? '' });
+      },
+      getTransient: () => new Map(transient),
+      async putPrivateData(collection: string, key: string, value: Uint8Array): Promise<void> {
+        tx.checkKey(key);
+        tx.privateWrites.set(`${collection}\u0001${key}`, Buffer.from(value));
+      },
+      async getPrivateData(collection: string, key: string): Promise<Uint8Array> {
+        // As on a peer of the collection's members: the test's identity decides nothing here.
+        return new Uint8Array(privateState.get(`${collection}\u0001${key}`) ?? Buffer.alloc(0));
+      },
+      async getPrivateDataHash(collection: string, key: string): Promise<Uint8Array> {
+        const value = privateState.get(`${collection}\u0001${key}`);
+        return value === undefined ? new Uint8Array(0) : new Uint8Array(createHash('sha256').update(value).digest());
+      },
+      getHistoryForKey(key: string): QueryResponse {
+        const entries = (tx.history.get(key) ?? []).slice().reverse();
+        return queryResponse(entries.map((h) => ({ ...h, timestamp: { seconds: h.seconds, nanos: 0 } })) as unknown as KV[]);
       },
       getStateByRange(): never {
         throw new Error('not used by the contracts');
@@ -184,6 +213,11 @@ export interface TxOutcome {
 /** A ledger of committed state and the transactions run against it, one at a time. */
 export class FakeFabric {
   readonly state = new Map<string, Buffer>();
+  readonly history = new Map<string, HistoryEntry[]>();
+  /** Private data by `collection\u0001key`, as a member's peer holds it. */
+  readonly privateState = new Map<string, Buffer>();
+  /** Transient data the next transactions are proposed with. */
+  transient = new Map<string, Buffer>();
   /** Every committed transaction's events, in commit order. */
   readonly events: { txId: string; name: string; payload: unknown }[] = [];
   /** Transaction time in epoch seconds; tests move it. */
@@ -192,7 +226,7 @@ export class FakeFabric {
 
   begin(caller: Identity, txId?: string): FakeTransaction {
     this.counter += 1;
-    return new FakeTransaction(this.state, txId ?? `tx${String(this.counter).padStart(6, '0')}`, this.now, caller);
+    return new FakeTransaction(this.state, txId ?? `tx${String(this.counter).padStart(6, '0')}`, this.now, caller, this.history, this.privateState, this.transient);
   }
 
   /** Runs one contract call as a transaction; with `submit` its writes and event are committed. */
@@ -221,7 +255,11 @@ export class FakeFabric {
     for (const [key, value] of [...tx.writes.entries()].sort(([a], [b]) => byteOrder(a, b))) {
       if (value === null) this.state.delete(key);
       else this.state.set(key, value);
+      const versions = this.history.get(key) ?? [];
+      versions.push({ txId: tx.txId, value: new Uint8Array(value ?? Buffer.alloc(0)), isDelete: value === null, seconds: tx.seconds });
+      this.history.set(key, versions);
     }
+    for (const [k, v] of tx.privateWrites) this.privateState.set(k, v);
     for (const e of tx.events) this.events.push({ txId: tx.txId, ...e });
   }
 

@@ -85,7 +85,7 @@ describe('metering: submitReadings', () => {
             { meterId: 'm1', intervalStart: truth.m1[2].intervalStart, seq: 3 },
           ],
           rejected: 3,
-          gapsOpened: [{ meterId: 'm1', afterSeq: 1, beforeSeq: 3 }],
+          gapsOpened: [{ meterId: 'm1', afterSeq: 1, beforeSeq: 3, afterIntervalStart: truth.m1[0].intervalStart, beforeIntervalStart: truth.m1[2].intervalStart }],
         },
       },
     ]);
@@ -95,7 +95,7 @@ describe('metering: submitReadings', () => {
       recordedAt: '2026-11-22T00:01:00Z',
       prevIntervalStart: truth.m1[0].intervalStart,
     });
-    expect(await listGaps(fabric, 'm1')).toEqual([{ meterId: 'm1', afterSeq: 1, beforeSeq: 3 }]);
+    expect(await listGaps(fabric, 'm1')).toEqual([{ meterId: 'm1', afterSeq: 1, beforeSeq: 3, afterIntervalStart: truth.m1[0].intervalStart, beforeIntervalStart: truth.m1[2].intervalStart }]);
 
     // A replay later: duplicates, nothing written, the original transaction still named.
     const replay = await submit(fabric, { readings: [good2, good0] });
@@ -146,7 +146,9 @@ describe('metering: submitReadings', () => {
 
           expect(readingState(batched)).toEqual(readingState(oneByOne));
           const seqs = delivered.map((r) => r.seq);
-          const gaps = seqs.slice(1).flatMap((s, k) => (s - seqs[k] > 1 ? [{ meterId: 'm1', afterSeq: seqs[k], beforeSeq: s }] : []));
+          const gaps = seqs.slice(1).flatMap((s, k) =>
+            s - seqs[k] > 1 ? [{ meterId: 'm1', afterSeq: seqs[k], beforeSeq: s, afterIntervalStart: delivered[k].intervalStart, beforeIntervalStart: delivered[k + 1].intervalStart }] : [],
+          );
           expect(await listGaps(batched, 'm1')).toEqual(gaps);
           // The head is the latest reading, and its pointers walk every stored reading newest first.
           const walked: string[] = [];
@@ -167,7 +169,7 @@ describe('metering: submitReadings', () => {
     const [r0, r1, r2, r3, r4, r5] = truth.m1.slice(0, 6).map(sign1);
     await submit(fabric, [r0, r1, r2]);
     const t5 = await submit(fabric, [r5]);
-    expect(await listGaps(fabric, 'm1')).toEqual([{ meterId: 'm1', afterSeq: 3, beforeSeq: 6 }]);
+    expect(await listGaps(fabric, 'm1')).toEqual([{ meterId: 'm1', afterSeq: 3, beforeSeq: 6, afterIntervalStart: r2.intervalStart, beforeIntervalStart: r5.intervalStart }]);
     expect((await getReading(fabric, 'm1', r5.intervalStart)).prevIntervalStart).toBe(r2.intervalStart);
 
     const t4 = await submit(fabric, [r4]);
@@ -176,7 +178,7 @@ describe('metering: submitReadings', () => {
     // 5 now points at 4 but still names the transaction that recorded it.
     expect(stored5).toMatchObject({ prevIntervalStart: r4.intervalStart, txId: t5.txId });
     expect(await getReading(fabric, 'm1', r4.intervalStart)).toMatchObject({ prevIntervalStart: r2.intervalStart, txId: t4.txId });
-    expect(await listGaps(fabric, 'm1')).toEqual([{ meterId: 'm1', afterSeq: 3, beforeSeq: 5 }]);
+    expect(await listGaps(fabric, 'm1')).toEqual([{ meterId: 'm1', afterSeq: 3, beforeSeq: 5, afterIntervalStart: r2.intervalStart, beforeIntervalStart: r4.intervalStart }]);
     // The head is the record of 5, rewritten with its new pointer.
     expect(fabric.dump((k) => k === '\u0000readingHead\u0000m1\u0000')['\u0000readingHead\u0000m1\u0000']).toEqual(stored5);
     expect(t4.events[0].payload).toMatchObject({ gapsOpened: [{ meterId: 'm1', afterSeq: 3, beforeSeq: 5 }] });
@@ -187,12 +189,12 @@ describe('metering: submitReadings', () => {
     expect(await listGaps(fabric, 'm1')).toEqual([]);
     expect((await getReading(fabric, 'm1', r4.intervalStart)).prevIntervalStart).toBe(r3.intervalStart);
 
-    // An in-order reading reads the parameters, the meter and the head: nothing of the history.
+    // An in-order reading reads the parameters, whether its window is closed, the meter and the head: nothing of the history.
     const next = signReading(readingsOf('m1', DAY, values(97))[96], keys.m1.privateKey);
     fabric.now += 900;
     const r96 = await submit(fabric, [next]);
     expect(r96.result.results[0].status).toBe('accepted');
-    expect(r96.reads).toEqual(['\u0000params\u0000', '\u0000meter\u0000m1\u0000', '\u0000readingHead\u0000m1\u0000']);
+    expect(r96.reads).toEqual(['\u0000params\u0000', `\u0000window\u0000${next.intervalStart}\u0000`, '\u0000meter\u0000m1\u0000', '\u0000readingHead\u0000m1\u0000']);
   });
 
   it('gives the same writes and event for the same batch in any input order', async () => {
@@ -261,10 +263,10 @@ describe('metering: reads and parameters', () => {
     expect((await set(identity('UtilityMSP', 'operator', 'op-u'), { lateWindowSeconds: 3600 })).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await set(bridge, { lateWindowSeconds: 3600 })).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await set(operator, { lateWindowSeconds: -1 })).error?.code).toBe(ErrorCodes.MARKET_PARAMS_INVALID);
-    expect((await fabric.evaluate(bridge, (ctx) => metering.getParams(ctx))).result).toEqual({ intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000 });
+    expect((await fabric.evaluate(bridge, (ctx) => metering.getParams(ctx))).result).toEqual({ intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0 });
 
     const out = await set(operator, { lateWindowSeconds: 3600 });
-    const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 20000 };
+    const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 20000, surplusThresholdWh: 0 };
     expect(out.result).toEqual({ params, txId: out.txId });
     expect(fabric.dump((k) => k.startsWith('\u0000params'))).toEqual({
       '\u0000params\u0000': params,
@@ -273,7 +275,7 @@ describe('metering: reads and parameters', () => {
         changedAt: '2026-11-22T00:01:00Z',
         changedBy: 'op-1',
         mspId: 'CommunityMSP',
-        previous: { intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000 },
+        previous: { intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0 },
         params,
       },
     });

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
-import { connect, GatewayError, hash, signers, StatusCode, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
+import { checkpointers, connect, GatewayError, hash, signers, StatusCode, type Checkpointer, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
 import { decodeErrorEnvelope, ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
 import { parseSubmitOutcome, type LedgerSubmitter, type SubmitOutcome } from './ledger';
 
@@ -60,6 +60,7 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
     private readonly client: grpc.Client,
     private readonly gateway: Gateway,
     private readonly contract: Contract,
+    private readonly channel: string,
   ) {}
 
   static async connect(c: FabricConnection): Promise<FabricLedgerSubmitter> {
@@ -78,7 +79,7 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
       commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
     });
     const contract = gateway.getNetwork(c.channel).getContract(c.chaincode);
-    return new FabricLedgerSubmitter(client, gateway, contract);
+    return new FabricLedgerSubmitter(client, gateway, contract, c.channel);
   }
 
   async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {
@@ -99,6 +100,14 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
     } catch (error) {
       throw ledgerErrorOf(error);
     }
+  }
+
+  /** The chaincode's events from the checkpoint in `checkpointFile` on (from the next block the first time). */
+  async chaincodeEvents(checkpointFile: string): Promise<{ events: AsyncIterable<{ eventName: string; transactionId: string; payload: Uint8Array; blockNumber: bigint }> & { close(): void }; checkpointer: Checkpointer }> {
+    const checkpointer = await checkpointers.file(checkpointFile);
+    const network = this.gateway.getNetwork(this.channel);
+    const events = await network.getChaincodeEvents(this.contract.getChaincodeName(), { checkpoint: checkpointer });
+    return { events, checkpointer };
   }
 
   close(): void {

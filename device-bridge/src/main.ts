@@ -1,10 +1,11 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadProfile } from '@gridledger/network';
 import { Bridge } from './bridge';
 import { startEmbeddedBroker, type RunningBroker } from './broker';
 import { intArg, parseArgs } from './cli';
 import { FabricLedgerSubmitter } from './fabric';
 import { jsonLogger } from './log';
+import { startPositionRelay } from './position-relay';
 
 const USAGE = `usage: node device-bridge/dist/main.js --state <stateDir> [options]
   --state <dir>          the network's state directory (network.json; journal in <dir>/bridge)
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     maxConcurrent: intArg(args, 'concurrency', 4, 1),
     logger: log,
   });
+  const relay = await startPositionRelay(submitter, mqttUrl, version === '4' ? 4 : 5, profile.mqtt.communityId, join(stateDir, 'bridge', 'positions.checkpoint'), log);
   log.info('bridge started', { stateDir, mqttUrl, communityId: profile.mqtt.communityId, peer: org.peer.endpoint, user: userId });
 
   let stopping = false;
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal, ...bridge.status() });
+    await relay.stop();
     await bridge.stop();
     await broker?.stop();
     process.exit(0);

@@ -7,8 +7,10 @@ import { errorBody, ErrorCodes, fromFabricError, GridLedgerError, httpStatusOf }
 import { serveEvents } from './events';
 import type { ApiKeyStore } from './keys';
 import { NewParticipant, Onboarding, OnboardingStore } from './onboarding';
+import { assertActsFor, callerOf, denied } from './access';
 import { API_BASE, openApiDocument } from './openapi';
 import { marketRoutes } from './routes/market';
+import { meteringRoutes } from './routes/metering';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 
 /** What the gateway says about itself in /health. */
@@ -39,22 +41,10 @@ export type GatewayApp = express.Express & {
   closeStreams(): void;
 };
 
-/** Roles that act only for themselves: the gateway refuses them another participant's business. */
-const SELF_ONLY_ROLES = new Set(['prosumer', 'consumer', 'battery-provider']);
 const ONBOARDING_ROLES = new Set(['operator', 'utility']);
 /** Roles only their own organization may hand out. */
 const ORG_BOUND_ROLES: Record<string, string> = { utility: 'utility', regulator: 'regulator' };
 
-const denied = (message: string, details: Record<string, string> = {}) =>
-  new GridLedgerError(ErrorCodes.ACCESS_DENIED, message, details);
-
-function assertActsFor(caller: WalletUser, participantId: string): void {
-  if (caller.role !== undefined && SELF_ONLY_ROLES.has(caller.role) && caller.participantId !== participantId) {
-    throw denied(`a ${caller.role} acts only for itself`, { participantId });
-  }
-}
-
-const callerOf = (res: Response): WalletUser => res.locals.caller as WalletUser;
 
 /** The validator's errors (HttpError: status, errors[]) as stable codes. */
 function fromValidatorError(e: { status: number; message?: string; errors?: { path?: string; message?: string }[] }): GridLedgerError {
@@ -233,6 +223,8 @@ export function createApp(deps: AppDeps): GatewayApp {
     found(result, ErrorCodes.READING_NOT_FOUND, `no reading of ${meterId} for ${intervalStart}`);
     res.json(result);
   });
+
+  meteringRoutes(r, ledger);
 
   r.get('/events', async (req, res) => {
     await serveEvents(req, res, { ledger, user: callerOf(res), log, open: openStreams, ...deps.sse });

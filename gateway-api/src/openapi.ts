@@ -1,5 +1,6 @@
 import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
 import { marketPaths, marketSchemas } from './openapi/market';
+import { meteringPaths, meteringSchemas } from './openapi/metering';
 
 /**
  * The gateway's OpenAPI 3.0 description. `GET /api/v1/openapi.json` serves exactly this object and
@@ -36,6 +37,8 @@ const common = {
   '503': errorResponse('LEDGER_UNAVAILABLE'),
 };
 const ledgerObject = { type: 'object', additionalProperties: true };
+
+const parts = { id, instant, amount, json, body, pathParam, errorResponse, common, ledgerObject };
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -159,6 +162,7 @@ export const openApiDocument = {
         },
       },
     },
+    ...meteringPaths(parts),
   },
   components: {
     securitySchemes: {
@@ -166,6 +170,7 @@ export const openApiDocument = {
     },
     schemas: {
       ...marketSchemas,
+      ...meteringSchemas(parts),
       Error: {
         type: 'object',
         required: ['error'],

@@ -30,11 +30,17 @@ export interface PeerStatus {
   reason?: string;
 }
 
+/** For transactions that write private data: transient fields (never on the channel) and who may endorse. */
+export interface SubmitOptions {
+  transient?: Record<string, Uint8Array>;
+  endorsingOrganizations?: string[];
+}
+
 export interface LedgerPort {
   /** Evaluates `fn` (e.g. `registry:getMeter`) as `user`; throws a GridLedgerError. */
   evaluate(user: WalletUser, fn: string, args: string[]): Promise<unknown>;
   /** Endorses, submits and waits for the commit; retries MVCC conflicts; throws a GridLedgerError. */
-  submit(user: WalletUser, fn: string, args: string[]): Promise<SubmitResult>;
+  submit(user: WalletUser, fn: string, args: string[], options?: SubmitOptions): Promise<SubmitResult>;
   /** Chaincode events from `startBlock` on (or from the next block), read as `user`. */
   chaincodeEvents(user: WalletUser, startBlock?: bigint): Promise<EventStream>;
   /** The channel's block height. */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CHAINCODE, CHANNEL, MSP_IDS, OrgName, ORGS, orgPorts } from './profile';
 import { adminCliEnv, caRoot, chaincodeHome, Layout, logFile, ordererArgs, pidFile, retry, tlsPaths, tool } from './fabric';
 import { assertPortsFree, runningPid, sleep, startProcess, waitListening } from './proc';
@@ -92,6 +92,9 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
   await waitListening(name, port, pid, logFile(l, name));
 }
 
+/** The chaincode's private data collections (household consumption), part of its definition. */
+export const COLLECTIONS_CONFIG = resolve(__dirname, '..', '..', 'chaincode', 'collections.json');
+
 export async function installAndApprove(l: Layout, org: OrgName, pkg: { file: string; packageId: string }): Promise<void> {
   const env = adminCliEnv(l, org);
   const installed = await tool(l, 'peer', ['lifecycle', 'chaincode', 'queryinstalled', '-O', 'json'], env);
@@ -105,7 +108,7 @@ export async function installAndApprove(l: Layout, org: OrgName, pkg: { file: st
       l,
       'peer',
       ['lifecycle', 'chaincode', 'approveformyorg', '-C', CHANNEL, '-n', CHAINCODE, '--version', CHAINCODE_VERSION, '--package-id', pkg.packageId,
-        '--sequence', String(CHAINCODE_SEQUENCE), '--waitForEvent', ...ordererArgs(l, org)],
+        '--sequence', String(CHAINCODE_SEQUENCE), '--collections-config', COLLECTIONS_CONFIG, '--waitForEvent', ...ordererArgs(l, org)],
       env,
     );
     if (!(await approved(l, org))) throw new Error('approval not visible yet');
@@ -133,7 +136,7 @@ export async function committed(l: Layout, org: OrgName = 'utility'): Promise<bo
 export async function commitDefinition(l: Layout): Promise<void> {
   if (await committed(l)) return;
   const env = adminCliEnv(l, 'utility');
-  const common = ['-C', CHANNEL, '-n', CHAINCODE, '--version', CHAINCODE_VERSION, '--sequence', String(CHAINCODE_SEQUENCE)];
+  const common = ['-C', CHANNEL, '-n', CHAINCODE, '--version', CHAINCODE_VERSION, '--sequence', String(CHAINCODE_SEQUENCE), '--collections-config', COLLECTIONS_CONFIG];
   await retry('commit readiness', 40, 500, async () => {
     const out = await tool(l, 'peer', ['lifecycle', 'chaincode', 'checkcommitreadiness', ...common, '-O', 'json'], env);
     const approvals = (JSON.parse(out.slice(out.indexOf('{'))) as { approvals: Record<string, boolean> }).approvals;

@@ -28,6 +28,22 @@ export const ErrorCodes = {
   READING_REGISTER_DECREASED: 'READING_REGISTER_DECREASED',
   /** A cumulative register that does not agree with the interval values. */
   READING_REGISTER_INCONSISTENT: 'READING_REGISTER_INCONSISTENT',
+  /** More import than the site's connection capacity allows in the interval. */
+  READING_IMPORT_IMPLAUSIBLE: 'READING_IMPORT_IMPLAUSIBLE',
+  /** A site, asset, meter exchange or preference record not of the documented shape; `details.field`. */
+  ASSET_INVALID: 'ASSET_INVALID',
+  /** A site or asset of that id is already registered. */
+  ASSET_EXISTS: 'ASSET_EXISTS',
+  /** No site or asset of that id is registered. */
+  ASSET_NOT_FOUND: 'ASSET_NOT_FOUND',
+  /** The interval's window is already closed, or cannot be closed yet (it has not ended). */
+  WINDOW_STATE_INVALID: 'WINDOW_STATE_INVALID',
+  /** No position is recorded for that participant and interval (its window is not closed). */
+  POSITION_NOT_FOUND: 'POSITION_NOT_FOUND',
+  /** An energy-token transfer of more Wh than the owner holds for the interval, or of none. */
+  TOKENS_INSUFFICIENT: 'TOKENS_INSUFFICIENT',
+  /** A dispute not of the documented form, or a resolution of a dispute that is not open. */
+  DISPUTE_INVALID: 'DISPUTE_INVALID',
   /** A meter public key that is not an ECDSA P-256 public key in PEM (SPKI) form. */
   METER_KEY_INVALID: 'METER_KEY_INVALID',
   /** A participant id that is not of the documented form. */

@@ -52,18 +52,19 @@ export function parseSignedReading(input: unknown, intervalSeconds: number): Sig
   if (start === undefined) {
     throw malformed('intervalStart', 'must be a UTC instant like 2026-11-21T10:15:00Z');
   }
+  for (const field of AMOUNT_FIELDS) {
+    if (!isAmount(record[field])) throw malformed(field, 'must be a non-negative safe integer');
+  }
+  if (typeof sig !== 'string' || sig.length > MAX_SIG_BASE64 || !BASE64.test(sig)) {
+    throw malformed('sig', 'must be the base64 DER signature');
+  }
+  // The grid is checked only once the whole shape is right: a badly shaped reading is MALFORMED.
   if (!isIntervalStart(start, intervalSeconds)) {
     throw new GridLedgerError(
       ErrorCodes.READING_INTERVAL_MISALIGNED,
       `reading.intervalStart ${intervalStart} is not the start of a ${intervalSeconds}s interval`,
       { field: 'intervalStart', intervalSeconds },
     );
-  }
-  for (const field of AMOUNT_FIELDS) {
-    if (!isAmount(record[field])) throw malformed(field, 'must be a non-negative safe integer');
-  }
-  if (typeof sig !== 'string' || sig.length > MAX_SIG_BASE64 || !BASE64.test(sig)) {
-    throw malformed('sig', 'must be the base64 DER signature');
   }
   return record as unknown as SignedReading;
 }

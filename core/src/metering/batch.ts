@@ -16,7 +16,7 @@ import { parseSignedReading, SignedReading } from '../core/reading';
 import { parseInstant } from '../core/units';
 import { MeterRecord, meterStateOf } from './meter';
 import { MeteringParams } from './params';
-import { checkReading, MeterState, ReadingContext, SeqGap } from './validation';
+import { checkReading, flagsOf, MeterState, ReadingContext, ReadingFlag, SeqGap } from './validation';
 
 /** Readings per transaction: enough to amortise a transaction, small enough to endorse quickly. */
 export const MAX_READINGS_PER_BATCH = 200;
@@ -29,6 +29,10 @@ export interface StoredReading extends SignedReading {
   recordedAt: string;
   /** intervalStart of the meter's previous accepted reading, null for its first. */
   prevIntervalStart: string | null;
+  /** VEE marks (validation.ts: ReadingFlag); absent when none. */
+  flags?: ReadingFlag[];
+  /** Set when the reading arrived after window close and replaced an estimate. */
+  correctsEstimate?: true;
 }
 
 /** What the contract loaded for one meter named in the batch. */
@@ -43,10 +47,14 @@ export interface LoadedMeter {
   chainComplete: boolean;
   /** Readings below the chain, looked up by their own key: null when none is stored. */
   exact: Record<string, StoredReading | null>;
+  /** Intervals of the batch in closed windows for which an estimate of this meter stands. */
+  estimated: Set<string>;
 }
 
 export interface LoadedBatchState {
   meters: Map<string, LoadedMeter>;
+  /** Intervals of the batch whose window the operator has closed. */
+  closedWindows: Set<string>;
 }
 
 /** The ledger reads the loader needs; the contract implements them on the stub. */
@@ -54,6 +62,10 @@ export interface ReadingStore {
   getMeter(meterId: string): Promise<MeterRecord | undefined>;
   getHead(meterId: string): Promise<StoredReading | undefined>;
   getReading(meterId: string, intervalStart: string): Promise<StoredReading | undefined>;
+  /** Whether the operator has closed the window of the interval. */
+  isWindowClosed(intervalStart: string): Promise<boolean>;
+  /** Whether an estimate stands for the meter and interval. */
+  hasEstimate(meterId: string, intervalStart: string): Promise<boolean>;
 }
 
 export interface FoldContext extends MeteringParams {
@@ -99,6 +111,8 @@ export interface AcceptedReading {
   meterId: string;
   intervalStart: string;
   seq: number;
+  /** The reading replaced an estimate of a closed window: the interval's position must be settled again. */
+  correctsEstimate?: true;
 }
 
 export interface BatchOutcome {
@@ -142,21 +156,30 @@ export async function loadReadingBatchState(
     intervalsByMeter.set(reading.meterId, set);
   }
 
+  const closedWindows = new Set<string>();
+  const allIntervals = [...new Set([...intervalsByMeter.values()].flatMap((set) => [...set]))].sort(compareIds);
+  for (const start of allIntervals) if (await store.isWindowClosed(start)) closedWindows.add(start);
+
   const meters = new Map<string, LoadedMeter>();
   for (const meterId of [...intervalsByMeter.keys()].sort(compareIds)) {
     const meter = await store.getMeter(meterId);
-    const loaded: LoadedMeter = { meter, head: undefined, chain: [], chainComplete: true, exact: {} };
+    const loaded: LoadedMeter = { meter, head: undefined, chain: [], chainComplete: true, exact: {}, estimated: new Set() };
     meters.set(meterId, loaded);
-    // Readings of unknown or inactive meters are refused before any neighbour matters.
-    if (meter === undefined || !meter.active) continue;
+    const intervals = [...intervalsByMeter.get(meterId)!].sort(compareIds);
+    if (meter === undefined) continue;
+    // A retired meter's readings are refused, but a retry of a stored one must still be recognised.
+    if (!meter.active) {
+      for (const start of intervals) loaded.exact[start] = (await store.getReading(meterId, start)) ?? null;
+      continue;
+    }
+    for (const start of intervals) if (closedWindows.has(start) && (await store.hasEstimate(meterId, start))) loaded.estimated.add(start);
     const head = await store.getHead(meterId);
     if (head === undefined) continue;
     loaded.head = head;
     loaded.chain = [head];
     loaded.chainComplete = head.prevIntervalStart === null;
 
-    const intervals = [...intervalsByMeter.get(meterId)!].sort(compareIds);
-    const floor = intervals.find((start) => inTimeWindow(start, params, nowSeconds));
+    const floor = intervals.find((start) => loaded.estimated.has(start) || (!closedWindows.has(start) && inTimeWindow(start, params, nowSeconds)));
     let node = head;
     while (floor !== undefined && !loaded.chainComplete && compareIds(node.intervalStart, floor) >= 0) {
       const prevStart = node.prevIntervalStart!;
@@ -175,7 +198,7 @@ export async function loadReadingBatchState(
       }
     }
   }
-  return { meters };
+  return { meters, closedWindows };
 }
 
 /** One meter's stored readings as the batch sees them: loaded ones plus those accepted so far. */
@@ -323,7 +346,14 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
           parseSignedReading(input, ctx.intervalSeconds);
           throw notLoaded(meterId, intervalStart);
         }
-        readingCtx = { ...base, meter, existing: overlay.get(intervalStart), ...(neighboursKnown ? overlay.neighbours(intervalStart) : {}) };
+        readingCtx = {
+          ...base,
+          meter,
+          existing: overlay.get(intervalStart),
+          ...(neighboursKnown ? overlay.neighbours(intervalStart) : {}),
+          windowClosed: loaded.closedWindows.has(intervalStart),
+          estimated: state.estimated.has(intervalStart),
+        };
       } else if (state === undefined && meterId !== null) {
         // A well-formed reading of a meter the loader never looked at would be misjudged as unregistered.
         let wellFormed = true;
@@ -359,11 +389,18 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
           txId: ctx.txId,
           recordedAt: ctx.recordedAt,
           prevIntervalStart: previous?.intervalStart ?? null,
+          ...(verdict.flags ? { flags: verdict.flags } : {}),
+          ...(verdict.correctsEstimate ? { correctsEstimate: true as const } : {}),
         },
         true,
       );
       // A reading that lands before a stored one becomes that one's predecessor.
-      if (next !== undefined) overlay.set({ ...(next as StoredReading), prevIntervalStart: r.intervalStart }, true);
+      // Its flags are judged against its new predecessor, so they do not depend on arrival order.
+      if (next !== undefined) {
+        const { flags: _old, ...rest } = next as StoredReading;
+        const flags = flagsOf(next, r);
+        overlay.set({ ...rest, prevIntervalStart: r.intervalStart, ...(flags.length > 0 ? { flags } : {}) }, true);
+      }
       if (verdict.closes !== undefined) {
         const key = gapKeyOf(verdict.closes.meterId, verdict.closes.afterSeq);
         const change = gaps.get(key);
@@ -377,7 +414,7 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
         else change.gap = gap;
       }
       result.status = 'accepted';
-      accepted.push({ meterId: r.meterId, intervalStart: r.intervalStart, seq: r.seq });
+      accepted.push({ meterId: r.meterId, intervalStart: r.intervalStart, seq: r.seq, ...(verdict.correctsEstimate ? { correctsEstimate: true as const } : {}) });
     } catch (e) {
       if (!isGridLedgerError(e)) throw e;
       rejected += 1;

@@ -3,3 +3,5 @@ export * from './validation';
 export * from './params';
 export * from './meter';
 export * from './batch';
+export * from './window';
+export * from './assets';

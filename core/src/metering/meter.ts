@@ -1,8 +1,8 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { ID_PATTERN, ID_RULE } from '../core/identity';
 import { parseMeterPublicKey } from '../core/reading';
-import { isAmount } from '../core/units';
-import { MeterKind, MeterState } from './validation';
+import { isAmount, parseInstant } from '../core/units';
+import { MeterBaseline, MeterKind, MeterState } from './validation';
 
 export const METER_KINDS: readonly MeterKind[] = ['production', 'consumption', 'bidirectional'];
 
@@ -18,6 +18,16 @@ export interface MeterRegistration {
   communityId: string;
 }
 
+/** A meter exchange recorded by the operator: a new device (key, seq, registers) from `effectiveFrom` on. */
+export interface MeterExchange extends MeterBaseline {
+  meterId: string;
+  /** The first interval the new device measures. */
+  effectiveFrom: string;
+  publicKeyPem: string;
+  txId: string;
+  exchangedAt: string;
+}
+
 /** A meter as stored on the ledger. */
 export interface MeterRecord extends MeterRegistration {
   /** MSP of the participant the meter belongs to. */
@@ -25,6 +35,14 @@ export interface MeterRecord extends MeterRegistration {
   active: boolean;
   registeredAt: string;
   registeredBy: string;
+  /** The site the meter is attached to, its zone and its connection capacity (the import limit). */
+  siteId?: string;
+  zone?: string;
+  importCapacityW?: number;
+  /** Exchanges, by effectiveFrom. */
+  exchanges?: MeterExchange[];
+  /** When and by which transaction the meter was retired. */
+  retiredAt?: string;
 }
 
 const FIELDS = ['meterId', 'participantId', 'kind', 'publicKeyPem', 'exportCapacityW', 'communityId'];
@@ -77,5 +95,15 @@ export function meterStateOf(record: MeterRecord): MeterState {
     active: record.active,
     publicKey: parseMeterPublicKey(record.publicKeyPem),
     exportCapacityW: record.exportCapacityW,
+    ...(record.importCapacityW !== undefined ? { importCapacityW: record.importCapacityW } : {}),
+    ...(record.exchanges !== undefined && record.exchanges.length > 0
+      ? {
+          epochs: record.exchanges.map((x) => ({
+            fromSeconds: parseInstant(x.effectiveFrom)!,
+            publicKey: parseMeterPublicKey(x.publicKeyPem),
+            baseline: { firstSeq: x.firstSeq, importRegisterWh: x.importRegisterWh, exportRegisterWh: x.exportRegisterWh },
+          })),
+        }
+      : {}),
   };
 }

@@ -8,6 +8,8 @@ export interface MeteringParams {
   lateWindowSeconds: number;
   /** Export may exceed capacity × interval by this much (meter accuracy), in parts per million. */
   capacityTolerancePpm: number;
+  /** |net| of a participant's interval from which it is announced as surplus or deficit (0: any). */
+  surplusThresholdWh: number;
 }
 
 /** Used while the ledger holds no parameters record: PT15M intervals, a 48 h late window, 2 %. */
@@ -15,6 +17,7 @@ export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
   intervalSeconds: 900,
   lateWindowSeconds: 172_800,
   capacityTolerancePpm: 20_000,
+  surplusThresholdWh: 0,
 });
 
 const DAY_SECONDS = 86_400;
@@ -41,7 +44,7 @@ export function integerParam(record: Record<string, unknown>, field: string, min
 export function validateMeteringParams(input: unknown): MeteringParams {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid('', 'parameters must be a JSON object');
   const record = input as Record<string, unknown>;
-  const known: readonly string[] = ['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm'];
+  const known: readonly string[] = ['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm', 'surplusThresholdWh'];
   for (const key of Object.keys(record).sort()) {
     if (!known.includes(key)) throw paramsInvalid(key, `${key} is not a metering parameter`);
   }
@@ -49,7 +52,9 @@ export function validateMeteringParams(input: unknown): MeteringParams {
   if (DAY_SECONDS % intervalSeconds !== 0) throw paramsInvalid('intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
   const lateWindowSeconds = integerParam(record, 'lateWindowSeconds', 0, 30 * DAY_SECONDS);
   const capacityTolerancePpm = integerParam(record, 'capacityTolerancePpm', 0, 1_000_000);
-  return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm };
+  // Older parameter records have no threshold: 0.
+  const surplusThresholdWh = record.surplusThresholdWh === undefined ? 0 : integerParam(record, 'surplusThresholdWh', 0, 1_000_000_000);
+  return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm, surplusThresholdWh };
 }
 
 /** A change request: the fields it names replace those of `current`; the result is validated whole. */

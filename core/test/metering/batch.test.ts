@@ -70,6 +70,16 @@ class MemoryLedger implements ReadingStore {
     this.reads += 1;
     return this.readings.get(`${meterId} ${intervalStart}`);
   }
+  readonly closed = new Set<string>();
+  readonly estimates = new Set<string>();
+  async isWindowClosed(intervalStart: string) {
+    this.reads += 1;
+    return this.closed.has(intervalStart);
+  }
+  async hasEstimate(meterId: string, intervalStart: string) {
+    this.reads += 1;
+    return this.estimates.has(`${meterId} ${intervalStart}`);
+  }
 
   async submit(inputs: unknown[], nowSeconds: number, txId = 'tx'): Promise<BatchOutcome> {
     const loaded = await loadReadingBatchState(inputs, DEFAULT_METERING_PARAMS, nowSeconds, this);
@@ -109,8 +119,12 @@ class MemoryLedger implements ReadingStore {
 }
 
 const trueGaps = (readings: Reading[]): SeqGap[] => {
-  const seqs = readings.map((r) => r.seq).sort((a, b) => a - b);
-  return seqs.slice(1).flatMap((s, k) => (s - seqs[k] > 1 ? [{ meterId: readings[0].meterId, afterSeq: seqs[k], beforeSeq: s }] : []));
+  const sorted = [...readings].sort((a, b) => a.seq - b.seq);
+  return sorted.slice(1).flatMap((r, k) =>
+    r.seq - sorted[k].seq > 1
+      ? [{ meterId: r.meterId, afterSeq: sorted[k].seq, beforeSeq: r.seq, afterIntervalStart: sorted[k].intervalStart, beforeIntervalStart: r.intervalStart }]
+      : [],
+  );
 };
 
 const NOW = DAY + 96 * INTERVAL + 60;
@@ -183,15 +197,15 @@ describe('foldReadingBatch', () => {
     for (let k = 0; k < 96; k += 1) if (!lost.has(k)) await ledger.submit([signed(truth[k])], NOW);
     ledger.expectChainsIntact();
     expect(ledger.snapshot().gaps).toEqual([
-      { meterId: 'm1', afterSeq: 139, beforeSeq: 142 },
-      { meterId: 'm1', afterSeq: 159, beforeSeq: 161 },
+      { meterId: 'm1', afterSeq: 139, beforeSeq: 142, afterIntervalStart: truth[39].intervalStart, beforeIntervalStart: truth[42].intervalStart },
+      { meterId: 'm1', afterSeq: 159, beforeSeq: 161, afterIntervalStart: truth[59].intervalStart, beforeIntervalStart: truth[61].intervalStart },
     ]);
 
-    // Reading 41 arrives late: meter, head (95), then the walk over 94..42 (60 was lost) down to 39.
+    // Reading 41 arrives late: its window, meter, head (95), then the walk over 94..42 (60 was lost) down to 39.
     ledger.reads = 0;
     const late = await ledger.submit([signed(truth[41])], NOW, 'tx-late');
     expect(late.results[0].status).toBe('accepted');
-    expect(ledger.reads).toBe(2 + (94 - 42 + 1 - 1) + 1);
+    expect(ledger.reads).toBe(3 + (94 - 42 + 1 - 1) + 1);
     // 42's pointer now names 41, and 41 points at 39.
     expect(late.writes.readings.map((r) => [r.intervalStart, r.prevIntervalStart])).toEqual([
       [truth[41].intervalStart, truth[39].intervalStart],
@@ -199,22 +213,22 @@ describe('foldReadingBatch', () => {
     ]);
     // The gap 139..142 becomes 139..141: the same key, overwritten.
     expect(late.writes.gapsToDelete).toEqual([]);
-    expect(late.writes.gapsToPut).toEqual([{ meterId: 'm1', afterSeq: 139, beforeSeq: 141 }]);
+    expect(late.writes.gapsToPut).toEqual([{ meterId: 'm1', afterSeq: 139, beforeSeq: 141, afterIntervalStart: truth[39].intervalStart, beforeIntervalStart: truth[41].intervalStart }]);
     expect(late.writes.heads).toEqual([]);
     ledger.expectChainsIntact();
     // 40 closes what is left of it.
     const closing = await ledger.submit([signed(truth[40])], NOW, 'tx-closing');
     expect(closing.writes.gapsToDelete).toEqual([{ meterId: 'm1', afterSeq: 139 }]);
     expect(closing.writes.gapsToPut).toEqual([]);
-    expect(ledger.snapshot().gaps).toEqual([{ meterId: 'm1', afterSeq: 159, beforeSeq: 161 }]);
+    expect(ledger.snapshot().gaps).toEqual([{ meterId: 'm1', afterSeq: 159, beforeSeq: 161, afterIntervalStart: truth[59].intervalStart, beforeIntervalStart: truth[61].intervalStart }]);
     ledger.expectChainsIntact();
 
-    // The next reading in order costs the meter and its head.
+    // The next reading in order costs its window, the meter and its head.
     const ahead = truthOf('m1', [...values, { importWh: 1, exportWh: 2 }]);
     ledger.reads = 0;
     const inOrder = await ledger.submit([signed(ahead[96])], NOW + INTERVAL);
     expect(inOrder.results[0].status).toBe('accepted');
-    expect(ledger.reads).toBe(2);
+    expect(ledger.reads).toBe(3);
     expect(inOrder.writes.heads.map((h) => h.intervalStart)).toEqual([ahead[96].intervalStart]);
   });
 
@@ -226,17 +240,22 @@ describe('foldReadingBatch', () => {
     ledger.reads = 0;
     const outcome = await ledger.submit([signed(truth[3]), signed(truth[10])], later);
     expect(outcome.results.map((r) => r.code ?? r.status)).toEqual(['duplicate', ErrorCodes.READING_TOO_LATE]);
-    expect(ledger.reads).toBe(3);
+    // Two windows, the meter, the head, and reading 3 by its key.
+    expect(ledger.reads).toBe(5);
     expect(outcome.writes).toEqual({ readings: [], heads: [], gapsToPut: [], gapsToDelete: [] });
   });
 
-  it('refuses readings of an inactive meter without loading its readings', async () => {
+  it('refuses new readings of a retired meter, and answers a retry of a stored one as a duplicate, loading only their own keys', async () => {
     const ledger = new MemoryLedger();
+    ledger.meters.set('m1', meterRecord('m1'));
+    await ledger.submit([signed(truth[0])], NOW);
     ledger.meters.set('m1', meterRecord('m1', { active: false }));
     ledger.reads = 0;
-    const outcome = await ledger.submit([signed(truth[0])], NOW);
-    expect(outcome.results[0].code).toBe(ErrorCodes.METER_INACTIVE);
-    expect(ledger.reads).toBe(1);
+    const outcome = await ledger.submit([signed(truth[1]), signed(truth[0])], NOW);
+    expect(outcome.results.map((r) => r.code ?? r.status)).toEqual([ErrorCodes.METER_INACTIVE, 'duplicate']);
+    // Two windows, the meter, and the two readings by their own keys: no head, no walk.
+    expect(ledger.reads).toBe(5);
+    expect(outcome.writes).toEqual({ readings: [], heads: [], gapsToPut: [], gapsToDelete: [] });
   });
 
   it('refuses to decide a reading whose surroundings were not loaded', async () => {
@@ -245,7 +264,7 @@ describe('foldReadingBatch', () => {
     await ledger.submit([signed(truth[0])], NOW);
     const loaded = await loadReadingBatchState([signed(truth[1])], DEFAULT_METERING_PARAMS, NOW, ledger);
     const ctx = { ...DEFAULT_METERING_PARAMS, nowSeconds: NOW, txId: 't', recordedAt: formatInstant(NOW) };
-    expect(() => foldReadingBatch([signed(truth[2])], { meters: new Map() }, ctx)).toThrow(/not loaded/);
+    expect(() => foldReadingBatch([signed(truth[2])], { meters: new Map(), closedWindows: new Set() }, ctx)).toThrow(/not loaded/);
     expect(foldReadingBatch([signed(truth[1])], loaded, ctx).results[0].status).toBe('accepted');
   });
 

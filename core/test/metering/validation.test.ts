@@ -102,8 +102,8 @@ describe('checkReading: every rule has its code', () => {
     expect(verdict).toEqual({
       status: 'accepted',
       reading: expect.objectContaining(reading),
-      closes: { meterId: reading.meterId, afterSeq: 39, beforeSeq: 43 },
-      opens: [{ meterId: reading.meterId, afterSeq: 39, beforeSeq: 42 }],
+      closes: { meterId: reading.meterId, afterSeq: 39, beforeSeq: 43, afterIntervalStart: before.intervalStart, beforeIntervalStart: next.intervalStart },
+      opens: [{ meterId: reading.meterId, afterSeq: 39, beforeSeq: 42, afterIntervalStart: before.intervalStart, beforeIntervalStart: reading.intervalStart }],
     });
     // Across a gap the registers must have grown by at least the interval's values.
     expect(check({ ...reading, importRegisterWh: 999_119 }, { previous: before })).toBe(ErrorCodes.READING_REGISTER_INCONSISTENT);
@@ -170,7 +170,11 @@ describe('checkReading over a day of shuffled readings', () => {
 
         expect([...ledger.readings.values()].sort((a, b) => a.seq - b.seq)).toEqual(delivered);
         const seqs = delivered.map((r) => r.seq);
-        const trueGaps = seqs.slice(1).flatMap((s, k) => (s - seqs[k] > 1 ? [{ meterId: meter.meterId, afterSeq: seqs[k], beforeSeq: s }] : []));
+        const trueGaps = seqs.slice(1).flatMap((s, k) =>
+          s - seqs[k] > 1
+            ? [{ meterId: meter.meterId, afterSeq: seqs[k], beforeSeq: s, afterIntervalStart: delivered[k].intervalStart, beforeIntervalStart: delivered[k + 1].intervalStart }]
+            : [],
+        );
         expect([...ledger.gaps.values()].sort((a, b) => a.afterSeq - b.afterSeq)).toEqual(trueGaps);
       }),
       { numRuns: 25 },
@@ -189,6 +193,121 @@ describe('checkReading over a day of shuffled readings', () => {
         expect(ledger.submit(signed(truth[k]), now)).toBe('accepted');
       }),
       { numRuns: 25 },
+    );
+  });
+});
+
+// ---- rule order, import, VEE flags, meter exchange, window close ---------------------------------
+
+describe('checkReading: rule order and the VEE rules', () => {
+  it('a reading both badly shaped and misaligned is READING_MALFORMED', () => {
+    const bad = { ...signed({ ...reading, intervalStart: formatInstant(T + 60) }), seq: -1 };
+    expect(codeOf(() => checkReading(bad, ctx()))).toBe(ErrorCodes.READING_MALFORMED);
+    expect(codeOf(() => checkReading({ ...signed({ ...reading, intervalStart: formatInstant(T + 60) }), sig: '!' }, ctx()))).toBe(ErrorCodes.READING_MALFORMED);
+  });
+
+  it('a register below its neighbour is READING_REGISTER_DECREASED, even when it is also below its own interval value', () => {
+    // 999,999 < previous 1,000,000 and < importWh 120? No: make the register fall below the interval value too.
+    const fallen = { ...reading, importWh: 120, importRegisterWh: 100 };
+    expect(check(fallen, { previous })).toBe(ErrorCodes.READING_REGISTER_DECREASED);
+    expect(check({ ...reading, exportRegisterWh: 2_000_856 }, { next })).toBe(ErrorCodes.READING_REGISTER_DECREASED);
+    // Without neighbours the same reading is inconsistent with itself.
+    expect(check(fallen)).toBe(ErrorCodes.READING_REGISTER_INCONSISTENT);
+  });
+
+  it('a retry from a retired meter is a duplicate; a new reading from it is METER_INACTIVE', () => {
+    const retired = { ...meter, active: false };
+    expect(checkReading(signed(reading), ctx({ meter: retired, existing: reading })).status).toBe('duplicate');
+    expect(check(reading, { meter: retired })).toBe(ErrorCodes.METER_INACTIVE);
+    expect(check({ ...reading, importWh: 121, importRegisterWh: 1_000_121 }, { meter: retired, existing: reading })).toBe(ErrorCodes.METER_INACTIVE);
+  });
+
+  it('import beyond the site connection capacity is READING_IMPORT_IMPLAUSIBLE; without a site it is not limited', () => {
+    // 5 kW connection: 1,250 Wh in 15 minutes, 1,275 Wh with the 2 % tolerance.
+    const site = { ...meter, importCapacityW: 5000 };
+    const at = (importWh: number) => ({ ...reading, importWh, importRegisterWh: 1_000_000 + importWh });
+    expect(checkReading(signed(at(1275)), ctx({ meter: site })).status).toBe('accepted');
+    expect(check(at(1276), { meter: site })).toBe(ErrorCodes.READING_IMPORT_IMPLAUSIBLE);
+    expect(check(at(10_000_000), { meter: site })).toBe(ErrorCodes.READING_IMPORT_IMPLAUSIBLE);
+    expect(checkReading(signed(at(10_000_000)), ctx()).status).toBe('accepted');
+  });
+
+  it('flags a spike and a stuck register without refusing the reading', () => {
+    const quiet = { ...previous, importWh: 50, exportWh: 0, importRegisterWh: 1_000_000, exportRegisterWh: 2_000_000 };
+    const spike = { ...reading, importWh: 1000, exportWh: 0, importRegisterWh: 1_001_000, exportRegisterWh: 2_000_000 };
+    expect(checkReading(signed(spike), ctx({ previous: quiet }))).toMatchObject({ status: 'accepted', flags: ['spike'] });
+    // Below the floor, or less than ten times the previous value: no flag.
+    expect(checkReading(signed({ ...spike, importWh: 999, importRegisterWh: 1_000_999 }), ctx({ previous: quiet }))).not.toHaveProperty("flags");
+    expect(checkReading(signed(spike), ctx({ previous: { ...quiet, importWh: 101 } }))).not.toHaveProperty('flags');
+    const still = { ...previous, importWh: 0, exportWh: 0 };
+    const stuck = { ...reading, importWh: 0, exportWh: 0, importRegisterWh: 1_000_000, exportRegisterWh: 2_000_000 };
+    expect(checkReading(signed(stuck), ctx({ previous: still }))).toMatchObject({ flags: ['stuck'] });
+    // Only against the adjacent interval: across a gap nothing is flagged.
+    expect(checkReading(signed({ ...stuck, seq: 43 }), ctx({ previous: still }))).not.toHaveProperty('flags');
+  });
+
+  it('after a meter exchange the new key signs, seq and registers restart from the baseline, and the old readings do not count as neighbours', () => {
+    const fresh = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const exchanged: MeterState = {
+      ...meter,
+      epochs: [{ fromSeconds: T, publicKey: fresh.publicKey, baseline: { firstSeq: 1, importRegisterWh: 10, exportRegisterWh: 0 } }],
+    };
+    const first = { ...reading, seq: 1, importWh: 120, exportWh: 850, importRegisterWh: 130, exportRegisterWh: 850 };
+    const withNew = (r: Reading) => signed(r, fresh.privateKey);
+    expect(checkReading(withNew(first), ctx({ meter: exchanged, previous })).status).toBe('accepted');
+    // The old key no longer signs this interval; the new one does not sign the one before.
+    expect(check(first, { meter: exchanged, previous })).toBe(ErrorCodes.READING_BAD_SIGNATURE);
+    expect(codeOf(() => checkReading(withNew(previous), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_BAD_SIGNATURE);
+    // Against the baseline: registers below it decreased, seq below firstSeq not increasing, growth below the values inconsistent.
+    expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 5, importWh: 0 }), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_REGISTER_DECREASED);
+    expect(codeOf(() => checkReading(withNew({ ...first, seq: 0 }), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_SEQ_NOT_INCREASING);
+    expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 129 }), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_REGISTER_INCONSISTENT);
+    // The old epoch's last reading is judged without the new epoch's next reading.
+    expect(checkReading(signed(previous), ctx({ meter: exchanged, next: first })).status).toBe('accepted');
+  });
+
+  it('a closed window takes no new reading, but a verified reading replaces an estimate at any time', () => {
+    expect(check(reading, { windowClosed: true })).toBe(ErrorCodes.READING_TOO_LATE);
+    const muchLater = T + 30 * 86_400;
+    expect(checkReading(signed(reading), ctx({ windowClosed: true, estimated: true, nowSeconds: muchLater }))).toMatchObject({ status: 'accepted', correctsEstimate: true });
+    expect(check(reading, { nowSeconds: muchLater })).toBe(ErrorCodes.READING_TOO_LATE);
+  });
+});
+
+describe('checkReading across a meter exchange (property)', () => {
+  it('a day with an exchange at any interval is accepted in any arrival order, and no gap spans the exchange', () => {
+    const fresh = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 95 }), fc.array(fc.nat(), { minLength: 96, maxLength: 96 }), fc.integer({ min: 1, max: 1000 }), (at, arrival, firstSeq) => {
+        const old = dayOf(Array.from({ length: 96 }, (_, k) => ({ importWh: (k * 13) % 400, exportWh: (k * 29) % 900 })));
+        let imp = 7;
+        let exp = 3;
+        const day = old.map((r, k) => {
+          if (k < at) return { r, key: privateKey };
+          imp += r.importWh;
+          exp += r.exportWh;
+          return { r: { ...r, seq: firstSeq + k - at, importRegisterWh: imp, exportRegisterWh: exp }, key: fresh.privateKey };
+        });
+        const m: MeterState = { ...meter, meterId: old[0].meterId, epochs: [{ fromSeconds: parseInstant(old[at].intervalStart)!, publicKey: fresh.publicKey, baseline: { firstSeq, importRegisterWh: 7, exportRegisterWh: 3 } }] };
+        const accepted = new Map<string, Reading>();
+        const order = day.map((d, k) => ({ d, key: arrival[k] * 100 + k })).sort((a, b) => a.key - b.key).map((x) => x.d);
+        for (const { r, key } of order) {
+          const starts = [...accepted.keys()].sort();
+          const prev = starts.filter((s) => s < r.intervalStart).pop();
+          const nxt = starts.find((s) => s > r.intervalStart);
+          const verdict = checkReading(signed(r, key), {
+            ...ctx({ meter: m, nowSeconds: DAY + 96 * INTERVAL + 1 }),
+            previous: prev ? accepted.get(prev) : undefined,
+            next: nxt ? accepted.get(nxt) : undefined,
+          });
+          expect(verdict.status).toBe('accepted');
+          // Gaps open while readings are missing, but never between the two epochs.
+          const exchangeAt = old[at].intervalStart;
+          if (verdict.status === 'accepted') for (const g of verdict.opens) expect(g.afterIntervalStart < exchangeAt).toBe(g.beforeIntervalStart < exchangeAt);
+          accepted.set(r.intervalStart, r);
+        }
+      }),
+      { numRuns: 15 },
     );
   });
 });

@@ -5,7 +5,7 @@ import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway
 import type { WalletUser } from '@gridledger/network';
 import { parseResult } from '../chaincode';
 import { ErrorCodes, fromFabricError, GridLedgerError, MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT } from '../errors';
-import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitResult } from '../ports';
+import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
 import { blockchainInfoHeight } from './protobuf';
 
 export interface FabricLedgerOptions {
@@ -72,8 +72,8 @@ export class FabricLedger implements LedgerPort {
     }
   }
 
-  async submit(user: WalletUser, fn: string, args: string[]): Promise<SubmitResult> {
-    return submitWithRetry(this.contract(user), fn, args, this.opts.conflictRetry);
+  async submit(user: WalletUser, fn: string, args: string[], options: SubmitOptions = {}): Promise<SubmitResult> {
+    return submitWithRetry(this.contract(user), fn, args, this.opts.conflictRetry, options);
   }
 
   async chaincodeEvents(user: WalletUser, startBlock?: bigint): Promise<EventStream> {
@@ -143,13 +143,18 @@ export async function submitWithRetry(
   fn: string,
   args: string[],
   retry: { attempts?: number; backoffMs?: number } = {},
+  options: SubmitOptions = {},
 ): Promise<SubmitResult> {
   const attempts = retry.attempts ?? 4;
   let backoff = retry.backoffMs ?? 100;
   let txId = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const proposal = contract.newProposal(fn, { arguments: args });
+      const proposal = contract.newProposal(fn, {
+        arguments: args,
+        ...(options.transient !== undefined ? { transientData: options.transient } : {}),
+        ...(options.endorsingOrganizations !== undefined ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
+      });
       txId = proposal.getTransactionId();
       const transaction = await proposal.endorse();
       const result = transaction.getResult();

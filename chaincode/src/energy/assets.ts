@@ -1,0 +1,240 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  AssetRecordEntry,
+  AssetRegistration,
+  compareIds,
+  ConsumerPreferences,
+  ErrorCodes,
+  GridLedgerError,
+  MeteredAsset,
+  MeterRecord,
+  SiteRegistration,
+  validateAsset,
+  validateAssetRecord,
+  validatePreferences,
+  validateSite,
+} from '@gridledger/core';
+import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from '../ledger';
+import { loadParticipant } from '../registry';
+import { checkId, listRecords, loadMeterRecord } from './store';
+
+export interface SiteRecord extends SiteRegistration {
+  mspId: string;
+  registeredAt: string;
+  registeredBy: string;
+}
+
+export interface AssetRecord extends AssetRegistration {
+  mspId: string;
+  registeredAt: string;
+  registeredBy: string;
+  /** Set by the regulator; only a verified asset may back certificates. */
+  verification: { verifiedBy: string; verifiedAt: string; txId: string } | null;
+  /** The latest maintenance or inspection entry (every entry is kept under its own key). */
+  lastRecord: (AssetRecordEntry & { txId: string; recordedAt: string }) | null;
+}
+
+/** A prosumer or consumer acts for itself; an operator for participants of its own MSP. */
+async function authorizeFor(ctx: Context, caller: Caller, participantId: string, action: string): Promise<void> {
+  if ((caller.role === 'prosumer' || caller.role === 'consumer') && caller.participantId !== participantId) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `a ${caller.role} may ${action} for itself only`, { participantId });
+  }
+  const participant = await loadParticipant(ctx, participantId);
+  if (participant.mspId !== caller.mspId) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `participant ${participantId} belongs to ${participant.mspId}, not ${caller.mspId}`, { participantId });
+  }
+}
+
+async function loadAsset(ctx: Context, assetId: string): Promise<AssetRecord> {
+  const asset = await getRecord<AssetRecord>(ctx, key(ctx, KeyTypes.asset, assetId));
+  if (asset === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no asset ${assetId} is registered`, { assetId });
+  return asset;
+}
+
+/** Sites with their connection capacity, generation assets, consumer preferences. */
+@Info({ title: 'assets', description: 'Sites, generation assets and consumer preferences' })
+export class AssetsContract extends Contract {
+  constructor() {
+    super('assets');
+  }
+
+  /** `{ siteId, participantId, connectionCapacityW, zone, feeder? }`, by the participant or an operator of its MSP. */
+  @Transaction()
+  @Returns('string')
+  async registerSite(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'registerSite', async () => {
+      const caller = requireRole(ctx, ['prosumer', 'consumer', 'operator'], 'registering a site');
+      const site = validateSite(parseObjectArgument(request, 'the site'));
+      await authorizeFor(ctx, caller, site.participantId, 'register sites');
+      const siteKey = key(ctx, KeyTypes.site, site.siteId);
+      if ((await getRecord(ctx, siteKey)) !== undefined) throw new GridLedgerError(ErrorCodes.ASSET_EXISTS, `site ${site.siteId} is already registered`, { siteId: site.siteId });
+      const record: SiteRecord = { ...site, mspId: caller.mspId, registeredAt: txInstant(ctx), registeredBy: actorOf(ctx, caller) };
+      await putRecord(ctx, siteKey, record);
+      await putRecord(ctx, key(ctx, KeyTypes.siteByParticipant, site.participantId, site.siteId), { siteId: site.siteId });
+      return record;
+    });
+  }
+
+  /** Attaches a meter of the site's participant to the site: its import is then limited by the connection capacity. */
+  @Transaction()
+  @Returns('string')
+  async attachMeter(ctx: Context, meterId: string, siteId: string): Promise<string> {
+    return respond(ctx, 'attachMeter', async () => {
+      const caller = requireRole(ctx, ['prosumer', 'consumer', 'operator'], 'attaching a meter to a site');
+      const site = await getRecord<SiteRecord>(ctx, key(ctx, KeyTypes.site, checkId(siteId, 'siteId')));
+      if (site === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no site ${siteId} is registered`, { siteId });
+      const meter = await loadMeterRecord(ctx, checkId(meterId, 'meterId'));
+      if (meter.participantId !== site.participantId) {
+        throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${meterId} and site ${siteId} belong to different participants`, { field: 'siteId' });
+      }
+      await authorizeFor(ctx, caller, site.participantId, 'attach meters');
+      const record: MeterRecord = { ...meter, siteId: site.siteId, zone: site.zone, importCapacityW: site.connectionCapacityW };
+      await putRecord(ctx, key(ctx, KeyTypes.meter, meter.meterId), record);
+      return record;
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async listSites(ctx: Context, participantId: string): Promise<string> {
+    return respond(ctx, 'listSites', async () => {
+      requireRole(ctx, 'any', 'listing sites');
+      const ids = await listRecords<{ siteId: string }>(ctx, KeyTypes.siteByParticipant, [checkId(participantId, 'participantId')]);
+      const out: SiteRecord[] = [];
+      for (const { siteId } of ids) out.push((await getRecord<SiteRecord>(ctx, key(ctx, KeyTypes.site, siteId)))!);
+      return out;
+    });
+  }
+
+  /**
+   * A generation asset behind one of the participant's meters. The meter's export limit becomes
+   * the sum of its assets' capacities.
+   */
+  @Transaction()
+  @Returns('string')
+  async registerAsset(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'registerAsset', async () => {
+      const caller = requireRole(ctx, ['prosumer', 'operator'], 'registering an asset');
+      const asset = validateAsset(parseObjectArgument(request, 'the asset'));
+      await authorizeFor(ctx, caller, asset.participantId, 'register assets');
+      const assetKey = key(ctx, KeyTypes.asset, asset.assetId);
+      if ((await getRecord(ctx, assetKey)) !== undefined) throw new GridLedgerError(ErrorCodes.ASSET_EXISTS, `asset ${asset.assetId} is already registered`, { assetId: asset.assetId });
+      const meter = await loadMeterRecord(ctx, asset.meterId);
+      if (meter.participantId !== asset.participantId) {
+        throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} does not belong to ${asset.participantId}`, { field: 'meterId' });
+      }
+      if (meter.kind === 'consumption') throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} is a consumption meter`, { field: 'meterId' });
+      const record: AssetRecord = { ...asset, mspId: caller.mspId, registeredAt: txInstant(ctx), registeredBy: actorOf(ctx, caller), verification: null, lastRecord: null };
+      await putRecord(ctx, assetKey, record);
+      await putRecord(ctx, key(ctx, KeyTypes.assetByParticipant, asset.participantId, asset.assetId), { assetId: asset.assetId });
+      const metered: MeteredAsset = { assetId: asset.assetId, meterId: asset.meterId, source: asset.source, capacityW: asset.capacityW };
+      await putRecord(ctx, key(ctx, KeyTypes.assetByMeter, asset.meterId, asset.assetId), metered);
+      const others = await listRecords<MeteredAsset>(ctx, KeyTypes.assetByMeter, [asset.meterId]);
+      const exportCapacityW = others.reduce((s, a) => s + a.capacityW, 0) + asset.capacityW;
+      await putRecord(ctx, key(ctx, KeyTypes.meter, meter.meterId), { ...meter, exportCapacityW });
+      setEvent(ctx, 'AssetRegistered', record);
+      return record;
+    });
+  }
+
+  /** The regulator verifies an asset (a RegulatorMSP identity with role regulator). */
+  @Transaction()
+  @Returns('string')
+  async verifyAsset(ctx: Context, assetId: string): Promise<string> {
+    return respond(ctx, 'verifyAsset', async () => {
+      const caller = requireRole(ctx, ['regulator'], 'verifying an asset');
+      if (caller.mspId !== 'RegulatorMSP') throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only the regulator verifies assets', { mspId: caller.mspId });
+      const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
+      if (asset.verification !== null) return asset;
+      const record: AssetRecord = { ...asset, verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() } };
+      await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
+      setEvent(ctx, 'AssetVerified', { assetId: asset.assetId, verification: record.verification });
+      return record;
+    });
+  }
+
+  /** `{ kind: maintenance|inspection, performedOn, note, documentHash? }` by the asset's producer or an operator of its MSP. */
+  @Transaction()
+  @Returns('string')
+  async addAssetRecord(ctx: Context, assetId: string, entry: string): Promise<string> {
+    return respond(ctx, 'addAssetRecord', async () => {
+      const caller = requireRole(ctx, ['prosumer', 'operator'], 'recording maintenance');
+      const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
+      await authorizeFor(ctx, caller, asset.participantId, 'record maintenance');
+      const txId = ctx.stub.getTxID();
+      const lastRecord = { ...validateAssetRecord(parseObjectArgument(entry, 'the record')), txId, recordedAt: txInstant(ctx) };
+      await putRecord(ctx, key(ctx, KeyTypes.assetRecord, asset.assetId, txId), lastRecord);
+      const record: AssetRecord = { ...asset, lastRecord };
+      await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
+      return record;
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getAsset(ctx: Context, assetId: string): Promise<string> {
+    return respond(ctx, 'getAsset', async () => {
+      requireRole(ctx, 'any', 'reading an asset');
+      const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
+      const records = await listRecords<AssetRecordEntry & { txId: string; recordedAt: string }>(ctx, KeyTypes.assetRecord, [asset.assetId]);
+      return { ...asset, records: records.sort((a, b) => compareIds(a.recordedAt, b.recordedAt) || compareIds(a.txId, b.txId)) };
+    });
+  }
+
+  /** Every version of the asset record, oldest first, with the transaction that wrote it (the peer's history database). */
+  @Transaction(false)
+  @Returns('string')
+  async getAssetHistory(ctx: Context, assetId: string): Promise<string> {
+    return respond(ctx, 'getAssetHistory', async () => {
+      requireRole(ctx, 'any', 'reading an asset history');
+      checkId(assetId, 'assetId');
+      const out: { txId: string; timestamp: number; isDelete: boolean; value: AssetRecord | null }[] = [];
+      for await (const m of ctx.stub.getHistoryForKey(key(ctx, KeyTypes.asset, assetId))) {
+        const text = Buffer.from(m.value).toString('utf8');
+        out.push({ txId: m.txId, timestamp: Number(m.timestamp.seconds.toString()), isDelete: m.isDelete, value: text ? (JSON.parse(text) as AssetRecord) : null });
+      }
+      if (out.length === 0) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no asset ${assetId} is registered`, { assetId });
+      return out.reverse();
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async listAssets(ctx: Context, participantId: string): Promise<string> {
+    return respond(ctx, 'listAssets', async () => {
+      requireRole(ctx, 'any', 'listing assets');
+      const ids = await listRecords<{ assetId: string }>(ctx, KeyTypes.assetByParticipant, [checkId(participantId, 'participantId')]);
+      const out: AssetRecord[] = [];
+      for (const { assetId } of ids) out.push(await loadAsset(ctx, assetId));
+      return out;
+    });
+  }
+
+  /** `{ sources: [...], locality }` for later matching, by the participant or an operator of its MSP. */
+  @Transaction()
+  @Returns('string')
+  async setPreferences(ctx: Context, participantId: string, preferences: string): Promise<string> {
+    return respond(ctx, 'setPreferences', async () => {
+      const caller = requireRole(ctx, ['prosumer', 'consumer', 'operator'], 'setting preferences');
+      await authorizeFor(ctx, caller, checkId(participantId, 'participantId'), 'set preferences');
+      const record: ConsumerPreferences & { participantId: string; updatedAt: string } = {
+        participantId,
+        ...validatePreferences(parseObjectArgument(preferences, 'the preferences')),
+        updatedAt: txInstant(ctx),
+      };
+      await putRecord(ctx, key(ctx, KeyTypes.preferences, participantId), record);
+      return record;
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getPreferences(ctx: Context, participantId: string): Promise<string> {
+    return respond(ctx, 'getPreferences', async () => {
+      requireRole(ctx, 'any', 'reading preferences');
+      const record = await getRecord(ctx, key(ctx, KeyTypes.preferences, checkId(participantId, 'participantId')));
+      if (record === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `${participantId} has no preferences`, { participantId });
+      return record;
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Energy tokens: lots of Wh per owner, interval and asset (`energyToken~owner~interval~asset`),
+ * so that no key is shared by owners; a balance is the sum of the owner's lots. Every change
+ * leaves a move record (`tokenMove~owner~interval~txId~n`): the token history.
+ */
+import { Context } from 'fabric-contract-api';
+import { compareIds, ErrorCodes, GridLedgerError, TokenShare } from '@gridledger/core';
+import { getRecord, key, KeyTypes, putRecord, txInstant } from '../ledger';
+import { listRecords } from './store';
+
+export interface TokenLot {
+  owner: string;
+  intervalStart: string;
+  assetId: string;
+  source: string;
+  amountWh: number;
+}
+
+export type TokenMoveKind = 'mint' | 'burn' | 'transfer-in' | 'transfer-out';
+
+export interface TokenMove {
+  owner: string;
+  intervalStart: string;
+  assetId: string;
+  source: string;
+  kind: TokenMoveKind;
+  amountWh: number;
+  txId: string;
+  at: string;
+  /** Why: `window-close`, `correction`, `dispute`, or the market's settlement reference. */
+  reason: string;
+  counterparty?: string;
+}
+
+/** Distinguishes the moves of one transaction for one owner and interval. */
+class MoveCounter {
+  private readonly next = new Map<string, number>();
+  take(owner: string, intervalStart: string): string {
+    const k = `${owner} ${intervalStart}`;
+    const n = this.next.get(k) ?? 0;
+    this.next.set(k, n + 1);
+    return String(n).padStart(4, '0');
+  }
+}
+const counters = new WeakMap<Context, MoveCounter>();
+const counterOf = (ctx: Context) => {
+  let c = counters.get(ctx);
+  if (c === undefined) {
+    c = new MoveCounter();
+    counters.set(ctx, c);
+  }
+  return c;
+};
+
+async function recordMove(ctx: Context, move: Omit<TokenMove, 'txId' | 'at'>): Promise<void> {
+  const txId = ctx.stub.getTxID();
+  const n = counterOf(ctx).take(move.owner, move.intervalStart);
+  await putRecord(ctx, key(ctx, KeyTypes.tokenMove, move.owner, move.intervalStart, txId, n), { ...move, txId, at: txInstant(ctx) });
+}
+
+const lotKey = (ctx: Context, owner: string, intervalStart: string, assetId: string) => key(ctx, KeyTypes.energyToken, owner, intervalStart, assetId);
+
+async function addToLot(ctx: Context, owner: string, intervalStart: string, share: TokenShare): Promise<void> {
+  const k = lotKey(ctx, owner, intervalStart, share.assetId);
+  const lot = await getRecord<TokenLot>(ctx, k);
+  await putRecord(ctx, k, { owner, intervalStart, assetId: share.assetId, source: share.source, amountWh: (lot?.amountWh ?? 0) + share.energyWh });
+}
+
+/**
+ * Mints (energyWh > 0) or burns (< 0) an owner's tokens of one interval, per asset. A burn takes
+ * at most what the owner still holds of that asset (the rest may have been sold): the Wh it could
+ * not take are returned, for the caller to record.
+ */
+export async function adjustTokens(ctx: Context, owner: string, intervalStart: string, delta: readonly TokenShare[], reason: string): Promise<number> {
+  let unburnt = 0;
+  for (const d of delta) {
+    if (d.energyWh > 0) {
+      await addToLot(ctx, owner, intervalStart, d);
+      await recordMove(ctx, { owner, intervalStart, assetId: d.assetId, source: d.source, kind: 'mint', amountWh: d.energyWh, reason });
+      continue;
+    }
+    const k = lotKey(ctx, owner, intervalStart, d.assetId);
+    const lot = await getRecord<TokenLot>(ctx, k);
+    const take = Math.min(lot?.amountWh ?? 0, -d.energyWh);
+    unburnt += -d.energyWh - take;
+    if (take === 0) continue;
+    if (lot!.amountWh === take) await ctx.stub.deleteState(k);
+    else await putRecord(ctx, k, { ...lot!, amountWh: lot!.amountWh - take });
+    await recordMove(ctx, { owner, intervalStart, assetId: d.assetId, source: d.source, kind: 'burn', amountWh: take, reason });
+  }
+  return unburnt;
+}
+
+/**
+ * Moves `amountWh` of `from`'s tokens of one interval to `to`, taking lots in asset-id order: what
+ * the market calls at settlement, inside its own transaction (the caller checks access). Throws
+ * TOKENS_INSUFFICIENT, writing nothing, when `from` holds less.
+ */
+export async function transferEnergyTokens(ctx: Context, from: string, to: string, intervalStart: string, amountWh: number, reason: string): Promise<TokenShare[]> {
+  if (!Number.isSafeInteger(amountWh) || amountWh <= 0 || from === to) {
+    throw new GridLedgerError(ErrorCodes.TOKENS_INSUFFICIENT, 'a transfer moves a positive whole number of Wh between two owners', { amountWh });
+  }
+  const lots = (await listRecords<TokenLot>(ctx, KeyTypes.energyToken, [from, intervalStart])).sort((a, b) => compareIds(a.assetId, b.assetId));
+  const held = lots.reduce((s, l) => s + l.amountWh, 0);
+  if (held < amountWh) {
+    throw new GridLedgerError(ErrorCodes.TOKENS_INSUFFICIENT, `${from} holds ${held} Wh of tokens for ${intervalStart}, not ${amountWh}`, { held, amountWh, intervalStart });
+  }
+  const moved: TokenShare[] = [];
+  let left = amountWh;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.amountWh, left);
+    left -= take;
+    const k = lotKey(ctx, from, intervalStart, lot.assetId);
+    if (take === lot.amountWh) await ctx.stub.deleteState(k);
+    else await putRecord(ctx, k, { ...lot, amountWh: lot.amountWh - take });
+    const share = { assetId: lot.assetId, source: lot.source, energyWh: take };
+    await addToLot(ctx, to, intervalStart, share);
+    await recordMove(ctx, { owner: from, intervalStart, assetId: lot.assetId, source: lot.source, kind: 'transfer-out', amountWh: take, reason, counterparty: to });
+    await recordMove(ctx, { owner: to, intervalStart, assetId: lot.assetId, source: lot.source, kind: 'transfer-in', amountWh: take, reason, counterparty: from });
+    moved.push(share);
+  }
+  return moved;
+}
+
+/** An owner's lots and their total (a safe integer up to 9 PWh, far beyond any community). */
+export async function tokenBalance(ctx: Context, owner: string): Promise<{ owner: string; balanceWh: number; lots: TokenLot[] }> {
+  const lots = await listRecords<TokenLot>(ctx, KeyTypes.energyToken, [owner]);
+  return { owner, balanceWh: lots.reduce((s, l) => s + l.amountWh, 0), lots };
+}

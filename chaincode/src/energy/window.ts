@@ -1,0 +1,242 @@
+/**
+ * Window close and re-settlement of a closed interval: thin shells over core/src/metering/window.ts.
+ *
+ * MVCC: readings never write per-participant records; positions are computed at window close
+ * from point reads of each meter's reading, in one transaction per interval. Only a correction
+ * of a closed interval (a verified reading replacing an estimate, a resolved dispute) rewrites a
+ * position, and such transactions are rare.
+ */
+import { Context } from 'fabric-contract-api';
+import {
+  compareIds,
+  Estimate,
+  estimateReading,
+  isGapRetiredBy,
+  MeterContribution,
+  MeteredAsset,
+  MeterRecord,
+  MeteringParams,
+  Position,
+  positionOf,
+  previousDayOf,
+  SeqGap,
+  StoredReading,
+  tokenDelta,
+  ZoneTotals,
+  zoneTotals,
+} from '@gridledger/core';
+import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
+import { listRecords } from './store';
+import { adjustTokens } from './tokens';
+
+export interface WindowRecord {
+  intervalStart: string;
+  closedAt: string;
+  closedBy: string;
+  txId: string;
+  meters: number;
+  estimated: number;
+  participants: number;
+  /** The participants with a position for the interval, by id. */
+  participantIds: string[];
+  retiredGaps: number;
+}
+
+export interface PositionCorrection {
+  meterId: string;
+  txId: string;
+  reason: 'verified-reading' | 'dispute';
+}
+
+export interface PositionRecord extends Position {
+  txId: string;
+  closedAt: string;
+  corrections: PositionCorrection[];
+}
+
+export interface EstimateRecord extends Estimate {
+  txId: string;
+  estimatedAt: string;
+  /** The transaction whose verified reading replaced the estimate. */
+  supersededBy?: string;
+}
+
+/** What the position event says of each participant: the surplus/deficit announcement. */
+export const announce = (p: Position) => ({
+  participantId: p.participantId,
+  intervalStart: p.intervalStart,
+  balance: p.balance,
+  netWh: p.netWh,
+  productionWh: p.productionWh,
+  consumptionWh: p.consumptionWh,
+  estimated: p.estimated,
+  tokensWh: p.tokens.reduce((s, t) => s + t.energyWh, 0),
+});
+
+async function assetsOf(ctx: Context, meterIds: readonly string[]): Promise<MeteredAsset[]> {
+  const out: MeteredAsset[] = [];
+  for (const meterId of meterIds) out.push(...(await listRecords<MeteredAsset>(ctx, KeyTypes.assetByMeter, [meterId])));
+  return out;
+}
+
+/**
+ * Closes the window of one interval: estimates each missing reading of the meters that count for
+ * it, retires the seq gaps it ends, and fixes, classifies and tokenises every participant's
+ * position. A meter counts when it has a reading for the interval, or is active and was either
+ * registered before the interval ended or already reporting: its latest reading is earlier, or a
+ * seq gap spans the interval. (A meter whose first reading comes after the interval does not.)
+ */
+export async function closeWindow(ctx: Context, intervalStart: string, params: MeteringParams, closedBy: string): Promise<{ window: WindowRecord; positions: Position[]; zones: ZoneTotals[] }> {
+  const txId = ctx.stub.getTxID();
+  const at = txInstant(ctx);
+  const endsAt = Date.parse(intervalStart) / 1000 + params.intervalSeconds;
+  const meters = (await listRecords<MeterRecord>(ctx, KeyTypes.meter, [])).sort((a, b) => compareIds(a.meterId, b.meterId));
+  const byParticipant = new Map<string, (MeterContribution & { zone?: string })[]>();
+  const all: (MeterContribution & { zone?: string })[] = [];
+  let estimated = 0;
+  let retiredGaps = 0;
+  for (const meter of meters) {
+    const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, intervalStart));
+    const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId]);
+    let counts = reading !== undefined;
+    if (!counts && meter.active) {
+      const head = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meter.meterId));
+      counts =
+        Date.parse(meter.registeredAt) / 1000 < endsAt ||
+        (head !== undefined && head.intervalStart < intervalStart) ||
+        gaps.some((g) => g.afterIntervalStart < intervalStart && intervalStart < g.beforeIntervalStart);
+    }
+    if (!counts) continue;
+    let contribution: MeterContribution;
+    if (reading !== undefined) {
+      contribution = { meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh, estimated: false };
+    } else {
+      const lastDay = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, previousDayOf(intervalStart)));
+      const estimate = estimateReading(meter.meterId, intervalStart, lastDay);
+      await putRecord(ctx, key(ctx, KeyTypes.estimate, meter.meterId, intervalStart), { ...estimate, txId, estimatedAt: at } satisfies EstimateRecord);
+      contribution = { meterId: meter.meterId, importWh: estimate.importWh, exportWh: estimate.exportWh, estimated: true };
+      estimated += 1;
+    }
+    for (const gap of gaps) {
+      if (gap.beforeIntervalStart === undefined || !isGapRetiredBy(gap, intervalStart, params.intervalSeconds)) continue;
+      await ctx.stub.deleteState(key(ctx, KeyTypes.gap, meter.meterId, seqKeyPart(gap.afterSeq)));
+      await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
+      retiredGaps += 1;
+    }
+    const withZone = { ...contribution, ...(meter.zone !== undefined ? { zone: meter.zone } : {}) };
+    all.push(withZone);
+    const list = byParticipant.get(meter.participantId) ?? [];
+    list.push(withZone);
+    byParticipant.set(meter.participantId, list);
+  }
+
+  const positions: Position[] = [];
+  for (const participantId of [...byParticipant.keys()].sort(compareIds)) {
+    const contributions = byParticipant.get(participantId)!.map(({ zone: _z, ...c }) => c);
+    const assets = await assetsOf(ctx, contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId));
+    const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
+    await putRecord(ctx, key(ctx, KeyTypes.position, participantId, intervalStart), { ...position, txId, closedAt: at, corrections: [] } satisfies PositionRecord);
+    if (position.tokens.length > 0) await adjustTokens(ctx, participantId, intervalStart, position.tokens, 'window-close');
+    positions.push(position);
+  }
+  const zones = zoneTotals(intervalStart, all);
+  for (const z of zones) await putRecord(ctx, key(ctx, KeyTypes.zoneInterval, intervalStart, z.zone), z);
+  const window: WindowRecord = {
+    intervalStart,
+    closedAt: at,
+    closedBy,
+    txId,
+    meters: all.length,
+    estimated,
+    participants: positions.length,
+    participantIds: positions.map((p) => p.participantId),
+    retiredGaps,
+  };
+  await putRecord(ctx, key(ctx, KeyTypes.window, intervalStart), window);
+  return { window, positions, zones };
+}
+
+export interface MeterChange {
+  meter: MeterRecord;
+  importWh: number;
+  exportWh: number;
+}
+
+/**
+ * Settles a closed interval of one participant again after some of its meters' values changed (a
+ * verified reading replaced an estimate, or a dispute was resolved): the position is recomputed,
+ * tokens are minted or burnt by the difference, and the zone totals follow. All changes of one
+ * participant and interval come in one call, since a transaction cannot read its own writes.
+ * Returns undefined while the interval's window is open (nothing is settled yet), else the new
+ * position and the Wh that could not be burnt because the owner no longer holds them.
+ */
+export async function resettle(
+  ctx: Context,
+  participantId: string,
+  intervalStart: string,
+  changes: readonly MeterChange[],
+  reason: PositionCorrection['reason'],
+  params: MeteringParams,
+): Promise<{ position: Position; unburntWh: number } | undefined> {
+  const positionKey = key(ctx, KeyTypes.position, participantId, intervalStart);
+  const before = await getRecord<PositionRecord>(ctx, positionKey);
+  if (before === undefined) return undefined;
+  const changed = new Set(changes.map((c) => c.meter.meterId));
+  const contributions = [
+    ...before.meters.filter((m) => !changed.has(m.meterId)),
+    ...changes.map((c) => ({ meterId: c.meter.meterId, importWh: c.importWh, exportWh: c.exportWh, estimated: false })),
+  ];
+  const assets = await assetsOf(ctx, contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId));
+  const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
+  const txId = ctx.stub.getTxID();
+  const corrections = [...before.corrections, ...changes.map((c) => ({ meterId: c.meter.meterId, txId, reason }))];
+  await putRecord(ctx, positionKey, { ...position, txId: before.txId, closedAt: before.closedAt, corrections } satisfies PositionRecord);
+  const unburntWh = await adjustTokens(ctx, participantId, intervalStart, tokenDelta(before.tokens, position.tokens), reason === 'dispute' ? 'dispute' : 'correction');
+
+  const byZone = new Map<string, { productionWh: number; consumptionWh: number; estimatedMeters: number }>();
+  for (const c of changes) {
+    const old = before.meters.find((m) => m.meterId === c.meter.meterId);
+    if (old === undefined) continue;
+    const zone = c.meter.zone ?? 'unassigned';
+    const d = byZone.get(zone) ?? { productionWh: 0, consumptionWh: 0, estimatedMeters: 0 };
+    d.productionWh += c.exportWh - old.exportWh;
+    d.consumptionWh += c.importWh - old.importWh;
+    d.estimatedMeters -= old.estimated ? 1 : 0;
+    byZone.set(zone, d);
+  }
+  for (const zone of [...byZone.keys()].sort(compareIds)) {
+    const zoneKey = key(ctx, KeyTypes.zoneInterval, intervalStart, zone);
+    const z = await getRecord<ZoneTotals>(ctx, zoneKey);
+    if (z === undefined) continue;
+    const d = byZone.get(zone)!;
+    const productionWh = z.productionWh + d.productionWh;
+    const consumptionWh = z.consumptionWh + d.consumptionWh;
+    await putRecord(ctx, zoneKey, { ...z, productionWh, consumptionWh, netWh: productionWh - consumptionWh, estimatedMeters: z.estimatedMeters + d.estimatedMeters });
+  }
+  return { position, unburntWh };
+}
+
+/** After a batch: the readings it stored that replaced estimates re-settle their intervals, once per participant and interval. */
+export async function settleCorrections(ctx: Context, stored: readonly StoredReading[], params: MeteringParams): Promise<ReturnType<typeof announce>[]> {
+  const groups = new Map<string, { participantId: string; intervalStart: string; changes: MeterChange[] }>();
+  for (const r of stored) {
+    if (!r.correctsEstimate) continue;
+    const meter = (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, r.meterId)))!;
+    const estimateKey = key(ctx, KeyTypes.estimate, r.meterId, r.intervalStart);
+    const estimate = await getRecord<EstimateRecord>(ctx, estimateKey);
+    // Only the transaction that stored the reading re-settles (a stored reading whose pointer changed is written again later).
+    if (estimate === undefined || estimate.supersededBy !== undefined) continue;
+    await putRecord(ctx, estimateKey, { ...estimate, supersededBy: ctx.stub.getTxID() });
+    const g = `${meter.participantId} ${r.intervalStart}`;
+    const group = groups.get(g) ?? { participantId: meter.participantId, intervalStart: r.intervalStart, changes: [] };
+    group.changes.push({ meter, importWh: r.importWh, exportWh: r.exportWh });
+    groups.set(g, group);
+  }
+  const out: ReturnType<typeof announce>[] = [];
+  for (const g of [...groups.keys()].sort(compareIds)) {
+    const { participantId, intervalStart, changes } = groups.get(g)!;
+    const result = await resettle(ctx, participantId, intervalStart, changes, 'verified-reading', params);
+    if (result !== undefined) out.push(announce(result.position));
+  }
+  return out;
+}

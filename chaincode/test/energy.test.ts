@@ -1,0 +1,221 @@
+import { Context } from 'fabric-contract-api';
+import { ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
+import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/energy';
+import { respond } from '../src/ledger';
+import { MeteringContract } from '../src/metering';
+import { RegistryContract } from '../src/registry';
+import { FakeFabric, identity, meterKeys, signReading } from './fake-fabric';
+
+const registry = new RegistryContract();
+const metering = new MeteringContract();
+const assets = new AssetsContract();
+const energy = new EnergyContract();
+const operator = identity('CommunityMSP', 'operator', 'op-1');
+const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
+const home1 = identity('CommunityMSP', 'prosumer', 'home-01');
+const home2 = identity('CommunityMSP', 'consumer', 'home-02');
+const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
+const keys = { pv: meterKeys(), main1: meterKeys(), main2: meterKeys(), fresh: meterKeys() };
+const I = '2026-11-21T12:00:00Z';
+const T = parseInstant(I)!;
+const at = (s: number) => formatInstant(s);
+
+const json = (x: unknown) => JSON.stringify(x);
+const reading = (meterId: string, intervalStart: string, seq: number, importWh: number, exportWh: number, importRegisterWh: number, exportRegisterWh: number): Reading => ({
+  meterId, intervalStart, seq, importWh, exportWh, importRegisterWh, exportRegisterWh,
+});
+
+async function community(): Promise<FakeFabric> {
+  const f = new FakeFabric();
+  f.now = T - 2 * 86_400;
+  const ok = async (p: Promise<{ ok: boolean; message?: string }>) => {
+    const out = await p;
+    if (!out.ok) throw new Error(out.message);
+    return out;
+  };
+  await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-01', role: 'prosumer' }))));
+  await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-02', role: 'consumer' }))));
+  const meter = (meterId: string, participantId: string, kind: string, pem: string, exportCapacityW: number) =>
+    ok(f.run(operator, (ctx) => registry.registerMeter(ctx, json({ meterId, participantId, kind, publicKeyPem: pem, exportCapacityW, communityId: 'c1' }))));
+  await meter('h1.pv', 'home-01', 'production', keys.pv.publicKeyPem, 0);
+  await meter('h1.main', 'home-01', 'consumption', keys.main1.publicKeyPem, 0);
+  await meter('h2.main', 'home-02', 'consumption', keys.main2.publicKeyPem, 0);
+  await ok(f.run(home1, (ctx) => assets.registerSite(ctx, json({ siteId: 's1', participantId: 'home-01', connectionCapacityW: 5000, zone: 'z1' }))));
+  await ok(f.run(operator, (ctx) => assets.registerSite(ctx, json({ siteId: 's2', participantId: 'home-02', connectionCapacityW: 5000, zone: 'z2' }))));
+  await ok(f.run(home1, (ctx) => assets.attachMeter(ctx, 'h1.main', 's1')));
+  await ok(f.run(home1, (ctx) => assets.attachMeter(ctx, 'h1.pv', 's1')));
+  await ok(f.run(operator, (ctx) => assets.attachMeter(ctx, 'h2.main', 's2')));
+  return f;
+}
+
+const pvAsset = {
+  assetId: 'pv-1', participantId: 'home-01', meterId: 'h1.pv', source: 'solar', capacityW: 4000, zone: 'z1', feeder: 'f1',
+  location: '52.40 N 13.10 E', commissionedOn: '2024-05-01', certificationHash: 'ab'.repeat(32),
+};
+
+describe('assets', () => {
+  it('a producer registers an asset, the regulator verifies it, maintenance is recorded, history is kept', async () => {
+    const f = await community();
+    expect((await f.run(home2, (ctx) => assets.registerAsset(ctx, json(pvAsset)))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await f.run(home1, (ctx) => assets.registerAsset(ctx, json({ ...pvAsset, meterId: 'h1.main' })))).error?.code).toBe(ErrorCodes.ASSET_INVALID);
+    const reg = await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));
+    expect(reg.result).toMatchObject({ ...pvAsset, verification: null });
+    expect((await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)))).error?.code).toBe(ErrorCodes.ASSET_EXISTS);
+    // The meter's export limit is now its assets' capacity.
+    expect((await f.evaluate(bridge, (ctx) => registry.getMeter(ctx, 'h1.pv'))).result.exportCapacityW).toBe(4000);
+
+    expect((await f.run(operator, (ctx) => assets.verifyAsset(ctx, 'pv-1'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await f.run(identity('CommunityMSP', 'regulator', 'fake'), (ctx) => assets.verifyAsset(ctx, 'pv-1'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    const verified = await f.run(regulator, (ctx) => assets.verifyAsset(ctx, 'pv-1'));
+    expect(verified.result.verification).toEqual({ verifiedBy: 'reg-1', verifiedAt: expect.any(String), txId: verified.txId });
+    const entry = { kind: 'inspection', performedOn: '2026-11-01', note: 'inverter checked' };
+    await f.run(home1, (ctx) => assets.addAssetRecord(ctx, 'pv-1', json(entry)));
+    const history = (await f.evaluate(regulator, (ctx) => assets.getAssetHistory(ctx, 'pv-1'))).result;
+    expect(history.map((h: { value: { verification: unknown; lastRecord: unknown } }) => [h.value.verification !== null, h.value.lastRecord !== null])).toEqual([
+      [false, false],
+      [true, false],
+      [true, true],
+    ]);
+    expect((await f.evaluate(regulator, (ctx) => assets.getAsset(ctx, 'pv-1'))).result.records).toEqual([{ ...entry, txId: expect.any(String), recordedAt: expect.any(String) }]);
+    expect((await f.evaluate(regulator, (ctx) => assets.listAssets(ctx, 'home-01'))).result.map((a: { assetId: string }) => a.assetId)).toEqual(['pv-1']);
+    await f.run(home2, (ctx) => assets.setPreferences(ctx, 'home-02', json({ sources: ['wind', 'solar'], locality: 'zone' })));
+    expect((await f.evaluate(home2, (ctx) => assets.getPreferences(ctx, 'home-02'))).result).toMatchObject({ sources: ['solar', 'wind'], locality: 'zone' });
+    expect((await f.run(home1, (ctx) => assets.setPreferences(ctx, 'home-02', json({ sources: [], locality: 'any' })))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+  });
+});
+
+describe('window close, tokens, corrections, disputes', () => {
+  it('estimates what is missing, tokenises verified surplus once, settles a correction once, and adjusts tokens on a dispute', async () => {
+    const f = await community();
+    await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));
+    f.now = T + 900 + 60;
+    const submit = (rs: Reading[], key: Record<string, typeof keys.pv>) =>
+      f.run(bridge, (ctx) => metering.submitReadings(ctx, json(rs.map((r) => signReading(r, key[r.meterId].privateKey)))));
+    const byMeter = { 'h1.pv': keys.pv, 'h1.main': keys.main1, 'h2.main': keys.main2 };
+    const yesterday = at(T - 86_400);
+    const day = await submit(
+      [
+        reading('h2.main', yesterday, 1, 250, 0, 10_250, 0),
+        reading('h1.pv', I, 1, 0, 800, 0, 50_800),
+        reading('h1.main', I, 1, 300, 0, 20_300, 0),
+        // 2,000 Wh in 15 minutes through a 5 kW connection: refused.
+        reading('h1.main', at(T - 900), 9, 2000, 0, 20_000, 0),
+      ],
+      byMeter,
+    );
+    expect(day.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual(['accepted', 'accepted', 'accepted', ErrorCodes.READING_IMPORT_IMPLAUSIBLE]);
+
+    // Not before the interval has ended, not by anyone but the community operator.
+    f.now = T + 899;
+    expect((await f.run(operator, (ctx) => energy.closeWindow(ctx, I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
+    f.now = T + 900 + 120;
+    expect((await f.run(identity('UtilityMSP', 'operator', 'u'), (ctx) => energy.closeWindow(ctx, I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(ctx, I));
+    expect(closed.ok).toBe(true);
+    expect(closed.result.window).toMatchObject({ intervalStart: I, meters: 3, estimated: 1, participants: 2 });
+    expect(closed.events).toEqual([{ name: 'IntervalClosed', payload: expect.objectContaining({ intervalStart: I }) }]);
+    expect(closed.events[0].payload).toMatchObject({
+      positions: [
+        { participantId: 'home-01', balance: 'surplus', netWh: 500, estimated: false, tokensWh: 500 },
+        { participantId: 'home-02', balance: 'deficit', netWh: -250, estimated: true, tokensWh: 0 },
+      ],
+    });
+    expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 250, exportWh: 0, rule: 'previous-day-import', basedOn: yesterday });
+    expect((await f.evaluate(home1, (ctx) => energy.getTokenBalance(ctx, 'home-01'))).result).toMatchObject({ balanceWh: 500, lots: [{ assetId: 'pv-1', source: 'solar', amountWh: 500 }] });
+    expect((await f.evaluate(home2, (ctx) => energy.getTokenBalance(ctx, 'home-02'))).result.balanceWh).toBe(0);
+    // Closing again changes nothing.
+    const again = await f.run(operator, (ctx) => energy.closeWindow(ctx, I));
+    expect(again.result.alreadyClosed).toBe(true);
+    expect(again.writes.size).toBe(0);
+
+    // The community view and the regulator.
+    const view = (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).result;
+    expect(view).toMatchObject({ productionWh: 800, consumptionWh: 550, netExchangeWh: 250, estimatedMeters: 1 });
+    expect(view.zones.map((z: { zone: string; netWh: number }) => [z.zone, z.netWh])).toEqual([['z1', 500], ['z2', -250]]);
+    expect((await f.evaluate(regulator, (ctx) => energy.getPosition(ctx, 'home-02', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await f.evaluate(home1, (ctx) => energy.getPosition(ctx, 'home-02', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+
+    // A new reading for the closed interval is too late; the missing one corrects its estimate, once.
+    f.now = T + 5 * 86_400;
+    const late = await submit([reading('h1.main', I, 1, 301, 0, 20_301, 0)], byMeter);
+    expect(late.result.results[0].code).toBe(ErrorCodes.READING_CONFLICT);
+    const correction = await submit([reading('h2.main', I, 2, 400, 0, 10_650, 0)], byMeter);
+    expect(correction.result.results[0].status).toBe('accepted');
+    expect(correction.events[0].payload).toMatchObject({ corrections: [{ participantId: 'home-02', netWh: -400, estimated: false, balance: 'deficit' }] });
+    const position2 = (await f.evaluate(home2, (ctx) => energy.getPosition(ctx, 'home-02', I))).result;
+    expect(position2).toMatchObject({ netWh: -400, estimated: false, corrections: [{ meterId: 'h2.main', txId: correction.txId, reason: 'verified-reading' }] });
+    expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result.supersededBy).toBe(correction.txId);
+    const replay = await submit([reading('h2.main', I, 2, 400, 0, 10_650, 0)], byMeter);
+    expect(replay.result.results[0].status).toBe('duplicate');
+    expect(replay.writes.size).toBe(0);
+    expect((await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).result).toMatchObject({ consumptionWh: 700, estimatedMeters: 0 });
+
+    // The market moves tokens at settlement; never more than the owner holds.
+    const transfer = (amount: number) => f.run(operator, (ctx: Context) => respond(ctx, 't', () => transferEnergyTokens(ctx, 'home-01', 'home-02', I, amount, 'trade-1')));
+    expect((await transfer(501)).error?.code).toBe(ErrorCodes.TOKENS_INSUFFICIENT);
+    expect((await transfer(200)).ok).toBe(true);
+    expect((await f.evaluate(home2, (ctx) => energy.getTokenBalance(ctx, 'home-02'))).result.balanceWh).toBe(200);
+
+    // home-01 disputes its PV reading; the operator corrects export to 600: net 300, 200 Wh of tokens burnt.
+    expect((await f.run(home2, (ctx) => energy.disputeReading(ctx, json({ meterId: 'h1.pv', intervalStart: I, reason: 'x' })))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    const opened = await f.run(home1, (ctx) => energy.disputeReading(ctx, json({ meterId: 'h1.pv', intervalStart: I, reason: 'inverter log says 600 Wh' })));
+    expect(opened.result).toMatchObject({ status: 'open', original: { kind: 'reading', exportWh: 800 } });
+    const resolved = await f.run(operator, (ctx) => energy.resolveDispute(ctx, json({ meterId: 'h1.pv', intervalStart: I, importWh: 0, exportWh: 600, note: 'per inverter log' })));
+    expect(resolved.result).toMatchObject({ status: 'resolved', original: { exportWh: 800 }, correction: { exportWh: 600, unburntWh: 0 } });
+    expect((await f.evaluate(home1, (ctx) => energy.getTokenBalance(ctx, 'home-01'))).result.balanceWh).toBe(100);
+    expect((await f.evaluate(bridge, (ctx) => metering.getReading(ctx, 'h1.pv', I))).result.exportWh).toBe(800);
+    expect((await f.run(operator, (ctx) => energy.resolveDispute(ctx, json({ meterId: 'h1.pv', intervalStart: I, importWh: 0, exportWh: 600, note: 'again' })))).error?.code).toBe(ErrorCodes.DISPUTE_INVALID);
+    // Household consumption: sealed into the private collection with a salt seed, verifiable by anyone from its hash.
+    expect((await f.run(operator, (ctx) => energy.sealConsumption(ctx, I))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+    f.transient = new Map([['consumptionSaltSeed', Buffer.alloc(32, 7)]]);
+    const sealed = await f.run(operator, (ctx) => energy.sealConsumption(ctx, I));
+    f.transient = new Map();
+    expect(sealed.result).toMatchObject({ intervalStart: I, participants: 2 });
+    // Nothing of the values reaches the channel's state: only the seal marker.
+    expect([...sealed.writes.values()].every((v) => !String(v).includes('consumptionWh'))).toBe(true);
+    const own = (await f.evaluate(home2, (ctx) => energy.getConsumption(ctx, 'home-02', I))).result;
+    expect(own.value).toMatchObject({ participantId: 'home-02', intervalStart: I, consumptionWh: 400, salt: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await f.evaluate(regulator, (ctx) => energy.getConsumption(ctx, 'home-02', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    const verify = async (value: unknown) => (await f.evaluate(regulator, (ctx) => energy.verifyConsumption(ctx, 'home-02', I, json(value)))).result;
+    expect(await verify(own.value)).toMatchObject({ matches: true, onChainSha256: own.sha256 });
+    expect(await verify({ ...own.value, consumptionWh: 399 })).toMatchObject({ matches: false });
+    expect(await verify({ ...own.value, salt: 'x' })).toMatchObject({ matches: false });
+
+    const moves = (await f.evaluate(home1, (ctx) => energy.listTokenMoves(ctx, json({ participantId: 'home-01' })))).result.items;
+    expect(moves.map((m: { kind: string; amountWh: number }) => [m.kind, m.amountWh])).toEqual([['mint', 500], ['transfer-out', 200], ['burn', 200]]);
+  });
+
+  it('window close retires the gap it ends and estimates the missing interval; a gap across a later interval stays open', async () => {
+    const f = await community();
+    f.now = T + 5 * 900;
+    const main = (k: number, seq: number, reg: number) => signReading(reading('h1.main', at(T + k * 900), seq, 100, 0, reg, 0), keys.main1.privateKey);
+    await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(0, 1, 5100), main(2, 3, 5300), main(4, 5, 5500)])));
+    const gaps = async () => (await f.evaluate(bridge, (ctx) => metering.listGaps(ctx, 'h1.main'))).result.map((g: { afterSeq: number }) => g.afterSeq);
+    expect(await gaps()).toEqual([1, 3]);
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(ctx, at(T + 900)));
+    expect(closed.result.window).toMatchObject({ retiredGaps: 1 });
+    expect(await gaps()).toEqual([3]);
+    expect(f.dump((k) => k.startsWith('\u0000retiredGap'))).toEqual({
+      '\u0000retiredGap\u0000h1.main\u00000000000000000001\u0000': expect.objectContaining({ afterSeq: 1, beforeSeq: 3, retiredAt: at(T + 900), txId: closed.txId }),
+    });
+    expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h1.main', at(T + 900)))).result).toMatchObject({ rule: 'zero', importWh: 0 });
+  });
+
+  it('a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as duplicates', async () => {
+    const f = await community();
+    f.now = T + 4 * 900 + 60;
+    const main = (k: number, seq: number, imp: number, reg: number, key = keys.main1) => signReading(reading('h1.main', at(T + k * 900), seq, imp, 0, reg, 0), key.privateKey);
+    expect((await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(0, 41, 100, 5100), main(1, 42, 100, 5200)])))).result.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
+    const exchange = { meterId: 'h1.main', effectiveFrom: at(T + 2 * 900), publicKeyPem: keys.fresh.publicKeyPem, firstSeq: 1, importRegisterWh: 0, exportRegisterWh: 0 };
+    expect((await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json({ ...exchange, effectiveFrom: at(T + 900) })))).error?.code).toBe(ErrorCodes.ASSET_INVALID);
+    expect((await f.run(home1, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).ok).toBe(true);
+    const after = await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(2, 1, 80, 80, keys.fresh), main(3, 2, 90, 170, keys.fresh), main(3, 43, 90, 5290)])));
+    expect(after.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual(['accepted', 'accepted', ErrorCodes.READING_BAD_SIGNATURE]);
+
+    await f.run(operator, (ctx) => energy.retireMeter(ctx, 'h1.main'));
+    const retired = await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(1, 42, 100, 5200), signReading(reading('h1.main', at(T + 4 * 900), 3, 1, 0, 171, 0), keys.fresh.privateKey)])));
+    f.now += 900;
+    expect(retired.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual(['duplicate', ErrorCodes.METER_INACTIVE]);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Window close: what the operator's (or scheduler's) transaction decides for one interval, purely.
+ * The late window of an interval ends by this state change, not by a clock: after it, missing
+ * readings are estimated, gaps that lie wholly before the closed interval are retired, and every
+ * participant's position is fixed, classified and, where it is verified, tokenised.
+ */
+import { compareIds } from '../core/identity';
+import { formatInstant, parseInstant } from '../core/units';
+import { attributeSurplus, classifyPosition, IntervalBalance, MeteredAsset, netPosition, TokenShare } from './position';
+import { SeqGap } from './validation';
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * How a missing reading is estimated: the import of the same interval one day earlier when that
+ * day has a verified reading, else zero; export is always estimated as zero, so an estimate
+ * never claims production (it settles money only and backs no tokens or certificates).
+ */
+export type EstimateRule = 'previous-day-import' | 'zero';
+
+export interface Estimate {
+  meterId: string;
+  intervalStart: string;
+  importWh: number;
+  exportWh: 0;
+  rule: EstimateRule;
+  /** The interval whose verified reading the estimate copies, or null. */
+  basedOn: string | null;
+}
+
+export function previousDayOf(intervalStart: string): string {
+  return formatInstant(parseInstant(intervalStart)! - DAY_SECONDS);
+}
+
+export function estimateReading(meterId: string, intervalStart: string, previousDay: { importWh: number } | undefined): Estimate {
+  return previousDay === undefined
+    ? { meterId, intervalStart, importWh: 0, exportWh: 0, rule: 'zero', basedOn: null }
+    : { meterId, intervalStart, importWh: previousDay.importWh, exportWh: 0, rule: 'previous-day-import', basedOn: previousDayOf(intervalStart) };
+}
+
+/** One meter's values in a participant's position; `estimated` when no verified reading stands. */
+export interface MeterContribution {
+  meterId: string;
+  importWh: number;
+  exportWh: number;
+  estimated: boolean;
+}
+
+export interface Position {
+  participantId: string;
+  intervalStart: string;
+  productionWh: number;
+  consumptionWh: number;
+  netWh: number;
+  balance: IntervalBalance;
+  /** True while any meter's value is an estimate: such a position backs no tokens. */
+  estimated: boolean;
+  meters: MeterContribution[];
+  /** Energy tokens this position backs: its verified surplus, by asset. */
+  tokens: TokenShare[];
+}
+
+/**
+ * A participant's position for an interval over all its meters, classified by the market's
+ * threshold. Tokens: every Wh of positive net of a fully verified position, attributed to the
+ * assets behind the exporting meters (position.ts: attributeSurplus); a meter that exports
+ * without a registered asset stands for itself (assetId = meterId, source `unspecified`), so no
+ * verified Wh goes untokenised.
+ */
+export function positionOf(
+  participantId: string,
+  intervalStart: string,
+  meters: readonly MeterContribution[],
+  assets: readonly MeteredAsset[],
+  thresholdWh: number,
+): Position {
+  const sorted = [...meters].sort((a, b) => compareIds(a.meterId, b.meterId));
+  const { productionWh, consumptionWh, netWh } = netPosition(sorted);
+  const estimated = sorted.some((m) => m.estimated);
+  let tokens: TokenShare[] = [];
+  if (!estimated && netWh > 0) {
+    const covered = new Set(assets.map((a) => a.meterId));
+    const standIns: MeteredAsset[] = sorted
+      .filter((m) => m.exportWh > 0 && !covered.has(m.meterId))
+      .map((m) => ({ assetId: m.meterId, meterId: m.meterId, source: 'unspecified', capacityW: 1 }));
+    tokens = attributeSurplus(netWh, sorted, [...assets, ...standIns]);
+  }
+  return {
+    participantId,
+    intervalStart,
+    productionWh,
+    consumptionWh,
+    netWh,
+    balance: classifyPosition(netWh, thresholdWh),
+    estimated,
+    meters: sorted.map(({ meterId, importWh, exportWh, estimated: e }) => ({ meterId, importWh, exportWh, estimated: e })),
+    tokens,
+  };
+}
+
+/** Tokens to mint (> 0) or burn (< 0) per asset when a position's tokens change from `before` to `after`. */
+export function tokenDelta(before: readonly TokenShare[], after: readonly TokenShare[]): TokenShare[] {
+  const byAsset = new Map<string, TokenShare>();
+  for (const t of before) byAsset.set(t.assetId, { ...t, energyWh: -t.energyWh });
+  for (const t of after) {
+    const d = byAsset.get(t.assetId);
+    byAsset.set(t.assetId, { ...t, energyWh: t.energyWh + (d?.energyWh ?? 0) });
+  }
+  return [...byAsset.values()].filter((t) => t.energyWh !== 0).sort((a, b) => compareIds(a.assetId, b.assetId));
+}
+
+/** A zone's totals for an interval: what the regulator and the community view see. */
+export interface ZoneTotals {
+  intervalStart: string;
+  zone: string;
+  productionWh: number;
+  consumptionWh: number;
+  /** productionWh − consumptionWh: > 0 the zone fed the utility's grid, < 0 it drew from it. */
+  netWh: number;
+  meters: number;
+  estimatedMeters: number;
+}
+
+/** Meters without a site count in zone `unassigned`. */
+export const UNASSIGNED_ZONE = 'unassigned';
+
+export function zoneTotals(intervalStart: string, meters: readonly (MeterContribution & { zone?: string })[]): ZoneTotals[] {
+  const zones = new Map<string, ZoneTotals>();
+  for (const m of meters) {
+    const zone = m.zone ?? UNASSIGNED_ZONE;
+    const z = zones.get(zone) ?? { intervalStart, zone, productionWh: 0, consumptionWh: 0, netWh: 0, meters: 0, estimatedMeters: 0 };
+    z.productionWh += m.exportWh;
+    z.consumptionWh += m.importWh;
+    z.netWh = z.productionWh - z.consumptionWh;
+    z.meters += 1;
+    if (m.estimated) z.estimatedMeters += 1;
+    zones.set(zone, z);
+  }
+  return [...zones.values()].sort((a, b) => compareIds(a.zone, b.zone));
+}
+
+/**
+ * A seq gap is retired once no reading it misses can arrive any more as a new reading: every
+ * interval strictly between its two readings has had its window closed, i.e. the window of the
+ * interval just before `beforeIntervalStart` is closed (windows close in time order). A gap
+ * between readings of adjacent intervals (seq jumped, no interval missing) is retired at the
+ * close of its first interval: that is a seq restart or a clock shift, not a lost reading.
+ */
+export function isGapRetiredBy(gap: SeqGap, closedIntervalStart: string, intervalSeconds: number): boolean {
+  return parseInstant(gap.beforeIntervalStart)! - intervalSeconds <= parseInstant(closedIntervalStart)!;
+}

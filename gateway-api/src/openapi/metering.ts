@@ -1,0 +1,101 @@
+/**
+ * OpenAPI paths and schemas of metering beyond readings: sites, assets, preferences, meter
+ * exchange and retirement, window close, positions (with paging and CSV), community view,
+ * energy tokens, estimates and disputes. openapi.ts passes in its shared building blocks.
+ */
+export interface OpenApiParts {
+  id: object;
+  instant: object;
+  amount: object;
+  json(schema: object, description?: string): object;
+  body(ref: string): object;
+  pathParam(name: string, schema?: object): object;
+  errorResponse(description: string): object;
+  common: Record<string, object>;
+  ledgerObject: object;
+}
+
+export function meteringPaths(p: OpenApiParts): Record<string, object> {
+  const { instant, json, body, pathParam, errorResponse, common, ledgerObject } = p;
+  const ok = (extra: Record<string, object> = {}) => ({ '200': json(ledgerObject), ...extra, ...common });
+  const created = (extra: Record<string, object> = {}) => ({ '201': json(ledgerObject, 'recorded'), ...extra, ...common });
+  const q = (name: string, schema: object, required = true) => ({ name, in: 'query', required, allowReserved: true, schema });
+  const paging = [q('pageSize', { type: 'integer', minimum: 1, maximum: 500 }, false), q('bookmark', { type: 'string', pattern: '^[A-Za-z0-9_-]{1,1024}$' }, false)];
+  const participant = pathParam('participantId');
+  const interval = pathParam('intervalStart', instant);
+  return {
+    '/sites': { post: { operationId: 'registerSite', requestBody: body('NewSite'), responses: created({ '409': errorResponse('ASSET_EXISTS') }) } },
+    '/participants/{participantId}/sites': { get: { operationId: 'listSites', parameters: [participant], responses: ok() } },
+    '/meters/{meterId}/site': { put: { operationId: 'attachMeter', parameters: [pathParam('meterId')], requestBody: body('MeterSite'), responses: ok({ '404': errorResponse('ASSET_NOT_FOUND or METER_NOT_REGISTERED') }) } },
+    '/assets': { post: { operationId: 'registerAsset', requestBody: body('NewAsset'), responses: created({ '409': errorResponse('ASSET_EXISTS') }) } },
+    '/assets/{assetId}': { get: { operationId: 'getAsset', parameters: [pathParam('assetId')], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
+    '/assets/{assetId}/history': { get: { operationId: 'getAssetHistory', parameters: [pathParam('assetId')], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
+    '/assets/{assetId}/verification': { post: { operationId: 'verifyAsset', description: 'The regulator verifies the asset.', parameters: [pathParam('assetId')], responses: ok() } },
+    '/assets/{assetId}/records': { post: { operationId: 'addAssetRecord', parameters: [pathParam('assetId')], requestBody: body('AssetRecordEntry'), responses: created() } },
+    '/participants/{participantId}/assets': { get: { operationId: 'listAssets', parameters: [participant], responses: ok() } },
+    '/participants/{participantId}/preferences': {
+      get: { operationId: 'getPreferences', parameters: [participant], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) },
+      put: { operationId: 'setPreferences', parameters: [participant], requestBody: body('Preferences'), responses: ok() },
+    },
+    '/meters/{meterId}/exchanges': { post: { operationId: 'exchangeMeter', parameters: [pathParam('meterId')], requestBody: body('MeterExchange'), responses: created() } },
+    '/meters/{meterId}/retirement': { post: { operationId: 'retireMeter', parameters: [pathParam('meterId')], responses: ok() } },
+    '/meters/{meterId}/estimates/{intervalStart}': { get: { operationId: 'getEstimate', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('READING_NOT_FOUND') }) } },
+    '/windows/{intervalStart}': { get: { operationId: 'getWindow', parameters: [interval], responses: ok() } },
+    '/windows/{intervalStart}/close': {
+      post: { operationId: 'closeWindow', description: 'Ends the late window of the interval (operator): estimates, positions, tokens.', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) },
+    },
+    '/participants/{participantId}/positions': {
+      get: { operationId: 'listPositions', parameters: [participant, q('from', instant), q('to', instant), ...paging], responses: ok() },
+    },
+    '/participants/{participantId}/positions.csv': {
+      get: {
+        operationId: 'exportPositions',
+        parameters: [participant, q('from', instant), q('to', instant)],
+        responses: { '200': { description: 'CSV, one line per interval', content: { 'text/csv': { schema: { type: 'string' } } } }, ...common },
+      },
+    },
+    '/participants/{participantId}/positions/{intervalStart}': { get: { operationId: 'getPosition', parameters: [participant, interval], responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) } },
+    '/community/intervals/{intervalStart}': { get: { operationId: 'getCommunityView', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) } },
+    '/participants/{participantId}/tokens': { get: { operationId: 'getTokenBalance', parameters: [participant], responses: ok() } },
+    '/participants/{participantId}/tokens/moves': { get: { operationId: 'listTokenMoves', parameters: [participant, ...paging], responses: ok() } },
+    '/windows/{intervalStart}/consumption-seal': {
+      post: { operationId: 'sealConsumption', description: 'Seals household consumption of a closed interval into the private collection (operator).', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) },
+    },
+    '/participants/{participantId}/consumption/{intervalStart}': {
+      get: { operationId: 'getConsumption', description: 'The household, the operator and the utility only.', parameters: [participant, interval], responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) },
+    },
+    '/participants/{participantId}/consumption/{intervalStart}/verification': {
+      post: { operationId: 'verifyConsumption', description: 'Checks a disclosed value against the hash on the channel.', parameters: [participant, interval], requestBody: body('DisclosedConsumption'), responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) },
+    },
+    '/disputes': { post: { operationId: 'disputeReading', requestBody: body('NewDispute'), responses: created({ '409': errorResponse('DISPUTE_INVALID') }) } },
+    '/disputes/resolutions': { post: { operationId: 'resolveDispute', requestBody: body('DisputeResolution'), responses: ok({ '409': errorResponse('DISPUTE_INVALID') }) } },
+    '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok() } },
+  };
+}
+
+export function meteringSchemas(p: OpenApiParts): Record<string, object> {
+  const { id, instant, amount } = p;
+  const capacity = { type: 'integer', minimum: 1, maximum: 1_000_000_000 };
+  const text = { type: 'string', minLength: 1, maxLength: 256 };
+  const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
+  const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+  const source = { type: 'string', enum: ['solar', 'wind', 'hydro', 'biomass', 'storage'] };
+  const object = (required: string[], properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, required, properties });
+  return {
+    NewSite: object(['siteId', 'participantId', 'connectionCapacityW', 'zone'], { siteId: id, participantId: id, connectionCapacityW: capacity, zone: id, feeder: id }),
+    MeterSite: object(['siteId'], { siteId: id }),
+    NewAsset: object(['assetId', 'participantId', 'meterId', 'source', 'capacityW', 'zone', 'feeder', 'location', 'commissionedOn', 'certificationHash'], {
+      assetId: id, participantId: id, meterId: id, source, capacityW: capacity, zone: id, feeder: id, location: text, commissionedOn: date, certificationHash: sha256,
+    }),
+    AssetRecordEntry: object(['kind', 'performedOn', 'note'], { kind: { type: 'string', enum: ['maintenance', 'inspection'] }, performedOn: date, note: text, documentHash: sha256 }),
+    Preferences: object(['sources', 'locality'], { sources: { type: 'array', items: source, maxItems: 5 }, locality: { type: 'string', enum: ['feeder', 'zone', 'community', 'any'] } }),
+    MeterExchange: object(['effectiveFrom', 'publicKeyPem', 'firstSeq', 'importRegisterWh', 'exportRegisterWh'], {
+      effectiveFrom: instant, publicKeyPem: { type: 'string', pattern: '^-----BEGIN PUBLIC KEY-----', maxLength: 1024 }, firstSeq: amount, importRegisterWh: amount, exportRegisterWh: amount,
+    }),
+    DisclosedConsumption: object(['value'], {
+      value: object(['participantId', 'intervalStart', 'consumptionWh', 'salt'], { participantId: id, intervalStart: instant, consumptionWh: amount, salt: { type: 'string', maxLength: 128 } }),
+    }),
+    NewDispute: object(['meterId', 'intervalStart', 'reason'], { meterId: id, intervalStart: instant, reason: text }),
+    DisputeResolution: object(['meterId', 'intervalStart', 'importWh', 'exportWh', 'note'], { meterId: id, intervalStart: instant, importWh: amount, exportWh: amount, note: text }),
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Routes of metering beyond readings. Thin: the gateway checks that a prosumer or consumer acts
+ * for itself, the chaincode checks everything again and decides.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Response, Router } from 'express';
+import { assertActsFor, callerOf } from '../access';
+import { jsonArg } from '../chaincode';
+import type { LedgerPort } from '../ports';
+
+/** The assets and energy contracts' transactions, as the gateway calls them. */
+export const EnergyTx = {
+  registerSite: 'assets:registerSite',
+  attachMeter: 'assets:attachMeter',
+  listSites: 'assets:listSites',
+  registerAsset: 'assets:registerAsset',
+  verifyAsset: 'assets:verifyAsset',
+  addAssetRecord: 'assets:addAssetRecord',
+  getAsset: 'assets:getAsset',
+  getAssetHistory: 'assets:getAssetHistory',
+  listAssets: 'assets:listAssets',
+  setPreferences: 'assets:setPreferences',
+  getPreferences: 'assets:getPreferences',
+  closeWindow: 'energy:closeWindow',
+  getWindow: 'energy:getWindow',
+  getPosition: 'energy:getPosition',
+  listPositions: 'energy:listPositions',
+  getCommunityView: 'energy:getCommunityView',
+  getTokenBalance: 'energy:getTokenBalance',
+  listTokenMoves: 'energy:listTokenMoves',
+  getEstimate: 'energy:getEstimate',
+  exchangeMeter: 'energy:exchangeMeter',
+  retireMeter: 'energy:retireMeter',
+  disputeReading: 'energy:disputeReading',
+  resolveDispute: 'energy:resolveDispute',
+  getDispute: 'energy:getDispute',
+  sealConsumption: 'energy:sealConsumption',
+  getConsumption: 'energy:getConsumption',
+  verifyConsumption: 'energy:verifyConsumption',
+} as const;
+
+/** Members of the household-consumption collection (chaincode/collections.json): the only endorsers of a seal. */
+export const CONSUMPTION_MEMBERS = ['CommunityMSP', 'UtilityMSP'];
+
+const CSV_COLUMNS = ['intervalStart', 'productionWh', 'consumptionWh', 'netWh', 'balance', 'estimated', 'tokensWh', 'corrections'] as const;
+
+interface PositionRow {
+  intervalStart: string;
+  productionWh: number;
+  consumptionWh: number;
+  netWh: number;
+  balance: string;
+  estimated: boolean;
+  tokens: { energyWh: number }[];
+  corrections: unknown[];
+}
+
+/** One CSV line per position; every value is a number, a boolean or an instant, so nothing needs quoting. */
+export function positionsCsv(rows: readonly PositionRow[]): string {
+  const lines = rows.map((p) =>
+    [p.intervalStart, p.productionWh, p.consumptionWh, p.netWh, p.balance, p.estimated, p.tokens.reduce((s, t) => s + t.energyWh, 0), p.corrections.length].join(','),
+  );
+  return [CSV_COLUMNS.join(','), ...lines].join('\r\n') + '\r\n';
+}
+
+export function meteringRoutes(r: Router, ledger: LedgerPort): void {
+  const submit = async (res: Response, fn: string, args: string[], status = 200) => {
+    const { result, txId } = await ledger.submit(callerOf(res), fn, args);
+    res.locals.txId = txId;
+    res.status(status).json({ ...(result as object), txId });
+  };
+  const evaluate = async (res: Response, fn: string, args: string[]) => res.json((await ledger.evaluate(callerOf(res), fn, args)) ?? null);
+  const self = (res: Response, participantId: unknown) => assertActsFor(callerOf(res), String(participantId));
+  const param = (v: unknown) => String(v);
+
+  r.post('/sites', async (req, res) => {
+    self(res, req.body.participantId);
+    await submit(res, EnergyTx.registerSite, [jsonArg(req.body)], 201);
+  });
+  r.get('/participants/:participantId/sites', async (req, res) => evaluate(res, EnergyTx.listSites, [param(req.params.participantId)]));
+  r.put('/meters/:meterId/site', async (req, res) => submit(res, EnergyTx.attachMeter, [param(req.params.meterId), req.body.siteId]));
+
+  r.post('/assets', async (req, res) => {
+    self(res, req.body.participantId);
+    await submit(res, EnergyTx.registerAsset, [jsonArg(req.body)], 201);
+  });
+  r.get('/assets/:assetId', async (req, res) => evaluate(res, EnergyTx.getAsset, [param(req.params.assetId)]));
+  r.get('/assets/:assetId/history', async (req, res) => evaluate(res, EnergyTx.getAssetHistory, [param(req.params.assetId)]));
+  r.post('/assets/:assetId/verification', async (req, res) => submit(res, EnergyTx.verifyAsset, [param(req.params.assetId)]));
+  r.post('/assets/:assetId/records', async (req, res) => submit(res, EnergyTx.addAssetRecord, [param(req.params.assetId), jsonArg(req.body)], 201));
+  r.get('/participants/:participantId/assets', async (req, res) => evaluate(res, EnergyTx.listAssets, [param(req.params.participantId)]));
+  r.get('/participants/:participantId/preferences', async (req, res) => evaluate(res, EnergyTx.getPreferences, [param(req.params.participantId)]));
+  r.put('/participants/:participantId/preferences', async (req, res) => {
+    self(res, req.params.participantId);
+    await submit(res, EnergyTx.setPreferences, [param(req.params.participantId), jsonArg(req.body)]);
+  });
+
+  r.post('/meters/:meterId/exchanges', async (req, res) => submit(res, EnergyTx.exchangeMeter, [jsonArg({ ...req.body, meterId: req.params.meterId })], 201));
+  r.post('/meters/:meterId/retirement', async (req, res) => submit(res, EnergyTx.retireMeter, [param(req.params.meterId)]));
+  r.get('/meters/:meterId/estimates/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getEstimate, [param(req.params.meterId), param(req.params.intervalStart)]));
+
+  r.get('/windows/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getWindow, [param(req.params.intervalStart)]));
+  r.post('/windows/:intervalStart/close', async (req, res) => submit(res, EnergyTx.closeWindow, [param(req.params.intervalStart)]));
+
+  const positionQuery = (req: { params: Record<string, unknown>; query: Record<string, unknown> }, bookmark?: string) => ({
+    participantId: req.params.participantId,
+    from: req.query.from,
+    to: req.query.to,
+    ...(req.query.pageSize !== undefined ? { pageSize: Number(req.query.pageSize) } : {}),
+    ...(bookmark !== undefined ? { bookmark } : req.query.bookmark !== undefined ? { bookmark: req.query.bookmark } : {}),
+  });
+  r.get('/participants/:participantId/positions', async (req, res) => {
+    self(res, req.params.participantId);
+    await evaluate(res, EnergyTx.listPositions, [jsonArg(positionQuery(req))]);
+  });
+  r.get('/participants/:participantId/positions.csv', async (req, res) => {
+    self(res, req.params.participantId);
+    const rows: PositionRow[] = [];
+    let bookmark: string | undefined;
+    do {
+      const page = (await ledger.evaluate(callerOf(res), EnergyTx.listPositions, [jsonArg({ ...positionQuery(req, bookmark), pageSize: 500 })])) as { items: PositionRow[]; bookmark: string };
+      rows.push(...page.items);
+      bookmark = page.bookmark || undefined;
+    } while (bookmark !== undefined);
+    res.type('text/csv').send(positionsCsv(rows));
+  });
+  r.get('/participants/:participantId/positions/:intervalStart', async (req, res) => {
+    self(res, req.params.participantId);
+    await evaluate(res, EnergyTx.getPosition, [param(req.params.participantId), param(req.params.intervalStart)]);
+  });
+  r.get('/community/intervals/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getCommunityView, [param(req.params.intervalStart)]));
+
+  r.get('/participants/:participantId/tokens', async (req, res) => {
+    self(res, req.params.participantId);
+    await evaluate(res, EnergyTx.getTokenBalance, [param(req.params.participantId)]);
+  });
+  r.get('/participants/:participantId/tokens/moves', async (req, res) => {
+    self(res, req.params.participantId);
+    const q = { participantId: req.params.participantId, ...(req.query.pageSize !== undefined ? { pageSize: Number(req.query.pageSize) } : {}), ...(req.query.bookmark !== undefined ? { bookmark: req.query.bookmark } : {}) };
+    await evaluate(res, EnergyTx.listTokenMoves, [jsonArg(q)]);
+  });
+
+  // The salt seed is random per seal and travels as transient data: it never reaches the channel.
+  r.post('/windows/:intervalStart/consumption-seal', async (req, res) => {
+    const { result, txId } = await ledger.submit(callerOf(res), EnergyTx.sealConsumption, [param(req.params.intervalStart)], {
+      transient: { consumptionSaltSeed: randomBytes(32) },
+      endorsingOrganizations: CONSUMPTION_MEMBERS,
+    });
+    res.locals.txId = txId;
+    res.json({ ...(result as object), txId });
+  });
+  r.get('/participants/:participantId/consumption/:intervalStart', async (req, res) => {
+    self(res, req.params.participantId);
+    await evaluate(res, EnergyTx.getConsumption, [param(req.params.participantId), param(req.params.intervalStart)]);
+  });
+  r.post('/participants/:participantId/consumption/:intervalStart/verification', async (req, res) =>
+    evaluate(res, EnergyTx.verifyConsumption, [param(req.params.participantId), param(req.params.intervalStart), jsonArg(req.body.value)]),
+  );
+
+  r.post('/disputes', async (req, res) => submit(res, EnergyTx.disputeReading, [jsonArg(req.body)], 201));
+  r.post('/disputes/resolutions', async (req, res) => submit(res, EnergyTx.resolveDispute, [jsonArg(req.body)]));
+  r.get('/meters/:meterId/disputes/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getDispute, [param(req.params.meterId), param(req.params.intervalStart)]));
+}
