@@ -150,4 +150,4 @@ async function ledgerBenchmarks(results, rows) {
   }
 }
 
-module.exports = { ledgerBenchmarks };
+module.exports = { ledgerBenchmarks, readingLoad, readingsThroughBridge, percentile };
