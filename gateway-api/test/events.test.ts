@@ -11,8 +11,10 @@ interface SseEvent {
 /** Reads server-sent events until `count` events with an id arrived (or `ms` passed), then disconnects. */
 async function readEvents(h: Harness, path: string, count: number, headers: Record<string, string> = {}, ms = 1500): Promise<{ status: number; events: SseEvent[] }> {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), ms);
   const res = await fetch(`${h.url}${path}`, { headers: { Authorization: `Bearer ${h.key.alice}`, ...headers }, signal: abort.signal });
+  // The gateway answers only once the peer's stream is open, so the time to wait for events
+  // starts here: a loaded machine may take long to answer, which is not what is tested.
+  const timer = setTimeout(() => abort.abort(), ms);
   const events: SseEvent[] = [];
   if (res.status !== 200) {
     clearTimeout(timer);

@@ -151,4 +151,4 @@ async function ledgerBenchmarks(results, rows) {
   }
 }
 
-module.exports = { ledgerBenchmarks };
+module.exports = { ledgerBenchmarks, readingLoad, readingsThroughBridge, percentile };
