@@ -49,7 +49,7 @@ beforeAll(async () => {
   }
 });
 
-it('200 meters, a day of shuffled readings over MQTT: nothing lost or counted twice, every interval complete, events and tokens equal to our own computation', async () => {
+it('200 meters, a day of shuffled readings over MQTT: nothing lost or counted twice, every interval complete, the positions announced at close and the tokens equal to our own computation', async () => {
   const random = prng('metering-day'); // seeded: a failure can be replayed
   const run = uid('day');
   const households = Array.from({ length: HOUSEHOLDS }, (_, h) => `${run}-h${String(h).padStart(2, '0')}`);
