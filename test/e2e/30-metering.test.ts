@@ -11,6 +11,13 @@ import mqtt from 'mqtt';
 import { formatInstant, parseInstant, Reading, SignedReading } from '@gridledger/core/core';
 import { api, credentials, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingsTopic, receiptsCollector, signReading, TestMeter, uid } from './support';
 
+/**
+ * Intervals counted back from the last one that had ended when this file was loaded: a test that
+ * runs across a quarter-hour boundary still names the same intervals throughout.
+ */
+const LAST_ENDED = parseInstant(pastInterval(0))!;
+const past = (back: number): string => formatInstant(LAST_ENDED - back * 900);
+
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
 const enc = encodeURIComponent;
 
@@ -20,7 +27,7 @@ function series(meter: TestMeter, back: number, values: { importWh: number; expo
   return values.map((v, k) => {
     importRegisterWh += v.importWh;
     exportRegisterWh += v.exportWh;
-    const r: Reading = { meterId: meter.meterId, intervalStart: pastInterval(back - k), seq: firstSeq + k, ...v, importRegisterWh, exportRegisterWh };
+    const r: Reading = { meterId: meter.meterId, intervalStart: past(back - k), seq: firstSeq + k, ...v, importRegisterWh, exportRegisterWh };
     return signReading(r, key);
   });
 }
@@ -119,14 +126,14 @@ it('every rejection code is produced by a crafted reading; accepted readings car
   expect(verdicts(await submit([r1, r2]))).toEqual(['accepted', 'accepted']);
   const after = { importRegisterWh: r2.importRegisterWh, exportRegisterWh: r2.exportRegisterWh };
   const at = (k: number, seq: number, importWh: number, exportWh: number, regs = after) =>
-    signReading({ meterId: meter.meterId, intervalStart: pastInterval(B - k), seq, importWh, exportWh, importRegisterWh: regs.importRegisterWh + importWh, exportRegisterWh: regs.exportRegisterWh + exportWh }, meter.privateKeyPem);
+    signReading({ meterId: meter.meterId, intervalStart: past(B - k), seq, importWh, exportWh, importRegisterWh: regs.importRegisterWh + importWh, exportRegisterWh: regs.exportRegisterWh + exportWh }, meter.privateKeyPem);
 
   const retired = await newProsumerWithMeter();
   const [retiredReading] = series(retired, B, [{ importWh: 10, exportWh: 0 }]);
   expect(verdicts(await submit([retiredReading]))).toEqual(['accepted']);
   await ok(api('community', operatorKey(), 'POST', `/meters/${retired.meterId}/retirement`));
 
-  const shifted = formatInstant(parseInstant(pastInterval(B - 2))! + 420);
+  const shifted = formatInstant(parseInstant(past(B - 2))! + 420);
   const misaligned = signReading({ ...(at(2, 3, 10, 10) as Reading), intervalStart: shifted }, meter.privateKeyPem);
   const inconsistent = signReading({ ...(at(2, 3, 10, 10) as Reading), importWh: 9 }, meter.privateKeyPem);
   const crafted: [string, unknown][] = [
@@ -136,7 +143,7 @@ it('every rejection code is produced by a crafted reading; accepted readings car
     ['METER_INACTIVE', series(retired, B - 1, [{ importWh: 10, exportWh: 0 }], 2, { importRegisterWh: retiredReading.importRegisterWh, exportRegisterWh: retiredReading.exportRegisterWh }, retired.privateKeyPem)[0]],
     ['READING_CONFLICT', at(1, 2, 121, 300, { importRegisterWh: r1.importRegisterWh, exportRegisterWh: r1.exportRegisterWh })],
     ['READING_IN_FUTURE', signReading({ ...(at(2, 3, 10, 10) as Reading), intervalStart: pastInterval(-1) }, meter.privateKeyPem)],
-    ['READING_TOO_LATE', signReading({ ...(at(2, 3, 10, 10) as Reading), intervalStart: pastInterval(400) }, meter.privateKeyPem)],
+    ['READING_TOO_LATE', signReading({ ...(at(2, 3, 10, 10) as Reading), intervalStart: past(400) }, meter.privateKeyPem)],
     ['READING_EXPORT_IMPLAUSIBLE', at(5, 6, 0, 2000)],
     ['READING_IMPORT_IMPLAUSIBLE', at(6, 7, 2000, 0)],
     ['READING_SEQ_NOT_INCREASING', at(3, 2, 10, 10)],
@@ -157,7 +164,7 @@ it('every rejection code is produced by a crafted reading; accepted readings car
   }
 
   // The accepted ones are on the ledger once, with the transaction that recorded them.
-  const stored = await ok(api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${enc(pastInterval(B))}&to=${enc(pastInterval(B - 10))}`));
+  const stored = await ok(api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${enc(past(B))}&to=${enc(past(B - 10))}`));
   expect((stored as unknown as { seq: number; txId: string }[]).map((r) => r.seq)).toEqual([1, 2]);
   expect((stored as unknown as { txId: string }[]).every((r) => /^[0-9a-f]{64}$/.test(r.txId))).toBe(true);
 });
@@ -194,7 +201,7 @@ it('a meter exchanged in the middle of a day goes on reporting over MQTT with it
 
   const fresh = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const freshPem = fresh.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const exchange = { effectiveFrom: pastInterval(C - 3), publicKeyPem: fresh.publicKey.export({ type: 'spki', format: 'pem' }).toString(), firstSeq: 1, importRegisterWh: 0, exportRegisterWh: 0 };
+  const exchange = { effectiveFrom: past(C - 3), publicKeyPem: fresh.publicKey.export({ type: 'spki', format: 'pem' }).toString(), firstSeq: 1, importRegisterWh: 0, exportRegisterWh: 0 };
   expect((await api('community', meter.apiKey, 'POST', `/meters/${meter.meterId}/exchanges`, exchange)).status).toBe(403);
   await ok(api('community', operatorKey(), 'POST', `/meters/${meter.meterId}/exchanges`, exchange), 201);
 
@@ -210,7 +217,7 @@ it('a meter exchanged in the middle of a day goes on reporting over MQTT with it
     await receipts.close();
   }
   expect(verdicts(await submit([oldDevice]))).toEqual(['READING_BAD_SIGNATURE']);
-  const stored = await ok<any[]>(api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${enc(pastInterval(C))}&to=${enc(pastInterval(C - 6))}`));
+  const stored = await ok<any[]>(api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${enc(past(C))}&to=${enc(past(C - 6))}`));
   expect(stored.map((r) => r.seq)).toEqual([1, 2, 3, 1, 2, 3, 4]);
 });
 
@@ -231,18 +238,18 @@ it('window close estimates what is missing, announces surplus and deficit, mints
   // b's second reading is lost for now.
   expect(verdicts(await submit([...signed[a.meterId], signed[b.meterId][0], ...signed[c.meterId]]))).toEqual(Array(5).fill('accepted'));
   // An import spike beyond b's 5 kW connection is refused.
-  const spike = signReading({ meterId: b.meterId, intervalStart: pastInterval(W - 2), seq: 3, importWh: 3000, exportWh: 0, importRegisterWh: signed[b.meterId][0].importRegisterWh + 100 + 3000, exportRegisterWh: signed[b.meterId][0].exportRegisterWh + 500 }, b.privateKeyPem);
+  const spike = signReading({ meterId: b.meterId, intervalStart: past(W - 2), seq: 3, importWh: 3000, exportWh: 0, importRegisterWh: signed[b.meterId][0].importRegisterWh + 100 + 3000, exportRegisterWh: signed[b.meterId][0].exportRegisterWh + 500 }, b.privateKeyPem);
   expect(verdicts(await submit([spike]))).toEqual(['READING_IMPORT_IMPLAUSIBLE']);
 
   const sse = await sseCollector();
   const onMqtt = await positionsCollector([a.participantId, b.participantId, c.participantId]);
   try {
     for (const k of [0, 1]) {
-      const closed = await ok(api('community', operatorKey(), 'POST', `/windows/${enc(pastInterval(W - k))}/close`));
-      expect(closed.window).toMatchObject({ intervalStart: pastInterval(W - k) });
+      const closed = await ok(api('community', operatorKey(), 'POST', `/windows/${enc(past(W - k))}/close`));
+      expect(closed.window).toMatchObject({ intervalStart: past(W - k) });
     }
     // Closing again is harmless.
-    expect((await ok(api('community', operatorKey(), 'POST', `/windows/${enc(pastInterval(W))}/close`))).alreadyClosed).toBe(true);
+    expect((await ok(api('community', operatorKey(), 'POST', `/windows/${enc(past(W))}/close`))).alreadyClosed).toBe(true);
 
     // Independent computation from the raw data: net per participant and interval; b's second interval is estimated.
     const expected = (m: TestMeter, k: number) => {
@@ -252,10 +259,10 @@ it('window close estimates what is missing, announces surplus and deficit, mints
       return { participantId: m.participantId, netWh, estimated, balance: netWh > 0 ? 'surplus' : netWh < 0 ? 'deficit' : 'balanced', tokensWh: estimated ? 0 : Math.max(netWh, 0) };
     };
     const events = await until(() => {
-      const closes = sse.events.filter((e) => e.name === 'IntervalClosed' && [pastInterval(W), pastInterval(W - 1)].includes(e.payload.intervalStart));
+      const closes = sse.events.filter((e) => e.name === 'IntervalClosed' && [past(W), past(W - 1)].includes(e.payload.intervalStart));
       return closes.length === 2 ? closes : undefined;
     });
-    for (const [k, event] of [[0, events.find((e) => e.payload.intervalStart === pastInterval(W))!], [1, events.find((e) => e.payload.intervalStart === pastInterval(W - 1))!]] as const) {
+    for (const [k, event] of [[0, events.find((e) => e.payload.intervalStart === past(W))!], [1, events.find((e) => e.payload.intervalStart === past(W - 1))!]] as const) {
       const mine = event.payload.positions.filter((p: { participantId: string }) => [a, b, c].some((m) => m.participantId === p.participantId));
       expect(mine.map((p: any) => ({ participantId: p.participantId, netWh: p.netWh, estimated: p.estimated, balance: p.balance, tokensWh: p.tokensWh })).sort((x: any, y: any) => x.participantId.localeCompare(y.participantId)))
         .toEqual([a, b, c].map((m) => expected(m, k)).sort((x, y) => x.participantId.localeCompare(y.participantId)));
@@ -264,13 +271,13 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     const relayed = await until(() => (onMqtt.messages.filter((m) => m.reason === 'window-close').length >= 6 ? onMqtt.messages : undefined));
     for (const m of [a, b, c]) {
       for (const k of [0, 1]) {
-        const got = relayed.find((x) => x.participantId === m.participantId && x.intervalStart === pastInterval(W - k));
+        const got = relayed.find((x) => x.participantId === m.participantId && x.intervalStart === past(W - k));
         expect({ participantId: got?.participantId, netWh: got?.netWh, estimated: got?.estimated, balance: got?.balance, tokensWh: got?.tokensWh }).toEqual(expected(m, k));
       }
     }
-    const estimate = await ok(api('community', operatorKey(), 'GET', `/meters/${b.meterId}/estimates/${enc(pastInterval(W - 1))}`));
+    const estimate = await ok(api('community', operatorKey(), 'GET', `/meters/${b.meterId}/estimates/${enc(past(W - 1))}`));
     expect(estimate).toMatchObject({ importWh: 0, exportWh: 0, rule: 'zero' });
-    const estimatedPosition = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/positions/${enc(pastInterval(W - 1))}`));
+    const estimatedPosition = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/positions/${enc(past(W - 1))}`));
     expect(estimatedPosition).toMatchObject({ estimated: true, tokens: [] });
 
     // Tokens equal verified surplus exactly.
@@ -285,7 +292,7 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     expect(verdicts(await submit(series(stranger, W, [{ importWh: 1, exportWh: 0 }])))).toEqual(['READING_TOO_LATE']);
     expect(verdicts(await submit([signed[b.meterId][1]]))).toEqual(['accepted']);
     expect(verdicts(await submit([signed[b.meterId][1]]))).toEqual(['duplicate']);
-    const corrected = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/positions/${enc(pastInterval(W - 1))}`));
+    const corrected = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/positions/${enc(past(W - 1))}`));
     expect(corrected).toMatchObject({ estimated: false, netWh: 400, balance: 'surplus' });
     expect(corrected.corrections).toHaveLength(1);
     const bTokens = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/tokens`));
@@ -294,14 +301,14 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     expect(correctionEvent.payload.corrections[0]).toMatchObject({ netWh: 400, estimated: false, tokensWh: 400 });
 
     // The community view of the zone is the sum of the three homes; the regulator sees it, not the homes.
-    const view = await ok(api('regulator', regulatorKey(), 'GET', `/community/intervals/${enc(pastInterval(W - 1))}`));
+    const view = await ok(api('regulator', regulatorKey(), 'GET', `/community/intervals/${enc(past(W - 1))}`));
     const z = view.zones.find((x: { zone: string }) => x.zone === zone);
     const sum = (f: 'importWh' | 'exportWh') => [a, b, c].reduce((s, m) => s + truth[m.meterId][1][f], 0);
     expect(z).toMatchObject({ productionWh: sum('exportWh'), consumptionWh: sum('importWh'), meters: 3, estimatedMeters: 0 });
-    expect((await api('regulator', regulatorKey(), 'GET', `/participants/${b.participantId}/positions/${enc(pastInterval(W - 1))}`)).body.error.code).toBe('ACCESS_DENIED');
+    expect((await api('regulator', regulatorKey(), 'GET', `/participants/${b.participantId}/positions/${enc(past(W - 1))}`)).body.error.code).toBe('ACCESS_DENIED');
 
     // Household consumption goes into the private collection of Community and Utility; only its hash is on the channel.
-    const I1 = enc(pastInterval(W - 1));
+    const I1 = enc(past(W - 1));
     await ok(api('community', operatorKey(), 'POST', `/windows/${I1}/consumption-seal`));
     const disclosed = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/consumption/${I1}`));
     expect(disclosed.value).toMatchObject({ participantId: b.participantId, consumptionWh: truth[b.meterId][1].importWh });
@@ -312,15 +319,15 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     expect(await check({ ...disclosed.value, consumptionWh: disclosed.value.consumptionWh + 1 })).toMatchObject({ matches: false });
 
     // A dispute: a's PV reading of the first interval was 200 Wh too high; tokens follow.
-    await ok(api('community', a.apiKey, 'POST', '/disputes', { meterId: a.meterId, intervalStart: pastInterval(W), reason: 'inverter log shows 600 Wh' }), 201);
-    const resolved = await ok(api('community', operatorKey(), 'POST', '/disputes/resolutions', { meterId: a.meterId, intervalStart: pastInterval(W), importWh: 100, exportWh: 600, note: 'per inverter log' }));
+    await ok(api('community', a.apiKey, 'POST', '/disputes', { meterId: a.meterId, intervalStart: past(W), reason: 'inverter log shows 600 Wh' }), 201);
+    const resolved = await ok(api('community', operatorKey(), 'POST', '/disputes/resolutions', { meterId: a.meterId, intervalStart: past(W), importWh: 100, exportWh: 600, note: 'per inverter log' }));
     expect(resolved).toMatchObject({ status: 'resolved', original: { kind: 'reading', exportWh: 800 }, correction: { exportWh: 600 } });
     expect((await ok(api('community', a.apiKey, 'GET', `/participants/${a.participantId}/tokens`))).balanceWh).toBe(expected(a, 0).tokensWh - 200 + expected(a, 1).tokensWh);
-    const csv = await (await fetch(`${profile().orgs.community.gateway.url}/api/v1/participants/${a.participantId}/positions.csv?from=${enc(pastInterval(W))}&to=${enc(pastInterval(W - 1))}`, { headers: { authorization: `Bearer ${a.apiKey}` } })).text();
+    const csv = await (await fetch(`${profile().orgs.community.gateway.url}/api/v1/participants/${a.participantId}/positions.csv?from=${enc(past(W))}&to=${enc(past(W - 1))}`, { headers: { authorization: `Bearer ${a.apiKey}` } })).text();
     expect(csv.trim().split('\r\n')).toEqual([
       'intervalStart,productionWh,consumptionWh,netWh,balance,estimated,tokensWh,corrections',
-      `${pastInterval(W)},600,100,500,surplus,false,500,1`,
-      `${pastInterval(W - 1)},1000,50,950,surplus,false,950,0`,
+      `${past(W)},600,100,500,surplus,false,500,1`,
+      `${past(W - 1)},1000,50,950,surplus,false,950,0`,
     ]);
     expect(await until(() => onMqtt.messages.find((x) => x.reason === 'correction' && x.participantId === b.participantId))).toMatchObject({ netWh: 400, tokensWh: 400 });
   } finally {
