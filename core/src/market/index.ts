@@ -3,4 +3,3 @@ export * from './order';
 export * from './settlement';
 export * from './params';
 export * from './book';
-export * from './audit';
