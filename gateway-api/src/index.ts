@@ -10,3 +10,4 @@ export * from './ports';
 export { FileWallet, MemoryWallet } from './wallet';
 export { FabricLedger } from './fabric/ledger';
 export { NetworkCa } from './fabric/ca';
+export { MarketScheduler, type StepOutcome } from './market-scheduler';

@@ -16,6 +16,7 @@ const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
 const { ledgerClient } = require('@gridledger/network');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
+const { marketBenchmarks } = require('./market');
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -146,6 +147,7 @@ async function ledgerBenchmarks(results, rows) {
     results.push({ scenario: 'readings', metric: 'p50Ms', value: Math.round(percentile(r.latencies, 50)), unit: 'ms' });
     rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings of 20 meters published at once over MQTT, ${r.committed} committed` });
     rows.push({ scenario: 'readings', metric: 'p95Ms', value: p95.toFixed(0), unit: 'ms', note: `publish to accepted receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms` });
+    await marketBenchmarks(profile, credentials, results, rows, results.find((x) => x.metric === 'submitTps')?.value);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
   }

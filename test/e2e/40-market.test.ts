@@ -6,9 +6,9 @@
  * The market here runs 60-second intervals (its own community), so the metering interval is set
  * to 60 s for the duration of this file and restored afterwards.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { clearAuction, decodeErrorEnvelope, formatInstant, Order, SignedReading } from '@gridledger/core';
-import { ledgerClient, LedgerClient, OrgName } from '@gridledger/network';
+import { ledgerClient, OrgName } from '@gridledger/network';
+import { trader, Trader, useMeteringInterval } from './market-support';
 import { api, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
@@ -16,27 +16,6 @@ const regulatorKey = () => credentials().apiKeys.regulator.regulator;
 const C = uid('mkt');
 const LEN = 60;
 const params = { intervalSeconds: LEN, gateClosureSeconds: 10, openingHorizonSeconds: 3600, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
-
-interface Trader {
-  participantId: string;
-  apiKey: string;
-  meterId: string;
-  privateKeyPem: string;
-}
-
-async function trader(name: string): Promise<Trader> {
-  const participantId = uid(name);
-  const onboarded = await api('community', operatorKey(), 'POST', '/participants', { participantId, role: 'prosumer' });
-  if (onboarded.status !== 201) throw new Error(`onboarding: ${onboarded.status} ${JSON.stringify(onboarded.body)}`);
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const meterId = `${participantId}.main`;
-  const apiKey = String(onboarded.body.apiKey);
-  // 600 kW: up to 10,000 Wh in one 60-second interval.
-  const meter = { meterId, participantId, kind: 'bidirectional', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), exportCapacityW: 600_000, communityId: C };
-  const registered = await api('community', apiKey, 'POST', '/meters', meter);
-  if (registered.status !== 201) throw new Error(`meter: ${registered.status} ${JSON.stringify(registered.body)}`);
-  return { participantId, apiKey, meterId, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
-}
 
 /** The code a chaincode call fails with when made with this identity straight at the peer, past the gateway. */
 async function chaincodeCode(org: OrgName, participantId: string, fn: string, ...args: string[]): Promise<string | undefined> {
@@ -53,7 +32,6 @@ async function chaincodeCode(org: OrgName, participantId: string, fn: string, ..
   }
 }
 
-const operatorClient = (): LedgerClient => ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
 const waitUntil = async (epochSeconds: number) => {
   const ms = epochSeconds * 1000 - Date.now();
   if (ms > 0) await sleep(ms);
@@ -61,7 +39,6 @@ const waitUntil = async (epochSeconds: number) => {
 const account = async (t: Trader) => (await api('community', t.apiKey, 'GET', `/credits/${t.participantId}`)).body;
 const supply = async () => (await api('regulator', regulatorKey(), 'GET', '/credits/supply')).body as Record<string, number>;
 
-let meteringBefore: string;
 let s1: Trader, s2: Trader, s3: Trader, b1: Trader, b2: Trader, b3: Trader, b4: Trader;
 let I1: number;
 let IS: string;
@@ -70,19 +47,14 @@ let startBlock: number;
 const DEPOSIT = 1_000_000;
 const deposits: Record<string, number> = {};
 
+useMeteringInterval(LEN);
+
 beforeAll(async () => {
-  const client = operatorClient();
-  try {
-    meteringBefore = (await client.evaluate('metering:getParams')) as string;
-    await client.submit('metering:setParams', JSON.stringify({ intervalSeconds: LEN }));
-  } finally {
-    client.close();
-  }
   startBlock = Number((await api('community', undefined, 'GET', '/health')).body.blockHeight);
   const set = await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, params);
   expect(set.status).toBe(200);
   expect(set.body.effectiveFrom).toBe('1970-01-01T00:00:00Z');
-  [s1, s2, s3, b1, b2, b3, b4] = await Promise.all(['s1', 's2', 's3', 'b1', 'b2', 'b3', 'b4'].map(trader));
+  [s1, s2, s3, b1, b2, b3, b4] = await Promise.all(['s1', 's2', 's3', 'b1', 'b2', 'b3', 'b4'].map((name) => trader(name, C)));
   supplyBefore = await supply();
   for (const [t, amount] of [[b1, DEPOSIT], [b2, DEPOSIT], [b3, DEPOSIT], [b4, 100_000]] as const) {
     const res = await api('utility', utilityKey(), 'POST', '/credits/deposits', { participantId: t.participantId, amountMicros: amount, reference: `dep-${t.participantId}` });
@@ -92,16 +64,6 @@ beforeAll(async () => {
   // The interval traded: the first minute that starts at least 45 s from now.
   I1 = Math.ceil((Date.now() / 1000 + 45) / LEN) * LEN;
   IS = formatInstant(I1);
-});
-
-afterAll(async () => {
-  if (meteringBefore === undefined) return;
-  const client = operatorClient();
-  try {
-    await client.submit('metering:setParams', meteringBefore);
-  } finally {
-    client.close();
-  }
 });
 
 const order = (t: Trader, clientOrderId: string, side: 'buy' | 'sell', energyWh: number, priceMicrosPerKwh: number, extra: Record<string, unknown> = {}) =>
@@ -283,4 +245,49 @@ it('announces order accepted, interval closed, cleared and settled on the event 
   }
   const seen = new Set([...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1])).filter((e) => e.payload?.communityId === C).map((e) => e.name));
   for (const name of wanted) expect(seen.has(name)).toBe(true);
+});
+
+it('orders racing the close are either fully in the book or cleanly refused with INTERVAL_CLOSED', async () => {
+  const I2 = Math.ceil((Date.now() / 1000 + 20) / LEN) * LEN;
+  const I2S = formatInstant(I2);
+  const gate = I2 - params.gateClosureSeconds;
+  await waitUntil(gate - 3);
+  const racers = [b1, b2, b3];
+  const before = await Promise.all(racers.map(account));
+  const outcomes: { t: Trader; orderId?: string; status: number; code?: string; escrow?: number }[] = [];
+  let closed = false;
+  const closer = (async () => {
+    while (!closed) {
+      const res = await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${I2S}/close`);
+      if (res.status === 200) closed = true;
+      else await sleep(100);
+    }
+  })();
+  await Promise.all(
+    racers.map(async (t) => {
+      // Until refused: orders before the gate are accepted, those after it (or after the close) refused.
+      for (let n = 0; n < 60; n++) {
+        const res = await api('community', t.apiKey, 'POST', '/orders', { clientOrderId: `race-${n}`, communityId: C, intervalStart: I2S, side: 'buy', energyWh: 10, priceMicrosPerKwh: 100_000 });
+        outcomes.push({ t, orderId: res.body.order?.orderId, status: res.status, code: res.body.error?.code, escrow: res.body.order?.escrowMicros });
+        if (res.status !== 201) break;
+      }
+    }),
+  );
+  await closer;
+  expect(outcomes.filter((o) => !(o.status === 201 || (o.status === 409 && o.code === 'INTERVAL_CLOSED'))).map((o) => [o.status, o.code])).toEqual([]);
+  expect(outcomes.filter((o) => o.status === 409)).toHaveLength(racers.length);
+  const accepted = outcomes.filter((o) => o.status === 201);
+  const book = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${I2S}/orders`);
+  expect(new Set(book.body.orders.map((o: { orderId: string }) => o.orderId))).toEqual(new Set(accepted.map((o) => o.orderId)));
+  // Escrow held is exactly that of the accepted orders: a refused one held nothing.
+  const after = await Promise.all(racers.map(account));
+  racers.forEach((t, k) => {
+    const held = accepted.filter((o) => o.t === t).reduce((s, o) => s + o.escrow!, 0);
+    expect(after[k].escrowMicros - before[k].escrowMicros).toBe(held);
+    expect(after[k].availableMicros + after[k].escrowMicros).toBe(before[k].availableMicros + before[k].escrowMicros);
+  });
+  // Nothing to sell against: clearing hands every escrow back.
+  expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${I2S}/clear`)).body).toMatchObject({ volumeWh: 0, orderCount: accepted.length });
+  const refunded = await Promise.all(racers.map(account));
+  refunded.forEach((a, k) => expect(a).toMatchObject({ escrowMicros: before[k].escrowMicros, availableMicros: before[k].availableMicros }));
 });

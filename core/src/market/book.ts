@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical';
 import { Trade } from './clearing';
 import { Order } from './order';
 
@@ -47,4 +48,15 @@ export function escrowAfterClearing(escrows: ReadonlyMap<string, number>, trades
 /** An order's id: the same for every retry of one clientOrderId of one participant, and for no other. */
 export function orderIdOf(participantId: string, clientOrderId: string): string {
   return `o${createHash('sha256').update(`${participantId}\n${clientOrderId}`).digest('hex').slice(0, 32)}`;
+}
+
+/** The fields of a clearing record that a recomputation must reproduce exactly. */
+export const RECOMPUTED_FIELDS = ['inputDigest', 'volumeWh', 'priceMicrosPerKwh', 'lowerMicrosPerKwh', 'upperMicrosPerKwh', 'marginalBidMicrosPerKwh', 'marginalAskMicrosPerKwh', 'fills', 'trades'] as const;
+
+/**
+ * The fields in which a recorded clearing differs from a recomputed one (empty: they match),
+ * compared as canonical JSON: the ledger stores records with sorted keys.
+ */
+export function clearingDifferences(recomputed: Record<string, unknown>, recorded: Record<string, unknown>): string[] {
+  return RECOMPUTED_FIELDS.filter((field) => canonicalJson(recomputed[field] ?? null) !== canonicalJson(recorded[field] ?? null));
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { aggregateCurves, clearAuction, escrowAfterClearing, escrowMicros, Order, orderIdOf } from '../../src/market';
+import { canonicalJson } from '../../src/core';
+import { aggregateCurves, clearAuction, clearingDifferences, escrowAfterClearing, escrowMicros, Order, orderIdOf } from '../../src/market';
 
 const params = { feedInMicrosPerKwh: 10, retailMicrosPerKwh: 1_000, gridFeeMicrosPerKwh: 7, kPpm: 300_000 };
 const books = fc
@@ -48,5 +49,20 @@ describe('aggregateCurves and order ids', () => {
     expect(orderIdOf('alice', 'c1')).toBe(orderIdOf('alice', 'c1'));
     expect(orderIdOf('alice', 'c1')).not.toBe(orderIdOf('bob', 'c1'));
     expect(orderIdOf('alice', 'c1')).toMatch(/^o[0-9a-f]{32}$/);
+  });
+});
+
+describe('clearingDifferences', () => {
+  it('finds no difference between a clearing and its recomputation, and names each changed field', () => {
+    const orders: Order[] = [
+      { orderId: 'b1', participantId: 'B', side: 'buy', energyWh: 10, priceMicrosPerKwh: 100, placedAt: '2026-11-21T09:00:00Z' },
+      { orderId: 's1', participantId: 'S', side: 'sell', energyWh: 10, priceMicrosPerKwh: 40, placedAt: '2026-11-21T09:00:00Z' },
+    ];
+    const a = clearAuction(orders, params) as unknown as Record<string, unknown>;
+    // As the ledger returns it: canonical JSON, keys sorted.
+    const b = JSON.parse(canonicalJson(clearAuction([...orders].reverse(), params)));
+    expect(JSON.stringify(b.fills)).not.toBe(JSON.stringify(a.fills));
+    expect(clearingDifferences(a, b)).toEqual([]);
+    expect(clearingDifferences(a, { ...b, priceMicrosPerKwh: 71, trades: [] })).toEqual(['priceMicrosPerKwh', 'trades']);
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * What the market's end-to-end files share: traders with a meter in a community of their own, and
+ * the metering interval set for the file's duration (market intervals of 60 s need readings of 60 s).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { ledgerClient, LedgerClient, OrgName } from '@gridledger/network';
+import { api, credentials, operatorKey, profile, uid } from './support';
+
+export interface Trader {
+  participantId: string;
+  apiKey: string;
+  org: OrgName;
+  meterId: string;
+  privateKeyPem: string;
+}
+
+export const operatorClient = (): LedgerClient => ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+
+/** A prosumer onboarded at `org`'s gateway with one bidirectional 600 kW meter (10,000 Wh in 60 s) in `communityId`. */
+export async function trader(name: string, communityId: string, org: OrgName = 'community'): Promise<Trader> {
+  const participantId = uid(name);
+  const onboarder = org === 'community' ? operatorKey() : credentials().apiKeys.utility.utility;
+  const onboarded = await api(org, onboarder, 'POST', '/participants', { participantId, role: 'prosumer' });
+  if (onboarded.status !== 201) throw new Error(`onboarding: ${onboarded.status} ${JSON.stringify(onboarded.body)}`);
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const meterId = `${participantId}.main`;
+  const apiKey = String(onboarded.body.apiKey);
+  const meter = { meterId, participantId, kind: 'bidirectional', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), exportCapacityW: 600_000, communityId };
+  const registered = await api(org, apiKey, 'POST', '/meters', meter);
+  if (registered.status !== 201) throw new Error(`meter: ${registered.status} ${JSON.stringify(registered.body)}`);
+  return { participantId, apiKey, org, meterId, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** Sets the ledger's metering interval for the test file and restores the previous parameters after it. */
+export function useMeteringInterval(seconds: number): void {
+  let before: string | undefined;
+  beforeAll(async () => {
+    const client = operatorClient();
+    try {
+      before = await client.evaluate('metering:getParams');
+      await client.submit('metering:setParams', JSON.stringify({ intervalSeconds: seconds }));
+    } finally {
+      client.close();
+    }
+  });
+  afterAll(async () => {
+    if (before === undefined) return;
+    const client = operatorClient();
+    try {
+      await client.submit('metering:setParams', before);
+    } finally {
+      client.close();
+    }
+  });
+}
