@@ -164,7 +164,10 @@ async function ledgerBenchmarks(results, rows) {
   const stateDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
   const offset = Number(process.env.GRIDLEDGER_BENCH_OFFSET ?? 30000); // another bench may hold +30000
   const t0 = performance.now();
-  const platform = await upPlatform({ stateDir, offset, log: () => undefined });
+  const platform = await upPlatform({ stateDir, offset, log: () => undefined }).catch(async (e) => {
+    await down(stateDir, { purge: true, log: () => undefined }); // what came up before the failure
+    throw e;
+  });
   rows.push({ scenario: 'platform', metric: 'upSeconds', value: ((performance.now() - t0) / 1000).toFixed(1), unit: 's', note: 'npm run up, warm binary cache, empty state' });
   const { profile, credentials } = platform;
   try {

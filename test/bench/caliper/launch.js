@@ -81,7 +81,6 @@ async function runCaliper(profile, workDir, resultsDir, log = (m) => process.std
     '--caliper-benchconfig', join(here, 'benchmarks', 'noop.yaml'),
     '--caliper-flow-only-test',
     '--caliper-report-path', join(resultsDir, 'caliper-report.html'),
-    '--caliper-report-precision', '4',
   ];
   log(`Caliper: npx ${args.join(' ')}`);
   const { code, output } = await run('npx', args, { cwd: here, env: { ...process.env, FORCE_COLOR: '0' } });
