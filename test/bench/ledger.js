@@ -1,8 +1,11 @@
 /**
- * Benchmarks on the real platform, started here for the run (ports +30000, a temporary state
- * directory) and stopped afterwards:
+ * Benchmarks on the real platform, started here for the run (ports +30000, or
+ * GRIDLEDGER_BENCH_OFFSET, a temporary state directory) and stopped afterwards:
  *  - noop.submitTps / noop.evaluatePerSec: system:noop submitted (submitAsync + commit status) and
  *    system:ping evaluated through @hyperledger/fabric-gateway, with a bounded number in flight;
+ *  - noop.caliperSubmitTps / noop.caliperEvaluatePerSec: the same two calls driven by Hyperledger
+ *    Caliper 0.6 (fabric:fabric-gateway binding, caliper/), on the same network right after ours
+ *    (GRIDLEDGER_BENCH_CALIPER=0 leaves it out);
  *  - readings.committedPerSec / readings.p95Ms: signed readings published over MQTT (QoS 1) to the
  *    device bridge, timed from publish to the receipt that names the committed transaction.
  */
@@ -17,11 +20,14 @@ const { ledgerClient } = require('@gridledger/network');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
 const { marketBenchmarks } = require('./market');
+const { ensureInstalled, runCaliper } = require('./caliper/launch');
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
+
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Runs `total` calls of fn with at most `inFlight` at once; returns the wall time and each call's latency. */
 async function bounded(total, inFlight, fn) {
@@ -115,29 +121,76 @@ async function readingsThroughBridge(profile, readings) {
   return { committed: latencies.length, seconds: (last - start) / 1000, latencies };
 }
 
+/**
+ * Caliper's figures for the no-op rounds beside ours (ours: { submitTps, evaluatePerSec }). A
+ * Caliper that could not be installed (installError) or run leaves its error in the table, not a
+ * failed bench.
+ */
+async function caliperCrossCheck(profile, stateDir, ours, installError, results, rows) {
+  const metrics = [
+    { round: 'noop-submit', metric: 'caliperSubmitTps', unit: 'tx/s', rowUnit: 'tx/s', ours: ours.submitTps, what: '1000 system:noop submits' },
+    { round: 'ping-evaluate', metric: 'caliperEvaluatePerSec', unit: 'evaluations/s', rowUnit: '/s', ours: ours.evaluatePerSec, what: '3000 system:ping evaluations' },
+  ];
+  let rounds;
+  try {
+    if (installError) throw installError;
+    rounds = await runCaliper(profile, join(stateDir, 'caliper'), join(__dirname, 'results'));
+  } catch (e) {
+    for (const m of metrics) {
+      results.push({ scenario: 'noop', metric: m.metric, value: null, unit: m.unit, error: e.message });
+      rows.push({ scenario: 'noop', metric: m.metric, value: 'error', unit: m.rowUnit, note: e.message.replace(/\s*\n\s*/g, '; ').slice(0, 300) });
+    }
+    return;
+  }
+  for (const m of metrics) {
+    const r = rounds[m.round];
+    if (!r) {
+      rows.push({ scenario: 'noop', metric: m.metric, value: 'error', unit: m.rowUnit, note: `no "${m.round}" round in Caliper's table` });
+      continue;
+    }
+    results.push({ scenario: 'noop', metric: m.metric, value: r.throughputTps, unit: m.unit });
+    // Little's law: what Caliper actually kept in flight on average.
+    const inFlight = r.throughputTps * r.avgLatencyS;
+    rows.push({
+      scenario: 'noop', metric: m.metric, value: r.throughputTps.toFixed(1), unit: m.rowUnit,
+      note: `Caliper 0.6 fabric-gateway, ${m.what}, fixed-load 100, 1 worker: avg ${(r.avgLatencyS * 1000).toFixed(0)} ms, max ${(r.maxLatencyS * 1000).toFixed(0)} ms, ~${inFlight.toFixed(0)} in flight, ${r.fail} failed; Caliper/ours ${(r.throughputTps / m.ours).toFixed(2)}`,
+    });
+  }
+}
+
 async function ledgerBenchmarks(results, rows) {
+  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0';
+  // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
+  const caliperInstallError = caliper ? await ensureInstalled().then(() => undefined, (e) => e) : undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
-  const offset = 30000;
+  const offset = Number(process.env.GRIDLEDGER_BENCH_OFFSET ?? 30000); // another bench may hold +30000
   const t0 = performance.now();
-  const platform = await upPlatform({ stateDir, offset, log: () => undefined });
+  const platform = await upPlatform({ stateDir, offset, log: () => undefined }).catch(async (e) => {
+    await down(stateDir, { purge: true, log: () => undefined }); // what came up before the failure
+    throw e;
+  });
   rows.push({ scenario: 'platform', metric: 'upSeconds', value: ((performance.now() - t0) / 1000).toFixed(1), unit: 's', note: 'npm run up, warm binary cache, empty state' });
   const { profile, credentials } = platform;
   try {
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
+    const ours = {};
     try {
       for (let i = 0; i < 20; i++) await client.submit('system:noop'); // warm-up
       const submit = await bounded(1000, 100, () => client.submit('system:noop'));
       const tps = submit.latencies.length / submit.seconds;
+      ours.submitTps = tps;
       results.push({ scenario: 'noop', metric: 'submitTps', value: Number(tps.toFixed(1)), unit: 'tx/s' });
-      rows.push({ scenario: 'noop', metric: 'submitTps', value: tps.toFixed(1), unit: 'tx/s', note: `1000 submits, 100 in flight, p50 ${percentile(submit.latencies, 50).toFixed(0)} ms, p95 ${percentile(submit.latencies, 95).toFixed(0)} ms, ${submit.failed} failed` });
+      rows.push({ scenario: 'noop', metric: 'submitTps', value: tps.toFixed(1), unit: 'tx/s', note: `1000 submits, 100 in flight, avg ${mean(submit.latencies).toFixed(0)} ms, p50 ${percentile(submit.latencies, 50).toFixed(0)} ms, p95 ${percentile(submit.latencies, 95).toFixed(0)} ms, ${submit.failed} failed` });
       const evaluate = await bounded(3000, 100, () => client.evaluate('system:ping'));
       const eps = evaluate.latencies.length / evaluate.seconds;
+      ours.evaluatePerSec = eps;
       results.push({ scenario: 'noop', metric: 'evaluatePerSec', value: Number(eps.toFixed(1)), unit: 'evaluations/s' });
-      rows.push({ scenario: 'noop', metric: 'evaluatePerSec', value: eps.toFixed(1), unit: '/s', note: `3000 evaluations, 100 in flight, p50 ${percentile(evaluate.latencies, 50).toFixed(0)} ms, ${evaluate.failed} failed` });
+      rows.push({ scenario: 'noop', metric: 'evaluatePerSec', value: eps.toFixed(1), unit: '/s', note: `3000 evaluations, 100 in flight, avg ${mean(evaluate.latencies).toFixed(0)} ms, p50 ${percentile(evaluate.latencies, 50).toFixed(0)} ms, ${evaluate.failed} failed` });
     } finally {
       client.close();
     }
+    if (caliper) await caliperCrossCheck(profile, stateDir, ours, caliperInstallError, results, rows);
     const readings = await readingLoad(profile, credentials.apiKeys.community['community-operator'], 20, 50);
     const r = await readingsThroughBridge(profile, readings);
     const rps = r.committed / r.seconds;
