@@ -74,7 +74,8 @@ describe('issue-key command', () => {
     } finally {
       await h.close();
     }
-  });
+    // It starts a node process, which alone can take seconds on a loaded machine.
+  }, 30_000);
 
   it('refuses a user the wallet does not hold, and an unknown organization', () => {
     profile(dir);
