@@ -68,8 +68,9 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
   const n = orders.length;
   if (n > MAX_ORDERS_PER_INTERVAL) throw invalidBook(`more than ${MAX_ORDERS_PER_INTERVAL} orders`);
   const sides = new Map<string, Side>();
+  const validInstants = new Set<string>();
   for (const order of orders) {
-    validateOrder(order, params);
+    validateOrder(order, params, validInstants);
     const side = sides.get(order.participantId);
     if (side !== undefined && side !== order.side) {
       throw invalidBook('a participant has orders on both sides', { participantId: order.participantId });
