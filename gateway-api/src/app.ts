@@ -46,6 +46,13 @@ const ONBOARDING_ROLES = new Set(['operator', 'utility']);
 const ORG_BOUND_ROLES: Record<string, string> = { utility: 'utility', regulator: 'regulator' };
 
 
+/** No endpoint at the path (404), or not for the method (405). */
+function routeError(req: Request, status: 404 | 405): GridLedgerError {
+  return status === 404
+    ? new GridLedgerError(ErrorCodes.ROUTE_NOT_FOUND, `no endpoint ${req.method} ${req.path}`, { path: req.path })
+    : new GridLedgerError(ErrorCodes.METHOD_NOT_ALLOWED, `${req.method} is not allowed on ${req.path}`, { path: req.path });
+}
+
 /** The validator's errors (HttpError: status, errors[]) as stable codes. */
 function fromValidatorError(e: { status: number; message?: string; errors?: { path?: string; message?: string }[] }): GridLedgerError {
   const first = e.errors?.[0];
@@ -235,7 +242,7 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   // Anything no route took: 404 in the common error form.
   app.use((req: Request) => {
-    throw new GridLedgerError(ErrorCodes.ROUTE_NOT_FOUND, `no endpoint ${req.method} ${req.path}`, { path: req.path });
+    throw routeError(req, 404);
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -249,11 +256,9 @@ export function createApp(deps: AppDeps): GatewayApp {
       // keep their HTTP status; everything about the request's content is 400 REQUEST_INVALID.
       error = (err as { type?: string }).type === 'entity.parse.failed'
         ? new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the body is not valid JSON', { path: 'body' })
-        : err.status === 404
-          ? new GridLedgerError(ErrorCodes.ROUTE_NOT_FOUND, `no endpoint ${req.method} ${req.path}`, { path: req.path })
-          : err.status === 405
-            ? new GridLedgerError(ErrorCodes.METHOD_NOT_ALLOWED, `${req.method} is not allowed on ${req.path}`, { path: req.path })
-            : fromValidatorError(err);
+        : err.status === 404 || err.status === 405
+          ? routeError(req, err.status)
+          : fromValidatorError(err);
       status = [404, 405, 413, 415].includes(err.status) ? err.status : httpStatusOf(error.code);
     } else {
       error = fromFabricError(err);

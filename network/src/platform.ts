@@ -173,12 +173,11 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
   return creds;
 }
 
-/** `extraArgs`: options of device-bridge/dist/main.js (--batch-size, --linger-ms, --concurrency), for benchmarks. */
-export async function startBridge(profile: NetworkProfile, broker: 'mosquitto' | 'embedded', extraArgs: readonly string[] = []): Promise<void> {
+export async function startBridge(profile: NetworkProfile, broker: 'mosquitto' | 'embedded'): Promise<void> {
   const name = 'bridge';
   const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
   if (runningPid(files.pidFile) !== undefined) return;
-  const args = [entry('device-bridge', 'dist', 'main.js'), '--state', profile.stateDir, ...(broker === 'embedded' ? ['--embedded-broker'] : []), ...extraArgs];
+  const args = [entry('device-bridge', 'dist', 'main.js'), '--state', profile.stateDir, ...(broker === 'embedded' ? ['--embedded-broker'] : [])];
   if (broker === 'embedded' && !(await portFree(Number(new URL(profile.mqtt.url).port)))) {
     throw new Error(`port ${new URL(profile.mqtt.url).port} (embedded MQTT broker) on 127.0.0.1 is taken by another process`);
   }

@@ -22,10 +22,7 @@ const { down } = require('@gridledger/network/dist/up');
 const { marketBenchmarks } = require('./market');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 
-const percentile = (values, p) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-};
+const { percentile } = require('./stats');
 
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -206,4 +203,4 @@ async function ledgerBenchmarks(results, rows) {
   }
 }
 
-module.exports = { ledgerBenchmarks, readingLoad, readingsThroughBridge, percentile };
+module.exports = { ledgerBenchmarks };

@@ -8,10 +8,7 @@ const { generateKeyPairSync, randomBytes } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const { formatInstant } = require('@gridledger/core/core');
 
-const percentile = (values, p) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-};
+const { percentile } = require('./stats');
 
 async function call(profile, key, method, path, body) {
   const res = await fetch(`${profile.orgs.community.gateway.url}/api/v1${path}`, {
