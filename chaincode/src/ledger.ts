@@ -9,6 +9,8 @@ import {
   ErrorCodes,
   formatInstant,
   GridLedgerError,
+  ID_PATTERN,
+  ID_RULE,
   isRole,
   ATTR_ID,
   ATTR_ROLE,
@@ -148,4 +150,19 @@ export async function respond(ctx: Context, name: string, body: () => Promise<un
     loggerOf(ctx).error(`${name} failed unexpectedly in transaction ${txId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     throw new Error(encodeErrorEnvelope(new GridLedgerError(ErrorCodes.INTERNAL, `${name} failed unexpectedly; the chaincode log has transaction ${txId}`, { txId })));
   }
+}
+
+/** An id argument (participant, meter, asset, site...): REQUEST_INVALID naming the field otherwise. */
+export function checkId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} must be ${ID_RULE}`, { field });
+  return value;
+}
+
+/** Every record under `type` and the leading `attributes`, in key order. */
+export async function listRecords<T>(ctx: Context, type: string, attributes: string[]): Promise<T[]> {
+  const out: T[] = [];
+  for await (const entry of ctx.stub.getStateByPartialCompositeKey(type, attributes)) {
+    out.push(JSON.parse(Buffer.from(entry.value).toString('utf8')) as T);
+  }
+  return out;
 }

@@ -5,8 +5,6 @@ import {
   foldReadingBatch,
   formatInstant,
   GridLedgerError,
-  ID_PATTERN,
-  ID_RULE,
   loadReadingBatchState,
   MeteringParams,
   MeterRecord,
@@ -18,7 +16,7 @@ import {
   StoredReading,
 } from '@gridledger/core';
 import { settleCorrections } from './energy/window';
-import { actorOf, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
+import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
 /** listReadings spans at most this many intervals. */
 export const MAX_LIST_INTERVALS = 1000;
@@ -37,13 +35,6 @@ function storeOf(ctx: Context): ReadingStore {
     isWindowClosed: async (intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined,
     hasEstimate: async (meterId, intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart))) !== undefined,
   };
-}
-
-function checkId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} must be ${ID_RULE}`, { field });
-  }
-  return value;
 }
 
 function checkInstant(value: unknown, field: string): number {

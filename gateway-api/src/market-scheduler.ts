@@ -5,6 +5,7 @@
  * restart, or by two schedulers at once, is refused cleanly and skipped; a settlement that waits
  * for readings (SETTLEMENT_METERING_INCOMPLETE) is tried again on a later tick.
  */
+import { formatInstant, parseInstant } from '@gridledger/core/core';
 import type { WalletUser } from '@gridledger/network';
 import { ErrorCodes, fromFabricError } from './errors';
 import type { LedgerPort, Logger } from './ports';
@@ -26,7 +27,6 @@ const SKIP = new Set<string>([ErrorCodes.INTERVAL_STATE_CONFLICT, ErrorCodes.SET
 
 export type StepOutcome = { step: string; communityId: string; intervalStart: string; outcome: 'done' | 'skipped' | 'failed'; code?: string };
 
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 export class MarketScheduler {
   private timer?: NodeJS.Timeout;
@@ -70,13 +70,13 @@ export class MarketScheduler {
     const latest = Math.floor((now + params.gateClosureSeconds) / params.intervalSeconds) * params.intervalSeconds;
     for (let k = this.opts.lookbackIntervals ?? 2; k >= 0; k--) {
       const start = latest - k * params.intervalSeconds;
-      if (start - params.gateClosureSeconds <= now) out.push(await this.step('close', MarketTx.closeInterval, communityId, iso(start)));
+      if (start - params.gateClosureSeconds <= now) out.push(await this.step('close', MarketTx.closeInterval, communityId, formatInstant(start)));
     }
     for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'closed'])) as string[]) {
       out.push(await this.step('clear', MarketTx.clearInterval, communityId, intervalStart));
     }
     for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[]) {
-      if (Date.parse(intervalStart) / 1000 + params.intervalSeconds <= now) out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
+      if ((parseInstant(intervalStart) ?? Infinity) + params.intervalSeconds <= now) out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
     }
     return out;
   }

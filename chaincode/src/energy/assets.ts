@@ -16,7 +16,8 @@ import {
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from '../ledger';
 import { loadParticipant } from '../registry';
-import { checkId, listRecords, loadMeterRecord } from './store';
+import { checkId, listRecords } from '../ledger';
+import { loadMeterRecord } from './store';
 
 export interface SiteRecord extends SiteRegistration {
   mspId: string;

@@ -11,7 +11,8 @@ import {
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
 import { loadMeteringParams } from '../metering';
-import { checkId, checkIntervalStart, listRecords, loadMeterRecord } from './store';
+import { checkId, listRecords } from '../ledger';
+import { checkIntervalStart, loadMeterRecord } from './store';
 import { readConsumption, sealConsumption, verifyDisclosed } from './privacy';
 import { tokenBalance, TokenMove } from './tokens';
 import { announce, closeWindow, EstimateRecord, PositionRecord, resettle, WindowRecord } from './window';

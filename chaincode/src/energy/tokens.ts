@@ -6,7 +6,7 @@
 import { Context } from 'fabric-contract-api';
 import { compareIds, ErrorCodes, GridLedgerError, TokenShare } from '@gridledger/core';
 import { getRecord, key, KeyTypes, putRecord, txInstant } from '../ledger';
-import { listRecords } from './store';
+import { listRecords } from '../ledger';
 
 export interface TokenLot {
   owner: string;

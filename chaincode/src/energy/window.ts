@@ -26,7 +26,7 @@ import {
   zoneTotals,
 } from '@gridledger/core';
 import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
-import { listRecords } from './store';
+import { listRecords } from '../ledger';
 import { adjustTokens } from './tokens';
 
 export interface WindowRecord {

@@ -1,6 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { canonicalJson, ErrorCodes, GridLedgerError, ID_PATTERN, ID_RULE, isAmount, Role, safeMicros } from '@gridledger/core';
-import { Caller, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from '../ledger';
+import { canonicalJson, ErrorCodes, GridLedgerError, isAmount, Role, safeMicros } from '@gridledger/core';
+import { Caller, checkId, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from '../ledger';
 import { loadParticipant } from '../registry';
 import { AccountOverlay, MarketKeys, mkey, readAccount, readAll, readPage, StatementLine, UTILITY_ACCOUNT } from './store';
 
@@ -8,12 +8,6 @@ import { AccountOverlay, MarketKeys, mkey, readAccount, readAll, readPage, State
 export const MAX_CREDIT_MICROS = 1_000_000_000_000_000;
 const READ_ANY_ACCOUNT: readonly Role[] = ['operator', 'utility', 'regulator'];
 
-export function checkId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} must be ${ID_RULE}`, { field });
-  }
-  return value;
-}
 
 function checkAmount(value: unknown): number {
   if (!isAmount(value) || value === 0 || value > MAX_CREDIT_MICROS) {

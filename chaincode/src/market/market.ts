@@ -29,7 +29,8 @@ import {
   validateOrder,
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
-import { checkFields, checkId, pageSizeOf, requireSelfOrRoles } from './credits';
+import { checkId } from '../ledger';
+import { checkFields, pageSizeOf, requireSelfOrRoles } from './credits';
 import { deliveryOf, meteredMeters } from './delivery';
 import { AccountOverlay, MarketKeys, mkey, readAll, readPage, UTILITY_ACCOUNT } from './store';
 

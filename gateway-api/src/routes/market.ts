@@ -5,7 +5,7 @@
  */
 import express, { Response } from 'express';
 import type { WalletUser } from '@gridledger/network';
-import { ErrorCodes, GridLedgerError } from '../errors';
+import { callerOf, denied } from '../access';
 import type { LedgerPort } from '../ports';
 
 /** The chaincode functions these routes call. */
@@ -35,20 +35,16 @@ export const MarketTx = {
   listDue: 'market:listDue',
 } as const;
 
-const caller = (res: Response): WalletUser => res.locals.caller as WalletUser;
+const caller = callerOf;
 
 function requireRoles(user: WalletUser, roles: readonly string[], action: string): void {
-  if (user.role === undefined || !roles.includes(user.role)) {
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} needs the role ${roles.join(' or ')}`, { role: user.role ?? '' });
-  }
+  if (user.role === undefined || !roles.includes(user.role)) throw denied(`${action} needs the role ${roles.join(' or ')}`, { role: user.role ?? '' });
 }
 
-/** Prosumers and consumers see only their own accounts and orders. */
+/** A participant sees only its own accounts and orders; `roles` see everyone's. */
 function requireSelfOrRoles(user: WalletUser, participantId: string, roles: readonly string[]): void {
-  const self = (user.role === 'prosumer' || user.role === 'consumer') && user.participantId === participantId;
-  if (!self && (user.role === undefined || !roles.includes(user.role))) {
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'this belongs to another participant', { participantId });
-  }
+  if (user.role !== undefined && roles.includes(user.role)) return;
+  if (user.participantId !== participantId) throw denied('this belongs to another participant', { participantId });
 }
 
 const page = (query: Record<string, unknown>) => [String(query.pageSize ?? '100'), String(query.bookmark ?? '')];
