@@ -1,4 +1,5 @@
 import { ErrorCodes, formatInstant, orderIdOf, parseInstant } from '@gridledger/core';
+import { EnergyContract } from '../src/energy';
 import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
@@ -9,6 +10,7 @@ const registry = new RegistryContract();
 const metering = new MeteringContract();
 const credits = new CreditsContract();
 const market = new MarketContract();
+const energy = new EnergyContract();
 const operator = identity('CommunityMSP', 'operator', 'op-1');
 const utility = identity('UtilityMSP', 'utility', 'utility');
 const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
@@ -66,6 +68,9 @@ async function submitReading(fabric: FakeFabric, id: Who, importWh: number, expo
   const out = expectOk(await fabric.run(bridge, (ctx) => metering.submitReadings(ctx, JSON.stringify([signReading(reading, keys[id].privateKey)]))));
   expect(out.results[0].status).toBe('accepted');
 }
+
+const closeWindow = async (fabric: FakeFabric) => expectOk(await fabric.run(operator, (ctx) => energy.closeWindow(ctx, TS)));
+const tokens = async (fabric: FakeFabric, id: string) => expectOk(await fabric.evaluate(utility, (ctx) => energy.getTokenBalance(ctx, id))).balanceWh;
 
 /** Sum of every account and the utility's entries: must equal deposits − withdrawals. */
 async function conservation(fabric: FakeFabric): Promise<{ accounts: number; supply: Record<string, number> }> {
@@ -214,6 +219,10 @@ describe('market: close, clear, settle', () => {
     await submitReading(fabric, 's2', 0, 800); // unsold supply: 800 Wh at feed-in = 40,000 µ
     await submitReading(fabric, 'b1', 1000, 0); // exact consumption
     await submitReading(fabric, 'b2', 500, 0); // demand that did not clear: 500 Wh at retail = 150,000 µ
+    // Every reading is in, but settlement waits for the metering window (a ledger state, not the clock).
+    expect(codeOf(await settle())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
+    await closeWindow(fabric);
+    expect([await tokens(fabric, 's1'), await tokens(fabric, 's2')]).toEqual([1000, 800]);
     const settled = expectOk(await settle());
     const net = Object.fromEntries(settled.participants.map((p: { participantId: string; netMicros: number }) => [p.participantId, p.netMicros]));
     expect(net).toEqual({ s1: 135_000, s2: 40_000, b1: -145_000, b2: -150_000 });
@@ -227,10 +236,12 @@ describe('market: close, clear, settle', () => {
     const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
     const pair = `${orderIdOf('b1', 'a')}:${orderIdOf('s1', 'a')}`;
     expect(view.postings.map((p: { postingId: string }) => p.postingId).sort()).toEqual(['deviation:b2', 'deviation:s2', `grid-fee:${pair}`, `trade:${pair}`]);
-    expect(view.tokenTransfers).toEqual([expect.objectContaining({ energyWh: 1000 })]);
+    expect(view.tokenTransfers).toEqual([expect.objectContaining({ sellerId: 's1', buyerId: 'b1', energyWh: 1000, movedWh: 1000, undeliveredWh: 0 })]);
+    // s1's 1,000 Wh of tokens went to b1; s2's unsold 800 Wh stay with it.
+    expect([await tokens(fabric, 's1'), await tokens(fabric, 'b1'), await tokens(fabric, 's2')]).toEqual([0, 1000, 800]);
   });
 
-  it('settles a missing reading on the flagged estimate after the late window, then corrects it once with the verified reading', async () => {
+  it('settles a missing reading on the window\'s flagged estimate, then corrects it once with the verified reading', async () => {
     const fabric = await setup();
     await book(fabric);
     fabric.now = T - 300;
@@ -240,8 +251,8 @@ describe('market: close, clear, settle', () => {
     await submitReading(fabric, 's2', 0, 0);
     await submitReading(fabric, 'b1', 1000, 0);
     await submitReading(fabric, 'b2', 0, 0);
-    // s1's reading never came; the default late window is 48 h.
-    fabric.now = T + 900 + 172_801;
+    // s1's reading is missing when the window closes: metering estimates it (export zero).
+    await closeWindow(fabric);
     const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS)));
     expect(settled.estimatedParticipantIds).toEqual(['s1']);
     // Estimated: s1 delivered nothing, so it pays retail for the 1,000 Wh it sold: 135,000 − 300,000.
@@ -249,13 +260,45 @@ describe('market: close, clear, settle', () => {
     expect(settled.tokenTransfers).toEqual([]);
     const correct = () => fabric.run(operator, (ctx) => market.correctSettlement(ctx, 'c1', TS, 's1'));
     expect(codeOf(await correct())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
-    // The verified reading arrives by another way (a dispute): stored as metering stores it.
-    const [reading] = readingsOf('s1.m', T, [{ importWh: 0, exportWh: 1000 }]);
-    fabric.state.set(`\u0000reading\u0000s1.m\u0000${TS}\u0000`, Buffer.from(JSON.stringify({ ...reading, sig: 'x', txId: 'dispute', recordedAt: TS, prevIntervalStart: null })));
+    // The verified reading arrives later: metering takes it as a correction of the estimate.
+    fabric.now = T + 900 + 3600;
+    await submitReading(fabric, 's1', 0, 1000);
     const corrected = expectOk(await correct());
     expect(corrected.posting).toMatchObject({ postingId: 'correction:s1', from: 'utility', to: 's1', amountMicros: 300_000 });
     expect(await account(fabric, 's1')).toMatchObject({ availableMicros: 135_000 });
     expect(codeOf(await correct())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     await conservation(fabric);
+  });
+
+  it('moves one seller\'s tokens to two buyers in one settlement; an estimated position holds none, recorded as undelivered', async () => {
+    for (const estimated of [false, true]) {
+      const fabric = await setup();
+      // s1 has a second meter whose reading never comes in the estimated case.
+      const keys2 = meterKeys();
+      const meter2 = { meterId: 's1.m2', participantId: 's1', kind: 'bidirectional', publicKeyPem: keys2.publicKeyPem, exportCapacityW: 10_000, communityId: 'c1' };
+      if (estimated) expectOk(await fabric.run(operator, (ctx) => registry.registerMeter(ctx, JSON.stringify(meter2))));
+      expectOk(await place(fabric, 's1', order('a', 'sell', 2000, 100_000)));
+      expectOk(await place(fabric, 'b1', order('a', 'buy', 1000, 200_000)));
+      expectOk(await place(fabric, 'b2', order('a', 'buy', 1000, 200_000)));
+      fabric.now = T - 300;
+      expectOk(await fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS)));
+      expect(expectOk(await fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS)))).toMatchObject({ priceMicrosPerKwh: 150_000, tradeCount: 2 });
+      fabric.now = T + 960;
+      await submitReading(fabric, 's1', 0, 1500);
+      await submitReading(fabric, 'b1', 1000, 0);
+      await submitReading(fabric, 'b2', 1000, 0);
+      await closeWindow(fabric);
+      const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS)));
+      // 2 × 150,000 for the trades, 500 Wh short at retail: −150,000.
+      expect(settled.participants.find((p: { participantId: string }) => p.participantId === 's1')).toMatchObject({ netWh: 1500, estimated, netMicros: 150_000 });
+      // The delivered 1,500 Wh are shared over the two 1,000 Wh trades: 750 each.
+      const moved = estimated ? 0 : 750;
+      expect(settled.tokenTransfers.map((t: Record<string, unknown>) => [t.buyerId, t.energyWh, t.movedWh, t.undeliveredWh]).sort()).toEqual([
+        ['b1', 750, moved, 750 - moved],
+        ['b2', 750, moved, 750 - moved],
+      ]);
+      expect([await tokens(fabric, 's1'), await tokens(fabric, 'b1'), await tokens(fabric, 'b2')]).toEqual(estimated ? [0, 0, 0] : [0, 750, 750]);
+      await conservation(fabric);
+    }
   });
 });

@@ -42,15 +42,19 @@ class MoveCounter {
     return String(n).padStart(4, '0');
   }
 }
-const counters = new WeakMap<Context, MoveCounter>();
-const counterOf = (ctx: Context) => {
-  let c = counters.get(ctx);
-  if (c === undefined) {
-    c = new MoveCounter();
-    counters.set(ctx, c);
-  }
-  return c;
-};
+/** One value per transaction (context), made on first use. */
+function perTransaction<T extends object>(make: () => T): (ctx: Context) => T {
+  const values = new WeakMap<Context, T>();
+  return (ctx) => {
+    let v = values.get(ctx);
+    if (v === undefined) {
+      v = make();
+      values.set(ctx, v);
+    }
+    return v;
+  };
+}
+const counterOf = perTransaction(() => new MoveCounter());
 
 async function recordMove(ctx: Context, move: Omit<TokenMove, 'txId' | 'at'>): Promise<void> {
   const txId = ctx.stub.getTxID();
@@ -60,10 +64,46 @@ async function recordMove(ctx: Context, move: Omit<TokenMove, 'txId' | 'at'>): P
 
 const lotKey = (ctx: Context, owner: string, intervalStart: string, assetId: string) => key(ctx, KeyTypes.energyToken, owner, intervalStart, assetId);
 
+/**
+ * The lots this transaction has written, by key (undefined: deleted). A transaction cannot read
+ * its own writes, and a settlement moves one seller's tokens to several buyers (and one buyer's
+ * from several sellers) in one transaction: every lot read goes through this overlay first.
+ */
+const overlayOf = perTransaction(() => new Map<string, { owner: string; intervalStart: string; lot?: TokenLot }>());
+
+async function readLot(ctx: Context, k: string): Promise<TokenLot | undefined> {
+  const written = overlayOf(ctx).get(k);
+  return written !== undefined ? written.lot : getRecord<TokenLot>(ctx, k);
+}
+
+/** Writes a lot, or deletes it when it holds nothing. */
+async function writeLot(ctx: Context, lot: TokenLot): Promise<void> {
+  const k = lotKey(ctx, lot.owner, lot.intervalStart, lot.assetId);
+  if (lot.amountWh === 0) await ctx.stub.deleteState(k);
+  else await putRecord(ctx, k, lot);
+  overlayOf(ctx).set(k, { owner: lot.owner, intervalStart: lot.intervalStart, lot: lot.amountWh === 0 ? undefined : lot });
+}
+
+/** An owner's lots of one interval as this transaction sees them, by asset id. */
+async function lotsOf(ctx: Context, owner: string, intervalStart: string): Promise<TokenLot[]> {
+  const lots = new Map<string, TokenLot>();
+  for (const lot of await listRecords<TokenLot>(ctx, KeyTypes.energyToken, [owner, intervalStart])) lots.set(lotKey(ctx, owner, intervalStart, lot.assetId), lot);
+  for (const [k, w] of overlayOf(ctx)) {
+    if (w.owner !== owner || w.intervalStart !== intervalStart) continue;
+    if (w.lot === undefined) lots.delete(k);
+    else lots.set(k, w.lot);
+  }
+  return [...lots.values()].sort((a, b) => compareIds(a.assetId, b.assetId));
+}
+
 async function addToLot(ctx: Context, owner: string, intervalStart: string, share: TokenShare): Promise<void> {
-  const k = lotKey(ctx, owner, intervalStart, share.assetId);
-  const lot = await getRecord<TokenLot>(ctx, k);
-  await putRecord(ctx, k, { owner, intervalStart, assetId: share.assetId, source: share.source, amountWh: (lot?.amountWh ?? 0) + share.energyWh });
+  const lot = await readLot(ctx, lotKey(ctx, owner, intervalStart, share.assetId));
+  await writeLot(ctx, { owner, intervalStart, assetId: share.assetId, source: share.source, amountWh: (lot?.amountWh ?? 0) + share.energyWh });
+}
+
+/** The Wh of tokens `owner` holds for one interval, as this transaction sees them. */
+export async function heldTokensWh(ctx: Context, owner: string, intervalStart: string): Promise<number> {
+  return (await lotsOf(ctx, owner, intervalStart)).reduce((s, l) => s + l.amountWh, 0);
 }
 
 /**
@@ -79,13 +119,11 @@ export async function adjustTokens(ctx: Context, owner: string, intervalStart: s
       await recordMove(ctx, { owner, intervalStart, assetId: d.assetId, source: d.source, kind: 'mint', amountWh: d.energyWh, reason });
       continue;
     }
-    const k = lotKey(ctx, owner, intervalStart, d.assetId);
-    const lot = await getRecord<TokenLot>(ctx, k);
+    const lot = await readLot(ctx, lotKey(ctx, owner, intervalStart, d.assetId));
     const take = Math.min(lot?.amountWh ?? 0, -d.energyWh);
     unburnt += -d.energyWh - take;
     if (take === 0) continue;
-    if (lot!.amountWh === take) await ctx.stub.deleteState(k);
-    else await putRecord(ctx, k, { ...lot!, amountWh: lot!.amountWh - take });
+    await writeLot(ctx, { ...lot!, amountWh: lot!.amountWh - take });
     await recordMove(ctx, { owner, intervalStart, assetId: d.assetId, source: d.source, kind: 'burn', amountWh: take, reason });
   }
   return unburnt;
@@ -100,7 +138,7 @@ export async function transferEnergyTokens(ctx: Context, from: string, to: strin
   if (!Number.isSafeInteger(amountWh) || amountWh <= 0 || from === to) {
     throw new GridLedgerError(ErrorCodes.TOKENS_INSUFFICIENT, 'a transfer moves a positive whole number of Wh between two owners', { amountWh });
   }
-  const lots = (await listRecords<TokenLot>(ctx, KeyTypes.energyToken, [from, intervalStart])).sort((a, b) => compareIds(a.assetId, b.assetId));
+  const lots = await lotsOf(ctx, from, intervalStart);
   const held = lots.reduce((s, l) => s + l.amountWh, 0);
   if (held < amountWh) {
     throw new GridLedgerError(ErrorCodes.TOKENS_INSUFFICIENT, `${from} holds ${held} Wh of tokens for ${intervalStart}, not ${amountWh}`, { held, amountWh, intervalStart });
@@ -111,9 +149,7 @@ export async function transferEnergyTokens(ctx: Context, from: string, to: strin
     if (left === 0) break;
     const take = Math.min(lot.amountWh, left);
     left -= take;
-    const k = lotKey(ctx, from, intervalStart, lot.assetId);
-    if (take === lot.amountWh) await ctx.stub.deleteState(k);
-    else await putRecord(ctx, k, { ...lot, amountWh: lot.amountWh - take });
+    await writeLot(ctx, { ...lot, amountWh: lot.amountWh - take });
     const share = { assetId: lot.assetId, source: lot.source, energyWh: take };
     await addToLot(ctx, to, intervalStart, share);
     await recordMove(ctx, { owner: from, intervalStart, assetId: lot.assetId, source: lot.source, kind: 'transfer-out', amountWh: take, reason, counterparty: to });

@@ -1,20 +1,20 @@
 /**
- * The one place where settlement learns what a participant delivered: its active meters in the
- * community and their verified readings for the interval, by point reads of
- * `reading~meter~intervalStart`. (Estimated reads and energy tokens are being added on another
- * branch; this function is what they replace or extend.)
+ * The one place where settlement learns what a participant delivered: the energy positions that
+ * window close fixed for the metering intervals inside the market interval, read through
+ * settledPositionOf (energy/positions.ts). Settlement waits for those windows to be closed (a
+ * ledger state, not the clock): the metering rules decide what is estimated, not the market.
  */
 import { Context } from 'fabric-contract-api';
-import { compareIds, formatInstant, MeterInterval, MeterRecord, netPosition, StoredReading } from '@gridledger/core';
+import { compareIds, ErrorCodes, formatInstant, GridLedgerError, MeterRecord } from '@gridledger/core';
+import { settledPositionOf } from '../energy/positions';
 import { getRecord, key, KeyTypes } from '../ledger';
 import { loadMeteringParams } from '../metering';
 
 export type Delivery =
-  | { kind: 'verified'; netWh: number }
-  /** Readings missing, the late window still open: settlement waits. */
-  | { kind: 'pending'; missingMeterIds: string[] }
-  /** Readings missing after the late window: settle on the estimate (estimatedPosition in the core). */
-  | { kind: 'missing'; missingMeterIds: string[] };
+  /** Every window closed: the sum of the positions; estimated when any of them is (money only, no tokens). */
+  | { kind: 'settled'; netWh: number; estimated: boolean }
+  /** Some metering window of the interval is not closed yet: settlement waits. */
+  | { kind: 'pending'; openWindows: string[] };
 
 /** The participant's active meters of the community, by meter id. */
 export async function meteredMeters(ctx: Context, participantId: string, communityId: string): Promise<MeterRecord[]> {
@@ -31,24 +31,37 @@ export async function meteredMeters(ctx: Context, participantId: string, communi
 }
 
 /**
- * A participant's delivery over [start, start + length): the readings of every metering interval
- * inside it, of each of its meters, added up (the market interval must be a whole number of
- * metering intervals). A participant without any meter in the community delivered nothing.
+ * The metering intervals (their starts) that make up the market interval [start, start + length):
+ * a market interval must be a whole number of metering intervals (SETTLEMENT_INPUT_INVALID if not).
  */
-export async function deliveryOf(ctx: Context, participantId: string, communityId: string, startSeconds: number, lengthSeconds: number, nowSeconds: number): Promise<Delivery> {
-  const { intervalSeconds, lateWindowSeconds } = await loadMeteringParams(ctx);
-  const meters = await meteredMeters(ctx, participantId, communityId);
-  const found: MeterInterval[] = [];
-  const missing: string[] = [];
-  for (const meter of meters) {
-    for (let t = startSeconds; t < startSeconds + lengthSeconds; t += intervalSeconds) {
-      const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, formatInstant(t)));
-      if (reading === undefined) missing.push(meter.meterId);
-      else found.push({ meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh });
+export async function meteringIntervalsOf(ctx: Context, startSeconds: number, lengthSeconds: number): Promise<string[]> {
+  const { intervalSeconds } = await loadMeteringParams(ctx);
+  if (startSeconds % intervalSeconds !== 0 || lengthSeconds % intervalSeconds !== 0) {
+    throw new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, `a market interval of ${lengthSeconds} s is not a whole number of ${intervalSeconds} s metering intervals`, {
+      meteringIntervalSeconds: String(intervalSeconds),
+    });
+  }
+  const out: string[] = [];
+  for (let t = startSeconds; t < startSeconds + lengthSeconds; t += intervalSeconds) out.push(formatInstant(t));
+  return out;
+}
+
+/**
+ * A participant's delivery over [start, start + length): the sum of its positions (netWh) of every
+ * metering interval inside it, estimated when any of them is; pending while any of their windows
+ * is open.
+ */
+export async function deliveryOf(ctx: Context, participantId: string, startSeconds: number, lengthSeconds: number): Promise<Delivery> {
+  let netWh = 0;
+  let estimated = false;
+  const openWindows: string[] = [];
+  for (const intervalStart of await meteringIntervalsOf(ctx, startSeconds, lengthSeconds)) {
+    const position = await settledPositionOf(ctx, participantId, intervalStart);
+    if (position === undefined) openWindows.push(intervalStart);
+    else {
+      netWh += position.netWh;
+      estimated ||= position.estimated;
     }
   }
-  const missingMeterIds = [...new Set(missing)];
-  if (missingMeterIds.length === 0) return { kind: 'verified', netWh: netPosition(found).netWh };
-  const lateWindowClosed = nowSeconds > startSeconds + lengthSeconds + lateWindowSeconds;
-  return lateWindowClosed ? { kind: 'missing', missingMeterIds } : { kind: 'pending', missingMeterIds };
+  return openWindows.length > 0 ? { kind: 'pending', openWindows } : { kind: 'settled', netWh, estimated };
 }

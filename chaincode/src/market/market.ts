@@ -9,7 +9,6 @@ import {
   ErrorCodes,
   escrowAfterClearing,
   escrowMicros,
-  estimatedPosition,
   formatInstant,
   GridLedgerError,
   intervalPhase,
@@ -31,7 +30,8 @@ import {
 import { actorOf, Caller, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
 import { checkId } from '../ledger';
 import { checkFields, pageSizeOf, requireSelfOrRoles } from './credits';
-import { deliveryOf, meteredMeters } from './delivery';
+import { heldTokensWh, transferEnergyTokens as moveTokens } from '../energy/tokens';
+import { deliveryOf, meteredMeters, meteringIntervalsOf } from './delivery';
 import { AccountOverlay, MarketKeys, mkey, readAll, readPage, UTILITY_ACCOUNT } from './store';
 
 export interface OrderRecord extends Order {
@@ -148,13 +148,35 @@ async function requireOpen(ctx: Context, params: MarketParams, communityId: stri
   }
 }
 
+/** A trade's energy tokens as settlement moved them. */
+export interface SettledTokenTransfer extends TokenTransfer {
+  /** Tokens moved from seller to buyer: at most energyWh (the seller's delivered share of the trade). */
+  movedWh: number;
+  /** energyWh − movedWh: delivered by the position but not backed by tokens the seller held (an estimated position mints none). */
+  undeliveredWh: number;
+}
+
 /**
- * Hook for energy tokens: at settlement, delivered energy moves from seller to buyer as tokens.
- * Tokens are built on another branch; until they are here, the transfers are only recorded in the
- * settlement record (tokenTransfers) and announced with it.
+ * Energy tokens at settlement: for each trade (clearing order), the seller's delivered share
+ * (settleInterval's tokenTransfers: min(delivered, sold) pro rata) moves from the seller's lots of
+ * the metering intervals inside the market interval, earliest interval first, to the buyer. A
+ * seller may hold fewer tokens than that (an estimated position mints none): what it holds moves,
+ * the rest is recorded as undeliveredWh; no balance goes negative.
  */
-async function transferEnergyTokens(_ctx: Context, _communityId: string, _intervalStart: string, _transfers: readonly TokenTransfer[]): Promise<void> {
-  // Intentionally empty: see the comment above.
+async function transferEnergyTokens(ctx: Context, communityId: string, intervalStart: string, transfers: readonly TokenTransfer[]): Promise<SettledTokenTransfer[]> {
+  const interval = (await loadInterval(ctx, communityId, intervalStart))!;
+  const meteringIntervals = await meteringIntervalsOf(ctx, parseInstant(intervalStart)!, interval.params.intervalSeconds);
+  const out: SettledTokenTransfer[] = [];
+  for (const t of transfers) {
+    let movedWh = 0;
+    for (const start of meteringIntervals) {
+      const take = Math.min(t.energyWh - movedWh, await heldTokensWh(ctx, t.sellerId, start));
+      if (take > 0) await moveTokens(ctx, t.sellerId, t.buyerId, start, take, `${communityId}/${intervalStart}/trade:${t.buyOrderId}:${t.sellOrderId}`);
+      movedWh += Math.max(take, 0);
+    }
+    out.push({ ...t, movedWh, undeliveredWh: t.energyWh - movedWh });
+  }
+  return out;
 }
 
 /** Applies settlement postings to the accounts (trade and grid fee out of the buyer's escrow) and the utility's entries. */
@@ -418,9 +440,9 @@ export class MarketContract extends Contract {
   }
 
   /**
-   * Settles a cleared interval after delivery against the participants' metered positions. A
-   * participant whose readings are still missing holds settlement up until the late window has
-   * closed; after it, its position is estimated (flagged) and corrected later. Only once.
+   * Settles a cleared interval after delivery against the participants' energy positions, once the
+   * metering windows of the interval are closed (SETTLEMENT_METERING_INCOMPLETE until then). An
+   * estimated position settles money only (flagged) and is corrected once by correctSettlement.
    */
   @Transaction()
   @Returns('string')
@@ -441,13 +463,12 @@ export class MarketContract extends Contract {
       const metered: MeteredPosition[] = [];
       const pending: string[] = [];
       for (const participantId of [...traded.keys()].sort(compareIds)) {
-        const delivery = await deliveryOf(ctx, participantId, communityId, startSeconds, params.intervalSeconds, now);
-        if (delivery.kind === 'verified') metered.push({ participantId, netWh: delivery.netWh });
-        else if (delivery.kind === 'missing') metered.push({ participantId, netWh: estimatedPosition(traded.get(participantId)!.side, traded.get(participantId)!.wh), estimated: true });
+        const delivery = await deliveryOf(ctx, participantId, startSeconds, params.intervalSeconds);
+        if (delivery.kind === 'settled') metered.push({ participantId, netWh: delivery.netWh, estimated: delivery.estimated });
         else pending.push(participantId);
       }
       if (pending.length > 0) {
-        throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'readings are missing and the late window is still open', { participantIds: pending.join(',') });
+        throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the metering windows of the interval are not closed', { participantIds: pending.join(',') });
       }
       const result = settleInterval(clearing, { ...params, utilityId: UTILITY_ACCOUNT }, metered);
       const accounts = new AccountOverlay(ctx);
@@ -456,7 +477,7 @@ export class MarketContract extends Contract {
       for (const p of result.participants) {
         await putRecord(ctx, mkey(ctx, MarketKeys.settled, communityId, intervalStart, p.participantId), { ...p, communityId, intervalStart });
       }
-      await transferEnergyTokens(ctx, communityId, intervalStart, result.tokenTransfers);
+      const tokenTransfers = await transferEnergyTokens(ctx, communityId, intervalStart, result.tokenTransfers);
       const settledAt = txInstant(ctx);
       const record = {
         communityId,
@@ -465,7 +486,7 @@ export class MarketContract extends Contract {
         txId: ctx.stub.getTxID(),
         postingCount: result.postings.length,
         estimatedParticipantIds: result.participants.filter((p) => p.estimated).map((p) => p.participantId),
-        tokenTransfers: result.tokenTransfers,
+        tokenTransfers,
       };
       await putRecord(ctx, mkey(ctx, MarketKeys.settlement, communityId, intervalStart), record);
       await storeInterval(ctx, { ...interval, status: 'settled', settledAt }, 'cleared');
@@ -488,8 +509,8 @@ export class MarketContract extends Contract {
       if (settled === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} was not settled in ${intervalStart}`, { participantId });
       if (!settled.estimated) throw conflict(`${participantId} was settled on verified readings`, { status: 'settled', step: 'correct' });
       const interval = (await loadInterval(ctx, communityId, intervalStart))!;
-      const delivery = await deliveryOf(ctx, participantId, communityId, startSeconds, interval.params.intervalSeconds, txSeconds(ctx));
-      if (delivery.kind !== 'verified') throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the readings are still missing', { participantIds: participantId });
+      const delivery = await deliveryOf(ctx, participantId, startSeconds, interval.params.intervalSeconds);
+      if (delivery.kind !== 'settled' || delivery.estimated) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', { participantIds: participantId });
       const { participant, posting } = settleCorrection(settled, delivery.netWh, { ...interval.params, utilityId: UTILITY_ACCOUNT });
       const accounts = new AccountOverlay(ctx);
       if (posting !== null) await applyPostings(ctx, accounts, communityId, intervalStart, [posting]);

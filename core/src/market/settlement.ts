@@ -6,8 +6,8 @@ import { costMicros, PriceParams, Side, validatePriceParams } from './order';
 
 /**
  * A participant's metered position in the delivered interval: production minus consumption over
- * all its meters, in Wh (negative when it drew from the grid). From verified readings, or, when
- * the late window closed with a reading missing, an estimate (see estimatedPosition), flagged.
+ * all its meters, in Wh (negative when it drew from the grid), as window close fixed it: from
+ * verified readings, or with a missing reading estimated by the metering rules, flagged.
  */
 export interface MeteredPosition {
   participantId: string;
@@ -94,16 +94,6 @@ function append<T>(lists: Map<string, T[]>, key: string, item: T): void {
 
 function invalidInput(message: string, details: Record<string, string> = {}): GridLedgerError {
   return new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, message, details);
-}
-
-/**
- * The estimate a missing reading is settled with once the late window has closed: a seller
- * delivered nothing (unverified energy is never paid as delivered and backs no tokens), a buyer
- * consumed exactly what it bought (no deviation is billed on a guess). Neither side gains from a
- * missing reading compared with its contract; a verified reading later settles the difference.
- */
-export function estimatedPosition(side: Side, tradedWh: number): number {
-  return side === 'sell' ? 0 : -tradedWh;
 }
 
 /**
