@@ -13,6 +13,7 @@ export const Tx = {
   getReading: 'metering:getReading',
   listReadings: 'metering:listReadings',
   listGaps: 'metering:listGaps',
+  getMeteringParams: 'metering:getParams',
   ping: 'system:ping',
   whoami: 'system:whoami',
 } as const;

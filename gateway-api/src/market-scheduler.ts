@@ -4,12 +4,19 @@
  * chaincode refuses (INTERVAL_STATE_CONFLICT) when it was already done, so a step repeated after a
  * restart, or by two schedulers at once, is refused cleanly and skipped; a settlement that waits
  * for readings (SETTLEMENT_METERING_INCOMPLETE) is tried again on a later tick.
+ *
+ * Settlement reads the energy positions of the metering windows inside the market interval, so
+ * before settling an interval the scheduler closes those windows (energy:closeWindow) once their
+ * late window has passed and the ledger says they are still open; closing is itself idempotent on
+ * the ledger (a closed window is returned, not closed again).
  */
 import { formatInstant, parseInstant } from '@gridledger/core/core';
 import type { WalletUser } from '@gridledger/network';
 import { ErrorCodes, fromFabricError } from './errors';
 import type { LedgerPort, Logger } from './ports';
+import { Tx } from './chaincode';
 import { MarketTx } from './routes/market';
+import { EnergyTx } from './routes/metering';
 
 export interface MarketSchedulerOptions {
   ledger: LedgerPort;
@@ -23,7 +30,7 @@ export interface MarketSchedulerOptions {
 }
 
 /** Codes that mean "this step is not for now": done already, or readings still awaited. */
-const SKIP = new Set<string>([ErrorCodes.INTERVAL_STATE_CONFLICT, ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, ErrorCodes.MARKET_NOT_FOUND]);
+const SKIP = new Set<string>([ErrorCodes.INTERVAL_STATE_CONFLICT, ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, ErrorCodes.MARKET_NOT_FOUND, ErrorCodes.WINDOW_STATE_INVALID]);
 
 export type StepOutcome = { step: string; communityId: string; intervalStart: string; outcome: 'done' | 'skipped' | 'failed'; code?: string };
 
@@ -75,15 +82,33 @@ export class MarketScheduler {
     for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'closed'])) as string[]) {
       out.push(await this.step('clear', MarketTx.clearInterval, communityId, intervalStart));
     }
+    let metering: { intervalSeconds: number; lateWindowSeconds: number } | undefined;
     for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[]) {
-      if ((parseInstant(intervalStart) ?? Infinity) + params.intervalSeconds <= now) out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
+      const start = parseInstant(intervalStart) ?? Infinity;
+      if (start + params.intervalSeconds > now) continue;
+      metering ??= (await ledger.evaluate(operator, Tx.getMeteringParams, [])) as { intervalSeconds: number; lateWindowSeconds: number };
+      if (!(await this.closeWindows(out, communityId, start, start + params.intervalSeconds, metering, now))) continue;
+      out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
     }
     return out;
   }
 
-  private async step(step: string, fn: string, communityId: string, intervalStart: string): Promise<StepOutcome> {
+  /**
+   * Closes the metering windows of [start, end) that the ledger still has open, each once its late
+   * window has passed. True when every one of them is past its late window (closed now or before).
+   */
+  private async closeWindows(out: StepOutcome[], communityId: string, start: number, end: number, metering: { intervalSeconds: number; lateWindowSeconds: number }, now: number): Promise<boolean> {
+    for (let t = start; t < end; t += metering.intervalSeconds) {
+      if (t + metering.intervalSeconds + metering.lateWindowSeconds > now) return false;
+      const window = (await this.opts.ledger.evaluate(this.opts.operator, EnergyTx.getWindow, [formatInstant(t)])) as { closed?: boolean };
+      if (window.closed === false) out.push(await this.step('close-window', EnergyTx.closeWindow, communityId, formatInstant(t), [formatInstant(t)]));
+    }
+    return true;
+  }
+
+  private async step(step: string, fn: string, communityId: string, intervalStart: string, args = [communityId, intervalStart]): Promise<StepOutcome> {
     try {
-      await this.opts.ledger.submit(this.opts.operator, fn, [communityId, intervalStart]);
+      await this.opts.ledger.submit(this.opts.operator, fn, args);
       this.opts.log.info({ msg: 'market step', step, communityId, intervalStart });
       return { step, communityId, intervalStart, outcome: 'done' };
     } catch (e) {

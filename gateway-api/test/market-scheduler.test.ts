@@ -1,12 +1,19 @@
 import { encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 import { MarketScheduler, schedulerFor } from '../src/market-scheduler';
+import { Tx } from '../src/chaincode';
 import { MarketTx } from '../src/routes/market';
+import { EnergyTx } from '../src/routes/metering';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
 
-/** A ledger whose intervals move closed → cleared → settled, refusing any step done before. */
-function marketLedger(now: () => number, metered: () => boolean) {
+/**
+ * A ledger whose intervals move closed → cleared → settled, refusing any step done before; metering
+ * windows of 30 s with a late window of 20 s, and settlement refused until both windows of a
+ * 60 s market interval are closed.
+ */
+function marketLedger(now: () => number) {
   const ledger = new FakeLedger();
   const state = new Map<string, string>();
+  const windows = new Set<string>();
   const done: string[] = [];
   const refuse = (code: string) => {
     throw Object.assign(new Error(encodeErrorEnvelope(new GridLedgerError(code as never, 'no'))), { code: 2 });
@@ -14,11 +21,19 @@ function marketLedger(now: () => number, metered: () => boolean) {
   ledger.evaluateHandler = (fn, args) => {
     if (fn === MarketTx.getParams) return { params: { intervalSeconds: 60, gateClosureSeconds: 10 } };
     if (fn === MarketTx.listDue) return [...state].filter(([, s]) => s === args[1]).map(([k]) => k).sort();
+    if (fn === Tx.getMeteringParams) return { intervalSeconds: 30, lateWindowSeconds: 20 };
+    if (fn === EnergyTx.getWindow) return windows.has(args[0]) ? { intervalStart: args[0] } : { intervalStart: args[0], closed: false };
     throw new Error(fn);
   };
   ledger.submitHandler = (fn, args) => {
     const [, start] = args;
     const s = state.get(start);
+    if (fn === EnergyTx.closeWindow) {
+      if (Date.parse(args[0]) + 30_000 > now()) refuse(ErrorCodes.WINDOW_STATE_INVALID);
+      windows.add(args[0]);
+      done.push(`closeWindow ${args[0]}`);
+      return {};
+    }
     if (fn === MarketTx.closeInterval) {
       if (s !== undefined) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       if (Date.parse(start) - 10_000 > now()) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
@@ -28,39 +43,46 @@ function marketLedger(now: () => number, metered: () => boolean) {
       state.set(start, 'cleared');
     } else if (fn === MarketTx.settleInterval) {
       if (s !== 'cleared') refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
-      if (!metered()) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
+      if (!windows.has(start) || !windows.has(new Date(Date.parse(start) + 30_000).toISOString().replace('.000', ''))) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
       state.set(start, 'settled');
     }
     done.push(`${fn.split(':')[1]} ${start}`);
     return {};
   };
-  return { ledger, state, done };
+  return { ledger, state, done, windows };
 }
 
 describe('market scheduler', () => {
-  it('closes, clears and settles each interval once, across ticks and restarts, waiting for readings', async () => {
+  it('closes, clears and settles each interval once, across ticks and restarts, closing its metering windows after their late window first', async () => {
     let t = Date.parse('2026-11-23T10:00:55Z');
-    let readings = false;
-    const { ledger, done } = marketLedger(() => t, () => readings);
+    const { ledger, done, windows } = marketLedger(() => t);
     const make = () => new MarketScheduler({ ledger, operator: user('op-1', 'operator'), communities: ['sunny'], log: new CapturingLogger(), now: () => t, lookbackIntervals: 1 });
     // 10:00:55: the gate of 10:01 (closes at 10:00:50) has passed; 10:00 has too.
     await make().tick();
     expect(done).toEqual(['closeInterval 2026-11-23T10:00:00Z', 'closeInterval 2026-11-23T10:01:00Z', 'clearInterval 2026-11-23T10:00:00Z', 'clearInterval 2026-11-23T10:01:00Z']);
-    // 10:01:30: 10:00 was delivered, but its readings are missing: settlement waits.
-    t = Date.parse('2026-11-23T10:01:30Z');
+    // 10:01:10: 10:00 was delivered; its first window's late window has passed (10:00:50), its second's not (10:01:20).
+    t = Date.parse('2026-11-23T10:01:10Z');
     const outcomes = await make().tick();
-    expect(outcomes.find((o) => o.step === 'settle')).toMatchObject({ outcome: 'skipped', code: ErrorCodes.SETTLEMENT_METERING_INCOMPLETE });
-    readings = true;
+    expect(outcomes.filter((o) => o.step !== 'close').map((o) => [o.step, o.intervalStart, o.outcome])).toEqual([['close-window', '2026-11-23T10:00:00Z', 'done']]);
+    expect([...windows]).toEqual(['2026-11-23T10:00:00Z']);
+    // A window closed meanwhile by someone else is not closed again.
+    windows.add('2026-11-23T10:00:30Z');
+    t = Date.parse('2026-11-23T10:01:30Z');
+    await make().tick();
+    expect(done).toContain('settleInterval 2026-11-23T10:00:00Z');
+    expect(done).not.toContain('closeWindow 2026-11-23T10:00:30Z');
     // A restarted scheduler (a new instance) repeats nothing that was done.
     await make().tick();
     t = Date.parse('2026-11-23T10:02:05Z');
     await make().tick();
+    t = Date.parse('2026-11-23T10:02:25Z');
+    await make().tick();
     const counts = new Map<string, number>();
     for (const d of done) counts.set(d, (counts.get(d) ?? 0) + 1);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(done).toContain('settleInterval 2026-11-23T10:00:00Z');
     expect(done).toContain('settleInterval 2026-11-23T10:01:00Z');
-    expect(done.filter((d) => d.startsWith('close'))).toHaveLength(3);
+    expect(done.filter((d) => d.startsWith('closeWindow'))).toEqual(['closeWindow 2026-11-23T10:00:00Z', 'closeWindow 2026-11-23T10:01:00Z', 'closeWindow 2026-11-23T10:01:30Z']);
+    expect(done.filter((d) => d.startsWith('closeInterval'))).toHaveLength(3);
   });
 
   it('runs only in the Community gateway, as its operator, unless switched off', () => {

@@ -1,7 +1,8 @@
 /**
  * 50 participants place 1,000 orders concurrently through the Community and Utility gateways;
  * the market scheduler (two instances at once, as after a restart) closes, clears and settles the
- * interval on the real network. Every order is accounted for, the clearing equals the pure
+ * interval on the real network, closing its metering window after the late window first; energy
+ * tokens move to the buyers. Every order is accounted for, the clearing equals the pure
  * module's result from the same orders, credits are conserved to the micro-unit, no balance is
  * negative, and no MVCC conflict reaches a user.
  */
@@ -29,7 +30,9 @@ function lcg(seed: number): () => number {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-useMeteringInterval(LEN);
+// A late window of 30 s, so that the scheduler closes the metering window (and then settles) half a minute after the interval.
+const LATE = 30;
+useMeteringInterval(LEN, { lateWindowSeconds: LATE });
 
 it('1,000 concurrent orders from 50 participants, cleared and settled by the scheduler exactly as the pure module says', async () => {
   expect((await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, params)).status).toBe(200);
@@ -80,6 +83,7 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   const schedulers = [0, 1].map(() => new MarketScheduler({ ledger, operator: profile().orgs.community.users['community-operator'], communities: [C], log, lookbackIntervals: 1 }));
   const tick = async () => (await Promise.all(schedulers.map((s) => s.tick()))).flat();
   const status = async () => (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}`)).body.status as string;
+  const filled = new Map<string, number>();
   try {
     while ((await status()) !== 'cleared') {
       outcomes.push(...(await tick()));
@@ -105,7 +109,6 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
     process.stdout.write(`cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh} in [${recorded.lowerMicrosPerKwh}, ${recorded.upperMicrosPerKwh}], ${recorded.trades.length} trades\n`);
 
     // Delivery: each buyer used what it bought, each seller exported what it sold plus 50 Wh.
-    const filled = new Map<string, number>();
     for (const f of recorded.fills) filled.set(f.participantId, (filled.get(f.participantId) ?? 0) + f.filledWh);
     while (Date.now() / 1000 < I + LEN + 1) await sleep(500);
     const readings = traders.map((t) => {
@@ -128,9 +131,16 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   // attempt is then refused and skipped). The only failures allowed are a ledger too slow to answer
   // on a busy machine (LEDGER_UNAVAILABLE), which the next tick retries.
   const done = outcomes.filter((o) => o.outcome === 'done' && o.intervalStart === IS).map((o) => o.step);
-  for (const step of ['close', 'clear', 'settle']) expect(done.filter((d) => d === step).length).toBeLessThanOrEqual(1);
+  for (const step of ['close', 'clear', 'close-window', 'settle']) expect(done.filter((d) => d === step).length).toBeLessThanOrEqual(1);
   expect(outcomes.filter((o) => o.outcome === 'failed' && o.code !== 'LEDGER_UNAVAILABLE')).toEqual([]);
   process.stdout.write(`scheduler: ${done.join(', ')} done; ${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused and skipped; ${outcomes.filter((o) => o.outcome === 'failed').length} attempts the ledger did not answer in time\n`);
+
+  // The window was closed by the scheduler, not before its late window had passed.
+  const window = (await api('community', operatorKey(), 'GET', `/windows/${IS}`)).body;
+  expect(Date.parse(window.closedAt) / 1000).toBeGreaterThanOrEqual(I + LEN + LATE);
+  // Tokens: every buyer holds what it bought (sellers delivered all they sold), every seller its 50 Wh unsold.
+  const held = await Promise.all(traders.map(async (t) => (await api(t.org, t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh));
+  expect(held).toEqual(traders.map((t) => (t.side === 'buy' ? (filled.get(t.participantId) ?? 0) : 50)));
 
   const accounts = await Promise.all(traders.map(async (t) => (await api(t.org, t.apiKey, 'GET', `/credits/${t.participantId}`)).body));
   for (const a of accounts) {

@@ -1,6 +1,7 @@
 /**
  * The market on the real network: credits, orders with escrow and every refusal code, close,
- * clear and settle of one interval against signed meter readings, with hand-computed figures;
+ * clear and settle of one interval against the energy positions of its closed metering window
+ * (signed meter readings), with hand-computed figures and energy tokens moved to the buyers;
  * access checked by the gateway and by the chaincode with the caller's own identity.
  *
  * The market here runs 60-second intervals (its own community), so the metering interval is set
@@ -37,6 +38,7 @@ const waitUntil = async (epochSeconds: number) => {
   if (ms > 0) await sleep(ms);
 };
 const account = async (t: Trader) => (await api('community', t.apiKey, 'GET', `/credits/${t.participantId}`)).body;
+const tokens = async (t: Trader) => (await api('community', t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh as number;
 const supply = async () => (await api('regulator', regulatorKey(), 'GET', '/credits/supply')).body as Record<string, number>;
 
 let s1: Trader, s2: Trader, s3: Trader, b1: Trader, b2: Trader, b3: Trader, b4: Trader;
@@ -144,7 +146,7 @@ it('a prosumer cannot cancel another\'s order, change market parameters or mint 
   expect(await account(b1)).toMatchObject({ escrowMicros: 210_000 });
 });
 
-it('closes, clears and settles the interval against meter readings: exact delivery, seller shortfall, seller excess, buyer under-consumption, to the micro-unit', async () => {
+it('closes, clears and settles the interval against the closed metering window\'s positions: exact delivery, seller shortfall, seller excess, buyer under-consumption, to the micro-unit, tokens moved to the buyers', async () => {
   const step = (s: string) => api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${IS}/${s}`);
   const early = await step('close');
   expect([early.status, early.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
@@ -185,6 +187,13 @@ it('closes, clears and settles the interval against meter readings: exact delive
   ];
   const submitted = await api('community', operatorKey(), 'POST', '/readings', { readings });
   expect(submitted.body.results.map((r: { status: string }) => r.status)).toEqual(Array(6).fill('accepted'));
+  // Settlement reads the energy positions: it waits until the metering window is closed (a ledger state).
+  const waiting = await step('settle');
+  expect([waiting.status, waiting.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
+  const closedWindow = await api('community', operatorKey(), 'POST', `/windows/${IS}/close`);
+  expect(closedWindow.status).toBe(200);
+  // Window close minted each seller's verified surplus.
+  expect(await Promise.all([s1, s2, s3].map(tokens))).toEqual([1000, 600, 1300]);
 
   const settled = await step('settle');
   expect(settled.status).toBe(200);
@@ -198,6 +207,16 @@ it('closes, clears and settles the interval against meter readings: exact delive
     [b3.participantId]: -160_000,
   });
   expect(settled.body.estimatedParticipantIds).toEqual([]);
+  // Tokens move for delivered energy, min(delivered, sold): s1 1,000, s2 its 600, s3 1,000 of its 1,300.
+  const transfers = settled.body.tokenTransfers as { sellerId: string; buyerId: string; energyWh: number; movedWh: number; undeliveredWh: number }[];
+  const movedBy = (id: string, field: 'sellerId' | 'buyerId') => transfers.filter((t) => t[field] === id).reduce((s, t) => s + t.movedWh, 0);
+  expect([s1, s2, s3].map((t) => movedBy(t.participantId, 'sellerId'))).toEqual([1000, 600, 1000]);
+  expect(transfers.every((t) => t.undeliveredWh === 0 && t.movedWh === t.energyWh)).toBe(true);
+  expect(await Promise.all([s1, s2, s3].map(tokens))).toEqual([0, 0, 300]);
+  // Each buyer holds exactly what it was moved, 2,600 Wh in all.
+  const held = await Promise.all([b1, b2, b3].map(tokens));
+  expect(held).toEqual([b1, b2, b3].map((t) => movedBy(t.participantId, 'buyerId')));
+  expect(held.reduce((s, h) => s + h, 0)).toBe(2600);
   const again2 = await step('settle');
   expect([again2.status, again2.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
 

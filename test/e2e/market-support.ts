@@ -31,14 +31,14 @@ export async function trader(name: string, communityId: string, org: OrgName = '
   return { participantId, apiKey, org, meterId, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
-/** Sets the ledger's metering interval for the test file and restores the previous parameters after it. */
-export function useMeteringInterval(seconds: number): void {
+/** Sets the ledger's metering interval (and other metering parameters) for the test file and restores the previous parameters after it. */
+export function useMeteringInterval(seconds: number, more: { lateWindowSeconds?: number } = {}): void {
   let before: string | undefined;
   beforeAll(async () => {
     const client = operatorClient();
     try {
       before = await client.evaluate('metering:getParams');
-      await client.submit('metering:setParams', JSON.stringify({ intervalSeconds: seconds }));
+      await client.submit('metering:setParams', JSON.stringify({ intervalSeconds: seconds, ...more }));
     } finally {
       client.close();
     }
