@@ -94,6 +94,12 @@ export const ErrorCodes = {
   ORDER_SIDE_CONFLICT: 'ORDER_SIDE_CONFLICT',
   /** The community has no market parameters yet. */
   MARKET_NOT_FOUND: 'MARKET_NOT_FOUND',
+  /** A bilateral contract not of the documented shape or terms; details.field names the field. */
+  CONTRACT_INVALID: 'CONTRACT_INVALID',
+  /** No bilateral contract of that id. */
+  CONTRACT_NOT_FOUND: 'CONTRACT_NOT_FOUND',
+  /** An acceptance, withdrawal or contract settlement the contract's (or interval's) state does not allow. */
+  CONTRACT_STATE_CONFLICT: 'CONTRACT_STATE_CONFLICT',
   /** A sum of money beyond the exact range (2^53 − 1 micro-units): refused, never rounded. */
   AMOUNT_OUT_OF_RANGE: 'AMOUNT_OUT_OF_RANGE',
   /** A Beckn message without an Authorization (or X-Gateway-Authorization) header. */

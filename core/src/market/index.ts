@@ -3,3 +3,4 @@ export * from './order';
 export * from './settlement';
 export * from './params';
 export * from './book';
+export * from './contracts';
