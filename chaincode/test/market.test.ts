@@ -1,54 +1,23 @@
-import { ErrorCodes, formatInstant, orderIdOf, parseInstant } from '@gridledger/core';
+import { ErrorCodes, formatInstant, orderIdOf } from '@gridledger/core';
 import { EnergyContract } from '../src/energy';
 import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, readingsOf, signReading, TxOutcome } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, readingsOf, signReading } from './fake-fabric';
+import { codeOf, expectOk, operator, regulator, setupMarket, T, TS, utility } from './market-support';
 
 const registry = new RegistryContract();
 const metering = new MeteringContract();
 const credits = new CreditsContract();
 const market = new MarketContract();
 const energy = new EnergyContract();
-const operator = identity('CommunityMSP', 'operator', 'op-1');
-const utility = identity('UtilityMSP', 'utility', 'utility');
-const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
 const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
 const who = { s1: identity('CommunityMSP', 'prosumer', 's1'), s2: identity('CommunityMSP', 'prosumer', 's2'), b1: identity('CommunityMSP', 'consumer', 'b1'), b2: identity('CommunityMSP', 'consumer', 'b2') };
 type Who = keyof typeof who;
 const keys = { s1: meterKeys(), s2: meterKeys(), b1: meterKeys(), b2: meterKeys() };
 
-/** The interval traded below: T to T + 900 s. */
-const T = parseInstant('2026-11-23T10:00:00Z')!;
-const TS = formatInstant(T);
-const params = { intervalSeconds: 900, gateClosureSeconds: 300, openingHorizonSeconds: 86_400, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
-
-function expectOk(out: TxOutcome): Record<string, any> {
-  if (!out.ok) throw new Error(`expected success, got ${out.message}`);
-  return out.result as Record<string, any>;
-}
-function codeOf(out: TxOutcome): string | undefined {
-  expect(out.ok).toBe(false);
-  expect(out.writes.size).toBe(0);
-  return out.error?.code;
-}
-
-async function setup(): Promise<FakeFabric> {
-  const fabric = new FakeFabric();
-  fabric.now = T - 7200;
-  for (const id of Object.keys(who) as Who[]) {
-    expectOk(await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: id, role: id.startsWith('s') ? 'prosumer' : 'consumer' }))));
-    // Sellers 10 kW (2,500 Wh in 15 minutes), buyers 4 kW.
-    const meter = { meterId: `${id}.m`, participantId: id, kind: 'bidirectional', publicKeyPem: keys[id].publicKeyPem, exportCapacityW: id.startsWith('s') ? 10_000 : 4_000, communityId: 'c1' };
-    expectOk(await fabric.run(operator, (ctx) => registry.registerMeter(ctx, JSON.stringify(meter))));
-  }
-  expectOk(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify(params))));
-  for (const id of ['b1', 'b2']) {
-    expectOk(await fabric.run(utility, (ctx) => credits.deposit(ctx, JSON.stringify({ participantId: id, amountMicros: 1_000_000, reference: `dep-${id}` }))));
-  }
-  return fabric;
-}
+const setup = () => setupMarket(keys);
 
 const order = (clientOrderId: string, side: 'buy' | 'sell', energyWh: number, priceMicrosPerKwh: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ clientOrderId, communityId: 'c1', intervalStart: TS, side, energyWh, priceMicrosPerKwh, ...extra });

@@ -10,6 +10,7 @@ import { NewParticipant, Onboarding, OnboardingStore } from './onboarding';
 import { assertActsFor, callerOf, denied } from './access';
 import { API_BASE, openApiDocument } from './openapi';
 import { marketRoutes } from './routes/market';
+import { contractRoutes } from './routes/contracts';
 import { meteringRoutes } from './routes/metering';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 
@@ -238,6 +239,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   });
 
   r.use(marketRoutes(ledger));
+  r.use(contractRoutes(ledger));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

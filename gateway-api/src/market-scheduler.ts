@@ -8,13 +8,15 @@
  * Settlement reads the energy positions of the metering windows inside the market interval, so
  * before settling an interval the scheduler closes those windows (energy:closeWindow) once their
  * late window has passed and the ledger says they are still open; closing is itself idempotent on
- * the ledger (a closed window is returned, not closed again).
+ * the ledger (a closed window is returned, not closed again). Then it settles the interval's
+ * bilateral contracts (refused when done before), then the spot market.
  */
 import { formatInstant, parseInstant } from '@gridledger/core/core';
 import type { WalletUser } from '@gridledger/network';
 import { ErrorCodes, fromFabricError } from './errors';
 import type { LedgerPort, Logger } from './ports';
 import { Tx } from './chaincode';
+import { ContractTx } from './routes/contracts';
 import { MarketTx } from './routes/market';
 import { EnergyTx } from './routes/metering';
 
@@ -88,6 +90,8 @@ export class MarketScheduler {
       if (start + params.intervalSeconds > now) continue;
       metering ??= (await ledger.evaluate(operator, Tx.getMeteringParams, [])) as { intervalSeconds: number; lateWindowSeconds: number };
       if (!(await this.closeWindows(out, communityId, start, start + params.intervalSeconds, metering, now))) continue;
+      // Bilateral contracts first: the spot settlement sees the positions with their volume taken out.
+      out.push(await this.step('settle-contracts', ContractTx.settleContracts, communityId, intervalStart));
       out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
     }
     return out;
@@ -108,7 +112,9 @@ export class MarketScheduler {
 
   private async step(step: string, fn: string, communityId: string, intervalStart: string, args = [communityId, intervalStart]): Promise<StepOutcome> {
     try {
-      await this.opts.ledger.submit(this.opts.operator, fn, args);
+      const { result } = await this.opts.ledger.submit(this.opts.operator, fn, args);
+      // A window another scheduler closed first comes back as it was (closing is idempotent): nothing done here.
+      if ((result as { alreadyClosed?: boolean } | undefined)?.alreadyClosed === true) return { step, communityId, intervalStart, outcome: 'skipped' };
       this.opts.log.info({ msg: 'market step', step, communityId, intervalStart });
       return { step, communityId, intervalStart, outcome: 'done' };
     } catch (e) {

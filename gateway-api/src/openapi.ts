@@ -1,5 +1,6 @@
 import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
 import { marketPaths, marketSchemas } from './openapi/market';
+import { contractPaths, contractSchemas } from './openapi/contracts';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 
 /**
@@ -53,6 +54,7 @@ export const openApiDocument = {
   security: [{ apiKey: [] }],
   paths: {
     ...marketPaths,
+    ...contractPaths,
     '/health': {
       get: {
         operationId: 'health',
@@ -170,6 +172,7 @@ export const openApiDocument = {
     },
     schemas: {
       ...marketSchemas,
+      ...contractSchemas,
       ...meteringSchemas(parts),
       Error: {
         type: 'object',

@@ -1,6 +1,7 @@
 import { encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 import { MarketScheduler, schedulerFor } from '../src/market-scheduler';
 import { Tx } from '../src/chaincode';
+import { ContractTx } from '../src/routes/contracts';
 import { MarketTx } from '../src/routes/market';
 import { EnergyTx } from '../src/routes/metering';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
@@ -14,6 +15,7 @@ function marketLedger(now: () => number) {
   const ledger = new FakeLedger();
   const state = new Map<string, string>();
   const windows = new Set<string>();
+  const contractsSettled = new Set<string>();
   const done: string[] = [];
   const refuse = (code: string) => {
     throw Object.assign(new Error(encodeErrorEnvelope(new GridLedgerError(code as never, 'no'))), { code: 2 });
@@ -34,7 +36,11 @@ function marketLedger(now: () => number) {
       done.push(`closeWindow ${args[0]}`);
       return {};
     }
-    if (fn === MarketTx.closeInterval) {
+    if (fn === ContractTx.settleContracts) {
+      if (contractsSettled.has(start)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      if (!windows.has(start)) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
+      contractsSettled.add(start);
+    } else if (fn === MarketTx.closeInterval) {
       if (s !== undefined) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       if (Date.parse(start) - 10_000 > now()) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       state.set(start, 'closed');
@@ -43,7 +49,7 @@ function marketLedger(now: () => number) {
       state.set(start, 'cleared');
     } else if (fn === MarketTx.settleInterval) {
       if (s !== 'cleared') refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
-      if (!windows.has(start) || !windows.has(new Date(Date.parse(start) + 30_000).toISOString().replace('.000', ''))) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
+      if (!contractsSettled.has(start) || !windows.has(start) || !windows.has(new Date(Date.parse(start) + 30_000).toISOString().replace('.000', ''))) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
       state.set(start, 'settled');
     }
     done.push(`${fn.split(':')[1]} ${start}`);
@@ -69,6 +75,8 @@ describe('market scheduler', () => {
     windows.add('2026-11-23T10:00:30Z');
     t = Date.parse('2026-11-23T10:01:30Z');
     await make().tick();
+    // The interval's contracts are settled before its spot market.
+    expect(done.indexOf('settleContracts 2026-11-23T10:00:00Z')).toBeLessThan(done.indexOf('settleInterval 2026-11-23T10:00:00Z'));
     expect(done).toContain('settleInterval 2026-11-23T10:00:00Z');
     expect(done).not.toContain('closeWindow 2026-11-23T10:00:30Z');
     // A restarted scheduler (a new instance) repeats nothing that was done.

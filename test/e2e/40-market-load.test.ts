@@ -81,7 +81,12 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   const outcomes: StepOutcome[] = [];
   const log = { info: () => undefined, error: (f: Record<string, unknown>) => outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }) };
   const schedulers = [0, 1].map(() => new MarketScheduler({ ledger, operator: profile().orgs.community.users['community-operator'], communities: [C], log, lookbackIntervals: 1 }));
-  const tick = async () => (await Promise.all(schedulers.map((s) => s.tick()))).flat();
+  const tick = async () => {
+    const out = (await Promise.all(schedulers.map((s) => s.tick()))).flat();
+    // When each step of the traded interval happened, in seconds after the interval's end.
+    for (const o of out.filter((x) => x.intervalStart === IS && x.step !== 'close')) process.stdout.write(`${(Date.now() / 1000 - I - LEN).toFixed(1)} s: ${o.step} ${o.outcome} ${o.code ?? ''}\n`);
+    return out;
+  };
   const status = async () => (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}`)).body.status as string;
   const filled = new Map<string, number>();
   try {

@@ -7,14 +7,15 @@
 import { Context } from 'fabric-contract-api';
 import { compareIds, ErrorCodes, formatInstant, GridLedgerError, MeterRecord } from '@gridledger/core';
 import { settledPositionOf } from '../energy/positions';
+import { activeContractsIn, ckey, ContractKeys } from './contract-store';
 import { getRecord, key, KeyTypes } from '../ledger';
 import { loadMeteringParams } from '../metering';
 
 export type Delivery =
   /** Every window closed: the sum of the positions; estimated when any of them is (money only, no tokens). */
   | { kind: 'settled'; netWh: number; estimated: boolean }
-  /** Some metering window of the interval is not closed yet: settlement waits. */
-  | { kind: 'pending'; openWindows: string[] };
+  /** Some metering window of the interval is not closed yet, or a contract of the participant not settled: settlement waits. */
+  | { kind: 'pending'; openWindows: string[]; unsettledContracts?: string[] };
 
 /** The participant's active meters of the community, by meter id. */
 export async function meteredMeters(ctx: Context, participantId: string, communityId: string): Promise<MeterRecord[]> {
@@ -47,11 +48,11 @@ export async function meteringIntervalsOf(ctx: Context, startSeconds: number, le
 }
 
 /**
- * A participant's delivery over [start, start + length): the sum of its positions (netWh) of every
- * metering interval inside it, estimated when any of them is; pending while any of their windows
- * is open.
+ * A participant's metered position over [start, start + length): the sum of its positions (netWh)
+ * of every metering interval inside it, estimated when any of them is; pending while any of their
+ * windows is open.
  */
-export async function deliveryOf(ctx: Context, participantId: string, startSeconds: number, lengthSeconds: number): Promise<Delivery> {
+export async function positionOver(ctx: Context, participantId: string, startSeconds: number, lengthSeconds: number): Promise<Delivery> {
   let netWh = 0;
   let estimated = false;
   const openWindows: string[] = [];
@@ -64,4 +65,24 @@ export async function deliveryOf(ctx: Context, participantId: string, startSecon
     }
   }
   return openWindows.length > 0 ? { kind: 'pending', openWindows } : { kind: 'settled', netWh, estimated };
+}
+
+/**
+ * What the spot settlement settles of a participant over [start, start + length): its position
+ * (positionOver) with the volume of its bilateral contracts delivering in the interval taken out
+ * (sold added back, bought taken off). Pending until those contracts' settlement of the interval
+ * is done, since it settles their share first.
+ */
+export async function deliveryOf(ctx: Context, participantId: string, startSeconds: number, lengthSeconds: number): Promise<Delivery> {
+  const position = await positionOver(ctx, participantId, startSeconds, lengthSeconds);
+  if (position.kind === 'pending') return position;
+  const contracts = await activeContractsIn(ctx, participantId, startSeconds);
+  const intervalStart = formatInstant(startSeconds);
+  const unsettled: string[] = [];
+  let netWh = position.netWh;
+  for (const c of contracts) {
+    if ((await getRecord(ctx, ckey(ctx, ContractKeys.settled, c.communityId, intervalStart))) === undefined) unsettled.push(c.contractId);
+    netWh += c.sellerId === participantId ? -c.energyWhPerInterval : c.energyWhPerInterval;
+  }
+  return unsettled.length > 0 ? { kind: 'pending', openWindows: [], unsettledContracts: unsettled } : { ...position, netWh };
 }

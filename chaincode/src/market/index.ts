@@ -1,6 +1,7 @@
+import { ContractsContract } from './contracts';
 import { CreditsContract } from './credits';
 import { MarketContract } from './market';
 
-export { CreditsContract, MarketContract };
-/** The market's contracts: namespaces credits and market. */
-export const marketContracts = [CreditsContract, MarketContract];
+export { ContractsContract, CreditsContract, MarketContract };
+/** The market's contracts: namespaces credits, market and contracts (bilateral). */
+export const marketContracts = [CreditsContract, MarketContract, ContractsContract];

@@ -81,13 +81,13 @@ interface SettledRecord extends ParticipantSettlement {
 
 const OPERATOR_ROLES = ['operator'] as const;
 
-function requireOperator(ctx: Context, action: string): Caller {
+export function requireOperator(ctx: Context, action: string): Caller {
   const caller = requireRole(ctx, OPERATOR_ROLES, action);
   if (caller.mspId !== 'CommunityMSP') throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for an operator of CommunityMSP`, { mspId: caller.mspId });
   return caller;
 }
 
-function requireTrader(ctx: Context, action: string): Caller & { participantId: string } {
+export function requireTrader(ctx: Context, action: string): Caller & { participantId: string } {
   const caller = requireRole(ctx, ['prosumer', 'consumer'], action);
   if (caller.participantId === undefined) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} needs an identity with gl.id`);
   return caller as Caller & { participantId: string };
@@ -97,7 +97,7 @@ function conflict(message: string, details: Record<string, string>): GridLedgerE
   return new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, message, details);
 }
 
-function instantOf(text: unknown, field: string): number {
+export function instantOf(text: unknown, field: string): number {
   const seconds = typeof text === 'string' ? parseInstant(text) : undefined;
   if (seconds === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_INVALID, `${field} must be a UTC instant like 2026-11-21T10:15:00Z`, { [field]: String(text) });
   return seconds;
@@ -117,7 +117,7 @@ export async function paramsFor(ctx: Context, communityId: string, startSeconds:
   return applicable[applicable.length - 1].params;
 }
 
-async function loadInterval(ctx: Context, communityId: string, intervalStart: string): Promise<IntervalRecord | undefined> {
+export async function loadInterval(ctx: Context, communityId: string, intervalStart: string): Promise<IntervalRecord | undefined> {
   return getRecord<IntervalRecord>(ctx, mkey(ctx, MarketKeys.interval, communityId, intervalStart));
 }
 
@@ -168,19 +168,27 @@ async function transferEnergyTokens(ctx: Context, communityId: string, intervalS
   const meteringIntervals = await meteringIntervalsOf(ctx, parseInstant(intervalStart)!, interval.params.intervalSeconds);
   const out: SettledTokenTransfer[] = [];
   for (const t of transfers) {
-    let movedWh = 0;
-    for (const start of meteringIntervals) {
-      const take = Math.min(t.energyWh - movedWh, await heldTokensWh(ctx, t.sellerId, start));
-      if (take > 0) await moveTokens(ctx, t.sellerId, t.buyerId, start, take, `${communityId}/${intervalStart}/trade:${t.buyOrderId}:${t.sellOrderId}`);
-      movedWh += Math.max(take, 0);
-    }
+    const movedWh = await moveHeldTokens(ctx, t.sellerId, t.buyerId, meteringIntervals, t.energyWh, `${communityId}/${intervalStart}/trade:${t.buyOrderId}:${t.sellOrderId}`);
     out.push({ ...t, movedWh, undeliveredWh: t.energyWh - movedWh });
   }
   return out;
 }
 
+/** Moves up to `energyWh` of the seller's tokens of the metering intervals (earliest first) to the buyer; returns the Wh moved (at most what it held). */
+export async function moveHeldTokens(ctx: Context, sellerId: string, buyerId: string, meteringIntervals: readonly string[], energyWh: number, reason: string): Promise<number> {
+  let movedWh = 0;
+  for (const start of meteringIntervals) {
+    const take = Math.min(energyWh - movedWh, await heldTokensWh(ctx, sellerId, start));
+    if (take > 0) {
+      await moveTokens(ctx, sellerId, buyerId, start, take, reason);
+      movedWh += take;
+    }
+  }
+  return movedWh;
+}
+
 /** Applies settlement postings to the accounts (trade and grid fee out of the buyer's escrow) and the utility's entries. */
-async function applyPostings(ctx: Context, accounts: AccountOverlay, communityId: string, intervalStart: string, postings: readonly Posting[]): Promise<void> {
+export async function applyPostings(ctx: Context, accounts: AccountOverlay, communityId: string, intervalStart: string, postings: readonly Posting[]): Promise<void> {
   for (const p of postings) {
     const fromEscrow = p.reason === 'trade' || p.reason === 'grid-fee';
     const ref = `${communityId}/${intervalStart}/${p.postingId}`;

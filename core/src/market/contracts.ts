@@ -129,6 +129,8 @@ export interface ContractDelivery {
   buyerId: string;
   energyWh: number;
   priceMicrosPerKwh: number;
+  /** The grid fee fixed with the contract (its escrow covers exactly this). */
+  gridFeeMicrosPerKwh: number;
 }
 
 export interface ContractPartySettlement {
@@ -158,7 +160,7 @@ export function spotPosition(netWh: number, soldWh: number, boughtWh: number): n
 
 /**
  * Settles the contracts delivering in one interval. Each contract's energy is paid in full at its
- * price (buyer to seller) plus the grid fee (buyer to utility), out of the buyer's escrow. Each
+ * price (buyer to seller) plus its grid fee (buyer to utility), out of the buyer's escrow. Each
  * party's deviation D = netWh − (sold − bought) is settled here when it has no spot fills in the
  * interval (`spotParticipants`): D < 0 at retail to the utility, D > 0 at feed-in from it. Tokens
  * move for delivered energy: a seller's min(max(netWh, 0), sold) pro rata over its contracts
@@ -168,7 +170,7 @@ export function settleContracts(
   deliveries: readonly ContractDelivery[],
   positions: ReadonlyMap<string, { netWh: number; estimated: boolean }>,
   spotParticipants: ReadonlySet<string>,
-  params: SettlementParams,
+  params: Omit<SettlementParams, 'gridFeeMicrosPerKwh'>,
 ): { postings: Posting[]; parties: ContractPartySettlement[]; tokenTransfers: ContractTokenTransfer[] } {
   const sorted = [...deliveries].sort((a, b) => compareIds(a.contractId, b.contractId));
   const sold = new Map<string, number>();
@@ -182,7 +184,7 @@ export function settleContracts(
     seen.add(d.contractId);
     sold.set(d.sellerId, (sold.get(d.sellerId) ?? 0) + d.energyWh);
     bought.set(d.buyerId, (bought.get(d.buyerId) ?? 0) + d.energyWh);
-    const { amountMicros, gridFeeMicros } = deliveryCostMicros({ energyWhPerInterval: d.energyWh, priceMicrosPerKwh: d.priceMicrosPerKwh }, params.gridFeeMicrosPerKwh);
+    const { amountMicros, gridFeeMicros } = deliveryCostMicros({ energyWhPerInterval: d.energyWh, priceMicrosPerKwh: d.priceMicrosPerKwh }, d.gridFeeMicrosPerKwh);
     postings.push({ postingId: `contract:${d.contractId}`, from: d.buyerId, to: d.sellerId, amountMicros, energyWh: d.energyWh, reason: 'trade', orderIds: [d.contractId] });
     postings.push({ postingId: `contract-fee:${d.contractId}`, from: d.buyerId, to: params.utilityId, amountMicros: gridFeeMicros, energyWh: d.energyWh, reason: 'grid-fee', orderIds: [d.contractId] });
   }

@@ -81,7 +81,7 @@ describe('contract terms', () => {
   });
 });
 
-const delivery = (contractId: string, sellerId: string, buyerId: string, energyWh: number, priceMicrosPerKwh = 120_000) => ({ contractId, sellerId, buyerId, energyWh, priceMicrosPerKwh });
+const delivery = (contractId: string, sellerId: string, buyerId: string, energyWh: number, priceMicrosPerKwh = 120_000) => ({ contractId, sellerId, buyerId, energyWh, priceMicrosPerKwh, gridFeeMicrosPerKwh: 10_000 });
 const positions = (p: Record<string, number>, estimated: string[] = []) => new Map(Object.entries(p).map(([id, netWh]) => [id, { netWh, estimated: estimated.includes(id) }]));
 const net = (r: ReturnType<typeof settleContracts>) => Object.fromEntries(r.parties.map((p) => [p.participantId, p.netMicros]));
 

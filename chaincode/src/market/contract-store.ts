@@ -1,0 +1,50 @@
+/**
+ * Where bilateral contracts live on the ledger, shared by the contracts contract and by delivery.ts
+ * (which takes contracted volume out of a position before the spot settlement sees it).
+ * `glContract~contractId` the contract; `glContractBy~participant~contractId` each party's index;
+ * `glContractDay~community~day~contractId` the active contracts delivering on a day;
+ * `glContractSettled~community~intervalStart` the settlement of the contracts of one interval.
+ */
+import { Context } from 'fabric-contract-api';
+import { compareIds, ContractTerms, deliversIn } from '@gridledger/core';
+import { getRecord, listRecords } from '../ledger';
+
+export const ContractKeys = { contract: 'glContract', byParticipant: 'glContractBy', byDay: 'glContractDay', settled: 'glContractSettled' } as const;
+
+export const ckey = (ctx: Context, type: (typeof ContractKeys)[keyof typeof ContractKeys], ...attributes: string[]) => ctx.stub.createCompositeKey(type, attributes);
+
+export type ContractStatus = 'proposed' | 'active' | 'withdrawn';
+
+export interface ContractRecord extends ContractTerms {
+  contractId: string;
+  clientContractId: string;
+  /** The proposal as sent (canonical JSON), so that a retry is told from a reuse of its client id. */
+  request: string;
+  status: ContractStatus;
+  proposedBy: string;
+  proposedAt: string;
+  acceptedAt?: string;
+  withdrawnAt?: string;
+  /** The market's interval length and grid fee when proposed: the contract's deliveries use them. */
+  intervalSeconds: number;
+  gridFeeMicrosPerKwh: number;
+  /** What the buyer holds in escrow for the whole contract (taken when the buyer proposes or accepts). */
+  escrowMicros: number;
+  escrowTaken: boolean;
+  txId: string;
+}
+
+export async function loadContract(ctx: Context, contractId: string): Promise<ContractRecord | undefined> {
+  return getRecord<ContractRecord>(ctx, ckey(ctx, ContractKeys.contract, contractId));
+}
+
+/** A participant's active contracts that deliver in the market interval starting at `startSeconds`, by id. */
+export async function activeContractsIn(ctx: Context, participantId: string, startSeconds: number): Promise<ContractRecord[]> {
+  const ids = (await listRecords<{ contractId: string }>(ctx, ContractKeys.byParticipant, [participantId])).map((e) => e.contractId).sort(compareIds);
+  const out: ContractRecord[] = [];
+  for (const id of ids) {
+    const c = await loadContract(ctx, id);
+    if (c?.status === 'active' && deliversIn(c, startSeconds, c.intervalSeconds)) out.push(c);
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+import { ID_PATTERN } from '@gridledger/core/core';
+
+const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
+const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' };
+const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const ok = (description = 'OK') => ({ description, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } });
+const common = { '400': err('REQUEST_INVALID or CONTRACT_INVALID'), '401': err('UNAUTHENTICATED'), '403': err('ACCESS_DENIED'), '503': err('LEDGER_UNAVAILABLE') };
+const p = (name: string, schema: object = id) => ({ name, in: 'path', required: true, schema });
+const contractStep = (operationId: string, description: string) => ({
+  post: { operationId, description, parameters: [p('contractId')], responses: { '200': ok(), '404': err('CONTRACT_NOT_FOUND'), '409': err('CONTRACT_STATE_CONFLICT'), '422': err('INSUFFICIENT_CREDITS, SELLER_CAPACITY_EXCEEDED'), ...common } },
+});
+const intervalParams = [p('communityId'), p('intervalStart', instant)];
+
+export const contractPaths = {
+  '/contracts': {
+    post: {
+      operationId: 'proposeContract',
+      description: 'The seller or the buyer proposes a fixed-price contract for a volume in every interval of a daily UTC window over a range of days; a buyer escrows the whole contract. A retry with the same clientContractId returns it (200).',
+      requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewContract' } } } },
+      responses: { '201': ok('proposed'), '200': ok('the same contract, proposed before'), '404': err('MARKET_NOT_FOUND'), '409': err('CLIENT_ID_REUSED, CONTRACT_STATE_CONFLICT'), '422': err('INSUFFICIENT_CREDITS'), ...common },
+    },
+  },
+  '/contracts/{contractId}': { get: { operationId: 'getContract', parameters: [p('contractId')], responses: { '200': ok(), '404': err('CONTRACT_NOT_FOUND'), ...common } } },
+  '/contracts/{contractId}/acceptance': contractStep('acceptContract', 'The other party accepts before the first delivery\'s gate; an accepting buyer escrows the whole contract.'),
+  '/contracts/{contractId}/withdrawal': contractStep('withdrawContract', 'Either party withdraws or declines a proposal; the buyer\'s escrow comes back.'),
+  '/markets/{communityId}/intervals/{intervalStart}/contract-settlement': {
+    post: { operationId: 'settleContracts', description: 'Operator; after delivery, with the metering windows closed and before the spot settlement; only once.', parameters: intervalParams, responses: { '200': ok(), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common } },
+    get: { operationId: 'getContractSettlement', parameters: intervalParams, responses: { '200': ok(), '404': err('INTERVAL_NOT_FOUND'), ...common } },
+  },
+};
+
+export const contractSchemas = {
+  NewContract: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['clientContractId', 'communityId', 'sellerId', 'buyerId', 'energyWhPerInterval', 'priceMicrosPerKwh', 'firstDay', 'lastDay', 'dailyFrom', 'dailyTo'],
+    properties: {
+      clientContractId: id,
+      communityId: id,
+      sellerId: id,
+      buyerId: id,
+      energyWhPerInterval: { type: 'integer' },
+      priceMicrosPerKwh: { type: 'integer' },
+      firstDay: { type: 'string', example: '2026-12-01' },
+      lastDay: { type: 'string', example: '2026-12-31' },
+      dailyFrom: { type: 'string', example: '10:00' },
+      dailyTo: { type: 'string', example: '14:00' },
+    },
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * REST routes of long-term bilateral contracts: thin calls of the chaincode's `contracts`
+ * contract. The gateway refuses what the caller's role can never do (403) first; the chaincode
+ * checks everything again with the caller's own identity.
+ */
+import express, { Response } from 'express';
+import { callerOf, denied } from '../access';
+import type { LedgerPort } from '../ports';
+
+export const ContractTx = {
+  proposeContract: 'contracts:proposeContract',
+  acceptContract: 'contracts:acceptContract',
+  withdrawContract: 'contracts:withdrawContract',
+  getContract: 'contracts:getContract',
+  settleContracts: 'contracts:settleContracts',
+  getContractSettlement: 'contracts:getContractSettlement',
+} as const;
+
+function requireRoles(res: Response, roles: readonly string[], action: string): void {
+  const role = callerOf(res).role;
+  if (role === undefined || !roles.includes(role)) throw denied(`${action} needs the role ${roles.join(' or ')}`, { role: role ?? '' });
+}
+
+export function contractRoutes(ledger: LedgerPort): express.Router {
+  const r = express.Router();
+  const submit = async (res: Response, fn: string, args: string[], created = false) => {
+    const { result, txId } = await ledger.submit(callerOf(res), fn, args);
+    res.locals.txId = txId;
+    const replayed = (result as { replayed?: boolean }).replayed === true;
+    res.status(created && !replayed ? 201 : 200).json({ ...(result as object), txId });
+  };
+  const traders = ['prosumer', 'consumer'];
+  r.post('/contracts', async (req, res) => {
+    requireRoles(res, traders, 'proposing a contract');
+    await submit(res, ContractTx.proposeContract, [JSON.stringify(req.body)], true);
+  });
+  r.get('/contracts/:contractId', async (req, res) => res.json(await ledger.evaluate(callerOf(res), ContractTx.getContract, [req.params.contractId])));
+  for (const [path, fn] of [
+    ['acceptance', ContractTx.acceptContract],
+    ['withdrawal', ContractTx.withdrawContract],
+  ] as const) {
+    r.post(`/contracts/:contractId/${path}`, async (req, res) => {
+      requireRoles(res, traders, `contract ${path}`);
+      await submit(res, fn, [req.params.contractId]);
+    });
+  }
+  const settlement = '/markets/:communityId/intervals/:intervalStart/contract-settlement';
+  r.post(settlement, async (req, res) => {
+    requireRoles(res, ['operator'], 'settling contracts');
+    await submit(res, ContractTx.settleContracts, [req.params.communityId, req.params.intervalStart]);
+  });
+  r.get(settlement, async (req, res) => {
+    requireRoles(res, ['operator', 'utility', 'regulator'], 'reading a contract settlement');
+    res.json(await ledger.evaluate(callerOf(res), ContractTx.getContractSettlement, [req.params.communityId, req.params.intervalStart]));
+  });
+  return r;
+}
