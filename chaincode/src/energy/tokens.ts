@@ -65,15 +65,28 @@ async function recordMove(ctx: Context, move: Omit<TokenMove, 'txId' | 'at'>): P
 const lotKey = (ctx: Context, owner: string, intervalStart: string, assetId: string) => key(ctx, KeyTypes.energyToken, owner, intervalStart, assetId);
 
 /**
- * The lots this transaction has written, by key (undefined: deleted). A transaction cannot read
- * its own writes, and a settlement moves one seller's tokens to several buyers (and one buyer's
- * from several sellers) in one transaction: every lot read goes through this overlay first.
+ * The lots as this transaction sees them, per owner and interval: those it has written (undefined:
+ * deleted) and, once listed, the committed ones. A transaction cannot read its own writes, and a
+ * settlement moves one seller's tokens to several buyers (and one buyer's from several sellers) in
+ * one transaction: every lot read goes through this overlay, and each owner's lots of an
+ * interval are range-read from the ledger at most once.
  */
-const overlayOf = perTransaction(() => new Map<string, { owner: string; intervalStart: string; lot?: TokenLot }>());
+const overlayOf = perTransaction(() => new Map<string, { listed: boolean; lots: Map<string, TokenLot | undefined> }>());
+function groupOf(ctx: Context, owner: string, intervalStart: string) {
+  const overlay = overlayOf(ctx);
+  const k = `${owner}\u0000${intervalStart}`;
+  let group = overlay.get(k);
+  if (group === undefined) {
+    group = { listed: false, lots: new Map() };
+    overlay.set(k, group);
+  }
+  return group;
+}
 
-async function readLot(ctx: Context, k: string): Promise<TokenLot | undefined> {
-  const written = overlayOf(ctx).get(k);
-  return written !== undefined ? written.lot : getRecord<TokenLot>(ctx, k);
+async function readLot(ctx: Context, owner: string, intervalStart: string, assetId: string): Promise<TokenLot | undefined> {
+  const group = groupOf(ctx, owner, intervalStart);
+  if (group.lots.has(assetId) || group.listed) return group.lots.get(assetId);
+  return getRecord<TokenLot>(ctx, lotKey(ctx, owner, intervalStart, assetId));
 }
 
 /** Writes a lot, or deletes it when it holds nothing. */
@@ -81,23 +94,21 @@ async function writeLot(ctx: Context, lot: TokenLot): Promise<void> {
   const k = lotKey(ctx, lot.owner, lot.intervalStart, lot.assetId);
   if (lot.amountWh === 0) await ctx.stub.deleteState(k);
   else await putRecord(ctx, k, lot);
-  overlayOf(ctx).set(k, { owner: lot.owner, intervalStart: lot.intervalStart, lot: lot.amountWh === 0 ? undefined : lot });
+  groupOf(ctx, lot.owner, lot.intervalStart).lots.set(lot.assetId, lot.amountWh === 0 ? undefined : lot);
 }
 
 /** An owner's lots of one interval as this transaction sees them, by asset id. */
 async function lotsOf(ctx: Context, owner: string, intervalStart: string): Promise<TokenLot[]> {
-  const lots = new Map<string, TokenLot>();
-  for (const lot of await listRecords<TokenLot>(ctx, KeyTypes.energyToken, [owner, intervalStart])) lots.set(lotKey(ctx, owner, intervalStart, lot.assetId), lot);
-  for (const [k, w] of overlayOf(ctx)) {
-    if (w.owner !== owner || w.intervalStart !== intervalStart) continue;
-    if (w.lot === undefined) lots.delete(k);
-    else lots.set(k, w.lot);
+  const group = groupOf(ctx, owner, intervalStart);
+  if (!group.listed) {
+    for (const lot of await listRecords<TokenLot>(ctx, KeyTypes.energyToken, [owner, intervalStart])) if (!group.lots.has(lot.assetId)) group.lots.set(lot.assetId, lot);
+    group.listed = true;
   }
-  return [...lots.values()].sort((a, b) => compareIds(a.assetId, b.assetId));
+  return [...group.lots.values()].filter((l): l is TokenLot => l !== undefined).sort((a, b) => compareIds(a.assetId, b.assetId));
 }
 
 async function addToLot(ctx: Context, owner: string, intervalStart: string, share: TokenShare): Promise<void> {
-  const lot = await readLot(ctx, lotKey(ctx, owner, intervalStart, share.assetId));
+  const lot = await readLot(ctx, owner, intervalStart, share.assetId);
   await writeLot(ctx, { owner, intervalStart, assetId: share.assetId, source: share.source, amountWh: (lot?.amountWh ?? 0) + share.energyWh });
 }
 
@@ -119,7 +130,7 @@ export async function adjustTokens(ctx: Context, owner: string, intervalStart: s
       await recordMove(ctx, { owner, intervalStart, assetId: d.assetId, source: d.source, kind: 'mint', amountWh: d.energyWh, reason });
       continue;
     }
-    const lot = await readLot(ctx, lotKey(ctx, owner, intervalStart, d.assetId));
+    const lot = await readLot(ctx, owner, intervalStart, d.assetId);
     const take = Math.min(lot?.amountWh ?? 0, -d.energyWh);
     unburnt += -d.energyWh - take;
     if (take === 0) continue;
