@@ -234,6 +234,9 @@ describe('market: close, clear, settle', () => {
     await submitReading(fabric, 's1', 0, 1000);
     const corrected = expectOk(await correct());
     expect(corrected.posting).toMatchObject({ postingId: 'correction:s1', from: 'utility', to: 's1', amountMicros: 300_000 });
+    // Metering minted s1's verified 1,000 Wh with the correction; the correction moves them to b1, its buyer.
+    expect(corrected.tokenTransfers).toEqual([expect.objectContaining({ buyerId: 'b1', energyWh: 1000, movedWh: 1000, undeliveredWh: 0 })]);
+    expect([await tokens(fabric, 's1'), await tokens(fabric, 'b1')]).toEqual([0, 1000]);
     expect(await account(fabric, 's1')).toMatchObject({ availableMicros: 135_000 });
     expect(codeOf(await correct())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     await conservation(fabric);

@@ -23,6 +23,7 @@ import {
   Posting,
   settleCorrection,
   settleInterval,
+  shareProRata,
   Side,
   TokenTransfer,
   validateOrder,
@@ -170,6 +171,29 @@ async function transferEnergyTokens(ctx: Context, communityId: string, intervalS
   for (const t of transfers) {
     const movedWh = await moveHeldTokens(ctx, t.sellerId, t.buyerId, meteringIntervals, t.energyWh, `${communityId}/${intervalStart}/trade:${t.buyOrderId}:${t.sellOrderId}`);
     out.push({ ...t, movedWh, undeliveredWh: t.energyWh - movedWh });
+  }
+  return out;
+}
+
+/**
+ * Tokens a corrected seller owes its buyers: its verified delivery min(max(net, 0), sold) shared
+ * over its trades as at settlement, less what settlement moved for each trade; what it holds now
+ * (metering minted the verified surplus with the correction) moves, the rest stays undelivered.
+ */
+async function correctionTokens(ctx: Context, interval: IntervalRecord, sellerId: string, netWh: number, tradedWh: number): Promise<SettledTokenTransfer[]> {
+  const { communityId, intervalStart } = interval;
+  const clearing = (await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart)))!;
+  const settlement = (await getRecord<{ tokenTransfers: SettledTokenTransfer[] }>(ctx, mkey(ctx, MarketKeys.settlement, communityId, intervalStart)))!;
+  const moved = new Map(settlement.tokenTransfers.map((t) => [`${t.buyOrderId}:${t.sellOrderId}`, t.movedWh]));
+  const trades = clearing.trades.filter((t) => t.sellerId === sellerId);
+  const shares = shareProRata(Math.min(Math.max(netWh, 0), tradedWh), trades.map((t) => t.energyWh));
+  const meteringIntervals = await meteringIntervalsOf(ctx, parseInstant(intervalStart)!, interval.params.intervalSeconds);
+  const out: SettledTokenTransfer[] = [];
+  for (const [k, t] of trades.entries()) {
+    const energyWh = shares[k] - (moved.get(`${t.buyOrderId}:${t.sellOrderId}`) ?? 0);
+    if (energyWh <= 0) continue;
+    const movedWh = await moveHeldTokens(ctx, sellerId, t.buyerId, meteringIntervals, energyWh, `${communityId}/${intervalStart}/correction:${t.buyOrderId}:${t.sellOrderId}`);
+    out.push({ sellOrderId: t.sellOrderId, buyOrderId: t.buyOrderId, sellerId, buyerId: t.buyerId, energyWh, movedWh, undeliveredWh: energyWh - movedWh });
   }
   return out;
 }
@@ -523,10 +547,11 @@ export class MarketContract extends Contract {
       const accounts = new AccountOverlay(ctx);
       if (posting !== null) await applyPostings(ctx, accounts, communityId, intervalStart, [posting]);
       await accounts.flush();
+      const tokenTransfers = settled.side === 'sell' ? await correctionTokens(ctx, interval, participantId, delivery.netWh, settled.tradedWh) : [];
       const correctedAt = txInstant(ctx);
-      await putRecord(ctx, settledKey, { ...participant, communityId, intervalStart, correctedAt });
+      await putRecord(ctx, settledKey, { ...participant, communityId, intervalStart, correctedAt, tokenTransfers });
       setEvent(ctx, 'SettlementCorrected', { communityId, intervalStart, participantId, posting });
-      return { participant, posting };
+      return { participant, posting, tokenTransfers };
     });
   }
 
