@@ -91,8 +91,10 @@ export class MarketScheduler {
       metering ??= (await ledger.evaluate(operator, Tx.getMeteringParams, [])) as { intervalSeconds: number; lateWindowSeconds: number };
       if (!(await this.closeWindows(out, communityId, start, start + params.intervalSeconds, metering, now))) continue;
       // Bilateral contracts first: the spot settlement sees the positions with their volume taken out.
-      out.push(await this.step('settle-contracts', ContractTx.settleContracts, communityId, intervalStart));
-      out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
+      // Only once they are (done now or before): a settled interval leaves the due list, and its contracts with it.
+      const contracts = await this.step('settle-contracts', ContractTx.settleContracts, communityId, intervalStart);
+      out.push(contracts);
+      if (contracts.outcome === 'done' || contracts.code === ErrorCodes.INTERVAL_STATE_CONFLICT) out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
     }
     return out;
   }

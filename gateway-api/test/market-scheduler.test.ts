@@ -71,6 +71,12 @@ describe('market scheduler', () => {
     const outcomes = await make().tick();
     expect(outcomes.filter((o) => o.step !== 'close').map((o) => [o.step, o.intervalStart, o.outcome])).toEqual([['close-window', '2026-11-23T10:00:00Z', 'done']]);
     expect([...windows]).toEqual(['2026-11-23T10:00:00Z']);
+    // A contract settlement the ledger did not answer holds the spot settlement back until the next tick.
+    const slow = new MarketScheduler({ ledger: Object.assign(Object.create(ledger), { submit: (u: never, fn: string, args: string[]) => (fn === ContractTx.settleContracts ? Promise.reject(new Error('deadline exceeded')) : ledger.submit(u, fn, args)) }), operator: user('op-1', 'operator'), communities: ['sunny'], log: new CapturingLogger(), now: () => t, lookbackIntervals: 1 });
+    windows.add('2026-11-23T10:00:30Z');
+    t = Date.parse('2026-11-23T10:01:30Z');
+    expect((await slow.tick()).filter((o) => o.step.startsWith('settle')).map((o) => [o.step, o.outcome])).toEqual([['settle-contracts', 'failed']]);
+    windows.delete('2026-11-23T10:00:30Z');
     // A window closed meanwhile by someone else is not closed again.
     windows.add('2026-11-23T10:00:30Z');
     t = Date.parse('2026-11-23T10:01:30Z');
