@@ -500,7 +500,7 @@ export class MarketContract extends Contract {
         else pending.push(participantId);
       }
       if (pending.length > 0) {
-        throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the metering windows of the interval are not closed', { participantIds: pending.join(',') });
+        throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'a metering window of the interval is not closed, or a contract of these participants not settled', { participantIds: pending.join(',') });
       }
       const result = settleInterval(clearing, { ...params, utilityId: UTILITY_ACCOUNT }, metered);
       const accounts = new AccountOverlay(ctx);
