@@ -7,6 +7,9 @@ import { RegistryContract } from './registry';
 import { SystemContract } from './system';
 import { energyContracts } from './energy';
 import { marketContracts } from './market';
+import { quietShimDebugLogging } from './shim-logging';
+
+quietShimDebugLogging();
 
 export { MeteringContract, RegistryContract, SystemContract };
 export const contracts = [RegistryContract, MeteringContract, SystemContract, ...marketContracts, ...energyContracts];

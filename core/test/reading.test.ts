@@ -164,5 +164,17 @@ describe('parseMeterPublicKey', () => {
     expect(codeOf(() => parseMeterPublicKey('-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----')).code).toBe(
       ErrorCodes.METER_KEY_INVALID,
     );
+    // A refused key is never cached: refused again.
+    expect(codeOf(() => parseMeterPublicKey(ed)).code).toBe(ErrorCodes.METER_KEY_INVALID);
+  });
+
+  it('parses a PEM once and hands out the same key afterwards', () => {
+    const a = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const b = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const first = parseMeterPublicKey(a);
+    expect(parseMeterPublicKey(a)).toBe(first);
+    expect(parseMeterPublicKey(b)).not.toBe(first);
+    expect(parseMeterPublicKey(b).equals(first)).toBe(false);
+    expect(first.export({ type: 'spki', format: 'pem' }).toString()).toBe(a);
   });
 });

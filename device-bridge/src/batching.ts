@@ -13,7 +13,7 @@ import type { JournalEntry } from './journal';
  *   back, all its later ones are too, so that per-meter order is kept.
  */
 export function selectBatch(
-  pending: readonly JournalEntry[],
+  pending: Iterable<JournalEntry>,
   inFlightIds: ReadonlySet<number>,
   busyMeters: ReadonlySet<string>,
   maxSize: number,

@@ -223,15 +223,18 @@ export class Bridge {
         this.timer = setTimeout(() => this.schedule(), this.retryAt - now);
         return;
       }
-      const waiting = this.journal.pending().filter((e) => !this.inFlightIds.has(e.id));
-      const oldest = waiting.length > 0 ? Math.min(...waiting.map((e) => this.waitingSince.get(e.id) ?? now)) : undefined;
-      const delay = flushDelay(waiting.length, oldest, now, { maxBatch: this.maxBatch, lingerMs: this.opts.lingerMs ?? 200 });
+      // Called on every reading taken in: no pass over everything pending here (that made intake
+      // quadratic in the backlog). In flight ids are pending ones, except for the moment between
+      // a batch's done mark and its end.
+      const waiting = Math.max(0, this.journal.pendingCount - this.inFlightIds.size);
+      const oldest = waiting > 0 ? this.oldestWaitingSince(now) : undefined;
+      const delay = flushDelay(waiting, oldest, now, { maxBatch: this.maxBatch, lingerMs: this.opts.lingerMs ?? 200 });
       if (delay === undefined) return;
       if (delay > 0) {
         this.timer = setTimeout(() => this.schedule(), delay);
         return;
       }
-      const batch = selectBatch(waiting, this.inFlightIds, this.busyMeters, this.maxBatch);
+      const batch = selectBatch(this.journal.pendingEntries(), this.inFlightIds, this.busyMeters, this.maxBatch);
       if (batch.length === 0) return; // everything waiting belongs to busy meters; a finishing batch reschedules
       const run = this.submitBatch(batch).finally(() => {
         this.inFlight.delete(run);
@@ -239,6 +242,16 @@ export class Bridge {
       });
       this.inFlight.add(run);
     }
+  }
+
+  /**
+   * When the oldest reading not in flight started waiting. waitingSince is in id order with
+   * non-decreasing times (replay gives all one time, intake appends), and what is in flight is
+   * mostly the oldest: a short walk from the front.
+   */
+  private oldestWaitingSince(now: number): number | undefined {
+    for (const [id, since] of this.waitingSince) if (!this.inFlightIds.has(id)) return since;
+    return this.journal.pendingCount > this.inFlightIds.size ? now : undefined;
   }
 
   private async submitBatch(batch: JournalEntry[]): Promise<void> {

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { checkpointers, connect, GatewayError, hash, signers, StatusCode, type Checkpointer, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
 import { decodeErrorEnvelope, ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
 import { parseSubmitOutcome, type LedgerSubmitter, type SubmitOutcome } from './ledger';
+import { nodeP256Signer } from './signer';
 
 export interface FabricConnection {
   /** host:port of the peer's Gateway service. */
@@ -69,11 +70,12 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
       'grpc.ssl_target_name_override': c.hostAlias,
       'grpc.keepalive_time_ms': 60_000,
     });
+    const privateKey = createPrivateKey(key);
+    const fast = nodeP256Signer(privateKey);
     const gateway = connect({
       client,
       identity: { mspId: c.mspId, credentials: cert },
-      signer: signers.newPrivateKeySigner(createPrivateKey(key)),
-      hash: hash.sha256,
+      ...(fast ? { signer: fast, hash: hash.none } : { signer: signers.newPrivateKeySigner(privateKey), hash: hash.sha256 }),
       endorseOptions: () => ({ deadline: Date.now() + 15_000 }),
       submitOptions: () => ({ deadline: Date.now() + 5_000 }),
       commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),

@@ -130,6 +130,11 @@ export class Journal {
     return [...this.pendingById.values()];
   }
 
+  /** The same, without copying: valid until the next append or done mark. */
+  pendingEntries(): IterableIterator<JournalEntry> {
+    return this.pendingById.values();
+  }
+
   /** The pending entries of one meter and interval (normally none or one). */
   pendingFor(meterId: string, intervalStart: string): JournalEntry[] {
     return this.pending().filter((e) => e.reading.meterId === meterId && e.reading.intervalStart === intervalStart);

@@ -7,7 +7,12 @@
  *    Caliper 0.6 (fabric:fabric-gateway binding, caliper/), on the same network right after ours
  *    (GRIDLEDGER_BENCH_CALIPER=0 leaves it out);
  *  - readings.committedPerSec / readings.p95Ms: signed readings published over MQTT (QoS 1) to the
- *    device bridge, timed from publish to the receipt that names the committed transaction.
+ *    device bridge, timed from publish to the receipt that names the committed transaction;
+ *    GRIDLEDGER_BENCH_READINGS_METERS (20) meters of GRIDLEDGER_BENCH_READINGS_INTERVALS (50)
+ *    readings each; readings.cpuMsPerReading: CPU of the platform's processes and of the
+ *    publisher during that scenario, per reading (Linux /proc), by component in the note.
+ * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
+ * Caliper or orders).
  */
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -21,6 +26,7 @@ const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
 const { marketBenchmarks } = require('./market');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
+const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
 const { percentile } = require('./stats');
 
@@ -113,9 +119,10 @@ async function readingsThroughBridge(profile, readings) {
     sent.set(`${r.meterId}@${r.intervalStart}`, performance.now());
     await client.publishAsync(topic(r.meterId, 'readings'), JSON.stringify(r), { qos: 1 });
   }
+  const publishSeconds = (performance.now() - start) / 1000;
   await Promise.race([finished, new Promise((r) => setTimeout(r, 300_000))]);
   await client.endAsync();
-  return { committed: latencies.length, seconds: (last - start) / 1000, latencies };
+  return { committed: latencies.length, seconds: (last - start) / 1000, publishSeconds, latencies };
 }
 
 /**
@@ -156,7 +163,8 @@ async function caliperCrossCheck(profile, stateDir, ours, installError, results,
 }
 
 async function ledgerBenchmarks(results, rows) {
-  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0';
+  const readingsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'readings';
+  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly;
   // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
   const caliperInstallError = caliper ? await ensureInstalled().then(() => undefined, (e) => e) : undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
@@ -179,28 +187,40 @@ async function ledgerBenchmarks(results, rows) {
       ours.submitTps = tps;
       results.push({ scenario: 'noop', metric: 'submitTps', value: Number(tps.toFixed(1)), unit: 'tx/s' });
       rows.push({ scenario: 'noop', metric: 'submitTps', value: tps.toFixed(1), unit: 'tx/s', note: `1000 submits, 100 in flight, avg ${mean(submit.latencies).toFixed(0)} ms, p50 ${percentile(submit.latencies, 50).toFixed(0)} ms, p95 ${percentile(submit.latencies, 95).toFixed(0)} ms, ${submit.failed} failed` });
-      const evaluate = await bounded(3000, 100, () => client.evaluate('system:ping'));
-      const eps = evaluate.latencies.length / evaluate.seconds;
-      ours.evaluatePerSec = eps;
-      results.push({ scenario: 'noop', metric: 'evaluatePerSec', value: Number(eps.toFixed(1)), unit: 'evaluations/s' });
-      rows.push({ scenario: 'noop', metric: 'evaluatePerSec', value: eps.toFixed(1), unit: '/s', note: `3000 evaluations, 100 in flight, avg ${mean(evaluate.latencies).toFixed(0)} ms, p50 ${percentile(evaluate.latencies, 50).toFixed(0)} ms, ${evaluate.failed} failed` });
+      if (!readingsOnly) {
+        const evaluate = await bounded(3000, 100, () => client.evaluate('system:ping'));
+        const eps = evaluate.latencies.length / evaluate.seconds;
+        ours.evaluatePerSec = eps;
+        results.push({ scenario: 'noop', metric: 'evaluatePerSec', value: Number(eps.toFixed(1)), unit: 'evaluations/s' });
+        rows.push({ scenario: 'noop', metric: 'evaluatePerSec', value: eps.toFixed(1), unit: '/s', note: `3000 evaluations, 100 in flight, avg ${mean(evaluate.latencies).toFixed(0)} ms, p50 ${percentile(evaluate.latencies, 50).toFixed(0)} ms, ${evaluate.failed} failed` });
+      }
     } finally {
       client.close();
     }
     if (caliper) await caliperCrossCheck(profile, stateDir, ours, caliperInstallError, results, rows);
-    const readings = await readingLoad(profile, credentials.apiKeys.community['community-operator'], 20, 50);
+    const meters = Number(process.env.GRIDLEDGER_BENCH_READINGS_METERS ?? 20);
+    const intervals = Number(process.env.GRIDLEDGER_BENCH_READINGS_INTERVALS ?? 50);
+    const readings = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, intervals);
+    const cpuBefore = cpuSnapshot(stateDir);
     const r = await readingsThroughBridge(profile, readings);
+    const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(stateDir), Math.max(1, r.committed));
     const rps = r.committed / r.seconds;
     const p95 = percentile(r.latencies, 95);
     results.push({ scenario: 'readings', metric: 'committedPerSec', value: Number(rps.toFixed(1)), unit: 'readings/s' });
     results.push({ scenario: 'readings', metric: 'p95Ms', value: Math.round(p95), unit: 'ms' });
     results.push({ scenario: 'readings', metric: 'p50Ms', value: Math.round(percentile(r.latencies, 50)), unit: 'ms' });
-    rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings of 20 meters published at once over MQTT, ${r.committed} committed` });
+    rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings of ${meters} meters published at once over MQTT (in ${r.publishSeconds.toFixed(1)} s), ${r.committed} committed` });
     rows.push({ scenario: 'readings', metric: 'p95Ms', value: p95.toFixed(0), unit: 'ms', note: `publish to accepted receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms` });
+    if (cpu) {
+      results.push({ scenario: 'readings', metric: 'cpuMsPerReading', value: cpu.total, unit: 'ms', byComponent: cpu.byComponent });
+      const parts = Object.entries(cpu.byComponent).filter(([, ms]) => ms >= 0.01).map(([group, ms]) => `${group} ${ms}`);
+      rows.push({ scenario: 'readings', metric: 'cpuMsPerReading', value: cpu.total.toFixed(2), unit: 'ms', note: `CPU of the platform and the publisher per reading (2 cores: 2000 / this = readings/s at full use): ${parts.join(', ')}` });
+    }
+    if (readingsOnly) return;
     await marketBenchmarks(profile, credentials, results, rows, results.find((x) => x.metric === 'submitTps')?.value);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
   }
 }
 
-module.exports = { ledgerBenchmarks };
+module.exports = { ledgerBenchmarks, bounded, readingLoad, readingsThroughBridge };

@@ -78,8 +78,25 @@ export function readingSignedBytes(reading: Reading): Buffer {
   );
 }
 
-/** Parses a meter's public key: PEM SubjectPublicKeyInfo of an ECDSA P-256 key, nothing else. */
+/** Meter keys parsed so far, by PEM (a KeyObject is immutable; the same PEM always gives the same key). */
+const parsedKeys = new Map<string, KeyObject>();
+const PARSED_KEYS_MAX = 10_000;
+
+/**
+ * Parses a meter's public key: PEM SubjectPublicKeyInfo of an ECDSA P-256 key, nothing else.
+ * Keys that parse are kept (up to 10,000, then the cache starts again), so that a chaincode or
+ * bridge process parses a meter's key once, not once per batch.
+ */
 export function parseMeterPublicKey(pem: string): KeyObject {
+  const cached = parsedKeys.get(pem);
+  if (cached !== undefined) return cached;
+  const key = parseMeterPublicKeyUncached(pem);
+  if (parsedKeys.size >= PARSED_KEYS_MAX) parsedKeys.clear();
+  parsedKeys.set(pem, key);
+  return key;
+}
+
+function parseMeterPublicKeyUncached(pem: string): KeyObject {
   let key: KeyObject;
   try {
     key = createPublicKey({ key: pem, format: 'pem' });

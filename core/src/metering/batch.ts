@@ -260,20 +260,27 @@ interface Item {
   input: unknown;
   meterId: string | null;
   intervalStart: string | null;
-  text: string;
+  /** Canonical text of the input, made only when two items tie on meter and interval. */
+  text?: string;
 }
 
 function itemOf(input: unknown, index: number): Item {
   const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
   const meterId = typeof record.meterId === 'string' ? record.meterId : null;
   const intervalStart = typeof record.intervalStart === 'string' ? record.intervalStart : null;
-  let text = '';
-  try {
-    text = canonicalJson(input);
-  } catch {
-    // Not representable (e.g. a number that parsed to Infinity): refused by the shape check anyway.
+  return { index, input, meterId, intervalStart };
+}
+
+function textOf(item: Item): string {
+  if (item.text === undefined) {
+    item.text = '';
+    try {
+      item.text = canonicalJson(item.input);
+    } catch {
+      // Not representable (e.g. a number that parsed to Infinity): refused by the shape check anyway.
+    }
   }
-  return { index, input, meterId, intervalStart, text };
+  return item.text;
 }
 
 /** The order readings are decided in: by meter, interval and canonical text; input position last. */
@@ -283,7 +290,7 @@ function compareItems(a: Item, b: Item): number {
     keyed(a) - keyed(b) ||
     compareIds(a.meterId ?? '', b.meterId ?? '') ||
     compareIds(a.intervalStart ?? '', b.intervalStart ?? '') ||
-    compareIds(a.text, b.text) ||
+    compareIds(textOf(a), textOf(b)) ||
     a.index - b.index
   );
 }
