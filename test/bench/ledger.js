@@ -7,7 +7,9 @@
  *    Caliper 0.6 (fabric:fabric-gateway binding, caliper/), on the same network right after ours
  *    (GRIDLEDGER_BENCH_CALIPER=0 leaves it out);
  *  - readings.committedPerSec / readings.p95Ms: signed readings published over MQTT (QoS 1) to the
- *    device bridge, timed from publish to the receipt that names the committed transaction.
+ *    device bridge, timed from publish to the receipt that names the committed transaction
+ *    (GRIDLEDGER_BENCH_READINGS=0 leaves it out);
+ *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js.
  */
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -19,7 +21,7 @@ const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
 const { ledgerClient } = require('@gridledger/network');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
-const { marketBenchmarks } = require('./market');
+const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 
 const { percentile } = require('./stats');
@@ -188,6 +190,15 @@ async function ledgerBenchmarks(results, rows) {
       client.close();
     }
     if (caliper) await caliperCrossCheck(profile, stateDir, ours, caliperInstallError, results, rows);
+    if (process.env.GRIDLEDGER_BENCH_READINGS !== '0') await readingsBenchmark(profile, credentials, results, rows);
+    await marketBenchmarks(profile, credentials, results, rows, results.find((x) => x.metric === 'submitTps')?.value);
+    await settlementBenchmarks(profile, credentials, results, rows);
+  } finally {
+    await down(stateDir, { purge: true, log: () => undefined });
+  }
+}
+
+async function readingsBenchmark(profile, credentials, results, rows) {
     const readings = await readingLoad(profile, credentials.apiKeys.community['community-operator'], 20, 50);
     const r = await readingsThroughBridge(profile, readings);
     const rps = r.committed / r.seconds;
@@ -197,10 +208,6 @@ async function ledgerBenchmarks(results, rows) {
     results.push({ scenario: 'readings', metric: 'p50Ms', value: Math.round(percentile(r.latencies, 50)), unit: 'ms' });
     rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings of 20 meters published at once over MQTT, ${r.committed} committed` });
     rows.push({ scenario: 'readings', metric: 'p95Ms', value: p95.toFixed(0), unit: 'ms', note: `publish to accepted receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms` });
-    await marketBenchmarks(profile, credentials, results, rows, results.find((x) => x.metric === 'submitTps')?.value);
-  } finally {
-    await down(stateDir, { purge: true, log: () => undefined });
-  }
 }
 
 module.exports = { ledgerBenchmarks };
