@@ -1,4 +1,4 @@
-import { ErrorCodes, formatInstant, orderIdOf, parseInstant } from '@gridledger/core';
+import { ErrorCodes, formatInstant, orderIdOf, parseInstant, settleInterval } from '@gridledger/core';
 import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
@@ -190,7 +190,7 @@ describe('market: close, clear, settle', () => {
     await book(fabric);
     const close = () => fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS));
     const clear = () => fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS));
-    const settle = () => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS));
+    const settle = (page?: string) => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
     expect(codeOf(await close())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     expect(codeOf(await clear())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     fabric.now = T - 300;
@@ -214,7 +214,11 @@ describe('market: close, clear, settle', () => {
     await submitReading(fabric, 's2', 0, 800); // unsold supply: 800 Wh at feed-in = 40,000 µ
     await submitReading(fabric, 'b1', 1000, 0); // exact consumption
     await submitReading(fabric, 'b2', 500, 0); // demand that did not clear: 500 Wh at retail = 150,000 µ
-    const settled = expectOk(await settle());
+    // Settlement goes page by page: a page out of turn is refused.
+    expect(codeOf(await settle('1'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    const settled = expectOk(await settle('0'));
+    expect(settled).toMatchObject({ status: 'settled', page: 0, pageCount: 1 });
+    expect(expectOk(await fabric.evaluate(regulator, (ctx) => market.getInterval(ctx, 'c1', TS)))).toMatchObject({ status: 'settled', settlement: { pageCount: 1, pagesDone: 1 } });
     const net = Object.fromEntries(settled.participants.map((p: { participantId: string; netMicros: number }) => [p.participantId, p.netMicros]));
     expect(net).toEqual({ s1: 135_000, s2: 40_000, b1: -145_000, b2: -150_000 });
     expect(await account(fabric, 's1')).toEqual({ participantId: 's1', availableMicros: 135_000, escrowMicros: 0 });
@@ -224,10 +228,60 @@ describe('market: close, clear, settle', () => {
     // Utility: grid fee 10,000 + retail 150,000 − feed-in 40,000.
     expect(supply.utilityMicros).toBe(120_000);
     expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    expect(codeOf(await settle('0'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
     const pair = `${orderIdOf('b1', 'a')}:${orderIdOf('s1', 'a')}`;
     expect(view.postings.map((p: { postingId: string }) => p.postingId).sort()).toEqual(['deviation:b2', 'deviation:s2', `grid-fee:${pair}`, `trade:${pair}`]);
     expect(view.tokenTransfers).toEqual([expect.objectContaining({ energyWh: 1000 })]);
+  });
+
+  it('stores a large clearing in pages and settles it page by page, each page once, to the same figures as one pure settlement', async () => {
+    const fabric = await setup();
+    // 1,200 one-Wh orders on each side: 2,400 fills (3 pages), 1,200 trades (2 pages), 2,400 postings (3 settlement pages).
+    for (let n = 0; n < 1200; n++) {
+      expectOk(await place(fabric, 's1', order(`s${n}`, 'sell', 1, 100_000)));
+      expectOk(await place(fabric, 'b1', order(`b${n}`, 'buy', 1, 200_000)));
+    }
+    fabric.now = T - 300;
+    expectOk(await fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS)));
+    expect(expectOk(await fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS)))).toMatchObject({ orderCount: 2400, tradeCount: 1200, volumeWh: 1200 });
+    const clearing = expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)));
+    expect(clearing).toMatchObject({ fillCount: 2400, fillPages: 3, tradeCount: 1200, tradePages: 2 });
+    expect(clearing.fills).toHaveLength(2400);
+    expect(clearing.trades).toHaveLength(1200);
+    expect(clearing.fills.map((f: { orderId: string }) => f.orderId)).toEqual([...clearing.fills.map((f: { orderId: string }) => f.orderId)].sort());
+    const lines: { kind: string }[] = [];
+    let bookmark = '';
+    do {
+      const page = expectOk(await fabric.evaluate(utility, (ctx) => credits.getStatement(ctx, 'b1', '1000', bookmark)));
+      lines.push(...page.items);
+      bookmark = page.bookmark;
+    } while (bookmark !== '');
+    // One refund line for the participant, not one per order.
+    expect(lines.filter((l) => l.kind === 'escrow-refund')).toHaveLength(1);
+
+    fabric.now = T + 960;
+    await submitReading(fabric, 's1', 0, 1200);
+    await submitReading(fabric, 'b1', 1100, 0);
+    const settle = (page?: string) => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
+    const pages = [];
+    for (const page of ['0', '1', '2']) {
+      expect(codeOf(await settle(String(Number(page) + 1)))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      pages.push(expectOk(await settle(page)));
+      if (page !== '2') expect(codeOf(await settle(page))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    }
+    expect(pages.map((p) => [p.page, p.pageCount, p.status])).toEqual([[0, 3, 'settling'], [1, 3, 'settling'], [2, 3, 'settled']]);
+    expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
+    const whole = settleInterval(clearing as never, { ...params, utilityId: 'utility' }, [{ participantId: 'b1', netWh: -1100 }, { participantId: 's1', netWh: 1200 }]);
+    expect(view.postings).toHaveLength(whole.postings.length);
+    expect(new Set(view.postings.map((p: { postingId: string }) => p.postingId))).toEqual(new Set(whole.postings.map((p) => p.postingId)));
+    expect(view.participants).toEqual(whole.participants.map((p) => ({ ...p, communityId: 'c1', intervalStart: TS })));
+    expect(view.tokenTransfers).toEqual(whole.tokenTransfers);
+    // b1 paid 1,200 × (150 + 10) µ and sold the 100 Wh it did not use back at feed-in (50 µ/Wh); s1 got 1,200 × 150 µ.
+    expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 1_000_000 - 192_000 + 5_000, escrowMicros: 0 });
+    expect(await account(fabric, 's1')).toEqual({ participantId: 's1', availableMicros: 180_000, escrowMicros: 0 });
+    await conservation(fabric);
   });
 
   it('settles a missing reading on the flagged estimate after the late window, then corrects it once with the verified reading', async () => {

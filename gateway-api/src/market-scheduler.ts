@@ -3,7 +3,9 @@
  * operator. It keeps no state of its own: the ledger decides. Each step is a transaction that the
  * chaincode refuses (INTERVAL_STATE_CONFLICT) when it was already done, so a step repeated after a
  * restart, or by two schedulers at once, is refused cleanly and skipped; a settlement that waits
- * for readings (SETTLEMENT_METERING_INCOMPLETE) is tried again on a later tick.
+ * for readings (SETTLEMENT_METERING_INCOMPLETE) is tried again on a later tick. Settlement runs in
+ * pages: the scheduler reads the next page's number from the interval record and names it in the
+ * transaction, so a page done before (by the other scheduler, or before a restart) is refused.
  */
 import { formatInstant, parseInstant } from '@gridledger/core/core';
 import type { WalletUser } from '@gridledger/network';
@@ -75,15 +77,29 @@ export class MarketScheduler {
     for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'closed'])) as string[]) {
       out.push(await this.step('clear', MarketTx.clearInterval, communityId, intervalStart));
     }
-    for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[]) {
-      if ((parseInstant(intervalStart) ?? Infinity) + params.intervalSeconds <= now) out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
+    const cleared = (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[];
+    const settling = (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'settling'])) as string[];
+    for (const intervalStart of [...cleared, ...settling]) {
+      if ((parseInstant(intervalStart) ?? Infinity) + params.intervalSeconds <= now) out.push(...(await this.settlePages(communityId, intervalStart)));
     }
     return out;
   }
 
-  private async step(step: string, fn: string, communityId: string, intervalStart: string): Promise<StepOutcome> {
+  /** Settles an interval page after page until it is settled or a page is refused or fails. */
+  private async settlePages(communityId: string, intervalStart: string): Promise<StepOutcome[]> {
+    const out: StepOutcome[] = [];
+    for (;;) {
+      const interval = (await this.opts.ledger.evaluate(this.opts.operator, MarketTx.getInterval, [communityId, intervalStart])) as { status: string; settlement?: { pagesDone: number } };
+      if (interval.status !== 'cleared' && interval.status !== 'settling') return out;
+      const outcome = await this.step('settle', MarketTx.settleInterval, communityId, intervalStart, String(interval.settlement?.pagesDone ?? 0));
+      out.push(outcome);
+      if (outcome.outcome !== 'done') return out;
+    }
+  }
+
+  private async step(step: string, fn: string, communityId: string, intervalStart: string, ...more: string[]): Promise<StepOutcome> {
     try {
-      await this.opts.ledger.submit(this.opts.operator, fn, [communityId, intervalStart]);
+      await this.opts.ledger.submit(this.opts.operator, fn, [communityId, intervalStart, ...more]);
       this.opts.log.info({ msg: 'market step', step, communityId, intervalStart });
       return { step, communityId, intervalStart, outcome: 'done' };
     } catch (e) {

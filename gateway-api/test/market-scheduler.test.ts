@@ -3,10 +3,12 @@ import { MarketScheduler, schedulerFor } from '../src/market-scheduler';
 import { MarketTx } from '../src/routes/market';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
 
-/** A ledger whose intervals move closed → cleared → settled, refusing any step done before. */
-function marketLedger(now: () => number, metered: () => boolean) {
+/** A ledger whose intervals move closed → cleared → settling → settled (PAGES settlement pages), refusing any step done before. */
+const PAGES = 3;
+function marketLedger(now: () => number, metered: () => boolean, failPage?: { page: number; times: number }) {
   const ledger = new FakeLedger();
   const state = new Map<string, string>();
+  const pagesDone = new Map<string, number>();
   const done: string[] = [];
   const refuse = (code: string) => {
     throw Object.assign(new Error(encodeErrorEnvelope(new GridLedgerError(code as never, 'no'))), { code: 2 });
@@ -14,6 +16,7 @@ function marketLedger(now: () => number, metered: () => boolean) {
   ledger.evaluateHandler = (fn, args) => {
     if (fn === MarketTx.getParams) return { params: { intervalSeconds: 60, gateClosureSeconds: 10 } };
     if (fn === MarketTx.listDue) return [...state].filter(([, s]) => s === args[1]).map(([k]) => k).sort();
+    if (fn === MarketTx.getInterval) return { status: state.get(args[1]), settlement: pagesDone.has(args[1]) ? { pageCount: PAGES, pagesDone: pagesDone.get(args[1]) } : undefined };
     throw new Error(fn);
   };
   ledger.submitHandler = (fn, args) => {
@@ -27,9 +30,14 @@ function marketLedger(now: () => number, metered: () => boolean) {
       if (s !== 'closed') refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       state.set(start, 'cleared');
     } else if (fn === MarketTx.settleInterval) {
-      if (s !== 'cleared') refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      const next = pagesDone.get(start) ?? 0;
+      if ((s !== 'cleared' && s !== 'settling') || args[2] !== String(next)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       if (!metered()) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
-      state.set(start, 'settled');
+      if (failPage?.page === next && failPage.times-- > 0) throw Object.assign(new Error('deadline exceeded'), { code: 4 });
+      pagesDone.set(start, next + 1);
+      state.set(start, next + 1 === PAGES ? 'settled' : 'settling');
+      done.push(`${fn.split(':')[1]} ${start} page ${next}`);
+      return {};
     }
     done.push(`${fn.split(':')[1]} ${start}`);
     return {};
@@ -58,9 +66,25 @@ describe('market scheduler', () => {
     const counts = new Map<string, number>();
     for (const d of done) counts.set(d, (counts.get(d) ?? 0) + 1);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(done).toContain('settleInterval 2026-11-23T10:00:00Z');
-    expect(done).toContain('settleInterval 2026-11-23T10:01:00Z');
+    for (let page = 0; page < PAGES; page++) {
+      expect(done).toContain(`settleInterval 2026-11-23T10:00:00Z page ${page}`);
+      expect(done).toContain(`settleInterval 2026-11-23T10:01:00Z page ${page}`);
+    }
     expect(done.filter((d) => d.startsWith('close'))).toHaveLength(3);
+  });
+
+  it('settles page after page; after a page that failed (or a restart) it goes on with the next page, never one done before', async () => {
+    const t = Date.parse('2026-11-23T10:01:30Z');
+    const { ledger, done, state } = marketLedger(() => t, () => true, { page: 1, times: 1 });
+    state.set('2026-11-23T10:00:00Z', 'cleared');
+    const make = () => new MarketScheduler({ ledger, operator: user('op-1', 'operator'), communities: ['sunny'], log: new CapturingLogger(), now: () => t, lookbackIntervals: 0 });
+    const first = await make().tick();
+    expect(first.filter((o) => o.step === 'settle').map((o) => o.outcome)).toEqual(['done', 'failed']);
+    expect(state.get('2026-11-23T10:00:00Z')).toBe('settling');
+    // Two schedulers at once (one of them restarted): the pages left are done once each.
+    await Promise.all([make().tick(), make().tick()]);
+    expect(state.get('2026-11-23T10:00:00Z')).toBe('settled');
+    expect(done.filter((d) => d.startsWith('settleInterval'))).toEqual([0, 1, 2].map((p) => `settleInterval 2026-11-23T10:00:00Z page ${p}`));
   });
 
   it('runs only in the Community gateway, as its operator, unless switched off', () => {

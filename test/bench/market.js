@@ -204,7 +204,9 @@ async function settlementBenchmarks(profile, credentials, results, rows) {
 /** The next clearing or settlement transaction of an interval, or undefined when the step is done. */
 function nextStep(step, interval) {
   if (step === 'clear') return interval.status === 'closed' ? { fn: 'market:clearInterval', args: [interval.communityId, interval.intervalStart] } : undefined;
-  return interval.status === 'cleared' ? { fn: 'market:settleInterval', args: [interval.communityId, interval.intervalStart] } : undefined;
+  // Settlement in pages: the next page's number, from the interval record.
+  if (interval.status === 'cleared' || interval.status === 'settling') return { fn: 'market:settleInterval', args: [interval.communityId, interval.intervalStart, String(interval.settlement?.pagesDone ?? 0)] };
+  return undefined;
 }
 
 /** Each participant's filled energy in a clearing. */
