@@ -190,7 +190,7 @@ describe('market: close, clear, settle', () => {
     await book(fabric);
     const close = () => fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS));
     const clear = () => fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS));
-    const settle = (page?: string) => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
+    const settle = (page = '') => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
     expect(codeOf(await close())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     expect(codeOf(await clear())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     fabric.now = T - 300;
@@ -263,7 +263,7 @@ describe('market: close, clear, settle', () => {
     fabric.now = T + 960;
     await submitReading(fabric, 's1', 0, 1200);
     await submitReading(fabric, 'b1', 1100, 0);
-    const settle = (page?: string) => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
+    const settle = (page = '') => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
     const pages = [];
     for (const page of ['0', '1', '2']) {
       expect(codeOf(await settle(String(Number(page) + 1)))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
@@ -296,7 +296,7 @@ describe('market: close, clear, settle', () => {
     await submitReading(fabric, 'b2', 0, 0);
     // s1's reading never came; the default late window is 48 h.
     fabric.now = T + 900 + 172_801;
-    const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS)));
+    const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, '')));
     expect(settled.estimatedParticipantIds).toEqual(['s1']);
     // Estimated: s1 delivered nothing, so it pays retail for the 1,000 Wh it sold: 135,000 − 300,000.
     expect(settled.participants.find((p: { participantId: string }) => p.participantId === 's1')).toMatchObject({ estimated: true, netWh: 0, netMicros: -165_000 });

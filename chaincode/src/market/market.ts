@@ -517,12 +517,12 @@ export class MarketContract extends Contract {
    * are still missing holds it up until the late window has closed; after it, its position is
    * estimated, flagged, and corrected later); every page recomputes the same settlement from the
    * recorded clearing and those positions and applies its own slice; the last one marks the
-   * interval settled. `page` (optional) names the page the caller means: a page done before, or
+   * interval settled. `page` names the page the caller means ('' or undefined: the next one): a page done before, or
    * one out of turn, is refused with INTERVAL_STATE_CONFLICT, and so is anything after the last.
    */
   @Transaction()
   @Returns('string')
-  async settleInterval(ctx: Context, communityId: string, intervalStart: string, page?: string): Promise<string> {
+  async settleInterval(ctx: Context, communityId: string, intervalStart: string, page: string): Promise<string> {
     return respond(ctx, 'settleInterval', async () => {
       requireOperator(ctx, 'settling an interval');
       checkId(communityId, 'communityId');
