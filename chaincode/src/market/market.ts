@@ -23,6 +23,7 @@ import {
   parseInstant,
   parseIntervalStart,
   Posting,
+  safeMicros,
   settleCorrection,
   settleInterval,
   settlementPage,
@@ -184,17 +185,36 @@ async function transferEnergyTokens(_ctx: Context, _communityId: string, _interv
   // Intentionally empty: see the comment above.
 }
 
-/** Applies settlement postings to the accounts (trade and grid fee out of the buyer's escrow) and the utility's entries. */
-async function applyPostings(ctx: Context, accounts: AccountOverlay, communityId: string, intervalStart: string, postings: readonly Posting[]): Promise<void> {
+/**
+ * Applies settlement postings: each is stored under a key of its own; the money moves once per
+ * participant and reason (trade and grid fee out of the buyer's escrow), with one statement line
+ * each, and the utility's side of all of them is one entry under `utilityEntryId`. So a page of
+ * 1,000 postings writes 1,000 posting keys and a few keys per participant, not five keys per posting.
+ */
+async function applyPostings(ctx: Context, accounts: AccountOverlay, communityId: string, intervalStart: string, postings: readonly Posting[], utilityEntryId: string): Promise<void> {
+  const moves = new Map<string, { participantId: string; reason: string; fromEscrow: boolean; micros: bigint }>();
+  const move = (participantId: string, reason: string, fromEscrow: boolean, micros: number) => {
+    const key = `${participantId}\u0000${reason}\u0000${fromEscrow}`;
+    const m = moves.get(key) ?? { participantId, reason, fromEscrow, micros: 0n };
+    m.micros += BigInt(micros);
+    moves.set(key, m);
+  };
+  let utility = 0n;
   for (const p of postings) {
-    const fromEscrow = p.reason === 'trade' || p.reason === 'grid-fee';
-    const ref = `${communityId}/${intervalStart}/${p.postingId}`;
-    if (p.from === UTILITY_ACCOUNT) await putRecord(ctx, mkey(ctx, MarketKeys.utility, communityId, intervalStart, p.postingId), { amountMicros: -p.amountMicros, ref });
-    else if (fromEscrow) await accounts.change(p.from, p.reason, ref, 0, -p.amountMicros);
-    else await accounts.change(p.from, p.reason, ref, -p.amountMicros);
-    if (p.to === UTILITY_ACCOUNT) await putRecord(ctx, mkey(ctx, MarketKeys.utility, communityId, intervalStart, p.postingId), { amountMicros: p.amountMicros, ref });
-    else await accounts.change(p.to, p.reason, ref, p.amountMicros);
+    if (p.from === UTILITY_ACCOUNT) utility -= BigInt(p.amountMicros);
+    else move(p.from, p.reason, p.reason === 'trade' || p.reason === 'grid-fee', -p.amountMicros);
+    if (p.to === UTILITY_ACCOUNT) utility += BigInt(p.amountMicros);
+    else move(p.to, p.reason, false, p.amountMicros);
     await putRecord(ctx, mkey(ctx, MarketKeys.posting, communityId, intervalStart, p.postingId), p);
+  }
+  const ref = `${communityId}/${intervalStart}`;
+  for (const m of moves.values()) {
+    const micros = safeMicros(m.micros, `the ${m.reason} postings of ${m.participantId}`);
+    if (m.fromEscrow) await accounts.change(m.participantId, m.reason, ref, 0, micros);
+    else await accounts.change(m.participantId, m.reason, ref, micros);
+  }
+  if (postings.some((p) => p.from === UTILITY_ACCOUNT || p.to === UTILITY_ACCOUNT)) {
+    await putRecord(ctx, mkey(ctx, MarketKeys.utility, communityId, intervalStart, utilityEntryId), { amountMicros: safeMicros(utility, 'the utility entry'), ref: `${ref}/${utilityEntryId}` });
   }
 }
 
@@ -546,7 +566,7 @@ export class MarketContract extends Contract {
       const result = settleInterval(clearing, { ...params, utilityId: UTILITY_ACCOUNT }, metered);
       const slice = settlementPage(result, next);
       const accounts = new AccountOverlay(ctx);
-      await applyPostings(ctx, accounts, communityId, intervalStart, slice.postings);
+      await applyPostings(ctx, accounts, communityId, intervalStart, slice.postings, `page-${pageKey(next)}`);
       await accounts.flush();
       for (const p of slice.participants) {
         await putRecord(ctx, mkey(ctx, MarketKeys.settled, communityId, intervalStart, p.participantId), { ...p, communityId, intervalStart });
@@ -588,7 +608,7 @@ export class MarketContract extends Contract {
       if (delivery.kind !== 'verified') throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the readings are still missing', { participantIds: participantId });
       const { participant, posting } = settleCorrection(settled, delivery.netWh, { ...interval.params, utilityId: UTILITY_ACCOUNT });
       const accounts = new AccountOverlay(ctx);
-      if (posting !== null) await applyPostings(ctx, accounts, communityId, intervalStart, [posting]);
+      if (posting !== null) await applyPostings(ctx, accounts, communityId, intervalStart, [posting], posting.postingId);
       await accounts.flush();
       const correctedAt = txInstant(ctx);
       await putRecord(ctx, settledKey, { ...participant, communityId, intervalStart, correctedAt });

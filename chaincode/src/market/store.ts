@@ -7,7 +7,8 @@
  * - glAccount~participant: available and escrowed credits of one participant
  * - glStmt~participant~instant~txId~n: one line of the participant's statement
  * - glBank~txId: a deposit (issue) or withdrawal (redeem): the only changes of the total supply
- * - glUtility~community~intervalStart~postingId: the utility's side of one settlement posting
+ * - glUtility~community~intervalStart~entry: the utility's side of the postings of one settlement
+ *   page (entry page-n) or of one correction (entry = its postingId)
  * - glCreditRef~actor~reference: a credit operation's client reference (idempotent retries)
  * - glMarket~community~effectiveFrom: market parameters in force from that instant, with the
  *   effectiveFrom of the entry before; glMarketLatest~community: the latest of them (orders read it)
