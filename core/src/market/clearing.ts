@@ -87,7 +87,8 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
     }
   }
   // Placement order (earlier first, then order id), as a rank per order.
-  const times = [...new Set(orders.map((o) => o.placedAt))].sort();
+  // validInstants holds exactly the distinct placement times (validateOrder adds each one).
+  const times = [...validInstants].sort();
   const timeIndex = new Map(times.map((t, k) => [t, k]));
   const placementKeys = new Float64Array(n);
   idOrder.forEach((i, r) => (placementKeys[r] = timeIndex.get(orders[i].placedAt)! * n + r));
