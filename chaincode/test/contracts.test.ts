@@ -55,7 +55,7 @@ describe('bilateral contracts', () => {
     expect(codeOf(await settleContracts())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
     ok(await fabric.run(operator, (ctx) => energy.closeWindow(ctx, TS)));
     // The spot settlement waits for the contracts of s1.
-    expect(codeOf(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS)))).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
+    expect(codeOf(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, '')))).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
     const settled = ok(await settleContracts());
     // b1 (contract only): consumed exactly the 1,000 Wh, no deviation. s1 trades spot too: its deviation is the spot settlement's.
     expect(settled.parties).toEqual([
@@ -64,7 +64,7 @@ describe('bilateral contracts', () => {
     ]);
     expect(settled.tokenTransfers).toEqual([expect.objectContaining({ buyerId: 'b1', energyWh: 1000, movedWh: 1000, undeliveredWh: 0 })]);
     expect(codeOf(await settleContracts())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-    const spot = ok(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS)));
+    const spot = ok(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, '')));
     // s1's position for the spot settlement: 1,600 − 1,000 = 600 Wh; sold 500, so 100 Wh taken at feed-in: 5,000.
     expect(spot.participants.find((p: { participantId: string }) => p.participantId === 's1')).toMatchObject({ netWh: 600, deviationWh: 100, netMicros: 80_000 });
     expect(await account(fabric, 's1')).toMatchObject({ availableMicros: 200_000, escrowMicros: 0 });

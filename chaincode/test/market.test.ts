@@ -1,11 +1,11 @@
-import { ErrorCodes, formatInstant, orderIdOf } from '@gridledger/core';
+import { ErrorCodes, formatInstant, orderIdOf, settleInterval } from '@gridledger/core';
 import { EnergyContract } from '../src/energy';
 import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, readingsOf, signReading } from './fake-fabric';
-import { codeOf, expectOk, operator, regulator, setupMarket, T, TS, utility } from './market-support';
+import { codeOf, expectOk, operator, params, regulator, setupMarket, T, TS, utility } from './market-support';
 
 const registry = new RegistryContract();
 const metering = new MeteringContract();
@@ -164,7 +164,7 @@ describe('market: close, clear, settle', () => {
     await book(fabric);
     const close = () => fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS));
     const clear = () => fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS));
-    const settle = () => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS));
+    const settle = (page = '') => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
     expect(codeOf(await close())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     expect(codeOf(await clear())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     fabric.now = T - 300;
@@ -192,7 +192,11 @@ describe('market: close, clear, settle', () => {
     expect(codeOf(await settle())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
     await closeWindow(fabric);
     expect([await tokens(fabric, 's1'), await tokens(fabric, 's2')]).toEqual([1000, 800]);
-    const settled = expectOk(await settle());
+    // Settlement goes page by page: a page out of turn is refused.
+    expect(codeOf(await settle('1'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    const settled = expectOk(await settle('0'));
+    expect(settled).toMatchObject({ status: 'settled', page: 0, pageCount: 1 });
+    expect(expectOk(await fabric.evaluate(regulator, (ctx) => market.getInterval(ctx, 'c1', TS)))).toMatchObject({ status: 'settled', settlement: { pageCount: 1, pagesDone: 1 } });
     const net = Object.fromEntries(settled.participants.map((p: { participantId: string; netMicros: number }) => [p.participantId, p.netMicros]));
     expect(net).toEqual({ s1: 135_000, s2: 40_000, b1: -145_000, b2: -150_000 });
     expect(await account(fabric, 's1')).toEqual({ participantId: 's1', availableMicros: 135_000, escrowMicros: 0 });
@@ -202,12 +206,64 @@ describe('market: close, clear, settle', () => {
     // Utility: grid fee 10,000 + retail 150,000 − feed-in 40,000.
     expect(supply.utilityMicros).toBe(120_000);
     expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    expect(codeOf(await settle('0'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
     const pair = `${orderIdOf('b1', 'a')}:${orderIdOf('s1', 'a')}`;
     expect(view.postings.map((p: { postingId: string }) => p.postingId).sort()).toEqual(['deviation:b2', 'deviation:s2', `grid-fee:${pair}`, `trade:${pair}`]);
     expect(view.tokenTransfers).toEqual([expect.objectContaining({ sellerId: 's1', buyerId: 'b1', energyWh: 1000, movedWh: 1000, undeliveredWh: 0 })]);
     // s1's 1,000 Wh of tokens went to b1; s2's unsold 800 Wh stay with it.
     expect([await tokens(fabric, 's1'), await tokens(fabric, 'b1'), await tokens(fabric, 's2')]).toEqual([0, 1000, 800]);
+  });
+
+  it('stores a large clearing in pages and settles it page by page, each page once, to the same figures as one pure settlement', async () => {
+    const fabric = await setup();
+    // 1,200 one-Wh orders on each side: 2,400 fills (3 pages), 1,200 trades (2 pages), 2,400 postings (3 settlement pages).
+    for (let n = 0; n < 1200; n++) {
+      expectOk(await place(fabric, 's1', order(`s${n}`, 'sell', 1, 100_000)));
+      expectOk(await place(fabric, 'b1', order(`b${n}`, 'buy', 1, 200_000)));
+    }
+    fabric.now = T - 300;
+    expectOk(await fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS)));
+    expect(expectOk(await fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS)))).toMatchObject({ orderCount: 2400, tradeCount: 1200, volumeWh: 1200 });
+    const clearing = expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)));
+    expect(clearing).toMatchObject({ fillCount: 2400, fillPages: 3, tradeCount: 1200, tradePages: 2 });
+    expect(clearing.fills).toHaveLength(2400);
+    expect(clearing.trades).toHaveLength(1200);
+    expect(clearing.fills.map((f: { orderId: string }) => f.orderId)).toEqual([...clearing.fills.map((f: { orderId: string }) => f.orderId)].sort());
+    const lines: { kind: string }[] = [];
+    let bookmark = '';
+    do {
+      const page = expectOk(await fabric.evaluate(utility, (ctx) => credits.getStatement(ctx, 'b1', '1000', bookmark)));
+      lines.push(...page.items);
+      bookmark = page.bookmark;
+    } while (bookmark !== '');
+    // One refund line for the participant, not one per order.
+    expect(lines.filter((l) => l.kind === 'escrow-refund')).toHaveLength(1);
+
+    fabric.now = T + 960;
+    await submitReading(fabric, 's1', 0, 1200);
+    await submitReading(fabric, 'b1', 1100, 0);
+    await closeWindow(fabric);
+    const settle = (page = '') => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
+    const pages = [];
+    for (const page of ['0', '1', '2']) {
+      expect(codeOf(await settle(String(Number(page) + 1)))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      pages.push(expectOk(await settle(page)));
+      if (page !== '2') expect(codeOf(await settle(page))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    }
+    expect(pages.map((p) => [p.page, p.pageCount, p.status])).toEqual([[0, 3, 'settling'], [1, 3, 'settling'], [2, 3, 'settled']]);
+    expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
+    const whole = settleInterval(clearing as never, { ...params, utilityId: 'utility' }, [{ participantId: 'b1', netWh: -1100 }, { participantId: 's1', netWh: 1200 }]);
+    expect(view.postings).toHaveLength(whole.postings.length);
+    expect(new Set(view.postings.map((p: { postingId: string }) => p.postingId))).toEqual(new Set(whole.postings.map((p) => p.postingId)));
+    expect(view.participants).toEqual(whole.participants.map((p) => ({ ...p, communityId: 'c1', intervalStart: TS })));
+    // s1 held the 1,200 Wh of tokens its verified surplus minted: every trade's share moved.
+    expect(view.tokenTransfers).toEqual(whole.tokenTransfers.map((t) => ({ ...t, movedWh: t.energyWh, undeliveredWh: 0 })));
+    // b1 paid 1,200 × (150 + 10) µ and sold the 100 Wh it did not use back at feed-in (50 µ/Wh); s1 got 1,200 × 150 µ.
+    expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 1_000_000 - 192_000 + 5_000, escrowMicros: 0 });
+    expect(await account(fabric, 's1')).toEqual({ participantId: 's1', availableMicros: 180_000, escrowMicros: 0 });
+    await conservation(fabric);
   });
 
   it('settles a missing reading on the window\'s flagged estimate, then corrects it once with the verified reading', async () => {
@@ -222,7 +278,7 @@ describe('market: close, clear, settle', () => {
     await submitReading(fabric, 'b2', 0, 0);
     // s1's reading is missing when the window closes: metering estimates it (export zero).
     await closeWindow(fabric);
-    const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS)));
+    const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, '')));
     expect(settled.estimatedParticipantIds).toEqual(['s1']);
     // Estimated: s1 delivered nothing, so it pays retail for the 1,000 Wh it sold: 135,000 − 300,000.
     expect(settled.participants.find((p: { participantId: string }) => p.participantId === 's1')).toMatchObject({ estimated: true, netWh: 0, netMicros: -165_000 });
@@ -260,7 +316,7 @@ describe('market: close, clear, settle', () => {
       await submitReading(fabric, 'b1', 1000, 0);
       await submitReading(fabric, 'b2', 1000, 0);
       await closeWindow(fabric);
-      const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS)));
+      const settled = expectOk(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, '')));
       // 2 × 150,000 for the trades, 500 Wh short at retail: −150,000.
       expect(settled.participants.find((p: { participantId: string }) => p.participantId === 's1')).toMatchObject({ netWh: 1500, estimated, netMicros: 150_000 });
       // The delivered 1,500 Wh are shared over the two 1,000 Wh trades: 750 each.

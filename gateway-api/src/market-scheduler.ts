@@ -10,6 +10,10 @@
  * late window has passed and the ledger says they are still open; closing is itself idempotent on
  * the ledger (a closed window is returned, not closed again). Then it settles the interval's
  * bilateral contracts (refused when done before), then the spot market.
+ *
+ * Settlement runs in pages: the scheduler reads the next page's number from the interval record
+ * and names it in the transaction, so a page done before (by the other scheduler, or before a
+ * restart) is refused.
  */
 import { formatInstant, parseInstant } from '@gridledger/core/core';
 import type { WalletUser } from '@gridledger/network';
@@ -84,8 +88,11 @@ export class MarketScheduler {
     for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'closed'])) as string[]) {
       out.push(await this.step('clear', MarketTx.clearInterval, communityId, intervalStart));
     }
+    // Both lists first: an interval whose page fails in this tick waits for the next one.
+    const cleared = (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[];
+    const settling = (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'settling'])) as string[];
     let metering: { intervalSeconds: number; lateWindowSeconds: number } | undefined;
-    for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[]) {
+    for (const intervalStart of cleared) {
       const start = parseInstant(intervalStart) ?? Infinity;
       if (start + params.intervalSeconds > now) continue;
       metering ??= (await ledger.evaluate(operator, Tx.getMeteringParams, [])) as { intervalSeconds: number; lateWindowSeconds: number };
@@ -94,7 +101,11 @@ export class MarketScheduler {
       // Only once they are (done now or before): a settled interval leaves the due list, and its contracts with it.
       const contracts = await this.step('settle-contracts', ContractTx.settleContracts, communityId, intervalStart);
       out.push(contracts);
-      if (contracts.outcome === 'done' || contracts.code === ErrorCodes.INTERVAL_STATE_CONFLICT) out.push(await this.step('settle', MarketTx.settleInterval, communityId, intervalStart));
+      if (contracts.outcome === 'done' || contracts.code === ErrorCodes.INTERVAL_STATE_CONFLICT) out.push(...(await this.settlePages(communityId, intervalStart)));
+    }
+    // Intervals whose first settlement pages are done (their windows closed and contracts settled before).
+    for (const intervalStart of settling) {
+      out.push(...(await this.settlePages(communityId, intervalStart)));
     }
     return out;
   }
@@ -110,6 +121,18 @@ export class MarketScheduler {
       if (window.closed === false) out.push(await this.step('close-window', EnergyTx.closeWindow, communityId, formatInstant(t), [formatInstant(t)]));
     }
     return true;
+  }
+
+  /** Settles an interval page after page until it is settled or a page is refused or fails. */
+  private async settlePages(communityId: string, intervalStart: string): Promise<StepOutcome[]> {
+    const out: StepOutcome[] = [];
+    for (;;) {
+      const interval = (await this.opts.ledger.evaluate(this.opts.operator, MarketTx.getInterval, [communityId, intervalStart])) as { status: string; settlement?: { pagesDone: number } };
+      if (interval.status !== 'cleared' && interval.status !== 'settling') return out;
+      const outcome = await this.step('settle', MarketTx.settleInterval, communityId, intervalStart, [communityId, intervalStart, String(interval.settlement?.pagesDone ?? 0)]);
+      out.push(outcome);
+      if (outcome.outcome !== 'done') return out;
+    }
   }
 
   private async step(step: string, fn: string, communityId: string, intervalStart: string, args = [communityId, intervalStart]): Promise<StepOutcome> {

@@ -7,13 +7,15 @@ import { EnergyTx } from '../src/routes/metering';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
 
 /**
- * A ledger whose intervals move closed → cleared → settled, refusing any step done before; metering
- * windows of 30 s with a late window of 20 s, and settlement refused until both windows of a
- * 60 s market interval are closed.
+ * A ledger whose intervals move closed → cleared → settling → settled (PAGES settlement pages),
+ * refusing any step done before; metering windows of 30 s with a late window of 20 s, and
+ * settlement refused until both windows of a 60 s market interval are closed.
  */
-function marketLedger(now: () => number) {
+const PAGES = 3;
+function marketLedger(now: () => number, failPage?: { page: number; times: number }) {
   const ledger = new FakeLedger();
   const state = new Map<string, string>();
+  const pagesDone = new Map<string, number>();
   const windows = new Set<string>();
   const contractsSettled = new Set<string>();
   const done: string[] = [];
@@ -25,6 +27,7 @@ function marketLedger(now: () => number) {
     if (fn === MarketTx.listDue) return [...state].filter(([, s]) => s === args[1]).map(([k]) => k).sort();
     if (fn === Tx.getMeteringParams) return { intervalSeconds: 30, lateWindowSeconds: 20 };
     if (fn === EnergyTx.getWindow) return windows.has(args[0]) ? { intervalStart: args[0] } : { intervalStart: args[0], closed: false };
+    if (fn === MarketTx.getInterval) return { status: state.get(args[1]), settlement: pagesDone.has(args[1]) ? { pageCount: PAGES, pagesDone: pagesDone.get(args[1]) } : undefined };
     throw new Error(fn);
   };
   ledger.submitHandler = (fn, args) => {
@@ -48,9 +51,14 @@ function marketLedger(now: () => number) {
       if (s !== 'closed') refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       state.set(start, 'cleared');
     } else if (fn === MarketTx.settleInterval) {
-      if (s !== 'cleared') refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      const next = pagesDone.get(start) ?? 0;
+      if ((s !== 'cleared' && s !== 'settling') || args[2] !== String(next)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       if (!contractsSettled.has(start) || !windows.has(start) || !windows.has(new Date(Date.parse(start) + 30_000).toISOString().replace('.000', ''))) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
-      state.set(start, 'settled');
+      if (failPage?.page === next && failPage.times-- > 0) throw Object.assign(new Error('deadline exceeded'), { code: 4 });
+      pagesDone.set(start, next + 1);
+      state.set(start, next + 1 === PAGES ? 'settled' : 'settling');
+      done.push(`${fn.split(':')[1]} ${start} page ${next}`);
+      return {};
     }
     done.push(`${fn.split(':')[1]} ${start}`);
     return {};
@@ -82,8 +90,8 @@ describe('market scheduler', () => {
     t = Date.parse('2026-11-23T10:01:30Z');
     await make().tick();
     // The interval's contracts are settled before its spot market.
-    expect(done.indexOf('settleContracts 2026-11-23T10:00:00Z')).toBeLessThan(done.indexOf('settleInterval 2026-11-23T10:00:00Z'));
-    expect(done).toContain('settleInterval 2026-11-23T10:00:00Z');
+    expect(done.indexOf('settleContracts 2026-11-23T10:00:00Z')).toBeLessThan(done.indexOf('settleInterval 2026-11-23T10:00:00Z page 0'));
+    for (let page = 0; page < PAGES; page++) expect(done).toContain(`settleInterval 2026-11-23T10:00:00Z page ${page}`);
     expect(done).not.toContain('closeWindow 2026-11-23T10:00:30Z');
     // A restarted scheduler (a new instance) repeats nothing that was done.
     await make().tick();
@@ -94,9 +102,23 @@ describe('market scheduler', () => {
     const counts = new Map<string, number>();
     for (const d of done) counts.set(d, (counts.get(d) ?? 0) + 1);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(done).toContain('settleInterval 2026-11-23T10:01:00Z');
+    for (let page = 0; page < PAGES; page++) expect(done).toContain(`settleInterval 2026-11-23T10:01:00Z page ${page}`);
     expect(done.filter((d) => d.startsWith('closeWindow'))).toEqual(['closeWindow 2026-11-23T10:00:00Z', 'closeWindow 2026-11-23T10:01:00Z', 'closeWindow 2026-11-23T10:01:30Z']);
     expect(done.filter((d) => d.startsWith('closeInterval'))).toHaveLength(3);
+  });
+
+  it('settles page after page; after a page that failed (or a restart) it goes on with the next page, never one done before', async () => {
+    const t = Date.parse('2026-11-23T10:01:30Z');
+    const { ledger, done, state } = marketLedger(() => t, { page: 1, times: 1 });
+    state.set('2026-11-23T10:00:00Z', 'cleared');
+    const make = () => new MarketScheduler({ ledger, operator: user('op-1', 'operator'), communities: ['sunny'], log: new CapturingLogger(), now: () => t, lookbackIntervals: 0 });
+    const first = await make().tick();
+    expect(first.filter((o) => o.step === 'settle').map((o) => o.outcome)).toEqual(['done', 'failed']);
+    expect(state.get('2026-11-23T10:00:00Z')).toBe('settling');
+    // Two schedulers at once (one of them restarted): the pages left are done once each.
+    await Promise.all([make().tick(), make().tick()]);
+    expect(state.get('2026-11-23T10:00:00Z')).toBe('settled');
+    expect(done.filter((d) => d.startsWith('settleInterval'))).toEqual([0, 1, 2].map((p) => `settleInterval 2026-11-23T10:00:00Z page ${p}`));
   });
 
   it('runs only in the Community gateway, as its operator, unless switched off', () => {

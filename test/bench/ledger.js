@@ -11,6 +11,8 @@
  *    GRIDLEDGER_BENCH_READINGS_METERS (20) meters of GRIDLEDGER_BENCH_READINGS_INTERVALS (50)
  *    readings each; readings.cpuMsPerReading: CPU of the platform's processes and of the
  *    publisher during that scenario, per reading (Linux /proc), by component in the note.
+ *    (GRIDLEDGER_BENCH_READINGS=0 leaves it out);
+ *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js.
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
  * Caliper or orders).
  */
@@ -24,7 +26,7 @@ const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
 const { ledgerClient } = require('@gridledger/network');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
-const { marketBenchmarks } = require('./market');
+const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -198,6 +200,16 @@ async function ledgerBenchmarks(results, rows) {
       client.close();
     }
     if (caliper) await caliperCrossCheck(profile, stateDir, ours, caliperInstallError, results, rows);
+    if (process.env.GRIDLEDGER_BENCH_READINGS !== '0') await readingsBenchmark(profile, credentials, stateDir, results, rows);
+    if (readingsOnly) return;
+    await marketBenchmarks(profile, credentials, results, rows, results.find((x) => x.metric === 'submitTps')?.value);
+    await settlementBenchmarks(profile, credentials, results, rows);
+  } finally {
+    await down(stateDir, { purge: true, log: () => undefined });
+  }
+}
+
+async function readingsBenchmark(profile, credentials, stateDir, results, rows) {
     const meters = Number(process.env.GRIDLEDGER_BENCH_READINGS_METERS ?? 20);
     const intervals = Number(process.env.GRIDLEDGER_BENCH_READINGS_INTERVALS ?? 50);
     const readings = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, intervals);
@@ -216,11 +228,6 @@ async function ledgerBenchmarks(results, rows) {
       const parts = Object.entries(cpu.byComponent).filter(([, ms]) => ms >= 0.01).map(([group, ms]) => `${group} ${ms}`);
       rows.push({ scenario: 'readings', metric: 'cpuMsPerReading', value: cpu.total.toFixed(2), unit: 'ms', note: `CPU of the platform and the publisher per reading (2 cores: 2000 / this = readings/s at full use): ${parts.join(', ')}` });
     }
-    if (readingsOnly) return;
-    await marketBenchmarks(profile, credentials, results, rows, results.find((x) => x.metric === 'submitTps')?.value);
-  } finally {
-    await down(stateDir, { purge: true, log: () => undefined });
-  }
 }
 
 module.exports = { ledgerBenchmarks, bounded, readingLoad, readingsThroughBridge };

@@ -67,4 +67,154 @@ async function marketBenchmarks(profile, credentials, results, rows, noopTps) {
   rows.push({ scenario: 'orders', metric: 'p95Ms', value: p95.toFixed(0), unit: 'ms', note: `POST /orders to committed; p50 ${percentile(latencies, 50).toFixed(0)} ms` });
 }
 
-module.exports = { marketBenchmarks };
+/**
+ * clearing.settle1kSeconds / settle10kSeconds: one interval of 1,000 and one of 10,000 orders from
+ * the same 200 participants (100 sellers, 100 buyers with credits, each with a metered meter), then
+ * the operator's close, clear and settle on the ledger. The figure is the time of the clearing and
+ * settlement transactions (endorsement + ordering + commit, every page of them), not the placement
+ * of the orders. Beside it: the chaincode's endorsement time against the execute timeout, and the
+ * size of each transaction (envelope with its read-write set) against the orderer's AbsoluteMaxBytes.
+ */
+const PARTICIPANTS = 200;
+const LEN = 60;
+
+/** One submit through proposal → endorse → submit → commit status, with the times and the envelope's size. */
+async function measuredSubmit(contract, fn, args) {
+  const t0 = performance.now();
+  const tx = await contract.newProposal(fn, { arguments: args }).endorse({ deadline: Date.now() + 300_000 });
+  const t1 = performance.now();
+  const bytes = tx.getBytes().length;
+  const commit = await tx.submit({ deadline: Date.now() + 120_000 });
+  const status = await commit.getStatus({ deadline: Date.now() + 300_000 });
+  const t2 = performance.now();
+  if (!status.successful) throw new Error(`${fn} ${args.join(' ')}: commit status ${status.code}`);
+  return { result: JSON.parse(new TextDecoder().decode(tx.getResult())), endorseMs: t1 - t0, totalMs: t2 - t0, bytes };
+}
+
+async function settlementBenchmarks(profile, credentials, results, rows) {
+  const { ledgerClient } = require('@gridledger/network');
+  const { readingSignedBytes } = require('@gridledger/core/core');
+  const { sign } = require('node:crypto');
+  const operatorKey = credentials.apiKeys.community['community-operator'];
+  const utilityKey = credentials.apiKeys.utility.utility;
+  const operator = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
+  const community = `settle-${randomBytes(3).toString('hex')}`;
+  const traders = [];
+  try {
+    const meteringBefore = await operator.evaluate('metering:getParams');
+    await operator.submit('metering:setParams', JSON.stringify({ intervalSeconds: LEN }));
+    await call(profile, operatorKey, 'PATCH', `/markets/${community}/params`, {
+      intervalSeconds: LEN, gateClosureSeconds: 5, openingHorizonSeconds: 7200, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000,
+    });
+    for (let k = 0; k < PARTICIPANTS; k += 20) {
+      traders.push(...(await Promise.all(Array.from({ length: 20 }, async (_, j) => {
+        const participantId = `${community}-${k + j}`;
+        const { body } = await call(profile, operatorKey, 'POST', '/participants', { participantId, role: 'prosumer' });
+        const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+        const meterId = `${participantId}.main`;
+        const m = await call(profile, body.apiKey, 'POST', '/meters', {
+          meterId, participantId, kind: 'bidirectional', exportCapacityW: 2_000_000, communityId: community, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+        });
+        if (m.status !== 201) throw new Error(`meter: ${m.status} ${JSON.stringify(m.body)}`);
+        const side = (k + j) % 2 === 0 ? 'sell' : 'buy';
+        if (side === 'buy') {
+          const res = await fetch(`${profile.orgs.utility.gateway.url}/api/v1/credits/deposits`, {
+            method: 'POST', headers: { authorization: `Bearer ${utilityKey}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ participantId, amountMicros: 1_000_000_000, reference: `dep-${participantId}` }),
+          });
+          if (res.status !== 201) throw new Error(`deposit: ${res.status}`);
+        }
+        return { participantId, apiKey: body.apiKey, side, meterId, privateKey, seq: 0, imp: 0, exp: 0 };
+      }))));
+    }
+    let rate = 40; // orders/s, corrected by each run
+    for (const [n, metric] of [[1_000, 'settle1kSeconds'], [10_000, 'settle10kSeconds']]) {
+      try {
+        rate = await oneInterval(n, metric, rate);
+      } catch (e) {
+        results.push({ scenario: 'clearing', metric, value: null, unit: 's', error: e.message });
+        rows.push({ scenario: 'clearing', metric, value: 'error', unit: 's', note: e.message.slice(0, 400) });
+      }
+    }
+    await operator.submit('metering:setParams', meteringBefore);
+  } finally {
+    operator.close();
+  }
+
+  async function oneInterval(n, metric, rate) {
+      const each = n / PARTICIPANTS;
+      // Placement is slower with more orders in flight and on a busy machine: twice the time the last run's rate gives.
+      const I = Math.ceil((Date.now() / 1000 + (2 * n) / rate + 60) / LEN) * LEN;
+      const IS = formatInstant(I);
+      let refused = 0;
+      const t0 = performance.now();
+      await Promise.all(traders.map(async (t, k) => {
+        for (let o = 0; o < each; o++) {
+          const res = await call(profile, t.apiKey, 'POST', '/orders', {
+            clientOrderId: `${I}-${o}`, communityId: community, intervalStart: IS, side: t.side, energyWh: 10 + ((k * 37 + o * 11) % 190), priceMicrosPerKwh: 50_000 + ((k * 13 + o * 7) % 250) * 1000,
+          });
+          if (res.status !== 201) refused += 1;
+        }
+      }));
+      rate = Math.max(5, (n - refused) / ((performance.now() - t0) / 1000));
+      while (Date.now() / 1000 < I - 5) await new Promise((r) => setTimeout(r, 500));
+      await operator.submit('market:closeInterval', community, IS);
+      const steps = [];
+      const run = async (fn) => {
+        for (;;) {
+          const { result: interval } = { result: JSON.parse(await operator.evaluate('market:getInterval', community, IS)) };
+          const step = nextStep(fn, interval);
+          if (step === undefined) return;
+          steps.push({ fn: step.fn, ...(await measuredSubmit(operator.contract, step.fn, step.args)) });
+        }
+      };
+      await run('clear');
+      const clearing = JSON.parse(await operator.evaluate('market:getClearing', community, IS));
+      // Delivery: buyers use what they bought, sellers export what they sold and 20 Wh more.
+      const filled = await filledByParticipant(operator, community, IS, clearing);
+      while (Date.now() / 1000 < I + LEN + 1) await new Promise((r) => setTimeout(r, 500));
+      const readings = traders.map((t) => {
+        const importWh = t.side === 'buy' ? (filled.get(t.participantId) ?? 0) : 0;
+        const exportWh = t.side === 'sell' ? (filled.get(t.participantId) ?? 0) + 20 : 0;
+        t.seq += 1; t.imp += importWh; t.exp += exportWh;
+        const r = { meterId: t.meterId, intervalStart: IS, seq: t.seq, importWh, exportWh, importRegisterWh: t.imp, exportRegisterWh: t.exp };
+        return { ...r, sig: sign('sha256', readingSignedBytes(r), t.privateKey).toString('base64') };
+      });
+      for (let k = 0; k < readings.length; k += 100) {
+        const res = await call(profile, operatorKey, 'POST', '/readings', { readings: readings.slice(k, k + 100) });
+        const bad = (res.body.results ?? []).filter((x) => x.status !== 'accepted');
+        if (res.status >= 300 || bad.length > 0) throw new Error(`readings: ${res.status} ${JSON.stringify(bad[0] ?? res.body)}`);
+      }
+      await run('settle');
+      const seconds = steps.reduce((s, x) => s + x.totalMs, 0) / 1000;
+      const maxEndorse = Math.max(...steps.map((x) => x.endorseMs)) / 1000;
+      const maxBytes = Math.max(...steps.map((x) => x.bytes));
+      const describe = (fn) => {
+        const xs = steps.filter((x) => x.fn.startsWith(fn));
+        return `${fn} ${xs.length} tx ${(xs.reduce((s, x) => s + x.totalMs, 0) / 1000).toFixed(1)} s (endorse ≤ ${(Math.max(...xs.map((x) => x.endorseMs)) / 1000).toFixed(1)} s, ≤ ${(Math.max(...xs.map((x) => x.bytes)) / 1e6).toFixed(2)} MB)`;
+      };
+      results.push({ scenario: 'clearing', metric, value: Number(seconds.toFixed(1)), unit: 's', orders: clearing.orderCount, trades: clearing.tradeCount ?? clearing.trades?.length, maxEndorseSeconds: Number(maxEndorse.toFixed(2)), maxTxBytes: maxBytes, steps: steps.map(({ fn, endorseMs, totalMs, bytes }) => ({ fn, endorseMs: Math.round(endorseMs), totalMs: Math.round(totalMs), bytes })) });
+      rows.push({
+        scenario: 'clearing', metric, value: seconds.toFixed(1), unit: 's',
+        note: `${clearing.orderCount} orders (${refused} refused), ${PARTICIPANTS} participants, ${clearing.tradeCount ?? clearing.trades?.length} trades; ${describe('market:clear')}; ${describe('market:settle')}; largest tx ${(maxBytes / 1e6).toFixed(2)} MB of AbsoluteMaxBytes 10 MB, slowest endorsement ${maxEndorse.toFixed(1)} s of executetimeout 60 s (Fabric default 30 s, peer gateway endorsementTimeout 30 s)`,
+      });
+      return rate;
+  }
+}
+
+/** The next clearing or settlement transaction of an interval, or undefined when the step is done. */
+function nextStep(step, interval) {
+  if (step === 'clear') return interval.status === 'closed' ? { fn: 'market:clearInterval', args: [interval.communityId, interval.intervalStart] } : undefined;
+  // Settlement in pages: the next page's number, from the interval record.
+  if (interval.status === 'cleared' || interval.status === 'settling') return { fn: 'market:settleInterval', args: [interval.communityId, interval.intervalStart, String(interval.settlement?.pagesDone ?? 0)] };
+  return undefined;
+}
+
+/** Each participant's filled energy in a clearing. */
+async function filledByParticipant(_operator, _community, _intervalStart, clearing) {
+  const filled = new Map();
+  for (const f of clearing.fills) filled.set(f.participantId, (filled.get(f.participantId) ?? 0) + f.filledWh);
+  return filled;
+}
+
+module.exports = { marketBenchmarks, settlementBenchmarks };

@@ -26,8 +26,8 @@ import { actorOf, checkId, getRecord, listRecords, parseObjectArgument, putRecor
 import { requireSelfOrRoles } from './credits';
 import { ckey, ContractKeys, ContractRecord, loadContract } from './contract-store';
 import { meteredMeters, meteringIntervalsOf, positionOver } from './delivery';
-import { applyPostings, ClearingRecord, instantOf, loadInterval, moveHeldTokens, paramsFor, requireOperator, requireTrader } from './market';
-import { AccountOverlay, MarketKeys, mkey, UTILITY_ACCOUNT } from './store';
+import { applyPostings, instantOf, loadClearing, loadInterval, moveHeldTokens, paramsFor, requireOperator, requireTrader } from './market';
+import { AccountOverlay, UTILITY_ACCOUNT } from './store';
 
 const DAY = 86_400;
 
@@ -206,13 +206,13 @@ export class ContractsContract extends Contract {
         else pending.push(id);
       }
       if (pending.length > 0) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the metering windows of the interval are not closed', { participantIds: pending.join(',') });
-      const clearing = await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, formatInstant(start)));
-      const spot = new Set((clearing?.fills ?? []).map((f) => f.participantId));
+      const clearing = await loadClearing(ctx, communityId, formatInstant(start));
+      const spot = new Set(clearing.fills.map((f) => f.participantId));
       const deliveries = contracts.map((c) => ({ contractId: c.contractId, sellerId: c.sellerId, buyerId: c.buyerId, energyWh: c.energyWhPerInterval, priceMicrosPerKwh: c.priceMicrosPerKwh, gridFeeMicrosPerKwh: c.gridFeeMicrosPerKwh }));
       const result = settleContracts(deliveries, positions, spot, { ...params, utilityId: UTILITY_ACCOUNT });
       const { postings } = result;
       const accounts = new AccountOverlay(ctx);
-      await applyPostings(ctx, accounts, communityId, formatInstant(start), postings);
+      await applyPostings(ctx, accounts, communityId, formatInstant(start), postings, 'contracts');
       await accounts.flush();
       const meteringIntervals = await meteringIntervalsOf(ctx, start, params.intervalSeconds);
       const tokenTransfers = [];

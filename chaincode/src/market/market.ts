@@ -9,6 +9,7 @@ import {
   ErrorCodes,
   escrowAfterClearing,
   escrowMicros,
+  Fill,
   formatInstant,
   GridLedgerError,
   intervalPhase,
@@ -21,11 +22,14 @@ import {
   parseInstant,
   parseIntervalStart,
   Posting,
+  safeMicros,
   settleCorrection,
   settleInterval,
+  settlementPage,
   shareProRata,
   Side,
   TokenTransfer,
+  Trade,
   validateOrder,
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
@@ -33,7 +37,7 @@ import { checkId } from '../ledger';
 import { checkFields, pageSizeOf, requireSelfOrRoles } from './credits';
 import { heldTokensWh, transferEnergyTokens as moveTokens } from '../energy/tokens';
 import { deliveryOf, meteredMeters, meteringIntervalsOf } from './delivery';
-import { AccountOverlay, MarketKeys, mkey, readAll, readPage, UTILITY_ACCOUNT } from './store';
+import { AccountOverlay, CLEARING_PAGE_ITEMS, MarketKeys, mkey, pageKey, readAll, readPage, UTILITY_ACCOUNT } from './store';
 
 export interface OrderRecord extends Order {
   clientOrderId: string;
@@ -45,7 +49,8 @@ export interface OrderRecord extends Order {
   txId: string;
 }
 
-export type IntervalStatus = 'closed' | 'cleared' | 'settled';
+/** settling: the first settlement page is done, more follow (see settleInterval). */
+export type IntervalStatus = 'closed' | 'cleared' | 'settling' | 'settled';
 
 export interface IntervalRecord {
   communityId: string;
@@ -56,14 +61,22 @@ export interface IntervalRecord {
   closedAt: string;
   closedBy: string;
   clearedAt?: string;
+  /** Settlement in pages: how many there are and how many are done (the next page's number). */
+  settlement?: { pageCount: number; pagesDone: number };
   settledAt?: string;
 }
 
-export interface ClearingRecord extends ClearingResult {
+/** The compact clearing record; its fills and trades are stored in pages (see store.ts). */
+export interface ClearingRecord extends Omit<ClearingResult, 'fills' | 'trades'> {
   communityId: string;
   intervalStart: string;
   params: MarketParams;
   orderCount: number;
+  fillCount: number;
+  tradeCount: number;
+  /** Number of page keys of fills and of trades (CLEARING_PAGE_ITEMS each). */
+  fillPages: number;
+  tradePages: number;
   clearedAt: string;
   txId: string;
 }
@@ -72,6 +85,8 @@ interface BookEntry {
   side: Side;
   openOrders: number;
   sellWh: number;
+  /** The participant's sell capacity in the interval, from its active meters at its first order. */
+  capacityWh?: number;
 }
 
 interface SettledRecord extends ParticipantSettlement {
@@ -104,18 +119,31 @@ export function instantOf(text: unknown, field: string): number {
   return seconds;
 }
 
-/** The parameters records of a community, by the instant they take effect from. */
-async function paramsHistory(ctx: Context, communityId: string): Promise<{ from: string; params: MarketParams }[]> {
-  const entries = await readAll<MarketParams>(ctx, MarketKeys.params, [communityId]);
-  return entries.map((e) => ({ from: ctx.stub.splitCompositeKey(e.key).attributes[1], params: e.value }));
+/** One change of a community's parameters: in force from `from` until the next entry's `from`. */
+interface ParamsEntry {
+  from: string;
+  params: MarketParams;
+  /** The entry this one follows (null for the community's first parameters). */
+  previousFrom: string | null;
 }
 
-/** The parameters in force for an interval starting at `startSeconds`, or MARKET_NOT_FOUND. */
+/** The community's latest parameters entry (one point read), or undefined. */
+async function latestParams(ctx: Context, communityId: string): Promise<ParamsEntry | undefined> {
+  return getRecord<ParamsEntry>(ctx, mkey(ctx, MarketKeys.paramsLatest, communityId));
+}
+
+/**
+ * The parameters in force for an interval starting at `startSeconds`, or MARKET_NOT_FOUND: the
+ * latest entry (one point read, written only by setParams), and only when that one takes effect
+ * later, the entries before it, one point read each. Orders never read the whole history.
+ */
 export async function paramsFor(ctx: Context, communityId: string, startSeconds: number): Promise<MarketParams> {
-  const history = await paramsHistory(ctx, communityId);
-  const applicable = history.filter((h) => parseInstant(h.from)! <= startSeconds);
-  if (applicable.length === 0) throw new GridLedgerError(ErrorCodes.MARKET_NOT_FOUND, `community ${communityId} has no market parameters`, { communityId });
-  return applicable[applicable.length - 1].params;
+  let entry = await latestParams(ctx, communityId);
+  while (entry !== undefined && parseInstant(entry.from)! > startSeconds) {
+    entry = entry.previousFrom === null ? undefined : await getRecord<ParamsEntry>(ctx, mkey(ctx, MarketKeys.params, communityId, entry.previousFrom));
+  }
+  if (entry === undefined) throw new GridLedgerError(ErrorCodes.MARKET_NOT_FOUND, `community ${communityId} has no market parameters`, { communityId });
+  return entry.params;
 }
 
 export async function loadInterval(ctx: Context, communityId: string, intervalStart: string): Promise<IntervalRecord | undefined> {
@@ -182,9 +210,10 @@ async function transferEnergyTokens(ctx: Context, communityId: string, intervalS
  */
 async function correctionTokens(ctx: Context, interval: IntervalRecord, sellerId: string, netWh: number, tradedWh: number): Promise<SettledTokenTransfer[]> {
   const { communityId, intervalStart } = interval;
-  const clearing = (await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart)))!;
-  const settlement = (await getRecord<{ tokenTransfers: SettledTokenTransfer[] }>(ctx, mkey(ctx, MarketKeys.settlement, communityId, intervalStart)))!;
-  const moved = new Map(settlement.tokenTransfers.map((t) => [`${t.buyOrderId}:${t.sellOrderId}`, t.movedWh]));
+  const clearing = await loadClearing(ctx, communityId, intervalStart);
+  // The interval is settled: its settlement pages can no longer change.
+  const pages = await readAll<{ tokenTransfers: SettledTokenTransfer[] }>(ctx, MarketKeys.settlePage, [communityId, intervalStart]);
+  const moved = new Map(pages.flatMap((p) => p.value.tokenTransfers).map((t) => [`${t.buyOrderId}:${t.sellOrderId}`, t.movedWh]));
   const trades = clearing.trades.filter((t) => t.sellerId === sellerId);
   const shares = shareProRata(Math.min(Math.max(netWh, 0), tradedWh), trades.map((t) => t.energyWh));
   const meteringIntervals = await meteringIntervalsOf(ctx, parseInstant(intervalStart)!, interval.params.intervalSeconds);
@@ -211,18 +240,77 @@ export async function moveHeldTokens(ctx: Context, sellerId: string, buyerId: st
   return movedWh;
 }
 
-/** Applies settlement postings to the accounts (trade and grid fee out of the buyer's escrow) and the utility's entries. */
-export async function applyPostings(ctx: Context, accounts: AccountOverlay, communityId: string, intervalStart: string, postings: readonly Posting[]): Promise<void> {
+/**
+ * Applies settlement postings: each is stored under a key of its own; the money moves once per
+ * participant and reason (trade and grid fee out of the buyer's escrow), with one statement line
+ * each, and the utility's side of all of them is one entry under `utilityEntryId`. So a page of
+ * 1,000 postings writes 1,000 posting keys and a few keys per participant, not five keys per posting.
+ */
+export async function applyPostings(ctx: Context, accounts: AccountOverlay, communityId: string, intervalStart: string, postings: readonly Posting[], utilityEntryId: string): Promise<void> {
+  const moves = new Map<string, { participantId: string; reason: string; fromEscrow: boolean; micros: bigint }>();
+  const move = (participantId: string, reason: string, fromEscrow: boolean, micros: number) => {
+    const key = `${participantId}\u0000${reason}\u0000${fromEscrow}`;
+    const m = moves.get(key) ?? { participantId, reason, fromEscrow, micros: 0n };
+    m.micros += BigInt(micros);
+    moves.set(key, m);
+  };
+  let utility = 0n;
   for (const p of postings) {
-    const fromEscrow = p.reason === 'trade' || p.reason === 'grid-fee';
-    const ref = `${communityId}/${intervalStart}/${p.postingId}`;
-    if (p.from === UTILITY_ACCOUNT) await putRecord(ctx, mkey(ctx, MarketKeys.utility, communityId, intervalStart, p.postingId), { amountMicros: -p.amountMicros, ref });
-    else if (fromEscrow) await accounts.change(p.from, p.reason, ref, 0, -p.amountMicros);
-    else await accounts.change(p.from, p.reason, ref, -p.amountMicros);
-    if (p.to === UTILITY_ACCOUNT) await putRecord(ctx, mkey(ctx, MarketKeys.utility, communityId, intervalStart, p.postingId), { amountMicros: p.amountMicros, ref });
-    else await accounts.change(p.to, p.reason, ref, p.amountMicros);
+    if (p.from === UTILITY_ACCOUNT) utility -= BigInt(p.amountMicros);
+    else move(p.from, p.reason, p.reason === 'trade' || p.reason === 'grid-fee', -p.amountMicros);
+    if (p.to === UTILITY_ACCOUNT) utility += BigInt(p.amountMicros);
+    else move(p.to, p.reason, false, p.amountMicros);
     await putRecord(ctx, mkey(ctx, MarketKeys.posting, communityId, intervalStart, p.postingId), p);
   }
+  const ref = `${communityId}/${intervalStart}`;
+  for (const m of moves.values()) {
+    const micros = safeMicros(m.micros, `the ${m.reason} postings of ${m.participantId}`);
+    if (m.fromEscrow) await accounts.change(m.participantId, m.reason, ref, 0, micros);
+    else await accounts.change(m.participantId, m.reason, ref, micros);
+  }
+  if (postings.some((p) => p.from === UTILITY_ACCOUNT || p.to === UTILITY_ACCOUNT)) {
+    await putRecord(ctx, mkey(ctx, MarketKeys.utility, communityId, intervalStart, utilityEntryId), { amountMicros: safeMicros(utility, 'the utility entry'), ref: `${ref}/${utilityEntryId}` });
+  }
+}
+
+/** Stores fills or trades in pages of CLEARING_PAGE_ITEMS under keys of their own; returns the number of pages. */
+async function putPages<T>(ctx: Context, communityId: string, intervalStart: string, kind: 'fills' | 'trades', items: readonly T[]): Promise<number> {
+  let pages = 0;
+  for (let start = 0; start < items.length; start += CLEARING_PAGE_ITEMS, pages++) {
+    await putRecord(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, kind, pageKey(pages)), items.slice(start, start + CLEARING_PAGE_ITEMS));
+  }
+  return pages;
+}
+
+/** The clearing record of an interval with its fills and trades read back from their pages, or INTERVAL_NOT_FOUND. */
+export async function loadClearing(ctx: Context, communityId: string, intervalStart: string): Promise<ClearingRecord & Pick<ClearingResult, 'fills' | 'trades'>> {
+  const record = await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart));
+  if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${intervalStart} has not been cleared`, { intervalStart });
+  const pages = async <T>(kind: 'fills' | 'trades', count: number): Promise<T[]> => {
+    const out: T[] = [];
+    for (let page = 0; page < count; page++) out.push(...(await getRecord<T[]>(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, kind, pageKey(page))))!);
+    return out;
+  };
+  return { ...record, fills: await pages<Fill>('fills', record.fillPages), trades: await pages<Trade>('trades', record.tradePages) };
+}
+
+/**
+ * Each trading participant's metered position (deliveryOf): verified, or estimated once the late
+ * window has closed; SETTLEMENT_METERING_INCOMPLETE while a reading is missing before that.
+ */
+async function meteredPositions(ctx: Context, clearing: Pick<ClearingResult, 'fills'>, startSeconds: number, lengthSeconds: number): Promise<MeteredPosition[]> {
+  const traders = new Set(clearing.fills.map((f) => f.participantId));
+  const metered: MeteredPosition[] = [];
+  const pending: string[] = [];
+  for (const participantId of [...traders].sort(compareIds)) {
+    const delivery = await deliveryOf(ctx, participantId, startSeconds, lengthSeconds);
+    if (delivery.kind === 'settled') metered.push({ participantId, netWh: delivery.netWh, estimated: delivery.estimated });
+    else pending.push(participantId);
+  }
+  if (pending.length > 0) {
+    throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'a metering window of the interval is not closed, or a contract of these participants not settled', { participantIds: pending.join(',') });
+  }
+  return metered;
 }
 
 /**
@@ -244,12 +332,15 @@ export class MarketContract extends Contract {
       const caller = requireOperator(ctx, 'setting market parameters');
       checkId(communityId, 'communityId');
       const input = parseObjectArgument(change, 'the parameters');
-      const history = await paramsHistory(ctx, communityId);
-      const previous = history.length > 0 ? history[history.length - 1].params : undefined;
+      const latest = await latestParams(ctx, communityId);
+      const previous = latest?.params;
       const params = mergeMarketParams(previous, communityId, input);
       const from = formatInstant(effectiveFrom(txSeconds(ctx), previous, params));
       const txId = ctx.stub.getTxID();
-      await putRecord(ctx, mkey(ctx, MarketKeys.params, communityId, from), params);
+      // Two changes that take effect at the same instant: the later one replaces the earlier.
+      const entry: ParamsEntry = { from, params, previousFrom: latest === undefined ? null : latest.from === from ? latest.previousFrom : latest.from };
+      await putRecord(ctx, mkey(ctx, MarketKeys.params, communityId, from), entry);
+      await putRecord(ctx, mkey(ctx, MarketKeys.paramsLatest, communityId), entry);
       const record = { txId, communityId, effectiveFrom: from, changedAt: txInstant(ctx), changedBy: actorOf(ctx, caller), mspId: caller.mspId, previous: previous ?? null, params };
       await putRecord(ctx, mkey(ctx, MarketKeys.paramsChange, communityId, txId), record);
       setEvent(ctx, 'MarketParamsChanged', record);
@@ -312,11 +403,14 @@ export class MarketContract extends Contract {
       validateOrder(order, params);
 
       const bookKey = mkey(ctx, MarketKeys.book, communityId, intervalStart, participantId);
-      const book = (await getRecord<BookEntry>(ctx, bookKey)) ?? { side: order.side, openOrders: 0, sellWh: 0 };
-      if (book.openOrders > 0 && book.side !== order.side) {
-        throw new GridLedgerError(ErrorCodes.ORDER_SIDE_CONFLICT, `${participantId} already holds ${book.side} orders in ${intervalStart}`, { intervalStart });
+      const stored = await getRecord<BookEntry>(ctx, bookKey);
+      if (stored !== undefined && stored.openOrders > 0 && stored.side !== order.side) {
+        throw new GridLedgerError(ErrorCodes.ORDER_SIDE_CONFLICT, `${participantId} already holds ${stored.side} orders in ${intervalStart}`, { intervalStart });
       }
-      const { meters, capacityWh } = await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
+      // The capacity is taken from the meters at the participant's first open order in the interval
+      // and kept in its book entry: later orders of the interval read one key, not every meter.
+      const { meters, capacityWh } = stored?.capacityWh !== undefined ? { meters: 1, capacityWh: stored.capacityWh } : await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
+      const book: BookEntry = stored ?? { side: order.side, openOrders: 0, sellWh: 0, capacityWh };
       if (meters === 0) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, { communityId });
       if (order.side === 'sell' && book.sellWh + order.energyWh > capacityWh) {
         throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `sell orders of ${book.sellWh + order.energyWh} Wh exceed the capacity of ${capacityWh} Wh in one interval`, {
@@ -337,7 +431,7 @@ export class MarketContract extends Contract {
       await putRecord(ctx, mkey(ctx, MarketKeys.orderRef, orderId), { communityId, intervalStart, participantId });
       await putRecord(ctx, mkey(ctx, MarketKeys.orderBy, participantId, intervalStart, orderId), { communityId, intervalStart, orderId });
       await putRecord(ctx, clientKey, { request: requestText, communityId, intervalStart, orderId });
-      await putRecord(ctx, bookKey, { side: order.side, openOrders: book.openOrders + 1, sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0) });
+      await putRecord(ctx, bookKey, { side: order.side, openOrders: book.openOrders + 1, sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0), capacityWh });
       await accounts.flush();
       setEvent(ctx, 'OrderAccepted', { orderId, communityId, intervalStart, side: order.side, energyWh: order.energyWh, priceMicrosPerKwh: order.priceMicrosPerKwh });
       return { order: record, replayed: false };
@@ -455,14 +549,32 @@ export class MarketContract extends Contract {
       const escrows = new Map(open.filter((o) => o.side === 'buy').map((o) => [o.orderId, o.escrowMicros]));
       const owner = new Map(open.map((o) => [o.orderId, o.participantId]));
       const after = escrowAfterClearing(escrows, result.trades);
-      for (const orderId of [...after.keys()].sort(compareIds)) {
-        const { refundMicros } = after.get(orderId)!;
-        if (refundMicros > 0) await accounts.change(owner.get(orderId)!, 'escrow-refund', orderId, refundMicros, -refundMicros);
+      // One refund (and one statement line) per participant, not per order.
+      const refunds = new Map<string, bigint>();
+      for (const [orderId, { refundMicros }] of after) refunds.set(owner.get(orderId)!, (refunds.get(owner.get(orderId)!) ?? 0n) + BigInt(refundMicros));
+      for (const participantId of [...refunds.keys()].sort(compareIds)) {
+        const refund = Number(refunds.get(participantId)!);
+        if (refund > 0) await accounts.change(participantId, 'escrow-refund', `${communityId}/${intervalStart}`, refund, -refund);
       }
       await accounts.flush();
       const txId = ctx.stub.getTxID();
       const clearedAt = txInstant(ctx);
-      const record: ClearingRecord = { ...result, communityId, intervalStart, params: interval.params, orderCount: orders.length, clearedAt, txId };
+      const { fills, trades, ...compact } = result;
+      const fillPages = await putPages(ctx, communityId, intervalStart, 'fills', fills);
+      const tradePages = await putPages(ctx, communityId, intervalStart, 'trades', trades);
+      const record: ClearingRecord = {
+        ...compact,
+        communityId,
+        intervalStart,
+        params: interval.params,
+        orderCount: orders.length,
+        fillCount: fills.length,
+        tradeCount: trades.length,
+        fillPages,
+        tradePages,
+        clearedAt,
+        txId,
+      };
       await putRecord(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart), record);
       await storeInterval(ctx, { ...interval, status: 'cleared', clearedAt }, 'closed');
       const summary = summaryOf(record);
@@ -473,57 +585,62 @@ export class MarketContract extends Contract {
 
   /**
    * Settles a cleared interval after delivery against the participants' energy positions, once the
-   * metering windows of the interval are closed (SETTLEMENT_METERING_INCOMPLETE until then). An
-   * estimated position settles money only (flagged) and is corrected once by correctSettlement.
+   * metering windows of the interval are closed (SETTLEMENT_METERING_INCOMPLETE until then), one
+   * page per transaction (settlementPage in the core: at most 1,000 postings, 500 participants and
+   * 1,000 token transfers each). The first page fixes the positions (an estimated position settles
+   * money only, flagged, and is corrected once by correctSettlement); every page recomputes the
+   * same settlement from the recorded clearing and those positions and applies its own slice; the
+   * last one marks the interval settled. `page` names the page the caller means ('' or undefined:
+   * the next one): a page done before, or one out of turn, is refused with INTERVAL_STATE_CONFLICT,
+   * and so is anything after the last.
    */
   @Transaction()
   @Returns('string')
-  async settleInterval(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
+  async settleInterval(ctx: Context, communityId: string, intervalStart: string, page: string): Promise<string> {
     return respond(ctx, 'settleInterval', async () => {
       requireOperator(ctx, 'settling an interval');
       checkId(communityId, 'communityId');
       const startSeconds = instantOf(intervalStart, 'intervalStart');
       const interval = await loadInterval(ctx, communityId, intervalStart);
-      if (interval?.status !== 'cleared') throw conflict(`interval ${intervalStart} is ${interval?.status ?? 'not closed'}`, { status: interval?.status ?? 'open', step: 'settle' });
+      if (interval?.status !== 'cleared' && interval?.status !== 'settling') {
+        throw conflict(`interval ${intervalStart} is ${interval?.status ?? 'not closed'}`, { status: interval?.status ?? 'open', step: 'settle' });
+      }
       const now = txSeconds(ctx);
       const { params } = interval;
       if (now < startSeconds + params.intervalSeconds) throw conflict(`interval ${intervalStart} has not been delivered yet`, { status: 'cleared', step: 'settle' });
-      const clearing = (await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart)))!;
+      const next = interval.settlement?.pagesDone ?? 0;
+      if (page !== undefined && page !== '' && page !== String(next)) {
+        throw conflict(`settlement page ${page} of ${intervalStart} is not the next one (${next})`, { status: interval.status, step: 'settle', page: String(next) });
+      }
+      const clearing = await loadClearing(ctx, communityId, intervalStart);
+      const positionsKey = mkey(ctx, MarketKeys.settlePositions, communityId, intervalStart);
+      const metered = interval.status === 'cleared' ? await meteredPositions(ctx, clearing, startSeconds, params.intervalSeconds) : (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
+      if (interval.status === 'cleared') await putRecord(ctx, positionsKey, metered);
 
-      const traded = new Map<string, { side: Side; wh: number }>();
-      for (const f of clearing.fills) traded.set(f.participantId, { side: f.side, wh: (traded.get(f.participantId)?.wh ?? 0) + f.filledWh });
-      const metered: MeteredPosition[] = [];
-      const pending: string[] = [];
-      for (const participantId of [...traded.keys()].sort(compareIds)) {
-        const delivery = await deliveryOf(ctx, participantId, startSeconds, params.intervalSeconds);
-        if (delivery.kind === 'settled') metered.push({ participantId, netWh: delivery.netWh, estimated: delivery.estimated });
-        else pending.push(participantId);
-      }
-      if (pending.length > 0) {
-        throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'a metering window of the interval is not closed, or a contract of these participants not settled', { participantIds: pending.join(',') });
-      }
       const result = settleInterval(clearing, { ...params, utilityId: UTILITY_ACCOUNT }, metered);
+      const slice = settlementPage(result, next);
       const accounts = new AccountOverlay(ctx);
-      await applyPostings(ctx, accounts, communityId, intervalStart, result.postings);
+      await applyPostings(ctx, accounts, communityId, intervalStart, slice.postings, `page-${pageKey(next)}`);
       await accounts.flush();
-      for (const p of result.participants) {
+      for (const p of slice.participants) {
         await putRecord(ctx, mkey(ctx, MarketKeys.settled, communityId, intervalStart, p.participantId), { ...p, communityId, intervalStart });
       }
-      const tokenTransfers = await transferEnergyTokens(ctx, communityId, intervalStart, result.tokenTransfers);
+      const tokenTransfers = await transferEnergyTokens(ctx, communityId, intervalStart, slice.tokenTransfers);
+      const txId = ctx.stub.getTxID();
+      await putRecord(ctx, mkey(ctx, MarketKeys.settlePage, communityId, intervalStart, pageKey(next)), { page: next, txId, postingCount: slice.postings.length, tokenTransfers });
+      const estimatedParticipantIds = metered.filter((m) => m.estimated).map((m) => m.participantId);
+      const done = next + 1 === slice.pageCount;
       const settledAt = txInstant(ctx);
-      const record = {
-        communityId,
-        intervalStart,
-        settledAt,
-        txId: ctx.stub.getTxID(),
-        postingCount: result.postings.length,
-        estimatedParticipantIds: result.participants.filter((p) => p.estimated).map((p) => p.participantId),
-        tokenTransfers,
-      };
-      await putRecord(ctx, mkey(ctx, MarketKeys.settlement, communityId, intervalStart), record);
-      await storeInterval(ctx, { ...interval, status: 'settled', settledAt }, 'cleared');
-      setEvent(ctx, 'IntervalSettled', { communityId, intervalStart, settledAt, postingCount: record.postingCount, estimatedParticipantIds: record.estimatedParticipantIds });
-      return { ...record, participants: result.participants };
+      const settlement = { pageCount: slice.pageCount, pagesDone: next + 1 };
+      const record = { communityId, intervalStart, settledAt, txId, pageCount: slice.pageCount, postingCount: result.postings.length, estimatedParticipantIds };
+      if (done) {
+        await putRecord(ctx, mkey(ctx, MarketKeys.settlement, communityId, intervalStart), record);
+        await storeInterval(ctx, { ...interval, status: 'settled', settlement, settledAt }, interval.status);
+        setEvent(ctx, 'IntervalSettled', { communityId, intervalStart, settledAt, postingCount: record.postingCount, estimatedParticipantIds, pageCount: slice.pageCount });
+      } else {
+        await storeInterval(ctx, { ...interval, status: 'settling', settlement }, interval.status);
+      }
+      return { ...record, status: done ? 'settled' : 'settling', page: next, participants: slice.participants, tokenTransfers };
     });
   }
 
@@ -545,7 +662,7 @@ export class MarketContract extends Contract {
       if (delivery.kind !== 'settled' || delivery.estimated) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', { participantIds: participantId });
       const { participant, posting } = settleCorrection(settled, delivery.netWh, { ...interval.params, utilityId: UTILITY_ACCOUNT });
       const accounts = new AccountOverlay(ctx);
-      if (posting !== null) await applyPostings(ctx, accounts, communityId, intervalStart, [posting]);
+      if (posting !== null) await applyPostings(ctx, accounts, communityId, intervalStart, [posting], posting.postingId);
       await accounts.flush();
       const tokenTransfers = settled.side === 'sell' ? await correctionTokens(ctx, interval, participantId, delivery.netWh, settled.tradedWh) : [];
       const correctedAt = txInstant(ctx);
@@ -571,16 +688,14 @@ export class MarketContract extends Contract {
     });
   }
 
-  /** The clearing record of an interval: everything needed to recompute it. */
+  /** The clearing record of an interval with its fills and trades (from its pages): everything needed to recompute it. */
   @Transaction(false)
   @Returns('string')
   async getClearing(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getClearing', async () => {
       requireRole(ctx, 'any', 'reading a clearing');
       checkId(communityId, 'communityId');
-      const record = await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, formatInstant(instantOf(intervalStart, 'intervalStart'))));
-      if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${intervalStart} has not been cleared`, { intervalStart });
-      return record;
+      return loadClearing(ctx, communityId, formatInstant(instantOf(intervalStart, 'intervalStart')));
     });
   }
 
@@ -611,7 +726,8 @@ export class MarketContract extends Contract {
       if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} has not been settled`, { intervalStart: start });
       const participants = (await readAll<SettledRecord>(ctx, MarketKeys.settled, [communityId, start])).map((e) => e.value);
       const postings = (await readAll<Posting>(ctx, MarketKeys.posting, [communityId, start])).map((e) => e.value);
-      return { ...record, participants, postings };
+      const pages = (await readAll<{ tokenTransfers: SettledTokenTransfer[] }>(ctx, MarketKeys.settlePage, [communityId, start])).map((e) => e.value);
+      return { ...record, participants, postings, tokenTransfers: pages.flatMap((p) => p.tokenTransfers) };
     });
   }
 
@@ -627,14 +743,14 @@ export class MarketContract extends Contract {
     });
   }
 
-  /** Intervals waiting for their next step (status closed or cleared), for the scheduler. */
+  /** Intervals waiting for their next step (status closed, cleared or settling), for the scheduler. */
   @Transaction(false)
   @Returns('string')
   async listDue(ctx: Context, communityId: string, status: string): Promise<string> {
     return respond(ctx, 'listDue', async () => {
       requireRole(ctx, ['operator'], 'listing due intervals');
       checkId(communityId, 'communityId');
-      if (status !== 'closed' && status !== 'cleared') throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'status must be closed or cleared', { field: 'status' });
+      if (status !== 'closed' && status !== 'cleared' && status !== 'settling') throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'status must be closed, cleared or settling', { field: 'status' });
       return (await readAll<{ intervalStart: string }>(ctx, MarketKeys.intervalDue, [communityId, status])).map((e) => e.value.intervalStart);
     });
   }
@@ -650,7 +766,7 @@ function summaryOf(r: ClearingRecord) {
     priceMicrosPerKwh: r.priceMicrosPerKwh,
     lowerMicrosPerKwh: r.lowerMicrosPerKwh,
     upperMicrosPerKwh: r.upperMicrosPerKwh,
-    tradeCount: r.trades.length,
+    tradeCount: r.tradeCount,
     clearedAt: r.clearedAt,
     txId: r.txId,
   };

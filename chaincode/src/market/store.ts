@@ -7,16 +7,23 @@
  * - glAccount~participant: available and escrowed credits of one participant
  * - glStmt~participant~instant~txId~n: one line of the participant's statement
  * - glBank~txId: a deposit (issue) or withdrawal (redeem): the only changes of the total supply
- * - glUtility~community~intervalStart~postingId: the utility's side of one settlement posting
+ * - glUtility~community~intervalStart~entry: the utility's side of the postings of one settlement
+ *   page (entry page-n) or of one correction (entry = its postingId)
  * - glCreditRef~actor~reference: a credit operation's client reference (idempotent retries)
- * - glMarket~community~effectiveFrom: market parameters in force from that instant
+ * - glMarket~community~effectiveFrom: market parameters in force from that instant, with the
+ *   effectiveFrom of the entry before; glMarketLatest~community: the latest of them (orders read it)
  * - glMarketChange~community~txId: who changed the parameters, when, from what to what
  * - glOrder~community~intervalStart~orderId, glOrderBy~participant~intervalStart~orderId (index)
  * - glClientOrder~participant~clientOrderId: the order a clientOrderId placed; glOrderRef~orderId: where it is
  * - glBook~community~intervalStart~participant: a participant's side and sell energy in an interval
  * - glInterval~community~intervalStart: closed / cleared / settled, with the parameters used
  * - glIntervalDue~community~status~intervalStart: index of intervals waiting for their next step
- * - glClearing~community~intervalStart, glSettlement~community~intervalStart
+ * - glClearing~community~intervalStart: the compact clearing record (digest, bounds, price, volume,
+ *   counts); its fills and trades in pages glClearingPage~community~intervalStart~fills|trades~n
+ *   (CLEARING_PAGE_ITEMS each, n zero-padded so that key order is page order)
+ * - glSettlePositions~community~intervalStart: the metered positions settlement uses, fixed by its
+ *   first page; glSettlePage~community~intervalStart~n: what page n applied (token transfers)
+ * - glSettlement~community~intervalStart: written by the last settlement page
  * - glSettled~community~intervalStart~participant: a participant's settlement (estimated or not)
  * - glPosting~community~intervalStart~postingId: every settlement posting under its own id
  */
@@ -31,6 +38,7 @@ export const MarketKeys = {
   utility: 'glUtility',
   creditRef: 'glCreditRef',
   params: 'glMarket',
+  paramsLatest: 'glMarketLatest',
   paramsChange: 'glMarketChange',
   order: 'glOrder',
   orderBy: 'glOrderBy',
@@ -40,6 +48,9 @@ export const MarketKeys = {
   interval: 'glInterval',
   intervalDue: 'glIntervalDue',
   clearing: 'glClearing',
+  clearingPage: 'glClearingPage',
+  settlePositions: 'glSettlePositions',
+  settlePage: 'glSettlePage',
   settlement: 'glSettlement',
   settled: 'glSettled',
   posting: 'glPosting',
@@ -123,6 +134,12 @@ export class AccountOverlay {
     }
   }
 }
+
+/** Fills or trades per clearing page key: about 200 kB of JSON, so no single value grows with the interval. */
+export const CLEARING_PAGE_ITEMS = 1000;
+
+/** A page number as a key attribute whose key order is the page order. */
+export const pageKey = (page: number): string => String(page).padStart(6, '0');
 
 /** Reads every value of a partial composite key (in key order). */
 export async function readAll<T>(ctx: Context, type: string, attributes: string[]): Promise<{ key: string; value: T }[]> {

@@ -295,3 +295,49 @@ function tokenTransfers(trades: readonly Trade[], positions: Map<string, number>
       : [],
   );
 }
+
+/**
+ * What one settlement transaction applies at most. A page of 1,000 postings writes about 1 MB
+ * (posting, two statement lines, two accounts or utility entries each), a tenth of the orderer's
+ * AbsoluteMaxBytes; see the README (Market at scale).
+ */
+export const SETTLEMENT_PAGE_SIZES = { postings: 1000, participants: 500, tokenTransfers: 1000 } as const;
+
+export type SettlementPageSizes = { postings: number; participants: number; tokenTransfers: number };
+
+/** Page `page` of a settlement: the k-th slice of its postings, participants and token transfers. */
+export interface SettlementPage {
+  page: number;
+  pageCount: number;
+  postings: Posting[];
+  participants: ParticipantSettlement[];
+  tokenTransfers: TokenTransfer[];
+}
+
+/** How many pages a settlement takes: at least one, enough for the longest of its three lists. */
+export function settlementPageCount(result: SettlementResult, sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES): number {
+  return Math.max(
+    1,
+    Math.ceil(result.postings.length / sizes.postings),
+    Math.ceil(result.participants.length / sizes.participants),
+    Math.ceil(result.tokenTransfers.length / sizes.tokenTransfers),
+  );
+}
+
+/**
+ * Page `page` (0-based) of a settlement. Every posting, participant and token transfer is on
+ * exactly one page, in the result's order, so applying the pages one after the other applies the
+ * whole settlement once. Refused (SETTLEMENT_INPUT_INVALID) for a page that does not exist.
+ */
+export function settlementPage(result: SettlementResult, page: number, sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES): SettlementPage {
+  const pageCount = settlementPageCount(result, sizes);
+  if (!Number.isSafeInteger(page) || page < 0 || page >= pageCount) throw invalidInput(`page must be 0 to ${pageCount - 1}`, { page: String(page) });
+  const slice = <T>(items: readonly T[], size: number) => items.slice(page * size, (page + 1) * size);
+  return {
+    page,
+    pageCount,
+    postings: slice(result.postings, sizes.postings),
+    participants: slice(result.participants, sizes.participants),
+    tokenTransfers: slice(result.tokenTransfers, sizes.tokenTransfers),
+  };
+}

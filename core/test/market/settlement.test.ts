@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ErrorCodes } from '../../src/core';
-import { clearAuction, MeteredPosition, Order, PriceParams, settleCorrection, SettlementResult, settleInterval } from '../../src/market';
+import { clearAuction, MeteredPosition, Order, PriceParams, settleCorrection, SettlementResult, settleInterval, settlementPage, settlementPageCount } from '../../src/market';
 import { codeOf } from '../support';
 
 // Tariffs of a plausible market: feed-in 0.05, retail 0.30, grid fee 0.01 per kWh, in micro-units.
@@ -325,5 +325,36 @@ describe('settleInterval, properties', () => {
         expect(settleInterval(clearing, settlement, [...metered].reverse())).toEqual(settleInterval(clearing, settlement, metered));
       }),
     );
+  });
+});
+
+describe('settlementPage', () => {
+  const sizes = fc.record({ postings: fc.integer({ min: 1, max: 4 }), participants: fc.integer({ min: 1, max: 4 }), tokenTransfers: fc.integer({ min: 1, max: 4 }) });
+
+  it('puts every posting, participant and token transfer on exactly one page, in order, each page within its sizes', () => {
+    fc.assert(
+      fc.property(scenarios, sizes, ({ clearing, metered }, size) => {
+        const r = settleInterval(clearing, settlement, metered);
+        const count = settlementPageCount(r, size);
+        const pages = Array.from({ length: count }, (_, k) => settlementPage(r, k, size));
+        expect(pages.flatMap((p) => p.postings)).toEqual(r.postings);
+        expect(pages.flatMap((p) => p.participants)).toEqual(r.participants);
+        expect(pages.flatMap((p) => p.tokenTransfers)).toEqual(r.tokenTransfers);
+        for (const p of pages) {
+          expect(p.pageCount).toBe(count);
+          expect(p.postings.length).toBeLessThanOrEqual(size.postings);
+          expect(p.participants.length).toBeLessThanOrEqual(size.participants);
+          expect(p.tokenTransfers.length).toBeLessThanOrEqual(size.tokenTransfers);
+        }
+        // No page is empty of everything except the single page of an empty settlement.
+        if (count > 1) for (const p of pages) expect(p.postings.length + p.participants.length + p.tokenTransfers.length).toBeGreaterThan(0);
+        expect(codeOf(() => settlementPage(r, count, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+        expect(codeOf(() => settlementPage(r, -1, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+      }),
+    );
+  });
+
+  it('an empty settlement is one empty page', () => {
+    expect(settlementPage({ postings: [], participants: [], tokenTransfers: [] }, 0)).toEqual({ page: 0, pageCount: 1, postings: [], participants: [], tokenTransfers: [] });
   });
 });

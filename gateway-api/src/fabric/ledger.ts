@@ -2,7 +2,7 @@ import { createHash, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway';
-import type { WalletUser } from '@gridledger/network';
+import { GRPC_MESSAGE_LIMITS, type WalletUser } from '@gridledger/network';
 import { parseResult } from '../chaincode';
 import { ErrorCodes, fromFabricError, GridLedgerError, MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT } from '../errors';
 import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
@@ -36,6 +36,7 @@ export class FabricLedger implements LedgerPort {
     const { peer } = opts;
     this.client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(readFileSync(peer.tlsRootCertPath)), {
       'grpc.ssl_target_name_override': peer.hostAlias,
+      ...GRPC_MESSAGE_LIMITS,
     });
   }
 

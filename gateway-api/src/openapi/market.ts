@@ -14,9 +14,10 @@ const paging = [
   { name: 'bookmark', in: 'query', required: false, allowReserved: true, schema: { type: 'string', maxLength: 1024 } },
 ];
 const intervalParams = [p('communityId'), p('intervalStart', instant)];
-const step = (operationId: string, description: string, codes: Record<string, object>) => ({
-  post: { operationId, description, parameters: intervalParams, responses: { '200': ok(), ...codes, ...common } },
+const step = (operationId: string, description: string, codes: Record<string, object>, query: object[] = []) => ({
+  post: { operationId, description, parameters: [...intervalParams, ...query], responses: { '200': ok(), ...codes, ...common } },
 });
+const settlementPageParam = { name: 'page', in: 'query', required: false, description: 'The page the caller means to settle (default: the next one); any other is refused.', schema: { type: 'integer', minimum: 0 } };
 const read = (operationId: string, parameters: object[], description = '') => ({
   get: { operationId, description, parameters, responses: { '200': ok(), '404': err('not found'), ...common } },
 });
@@ -51,10 +52,10 @@ export const marketPaths = {
     delete: { operationId: 'cancelOrder', description: 'The owner cancels before gate closure; escrow is released.', parameters: [p('orderId')], responses: { '200': ok('cancelled'), '404': err('ORDER_NOT_FOUND'), '409': err('INTERVAL_CLOSED'), ...common } },
   },
   '/participants/{participantId}/orders': read('listOrders', [p('participantId'), ...paging], 'The participant\'s orders by interval.'),
-  '/markets/{communityId}/intervals/{intervalStart}': read('getInterval', intervalParams, 'closed/cleared/settled, or not-open/open/gate-closed before closing.'),
+  '/markets/{communityId}/intervals/{intervalStart}': read('getInterval', intervalParams, 'closed/cleared/settling/settled (settlement: pageCount, pagesDone), or not-open/open/gate-closed before closing.'),
   '/markets/{communityId}/intervals/{intervalStart}/close': step('closeInterval', 'Operator; once the gate has passed; only once.', { '409': err('INTERVAL_STATE_CONFLICT') }),
   '/markets/{communityId}/intervals/{intervalStart}/clear': step('clearInterval', 'Operator; a closed interval; only once.', { '409': err('INTERVAL_STATE_CONFLICT') }),
-  '/markets/{communityId}/intervals/{intervalStart}/settle': step('settleInterval', 'Operator; after delivery; only once.', { '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE') }),
+  '/markets/{communityId}/intervals/{intervalStart}/settle': step('settleInterval', 'Operator; after delivery. Settles the next page (status settling until the last page, then settled); each page once.', { '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE') }, [settlementPageParam]),
   '/markets/{communityId}/intervals/{intervalStart}/corrections/{participantId}': {
     post: { operationId: 'correctSettlement', parameters: [...intervalParams, p('participantId')], responses: { '200': ok(), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common } },
   },

@@ -127,7 +127,9 @@ export function marketRoutes(ledger: LedgerPort): express.Router {
   ] as const) {
     r.post(`${interval}/${step}`, async (req, res) => {
       requireRoles(caller(res), ['operator'], `${step} an interval`);
-      await submit(res, fn, [req.params.communityId, req.params.intervalStart]);
+      // Settlement goes in pages: `?page=n` names the page meant, '' the next one.
+      const page = step === 'settle' ? [String(req.query.page ?? '')] : [];
+      await submit(res, fn, [req.params.communityId, req.params.intervalStart, ...page]);
     });
   }
   r.post(`${interval}/corrections/:participantId`, async (req, res) => {
