@@ -1,9 +1,9 @@
-import { ErrorCodes, formatInstant, orderIdOf, parseInstant } from '@gridledger/core';
+import { CONSUMPTION_COLLECTION, ErrorCodes, formatInstant, orderIdOf, parseInstant, splitReading } from '@gridledger/core';
 import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, readingsOf, signReading, TxOutcome } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, readingsOf, signReading, submitVia, TxOutcome } from './fake-fabric';
 
 const registry = new RegistryContract();
 const metering = new MeteringContract();
@@ -63,7 +63,7 @@ async function book(fabric: FakeFabric): Promise<void> {
 
 async function submitReading(fabric: FakeFabric, id: Who, importWh: number, exportWh: number): Promise<void> {
   const [reading] = readingsOf(`${id}.m`, T, [{ importWh, exportWh }]);
-  const out = expectOk(await fabric.run(bridge, (ctx) => metering.submitReadings(ctx, JSON.stringify([signReading(reading, keys[id].privateKey)]))));
+  const out = expectOk(await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([signReading(reading, keys[id].privateKey)]))));
   expect(out.results[0].status).toBe('accepted');
 }
 
@@ -251,7 +251,9 @@ describe('market: close, clear, settle', () => {
     expect(codeOf(await correct())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
     // The verified reading arrives by another way (a dispute): stored as metering stores it.
     const [reading] = readingsOf('s1.m', T, [{ importWh: 0, exportWh: 1000 }]);
-    fabric.state.set(`\u0000reading\u0000s1.m\u0000${TS}\u0000`, Buffer.from(JSON.stringify({ ...reading, sig: 'x', txId: 'dispute', recordedAt: TS, prevIntervalStart: null })));
+    const { shared, secret } = splitReading({ ...reading, sig: 'x', txId: 'dispute', recordedAt: TS, prevIntervalStart: null });
+    fabric.state.set(`\u0000reading\u0000s1.m\u0000${TS}\u0000`, Buffer.from(JSON.stringify(shared)));
+    fabric.privateState.set(`${CONSUMPTION_COLLECTION}\u0001\u0000readingImport\u0000s1.m\u0000${TS}\u0000`, Buffer.from(JSON.stringify(secret)));
     const corrected = expectOk(await correct());
     expect(corrected.posting).toMatchObject({ postingId: 'correction:s1', from: 'utility', to: 's1', amountMicros: 300_000 });
     expect(await account(fabric, 's1')).toMatchObject({ availableMicros: 135_000 });

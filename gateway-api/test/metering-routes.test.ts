@@ -56,7 +56,13 @@ describe('metering routes', () => {
     h.ledger.submitHandler = (fn, args) => ({ fn, args });
     const closed = await h.fetch(`/api/v1/windows/${I}/close`, { method: 'POST', key: h.key.operator });
     expect(closed.status).toBe(200);
-    expect(h.ledger.calls[0]).toMatchObject({ kind: 'submit', fn: 'energy:closeWindow', args: [I] });
+    expect(h.ledger.calls[0]).toMatchObject({ kind: 'submit', fn: 'energy:closeWindow', args: [I], options: { endorsingOrganizations: ['CommunityMSP', 'UtilityMSP'] } });
+    expect(h.ledger.calls[0].options!.transient!.consumptionSaltSeed).toHaveLength(32);
+    // A dispute resolution's corrected import travels as transient data, not as an argument.
+    const resolved = await h.fetch('/api/v1/disputes/resolutions', { method: 'POST', key: h.key.operator, json: { meterId: 'm1', intervalStart: I, importWh: 123, exportWh: 4, note: 'n' } });
+    expect(resolved.status).toBe(200);
+    expect(h.ledger.calls[1].args[0]).not.toMatch(/importWh|123/);
+    expect(Buffer.from(h.ledger.calls[1].options!.transient!.importWh).toString()).toBe('123');
   });
 
   it('positionsCsv writes one header and one line per position', () => {

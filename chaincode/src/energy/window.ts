@@ -9,9 +9,9 @@
 import { Context } from 'fabric-contract-api';
 import {
   compareIds,
-  Estimate,
   estimateReading,
   isGapRetiredBy,
+  LoadedMeter,
   MeterContribution,
   MeteredAsset,
   MeterRecord,
@@ -19,6 +19,7 @@ import {
   Position,
   positionOf,
   previousDayOf,
+  saltOf,
   SeqGap,
   StoredReading,
   tokenDelta,
@@ -27,7 +28,12 @@ import {
 } from '@gridledger/core';
 import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
 import { listRecords } from '../ledger';
+import { EstimateRecord, readHead, readReading, writeEstimate } from './privacy';
+import { PositionCorrection, readPosition, writePosition } from './positions';
 import { adjustTokens } from './tokens';
+
+export type { EstimateRecord } from './privacy';
+export type { PositionCorrection, PositionRecord } from './positions';
 
 export interface WindowRecord {
   intervalStart: string;
@@ -42,33 +48,15 @@ export interface WindowRecord {
   retiredGaps: number;
 }
 
-export interface PositionCorrection {
-  meterId: string;
-  txId: string;
-  reason: 'verified-reading' | 'dispute';
-}
-
-export interface PositionRecord extends Position {
-  txId: string;
-  closedAt: string;
-  corrections: PositionCorrection[];
-}
-
-export interface EstimateRecord extends Estimate {
-  txId: string;
-  estimatedAt: string;
-  /** The transaction whose verified reading replaced the estimate. */
-  supersededBy?: string;
-}
-
-/** What the position event says of each participant: the surplus/deficit announcement. */
+/**
+ * What the position event (and a transaction's answer, which is in the block too) says of each
+ * participant: the surplus/deficit announcement, without consumption or net position (private).
+ */
 export const announce = (p: Position) => ({
   participantId: p.participantId,
   intervalStart: p.intervalStart,
   balance: p.balance,
-  netWh: p.netWh,
   productionWh: p.productionWh,
-  consumptionWh: p.consumptionWh,
   estimated: p.estimated,
   tokensWh: p.tokens.reduce((s, t) => s + t.energyWh, 0),
 });
@@ -86,7 +74,13 @@ async function assetsOf(ctx: Context, meterIds: readonly string[]): Promise<Mete
  * registered before the interval ended or already reporting: its latest reading is earlier, or a
  * seq gap spans the interval. (A meter whose first reading comes after the interval does not.)
  */
-export async function closeWindow(ctx: Context, intervalStart: string, params: MeteringParams, closedBy: string): Promise<{ window: WindowRecord; positions: Position[]; zones: ZoneTotals[] }> {
+export async function closeWindow(
+  ctx: Context,
+  intervalStart: string,
+  params: MeteringParams,
+  closedBy: string,
+  seed: Uint8Array,
+): Promise<{ window: WindowRecord; positions: Position[]; zones: ZoneTotals[] }> {
   const txId = ctx.stub.getTxID();
   const at = txInstant(ctx);
   const endsAt = Date.parse(intervalStart) / 1000 + params.intervalSeconds;
@@ -96,11 +90,11 @@ export async function closeWindow(ctx: Context, intervalStart: string, params: M
   let estimated = 0;
   let retiredGaps = 0;
   for (const meter of meters) {
-    const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, intervalStart));
+    const reading = await readReading(ctx, meter.meterId, intervalStart);
     const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId]);
     let counts = reading !== undefined;
     if (!counts && meter.active) {
-      const head = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meter.meterId));
+      const head = await readHead(ctx, meter.meterId);
       counts =
         Date.parse(meter.registeredAt) / 1000 < endsAt ||
         (head !== undefined && head.intervalStart < intervalStart) ||
@@ -111,9 +105,9 @@ export async function closeWindow(ctx: Context, intervalStart: string, params: M
     if (reading !== undefined) {
       contribution = { meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh, estimated: false };
     } else {
-      const lastDay = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, previousDayOf(intervalStart)));
+      const lastDay = await readReading(ctx, meter.meterId, previousDayOf(intervalStart));
       const estimate = estimateReading(meter.meterId, intervalStart, lastDay);
-      await putRecord(ctx, key(ctx, KeyTypes.estimate, meter.meterId, intervalStart), { ...estimate, txId, estimatedAt: at } satisfies EstimateRecord);
+      await writeEstimate(ctx, estimate, seed, { txId, estimatedAt: at });
       contribution = { meterId: meter.meterId, importWh: estimate.importWh, exportWh: estimate.exportWh, estimated: true };
       estimated += 1;
     }
@@ -135,7 +129,7 @@ export async function closeWindow(ctx: Context, intervalStart: string, params: M
     const contributions = byParticipant.get(participantId)!.map(({ zone: _z, ...c }) => c);
     const assets = await assetsOf(ctx, contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId));
     const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
-    await putRecord(ctx, key(ctx, KeyTypes.position, participantId, intervalStart), { ...position, txId, closedAt: at, corrections: [] } satisfies PositionRecord);
+    await writePosition(ctx, position, saltOf(seed, 'position', participantId, intervalStart), { txId, closedAt: at, corrections: [] });
     if (position.tokens.length > 0) await adjustTokens(ctx, participantId, intervalStart, position.tokens, 'window-close');
     positions.push(position);
   }
@@ -178,9 +172,9 @@ export async function resettle(
   reason: PositionCorrection['reason'],
   params: MeteringParams,
 ): Promise<{ position: Position; unburntWh: number } | undefined> {
-  const positionKey = key(ctx, KeyTypes.position, participantId, intervalStart);
-  const before = await getRecord<PositionRecord>(ctx, positionKey);
-  if (before === undefined) return undefined;
+  const loaded = await readPosition(ctx, participantId, intervalStart);
+  if (loaded === undefined) return undefined;
+  const before = loaded.position;
   const changed = new Set(changes.map((c) => c.meter.meterId));
   const contributions = [
     ...before.meters.filter((m) => !changed.has(m.meterId)),
@@ -190,7 +184,7 @@ export async function resettle(
   const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
   const txId = ctx.stub.getTxID();
   const corrections = [...before.corrections, ...changes.map((c) => ({ meterId: c.meter.meterId, txId, reason }))];
-  await putRecord(ctx, positionKey, { ...position, txId: before.txId, closedAt: before.closedAt, corrections } satisfies PositionRecord);
+  await writePosition(ctx, position, loaded.salt, { txId: before.txId, closedAt: before.closedAt, corrections });
   const unburntWh = await adjustTokens(ctx, participantId, intervalStart, tokenDelta(before.tokens, position.tokens), reason === 'dispute' ? 'dispute' : 'correction');
 
   const byZone = new Map<string, { productionWh: number; consumptionWh: number; estimatedMeters: number }>();
@@ -216,17 +210,26 @@ export async function resettle(
   return { position, unburntWh };
 }
 
-/** After a batch: the readings it stored that replaced estimates re-settle their intervals, once per participant and interval. */
-export async function settleCorrections(ctx: Context, stored: readonly StoredReading[], params: MeteringParams): Promise<ReturnType<typeof announce>[]> {
+/**
+ * After a batch: the readings it stored that replaced estimates re-settle their intervals, once
+ * per participant and interval. `loaded` is what the batch loader read (meters), `estimates` the
+ * estimate records it read, by `meterId intervalStart`: nothing is read twice.
+ */
+export async function settleCorrections(
+  ctx: Context,
+  stored: readonly StoredReading[],
+  params: MeteringParams,
+  loaded: ReadonlyMap<string, Pick<LoadedMeter, 'meter'>>,
+  estimates: ReadonlyMap<string, EstimateRecord>,
+): Promise<ReturnType<typeof announce>[]> {
   const groups = new Map<string, { participantId: string; intervalStart: string; changes: MeterChange[] }>();
   for (const r of stored) {
     if (!r.correctsEstimate) continue;
-    const meter = (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, r.meterId)))!;
-    const estimateKey = key(ctx, KeyTypes.estimate, r.meterId, r.intervalStart);
-    const estimate = await getRecord<EstimateRecord>(ctx, estimateKey);
+    const meter = loaded.get(r.meterId)?.meter;
+    const estimate = estimates.get(`${r.meterId} ${r.intervalStart}`);
     // Only the transaction that stored the reading re-settles (a stored reading whose pointer changed is written again later).
-    if (estimate === undefined || estimate.supersededBy !== undefined) continue;
-    await putRecord(ctx, estimateKey, { ...estimate, supersededBy: ctx.stub.getTxID() });
+    if (meter === undefined || estimate === undefined || estimate.supersededBy !== undefined) continue;
+    await putRecord(ctx, key(ctx, KeyTypes.estimate, r.meterId, r.intervalStart), { ...estimate, supersededBy: ctx.stub.getTxID() } satisfies EstimateRecord);
     const g = `${meter.participantId} ${r.intervalStart}`;
     const group = groups.get(g) ?? { participantId: meter.participantId, intervalStart: r.intervalStart, changes: [] };
     group.changes.push({ meter, importWh: r.importWh, exportWh: r.exportWh });

@@ -5,9 +5,10 @@
  * branch; this function is what they replace or extend.)
  */
 import { Context } from 'fabric-contract-api';
-import { compareIds, formatInstant, MeterInterval, MeterRecord, netPosition, StoredReading } from '@gridledger/core';
+import { compareIds, formatInstant, MeterInterval, MeterRecord, netPosition } from '@gridledger/core';
 import { getRecord, key, KeyTypes } from '../ledger';
 import { loadMeteringParams } from '../metering';
+import { readReading } from '../energy/privacy';
 
 export type Delivery =
   | { kind: 'verified'; netWh: number }
@@ -42,7 +43,7 @@ export async function deliveryOf(ctx: Context, participantId: string, communityI
   const missing: string[] = [];
   for (const meter of meters) {
     for (let t = startSeconds; t < startSeconds + lengthSeconds; t += intervalSeconds) {
-      const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, formatInstant(t)));
+      const reading = await readReading(ctx, meter.meterId, formatInstant(t));
       if (reading === undefined) missing.push(meter.meterId);
       else found.push({ meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh });
     }

@@ -4,9 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Response, Router } from 'express';
+import { CONSUMPTION_MEMBERS as MEMBERS } from '@gridledger/core/metering';
 import { assertActsFor, callerOf } from '../access';
 import { jsonArg } from '../chaincode';
-import type { LedgerPort } from '../ports';
+import type { LedgerPort, SubmitOptions } from '../ports';
 
 /** The assets and energy contracts' transactions, as the gateway calls them. */
 export const EnergyTx = {
@@ -34,13 +35,18 @@ export const EnergyTx = {
   disputeReading: 'energy:disputeReading',
   resolveDispute: 'energy:resolveDispute',
   getDispute: 'energy:getDispute',
-  sealConsumption: 'energy:sealConsumption',
   getConsumption: 'energy:getConsumption',
   verifyConsumption: 'energy:verifyConsumption',
 } as const;
 
-/** Members of the household-consumption collection (chaincode/collections.json): the only endorsers of a seal. */
-export const CONSUMPTION_MEMBERS = ['CommunityMSP', 'UtilityMSP'];
+/**
+ * Members of the household-consumption collection (chaincode/collections.json): the only
+ * endorsers of a transaction that reads or writes it (readings, window close, dispute resolution).
+ */
+export const CONSUMPTION_MEMBERS = [...MEMBERS];
+
+/** Transient fields of those transactions (chaincode/src/energy/privacy.ts). */
+const saltSeed = () => ({ consumptionSaltSeed: randomBytes(32) });
 
 const CSV_COLUMNS = ['intervalStart', 'productionWh', 'consumptionWh', 'netWh', 'balance', 'estimated', 'tokensWh', 'corrections'] as const;
 
@@ -64,8 +70,8 @@ export function positionsCsv(rows: readonly PositionRow[]): string {
 }
 
 export function meteringRoutes(r: Router, ledger: LedgerPort): void {
-  const submit = async (res: Response, fn: string, args: string[], status = 200) => {
-    const { result, txId } = await ledger.submit(callerOf(res), fn, args);
+  const submit = async (res: Response, fn: string, args: string[], status = 200, options?: SubmitOptions) => {
+    const { result, txId } = await ledger.submit(callerOf(res), fn, args, options);
     res.locals.txId = txId;
     res.status(status).json({ ...(result as object), txId });
   };
@@ -100,7 +106,9 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   r.get('/meters/:meterId/estimates/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getEstimate, [param(req.params.meterId), param(req.params.intervalStart)]));
 
   r.get('/windows/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getWindow, [param(req.params.intervalStart)]));
-  r.post('/windows/:intervalStart/close', async (req, res) => submit(res, EnergyTx.closeWindow, [param(req.params.intervalStart)]));
+  // A random salt seed per close, as transient data: it never reaches the channel.
+  r.post('/windows/:intervalStart/close', async (req, res) =>
+    submit(res, EnergyTx.closeWindow, [param(req.params.intervalStart)], 200, { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS }));
 
   const positionQuery = (req: { params: Record<string, unknown>; query: Record<string, unknown> }, bookmark?: string) => ({
     participantId: req.params.participantId,
@@ -140,15 +148,6 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
     await evaluate(res, EnergyTx.listTokenMoves, [jsonArg(q)]);
   });
 
-  // The salt seed is random per seal and travels as transient data: it never reaches the channel.
-  r.post('/windows/:intervalStart/consumption-seal', async (req, res) => {
-    const { result, txId } = await ledger.submit(callerOf(res), EnergyTx.sealConsumption, [param(req.params.intervalStart)], {
-      transient: { consumptionSaltSeed: randomBytes(32) },
-      endorsingOrganizations: CONSUMPTION_MEMBERS,
-    });
-    res.locals.txId = txId;
-    res.json({ ...(result as object), txId });
-  });
   r.get('/participants/:participantId/consumption/:intervalStart', async (req, res) => {
     self(res, req.params.participantId);
     await evaluate(res, EnergyTx.getConsumption, [param(req.params.participantId), param(req.params.intervalStart)]);
@@ -158,6 +157,13 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   );
 
   r.post('/disputes', async (req, res) => submit(res, EnergyTx.disputeReading, [jsonArg(req.body)], 201));
-  r.post('/disputes/resolutions', async (req, res) => submit(res, EnergyTx.resolveDispute, [jsonArg(req.body)]));
+  // The corrected import is household data: transient, never in the proposal's arguments.
+  r.post('/disputes/resolutions', async (req, res) => {
+    const { importWh, ...rest } = req.body as { importWh: number };
+    await submit(res, EnergyTx.resolveDispute, [jsonArg(rest)], 200, {
+      transient: { ...saltSeed(), importWh: Buffer.from(String(importWh)) },
+      endorsingOrganizations: CONSUMPTION_MEMBERS,
+    });
+  });
   r.get('/meters/:meterId/disputes/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getDispute, [param(req.params.meterId), param(req.params.intervalStart)]));
 }
