@@ -4,7 +4,7 @@ import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/ene
 import { respond } from '../src/ledger';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, SEED, signReading, submitVia, withTransient } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, onPeerOutsideCollection, SEED, signReading, submitVia, withTransient } from './fake-fabric';
 
 const registry = new RegistryContract();
 const metering = new MeteringContract();
@@ -195,6 +195,11 @@ describe('window close, tokens, corrections, disputes', () => {
     const own = (await f.evaluate(home2, (ctx) => energy.getConsumption(ctx, 'home-02', I))).result;
     expect(own.value).toMatchObject({ participantId: 'home-02', intervalStart: I, consumptionWh: 400, salt: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect((await f.evaluate(regulator, (ctx) => energy.getConsumption(ctx, 'home-02', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    // On a peer outside the collection (the regulator's) nobody gets the value: transactions fail rather than endorse without it, queries show the public record.
+    const utility = identity('UtilityMSP', 'utility', 'utility');
+    expect((await f.evaluate(utility, (ctx) => energy.getConsumption(onPeerOutsideCollection(ctx), 'home-02', I))).error?.code).toBe(ErrorCodes.PRIVATE_DATA_UNAVAILABLE);
+    expect((await f.evaluate(home2, (ctx) => energy.getPosition(onPeerOutsideCollection(ctx), 'home-02', I))).result).toEqual(expect.objectContaining({ consumptionHash: own.sha256 }));
+    expect((await f.evaluate(home2, (ctx) => energy.getPosition(onPeerOutsideCollection(ctx), 'home-02', I))).result).not.toHaveProperty('consumptionWh');
     const verify = async (value: unknown) => (await f.evaluate(regulator, (ctx) => energy.verifyConsumption(ctx, 'home-02', I, json(value)))).result;
     expect(await verify(own.value)).toMatchObject({ matches: true, onChainSha256: own.sha256 });
     expect(await verify({ ...own.value, consumptionWh: 399 })).toMatchObject({ matches: false });

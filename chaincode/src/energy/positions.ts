@@ -16,7 +16,7 @@ import {
   splitPosition,
 } from '@gridledger/core';
 import { getRecord, key, KeyTypes, putRecord } from '../ledger';
-import { getPrivate, isConsumptionMember, PrivateKeyTypes, putPrivate, unavailable } from './privacy';
+import { getPrivate, isConsumptionMember, privateOrNothing, PrivateKeyTypes, putPrivate, unavailable } from './privacy';
 
 export interface PositionCorrection {
   meterId: string;
@@ -62,7 +62,7 @@ export async function readPosition(ctx: Context, participantId: string, interval
 /** What a query shows: consumption, net and imports for a member's identity on a member's peer, the public record otherwise. */
 export async function positionView(ctx: Context, shared: PositionRecord): Promise<PositionRecord | FullPosition> {
   if (!isConsumptionMember(ctx)) return shared;
-  return joined(shared, await getPrivate<PrivatePosition>(ctx, PrivateKeyTypes.positionPrivate, shared.participantId, shared.intervalStart)) ?? shared;
+  return joined(shared, await privateOrNothing<PrivatePosition>(ctx, PrivateKeyTypes.positionPrivate, shared.participantId, shared.intervalStart)) ?? shared;
 }
 
 /**

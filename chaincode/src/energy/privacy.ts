@@ -61,18 +61,41 @@ export function requireConsumptionMember(ctx: Context, action: string): void {
   }
 }
 
+/**
+ * A value of the collection; undefined when there is none. A peer outside the collection answers
+ * a key whose hash it holds with an error ("private data matching public hash version is not
+ * available"): that is PRIVATE_DATA_UNAVAILABLE, as is any other refusal of the peer.
+ */
 export async function getPrivate<T>(ctx: Context, type: PrivateKeyType, ...attributes: string[]): Promise<T | undefined> {
-  const bytes = await ctx.stub.getPrivateData(CONSUMPTION_COLLECTION, ctx.stub.createCompositeKey(type, attributes));
+  let bytes: Uint8Array;
+  try {
+    bytes = await ctx.stub.getPrivateData(CONSUMPTION_COLLECTION, ctx.stub.createCompositeKey(type, attributes));
+  } catch (e) {
+    throw unavailable(`${type} ${attributes.join(' ')}`, e instanceof Error ? e.message : String(e));
+  }
   if (bytes === undefined || bytes === null || bytes.length === 0) return undefined;
   return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+/** For queries: a value of the collection, or undefined when this peer cannot give it (the caller gets the public record). */
+export async function privateOrNothing<T>(ctx: Context, type: PrivateKeyType, ...attributes: string[]): Promise<T | undefined> {
+  try {
+    return await getPrivate<T>(ctx, type, ...attributes);
+  } catch (e) {
+    if (e instanceof GridLedgerError && e.code === ErrorCodes.PRIVATE_DATA_UNAVAILABLE) return undefined;
+    throw e;
+  }
 }
 
 export async function putPrivate(ctx: Context, type: PrivateKeyType, attributes: string[], value: unknown): Promise<void> {
   await ctx.stub.putPrivateData(CONSUMPTION_COLLECTION, ctx.stub.createCompositeKey(type, attributes), Buffer.from(canonicalJson(value), 'utf8'));
 }
 
-export function unavailable(what: string): GridLedgerError {
-  return new GridLedgerError(ErrorCodes.PRIVATE_DATA_UNAVAILABLE, `${what} is not on this peer: endorse on a peer of ${CONSUMPTION_MEMBERS.join(' or ')}`, { collection: CONSUMPTION_COLLECTION });
+export function unavailable(what: string, peerSays?: string): GridLedgerError {
+  return new GridLedgerError(ErrorCodes.PRIVATE_DATA_UNAVAILABLE, `${what} is not on this peer: endorse on a peer of ${CONSUMPTION_MEMBERS.join(' or ')}`, {
+    collection: CONSUMPTION_COLLECTION,
+    ...(peerSays !== undefined ? { peerSays: peerSays.slice(0, 200) } : {}),
+  });
 }
 
 /** A transient field's bytes, or undefined. */
@@ -124,7 +147,7 @@ export async function writeHead(ctx: Context, r: StoredReading): Promise<void> {
 /** What a query shows of a public reading: with import, register and flags for a member's identity on a member's peer. */
 export async function readingView(ctx: Context, shared: PublicReading): Promise<PublicReading | StoredReading> {
   if (!isConsumptionMember(ctx)) return shared;
-  const secret = await getPrivate<PrivateReading>(ctx, PrivateKeyTypes.readingImport, shared.meterId, shared.intervalStart);
+  const secret = await privateOrNothing<PrivateReading>(ctx, PrivateKeyTypes.readingImport, shared.meterId, shared.intervalStart);
   return (secret !== undefined && joinReading(shared, secret)) || shared;
 }
 
@@ -153,7 +176,7 @@ export async function estimateImportOf(ctx: Context, meterId: string, intervalSt
 /** What a query shows of an estimate: its import for a member's identity. */
 export async function estimateView(ctx: Context, shared: EstimateRecord): Promise<EstimateRecord | (EstimateRecord & { importWh: number })> {
   if (!isConsumptionMember(ctx)) return shared;
-  const secret = await getPrivate<PrivateEstimate>(ctx, PrivateKeyTypes.estimateImport, shared.meterId, shared.intervalStart);
+  const secret = await privateOrNothing<PrivateEstimate>(ctx, PrivateKeyTypes.estimateImport, shared.meterId, shared.intervalStart);
   return secret === undefined ? shared : { ...shared, importWh: secret.importWh };
 }
 
