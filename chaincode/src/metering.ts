@@ -99,7 +99,7 @@ export class MeteringContract extends Contract {
       if (reading === undefined) {
         throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, { meterId, intervalStart });
       }
-      return readingView(ctx, reading);
+      return readingView(ctx, reading, (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
     });
   }
 
@@ -133,8 +133,9 @@ export class MeteringContract extends Contract {
         if (parseInstant(reading.intervalStart)! > to) break;
         if (parseInstant(reading.intervalStart)! >= from) found.push(reading);
       }
+      const owner = found.length === 0 ? '' : ((await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
       const readings = [];
-      for (const r of found) readings.push(await readingView(ctx, r));
+      for (const r of found) readings.push(await readingView(ctx, r, owner));
       return readings;
     });
   }

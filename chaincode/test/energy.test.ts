@@ -124,8 +124,11 @@ describe('window close, tokens, corrections, disputes', () => {
     });
     // Neither the event nor the answer (both in the block) carries a household's consumption or net; the zone totals are public.
     expect(JSON.stringify([(closed.events[0].payload as { positions: unknown }).positions, closed.result])).not.toMatch(/consumptionWh|netWh|importWh/);
-    expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 250, exportWh: 0, rule: 'previous-day-import', basedOn: yesterday });
+    expect((await f.evaluate(operator, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 250, exportWh: 0, rule: 'previous-day-import', basedOn: yesterday });
     expect((await f.evaluate(regulator, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).not.toHaveProperty('importWh');
+    // Another household of the community (its organization's peer holds the data) does not see it either.
+    expect((await f.evaluate(home1, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).not.toHaveProperty('importWh');
+    expect((await f.evaluate(home2, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toHaveProperty('importWh', 250);
     // The position as the members see it, and the public record: no consumption, no net, only the hash.
     expect((await f.evaluate(home2, (ctx) => energy.getPosition(ctx, 'home-02', I))).result).toMatchObject({ consumptionWh: 250, netWh: -250, meters: [{ meterId: 'h2.main', importWh: 250 }] });
     const shared = f.dump((k) => k.startsWith('\u0000position\u0000home-02'));
@@ -190,7 +193,8 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(channel).not.toMatch(/"(importWh|importRegisterWh|consumptionWh|netWh|sig)"/);
     // The regulator's identity sees a reading without its import; a member sees it whole.
     expect((await f.evaluate(regulator, (ctx) => metering.getReading(ctx, 'h2.main', I))).result).toEqual(expect.not.objectContaining({ importWh: expect.anything() }));
-    expect((await f.evaluate(bridge, (ctx) => metering.getReading(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 400, importRegisterWh: 10_650 });
+    expect((await f.evaluate(home1, (ctx) => metering.getReading(ctx, 'h2.main', I))).result).not.toHaveProperty('importWh');
+    expect((await f.evaluate(home2, (ctx) => metering.getReading(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 400, importRegisterWh: 10_650 });
     // Household consumption: in the private collection, verifiable by anyone from its hash.
     const own = (await f.evaluate(home2, (ctx) => energy.getConsumption(ctx, 'home-02', I))).result;
     expect(own.value).toMatchObject({ participantId: 'home-02', intervalStart: I, consumptionWh: 400, salt: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -222,7 +226,7 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(f.dump((k) => k.startsWith('\u0000retiredGap'))).toEqual({
       '\u0000retiredGap\u0000h1.main\u00000000000000000001\u0000': expect.objectContaining({ afterSeq: 1, beforeSeq: 3, retiredAt: at(T + 900), txId: closed.txId }),
     });
-    expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h1.main', at(T + 900)))).result).toMatchObject({ rule: 'zero', importWh: 0 });
+    expect((await f.evaluate(operator, (ctx) => energy.getEstimate(ctx, 'h1.main', at(T + 900)))).result).toMatchObject({ rule: 'zero', importWh: 0 });
 
     // Windows close in time order after the first one closed (gap retirement relies on it).
     const close = (k: number) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), at(T + k * 900)));

@@ -35,7 +35,7 @@ async function ledger(): Promise<FakeFabric> {
 const submit = (fabric: FakeFabric, batch: unknown, who = bridge, txId?: string) =>
   fabric.run(who, (ctx) => submitVia(metering, ctx, typeof batch === 'string' ? batch : JSON.stringify(batch)), true, txId);
 const getReading = async (fabric: FakeFabric, meterId: string, intervalStart: string) =>
-  (await fabric.evaluate(bridge, (ctx) => metering.getReading(ctx, meterId, intervalStart))).result;
+  (await fabric.evaluate(operator, (ctx) => metering.getReading(ctx, meterId, intervalStart))).result;
 const listGaps = async (fabric: FakeFabric, meterId: string) => (await fabric.evaluate(bridge, (ctx) => metering.listGaps(ctx, meterId))).result;
 
 /** Every reading's stored record minus what depends on the transaction that recorded it. */

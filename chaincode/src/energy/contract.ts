@@ -216,7 +216,7 @@ export class EnergyContract extends Contract {
       checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, checkId(meterId, 'meterId'), intervalStart));
       if (estimate === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no estimate of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
-      return estimateView(ctx, estimate);
+      return estimateView(ctx, estimate, (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
     });
   }
 

@@ -33,7 +33,7 @@ import {
   splitReading,
   StoredReading,
 } from '@gridledger/core';
-import { getRecord, key, KeyTypes, putRecord } from '../ledger';
+import { callerOf, getRecord, key, KeyTypes, putRecord } from '../ledger';
 
 /** The transient field with the submitter's random salt seed (at least 16 bytes). */
 export const SALT_SEED_FIELD = 'consumptionSaltSeed';
@@ -52,6 +52,17 @@ export const PrivateKeyTypes = {
 type PrivateKeyType = (typeof PrivateKeyTypes)[keyof typeof PrivateKeyTypes];
 
 export const isConsumptionMember = (ctx: Context): boolean => CONSUMPTION_MEMBERS.includes(ctx.clientIdentity.getMSPID());
+
+/**
+ * Whether a query shows a household's private values to the caller: an identity of Community or
+ * Utility that is an operator, the utility, or the household itself (a prosumer or consumer sees
+ * its own only, although its organization's peer holds everyone's).
+ */
+export function seesHousehold(ctx: Context, participantId: string): boolean {
+  if (!isConsumptionMember(ctx)) return false;
+  const { role, participantId: self } = callerOf(ctx);
+  return role === 'operator' || role === 'utility' || ((role === 'prosumer' || role === 'consumer') && self === participantId);
+}
 
 /** Writing (and reading) the collection is for its organizations' identities only (memberOnlyWrite). */
 export function requireConsumptionMember(ctx: Context, action: string): void {
@@ -144,9 +155,9 @@ export async function writeHead(ctx: Context, r: StoredReading): Promise<void> {
   await putRecord(ctx, key(ctx, KeyTypes.readingHead, r.meterId), splitReading(r).shared);
 }
 
-/** What a query shows of a public reading: with import, register and flags for a member's identity on a member's peer. */
-export async function readingView(ctx: Context, shared: PublicReading): Promise<PublicReading | StoredReading> {
-  if (!isConsumptionMember(ctx)) return shared;
+/** What a query shows of a public reading of `participantId`'s meter: whole to whom seesHousehold allows, on a member's peer. */
+export async function readingView(ctx: Context, shared: PublicReading, participantId: string): Promise<PublicReading | StoredReading> {
+  if (!seesHousehold(ctx, participantId)) return shared;
   const secret = await privateOrNothing<PrivateReading>(ctx, PrivateKeyTypes.readingImport, shared.meterId, shared.intervalStart);
   return (secret !== undefined && joinReading(shared, secret)) || shared;
 }
@@ -174,8 +185,8 @@ export async function estimateImportOf(ctx: Context, meterId: string, intervalSt
 }
 
 /** What a query shows of an estimate: its import for a member's identity. */
-export async function estimateView(ctx: Context, shared: EstimateRecord): Promise<EstimateRecord | (EstimateRecord & { importWh: number })> {
-  if (!isConsumptionMember(ctx)) return shared;
+export async function estimateView(ctx: Context, shared: EstimateRecord, participantId: string): Promise<EstimateRecord | (EstimateRecord & { importWh: number })> {
+  if (!seesHousehold(ctx, participantId)) return shared;
   const secret = await privateOrNothing<PrivateEstimate>(ctx, PrivateKeyTypes.estimateImport, shared.meterId, shared.intervalStart);
   return secret === undefined ? shared : { ...shared, importWh: secret.importWh };
 }
