@@ -43,6 +43,7 @@ export const KeyTypes = {
   tokenMove: 'tokenMove',
   dispute: 'dispute',
   firstWindow: 'firstWindow',
+  windowClose: 'windowClose',
 } as const;
 
 /** Seqs are safe integers (at most 16 digits): zero-padded, gap keys sort by afterSeq. */

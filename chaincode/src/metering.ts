@@ -15,7 +15,7 @@ import {
   ReadingStore,
   SeqGap,
 } from '@gridledger/core';
-import { settleCorrections } from './energy/window';
+import { isWindowClosing, settleCorrections } from './energy/window';
 import { EstimateRecord, readHead, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, writeHead, writeReading } from './energy/privacy';
 import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
@@ -34,7 +34,7 @@ function storeOf(ctx: Context, estimates: Map<string, EstimateRecord>): ReadingS
     getMeter: (meterId) => getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)),
     getHead: (meterId) => readHead(ctx, meterId),
     getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart),
-    isWindowClosed: async (intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined,
+    isWindowClosed: (intervalStart) => isWindowClosing(ctx, intervalStart),
     hasEstimate: async (meterId, intervalStart) => {
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));
       if (estimate !== undefined) estimates.set(`${meterId} ${intervalStart}`, estimate);

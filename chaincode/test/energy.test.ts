@@ -2,6 +2,8 @@ import { Context } from 'fabric-contract-api';
 import { ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
 import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/energy';
 import { respond } from '../src/ledger';
+import { closeWindowPage } from '../src/energy/window';
+import { loadMeteringParams } from '../src/metering';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, onPeerOutsideCollection, SEED, signReading, submitVia, withTransient } from './fake-fabric';
@@ -85,6 +87,38 @@ describe('assets', () => {
 });
 
 describe('window close, tokens, corrections, disputes', () => {
+  it('a close in pages of participants (each its own transaction) ends in the same positions, zone totals and tokens as a close in one', async () => {
+    const signed = [
+      reading('h1.pv', I, 1, 0, 800, 0, 50_800),
+      reading('h1.main', I, 1, 300, 0, 20_300, 0),
+    ].map((r) => signReading(r, (r.meterId === 'h1.pv' ? keys.pv : keys.main1).privateKey));
+    const late = signReading(reading('h2.main', I, 1, 250, 0, 10_250, 0), keys.main2.privateKey);
+    const ledgers = [await community(), await community()];
+    for (const f of ledgers) {
+      await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));
+      f.now = T + 900 + 60;
+      expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json(signed)))).ok).toBe(true);
+    }
+    const [whole, paged] = ledgers;
+    expect((await whole.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1 });
+    const page = (f: FakeFabric) => f.run(operator, (ctx) => respond(ctx, 'page', async () => closeWindowPage(withTransient(ctx, SEED), I, await loadMeteringParams(ctx), 'op-1', SEED.consumptionSaltSeed, 1)));
+    const first = await page(paged);
+    expect(first.result).toMatchObject({ cursor: { afterParticipantId: 'home-01', pages: 1, meters: 2 }, positions: [{ participantId: 'home-01' }] });
+    expect(first.result).not.toHaveProperty('window');
+    // Between pages the interval takes no new reading: its window is closing.
+    expect((await paged.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].code).toBe(ErrorCodes.READING_TOO_LATE);
+    expect((await paged.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
+    const last = await page(paged);
+    expect(last.result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1, participantIds: ['home-01', 'home-02'], pages: 2 });
+    expect(paged.dump((k) => k.startsWith('\u0000windowClose'))).toEqual({});
+    const settled = (f: FakeFabric) => {
+      const strip = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (['txId', 'closedAt', 'estimatedAt'].includes(k) ? undefined : x)));
+      return strip(f.dump((k) => ['\u0000position', '\u0000zoneInterval', '\u0000energyToken', '\u0000estimate'].some((p) => k.startsWith(p))));
+    };
+    expect(settled(paged)).toEqual(settled(whole));
+    expect(Object.keys(settled(whole)).length).toBeGreaterThan(4);
+  });
+
   it('estimates what is missing, tokenises verified surplus once, settles a correction once, and adjusts tokens on a dispute', async () => {
     const f = await community();
     await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));

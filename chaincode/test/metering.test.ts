@@ -194,7 +194,13 @@ describe('metering: submitReadings', () => {
     fabric.now += 900;
     const r96 = await submit(fabric, [next]);
     expect(r96.result.results[0].status).toBe('accepted');
-    expect(r96.reads).toEqual(['\u0000params\u0000', `\u0000window\u0000${next.intervalStart}\u0000`, '\u0000meter\u0000m1\u0000', '\u0000readingHead\u0000m1\u0000']);
+    expect(r96.reads).toEqual([
+      '\u0000params\u0000',
+      `\u0000window\u0000${next.intervalStart}\u0000`,
+      `\u0000windowClose\u0000${next.intervalStart}\u0000`,
+      '\u0000meter\u0000m1\u0000',
+      '\u0000readingHead\u0000m1\u0000',
+    ]);
   });
 
   it('gives the same writes and event for the same batch in any input order', async () => {

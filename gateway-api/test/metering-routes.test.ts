@@ -53,16 +53,22 @@ describe('metering routes', () => {
     const badInterval = await h.fetch('/api/v1/windows/2026-11-21T12:00/close', { method: 'POST', key: h.key.operator });
     expect(badInterval.status).toBe(400);
     expect(h.ledger.calls).toEqual([]);
-    h.ledger.submitHandler = (fn, args) => ({ fn, args });
+    // Two pages: the route calls again until the window record comes, and gathers the positions.
+    let pages = 0;
+    h.ledger.submitHandler = (fn, args) =>
+      fn !== 'energy:closeWindow' ? { fn, args } : ++pages === 1 ? { closing: { pages: 1 }, positions: [{ participantId: 'a' }] } : { window: { intervalStart: I }, positions: [{ participantId: 'b' }] };
     const closed = await h.fetch(`/api/v1/windows/${I}/close`, { method: 'POST', key: h.key.operator });
     expect(closed.status).toBe(200);
+    expect(await closed.json()).toMatchObject({ window: { intervalStart: I }, positions: [{ participantId: 'a' }, { participantId: 'b' }], txId: 'tx-2' });
+    expect(h.ledger.calls.filter((c) => c.fn === 'energy:closeWindow')).toHaveLength(2);
+    expect(h.ledger.calls[1].options!.transient!.consumptionSaltSeed).not.toEqual(h.ledger.calls[0].options!.transient!.consumptionSaltSeed);
     expect(h.ledger.calls[0]).toMatchObject({ kind: 'submit', fn: 'energy:closeWindow', args: [I], options: { endorsingOrganizations: ['CommunityMSP', 'UtilityMSP'] } });
     expect(h.ledger.calls[0].options!.transient!.consumptionSaltSeed).toHaveLength(32);
     // A dispute resolution's corrected import travels as transient data, not as an argument.
     const resolved = await h.fetch('/api/v1/disputes/resolutions', { method: 'POST', key: h.key.operator, json: { meterId: 'm1', intervalStart: I, importWh: 123, exportWh: 4, note: 'n' } });
     expect(resolved.status).toBe(200);
-    expect(h.ledger.calls[1].args[0]).not.toMatch(/importWh|123/);
-    expect(Buffer.from(h.ledger.calls[1].options!.transient!.importWh).toString()).toBe('123');
+    expect(h.ledger.calls[2].args[0]).not.toMatch(/importWh|123/);
+    expect(Buffer.from(h.ledger.calls[2].options!.transient!.importWh).toString()).toBe('123');
   });
 
   it('positionsCsv writes one header and one line per position', () => {

@@ -19,7 +19,7 @@ import { checkIntervalStart, loadMeterRecord } from './store';
 import { EstimateRecord, estimateView, IMPORT_FIELD, PrivateKeyTypes, putPrivate, saltSeed, transientField } from './privacy';
 import { PositionRecord, positionView, readConsumption, verifyDisclosed } from './positions';
 import { tokenBalance, TokenMove } from './tokens';
-import { announce, closeWindow, resettle, WindowRecord } from './window';
+import { announce, closeWindowPage, resettle, WindowCloseCursor, WindowRecord } from './window';
 
 /** Pages of position and token history queries. */
 export const MAX_PAGE = 500;
@@ -102,9 +102,11 @@ export class EnergyContract extends Contract {
 
   /**
    * Closes the late window of an interval that has ended (operator of CommunityMSP, or its
-   * scheduler), with a random salt seed as transient data (privacy.ts). Windows close in time
-   * order: after the first window ever closed, an interval's predecessor must be closed first
-   * (gap retirement relies on it). Closing a closed window returns its record: a retry is harmless.
+   * scheduler), with a random salt seed as transient data (privacy.ts), one page of participants
+   * per call (window.ts: closeWindowPage): the answer has `window` once the last page is done,
+   * else `closing` (the cursor); call again until then. Windows close in time order: after the
+   * first window ever closed, an interval's predecessor must be closed first (gap retirement
+   * relies on it). Closing a closed window returns its record: a retry is harmless.
    */
   @Transaction()
   @Returns('string')
@@ -120,9 +122,10 @@ export class EnergyContract extends Contract {
       }
       await requireTimeOrder(ctx, intervalStart, start - params.intervalSeconds);
       const seed = saltSeed(ctx, 'closing a window');
-      const { window, positions, zones } = await closeWindow(ctx, intervalStart, params, actorOf(ctx, caller), seed);
-      setEvent(ctx, 'IntervalClosed', { intervalStart, txId: window.txId, positions: positions.map(announce), zones });
-      return { window, positions: positions.map(announce) };
+      const { window, cursor, positions, zones } = await closeWindowPage(ctx, intervalStart, params, actorOf(ctx, caller), seed);
+      const page = window !== undefined ? (window.pages ?? 1) : (cursor as WindowCloseCursor).pages;
+      setEvent(ctx, 'IntervalClosed', { intervalStart, txId: ctx.stub.getTxID(), page, last: window !== undefined, positions: positions.map(announce), zones });
+      return window !== undefined ? { window, positions: positions.map(announce) } : { closing: cursor, positions: positions.map(announce) };
     });
   }
 

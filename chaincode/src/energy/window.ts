@@ -46,6 +46,9 @@ export interface WindowRecord {
   /** The participants with a position for the interval, by id. */
   participantIds: string[];
   retiredGaps: number;
+  /** When the close took more than one transaction: how many, and when the first one ran. */
+  pages?: number;
+  startedAt?: string;
 }
 
 /**
@@ -67,87 +70,178 @@ async function assetsOf(ctx: Context, meterIds: readonly string[]): Promise<Mete
   return out;
 }
 
+/** Meters one close transaction takes on at most (it always finishes the participant it started). */
+export const CLOSE_PAGE_METERS = 100;
+
+/** The state of a window whose close has begun and not ended: `windowClose~interval`. */
+export interface WindowCloseCursor {
+  intervalStart: string;
+  /** The last participant closed so far: the next page starts after it. */
+  afterParticipantId: string;
+  pages: number;
+  meters: number;
+  estimated: number;
+  retiredGaps: number;
+  participantIds: string[];
+  startedAt: string;
+  startedBy: string;
+}
+
+/** A window's close is under way (or done): new readings of the interval are too late. */
+export async function isWindowClosing(ctx: Context, intervalStart: string): Promise<boolean> {
+  return (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined || (await getRecord(ctx, key(ctx, KeyTypes.windowClose, intervalStart))) !== undefined;
+}
+
 /**
- * Closes the window of one interval: estimates each missing reading of the meters that count for
- * it, retires the seq gaps it ends, and fixes, classifies and tokenises every participant's
- * position. A meter counts when it has a reading for the interval, or is active and was either
+ * The next participants to close after `after`, by id, with their meters, up to `budget` meters
+ * (at least one participant), and whether any participant is left after them. A plain range
+ * read of the `meterByParticipant` index that stops early: the read set holds only what it saw.
+ */
+async function nextParticipants(ctx: Context, after: string, budget: number): Promise<{ page: Map<string, string[]>; more: boolean }> {
+  const page = new Map<string, string[]>();
+  let meters = 0;
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, []);
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      const { attributes } = ctx.stub.splitCompositeKey(next.value.key);
+      const [participantId, meterId] = attributes;
+      if (after !== '' && compareIds(participantId, after) <= 0) continue;
+      if (!page.has(participantId)) {
+        if (meters >= budget) return { page, more: true };
+        page.set(participantId, []);
+      }
+      page.get(participantId)!.push(meterId);
+      meters += 1;
+    }
+  } finally {
+    await iterator.close();
+  }
+  return { page, more: false };
+}
+
+/**
+ * Closes the window of one interval, one page of participants per transaction: estimates each
+ * missing reading of the meters that count for it, retires the seq gaps it ends, and fixes,
+ * classifies and tokenises every participant's position, adding the page's meters to the zone
+ * totals. A meter counts when it has a reading for the interval, or is active and was either
  * registered before the interval ended or already reporting: its latest reading is earlier, or a
  * seq gap spans the interval. (A meter whose first reading comes after the interval does not.)
+ * The first page writes the cursor (from then on the interval takes no new readings), the last
+ * one the window record; `window` is returned by the last page only.
  */
-export async function closeWindow(
+export async function closeWindowPage(
   ctx: Context,
   intervalStart: string,
   params: MeteringParams,
   closedBy: string,
   seed: Uint8Array,
-): Promise<{ window: WindowRecord; positions: Position[]; zones: ZoneTotals[] }> {
+  budget = CLOSE_PAGE_METERS,
+): Promise<{ window?: WindowRecord; cursor?: WindowCloseCursor; positions: Position[]; zones: ZoneTotals[] }> {
   const txId = ctx.stub.getTxID();
   const at = txInstant(ctx);
   const endsAt = Date.parse(intervalStart) / 1000 + params.intervalSeconds;
-  const meters = (await listRecords<MeterRecord>(ctx, KeyTypes.meter, [])).sort((a, b) => compareIds(a.meterId, b.meterId));
-  const byParticipant = new Map<string, (MeterContribution & { zone?: string })[]>();
+  const cursorKey = key(ctx, KeyTypes.windowClose, intervalStart);
+  const cursor: WindowCloseCursor = (await getRecord<WindowCloseCursor>(ctx, cursorKey)) ?? {
+    intervalStart, afterParticipantId: '', pages: 0, meters: 0, estimated: 0, retiredGaps: 0, participantIds: [], startedAt: at, startedBy: closedBy,
+  };
+  const { page, more } = await nextParticipants(ctx, cursor.afterParticipantId, budget);
+  const byParticipant = new Map<string, MeterContribution[]>();
   const all: (MeterContribution & { zone?: string })[] = [];
   let estimated = 0;
   let retiredGaps = 0;
-  for (const meter of meters) {
-    const reading = await readReading(ctx, meter.meterId, intervalStart);
-    const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId]);
-    let counts = reading !== undefined;
-    if (!counts && meter.active) {
-      const head = await readHead(ctx, meter.meterId);
-      counts =
-        Date.parse(meter.registeredAt) / 1000 < endsAt ||
-        (head !== undefined && head.intervalStart < intervalStart) ||
-        gaps.some((g) => g.afterIntervalStart < intervalStart && intervalStart < g.beforeIntervalStart);
+  for (const [participantId, meterIds] of page) {
+    for (const meterId of [...meterIds].sort(compareIds)) {
+      const meter = await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
+      if (meter === undefined) continue;
+      const reading = await readReading(ctx, meter.meterId, intervalStart);
+      const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId]);
+      let counts = reading !== undefined;
+      if (!counts && meter.active) {
+        const head = await readHead(ctx, meter.meterId);
+        counts =
+          Date.parse(meter.registeredAt) / 1000 < endsAt ||
+          (head !== undefined && head.intervalStart < intervalStart) ||
+          gaps.some((g) => g.afterIntervalStart < intervalStart && intervalStart < g.beforeIntervalStart);
+      }
+      if (!counts) continue;
+      let contribution: MeterContribution;
+      if (reading !== undefined) {
+        contribution = { meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh, estimated: false };
+      } else {
+        const lastDay = await readReading(ctx, meter.meterId, previousDayOf(intervalStart));
+        const estimate = estimateReading(meter.meterId, intervalStart, lastDay);
+        await writeEstimate(ctx, estimate, seed, { txId, estimatedAt: at });
+        contribution = { meterId: meter.meterId, importWh: estimate.importWh, exportWh: estimate.exportWh, estimated: true };
+        estimated += 1;
+      }
+      for (const gap of gaps) {
+        if (gap.beforeIntervalStart === undefined || !isGapRetiredBy(gap, intervalStart, params.intervalSeconds)) continue;
+        await ctx.stub.deleteState(key(ctx, KeyTypes.gap, meter.meterId, seqKeyPart(gap.afterSeq)));
+        await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
+        retiredGaps += 1;
+      }
+      all.push({ ...contribution, ...(meter.zone !== undefined ? { zone: meter.zone } : {}) });
+      const list = byParticipant.get(participantId) ?? [];
+      list.push(contribution);
+      byParticipant.set(participantId, list);
     }
-    if (!counts) continue;
-    let contribution: MeterContribution;
-    if (reading !== undefined) {
-      contribution = { meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh, estimated: false };
-    } else {
-      const lastDay = await readReading(ctx, meter.meterId, previousDayOf(intervalStart));
-      const estimate = estimateReading(meter.meterId, intervalStart, lastDay);
-      await writeEstimate(ctx, estimate, seed, { txId, estimatedAt: at });
-      contribution = { meterId: meter.meterId, importWh: estimate.importWh, exportWh: estimate.exportWh, estimated: true };
-      estimated += 1;
-    }
-    for (const gap of gaps) {
-      if (gap.beforeIntervalStart === undefined || !isGapRetiredBy(gap, intervalStart, params.intervalSeconds)) continue;
-      await ctx.stub.deleteState(key(ctx, KeyTypes.gap, meter.meterId, seqKeyPart(gap.afterSeq)));
-      await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
-      retiredGaps += 1;
-    }
-    const withZone = { ...contribution, ...(meter.zone !== undefined ? { zone: meter.zone } : {}) };
-    all.push(withZone);
-    const list = byParticipant.get(meter.participantId) ?? [];
-    list.push(withZone);
-    byParticipant.set(meter.participantId, list);
   }
 
   const positions: Position[] = [];
   for (const participantId of [...byParticipant.keys()].sort(compareIds)) {
-    const contributions = byParticipant.get(participantId)!.map(({ zone: _z, ...c }) => c);
+    const contributions = byParticipant.get(participantId)!;
     const assets = await assetsOf(ctx, contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId));
     const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
     await writePosition(ctx, position, saltOf(seed, 'position', participantId, intervalStart), { txId, closedAt: at, corrections: [] });
     if (position.tokens.length > 0) await adjustTokens(ctx, participantId, intervalStart, position.tokens, 'window-close');
     positions.push(position);
   }
-  const zones = zoneTotals(intervalStart, all);
-  for (const z of zones) await putRecord(ctx, key(ctx, KeyTypes.zoneInterval, intervalStart, z.zone), z);
+  // The page's meters are added to the zone totals as it goes, so a correction between pages finds them.
+  const zones: ZoneTotals[] = [];
+  for (const z of zoneTotals(intervalStart, all)) {
+    const zoneKey = key(ctx, KeyTypes.zoneInterval, intervalStart, z.zone);
+    const before = await getRecord<ZoneTotals>(ctx, zoneKey);
+    const sum = before === undefined ? z : addZoneTotals(before, z);
+    await putRecord(ctx, zoneKey, sum);
+    zones.push(sum);
+  }
+  const progress: WindowCloseCursor = {
+    ...cursor,
+    afterParticipantId: [...page.keys()].pop() ?? cursor.afterParticipantId,
+    pages: cursor.pages + 1,
+    meters: cursor.meters + all.length,
+    estimated: cursor.estimated + estimated,
+    retiredGaps: cursor.retiredGaps + retiredGaps,
+    participantIds: [...cursor.participantIds, ...positions.map((p) => p.participantId)],
+  };
+  if (more) {
+    await putRecord(ctx, cursorKey, progress);
+    return { cursor: progress, positions, zones };
+  }
+  if (cursor.pages > 0) await ctx.stub.deleteState(cursorKey);
   const window: WindowRecord = {
     intervalStart,
     closedAt: at,
     closedBy,
     txId,
-    meters: all.length,
-    estimated,
-    participants: positions.length,
-    participantIds: positions.map((p) => p.participantId),
-    retiredGaps,
+    meters: progress.meters,
+    estimated: progress.estimated,
+    participants: progress.participantIds.length,
+    participantIds: progress.participantIds,
+    retiredGaps: progress.retiredGaps,
+    ...(progress.pages > 1 ? { pages: progress.pages, startedAt: progress.startedAt } : {}),
   };
   await putRecord(ctx, key(ctx, KeyTypes.window, intervalStart), window);
-  return { window, positions, zones };
+  // A transaction does not read its own writes: the committed totals of the other zones, and this page's.
+  const mine = new Set(zones.map((z) => z.zone));
+  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, [intervalStart])).filter((z) => !mine.has(z.zone));
+  return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.zone, y.zone)) };
+}
+
+function addZoneTotals(a: ZoneTotals, b: ZoneTotals): ZoneTotals {
+  const productionWh = a.productionWh + b.productionWh;
+  const consumptionWh = a.consumptionWh + b.consumptionWh;
+  return { ...a, productionWh, consumptionWh, netWh: productionWh - consumptionWh, meters: a.meters + b.meters, estimatedMeters: a.estimatedMeters + b.estimatedMeters };
 }
 
 export interface MeterChange {

@@ -45,6 +45,9 @@ export const EnergyTx = {
  */
 export const CONSUMPTION_MEMBERS = [...MEMBERS];
 
+/** A bound on the pages of one window close (each at least one participant). */
+const MAX_CLOSE_PAGES = 10_000;
+
 /** Transient fields of those transactions (chaincode/src/energy/privacy.ts). */
 const saltSeed = () => ({ consumptionSaltSeed: randomBytes(32) });
 
@@ -106,9 +109,22 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   r.get('/meters/:meterId/estimates/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getEstimate, [param(req.params.meterId), param(req.params.intervalStart)]));
 
   r.get('/windows/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getWindow, [param(req.params.intervalStart)]));
-  // A random salt seed per close, as transient data: it never reaches the channel.
-  r.post('/windows/:intervalStart/close', async (req, res) =>
-    submit(res, EnergyTx.closeWindow, [param(req.params.intervalStart)], 200, { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS }));
+  // One transaction per page of participants until the window record is written; a random salt
+  // seed per page, as transient data: it never reaches the channel. The answer is the last page's
+  // with every page's positions.
+  r.post('/windows/:intervalStart/close', async (req, res) => {
+    const positions: unknown[] = [];
+    for (let page = 1; ; page++) {
+      const { result, txId } = await ledger.submit(callerOf(res), EnergyTx.closeWindow, [param(req.params.intervalStart)], { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS });
+      const answer = result as { window?: unknown; positions?: unknown[] };
+      positions.push(...(answer.positions ?? []));
+      if (answer.window !== undefined || page >= MAX_CLOSE_PAGES) {
+        res.locals.txId = txId;
+        res.json({ ...answer, positions, txId });
+        return;
+      }
+    }
+  });
 
   const positionQuery = (req: { params: Record<string, unknown>; query: Record<string, unknown> }, bookmark?: string) => ({
     participantId: req.params.participantId,
