@@ -2,8 +2,6 @@ import { Context } from 'fabric-contract-api';
 import { ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
 import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/energy';
 import { respond } from '../src/ledger';
-import { closeWindowPage } from '../src/energy/window';
-import { loadMeteringParams } from '../src/metering';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, onPeerOutsideCollection, SEED, signReading, submitVia, withTransient } from './fake-fabric';
@@ -101,15 +99,19 @@ describe('window close, tokens, corrections, disputes', () => {
     }
     const [whole, paged] = ledgers;
     expect((await whole.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1 });
-    const page = (f: FakeFabric) => f.run(operator, (ctx) => respond(ctx, 'page', async () => closeWindowPage(withTransient(ctx, SEED), I, await loadMeteringParams(ctx), 'op-1', SEED.consumptionSaltSeed, 1)));
+    // Pages of one meter: each transaction finishes the participant it started (home-01 has two).
+    expect((await paged.run(operator, (ctx) => metering.setParams(ctx, json({ closePageMeters: 1 })))).ok).toBe(true);
+    const page = (f: FakeFabric) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
     const first = await page(paged);
-    expect(first.result).toMatchObject({ cursor: { afterParticipantId: 'home-01', pages: 1, meters: 2 }, positions: [{ participantId: 'home-01' }] });
+    expect(first.result).toMatchObject({ closing: { afterParticipantId: 'home-01', pages: 1, meters: 2 }, positions: [{ participantId: 'home-01' }] });
     expect(first.result).not.toHaveProperty('window');
+    expect(first.events[0].payload).toMatchObject({ page: 1, last: false, positions: [{ participantId: 'home-01' }] });
     // Between pages the interval takes no new reading: its window is closing.
     expect((await paged.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].code).toBe(ErrorCodes.READING_TOO_LATE);
     expect((await paged.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
     const last = await page(paged);
     expect(last.result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1, participantIds: ['home-01', 'home-02'], pages: 2 });
+    expect(last.events[0].payload).toMatchObject({ page: 2, last: true, positions: [{ participantId: 'home-02' }], zones: [{ zone: 'z1' }, { zone: 'z2' }] });
     expect(paged.dump((k) => k.startsWith('\u0000windowClose'))).toEqual({});
     const settled = (f: FakeFabric) => {
       const strip = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (['txId', 'closedAt', 'estimatedAt'].includes(k) ? undefined : x)));

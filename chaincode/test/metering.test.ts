@@ -269,10 +269,10 @@ describe('metering: reads and parameters', () => {
     expect((await set(identity('UtilityMSP', 'operator', 'op-u'), { lateWindowSeconds: 3600 })).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await set(bridge, { lateWindowSeconds: 3600 })).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await set(operator, { lateWindowSeconds: -1 })).error?.code).toBe(ErrorCodes.MARKET_PARAMS_INVALID);
-    expect((await fabric.evaluate(bridge, (ctx) => metering.getParams(ctx))).result).toEqual({ intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0 });
+    expect((await fabric.evaluate(bridge, (ctx) => metering.getParams(ctx))).result).toEqual({ intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0, closePageMeters: 100 });
 
     const out = await set(operator, { lateWindowSeconds: 3600 });
-    const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 20000, surplusThresholdWh: 0 };
+    const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 20000, surplusThresholdWh: 0, closePageMeters: 100 };
     expect(out.result).toEqual({ params, txId: out.txId });
     expect(fabric.dump((k) => k.startsWith('\u0000params'))).toEqual({
       '\u0000params\u0000': params,
@@ -281,7 +281,7 @@ describe('metering: reads and parameters', () => {
         changedAt: '2026-11-22T00:01:00Z',
         changedBy: 'op-1',
         mspId: 'CommunityMSP',
-        previous: { intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0 },
+        previous: { intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0, closePageMeters: 100 },
         params,
       },
     });

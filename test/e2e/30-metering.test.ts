@@ -244,10 +244,15 @@ it('window close estimates what is missing, announces surplus and deficit, mints
 
   const sse = await sseCollector();
   const onMqtt = await positionsCollector([a.participantId, b.participantId, c.participantId]);
+  // Close in pages of one meter (one participant per transaction): the route runs the pages.
+  const operatorClient = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  await operatorClient.submit('metering:setParams', JSON.stringify({ closePageMeters: 1 }));
   try {
     for (const k of [0, 1]) {
       const closed = await ok(api('community', operatorKey(), 'POST', `/windows/${enc(past(W - k))}/close`));
       expect(closed.window).toMatchObject({ intervalStart: past(W - k) });
+      expect(closed.window.pages).toBeGreaterThanOrEqual(3);
+      expect(closed.window.participants).toBe(closed.positions.length);
     }
     // Closing again is harmless.
     expect((await ok(api('community', operatorKey(), 'POST', `/windows/${enc(past(W))}/close`))).alreadyClosed).toBe(true);
@@ -369,6 +374,8 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     ]);
     expect(await until(() => onMqtt.messages.find((x) => x.reason === 'correction' && x.participantId === b.participantId))).toMatchObject({ balance: 'surplus', tokensWh: 400 });
   } finally {
+    await operatorClient.submit('metering:setParams', JSON.stringify({ closePageMeters: 100 })).catch(() => undefined);
+    operatorClient.close();
     sse.close();
     await onMqtt.close();
   }

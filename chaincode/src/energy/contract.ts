@@ -84,6 +84,8 @@ async function requireTimeOrder(ctx: Context, intervalStart: string, previousSec
     await putRecord(ctx, firstKey, { intervalStart, txId: ctx.stub.getTxID() });
     return;
   }
+  // The first window's later pages: nothing before it needs to be closed.
+  if (intervalStart === first.intervalStart) return;
   const previousIntervalStart = formatInstant(previousSeconds);
   if (intervalStart < first.intervalStart) {
     throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `windows close in time order from the first one closed, ${first.intervalStart}`, { intervalStart, firstIntervalStart: first.intervalStart });

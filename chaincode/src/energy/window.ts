@@ -70,9 +70,6 @@ async function assetsOf(ctx: Context, meterIds: readonly string[]): Promise<Mete
   return out;
 }
 
-/** Meters one close transaction takes on at most (it always finishes the participant it started). */
-export const CLOSE_PAGE_METERS = 100;
-
 /** The state of a window whose close has begun and not ended: `windowClose~interval`. */
 export interface WindowCloseCursor {
   intervalStart: string;
@@ -135,7 +132,7 @@ export async function closeWindowPage(
   params: MeteringParams,
   closedBy: string,
   seed: Uint8Array,
-  budget = CLOSE_PAGE_METERS,
+  budget = params.closePageMeters,
 ): Promise<{ window?: WindowRecord; cursor?: WindowCloseCursor; positions: Position[]; zones: ZoneTotals[] }> {
   const txId = ctx.stub.getTxID();
   const at = txInstant(ctx);
