@@ -7,6 +7,7 @@ import type { Response, Router } from 'express';
 import { CONSUMPTION_MEMBERS as MEMBERS } from '@gridledger/core/metering';
 import { assertActsFor, callerOf } from '../access';
 import { jsonArg } from '../chaincode';
+import { ErrorCodes, GridLedgerError } from '../errors';
 import type { LedgerPort, SubmitOptions } from '../ports';
 
 /** The assets and energy contracts' transactions, as the gateway calls them. */
@@ -47,6 +48,15 @@ export const CONSUMPTION_MEMBERS = [...MEMBERS];
 
 /** A bound on the pages of one window close (each at least one participant). */
 const MAX_CLOSE_PAGES = 10_000;
+
+/**
+ * Endorsement attempts of one page of a window close. Both collection members must endorse it, and
+ * right after a burst of readings one peer may lag the other: their answers differ and the gateway
+ * refuses the endorsement (LEDGER_UNAVAILABLE, gRPC ABORTED). Nothing was written, and a page
+ * resumes from the cursor, so it is proposed again after a growing pause.
+ */
+const CLOSE_PAGE_ATTEMPTS = 6;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Transient fields of those transactions (chaincode/src/energy/privacy.ts). */
 const saltSeed = () => ({ consumptionSaltSeed: randomBytes(32) });
@@ -115,7 +125,16 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   r.post('/windows/:intervalStart/close', async (req, res) => {
     const positions: unknown[] = [];
     for (let page = 1; ; page++) {
-      const { result, txId } = await ledger.submit(callerOf(res), EnergyTx.closeWindow, [param(req.params.intervalStart)], { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS });
+      let submitted: Awaited<ReturnType<LedgerPort['submit']>> | undefined;
+      for (let attempt = 1; submitted === undefined; attempt++) {
+        try {
+          submitted = await ledger.submit(callerOf(res), EnergyTx.closeWindow, [param(req.params.intervalStart)], { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS });
+        } catch (e) {
+          if (!(e instanceof GridLedgerError && e.code === ErrorCodes.LEDGER_UNAVAILABLE) || attempt >= CLOSE_PAGE_ATTEMPTS) throw e;
+          await sleep(250 * 2 ** attempt);
+        }
+      }
+      const { result, txId } = submitted;
       const answer = result as { window?: unknown; positions?: unknown[] };
       positions.push(...(answer.positions ?? []));
       if (answer.window !== undefined || page >= MAX_CLOSE_PAGES) {
