@@ -42,7 +42,7 @@ export const KeyTypes = {
   energyToken: 'energyToken',
   tokenMove: 'tokenMove',
   dispute: 'dispute',
-  consumptionSeal: 'consumptionSeal',
+  windowClose: 'windowClose',
 } as const;
 
 /** Seqs are safe integers (at most 16 digits): zero-padded, gap keys sort by afterSeq. */

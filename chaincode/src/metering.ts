@@ -11,11 +11,12 @@ import {
   mergeMeteringParams,
   parseInstant,
   parseReadingBatch,
+  PublicReading,
   ReadingStore,
   SeqGap,
-  StoredReading,
 } from '@gridledger/core';
-import { settleCorrections } from './energy/window';
+import { isWindowClosing, settleCorrections } from './energy/window';
+import { EstimateRecord, readHead, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, writeHead, writeReading } from './energy/privacy';
 import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
 /** listReadings spans at most this many intervals. */
@@ -27,13 +28,18 @@ export async function loadMeteringParams(ctx: Context): Promise<MeteringParams> 
   return { ...DEFAULT_METERING_PARAMS, ...(await getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params))) };
 }
 
-function storeOf(ctx: Context): ReadingStore {
+/** The loader's reads on the stub; readings come with their private part, estimates it found are kept for the corrections. */
+function storeOf(ctx: Context, estimates: Map<string, EstimateRecord>): ReadingStore {
   return {
     getMeter: (meterId) => getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)),
-    getHead: (meterId) => getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meterId)),
-    getReading: (meterId, intervalStart) => getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart)),
-    isWindowClosed: async (intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined,
-    hasEstimate: async (meterId, intervalStart) => (await getRecord(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart))) !== undefined,
+    getHead: (meterId) => readHead(ctx, meterId),
+    getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart),
+    isWindowClosed: (intervalStart) => isWindowClosing(ctx, intervalStart),
+    hasEstimate: async (meterId, intervalStart) => {
+      const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));
+      if (estimate !== undefined) estimates.set(`${meterId} ${intervalStart}`, estimate);
+      return estimate !== undefined;
+    },
   };
 }
 
@@ -52,34 +58,33 @@ export class MeteringContract extends Contract {
 
   /**
    * A JSON array of signed readings (or `{ readings: [...] }`), 1 to 200, by a meter-bridge or an
-   * operator. Each reading gets its own verdict; a bad one never fails the batch.
+   * operator of Community or Utility, as the transient field `readings` (energy/privacy.ts: import
+   * is household data and must not reach a block); the argument `batch` must be empty. Each
+   * reading gets its own verdict; a bad one never fails the batch.
    */
   @Transaction()
   @Returns('string')
   async submitReadings(ctx: Context, batch: string): Promise<string> {
     return respond(ctx, 'submitReadings', async () => {
       requireRole(ctx, ['meter-bridge', 'operator'], 'submitting readings');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(batch);
-      } catch {
-        throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, 'a batch must be JSON');
-      }
-      const inputs = parseReadingBatch(parsed);
+      requireConsumptionMember(ctx, 'submitting readings');
+      const inputs = parseReadingBatch(readingsFromTransient(ctx, batch));
       const params = await loadMeteringParams(ctx);
       const nowSeconds = txSeconds(ctx);
       const txId = ctx.stub.getTxID();
-      const loaded = await loadReadingBatchState(inputs, params, nowSeconds, storeOf(ctx));
+      const estimates = new Map<string, EstimateRecord>();
+      const loaded = await loadReadingBatchState(inputs, params, nowSeconds, storeOf(ctx, estimates));
       const outcome = foldReadingBatch(inputs, loaded, { ...params, nowSeconds, txId, recordedAt: formatInstant(nowSeconds) });
 
       const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;
-      for (const r of readings) await putRecord(ctx, key(ctx, KeyTypes.reading, r.meterId, r.intervalStart), r);
-      for (const h of heads) await putRecord(ctx, key(ctx, KeyTypes.readingHead, h.meterId), h);
+      for (const r of readings) await writeReading(ctx, r);
+      for (const h of heads) await writeHead(ctx, h);
       for (const g of gapsToDelete) await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
       for (const g of gapsToPut) await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
-      const corrections = await settleCorrections(ctx, readings, params);
+      const corrections = await settleCorrections(ctx, readings, params, loaded.meters, estimates);
       setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut, ...(corrections.length > 0 ? { corrections } : {}) });
-      return { results: outcome.results, txId };
+      // The answer is in the block too: no import value in a rejection's message or details.
+      return { results: outcome.results.map(redactImport), txId };
     });
   }
 
@@ -90,11 +95,11 @@ export class MeteringContract extends Contract {
       requireRole(ctx, 'any', 'reading a meter reading');
       checkId(meterId, 'meterId');
       checkInstant(intervalStart, 'intervalStart');
-      const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart));
+      const reading = await getRecord<PublicReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart));
       if (reading === undefined) {
         throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, { meterId, intervalStart });
       }
-      return reading;
+      return readingView(ctx, reading, (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
     });
   }
 
@@ -122,12 +127,15 @@ export class MeteringContract extends Contract {
       }
       // The peer starts a paginated range at the bookmark when one is given: the key of `from`.
       const start = key(ctx, KeyTypes.reading, meterId, input.from as string);
-      const readings: StoredReading[] = [];
+      const found: PublicReading[] = [];
       for await (const entry of ctx.stub.getStateByPartialCompositeKeyWithPagination(KeyTypes.reading, [meterId], intervals, start)) {
-        const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as StoredReading;
+        const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as PublicReading;
         if (parseInstant(reading.intervalStart)! > to) break;
-        if (parseInstant(reading.intervalStart)! >= from) readings.push(reading);
+        if (parseInstant(reading.intervalStart)! >= from) found.push(reading);
       }
+      const owner = found.length === 0 ? '' : ((await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
+      const readings = [];
+      for (const r of found) readings.push(await readingView(ctx, r, owner));
       return readings;
     });
   }

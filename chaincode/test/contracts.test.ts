@@ -4,7 +4,7 @@ import { ContractsContract } from '../src/market/contracts';
 import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
-import { FakeFabric, identity, meterKeys, readingsOf, signReading } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, readingsOf, SEED, signReading, submitVia, withTransient } from './fake-fabric';
 import { codeOf, expectOk, operator, regulator, setupMarket, T, TS, utility } from './market-support';
 
 const metering = new MeteringContract();
@@ -49,11 +49,11 @@ describe('bilateral contracts', () => {
     fabric.now = T + 960;
     for (const [id, importWh, exportWh] of [['s1', 0, 1600], ['b1', 1000, 0], ['b2', 500, 0]] as const) {
       const [r] = readingsOf(`${id}.m`, T, [{ importWh, exportWh }]);
-      expect(ok(await fabric.run(bridge, (ctx) => metering.submitReadings(ctx, JSON.stringify([signReading(r, keys[id].privateKey)])))).results[0].status).toBe('accepted');
+      expect(ok(await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([signReading(r, keys[id].privateKey)])))).results[0].status).toBe('accepted');
     }
     const settleContracts = () => fabric.run(operator, (ctx) => contracts.settleContracts(ctx, 'c1', TS));
     expect(codeOf(await settleContracts())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
-    ok(await fabric.run(operator, (ctx) => energy.closeWindow(ctx, TS)));
+    ok(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), TS)));
     // The spot settlement waits for the contracts of s1.
     expect(codeOf(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, '')))).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
     const settled = ok(await settleContracts());

@@ -4,7 +4,7 @@ import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/ene
 import { respond } from '../src/ledger';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, signReading } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, onPeerOutsideCollection, SEED, signReading, submitVia, withTransient } from './fake-fabric';
 
 const registry = new RegistryContract();
 const metering = new MeteringContract();
@@ -85,12 +85,48 @@ describe('assets', () => {
 });
 
 describe('window close, tokens, corrections, disputes', () => {
+  it('a close in pages of participants (each its own transaction) ends in the same positions, zone totals and tokens as a close in one', async () => {
+    const signed = [
+      reading('h1.pv', I, 1, 0, 800, 0, 50_800),
+      reading('h1.main', I, 1, 300, 0, 20_300, 0),
+    ].map((r) => signReading(r, (r.meterId === 'h1.pv' ? keys.pv : keys.main1).privateKey));
+    const late = signReading(reading('h2.main', I, 1, 250, 0, 10_250, 0), keys.main2.privateKey);
+    const ledgers = [await community(), await community()];
+    for (const f of ledgers) {
+      await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));
+      f.now = T + 900 + 60;
+      expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json(signed)))).ok).toBe(true);
+    }
+    const [whole, paged] = ledgers;
+    expect((await whole.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1 });
+    // Pages of one meter: each transaction finishes the participant it started (home-01 has two).
+    expect((await paged.run(operator, (ctx) => metering.setParams(ctx, json({ closePageMeters: 1 })))).ok).toBe(true);
+    const page = (f: FakeFabric) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
+    const first = await page(paged);
+    expect(first.result).toMatchObject({ closing: { afterParticipantId: 'home-01', pages: 1, meters: 2 }, positions: [{ participantId: 'home-01' }] });
+    expect(first.result).not.toHaveProperty('window');
+    expect(first.events[0].payload).toMatchObject({ page: 1, last: false, positions: [{ participantId: 'home-01' }] });
+    // Between pages the interval takes no new reading: its window is closing.
+    expect((await paged.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].code).toBe(ErrorCodes.READING_TOO_LATE);
+    expect((await paged.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
+    const last = await page(paged);
+    expect(last.result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1, participantIds: ['home-01', 'home-02'], pages: 2 });
+    expect(last.events[0].payload).toMatchObject({ page: 2, last: true, positions: [{ participantId: 'home-02' }], zones: [{ zone: 'z1' }, { zone: 'z2' }] });
+    expect(paged.dump((k) => k.startsWith('\u0000windowClose'))).toEqual({});
+    const settled = (f: FakeFabric) => {
+      const strip = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (['txId', 'closedAt', 'estimatedAt'].includes(k) ? undefined : x)));
+      return strip(f.dump((k) => ['\u0000position', '\u0000zoneInterval', '\u0000energyToken', '\u0000estimate'].some((p) => k.startsWith(p))));
+    };
+    expect(settled(paged)).toEqual(settled(whole));
+    expect(Object.keys(settled(whole)).length).toBeGreaterThan(4);
+  });
+
   it('estimates what is missing, tokenises verified surplus once, settles a correction once, and adjusts tokens on a dispute', async () => {
     const f = await community();
     await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));
     f.now = T + 900 + 60;
     const submit = (rs: Reading[], key: Record<string, typeof keys.pv>) =>
-      f.run(bridge, (ctx) => metering.submitReadings(ctx, json(rs.map((r) => signReading(r, key[r.meterId].privateKey)))));
+      f.run(bridge, (ctx) => submitVia(metering, ctx, json(rs.map((r) => signReading(r, key[r.meterId].privateKey)))));
     const byMeter = { 'h1.pv': keys.pv, 'h1.main': keys.main1, 'h2.main': keys.main2 };
     const yesterday = at(T - 86_400);
     const day = await submit(
@@ -107,24 +143,37 @@ describe('window close, tokens, corrections, disputes', () => {
 
     // Not before the interval has ended, not by anyone but the community operator.
     f.now = T + 899;
-    expect((await f.run(operator, (ctx) => energy.closeWindow(ctx, I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
+    expect((await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
     f.now = T + 900 + 120;
-    expect((await f.run(identity('UtilityMSP', 'operator', 'u'), (ctx) => energy.closeWindow(ctx, I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
-    const closed = await f.run(operator, (ctx) => energy.closeWindow(ctx, I));
+    expect((await f.run(identity('UtilityMSP', 'operator', 'u'), (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    // Without a salt seed as transient data there is nothing to salt the private values with.
+    expect((await f.run(operator, (ctx) => energy.closeWindow(ctx, I))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
     expect(closed.ok).toBe(true);
     expect(closed.result.window).toMatchObject({ intervalStart: I, meters: 3, estimated: 1, participants: 2 });
     expect(closed.events).toEqual([{ name: 'IntervalClosed', payload: expect.objectContaining({ intervalStart: I }) }]);
     expect(closed.events[0].payload).toMatchObject({
       positions: [
-        { participantId: 'home-01', balance: 'surplus', netWh: 500, estimated: false, tokensWh: 500 },
-        { participantId: 'home-02', balance: 'deficit', netWh: -250, estimated: true, tokensWh: 0 },
+        { participantId: 'home-01', balance: 'surplus', productionWh: 800, estimated: false, tokensWh: 500 },
+        { participantId: 'home-02', balance: 'deficit', productionWh: 0, estimated: true, tokensWh: 0 },
       ],
     });
-    expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 250, exportWh: 0, rule: 'previous-day-import', basedOn: yesterday });
+    // Neither the event nor the answer (both in the block) carries a household's consumption or net; the zone totals are public.
+    expect(JSON.stringify([(closed.events[0].payload as { positions: unknown }).positions, closed.result])).not.toMatch(/consumptionWh|netWh|importWh/);
+    expect((await f.evaluate(operator, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 250, exportWh: 0, rule: 'previous-day-import', basedOn: yesterday });
+    expect((await f.evaluate(regulator, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).not.toHaveProperty('importWh');
+    // Another household of the community (its organization's peer holds the data) does not see it either.
+    expect((await f.evaluate(home1, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).not.toHaveProperty('importWh');
+    expect((await f.evaluate(home2, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toHaveProperty('importWh', 250);
+    // The position as the members see it, and the public record: no consumption, no net, only the hash.
+    expect((await f.evaluate(home2, (ctx) => energy.getPosition(ctx, 'home-02', I))).result).toMatchObject({ consumptionWh: 250, netWh: -250, meters: [{ meterId: 'h2.main', importWh: 250 }] });
+    const shared = f.dump((k) => k.startsWith('\u0000position\u0000home-02'));
+    expect(Object.values(shared)).toEqual([expect.objectContaining({ consumptionHash: expect.stringMatching(/^[0-9a-f]{64}$/), estimated: true })]);
+    expect(JSON.stringify(shared)).not.toMatch(/consumptionWh|netWh|importWh/);
     expect((await f.evaluate(home1, (ctx) => energy.getTokenBalance(ctx, 'home-01'))).result).toMatchObject({ balanceWh: 500, lots: [{ assetId: 'pv-1', source: 'solar', amountWh: 500 }] });
     expect((await f.evaluate(home2, (ctx) => energy.getTokenBalance(ctx, 'home-02'))).result.balanceWh).toBe(0);
     // Closing again changes nothing.
-    const again = await f.run(operator, (ctx) => energy.closeWindow(ctx, I));
+    const again = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
     expect(again.result.alreadyClosed).toBe(true);
     expect(again.writes.size).toBe(0);
 
@@ -141,7 +190,8 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(late.result.results[0].code).toBe(ErrorCodes.READING_CONFLICT);
     const correction = await submit([reading('h2.main', I, 2, 400, 0, 10_650, 0)], byMeter);
     expect(correction.result.results[0].status).toBe('accepted');
-    expect(correction.events[0].payload).toMatchObject({ corrections: [{ participantId: 'home-02', netWh: -400, estimated: false, balance: 'deficit' }] });
+    expect(correction.events[0].payload).toMatchObject({ corrections: [{ participantId: 'home-02', estimated: false, balance: 'deficit' }] });
+    expect(JSON.stringify([correction.events, correction.result])).not.toMatch(/consumptionWh|netWh|importWh|"400"/);
     const position2 = (await f.evaluate(home2, (ctx) => energy.getPosition(ctx, 'home-02', I))).result;
     expect(position2).toMatchObject({ netWh: -400, estimated: false, corrections: [{ meterId: 'h2.main', txId: correction.txId, reason: 'verified-reading' }] });
     expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result.supersededBy).toBe(correction.txId);
@@ -160,22 +210,36 @@ describe('window close, tokens, corrections, disputes', () => {
     expect((await f.run(home2, (ctx) => energy.disputeReading(ctx, json({ meterId: 'h1.pv', intervalStart: I, reason: 'x' })))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     const opened = await f.run(home1, (ctx) => energy.disputeReading(ctx, json({ meterId: 'h1.pv', intervalStart: I, reason: 'inverter log says 600 Wh' })));
     expect(opened.result).toMatchObject({ status: 'open', original: { kind: 'reading', exportWh: 800 } });
-    const resolved = await f.run(operator, (ctx) => energy.resolveDispute(ctx, json({ meterId: 'h1.pv', intervalStart: I, importWh: 0, exportWh: 600, note: 'per inverter log' })));
+    const resolve = (body: unknown, fields: Record<string, string | Buffer> = { ...SEED, importWh: '0' }) => f.run(operator, (ctx) => energy.resolveDispute(withTransient(ctx, fields), json(body)));
+    expect((await resolve({ meterId: 'h1.pv', intervalStart: I, importWh: 0, exportWh: 600, note: 'x' })).error?.details).toMatchObject({ field: 'importWh' });
+    expect((await resolve({ meterId: 'h1.pv', intervalStart: I, exportWh: 600, note: 'x' }, { importWh: '0' })).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+    const resolved = await resolve({ meterId: 'h1.pv', intervalStart: I, exportWh: 600, note: 'per inverter log' });
     expect(resolved.result).toMatchObject({ status: 'resolved', original: { exportWh: 800 }, correction: { exportWh: 600, unburntWh: 0 } });
     expect((await f.evaluate(home1, (ctx) => energy.getTokenBalance(ctx, 'home-01'))).result.balanceWh).toBe(100);
     expect((await f.evaluate(bridge, (ctx) => metering.getReading(ctx, 'h1.pv', I))).result.exportWh).toBe(800);
-    expect((await f.run(operator, (ctx) => energy.resolveDispute(ctx, json({ meterId: 'h1.pv', intervalStart: I, importWh: 0, exportWh: 600, note: 'again' })))).error?.code).toBe(ErrorCodes.DISPUTE_INVALID);
-    // Household consumption: sealed into the private collection with a salt seed, verifiable by anyone from its hash.
-    expect((await f.run(operator, (ctx) => energy.sealConsumption(ctx, I))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
-    f.transient = new Map([['consumptionSaltSeed', Buffer.alloc(32, 7)]]);
-    const sealed = await f.run(operator, (ctx) => energy.sealConsumption(ctx, I));
-    f.transient = new Map();
-    expect(sealed.result).toMatchObject({ intervalStart: I, participants: 2 });
-    // Nothing of the values reaches the channel's state: only the seal marker.
-    expect([...sealed.writes.values()].every((v) => !String(v).includes('consumptionWh'))).toBe(true);
+    expect((await resolve({ meterId: 'h1.pv', intervalStart: I, exportWh: 600, note: 'again' })).error?.code).toBe(ErrorCodes.DISPUTE_INVALID);
+    expect(resolved.result.correction).toMatchObject({ importHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await f.evaluate(home1, (ctx) => energy.getDispute(ctx, 'h1.pv', at(T + 900)))).error?.code).toBe(ErrorCodes.DISPUTE_NOT_FOUND);
+    expect((await f.evaluate(home1, (ctx) => energy.getDispute(ctx, 'h1.pv', '2026-11-21T12:01:00Z'))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+    expect((await f.evaluate(home1, (ctx) => energy.getPosition(ctx, 'home-01', 'noon'))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+    expect((await f.evaluate(home1, (ctx) => energy.getEstimate(ctx, 'h1.pv', '2026-11-21T12:00:01Z'))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+
+    // No household value in the channel's state (zone totals aside): readings, estimates, positions, disputes.
+    const channel = JSON.stringify(f.dump((k) => !k.startsWith('\u0000zoneInterval')));
+    expect(channel).not.toMatch(/"(importWh|importRegisterWh|consumptionWh|netWh|sig)"/);
+    // The regulator's identity sees a reading without its import; a member sees it whole.
+    expect((await f.evaluate(regulator, (ctx) => metering.getReading(ctx, 'h2.main', I))).result).toEqual(expect.not.objectContaining({ importWh: expect.anything() }));
+    expect((await f.evaluate(home1, (ctx) => metering.getReading(ctx, 'h2.main', I))).result).not.toHaveProperty('importWh');
+    expect((await f.evaluate(home2, (ctx) => metering.getReading(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 400, importRegisterWh: 10_650 });
+    // Household consumption: in the private collection, verifiable by anyone from its hash.
     const own = (await f.evaluate(home2, (ctx) => energy.getConsumption(ctx, 'home-02', I))).result;
     expect(own.value).toMatchObject({ participantId: 'home-02', intervalStart: I, consumptionWh: 400, salt: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect((await f.evaluate(regulator, (ctx) => energy.getConsumption(ctx, 'home-02', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    // On a peer outside the collection (the regulator's) nobody gets the value: transactions fail rather than endorse without it, queries show the public record.
+    const utility = identity('UtilityMSP', 'utility', 'utility');
+    expect((await f.evaluate(utility, (ctx) => energy.getConsumption(onPeerOutsideCollection(ctx), 'home-02', I))).error?.code).toBe(ErrorCodes.PRIVATE_DATA_UNAVAILABLE);
+    expect((await f.evaluate(home2, (ctx) => energy.getPosition(onPeerOutsideCollection(ctx), 'home-02', I))).result).toEqual(expect.objectContaining({ consumptionHash: own.sha256 }));
+    expect((await f.evaluate(home2, (ctx) => energy.getPosition(onPeerOutsideCollection(ctx), 'home-02', I))).result).not.toHaveProperty('consumptionWh');
     const verify = async (value: unknown) => (await f.evaluate(regulator, (ctx) => energy.verifyConsumption(ctx, 'home-02', I, json(value)))).result;
     expect(await verify(own.value)).toMatchObject({ matches: true, onChainSha256: own.sha256 });
     expect(await verify({ ...own.value, consumptionWh: 399 })).toMatchObject({ matches: false });
@@ -189,32 +253,41 @@ describe('window close, tokens, corrections, disputes', () => {
     const f = await community();
     f.now = T + 5 * 900;
     const main = (k: number, seq: number, reg: number) => signReading(reading('h1.main', at(T + k * 900), seq, 100, 0, reg, 0), keys.main1.privateKey);
-    await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(0, 1, 5100), main(2, 3, 5300), main(4, 5, 5500)])));
+    await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(0, 1, 5100), main(2, 3, 5300), main(4, 5, 5500)])));
     const gaps = async () => (await f.evaluate(bridge, (ctx) => metering.listGaps(ctx, 'h1.main'))).result.map((g: { afterSeq: number }) => g.afterSeq);
     expect(await gaps()).toEqual([1, 3]);
-    const closed = await f.run(operator, (ctx) => energy.closeWindow(ctx, at(T + 900)));
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), at(T + 900)));
     expect(closed.result.window).toMatchObject({ retiredGaps: 1 });
     expect(await gaps()).toEqual([3]);
     expect(f.dump((k) => k.startsWith('\u0000retiredGap'))).toEqual({
       '\u0000retiredGap\u0000h1.main\u00000000000000000001\u0000': expect.objectContaining({ afterSeq: 1, beforeSeq: 3, retiredAt: at(T + 900), txId: closed.txId }),
     });
-    expect((await f.evaluate(bridge, (ctx) => energy.getEstimate(ctx, 'h1.main', at(T + 900)))).result).toMatchObject({ rule: 'zero', importWh: 0 });
+    expect((await f.evaluate(operator, (ctx) => energy.getEstimate(ctx, 'h1.main', at(T + 900)))).result).toMatchObject({ rule: 'zero', importWh: 0 });
+
+    // Windows close in any order: the gap after seq 3 misses interval 3 only, so it stays open
+    // until that window closes, whichever windows close before it.
+    const close = (k: number) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), at(T + k * 900)));
+    expect((await close(4)).result.window).toMatchObject({ retiredGaps: 0 });
+    expect((await close(0)).ok).toBe(true);
+    expect(await gaps()).toEqual([3]);
+    expect((await close(3)).result.window).toMatchObject({ retiredGaps: 1 });
+    expect(await gaps()).toEqual([]);
   });
 
   it('a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as duplicates', async () => {
     const f = await community();
     f.now = T + 4 * 900 + 60;
     const main = (k: number, seq: number, imp: number, reg: number, key = keys.main1) => signReading(reading('h1.main', at(T + k * 900), seq, imp, 0, reg, 0), key.privateKey);
-    expect((await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(0, 41, 100, 5100), main(1, 42, 100, 5200)])))).result.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(0, 41, 100, 5100), main(1, 42, 100, 5200)])))).result.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
     const exchange = { meterId: 'h1.main', effectiveFrom: at(T + 2 * 900), publicKeyPem: keys.fresh.publicKeyPem, firstSeq: 1, importRegisterWh: 0, exportRegisterWh: 0 };
     expect((await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json({ ...exchange, effectiveFrom: at(T + 900) })))).error?.code).toBe(ErrorCodes.ASSET_INVALID);
     expect((await f.run(home1, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).ok).toBe(true);
-    const after = await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(2, 1, 80, 80, keys.fresh), main(3, 2, 90, 170, keys.fresh), main(3, 43, 90, 5290)])));
+    const after = await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(2, 1, 80, 80, keys.fresh), main(3, 2, 90, 170, keys.fresh), main(3, 43, 90, 5290)])));
     expect(after.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual(['accepted', 'accepted', ErrorCodes.READING_BAD_SIGNATURE]);
 
     await f.run(operator, (ctx) => energy.retireMeter(ctx, 'h1.main'));
-    const retired = await f.run(bridge, (ctx) => metering.submitReadings(ctx, json([main(1, 42, 100, 5200), signReading(reading('h1.main', at(T + 4 * 900), 3, 1, 0, 171, 0), keys.fresh.privateKey)])));
+    const retired = await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(1, 42, 100, 5200), signReading(reading('h1.main', at(T + 4 * 900), 3, 1, 0, 171, 0), keys.fresh.privateKey)])));
     f.now += 900;
     expect(retired.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual(['duplicate', ErrorCodes.METER_INACTIVE]);
   });

@@ -4,7 +4,7 @@ import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, readingsOf, signReading } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, readingsOf, SEED, signReading, submitVia, withTransient } from './fake-fabric';
 import { codeOf, expectOk, operator, params, regulator, setupMarket, T, TS, utility } from './market-support';
 
 const registry = new RegistryContract();
@@ -34,11 +34,11 @@ async function book(fabric: FakeFabric): Promise<void> {
 
 async function submitReading(fabric: FakeFabric, id: Who, importWh: number, exportWh: number): Promise<void> {
   const [reading] = readingsOf(`${id}.m`, T, [{ importWh, exportWh }]);
-  const out = expectOk(await fabric.run(bridge, (ctx) => metering.submitReadings(ctx, JSON.stringify([signReading(reading, keys[id].privateKey)]))));
+  const out = expectOk(await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([signReading(reading, keys[id].privateKey)]))));
   expect(out.results[0].status).toBe('accepted');
 }
 
-const closeWindow = async (fabric: FakeFabric) => expectOk(await fabric.run(operator, (ctx) => energy.closeWindow(ctx, TS)));
+const closeWindow = async (fabric: FakeFabric) => expectOk(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), TS)));
 const tokens = async (fabric: FakeFabric, id: string) => expectOk(await fabric.evaluate(utility, (ctx) => energy.getTokenBalance(ctx, id))).balanceWh;
 
 /** Sum of every account and the utility's entries: must equal deposits − withdrawals. */

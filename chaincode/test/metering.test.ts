@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { ErrorCodes, parseInstant, Reading, SignedReading } from '@gridledger/core';
+import { ErrorCodes, parseInstant, Reading, SignedReading, splitReading } from '@gridledger/core';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, readingsOf, signReading } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, readingsOf, signReading, submitVia } from './fake-fabric';
 
 const registry = new RegistryContract();
 const metering = new MeteringContract();
@@ -33,9 +33,9 @@ async function ledger(): Promise<FakeFabric> {
 }
 
 const submit = (fabric: FakeFabric, batch: unknown, who = bridge, txId?: string) =>
-  fabric.run(who, (ctx) => metering.submitReadings(ctx, typeof batch === 'string' ? batch : JSON.stringify(batch)), true, txId);
+  fabric.run(who, (ctx) => submitVia(metering, ctx, typeof batch === 'string' ? batch : JSON.stringify(batch)), true, txId);
 const getReading = async (fabric: FakeFabric, meterId: string, intervalStart: string) =>
-  (await fabric.evaluate(bridge, (ctx) => metering.getReading(ctx, meterId, intervalStart))).result;
+  (await fabric.evaluate(operator, (ctx) => metering.getReading(ctx, meterId, intervalStart))).result;
 const listGaps = async (fabric: FakeFabric, meterId: string) => (await fabric.evaluate(bridge, (ctx) => metering.listGaps(ctx, meterId))).result;
 
 /** Every reading's stored record minus what depends on the transaction that recorded it. */
@@ -180,7 +180,7 @@ describe('metering: submitReadings', () => {
     expect(await getReading(fabric, 'm1', r4.intervalStart)).toMatchObject({ prevIntervalStart: r2.intervalStart, txId: t4.txId });
     expect(await listGaps(fabric, 'm1')).toEqual([{ meterId: 'm1', afterSeq: 3, beforeSeq: 5, afterIntervalStart: r2.intervalStart, beforeIntervalStart: r4.intervalStart }]);
     // The head is the record of 5, rewritten with its new pointer.
-    expect(fabric.dump((k) => k === '\u0000readingHead\u0000m1\u0000')['\u0000readingHead\u0000m1\u0000']).toEqual(stored5);
+    expect(fabric.dump((k) => k === '\u0000readingHead\u0000m1\u0000')['\u0000readingHead\u0000m1\u0000']).toEqual(splitReading(stored5).shared);
     expect(t4.events[0].payload).toMatchObject({ gapsOpened: [{ meterId: 'm1', afterSeq: 3, beforeSeq: 5 }] });
 
     const t3 = await submit(fabric, [r3]);
@@ -194,7 +194,13 @@ describe('metering: submitReadings', () => {
     fabric.now += 900;
     const r96 = await submit(fabric, [next]);
     expect(r96.result.results[0].status).toBe('accepted');
-    expect(r96.reads).toEqual(['\u0000params\u0000', `\u0000window\u0000${next.intervalStart}\u0000`, '\u0000meter\u0000m1\u0000', '\u0000readingHead\u0000m1\u0000']);
+    expect(r96.reads).toEqual([
+      '\u0000params\u0000',
+      `\u0000window\u0000${next.intervalStart}\u0000`,
+      `\u0000windowClose\u0000${next.intervalStart}\u0000`,
+      '\u0000meter\u0000m1\u0000',
+      '\u0000readingHead\u0000m1\u0000',
+    ]);
   });
 
   it('gives the same writes and event for the same batch in any input order', async () => {
@@ -225,7 +231,7 @@ describe('metering: submitReadings', () => {
     const head = JSON.parse(fabric.state.get(headKey)!.toString());
     fabric.state.set(headKey, Buffer.from(JSON.stringify({ ...head, prevIntervalStart: '2026-11-20T00:00:00Z' })));
     const tx = fabric.begin(bridge);
-    const out = await metering.submitReadings(tx.ctx, JSON.stringify([sign1(truth.m1[1])])).catch((e: Error) => e);
+    const out = await submitVia(metering, tx.ctx, JSON.stringify([sign1(truth.m1[1])])).catch((e: Error) => e);
     expect(out).toBeInstanceOf(Error);
     expect((out as Error).message).toMatch(/^INTERNAL: submitReadings failed unexpectedly/);
     expect(tx.logged.join('\n')).toMatch(/chain of meter m1 is broken/);
@@ -263,10 +269,10 @@ describe('metering: reads and parameters', () => {
     expect((await set(identity('UtilityMSP', 'operator', 'op-u'), { lateWindowSeconds: 3600 })).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await set(bridge, { lateWindowSeconds: 3600 })).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await set(operator, { lateWindowSeconds: -1 })).error?.code).toBe(ErrorCodes.MARKET_PARAMS_INVALID);
-    expect((await fabric.evaluate(bridge, (ctx) => metering.getParams(ctx))).result).toEqual({ intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0 });
+    expect((await fabric.evaluate(bridge, (ctx) => metering.getParams(ctx))).result).toEqual({ intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0, closePageMeters: 100 });
 
     const out = await set(operator, { lateWindowSeconds: 3600 });
-    const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 20000, surplusThresholdWh: 0 };
+    const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 20000, surplusThresholdWh: 0, closePageMeters: 100 };
     expect(out.result).toEqual({ params, txId: out.txId });
     expect(fabric.dump((k) => k.startsWith('\u0000params'))).toEqual({
       '\u0000params\u0000': params,
@@ -275,7 +281,7 @@ describe('metering: reads and parameters', () => {
         changedAt: '2026-11-22T00:01:00Z',
         changedBy: 'op-1',
         mspId: 'CommunityMSP',
-        previous: { intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0 },
+        previous: { intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0, closePageMeters: 100 },
         params,
       },
     });

@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { checkpointers, connect, GatewayError, hash, signers, StatusCode, type Checkpointer, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
-import { decodeErrorEnvelope, ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
+import { CONSUMPTION_MEMBERS, decodeErrorEnvelope, ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
 import { parseSubmitOutcome, type LedgerSubmitter, type SubmitOutcome } from './ledger';
 import { nodeP256Signer } from './signer';
 
@@ -53,8 +53,10 @@ export function ledgerErrorOf(error: unknown): GridLedgerError {
 
 /**
  * The Fabric shell of the bridge: one gRPC TLS connection to the community peer's Gateway
- * service, `metering:submitReadings` with the readings as one JSON array argument, `submitAsync`
- * then `getStatus()` so the answer counts only once the transaction is committed and valid.
+ * service, `metering:submitReadings` with the readings as one JSON array in the transient field
+ * `readings` (household import never reaches a block) and endorsed by the household-consumption
+ * collection's members only, `submitAsync` then `getStatus()` so the answer counts only once the
+ * transaction is committed and valid.
  */
 export class FabricLedgerSubmitter implements LedgerSubmitter {
   private constructor(
@@ -86,7 +88,11 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
 
   async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {
     try {
-      const submitted = await this.contract.submitAsync('metering:submitReadings', { arguments: [JSON.stringify(readings)] });
+      const submitted = await this.contract.submitAsync('metering:submitReadings', {
+        arguments: [''],
+        transientData: { readings: JSON.stringify(readings) },
+        endorsingOrganizations: [...CONSUMPTION_MEMBERS],
+      });
       const txId = submitted.getTransactionId();
       const outcome = parseSubmitOutcome(JSON.parse(Buffer.from(submitted.getResult()).toString('utf8')), txId);
       const status = await submitted.getStatus();

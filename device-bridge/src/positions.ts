@@ -11,14 +11,15 @@ const PREFIX = 'gridledger/v1';
 
 export const positionsTopic = (communityId: string, participantId: string) => `${PREFIX}/${communityId}/participants/${participantId}/positions`;
 
-/** What the chaincode announces per participant (chaincode/src/energy/window.ts: announce). */
+/**
+ * What the chaincode announces per participant (chaincode/src/energy/window.ts: announce): no
+ * consumption or net position, which are private to the household-consumption collection.
+ */
 export interface PositionAnnouncement {
   participantId: string;
   intervalStart: string;
   balance: 'surplus' | 'deficit' | 'balanced';
-  netWh: number;
   productionWh: number;
-  consumptionWh: number;
   estimated: boolean;
   tokensWh: number;
 }

@@ -1,7 +1,7 @@
 import { positionMessages, positionsTopic, relayPositions } from '../src/positions';
 
 const p = (participantId: string, netWh: number) => ({
-  participantId, intervalStart: '2026-11-21T12:00:00Z', balance: netWh > 0 ? 'surplus' : 'deficit', netWh, productionWh: Math.max(netWh, 0), consumptionWh: Math.max(-netWh, 0), estimated: false, tokensWh: Math.max(netWh, 0),
+  participantId, intervalStart: '2026-11-21T12:00:00Z', balance: netWh > 0 ? 'surplus' : 'deficit', productionWh: Math.max(netWh, 0), estimated: false, tokensWh: Math.max(netWh, 0),
 });
 const event = (eventName: string, body: unknown, transactionId = 'tx1') => ({ eventName, transactionId, payload: Buffer.from(JSON.stringify(body)) });
 

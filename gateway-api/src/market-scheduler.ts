@@ -22,7 +22,7 @@ import type { LedgerPort, Logger } from './ports';
 import { Tx } from './chaincode';
 import { ContractTx } from './routes/contracts';
 import { MarketTx } from './routes/market';
-import { EnergyTx } from './routes/metering';
+import { closeWindowPages, EnergyTx } from './routes/metering';
 
 export interface MarketSchedulerOptions {
   ledger: LedgerPort;
@@ -118,7 +118,7 @@ export class MarketScheduler {
     for (let t = start; t < end; t += metering.intervalSeconds) {
       if (t + metering.intervalSeconds + metering.lateWindowSeconds > now) return false;
       const window = (await this.opts.ledger.evaluate(this.opts.operator, EnergyTx.getWindow, [formatInstant(t)])) as { closed?: boolean };
-      if (window.closed === false) out.push(await this.step('close-window', EnergyTx.closeWindow, communityId, formatInstant(t), [formatInstant(t)]));
+      if (window.closed === false) out.push(await this.run('close-window', communityId, formatInstant(t), async () => (await closeWindowPages(this.opts.ledger, this.opts.operator, formatInstant(t))).answer));
     }
     return true;
   }
@@ -135,9 +135,14 @@ export class MarketScheduler {
     }
   }
 
-  private async step(step: string, fn: string, communityId: string, intervalStart: string, args = [communityId, intervalStart]): Promise<StepOutcome> {
+  private step(step: string, fn: string, communityId: string, intervalStart: string, args = [communityId, intervalStart]): Promise<StepOutcome> {
+    return this.run(step, communityId, intervalStart, async () => (await this.opts.ledger.submit(this.opts.operator, fn, args)).result);
+  }
+
+  /** One step: done, skipped (refused as done before or not due; a window closed by someone else), or failed. */
+  private async run(step: string, communityId: string, intervalStart: string, submit: () => Promise<unknown>): Promise<StepOutcome> {
     try {
-      const { result } = await this.opts.ledger.submit(this.opts.operator, fn, args);
+      const result = await submit();
       // A window another scheduler closed first comes back as it was (closing is idempotent): nothing done here.
       if ((result as { alreadyClosed?: boolean } | undefined)?.alreadyClosed === true) return { step, communityId, intervalStart, outcome: 'skipped' };
       this.opts.log.info({ msg: 'market step', step, communityId, intervalStart });

@@ -268,8 +268,9 @@ describe('chaincode error codes to HTTP statuses', () => {
 
 describe('readings', () => {
   it('answers 200 with per-reading results and logs the transaction id', async () => {
-    h.ledger.submitHandler = (_fn, args) => ({
-      results: (JSON.parse(args[0]) as (typeof reading)[]).map((r, index) => ({
+    let sent: (typeof reading)[] = [];
+    h.ledger.submitHandler = () => ({
+      results: sent.map((r, index) => ({
         index,
         meterId: r.meterId,
         intervalStart: r.intervalStart,
@@ -278,6 +279,7 @@ describe('readings', () => {
       })),
     });
     const second = { ...reading, intervalStart: '2026-11-21T12:15:00Z', seq: 8 };
+    sent = [reading, second];
     const res = await h.fetch('/api/v1/readings', { method: 'POST', key: h.key.bridge, json: { readings: [reading, second] } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { txId: string; results: { status: string; code?: string }[] };
@@ -285,7 +287,10 @@ describe('readings', () => {
     expect(body.results.map((r) => r.status)).toEqual(['accepted', 'rejected']);
     expect(body.results[1].code).toBe('READING_CONFLICT');
     expect(h.ledger.calls[0].fn).toBe('metering:submitReadings');
-    expect(JSON.parse(h.ledger.calls[0].args[0])).toEqual([reading, second]);
+    // Import is household data: the readings go as transient data, endorsed by the collection's members only.
+    expect(h.ledger.calls[0].args).toEqual(['']);
+    expect(JSON.parse(Buffer.from(h.ledger.calls[0].options!.transient!.readings).toString())).toEqual([reading, second]);
+    expect(h.ledger.calls[0].options!.endorsingOrganizations).toEqual(['CommunityMSP', 'UtilityMSP']);
     // The line is written when the response has gone out, which may be just after the client has it.
     const line = await until(() => h.log.lines.find((l) => l.msg === 'request' && l.path === '/api/v1/readings'));
     expect(line).toMatchObject({ status: 200, txId: 'tx-1', user: 'bridge-1' });

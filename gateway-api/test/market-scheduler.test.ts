@@ -37,7 +37,7 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
       if (Date.parse(args[0]) + 30_000 > now()) refuse(ErrorCodes.WINDOW_STATE_INVALID);
       windows.add(args[0]);
       done.push(`closeWindow ${args[0]}`);
-      return {};
+      return { window: { intervalStart: args[0] }, positions: [] };
     }
     if (fn === ContractTx.settleContracts) {
       if (contractsSettled.has(start)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);

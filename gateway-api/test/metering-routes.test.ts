@@ -1,4 +1,4 @@
-import { ErrorCodes } from '@gridledger/core/core';
+import { ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 import { positionsCsv } from '../src/routes/metering';
 import { Harness, startHarness } from './support/fakes';
 
@@ -53,10 +53,27 @@ describe('metering routes', () => {
     const badInterval = await h.fetch('/api/v1/windows/2026-11-21T12:00/close', { method: 'POST', key: h.key.operator });
     expect(badInterval.status).toBe(400);
     expect(h.ledger.calls).toEqual([]);
-    h.ledger.submitHandler = (fn, args) => ({ fn, args });
+    // Two pages: the route calls again until the window record comes, and gathers the positions.
+    // The second page's first endorsement fails (a lagging member peer): it is proposed again.
+    let pages = 0;
+    h.ledger.submitHandler = (fn, args) => {
+      if (fn !== 'energy:closeWindow') return { fn, args };
+      pages += 1;
+      if (pages === 2) throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'the chaincode could not endorse the transaction');
+      return pages === 1 ? { closing: { pages: 1 }, positions: [{ participantId: 'a' }] } : { window: { intervalStart: I }, positions: [{ participantId: 'b' }] };
+    };
     const closed = await h.fetch(`/api/v1/windows/${I}/close`, { method: 'POST', key: h.key.operator });
     expect(closed.status).toBe(200);
-    expect(h.ledger.calls[0]).toMatchObject({ kind: 'submit', fn: 'energy:closeWindow', args: [I] });
+    expect(await closed.json()).toMatchObject({ window: { intervalStart: I }, positions: [{ participantId: 'a' }, { participantId: 'b' }] });
+    expect(h.ledger.calls.filter((c) => c.fn === 'energy:closeWindow')).toHaveLength(3);
+    expect(h.ledger.calls[1].options!.transient!.consumptionSaltSeed).not.toEqual(h.ledger.calls[0].options!.transient!.consumptionSaltSeed);
+    expect(h.ledger.calls[0]).toMatchObject({ kind: 'submit', fn: 'energy:closeWindow', args: [I], options: { endorsingOrganizations: ['CommunityMSP', 'UtilityMSP'] } });
+    expect(h.ledger.calls[0].options!.transient!.consumptionSaltSeed).toHaveLength(32);
+    // A dispute resolution's corrected import travels as transient data, not as an argument.
+    const resolved = await h.fetch('/api/v1/disputes/resolutions', { method: 'POST', key: h.key.operator, json: { meterId: 'm1', intervalStart: I, importWh: 123, exportWh: 4, note: 'n' } });
+    expect(resolved.status).toBe(200);
+    expect(h.ledger.calls[3].args[0]).not.toMatch(/importWh|123/);
+    expect(Buffer.from(h.ledger.calls[3].options!.transient!.importWh).toString()).toBe('123');
   });
 
   it('positionsCsv writes one header and one line per position', () => {

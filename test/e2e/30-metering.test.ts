@@ -8,8 +8,9 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import mqtt from 'mqtt';
-import { formatInstant, parseInstant, Reading, SignedReading } from '@gridledger/core/core';
-import { api, credentials, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingsTopic, receiptsCollector, signReading, TestMeter, uid } from './support';
+import { decodeErrorEnvelope, formatInstant, parseInstant, Reading, SignedReading } from '@gridledger/core/core';
+import { ledgerClient } from '@gridledger/network';
+import { api, blockOfTransaction, credentials, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingsTopic, receiptsCollector, signReading, TestMeter, uid } from './support';
 
 /**
  * Intervals counted back from the last one that had ended when this file was loaded: a test that
@@ -243,10 +244,15 @@ it('window close estimates what is missing, announces surplus and deficit, mints
 
   const sse = await sseCollector();
   const onMqtt = await positionsCollector([a.participantId, b.participantId, c.participantId]);
+  // Close in pages of one meter (one participant per transaction): the route runs the pages.
+  const operatorClient = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  await operatorClient.submit('metering:setParams', JSON.stringify({ closePageMeters: 1 }));
   try {
     for (const k of [0, 1]) {
       const closed = await ok(api('community', operatorKey(), 'POST', `/windows/${enc(past(W - k))}/close`));
       expect(closed.window).toMatchObject({ intervalStart: past(W - k) });
+      expect(closed.window.pages).toBeGreaterThanOrEqual(3);
+      expect(closed.window.participants).toBe(closed.positions.length);
     }
     // Closing again is harmless.
     expect((await ok(api('community', operatorKey(), 'POST', `/windows/${enc(past(W))}/close`))).alreadyClosed).toBe(true);
@@ -258,21 +264,35 @@ it('window close estimates what is missing, announces surplus and deficit, mints
       const netWh = estimated ? 0 : v.exportWh - v.importWh;
       return { participantId: m.participantId, netWh, estimated, balance: netWh > 0 ? 'surplus' : netWh < 0 ? 'deficit' : 'balanced', tokensWh: estimated ? 0 : Math.max(netWh, 0) };
     };
+    // What the events announce: no net position (it is private; a member reads it from the position).
+    const announced = (m: TestMeter, k: number) => {
+      const { netWh: _n, ...rest } = expected(m, k);
+      return rest;
+    };
     const events = await until(() => {
+      // A close takes one transaction per page of participants, each with its event; the last one says so.
       const closes = sse.events.filter((e) => e.name === 'IntervalClosed' && [past(W), past(W - 1)].includes(e.payload.intervalStart));
-      return closes.length === 2 ? closes : undefined;
+      return closes.filter((e) => e.payload.last).length === 2 ? closes : undefined;
     });
-    for (const [k, event] of [[0, events.find((e) => e.payload.intervalStart === past(W))!], [1, events.find((e) => e.payload.intervalStart === past(W - 1))!]] as const) {
-      const mine = event.payload.positions.filter((p: { participantId: string }) => [a, b, c].some((m) => m.participantId === p.participantId));
-      expect(mine.map((p: any) => ({ participantId: p.participantId, netWh: p.netWh, estimated: p.estimated, balance: p.balance, tokensWh: p.tokensWh })).sort((x: any, y: any) => x.participantId.localeCompare(y.participantId)))
-        .toEqual([a, b, c].map((m) => expected(m, k)).sort((x, y) => x.participantId.localeCompare(y.participantId)));
+    for (const k of [0, 1]) {
+      const positions = events.filter((e) => e.payload.intervalStart === past(W - k)).flatMap((e) => e.payload.positions);
+      const mine = positions.filter((p: { participantId: string }) => [a, b, c].some((m) => m.participantId === p.participantId));
+      expect(mine.map((p: any) => ({ participantId: p.participantId, estimated: p.estimated, balance: p.balance, tokensWh: p.tokensWh })).sort((x: any, y: any) => x.participantId.localeCompare(y.participantId)))
+        .toEqual([a, b, c].map((m) => announced(m, k)).sort((x, y) => x.participantId.localeCompare(y.participantId)));
+      expect(JSON.stringify(mine)).not.toMatch(/netWh|consumptionWh|importWh/);
+      // Each household reads its own net position (the private part, on its organization's peer).
+      for (const m of [a, b, c]) {
+        const own = await ok(api('community', m.apiKey, 'GET', `/participants/${m.participantId}/positions/${enc(past(W - k))}`));
+        expect({ participantId: own.participantId, netWh: own.netWh, estimated: own.estimated, balance: own.balance, tokensWh: own.tokens.reduce((t: number, x: { energyWh: number }) => t + x.energyWh, 0) }).toEqual(expected(m, k));
+      }
     }
     // The same announcements on MQTT, one topic per participant.
     const relayed = await until(() => (onMqtt.messages.filter((m) => m.reason === 'window-close').length >= 6 ? onMqtt.messages : undefined));
     for (const m of [a, b, c]) {
       for (const k of [0, 1]) {
         const got = relayed.find((x) => x.participantId === m.participantId && x.intervalStart === past(W - k));
-        expect({ participantId: got?.participantId, netWh: got?.netWh, estimated: got?.estimated, balance: got?.balance, tokensWh: got?.tokensWh }).toEqual(expected(m, k));
+        expect({ participantId: got?.participantId, estimated: got?.estimated, balance: got?.balance, tokensWh: got?.tokensWh }).toEqual(announced(m, k));
+        expect(got).not.toHaveProperty('netWh');
       }
     }
     const estimate = await ok(api('community', operatorKey(), 'GET', `/meters/${b.meterId}/estimates/${enc(past(W - 1))}`));
@@ -298,7 +318,7 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     const bTokens = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/tokens`));
     expect(bTokens.balanceWh).toBe(400);
     const correctionEvent = await until(() => sse.events.find((e) => e.name === 'ReadingsRecorded' && e.payload.corrections?.some((p: any) => p.participantId === b.participantId)));
-    expect(correctionEvent.payload.corrections[0]).toMatchObject({ netWh: 400, estimated: false, tokensWh: 400 });
+    expect(correctionEvent.payload.corrections[0]).toMatchObject({ balance: 'surplus', estimated: false, tokensWh: 400 });
 
     // The community view of the zone is the sum of the three homes; the regulator sees it, not the homes.
     const view = await ok(api('regulator', regulatorKey(), 'GET', `/community/intervals/${enc(past(W - 1))}`));
@@ -307,9 +327,8 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     expect(z).toMatchObject({ productionWh: sum('exportWh'), consumptionWh: sum('importWh'), meters: 3, estimatedMeters: 0 });
     expect((await api('regulator', regulatorKey(), 'GET', `/participants/${b.participantId}/positions/${enc(past(W - 1))}`)).body.error.code).toBe('ACCESS_DENIED');
 
-    // Household consumption goes into the private collection of Community and Utility; only its hash is on the channel.
+    // Household consumption exists only in the private collection of Community and Utility; its salted hash is on the channel.
     const I1 = enc(past(W - 1));
-    await ok(api('community', operatorKey(), 'POST', `/windows/${I1}/consumption-seal`));
     const disclosed = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/consumption/${I1}`));
     expect(disclosed.value).toMatchObject({ participantId: b.participantId, consumptionWh: truth[b.meterId][1].importWh });
     expect((await ok(api('utility', credentials().apiKeys.utility.utility, 'GET', `/participants/${b.participantId}/consumption/${I1}`))).value).toEqual(disclosed.value);
@@ -317,6 +336,30 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     const check = (value: unknown) => ok(api('regulator', regulatorKey(), 'POST', `/participants/${b.participantId}/consumption/${I1}/verification`, { value }));
     expect(await check(disclosed.value)).toMatchObject({ matches: true, onChainSha256: disclosed.sha256 });
     expect(await check({ ...disclosed.value, consumptionWh: disclosed.value.consumptionWh + 1 })).toMatchObject({ matches: false });
+    expect(await check({ ...disclosed.value, salt: '00'.repeat(32) })).toMatchObject({ matches: false });
+
+    // The reading on the channel: export and the import's hash; a member sees it whole.
+    const asRegulator = await ok(api('regulator', regulatorKey(), 'GET', `/meters/${b.meterId}/readings/${I1}`));
+    expect(asRegulator).toMatchObject({ exportWh: truth[b.meterId][1].exportWh, importHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    for (const f of ['importWh', 'importRegisterWh', 'sig']) expect(asRegulator).not.toHaveProperty(f);
+    const asOwner = await ok(api('community', b.apiKey, 'GET', `/meters/${b.meterId}/readings/${I1}`));
+    expect(asOwner).toMatchObject({ importWh: truth[b.meterId][1].importWh, importRegisterWh: signed[b.meterId][1].importRegisterWh, sig: signed[b.meterId][1].sig });
+    // The committed blocks hold no import: not in the proposal (the readings travel as transient data), not in the writes, answer or event.
+    const readingBlock = await blockOfTransaction(asOwner.txId);
+    expect(readingBlock.includes(asOwner.txId)).toBe(true);
+    expect(readingBlock.includes(b.meterId)).toBe(true);
+    for (const leak of ['importWh', 'importRegisterWh', signed[b.meterId][1].sig]) expect(readingBlock.includes(leak)).toBe(false);
+    const closeBlock = await blockOfTransaction(events.find((e) => e.payload.intervalStart === past(W - 1) && e.payload.positions.some((p: { participantId: string }) => p.participantId === b.participantId))!.payload.txId);
+    expect(closeBlock.includes(b.participantId)).toBe(true);
+    expect(closeBlock.includes('importWh')).toBe(false);
+    // The regulator's peer does not hold the values: even a Utility identity evaluating there finds nothing.
+    const viaRegulatorPeer = ledgerClient(profile(), 'regulator', profile().orgs.utility.users.utility);
+    try {
+      const refused = await viaRegulatorPeer.evaluate('energy:getConsumption', b.participantId, past(W - 1)).then(() => undefined, (e: Error & { details?: { message: string }[] }) => e);
+      expect(decodeErrorEnvelope([refused?.message ?? '', ...(refused?.details ?? []).map((d) => d.message)].join('\n'))?.code).toBe('PRIVATE_DATA_UNAVAILABLE');
+    } finally {
+      viaRegulatorPeer.close();
+    }
 
     // A dispute: a's PV reading of the first interval was 200 Wh too high; tokens follow.
     await ok(api('community', a.apiKey, 'POST', '/disputes', { meterId: a.meterId, intervalStart: past(W), reason: 'inverter log shows 600 Wh' }), 201);
@@ -329,8 +372,10 @@ it('window close estimates what is missing, announces surplus and deficit, mints
       `${past(W)},600,100,500,surplus,false,500,1`,
       `${past(W - 1)},1000,50,950,surplus,false,950,0`,
     ]);
-    expect(await until(() => onMqtt.messages.find((x) => x.reason === 'correction' && x.participantId === b.participantId))).toMatchObject({ netWh: 400, tokensWh: 400 });
+    expect(await until(() => onMqtt.messages.find((x) => x.reason === 'correction' && x.participantId === b.participantId))).toMatchObject({ balance: 'surplus', tokensWh: 400 });
   } finally {
+    await operatorClient.submit('metering:setParams', JSON.stringify({ closePageMeters: 100 })).catch(() => undefined);
+    operatorClient.close();
     sse.close();
     await onMqtt.close();
   }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { MqttClient } from 'mqtt';
 import { readingSignedBytes, Reading, SignedReading, formatInstant } from '@gridledger/core/core';
-import { loadProfile, NetworkProfile, OrgName, WalletUser } from '@gridledger/network';
+import { ledgerClient, loadProfile, NetworkProfile, OrgName, WalletUser } from '@gridledger/network';
 
 export const stateDir = (): string => {
   const dir = process.env.GRIDLEDGER_TEST_STATE;
@@ -167,4 +167,20 @@ export function enrolledUser(org: OrgName, id: string): WalletUser {
   const msp = join(stateDir(), 'orgs', org, 'users', id, 'msp');
   const [key] = readdirSync(join(msp, 'keystore'));
   return { id, mspId: profile().orgs[org].mspId, certPath: join(msp, 'signcerts', 'cert.pem'), keyPath: join(msp, 'keystore', key) };
+}
+
+/** Closes an interval's window through the Community gateway (every page) as its operator. */
+export async function closeWindow(intervalStart: string): Promise<ApiResult<Record<string, any>>> {
+  return api('community', operatorKey(), 'POST', `/windows/${encodeURIComponent(intervalStart)}/close`);
+}
+
+/** The block that holds a transaction, as raw protobuf bytes (qscc GetBlockByTxID, as the community operator). */
+export async function blockOfTransaction(txId: string): Promise<Buffer> {
+  const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  try {
+    const qscc = client.gateway.getNetwork(profile().channel).getContract('qscc');
+    return Buffer.from(await qscc.evaluateTransaction('GetBlockByTxID', profile().channel, txId));
+  } finally {
+    client.close();
+  }
 }

@@ -3,6 +3,9 @@ import {
   ErrorCodes,
   formatInstant,
   GridLedgerError,
+  importDisclosure,
+  saltedHash,
+  saltOf,
   MeterExchange,
   MeterRecord,
   StoredReading,
@@ -13,9 +16,10 @@ import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putReco
 import { loadMeteringParams } from '../metering';
 import { checkId, listRecords } from '../ledger';
 import { checkIntervalStart, loadMeterRecord } from './store';
-import { readConsumption, sealConsumption, verifyDisclosed } from './privacy';
+import { EstimateRecord, estimateView, IMPORT_FIELD, PrivateKeyTypes, putPrivate, saltSeed, transientField } from './privacy';
+import { PositionRecord, positionView, readConsumption, verifyDisclosed } from './positions';
 import { tokenBalance, TokenMove } from './tokens';
-import { announce, closeWindow, EstimateRecord, PositionRecord, resettle, WindowRecord } from './window';
+import { announce, closeWindowPage, resettle, WindowCloseCursor, WindowRecord } from './window';
 
 /** Pages of position and token history queries. */
 export const MAX_PAGE = 500;
@@ -78,7 +82,11 @@ export class EnergyContract extends Contract {
 
   /**
    * Closes the late window of an interval that has ended (operator of CommunityMSP, or its
-   * scheduler). Closing a closed window returns its record: a retry is harmless.
+   * scheduler), with a random salt seed as transient data (privacy.ts), one page of participants
+   * per call (window.ts: closeWindowPage): the answer has `window` once the last page is done,
+   * else `closing` (the cursor); call again until then. Windows may close in any order (a gap is
+   * retired when the windows of all the intervals it misses are closed). Closing a closed window
+   * returns its record: a retry is harmless.
    */
   @Transaction()
   @Returns('string')
@@ -92,9 +100,11 @@ export class EnergyContract extends Contract {
       if (start + params.intervalSeconds > txSeconds(ctx)) {
         throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `the interval ${intervalStart} has not ended`, { intervalStart });
       }
-      const { window, positions, zones } = await closeWindow(ctx, intervalStart, params, actorOf(ctx, caller));
-      setEvent(ctx, 'IntervalClosed', { intervalStart, txId: window.txId, positions: positions.map(announce), zones });
-      return { window, positions: positions.map(announce) };
+      const seed = saltSeed(ctx, 'closing a window');
+      const { window, cursor, positions, zones } = await closeWindowPage(ctx, intervalStart, params, actorOf(ctx, caller), seed);
+      const page = window !== undefined ? (window.pages ?? 1) : (cursor as WindowCloseCursor).pages;
+      setEvent(ctx, 'IntervalClosed', { intervalStart, txId: ctx.stub.getTxID(), page, last: window !== undefined, positions: positions.map(announce), zones });
+      return window !== undefined ? { window, positions: positions.map(announce) } : { closing: cursor, positions: positions.map(announce) };
     });
   }
 
@@ -114,9 +124,10 @@ export class EnergyContract extends Contract {
   async getPosition(ctx: Context, participantId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getPosition', async () => {
       requireDetailAccess(ctx, checkId(participantId, 'participantId'), 'positions');
+      checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
       const position = await getRecord<PositionRecord>(ctx, key(ctx, KeyTypes.position, participantId, intervalStart));
       if (position === undefined) throw new GridLedgerError(ErrorCodes.POSITION_NOT_FOUND, `no position of ${participantId} for ${intervalStart} (is its window closed?)`, { participantId, intervalStart });
-      return position;
+      return positionView(ctx, position);
     });
   }
 
@@ -132,7 +143,10 @@ export class EnergyContract extends Contract {
       checkIntervalStart(q.from, intervalSeconds, 'from');
       checkIntervalStart(q.to, intervalSeconds, 'to');
       const to = q.to as string;
-      return page<PositionRecord>(ctx, KeyTypes.position, [participantId], key(ctx, KeyTypes.position, participantId, q.from as string), decodeBookmark(q.bookmark), pageSizeOf(q.pageSize), (p) => p.intervalStart > to);
+      const found = await page<PositionRecord>(ctx, KeyTypes.position, [participantId], key(ctx, KeyTypes.position, participantId, q.from as string), decodeBookmark(q.bookmark), pageSizeOf(q.pageSize), (p) => p.intervalStart > to);
+      const items = [];
+      for (const p of found.items) items.push(await positionView(ctx, p));
+      return { ...found, items };
     });
   }
 
@@ -181,9 +195,10 @@ export class EnergyContract extends Contract {
   async getEstimate(ctx: Context, meterId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getEstimate', async () => {
       requireRole(ctx, 'any', 'reading an estimate');
+      checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, checkId(meterId, 'meterId'), intervalStart));
       if (estimate === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no estimate of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
-      return estimate;
+      return estimateView(ctx, estimate, (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
     });
   }
 
@@ -250,10 +265,11 @@ export class EnergyContract extends Contract {
       if (open !== undefined && open.status === 'open') throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, 'a dispute of this reading is already open', { meterId: meter.meterId, intervalStart });
       const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, intervalStart));
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meter.meterId, intervalStart));
+      // The original's import is private: its hash (importHash of the reading or estimate) names it.
       const original = reading !== undefined && (estimate === undefined || estimate.supersededBy !== undefined)
-        ? { kind: 'reading', txId: reading.txId, importWh: reading.importWh, exportWh: reading.exportWh }
+        ? { kind: 'reading', txId: reading.txId, exportWh: reading.exportWh }
         : estimate !== undefined
-          ? { kind: 'estimate', txId: estimate.txId, importWh: estimate.importWh, exportWh: estimate.exportWh }
+          ? { kind: 'estimate', txId: estimate.txId, exportWh: estimate.exportWh }
           : undefined;
       if (original === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading or estimate of ${meter.meterId} for ${intervalStart}`, { meterId: meter.meterId, intervalStart });
       const record = { meterId: meter.meterId, intervalStart, participantId: meter.participantId, status: 'open', reason: q.reason, original, openedBy: actorOf(ctx, caller), openedAt: txInstant(ctx), txId: ctx.stub.getTxID() };
@@ -264,9 +280,10 @@ export class EnergyContract extends Contract {
   }
 
   /**
-   * `{ meterId, intervalStart, importWh, exportWh, note }` by an operator of CommunityMSP once the
-   * window is closed: the corrected values reference the original, the position is settled again
-   * and tokens are minted or burnt by the difference.
+   * `{ meterId, intervalStart, exportWh, note }` by an operator of CommunityMSP once the window is
+   * closed, the corrected import (decimal Wh) and a salt seed as transient data (privacy.ts): the
+   * corrected values reference the original, the position is settled again and tokens are minted
+   * or burnt by the difference. The corrected import is kept in the collection, its hash on the channel.
    */
   @Transaction()
   @Returns('string')
@@ -281,46 +298,42 @@ export class EnergyContract extends Contract {
       const disputeKey = key(ctx, KeyTypes.dispute, meter.meterId, intervalStart);
       const dispute = await getRecord<Record<string, unknown>>(ctx, disputeKey);
       if (dispute === undefined || dispute.status !== 'open') throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, 'no open dispute of this reading', { meterId: meter.meterId, intervalStart });
-      for (const f of ['importWh', 'exportWh']) {
-        const v = q[f];
+      if ('importWh' in q) throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `importWh is private: send it as the transient field ${IMPORT_FIELD}`, { field: 'importWh' });
+      const importText = transientField(ctx, IMPORT_FIELD);
+      const importWh = importText === undefined ? NaN : Number(Buffer.from(importText).toString('utf8'));
+      const values = { importWh, exportWh: q.exportWh };
+      for (const [f, v] of Object.entries(values)) {
         if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `${f} must be a non-negative integer`, { field: f });
       }
       if (typeof q.note !== 'string' || q.note.length === 0 || q.note.length > 256) throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, 'note must be 1 to 256 characters', { field: 'note' });
-      const values = { importWh: q.importWh as number, exportWh: q.exportWh as number };
-      const settled = await resettle(ctx, meter.participantId, intervalStart, [{ meter, ...values }], 'dispute', params);
+      const seed = saltSeed(ctx, 'resolving a dispute');
+      const settled = await resettle(ctx, meter.participantId, intervalStart, [{ meter, importWh, exportWh: values.exportWh as number }], 'dispute', params);
       if (settled === undefined) throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `close the window of ${intervalStart} before resolving`, { intervalStart });
-      const record = {
-        ...dispute,
-        status: 'resolved',
-        correction: { ...values, note: q.note, txId: ctx.stub.getTxID(), resolvedBy: actorOf(ctx, caller), resolvedAt: formatInstant(txSeconds(ctx)), unburntWh: settled.unburntWh },
+      const salt = saltOf(seed, 'dispute', meter.meterId, intervalStart);
+      await putPrivate(ctx, PrivateKeyTypes.disputeImport, [meter.meterId, intervalStart], { meterId: meter.meterId, intervalStart, importWh, salt });
+      const correction = {
+        exportWh: values.exportWh,
+        importHash: saltedHash(importDisclosure(meter.meterId, intervalStart, importWh, salt)),
+        note: q.note,
+        txId: ctx.stub.getTxID(),
+        resolvedBy: actorOf(ctx, caller),
+        resolvedAt: formatInstant(txSeconds(ctx)),
+        unburntWh: settled.unburntWh,
       };
+      const record = { ...dispute, status: 'resolved', correction };
       await putRecord(ctx, disputeKey, record);
       setEvent(ctx, 'DisputeResolved', { ...record, position: announce(settled.position) });
       return record;
     });
   }
 
-  /**
-   * Seals the household consumption of a closed interval into the private data collection (see
-   * privacy.ts): operator of CommunityMSP, with the transient salt seed, endorsed by Community and
-   * Utility only. Sealing again (after corrections) replaces the values and their hashes.
-   */
-  @Transaction()
-  @Returns('string')
-  async sealConsumption(ctx: Context, intervalStart: string): Promise<string> {
-    return respond(ctx, 'sealConsumption', async () => {
-      requireCommunityOperator(ctx, 'seal consumption');
-      checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
-      return sealConsumption(ctx, intervalStart);
-    });
-  }
-
-  /** A household's sealed consumption with its salt: for the household, the operator and the utility (their peers hold it). */
+  /** A household's consumption with its salt (what it may disclose) and the hash on the channel: for the household, the operator and the utility (their peers hold it). */
   @Transaction(false)
   @Returns('string')
   async getConsumption(ctx: Context, participantId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getConsumption', async () => {
       requireDetailAccess(ctx, checkId(participantId, 'participantId'), 'consumption');
+      checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
       return readConsumption(ctx, participantId, intervalStart);
     });
   }
@@ -331,6 +344,7 @@ export class EnergyContract extends Contract {
   async verifyConsumption(ctx: Context, participantId: string, intervalStart: string, disclosed: string): Promise<string> {
     return respond(ctx, 'verifyConsumption', async () => {
       requireRole(ctx, 'any', 'verifying a disclosed consumption');
+      checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
       return verifyDisclosed(ctx, checkId(participantId, 'participantId'), intervalStart, parseObjectArgument(disclosed, 'the disclosed value'));
     });
   }
@@ -341,8 +355,9 @@ export class EnergyContract extends Contract {
     return respond(ctx, 'getDispute', async () => {
       const meter = await loadMeterRecord(ctx, checkId(meterId, 'meterId'));
       requireDetailAccess(ctx, meter.participantId, 'disputes');
+      checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
       const dispute = await getRecord(ctx, key(ctx, KeyTypes.dispute, meterId, intervalStart));
-      if (dispute === undefined) throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `no dispute of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
+      if (dispute === undefined) throw new GridLedgerError(ErrorCodes.DISPUTE_NOT_FOUND, `no dispute of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
       return dispute;
     });
   }

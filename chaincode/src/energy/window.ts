@@ -9,9 +9,9 @@
 import { Context } from 'fabric-contract-api';
 import {
   compareIds,
-  Estimate,
   estimateReading,
-  isGapRetiredBy,
+  gapSpan,
+  LoadedMeter,
   MeterContribution,
   MeteredAsset,
   MeterRecord,
@@ -19,6 +19,7 @@ import {
   Position,
   positionOf,
   previousDayOf,
+  saltOf,
   SeqGap,
   StoredReading,
   tokenDelta,
@@ -27,7 +28,12 @@ import {
 } from '@gridledger/core';
 import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
 import { listRecords } from '../ledger';
+import { EstimateRecord, readHead, readReading, writeEstimate } from './privacy';
+import { PositionCorrection, readPosition, writePosition } from './positions';
 import { adjustTokens } from './tokens';
+
+export type { EstimateRecord } from './privacy';
+export type { PositionCorrection, PositionRecord } from './positions';
 
 export interface WindowRecord {
   intervalStart: string;
@@ -40,35 +46,20 @@ export interface WindowRecord {
   /** The participants with a position for the interval, by id. */
   participantIds: string[];
   retiredGaps: number;
+  /** When the close took more than one transaction: how many, and when the first one ran. */
+  pages?: number;
+  startedAt?: string;
 }
 
-export interface PositionCorrection {
-  meterId: string;
-  txId: string;
-  reason: 'verified-reading' | 'dispute';
-}
-
-export interface PositionRecord extends Position {
-  txId: string;
-  closedAt: string;
-  corrections: PositionCorrection[];
-}
-
-export interface EstimateRecord extends Estimate {
-  txId: string;
-  estimatedAt: string;
-  /** The transaction whose verified reading replaced the estimate. */
-  supersededBy?: string;
-}
-
-/** What the position event says of each participant: the surplus/deficit announcement. */
+/**
+ * What the position event (and a transaction's answer, which is in the block too) says of each
+ * participant: the surplus/deficit announcement, without consumption or net position (private).
+ */
 export const announce = (p: Position) => ({
   participantId: p.participantId,
   intervalStart: p.intervalStart,
   balance: p.balance,
-  netWh: p.netWh,
   productionWh: p.productionWh,
-  consumptionWh: p.consumptionWh,
   estimated: p.estimated,
   tokensWh: p.tokens.reduce((s, t) => s + t.energyWh, 0),
 });
@@ -79,81 +70,193 @@ async function assetsOf(ctx: Context, meterIds: readonly string[]): Promise<Mete
   return out;
 }
 
+/** The state of a window whose close has begun and not ended: `windowClose~interval`. */
+export interface WindowCloseCursor {
+  intervalStart: string;
+  /** The last participant closed so far: the next page starts after it. */
+  afterParticipantId: string;
+  pages: number;
+  meters: number;
+  estimated: number;
+  retiredGaps: number;
+  participantIds: string[];
+  startedAt: string;
+  startedBy: string;
+}
+
+/** A window's close is under way (or done): new readings of the interval are too late. */
+export async function isWindowClosing(ctx: Context, intervalStart: string): Promise<boolean> {
+  return (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined || (await getRecord(ctx, key(ctx, KeyTypes.windowClose, intervalStart))) !== undefined;
+}
+
 /**
- * Closes the window of one interval: estimates each missing reading of the meters that count for
- * it, retires the seq gaps it ends, and fixes, classifies and tokenises every participant's
- * position. A meter counts when it has a reading for the interval, or is active and was either
+ * The next participants to close after `after`, by id, with their meters, up to `budget` meters
+ * (at least one participant), and whether any participant is left after them. A plain range
+ * read of the `meterByParticipant` index that stops early: the read set holds only what it saw.
+ */
+async function nextParticipants(ctx: Context, after: string, budget: number): Promise<{ page: Map<string, string[]>; more: boolean }> {
+  const page = new Map<string, string[]>();
+  let meters = 0;
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, []);
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      const { attributes } = ctx.stub.splitCompositeKey(next.value.key);
+      const [participantId, meterId] = attributes;
+      if (after !== '' && compareIds(participantId, after) <= 0) continue;
+      if (!page.has(participantId)) {
+        if (meters >= budget) return { page, more: true };
+        page.set(participantId, []);
+      }
+      page.get(participantId)!.push(meterId);
+      meters += 1;
+    }
+  } finally {
+    await iterator.close();
+  }
+  return { page, more: false };
+}
+
+/**
+ * Whether closing `closing` retires the gap: every interval it misses (gapSpan) has its window
+ * closed, `closing` itself counting as closed, checked from the gap's first missing interval on;
+ * so windows may close in any order, and a reading that fills part of a gap is never refused while
+ * its window is still open. `closed` caches window reads within the transaction.
+ */
+async function isGapRetired(ctx: Context, gap: SeqGap, closing: string, intervalSeconds: number, closed: Map<string, boolean>): Promise<boolean> {
+  const span = gapSpan(gap, intervalSeconds);
+  if (closing < (span[0] ?? gap.afterIntervalStart)) return false;
+  for (const intervalStart of span) {
+    if (intervalStart === closing) continue;
+    if (!closed.has(intervalStart)) closed.set(intervalStart, (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined);
+    if (!closed.get(intervalStart)) return false;
+  }
+  return true;
+}
+
+/**
+ * Closes the window of one interval, one page of participants per transaction: estimates each
+ * missing reading of the meters that count for it, retires the seq gaps it ends, and fixes,
+ * classifies and tokenises every participant's position, adding the page's meters to the zone
+ * totals. A meter counts when it has a reading for the interval, or is active and was either
  * registered before the interval ended or already reporting: its latest reading is earlier, or a
  * seq gap spans the interval. (A meter whose first reading comes after the interval does not.)
+ * The first page writes the cursor (from then on the interval takes no new readings), the last
+ * one the window record; `window` is returned by the last page only.
  */
-export async function closeWindow(ctx: Context, intervalStart: string, params: MeteringParams, closedBy: string): Promise<{ window: WindowRecord; positions: Position[]; zones: ZoneTotals[] }> {
+export async function closeWindowPage(
+  ctx: Context,
+  intervalStart: string,
+  params: MeteringParams,
+  closedBy: string,
+  seed: Uint8Array,
+  budget = params.closePageMeters,
+): Promise<{ window?: WindowRecord; cursor?: WindowCloseCursor; positions: Position[]; zones: ZoneTotals[] }> {
   const txId = ctx.stub.getTxID();
   const at = txInstant(ctx);
   const endsAt = Date.parse(intervalStart) / 1000 + params.intervalSeconds;
-  const meters = (await listRecords<MeterRecord>(ctx, KeyTypes.meter, [])).sort((a, b) => compareIds(a.meterId, b.meterId));
-  const byParticipant = new Map<string, (MeterContribution & { zone?: string })[]>();
+  const cursorKey = key(ctx, KeyTypes.windowClose, intervalStart);
+  const cursor: WindowCloseCursor = (await getRecord<WindowCloseCursor>(ctx, cursorKey)) ?? {
+    intervalStart, afterParticipantId: '', pages: 0, meters: 0, estimated: 0, retiredGaps: 0, participantIds: [], startedAt: at, startedBy: closedBy,
+  };
+  const { page, more } = await nextParticipants(ctx, cursor.afterParticipantId, budget);
+  const byParticipant = new Map<string, MeterContribution[]>();
   const all: (MeterContribution & { zone?: string })[] = [];
   let estimated = 0;
   let retiredGaps = 0;
-  for (const meter of meters) {
-    const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, intervalStart));
-    const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId]);
-    let counts = reading !== undefined;
-    if (!counts && meter.active) {
-      const head = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meter.meterId));
-      counts =
-        Date.parse(meter.registeredAt) / 1000 < endsAt ||
-        (head !== undefined && head.intervalStart < intervalStart) ||
-        gaps.some((g) => g.afterIntervalStart < intervalStart && intervalStart < g.beforeIntervalStart);
+  const closedWindows = new Map<string, boolean>();
+  for (const [participantId, meterIds] of page) {
+    for (const meterId of [...meterIds].sort(compareIds)) {
+      const meter = await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
+      if (meter === undefined) continue;
+      const reading = await readReading(ctx, meter.meterId, intervalStart);
+      const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId]);
+      let counts = reading !== undefined;
+      if (!counts && meter.active) {
+        const head = await readHead(ctx, meter.meterId);
+        counts =
+          Date.parse(meter.registeredAt) / 1000 < endsAt ||
+          (head !== undefined && head.intervalStart < intervalStart) ||
+          gaps.some((g) => g.afterIntervalStart < intervalStart && intervalStart < g.beforeIntervalStart);
+      }
+      if (!counts) continue;
+      let contribution: MeterContribution;
+      if (reading !== undefined) {
+        contribution = { meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh, estimated: false };
+      } else {
+        const lastDay = await readReading(ctx, meter.meterId, previousDayOf(intervalStart));
+        const estimate = estimateReading(meter.meterId, intervalStart, lastDay);
+        await writeEstimate(ctx, estimate, seed, { txId, estimatedAt: at });
+        contribution = { meterId: meter.meterId, importWh: estimate.importWh, exportWh: estimate.exportWh, estimated: true };
+        estimated += 1;
+      }
+      for (const gap of gaps) {
+        if (gap.beforeIntervalStart === undefined || !(await isGapRetired(ctx, gap, intervalStart, params.intervalSeconds, closedWindows))) continue;
+        await ctx.stub.deleteState(key(ctx, KeyTypes.gap, meter.meterId, seqKeyPart(gap.afterSeq)));
+        await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
+        retiredGaps += 1;
+      }
+      all.push({ ...contribution, ...(meter.zone !== undefined ? { zone: meter.zone } : {}) });
+      const list = byParticipant.get(participantId) ?? [];
+      list.push(contribution);
+      byParticipant.set(participantId, list);
     }
-    if (!counts) continue;
-    let contribution: MeterContribution;
-    if (reading !== undefined) {
-      contribution = { meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh, estimated: false };
-    } else {
-      const lastDay = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, previousDayOf(intervalStart)));
-      const estimate = estimateReading(meter.meterId, intervalStart, lastDay);
-      await putRecord(ctx, key(ctx, KeyTypes.estimate, meter.meterId, intervalStart), { ...estimate, txId, estimatedAt: at } satisfies EstimateRecord);
-      contribution = { meterId: meter.meterId, importWh: estimate.importWh, exportWh: estimate.exportWh, estimated: true };
-      estimated += 1;
-    }
-    for (const gap of gaps) {
-      if (gap.beforeIntervalStart === undefined || !isGapRetiredBy(gap, intervalStart, params.intervalSeconds)) continue;
-      await ctx.stub.deleteState(key(ctx, KeyTypes.gap, meter.meterId, seqKeyPart(gap.afterSeq)));
-      await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
-      retiredGaps += 1;
-    }
-    const withZone = { ...contribution, ...(meter.zone !== undefined ? { zone: meter.zone } : {}) };
-    all.push(withZone);
-    const list = byParticipant.get(meter.participantId) ?? [];
-    list.push(withZone);
-    byParticipant.set(meter.participantId, list);
   }
 
   const positions: Position[] = [];
   for (const participantId of [...byParticipant.keys()].sort(compareIds)) {
-    const contributions = byParticipant.get(participantId)!.map(({ zone: _z, ...c }) => c);
+    const contributions = byParticipant.get(participantId)!;
     const assets = await assetsOf(ctx, contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId));
     const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
-    await putRecord(ctx, key(ctx, KeyTypes.position, participantId, intervalStart), { ...position, txId, closedAt: at, corrections: [] } satisfies PositionRecord);
+    await writePosition(ctx, position, saltOf(seed, 'position', participantId, intervalStart), { txId, closedAt: at, corrections: [] });
     if (position.tokens.length > 0) await adjustTokens(ctx, participantId, intervalStart, position.tokens, 'window-close');
     positions.push(position);
   }
-  const zones = zoneTotals(intervalStart, all);
-  for (const z of zones) await putRecord(ctx, key(ctx, KeyTypes.zoneInterval, intervalStart, z.zone), z);
+  // The page's meters are added to the zone totals as it goes, so a correction between pages finds them.
+  const zones: ZoneTotals[] = [];
+  for (const z of zoneTotals(intervalStart, all)) {
+    const zoneKey = key(ctx, KeyTypes.zoneInterval, intervalStart, z.zone);
+    const before = await getRecord<ZoneTotals>(ctx, zoneKey);
+    const sum = before === undefined ? z : addZoneTotals(before, z);
+    await putRecord(ctx, zoneKey, sum);
+    zones.push(sum);
+  }
+  const progress: WindowCloseCursor = {
+    ...cursor,
+    afterParticipantId: [...page.keys()].pop() ?? cursor.afterParticipantId,
+    pages: cursor.pages + 1,
+    meters: cursor.meters + all.length,
+    estimated: cursor.estimated + estimated,
+    retiredGaps: cursor.retiredGaps + retiredGaps,
+    participantIds: [...cursor.participantIds, ...positions.map((p) => p.participantId)],
+  };
+  if (more) {
+    await putRecord(ctx, cursorKey, progress);
+    return { cursor: progress, positions, zones };
+  }
+  if (cursor.pages > 0) await ctx.stub.deleteState(cursorKey);
   const window: WindowRecord = {
     intervalStart,
     closedAt: at,
     closedBy,
     txId,
-    meters: all.length,
-    estimated,
-    participants: positions.length,
-    participantIds: positions.map((p) => p.participantId),
-    retiredGaps,
+    meters: progress.meters,
+    estimated: progress.estimated,
+    participants: progress.participantIds.length,
+    participantIds: progress.participantIds,
+    retiredGaps: progress.retiredGaps,
+    ...(progress.pages > 1 ? { pages: progress.pages, startedAt: progress.startedAt } : {}),
   };
   await putRecord(ctx, key(ctx, KeyTypes.window, intervalStart), window);
-  return { window, positions, zones };
+  // A transaction does not read its own writes: the committed totals of the other zones, and this page's.
+  const mine = new Set(zones.map((z) => z.zone));
+  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, [intervalStart])).filter((z) => !mine.has(z.zone));
+  return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.zone, y.zone)) };
+}
+
+function addZoneTotals(a: ZoneTotals, b: ZoneTotals): ZoneTotals {
+  const productionWh = a.productionWh + b.productionWh;
+  const consumptionWh = a.consumptionWh + b.consumptionWh;
+  return { ...a, productionWh, consumptionWh, netWh: productionWh - consumptionWh, meters: a.meters + b.meters, estimatedMeters: a.estimatedMeters + b.estimatedMeters };
 }
 
 export interface MeterChange {
@@ -178,9 +281,9 @@ export async function resettle(
   reason: PositionCorrection['reason'],
   params: MeteringParams,
 ): Promise<{ position: Position; unburntWh: number } | undefined> {
-  const positionKey = key(ctx, KeyTypes.position, participantId, intervalStart);
-  const before = await getRecord<PositionRecord>(ctx, positionKey);
-  if (before === undefined) return undefined;
+  const loaded = await readPosition(ctx, participantId, intervalStart);
+  if (loaded === undefined) return undefined;
+  const before = loaded.position;
   const changed = new Set(changes.map((c) => c.meter.meterId));
   const contributions = [
     ...before.meters.filter((m) => !changed.has(m.meterId)),
@@ -190,7 +293,7 @@ export async function resettle(
   const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
   const txId = ctx.stub.getTxID();
   const corrections = [...before.corrections, ...changes.map((c) => ({ meterId: c.meter.meterId, txId, reason }))];
-  await putRecord(ctx, positionKey, { ...position, txId: before.txId, closedAt: before.closedAt, corrections } satisfies PositionRecord);
+  await writePosition(ctx, position, loaded.salt, { txId: before.txId, closedAt: before.closedAt, corrections });
   const unburntWh = await adjustTokens(ctx, participantId, intervalStart, tokenDelta(before.tokens, position.tokens), reason === 'dispute' ? 'dispute' : 'correction');
 
   const byZone = new Map<string, { productionWh: number; consumptionWh: number; estimatedMeters: number }>();
@@ -216,17 +319,26 @@ export async function resettle(
   return { position, unburntWh };
 }
 
-/** After a batch: the readings it stored that replaced estimates re-settle their intervals, once per participant and interval. */
-export async function settleCorrections(ctx: Context, stored: readonly StoredReading[], params: MeteringParams): Promise<ReturnType<typeof announce>[]> {
+/**
+ * After a batch: the readings it stored that replaced estimates re-settle their intervals, once
+ * per participant and interval. `loaded` is what the batch loader read (meters), `estimates` the
+ * estimate records it read, by `meterId intervalStart`: nothing is read twice.
+ */
+export async function settleCorrections(
+  ctx: Context,
+  stored: readonly StoredReading[],
+  params: MeteringParams,
+  loaded: ReadonlyMap<string, Pick<LoadedMeter, 'meter'>>,
+  estimates: ReadonlyMap<string, EstimateRecord>,
+): Promise<ReturnType<typeof announce>[]> {
   const groups = new Map<string, { participantId: string; intervalStart: string; changes: MeterChange[] }>();
   for (const r of stored) {
     if (!r.correctsEstimate) continue;
-    const meter = (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, r.meterId)))!;
-    const estimateKey = key(ctx, KeyTypes.estimate, r.meterId, r.intervalStart);
-    const estimate = await getRecord<EstimateRecord>(ctx, estimateKey);
+    const meter = loaded.get(r.meterId)?.meter;
+    const estimate = estimates.get(`${r.meterId} ${r.intervalStart}`);
     // Only the transaction that stored the reading re-settles (a stored reading whose pointer changed is written again later).
-    if (estimate === undefined || estimate.supersededBy !== undefined) continue;
-    await putRecord(ctx, estimateKey, { ...estimate, supersededBy: ctx.stub.getTxID() });
+    if (meter === undefined || estimate === undefined || estimate.supersededBy !== undefined) continue;
+    await putRecord(ctx, key(ctx, KeyTypes.estimate, r.meterId, r.intervalStart), { ...estimate, supersededBy: ctx.stub.getTxID() } satisfies EstimateRecord);
     const g = `${meter.participantId} ${r.intervalStart}`;
     const group = groups.get(g) ?? { participantId: meter.participantId, intervalStart: r.intervalStart, changes: [] };
     group.changes.push({ meter, importWh: r.importWh, exportWh: r.exportWh });

@@ -44,6 +44,13 @@ export const ErrorCodes = {
   TOKENS_INSUFFICIENT: 'TOKENS_INSUFFICIENT',
   /** A dispute not of the documented form, or a resolution of a dispute that is not open. */
   DISPUTE_INVALID: 'DISPUTE_INVALID',
+  /** No dispute of that meter and interval was opened. */
+  DISPUTE_NOT_FOUND: 'DISPUTE_NOT_FOUND',
+  /**
+   * The household-consumption collection's value a transaction needs is not on this peer (it is
+   * not a member of the collection, or has not received it yet): endorse on Community or Utility.
+   */
+  PRIVATE_DATA_UNAVAILABLE: 'PRIVATE_DATA_UNAVAILABLE',
   /** A meter public key that is not an ECDSA P-256 public key in PEM (SPKI) form. */
   METER_KEY_INVALID: 'METER_KEY_INVALID',
   /** A participant id that is not of the documented form. */

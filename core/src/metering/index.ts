@@ -5,3 +5,4 @@ export * from './meter';
 export * from './batch';
 export * from './window';
 export * from './assets';
+export * from './private';

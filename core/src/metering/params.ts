@@ -10,6 +10,8 @@ export interface MeteringParams {
   capacityTolerancePpm: number;
   /** |net| of a participant's interval from which it is announced as surplus or deficit (0: any). */
   surplusThresholdWh: number;
+  /** Meters one window-close transaction takes on at most (it always finishes a participant): the page size of the close. */
+  closePageMeters: number;
 }
 
 /** Used while the ledger holds no parameters record: PT15M intervals, a 48 h late window, 2 %. */
@@ -18,6 +20,7 @@ export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
   lateWindowSeconds: 172_800,
   capacityTolerancePpm: 20_000,
   surplusThresholdWh: 0,
+  closePageMeters: 100,
 });
 
 const DAY_SECONDS = 86_400;
@@ -44,7 +47,7 @@ export function integerParam(record: Record<string, unknown>, field: string, min
 export function validateMeteringParams(input: unknown): MeteringParams {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid('', 'parameters must be a JSON object');
   const record = input as Record<string, unknown>;
-  const known: readonly string[] = ['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm', 'surplusThresholdWh'];
+  const known: readonly string[] = ['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm', 'surplusThresholdWh', 'closePageMeters'];
   for (const key of Object.keys(record).sort()) {
     if (!known.includes(key)) throw paramsInvalid(key, `${key} is not a metering parameter`);
   }
@@ -54,7 +57,8 @@ export function validateMeteringParams(input: unknown): MeteringParams {
   const capacityTolerancePpm = integerParam(record, 'capacityTolerancePpm', 0, 1_000_000);
   // Older parameter records have no threshold: 0.
   const surplusThresholdWh = record.surplusThresholdWh === undefined ? 0 : integerParam(record, 'surplusThresholdWh', 0, 1_000_000_000);
-  return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm, surplusThresholdWh };
+  const closePageMeters = record.closePageMeters === undefined ? DEFAULT_METERING_PARAMS.closePageMeters : integerParam(record, 'closePageMeters', 1, 10_000);
+  return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm, surplusThresholdWh, closePageMeters };
 }
 
 /** A change request: the fields it names replace those of `current`; the result is validated whole. */

@@ -140,12 +140,15 @@ export function zoneTotals(intervalStart: string, meters: readonly (MeterContrib
 }
 
 /**
- * A seq gap is retired once no reading it misses can arrive any more as a new reading: every
- * interval strictly between its two readings has had its window closed, i.e. the window of the
- * interval just before `beforeIntervalStart` is closed (windows close in time order). A gap
- * between readings of adjacent intervals (seq jumped, no interval missing) is retired at the
- * close of its first interval: that is a seq restart or a clock shift, not a lost reading.
+ * The intervals a seq gap misses: those strictly between its two readings. The gap is retired once
+ * no reading it misses can arrive any more as a new reading, that is when the windows of all of
+ * them are closed, whatever order the windows closed in (window close checks each of them). A
+ * gap between readings of adjacent intervals (seq jumped, no interval missing) misses none: it is
+ * retired at the next window close from its first interval on (a seq restart or a clock shift,
+ * not a lost reading).
  */
-export function isGapRetiredBy(gap: SeqGap, closedIntervalStart: string, intervalSeconds: number): boolean {
-  return parseInstant(gap.beforeIntervalStart)! - intervalSeconds <= parseInstant(closedIntervalStart)!;
+export function gapSpan(gap: SeqGap, intervalSeconds: number): string[] {
+  const out: string[] = [];
+  for (let t = parseInstant(gap.afterIntervalStart)! + intervalSeconds; t < parseInstant(gap.beforeIntervalStart)!; t += intervalSeconds) out.push(formatInstant(t));
+  return out;
 }

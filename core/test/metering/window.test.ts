@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ErrorCodes } from '../../src/core';
 import {
   estimateReading,
-  isGapRetiredBy,
+  gapSpan,
   MeterContribution,
   positionOf,
   tokenDelta,
@@ -100,12 +100,11 @@ describe('estimates, zones and gap retirement', () => {
     );
   });
 
-  it('retires a gap when the window of the last interval it misses closes', () => {
+  it('names the intervals a gap misses: those strictly between its two readings', () => {
     const gap = { meterId: 'm1', afterSeq: 1, beforeSeq: 4, afterIntervalStart: '2026-11-21T12:00:00Z', beforeIntervalStart: '2026-11-21T12:45:00Z' };
-    expect(isGapRetiredBy(gap, '2026-11-21T12:15:00Z', 900)).toBe(false);
-    expect(isGapRetiredBy(gap, '2026-11-21T12:30:00Z', 900)).toBe(true);
-    // Adjacent intervals, seq jumped: retired at the close of the first.
-    expect(isGapRetiredBy({ ...gap, beforeIntervalStart: '2026-11-21T12:15:00Z' }, '2026-11-21T12:00:00Z', 900)).toBe(true);
+    expect(gapSpan(gap, 900)).toEqual(['2026-11-21T12:15:00Z', '2026-11-21T12:30:00Z']);
+    // Adjacent intervals, seq jumped: nothing missing.
+    expect(gapSpan({ ...gap, beforeIntervalStart: '2026-11-21T12:15:00Z' }, 900)).toEqual([]);
   });
 });
 

@@ -42,7 +42,7 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
     '/meters/{meterId}/estimates/{intervalStart}': { get: { operationId: 'getEstimate', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('READING_NOT_FOUND') }) } },
     '/windows/{intervalStart}': { get: { operationId: 'getWindow', parameters: [interval], responses: ok() } },
     '/windows/{intervalStart}/close': {
-      post: { operationId: 'closeWindow', description: 'Ends the late window of the interval (operator): estimates, positions, tokens.', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) },
+      post: { operationId: 'closeWindow', description: 'Ends the late window of the interval (operator), after the window before it: estimates, positions, tokens; consumption goes to the private collection.', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) },
     },
     '/participants/{participantId}/positions': {
       get: { operationId: 'listPositions', parameters: [participant, q('from', instant), q('to', instant), ...paging], responses: ok() },
@@ -58,9 +58,6 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
     '/community/intervals/{intervalStart}': { get: { operationId: 'getCommunityView', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) } },
     '/participants/{participantId}/tokens': { get: { operationId: 'getTokenBalance', parameters: [participant], responses: ok() } },
     '/participants/{participantId}/tokens/moves': { get: { operationId: 'listTokenMoves', parameters: [participant, ...paging], responses: ok() } },
-    '/windows/{intervalStart}/consumption-seal': {
-      post: { operationId: 'sealConsumption', description: 'Seals household consumption of a closed interval into the private collection (operator).', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) },
-    },
     '/participants/{participantId}/consumption/{intervalStart}': {
       get: { operationId: 'getConsumption', description: 'The household, the operator and the utility only.', parameters: [participant, interval], responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) },
     },
@@ -69,7 +66,7 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
     },
     '/disputes': { post: { operationId: 'disputeReading', requestBody: body('NewDispute'), responses: created({ '409': errorResponse('DISPUTE_INVALID') }) } },
     '/disputes/resolutions': { post: { operationId: 'resolveDispute', requestBody: body('DisputeResolution'), responses: ok({ '409': errorResponse('DISPUTE_INVALID') }) } },
-    '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok() } },
+    '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('DISPUTE_NOT_FOUND') }) } },
   };
 }
 

@@ -4,9 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Response, Router } from 'express';
+import { CONSUMPTION_MEMBERS as MEMBERS } from '@gridledger/core/metering';
 import { assertActsFor, callerOf } from '../access';
 import { jsonArg } from '../chaincode';
-import type { LedgerPort } from '../ports';
+import { ErrorCodes, GridLedgerError } from '../errors';
+import type { LedgerPort, SubmitOptions } from '../ports';
 
 /** The assets and energy contracts' transactions, as the gateway calls them. */
 export const EnergyTx = {
@@ -34,13 +36,55 @@ export const EnergyTx = {
   disputeReading: 'energy:disputeReading',
   resolveDispute: 'energy:resolveDispute',
   getDispute: 'energy:getDispute',
-  sealConsumption: 'energy:sealConsumption',
   getConsumption: 'energy:getConsumption',
   verifyConsumption: 'energy:verifyConsumption',
 } as const;
 
-/** Members of the household-consumption collection (chaincode/collections.json): the only endorsers of a seal. */
-export const CONSUMPTION_MEMBERS = ['CommunityMSP', 'UtilityMSP'];
+/**
+ * Members of the household-consumption collection (chaincode/collections.json): the only
+ * endorsers of a transaction that reads or writes it (readings, window close, dispute resolution).
+ */
+export const CONSUMPTION_MEMBERS = [...MEMBERS];
+
+/** A bound on the pages of one window close (each at least one participant). */
+const MAX_CLOSE_PAGES = 10_000;
+
+/**
+ * Endorsement attempts of one page of a window close. Both collection members must endorse it, and
+ * right after a burst of readings one peer may lag the other: their answers differ and the gateway
+ * refuses the endorsement (LEDGER_UNAVAILABLE, gRPC ABORTED). Nothing was written, and a page
+ * resumes from the cursor, so it is proposed again after a growing pause.
+ */
+const CLOSE_PAGE_ATTEMPTS = 6;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Transient fields of those transactions (chaincode/src/energy/privacy.ts). */
+const saltSeed = () => ({ consumptionSaltSeed: randomBytes(32) });
+
+/**
+ * Closes a window: one transaction per page of participants until the window record is written,
+ * each with a random salt seed as transient data (it never reaches the channel), endorsed by the
+ * collection members. The answer is the last page's with every page's positions. Used by the
+ * route and by the market scheduler.
+ */
+export async function closeWindowPages(ledger: LedgerPort, user: Parameters<LedgerPort['submit']>[0], intervalStart: string): Promise<{ answer: Record<string, unknown>; txId: string }> {
+  const positions: unknown[] = [];
+  for (let page = 1; ; page++) {
+    let submitted: Awaited<ReturnType<LedgerPort['submit']>> | undefined;
+    for (let attempt = 1; submitted === undefined; attempt++) {
+      try {
+        submitted = await ledger.submit(user, EnergyTx.closeWindow, [intervalStart], { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS });
+      } catch (e) {
+        if (!(e instanceof GridLedgerError && e.code === ErrorCodes.LEDGER_UNAVAILABLE) || attempt >= CLOSE_PAGE_ATTEMPTS) throw e;
+        await sleep(250 * 2 ** attempt);
+      }
+    }
+    const { result, txId } = submitted;
+    const answer = result as { window?: unknown; positions?: unknown[] };
+    positions.push(...(answer.positions ?? []));
+    if (answer.window !== undefined || page >= MAX_CLOSE_PAGES) return { answer: { ...answer, positions }, txId };
+  }
+}
 
 const CSV_COLUMNS = ['intervalStart', 'productionWh', 'consumptionWh', 'netWh', 'balance', 'estimated', 'tokensWh', 'corrections'] as const;
 
@@ -64,8 +108,8 @@ export function positionsCsv(rows: readonly PositionRow[]): string {
 }
 
 export function meteringRoutes(r: Router, ledger: LedgerPort): void {
-  const submit = async (res: Response, fn: string, args: string[], status = 200) => {
-    const { result, txId } = await ledger.submit(callerOf(res), fn, args);
+  const submit = async (res: Response, fn: string, args: string[], status = 200, options?: SubmitOptions) => {
+    const { result, txId } = await ledger.submit(callerOf(res), fn, args, options);
     res.locals.txId = txId;
     res.status(status).json({ ...(result as object), txId });
   };
@@ -100,7 +144,14 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   r.get('/meters/:meterId/estimates/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getEstimate, [param(req.params.meterId), param(req.params.intervalStart)]));
 
   r.get('/windows/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getWindow, [param(req.params.intervalStart)]));
-  r.post('/windows/:intervalStart/close', async (req, res) => submit(res, EnergyTx.closeWindow, [param(req.params.intervalStart)]));
+  // One transaction per page of participants until the window record is written; a random salt
+  // seed per page, as transient data: it never reaches the channel. The answer is the last page's
+  // with every page's positions.
+  r.post('/windows/:intervalStart/close', async (req, res) => {
+    const { answer, txId } = await closeWindowPages(ledger, callerOf(res), param(req.params.intervalStart));
+    res.locals.txId = txId;
+    res.json({ ...answer, txId });
+  });
 
   const positionQuery = (req: { params: Record<string, unknown>; query: Record<string, unknown> }, bookmark?: string) => ({
     participantId: req.params.participantId,
@@ -140,15 +191,6 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
     await evaluate(res, EnergyTx.listTokenMoves, [jsonArg(q)]);
   });
 
-  // The salt seed is random per seal and travels as transient data: it never reaches the channel.
-  r.post('/windows/:intervalStart/consumption-seal', async (req, res) => {
-    const { result, txId } = await ledger.submit(callerOf(res), EnergyTx.sealConsumption, [param(req.params.intervalStart)], {
-      transient: { consumptionSaltSeed: randomBytes(32) },
-      endorsingOrganizations: CONSUMPTION_MEMBERS,
-    });
-    res.locals.txId = txId;
-    res.json({ ...(result as object), txId });
-  });
   r.get('/participants/:participantId/consumption/:intervalStart', async (req, res) => {
     self(res, req.params.participantId);
     await evaluate(res, EnergyTx.getConsumption, [param(req.params.participantId), param(req.params.intervalStart)]);
@@ -158,6 +200,13 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   );
 
   r.post('/disputes', async (req, res) => submit(res, EnergyTx.disputeReading, [jsonArg(req.body)], 201));
-  r.post('/disputes/resolutions', async (req, res) => submit(res, EnergyTx.resolveDispute, [jsonArg(req.body)]));
+  // The corrected import is household data: transient, never in the proposal's arguments.
+  r.post('/disputes/resolutions', async (req, res) => {
+    const { importWh, ...rest } = req.body as { importWh: number };
+    await submit(res, EnergyTx.resolveDispute, [jsonArg(rest)], 200, {
+      transient: { ...saltSeed(), importWh: Buffer.from(String(importWh)) },
+      endorsingOrganizations: CONSUMPTION_MEMBERS,
+    });
+  });
   r.get('/meters/:meterId/disputes/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getDispute, [param(req.params.meterId), param(req.params.intervalStart)]));
 }

@@ -8,6 +8,7 @@ import {
   EventStream,
   LedgerEvent,
   LedgerPort,
+  SubmitOptions,
   listen,
   Logger,
   MemoryApiKeyStore,
@@ -23,6 +24,8 @@ export interface LedgerCall {
   user: string;
   fn: string;
   args: string[];
+  /** A submission's transient fields and endorsing organizations. */
+  options?: SubmitOptions;
 }
 
 /** An in-memory ledger: records calls, answers through replaceable handlers, replays events. */
@@ -46,8 +49,8 @@ export class FakeLedger implements LedgerPort {
     return this.evaluateHandler(fn, args, user);
   }
 
-  async submit(user: WalletUser, fn: string, args: string[]): Promise<SubmitResult> {
-    this.calls.push({ kind: 'submit', user: user.id, fn, args });
+  async submit(user: WalletUser, fn: string, args: string[], options?: SubmitOptions): Promise<SubmitResult> {
+    this.calls.push({ kind: 'submit', user: user.id, fn, args, ...(options !== undefined ? { options } : {}) });
     const result = await this.submitHandler(fn, args, user);
     return { result, txId: `tx-${++this.txCounter}`, blockNumber: this.height };
   }
