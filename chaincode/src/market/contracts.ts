@@ -198,10 +198,11 @@ export class ContractsContract extends Contract {
         if (c.status === 'active' && deliversIn(c, start, c.intervalSeconds) && c.intervalSeconds === params.intervalSeconds) contracts.push(c);
       }
       const parties = [...new Set(contracts.flatMap((c) => [c.sellerId, c.buyerId]))].sort(compareIds);
+      const meteringIntervals = await meteringIntervalsOf(ctx, start, params.intervalSeconds);
       const positions = new Map<string, { netWh: number; estimated: boolean }>();
       const pending: string[] = [];
       for (const id of parties) {
-        const p = await positionOver(ctx, id, start, params.intervalSeconds);
+        const p = await positionOver(ctx, id, meteringIntervals);
         if (p.kind === 'settled') positions.set(id, p);
         else pending.push(id);
       }
@@ -214,7 +215,6 @@ export class ContractsContract extends Contract {
       const accounts = new AccountOverlay(ctx);
       await applyPostings(ctx, accounts, communityId, formatInstant(start), postings, 'contracts');
       await accounts.flush();
-      const meteringIntervals = await meteringIntervalsOf(ctx, start, params.intervalSeconds);
       const tokenTransfers = [];
       for (const t of result.tokenTransfers) {
         const movedWh = await moveHeldTokens(ctx, t.sellerId, t.buyerId, meteringIntervals, t.energyWh, `${communityId}/${formatInstant(start)}/contract:${t.contractId}`);

@@ -48,15 +48,15 @@ export async function meteringIntervalsOf(ctx: Context, startSeconds: number, le
 }
 
 /**
- * A participant's metered position over [start, start + length): the sum of its positions (netWh)
- * of every metering interval inside it, estimated when any of them is; pending while any of their
- * windows is open.
+ * A participant's metered position over a market interval: the sum of its positions (netWh) of
+ * the metering intervals inside it (meteringIntervalsOf, computed once per transaction by the
+ * caller), estimated when any of them is; pending while any of their windows is open.
  */
-export async function positionOver(ctx: Context, participantId: string, startSeconds: number, lengthSeconds: number): Promise<Delivery> {
+export async function positionOver(ctx: Context, participantId: string, meteringIntervals: readonly string[]): Promise<Delivery> {
   let netWh = 0;
   let estimated = false;
   const openWindows: string[] = [];
-  for (const intervalStart of await meteringIntervalsOf(ctx, startSeconds, lengthSeconds)) {
+  for (const intervalStart of meteringIntervals) {
     const position = await settledPositionOf(ctx, participantId, intervalStart);
     if (position === undefined) openWindows.push(intervalStart);
     else {
@@ -73,8 +73,8 @@ export async function positionOver(ctx: Context, participantId: string, startSec
  * (sold added back, bought taken off). Pending until those contracts' settlement of the interval
  * is done, since it settles their share first.
  */
-export async function deliveryOf(ctx: Context, participantId: string, startSeconds: number, lengthSeconds: number): Promise<Delivery> {
-  const position = await positionOver(ctx, participantId, startSeconds, lengthSeconds);
+export async function deliveryOf(ctx: Context, participantId: string, startSeconds: number, meteringIntervals: readonly string[]): Promise<Delivery> {
+  const position = await positionOver(ctx, participantId, meteringIntervals);
   if (position.kind === 'pending') return position;
   const contracts = await activeContractsIn(ctx, participantId, startSeconds);
   const intervalStart = formatInstant(startSeconds);

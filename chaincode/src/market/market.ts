@@ -192,9 +192,7 @@ export interface SettledTokenTransfer extends TokenTransfer {
  * seller may hold fewer tokens than that (an estimated position mints none): what it holds moves,
  * the rest is recorded as undeliveredWh; no balance goes negative.
  */
-async function transferEnergyTokens(ctx: Context, communityId: string, intervalStart: string, transfers: readonly TokenTransfer[]): Promise<SettledTokenTransfer[]> {
-  const interval = (await loadInterval(ctx, communityId, intervalStart))!;
-  const meteringIntervals = await meteringIntervalsOf(ctx, parseInstant(intervalStart)!, interval.params.intervalSeconds);
+async function transferEnergyTokens(ctx: Context, communityId: string, intervalStart: string, meteringIntervals: readonly string[], transfers: readonly TokenTransfer[]): Promise<SettledTokenTransfer[]> {
   const out: SettledTokenTransfer[] = [];
   for (const t of transfers) {
     const movedWh = await moveHeldTokens(ctx, t.sellerId, t.buyerId, meteringIntervals, t.energyWh, `${communityId}/${intervalStart}/trade:${t.buyOrderId}:${t.sellOrderId}`);
@@ -208,7 +206,7 @@ async function transferEnergyTokens(ctx: Context, communityId: string, intervalS
  * over its trades as at settlement, less what settlement moved for each trade; what it holds now
  * (metering minted the verified surplus with the correction) moves, the rest stays undelivered.
  */
-async function correctionTokens(ctx: Context, interval: IntervalRecord, sellerId: string, netWh: number, tradedWh: number): Promise<SettledTokenTransfer[]> {
+async function correctionTokens(ctx: Context, interval: IntervalRecord, meteringIntervals: readonly string[], sellerId: string, netWh: number, tradedWh: number): Promise<SettledTokenTransfer[]> {
   const { communityId, intervalStart } = interval;
   const clearing = await loadClearing(ctx, communityId, intervalStart);
   // The interval is settled: its settlement pages can no longer change.
@@ -216,7 +214,6 @@ async function correctionTokens(ctx: Context, interval: IntervalRecord, sellerId
   const moved = new Map(pages.flatMap((p) => p.value.tokenTransfers).map((t) => [`${t.buyOrderId}:${t.sellOrderId}`, t.movedWh]));
   const trades = clearing.trades.filter((t) => t.sellerId === sellerId);
   const shares = shareProRata(Math.min(Math.max(netWh, 0), tradedWh), trades.map((t) => t.energyWh));
-  const meteringIntervals = await meteringIntervalsOf(ctx, parseInstant(intervalStart)!, interval.params.intervalSeconds);
   const out: SettledTokenTransfer[] = [];
   for (const [k, t] of trades.entries()) {
     const energyWh = shares[k] - (moved.get(`${t.buyOrderId}:${t.sellOrderId}`) ?? 0);
@@ -298,12 +295,12 @@ export async function loadClearing(ctx: Context, communityId: string, intervalSt
  * Each trading participant's metered position (deliveryOf): verified, or estimated once the late
  * window has closed; SETTLEMENT_METERING_INCOMPLETE while a reading is missing before that.
  */
-async function meteredPositions(ctx: Context, clearing: Pick<ClearingResult, 'fills'>, startSeconds: number, lengthSeconds: number): Promise<MeteredPosition[]> {
+async function meteredPositions(ctx: Context, clearing: Pick<ClearingResult, 'fills'>, startSeconds: number, meteringIntervals: readonly string[]): Promise<MeteredPosition[]> {
   const traders = new Set(clearing.fills.map((f) => f.participantId));
   const metered: MeteredPosition[] = [];
   const pending: string[] = [];
   for (const participantId of [...traders].sort(compareIds)) {
-    const delivery = await deliveryOf(ctx, participantId, startSeconds, lengthSeconds);
+    const delivery = await deliveryOf(ctx, participantId, startSeconds, meteringIntervals);
     if (delivery.kind === 'settled') metered.push({ participantId, netWh: delivery.netWh, estimated: delivery.estimated });
     else pending.push(participantId);
   }
@@ -614,7 +611,8 @@ export class MarketContract extends Contract {
       }
       const clearing = await loadClearing(ctx, communityId, intervalStart);
       const positionsKey = mkey(ctx, MarketKeys.settlePositions, communityId, intervalStart);
-      const metered = interval.status === 'cleared' ? await meteredPositions(ctx, clearing, startSeconds, params.intervalSeconds) : (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
+      const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, params.intervalSeconds);
+      const metered = interval.status === 'cleared' ? await meteredPositions(ctx, clearing, startSeconds, meteringIntervals) : (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
       if (interval.status === 'cleared') await putRecord(ctx, positionsKey, metered);
 
       const result = settleInterval(clearing, { ...params, utilityId: UTILITY_ACCOUNT }, metered);
@@ -625,7 +623,7 @@ export class MarketContract extends Contract {
       for (const p of slice.participants) {
         await putRecord(ctx, mkey(ctx, MarketKeys.settled, communityId, intervalStart, p.participantId), { ...p, communityId, intervalStart });
       }
-      const tokenTransfers = await transferEnergyTokens(ctx, communityId, intervalStart, slice.tokenTransfers);
+      const tokenTransfers = await transferEnergyTokens(ctx, communityId, intervalStart, meteringIntervals, slice.tokenTransfers);
       const txId = ctx.stub.getTxID();
       await putRecord(ctx, mkey(ctx, MarketKeys.settlePage, communityId, intervalStart, pageKey(next)), { page: next, txId, postingCount: slice.postings.length, tokenTransfers });
       const estimatedParticipantIds = metered.filter((m) => m.estimated).map((m) => m.participantId);
@@ -658,13 +656,14 @@ export class MarketContract extends Contract {
       if (settled === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} was not settled in ${intervalStart}`, { participantId });
       if (!settled.estimated) throw conflict(`${participantId} was settled on verified readings`, { status: 'settled', step: 'correct' });
       const interval = (await loadInterval(ctx, communityId, intervalStart))!;
-      const delivery = await deliveryOf(ctx, participantId, startSeconds, interval.params.intervalSeconds);
+      const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, interval.params.intervalSeconds);
+      const delivery = await deliveryOf(ctx, participantId, startSeconds, meteringIntervals);
       if (delivery.kind !== 'settled' || delivery.estimated) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', { participantIds: participantId });
       const { participant, posting } = settleCorrection(settled, delivery.netWh, { ...interval.params, utilityId: UTILITY_ACCOUNT });
       const accounts = new AccountOverlay(ctx);
       if (posting !== null) await applyPostings(ctx, accounts, communityId, intervalStart, [posting], posting.postingId);
       await accounts.flush();
-      const tokenTransfers = settled.side === 'sell' ? await correctionTokens(ctx, interval, participantId, delivery.netWh, settled.tradedWh) : [];
+      const tokenTransfers = settled.side === 'sell' ? await correctionTokens(ctx, interval, meteringIntervals, participantId, delivery.netWh, settled.tradedWh) : [];
       const correctedAt = txInstant(ctx);
       await putRecord(ctx, settledKey, { ...participant, communityId, intervalStart, correctedAt, tokenTransfers });
       setEvent(ctx, 'SettlementCorrected', { communityId, intervalStart, participantId, posting });
