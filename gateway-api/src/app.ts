@@ -11,6 +11,7 @@ import { assertActsFor, callerOf, denied } from './access';
 import { API_BASE, openApiDocument } from './openapi';
 import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
+import { figureRoutes } from './routes/figures';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 
@@ -241,6 +242,7 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   r.use(marketRoutes(ledger));
   r.use(contractRoutes(ledger));
+  r.use(figureRoutes(ledger));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

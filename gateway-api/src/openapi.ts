@@ -1,6 +1,7 @@
 import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
 import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
+import { figurePaths } from './openapi/figures';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 
 /**
@@ -55,6 +56,7 @@ export const openApiDocument = {
   paths: {
     ...marketPaths,
     ...contractPaths,
+    ...figurePaths,
     '/health': {
       get: {
         operationId: 'health',

@@ -10,15 +10,15 @@ import {
   MeterRecord,
   StoredReading,
   validateMeterExchange,
-  ZoneTotals,
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
 import { loadMeteringParams } from '../metering';
-import { checkId, listRecords } from '../ledger';
+import { checkId } from '../ledger';
 import { checkIntervalStart, loadMeterRecord } from './store';
 import { EstimateRecord, estimateView, IMPORT_FIELD, PrivateKeyTypes, putPrivate, saltSeed, transientField } from './privacy';
 import { PositionRecord, positionView, readConsumption, verifyDisclosed } from './positions';
 import { tokenBalance, TokenMove } from './tokens';
+import { communityView } from './community';
 import { announce, closeWindowPage, resettle, WindowCloseCursor, WindowRecord } from './window';
 
 /** Pages of position and token history queries. */
@@ -158,14 +158,9 @@ export class EnergyContract extends Contract {
       requireRole(ctx, 'any', 'reading the community view');
       const params = await loadMeteringParams(ctx);
       checkIntervalStart(intervalStart, params.intervalSeconds);
-      const window = await getRecord<WindowRecord>(ctx, key(ctx, KeyTypes.window, intervalStart));
-      if (window === undefined) throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `the window of ${intervalStart} is not closed yet`, { intervalStart });
-      const zones = await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, [intervalStart]);
-      const productionWh = zones.reduce((s, z) => s + z.productionWh, 0);
-      const consumptionWh = zones.reduce((s, z) => s + z.consumptionWh, 0);
-      // What the community exchanged with the utility's grid: > 0 it exported, < 0 it imported.
-      const estimatedMeters = zones.reduce((s, z) => s + z.estimatedMeters, 0);
-      return { intervalStart, productionWh, consumptionWh, netExchangeWh: productionWh - consumptionWh, estimatedMeters, zones };
+      const view = await communityView(ctx, intervalStart);
+      if (view === undefined) throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `the window of ${intervalStart} is not closed yet`, { intervalStart });
+      return view;
     });
   }
 

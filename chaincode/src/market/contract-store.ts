@@ -6,7 +6,7 @@
  * `glContractSettled~community~intervalStart` the settlement of the contracts of one interval.
  */
 import { Context } from 'fabric-contract-api';
-import { compareIds, ContractTerms, deliversIn } from '@gridledger/core';
+import { compareIds, ContractPartySettlement, ContractTerms, ContractTokenTransfer, deliversIn, Posting } from '@gridledger/core';
 import { getRecord, listRecords } from '../ledger';
 
 export const ContractKeys = { contract: 'glContract', byParticipant: 'glContractBy', byDay: 'glContractDay', settled: 'glContractSettled' } as const;
@@ -47,4 +47,17 @@ export async function activeContractsIn(ctx: Context, participantId: string, sta
     if (c?.status === 'active' && deliversIn(c, startSeconds, c.intervalSeconds)) out.push(c);
   }
   return out;
+}
+
+/** What settleContracts records under `glContractSettled~community~intervalStart` (corrections append to it). */
+export interface ContractSettlementRecord {
+  communityId: string;
+  intervalStart: string;
+  settledAt: string;
+  txId: string;
+  contractIds: string[];
+  parties: ContractPartySettlement[];
+  postings: Posting[];
+  tokenTransfers: (ContractTokenTransfer & { movedWh: number; undeliveredWh: number })[];
+  corrections?: { participantId: string; correctedAt: string; txId: string; posting: Posting | null; tokenTransfers: unknown[] }[];
 }

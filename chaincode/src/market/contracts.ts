@@ -9,9 +9,11 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   canonicalJson,
+  correctContractParty,
   compareIds,
   contractEscrowMicros,
   deliversIn,
+  deliveryDays,
   deliverySchedule,
   ErrorCodes,
   formatInstant,
@@ -24,12 +26,11 @@ import {
 } from '@gridledger/core';
 import { actorOf, checkId, getRecord, listRecords, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
 import { requireSelfOrRoles } from './credits';
-import { ckey, ContractKeys, ContractRecord, loadContract } from './contract-store';
+import { ckey, ContractKeys, ContractRecord, ContractSettlementRecord, loadContract } from './contract-store';
 import { meteredMeters, meteringIntervalsOf, positionOver } from './delivery';
 import { applyPostings, instantOf, loadClearing, loadInterval, moveHeldTokens, paramsFor, requireOperator, requireTrader } from './market';
 import { AccountOverlay, UTILITY_ACCOUNT } from './store';
 
-const DAY = 86_400;
 
 function stateConflict(message: string, details: Record<string, string>): GridLedgerError {
   return new GridLedgerError(ErrorCodes.CONTRACT_STATE_CONFLICT, message, details);
@@ -127,9 +128,7 @@ export class ContractsContract extends Contract {
       const record: ContractRecord = { ...c, status: 'active', acceptedAt: txInstant(ctx), escrowTaken: true };
       if (!c.escrowTaken) await takeEscrow(ctx, record);
       await putRecord(ctx, ckey(ctx, ContractKeys.contract, contractId), record);
-      for (let day = parseDay(c.firstDay)!; day <= parseDay(c.lastDay)!; day += DAY) {
-        await putRecord(ctx, ckey(ctx, ContractKeys.byDay, c.communityId, formatInstant(day).slice(0, 10), contractId), { contractId });
-      }
+      for (const day of deliveryDays(c)) await putRecord(ctx, ckey(ctx, ContractKeys.byDay, c.communityId, day, contractId), { contractId });
       setEvent(ctx, 'ContractAccepted', { contractId, communityId: c.communityId });
       return { contract: record, replayed: false };
     });
@@ -220,10 +219,60 @@ export class ContractsContract extends Contract {
         const movedWh = await moveHeldTokens(ctx, t.sellerId, t.buyerId, meteringIntervals, t.energyWh, `${communityId}/${formatInstant(start)}/contract:${t.contractId}`);
         tokenTransfers.push({ ...t, movedWh, undeliveredWh: t.energyWh - movedWh });
       }
-      const record = { communityId, intervalStart: formatInstant(start), settledAt: txInstant(ctx), txId: ctx.stub.getTxID(), contractIds: contracts.map((c) => c.contractId), parties: result.parties, postings, tokenTransfers };
+      const record: ContractSettlementRecord = { communityId, intervalStart: formatInstant(start), settledAt: txInstant(ctx), txId: ctx.stub.getTxID(), contractIds: contracts.map((c) => c.contractId), parties: result.parties, postings, tokenTransfers };
       await putRecord(ctx, markerKey, record);
       setEvent(ctx, 'ContractsSettled', { communityId, intervalStart: record.intervalStart, contractIds: record.contractIds });
       return record;
+    });
+  }
+
+  /**
+   * Settles the verified position of a contract-only party that was settled on an estimate
+   * (operator): one `contract-correction:<participant>` posting for the difference of the
+   * deviations, and the tokens of its verified delivery that settlement could not move; once (the
+   * party's entry in the settlement record is then verified). A party with spot orders in the
+   * interval is corrected by the market's correctSettlement.
+   */
+  @Transaction()
+  @Returns('string')
+  async correctContractSettlement(ctx: Context, communityId: string, intervalStart: string, participantId: string): Promise<string> {
+    return respond(ctx, 'correctContractSettlement', async () => {
+      requireOperator(ctx, 'correcting a contract settlement');
+      checkId(communityId, 'communityId');
+      checkId(participantId, 'participantId');
+      const start = instantOf(intervalStart, 'intervalStart');
+      const markerKey = ckey(ctx, ContractKeys.settled, communityId, formatInstant(start));
+      const record = await getRecord<ContractSettlementRecord>(ctx, markerKey);
+      const party = record?.parties.find((p) => p.participantId === participantId);
+      if (record === undefined || party === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} has no contract settled in ${intervalStart}`, { participantId });
+      if (party.deviationWh === null) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `${participantId} trades spot in ${intervalStart}: the market's correction settles it`, { step: 'correct', status: 'settled' });
+      if (!party.estimated) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `${participantId} was settled on verified readings`, { step: 'correct', status: 'settled' });
+      const interval = (await loadInterval(ctx, communityId, record.intervalStart))!;
+      const meteringIntervals = await meteringIntervalsOf(ctx, start, interval.params.intervalSeconds);
+      const position = await positionOver(ctx, participantId, meteringIntervals);
+      if (position.kind !== 'settled' || position.estimated) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', { participantIds: participantId });
+      const deliveries = [];
+      for (const id of record.contractIds) {
+        const c = (await loadContract(ctx, id))!;
+        deliveries.push({ contractId: id, sellerId: c.sellerId, buyerId: c.buyerId, energyWh: c.energyWhPerInterval });
+      }
+      const corrected = correctContractParty(party, position.netWh, deliveries, { ...interval.params, utilityId: UTILITY_ACCOUNT });
+      const accounts = new AccountOverlay(ctx);
+      if (corrected.posting !== null) await applyPostings(ctx, accounts, communityId, record.intervalStart, [corrected.posting], corrected.posting.postingId);
+      await accounts.flush();
+      const moved = new Map(record.tokenTransfers.map((t) => [t.contractId, t.movedWh]));
+      const tokenTransfers = [];
+      for (const t of corrected.delivered) {
+        const energyWh = t.energyWh - (moved.get(t.contractId) ?? 0);
+        if (energyWh <= 0) continue;
+        const movedWh = await moveHeldTokens(ctx, t.sellerId, t.buyerId, meteringIntervals, energyWh, `${communityId}/${record.intervalStart}/contract-correction:${t.contractId}`);
+        tokenTransfers.push({ ...t, energyWh, movedWh, undeliveredWh: energyWh - movedWh });
+      }
+      const correction = { participantId, correctedAt: txInstant(ctx), txId: ctx.stub.getTxID(), posting: corrected.posting, tokenTransfers };
+      const parties = record.parties.map((p) => (p.participantId === participantId ? corrected.party : p));
+      await putRecord(ctx, markerKey, { ...record, parties, corrections: [...(record.corrections ?? []), correction] });
+      setEvent(ctx, 'SettlementCorrected', { communityId, intervalStart: record.intervalStart, participantId, posting: corrected.posting, contracts: true });
+      return { participant: corrected.party, ...correction };
     });
   }
 

@@ -15,7 +15,7 @@ import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds, ID_PATTERN, ID_RULE } from '../core/identity';
 import { shareProRata } from '../core/prorata';
 import { costMicros, MAX_ORDER_ENERGY_WH, PriceParams } from './order';
-import { netBalances, Posting, safeMicros, SettlementParams } from './settlement';
+import { netBalances, Posting, safeMicros, settleCorrection, SettlementParams } from './settlement';
 
 const DAY = 86_400;
 /** A contract covers at most this many days (escrow is taken for all of them at acceptance). */
@@ -31,7 +31,7 @@ export interface ContractTerms {
   /** First and last day of delivery (UTC dates, inclusive). */
   firstDay: string;
   lastDay: string;
-  /** Daily window of delivery, UTC `HH:MM`, from inclusive to exclusive (10:00–14:00). */
+  /** Daily window of delivery, UTC `HH:MM`, from inclusive to exclusive (10:00–14:00); a `dailyTo` before `dailyFrom` runs past midnight (22:00–02:00). */
   dailyFrom: string;
   dailyTo: string;
 }
@@ -86,29 +86,48 @@ export function validateContractTerms(input: unknown, params: Pick<PriceParams, 
   if ((last - first) / DAY + 1 > MAX_CONTRACT_DAYS) throw invalid('lastDay', `a contract covers at most ${MAX_CONTRACT_DAYS} days`);
   const from = parseTimeOfDay(r.dailyFrom);
   const to = parseTimeOfDay(r.dailyTo);
-  if (from === undefined || from % params.intervalSeconds !== 0) throw invalid('dailyFrom', 'dailyFrom must be HH:MM on the market interval grid');
-  if (to === undefined || to <= from || to % params.intervalSeconds !== 0) throw invalid('dailyTo', 'dailyTo must be HH:MM on the grid, after dailyFrom');
+  if (from === undefined || from === DAY || from % params.intervalSeconds !== 0) throw invalid('dailyFrom', 'dailyFrom must be HH:MM on the market interval grid');
+  if (to === undefined || to === from || to % params.intervalSeconds !== 0) throw invalid('dailyTo', 'dailyTo must be HH:MM on the grid, not dailyFrom');
   return Object.fromEntries(FIELDS.map((k) => [k, r[k]])) as unknown as ContractTerms;
+}
+
+/**
+ * Length of the daily window in seconds: dailyTo − dailyFrom, or, when dailyTo is earlier
+ * (22:00–02:00), a window that runs past midnight into the next day: dailyTo + 24 h − dailyFrom.
+ */
+function windowSeconds(terms: Pick<ContractTerms, 'dailyFrom' | 'dailyTo'>): number {
+  const from = parseTimeOfDay(terms.dailyFrom)!;
+  const to = parseTimeOfDay(terms.dailyTo)!;
+  return to > from ? to - from : to + DAY - from;
 }
 
 /** The first delivery interval's start and the number of delivery intervals. */
 export function deliverySchedule(terms: ContractTerms, intervalSeconds: number): { firstStart: number; perDay: number; count: number } {
   const first = parseDay(terms.firstDay)!;
   const days = (parseDay(terms.lastDay)! - first) / DAY + 1;
-  const from = parseTimeOfDay(terms.dailyFrom)!;
-  const perDay = (parseTimeOfDay(terms.dailyTo)! - from) / intervalSeconds;
-  return { firstStart: first + from, perDay, count: days * perDay };
+  const perDay = windowSeconds(terms) / intervalSeconds;
+  return { firstStart: first + parseTimeOfDay(terms.dailyFrom)!, perDay, count: days * perDay };
 }
 
-/** Whether the contract delivers in the market interval starting at `startSeconds`. */
+/**
+ * Whether the contract delivers in the market interval starting at `startSeconds`: inside the
+ * window that opens at dailyFrom on one of the days firstDay..lastDay (a window past midnight
+ * ends on the next day, so the last deliveries of 22:00–02:00 fall on the day after lastDay).
+ */
 export function deliversIn(terms: ContractTerms, startSeconds: number, intervalSeconds: number): boolean {
-  const first = parseDay(terms.firstDay)!;
-  const last = parseDay(terms.lastDay)!;
-  const day = startSeconds - (startSeconds % DAY);
-  const time = startSeconds - day;
-  return (
-    day >= first && day <= last && startSeconds % intervalSeconds === 0 && time >= parseTimeOfDay(terms.dailyFrom)! && time + intervalSeconds <= parseTimeOfDay(terms.dailyTo)!
-  );
+  const from = parseTimeOfDay(terms.dailyFrom)!;
+  // The day whose window opened last at or before the interval's start.
+  const sinceOpen = (((startSeconds - from) % DAY) + DAY) % DAY;
+  const day = startSeconds - from - sinceOpen;
+  return day >= parseDay(terms.firstDay)! && day <= parseDay(terms.lastDay)! && startSeconds % intervalSeconds === 0 && sinceOpen + intervalSeconds <= windowSeconds(terms);
+}
+
+/** The UTC days (YYYY-MM-DD) with deliveries: firstDay..lastDay, and the day after when the window runs past midnight. */
+export function deliveryDays(terms: ContractTerms): string[] {
+  const last = parseDay(terms.lastDay)! + (parseTimeOfDay(terms.dailyFrom)! + windowSeconds(terms) > DAY ? DAY : 0);
+  const days: string[] = [];
+  for (let day = parseDay(terms.firstDay)!; day <= last; day += DAY) days.push(new Date(day * 1000).toISOString().slice(0, 10));
+  return days;
 }
 
 /** What one delivery costs the buyer: the energy at the contract price plus the grid fee, each rounded down once. */
@@ -216,4 +235,36 @@ export function settleContracts(
     own.forEach((d, k) => shares[k] > 0 && tokenTransfers.push({ contractId: d.contractId, sellerId, buyerId: d.buyerId, energyWh: shares[k] }));
   }
   return { postings: nonZero, parties, tokenTransfers };
+}
+
+/**
+ * A verified position that arrives after a contract-only party (deviationWh not null) was settled
+ * on an estimate: one posting `contract-correction:<participant>` for the difference between the
+ * deviation values (the contract trades are never settled again), or none when it is zero, and the
+ * seller's verified delivery min(max(net, 0), sold) pro rata over its contracts (contract id order),
+ * of which the caller moves what settlement did not. Refused (SETTLEMENT_INPUT_INVALID) for a party
+ * the spot settlement settles or one not settled on an estimate: a correction happens once.
+ */
+export function correctContractParty(
+  party: ContractPartySettlement,
+  verifiedNetWh: number,
+  deliveries: readonly Pick<ContractDelivery, 'contractId' | 'sellerId' | 'buyerId' | 'energyWh'>[],
+  params: SettlementParams,
+): { party: ContractPartySettlement; posting: Posting | null; delivered: ContractTokenTransfer[] } {
+  if (party.deviationWh === null) {
+    throw new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, 'the spot settlement settles this party', { participantId: party.participantId });
+  }
+  // The same rule as a spot seller of (sold − bought): deviation = net − (sold − bought).
+  const { participant, posting } = settleCorrection(
+    { participantId: party.participantId, side: 'sell', tradedWh: party.soldWh - party.boughtWh, deviationWh: party.deviationWh, estimated: party.estimated },
+    verifiedNetWh,
+    params,
+  );
+  const own = [...deliveries].filter((d) => d.sellerId === party.participantId).sort((a, b) => compareIds(a.contractId, b.contractId));
+  const shares = shareProRata(Math.min(Math.max(verifiedNetWh, 0), party.soldWh), own.map((d) => d.energyWh));
+  return {
+    party: { ...party, netWh: verifiedNetWh, estimated: false, deviationWh: participant.deviationWh, netMicros: safeMicros(BigInt(party.netMicros) + BigInt(participant.netMicros), `the balance change of ${party.participantId}`) },
+    posting: posting === null ? null : { ...posting, postingId: `contract-correction:${party.participantId}` },
+    delivered: own.flatMap((d, k) => (shares[k] > 0 ? [{ contractId: d.contractId, sellerId: d.sellerId, buyerId: d.buyerId, energyWh: shares[k] }] : [])),
+  };
 }

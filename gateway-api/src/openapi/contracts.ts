@@ -27,6 +27,14 @@ export const contractPaths = {
     post: { operationId: 'settleContracts', description: 'Operator; after delivery, with the metering windows closed and before the spot settlement; only once.', parameters: intervalParams, responses: { '200': ok(), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common } },
     get: { operationId: 'getContractSettlement', parameters: intervalParams, responses: { '200': ok(), '404': err('INTERVAL_NOT_FOUND'), ...common } },
   },
+  '/markets/{communityId}/intervals/{intervalStart}/contract-settlement/corrections/{participantId}': {
+    post: {
+      operationId: 'correctContractSettlement',
+      description: 'Operator; settles the verified position of a contract-only party settled on an estimate, once.',
+      parameters: [...intervalParams, p('participantId')],
+      responses: { '200': ok(), '404': err('INTERVAL_NOT_FOUND'), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common },
+    },
+  },
 };
 
 export const contractSchemas = {

@@ -14,6 +14,7 @@ export const ContractTx = {
   getContract: 'contracts:getContract',
   settleContracts: 'contracts:settleContracts',
   getContractSettlement: 'contracts:getContractSettlement',
+  correctContractSettlement: 'contracts:correctContractSettlement',
 } as const;
 
 function requireRoles(res: Response, roles: readonly string[], action: string): void {
@@ -52,6 +53,10 @@ export function contractRoutes(ledger: LedgerPort): express.Router {
   r.get(settlement, async (req, res) => {
     requireRoles(res, ['operator', 'utility', 'regulator'], 'reading a contract settlement');
     res.json(await ledger.evaluate(callerOf(res), ContractTx.getContractSettlement, [req.params.communityId, req.params.intervalStart]));
+  });
+  r.post(`${settlement}/corrections/:participantId`, async (req, res) => {
+    requireRoles(res, ['operator'], 'correcting a contract settlement');
+    await submit(res, ContractTx.correctContractSettlement, [req.params.communityId, req.params.intervalStart, req.params.participantId]);
   });
   return r;
 }

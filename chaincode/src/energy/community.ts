@@ -1,0 +1,24 @@
+/** The community view of one metering interval: its zone totals, summed once the window is closed. */
+import { Context } from 'fabric-contract-api';
+import { ZoneTotals } from '@gridledger/core';
+import { getRecord, key, KeyTypes, listRecords } from '../ledger';
+
+export interface CommunityView {
+  intervalStart: string;
+  productionWh: number;
+  consumptionWh: number;
+  /** What the community exchanged with the utility's grid: > 0 it exported, < 0 it imported. */
+  netExchangeWh: number;
+  estimatedMeters: number;
+  zones: ZoneTotals[];
+}
+
+/** The view, or undefined while the interval's metering window is not closed. */
+export async function communityView(ctx: Context, intervalStart: string): Promise<CommunityView | undefined> {
+  if ((await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) === undefined) return undefined;
+  const zones = await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, [intervalStart]);
+  const productionWh = zones.reduce((s, z) => s + z.productionWh, 0);
+  const consumptionWh = zones.reduce((s, z) => s + z.consumptionWh, 0);
+  const estimatedMeters = zones.reduce((s, z) => s + z.estimatedMeters, 0);
+  return { intervalStart, productionWh, consumptionWh, netExchangeWh: productionWh - consumptionWh, estimatedMeters, zones };
+}
