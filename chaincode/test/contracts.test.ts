@@ -88,4 +88,28 @@ describe('bilateral contracts', () => {
     expect(codeOf(await fabric.run(who.b2, (ctx) => contracts.getContract(ctx, late.contract.contractId)))).toBe(ErrorCodes.ACCESS_DENIED);
     expect(ok(await fabric.evaluate(regulator, (ctx) => contracts.getContract(ctx, late.contract.contractId)))).toMatchObject({ status: 'proposed' });
   });
+  it('a contract past midnight (23:45–00:15) delivers on the day after its last day too, found there by the settlement', async () => {
+    const fabric = await setup();
+    const night = { ...terms, dailyFrom: '23:45', dailyTo: '00:15' };
+    const { contract } = ok(await propose(fabric, 'b1', { clientContractId: 'night', ...night }));
+    // Two deliveries: 23:45 on the 23rd and 00:00 on the 24th.
+    expect(contract).toMatchObject({ escrowMicros: 260_000, escrowTaken: true });
+    ok(await fabric.run(who.s1, (ctx) => contracts.acceptContract(ctx, contract.contractId)));
+    const start = T + 14 * 3600; // 2026-11-24T00:00:00Z
+    const startText = '2026-11-24T00:00:00Z';
+    fabric.now = start - 300;
+    ok(await fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', startText)));
+    ok(await fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', startText)));
+    fabric.now = start + 960;
+    for (const [id, importWh, exportWh] of [['s1', 0, 1000], ['b1', 1000, 0]] as const) {
+      const [r] = readingsOf(`${id}.m`, start, [{ importWh, exportWh }]);
+      expect(ok(await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([signReading(r, keys[id].privateKey)])))).results[0].status).toBe('accepted');
+    }
+    ok(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), startText)));
+    const settled = ok(await fabric.run(operator, (ctx) => contracts.settleContracts(ctx, 'c1', startText)));
+    expect(settled.contractIds).toEqual([contract.contractId]);
+    expect(settled.tokenTransfers).toEqual([expect.objectContaining({ buyerId: 'b1', energyWh: 1000, movedWh: 1000 })]);
+    // The 00:00 delivery taken from the escrow; the 23:45 one (not settled here) still held.
+    expect(await account(fabric, 'b1')).toMatchObject({ availableMicros: 740_000, escrowMicros: 130_000 });
+  });
 });
