@@ -2,6 +2,7 @@ import { ErrorCodes } from '@gridledger/core';
 import { EnergyContract } from '../src/energy';
 import { ContractsContract } from '../src/market/contracts';
 import { CreditsContract } from '../src/market/credits';
+import { FiguresContract } from '../src/market/figures';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
 import { FakeFabric, identity, meterKeys, readingsOf, SEED, signReading, submitVia, withTransient } from './fake-fabric';
@@ -12,6 +13,7 @@ const credits = new CreditsContract();
 const market = new MarketContract();
 const energy = new EnergyContract();
 const contracts = new ContractsContract();
+const figures = new FiguresContract();
 const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
 const who = { s1: identity('CommunityMSP', 'prosumer', 's1'), b1: identity('CommunityMSP', 'consumer', 'b1'), b2: identity('CommunityMSP', 'consumer', 'b2') };
 type Who = keyof typeof who;
@@ -106,8 +108,13 @@ describe('bilateral contracts', () => {
       expect(ok(await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([signReading(r, keys[id].privateKey)])))).results[0].status).toBe('accepted');
     }
     ok(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), startText)));
+    // The spot market (no orders) settled by hand before the contracts: no figures until they are settled too.
+    ok(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', startText, '')));
+    const intervalFigures = () => fabric.evaluate(who.b2, (ctx) => figures.getIntervalFigures(ctx, 'c1', startText));
+    expect(codeOf(await intervalFigures())).toBe(ErrorCodes.INTERVAL_NOT_FOUND);
     const settled = ok(await fabric.run(operator, (ctx) => contracts.settleContracts(ctx, 'c1', startText)));
     expect(settled.contractIds).toEqual([contract.contractId]);
+    expect(ok(await intervalFigures())).toMatchObject({ spotVolumeWh: 0, contractVolumeWh: 1000, productionWh: 1000, consumptionWh: 1000, selfSufficiency: { ppm: 1_000_000 }, averagePaidPrice: { microsPerKwh: 130_000 }, activeSellers: 1, activeBuyers: 1 });
     expect(settled.tokenTransfers).toEqual([expect.objectContaining({ buyerId: 'b1', energyWh: 1000, movedWh: 1000 })]);
     // The 00:00 delivery taken from the escrow; the 23:45 one (not settled here) still held.
     expect(await account(fabric, 'b1')).toMatchObject({ availableMicros: 740_000, escrowMicros: 130_000 });

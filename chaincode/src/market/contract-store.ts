@@ -6,7 +6,7 @@
  * `glContractSettled~community~intervalStart` the settlement of the contracts of one interval.
  */
 import { Context } from 'fabric-contract-api';
-import { compareIds, ContractPartySettlement, ContractTerms, ContractTokenTransfer, deliversIn, Posting } from '@gridledger/core';
+import { compareIds, ContractPartySettlement, ContractTerms, ContractTokenTransfer, deliversIn, formatInstant, Posting } from '@gridledger/core';
 import { getRecord, listRecords } from '../ledger';
 
 export const ContractKeys = { contract: 'glContract', byParticipant: 'glContractBy', byDay: 'glContractDay', settled: 'glContractSettled' } as const;
@@ -60,4 +60,19 @@ export interface ContractSettlementRecord {
   postings: Posting[];
   tokenTransfers: (ContractTokenTransfer & { movedWh: number; undeliveredWh: number })[];
   corrections?: { participantId: string; correctedAt: string; txId: string; posting: Posting | null; tokenTransfers: unknown[] }[];
+}
+
+/**
+ * The community's active contracts delivering in the market interval starting at `startSeconds`, by
+ * id: from the index of the interval's day, a range that changes only when a contract for that day
+ * is accepted (before its first gate).
+ */
+export async function contractsDeliveringIn(ctx: Context, communityId: string, startSeconds: number): Promise<ContractRecord[]> {
+  const ids = (await listRecords<{ contractId: string }>(ctx, ContractKeys.byDay, [communityId, formatInstant(startSeconds).slice(0, 10)])).map((e) => e.contractId).sort(compareIds);
+  const out: ContractRecord[] = [];
+  for (const id of ids) {
+    const c = (await loadContract(ctx, id))!;
+    if (c.status === 'active' && deliversIn(c, startSeconds, c.intervalSeconds)) out.push(c);
+  }
+  return out;
 }

@@ -12,7 +12,6 @@ import {
   correctContractParty,
   compareIds,
   contractEscrowMicros,
-  deliversIn,
   deliveryDays,
   deliverySchedule,
   ErrorCodes,
@@ -24,9 +23,9 @@ import {
   settleContracts,
   validateContractTerms,
 } from '@gridledger/core';
-import { actorOf, checkId, getRecord, listRecords, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
+import { actorOf, checkId, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
 import { requireSelfOrRoles } from './credits';
-import { ckey, ContractKeys, ContractRecord, ContractSettlementRecord, loadContract } from './contract-store';
+import { ckey, ContractKeys, ContractRecord, contractsDeliveringIn, ContractSettlementRecord, loadContract } from './contract-store';
 import { meteredMeters, meteringIntervalsOf, positionOver } from './delivery';
 import { applyPostings, instantOf, loadClearing, loadInterval, moveHeldTokens, paramsFor, requireOperator, requireTrader } from './market';
 import { AccountOverlay, UTILITY_ACCOUNT } from './store';
@@ -189,13 +188,7 @@ export class ContractsContract extends Contract {
       if (interval === undefined || interval.status === 'closed') throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `interval ${intervalStart} is not cleared`, { step: 'settle-contracts', status: interval?.status ?? 'open' });
       const { params } = interval;
       if (txSeconds(ctx) < start + params.intervalSeconds) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `interval ${intervalStart} has not been delivered yet`, { step: 'settle-contracts', status: interval.status });
-      // Accepted contracts of the day: a range that changes only when a contract for this day is accepted (before its first gate).
-      const ids = (await listRecords<{ contractId: string }>(ctx, ContractKeys.byDay, [communityId, formatInstant(start).slice(0, 10)])).map((e) => e.contractId).sort(compareIds);
-      const contracts: ContractRecord[] = [];
-      for (const id of ids) {
-        const c = (await loadContract(ctx, id))!;
-        if (c.status === 'active' && deliversIn(c, start, c.intervalSeconds) && c.intervalSeconds === params.intervalSeconds) contracts.push(c);
-      }
+      const contracts = (await contractsDeliveringIn(ctx, communityId, start)).filter((c) => c.intervalSeconds === params.intervalSeconds);
       const parties = [...new Set(contracts.flatMap((c) => [c.sellerId, c.buyerId]))].sort(compareIds);
       const meteringIntervals = await meteringIntervalsOf(ctx, start, params.intervalSeconds);
       const positions = new Map<string, { netWh: number; estimated: boolean }>();

@@ -8,7 +8,7 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import { ErrorCodes, Fill, figuresOf, formatInstant, GridLedgerError, IntervalFiguresInput, intervalTotals, addTotals, EMPTY_TOTALS, ParticipantSettlement, parseIntervalStart } from '@gridledger/core';
 import { checkId, getRecord, requireRole, respond } from '../ledger';
 import { communityView } from '../energy/community';
-import { ckey, ContractKeys, ContractSettlementRecord, loadContract } from './contract-store';
+import { ckey, ContractKeys, contractsDeliveringIn, ContractSettlementRecord, loadContract } from './contract-store';
 import { meteringIntervalsOf } from './delivery';
 import { ClearingRecord, instantOf, IntervalRecord, loadInterval, paramsFor } from './market';
 import { MarketKeys, mkey, pageKey, readAll } from './store';
@@ -16,7 +16,7 @@ import { MarketKeys, mkey, pageKey, readAll } from './store';
 /** A period query reads at most this many interval records (a day of 5-minute intervals). */
 export const MAX_FIGURE_INTERVALS = 288;
 
-/** The figures' inputs of one settled interval, or undefined while it (or its metering or contracts) is not settled. */
+/** The figures' inputs of one settled interval, or undefined while it, its contracts or its metering windows are not (an interval settled by hand before its contracts waits for them). */
 async function inputOf(ctx: Context, interval: IntervalRecord): Promise<IntervalFiguresInput | undefined> {
   if (interval.status !== 'settled') return undefined;
   const { communityId, intervalStart, params } = interval;
@@ -26,6 +26,7 @@ async function inputOf(ctx: Context, interval: IntervalRecord): Promise<Interval
   const deviations = (await readAll<ParticipantSettlement>(ctx, MarketKeys.settled, [communityId, intervalStart])).map((e) => e.value);
   const contracts: IntervalFiguresInput['contracts'][number][] = [];
   const settled = await getRecord<ContractSettlementRecord>(ctx, ckey(ctx, ContractKeys.settled, communityId, intervalStart));
+  if (settled === undefined && (await contractsDeliveringIn(ctx, communityId, instantOf(intervalStart, 'intervalStart'))).length > 0) return undefined;
   for (const id of settled?.contractIds ?? []) {
     const c = (await loadContract(ctx, id))!;
     contracts.push({ sellerId: c.sellerId, buyerId: c.buyerId, energyWh: c.energyWhPerInterval, priceMicrosPerKwh: c.priceMicrosPerKwh, gridFeeMicrosPerKwh: c.gridFeeMicrosPerKwh });
