@@ -247,8 +247,9 @@ export class Bridge {
       const batch = selectBatch(this.journal.pendingEntries(), this.inFlightIds, this.blockedMeters(now), this.maxBatch);
       if (batch.length === 0) {
         // Everything waiting belongs to busy meters (a finishing batch reschedules) or to meters in backoff.
-        const wake = Math.min(...this.meterRetryAt.values());
-        if (Number.isFinite(wake)) this.timer = setTimeout(() => this.schedule(), Math.max(1, wake - now));
+        let wake = Infinity;
+        for (const at of this.meterRetryAt.values()) wake = Math.min(wake, at);
+        if (wake !== Infinity) this.timer = setTimeout(() => this.schedule(), Math.max(1, wake - now));
         return;
       }
       const run = this.submitBatch(batch).finally(() => {
@@ -355,7 +356,7 @@ export class Bridge {
   /** A retryable failure: the batch's meters wait (one backoff for all of them, from the most failed one); other meters go on. */
   private backOff(batch: readonly JournalEntry[], error: unknown, action: string): void {
     const meters = [...new Set(batch.map((e) => e.reading.meterId))];
-    const failures = 1 + Math.max(...meters.map((m) => this.meterFailures.get(m) ?? 0));
+    const failures = 1 + meters.reduce((most, m) => Math.max(most, this.meterFailures.get(m) ?? 0), 0);
     const wait = backoffMs(failures, this.opts.retryBaseMs ?? 250, this.opts.retryMaxMs ?? 30_000);
     for (const m of meters) {
       this.meterFailures.set(m, failures);
