@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { ErrorCodes, GridLedgerError, parseSignedReading, readingSignedBytes, type SignedReading } from '@gridledger/core';
 import { backoffMs, flushDelay, selectBatch } from './batching';
+import { DeadLetters } from './dead-letter';
 import { Journal, type JournalEntry } from './journal';
-import { failureAction, type LedgerSubmitter } from './ledger';
+import { failureAction, type LedgerSubmitter, type SubmitOutcome } from './ledger';
 import { jsonLogger, type Logger } from './log';
-import { receiptsForOutcome, rejectedReceipt, type Receipt } from './receipts';
+import { parkedReceipt, receiptsForOutcome, rejectedReceipt, type Receipt } from './receipts';
 import { allReadingsFilter, meterIdOfTopic, receiptsTopic } from './topics';
 
 export interface BridgeOptions {
@@ -35,7 +36,7 @@ export interface BridgeOptions {
   /** Compact the journal after this many done records (default 1000). */
   compactAfterDoneRecords?: number;
   logger?: Logger;
-  /** Backoff base and cap after ledger failures. */
+  /** Backoff base and cap after ledger failures (per meter: other meters keep flowing). */
   retryBaseMs?: number;
   retryMaxMs?: number;
 }
@@ -46,6 +47,10 @@ export interface BridgeStatus {
   inFlightTransactions: number;
   consecutiveFailures: number;
   committedTransactions: number;
+  /** Readings parked in the dead-letter file since the start. */
+  parked: number;
+  /** Meters whose readings wait for a retry after a transient failure. */
+  metersInBackoff: number;
 }
 
 /** MQTT 5 session expiry the broker keeps our subscription and queued messages for (about 136 years: never). */
@@ -59,6 +64,8 @@ const NEVER_EXPIRES = 0xffffffff;
  * thus lost neither when the bridge dies (the broker redelivers what was not acknowledged, the
  * journal replays what was not done) nor when the ledger is away (retry with backoff);
  * resubmitting is a no-op on the ledger, so at-least-once here is exactly once there.
+ * A batch the chaincode refuses for good is halved until the reading(s) that fail alone are found:
+ * those are parked in the dead-letter file with the code, the rest go on (see failureAction).
  */
 export class Bridge {
   private client!: MqttClient;
@@ -70,8 +77,12 @@ export class Bridge {
   /** When each pending id became waiting (ms), for the linger rule. */
   private readonly waitingSince = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
-  private retryAt = 0;
   private failures = 0;
+  /** Per meter after a transient failure: consecutive failures, and when it may be tried again (ms). */
+  private readonly meterFailures = new Map<string, number>();
+  private readonly meterRetryAt = new Map<string, number>();
+  private deadLetters!: DeadLetters;
+  private parked = 0;
   private maxBatch: number;
   private stopped = false;
   private draining = false;
@@ -97,6 +108,8 @@ export class Bridge {
       inFlightTransactions: this.inFlight.size,
       consecutiveFailures: this.failures,
       committedTransactions: this.committed,
+      parked: this.parked,
+      metersInBackoff: this.meterRetryAt.size,
     };
   }
 
@@ -104,6 +117,7 @@ export class Bridge {
     this.journal = await Journal.open(join(this.opts.stateDir, 'bridge'), {
       compactAfterDoneRecords: this.opts.compactAfterDoneRecords,
     });
+    this.deadLetters = await DeadLetters.open(join(this.opts.stateDir, 'bridge'));
     const replayed = this.journal.pending();
     const now = Date.now();
     for (const e of replayed) {
@@ -219,10 +233,6 @@ export class Bridge {
     const maxConcurrent = this.opts.maxConcurrent ?? 4;
     while (this.inFlight.size < maxConcurrent) {
       const now = Date.now();
-      if (now < this.retryAt) {
-        this.timer = setTimeout(() => this.schedule(), this.retryAt - now);
-        return;
-      }
       // Called on every reading taken in: no pass over everything pending here (that made intake
       // quadratic in the backlog). In flight ids are pending ones, except for the moment between
       // a batch's done mark and its end.
@@ -234,8 +244,14 @@ export class Bridge {
         this.timer = setTimeout(() => this.schedule(), delay);
         return;
       }
-      const batch = selectBatch(this.journal.pendingEntries(), this.inFlightIds, this.busyMeters, this.maxBatch);
-      if (batch.length === 0) return; // everything waiting belongs to busy meters; a finishing batch reschedules
+      const batch = selectBatch(this.journal.pendingEntries(), this.inFlightIds, this.blockedMeters(now), this.maxBatch);
+      if (batch.length === 0) {
+        // Everything waiting belongs to busy meters (a finishing batch reschedules) or to meters in backoff.
+        let wake = Infinity;
+        for (const at of this.meterRetryAt.values()) wake = Math.min(wake, at);
+        if (wake !== Infinity) this.timer = setTimeout(() => this.schedule(), Math.max(1, wake - now));
+        return;
+      }
       const run = this.submitBatch(batch).finally(() => {
         this.inFlight.delete(run);
         this.schedule();
@@ -254,59 +270,123 @@ export class Bridge {
     return this.journal.pendingCount > this.inFlightIds.size ? now : undefined;
   }
 
+  /** Meters no batch may take now: in a transaction in flight, or waiting out a backoff. */
+  private blockedMeters(now: number): ReadonlySet<string> {
+    for (const [meterId, at] of this.meterRetryAt) if (at <= now) this.meterRetryAt.delete(meterId);
+    return this.meterRetryAt.size === 0 ? this.busyMeters : new Set([...this.busyMeters, ...this.meterRetryAt.keys()]);
+  }
+
   private async submitBatch(batch: JournalEntry[]): Promise<void> {
     for (const e of batch) {
       this.inFlightIds.add(e.id);
       this.busyMeters.add(e.reading.meterId);
     }
-    const started = Date.now();
     try {
-      const outcome = await this.opts.submitter.submitReadings(batch.map((e) => e.reading));
-      if (this.stopped) return;
-      const { receipts, doneIds, retryIds } = receiptsForOutcome(batch, outcome);
-      await Promise.all(receipts.map((r) => this.publishReceipt(r)));
-      if (this.stopped) return;
-      await this.journal.markDone(doneIds, outcome.txId);
-      const done = new Set(doneIds);
-      for (const e of batch) {
-        if (!done.has(e.id)) continue;
-        this.waitingSince.delete(e.id);
-        this.unindex(e);
-      }
-      this.failures = 0;
-      this.committed += 1;
-      const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
-      this.log.info('transaction committed', {
-        txId: outcome.txId,
-        readings: batch.length,
-        accepted: count('accepted'),
-        duplicate: count('duplicate'),
-        rejected: count('rejected'),
-        unanswered: retryIds.length,
-        ms: Date.now() - started,
-      });
+      await this.submitIsolating(batch);
     } catch (error) {
+      // A receipt or a journal write failed: the readings not marked done stay pending and go again.
       if (this.stopped) return;
-      this.failures += 1;
-      const action = failureAction(error);
-      if (action === 'split' && batch.length > 1) this.maxBatch = Math.max(1, Math.floor(batch.length / 2));
-      const wait = backoffMs(this.failures, this.opts.retryBaseMs ?? 250, this.opts.retryMaxMs ?? 30_000);
-      this.retryAt = Math.max(this.retryAt, Date.now() + wait);
-      const code = error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL;
-      this.log.warn('transaction failed; readings stay pending', {
-        code,
-        error: error instanceof Error ? error.message : String(error),
-        readings: batch.length,
-        action,
-        retryInMs: wait,
-        failures: this.failures,
-      });
+      this.backOff(batch, error, 'retry');
     } finally {
       for (const e of batch) {
         this.inFlightIds.delete(e.id);
         this.busyMeters.delete(e.reading.meterId);
       }
     }
+  }
+
+  /**
+   * Submits one batch. When the chaincode refuses it for good (`isolate`), the two halves go one
+   * after the other, down to single readings: one refused alone is parked. A retryable failure
+   * ends it there (false): what is left stays pending, and its meters back off, so that a meter's
+   * later readings never overtake earlier ones.
+   */
+  private async submitIsolating(batch: JournalEntry[]): Promise<boolean> {
+    const started = Date.now();
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await this.opts.submitter.submitReadings(batch.map((e) => e.reading));
+    } catch (error) {
+      if (this.stopped) return false;
+      this.failures += 1;
+      let action = failureAction(error);
+      if (action === 'split' && batch.length === 1) action = 'isolate'; // one reading is never too many
+      if (action !== 'isolate') {
+        if (action === 'split') this.maxBatch = Math.max(1, Math.floor(batch.length / 2));
+        this.backOff(batch, error, action);
+        return false;
+      }
+      const refusal = error instanceof GridLedgerError ? error : new GridLedgerError(ErrorCodes.INTERNAL, String(error));
+      if (batch.length === 1) {
+        await this.park(batch[0], refusal);
+        return true;
+      }
+      this.log.warn('transaction refused; halving the batch to find the reading that fails', { code: refusal.code, error: refusal.message, readings: batch.length });
+      const half = Math.ceil(batch.length / 2);
+      return (await this.submitIsolating(batch.slice(0, half))) && (await this.submitIsolating(batch.slice(half)));
+    }
+    if (this.stopped) return false;
+    const { receipts, doneIds, retryIds } = receiptsForOutcome(batch, outcome);
+    await Promise.all(receipts.map((r) => this.publishReceipt(r)));
+    if (this.stopped) return false;
+    await this.journal.markDone(doneIds, outcome.txId);
+    const done = new Set(doneIds);
+    for (const e of batch) {
+      this.meterFailures.delete(e.reading.meterId);
+      this.meterRetryAt.delete(e.reading.meterId);
+      if (!done.has(e.id)) continue;
+      this.waitingSince.delete(e.id);
+      this.unindex(e);
+    }
+    this.failures = 0;
+    this.committed += 1;
+    const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
+    this.log.info('transaction committed', {
+      txId: outcome.txId,
+      readings: batch.length,
+      accepted: count('accepted'),
+      duplicate: count('duplicate'),
+      rejected: count('rejected'),
+      unanswered: retryIds.length,
+      ms: Date.now() - started,
+    });
+    return true;
+  }
+
+  /** A retryable failure: the batch's meters wait (one backoff for all of them, from the most failed one); other meters go on. */
+  private backOff(batch: readonly JournalEntry[], error: unknown, action: string): void {
+    const meters = [...new Set(batch.map((e) => e.reading.meterId))];
+    const failures = 1 + meters.reduce((most, m) => Math.max(most, this.meterFailures.get(m) ?? 0), 0);
+    const wait = backoffMs(failures, this.opts.retryBaseMs ?? 250, this.opts.retryMaxMs ?? 30_000);
+    for (const m of meters) {
+      this.meterFailures.set(m, failures);
+      this.meterRetryAt.set(m, Date.now() + wait);
+    }
+    this.log.warn('transaction failed; readings stay pending', {
+      code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
+      error: error instanceof Error ? error.message : String(error),
+      readings: batch.length,
+      meters: meters.length,
+      action,
+      retryInMs: wait,
+      failures,
+    });
+  }
+
+  /**
+   * A reading the chaincode refuses on its own: into the dead-letter file (on disk first), a
+   * rejected receipt with the code to its meter, and only then done in the journal. So it is
+   * always in the journal or in the dead-letter file.
+   */
+  private async park(entry: JournalEntry, error: GridLedgerError): Promise<void> {
+    await this.deadLetters.park({ id: entry.id, at: entry.at, parkedAt: new Date().toISOString(), code: error.code, message: error.message, reading: entry.reading });
+    await this.publishReceipt(parkedReceipt(entry, error));
+    if (this.stopped) return;
+    await this.journal.markDone([entry.id]);
+    this.waitingSince.delete(entry.id);
+    this.unindex(entry);
+    this.parked += 1;
+    this.log.warn('reading parked in the dead-letter file', { meterId: entry.reading.meterId, intervalStart: entry.reading.intervalStart, code: error.code, error: error.message });
   }
 
   private publishReceipt(receipt: Receipt): Promise<void> {
@@ -332,6 +412,7 @@ export class Bridge {
     this.stopped = true;
     await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));
     await this.journal.close();
+    await this.deadLetters.close();
     await this.opts.submitter.close?.();
   }
 
@@ -345,5 +426,6 @@ export class Bridge {
     if (this.timer) clearTimeout(this.timer);
     await new Promise<void>((resolve) => this.client.end(true, {}, () => resolve()));
     await this.journal.close().catch(() => {});
+    await this.deadLetters.close().catch(() => {});
   }
 }

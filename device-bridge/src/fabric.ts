@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { checkpointers, connect, GatewayError, hash, signers, StatusCode, type Checkpointer, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
 import { CONSUMPTION_MEMBERS, decodeErrorEnvelope, ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
-import { parseSubmitOutcome, type LedgerSubmitter, type SubmitOutcome } from './ledger';
+import { ChaincodeError, parseSubmitOutcome, type LedgerSubmitter, type SubmitOutcome } from './ledger';
 import { nodeP256Signer } from './signer';
 
 export interface FabricConnection {
@@ -41,7 +41,7 @@ export function ledgerErrorOf(error: unknown): GridLedgerError {
   if (error instanceof GatewayError) for (const d of error.details) texts.push(d.message);
   for (const text of texts) {
     const decoded = decodeErrorEnvelope(text);
-    if (decoded) return decoded;
+    if (decoded) return ChaincodeError.of(decoded);
   }
   const grpcCode = typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : undefined;
   const message = texts.join('; ') || String(error);

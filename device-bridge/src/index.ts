@@ -1,6 +1,7 @@
 export * from './batching';
 export * from './bridge';
 export * from './broker';
+export * from './dead-letter';
 export * from './journal';
 export * from './ledger';
 export * from './log';

@@ -29,12 +29,44 @@ export interface LedgerSubmitter {
 }
 
 /**
- * What the bridge does when a whole transaction fails. Nothing that fails a whole batch drops
- * readings: an outage, an MVCC conflict, a refused identity or an unknown error are retried with
- * backoff (resubmitting is a no-op on the ledger). A batch the contract finds too large is split.
+ * An error the chaincode itself answered with (its error envelope, decoded), as opposed to one
+ * the network, the peer or the bridge made of a failure. Only these can blame a reading.
  */
-export function failureAction(error: unknown): 'split' | 'retry' {
-  return error instanceof GridLedgerError && error.code === ErrorCodes.READING_BATCH_INVALID ? 'split' : 'retry';
+export class ChaincodeError extends GridLedgerError {
+  static of(error: GridLedgerError): ChaincodeError {
+    return new ChaincodeError(error.code, error.message, error.details);
+  }
+}
+
+/**
+ * Codes after which the same transaction can succeed later: the ledger or a collection's data is
+ * away for now, or a concurrent transaction won (MVCC). And codes about the bridge's identity, not
+ * about any reading: every reading would fail alone too, so they are retried rather than isolated.
+ */
+const RETRYABLE_CODES = new Set<string>([
+  ErrorCodes.LEDGER_UNAVAILABLE,
+  ErrorCodes.TRANSACTION_CONFLICT,
+  ErrorCodes.PRIVATE_DATA_UNAVAILABLE,
+  ErrorCodes.ACCESS_DENIED,
+  ErrorCodes.UNAUTHENTICATED,
+]);
+
+/**
+ * What the bridge does when a whole transaction fails. Nothing that fails a whole batch drops
+ * readings.
+ * - `split`: the contract found the batch too large (READING_BATCH_INVALID): smaller batches.
+ * - `isolate`: the chaincode refused the batch with a stable code that no retry can change (a
+ *   reading it cannot process): the batch is halved until the reading(s) that fail alone are
+ *   found; those are parked in the dead-letter file, the others submitted.
+ * - `retry`: an outage, an MVCC conflict, a refused identity, or an error that is not the
+ *   chaincode's own (INTERNAL made by the bridge of an unknown failure, an invalid commit):
+ *   the same readings again after a backoff of their meters (resubmitting is a no-op on the ledger).
+ */
+export function failureAction(error: unknown): 'split' | 'retry' | 'isolate' {
+  if (!(error instanceof GridLedgerError)) return 'retry';
+  if (error.code === ErrorCodes.READING_BATCH_INVALID) return 'split';
+  if (error instanceof ChaincodeError && !RETRYABLE_CODES.has(error.code)) return 'isolate';
+  return 'retry';
 }
 
 const STATUSES = new Set(['accepted', 'duplicate', 'rejected']);

@@ -16,6 +16,8 @@ export interface Receipt {
   txId?: string;
   code?: string;
   message?: string;
+  /** A rejection the bridge found by isolating a refused batch: the reading is kept in its dead-letter file. */
+  parked?: boolean;
 }
 
 /**
@@ -66,4 +68,10 @@ export function receiptsForOutcome(batch: readonly JournalEntry[], outcome: Subm
     doneIds.push(entry.id);
   });
   return { receipts, doneIds, retryIds };
+}
+
+/** Receipt for a reading parked in the dead-letter file: no transaction carried it, the chaincode's code says why. */
+export function parkedReceipt(entry: JournalEntry, error: GridLedgerError): Receipt {
+  const { meterId, intervalStart, seq } = entry.reading;
+  return { meterId, intervalStart, seq, status: 'rejected', code: error.code, message: error.message, parked: true };
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../core/canonical';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds } from '../core/identity';
 import { shareProRata } from '../core/prorata';
@@ -30,7 +29,7 @@ export interface Trade {
 
 /** Everything needed to check a clearing: recompute it from the same orders and compare. */
 export interface ClearingResult {
-  /** SHA-256 (hex) of the canonical JSON of the parameters and the orders sorted by orderId. */
+  /** SHA-256 (hex) of the book's canonical encoding: the parameters and the orders sorted by orderId (bookDigest). */
   inputDigest: string;
   volumeWh: number;
   /** The uniform price; null when nothing trades. */
@@ -72,61 +71,88 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
   // so none can be a special property name.
   const sides: Record<string, Side | undefined> = Object.create(null);
   const validInstants = new Set<string>();
-  for (const order of orders) {
+  // Prices and energies in typed arrays: the loops below read them by index, whatever the shape
+  // of the order objects they came from.
+  const priceOf = new Float64Array(n);
+  const energyOf = new Float64Array(n);
+  let buyCount = 0;
+  for (let i = 0; i < n; i++) {
+    const order = orders[i];
     validateOrder(order, params, validInstants);
     const side = sides[order.participantId];
     if (side === undefined) sides[order.participantId] = order.side;
     else if (side !== order.side) throw invalidBook('a participant has orders on both sides', { participantId: order.participantId });
+    priceOf[i] = order.priceMicrosPerKwh;
+    energyOf[i] = order.energyWh;
+    if (order.side === 'buy') buyCount++;
   }
 
-  // Everything below works on indexes into `orders`. idOrder: indexes in order-id order.
-  const idOrder = Array.from(orders.keys()).sort((a, b) => compareIds(orders[a].orderId, orders[b].orderId));
-  for (let r = 1; r < n; r++) {
-    if (orders[idOrder[r]].orderId === orders[idOrder[r - 1]].orderId) {
+  // Everything below works on indexes into `orders`. idOrder: indexes in order-id order; rankOf:
+  // each order's position in it.
+  const idOrder: number[] = new Array(n);
+  for (let i = 0; i < n; i++) idOrder[i] = i;
+  idOrder.sort((a, b) => compareIds(orders[a].orderId, orders[b].orderId));
+  const rankOf = new Uint32Array(n);
+  for (let r = 0; r < n; r++) {
+    rankOf[idOrder[r]] = r;
+    if (r > 0 && orders[idOrder[r]].orderId === orders[idOrder[r - 1]].orderId) {
       throw invalidBook('order ids repeat', { orderId: orders[idOrder[r]].orderId });
     }
   }
-  // Placement order (earlier first, then order id), as a rank per order.
-  // validInstants holds exactly the distinct placement times (validateOrder adds each one).
+  // Placement order: earlier first, then order id. validInstants holds exactly the distinct
+  // placement times (validateOrder adds each one), and instants of this one format sort as text;
+  // a counting sort over the time of each order, taken in id order, keeps ids in order per time.
   const times = [...validInstants].sort();
-  const timeIndex = new Map(times.map((t, k) => [t, k]));
-  const placementKeys = new Float64Array(n);
-  idOrder.forEach((i, r) => (placementKeys[r] = timeIndex.get(orders[i].placedAt)! * n + r));
-  placementKeys.sort();
+  const timeIndex = new Map<string, number>();
+  for (let t = 0; t < times.length; t++) timeIndex.set(times[t], t);
+  const timeOfRank = new Uint32Array(n);
+  const firstOfTime = new Uint32Array(times.length + 1);
+  for (let r = 0; r < n; r++) {
+    const t = timeIndex.get(orders[idOrder[r]].placedAt)!;
+    timeOfRank[r] = t;
+    firstOfTime[t + 1]++;
+  }
+  for (let t = 1; t <= times.length; t++) firstOfTime[t] += firstOfTime[t - 1];
   const byPlacement = new Uint32Array(n);
-  placementKeys.forEach((key, k) => (byPlacement[k] = idOrder[key % n]));
-  // Bids by price descending, asks ascending, equal prices in placement order: numeric keys.
-  const bidKeys: number[] = [];
-  const askKeys: number[] = [];
-  byPlacement.forEach((i, k) => {
-    const { side, priceMicrosPerKwh: price } = orders[i];
-    if (side === 'buy') bidKeys.push((MAX_PRICE_MICROS_PER_KWH - price) * n + k);
-    else askKeys.push(price * n + k);
-  });
-  const bids = Array.from(Float64Array.from(bidKeys).sort(), (key) => byPlacement[key % n]);
-  const asks = Array.from(Float64Array.from(askKeys).sort(), (key) => byPlacement[key % n]);
+  for (let r = 0; r < n; r++) byPlacement[firstOfTime[timeOfRank[r]]++] = idOrder[r];
+  // Bids by price descending, asks ascending, equal prices in placement order: one exact numeric
+  // key per order (price and placement position, below 1e15), sorted as a typed array.
+  const bidKeys = new Float64Array(buyCount);
+  const askKeys = new Float64Array(n - buyCount);
+  let nb = 0;
+  let na = 0;
+  for (let k = 0; k < n; k++) {
+    const i = byPlacement[k];
+    if (orders[i].side === 'buy') bidKeys[nb++] = (MAX_PRICE_MICROS_PER_KWH - priceOf[i]) * n + k;
+    else askKeys[na++] = priceOf[i] * n + k;
+  }
+  bidKeys.sort();
+  askKeys.sort();
+  const bids = new Uint32Array(nb);
+  for (let k = 0; k < nb; k++) bids[k] = byPlacement[bidKeys[k] % n];
+  const asks = new Uint32Array(na);
+  for (let k = 0; k < na; k++) asks[k] = byPlacement[askKeys[k] % n];
 
   // Walk both curves while the next bid is priced at or above the next ask. The volume so reached
   // is the largest that one uniform price admits with every trade individually rational (and the
   // welfare-maximising one): q Wh can trade only if the q-th best bid Wh is priced at or above
   // the q-th best ask Wh.
-  const price = (i: number) => orders[i].priceMicrosPerKwh;
   let volumeWh = 0;
   let b = 0;
   let a = 0;
-  let bidLeft = bids.length > 0 ? orders[bids[0]].energyWh : 0;
-  let askLeft = asks.length > 0 ? orders[asks[0]].energyWh : 0;
+  let bidLeft = nb > 0 ? energyOf[bids[0]] : 0;
+  let askLeft = na > 0 ? energyOf[asks[0]] : 0;
   let lastBid = -1;
   let lastAsk = -1;
-  while (b < bids.length && a < asks.length && price(bids[b]) >= price(asks[a])) {
+  while (b < nb && a < na && priceOf[bids[b]] >= priceOf[asks[a]]) {
     const q = Math.min(bidLeft, askLeft);
     volumeWh += q;
     lastBid = bids[b];
     lastAsk = asks[a];
     bidLeft -= q;
     askLeft -= q;
-    if (bidLeft === 0 && ++b < bids.length) bidLeft = orders[bids[b]].energyWh;
-    if (askLeft === 0 && ++a < asks.length) askLeft = orders[asks[a]].energyWh;
+    if (bidLeft === 0 && ++b < nb) bidLeft = energyOf[bids[b]];
+    if (askLeft === 0 && ++a < na) askLeft = energyOf[asks[a]];
   }
 
   const filled = new Float64Array(n);
@@ -134,33 +160,46 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
   let bounds: { lower: number; upper: number } | null = null;
   let trades: Trade[] = [];
   if (lastBid >= 0) {
-    const bid = price(lastBid);
-    const ask = price(lastAsk);
+    const bid = priceOf[lastBid];
+    const ask = priceOf[lastAsk];
     // bids[b] and asks[a] are the best orders with energy left unfilled by the walk; rationing
     // at the margin only moves fills between orders of the same price, so their prices are the
     // highest unfilled bid and the lowest unfilled ask after allocation too.
-    bounds = clearingInterval(bid, ask, b < bids.length ? price(bids[b]) : null, a < asks.length ? price(asks[a]) : null);
+    bounds = clearingInterval(bid, ask, b < nb ? priceOf[bids[b]] : null, a < na ? priceOf[asks[a]] : null);
     clearingPrice = priceInInterval(bounds.lower, bounds.upper, params.kPpm);
-    allocate(orders, bids, bid, volumeWh, (p) => p > bid, filled);
-    allocate(orders, asks, ask, volumeWh, (p) => p < ask, filled);
-    trades = pair(orders, bids, asks, filled, clearingPrice, params.gridFeeMicrosPerKwh);
+    const book = { orders, idOrder, rankOf, priceOf, energyOf, filled };
+    allocate(book, bids, bid, volumeWh, -1);
+    allocate(book, asks, ask, volumeWh, 1);
+    trades = pair(book, bids, asks, clearingPrice, params.gridFeeMicrosPerKwh);
   }
 
-  const sortedById = idOrder.map((i) => orders[i]);
+  const fills: Fill[] = new Array(n);
+  for (let r = 0; r < n; r++) {
+    const i = idOrder[r];
+    const o = orders[i];
+    fills[r] = { orderId: o.orderId, participantId: o.participantId, side: o.side, energyWh: o.energyWh, filledWh: filled[i] };
+  }
   return {
-    inputDigest: bookDigest(params, sortedById),
+    inputDigest: digestBook(params, orders, idOrder),
     volumeWh,
     priceMicrosPerKwh: clearingPrice,
-    marginalBidMicrosPerKwh: lastBid >= 0 ? price(lastBid) : null,
-    marginalAskMicrosPerKwh: lastAsk >= 0 ? price(lastAsk) : null,
+    marginalBidMicrosPerKwh: lastBid >= 0 ? priceOf[lastBid] : null,
+    marginalAskMicrosPerKwh: lastAsk >= 0 ? priceOf[lastAsk] : null,
     lowerMicrosPerKwh: bounds?.lower ?? null,
     upperMicrosPerKwh: bounds?.upper ?? null,
-    fills: idOrder.map((i) => {
-      const o = orders[i];
-      return { orderId: o.orderId, participantId: o.participantId, side: o.side, energyWh: o.energyWh, filledWh: filled[i] };
-    }),
+    fills,
     trades,
   };
+}
+
+/** The arrays the allocation and the pairing share: see clearAuction. */
+interface IndexedBook {
+  orders: readonly Order[];
+  idOrder: readonly number[];
+  rankOf: Uint32Array;
+  priceOf: Float64Array;
+  energyOf: Float64Array;
+  filled: Float64Array;
 }
 
 /**
@@ -188,33 +227,46 @@ export function priceInInterval(lower: number, upper: number, kPpm: number): num
   return Number((weighted + BigInt(PPM / 2)) / BigInt(PPM));
 }
 
+/** First line of a book's canonical encoding (see bookDigest); names the encoding's version. */
+export const BOOK_ENCODING = 'gridledger-book-v1';
+
 /**
- * SHA-256 (hex) of the canonical JSON (RFC 8785) of `{ orders, params }`, orders sorted by id:
- * anyone can recompute it with any RFC 8785 implementation. Orders must have passed
- * validateOrder: then every string field (ids, instant, side) is plain printable ASCII that JSON
- * writes without escapes, and each order can be written directly in canonical form (keys in
- * code-unit order) and hashed in chunks. A generic canonicaliser over one string of a large book
- * costs far more than the auction itself; a test checks the bytes against it.
+ * SHA-256 (hex) of a book's canonical encoding, a text of one item per line, each line ending in
+ * "\n": the line `gridledger-book-v1`; the parameters feedInMicrosPerKwh, retailMicrosPerKwh,
+ * gridFeeMicrosPerKwh and kPpm; then for each order, in ascending orderId order (code-unit order,
+ * which for these ASCII ids is byte order), its orderId, participantId, side, energyWh,
+ * priceMicrosPerKwh and placedAt. Integers are written in decimal without sign or leading zeros.
+ * Orders must have passed validateOrder and the parameters validatePriceParams: then every item is
+ * printable ASCII without spaces or line breaks, each order takes exactly six lines, and so the
+ * text is one and only one for a given book. Anyone can recompute it, for example with
+ * `jq -r '"gridledger-book-v1", (.params | .feedInMicrosPerKwh, .retailMicrosPerKwh,
+ * .gridFeeMicrosPerKwh, .kPpm), (.orders | sort_by(.orderId)[] | .orderId, .participantId, .side,
+ * .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum` (README, Market). It replaced
+ * the RFC 8785 JSON of the book: half the bytes, and written without building a string per order.
  */
 export function bookDigest(params: PriceParams, ordersById: readonly Order[]): string {
+  return digestBook(params, ordersById, null);
+}
+
+/** bookDigest over `orders` taken in the order of `index` (all of them in array order when null). */
+function digestBook(params: PriceParams, orders: readonly Order[], index: readonly number[] | null): string {
   const hash = createHash('sha256');
-  const CHUNK = 4096;
-  hash.update('{"orders":[');
-  for (let start = 0; start < ordersById.length; start += CHUNK) {
-    let text = start > 0 ? ',' : '';
-    const end = Math.min(start + CHUNK, ordersById.length);
-    for (let k = start; k < end; k++) {
-      const o = ordersById[k];
-      text +=
-        (k > start ? ',' : '') +
-        `{"energyWh":${o.energyWh},"orderId":"${o.orderId}","participantId":"${o.participantId}",` +
-        `"placedAt":"${o.placedAt}","priceMicrosPerKwh":${o.priceMicrosPerKwh},"side":"${o.side}"}`;
-    }
-    // All ASCII (see above), so latin1 gives the UTF-8 bytes without the cost of UTF-8 encoding.
-    hash.update(text, 'latin1');
-  }
   const { feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm } = params;
-  hash.update(`],"params":${canonicalJson({ feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm })}}`);
+  hash.update(`${BOOK_ENCODING}\n${feedInMicrosPerKwh}\n${retailMicrosPerKwh}\n${gridFeeMicrosPerKwh}\n${kPpm}\n`);
+  // A few thousand orders per update: join writes one flat string of their items (numbers in
+  // decimal), and latin1 hands its bytes to the hash without UTF-8 encoding (all ASCII, above).
+  const CHUNK = 2048;
+  const items: (string | number)[] = [];
+  for (let start = 0; start < orders.length; start += CHUNK) {
+    const end = Math.min(start + CHUNK, orders.length);
+    items.length = 0;
+    for (let k = start; k < end; k++) {
+      const o = orders[index === null ? k : index[k]];
+      items.push(o.orderId, o.participantId, o.side, o.energyWh, o.priceMicrosPerKwh, o.placedAt);
+    }
+    items.push(''); // the last item's line ends in "\n" too
+    hash.update(items.join('\n'), 'latin1');
+  }
   return hash.digest('hex');
 }
 
@@ -222,49 +274,49 @@ export function bookDigest(params: PriceParams, ordersById: readonly Order[]): s
  * One side's fills: orders priced better than the marginal price fill completely; orders at the
  * marginal price share what is left in proportion to their energy, rounded down to whole Wh; the
  * Wh left over by rounding go one each to the largest remainders, equal remainders by order id.
+ * `direction` is -1 for bids (higher is better) and 1 for asks (lower is better).
  */
-function allocate(
-  orders: readonly Order[],
-  side: readonly number[],
-  marginalPrice: number,
-  volumeWh: number,
-  better: (price: number) => boolean,
-  filled: Float64Array,
-): void {
+function allocate(book: IndexedBook, side: Uint32Array, marginalPrice: number, volumeWh: number, direction: -1 | 1): void {
+  const { idOrder, rankOf, priceOf, energyOf, filled } = book;
   let rest = volumeWh;
   const level: number[] = [];
-  for (const i of side) {
-    const p = orders[i].priceMicrosPerKwh;
-    if (better(p)) {
-      filled[i] = orders[i].energyWh;
-      rest -= orders[i].energyWh;
+  for (let k = 0; k < side.length; k++) {
+    const i = side[k];
+    const p = priceOf[i];
+    if (direction * (p - marginalPrice) < 0) {
+      filled[i] = energyOf[i];
+      rest -= energyOf[i];
     } else if (p === marginalPrice) {
-      level.push(i);
+      level.push(rankOf[i]);
+    } else {
+      break; // the side is sorted by price: the rest are worse
     }
   }
-  level.sort((x, y) => compareIds(orders[x].orderId, orders[y].orderId));
-  const shares = shareProRata(rest, level.map((i) => orders[i].energyWh));
-  level.forEach((i, k) => (filled[i] = shares[k]));
+  // By order id: their ranks in id order, sorted as numbers.
+  const ranks = Uint32Array.from(level).sort();
+  const weights: number[] = new Array(ranks.length);
+  for (let k = 0; k < ranks.length; k++) weights[k] = energyOf[idOrder[ranks[k]]];
+  const shares = shareProRata(rest, weights);
+  for (let k = 0; k < ranks.length; k++) filled[idOrder[ranks[k]]] = shares[k];
 }
 
 /** Pairs filled buys (in bid order) with filled sells (in ask order) into trades. */
-function pair(
-  orders: readonly Order[],
-  bids: readonly number[],
-  asks: readonly number[],
-  filled: Float64Array,
-  price: number,
-  gridFee: number,
-): Trade[] {
-  const sells = asks.filter((i) => filled[i] > 0);
+function pair(book: IndexedBook, bids: Uint32Array, asks: Uint32Array, price: number, gridFee: number): Trade[] {
+  const { orders, filled } = book;
   const trades: Trade[] = [];
   let s = 0;
-  let sellLeft = sells.length > 0 ? filled[sells[0]] : 0;
-  for (const bi of bids) {
+  const nextSell = () => {
+    while (s < asks.length && filled[asks[s]] === 0) s++;
+  };
+  nextSell();
+  let sellLeft = s < asks.length ? filled[asks[s]] : 0;
+  for (let k = 0; k < bids.length; k++) {
+    const bi = bids[k];
     let buyLeft = filled[bi];
+    if (buyLeft === 0) continue;
+    const buy = orders[bi];
     while (buyLeft > 0) {
-      const buy = orders[bi];
-      const sell = orders[sells[s]];
+      const sell = orders[asks[s]];
       const energyWh = Math.min(buyLeft, sellLeft);
       trades.push({
         buyOrderId: buy.orderId,
@@ -278,7 +330,11 @@ function pair(
       });
       buyLeft -= energyWh;
       sellLeft -= energyWh;
-      if (sellLeft === 0 && ++s < sells.length) sellLeft = filled[sells[s]];
+      if (sellLeft === 0) {
+        s++;
+        nextSell();
+        if (s < asks.length) sellLeft = filled[asks[s]];
+      }
     }
   }
   return trades;

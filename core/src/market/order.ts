@@ -68,12 +68,12 @@ export function validateOrder(order: Order, params: PriceParams, validInstants?:
       orderId: order.orderId,
     });
   }
-  if (typeof order.placedAt !== 'string' || (!validInstants?.has(order.placedAt) && parseInstant(order.placedAt) === undefined)) {
+  // One set lookup for an instant seen before; an instant is parsed (and added) only the first time.
+  if (typeof order.placedAt !== 'string' || (!validInstants?.has(order.placedAt) && !addInstant(order.placedAt, validInstants))) {
     throw new GridLedgerError(ErrorCodes.ORDER_PLACED_AT_INVALID, 'placedAt must be a UTC instant', {
       orderId: order.orderId,
     });
   }
-  validInstants?.add(order.placedAt);
   if (order.side !== 'buy' && order.side !== 'sell') {
     throw new GridLedgerError(ErrorCodes.ORDER_SIDE_INVALID, 'side must be buy or sell', { orderId: order.orderId });
   }
@@ -90,6 +90,13 @@ export function validateOrder(order: Order, params: PriceParams, validInstants?:
       { orderId: order.orderId, min: params.feedInMicrosPerKwh, max: params.retailMicrosPerKwh },
     );
   }
+}
+
+/** Whether `text` is a UTC instant; a valid one is added to `validInstants`. */
+function addInstant(text: string, validInstants: Set<string> | undefined): boolean {
+  if (parseInstant(text) === undefined) return false;
+  validInstants?.add(text);
+  return true;
 }
 
 /**

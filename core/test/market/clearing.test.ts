@@ -1,11 +1,19 @@
 import fc from 'fast-check';
 import { ErrorCodes } from '../../src/core';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../src/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bookDigest, clearAuction, escrowMicros, Order, PriceParams } from '../../src/market';
 
 const params: PriceParams = { feedInMicrosPerKwh: 10, retailMicrosPerKwh: 100, gridFeeMicrosPerKwh: 4, kPpm: 500_000 };
 const T0 = '2026-11-21T09:00:00Z';
+
+// The README's recipe for recomputing a book's input digest from the audit command's JSON book, verbatim.
+const JQ_DIGEST_RECIPE = `
+jq -r '"gridledger-book-v1", (.params | .feedInMicrosPerKwh, .retailMicrosPerKwh, .gridFeeMicrosPerKwh, .kPpm), (.orders | sort_by(.orderId)[] | .orderId, .participantId, .side, .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum
+`;
 
 function order(orderId: string, side: 'buy' | 'sell', energyWh: number, price: number, extra: Partial<Order> = {}): Order {
   return { orderId, participantId: `p-${orderId}`, side, energyWh, priceMicrosPerKwh: price, placedAt: T0, ...extra };
@@ -305,17 +313,51 @@ describe('clearAuction, properties', () => {
     );
   });
 
-  it('digests exactly the RFC 8785 bytes of { orders sorted by id, params }', () => {
+  it('digests the documented encoding: a known answer written out by hand, and the same through jq and sha256sum', () => {
+    const book = [order('b1', 'buy', 10, 60), order('a1', 'sell', 25, 40, { participantId: 'seller.7', placedAt: '2026-11-21T08:59:59Z' })];
+    // The README's encoding, line by line: the version, the four parameters, then each order in
+    // id order (a1 before b1) as orderId, participantId, side, energyWh, price, placedAt.
+    const text = [
+      'gridledger-book-v1',
+      '10', '100', '4', '500000',
+      'a1', 'seller.7', 'sell', '25', '40', '2026-11-21T08:59:59Z',
+      'b1', 'p-b1', 'buy', '10', '60', T0,
+    ].map((line) => `${line}\n`).join('');
+    const expected = createHash('sha256').update(Buffer.from(text, 'ascii')).digest('hex');
+    expect(clearAuction(book, params).inputDigest).toBe(expected);
+    // The README's jq recipe over the audit command's JSON book, with the orders out of id order.
+    const dir = mkdtempSync(join(tmpdir(), 'gl-digest-'));
+    try {
+      writeFileSync(join(dir, 'book.json'), JSON.stringify({ params, orders: book }));
+      const out = execFileSync('bash', ['-euo', 'pipefail', '-c', JQ_DIGEST_RECIPE], { cwd: dir, encoding: 'utf8' });
+      expect(out.split(' ')[0]).toBe(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('digests exactly the documented lines for any book the validation admits', () => {
     fc.assert(
-      fc.property(books, anyParams, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), (book, p, anyId) => {
-        // Any id the validation lets through must encode the same way as the generic canonicaliser.
-        const withOdd = book.map((o, i) => (i === 0 ? { ...o, orderId: anyId } : o));
+      fc.property(books, anyParams, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), fc.integer({ min: 1, max: 1_000_000_000 }), (book, p, anyId, anyEnergy) => {
+        // Any id the validation lets through, and any energy up to the bound, must encode the same way.
+        const withOdd = book.map((o, i) => (i === 0 ? { ...o, orderId: anyId, energyWh: anyEnergy } : o));
         const sorted = [...withOdd].sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
-        const expected = createHash('sha256').update(canonicalJson({ orders: sorted, params: p })).digest('hex');
+        let text = `gridledger-book-v1\n${p.feedInMicrosPerKwh}\n${p.retailMicrosPerKwh}\n${p.gridFeeMicrosPerKwh}\n${p.kPpm}\n`;
+        for (const o of sorted) text += `${o.orderId}\n${o.participantId}\n${o.side}\n${o.energyWh}\n${o.priceMicrosPerKwh}\n${o.placedAt}\n`;
+        const expected = createHash('sha256').update(text, 'utf8').digest('hex');
         expect(bookDigest(p, sorted)).toBe(expected);
+        if (new Set(sorted.map((o) => o.orderId)).size === sorted.length) expect(clearAuction(withOdd, p).inputDigest).toBe(expected);
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('digests books larger than one hashing chunk like one text', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => order(`o${String(i).padStart(5, '0')}`, i % 2 ? 'buy' : 'sell', 1 + (i % 7), 10 + (i % 90)));
+    const text = ['gridledger-book-v1', '10', '100', '4', '500000', ...many.flatMap((o) => [o.orderId, o.participantId, o.side, o.energyWh, o.priceMicrosPerKwh, o.placedAt])]
+      .map((line) => `${line}\n`)
+      .join('');
+    expect(clearAuction([...many].reverse(), params).inputDigest).toBe(createHash('sha256').update(text).digest('hex'));
   });
 
   it('digests its inputs: any change to an order or a parameter changes the digest', () => {

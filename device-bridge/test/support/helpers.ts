@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { ErrorCodes, GridLedgerError, readingSignedBytes, type Reading, type SignedReading } from '@gridledger/core';
-import type { LedgerSubmitter, ReadingResult, SubmitOutcome } from '../../src/ledger';
+import { ChaincodeError, type LedgerSubmitter, type ReadingResult, type SubmitOutcome } from '../../src/ledger';
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `gl-${prefix}-`));
 
@@ -65,6 +65,10 @@ export class FakeLedger implements LedgerSubmitter {
   readonly txIds: string[] = [];
   failNext = 0;
   delayMs = 0;
+  /** A reading for which the chaincode fails the whole transaction (a poison reading): the error it throws. */
+  poison: (r: SignedReading) => GridLedgerError | undefined = () => undefined;
+  /** A transient failure (LEDGER_UNAVAILABLE) of every transaction that holds a reading of these meters. */
+  readonly unavailableFor = new Set<string>();
   private tx = 0;
 
   async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {
@@ -73,6 +77,13 @@ export class FakeLedger implements LedgerSubmitter {
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'peer unavailable (fake)');
+    }
+    if (readings.some((r) => this.unavailableFor.has(r.meterId))) {
+      throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'peer unavailable for this meter (fake)');
+    }
+    for (const r of readings) {
+      const refusal = this.poison(r);
+      if (refusal) throw ChaincodeError.of(refusal); // the whole transaction fails, nothing is stored
     }
     const txId = `tx${String(++this.tx).padStart(6, '0')}`;
     this.txIds.push(txId);
