@@ -15,8 +15,9 @@ import {
   ReadingStore,
   SeqGap,
 } from '@gridledger/core';
-import { isWindowClosing, settleCorrections } from './energy/window';
-import { EstimateRecord, readHead, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, writeHead, writeReading } from './energy/privacy';
+import { areWindowsClosing, settleCorrections } from './energy/window';
+import { getStates, withWriteBatch } from './state-batch';
+import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, writeHead, writeReading } from './energy/privacy';
 import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
 /** listReadings spans at most this many intervals. */
@@ -31,10 +32,13 @@ export async function loadMeteringParams(ctx: Context): Promise<MeteringParams> 
 /** The loader's reads on the stub; readings come with their private part, estimates it found are kept for the corrections. */
 function storeOf(ctx: Context, estimates: Map<string, EstimateRecord>): ReadingStore {
   return {
-    getMeter: (meterId) => getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)),
-    getHead: (meterId) => readHead(ctx, meterId),
+    getMeters: async (meterIds) =>
+      (await getStates(ctx, meterIds.map((meterId) => key(ctx, KeyTypes.meter, meterId)))).map((bytes) =>
+        bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as MeterRecord),
+      ),
+    getHeads: (meterIds) => readHeads(ctx, meterIds),
     getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart),
-    isWindowClosed: (intervalStart) => isWindowClosing(ctx, intervalStart),
+    areWindowsClosed: (intervalStarts) => areWindowsClosing(ctx, intervalStarts),
     hasEstimate: async (meterId, intervalStart) => {
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));
       if (estimate !== undefined) estimates.set(`${meterId} ${intervalStart}`, estimate);
@@ -77,11 +81,14 @@ export class MeteringContract extends Contract {
       const outcome = foldReadingBatch(inputs, loaded, { ...params, nowSeconds, txId, recordedAt: formatInstant(nowSeconds) });
 
       const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;
-      for (const r of readings) await writeReading(ctx, r);
-      for (const h of heads) await writeHead(ctx, h);
-      for (const g of gapsToDelete) await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
-      for (const g of gapsToPut) await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
-      const corrections = await settleCorrections(ctx, readings, params, loaded.meters, estimates);
+      // All writes in one message to the peer (state-batch.ts), sent when the block returns.
+      const corrections = await withWriteBatch(ctx, async () => {
+        for (const r of readings) await writeReading(ctx, r);
+        for (const h of heads) await writeHead(ctx, h);
+        for (const g of gapsToDelete) await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
+        for (const g of gapsToPut) await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
+        return settleCorrections(ctx, readings, params, loaded.meters, estimates);
+      });
       setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut, ...(corrections.length > 0 ? { corrections } : {}) });
       // The answer is in the block too: no import value in a rejection's message or details.
       return { results: outcome.results.map(redactImport), txId };

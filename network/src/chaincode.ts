@@ -75,6 +75,8 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
     name,
     command: process.execPath,
     args: [
+      // For profiling: e.g. GRIDLEDGER_CHAINCODE_NODE_ARGS='--prof --logfile=/tmp/cc.log' (node refuses --prof in NODE_OPTIONS).
+      ...(process.env.GRIDLEDGER_CHAINCODE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
       cli,
       'server',
       '--chaincode-address', `127.0.0.1:${orgPorts(org, l.offset).chaincodeServer}`,
@@ -85,7 +87,13 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
       '--chaincode-tls-client-cacert-file', caRoot(l, org),
     ],
     // The shim reads every CORE_* variable as an option; only the MSP id is wanted (stub.getMspID()).
-    env: { PATH: process.env.PATH, CORE_PEER_LOCALMSPID: MSP_IDS[org], NODE_ENV: 'production' },
+    // GRIDLEDGER_STATE_BATCH=0 turns batched state access off (chaincode/src/state-batch.ts).
+    env: {
+      PATH: process.env.PATH,
+      CORE_PEER_LOCALMSPID: MSP_IDS[org],
+      NODE_ENV: 'production',
+      ...(process.env.GRIDLEDGER_STATE_BATCH !== undefined ? { GRIDLEDGER_STATE_BATCH: process.env.GRIDLEDGER_STATE_BATCH } : {}),
+    },
     pidFile: pidFile(l, name),
     logFile: logFile(l, name),
   });

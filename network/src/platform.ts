@@ -177,7 +177,13 @@ export async function startBridge(profile: NetworkProfile, broker: 'mosquitto' |
   const name = 'bridge';
   const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
   if (runningPid(files.pidFile) !== undefined) return;
-  const args = [entry('device-bridge', 'dist', 'main.js'), '--state', profile.stateDir, ...(broker === 'embedded' ? ['--embedded-broker'] : [])];
+  const args = [
+    entry('device-bridge', 'dist', 'main.js'),
+    '--state', profile.stateDir,
+    ...(broker === 'embedded' ? ['--embedded-broker'] : []),
+    // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 200 --concurrency 8'.
+    ...(process.env.GRIDLEDGER_BRIDGE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  ];
   if (broker === 'embedded' && !(await portFree(Number(new URL(profile.mqtt.url).port)))) {
     throw new Error(`port ${new URL(profile.mqtt.url).port} (embedded MQTT broker) on 127.0.0.1 is taken by another process`);
   }

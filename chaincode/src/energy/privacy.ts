@@ -34,6 +34,7 @@ import {
   StoredReading,
 } from '@gridledger/core';
 import { callerOf, getRecord, key, KeyTypes, putRecord } from '../ledger';
+import { getStates } from '../state-batch';
 
 /** The transient field with the submitter's random salt seed (at least 16 bytes). */
 export const SALT_SEED_FIELD = 'consumptionSaltSeed';
@@ -141,6 +142,32 @@ export async function readReading(ctx: Context, meterId: string, intervalStart: 
 /** The meter's head (latest reading) with its import. */
 export async function readHead(ctx: Context, meterId: string): Promise<StoredReading | undefined> {
   return fullReading(ctx, await getRecord<PublicReading>(ctx, key(ctx, KeyTypes.readingHead, meterId)));
+}
+
+/**
+ * The heads of `meterIds` with their imports, in order: two round trips on a peer (the public heads,
+ * then their private parts), whatever the number of meters.
+ */
+export async function readHeads(ctx: Context, meterIds: readonly string[]): Promise<(StoredReading | undefined)[]> {
+  const shared = (await getStates(ctx, meterIds.map((meterId) => key(ctx, KeyTypes.readingHead, meterId)))).map((bytes) =>
+    bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as PublicReading),
+  );
+  const found = shared.filter((h): h is PublicReading => h !== undefined);
+  const privateKeys = found.map((h) => ctx.stub.createCompositeKey(PrivateKeyTypes.readingImport, [h.meterId, h.intervalStart]));
+  let secrets: (Buffer | undefined)[];
+  try {
+    secrets = await getStates(ctx, privateKeys, CONSUMPTION_COLLECTION);
+  } catch (e) {
+    throw unavailable(`the imports of ${found.length} meter heads`, e instanceof Error ? e.message : String(e));
+  }
+  const full = new Map<PublicReading, StoredReading>();
+  found.forEach((h, i) => {
+    const secret = secrets[i] === undefined ? undefined : (JSON.parse(secrets[i]!.toString('utf8')) as PrivateReading);
+    const joined = secret === undefined ? undefined : joinReading(h, secret);
+    if (joined === undefined) throw unavailable(`the import of meter ${h.meterId} for ${h.intervalStart}`);
+    full.set(h, joined);
+  });
+  return shared.map((h) => (h === undefined ? undefined : full.get(h)));
 }
 
 /** Stores a reading: the public part on the channel, the private part in the collection. */

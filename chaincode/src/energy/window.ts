@@ -28,6 +28,7 @@ import {
 } from '@gridledger/core';
 import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
 import { listRecords } from '../ledger';
+import { getStates } from '../state-batch';
 import { EstimateRecord, readHead, readReading, writeEstimate } from './privacy';
 import { PositionCorrection, readPosition, writePosition } from './positions';
 import { adjustTokens } from './tokens';
@@ -84,9 +85,11 @@ export interface WindowCloseCursor {
   startedBy: string;
 }
 
-/** A window's close is under way (or done): new readings of the interval are too late. */
-export async function isWindowClosing(ctx: Context, intervalStart: string): Promise<boolean> {
-  return (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined || (await getRecord(ctx, key(ctx, KeyTypes.windowClose, intervalStart))) !== undefined;
+/** Whether each interval's window close is under way (or done), in order: new readings of it are too late. One round trip on a peer. */
+export async function areWindowsClosing(ctx: Context, intervalStarts: readonly string[]): Promise<boolean[]> {
+  const keys = intervalStarts.flatMap((start) => [key(ctx, KeyTypes.window, start), key(ctx, KeyTypes.windowClose, start)]);
+  const values = await getStates(ctx, keys);
+  return intervalStarts.map((_, i) => values[2 * i] !== undefined || values[2 * i + 1] !== undefined);
 }
 
 /**

@@ -57,13 +57,17 @@ export interface LoadedBatchState {
   closedWindows: Set<string>;
 }
 
-/** The ledger reads the loader needs; the contract implements them on the stub. */
+/**
+ * The ledger reads the loader needs; the contract implements them on the stub. The plural ones
+ * answer in the order asked and may read all their keys in one round trip to the peer.
+ */
 export interface ReadingStore {
-  getMeter(meterId: string): Promise<MeterRecord | undefined>;
-  getHead(meterId: string): Promise<StoredReading | undefined>;
+  getMeters(meterIds: readonly string[]): Promise<(MeterRecord | undefined)[]>;
+  /** Each meter's head, undefined for a meter without one. */
+  getHeads(meterIds: readonly string[]): Promise<(StoredReading | undefined)[]>;
   getReading(meterId: string, intervalStart: string): Promise<StoredReading | undefined>;
-  /** Whether the operator has closed the window of the interval. */
-  isWindowClosed(intervalStart: string): Promise<boolean>;
+  /** Whether the operator has closed (or begun to close) the window of each interval. */
+  areWindowsClosed(intervalStarts: readonly string[]): Promise<boolean[]>;
   /** Whether an estimate stands for the meter and interval. */
   hasEstimate(meterId: string, intervalStart: string): Promise<boolean>;
 }
@@ -135,7 +139,8 @@ function inTimeWindow(intervalStart: string, params: MeteringParams, nowSeconds:
  * head; for a registered, active meter the chain from the head back to just below the earliest
  * interval of the batch that is still within the late window; and by their own key the readings
  * of the batch below that (retries of old readings must still be recognised as duplicates).
- * Reads are sequential and in a fixed order, so every peer reads the same keys.
+ * Reads go in a fixed order of phases (windows, meters, estimates, heads, chains), each phase's
+ * keys in id order, so every peer reads the same keys; the plural reads may be one round trip each.
  */
 export async function loadReadingBatchState(
   inputs: readonly unknown[],
@@ -158,22 +163,32 @@ export async function loadReadingBatchState(
 
   const closedWindows = new Set<string>();
   const allIntervals = [...new Set([...intervalsByMeter.values()].flatMap((set) => [...set]))].sort(compareIds);
-  for (const start of allIntervals) if (await store.isWindowClosed(start)) closedWindows.add(start);
+  const closed = await store.areWindowsClosed(allIntervals);
+  allIntervals.forEach((start, i) => {
+    if (closed[i]) closedWindows.add(start);
+  });
 
+  const meterIds = [...intervalsByMeter.keys()].sort(compareIds);
+  const records = await store.getMeters(meterIds);
   const meters = new Map<string, LoadedMeter>();
-  for (const meterId of [...intervalsByMeter.keys()].sort(compareIds)) {
-    const meter = await store.getMeter(meterId);
-    const loaded: LoadedMeter = { meter, head: undefined, chain: [], chainComplete: true, exact: {}, estimated: new Set() };
-    meters.set(meterId, loaded);
-    const intervals = [...intervalsByMeter.get(meterId)!].sort(compareIds);
-    if (meter === undefined) continue;
+  meterIds.forEach((meterId, i) => meters.set(meterId, { meter: records[i], head: undefined, chain: [], chainComplete: true, exact: {}, estimated: new Set() }));
+  const sortedIntervals = (meterId: string) => [...intervalsByMeter.get(meterId)!].sort(compareIds);
+  const active = meterIds.filter((meterId) => meters.get(meterId)!.meter?.active === true);
+  for (const meterId of meterIds) {
+    const loaded = meters.get(meterId)!;
     // A retired meter's readings are refused, but a retry of a stored one must still be recognised.
-    if (!meter.active) {
-      for (const start of intervals) loaded.exact[start] = (await store.getReading(meterId, start)) ?? null;
-      continue;
-    }
-    for (const start of intervals) if (closedWindows.has(start) && (await store.hasEstimate(meterId, start))) loaded.estimated.add(start);
-    const head = await store.getHead(meterId);
+    if (loaded.meter === undefined || loaded.meter.active) continue;
+    for (const start of sortedIntervals(meterId)) loaded.exact[start] = (await store.getReading(meterId, start)) ?? null;
+  }
+  for (const meterId of active) {
+    const loaded = meters.get(meterId)!;
+    for (const start of sortedIntervals(meterId)) if (closedWindows.has(start) && (await store.hasEstimate(meterId, start))) loaded.estimated.add(start);
+  }
+  const heads = await store.getHeads(active);
+  for (const [i, meterId] of active.entries()) {
+    const loaded = meters.get(meterId)!;
+    const intervals = sortedIntervals(meterId);
+    const head = heads[i];
     if (head === undefined) continue;
     loaded.head = head;
     loaded.chain = [head];

@@ -50,33 +50,39 @@ function truthOf(meterId: string, values: { importWh: number; exportWh: number }
   });
 }
 
-/** The ledger as the fold sees it, with a count of reads. */
+/** The ledger as the fold sees it, with a count of keys read and of calls (a plural call is one round trip on a peer). */
 class MemoryLedger implements ReadingStore {
   readonly meters = new Map<string, MeterRecord>();
   readonly heads = new Map<string, StoredReading>();
   readonly readings = new Map<string, StoredReading>();
   readonly gaps = new Map<string, SeqGap>();
   reads = 0;
+  calls = 0;
 
-  async getMeter(meterId: string) {
-    this.reads += 1;
-    return this.meters.get(meterId);
+  async getMeters(meterIds: readonly string[]) {
+    this.calls += 1;
+    this.reads += meterIds.length;
+    return meterIds.map((meterId) => this.meters.get(meterId));
   }
-  async getHead(meterId: string) {
-    this.reads += 1;
-    return this.heads.get(meterId);
+  async getHeads(meterIds: readonly string[]) {
+    this.calls += 1;
+    this.reads += meterIds.length;
+    return meterIds.map((meterId) => this.heads.get(meterId));
   }
   async getReading(meterId: string, intervalStart: string) {
+    this.calls += 1;
     this.reads += 1;
     return this.readings.get(`${meterId} ${intervalStart}`);
   }
   readonly closed = new Set<string>();
   readonly estimates = new Set<string>();
-  async isWindowClosed(intervalStart: string) {
-    this.reads += 1;
-    return this.closed.has(intervalStart);
+  async areWindowsClosed(intervalStarts: readonly string[]) {
+    this.calls += 1;
+    this.reads += intervalStarts.length;
+    return intervalStarts.map((start) => this.closed.has(start));
   }
   async hasEstimate(meterId: string, intervalStart: string) {
+    this.calls += 1;
     this.reads += 1;
     return this.estimates.has(`${meterId} ${intervalStart}`);
   }
@@ -230,6 +236,24 @@ describe('foldReadingBatch', () => {
     expect(inOrder.results[0].status).toBe('accepted');
     expect(ledger.reads).toBe(3);
     expect(inOrder.writes.heads.map((h) => h.intervalStart)).toEqual([ahead[96].intervalStart]);
+  });
+
+  it('loads an in-order batch of many meters in three plural reads: windows, meters, heads', async () => {
+    const ledger = new MemoryLedger();
+    const meterIds = Array.from({ length: 20 }, (_, m) => `m${String(m).padStart(2, '0')}`);
+    const histories = meterIds.map((meterId) => truthOf(meterId, values));
+    for (const meterId of meterIds) ledger.meters.set(meterId, meterRecord(meterId));
+    await ledger.submit(histories.map((h) => signed(h[0])), NOW);
+    ledger.reads = 0;
+    ledger.calls = 0;
+    const next = histories.flatMap((h) => h.slice(1, 6).map((r) => signed(r)));
+    const outcome = await ledger.submit(next, NOW);
+    expect(outcome.results.every((r) => r.status === 'accepted')).toBe(true);
+    expect(ledger.calls).toBe(3);
+    // 5 intervals, 20 meters, 20 heads; writes: 100 readings and one head per meter.
+    expect(ledger.reads).toBe(5 + 20 + 20);
+    expect(outcome.writes.readings).toHaveLength(100);
+    expect(outcome.writes.heads.map((h) => [h.meterId, h.intervalStart])).toEqual(meterIds.map((m, i) => [m, histories[i][5].intervalStart]));
   });
 
   it('recognises a retry of a reading past the late window by its own key, without walking', async () => {
