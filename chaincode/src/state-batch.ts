@@ -5,8 +5,8 @@
  * tell a shim that it may use them). fabric-shim 2.5.8, the newest on npm, sends one message per
  * getState/putState and knows neither type (its protos are 0.2.2). Both messages go here over the
  * shim's own stream and request queue (`handler._askPeerAndListen`, the path every stub call
- * takes). Their payloads are encoded with @hyperledger/fabric-protos 0.3 (Fabric 3.x's protos, the
- * package fabric-gateway uses); only the ChaincodeMessage around them is fabric-shim's own class.
+ * takes), with their payloads encoded by hand (five fields, below), so no second protobuf package
+ * is needed.
  *
  * - `getStates(ctx, keys, collection?)`: the values in key order (undefined when absent), in one
  *   round trip per MAX_KEYS keys. The peer records each key in the read set as getState does.
@@ -20,13 +20,33 @@
  */
 import { Context } from 'fabric-contract-api';
 
-import { peer } from '@hyperledger/fabric-protos';
-
-/** ChaincodeMessage types (fabric-protos peer/chaincode_shim.proto, Fabric 3.x). */
-export const WRITE_BATCH_STATE = peer.ChaincodeMessage.Type.WRITE_BATCH_STATE;
-export const GET_STATE_MULTIPLE = peer.ChaincodeMessage.Type.GET_STATE_MULTIPLE;
+/** ChaincodeMessage types (fabric-protos peer/chaincode_shim.proto). */
+export const WRITE_BATCH_STATE = 24;
+export const GET_STATE_MULTIPLE = 25;
+/** WriteRecord.Type */
+const PUT_STATE = 9;
+const DEL_STATE = 10;
 /** Keys or records per message: the peer's default maxSizeGetMultipleKeys and maxSizeWriteBatch. */
 export const MAX_KEYS = 1000;
+
+// ---- protobuf, the few fields needed ----
+
+function varint(out: number[], value: number): void {
+  let v = value;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+/** Length-delimited field `field` holding `bytes`. */
+function lengthDelimited(parts: Buffer[], field: number, bytes: Uint8Array): void {
+  const head: number[] = [];
+  varint(head, (field << 3) | 2);
+  varint(head, bytes.length);
+  parts.push(Buffer.from(head), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+}
 
 export interface WriteOp {
   collection: string;
@@ -35,39 +55,56 @@ export interface WriteOp {
   value: Uint8Array | undefined;
 }
 
-/** A WriteBatchState message holding `ops` in order. */
-export function encodeWriteBatch(ops: readonly WriteOp[]): Uint8Array {
-  const batch = new peer.WriteBatchState();
-  batch.setRecList(
-    ops.map((op) => {
-      const rec = new peer.WriteRecord();
-      rec.setKey(op.key);
-      rec.setCollection(op.collection);
-      if (op.value === undefined) {
-        rec.setType(peer.WriteRecord.Type.DEL_STATE);
-      } else {
-        rec.setType(peer.WriteRecord.Type.PUT_STATE);
-        rec.setValue(op.value);
-      }
-      return rec;
-    }),
-  );
-  return batch.serializeBinary();
+/** WriteBatchState { repeated WriteRecord rec = 1 }, WriteRecord { key = 1, value = 2, collection = 3, type = 5 }. */
+export function encodeWriteBatch(ops: readonly WriteOp[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const op of ops) {
+    const rec: Buffer[] = [];
+    lengthDelimited(rec, 1, Buffer.from(op.key, 'utf8'));
+    if (op.value !== undefined && op.value.length > 0) lengthDelimited(rec, 2, op.value);
+    if (op.collection !== '') lengthDelimited(rec, 3, Buffer.from(op.collection, 'utf8'));
+    const type: number[] = [];
+    varint(type, (5 << 3) | 0);
+    varint(type, op.value === undefined ? DEL_STATE : PUT_STATE);
+    rec.push(Buffer.from(type));
+    lengthDelimited(parts, 1, Buffer.concat(rec));
+  }
+  return Buffer.concat(parts);
 }
 
-/** A GetStateMultiple message for `keys` (public state when `collection` is ''). */
-export function encodeGetStateMultiple(keys: readonly string[], collection: string): Uint8Array {
-  const request = new peer.GetStateMultiple();
-  request.setKeysList([...keys]);
-  request.setCollection(collection);
-  return request.serializeBinary();
+/** GetStateMultiple { repeated string keys = 1; string collection = 2 }. */
+export function encodeGetStateMultiple(keys: readonly string[], collection: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const key of keys) lengthDelimited(parts, 1, Buffer.from(key, 'utf8'));
+  if (collection !== '') lengthDelimited(parts, 2, Buffer.from(collection, 'utf8'));
+  return Buffer.concat(parts);
 }
 
-/** The values of a GetStateMultipleResult, in order (empty for a missing key). */
+/** GetStateMultipleResult { repeated bytes values = 1 }: the values in order (empty for a missing key). */
 export function decodeGetStateMultipleResult(bytes: Uint8Array): Buffer[] {
-  return peer.GetStateMultipleResult.deserializeBinary(bytes)
-    .getValuesList_asU8()
-    .map((value) => Buffer.from(value.buffer, value.byteOffset, value.length));
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const values: Buffer[] = [];
+  let i = 0;
+  const read = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (i >= buf.length) throw new Error('truncated GetStateMultipleResult');
+      const b = buf[i++];
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 128;
+    }
+  };
+  while (i < buf.length) {
+    const tag = read();
+    if (tag !== ((1 << 3) | 2)) throw new Error(`unexpected field tag ${tag} in GetStateMultipleResult`);
+    const length = read();
+    if (i + length > buf.length) throw new Error('truncated GetStateMultipleResult');
+    values.push(buf.subarray(i, i + length));
+    i += length;
+  }
+  return values;
 }
 
 // ---- transport: the shim's handler ----

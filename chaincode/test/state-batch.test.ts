@@ -57,7 +57,7 @@ class FakePeer {
   }
 }
 
-describe('state-batch messages', () => {
+describe('state-batch encoding', () => {
   it('writes WriteBatchState as the Fabric protos read it', () => {
     const bytes = encodeWriteBatch([
       { collection: '', key: '\u0000reading\u0000m1\u0000', value: Buffer.from('{"a":1}') },
@@ -82,6 +82,8 @@ describe('state-batch messages', () => {
     const result = new peer.GetStateMultipleResult();
     result.setValuesList(values);
     expect(decodeGetStateMultipleResult(result.serializeBinary())).toEqual(values);
+    expect(() => decodeGetStateMultipleResult(Buffer.from([0x0a, 0x05, 1]))).toThrow(/truncated/);
+    expect(() => decodeGetStateMultipleResult(Buffer.from([0x10, 0x01]))).toThrow(/tag/);
   });
 });
 
