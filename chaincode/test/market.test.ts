@@ -1,7 +1,8 @@
-import { ErrorCodes, formatInstant, orderIdOf, settleInterval } from '@gridledger/core';
+import { clearAuction, CLEARING_PAGE_ITEMS, ErrorCodes, formatInstant, orderIdOf, settleInterval } from '@gridledger/core';
 import { EnergyContract } from '../src/energy';
 import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
+import { marketLimits } from '../src/market/store';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, readingsOf, SEED, signReading, submitVia, withTransient } from './fake-fabric';
@@ -224,9 +225,26 @@ describe('market: close, clear, settle', () => {
     }
     fabric.now = T - 300;
     expectOk(await fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS)));
-    expect(expectOk(await fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS)))).toMatchObject({ orderCount: 2400, tradeCount: 1200, volumeWh: 1200 });
+    // Pages of 1,000 fills and trades: three clearing transactions, each once and in turn.
+    marketLimits.clearingPageItems = 1000;
+    const clear = (page: string) => fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS, page));
+    try {
+      expect(codeOf(await clear('1'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      expect(expectOk(await clear('0'))).toMatchObject({ orderCount: 2400, tradeCount: 1200, volumeWh: 1200, status: 'clearing', page: 0, pageCount: 3 });
+      expect(codeOf(await clear('0'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      // Half written: not readable as a clearing, not settleable.
+      expect(codeOf(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      expect(expectOk(await clear('1'))).toMatchObject({ status: 'clearing', page: 1 });
+      expect(expectOk(await clear(''))).toMatchObject({ status: 'cleared', page: 2, pageCount: 3 });
+      expect(codeOf(await clear(''))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+    } finally {
+      marketLimits.clearingPageItems = CLEARING_PAGE_ITEMS;
+    }
+    expect(expectOk(await fabric.evaluate(regulator, (ctx) => market.getInterval(ctx, 'c1', TS)))).toMatchObject({ status: 'cleared', clearing: { pageCount: 3, pagesDone: 3 } });
     const clearing = expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)));
-    expect(clearing).toMatchObject({ fillCount: 2400, fillPages: 3, tradeCount: 1200, tradePages: 2 });
+    expect(clearing).toMatchObject({ fillCount: 2400, fillPages: 3, tradeCount: 1200, tradePages: 2, pageItems: 1000 });
+    const { fills, trades } = clearAuction(expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearingOrders(ctx, 'c1', TS))).orders, params);
+    expect([clearing.fills, clearing.trades]).toEqual([fills, trades]);
     expect(clearing.fills).toHaveLength(2400);
     expect(clearing.trades).toHaveLength(1200);
     expect(clearing.fills.map((f: { orderId: string }) => f.orderId)).toEqual([...clearing.fills.map((f: { orderId: string }) => f.orderId)].sort());
@@ -237,8 +255,11 @@ describe('market: close, clear, settle', () => {
       lines.push(...page.items);
       bookmark = page.bookmark;
     } while (bookmark !== '');
-    // One refund line for the participant, not one per order.
-    expect(lines.filter((l) => l.kind === 'escrow-refund')).toHaveLength(1);
+    // One refund line for the participant per clearing page it has fills on, not one per order: each
+    // order escrowed 1 Wh × (200 + 10) µ and its trade cost 1 Wh × (150 + 10) µ, so 1,200 × 50 µ back in all.
+    const refunds = lines.filter((l) => l.kind === 'escrow-refund') as unknown as { availableMicros: number }[];
+    expect(refunds.length).toBeLessThanOrEqual(3);
+    expect(refunds.reduce((sum, l) => sum + l.availableMicros, 0)).toBe(1200 * 50);
 
     fabric.now = T + 960;
     await submitReading(fabric, 's1', 0, 1200);

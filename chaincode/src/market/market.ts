@@ -3,11 +3,11 @@ import {
   aggregateCurves,
   canonicalJson,
   clearAuction,
+  clearingPage,
   ClearingResult,
   compareIds,
   effectiveFrom,
   ErrorCodes,
-  escrowAfterClearing,
   escrowMicros,
   Fill,
   formatInstant,
@@ -37,7 +37,7 @@ import { checkId } from '../ledger';
 import { checkFields, pageSizeOf, requireSelfOrRoles } from './credits';
 import { heldTokensWh, transferEnergyTokens as moveTokens } from '../energy/tokens';
 import { deliveryOf, meteredMeters, meteringIntervalsOf } from './delivery';
-import { AccountOverlay, CLEARING_PAGE_ITEMS, MarketKeys, mkey, pageKey, readAll, readPage, UTILITY_ACCOUNT } from './store';
+import { AccountOverlay, MarketKeys, marketLimits, mkey, orderKey, pageKey, readAll, readBook, readPage, UTILITY_ACCOUNT } from './store';
 
 export interface OrderRecord extends Order {
   clientOrderId: string;
@@ -50,7 +50,8 @@ export interface OrderRecord extends Order {
 }
 
 /** settling: the first settlement page is done, more follow (see settleInterval). */
-export type IntervalStatus = 'closed' | 'cleared' | 'settling' | 'settled';
+/** clearing: the compact clearing record and its first page are written, more pages follow (see clearInterval). */
+export type IntervalStatus = 'closed' | 'clearing' | 'cleared' | 'settling' | 'settled';
 
 export interface IntervalRecord {
   communityId: string;
@@ -61,6 +62,8 @@ export interface IntervalRecord {
   closedAt: string;
   closedBy: string;
   clearedAt?: string;
+  /** Clearing in pages (one page of fills and trades per transaction): how many there are and how many are done. */
+  clearing?: { pageCount: number; pagesDone: number };
   /** Settlement in pages: how many there are and how many are done (the next page's number). */
   settlement?: { pageCount: number; pagesDone: number };
   settledAt?: string;
@@ -74,7 +77,9 @@ export interface ClearingRecord extends Omit<ClearingResult, 'fills' | 'trades'>
   orderCount: number;
   fillCount: number;
   tradeCount: number;
-  /** Number of page keys of fills and of trades (CLEARING_PAGE_ITEMS each). */
+  /** Fills and trades per page (one page of each per clearing transaction), fixed by the first page. */
+  pageItems: number;
+  /** Number of page keys of fills and of trades (pageItems each). */
   fillPages: number;
   tradePages: number;
   clearedAt: string;
@@ -270,13 +275,9 @@ export async function applyPostings(ctx: Context, accounts: AccountOverlay, comm
   }
 }
 
-/** Stores fills or trades in pages of CLEARING_PAGE_ITEMS under keys of their own; returns the number of pages. */
-async function putPages<T>(ctx: Context, communityId: string, intervalStart: string, kind: 'fills' | 'trades', items: readonly T[]): Promise<number> {
-  let pages = 0;
-  for (let start = 0; start < items.length; start += CLEARING_PAGE_ITEMS, pages++) {
-    await putRecord(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, kind, pageKey(pages)), items.slice(start, start + CLEARING_PAGE_ITEMS));
-  }
-  return pages;
+/** The open orders of a closed interval (a range that can no longer change), in the 16 buckets of order ids. */
+async function openBook(ctx: Context, communityId: string, intervalStart: string): Promise<OrderRecord[]> {
+  return (await readBook<OrderRecord>(ctx, communityId, intervalStart)).filter((o) => o.status === 'open');
 }
 
 /** The clearing record of an interval with its fills and trades read back from their pages, or INTERVAL_NOT_FOUND. */
@@ -285,7 +286,11 @@ export async function loadClearing(ctx: Context, communityId: string, intervalSt
   if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${intervalStart} has not been cleared`, { intervalStart });
   const pages = async <T>(kind: 'fills' | 'trades', count: number): Promise<T[]> => {
     const out: T[] = [];
-    for (let page = 0; page < count; page++) out.push(...(await getRecord<T[]>(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, kind, pageKey(page))))!);
+    for (let page = 0; page < count; page++) {
+      const items = await getRecord<T[]>(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, kind, pageKey(page)));
+      if (items === undefined) throw conflict(`the clearing of ${intervalStart} is still being written (page ${page})`, { status: 'clearing', step: 'read' });
+      out.push(...items);
+    }
     return out;
   };
   return { ...record, fills: await pages<Fill>('fills', record.fillPages), trades: await pages<Trade>('trades', record.tradePages) };
@@ -379,7 +384,7 @@ export class MarketContract extends Contract {
       const placed = await getRecord<{ request: string; communityId: string; intervalStart: string; orderId: string }>(ctx, clientKey);
       if (placed !== undefined) {
         if (placed.request !== requestText) throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientOrderId ${clientOrderId} was used for another order`, { clientOrderId });
-        return { order: await getRecord<OrderRecord>(ctx, mkey(ctx, MarketKeys.order, placed.communityId, placed.intervalStart, placed.orderId)), replayed: true };
+        return { order: await getRecord<OrderRecord>(ctx, orderKey(ctx, placed.communityId, placed.intervalStart, placed.orderId)), replayed: true };
       }
 
       const startSeconds = instantOf(input.intervalStart, 'intervalStart');
@@ -424,7 +429,7 @@ export class MarketContract extends Contract {
       }
       const txId = ctx.stub.getTxID();
       const record: OrderRecord = { ...order, clientOrderId, communityId, intervalStart, status: 'open', escrowMicros: escrow, txId };
-      await putRecord(ctx, mkey(ctx, MarketKeys.order, communityId, intervalStart, orderId), record);
+      await putRecord(ctx, orderKey(ctx, communityId, intervalStart, orderId), record);
       await putRecord(ctx, mkey(ctx, MarketKeys.orderRef, orderId), { communityId, intervalStart, participantId });
       await putRecord(ctx, mkey(ctx, MarketKeys.orderBy, participantId, intervalStart, orderId), { communityId, intervalStart, orderId });
       await putRecord(ctx, clientKey, { request: requestText, communityId, intervalStart, orderId });
@@ -445,15 +450,15 @@ export class MarketContract extends Contract {
       const ref = await getRecord<{ communityId: string; intervalStart: string; participantId: string }>(ctx, mkey(ctx, MarketKeys.orderRef, orderId));
       if (ref === undefined) throw new GridLedgerError(ErrorCodes.ORDER_NOT_FOUND, `no order ${orderId}`, { orderId });
       if (ref.participantId !== caller.participantId) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only the participant who placed an order cancels it', { orderId });
-      const orderKey = mkey(ctx, MarketKeys.order, ref.communityId, ref.intervalStart, orderId);
-      const order = (await getRecord<OrderRecord>(ctx, orderKey))!;
+      const key = orderKey(ctx, ref.communityId, ref.intervalStart, orderId);
+      const order = (await getRecord<OrderRecord>(ctx, key))!;
       if (order.status === 'cancelled') return { order, replayed: true };
       const params = await paramsFor(ctx, ref.communityId, parseInstant(ref.intervalStart)!);
       await requireOpen(ctx, params, ref.communityId, ref.intervalStart, parseInstant(ref.intervalStart)!);
       const accounts = new AccountOverlay(ctx);
       if (order.escrowMicros > 0) await accounts.change(order.participantId, 'escrow-release', orderId, order.escrowMicros, -order.escrowMicros);
       const cancelled: OrderRecord = { ...order, status: 'cancelled' };
-      await putRecord(ctx, orderKey, cancelled);
+      await putRecord(ctx, key, cancelled);
       const bookKey = mkey(ctx, MarketKeys.book, ref.communityId, ref.intervalStart, order.participantId);
       const book = (await getRecord<BookEntry>(ctx, bookKey))!;
       if (book.openOrders <= 1) await ctx.stub.deleteState(bookKey);
@@ -472,7 +477,7 @@ export class MarketContract extends Contract {
       const ref = await getRecord<{ communityId: string; intervalStart: string; participantId: string }>(ctx, mkey(ctx, MarketKeys.orderRef, orderId));
       if (ref === undefined) throw new GridLedgerError(ErrorCodes.ORDER_NOT_FOUND, `no order ${orderId}`, { orderId });
       requireSelfOrRoles(ctx, ref.participantId, ['operator', 'regulator'], 'reading an order');
-      return getRecord<OrderRecord>(ctx, mkey(ctx, MarketKeys.order, ref.communityId, ref.intervalStart, orderId));
+      return getRecord<OrderRecord>(ctx, orderKey(ctx, ref.communityId, ref.intervalStart, orderId));
     });
   }
 
@@ -484,7 +489,7 @@ export class MarketContract extends Contract {
       requireSelfOrRoles(ctx, checkId(participantId, 'participantId'), ['operator', 'regulator'], 'listing orders');
       const page = await readPage<{ communityId: string; intervalStart: string; orderId: string }>(ctx, MarketKeys.orderBy, [participantId], pageSizeOf(pageSize), bookmark ?? '');
       const items: OrderRecord[] = [];
-      for (const ref of page.items) items.push((await getRecord<OrderRecord>(ctx, mkey(ctx, MarketKeys.order, ref.communityId, ref.intervalStart, ref.orderId)))!);
+      for (const ref of page.items) items.push((await getRecord<OrderRecord>(ctx, orderKey(ctx, ref.communityId, ref.intervalStart, ref.orderId)))!);
       return { items, bookmark: page.bookmark };
     });
   }
@@ -497,7 +502,7 @@ export class MarketContract extends Contract {
       requireRole(ctx, 'any', 'reading the curves');
       checkId(communityId, 'communityId');
       const start = formatInstant(instantOf(intervalStart, 'intervalStart'));
-      const orders = (await readAll<OrderRecord>(ctx, MarketKeys.order, [communityId, start])).map((e) => e.value).filter((o) => o.status === 'open');
+      const orders = await openBook(ctx, communityId, start);
       return { communityId, intervalStart: start, ...aggregateCurves(orders) };
     });
   }
@@ -525,58 +530,58 @@ export class MarketContract extends Contract {
   }
 
   /**
-   * Clears a closed interval with the core's clearAuction over its open orders and stores the
-   * recomputable record (input digest, bounds, price, volume, fills, trades); refunds the escrow
-   * above what each buy order's trades cost. Only once.
+   * Clears a closed interval with the core's clearAuction over its open orders, in pages (the
+   * core's clearingPage: at most CLEARING_PAGE_ITEMS fills and as many trades per transaction).
+   * Page 0 stores the compact, recomputable record (input digest, bounds, price, volume, counts)
+   * with the first page; every later page recomputes clearAuction from the same closed book,
+   * checks its digest against the record and stores its own slice. Each page refunds the escrow
+   * above what its buy orders' trades cost. The last page marks the interval cleared (status
+   * clearing in between). `page` names the page the caller means ('' or undefined: the next
+   * one): a page done before, or out of turn, is refused with INTERVAL_STATE_CONFLICT.
    */
   @Transaction()
   @Returns('string')
-  async clearInterval(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
+  async clearInterval(ctx: Context, communityId: string, intervalStart: string, page?: string): Promise<string> {
     return respond(ctx, 'clearInterval', async () => {
       requireOperator(ctx, 'clearing an interval');
       checkId(communityId, 'communityId');
       instantOf(intervalStart, 'intervalStart');
       const interval = await loadInterval(ctx, communityId, intervalStart);
-      if (interval?.status !== 'closed') throw conflict(`interval ${intervalStart} is ${interval?.status ?? 'not closed'}`, { status: interval?.status ?? 'open', step: 'clear' });
-      // The interval is closed: this range can no longer change.
-      const open = (await readAll<OrderRecord>(ctx, MarketKeys.order, [communityId, intervalStart])).map((e) => e.value).filter((o) => o.status === 'open');
+      if (interval?.status !== 'closed' && interval?.status !== 'clearing') {
+        throw conflict(`interval ${intervalStart} is ${interval?.status ?? 'not closed'}`, { status: interval?.status ?? 'open', step: 'clear' });
+      }
+      const next = interval.clearing?.pagesDone ?? 0;
+      if (page !== undefined && page !== '' && page !== String(next)) {
+        throw conflict(`clearing page ${page} of ${intervalStart} is not the next one (${next})`, { status: interval.status, step: 'clear', page: String(next) });
+      }
+      // The interval is closed: its book can no longer change, so every page clears the same orders.
+      const open = await openBook(ctx, communityId, intervalStart);
       const orders: Order[] = open.map(({ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }) => ({ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }));
       const result = clearAuction(orders, interval.params);
-      const accounts = new AccountOverlay(ctx);
-      const escrows = new Map(open.filter((o) => o.side === 'buy').map((o) => [o.orderId, o.escrowMicros]));
-      const owner = new Map(open.map((o) => [o.orderId, o.participantId]));
-      const after = escrowAfterClearing(escrows, result.trades);
-      // One refund (and one statement line) per participant, not per order.
-      const refunds = new Map<string, bigint>();
-      for (const [orderId, { refundMicros }] of after) refunds.set(owner.get(orderId)!, (refunds.get(owner.get(orderId)!) ?? 0n) + BigInt(refundMicros));
-      for (const participantId of [...refunds.keys()].sort(compareIds)) {
-        const refund = Number(refunds.get(participantId)!);
-        if (refund > 0) await accounts.change(participantId, 'escrow-refund', `${communityId}/${intervalStart}`, refund, -refund);
+      const recordKey = mkey(ctx, MarketKeys.clearing, communityId, intervalStart);
+      let record = next === 0 ? undefined : await getRecord<ClearingRecord>(ctx, recordKey);
+      if (record !== undefined && record.inputDigest !== result.inputDigest) {
+        throw new GridLedgerError(ErrorCodes.INTERNAL, `the book of ${intervalStart} no longer matches its clearing record`, { intervalStart });
       }
+      if (record === undefined) {
+        const { fills, trades, ...compact } = result;
+        const pageItems = marketLimits.clearingPageItems;
+        const pagesOf = (n: number) => Math.ceil(n / pageItems);
+        record = { ...compact, communityId, intervalStart, params: interval.params, orderCount: orders.length, fillCount: fills.length, tradeCount: trades.length, pageItems, fillPages: pagesOf(fills.length), tradePages: pagesOf(trades.length), clearedAt: txInstant(ctx), txId: ctx.stub.getTxID() };
+        await putRecord(ctx, recordKey, record);
+      }
+      const slice = clearingPage(result, new Map(open.filter((o) => o.side === 'buy').map((o) => [o.orderId, o.escrowMicros])), next, record.pageItems);
+      const accounts = new AccountOverlay(ctx);
+      for (const { participantId, refundMicros } of slice.refunds) await accounts.change(participantId, 'escrow-refund', `${communityId}/${intervalStart}`, refundMicros, -refundMicros);
       await accounts.flush();
-      const txId = ctx.stub.getTxID();
-      const clearedAt = txInstant(ctx);
-      const { fills, trades, ...compact } = result;
-      const fillPages = await putPages(ctx, communityId, intervalStart, 'fills', fills);
-      const tradePages = await putPages(ctx, communityId, intervalStart, 'trades', trades);
-      const record: ClearingRecord = {
-        ...compact,
-        communityId,
-        intervalStart,
-        params: interval.params,
-        orderCount: orders.length,
-        fillCount: fills.length,
-        tradeCount: trades.length,
-        fillPages,
-        tradePages,
-        clearedAt,
-        txId,
-      };
-      await putRecord(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart), record);
-      await storeInterval(ctx, { ...interval, status: 'cleared', clearedAt }, 'closed');
+      if (slice.fills.length > 0) await putRecord(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, 'fills', pageKey(next)), slice.fills);
+      if (slice.trades.length > 0) await putRecord(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, 'trades', pageKey(next)), slice.trades);
+      const done = next + 1 === slice.pageCount;
+      const clearing = { pageCount: slice.pageCount, pagesDone: next + 1 };
+      await storeInterval(ctx, done ? { ...interval, status: 'cleared', clearing, clearedAt: txInstant(ctx) } : { ...interval, status: 'clearing', clearing }, interval.status);
       const summary = summaryOf(record);
-      setEvent(ctx, 'IntervalCleared', summary);
-      return summary;
+      if (done) setEvent(ctx, 'IntervalCleared', summary);
+      return { ...summary, status: done ? 'cleared' : 'clearing', page: next, pageCount: slice.pageCount };
     });
   }
 
@@ -708,7 +713,7 @@ export class MarketContract extends Contract {
       const start = formatInstant(instantOf(intervalStart, 'intervalStart'));
       const interval = await loadInterval(ctx, communityId, start);
       if (interval === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not closed`, { intervalStart: start });
-      const orders = (await readAll<OrderRecord>(ctx, MarketKeys.order, [communityId, start])).map((e) => e.value).filter((o) => o.status === 'open');
+      const orders = await openBook(ctx, communityId, start);
       return { params: interval.params, orders: orders.map(({ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }) => ({ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt })) };
     });
   }
@@ -742,14 +747,14 @@ export class MarketContract extends Contract {
     });
   }
 
-  /** Intervals waiting for their next step (status closed, cleared or settling), for the scheduler. */
+  /** Intervals waiting for their next step (status closed, clearing, cleared or settling), for the scheduler. */
   @Transaction(false)
   @Returns('string')
   async listDue(ctx: Context, communityId: string, status: string): Promise<string> {
     return respond(ctx, 'listDue', async () => {
       requireRole(ctx, ['operator'], 'listing due intervals');
       checkId(communityId, 'communityId');
-      if (status !== 'closed' && status !== 'cleared' && status !== 'settling') throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'status must be closed, cleared or settling', { field: 'status' });
+      if (!['closed', 'clearing', 'cleared', 'settling'].includes(status)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'status must be closed, clearing, cleared or settling', { field: 'status' });
       return (await readAll<{ intervalStart: string }>(ctx, MarketKeys.intervalDue, [communityId, status])).map((e) => e.value.intervalStart);
     });
   }

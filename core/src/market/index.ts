@@ -4,3 +4,4 @@ export * from './settlement';
 export * from './params';
 export * from './book';
 export * from './contracts';
+export * from './clearing-pages';

@@ -127,8 +127,8 @@ export function marketRoutes(ledger: LedgerPort): express.Router {
   ] as const) {
     r.post(`${interval}/${step}`, async (req, res) => {
       requireRoles(caller(res), ['operator'], `${step} an interval`);
-      // Settlement goes in pages: `?page=n` names the page meant, '' the next one.
-      const page = step === 'settle' ? [String(req.query.page ?? '')] : [];
+      // Clearing and settlement go in pages: `?page=n` names the page meant, '' the next one.
+      const page = step === 'close' ? [] : [String(req.query.page ?? '')];
       await submit(res, fn, [req.params.communityId, req.params.intervalStart, ...page]);
     });
   }
