@@ -82,6 +82,35 @@ describe('market: orders', () => {
     expect(codeOf(await place(fabric, 'b2', order('o3', 'buy', 1, 100_000)))).toBe(ErrorCodes.INTERVAL_CLOSED);
   });
 
+  it('places a batch in one transaction, all or nothing, each order checked with the batch before it, idempotent per clientOrderId', async () => {
+    const fabric = await setup();
+    const batch = (id: Who, orders: string[]) => fabric.run(who[id], (ctx) => market.placeOrders(ctx, JSON.stringify({ orders: orders.map((o) => JSON.parse(o)) })));
+    // 4 × 200 Wh × 210 µ/Wh = 168,000 µ escrowed in one transaction.
+    const placed = expectOk(await batch('b1', ['a', 'b', 'c', 'd'].map((c) => order(c, 'buy', 200, 200_000))));
+    expect(placed.orders.map((o: { replayed: boolean; order: { orderId: string } }) => [o.replayed, o.order.orderId])).toEqual(['a', 'b', 'c', 'd'].map((c) => [false, orderIdOf('b1', c)]));
+    expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 832_000, escrowMicros: 168_000 });
+    // A retried batch: every order replayed, nothing escrowed again; a single placeOrder sees the batch's orders too.
+    expect(expectOk(await batch('b1', ['a', 'b', 'c', 'd'].map((c) => order(c, 'buy', 200, 200_000)))).orders.every((o: { replayed: boolean }) => o.replayed)).toBe(true);
+    expect(expectOk(await place(fabric, 'b1', order('c', 'buy', 200, 200_000))).replayed).toBe(true);
+    expect(await account(fabric, 'b1')).toMatchObject({ availableMicros: 832_000 });
+    // The escrow of the earlier orders of the batch counts: 832,000 µ cover three more of 210,000 µ, not four; nothing is written.
+    const refused = await batch('b1', ['e', 'f', 'g', 'h'].map((c) => order(c, 'buy', 1000, 200_000)));
+    expect(codeOf(refused)).toBe(ErrorCodes.INSUFFICIENT_CREDITS);
+    expect(refused.error?.details).toMatchObject({ index: 3 });
+    // So does their sell capacity: 2,500 Wh in the interval.
+    expect(codeOf(await batch('s1', [order('x', 'sell', 2000, 100_000), order('y', 'sell', 501, 100_000)]))).toBe(ErrorCodes.SELLER_CAPACITY_EXCEEDED);
+    expect(expectOk(await batch('s1', [order('x', 'sell', 2000, 100_000), order('y', 'sell', 500, 100_000)])).orders).toHaveLength(2);
+    expect(codeOf(await batch('s2', [order('x', 'sell', 10, 100_000), order('x', 'sell', 10, 100_000)]))).toBe(ErrorCodes.REQUEST_INVALID);
+    expect(codeOf(await batch('s2', [order('x', 'sell', 10, 100_000), order('y', 'buy', 10, 100_000)]))).toBe(ErrorCodes.ORDER_SIDE_CONFLICT);
+    expect(codeOf(await batch('s2', []))).toBe(ErrorCodes.REQUEST_INVALID);
+    expect(codeOf(await batch('s2', Array.from({ length: 101 }, (_, n) => order(`n${n}`, 'sell', 1, 100_000))))).toBe(ErrorCodes.REQUEST_INVALID);
+    expect(codeOf(await fabric.run(operator, (ctx) => market.placeOrders(ctx, JSON.stringify({ orders: [JSON.parse(order('z', 'buy', 1, 100_000))] }))))).toBe(ErrorCodes.ACCESS_DENIED);
+    // The batch's orders are in the book: 800 Wh bid at 200,000, 2,500 Wh asked at 100,000.
+    const curves = expectOk(await fabric.evaluate(regulator, (ctx) => market.getCurves(ctx, 'c1', TS)));
+    expect(JSON.stringify(curves)).toMatch(/800.*2500|2500.*800/);
+    await conservation(fabric);
+  });
+
   it('cancels only the owner\'s order, before the gate, releasing its escrow', async () => {
     const fabric = await setup();
     const { order: placed } = expectOk(await place(fabric, 'b1', order('o1', 'buy', 1000, 200_000)));

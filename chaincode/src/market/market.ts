@@ -33,7 +33,7 @@ import {
   validateOrder,
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
-import { checkId } from '../ledger';
+import { checkId, isGridLedgerError } from '../ledger';
 import { checkFields, pageSizeOf, requireSelfOrRoles } from './credits';
 import { heldTokensWh, transferEnergyTokens as moveTokens } from '../energy/tokens';
 import { deliveryOf, meteredMeters, meteringIntervalsOf } from './delivery';
@@ -316,6 +316,97 @@ async function meteredPositions(ctx: Context, clearing: Pick<ClearingResult, 'fi
 }
 
 /**
+ * What the orders of one transaction share: a transaction cannot read its own writes, so the
+ * accounts and book entries its orders change are kept here between them.
+ */
+class PlacementBatch {
+  readonly accounts: AccountOverlay;
+  readonly books = new Map<string, BookEntry | undefined>();
+  /** Written only once every order of the batch has passed: nothing half-written. */
+  readonly writes = new Map<string, unknown>();
+
+  constructor(private readonly ctx: Context) {
+    this.accounts = new AccountOverlay(ctx);
+  }
+
+  async flush(): Promise<void> {
+    for (const [key, value] of this.writes) await putRecord(this.ctx, key, value);
+    await this.accounts.flush();
+  }
+}
+
+/**
+ * Places one order of `participantId` (validated with every placement code), or returns the order
+ * a retry of its clientOrderId placed before (replayed). The caller flushes the batch.
+ */
+async function placeOne(ctx: Context, participantId: string, input: Record<string, unknown>, batch: PlacementBatch): Promise<{ order: OrderRecord; replayed: boolean }> {
+  const { accounts, books, writes } = batch;
+  checkFields(input, ['clientOrderId', 'communityId', 'intervalStart', 'side', 'energyWh', 'priceMicrosPerKwh']);
+  const clientOrderId = checkId(input.clientOrderId, 'clientOrderId');
+  const communityId = checkId(input.communityId, 'communityId');
+  const requestText = canonicalJson({ ...input, clientOrderId, communityId });
+  const clientKey = mkey(ctx, MarketKeys.clientOrder, participantId, clientOrderId);
+  const placed = await getRecord<{ request: string; communityId: string; intervalStart: string; orderId: string }>(ctx, clientKey);
+  if (placed !== undefined) {
+    if (placed.request !== requestText) throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientOrderId ${clientOrderId} was used for another order`, { clientOrderId });
+    return { order: (await getRecord<OrderRecord>(ctx, orderKey(ctx, placed.communityId, placed.intervalStart, placed.orderId)))!, replayed: true };
+  }
+
+  const startSeconds = instantOf(input.intervalStart, 'intervalStart');
+  const params = await paramsFor(ctx, communityId, startSeconds);
+  parseIntervalStart(input.intervalStart, params.intervalSeconds);
+  const intervalStart = formatInstant(startSeconds);
+  await requireOpen(ctx, params, communityId, intervalStart, startSeconds);
+
+  const orderId = orderIdOf(participantId, clientOrderId);
+  const order: Order = {
+    orderId,
+    participantId,
+    side: input.side as Side,
+    energyWh: input.energyWh as number,
+    priceMicrosPerKwh: input.priceMicrosPerKwh as number,
+    placedAt: txInstant(ctx),
+  };
+  validateOrder(order, params);
+
+  const bookKey = mkey(ctx, MarketKeys.book, communityId, intervalStart, participantId);
+  const stored = books.has(bookKey) ? books.get(bookKey) : await getRecord<BookEntry>(ctx, bookKey);
+  if (stored !== undefined && stored.openOrders > 0 && stored.side !== order.side) {
+    throw new GridLedgerError(ErrorCodes.ORDER_SIDE_CONFLICT, `${participantId} already holds ${stored.side} orders in ${intervalStart}`, { intervalStart });
+  }
+  // The capacity is taken from the meters at the participant's first open order in the interval
+  // and kept in its book entry: later orders of the interval read one key, not every meter.
+  const { meters, capacityWh } = stored?.capacityWh !== undefined ? { meters: 1, capacityWh: stored.capacityWh } : await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
+  const book: BookEntry = stored ?? { side: order.side, openOrders: 0, sellWh: 0, capacityWh };
+  if (meters === 0) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, { communityId });
+  if (order.side === 'sell' && book.sellWh + order.energyWh > capacityWh) {
+    throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `sell orders of ${book.sellWh + order.energyWh} Wh exceed the capacity of ${capacityWh} Wh in one interval`, {
+      capacityWh,
+      offeredWh: book.sellWh,
+    });
+  }
+
+  const escrow = order.side === 'buy' ? escrowMicros(order, params.gridFeeMicrosPerKwh) : 0;
+  if (escrow > 0) {
+    await accounts.requireAvailable(participantId, escrow);
+    await accounts.change(participantId, 'escrow', orderId, -escrow, escrow);
+  }
+  const txId = ctx.stub.getTxID();
+  const record: OrderRecord = { ...order, clientOrderId, communityId, intervalStart, status: 'open', escrowMicros: escrow, txId };
+  writes.set(orderKey(ctx, communityId, intervalStart, orderId), record);
+  writes.set(mkey(ctx, MarketKeys.orderRef, orderId), { communityId, intervalStart, participantId });
+  writes.set(mkey(ctx, MarketKeys.orderBy, participantId, intervalStart, orderId), { communityId, intervalStart, orderId });
+  writes.set(clientKey, { request: requestText, communityId, intervalStart, orderId });
+  const entry: BookEntry = { side: order.side, openOrders: book.openOrders + 1, sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0), capacityWh };
+  books.set(bookKey, entry);
+  writes.set(bookKey, entry);
+  return { order: record, replayed: false };
+}
+
+/** Orders placed in one transaction at most (placeOrders): about 2 kB written each. */
+export const ORDERS_PER_BATCH = 100;
+
+/**
  * The local market: parameters per community, orders with escrow, and each interval's close,
  * clearing and settlement. The rules are the core's (clearAuction, settleInterval); this contract
  * loads, checks access and time, and stores.
@@ -373,70 +464,54 @@ export class MarketContract extends Contract {
   @Returns('string')
   async placeOrder(ctx: Context, request: string): Promise<string> {
     return respond(ctx, 'placeOrder', async () => {
-      const caller = requireTrader(ctx, 'placing an order');
-      const participantId = caller.participantId;
-      const input = parseObjectArgument(request, 'the order');
-      checkFields(input, ['clientOrderId', 'communityId', 'intervalStart', 'side', 'energyWh', 'priceMicrosPerKwh']);
-      const clientOrderId = checkId(input.clientOrderId, 'clientOrderId');
-      const communityId = checkId(input.communityId, 'communityId');
-      const requestText = canonicalJson({ ...input, clientOrderId, communityId });
-      const clientKey = mkey(ctx, MarketKeys.clientOrder, participantId, clientOrderId);
-      const placed = await getRecord<{ request: string; communityId: string; intervalStart: string; orderId: string }>(ctx, clientKey);
-      if (placed !== undefined) {
-        if (placed.request !== requestText) throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientOrderId ${clientOrderId} was used for another order`, { clientOrderId });
-        return { order: await getRecord<OrderRecord>(ctx, orderKey(ctx, placed.communityId, placed.intervalStart, placed.orderId)), replayed: true };
-      }
+      const { participantId } = requireTrader(ctx, 'placing an order');
+      const batch = new PlacementBatch(ctx);
+      const placed = await placeOne(ctx, participantId, parseObjectArgument(request, 'the order'), batch);
+      if (placed.replayed) return placed;
+      await batch.flush();
+      const { order } = placed;
+      setEvent(ctx, 'OrderAccepted', { orderId: order.orderId, communityId: order.communityId, intervalStart: order.intervalStart, side: order.side, energyWh: order.energyWh, priceMicrosPerKwh: order.priceMicrosPerKwh });
+      return placed;
+    });
+  }
 
-      const startSeconds = instantOf(input.intervalStart, 'intervalStart');
-      const params = await paramsFor(ctx, communityId, startSeconds);
-      parseIntervalStart(input.intervalStart, params.intervalSeconds);
-      const intervalStart = formatInstant(startSeconds);
-      await requireOpen(ctx, params, communityId, intervalStart, startSeconds);
-
-      const orderId = orderIdOf(participantId, clientOrderId);
-      const order: Order = {
-        orderId,
-        participantId,
-        side: input.side as Side,
-        energyWh: input.energyWh as number,
-        priceMicrosPerKwh: input.priceMicrosPerKwh as number,
-        placedAt: txInstant(ctx),
-      };
-      validateOrder(order, params);
-
-      const bookKey = mkey(ctx, MarketKeys.book, communityId, intervalStart, participantId);
-      const stored = await getRecord<BookEntry>(ctx, bookKey);
-      if (stored !== undefined && stored.openOrders > 0 && stored.side !== order.side) {
-        throw new GridLedgerError(ErrorCodes.ORDER_SIDE_CONFLICT, `${participantId} already holds ${stored.side} orders in ${intervalStart}`, { intervalStart });
+  /**
+   * `{ orders: [...] }`: up to ORDERS_PER_BATCH orders of the caller in one transaction, each as
+   * placeOrder takes it and validated by the same rules, in the order given (a later order sees
+   * the escrow and capacity of the earlier ones). All or nothing: the first order refused refuses
+   * the batch with its own code and `details.index`. Each order is idempotent on its
+   * clientOrderId (a retried batch returns its orders as replayed); a clientOrderId twice in one
+   * batch is REQUEST_INVALID. One event, OrdersAccepted, lists the new orders.
+   */
+  @Transaction()
+  @Returns('string')
+  async placeOrders(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'placeOrders', async () => {
+      const { participantId } = requireTrader(ctx, 'placing orders');
+      const input = parseObjectArgument(request, 'the batch');
+      checkFields(input, ['orders']);
+      const orders = input.orders;
+      if (!Array.isArray(orders) || orders.length === 0 || orders.length > ORDERS_PER_BATCH) {
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `orders must be a list of 1 to ${ORDERS_PER_BATCH} orders`, { field: 'orders' });
       }
-      // The capacity is taken from the meters at the participant's first open order in the interval
-      // and kept in its book entry: later orders of the interval read one key, not every meter.
-      const { meters, capacityWh } = stored?.capacityWh !== undefined ? { meters: 1, capacityWh: stored.capacityWh } : await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
-      const book: BookEntry = stored ?? { side: order.side, openOrders: 0, sellWh: 0, capacityWh };
-      if (meters === 0) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, { communityId });
-      if (order.side === 'sell' && book.sellWh + order.energyWh > capacityWh) {
-        throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `sell orders of ${book.sellWh + order.energyWh} Wh exceed the capacity of ${capacityWh} Wh in one interval`, {
-          capacityWh,
-          offeredWh: book.sellWh,
-        });
+      const seen = new Set<unknown>();
+      const batch = new PlacementBatch(ctx);
+      const out: { order: OrderRecord; replayed: boolean }[] = [];
+      for (const [index, item] of orders.entries()) {
+        const clientOrderId = (item as { clientOrderId?: unknown } | null)?.clientOrderId;
+        if (seen.has(clientOrderId)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `clientOrderId ${String(clientOrderId)} appears twice in the batch`, { field: 'clientOrderId', index });
+        seen.add(clientOrderId);
+        try {
+          out.push(await placeOne(ctx, participantId, parseObjectArgument(JSON.stringify(item), 'an order'), batch));
+        } catch (e) {
+          if (isGridLedgerError(e)) throw new GridLedgerError(e.code, `order ${index}: ${e.message}`, { ...e.details, index });
+          throw e;
+        }
       }
-
-      const accounts = new AccountOverlay(ctx);
-      const escrow = order.side === 'buy' ? escrowMicros(order, params.gridFeeMicrosPerKwh) : 0;
-      if (escrow > 0) {
-        await accounts.requireAvailable(participantId, escrow);
-        await accounts.change(participantId, 'escrow', orderId, -escrow, escrow);
-      }
-      const txId = ctx.stub.getTxID();
-      const record: OrderRecord = { ...order, clientOrderId, communityId, intervalStart, status: 'open', escrowMicros: escrow, txId };
-      await putRecord(ctx, orderKey(ctx, communityId, intervalStart, orderId), record);
-      await putRecord(ctx, mkey(ctx, MarketKeys.orderRef, orderId), { communityId, intervalStart, participantId });
-      await putRecord(ctx, mkey(ctx, MarketKeys.orderBy, participantId, intervalStart, orderId), { communityId, intervalStart, orderId });
-      await putRecord(ctx, clientKey, { request: requestText, communityId, intervalStart, orderId });
-      await putRecord(ctx, bookKey, { side: order.side, openOrders: book.openOrders + 1, sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0), capacityWh });
-      await accounts.flush();
-      setEvent(ctx, 'OrderAccepted', { orderId, communityId, intervalStart, side: order.side, energyWh: order.energyWh, priceMicrosPerKwh: order.priceMicrosPerKwh });
-      return { order: record, replayed: false };
+      await batch.flush();
+      const accepted = out.filter((p) => !p.replayed).map(({ order: o }) => ({ orderId: o.orderId, communityId: o.communityId, intervalStart: o.intervalStart, side: o.side, energyWh: o.energyWh, priceMicrosPerKwh: o.priceMicrosPerKwh }));
+      if (accepted.length > 0) setEvent(ctx, 'OrdersAccepted', { orders: accepted });
+      return { orders: out };
     });
   }
 
