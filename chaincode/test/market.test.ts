@@ -247,7 +247,7 @@ describe('market: close, clear, settle', () => {
 
   it('stores a large clearing in pages and settles it page by page, each page once, to the same figures as one pure settlement', async () => {
     const fabric = await setup();
-    // 1,200 one-Wh orders on each side: 2,400 fills (3 pages), 1,200 trades (2 pages), 2,400 postings (3 settlement pages).
+    // 1,200 one-Wh orders on each side: 2,400 fills (3 pages), 1,200 trades (2 pages), 3 trade pages and 1 participant page of settlement.
     for (let n = 0; n < 1200; n++) {
       expectOk(await place(fabric, 's1', order(`s${n}`, 'sell', 1, 100_000)));
       expectOk(await place(fabric, 'b1', order(`b${n}`, 'buy', 1, 200_000)));
@@ -296,12 +296,18 @@ describe('market: close, clear, settle', () => {
     await closeWindow(fabric);
     const settle = (page = '') => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
     const pages = [];
-    for (const page of ['0', '1', '2']) {
+    // Three trade pages of 500 trades (the later two read only their trades and the plan), then one participant page.
+    for (const page of ['0', '1', '2', '3']) {
       expect(codeOf(await settle(String(Number(page) + 1)))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
       pages.push(expectOk(await settle(page)));
-      if (page !== '2') expect(codeOf(await settle(page))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      if (page !== '3') expect(codeOf(await settle(page))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     }
-    expect(pages.map((p) => [p.page, p.pageCount, p.status])).toEqual([[0, 3, 'settling'], [1, 3, 'settling'], [2, 3, 'settled']]);
+    expect(pages.map((p) => [p.page, p.pageCount, p.status, p.participants.length, p.tokenTransfers.length])).toEqual([
+      [0, 4, 'settling', 0, 500],
+      [1, 4, 'settling', 0, 500],
+      [2, 4, 'settling', 0, 200],
+      [3, 4, 'settled', 2, 0],
+    ]);
     expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
     const whole = settleInterval(clearing as never, { ...params, utilityId: 'utility' }, [{ participantId: 'b1', netWh: -1100 }, { participantId: 's1', netWh: 1200 }]);

@@ -26,6 +26,11 @@ import {
   settleCorrection,
   settleInterval,
   settlementPage,
+  SettlementPage,
+  SettlementPageSizes,
+  SETTLEMENT_PAGE_SIZES,
+  settlementPlan,
+  tradeSettlementPage,
   shareProRata,
   Side,
   TokenTransfer,
@@ -64,8 +69,11 @@ export interface IntervalRecord {
   clearedAt?: string;
   /** Clearing in pages (one page of fills and trades per transaction): how many there are and how many are done. */
   clearing?: { pageCount: number; pagesDone: number };
-  /** Settlement in pages: how many there are and how many are done (the next page's number). */
-  settlement?: { pageCount: number; pagesDone: number };
+  /**
+   * Settlement in pages: how many there are and how many are done (the next page's number); the
+   * first tradePages are trade pages of `sizes.trades` trades each (see the core's settlementPlan).
+   */
+  settlement?: { pageCount: number; pagesDone: number; tradePages: number; sizes: SettlementPageSizes };
   settledAt?: string;
 }
 
@@ -273,6 +281,18 @@ export async function applyPostings(ctx: Context, accounts: AccountOverlay, comm
   if (postings.some((p) => p.from === UTILITY_ACCOUNT || p.to === UTILITY_ACCOUNT)) {
     await putRecord(ctx, mkey(ctx, MarketKeys.utility, communityId, intervalStart, utilityEntryId), { amountMicros: safeMicros(utility, 'the utility entry'), ref: `${ref}/${utilityEntryId}` });
   }
+}
+
+/** Trades [from, to) of a clearing, read from only the page keys that hold them. */
+async function loadTrades(ctx: Context, record: ClearingRecord, from: number, to: number): Promise<Trade[]> {
+  const out: Trade[] = [];
+  const last = Math.min(to, record.tradeCount);
+  for (let page = Math.floor(from / record.pageItems); page * record.pageItems < last; page++) {
+    const items = (await getRecord<Trade[]>(ctx, mkey(ctx, MarketKeys.clearingPage, record.communityId, record.intervalStart, 'trades', pageKey(page))))!;
+    const base = page * record.pageItems;
+    out.push(...items.slice(Math.max(0, from - base), last - base));
+  }
+  return out;
 }
 
 /** The open orders of a closed interval (a range that can no longer change), in the 16 buckets of order ids. */
@@ -689,14 +709,37 @@ export class MarketContract extends Contract {
       if (page !== undefined && page !== '' && page !== String(next)) {
         throw conflict(`settlement page ${page} of ${intervalStart} is not the next one (${next})`, { status: interval.status, step: 'settle', page: String(next) });
       }
-      const clearing = await loadClearing(ctx, communityId, intervalStart);
       const positionsKey = mkey(ctx, MarketKeys.settlePositions, communityId, intervalStart);
       const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, params.intervalSeconds);
-      const metered = interval.status === 'cleared' ? await meteredPositions(ctx, clearing, startSeconds, meteringIntervals) : (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
-      if (interval.status === 'cleared') await putRecord(ctx, positionsKey, metered);
-
-      const result = settleInterval(clearing, { ...params, utilityId: UTILITY_ACCOUNT }, metered);
-      const slice = settlementPage(result, next);
+      const settleParams = { ...params, utilityId: UTILITY_ACCOUNT };
+      let progress = interval.settlement;
+      let slice: SettlementPage;
+      // The whole settlement, computed by the first page and the participant pages only (they read the whole clearing).
+      let whole: { result: ReturnType<typeof settleInterval>; metered: MeteredPosition[] } | undefined;
+      if (progress === undefined) {
+        // The first page fixes the positions and the plan: each later trade page reads only its own trades and their delivered Wh.
+        const clearing = await loadClearing(ctx, communityId, intervalStart);
+        const metered = await meteredPositions(ctx, clearing, startSeconds, meteringIntervals);
+        await putRecord(ctx, positionsKey, metered);
+        const result = settleInterval(clearing, settleParams, metered);
+        const plan = settlementPlan(result, clearing.trades);
+        for (let k = 1; k < plan.tradePages; k++) await putRecord(ctx, mkey(ctx, MarketKeys.settlePlan, communityId, intervalStart, pageKey(k)), plan.delivered[k]);
+        progress = { pageCount: plan.pageCount, pagesDone: 0, tradePages: plan.tradePages, sizes: SETTLEMENT_PAGE_SIZES };
+        slice = settlementPage(result, clearing, plan, 0, settleParams);
+        whole = { result, metered };
+      } else if (next < progress.tradePages) {
+        const size = progress.sizes.trades;
+        const clearingRecord = (await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart)))!;
+        const trades = await loadTrades(ctx, clearingRecord, next * size, (next + 1) * size);
+        const delivered = (await getRecord<number[]>(ctx, mkey(ctx, MarketKeys.settlePlan, communityId, intervalStart, pageKey(next))))!;
+        slice = { page: next, pageCount: progress.pageCount, participants: [], ...tradeSettlementPage(trades, delivered, clearingRecord.priceMicrosPerKwh, settleParams) };
+      } else {
+        const clearing = await loadClearing(ctx, communityId, intervalStart);
+        const metered = (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
+        const result = settleInterval(clearing, settleParams, metered);
+        slice = settlementPage(result, clearing, { ...progress, delivered: [] }, next, settleParams, progress.sizes);
+        whole = { result, metered };
+      }
       const accounts = new AccountOverlay(ctx);
       await applyPostings(ctx, accounts, communityId, intervalStart, slice.postings, `page-${pageKey(next)}`);
       await accounts.flush();
@@ -706,12 +749,13 @@ export class MarketContract extends Contract {
       const tokenTransfers = await transferEnergyTokens(ctx, communityId, intervalStart, meteringIntervals, slice.tokenTransfers);
       const txId = ctx.stub.getTxID();
       await putRecord(ctx, mkey(ctx, MarketKeys.settlePage, communityId, intervalStart, pageKey(next)), { page: next, txId, postingCount: slice.postings.length, tokenTransfers });
-      const estimatedParticipantIds = metered.filter((m) => m.estimated).map((m) => m.participantId);
       const done = next + 1 === slice.pageCount;
       const settledAt = txInstant(ctx);
-      const settlement = { pageCount: slice.pageCount, pagesDone: next + 1 };
-      const record = { communityId, intervalStart, settledAt, txId, pageCount: slice.pageCount, postingCount: result.postings.length, estimatedParticipantIds };
+      const settlement = { ...progress, pagesDone: next + 1 };
+      const estimatedParticipantIds = whole?.metered.filter((m) => m.estimated).map((m) => m.participantId);
+      const record = { communityId, intervalStart, settledAt, txId, pageCount: slice.pageCount, postingCount: whole?.result.postings.length, estimatedParticipantIds };
       if (done) {
+        // The last page is the first one or a participant page: both computed the whole settlement.
         await putRecord(ctx, mkey(ctx, MarketKeys.settlement, communityId, intervalStart), record);
         await storeInterval(ctx, { ...interval, status: 'settled', settlement, settledAt }, interval.status);
         setEvent(ctx, 'IntervalSettled', { communityId, intervalStart, settledAt, postingCount: record.postingCount, estimatedParticipantIds, pageCount: slice.pageCount });

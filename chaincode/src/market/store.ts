@@ -24,7 +24,9 @@
  *   (CLEARING_PAGE_ITEMS each, one page of each per clearing transaction, n zero-padded so that key
  *   order is page order)
  * - glSettlePositions~community~intervalStart: the metered positions settlement uses, fixed by its
- *   first page; glSettlePage~community~intervalStart~n: what page n applied (token transfers)
+ *   first page; glSettlePage~community~intervalStart~n: what page n applied (token transfers);
+ *   glSettlePlan~community~intervalStart~n: the delivered Wh of each trade of trade page n (n ≥ 1),
+ *   written by the first page
  * - glSettlement~community~intervalStart: written by the last settlement page
  * - glSettled~community~intervalStart~participant: a participant's settlement (estimated or not)
  * - glPosting~community~intervalStart~postingId: every settlement posting under its own id
@@ -53,6 +55,7 @@ export const MarketKeys = {
   clearingPage: 'glClearingPage',
   settlePositions: 'glSettlePositions',
   settlePage: 'glSettlePage',
+  settlePlan: 'glSettlePlan',
   settlement: 'glSettlement',
   settled: 'glSettled',
   posting: 'glPosting',
