@@ -38,6 +38,9 @@ export interface MarketSchedulerOptions {
 /** Codes that mean "this step is not for now": done already, or readings still awaited. */
 const SKIP = new Set<string>([ErrorCodes.INTERVAL_STATE_CONFLICT, ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, ErrorCodes.MARKET_NOT_FOUND, ErrorCodes.WINDOW_STATE_INVALID]);
 
+/** The endorsement deadline of the scheduler's steps: the peer gateway's endorsementTimeout (30 s), beyond the REST gateway's 15 s. */
+const STEP_ENDORSE_MS = 30_000;
+
 export type StepOutcome = { step: string; communityId: string; intervalStart: string; outcome: 'done' | 'skipped' | 'failed'; code?: string };
 
 
@@ -139,7 +142,8 @@ export class MarketScheduler {
   }
 
   private step(step: string, fn: string, communityId: string, intervalStart: string, args = [communityId, intervalStart]): Promise<StepOutcome> {
-    return this.run(step, communityId, intervalStart, async () => (await this.opts.ledger.submit(this.opts.operator, fn, args)).result);
+    // A clearing page of a large interval reads its whole book: it may take longer than a user's request (the peer gateway allows 30 s).
+    return this.run(step, communityId, intervalStart, async () => (await this.opts.ledger.submit(this.opts.operator, fn, args, { endorseDeadlineMs: STEP_ENDORSE_MS })).result);
   }
 
   /** One step: done, skipped (refused as done before or not due; a window closed by someone else), or failed. */
