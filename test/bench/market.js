@@ -187,7 +187,20 @@ async function settlementBenchmarks(profile, credentials, results, rows) {
           const { result: interval } = { result: JSON.parse(await operator.evaluate('market:getInterval', community, IS)) };
           const step = nextStep(fn, interval);
           if (step === undefined) return;
-          steps.push({ fn: step.fn, ...(await measuredSubmit(operator.contract, step.fn, step.args)) });
+          let measured;
+          for (let attempt = 1; measured === undefined; attempt++) {
+            measured = await measuredSubmit(operator.contract, step.fn, step.args).catch(async (e) => {
+              // The endorsers' own messages (a chaincode error, a timeout) are in the details.
+              const message = `${step.fn} ${step.args.slice(2).join(' ')}: ${e.message} ${JSON.stringify((e.details ?? []).map((d) => d.message))}`;
+              // An endorser whose peer has not committed the last step yet answers differently: once more, a moment later.
+              if (attempt >= 3) throw new Error(message);
+              process.stderr.write(`${message}; again\n`);
+              await new Promise((r) => setTimeout(r, 3000));
+              return undefined;
+            });
+          }
+          steps.push({ fn: step.fn, ...measured });
+          process.stderr.write(`${n} orders: ${step.fn} ${step.args.slice(2).join(' ')} endorse ${(measured.endorseMs / 1000).toFixed(1)} s, total ${(measured.totalMs / 1000).toFixed(1)} s, ${(measured.bytes / 1e6).toFixed(2)} MB\n`);
         }
       };
       await run('clear');
