@@ -123,7 +123,7 @@ export function parseObjectArgument(text: string, what: string): Record<string, 
   return value as Record<string, unknown>;
 }
 
-function isGridLedgerError(e: unknown): e is GridLedgerError {
+export function isGridLedgerError(e: unknown): e is GridLedgerError {
   return e instanceof Error && e.name === 'GridLedgerError' && typeof (e as { code?: unknown }).code === 'string';
 }
 

@@ -11,9 +11,9 @@
  * the ledger (a closed window is returned, not closed again). Then it settles the interval's
  * bilateral contracts (refused when done before), then the spot market.
  *
- * Settlement runs in pages: the scheduler reads the next page's number from the interval record
- * and names it in the transaction, so a page done before (by the other scheduler, or before a
- * restart) is refused.
+ * Clearing and settlement run in pages: the scheduler reads the next page's number from the
+ * interval record and names it in the transaction, so a page done before (by the other scheduler,
+ * or before a restart) is refused.
  */
 import { formatInstant, parseInstant } from '@gridledger/core/core';
 import type { WalletUser } from '@gridledger/network';
@@ -37,6 +37,9 @@ export interface MarketSchedulerOptions {
 
 /** Codes that mean "this step is not for now": done already, or readings still awaited. */
 const SKIP = new Set<string>([ErrorCodes.INTERVAL_STATE_CONFLICT, ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, ErrorCodes.MARKET_NOT_FOUND, ErrorCodes.WINDOW_STATE_INVALID]);
+
+/** The endorsement deadline of the scheduler's steps: the peer gateway's endorsementTimeout (30 s), beyond the REST gateway's 15 s. */
+const STEP_ENDORSE_MS = 30_000;
 
 export type StepOutcome = { step: string; communityId: string; intervalStart: string; outcome: 'done' | 'skipped' | 'failed'; code?: string };
 
@@ -85,8 +88,10 @@ export class MarketScheduler {
       const start = latest - k * params.intervalSeconds;
       if (start - params.gateClosureSeconds <= now) out.push(await this.step('close', MarketTx.closeInterval, communityId, formatInstant(start)));
     }
-    for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'closed'])) as string[]) {
-      out.push(await this.step('clear', MarketTx.clearInterval, communityId, intervalStart));
+    for (const status of ['closed', 'clearing']) {
+      for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, status])) as string[]) {
+        out.push(...(await this.pages('clear', MarketTx.clearInterval, communityId, intervalStart)));
+      }
     }
     // Both lists first: an interval whose page fails in this tick waits for the next one.
     const cleared = (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[];
@@ -101,11 +106,11 @@ export class MarketScheduler {
       // Only once they are (done now or before): a settled interval leaves the due list, and its contracts with it.
       const contracts = await this.step('settle-contracts', ContractTx.settleContracts, communityId, intervalStart);
       out.push(contracts);
-      if (contracts.outcome === 'done' || contracts.code === ErrorCodes.INTERVAL_STATE_CONFLICT) out.push(...(await this.settlePages(communityId, intervalStart)));
+      if (contracts.outcome === 'done' || contracts.code === ErrorCodes.INTERVAL_STATE_CONFLICT) out.push(...(await this.pages('settle', MarketTx.settleInterval, communityId, intervalStart)));
     }
     // Intervals whose first settlement pages are done (their windows closed and contracts settled before).
     for (const intervalStart of settling) {
-      out.push(...(await this.settlePages(communityId, intervalStart)));
+      out.push(...(await this.pages('settle', MarketTx.settleInterval, communityId, intervalStart)));
     }
     return out;
   }
@@ -123,20 +128,22 @@ export class MarketScheduler {
     return true;
   }
 
-  /** Settles an interval page after page until it is settled or a page is refused or fails. */
-  private async settlePages(communityId: string, intervalStart: string): Promise<StepOutcome[]> {
+  /** Clears or settles an interval page after page until that step is done or a page is refused or fails. */
+  private async pages(step: 'clear' | 'settle', fn: string, communityId: string, intervalStart: string): Promise<StepOutcome[]> {
     const out: StepOutcome[] = [];
+    const [first, next, progress] = step === 'clear' ? (['closed', 'clearing', 'clearing'] as const) : (['cleared', 'settling', 'settlement'] as const);
     for (;;) {
-      const interval = (await this.opts.ledger.evaluate(this.opts.operator, MarketTx.getInterval, [communityId, intervalStart])) as { status: string; settlement?: { pagesDone: number } };
-      if (interval.status !== 'cleared' && interval.status !== 'settling') return out;
-      const outcome = await this.step('settle', MarketTx.settleInterval, communityId, intervalStart, [communityId, intervalStart, String(interval.settlement?.pagesDone ?? 0)]);
+      const interval = (await this.opts.ledger.evaluate(this.opts.operator, MarketTx.getInterval, [communityId, intervalStart])) as { status: string } & Partial<Record<typeof progress, { pagesDone: number }>>;
+      if (interval.status !== first && interval.status !== next) return out;
+      const outcome = await this.step(step, fn, communityId, intervalStart, [communityId, intervalStart, String(interval[progress]?.pagesDone ?? 0)]);
       out.push(outcome);
       if (outcome.outcome !== 'done') return out;
     }
   }
 
   private step(step: string, fn: string, communityId: string, intervalStart: string, args = [communityId, intervalStart]): Promise<StepOutcome> {
-    return this.run(step, communityId, intervalStart, async () => (await this.opts.ledger.submit(this.opts.operator, fn, args)).result);
+    // A clearing page of a large interval reads its whole book: it may take longer than a user's request (the peer gateway allows 30 s).
+    return this.run(step, communityId, intervalStart, async () => (await this.opts.ledger.submit(this.opts.operator, fn, args, { endorseDeadlineMs: STEP_ENDORSE_MS })).result);
   }
 
   /** One step: done, skipped (refused as done before or not due; a window closed by someone else), or failed. */

@@ -34,6 +34,8 @@ export interface PeerStatus {
 export interface SubmitOptions {
   transient?: Record<string, Uint8Array>;
   endorsingOrganizations?: string[];
+  /** The endorsement's deadline instead of the ledger's default (the peer gateway's own endorsementTimeout, 30 s, still applies). */
+  endorseDeadlineMs?: number;
 }
 
 export interface LedgerPort {

@@ -7,15 +7,18 @@ import { EnergyTx } from '../src/routes/metering';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
 
 /**
- * A ledger whose intervals move closed → cleared → settling → settled (PAGES settlement pages),
+ * A ledger whose intervals move closed → clearing → cleared (CLEAR_PAGES clearing pages) →
+ * settling → settled (PAGES settlement pages),
  * refusing any step done before; metering windows of 30 s with a late window of 20 s, and
  * settlement refused until both windows of a 60 s market interval are closed.
  */
 const PAGES = 3;
+const CLEAR_PAGES = 2;
 function marketLedger(now: () => number, failPage?: { page: number; times: number }) {
   const ledger = new FakeLedger();
   const state = new Map<string, string>();
   const pagesDone = new Map<string, number>();
+  const clearPagesDone = new Map<string, number>();
   const windows = new Set<string>();
   const contractsSettled = new Set<string>();
   const done: string[] = [];
@@ -27,7 +30,10 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
     if (fn === MarketTx.listDue) return [...state].filter(([, s]) => s === args[1]).map(([k]) => k).sort();
     if (fn === Tx.getMeteringParams) return { intervalSeconds: 30, lateWindowSeconds: 20 };
     if (fn === EnergyTx.getWindow) return windows.has(args[0]) ? { intervalStart: args[0] } : { intervalStart: args[0], closed: false };
-    if (fn === MarketTx.getInterval) return { status: state.get(args[1]), settlement: pagesDone.has(args[1]) ? { pageCount: PAGES, pagesDone: pagesDone.get(args[1]) } : undefined };
+    if (fn === MarketTx.getInterval) {
+      const progress = (done: Map<string, number>, pageCount: number) => (done.has(args[1]) ? { pageCount, pagesDone: done.get(args[1]) } : undefined);
+      return { status: state.get(args[1]), clearing: progress(clearPagesDone, CLEAR_PAGES), settlement: progress(pagesDone, PAGES) };
+    }
     throw new Error(fn);
   };
   ledger.submitHandler = (fn, args) => {
@@ -48,8 +54,12 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
       if (Date.parse(start) - 10_000 > now()) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       state.set(start, 'closed');
     } else if (fn === MarketTx.clearInterval) {
-      if (s !== 'closed') refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
-      state.set(start, 'cleared');
+      const next = clearPagesDone.get(start) ?? 0;
+      if ((s !== 'closed' && s !== 'clearing') || args[2] !== String(next)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      clearPagesDone.set(start, next + 1);
+      state.set(start, next + 1 === CLEAR_PAGES ? 'cleared' : 'clearing');
+      done.push(`clearInterval ${start} page ${next}`);
+      return {};
     } else if (fn === MarketTx.settleInterval) {
       const next = pagesDone.get(start) ?? 0;
       if ((s !== 'cleared' && s !== 'settling') || args[2] !== String(next)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
@@ -63,7 +73,7 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
     done.push(`${fn.split(':')[1]} ${start}`);
     return {};
   };
-  return { ledger, state, done, windows };
+  return { ledger, state, done, windows, clearPagesDone };
 }
 
 describe('market scheduler', () => {
@@ -73,7 +83,15 @@ describe('market scheduler', () => {
     const make = () => new MarketScheduler({ ledger, operator: user('op-1', 'operator'), communities: ['sunny'], log: new CapturingLogger(), now: () => t, lookbackIntervals: 1 });
     // 10:00:55: the gate of 10:01 (closes at 10:00:50) has passed; 10:00 has too.
     await make().tick();
-    expect(done).toEqual(['closeInterval 2026-11-23T10:00:00Z', 'closeInterval 2026-11-23T10:01:00Z', 'clearInterval 2026-11-23T10:00:00Z', 'clearInterval 2026-11-23T10:01:00Z']);
+    // Each clearing page after page.
+    expect(done).toEqual([
+      'closeInterval 2026-11-23T10:00:00Z',
+      'closeInterval 2026-11-23T10:01:00Z',
+      'clearInterval 2026-11-23T10:00:00Z page 0',
+      'clearInterval 2026-11-23T10:00:00Z page 1',
+      'clearInterval 2026-11-23T10:01:00Z page 0',
+      'clearInterval 2026-11-23T10:01:00Z page 1',
+    ]);
     // 10:01:10: 10:00 was delivered; its first window's late window has passed (10:00:50), its second's not (10:01:20).
     t = Date.parse('2026-11-23T10:01:10Z');
     const outcomes = await make().tick();
@@ -119,6 +137,16 @@ describe('market scheduler', () => {
     await Promise.all([make().tick(), make().tick()]);
     expect(state.get('2026-11-23T10:00:00Z')).toBe('settled');
     expect(done.filter((d) => d.startsWith('settleInterval'))).toEqual([0, 1, 2].map((p) => `settleInterval 2026-11-23T10:00:00Z page ${p}`));
+  });
+
+  it('resumes a clearing left half done (a restart between its pages) with its next page', async () => {
+    const t = Date.parse('2026-11-23T10:00:55Z');
+    const { ledger, done, state, clearPagesDone } = marketLedger(() => t);
+    state.set('2026-11-23T10:00:00Z', 'clearing');
+    clearPagesDone.set('2026-11-23T10:00:00Z', 1);
+    await Promise.all([0, 1].map(() => new MarketScheduler({ ledger, operator: user('op-1', 'operator'), communities: ['sunny'], log: new CapturingLogger(), now: () => t, lookbackIntervals: 0 }).tick()));
+    expect(state.get('2026-11-23T10:00:00Z')).toBe('cleared');
+    expect(done.filter((d) => d.startsWith('clearInterval 2026-11-23T10:00:00Z'))).toEqual(['clearInterval 2026-11-23T10:00:00Z page 1']);
   });
 
   it('runs only in the Community gateway, as its operator, unless switched off', () => {

@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { ledgerClient, LedgerClient, OrgName } from '@gridledger/network';
-import { api, credentials, operatorKey, profile, uid } from './support';
+import { api, credentials, operatorKey, profile, signReading, sleep, uid } from './support';
 
 export interface Trader {
   participantId: string;
@@ -52,4 +52,23 @@ export function useMeteringInterval(seconds: number, more: { lateWindowSeconds?:
       client.close();
     }
   });
+}
+
+/**
+ * Delivery as cleared, once the interval has ended: each buyer used what it bought, each seller
+ * exported what it sold plus `surplusWh`; one reading per trader, submitted by the operator.
+ * Returns the Wh filled per participant.
+ */
+export async function deliverAsCleared(traders: (Trader & { side: 'buy' | 'sell' })[], intervalStart: string, fills: { participantId: string; filledWh: number }[], endSeconds: number, surplusWh = 50): Promise<Map<string, number>> {
+  const filled = new Map<string, number>();
+  for (const f of fills) filled.set(f.participantId, (filled.get(f.participantId) ?? 0) + f.filledWh);
+  while (Date.now() / 1000 < endSeconds + 1) await sleep(500);
+  const readings = traders.map((t) => {
+    const importWh = t.side === 'buy' ? (filled.get(t.participantId) ?? 0) : 0;
+    const exportWh = t.side === 'sell' ? (filled.get(t.participantId) ?? 0) + surplusWh : 0;
+    return signReading({ meterId: t.meterId, intervalStart, seq: 1, importWh, exportWh, importRegisterWh: importWh, exportRegisterWh: exportWh }, t.privateKeyPem);
+  });
+  const submitted = await api('community', operatorKey(), 'POST', '/readings', { readings });
+  expect(submitted.body.results.filter((r: { status: string }) => r.status !== 'accepted')).toEqual([]);
+  return filled;
 }

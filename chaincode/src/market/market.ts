@@ -3,11 +3,11 @@ import {
   aggregateCurves,
   canonicalJson,
   clearAuction,
+  clearingPage,
   ClearingResult,
   compareIds,
   effectiveFrom,
   ErrorCodes,
-  escrowAfterClearing,
   escrowMicros,
   Fill,
   formatInstant,
@@ -26,6 +26,11 @@ import {
   settleCorrection,
   settleInterval,
   settlementPage,
+  SettlementPage,
+  SettlementPageSizes,
+  SETTLEMENT_PAGE_SIZES,
+  settlementPlan,
+  tradeSettlementPage,
   shareProRata,
   Side,
   TokenTransfer,
@@ -33,11 +38,11 @@ import {
   validateOrder,
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
-import { checkId } from '../ledger';
+import { checkId, isGridLedgerError } from '../ledger';
 import { checkFields, pageSizeOf, requireSelfOrRoles } from './credits';
 import { heldTokensWh, transferEnergyTokens as moveTokens } from '../energy/tokens';
 import { deliveryOf, meteredMeters, meteringIntervalsOf } from './delivery';
-import { AccountOverlay, CLEARING_PAGE_ITEMS, MarketKeys, mkey, pageKey, readAll, readPage, UTILITY_ACCOUNT } from './store';
+import { AccountOverlay, MarketKeys, marketLimits, mkey, orderKey, pageKey, readAll, readBook, readPage, UTILITY_ACCOUNT } from './store';
 
 export interface OrderRecord extends Order {
   clientOrderId: string;
@@ -50,7 +55,8 @@ export interface OrderRecord extends Order {
 }
 
 /** settling: the first settlement page is done, more follow (see settleInterval). */
-export type IntervalStatus = 'closed' | 'cleared' | 'settling' | 'settled';
+/** clearing: the compact clearing record and its first page are written, more pages follow (see clearInterval). */
+export type IntervalStatus = 'closed' | 'clearing' | 'cleared' | 'settling' | 'settled';
 
 export interface IntervalRecord {
   communityId: string;
@@ -61,8 +67,13 @@ export interface IntervalRecord {
   closedAt: string;
   closedBy: string;
   clearedAt?: string;
-  /** Settlement in pages: how many there are and how many are done (the next page's number). */
-  settlement?: { pageCount: number; pagesDone: number };
+  /** Clearing in pages (one page of fills and trades per transaction): how many there are and how many are done. */
+  clearing?: { pageCount: number; pagesDone: number };
+  /**
+   * Settlement in pages: how many there are and how many are done (the next page's number); the
+   * first tradePages are trade pages of `sizes.trades` trades each (see the core's settlementPlan).
+   */
+  settlement?: { pageCount: number; pagesDone: number; tradePages: number; sizes: SettlementPageSizes };
   settledAt?: string;
 }
 
@@ -74,7 +85,9 @@ export interface ClearingRecord extends Omit<ClearingResult, 'fills' | 'trades'>
   orderCount: number;
   fillCount: number;
   tradeCount: number;
-  /** Number of page keys of fills and of trades (CLEARING_PAGE_ITEMS each). */
+  /** Fills and trades per page (one page of each per clearing transaction), fixed by the first page. */
+  pageItems: number;
+  /** Number of page keys of fills and of trades (pageItems each). */
   fillPages: number;
   tradePages: number;
   clearedAt: string;
@@ -270,13 +283,21 @@ export async function applyPostings(ctx: Context, accounts: AccountOverlay, comm
   }
 }
 
-/** Stores fills or trades in pages of CLEARING_PAGE_ITEMS under keys of their own; returns the number of pages. */
-async function putPages<T>(ctx: Context, communityId: string, intervalStart: string, kind: 'fills' | 'trades', items: readonly T[]): Promise<number> {
-  let pages = 0;
-  for (let start = 0; start < items.length; start += CLEARING_PAGE_ITEMS, pages++) {
-    await putRecord(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, kind, pageKey(pages)), items.slice(start, start + CLEARING_PAGE_ITEMS));
+/** Trades [from, to) of a clearing, read from only the page keys that hold them. */
+async function loadTrades(ctx: Context, record: ClearingRecord, from: number, to: number): Promise<Trade[]> {
+  const out: Trade[] = [];
+  const last = Math.min(to, record.tradeCount);
+  for (let page = Math.floor(from / record.pageItems); page * record.pageItems < last; page++) {
+    const items = (await getRecord<Trade[]>(ctx, mkey(ctx, MarketKeys.clearingPage, record.communityId, record.intervalStart, 'trades', pageKey(page))))!;
+    const base = page * record.pageItems;
+    out.push(...items.slice(Math.max(0, from - base), last - base));
   }
-  return pages;
+  return out;
+}
+
+/** The open orders of a closed interval (a range that can no longer change), in the 16 buckets of order ids. */
+async function openBook(ctx: Context, communityId: string, intervalStart: string): Promise<OrderRecord[]> {
+  return (await readBook<OrderRecord>(ctx, communityId, intervalStart)).filter((o) => o.status === 'open');
 }
 
 /** The clearing record of an interval with its fills and trades read back from their pages, or INTERVAL_NOT_FOUND. */
@@ -285,7 +306,11 @@ export async function loadClearing(ctx: Context, communityId: string, intervalSt
   if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${intervalStart} has not been cleared`, { intervalStart });
   const pages = async <T>(kind: 'fills' | 'trades', count: number): Promise<T[]> => {
     const out: T[] = [];
-    for (let page = 0; page < count; page++) out.push(...(await getRecord<T[]>(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, kind, pageKey(page))))!);
+    for (let page = 0; page < count; page++) {
+      const items = await getRecord<T[]>(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, kind, pageKey(page)));
+      if (items === undefined) throw conflict(`the clearing of ${intervalStart} is still being written (page ${page})`, { status: 'clearing', step: 'read' });
+      out.push(...items);
+    }
     return out;
   };
   return { ...record, fills: await pages<Fill>('fills', record.fillPages), trades: await pages<Trade>('trades', record.tradePages) };
@@ -309,6 +334,97 @@ async function meteredPositions(ctx: Context, clearing: Pick<ClearingResult, 'fi
   }
   return metered;
 }
+
+/**
+ * What the orders of one transaction share: a transaction cannot read its own writes, so the
+ * accounts and book entries its orders change are kept here between them.
+ */
+class PlacementBatch {
+  readonly accounts: AccountOverlay;
+  readonly books = new Map<string, BookEntry | undefined>();
+  /** Written only once every order of the batch has passed: nothing half-written. */
+  readonly writes = new Map<string, unknown>();
+
+  constructor(private readonly ctx: Context) {
+    this.accounts = new AccountOverlay(ctx);
+  }
+
+  async flush(): Promise<void> {
+    for (const [key, value] of this.writes) await putRecord(this.ctx, key, value);
+    await this.accounts.flush();
+  }
+}
+
+/**
+ * Places one order of `participantId` (validated with every placement code), or returns the order
+ * a retry of its clientOrderId placed before (replayed). The caller flushes the batch.
+ */
+async function placeOne(ctx: Context, participantId: string, input: Record<string, unknown>, batch: PlacementBatch): Promise<{ order: OrderRecord; replayed: boolean }> {
+  const { accounts, books, writes } = batch;
+  checkFields(input, ['clientOrderId', 'communityId', 'intervalStart', 'side', 'energyWh', 'priceMicrosPerKwh']);
+  const clientOrderId = checkId(input.clientOrderId, 'clientOrderId');
+  const communityId = checkId(input.communityId, 'communityId');
+  const requestText = canonicalJson({ ...input, clientOrderId, communityId });
+  const clientKey = mkey(ctx, MarketKeys.clientOrder, participantId, clientOrderId);
+  const placed = await getRecord<{ request: string; communityId: string; intervalStart: string; orderId: string }>(ctx, clientKey);
+  if (placed !== undefined) {
+    if (placed.request !== requestText) throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientOrderId ${clientOrderId} was used for another order`, { clientOrderId });
+    return { order: (await getRecord<OrderRecord>(ctx, orderKey(ctx, placed.communityId, placed.intervalStart, placed.orderId)))!, replayed: true };
+  }
+
+  const startSeconds = instantOf(input.intervalStart, 'intervalStart');
+  const params = await paramsFor(ctx, communityId, startSeconds);
+  parseIntervalStart(input.intervalStart, params.intervalSeconds);
+  const intervalStart = formatInstant(startSeconds);
+  await requireOpen(ctx, params, communityId, intervalStart, startSeconds);
+
+  const orderId = orderIdOf(participantId, clientOrderId);
+  const order: Order = {
+    orderId,
+    participantId,
+    side: input.side as Side,
+    energyWh: input.energyWh as number,
+    priceMicrosPerKwh: input.priceMicrosPerKwh as number,
+    placedAt: txInstant(ctx),
+  };
+  validateOrder(order, params);
+
+  const bookKey = mkey(ctx, MarketKeys.book, communityId, intervalStart, participantId);
+  const stored = books.has(bookKey) ? books.get(bookKey) : await getRecord<BookEntry>(ctx, bookKey);
+  if (stored !== undefined && stored.openOrders > 0 && stored.side !== order.side) {
+    throw new GridLedgerError(ErrorCodes.ORDER_SIDE_CONFLICT, `${participantId} already holds ${stored.side} orders in ${intervalStart}`, { intervalStart });
+  }
+  // The capacity is taken from the meters at the participant's first open order in the interval
+  // and kept in its book entry: later orders of the interval read one key, not every meter.
+  const { meters, capacityWh } = stored?.capacityWh !== undefined ? { meters: 1, capacityWh: stored.capacityWh } : await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
+  const book: BookEntry = stored ?? { side: order.side, openOrders: 0, sellWh: 0, capacityWh };
+  if (meters === 0) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, { communityId });
+  if (order.side === 'sell' && book.sellWh + order.energyWh > capacityWh) {
+    throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `sell orders of ${book.sellWh + order.energyWh} Wh exceed the capacity of ${capacityWh} Wh in one interval`, {
+      capacityWh,
+      offeredWh: book.sellWh,
+    });
+  }
+
+  const escrow = order.side === 'buy' ? escrowMicros(order, params.gridFeeMicrosPerKwh) : 0;
+  if (escrow > 0) {
+    await accounts.requireAvailable(participantId, escrow);
+    await accounts.change(participantId, 'escrow', orderId, -escrow, escrow);
+  }
+  const txId = ctx.stub.getTxID();
+  const record: OrderRecord = { ...order, clientOrderId, communityId, intervalStart, status: 'open', escrowMicros: escrow, txId };
+  writes.set(orderKey(ctx, communityId, intervalStart, orderId), record);
+  writes.set(mkey(ctx, MarketKeys.orderRef, orderId), { communityId, intervalStart, participantId });
+  writes.set(mkey(ctx, MarketKeys.orderBy, participantId, intervalStart, orderId), { communityId, intervalStart, orderId });
+  writes.set(clientKey, { request: requestText, communityId, intervalStart, orderId });
+  const entry: BookEntry = { side: order.side, openOrders: book.openOrders + 1, sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0), capacityWh };
+  books.set(bookKey, entry);
+  writes.set(bookKey, entry);
+  return { order: record, replayed: false };
+}
+
+/** Orders placed in one transaction at most (placeOrders): about 2 kB written each. */
+export const ORDERS_PER_BATCH = 100;
 
 /**
  * The local market: parameters per community, orders with escrow, and each interval's close,
@@ -368,70 +484,54 @@ export class MarketContract extends Contract {
   @Returns('string')
   async placeOrder(ctx: Context, request: string): Promise<string> {
     return respond(ctx, 'placeOrder', async () => {
-      const caller = requireTrader(ctx, 'placing an order');
-      const participantId = caller.participantId;
-      const input = parseObjectArgument(request, 'the order');
-      checkFields(input, ['clientOrderId', 'communityId', 'intervalStart', 'side', 'energyWh', 'priceMicrosPerKwh']);
-      const clientOrderId = checkId(input.clientOrderId, 'clientOrderId');
-      const communityId = checkId(input.communityId, 'communityId');
-      const requestText = canonicalJson({ ...input, clientOrderId, communityId });
-      const clientKey = mkey(ctx, MarketKeys.clientOrder, participantId, clientOrderId);
-      const placed = await getRecord<{ request: string; communityId: string; intervalStart: string; orderId: string }>(ctx, clientKey);
-      if (placed !== undefined) {
-        if (placed.request !== requestText) throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientOrderId ${clientOrderId} was used for another order`, { clientOrderId });
-        return { order: await getRecord<OrderRecord>(ctx, mkey(ctx, MarketKeys.order, placed.communityId, placed.intervalStart, placed.orderId)), replayed: true };
-      }
+      const { participantId } = requireTrader(ctx, 'placing an order');
+      const batch = new PlacementBatch(ctx);
+      const placed = await placeOne(ctx, participantId, parseObjectArgument(request, 'the order'), batch);
+      if (placed.replayed) return placed;
+      await batch.flush();
+      const { order } = placed;
+      setEvent(ctx, 'OrderAccepted', { orderId: order.orderId, communityId: order.communityId, intervalStart: order.intervalStart, side: order.side, energyWh: order.energyWh, priceMicrosPerKwh: order.priceMicrosPerKwh });
+      return placed;
+    });
+  }
 
-      const startSeconds = instantOf(input.intervalStart, 'intervalStart');
-      const params = await paramsFor(ctx, communityId, startSeconds);
-      parseIntervalStart(input.intervalStart, params.intervalSeconds);
-      const intervalStart = formatInstant(startSeconds);
-      await requireOpen(ctx, params, communityId, intervalStart, startSeconds);
-
-      const orderId = orderIdOf(participantId, clientOrderId);
-      const order: Order = {
-        orderId,
-        participantId,
-        side: input.side as Side,
-        energyWh: input.energyWh as number,
-        priceMicrosPerKwh: input.priceMicrosPerKwh as number,
-        placedAt: txInstant(ctx),
-      };
-      validateOrder(order, params);
-
-      const bookKey = mkey(ctx, MarketKeys.book, communityId, intervalStart, participantId);
-      const stored = await getRecord<BookEntry>(ctx, bookKey);
-      if (stored !== undefined && stored.openOrders > 0 && stored.side !== order.side) {
-        throw new GridLedgerError(ErrorCodes.ORDER_SIDE_CONFLICT, `${participantId} already holds ${stored.side} orders in ${intervalStart}`, { intervalStart });
+  /**
+   * `{ orders: [...] }`: up to ORDERS_PER_BATCH orders of the caller in one transaction, each as
+   * placeOrder takes it and validated by the same rules, in the order given (a later order sees
+   * the escrow and capacity of the earlier ones). All or nothing: the first order refused refuses
+   * the batch with its own code and `details.index`. Each order is idempotent on its
+   * clientOrderId (a retried batch returns its orders as replayed); a clientOrderId twice in one
+   * batch is REQUEST_INVALID. One event, OrdersAccepted, lists the new orders.
+   */
+  @Transaction()
+  @Returns('string')
+  async placeOrders(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'placeOrders', async () => {
+      const { participantId } = requireTrader(ctx, 'placing orders');
+      const input = parseObjectArgument(request, 'the batch');
+      checkFields(input, ['orders']);
+      const orders = input.orders;
+      if (!Array.isArray(orders) || orders.length === 0 || orders.length > ORDERS_PER_BATCH) {
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `orders must be a list of 1 to ${ORDERS_PER_BATCH} orders`, { field: 'orders' });
       }
-      // The capacity is taken from the meters at the participant's first open order in the interval
-      // and kept in its book entry: later orders of the interval read one key, not every meter.
-      const { meters, capacityWh } = stored?.capacityWh !== undefined ? { meters: 1, capacityWh: stored.capacityWh } : await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
-      const book: BookEntry = stored ?? { side: order.side, openOrders: 0, sellWh: 0, capacityWh };
-      if (meters === 0) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, { communityId });
-      if (order.side === 'sell' && book.sellWh + order.energyWh > capacityWh) {
-        throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `sell orders of ${book.sellWh + order.energyWh} Wh exceed the capacity of ${capacityWh} Wh in one interval`, {
-          capacityWh,
-          offeredWh: book.sellWh,
-        });
+      const seen = new Set<unknown>();
+      const batch = new PlacementBatch(ctx);
+      const out: { order: OrderRecord; replayed: boolean }[] = [];
+      for (const [index, item] of orders.entries()) {
+        const clientOrderId = (item as { clientOrderId?: unknown } | null)?.clientOrderId;
+        if (seen.has(clientOrderId)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `clientOrderId ${String(clientOrderId)} appears twice in the batch`, { field: 'clientOrderId', index });
+        seen.add(clientOrderId);
+        try {
+          out.push(await placeOne(ctx, participantId, parseObjectArgument(JSON.stringify(item), 'an order'), batch));
+        } catch (e) {
+          if (isGridLedgerError(e)) throw new GridLedgerError(e.code, `order ${index}: ${e.message}`, { ...e.details, index });
+          throw e;
+        }
       }
-
-      const accounts = new AccountOverlay(ctx);
-      const escrow = order.side === 'buy' ? escrowMicros(order, params.gridFeeMicrosPerKwh) : 0;
-      if (escrow > 0) {
-        await accounts.requireAvailable(participantId, escrow);
-        await accounts.change(participantId, 'escrow', orderId, -escrow, escrow);
-      }
-      const txId = ctx.stub.getTxID();
-      const record: OrderRecord = { ...order, clientOrderId, communityId, intervalStart, status: 'open', escrowMicros: escrow, txId };
-      await putRecord(ctx, mkey(ctx, MarketKeys.order, communityId, intervalStart, orderId), record);
-      await putRecord(ctx, mkey(ctx, MarketKeys.orderRef, orderId), { communityId, intervalStart, participantId });
-      await putRecord(ctx, mkey(ctx, MarketKeys.orderBy, participantId, intervalStart, orderId), { communityId, intervalStart, orderId });
-      await putRecord(ctx, clientKey, { request: requestText, communityId, intervalStart, orderId });
-      await putRecord(ctx, bookKey, { side: order.side, openOrders: book.openOrders + 1, sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0), capacityWh });
-      await accounts.flush();
-      setEvent(ctx, 'OrderAccepted', { orderId, communityId, intervalStart, side: order.side, energyWh: order.energyWh, priceMicrosPerKwh: order.priceMicrosPerKwh });
-      return { order: record, replayed: false };
+      await batch.flush();
+      const accepted = out.filter((p) => !p.replayed).map(({ order: o }) => ({ orderId: o.orderId, communityId: o.communityId, intervalStart: o.intervalStart, side: o.side, energyWh: o.energyWh, priceMicrosPerKwh: o.priceMicrosPerKwh }));
+      if (accepted.length > 0) setEvent(ctx, 'OrdersAccepted', { orders: accepted });
+      return { orders: out };
     });
   }
 
@@ -445,15 +545,15 @@ export class MarketContract extends Contract {
       const ref = await getRecord<{ communityId: string; intervalStart: string; participantId: string }>(ctx, mkey(ctx, MarketKeys.orderRef, orderId));
       if (ref === undefined) throw new GridLedgerError(ErrorCodes.ORDER_NOT_FOUND, `no order ${orderId}`, { orderId });
       if (ref.participantId !== caller.participantId) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only the participant who placed an order cancels it', { orderId });
-      const orderKey = mkey(ctx, MarketKeys.order, ref.communityId, ref.intervalStart, orderId);
-      const order = (await getRecord<OrderRecord>(ctx, orderKey))!;
+      const key = orderKey(ctx, ref.communityId, ref.intervalStart, orderId);
+      const order = (await getRecord<OrderRecord>(ctx, key))!;
       if (order.status === 'cancelled') return { order, replayed: true };
       const params = await paramsFor(ctx, ref.communityId, parseInstant(ref.intervalStart)!);
       await requireOpen(ctx, params, ref.communityId, ref.intervalStart, parseInstant(ref.intervalStart)!);
       const accounts = new AccountOverlay(ctx);
       if (order.escrowMicros > 0) await accounts.change(order.participantId, 'escrow-release', orderId, order.escrowMicros, -order.escrowMicros);
       const cancelled: OrderRecord = { ...order, status: 'cancelled' };
-      await putRecord(ctx, orderKey, cancelled);
+      await putRecord(ctx, key, cancelled);
       const bookKey = mkey(ctx, MarketKeys.book, ref.communityId, ref.intervalStart, order.participantId);
       const book = (await getRecord<BookEntry>(ctx, bookKey))!;
       if (book.openOrders <= 1) await ctx.stub.deleteState(bookKey);
@@ -472,7 +572,7 @@ export class MarketContract extends Contract {
       const ref = await getRecord<{ communityId: string; intervalStart: string; participantId: string }>(ctx, mkey(ctx, MarketKeys.orderRef, orderId));
       if (ref === undefined) throw new GridLedgerError(ErrorCodes.ORDER_NOT_FOUND, `no order ${orderId}`, { orderId });
       requireSelfOrRoles(ctx, ref.participantId, ['operator', 'regulator'], 'reading an order');
-      return getRecord<OrderRecord>(ctx, mkey(ctx, MarketKeys.order, ref.communityId, ref.intervalStart, orderId));
+      return getRecord<OrderRecord>(ctx, orderKey(ctx, ref.communityId, ref.intervalStart, orderId));
     });
   }
 
@@ -484,7 +584,7 @@ export class MarketContract extends Contract {
       requireSelfOrRoles(ctx, checkId(participantId, 'participantId'), ['operator', 'regulator'], 'listing orders');
       const page = await readPage<{ communityId: string; intervalStart: string; orderId: string }>(ctx, MarketKeys.orderBy, [participantId], pageSizeOf(pageSize), bookmark ?? '');
       const items: OrderRecord[] = [];
-      for (const ref of page.items) items.push((await getRecord<OrderRecord>(ctx, mkey(ctx, MarketKeys.order, ref.communityId, ref.intervalStart, ref.orderId)))!);
+      for (const ref of page.items) items.push((await getRecord<OrderRecord>(ctx, orderKey(ctx, ref.communityId, ref.intervalStart, ref.orderId)))!);
       return { items, bookmark: page.bookmark };
     });
   }
@@ -497,7 +597,7 @@ export class MarketContract extends Contract {
       requireRole(ctx, 'any', 'reading the curves');
       checkId(communityId, 'communityId');
       const start = formatInstant(instantOf(intervalStart, 'intervalStart'));
-      const orders = (await readAll<OrderRecord>(ctx, MarketKeys.order, [communityId, start])).map((e) => e.value).filter((o) => o.status === 'open');
+      const orders = await openBook(ctx, communityId, start);
       return { communityId, intervalStart: start, ...aggregateCurves(orders) };
     });
   }
@@ -525,58 +625,58 @@ export class MarketContract extends Contract {
   }
 
   /**
-   * Clears a closed interval with the core's clearAuction over its open orders and stores the
-   * recomputable record (input digest, bounds, price, volume, fills, trades); refunds the escrow
-   * above what each buy order's trades cost. Only once.
+   * Clears a closed interval with the core's clearAuction over its open orders, in pages (the
+   * core's clearingPage: at most CLEARING_PAGE_ITEMS fills and as many trades per transaction).
+   * Page 0 stores the compact, recomputable record (input digest, bounds, price, volume, counts)
+   * with the first page; every later page recomputes clearAuction from the same closed book,
+   * checks its digest against the record and stores its own slice. Each page refunds the escrow
+   * above what its buy orders' trades cost. The last page marks the interval cleared (status
+   * clearing in between). `page` names the page the caller means ('' or undefined: the next
+   * one): a page done before, or out of turn, is refused with INTERVAL_STATE_CONFLICT.
    */
   @Transaction()
   @Returns('string')
-  async clearInterval(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
+  async clearInterval(ctx: Context, communityId: string, intervalStart: string, page?: string): Promise<string> {
     return respond(ctx, 'clearInterval', async () => {
       requireOperator(ctx, 'clearing an interval');
       checkId(communityId, 'communityId');
       instantOf(intervalStart, 'intervalStart');
       const interval = await loadInterval(ctx, communityId, intervalStart);
-      if (interval?.status !== 'closed') throw conflict(`interval ${intervalStart} is ${interval?.status ?? 'not closed'}`, { status: interval?.status ?? 'open', step: 'clear' });
-      // The interval is closed: this range can no longer change.
-      const open = (await readAll<OrderRecord>(ctx, MarketKeys.order, [communityId, intervalStart])).map((e) => e.value).filter((o) => o.status === 'open');
+      if (interval?.status !== 'closed' && interval?.status !== 'clearing') {
+        throw conflict(`interval ${intervalStart} is ${interval?.status ?? 'not closed'}`, { status: interval?.status ?? 'open', step: 'clear' });
+      }
+      const next = interval.clearing?.pagesDone ?? 0;
+      if (page !== undefined && page !== '' && page !== String(next)) {
+        throw conflict(`clearing page ${page} of ${intervalStart} is not the next one (${next})`, { status: interval.status, step: 'clear', page: String(next) });
+      }
+      // The interval is closed: its book can no longer change, so every page clears the same orders.
+      const open = await openBook(ctx, communityId, intervalStart);
       const orders: Order[] = open.map(({ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }) => ({ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }));
       const result = clearAuction(orders, interval.params);
-      const accounts = new AccountOverlay(ctx);
-      const escrows = new Map(open.filter((o) => o.side === 'buy').map((o) => [o.orderId, o.escrowMicros]));
-      const owner = new Map(open.map((o) => [o.orderId, o.participantId]));
-      const after = escrowAfterClearing(escrows, result.trades);
-      // One refund (and one statement line) per participant, not per order.
-      const refunds = new Map<string, bigint>();
-      for (const [orderId, { refundMicros }] of after) refunds.set(owner.get(orderId)!, (refunds.get(owner.get(orderId)!) ?? 0n) + BigInt(refundMicros));
-      for (const participantId of [...refunds.keys()].sort(compareIds)) {
-        const refund = Number(refunds.get(participantId)!);
-        if (refund > 0) await accounts.change(participantId, 'escrow-refund', `${communityId}/${intervalStart}`, refund, -refund);
+      const recordKey = mkey(ctx, MarketKeys.clearing, communityId, intervalStart);
+      let record = next === 0 ? undefined : await getRecord<ClearingRecord>(ctx, recordKey);
+      if (record !== undefined && record.inputDigest !== result.inputDigest) {
+        throw new GridLedgerError(ErrorCodes.INTERNAL, `the book of ${intervalStart} no longer matches its clearing record`, { intervalStart });
       }
+      if (record === undefined) {
+        const { fills, trades, ...compact } = result;
+        const pageItems = marketLimits.clearingPageItems;
+        const pagesOf = (n: number) => Math.ceil(n / pageItems);
+        record = { ...compact, communityId, intervalStart, params: interval.params, orderCount: orders.length, fillCount: fills.length, tradeCount: trades.length, pageItems, fillPages: pagesOf(fills.length), tradePages: pagesOf(trades.length), clearedAt: txInstant(ctx), txId: ctx.stub.getTxID() };
+        await putRecord(ctx, recordKey, record);
+      }
+      const slice = clearingPage(result, new Map(open.filter((o) => o.side === 'buy').map((o) => [o.orderId, o.escrowMicros])), next, record.pageItems);
+      const accounts = new AccountOverlay(ctx);
+      for (const { participantId, refundMicros } of slice.refunds) await accounts.change(participantId, 'escrow-refund', `${communityId}/${intervalStart}`, refundMicros, -refundMicros);
       await accounts.flush();
-      const txId = ctx.stub.getTxID();
-      const clearedAt = txInstant(ctx);
-      const { fills, trades, ...compact } = result;
-      const fillPages = await putPages(ctx, communityId, intervalStart, 'fills', fills);
-      const tradePages = await putPages(ctx, communityId, intervalStart, 'trades', trades);
-      const record: ClearingRecord = {
-        ...compact,
-        communityId,
-        intervalStart,
-        params: interval.params,
-        orderCount: orders.length,
-        fillCount: fills.length,
-        tradeCount: trades.length,
-        fillPages,
-        tradePages,
-        clearedAt,
-        txId,
-      };
-      await putRecord(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart), record);
-      await storeInterval(ctx, { ...interval, status: 'cleared', clearedAt }, 'closed');
+      if (slice.fills.length > 0) await putRecord(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, 'fills', pageKey(next)), slice.fills);
+      if (slice.trades.length > 0) await putRecord(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, 'trades', pageKey(next)), slice.trades);
+      const done = next + 1 === slice.pageCount;
+      const clearing = { pageCount: slice.pageCount, pagesDone: next + 1 };
+      await storeInterval(ctx, done ? { ...interval, status: 'cleared', clearing, clearedAt: txInstant(ctx) } : { ...interval, status: 'clearing', clearing }, interval.status);
       const summary = summaryOf(record);
-      setEvent(ctx, 'IntervalCleared', summary);
-      return summary;
+      if (done) setEvent(ctx, 'IntervalCleared', summary);
+      return { ...summary, status: done ? 'cleared' : 'clearing', page: next, pageCount: slice.pageCount };
     });
   }
 
@@ -609,14 +709,37 @@ export class MarketContract extends Contract {
       if (page !== undefined && page !== '' && page !== String(next)) {
         throw conflict(`settlement page ${page} of ${intervalStart} is not the next one (${next})`, { status: interval.status, step: 'settle', page: String(next) });
       }
-      const clearing = await loadClearing(ctx, communityId, intervalStart);
       const positionsKey = mkey(ctx, MarketKeys.settlePositions, communityId, intervalStart);
       const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, params.intervalSeconds);
-      const metered = interval.status === 'cleared' ? await meteredPositions(ctx, clearing, startSeconds, meteringIntervals) : (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
-      if (interval.status === 'cleared') await putRecord(ctx, positionsKey, metered);
-
-      const result = settleInterval(clearing, { ...params, utilityId: UTILITY_ACCOUNT }, metered);
-      const slice = settlementPage(result, next);
+      const settleParams = { ...params, utilityId: UTILITY_ACCOUNT };
+      let progress = interval.settlement;
+      let slice: SettlementPage;
+      // The whole settlement, computed by the first page and the participant pages only (they read the whole clearing).
+      let whole: { result: ReturnType<typeof settleInterval>; metered: MeteredPosition[] } | undefined;
+      if (progress === undefined) {
+        // The first page fixes the positions and the plan: each later trade page reads only its own trades and their delivered Wh.
+        const clearing = await loadClearing(ctx, communityId, intervalStart);
+        const metered = await meteredPositions(ctx, clearing, startSeconds, meteringIntervals);
+        await putRecord(ctx, positionsKey, metered);
+        const result = settleInterval(clearing, settleParams, metered);
+        const plan = settlementPlan(result, clearing.trades);
+        for (let k = 1; k < plan.tradePages; k++) await putRecord(ctx, mkey(ctx, MarketKeys.settlePlan, communityId, intervalStart, pageKey(k)), plan.delivered[k]);
+        progress = { pageCount: plan.pageCount, pagesDone: 0, tradePages: plan.tradePages, sizes: SETTLEMENT_PAGE_SIZES };
+        slice = settlementPage(result, clearing, plan, 0, settleParams);
+        whole = { result, metered };
+      } else if (next < progress.tradePages) {
+        const size = progress.sizes.trades;
+        const clearingRecord = (await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart)))!;
+        const trades = await loadTrades(ctx, clearingRecord, next * size, (next + 1) * size);
+        const delivered = (await getRecord<number[]>(ctx, mkey(ctx, MarketKeys.settlePlan, communityId, intervalStart, pageKey(next))))!;
+        slice = { page: next, pageCount: progress.pageCount, participants: [], ...tradeSettlementPage(trades, delivered, clearingRecord.priceMicrosPerKwh, settleParams) };
+      } else {
+        const clearing = await loadClearing(ctx, communityId, intervalStart);
+        const metered = (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
+        const result = settleInterval(clearing, settleParams, metered);
+        slice = settlementPage(result, clearing, { ...progress, delivered: [] }, next, settleParams, progress.sizes);
+        whole = { result, metered };
+      }
       const accounts = new AccountOverlay(ctx);
       await applyPostings(ctx, accounts, communityId, intervalStart, slice.postings, `page-${pageKey(next)}`);
       await accounts.flush();
@@ -626,12 +749,13 @@ export class MarketContract extends Contract {
       const tokenTransfers = await transferEnergyTokens(ctx, communityId, intervalStart, meteringIntervals, slice.tokenTransfers);
       const txId = ctx.stub.getTxID();
       await putRecord(ctx, mkey(ctx, MarketKeys.settlePage, communityId, intervalStart, pageKey(next)), { page: next, txId, postingCount: slice.postings.length, tokenTransfers });
-      const estimatedParticipantIds = metered.filter((m) => m.estimated).map((m) => m.participantId);
       const done = next + 1 === slice.pageCount;
       const settledAt = txInstant(ctx);
-      const settlement = { pageCount: slice.pageCount, pagesDone: next + 1 };
-      const record = { communityId, intervalStart, settledAt, txId, pageCount: slice.pageCount, postingCount: result.postings.length, estimatedParticipantIds };
+      const settlement = { ...progress, pagesDone: next + 1 };
+      const estimatedParticipantIds = whole?.metered.filter((m) => m.estimated).map((m) => m.participantId);
+      const record = { communityId, intervalStart, settledAt, txId, pageCount: slice.pageCount, postingCount: whole?.result.postings.length, estimatedParticipantIds };
       if (done) {
+        // The last page is the first one or a participant page: both computed the whole settlement.
         await putRecord(ctx, mkey(ctx, MarketKeys.settlement, communityId, intervalStart), record);
         await storeInterval(ctx, { ...interval, status: 'settled', settlement, settledAt }, interval.status);
         setEvent(ctx, 'IntervalSettled', { communityId, intervalStart, settledAt, postingCount: record.postingCount, estimatedParticipantIds, pageCount: slice.pageCount });
@@ -708,7 +832,7 @@ export class MarketContract extends Contract {
       const start = formatInstant(instantOf(intervalStart, 'intervalStart'));
       const interval = await loadInterval(ctx, communityId, start);
       if (interval === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not closed`, { intervalStart: start });
-      const orders = (await readAll<OrderRecord>(ctx, MarketKeys.order, [communityId, start])).map((e) => e.value).filter((o) => o.status === 'open');
+      const orders = await openBook(ctx, communityId, start);
       return { params: interval.params, orders: orders.map(({ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }) => ({ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt })) };
     });
   }
@@ -742,14 +866,14 @@ export class MarketContract extends Contract {
     });
   }
 
-  /** Intervals waiting for their next step (status closed, cleared or settling), for the scheduler. */
+  /** Intervals waiting for their next step (status closed, clearing, cleared or settling), for the scheduler. */
   @Transaction(false)
   @Returns('string')
   async listDue(ctx: Context, communityId: string, status: string): Promise<string> {
     return respond(ctx, 'listDue', async () => {
       requireRole(ctx, ['operator'], 'listing due intervals');
       checkId(communityId, 'communityId');
-      if (status !== 'closed' && status !== 'cleared' && status !== 'settling') throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'status must be closed, cleared or settling', { field: 'status' });
+      if (!['closed', 'clearing', 'cleared', 'settling'].includes(status)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'status must be closed, clearing, cleared or settling', { field: 'status' });
       return (await readAll<{ intervalStart: string }>(ctx, MarketKeys.intervalDue, [communityId, status])).map((e) => e.value.intervalStart);
     });
   }

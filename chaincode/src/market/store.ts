@@ -13,22 +13,26 @@
  * - glMarket~community~effectiveFrom: market parameters in force from that instant, with the
  *   effectiveFrom of the entry before; glMarketLatest~community: the latest of them (orders read it)
  * - glMarketChange~community~txId: who changed the parameters, when, from what to what
- * - glOrder~community~intervalStart~orderId, glOrderBy~participant~intervalStart~orderId (index)
+ * - glOrder~community~intervalStart~bucket~orderId (bucket: the order id's first hex digit, so that a
+ *   book is read in 16 range queries, each far below totalQueryLimit), glOrderBy~participant~intervalStart~orderId (index)
  * - glClientOrder~participant~clientOrderId: the order a clientOrderId placed; glOrderRef~orderId: where it is
  * - glBook~community~intervalStart~participant: a participant's side and sell energy in an interval
  * - glInterval~community~intervalStart: closed / cleared / settled, with the parameters used
  * - glIntervalDue~community~status~intervalStart: index of intervals waiting for their next step
  * - glClearing~community~intervalStart: the compact clearing record (digest, bounds, price, volume,
  *   counts); its fills and trades in pages glClearingPage~community~intervalStart~fills|trades~n
- *   (CLEARING_PAGE_ITEMS each, n zero-padded so that key order is page order)
+ *   (CLEARING_PAGE_ITEMS each, one page of each per clearing transaction, n zero-padded so that key
+ *   order is page order)
  * - glSettlePositions~community~intervalStart: the metered positions settlement uses, fixed by its
- *   first page; glSettlePage~community~intervalStart~n: what page n applied (token transfers)
+ *   first page; glSettlePage~community~intervalStart~n: what page n applied (token transfers);
+ *   glSettlePlan~community~intervalStart~n: the delivered Wh of each trade of trade page n (n ≥ 1),
+ *   written by the first page
  * - glSettlement~community~intervalStart: written by the last settlement page
  * - glSettled~community~intervalStart~participant: a participant's settlement (estimated or not)
  * - glPosting~community~intervalStart~postingId: every settlement posting under its own id
  */
 import { Context } from 'fabric-contract-api';
-import { ErrorCodes, GridLedgerError, safeMicros } from '@gridledger/core';
+import { CLEARING_PAGE_ITEMS, ErrorCodes, GridLedgerError, safeMicros } from '@gridledger/core';
 import { getRecord, putRecord, txInstant } from '../ledger';
 
 export const MarketKeys = {
@@ -51,6 +55,7 @@ export const MarketKeys = {
   clearingPage: 'glClearingPage',
   settlePositions: 'glSettlePositions',
   settlePage: 'glSettlePage',
+  settlePlan: 'glSettlePlan',
   settlement: 'glSettlement',
   settled: 'glSettled',
   posting: 'glPosting',
@@ -135,8 +140,29 @@ export class AccountOverlay {
   }
 }
 
-/** Fills or trades per clearing page key: about 200 kB of JSON, so no single value grows with the interval. */
-export const CLEARING_PAGE_ITEMS = 1000;
+/**
+ * Page sizes of new clearings (the core's CLEARING_PAGE_ITEMS); a clearing records its own, so
+ * that its later pages slice as its first did. Changed only by tests (small books in many pages).
+ */
+export const marketLimits = { clearingPageItems: CLEARING_PAGE_ITEMS };
+
+/** An order's key: under its bucket, the first hex digit of its id (`o` + 32 hex digits). */
+export function orderKey(ctx: Context, communityId: string, intervalStart: string, orderId: string): string {
+  return mkey(ctx, MarketKeys.order, communityId, intervalStart, orderId.charAt(1), orderId);
+}
+
+/** The 16 buckets of order ids. */
+const ORDER_BUCKETS = '0123456789abcdef'.split('');
+
+/**
+ * Every order of an interval, in key order: 16 range queries, one per bucket, so that no range
+ * query comes near Fabric's totalQueryLimit (100,000 results) even at 100,000 orders.
+ */
+export async function readBook<T>(ctx: Context, communityId: string, intervalStart: string): Promise<T[]> {
+  const out: T[] = [];
+  for (const bucket of ORDER_BUCKETS) out.push(...(await readAll<T>(ctx, MarketKeys.order, [communityId, intervalStart, bucket])).map((e) => e.value));
+  return out;
+}
 
 /** A page number as a key attribute whose key order is the page order. */
 export const pageKey = (page: number): string => String(page).padStart(6, '0');

@@ -5,3 +5,4 @@ export * from './params';
 export * from './book';
 export * from './contracts';
 export * from './figures';
+export * from './clearing-pages';

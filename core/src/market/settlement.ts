@@ -167,20 +167,9 @@ export function settleInterval(
   const fillsById = new Map(clearing.fills.map((f) => [f.orderId, f]));
   const pairs = new Set<string>();
   for (const t of clearing.trades) {
-    // Every figure of a trade is checked against the clearing: whole positive energy at the one
-    // clearing price, and exactly the amount and fee that energy costs at it.
     const pairKey = `${t.buyOrderId}:${t.sellOrderId}`;
-    if (
-      clearing.priceMicrosPerKwh === null ||
-      !Number.isSafeInteger(t.energyWh) ||
-      t.energyWh <= 0 ||
-      t.priceMicrosPerKwh !== clearing.priceMicrosPerKwh ||
-      t.amountMicros !== costMicros(t.energyWh, clearing.priceMicrosPerKwh) ||
-      t.gridFeeMicros !== costMicros(t.energyWh, params.gridFeeMicrosPerKwh) ||
-      pairs.has(pairKey)
-    ) {
-      throw invalidInput('a trade does not match the clearing', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
-    }
+    checkTrade(t, clearing.priceMicrosPerKwh, params);
+    if (pairs.has(pairKey)) throw invalidInput('a trade does not match the clearing', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
     pairs.add(pairKey);
     const buy = fillsById.get(t.buyOrderId);
     const sell = fillsById.get(t.sellOrderId);
@@ -207,13 +196,7 @@ export function settleInterval(
     });
   }
 
-  const postings: Posting[] = [];
-  for (const t of clearing.trades) {
-    const orders = [t.buyOrderId, t.sellOrderId];
-    const pairId = `${t.buyOrderId}:${t.sellOrderId}`;
-    postings.push({ postingId: `trade:${pairId}`, from: t.buyerId, to: t.sellerId, amountMicros: t.amountMicros, energyWh: t.energyWh, reason: 'trade', orderIds: orders });
-    postings.push({ postingId: `grid-fee:${pairId}`, from: t.buyerId, to: params.utilityId, amountMicros: t.gridFeeMicros, energyWh: t.energyWh, reason: 'grid-fee', orderIds: orders });
-  }
+  const postings: Posting[] = clearing.trades.flatMap((t) => tradePostings(t, params.utilityId));
 
   const participants: ParticipantSettlement[] = [];
   for (const id of participantIds) {
@@ -236,6 +219,33 @@ export function settleInterval(
   for (const p of participants) p.netMicros = safeMicros(balance.get(p.participantId) ?? 0n, `the balance change of ${p.participantId}`);
 
   return { postings: nonZero, participants, tokenTransfers: tokenTransfers(clearing.trades, positions, traded) };
+}
+
+/**
+ * Every figure of a trade checked against the clearing: whole positive energy at the one clearing
+ * price, and exactly the amount and fee that energy costs at it (SETTLEMENT_INPUT_INVALID if not).
+ */
+function checkTrade(t: Trade, priceMicrosPerKwh: number | null, params: Pick<SettlementParams, 'gridFeeMicrosPerKwh'>): void {
+  if (
+    priceMicrosPerKwh === null ||
+    !Number.isSafeInteger(t.energyWh) ||
+    t.energyWh <= 0 ||
+    t.priceMicrosPerKwh !== priceMicrosPerKwh ||
+    t.amountMicros !== costMicros(t.energyWh, priceMicrosPerKwh) ||
+    t.gridFeeMicros !== costMicros(t.energyWh, params.gridFeeMicrosPerKwh)
+  ) {
+    throw invalidInput('a trade does not match the clearing', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
+  }
+}
+
+/** A trade's two postings, buyer to seller and buyer to utility (the grid fee); both before zeros are left out. */
+function tradePostings(t: Trade, utilityId: string): Posting[] {
+  const orderIds = [t.buyOrderId, t.sellOrderId];
+  const pairId = `${t.buyOrderId}:${t.sellOrderId}`;
+  return [
+    { postingId: `trade:${pairId}`, from: t.buyerId, to: t.sellerId, amountMicros: t.amountMicros, energyWh: t.energyWh, reason: 'trade', orderIds },
+    { postingId: `grid-fee:${pairId}`, from: t.buyerId, to: utilityId, amountMicros: t.gridFeeMicros, energyWh: t.energyWh, reason: 'grid-fee', orderIds },
+  ];
 }
 
 /** Each account's balance change over postings, summed exactly in bigint. */
@@ -297,15 +307,29 @@ function tokenTransfers(trades: readonly Trade[], positions: Map<string, number>
 }
 
 /**
- * What one settlement transaction applies at most. A page of 1,000 postings writes about 1 MB
- * (posting, two statement lines, two accounts or utility entries each), a tenth of the orderer's
- * AbsoluteMaxBytes; see the README (Market at scale).
+ * What one settlement transaction applies at most: the trades of a trade page (two postings and
+ * one token transfer each) or the participants of a participant page (one deviation posting and
+ * one settled record each). A page of 500 trades writes about 1 MB; see the README (Market at scale).
  */
-export const SETTLEMENT_PAGE_SIZES = { postings: 1000, participants: 500, tokenTransfers: 1000 } as const;
+export const SETTLEMENT_PAGE_SIZES = { trades: 500, participants: 500 } as const;
 
-export type SettlementPageSizes = { postings: number; participants: number; tokenTransfers: number };
+export type SettlementPageSizes = { trades: number; participants: number };
 
-/** Page `page` of a settlement: the k-th slice of its postings, participants and token transfers. */
+/**
+ * How a settlement is cut into pages, fixed by its first page: first the trade pages (the trades
+ * in clearing order, `sizes.trades` each), then the participant pages (by participant id); a
+ * settlement within one page of each is a single page. A
+ * trade page needs only its own trades and `delivered`, the Wh of tokens each of them moves (a
+ * seller's delivery shared over all its trades, so it needs all of them: computed once here).
+ */
+export interface SettlementPlan {
+  pageCount: number;
+  tradePages: number;
+  /** Per trade page, the delivered Wh of each of its trades (0: none). */
+  delivered: number[][];
+}
+
+/** Page `page` of a settlement: its postings, participants and token transfers. */
 export interface SettlementPage {
   page: number;
   pageCount: number;
@@ -314,30 +338,61 @@ export interface SettlementPage {
   tokenTransfers: TokenTransfer[];
 }
 
-/** How many pages a settlement takes: at least one, enough for the longest of its three lists. */
-export function settlementPageCount(result: SettlementResult, sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES): number {
-  return Math.max(
-    1,
-    Math.ceil(result.postings.length / sizes.postings),
-    Math.ceil(result.participants.length / sizes.participants),
-    Math.ceil(result.tokenTransfers.length / sizes.tokenTransfers),
-  );
+/** The plan of a settlement of `trades` (the clearing's, in its order). */
+export function settlementPlan(result: SettlementResult, trades: readonly Trade[], sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES): SettlementPlan {
+  const tradePages = Math.ceil(trades.length / sizes.trades);
+  const byPair = new Map(result.tokenTransfers.map((t) => [`${t.buyOrderId}:${t.sellOrderId}`, t.energyWh]));
+  const delivered = Array.from({ length: tradePages }, (_, k) => trades.slice(k * sizes.trades, (k + 1) * sizes.trades).map((t) => byPair.get(`${t.buyOrderId}:${t.sellOrderId}`) ?? 0));
+  const participantPages = Math.ceil(result.participants.length / sizes.participants);
+  // A settlement that fits one trade page and one participant page is one page.
+  return { pageCount: tradePages <= 1 && participantPages <= 1 ? 1 : tradePages + participantPages, tradePages, delivered };
 }
 
 /**
- * Page `page` (0-based) of a settlement. Every posting, participant and token transfer is on
- * exactly one page, in the result's order, so applying the pages one after the other applies the
- * whole settlement once. Refused (SETTLEMENT_INPUT_INVALID) for a page that does not exist.
+ * A trade page from its own trades (checked against the clearing price) and their delivered Wh:
+ * each trade's postings, and its token transfer when it delivered anything.
  */
-export function settlementPage(result: SettlementResult, page: number, sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES): SettlementPage {
-  const pageCount = settlementPageCount(result, sizes);
-  if (!Number.isSafeInteger(page) || page < 0 || page >= pageCount) throw invalidInput(`page must be 0 to ${pageCount - 1}`, { page: String(page) });
-  const slice = <T>(items: readonly T[], size: number) => items.slice(page * size, (page + 1) * size);
+export function tradeSettlementPage(
+  trades: readonly Trade[],
+  delivered: readonly number[],
+  priceMicrosPerKwh: number | null,
+  params: SettlementParams,
+): Pick<SettlementPage, 'postings' | 'tokenTransfers'> {
+  if (delivered.length !== trades.length) throw invalidInput('the plan does not match the trades of the page');
+  for (const t of trades) checkTrade(t, priceMicrosPerKwh, params);
   return {
-    page,
-    pageCount,
-    postings: slice(result.postings, sizes.postings),
-    participants: slice(result.participants, sizes.participants),
-    tokenTransfers: slice(result.tokenTransfers, sizes.tokenTransfers),
+    postings: trades.flatMap((t) => tradePostings(t, params.utilityId)).filter((p) => p.amountMicros > 0),
+    tokenTransfers: trades.flatMap((t, k) => (delivered[k] > 0 ? [{ sellOrderId: t.sellOrderId, buyOrderId: t.buyOrderId, sellerId: t.sellerId, buyerId: t.buyerId, energyWh: delivered[k] }] : [])),
   };
+}
+
+/** Participant page `k`: the participants' settlements and their deviation postings. */
+export function participantSettlementPage(result: SettlementResult, k: number, sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES): Pick<SettlementPage, 'postings' | 'participants'> {
+  const participants = result.participants.slice(k * sizes.participants, (k + 1) * sizes.participants);
+  const ids = new Set(participants.map((p) => `deviation:${p.participantId}`));
+  return { participants, postings: result.postings.filter((p) => ids.has(p.postingId)) };
+}
+
+/**
+ * Page `page` (0-based) of a settlement, from the whole result: what the chaincode's first page
+ * and its participant pages apply (its later trade pages build theirs with tradeSettlementPage
+ * from their own trades and the plan). Every posting, participant and token transfer is on exactly
+ * one page, in the result's order. Refused (SETTLEMENT_INPUT_INVALID) for a page that does not exist.
+ */
+export function settlementPage(
+  result: SettlementResult,
+  clearing: { priceMicrosPerKwh: number | null; trades: readonly Trade[] },
+  plan: SettlementPlan,
+  page: number,
+  params: SettlementParams,
+  sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES,
+): SettlementPage {
+  if (!Number.isSafeInteger(page) || page < 0 || page >= plan.pageCount) throw invalidInput(`page must be 0 to ${plan.pageCount - 1}`, { page: String(page) });
+  const { pageCount } = plan;
+  if (pageCount === 1) return { page, pageCount, ...result };
+  if (page < plan.tradePages) {
+    const own = clearing.trades.slice(page * sizes.trades, (page + 1) * sizes.trades);
+    return { page, pageCount, participants: [], ...tradeSettlementPage(own, plan.delivered[page], clearing.priceMicrosPerKwh, params) };
+  }
+  return { page, pageCount, tokenTransfers: [], ...participantSettlementPage(result, page - plan.tradePages, sizes) };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ErrorCodes } from '../../src/core';
-import { clearAuction, MeteredPosition, Order, PriceParams, settleCorrection, SettlementResult, settleInterval, settlementPage, settlementPageCount } from '../../src/market';
+import { clearAuction, MeteredPosition, Order, PriceParams, settleCorrection, SettlementResult, settleInterval, settlementPage, settlementPlan, tradeSettlementPage } from '../../src/market';
 import { codeOf } from '../support';
 
 // Tariffs of a plausible market: feed-in 0.05, retail 0.30, grid fee 0.01 per kWh, in micro-units.
@@ -328,33 +328,58 @@ describe('settleInterval, properties', () => {
   });
 });
 
-describe('settlementPage', () => {
-  const sizes = fc.record({ postings: fc.integer({ min: 1, max: 4 }), participants: fc.integer({ min: 1, max: 4 }), tokenTransfers: fc.integer({ min: 1, max: 4 }) });
+describe('settlementPlan and settlementPage', () => {
+  const sizes = fc.record({ trades: fc.integer({ min: 1, max: 4 }), participants: fc.integer({ min: 1, max: 4 }) });
 
-  it('puts every posting, participant and token transfer on exactly one page, in order, each page within its sizes', () => {
+  it('puts every posting, participant and token transfer on exactly one page, in order; trade pages need only their trades and the plan', () => {
     fc.assert(
       fc.property(scenarios, sizes, ({ clearing, metered }, size) => {
         const r = settleInterval(clearing, settlement, metered);
-        const count = settlementPageCount(r, size);
-        const pages = Array.from({ length: count }, (_, k) => settlementPage(r, k, size));
+        const plan = settlementPlan(r, clearing.trades, size);
+        expect(plan.tradePages).toBe(Math.ceil(clearing.trades.length / size.trades));
+        const pages = Array.from({ length: plan.pageCount }, (_, k) => settlementPage(r, clearing, plan, k, settlement, size));
         expect(pages.flatMap((p) => p.postings)).toEqual(r.postings);
         expect(pages.flatMap((p) => p.participants)).toEqual(r.participants);
         expect(pages.flatMap((p) => p.tokenTransfers)).toEqual(r.tokenTransfers);
-        for (const p of pages) {
-          expect(p.pageCount).toBe(count);
-          expect(p.postings.length).toBeLessThanOrEqual(size.postings);
-          expect(p.participants.length).toBeLessThanOrEqual(size.participants);
-          expect(p.tokenTransfers.length).toBeLessThanOrEqual(size.tokenTransfers);
+        for (const [k, p] of pages.entries()) {
+          expect(p.pageCount).toBe(plan.pageCount);
+          // A trade page: two postings and one token transfer per trade at most, no participant; a participant page: one posting per participant.
+          if (plan.pageCount === 1) {
+            expect(clearing.trades.length).toBeLessThanOrEqual(size.trades);
+            expect(r.participants.length).toBeLessThanOrEqual(size.participants);
+          } else if (k < plan.tradePages) {
+            expect(p.postings.length).toBeLessThanOrEqual(2 * size.trades);
+            expect(p.participants).toEqual([]);
+            const own = clearing.trades.slice(k * size.trades, (k + 1) * size.trades);
+            expect(tradeSettlementPage(own, plan.delivered[k], clearing.priceMicrosPerKwh, settlement)).toEqual({ postings: p.postings, tokenTransfers: p.tokenTransfers });
+          } else {
+            expect(p.participants.length).toBeLessThanOrEqual(size.participants);
+            expect(p.postings.length).toBeLessThanOrEqual(p.participants.length);
+          }
         }
-        // No page is empty of everything except the single page of an empty settlement.
-        if (count > 1) for (const p of pages) expect(p.postings.length + p.participants.length + p.tokenTransfers.length).toBeGreaterThan(0);
-        expect(codeOf(() => settlementPage(r, count, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
-        expect(codeOf(() => settlementPage(r, -1, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+        expect(codeOf(() => settlementPage(r, clearing, plan, plan.pageCount, settlement, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+        expect(codeOf(() => settlementPage(r, clearing, plan, -1, settlement, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+      }),
+    );
+  });
+
+  it('a trade page checks its trades against the clearing price and the plan against its trades', () => {
+    fc.assert(
+      fc.property(scenarios, ({ clearing, metered }) => {
+        fc.pre(clearing.trades.length > 0);
+        const r = settleInterval(clearing, settlement, metered);
+        const plan = settlementPlan(r, clearing.trades, { trades: 1000, participants: 1000 });
+        const price = clearing.priceMicrosPerKwh! + 1;
+        expect(codeOf(() => tradeSettlementPage(clearing.trades, plan.delivered[0], price, settlement))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+        expect(codeOf(() => tradeSettlementPage(clearing.trades, plan.delivered[0].slice(1), clearing.priceMicrosPerKwh, settlement))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
       }),
     );
   });
 
   it('an empty settlement is one empty page', () => {
-    expect(settlementPage({ postings: [], participants: [], tokenTransfers: [] }, 0)).toEqual({ page: 0, pageCount: 1, postings: [], participants: [], tokenTransfers: [] });
+    const empty = { postings: [], participants: [], tokenTransfers: [] };
+    const plan = settlementPlan(empty, []);
+    expect(plan).toEqual({ pageCount: 1, tradePages: 0, delivered: [] });
+    expect(settlementPage(empty, { priceMicrosPerKwh: null, trades: [] }, plan, 0, settlement)).toEqual({ page: 0, pageCount: 1, postings: [], participants: [], tokenTransfers: [] });
   });
 });

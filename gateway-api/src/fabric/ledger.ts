@@ -157,7 +157,7 @@ export async function submitWithRetry(
         ...(options.endorsingOrganizations !== undefined ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
       });
       txId = proposal.getTransactionId();
-      const transaction = await proposal.endorse();
+      const transaction = await proposal.endorse(options.endorseDeadlineMs !== undefined ? { deadline: Date.now() + options.endorseDeadlineMs } : undefined);
       const result = transaction.getResult();
       const status = await (await transaction.submit()).getStatus();
       if (status.successful) return { result: parseResult(result), txId, blockNumber: status.blockNumber };

@@ -47,14 +47,22 @@ export const marketPaths = {
       responses: { '201': ok('placed'), '200': ok('the same order, placed before'), '404': err('MARKET_NOT_FOUND'), '409': err('INTERVAL_CLOSED, CLIENT_ID_REUSED, ORDER_SIDE_CONFLICT'), '422': err('ORDER_PRICE_OUT_OF_BAND, INSUFFICIENT_CREDITS, SELLER_CAPACITY_EXCEEDED, INTERVAL_NOT_OPEN'), ...common },
     },
   },
+  '/orders/batch': {
+    post: {
+      operationId: 'placeOrders',
+      description: 'Up to 100 orders of the caller in one transaction, each validated as POST /orders validates it, in the order given. All or nothing: the first order refused refuses the batch with its code and details.index. Each order is idempotent on its clientOrderId (replayed: true); 200 when every order was placed before.',
+      requestBody: body('NewOrderBatch'),
+      responses: { '201': ok('placed'), '200': ok('every order placed before'), '404': err('MARKET_NOT_FOUND'), '409': err('INTERVAL_CLOSED, CLIENT_ID_REUSED, ORDER_SIDE_CONFLICT'), '422': err('ORDER_PRICE_OUT_OF_BAND, INSUFFICIENT_CREDITS, SELLER_CAPACITY_EXCEEDED, INTERVAL_NOT_OPEN'), ...common },
+    },
+  },
   '/orders/{orderId}': {
     ...read('getOrder', [p('orderId')]),
     delete: { operationId: 'cancelOrder', description: 'The owner cancels before gate closure; escrow is released.', parameters: [p('orderId')], responses: { '200': ok('cancelled'), '404': err('ORDER_NOT_FOUND'), '409': err('INTERVAL_CLOSED'), ...common } },
   },
   '/participants/{participantId}/orders': read('listOrders', [p('participantId'), ...paging], 'The participant\'s orders by interval.'),
-  '/markets/{communityId}/intervals/{intervalStart}': read('getInterval', intervalParams, 'closed/cleared/settling/settled (settlement: pageCount, pagesDone), or not-open/open/gate-closed before closing.'),
+  '/markets/{communityId}/intervals/{intervalStart}': read('getInterval', intervalParams, 'closed/clearing/cleared/settling/settled (clearing, settlement: pageCount, pagesDone), or not-open/open/gate-closed before closing.'),
   '/markets/{communityId}/intervals/{intervalStart}/close': step('closeInterval', 'Operator; once the gate has passed; only once.', { '409': err('INTERVAL_STATE_CONFLICT') }),
-  '/markets/{communityId}/intervals/{intervalStart}/clear': step('clearInterval', 'Operator; a closed interval; only once.', { '409': err('INTERVAL_STATE_CONFLICT') }),
+  '/markets/{communityId}/intervals/{intervalStart}/clear': step('clearInterval', 'Operator; a closed interval. Clears the next page (status clearing until the last page, then cleared); each page once.', { '409': err('INTERVAL_STATE_CONFLICT') }, [{ ...settlementPageParam, description: 'The page the caller means to clear (default: the next one); any other is refused.' }]),
   '/markets/{communityId}/intervals/{intervalStart}/settle': step('settleInterval', 'Operator; after delivery. Settles the next page (status settling until the last page, then settled); each page once.', { '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE') }, [settlementPageParam]),
   '/markets/{communityId}/intervals/{intervalStart}/corrections/{participantId}': {
     post: { operationId: 'correctSettlement', parameters: [...intervalParams, p('participantId')], responses: { '200': ok(), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common } },
@@ -78,6 +86,12 @@ export const marketSchemas = {
     additionalProperties: false,
     required: ['toParticipantId', 'amountMicros', 'reference'],
     properties: { toParticipantId: id, amountMicros: micros, reference: id },
+  },
+  NewOrderBatch: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orders'],
+    properties: { orders: { type: 'array', minItems: 1, maxItems: 100, items: { $ref: '#/components/schemas/NewOrder' } } },
   },
   NewOrder: {
     type: 'object',

@@ -19,6 +19,7 @@ export const MarketTx = {
   setParams: 'market:setParams',
   getParams: 'market:getParams',
   placeOrder: 'market:placeOrder',
+  placeOrders: 'market:placeOrders',
   cancelOrder: 'market:cancelOrder',
   getOrder: 'market:getOrder',
   listOrders: 'market:listOrders',
@@ -95,14 +96,20 @@ export function marketRoutes(ledger: LedgerPort): express.Router {
     await submit(res, MarketTx.setParams, [req.params.communityId, JSON.stringify(req.body)]);
   });
 
-  // Orders: a retry with the same clientOrderId returns the same order (200 instead of 201).
-  r.post('/orders', async (req, res) => {
-    requireRoles(caller(res), ['prosumer', 'consumer'], 'placing an order');
-    const { result, txId } = await ledger.submit(caller(res), MarketTx.placeOrder, [JSON.stringify(req.body)]);
-    res.locals.txId = txId;
-    const replayed = (result as { replayed?: boolean }).replayed === true;
-    res.status(replayed ? 200 : 201).json({ ...(result as object), txId });
-  });
+  // Orders, one or a batch: a retry with the same clientOrderId returns the same order (200
+  // instead of 201; for a batch, 200 when every one of its orders was placed before).
+  const replayedOf = (result: { replayed?: boolean; orders?: { replayed: boolean }[] }) => result.orders?.every((o) => o.replayed) ?? result.replayed === true;
+  for (const [path, fn] of [
+    ['/orders', MarketTx.placeOrder],
+    ['/orders/batch', MarketTx.placeOrders],
+  ] as const) {
+    r.post(path, async (req, res) => {
+      requireRoles(caller(res), ['prosumer', 'consumer'], 'placing an order');
+      const { result, txId } = await ledger.submit(caller(res), fn, [JSON.stringify(req.body)]);
+      res.locals.txId = txId;
+      res.status(replayedOf(result as object) ? 200 : 201).json({ ...(result as object), txId });
+    });
+  }
   r.get('/orders/:orderId', async (req, res) => {
     await evaluate(res, MarketTx.getOrder, [req.params.orderId]);
   });
@@ -127,8 +134,8 @@ export function marketRoutes(ledger: LedgerPort): express.Router {
   ] as const) {
     r.post(`${interval}/${step}`, async (req, res) => {
       requireRoles(caller(res), ['operator'], `${step} an interval`);
-      // Settlement goes in pages: `?page=n` names the page meant, '' the next one.
-      const page = step === 'settle' ? [String(req.query.page ?? '')] : [];
+      // Clearing and settlement go in pages: `?page=n` names the page meant, '' the next one.
+      const page = step === 'close' ? [] : [String(req.query.page ?? '')];
       await submit(res, fn, [req.params.communityId, req.params.intervalStart, ...page]);
     });
   }
