@@ -1,12 +1,10 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
-  DEFAULT_METERING_PARAMS,
   ErrorCodes,
   foldReadingBatch,
   formatInstant,
   GridLedgerError,
   loadReadingBatchState,
-  MeteringParams,
   MeterRecord,
   mergeMeteringParams,
   parseInstant,
@@ -16,6 +14,7 @@ import {
   SeqGap,
 } from '@gridledger/core';
 import { areWindowsClosing, settleCorrections } from './energy/window';
+import { loadMeteringParams } from './energy/grid';
 import { getStates, withWriteBatch } from './state-batch';
 import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, writeHead, writeReading } from './energy/privacy';
 import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
@@ -23,14 +22,10 @@ import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRec
 /** listReadings spans at most this many intervals. */
 export const MAX_LIST_INTERVALS = 1000;
 
-/** The ledger's parameters record, or the defaults while there is none. */
-export async function loadMeteringParams(ctx: Context): Promise<MeteringParams> {
-  // A record written before a parameter existed takes that parameter's default.
-  return { ...DEFAULT_METERING_PARAMS, ...(await getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params))) };
-}
+export { loadMeteringParams };
 
 /** The loader's reads on the stub; readings come with their private part, estimates it found are kept for the corrections. */
-function storeOf(ctx: Context, estimates: Map<string, EstimateRecord>): ReadingStore {
+function storeOf(ctx: Context, intervalSeconds: number, estimates: Map<string, EstimateRecord>): ReadingStore {
   return {
     getMeters: async (meterIds) =>
       (await getStates(ctx, meterIds.map((meterId) => key(ctx, KeyTypes.meter, meterId)))).map((bytes) =>
@@ -38,7 +33,7 @@ function storeOf(ctx: Context, estimates: Map<string, EstimateRecord>): ReadingS
       ),
     getHeads: (meterIds) => readHeads(ctx, meterIds),
     getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart),
-    areWindowsClosed: (intervalStarts) => areWindowsClosing(ctx, intervalStarts),
+    areWindowsClosed: (intervalStarts) => areWindowsClosing(ctx, intervalStarts, intervalSeconds),
     hasEstimate: async (meterId, intervalStart) => {
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));
       if (estimate !== undefined) estimates.set(`${meterId} ${intervalStart}`, estimate);
@@ -77,7 +72,7 @@ export class MeteringContract extends Contract {
       const nowSeconds = txSeconds(ctx);
       const txId = ctx.stub.getTxID();
       const estimates = new Map<string, EstimateRecord>();
-      const loaded = await loadReadingBatchState(inputs, params, nowSeconds, storeOf(ctx, estimates));
+      const loaded = await loadReadingBatchState(inputs, params, nowSeconds, storeOf(ctx, params.intervalSeconds, estimates));
       const outcome = foldReadingBatch(inputs, loaded, { ...params, nowSeconds, txId, recordedAt: formatInstant(nowSeconds) });
 
       const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;

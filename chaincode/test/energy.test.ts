@@ -274,6 +274,27 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(await gaps()).toEqual([]);
   });
 
+  it('a window is its start and its length: one closed on a 60 s grid is not the 900 s window at the same instant', async () => {
+    const f = await community();
+    f.now = T + 900 + 60;
+    expect((await f.run(operator, (ctx) => metering.setParams(ctx, json({ intervalSeconds: 60 })))).ok).toBe(true);
+    expect((await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).result.window).toMatchObject({ intervalStart: I });
+    expect((await f.evaluate(operator, (ctx) => energy.getWindow(ctx, I))).result).toMatchObject({ intervalStart: I, closedAt: at(T + 960) });
+    expect((await f.run(operator, (ctx) => metering.setParams(ctx, json({ intervalSeconds: 900 })))).ok).toBe(true);
+
+    // Back on the 900 s grid the interval at I is open: a meter registered now reports for it, and its close counts it.
+    expect((await f.evaluate(operator, (ctx) => energy.getWindow(ctx, I))).result).toEqual({ intervalStart: I, closed: false });
+    await f.run(operator, (ctx) => registry.registerMeter(ctx, json({ meterId: 'h2.new', participantId: 'home-02', kind: 'consumption', publicKeyPem: keys.fresh.publicKeyPem, exportCapacityW: 0, communityId: 'c1' })));
+    await f.run(operator, (ctx) => assets.attachMeter(ctx, 'h2.new', 's2'));
+    const submitted = await f.run(bridge, (ctx) => submitVia(metering, ctx, json([signReading(reading('h2.new', I, 1, 400, 0, 400, 0), keys.fresh.privateKey)])));
+    expect(submitted.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual(['accepted']);
+    f.now = T + 900 + 120;
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
+    expect(closed.result.window).toMatchObject({ intervalStart: I, closedAt: at(T + 1020) });
+    const view = (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).result;
+    expect(view.zones.find((z: { zone: string }) => z.zone === 'z2')).toMatchObject({ consumptionWh: 400 });
+  });
+
   it('a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as duplicates', async () => {
     const f = await community();
     f.now = T + 4 * 900 + 60;

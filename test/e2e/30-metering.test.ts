@@ -380,3 +380,25 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     await onMqtt.close();
   }
 });
+
+it('a window is its start and its length: a 60 s window closed at a quarter-hour instant is not the 900 s window there once the grid is back to 900 s', async () => {
+  const S = past(60);
+  const operatorClient = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  try {
+    const before = await operatorClient.evaluate('metering:getParams');
+    await operatorClient.submit('metering:setParams', JSON.stringify({ intervalSeconds: 60 }));
+    try {
+      const closed = await ok(api('community', operatorKey(), 'POST', `/windows/${enc(S)}/close`));
+      expect(closed.window).toMatchObject({ intervalStart: S });
+      expect(await ok(api('community', operatorKey(), 'GET', `/windows/${enc(S)}`))).toMatchObject({ intervalStart: S, txId: closed.window.txId });
+    } finally {
+      await operatorClient.submit('metering:setParams', before);
+    }
+  } finally {
+    operatorClient.close();
+  }
+  expect(await ok(api('community', operatorKey(), 'GET', `/windows/${enc(S)}`))).toEqual({ intervalStart: S, closed: false });
+  const meter = await newProsumerWithMeter();
+  const reading = signReading({ meterId: meter.meterId, intervalStart: S, seq: 1, importWh: 120, exportWh: 0, importRegisterWh: 120, exportRegisterWh: 0 }, meter.privateKeyPem);
+  expect(verdicts(await submit([reading]))).toEqual(['accepted']);
+});

@@ -1,7 +1,8 @@
 /** The community view of one metering interval: its zone totals, summed once the window is closed. */
 import { Context } from 'fabric-contract-api';
 import { ZoneTotals } from '@gridledger/core';
-import { getRecord, key, KeyTypes, listRecords } from '../ledger';
+import { getRecord, KeyTypes, listRecords } from '../ledger';
+import { loadMeteringParams, windowKey, zoneIntervalPrefix } from './grid';
 
 export interface CommunityView {
   intervalStart: string;
@@ -15,8 +16,9 @@ export interface CommunityView {
 
 /** The view, or undefined while the interval's metering window is not closed. */
 export async function communityView(ctx: Context, intervalStart: string): Promise<CommunityView | undefined> {
-  if ((await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) === undefined) return undefined;
-  const zones = await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, [intervalStart]);
+  const { intervalSeconds } = await loadMeteringParams(ctx);
+  if ((await getRecord(ctx, windowKey(ctx, intervalStart, intervalSeconds))) === undefined) return undefined;
+  const zones = await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, intervalSeconds));
   const productionWh = zones.reduce((s, z) => s + z.productionWh, 0);
   const consumptionWh = zones.reduce((s, z) => s + z.consumptionWh, 0);
   const estimatedMeters = zones.reduce((s, z) => s + z.estimatedMeters, 0);

@@ -12,7 +12,7 @@ import {
   validateMeterExchange,
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
-import { loadMeteringParams } from '../metering';
+import { loadMeteringParams, windowKey } from './grid';
 import { checkId } from '../ledger';
 import { checkIntervalStart, loadMeterRecord } from './store';
 import { EstimateRecord, estimateView, IMPORT_FIELD, PrivateKeyTypes, putPrivate, saltSeed, transientField } from './privacy';
@@ -95,7 +95,7 @@ export class EnergyContract extends Contract {
       const caller = requireCommunityOperator(ctx, 'close a window');
       const params = await loadMeteringParams(ctx);
       const start = checkIntervalStart(intervalStart, params.intervalSeconds);
-      const existing = await getRecord<WindowRecord>(ctx, key(ctx, KeyTypes.window, intervalStart));
+      const existing = await getRecord<WindowRecord>(ctx, windowKey(ctx, intervalStart, params.intervalSeconds));
       if (existing !== undefined) return { window: existing, alreadyClosed: true };
       if (start + params.intervalSeconds > txSeconds(ctx)) {
         throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `the interval ${intervalStart} has not ended`, { intervalStart });
@@ -115,7 +115,7 @@ export class EnergyContract extends Contract {
       requireRole(ctx, 'any', 'reading a window');
       const params = await loadMeteringParams(ctx);
       checkIntervalStart(intervalStart, params.intervalSeconds);
-      return (await getRecord<WindowRecord>(ctx, key(ctx, KeyTypes.window, intervalStart))) ?? { intervalStart, closed: false };
+      return (await getRecord<WindowRecord>(ctx, windowKey(ctx, intervalStart, params.intervalSeconds))) ?? { intervalStart, closed: false };
     });
   }
 

@@ -16,6 +16,7 @@ import {
   splitPosition,
 } from '@gridledger/core';
 import { getRecord, key, KeyTypes, putRecord } from '../ledger';
+import { isWindowClosed } from './grid';
 import { getPrivate, isConsumptionMember, privateOrNothing, PrivateKeyTypes, putPrivate, unavailable } from './privacy';
 
 export interface PositionCorrection {
@@ -71,7 +72,7 @@ export async function positionView(ctx: Context, shared: PositionRecord): Promis
  * window had no meter that counted (net 0, verified). Reads the collection: endorse on its members.
  */
 export async function settledPositionOf(ctx: Context, participantId: string, intervalStart: string): Promise<{ netWh: number; estimated: boolean } | undefined> {
-  if ((await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) === undefined) return undefined;
+  if (!(await isWindowClosed(ctx, intervalStart))) return undefined;
   const full = await readPosition(ctx, participantId, intervalStart);
   return full === undefined ? { netWh: 0, estimated: false } : { netWh: full.position.netWh, estimated: full.position.estimated };
 }

@@ -29,6 +29,7 @@ import {
 import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
 import { listRecords } from '../ledger';
 import { getStates } from '../state-batch';
+import { windowCloseKey, windowKey, zoneIntervalKey, zoneIntervalPrefix } from './grid';
 import { EstimateRecord, readHead, readReading, writeEstimate } from './privacy';
 import { PositionCorrection, readPosition, writePosition } from './positions';
 import { adjustTokens } from './tokens';
@@ -86,8 +87,8 @@ export interface WindowCloseCursor {
 }
 
 /** Whether each interval's window close is under way (or done), in order: new readings of it are too late. One round trip on a peer. */
-export async function areWindowsClosing(ctx: Context, intervalStarts: readonly string[]): Promise<boolean[]> {
-  const keys = intervalStarts.flatMap((start) => [key(ctx, KeyTypes.window, start), key(ctx, KeyTypes.windowClose, start)]);
+export async function areWindowsClosing(ctx: Context, intervalStarts: readonly string[], intervalSeconds: number): Promise<boolean[]> {
+  const keys = intervalStarts.flatMap((start) => [windowKey(ctx, start, intervalSeconds), windowCloseKey(ctx, start, intervalSeconds)]);
   const values = await getStates(ctx, keys);
   return intervalStarts.map((_, i) => values[2 * i] !== undefined || values[2 * i + 1] !== undefined);
 }
@@ -130,7 +131,7 @@ async function isGapRetired(ctx: Context, gap: SeqGap, closing: string, interval
   if (closing < (span[0] ?? gap.afterIntervalStart)) return false;
   for (const intervalStart of span) {
     if (intervalStart === closing) continue;
-    if (!closed.has(intervalStart)) closed.set(intervalStart, (await getRecord(ctx, key(ctx, KeyTypes.window, intervalStart))) !== undefined);
+    if (!closed.has(intervalStart)) closed.set(intervalStart, (await getRecord(ctx, windowKey(ctx, intervalStart, intervalSeconds))) !== undefined);
     if (!closed.get(intervalStart)) return false;
   }
   return true;
@@ -157,7 +158,7 @@ export async function closeWindowPage(
   const txId = ctx.stub.getTxID();
   const at = txInstant(ctx);
   const endsAt = Date.parse(intervalStart) / 1000 + params.intervalSeconds;
-  const cursorKey = key(ctx, KeyTypes.windowClose, intervalStart);
+  const cursorKey = windowCloseKey(ctx, intervalStart, params.intervalSeconds);
   const cursor: WindowCloseCursor = (await getRecord<WindowCloseCursor>(ctx, cursorKey)) ?? {
     intervalStart, afterParticipantId: '', pages: 0, meters: 0, estimated: 0, retiredGaps: 0, participantIds: [], startedAt: at, startedBy: closedBy,
   };
@@ -217,7 +218,7 @@ export async function closeWindowPage(
   // The page's meters are added to the zone totals as it goes, so a correction between pages finds them.
   const zones: ZoneTotals[] = [];
   for (const z of zoneTotals(intervalStart, all)) {
-    const zoneKey = key(ctx, KeyTypes.zoneInterval, intervalStart, z.zone);
+    const zoneKey = zoneIntervalKey(ctx, intervalStart, params.intervalSeconds, z.zone);
     const before = await getRecord<ZoneTotals>(ctx, zoneKey);
     const sum = before === undefined ? z : addZoneTotals(before, z);
     await putRecord(ctx, zoneKey, sum);
@@ -249,10 +250,10 @@ export async function closeWindowPage(
     retiredGaps: progress.retiredGaps,
     ...(progress.pages > 1 ? { pages: progress.pages, startedAt: progress.startedAt } : {}),
   };
-  await putRecord(ctx, key(ctx, KeyTypes.window, intervalStart), window);
+  await putRecord(ctx, windowKey(ctx, intervalStart, params.intervalSeconds), window);
   // A transaction does not read its own writes: the committed totals of the other zones, and this page's.
   const mine = new Set(zones.map((z) => z.zone));
-  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, [intervalStart])).filter((z) => !mine.has(z.zone));
+  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds))).filter((z) => !mine.has(z.zone));
   return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.zone, y.zone)) };
 }
 
@@ -311,7 +312,7 @@ export async function resettle(
     byZone.set(zone, d);
   }
   for (const zone of [...byZone.keys()].sort(compareIds)) {
-    const zoneKey = key(ctx, KeyTypes.zoneInterval, intervalStart, zone);
+    const zoneKey = zoneIntervalKey(ctx, intervalStart, params.intervalSeconds, zone);
     const z = await getRecord<ZoneTotals>(ctx, zoneKey);
     if (z === undefined) continue;
     const d = byZone.get(zone)!;

@@ -9,7 +9,7 @@ import { compareIds, ErrorCodes, formatInstant, GridLedgerError, MeterRecord } f
 import { settledPositionOf } from '../energy/positions';
 import { activeContractsIn, ckey, ContractKeys } from './contract-store';
 import { getRecord, key, KeyTypes } from '../ledger';
-import { loadMeteringParams } from '../metering';
+import { loadMeteringParams } from '../energy/grid';
 
 export type Delivery =
   /** Every window closed: the sum of the positions; estimated when any of them is (money only, no tokens). */

@@ -1,0 +1,42 @@
+/**
+ * The metering grid: the ledger's metering parameters, read once per transaction, and the keys of
+ * what belongs to one metering interval of the whole community (its window, the cursor of its
+ * close, its zone totals). A metering interval is its start and its length: those keys carry
+ * both, so after the operator changes the interval length, a window closed on the other grid at
+ * the same instant (a 60 s window at 11:30:00) is never taken for the 900 s one.
+ */
+import { Context } from 'fabric-contract-api';
+import { DEFAULT_METERING_PARAMS, MeteringParams } from '@gridledger/core';
+import { getRecord, key, KeyTypes } from '../ledger';
+
+/** Per transaction (its stub): a transaction never sees its own writes, so one read is exact. */
+const paramsOfTx = new WeakMap<object, Promise<MeteringParams>>();
+
+/** The ledger's parameters record, or the defaults while there is none. */
+export function loadMeteringParams(ctx: Context): Promise<MeteringParams> {
+  let params = paramsOfTx.get(ctx.stub);
+  if (params === undefined) {
+    // A record written before a parameter existed takes that parameter's default.
+    params = getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params)).then((stored) => ({ ...DEFAULT_METERING_PARAMS, ...stored }));
+    paramsOfTx.set(ctx.stub, params);
+  }
+  return params;
+}
+
+const lengthPart = (intervalSeconds: number): string => String(intervalSeconds);
+
+export const windowKey = (ctx: Context, intervalStart: string, intervalSeconds: number): string => key(ctx, KeyTypes.window, intervalStart, lengthPart(intervalSeconds));
+
+export const windowCloseKey = (ctx: Context, intervalStart: string, intervalSeconds: number): string => key(ctx, KeyTypes.windowClose, intervalStart, lengthPart(intervalSeconds));
+
+export const zoneIntervalKey = (ctx: Context, intervalStart: string, intervalSeconds: number, zone: string): string =>
+  key(ctx, KeyTypes.zoneInterval, intervalStart, lengthPart(intervalSeconds), zone);
+
+/** The partial key of an interval's zone totals (listRecords). */
+export const zoneIntervalPrefix = (intervalStart: string, intervalSeconds: number): string[] => [intervalStart, lengthPart(intervalSeconds)];
+
+/** Whether the window of the interval (on the ledger's current grid) is closed. */
+export async function isWindowClosed(ctx: Context, intervalStart: string): Promise<boolean> {
+  const { intervalSeconds } = await loadMeteringParams(ctx);
+  return (await getRecord(ctx, windowKey(ctx, intervalStart, intervalSeconds))) !== undefined;
+}
