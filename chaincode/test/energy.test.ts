@@ -108,7 +108,7 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(first.events[0].payload).toMatchObject({ page: 1, last: false, positions: [{ participantId: 'home-01' }] });
     // Between pages the interval takes no new reading: its window is closing.
     expect((await paged.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].code).toBe(ErrorCodes.READING_TOO_LATE);
-    expect((await paged.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
+    expect((await paged.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, 'c1', I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
     const last = await page(paged);
     expect(last.result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1, participantIds: ['home-01', 'home-02'], pages: 2 });
     expect(last.events[0].payload).toMatchObject({ page: 2, last: true, positions: [{ participantId: 'home-02' }], zones: [{ zone: 'z1' }, { zone: 'z2' }] });
@@ -178,7 +178,7 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(again.writes.size).toBe(0);
 
     // The community view and the regulator.
-    const view = (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).result;
+    const view = (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, 'c1', I))).result;
     expect(view).toMatchObject({ productionWh: 800, consumptionWh: 550, netExchangeWh: 250, estimatedMeters: 1 });
     expect(view.zones.map((z: { zone: string; netWh: number }) => [z.zone, z.netWh])).toEqual([['z1', 500], ['z2', -250]]);
     expect((await f.evaluate(regulator, (ctx) => energy.getPosition(ctx, 'home-02', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
@@ -198,7 +198,7 @@ describe('window close, tokens, corrections, disputes', () => {
     const replay = await submit([reading('h2.main', I, 2, 400, 0, 10_650, 0)], byMeter);
     expect(replay.result.results[0].status).toBe('duplicate');
     expect(replay.writes.size).toBe(0);
-    expect((await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).result).toMatchObject({ consumptionWh: 700, estimatedMeters: 0 });
+    expect((await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, 'c1', I))).result).toMatchObject({ consumptionWh: 700, estimatedMeters: 0 });
 
     // The market moves tokens at settlement; never more than the owner holds.
     const transfer = (amount: number) => f.run(operator, (ctx: Context) => respond(ctx, 't', () => transferEnergyTokens(ctx, 'home-01', 'home-02', I, amount, 'trade-1')));
@@ -291,8 +291,24 @@ describe('window close, tokens, corrections, disputes', () => {
     f.now = T + 900 + 120;
     const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
     expect(closed.result.window).toMatchObject({ intervalStart: I, closedAt: at(T + 1020) });
-    const view = (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, I))).result;
+    const view = (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, 'c1', I))).result;
     expect(view.zones.find((z: { zone: string }) => z.zone === 'z2')).toMatchObject({ consumptionWh: 400 });
+  });
+
+  it('zone totals are per community: a meter of another community is in its own view, not in this one', async () => {
+    const f = await community();
+    await f.run(operator, (ctx) => registry.registerMeter(ctx, json({ meterId: 'h2.other', participantId: 'home-02', kind: 'consumption', publicKeyPem: keys.fresh.publicKeyPem, exportCapacityW: 0, communityId: 'c2' })));
+    await f.run(operator, (ctx) => assets.attachMeter(ctx, 'h2.other', 's2'));
+    f.now = T + 900 + 60;
+    const signed = [signReading(reading('h2.main', I, 1, 250, 0, 10_250, 0), keys.main2.privateKey), signReading(reading('h2.other', I, 1, 400, 0, 400, 0), keys.fresh.privateKey)];
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json(signed)))).result.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
+    expect(closed.result.window).toMatchObject({ intervalStart: I });
+    const view = async (c: string) => (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, c, I))).result;
+    expect((await view('c1')).zones.find((z: { zone: string }) => z.zone === 'z2')).toMatchObject({ communityId: 'c1', consumptionWh: 250, meters: 1 });
+    expect(await view('c2')).toMatchObject({ communityId: 'c2', consumptionWh: 400, zones: [{ communityId: 'c2', zone: 'z2', consumptionWh: 400, meters: 1 }] });
+    // Home 2's position is over all its meters, whichever community they are in.
+    expect((await f.evaluate(operator, (ctx) => energy.getPosition(ctx, 'home-02', I))).result).toMatchObject({ consumptionWh: 650 });
   });
 
   it('a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as duplicates', async () => {

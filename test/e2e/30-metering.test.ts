@@ -321,7 +321,8 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     expect(correctionEvent.payload.corrections[0]).toMatchObject({ balance: 'surplus', estimated: false, tokensWh: 400 });
 
     // The community view of the zone is the sum of the three homes; the regulator sees it, not the homes.
-    const view = await ok(api('regulator', regulatorKey(), 'GET', `/community/intervals/${enc(past(W - 1))}`));
+    const view = await ok(api('regulator', regulatorKey(), 'GET', `/communities/${profile().mqtt.communityId}/intervals/${enc(past(W - 1))}`));
+    expect(view.communityId).toBe(profile().mqtt.communityId);
     const z = view.zones.find((x: { zone: string }) => x.zone === zone);
     const sum = (f: 'importWh' | 'exportWh') => [a, b, c].reduce((s, m) => s + truth[m.meterId][1][f], 0);
     expect(z).toMatchObject({ productionWh: sum('exportWh'), consumptionWh: sum('importWh'), meters: 3, estimatedMeters: 0 });

@@ -5,6 +5,7 @@ import { getRecord, KeyTypes, listRecords } from '../ledger';
 import { loadMeteringParams, windowKey, zoneIntervalPrefix } from './grid';
 
 export interface CommunityView {
+  communityId: string;
   intervalStart: string;
   productionWh: number;
   consumptionWh: number;
@@ -14,13 +15,13 @@ export interface CommunityView {
   zones: ZoneTotals[];
 }
 
-/** The view, or undefined while the interval's metering window is not closed. */
-export async function communityView(ctx: Context, intervalStart: string): Promise<CommunityView | undefined> {
+/** The view of one community (the zones of its meters), or undefined while the interval's metering window is not closed. */
+export async function communityView(ctx: Context, communityId: string, intervalStart: string): Promise<CommunityView | undefined> {
   const { intervalSeconds } = await loadMeteringParams(ctx);
   if ((await getRecord(ctx, windowKey(ctx, intervalStart, intervalSeconds))) === undefined) return undefined;
-  const zones = await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, intervalSeconds));
+  const zones = await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, intervalSeconds, communityId));
   const productionWh = zones.reduce((s, z) => s + z.productionWh, 0);
   const consumptionWh = zones.reduce((s, z) => s + z.consumptionWh, 0);
   const estimatedMeters = zones.reduce((s, z) => s + z.estimatedMeters, 0);
-  return { intervalStart, productionWh, consumptionWh, netExchangeWh: productionWh - consumptionWh, estimatedMeters, zones };
+  return { communityId, intervalStart, productionWh, consumptionWh, netExchangeWh: productionWh - consumptionWh, estimatedMeters, zones };
 }

@@ -150,15 +150,19 @@ export class EnergyContract extends Contract {
     });
   }
 
-  /** The community per interval: totals over its zones and each zone (what anyone, the regulator included, may see). */
+  /**
+   * A community per interval: totals over the zones of its meters (their `communityId`) and each
+   * zone (what anyone, the regulator included, may see).
+   */
   @Transaction(false)
   @Returns('string')
-  async getCommunityView(ctx: Context, intervalStart: string): Promise<string> {
+  async getCommunityView(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getCommunityView', async () => {
       requireRole(ctx, 'any', 'reading the community view');
+      checkId(communityId, 'communityId');
       const params = await loadMeteringParams(ctx);
       checkIntervalStart(intervalStart, params.intervalSeconds);
-      const view = await communityView(ctx, intervalStart);
+      const view = await communityView(ctx, communityId, intervalStart);
       if (view === undefined) throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `the window of ${intervalStart} is not closed yet`, { intervalStart });
       return view;
     });

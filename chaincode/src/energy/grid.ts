@@ -29,11 +29,12 @@ export const windowKey = (ctx: Context, intervalStart: string, intervalSeconds: 
 
 export const windowCloseKey = (ctx: Context, intervalStart: string, intervalSeconds: number): string => key(ctx, KeyTypes.windowClose, intervalStart, lengthPart(intervalSeconds));
 
-export const zoneIntervalKey = (ctx: Context, intervalStart: string, intervalSeconds: number, zone: string): string =>
-  key(ctx, KeyTypes.zoneInterval, intervalStart, lengthPart(intervalSeconds), zone);
+export const zoneIntervalKey = (ctx: Context, intervalStart: string, intervalSeconds: number, communityId: string, zone: string): string =>
+  key(ctx, KeyTypes.zoneInterval, intervalStart, lengthPart(intervalSeconds), communityId, zone);
 
-/** The partial key of an interval's zone totals (listRecords). */
-export const zoneIntervalPrefix = (intervalStart: string, intervalSeconds: number): string[] => [intervalStart, lengthPart(intervalSeconds)];
+/** The partial key of an interval's zone totals (listRecords): of every community, or of one. */
+export const zoneIntervalPrefix = (intervalStart: string, intervalSeconds: number, communityId?: string): string[] =>
+  communityId === undefined ? [intervalStart, lengthPart(intervalSeconds)] : [intervalStart, lengthPart(intervalSeconds), communityId];
 
 /** Whether the window of the interval (on the ledger's current grid) is closed. */
 export async function isWindowClosed(ctx: Context, intervalStart: string): Promise<boolean> {

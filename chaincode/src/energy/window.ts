@@ -23,6 +23,7 @@ import {
   SeqGap,
   StoredReading,
   tokenDelta,
+  UNASSIGNED_ZONE,
   ZoneTotals,
   zoneTotals,
 } from '@gridledger/core';
@@ -164,7 +165,7 @@ export async function closeWindowPage(
   };
   const { page, more } = await nextParticipants(ctx, cursor.afterParticipantId, budget);
   const byParticipant = new Map<string, MeterContribution[]>();
-  const all: (MeterContribution & { zone?: string })[] = [];
+  const all: (MeterContribution & { communityId: string; zone?: string })[] = [];
   let estimated = 0;
   let retiredGaps = 0;
   const closedWindows = new Map<string, boolean>();
@@ -199,7 +200,7 @@ export async function closeWindowPage(
         await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
         retiredGaps += 1;
       }
-      all.push({ ...contribution, ...(meter.zone !== undefined ? { zone: meter.zone } : {}) });
+      all.push({ ...contribution, communityId: meter.communityId, ...(meter.zone !== undefined ? { zone: meter.zone } : {}) });
       const list = byParticipant.get(participantId) ?? [];
       list.push(contribution);
       byParticipant.set(participantId, list);
@@ -218,7 +219,7 @@ export async function closeWindowPage(
   // The page's meters are added to the zone totals as it goes, so a correction between pages finds them.
   const zones: ZoneTotals[] = [];
   for (const z of zoneTotals(intervalStart, all)) {
-    const zoneKey = zoneIntervalKey(ctx, intervalStart, params.intervalSeconds, z.zone);
+    const zoneKey = zoneIntervalKey(ctx, intervalStart, params.intervalSeconds, z.communityId, z.zone);
     const before = await getRecord<ZoneTotals>(ctx, zoneKey);
     const sum = before === undefined ? z : addZoneTotals(before, z);
     await putRecord(ctx, zoneKey, sum);
@@ -252,9 +253,10 @@ export async function closeWindowPage(
   };
   await putRecord(ctx, windowKey(ctx, intervalStart, params.intervalSeconds), window);
   // A transaction does not read its own writes: the committed totals of the other zones, and this page's.
-  const mine = new Set(zones.map((z) => z.zone));
-  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds))).filter((z) => !mine.has(z.zone));
-  return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.zone, y.zone)) };
+  const zoneId = (z: ZoneTotals) => `${z.communityId}\u0000${z.zone}`;
+  const mine = new Set(zones.map(zoneId));
+  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds))).filter((z) => !mine.has(zoneId(z)));
+  return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.communityId, y.communityId) || compareIds(x.zone, y.zone)) };
 }
 
 function addZoneTotals(a: ZoneTotals, b: ZoneTotals): ZoneTotals {
@@ -300,22 +302,23 @@ export async function resettle(
   await writePosition(ctx, position, loaded.salt, { txId: before.txId, closedAt: before.closedAt, corrections });
   const unburntWh = await adjustTokens(ctx, participantId, intervalStart, tokenDelta(before.tokens, position.tokens), reason === 'dispute' ? 'dispute' : 'correction');
 
-  const byZone = new Map<string, { productionWh: number; consumptionWh: number; estimatedMeters: number }>();
+  const byZone = new Map<string, { communityId: string; zone: string; productionWh: number; consumptionWh: number; estimatedMeters: number }>();
   for (const c of changes) {
     const old = before.meters.find((m) => m.meterId === c.meter.meterId);
     if (old === undefined) continue;
-    const zone = c.meter.zone ?? 'unassigned';
-    const d = byZone.get(zone) ?? { productionWh: 0, consumptionWh: 0, estimatedMeters: 0 };
+    const zone = c.meter.zone ?? UNASSIGNED_ZONE;
+    const id = `${c.meter.communityId}\u0000${zone}`;
+    const d = byZone.get(id) ?? { communityId: c.meter.communityId, zone, productionWh: 0, consumptionWh: 0, estimatedMeters: 0 };
     d.productionWh += c.exportWh - old.exportWh;
     d.consumptionWh += c.importWh - old.importWh;
     d.estimatedMeters -= old.estimated ? 1 : 0;
-    byZone.set(zone, d);
+    byZone.set(id, d);
   }
-  for (const zone of [...byZone.keys()].sort(compareIds)) {
-    const zoneKey = zoneIntervalKey(ctx, intervalStart, params.intervalSeconds, zone);
+  for (const id of [...byZone.keys()].sort(compareIds)) {
+    const d = byZone.get(id)!;
+    const zoneKey = zoneIntervalKey(ctx, intervalStart, params.intervalSeconds, d.communityId, d.zone);
     const z = await getRecord<ZoneTotals>(ctx, zoneKey);
     if (z === undefined) continue;
-    const d = byZone.get(zone)!;
     const productionWh = z.productionWh + d.productionWh;
     const consumptionWh = z.consumptionWh + d.consumptionWh;
     await putRecord(ctx, zoneKey, { ...z, productionWh, consumptionWh, netWh: productionWh - consumptionWh, estimatedMeters: z.estimatedMeters + d.estimatedMeters });

@@ -34,7 +34,7 @@ async function inputOf(ctx: Context, interval: IntervalRecord): Promise<Interval
   const contractDeviations = (settled?.parties ?? []).filter((p) => p.deviationWh !== null).map((p) => ({ deviationWh: p.deviationWh!, estimated: p.estimated }));
   const metering = [];
   for (const start of await meteringIntervalsOf(ctx, instantOf(intervalStart, 'intervalStart'), params.intervalSeconds)) {
-    const view = await communityView(ctx, start);
+    const view = await communityView(ctx, communityId, start);
     if (view === undefined) return undefined;
     metering.push(view);
   }

@@ -109,9 +109,10 @@ export function tokenDelta(before: readonly TokenShare[], after: readonly TokenS
   return [...byAsset.values()].filter((t) => t.energyWh !== 0).sort((a, b) => compareIds(a.assetId, b.assetId));
 }
 
-/** A zone's totals for an interval: what the regulator and the community view see. */
+/** A zone's totals for an interval: what the regulator and the community view see. Zones are a community's own. */
 export interface ZoneTotals {
   intervalStart: string;
+  communityId: string;
   zone: string;
   productionWh: number;
   consumptionWh: number;
@@ -124,19 +125,21 @@ export interface ZoneTotals {
 /** Meters without a site count in zone `unassigned`. */
 export const UNASSIGNED_ZONE = 'unassigned';
 
-export function zoneTotals(intervalStart: string, meters: readonly (MeterContribution & { zone?: string })[]): ZoneTotals[] {
+/** The totals per community and zone of the meters' contributions, ordered by community, then zone. */
+export function zoneTotals(intervalStart: string, meters: readonly (MeterContribution & { communityId: string; zone?: string })[]): ZoneTotals[] {
   const zones = new Map<string, ZoneTotals>();
   for (const m of meters) {
     const zone = m.zone ?? UNASSIGNED_ZONE;
-    const z = zones.get(zone) ?? { intervalStart, zone, productionWh: 0, consumptionWh: 0, netWh: 0, meters: 0, estimatedMeters: 0 };
+    const k = `${m.communityId}\u0000${zone}`;
+    const z = zones.get(k) ?? { intervalStart, communityId: m.communityId, zone, productionWh: 0, consumptionWh: 0, netWh: 0, meters: 0, estimatedMeters: 0 };
     z.productionWh += m.exportWh;
     z.consumptionWh += m.importWh;
     z.netWh = z.productionWh - z.consumptionWh;
     z.meters += 1;
     if (m.estimated) z.estimatedMeters += 1;
-    zones.set(zone, z);
+    zones.set(k, z);
   }
-  return [...zones.values()].sort((a, b) => compareIds(a.zone, b.zone));
+  return [...zones.values()].sort((a, b) => compareIds(a.communityId, b.communityId) || compareIds(a.zone, b.zone));
 }
 
 /**

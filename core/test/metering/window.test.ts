@@ -88,15 +88,24 @@ describe('estimates, zones and gap retirement', () => {
     expect(estimateReading('m1', I, undefined)).toEqual({ meterId: 'm1', intervalStart: I, importWh: 0, exportWh: 0, rule: 'zero', basedOn: null });
   });
 
-  it('zone totals add up to the meters', () => {
+  it('zone totals add up to the meters, per community: a zone name in two communities is two zones', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ zone: fc.option(fc.constantFrom('z1', 'z2'), { nil: undefined }), importWh: fc.nat(1000), exportWh: fc.nat(1000), estimated: fc.boolean() })), (ms) => {
-        const zones = zoneTotals(I, ms.map((m, k) => ({ ...m, meterId: `m${k}` })));
-        expect(zones.reduce((s, z) => s + z.productionWh, 0)).toBe(ms.reduce((s, m) => s + m.exportWh, 0));
-        expect(zones.reduce((s, z) => s + z.consumptionWh, 0)).toBe(ms.reduce((s, m) => s + m.importWh, 0));
-        expect(zones.reduce((s, z) => s + z.meters, 0)).toBe(ms.length);
-        for (const z of zones) expect(z.netWh).toBe(z.productionWh - z.consumptionWh);
-      }),
+      fc.property(
+        fc.array(fc.record({ communityId: fc.constantFrom('c1', 'c2'), zone: fc.option(fc.constantFrom('z1', 'z2'), { nil: undefined }), importWh: fc.nat(1000), exportWh: fc.nat(1000), estimated: fc.boolean() })),
+        (ms) => {
+          const zones = zoneTotals(I, ms.map((m, k) => ({ ...m, meterId: `m${k}` })));
+          for (const c of ['c1', 'c2']) {
+            const mine = ms.filter((m) => m.communityId === c);
+            const theirs = zones.filter((z) => z.communityId === c);
+            expect(theirs.reduce((s, z) => s + z.productionWh, 0)).toBe(mine.reduce((s, m) => s + m.exportWh, 0));
+            expect(theirs.reduce((s, z) => s + z.consumptionWh, 0)).toBe(mine.reduce((s, m) => s + m.importWh, 0));
+            expect(theirs.reduce((s, z) => s + z.meters, 0)).toBe(mine.length);
+            expect(theirs.map((z) => z.zone)).toEqual([...new Set(mine.map((m) => m.zone ?? 'unassigned'))].sort());
+          }
+          for (const z of zones) expect(z.netWh).toBe(z.productionWh - z.consumptionWh);
+          expect(zones.map((z) => `${z.communityId} ${z.zone}`)).toEqual(zones.map((z) => `${z.communityId} ${z.zone}`).sort());
+        },
+      ),
     );
   });
 

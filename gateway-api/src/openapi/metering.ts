@@ -55,7 +55,7 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
       },
     },
     '/participants/{participantId}/positions/{intervalStart}': { get: { operationId: 'getPosition', parameters: [participant, interval], responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) } },
-    '/community/intervals/{intervalStart}': { get: { operationId: 'getCommunityView', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) } },
+    '/communities/{communityId}/intervals/{intervalStart}': { get: { operationId: 'getCommunityView', parameters: [pathParam('communityId'), interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) } },
     '/participants/{participantId}/tokens': { get: { operationId: 'getTokenBalance', parameters: [participant], responses: ok() } },
     '/participants/{participantId}/tokens/moves': { get: { operationId: 'listTokenMoves', parameters: [participant, ...paging], responses: ok() } },
     '/participants/{participantId}/consumption/{intervalStart}': {

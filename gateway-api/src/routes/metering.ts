@@ -179,7 +179,7 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
     self(res, req.params.participantId);
     await evaluate(res, EnergyTx.getPosition, [param(req.params.participantId), param(req.params.intervalStart)]);
   });
-  r.get('/community/intervals/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getCommunityView, [param(req.params.intervalStart)]));
+  r.get('/communities/:communityId/intervals/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getCommunityView, [param(req.params.communityId), param(req.params.intervalStart)]));
 
   r.get('/participants/:participantId/tokens', async (req, res) => {
     self(res, req.params.participantId);
