@@ -22,6 +22,7 @@ export const KeyTypes = {
   participant: 'participant',
   meter: 'meter',
   meterByParticipant: 'meterByParticipant',
+  meterByCommunity: 'meterByCommunity',
   reading: 'reading',
   readingHead: 'readingHead',
   gap: 'gap',

@@ -33,7 +33,7 @@ function storeOf(ctx: Context, intervalSeconds: number, estimates: Map<string, E
       ),
     getHeads: (meterIds) => readHeads(ctx, meterIds),
     getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart),
-    areWindowsClosed: (intervalStarts) => areWindowsClosing(ctx, intervalStarts, intervalSeconds),
+    areWindowsClosed: (windows) => areWindowsClosing(ctx, windows, intervalSeconds),
     hasEstimate: async (meterId, intervalStart) => {
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));
       if (estimate !== undefined) estimates.set(`${meterId} ${intervalStart}`, estimate);

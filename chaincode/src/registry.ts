@@ -54,6 +54,19 @@ async function loadMeter(ctx: Context, meterId: string): Promise<MeterRecord> {
   return meter;
 }
 
+/** One of the participant's meters (the first by id), if it has any: a single range read that stops there. */
+async function firstMeterOf(ctx: Context, participantId: string): Promise<MeterRecord | undefined> {
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, [participantId]);
+  try {
+    const next = await iterator.next();
+    if (next.done) return undefined;
+    const [, meterId] = ctx.stub.splitCompositeKey(next.value.key).attributes;
+    return getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
+  } finally {
+    await iterator.close();
+  }
+}
+
 /** Who takes part in the market and which meters measure them. */
 @Info({ title: 'registry', description: 'Participants and their meters' })
 export class RegistryContract extends Contract {
@@ -134,6 +147,14 @@ export class RegistryContract extends Contract {
       if ((await getRecord(ctx, meterKey)) !== undefined) {
         throw new GridLedgerError(ErrorCodes.METER_EXISTS, `meter ${registration.meterId} is already registered`, { meterId: registration.meterId });
       }
+      // A participant's meters are in one community: its window close fixes the participant's position over all of them.
+      const other = await firstMeterOf(ctx, registration.participantId);
+      if (other !== undefined && other.communityId !== registration.communityId) {
+        throw new GridLedgerError(ErrorCodes.METER_COMMUNITY_CONFLICT, `participant ${registration.participantId} has its meters in community ${other.communityId}, not ${registration.communityId}`, {
+          participantId: registration.participantId,
+          communityId: other.communityId,
+        });
+      }
       const record: MeterRecord = {
         ...registration,
         mspId: participant.mspId,
@@ -143,6 +164,10 @@ export class RegistryContract extends Contract {
       };
       await putRecord(ctx, meterKey, record);
       await putRecord(ctx, key(ctx, KeyTypes.meterByParticipant, registration.participantId, registration.meterId), {
+        meterId: registration.meterId,
+        participantId: registration.participantId,
+      });
+      await putRecord(ctx, key(ctx, KeyTypes.meterByCommunity, registration.communityId, registration.participantId, registration.meterId), {
         meterId: registration.meterId,
         participantId: registration.participantId,
       });

@@ -55,7 +55,7 @@ describe('bilateral contracts', () => {
     }
     const settleContracts = () => fabric.run(operator, (ctx) => contracts.settleContracts(ctx, 'c1', TS));
     expect(codeOf(await settleContracts())).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
-    ok(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), TS)));
+    ok(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', TS)));
     // The spot settlement waits for the contracts of s1.
     expect(codeOf(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, '')))).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
     const settled = ok(await settleContracts());
@@ -107,7 +107,7 @@ describe('bilateral contracts', () => {
       const [r] = readingsOf(`${id}.m`, start, [{ importWh, exportWh }]);
       expect(ok(await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([signReading(r, keys[id].privateKey)])))).results[0].status).toBe('accepted');
     }
-    ok(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), startText)));
+    ok(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', startText)));
     // The spot market (no orders) settled by hand before the contracts: no figures until they are settled too.
     ok(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', startText, '')));
     const intervalFigures = () => fabric.evaluate(who.b2, (ctx) => figures.getIntervalFigures(ctx, 'c1', startText));

@@ -98,10 +98,10 @@ describe('window close, tokens, corrections, disputes', () => {
       expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json(signed)))).ok).toBe(true);
     }
     const [whole, paged] = ledgers;
-    expect((await whole.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1 });
+    expect((await whole.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I))).result.window).toMatchObject({ participants: 2, meters: 3, estimated: 1 });
     // Pages of one meter: each transaction finishes the participant it started (home-01 has two).
     expect((await paged.run(operator, (ctx) => metering.setParams(ctx, json({ closePageMeters: 1 })))).ok).toBe(true);
-    const page = (f: FakeFabric) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
+    const page = (f: FakeFabric) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
     const first = await page(paged);
     expect(first.result).toMatchObject({ closing: { afterParticipantId: 'home-01', pages: 1, meters: 2 }, positions: [{ participantId: 'home-01' }] });
     expect(first.result).not.toHaveProperty('window');
@@ -143,12 +143,12 @@ describe('window close, tokens, corrections, disputes', () => {
 
     // Not before the interval has ended, not by anyone but the community operator.
     f.now = T + 899;
-    expect((await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
+    expect((await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I))).error?.code).toBe(ErrorCodes.WINDOW_STATE_INVALID);
     f.now = T + 900 + 120;
-    expect((await f.run(identity('UtilityMSP', 'operator', 'u'), (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await f.run(identity('UtilityMSP', 'operator', 'u'), (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     // Without a salt seed as transient data there is nothing to salt the private values with.
-    expect((await f.run(operator, (ctx) => energy.closeWindow(ctx, I))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
-    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
+    expect((await f.run(operator, (ctx) => energy.closeWindow(ctx, 'c1', I))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
     expect(closed.ok).toBe(true);
     expect(closed.result.window).toMatchObject({ intervalStart: I, meters: 3, estimated: 1, participants: 2 });
     expect(closed.events).toEqual([{ name: 'IntervalClosed', payload: expect.objectContaining({ intervalStart: I }) }]);
@@ -173,7 +173,7 @@ describe('window close, tokens, corrections, disputes', () => {
     expect((await f.evaluate(home1, (ctx) => energy.getTokenBalance(ctx, 'home-01'))).result).toMatchObject({ balanceWh: 500, lots: [{ assetId: 'pv-1', source: 'solar', amountWh: 500 }] });
     expect((await f.evaluate(home2, (ctx) => energy.getTokenBalance(ctx, 'home-02'))).result.balanceWh).toBe(0);
     // Closing again changes nothing.
-    const again = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
+    const again = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
     expect(again.result.alreadyClosed).toBe(true);
     expect(again.writes.size).toBe(0);
 
@@ -256,7 +256,7 @@ describe('window close, tokens, corrections, disputes', () => {
     await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(0, 1, 5100), main(2, 3, 5300), main(4, 5, 5500)])));
     const gaps = async () => (await f.evaluate(bridge, (ctx) => metering.listGaps(ctx, 'h1.main'))).result.map((g: { afterSeq: number }) => g.afterSeq);
     expect(await gaps()).toEqual([1, 3]);
-    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), at(T + 900)));
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', at(T + 900)));
     expect(closed.result.window).toMatchObject({ retiredGaps: 1 });
     expect(await gaps()).toEqual([3]);
     expect(f.dump((k) => k.startsWith('\u0000retiredGap'))).toEqual({
@@ -266,7 +266,7 @@ describe('window close, tokens, corrections, disputes', () => {
 
     // Windows close in any order: the gap after seq 3 misses interval 3 only, so it stays open
     // until that window closes, whichever windows close before it.
-    const close = (k: number) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), at(T + k * 900)));
+    const close = (k: number) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', at(T + k * 900)));
     expect((await close(4)).result.window).toMatchObject({ retiredGaps: 0 });
     expect((await close(0)).ok).toBe(true);
     expect(await gaps()).toEqual([3]);
@@ -278,37 +278,54 @@ describe('window close, tokens, corrections, disputes', () => {
     const f = await community();
     f.now = T + 900 + 60;
     expect((await f.run(operator, (ctx) => metering.setParams(ctx, json({ intervalSeconds: 60 })))).ok).toBe(true);
-    expect((await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I))).result.window).toMatchObject({ intervalStart: I });
-    expect((await f.evaluate(operator, (ctx) => energy.getWindow(ctx, I))).result).toMatchObject({ intervalStart: I, closedAt: at(T + 960) });
+    expect((await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I))).result.window).toMatchObject({ intervalStart: I });
+    expect((await f.evaluate(operator, (ctx) => energy.getWindow(ctx, 'c1', I))).result).toMatchObject({ intervalStart: I, closedAt: at(T + 960) });
     expect((await f.run(operator, (ctx) => metering.setParams(ctx, json({ intervalSeconds: 900 })))).ok).toBe(true);
 
     // Back on the 900 s grid the interval at I is open: a meter registered now reports for it, and its close counts it.
-    expect((await f.evaluate(operator, (ctx) => energy.getWindow(ctx, I))).result).toEqual({ intervalStart: I, closed: false });
+    expect((await f.evaluate(operator, (ctx) => energy.getWindow(ctx, 'c1', I))).result).toEqual({ communityId: 'c1', intervalStart: I, closed: false });
     await f.run(operator, (ctx) => registry.registerMeter(ctx, json({ meterId: 'h2.new', participantId: 'home-02', kind: 'consumption', publicKeyPem: keys.fresh.publicKeyPem, exportCapacityW: 0, communityId: 'c1' })));
     await f.run(operator, (ctx) => assets.attachMeter(ctx, 'h2.new', 's2'));
     const submitted = await f.run(bridge, (ctx) => submitVia(metering, ctx, json([signReading(reading('h2.new', I, 1, 400, 0, 400, 0), keys.fresh.privateKey)])));
     expect(submitted.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual(['accepted']);
     f.now = T + 900 + 120;
-    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
     expect(closed.result.window).toMatchObject({ intervalStart: I, closedAt: at(T + 1020) });
     const view = (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, 'c1', I))).result;
     expect(view.zones.find((z: { zone: string }) => z.zone === 'z2')).toMatchObject({ consumptionWh: 400 });
   });
 
-  it('zone totals are per community: a meter of another community is in its own view, not in this one', async () => {
+  it('windows are per community: each closes its own meters, counts them in its own zones, and takes no reading once closed', async () => {
     const f = await community();
-    await f.run(operator, (ctx) => registry.registerMeter(ctx, json({ meterId: 'h2.other', participantId: 'home-02', kind: 'consumption', publicKeyPem: keys.fresh.publicKeyPem, exportCapacityW: 0, communityId: 'c2' })));
-    await f.run(operator, (ctx) => assets.attachMeter(ctx, 'h2.other', 's2'));
+    await f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-03', role: 'consumer' })));
+    await f.run(operator, (ctx) => assets.registerSite(ctx, json({ siteId: 's3', participantId: 'home-03', connectionCapacityW: 5000, zone: 'z2' })));
+    await f.run(operator, (ctx) => registry.registerMeter(ctx, json({ meterId: 'h3.main', participantId: 'home-03', kind: 'consumption', publicKeyPem: keys.fresh.publicKeyPem, exportCapacityW: 0, communityId: 'c2' })));
+    await f.run(operator, (ctx) => assets.attachMeter(ctx, 'h3.main', 's3'));
+    // A participant's meters share one community.
+    const elsewhere = await f.run(operator, (ctx) => registry.registerMeter(ctx, json({ meterId: 'h3.pv', participantId: 'home-03', kind: 'production', publicKeyPem: keys.fresh.publicKeyPem, exportCapacityW: 0, communityId: 'c1' })));
+    expect(elsewhere.error).toMatchObject({ code: ErrorCodes.METER_COMMUNITY_CONFLICT, details: { participantId: 'home-03', communityId: 'c2' } });
     f.now = T + 900 + 60;
-    const signed = [signReading(reading('h2.main', I, 1, 250, 0, 10_250, 0), keys.main2.privateKey), signReading(reading('h2.other', I, 1, 400, 0, 400, 0), keys.fresh.privateKey)];
-    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json(signed)))).result.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
-    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), I));
-    expect(closed.result.window).toMatchObject({ intervalStart: I });
+    const main2 = signReading(reading('h2.main', I, 1, 250, 0, 10_250, 0), keys.main2.privateKey);
+    const main3 = signReading(reading('h3.main', I, 1, 400, 0, 400, 0), keys.fresh.privateKey);
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main2])))).result.results.map((r: { status: string }) => r.status)).toEqual(['accepted']);
+
+    // c1's close: its three meters (h3.main is not among them); c2's window stays open and takes h3's reading.
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
+    expect(closed.result.window).toMatchObject({ communityId: 'c1', intervalStart: I, meters: 3, participantIds: ['home-01', 'home-02'] });
+    expect((await f.evaluate(operator, (ctx) => energy.getWindow(ctx, 'c2', I))).result).toEqual({ communityId: 'c2', intervalStart: I, closed: false });
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main3])))).result.results.map((r: { status: string }) => r.status)).toEqual(['accepted']);
+    const late = signReading(reading('h1.main', I, 1, 300, 0, 20_300, 0), keys.main1.privateKey);
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].status).toBe('accepted'); // corrects its estimate
+    expect((await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c2', I))).result.window).toMatchObject({ communityId: 'c2', meters: 1, participantIds: ['home-03'] });
+    // Now c2's window takes no new reading either.
+    await f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-04', role: 'consumer' })));
+    await f.run(operator, (ctx) => registry.registerMeter(ctx, json({ meterId: 'h4.main', participantId: 'home-04', kind: 'consumption', publicKeyPem: keys.pv.publicKeyPem, exportCapacityW: 0, communityId: 'c2' })));
+    const tooLate = signReading(reading('h4.main', I, 1, 100, 0, 100, 0), keys.pv.privateKey);
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([tooLate])))).result.results[0]).toMatchObject({ status: 'rejected', code: ErrorCodes.READING_TOO_LATE });
+
     const view = async (c: string) => (await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, c, I))).result;
     expect((await view('c1')).zones.find((z: { zone: string }) => z.zone === 'z2')).toMatchObject({ communityId: 'c1', consumptionWh: 250, meters: 1 });
     expect(await view('c2')).toMatchObject({ communityId: 'c2', consumptionWh: 400, zones: [{ communityId: 'c2', zone: 'z2', consumptionWh: 400, meters: 1 }] });
-    // Home 2's position is over all its meters, whichever community they are in.
-    expect((await f.evaluate(operator, (ctx) => energy.getPosition(ctx, 'home-02', I))).result).toMatchObject({ consumptionWh: 650 });
   });
 
   it('a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as duplicates', async () => {

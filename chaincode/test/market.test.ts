@@ -39,7 +39,7 @@ async function submitReading(fabric: FakeFabric, id: Who, importWh: number, expo
   expect(out.results[0].status).toBe('accepted');
 }
 
-const closeWindow = async (fabric: FakeFabric) => expectOk(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), TS)));
+const closeWindow = async (fabric: FakeFabric) => expectOk(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', TS)));
 const tokens = async (fabric: FakeFabric, id: string) => expectOk(await fabric.evaluate(utility, (ctx) => energy.getTokenBalance(ctx, id))).balanceWh;
 
 /** Sum of every account and the utility's entries: must equal deposits − withdrawals. */

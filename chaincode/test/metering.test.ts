@@ -196,9 +196,9 @@ describe('metering: submitReadings', () => {
     expect(r96.result.results[0].status).toBe('accepted');
     expect(r96.reads).toEqual([
       '\u0000params\u0000',
-      `\u0000window\u0000${next.intervalStart}\u0000900\u0000`,
-      `\u0000windowClose\u0000${next.intervalStart}\u0000900\u0000`,
       '\u0000meter\u0000m1\u0000',
+      `\u0000window\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
+      `\u0000windowClose\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
       '\u0000readingHead\u0000m1\u0000',
     ]);
   });

@@ -92,7 +92,11 @@ describe('registry: meters', () => {
       registeredAt: '2026-11-22T00:00:00Z',
       registeredBy: 'home-01',
     });
-    expect([...out.writes.keys()].sort()).toEqual(['\u0000meter\u0000home-01.main\u0000', '\u0000meterByParticipant\u0000home-01\u0000home-01.main\u0000']);
+    expect([...out.writes.keys()].sort()).toEqual([
+      '\u0000meter\u0000home-01.main\u0000',
+      '\u0000meterByCommunity\u0000c1\u0000home-01\u0000home-01.main\u0000',
+      '\u0000meterByParticipant\u0000home-01\u0000home-01.main\u0000',
+    ]);
     expect(out.events).toHaveLength(1);
     expect(out.events[0].name).toBe('MeterRegistered');
     expect(out.events[0].payload).toMatchObject({ meterId: 'home-01.main', participantId: 'home-01' });

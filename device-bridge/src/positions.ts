@@ -38,6 +38,8 @@ export function positionMessages(communityId: string, event: LedgerEventLike): {
   } catch {
     return [];
   }
+  // A window close is a community's: another community's is not this bridge's to publish.
+  if (event.eventName === 'IntervalClosed' && body.communityId !== undefined && body.communityId !== communityId) return [];
   const announced: unknown[] =
     event.eventName === 'IntervalClosed' ? ((body.positions as unknown[]) ?? [])
     : event.eventName === 'ReadingsRecorded' ? ((body.corrections as unknown[]) ?? [])

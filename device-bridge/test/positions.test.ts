@@ -17,6 +17,9 @@ describe('position messages', () => {
     expect(positionMessages('c1', event('DisputeResolved', { position: p('a', 300) }))[0].topic).toBe(positionsTopic('c1', 'a'));
     expect(positionMessages('c1', event('MeterRegistered', { positions: [p('a', 1)] }))).toEqual([]);
     expect(positionMessages('c1', { eventName: 'IntervalClosed', transactionId: 't', payload: Buffer.from('not json') })).toEqual([]);
+    // The window close of another community is not on this community's topics.
+    expect(positionMessages('c1', event('IntervalClosed', { communityId: 'c1', positions: [p('a', 1)] }))).toHaveLength(1);
+    expect(positionMessages('c1', event('IntervalClosed', { communityId: 'c2', positions: [p('a', 1)] }))).toEqual([]);
   });
 
   it('publishes in event order at QoS 1 and marks each event done after its messages', async () => {

@@ -122,8 +122,8 @@ export class MarketScheduler {
   private async closeWindows(out: StepOutcome[], communityId: string, start: number, end: number, metering: { intervalSeconds: number; lateWindowSeconds: number }, now: number): Promise<boolean> {
     for (let t = start; t < end; t += metering.intervalSeconds) {
       if (t + metering.intervalSeconds + metering.lateWindowSeconds > now) return false;
-      const window = (await this.opts.ledger.evaluate(this.opts.operator, EnergyTx.getWindow, [formatInstant(t)])) as { closed?: boolean };
-      if (window.closed === false) out.push(await this.run('close-window', communityId, formatInstant(t), async () => (await closeWindowPages(this.opts.ledger, this.opts.operator, formatInstant(t))).answer));
+      const window = (await this.opts.ledger.evaluate(this.opts.operator, EnergyTx.getWindow, [communityId, formatInstant(t)])) as { closed?: boolean };
+      if (window.closed === false) out.push(await this.run('close-window', communityId, formatInstant(t), async () => (await closeWindowPages(this.opts.ledger, this.opts.operator, communityId, formatInstant(t))).answer));
     }
     return true;
   }

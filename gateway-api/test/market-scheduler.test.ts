@@ -29,7 +29,8 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
     if (fn === MarketTx.getParams) return { params: { intervalSeconds: 60, gateClosureSeconds: 10 } };
     if (fn === MarketTx.listDue) return [...state].filter(([, s]) => s === args[1]).map(([k]) => k).sort();
     if (fn === Tx.getMeteringParams) return { intervalSeconds: 30, lateWindowSeconds: 20 };
-    if (fn === EnergyTx.getWindow) return windows.has(args[0]) ? { intervalStart: args[0] } : { intervalStart: args[0], closed: false };
+    // The windows are those of the market's community.
+    if (fn === EnergyTx.getWindow) return args[0] === 'sunny' && windows.has(args[1]) ? { communityId: args[0], intervalStart: args[1] } : { communityId: args[0], intervalStart: args[1], closed: false };
     if (fn === MarketTx.getInterval) {
       const progress = (done: Map<string, number>, pageCount: number) => (done.has(args[1]) ? { pageCount, pagesDone: done.get(args[1]) } : undefined);
       return { status: state.get(args[1]), clearing: progress(clearPagesDone, CLEAR_PAGES), settlement: progress(pagesDone, PAGES) };
@@ -40,10 +41,12 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
     const [, start] = args;
     const s = state.get(start);
     if (fn === EnergyTx.closeWindow) {
-      if (Date.parse(args[0]) + 30_000 > now()) refuse(ErrorCodes.WINDOW_STATE_INVALID);
-      windows.add(args[0]);
-      done.push(`closeWindow ${args[0]}`);
-      return { window: { intervalStart: args[0] }, positions: [] };
+      const [communityId, intervalStart] = args;
+      if (communityId !== 'sunny') throw new Error(`a window of community ${communityId}`);
+      if (Date.parse(intervalStart) + 30_000 > now()) refuse(ErrorCodes.WINDOW_STATE_INVALID);
+      windows.add(intervalStart);
+      done.push(`closeWindow ${intervalStart}`);
+      return { window: { communityId, intervalStart }, positions: [] };
     }
     if (fn === ContractTx.settleContracts) {
       if (contractsSettled.has(start)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);

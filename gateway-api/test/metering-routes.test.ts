@@ -50,7 +50,7 @@ describe('metering routes', () => {
     const bad = await h.fetch('/api/v1/sites', { method: 'POST', key: h.key.alice, json: { siteId: 's1', participantId: 'alice', connectionCapacityW: 0, zone: 'z1' } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe(ErrorCodes.REQUEST_INVALID);
-    const badInterval = await h.fetch('/api/v1/windows/2026-11-21T12:00/close', { method: 'POST', key: h.key.operator });
+    const badInterval = await h.fetch('/api/v1/communities/c1/windows/2026-11-21T12:00/close', { method: 'POST', key: h.key.operator });
     expect(badInterval.status).toBe(400);
     expect(h.ledger.calls).toEqual([]);
     // Two pages: the route calls again until the window record comes, and gathers the positions.
@@ -62,12 +62,12 @@ describe('metering routes', () => {
       if (pages === 2) throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'the chaincode could not endorse the transaction');
       return pages === 1 ? { closing: { pages: 1 }, positions: [{ participantId: 'a' }] } : { window: { intervalStart: I }, positions: [{ participantId: 'b' }] };
     };
-    const closed = await h.fetch(`/api/v1/windows/${I}/close`, { method: 'POST', key: h.key.operator });
+    const closed = await h.fetch(`/api/v1/communities/c1/windows/${I}/close`, { method: 'POST', key: h.key.operator });
     expect(closed.status).toBe(200);
     expect(await closed.json()).toMatchObject({ window: { intervalStart: I }, positions: [{ participantId: 'a' }, { participantId: 'b' }] });
     expect(h.ledger.calls.filter((c) => c.fn === 'energy:closeWindow')).toHaveLength(3);
     expect(h.ledger.calls[1].options!.transient!.consumptionSaltSeed).not.toEqual(h.ledger.calls[0].options!.transient!.consumptionSaltSeed);
-    expect(h.ledger.calls[0]).toMatchObject({ kind: 'submit', fn: 'energy:closeWindow', args: [I], options: { endorsingOrganizations: ['CommunityMSP', 'UtilityMSP'] } });
+    expect(h.ledger.calls[0]).toMatchObject({ kind: 'submit', fn: 'energy:closeWindow', args: ['c1', I], options: { endorsingOrganizations: ['CommunityMSP', 'UtilityMSP'] } });
     expect(h.ledger.calls[0].options!.transient!.consumptionSaltSeed).toHaveLength(32);
     // A dispute resolution's corrected import travels as transient data, not as an argument.
     const resolved = await h.fetch('/api/v1/disputes/resolutions', { method: 'POST', key: h.key.operator, json: { meterId: 'm1', intervalStart: I, importWh: 123, exportWh: 4, note: 'n' } });

@@ -221,7 +221,7 @@ async function settlementBenchmarks(profile, credentials, results, rows) {
         if (res.status >= 300 || bad.length > 0) throw new Error(`readings: ${res.status} ${JSON.stringify(bad[0] ?? res.body)}`);
       }
       // Settlement waits for the interval's metering window: the operator closes it (paged, salted), as the scheduler would after the late window.
-      const closed = await call(profile, operatorKey, 'POST', `/windows/${encodeURIComponent(IS)}/close`);
+      const closed = await call(profile, operatorKey, 'POST', `/communities/${community}/windows/${encodeURIComponent(IS)}/close`);
       if (closed.status >= 300) throw new Error(`window close: ${closed.status} ${JSON.stringify(closed.body)}`);
       await run('settle');
       const seconds = steps.reduce((s, x) => s + x.totalMs, 0) / 1000;

@@ -21,6 +21,8 @@ const past = (back: number): string => formatInstant(LAST_ENDED - back * 900);
 
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
 const enc = encodeURIComponent;
+/** The community of the test meters (support.ts registers them there). */
+const community = () => profile().mqtt.communityId;
 
 /** A meter's signed readings from `back` intervals ago on, registers consistent, seq from `firstSeq`. */
 function series(meter: TestMeter, back: number, values: { importWh: number; exportWh: number }[], firstSeq = 1, registers = { importRegisterWh: 1_000_000, exportRegisterWh: 500_000 }, key = meter.privateKeyPem): SignedReading[] {
@@ -249,13 +251,13 @@ it('window close estimates what is missing, announces surplus and deficit, mints
   await operatorClient.submit('metering:setParams', JSON.stringify({ closePageMeters: 1 }));
   try {
     for (const k of [0, 1]) {
-      const closed = await ok(api('community', operatorKey(), 'POST', `/windows/${enc(past(W - k))}/close`));
+      const closed = await ok(api('community', operatorKey(), 'POST', `/communities/${community()}/windows/${enc(past(W - k))}/close`));
       expect(closed.window).toMatchObject({ intervalStart: past(W - k) });
       expect(closed.window.pages).toBeGreaterThanOrEqual(3);
       expect(closed.window.participants).toBe(closed.positions.length);
     }
     // Closing again is harmless.
-    expect((await ok(api('community', operatorKey(), 'POST', `/windows/${enc(past(W))}/close`))).alreadyClosed).toBe(true);
+    expect((await ok(api('community', operatorKey(), 'POST', `/communities/${community()}/windows/${enc(past(W))}/close`))).alreadyClosed).toBe(true);
 
     // Independent computation from the raw data: net per participant and interval; b's second interval is estimated.
     const expected = (m: TestMeter, k: number) => {
@@ -389,16 +391,16 @@ it('a window is its start and its length: a 60 s window closed at a quarter-hour
     const before = await operatorClient.evaluate('metering:getParams');
     await operatorClient.submit('metering:setParams', JSON.stringify({ intervalSeconds: 60 }));
     try {
-      const closed = await ok(api('community', operatorKey(), 'POST', `/windows/${enc(S)}/close`));
+      const closed = await ok(api('community', operatorKey(), 'POST', `/communities/${community()}/windows/${enc(S)}/close`));
       expect(closed.window).toMatchObject({ intervalStart: S });
-      expect(await ok(api('community', operatorKey(), 'GET', `/windows/${enc(S)}`))).toMatchObject({ intervalStart: S, txId: closed.window.txId });
+      expect(await ok(api('community', operatorKey(), 'GET', `/communities/${community()}/windows/${enc(S)}`))).toMatchObject({ intervalStart: S, txId: closed.window.txId });
     } finally {
       await operatorClient.submit('metering:setParams', before);
     }
   } finally {
     operatorClient.close();
   }
-  expect(await ok(api('community', operatorKey(), 'GET', `/windows/${enc(S)}`))).toEqual({ intervalStart: S, closed: false });
+  expect(await ok(api('community', operatorKey(), 'GET', `/communities/${community()}/windows/${enc(S)}`))).toEqual({ communityId: community(), intervalStart: S, closed: false });
   const meter = await newProsumerWithMeter();
   const reading = signReading({ meterId: meter.meterId, intervalStart: S, seq: 1, importWh: 120, exportWh: 0, importRegisterWh: 120, exportRegisterWh: 0 }, meter.privateKeyPem);
   expect(verdicts(await submit([reading]))).toEqual(['accepted']);

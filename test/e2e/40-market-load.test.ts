@@ -145,7 +145,7 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   process.stdout.write(`scheduler: ${done.join(', ')} done; ${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused and skipped; ${outcomes.filter((o) => o.outcome === 'failed').length} attempts the ledger did not answer in time\n`);
 
   // The window was closed by the scheduler, not before its late window had passed.
-  const window = (await api('community', operatorKey(), 'GET', `/windows/${IS}`)).body;
+  const window = (await api('community', operatorKey(), 'GET', `/communities/${C}/windows/${IS}`)).body;
   expect(Date.parse(window.closedAt) / 1000).toBeGreaterThanOrEqual(I + LEN + LATE);
   // Tokens: every buyer holds what it bought (sellers delivered all they sold), every seller its 50 Wh unsold.
   const held = await Promise.all(traders.map(async (t) => (await api(t.org, t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh));

@@ -190,7 +190,7 @@ it('closes, clears and settles the interval against the closed metering window\'
   // Settlement reads the energy positions: it waits until the metering window is closed (a ledger state).
   const waiting = await step('settle');
   expect([waiting.status, waiting.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
-  const closedWindow = await api('community', operatorKey(), 'POST', `/windows/${IS}/close`);
+  const closedWindow = await api('community', operatorKey(), 'POST', `/communities/${C}/windows/${IS}/close`);
   expect(closedWindow.status).toBe(200);
   // Window close minted each seller's verified surplus.
   expect(await Promise.all([s1, s2, s3].map(tokens))).toEqual([1000, 600, 1300]);

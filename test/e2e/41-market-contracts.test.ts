@@ -86,7 +86,7 @@ it('a contract proposed by the seller and accepted by the buyer is settled again
   expect(first.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
   const early = await op('POST', `${interval(I)}/contract-settlement`);
   expect([early.status, early.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
-  expect((await op('POST', `/windows/${formatInstant(I)}/close`)).status).toBe(200);
+  expect((await op('POST', `/communities/${C}/windows/${formatInstant(I)}/close`)).status).toBe(200);
   // The spot settlement waits for the contract settlement (s1 is in both).
   const spotFirst = await op('POST', `${interval(I)}/settle`);
   expect([spotFirst.status, spotFirst.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
@@ -113,7 +113,7 @@ it('a contract proposed by the seller and accepted by the buyer is settled again
   await waitUntil(I + 2 * LEN + 1);
   const second = await api('community', operatorKey(), 'POST', '/readings', { readings: [reading(b1, I + LEN, 500, 0), reading(s2, I + LEN, 0, 200), reading(b3, I + LEN, 200, 0)] });
   expect(second.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
-  expect((await op('POST', `/windows/${formatInstant(I + LEN)}/close`)).status).toBe(200);
+  expect((await op('POST', `/communities/${C}/windows/${formatInstant(I + LEN)}/close`)).status).toBe(200);
   const estimated = await op('POST', `${interval(I + LEN)}/contract-settlement`);
   expect(estimated.status).toBe(200);
   // s1: 60,000 for the contract, 500 Wh short at retail: −150,000. No tokens: it holds none of this interval.

@@ -170,8 +170,9 @@ export function enrolledUser(org: OrgName, id: string): WalletUser {
 }
 
 /** Closes an interval's window through the Community gateway (every page) as its operator. */
-export async function closeWindow(intervalStart: string): Promise<ApiResult<Record<string, any>>> {
-  return api('community', operatorKey(), 'POST', `/windows/${encodeURIComponent(intervalStart)}/close`);
+/** Closes a community's window (by default that of the test meters' community), as its operator. */
+export async function closeWindow(intervalStart: string, communityId = profile().mqtt.communityId): Promise<ApiResult<Record<string, any>>> {
+  return api('community', operatorKey(), 'POST', `/communities/${communityId}/windows/${encodeURIComponent(intervalStart)}/close`);
 }
 
 /** The block that holds a transaction, as raw protobuf bytes (qscc GetBlockByTxID, as the community operator). */

@@ -18,7 +18,7 @@ export interface CommunityView {
 /** The view of one community (the zones of its meters), or undefined while the interval's metering window is not closed. */
 export async function communityView(ctx: Context, communityId: string, intervalStart: string): Promise<CommunityView | undefined> {
   const { intervalSeconds } = await loadMeteringParams(ctx);
-  if ((await getRecord(ctx, windowKey(ctx, intervalStart, intervalSeconds))) === undefined) return undefined;
+  if ((await getRecord(ctx, windowKey(ctx, communityId, intervalStart, intervalSeconds))) === undefined) return undefined;
   const zones = await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, intervalSeconds, communityId));
   const productionWh = zones.reduce((s, z) => s + z.productionWh, 0);
   const consumptionWh = zones.reduce((s, z) => s + z.consumptionWh, 0);

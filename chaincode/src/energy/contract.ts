@@ -81,8 +81,8 @@ export class EnergyContract extends Contract {
   }
 
   /**
-   * Closes the late window of an interval that has ended (operator of CommunityMSP, or its
-   * scheduler), with a random salt seed as transient data (privacy.ts), one page of participants
+   * Closes a community's late window of an interval that has ended, over the meters registered
+   * with that `communityId` (operator of CommunityMSP, or its scheduler), with a random salt seed as transient data (privacy.ts), one page of participants
    * per call (window.ts: closeWindowPage): the answer has `window` once the last page is done,
    * else `closing` (the cursor); call again until then. Windows may close in any order (a gap is
    * retired when the windows of all the intervals it misses are closed). Closing a closed window
@@ -90,32 +90,34 @@ export class EnergyContract extends Contract {
    */
   @Transaction()
   @Returns('string')
-  async closeWindow(ctx: Context, intervalStart: string): Promise<string> {
+  async closeWindow(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'closeWindow', async () => {
       const caller = requireCommunityOperator(ctx, 'close a window');
+      checkId(communityId, 'communityId');
       const params = await loadMeteringParams(ctx);
       const start = checkIntervalStart(intervalStart, params.intervalSeconds);
-      const existing = await getRecord<WindowRecord>(ctx, windowKey(ctx, intervalStart, params.intervalSeconds));
+      const existing = await getRecord<WindowRecord>(ctx, windowKey(ctx, communityId, intervalStart, params.intervalSeconds));
       if (existing !== undefined) return { window: existing, alreadyClosed: true };
       if (start + params.intervalSeconds > txSeconds(ctx)) {
         throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `the interval ${intervalStart} has not ended`, { intervalStart });
       }
       const seed = saltSeed(ctx, 'closing a window');
-      const { window, cursor, positions, zones } = await closeWindowPage(ctx, intervalStart, params, actorOf(ctx, caller), seed);
+      const { window, cursor, positions, zones } = await closeWindowPage(ctx, communityId, intervalStart, params, actorOf(ctx, caller), seed);
       const page = window !== undefined ? (window.pages ?? 1) : (cursor as WindowCloseCursor).pages;
-      setEvent(ctx, 'IntervalClosed', { intervalStart, txId: ctx.stub.getTxID(), page, last: window !== undefined, positions: positions.map(announce), zones });
+      setEvent(ctx, 'IntervalClosed', { communityId, intervalStart, txId: ctx.stub.getTxID(), page, last: window !== undefined, positions: positions.map(announce), zones });
       return window !== undefined ? { window, positions: positions.map(announce) } : { closing: cursor, positions: positions.map(announce) };
     });
   }
 
   @Transaction(false)
   @Returns('string')
-  async getWindow(ctx: Context, intervalStart: string): Promise<string> {
+  async getWindow(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getWindow', async () => {
       requireRole(ctx, 'any', 'reading a window');
+      checkId(communityId, 'communityId');
       const params = await loadMeteringParams(ctx);
       checkIntervalStart(intervalStart, params.intervalSeconds);
-      return (await getRecord<WindowRecord>(ctx, windowKey(ctx, intervalStart, params.intervalSeconds))) ?? { intervalStart, closed: false };
+      return (await getRecord<WindowRecord>(ctx, windowKey(ctx, communityId, intervalStart, params.intervalSeconds))) ?? { communityId, intervalStart, closed: false };
     });
   }
 

@@ -1,9 +1,10 @@
 /**
  * The metering grid: the ledger's metering parameters, read once per transaction, and the keys of
- * what belongs to one metering interval of the whole community (its window, the cursor of its
- * close, its zone totals). A metering interval is its start and its length: those keys carry
- * both, so after the operator changes the interval length, a window closed on the other grid at
- * the same instant (a 60 s window at 11:30:00) is never taken for the 900 s one.
+ * what belongs to one metering interval of a community (its window, the cursor of its close, its
+ * zone totals). A window is its community, its start and its length: those keys carry all three,
+ * so each community closes its own meters, and after the operator changes the interval length a
+ * window closed on the other grid at the same instant (a 60 s window at 11:30:00) is never taken
+ * for the 900 s one.
  */
 import { Context } from 'fabric-contract-api';
 import { DEFAULT_METERING_PARAMS, MeteringParams } from '@gridledger/core';
@@ -25,9 +26,11 @@ export function loadMeteringParams(ctx: Context): Promise<MeteringParams> {
 
 const lengthPart = (intervalSeconds: number): string => String(intervalSeconds);
 
-export const windowKey = (ctx: Context, intervalStart: string, intervalSeconds: number): string => key(ctx, KeyTypes.window, intervalStart, lengthPart(intervalSeconds));
+export const windowKey = (ctx: Context, communityId: string, intervalStart: string, intervalSeconds: number): string =>
+  key(ctx, KeyTypes.window, communityId, intervalStart, lengthPart(intervalSeconds));
 
-export const windowCloseKey = (ctx: Context, intervalStart: string, intervalSeconds: number): string => key(ctx, KeyTypes.windowClose, intervalStart, lengthPart(intervalSeconds));
+export const windowCloseKey = (ctx: Context, communityId: string, intervalStart: string, intervalSeconds: number): string =>
+  key(ctx, KeyTypes.windowClose, communityId, intervalStart, lengthPart(intervalSeconds));
 
 export const zoneIntervalKey = (ctx: Context, intervalStart: string, intervalSeconds: number, communityId: string, zone: string): string =>
   key(ctx, KeyTypes.zoneInterval, intervalStart, lengthPart(intervalSeconds), communityId, zone);
@@ -36,8 +39,8 @@ export const zoneIntervalKey = (ctx: Context, intervalStart: string, intervalSec
 export const zoneIntervalPrefix = (intervalStart: string, intervalSeconds: number, communityId?: string): string[] =>
   communityId === undefined ? [intervalStart, lengthPart(intervalSeconds)] : [intervalStart, lengthPart(intervalSeconds), communityId];
 
-/** Whether the window of the interval (on the ledger's current grid) is closed. */
-export async function isWindowClosed(ctx: Context, intervalStart: string): Promise<boolean> {
+/** Whether the community's window of the interval (on the ledger's current grid) is closed. */
+export async function isWindowClosed(ctx: Context, communityId: string, intervalStart: string): Promise<boolean> {
   const { intervalSeconds } = await loadMeteringParams(ctx);
-  return (await getRecord(ctx, windowKey(ctx, intervalStart, intervalSeconds))) !== undefined;
+  return (await getRecord(ctx, windowKey(ctx, communityId, intervalStart, intervalSeconds))) !== undefined;
 }

@@ -71,8 +71,8 @@ export async function positionView(ctx: Context, shared: PositionRecord): Promis
  * undefined while the interval's window is open; a participant without a position in a closed
  * window had no meter that counted (net 0, verified). Reads the collection: endorse on its members.
  */
-export async function settledPositionOf(ctx: Context, participantId: string, intervalStart: string): Promise<{ netWh: number; estimated: boolean } | undefined> {
-  if (!(await isWindowClosed(ctx, intervalStart))) return undefined;
+export async function settledPositionOf(ctx: Context, communityId: string, participantId: string, intervalStart: string): Promise<{ netWh: number; estimated: boolean } | undefined> {
+  if (!(await isWindowClosed(ctx, communityId, intervalStart))) return undefined;
   const full = await readPosition(ctx, participantId, intervalStart);
   return full === undefined ? { netWh: 0, estimated: false } : { netWh: full.position.netWh, estimated: full.position.estimated };
 }

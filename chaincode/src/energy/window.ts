@@ -24,6 +24,7 @@ import {
   StoredReading,
   tokenDelta,
   UNASSIGNED_ZONE,
+  WindowRef,
   ZoneTotals,
   zoneTotals,
 } from '@gridledger/core';
@@ -39,6 +40,7 @@ export type { EstimateRecord } from './privacy';
 export type { PositionCorrection, PositionRecord } from './positions';
 
 export interface WindowRecord {
+  communityId: string;
   intervalStart: string;
   closedAt: string;
   closedBy: string;
@@ -73,8 +75,9 @@ async function assetsOf(ctx: Context, meterIds: readonly string[]): Promise<Mete
   return out;
 }
 
-/** The state of a window whose close has begun and not ended: `windowClose~interval`. */
+/** The state of a window whose close has begun and not ended: `windowClose~community~interval~length`. */
 export interface WindowCloseCursor {
+  communityId: string;
   intervalStart: string;
   /** The last participant closed so far: the next page starts after it. */
   afterParticipantId: string;
@@ -87,26 +90,27 @@ export interface WindowCloseCursor {
   startedBy: string;
 }
 
-/** Whether each interval's window close is under way (or done), in order: new readings of it are too late. One round trip on a peer. */
-export async function areWindowsClosing(ctx: Context, intervalStarts: readonly string[], intervalSeconds: number): Promise<boolean[]> {
-  const keys = intervalStarts.flatMap((start) => [windowKey(ctx, start, intervalSeconds), windowCloseKey(ctx, start, intervalSeconds)]);
+/** Whether each window's close is under way (or done), in order: new readings of it are too late. One round trip on a peer. */
+export async function areWindowsClosing(ctx: Context, windows: readonly WindowRef[], intervalSeconds: number): Promise<boolean[]> {
+  const keys = windows.flatMap((w) => [windowKey(ctx, w.communityId, w.intervalStart, intervalSeconds), windowCloseKey(ctx, w.communityId, w.intervalStart, intervalSeconds)]);
   const values = await getStates(ctx, keys);
-  return intervalStarts.map((_, i) => values[2 * i] !== undefined || values[2 * i + 1] !== undefined);
+  return windows.map((_, i) => values[2 * i] !== undefined || values[2 * i + 1] !== undefined);
 }
 
 /**
- * The next participants to close after `after`, by id, with their meters, up to `budget` meters
- * (at least one participant), and whether any participant is left after them. A plain range
- * read of the `meterByParticipant` index that stops early: the read set holds only what it saw.
+ * The community's next participants to close after `after`, by id, with their meters, up to
+ * `budget` meters (at least one participant), and whether any participant is left after them. A
+ * plain range read of the `meterByCommunity` index that stops early: the read set holds only what
+ * it saw.
  */
-async function nextParticipants(ctx: Context, after: string, budget: number): Promise<{ page: Map<string, string[]>; more: boolean }> {
+async function nextParticipants(ctx: Context, communityId: string, after: string, budget: number): Promise<{ page: Map<string, string[]>; more: boolean }> {
   const page = new Map<string, string[]>();
   let meters = 0;
-  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, []);
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByCommunity, [communityId]);
   try {
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
       const { attributes } = ctx.stub.splitCompositeKey(next.value.key);
-      const [participantId, meterId] = attributes;
+      const [, participantId, meterId] = attributes;
       if (after !== '' && compareIds(participantId, after) <= 0) continue;
       if (!page.has(participantId)) {
         if (meters >= budget) return { page, more: true };
@@ -127,12 +131,12 @@ async function nextParticipants(ctx: Context, after: string, budget: number): Pr
  * so windows may close in any order, and a reading that fills part of a gap is never refused while
  * its window is still open. `closed` caches window reads within the transaction.
  */
-async function isGapRetired(ctx: Context, gap: SeqGap, closing: string, intervalSeconds: number, closed: Map<string, boolean>): Promise<boolean> {
+async function isGapRetired(ctx: Context, communityId: string, gap: SeqGap, closing: string, intervalSeconds: number, closed: Map<string, boolean>): Promise<boolean> {
   const span = gapSpan(gap, intervalSeconds);
   if (closing < (span[0] ?? gap.afterIntervalStart)) return false;
   for (const intervalStart of span) {
     if (intervalStart === closing) continue;
-    if (!closed.has(intervalStart)) closed.set(intervalStart, (await getRecord(ctx, windowKey(ctx, intervalStart, intervalSeconds))) !== undefined);
+    if (!closed.has(intervalStart)) closed.set(intervalStart, (await getRecord(ctx, windowKey(ctx, communityId, intervalStart, intervalSeconds))) !== undefined);
     if (!closed.get(intervalStart)) return false;
   }
   return true;
@@ -150,6 +154,7 @@ async function isGapRetired(ctx: Context, gap: SeqGap, closing: string, interval
  */
 export async function closeWindowPage(
   ctx: Context,
+  communityId: string,
   intervalStart: string,
   params: MeteringParams,
   closedBy: string,
@@ -159,11 +164,12 @@ export async function closeWindowPage(
   const txId = ctx.stub.getTxID();
   const at = txInstant(ctx);
   const endsAt = Date.parse(intervalStart) / 1000 + params.intervalSeconds;
-  const cursorKey = windowCloseKey(ctx, intervalStart, params.intervalSeconds);
+  const cursorKey = windowCloseKey(ctx, communityId, intervalStart, params.intervalSeconds);
   const cursor: WindowCloseCursor = (await getRecord<WindowCloseCursor>(ctx, cursorKey)) ?? {
+    communityId,
     intervalStart, afterParticipantId: '', pages: 0, meters: 0, estimated: 0, retiredGaps: 0, participantIds: [], startedAt: at, startedBy: closedBy,
   };
-  const { page, more } = await nextParticipants(ctx, cursor.afterParticipantId, budget);
+  const { page, more } = await nextParticipants(ctx, communityId, cursor.afterParticipantId, budget);
   const byParticipant = new Map<string, MeterContribution[]>();
   const all: (MeterContribution & { communityId: string; zone?: string })[] = [];
   let estimated = 0;
@@ -195,7 +201,7 @@ export async function closeWindowPage(
         estimated += 1;
       }
       for (const gap of gaps) {
-        if (gap.beforeIntervalStart === undefined || !(await isGapRetired(ctx, gap, intervalStart, params.intervalSeconds, closedWindows))) continue;
+        if (gap.beforeIntervalStart === undefined || !(await isGapRetired(ctx, communityId, gap, intervalStart, params.intervalSeconds, closedWindows))) continue;
         await ctx.stub.deleteState(key(ctx, KeyTypes.gap, meter.meterId, seqKeyPart(gap.afterSeq)));
         await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
         retiredGaps += 1;
@@ -240,6 +246,7 @@ export async function closeWindowPage(
   }
   if (cursor.pages > 0) await ctx.stub.deleteState(cursorKey);
   const window: WindowRecord = {
+    communityId,
     intervalStart,
     closedAt: at,
     closedBy,
@@ -251,11 +258,11 @@ export async function closeWindowPage(
     retiredGaps: progress.retiredGaps,
     ...(progress.pages > 1 ? { pages: progress.pages, startedAt: progress.startedAt } : {}),
   };
-  await putRecord(ctx, windowKey(ctx, intervalStart, params.intervalSeconds), window);
+  await putRecord(ctx, windowKey(ctx, communityId, intervalStart, params.intervalSeconds), window);
   // A transaction does not read its own writes: the committed totals of the other zones, and this page's.
   const zoneId = (z: ZoneTotals) => `${z.communityId}\u0000${z.zone}`;
   const mine = new Set(zones.map(zoneId));
-  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds))).filter((z) => !mine.has(zoneId(z)));
+  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds, communityId))).filter((z) => !mine.has(zoneId(z)));
   return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.communityId, y.communityId) || compareIds(x.zone, y.zone)) };
 }
 

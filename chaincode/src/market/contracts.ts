@@ -194,7 +194,7 @@ export class ContractsContract extends Contract {
       const positions = new Map<string, { netWh: number; estimated: boolean }>();
       const pending: string[] = [];
       for (const id of parties) {
-        const p = await positionOver(ctx, id, meteringIntervals);
+        const p = await positionOver(ctx, communityId, id, meteringIntervals);
         if (p.kind === 'settled') positions.set(id, p);
         else pending.push(id);
       }
@@ -242,7 +242,7 @@ export class ContractsContract extends Contract {
       if (!party.estimated) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `${participantId} was settled on verified readings`, { step: 'correct', status: 'settled' });
       const interval = (await loadInterval(ctx, communityId, record.intervalStart))!;
       const meteringIntervals = await meteringIntervalsOf(ctx, start, interval.params.intervalSeconds);
-      const position = await positionOver(ctx, participantId, meteringIntervals);
+      const position = await positionOver(ctx, communityId, participantId, meteringIntervals);
       if (position.kind !== 'settled' || position.estimated) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', { participantIds: participantId });
       const deliveries = [];
       for (const id of record.contractIds) {

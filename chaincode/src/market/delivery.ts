@@ -52,12 +52,12 @@ export async function meteringIntervalsOf(ctx: Context, startSeconds: number, le
  * the metering intervals inside it (meteringIntervalsOf, computed once per transaction by the
  * caller), estimated when any of them is; pending while any of their windows is open.
  */
-export async function positionOver(ctx: Context, participantId: string, meteringIntervals: readonly string[]): Promise<Delivery> {
+export async function positionOver(ctx: Context, communityId: string, participantId: string, meteringIntervals: readonly string[]): Promise<Delivery> {
   let netWh = 0;
   let estimated = false;
   const openWindows: string[] = [];
   for (const intervalStart of meteringIntervals) {
-    const position = await settledPositionOf(ctx, participantId, intervalStart);
+    const position = await settledPositionOf(ctx, communityId, participantId, intervalStart);
     if (position === undefined) openWindows.push(intervalStart);
     else {
       netWh += position.netWh;
@@ -73,8 +73,8 @@ export async function positionOver(ctx: Context, participantId: string, metering
  * (sold added back, bought taken off). Pending until those contracts' settlement of the interval
  * is done, since it settles their share first.
  */
-export async function deliveryOf(ctx: Context, participantId: string, startSeconds: number, meteringIntervals: readonly string[]): Promise<Delivery> {
-  const position = await positionOver(ctx, participantId, meteringIntervals);
+export async function deliveryOf(ctx: Context, communityId: string, participantId: string, startSeconds: number, meteringIntervals: readonly string[]): Promise<Delivery> {
+  const position = await positionOver(ctx, communityId, participantId, meteringIntervals);
   if (position.kind === 'pending') return position;
   const contracts = await activeContractsIn(ctx, participantId, startSeconds);
   const intervalStart = formatInstant(startSeconds);

@@ -320,12 +320,12 @@ export async function loadClearing(ctx: Context, communityId: string, intervalSt
  * Each trading participant's metered position (deliveryOf): verified, or estimated once the late
  * window has closed; SETTLEMENT_METERING_INCOMPLETE while a reading is missing before that.
  */
-async function meteredPositions(ctx: Context, clearing: Pick<ClearingResult, 'fills'>, startSeconds: number, meteringIntervals: readonly string[]): Promise<MeteredPosition[]> {
+async function meteredPositions(ctx: Context, communityId: string, clearing: Pick<ClearingResult, 'fills'>, startSeconds: number, meteringIntervals: readonly string[]): Promise<MeteredPosition[]> {
   const traders = new Set(clearing.fills.map((f) => f.participantId));
   const metered: MeteredPosition[] = [];
   const pending: string[] = [];
   for (const participantId of [...traders].sort(compareIds)) {
-    const delivery = await deliveryOf(ctx, participantId, startSeconds, meteringIntervals);
+    const delivery = await deliveryOf(ctx, communityId, participantId, startSeconds, meteringIntervals);
     if (delivery.kind === 'settled') metered.push({ participantId, netWh: delivery.netWh, estimated: delivery.estimated });
     else pending.push(participantId);
   }
@@ -719,7 +719,7 @@ export class MarketContract extends Contract {
       if (progress === undefined) {
         // The first page fixes the positions and the plan: each later trade page reads only its own trades and their delivered Wh.
         const clearing = await loadClearing(ctx, communityId, intervalStart);
-        const metered = await meteredPositions(ctx, clearing, startSeconds, meteringIntervals);
+        const metered = await meteredPositions(ctx, communityId, clearing, startSeconds, meteringIntervals);
         await putRecord(ctx, positionsKey, metered);
         const result = settleInterval(clearing, settleParams, metered);
         const plan = settlementPlan(result, clearing.trades);
@@ -781,7 +781,7 @@ export class MarketContract extends Contract {
       if (!settled.estimated) throw conflict(`${participantId} was settled on verified readings`, { status: 'settled', step: 'correct' });
       const interval = (await loadInterval(ctx, communityId, intervalStart))!;
       const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, interval.params.intervalSeconds);
-      const delivery = await deliveryOf(ctx, participantId, startSeconds, meteringIntervals);
+      const delivery = await deliveryOf(ctx, communityId, participantId, startSeconds, meteringIntervals);
       if (delivery.kind !== 'settled' || delivery.estimated) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', { participantIds: participantId });
       const { participant, posting } = settleCorrection(settled, delivery.netWh, { ...interval.params, utilityId: UTILITY_ACCOUNT });
       const accounts = new AccountOverlay(ctx);

@@ -137,6 +137,8 @@ export const ErrorCodes = {
   PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
   /** A meter of that id is already registered. */
   METER_EXISTS: 'METER_EXISTS',
+  /** The participant's other meters are registered in another community (a participant's meters share one); `details.communityId` names it. */
+  METER_COMMUNITY_CONFLICT: 'METER_COMMUNITY_CONFLICT',
   /** A meter registration that is not of the documented shape; `details.field` names the field. */
   METER_INVALID: 'METER_INVALID',
   /** No reading is stored for that meter and interval. */

@@ -49,12 +49,18 @@ export interface LoadedMeter {
   exact: Record<string, StoredReading | null>;
   /** Intervals of the batch in closed windows for which an estimate of this meter stands. */
   estimated: Set<string>;
+  /** Intervals of the meter's readings in the batch whose window its community has closed (or begun to close). */
+  closedWindows: Set<string>;
 }
 
 export interface LoadedBatchState {
   meters: Map<string, LoadedMeter>;
-  /** Intervals of the batch whose window the operator has closed. */
-  closedWindows: Set<string>;
+}
+
+/** The metering window of one community and interval. */
+export interface WindowRef {
+  communityId: string;
+  intervalStart: string;
 }
 
 /**
@@ -66,8 +72,8 @@ export interface ReadingStore {
   /** Each meter's head, undefined for a meter without one. */
   getHeads(meterIds: readonly string[]): Promise<(StoredReading | undefined)[]>;
   getReading(meterId: string, intervalStart: string): Promise<StoredReading | undefined>;
-  /** Whether the operator has closed (or begun to close) the window of each interval. */
-  areWindowsClosed(intervalStarts: readonly string[]): Promise<boolean[]>;
+  /** Whether the community's operator has closed (or begun to close) each window. */
+  areWindowsClosed(windows: readonly WindowRef[]): Promise<boolean[]>;
   /** Whether an estimate stands for the meter and interval. */
   hasEstimate(meterId: string, intervalStart: string): Promise<boolean>;
 }
@@ -139,7 +145,7 @@ function inTimeWindow(intervalStart: string, params: MeteringParams, nowSeconds:
  * head; for a registered, active meter the chain from the head back to just below the earliest
  * interval of the batch that is still within the late window; and by their own key the readings
  * of the batch below that (retries of old readings must still be recognised as duplicates).
- * Reads go in a fixed order of phases (windows, meters, estimates, heads, chains), each phase's
+ * Reads go in a fixed order of phases (meters, their communities' windows, estimates, heads, chains), each phase's
  * keys in id order, so every peer reads the same keys; the plural reads may be one round trip each.
  */
 export async function loadReadingBatchState(
@@ -161,18 +167,28 @@ export async function loadReadingBatchState(
     intervalsByMeter.set(reading.meterId, set);
   }
 
-  const closedWindows = new Set<string>();
-  const allIntervals = [...new Set([...intervalsByMeter.values()].flatMap((set) => [...set]))].sort(compareIds);
-  const closed = await store.areWindowsClosed(allIntervals);
-  allIntervals.forEach((start, i) => {
-    if (closed[i]) closedWindows.add(start);
-  });
-
   const meterIds = [...intervalsByMeter.keys()].sort(compareIds);
   const records = await store.getMeters(meterIds);
   const meters = new Map<string, LoadedMeter>();
-  meterIds.forEach((meterId, i) => meters.set(meterId, { meter: records[i], head: undefined, chain: [], chainComplete: true, exact: {}, estimated: new Set() }));
+  meterIds.forEach((meterId, i) => meters.set(meterId, { meter: records[i], head: undefined, chain: [], chainComplete: true, exact: {}, estimated: new Set(), closedWindows: new Set() }));
   const sortedIntervals = (meterId: string) => [...intervalsByMeter.get(meterId)!].sort(compareIds);
+
+  // The windows of each registered meter's community, for the intervals of its readings.
+  const windowIds = new Map<string, WindowRef>();
+  for (const meterId of meterIds) {
+    const communityId = meters.get(meterId)!.meter?.communityId;
+    if (communityId === undefined) continue;
+    for (const intervalStart of intervalsByMeter.get(meterId)!) windowIds.set(`${communityId}\u0000${intervalStart}`, { communityId, intervalStart });
+  }
+  const windowList = [...windowIds.keys()].sort(compareIds);
+  const closed = await store.areWindowsClosed(windowList.map((id) => windowIds.get(id)!));
+  const closedIds = new Set(windowList.filter((_, i) => closed[i]));
+  for (const meterId of meterIds) {
+    const loaded = meters.get(meterId)!;
+    const communityId = loaded.meter?.communityId;
+    if (communityId === undefined) continue;
+    for (const start of intervalsByMeter.get(meterId)!) if (closedIds.has(`${communityId}\u0000${start}`)) loaded.closedWindows.add(start);
+  }
   const active = meterIds.filter((meterId) => meters.get(meterId)!.meter?.active === true);
   for (const meterId of meterIds) {
     const loaded = meters.get(meterId)!;
@@ -182,7 +198,7 @@ export async function loadReadingBatchState(
   }
   for (const meterId of active) {
     const loaded = meters.get(meterId)!;
-    for (const start of sortedIntervals(meterId)) if (closedWindows.has(start) && (await store.hasEstimate(meterId, start))) loaded.estimated.add(start);
+    for (const start of sortedIntervals(meterId)) if (loaded.closedWindows.has(start) && (await store.hasEstimate(meterId, start))) loaded.estimated.add(start);
   }
   const heads = await store.getHeads(active);
   for (const [i, meterId] of active.entries()) {
@@ -194,7 +210,7 @@ export async function loadReadingBatchState(
     loaded.chain = [head];
     loaded.chainComplete = head.prevIntervalStart === null;
 
-    const floor = intervals.find((start) => loaded.estimated.has(start) || (!closedWindows.has(start) && inTimeWindow(start, params, nowSeconds)));
+    const floor = intervals.find((start) => loaded.estimated.has(start) || (!loaded.closedWindows.has(start) && inTimeWindow(start, params, nowSeconds)));
     let node = head;
     while (floor !== undefined && !loaded.chainComplete && compareIds(node.intervalStart, floor) >= 0) {
       const prevStart = node.prevIntervalStart!;
@@ -213,7 +229,7 @@ export async function loadReadingBatchState(
       }
     }
   }
-  return { meters, closedWindows };
+  return { meters };
 }
 
 /** One meter's stored readings as the batch sees them: loaded ones plus those accepted so far. */
@@ -373,7 +389,7 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
           meter,
           existing: overlay.get(intervalStart),
           ...(neighboursKnown ? overlay.neighbours(intervalStart) : {}),
-          windowClosed: loaded.closedWindows.has(intervalStart),
+          windowClosed: state.closedWindows.has(intervalStart),
           estimated: state.estimated.has(intervalStart),
         };
       } else if (state === undefined && meterId !== null) {

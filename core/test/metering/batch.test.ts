@@ -12,6 +12,7 @@ import {
   ReadingStore,
   SeqGap,
   StoredReading,
+  WindowRef,
 } from '../../src/metering';
 import { codeOf } from '../support';
 
@@ -76,10 +77,11 @@ class MemoryLedger implements ReadingStore {
   }
   readonly closed = new Set<string>();
   readonly estimates = new Set<string>();
-  async areWindowsClosed(intervalStarts: readonly string[]) {
+  /** Closed windows: `start` closes it for every community, `community start` for that one. */
+  async areWindowsClosed(windows: readonly WindowRef[]) {
     this.calls += 1;
-    this.reads += intervalStarts.length;
-    return intervalStarts.map((start) => this.closed.has(start));
+    this.reads += windows.length;
+    return windows.map((w) => this.closed.has(w.intervalStart) || this.closed.has(`${w.communityId} ${w.intervalStart}`));
   }
   async hasEstimate(meterId: string, intervalStart: string) {
     this.calls += 1;
@@ -288,7 +290,7 @@ describe('foldReadingBatch', () => {
     await ledger.submit([signed(truth[0])], NOW);
     const loaded = await loadReadingBatchState([signed(truth[1])], DEFAULT_METERING_PARAMS, NOW, ledger);
     const ctx = { ...DEFAULT_METERING_PARAMS, nowSeconds: NOW, txId: 't', recordedAt: formatInstant(NOW) };
-    expect(() => foldReadingBatch([signed(truth[2])], { meters: new Map(), closedWindows: new Set() }, ctx)).toThrow(/not loaded/);
+    expect(() => foldReadingBatch([signed(truth[2])], { meters: new Map() }, ctx)).toThrow(/not loaded/);
     expect(foldReadingBatch([signed(truth[1])], loaded, ctx).results[0].status).toBe('accepted');
   });
 

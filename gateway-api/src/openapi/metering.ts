@@ -40,9 +40,14 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
     '/meters/{meterId}/exchanges': { post: { operationId: 'exchangeMeter', parameters: [pathParam('meterId')], requestBody: body('MeterExchange'), responses: created() } },
     '/meters/{meterId}/retirement': { post: { operationId: 'retireMeter', parameters: [pathParam('meterId')], responses: ok() } },
     '/meters/{meterId}/estimates/{intervalStart}': { get: { operationId: 'getEstimate', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('READING_NOT_FOUND') }) } },
-    '/windows/{intervalStart}': { get: { operationId: 'getWindow', parameters: [interval], responses: ok() } },
-    '/windows/{intervalStart}/close': {
-      post: { operationId: 'closeWindow', description: 'Ends the late window of the interval (operator), after the window before it: estimates, positions, tokens; consumption goes to the private collection.', parameters: [interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) },
+    '/communities/{communityId}/windows/{intervalStart}': { get: { operationId: 'getWindow', parameters: [pathParam('communityId'), interval], responses: ok() } },
+    '/communities/{communityId}/windows/{intervalStart}/close': {
+      post: {
+        operationId: 'closeWindow',
+        description: "Ends the community's late window of the interval (operator) over the meters registered with that communityId: estimates, positions, tokens; consumption goes to the private collection.",
+        parameters: [pathParam('communityId'), interval],
+        responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }),
+      },
     },
     '/participants/{participantId}/positions': {
       get: { operationId: 'listPositions', parameters: [participant, q('from', instant), q('to', instant), ...paging], responses: ok() },

@@ -67,13 +67,13 @@ const saltSeed = () => ({ consumptionSaltSeed: randomBytes(32) });
  * collection members. The answer is the last page's with every page's positions. Used by the
  * route and by the market scheduler.
  */
-export async function closeWindowPages(ledger: LedgerPort, user: Parameters<LedgerPort['submit']>[0], intervalStart: string): Promise<{ answer: Record<string, unknown>; txId: string }> {
+export async function closeWindowPages(ledger: LedgerPort, user: Parameters<LedgerPort['submit']>[0], communityId: string, intervalStart: string): Promise<{ answer: Record<string, unknown>; txId: string }> {
   const positions: unknown[] = [];
   for (let page = 1; ; page++) {
     let submitted: Awaited<ReturnType<LedgerPort['submit']>> | undefined;
     for (let attempt = 1; submitted === undefined; attempt++) {
       try {
-        submitted = await ledger.submit(user, EnergyTx.closeWindow, [intervalStart], { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS });
+        submitted = await ledger.submit(user, EnergyTx.closeWindow, [communityId, intervalStart], { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS });
       } catch (e) {
         if (!(e instanceof GridLedgerError && e.code === ErrorCodes.LEDGER_UNAVAILABLE) || attempt >= CLOSE_PAGE_ATTEMPTS) throw e;
         await sleep(250 * 2 ** attempt);
@@ -143,12 +143,12 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   r.post('/meters/:meterId/retirement', async (req, res) => submit(res, EnergyTx.retireMeter, [param(req.params.meterId)]));
   r.get('/meters/:meterId/estimates/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getEstimate, [param(req.params.meterId), param(req.params.intervalStart)]));
 
-  r.get('/windows/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getWindow, [param(req.params.intervalStart)]));
+  r.get('/communities/:communityId/windows/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getWindow, [param(req.params.communityId), param(req.params.intervalStart)]));
   // One transaction per page of participants until the window record is written; a random salt
   // seed per page, as transient data: it never reaches the channel. The answer is the last page's
   // with every page's positions.
-  r.post('/windows/:intervalStart/close', async (req, res) => {
-    const { answer, txId } = await closeWindowPages(ledger, callerOf(res), param(req.params.intervalStart));
+  r.post('/communities/:communityId/windows/:intervalStart/close', async (req, res) => {
+    const { answer, txId } = await closeWindowPages(ledger, callerOf(res), param(req.params.communityId), param(req.params.intervalStart));
     res.locals.txId = txId;
     res.json({ ...answer, txId });
   });
