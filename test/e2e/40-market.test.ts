@@ -192,6 +192,8 @@ it('closes, clears and settles the interval against the closed metering window\'
   expect([waiting.status, waiting.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
   const closedWindow = await api('community', operatorKey(), 'POST', `/communities/${C}/windows/${IS}/close`);
   expect(closedWindow.status).toBe(200);
+  // The window is the market community's: its seven meters, none of the other test files' meters on the channel.
+  expect(closedWindow.body.window).toMatchObject({ communityId: C, intervalStart: IS, meters: 7, participants: 7 });
   // Window close minted each seller's verified surplus.
   expect(await Promise.all([s1, s2, s3].map(tokens))).toEqual([1000, 600, 1300]);
 
