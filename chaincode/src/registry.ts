@@ -21,6 +21,8 @@ export interface ParticipantRecord {
   mspId: string;
   registeredAt: string;
   registeredBy: string;
+  /** The community of its meters, fixed by its first meter: a participant's meters share one. */
+  communityId?: string;
 }
 
 const PARTICIPANT_FIELDS = ['participantId', 'role', 'displayName'];
@@ -52,19 +54,6 @@ async function loadMeter(ctx: Context, meterId: string): Promise<MeterRecord> {
   const meter = await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
   if (meter === undefined) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `meter ${meterId} is not registered`, { meterId });
   return meter;
-}
-
-/** One of the participant's meters (the first by id), if it has any: a single range read that stops there. */
-async function firstMeterOf(ctx: Context, participantId: string): Promise<MeterRecord | undefined> {
-  const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, [participantId]);
-  try {
-    const next = await iterator.next();
-    if (next.done) return undefined;
-    const [, meterId] = ctx.stub.splitCompositeKey(next.value.key).attributes;
-    return getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
-  } finally {
-    await iterator.close();
-  }
 }
 
 /** Who takes part in the market and which meters measure them. */
@@ -147,13 +136,17 @@ export class RegistryContract extends Contract {
       if ((await getRecord(ctx, meterKey)) !== undefined) {
         throw new GridLedgerError(ErrorCodes.METER_EXISTS, `meter ${registration.meterId} is already registered`, { meterId: registration.meterId });
       }
-      // A participant's meters are in one community: its window close fixes the participant's position over all of them.
-      const other = await firstMeterOf(ctx, registration.participantId);
-      if (other !== undefined && other.communityId !== registration.communityId) {
-        throw new GridLedgerError(ErrorCodes.METER_COMMUNITY_CONFLICT, `participant ${registration.participantId} has its meters in community ${other.communityId}, not ${registration.communityId}`, {
+      // A participant's meters are in one community (its window close fixes the participant's
+      // position over all of them), fixed by the first meter on the participant record: a point
+      // read that later registrations share without writing it.
+      if (participant.communityId !== undefined && participant.communityId !== registration.communityId) {
+        throw new GridLedgerError(ErrorCodes.METER_COMMUNITY_CONFLICT, `participant ${registration.participantId} has its meters in community ${participant.communityId}, not ${registration.communityId}`, {
           participantId: registration.participantId,
-          communityId: other.communityId,
+          communityId: participant.communityId,
         });
+      }
+      if (participant.communityId === undefined) {
+        await putRecord(ctx, key(ctx, KeyTypes.participant, participant.participantId), { ...participant, communityId: registration.communityId });
       }
       const record: MeterRecord = {
         ...registration,

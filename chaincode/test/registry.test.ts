@@ -96,7 +96,12 @@ describe('registry: meters', () => {
       '\u0000meter\u0000home-01.main\u0000',
       '\u0000meterByCommunity\u0000c1\u0000home-01\u0000home-01.main\u0000',
       '\u0000meterByParticipant\u0000home-01\u0000home-01.main\u0000',
+      '\u0000participant\u0000home-01\u0000',
     ]);
+    // The first meter fixes the participant's community; a second meter there writes no participant record.
+    expect((await fabric.evaluate(home1, (ctx) => registry.getParticipant(ctx, 'home-01'))).result.communityId).toBe('c1');
+    const second = await fabric.run(home1, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-01.pv' })));
+    expect([...second.writes.keys()].filter((k) => k.startsWith('\u0000participant'))).toEqual([]);
     expect(out.events).toHaveLength(1);
     expect(out.events[0].name).toBe('MeterRegistered');
     expect(out.events[0].payload).toMatchObject({ meterId: 'home-01.main', participantId: 'home-01' });

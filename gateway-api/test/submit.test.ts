@@ -3,8 +3,8 @@ import { EndorseError } from '@hyperledger/fabric-gateway';
 import { encodeErrorEnvelope, GridLedgerError } from '@gridledger/core/core';
 import { ProposalMaker, submitWithRetry } from '../src/fabric/ledger';
 
-/** A contract whose transactions commit with the given validation codes, one per attempt (0 = VALID). */
-function contract(codes: number[], endorseFailure?: unknown) {
+/** A contract whose transactions commit with the given validation codes, one per attempt (0 = VALID); `endorseFailure` fails every endorsement, or the first `endorseFailures` ones. */
+function contract(codes: number[], endorseFailure?: unknown, endorseFailures = Infinity) {
   const seen: { fn: string; args: unknown }[] = [];
   let n = 0;
   const maker = {
@@ -15,7 +15,7 @@ function contract(codes: number[], endorseFailure?: unknown) {
       return {
         getTransactionId: () => txId,
         endorse: async () => {
-          if (endorseFailure) throw endorseFailure;
+          if (endorseFailure && n <= endorseFailures) throw endorseFailure;
           return {
             getResult: () => Buffer.from(JSON.stringify({ ok: txId })),
             submit: async () => ({ getStatus: async () => ({ blockNumber: 7n, code, successful: code === 0, transactionId: txId }) }),
@@ -67,7 +67,24 @@ describe('submitWithRetry', () => {
       transactionId: 'tx1',
       message: '10 ABORTED: failed to endorse transaction, see attached details for more info',
     });
-    const { maker } = contract([0], failure);
+    const { maker, seen } = contract([0], failure);
     await expect(submitWithRetry(maker, 'f', [])).rejects.toMatchObject({ code: ErrorCodes.METER_EXISTS, details: { txId: 'tx1' } });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('proposes again an endorsement aborted without a chaincode code (peers that answered differently), and gives up after the last attempt', async () => {
+    const aborted = new EndorseError({
+      code: 10,
+      details: [],
+      cause: new Error('x') as never,
+      transactionId: 'tx1',
+      message: '10 ABORTED: failed to collect enough transaction endorsements, see attached details for more info',
+    });
+    const twice = contract([0, 0, 0], aborted, 2);
+    expect(await submitWithRetry(twice.maker, 'registry:registerMeter', ['{"m":1}'], { attempts: 4, backoffMs: 1 })).toMatchObject({ txId: 'tx3' });
+    expect(twice.seen.map((s) => s.args)).toEqual([['{"m":1}'], ['{"m":1}'], ['{"m":1}']]);
+    const always = contract([0, 0, 0], aborted);
+    await expect(submitWithRetry(always.maker, 'f', [], { attempts: 3, backoffMs: 1 })).rejects.toMatchObject({ code: ErrorCodes.LEDGER_UNAVAILABLE, details: { grpcCode: 10 } });
+    expect(always.seen).toHaveLength(3);
   });
 });

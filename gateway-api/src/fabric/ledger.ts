@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway';
 import { GRPC_MESSAGE_LIMITS, type WalletUser } from '@gridledger/network';
 import { parseResult } from '../chaincode';
-import { ErrorCodes, fromFabricError, GridLedgerError, MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT } from '../errors';
+import { ErrorCodes, fromFabricError, GridLedgerError, GrpcStatus, MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT } from '../errors';
 import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
 import { blockchainInfoHeight } from './protobuf';
 
@@ -138,6 +138,10 @@ export type ProposalMaker = Pick<Contract, 'newProposal'>;
  * Endorses, submits and waits for the commit status. A transaction invalidated by an MVCC or
  * phantom read conflict is proposed again (a new transaction id, the same arguments, so the same
  * business ids) after a growing, jittered backoff; after the last attempt it is TRANSACTION_CONFLICT.
+ * An endorsement that failed without a code of the chaincode's (gRPC ABORTED: the endorsing peers
+ * answered differently, as when a concurrent transaction committed on one of them between their
+ * reads, or the chaincode did not run) is proposed again the same way: nothing was ordered, so
+ * the retry cannot do anything twice. After the last attempt its LEDGER_UNAVAILABLE goes out.
  */
 export async function submitWithRetry(
   contract: ProposalMaker,
@@ -150,6 +154,7 @@ export async function submitWithRetry(
   let backoff = retry.backoffMs ?? 100;
   let txId = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    let endorsed = false;
     try {
       const proposal = contract.newProposal(fn, {
         arguments: args,
@@ -158,6 +163,7 @@ export async function submitWithRetry(
       });
       txId = proposal.getTransactionId();
       const transaction = await proposal.endorse(options.endorseDeadlineMs !== undefined ? { deadline: Date.now() + options.endorseDeadlineMs } : undefined);
+      endorsed = true;
       const result = transaction.getResult();
       const status = await (await transaction.submit()).getStatus();
       if (status.successful) return { result: parseResult(result), txId, blockNumber: status.blockNumber };
@@ -170,7 +176,8 @@ export async function submitWithRetry(
     } catch (e) {
       const error = fromFabricError(e);
       if (txId && error.details.txId === undefined) error.details.txId = txId;
-      throw error;
+      const endorsementAborted = !endorsed && error.code === ErrorCodes.LEDGER_UNAVAILABLE && error.details.grpcCode === GrpcStatus.ABORTED;
+      if (!endorsementAborted || attempt >= attempts) throw error;
     }
     if (attempt < attempts) {
       // Jitter spreads the retries of transactions that conflicted with each other.
