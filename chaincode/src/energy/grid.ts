@@ -35,9 +35,8 @@ export const windowCloseKey = (ctx: Context, communityId: string, intervalStart:
 export const zoneIntervalKey = (ctx: Context, intervalStart: string, intervalSeconds: number, communityId: string, zone: string): string =>
   key(ctx, KeyTypes.zoneInterval, intervalStart, lengthPart(intervalSeconds), communityId, zone);
 
-/** The partial key of an interval's zone totals (listRecords): of every community, or of one. */
-export const zoneIntervalPrefix = (intervalStart: string, intervalSeconds: number, communityId?: string): string[] =>
-  communityId === undefined ? [intervalStart, lengthPart(intervalSeconds)] : [intervalStart, lengthPart(intervalSeconds), communityId];
+/** The partial key of a community's zone totals of an interval (listRecords). */
+export const zoneIntervalPrefix = (intervalStart: string, intervalSeconds: number, communityId: string): string[] => [intervalStart, lengthPart(intervalSeconds), communityId];
 
 /** Whether the community's window of the interval (on the ledger's current grid) is closed. */
 export async function isWindowClosed(ctx: Context, communityId: string, intervalStart: string): Promise<boolean> {

@@ -260,10 +260,10 @@ export async function closeWindowPage(
   };
   await putRecord(ctx, windowKey(ctx, communityId, intervalStart, params.intervalSeconds), window);
   // A transaction does not read its own writes: the committed totals of the other zones, and this page's.
-  const zoneId = (z: ZoneTotals) => `${z.communityId}\u0000${z.zone}`;
-  const mine = new Set(zones.map(zoneId));
-  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds, communityId))).filter((z) => !mine.has(zoneId(z)));
-  return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.communityId, y.communityId) || compareIds(x.zone, y.zone)) };
+  // All of them the community's own.
+  const mine = new Set(zones.map((z) => z.zone));
+  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds, communityId))).filter((z) => !mine.has(z.zone));
+  return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.zone, y.zone)) };
 }
 
 function addZoneTotals(a: ZoneTotals, b: ZoneTotals): ZoneTotals {
