@@ -29,7 +29,7 @@ export interface BridgeOptions {
   maxBatch?: number;
   /** How long a reading waits for its batch to fill (default 200 ms). */
   lingerMs?: number;
-  /** Transactions in flight at once (default 4); a meter is in at most one of them. */
+  /** Transactions in flight at once (default 8); a meter is in at most one of them. */
   maxConcurrent?: number;
   /** Interval length the readings must be aligned to (default 900 s, PT15M). */
   intervalSeconds?: number;
@@ -74,6 +74,13 @@ export class Bridge {
   private readonly inFlightIds = new Set<number>();
   private readonly busyMeters = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Committed batches whose receipts and done mark are still being written. They hold their
+   * readings (in inFlightIds, so no batch takes them again) but neither a transaction slot nor
+   * their meters: a meter's next batch may go while the receipts of its last one are published.
+   */
+  private readonly finishing = new Set<Promise<void>>();
+  private readonly finishingIds = new Set<number>();
   /** When each pending id became waiting (ms), for the linger rule. */
   private readonly waitingSince = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -230,7 +237,7 @@ export class Bridge {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const maxConcurrent = this.opts.maxConcurrent ?? 4;
+    const maxConcurrent = this.opts.maxConcurrent ?? 8;
     while (this.inFlight.size < maxConcurrent) {
       const now = Date.now();
       // Called on every reading taken in: no pass over everything pending here (that made intake
@@ -289,7 +296,7 @@ export class Bridge {
       this.backOff(batch, error, 'retry');
     } finally {
       for (const e of batch) {
-        this.inFlightIds.delete(e.id);
+        if (!this.finishingIds.has(e.id)) this.inFlightIds.delete(e.id);
         this.busyMeters.delete(e.reading.meterId);
       }
     }
@@ -326,19 +333,44 @@ export class Bridge {
       return (await this.submitIsolating(batch.slice(0, half))) && (await this.submitIsolating(batch.slice(half)));
     }
     if (this.stopped) return false;
-    const { receipts, doneIds, retryIds } = receiptsForOutcome(batch, outcome);
-    await Promise.all(receipts.map((r) => this.publishReceipt(r)));
-    if (this.stopped) return false;
-    await this.journal.markDone(doneIds, outcome.txId);
-    const done = new Set(doneIds);
     for (const e of batch) {
       this.meterFailures.delete(e.reading.meterId);
       this.meterRetryAt.delete(e.reading.meterId);
+      this.finishingIds.add(e.id);
+    }
+    this.failures = 0;
+    const finish = this.finish(batch, outcome, started).finally(() => {
+      this.finishing.delete(finish);
+      for (const e of batch) {
+        this.finishingIds.delete(e.id);
+        this.inFlightIds.delete(e.id);
+      }
+      this.schedule();
+    });
+    this.finishing.add(finish);
+    return true;
+  }
+
+  /**
+   * After the commit: a receipt per reading, then the done mark. What fails here stays pending
+   * and goes again (a resubmission is answered `duplicate` with the first txId).
+   */
+  private async finish(batch: JournalEntry[], outcome: SubmitOutcome, started: number): Promise<void> {
+    const { receipts, doneIds, retryIds } = receiptsForOutcome(batch, outcome);
+    try {
+      await Promise.all(receipts.map((r) => this.publishReceipt(r)));
+      if (this.stopped) return;
+      await this.journal.markDone(doneIds, outcome.txId);
+    } catch (error) {
+      if (!this.stopped) this.backOff(batch, error, 'retry');
+      return;
+    }
+    const done = new Set(doneIds);
+    for (const e of batch) {
       if (!done.has(e.id)) continue;
       this.waitingSince.delete(e.id);
       this.unindex(e);
     }
-    this.failures = 0;
     this.committed += 1;
     const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
     this.log.info('transaction committed', {
@@ -349,8 +381,8 @@ export class Bridge {
       rejected: count('rejected'),
       unanswered: retryIds.length,
       ms: Date.now() - started,
+      ...outcome.timings,
     });
-    return true;
   }
 
   /** A retryable failure: the batch's meters wait (one backoff for all of them, from the most failed one); other meters go on. */
@@ -407,7 +439,7 @@ export class Bridge {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     // Messages that still arrive are journaled and acknowledged; the next start submits them.
-    const flying = Promise.allSettled([...this.inFlight]);
+    const flying = Promise.allSettled([...this.inFlight]).then(() => Promise.allSettled([...this.finishing]));
     await Promise.race([flying, new Promise((r) => setTimeout(r, graceMs).unref())]);
     this.stopped = true;
     await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));

@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { checkpointers, connect, GatewayError, hash, signers, StatusCode, type Checkpointer, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
 import { CONSUMPTION_MEMBERS, decodeErrorEnvelope, ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
@@ -88,6 +89,7 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
 
   async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {
     try {
+      const started = performance.now();
       const submitted = await this.contract.submitAsync('metering:submitReadings', {
         arguments: [''],
         transientData: { readings: JSON.stringify(readings) },
@@ -95,7 +97,9 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
       });
       const txId = submitted.getTransactionId();
       const outcome = parseSubmitOutcome(JSON.parse(Buffer.from(submitted.getResult()).toString('utf8')), txId);
+      const endorsed = performance.now();
       const status = await submitted.getStatus();
+      const timings = { endorseMs: Math.round(endorsed - started), commitMs: Math.round(performance.now() - endorsed) };
       if (!status.successful) {
         const conflict = status.code === StatusCode.MVCC_READ_CONFLICT || status.code === StatusCode.PHANTOM_READ_CONFLICT;
         throw new GridLedgerError(
@@ -104,7 +108,7 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
           { txId, validationCode: status.code },
         );
       }
-      return { ...outcome, txId };
+      return { ...outcome, txId, timings };
     } catch (error) {
       throw ledgerErrorOf(error);
     }

@@ -16,6 +16,8 @@ export interface ReadingResult {
 export interface SubmitOutcome {
   txId: string;
   results: ReadingResult[];
+  /** Where the transaction's time went, for the log: endorsement, then ordering and commit. */
+  timings?: { endorseMs: number; commitMs: number };
 }
 
 /**

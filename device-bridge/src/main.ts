@@ -15,7 +15,7 @@ const USAGE = `usage: node device-bridge/dist/main.js --state <stateDir> [option
   --user <id>            wallet user of the community org (default bridge)
   --batch-size <n>       readings per transaction (default 100)
   --linger-ms <ms>       how long a batch waits to fill (default 200)
-  --concurrency <n>      transactions in flight (default 4)`;
+  --concurrency <n>      transactions in flight (default 8)`;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), ['embedded-broker', 'help']);
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     protocolVersion: version === '4' ? 4 : 5,
     maxBatch: intArg(args, 'batch-size', 100, 1),
     lingerMs: intArg(args, 'linger-ms', 200),
-    maxConcurrent: intArg(args, 'concurrency', 4, 1),
+    maxConcurrent: intArg(args, 'concurrency', 8, 1),
     logger: log,
   });
   const relay = await startPositionRelay(submitter, mqttUrl, version === '4' ? 4 : 5, profile.mqtt.communityId, join(stateDir, 'bridge', 'positions.checkpoint'), log);

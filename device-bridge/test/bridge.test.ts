@@ -135,6 +135,45 @@ describe.each([5, 4] as const)('bridge over Mosquitto, MQTT protocol %i', (versi
   });
 });
 
+describe('bridge pipeline', () => {
+  it("frees a transaction's slot and meters at commit: the meter's next batch goes while the receipts of its last one are still out", async () => {
+    const stateDir = tempDir('bridge');
+    const ledger = new FakeLedger();
+    const published = meterDay('home-05.main', 20, meterKey().privateKey);
+    const publisher = await mqttClient(url, 'pub-pipeline');
+    const bridge = await Bridge.start(options(stateDir, ledger, 5, { maxConcurrent: 1, lingerMs: 200 }));
+    await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
+    // Receipts held back until the test lets them go.
+    const events: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const internals = bridge as unknown as { publishReceipt: (r: Receipt) => Promise<void> };
+    const publish = internals.publishReceipt.bind(bridge);
+    internals.publishReceipt = async (r) => {
+      await held;
+      return publish(r);
+    };
+    const submit = ledger.submitReadings.bind(ledger);
+    ledger.submitReadings = async (readings) => {
+      events.push(`submit ${readings.map((r) => r.seq).join(',')}`);
+      return submit(readings);
+    };
+    await publishAll(publisher, topicOf, published);
+    // One slot, batches of 10 of one meter: the second batch is submitted with no receipt of the first out.
+    await waitFor(() => ledger.calls.length >= 2, 10_000, 'second batch submitted while the first one\'s receipts are held');
+    expect(receipts).toHaveLength(0);
+    expect(bridge.status().pending).toBe(published.length); // nothing is done before its receipt
+    release();
+    await waitFor(() => bridge.status().pending === 0 && receipts.length >= published.length, 10_000, 'receipts and done marks');
+    await bridge.stop();
+    await publisher.endAsync();
+    expectExactlyOnLedger(ledger, published);
+    expectReceiptsFor(published, ledger);
+    expect(ledger.calls.flat().map((r) => r.seq)).toEqual(published.map((r) => r.seq)); // in order, each once
+    expect(events.length).toBe(ledger.calls.length);
+  });
+});
+
 describe('bridge over Mosquitto, broker restart', () => {
   it('readings queued for the stopped bridge survive a Mosquitto restart', async () => {
     const stateDir = tempDir('bridge');
