@@ -6,7 +6,7 @@ import { DeadLetters } from './dead-letter';
 import { Journal, type JournalEntry } from './journal';
 import { failureAction, type LedgerSubmitter, type SubmitOutcome } from './ledger';
 import { jsonLogger, type Logger } from './log';
-import { parkedReceipt, receiptsForOutcome, rejectedReceipt, type Receipt } from './receipts';
+import { parkedReceipt, receiptsForOutcome, rejectedReceipt, type OutcomeReceipts, type Receipt } from './receipts';
 import { allReadingsFilter, meterIdOfTopic, receiptsTopic } from './topics';
 
 export interface BridgeOptions {
@@ -333,15 +333,20 @@ export class Bridge {
       return (await this.submitIsolating(batch.slice(0, half))) && (await this.submitIsolating(batch.slice(half)));
     }
     if (this.stopped) return false;
+    // Readings the answer said nothing about are released with their meter, so that they go again
+    // before its later readings; the answered ones are held until their done mark is written.
+    const answer = receiptsForOutcome(batch, outcome);
+    const doneIds = new Set(answer.doneIds);
+    const answered = batch.filter((e) => doneIds.has(e.id));
     for (const e of batch) {
       this.meterFailures.delete(e.reading.meterId);
       this.meterRetryAt.delete(e.reading.meterId);
-      this.finishingIds.add(e.id);
     }
+    for (const e of answered) this.finishingIds.add(e.id);
     this.failures = 0;
-    const finish = this.finish(batch, outcome, started).finally(() => {
+    const finish = this.finish(answered, outcome, answer, started).finally(() => {
       this.finishing.delete(finish);
-      for (const e of batch) {
+      for (const e of answered) {
         this.finishingIds.delete(e.id);
         this.inFlightIds.delete(e.id);
       }
@@ -352,22 +357,20 @@ export class Bridge {
   }
 
   /**
-   * After the commit: a receipt per reading, then the done mark. What fails here stays pending
-   * and goes again (a resubmission is answered `duplicate` with the first txId).
+   * After the commit: a receipt per answered reading, then the done mark. What fails here stays
+   * pending and goes again (a resubmission is answered `duplicate` with the first txId).
    */
-  private async finish(batch: JournalEntry[], outcome: SubmitOutcome, started: number): Promise<void> {
-    const { receipts, doneIds, retryIds } = receiptsForOutcome(batch, outcome);
+  private async finish(answered: JournalEntry[], outcome: SubmitOutcome, answer: OutcomeReceipts, started: number): Promise<void> {
+    const { receipts, doneIds, retryIds } = answer;
     try {
       await Promise.all(receipts.map((r) => this.publishReceipt(r)));
       if (this.stopped) return;
       await this.journal.markDone(doneIds, outcome.txId);
     } catch (error) {
-      if (!this.stopped) this.backOff(batch, error, 'retry');
+      if (!this.stopped) this.backOff(answered, error, 'retry');
       return;
     }
-    const done = new Set(doneIds);
-    for (const e of batch) {
-      if (!done.has(e.id)) continue;
+    for (const e of answered) {
       this.waitingSince.delete(e.id);
       this.unindex(e);
     }
@@ -375,7 +378,7 @@ export class Bridge {
     const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
     this.log.info('transaction committed', {
       txId: outcome.txId,
-      readings: batch.length,
+      readings: answered.length + retryIds.length,
       accepted: count('accepted'),
       duplicate: count('duplicate'),
       rejected: count('rejected'),

@@ -136,15 +136,12 @@ describe.each([5, 4] as const)('bridge over Mosquitto, MQTT protocol %i', (versi
 });
 
 describe('bridge pipeline', () => {
-  it("frees a transaction's slot and meters at commit: the meter's next batch goes while the receipts of its last one are still out", async () => {
+  /** A bridge with one transaction slot whose receipts wait until `release` is called. */
+  async function bridgeWithHeldReceipts(ledger: FakeLedger, clientId: string) {
     const stateDir = tempDir('bridge');
-    const ledger = new FakeLedger();
-    const published = meterDay('home-05.main', 20, meterKey().privateKey);
-    const publisher = await mqttClient(url, 'pub-pipeline');
+    const publisher = await mqttClient(url, clientId);
     const bridge = await Bridge.start(options(stateDir, ledger, 5, { maxConcurrent: 1, lingerMs: 200 }));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
-    // Receipts held back until the test lets them go.
-    const events: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const internals = bridge as unknown as { publishReceipt: (r: Receipt) => Promise<void> };
@@ -153,6 +150,14 @@ describe('bridge pipeline', () => {
       await held;
       return publish(r);
     };
+    return { bridge, publisher, release };
+  }
+
+  it("frees a transaction's slot and meters at commit: the meter's next batch goes while the receipts of its last one are still out", async () => {
+    const ledger = new FakeLedger();
+    const published = meterDay('home-05.main', 20, meterKey().privateKey);
+    const { bridge, publisher, release } = await bridgeWithHeldReceipts(ledger, 'pub-pipeline');
+    const events: string[] = [];
     const submit = ledger.submitReadings.bind(ledger);
     ledger.submitReadings = async (readings) => {
       events.push(`submit ${readings.map((r) => r.seq).join(',')}`);
@@ -171,6 +176,28 @@ describe('bridge pipeline', () => {
     expectReceiptsFor(published, ledger);
     expect(ledger.calls.flat().map((r) => r.seq)).toEqual(published.map((r) => r.seq)); // in order, each once
     expect(events.length).toBe(ledger.calls.length);
+  });
+
+  it('sends a reading the answer said nothing about again before the later readings of its meter, receipts of the rest still held', async () => {
+    const ledger = new FakeLedger();
+    const published = meterDay('home-06.main', 20, meterKey().privateKey);
+    const { bridge, publisher, release } = await bridgeWithHeldReceipts(ledger, 'pub-unanswered');
+    // The first answer leaves out the batch's third reading (it is stored all the same).
+    const submit = ledger.submitReadings.bind(ledger);
+    ledger.submitReadings = async (readings) => {
+      const outcome = await submit(readings);
+      return ledger.calls.length === 1 ? { ...outcome, results: outcome.results.filter((r) => r.index !== 2) } : outcome;
+    };
+    await publishAll(publisher, topicOf, published);
+    await waitFor(() => ledger.calls.length >= 2, 10_000, 'second batch');
+    const left = ledger.calls[0][2];
+    expect(ledger.calls[1][0]).toEqual(left); // first in the meter's next batch, before seq 11 and on
+    release();
+    await waitFor(() => bridge.status().pending === 0 && receipts.some((x) => x.seq === left.seq), 10_000, 'every reading done');
+    await bridge.stop();
+    await publisher.endAsync();
+    expectExactlyOnLedger(ledger, published);
+    expect(receipts.find((x) => x.seq === left.seq)).toMatchObject({ status: 'duplicate', txId: ledger.txIds[1] });
   });
 });
 
