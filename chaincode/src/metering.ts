@@ -9,14 +9,13 @@ import {
   mergeMeteringParams,
   parseInstant,
   parseReadingBatch,
-  PublicReading,
   ReadingStore,
   SeqGap,
 } from '@gridledger/core';
 import { areWindowsClosing, settleCorrections } from './energy/window';
 import { loadMeteringParams } from './energy/grid';
 import { getStates, withWriteBatch } from './state-batch';
-import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, writeHead, writeReading } from './energy/privacy';
+import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, SharedReading, writeReadings } from './energy/privacy';
 import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
 /** listReadings spans at most this many intervals. */
@@ -78,8 +77,7 @@ export class MeteringContract extends Contract {
       const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;
       // All writes in one message to the peer (state-batch.ts), sent when the block returns.
       const corrections = await withWriteBatch(ctx, async () => {
-        for (const r of readings) await writeReading(ctx, r);
-        for (const h of heads) await writeHead(ctx, h);
+        await writeReadings(ctx, readings, heads);
         for (const g of gapsToDelete) await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
         for (const g of gapsToPut) await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
         return settleCorrections(ctx, readings, params, loaded.meters, estimates);
@@ -97,7 +95,7 @@ export class MeteringContract extends Contract {
       requireRole(ctx, 'any', 'reading a meter reading');
       checkId(meterId, 'meterId');
       checkInstant(intervalStart, 'intervalStart');
-      const reading = await getRecord<PublicReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart));
+      const reading = await getRecord<SharedReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart));
       if (reading === undefined) {
         throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, { meterId, intervalStart });
       }
@@ -129,9 +127,9 @@ export class MeteringContract extends Contract {
       }
       // The peer starts a paginated range at the bookmark when one is given: the key of `from`.
       const start = key(ctx, KeyTypes.reading, meterId, input.from as string);
-      const found: PublicReading[] = [];
+      const found: SharedReading[] = [];
       for await (const entry of ctx.stub.getStateByPartialCompositeKeyWithPagination(KeyTypes.reading, [meterId], intervals, start)) {
-        const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as PublicReading;
+        const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as SharedReading;
         if (parseInstant(reading.intervalStart)! > to) break;
         if (parseInstant(reading.intervalStart)! >= from) found.push(reading);
       }

@@ -42,7 +42,7 @@ const listGaps = async (fabric: FakeFabric, meterId: string) => (await fabric.ev
 const readingState = (fabric: FakeFabric) => {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fabric.dump((k) => k.startsWith('\u0000reading') || k.startsWith('\u0000gap')))) {
-    const { txId: _t, recordedAt: _r, ...rest } = value as Record<string, unknown>;
+    const { txId: _t, recordedAt: _r, privateRef: _p, ...rest } = value as Record<string, unknown>;
     out[key] = rest;
   }
   return out;
@@ -179,8 +179,8 @@ describe('metering: submitReadings', () => {
     expect(stored5).toMatchObject({ prevIntervalStart: r4.intervalStart, txId: t5.txId });
     expect(await getReading(fabric, 'm1', r4.intervalStart)).toMatchObject({ prevIntervalStart: r2.intervalStart, txId: t4.txId });
     expect(await listGaps(fabric, 'm1')).toEqual([{ meterId: 'm1', afterSeq: 3, beforeSeq: 5, afterIntervalStart: r2.intervalStart, beforeIntervalStart: r4.intervalStart }]);
-    // The head is the record of 5, rewritten with its new pointer.
-    expect(fabric.dump((k) => k === '\u0000readingHead\u0000m1\u0000')['\u0000readingHead\u0000m1\u0000']).toEqual(splitReading(stored5).shared);
+    // The head is the record of 5, rewritten with its new pointer; its private part moved to t4's chunk with 4's.
+    expect(fabric.dump((k) => k === '\u0000readingHead\u0000m1\u0000')['\u0000readingHead\u0000m1\u0000']).toEqual({ ...splitReading(stored5).shared, privateRef: { txId: t4.txId, chunk: 0 } });
     expect(t4.events[0].payload).toMatchObject({ gapsOpened: [{ meterId: 'm1', afterSeq: 3, beforeSeq: 5 }] });
 
     const t3 = await submit(fabric, [r3]);
@@ -288,5 +288,54 @@ describe('metering: reads and parameters', () => {
     // With a one-hour late window, the early morning of the day before is too late now.
     const late = await submit(fabric, [sign1(truth.m1[0]), sign1(truth.m1[95])]);
     expect(late.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual([ErrorCodes.READING_TOO_LATE, 'accepted']);
+  });
+});
+
+describe('metering: private parts in chunks', () => {
+  const chunkKeys = (fabric: FakeFabric) => [...fabric.privateState.keys()].filter((k) => k.includes('\u0000readingChunk\u0000')).sort();
+  const publicRecord = (fabric: FakeFabric, type: string, ...attributes: string[]) =>
+    fabric.dump()[`\u0000${type}\u0000${attributes.map((a) => `${a}\u0000`).join('')}`] as { privateRef?: { txId: string; chunk: number } } | undefined;
+
+  it('stores ten readings of a transaction to a key of the collection, each public record naming its chunk, and judges the next reading against a head read from its chunk', async () => {
+    const fabric = await ledger();
+    const batch = truth.m1.slice(0, 25).map(sign1);
+    const t = await submit(fabric, batch);
+    expect(t.result.results.map((r: { status: string }) => r.status)).toEqual(batch.map(() => 'accepted'));
+    expect([...fabric.privateState.keys()].filter((k) => k.includes('readingImport'))).toEqual([]);
+    expect(chunkKeys(fabric)).toHaveLength(3);
+    batch.forEach((r, i) => {
+      const ref = publicRecord(fabric, 'reading', 'm1', r.intervalStart)!.privateRef!;
+      expect(ref).toEqual({ txId: t.txId, chunk: Math.floor(i / 10) });
+      const chunk = JSON.parse(fabric.privateState.get(`householdConsumption\u0001\u0000readingChunk\u0000${t.txId}\u0000${ref.chunk}\u0000`)!.toString('utf8'));
+      expect(chunk.readings.filter((p: SignedReading) => p.intervalStart === r.intervalStart)).toEqual([expect.objectContaining({ meterId: 'm1', importWh: r.importWh, importRegisterWh: r.importRegisterWh, sig: r.sig })]);
+    });
+    expect(publicRecord(fabric, 'readingHead', 'm1')!.privateRef).toEqual({ txId: t.txId, chunk: 2 });
+    // The head's import register is in chunk 2: a reading whose register does not follow it is refused, the true one accepted.
+    const next = truth.m1[25];
+    const off = await submit(fabric, [signReading({ ...next, importRegisterWh: next.importRegisterWh + 1 }, keys.m1.privateKey)]);
+    expect(off.result.results[0]).toMatchObject({ status: 'rejected', code: ErrorCodes.READING_REGISTER_INCONSISTENT });
+    const ok = await submit(fabric, [sign1(next)]);
+    expect(ok.result.results[0].status).toBe('accepted');
+    expect(await getReading(fabric, 'm1', next.intervalStart)).toMatchObject({ importWh: next.importWh, importRegisterWh: next.importRegisterWh, prevIntervalStart: batch[24].intervalStart });
+  });
+
+  it('reads a head stored with a key per reading (before chunks) and rewrites it into a chunk', async () => {
+    const fabric = await ledger();
+    const [r0, r1, r2] = truth.m1.slice(0, 3).map(sign1);
+    await submit(fabric, [r0]);
+    // Turn the stored reading into the earlier layout: no privateRef, the private part under readingImport [meter, interval].
+    const [chunk] = chunkKeys(fabric);
+    const secret = JSON.parse(fabric.privateState.get(chunk)!.toString('utf8')).readings[0];
+    fabric.privateState.delete(chunk);
+    fabric.privateState.set(`householdConsumption\u0001\u0000readingImport\u0000m1\u0000${r0.intervalStart}\u0000`, Buffer.from(JSON.stringify(secret)));
+    for (const k of [`\u0000reading\u0000m1\u0000${r0.intervalStart}\u0000`, '\u0000readingHead\u0000m1\u0000']) {
+      const { privateRef: _p, ...legacy } = JSON.parse(fabric.state.get(k)!.toString('utf8'));
+      fabric.state.set(k, Buffer.from(JSON.stringify(legacy)));
+    }
+    expect(await getReading(fabric, 'm1', r0.intervalStart)).toMatchObject({ importWh: r0.importWh, importRegisterWh: r0.importRegisterWh });
+    // r2 then r1: r1 lands between, so the legacy head's successor chain is rewritten into chunks.
+    for (const r of [r2, r1]) expect((await submit(fabric, [r])).result.results[0].status).toBe('accepted');
+    expect(await getReading(fabric, 'm1', r2.intervalStart)).toMatchObject({ importWh: r2.importWh, prevIntervalStart: r1.intervalStart });
+    expect(await getReading(fabric, 'm1', r1.intervalStart)).toMatchObject({ importWh: r1.importWh, prevIntervalStart: r0.intervalStart });
   });
 });

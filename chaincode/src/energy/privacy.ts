@@ -4,7 +4,11 @@
  *
  * - Readings arrive as transient data (never in the proposal, so never in a block); the channel
  *   gets the reading without import, import register, signature and VEE flags, plus `importHash`;
- *   those go into the collection under `readingImport` [meter, interval].
+ *   those go into the collection, up to READINGS_PER_CHUNK readings of a transaction under one
+ *   key `readingChunk` [txId, chunk], named by the public record's `privateRef`. A key per
+ *   reading (`readingImport` [meter, interval], still read for records without `privateRef`)
+ *   cost every peer a deserialization of the chaincode definition per reading when it validated
+ *   the block (README, *Benchmarks: readings at a steady rate*).
  * - Estimates: `estimateImport` [meter, interval]; positions: `positionPrivate` [participant,
  *   interval] (consumption, net, each meter's import); a resolved dispute's corrected import:
  *   `disputeImport` [meter, interval].
@@ -46,6 +50,7 @@ export const IMPORT_FIELD = 'importWh';
 /** Key types inside the collection. */
 export const PrivateKeyTypes = {
   readingImport: 'readingImport',
+  readingChunk: 'readingChunk',
   estimateImport: 'estimateImport',
   positionPrivate: 'positionPrivate',
   disputeImport: 'disputeImport',
@@ -125,68 +130,143 @@ export function saltSeed(ctx: Context, action: string): Uint8Array {
   return seed;
 }
 
-/** The full reading behind a public record: PRIVATE_DATA_UNAVAILABLE when its private part is missing or does not match. */
-async function fullReading(ctx: Context, shared: PublicReading | undefined): Promise<StoredReading | undefined> {
-  if (shared === undefined) return undefined;
-  const secret = await getPrivate<PrivateReading>(ctx, PrivateKeyTypes.readingImport, shared.meterId, shared.intervalStart);
-  const full = secret === undefined ? undefined : joinReading(shared, secret);
-  if (full === undefined) throw unavailable(`the import of meter ${shared.meterId} for ${shared.intervalStart}`);
-  return full;
+/**
+ * The private parts of up to this many readings of one transaction share a key of the collection.
+ * Every key written costs each peer a lookup of the collection's configuration when it validates
+ * the block, so fewer keys save that; a head's private part is read with its whole chunk, so small
+ * chunks keep those reads small when a batch's heads come from many transactions.
+ */
+export const READINGS_PER_CHUNK = 10;
+
+/** Where a reading's private part is: its chunk of the transaction that last wrote the reading. */
+export interface PrivateRef {
+  txId: string;
+  chunk: number;
+}
+
+/** A reading as the channel stores it: the public part and, for records written since chunks, where its private part is. */
+export type SharedReading = PublicReading & { privateRef?: PrivateRef };
+
+interface ReadingChunk {
+  readings: PrivateReading[];
+}
+
+const chunkKey = (ctx: Context, ref: PrivateRef): string => ctx.stub.createCompositeKey(PrivateKeyTypes.readingChunk, [ref.txId, String(ref.chunk)]);
+const legacyKey = (ctx: Context, r: { meterId: string; intervalStart: string }): string =>
+  ctx.stub.createCompositeKey(PrivateKeyTypes.readingImport, [r.meterId, r.intervalStart]);
+const privateKeyOf = (ctx: Context, shared: SharedReading): string => (shared.privateRef === undefined ? legacyKey(ctx, shared) : chunkKey(ctx, shared.privateRef));
+
+/** Values of the collection read in this transaction, by key (a chunk serves up to READINGS_PER_CHUNK readings). */
+const privateCache = new WeakMap<Context, Map<string, unknown>>();
+
+/** The collection's values under `keys` (parsed JSON, undefined when absent): one round trip for those not read before in this transaction. */
+async function privateValues(ctx: Context, keys: readonly string[]): Promise<Map<string, unknown>> {
+  let cache = privateCache.get(ctx);
+  if (cache === undefined) privateCache.set(ctx, (cache = new Map()));
+  const known = cache;
+  const missing = [...new Set(keys)].filter((k) => !known.has(k));
+  if (missing.length > 0) {
+    let values: (Buffer | undefined)[];
+    try {
+      values = await getStates(ctx, missing, CONSUMPTION_COLLECTION);
+    } catch (e) {
+      throw unavailable(`the imports of ${missing.length} readings`, e instanceof Error ? e.message : String(e));
+    }
+    missing.forEach((k, i) => known.set(k, values[i] === undefined ? undefined : JSON.parse(values[i]!.toString('utf8'))));
+  }
+  return known;
+}
+
+/** The private part of a stored public reading among values read by privateValues; undefined when absent. */
+function secretOf(ctx: Context, values: Map<string, unknown>, shared: SharedReading): PrivateReading | undefined {
+  const value = values.get(privateKeyOf(ctx, shared));
+  if (value === undefined) return undefined;
+  if (shared.privateRef === undefined) return value as PrivateReading;
+  return (value as ReadingChunk).readings.find((p) => p.meterId === shared.meterId && p.intervalStart === shared.intervalStart);
+}
+
+/** The public reading without its storage pointer. */
+function publicPart(shared: SharedReading): PublicReading {
+  const { privateRef: _ref, ...rest } = shared;
+  return rest;
+}
+
+/** The full readings behind public records, in order, each private key read once: PRIVATE_DATA_UNAVAILABLE when a private part is missing or does not match. */
+async function fullReadings(ctx: Context, shared: readonly SharedReading[]): Promise<StoredReading[]> {
+  const values = await privateValues(ctx, shared.map((r) => privateKeyOf(ctx, r)));
+  return shared.map((r) => {
+    const secret = secretOf(ctx, values, r);
+    const full = secret === undefined ? undefined : joinReading(publicPart(r), secret);
+    if (full === undefined) throw unavailable(`the import of meter ${r.meterId} for ${r.intervalStart}`);
+    return full;
+  });
+}
+
+async function fullReading(ctx: Context, shared: SharedReading | undefined): Promise<StoredReading | undefined> {
+  return shared === undefined ? undefined : (await fullReadings(ctx, [shared]))[0];
 }
 
 /** A stored reading with its import (for transactions: endorsed by the collection's members). */
 export async function readReading(ctx: Context, meterId: string, intervalStart: string): Promise<StoredReading | undefined> {
-  return fullReading(ctx, await getRecord<PublicReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart)));
+  return fullReading(ctx, await getRecord<SharedReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart)));
 }
 
 /** The meter's head (latest reading) with its import. */
 export async function readHead(ctx: Context, meterId: string): Promise<StoredReading | undefined> {
-  return fullReading(ctx, await getRecord<PublicReading>(ctx, key(ctx, KeyTypes.readingHead, meterId)));
+  return fullReading(ctx, await getRecord<SharedReading>(ctx, key(ctx, KeyTypes.readingHead, meterId)));
 }
 
 /**
  * The heads of `meterIds` with their imports, in order: two round trips on a peer (the public heads,
- * then their private parts), whatever the number of meters.
+ * then their private chunks), whatever the number of meters.
  */
 export async function readHeads(ctx: Context, meterIds: readonly string[]): Promise<(StoredReading | undefined)[]> {
   const shared = (await getStates(ctx, meterIds.map((meterId) => key(ctx, KeyTypes.readingHead, meterId)))).map((bytes) =>
-    bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as PublicReading),
+    bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as SharedReading),
   );
-  const found = shared.filter((h): h is PublicReading => h !== undefined);
-  const privateKeys = found.map((h) => ctx.stub.createCompositeKey(PrivateKeyTypes.readingImport, [h.meterId, h.intervalStart]));
-  let secrets: (Buffer | undefined)[];
-  try {
-    secrets = await getStates(ctx, privateKeys, CONSUMPTION_COLLECTION);
-  } catch (e) {
-    throw unavailable(`the imports of ${found.length} meter heads`, e instanceof Error ? e.message : String(e));
+  const found = shared.filter((h): h is SharedReading => h !== undefined);
+  const joined = await fullReadings(ctx, found);
+  const byHead = new Map(found.map((h, i) => [h, joined[i]]));
+  return shared.map((h) => (h === undefined ? undefined : byHead.get(h)));
+}
+
+/**
+ * Stores the readings a transaction accepted or rewrote and the meters' new heads: each public
+ * part on the channel with its `privateRef`, the private parts in chunks of READINGS_PER_CHUNK (in
+ * the order given) in the collection. Every head is one of `readings`.
+ */
+export async function writeReadings(ctx: Context, readings: readonly StoredReading[], heads: readonly StoredReading[]): Promise<void> {
+  const txId = ctx.stub.getTxID();
+  const written = new Map<string, SharedReading>();
+  for (let chunk = 0; chunk * READINGS_PER_CHUNK < readings.length; chunk++) {
+    const parts = readings.slice(chunk * READINGS_PER_CHUNK, (chunk + 1) * READINGS_PER_CHUNK).map(splitReading);
+    const privateRef: PrivateRef = { txId, chunk };
+    const value: ReadingChunk = { readings: parts.map((p) => p.secret) };
+    await ctx.stub.putPrivateData(CONSUMPTION_COLLECTION, chunkKey(ctx, privateRef), Buffer.from(canonicalJson(value), 'utf8'));
+    for (const { shared } of parts) {
+      const record: SharedReading = { ...shared, privateRef };
+      written.set(`${shared.meterId} ${shared.intervalStart}`, record);
+      await putRecord(ctx, key(ctx, KeyTypes.reading, shared.meterId, shared.intervalStart), record);
+    }
   }
-  const full = new Map<PublicReading, StoredReading>();
-  found.forEach((h, i) => {
-    const secret = secrets[i] === undefined ? undefined : (JSON.parse(secrets[i]!.toString('utf8')) as PrivateReading);
-    const joined = secret === undefined ? undefined : joinReading(h, secret);
-    if (joined === undefined) throw unavailable(`the import of meter ${h.meterId} for ${h.intervalStart}`);
-    full.set(h, joined);
-  });
-  return shared.map((h) => (h === undefined ? undefined : full.get(h)));
-}
-
-/** Stores a reading: the public part on the channel, the private part in the collection. */
-export async function writeReading(ctx: Context, r: StoredReading): Promise<void> {
-  const { shared, secret } = splitReading(r);
-  await putRecord(ctx, key(ctx, KeyTypes.reading, r.meterId, r.intervalStart), shared);
-  await putPrivate(ctx, PrivateKeyTypes.readingImport, [r.meterId, r.intervalStart], secret);
-}
-
-/** The head is a copy of the latest reading's public part; its private part is that reading's. */
-export async function writeHead(ctx: Context, r: StoredReading): Promise<void> {
-  await putRecord(ctx, key(ctx, KeyTypes.readingHead, r.meterId), splitReading(r).shared);
+  for (const h of heads) {
+    const record = written.get(`${h.meterId} ${h.intervalStart}`);
+    if (record === undefined) throw new Error(`the head ${h.meterId} ${h.intervalStart} is not among the readings written`);
+    await putRecord(ctx, key(ctx, KeyTypes.readingHead, h.meterId), record);
+  }
 }
 
 /** What a query shows of a public reading of `participantId`'s meter: whole to whom seesHousehold allows, on a member's peer. */
-export async function readingView(ctx: Context, shared: PublicReading, participantId: string): Promise<PublicReading | StoredReading> {
-  if (!seesHousehold(ctx, participantId)) return shared;
-  const secret = await privateOrNothing<PrivateReading>(ctx, PrivateKeyTypes.readingImport, shared.meterId, shared.intervalStart);
-  return (secret !== undefined && joinReading(shared, secret)) || shared;
+export async function readingView(ctx: Context, shared: SharedReading, participantId: string): Promise<PublicReading | StoredReading> {
+  const view = publicPart(shared);
+  if (!seesHousehold(ctx, participantId)) return view;
+  let secret: PrivateReading | undefined;
+  try {
+    secret = secretOf(ctx, await privateValues(ctx, [privateKeyOf(ctx, shared)]), shared);
+  } catch (e) {
+    if (!(e instanceof GridLedgerError && e.code === ErrorCodes.PRIVATE_DATA_UNAVAILABLE)) throw e;
+  }
+  return (secret !== undefined && joinReading(view, secret)) || view;
 }
 
 export interface EstimateRecord extends PublicEstimate {
