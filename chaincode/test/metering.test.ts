@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ErrorCodes, parseInstant, Reading, SignedReading, splitReading } from '@gridledger/core';
+import { ErrorCodes, parseInstant, Reading, readingSalt, SignedReading, splitReading } from '@gridledger/core';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, readingsOf, signReading, submitVia } from './fake-fabric';
@@ -304,12 +304,15 @@ describe('metering: private parts in chunks', () => {
     expect([...fabric.privateState.keys()].filter((k) => k.includes('readingImport'))).toEqual([]);
     expect(chunkKeys(fabric)).toHaveLength(3);
     batch.forEach((r, i) => {
+      // The chunk is the recording transaction's, so the reference names no txId of its own.
       const ref = publicRecord(fabric, 'reading', 'm1', r.intervalStart)!.privateRef!;
-      expect(ref).toEqual({ txId: t.txId, chunk: Math.floor(i / 10) });
+      expect(ref).toEqual({ chunk: Math.floor(i / 10) });
       const chunk = JSON.parse(fabric.privateState.get(`householdConsumption\u0001\u0000readingChunk\u0000${t.txId}\u0000${ref.chunk}\u0000`)!.toString('utf8'));
       expect(chunk.readings.filter((p: SignedReading) => p.intervalStart === r.intervalStart)).toEqual([expect.objectContaining({ meterId: 'm1', importWh: r.importWh, importRegisterWh: r.importRegisterWh, sig: r.sig })]);
+      // No salt: it follows from the signature.
+      expect(chunk.readings[0]).not.toHaveProperty('salt');
     });
-    expect(publicRecord(fabric, 'readingHead', 'm1')!.privateRef).toEqual({ txId: t.txId, chunk: 2 });
+    expect(publicRecord(fabric, 'readingHead', 'm1')!.privateRef).toEqual({ chunk: 2 });
     // The head's import register is in chunk 2: a reading whose register does not follow it is refused, the true one accepted.
     const next = truth.m1[25];
     const off = await submit(fabric, [signReading({ ...next, importRegisterWh: next.importRegisterWh + 1 }, keys.m1.privateKey)]);
@@ -325,7 +328,8 @@ describe('metering: private parts in chunks', () => {
     await submit(fabric, [r0]);
     // Turn the stored reading into the earlier layout: no privateRef, the private part under readingImport [meter, interval].
     const [chunk] = chunkKeys(fabric);
-    const secret = JSON.parse(fabric.privateState.get(chunk)!.toString('utf8')).readings[0];
+    const entry = JSON.parse(fabric.privateState.get(chunk)!.toString('utf8')).readings[0];
+    const secret = { ...entry, salt: readingSalt(entry) };
     fabric.privateState.delete(chunk);
     fabric.privateState.set(`householdConsumption\u0001\u0000readingImport\u0000m1\u0000${r0.intervalStart}\u0000`, Buffer.from(JSON.stringify(secret)));
     for (const k of [`\u0000reading\u0000m1\u0000${r0.intervalStart}\u0000`, '\u0000readingHead\u0000m1\u0000']) {

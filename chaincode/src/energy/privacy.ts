@@ -32,6 +32,7 @@ import {
   PrivateReading,
   PublicEstimate,
   PublicReading,
+  readingSalt,
   saltOf,
   splitEstimate,
   splitReading,
@@ -138,23 +139,28 @@ export function saltSeed(ctx: Context, action: string): Uint8Array {
  */
 export const READINGS_PER_CHUNK = 10;
 
-/** Where a reading's private part is: its chunk of the transaction that last wrote the reading. */
+/**
+ * Where a reading's private part is: a chunk of the transaction that last wrote the reading;
+ * `txId` is left out when that is the transaction that recorded it (the record's own txId).
+ */
 export interface PrivateRef {
-  txId: string;
+  txId?: string;
   chunk: number;
 }
 
 /** A reading as the channel stores it: the public part and, for records written since chunks, where its private part is. */
 export type SharedReading = PublicReading & { privateRef?: PrivateRef };
 
+/** The private parts of a chunk, without their salts: a reading's salt follows from its signature (readingSalt). */
 interface ReadingChunk {
-  readings: PrivateReading[];
+  readings: Omit<PrivateReading, 'salt'>[];
 }
 
-const chunkKey = (ctx: Context, ref: PrivateRef): string => ctx.stub.createCompositeKey(PrivateKeyTypes.readingChunk, [ref.txId, String(ref.chunk)]);
+const chunkKey = (ctx: Context, txId: string, chunk: number): string => ctx.stub.createCompositeKey(PrivateKeyTypes.readingChunk, [txId, String(chunk)]);
 const legacyKey = (ctx: Context, r: { meterId: string; intervalStart: string }): string =>
   ctx.stub.createCompositeKey(PrivateKeyTypes.readingImport, [r.meterId, r.intervalStart]);
-const privateKeyOf = (ctx: Context, shared: SharedReading): string => (shared.privateRef === undefined ? legacyKey(ctx, shared) : chunkKey(ctx, shared.privateRef));
+const privateKeyOf = (ctx: Context, shared: SharedReading): string =>
+  shared.privateRef === undefined ? legacyKey(ctx, shared) : chunkKey(ctx, shared.privateRef.txId ?? shared.txId, shared.privateRef.chunk);
 
 /** Values of the collection read in this transaction, by key (a chunk serves up to READINGS_PER_CHUNK readings). */
 const privateCache = new WeakMap<Context, Map<string, unknown>>();
@@ -182,7 +188,8 @@ function secretOf(ctx: Context, values: Map<string, unknown>, shared: SharedRead
   const value = values.get(privateKeyOf(ctx, shared));
   if (value === undefined) return undefined;
   if (shared.privateRef === undefined) return value as PrivateReading;
-  return (value as ReadingChunk).readings.find((p) => p.meterId === shared.meterId && p.intervalStart === shared.intervalStart);
+  const entry = (value as ReadingChunk).readings.find((p) => p.meterId === shared.meterId && p.intervalStart === shared.intervalStart);
+  return entry === undefined ? undefined : { ...entry, salt: readingSalt(entry) };
 }
 
 /** The public reading without its storage pointer. */
@@ -237,22 +244,23 @@ export async function readHeads(ctx: Context, meterIds: readonly string[]): Prom
  */
 export async function writeReadings(ctx: Context, readings: readonly StoredReading[], heads: readonly StoredReading[]): Promise<void> {
   const txId = ctx.stub.getTxID();
-  const written = new Map<string, SharedReading>();
+  const written = new Map<string, Buffer>();
   for (let chunk = 0; chunk * READINGS_PER_CHUNK < readings.length; chunk++) {
     const parts = readings.slice(chunk * READINGS_PER_CHUNK, (chunk + 1) * READINGS_PER_CHUNK).map(splitReading);
-    const privateRef: PrivateRef = { txId, chunk };
-    const value: ReadingChunk = { readings: parts.map((p) => p.secret) };
-    await ctx.stub.putPrivateData(CONSUMPTION_COLLECTION, chunkKey(ctx, privateRef), Buffer.from(canonicalJson(value), 'utf8'));
+    const value: ReadingChunk = { readings: parts.map(({ secret: { salt: _salt, ...rest } }) => rest) };
+    await ctx.stub.putPrivateData(CONSUMPTION_COLLECTION, chunkKey(ctx, txId, chunk), Buffer.from(canonicalJson(value), 'utf8'));
     for (const { shared } of parts) {
-      const record: SharedReading = { ...shared, privateRef };
-      written.set(`${shared.meterId} ${shared.intervalStart}`, record);
-      await putRecord(ctx, key(ctx, KeyTypes.reading, shared.meterId, shared.intervalStart), record);
+      const privateRef: PrivateRef = shared.txId === txId ? { chunk } : { txId, chunk };
+      // The head is a copy of the same record: serialized once.
+      const bytes = Buffer.from(canonicalJson({ ...shared, privateRef }), 'utf8');
+      written.set(`${shared.meterId} ${shared.intervalStart}`, bytes);
+      await ctx.stub.putState(key(ctx, KeyTypes.reading, shared.meterId, shared.intervalStart), bytes);
     }
   }
   for (const h of heads) {
-    const record = written.get(`${h.meterId} ${h.intervalStart}`);
-    if (record === undefined) throw new Error(`the head ${h.meterId} ${h.intervalStart} is not among the readings written`);
-    await putRecord(ctx, key(ctx, KeyTypes.readingHead, h.meterId), record);
+    const bytes = written.get(`${h.meterId} ${h.intervalStart}`);
+    if (bytes === undefined) throw new Error(`the head ${h.meterId} ${h.intervalStart} is not among the readings written`);
+    await ctx.stub.putState(key(ctx, KeyTypes.readingHead, h.meterId), bytes);
   }
 }
 
