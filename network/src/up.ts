@@ -162,7 +162,7 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
     step(`  ${MSP_IDS[org]}: ${pkg.packageId.slice(0, 40)}…`);
   }
   await commitDefinition(l);
-  step(`  committed ${CHAINCODE} ${'1.0'} (endorsement: a majority of organizations)`);
+  step(`  committed ${CHAINCODE} ${'1.0'} (endorsement: peers of two of the three organizations)`);
 
   const profile = writeProfile(l);
   step('probe: each organization commits a transaction endorsed across organizations');
