@@ -16,10 +16,11 @@ import { areWindowsClosing, settleCorrections } from './energy/window';
 import { loadMeteringParams } from './energy/grid';
 import { getStates, withWriteBatch } from './state-batch';
 import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, SharedReading, writeReadings } from './energy/privacy';
-import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
+import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, readingHourOf, readingKey, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
-/** listReadings spans at most this many intervals. */
+/** listReadings spans at most this many intervals of the current length, and at most MAX_LIST_HOURS hours (one range each). */
 export const MAX_LIST_INTERVALS = 1000;
+export const MAX_LIST_HOURS = 1000;
 
 export { loadMeteringParams };
 
@@ -95,7 +96,7 @@ export class MeteringContract extends Contract {
       requireRole(ctx, 'any', 'reading a meter reading');
       checkId(meterId, 'meterId');
       checkInstant(intervalStart, 'intervalStart');
-      const reading = await getRecord<SharedReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart));
+      const reading = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart));
       if (reading === undefined) {
         throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, { meterId, intervalStart });
       }
@@ -103,7 +104,7 @@ export class MeteringContract extends Contract {
     });
   }
 
-  /** `{ meterId, from, to }`: the stored readings with from <= intervalStart <= to, at most 1000 intervals. */
+  /** `{ meterId, from, to }`: the stored readings with from <= intervalStart <= to, at most 1000 intervals and 1000 hours. */
   @Transaction(false)
   @Returns('string')
   async listReadings(ctx: Context, query: string): Promise<string> {
@@ -125,13 +126,20 @@ export class MeteringContract extends Contract {
           max: MAX_LIST_INTERVALS,
         });
       }
-      // The peer starts a paginated range at the bookmark when one is given: the key of `from`.
-      const start = key(ctx, KeyTypes.reading, meterId, input.from as string);
+      // Readings are keyed hour first (readingKey): one range per hour, whatever the interval length was.
+      const firstHour = Math.floor(from / 3600) * 3600;
+      const hours = Math.floor((to - firstHour) / 3600) + 1;
+      if (hours > MAX_LIST_HOURS) {
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `a query spans at most ${MAX_LIST_HOURS} hours, not ${hours}`, { field: 'to', max: MAX_LIST_HOURS });
+      }
       const found: SharedReading[] = [];
-      for await (const entry of ctx.stub.getStateByPartialCompositeKeyWithPagination(KeyTypes.reading, [meterId], intervals, start)) {
-        const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as SharedReading;
-        if (parseInstant(reading.intervalStart)! > to) break;
-        if (parseInstant(reading.intervalStart)! >= from) found.push(reading);
+      for (let h = 0; h < hours; h++) {
+        const hour = readingHourOf(formatInstant(firstHour + h * 3600));
+        for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.reading, [hour, meterId])) {
+          const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as SharedReading;
+          const start = parseInstant(reading.intervalStart)!;
+          if (start >= from && start <= to) found.push(reading);
+        }
       }
       const owner = found.length === 0 ? '' : ((await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
       const readings = [];

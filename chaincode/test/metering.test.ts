@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ErrorCodes, parseInstant, Reading, readingSalt, SignedReading, splitReading } from '@gridledger/core';
+import { ErrorCodes, formatInstant, parseInstant, Reading, SignedReading, splitReading, StoredReading } from '@gridledger/core';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, readingsOf, signReading, submitVia } from './fake-fabric';
@@ -41,7 +41,7 @@ const listGaps = async (fabric: FakeFabric, meterId: string) => (await fabric.ev
 /** Every reading's stored record minus what depends on the transaction that recorded it. */
 const readingState = (fabric: FakeFabric) => {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fabric.dump((k) => k.startsWith('\u0000reading') || k.startsWith('\u0000gap')))) {
+  for (const [key, value] of Object.entries(fabric.dump((k) => k.startsWith('\u0000!reading') || k.startsWith('\u0000reading') || k.startsWith('\u0000gap')))) {
     const { txId: _t, recordedAt: _r, privateRef: _p, ...rest } = value as Record<string, unknown>;
     out[key] = rest;
   }
@@ -69,10 +69,11 @@ describe('metering: submitReadings', () => {
       { index: 5, meterId: 'm1', intervalStart: truth.m1[0].intervalStart, status: 'duplicate', details: { txId: out.txId } },
     ]);
     // Two readings, the head (a copy of the latest) and the gap between seq 1 and 3: nothing else.
+    // Readings are keyed hour first under a type that sorts before every other (readingKey).
     expect([...out.writes.keys()].sort()).toEqual([
+      `\u0000!reading\u00002026-11-21T00\u0000m1\u0000${truth.m1[0].intervalStart}\u0000`,
+      `\u0000!reading\u00002026-11-21T00\u0000m1\u0000${truth.m1[2].intervalStart}\u0000`,
       '\u0000gap\u0000m1\u00000000000000000001\u0000',
-      `\u0000reading\u0000m1\u0000${truth.m1[0].intervalStart}\u0000`,
-      `\u0000reading\u0000m1\u0000${truth.m1[2].intervalStart}\u0000`,
       '\u0000readingHead\u0000m1\u0000',
     ]);
     expect(out.events).toEqual([
@@ -239,7 +240,7 @@ describe('metering: submitReadings', () => {
 });
 
 describe('metering: reads and parameters', () => {
-  it('lists a closed range of readings from the key of `from` on, at most 1000 intervals', async () => {
+  it('lists a closed range of readings hour by hour, at most 1000 intervals', async () => {
     const fabric = await ledger();
     await submit(fabric, truth.m1.slice(0, 20).map(sign1));
     await submit(fabric, truth.m2.slice(0, 20).map(signAny));
@@ -305,7 +306,7 @@ describe('metering: private parts in chunks', () => {
     expect(chunkKeys(fabric)).toHaveLength(3);
     batch.forEach((r, i) => {
       // The chunk is the recording transaction's, so the reference names no txId of its own.
-      const ref = publicRecord(fabric, 'reading', 'm1', r.intervalStart)!.privateRef!;
+      const ref = publicRecord(fabric, '!reading', r.intervalStart.slice(0, 13), 'm1', r.intervalStart)!.privateRef!;
       expect(ref).toEqual({ chunk: Math.floor(i / 10) });
       const chunk = JSON.parse(fabric.privateState.get(`householdConsumption\u0001\u0000readingChunk\u0000${t.txId}\u0000${ref.chunk}\u0000`)!.toString('utf8'));
       expect(chunk.readings.filter((p: SignedReading) => p.intervalStart === r.intervalStart)).toEqual([expect.objectContaining({ meterId: 'm1', importWh: r.importWh, importRegisterWh: r.importRegisterWh, sig: r.sig })]);
@@ -321,25 +322,38 @@ describe('metering: private parts in chunks', () => {
     expect(ok.result.results[0].status).toBe('accepted');
     expect(await getReading(fabric, 'm1', next.intervalStart)).toMatchObject({ importWh: next.importWh, importRegisterWh: next.importRegisterWh, prevIntervalStart: batch[24].intervalStart });
   });
+});
 
-  it('reads a head stored with a key per reading (before chunks) and rewrites it into a chunk', async () => {
+describe('metering: listReadings', () => {
+  const list = async (fabric: FakeFabric, from: number, to: number) =>
+    (await fabric.evaluate(operator, (ctx) => metering.listReadings(ctx, JSON.stringify({ meterId: 'm1', from: formatInstant(from), to: formatInstant(to) })))).result as StoredReading[];
+
+  it("lists one meter's readings of a range in interval order, across hours and interval lengths", async () => {
     const fabric = await ledger();
-    const [r0, r1, r2] = truth.m1.slice(0, 3).map(sign1);
-    await submit(fabric, [r0]);
-    // Turn the stored reading into the earlier layout: no privateRef, the private part under readingImport [meter, interval].
-    const [chunk] = chunkKeys(fabric);
-    const entry = JSON.parse(fabric.privateState.get(chunk)!.toString('utf8')).readings[0];
-    const secret = { ...entry, salt: readingSalt(entry) };
-    fabric.privateState.delete(chunk);
-    fabric.privateState.set(`householdConsumption\u0001\u0000readingImport\u0000m1\u0000${r0.intervalStart}\u0000`, Buffer.from(JSON.stringify(secret)));
-    for (const k of [`\u0000reading\u0000m1\u0000${r0.intervalStart}\u0000`, '\u0000readingHead\u0000m1\u0000']) {
-      const { privateRef: _p, ...legacy } = JSON.parse(fabric.state.get(k)!.toString('utf8'));
-      fabric.state.set(k, Buffer.from(JSON.stringify(legacy)));
-    }
-    expect(await getReading(fabric, 'm1', r0.intervalStart)).toMatchObject({ importWh: r0.importWh, importRegisterWh: r0.importRegisterWh });
-    // r2 then r1: r1 lands between, so the legacy head's successor chain is rewritten into chunks.
-    for (const r of [r2, r1]) expect((await submit(fabric, [r])).result.results[0].status).toBe('accepted');
-    expect(await getReading(fabric, 'm1', r2.intervalStart)).toMatchObject({ importWh: r2.importWh, prevIntervalStart: r1.intervalStart });
-    expect(await getReading(fabric, 'm1', r1.intervalStart)).toMatchObject({ importWh: r1.importWh, prevIntervalStart: r0.intervalStart });
+    const [r0, r1, r2] = truth.m1.slice(0, 3);
+    await submit(fabric, [r1, r0].map(sign1));
+    await submit(fabric, truth.m2.slice(0, 3).map(signAny));
+    expect((await list(fabric, DAY, DAY + 3600)).map((r) => [r.intervalStart, r.importWh])).toEqual([[r0.intervalStart, r0.importWh], [r1.intervalStart, r1.importWh]]);
+    // From between two interval starts: the first start at or after it.
+    expect((await list(fabric, DAY + 300, DAY + 900)).map((r) => r.intervalStart)).toEqual([r1.intervalStart]);
+    expect(await list(fabric, DAY + 300, DAY + 600)).toEqual([]);
+
+    // 10-minute intervals from now on: 00:15 is not on their grid, but its reading is still listed.
+    expect((await fabric.run(operator, (ctx) => metering.setParams(ctx, JSON.stringify({ intervalSeconds: 600 })))).ok).toBe(true);
+    const r40 = { ...r2, intervalStart: formatInstant(DAY + 2400) };
+    expect((await submit(fabric, [sign1(r40)])).result.results[0].status).toBe('accepted');
+    expect((await list(fabric, DAY, DAY + 3600)).map((r) => r.intervalStart)).toEqual([r0.intervalStart, r1.intervalStart, r40.intervalStart]);
+  });
+
+  it('lists readings across hours, only the range asked for, and refuses a range of more than 1000 hours', async () => {
+    const fabric = await ledger();
+    const ten = truth.m1.slice(0, 10);
+    await submit(fabric, [...ten].reverse().map(sign1));
+    expect((await list(fabric, DAY + 900, DAY + 7200)).map((r) => r.intervalStart)).toEqual(ten.slice(1, 9).map((r) => r.intervalStart));
+    expect((await list(fabric, DAY - 7200, DAY + 8100)).map((r) => r.seq)).toEqual(ten.map((r) => r.seq));
+    // Daily intervals: 42 intervals, but 1001 hours.
+    expect((await fabric.run(operator, (ctx) => metering.setParams(ctx, JSON.stringify({ intervalSeconds: 86400 })))).ok).toBe(true);
+    const tooLong = await fabric.evaluate(operator, (ctx) => metering.listReadings(ctx, JSON.stringify({ meterId: 'm1', from: formatInstant(DAY), to: formatInstant(DAY + 1000 * 3600) })));
+    expect(tooLong.error).toMatchObject({ code: ErrorCodes.REQUEST_INVALID, message: expect.stringContaining('1000 hours') });
   });
 });

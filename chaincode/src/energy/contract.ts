@@ -11,7 +11,7 @@ import {
   StoredReading,
   validateMeterExchange,
 } from '@gridledger/core';
-import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
+import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, readingKey, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
 import { loadMeteringParams, windowKey } from './grid';
 import { checkId } from '../ledger';
 import { checkIntervalStart, loadMeterRecord } from './store';
@@ -264,7 +264,7 @@ export class EnergyContract extends Contract {
       const disputeKey = key(ctx, KeyTypes.dispute, meter.meterId, intervalStart);
       const open = await getRecord<{ status: string }>(ctx, disputeKey);
       if (open !== undefined && open.status === 'open') throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, 'a dispute of this reading is already open', { meterId: meter.meterId, intervalStart });
-      const reading = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.reading, meter.meterId, intervalStart));
+      const reading = await getRecord<StoredReading>(ctx, readingKey(ctx, meter.meterId, intervalStart));
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meter.meterId, intervalStart));
       // The original's import is private: its hash (importHash of the reading or estimate) names it.
       const original = reading !== undefined && (estimate === undefined || estimate.supersededBy !== undefined)

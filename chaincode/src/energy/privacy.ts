@@ -6,8 +6,7 @@
  *   gets the reading without import, import register, signature and VEE flags, plus `importHash`;
  *   those go into the collection, up to READINGS_PER_CHUNK readings of a transaction under one
  *   key `readingChunk` [txId, chunk], named by the public record's `privateRef`. A key per
- *   reading (`readingImport` [meter, interval], still read for records without `privateRef`)
- *   cost every peer a deserialization of the chaincode definition per reading when it validated
+ *   reading cost every peer a deserialization of the chaincode definition per reading when it validated
  *   the block (README, *Benchmarks: readings at a steady rate*).
  * - Estimates: `estimateImport` [meter, interval]; positions: `positionPrivate` [participant,
  *   interval] (consumption, net, each meter's import); a resolved dispute's corrected import:
@@ -38,7 +37,7 @@ import {
   splitReading,
   StoredReading,
 } from '@gridledger/core';
-import { callerOf, getRecord, key, KeyTypes, putRecord } from '../ledger';
+import { callerOf, getRecord, key, KeyTypes, putRecord, readingKey } from '../ledger';
 import { getStates } from '../state-batch';
 
 /** The transient field with the submitter's random salt seed (at least 16 bytes). */
@@ -50,7 +49,6 @@ export const IMPORT_FIELD = 'importWh';
 
 /** Key types inside the collection. */
 export const PrivateKeyTypes = {
-  readingImport: 'readingImport',
   readingChunk: 'readingChunk',
   estimateImport: 'estimateImport',
   positionPrivate: 'positionPrivate',
@@ -148,8 +146,8 @@ export interface PrivateRef {
   chunk: number;
 }
 
-/** A reading as the channel stores it: the public part and, for records written since chunks, where its private part is. */
-export type SharedReading = PublicReading & { privateRef?: PrivateRef };
+/** A reading as the channel stores it: the public part and where its private part is. */
+export type SharedReading = PublicReading & { privateRef: PrivateRef };
 
 /** The private parts of a chunk, without their salts: a reading's salt follows from its signature (readingSalt). */
 interface ReadingChunk {
@@ -157,10 +155,7 @@ interface ReadingChunk {
 }
 
 const chunkKey = (ctx: Context, txId: string, chunk: number): string => ctx.stub.createCompositeKey(PrivateKeyTypes.readingChunk, [txId, String(chunk)]);
-const legacyKey = (ctx: Context, r: { meterId: string; intervalStart: string }): string =>
-  ctx.stub.createCompositeKey(PrivateKeyTypes.readingImport, [r.meterId, r.intervalStart]);
-const privateKeyOf = (ctx: Context, shared: SharedReading): string =>
-  shared.privateRef === undefined ? legacyKey(ctx, shared) : chunkKey(ctx, shared.privateRef.txId ?? shared.txId, shared.privateRef.chunk);
+const privateKeyOf = (ctx: Context, shared: SharedReading): string => chunkKey(ctx, shared.privateRef.txId ?? shared.txId, shared.privateRef.chunk);
 
 /** Values of the collection read in this transaction, by key (a chunk serves up to READINGS_PER_CHUNK readings). */
 const privateCache = new WeakMap<Context, Map<string, unknown>>();
@@ -187,7 +182,6 @@ async function privateValues(ctx: Context, keys: readonly string[]): Promise<Map
 function secretOf(ctx: Context, values: Map<string, unknown>, shared: SharedReading): PrivateReading | undefined {
   const value = values.get(privateKeyOf(ctx, shared));
   if (value === undefined) return undefined;
-  if (shared.privateRef === undefined) return value as PrivateReading;
   const entry = (value as ReadingChunk).readings.find((p) => p.meterId === shared.meterId && p.intervalStart === shared.intervalStart);
   return entry === undefined ? undefined : { ...entry, salt: readingSalt(entry) };
 }
@@ -215,7 +209,7 @@ async function fullReading(ctx: Context, shared: SharedReading | undefined): Pro
 
 /** A stored reading with its import (for transactions: endorsed by the collection's members). */
 export async function readReading(ctx: Context, meterId: string, intervalStart: string): Promise<StoredReading | undefined> {
-  return fullReading(ctx, await getRecord<SharedReading>(ctx, key(ctx, KeyTypes.reading, meterId, intervalStart)));
+  return fullReading(ctx, await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart)));
 }
 
 /** The meter's head (latest reading) with its import. */
@@ -254,7 +248,7 @@ export async function writeReadings(ctx: Context, readings: readonly StoredReadi
       // The head is a copy of the same record: serialized once.
       const bytes = Buffer.from(canonicalJson({ ...shared, privateRef }), 'utf8');
       written.set(`${shared.meterId} ${shared.intervalStart}`, bytes);
-      await ctx.stub.putState(key(ctx, KeyTypes.reading, shared.meterId, shared.intervalStart), bytes);
+      await ctx.stub.putState(readingKey(ctx, shared.meterId, shared.intervalStart), bytes);
     }
   }
   for (const h of heads) {
