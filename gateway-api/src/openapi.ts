@@ -132,6 +132,7 @@ export const openApiDocument = {
     '/meters/{meterId}/readings': {
       get: {
         operationId: 'listReadings',
+        description: 'The meter\'s stored readings with from <= intervalStart <= to, in interval order; a range spans at most 1000 intervals and 1000 hours (REQUEST_INVALID otherwise).',
         parameters: [
           pathParam('meterId'),
           // allowReserved: an instant's ':' need not be percent-encoded in the query.

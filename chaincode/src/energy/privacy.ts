@@ -93,15 +93,19 @@ export async function getPrivate<T>(ctx: Context, type: PrivateKeyType, ...attri
   return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
 }
 
-/** For queries: a value of the collection, or undefined when this peer cannot give it (the caller gets the public record). */
-export async function privateOrNothing<T>(ctx: Context, type: PrivateKeyType, ...attributes: string[]): Promise<T | undefined> {
+/** For queries: what `read` gives, or undefined when this peer cannot give a private value (the caller gets the public record). */
+async function orNothing<T>(read: Promise<T | undefined>): Promise<T | undefined> {
   try {
-    return await getPrivate<T>(ctx, type, ...attributes);
+    return await read;
   } catch (e) {
     if (e instanceof GridLedgerError && e.code === ErrorCodes.PRIVATE_DATA_UNAVAILABLE) return undefined;
     throw e;
   }
 }
+
+/** For queries: a value of the collection, or undefined when this peer cannot give it. */
+export const privateOrNothing = <T>(ctx: Context, type: PrivateKeyType, ...attributes: string[]): Promise<T | undefined> =>
+  orNothing(getPrivate<T>(ctx, type, ...attributes));
 
 export async function putPrivate(ctx: Context, type: PrivateKeyType, attributes: string[], value: unknown): Promise<void> {
   await ctx.stub.putPrivateData(CONSUMPTION_COLLECTION, ctx.stub.createCompositeKey(type, attributes), Buffer.from(canonicalJson(value), 'utf8'));
@@ -242,7 +246,7 @@ export async function writeReadings(ctx: Context, readings: readonly StoredReadi
   for (let chunk = 0; chunk * READINGS_PER_CHUNK < readings.length; chunk++) {
     const parts = readings.slice(chunk * READINGS_PER_CHUNK, (chunk + 1) * READINGS_PER_CHUNK).map(splitReading);
     const value: ReadingChunk = { readings: parts.map(({ secret: { salt: _salt, ...rest } }) => rest) };
-    await ctx.stub.putPrivateData(CONSUMPTION_COLLECTION, chunkKey(ctx, txId, chunk), Buffer.from(canonicalJson(value), 'utf8'));
+    await putPrivate(ctx, PrivateKeyTypes.readingChunk, [txId, String(chunk)], value);
     for (const { shared } of parts) {
       const privateRef: PrivateRef = shared.txId === txId ? { chunk } : { txId, chunk };
       // The head is a copy of the same record: serialized once.
@@ -262,12 +266,8 @@ export async function writeReadings(ctx: Context, readings: readonly StoredReadi
 export async function readingView(ctx: Context, shared: SharedReading, participantId: string): Promise<PublicReading | StoredReading> {
   const view = publicPart(shared);
   if (!seesHousehold(ctx, participantId)) return view;
-  let secret: PrivateReading | undefined;
-  try {
-    secret = secretOf(ctx, await privateValues(ctx, [privateKeyOf(ctx, shared)]), shared);
-  } catch (e) {
-    if (!(e instanceof GridLedgerError && e.code === ErrorCodes.PRIVATE_DATA_UNAVAILABLE)) throw e;
-  }
+  const values = await orNothing(privateValues(ctx, [privateKeyOf(ctx, shared)]));
+  const secret = values === undefined ? undefined : secretOf(ctx, values, shared);
   return (secret !== undefined && joinReading(view, secret)) || view;
 }
 
