@@ -1,8 +1,10 @@
 /**
  * The BFT option of the network script (`--bft`): four SmartBFT orderers (the utility runs two),
  * which tolerate one faulty node. The main suite runs on Raft; this file starts its own small
- * network (no gateways, no broker) on ports +25000 because the consensus is fixed when the channel
- * is created, so the one shared platform cannot show both.
+ * network (no gateways, no broker) on a leased port offset (the e2e platform holds +20000) because
+ * the consensus is fixed when the channel is created, so the one shared platform cannot show both.
+ * (It used +25000 once: ports 32050-34073, which the kernel also hands out to outgoing connections,
+ * and a client socket in TIME-WAIT on 34052 then kept the regulator's peer from starting.)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,20 +14,25 @@ import { bftBlockValidation, ordererEnv, ordererNodes, logFile } from '../src/fa
 import { ledgerClient } from '../src/ledger';
 import { startProcess, stopProcess, waitHealthy } from '../src/proc';
 import { NetworkProfile } from '../src/profile';
+import { leasePortOffset, OffsetLease, RUN_OFFSETS } from '../src/ports';
 
 jest.setTimeout(240_000);
 
-const offset = 25000;
+let lease: OffsetLease;
+let offset: number;
 let stateDir: string;
 let profile: NetworkProfile;
 
 beforeAll(async () => {
+  lease = await leasePortOffset(RUN_OFFSETS);
+  offset = lease.offset;
   stateDir = mkdtempSync(join(tmpdir(), 'gl-bft-'));
   profile = await upNetwork({ stateDir, offset, consensus: 'bft', log: () => undefined });
 });
 
 afterAll(async () => {
   if (stateDir) await down(stateDir, { purge: true, log: () => undefined });
+  lease?.release();
 });
 
 it('the block validation policy asks for a BFT quorum of the orderers: 3 of 4', () => {

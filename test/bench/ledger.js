@@ -1,6 +1,6 @@
 /**
- * Benchmarks on the real platform, started here for the run (ports +30000, or
- * GRIDLEDGER_BENCH_OFFSET, a temporary state directory) and stopped afterwards:
+ * Benchmarks on the real platform, started here for the run (ports +15000 or the next free offset
+ * of RUN_OFFSETS, or GRIDLEDGER_BENCH_OFFSET; a temporary state directory) and stopped afterwards:
  *  - noop.submitTps / noop.evaluatePerSec: system:noop submitted (submitAsync + commit status) and
  *    system:ping evaluated through @hyperledger/fabric-gateway, with a bounded number in flight;
  *  - noop.caliperSubmitTps / noop.caliperEvaluatePerSec: the same two calls driven by Hyperledger
@@ -28,6 +28,7 @@ const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
 const { ledgerClient } = require('@gridledger/network');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
+const { leasePortOffset, RUN_OFFSETS } = require('@gridledger/network/dist/ports');
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
@@ -211,10 +212,13 @@ async function ledgerBenchmarks(results, rows) {
   // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
   const caliperInstallError = caliper ? await ensureInstalled().then(() => undefined, (e) => e) : undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
-  const offset = Number(process.env.GRIDLEDGER_BENCH_OFFSET ?? 30000); // another bench may hold +30000
+  const wanted = process.env.GRIDLEDGER_BENCH_OFFSET;
+  const lease = wanted ? { offset: Number(wanted), release: () => undefined } : await leasePortOffset([15000, ...RUN_OFFSETS.filter((o) => o !== 15000)]);
+  const offset = lease.offset;
   const t0 = performance.now();
   const platform = await upPlatform({ stateDir, offset, log: () => undefined }).catch(async (e) => {
     await down(stateDir, { purge: true, log: () => undefined }); // what came up before the failure
+    lease.release();
     throw e;
   });
   rows.push({ scenario: 'platform', metric: 'upSeconds', value: ((performance.now() - t0) / 1000).toFixed(1), unit: 's', note: 'npm run up, warm binary cache, empty state' });
@@ -247,6 +251,7 @@ async function ledgerBenchmarks(results, rows) {
     await settlementBenchmarks(profile, credentials, results, rows);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
+    lease.release();
   }
 }
 
