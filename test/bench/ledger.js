@@ -13,12 +13,14 @@
  *    GRIDLEDGER_BENCH_READINGS_INTERVALS (20) intervals, each timed from when it was due to
  *    the receipt that names its committed transaction; readings.cpuMsPerReading: CPU of the
  *    platform's processes and of the publisher during that scenario, per reading (Linux /proc), by
- *    component in the note (GRIDLEDGER_BENCH_READINGS=0 leaves it out);
+ *    component in the note (GRIDLEDGER_BENCH_READINGS=0 leaves it out); a soak with
+ *    GRIDLEDGER_BENCH_READINGS_ROUNDS=N: N rounds of that load one after the other on the growing
+ *    ledger (meters registered once), readings-soak.roundK for each;
  *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js.
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
  * Caliper or orders).
  */
-const { mkdtempSync } = require('node:fs');
+const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -265,13 +267,24 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
   const meters = Number(process.env.GRIDLEDGER_BENCH_READINGS_METERS ?? 1000);
   const intervals = Number(process.env.GRIDLEDGER_BENCH_READINGS_INTERVALS ?? 20);
   const rate = Number(process.env.GRIDLEDGER_BENCH_READINGS_RATE ?? 1050) || Infinity;
-  const readings = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, intervals);
-  const cpuBefore = cpuSnapshot(stateDir);
-  const r = await readingsThroughBridge(profile, readings, rate);
-  const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(stateDir), Math.max(1, r.committed));
-  const rps = r.committed / Math.max(r.commitSeconds, 0.001);
-  const p95 = percentile(r.latencies, 95);
-  const offered = readings.length / r.publishSeconds;
+  const rounds = Number(process.env.GRIDLEDGER_BENCH_READINGS_ROUNDS ?? 1);
+  const all = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, intervals * rounds);
+  const perRound = meters * intervals;
+  for (let k = 0; k < rounds; k++) {
+    const readings = all.slice(k * perRound, (k + 1) * perRound);
+    const cpuBefore = cpuSnapshot(stateDir);
+    const r = await readingsThroughBridge(profile, readings, rate);
+    const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(stateDir), Math.max(1, r.committed));
+    const rps = r.committed / Math.max(r.commitSeconds, 0.001);
+    const p95 = percentile(r.latencies, 95);
+    const offered = readings.length / r.publishSeconds;
+    if (k === 0) readingsFigures({ meters, intervals, readings, r, cpu, rps, p95, offered }, results, rows);
+    if (rounds > 1) soakFigures(k + 1, { stateDir, readings, r, cpu, rps, p95, offered }, results, rows);
+  }
+}
+
+/** The readings scenario's figures: its first round. */
+function readingsFigures({ meters, intervals, readings, r, cpu, rps, p95, offered }, results, rows) {
   results.push({ scenario: 'readings', metric: 'committedPerSec', value: Number(rps.toFixed(1)), unit: 'readings/s', offeredPerSec: Number(offered.toFixed(1)), readings: readings.length, committed: r.committed });
   results.push({ scenario: 'readings', metric: 'p95Ms', value: Math.round(p95), unit: 'ms' });
   results.push({ scenario: 'readings', metric: 'p50Ms', value: Math.round(percentile(r.latencies, 50)), unit: 'ms' });
@@ -283,6 +296,19 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
     const parts = Object.entries(cpu.byComponent).filter(([, ms]) => ms >= 0.01).map(([group, ms]) => `${group} ${ms}`);
     rows.push({ scenario: 'readings', metric: 'cpuMsPerReading', value: cpu.total.toFixed(2), unit: 'ms', note: `CPU of the platform and the publisher per reading (2 cores: 2000 / this = readings/s at full use): ${parts.join(', ')}` });
   }
+}
+
+/** One round of a soak (GRIDLEDGER_BENCH_READINGS_ROUNDS > 1): the same load again on the grown ledger. */
+function soakFigures(round, { stateDir, readings, r, cpu, rps, p95, offered }, results, rows) {
+  const peerMiB = Math.round(dirBytes(join(stateDir, 'data', 'peer.community')) / 2 ** 20);
+  results.push({ scenario: 'readings-soak', metric: `round${round}`, committedPerSec: Number(rps.toFixed(1)), p95Ms: Math.round(p95), offeredPerSec: Number(offered.toFixed(1)), committed: r.committed, readings: readings.length, cpuMsPerReading: cpu?.total, peersCpuMs: cpu?.byComponent.peer, communityPeerMiB: peerMiB });
+  rows.push({ scenario: 'readings-soak', metric: `round${round}`, value: rps.toFixed(1), unit: 'readings/s', note: `offered ${offered.toFixed(0)}/s, ${r.committed}/${readings.length} committed, p95 ${p95.toFixed(0)} ms, CPU ${cpu ? `${cpu.total} ms (peers ${cpu.byComponent.peer})` : '?'} per reading, community peer's data ${peerMiB} MiB` });
+}
+
+function dirBytes(dir) {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) total += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
+  return total;
 }
 
 module.exports = { ledgerBenchmarks, bounded, readingLoad, readingsThroughBridge };
