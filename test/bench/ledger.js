@@ -10,7 +10,8 @@
  *    (QoS 1) to the device bridge at a steady offered rate (GRIDLEDGER_BENCH_READINGS_RATE,
  *    1050/s: above the 1,000/s target, so that a platform that keeps up can show it; 0 = all at
  *    once), interval by interval from GRIDLEDGER_BENCH_READINGS_METERS (1000) meters over
- *    GRIDLEDGER_BENCH_READINGS_INTERVALS (20) intervals, each timed from when it was due to
+ *    GRIDLEDGER_BENCH_READINGS_INTERVALS (20) intervals after GRIDLEDGER_BENCH_READINGS_WARMUP (1)
+ *    interval of the same meters that is not counted, each timed from when it was due to
  *    the receipt that names its committed transaction; readings.cpuMsPerReading: CPU of the
  *    platform's processes and of the publisher during that scenario, per reading (Linux /proc), by
  *    component in the note (GRIDLEDGER_BENCH_READINGS=0 leaves it out); a soak with
@@ -127,6 +128,8 @@ async function readingsThroughBridge(profile, readings, ratePerSec = Infinity) {
   const topic = (meterId, kind) => `gridledger/v1/${profile.mqtt.communityId}/meters/${meterId}/${kind}`;
   const sent = new Map();
   const latencies = [];
+  const refused = {}; // code (or status, for a duplicate) -> count
+  let answered = 0;
   let done;
   const finished = new Promise((resolve) => (done = resolve));
   let first;
@@ -135,12 +138,17 @@ async function readingsThroughBridge(profile, readings, ratePerSec = Infinity) {
     const receipt = JSON.parse(payload.toString());
     const key = `${receipt.meterId}@${receipt.intervalStart}`;
     const t0 = sent.get(key);
-    if (t0 === undefined || receipt.status !== 'accepted') return;
+    if (t0 === undefined) return;
     sent.delete(key);
-    last = performance.now();
-    first ??= last;
-    latencies.push(last - t0);
-    if (latencies.length === readings.length) done();
+    if (receipt.status !== 'accepted') {
+      const why = receipt.code ?? receipt.status;
+      refused[why] = (refused[why] ?? 0) + 1;
+    } else {
+      last = performance.now();
+      first ??= last;
+      latencies.push(last - t0);
+    }
+    if (++answered === readings.length) done();
   });
   await client.subscribeAsync(topic('+', 'receipts'), { qos: 1 });
   const start = performance.now();
@@ -168,6 +176,7 @@ async function readingsThroughBridge(profile, readings, ratePerSec = Infinity) {
     commitSeconds: first === undefined ? 0 : (last - first) / 1000,
     publishSeconds,
     latencies,
+    refused,
   };
 }
 
@@ -268,12 +277,28 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
   const intervals = Number(process.env.GRIDLEDGER_BENCH_READINGS_INTERVALS ?? 20);
   const rate = Number(process.env.GRIDLEDGER_BENCH_READINGS_RATE ?? 1050) || Infinity;
   const rounds = Number(process.env.GRIDLEDGER_BENCH_READINGS_ROUNDS ?? 1);
-  const all = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, intervals * rounds);
+  // A soak's readings reach further back than the default late window (48 h); the operator widens it (at most 30 days).
+  const spanSeconds = (intervals * rounds + 3) * 900; // with the warm-up interval
+  if (spanSeconds > 172_800) {
+    const client = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
+    try {
+      await client.submit('metering:setParams', JSON.stringify({ lateWindowSeconds: Math.min(spanSeconds, 30 * 86_400) }));
+    } finally {
+      client.close();
+    }
+  }
+  // Warm-up intervals go first and are not counted: the chaincode's and the bridge's code paths are compiled, as a
+  // platform that has run for a while has them (the no-op scenario warms up likewise).
+  const warmup = Number(process.env.GRIDLEDGER_BENCH_READINGS_WARMUP ?? 1);
+  const all = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, warmup + intervals * rounds);
+  const warm = warmup > 0 ? await readingsThroughBridge(profile, all.slice(0, warmup * meters), rate) : undefined;
+  if (warm && warm.committed === 0) throw new Error(`readings warm-up: none of ${warmup * meters} committed; refused: ${JSON.stringify(warm.refused)}`);
   const perRound = meters * intervals;
   for (let k = 0; k < rounds; k++) {
-    const readings = all.slice(k * perRound, (k + 1) * perRound);
+    const readings = all.slice((warmup + k * intervals) * meters, (warmup + (k + 1) * intervals) * meters);
     const cpuBefore = cpuSnapshot(stateDir);
     const r = await readingsThroughBridge(profile, readings, rate);
+    if (r.committed === 0) throw new Error(`readings round ${k + 1}: none of ${readings.length} committed; refused: ${JSON.stringify(r.refused)}`);
     const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(stateDir), Math.max(1, r.committed));
     const rps = r.committed / Math.max(r.commitSeconds, 0.001);
     const p95 = percentile(r.latencies, 95);
@@ -289,7 +314,7 @@ function readingsFigures({ meters, intervals, readings, r, cpu, rps, p95, offere
   results.push({ scenario: 'readings', metric: 'p95Ms', value: Math.round(p95), unit: 'ms' });
   results.push({ scenario: 'readings', metric: 'p50Ms', value: Math.round(percentile(r.latencies, 50)), unit: 'ms' });
   results.push({ scenario: 'readings', metric: 'p99Ms', value: Math.round(percentile(r.latencies, 99)), unit: 'ms' });
-  rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings (${meters} meters x ${intervals} intervals) offered at ${offered.toFixed(0)}/s over MQTT QoS 1, ${r.committed} committed, last ${r.seconds.toFixed(1)} s after the first publish` });
+  rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings (${meters} meters x ${intervals} intervals, after ${process.env.GRIDLEDGER_BENCH_READINGS_WARMUP ?? 1} warm-up interval(s)) offered at ${offered.toFixed(0)}/s over MQTT QoS 1, ${r.committed} committed${refusedNote(r)}, last ${r.seconds.toFixed(1)} s after the first publish` });
   rows.push({ scenario: 'readings', metric: 'p95Ms', value: p95.toFixed(0), unit: 'ms', note: `due time of the publish to accepted receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms, p99 ${percentile(r.latencies, 99).toFixed(0)} ms` });
   if (cpu) {
     results.push({ scenario: 'readings', metric: 'cpuMsPerReading', value: cpu.total, unit: 'ms', byComponent: cpu.byComponent });
@@ -302,8 +327,10 @@ function readingsFigures({ meters, intervals, readings, r, cpu, rps, p95, offere
 function soakFigures(round, { stateDir, readings, r, cpu, rps, p95, offered }, results, rows) {
   const peerMiB = Math.round(dirBytes(join(stateDir, 'data', 'peer.community')) / 2 ** 20);
   results.push({ scenario: 'readings-soak', metric: `round${round}`, committedPerSec: Number(rps.toFixed(1)), p95Ms: Math.round(p95), offeredPerSec: Number(offered.toFixed(1)), committed: r.committed, readings: readings.length, cpuMsPerReading: cpu?.total, peersCpuMs: cpu?.byComponent.peer, communityPeerMiB: peerMiB });
-  rows.push({ scenario: 'readings-soak', metric: `round${round}`, value: rps.toFixed(1), unit: 'readings/s', note: `offered ${offered.toFixed(0)}/s, ${r.committed}/${readings.length} committed, p95 ${p95.toFixed(0)} ms, CPU ${cpu ? `${cpu.total} ms (peers ${cpu.byComponent.peer})` : '?'} per reading, community peer's data ${peerMiB} MiB` });
+  rows.push({ scenario: 'readings-soak', metric: `round${round}`, value: rps.toFixed(1), unit: 'readings/s', note: `offered ${offered.toFixed(0)}/s, ${r.committed}/${readings.length} committed${refusedNote(r)}, p95 ${p95.toFixed(0)} ms, CPU ${cpu ? `${cpu.total} ms (peers ${cpu.byComponent.peer})` : '?'} per reading, community peer's data ${peerMiB} MiB` });
 }
+
+const refusedNote = (r) => (Object.keys(r.refused).length ? ` (refused: ${Object.entries(r.refused).map(([c, n]) => `${n} ${c}`).join(', ')})` : '');
 
 function dirBytes(dir) {
   let total = 0;
