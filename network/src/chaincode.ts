@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHAINCODE, CHANNEL, MSP_IDS, OrgName, ORGS, orgPorts } from './profile';
 import { adminCliEnv, caRoot, chaincodeHome, Layout, logFile, ordererArgs, pidFile, retry, tlsPaths, tool } from './fabric';
-import { assertPortsFree, retryOnPortTaken, runningPid, sleep, startProcess, waitListening } from './proc';
+import { assertPortsFree, runningPid, sleep, startProcess, waitListening } from './proc';
 
 /**
  * The gridledger chaincode as a service: one chaincode server per organization (Node runs it on one
@@ -70,36 +70,34 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
   const tls = tlsPaths(serverTlsHome(l, org));
   const cli = require.resolve('fabric-shim/cli', { paths: [join(repoRoot, 'chaincode')] });
   const port = orgPorts(org, l.offset).chaincodeServer;
-  await retryOnPortTaken(logFile(l, name), 3, async () => {
-    await assertPortsFree({ [`${name} listener`]: port });
-    const pid = await startProcess({
-      name,
-      command: process.execPath,
-      args: [
-        // For profiling: e.g. GRIDLEDGER_CHAINCODE_NODE_ARGS='--prof --logfile=/tmp/cc.log' (node refuses --prof in NODE_OPTIONS).
-        ...(process.env.GRIDLEDGER_CHAINCODE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-        cli,
-        'server',
-        '--chaincode-address', `127.0.0.1:${orgPorts(org, l.offset).chaincodeServer}`,
-        '--chaincode-id', packageId,
-        '--module-path', join(repoRoot, 'chaincode'),
-        '--chaincode-tls-cert-file', tls.cert,
-        '--chaincode-tls-key-file', tls.key,
-        '--chaincode-tls-client-cacert-file', caRoot(l, org),
-      ],
-      // The shim reads every CORE_* variable as an option; only the MSP id is wanted (stub.getMspID()).
-      // GRIDLEDGER_STATE_BATCH=0 turns batched state access off (chaincode/src/state-batch.ts).
-      env: {
-        PATH: process.env.PATH,
-        CORE_PEER_LOCALMSPID: MSP_IDS[org],
-        NODE_ENV: 'production',
-        ...(process.env.GRIDLEDGER_STATE_BATCH !== undefined ? { GRIDLEDGER_STATE_BATCH: process.env.GRIDLEDGER_STATE_BATCH } : {}),
-      },
-      pidFile: pidFile(l, name),
-      logFile: logFile(l, name),
-    });
-    await waitListening(name, port, pid, logFile(l, name));
+  await assertPortsFree({ [`${name} listener`]: port });
+  const pid = await startProcess({
+    name,
+    command: process.execPath,
+    args: [
+      // For profiling: e.g. GRIDLEDGER_CHAINCODE_NODE_ARGS='--prof --logfile=/tmp/cc.log' (node refuses --prof in NODE_OPTIONS).
+      ...(process.env.GRIDLEDGER_CHAINCODE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+      cli,
+      'server',
+      '--chaincode-address', `127.0.0.1:${orgPorts(org, l.offset).chaincodeServer}`,
+      '--chaincode-id', packageId,
+      '--module-path', join(repoRoot, 'chaincode'),
+      '--chaincode-tls-cert-file', tls.cert,
+      '--chaincode-tls-key-file', tls.key,
+      '--chaincode-tls-client-cacert-file', caRoot(l, org),
+    ],
+    // The shim reads every CORE_* variable as an option; only the MSP id is wanted (stub.getMspID()).
+    // GRIDLEDGER_STATE_BATCH=0 turns batched state access off (chaincode/src/state-batch.ts).
+    env: {
+      PATH: process.env.PATH,
+      CORE_PEER_LOCALMSPID: MSP_IDS[org],
+      NODE_ENV: 'production',
+      ...(process.env.GRIDLEDGER_STATE_BATCH !== undefined ? { GRIDLEDGER_STATE_BATCH: process.env.GRIDLEDGER_STATE_BATCH } : {}),
+    },
+    pidFile: pidFile(l, name),
+    logFile: logFile(l, name),
   });
+  await waitListening(name, port, pid, logFile(l, name));
 }
 
 /** The chaincode's private data collections (household consumption), part of its definition. */

@@ -70,3 +70,29 @@ export async function leasePortOffset(candidates: readonly number[], o: { holder
 
 /** Offsets that test runs and benchmarks choose from (each range apart from the others and below the kernel's ephemeral ports). */
 export const RUN_OFFSETS = [20000, 10000, 5000, 15000] as const;
+
+const portTaken = (e: unknown) => /EADDRINUSE|address already in use|is taken by another process/.test(String((e as Error)?.message));
+
+/**
+ * Runs `start` on a leased offset (or on `fixed`, neither leased nor retried). When it fails,
+ * `cleanUp` stops what came up; when the failure was a port taken all the same (between the
+ * lease's check and a node's bind), it goes once more on the next free offset.
+ */
+export async function startOnFreeOffset<T>(
+  start: (offset: number) => Promise<T>,
+  cleanUp: (offset: number) => Promise<void>,
+  o: { candidates?: readonly number[]; fixed?: number; dir?: string } = {},
+): Promise<{ lease: OffsetLease; started: T }> {
+  const passedOver: number[] = [];
+  for (;;) {
+    const lease = o.fixed !== undefined ? { offset: o.fixed, release: () => undefined } : await leasePortOffset((o.candidates ?? RUN_OFFSETS).filter((c) => !passedOver.includes(c)), o);
+    try {
+      return { lease, started: await start(lease.offset) };
+    } catch (e) {
+      await cleanUp(lease.offset);
+      lease.release();
+      if (o.fixed !== undefined || passedOver.length > 0 || !portTaken(e)) throw e;
+      passedOver.push(lease.offset);
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
@@ -122,24 +122,6 @@ export async function assertPortsFree(ports: Record<string, number>, graceMs = 5
     while (!(await portFree(port)) && Date.now() < deadline) await sleep(200);
     if (!(await portFree(port))) {
       throw new Error(`port ${port} (${what}) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
-    }
-  }
-}
-
-/**
- * Runs `start` again, up to `attempts` times and 2 s apart, while it fails because the process
- * found its port taken (EADDRINUSE in what it logged during this attempt): another process can
- * take a port between our check that it is free and the new process's bind.
- */
-export async function retryOnPortTaken<T>(logFile: string, attempts: number, start: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const from = existsSync(logFile) ? statSync(logFile).size : 0;
-    try {
-      return await start();
-    } catch (e) {
-      const logged = existsSync(logFile) ? readFileSync(logFile).subarray(from).toString('utf8') : '';
-      if (attempt >= attempts || !/EADDRINUSE|address already in use/.test(logged)) throw e;
-      await sleep(2000);
     }
   }
 }

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leasePortOffset, platformPorts, RUN_OFFSETS } from '../src/ports';
-import { retryOnPortTaken } from '../src/proc';
+import { leasePortOffset, platformPorts, RUN_OFFSETS, startOnFreeOffset } from '../src/ports';
 
 // Offsets far from the ones real runs use (+20000 …), so that a platform on this machine is not disturbed.
 const A = 2200;
@@ -71,52 +70,63 @@ describe('port offsets of test runs and benchmarks', () => {
   });
 });
 
-describe('a start whose port was taken between the check and the bind', () => {
+describe('starting a platform on a free offset', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'gl-ports-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is started again when the process logged EADDRINUSE during this attempt', async () => {
-    const log = join(dir, 'server.log');
-    let calls = 0;
-    const result = await retryOnPortTaken(log, 3, async () => {
-      calls++;
-      if (calls === 1) {
-        appendFileSync(log, 'Error: listen EADDRINUSE: address already in use 127.0.0.1:29055\n');
-        throw new Error('exited during start');
-      }
-      return 'listening';
-    });
-    expect(result).toBe('listening');
-    expect(calls).toBe(2);
+  it('cleans up and starts once more on the next offset when a port was taken during the start', async () => {
+    const calls: string[] = [];
+    const { lease, started } = await startOnFreeOffset(
+      async (offset) => {
+        calls.push(`start +${offset}`);
+        if (offset === A) throw new Error('chaincode.regulator exited during start: listen EADDRINUSE: address already in use 127.0.0.1:11255');
+        return `up on +${offset}`;
+      },
+      async (offset) => {
+        calls.push(`clean up +${offset}`);
+      },
+      { candidates: [A, B], dir },
+    );
+    expect(started).toBe(`up on +${B}`);
+    expect(lease.offset).toBe(B);
+    expect(calls).toEqual([`start +${A}`, `clean up +${A}`, `start +${B}`]);
+    expect(existsSync(join(dir, `gridledger-ports-${A}.lease`))).toBe(false);
+    lease.release();
   });
 
-  it('is not started again for any other failure, nor for an EADDRINUSE an earlier start logged', async () => {
-    const log = join(dir, 'server.log');
-    writeFileSync(log, 'Error: listen EADDRINUSE (yesterday)\n');
-    let calls = 0;
-    const failing = () =>
-      retryOnPortTaken(log, 3, async () => {
-        calls++;
-        appendFileSync(log, 'TLS key not found\n');
-        throw new Error('exited during start');
-      });
-    await expect(failing()).rejects.toThrow('exited during start');
-    expect(calls).toBe(1);
+  it('cleans up and gives up at once for any other failure, and for a fixed offset', async () => {
+    const calls: string[] = [];
+    const failing = (message: string, o: { candidates?: number[]; fixed?: number }) =>
+      startOnFreeOffset(
+        async (offset) => {
+          calls.push(`start +${offset}`);
+          throw new Error(message);
+        },
+        async (offset) => {
+          calls.push(`clean up +${offset}`);
+        },
+        { ...o, dir },
+      );
+    await expect(failing('TLS key not found', { candidates: [A, B] })).rejects.toThrow('TLS key not found');
+    await expect(failing('port 11255 is taken by another process', { fixed: A })).rejects.toThrow('taken by another process');
+    expect(calls).toEqual([`start +${A}`, `clean up +${A}`, `start +${A}`, `clean up +${A}`]);
+    expect(existsSync(join(dir, `gridledger-ports-${A}.lease`))).toBe(false);
   });
 
-  it('gives up after the last attempt with its error', async () => {
-    const log = join(dir, 'server.log');
-    let calls = 0;
-    const taken = () =>
-      retryOnPortTaken(log, 2, async () => {
-        calls++;
-        appendFileSync(log, 'address already in use\n');
-        throw new Error(`attempt ${calls}`);
-      });
-    await expect(taken()).rejects.toThrow('attempt 2');
-    expect(calls).toBe(2);
+  it('tries a second offset once only', async () => {
+    let starts = 0;
+    const taken = startOnFreeOffset(
+      async () => {
+        starts++;
+        throw new Error('listen EADDRINUSE');
+      },
+      async () => undefined,
+      { candidates: [A, B], dir },
+    );
+    await expect(taken).rejects.toThrow('EADDRINUSE');
+    expect(starts).toBe(2);
   });
 });

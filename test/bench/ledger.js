@@ -31,7 +31,7 @@ const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
 const { ledgerClient } = require('@gridledger/network');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
-const { leasePortOffset, RUN_OFFSETS } = require('@gridledger/network/dist/ports');
+const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/ports');
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
@@ -224,14 +224,12 @@ async function ledgerBenchmarks(results, rows) {
   const caliperInstallError = caliper ? await ensureInstalled().then(() => undefined, (e) => e) : undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
   const wanted = process.env.GRIDLEDGER_BENCH_OFFSET;
-  const lease = wanted ? { offset: Number(wanted), release: () => undefined } : await leasePortOffset([15000, ...RUN_OFFSETS.filter((o) => o !== 15000)]);
-  const offset = lease.offset;
   const t0 = performance.now();
-  const platform = await upPlatform({ stateDir, offset, log: () => undefined }).catch(async (e) => {
-    await down(stateDir, { purge: true, log: () => undefined }); // what came up before the failure
-    lease.release();
-    throw e;
-  });
+  const { lease, started: platform } = await startOnFreeOffset(
+    (offset) => upPlatform({ stateDir, offset, log: () => undefined }),
+    () => down(stateDir, { purge: true, log: () => undefined }), // what came up before the failure
+    wanted ? { fixed: Number(wanted) } : { candidates: [15000, ...RUN_OFFSETS.filter((o) => o !== 15000)] },
+  );
   rows.push({ scenario: 'platform', metric: 'upSeconds', value: ((performance.now() - t0) / 1000).toFixed(1), unit: 's', note: 'npm run up, warm binary cache, empty state' });
   const { profile, credentials } = platform;
   try {
