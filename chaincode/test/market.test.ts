@@ -186,6 +186,22 @@ describe('market: credits', () => {
     const { supply } = await conservation(fabric);
     expect(supply).toMatchObject({ depositsMicros: 2_000_005, withdrawalsMicros: 105, supplyMicros: 1_999_900, utilityMicros: 0 });
   });
+
+  it('keeps a statement in commit order when the submitters\' timestamps and transaction ids say otherwise', async () => {
+    const fabric = await setup();
+    // The deposit commits first with a later timestamp and a higher transaction id than the transfer after it.
+    fabric.now += 60;
+    expectOk(await fabric.run(utility, (ctx) => credits.deposit(ctx, JSON.stringify({ participantId: 's1', amountMicros: 7, reference: 'late-clock' })), true, 'ffff'));
+    fabric.now -= 60;
+    expectOk(await fabric.run(who.b1, (ctx) => credits.transfer(ctx, JSON.stringify({ toParticipantId: 's1', amountMicros: 3, reference: 'early-clock' })), true, '0000'));
+    const statement = expectOk(await fabric.evaluate(who.s1, (ctx) => credits.getStatement(ctx, 's1', '10', '')));
+    expect(statement.items.map((l: { line: number; kind: string; txId: string }) => [l.line, l.kind, l.txId])).toEqual([
+      [1, 'deposit', 'ffff'],
+      [2, 'transfer-in', '0000'],
+    ]);
+    // The line count stays on the ledger record; the account as read shows balances only.
+    expect(await account(fabric, 's1')).toEqual({ participantId: 's1', availableMicros: 10, escrowMicros: 0 });
+  });
 });
 
 describe('market: close, clear, settle', () => {

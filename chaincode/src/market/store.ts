@@ -5,7 +5,9 @@
  *
  * Keys (composite, one per entity; none is written by every transaction):
  * - glAccount~participant: available and escrowed credits of one participant
- * - glStmt~participant~instant~txId~n: one line of the participant's statement
+ * - glStmt~participant~line: one line of the participant's statement, numbered from 1 in commit
+ *   order by the count kept on its account record (which every transaction that adds a line writes
+ *   anyway, so the count adds no key that collides)
  * - glBank~txId: a deposit (issue) or withdrawal (redeem): the only changes of the total supply
  * - glUtility~community~intervalStart~entry: the utility's side of the postings of one settlement
  *   page (entry page-n) or of one correction (entry = its postingId)
@@ -76,6 +78,8 @@ export interface Account {
 
 export interface StatementLine {
   participantId: string;
+  /** The line's number in the participant's statement, from 1, in commit order. */
+  line: number;
   at: string;
   txId: string;
   /** What moved: deposit, withdrawal, transfer-in/out, escrow, escrow-release, or a posting reason. */
@@ -87,13 +91,28 @@ export interface StatementLine {
   ref: string;
 }
 
-export async function readAccount(ctx: Context, participantId: string): Promise<Account> {
-  return (await getRecord<Account>(ctx, mkey(ctx, MarketKeys.account, participantId))) ?? { participantId, availableMicros: 0, escrowMicros: 0 };
+/** An account as stored: the balances and how many statement lines it has. */
+interface AccountRecord extends Account {
+  statementLines: number;
 }
+
+async function readAccountRecord(ctx: Context, participantId: string): Promise<AccountRecord> {
+  const record = await getRecord<AccountRecord>(ctx, mkey(ctx, MarketKeys.account, participantId));
+  return record ?? { participantId, availableMicros: 0, escrowMicros: 0, statementLines: 0 };
+}
+
+export async function readAccount(ctx: Context, participantId: string): Promise<Account> {
+  const { statementLines: _lines, ...account } = await readAccountRecord(ctx, participantId);
+  return account;
+}
+
+/** A statement line's key: the line number zero-padded, so that key order is line order. */
+const statementKey = (ctx: Context, participantId: string, line: number): string => mkey(ctx, MarketKeys.statement, participantId, String(line).padStart(12, '0'));
 
 /** The accounts one transaction touches; flush() writes each once, with its statement lines. */
 export class AccountOverlay {
   private readonly accounts = new Map<string, Account>();
+  private readonly statementLines = new Map<string, number>();
   private readonly lines: StatementLine[] = [];
 
   constructor(private readonly ctx: Context) {}
@@ -101,8 +120,10 @@ export class AccountOverlay {
   async get(participantId: string): Promise<Account> {
     let account = this.accounts.get(participantId);
     if (account === undefined) {
-      account = await readAccount(this.ctx, participantId);
+      const { statementLines, ...rest } = await readAccountRecord(this.ctx, participantId);
+      account = rest;
       this.accounts.set(participantId, account);
+      this.statementLines.set(participantId, statementLines);
     }
     return account;
   }
@@ -113,7 +134,9 @@ export class AccountOverlay {
     account.availableMicros = safeMicros(BigInt(account.availableMicros) + BigInt(availableMicros), `the available balance of ${participantId}`);
     account.escrowMicros = safeMicros(BigInt(account.escrowMicros) + BigInt(escrowMicros), `the escrow of ${participantId}`);
     if (account.escrowMicros < 0) throw new GridLedgerError(ErrorCodes.INTERNAL, `escrow of ${participantId} would turn negative`);
-    this.lines.push({ participantId, at: txInstant(this.ctx), txId: this.ctx.stub.getTxID(), kind, availableMicros, escrowMicros, ref });
+    const line = (this.statementLines.get(participantId) ?? 0) + 1;
+    this.statementLines.set(participantId, line);
+    this.lines.push({ participantId, line, at: txInstant(this.ctx), txId: this.ctx.stub.getTxID(), kind, availableMicros, escrowMicros, ref });
     return account;
   }
 
@@ -130,13 +153,11 @@ export class AccountOverlay {
   }
 
   async flush(): Promise<void> {
-    for (const id of [...this.accounts.keys()].sort()) await putRecord(this.ctx, mkey(this.ctx, MarketKeys.account, id), this.accounts.get(id));
-    const perParticipant = new Map<string, number>();
-    for (const line of this.lines) {
-      const n = perParticipant.get(line.participantId) ?? 0;
-      perParticipant.set(line.participantId, n + 1);
-      await putRecord(this.ctx, mkey(this.ctx, MarketKeys.statement, line.participantId, line.at, line.txId, String(n).padStart(6, '0')), line);
+    for (const id of [...this.accounts.keys()].sort()) {
+      const record: AccountRecord = { ...(this.accounts.get(id) as Account), statementLines: this.statementLines.get(id) ?? 0 };
+      await putRecord(this.ctx, mkey(this.ctx, MarketKeys.account, id), record);
     }
+    for (const line of this.lines) await putRecord(this.ctx, statementKey(this.ctx, line.participantId, line.line), line);
   }
 }
 
