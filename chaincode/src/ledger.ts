@@ -43,6 +43,7 @@ export const KeyTypes = {
   preferences: 'preferences',
   energyToken: 'energyToken',
   tokenMove: 'tokenMove',
+  tokenMoveCount: 'tokenMoveCount',
   dispute: 'dispute',
   windowClose: 'windowClose',
 } as const;

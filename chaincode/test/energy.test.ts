@@ -69,14 +69,20 @@ describe('assets', () => {
     const verified = await f.run(regulator, (ctx) => assets.verifyAsset(ctx, 'pv-1'));
     expect(verified.result.verification).toEqual({ verifiedBy: 'reg-1', verifiedAt: expect.any(String), txId: verified.txId });
     const entry = { kind: 'inspection', performedOn: '2026-11-01', note: 'inverter checked' };
-    await f.run(home1, (ctx) => assets.addAssetRecord(ctx, 'pv-1', json(entry)));
+    await f.run(home1, (ctx) => assets.addAssetRecord(ctx, 'pv-1', json(entry)), true, 'ffff');
     const history = (await f.evaluate(regulator, (ctx) => assets.getAssetHistory(ctx, 'pv-1'))).result;
     expect(history.map((h: { value: { verification: unknown; lastRecord: unknown } }) => [h.value.verification !== null, h.value.lastRecord !== null])).toEqual([
       [false, false],
       [true, false],
       [true, true],
     ]);
-    expect((await f.evaluate(regulator, (ctx) => assets.getAsset(ctx, 'pv-1'))).result.records).toEqual([{ ...entry, txId: expect.any(String), recordedAt: expect.any(String) }]);
+    expect((await f.evaluate(regulator, (ctx) => assets.getAsset(ctx, 'pv-1'))).result.records).toEqual([{ ...entry, number: 1, txId: 'ffff', recordedAt: expect.any(String) }]);
+    // A later record with an earlier timestamp and a lower transaction id still comes second.
+    f.now -= 60;
+    await f.run(home1, (ctx) => assets.addAssetRecord(ctx, 'pv-1', json({ ...entry, kind: 'maintenance', note: 'panels cleaned' })), true, '0000');
+    f.now += 60;
+    const records = (await f.evaluate(regulator, (ctx) => assets.getAsset(ctx, 'pv-1'))).result.records;
+    expect(records.map((r: { number: number; note: string; txId: string }) => [r.number, r.note, r.txId])).toEqual([[1, 'inverter checked', 'ffff'], [2, 'panels cleaned', '0000']]);
     expect((await f.evaluate(regulator, (ctx) => assets.listAssets(ctx, 'home-01'))).result.map((a: { assetId: string }) => a.assetId)).toEqual(['pv-1']);
     await f.run(home2, (ctx) => assets.setPreferences(ctx, 'home-02', json({ sources: ['wind', 'solar'], locality: 'zone' })));
     expect((await f.evaluate(home2, (ctx) => assets.getPreferences(ctx, 'home-02'))).result).toMatchObject({ sources: ['solar', 'wind'], locality: 'zone' });
@@ -201,7 +207,8 @@ describe('window close, tokens, corrections, disputes', () => {
     expect((await f.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, 'c1', I))).result).toMatchObject({ consumptionWh: 700, estimatedMeters: 0 });
 
     // The market moves tokens at settlement; never more than the owner holds.
-    const transfer = (amount: number) => f.run(operator, (ctx: Context) => respond(ctx, 't', () => transferEnergyTokens(ctx, 'home-01', 'home-02', I, amount, 'trade-1')));
+    // Its transaction id sorts before the mint's: the token history must still list the mint first.
+    const transfer = (amount: number) => f.run(operator, (ctx: Context) => respond(ctx, 't', () => transferEnergyTokens(ctx, 'home-01', 'home-02', I, amount, 'trade-1')), true, '0000');
     expect((await transfer(501)).error?.code).toBe(ErrorCodes.TOKENS_INSUFFICIENT);
     expect((await transfer(200)).ok).toBe(true);
     expect((await f.evaluate(home2, (ctx) => energy.getTokenBalance(ctx, 'home-02'))).result.balanceWh).toBe(200);
@@ -246,7 +253,7 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(await verify({ ...own.value, salt: 'x' })).toMatchObject({ matches: false });
 
     const moves = (await f.evaluate(home1, (ctx) => energy.listTokenMoves(ctx, json({ participantId: 'home-01' })))).result.items;
-    expect(moves.map((m: { kind: string; amountWh: number }) => [m.kind, m.amountWh])).toEqual([['mint', 500], ['transfer-out', 200], ['burn', 200]]);
+    expect(moves.map((m: { number: number; kind: string; amountWh: number }) => [m.number, m.kind, m.amountWh])).toEqual([[1, 'mint', 500], [2, 'transfer-out', 200], [3, 'burn', 200]]);
   });
 
   it('window close retires the gap it ends and estimates the missing interval; a gap across a later interval stays open', async () => {

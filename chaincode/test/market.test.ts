@@ -148,12 +148,16 @@ describe('market: orders', () => {
     expect(codeOf(await fabric.run(who.s1, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ kPpm: 1 }))))).toBe(ErrorCodes.ACCESS_DENIED);
     expect(codeOf(await fabric.run(utility, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ kPpm: 1 }))))).toBe(ErrorCodes.ACCESS_DENIED);
     expect(codeOf(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ kPpm: 2_000_000 }))))).toBe(ErrorCodes.MARKET_PARAMS_INVALID);
-    const change = expectOk(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ retailMicrosPerKwh: 310_000 }))));
+    // This change has the setup's timestamp (the same second) and a lower transaction id: it is still the second.
+    const change = expectOk(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ retailMicrosPerKwh: 310_000 })), true, '0000'));
     // now = T − 7200; a day's horizon; the first 15-minute interval after it.
     expect(change.effectiveFrom).toBe(formatInstant(T - 7200 + 86_400 + 900));
     const now = expectOk(await fabric.evaluate(who.s1, (ctx) => market.getParams(ctx, 'c1', '')));
     expect(now.params.retailMicrosPerKwh).toBe(300_000);
-    expect(now.changes).toHaveLength(2);
+    expect(now.changes.map((c: { number: number; txId: string; params: { retailMicrosPerKwh: number } }) => [c.number, c.txId === '0000', c.params.retailMicrosPerKwh])).toEqual([
+      [1, false, 300_000],
+      [2, true, 310_000],
+    ]);
     const later = expectOk(await fabric.evaluate(who.s1, (ctx) => market.getParams(ctx, 'c1', change.effectiveFrom)));
     expect(later.params.retailMicrosPerKwh).toBe(310_000);
   });
@@ -195,7 +199,7 @@ describe('market: credits', () => {
     fabric.now -= 60;
     expectOk(await fabric.run(who.b1, (ctx) => credits.transfer(ctx, JSON.stringify({ toParticipantId: 's1', amountMicros: 3, reference: 'early-clock' })), true, '0000'));
     const statement = expectOk(await fabric.evaluate(who.s1, (ctx) => credits.getStatement(ctx, 's1', '10', '')));
-    expect(statement.items.map((l: { line: number; kind: string; txId: string }) => [l.line, l.kind, l.txId])).toEqual([
+    expect(statement.items.map((l: { number: number; kind: string; txId: string }) => [l.number, l.kind, l.txId])).toEqual([
       [1, 'deposit', 'ffff'],
       [2, 'transfer-in', '0000'],
     ]);

@@ -16,6 +16,8 @@ export const positionsTopic = (communityId: string, participantId: string) => `$
  * consumption or net position, which are private to the household-consumption collection.
  */
 export interface PositionAnnouncement {
+  /** The participant's community: a bridge relays only its own community's announcements. */
+  communityId: string;
   participantId: string;
   intervalStart: string;
   balance: 'surplus' | 'deficit' | 'balanced';
@@ -38,16 +40,18 @@ export function positionMessages(communityId: string, event: LedgerEventLike): {
   } catch {
     return [];
   }
-  // A window close is a community's: another community's is not this bridge's to publish.
-  if (event.eventName === 'IntervalClosed' && body.communityId !== undefined && body.communityId !== communityId) return [];
   const announced: unknown[] =
     event.eventName === 'IntervalClosed' ? ((body.positions as unknown[]) ?? [])
     : event.eventName === 'ReadingsRecorded' ? ((body.corrections as unknown[]) ?? [])
     : event.eventName === 'DisputeResolved' && body.position !== undefined ? [body.position]
     : [];
   const reason = { IntervalClosed: 'window-close', ReadingsRecorded: 'correction', DisputeResolved: 'dispute' }[event.eventName];
+  // Each announcement names its community: another community's is not this bridge's to publish. A
+  // window close's event names it too (announcements from before they named theirs); a correction
+  // or a resolved dispute that names none is nobody's to publish.
+  const communityOf = (p: Partial<PositionAnnouncement>) => p.communityId ?? (event.eventName === 'IntervalClosed' ? body.communityId : undefined);
   return (announced as PositionAnnouncement[])
-    .filter((p) => typeof p?.participantId === 'string')
+    .filter((p) => typeof p?.participantId === 'string' && communityOf(p) === communityId)
     .map((p) => ({ topic: positionsTopic(communityId, p.participantId), payload: JSON.stringify({ ...p, reason, txId: event.transactionId }) }));
 }
 

@@ -1,6 +1,7 @@
 import { positionMessages, positionsTopic, relayPositions } from '../src/positions';
 
-const p = (participantId: string, netWh: number) => ({
+const p = (participantId: string, netWh: number, communityId = 'c1') => ({
+  communityId,
   participantId, intervalStart: '2026-11-21T12:00:00Z', balance: netWh > 0 ? 'surplus' : 'deficit', productionWh: Math.max(netWh, 0), estimated: false, tokensWh: Math.max(netWh, 0),
 });
 const event = (eventName: string, body: unknown, transactionId = 'tx1') => ({ eventName, transactionId, payload: Buffer.from(JSON.stringify(body)) });
@@ -19,7 +20,17 @@ describe('position messages', () => {
     expect(positionMessages('c1', { eventName: 'IntervalClosed', transactionId: 't', payload: Buffer.from('not json') })).toEqual([]);
     // The window close of another community is not on this community's topics.
     expect(positionMessages('c1', event('IntervalClosed', { communityId: 'c1', positions: [p('a', 1)] }))).toHaveLength(1);
-    expect(positionMessages('c1', event('IntervalClosed', { communityId: 'c2', positions: [p('a', 1)] }))).toEqual([]);
+    expect(positionMessages('c1', event('IntervalClosed', { communityId: 'c2', positions: [p('a', 1, 'c2')] }))).toEqual([]);
+    // Nor another community's corrections and resolved disputes, which only their announcements place.
+    const mixed = event('ReadingsRecorded', { corrections: [p('a', 1, 'c2'), p('b', 2)] });
+    expect(positionMessages('c1', mixed).map((m) => m.topic)).toEqual([positionsTopic('c1', 'b')]);
+    expect(positionMessages('c2', mixed).map((m) => m.topic)).toEqual([positionsTopic('c2', 'a')]);
+    expect(positionMessages('c1', event('DisputeResolved', { position: p('a', 300, 'c2') }))).toEqual([]);
+    const { communityId: _c, ...unplaced } = p('a', 1);
+    expect(positionMessages('c1', event('ReadingsRecorded', { corrections: [unplaced] }))).toEqual([]);
+    // A window close's announcements from before they named their community: the event's decides.
+    expect(positionMessages('c1', event('IntervalClosed', { communityId: 'c1', positions: [unplaced] }))).toHaveLength(1);
+    expect(positionMessages('c1', event('IntervalClosed', { communityId: 'c2', positions: [unplaced] }))).toEqual([]);
   });
 
   it('publishes in event order at QoS 1 and marks each event done after its messages', async () => {

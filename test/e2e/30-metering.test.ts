@@ -64,11 +64,11 @@ function asset(meter: TestMeter, capacityW: number) {
 }
 
 /** Server-sent events of the operator's gateway, collected in the background. */
-async function sseCollector(): Promise<{ events: { name: string; payload: any }[]; close(): void }> {
+async function sseCollector(): Promise<{ events: { name: string; txId: string; payload: any }[]; close(): void }> {
   const abort = new AbortController();
   const res = await fetch(`${profile().orgs.community.gateway.url}/api/v1/events`, { headers: { authorization: `Bearer ${operatorKey()}` }, signal: abort.signal });
   if (res.status !== 200) throw new Error(`events: ${res.status}`);
-  const events: { name: string; payload: any }[] = [];
+  const events: { name: string; txId: string; payload: any }[] = [];
   const reader = res.body!.getReader();
   let buffer = '';
   void (async () => {
@@ -320,7 +320,10 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     const bTokens = await ok(api('community', b.apiKey, 'GET', `/participants/${b.participantId}/tokens`));
     expect(bTokens.balanceWh).toBe(400);
     const correctionEvent = await until(() => sse.events.find((e) => e.name === 'ReadingsRecorded' && e.payload.corrections?.some((p: any) => p.participantId === b.participantId)));
-    expect(correctionEvent.payload.corrections[0]).toMatchObject({ balance: 'surplus', estimated: false, tokensWh: 400 });
+    expect(correctionEvent.payload.corrections[0]).toMatchObject({ communityId: community(), balance: 'surplus', estimated: false, tokensWh: 400 });
+    // The bridge relays the correction on b's topic: the announcement names its community, so it is this bridge's to publish.
+    const relayedCorrection = await until(() => onMqtt.messages.find((x) => x.reason === 'correction' && x.participantId === b.participantId));
+    expect(relayedCorrection).toMatchObject({ communityId: community(), intervalStart: past(W - 1), balance: 'surplus', estimated: false, tokensWh: 400, txId: correctionEvent.txId });
 
     // The community view of the zone is the sum of the three homes; the regulator sees it, not the homes.
     const view = await ok(api('regulator', regulatorKey(), 'GET', `/communities/${profile().mqtt.communityId}/intervals/${enc(past(W - 1))}`));

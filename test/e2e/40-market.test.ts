@@ -219,6 +219,13 @@ it('closes, clears and settles the interval against the closed metering window\'
   const held = await Promise.all([b1, b2, b3].map(tokens));
   expect(held).toEqual([b1, b2, b3].map((t) => movedBy(t.participantId, 'buyerId')));
   expect(held.reduce((s, h) => s + h, 0)).toBe(2600);
+  // s3's token history, in commit order: the mint at window close, then what settlement moved to the buyers.
+  const history = await api('community', s3.apiKey, 'GET', `/participants/${s3.participantId}/tokens/moves?pageSize=100`);
+  const moves = (history.body.items as { number: number; intervalStart: string; kind: string; amountWh: number; reason: string }[]).filter((m) => m.intervalStart === IS);
+  expect(moves.map((m) => m.number)).toEqual(moves.map((_, i) => i + 1));
+  expect(moves[0]).toMatchObject({ kind: 'mint', amountWh: 1300, reason: 'window-close' });
+  expect(moves.slice(1).map((m) => m.kind)).toEqual(Array(moves.length - 1).fill('transfer-out'));
+  expect(moves.slice(1).reduce((s, m) => s + m.amountWh, 0)).toBe(1000);
   const again2 = await step('settle');
   expect([again2.status, again2.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
 
@@ -244,7 +251,7 @@ it('closes, clears and settles the interval against the closed metering window\'
   expect(results.body.items).toEqual([expect.objectContaining({ intervalStart: IS, priceMicrosPerKwh: 150_000, volumeWh: 3000 })]);
   const statement = await api('community', b2.apiKey, 'GET', `/credits/${b2.participantId}/statement?pageSize=100`);
   // In commit order, whatever the submitters' clocks and transaction ids: the deposit and the escrow may share a second.
-  expect(statement.body.items.map((l: { line: number; kind: string }) => [l.line, l.kind])).toEqual(
+  expect(statement.body.items.map((l: { number: number; kind: string }) => [l.number, l.kind])).toEqual(
     ['deposit', 'escrow', 'escrow-refund', 'trade', 'grid-fee', 'deviation-taken'].map((kind, i) => [i + 1, kind]),
   );
 });

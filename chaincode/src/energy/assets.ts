@@ -2,7 +2,6 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import {
   AssetRecordEntry,
   AssetRegistration,
-  compareIds,
   ConsumerPreferences,
   ErrorCodes,
   GridLedgerError,
@@ -25,6 +24,9 @@ export interface SiteRecord extends SiteRegistration {
   registeredBy: string;
 }
 
+/** A maintenance or inspection record as kept: `number` counts the asset's records from 1, in commit order. */
+export type RecordedEntry = AssetRecordEntry & { number: number; txId: string; recordedAt: string };
+
 export interface AssetRecord extends AssetRegistration {
   mspId: string;
   registeredAt: string;
@@ -32,7 +34,7 @@ export interface AssetRecord extends AssetRegistration {
   /** Set by the regulator; only a verified asset may back certificates. */
   verification: { verifiedBy: string; verifiedAt: string; txId: string } | null;
   /** The latest maintenance or inspection entry (every entry is kept under its own key). */
-  lastRecord: (AssetRecordEntry & { txId: string; recordedAt: string }) | null;
+  lastRecord: RecordedEntry | null;
 }
 
 /** A prosumer or consumer acts for itself; an operator for participants of its own MSP. */
@@ -163,8 +165,11 @@ export class AssetsContract extends Contract {
       const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
       await authorizeFor(ctx, caller, asset.participantId, 'record maintenance');
       const txId = ctx.stub.getTxID();
-      const lastRecord = { ...validateAssetRecord(parseObjectArgument(entry, 'the record')), txId, recordedAt: txInstant(ctx) };
-      await putRecord(ctx, key(ctx, KeyTypes.assetRecord, asset.assetId, txId), lastRecord);
+      // Numbered by the asset record, which each one rewrites: the transaction's timestamp is the
+      // submitter's, in whole seconds, and its id is random, so neither orders two records.
+      const number = (asset.lastRecord?.number ?? 0) + 1;
+      const lastRecord: RecordedEntry = { ...validateAssetRecord(parseObjectArgument(entry, 'the record')), number, txId, recordedAt: txInstant(ctx) };
+      await putRecord(ctx, key(ctx, KeyTypes.assetRecord, asset.assetId, String(number).padStart(9, '0')), lastRecord);
       const record: AssetRecord = { ...asset, lastRecord };
       await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
       return record;
@@ -177,8 +182,7 @@ export class AssetsContract extends Contract {
     return respond(ctx, 'getAsset', async () => {
       requireRole(ctx, 'any', 'reading an asset');
       const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
-      const records = await listRecords<AssetRecordEntry & { txId: string; recordedAt: string }>(ctx, KeyTypes.assetRecord, [asset.assetId]);
-      return { ...asset, records: records.sort((a, b) => compareIds(a.recordedAt, b.recordedAt) || compareIds(a.txId, b.txId)) };
+      return { ...asset, records: await listRecords<RecordedEntry>(ctx, KeyTypes.assetRecord, [asset.assetId]) };
     });
   }
 

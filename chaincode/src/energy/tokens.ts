@@ -1,7 +1,7 @@
 /**
  * Energy tokens: lots of Wh per owner, interval and asset (`energyToken~owner~interval~asset`),
  * so that no key is shared by owners; a balance is the sum of the owner's lots. Every change
- * leaves a move record (`tokenMove~owner~interval~txId~n`): the token history.
+ * leaves a move record (`tokenMove~owner~interval~number`, numbered in commit order): the token history.
  */
 import { Context } from 'fabric-contract-api';
 import { compareIds, ErrorCodes, GridLedgerError, TokenShare } from '@gridledger/core';
@@ -25,6 +25,8 @@ export interface TokenMove {
   source: string;
   kind: TokenMoveKind;
   amountWh: number;
+  /** The move's number among its owner's moves of the interval, from 1, in commit order. */
+  number: number;
   txId: string;
   at: string;
   /** Why: `window-close`, `correction`, `dispute`, or the market's settlement reference. */
@@ -32,16 +34,6 @@ export interface TokenMove {
   counterparty?: string;
 }
 
-/** Distinguishes the moves of one transaction for one owner and interval. */
-class MoveCounter {
-  private readonly next = new Map<string, number>();
-  take(owner: string, intervalStart: string): string {
-    const k = `${owner} ${intervalStart}`;
-    const n = this.next.get(k) ?? 0;
-    this.next.set(k, n + 1);
-    return String(n).padStart(4, '0');
-  }
-}
 /** One value per transaction (context), made on first use. */
 function perTransaction<T extends object>(make: () => T): (ctx: Context) => T {
   const values = new WeakMap<Context, T>();
@@ -54,12 +46,22 @@ function perTransaction<T extends object>(make: () => T): (ctx: Context) => T {
     return v;
   };
 }
-const counterOf = perTransaction(() => new MoveCounter());
+/** How many moves each owner has per interval, as this transaction sees them. */
+const moveCountsOf = perTransaction(() => new Map<string, number>());
 
-async function recordMove(ctx: Context, move: Omit<TokenMove, 'txId' | 'at'>): Promise<void> {
-  const txId = ctx.stub.getTxID();
-  const n = counterOf(ctx).take(move.owner, move.intervalStart);
-  await putRecord(ctx, key(ctx, KeyTypes.tokenMove, move.owner, move.intervalStart, txId, n), { ...move, txId, at: txInstant(ctx) });
+/**
+ * Records a move under the next number of its owner and interval. The count is kept on the ledger
+ * (`tokenMoveCount~owner~interval`), so the history is in commit order: the transaction's timestamp
+ * is the submitter's, in whole seconds, and its id is random.
+ */
+async function recordMove(ctx: Context, move: Omit<TokenMove, 'number' | 'txId' | 'at'>): Promise<void> {
+  const counts = moveCountsOf(ctx);
+  const countKey = key(ctx, KeyTypes.tokenMoveCount, move.owner, move.intervalStart);
+  const count = (counts.get(countKey) ?? (await getRecord<{ moves: number }>(ctx, countKey))?.moves ?? 0) + 1;
+  counts.set(countKey, count);
+  await putRecord(ctx, countKey, { moves: count });
+  const record: TokenMove = { ...move, number: count, txId: ctx.stub.getTxID(), at: txInstant(ctx) };
+  await putRecord(ctx, key(ctx, KeyTypes.tokenMove, move.owner, move.intervalStart, String(count).padStart(6, '0')), record);
 }
 
 const lotKey = (ctx: Context, owner: string, intervalStart: string, assetId: string) => key(ctx, KeyTypes.energyToken, owner, intervalStart, assetId);

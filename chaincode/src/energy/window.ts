@@ -59,8 +59,10 @@ export interface WindowRecord {
 /**
  * What the position event (and a transaction's answer, which is in the block too) says of each
  * participant: the surplus/deficit announcement, without consumption or net position (private).
+ * It names the participant's community, so that each community's bridge relays only its own.
  */
-export const announce = (p: Position) => ({
+export const announce = (p: Position, communityId: string) => ({
+  communityId,
   participantId: p.participantId,
   intervalStart: p.intervalStart,
   balance: p.balance,
@@ -362,7 +364,7 @@ export async function settleCorrections(
   for (const g of [...groups.keys()].sort(compareIds)) {
     const { participantId, intervalStart, changes } = groups.get(g)!;
     const result = await resettle(ctx, participantId, intervalStart, changes, 'verified-reading', params);
-    if (result !== undefined) out.push(announce(result.position));
+    if (result !== undefined) out.push(announce(result.position, changes[0].meter.communityId));
   }
   return out;
 }

@@ -138,6 +138,8 @@ interface ParamsEntry {
   params: MarketParams;
   /** The entry this one follows (null for the community's first parameters). */
   previousFrom: string | null;
+  /** How many changes the community's parameters have had, this one included. */
+  changes?: number;
 }
 
 /** The community's latest parameters entry (one point read), or undefined. */
@@ -451,11 +453,14 @@ export class MarketContract extends Contract {
       const from = formatInstant(effectiveFrom(txSeconds(ctx), previous, params));
       const txId = ctx.stub.getTxID();
       // Two changes that take effect at the same instant: the later one replaces the earlier.
-      const entry: ParamsEntry = { from, params, previousFrom: latest === undefined ? null : latest.from === from ? latest.previousFrom : latest.from };
+      // Changes are numbered by the latest entry, which each one rewrites: neither the submitter's
+      // timestamp (whole seconds) nor the random transaction id orders two of them.
+      const number = (latest?.changes ?? 0) + 1;
+      const entry: ParamsEntry = { from, params, previousFrom: latest === undefined ? null : latest.from === from ? latest.previousFrom : latest.from, changes: number };
       await putRecord(ctx, mkey(ctx, MarketKeys.params, communityId, from), entry);
       await putRecord(ctx, mkey(ctx, MarketKeys.paramsLatest, communityId), entry);
-      const record = { txId, communityId, effectiveFrom: from, changedAt: txInstant(ctx), changedBy: actorOf(ctx, caller), mspId: caller.mspId, previous: previous ?? null, params };
-      await putRecord(ctx, mkey(ctx, MarketKeys.paramsChange, communityId, txId), record);
+      const record = { number, txId, communityId, effectiveFrom: from, changedAt: txInstant(ctx), changedBy: actorOf(ctx, caller), mspId: caller.mspId, previous: previous ?? null, params };
+      await putRecord(ctx, mkey(ctx, MarketKeys.paramsChange, communityId, String(number).padStart(9, '0')), record);
       setEvent(ctx, 'MarketParamsChanged', record);
       return record;
     });
@@ -470,7 +475,6 @@ export class MarketContract extends Contract {
       checkId(communityId, 'communityId');
       const seconds = at ? instantOf(at, 'at') : txSeconds(ctx);
       const changes = (await readAll<Record<string, unknown>>(ctx, MarketKeys.paramsChange, [communityId])).map((e) => e.value);
-      changes.sort((a, b) => compareIds(String(a.changedAt) + a.txId, String(b.changedAt) + b.txId));
       return { params: await paramsFor(ctx, communityId, seconds), changes };
     });
   }

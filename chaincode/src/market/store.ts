@@ -5,7 +5,7 @@
  *
  * Keys (composite, one per entity; none is written by every transaction):
  * - glAccount~participant: available and escrowed credits of one participant
- * - glStmt~participant~line: one line of the participant's statement, numbered from 1 in commit
+ * - glStmt~participant~number: one line of the participant's statement, numbered from 1 in commit
  *   order by the count kept on its account record (which every transaction that adds a line writes
  *   anyway, so the count adds no key that collides)
  * - glBank~txId: a deposit (issue) or withdrawal (redeem): the only changes of the total supply
@@ -14,7 +14,8 @@
  * - glCreditRef~actor~reference: a credit operation's client reference (idempotent retries)
  * - glMarket~community~effectiveFrom: market parameters in force from that instant, with the
  *   effectiveFrom of the entry before; glMarketLatest~community: the latest of them (orders read it)
- * - glMarketChange~community~txId: who changed the parameters, when, from what to what
+ * - glMarketChange~community~number: who changed the parameters, when, from what to what; numbered
+ *   from 1 in commit order by the count on glMarketLatest
  * - glOrder~community~intervalStart~bucket~orderId (bucket: the order id's first hex digit, so that a
  *   book is read in 16 range queries, each far below totalQueryLimit), glOrderBy~participant~intervalStart~orderId (index)
  * - glClientOrder~participant~clientOrderId: the order a clientOrderId placed; glOrderRef~orderId: where it is
@@ -79,7 +80,7 @@ export interface Account {
 export interface StatementLine {
   participantId: string;
   /** The line's number in the participant's statement, from 1, in commit order. */
-  line: number;
+  number: number;
   at: string;
   txId: string;
   /** What moved: deposit, withdrawal, transfer-in/out, escrow, escrow-release, or a posting reason. */
@@ -107,7 +108,7 @@ export async function readAccount(ctx: Context, participantId: string): Promise<
 }
 
 /** A statement line's key: the line number zero-padded, so that key order is line order. */
-const statementKey = (ctx: Context, participantId: string, line: number): string => mkey(ctx, MarketKeys.statement, participantId, String(line).padStart(12, '0'));
+const statementKey = (ctx: Context, participantId: string, number: number): string => mkey(ctx, MarketKeys.statement, participantId, String(number).padStart(12, '0'));
 
 /** The accounts one transaction touches; flush() writes each once, with its statement lines. */
 export class AccountOverlay {
@@ -134,9 +135,9 @@ export class AccountOverlay {
     account.availableMicros = safeMicros(BigInt(account.availableMicros) + BigInt(availableMicros), `the available balance of ${participantId}`);
     account.escrowMicros = safeMicros(BigInt(account.escrowMicros) + BigInt(escrowMicros), `the escrow of ${participantId}`);
     if (account.escrowMicros < 0) throw new GridLedgerError(ErrorCodes.INTERNAL, `escrow of ${participantId} would turn negative`);
-    const line = (this.statementLines.get(participantId) ?? 0) + 1;
-    this.statementLines.set(participantId, line);
-    this.lines.push({ participantId, line, at: txInstant(this.ctx), txId: this.ctx.stub.getTxID(), kind, availableMicros, escrowMicros, ref });
+    const number = (this.statementLines.get(participantId) ?? 0) + 1;
+    this.statementLines.set(participantId, number);
+    this.lines.push({ participantId, number, at: txInstant(this.ctx), txId: this.ctx.stub.getTxID(), kind, availableMicros, escrowMicros, ref });
     return account;
   }
 
@@ -157,7 +158,7 @@ export class AccountOverlay {
       const record: AccountRecord = { ...(this.accounts.get(id) as Account), statementLines: this.statementLines.get(id) ?? 0 };
       await putRecord(this.ctx, mkey(this.ctx, MarketKeys.account, id), record);
     }
-    for (const line of this.lines) await putRecord(this.ctx, statementKey(this.ctx, line.participantId, line.line), line);
+    for (const line of this.lines) await putRecord(this.ctx, statementKey(this.ctx, line.participantId, line.number), line);
   }
 }
 

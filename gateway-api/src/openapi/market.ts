@@ -34,7 +34,7 @@ export const marketPaths = {
   },
   '/credits/supply': read('getSupply', [], 'Deposits, withdrawals, supply and the utility\'s account, summed exactly.'),
   '/credits/{participantId}': read('getAccount', [p('participantId')], 'Available and escrowed credits.'),
-  '/credits/{participantId}/statement': read('getStatement', [p('participantId'), ...paging], 'Statement lines in commit order, numbered from 1 (`line`); `bookmark` continues.'),
+  '/credits/{participantId}/statement': read('getStatement', [p('participantId'), ...paging], 'Statement lines in commit order, numbered from 1 (`number`); `bookmark` continues.'),
   '/markets/{communityId}/params': {
     ...read('getMarketParams', [p('communityId'), { name: 'at', in: 'query', required: false, allowReserved: true, schema: instant }], 'The parameters in force (at `at`, default now) and every change.'),
     patch: { operationId: 'setMarketParams', description: 'Operator only. The first record applies at once, later changes from the first interval beyond the opening horizon.', parameters: [p('communityId')], requestBody: body('MarketParamsChange'), responses: { '200': ok(), ...common } },
