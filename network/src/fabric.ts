@@ -286,6 +286,9 @@ export function peerEnv(l: Layout, org: OrgName): Record<string, string> {
     // No Docker: chaincode packages of our builder's type run as services.
     CORE_VM_ENDPOINT: '',
     CORE_CHAINCODE_EXECUTETIMEOUT: '60s',
+    // A diagnostic, off by default: Go pprof on the organization's port 63, beside its operations
+    // ports (`go tool pprof -top http://127.0.0.1:<port>/debug/pprof/profile?seconds=20`).
+    ...(process.env.GRIDLEDGER_PEER_PPROF === '1' ? { CORE_PEER_PROFILE_ENABLED: 'true', CORE_PEER_PROFILE_LISTENADDRESS: `127.0.0.1:${p.peerOperations + 3}` } : {}),
   };
 }
 
