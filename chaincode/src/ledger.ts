@@ -48,7 +48,10 @@ export const KeyTypes = {
   windowClose: 'windowClose',
 } as const;
 
-/** Seqs are safe integers (at most 16 digits): zero-padded, gap keys sort by afterSeq. */
+/**
+ * A safe integer (at most 16 digits) as a key part, zero-padded so that key order is number order:
+ * seqs (gap keys sort by afterSeq) and the numbers of history entries (statement lines, token moves).
+ */
 export const seqKeyPart = (seq: number): string => String(seq).padStart(16, '0');
 
 export function key(ctx: Context, type: (typeof KeyTypes)[keyof typeof KeyTypes], ...attributes: string[]): string {

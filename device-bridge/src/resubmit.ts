@@ -10,11 +10,11 @@
  * number of runs, so an operator may run it again at any time. The file is left as it is: the
  * bridge appends to it while it runs.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { compareIds, MAX_READINGS_PER_BATCH, type ReadingResult } from '@gridledger/core';
 import { loadProfile, type OrgName } from '@gridledger/network';
+import { credentialsPath, loadCredentials } from '@gridledger/network/dist/platform';
 import { DeadLetters, readDeadLetters, type ParkedReading } from './dead-letter';
 
 export interface ResubmissionReport {
@@ -76,10 +76,9 @@ async function main(argv: string[]): Promise<number> {
 
 /** The first operator key of the organization in the platform's credentials file. */
 function operatorKeyOf(state: string, org: OrgName): string {
-  const credentials = readFileSync(`${state}/credentials.json`, 'utf8');
-  const keys = (JSON.parse(credentials) as { apiKeys: Record<string, Record<string, string>> }).apiKeys[org] ?? {};
+  const keys = loadCredentials(state).apiKeys[org] ?? {};
   const name = Object.keys(keys).find((n) => n.endsWith('operator'));
-  if (name === undefined) throw new Error(`no operator key for ${org} in ${state}/credentials.json: pass --key`);
+  if (name === undefined) throw new Error(`no operator key for ${org} in ${credentialsPath(state)}: pass --key`);
   return keys[name];
 }
 

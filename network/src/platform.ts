@@ -34,7 +34,8 @@ export interface Credentials {
 
 export const credentialsPath = (stateDir: string) => join(stateDir, 'credentials.json');
 
-function loadCredentials(stateDir: string): Credentials {
+/** The platform's demo API keys (none when the file is missing). */
+export function loadCredentials(stateDir: string): Credentials {
   const file = credentialsPath(stateDir);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Credentials) : { apiKeys: {} };
 }

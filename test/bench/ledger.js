@@ -275,8 +275,11 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
   const intervals = Number(process.env.GRIDLEDGER_BENCH_READINGS_INTERVALS ?? 20);
   const rate = Number(process.env.GRIDLEDGER_BENCH_READINGS_RATE ?? 1050) || Infinity;
   const rounds = Number(process.env.GRIDLEDGER_BENCH_READINGS_ROUNDS ?? 1);
+  // Warm-up intervals go first and are not counted: the chaincode's and the bridge's code paths are compiled, as a
+  // platform that has run for a while has them (the no-op scenario warms up likewise).
+  const warmup = Number(process.env.GRIDLEDGER_BENCH_READINGS_WARMUP ?? 1);
   // A soak's readings reach further back than the default late window (48 h); the operator widens it (at most 30 days).
-  const spanSeconds = (intervals * rounds + 3) * 900; // with the warm-up interval
+  const spanSeconds = (warmup + intervals * rounds + 2) * 900;
   if (spanSeconds > 172_800) {
     const client = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
     try {
@@ -285,13 +288,9 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
       client.close();
     }
   }
-  // Warm-up intervals go first and are not counted: the chaincode's and the bridge's code paths are compiled, as a
-  // platform that has run for a while has them (the no-op scenario warms up likewise).
-  const warmup = Number(process.env.GRIDLEDGER_BENCH_READINGS_WARMUP ?? 1);
   const all = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, warmup + intervals * rounds);
   const warm = warmup > 0 ? await readingsThroughBridge(profile, all.slice(0, warmup * meters), rate) : undefined;
   if (warm && warm.committed === 0) throw new Error(`readings warm-up: none of ${warmup * meters} committed; refused: ${JSON.stringify(warm.refused)}`);
-  const perRound = meters * intervals;
   for (let k = 0; k < rounds; k++) {
     const readings = all.slice((warmup + k * intervals) * meters, (warmup + (k + 1) * intervals) * meters);
     const cpuBefore = cpuSnapshot(stateDir);
@@ -301,18 +300,18 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
     const rps = r.committed / Math.max(r.commitSeconds, 0.001);
     const p95 = percentile(r.latencies, 95);
     const offered = readings.length / r.publishSeconds;
-    if (k === 0) readingsFigures({ meters, intervals, readings, r, cpu, rps, p95, offered }, results, rows);
+    if (k === 0) readingsFigures({ meters, intervals, warmup, readings, r, cpu, rps, p95, offered }, results, rows);
     if (rounds > 1) soakFigures(k + 1, { stateDir, readings, r, cpu, rps, p95, offered }, results, rows);
   }
 }
 
 /** The readings scenario's figures: its first round. */
-function readingsFigures({ meters, intervals, readings, r, cpu, rps, p95, offered }, results, rows) {
+function readingsFigures({ meters, intervals, warmup, readings, r, cpu, rps, p95, offered }, results, rows) {
   results.push({ scenario: 'readings', metric: 'committedPerSec', value: Number(rps.toFixed(1)), unit: 'readings/s', offeredPerSec: Number(offered.toFixed(1)), readings: readings.length, committed: r.committed });
   results.push({ scenario: 'readings', metric: 'p95Ms', value: Math.round(p95), unit: 'ms' });
   results.push({ scenario: 'readings', metric: 'p50Ms', value: Math.round(percentile(r.latencies, 50)), unit: 'ms' });
   results.push({ scenario: 'readings', metric: 'p99Ms', value: Math.round(percentile(r.latencies, 99)), unit: 'ms' });
-  rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings (${meters} meters x ${intervals} intervals, after ${process.env.GRIDLEDGER_BENCH_READINGS_WARMUP ?? 1} warm-up interval(s)) offered at ${offered.toFixed(0)}/s over MQTT QoS 1, ${r.committed} committed${refusedNote(r)}, last ${r.seconds.toFixed(1)} s after the first publish` });
+  rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings (${meters} meters x ${intervals} intervals, after ${warmup} warm-up interval(s)) offered at ${offered.toFixed(0)}/s over MQTT QoS 1, ${r.committed} committed${refusedNote(r)}, last ${r.seconds.toFixed(1)} s after the first publish` });
   rows.push({ scenario: 'readings', metric: 'p95Ms', value: p95.toFixed(0), unit: 'ms', note: `due time of the publish to accepted receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms, p99 ${percentile(r.latencies, 99).toFixed(0)} ms` });
   if (cpu) {
     results.push({ scenario: 'readings', metric: 'cpuMsPerReading', value: cpu.total, unit: 'ms', byComponent: cpu.byComponent });

@@ -15,7 +15,7 @@ import {
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from '../ledger';
 import { loadParticipant } from '../registry';
-import { checkId, listRecords } from '../ledger';
+import { checkId, listRecords, seqKeyPart } from '../ledger';
 import { loadMeterRecord } from './store';
 
 export interface SiteRecord extends SiteRegistration {
@@ -169,7 +169,7 @@ export class AssetsContract extends Contract {
       // submitter's, in whole seconds, and its id is random, so neither orders two records.
       const number = (asset.lastRecord?.number ?? 0) + 1;
       const lastRecord: RecordedEntry = { ...validateAssetRecord(parseObjectArgument(entry, 'the record')), number, txId, recordedAt: txInstant(ctx) };
-      await putRecord(ctx, key(ctx, KeyTypes.assetRecord, asset.assetId, String(number).padStart(9, '0')), lastRecord);
+      await putRecord(ctx, key(ctx, KeyTypes.assetRecord, asset.assetId, seqKeyPart(number)), lastRecord);
       const record: AssetRecord = { ...asset, lastRecord };
       await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
       return record;

@@ -5,7 +5,7 @@
  */
 import { Context } from 'fabric-contract-api';
 import { compareIds, ErrorCodes, GridLedgerError, TokenShare } from '@gridledger/core';
-import { getRecord, key, KeyTypes, putRecord, txInstant } from '../ledger';
+import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
 import { listRecords } from '../ledger';
 
 export interface TokenLot {
@@ -61,7 +61,7 @@ async function recordMove(ctx: Context, move: Omit<TokenMove, 'number' | 'txId' 
   counts.set(countKey, count);
   await putRecord(ctx, countKey, { moves: count });
   const record: TokenMove = { ...move, number: count, txId: ctx.stub.getTxID(), at: txInstant(ctx) };
-  await putRecord(ctx, key(ctx, KeyTypes.tokenMove, move.owner, move.intervalStart, String(count).padStart(6, '0')), record);
+  await putRecord(ctx, key(ctx, KeyTypes.tokenMove, move.owner, move.intervalStart, seqKeyPart(count)), record);
 }
 
 const lotKey = (ctx: Context, owner: string, intervalStart: string, assetId: string) => key(ctx, KeyTypes.energyToken, owner, intervalStart, assetId);

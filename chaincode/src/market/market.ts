@@ -38,7 +38,7 @@ import {
   validateOrder,
 } from '@gridledger/core';
 import { actorOf, Caller, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
-import { checkId, isGridLedgerError } from '../ledger';
+import { checkId, isGridLedgerError, seqKeyPart } from '../ledger';
 import { checkFields, pageSizeOf, requireSelfOrRoles } from './credits';
 import { heldTokensWh, transferEnergyTokens as moveTokens } from '../energy/tokens';
 import { deliveryOf, meteredMeters, meteringIntervalsOf } from './delivery';
@@ -460,7 +460,7 @@ export class MarketContract extends Contract {
       await putRecord(ctx, mkey(ctx, MarketKeys.params, communityId, from), entry);
       await putRecord(ctx, mkey(ctx, MarketKeys.paramsLatest, communityId), entry);
       const record = { number, txId, communityId, effectiveFrom: from, changedAt: txInstant(ctx), changedBy: actorOf(ctx, caller), mspId: caller.mspId, previous: previous ?? null, params };
-      await putRecord(ctx, mkey(ctx, MarketKeys.paramsChange, communityId, String(number).padStart(9, '0')), record);
+      await putRecord(ctx, mkey(ctx, MarketKeys.paramsChange, communityId, seqKeyPart(number)), record);
       setEvent(ctx, 'MarketParamsChanged', record);
       return record;
     });

@@ -36,7 +36,7 @@
  */
 import { Context } from 'fabric-contract-api';
 import { CLEARING_PAGE_ITEMS, ErrorCodes, GridLedgerError, safeMicros } from '@gridledger/core';
-import { getRecord, putRecord, txInstant } from '../ledger';
+import { getRecord, putRecord, seqKeyPart, txInstant } from '../ledger';
 
 export const MarketKeys = {
   account: 'glAccount',
@@ -108,7 +108,7 @@ export async function readAccount(ctx: Context, participantId: string): Promise<
 }
 
 /** A statement line's key: the line number zero-padded, so that key order is line order. */
-const statementKey = (ctx: Context, participantId: string, number: number): string => mkey(ctx, MarketKeys.statement, participantId, String(number).padStart(12, '0'));
+const statementKey = (ctx: Context, participantId: string, number: number): string => mkey(ctx, MarketKeys.statement, participantId, seqKeyPart(number));
 
 /** The accounts one transaction touches; flush() writes each once, with its statement lines. */
 export class AccountOverlay {
