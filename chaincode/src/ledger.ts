@@ -12,6 +12,7 @@ import {
   ID_PATTERN,
   ID_RULE,
   isRole,
+  isSelfActing,
   ATTR_ID,
   ATTR_ROLE,
   Role,
@@ -125,6 +126,47 @@ export function requireRole(ctx: Context, roles: readonly Role[] | 'any', action
   return caller;
 }
 
+/**
+ * A self-acting identity (prosumer, consumer, battery provider) acts for the participant its gl.id
+ * names only when the ledger registered that participant for the identity's MSP with its role.
+ * Checked for every transaction (respond), so no contract can forget it: without it, an
+ * organization's CA could issue a certificate with another organization's member's gl.id and act
+ * for that member (its account, orders, positions, private views). Operators, the utility, the
+ * regulator and bridges act for their organization and are checked by each transaction.
+ */
+export async function requireOwnParticipant(ctx: Context): Promise<void> {
+  const caller = callerOf(ctx);
+  if (!isSelfActing(caller.role) || caller.participantId === undefined) return;
+  const record = await getRecord<{ mspId: string; role: string }>(ctx, key(ctx, KeyTypes.participant, caller.participantId));
+  if (record === undefined) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `the identity acts for participant ${caller.participantId}, which is not registered`, {
+      participantId: caller.participantId,
+    });
+  }
+  if (record.mspId !== caller.mspId || record.role !== caller.role) {
+    throw new GridLedgerError(
+      ErrorCodes.ACCESS_DENIED,
+      `the identity (${caller.role} of ${caller.mspId}) may not act for participant ${caller.participantId} (${record.role} of ${record.mspId})`,
+      { participantId: caller.participantId, mspId: caller.mspId },
+    );
+  }
+}
+
+/**
+ * Reads of one participant's records (its participant record, meters, readings, gaps): a
+ * self-acting caller reads its own only; other roles are checked by the transaction.
+ */
+export function requireOwnRecords(caller: Caller, participantId: string | undefined, action: string): void {
+  if (isSelfActing(caller.role) && (participantId === undefined || participantId !== caller.participantId)) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `a ${caller.role} may ${action} of its own only`, participantId === undefined ? {} : { participantId });
+  }
+}
+
+/** The participant a meter belongs to, for requireOwnRecords; undefined when the meter is not registered. */
+export async function meterOwner(ctx: Context, meterId: string): Promise<string | undefined> {
+  return (await getRecord<{ participantId: string }>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId;
+}
+
 /** Who recorded something: the caller's gl.id, or its X.509 identity when it has none. */
 export function actorOf(ctx: Context, caller: Caller): string {
   return caller.participantId ?? ctx.clientIdentity.getID();
@@ -163,6 +205,14 @@ function loggerOf(ctx: Context): LoggerLike {
  * else is logged with the transaction id and leaves as INTERNAL, without its message.
  */
 export async function respond(ctx: Context, name: string, body: () => Promise<unknown>): Promise<string> {
+  return respondForAnyIdentity(ctx, name, async () => {
+    await requireOwnParticipant(ctx);
+    return body();
+  });
+}
+
+/** respond without requireOwnParticipant: for the system contract's checks, which act for nobody and read nothing. */
+export async function respondForAnyIdentity(ctx: Context, name: string, body: () => Promise<unknown>): Promise<string> {
   try {
     return canonicalJson(await body());
   } catch (e) {

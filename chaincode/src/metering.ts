@@ -16,7 +16,7 @@ import { areWindowsClosing, settleCorrections } from './energy/window';
 import { loadMeteringParams } from './energy/grid';
 import { getStates, withWriteBatch } from './state-batch';
 import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, SharedReading, writeReadings } from './energy/privacy';
-import { actorOf, checkId, getRecord, key, KeyTypes, parseObjectArgument, putRecord, readingHourOf, readingKey, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
+import { actorOf, checkId, getRecord, key, KeyTypes, meterOwner, parseObjectArgument, putRecord, readingHourOf, readingKey, requireOwnRecords, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
 
 /** listReadings spans at most this many intervals of the current length, and at most MAX_LIST_HOURS hours (one range each). */
 export const MAX_LIST_INTERVALS = 1000;
@@ -93,9 +93,10 @@ export class MeteringContract extends Contract {
   @Returns('string')
   async getReading(ctx: Context, meterId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getReading', async () => {
-      requireRole(ctx, 'any', 'reading a meter reading');
+      const caller = requireRole(ctx, 'any', 'reading a meter reading');
       checkId(meterId, 'meterId');
       checkInstant(intervalStart, 'intervalStart');
+      requireOwnRecords(caller, await meterOwner(ctx, meterId), 'read the readings of meters');
       const reading = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart));
       if (reading === undefined) {
         throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, { meterId, intervalStart });
@@ -109,12 +110,13 @@ export class MeteringContract extends Contract {
   @Returns('string')
   async listReadings(ctx: Context, query: string): Promise<string> {
     return respond(ctx, 'listReadings', async () => {
-      requireRole(ctx, 'any', 'listing readings');
+      const caller = requireRole(ctx, 'any', 'listing readings');
       const input = parseObjectArgument(query, 'the query');
       for (const field of Object.keys(input).sort()) {
         if (!['meterId', 'from', 'to'].includes(field)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} is not a field of the query`, { field });
       }
       const meterId = checkId(input.meterId, 'meterId');
+      requireOwnRecords(caller, await meterOwner(ctx, meterId), 'list the readings of meters');
       const from = checkInstant(input.from, 'from');
       const to = checkInstant(input.to, 'to');
       if (from > to) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'from must not be after to', { field: 'from' });
@@ -153,8 +155,9 @@ export class MeteringContract extends Contract {
   @Returns('string')
   async listGaps(ctx: Context, meterId: string): Promise<string> {
     return respond(ctx, 'listGaps', async () => {
-      requireRole(ctx, 'any', 'listing gaps');
+      const caller = requireRole(ctx, 'any', 'listing gaps');
       checkId(meterId, 'meterId');
+      requireOwnRecords(caller, await meterOwner(ctx, meterId), 'list the gaps of meters');
       const gaps: SeqGap[] = [];
       for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.gap, [meterId])) {
         gaps.push(JSON.parse(Buffer.from(entry.value).toString('utf8')) as SeqGap);

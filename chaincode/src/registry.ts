@@ -5,13 +5,16 @@ import {
   GridLedgerError,
   ID_PATTERN,
   ID_RULE,
+  isDisplayName,
+  isReservedParticipantId,
   isRole,
+  MAX_DISPLAY_NAME,
   MeterRecord,
   Role,
   ROLES,
   validateMeterRegistration,
 } from '@gridledger/core';
-import { actorOf, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from './ledger';
+import { actorOf, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireOwnRecords, requireRole, respond, setEvent, txInstant } from './ledger';
 
 /** A participant as stored: it belongs to the MSP of the operator or utility that registered it. */
 export interface ParticipantRecord {
@@ -26,7 +29,6 @@ export interface ParticipantRecord {
 }
 
 const PARTICIPANT_FIELDS = ['participantId', 'role', 'displayName'];
-const MAX_DISPLAY_NAME = 128;
 
 function checkParticipantId(value: unknown, field = 'participantId'): string {
   if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
@@ -79,9 +81,12 @@ export class RegistryContract extends Contract {
       if (!isRole(input.role)) {
         throw new GridLedgerError(ErrorCodes.PARTICIPANT_ROLE_INVALID, `role must be one of ${ROLES.join(', ')}`, { field: 'role' });
       }
+      if (isReservedParticipantId(participantId)) {
+        throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId ${participantId} is reserved for the platform`, { field: 'participantId', reason: 'reserved' });
+      }
       const { displayName } = input;
-      if (displayName !== undefined && (typeof displayName !== 'string' || displayName.length === 0 || displayName.length > MAX_DISPLAY_NAME || /[\u0000-\u001f\u007f]/.test(displayName))) {
-        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `displayName must be 1 to ${MAX_DISPLAY_NAME} printable characters`, { field: 'displayName' });
+      if (displayName !== undefined && !isDisplayName(displayName)) {
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at either end`, { field: 'displayName' });
       }
       const stateKey = key(ctx, KeyTypes.participant, participantId);
       if ((await getRecord(ctx, stateKey)) !== undefined) {
@@ -105,8 +110,9 @@ export class RegistryContract extends Contract {
   @Returns('string')
   async getParticipant(ctx: Context, participantId: string): Promise<string> {
     return respond(ctx, 'getParticipant', async () => {
-      requireRole(ctx, 'any', 'reading a participant');
-      return loadParticipant(ctx, checkParticipantId(participantId));
+      const caller = requireRole(ctx, 'any', 'reading a participant');
+      requireOwnRecords(caller, checkParticipantId(participantId), 'read the participant record');
+      return loadParticipant(ctx, participantId);
     });
   }
 
@@ -174,8 +180,10 @@ export class RegistryContract extends Contract {
   @Returns('string')
   async getMeter(ctx: Context, meterId: string): Promise<string> {
     return respond(ctx, 'getMeter', async () => {
-      requireRole(ctx, 'any', 'reading a meter');
-      return loadMeter(ctx, checkMeterId(meterId));
+      const caller = requireRole(ctx, 'any', 'reading a meter');
+      const meter = await loadMeter(ctx, checkMeterId(meterId));
+      requireOwnRecords(caller, meter.participantId, 'read meters');
+      return meter;
     });
   }
 
@@ -184,8 +192,8 @@ export class RegistryContract extends Contract {
   @Returns('string')
   async listMeters(ctx: Context, participantId: string): Promise<string> {
     return respond(ctx, 'listMeters', async () => {
-      requireRole(ctx, 'any', 'listing meters');
-      checkParticipantId(participantId);
+      const caller = requireRole(ctx, 'any', 'listing meters');
+      requireOwnRecords(caller, checkParticipantId(participantId), 'list meters');
       const meterIds: string[] = [];
       for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, [participantId])) {
         meterIds.push(ctx.stub.splitCompositeKey(entry.key).attributes[1]);

@@ -84,4 +84,36 @@ describe('the chaincode module under fabric-shim', () => {
     const unknown = await call(fabric, prosumer, 'registry:dropTables');
     expect(unknown.status).toBe(500);
   });
+
+  it('an identity of another MSP, or with another role, acts for no participant in any transaction', async () => {
+    const fabric = new FakeFabric();
+    for (const [participantId, role] of [['home-01', 'prosumer'], ['batt-01', 'battery-provider']]) {
+      expect((await call(fabric, operator, 'registry:registerParticipant', JSON.stringify({ participantId, role }))).status).toBe(200);
+    }
+    // The Utility's CA can write any gl.id into a certificate; so can the Community's for a role.
+    const impostors = [
+      certified('UtilityMSP', { 'gl.role': 'prosumer', 'gl.id': 'home-01' }),
+      certified('CommunityMSP', { 'gl.role': 'consumer', 'gl.id': 'home-01' }),
+      certified('RegulatorMSP', { 'gl.role': 'battery-provider', 'gl.id': 'batt-01' }),
+      certified('CommunityMSP', { 'gl.role': 'prosumer', 'gl.id': 'home-99' }),
+    ];
+    const contracts = chaincode.metadata.contracts as Record<string, { transactions: { name: string; parameters?: unknown[] }[] }>;
+    const names = Object.keys(contracts).filter((c) => c !== 'system' && !c.startsWith('org.hyperledger'));
+    expect(names.length).toBeGreaterThanOrEqual(4);
+    let calls = 0;
+    for (const contract of names) {
+      for (const tx of contracts[contract].transactions) {
+        for (const who of impostors) {
+          const args = (tx.parameters ?? []).map(() => '{}');
+          const out = await call(fabric, who, `${contract}:${tx.name}`, ...args);
+          expect({ tx: `${contract}:${tx.name}`, code: decodeErrorEnvelope(out.message ?? '')?.code }).toEqual({ tx: `${contract}:${tx.name}`, code: ErrorCodes.ACCESS_DENIED });
+          calls += 1;
+        }
+      }
+    }
+    expect(calls).toBeGreaterThan(100);
+    // The participant's own identity is let through (to the transaction's own checks).
+    const own = await call(fabric, prosumer, 'registry:getParticipant', 'home-01');
+    expect(JSON.parse(own.payload!.toString())).toMatchObject({ participantId: 'home-01', mspId: 'CommunityMSP' });
+  });
 });

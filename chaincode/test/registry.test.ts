@@ -61,6 +61,14 @@ describe('registry: participants', () => {
     expect(await code(operator, { participantId: 'home-09', role: 'king' })).toBe(ErrorCodes.PARTICIPANT_ROLE_INVALID);
     expect(await code(operator, { participantId: 'home-09', role: 'prosumer', displayName: '' })).toBe(ErrorCodes.REQUEST_INVALID);
     expect(await code(operator, { participantId: 'home-09', role: 'prosumer', iban: 'x' })).toBe(ErrorCodes.REQUEST_INVALID);
+    // Invisible characters that make a name read as another: bidirectional override, zero width, C1 control, BOM.
+    for (const displayName of ['Bob\u202Eecila', 'Al\u200Bice', 'x\u0085y', '\uFEFFHome', 'tab\tname', ' padded']) {
+      expect(await code(operator, { participantId: 'home-09', role: 'prosumer', displayName })).toBe(ErrorCodes.REQUEST_INVALID);
+    }
+    // The settlement bank's account and the service identities are not participant ids.
+    for (const participantId of ['utility', 'Utility', 'bridge', 'community-operator', 'regulator']) {
+      expect(await code(operator, { participantId, role: 'prosumer' })).toBe(ErrorCodes.PARTICIPANT_ID_INVALID);
+    }
     expect(await code(operator, 'not json')).toBe(ErrorCodes.REQUEST_INVALID);
     expect(await code(operator, '[]')).toBe(ErrorCodes.REQUEST_INVALID);
     expect(fabric.dump()).toEqual(before);
@@ -68,10 +76,29 @@ describe('registry: participants', () => {
 
   it('a failure leaves as a readable message that carries the envelope', async () => {
     const fabric = new FakeFabric();
-    const out = await fabric.evaluate(home1, (ctx) => registry.getParticipant(ctx, 'home-77'));
+    const out = await fabric.evaluate(operator, (ctx) => registry.getParticipant(ctx, 'home-77'));
     expect(out.message).toMatch(/^PARTICIPANT_NOT_FOUND: no participant home-77 is registered gridledger-error:[A-Za-z0-9_-]+$/);
     expect(out.error?.toJSON()).toEqual({ code: 'PARTICIPANT_NOT_FOUND', message: 'no participant home-77 is registered', details: { participantId: 'home-77' } });
     expect((await fabric.evaluate(nobody, (ctx) => registry.getParticipant(ctx, 'home-77'))).error?.code).toBe(ErrorCodes.UNAUTHENTICATED);
+  });
+});
+
+describe('registry: a self-acting identity acts only for a participant of its own MSP and role', () => {
+  it('refuses an identity of another MSP, of another role, or of an unregistered participant', async () => {
+    const fabric = await withParticipants();
+    expect((await fabric.evaluate(home1, (ctx) => registry.getParticipant(ctx, 'home-01'))).result).toMatchObject({ participantId: 'home-01' });
+    // The Utility's CA issued a certificate with a Community household's gl.id.
+    const impostor = identity('UtilityMSP', 'prosumer', 'home-01');
+    const denied = await fabric.evaluate(impostor, (ctx) => registry.getParticipant(ctx, 'home-01'));
+    expect(denied.error?.toJSON()).toMatchObject({ code: ErrorCodes.ACCESS_DENIED, details: { participantId: 'home-01', mspId: 'UtilityMSP' } });
+    const meterOut = await fabric.run(impostor, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-01.evil' })));
+    expect(meterOut.error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(meterOut.writes.size).toBe(0);
+    expect((await fabric.evaluate(identity('CommunityMSP', 'consumer', 'home-01'), (ctx) => registry.getParticipant(ctx, 'home-01'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await fabric.evaluate(identity('CommunityMSP', 'prosumer', 'home-77'), (ctx) => registry.getParticipant(ctx, 'home-77'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    // Its own records only: another household's participant record is not for it.
+    expect((await fabric.evaluate(home1, (ctx) => registry.getParticipant(ctx, 'home-02'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await fabric.evaluate(operator, (ctx) => registry.getParticipant(ctx, 'home-02'))).result).toMatchObject({ participantId: 'home-02' });
   });
 });
 
@@ -158,10 +185,13 @@ describe('registry: meters', () => {
     const fabric = await withParticipants();
     for (const meterId of ['home-01.z', 'home-01.a', 'home-01.m']) await fabric.run(home1, (ctx) => registry.registerMeter(ctx, meter({ meterId })));
     await fabric.run(operator, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-02.main', participantId: 'home-02' })));
-    const out = await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'home-01'));
+    const out = await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'home-01'));
     expect(out.result.map((m: { meterId: string }) => m.meterId)).toEqual(['home-01.a', 'home-01.m', 'home-01.z']);
     expect(out.reads.filter((r) => r.startsWith('range'))).toEqual([`range ${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000')}..${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000\u{10ffff}')}`]);
-    expect((await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'home-03'))).result).toEqual([]);
-    expect((await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'bad id'))).error?.code).toBe(ErrorCodes.PARTICIPANT_ID_INVALID);
+    expect((await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'home-03'))).result).toEqual([]);
+    expect((await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'bad id'))).error?.code).toBe(ErrorCodes.PARTICIPANT_ID_INVALID);
+    // A household lists its own meters only.
+    expect((await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'home-02'))).result.map((m: { meterId: string }) => m.meterId)).toEqual(['home-02.main']);
+    expect((await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'home-01'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
   });
 });

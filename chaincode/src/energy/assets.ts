@@ -151,7 +151,7 @@ export class AssetsContract extends Contract {
       if (asset.verification !== null) return asset;
       const record: AssetRecord = { ...asset, verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() } };
       await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
-      setEvent(ctx, 'AssetVerified', { assetId: asset.assetId, verification: record.verification });
+      setEvent(ctx, 'AssetVerified', { assetId: asset.assetId, participantId: asset.participantId, verification: record.verification });
       return record;
     });
   }

@@ -128,7 +128,7 @@ export class ContractsContract extends Contract {
       if (!c.escrowTaken) await takeEscrow(ctx, record);
       await putRecord(ctx, ckey(ctx, ContractKeys.contract, contractId), record);
       for (const day of deliveryDays(c)) await putRecord(ctx, ckey(ctx, ContractKeys.byDay, c.communityId, day, contractId), { contractId });
-      setEvent(ctx, 'ContractAccepted', { contractId, communityId: c.communityId });
+      setEvent(ctx, 'ContractAccepted', { contractId, communityId: c.communityId, sellerId: c.sellerId, buyerId: c.buyerId });
       return { contract: record, replayed: false };
     });
   }
@@ -149,7 +149,7 @@ export class ContractsContract extends Contract {
       }
       const record: ContractRecord = { ...c, status: 'withdrawn', withdrawnAt: txInstant(ctx), escrowTaken: false };
       await putRecord(ctx, ckey(ctx, ContractKeys.contract, contractId), record);
-      setEvent(ctx, 'ContractWithdrawn', { contractId, communityId: c.communityId, by: actorOf(ctx, caller) });
+      setEvent(ctx, 'ContractWithdrawn', { contractId, communityId: c.communityId, sellerId: c.sellerId, buyerId: c.buyerId, by: actorOf(ctx, caller) });
       return { contract: record, replayed: false };
     });
   }

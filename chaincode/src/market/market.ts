@@ -494,7 +494,7 @@ export class MarketContract extends Contract {
       if (placed.replayed) return placed;
       await batch.flush();
       const { order } = placed;
-      setEvent(ctx, 'OrderAccepted', { orderId: order.orderId, communityId: order.communityId, intervalStart: order.intervalStart, side: order.side, energyWh: order.energyWh, priceMicrosPerKwh: order.priceMicrosPerKwh });
+      setEvent(ctx, 'OrderAccepted', { orderId: order.orderId, participantId: order.participantId, communityId: order.communityId, intervalStart: order.intervalStart, side: order.side, energyWh: order.energyWh, priceMicrosPerKwh: order.priceMicrosPerKwh });
       return placed;
     });
   }
@@ -533,7 +533,7 @@ export class MarketContract extends Contract {
         }
       }
       await batch.flush();
-      const accepted = out.filter((p) => !p.replayed).map(({ order: o }) => ({ orderId: o.orderId, communityId: o.communityId, intervalStart: o.intervalStart, side: o.side, energyWh: o.energyWh, priceMicrosPerKwh: o.priceMicrosPerKwh }));
+      const accepted = out.filter((p) => !p.replayed).map(({ order: o }) => ({ orderId: o.orderId, participantId: o.participantId, communityId: o.communityId, intervalStart: o.intervalStart, side: o.side, energyWh: o.energyWh, priceMicrosPerKwh: o.priceMicrosPerKwh }));
       if (accepted.length > 0) setEvent(ctx, 'OrdersAccepted', { orders: accepted });
       return { orders: out };
     });
@@ -563,7 +563,7 @@ export class MarketContract extends Contract {
       if (book.openOrders <= 1) await ctx.stub.deleteState(bookKey);
       else await putRecord(ctx, bookKey, { ...book, openOrders: book.openOrders - 1, sellWh: book.sellWh - (order.side === 'sell' ? order.energyWh : 0) });
       await accounts.flush();
-      setEvent(ctx, 'OrderCancelled', { orderId, communityId: ref.communityId, intervalStart: ref.intervalStart });
+      setEvent(ctx, 'OrderCancelled', { orderId, participantId: order.participantId, communityId: ref.communityId, intervalStart: ref.intervalStart });
       return { order: cancelled, replayed: false };
     });
   }

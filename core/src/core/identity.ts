@@ -19,8 +19,42 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
+/**
+ * The roles that act for one participant, named by the identity's gl.id: households and battery
+ * providers. Such an identity acts only when that participant's ledger record belongs to the
+ * identity's own MSP and has its role (an organization's CA can put any gl.id in a certificate).
+ */
+export const SELF_ACTING_ROLES: readonly Role[] = ['prosumer', 'consumer', 'battery-provider'];
+
+export const isSelfActing = (role: Role | undefined): boolean => role !== undefined && SELF_ACTING_ROLES.includes(role);
+
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/**
+ * Ids no participant may take: the settlement bank's account (`utility`, the market's postings go
+ * to and from it) and the service identities every organization's CA issues at start.
+ */
+export const RESERVED_PARTICIPANT_IDS: readonly string[] = ['utility', 'regulator', 'community-operator', 'bridge', 'admin', 'system', 'market'];
+
+export const isReservedParticipantId = (id: string): boolean => RESERVED_PARTICIPANT_IDS.includes(id.toLowerCase());
+
+export const MAX_DISPLAY_NAME = 128;
+
+/**
+ * A display name: 1 to 128 characters, none of them a control character (C0, DEL, C1) nor an
+ * invisible formatting one that can make a name read differently from what it is (bidirectional
+ * overrides and isolates, zero-width characters, the BOM, line and paragraph separators).
+ */
+export function isDisplayName(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_DISPLAY_NAME &&
+    value.trim() === value &&
+    !/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/u.test(value)
+  );
 }
 
 /** Ids in code-unit order: the same on every peer and in every language, unlike locale order. */
