@@ -5,6 +5,7 @@ import { ErrorCode } from '@gridledger/core/core';
 import { jsonArg, Tx } from './chaincode';
 import { errorBody, ErrorCodes, fromFabricError, GridLedgerError, httpStatusOf } from './errors';
 import { serveEvents } from './events';
+import { seesEverything, viewerOf } from './event-visibility';
 import type { ApiKeyStore } from './keys';
 import { NewParticipant, Onboarding, OnboardingStore } from './onboarding';
 import { assertActsFor, callerOf, denied } from './access';
@@ -34,6 +35,8 @@ export interface AppDeps {
   info: GatewayInfo;
   /** The fabric-ca-client home a participant onboarded at run time is enrolled into. */
   homeOf(participantId: string): string;
+  /** Deletes that home when an onboarding is undone. */
+  removeHome?(participantId: string): void;
   log?: Logger;
   sse?: { heartbeatMs?: number; reconnectMs?: number };
 }
@@ -44,8 +47,12 @@ export type GatewayApp = express.Express & {
 };
 
 const ONBOARDING_ROLES = new Set(['operator', 'utility']);
-/** Roles only their own organization may hand out. */
-const ORG_BOUND_ROLES: Record<string, string> = { utility: 'utility', regulator: 'regulator' };
+/**
+ * Roles only one organization may hand out: the utility's and the regulator's own, and the
+ * community's operator (an operator of the Utility would be a second utility that the market's
+ * operator-only transactions refuse anyway: docs/security.md).
+ */
+const ORG_BOUND_ROLES: Record<string, string> = { utility: 'utility', regulator: 'regulator', operator: 'community' };
 
 
 /** No endpoint at the path (404), or not for the method (405). */
@@ -86,6 +93,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     store: deps.onboardingStore,
     mspId: info.mspId,
     homeOf: deps.homeOf,
+    removeHome: deps.removeHome,
   });
   const openStreams = new Set<Response>();
   const app = express() as GatewayApp;
@@ -237,7 +245,14 @@ export function createApp(deps: AppDeps): GatewayApp {
   meteringRoutes(r, ledger);
 
   r.get('/events', async (req, res) => {
-    await serveEvents(req, res, { ledger, user: callerOf(res), log, open: openStreams, ...deps.sse });
+    const caller = callerOf(res);
+    // A household's stream shows its own records (its meters' readings among them) and public aggregates.
+    let viewer = viewerOf(caller);
+    if (!seesEverything(viewer)) {
+      const meters = (await ledger.evaluate(caller, Tx.listMeters, [viewer.participantId!])) as { meterId: string }[] | undefined;
+      viewer = viewerOf(caller, (meters ?? []).map((m) => m.meterId));
+    }
+    await serveEvents(req, res, { ledger, user: caller, viewer, log, open: openStreams, ...deps.sse });
   });
 
   r.use(marketRoutes(ledger));

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { WalletUser } from '@gridledger/network';
 import { ErrorCodes, errorBody, fromFabricError, GridLedgerError, httpStatusOf } from './errors';
+import { noteOwnMeter, Viewer, visiblePayload } from './event-visibility';
 import type { EventStream, LedgerEvent, LedgerPort, Logger } from './ports';
 
 /**
@@ -79,19 +80,30 @@ function payloadOf(bytes: Uint8Array): unknown {
   }
 }
 
-export function sseFrame(event: LedgerEvent): string {
+export function sseFrame(event: LedgerEvent, payload: unknown = payloadOf(event.payload)): string {
   const data = {
     name: event.name,
     blockNumber: Number(event.blockNumber),
     txId: event.txId,
-    payload: payloadOf(event.payload),
+    payload,
   };
   return `id: ${formatCheckpoint(event)}\nevent: ${event.name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The event's frame as the viewer may see it, or undefined when it may see nothing of it. */
+export function visibleFrame(event: LedgerEvent, viewer: Viewer | undefined): string | undefined {
+  const payload = payloadOf(event.payload);
+  if (viewer === undefined) return sseFrame(event, payload);
+  noteOwnMeter(viewer, event.name, payload);
+  const visible = visiblePayload(viewer, event.name, payload);
+  return visible === undefined ? undefined : sseFrame(event, visible);
 }
 
 export interface EventStreamOptions {
   ledger: LedgerPort;
   user: WalletUser;
+  /** What of each event the caller may see (event-visibility.ts); everything when absent. */
+  viewer?: Viewer;
   log: Logger;
   /** Open streams, so that shutdown can end them. */
   open: Set<Response>;
@@ -146,7 +158,10 @@ export async function serveEvents(req: Request, res: Response, opts: EventStream
         try {
           for await (const event of stream) {
             if (closed) return;
-            if (position.accept(event)) res.write(sseFrame(event));
+            if (position.accept(event)) {
+              const frame = visibleFrame(event, opts.viewer);
+              if (frame !== undefined) res.write(frame);
+            }
           }
           // The peer ended the stream: re-open it from where we are.
         } catch (e) {

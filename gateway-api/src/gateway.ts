@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProfile, ORGS, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
 import { AppDeps, createApp, GatewayApp } from './app';
@@ -66,6 +67,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = jsonLogge
       peerEndpoint: orgProfile.peer.endpoint,
     },
     homeOf: (id) => userHome(stateDir, org, id),
+    removeHome: (id) => rmSync(userHome(stateDir, org, id), { recursive: true, force: true }),
     log,
   };
 }

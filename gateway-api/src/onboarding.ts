@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { WalletUser } from '@gridledger/network';
-import { canonicalJson } from '@gridledger/core/core';
+import { canonicalJson, isDisplayName, isReservedParticipantId, MAX_DISPLAY_NAME } from '@gridledger/core/core';
 import { jsonArg, Tx } from './chaincode';
-import { ErrorCodes, GridLedgerError } from './errors';
+import { ErrorCodes, GridLedgerError, httpStatusOf } from './errors';
 import { readJsonFile, withFileLock, writeFileAtomic } from './files';
 import { ApiKeyStore, hashKey } from './keys';
 import type { CaPort, LedgerPort, Wallet } from './ports';
@@ -79,6 +79,8 @@ export interface OnboardingDeps {
   mspId: string;
   /** The fabric-ca-client home an identity is enrolled into. */
   homeOf(participantId: string): string;
+  /** Deletes the enrolled home of an identity (its key) when an onboarding is undone. */
+  removeHome?(participantId: string): void;
   /** How long a completed result (with its key in clear) is repeated from memory. */
   replayMs?: number;
 }
@@ -128,24 +130,25 @@ export class Onboarding {
     request: NewParticipant,
   ): Promise<Onboarded> {
     const { ca, ledger, wallet, keys, store, mspId } = this.deps;
-    const resuming = stored !== undefined;
-    const record: OnboardingRecord = stored
-      ? { ...stored }
-      : { fingerprint, participantId: request.participantId, step: 'started', secret: randomBytes(24).toString('base64url'), updatedAt: '' };
+    const fresh = (): OnboardingRecord => ({ fingerprint, participantId: request.participantId, step: 'started', secret: randomBytes(24).toString('base64url'), updatedAt: '' });
+    const record: OnboardingRecord = stored ? { ...stored } : fresh();
     const save = (step: Step) => {
       record.step = step;
       record.updatedAt = new Date().toISOString();
       if (key !== undefined) store.put(key, record);
     };
-    if (!resuming) save('started');
 
     const id = request.participantId;
     if (record.step === 'started') {
+      // Nothing reaches the CA that the ledger would refuse: the rules it checks, and the id free.
+      checkNewParticipant(request);
+      await this.requireFreeOnLedger(caller, id);
+      save('started');
       try {
         await ca.register({ id, secret: record.secret!, role: request.role, type: 'client' });
       } catch (e) {
         // Resuming our own attempt: the registration went through before the answer was lost.
-        if (!(resuming && e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_EXISTS)) throw e;
+        if (!(stored !== undefined && e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_EXISTS)) throw e;
       }
       save('registered');
     }
@@ -162,8 +165,20 @@ export class Onboarding {
         record.txId = txId;
         record.participant = isObject(result) ? result : { ...onLedger, mspId };
       } catch (e) {
-        if (!(resuming && e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_EXISTS)) throw e;
-        record.participant = { ...onLedger, mspId };
+        if (!(e instanceof GridLedgerError)) throw e;
+        // PARTICIPANT_EXISTS is our own registration only when the ledger's record is what we sent,
+        // for our MSP, by this caller: an answer lost on the way. Anyone else's participant is not
+        // taken over (a CA can give any gl.id; the chaincode refuses the identity, and so do we).
+        const ours = e.code === ErrorCodes.PARTICIPANT_EXISTS ? await this.ownRegistration(caller, onLedger) : undefined;
+        if (ours !== undefined) record.participant = ours;
+        else {
+          if (httpStatusOf(e.code) < 500) {
+            await this.undo(id);
+            Object.assign(record, fresh());
+            save('started');
+          }
+          throw e;
+        }
       }
       save('recorded');
     }
@@ -179,6 +194,48 @@ export class Onboarding {
       ...(record.txId ? { txId: record.txId } : {}),
       ...(reissued ? { apiKeyReissued: true } : {}),
     };
+  }
+
+  /** PARTICIPANT_EXISTS, before the CA is asked, when the ledger has the id already. */
+  private async requireFreeOnLedger(caller: WalletUser, id: string): Promise<void> {
+    try {
+      await this.deps.ledger.evaluate(caller, Tx.getParticipant, [id]);
+    } catch (e) {
+      if (e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_NOT_FOUND) return;
+      throw e;
+    }
+    throw new GridLedgerError(ErrorCodes.PARTICIPANT_EXISTS, `participant ${id} is already registered`, { participantId: id });
+  }
+
+  /** The ledger's record of the participant when it is the one this caller would have written. */
+  private async ownRegistration(caller: WalletUser, sent: { participantId: string; role: string; displayName?: string }): Promise<Record<string, unknown> | undefined> {
+    const found = await this.deps.ledger.evaluate(caller, Tx.getParticipant, [sent.participantId]);
+    if (!isObject(found)) return undefined;
+    const same =
+      found.mspId === this.deps.mspId &&
+      found.role === sent.role &&
+      found.displayName === sent.displayName &&
+      found.registeredBy === (caller.participantId ?? caller.id);
+    return same ? found : undefined;
+  }
+
+  /** Undoes the CA and wallet steps of an onboarding the ledger refused: no identity, key or wallet entry is left, the id is free. */
+  private async undo(id: string): Promise<void> {
+    this.deps.wallet.remove(id);
+    await this.deps.ca.remove(id);
+    this.deps.removeHome?.(id);
+  }
+}
+
+/** The ledger's rules for a new participant that can be checked before the CA: reserved ids, display names. */
+export function checkNewParticipant(request: NewParticipant): void {
+  if (isReservedParticipantId(request.participantId)) {
+    throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId ${request.participantId} is reserved for the platform`, { path: 'participantId' });
+  }
+  if (request.displayName !== undefined && !isDisplayName(request.displayName)) {
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at either end`, {
+      path: 'displayName',
+    });
   }
 }
 

@@ -68,12 +68,15 @@ export interface CaEnrollment {
 export interface CaPort {
   register(identity: CaRegistration): Promise<void>;
   enroll(id: string, secret: string, home: string): Promise<CaEnrollment>;
+  /** Removes the identity and revokes its certificates (undoing an onboarding the ledger refused). */
+  remove(id: string): Promise<void>;
 }
 
 /** The identities the gateway holds: the profile's users and those onboarded at run time. */
 export interface Wallet {
   get(userId: string): WalletUser | undefined;
   put(user: WalletUser): void;
+  remove(userId: string): void;
 }
 
 export interface Logger {

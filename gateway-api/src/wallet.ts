@@ -41,6 +41,15 @@ export class FileWallet implements Wallet {
     this.load();
   }
 
+  remove(userId: string): void {
+    withFileLock(this.path, () => {
+      const file = readJsonFile<WalletFile>(this.path, { version: 1, users: {} });
+      delete file.users[userId];
+      writeFileAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`);
+    });
+    this.load();
+  }
+
   private load(): void {
     this.stamp = fileStamp(this.path);
     this.users = readJsonFile<WalletFile>(this.path, { version: 1, users: {} }).users;
@@ -54,5 +63,8 @@ export class MemoryWallet implements Wallet {
   }
   put(user: WalletUser): void {
     this.users.set(user.id, user);
+  }
+  remove(userId: string): void {
+    this.users.delete(userId);
   }
 }

@@ -9,9 +9,9 @@ interface SseEvent {
 }
 
 /** Reads server-sent events until `count` events with an id arrived (or `ms` passed), then disconnects. */
-async function readEvents(h: Harness, path: string, count: number, headers: Record<string, string> = {}, ms = 1500): Promise<{ status: number; events: SseEvent[] }> {
+async function readEvents(h: Harness, path: string, count: number, headers: Record<string, string> = {}, ms = 1500, key = h.key.operator): Promise<{ status: number; events: SseEvent[] }> {
   const abort = new AbortController();
-  const res = await fetch(`${h.url}${path}`, { headers: { Authorization: `Bearer ${h.key.alice}`, ...headers }, signal: abort.signal });
+  const res = await fetch(`${h.url}${path}`, { headers: { Authorization: `Bearer ${key}`, ...headers }, signal: abort.signal });
   // The gateway answers only once the peer's stream is open, so the time to wait for events
   // starts here: a loaded machine may take long to answer, which is not what is tested.
   const timer = setTimeout(() => abort.abort(), ms);
@@ -68,6 +68,45 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await h.close();
+});
+
+const json = (blockNumber: number, txId: string, name: string, payload: unknown): LedgerEvent => ({ blockNumber: BigInt(blockNumber), txId, name, payload: Buffer.from(JSON.stringify(payload)) });
+
+describe('GET /events for a household', () => {
+  const mixed = [
+    json(10, 'dep-a', 'CreditsIssued', { participantId: 'alice', amountMicros: 5 }),
+    json(10, 'dep-b', 'CreditsIssued', { participantId: 'bob', amountMicros: 7 }),
+    json(11, 'xfer', 'CreditsTransferred', { from: 'bob', to: 'carol', amountMicros: 1 }),
+    json(11, 'ord-b', 'OrdersAccepted', { orders: [{ orderId: 'o1', participantId: 'bob', energyWh: 9 }] }),
+    json(12, 'ord-a', 'OrderAccepted', { orderId: 'o2', participantId: 'alice', energyWh: 3 }),
+    json(12, 'clr', 'IntervalCleared', { communityId: 'c1', clearingPriceMicrosPerKwh: 100, volumeWh: 12 }),
+    json(13, 'close', 'IntervalClosed', { communityId: 'c1', positions: [{ participantId: 'alice', balance: 'surplus' }, { participantId: 'bob', balance: 'deficit' }], zones: [{ zone: 'z1' }] }),
+    json(13, 'rd', 'ReadingsRecorded', { txId: 'rd', accepted: [{ meterId: 'alice.main', seq: 1 }, { meterId: 'bob.main', seq: 4 }], rejected: 1, gapsOpened: [] }),
+    json(14, 'mtr', 'MeterRegistered', { participantId: 'alice', meterId: 'alice.pv' }),
+    json(14, 'rd2', 'ReadingsRecorded', { txId: 'rd2', accepted: [{ meterId: 'alice.pv', seq: 1 }], rejected: 0, gapsOpened: [] }),
+    json(15, 'new', 'SomethingNew', { participantId: 'alice' }),
+  ];
+
+  it("sees its own records and public aggregates, of a shared event its own part, and nothing of another's", async () => {
+    h.ledger.events = mixed;
+    h.ledger.evaluateHandler = (fn, args) => (fn === 'registry:listMeters' && args[0] === 'alice' ? [{ meterId: 'alice.main' }] : {});
+    const { events } = await readEvents(h, '/api/v1/events?fromBlock=0', 7, {}, 1500, h.key.alice);
+    expect(events.map((e) => e.id)).toEqual(['10:dep-a', '12:ord-a', '12:clr', '13:close', '13:rd', '14:mtr', '14:rd2']);
+    const payload = (id: string) => JSON.parse(events.find((e) => e.id === id)!.data!).payload;
+    expect(payload('13:close').positions).toEqual([{ participantId: 'alice', balance: 'surplus' }]);
+    expect(payload('13:close').zones).toEqual([{ zone: 'z1' }]);
+    expect(payload('13:rd')).toEqual({ txId: 'rd', accepted: [{ meterId: 'alice.main', seq: 1 }], gapsOpened: [] });
+    // The meter registered on the stream counts from then on.
+    expect(payload('14:rd2').accepted).toEqual([{ meterId: 'alice.pv', seq: 1 }]);
+    expect(JSON.stringify(events)).not.toContain('bob');
+  });
+
+  it('an operator sees every event whole', async () => {
+    h.ledger.events = mixed;
+    const { events } = await readEvents(h, '/api/v1/events?fromBlock=0', mixed.length);
+    expect(events).toHaveLength(mixed.length);
+    expect(JSON.parse(events[2].data!).payload).toEqual({ from: 'bob', to: 'carol', amountMicros: 1 });
+  });
 });
 
 describe('GET /events', () => {

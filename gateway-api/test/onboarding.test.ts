@@ -21,10 +21,32 @@ const onboard = (key: string, body: unknown = carol, idempotencyKey?: string) =>
     headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
   });
 
+/** The registry's answers on the fake ledger: records by id, with the caller's MSP and id, as the chaincode writes them. */
+function ledgerRegistry(harness: Harness, opts: { loseAnswer?: () => boolean; refuse?: () => GridLedgerError | undefined } = {}) {
+  const records = new Map<string, Record<string, unknown>>();
+  harness.ledger.evaluateHandler = (fn, args) => {
+    if (fn !== 'registry:getParticipant') return {};
+    const found = records.get(args[0]);
+    if (found === undefined) throw new GridLedgerError(ErrorCodes.PARTICIPANT_NOT_FOUND, `no participant ${args[0]}`);
+    return found;
+  };
+  harness.ledger.submitHandler = (_fn, args, user) => {
+    const refusal = opts.refuse?.();
+    if (refusal) throw refusal;
+    const sent = JSON.parse(args[0]) as Record<string, unknown>;
+    if (records.has(sent.participantId as string)) throw new GridLedgerError(ErrorCodes.PARTICIPANT_EXISTS, 'exists');
+    const record = { ...sent, mspId: user.mspId, registeredBy: user.participantId ?? user.id };
+    records.set(sent.participantId as string, record);
+    if (opts.loseAnswer?.()) throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'the commit status was lost');
+    return { ...sent, mspId: user.mspId };
+  };
+  return records;
+}
+
 describe('onboarding', () => {
   beforeEach(async () => {
     h = await startHarness();
-    h.ledger.submitHandler = (_fn, args) => ({ ...JSON.parse(args[0]), mspId: 'CommunityMSP' });
+    ledgerRegistry(h);
   });
 
   it('registers at the CA, enrolls, records on the ledger as the operator and returns a working key once', async () => {
@@ -41,13 +63,14 @@ describe('onboarding', () => {
       certPath: '/state/orgs/community/users/carol/msp/signcerts/cert.pem',
     });
     expect(h.ledger.calls).toEqual([
+      { kind: 'evaluate', user: 'op-1', fn: 'registry:getParticipant', args: ['carol'] },
       { kind: 'submit', user: 'op-1', fn: 'registry:registerParticipant', args: [JSON.stringify({ participantId: 'carol', role: 'prosumer', displayName: 'Carol' })] },
     ]);
     // The key is carol's: the ledger is called as carol.
     h.ledger.evaluateHandler = () => ({ participantId: 'carol' });
     const me = await h.fetch('/api/v1/participants/carol', { key: body.apiKey });
     expect(me.status).toBe(200);
-    expect(h.ledger.calls[1]).toMatchObject({ user: 'carol', fn: 'registry:getParticipant', args: ['carol'] });
+    expect(h.ledger.calls[2]).toMatchObject({ user: 'carol', fn: 'registry:getParticipant', args: ['carol'] });
   });
 
   it('returns the same result for a retry with the same Idempotency-Key, onboarding once', async () => {
@@ -82,10 +105,7 @@ describe('onboarding', () => {
 
   it('resumes where a failed attempt stopped: a ledger outage after the CA step', async () => {
     let down = true;
-    h.ledger.submitHandler = (_fn, args) => {
-      if (down) throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'no peer');
-      return JSON.parse(args[0]);
-    };
+    ledgerRegistry(h, { refuse: () => (down ? new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'no peer') : undefined) });
     const failed = await onboard(h.key.operator, carol, 'k-3');
     expect(failed.status).toBe(503);
     down = false;
@@ -95,6 +115,51 @@ describe('onboarding', () => {
     expect(h.ca.enrollCalls).toBe(1);
     const body = (await retry.json()) as Body;
     expect(h.keys.lookup(body.apiKey)).toBe('carol');
+  });
+
+  it('resumes an attempt whose ledger answer was lost: the record is its own (MSP, role, name, author)', async () => {
+    let lose = true;
+    ledgerRegistry(h, { loseAnswer: () => lose });
+    expect((await onboard(h.key.operator, carol, 'k-5')).status).toBe(503);
+    lose = false;
+    const retry = await onboard(h.key.operator, carol, 'k-5');
+    expect(retry.status).toBe(201);
+    expect(((await retry.json()) as Body).participant).toMatchObject({ participantId: 'carol', mspId: 'CommunityMSP' });
+  });
+
+  it("never takes over another organization's participant: 409 every time, nothing at the CA or in the wallet", async () => {
+    const records = ledgerRegistry(h);
+    records.set('carol', { participantId: 'carol', role: 'prosumer', displayName: 'Carol', mspId: 'UtilityMSP', registeredBy: 'utility' });
+    for (let i = 0; i < 2; i++) {
+      const res = await onboard(h.key.operator, carol, 'k-6');
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(ErrorCodes.PARTICIPANT_EXISTS);
+    }
+    expect(h.ca.registerCalls).toBe(0);
+    expect(h.deps.wallet.get('carol')).toBeUndefined();
+  });
+
+  it('a participant taken between the check and the ledger write is not ours either: the CA identity and wallet entry are undone', async () => {
+    const records = ledgerRegistry(h);
+    h.ca.register = async (identity) => {
+      h.ca.registerCalls++;
+      h.ca.registered.set(identity.id, identity);
+      // Another organization registers the same id meanwhile.
+      records.set('carol', { participantId: 'carol', role: 'prosumer', mspId: 'UtilityMSP', registeredBy: 'utility' });
+    };
+    for (let i = 0; i < 2; i++) expect((await onboard(h.key.operator, carol, 'k-7')).status).toBe(409);
+    expect(h.ca.removed).toEqual(['carol']);
+    expect(h.ca.registered.has('carol')).toBe(false);
+    expect(h.deps.wallet.get('carol')).toBeUndefined();
+  });
+
+  it('refuses reserved ids and names with invisible characters before the CA', async () => {
+    for (const body of [{ ...carol, participantId: 'utility' }, { ...carol, displayName: 'Car\u202Eol' }, { ...carol, displayName: 'Carol\u0007' }]) {
+      const res = await onboard(h.key.operator, body);
+      expect(res.status).toBe(400);
+    }
+    expect(h.ca.registerCalls).toBe(0);
+    expect(h.ledger.calls.filter((c) => c.kind === 'submit')).toHaveLength(0);
   });
 });
 
@@ -108,7 +173,7 @@ describe('onboarding across a restart', () => {
   it('keeps no key in clear on disk; a retry after a restart gets the same participant and a fresh key that replaces the first', async () => {
     const store = new FileOnboardingStore(join(dir, 'onboarding.json'));
     h = await startHarness({ onboardingStore: store });
-    h.ledger.submitHandler = (_fn, args) => JSON.parse(args[0]);
+    ledgerRegistry(h);
     const first = (await (await onboard(h.key.operator, carol, 'k-4')).json()) as Body;
     const { readFileSync } = await import('node:fs');
     const onDisk = readFileSync(join(dir, 'onboarding.json'), 'utf8');

@@ -96,6 +96,15 @@ export class CaClient {
   }
 
   /**
+   * Removes an identity and revokes every certificate issued to it, so that its id can be registered
+   * again (onboarding undoes a registration the ledger then refused). Needs the server's
+   * --cfg.identities.allowremove.
+   */
+  async remove(id: string): Promise<void> {
+    await this.client(['identity', 'remove', id, '--home', this.config.registrarHome, '--mspdir', join(this.config.registrarHome, 'msp'), '--url', this.config.url], {});
+  }
+
+  /**
    * Enrolls an identity: a new key pair and a certificate, written as an MSP folder `<home>/msp`
    * (or `<home>/tls` for a TLS certificate): signcerts/cert.pem, one key in keystore/, cacerts/ca.pem
    * and the NodeOUs config.yaml.
@@ -192,7 +201,7 @@ export class FabricCa {
     const pid = await startProcess({
       name,
       command: join(binDir, 'fabric-ca-server'),
-      args: ['start', '--home', home, '--ca.name', name, '--address', '127.0.0.1', '--port', String(port), '--tls.enabled', '--csr.hosts', '127.0.0.1,localhost'],
+      args: ['start', '--home', home, '--ca.name', name, '--address', '127.0.0.1', '--port', String(port), '--tls.enabled', '--csr.hosts', '127.0.0.1,localhost', '--cfg.identities.allowremove'],
       env: {
         PATH: process.env.PATH,
         FABRIC_CA_SERVER_BOOT: `${admin.id}:${admin.secret}`,

@@ -18,6 +18,10 @@ export class NetworkCa implements CaPort {
     await this.client.register({ id: identity.id, secret: identity.secret, role: identity.role, type: identity.type ?? 'client' });
   }
 
+  async remove(id: string): Promise<void> {
+    await this.client.remove(id);
+  }
+
   async enroll(id: string, secret: string, home: string): Promise<CaEnrollment> {
     const { certPath, keyPath } = await this.client.enroll(id, secret, home);
     return { certPath, keyPath };

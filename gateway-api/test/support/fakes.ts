@@ -103,6 +103,12 @@ export class FakeCa implements CaPort {
     this.registered.set(identity.id, identity);
   }
 
+  removed: string[] = [];
+  async remove(id: string): Promise<void> {
+    this.removed.push(id);
+    this.registered.delete(id);
+  }
+
   async enroll(id: string, secret: string, home: string): Promise<CaEnrollment> {
     this.enrollCalls++;
     const r = this.registered.get(id);

@@ -1,0 +1,99 @@
+/**
+ * Who sees which chaincode event on GET /events: the same rules as the REST reads.
+ *
+ * Operators, the utility, the regulator and the bridges see every event (none carries a household's
+ * consumption: that stays in the private collection). A household (prosumer, consumer, battery
+ * provider) sees public market aggregates and its own records; of an event that speaks of many
+ * participants it sees its own part only, and nothing at all of an event that is not about it.
+ * An event this table does not name is not shown to a household: a new event is private until it
+ * is listed here (docs/security.md, *What is public*).
+ */
+import type { WalletUser } from '@gridledger/network';
+import { isRole, isSelfActing } from '@gridledger/core/core';
+
+export interface Viewer {
+  /** Undefined: the caller sees every event. */
+  participantId?: string;
+  /** The household's meters (refreshed from MeterRegistered events of its own). */
+  meterIds: Set<string>;
+}
+
+export function viewerOf(caller: WalletUser, meterIds: Iterable<string> = []): Viewer {
+  const selfActing = isRole(caller.role) && isSelfActing(caller.role);
+  return selfActing ? { participantId: caller.participantId ?? '', meterIds: new Set(meterIds) } : { meterIds: new Set() };
+}
+
+export const seesEverything = (viewer: Viewer): boolean => viewer.participantId === undefined;
+
+type Payload = Record<string, unknown>;
+type Rule = (payload: Payload, viewer: Viewer) => Payload | undefined;
+
+const isObject = (v: unknown): v is Payload => typeof v === 'object' && v !== null && !Array.isArray(v);
+const list = (v: unknown): Payload[] => (Array.isArray(v) ? v.filter(isObject) : []);
+
+/** Public: the same for everyone. */
+const everyone: Rule = (p) => p;
+/** Only the participant named by `field`. */
+const ownBy =
+  (...fields: string[]): Rule =>
+  (p, v) =>
+    fields.some((f) => p[f] === v.participantId) ? p : undefined;
+
+const RULES: Record<string, Rule> = {
+  // Public market aggregates: the clearing price and volume, an interval's phase, the parameters.
+  IntervalCleared: everyone,
+  MarketParamsChanged: everyone,
+  MeteringParamsChanged: everyone,
+  // The market's IntervalClosed is public; the metering window's carries every participant's
+  // position announcement: a household keeps its own and the zone totals.
+  IntervalClosed: (p, v) => (Array.isArray(p.positions) ? { ...p, positions: list(p.positions).filter((x) => x.participantId === v.participantId) } : p),
+  IntervalSettled: (p, v) => ({ ...p, estimatedParticipantIds: (Array.isArray(p.estimatedParticipantIds) ? p.estimatedParticipantIds : []).filter((id) => id === v.participantId) }),
+  // A household's own records.
+  ParticipantRegistered: ownBy('participantId'),
+  MeterRegistered: ownBy('participantId'),
+  MeterExchanged: ownBy('participantId'),
+  AssetRegistered: ownBy('participantId'),
+  AssetVerified: ownBy('participantId'),
+  CreditsIssued: ownBy('participantId'),
+  CreditsRedeemed: ownBy('participantId'),
+  CreditsTransferred: ownBy('from', 'to'),
+  SettlementCorrected: ownBy('participantId'),
+  OrderAccepted: ownBy('participantId'),
+  OrderCancelled: ownBy('participantId'),
+  OrdersAccepted: (p, v) => {
+    const orders = list(p.orders).filter((o) => o.participantId === v.participantId);
+    return orders.length > 0 ? { ...p, orders } : undefined;
+  },
+  ContractProposed: ownBy('sellerId', 'buyerId'),
+  ContractAccepted: ownBy('sellerId', 'buyerId'),
+  ContractWithdrawn: ownBy('sellerId', 'buyerId'),
+  ReadingDisputed: ownBy('participantId'),
+  DisputeResolved: ownBy('participantId'),
+  // A readings transaction: the household's own readings, gaps and corrections; nothing when none.
+  ReadingsRecorded: (p, v) => {
+    const accepted = list(p.accepted).filter((r) => v.meterIds.has(String(r.meterId)));
+    const gapsOpened = list(p.gapsOpened).filter((g) => v.meterIds.has(String(g.meterId)));
+    const corrections = list(p.corrections).filter((c) => c.participantId === v.participantId);
+    if (accepted.length + gapsOpened.length + corrections.length === 0) return undefined;
+    return { txId: p.txId, accepted, gapsOpened, ...(corrections.length > 0 ? { corrections } : {}) };
+  },
+};
+
+/** Event names a household may see some of (docs/security.md lists them). */
+export const HOUSEHOLD_EVENTS = Object.keys(RULES).sort();
+
+/** What of an event's payload the viewer sees; undefined when nothing. */
+export function visiblePayload(viewer: Viewer, name: string, payload: unknown): unknown {
+  if (seesEverything(viewer)) return payload;
+  const rule = RULES[name];
+  if (rule === undefined || !isObject(payload)) return undefined;
+  return rule(payload, viewer);
+}
+
+/** A household's new meter, from an event it sees: so that the stream shows that meter's readings from then on. */
+export function noteOwnMeter(viewer: Viewer, name: string, payload: unknown): void {
+  if (seesEverything(viewer) || !isObject(payload)) return;
+  if ((name === 'MeterRegistered' || name === 'MeterExchanged') && payload.participantId === viewer.participantId && typeof payload.meterId === 'string') {
+    viewer.meterIds.add(payload.meterId);
+  }
+}
