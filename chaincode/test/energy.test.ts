@@ -86,6 +86,11 @@ describe('assets', () => {
     expect((await f.evaluate(regulator, (ctx) => assets.listAssets(ctx, 'home-01'))).result.map((a: { assetId: string }) => a.assetId)).toEqual(['pv-1']);
     await f.run(home2, (ctx) => assets.setPreferences(ctx, 'home-02', json({ sources: ['wind', 'solar'], locality: 'zone' })));
     expect((await f.evaluate(home2, (ctx) => assets.getPreferences(ctx, 'home-02'))).result).toMatchObject({ sources: ['solar', 'wind'], locality: 'zone' });
+    // A household's sites, assets and preferences are its own: another household reads none of them.
+    expect((await f.evaluate(home2, (ctx) => assets.listAssets(ctx, 'home-01'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await f.evaluate(home2, (ctx) => assets.getAsset(ctx, 'pv-1'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await f.evaluate(home2, (ctx) => assets.listSites(ctx, 'home-01'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await f.evaluate(home1, (ctx) => assets.getPreferences(ctx, 'home-02'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await f.run(home1, (ctx) => assets.setPreferences(ctx, 'home-02', json({ sources: [], locality: 'any' })))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
   });
 });
@@ -169,7 +174,7 @@ describe('window close, tokens, corrections, disputes', () => {
     expect((await f.evaluate(operator, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toMatchObject({ importWh: 250, exportWh: 0, rule: 'previous-day-import', basedOn: yesterday });
     expect((await f.evaluate(regulator, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).not.toHaveProperty('importWh');
     // Another household of the community (its organization's peer holds the data) does not see it either.
-    expect((await f.evaluate(home1, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).not.toHaveProperty('importWh');
+    expect((await f.evaluate(home1, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await f.evaluate(home2, (ctx) => energy.getEstimate(ctx, 'h2.main', I))).result).toHaveProperty('importWh', 250);
     // The position as the members see it, and the public record: no consumption, no net, only the hash.
     expect((await f.evaluate(home2, (ctx) => energy.getPosition(ctx, 'home-02', I))).result).toMatchObject({ consumptionWh: 250, netWh: -250, meters: [{ meterId: 'h2.main', importWh: 250 }] });

@@ -104,6 +104,11 @@ export class CaClient {
     await this.client(['identity', 'remove', id, '--home', this.config.registrarHome, '--mspdir', join(this.config.registrarHome, 'msp'), '--url', this.config.url], {});
   }
 
+  /** Gives a registered identity a new enrollment secret (its old one was not kept: up.ts forgets secrets once used). */
+  async resetSecret(id: string, secret: string): Promise<void> {
+    await this.client(['identity', 'modify', id, '--secret', secret, '--home', this.config.registrarHome, '--mspdir', join(this.config.registrarHome, 'msp'), '--url', this.config.url], {});
+  }
+
   /**
    * Enrolls an identity: a new key pair and a certificate, written as an MSP folder `<home>/msp`
    * (or `<home>/tls` for a TLS certificate): signcerts/cert.pem, one key in keystore/, cacerts/ca.pem
@@ -211,8 +216,9 @@ export class FabricCa {
       logFile: this.logFile,
     });
     await waitHealthy(name, `http://127.0.0.1:${operationsPort}/healthz`, pid, this.logFile, 30_000);
-    const configFile = join(home, 'fabric-ca-server-config.yaml');
-    if (existsSync(configFile)) chmodSync(configFile, 0o600);
+    // The issuer keys (IssuerSecretKey, IssuerRevocationPrivateKey), the CA's signing key, its
+    // database and its config (with the bootstrap secret): owner only, like the home itself.
+    privateFiles(home);
   }
 
   async stop(): Promise<void> {
@@ -230,6 +236,15 @@ export class FabricCa {
 
   enroll(id: string, secret: string, home: string, options?: EnrollOptions): Promise<Enrollment> {
     return this.client.enroll(id, secret, home, options);
+  }
+}
+
+/** Every file under `dir` mode 0600 except the public certificates (*-cert.pem). */
+function privateFiles(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) privateFiles(path);
+    else if (entry.isFile() && !entry.name.endsWith('-cert.pem')) chmodSync(path, 0o600);
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fabricBinDir } from './binaries';
@@ -106,10 +107,17 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
     const key = `${org}/${id}`;
     const done = existsSync(join(home, tlsHosts ? 'tls' : 'msp', 'signcerts', 'cert.pem'));
     if (done) return;
+    // An enrollment secret lives only until its identity's homes are enrolled (forgotten below); an
+    // identity registered by an earlier run whose secret is gone gets a new one from the registrar.
     if (secrets.users[key] === undefined) {
       secrets.users[key] = newSecret();
       saveSecrets(l.stateDir, secrets);
-      await cas[org].register({ id, secret: secrets.users[key], type, role: role as never });
+      try {
+        await cas[org].register({ id, secret: secrets.users[key], type, role: role as never });
+      } catch (e) {
+        if (!(e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_EXISTS)) throw e;
+        await cas[org].client.resetSecret(id, secrets.users[key]);
+      }
     }
     await cas[org].enroll(id, secrets.users[key], home, tlsHosts ? { tlsHosts } : {});
   };
@@ -127,6 +135,10 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
     }
     for (const user of DEMO_USERS[org]) await ensure(org, user.id, 'client', user.role, userHome(l, org, user.id));
   }
+  // Every home is enrolled: the users' enrollment secrets are of no more use (the registrar's
+  // bootstrap secret stays: docs/security.md, *Secrets at rest*).
+  secrets.users = {};
+  saveSecrets(l.stateDir, secrets);
 
   const builderDir = join(REPO_ROOT, 'network', 'builder');
   writeNodeConfig(l, builderDir);

@@ -3,68 +3,7 @@
  * server-sent events, each with a checkpoint id, and a stream resumed from a checkpoint (the
  * Last-Event-ID header a browser sends on reconnect) delivers exactly what came after it.
  */
-import { api, operatorKey, profile, uid } from './support';
-
-interface SseEvent {
-  id: string;
-  event: string;
-  data: { name: string; blockNumber: number; txId: string; payload: Record<string, unknown> };
-}
-
-/** Opens the community gateway's event stream and collects its events until stopped. */
-async function openEvents(headers: Record<string, string> = {}, query = '') {
-  const controller = new AbortController();
-  const res = await fetch(`${profile().orgs.community.gateway.url}/api/v1/events${query}`, {
-    headers: { authorization: `Bearer ${operatorKey()}`, accept: 'text/event-stream', ...headers },
-    signal: controller.signal,
-  });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: SseEvent[] = [];
-  const waiters: (() => void)[] = [];
-  const reader = res.body!.getReader();
-  const pump = (async () => {
-    let buffer = '';
-    const decoder = new TextDecoder();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const field = (name: string) => frame.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-          const data = field('data');
-          if (field('id') !== undefined && data !== undefined) {
-            events.push({ id: field('id')!, event: field('event')!, data: JSON.parse(data) });
-            waiters.splice(0).forEach((w) => w());
-          }
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return {
-    events,
-    async until(pred: (e: SseEvent[]) => boolean, timeoutMs = 60_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!pred(events)) {
-        if (Date.now() > deadline) throw new Error(`events did not arrive: ${JSON.stringify(events.map((e) => [e.event, e.data.payload]))}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 500);
-        });
-      }
-    },
-    async close() {
-      controller.abort();
-      await pump;
-    },
-  };
-}
+import { api, openEvents, operatorKey, SseEvent, uid } from './support';
 
 const registered = (events: SseEvent[], participantId: string) => events.find((e) => e.event === 'ParticipantRegistered' && e.data.payload.participantId === participantId);
 

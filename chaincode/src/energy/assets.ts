@@ -13,9 +13,8 @@ import {
   validatePreferences,
   validateSite,
 } from '@gridledger/core';
-import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from '../ledger';
+import { actorOf, Caller, checkId, getRecord, key, KeyTypes, listRecords, parseObjectArgument, putRecord, requireOwnRecords, requireRole, respond, seqKeyPart, setEvent, txInstant } from '../ledger';
 import { loadParticipant } from '../registry';
-import { checkId, listRecords, seqKeyPart } from '../ledger';
 import { loadMeterRecord } from './store';
 
 export interface SiteRecord extends SiteRegistration {
@@ -101,7 +100,7 @@ export class AssetsContract extends Contract {
   @Returns('string')
   async listSites(ctx: Context, participantId: string): Promise<string> {
     return respond(ctx, 'listSites', async () => {
-      requireRole(ctx, 'any', 'listing sites');
+      requireOwnRecords(requireRole(ctx, 'any', 'listing sites'), checkId(participantId, 'participantId'), 'list sites');
       const ids = await listRecords<{ siteId: string }>(ctx, KeyTypes.siteByParticipant, [checkId(participantId, 'participantId')]);
       const out: SiteRecord[] = [];
       for (const { siteId } of ids) out.push((await getRecord<SiteRecord>(ctx, key(ctx, KeyTypes.site, siteId)))!);
@@ -180,8 +179,9 @@ export class AssetsContract extends Contract {
   @Returns('string')
   async getAsset(ctx: Context, assetId: string): Promise<string> {
     return respond(ctx, 'getAsset', async () => {
-      requireRole(ctx, 'any', 'reading an asset');
+      const caller = requireRole(ctx, 'any', 'reading an asset');
       const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
+      requireOwnRecords(caller, asset.participantId, 'read assets');
       return { ...asset, records: await listRecords<RecordedEntry>(ctx, KeyTypes.assetRecord, [asset.assetId]) };
     });
   }
@@ -191,8 +191,8 @@ export class AssetsContract extends Contract {
   @Returns('string')
   async getAssetHistory(ctx: Context, assetId: string): Promise<string> {
     return respond(ctx, 'getAssetHistory', async () => {
-      requireRole(ctx, 'any', 'reading an asset history');
-      checkId(assetId, 'assetId');
+      const caller = requireRole(ctx, 'any', 'reading an asset history');
+      requireOwnRecords(caller, (await loadAsset(ctx, checkId(assetId, 'assetId'))).participantId, 'read asset histories');
       const out: { txId: string; timestamp: number; isDelete: boolean; value: AssetRecord | null }[] = [];
       for await (const m of ctx.stub.getHistoryForKey(key(ctx, KeyTypes.asset, assetId))) {
         const text = Buffer.from(m.value).toString('utf8');
@@ -207,7 +207,7 @@ export class AssetsContract extends Contract {
   @Returns('string')
   async listAssets(ctx: Context, participantId: string): Promise<string> {
     return respond(ctx, 'listAssets', async () => {
-      requireRole(ctx, 'any', 'listing assets');
+      requireOwnRecords(requireRole(ctx, 'any', 'listing assets'), checkId(participantId, 'participantId'), 'list assets');
       const ids = await listRecords<{ assetId: string }>(ctx, KeyTypes.assetByParticipant, [checkId(participantId, 'participantId')]);
       const out: AssetRecord[] = [];
       for (const { assetId } of ids) out.push(await loadAsset(ctx, assetId));
@@ -236,7 +236,7 @@ export class AssetsContract extends Contract {
   @Returns('string')
   async getPreferences(ctx: Context, participantId: string): Promise<string> {
     return respond(ctx, 'getPreferences', async () => {
-      requireRole(ctx, 'any', 'reading preferences');
+      requireOwnRecords(requireRole(ctx, 'any', 'reading preferences'), checkId(participantId, 'participantId'), 'read preferences');
       const record = await getRecord(ctx, key(ctx, KeyTypes.preferences, checkId(participantId, 'participantId')));
       if (record === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `${participantId} has no preferences`, { participantId });
       return record;

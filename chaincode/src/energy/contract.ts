@@ -11,9 +11,8 @@ import {
   StoredReading,
   validateMeterExchange,
 } from '@gridledger/core';
-import { actorOf, Caller, getRecord, key, KeyTypes, parseObjectArgument, putRecord, readingKey, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
+import { actorOf, Caller, checkId, getRecord, key, KeyTypes, meterOwner, parseObjectArgument, putRecord, readingKey, requireOwnRecords, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
 import { loadMeteringParams, windowKey } from './grid';
-import { checkId } from '../ledger';
 import { checkIntervalStart, loadMeterRecord } from './store';
 import { EstimateRecord, estimateView, IMPORT_FIELD, PrivateKeyTypes, putPrivate, saltSeed, transientField } from './privacy';
 import { PositionRecord, positionView, readConsumption, verifyDisclosed } from './positions';
@@ -195,7 +194,8 @@ export class EnergyContract extends Contract {
   @Returns('string')
   async getEstimate(ctx: Context, meterId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getEstimate', async () => {
-      requireRole(ctx, 'any', 'reading an estimate');
+      const caller = requireRole(ctx, 'any', 'reading an estimate');
+      requireOwnRecords(caller, await meterOwner(ctx, checkId(meterId, 'meterId')), 'read the estimates of meters');
       checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, checkId(meterId, 'meterId'), intervalStart));
       if (estimate === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no estimate of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
