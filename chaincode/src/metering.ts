@@ -96,12 +96,13 @@ export class MeteringContract extends Contract {
       const caller = requireRole(ctx, 'any', 'reading a meter reading');
       checkId(meterId, 'meterId');
       checkInstant(intervalStart, 'intervalStart');
-      requireOwnRecords(caller, await meterOwner(ctx, meterId), 'read the readings of meters');
+      const owner = await meterOwner(ctx, meterId);
+      requireOwnRecords(caller, owner, 'read the readings of meters');
       const reading = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart));
       if (reading === undefined) {
         throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, { meterId, intervalStart });
       }
-      return readingView(ctx, reading, (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
+      return readingView(ctx, reading, owner ?? '');
     });
   }
 
@@ -116,7 +117,8 @@ export class MeteringContract extends Contract {
         if (!['meterId', 'from', 'to'].includes(field)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} is not a field of the query`, { field });
       }
       const meterId = checkId(input.meterId, 'meterId');
-      requireOwnRecords(caller, await meterOwner(ctx, meterId), 'list the readings of meters');
+      const owner = await meterOwner(ctx, meterId);
+      requireOwnRecords(caller, owner, 'list the readings of meters');
       const from = checkInstant(input.from, 'from');
       const to = checkInstant(input.to, 'to');
       if (from > to) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'from must not be after to', { field: 'from' });
@@ -143,9 +145,8 @@ export class MeteringContract extends Contract {
           if (start >= from && start <= to) found.push(reading);
         }
       }
-      const owner = found.length === 0 ? '' : ((await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
       const readings = [];
-      for (const r of found) readings.push(await readingView(ctx, r, owner));
+      for (const r of found) readings.push(await readingView(ctx, r, owner ?? ''));
       return readings;
     });
   }

@@ -9,7 +9,7 @@
  * is listed here (docs/security.md, *What is public*).
  */
 import type { WalletUser } from '@gridledger/network';
-import { isRole, isSelfActing } from '@gridledger/core/core';
+import { isSelfActing } from '@gridledger/core/core';
 
 export interface Viewer {
   /** Undefined: the caller sees every event. */
@@ -19,8 +19,7 @@ export interface Viewer {
 }
 
 export function viewerOf(caller: WalletUser, meterIds: Iterable<string> = []): Viewer {
-  const selfActing = isRole(caller.role) && isSelfActing(caller.role);
-  return selfActing ? { participantId: caller.participantId ?? '', meterIds: new Set(meterIds) } : { meterIds: new Set() };
+  return isSelfActing(caller.role) ? { participantId: caller.participantId ?? '', meterIds: new Set(meterIds) } : { meterIds: new Set() };
 }
 
 export const seesEverything = (viewer: Viewer): boolean => viewer.participantId === undefined;
@@ -78,9 +77,6 @@ const RULES: Record<string, Rule> = {
     return { txId: p.txId, accepted, gapsOpened, ...(corrections.length > 0 ? { corrections } : {}) };
   },
 };
-
-/** Event names a household may see some of (docs/security.md lists them). */
-export const HOUSEHOLD_EVENTS = Object.keys(RULES).sort();
 
 /** What of an event's payload the viewer sees; undefined when nothing. */
 export function visiblePayload(viewer: Viewer, name: string, payload: unknown): unknown {

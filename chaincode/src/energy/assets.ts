@@ -101,7 +101,7 @@ export class AssetsContract extends Contract {
   async listSites(ctx: Context, participantId: string): Promise<string> {
     return respond(ctx, 'listSites', async () => {
       requireOwnRecords(requireRole(ctx, 'any', 'listing sites'), checkId(participantId, 'participantId'), 'list sites');
-      const ids = await listRecords<{ siteId: string }>(ctx, KeyTypes.siteByParticipant, [checkId(participantId, 'participantId')]);
+      const ids = await listRecords<{ siteId: string }>(ctx, KeyTypes.siteByParticipant, [participantId]);
       const out: SiteRecord[] = [];
       for (const { siteId } of ids) out.push((await getRecord<SiteRecord>(ctx, key(ctx, KeyTypes.site, siteId)))!);
       return out;
@@ -208,7 +208,7 @@ export class AssetsContract extends Contract {
   async listAssets(ctx: Context, participantId: string): Promise<string> {
     return respond(ctx, 'listAssets', async () => {
       requireOwnRecords(requireRole(ctx, 'any', 'listing assets'), checkId(participantId, 'participantId'), 'list assets');
-      const ids = await listRecords<{ assetId: string }>(ctx, KeyTypes.assetByParticipant, [checkId(participantId, 'participantId')]);
+      const ids = await listRecords<{ assetId: string }>(ctx, KeyTypes.assetByParticipant, [participantId]);
       const out: AssetRecord[] = [];
       for (const { assetId } of ids) out.push(await loadAsset(ctx, assetId));
       return out;
@@ -237,7 +237,7 @@ export class AssetsContract extends Contract {
   async getPreferences(ctx: Context, participantId: string): Promise<string> {
     return respond(ctx, 'getPreferences', async () => {
       requireOwnRecords(requireRole(ctx, 'any', 'reading preferences'), checkId(participantId, 'participantId'), 'read preferences');
-      const record = await getRecord(ctx, key(ctx, KeyTypes.preferences, checkId(participantId, 'participantId')));
+      const record = await getRecord(ctx, key(ctx, KeyTypes.preferences, participantId));
       if (record === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `${participantId} has no preferences`, { participantId });
       return record;
     });

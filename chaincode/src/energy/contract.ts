@@ -195,11 +195,12 @@ export class EnergyContract extends Contract {
   async getEstimate(ctx: Context, meterId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getEstimate', async () => {
       const caller = requireRole(ctx, 'any', 'reading an estimate');
-      requireOwnRecords(caller, await meterOwner(ctx, checkId(meterId, 'meterId')), 'read the estimates of meters');
+      const owner = await meterOwner(ctx, checkId(meterId, 'meterId'));
+      requireOwnRecords(caller, owner, 'read the estimates of meters');
       checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
-      const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, checkId(meterId, 'meterId'), intervalStart));
+      const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));
       if (estimate === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no estimate of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
-      return estimateView(ctx, estimate, (await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId ?? '');
+      return estimateView(ctx, estimate, owner ?? '');
     });
   }
 

@@ -64,8 +64,8 @@ export const MarketKeys = {
   posting: 'glPosting',
 } as const;
 
-/** The settlement bank's account id: buyer and seller of last resort, receiver of the grid fee. */
-export const UTILITY_ACCOUNT = 'utility';
+/** The settlement bank's account id (buyer and seller of last resort, receiver of the grid fee): a reserved participant id. */
+export { UTILITY_ACCOUNT } from '@gridledger/core';
 
 export function mkey(ctx: Context, type: (typeof MarketKeys)[keyof typeof MarketKeys], ...attributes: string[]): string {
   return ctx.stub.createCompositeKey(type, attributes);

@@ -26,17 +26,20 @@ export type Role = (typeof ROLES)[number];
  */
 export const SELF_ACTING_ROLES: readonly Role[] = ['prosumer', 'consumer', 'battery-provider'];
 
-export const isSelfActing = (role: Role | undefined): boolean => role !== undefined && SELF_ACTING_ROLES.includes(role);
+export const isSelfActing = (role: string | undefined): boolean => (SELF_ACTING_ROLES as readonly (string | undefined)[]).includes(role);
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
 
+/** The settlement bank's account: the market's postings to and from the utility. */
+export const UTILITY_ACCOUNT = 'utility';
+
 /**
- * Ids no participant may take: the settlement bank's account (`utility`, the market's postings go
- * to and from it) and the service identities every organization's CA issues at start.
+ * Ids no participant may take: the settlement bank's account and the service identities every
+ * organization's CA issues at start.
  */
-export const RESERVED_PARTICIPANT_IDS: readonly string[] = ['utility', 'regulator', 'community-operator', 'bridge', 'admin', 'system', 'market'];
+export const RESERVED_PARTICIPANT_IDS: readonly string[] = [UTILITY_ACCOUNT, 'regulator', 'community-operator', 'bridge', 'admin', 'system', 'market'];
 
 export const isReservedParticipantId = (id: string): boolean => RESERVED_PARTICIPANT_IDS.includes(id.toLowerCase());
 
