@@ -155,7 +155,9 @@ export const openApiDocument = {
         description:
           'Server-sent events of the gridledger chaincode. Each event\'s id is a checkpoint `<blockNumber>:<txId>`; ' +
           'resume with the Last-Event-ID header or ?after=<checkpoint> (no event twice, none lost). ' +
-          '?fromBlock=<n> replays from block n; without either the stream starts with the next block.',
+          '?fromBlock=<n> replays from block n; without either the stream starts with the next block. ' +
+          'A prosumer, consumer or battery provider sees public aggregates and its own records only (of a shared event its own part); ' +
+          'operators, the utility, the regulator and bridges see every event.',
         parameters: [
           { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string', pattern: '^\\d+(:[^\\s:]+)?$' } },
           { name: 'after', in: 'query', required: false, allowReserved: true, schema: { type: 'string', pattern: '^\\d+(:[^\\s:]+)?$' } },
