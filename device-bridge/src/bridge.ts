@@ -10,18 +10,20 @@ import { parkedReceipt, receiptsForOutcome, rejectedReceipt, type OutcomeReceipt
 import { allReadingsFilter, meterIdOfTopic, receiptsTopic } from './topics';
 
 export interface BridgeOptions {
-  /** mqtt://127.0.0.1:1883 */
+  /** mqtts://127.0.0.1:1883 */
   mqttUrl: string;
+  /** TLS trust and the bridge's credential (mqtt-access.ts: `bridge:<communityId>`, whose client id is pinned). */
+  mqttOptions?: IClientOptions;
   communityId: string;
   /** The state directory; the journal lives in `<stateDir>/bridge/`. */
   stateDir: string;
   submitter: LedgerSubmitter;
-  /** Fixed, so that the broker finds the bridge's session again after a restart. */
+  /** Fixed, so that the broker finds the bridge's session again after a restart (default: mqttOptions' clientId). */
   clientId?: string;
   /**
    * 5 (default): acknowledgements through mqtt.js's customHandleAcks and a session that expires
-   * only after `sessionExpirySeconds`. 4 (MQTT 3.1.1, for the embedded aedes broker, which has
-   * no MQTT 5): the same through handleMessage, and a session that never expires.
+   * only after `sessionExpirySeconds`. 4 (MQTT 3.1.1): the same through handleMessage, and a
+   * session that never expires.
    */
   protocolVersion?: 4 | 5;
   sessionExpirySeconds?: number;
@@ -141,7 +143,8 @@ export class Bridge {
       );
     };
     const options: IClientOptions = {
-      clientId: this.opts.clientId ?? `gridledger-bridge-${this.opts.communityId}`,
+      ...this.opts.mqttOptions,
+      clientId: this.opts.clientId ?? this.opts.mqttOptions?.clientId ?? `gridledger-bridge-${this.opts.communityId}`,
       clean: false,
       protocolVersion: version,
       reconnectPeriod: 1000,

@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
-import { loadProfile } from '@gridledger/network';
+import { loadProfile, mqttClientOptions, mqttCredentialPath, readCredential, usernameOf, type Principal } from '@gridledger/network';
 import { Bridge } from './bridge';
-import { startEmbeddedBroker, type RunningBroker } from './broker';
 import { intArg, parseArgs } from './cli';
 import { FabricLedgerSubmitter } from './fabric';
 import { jsonLogger } from './log';
@@ -9,16 +8,15 @@ import { startPositionRelay } from './position-relay';
 
 const USAGE = `usage: node device-bridge/dist/main.js --state <stateDir> [options]
   --state <dir>          the network's state directory (network.json; journal in <dir>/bridge)
-  --mqtt-url <url>       broker (default: the profile's mqtt.url)
-  --mqtt-version 4|5     MQTT protocol (default 5; 4 with --embedded-broker)
-  --embedded-broker      run an aedes broker in this process on the profile's port (no Mosquitto)
+  --mqtt-url <url>       broker (default: the profile's mqtt.url; TLS with the profile's CA)
+  --mqtt-version 4|5     MQTT protocol (default 5)
   --user <id>            wallet user of the community org (default bridge)
   --batch-size <n>       readings per transaction (default 100)
   --linger-ms <ms>       how long a batch waits to fill (default 200)
   --concurrency <n>      transactions in flight (default 8)`;
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['embedded-broker', 'help']);
+  const args = parseArgs(process.argv.slice(2), ['help']);
   if (args.has('help') || !args.has('state')) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(args.has('help') ? 0 : 2);
@@ -33,13 +31,15 @@ async function main(): Promise<void> {
   if (user.role !== undefined && user.role !== 'meter-bridge') log.warn('bridge identity is not a meter-bridge', { user: userId, role: user.role });
 
   const mqttUrl = args.get('mqtt-url') ?? profile.mqtt.url;
-  let broker: RunningBroker | undefined;
-  if (args.has('embedded-broker')) {
-    const port = Number(new URL(mqttUrl).port || 1883);
-    broker = await startEmbeddedBroker({ port });
-    log.info('embedded broker (aedes, in memory) listening', { port });
-  }
-  const version = args.get('mqtt-version') ?? (broker ? '4' : '5');
+  // The bridge's and the relay's broker credentials, made by `up` (network/src/platform.ts).
+  const optionsOf = (principal: Principal) => {
+    const file = mqttCredentialPath(stateDir, usernameOf(principal));
+    const credential = readCredential(file);
+    if (!credential) throw new Error(`no broker credential ${file}: run npm run up`);
+    return mqttClientOptions(profile.mqtt, credential);
+  };
+  const communityId = profile.mqtt.communityId;
+  const version = args.get('mqtt-version') ?? '5';
   if (version !== '4' && version !== '5') throw new Error('--mqtt-version must be 4 or 5');
 
   const submitter = await FabricLedgerSubmitter.connect({
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   });
   const bridge = await Bridge.start({
     mqttUrl,
-    communityId: profile.mqtt.communityId,
+    mqttOptions: optionsOf({ kind: 'bridge', communityId }),
+    communityId,
     stateDir,
     submitter,
     protocolVersion: version === '4' ? 4 : 5,
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     maxConcurrent: intArg(args, 'concurrency', 8, 1),
     logger: log,
   });
-  const relay = await startPositionRelay(submitter, mqttUrl, version === '4' ? 4 : 5, profile.mqtt.communityId, join(stateDir, 'bridge', 'positions.checkpoint'), log);
+  const relay = await startPositionRelay(submitter, mqttUrl, optionsOf({ kind: 'positions', communityId }), version === '4' ? 4 : 5, communityId, join(stateDir, 'bridge', 'positions.checkpoint'), log);
   log.info('bridge started', { stateDir, mqttUrl, communityId: profile.mqtt.communityId, peer: org.peer.endpoint, user: userId });
 
   let stopping = false;
@@ -73,7 +74,6 @@ async function main(): Promise<void> {
     log.info('stopping', { signal, ...bridge.status() });
     await relay.stop();
     await bridge.stop();
-    await broker?.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,4 +1,4 @@
-import mqtt from 'mqtt';
+import mqtt, { type IClientOptions } from 'mqtt';
 import type { ChaincodeEvent } from '@hyperledger/fabric-gateway';
 import type { FabricLedgerSubmitter } from './fabric';
 import type { Logger } from './log';
@@ -12,12 +12,14 @@ import { relayPositions } from './positions';
 export async function startPositionRelay(
   submitter: FabricLedgerSubmitter,
   mqttUrl: string,
+  /** TLS trust and the relay's credential (`positions:<communityId>`), with its pinned client id. */
+  mqttOptions: IClientOptions,
   protocolVersion: 4 | 5,
   communityId: string,
   checkpointFile: string,
   log: Logger,
 ): Promise<{ stop(): Promise<void> }> {
-  const client = await mqtt.connectAsync(mqttUrl, { clientId: `gridledger-positions-${communityId}`, protocolVersion, clean: true });
+  const client = await mqtt.connectAsync(mqttUrl, { clientId: `gridledger-positions-${communityId}`, ...mqttOptions, protocolVersion, clean: true });
   let stopped = false;
   let current: { close(): void } | undefined;
   const loop = async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadProfile, profilePath } from '@gridledger/network';
+import { loadProfile, mqttClientOptions, mqttCredentialPath, profilePath, readCredential, usernameOf } from '@gridledger/network';
 import { parseInstant } from '@gridledger/core';
 import { intArg, parseArgs } from './cli';
 import { jsonLogger } from './log';
@@ -14,8 +14,8 @@ const USAGE = `usage: node device-bridge/dist/simulator.js --state <stateDir> [o
   --speed <x>          simulated seconds per second until the present is reached (default 60)
   --from <instant>     first interval of a fresh run (default now - 24 h), e.g. 2026-11-21T00:00:00Z
   --seed <n>           seed of the homes and their variation (default 1)
-  --mqtt-url <url>     broker (default: the profile's mqtt.url, else mqtt://127.0.0.1:1883)
-  --community <id>     community id (default: the profile's mqtt.communityId)
+  --mqtt-url <url>     broker (default: the profile's mqtt.url; TLS with the profile's CA, each meter
+                       with its credential from <dir>/mqtt/credentials, which the meter's registration made)
   --meters-only        make missing keys, print the meters (id, capacity, public key) as JSON, exit`;
 
 async function main(): Promise<void> {
@@ -33,9 +33,15 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(list.map((h) => ({ ...h, publicKeyPem: keys[h.meterId] })), null, 1)}\n`);
     return;
   }
-  const profile = existsSync(profilePath(stateDir)) ? loadProfile(stateDir) : undefined;
-  const communityId = args.get('community') ?? profile?.mqtt.communityId;
-  if (!communityId) throw new Error(`no --community and no ${profilePath(stateDir)}`);
+  if (!existsSync(profilePath(stateDir))) throw new Error(`no ${profilePath(stateDir)}: start the platform first (npm run up)`);
+  const profile = loadProfile(stateDir);
+  const communityId = profile.mqtt.communityId;
+  const meterMqttOptions = (meterId: string) => {
+    const file = mqttCredentialPath(stateDir, usernameOf({ kind: 'meter', communityId, meterId }));
+    const credential = readCredential(file);
+    if (!credential) throw new Error(`no broker credential for meter ${meterId} (${file}): register the meter (npm run up does) or POST /meters/${meterId}/mqtt-credential`);
+    return mqttClientOptions(profile.mqtt, credential);
+  };
   let from: number | undefined;
   if (args.has('from')) {
     from = parseInstant(args.get('from')!);
@@ -46,7 +52,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => controller.abort());
   await runSimulator({
     stateDir,
-    mqttUrl: args.get('mqtt-url') ?? profile?.mqtt.url ?? 'mqtt://127.0.0.1:1883',
+    mqttUrl: args.get('mqtt-url') ?? profile.mqtt.url,
+    meterMqttOptions,
     communityId,
     homes,
     speed: intArg(args, 'speed', 60, 1),

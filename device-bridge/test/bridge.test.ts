@@ -5,7 +5,7 @@ import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import { silentLogger } from '../src/log';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
-import { FakeLedger, freePort, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
+import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
 
 jest.setTimeout(60_000);
 
@@ -15,13 +15,11 @@ const topicOf = (r: { meterId: string }) => readingsTopic(COMMUNITY, r.meterId);
 let broker: MosquittoBroker;
 let brokerDir: string;
 let port: number;
-let url: string;
 let watcher: MqttClient;
 let receipts: Receipt[];
 
 beforeAll(async () => {
   port = await freePort();
-  url = `mqtt://127.0.0.1:${port}`;
   brokerDir = tempDir('mosquitto');
   broker = await startMosquitto({ port, dataDir: brokerDir });
 });
@@ -32,7 +30,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   receipts = [];
-  watcher = await mqttClient(url, `watcher-${Math.random()}`);
+  watcher = await mqttClient(broker, headEnd(COMMUNITY, `watcher-${Math.random()}`));
   watcher.on('message', (_topic, payload) => receipts.push(JSON.parse(payload.toString()) as Receipt));
   await watcher.subscribeAsync(allReceiptsFilter(COMMUNITY), { qos: 1 });
 });
@@ -41,14 +39,13 @@ afterEach(async () => {
   await watcher.endAsync(true);
 });
 
-function options(stateDir: string, ledger: FakeLedger, version: 4 | 5, extra: Partial<BridgeOptions> = {}): BridgeOptions {
+async function options(stateDir: string, ledger: FakeLedger, version: 4 | 5, extra: Partial<BridgeOptions> = {}): Promise<BridgeOptions> {
   return {
-    mqttUrl: url,
+    ...(await bridgeMqtt(broker, COMMUNITY, `bridge-${stateDir.slice(-6)}`)),
     communityId: COMMUNITY,
     stateDir,
     submitter: ledger,
     protocolVersion: version,
-    clientId: `bridge-${stateDir.slice(-6)}`,
     maxBatch: 10,
     lingerMs: 20,
     retryBaseMs: 20,
@@ -85,9 +82,9 @@ describe.each([5, 4] as const)('bridge over Mosquitto, MQTT protocol %i', (versi
     const ledger = new FakeLedger();
     ledger.delayMs = 15;
     const published = ['home-01.main', 'home-02.main', 'home-03.main'].flatMap((m) => meterDay(m, 60, meterKey().privateKey));
-    const publisher = await mqttClient(url, `pub-${version}-${Date.now()}`);
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-${version}-${Date.now()}`));
 
-    const first = await Bridge.start(options(stateDir, ledger, version));
+    const first = await Bridge.start(await options(stateDir, ledger, version));
     await waitFor(() => first.status().connected, 10_000, 'bridge connected');
     await publishAll(publisher, topicOf, published.slice(0, 90));
     await waitFor(() => ledger.stored.size >= 20, 20_000, 'first readings on the ledger');
@@ -96,7 +93,7 @@ describe.each([5, 4] as const)('bridge over Mosquitto, MQTT protocol %i', (versi
     expect(storedAtCrash).toBeLessThan(published.length);
 
     await publishAll(publisher, topicOf, published.slice(90)); // the broker queues them for the bridge's session
-    const second = await Bridge.start(options(stateDir, ledger, version));
+    const second = await Bridge.start(await options(stateDir, ledger, version));
     await waitFor(() => ledger.stored.size === published.length && second.status().pending === 0, 30_000, 'every reading on the ledger');
     await second.stop();
     await publisher.endAsync();
@@ -120,8 +117,8 @@ describe.each([5, 4] as const)('bridge over Mosquitto, MQTT protocol %i', (versi
     const ledger = new FakeLedger();
     ledger.failNext = 4;
     const published = meterDay('home-04.main', 25, meterKey().privateKey);
-    const publisher = await mqttClient(url, `pub-outage-${version}`);
-    const bridge = await Bridge.start(options(stateDir, ledger, version));
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-outage-${version}`));
+    const bridge = await Bridge.start(await options(stateDir, ledger, version));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
     await publishAll(publisher, topicOf, published);
     await waitFor(() => ledger.stored.size === published.length && bridge.status().pending === 0, 20_000, 'ledger back');
@@ -139,8 +136,8 @@ describe('bridge pipeline', () => {
   /** A bridge with one transaction slot whose receipts wait until `release` is called. */
   async function bridgeWithHeldReceipts(ledger: FakeLedger, clientId: string) {
     const stateDir = tempDir('bridge');
-    const publisher = await mqttClient(url, clientId);
-    const bridge = await Bridge.start(options(stateDir, ledger, 5, { maxConcurrent: 1, lingerMs: 200 }));
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, clientId));
+    const bridge = await Bridge.start(await options(stateDir, ledger, 5, { maxConcurrent: 1, lingerMs: 200 }));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -207,12 +204,12 @@ describe('bridge over Mosquitto, broker restart', () => {
     const ledger = new FakeLedger();
     const published = meterDay('home-05.main', 40, meterKey().privateKey);
     // First start: the broker learns the bridge's persistent session and subscription.
-    const bridge1 = await Bridge.start(options(stateDir, ledger, 5));
+    const bridge1 = await Bridge.start(await options(stateDir, ledger, 5));
     await waitFor(() => bridge1.status().connected, 10_000, 'bridge connected');
     await sleep(200);
     await bridge1.stop();
 
-    const publisher = await mqttClient(url, 'pub-restart');
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, 'pub-restart'));
     await publishAll(publisher, topicOf, published); // PUBACKed by the broker, queued for the bridge
     await publisher.endAsync();
     await watcher.endAsync(true);
@@ -220,11 +217,11 @@ describe('bridge over Mosquitto, broker restart', () => {
     await broker.stop();
     broker = await startMosquitto({ port, dataDir: brokerDir });
 
-    const bridge2 = await Bridge.start(options(stateDir, ledger, 5));
+    const bridge2 = await Bridge.start(await options(stateDir, ledger, 5));
     await waitFor(() => ledger.stored.size === published.length && bridge2.status().pending === 0, 20_000, 'all readings after restart');
     await bridge2.stop();
     expectExactlyOnLedger(ledger, published);
-    watcher = await mqttClient(url, `watcher-after-${Date.now()}`);
+    watcher = await mqttClient(broker, headEnd(COMMUNITY, `watcher-after-${Date.now()}`));
   });
 });
 
@@ -232,10 +229,10 @@ describe('bridge refusals', () => {
   it('answers a malformed payload with a rejected receipt carrying the stable code, and submits nothing', async () => {
     const stateDir = tempDir('bridge');
     const ledger = new FakeLedger();
-    const bridge = await Bridge.start(options(stateDir, ledger, 5));
+    const bridge = await Bridge.start(await options(stateDir, ledger, 5));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
     const [good] = meterDay('home-06.main', 1, meterKey().privateKey);
-    const publisher = await mqttClient(url, 'pub-bad');
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, 'pub-bad'));
     await publisher.publishAsync(readingsTopic(COMMUNITY, 'home-06.main'), 'not json', { qos: 1 });
     await publisher.publishAsync(readingsTopic(COMMUNITY, 'home-06.main'), JSON.stringify({ ...good, extra: 1 }), { qos: 1 });
     await publisher.publishAsync(readingsTopic(COMMUNITY, 'home-07.main'), JSON.stringify(good), { qos: 1 });

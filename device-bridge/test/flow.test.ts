@@ -1,4 +1,6 @@
 import { parseMeterPublicKey, parseInstant, verifyReadingSignature } from '@gridledger/core';
+import type { IClientOptions } from 'mqtt';
+import { mqttClientOptions } from '@gridledger/network';
 import { Bridge } from '../src/bridge';
 import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import { silentLogger } from '../src/log';
@@ -6,16 +8,14 @@ import { ensureMeterKeys } from '../src/simulator/keys';
 import { simulatedHomes } from '../src/simulator/model';
 import { runSimulator } from '../src/simulator/run';
 import { loadState } from '../src/simulator/state';
-import { FakeLedger, freePort, tempDir, waitFor } from './support/helpers';
+import { bridgeMqtt, FakeLedger, freePort, tempDir, waitFor } from './support/helpers';
 
 jest.setTimeout(60_000);
 
 let broker: MosquittoBroker;
-let url: string;
 
 beforeAll(async () => {
   const port = await freePort();
-  url = `mqtt://127.0.0.1:${port}`;
   broker = await startMosquitto({ port, dataDir: tempDir('mosquitto-flow') });
 });
 afterAll(() => broker?.stop());
@@ -24,11 +24,16 @@ it('simulator -> Mosquitto -> bridge -> ledger: signed readings flow, and a rest
   const stateDir = tempDir('flow');
   const ledger = new FakeLedger();
   const bridge = await Bridge.start({
-    mqttUrl: url, communityId: 'flow', stateDir, submitter: ledger, maxBatch: 100, lingerMs: 50, logger: silentLogger,
+    ...(await bridgeMqtt(broker, 'flow', 'bridge:flow')), communityId: 'flow', stateDir, submitter: ledger, maxBatch: 100, lingerMs: 50, logger: silentLogger,
   });
+  // Each simulated meter connects with its own credential, as registration hands them out.
+  const meterOptions = new Map<string, IClientOptions>();
+  for (const home of simulatedHomes(3)) {
+    meterOptions.set(home.meterId, mqttClientOptions(broker.endpoint, await broker.admin.grant({ kind: 'meter', communityId: 'flow', meterId: home.meterId })));
+  }
   await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
   const from = parseInstant('2026-06-21T08:00:00Z')!;
-  const common = { stateDir, mqttUrl: url, communityId: 'flow', homes: 3, speed: 100_000, from, logger: silentLogger };
+  const common = { stateDir, mqttUrl: broker.endpoint.url, meterMqttOptions: (meterId: string) => meterOptions.get(meterId)!, communityId: 'flow', homes: 3, speed: 100_000, from, logger: silentLogger };
 
   await runSimulator({ ...common, until: from + 4 * 900 });
   expect(loadState(stateDir)?.nextIntervalStart).toBe(from + 4 * 900);

@@ -11,7 +11,7 @@ import { ChaincodeError, failureAction } from '../src/ledger';
 import { silentLogger } from '../src/log';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
-import { FakeLedger, freePort, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
+import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
 
 jest.setTimeout(60_000);
 
@@ -50,32 +50,29 @@ describe('failureAction: which whole-batch failures blame a reading', () => {
 
 describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
   let broker: MosquittoBroker;
-  let url: string;
   let watcher: MqttClient;
   let receipts: Receipt[];
 
   beforeAll(async () => {
     const port = await freePort();
-    url = `mqtt://127.0.0.1:${port}`;
     broker = await startMosquitto({ port, dataDir: tempDir('mosquitto-poison') });
   });
   afterAll(() => broker?.stop());
 
   beforeEach(async () => {
     receipts = [];
-    watcher = await mqttClient(url, `watcher-${Math.random()}`);
+    watcher = await mqttClient(broker, headEnd(COMMUNITY, `watcher-${Math.random()}`));
     watcher.on('message', (_topic, payload) => receipts.push(JSON.parse(payload.toString()) as Receipt));
     await watcher.subscribeAsync(allReceiptsFilter(COMMUNITY), { qos: 1 });
   });
   afterEach(() => watcher.endAsync(true));
 
-  function options(stateDir: string, ledger: FakeLedger, extra: Partial<BridgeOptions> = {}): BridgeOptions {
+  async function options(stateDir: string, ledger: FakeLedger, extra: Partial<BridgeOptions> = {}): Promise<BridgeOptions> {
     return {
-      mqttUrl: url,
+      ...(await bridgeMqtt(broker, COMMUNITY, `bridge-${stateDir.slice(-6)}`)),
       communityId: COMMUNITY,
       stateDir,
       submitter: ledger,
-      clientId: `bridge-${stateDir.slice(-6)}`,
       maxBatch: 16,
       lingerMs: 50,
       retryBaseMs: 50,
@@ -91,9 +88,9 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     const published = ['home-p1.main', 'home-p2.main', 'home-p3.main'].flatMap((m) => meterDay(m, 12, meterKey().privateKey));
     const poisoned = new Set([readingKey(published[5]), readingKey(published[30])]);
     ledger.poison = (r) => (poisoned.has(readingKey(r)) ? new GridLedgerError(ErrorCodes.INTERNAL, 'submitReadings failed unexpectedly') : undefined);
-    const bridge = await Bridge.start(options(stateDir, ledger));
+    const bridge = await Bridge.start(await options(stateDir, ledger));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
-    const publisher = await mqttClient(url, `pub-poison-${Date.now()}`);
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-poison-${Date.now()}`));
     await publishAll(publisher, topicOf, published);
     await publisher.endAsync();
     const good = published.filter((r) => !poisoned.has(readingKey(r)));
@@ -128,7 +125,7 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     // The journal holds nothing: a restart submits nothing again.
     expect(replayJournal(readFileSync(Journal.file(join(stateDir, 'bridge')))).pending).toEqual([]);
     const calls = ledger.calls.length;
-    const again = await Bridge.start(options(stateDir, ledger));
+    const again = await Bridge.start(await options(stateDir, ledger));
     await sleep(300);
     await again.stop();
     expect(ledger.calls.length).toBe(calls);
@@ -140,9 +137,9 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     const published = meterDay('home-p4.main', 6, meterKey().privateKey);
     ledger.poison = (r) => (r.seq === 3 ? new GridLedgerError(ErrorCodes.AMOUNT_OUT_OF_RANGE, 'beyond the exact range') : undefined);
     ledger.unavailableFor.add('home-p4.main');
-    const bridge = await Bridge.start(options(stateDir, ledger));
+    const bridge = await Bridge.start(await options(stateDir, ledger));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
-    const publisher = await mqttClient(url, `pub-poison-outage-${Date.now()}`);
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-poison-outage-${Date.now()}`));
     await publishAll(publisher, topicOf, published);
     await publisher.endAsync();
     await waitFor(() => ledger.calls.length >= 3, 10_000, 'a few failed attempts');
@@ -162,9 +159,9 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     const stuck = meterDay('home-stuck.main', 10, meterKey().privateKey);
     const others = ['home-ok1.main', 'home-ok2.main'].flatMap((m) => meterDay(m, 10, meterKey().privateKey));
     ledger.unavailableFor.add('home-stuck.main');
-    const bridge = await Bridge.start(options(stateDir, ledger, { maxBatch: 8, retryBaseMs: 100, retryMaxMs: 400 }));
+    const bridge = await Bridge.start(await options(stateDir, ledger, { maxBatch: 8, retryBaseMs: 100, retryMaxMs: 400 }));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
-    const publisher = await mqttClient(url, `pub-backoff-${Date.now()}`);
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-backoff-${Date.now()}`));
     // The stuck meter's readings come first, so that they are in the first batches.
     await publishAll(publisher, topicOf, stuck);
     await sleep(100);

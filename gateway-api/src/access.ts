@@ -11,5 +11,10 @@ export function assertActsFor(caller: WalletUser, participantId: string): void {
   }
 }
 
+/** Refuses a caller whose role is not one of `roles`. */
+export function requireRoles(caller: WalletUser, roles: readonly string[], action: string): void {
+  if (caller.role === undefined || !roles.includes(caller.role)) throw denied(`${action} needs the role ${roles.join(' or ')}`, { role: caller.role ?? '' });
+}
+
 /** The identity the request's API key maps to (set by the security handler). */
 export const callerOf = (res: Response): WalletUser => res.locals.caller as WalletUser;

@@ -13,6 +13,8 @@ import { API_BASE, openApiDocument } from './openapi';
 import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
+import { credentialForNewMeter, mqttRoutes } from './routes/mqtt';
+import type { BrokerPort } from './broker';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 
@@ -37,6 +39,8 @@ export interface AppDeps {
   homeOf(participantId: string): string;
   /** Deletes that home when an onboarding is undone. */
   removeHome?(participantId: string): void;
+  /** The community broker, where meters and households get their MQTT credentials (none: no credentials). */
+  broker?: BrokerPort;
   log?: Logger;
   sse?: { heartbeatMs?: number; reconnectMs?: number };
 }
@@ -208,7 +212,8 @@ export function createApp(deps: AppDeps): GatewayApp {
     assertActsFor(caller, (req.body as { participantId: string }).participantId);
     const { result, txId } = await ledger.submit(caller, Tx.registerMeter, [jsonArg(req.body)]);
     res.locals.txId = txId;
-    res.status(201).json({ meter: result ?? req.body, txId });
+    const meter = (result ?? req.body) as { meterId: string; participantId: string; communityId: string };
+    res.status(201).set('Cache-Control', 'no-store').json({ meter, txId, ...(await credentialForNewMeter(deps.broker, meter, log)) });
   });
 
   r.get('/meters/:meterId', async (req, res) => {
@@ -258,6 +263,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(marketRoutes(ledger));
   r.use(contractRoutes(ledger));
   r.use(figureRoutes(ledger));
+  r.use(mqttRoutes(ledger, deps.broker));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProfile, ORGS, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
 import { AppDeps, createApp, GatewayApp } from './app';
+import { NetworkBroker } from './broker';
 import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
 import { apiKeysPath, FileApiKeyStore } from './keys';
@@ -68,6 +69,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = jsonLogge
     },
     homeOf: (id) => userHome(stateDir, org, id),
     removeHome: (id) => rmSync(userHome(stateDir, org, id), { recursive: true, force: true }),
+    broker: new NetworkBroker(profile, `admin-gateway-${org}`),
     log,
   };
 }
@@ -116,6 +118,7 @@ export async function listen(deps: AppDeps, host = '127.0.0.1', port = 0): Promi
         server.closeIdleConnections();
       });
       deps.ledger.close();
+      await deps.broker?.close();
     })());
   return { url, app, close };
 }

@@ -3,6 +3,7 @@ import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
+import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 
 /**
  * The gateway's OpenAPI 3.0 description. `GET /api/v1/openapi.json` serves exactly this object and
@@ -108,7 +109,18 @@ export const openApiDocument = {
         operationId: 'registerMeter',
         requestBody: body('NewMeter'),
         responses: {
-          '201': json({ type: 'object', properties: { meter: ledgerObject, txId: { type: 'string' } } }, 'registered'),
+          '201': json(
+            {
+              type: 'object',
+              properties: {
+                meter: ledgerObject,
+                txId: { type: 'string' },
+                mqtt: { $ref: '#/components/schemas/MqttCredential' },
+                mqttError: { type: 'object', description: 'instead of `mqtt` when the broker failed (BROKER_UNAVAILABLE): the meter is registered; ask POST /meters/{meterId}/mqtt-credential', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+              },
+            },
+            'registered, with the meter\'s broker credential (shown once)',
+          ),
           '409': errorResponse('METER_EXISTS'),
           ...common,
         },
@@ -170,6 +182,7 @@ export const openApiDocument = {
       },
     },
     ...meteringPaths(parts),
+    ...mqttPaths(parts),
   },
   components: {
     securitySchemes: {
@@ -179,6 +192,7 @@ export const openApiDocument = {
       ...marketSchemas,
       ...contractSchemas,
       ...meteringSchemas(parts),
+      ...mqttSchemas,
       Error: {
         type: 'object',
         required: ['error'],

@@ -3,3 +3,5 @@ export * from './ca';
 export * from './ledger';
 export * from './proc';
 export * from './profile';
+export * from './broker';
+export * from './mqtt-access';

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpOk, isAlive, portFree, runningPid, sleep, startProcess, tail, waitListening } from './proc';
+import { ADMIN_USERNAME, mqttCredentialPath, prepareBroker, readCredential, saveCredential, type MqttCredential } from './broker';
+import { BrokerAdmin, usernameOf, type Principal } from './mqtt-access';
 import { mqttPort, NetworkProfile, OrgName, ORGS } from './profile';
 import { COMMUNITY_ID, DEMO_USERS, REPO_ROOT, upNetwork, UpOptions } from './up';
 
@@ -55,37 +56,40 @@ function which(binary: string): string | undefined {
 const node = process.execPath;
 const entry = (...parts: string[]) => join(REPO_ROOT, ...parts);
 
-/** Mosquitto (Debian package) with persistence when it is installed; otherwise the bridge embeds aedes. */
-export async function startBroker(stateDir: string, offset: number): Promise<'mosquitto' | 'embedded'> {
-  const mosquitto = process.env.GRIDLEDGER_EMBEDDED_BROKER ? undefined : which('mosquitto');
-  if (!mosquitto) return 'embedded';
+/**
+ * Mosquitto (Debian package) as broker.ts configures it: TLS, no anonymous clients, the
+ * dynamic-security plugin, persistence; as the user mosquitto when started by root.
+ */
+export async function startBroker(stateDir: string, offset: number): Promise<void> {
+  const mosquitto = which('mosquitto');
+  if (!mosquitto) throw new Error('mosquitto is not installed: apt-get install mosquitto mosquitto-clients');
   const port = mqttPort(offset);
   const name = 'broker';
-  if (runningPid(join(stateDir, 'pids', `${name}.pid`)) !== undefined) return 'mosquitto';
+  const files = { pidFile: join(stateDir, 'pids', `${name}.pid`), logFile: join(stateDir, 'logs', `${name}.log`) };
+  if (runningPid(files.pidFile) !== undefined) return;
   if (!(await portFree(port))) throw new Error(`port ${port} (MQTT broker) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
-  const dir = join(stateDir, 'broker');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      // Started as root, mosquitto would switch to the user `mosquitto`, which cannot write our private state directory.
-      `user ${userInfo().username}`,
-      'persistence true',
-      `persistence_location ${dir}/`,
-      'autosave_interval 1',
-      'max_queued_messages 100000',
-      'log_dest stderr',
-      'log_type error',
-      'log_type warning',
-      '',
-    ].join('\n'),
-  );
-  const pid = await startProcess({ name, command: mosquitto, args: ['-c', conf], env: { PATH: process.env.PATH }, pidFile: join(stateDir, 'pids', `${name}.pid`), logFile: join(stateDir, 'logs', `${name}.log`) });
-  await waitListening(name, port, pid, join(stateDir, 'logs', `${name}.log`));
-  return 'mosquitto';
+  const broker = prepareBroker({ stateDir, port });
+  const pid = await startProcess({ name, command: mosquitto, args: ['-c', broker.configPath], env: { PATH: process.env.PATH }, runAs: broker.runAs, ...files });
+  await waitListening(name, port, pid, files.logFile);
+}
+
+/** The platform's own broker principals: the bridge, its position relay, and a head-end for tools and benchmarks. */
+export const SERVICE_PRINCIPALS = (communityId: string): Principal[] => [
+  { kind: 'bridge', communityId },
+  { kind: 'positions', communityId },
+  { kind: 'head-end', communityId, name: communityId },
+];
+
+/** Gives each service principal a credential once; kept 0600 under `<state>/mqtt/credentials`. */
+async function provisionBroker(profile: NetworkProfile): Promise<void> {
+  const missing = SERVICE_PRINCIPALS(profile.mqtt.communityId).filter((p) => !existsSync(mqttCredentialPath(profile.stateDir, usernameOf(p))));
+  if (missing.length === 0) return;
+  const admin = await BrokerAdmin.connect(profile.mqtt, readCredential(mqttCredentialPath(profile.stateDir, ADMIN_USERNAME))!, `admin-up-${process.pid}`);
+  try {
+    for (const p of missing) saveCredential(mqttCredentialPath(profile.stateDir, usernameOf(p)), await admin.grant(p));
+  } finally {
+    await admin.close();
+  }
 }
 
 export async function startGateways(profile: NetworkProfile): Promise<void> {
@@ -158,6 +162,8 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
     }
     const key = creds.apiKeys.community[home.participantId];
     const meter = await api(community, key, 'GET', `/meters/${home.meterId}`);
+    const credentialFile = mqttCredentialPath(stateDir, usernameOf({ kind: 'meter', communityId: COMMUNITY_ID, meterId: home.meterId }));
+    let mqtt: unknown;
     if (meter.status === 404) {
       const res = await api(community, key, 'POST', '/meters', {
         meterId: home.meterId,
@@ -168,28 +174,35 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
         communityId: COMMUNITY_ID,
       });
       if (res.status !== 201 && res.status !== 200) throw new Error(`meter ${home.meterId}: ${res.status} ${JSON.stringify(res.json)}`);
+      mqtt = res.json.mqtt;
+    }
+    if (mqtt === undefined && !existsSync(credentialFile)) {
+      // Registered by an earlier run whose answer was lost: the owner asks for a new credential.
+      const res = await api(community, key, 'POST', `/meters/${home.meterId}/mqtt-credential`);
+      if (res.status !== 201) throw new Error(`broker credential of ${home.meterId}: ${res.status} ${JSON.stringify(res.json)}`);
+      mqtt = res.json;
+    }
+    // The simulator connects as each meter with the credential the registration handed out.
+    if (mqtt) {
+      const { username, password, clientId } = mqtt as MqttCredential;
+      saveCredential(credentialFile, { username, password, clientId });
     }
     log(`  ${home.participantId}: meter ${home.meterId}, PV ${home.pvCapacityW} W`);
   }
   return creds;
 }
 
-export async function startBridge(profile: NetworkProfile, broker: 'mosquitto' | 'embedded'): Promise<void> {
+export async function startBridge(profile: NetworkProfile): Promise<void> {
   const name = 'bridge';
   const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
   if (runningPid(files.pidFile) !== undefined) return;
   const args = [
     entry('device-bridge', 'dist', 'main.js'),
     '--state', profile.stateDir,
-    ...(broker === 'embedded' ? ['--embedded-broker'] : []),
     // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 200 --concurrency 8'.
     ...(process.env.GRIDLEDGER_BRIDGE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   ];
-  if (broker === 'embedded' && !(await portFree(Number(new URL(profile.mqtt.url).port)))) {
-    throw new Error(`port ${new URL(profile.mqtt.url).port} (embedded MQTT broker) on 127.0.0.1 is taken by another process`);
-  }
   const pid = await startProcess({ name, command: node, args, env: { PATH: process.env.PATH }, ...files });
-  if (broker === 'embedded') await waitListening('embedded broker', Number(new URL(profile.mqtt.url).port), pid, files.logFile);
   await sleep(500);
   if (!isAlive(pid)) throw new Error(`bridge exited during start; see ${files.logFile}:\n${tail(files.logFile)}`);
 }
@@ -198,7 +211,6 @@ export interface Platform {
   profile: NetworkProfile;
   credentials: Credentials;
   homes: DemoHome[];
-  broker: 'mosquitto' | 'embedded';
 }
 
 /** `npm run up`: the network, then broker, gateways, demo community and bridge; idempotent. */
@@ -206,8 +218,9 @@ export async function upPlatform(o: UpOptions & { homes?: number }): Promise<Pla
   const log = o.log ?? ((m: string) => process.stdout.write(`${m}\n`));
   const profile = await upNetwork({ ...o, log });
   log('MQTT broker');
-  const broker = await startBroker(profile.stateDir, o.offset ?? 0);
-  log(`  ${broker === 'mosquitto' ? 'mosquitto (persistent)' : 'embedded aedes in the bridge (in memory; install mosquitto for persistence)'} on ${profile.mqtt.url}`);
+  await startBroker(profile.stateDir, o.offset ?? 0);
+  await provisionBroker(profile);
+  log(`  mosquitto on ${profile.mqtt.url} (TLS, CA ${profile.mqtt.caCertPath}; a credential per meter, household and service)`);
   log('REST gateways');
   await startGateways(profile);
   for (const org of ORGS) log(`  ${org}: ${profile.orgs[org].gateway.url}/api/v1`);
@@ -215,8 +228,8 @@ export async function upPlatform(o: UpOptions & { homes?: number }): Promise<Pla
   const homes = demoHomes(o.homes ?? 5);
   const credentials = await seedDemo(profile, homes, log);
   log('device bridge');
-  await startBridge(profile, broker);
-  return { profile, credentials, homes, broker };
+  await startBridge(profile);
+  return { profile, credentials, homes };
 }
 
 /** The last day of 15-minute intervals that have ended, as the readings query takes it. */

@@ -18,6 +18,8 @@ export interface ProcessSpec {
   /** The whole environment of the process: nothing is inherited that is not listed here. */
   env: Record<string, string | undefined>;
   cwd?: string;
+  /** Run as this user and group instead of the caller (e.g. the broker when the caller is root). */
+  runAs?: { uid: number; gid: number };
   pidFile: string;
   logFile: string;
 }
@@ -32,6 +34,7 @@ export async function startProcess(spec: ProcessSpec): Promise<number> {
     const child = spawn(spec.command, spec.args, {
       env: Object.fromEntries(Object.entries(spec.env).filter(([, v]) => v !== undefined)) as Record<string, string>,
       cwd: spec.cwd,
+      ...(spec.runAs ?? {}),
       detached: true,
       stdio: ['ignore', log, log],
     });

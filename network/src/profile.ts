@@ -65,7 +65,8 @@ export interface NetworkProfile {
   consensus: 'raft' | 'bft';
   orgs: Record<OrgName, OrgProfile>;
   orderers: { name: string; org: OrgName; endpoint: string; adminEndpoint: string; operationsUrl: string }[];
-  mqtt: { url: string; communityId: string };
+  /** The community's broker: mqtts:// URL, the CA certificate that signed its TLS certificate, the community its topics name. */
+  mqtt: { url: string; caCertPath: string; communityId: string };
 }
 
 /** Where a state directory keeps its profile. */

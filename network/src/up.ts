@@ -28,6 +28,7 @@ import {
 } from './fabric';
 import { ledgerClient } from './ledger';
 import { assertPortsFree, runningPid, startProcess, stopProcess, waitHealthy, waitListening } from './proc';
+import { mqttCaCertPath } from './broker';
 import { CHAINCODE, CHANNEL, MSP_IDS, mqttPort, NetworkProfile, OrgName, ORGS, orgPorts, profilePath, WalletUser } from './profile';
 
 export const FABRIC_VERSION = '3.1.1';
@@ -240,7 +241,7 @@ export function writeProfile(l: Layout): NetworkProfile {
     consensus: l.consensus,
     orgs,
     orderers: ordererNodes(l).map((n) => ({ name: n.name, org: n.org, endpoint: `localhost:${n.port}`, adminEndpoint: `localhost:${n.adminPort}`, operationsUrl: `http://127.0.0.1:${n.operationsPort}` })),
-    mqtt: { url: `mqtt://127.0.0.1:${mqttPort(l.offset)}`, communityId: COMMUNITY_ID },
+    mqtt: { url: `mqtts://127.0.0.1:${mqttPort(l.offset)}`, caCertPath: mqttCaCertPath(l.stateDir), communityId: COMMUNITY_ID },
   };
   writeFileSync(profilePath(l.stateDir), JSON.stringify(profile, null, 2));
   return profile;

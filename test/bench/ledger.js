@@ -28,7 +28,7 @@ const { performance } = require('node:perf_hooks');
 const { generateKeyPairSync, sign, randomBytes } = require('node:crypto');
 const mqtt = require('mqtt');
 const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
-const { ledgerClient } = require('@gridledger/network');
+const { ledgerClient, mqttClientOptions, mqttCredentialPath, readCredential, usernameOf } = require('@gridledger/network');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
 const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/ports');
@@ -124,7 +124,10 @@ async function readingLoad(profile, operatorKey, meters, intervals, inFlight = 2
  * counts against the platform rather than hiding its delay.
  */
 async function readingsThroughBridge(profile, readings, ratePerSec = Infinity) {
-  const client = await mqtt.connectAsync(profile.mqtt.url, { clientId: `bench-${randomBytes(4).toString('hex')}`, protocolVersion: 4 });
+  // The platform's head-end (TLS, its own credential) relays every meter's signed readings, as an AMI head-end does.
+  const { communityId } = profile.mqtt;
+  const headEnd = readCredential(mqttCredentialPath(profile.stateDir, usernameOf({ kind: 'head-end', communityId, name: communityId })));
+  const client = await mqtt.connectAsync(profile.mqtt.url, mqttClientOptions(profile.mqtt, headEnd, { protocolVersion: 4 }));
   const topic = (meterId, kind) => `gridledger/v1/${profile.mqtt.communityId}/meters/${meterId}/${kind}`;
   const sent = new Map();
   const latencies = [];

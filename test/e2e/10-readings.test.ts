@@ -25,9 +25,11 @@ it('a reading signed with openssl alone and published with mosquitto_pub reaches
   writeFileSync(join(dir, 'reading.json'), JSON.stringify({ meterId, intervalStart, seq: 7, importWh: 0, exportWh: 1234, importRegisterWh: 5000000, exportRegisterWh: 12345678 }));
   execSync(`jq -cjS 'del(.sig)' reading.json > reading.bytes && sig=$(openssl dgst -sha256 -sign meter.pem reading.bytes | base64 -w0) && jq -c --arg sig "$sig" '. + {sig: $sig}' reading.json > signed.json`, { cwd: dir, shell: '/bin/bash' });
 
-  const receipts = await receiptsCollector(meterId);
+  // The registration handed out the meter's broker credential; the household watches its receipts with its own.
+  expect(registered.body.mqtt).toMatchObject({ username: `meter:${meterId}`, clientId: `meter:${meterId}`, url: profile().mqtt.url });
+  const receipts = await receiptsCollector({ participantId, apiKey: onboarded.body.apiKey }, meterId);
   try {
-    mosquittoPub(readingsTopic(meterId), readFileSync(join(dir, 'signed.json'), 'utf8').trim());
+    mosquittoPub(registered.body.mqtt, readingsTopic(meterId), readFileSync(join(dir, 'signed.json'), 'utf8').trim());
     const [receipt] = await receipts.waitFor(1);
     expect(receipt).toMatchObject({ meterId, intervalStart, status: 'accepted' });
     expect(receipt.txId).toMatch(/^[0-9a-f]{64}$/);
@@ -56,12 +58,12 @@ it('bad signature, unknown meter and malformed payloads are refused with stable 
   expect(byIndex[2].code).toBe('METER_NOT_REGISTERED');
 
   // Malformed payloads over MQTT get a rejected receipt with the stable code.
-  const receipts = await receiptsCollector(stranger.meterId);
+  const receipts = await receiptsCollector(stranger, stranger.meterId);
   try {
     await publish([
       { topic: readingsTopic(stranger.meterId), payload: 'not json' },
       { topic: readingsTopic(stranger.meterId), payload: JSON.stringify({ meterId: stranger.meterId, intervalStart: pastInterval(1), seq: 1 }) },
-    ]);
+    ], stranger.mqtt);
     const got = await receipts.waitFor(2);
     expect(got.map((r) => [r.status, r.code])).toEqual([
       ['rejected', 'READING_MALFORMED'],
@@ -85,9 +87,9 @@ it('readings of one meter published out of order over MQTT, one of them lost, ar
   const series = readingSeries(meter, 6);
   const lost = series.splice(2, 1); // seq 3 never arrives
   expect(lost).toHaveLength(1);
-  const receipts = await receiptsCollector(meter.meterId);
+  const receipts = await receiptsCollector(meter, meter.meterId);
   try {
-    await publish([...series].reverse().map((r) => ({ topic: readingsTopic(meter.meterId), payload: JSON.stringify(r) })));
+    await publish([...series].reverse().map((r) => ({ topic: readingsTopic(meter.meterId), payload: JSON.stringify(r) })), meter.mqtt);
     const got = await receipts.waitFor(5);
     expect(got.filter((r) => r.status === 'accepted')).toHaveLength(5);
   } finally {

@@ -10,7 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import mqtt from 'mqtt';
 import { decodeErrorEnvelope, formatInstant, parseInstant, Reading, SignedReading } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
-import { api, blockOfTransaction, credentials, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingsTopic, receiptsCollector, signReading, TestMeter, uid } from './support';
+import { api, blockOfTransaction, credentials, householdCredential, mqttOptions, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingsTopic, receiptsCollector, signReading, TestMeter, uid } from './support';
 
 /**
  * Intervals counted back from the last one that had ended when this file was loaded: a test that
@@ -110,13 +110,17 @@ beforeAll(async () => {
   }
 });
 
-/** MQTT messages on the positions topics of the given participants. */
-async function positionsCollector(participantIds: string[]): Promise<{ messages: Record<string, any>[]; close(): Promise<void> }> {
-  const client = await mqtt.connectAsync(profile().mqtt.url, { clientId: uid('test-positions'), protocolVersion: 4 });
+/** MQTT messages on the positions topics of the given households, each connected with its own credential (readable by it only). */
+async function positionsCollector(households: TestMeter[]): Promise<{ messages: Record<string, any>[]; close(): Promise<void> }> {
   const messages: Record<string, any>[] = [];
-  client.on('message', (_topic, payload) => messages.push(JSON.parse(payload.toString())));
-  for (const id of participantIds) await client.subscribeAsync(`gridledger/v1/${profile().mqtt.communityId}/participants/${id}/positions`, { qos: 1 });
-  return { messages, close: () => client.endAsync() };
+  const clients: mqtt.MqttClient[] = [];
+  for (const h of households) {
+    const client = await mqtt.connectAsync(profile().mqtt.url, mqttOptions(await householdCredential(h)));
+    client.on('message', (_topic, payload) => messages.push(JSON.parse(payload.toString())));
+    await client.subscribeAsync(`gridledger/v1/${profile().mqtt.communityId}/participants/${h.participantId}/positions`, { qos: 1 });
+    clients.push(client);
+  }
+  return { messages, close: async () => void (await Promise.all(clients.map((c) => c.endAsync()))) };
 }
 
 it('every rejection code is produced by a crafted reading; accepted readings carry their transaction id; a replay changes nothing', async () => {
@@ -158,7 +162,7 @@ it('every rejection code is produced by a crafted reading; accepted readings car
   expect(verdicts(results)).toEqual([...crafted.map(([code]) => code), 'duplicate', 'duplicate']);
 
   // Badly shaped and misaligned: the shape comes first. The gateway's schema would refuse it before the ledger, so over MQTT.
-  const receipts = await receiptsCollector(meter.meterId);
+  const receipts = await receiptsCollector(meter, meter.meterId);
   try {
     await publish([{ topic: readingsTopic(meter.meterId), payload: JSON.stringify({ ...misaligned, seq: -1 }) }]);
     expect((await receipts.waitFor(1)).map((r) => [r.status, r.code])).toEqual([['rejected', 'READING_MALFORMED']]);
@@ -211,7 +215,7 @@ it('a meter exchanged in the middle of a day goes on reporting over MQTT with it
   const afterExchange = series(meter, C - 3, [{ importWh: 90, exportWh: 0 }, { importWh: 95, exportWh: 0 }, { importWh: 80, exportWh: 10 }, { importWh: 70, exportWh: 20 }], 1, { importRegisterWh: 0, exportRegisterWh: 0 }, freshPem);
   // The old device's next reading would now be forged.
   const oldDevice = series(meter, C - 3, [{ importWh: 90, exportWh: 0 }], 4, { importRegisterWh: before[2].importRegisterWh, exportRegisterWh: before[2].exportRegisterWh })[0];
-  const receipts = await receiptsCollector(meter.meterId);
+  const receipts = await receiptsCollector(meter, meter.meterId);
   try {
     await publish([...afterExchange].reverse().map((r) => ({ topic: readingsTopic(meter.meterId), payload: JSON.stringify(r) })));
     const got = await receipts.waitFor(4);
@@ -245,7 +249,7 @@ it('window close estimates what is missing, announces surplus and deficit, mints
   expect(verdicts(await submit([spike]))).toEqual(['READING_IMPORT_IMPLAUSIBLE']);
 
   const sse = await sseCollector();
-  const onMqtt = await positionsCollector([a.participantId, b.participantId, c.participantId]);
+  const onMqtt = await positionsCollector([a, b, c]);
   // Close in pages of one meter (one participant per transaction): the route runs the pages.
   const operatorClient = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
   await operatorClient.submit('metering:setParams', JSON.stringify({ closePageMeters: 1 }));

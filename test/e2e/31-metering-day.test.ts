@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import mqtt from 'mqtt';
 import { prng } from '@gridledger/device-bridge';
 import { formatInstant, parseInstant, Reading, SignedReading } from '@gridledger/core/core';
-import { api, closeWindow, operatorKey, pastInterval, profile, signReading, uid } from './support';
+import { api, closeWindow, headEndCredential, mqttOptions, operatorKey, pastInterval, profile, signReading, uid } from './support';
 
 /**
  * Intervals counted back from the last one that had ended when this file was loaded: a test that
@@ -95,7 +95,8 @@ it('200 meters, a day of shuffled readings over MQTT: nothing lost or counted tw
     ));
   }
 
-  const client = await mqtt.connectAsync(profile().mqtt.url, { clientId: uid('day'), protocolVersion: 4 });
+  // One head-end relays every meter's signed readings and reads their receipts, as an AMI head-end would.
+  const client = await mqtt.connectAsync(profile().mqtt.url, mqttOptions(headEndCredential()));
   const receipts = new Map<string, string>();
   const mine = new Set(meters.map((m) => m.meterId));
   client.on('message', (_t, payload) => {

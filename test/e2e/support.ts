@@ -7,9 +7,9 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { MqttClient } from 'mqtt';
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { readingSignedBytes, Reading, SignedReading, formatInstant } from '@gridledger/core/core';
-import { ledgerClient, loadProfile, NetworkProfile, OrgName, WalletUser } from '@gridledger/network';
+import { ledgerClient, loadProfile, mqttClientOptions, mqttCredentialPath, NetworkProfile, OrgName, readCredential, usernameOf, WalletUser, type MqttCredential } from '@gridledger/network';
 
 export const stateDir = (): string => {
   const dir = process.env.GRIDLEDGER_TEST_STATE;
@@ -49,6 +49,8 @@ export interface TestMeter {
   meterId: string;
   privateKeyPem: string;
   keyFile: string;
+  /** The meter's broker credential, handed out by its registration. */
+  mqtt: MqttCredential;
 }
 
 /** Onboards a new prosumer through the community gateway and registers a bidirectional meter for it. */
@@ -72,7 +74,8 @@ export async function newProsumerWithMeter(exportCapacityW = 6000): Promise<Test
     communityId: profile().mqtt.communityId,
   });
   if (registered.status !== 201) throw new Error(`meter registration failed: ${registered.status} ${JSON.stringify(registered.body)}`);
-  return { participantId, apiKey, meterId, privateKeyPem, keyFile };
+  if (!registered.body.mqtt) throw new Error(`meter registration gave no broker credential: ${JSON.stringify(registered.body)}`);
+  return { participantId, apiKey, meterId, privateKeyPem, keyFile, mqtt: registered.body.mqtt as MqttCredential };
 }
 
 /** The start of the 15-minute interval `back` intervals before the last one that has ended. */
@@ -105,10 +108,27 @@ export function signReading(reading: Reading, privateKeyPem: string): SignedRead
 export const readingsTopic = (meterId: string) => `gridledger/v1/${profile().mqtt.communityId}/meters/${meterId}/readings`;
 export const receiptsTopic = (meterId: string) => `gridledger/v1/${profile().mqtt.communityId}/meters/${meterId}/receipts`;
 
-/** mosquitto_pub, the Debian client, as a third-party meter gateway would publish. */
-export function mosquittoPub(topic: string, payload: string): void {
+/** TLS against the broker's CA and a credential, for mqtt.js (MQTT 3.1.1 unless told). */
+export const mqttOptions = (credential: MqttCredential, extra: IClientOptions = {}): IClientOptions =>
+  mqttClientOptions(profile().mqtt, credential, { protocolVersion: 4, ...extra });
+
+/** The platform's head-end credential (relays signed readings of any meter, reads every receipt). */
+export const headEndCredential = (): MqttCredential => {
+  const { communityId } = profile().mqtt;
+  return readCredential(mqttCredentialPath(stateDir(), usernameOf({ kind: 'head-end', communityId, name: communityId })))!;
+};
+
+/** A household's own broker credential (its positions, its meters' readings and receipts), from the gateway. */
+export async function householdCredential(household: { participantId: string; apiKey: string }): Promise<MqttCredential> {
+  const res = await api('community', household.apiKey, 'POST', `/participants/${household.participantId}/mqtt-credential`);
+  if (res.status !== 201) throw new Error(`household credential: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as MqttCredential;
+}
+
+/** mosquitto_pub, the Debian client, as a third-party meter would publish: TLS, the meter's credential, its client id. */
+export function mosquittoPub(credential: MqttCredential, topic: string, payload: string): void {
   const url = new URL(profile().mqtt.url);
-  execFileSync('mosquitto_pub', ['-h', url.hostname, '-p', url.port, '-q', '1', '-t', topic, '-m', payload]);
+  execFileSync('mosquitto_pub', ['-h', url.hostname, '-p', url.port, '--cafile', profile().mqtt.caCertPath, '-u', credential.username, '-P', credential.password, '-i', credential.clientId, '-q', '1', '-t', topic, '-m', payload]);
 }
 
 export interface Receipt {
@@ -119,9 +139,9 @@ export interface Receipt {
   code?: string;
 }
 
-/** Collects receipts for a meter until `count` have arrived (or the deadline passes). */
-export async function receiptsCollector(meterId: string): Promise<{ receipts: Receipt[]; waitFor(count: number, timeoutMs?: number): Promise<Receipt[]>; close(): Promise<void> }> {
-  const client: MqttClient = await mqtt.connectAsync(profile().mqtt.url, { clientId: uid('test-receipts'), protocolVersion: 4 });
+/** Collects receipts for a household's meter, connected as the household, until `count` have arrived (or the deadline passes). */
+export async function receiptsCollector(household: { participantId: string; apiKey: string }, meterId: string): Promise<{ receipts: Receipt[]; waitFor(count: number, timeoutMs?: number): Promise<Receipt[]>; close(): Promise<void> }> {
+  const client: MqttClient = await mqtt.connectAsync(profile().mqtt.url, mqttOptions(await householdCredential(household)));
   const receipts: Receipt[] = [];
   client.on('message', (_topic, payload) => receipts.push(JSON.parse(payload.toString())));
   await client.subscribeAsync(receiptsTopic(meterId), { qos: 1 });
@@ -136,8 +156,9 @@ export async function receiptsCollector(meterId: string): Promise<{ receipts: Re
   };
 }
 
-export async function publish(messages: { topic: string; payload: string }[]): Promise<void> {
-  const client = await mqtt.connectAsync(profile().mqtt.url, { clientId: uid('test-pub'), protocolVersion: 4 });
+/** Publishes with QoS 1 as a meter (its credential) or, by default, as the platform's head-end. */
+export async function publish(messages: { topic: string; payload: string }[], as: MqttCredential = headEndCredential()): Promise<void> {
+  const client = await mqtt.connectAsync(profile().mqtt.url, mqttOptions(as));
   for (const m of messages) await client.publishAsync(m.topic, m.payload, { qos: 1 });
   await client.endAsync();
 }

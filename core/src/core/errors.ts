@@ -149,6 +149,8 @@ export const ErrorCodes = {
   TRANSACTION_CONFLICT: 'TRANSACTION_CONFLICT',
   /** The ledger (peer, orderer or chaincode) cannot be reached or did not answer in time. */
   LEDGER_UNAVAILABLE: 'LEDGER_UNAVAILABLE',
+  /** The MQTT broker cannot be reached or did not answer; what the ledger recorded stands, ask for the credential again. */
+  BROKER_UNAVAILABLE: 'BROKER_UNAVAILABLE',
   /** Anything unexpected; the message and the logs (with the transaction id) say more. */
   INTERNAL: 'INTERNAL',
 } as const;

@@ -1,8 +1,8 @@
-import { connect, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { KeyObject } from 'node:crypto';
 import { formatInstant } from '@gridledger/core';
 import { jsonLogger, type Logger } from '../log';
-import { allReceiptsFilter, readingsTopic } from '../topics';
+import { readingsTopic, receiptsTopic } from '../topics';
 import { ensureMeterKeys, loadMeterKey, signReading } from './keys';
 import { INTERVAL_SECONDS, initialMeterState, nextReading, simulatedHomes, type Home } from './model';
 import { loadState, saveState, type SimulatorState } from './state';
@@ -10,6 +10,8 @@ import { loadState, saveState, type SimulatorState } from './state';
 export interface SimulatorOptions {
   stateDir: string;
   mqttUrl: string;
+  /** A meter's connection options: TLS trust and the meter's own credential (each meter is its own client). */
+  meterMqttOptions: (meterId: string) => IClientOptions;
   communityId: string;
   homes?: number;
   /** Simulated seconds per real second while catching up with the present (default 60). */
@@ -49,20 +51,21 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
   const simOrigin = state.nextIntervalStart;
   const realOrigin = Date.now();
 
-  const client: MqttClient = connect(o.mqttUrl, {
-    clientId: `gridledger-simulator-${o.communityId}`,
-    clean: true,
-    reconnectPeriod: 1000,
-  });
-  client.on('error', (e) => log.warn('mqtt error', { error: e.message }));
-  client.on('message', (_topic, payload) => {
-    try {
-      log.info('receipt', JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
-    } catch {
-      log.warn('unreadable receipt');
-    }
-  });
-  client.on('connect', () => client.subscribe(allReceiptsFilter(o.communityId), { qos: 1 }));
+  // One connection per meter, with the meter's own credential: a meter publishes its readings and reads its receipts only.
+  const clients = new Map<string, MqttClient>();
+  for (const home of homes) {
+    const client = connect(o.mqttUrl, { ...o.meterMqttOptions(home.meterId), clean: true, reconnectPeriod: 1000 });
+    client.on('error', (e) => log.warn('mqtt error', { meterId: home.meterId, error: e.message }));
+    client.on('message', (_topic, payload) => {
+      try {
+        log.info('receipt', JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+      } catch {
+        log.warn('unreadable receipt', { meterId: home.meterId });
+      }
+    });
+    client.on('connect', () => client.subscribe(receiptsTopic(o.communityId, home.meterId), { qos: 1 }));
+    clients.set(home.meterId, client);
+  }
   log.info('simulator started', {
     homes: homes.map((h) => ({ meterId: h.meterId, annualKwh: h.annualKwh, pvCapacityW: h.pvCapacityW })),
     from: formatInstant(state.nextIntervalStart),
@@ -89,7 +92,7 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
         const { reading, state: after } = nextReading(home, state.meters[home.meterId], start, seed);
         meters[home.meterId] = after;
         const signed = signReading(reading, keys.get(home.meterId)!);
-        return client.publishAsync(readingsTopic(o.communityId, home.meterId), JSON.stringify(signed), { qos: 1 }).then(() => signed);
+        return clients.get(home.meterId)!.publishAsync(readingsTopic(o.communityId, home.meterId), JSON.stringify(signed), { qos: 1 }).then(() => signed);
       });
       const readings = await Promise.all(published);
       state = { ...state, nextIntervalStart: end, meters };
@@ -100,6 +103,6 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
       });
     }
   } finally {
-    await client.endAsync();
+    await Promise.all([...clients.values()].map((c) => c.endAsync()));
   }
 }

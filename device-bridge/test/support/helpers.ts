@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { mqttClientOptions, type Principal } from '@gridledger/network';
+import type { MosquittoBroker } from '../../src/broker';
 import { ErrorCodes, GridLedgerError, readingSignedBytes, type Reading, type SignedReading } from '@gridledger/core';
 import { ChaincodeError, type LedgerSubmitter, type ReadingResult, type SubmitOutcome } from '../../src/ledger';
 
@@ -103,8 +105,13 @@ export class FakeLedger implements LedgerSubmitter {
   }
 }
 
-export async function mqttClient(url: string, clientId: string): Promise<MqttClient> {
-  const client = connect(url, { clientId, clean: true, reconnectPeriod: 200 });
+/** A head-end principal of its own (publishes any meter's readings, reads every receipt) for a test client. */
+export const headEnd = (communityId: string, name: string): Principal => ({ kind: 'head-end', communityId, name });
+
+/** Connects as `principal`, with a credential made for it now (the principal's earlier one ends). */
+export async function mqttClient(broker: MosquittoBroker, principal: Principal): Promise<MqttClient> {
+  const credential = await broker.admin.grant(principal);
+  const client = connect(broker.endpoint.url, mqttClientOptions(broker.endpoint, credential, { clean: true, reconnectPeriod: 200 }));
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
@@ -114,4 +121,10 @@ export async function mqttClient(url: string, clientId: string): Promise<MqttCli
 
 export async function publishAll(client: MqttClient, topic: (r: SignedReading) => string, readings: SignedReading[]): Promise<void> {
   await Promise.all(readings.map((r) => client.publishAsync(topic(r), JSON.stringify(r), { qos: 1 })));
+}
+
+/** What a test bridge connects with: the broker's URL and TLS, and a bridge credential pinned to this test's client id. */
+export async function bridgeMqtt(broker: MosquittoBroker, communityId: string, clientId: string): Promise<{ mqttUrl: string; mqttOptions: IClientOptions; clientId: string }> {
+  const credential = await broker.admin.grant({ kind: 'bridge', communityId }, clientId);
+  return { mqttUrl: broker.endpoint.url, mqttOptions: mqttClientOptions(broker.endpoint, credential), clientId };
 }

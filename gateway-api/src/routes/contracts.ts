@@ -4,7 +4,7 @@
  * checks everything again with the caller's own identity.
  */
 import express, { Response } from 'express';
-import { callerOf, denied } from '../access';
+import { callerOf, requireRoles } from '../access';
 import type { LedgerPort } from '../ports';
 
 export const ContractTx = {
@@ -17,11 +17,6 @@ export const ContractTx = {
   correctContractSettlement: 'contracts:correctContractSettlement',
 } as const;
 
-function requireRoles(res: Response, roles: readonly string[], action: string): void {
-  const role = callerOf(res).role;
-  if (role === undefined || !roles.includes(role)) throw denied(`${action} needs the role ${roles.join(' or ')}`, { role: role ?? '' });
-}
-
 export function contractRoutes(ledger: LedgerPort): express.Router {
   const r = express.Router();
   const submit = async (res: Response, fn: string, args: string[], created = false) => {
@@ -32,7 +27,7 @@ export function contractRoutes(ledger: LedgerPort): express.Router {
   };
   const traders = ['prosumer', 'consumer'];
   r.post('/contracts', async (req, res) => {
-    requireRoles(res, traders, 'proposing a contract');
+    requireRoles(callerOf(res), traders, 'proposing a contract');
     await submit(res, ContractTx.proposeContract, [JSON.stringify(req.body)], true);
   });
   r.get('/contracts/:contractId', async (req, res) => res.json(await ledger.evaluate(callerOf(res), ContractTx.getContract, [req.params.contractId])));
@@ -41,21 +36,21 @@ export function contractRoutes(ledger: LedgerPort): express.Router {
     ['withdrawal', ContractTx.withdrawContract],
   ] as const) {
     r.post(`/contracts/:contractId/${path}`, async (req, res) => {
-      requireRoles(res, traders, `contract ${path}`);
+      requireRoles(callerOf(res), traders, `contract ${path}`);
       await submit(res, fn, [req.params.contractId]);
     });
   }
   const settlement = '/markets/:communityId/intervals/:intervalStart/contract-settlement';
   r.post(settlement, async (req, res) => {
-    requireRoles(res, ['operator'], 'settling contracts');
+    requireRoles(callerOf(res), ['operator'], 'settling contracts');
     await submit(res, ContractTx.settleContracts, [req.params.communityId, req.params.intervalStart]);
   });
   r.get(settlement, async (req, res) => {
-    requireRoles(res, ['operator', 'utility', 'regulator'], 'reading a contract settlement');
+    requireRoles(callerOf(res), ['operator', 'utility', 'regulator'], 'reading a contract settlement');
     res.json(await ledger.evaluate(callerOf(res), ContractTx.getContractSettlement, [req.params.communityId, req.params.intervalStart]));
   });
   r.post(`${settlement}/corrections/:participantId`, async (req, res) => {
-    requireRoles(res, ['operator'], 'correcting a contract settlement');
+    requireRoles(callerOf(res), ['operator'], 'correcting a contract settlement');
     await submit(res, ContractTx.correctContractSettlement, [req.params.communityId, req.params.intervalStart, req.params.participantId]);
   });
   return r;

@@ -5,7 +5,7 @@
  */
 import express, { Response } from 'express';
 import type { WalletUser } from '@gridledger/network';
-import { callerOf, denied } from '../access';
+import { callerOf, denied, requireRoles } from '../access';
 import type { LedgerPort } from '../ports';
 
 /** The chaincode functions these routes call. */
@@ -37,10 +37,6 @@ export const MarketTx = {
 } as const;
 
 const caller = callerOf;
-
-function requireRoles(user: WalletUser, roles: readonly string[], action: string): void {
-  if (user.role === undefined || !roles.includes(user.role)) throw denied(`${action} needs the role ${roles.join(' or ')}`, { role: user.role ?? '' });
-}
 
 /** A participant sees only its own accounts and orders; `roles` see everyone's. */
 function requireSelfOrRoles(user: WalletUser, participantId: string, roles: readonly string[]): void {

@@ -1,0 +1,76 @@
+/**
+ * Broker credentials (docs/security.md, "MQTT"): a meter gets its own when it is registered, and
+ * again (a new password, the old one ends) from POST /meters/{meterId}/mqtt-credential; a household
+ * gets one for its positions and its meters' topics from POST /participants/{id}/mqtt-credential.
+ */
+import express from 'express';
+import type { WalletUser } from '@gridledger/network';
+import { isSelfActing } from '@gridledger/core/core';
+import { assertActsFor, callerOf, denied, requireRoles } from '../access';
+import type { BrokerPort, IssuedMqttCredential } from '../broker';
+import { Tx } from '../chaincode';
+import { ErrorCodes, GridLedgerError } from '../errors';
+import type { LedgerPort, Logger } from '../ports';
+
+interface MeterRecord {
+  meterId: string;
+  participantId: string;
+  communityId: string;
+}
+
+/** Who may have a meter's credential made: its owner, the community's operator, the utility. */
+const METER_CREDENTIAL_ROLES = ['prosumer', 'consumer', 'battery-provider', 'operator', 'utility'];
+
+const noBroker = () => new GridLedgerError(ErrorCodes.BROKER_UNAVAILABLE, 'this gateway has no MQTT broker to make credentials on');
+
+/**
+ * The credential of a meter that was just registered, and its owner's household role widened to
+ * the new meter's topics. The registration stands whatever happens here: when the broker fails,
+ * the answer says so and the owner asks again at /meters/{meterId}/mqtt-credential.
+ */
+export async function credentialForNewMeter(broker: BrokerPort | undefined, meter: MeterRecord, log: Logger): Promise<{ mqtt: IssuedMqttCredential } | { mqttError: { code: string; message: string } }> {
+  try {
+    if (!broker) throw noBroker();
+    const mqtt = await broker.grant({ kind: 'meter', communityId: meter.communityId, meterId: meter.meterId });
+    await broker.extend({ kind: 'household', communityId: meter.communityId, participantId: meter.participantId, meterIds: [meter.meterId] });
+    return { mqtt };
+  } catch (e) {
+    const error = e instanceof GridLedgerError ? e : new GridLedgerError(ErrorCodes.BROKER_UNAVAILABLE, String(e));
+    log.error({ msg: 'no broker credential for a registered meter', meterId: meter.meterId, error: error.message });
+    return { mqttError: { code: error.code, message: error.message } };
+  }
+}
+
+export function mqttRoutes(ledger: LedgerPort, broker: BrokerPort | undefined): express.Router {
+  const r = express.Router();
+
+  r.post('/meters/:meterId/mqtt-credential', async (req, res) => {
+    const caller = callerOf(res);
+    requireRoles(caller, METER_CREDENTIAL_ROLES, 'a meter credential');
+    const meter = (await ledger.evaluate(caller, Tx.getMeter, [req.params.meterId as string])) as MeterRecord | undefined;
+    if (!meter) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `no meter ${req.params.meterId}`);
+    assertActsFor(caller, meter.participantId);
+    if (!broker) throw noBroker();
+    res.status(201).set('Cache-Control', 'no-store').json(await broker.grant({ kind: 'meter', communityId: meter.communityId, meterId: meter.meterId }));
+  });
+
+  r.post('/participants/:participantId/mqtt-credential', async (req, res) => {
+    const caller = callerOf(res);
+    const participantId = req.params.participantId as string;
+    requireSelf(caller, participantId);
+    const participant = (await ledger.evaluate(caller, Tx.getParticipant, [participantId])) as { communityId?: string } | undefined;
+    const meters = ((await ledger.evaluate(caller, Tx.listMeters, [participantId])) ?? []) as MeterRecord[];
+    const communityId = participant?.communityId;
+    if (!communityId) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the participant has no meter and no community yet: register a meter first', { participantId });
+    if (!broker) throw noBroker();
+    const credential = await broker.grant({ kind: 'household', communityId, participantId, meterIds: meters.map((m) => m.meterId) });
+    res.status(201).set('Cache-Control', 'no-store').json(credential);
+  });
+
+  return r;
+}
+
+/** A household's own broker credential is made for the household only. */
+function requireSelf(caller: WalletUser, participantId: string): void {
+  if (!isSelfActing(caller.role) || caller.participantId !== participantId) throw denied('a household credential is made for the household itself only', { participantId });
+}

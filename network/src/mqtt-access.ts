@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broker';
+
+/**
+ * Who may do what on the broker. Every MQTT client is one principal with a username of the form
+ * `<kind>:<id>`, a role of the same name holding exactly its topics, and a pinned client id (the
+ * username), so nobody can take over another's session:
+ *
+ * | principal | publishes | reads |
+ * |---|---|---|
+ * | `meter:<meterId>` | its readings | its receipts and commands |
+ * | `household:<participantId>` | nothing | its positions; its meters' readings and receipts |
+ * | `head-end:<name>` (relays signed readings of many meters, as an AMI head-end does) | any meter's readings | any meter's receipts |
+ * | `bridge:<communityId>` | receipts | every meter's readings (the only one) |
+ * | `positions:<communityId>` (the bridge's position relay) | positions | nothing |
+ *
+ * Topics are those of the architecture: `gridledger/v1/{communityId}/meters/{meterId}/readings|receipts|commands`
+ * and `gridledger/v1/{communityId}/participants/{participantId}/positions`.
+ */
+export type Principal =
+  | { kind: 'meter'; communityId: string; meterId: string }
+  | { kind: 'household'; communityId: string; participantId: string; meterIds: string[] }
+  | { kind: 'head-end'; communityId: string; name: string }
+  | { kind: 'bridge'; communityId: string }
+  | { kind: 'positions'; communityId: string };
+
+export interface Acl {
+  acltype: 'publishClientSend' | 'publishClientReceive' | 'subscribePattern';
+  topic: string;
+  allow: true;
+}
+
+const base = (communityId: string) => `gridledger/v1/${communityId}`;
+const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands') => `${base(communityId)}/meters/${meterId}/${kind}`;
+
+export function usernameOf(p: Principal): string {
+  switch (p.kind) {
+    case 'meter':
+      return `meter:${p.meterId}`;
+    case 'household':
+      return `household:${p.participantId}`;
+    case 'head-end':
+      return `head-end:${p.name}`;
+    default:
+      return `${p.kind}:${p.communityId}`;
+  }
+}
+
+const send = (topic: string): Acl[] => [{ acltype: 'publishClientSend', topic, allow: true }];
+const read = (topic: string): Acl[] => [
+  { acltype: 'subscribePattern', topic, allow: true },
+  { acltype: 'publishClientReceive', topic, allow: true },
+];
+
+/** The ACLs of a principal's role: exactly what the table above allows, nothing by default. */
+export function principalAcls(p: Principal): Acl[] {
+  const c = p.communityId;
+  switch (p.kind) {
+    case 'meter':
+      return [...send(meterTopic(c, p.meterId, 'readings')), ...read(meterTopic(c, p.meterId, 'receipts')), ...read(meterTopic(c, p.meterId, 'commands'))];
+    case 'household':
+      return [
+        ...read(`${base(c)}/participants/${p.participantId}/positions`),
+        ...[...p.meterIds].sort().flatMap((m) => [...read(meterTopic(c, m, 'readings')), ...read(meterTopic(c, m, 'receipts'))]),
+      ];
+    case 'head-end':
+      return [...send(meterTopic(c, '+', 'readings')), ...read(meterTopic(c, '+', 'receipts'))];
+    case 'bridge':
+      return [...read(meterTopic(c, '+', 'readings')), ...send(meterTopic(c, '+', 'receipts'))];
+    case 'positions':
+      return send(`${base(c)}/participants/+/positions`);
+  }
+}
+
+/** Connection options for a client of the broker: TLS against the broker's CA, the credential, its client id. */
+export function mqttClientOptions(endpoint: MqttEndpoint, credential: MqttCredential, extra: IClientOptions = {}): IClientOptions {
+  return {
+    ca: readFileSync(endpoint.caCertPath),
+    rejectUnauthorized: true,
+    username: credential.username,
+    password: credential.password,
+    clientId: credential.clientId,
+    ...extra,
+  };
+}
+
+interface DynsecResponse {
+  command: string;
+  error?: string;
+  correlationData?: string;
+  data?: unknown;
+}
+
+const CONTROL = '$CONTROL/dynamic-security/v1';
+
+/**
+ * The broker's administration, through the dynamic-security plugin's control topic (the same API
+ * `mosquitto_ctrl dynsec` uses): creates principals and gives them new passwords while the
+ * broker runs. One command at a time; each answer is matched by its correlation data.
+ */
+export class BrokerAdmin {
+  private next = 0;
+  private waiting = new Map<string, (r: DynsecResponse) => void>();
+
+  private constructor(private readonly client: MqttClient) {
+    client.on('message', (_topic, payload) => {
+      const { responses } = JSON.parse(payload.toString('utf8')) as { responses: DynsecResponse[] };
+      for (const r of responses) {
+        const done = r.correlationData !== undefined ? this.waiting.get(r.correlationData) : undefined;
+        if (done) {
+          this.waiting.delete(r.correlationData!);
+          done(r);
+        }
+      }
+    });
+  }
+
+  static async connect(endpoint: MqttEndpoint, admin: MqttCredential, clientId: string): Promise<BrokerAdmin> {
+    const client = await mqtt.connectAsync(endpoint.url, mqttClientOptions(endpoint, { ...admin, clientId }, { reconnectPeriod: 1000, connectTimeout: 10_000 }));
+    await client.subscribeAsync(`${CONTROL}/response`, { qos: 1 });
+    return new BrokerAdmin(client);
+  }
+
+  /** Sends one plugin command and resolves with its answer. */
+  private async call(command: Record<string, unknown>, timeoutMs = 10_000): Promise<DynsecResponse> {
+    const correlationData = String(++this.next);
+    const answer = new Promise<DynsecResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(correlationData);
+        reject(new Error(`the broker did not answer ${String(command.command)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(correlationData, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+    });
+    await this.client.publishAsync(CONTROL, JSON.stringify({ commands: [{ ...command, correlationData }] }), { qos: 1 });
+    return answer;
+  }
+
+  /** Runs one plugin command; resolves with its error text (undefined when it succeeded). */
+  async run(command: Record<string, unknown>): Promise<string | undefined> {
+    return (await this.call(command)).error;
+  }
+
+  private async must(command: Record<string, unknown>, tolerated: RegExp[] = []): Promise<void> {
+    const error = await this.run(command);
+    if (error !== undefined && !tolerated.some((t) => t.test(error))) throw new Error(`broker ${String(command.command)}: ${error}`);
+  }
+
+  /**
+   * Makes the principal's role hold exactly its ACLs and gives its client a new password (the old
+   * one stops working at once, and a client connected with it is disconnected); creates both when missing.
+   * The client id is pinned to the username unless given (tests keep several sessions of one principal apart). Returns the new credential.
+   */
+  async grant(p: Principal, clientId = usernameOf(p)): Promise<MqttCredential> {
+    const username = usernameOf(p);
+    const credential: MqttCredential = { username, password: newMqttPassword(), clientId };
+    await this.setRole(username, principalAcls(p));
+    // A client that exists is replaced: deleting it also disconnects whoever holds the old password.
+    await this.must({ command: 'deleteClient', username }, [/not found/i]);
+    await this.must({ command: 'createClient', username, password: credential.password, clientid: clientId, roles: [{ rolename: username }] });
+    return credential;
+  }
+
+  /** Adds ACLs to an existing principal's role (a household's new meter); false when it has none yet. */
+  async extend(p: Principal): Promise<boolean> {
+    const username = usernameOf(p);
+    for (const acl of principalAcls(p)) {
+      const error = await this.run({ command: 'addRoleACL', rolename: username, ...acl });
+      if (error !== undefined && /not found/i.test(error)) return false;
+      if (error !== undefined && !/already exists/i.test(error)) throw new Error(`broker addRoleACL: ${error}`);
+    }
+    return true;
+  }
+
+  /** Removes a principal's client and role: it can no longer connect (a connected client is disconnected). */
+  async revoke(p: Principal): Promise<void> {
+    const username = usernameOf(p);
+    await this.must({ command: 'deleteClient', username }, [/not found/i]);
+    await this.must({ command: 'deleteRole', rolename: username }, [/not found/i]);
+  }
+
+  private async setRole(rolename: string, acls: Acl[]): Promise<void> {
+    const created = await this.run({ command: 'createRole', rolename, acls });
+    if (created === undefined) return;
+    if (!/exists/i.test(created)) throw new Error(`broker createRole: ${created}`);
+    const role = await this.runData({ command: 'getRole', rolename });
+    const have = ((role as { role?: { acls?: Acl[] } }).role?.acls ?? []).map((a) => ({ acltype: a.acltype, topic: a.topic }));
+    const key = (a: { acltype: string; topic: string }) => `${a.acltype} ${a.topic}`;
+    const want = new Set(acls.map(key));
+    for (const a of have) if (!want.has(key(a))) await this.must({ command: 'removeRoleACL', rolename, acltype: a.acltype, topic: a.topic });
+    const present = new Set(have.map(key));
+    for (const a of acls) if (!present.has(key(a))) await this.must({ command: 'addRoleACL', rolename, ...a });
+  }
+
+  private async runData(command: Record<string, unknown>): Promise<unknown> {
+    const r = await this.call(command);
+    if (r.error !== undefined) throw new Error(`broker ${String(command.command)}: ${r.error}`);
+    return r.data;
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+}
