@@ -2,6 +2,7 @@ import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
 import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
+import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 
 /**
@@ -57,6 +58,7 @@ export const openApiDocument = {
     ...marketPaths,
     ...contractPaths,
     ...figurePaths,
+    ...apiKeyPaths,
     '/health': {
       get: {
         operationId: 'health',
@@ -179,6 +181,7 @@ export const openApiDocument = {
       ...marketSchemas,
       ...contractSchemas,
       ...meteringSchemas(parts),
+      ...apiKeySchemas,
       Error: {
         type: 'object',
         required: ['error'],
@@ -224,6 +227,8 @@ export const openApiDocument = {
         properties: {
           participant: ledgerObject,
           apiKey: { type: 'string', description: 'shown once; the gateway keeps only its SHA-256' },
+          keyId: { type: 'string', description: 'the API key\'s public id' },
+          expiresAt: { type: 'string', format: 'date-time', description: 'when the API key expires' },
           txId: { type: 'string' },
         },
       },
