@@ -3,6 +3,9 @@ import type { WalletUser } from '@gridledger/network';
 import { isSelfActing } from '@gridledger/core/core';
 import { ErrorCodes, GridLedgerError } from './errors';
 
+/** The roles that onboard participants (and manage their keys: routes/api-keys.ts). */
+export const ONBOARDING_ROLES: ReadonlySet<string> = new Set(['operator', 'utility']);
+
 export const denied = (message: string, details: Record<string, string> = {}) => new GridLedgerError(ErrorCodes.ACCESS_DENIED, message, details);
 
 export function assertActsFor(caller: WalletUser, participantId: string): void {

@@ -8,13 +8,14 @@ import { serveEvents } from './events';
 import { seesEverything, viewerOf } from './event-visibility';
 import type { ApiKeyStore } from './keys';
 import { NewParticipant, Onboarding, OnboardingStore } from './onboarding';
-import { assertActsFor, callerOf, denied } from './access';
+import { assertActsFor, callerOf, denied, ONBOARDING_ROLES } from './access';
 import { API_BASE, openApiDocument } from './openapi';
 import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
 import { credentialForNewMeter, mqttRoutes } from './routes/mqtt';
 import type { BrokerPort } from './broker';
+import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 
@@ -50,7 +51,6 @@ export type GatewayApp = express.Express & {
   closeStreams(): void;
 };
 
-const ONBOARDING_ROLES = new Set(['operator', 'utility']);
 /**
  * Roles only one organization may hand out: the utility's and the regulator's own, and the
  * community's operator (an operator of the Utility would be a second utility that the market's
@@ -104,7 +104,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  // One log line per request, with the transaction id where there is one.
+  // One log line per request, with the transaction id where there is one and the API key's id (never the key).
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     const path = req.path;
@@ -116,6 +116,7 @@ export function createApp(deps: AppDeps): GatewayApp {
         status: res.statusCode,
         ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         ...(res.locals.txId ? { txId: res.locals.txId } : {}),
+        ...(res.locals.keyId ? { keyId: res.locals.keyId } : {}),
         ...(res.locals.caller ? { user: (res.locals.caller as WalletUser).id } : {}),
         ...(res.locals.errorCode ? { code: res.locals.errorCode } : {}),
       });
@@ -133,11 +134,14 @@ export function createApp(deps: AppDeps): GatewayApp {
       validateSecurity: {
         handlers: {
           apiKey: (req) => {
-            const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-            const userId = m ? keys.lookup(m[1]) : undefined;
-            const user = userId !== undefined ? wallet.get(userId) : undefined;
-            if (!user) throw Object.assign(new Error('unknown API key'), { status: 401 });
-            (req.res as Response).locals.caller = user;
+            const res = req.res as Response;
+            const user = authenticate(keys, wallet, req, res);
+            if (user instanceof GridLedgerError) {
+              // The validator answers 401 with an error of its own; the error handler puts this code back.
+              res.locals.authError = user;
+              throw Object.assign(new Error(user.message), { status: 401 });
+            }
+            res.locals.caller = user;
             return true;
           },
         },
@@ -257,8 +261,10 @@ export function createApp(deps: AppDeps): GatewayApp {
       const meters = (await ledger.evaluate(caller, Tx.listMeters, [viewer.participantId!])) as { meterId: string }[] | undefined;
       viewer = viewerOf(caller, (meters ?? []).map((m) => m.meterId));
     }
-    await serveEvents(req, res, { ledger, user: caller, viewer, log, open: openStreams, ...deps.sse });
+    await serveEvents(req, res, { ledger, user: caller, viewer, log: withKeyId(log, res), open: openStreams, ...deps.sse });
   });
+
+  r.use(apiKeyRoutes(keys, wallet, log));
 
   r.use(marketRoutes(ledger));
   r.use(contractRoutes(ledger));
@@ -284,13 +290,15 @@ export function createApp(deps: AppDeps): GatewayApp {
         ? new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the body is not valid JSON', { path: 'body' })
         : err.status === 404 || err.status === 405
           ? routeError(req, err.status)
-          : fromValidatorError(err);
+          : err.status === 401 && res.locals.authError instanceof GridLedgerError
+            ? res.locals.authError
+            : fromValidatorError(err);
       status = [404, 405, 413, 415].includes(err.status) ? err.status : httpStatusOf(error.code);
     } else {
       error = fromFabricError(err);
       status = httpStatusOf(error.code);
       if (error.code === ErrorCodes.INTERNAL) {
-        log.error({ msg: 'unexpected error', method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
+        withKeyId(log, res).error({ msg: 'unexpected error', method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
       }
     }
     res.locals.errorCode = error.code;
@@ -306,6 +314,13 @@ export function createApp(deps: AppDeps): GatewayApp {
     openStreams.clear();
   };
   return app;
+}
+
+/** The log, with the id of the request's API key in every line. */
+function withKeyId(log: Logger, res: Response): Logger {
+  const keyId = res.locals.keyId as string | undefined;
+  if (keyId === undefined) return log;
+  return { info: (fields) => log.info({ ...fields, keyId }), error: (fields) => log.error({ ...fields, keyId }) };
 }
 
 function found(result: unknown, code: ErrorCode, message: string): void {

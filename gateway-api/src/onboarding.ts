@@ -4,7 +4,7 @@ import { canonicalJson, isDisplayName, isReservedParticipantId, MAX_DISPLAY_NAME
 import { jsonArg, Tx } from './chaincode';
 import { ErrorCodes, GridLedgerError, httpStatusOf } from './errors';
 import { readJsonFile, withFileLock, writeFileAtomic } from './files';
-import { ApiKeyStore, hashKey } from './keys';
+import { ApiKeyStore, keyIdOf } from './keys';
 import type { CaPort, LedgerPort, Wallet } from './ports';
 
 export interface NewParticipant {
@@ -17,6 +17,9 @@ export interface Onboarded {
   participant: Record<string, unknown>;
   /** The participant's API key; it exists nowhere else. */
   apiKey: string;
+  /** The API key's public id and expiry. */
+  keyId: string;
+  expiresAt: string;
   txId?: string;
   /**
    * Set when a retry arrived after the gateway restarted: the first key was never kept in clear,
@@ -184,13 +187,15 @@ export class Onboarding {
     }
     // 'recorded', or 'done' after a restart (the first key was only ever in memory): issue a key.
     const reissued = record.step === 'done';
-    if (record.apiKeySha256) keys.revoke(record.apiKeySha256);
-    const apiKey = keys.issue(id);
-    record.apiKeySha256 = hashKey(apiKey);
+    if (record.apiKeySha256) keys.revoke(keyIdOf(record.apiKeySha256));
+    const { apiKey, record: issued } = keys.issue(id);
+    record.apiKeySha256 = issued.sha256;
     save('done');
     return {
       participant: record.participant ?? { participantId: id, role: request.role, mspId },
       apiKey,
+      keyId: issued.keyId,
+      expiresAt: issued.expiresAt,
       ...(record.txId ? { txId: record.txId } : {}),
       ...(reissued ? { apiKeyReissued: true } : {}),
     };

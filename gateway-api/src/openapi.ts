@@ -2,6 +2,7 @@ import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
 import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
+import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 
@@ -58,6 +59,7 @@ export const openApiDocument = {
     ...marketPaths,
     ...contractPaths,
     ...figurePaths,
+    ...apiKeyPaths,
     '/health': {
       get: {
         operationId: 'health',
@@ -193,6 +195,7 @@ export const openApiDocument = {
       ...contractSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
+      ...apiKeySchemas,
       Error: {
         type: 'object',
         required: ['error'],
@@ -238,6 +241,8 @@ export const openApiDocument = {
         properties: {
           participant: ledgerObject,
           apiKey: { type: 'string', description: 'shown once; the gateway keeps only its SHA-256' },
+          keyId: { type: 'string', description: 'the API key\'s public id' },
+          expiresAt: { type: 'string', format: 'date-time', description: 'when the API key expires' },
           txId: { type: 'string' },
         },
       },

@@ -114,7 +114,7 @@ describe('onboarding', () => {
     expect(h.ca.registerCalls).toBe(1);
     expect(h.ca.enrollCalls).toBe(1);
     const body = (await retry.json()) as Body;
-    expect(h.keys.lookup(body.apiKey)).toBe('carol');
+    expect(h.keys.lookup(body.apiKey)).toMatchObject({ state: 'active', record: { userId: 'carol' } });
   });
 
   it('resumes an attempt whose ledger answer was lost: the record is its own (MSP, role, name, author)', async () => {
@@ -194,8 +194,8 @@ describe('onboarding across a restart', () => {
       expect(again.participant).toEqual(first.participant);
       expect(again.txId).toBe(first.txId);
       expect(again.apiKeyReissued).toBe(true);
-      expect(h.keys.lookup(again.apiKey)).toBe('carol');
-      expect(h.keys.lookup(first.apiKey)).toBeUndefined();
+      expect(h.keys.lookup(again.apiKey)).toMatchObject({ state: 'active', record: { userId: 'carol' } });
+      expect(h.keys.lookup(first.apiKey)?.state).toBe('revoked');
       expect(h.ca.registerCalls).toBe(1);
       expect(h.ledger.calls.filter((c) => c.kind === 'submit')).toHaveLength(1);
     } finally {

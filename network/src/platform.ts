@@ -117,8 +117,27 @@ async function waitUntil(what: string, timeoutMs: number, log: string, pid: numb
   }
 }
 
+/** The platform's own keys live the longest a key may (365 days); `up` renews those with less than 30 days left. */
+const PLATFORM_KEY_DAYS = 365;
+const RENEW_BEFORE_MS = 30 * 24 * 3600_000;
+
 function issueKey(stateDir: string, org: OrgName, user: string): string {
-  return execFileSync(node, [entry('gateway-api', 'dist', 'main.js'), 'issue-key', '--state', stateDir, '--org', org, '--user', user], { encoding: 'utf8' }).trim();
+  const args = ['issue-key', '--state', stateDir, '--org', org, '--user', user, '--expires-in', String(PLATFORM_KEY_DAYS)];
+  return execFileSync(node, [entry('gateway-api', 'dist', 'main.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** Whether the gateway still takes a stored key, and for 30 days more (it answers GET /api-keys with the presented key marked current). */
+async function keyLasts(url: string, key: string): Promise<boolean> {
+  const res = await api(url, key, 'GET', '/api-keys');
+  if (res.status !== 200) return false;
+  const current = (res.json.keys as { current?: boolean; expiresAt: string }[]).find((k) => k.current);
+  return current !== undefined && Date.parse(current.expiresAt) > Date.now() + RENEW_BEFORE_MS;
+}
+
+/** The stored key of a user when it lasts, or a new one. */
+async function liveKey(profile: NetworkProfile, org: OrgName, user: string, stored: string | undefined): Promise<string> {
+  if (stored !== undefined && (await keyLasts(profile.orgs[org].gateway.url, stored))) return stored;
+  return issueKey(profile.stateDir, org, user);
 }
 
 async function api(url: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -148,7 +167,7 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
   const creds = loadCredentials(stateDir);
   for (const org of ORGS) {
     creds.apiKeys[org] ??= {};
-    for (const user of DEMO_USERS[org]) creds.apiKeys[org][user.id] ??= issueKey(stateDir, org, user.id);
+    for (const user of DEMO_USERS[org]) creds.apiKeys[org][user.id] = await liveKey(profile, org, user.id, creds.apiKeys[org][user.id]);
   }
   saveCredentials(stateDir, creds);
   const community = profile.orgs.community.gateway.url;
@@ -158,8 +177,9 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
       const res = await api(community, operatorKey, 'POST', '/participants', { participantId: home.participantId, role: 'prosumer', displayName: `Home ${home.participantId}` }, { 'idempotency-key': `demo-${home.participantId}` });
       if (res.status !== 201 && res.status !== 200) throw new Error(`onboarding ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
       creds.apiKeys.community[home.participantId] = String(res.json.apiKey);
-      saveCredentials(stateDir, creds);
     }
+    creds.apiKeys.community[home.participantId] = await liveKey(profile, 'community', home.participantId, creds.apiKeys.community[home.participantId]);
+    saveCredentials(stateDir, creds);
     const key = creds.apiKeys.community[home.participantId];
     const meter = await api(community, key, 'GET', `/meters/${home.meterId}`);
     const credentialFile = mqttCredentialPath(stateDir, usernameOf({ kind: 'meter', communityId: COMMUNITY_ID, meterId: home.meterId }));

@@ -127,6 +127,12 @@ export const ErrorCodes = {
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** No valid API key (gateway) or no identity attributes (chaincode). */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The API key is past its expiry (gateway); a new one comes from rotation before it, or from the operator. */
+  API_KEY_EXPIRED: 'API_KEY_EXPIRED',
+  /** The API key was revoked, or replaced by a rotation (gateway). */
+  API_KEY_REVOKED: 'API_KEY_REVOKED',
+  /** No API key of that id that the caller may see (gateway). */
+  API_KEY_NOT_FOUND: 'API_KEY_NOT_FOUND',
   /** A request that does not match the API description; `details.path` names the field. */
   REQUEST_INVALID: 'REQUEST_INVALID',
   /** No endpoint at that path (gateway). */

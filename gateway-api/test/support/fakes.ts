@@ -157,11 +157,11 @@ export async function startHarness(overrides: Partial<AppDeps> = {}): Promise<Ha
     wallet.put(u);
   }
   const key = {
-    operator: keys.issue('op-1'),
-    alice: keys.issue('alice'),
-    bob: keys.issue('bob'),
-    admin: keys.issue('admin'),
-    bridge: keys.issue('bridge-1'),
+    operator: keys.issue('op-1').apiKey,
+    alice: keys.issue('alice').apiKey,
+    bob: keys.issue('bob').apiKey,
+    admin: keys.issue('admin').apiKey,
+    bridge: keys.issue('bridge-1').apiKey,
   };
   const deps: AppDeps = {
     ledger,
