@@ -1,4 +1,5 @@
-import { ErrorCodes, ID_PATTERN, ROLES } from '@gridledger/core/core';
+import { ErrorCodes, ID_PATTERN, INSTANT_PATTERN, ROLES } from '@gridledger/core/core';
+import { MAX_READINGS_PER_BATCH } from '@gridledger/core/metering';
 import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
@@ -15,11 +16,9 @@ import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 export const API_BASE = '/api/v1';
 
 const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
-/** The one accepted instant spelling (units.ts: parseInstant); calendar validity is the chaincode's check. */
-const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', example: '2026-11-21T12:00:00Z' };
+/** The one accepted instant spelling: exactly what core's parseInstant accepts (units.ts). */
+const instant = { type: 'string', pattern: INSTANT_PATTERN, example: '2026-11-21T12:00:00Z' };
 const amount = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
-/** Most readings one request may carry (one transaction). */
-export const MAX_READINGS_PER_BATCH = 500;
 
 const errorResponse = (description: string) => ({
   description,
@@ -44,6 +43,14 @@ const ledgerObject = { type: 'object', additionalProperties: true };
 
 const parts = { id, instant, amount, json, body, pathParam, errorResponse, common, ledgerObject };
 
+type Operation = { operationId: string; requestBody?: object; responses: Record<string, object> } & Record<string, unknown>;
+/** Before validation, a body can be refused for its size (express.json's limit) or its media type: in every operation that takes one. */
+function withBodyRefusals(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
+  const refusals = { '413': errorResponse('REQUEST_INVALID: the body is larger than 1 MB'), '415': errorResponse('REQUEST_INVALID: the body is not application/json') };
+  const withRefusals = (op: Operation) => (op.requestBody ? { ...op, responses: { ...op.responses, ...refusals } } : op);
+  return Object.fromEntries(Object.entries(paths).map(([path, ops]) => [path, Object.fromEntries(Object.entries(ops).map(([method, op]) => [method, withRefusals(op)]))]));
+}
+
 export const openApiDocument = {
   openapi: '3.0.3',
   info: {
@@ -55,7 +62,7 @@ export const openApiDocument = {
   },
   servers: [{ url: API_BASE }],
   security: [{ apiKey: [] }],
-  paths: {
+  paths: withBodyRefusals({
     ...marketPaths,
     ...contractPaths,
     ...figurePaths,
@@ -123,7 +130,8 @@ export const openApiDocument = {
             },
             'registered, with the meter\'s broker credential (shown once)',
           ),
-          '409': errorResponse('METER_EXISTS'),
+          '404': errorResponse('PARTICIPANT_NOT_FOUND'),
+          '409': errorResponse('METER_EXISTS or METER_COMMUNITY_CONFLICT'),
           ...common,
         },
       },
@@ -185,7 +193,7 @@ export const openApiDocument = {
     },
     ...meteringPaths(parts),
     ...mqttPaths(parts),
-  },
+  }),
   components: {
     securitySchemes: {
       apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' },
@@ -282,6 +290,7 @@ export const openApiDocument = {
           readings: {
             type: 'array',
             minItems: 1,
+            // The chaincode's limit (core's parseReadingBatch): one transaction.
             maxItems: MAX_READINGS_PER_BATCH,
             items: { $ref: '#/components/schemas/SignedReading' },
           },

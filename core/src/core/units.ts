@@ -12,6 +12,17 @@ export function isAmount(value: unknown): value is number {
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 
 /**
+ * The instants parseInstant accepts, as one regular expression for schemas (the gateway's OpenAPI
+ * document): years 0100 to 9999 (Date.UTC reads 0 to 99 as 1900 to 1999), real calendar days
+ * with 29 February in leap years only, hours 00 to 23, no leap second. ASCII digits only.
+ */
+const YEAR = '(?:0[1-9]|[1-9][0-9])[0-9]{2}';
+const MONTH_DAY = '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))';
+const MULTIPLE_OF_4 = '(?:0[48]|[2468][048]|[13579][26])';
+const LEAP_YEAR = `(?:(?:0[1-9]|[1-9][0-9])${MULTIPLE_OF_4}|${MULTIPLE_OF_4}00)`;
+export const INSTANT_PATTERN = `^(?:${YEAR}-${MONTH_DAY}|${LEAP_YEAR}-02-29)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$`;
+
+/**
  * Parses a whole-second UTC instant such as `2026-11-21T10:15:00Z` into epoch seconds, or returns
  * undefined. Only this one spelling is accepted, so that an instant has exactly one text form and
  * signed bytes and ledger keys cannot differ for the same moment.

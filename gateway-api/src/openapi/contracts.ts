@@ -1,7 +1,7 @@
-import { ID_PATTERN } from '@gridledger/core/core';
+import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
 
 const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
-const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' };
+const instant = { type: 'string', pattern: INSTANT_PATTERN };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const ok = (description = 'OK') => ({ description, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } });
 const common = { '400': err('REQUEST_INVALID or CONTRACT_INVALID'), '401': err('UNAUTHENTICATED'), '403': err('ACCESS_DENIED'), '503': err('LEDGER_UNAVAILABLE') };

@@ -1,8 +1,8 @@
-import { ID_PATTERN } from '@gridledger/core/core';
+import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
 
 /** OpenAPI paths of the market figures (routes/figures.ts). */
 const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
-const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', example: '2026-11-21T12:00:00Z' };
+const instant = { type: 'string', pattern: INSTANT_PATTERN, example: '2026-11-21T12:00:00Z' };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const responses = {
   '200': { description: 'The figures (README, "Market figures")', content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } },

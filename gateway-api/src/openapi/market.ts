@@ -1,8 +1,8 @@
-import { ID_PATTERN } from '@gridledger/core/core';
+import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
 
 /** OpenAPI paths and schemas of the market and credits routes (routes/market.ts). */
 const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
-const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$', example: '2026-11-21T12:00:00Z' };
+const instant = { type: 'string', pattern: INSTANT_PATTERN, example: '2026-11-21T12:00:00Z' };
 const micros = { type: 'integer', minimum: 1, maximum: 1_000_000_000_000_000 };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const ok = (description = 'OK') => ({ description, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } });
@@ -11,7 +11,7 @@ const body = (ref: string) => ({ required: true, content: { 'application/json': 
 const p = (name: string, schema: object = id) => ({ name, in: 'path', required: true, schema });
 const paging = [
   { name: 'pageSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
-  { name: 'bookmark', in: 'query', required: false, allowReserved: true, schema: { type: 'string', maxLength: 1024 } },
+  { name: 'bookmark', in: 'query', required: false, allowReserved: true, allowEmptyValue: true, description: 'from the previous page; empty or absent: the first page', schema: { type: 'string', maxLength: 1024 } },
 ];
 const intervalParams = [p('communityId'), p('intervalStart', instant)];
 const step = (operationId: string, description: string, codes: Record<string, object>, query: object[] = []) => ({
@@ -24,13 +24,13 @@ const read = (operationId: string, parameters: object[], description = '') => ({
 
 export const marketPaths = {
   '/credits/deposits': {
-    post: { operationId: 'depositCredits', description: 'The utility (settlement bank) issues credits against a deposit. `reference` makes retries safe.', requestBody: body('CreditRequest'), responses: { '201': ok('issued'), '409': err('CLIENT_ID_REUSED'), ...common } },
+    post: { operationId: 'depositCredits', description: 'The utility (settlement bank) issues credits against a deposit. `reference` makes retries safe.', requestBody: body('CreditRequest'), responses: { '201': ok('issued'), '404': err('PARTICIPANT_NOT_FOUND'), '409': err('CLIENT_ID_REUSED'), ...common } },
   },
   '/credits/withdrawals': {
-    post: { operationId: 'withdrawCredits', description: 'The utility redeems credits a participant withdraws.', requestBody: body('CreditRequest'), responses: { '201': ok('redeemed'), '409': err('CLIENT_ID_REUSED'), '422': err('INSUFFICIENT_CREDITS'), ...common } },
+    post: { operationId: 'withdrawCredits', description: 'The utility redeems credits a participant withdraws.', requestBody: body('CreditRequest'), responses: { '201': ok('redeemed'), '404': err('PARTICIPANT_NOT_FOUND'), '409': err('CLIENT_ID_REUSED'), '422': err('INSUFFICIENT_CREDITS'), ...common } },
   },
   '/credits/transfers': {
-    post: { operationId: 'transferCredits', description: 'A prosumer or consumer pays another participant.', requestBody: body('Transfer'), responses: { '201': ok('transferred'), '409': err('CLIENT_ID_REUSED'), '422': err('INSUFFICIENT_CREDITS'), ...common } },
+    post: { operationId: 'transferCredits', description: 'A prosumer or consumer pays another participant.', requestBody: body('Transfer'), responses: { '201': ok('transferred'), '404': err('PARTICIPANT_NOT_FOUND'), '409': err('CLIENT_ID_REUSED'), '422': err('INSUFFICIENT_CREDITS'), ...common } },
   },
   '/credits/supply': read('getSupply', [], 'Deposits, withdrawals, supply and the utility\'s account, summed exactly.'),
   '/credits/{participantId}': read('getAccount', [p('participantId')], 'Available and escrowed credits.'),
@@ -61,11 +61,11 @@ export const marketPaths = {
   },
   '/participants/{participantId}/orders': read('listOrders', [p('participantId'), ...paging], 'The participant\'s orders by interval.'),
   '/markets/{communityId}/intervals/{intervalStart}': read('getInterval', intervalParams, 'closed/clearing/cleared/settling/settled (clearing, settlement: pageCount, pagesDone), or not-open/open/gate-closed before closing.'),
-  '/markets/{communityId}/intervals/{intervalStart}/close': step('closeInterval', 'Operator; once the gate has passed; only once.', { '409': err('INTERVAL_STATE_CONFLICT') }),
+  '/markets/{communityId}/intervals/{intervalStart}/close': step('closeInterval', 'Operator; once the gate has passed; only once.', { '404': err('MARKET_NOT_FOUND'), '409': err('INTERVAL_STATE_CONFLICT') }),
   '/markets/{communityId}/intervals/{intervalStart}/clear': step('clearInterval', 'Operator; a closed interval. Clears the next page (status clearing until the last page, then cleared); each page once.', { '409': err('INTERVAL_STATE_CONFLICT') }, [{ ...settlementPageParam, description: 'The page the caller means to clear (default: the next one); any other is refused.' }]),
   '/markets/{communityId}/intervals/{intervalStart}/settle': step('settleInterval', 'Operator; after delivery. Settles the next page (status settling until the last page, then settled); each page once.', { '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE') }, [settlementPageParam]),
   '/markets/{communityId}/intervals/{intervalStart}/corrections/{participantId}': {
-    post: { operationId: 'correctSettlement', parameters: [...intervalParams, p('participantId')], responses: { '200': ok(), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common } },
+    post: { operationId: 'correctSettlement', parameters: [...intervalParams, p('participantId')], responses: { '200': ok(), '404': err('INTERVAL_NOT_FOUND'), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common } },
   },
   '/markets/{communityId}/intervals/{intervalStart}/curves': read('getCurves', intervalParams, 'Aggregated, anonymous bid and ask curves of the open orders.'),
   '/markets/{communityId}/intervals/{intervalStart}/clearing': read('getClearing', intervalParams, 'The recomputable clearing record.'),

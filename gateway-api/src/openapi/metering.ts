@@ -18,27 +18,29 @@ export interface OpenApiParts {
 export function meteringPaths(p: OpenApiParts): Record<string, object> {
   const { instant, json, body, pathParam, errorResponse, common, ledgerObject } = p;
   const ok = (extra: Record<string, object> = {}) => ({ '200': json(ledgerObject), ...extra, ...common });
+  const list = () => ({ '200': json({ type: 'array', items: ledgerObject }), ...common });
   const created = (extra: Record<string, object> = {}) => ({ '201': json(ledgerObject, 'recorded'), ...extra, ...common });
   const q = (name: string, schema: object, required = true) => ({ name, in: 'query', required, allowReserved: true, schema });
-  const paging = [q('pageSize', { type: 'integer', minimum: 1, maximum: 500 }, false), q('bookmark', { type: 'string', pattern: '^[A-Za-z0-9_-]{1,1024}$' }, false)];
+  // An empty bookmark is the first page, as in Fabric's paged queries.
+  const paging = [q('pageSize', { type: 'integer', minimum: 1, maximum: 500 }, false), { ...q('bookmark', { type: 'string', pattern: '^[A-Za-z0-9_-]{0,1024}$' }, false), allowEmptyValue: true, description: 'from the previous page; empty or absent: the first page' }];
   const participant = pathParam('participantId');
   const interval = pathParam('intervalStart', instant);
   return {
-    '/sites': { post: { operationId: 'registerSite', requestBody: body('NewSite'), responses: created({ '409': errorResponse('ASSET_EXISTS') }) } },
-    '/participants/{participantId}/sites': { get: { operationId: 'listSites', parameters: [participant], responses: ok() } },
+    '/sites': { post: { operationId: 'registerSite', requestBody: body('NewSite'), responses: created({ '404': errorResponse('PARTICIPANT_NOT_FOUND'), '409': errorResponse('ASSET_EXISTS') }) } },
+    '/participants/{participantId}/sites': { get: { operationId: 'listSites', parameters: [participant], responses: list() } },
     '/meters/{meterId}/site': { put: { operationId: 'attachMeter', parameters: [pathParam('meterId')], requestBody: body('MeterSite'), responses: ok({ '404': errorResponse('ASSET_NOT_FOUND or METER_NOT_REGISTERED') }) } },
-    '/assets': { post: { operationId: 'registerAsset', requestBody: body('NewAsset'), responses: created({ '409': errorResponse('ASSET_EXISTS') }) } },
+    '/assets': { post: { operationId: 'registerAsset', requestBody: body('NewAsset'), responses: created({ '404': errorResponse('PARTICIPANT_NOT_FOUND or METER_NOT_REGISTERED'), '409': errorResponse('ASSET_EXISTS') }) } },
     '/assets/{assetId}': { get: { operationId: 'getAsset', parameters: [pathParam('assetId')], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
     '/assets/{assetId}/history': { get: { operationId: 'getAssetHistory', parameters: [pathParam('assetId')], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/assets/{assetId}/verification': { post: { operationId: 'verifyAsset', description: 'The regulator verifies the asset.', parameters: [pathParam('assetId')], responses: ok() } },
-    '/assets/{assetId}/records': { post: { operationId: 'addAssetRecord', parameters: [pathParam('assetId')], requestBody: body('AssetRecordEntry'), responses: created() } },
-    '/participants/{participantId}/assets': { get: { operationId: 'listAssets', parameters: [participant], responses: ok() } },
+    '/assets/{assetId}/verification': { post: { operationId: 'verifyAsset', description: 'The regulator verifies the asset.', parameters: [pathParam('assetId')], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
+    '/assets/{assetId}/records': { post: { operationId: 'addAssetRecord', parameters: [pathParam('assetId')], requestBody: body('AssetRecordEntry'), responses: created({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
+    '/participants/{participantId}/assets': { get: { operationId: 'listAssets', parameters: [participant], responses: list() } },
     '/participants/{participantId}/preferences': {
       get: { operationId: 'getPreferences', parameters: [participant], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) },
-      put: { operationId: 'setPreferences', parameters: [participant], requestBody: body('Preferences'), responses: ok() },
+      put: { operationId: 'setPreferences', parameters: [participant], requestBody: body('Preferences'), responses: ok({ '404': errorResponse('PARTICIPANT_NOT_FOUND') }) },
     },
-    '/meters/{meterId}/exchanges': { post: { operationId: 'exchangeMeter', parameters: [pathParam('meterId')], requestBody: body('MeterExchange'), responses: created() } },
-    '/meters/{meterId}/retirement': { post: { operationId: 'retireMeter', parameters: [pathParam('meterId')], responses: ok() } },
+    '/meters/{meterId}/exchanges': { post: { operationId: 'exchangeMeter', parameters: [pathParam('meterId')], requestBody: body('MeterExchange'), responses: created({ '404': errorResponse('METER_NOT_REGISTERED') }) } },
+    '/meters/{meterId}/retirement': { post: { operationId: 'retireMeter', parameters: [pathParam('meterId')], responses: ok({ '404': errorResponse('METER_NOT_REGISTERED') }) } },
     '/meters/{meterId}/estimates/{intervalStart}': { get: { operationId: 'getEstimate', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('READING_NOT_FOUND') }) } },
     '/communities/{communityId}/windows/{intervalStart}': { get: { operationId: 'getWindow', parameters: [pathParam('communityId'), interval], responses: ok() } },
     '/communities/{communityId}/windows/{intervalStart}/close': {
@@ -69,9 +71,9 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
     '/participants/{participantId}/consumption/{intervalStart}/verification': {
       post: { operationId: 'verifyConsumption', description: 'Checks a disclosed value against the hash on the channel.', parameters: [participant, interval], requestBody: body('DisclosedConsumption'), responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) },
     },
-    '/disputes': { post: { operationId: 'disputeReading', requestBody: body('NewDispute'), responses: created({ '409': errorResponse('DISPUTE_INVALID') }) } },
-    '/disputes/resolutions': { post: { operationId: 'resolveDispute', requestBody: body('DisputeResolution'), responses: ok({ '409': errorResponse('DISPUTE_INVALID') }) } },
-    '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('DISPUTE_NOT_FOUND') }) } },
+    '/disputes': { post: { operationId: 'disputeReading', requestBody: body('NewDispute'), responses: created({ '404': errorResponse('METER_NOT_REGISTERED or READING_NOT_FOUND'), '409': errorResponse('DISPUTE_INVALID') }) } },
+    '/disputes/resolutions': { post: { operationId: 'resolveDispute', requestBody: body('DisputeResolution'), responses: ok({ '404': errorResponse('METER_NOT_REGISTERED'), '409': errorResponse('DISPUTE_INVALID') }) } },
+    '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('METER_NOT_REGISTERED or DISPUTE_NOT_FOUND') }) } },
   };
 }
 
