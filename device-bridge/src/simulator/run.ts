@@ -74,8 +74,13 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      o.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      const done = () => {
+        clearTimeout(t);
+        o.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      o.signal?.addEventListener('abort', done, { once: true });
     });
   try {
     while (!o.signal?.aborted && (o.until === undefined || state.nextIntervalStart < o.until)) {
