@@ -104,7 +104,7 @@ abstract class KeyBook implements ApiKeyStore {
   /** Runs `fn` on the current file and keeps what it changed. */
   protected abstract change<T>(fn: (file: KeyFile) => T): T;
 
-  issue(userId: string, expiresAt = expiryIn(DEFAULT_KEY_DAYS)): IssuedKey {
+  issue(userId: string, expiresAt?: Date): IssuedKey {
     return this.change((file) => add(file, userId, expiresAt));
   }
 
@@ -130,7 +130,7 @@ abstract class KeyBook implements ApiKeyStore {
     });
   }
 
-  rotate(keyId: string, expiresAt = expiryIn(DEFAULT_KEY_DAYS), rotationKeySha256?: string): IssuedKey | undefined {
+  rotate(keyId: string, expiresAt?: Date, rotationKeySha256?: string): IssuedKey | undefined {
     return this.change((file) => {
       const old = file.keys.find((k) => k.keyId === keyId);
       if (!old) return undefined;
@@ -147,7 +147,9 @@ abstract class KeyBook implements ApiKeyStore {
   }
 }
 
-function add(file: KeyFile, userId: string, expiresAt: Date): IssuedKey {
+/** A new key for `userId`; by default it expires DEFAULT_KEY_DAYS after its creation, to the millisecond. */
+function add(file: KeyFile, userId: string, expiresAt?: Date): IssuedKey {
+  const now = Date.now();
   let apiKey: string;
   let sha256: string;
   // 64 bits of id: a clash is next to impossible, and still not allowed.
@@ -155,7 +157,7 @@ function add(file: KeyFile, userId: string, expiresAt: Date): IssuedKey {
     apiKey = newApiKey();
     sha256 = hashKey(apiKey);
   } while (file.keys.some((k) => k.keyId === keyIdOf(sha256)));
-  const record: ApiKeyRecord = { keyId: keyIdOf(sha256), sha256, userId, createdAt: new Date().toISOString(), expiresAt: expiresAt.toISOString() };
+  const record: ApiKeyRecord = { keyId: keyIdOf(sha256), sha256, userId, createdAt: new Date(now).toISOString(), expiresAt: (expiresAt ?? expiryIn(DEFAULT_KEY_DAYS, now)).toISOString() };
   file.keys.push(record);
   return { apiKey, record: { ...record } };
 }

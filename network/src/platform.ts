@@ -207,6 +207,14 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
       const { username, password, clientId } = mqtt as MqttCredential;
       saveCredential(credentialFile, { username, password, clientId });
     }
+    // The household's own: its positions and its meter's topics (the summary's mosquitto_sub uses it).
+    const householdFile = mqttCredentialPath(stateDir, usernameOf({ kind: 'household', communityId: COMMUNITY_ID, participantId: home.participantId, meterIds: [] }));
+    if (!existsSync(householdFile)) {
+      const res = await api(community, key, 'POST', `/participants/${home.participantId}/mqtt-credential`);
+      if (res.status !== 201) throw new Error(`broker credential of ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
+      const { username, password, clientId } = res.json as unknown as MqttCredential;
+      saveCredential(householdFile, { username, password, clientId });
+    }
     log(`  ${home.participantId}: meter ${home.meterId}, PV ${home.pvCapacityW} W`);
   }
   return creds;
@@ -266,10 +274,11 @@ export function summary(p: Platform): string {
     '',
     'GridLedger is up.',
     ...ORGS.map((org) => `  ${org.padEnd(10)} ${p.profile.orgs[org].gateway.url}/api/v1   (OpenAPI: /api/v1/openapi.json)`),
-    `  MQTT       ${p.profile.mqtt.url}   readings: gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
-    `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/`,
+    `  MQTT       ${p.profile.mqtt.url} (TLS, CA ${p.profile.mqtt.caCertPath})   readings: gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
+    `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/   broker credentials: ${join(p.profile.stateDir, 'mqtt', 'credentials')}/`,
     '',
     `  curl -H 'Authorization: Bearer ${key}' '${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${lastDay().from}&to=${lastDay().to}'`,
+    `  mosquitto_sub -h 127.0.0.1 -p ${new URL(p.profile.mqtt.url).port} --cafile ${p.profile.mqtt.caCertPath} -u 'household:${home.participantId}' -i 'household:${home.participantId}' -P "$(jq -r .password '${mqttCredentialPath(p.profile.stateDir, `household:${home.participantId}`)}')" -v -t 'gridledger/v1/${p.profile.mqtt.communityId}/meters/${home.meterId}/receipts' -t 'gridledger/v1/${p.profile.mqtt.communityId}/participants/${home.participantId}/positions'`,
     '',
     `  logs: ${join(p.profile.stateDir, 'logs')}/   stop: npm run down   (delete the ledger too: npm run down -- --purge)`,
   ];

@@ -17,7 +17,7 @@ export const apiKeyPaths = {
         "The caller's keys (ids, creation, expiry, state; never a key or its hash), the one presented marked current. " +
         "An operator or utility key may name a household or meter bridge of this gateway's wallet with ?userId.",
       parameters: [{ name: 'userId', in: 'query', required: false, schema: userId }],
-      responses: { '200': json('ApiKeyList', 'the keys'), '401': unauthenticated, '403': err('ACCESS_DENIED') },
+      responses: { '200': json('ApiKeyList', 'the keys'), '400': err('REQUEST_INVALID: a userId that is not an id'), '401': unauthenticated, '403': err('ACCESS_DENIED') },
     },
   },
   '/api-keys/{keyId}/rotate': {
@@ -46,7 +46,7 @@ export const apiKeyPaths = {
       operationId: 'revokeApiKey',
       description: "Revokes a key at once: the caller's own, or (operator or utility key) one of a household or meter bridge of this gateway's wallet. Revoking a revoked key answers 204 again.",
       parameters: [keyIdParam],
-      responses: { '204': { description: 'revoked' }, '401': unauthenticated, '404': err('API_KEY_NOT_FOUND: no such key, or not the caller\'s to revoke') },
+      responses: { '204': { description: 'revoked' }, '400': err('REQUEST_INVALID: a key id that is not one'), '401': unauthenticated, '404': err('API_KEY_NOT_FOUND: no such key, or not the caller\'s to revoke') },
     },
   },
 };
