@@ -724,8 +724,9 @@ export class MarketContract extends Contract {
         // The first page fixes the positions and the plan: each later trade page reads only its own trades and their delivered Wh.
         const clearing = await loadClearing(ctx, communityId, intervalStart);
         const metered = await meteredPositions(ctx, communityId, clearing, startSeconds, meteringIntervals);
-        await putRecord(ctx, positionsKey, metered);
+        // The whole settlement first: a refusal (AMOUNT_OUT_OF_RANGE...) comes before anything is written.
         const result = settleInterval(clearing, settleParams, metered);
+        await putRecord(ctx, positionsKey, metered);
         const plan = settlementPlan(result, clearing.trades);
         for (let k = 1; k < plan.tradePages; k++) await putRecord(ctx, mkey(ctx, MarketKeys.settlePlan, communityId, intervalStart, pageKey(k)), plan.delivered[k]);
         progress = { pageCount: plan.pageCount, pagesDone: 0, tradePages: plan.tradePages, sizes: SETTLEMENT_PAGE_SIZES };

@@ -107,7 +107,7 @@ export const ErrorCodes = {
   CONTRACT_NOT_FOUND: 'CONTRACT_NOT_FOUND',
   /** An acceptance, withdrawal or contract settlement the contract's (or interval's) state does not allow. */
   CONTRACT_STATE_CONFLICT: 'CONTRACT_STATE_CONFLICT',
-  /** A sum of money beyond the exact range (2^53 − 1 micro-units): refused, never rounded. */
+  /** A sum of money (or energy) beyond the exact range (2^53 − 1 micro-units or Wh): refused, never rounded. */
   AMOUNT_OUT_OF_RANGE: 'AMOUNT_OUT_OF_RANGE',
   /** A Beckn message without an Authorization (or X-Gateway-Authorization) header. */
   BECKN_SIGNATURE_MISSING: 'BECKN_SIGNATURE_MISSING',

@@ -2,7 +2,7 @@ import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds } from '../core/identity';
 import { escrowAfterClearing } from './book';
 import { Fill, Trade } from './clearing';
-import { safeMicros } from './settlement';
+import { safeMicros } from './order';
 
 /**
  * Fills and trades that one clearing transaction writes at most (one page of each): at about 130

@@ -14,8 +14,8 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds, ID_PATTERN, ID_RULE } from '../core/identity';
 import { shareProRata } from '../core/prorata';
-import { costMicros, MAX_ORDER_ENERGY_WH, PriceParams } from './order';
-import { netBalances, Posting, safeMicros, settleCorrection, SettlementParams } from './settlement';
+import { costMicros, MAX_ORDER_ENERGY_WH, PriceParams, safeMicros } from './order';
+import { checkPostingTotals, deviationPosting, netBalances, Posting, settleCorrection, SettlementParams } from './settlement';
 
 const DAY = 86_400;
 /** A contract covers at most this many days (escrow is taken for all of them at acceptance). */
@@ -174,7 +174,7 @@ export interface ContractTokenTransfer {
 
 /** A position with the contracted volume taken out: what the spot settlement settles. */
 export function spotPosition(netWh: number, soldWh: number, boughtWh: number): number {
-  return netWh - soldWh + boughtWh;
+  return safeMicros(BigInt(netWh) - BigInt(soldWh) + BigInt(boughtWh), 'a position in Wh');
 }
 
 /**
@@ -201,8 +201,8 @@ export function settleContracts(
       throw new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, 'a contract delivery that does not add up', { contractId: d.contractId });
     }
     seen.add(d.contractId);
-    sold.set(d.sellerId, (sold.get(d.sellerId) ?? 0) + d.energyWh);
-    bought.set(d.buyerId, (bought.get(d.buyerId) ?? 0) + d.energyWh);
+    sold.set(d.sellerId, safeMicros(BigInt(sold.get(d.sellerId) ?? 0) + BigInt(d.energyWh), `the energy sold by ${d.sellerId}`));
+    bought.set(d.buyerId, safeMicros(BigInt(bought.get(d.buyerId) ?? 0) + BigInt(d.energyWh), `the energy bought by ${d.buyerId}`));
     const { amountMicros, gridFeeMicros } = deliveryCostMicros({ energyWhPerInterval: d.energyWh, priceMicrosPerKwh: d.priceMicrosPerKwh }, d.gridFeeMicrosPerKwh);
     postings.push({ postingId: `contract:${d.contractId}`, from: d.buyerId, to: d.sellerId, amountMicros, energyWh: d.energyWh, reason: 'trade', orderIds: [d.contractId] });
     postings.push({ postingId: `contract-fee:${d.contractId}`, from: d.buyerId, to: params.utilityId, amountMicros: gridFeeMicros, energyWh: d.energyWh, reason: 'grid-fee', orderIds: [d.contractId] });
@@ -217,13 +217,13 @@ export function settleContracts(
     let deviationWh: number | null = null;
     if (!spotParticipants.has(id)) {
       deviationWh = spotPosition(position.netWh, soldWh, boughtWh);
-      const postingId = `deviation:${id}`;
-      if (deviationWh < 0) postings.push({ postingId, from: id, to: params.utilityId, amountMicros: costMicros(-deviationWh, params.retailMicrosPerKwh), energyWh: -deviationWh, reason: 'deviation-supplied', orderIds: [] });
-      if (deviationWh > 0) postings.push({ postingId, from: params.utilityId, to: id, amountMicros: costMicros(deviationWh, params.feedInMicrosPerKwh), energyWh: deviationWh, reason: 'deviation-taken', orderIds: [] });
+      const posting = deviationPosting(id, deviationWh, params, []);
+      if (posting !== null) postings.push(posting);
     }
     parties.push({ participantId: id, soldWh, boughtWh, netWh: position.netWh, estimated: position.estimated, deviationWh, netMicros: 0 });
   }
   const nonZero = postings.filter((p) => p.amountMicros > 0);
+  checkPostingTotals(nonZero);
   const balance = netBalances(nonZero);
   for (const p of parties) p.netMicros = safeMicros(balance.get(p.participantId) ?? 0n, `the balance change of ${p.participantId}`);
 

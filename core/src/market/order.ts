@@ -100,18 +100,30 @@ function addInstant(text: string, validInstants: Set<string> | undefined): boole
 }
 
 /**
+ * An amount (micro-units, or Wh) as an exact safe integer, or AMOUNT_OUT_OF_RANGE beyond
+ * ±(2^53 − 1): money and energy are never rounded by a float.
+ */
+export function safeMicros(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new GridLedgerError(ErrorCodes.AMOUNT_OUT_OF_RANGE, `${what} exceeds ${Number.MAX_SAFE_INTEGER} in magnitude`, { what });
+  }
+  return Number(value);
+}
+
+/**
  * Money for energy: Wh × micro-units per kWh / 1000, rounded down. Every trade rounds once, and
  * the same figure is debited from the buyer and credited to the seller, so money is conserved
- * exactly; the buyer never pays more than the exact product.
+ * exactly; the buyer never pays more than the exact product. Exact, or AMOUNT_OUT_OF_RANGE when
+ * the figure is beyond 2^53 − 1 µ (energy beyond the order bounds: a deviation of ~9 GWh at 10^9 µ/kWh).
  */
-export function costMicros(energyWh: number, microsPerKwh: number): number {
+export function costMicros(energyWh: number, microsPerKwh: number, what = 'the cost of the energy'): number {
   const product = energyWh * microsPerKwh;
   if (product <= Number.MAX_SAFE_INTEGER) {
     // Exact: the product is an exact integer, so are its remainder and the difference; dividing
     // a multiple of 1000 by 1000 is exact. (Math.floor(product / 1000) can round up near 2^53.)
     return (product - (product % 1000)) / 1000;
   }
-  return Number((BigInt(energyWh) * BigInt(microsPerKwh)) / WH_PER_KWH);
+  return safeMicros((BigInt(energyWh) * BigInt(microsPerKwh)) / WH_PER_KWH, what);
 }
 
 /**
@@ -120,5 +132,5 @@ export function costMicros(energyWh: number, microsPerKwh: number): number {
  */
 export function escrowMicros(order: Pick<Order, 'energyWh' | 'priceMicrosPerKwh'>, gridFeeMicrosPerKwh: number): number {
   const exact = BigInt(order.energyWh) * BigInt(order.priceMicrosPerKwh + gridFeeMicrosPerKwh);
-  return Number((exact + WH_PER_KWH - 1n) / WH_PER_KWH);
+  return safeMicros((exact + WH_PER_KWH - 1n) / WH_PER_KWH, `the escrow of ${order.energyWh} Wh`);
 }

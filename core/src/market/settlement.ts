@@ -2,7 +2,7 @@ import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds, ID_PATTERN, ID_RULE } from '../core/identity';
 import { shareProRata } from '../core/prorata';
 import { Fill, Trade } from './clearing';
-import { costMicros, PriceParams, Side, validatePriceParams } from './order';
+import { costMicros, PriceParams, safeMicros, Side, validatePriceParams } from './order';
 
 /**
  * A participant's metered position in the delivered interval: production minus consumption over
@@ -104,12 +104,49 @@ export function deviationValueMicros(deviationWh: number, params: Pick<PricePara
   return deviationWh < 0 ? -costMicros(-deviationWh, params.retailMicrosPerKwh) : costMicros(deviationWh, params.feedInMicrosPerKwh);
 }
 
-/** A balance change as an exact safe integer, or AMOUNT_OUT_OF_RANGE: money is never rounded by a float. */
-export function safeMicros(value: bigint, what: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new GridLedgerError(ErrorCodes.AMOUNT_OUT_OF_RANGE, `${what} exceeds ${Number.MAX_SAFE_INTEGER} micro-units`, { what });
+/**
+ * A deviation D = netWh − sold (sellers) or netWh + bought (buyers), in Wh, computed exactly:
+ * AMOUNT_OUT_OF_RANGE beyond ±(2^53 − 1) Wh.
+ */
+export function deviationOf(side: Side, netWh: number, tradedWh: number, participantId: string): number {
+  const traded = BigInt(tradedWh);
+  return safeMicros(BigInt(netWh) + (side === 'sell' ? -traded : traded), `the deviation of ${participantId} in Wh`);
+}
+
+/** The posting of a participant's deviation with the utility (null for none): supplied at retail, taken at feed-in. */
+export function deviationPosting(
+  participantId: string,
+  deviationWh: number,
+  params: Pick<SettlementParams, 'utilityId' | 'feedInMicrosPerKwh' | 'retailMicrosPerKwh'>,
+  orderIds: string[],
+): Posting | null {
+  const postingId = `deviation:${participantId}`;
+  if (deviationWh < 0) {
+    const amountMicros = costMicros(-deviationWh, params.retailMicrosPerKwh, `the deviation-supplied posting of ${participantId}`);
+    return { postingId, from: participantId, to: params.utilityId, amountMicros, energyWh: -deviationWh, reason: 'deviation-supplied', orderIds };
   }
-  return Number(value);
+  if (deviationWh > 0) {
+    const amountMicros = costMicros(deviationWh, params.feedInMicrosPerKwh, `the deviation-taken posting of ${participantId}`);
+    return { postingId, from: params.utilityId, to: participantId, amountMicros, energyWh: deviationWh, reason: 'deviation-taken', orderIds };
+  }
+  return null;
+}
+
+/**
+ * Refuses (AMOUNT_OUT_OF_RANGE) a settlement in which an account, the utility's included, pays
+ * or receives more than 2^53 − 1 µ in all. Then every sum of its postings is exact: each
+ * participant's balance change and, in the chaincode, each page's moves per participant and the
+ * utility's entry of each page; so a settlement is refused whole before its first page, never
+ * halfway through its pages.
+ */
+export function checkPostingTotals(postings: readonly Pick<Posting, 'from' | 'to' | 'amountMicros'>[]): void {
+  const totals = new Map<string, bigint>();
+  const add = (key: string, micros: number) => totals.set(key, (totals.get(key) ?? 0n) + BigInt(micros));
+  for (const p of postings) {
+    add(`what ${p.from} pays`, p.amountMicros);
+    add(`what ${p.to} receives`, p.amountMicros);
+  }
+  for (const [what, total] of totals) safeMicros(total, what);
 }
 
 /**
@@ -161,7 +198,7 @@ export function settleInterval(
     }
     sides.set(fill.participantId, fill.side);
     append(orderIds, fill.participantId, fill.orderId);
-    traded.set(fill.participantId, (traded.get(fill.participantId) ?? 0) + fill.filledWh);
+    traded.set(fill.participantId, safeMicros(BigInt(traded.get(fill.participantId) ?? 0) + BigInt(fill.filledWh), `the energy traded by ${fill.participantId}`));
     tradedPerOrder.set(fill.orderId, 0);
   }
   const fillsById = new Map(clearing.fills.map((f) => [f.orderId, f]));
@@ -203,18 +240,13 @@ export function settleInterval(
     const side = sides.get(id)!;
     const tradedWh = traded.get(id)!;
     const netWh = positions.get(id)!;
-    const deviationWh = side === 'sell' ? netWh - tradedWh : netWh + tradedWh;
-    const ids = [...orderIds.get(id)!].sort(compareIds);
-    const postingId = `deviation:${id}`;
-    if (deviationWh < 0) {
-      const energyWh = -deviationWh;
-      postings.push({ postingId, from: id, to: params.utilityId, amountMicros: costMicros(energyWh, params.retailMicrosPerKwh), energyWh, reason: 'deviation-supplied', orderIds: ids });
-    } else if (deviationWh > 0) {
-      postings.push({ postingId, from: params.utilityId, to: id, amountMicros: costMicros(deviationWh, params.feedInMicrosPerKwh), energyWh: deviationWh, reason: 'deviation-taken', orderIds: ids });
-    }
+    const deviationWh = deviationOf(side, netWh, tradedWh, id);
+    const posting = deviationPosting(id, deviationWh, params, [...orderIds.get(id)!].sort(compareIds));
+    if (posting !== null) postings.push(posting);
     participants.push({ participantId: id, side, tradedWh, netWh, deviationWh, netMicros: 0, estimated: estimated.has(id) });
   }
   const nonZero = postings.filter((p) => p.amountMicros > 0);
+  checkPostingTotals(nonZero);
   const balance = netBalances(nonZero);
   for (const p of participants) p.netMicros = safeMicros(balance.get(p.participantId) ?? 0n, `the balance change of ${p.participantId}`);
 
@@ -272,8 +304,12 @@ export function settleCorrection(
   if (!settled.estimated) throw invalidInput('only a position settled on an estimate is corrected', { participantId: settled.participantId });
   if (!Number.isSafeInteger(verifiedNetWh)) throw invalidInput('netWh must be a safe integer', { participantId: settled.participantId });
   const { participantId, side, tradedWh } = settled;
-  const deviationWh = side === 'sell' ? verifiedNetWh - tradedWh : verifiedNetWh + tradedWh;
-  const difference = deviationValueMicros(deviationWh, params) - deviationValueMicros(settled.deviationWh, params);
+  const deviationWh = deviationOf(side, verifiedNetWh, tradedWh, participantId);
+  const difference = safeMicros(
+    BigInt(deviationValueMicros(deviationWh, params)) - BigInt(deviationValueMicros(settled.deviationWh, params)),
+    `the correction of ${participantId}`,
+  );
+  const energyWh = safeMicros(BigInt(deviationWh) - BigInt(settled.deviationWh), `the correction of ${participantId} in Wh`);
   const posting: Posting | null =
     difference === 0
       ? null
@@ -282,7 +318,7 @@ export function settleCorrection(
           from: difference > 0 ? params.utilityId : participantId,
           to: difference > 0 ? participantId : params.utilityId,
           amountMicros: Math.abs(difference),
-          energyWh: Math.abs(deviationWh - settled.deviationWh),
+          energyWh: Math.abs(energyWh),
           reason: 'correction',
           orderIds: [],
         };
