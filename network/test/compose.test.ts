@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chaincodeTlsHomes, packageFile, packageLabel } from '../src/chaincode';
 import { adminHome, caHome, caRoot, Layout, ordererEnv, ordererHome, ordererNodes, peerEnv, peerHome } from '../src/fabric';
+import { mosquittoConfig } from '../src/broker';
 import { CHANNEL, MSP_IDS, mqttPort, ORGS, orgPorts } from '../src/profile';
 
 // js-yaml comes with jest (no type declarations of its own here); 3.x names its safe loader safeLoad.
@@ -164,14 +165,16 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
       expect(s.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${orgPorts(org).gateway}/api/v1/health`);
     }
     expect(commandOf(service('bridge'))).toBe(`node device-bridge/dist/main.js --state ${STATE}`);
-    const mount = service('mosquitto').volumes!.find((v) => v.endsWith(':/mosquitto/config/mosquitto.conf:ro'))!;
-    expect(read(mount.split(':')[0])).toMatch(new RegExp(`^listener ${mqttPort()} 127\\.0\\.0\\.1$`, 'm'));
+    // The broker runs the configuration `up` wrote into the state (network/src/broker.ts), whose listener is the native port.
+    expect(commandOf(service('mosquitto'))).toBe(`mosquitto -c ${STATE}/broker/mosquitto.conf`);
+    expect(service('mosquitto').image).toBe('gridledger/node:local');
+    expect(mosquittoConfig({ port: mqttPort(), dir: `${STATE}/broker`, plugin: 'p' })).toMatch(new RegExp(`^listener ${mqttPort()} 127\\.0\\.0\\.1$`, 'm'));
   });
 
   test('every port in the file is a native port, and every native port (Raft) is in the file', () => {
     const text = read('docker-compose.yaml').replace(/^\s*#.*$/gm, '');
     const found = new Set([...text.matchAll(/(?:127\.0\.0\.1|localhost):(\d+)|--port, "(\d+)"|LISTENPORT: "(\d+)"/g)].map((m) => Number(m[1] ?? m[2] ?? m[3])));
-    found.add(Number(/^listener (\d+)/m.exec(read('docker/mosquitto.conf'))![1]));
+    found.add(mqttPort()); // the broker's listener, from the state's configuration (test above)
     const native = new Set([
       // The BFT option's second utility orderer has no service here: the file is the Raft network.
       ...ORGS.flatMap((o) => Object.entries(orgPorts(o)).filter(([k]) => !k.startsWith('bft')).map(([, port]) => port)),
