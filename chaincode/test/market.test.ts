@@ -225,6 +225,15 @@ describe('market: close, clear, settle', () => {
     expect(expectOk(await fabric.evaluate(operator, (ctx) => market.listDue(ctx, 'c1', 'closed')))).toEqual([TS]);
     const cleared = expectOk(await clear());
     expect(cleared).toMatchObject({ volumeWh: 1000, lowerMicrosPerKwh: 120_000, upperMicrosPerKwh: 150_000, priceMicrosPerKwh: 135_000, tradeCount: 1, orderCount: 4 });
+    // The regulator reads every fill and trade; a household its own only (the others' are their orders).
+    const full = expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)));
+    expect(full.fills.map((f: { participantId: string }) => f.participantId).sort()).toEqual(['b1', 'b2', 's1', 's2']);
+    for (const id of ['b1', 'b2', 's1', 's2'] as const) {
+      const seen = expectOk(await fabric.evaluate(who[id], (ctx) => market.getClearing(ctx, 'c1', TS)));
+      expect(seen).toMatchObject({ priceMicrosPerKwh: 135_000, volumeWh: 1000, tradeCount: 1 });
+      expect(seen.fills.map((f: { participantId: string }) => f.participantId)).toEqual([id]);
+      expect(seen.trades).toEqual(full.trades.filter((t: { buyerId: string; sellerId: string }) => t.buyerId === id || t.sellerId === id));
+    }
     expect(codeOf(await clear())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
     // b1 escrowed 210,000 and keeps 135,000 + 10,000; b2 traded nothing and gets all 130,000 back.
     expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 855_000, escrowMicros: 145_000 });

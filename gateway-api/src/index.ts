@@ -11,3 +11,4 @@ export { FileWallet, MemoryWallet } from './wallet';
 export { FabricLedger } from './fabric/ledger';
 export { NetworkCa } from './fabric/ca';
 export { MarketScheduler, type StepOutcome } from './market-scheduler';
+export { ACCESS_TABLE, CALLERS, type Access, type AccessRow, type CallerClass } from './access-table';

@@ -13,6 +13,7 @@ import {
   formatInstant,
   GridLedgerError,
   intervalPhase,
+  isSelfActing,
   MarketParams,
   mergeMarketParams,
   MeteredPosition,
@@ -816,14 +817,21 @@ export class MarketContract extends Contract {
     });
   }
 
-  /** The clearing record of an interval with its fills and trades (from its pages): everything needed to recompute it. */
+  /**
+   * The clearing record of an interval with its fills and trades (from its pages): everything
+   * needed to recompute it, for the operator, the utility and the regulator. A household sees the
+   * record with its own fills and trades only: the others' are their orders (docs/security.md).
+   */
   @Transaction(false)
   @Returns('string')
   async getClearing(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getClearing', async () => {
-      requireRole(ctx, 'any', 'reading a clearing');
+      const caller = requireRole(ctx, 'any', 'reading a clearing');
       checkId(communityId, 'communityId');
-      return loadClearing(ctx, communityId, formatInstant(instantOf(intervalStart, 'intervalStart')));
+      const clearing = await loadClearing(ctx, communityId, formatInstant(instantOf(intervalStart, 'intervalStart')));
+      if (!isSelfActing(caller.role)) return clearing;
+      const own = caller.participantId;
+      return { ...clearing, fills: clearing.fills.filter((f) => f.participantId === own), trades: clearing.trades.filter((t) => t.buyerId === own || t.sellerId === own) };
     });
   }
 

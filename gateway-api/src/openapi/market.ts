@@ -68,7 +68,7 @@ export const marketPaths = {
     post: { operationId: 'correctSettlement', parameters: [...intervalParams, p('participantId')], responses: { '200': ok(), '404': err('INTERVAL_NOT_FOUND'), '409': err('INTERVAL_STATE_CONFLICT or SETTLEMENT_METERING_INCOMPLETE'), ...common } },
   },
   '/markets/{communityId}/intervals/{intervalStart}/curves': read('getCurves', intervalParams, 'Aggregated, anonymous bid and ask curves of the open orders.'),
-  '/markets/{communityId}/intervals/{intervalStart}/clearing': read('getClearing', intervalParams, 'The recomputable clearing record.'),
+  '/markets/{communityId}/intervals/{intervalStart}/clearing': read('getClearing', intervalParams, 'The recomputable clearing record: all fills and trades for the operator, the utility and the regulator, its own for a household.'),
   '/markets/{communityId}/intervals/{intervalStart}/orders': read('getClearingOrders', intervalParams, 'The orders of a closed interval, as the clearing takes them.'),
   '/markets/{communityId}/intervals/{intervalStart}/settlement': read('getSettlement', intervalParams, 'Settlement record, participants and postings.'),
   '/markets/{communityId}/results': read('listResults', [p('communityId'), ...paging], 'Clearing summaries, oldest first.'),

@@ -1,0 +1,215 @@
+/**
+ * The access table (docs/security.md, "Access table"): for every operation of the served OpenAPI
+ * document and every chaincode transaction without a route, who may call it, for whom, and what
+ * they see. Read off the gateway's checks (access.ts, routes/*) and the chaincode's (respond,
+ * requireRole, requireOwnRecords and each contract's own); docs/security.md's section is generated
+ * from it (accessTableMarkdown, checked by test/access-table.test.ts) and test/e2e/25-access-table
+ * checks every row on the real network.
+ */
+
+/**
+ * The callers of a row: a household (prosumer) acting for itself, one acting for another
+ * household (another's id in the path or body, or another's order, contract, asset, meter or key),
+ * the community operator (Community gateway), the utility (Utility gateway), the regulator
+ * (Regulator gateway). A household reaches the Community gateway that onboarded it.
+ */
+export const CALLERS = ['self', 'other', 'operator', 'utility', 'regulator'] as const;
+export type CallerClass = (typeof CALLERS)[number];
+
+/** Allowed (and what the caller sees, where that differs), or refused with this status and code. */
+export type Access = { allowed: true; sees?: string } | { allowed: false; status: number; code: string };
+
+export interface AccessRow {
+  /** The OpenAPI operationId; for a transaction without a route, its chaincode name. */
+  operation: string;
+  /** `METHOD /path` of the operation (under /api/v1); none for a transaction without a route. */
+  route?: string;
+  /** The chaincode transactions the operation calls. */
+  tx: readonly string[];
+  /** null: the request names no other household's data. */
+  callers: Record<CallerClass, Access | null>;
+  note?: string;
+}
+
+const yes = (sees?: string): Access => (sees === undefined ? { allowed: true } : { allowed: true, sees });
+const no: Access = { allowed: false, status: 403, code: 'ACCESS_DENIED' };
+/** A key one may not touch is answered like a key that does not exist (docs/security.md, "API keys"). */
+const noKey: Access = { allowed: false, status: 404, code: 'API_KEY_NOT_FOUND' };
+const NA = null;
+
+type Cells = [Access | null, Access | null, Access | null, Access | null, Access | null];
+const row = (operation: string, route: string | undefined, tx: readonly string[], [self, other, operator, utility, regulator]: Cells, note?: string): AccessRow => ({
+  operation,
+  ...(route !== undefined ? { route } : {}),
+  tx,
+  callers: { self, other, operator, utility, regulator },
+  ...(note !== undefined ? { note } : {}),
+});
+
+/** Every route: public reads, a household's own records, operator steps, the bank, the regulator. */
+const PUBLIC: Cells = [yes(), NA, yes(), yes(), yes()];
+/** A household's own records: the operator, the utility and the regulator read everyone's. */
+const OWN_RECORDS: Cells = [yes(), no, yes(), yes(), yes()];
+/** Household detail (positions, tokens, consumption, disputes): not for the regulator. */
+const DETAIL: Cells = [yes(), no, yes(), yes(), no];
+const OPERATOR_ONLY: Cells = [no, NA, yes(), no, no];
+const SETTLEMENT_READ: Cells = [no, NA, yes(), yes(), yes()];
+
+const battery = 'a battery provider is refused (requireDetailAccess: prosumer, consumer, operator, utility)';
+
+export const ACCESS_TABLE: readonly AccessRow[] = [
+  // Platform
+  row('health', 'GET /health', [], [yes(), NA, yes(), yes(), yes()], 'no API key needed'),
+  row('openapi', 'GET /openapi.json', [], [yes(), NA, yes(), yes(), yes()], 'no API key needed'),
+  row('events', 'GET /events', ['registry:listMeters'], [yes('public aggregates and its own records (event-visibility.ts)'), NA, yes('every event'), yes('every event'), yes('every event')]),
+
+  // Participants and meters
+  row('onboardParticipant', 'POST /participants', ['registry:registerParticipant', 'registry:getParticipant'], [no, NA, yes('households, meter bridges, operators of the Community'), yes('households, meter bridges, utilities of the Utility'), no]),
+  row('getParticipant', 'GET /participants/{participantId}', ['registry:getParticipant'], OWN_RECORDS),
+  row('listMeters', 'GET /participants/{participantId}/meters', ['registry:listMeters'], OWN_RECORDS),
+  row('registerMeter', 'POST /meters', ['registry:registerMeter'], [yes(), no, yes('participants of its MSP'), no, no], 'a battery provider is refused (registry: prosumer, consumer, operator)'),
+  row('getMeter', 'GET /meters/{meterId}', ['registry:getMeter'], OWN_RECORDS),
+  row('issueMeterMqttCredential', 'POST /meters/{meterId}/mqtt-credential', ['registry:getMeter'], [yes(), no, yes(), yes(), no]),
+  row('issueHouseholdMqttCredential', 'POST /participants/{participantId}/mqtt-credential', ['registry:getParticipant', 'registry:listMeters'], [yes(), no, no, no, no]),
+
+  // Readings
+  row('submitReadings', 'POST /readings', ['metering:submitReadings'], [no, NA, yes(), no, no], 'and meter bridges (the readings are signed by the meters)'),
+  row('listReadings', 'GET /meters/{meterId}/readings', ['metering:listReadings'], [yes(), no, yes(), yes(), yes('readings without import')]),
+  row('getReading', 'GET /meters/{meterId}/readings/{intervalStart}', ['metering:getReading'], [yes(), no, yes(), yes(), yes('readings without import')]),
+
+  // Sites, assets, preferences
+  row('registerSite', 'POST /sites', ['assets:registerSite'], [yes(), no, yes('participants of its MSP'), no, no]),
+  row('listSites', 'GET /participants/{participantId}/sites', ['assets:listSites'], OWN_RECORDS),
+  row('attachMeter', 'PUT /meters/{meterId}/site', ['assets:attachMeter'], [yes(), no, yes('participants of its MSP'), no, no]),
+  row('registerAsset', 'POST /assets', ['assets:registerAsset'], [yes(), no, yes('participants of its MSP'), no, no], 'prosumers only among households'),
+  row('getAsset', 'GET /assets/{assetId}', ['assets:getAsset'], OWN_RECORDS),
+  row('getAssetHistory', 'GET /assets/{assetId}/history', ['assets:getAssetHistory'], OWN_RECORDS),
+  row('verifyAsset', 'POST /assets/{assetId}/verification', ['assets:verifyAsset'], [no, no, no, no, yes()]),
+  row('addAssetRecord', 'POST /assets/{assetId}/records', ['assets:addAssetRecord'], [yes(), no, yes('participants of its MSP'), no, no], 'prosumers only among households'),
+  row('listAssets', 'GET /participants/{participantId}/assets', ['assets:listAssets'], OWN_RECORDS),
+  row('getPreferences', 'GET /participants/{participantId}/preferences', ['assets:getPreferences'], OWN_RECORDS),
+  row('setPreferences', 'PUT /participants/{participantId}/preferences', ['assets:setPreferences'], [yes(), no, yes('participants of its MSP'), no, no]),
+
+  // Metering windows, positions, tokens, consumption, disputes
+  row('exchangeMeter', 'POST /meters/{meterId}/exchanges', ['energy:exchangeMeter'], [no, no, yes(), no, no]),
+  row('retireMeter', 'POST /meters/{meterId}/retirement', ['energy:retireMeter'], [no, no, yes('meters of its MSP'), no, no]),
+  row('getEstimate', 'GET /meters/{meterId}/estimates/{intervalStart}', ['energy:getEstimate'], OWN_RECORDS),
+  row('getWindow', 'GET /communities/{communityId}/windows/{intervalStart}', ['energy:getWindow'], [yes('counts and participant ids, no values'), NA, yes(), yes(), yes()]),
+  row('closeWindow', 'POST /communities/{communityId}/windows/{intervalStart}/close', ['energy:closeWindow'], OPERATOR_ONLY),
+  row('getCommunityView', 'GET /communities/{communityId}/intervals/{intervalStart}', ['energy:getCommunityView'], [yes('zone totals'), NA, yes('zone totals'), yes('zone totals'), yes('zone totals')]),
+  row('listPositions', 'GET /participants/{participantId}/positions', ['energy:listPositions'], DETAIL, battery),
+  row('exportPositions', 'GET /participants/{participantId}/positions.csv', ['energy:listPositions'], DETAIL, battery),
+  row('getPosition', 'GET /participants/{participantId}/positions/{intervalStart}', ['energy:getPosition'], DETAIL, battery),
+  row('getTokenBalance', 'GET /participants/{participantId}/tokens', ['energy:getTokenBalance'], DETAIL, battery),
+  row('listTokenMoves', 'GET /participants/{participantId}/tokens/moves', ['energy:listTokenMoves'], DETAIL, battery),
+  row('getConsumption', 'GET /participants/{participantId}/consumption/{intervalStart}', ['energy:getConsumption'], DETAIL, battery),
+  row('verifyConsumption', 'POST /participants/{participantId}/consumption/{intervalStart}/verification', ['energy:verifyConsumption'], [yes(), yes('whether a disclosed value matches the hash'), yes(), yes(), yes()], 'the disclosed value carries its salt: only a household that was shown it can check it'),
+  row('disputeReading', 'POST /disputes', ['energy:disputeReading'], [yes(), no, yes(), no, no]),
+  row('resolveDispute', 'POST /disputes/resolutions', ['energy:resolveDispute'], [no, no, yes(), no, no]),
+  row('getDispute', 'GET /meters/{meterId}/disputes/{intervalStart}', ['energy:getDispute'], DETAIL, battery),
+
+  // Credits
+  row('depositCredits', 'POST /credits/deposits', ['credits:deposit'], [no, NA, no, yes('any participant'), no]),
+  row('withdrawCredits', 'POST /credits/withdrawals', ['credits:withdraw'], [no, NA, no, yes('any participant'), no]),
+  row('transferCredits', 'POST /credits/transfers', ['credits:transfer'], [yes('from its own account'), NA, no, no, no], 'prosumers and consumers'),
+  row('getSupply', 'GET /credits/supply', ['credits:getSupply'], SETTLEMENT_READ),
+  row('getAccount', 'GET /credits/{participantId}', ['credits:getAccount'], OWN_RECORDS, 'prosumers and consumers'),
+  row('getStatement', 'GET /credits/{participantId}/statement', ['credits:getStatement'], [yes(), no, no, yes(), yes()], 'prosumers and consumers'),
+
+  // Market
+  row('getMarketParams', 'GET /markets/{communityId}/params', ['market:getParams'], PUBLIC),
+  row('setMarketParams', 'PATCH /markets/{communityId}/params', ['market:setParams'], OPERATOR_ONLY),
+  row('placeOrder', 'POST /orders', ['market:placeOrder'], [yes('its own orders'), NA, no, no, no], 'prosumers and consumers'),
+  row('placeOrders', 'POST /orders/batch', ['market:placeOrders'], [yes('its own orders'), NA, no, no, no], 'prosumers and consumers'),
+  row('getOrder', 'GET /orders/{orderId}', ['market:getOrder'], [yes(), no, yes(), no, yes()], 'prosumers and consumers'),
+  row('cancelOrder', 'DELETE /orders/{orderId}', ['market:getOrder', 'market:cancelOrder'], [yes(), no, no, no, no], 'prosumers and consumers'),
+  row('listOrders', 'GET /participants/{participantId}/orders', ['market:listOrders'], [yes(), no, yes(), no, yes()], 'prosumers and consumers'),
+  row('getInterval', 'GET /markets/{communityId}/intervals/{intervalStart}', ['market:getInterval'], PUBLIC),
+  row('closeInterval', 'POST /markets/{communityId}/intervals/{intervalStart}/close', ['market:closeInterval'], OPERATOR_ONLY, 'and the market scheduler'),
+  row('clearInterval', 'POST /markets/{communityId}/intervals/{intervalStart}/clear', ['market:clearInterval'], OPERATOR_ONLY, 'and the market scheduler'),
+  row('settleInterval', 'POST /markets/{communityId}/intervals/{intervalStart}/settle', ['market:settleInterval'], OPERATOR_ONLY, 'and the market scheduler'),
+  row('correctSettlement', 'POST /markets/{communityId}/intervals/{intervalStart}/corrections/{participantId}', ['market:correctSettlement'], OPERATOR_ONLY),
+  row('getCurves', 'GET /markets/{communityId}/intervals/{intervalStart}/curves', ['market:getCurves'], [yes('aggregated curves'), NA, yes('aggregated curves'), yes('aggregated curves'), yes('aggregated curves')]),
+  row('getClearing', 'GET /markets/{communityId}/intervals/{intervalStart}/clearing', ['market:getClearing'], [yes('price, volume, its own fills and trades'), NA, yes('all fills and trades'), yes('all fills and trades'), yes('all fills and trades')]),
+  row('getClearingOrders', 'GET /markets/{communityId}/intervals/{intervalStart}/orders', ['market:getClearingOrders'], SETTLEMENT_READ),
+  row('getSettlement', 'GET /markets/{communityId}/intervals/{intervalStart}/settlement', ['market:getSettlement'], SETTLEMENT_READ),
+  row('listResults', 'GET /markets/{communityId}/results', ['market:listResults'], [yes('clearing summaries'), NA, yes(), yes(), yes()]),
+  row('getIntervalFigures', 'GET /markets/{communityId}/intervals/{intervalStart}/figures', ['figures:getIntervalFigures'], [yes('aggregates'), NA, yes(), yes(), yes()]),
+  row('getPeriodFigures', 'GET /markets/{communityId}/figures', ['figures:getPeriodFigures'], [yes('aggregates'), NA, yes(), yes(), yes()]),
+
+  // Contracts
+  row('proposeContract', 'POST /contracts', ['contracts:proposeContract'], [yes('as seller or buyer'), no, no, no, no], 'prosumers and consumers'),
+  row('getContract', 'GET /contracts/{contractId}', ['contracts:getContract'], [yes('as a party'), no, yes(), yes(), yes()]),
+  row('acceptContract', 'POST /contracts/{contractId}/acceptance', ['contracts:acceptContract'], [yes('as a party'), no, no, no, no]),
+  row('withdrawContract', 'POST /contracts/{contractId}/withdrawal', ['contracts:withdrawContract'], [yes('as a party'), no, no, no, no]),
+  row('settleContracts', 'POST /markets/{communityId}/intervals/{intervalStart}/contract-settlement', ['contracts:settleContracts'], OPERATOR_ONLY, 'and the market scheduler'),
+  row('getContractSettlement', 'GET /markets/{communityId}/intervals/{intervalStart}/contract-settlement', ['contracts:getContractSettlement'], SETTLEMENT_READ),
+  row('correctContractSettlement', 'POST /markets/{communityId}/intervals/{intervalStart}/contract-settlement/corrections/{participantId}', ['contracts:correctContractSettlement'], OPERATOR_ONLY),
+
+  // API keys (no chaincode: the gateway's key file)
+  row('listApiKeys', 'GET /api-keys', [], [yes('its own keys'), no, yes("its wallet's households and bridges"), no, no], 'any caller lists its own keys'),
+  row('rotateApiKey', 'POST /api-keys/{keyId}/rotate', [], [yes('its own keys'), noKey, no, noKey, noKey], 'a key is rotated by its own identity only'),
+  row('revokeApiKey', 'DELETE /api-keys/{keyId}', [], [yes('its own keys'), noKey, yes("its wallet's households and bridges"), noKey, noKey]),
+
+  // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
+  row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),
+  row('metering:getParams', undefined, ['metering:getParams'], PUBLIC, 'the market scheduler'),
+  row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),
+  row('market:listDue', undefined, ['market:listDue'], OPERATOR_ONLY, 'the market scheduler'),
+  row('system:ping', undefined, ['system:ping'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
+  row('system:whoami', undefined, ['system:whoami'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
+  row('system:noop', undefined, ['system:noop'], PUBLIC, 'any identity of the channel (benchmarks, the start-up probe)'),
+];
+
+const CALLER_HEADINGS: Record<CallerClass, string> = {
+  self: 'household, own',
+  other: "household, another's",
+  operator: 'operator',
+  utility: 'utility',
+  regulator: 'regulator',
+};
+
+const cell = (access: Access | null): string => {
+  if (access === null) return '—';
+  if (access.allowed) return access.sees === undefined ? 'yes' : `yes: ${access.sees}`;
+  return access.status === 403 && access.code === 'ACCESS_DENIED' ? 'no' : `no (${access.status} ${access.code})`;
+};
+
+/** The "Access table" section of docs/security.md, from its heading to the line before the next section. */
+export function accessTableMarkdown(): string {
+  const header = ['operation', 'route', 'transactions', ...CALLERS.map((c) => CALLER_HEADINGS[c]), 'note'];
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const rows = ACCESS_TABLE.map((r) =>
+    line([`\`${r.operation}\``, r.route === undefined ? '(none)' : `\`${r.route}\``, r.tx.length === 0 ? '(none)' : r.tx.map((t) => `\`${t}\``).join(', '), ...CALLERS.map((c) => cell(r.callers[c])), r.note ?? '']),
+  );
+  return [
+    '## Access table',
+    '',
+    'Generated from `gateway-api/src/access-table.ts` (`node gateway-api/dist/access-table.js docs/security.md` rewrites',
+    'this section; `gateway-api/test/access-table.test.ts` fails when it differs). One row per operation of',
+    'the served OpenAPI document and per chaincode transaction without a route; `test/e2e/25-access-table.test.ts`',
+    'makes one request per row and caller on the real network. "household, own": a prosumer on its own records;',
+    '"household, another\'s": a prosumer on another household\'s (its id, meter, order, contract, asset or key);',
+    '"—": the request names no household. "no" is 403 `ACCESS_DENIED` from the gateway or the chaincode.',
+    '',
+    line(header),
+    line(header.map(() => '---')),
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+/** Replaces the "Access table" section of a docs/security.md text (up to the next `## ` heading). */
+export function withAccessTable(doc: string): string {
+  const start = doc.indexOf('\n## Access table\n');
+  if (start < 0) throw new Error('docs/security.md has no "## Access table" section');
+  const next = doc.indexOf('\n## ', start + 1);
+  return doc.slice(0, start + 1) + accessTableMarkdown() + (next < 0 ? '' : doc.slice(next));
+}
+
+if (require.main === module) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readFileSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+  const file = process.argv[2] ?? 'docs/security.md';
+  writeFileSync(file, withAccessTable(readFileSync(file, 'utf8')));
+}

@@ -1,0 +1,271 @@
+/**
+ * The access table (gateway-api/src/access-table.ts, docs/security.md "Access table") on the real
+ * network: for every row and every caller it names, one request with the ids of household A's
+ * records filled in ("another's": household B's key on them), valid by the OpenAPI document.
+ * Refused: the row's status and code. Allowed: neither 401 nor 403; a write that is allowed is made
+ * to fail in the domain after the access check (an unknown community, participant or order, a
+ * record that exists) or touches only A's own records, in a community of this file's own, so the
+ * files after this one find the platform as it was. Rows without a route go straight to a peer
+ * with the caller's own certificate.
+ */
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { decodeErrorEnvelope, formatInstant } from '@gridledger/core/core';
+import { Access, ACCESS_TABLE, AccessRow, CALLERS, CallerClass, hashKey, keyIdOf } from '@gridledger/gateway-api';
+import { ledgerClient, OrgName, WalletUser } from '@gridledger/network';
+import { trader, Trader } from './market-support';
+import { api, ApiResult, credentials, enrolledUser, operatorKey, pastInterval, profile, signReading, stateDir, uid } from './support';
+
+const C = uid('acc');
+/** A community no market, window or settlement exists for: allowed writes there fail after the access check. */
+const NOCOMM = uid('nocomm');
+const INTERVAL = 900;
+const marketParams = { intervalSeconds: INTERVAL, gateClosureSeconds: 60, openingHorizonSeconds: 86_400, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+const PAST = pastInterval(2);
+/** An interval whose gate is still open for the whole file. */
+const NEXT = formatInstant(Math.ceil((Date.now() / 1000 + 20 * 60) / INTERVAL) * INTERVAL);
+const TOMORROW = formatInstant(Math.floor(Date.now() / 86_400_000) * 86_400 + 86_400).slice(0, 10);
+const publicKeyPem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const MAIN = join(__dirname, '..', '..', 'gateway-api', 'dist', 'main.js');
+/** A further API key of a household, issued by the gateway's CLI; its id. */
+const spareKey = (participantId: string) => keyIdOf(hashKey(execFileSync(process.execPath, [MAIN, 'issue-key', '--state', stateDir(), '--org', 'community', '--user', participantId], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()));
+
+interface Fixtures {
+  a: Trader;
+  b: Trader;
+  /** A's counterparty in its contract. */
+  x: Trader;
+  spareMeterId: string;
+  siteId: string;
+  assetId: string;
+  orderId: string;
+  contractId: string;
+  keys: { main: string; rotate: string; revokeSelf: string; revokeOperator: string };
+}
+let f: Fixtures;
+
+const ORG: Record<CallerClass, OrgName> = { self: 'community', other: 'community', operator: 'community', utility: 'utility', regulator: 'regulator' };
+function keyOf(who: CallerClass): string {
+  const apiKeys = credentials().apiKeys;
+  return { self: f.a.apiKey, other: f.b.apiKey, operator: operatorKey(), utility: apiKeys.utility.utility, regulator: apiKeys.regulator.regulator }[who];
+}
+function identityOf(who: CallerClass): WalletUser {
+  const orgs = profile().orgs;
+  return {
+    self: () => enrolledUser('community', f.a.participantId),
+    other: () => enrolledUser('community', f.b.participantId),
+    operator: () => orgs.community.users['community-operator'],
+    utility: () => orgs.utility.users.utility,
+    regulator: () => orgs.regulator.users.regulator,
+  }[who]();
+}
+
+interface Request {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+const req = (method: string, path: string, body?: unknown): Request => ({ method, path, body });
+
+/** The request of each route's row for a caller: A's ids throughout; `who` only where the request itself differs. */
+const REQUESTS: Record<string, (who: CallerClass) => Request> = {
+  health: () => req('GET', '/health'),
+  openapi: () => req('GET', '/openapi.json'),
+  events: () => req('GET', '/events'),
+  onboardParticipant: () => req('POST', '/participants', { participantId: f.a.participantId, role: 'prosumer' }),
+  getParticipant: () => req('GET', `/participants/${f.a.participantId}`),
+  listMeters: () => req('GET', `/participants/${f.a.participantId}/meters`),
+  registerMeter: () => req('POST', '/meters', { meterId: f.a.meterId, participantId: f.a.participantId, kind: 'bidirectional', publicKeyPem: publicKeyPem(), exportCapacityW: 1000, communityId: C }),
+  getMeter: () => req('GET', `/meters/${f.a.meterId}`),
+  issueMeterMqttCredential: () => req('POST', `/meters/${f.a.meterId}/mqtt-credential`),
+  issueHouseholdMqttCredential: () => req('POST', `/participants/${f.a.participantId}/mqtt-credential`),
+  submitReadings: () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const reading = { meterId: uid('nometer'), intervalStart: PAST, seq: 1, importWh: 1, exportWh: 0, importRegisterWh: 1, exportRegisterWh: 0 };
+    return req('POST', '/readings', { readings: [signReading(reading, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())] });
+  },
+  listReadings: () => req('GET', `/meters/${f.a.meterId}/readings?from=${PAST}&to=${PAST}`),
+  getReading: () => req('GET', `/meters/${f.a.meterId}/readings/${PAST}`),
+  registerSite: () => req('POST', '/sites', { siteId: f.siteId, participantId: f.a.participantId, connectionCapacityW: 10_000, zone: 'z' }),
+  listSites: () => req('GET', `/participants/${f.a.participantId}/sites`),
+  attachMeter: () => req('PUT', `/meters/${f.a.meterId}/site`, { siteId: f.siteId }),
+  registerAsset: () => req('POST', '/assets', asset()),
+  getAsset: () => req('GET', `/assets/${f.assetId}`),
+  getAssetHistory: () => req('GET', `/assets/${f.assetId}/history`),
+  verifyAsset: () => req('POST', `/assets/${f.assetId}/verification`),
+  addAssetRecord: () => req('POST', `/assets/${f.assetId}/records`, { kind: 'inspection', performedOn: '2026-11-01', note: 'access table' }),
+  listAssets: () => req('GET', `/participants/${f.a.participantId}/assets`),
+  getPreferences: () => req('GET', `/participants/${f.a.participantId}/preferences`),
+  setPreferences: () => req('PUT', `/participants/${f.a.participantId}/preferences`, { sources: ['solar'], locality: 'any' }),
+  exchangeMeter: () => req('POST', `/meters/${f.a.meterId}/exchanges`, { effectiveFrom: NEXT, publicKeyPem: publicKeyPem(), firstSeq: 1, importRegisterWh: 0, exportRegisterWh: 0 }),
+  retireMeter: () => req('POST', `/meters/${f.spareMeterId}/retirement`),
+  getEstimate: () => req('GET', `/meters/${f.a.meterId}/estimates/${PAST}`),
+  getWindow: () => req('GET', `/communities/${C}/windows/${PAST}`),
+  // An interval that has not ended: refused by the ledger after the access check, nothing written.
+  closeWindow: () => req('POST', `/communities/${NOCOMM}/windows/${NEXT}/close`),
+  getCommunityView: () => req('GET', `/communities/${C}/intervals/${PAST}`),
+  listPositions: () => req('GET', `/participants/${f.a.participantId}/positions?from=${PAST}&to=${PAST}`),
+  exportPositions: () => req('GET', `/participants/${f.a.participantId}/positions.csv?from=${PAST}&to=${PAST}`),
+  getPosition: () => req('GET', `/participants/${f.a.participantId}/positions/${PAST}`),
+  getTokenBalance: () => req('GET', `/participants/${f.a.participantId}/tokens`),
+  listTokenMoves: () => req('GET', `/participants/${f.a.participantId}/tokens/moves`),
+  getConsumption: () => req('GET', `/participants/${f.a.participantId}/consumption/${PAST}`),
+  verifyConsumption: () => req('POST', `/participants/${f.a.participantId}/consumption/${PAST}/verification`, { value: { participantId: f.a.participantId, intervalStart: PAST, consumptionWh: 1, salt: '00'.repeat(32) } }),
+  disputeReading: () => req('POST', '/disputes', { meterId: f.a.meterId, intervalStart: PAST, reason: 'access table' }),
+  resolveDispute: () => req('POST', '/disputes/resolutions', { meterId: f.a.meterId, intervalStart: PAST, importWh: 1, exportWh: 0, note: 'access table' }),
+  getDispute: () => req('GET', `/meters/${f.a.meterId}/disputes/${PAST}`),
+  depositCredits: () => req('POST', '/credits/deposits', { participantId: uid('nobody'), amountMicros: 1, reference: uid('ref') }),
+  withdrawCredits: () => req('POST', '/credits/withdrawals', { participantId: uid('nobody'), amountMicros: 1, reference: uid('ref') }),
+  transferCredits: () => req('POST', '/credits/transfers', { toParticipantId: uid('nobody'), amountMicros: 1, reference: uid('ref') }),
+  getSupply: () => req('GET', '/credits/supply'),
+  getAccount: () => req('GET', `/credits/${f.a.participantId}`),
+  getStatement: () => req('GET', `/credits/${f.a.participantId}/statement`),
+  getMarketParams: () => req('GET', `/markets/${C}/params`),
+  setMarketParams: () => req('PATCH', `/markets/${NOCOMM}/params`, { kPpm: -1 }),
+  placeOrder: () => req('POST', '/orders', order(NOCOMM)),
+  placeOrders: () => req('POST', '/orders/batch', { orders: [order(NOCOMM)] }),
+  getOrder: () => req('GET', `/orders/${f.orderId}`),
+  cancelOrder: () => req('DELETE', `/orders/${f.orderId}`),
+  listOrders: () => req('GET', `/participants/${f.a.participantId}/orders`),
+  getInterval: () => req('GET', `/markets/${C}/intervals/${NEXT}`),
+  closeInterval: () => req('POST', `/markets/${NOCOMM}/intervals/${NEXT}/close`),
+  clearInterval: () => req('POST', `/markets/${NOCOMM}/intervals/${NEXT}/clear`),
+  settleInterval: () => req('POST', `/markets/${NOCOMM}/intervals/${NEXT}/settle`),
+  correctSettlement: () => req('POST', `/markets/${NOCOMM}/intervals/${PAST}/corrections/${f.a.participantId}`),
+  getCurves: () => req('GET', `/markets/${C}/intervals/${NEXT}/curves`),
+  getClearing: () => req('GET', `/markets/${C}/intervals/${NEXT}/clearing`),
+  getClearingOrders: () => req('GET', `/markets/${C}/intervals/${NEXT}/orders`),
+  getSettlement: () => req('GET', `/markets/${C}/intervals/${NEXT}/settlement`),
+  listResults: () => req('GET', `/markets/${C}/results`),
+  getIntervalFigures: () => req('GET', `/markets/${C}/intervals/${PAST}/figures`),
+  getPeriodFigures: () => req('GET', `/markets/${C}/figures?from=${PAST}&to=${NEXT}`),
+  // A's own proposal (a new one each time: nothing escrowed by a seller); B may not propose it for A.
+  proposeContract: () => req('POST', '/contracts', contract(uid('k'))),
+  getContract: () => req('GET', `/contracts/${f.contractId}`),
+  // A proposed it: its acceptance is a state conflict after the party check.
+  acceptContract: () => req('POST', `/contracts/${f.contractId}/acceptance`),
+  withdrawContract: () => req('POST', `/contracts/${f.contractId}/withdrawal`),
+  settleContracts: () => req('POST', `/markets/${NOCOMM}/intervals/${PAST}/contract-settlement`),
+  getContractSettlement: () => req('GET', `/markets/${C}/intervals/${PAST}/contract-settlement`),
+  correctContractSettlement: () => req('POST', `/markets/${NOCOMM}/intervals/${PAST}/contract-settlement/corrections/${f.a.participantId}`),
+  listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
+  rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
+  revokeApiKey: (who) => req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
+};
+
+/** The arguments of each row without a route, and whether it is submitted. */
+const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = {
+  'metering:listGaps': { submit: false, args: () => [f.a.meterId] },
+  'metering:getParams': { submit: false, args: () => [] },
+  // Not a JSON object: refused after the access check, the metering parameters stay as they are.
+  'metering:setParams': { submit: true, args: () => ['[]'] },
+  'market:listDue': { submit: false, args: () => [C, 'closed'] },
+  'system:ping': { submit: false, args: () => [] },
+  'system:whoami': { submit: false, args: () => [] },
+  'system:noop': { submit: true, args: () => [] },
+};
+
+const asset = () => ({
+  assetId: f.assetId, participantId: f.a.participantId, meterId: f.a.meterId, source: 'solar', capacityW: 5000,
+  zone: 'z', feeder: 'f1', location: '52.40 N 13.10 E', commissionedOn: '2024-05-01', certificationHash: 'c0'.repeat(32),
+});
+const order = (communityId: string) => ({ clientOrderId: uid('o'), communityId, intervalStart: NEXT, side: 'sell', energyWh: 100, priceMicrosPerKwh: 100_000 });
+const contract = (clientContractId: string) => ({
+  clientContractId, communityId: C, sellerId: f.a.participantId, buyerId: f.x.participantId, energyWhPerInterval: 100, priceMicrosPerKwh: 100_000,
+  firstDay: TOMORROW, lastDay: TOMORROW, dailyFrom: '10:00', dailyTo: '11:00',
+});
+
+interface Outcome {
+  status: number;
+  code?: string;
+  request: string;
+}
+
+/** One request as `who`; the event stream is left once its answer's head has arrived. */
+async function send(row: AccessRow, who: CallerClass): Promise<Outcome> {
+  const { method, path, body } = REQUESTS[row.operation](who);
+  const controller = new AbortController();
+  const res = await fetch(`${profile().orgs[ORG[who]].gateway.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${keyOf(who)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: controller.signal,
+  });
+  const request = `${ORG[who]} ${method} ${path}`;
+  if (row.operation === 'events') {
+    controller.abort();
+    return { status: res.status, request };
+  }
+  const text = await res.text();
+  const json = res.headers.get('content-type')?.startsWith('application/json') && text ? JSON.parse(text) : undefined;
+  return { status: res.status, code: json?.error?.code, request };
+}
+
+/** A transaction straight at the caller's organization's peer, with its own certificate. */
+async function call(row: AccessRow, who: CallerClass): Promise<Outcome> {
+  const { submit, args } = TRANSACTIONS[row.operation];
+  const client = ledgerClient(profile(), ORG[who], identityOf(who));
+  try {
+    const error = await (submit ? client.submit(row.operation, ...args()) : client.evaluate(row.operation, ...args())).then(
+      () => undefined,
+      (e: Error & { details?: { message: string }[] }) => e,
+    );
+    const code = error === undefined ? undefined : (decodeErrorEnvelope([error.message, ...(error.details ?? []).map((d) => d.message)].join('\n'))?.code ?? error.message);
+    return { status: code === undefined ? 200 : code === 'ACCESS_DENIED' ? 403 : code === 'UNAUTHENTICATED' ? 401 : 400, code, request: `${ORG[who]} peer ${row.operation}` };
+  } finally {
+    client.close();
+  }
+}
+
+const cases = ACCESS_TABLE.flatMap((row) => CALLERS.filter((who) => row.callers[who] !== null).map((who) => ({ row, who, access: row.callers[who] as Access })));
+const outcomes = new Map<string, Outcome | Error>();
+const caseName = (row: AccessRow, who: CallerClass) => `${row.operation} as ${who}`;
+
+beforeAll(async () => {
+  const ok = async (answer: Promise<ApiResult<Record<string, any>>>) => {
+    const { status, body } = await answer;
+    if (status >= 300) throw new Error(`fixture: ${status} ${JSON.stringify(body)}`);
+    return body;
+  };
+  await ok(api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, marketParams));
+  const [a, b, x] = await Promise.all(['a', 'b', 'x'].map((n) => trader(n, C)));
+  const as = (t: Trader, method: string, path: string, body?: unknown) => ok(api('community', t.apiKey, method, path, body));
+  f = { a, b, x, spareMeterId: `${a.participantId}.spare`, siteId: `${a.participantId}.site`, assetId: `${a.participantId}.pv`, orderId: '', contractId: '', keys: { main: keyIdOf(hashKey(a.apiKey)), rotate: '', revokeSelf: '', revokeOperator: '' } };
+  await as(a, 'POST', '/meters', { meterId: f.spareMeterId, participantId: a.participantId, kind: 'bidirectional', publicKeyPem: publicKeyPem(), exportCapacityW: 1000, communityId: C });
+  await as(a, 'POST', '/sites', { siteId: f.siteId, participantId: a.participantId, connectionCapacityW: 10_000, zone: 'z' });
+  await as(a, 'POST', '/assets', asset());
+  await as(a, 'PUT', `/participants/${a.participantId}/preferences`, { sources: ['wind'], locality: 'zone' });
+  f.orderId = (await as(a, 'POST', '/orders', order(C))).order.orderId;
+  f.contractId = (await as(a, 'POST', '/contracts', contract('k1'))).contract.contractId;
+  f.keys = { ...f.keys, rotate: spareKey(a.participantId), revokeSelf: spareKey(a.participantId), revokeOperator: spareKey(a.participantId) };
+
+  // Every case, a few at a time; each `it` below checks its own.
+  const queue = [...cases];
+  await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+        const outcome = await (c.row.route === undefined ? call(c.row, c.who) : send(c.row, c.who)).catch((e: Error) => e);
+        outcomes.set(caseName(c.row, c.who), outcome);
+      }
+    }),
+  );
+}, 600_000);
+
+it('has a request for every row of the table', () => {
+  expect(ACCESS_TABLE.filter((r) => (r.route === undefined ? TRANSACTIONS : REQUESTS)[r.operation] === undefined).map((r) => r.operation)).toEqual([]);
+  expect(cases.length).toBeGreaterThan(300);
+});
+
+it.each(cases.map((c) => [caseName(c.row, c.who), c.access.allowed ? 'allowed' : `refused ${c.access.status} ${c.access.code}`, c] as const))('%s: %s', (name, _verdict, { access }) => {
+  const outcome = outcomes.get(name);
+  if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error(`${name} was not sent`);
+  const seen = { request: outcome.request, status: outcome.status, code: outcome.code };
+  if (access.allowed) {
+    // Not refused, not failed unexpectedly, and a request the document takes; what the domain says after the access check is fine.
+    const refused = [401, 403, 500].includes(outcome.status) || (outcome.code === 'REQUEST_INVALID' && !outcome.request.includes(' peer '));
+    expect({ ...seen, refused }).toEqual({ ...seen, refused: false });
+  } else {
+    expect(seen).toEqual({ request: outcome.request, status: access.status, code: access.code });
+  }
+});
