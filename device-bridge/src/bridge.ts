@@ -33,12 +33,10 @@ export interface BridgeOptions {
   lingerMs?: number;
   /** Transactions in flight at once (default 8); a meter is in at most one of them. */
   maxConcurrent?: number;
-  /** Interval length the readings must be aligned to (default 900 s, PT15M). */
-  intervalSeconds?: number;
   /** Compact the journal after this many done records (default 1000). */
   compactAfterDoneRecords?: number;
   logger?: Logger;
-  /** Backoff base and cap after ledger failures (per meter: other meters keep flowing). */
+  /** Backoff base and cap after ledger failures (per meter: other meters keep flowing; also between reads of the metering parameters while they cannot be read). */
   retryBaseMs?: number;
   retryMaxMs?: number;
 }
@@ -53,6 +51,8 @@ export interface BridgeStatus {
   parked: number;
   /** Meters whose readings wait for a retry after a transient failure. */
   metersInBackoff: number;
+  /** The ledger's metering interval as last read (metering:getParams); undefined while it could not be read yet. */
+  intervalSeconds: number | undefined;
 }
 
 /** MQTT 5 session expiry the broker keeps our subscription and queued messages for (about 136 years: never). */
@@ -60,7 +60,8 @@ const NEVER_EXPIRES = 0xffffffff;
 
 /**
  * The device bridge. Readings come in on `gridledger/v1/{communityId}/meters/+/readings` (QoS 1,
- * persistent session); each is checked with the pure core, then appended to the journal, and
+ * persistent session); each is checked with the pure core (on the ledger's metering interval, see
+ * parseReading), then appended to the journal, and
  * only then acknowledged to the broker. A submitter loop takes pending readings in batches to
  * `metering:submitReadings`, publishes a receipt per reading and marks them done. A reading is
  * thus lost neither when the bridge dies (the broker redelivers what was not acknowledged, the
@@ -98,6 +99,11 @@ export class Bridge {
   /** Pending entries by meter and interval, to spot a broker's redelivery of a journaled reading. */
   private readonly pendingKeys = new Map<string, JournalEntry[]>();
   private committed = 0;
+  /** The ledger's metering interval as last read; undefined until the first read succeeds. */
+  private intervalSeconds: number | undefined;
+  /** Retries the first read of the metering interval while the ledger cannot be read. */
+  private intervalTimer: NodeJS.Timeout | undefined;
+  private intervalReadFailures = 0;
 
   private constructor(private readonly opts: BridgeOptions) {
     this.log = opts.logger ?? jsonLogger('device-bridge');
@@ -119,6 +125,7 @@ export class Bridge {
       committedTransactions: this.committed,
       parked: this.parked,
       metersInBackoff: this.meterRetryAt.size,
+      intervalSeconds: this.intervalSeconds,
     };
   }
 
@@ -134,6 +141,7 @@ export class Bridge {
       this.index(e);
     }
     this.log.info('journal replayed', { pending: replayed.length });
+    if ((await this.readInterval()) === undefined) this.retryIntervalRead();
 
     const version = this.opts.protocolVersion ?? 5;
     const intake = (topic: string, payload: Buffer, done: (error?: Error) => void) => {
@@ -185,7 +193,7 @@ export class Bridge {
     let reading: SignedReading;
     try {
       parsed = JSON.parse(payload.toString('utf8'));
-      reading = parseSignedReading(parsed, this.opts.intervalSeconds ?? 900);
+      reading = await this.parseReading(parsed);
       if (reading.meterId !== topicMeterId) {
         throw new GridLedgerError(ErrorCodes.READING_MALFORMED, `reading.meterId ${reading.meterId} is not the topic's meter ${topicMeterId}`, {
           field: 'meterId',
@@ -207,6 +215,57 @@ export class Bridge {
     this.waitingSince.set(entry.id, Date.now());
     this.index(entry);
     this.schedule();
+  }
+
+  /**
+   * The reading checked with the ledger's metering interval. One that looks misaligned is refused
+   * only once a fresh read of the interval agrees: an operator may have changed it since the last
+   * read, and that read costs one query, only for such readings (the other way round, a reading the
+   * chaincode finds misaligned makes the bridge read the interval again). While the interval could not be
+   * read at all, the bridge checks everything but the alignment and the chaincode judges that
+   * (a misaligned reading gets READING_INTERVAL_MISALIGNED on its receipt all the same).
+   */
+  private async parseReading(parsed: unknown): Promise<SignedReading> {
+    if (this.intervalSeconds !== undefined) {
+      try {
+        return parseSignedReading(parsed, this.intervalSeconds);
+      } catch (error) {
+        if (!(error instanceof GridLedgerError) || error.code !== ErrorCodes.READING_INTERVAL_MISALIGNED) throw error;
+      }
+      const fresh = await this.readInterval();
+      if (fresh !== undefined) return parseSignedReading(parsed, fresh);
+    }
+    // Every instant is a whole number of seconds: a 1 s grid checks nothing but the shape.
+    return parseSignedReading(parsed, 1);
+  }
+
+  /** Reads the metering interval from the ledger (metering:getParams); undefined, with the last value kept, when it cannot. */
+  private async readInterval(): Promise<number | undefined> {
+    try {
+      const { intervalSeconds } = await this.opts.submitter.getMeteringParams();
+      if (intervalSeconds !== this.intervalSeconds) this.log.info('metering interval read from the ledger', { intervalSeconds, before: this.intervalSeconds });
+      this.intervalSeconds = intervalSeconds;
+      this.intervalReadFailures = 0;
+      return intervalSeconds;
+    } catch (error) {
+      this.intervalReadFailures += 1;
+      this.log.warn('metering parameters not readable; readings are not refused for their alignment until they are', {
+        code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
+        error: error instanceof Error ? error.message : String(error),
+        intervalSeconds: this.intervalSeconds,
+      });
+      return undefined;
+    }
+  }
+
+  /** Until the first read succeeds: again after a backoff, as for a failed transaction. */
+  private retryIntervalRead(): void {
+    const wait = backoffMs(this.intervalReadFailures, this.opts.retryBaseMs ?? 250, this.opts.retryMaxMs ?? 30_000);
+    this.intervalTimer = setTimeout(() => {
+      void this.readInterval().then((read) => {
+        if (read === undefined && !this.stopped && !this.draining) this.retryIntervalRead();
+      });
+    }, wait);
   }
 
   private static key(r: SignedReading): string {
@@ -339,6 +398,8 @@ export class Bridge {
     // Readings the answer said nothing about are released with their meter, so that they go again
     // before its later readings; the answered ones are held until their done mark is written.
     const answer = receiptsForOutcome(batch, outcome);
+    // The chaincode found a reading off its grid that the bridge let through: the interval read before is stale.
+    if (answer.receipts.some((r) => r.code === ErrorCodes.READING_INTERVAL_MISALIGNED)) void this.readInterval();
     const doneIds = new Set(answer.doneIds);
     const answered = batch.filter((e) => doneIds.has(e.id));
     for (const e of batch) {
@@ -442,6 +503,7 @@ export class Bridge {
   async stop(graceMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.draining = true;
+    clearTimeout(this.intervalTimer);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     // Messages that still arrive are journaled and acknowledged; the next start submits them.
@@ -461,6 +523,7 @@ export class Bridge {
    */
   async kill(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.intervalTimer);
     if (this.timer) clearTimeout(this.timer);
     await new Promise<void>((resolve) => this.client.end(true, {}, () => resolve()));
     await this.journal.close().catch(() => {});

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { checkpointers, connect, GatewayError, hash, signers, StatusCode, type Checkpointer, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
-import { CONSUMPTION_MEMBERS, decodeErrorEnvelope, ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
+import { CONSUMPTION_MEMBERS, decodeErrorEnvelope, ErrorCodes, GridLedgerError, validateMeteringParams, type MeteringParams, type SignedReading } from '@gridledger/core';
 import { ChaincodeError, parseSubmitOutcome, type LedgerSubmitter, type SubmitOutcome } from './ledger';
 import { nodeP256Signer } from './signer';
 
@@ -79,6 +79,7 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
       client,
       identity: { mspId: c.mspId, credentials: cert },
       ...(fast ? { signer: fast, hash: hash.none } : { signer: signers.newPrivateKeySigner(privateKey), hash: hash.sha256 }),
+      evaluateOptions: () => ({ deadline: Date.now() + 5_000 }),
       endorseOptions: () => ({ deadline: Date.now() + 15_000 }),
       submitOptions: () => ({ deadline: Date.now() + 5_000 }),
       commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
@@ -109,6 +110,14 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
         );
       }
       return { ...outcome, txId, timings };
+    } catch (error) {
+      throw ledgerErrorOf(error);
+    }
+  }
+
+  async getMeteringParams(): Promise<MeteringParams> {
+    try {
+      return validateMeteringParams(JSON.parse(Buffer.from(await this.contract.evaluateTransaction('metering:getParams')).toString('utf8')));
     } catch (error) {
       throw ledgerErrorOf(error);
     }

@@ -1,4 +1,4 @@
-import { ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/core';
+import { ErrorCodes, GridLedgerError, type MeteringParams, type SignedReading } from '@gridledger/core';
 
 /** One reading's outcome in `metering:submitReadings`, as the chaincode returns it. */
 export interface ReadingResult {
@@ -9,6 +9,7 @@ export interface ReadingResult {
   status: 'accepted' | 'duplicate' | 'rejected';
   code?: string;
   message?: string;
+  /** A duplicate's `txId`: the transaction that recorded the reading first. */
   details?: Record<string, unknown>;
 }
 
@@ -27,6 +28,8 @@ export interface SubmitOutcome {
  */
 export interface LedgerSubmitter {
   submitReadings(readings: SignedReading[]): Promise<SubmitOutcome>;
+  /** `metering:getParams`: the interval length readings must be aligned to is the bridge's concern. */
+  getMeteringParams(): Promise<MeteringParams>;
   close?(): Promise<void> | void;
 }
 
@@ -85,6 +88,9 @@ export function parseSubmitOutcome(value: unknown, fallbackTxId?: string): Submi
     const rec = r as Record<string, unknown>;
     if (typeof r !== 'object' || r === null || !Number.isSafeInteger(rec.index) || !STATUSES.has(rec.status as string)) {
       throw bad('a result of the wrong shape');
+    }
+    if (rec.status === 'duplicate' && typeof (rec.details as Record<string, unknown> | undefined)?.txId !== 'string') {
+      throw bad('a duplicate without the txId of its first recording');
     }
   }
   return { txId: id, results: results as ReadingResult[] };

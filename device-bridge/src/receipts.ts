@@ -4,7 +4,8 @@ import type { SubmitOutcome } from './ledger';
 
 /**
  * What a meter gets back on `gridledger/v1/{communityId}/meters/{meterId}/receipts` (QoS 1):
- * accepted or duplicate with the id of the transaction that carried the reading, or rejected
+ * accepted with the id of the transaction that carried the reading, duplicate with the id of the
+ * transaction that recorded it first (not the resubmitting one), or rejected
  * with the stable error code (with the txId of the transaction that rejected it, none when the
  * bridge refused the payload before the ledger).
  */
@@ -58,8 +59,10 @@ export function receiptsForOutcome(batch: readonly JournalEntry[], outcome: Subm
       retryIds.push(entry.id);
       return;
     }
-    // A reading the contract rejected also names the transaction that judged it, for the audit trail.
-    const receipt: Receipt = { meterId, intervalStart, seq, status: result.status, txId: outcome.txId };
+    // A duplicate names the transaction that recorded the reading first (parseSubmitOutcome checked
+    // it is there); a reading the contract rejected names the transaction that judged it, for the audit trail.
+    const txId = result.status === 'duplicate' ? String(result.details!.txId) : outcome.txId;
+    const receipt: Receipt = { meterId, intervalStart, seq, status: result.status, txId };
     if (result.status === 'rejected') {
       receipt.code = result.code ?? ErrorCodes.INTERNAL;
       if (result.message !== undefined) receipt.message = result.message;

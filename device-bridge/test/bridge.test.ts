@@ -5,7 +5,7 @@ import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import { silentLogger } from '../src/log';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
-import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
+import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, signReading, sleep, tempDir, waitFor } from './support/helpers';
 
 jest.setTimeout(60_000);
 
@@ -194,7 +194,8 @@ describe('bridge pipeline', () => {
     await bridge.stop();
     await publisher.endAsync();
     expectExactlyOnLedger(ledger, published);
-    expect(receipts.find((x) => x.seq === left.seq)).toMatchObject({ status: 'duplicate', txId: ledger.txIds[1] });
+    // The duplicate's receipt names the transaction that recorded the reading, not the one that resubmitted it.
+    expect(receipts.find((x) => x.seq === left.seq)).toMatchObject({ status: 'duplicate', txId: ledger.txIds[0] });
   });
 });
 
@@ -256,5 +257,94 @@ describe('bridge refusals', () => {
     expect(receipts.every((r) => r.txId === undefined)).toBe(true);
     expect(ledger.calls).toHaveLength(0);
     expect(bridge.status().pending).toBe(0);
+  });
+});
+
+describe('bridge: the metering interval is the ledger\'s', () => {
+  /** A reading of `meterId` at `intervalStart` (any grid), signed by a key of its own. */
+  const readingAt = (meterId: string, intervalStart: string, seq = 1): SignedReading =>
+    signReading({ meterId, intervalStart, seq, importWh: 10 * seq, exportWh: 0, importRegisterWh: 10 * seq, exportRegisterWh: 0 }, meterKey().privateKey);
+
+  async function started(ledger: FakeLedger, clientId: string) {
+    const bridge = await Bridge.start(await options(tempDir('bridge'), ledger, 5));
+    await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
+    const publisher = await mqttClient(broker, headEnd(COMMUNITY, clientId));
+    const publish = (r: SignedReading) => publisher.publishAsync(topicOf(r), JSON.stringify(r), { qos: 1 });
+    return { bridge, publisher, publish };
+  }
+
+  it('reads the interval at start: with the ledger at 60 s a reading on the minute goes through', async () => {
+    const ledger = new FakeLedger();
+    ledger.intervalSeconds = 60;
+    const { bridge, publisher, publish } = await started(ledger, 'pub-interval-60');
+    expect(bridge.status().intervalSeconds).toBe(60);
+    const r = readingAt('home-08.main', '2026-11-21T00:01:00Z');
+    await publish(r);
+    await waitFor(() => receipts.length >= 1, 10_000, 'receipt');
+    await bridge.stop();
+    await publisher.endAsync();
+    expect(receipts).toEqual([{ meterId: r.meterId, intervalStart: r.intervalStart, seq: 1, status: 'accepted', txId: ledger.txIds[0] }]);
+    expectExactlyOnLedger(ledger, [r]);
+  });
+
+  it('reads the interval again before refusing a reading as misaligned: a change on the ledger counts for the next reading', async () => {
+    const ledger = new FakeLedger();
+    const { bridge, publisher, publish } = await started(ledger, 'pub-interval-change');
+    expect(bridge.status().intervalSeconds).toBe(900);
+    const readsAtStart = ledger.paramsReads;
+    const onQuarter = readingAt('home-09.main', '2026-11-21T00:15:00Z', 1);
+    await publish(onQuarter); // aligned: no read of the parameters
+    await waitFor(() => receipts.length >= 1, 10_000, 'first receipt');
+    expect(ledger.paramsReads).toBe(readsAtStart);
+
+    ledger.intervalSeconds = 60; // an operator's metering:setParams
+    const onMinute = readingAt('home-09.main', '2026-11-21T00:16:00Z', 2);
+    await publish(onMinute);
+    await waitFor(() => receipts.length >= 2, 10_000, 'second receipt');
+    expect(bridge.status().intervalSeconds).toBe(60);
+
+    ledger.intervalSeconds = 900; // and back
+    const offGrid = readingAt('home-09.main', '2026-11-21T00:17:00Z', 3);
+    const offGridAgain = readingAt('home-09.main', '2026-11-21T00:18:00Z', 4);
+    await publish(offGrid); // the bridge still has 60 s: the chaincode refuses it, and the bridge reads the interval again
+    await waitFor(() => receipts.length >= 3 && bridge.status().intervalSeconds === 900, 10_000, 'third receipt and the interval read again');
+    await publish(offGridAgain); // the bridge refuses it itself now, after its own read
+    await waitFor(() => receipts.length >= 4, 10_000, 'fourth receipt');
+    await bridge.stop();
+    await publisher.endAsync();
+
+    expect(receipts.map((x) => [x.seq, x.status, x.code])).toEqual([
+      [1, 'accepted', undefined],
+      [2, 'accepted', undefined],
+      [3, 'rejected', 'READING_INTERVAL_MISALIGNED'],
+      [4, 'rejected', 'READING_INTERVAL_MISALIGNED'],
+    ]);
+    expect(receipts[2].txId).toBe(ledger.txIds[2]);
+    expect(receipts[3].txId).toBeUndefined();
+    expect(bridge.status().intervalSeconds).toBe(900);
+    expect(ledger.calls.flat().map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('while the ledger cannot be read at start, refuses no reading for its alignment and reads the interval once the ledger is back', async () => {
+    const ledger = new FakeLedger();
+    ledger.intervalSeconds = 60;
+    ledger.paramsUnavailable = true;
+    const { bridge, publisher, publish } = await started(ledger, 'pub-interval-unknown');
+    expect(bridge.status().intervalSeconds).toBeUndefined();
+    const onMinute = readingAt('home-10.main', '2026-11-21T00:01:00Z', 1);
+    const offGrid = readingAt('home-10.main', '2026-11-21T00:02:30Z', 2);
+    await publish(onMinute);
+    await publish(offGrid);
+    await waitFor(() => receipts.length >= 2, 10_000, 'two receipts');
+    ledger.paramsUnavailable = false;
+    await waitFor(() => bridge.status().intervalSeconds === 60, 10_000, 'interval read after the outage');
+    await bridge.stop();
+    await publisher.endAsync();
+    // Both went to the ledger, which judged them: nothing was refused by the bridge on a guess.
+    expect(receipts.map((x) => [x.seq, x.status, x.code, x.txId !== undefined])).toEqual([
+      [1, 'accepted', undefined, true],
+      [2, 'rejected', 'READING_INTERVAL_MISALIGNED', true],
+    ]);
+    expect(ledger.paramsReads).toBeGreaterThan(1);
   });
 });

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summary, upPlatform } from './platform';
-import { runningPid, startProcess } from './proc';
+import { runningPid, serviceEnv, startProcess } from './proc';
 import { down, REPO_ROOT, upNetwork } from './up';
 
 const USAGE = `usage: node network/dist/cli.js <command> [options]
@@ -66,7 +66,7 @@ async function start(options: Parameters<typeof upPlatform>[0], speed: string): 
       name,
       command: process.execPath,
       args: [simulator, '--state', options.stateDir, '--homes', String(options.homes), '--speed', speed],
-      env: { PATH: process.env.PATH },
+      env: serviceEnv(),
       pidFile,
       logFile: join(options.stateDir, 'logs', `${name}.log`),
     });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { httpOk, isAlive, portFree, runningPid, sleep, startProcess, tail, waitListening } from './proc';
+import { httpOk, isAlive, portFree, runningPid, serviceEnv, sleep, startProcess, tail, waitListening } from './proc';
 import { ADMIN_USERNAME, mqttCredentialPath, prepareBroker, readCredential, saveCredential, type MqttCredential } from './broker';
 import { BrokerAdmin, usernameOf, type Principal } from './mqtt-access';
 import { mqttPort, NetworkProfile, OrgName, ORGS } from './profile';
@@ -100,7 +100,7 @@ export async function startGateways(profile: NetworkProfile): Promise<void> {
       if (runningPid(files.pidFile) === undefined) {
         const port = profile.orgs[org].gateway.port;
         if (!(await portFree(port))) throw new Error(`port ${port} (${name}) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
-        await startProcess({ name, command: node, args: [entry('gateway-api', 'dist', 'main.js'), '--state', profile.stateDir, '--org', org], env: { PATH: process.env.PATH }, ...files });
+        await startProcess({ name, command: node, args: [entry('gateway-api', 'dist', 'main.js'), '--state', profile.stateDir, '--org', org], env: serviceEnv(), ...files });
       }
       const pid = runningPid(files.pidFile)!;
       await waitUntil(`${name} health`, 60_000, files.logFile, pid, () => httpOk(`${profile.orgs[org].gateway.url}/api/v1/health`, 3000));
@@ -230,7 +230,7 @@ export async function startBridge(profile: NetworkProfile): Promise<void> {
     // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 200 --concurrency 8'.
     ...(process.env.GRIDLEDGER_BRIDGE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   ];
-  const pid = await startProcess({ name, command: node, args, env: { PATH: process.env.PATH }, ...files });
+  const pid = await startProcess({ name, command: node, args, env: serviceEnv(), ...files });
   await sleep(500);
   if (!isAlive(pid)) throw new Error(`bridge exited during start; see ${files.logFile}:\n${tail(files.logFile)}`);
 }

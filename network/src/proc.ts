@@ -24,6 +24,14 @@ export interface ProcessSpec {
   logFile: string;
 }
 
+/**
+ * The environment of the platform's own node services (gateways, bridge, simulator): PATH and the
+ * caller's `GRIDLEDGER_*` settings (e.g. `GRIDLEDGER_MARKET_TICK_MS` for the gateways), nothing else.
+ */
+export function serviceEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name === 'PATH' || name.startsWith('GRIDLEDGER_')));
+}
+
 /** Starts a detached process with its output in logFile; throws (and writes no pid file) if it cannot start. */
 export async function startProcess(spec: ProcessSpec): Promise<number> {
   if (!existsSync(spec.command)) throw new Error(`${spec.name}: ${spec.command} does not exist`);

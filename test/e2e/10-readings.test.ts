@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, mosquittoPub, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingSeries, readingsTopic, receiptsCollector, signReading, storedReadings, uid } from './support';
 
-it('a reading signed with openssl alone and published with mosquitto_pub reaches the ledger, with its transaction id on the receipts topic and through the API', async () => {
+it('a reading signed with openssl alone and published with mosquitto_pub reaches the ledger, with its transaction id on the receipts topic and through the API; sent again, its receipt is a duplicate naming that transaction', async () => {
   // The README's recipe, step by step, with the real tools.
   const dir = mkdtempSync(join(tmpdir(), 'gl-openssl-'));
   execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, 'meter.pem')]);
@@ -37,6 +37,11 @@ it('a reading signed with openssl alone and published with mosquitto_pub reaches
     const stored = await api('community', onboarded.body.apiKey, 'GET', `/meters/${meterId}/readings/${encodeURIComponent(intervalStart)}`);
     expect(stored.status).toBe(200);
     expect(stored.body).toMatchObject({ meterId, intervalStart, seq: 7, exportWh: 1234, txId: receipt.txId });
+
+    // The meter sends it again (it missed the receipt, say): a duplicate, whose receipt names the first recording's transaction.
+    mosquittoPub(registered.body.mqtt, readingsTopic(meterId), readFileSync(join(dir, 'signed.json'), 'utf8').trim());
+    const [, replayed] = await receipts.waitFor(2);
+    expect(replayed).toMatchObject({ meterId, intervalStart, status: 'duplicate', txId: receipt.txId });
   } finally {
     await receipts.close();
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { mqttClientOptions, type Principal } from '@gridledger/network';
 import type { MosquittoBroker } from '../../src/broker';
-import { ErrorCodes, GridLedgerError, readingSignedBytes, type Reading, type SignedReading } from '@gridledger/core';
+import { DEFAULT_METERING_PARAMS, ErrorCodes, GridLedgerError, isIntervalStart, parseInstant, readingSignedBytes, type MeteringParams, type Reading, type SignedReading } from '@gridledger/core';
 import { ChaincodeError, type LedgerSubmitter, type ReadingResult, type SubmitOutcome } from '../../src/ledger';
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `gl-${prefix}-`));
@@ -58,11 +58,19 @@ export const readingKey = (r: { meterId: string; intervalStart: string }) => `${
 
 /**
  * An idempotent ledger in memory, as the metering contract behaves: a reading equal to the stored
- * one is a duplicate, a different one for the same meter and interval a READING_CONFLICT.
+ * one is a duplicate (naming the transaction that recorded it), a different one for the same meter
+ * and interval a READING_CONFLICT, one off its metering interval READING_INTERVAL_MISALIGNED.
  * It can fail whole transactions (LEDGER_UNAVAILABLE) and take its time.
  */
 export class FakeLedger implements LedgerSubmitter {
   readonly stored = new Map<string, string>();
+  /** The transaction that recorded each stored reading. */
+  readonly recordedIn = new Map<string, string>();
+  /** metering:getParams' interval, as an operator sets it. */
+  intervalSeconds = 900;
+  /** metering:getParams fails (LEDGER_UNAVAILABLE) while true. */
+  paramsUnavailable = false;
+  paramsReads = 0;
   readonly calls: SignedReading[][] = [];
   readonly txIds: string[] = [];
   failNext = 0;
@@ -72,6 +80,12 @@ export class FakeLedger implements LedgerSubmitter {
   /** A transient failure (LEDGER_UNAVAILABLE) of every transaction that holds a reading of these meters. */
   readonly unavailableFor = new Set<string>();
   private tx = 0;
+
+  async getMeteringParams(): Promise<MeteringParams> {
+    this.paramsReads += 1;
+    if (this.paramsUnavailable) throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'peer unavailable (fake)');
+    return { ...DEFAULT_METERING_PARAMS, intervalSeconds: this.intervalSeconds };
+  }
 
   async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {
     this.calls.push(readings);
@@ -93,12 +107,16 @@ export class FakeLedger implements LedgerSubmitter {
       const key = readingKey(r);
       const bytes = readingSignedBytes(r).toString('utf8');
       const base = { index, meterId: r.meterId, intervalStart: r.intervalStart };
+      if (!isIntervalStart(parseInstant(r.intervalStart)!, this.intervalSeconds)) {
+        return { ...base, status: 'rejected', code: ErrorCodes.READING_INTERVAL_MISALIGNED, message: `not the start of a ${this.intervalSeconds}s interval` };
+      }
       const known = this.stored.get(key);
       if (known === undefined) {
         this.stored.set(key, bytes);
+        this.recordedIn.set(key, txId);
         return { ...base, status: 'accepted' };
       }
-      if (known === bytes) return { ...base, status: 'duplicate' };
+      if (known === bytes) return { ...base, status: 'duplicate', details: { txId: this.recordedIn.get(key) } };
       return { ...base, status: 'rejected', code: ErrorCodes.READING_CONFLICT, message: 'different reading stored' };
     });
     return { txId, results };
