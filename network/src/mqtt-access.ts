@@ -159,8 +159,14 @@ export class BrokerAdmin {
     const credential: MqttCredential = { username, password: newMqttPassword(), clientId };
     await this.setRole(username, principalAcls(p));
     // A client that exists is replaced: deleting it also disconnects whoever holds the old password.
-    await this.must({ command: 'deleteClient', username }, [/not found/i]);
-    await this.must({ command: 'createClient', username, password: credential.password, clientid: clientId, roles: [{ rolename: username }] });
+    // Two grants of one principal at once (two gateways) interleave delete and create: the one whose
+    // create finds the other's client deletes it and tries again, so the last one wins cleanly.
+    for (let attempt = 1; ; attempt++) {
+      await this.must({ command: 'deleteClient', username }, [/not found/i]);
+      const created = await this.run({ command: 'createClient', username, password: credential.password, clientid: clientId, roles: [{ rolename: username }] });
+      if (created === undefined) break;
+      if (!/exists/i.test(created) || attempt === 5) throw new Error(`broker createClient: ${created}`);
+    }
     return credential;
   }
 
@@ -190,9 +196,10 @@ export class BrokerAdmin {
     const have = ((role as { role?: { acls?: Acl[] } }).role?.acls ?? []).map((a) => ({ acltype: a.acltype, topic: a.topic }));
     const key = (a: { acltype: string; topic: string }) => `${a.acltype} ${a.topic}`;
     const want = new Set(acls.map(key));
-    for (const a of have) if (!want.has(key(a))) await this.must({ command: 'removeRoleACL', rolename, acltype: a.acltype, topic: a.topic });
+    // Tolerant of a concurrent grant of the same principal doing the same (already gone, already there).
+    for (const a of have) if (!want.has(key(a))) await this.must({ command: 'removeRoleACL', rolename, acltype: a.acltype, topic: a.topic }, [/not found/i]);
     const present = new Set(have.map(key));
-    for (const a of acls) if (!present.has(key(a))) await this.must({ command: 'addRoleACL', rolename, ...a });
+    for (const a of acls) if (!present.has(key(a))) await this.must({ command: 'addRoleACL', rolename, ...a }, [/already exists/i]);
   }
 
   private async runData(command: Record<string, unknown>): Promise<unknown> {

@@ -157,6 +157,21 @@ it('nobody connects with another principal\'s client id; a new password ends the
   expect((await connect(rotated)).connected).toBe(true);
 });
 
+it('two grants of one principal at once both answer, and the later password is the one that works', async () => {
+  const second = await BrokerAdmin.connect(broker.endpoint, broker.admin, 'test-admin-2');
+  try {
+    for (let round = 0; round < 10; round++) {
+      const p = { kind: 'meter' as const, communityId: C, meterId: `m-race-${round}` };
+      const [x, y] = await Promise.all([admin.grant(p), second.grant(p)]);
+      const working = [];
+      for (const c of [x, y]) if ((await refused({ ca: readFileSync(broker.endpoint.caCertPath), username: c.username, password: c.password, clientId: c.clientId })) === undefined) working.push(c);
+      expect(working).toHaveLength(1);
+    }
+  } finally {
+    await second.close();
+  }
+});
+
 it('a household reads its positions and its own meters, nothing of another household', async () => {
   const household = await admin.grant({ kind: 'household', communityId: C, participantId: 'h1', meterIds: ['h1.main'] });
   const client = await connect(household);
