@@ -67,7 +67,7 @@ export const readingHourOf = (intervalStart: string): string => intervalStart.sl
  * other. LevelDB compacts each flush of the peer's state database with every table its key range
  * overlaps, and that range runs from the smallest key the flush wrote to the savepoint above all
  * data; keyed meter first, every flush overlapped all readings ever stored. Hour first, older
- * readings sort below whatever a block writes (README, *The peers' CPU rises with the ledger*),
+ * readings sort below whatever a block writes (docs/benchmarks.md, *The peers' CPU rises with the ledger*),
  * and a meter's readings of an hour are still one range (listReadings).
  */
 export function readingKey(ctx: Context, meterId: string, intervalStart: string): string {

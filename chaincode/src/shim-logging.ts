@@ -2,7 +2,7 @@
  * fabric-shim and fabric-contract-api log through winston, which runs every `debug` call through
  * its whole format pipeline (timestamp, metadata, colours, printf) before the transport drops it
  * for being below the level. The shim makes several such calls per getState/putState, so at the
- * readings load that was about a tenth of the chaincode server's CPU (profile in the README,
+ * readings load that was about a tenth of the chaincode server's CPU (profile in docs/benchmarks.md,
  * "Readings throughput"). Below the debug level, this turns the loggers' `debug` into a no-op;
  * with CORE_CHAINCODE_LOGGING_LEVEL=DEBUG nothing changes.
  */

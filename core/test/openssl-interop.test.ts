@@ -1,6 +1,6 @@
 /**
  * A third-party meter must be able to sign readings with openssl and jq alone. This runs the
- * README's recipe with the real tools and checks that the core accepts what they produce, and
+ * recipe in docs/metering.md with the real tools and checks that the core accepts what they produce, and
  * that jq's canonical bytes are exactly the bytes the core verifies.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,7 +17,7 @@ import {
   verifyReadingSignature,
 } from '../src/core';
 
-// The README's "Signing a reading with openssl" recipe, verbatim.
+// The "Signing a reading with openssl" recipe of docs/metering.md, verbatim.
 const KEY_RECIPE = `
 openssl ecparam -name prime256v1 -genkey -noout -out meter.pem
 openssl ec -in meter.pem -pubout -out meter.pub.pem

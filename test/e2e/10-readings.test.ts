@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { api, mosquittoPub, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingSeries, readingsTopic, receiptsCollector, signReading, storedReadings, uid } from './support';
 
 it('a reading signed with openssl alone and published with mosquitto_pub reaches the ledger, with its transaction id on the receipts topic and through the API; sent again, its receipt is a duplicate naming that transaction', async () => {
-  // The README's recipe, step by step, with the real tools.
+  // The recipe in docs/metering.md, step by step, with the real tools.
   const dir = mkdtempSync(join(tmpdir(), 'gl-openssl-'));
   execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, 'meter.pem')]);
   execFileSync('openssl', ['ec', '-in', join(dir, 'meter.pem'), '-pubout', '-out', join(dir, 'meter.pub.pem')], { stdio: 'ignore' });

@@ -7,7 +7,7 @@
  *   those go into the collection, up to READINGS_PER_CHUNK readings of a transaction under one
  *   key `readingChunk` [txId, chunk], named by the public record's `privateRef`. A key per
  *   reading cost every peer a deserialization of the chaincode definition per reading when it validated
- *   the block (README, *Benchmarks: readings at a steady rate*).
+ *   the block (docs/benchmarks.md, *Benchmarks: readings at a steady rate*).
  * - Estimates: `estimateImport` [meter, interval]; positions: `positionPrivate` [participant,
  *   interval] (consumption, net, each meter's import); a resolved dispute's corrected import:
  *   `disputeImport` [meter, interval].

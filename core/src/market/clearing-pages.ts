@@ -7,7 +7,7 @@ import { safeMicros } from './order';
 /**
  * Fills and trades that one clearing transaction writes at most (one page of each): at about 130
  * bytes a fill and 250 a trade, a page is under 2 MB, a fifth of the orderer's AbsoluteMaxBytes.
- * An interval of 100,000 orders takes 20 pages; see the README (Market at scale).
+ * An interval of 100,000 orders takes 20 pages; see docs/market.md (Market at scale).
  */
 export const CLEARING_PAGE_ITEMS = 5000;
 

@@ -67,7 +67,7 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
   const n = orders.length;
   if (n > MAX_ORDERS_PER_INTERVAL) throw invalidBook(`more than ${MAX_ORDERS_PER_INTERVAL} orders`);
   // Each participant's side. A null-prototype object rather than a Map: with tens of thousands of
-  // participants its lookups cost a fraction (clearing.pure100kMs, README); ids match ID_PATTERN,
+  // participants its lookups cost a fraction (clearing.pure100kMs, docs/benchmarks.md); ids match ID_PATTERN,
   // so none can be a special property name.
   const sides: Record<string, Side | undefined> = Object.create(null);
   const validInstants = new Set<string>();
@@ -241,7 +241,7 @@ export const BOOK_ENCODING = 'gridledger-book-v1';
  * text is one and only one for a given book. Anyone can recompute it, for example with
  * `jq -r '"gridledger-book-v1", (.params | .feedInMicrosPerKwh, .retailMicrosPerKwh,
  * .gridFeeMicrosPerKwh, .kPpm), (.orders | sort_by(.orderId)[] | .orderId, .participantId, .side,
- * .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum` (README, Market). It replaced
+ * .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum` (docs/market.md, Clearing). It replaced
  * the RFC 8785 JSON of the book: half the bytes, and written without building a string per order.
  */
 export function bookDigest(params: PriceParams, ordersById: readonly Order[]): string {

@@ -345,7 +345,7 @@ function tokenTransfers(trades: readonly Trade[], positions: Map<string, number>
 /**
  * What one settlement transaction applies at most: the trades of a trade page (two postings and
  * one token transfer each) or the participants of a participant page (one deviation posting and
- * one settled record each). A page of 500 trades writes about 1 MB; see the README (Market at scale).
+ * one settled record each). A page of 500 trades writes about 1 MB; see docs/market.md (Market at scale).
  */
 export const SETTLEMENT_PAGE_SIZES = { trades: 500, participants: 500 } as const;
 

@@ -8,7 +8,7 @@ export interface MeterInterval {
   exportWh: number;
 }
 
-/** A participant's interval over all its meters. A site's meters never overlap (see the README). */
+/** A participant's interval over all its meters. A site's meters never overlap (see docs/metering.md). */
 export interface NetPosition {
   productionWh: number;
   consumptionWh: number;

@@ -10,7 +10,7 @@ import { bookDigest, clearAuction, escrowMicros, Order, PriceParams } from '../.
 const params: PriceParams = { feedInMicrosPerKwh: 10, retailMicrosPerKwh: 100, gridFeeMicrosPerKwh: 4, kPpm: 500_000 };
 const T0 = '2026-11-21T09:00:00Z';
 
-// The README's recipe for recomputing a book's input digest from the audit command's JSON book, verbatim.
+// The recipe in docs/market.md for recomputing a book's input digest from the audit command's JSON book, verbatim.
 const JQ_DIGEST_RECIPE = `
 jq -r '"gridledger-book-v1", (.params | .feedInMicrosPerKwh, .retailMicrosPerKwh, .gridFeeMicrosPerKwh, .kPpm), (.orders | sort_by(.orderId)[] | .orderId, .participantId, .side, .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum
 `;
@@ -315,7 +315,7 @@ describe('clearAuction, properties', () => {
 
   it('digests the documented encoding: a known answer written out by hand, and the same through jq and sha256sum', () => {
     const book = [order('b1', 'buy', 10, 60), order('a1', 'sell', 25, 40, { participantId: 'seller.7', placedAt: '2026-11-21T08:59:59Z' })];
-    // The README's encoding, line by line: the version, the four parameters, then each order in
+    // The encoding in docs/market.md, line by line: the version, the four parameters, then each order in
     // id order (a1 before b1) as orderId, participantId, side, energyWh, price, placedAt.
     const text = [
       'gridledger-book-v1',
@@ -325,7 +325,7 @@ describe('clearAuction, properties', () => {
     ].map((line) => `${line}\n`).join('');
     const expected = createHash('sha256').update(Buffer.from(text, 'ascii')).digest('hex');
     expect(clearAuction(book, params).inputDigest).toBe(expected);
-    // The README's jq recipe over the audit command's JSON book, with the orders out of id order.
+    // The jq recipe in docs/market.md over the audit command's JSON book, with the orders out of id order.
     const dir = mkdtempSync(join(tmpdir(), 'gl-digest-'));
     try {
       writeFileSync(join(dir, 'book.json'), JSON.stringify({ params, orders: book }));

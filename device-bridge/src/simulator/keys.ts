@@ -35,7 +35,7 @@ export function loadMeterKey(stateDir: string, meterId: string): KeyObject {
   return createPrivateKey(readFileSync(meterKeyPath(stateDir, meterId)));
 }
 
-/** Signs as the README's openssl recipe does: ECDSA P-256 over SHA-256 of the canonical JSON, DER, base64. */
+/** Signs as the openssl recipe in docs/metering.md does: ECDSA P-256 over SHA-256 of the canonical JSON, DER, base64. */
 export function signReading(reading: Reading, key: KeyObject): SignedReading {
   const sig = sign('sha256', readingSignedBytes(reading), { key, dsaEncoding: 'der' }).toString('base64');
   return { ...reading, sig };

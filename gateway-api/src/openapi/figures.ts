@@ -5,7 +5,7 @@ const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
 const instant = { type: 'string', pattern: INSTANT_PATTERN, example: '2026-11-21T12:00:00Z' };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const responses = {
-  '200': { description: 'The figures (README, "Market figures")', content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } },
+  '200': { description: 'The figures (docs/market.md, "Market figures")', content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } },
   '400': err('REQUEST_INVALID or INTERVAL_INVALID'),
   '401': err('UNAUTHENTICATED'),
   '404': err('INTERVAL_NOT_FOUND (not settled) or MARKET_NOT_FOUND'),
