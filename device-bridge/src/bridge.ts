@@ -6,6 +6,7 @@ import { DeadLetters } from './dead-letter';
 import { Journal, type JournalEntry } from './journal';
 import { failureAction, type LedgerSubmitter, type SubmitOutcome } from './ledger';
 import { jsonLogger, type Logger } from './log';
+import { BridgeMetrics } from './metrics';
 import { parkedReceipt, receiptsForOutcome, rejectedReceipt, type OutcomeReceipts, type Receipt } from './receipts';
 import { allReadingsFilter, meterIdOfTopic, receiptsTopic } from './topics';
 
@@ -39,6 +40,8 @@ export interface BridgeOptions {
   /** Backoff base and cap after ledger failures (per meter: other meters keep flowing; also between reads of the metering parameters while they cannot be read). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Counters and gauges for GET /metrics (none given: the bridge keeps its own). */
+  metrics?: BridgeMetrics;
 }
 
 export interface BridgeStatus {
@@ -54,6 +57,8 @@ export interface BridgeStatus {
   /** The ledger's metering interval as last read (metering:getParams); undefined while it could not be read yet. */
   intervalSeconds: number | undefined;
 }
+
+const SUBMIT_READINGS = 'metering:submitReadings';
 
 /** MQTT 5 session expiry the broker keeps our subscription and queued messages for (about 136 years: never). */
 const NEVER_EXPIRES = 0xffffffff;
@@ -74,6 +79,7 @@ export class Bridge {
   private client!: MqttClient;
   private journal!: Journal;
   private readonly log: Logger;
+  readonly metrics: BridgeMetrics;
   private readonly inFlightIds = new Set<number>();
   private readonly busyMeters = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -108,6 +114,7 @@ export class Bridge {
   private constructor(private readonly opts: BridgeOptions) {
     this.log = opts.logger ?? jsonLogger('device-bridge');
     this.maxBatch = opts.maxBatch ?? 100;
+    this.metrics = opts.metrics ?? new BridgeMetrics(false);
   }
 
   static async start(opts: BridgeOptions): Promise<Bridge> {
@@ -134,6 +141,7 @@ export class Bridge {
       compactAfterDoneRecords: this.opts.compactAfterDoneRecords,
     });
     this.deadLetters = await DeadLetters.open(join(this.opts.stateDir, 'bridge'));
+    this.metrics.watch(() => ({ pending: this.journal.pendingCount, connected: this.client?.connected ?? false }));
     const replayed = this.journal.pending();
     const now = Date.now();
     for (const e of replayed) {
@@ -189,6 +197,7 @@ export class Bridge {
       this.log.warn('message on an unexpected topic dropped', { topic });
       return;
     }
+    this.metrics.received.inc();
     let parsed: unknown;
     let reading: SignedReading;
     try {
@@ -203,6 +212,7 @@ export class Bridge {
       // Nothing to retry: refuse it with its code and acknowledge it. Not awaited: the PUBACK of
       // our own publish arrives through the packet queue this handler is holding up.
       const receipt = rejectedReceipt(topicMeterId, parsed, error);
+      this.metrics.refused.inc({ code: receipt.code ?? ErrorCodes.INTERNAL });
       this.log.warn('reading refused', { meterId: topicMeterId, code: receipt.code, message: receipt.message });
       void this.publishReceipt(receipt).catch(() => {});
       return;
@@ -378,6 +388,7 @@ export class Bridge {
     } catch (error) {
       if (this.stopped) return false;
       this.failures += 1;
+      if (error instanceof GridLedgerError && error.code === ErrorCodes.TRANSACTION_CONFLICT) this.metrics.mvccRetries.inc({ transaction: SUBMIT_READINGS });
       let action = failureAction(error);
       if (action === 'split' && batch.length === 1) action = 'isolate'; // one reading is never too many
       if (action !== 'isolate') {
@@ -395,6 +406,10 @@ export class Bridge {
       return (await this.submitIsolating(batch.slice(0, half))) && (await this.submitIsolating(batch.slice(half)));
     }
     if (this.stopped) return false;
+    if (outcome.timings) {
+      this.metrics.submitSeconds.observe({ transaction: SUBMIT_READINGS }, outcome.timings.endorseMs / 1000);
+      this.metrics.commitSeconds.observe({ transaction: SUBMIT_READINGS }, outcome.timings.commitMs / 1000);
+    }
     // Readings the answer said nothing about are released with their meter, so that they go again
     // before its later readings; the answered ones are held until their done mark is written.
     const answer = receiptsForOutcome(batch, outcome);
@@ -439,6 +454,11 @@ export class Bridge {
       this.unindex(e);
     }
     this.committed += 1;
+    for (const r of receipts) {
+      if (r.status === 'accepted') this.metrics.committed.inc();
+      else if (r.status === 'duplicate') this.metrics.duplicate.inc();
+      else this.metrics.refused.inc({ code: r.code ?? ErrorCodes.INTERNAL });
+    }
     const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
     this.log.info('transaction committed', {
       txId: outcome.txId,
@@ -485,6 +505,7 @@ export class Bridge {
     this.waitingSince.delete(entry.id);
     this.unindex(entry);
     this.parked += 1;
+    this.metrics.parked.inc({ code: error.code });
     this.log.warn('reading parked in the dead-letter file', { meterId: entry.reading.meterId, intervalStart: entry.reading.intervalStart, code: error.code, error: error.message });
   }
 

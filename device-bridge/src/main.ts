@@ -4,6 +4,7 @@ import { Bridge } from './bridge';
 import { intArg, parseArgs } from './cli';
 import { FabricLedgerSubmitter } from './fabric';
 import { jsonLogger } from './log';
+import { BridgeMetrics, startHealthServer } from './metrics';
 import { startPositionRelay } from './position-relay';
 
 const USAGE = `usage: node device-bridge/dist/main.js --state <stateDir> [options]
@@ -52,7 +53,9 @@ async function main(): Promise<void> {
     channel: profile.channel,
     chaincode: profile.chaincode,
   });
+  const metrics = new BridgeMetrics();
   const bridge = await Bridge.start({
+    metrics,
     mqttUrl,
     mqttOptions: optionsOf({ kind: 'bridge', communityId }),
     communityId,
@@ -65,6 +68,24 @@ async function main(): Promise<void> {
     logger: log,
   });
   const relay = await startPositionRelay(submitter, mqttUrl, optionsOf({ kind: 'positions', communityId }), version === '4' ? 4 : 5, communityId, join(stateDir, 'bridge', 'positions.checkpoint'), log);
+  // Metrics and health on the profile's port (127.0.0.1): ready when connected to the broker and the ledger answers.
+  const health = profile.bridge
+    ? await startHealthServer({
+        metrics,
+        port: profile.bridge.port,
+        ready: async () => {
+          if (!bridge.status().connected) return { ok: false, reason: `not connected to the broker ${mqttUrl}` };
+          try {
+            await withTimeout(submitter.getMeteringParams(), 3_000);
+            return { ok: true };
+          } catch (e) {
+            return { ok: false, reason: `the ledger did not answer metering:getParams: ${(e as Error).message}` };
+          }
+        },
+      })
+    : undefined;
+  if (health) log.info('metrics and health listening', { url: health.url });
+  else log.warn('the profile names no bridge port (made by an older up): no /metrics and /health');
   log.info('bridge started', { stateDir, mqttUrl, communityId: profile.mqtt.communityId, peer: org.peer.endpoint, user: userId });
 
   let stopping = false;
@@ -72,12 +93,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal, ...bridge.status() });
+    await health?.close();
     await relay.stop();
     await bridge.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 main().catch((error: unknown) => {

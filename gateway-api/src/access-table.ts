@@ -60,6 +60,8 @@ const battery = 'a battery provider is refused (requireDetailAccess: prosumer, c
 export const ACCESS_TABLE: readonly AccessRow[] = [
   // Platform
   row('health', 'GET /health', [], [yes(), NA, yes(), yes(), yes()], 'no API key needed'),
+  row('healthLive', 'GET /health/live', [], [yes(), NA, yes(), yes(), yes()], 'no API key needed'),
+  row('healthReady', 'GET /health/ready', [], [yes(), NA, yes(), yes(), yes()], 'no API key needed'),
   row('openapi', 'GET /openapi.json', [], [yes(), NA, yes(), yes(), yes()], 'no API key needed'),
   row('events', 'GET /events', ['registry:listMeters'], [yes('public aggregates and its own records (event-visibility.ts)'), NA, yes('every event'), yes('every event'), yes('every event')]),
 

@@ -18,6 +18,7 @@ import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
+import { GatewayMetrics } from './metrics';
 
 /** What the gateway says about itself in /health. */
 export interface GatewayInfo {
@@ -44,6 +45,8 @@ export interface AppDeps {
   broker?: BrokerPort;
   log?: Logger;
   sse?: { heartbeatMs?: number; reconnectMs?: number };
+  /** Served on GET /metrics (none given: the app makes its own). */
+  metrics?: GatewayMetrics;
 }
 
 export type GatewayApp = express.Express & {
@@ -124,6 +127,15 @@ export function createApp(deps: AppDeps): GatewayApp {
     next();
   });
 
+  // Prometheus metrics at the root, outside the API and without an API key: the gateway listens on
+  // 127.0.0.1 only, and no label holds a participant or meter id (metrics.ts).
+  const metrics = deps.metrics ?? new GatewayMetrics();
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.text();
+    res.set('Content-Type', contentType).send(body);
+  });
+  app.use(metrics.middleware());
+
   app.use(express.json({ limit: '1mb' }));
   app.use(
     OpenApiValidator.middleware({
@@ -151,7 +163,12 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   const r = express.Router();
 
-  r.get('/health', async (_req, res) => {
+  // Live: the process answers. Ready (and /health, as before): the peer is healthy and the ledger readable.
+  r.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  r.get(['/health', '/health/ready'], async (_req, res) => {
     const base = {
       org: info.org,
       mspId: info.mspId,

@@ -8,6 +8,7 @@ import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
 import { apiKeysPath, FileApiKeyStore } from './keys';
 import { MarketScheduler, schedulerFor } from './market-scheduler';
+import { GatewayMetrics } from './metrics';
 import { FileOnboardingStore } from './onboarding';
 import { jsonLogger, Logger } from './ports';
 import { FileWallet, userHome, walletIndexPath } from './wallet';
@@ -48,8 +49,11 @@ export const gatewayDir = (stateDir: string, org: string) => join(stateDir, 'gat
 export function realDeps(stateDir: string, org: OrgName, log: Logger = jsonLogger): AppDeps {
   const profile = loadProfile(stateDir);
   const orgProfile = profile.orgs[org];
+  const metrics = new GatewayMetrics();
   return {
+    metrics,
     ledger: new FabricLedger({
+      metrics: metrics.fabric,
       peer: orgProfile.peer,
       channel: profile.channel,
       chaincode: profile.chaincode,

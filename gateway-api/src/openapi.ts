@@ -77,6 +77,27 @@ export const openApiDocument = {
         },
       },
     },
+    '/health/live': {
+      get: {
+        operationId: 'healthLive',
+        description: 'Liveness: 200 while the gateway process answers, whatever the ledger does (restart it when this fails).',
+        security: [],
+        responses: {
+          '200': json({ type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } }),
+        },
+      },
+    },
+    '/health/ready': {
+      get: {
+        operationId: 'healthReady',
+        description: 'Readiness: 200 when the peer is healthy and the channel\'s block height can be read (send traffic); 503 otherwise. The same answer as /health.',
+        security: [],
+        responses: {
+          '200': json({ $ref: '#/components/schemas/Health' }),
+          '503': json({ $ref: '#/components/schemas/Health' }, 'the peer or the ledger is not available; `reason` says why'),
+        },
+      },
+    },
     '/openapi.json': {
       get: { operationId: 'openapi', security: [], responses: { '200': json({ type: 'object' }, 'this document') } },
     },

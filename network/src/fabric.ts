@@ -245,7 +245,7 @@ export function ordererEnv(l: Layout, n: OrdererNode): Record<string, string> {
     ORDERER_CONSENSUS_WALDIR: join(data, 'etcdraft', 'wal'),
     ORDERER_CONSENSUS_SNAPDIR: join(data, 'etcdraft', 'snapshot'),
     ORDERER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${n.operationsPort}`,
-    ORDERER_METRICS_PROVIDER: 'disabled',
+    ORDERER_METRICS_PROVIDER: 'prometheus',
   };
 }
 
@@ -282,7 +282,7 @@ export function peerEnv(l: Layout, org: OrgName): Record<string, string> {
     CORE_PEER_FILESYSTEMPATH: data,
     CORE_LEDGER_SNAPSHOTS_ROOTDIR: join(data, 'snapshots'),
     CORE_OPERATIONS_LISTENADDRESS: `127.0.0.1:${p.peerOperations}`,
-    CORE_METRICS_PROVIDER: 'disabled',
+    CORE_METRICS_PROVIDER: 'prometheus',
     // No Docker: chaincode packages of our builder's type run as services.
     CORE_VM_ENDPOINT: '',
     CORE_CHAINCODE_EXECUTETIMEOUT: '60s',

@@ -2,11 +2,11 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, portFree } from './proc';
-import { mqttPort, ORGS, orgPorts } from './profile';
+import { bridgePort, mqttPort, ORGS, orgPorts } from './profile';
 
 /** Every port on 127.0.0.1 that a platform at `offset` may listen on (both consensus options). */
 export function platformPorts(offset: number): Record<string, number> {
-  const ports: Record<string, number> = { 'MQTT broker': mqttPort(offset) };
+  const ports: Record<string, number> = { 'MQTT broker': mqttPort(offset), 'device bridge': bridgePort(offset) };
   for (const org of ORGS) {
     for (const [what, port] of Object.entries(orgPorts(org, offset))) ports[`${org} ${what}`] = port;
   }

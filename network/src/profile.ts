@@ -67,6 +67,8 @@ export interface NetworkProfile {
   orderers: { name: string; org: OrgName; endpoint: string; adminEndpoint: string; operationsUrl: string }[];
   /** The community's broker: mqtts:// URL, the CA certificate that signed its TLS certificate, the community its topics name. */
   mqtt: { url: string; caCertPath: string; communityId: string };
+  /** The device bridge's own HTTP listener: GET /metrics, /health/live, /health/ready. */
+  bridge: { port: number; url: string };
 }
 
 /** Where a state directory keeps its profile. */
@@ -102,3 +104,6 @@ export function orgPorts(org: OrgName, offset = 0) {
 }
 
 export const mqttPort = (offset = 0) => 1883 + offset;
+
+/** The device bridge's metrics and health listener: beside the community's operations ports (pprof is 63). */
+export const bridgePort = (offset = 0) => 8064 + offset;

@@ -29,7 +29,7 @@ import {
 import { ledgerClient } from './ledger';
 import { assertPortsFree, runningPid, startProcess, stopProcess, waitHealthy, waitListening } from './proc';
 import { mqttCaCertPath } from './broker';
-import { CHAINCODE, CHANNEL, MSP_IDS, mqttPort, NetworkProfile, OrgName, ORGS, orgPorts, profilePath, WalletUser } from './profile';
+import { bridgePort, CHAINCODE, CHANNEL, MSP_IDS, mqttPort, NetworkProfile, OrgName, ORGS, orgPorts, profilePath, WalletUser } from './profile';
 
 export const FABRIC_VERSION = '3.1.1';
 export const COMMUNITY_ID = 'community-1';
@@ -242,6 +242,7 @@ export function writeProfile(l: Layout): NetworkProfile {
     orgs,
     orderers: ordererNodes(l).map((n) => ({ name: n.name, org: n.org, endpoint: `localhost:${n.port}`, adminEndpoint: `localhost:${n.adminPort}`, operationsUrl: `http://127.0.0.1:${n.operationsPort}` })),
     mqtt: { url: `mqtts://127.0.0.1:${mqttPort(l.offset)}`, caCertPath: mqttCaCertPath(l.stateDir), communityId: COMMUNITY_ID },
+    bridge: { port: bridgePort(l.offset), url: `http://127.0.0.1:${bridgePort(l.offset)}` },
   };
   writeFileSync(profilePath(l.stateDir), JSON.stringify(profile, null, 2));
   return profile;

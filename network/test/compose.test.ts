@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { chaincodeTlsHomes, packageFile, packageLabel } from '../src/chaincode';
 import { adminHome, caHome, caRoot, Layout, ordererEnv, ordererHome, ordererNodes, peerEnv, peerHome } from '../src/fabric';
 import { mosquittoConfig } from '../src/broker';
-import { CHANNEL, MSP_IDS, mqttPort, ORGS, orgPorts } from '../src/profile';
+import { bridgePort, CHANNEL, MSP_IDS, mqttPort, ORGS, orgPorts } from '../src/profile';
 
 // js-yaml comes with jest (no type declarations of its own here); 3.x names its safe loader safeLoad.
 const yaml = require('js-yaml') as { safeLoad(text: string): unknown };
@@ -179,6 +179,7 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
       // The BFT option's second utility orderer has no service here: the file is the Raft network.
       ...ORGS.flatMap((o) => Object.entries(orgPorts(o)).filter(([k]) => !k.startsWith('bft')).map(([, port]) => port)),
       mqttPort(),
+      bridgePort(),
     ]);
     expect([...found].sort()).toEqual([...native].sort());
   });

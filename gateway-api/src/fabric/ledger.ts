@@ -6,6 +6,7 @@ import { GRPC_MESSAGE_LIMITS, type WalletUser } from '@gridledger/network';
 import { parseResult } from '../chaincode';
 import { ErrorCodes, fromFabricError, GridLedgerError, GrpcStatus, MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT } from '../errors';
 import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
+import type { FabricMetrics } from '../metrics';
 import { blockchainInfoHeight } from './protobuf';
 
 export interface FabricLedgerOptions {
@@ -17,6 +18,8 @@ export interface FabricLedgerOptions {
   deadlinesMs?: { evaluate?: number; endorse?: number; submit?: number; commitStatus?: number; health?: number };
   /** Attempts of a transaction invalidated by an MVCC or phantom read conflict, and the first backoff. */
   conflictRetry?: { attempts?: number; backoffMs?: number };
+  /** Submission and commit latencies, MVCC retries. */
+  metrics?: FabricMetrics;
 }
 
 const after = (ms: number) => () => ({ deadline: Date.now() + ms });
@@ -74,7 +77,7 @@ export class FabricLedger implements LedgerPort {
   }
 
   async submit(user: WalletUser, fn: string, args: string[], options: SubmitOptions = {}): Promise<SubmitResult> {
-    return submitWithRetry(this.contract(user), fn, args, this.opts.conflictRetry, options);
+    return submitWithRetry(this.contract(user), fn, args, this.opts.conflictRetry, options, this.opts.metrics);
   }
 
   async chaincodeEvents(user: WalletUser, startBlock?: bigint): Promise<EventStream> {
@@ -149,12 +152,14 @@ export async function submitWithRetry(
   args: string[],
   retry: { attempts?: number; backoffMs?: number } = {},
   options: SubmitOptions = {},
+  metrics?: FabricMetrics,
 ): Promise<SubmitResult> {
   const attempts = retry.attempts ?? 4;
   let backoff = retry.backoffMs ?? 100;
   let txId = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let endorsed = false;
+    let conflicted = false;
     try {
       const proposal = contract.newProposal(fn, {
         arguments: args,
@@ -162,10 +167,15 @@ export async function submitWithRetry(
         ...(options.endorsingOrganizations !== undefined ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
       });
       txId = proposal.getTransactionId();
+      const submitTimer = metrics?.submitSeconds.startTimer({ transaction: fn });
       const transaction = await proposal.endorse(options.endorseDeadlineMs !== undefined ? { deadline: Date.now() + options.endorseDeadlineMs } : undefined);
       endorsed = true;
       const result = transaction.getResult();
-      const status = await (await transaction.submit()).getStatus();
+      const submitted = await transaction.submit();
+      submitTimer?.();
+      const commitTimer = metrics?.commitSeconds.startTimer({ transaction: fn });
+      const status = await submitted.getStatus();
+      commitTimer?.();
       if (status.successful) return { result: parseResult(result), txId, blockNumber: status.blockNumber };
       if (status.code !== MVCC_READ_CONFLICT && status.code !== PHANTOM_READ_CONFLICT) {
         throw new GridLedgerError(ErrorCodes.INTERNAL, `transaction ${txId} was invalidated at commit`, {
@@ -173,6 +183,7 @@ export async function submitWithRetry(
           validationCode: status.code,
         });
       }
+      conflicted = true;
     } catch (e) {
       const error = fromFabricError(e);
       if (txId && error.details.txId === undefined) error.details.txId = txId;
@@ -180,6 +191,7 @@ export async function submitWithRetry(
       if (!endorsementAborted || attempt >= attempts) throw error;
     }
     if (attempt < attempts) {
+      if (conflicted) metrics?.mvccRetries.inc({ transaction: fn });
       // Jitter spreads the retries of transactions that conflicted with each other.
       await sleep(backoff + Math.floor(Math.random() * backoff));
       backoff *= 2;
