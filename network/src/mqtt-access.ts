@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broker';
@@ -101,6 +102,11 @@ const CONTROL = '$CONTROL/dynamic-security/v1';
  */
 export class BrokerAdmin {
   private next = 0;
+  /**
+   * The plugin answers on one topic that every admin connection reads: each admin's correlation
+   * data starts with a random prefix of its own, so that it takes only its own answers.
+   */
+  private readonly prefix = randomBytes(8).toString('hex');
   private waiting = new Map<string, (r: DynsecResponse) => void>();
 
   private constructor(private readonly client: MqttClient) {
@@ -124,7 +130,7 @@ export class BrokerAdmin {
 
   /** Sends one plugin command and resolves with its answer. */
   private async call(command: Record<string, unknown>, timeoutMs = 10_000): Promise<DynsecResponse> {
-    const correlationData = String(++this.next);
+    const correlationData = `${this.prefix}-${++this.next}`;
     const answer = new Promise<DynsecResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(correlationData);

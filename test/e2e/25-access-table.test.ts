@@ -71,6 +71,8 @@ const req = (method: string, path: string, body?: unknown): Request => ({ method
 /** The request of each route's row for a caller: A's ids throughout; `who` only where the request itself differs. */
 const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   health: () => req('GET', '/health'),
+  healthLive: () => req('GET', '/health/live'),
+  healthReady: () => req('GET', '/health/ready'),
   openapi: () => req('GET', '/openapi.json'),
   events: () => req('GET', '/events'),
   onboardParticipant: () => req('POST', '/participants', { participantId: f.a.participantId, role: 'prosumer' }),
