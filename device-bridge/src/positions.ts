@@ -6,25 +6,11 @@
  * announcement is published at least once (a repeat carries the same txId).
  */
 import type { MqttClient } from 'mqtt';
+import type { PositionAnnouncement } from '@gridledger/core';
 
 const PREFIX = 'gridledger/v1';
 
 export const positionsTopic = (communityId: string, participantId: string) => `${PREFIX}/${communityId}/participants/${participantId}/positions`;
-
-/**
- * What the chaincode announces per participant (chaincode/src/energy/window.ts: announce): no
- * consumption or net position, which are private to the household-consumption collection.
- */
-export interface PositionAnnouncement {
-  /** The participant's community: a bridge relays only its own community's announcements. */
-  communityId: string;
-  participantId: string;
-  intervalStart: string;
-  balance: 'surplus' | 'deficit' | 'balanced';
-  productionWh: number;
-  estimated: boolean;
-  tokensWh: number;
-}
 
 export interface LedgerEventLike {
   eventName: string;

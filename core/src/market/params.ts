@@ -1,7 +1,7 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { integerParam, paramsInvalid } from '../metering/params';
 import { ID_PATTERN, ID_RULE } from '../core/identity';
-import { parseInstant } from '../core/units';
+import { DAY_SECONDS, parseInstant } from '../core/units';
 import { PPM, PriceParams, validatePriceParams } from './order';
 
 /** A community's market, as its operator sets it (every change is recorded on the ledger). */
@@ -15,7 +15,6 @@ export interface MarketParams extends PriceParams {
   openingHorizonSeconds: number;
 }
 
-const DAY_SECONDS = 86_400;
 const MARKET = ErrorCodes.MARKET_PARAMS_INVALID;
 
 /** Used for the fields a community's first parameters record leaves out. */

@@ -1,4 +1,5 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
+import { DAY_SECONDS } from '../core/units';
 
 /** The market parameters the metering rules depend on, as stored on the ledger. */
 export interface MeteringParams {
@@ -22,8 +23,6 @@ export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
   surplusThresholdWh: 0,
   closePageMeters: 100,
 });
-
-const DAY_SECONDS = 86_400;
 
 /** The error of a parameters record: market or metering. */
 export type ParamsErrorCode = typeof ErrorCodes.MARKET_PARAMS_INVALID | typeof ErrorCodes.METERING_PARAMS_INVALID;
