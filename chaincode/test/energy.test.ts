@@ -162,7 +162,7 @@ describe('window close, tokens, corrections, disputes', () => {
     const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
     expect(closed.ok).toBe(true);
     expect(closed.result.window).toMatchObject({ intervalStart: I, meters: 3, estimated: 1, participants: 2 });
-    expect(closed.events).toEqual([{ name: 'IntervalClosed', payload: expect.objectContaining({ intervalStart: I }) }]);
+    expect(closed.events).toEqual([{ name: 'WindowClosed', payload: expect.objectContaining({ intervalStart: I }) }]);
     expect(closed.events[0].payload).toMatchObject({
       positions: [
         { participantId: 'home-01', balance: 'surplus', productionWh: 800, estimated: false, tokensWh: 500 },

@@ -269,7 +269,7 @@ describe('metering: reads and parameters', () => {
     const set = (who: typeof operator, change: unknown) => fabric.run(who, (ctx) => metering.setParams(ctx, JSON.stringify(change)));
     expect((await set(identity('UtilityMSP', 'operator', 'op-u'), { lateWindowSeconds: 3600 })).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect((await set(bridge, { lateWindowSeconds: 3600 })).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
-    expect((await set(operator, { lateWindowSeconds: -1 })).error?.code).toBe(ErrorCodes.MARKET_PARAMS_INVALID);
+    expect((await set(operator, { lateWindowSeconds: -1 })).error?.code).toBe(ErrorCodes.METERING_PARAMS_INVALID);
     expect((await fabric.evaluate(bridge, (ctx) => metering.getParams(ctx))).result).toEqual({ intervalSeconds: 900, lateWindowSeconds: 172800, capacityTolerancePpm: 20000, surplusThresholdWh: 0, closePageMeters: 100 });
 
     const out = await set(operator, { lateWindowSeconds: 3600 });

@@ -1,17 +1,4 @@
-import { ErrorCodes, GridLedgerError, type MeteringParams, type SignedReading } from '@gridledger/core';
-
-/** One reading's outcome in `metering:submitReadings`, as the chaincode returns it. */
-export interface ReadingResult {
-  /** Position of the reading in the submitted array. */
-  index: number;
-  meterId: string;
-  intervalStart: string;
-  status: 'accepted' | 'duplicate' | 'rejected';
-  code?: string;
-  message?: string;
-  /** A duplicate's `txId`: the transaction that recorded the reading first. */
-  details?: Record<string, unknown>;
-}
+import { ErrorCodes, GridLedgerError, type MeteringParams, type ReadingResult, type SignedReading } from '@gridledger/core';
 
 /** A committed transaction of `metering:submitReadings`. */
 export interface SubmitOutcome {

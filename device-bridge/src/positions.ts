@@ -6,25 +6,11 @@
  * announcement is published at least once (a repeat carries the same txId).
  */
 import type { MqttClient } from 'mqtt';
+import type { PositionAnnouncement } from '@gridledger/core';
 
 const PREFIX = 'gridledger/v1';
 
 export const positionsTopic = (communityId: string, participantId: string) => `${PREFIX}/${communityId}/participants/${participantId}/positions`;
-
-/**
- * What the chaincode announces per participant (chaincode/src/energy/window.ts: announce): no
- * consumption or net position, which are private to the household-consumption collection.
- */
-export interface PositionAnnouncement {
-  /** The participant's community: a bridge relays only its own community's announcements. */
-  communityId: string;
-  participantId: string;
-  intervalStart: string;
-  balance: 'surplus' | 'deficit' | 'balanced';
-  productionWh: number;
-  estimated: boolean;
-  tokensWh: number;
-}
 
 export interface LedgerEventLike {
   eventName: string;
@@ -40,16 +26,19 @@ export function positionMessages(communityId: string, event: LedgerEventLike): {
   } catch {
     return [];
   }
+  // A window close is `WindowClosed`; on a ledger written before that rename (issue 29), an
+  // `IntervalClosed` with positions (the market interval's close has none).
+  const windowClose = event.eventName === 'WindowClosed' || (event.eventName === 'IntervalClosed' && Array.isArray(body.positions));
   const announced: unknown[] =
-    event.eventName === 'IntervalClosed' ? ((body.positions as unknown[]) ?? [])
+    windowClose ? ((body.positions as unknown[]) ?? [])
     : event.eventName === 'ReadingsRecorded' ? ((body.corrections as unknown[]) ?? [])
     : event.eventName === 'DisputeResolved' && body.position !== undefined ? [body.position]
     : [];
-  const reason = { IntervalClosed: 'window-close', ReadingsRecorded: 'correction', DisputeResolved: 'dispute' }[event.eventName];
+  const reason = windowClose ? 'window-close' : { ReadingsRecorded: 'correction', DisputeResolved: 'dispute' }[event.eventName];
   // Each announcement names its community: another community's is not this bridge's to publish. A
   // window close's event names it too (announcements from before they named theirs); a correction
   // or a resolved dispute that names none is nobody's to publish.
-  const communityOf = (p: Partial<PositionAnnouncement>) => p.communityId ?? (event.eventName === 'IntervalClosed' ? body.communityId : undefined);
+  const communityOf = (p: Partial<PositionAnnouncement>) => p.communityId ?? (windowClose ? body.communityId : undefined);
   return (announced as PositionAnnouncement[])
     .filter((p) => typeof p?.participantId === 'string' && communityOf(p) === communityId)
     .map((p) => ({ topic: positionsTopic(communityId, p.participantId), payload: JSON.stringify({ ...p, reason, txId: event.transactionId }) }));

@@ -37,15 +37,20 @@ const ownBy =
   (...fields: string[]): Rule =>
   (p, v) =>
     fields.some((f) => p[f] === v.participantId) ? p : undefined;
+/** The viewer's own position announcements only. */
+const ownPositions: Rule = (p, v) => ({ ...p, positions: list(p.positions).filter((x) => x.participantId === v.participantId) });
 
 const RULES: Record<string, Rule> = {
   // Public market aggregates: the clearing price and volume, an interval's phase, the parameters.
   IntervalCleared: everyone,
   MarketParamsChanged: everyone,
   MeteringParamsChanged: everyone,
-  // The market's IntervalClosed is public; the metering window's carries every participant's
-  // position announcement: a household keeps its own and the zone totals.
-  IntervalClosed: (p, v) => (Array.isArray(p.positions) ? { ...p, positions: list(p.positions).filter((x) => x.participantId === v.participantId) } : p),
+  // The metering window's close carries every participant's position announcement: a household
+  // keeps its own and the zone totals.
+  WindowClosed: ownPositions,
+  // The market interval's close is public. A ledger written before the window's close was renamed
+  // (issue 29) carries that close under this name, with every position: cut those likewise.
+  IntervalClosed: (p, v) => (Array.isArray(p.positions) ? ownPositions(p, v) : p),
   IntervalSettled: (p, v) => ({ ...p, estimatedParticipantIds: (Array.isArray(p.estimatedParticipantIds) ? p.estimatedParticipantIds : []).filter((id) => id === v.participantId) }),
   // A household's own records.
   ParticipantRegistered: ownBy('participantId'),

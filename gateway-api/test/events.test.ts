@@ -80,7 +80,10 @@ describe('GET /events for a household', () => {
     json(11, 'ord-b', 'OrdersAccepted', { orders: [{ orderId: 'o1', participantId: 'bob', energyWh: 9 }] }),
     json(12, 'ord-a', 'OrderAccepted', { orderId: 'o2', participantId: 'alice', energyWh: 3 }),
     json(12, 'clr', 'IntervalCleared', { communityId: 'c1', clearingPriceMicrosPerKwh: 100, volumeWh: 12 }),
-    json(13, 'close', 'IntervalClosed', { communityId: 'c1', positions: [{ participantId: 'alice', balance: 'surplus' }, { participantId: 'bob', balance: 'deficit' }], zones: [{ zone: 'z1' }] }),
+    json(12, 'mkt', 'IntervalClosed', { communityId: 'c1', intervalStart: 'I', closedAt: 'T' }),
+    // A window close on a ledger written before it was renamed WindowClosed.
+    json(12, 'old', 'IntervalClosed', { communityId: 'c1', positions: [{ participantId: 'bob', balance: 'deficit' }, { participantId: 'alice', balance: 'balanced' }] }),
+    json(13, 'close', 'WindowClosed', { communityId: 'c1', positions: [{ participantId: 'alice', balance: 'surplus' }, { participantId: 'bob', balance: 'deficit' }], zones: [{ zone: 'z1' }] }),
     json(13, 'rd', 'ReadingsRecorded', { txId: 'rd', accepted: [{ meterId: 'alice.main', seq: 1 }, { meterId: 'bob.main', seq: 4 }], rejected: 1, gapsOpened: [] }),
     json(14, 'mtr', 'MeterRegistered', { participantId: 'alice', meterId: 'alice.pv' }),
     json(14, 'rd2', 'ReadingsRecorded', { txId: 'rd2', accepted: [{ meterId: 'alice.pv', seq: 1 }], rejected: 0, gapsOpened: [] }),
@@ -90,9 +93,11 @@ describe('GET /events for a household', () => {
   it("sees its own records and public aggregates, of a shared event its own part, and nothing of another's", async () => {
     h.ledger.events = mixed;
     h.ledger.evaluateHandler = (fn, args) => (fn === 'registry:listMeters' && args[0] === 'alice' ? [{ meterId: 'alice.main' }] : {});
-    const { events } = await readEvents(h, '/api/v1/events?fromBlock=0', 7, {}, 1500, h.key.alice);
-    expect(events.map((e) => e.id)).toEqual(['10:dep-a', '12:ord-a', '12:clr', '13:close', '13:rd', '14:mtr', '14:rd2']);
+    const { events } = await readEvents(h, '/api/v1/events?fromBlock=0', 9, {}, 1500, h.key.alice);
+    expect(events.map((e) => e.id)).toEqual(['10:dep-a', '12:ord-a', '12:clr', '12:mkt', '12:old', '13:close', '13:rd', '14:mtr', '14:rd2']);
     const payload = (id: string) => JSON.parse(events.find((e) => e.id === id)!.data!).payload;
+    expect(payload('12:mkt')).toEqual({ communityId: 'c1', intervalStart: 'I', closedAt: 'T' });
+    expect(payload('12:old').positions).toEqual([{ participantId: 'alice', balance: 'balanced' }]);
     expect(payload('13:close').positions).toEqual([{ participantId: 'alice', balance: 'surplus' }]);
     expect(payload('13:close').zones).toEqual([{ zone: 'z1' }]);
     expect(payload('13:rd')).toEqual({ txId: 'rd', accepted: [{ meterId: 'alice.main', seq: 1 }], gapsOpened: [] });

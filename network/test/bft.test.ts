@@ -14,7 +14,7 @@ import { bftBlockValidation, ordererEnv, ordererNodes, logFile } from '../src/fa
 import { ledgerClient } from '../src/ledger';
 import { startProcess, stopProcess, waitHealthy } from '../src/proc';
 import { NetworkProfile } from '../src/profile';
-import { leasePortOffset, OffsetLease, RUN_OFFSETS } from '../src/ports';
+import { leasePortOffset, OffsetLease, RUN_OFFSETS } from '../src/port-lease';
 
 jest.setTimeout(240_000);
 

@@ -122,7 +122,7 @@ it("a household's event stream holds its own records and public aggregates, noth
     for (const e of stream.events) {
       const text = JSON.stringify(e.data.payload);
       const aboutAlice = text.includes(alice.participantId);
-      expect({ event: e.event, ok: aboutAlice || ['IntervalCleared', 'IntervalClosed', 'IntervalSettled', 'MarketParamsChanged', 'MeteringParamsChanged'].includes(e.event) }).toEqual({ event: e.event, ok: true });
+      expect({ event: e.event, ok: aboutAlice || ['IntervalCleared', 'IntervalClosed', 'IntervalSettled', 'WindowClosed', 'MarketParamsChanged', 'MeteringParamsChanged'].includes(e.event) }).toEqual({ event: e.event, ok: true });
     }
   } finally {
     await stream.close();

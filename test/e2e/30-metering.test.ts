@@ -277,7 +277,7 @@ it('window close estimates what is missing, announces surplus and deficit, mints
     };
     const events = await until(() => {
       // A close takes one transaction per page of participants, each with its event; the last one says so.
-      const closes = sse.events.filter((e) => e.name === 'IntervalClosed' && [past(W), past(W - 1)].includes(e.payload.intervalStart));
+      const closes = sse.events.filter((e) => e.name === 'WindowClosed' && [past(W), past(W - 1)].includes(e.payload.intervalStart));
       return closes.filter((e) => e.payload.last).length === 2 ? closes : undefined;
     });
     for (const k of [0, 1]) {

@@ -4,11 +4,11 @@ const { join } = require('node:path');
 const { fabricBinDir } = require('../../network/dist/binaries');
 const { upPlatform } = require('../../network/dist/platform');
 const { down } = require('../../network/dist/up');
-const { startOnFreeOffset } = require('../../network/dist/ports');
+const { startOnFreeOffset } = require('../../network/dist/port-lease');
 
 /**
  * One platform for the whole run; its state directory and port offset reach the test files through
- * the environment. The offset is leased unless GRIDLEDGER_TEST_OFFSET fixes it (network/src/ports.ts),
+ * the environment. The offset is leased unless GRIDLEDGER_TEST_OFFSET fixes it (network/src/port-lease.ts),
  * so that a second run, a development platform or a killed run's remains move this run elsewhere.
  */
 module.exports = async () => {

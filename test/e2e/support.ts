@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { readingSignedBytes, Reading, SignedReading, formatInstant } from '@gridledger/core/core';
+import type { Receipt } from '@gridledger/device-bridge';
 import { ledgerClient, loadProfile, mqttClientOptions, mqttCredentialPath, NetworkProfile, OrgName, readCredential, usernameOf, WalletUser, type MqttCredential } from '@gridledger/network';
 
 export const stateDir = (): string => {
@@ -129,14 +130,6 @@ export async function householdCredential(household: { participantId: string; ap
 export function mosquittoPub(credential: MqttCredential, topic: string, payload: string): void {
   const url = new URL(profile().mqtt.url);
   execFileSync('mosquitto_pub', ['-h', url.hostname, '-p', url.port, '--cafile', profile().mqtt.caCertPath, '-u', credential.username, '-P', credential.password, '-i', credential.clientId, '-q', '1', '-t', topic, '-m', payload]);
-}
-
-export interface Receipt {
-  meterId: string;
-  intervalStart: string;
-  status: 'accepted' | 'duplicate' | 'rejected';
-  txId?: string;
-  code?: string;
 }
 
 /** Collects receipts for a household's meter, connected as the household, until `count` have arrived (or the deadline passes). */

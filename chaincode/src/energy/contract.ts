@@ -103,7 +103,7 @@ export class EnergyContract extends Contract {
       const seed = saltSeed(ctx, 'closing a window');
       const { window, cursor, positions, zones } = await closeWindowPage(ctx, communityId, intervalStart, params, actorOf(ctx, caller), seed);
       const page = window !== undefined ? (window.pages ?? 1) : (cursor as WindowCloseCursor).pages;
-      setEvent(ctx, 'IntervalClosed', { communityId, intervalStart, txId: ctx.stub.getTxID(), page, last: window !== undefined, positions: positions.map((p) => announce(p, communityId)), zones });
+      setEvent(ctx, 'WindowClosed', { communityId, intervalStart, txId: ctx.stub.getTxID(), page, last: window !== undefined, positions: positions.map((p) => announce(p, communityId)), zones });
       return window !== undefined ? { window, positions: positions.map((p) => announce(p, communityId)) } : { closing: cursor, positions: positions.map((p) => announce(p, communityId)) };
     });
   }

@@ -17,6 +17,7 @@ import {
   MeterRecord,
   MeteringParams,
   Position,
+  PositionAnnouncement,
   positionOf,
   previousDayOf,
   saltOf,
@@ -61,7 +62,7 @@ export interface WindowRecord {
  * participant: the surplus/deficit announcement, without consumption or net position (private).
  * It names the participant's community, so that each community's bridge relays only its own.
  */
-export const announce = (p: Position, communityId: string) => ({
+export const announce = (p: Position, communityId: string): PositionAnnouncement => ({
   communityId,
   participantId: p.participantId,
   intervalStart: p.intervalStart,
@@ -346,7 +347,7 @@ export async function settleCorrections(
   params: MeteringParams,
   loaded: ReadonlyMap<string, Pick<LoadedMeter, 'meter'>>,
   estimates: ReadonlyMap<string, EstimateRecord>,
-): Promise<ReturnType<typeof announce>[]> {
+): Promise<PositionAnnouncement[]> {
   const groups = new Map<string, { participantId: string; intervalStart: string; changes: MeterChange[] }>();
   for (const r of stored) {
     if (!r.correctsEstimate) continue;
@@ -360,7 +361,7 @@ export async function settleCorrections(
     group.changes.push({ meter, importWh: r.importWh, exportWh: r.exportWh });
     groups.set(g, group);
   }
-  const out: ReturnType<typeof announce>[] = [];
+  const out: PositionAnnouncement[] = [];
   for (const g of [...groups.keys()].sort(compareIds)) {
     const { participantId, intervalStart, changes } = groups.get(g)!;
     const result = await resettle(ctx, participantId, intervalStart, changes, 'verified-reading', params);

@@ -73,6 +73,8 @@ export const ErrorCodes = {
   ORDER_PRICE_OUT_OF_BAND: 'ORDER_PRICE_OUT_OF_BAND',
   /** Market parameters that break the price rules (feed-in above retail, k outside [0, 1]...). */
   MARKET_PARAMS_INVALID: 'MARKET_PARAMS_INVALID',
+  /** Metering parameters out of their ranges (an interval that does not divide a day, a negative late window...) or with an unknown field. */
+  METERING_PARAMS_INVALID: 'METERING_PARAMS_INVALID',
   /** An order book the clearing refuses: repeated order ids, a participant on both sides. */
   CLEARING_BOOK_INVALID: 'CLEARING_BOOK_INVALID',
   /** Fills, trades or metered positions that do not belong together (see the details). */

@@ -4,6 +4,9 @@
  * Everything here is integer arithmetic on seconds since the Unix epoch; nothing reads a clock.
  */
 
+/** Seconds in a (UTC) day: intervals divide it, contracts and estimates count in it. */
+export const DAY_SECONDS = 86_400;
+
 /** A non-negative integer that survives a JSON round trip exactly (Wh, micro-units, counters). */
 export function isAmount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;

@@ -14,10 +14,10 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds, ID_PATTERN, ID_RULE } from '../core/identity';
 import { shareProRata } from '../core/prorata';
+import { DAY_SECONDS } from '../core/units';
 import { costMicros, MAX_ORDER_ENERGY_WH, PriceParams, safeMicros } from './order';
 import { checkPostingTotals, deviationPosting, netBalances, Posting, settleCorrection, SettlementParams } from './settlement';
 
-const DAY = 86_400;
 /** A contract covers at most this many days (escrow is taken for all of them at acceptance). */
 export const MAX_CONTRACT_DAYS = 31;
 
@@ -52,7 +52,7 @@ function parseTimeOfDay(text: unknown): number | undefined {
   const m = typeof text === 'string' ? /^(\d{2}):(\d{2})$/.exec(text) : null;
   if (m === null) return undefined;
   const seconds = Number(m[1]) * 3600 + Number(m[2]) * 60;
-  return Number(m[2]) < 60 && seconds <= DAY ? seconds : undefined;
+  return Number(m[2]) < 60 && seconds <= DAY_SECONDS ? seconds : undefined;
 }
 
 const FIELDS = ['communityId', 'sellerId', 'buyerId', 'energyWhPerInterval', 'priceMicrosPerKwh', 'firstDay', 'lastDay', 'dailyFrom', 'dailyTo'] as const;
@@ -83,10 +83,10 @@ export function validateContractTerms(input: unknown, params: Pick<PriceParams, 
   const last = parseDay(r.lastDay);
   if (first === undefined) throw invalid('firstDay', 'firstDay must be a UTC date like 2026-12-01');
   if (last === undefined || last < first) throw invalid('lastDay', 'lastDay must be a UTC date, not before firstDay');
-  if ((last - first) / DAY + 1 > MAX_CONTRACT_DAYS) throw invalid('lastDay', `a contract covers at most ${MAX_CONTRACT_DAYS} days`);
+  if ((last - first) / DAY_SECONDS + 1 > MAX_CONTRACT_DAYS) throw invalid('lastDay', `a contract covers at most ${MAX_CONTRACT_DAYS} days`);
   const from = parseTimeOfDay(r.dailyFrom);
   const to = parseTimeOfDay(r.dailyTo);
-  if (from === undefined || from === DAY || from % params.intervalSeconds !== 0) throw invalid('dailyFrom', 'dailyFrom must be HH:MM on the market interval grid');
+  if (from === undefined || from === DAY_SECONDS || from % params.intervalSeconds !== 0) throw invalid('dailyFrom', 'dailyFrom must be HH:MM on the market interval grid');
   if (to === undefined || to === from || to % params.intervalSeconds !== 0) throw invalid('dailyTo', 'dailyTo must be HH:MM on the grid, not dailyFrom');
   return Object.fromEntries(FIELDS.map((k) => [k, r[k]])) as unknown as ContractTerms;
 }
@@ -98,13 +98,13 @@ export function validateContractTerms(input: unknown, params: Pick<PriceParams, 
 function windowSeconds(terms: Pick<ContractTerms, 'dailyFrom' | 'dailyTo'>): number {
   const from = parseTimeOfDay(terms.dailyFrom)!;
   const to = parseTimeOfDay(terms.dailyTo)!;
-  return to > from ? to - from : to + DAY - from;
+  return to > from ? to - from : to + DAY_SECONDS - from;
 }
 
 /** The first delivery interval's start and the number of delivery intervals. */
 export function deliverySchedule(terms: ContractTerms, intervalSeconds: number): { firstStart: number; perDay: number; count: number } {
   const first = parseDay(terms.firstDay)!;
-  const days = (parseDay(terms.lastDay)! - first) / DAY + 1;
+  const days = (parseDay(terms.lastDay)! - first) / DAY_SECONDS + 1;
   const perDay = windowSeconds(terms) / intervalSeconds;
   return { firstStart: first + parseTimeOfDay(terms.dailyFrom)!, perDay, count: days * perDay };
 }
@@ -117,16 +117,16 @@ export function deliverySchedule(terms: ContractTerms, intervalSeconds: number):
 export function deliversIn(terms: ContractTerms, startSeconds: number, intervalSeconds: number): boolean {
   const from = parseTimeOfDay(terms.dailyFrom)!;
   // The day whose window opened last at or before the interval's start.
-  const sinceOpen = (((startSeconds - from) % DAY) + DAY) % DAY;
+  const sinceOpen = (((startSeconds - from) % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS;
   const day = startSeconds - from - sinceOpen;
   return day >= parseDay(terms.firstDay)! && day <= parseDay(terms.lastDay)! && startSeconds % intervalSeconds === 0 && sinceOpen + intervalSeconds <= windowSeconds(terms);
 }
 
 /** The UTC days (YYYY-MM-DD) with deliveries: firstDay..lastDay, and the day after when the window runs past midnight. */
 export function deliveryDays(terms: ContractTerms): string[] {
-  const last = parseDay(terms.lastDay)! + (parseTimeOfDay(terms.dailyFrom)! + windowSeconds(terms) > DAY ? DAY : 0);
+  const last = parseDay(terms.lastDay)! + (parseTimeOfDay(terms.dailyFrom)! + windowSeconds(terms) > DAY_SECONDS ? DAY_SECONDS : 0);
   const days: string[] = [];
-  for (let day = parseDay(terms.firstDay)!; day <= last; day += DAY) days.push(new Date(day * 1000).toISOString().slice(0, 10));
+  for (let day = parseDay(terms.firstDay)!; day <= last; day += DAY_SECONDS) days.push(new Date(day * 1000).toISOString().slice(0, 10));
   return days;
 }
 

@@ -1,7 +1,7 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { integerParam, paramsInvalid } from '../metering/params';
 import { ID_PATTERN, ID_RULE } from '../core/identity';
-import { parseInstant } from '../core/units';
+import { DAY_SECONDS, parseInstant } from '../core/units';
 import { PPM, PriceParams, validatePriceParams } from './order';
 
 /** A community's market, as its operator sets it (every change is recorded on the ledger). */
@@ -15,7 +15,7 @@ export interface MarketParams extends PriceParams {
   openingHorizonSeconds: number;
 }
 
-const DAY_SECONDS = 86_400;
+const MARKET = ErrorCodes.MARKET_PARAMS_INVALID;
 
 /** Used for the fields a community's first parameters record leaves out. */
 export const DEFAULT_MARKET_PARAMS: Readonly<Omit<MarketParams, 'communityId'>> = Object.freeze({
@@ -45,16 +45,16 @@ const FIELDS: readonly (keyof MarketParams)[] = [
  * the price rules of validatePriceParams. Unknown fields are refused.
  */
 export function validateMarketParams(input: unknown): MarketParams {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid('', 'parameters must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid(MARKET, '', 'parameters must be a JSON object');
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record).sort()) {
-    if (!(FIELDS as readonly string[]).includes(key)) throw paramsInvalid(key, `${key} is not a market parameter`);
+    if (!(FIELDS as readonly string[]).includes(key)) throw paramsInvalid(MARKET, key, `${key} is not a market parameter`);
   }
-  if (typeof record.communityId !== 'string' || !ID_PATTERN.test(record.communityId)) throw paramsInvalid('communityId', `communityId must be ${ID_RULE}`);
-  const intervalSeconds = integerParam(record, 'intervalSeconds', 60, DAY_SECONDS);
-  if (DAY_SECONDS % intervalSeconds !== 0) throw paramsInvalid('intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
-  const openingHorizonSeconds = integerParam(record, 'openingHorizonSeconds', 60, 7 * DAY_SECONDS);
-  const gateClosureSeconds = integerParam(record, 'gateClosureSeconds', 0, openingHorizonSeconds - 1);
+  if (typeof record.communityId !== 'string' || !ID_PATTERN.test(record.communityId)) throw paramsInvalid(MARKET, 'communityId', `communityId must be ${ID_RULE}`);
+  const intervalSeconds = integerParam(MARKET, record, 'intervalSeconds', 60, DAY_SECONDS);
+  if (DAY_SECONDS % intervalSeconds !== 0) throw paramsInvalid(MARKET, 'intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
+  const openingHorizonSeconds = integerParam(MARKET, record, 'openingHorizonSeconds', 60, 7 * DAY_SECONDS);
+  const gateClosureSeconds = integerParam(MARKET, record, 'gateClosureSeconds', 0, openingHorizonSeconds - 1);
   const params: MarketParams = {
     communityId: record.communityId,
     intervalSeconds,
@@ -71,9 +71,9 @@ export function validateMarketParams(input: unknown): MarketParams {
 
 /** A change: the fields it names replace those of `current` (or of the defaults); the result is validated whole. */
 export function mergeMarketParams(current: MarketParams | undefined, communityId: string, change: unknown): MarketParams {
-  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw paramsInvalid('', 'parameters must be a JSON object');
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw paramsInvalid(MARKET, '', 'parameters must be a JSON object');
   const c = change as Record<string, unknown>;
-  if (c.communityId !== undefined && c.communityId !== communityId) throw paramsInvalid('communityId', 'communityId cannot change');
+  if (c.communityId !== undefined && c.communityId !== communityId) throw paramsInvalid(MARKET, 'communityId', 'communityId cannot change');
   return validateMarketParams({ ...(current ?? { ...DEFAULT_MARKET_PARAMS, communityId }), ...c, communityId });
 }
 

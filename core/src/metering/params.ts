@@ -1,4 +1,5 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
+import { DAY_SECONDS } from '../core/units';
 
 /** The market parameters the metering rules depend on, as stored on the ledger. */
 export interface MeteringParams {
@@ -23,21 +24,24 @@ export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
   closePageMeters: 100,
 });
 
-const DAY_SECONDS = 86_400;
+/** The error of a parameters record: market or metering. */
+export type ParamsErrorCode = typeof ErrorCodes.MARKET_PARAMS_INVALID | typeof ErrorCodes.METERING_PARAMS_INVALID;
 
-/** MARKET_PARAMS_INVALID naming the field: metering and market parameters alike. */
-export function paramsInvalid(field: string, message: string): GridLedgerError {
-  return new GridLedgerError(ErrorCodes.MARKET_PARAMS_INVALID, message, { field });
+/** The parameters error `code` naming the field. */
+export function paramsInvalid(code: ParamsErrorCode, field: string, message: string): GridLedgerError {
+  return new GridLedgerError(code, message, { field });
 }
 
-/** An integer parameter in [min, max], or MARKET_PARAMS_INVALID. */
-export function integerParam(record: Record<string, unknown>, field: string, min: number, max: number): number {
+/** An integer parameter in [min, max], or the parameters error `code`. */
+export function integerParam(code: ParamsErrorCode, record: Record<string, unknown>, field: string, min: number, max: number): number {
   const value = record[field];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw paramsInvalid(field, `${field} must be an integer from ${min} to ${max}`);
+    throw paramsInvalid(code, field, `${field} must be an integer from ${min} to ${max}`);
   }
   return value;
 }
+
+const METERING = ErrorCodes.METERING_PARAMS_INVALID;
 
 /**
  * Checks a complete parameters record: an interval that divides a day (so every day starts an
@@ -45,24 +49,24 @@ export function integerParam(record: Record<string, unknown>, field: string, min
  * refused, like everywhere else in the ledger's inputs.
  */
 export function validateMeteringParams(input: unknown): MeteringParams {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid('', 'parameters must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid(METERING, '', 'parameters must be a JSON object');
   const record = input as Record<string, unknown>;
   const known: readonly string[] = ['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm', 'surplusThresholdWh', 'closePageMeters'];
   for (const key of Object.keys(record).sort()) {
-    if (!known.includes(key)) throw paramsInvalid(key, `${key} is not a metering parameter`);
+    if (!known.includes(key)) throw paramsInvalid(METERING, key, `${key} is not a metering parameter`);
   }
-  const intervalSeconds = integerParam(record, 'intervalSeconds', 60, DAY_SECONDS);
-  if (DAY_SECONDS % intervalSeconds !== 0) throw paramsInvalid('intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
-  const lateWindowSeconds = integerParam(record, 'lateWindowSeconds', 0, 30 * DAY_SECONDS);
-  const capacityTolerancePpm = integerParam(record, 'capacityTolerancePpm', 0, 1_000_000);
+  const intervalSeconds = integerParam(METERING, record, 'intervalSeconds', 60, DAY_SECONDS);
+  if (DAY_SECONDS % intervalSeconds !== 0) throw paramsInvalid(METERING, 'intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
+  const lateWindowSeconds = integerParam(METERING, record, 'lateWindowSeconds', 0, 30 * DAY_SECONDS);
+  const capacityTolerancePpm = integerParam(METERING, record, 'capacityTolerancePpm', 0, 1_000_000);
   // Older parameter records have no threshold: 0.
-  const surplusThresholdWh = record.surplusThresholdWh === undefined ? 0 : integerParam(record, 'surplusThresholdWh', 0, 1_000_000_000);
-  const closePageMeters = record.closePageMeters === undefined ? DEFAULT_METERING_PARAMS.closePageMeters : integerParam(record, 'closePageMeters', 1, 10_000);
+  const surplusThresholdWh = record.surplusThresholdWh === undefined ? 0 : integerParam(METERING, record, 'surplusThresholdWh', 0, 1_000_000_000);
+  const closePageMeters = record.closePageMeters === undefined ? DEFAULT_METERING_PARAMS.closePageMeters : integerParam(METERING, record, 'closePageMeters', 1, 10_000);
   return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm, surplusThresholdWh, closePageMeters };
 }
 
 /** A change request: the fields it names replace those of `current`; the result is validated whole. */
 export function mergeMeteringParams(current: MeteringParams, change: unknown): MeteringParams {
-  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw paramsInvalid('', 'parameters must be a JSON object');
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw paramsInvalid(METERING, '', 'parameters must be a JSON object');
   return validateMeteringParams({ ...current, ...(change as Record<string, unknown>) });
 }

@@ -5,11 +5,9 @@
  * participant's position is fixed, classified and, where it is verified, tokenised.
  */
 import { compareIds } from '../core/identity';
-import { formatInstant, parseInstant } from '../core/units';
+import { DAY_SECONDS, formatInstant, parseInstant } from '../core/units';
 import { attributeSurplus, classifyPosition, IntervalBalance, MeteredAsset, netPosition, TokenShare } from './position';
 import { SeqGap } from './validation';
-
-const DAY_SECONDS = 86_400;
 
 /**
  * How a missing reading is estimated: the import of the same interval one day earlier when that
@@ -58,6 +56,22 @@ export interface Position {
   meters: MeterContribution[];
   /** Energy tokens this position backs: its verified surplus, by asset. */
   tokens: TokenShare[];
+}
+
+/**
+ * What the chaincode announces of a position (window close, correction, resolved dispute) and the
+ * bridge relays to MQTT: no consumption or net position, which are private to the
+ * household-consumption collection.
+ */
+export interface PositionAnnouncement {
+  /** The participant's community: a bridge relays only its own community's announcements. */
+  communityId: string;
+  participantId: string;
+  intervalStart: string;
+  balance: IntervalBalance;
+  productionWh: number;
+  estimated: boolean;
+  tokensWh: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Reading } from '@gridledger/core';
-import { formatInstant } from '@gridledger/core';
+import { DAY_SECONDS, formatInstant } from '@gridledger/core';
 import { profileData, type ProfileData } from './data';
 
 /**
@@ -103,7 +103,7 @@ export function germanLocal(epochSeconds: number): Date {
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 function dayIndexOfYear(d: Date): number {
-  return Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000);
+  return Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / (DAY_SECONDS * 1000));
 }
 
 /** Expected household load of one quarter hour in Wh (before the per-home variation). */

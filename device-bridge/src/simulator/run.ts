@@ -1,6 +1,6 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { KeyObject } from 'node:crypto';
-import { formatInstant } from '@gridledger/core';
+import { DAY_SECONDS, formatInstant } from '@gridledger/core';
 import { jsonLogger, type Logger } from '../log';
 import { readingsTopic, receiptsTopic } from '../topics';
 import { ensureMeterKeys, loadMeterKey, signReading } from './keys';
@@ -43,7 +43,7 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
   let state: SimulatorState = loadState(o.stateDir) ?? {
     version: 1,
     seed,
-    nextIntervalStart: align(o.from ?? Math.floor(Date.now() / 1000) - 86_400),
+    nextIntervalStart: align(o.from ?? Math.floor(Date.now() / 1000) - DAY_SECONDS),
     meters: {},
   };
   for (const h of homes) state.meters[h.meterId] ??= initialMeterState(h, seed);

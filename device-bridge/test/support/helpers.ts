@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { mqttClientOptions, type Principal } from '@gridledger/network';
 import type { MosquittoBroker } from '../../src/broker';
-import { DEFAULT_METERING_PARAMS, ErrorCodes, GridLedgerError, isIntervalStart, parseInstant, readingSignedBytes, type MeteringParams, type Reading, type SignedReading } from '@gridledger/core';
-import { ChaincodeError, type LedgerSubmitter, type ReadingResult, type SubmitOutcome } from '../../src/ledger';
+import { DEFAULT_METERING_PARAMS, ErrorCodes, GridLedgerError, isIntervalStart, parseInstant, readingSignedBytes, type MeteringParams, type Reading, type ReadingResult, type SignedReading } from '@gridledger/core';
+import { ChaincodeError, type LedgerSubmitter, type SubmitOutcome } from '../../src/ledger';
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `gl-${prefix}-`));
 
@@ -116,7 +116,7 @@ export class FakeLedger implements LedgerSubmitter {
         this.recordedIn.set(key, txId);
         return { ...base, status: 'accepted' };
       }
-      if (known === bytes) return { ...base, status: 'duplicate', details: { txId: this.recordedIn.get(key) } };
+      if (known === bytes) return { ...base, status: 'duplicate', details: { txId: this.recordedIn.get(key)! } };
       return { ...base, status: 'rejected', code: ErrorCodes.READING_CONFLICT, message: 'different reading stored' };
     });
     return { txId, results };

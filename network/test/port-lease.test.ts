@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leasePortOffset, platformPorts, RUN_OFFSETS, startOnFreeOffset } from '../src/ports';
+import { leasePortOffset, platformPorts, RUN_OFFSETS, startOnFreeOffset } from '../src/port-lease';
 
 // Offsets far from the ones real runs use (+20000 …), so that a platform on this machine is not disturbed.
 const A = 2200;
