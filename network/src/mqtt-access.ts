@@ -187,13 +187,6 @@ export class BrokerAdmin {
     return true;
   }
 
-  /** Removes a principal's client and role: it can no longer connect (a connected client is disconnected). */
-  async revoke(p: Principal): Promise<void> {
-    const username = usernameOf(p);
-    await this.must({ command: 'deleteClient', username }, [/not found/i]);
-    await this.must({ command: 'deleteRole', rolename: username }, [/not found/i]);
-  }
-
   private async setRole(rolename: string, acls: Acl[]): Promise<void> {
     const created = await this.run({ command: 'createRole', rolename, acls });
     if (created === undefined) return;
