@@ -32,12 +32,25 @@ export async function credentialForNewMeter(broker: BrokerPort | undefined, mete
   try {
     if (!broker) throw noBroker();
     const mqtt = await broker.grant({ kind: 'meter', communityId: meter.communityId, meterId: meter.meterId });
-    await broker.extend({ kind: 'household', communityId: meter.communityId, participantId: meter.participantId, meterIds: [meter.meterId] });
+    await widenHousehold(broker, meter, log);
     return { mqtt };
   } catch (e) {
-    const error = e instanceof GridLedgerError ? e : new GridLedgerError(ErrorCodes.BROKER_UNAVAILABLE, String(e));
+    const error = e instanceof GridLedgerError ? e : new GridLedgerError(ErrorCodes.BROKER_UNAVAILABLE, e instanceof Error ? e.message : String(e));
     log.error({ msg: 'no broker credential for a registered meter', meterId: meter.meterId, error: error.message });
     return { mqttError: { code: error.code, message: error.message } };
+  }
+}
+
+/**
+ * The household's role gets the new meter's topics. A failure here must not cost the meter the
+ * credential it was just given (shown once): it is logged, and the household's next
+ * POST /participants/{id}/mqtt-credential grants every meter it has.
+ */
+async function widenHousehold(broker: BrokerPort, meter: MeterRecord, log: Logger): Promise<void> {
+  try {
+    await broker.extend({ kind: 'household', communityId: meter.communityId, participantId: meter.participantId, meterIds: [meter.meterId] });
+  } catch (e) {
+    log.error({ msg: "the household's broker role lacks a new meter's topics", meterId: meter.meterId, error: e instanceof Error ? e.message : String(e) });
   }
 }
 

@@ -1,0 +1,40 @@
+import { credentialForNewMeter } from '../src/routes/mqtt';
+import type { BrokerPort, IssuedMqttCredential } from '../src/broker';
+import type { Logger } from '../src/ports';
+import { ErrorCodes } from '../src/errors';
+
+const meter = { meterId: 'm-1', participantId: 'p-1', communityId: 'c-1' };
+const credential = { url: 'mqtts://127.0.0.1:8883', username: 'meter:m-1', password: 'secret', clientId: 'meter:m-1', caCertPem: 'PEM' } as unknown as IssuedMqttCredential;
+
+function logger(): Logger & { errors: Record<string, unknown>[] } {
+  const errors: Record<string, unknown>[] = [];
+  return { errors, info: () => undefined, error: (fields) => errors.push(fields) };
+}
+
+function broker(grant: () => Promise<IssuedMqttCredential>, extend: () => Promise<boolean>): BrokerPort {
+  return { grant, extend, close: async () => undefined };
+}
+
+it("a new meter keeps its credential when widening the household's role fails, and the failure is logged", async () => {
+  const log = logger();
+  const out = await credentialForNewMeter(broker(async () => credential, async () => { throw new Error('timeout'); }), meter, log);
+  expect(out).toEqual({ mqtt: credential });
+  expect(log.errors).toHaveLength(1);
+  expect(log.errors[0]).toMatchObject({ meterId: 'm-1', error: 'timeout' });
+});
+
+it('a new meter gets its credential and the household its topics when the broker answers', async () => {
+  const log = logger();
+  const extended: unknown[] = [];
+  const out = await credentialForNewMeter(broker(async () => credential, async () => { extended.push(1); return true; }), meter, log);
+  expect(out).toEqual({ mqtt: credential });
+  expect(extended).toHaveLength(1);
+  expect(log.errors).toEqual([]);
+});
+
+it('a broker that cannot grant gives BROKER_UNAVAILABLE in the answer, and no broker at all says so too', async () => {
+  const failing = await credentialForNewMeter(broker(async () => { throw new Error('down'); }, async () => true), meter, logger());
+  expect(failing).toEqual({ mqttError: { code: ErrorCodes.BROKER_UNAVAILABLE, message: 'down' } });
+  const none = await credentialForNewMeter(undefined, meter, logger());
+  expect(none).toMatchObject({ mqttError: { code: ErrorCodes.BROKER_UNAVAILABLE } });
+});
