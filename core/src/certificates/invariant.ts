@@ -7,7 +7,8 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds } from '../core/identity';
 import { CertificateBundle, certificateInputInvalid, compareBundles } from './bundle';
-import { IssuanceRecord } from './issuance';
+import { TokenShare } from '../metering/position';
+import { CertifiableAsset, IssuanceRecord, RENEWABLE_SOURCES } from './issuance';
 import { standingWh, withdrawRange } from './lifecycle';
 
 /**
@@ -21,6 +22,23 @@ export interface BundledClaim {
   intervalStart: string;
   /** The Wh that still stand (after earlier withdrawals). */
   energyWh: number;
+}
+
+/** The bundled claims of one settlement move: one per asset whose tokens it moved to the buyer (`transferEnergyTokens`). */
+export function bundledClaimsOf(
+  move: { reference: string; buyerId: string; intervalStart: string },
+  moved: readonly TokenShare[],
+): BundledClaim[] {
+  return moved.map((t) => ({ ...move, assetId: t.assetId, energyWh: t.energyWh }));
+}
+
+/**
+ * Whether an asset's energy tokens carry a green attribute: the regulator verified the asset and
+ * its source is renewable. Tokens of any other asset are energy only: they count in no matching
+ * and in no certificate account.
+ */
+export function isGreenAsset(asset: Pick<CertifiableAsset, 'verified' | 'source'>): boolean {
+  return asset.verified && (RENEWABLE_SOURCES as readonly string[]).includes(asset.source);
 }
 
 export interface HourAccount {
