@@ -25,19 +25,27 @@ function idField(value: unknown, field: string): string {
   return value;
 }
 
-/** Refuses, with the code of its state, a bundle that cannot move at `now`; `reserved` is allowed only when asked. */
-function requireStatus(bundle: CertificateBundle, now: string, allowed: 'active' | 'reserved'): void {
+const FINAL_CODES = {
+  cancelled: ErrorCodes.CERTIFICATE_CANCELLED,
+  expired: ErrorCodes.CERTIFICATE_EXPIRED,
+  withdrawn: ErrorCodes.CERTIFICATE_WITHDRAWN,
+} as const;
+
+/**
+ * Refuses, with the code of its state, a bundle not in the `wanted` state at `now`: cancelled,
+ * expired or withdrawn ones by that state; an active one where a pending transfer is wanted
+ * (CERTIFICATE_NOT_RESERVED), a reserved one where an active one is (CERTIFICATE_RESERVED).
+ */
+function requireStatus(bundle: CertificateBundle, now: string, wanted: 'active' | 'reserved'): void {
   const status = effectiveStatus(bundle, now);
-  if (status === allowed) return;
+  if (status === wanted) return;
   const details = { issuanceId: bundle.issuanceId, rangeStart: bundle.rangeStart };
-  const codes = {
-    active: ErrorCodes.CERTIFICATE_RESERVED,
-    reserved: ErrorCodes.CERTIFICATE_NOT_RESERVED,
-    cancelled: ErrorCodes.CERTIFICATE_CANCELLED,
-    expired: ErrorCodes.CERTIFICATE_EXPIRED,
-    withdrawn: ErrorCodes.CERTIFICATE_WITHDRAWN,
-  } as const;
-  const code = status === 'active' || status === 'reserved' ? codes[allowed] : codes[status];
+  const code =
+    status === 'active'
+      ? ErrorCodes.CERTIFICATE_NOT_RESERVED
+      : status === 'reserved'
+        ? ErrorCodes.CERTIFICATE_RESERVED
+        : FINAL_CODES[status];
   throw new GridLedgerError(code, `the certificates are ${status}`, details);
 }
 
