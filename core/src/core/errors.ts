@@ -125,6 +125,36 @@ export const ErrorCodes = {
   BECKN_SIGNATURE_INVALID: 'BECKN_SIGNATURE_INVALID',
   /** An Ed25519 key that is not of the registry's base64 raw form. */
   BECKN_KEY_INVALID: 'BECKN_KEY_INVALID',
+  /** A certificate request or input not of the documented shape or range; `details.field` names the field. */
+  CERTIFICATE_INPUT_INVALID: 'CERTIFICATE_INPUT_INVALID',
+  /** The asset is not verified by the regulator: its energy backs no certificate and no green claim. */
+  CERTIFICATE_ASSET_UNVERIFIED: 'CERTIFICATE_ASSET_UNVERIFIED',
+  /** The asset's source is not renewable production (storage issues only from its discharge). */
+  CERTIFICATE_ASSET_NOT_RENEWABLE: 'CERTIFICATE_ASSET_NOT_RENEWABLE',
+  /** A metering window or the market settlement of the hour is not closed yet: nothing is issued before. */
+  CERTIFICATE_HOUR_OPEN: 'CERTIFICATE_HOUR_OPEN',
+  /** The hour holds an estimated reading of the asset's meter: estimates never back certificates. */
+  CERTIFICATE_HOUR_ESTIMATED: 'CERTIFICATE_HOUR_ESTIMATED',
+  /** The hour is issued already and its verified figure allows nothing more. */
+  CERTIFICATE_HOUR_ISSUED: 'CERTIFICATE_HOUR_ISSUED',
+  /** No certificate bundle holds that id. */
+  CERTIFICATE_NOT_FOUND: 'CERTIFICATE_NOT_FOUND',
+  /** More Wh than the bundle holds (a transfer, claim or storage charge). */
+  CERTIFICATE_QUANTITY_EXCEEDED: 'CERTIFICATE_QUANTITY_EXCEEDED',
+  /** The certificate is cancelled (claimed, or charged into storage): final, it moves no more. */
+  CERTIFICATE_CANCELLED: 'CERTIFICATE_CANCELLED',
+  /** The certificate is past its expiry (12 months after its production period ended). */
+  CERTIFICATE_EXPIRED: 'CERTIFICATE_EXPIRED',
+  /** The certificate was withdrawn by the regulator or by a lowered verified figure. */
+  CERTIFICATE_WITHDRAWN: 'CERTIFICATE_WITHDRAWN',
+  /** The certificate is reserved for a pending transfer: it moves only by that transfer's completion or release. */
+  CERTIFICATE_RESERVED: 'CERTIFICATE_RESERVED',
+  /** A completion or release of a transfer that is not pending on the certificate (or is another one). */
+  CERTIFICATE_NOT_RESERVED: 'CERTIFICATE_NOT_RESERVED',
+  /** A claim or storage charge whose period does not hold the certificate's production hour. */
+  CERTIFICATE_PERIOD_MISMATCH: 'CERTIFICATE_PERIOD_MISMATCH',
+  /** More certificates charged into storage than the battery's metered charge of the hour. */
+  STORAGE_CHARGE_EXCEEDS_METERED: 'STORAGE_CHARGE_EXCEEDS_METERED',
   /** The caller's identity (MSP, gl.role, gl.id) may not do this. */
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** No valid API key (gateway) or no identity attributes (chaincode). */
