@@ -97,7 +97,7 @@ function fetchRuntime(version) {
   mkdirSync(dirname(target), { recursive: true });
   const staging = mkdtempSync(`${target}.tmp-`);
   try {
-    const tarball = execFileSync('npm', ['pack', pkg, '--silent', '--pack-destination', staging], { encoding: 'utf8' }).trim().split('\n').pop();
+    const tarball = execFileSync('npm', ['pack', pkg, '--loglevel=error', '--pack-destination', staging], { encoding: 'utf8' }).trim().split('\n').pop();
     const tree = join(staging, 'tree');
     mkdirSync(tree);
     run('tar', ['-xzf', join(staging, tarball), '-C', tree, '--strip-components=1']);
@@ -170,6 +170,13 @@ function main() {
   process.stdout.write(`${bin}\n`);
 }
 
-module.exports = { PACKAGES, PROFILES, majorOf, plan, stampOf };
+module.exports = { PACKAGES, PROFILES, majorOf, missingPackages, plan, stampOf };
 
-if (require.main === module) main();
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    log(e.message.split('\n')[0]);
+    process.exit(1);
+  }
+}

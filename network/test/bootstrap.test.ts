@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,8 +13,9 @@ const bootstrap = require('../scripts/bootstrap.js') as {
   plan: (facts: Facts) => { runtime: 'current' | 'cache'; steps: Step[] };
   stampOf: (lockHash: string, nodeMajor: number) => string;
   majorOf: (version: string) => number;
+  missingPackages: (packages: string[]) => string[];
 };
-const { PACKAGES, plan, stampOf, majorOf } = bootstrap;
+const { PACKAGES, plan, stampOf, majorOf, missingPackages } = bootstrap;
 
 const ROOT = join(__dirname, '..', '..');
 const installed: Facts = {
@@ -57,6 +58,12 @@ describe('the bootstrap of `npm start` and `npm test`', () => {
   it('fetches the runtime before anything runs on it, and builds last', () => {
     const steps = kinds({ current: 'v20.20.2', stamp: null, missing: ['jq'] });
     expect(steps).toEqual(['fetch-runtime', 'apt-install', 'npm-ci', 'fabric', 'schemathesis', 'build']);
+  });
+
+  const dpkg = spawnSync('dpkg-query', ['--version']).status === 0;
+  (dpkg ? it : it.skip)('asks dpkg which packages are missing', () => {
+    expect(missingPackages(['dpkg', 'gridledger-no-such-package', 'coreutils'])).toEqual(['gridledger-no-such-package']);
+    expect(missingPackages([])).toEqual([]);
   });
 
   it('refuses an unknown profile', () => {
