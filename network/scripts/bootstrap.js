@@ -97,7 +97,8 @@ function fetchRuntime(version) {
   mkdirSync(dirname(target), { recursive: true });
   const staging = mkdtempSync(`${target}.tmp-`);
   try {
-    const tarball = execFileSync('npm', ['pack', pkg, '--loglevel=error', '--pack-destination', staging], { encoding: 'utf8' }).trim().split('\n').pop();
+    const packed = execFileSync('npm', ['pack', pkg, '--loglevel=error', '--pack-destination', staging], { encoding: 'utf8' });
+    const tarball = packed.trim().split('\n').pop();
     const tree = join(staging, 'tree');
     mkdirSync(tree);
     run('tar', ['-xzf', join(staging, tarball), '-C', tree, '--strip-components=1']);
@@ -134,6 +135,7 @@ function main() {
   const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
   // Native modules (node-gyp) build against the pinned runtime's own headers, not a download.
   if (existsSync(join(prefix, 'include', 'node'))) env.npm_config_nodedir = prefix;
+  const quiet = ['ignore', 'ignore', 'inherit']; // the install scripts print their result's path on stdout
   const asRoot = (args) => (root ? run(args[0], args.slice(1)) : run('sudo', args));
   for (const step of steps) {
     switch (step.kind) {
@@ -143,10 +145,12 @@ function main() {
       case 'apt-install':
         log(`installing Debian packages: ${step.packages.join(' ')}`);
         asRoot(['apt-get', 'update', '-qq']);
-        asRoot(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...step.packages]);
+        asRoot(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends',
+          ...step.packages]);
         break;
       case 'apt-refused':
-        log(`these Debian packages are missing: ${step.packages.join(' ')}\n  install them as root: apt-get install ${step.packages.join(' ')}`);
+        log(`Debian packages missing, and neither root nor sudo to install them: ${step.packages.join(' ')}`);
+        log(`as root: apt-get install ${step.packages.join(' ')}`);
         process.exit(1);
         break;
       case 'npm-ci':
@@ -155,10 +159,10 @@ function main() {
         writeFileSync(join(ROOT, STAMP), stampOf(lockHash, majorOf(pinned)));
         break;
       case 'fabric':
-        run('bash', [join(ROOT, 'network', 'scripts', 'build-fabric.sh')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+        run('bash', [join(ROOT, 'network', 'scripts', 'build-fabric.sh')], { cwd: ROOT, env, stdio: quiet });
         break;
       case 'schemathesis':
-        run('bash', [join(ROOT, 'test', 'contract', 'install-schemathesis.sh')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+        run('bash', [join(ROOT, 'test', 'contract', 'install-schemathesis.sh')], { cwd: ROOT, env, stdio: quiet });
         break;
       case 'build':
         run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: ROOT, env });

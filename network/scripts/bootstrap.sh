@@ -9,7 +9,8 @@ set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: bootstrap.sh start|test|run COMMAND [ARGS...]" >&2; exit 2; }
 profile=$1
 shift
-command -v node >/dev/null || { echo "bootstrap: a Node.js (any version from 18 on) and npm are needed to fetch the pinned one" >&2; exit 1; }
+command -v node >/dev/null \
+  || { echo "bootstrap: a Node.js (any version from 18 on) and npm are needed to fetch the pinned one" >&2; exit 1; }
 bin=$(node "$(dirname "${BASH_SOURCE[0]}")/bootstrap.js" "$profile")
 # Every process from here on (npm, jest, the CLI and what it spawns with process.execPath) runs on it.
 export PATH="$bin:$PATH" NODE="$bin/node" npm_node_execpath="$bin/node"

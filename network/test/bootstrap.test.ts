@@ -5,7 +5,8 @@ import { join } from 'node:path';
 // network/scripts/bootstrap.js is plain CommonJS: it runs before npm ci and tsc.
 type Step = { kind: string; packages?: string[]; version?: string };
 type Facts = {
-  profile: string; pinned: string; current: string; cached: boolean; lockHash: string; stamp: string | null; missing: string[]; canInstall: boolean;
+  profile: string; pinned: string; current: string; cached: boolean;
+  lockHash: string; stamp: string | null; missing: string[]; canInstall: boolean;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bootstrap = require('../scripts/bootstrap.js') as {
@@ -19,7 +20,8 @@ const { PACKAGES, plan, stampOf, majorOf, missingPackages } = bootstrap;
 
 const ROOT = join(__dirname, '..', '..');
 const installed: Facts = {
-  profile: 'test', pinned: '24.22.3', current: 'v24.22.3', cached: false, lockHash: 'abc', stamp: stampOf('abc', 24), missing: [], canInstall: true,
+  profile: 'test', pinned: '24.22.3', current: 'v24.22.3', cached: false,
+  lockHash: 'abc', stamp: stampOf('abc', 24), missing: [], canInstall: true,
 };
 const kinds = (facts: Partial<Facts>) => plan({ ...installed, ...facts }).steps.map((s) => s.kind);
 
@@ -35,7 +37,8 @@ describe('the bootstrap of `npm start` and `npm test`', () => {
     expect(plan({ ...installed, current: 'v20.20.2', cached: true })).toEqual(plan({ ...installed, current: 'v26.0.0', cached: true }));
     expect(plan({ ...installed, current: 'v20.20.2', cached: true }).runtime).toBe('cache');
     expect(kinds({ current: 'v20.20.2', cached: true })[0]).toBe('fabric');
-    expect(plan({ ...installed, profile: 'run', current: 'v20.20.2', cached: false }).steps).toEqual([{ kind: 'fetch-runtime', version: '24.22.3' }]);
+    const fresh = plan({ ...installed, profile: 'run', current: 'v20.20.2', cached: false });
+    expect(fresh.steps).toEqual([{ kind: 'fetch-runtime', version: '24.22.3' }]);
     expect(kinds({ current: 'v24.22.3', cached: false })).not.toContain('fetch-runtime');
   });
 
@@ -47,9 +50,10 @@ describe('the bootstrap of `npm start` and `npm test`', () => {
   });
 
   it('installs the missing Debian packages of its profile when it may, and names them when it may not', () => {
-    expect(plan({ ...installed, missing: ['jq', 'python3-venv'] }).steps[0]).toEqual({ kind: 'apt-install', packages: ['jq', 'python3-venv'] });
-    expect(plan({ ...installed, profile: 'start', missing: ['jq', 'python3-venv'] }).steps[0]).toEqual({ kind: 'apt-install', packages: ['jq'] });
-    expect(plan({ ...installed, missing: ['mosquitto'], canInstall: false }).steps[0]).toEqual({ kind: 'apt-refused', packages: ['mosquitto'] });
+    const first = (facts: Partial<Facts>) => plan({ ...installed, ...facts }).steps[0];
+    expect(first({ missing: ['jq', 'python3-venv'] })).toEqual({ kind: 'apt-install', packages: ['jq', 'python3-venv'] });
+    expect(first({ profile: 'start', missing: ['jq', 'python3-venv'] })).toEqual({ kind: 'apt-install', packages: ['jq'] });
+    expect(first({ missing: ['mosquitto'], canInstall: false })).toEqual({ kind: 'apt-refused', packages: ['mosquitto'] });
     expect(kinds({ profile: 'run', missing: ['mosquitto'] })).toEqual([]);
     expect(PACKAGES.start).toEqual(expect.arrayContaining(['mosquitto', 'openssl', 'gcc']));
     expect(PACKAGES.test).toContain('python3-venv');
@@ -89,6 +93,8 @@ describe('the pinned runtime', () => {
   });
 
   it('runs the package scripts that start processes through the bootstrap', () => {
-    for (const name of ['start', 'up', 'test', 'bench']) expect(pkg.scripts[name]).toMatch(/^bash network\/scripts\/bootstrap\.sh (start|test) /);
+    for (const name of ['start', 'up', 'test', 'bench']) {
+      expect(pkg.scripts[name]).toMatch(/^bash network\/scripts\/bootstrap\.sh (start|test) /);
+    }
   });
 });
