@@ -155,6 +155,8 @@ function main() {
         break;
       case 'npm-ci':
         log(`npm ci on Node.js ${pinned} (node_modules missing, or installed from another package-lock.json or Node.js major)`);
+        // npm ci keeps packages already in place: an addon built for another major would stay.
+        rmSync(join(ROOT, 'node_modules'), { recursive: true, force: true });
         run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, env });
         writeFileSync(join(ROOT, STAMP), stampOf(lockHash, majorOf(pinned)));
         break;
