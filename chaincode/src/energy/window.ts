@@ -135,9 +135,18 @@ async function nextParticipants(ctx: Context, communityId: string, after: string
  * interval back, stopping at the first open window: the read set holds the windows that decided,
  * so a close that commits meanwhile makes this transaction retry.
  */
-async function missesClosedWindowsOnly(ctx: Context, communityId: string, gap: SeqGap, intervalSeconds: number, known: Map<string, boolean>): Promise<boolean> {
+async function missesClosedWindowsOnly(
+  ctx: Context,
+  communityId: string,
+  gap: SeqGap,
+  intervalSeconds: number,
+  known: Map<string, boolean>,
+): Promise<boolean> {
   for (const intervalStart of gapSpan(gap, intervalSeconds).reverse()) {
-    if (!known.has(intervalStart)) known.set(intervalStart, (await areWindowsClosing(ctx, [{ communityId, intervalStart }], intervalSeconds))[0]);
+    if (!known.has(intervalStart)) {
+      const [closing] = await areWindowsClosing(ctx, [{ communityId, intervalStart }], intervalSeconds);
+      known.set(intervalStart, closing);
+    }
     if (!known.get(intervalStart)) return false;
   }
   return true;
@@ -240,7 +249,8 @@ export async function closeWindowPage(
         retiredGaps += 1;
       }
       const counting = meterCounting(meter, intervalStart, params.intervalSeconds, reading !== undefined);
-      if (counting === 'not' || (counting === 'if-reported-before' && !(await reportedBefore(ctx, meter.meterId, intervalStart, gaps)))) continue;
+      if (counting === 'not') continue;
+      if (counting === 'if-reported-before' && !(await reportedBefore(ctx, meter.meterId, intervalStart, gaps))) continue;
       let contribution: MeterContribution;
       if (reading !== undefined) {
         contribution = { meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh, estimated: false };

@@ -60,7 +60,7 @@ export interface SeqGap {
   meterId: string;
   afterSeq: number;
   beforeSeq: number;
-  /** Intervals of the readings on either side; the gap is retired when the window before `beforeIntervalStart` closes. */
+  /** Intervals of the readings on either side; the gap is retired once the windows between them are closed (window.ts: gapSpan). */
   afterIntervalStart: string;
   beforeIntervalStart: string;
 }
@@ -81,7 +81,15 @@ export type ReadingVerdict =
    * `nextFlags`: the flags of the next stored reading of the same epoch, judged again now that this one precedes it
    * (absent when the next reading belongs to another epoch, whose flags this reading cannot change).
    */
-  | { status: 'accepted'; reading: SignedReading; closes?: SeqGap; opens: SeqGap[]; flags?: ReadingFlag[]; nextFlags?: ReadingFlag[]; correctsEstimate?: true }
+  | {
+      status: 'accepted';
+      reading: SignedReading;
+      closes?: SeqGap;
+      opens: SeqGap[];
+      flags?: ReadingFlag[];
+      nextFlags?: ReadingFlag[];
+      correctsEstimate?: true;
+    }
   /** The same signed fields as the reading already stored: a retry, nothing to write. */
   | { status: 'duplicate'; reading: SignedReading };
 

@@ -128,7 +128,8 @@ describe('meterCounting', () => {
     expect(meterCounting({ ...meter, registeredAt: end }, I, 900, false)).toBe('if-reported-before');
     // Retired at the end or later: it was in service; retired before the end (or at an unknown time): not.
     expect(meterCounting({ ...meter, active: false, retiredAt: end }, I, 900, false)).toBe('counts');
-    expect(meterCounting({ ...meter, registeredAt: end, active: false, retiredAt: '2026-11-22T00:00:00Z' }, I, 900, false)).toBe('if-reported-before');
+    const retiredLater = { ...meter, registeredAt: end, active: false, retiredAt: '2026-11-22T00:00:00Z' };
+    expect(meterCounting(retiredLater, I, 900, false)).toBe('if-reported-before');
     expect(meterCounting({ ...meter, active: false, retiredAt: '2026-11-21T12:14:59Z' }, I, 900, false)).toBe('not');
     expect(meterCounting({ ...meter, active: false }, I, 900, false)).toBe('not');
   });
