@@ -12,11 +12,11 @@ import {
   ReadingStore,
   SeqGap,
 } from '@gridledger/core';
-import { areWindowsClosing, settleCorrections } from './energy/window';
+import { areWindowsClosing, settleCorrections, storeGaps } from './energy/window';
 import { loadMeteringParams } from './energy/grid';
 import { getStates, withWriteBatch } from './state-batch';
 import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, SharedReading, writeReadings } from './energy/privacy';
-import { actorOf, checkId, getRecord, key, KeyTypes, meterOwner, parseObjectArgument, putRecord, readingHourOf, readingKey, requireOwnRecords, requireRole, respond, seqKeyPart, setEvent, txSeconds } from './ledger';
+import { actorOf, checkId, getRecord, key, KeyTypes, meterOwner, parseObjectArgument, putRecord, readingHourOf, readingKey, requireOwnRecords, requireRole, respond, setEvent, txSeconds } from './ledger';
 
 /** listReadings spans at most this many intervals of the current length, and at most MAX_LIST_HOURS hours (one range each). */
 export const MAX_LIST_INTERVALS = 1000;
@@ -79,8 +79,7 @@ export class MeteringContract extends Contract {
       // All writes in one message to the peer (state-batch.ts), sent when the block returns.
       const corrections = await withWriteBatch(ctx, async () => {
         await writeReadings(ctx, readings, heads);
-        for (const g of gapsToDelete) await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
-        for (const g of gapsToPut) await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
+        await storeGaps(ctx, gapsToPut, gapsToDelete, (meterId) => loaded.meters.get(meterId)!.meter!.communityId, params.intervalSeconds);
         return settleCorrections(ctx, readings, params, loaded.meters, estimates);
       });
       setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut, ...(corrections.length > 0 ? { corrections } : {}) });

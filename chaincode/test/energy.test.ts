@@ -341,6 +341,81 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(await view('c2')).toMatchObject({ communityId: 'c2', consumptionWh: 400, zones: [{ communityId: 'c2', zone: 'z2', consumptionWh: 400, meters: 1 }] });
   });
 
+  it('a meter registered after the interval, reporting before it and exchanged since, counts: the close estimates it', async () => {
+    const f = await community();
+    await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));
+    const I30 = at(T + 1800);
+    // Registered once 12:30 has ended, with an accepted 12:15 reading.
+    f.now = T + 2700 + 60;
+    const heatMeter = { meterId: 'h1.heat', participantId: 'home-01', kind: 'consumption', exportCapacityW: 0, communityId: 'c1' };
+    await f.run(operator, (ctx) => registry.registerMeter(ctx, json({ ...heatMeter, publicKeyPem: keys.fresh.publicKeyPem })));
+    const heat = signReading(reading('h1.heat', at(T + 900), 1, 400, 0, 10_400, 0), keys.fresh.privateKey);
+    const own = [reading('h1.pv', I30, 1, 0, 800, 0, 50_800), reading('h1.main', I30, 1, 100, 0, 20_100, 0)];
+    const signedOwn = own.map((r) => signReading(r, (r.meterId === 'h1.pv' ? keys.pv : keys.main1).privateKey));
+    const submitted = await f.run(bridge, (ctx) => submitVia(metering, ctx, json([heat, ...signedOwn])));
+    expect(submitted.result.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    // Exchanged from 12:30 of the next day; the new device reports from then on: no gap spans the exchange.
+    const day2 = T + 86_400 + 1800;
+    const baseline = { firstSeq: 1, importRegisterWh: 0, exportRegisterWh: 0 };
+    const exchange = { meterId: 'h1.heat', effectiveFrom: at(day2), publicKeyPem: keys.main2.publicKeyPem, ...baseline };
+    expect((await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).ok).toBe(true);
+    f.now = day2 + 900 + 60;
+    const fresh = signReading(reading('h1.heat', at(day2), 1, 50, 0, 50, 0), keys.main2.privateKey);
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([fresh])))).result.results[0].status).toBe('accepted');
+    expect((await f.evaluate(bridge, (ctx) => metering.listGaps(ctx, 'h1.heat'))).result).toEqual([]);
+
+    const closed = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I30));
+    expect(closed.result.window).toMatchObject({ meters: 4, estimated: 2 });
+    const estimate = (await f.evaluate(operator, (ctx) => energy.getEstimate(ctx, 'h1.heat', I30))).result;
+    expect(estimate).toMatchObject({ meterId: 'h1.heat', rule: 'zero' });
+    // home-01's position is not verified without its heat pump's meter: no tokens.
+    const position = (await f.evaluate(home1, (ctx) => energy.getPosition(ctx, 'home-01', I30))).result;
+    expect(position).toMatchObject({ estimated: true, tokens: [] });
+    expect(position.meters.map((m: { meterId: string }) => m.meterId)).toEqual(['h1.heat', 'h1.main', 'h1.pv']);
+    expect((await f.evaluate(home1, (ctx) => energy.getTokenBalance(ctx, 'home-01'))).result.balanceWh).toBe(0);
+    // A meter registered after the interval whose first reading comes after it does not count for it.
+    const earlier = await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
+    expect(earlier.result.window).toMatchObject({ meters: 3 });
+  });
+
+  it('no gap stays open once all it misses is closed: a retired meter\'s, and what a correction leaves of a retired one', async () => {
+    const f = await community();
+    f.now = T + 6 * 900;
+    const main = (k: number, seq: number, reg: number) =>
+      signReading(reading('h1.main', at(T + k * 900), seq, 100, 0, reg, 0), keys.main1.privateKey);
+    const pv = (k: number, seq: number) => signReading(reading('h1.pv', at(T + k * 900), seq, 0, 0, 0, 0), keys.pv.privateKey);
+    await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(0, 1, 5100), main(4, 5, 5500), pv(0, 1), pv(3, 4)])));
+    const gaps = async (meterId: string): Promise<number[][]> => {
+      const listed: { afterSeq: number; beforeSeq: number }[] = (await f.evaluate(bridge, (ctx) => metering.listGaps(ctx, meterId))).result;
+      return listed.map((g) => [g.afterSeq, g.beforeSeq]);
+    };
+    expect(await gaps('h1.pv')).toEqual([[1, 4]]);
+    // The PV meter is retired; the windows its gap misses (1 and 2) close afterwards, out of order.
+    await f.run(operator, (ctx) => energy.retireMeter(ctx, 'h1.pv'));
+    const close = (k: number) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', at(T + k * 900)));
+    expect((await close(2)).result.window).toMatchObject({ retiredGaps: 0 });
+    expect((await close(1)).result.window).toMatchObject({ retiredGaps: 1 });
+    expect(await gaps('h1.pv')).toEqual([]);
+    // h1.main's gap misses 1, 2 and 3: retired by the close of 3, its last open window.
+    expect(await gaps('h1.main')).toEqual([[1, 5]]);
+    expect((await close(3)).result.window).toMatchObject({ retiredGaps: 1 });
+    expect(await gaps('h1.main')).toEqual([]);
+    type Retired = { afterSeq: number; beforeSeq: number; retiredAt: string | null };
+    const retired = () => {
+      const records = Object.values(f.dump((k) => k.startsWith('\u0000retiredGap\u0000h1.main'))) as Retired[];
+      return records.map((g) => [g.afterSeq, g.beforeSeq, g.retiredAt]);
+    };
+    expect(retired()).toEqual([[1, 5, at(T + 3 * 900)]]);
+    // A verified reading for 2 corrects its estimate; the pieces left beside it miss closed windows only: retired at once.
+    const correction = await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(2, 3, 5300)])));
+    expect(correction.result.results[0].status).toBe('accepted');
+    expect(await gaps('h1.main')).toEqual([]);
+    expect(retired()).toEqual([[1, 3, null], [3, 5, null]]);
+    // Filling a retired gap entirely removes its record.
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(1, 2, 5200)])))).result.results[0].status).toBe('accepted');
+    expect(retired()).toEqual([[3, 5, null]]);
+  });
+
   it('a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as duplicates', async () => {
     const f = await community();
     f.now = T + 4 * 900 + 60;

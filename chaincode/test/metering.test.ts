@@ -191,16 +191,20 @@ describe('metering: submitReadings', () => {
     expect((await getReading(fabric, 'm1', r4.intervalStart)).prevIntervalStart).toBe(r3.intervalStart);
 
     // An in-order reading reads the parameters, whether its window is closed, the meter and the head: nothing of the history.
+    // This one opens a gap after interval 5: whether the gap's latest missed window (95) is closed too (it is not: stop).
     const next = signReading(readingsOf('m1', DAY, values(97))[96], keys.m1.privateKey);
     fabric.now += 900;
     const r96 = await submit(fabric, [next]);
     expect(r96.result.results[0].status).toBe('accepted');
+    const latestMissed = formatInstant(parseInstant(next.intervalStart)! - 900);
     expect(r96.reads).toEqual([
       '\u0000params\u0000',
       '\u0000meter\u0000m1\u0000',
       `\u0000window\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
       `\u0000windowClose\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
       '\u0000readingHead\u0000m1\u0000',
+      `\u0000window\u0000c1\u0000${latestMissed}\u0000900\u0000`,
+      `\u0000windowClose\u0000c1\u0000${latestMissed}\u0000900\u0000`,
     ]);
   });
 

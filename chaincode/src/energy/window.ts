@@ -13,6 +13,7 @@ import {
   gapSpan,
   LoadedMeter,
   MeterContribution,
+  meterCounting,
   MeteredAsset,
   MeterRecord,
   MeteringParams,
@@ -29,11 +30,11 @@ import {
   ZoneTotals,
   zoneTotals,
 } from '@gridledger/core';
-import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
+import { getRecord, key, KeyTypes, putRecord, readingKey, seqKeyPart, txInstant } from '../ledger';
 import { listRecords } from '../ledger';
 import { getStates } from '../state-batch';
 import { windowCloseKey, windowKey, zoneIntervalKey, zoneIntervalPrefix } from './grid';
-import { EstimateRecord, readHead, readReading, writeEstimate } from './privacy';
+import { EstimateRecord, readReading, SharedReading, writeEstimate } from './privacy';
 import { PositionCorrection, readPosition, writePosition } from './positions';
 import { adjustTokens } from './tokens';
 
@@ -129,29 +130,86 @@ async function nextParticipants(ctx: Context, communityId: string, after: string
 }
 
 /**
- * Whether closing `closing` retires the gap: every interval it misses (gapSpan) has its window
- * closed, `closing` itself counting as closed, checked from the gap's first missing interval on;
- * so windows may close in any order, and a reading that fills part of a gap is never refused while
- * its window is still open. `closed` caches window reads within the transaction.
+ * Whether every interval the gap misses (gapSpan) has its window closed or closing; `known` holds
+ * what is known already (the window being closed: true) and caches what is read. From the latest
+ * interval back, stopping at the first open window: the read set holds the windows that decided,
+ * so a close that commits meanwhile makes this transaction retry.
  */
-async function isGapRetired(ctx: Context, communityId: string, gap: SeqGap, closing: string, intervalSeconds: number, closed: Map<string, boolean>): Promise<boolean> {
-  const span = gapSpan(gap, intervalSeconds);
-  if (closing < (span[0] ?? gap.afterIntervalStart)) return false;
-  for (const intervalStart of span) {
-    if (intervalStart === closing) continue;
-    if (!closed.has(intervalStart)) closed.set(intervalStart, (await getRecord(ctx, windowKey(ctx, communityId, intervalStart, intervalSeconds))) !== undefined);
-    if (!closed.get(intervalStart)) return false;
+async function missesClosedWindowsOnly(
+  ctx: Context,
+  communityId: string,
+  gap: SeqGap,
+  intervalSeconds: number,
+  known: Map<string, boolean>,
+): Promise<boolean> {
+  for (const intervalStart of gapSpan(gap, intervalSeconds).reverse()) {
+    if (!known.has(intervalStart)) {
+      const [closing] = await areWindowsClosing(ctx, [{ communityId, intervalStart }], intervalSeconds);
+      known.set(intervalStart, closing);
+    }
+    if (!known.get(intervalStart)) return false;
   }
   return true;
 }
 
+/** A retired gap's record: `retiredAt` is the interval whose close retired it, null when the transaction that opened it did. */
+export interface RetiredGap extends SeqGap {
+  retiredAt: string | null;
+  txId: string;
+}
+
+async function retireGap(ctx: Context, gap: SeqGap, retiredAt: string | null): Promise<void> {
+  await ctx.stub.deleteState(key(ctx, KeyTypes.gap, gap.meterId, seqKeyPart(gap.afterSeq)));
+  const record: RetiredGap = { ...gap, retiredAt, txId: ctx.stub.getTxID() };
+  await putRecord(ctx, key(ctx, KeyTypes.retiredGap, gap.meterId, seqKeyPart(gap.afterSeq)), record);
+}
+
+/**
+ * A readings transaction's gap writes. A closed gap is deleted, open or retired (a correction that
+ * lands in a retired gap); a new gap whose missed intervals are all closed already is recorded
+ * retired at once, so no gap is open once every interval it misses is closed.
+ */
+export async function storeGaps(
+  ctx: Context,
+  toPut: readonly SeqGap[],
+  toDelete: readonly { meterId: string; afterSeq: number }[],
+  communityOf: (meterId: string) => string,
+  intervalSeconds: number,
+): Promise<void> {
+  for (const g of toDelete) {
+    await ctx.stub.deleteState(key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)));
+    await ctx.stub.deleteState(key(ctx, KeyTypes.retiredGap, g.meterId, seqKeyPart(g.afterSeq)));
+  }
+  const known = new Map<string, boolean>();
+  for (const g of toPut) {
+    const communityId = communityOf(g.meterId);
+    if (await missesClosedWindowsOnly(ctx, communityId, g, intervalSeconds, known)) await retireGap(ctx, g, null);
+    else await putRecord(ctx, key(ctx, KeyTypes.gap, g.meterId, seqKeyPart(g.afterSeq)), g);
+  }
+}
+
+/**
+ * Whether the meter has an accepted reading of an interval before `intervalStart`, of any epoch: a
+ * gap after one says so; else the chain of public records is walked back from the head (it stops
+ * at the first reading before the interval, or at the meter's first reading).
+ */
+async function reportedBefore(ctx: Context, meterId: string, intervalStart: string, gaps: readonly SeqGap[]): Promise<boolean> {
+  if (gaps.some((g) => g.afterIntervalStart < intervalStart)) return true;
+  let node = await getRecord<SharedReading>(ctx, key(ctx, KeyTypes.readingHead, meterId));
+  while (node !== undefined) {
+    if (node.intervalStart < intervalStart) return true;
+    if (node.prevIntervalStart === null) return false;
+    node = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, node.prevIntervalStart));
+  }
+  return false;
+}
+
 /**
  * Closes the window of one interval, one page of participants per transaction: estimates each
- * missing reading of the meters that count for it, retires the seq gaps it ends, and fixes,
- * classifies and tokenises every participant's position, adding the page's meters to the zone
- * totals. A meter counts when it has a reading for the interval, or is active and was either
- * registered before the interval ended or already reporting: its latest reading is earlier, or a
- * seq gap spans the interval. (A meter whose first reading comes after the interval does not.)
+ * missing reading of the meters that count for it (core meterCounting: a reading for it, or in
+ * service at its end and registered before that end or already reporting), retires the seq gaps
+ * of the page's meters that miss closed windows only, and fixes, classifies and tokenises every
+ * participant's position, adding the page's meters to the zone totals.
  * The first page writes the cursor (from then on the interval takes no new readings), the last
  * one the window record; `window` is returned by the last page only.
  */
@@ -166,7 +224,6 @@ export async function closeWindowPage(
 ): Promise<{ window?: WindowRecord; cursor?: WindowCloseCursor; positions: Position[]; zones: ZoneTotals[] }> {
   const txId = ctx.stub.getTxID();
   const at = txInstant(ctx);
-  const endsAt = Date.parse(intervalStart) / 1000 + params.intervalSeconds;
   const cursorKey = windowCloseKey(ctx, communityId, intervalStart, params.intervalSeconds);
   const cursor: WindowCloseCursor = (await getRecord<WindowCloseCursor>(ctx, cursorKey)) ?? {
     communityId,
@@ -177,22 +234,23 @@ export async function closeWindowPage(
   const all: (MeterContribution & { communityId: string; zone?: string })[] = [];
   let estimated = 0;
   let retiredGaps = 0;
-  const closedWindows = new Map<string, boolean>();
+  // The window being closed counts as closed.
+  const closedWindows = new Map<string, boolean>([[intervalStart, true]]);
   for (const [participantId, meterIds] of page) {
     for (const meterId of [...meterIds].sort(compareIds)) {
       const meter = await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
       if (meter === undefined) continue;
       const reading = await readReading(ctx, meter.meterId, intervalStart);
       const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meter.meterId]);
-      let counts = reading !== undefined;
-      if (!counts && meter.active) {
-        const head = await readHead(ctx, meter.meterId);
-        counts =
-          Date.parse(meter.registeredAt) / 1000 < endsAt ||
-          (head !== undefined && head.intervalStart < intervalStart) ||
-          gaps.some((g) => g.afterIntervalStart < intervalStart && intervalStart < g.beforeIntervalStart);
+      // Every gap of the page's meters, counting or not (a retired meter's too), once all it misses is closed.
+      for (const gap of gaps) {
+        if (!(await missesClosedWindowsOnly(ctx, communityId, gap, params.intervalSeconds, closedWindows))) continue;
+        await retireGap(ctx, gap, intervalStart);
+        retiredGaps += 1;
       }
-      if (!counts) continue;
+      const counting = meterCounting(meter, intervalStart, params.intervalSeconds, reading !== undefined);
+      if (counting === 'not') continue;
+      if (counting === 'if-reported-before' && !(await reportedBefore(ctx, meter.meterId, intervalStart, gaps))) continue;
       let contribution: MeterContribution;
       if (reading !== undefined) {
         contribution = { meterId: meter.meterId, importWh: reading.importWh, exportWh: reading.exportWh, estimated: false };
@@ -202,12 +260,6 @@ export async function closeWindowPage(
         await writeEstimate(ctx, estimate, seed, { txId, estimatedAt: at });
         contribution = { meterId: meter.meterId, importWh: estimate.importWh, exportWh: estimate.exportWh, estimated: true };
         estimated += 1;
-      }
-      for (const gap of gaps) {
-        if (gap.beforeIntervalStart === undefined || !(await isGapRetired(ctx, communityId, gap, intervalStart, params.intervalSeconds, closedWindows))) continue;
-        await ctx.stub.deleteState(key(ctx, KeyTypes.gap, meter.meterId, seqKeyPart(gap.afterSeq)));
-        await putRecord(ctx, key(ctx, KeyTypes.retiredGap, meter.meterId, seqKeyPart(gap.afterSeq)), { ...gap, retiredAt: intervalStart, txId });
-        retiredGaps += 1;
       }
       all.push({ ...contribution, communityId: meter.communityId, ...(meter.zone !== undefined ? { zone: meter.zone } : {}) });
       const list = byParticipant.get(participantId) ?? [];

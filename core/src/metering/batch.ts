@@ -16,7 +16,7 @@ import { parseSignedReading, SignedReading } from '../core/reading';
 import { parseInstant } from '../core/units';
 import { MeterRecord, meterStateOf } from './meter';
 import { MeteringParams } from './params';
-import { checkReading, flagsOf, MeterState, ReadingContext, ReadingFlag, SeqGap } from './validation';
+import { checkReading, MeterState, ReadingContext, ReadingFlag, SeqGap } from './validation';
 
 /** Readings per transaction: enough to amortise a transaction, small enough to endorse quickly. */
 export const MAX_READINGS_PER_BATCH = 200;
@@ -432,11 +432,12 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
         },
         true,
       );
-      // A reading that lands before a stored one becomes that one's predecessor.
-      // Its flags are judged against its new predecessor, so they do not depend on arrival order.
+      // A reading that lands before a stored one becomes that one's predecessor in the chain. Within an epoch
+      // the successor's flags are judged again against it, so they do not depend on arrival order; a successor
+      // of a later epoch keeps its own (epochs are judged separately).
       if (next !== undefined) {
-        const { flags: _old, ...rest } = next as StoredReading;
-        const flags = flagsOf(next, r);
+        const { flags: old, ...rest } = next as StoredReading;
+        const flags = verdict.nextFlags ?? old ?? [];
         overlay.set({ ...rest, prevIntervalStart: r.intervalStart, ...(flags.length > 0 ? { flags } : {}) }, true);
       }
       if (verdict.closes !== undefined) {

@@ -60,7 +60,7 @@ export interface SeqGap {
   meterId: string;
   afterSeq: number;
   beforeSeq: number;
-  /** Intervals of the readings on either side; the gap is retired when the window before `beforeIntervalStart` closes. */
+  /** Intervals of the readings on either side; the gap is retired once the windows between them are closed (window.ts: gapSpan). */
   afterIntervalStart: string;
   beforeIntervalStart: string;
 }
@@ -76,8 +76,20 @@ export const SPIKE_FACTOR = 10;
 export const SPIKE_FLOOR_WH = 1000;
 
 export type ReadingVerdict =
-  /** New: store it. `closes` is the gap it lands in (replace it by `opens`); `opens` are the gaps left beside it. */
-  | { status: 'accepted'; reading: SignedReading; closes?: SeqGap; opens: SeqGap[]; flags?: ReadingFlag[]; correctsEstimate?: true }
+  /**
+   * New: store it. `closes` is the gap it lands in (replace it by `opens`); `opens` are the gaps left beside it.
+   * `nextFlags`: the flags of the next stored reading of the same epoch, judged again now that this one precedes it
+   * (absent when the next reading belongs to another epoch, whose flags this reading cannot change).
+   */
+  | {
+      status: 'accepted';
+      reading: SignedReading;
+      closes?: SeqGap;
+      opens: SeqGap[];
+      flags?: ReadingFlag[];
+      nextFlags?: ReadingFlag[];
+      correctsEstimate?: true;
+    }
   /** The same signed fields as the reading already stored: a retry, nothing to write. */
   | { status: 'duplicate'; reading: SignedReading };
 
@@ -223,6 +235,7 @@ export function checkReading(input: unknown, ctx: ReadingContext): ReadingVerdic
     ...(closes ? { closes } : {}),
     opens,
     ...(flags.length > 0 ? { flags } : {}),
+    ...(next !== undefined ? { nextFlags: flagsOf(next, reading) } : {}),
     ...(correctsEstimate ? { correctsEstimate: true as const } : {}),
   };
 }

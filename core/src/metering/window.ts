@@ -157,12 +157,34 @@ export function zoneTotals(intervalStart: string, meters: readonly (MeterContrib
 }
 
 /**
- * The intervals a seq gap misses: those strictly between its two readings. The gap is retired once
- * no reading it misses can arrive any more as a new reading, that is when the windows of all of
- * them are closed, whatever order the windows closed in (window close checks each of them). A
- * gap between readings of adjacent intervals (seq jumped, no interval missing) misses none: it is
- * retired at the next window close from its first interval on (a seq restart or a clock shift,
- * not a lost reading).
+ * Whether a meter counts for an interval at its window close (gets a value in its participant's
+ * position: its reading, else an estimate). It counts when it has a reading for the interval; else
+ * when it was in service at the interval's end (not retired before it) and either was registered
+ * before that end or had already reported (an accepted reading of an earlier interval, of any
+ * epoch). The third answer leaves that last question to the caller, which reads the ledger for it.
+ */
+export type MeterCounting = 'counts' | 'not' | 'if-reported-before';
+
+export function meterCounting(
+  meter: { active: boolean; registeredAt: string; retiredAt?: string },
+  intervalStart: string,
+  intervalSeconds: number,
+  hasReading: boolean,
+): MeterCounting {
+  if (hasReading) return 'counts';
+  const end = parseInstant(intervalStart)! + intervalSeconds;
+  // A meter retired without a recorded time (none is) is taken as retired before every interval.
+  if (!meter.active && (meter.retiredAt === undefined || parseInstant(meter.retiredAt)! < end)) return 'not';
+  return parseInstant(meter.registeredAt)! < end ? 'counts' : 'if-reported-before';
+}
+
+/**
+ * The intervals a seq gap misses: those strictly between its two readings. A gap stays open while
+ * the window of any of them is open, and no longer: it is retired by the first transaction that
+ * finds all of them closed or closing, either the window close (page) that handles its meter,
+ * the window being closed counting as closed, or, when every interval it misses is closed already
+ * (a correction landing in a retired gap leaves such pieces, and a gap between adjacent intervals
+ * misses none), the reading transaction that opens it. Windows may close in any order.
  */
 export function gapSpan(gap: SeqGap, intervalSeconds: number): string[] {
   const out: string[] = [];

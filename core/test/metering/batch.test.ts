@@ -346,4 +346,69 @@ describe('foldReadingBatch', () => {
       { numRuns: 40 },
     );
   });
+
+  it('flags do not depend on arrival order across a meter exchange: each epoch is judged on its own', async () => {
+    // A rollover exchange keeps the seq running (firstSeq = the old epoch's next seq): by seq alone the first reading
+    // of the new epoch looks adjacent to the last one of the old.
+    const exchangeCase = fc.record({
+      values: fc.array(fc.constantFrom(0, 0, 50, 1500, 3000), { minLength: 12, maxLength: 12 }),
+      at: fc.integer({ min: 1, max: 11 }),
+      rollover: fc.boolean(),
+      lost: fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { maxLength: 3 }),
+      order: fc.array(fc.nat(), { minLength: 12, maxLength: 12 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(exchangeCase, async ({ values, at, rollover, lost, order }) => {
+        const old = truthOf('m-x', values.map((importWh) => ({ importWh, exportWh: 0 })));
+        const firstSeq = rollover ? old[at].seq : 1;
+        let register = 0;
+        const readings = old.map((r, k) => {
+          if (k < at) return r;
+          register += r.importWh;
+          return { ...r, seq: firstSeq + k - at, importRegisterWh: register, exportRegisterWh: 0 };
+        });
+        const exchange = {
+          meterId: 'm-x', effectiveFrom: readings[at].intervalStart, publicKeyPem: meterRecord('m-x').publicKeyPem, firstSeq,
+          importRegisterWh: 0, exportRegisterWh: 0, txId: 'tx-exchange', exchangedAt: formatInstant(DAY),
+        };
+        const kept = readings.filter((_, k) => !lost.includes(k));
+        const ledgerAfter = async (arrival: Reading[]) => {
+          const ledger = new MemoryLedger();
+          ledger.meters.set('m-x', meterRecord('m-x', { exchanges: [exchange] }));
+          for (const r of arrival) expect((await ledger.submit([signed(r)], NOW)).results[0].status).toBe('accepted');
+          return ledger;
+        };
+        const flagsIn = (ledger: MemoryLedger) => ledger.snapshot().readings.map((r) => [r.intervalStart, r.flags ?? []]);
+        const shuffledLedger = await ledgerAfter(shuffled(kept, order));
+        // The rule itself, per epoch: against the previous interval's reading of the same epoch only.
+        const epochOf = (k: number) => (k < at ? 0 : 1);
+        const expected = readings.flatMap((r, k) => {
+          if (lost.includes(k)) return [];
+          const before = k > 0 && !lost.includes(k - 1) && epochOf(k - 1) === epochOf(k) ? readings[k - 1] : undefined;
+          const flags: string[] = [];
+          if (before !== undefined && r.importWh >= 1000 && r.importWh >= 10 * before.importWh) flags.push('spike');
+          if (before !== undefined && r.importWh === 0 && before.importWh === 0) flags.push('stuck');
+          return [[r.intervalStart, flags]];
+        });
+        expect(flagsIn(shuffledLedger)).toEqual(expected);
+        expect(flagsIn(await ledgerAfter(kept))).toEqual(expected);
+        shuffledLedger.expectChainsIntact();
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('the example of issue 29: a rollover at 08:00, the new 08:00 zero arriving before the old 07:45 zero, is not stuck', async () => {
+    const values = [0, 0, 0].map((importWh) => ({ importWh, exportWh: 0 }));
+    const [r0, r1, r2] = truthOf('m-x', values);
+    const exchange = {
+      meterId: 'm-x', effectiveFrom: r2.intervalStart, publicKeyPem: meterRecord('m-x').publicKeyPem, firstSeq: r2.seq,
+      importRegisterWh: 0, exportRegisterWh: 0, txId: 'tx-exchange', exchangedAt: formatInstant(DAY),
+    };
+    const ledger = new MemoryLedger();
+    ledger.meters.set('m-x', meterRecord('m-x', { exchanges: [exchange] }));
+    const fresh = { ...r2, importRegisterWh: 0, exportRegisterWh: 0 };
+    for (const r of [r0, fresh, r1]) expect((await ledger.submit([signed(r)], NOW)).results[0].status).toBe('accepted');
+    expect(ledger.snapshot().readings.map((r) => r.flags ?? [])).toEqual([[], ['stuck'], []]);
+  });
 });

@@ -104,6 +104,8 @@ describe('checkReading: every rule has its code', () => {
       reading: expect.objectContaining(reading),
       closes: { meterId: reading.meterId, afterSeq: 39, beforeSeq: 43, afterIntervalStart: before.intervalStart, beforeIntervalStart: next.intervalStart },
       opens: [{ meterId: reading.meterId, afterSeq: 39, beforeSeq: 42, afterIntervalStart: before.intervalStart, beforeIntervalStart: reading.intervalStart }],
+      // The next reading of the same epoch is judged again against this one (not adjacent by seq: no flags).
+      nextFlags: [],
     });
     // Across a gap the registers must have grown by at least the interval's values.
     expect(check({ ...reading, importRegisterWh: 999_119 }, { previous: before })).toBe(ErrorCodes.READING_REGISTER_INCONSISTENT);

@@ -4,6 +4,7 @@ import {
   estimateReading,
   gapSpan,
   MeterContribution,
+  meterCounting,
   positionOf,
   tokenDelta,
   validateAsset,
@@ -114,6 +115,23 @@ describe('estimates, zones and gap retirement', () => {
     expect(gapSpan(gap, 900)).toEqual(['2026-11-21T12:15:00Z', '2026-11-21T12:30:00Z']);
     // Adjacent intervals, seq jumped: nothing missing.
     expect(gapSpan({ ...gap, beforeIntervalStart: '2026-11-21T12:15:00Z' }, 900)).toEqual([]);
+  });
+});
+
+describe('meterCounting', () => {
+  const end = '2026-11-21T12:15:00Z';
+  it('counts a meter with a reading; else one in service at the end, registered before it, or asks whether it reported before', () => {
+    const meter = { active: true, registeredAt: '2026-11-21T12:14:59Z' };
+    expect(meterCounting({ ...meter, active: false, retiredAt: '2026-11-01T00:00:00Z' }, I, 900, true)).toBe('counts');
+    expect(meterCounting(meter, I, 900, false)).toBe('counts');
+    // Registered exactly at the end: only an earlier reading makes it count.
+    expect(meterCounting({ ...meter, registeredAt: end }, I, 900, false)).toBe('if-reported-before');
+    // Retired at the end or later: it was in service; retired before the end (or at an unknown time): not.
+    expect(meterCounting({ ...meter, active: false, retiredAt: end }, I, 900, false)).toBe('counts');
+    const retiredLater = { ...meter, registeredAt: end, active: false, retiredAt: '2026-11-22T00:00:00Z' };
+    expect(meterCounting(retiredLater, I, 900, false)).toBe('if-reported-before');
+    expect(meterCounting({ ...meter, active: false, retiredAt: '2026-11-21T12:14:59Z' }, I, 900, false)).toBe('not');
+    expect(meterCounting({ ...meter, active: false }, I, 900, false)).toBe('not');
   });
 });
 
