@@ -66,7 +66,8 @@ export interface TokenShare {
 /**
  * Which assets an interval's surplus came from, so that each energy token names its asset and
  * source: the surplus is shared over the meters in proportion to their export, then over each
- * meter's assets in proportion to their capacity, in whole Wh (largest remainders, then ids).
+ * meter's assets in proportion to their share of the meter's export (that export shared by
+ * capacity), in whole Wh (largest remainders, then ids), so no asset's tokens exceed its export.
  * The surplus never exceeds the export (net = export − import), so every Wh finds an asset.
  */
 export function attributeSurplus(surplusWh: number, meters: readonly MeterInterval[], assets: readonly MeteredAsset[]): TokenShare[] {
@@ -77,7 +78,12 @@ export function attributeSurplus(surplusWh: number, meters: readonly MeterInterv
   const shares: TokenShare[] = [];
   exporting.forEach((m, k) => {
     const own = assets.filter((a) => a.meterId === m.meterId).sort((a, b) => compareIds(a.assetId, b.assetId));
-    const perAsset = shareProRata(perMeter[k], own.map((a) => a.capacityW));
+    // The meter's export over its assets by capacity, then the surplus over that export: an asset
+    // never gets more tokens than its share of the export (largest remainders of the surplus over
+    // capacities directly could: capacities 1, 8, 8 W, export 10 Wh, surplus 7 Wh gave the 1 W
+    // asset 1 Wh of tokens against 0 Wh of export).
+    const exportShares = own.length === 0 ? [] : shareProRata(m.exportWh, own.map((a) => a.capacityW));
+    const perAsset = shareProRata(perMeter[k], exportShares);
     own.forEach((a, j) => {
       if (perAsset[j] > 0) shares.push({ assetId: a.assetId, source: a.source, energyWh: perAsset[j] });
     });

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { shareProRata } from '../../src/core/prorata';
 import { attributeSurplus, classifyPosition, intervalCompleteness, MeteredAsset, netPosition } from '../../src/metering';
 
 describe('netPosition and classifyPosition', () => {
@@ -57,6 +58,29 @@ describe('attributeSurplus', () => {
 
   it('refuses a surplus larger than the export', () => {
     expect(() => attributeSurplus(10, [{ meterId: 'a.main', importWh: 0, exportWh: 9 }], assets)).toThrow(RangeError);
+  });
+
+  it("never gives an asset more tokens than its share of its meter's export (capacities 1, 8, 8 W)", () => {
+    const three: MeteredAsset[] = [
+      { assetId: 'a', meterId: 'm', source: 'solar', capacityW: 1 },
+      { assetId: 'b', meterId: 'm', source: 'solar', capacityW: 8 },
+      { assetId: 'c', meterId: 'm', source: 'solar', capacityW: 8 },
+    ];
+    // Export 10 Wh by capacity: 0, 5, 5. A surplus of 7 Wh by capacity alone would give a 1 Wh.
+    expect(attributeSurplus(7, [{ meterId: 'm', importWh: 3, exportWh: 10 }], three)).toEqual([
+      { assetId: 'b', source: 'solar', energyWh: 4 },
+      { assetId: 'c', source: 'solar', energyWh: 3 },
+    ]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 5 }), fc.nat(500), fc.nat(500), (caps, exp, imp) => {
+        const own = caps.map((capacityW, i): MeteredAsset => ({ assetId: `x${i}`, meterId: 'm', source: 'solar', capacityW }));
+        const surplus = Math.max(exp - imp, 0);
+        const exported = new Map(own.map((a, i) => [a.assetId, shareProRata(exp, caps)[i]]));
+        for (const s of attributeSurplus(surplus, [{ meterId: 'm', importWh: imp, exportWh: exp }], own)) {
+          expect(s.energyWh).toBeLessThanOrEqual(exported.get(s.assetId)!);
+        }
+      }),
+    );
   });
 
   it('hands out every Wh of the surplus, each asset at most its meter’s export', () => {
