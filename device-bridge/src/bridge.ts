@@ -58,8 +58,6 @@ export interface BridgeStatus {
   intervalSeconds: number | undefined;
 }
 
-const SUBMIT_READINGS = 'metering:submitReadings';
-
 /** MQTT 5 session expiry the broker keeps our subscription and queued messages for (about 136 years: never). */
 const NEVER_EXPIRES = 0xffffffff;
 
@@ -388,7 +386,6 @@ export class Bridge {
     } catch (error) {
       if (this.stopped) return false;
       this.failures += 1;
-      if (error instanceof GridLedgerError && error.code === ErrorCodes.TRANSACTION_CONFLICT) this.metrics.mvccRetries.inc({ transaction: SUBMIT_READINGS });
       let action = failureAction(error);
       if (action === 'split' && batch.length === 1) action = 'isolate'; // one reading is never too many
       if (action !== 'isolate') {
@@ -406,10 +403,6 @@ export class Bridge {
       return (await this.submitIsolating(batch.slice(0, half))) && (await this.submitIsolating(batch.slice(half)));
     }
     if (this.stopped) return false;
-    if (outcome.timings) {
-      this.metrics.submitSeconds.observe({ transaction: SUBMIT_READINGS }, outcome.timings.endorseMs / 1000);
-      this.metrics.commitSeconds.observe({ transaction: SUBMIT_READINGS }, outcome.timings.commitMs / 1000);
-    }
     // Readings the answer said nothing about are released with their meter, so that they go again
     // before its later readings; the answered ones are held until their done mark is written.
     const answer = receiptsForOutcome(batch, outcome);

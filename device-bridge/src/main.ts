@@ -43,17 +43,8 @@ async function main(): Promise<void> {
   const version = args.get('mqtt-version') ?? '5';
   if (version !== '4' && version !== '5') throw new Error('--mqtt-version must be 4 or 5');
 
-  const submitter = await FabricLedgerSubmitter.connect({
-    endpoint: org.peer.endpoint,
-    hostAlias: org.peer.hostAlias,
-    tlsRootCertPath: org.peer.tlsRootCertPath,
-    mspId: user.mspId,
-    certPath: user.certPath,
-    keyPath: user.keyPath,
-    channel: profile.channel,
-    chaincode: profile.chaincode,
-  });
   const metrics = new BridgeMetrics();
+  const submitter = new FabricLedgerSubmitter({ peer: org.peer, identity: user, channel: profile.channel, chaincode: profile.chaincode, metrics: metrics.fabric });
   const bridge = await Bridge.start({
     metrics,
     mqttUrl,

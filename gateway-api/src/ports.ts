@@ -1,3 +1,4 @@
+import type { SubmitOptions } from '@gridledger/fabric-client';
 import type { WalletUser } from '@gridledger/network';
 
 /**
@@ -31,12 +32,7 @@ export interface PeerStatus {
 }
 
 /** For transactions that write private data: transient fields (never on the channel) and who may endorse. */
-export interface SubmitOptions {
-  transient?: Record<string, Uint8Array>;
-  endorsingOrganizations?: string[];
-  /** The endorsement's deadline instead of the ledger's default (the peer gateway's own endorsementTimeout, 30 s, still applies). */
-  endorseDeadlineMs?: number;
-}
+export type { SubmitOptions };
 
 export interface LedgerPort {
   /** Evaluates `fn` (e.g. `registry:getMeter`) as `user`; throws a GridLedgerError. */

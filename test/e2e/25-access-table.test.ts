@@ -213,7 +213,9 @@ async function call(row: AccessRow, who: CallerClass): Promise<Outcome> {
       () => undefined,
       (e: Error & { details?: { message: string }[] }) => e,
     );
-    const code = error === undefined ? undefined : (decodeErrorEnvelope([error.message, ...(error.details ?? []).map((d) => d.message)].join('\n'))?.code ?? error.message);
+    // The Fabric client edge throws GridLedgerErrors (a string code); anything else is looked into for an envelope.
+    const stable = typeof (error as { code?: unknown } | undefined)?.code === 'string' ? (error as unknown as { code: string }).code : undefined;
+    const code = error === undefined ? undefined : (stable ?? decodeErrorEnvelope([error.message, ...(error.details ?? []).map((d) => d.message)].join('\n'))?.code ?? error.message);
     return { status: code === undefined ? 200 : code === 'ACCESS_DENIED' ? 403 : code === 'UNAUTHENTICATED' ? 401 : 400, code, request: `${ORG[who]} peer ${row.operation}` };
   } finally {
     client.close();
