@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { ErrorCodes, GridLedgerError, parseSignedReading, readingSignedBytes, type SignedReading } from '@gridledger/core';
 import { backoffMs, flushDelay, selectBatch } from './batching';
@@ -40,6 +41,13 @@ export interface BridgeOptions {
   /** Backoff base and cap after ledger failures (per meter: other meters keep flowing; also between reads of the metering parameters while they cannot be read). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * How long a read of the metering parameters counts as fresh (default 1000 ms): a reading that
+   * looks misaligned reads them again only when the last read is older, and concurrent reads are
+   * one. A change of the interval on the ledger thus counts after at most this long, and a flood
+   * of misaligned readings costs at most one query per period.
+   */
+  paramsMaxAgeMs?: number;
   /** Counters and gauges for GET /metrics (none given: the bridge keeps its own). */
   metrics?: BridgeMetrics;
 }
@@ -108,6 +116,9 @@ export class Bridge {
   /** Retries the first read of the metering interval while the ledger cannot be read. */
   private intervalTimer: NodeJS.Timeout | undefined;
   private intervalReadFailures = 0;
+  /** When the metering parameters were last read (successfully or not), and the read in flight. */
+  private intervalReadAt = -Infinity;
+  private intervalRead: Promise<number | undefined> | undefined;
 
   private constructor(private readonly opts: BridgeOptions) {
     this.log = opts.logger ?? jsonLogger('device-bridge');
@@ -227,9 +238,9 @@ export class Bridge {
 
   /**
    * The reading checked with the ledger's metering interval. One that looks misaligned is refused
-   * only once a fresh read of the interval agrees: an operator may have changed it since the last
-   * read, and that read costs one query, only for such readings (the other way round, a reading the
-   * chaincode finds misaligned makes the bridge read the interval again). While the interval could not be
+   * only once a fresh read of the interval agrees (fresh: at most paramsMaxAgeMs old, see
+   * refreshInterval): an operator may have changed it since the last read (the other way round, a
+   * reading the chaincode finds misaligned makes the bridge read the interval again). While the interval could not be
    * read at all, the bridge checks everything but the alignment and the chaincode judges that
    * (a misaligned reading gets READING_INTERVAL_MISALIGNED on its receipt all the same).
    */
@@ -240,15 +251,22 @@ export class Bridge {
       } catch (error) {
         if (!(error instanceof GridLedgerError) || error.code !== ErrorCodes.READING_INTERVAL_MISALIGNED) throw error;
       }
-      const fresh = await this.readInterval();
+      const fresh = await this.refreshInterval();
       if (fresh !== undefined) return parseSignedReading(parsed, fresh);
     }
     // Every instant is a whole number of seconds: a 1 s grid checks nothing but the shape.
     return parseSignedReading(parsed, 1);
   }
 
+  /** The interval as last read if that read is fresh, else a new read, shared by everyone who asks while it runs. */
+  private refreshInterval(): Promise<number | undefined> {
+    if (performance.now() - this.intervalReadAt < (this.opts.paramsMaxAgeMs ?? 1_000)) return Promise.resolve(this.intervalSeconds);
+    return (this.intervalRead ??= this.readInterval().finally(() => (this.intervalRead = undefined)));
+  }
+
   /** Reads the metering interval from the ledger (metering:getParams); undefined, with the last value kept, when it cannot. */
   private async readInterval(): Promise<number | undefined> {
+    this.intervalReadAt = performance.now();
     try {
       const { intervalSeconds } = await this.opts.submitter.getMeteringParams();
       if (intervalSeconds !== this.intervalSeconds) this.log.info('metering interval read from the ledger', { intervalSeconds, before: this.intervalSeconds });
@@ -407,7 +425,7 @@ export class Bridge {
     // before its later readings; the answered ones are held until their done mark is written.
     const answer = receiptsForOutcome(batch, outcome);
     // The chaincode found a reading off its grid that the bridge let through: the interval read before is stale.
-    if (answer.receipts.some((r) => r.code === ErrorCodes.READING_INTERVAL_MISALIGNED)) void this.readInterval();
+    if (answer.receipts.some((r) => r.code === ErrorCodes.READING_INTERVAL_MISALIGNED)) void this.refreshInterval();
     const doneIds = new Set(answer.doneIds);
     const answered = batch.filter((e) => doneIds.has(e.id));
     for (const e of batch) {
