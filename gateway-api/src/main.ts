@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { loadProfile } from '@gridledger/network';
+import { loadProfile, PROCESS_VARIABLES, readConfig } from '@gridledger/network';
 import { assertOrg, startGateway } from './gateway';
 import { apiKeysPath, checkExpiry, DEFAULT_KEY_DAYS, expiryIn, FileApiKeyStore, IssuedKey } from './keys';
 import { jsonLogger } from './ports';
@@ -29,9 +29,10 @@ async function main(argv: string[]): Promise<number> {
       'expires-at': { type: 'string' },
     },
   });
-  const stateDir = values.state ?? process.env.GRIDLEDGER_STATE;
+  const config = readConfig(PROCESS_VARIABLES.gateway);
+  const stateDir = values.state ?? config.GRIDLEDGER_STATE;
   if (!stateDir) throw new Error('--state (or GRIDLEDGER_STATE) is required');
-  const org = assertOrg(values.org ?? process.env.GRIDLEDGER_ORG);
+  const org = assertOrg(values.org ?? config.GRIDLEDGER_ORG);
   const command = positionals[0] ?? 'serve';
 
   const keys = () => new FileApiKeyStore(apiKeysPath(stateDir, org));

@@ -1,5 +1,6 @@
 export * from './binaries';
 export * from './ca';
+export * from './config';
 export * from './ledger';
 export * from './proc';
 export * from './profile';
