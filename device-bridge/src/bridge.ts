@@ -6,7 +6,7 @@ import { backoffMs, flushDelay, selectBatch } from './batching';
 import { DeadLetters } from './dead-letter';
 import { Journal, type JournalEntry } from './journal';
 import { failureAction, type LedgerSubmitter, type SubmitOutcome } from './ledger';
-import { jsonLogger, type Logger } from './log';
+import { createLogger, type Logger } from '@gridledger/network';
 import { BridgeMetrics } from './metrics';
 import { parkedReceipt, receiptsForOutcome, rejectedReceipt, type OutcomeReceipts, type Receipt } from './receipts';
 import { allReadingsFilter, meterIdOfTopic, receiptsTopic } from './topics';
@@ -121,7 +121,7 @@ export class Bridge {
   private intervalRead: Promise<number | undefined> | undefined;
 
   private constructor(private readonly opts: BridgeOptions) {
-    this.log = opts.logger ?? jsonLogger('device-bridge');
+    this.log = opts.logger ?? createLogger('device-bridge');
     this.maxBatch = opts.maxBatch ?? 100;
     this.metrics = opts.metrics ?? new BridgeMetrics(false);
   }
@@ -157,7 +157,7 @@ export class Bridge {
       this.waitingSince.set(e.id, now);
       this.index(e);
     }
-    this.log.info('journal replayed', { pending: replayed.length });
+    this.log.info({ pending: replayed.length }, 'journal replayed');
     if ((await this.readInterval()) === undefined) this.retryIntervalRead();
 
     const version = this.opts.protocolVersion ?? 5;
@@ -188,12 +188,12 @@ export class Bridge {
         intake(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), cb);
     }
     this.client.on('connect', (connack) => {
-      this.log.info('mqtt connected', { sessionPresent: connack.sessionPresent, url: this.opts.mqttUrl });
+      this.log.info({ sessionPresent: connack.sessionPresent, url: this.opts.mqttUrl }, 'mqtt connected');
       this.client.subscribe(allReadingsFilter(this.opts.communityId), { qos: 1 }, (error) => {
-        if (error) this.log.error('mqtt subscribe failed', { error: error.message });
+        if (error) this.log.error({ error: error.message }, 'mqtt subscribe failed');
       });
     });
-    this.client.on('error', (error) => this.log.warn('mqtt error', { error: error.message }));
+    this.client.on('error', (error) => this.log.warn({ error: error.message }, 'mqtt error'));
     this.client.on('offline', () => this.log.warn('mqtt offline'));
     this.schedule();
   }
@@ -203,7 +203,7 @@ export class Bridge {
     if (this.stopped) throw new Error('bridge is stopping');
     const topicMeterId = meterIdOfTopic(topic, this.opts.communityId, 'readings');
     if (topicMeterId === undefined) {
-      this.log.warn('message on an unexpected topic dropped', { topic });
+      this.log.warn({ topic }, 'message on an unexpected topic dropped');
       return;
     }
     this.metrics.received.inc();
@@ -222,12 +222,12 @@ export class Bridge {
       // our own publish arrives through the packet queue this handler is holding up.
       const receipt = rejectedReceipt(topicMeterId, parsed, error);
       this.metrics.refused.inc({ code: receipt.code ?? ErrorCodes.INTERNAL });
-      this.log.warn('reading refused', { meterId: topicMeterId, code: receipt.code, message: receipt.message });
+      this.log.warn({ meterId: topicMeterId, code: receipt.code, message: receipt.message }, 'reading refused');
       void this.publishReceipt(receipt).catch(() => {});
       return;
     }
     if (this.isPendingCopy(reading)) {
-      this.log.info('redelivered reading already journaled', { meterId: reading.meterId, intervalStart: reading.intervalStart });
+      this.log.info({ meterId: reading.meterId, intervalStart: reading.intervalStart }, 'redelivered reading already journaled');
       return;
     }
     const entry = await this.journal.append(reading);
@@ -269,17 +269,19 @@ export class Bridge {
     this.intervalReadAt = performance.now();
     try {
       const { intervalSeconds } = await this.opts.submitter.getMeteringParams();
-      if (intervalSeconds !== this.intervalSeconds) this.log.info('metering interval read from the ledger', { intervalSeconds, before: this.intervalSeconds });
+      if (intervalSeconds !== this.intervalSeconds) {
+        this.log.info({ intervalSeconds, before: this.intervalSeconds }, 'metering interval read from the ledger');
+      }
       this.intervalSeconds = intervalSeconds;
       this.intervalReadFailures = 0;
       return intervalSeconds;
     } catch (error) {
       this.intervalReadFailures += 1;
-      this.log.warn('metering parameters not readable; readings are not refused for their alignment until they are', {
+      this.log.warn({
         code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
         error: error instanceof Error ? error.message : String(error),
         intervalSeconds: this.intervalSeconds,
-      });
+      }, 'metering parameters not readable; readings are not refused for their alignment until they are');
       return undefined;
     }
   }
@@ -416,7 +418,8 @@ export class Bridge {
         await this.park(batch[0], refusal);
         return true;
       }
-      this.log.warn('transaction refused; halving the batch to find the reading that fails', { code: refusal.code, error: refusal.message, readings: batch.length });
+      const fields = { code: refusal.code, error: refusal.message, readings: batch.length };
+      this.log.warn(fields, 'transaction refused; halving the batch to find the reading that fails');
       const half = Math.ceil(batch.length / 2);
       return (await this.submitIsolating(batch.slice(0, half))) && (await this.submitIsolating(batch.slice(half)));
     }
@@ -471,7 +474,7 @@ export class Bridge {
       else this.metrics.refused.inc({ code: r.code ?? ErrorCodes.INTERNAL });
     }
     const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
-    this.log.info('transaction committed', {
+    this.log.info({
       txId: outcome.txId,
       readings: answered.length + retryIds.length,
       accepted: count('accepted'),
@@ -480,7 +483,7 @@ export class Bridge {
       unanswered: retryIds.length,
       ms: Date.now() - started,
       ...outcome.timings,
-    });
+    }, 'transaction committed');
   }
 
   /** A retryable failure: the batch's meters wait (one backoff for all of them, from the most failed one); other meters go on. */
@@ -492,7 +495,7 @@ export class Bridge {
       this.meterFailures.set(m, failures);
       this.meterRetryAt.set(m, Date.now() + wait);
     }
-    this.log.warn('transaction failed; readings stay pending', {
+    this.log.warn({
       code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
       error: error instanceof Error ? error.message : String(error),
       readings: batch.length,
@@ -500,7 +503,7 @@ export class Bridge {
       action,
       retryInMs: wait,
       failures,
-    });
+    }, 'transaction failed; readings stay pending');
   }
 
   /**
@@ -517,7 +520,8 @@ export class Bridge {
     this.unindex(entry);
     this.parked += 1;
     this.metrics.parked.inc({ code: error.code });
-    this.log.warn('reading parked in the dead-letter file', { meterId: entry.reading.meterId, intervalStart: entry.reading.intervalStart, code: error.code, error: error.message });
+    const { meterId, intervalStart } = entry.reading;
+    this.log.warn({ meterId, intervalStart, code: error.code, error: error.message }, 'reading parked in the dead-letter file');
   }
 
   private publishReceipt(receipt: Receipt): Promise<void> {

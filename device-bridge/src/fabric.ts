@@ -25,7 +25,8 @@ export class FabricLedgerSubmitter implements LedgerSubmitter {
   private readonly fabric: FabricClient;
 
   constructor(private readonly c: FabricConnection) {
-    this.fabric = new FabricClient({ peer: c.peer, channel: c.channel, chaincode: c.chaincode, ...(c.metrics ? { metrics: c.metrics } : {}) });
+    const { peer, channel, chaincode, metrics } = c;
+    this.fabric = new FabricClient({ peer, channel, chaincode, ...(metrics ? { metrics } : {}) });
   }
 
   async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {

@@ -2,7 +2,7 @@ import { readingSignedBytes, type SignedReading } from '@gridledger/core';
 import type { MqttClient } from 'mqtt';
 import { Bridge, type BridgeOptions } from '../src/bridge';
 import { startMosquitto, type MosquittoBroker } from '../src/broker';
-import { silentLogger } from '../src/log';
+import { silentLogger } from '@gridledger/network';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
 import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, signReading, sleep, tempDir, waitFor } from './support/helpers';

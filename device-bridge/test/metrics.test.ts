@@ -2,7 +2,7 @@ import { ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/cor
 import { Bridge } from '../src/bridge';
 import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import type { SubmitOutcome } from '../src/ledger';
-import { silentLogger } from '../src/log';
+import { silentLogger } from '@gridledger/network';
 import type { Registry } from 'prom-client';
 import { BridgeMetrics, startHealthServer } from '../src/metrics';
 import { readingsTopic } from '../src/topics';

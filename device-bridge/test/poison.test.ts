@@ -7,7 +7,7 @@ import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import { DeadLetters, readDeadLetters } from '../src/dead-letter';
 import { Journal, replayJournal } from '../src/journal';
 import { ChaincodeError, failureAction } from '../src/ledger';
-import { silentLogger } from '../src/log';
+import { silentLogger } from '@gridledger/network';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
 import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';

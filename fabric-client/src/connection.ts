@@ -33,7 +33,10 @@ export const DEFAULT_DEADLINES: Deadlines = { evaluate: 5_000, endorse: 15_000, 
  * otherwise refuse any answer above 4 MB, and an endorsed transaction carries its whole write set:
  * the clearing of 10,000 orders in one transaction came back at 4.36 MB and was refused.
  */
-export const GRPC_MESSAGE_LIMITS = { 'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024 } as const;
+export const GRPC_MESSAGE_LIMITS = {
+  'grpc.max_receive_message_length': 100 * 1024 * 1024,
+  'grpc.max_send_message_length': 100 * 1024 * 1024,
+} as const;
 
 /** One gRPC connection (TLS) to a peer, which any number of identities' gateways share. */
 export function grpcClient(peer: PeerEndpoint): grpc.Client {

@@ -28,8 +28,12 @@ const TRANSIENT_GRPC: ReadonlySet<number> = new Set([
   GrpcStatus.CANCELLED,
 ]);
 
-/** Codes after which the same transaction can succeed later: the ledger or a collection is away for now, or a concurrent transaction won. */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([ErrorCodes.LEDGER_UNAVAILABLE, ErrorCodes.TRANSACTION_CONFLICT, ErrorCodes.PRIVATE_DATA_UNAVAILABLE]);
+/** Codes after which the same call can succeed later: the ledger or a collection is away for now, or a concurrent transaction won. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  ErrorCodes.LEDGER_UNAVAILABLE,
+  ErrorCodes.TRANSACTION_CONFLICT,
+  ErrorCodes.PRIVATE_DATA_UNAVAILABLE,
+]);
 
 /** Whether the same call may succeed when made again later, unchanged. */
 export function isTransient(error: unknown): boolean {

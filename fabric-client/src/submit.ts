@@ -31,7 +31,7 @@ export type ProposalMaker = Pick<Contract, 'newProposal'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The wait before attempt `attempt + 1`: doubling from `backoffMs`, with jitter that spreads transactions that conflicted with each other. */
+/** The wait before attempt `attempt + 1`: doubling from `backoffMs`, with jitter that spreads transactions that conflicted. */
 export function retryDelayMs(attempt: number, backoffMs: number, random: () => number = Math.random): number {
   const base = backoffMs * 2 ** (attempt - 1);
   return base + Math.floor(random() * base);
@@ -70,7 +70,8 @@ export async function submitWithRetry(
       txId = proposal.getTransactionId();
       const started = performance.now();
       const submitTimer = metrics?.submitSeconds.startTimer({ transaction: fn });
-      const transaction = await proposal.endorse(options.endorseDeadlineMs !== undefined ? { deadline: Date.now() + options.endorseDeadlineMs } : undefined);
+      const deadline = options.endorseDeadlineMs !== undefined ? { deadline: Date.now() + options.endorseDeadlineMs } : undefined;
+      const transaction = await proposal.endorse(deadline);
       endorsed = true;
       const result = transaction.getResult();
       const submitted = await transaction.submit();
@@ -82,7 +83,8 @@ export async function submitWithRetry(
       const timings = { endorseMs: Math.round(endorsedAt - started), commitMs: Math.round(performance.now() - endorsedAt) };
       if (status.successful) return { result, txId, blockNumber: status.blockNumber, timings };
       if (status.code !== MVCC_READ_CONFLICT && status.code !== PHANTOM_READ_CONFLICT) {
-        throw new GridLedgerError(ErrorCodes.INTERNAL, `transaction ${txId} was invalidated at commit`, { txId, validationCode: status.code });
+        const details = { txId, validationCode: status.code };
+        throw new GridLedgerError(ErrorCodes.INTERNAL, `transaction ${txId} was invalidated at commit`, details);
       }
       conflicted = true;
     } catch (e) {
@@ -96,5 +98,6 @@ export async function submitWithRetry(
       await sleep(retryDelayMs(attempt, backoffMs));
     }
   }
-  throw new GridLedgerError(ErrorCodes.TRANSACTION_CONFLICT, `read conflicts in ${attempts} attempts; retry with the same ids`, { txId, attempts });
+  const message = `read conflicts in ${attempts} attempts; retry with the same ids`;
+  throw new GridLedgerError(ErrorCodes.TRANSACTION_CONFLICT, message, { txId, attempts });
 }

@@ -39,8 +39,17 @@ export const CONFIG = {
     readBy: ['network CLI', 'gateway', 'tools'],
     doc: 'the state directory (as `--state`); the network CLI resolves the default in the repository',
   }),
-  GRIDLEDGER_ORG: variable({ schema: z.enum(ORGS, `expected one of ${ORGS.join(', ')}`).optional(), readBy: ['gateway'], doc: 'the gateway’s organization (as `--org`)' }),
-  GRIDLEDGER_PORT_OFFSET: variable({ schema: wholeNumber(0, 40_000).default(0), default: '0', readBy: ['network CLI'], doc: 'all ports + N (as `--offset N`)' }),
+  GRIDLEDGER_ORG: variable({
+    schema: z.enum(ORGS, `expected one of ${ORGS.join(', ')}`).optional(),
+    readBy: ['gateway'],
+    doc: 'the gateway’s organization (as `--org`)',
+  }),
+  GRIDLEDGER_PORT_OFFSET: variable({
+    schema: wholeNumber(0, 40_000).default(0),
+    default: '0',
+    readBy: ['network CLI'],
+    doc: 'all ports + N (as `--offset N`)',
+  }),
   GRIDLEDGER_LOG_LEVEL: variable({
     schema: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
     default: 'info',
@@ -53,16 +62,33 @@ export const CONFIG = {
     readBy: ['network CLI'],
     doc: 'the cache root of the Fabric binaries and schemathesis (read by `network/scripts/build-fabric.sh` and `.ci/run`)',
   }),
-  GRIDLEDGER_FABRIC_BIN: variable({ schema: text.optional(), readBy: ['network CLI'], doc: 'Fabric binaries of your own instead of the pinned build' }),
-  GRIDLEDGER_FABRIC_LOGGING: variable({ schema: text.default('WARN'), default: 'WARN', readBy: ['network CLI'], doc: '`FABRIC_LOGGING_SPEC` of peers and orderers' }),
+  GRIDLEDGER_FABRIC_BIN: variable({
+    schema: text.optional(),
+    readBy: ['network CLI'],
+    doc: 'Fabric binaries of your own instead of the pinned build',
+  }),
+  GRIDLEDGER_FABRIC_LOGGING: variable({
+    schema: text.default('WARN'),
+    default: 'WARN',
+    readBy: ['network CLI'],
+    doc: '`FABRIC_LOGGING_SPEC` of peers and orderers',
+  }),
   GRIDLEDGER_PEER_PPROF: variable({
     schema: flag('1', '0').default('0'),
     default: '0',
     readBy: ['network CLI'],
     doc: '`1`: each peer serves Go pprof (see [benchmarks.md](benchmarks.md#how-to-reproduce))',
   }),
-  GRIDLEDGER_BRIDGE_ARGS: variable({ schema: text.default(''), readBy: ['network CLI'], doc: 'extra arguments of the bridge, e.g. `--batch-size 200 --concurrency 8`' }),
-  GRIDLEDGER_CHAINCODE_NODE_ARGS: variable({ schema: text.default(''), readBy: ['network CLI'], doc: 'extra node arguments of the chaincode servers (profiling)' }),
+  GRIDLEDGER_BRIDGE_ARGS: variable({
+    schema: text.default(''),
+    readBy: ['network CLI'],
+    doc: 'extra arguments of the bridge, e.g. `--batch-size 200 --concurrency 8`',
+  }),
+  GRIDLEDGER_CHAINCODE_NODE_ARGS: variable({
+    schema: text.default(''),
+    readBy: ['network CLI'],
+    doc: 'extra node arguments of the chaincode servers (profiling)',
+  }),
   GRIDLEDGER_STATE_BATCH: variable({
     schema: flag('1', '0').optional(),
     default: '1',
@@ -75,7 +101,12 @@ export const CONFIG = {
     readBy: ['scheduler'],
     doc: '`off` switches the Community gateway’s market scheduler off',
   }),
-  GRIDLEDGER_MARKET_TICK_MS: variable({ schema: wholeNumber(1).default(5_000), default: '5000', readBy: ['scheduler'], doc: 'the scheduler’s period in milliseconds' }),
+  GRIDLEDGER_MARKET_TICK_MS: variable({
+    schema: wholeNumber(1).default(5_000),
+    default: '5000',
+    readBy: ['scheduler'],
+    doc: 'the scheduler’s period in milliseconds',
+  }),
   GRIDLEDGER_MARKET_COMMUNITIES: variable({
     schema: z
       .string()
@@ -86,11 +117,29 @@ export const CONFIG = {
     readBy: ['scheduler'],
     doc: 'the scheduler’s communities, comma-separated',
   }),
-  GRIDLEDGER_API_KEY: variable({ schema: text.optional(), default: 'the operator’s from `credentials.json`', readBy: ['tools'], doc: 'the API key `audit` and `resubmit-parked` use' }),
+  GRIDLEDGER_API_KEY: variable({
+    schema: text.optional(),
+    default: 'the operator’s from `credentials.json`',
+    readBy: ['tools'],
+    doc: 'the API key `audit` and `resubmit-parked` use',
+  }),
   GRIDLEDGER_TEST_STATE: variable({ schema: text.optional(), readBy: ['tests'], doc: 'the e2e tests’ state directory' }),
-  GRIDLEDGER_TEST_OFFSET: variable({ schema: wholeNumber(0, 40_000).optional(), default: '20000', readBy: ['tests'], doc: 'the e2e tests’ port offset' }),
-  GRIDLEDGER_TEST_KEEP: variable({ schema: flag('1', '0').optional(), readBy: ['tests'], doc: '`1` keeps the test platform up after the run' }),
-  GRIDLEDGER_BENCH_: variable({ schema: text.optional(), readBy: ['bench'], doc: '`GRIDLEDGER_BENCH_*`: see [benchmarks.md](benchmarks.md#how-to-reproduce)' }),
+  GRIDLEDGER_TEST_OFFSET: variable({
+    schema: wholeNumber(0, 40_000).optional(),
+    default: '20000',
+    readBy: ['tests'],
+    doc: 'the e2e tests’ port offset',
+  }),
+  GRIDLEDGER_TEST_KEEP: variable({
+    schema: flag('1', '0').optional(),
+    readBy: ['tests'],
+    doc: '`1` keeps the test platform up after the run',
+  }),
+  GRIDLEDGER_BENCH_: variable({
+    schema: text.optional(),
+    readBy: ['bench'],
+    doc: '`GRIDLEDGER_BENCH_*`: see [benchmarks.md](benchmarks.md#how-to-reproduce)',
+  }),
 } as const;
 
 export type ConfigName = keyof typeof CONFIG;
@@ -98,11 +147,18 @@ export type ConfigOf<N extends ConfigName> = { [K in N]: z.output<(typeof CONFIG
 
 /** The variables each process validates at its start. */
 export const PROCESS_VARIABLES = {
-  gateway: ['GRIDLEDGER_STATE', 'GRIDLEDGER_ORG', 'GRIDLEDGER_LOG_LEVEL', 'GRIDLEDGER_MARKET_SCHEDULER', 'GRIDLEDGER_MARKET_TICK_MS', 'GRIDLEDGER_MARKET_COMMUNITIES'],
+  gateway: [
+    'GRIDLEDGER_STATE',
+    'GRIDLEDGER_ORG',
+    'GRIDLEDGER_LOG_LEVEL',
+    'GRIDLEDGER_MARKET_SCHEDULER',
+    'GRIDLEDGER_MARKET_TICK_MS',
+    'GRIDLEDGER_MARKET_COMMUNITIES',
+  ],
   bridge: ['GRIDLEDGER_LOG_LEVEL'],
   tools: ['GRIDLEDGER_STATE', 'GRIDLEDGER_ORG', 'GRIDLEDGER_API_KEY', 'GRIDLEDGER_LOG_LEVEL'],
   // The network CLI passes every variable on to the processes it starts: it checks them all first.
-  network: Object.keys(CONFIG).filter((n) => !['tests', 'bench'].some((r) => CONFIG[n as ConfigName].readBy.includes(r as Reader))) as ConfigName[],
+  network: (Object.keys(CONFIG) as ConfigName[]).filter((n) => !CONFIG[n].readBy.some((r) => r === 'tests' || r === 'bench')),
 } as const satisfies Record<string, readonly ConfigName[]>;
 
 /** A configuration that cannot be used: the message names each bad variable, its value and what it expects. */

@@ -290,7 +290,9 @@ export function peerEnv(l: Layout, org: OrgName): Record<string, string> {
     CORE_CHAINCODE_EXECUTETIMEOUT: '60s',
     // A diagnostic, off by default: Go pprof on the organization's port 63, beside its operations
     // ports (`go tool pprof -top http://127.0.0.1:<port>/debug/pprof/profile?seconds=20`).
-    ...(config.GRIDLEDGER_PEER_PPROF === '1' ? { CORE_PEER_PROFILE_ENABLED: 'true', CORE_PEER_PROFILE_LISTENADDRESS: `127.0.0.1:${p.peerOperations + 3}` } : {}),
+    ...(config.GRIDLEDGER_PEER_PPROF === '1'
+      ? { CORE_PEER_PROFILE_ENABLED: 'true', CORE_PEER_PROFILE_LISTENADDRESS: `127.0.0.1:${p.peerOperations + 3}` }
+      : {}),
   };
 }
 

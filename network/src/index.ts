@@ -2,6 +2,7 @@ export * from './binaries';
 export * from './ca';
 export * from './config';
 export * from './ledger';
+export * from './log';
 export * from './proc';
 export * from './profile';
 export * from './broker';

@@ -1,4 +1,5 @@
-import { FabricClient, fromFabricError, parseResult, blockchainInfoHeight, type Deadlines, type FabricMetrics, type RetryOptions } from '@gridledger/fabric-client';
+import { blockchainInfoHeight, FabricClient, fromFabricError, parseResult } from '@gridledger/fabric-client';
+import type { Deadlines, FabricMetrics, RetryOptions } from '@gridledger/fabric-client';
 import type { WalletUser } from '@gridledger/network';
 import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
 
