@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { describeFabricError } from '@gridledger/fabric-client';
 import { ErrorCodes, GridLedgerError, parseSignedReading, readingSignedBytes, type SignedReading } from '@gridledger/core';
 import { backoffMs, flushDelay, selectBatch } from './batching';
 import { DeadLetters } from './dead-letter';
@@ -279,7 +280,7 @@ export class Bridge {
       this.intervalReadFailures += 1;
       this.log.warn({
         code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
-        error: error instanceof Error ? error.message : String(error),
+        error: describeFabricError(error),
         intervalSeconds: this.intervalSeconds,
       }, 'metering parameters not readable; readings are not refused for their alignment until they are');
       return undefined;
@@ -497,7 +498,8 @@ export class Bridge {
     }
     this.log.warn({
       code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
-      error: error instanceof Error ? error.message : String(error),
+      // With the gRPC failure behind a LEDGER_UNAVAILABLE, for whoever reads the log.
+      error: describeFabricError(error),
       readings: batch.length,
       meters: meters.length,
       action,

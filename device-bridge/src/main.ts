@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   if (version !== '4' && version !== '5') throw new Error('--mqtt-version must be 4 or 5');
 
   const metrics = new BridgeMetrics();
-  const submitter = new FabricLedgerSubmitter({ peer: org.peer, identity: user, channel: profile.channel, chaincode: profile.chaincode, metrics: metrics.fabric });
+  const { channel, chaincode } = profile;
+  const submitter = new FabricLedgerSubmitter({ peer: org.peer, identity: user, channel, chaincode, metrics: metrics.fabric });
   const bridge = await Bridge.start({
     metrics,
     mqttUrl,
