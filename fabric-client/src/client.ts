@@ -32,10 +32,6 @@ export class FabricClient {
     this.client = grpcClient(opts.peer);
   }
 
-  get channel(): string {
-    return this.opts.channel;
-  }
-
   /** The identity's gateway connection. */
   gateway(identity: FabricIdentity): Gateway {
     const key = `${identity.mspId}\n${identity.certPath}`;
