@@ -1,11 +1,13 @@
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { describeFabricError } from '@gridledger/fabric-client';
 import { ErrorCodes, GridLedgerError, parseSignedReading, readingSignedBytes, type SignedReading } from '@gridledger/core';
 import { backoffMs, flushDelay, selectBatch } from './batching';
 import { DeadLetters } from './dead-letter';
 import { Journal, type JournalEntry } from './journal';
 import { failureAction, type LedgerSubmitter, type SubmitOutcome } from './ledger';
-import { jsonLogger, type Logger } from './log';
+import { createLogger, type Logger } from '@gridledger/network';
 import { BridgeMetrics } from './metrics';
 import { parkedReceipt, receiptsForOutcome, rejectedReceipt, type OutcomeReceipts, type Receipt } from './receipts';
 import { allReadingsFilter, meterIdOfTopic, receiptsTopic } from './topics';
@@ -40,6 +42,13 @@ export interface BridgeOptions {
   /** Backoff base and cap after ledger failures (per meter: other meters keep flowing; also between reads of the metering parameters while they cannot be read). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * How long a read of the metering parameters counts as fresh (default 1000 ms): a reading that
+   * looks misaligned reads them again only when the last read is older, and concurrent reads are
+   * one. A change of the interval on the ledger thus counts after at most this long, and a flood
+   * of misaligned readings costs at most one query per period.
+   */
+  paramsMaxAgeMs?: number;
   /** Counters and gauges for GET /metrics (none given: the bridge keeps its own). */
   metrics?: BridgeMetrics;
 }
@@ -57,8 +66,6 @@ export interface BridgeStatus {
   /** The ledger's metering interval as last read (metering:getParams); undefined while it could not be read yet. */
   intervalSeconds: number | undefined;
 }
-
-const SUBMIT_READINGS = 'metering:submitReadings';
 
 /** MQTT 5 session expiry the broker keeps our subscription and queued messages for (about 136 years: never). */
 const NEVER_EXPIRES = 0xffffffff;
@@ -110,9 +117,12 @@ export class Bridge {
   /** Retries the first read of the metering interval while the ledger cannot be read. */
   private intervalTimer: NodeJS.Timeout | undefined;
   private intervalReadFailures = 0;
+  /** When the metering parameters were last read (successfully or not), and the read in flight. */
+  private intervalReadAt = -Infinity;
+  private intervalRead: Promise<number | undefined> | undefined;
 
   private constructor(private readonly opts: BridgeOptions) {
-    this.log = opts.logger ?? jsonLogger('device-bridge');
+    this.log = opts.logger ?? createLogger('device-bridge');
     this.maxBatch = opts.maxBatch ?? 100;
     this.metrics = opts.metrics ?? new BridgeMetrics(false);
   }
@@ -148,7 +158,7 @@ export class Bridge {
       this.waitingSince.set(e.id, now);
       this.index(e);
     }
-    this.log.info('journal replayed', { pending: replayed.length });
+    this.log.info({ pending: replayed.length }, 'journal replayed');
     if ((await this.readInterval()) === undefined) this.retryIntervalRead();
 
     const version = this.opts.protocolVersion ?? 5;
@@ -179,12 +189,12 @@ export class Bridge {
         intake(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), cb);
     }
     this.client.on('connect', (connack) => {
-      this.log.info('mqtt connected', { sessionPresent: connack.sessionPresent, url: this.opts.mqttUrl });
+      this.log.info({ sessionPresent: connack.sessionPresent, url: this.opts.mqttUrl }, 'mqtt connected');
       this.client.subscribe(allReadingsFilter(this.opts.communityId), { qos: 1 }, (error) => {
-        if (error) this.log.error('mqtt subscribe failed', { error: error.message });
+        if (error) this.log.error({ error: error.message }, 'mqtt subscribe failed');
       });
     });
-    this.client.on('error', (error) => this.log.warn('mqtt error', { error: error.message }));
+    this.client.on('error', (error) => this.log.warn({ error: error.message }, 'mqtt error'));
     this.client.on('offline', () => this.log.warn('mqtt offline'));
     this.schedule();
   }
@@ -194,7 +204,7 @@ export class Bridge {
     if (this.stopped) throw new Error('bridge is stopping');
     const topicMeterId = meterIdOfTopic(topic, this.opts.communityId, 'readings');
     if (topicMeterId === undefined) {
-      this.log.warn('message on an unexpected topic dropped', { topic });
+      this.log.warn({ topic }, 'message on an unexpected topic dropped');
       return;
     }
     this.metrics.received.inc();
@@ -213,12 +223,12 @@ export class Bridge {
       // our own publish arrives through the packet queue this handler is holding up.
       const receipt = rejectedReceipt(topicMeterId, parsed, error);
       this.metrics.refused.inc({ code: receipt.code ?? ErrorCodes.INTERNAL });
-      this.log.warn('reading refused', { meterId: topicMeterId, code: receipt.code, message: receipt.message });
+      this.log.warn({ meterId: topicMeterId, code: receipt.code, message: receipt.message }, 'reading refused');
       void this.publishReceipt(receipt).catch(() => {});
       return;
     }
     if (this.isPendingCopy(reading)) {
-      this.log.info('redelivered reading already journaled', { meterId: reading.meterId, intervalStart: reading.intervalStart });
+      this.log.info({ meterId: reading.meterId, intervalStart: reading.intervalStart }, 'redelivered reading already journaled');
       return;
     }
     const entry = await this.journal.append(reading);
@@ -229,9 +239,9 @@ export class Bridge {
 
   /**
    * The reading checked with the ledger's metering interval. One that looks misaligned is refused
-   * only once a fresh read of the interval agrees: an operator may have changed it since the last
-   * read, and that read costs one query, only for such readings (the other way round, a reading the
-   * chaincode finds misaligned makes the bridge read the interval again). While the interval could not be
+   * only once a fresh read of the interval agrees (fresh: at most paramsMaxAgeMs old, see
+   * refreshInterval): an operator may have changed it since the last read (the other way round, a
+   * reading the chaincode finds misaligned makes the bridge read the interval again). While the interval could not be
    * read at all, the bridge checks everything but the alignment and the chaincode judges that
    * (a misaligned reading gets READING_INTERVAL_MISALIGNED on its receipt all the same).
    */
@@ -242,28 +252,37 @@ export class Bridge {
       } catch (error) {
         if (!(error instanceof GridLedgerError) || error.code !== ErrorCodes.READING_INTERVAL_MISALIGNED) throw error;
       }
-      const fresh = await this.readInterval();
+      const fresh = await this.refreshInterval();
       if (fresh !== undefined) return parseSignedReading(parsed, fresh);
     }
     // Every instant is a whole number of seconds: a 1 s grid checks nothing but the shape.
     return parseSignedReading(parsed, 1);
   }
 
+  /** The interval as last read if that read is fresh, else a new read, shared by everyone who asks while it runs. */
+  private refreshInterval(): Promise<number | undefined> {
+    if (performance.now() - this.intervalReadAt < (this.opts.paramsMaxAgeMs ?? 1_000)) return Promise.resolve(this.intervalSeconds);
+    return (this.intervalRead ??= this.readInterval().finally(() => (this.intervalRead = undefined)));
+  }
+
   /** Reads the metering interval from the ledger (metering:getParams); undefined, with the last value kept, when it cannot. */
   private async readInterval(): Promise<number | undefined> {
+    this.intervalReadAt = performance.now();
     try {
       const { intervalSeconds } = await this.opts.submitter.getMeteringParams();
-      if (intervalSeconds !== this.intervalSeconds) this.log.info('metering interval read from the ledger', { intervalSeconds, before: this.intervalSeconds });
+      if (intervalSeconds !== this.intervalSeconds) {
+        this.log.info({ intervalSeconds, before: this.intervalSeconds }, 'metering interval read from the ledger');
+      }
       this.intervalSeconds = intervalSeconds;
       this.intervalReadFailures = 0;
       return intervalSeconds;
     } catch (error) {
       this.intervalReadFailures += 1;
-      this.log.warn('metering parameters not readable; readings are not refused for their alignment until they are', {
+      this.log.warn({
         code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
-        error: error instanceof Error ? error.message : String(error),
+        error: describeFabricError(error),
         intervalSeconds: this.intervalSeconds,
-      });
+      }, 'metering parameters not readable; readings are not refused for their alignment until they are');
       return undefined;
     }
   }
@@ -388,7 +407,6 @@ export class Bridge {
     } catch (error) {
       if (this.stopped) return false;
       this.failures += 1;
-      if (error instanceof GridLedgerError && error.code === ErrorCodes.TRANSACTION_CONFLICT) this.metrics.mvccRetries.inc({ transaction: SUBMIT_READINGS });
       let action = failureAction(error);
       if (action === 'split' && batch.length === 1) action = 'isolate'; // one reading is never too many
       if (action !== 'isolate') {
@@ -401,20 +419,17 @@ export class Bridge {
         await this.park(batch[0], refusal);
         return true;
       }
-      this.log.warn('transaction refused; halving the batch to find the reading that fails', { code: refusal.code, error: refusal.message, readings: batch.length });
+      const fields = { code: refusal.code, error: refusal.message, readings: batch.length };
+      this.log.warn(fields, 'transaction refused; halving the batch to find the reading that fails');
       const half = Math.ceil(batch.length / 2);
       return (await this.submitIsolating(batch.slice(0, half))) && (await this.submitIsolating(batch.slice(half)));
     }
     if (this.stopped) return false;
-    if (outcome.timings) {
-      this.metrics.submitSeconds.observe({ transaction: SUBMIT_READINGS }, outcome.timings.endorseMs / 1000);
-      this.metrics.commitSeconds.observe({ transaction: SUBMIT_READINGS }, outcome.timings.commitMs / 1000);
-    }
     // Readings the answer said nothing about are released with their meter, so that they go again
     // before its later readings; the answered ones are held until their done mark is written.
     const answer = receiptsForOutcome(batch, outcome);
     // The chaincode found a reading off its grid that the bridge let through: the interval read before is stale.
-    if (answer.receipts.some((r) => r.code === ErrorCodes.READING_INTERVAL_MISALIGNED)) void this.readInterval();
+    if (answer.receipts.some((r) => r.code === ErrorCodes.READING_INTERVAL_MISALIGNED)) void this.refreshInterval();
     const doneIds = new Set(answer.doneIds);
     const answered = batch.filter((e) => doneIds.has(e.id));
     for (const e of batch) {
@@ -460,7 +475,7 @@ export class Bridge {
       else this.metrics.refused.inc({ code: r.code ?? ErrorCodes.INTERNAL });
     }
     const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
-    this.log.info('transaction committed', {
+    this.log.info({
       txId: outcome.txId,
       readings: answered.length + retryIds.length,
       accepted: count('accepted'),
@@ -469,7 +484,7 @@ export class Bridge {
       unanswered: retryIds.length,
       ms: Date.now() - started,
       ...outcome.timings,
-    });
+    }, 'transaction committed');
   }
 
   /** A retryable failure: the batch's meters wait (one backoff for all of them, from the most failed one); other meters go on. */
@@ -481,15 +496,16 @@ export class Bridge {
       this.meterFailures.set(m, failures);
       this.meterRetryAt.set(m, Date.now() + wait);
     }
-    this.log.warn('transaction failed; readings stay pending', {
+    this.log.warn({
       code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
-      error: error instanceof Error ? error.message : String(error),
+      // With the gRPC failure behind a LEDGER_UNAVAILABLE, for whoever reads the log.
+      error: describeFabricError(error),
       readings: batch.length,
       meters: meters.length,
       action,
       retryInMs: wait,
       failures,
-    });
+    }, 'transaction failed; readings stay pending');
   }
 
   /**
@@ -506,7 +522,8 @@ export class Bridge {
     this.unindex(entry);
     this.parked += 1;
     this.metrics.parked.inc({ code: error.code });
-    this.log.warn('reading parked in the dead-letter file', { meterId: entry.reading.meterId, intervalStart: entry.reading.intervalStart, code: error.code, error: error.message });
+    const { meterId, intervalStart } = entry.reading;
+    this.log.warn({ meterId, intervalStart, code: error.code, error: error.message }, 'reading parked in the dead-letter file');
   }
 
   private publishReceipt(receipt: Receipt): Promise<void> {

@@ -4,7 +4,6 @@ export * from './broker';
 export * from './dead-letter';
 export * from './journal';
 export * from './ledger';
-export * from './log';
 export * from './receipts';
 export * from './topics';
 export * from './simulator/keys';

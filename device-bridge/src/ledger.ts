@@ -1,3 +1,4 @@
+import { ChaincodeError, isTransient } from '@gridledger/fabric-client';
 import { ErrorCodes, GridLedgerError, type MeteringParams, type ReadingResult, type SignedReading } from '@gridledger/core';
 
 /** A committed transaction of `metering:submitReadings`. */
@@ -21,27 +22,10 @@ export interface LedgerSubmitter {
 }
 
 /**
- * An error the chaincode itself answered with (its error envelope, decoded), as opposed to one
- * the network, the peer or the bridge made of a failure. Only these can blame a reading.
+ * Codes about the bridge's identity, not about any reading: every reading would fail alone too,
+ * so they are retried (as the edge's transient codes are) rather than isolated.
  */
-export class ChaincodeError extends GridLedgerError {
-  static of(error: GridLedgerError): ChaincodeError {
-    return new ChaincodeError(error.code, error.message, error.details);
-  }
-}
-
-/**
- * Codes after which the same transaction can succeed later: the ledger or a collection's data is
- * away for now, or a concurrent transaction won (MVCC). And codes about the bridge's identity, not
- * about any reading: every reading would fail alone too, so they are retried rather than isolated.
- */
-const RETRYABLE_CODES = new Set<string>([
-  ErrorCodes.LEDGER_UNAVAILABLE,
-  ErrorCodes.TRANSACTION_CONFLICT,
-  ErrorCodes.PRIVATE_DATA_UNAVAILABLE,
-  ErrorCodes.ACCESS_DENIED,
-  ErrorCodes.UNAUTHENTICATED,
-]);
+const IDENTITY_CODES = new Set<string>([ErrorCodes.ACCESS_DENIED, ErrorCodes.UNAUTHENTICATED]);
 
 /**
  * What the bridge does when a whole transaction fails. Nothing that fails a whole batch drops
@@ -50,14 +34,14 @@ const RETRYABLE_CODES = new Set<string>([
  * - `isolate`: the chaincode refused the batch with a stable code that no retry can change (a
  *   reading it cannot process): the batch is halved until the reading(s) that fail alone are
  *   found; those are parked in the dead-letter file, the others submitted.
- * - `retry`: an outage, an MVCC conflict, a refused identity, or an error that is not the
+ * - `retry`: an outage, an MVCC conflict, a collection away (isTransient), a refused identity, or an error that is not the
  *   chaincode's own (INTERNAL made by the bridge of an unknown failure, an invalid commit):
  *   the same readings again after a backoff of their meters (resubmitting is a no-op on the ledger).
  */
 export function failureAction(error: unknown): 'split' | 'retry' | 'isolate' {
   if (!(error instanceof GridLedgerError)) return 'retry';
   if (error.code === ErrorCodes.READING_BATCH_INVALID) return 'split';
-  if (error instanceof ChaincodeError && !RETRYABLE_CODES.has(error.code)) return 'isolate';
+  if (error instanceof ChaincodeError && !isTransient(error) && !IDENTITY_CODES.has(error.code)) return 'isolate';
   return 'retry';
 }
 
@@ -82,3 +66,5 @@ export function parseSubmitOutcome(value: unknown, fallbackTxId?: string): Submi
   }
   return { txId: id, results: results as ReadingResult[] };
 }
+
+export { ChaincodeError };

@@ -1,9 +1,18 @@
 import { join, resolve } from 'node:path';
-import { loadProfile, mqttClientOptions, mqttCredentialPath, readCredential, usernameOf, type Principal } from '@gridledger/network';
+import {
+  createLogger,
+  loadProfile,
+  mqttClientOptions,
+  mqttCredentialPath,
+  PROCESS_VARIABLES,
+  readConfig,
+  readCredential,
+  usernameOf,
+  type Principal,
+} from '@gridledger/network';
 import { Bridge } from './bridge';
 import { intArg, parseArgs } from './cli';
 import { FabricLedgerSubmitter } from './fabric';
-import { jsonLogger } from './log';
 import { BridgeMetrics, startHealthServer } from './metrics';
 import { startPositionRelay } from './position-relay';
 
@@ -22,14 +31,17 @@ async function main(): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(args.has('help') ? 0 : 2);
   }
-  const log = jsonLogger('device-bridge');
+  readConfig(PROCESS_VARIABLES.bridge);
+  const log = createLogger('device-bridge');
   const stateDir = resolve(args.get('state')!);
   const profile = loadProfile(stateDir);
   const org = profile.orgs.community;
   const userId = args.get('user') ?? 'bridge';
   const user = org.users[userId];
   if (!user) throw new Error(`the community wallet in ${stateDir}/network.json has no user ${userId}`);
-  if (user.role !== undefined && user.role !== 'meter-bridge') log.warn('bridge identity is not a meter-bridge', { user: userId, role: user.role });
+  if (user.role !== undefined && user.role !== 'meter-bridge') {
+    log.warn({ user: userId, role: user.role }, 'bridge identity is not a meter-bridge');
+  }
 
   const mqttUrl = args.get('mqtt-url') ?? profile.mqtt.url;
   // The bridge's and the relay's broker credentials, made by `up` (network/src/platform.ts).
@@ -43,17 +55,9 @@ async function main(): Promise<void> {
   const version = args.get('mqtt-version') ?? '5';
   if (version !== '4' && version !== '5') throw new Error('--mqtt-version must be 4 or 5');
 
-  const submitter = await FabricLedgerSubmitter.connect({
-    endpoint: org.peer.endpoint,
-    hostAlias: org.peer.hostAlias,
-    tlsRootCertPath: org.peer.tlsRootCertPath,
-    mspId: user.mspId,
-    certPath: user.certPath,
-    keyPath: user.keyPath,
-    channel: profile.channel,
-    chaincode: profile.chaincode,
-  });
   const metrics = new BridgeMetrics();
+  const { channel, chaincode } = profile;
+  const submitter = new FabricLedgerSubmitter({ peer: org.peer, identity: user, channel, chaincode, metrics: metrics.fabric });
   const bridge = await Bridge.start({
     metrics,
     mqttUrl,
@@ -84,15 +88,15 @@ async function main(): Promise<void> {
         },
       })
     : undefined;
-  if (health) log.info('metrics and health listening', { url: health.url });
+  if (health) log.info({ url: health.url }, 'metrics and health listening');
   else log.warn('the profile names no bridge port (made by an older up): no /metrics and /health');
-  log.info('bridge started', { stateDir, mqttUrl, communityId: profile.mqtt.communityId, peer: org.peer.endpoint, user: userId });
+  log.info({ stateDir, mqttUrl, communityId: profile.mqtt.communityId, peer: org.peer.endpoint, user: userId }, 'bridge started');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('stopping', { signal, ...bridge.status() });
+    log.info({ signal, ...bridge.status() }, 'stopping');
     await health?.close();
     await relay.stop();
     await bridge.stop();
@@ -109,6 +113,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: 'error', component: 'device-bridge', msg: 'fatal', error: error instanceof Error ? error.message : String(error) })}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${JSON.stringify({ level: 'error', time: new Date().toISOString(), component: 'device-bridge', msg: 'fatal', error: message })}\n`);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { FabricMetrics } from '@gridledger/fabric-client';
 
 /**
  * The bridge's Prometheus metrics. No label holds a meter id: readings are counted by outcome and
@@ -23,22 +24,12 @@ export class BridgeMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
-  readonly submitSeconds: Histogram;
-  readonly commitSeconds: Histogram;
-  readonly mvccRetries = new Counter({
-    name: 'gridledger_fabric_mvcc_retries_total',
-    help: 'Transactions retried after an MVCC or phantom read conflict',
-    labelNames: ['transaction'] as const,
-    registers: [this.registry],
-  });
+  /** Submission and commit latencies and MVCC retries, which the Fabric client edge records. */
+  readonly fabric = new FabricMetrics(this.registry);
   /** What the gauges read at each scrape. */
   private state: () => { pending: number; connected: boolean } = () => ({ pending: 0, connected: false });
 
   constructor(defaults = true) {
-    const buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-    const histogram = (name: string, help: string) => new Histogram({ name, help, labelNames: ['transaction'], buckets, registers: [this.registry] });
-    this.submitSeconds = histogram('gridledger_fabric_submit_duration_seconds', 'Endorsement and submission to the orderer, by chaincode function');
-    this.commitSeconds = histogram('gridledger_fabric_commit_duration_seconds', 'Wait for the commit status after submission, by chaincode function');
     const state = () => this.state();
     new Gauge({
       name: 'gridledger_bridge_journal_pending',

@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions } from 'mqtt';
 import type { ChaincodeEvent } from '@hyperledger/fabric-gateway';
 import type { FabricLedgerSubmitter } from './fabric';
-import type { Logger } from './log';
+import type { Logger } from '@gridledger/network';
 import { relayPositions } from './positions';
 
 /**
@@ -29,7 +29,8 @@ export async function startPositionRelay(
         current = events;
         await relayPositions(events, client, communityId, (e) => checkpointer.checkpointChaincodeEvent(e as ChaincodeEvent));
       } catch (error) {
-        if (!stopped) log.warn('position relay interrupted; resuming from its checkpoint', { error: error instanceof Error ? error.message : String(error) });
+        const message = error instanceof Error ? error.message : String(error);
+        if (!stopped) log.warn({ error: message }, 'position relay interrupted; resuming from its checkpoint');
       }
       if (!stopped) await new Promise((r) => setTimeout(r, 2000));
     }

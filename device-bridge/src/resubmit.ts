@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { compareIds, MAX_READINGS_PER_BATCH, type ReadingResult } from '@gridledger/core';
-import { loadProfile, type OrgName } from '@gridledger/network';
+import { loadProfile, PROCESS_VARIABLES, readConfig, type OrgName } from '@gridledger/network';
 import { credentialsPath, loadCredentials } from '@gridledger/network/dist/platform';
 import { DeadLetters, readDeadLetters, type ParkedReading } from './dead-letter';
 
@@ -51,11 +51,12 @@ export function recordVerdicts(report: ResubmissionReport, batch: readonly Parke
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { state: { type: 'string' }, file: { type: 'string' }, org: { type: 'string' }, key: { type: 'string' }, url: { type: 'string' } } });
-  const state = values.state ?? process.env.GRIDLEDGER_STATE ?? '.gridledger';
+  const config = readConfig(PROCESS_VARIABLES.tools);
+  const state = values.state ?? config.GRIDLEDGER_STATE ?? '.gridledger';
   const org = (values.org ?? 'community') as OrgName;
   const file = values.file ?? DeadLetters.file(`${state}/bridge`);
   const base = values.url ?? loadProfile(state).orgs[org].gateway.url;
-  const key = values.key ?? process.env.GRIDLEDGER_API_KEY ?? operatorKeyOf(state, org);
+  const key = values.key ?? config.GRIDLEDGER_API_KEY ?? operatorKeyOf(state, org);
 
   const parked = readDeadLetters(await readFile(file));
   const report: ResubmissionReport = { parked: parked.size, accepted: [], duplicate: [], refused: [] };

@@ -1,9 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadProfile, mqttClientOptions, mqttCredentialPath, profilePath, readCredential, usernameOf } from '@gridledger/network';
+import {
+  createLogger,
+  loadProfile,
+  mqttClientOptions,
+  mqttCredentialPath,
+  profilePath,
+  readCredential,
+  usernameOf,
+} from '@gridledger/network';
 import { parseInstant } from '@gridledger/core';
 import { intArg, parseArgs } from './cli';
-import { jsonLogger } from './log';
 import { ensureMeterKeys } from './simulator/keys';
 import { simulatedHomes } from './simulator/model';
 import { runSimulator } from './simulator/run';
@@ -59,12 +66,13 @@ async function main(): Promise<void> {
     speed: intArg(args, 'speed', 60, 1),
     from,
     seed,
-    logger: jsonLogger('simulator'),
+    logger: createLogger('simulator'),
     signal: controller.signal,
   });
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'error', component: 'simulator', msg: 'fatal', error: error instanceof Error ? error.message : String(error) })}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${JSON.stringify({ level: 'error', time: new Date().toISOString(), component: 'simulator', msg: 'fatal', error: message })}\n`);
   process.exit(1);
 });

@@ -2,7 +2,7 @@ import { readingSignedBytes, type SignedReading } from '@gridledger/core';
 import type { MqttClient } from 'mqtt';
 import { Bridge, type BridgeOptions } from '../src/bridge';
 import { startMosquitto, type MosquittoBroker } from '../src/broker';
-import { silentLogger } from '../src/log';
+import { silentLogger } from '@gridledger/network';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
 import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, signReading, sleep, tempDir, waitFor } from './support/helpers';
@@ -265,8 +265,8 @@ describe('bridge: the metering interval is the ledger\'s', () => {
   const readingAt = (meterId: string, intervalStart: string, seq = 1): SignedReading =>
     signReading({ meterId, intervalStart, seq, importWh: 10 * seq, exportWh: 0, importRegisterWh: 10 * seq, exportRegisterWh: 0 }, meterKey().privateKey);
 
-  async function started(ledger: FakeLedger, clientId: string) {
-    const bridge = await Bridge.start(await options(tempDir('bridge'), ledger, 5));
+  async function started(ledger: FakeLedger, clientId: string, extra: Partial<BridgeOptions> = {}) {
+    const bridge = await Bridge.start(await options(tempDir('bridge'), ledger, 5, extra));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
     const publisher = await mqttClient(broker, headEnd(COMMUNITY, clientId));
     const publish = (r: SignedReading) => publisher.publishAsync(topicOf(r), JSON.stringify(r), { qos: 1 });
@@ -289,7 +289,8 @@ describe('bridge: the metering interval is the ledger\'s', () => {
 
   it('reads the interval again before refusing a reading as misaligned: a change on the ledger counts for the next reading', async () => {
     const ledger = new FakeLedger();
-    const { bridge, publisher, publish } = await started(ledger, 'pub-interval-change');
+    // Every read counts as stale at once: the change is seen by the very next reading.
+    const { bridge, publisher, publish } = await started(ledger, 'pub-interval-change', { paramsMaxAgeMs: 0 });
     expect(bridge.status().intervalSeconds).toBe(900);
     const readsAtStart = ledger.paramsReads;
     const onQuarter = readingAt('home-09.main', '2026-11-21T00:15:00Z', 1);
@@ -323,6 +324,23 @@ describe('bridge: the metering interval is the ledger\'s', () => {
     expect(receipts[3].txId).toBeUndefined();
     expect(bridge.status().intervalSeconds).toBe(900);
     expect(ledger.calls.flat().map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('reads the parameters at most once per paramsMaxAgeMs however many misaligned readings arrive', async () => {
+    const ledger = new FakeLedger();
+    const { bridge, publisher, publish } = await started(ledger, 'pub-interval-flood', { paramsMaxAgeMs: 60_000 });
+    const readsAtStart = ledger.paramsReads;
+    // Minutes off the 15-minute grid.
+    const minutes = Array.from({ length: 59 }, (_, i) => i + 1).filter((m) => m % 15 !== 0).slice(0, 30);
+    const offGrid = minutes.map((m, i) => readingAt('home-11.main', `2026-11-21T00:${String(m).padStart(2, '0')}:00Z`, i + 1));
+    await Promise.all(offGrid.map(publish));
+    await waitFor(() => receipts.length >= offGrid.length, 10_000, 'every receipt');
+    await bridge.stop();
+    await publisher.endAsync();
+    expect(receipts.map((x) => [x.meterId, x.intervalStart, x.status, x.code])).toEqual(offGrid.map((r) => [r.meterId, r.intervalStart, 'rejected', 'READING_INTERVAL_MISALIGNED']));
+    expect(ledger.calls).toEqual([]);
+    // The read at start is fresh for a minute: no read for any of the 30.
+    expect(ledger.paramsReads).toBe(readsAtStart);
   });
 
   it('while the ledger cannot be read at start, refuses no reading for its alignment and reads the interval once the ledger is back', async () => {

@@ -1,9 +1,8 @@
 import { parseMeterPublicKey, parseInstant, verifyReadingSignature } from '@gridledger/core';
 import type { IClientOptions } from 'mqtt';
-import { mqttClientOptions } from '@gridledger/network';
+import { silentLogger, mqttClientOptions } from '@gridledger/network';
 import { Bridge } from '../src/bridge';
 import { startMosquitto, type MosquittoBroker } from '../src/broker';
-import { silentLogger } from '../src/log';
 import { ensureMeterKeys } from '../src/simulator/keys';
 import { simulatedHomes } from '../src/simulator/model';
 import { runSimulator } from '../src/simulator/run';

@@ -2,7 +2,7 @@ import { ErrorCodes, GridLedgerError, type SignedReading } from '@gridledger/cor
 import { Bridge } from '../src/bridge';
 import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import type { SubmitOutcome } from '../src/ledger';
-import { silentLogger } from '../src/log';
+import { silentLogger } from '@gridledger/network';
 import type { Registry } from 'prom-client';
 import { BridgeMetrics, startHealthServer } from '../src/metrics';
 import { readingsTopic } from '../src/topics';
@@ -19,7 +19,7 @@ async function value(registry: Registry, sample: string, labels: Record<string, 
   return metric?.values.find(matches)?.value;
 }
 
-/** The fake ledger with the timings the Fabric submitter reports, and one MVCC conflict on the first transaction. */
+/** The fake ledger with the timings the Fabric submitter reports, and one MVCC conflict (retried) on the first transaction. */
 class TimedLedger extends FakeLedger {
   conflicts = 1;
   override async submitReadings(readings: SignedReading[]): Promise<SubmitOutcome> {
@@ -39,7 +39,7 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-it('counts readings received, committed, duplicate, refused by code and parked, Fabric latencies and MVCC retries; serves them with live and ready', async () => {
+it('counts readings received, committed, duplicate, refused by code and parked; serves them and the Fabric metrics with live and ready', async () => {
   const ledger = new TimedLedger();
   const key = meterKey();
   const readings = meterDay('m-metrics-1', 6, key.privateKey);
@@ -84,9 +84,10 @@ it('counts readings received, committed, duplicate, refused by code and parked, 
     expect(await value(metrics.registry, 'gridledger_bridge_readings_duplicate_total')).toBe(1);
     expect(await value(metrics.registry, 'gridledger_bridge_readings_refused_total', { code: ErrorCodes.READING_MALFORMED })).toBe(1);
     expect(await value(metrics.registry, 'gridledger_bridge_readings_parked_total', { code: ErrorCodes.READING_EXPORT_IMPLAUSIBLE })).toBe(1);
-    expect(await value(metrics.registry, 'gridledger_fabric_mvcc_retries_total', { transaction: 'metering:submitReadings' })).toBe(1);
-    expect(await value(metrics.registry, 'gridledger_fabric_commit_duration_seconds_sum', { transaction: 'metering:submitReadings' })).toBeCloseTo(0.7 * (await value(metrics.registry, 'gridledger_fabric_commit_duration_seconds_count'))!);
-    expect(await value(metrics.registry, 'gridledger_fabric_submit_duration_seconds_bucket', { le: '0.05' })).toBeGreaterThan(0);
+    // The Fabric client edge records submission, commit and MVCC retries on the bridge's registry (fabric-client/test/submit.test.ts).
+    for (const name of ['gridledger_fabric_submit_duration_seconds', 'gridledger_fabric_commit_duration_seconds', 'gridledger_fabric_mvcc_retries_total']) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
     expect(await value(metrics.registry, 'gridledger_bridge_journal_pending')).toBe(0);
     expect(text).toMatch(/^gridledger_bridge_readings_received_total 8$/m);
     expect(text).not.toContain('m-metrics-1');

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeErrorEnvelope, ErrorCodes, GridLedgerError, readingSignedBytes, type SignedReading } from '@gridledger/core';
+import { ErrorCodes, GridLedgerError, readingSignedBytes, type SignedReading } from '@gridledger/core';
 import type { MqttClient } from 'mqtt';
 import { Bridge, type BridgeOptions } from '../src/bridge';
 import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import { DeadLetters, readDeadLetters } from '../src/dead-letter';
-import { ledgerErrorOf } from '../src/fabric';
 import { Journal, replayJournal } from '../src/journal';
 import { ChaincodeError, failureAction } from '../src/ledger';
-import { silentLogger } from '../src/log';
+import { silentLogger } from '@gridledger/network';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
 import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
@@ -39,13 +38,6 @@ describe('failureAction: which whole-batch failures blame a reading', () => {
     expect(failureAction(chaincode('READING_BATCH_INVALID'))).toBe('split');
   });
 
-  it('ledgerErrorOf marks what it decodes from a chaincode envelope as the chaincode’s', () => {
-    const envelope = encodeErrorEnvelope(new GridLedgerError(ErrorCodes.AMOUNT_OUT_OF_RANGE, 'too much', { meterId: 'm1' }));
-    const decoded = ledgerErrorOf(new Error(`chaincode response 500, ${envelope}`));
-    expect(decoded).toBeInstanceOf(ChaincodeError);
-    expect(decoded).toMatchObject({ code: ErrorCodes.AMOUNT_OUT_OF_RANGE, details: { meterId: 'm1' } });
-    expect(ledgerErrorOf(Object.assign(new Error('no connection'), { code: 14 }))).not.toBeInstanceOf(ChaincodeError);
-  });
 });
 
 describe('bridge over Mosquitto: poison readings and per-meter retries', () => {

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import type { WalletUser } from '@gridledger/network';
+import { withFields, type WalletUser } from '@gridledger/network';
 import { ErrorCode } from '@gridledger/core/core';
 import { jsonArg, Tx } from './chaincode';
 import { errorBody, ErrorCodes, fromFabricError, GridLedgerError, httpStatusOf } from './errors';
@@ -107,20 +108,24 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  // One log line per request, with the transaction id where there is one and the API key's id (never the key).
+  // One log line per request: its id, status and duration, the caller's participant id, the
+  // transaction id where there is one and the API key's id (never the key).
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     const path = req.path;
+    res.locals.requestId = randomUUID();
     res.on('close', () => {
+      const caller = res.locals.caller as WalletUser | undefined;
       log.info({
         msg: 'request',
+        requestId: res.locals.requestId,
         method: req.method,
         path,
         status: res.statusCode,
         ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         ...(res.locals.txId ? { txId: res.locals.txId } : {}),
         ...(res.locals.keyId ? { keyId: res.locals.keyId } : {}),
-        ...(res.locals.caller ? { user: (res.locals.caller as WalletUser).id } : {}),
+        ...(caller ? { user: caller.id, ...(caller.participantId ? { participantId: caller.participantId } : {}) } : {}),
         ...(res.locals.errorCode ? { code: res.locals.errorCode } : {}),
       });
     });
@@ -333,11 +338,10 @@ export function createApp(deps: AppDeps): GatewayApp {
   return app;
 }
 
-/** The log, with the id of the request's API key in every line. */
+/** The log, with the request's id and its API key's id in every line. */
 function withKeyId(log: Logger, res: Response): Logger {
   const keyId = res.locals.keyId as string | undefined;
-  if (keyId === undefined) return log;
-  return { info: (fields) => log.info({ ...fields, keyId }), error: (fields) => log.error({ ...fields, keyId }) };
+  return withFields(log, { requestId: res.locals.requestId, ...(keyId !== undefined ? { keyId } : {}) });
 }
 
 function found(result: unknown, code: ErrorCode, message: string): void {

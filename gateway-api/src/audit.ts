@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { clearAuction, clearingDifferences, Order, PriceParams } from '@gridledger/core';
-import { loadProfile, type OrgName } from '@gridledger/network';
+import { loadProfile, PROCESS_VARIABLES, readConfig, type OrgName } from '@gridledger/network';
 
 async function get(url: string, key: string): Promise<Record<string, unknown>> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
@@ -30,9 +30,10 @@ async function main(argv: string[]): Promise<number> {
   const onLedger = values.community !== undefined && values.interval !== undefined;
   if (!onLedger && values.book === undefined) throw new Error('name --community and --interval, or --book <file>');
   let base = values.url;
-  let key = values.key ?? process.env.GRIDLEDGER_API_KEY;
+  const config = readConfig(PROCESS_VARIABLES.tools);
+  let key = values.key ?? config.GRIDLEDGER_API_KEY;
   if (onLedger && (base === undefined || key === undefined)) {
-    const state = values.state ?? process.env.GRIDLEDGER_STATE ?? '.gridledger';
+    const state = values.state ?? config.GRIDLEDGER_STATE ?? '.gridledger';
     const org = (values.org ?? 'regulator') as OrgName;
     base ??= loadProfile(state).orgs[org].gateway.url;
     key ??= Object.values((JSON.parse(readFileSync(`${state}/credentials.json`, 'utf8')) as { apiKeys: Record<string, Record<string, string>> }).apiKeys[org])[0];

@@ -19,14 +19,3 @@ export const Tx = {
 } as const;
 
 export const jsonArg = (value: unknown): string => JSON.stringify(value);
-
-/** A chaincode result: its JSON, or undefined for an empty result. */
-export function parseResult(bytes: Uint8Array): unknown {
-  const text = Buffer.from(bytes).toString('utf8');
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}

@@ -1,4 +1,7 @@
-import { decodeErrorEnvelope, ErrorCode, ErrorCodes, ErrorDetails, GridLedgerError } from '@gridledger/core/core';
+import { ErrorCode, ErrorCodes, ErrorDetails, GridLedgerError } from '@gridledger/core/core';
+
+/** Anything a Fabric call throws, as a GridLedgerError: the Fabric client edge's one mapping. */
+export { fromFabricError } from '@gridledger/fabric-client';
 
 /**
  * The one table from stable error code to HTTP status. Typed as a Record over every code, so a code
@@ -100,62 +103,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;
-
-/** gRPC status codes the gateway branches on (numbers, from the gRPC specification). */
-export const GrpcStatus = {
-  UNKNOWN: 2,
-  DEADLINE_EXCEEDED: 4,
-  ABORTED: 10,
-  UNAVAILABLE: 14,
-} as const;
-
-/** Fabric transaction validation codes that mean "read something another transaction changed". */
-export const MVCC_READ_CONFLICT = 11;
-export const PHANTOM_READ_CONFLICT = 12;
-
-interface FabricLikeError {
-  message?: unknown;
-  code?: unknown;
-  details?: unknown;
-  transactionId?: unknown;
-}
-
-/**
- * The stable error in anything a Fabric call throws. A chaincode error crosses Fabric only as text,
- * so the core's envelope is looked for in the error's message and in each endorser's detail message;
- * without one, only the gRPC status code decides (never the text).
- */
-export function fromFabricError(error: unknown): GridLedgerError {
-  if (error instanceof GridLedgerError) return error;
-  const e = (typeof error === 'object' && error !== null ? error : {}) as FabricLikeError;
-  const texts: string[] = [];
-  if (typeof e.message === 'string') texts.push(e.message);
-  if (Array.isArray(e.details)) {
-    for (const d of e.details) {
-      if (d && typeof (d as { message?: unknown }).message === 'string') texts.push((d as { message: string }).message);
-    }
-  } else if (typeof e.details === 'string') {
-    texts.push(e.details);
-  }
-  for (const text of texts) {
-    const decoded = decodeErrorEnvelope(text);
-    if (decoded) return decoded;
-  }
-  const details: ErrorDetails = {};
-  if (typeof e.transactionId === 'string' && e.transactionId) details.txId = e.transactionId;
-  if (typeof e.code === 'number') details.grpcCode = e.code;
-  switch (e.code) {
-    case GrpcStatus.UNAVAILABLE:
-    case GrpcStatus.DEADLINE_EXCEEDED:
-      return new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'the ledger did not answer in time or cannot be reached', details);
-    case GrpcStatus.ABORTED:
-      // Endorsement failed without a GridLedger error: the chaincode did not run (not reachable,
-      // not started, or it failed before it could answer with a code of its own).
-      return new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'the chaincode could not endorse the transaction', details);
-    default:
-      return new GridLedgerError(ErrorCodes.INTERNAL, 'unexpected ledger error', details);
-  }
-}
 
 /** The HTTP error body every endpoint uses. */
 export function errorBody(error: GridLedgerError): { error: { code: ErrorCode; message: string; details: ErrorDetails } } {

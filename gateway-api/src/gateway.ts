@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadProfile, ORGS, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
+import { createLogger, loadProfile, ORGS, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
 import { AppDeps, createApp, GatewayApp } from './app';
 import { NetworkBroker } from './broker';
 import { NetworkCa } from './fabric/ca';
@@ -10,7 +10,7 @@ import { apiKeysPath, FileApiKeyStore } from './keys';
 import { MarketScheduler, schedulerFor } from './market-scheduler';
 import { GatewayMetrics } from './metrics';
 import { FileOnboardingStore } from './onboarding';
-import { jsonLogger, Logger } from './ports';
+import type { Logger } from './ports';
 import { FileWallet, userHome, walletIndexPath } from './wallet';
 
 export interface GatewayOptions {
@@ -20,6 +20,8 @@ export interface GatewayOptions {
   host?: string;
   port?: number;
   log?: Logger;
+  /** The market scheduler's log (default: its own, component `scheduler`). */
+  schedulerLog?: Logger;
   /** Replace wired parts (a fake CA in a test against a real peer, for example). */
   overrides?: Partial<AppDeps>;
 }
@@ -46,7 +48,7 @@ export function serviceUserOf(profile: NetworkProfile, org: OrgName): WalletUser
 export const gatewayDir = (stateDir: string, org: string) => join(stateDir, 'gateway', org);
 
 /** Wires the real parts for one organization from `<stateDir>/network.json`. */
-export function realDeps(stateDir: string, org: OrgName, log: Logger = jsonLogger): AppDeps {
+export function realDeps(stateDir: string, org: OrgName, log: Logger = createLogger('gateway')): AppDeps {
   const profile = loadProfile(stateDir);
   const orgProfile = profile.orgs[org];
   const metrics = new GatewayMetrics();
@@ -80,11 +82,13 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = jsonLogge
 
 /** Starts one organization's gateway; resolves once it listens. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const log = options.log ?? jsonLogger;
+  const log = options.log ?? createLogger('gateway');
   const deps = { ...realDeps(options.stateDir, options.org, log), ...options.overrides };
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? loadProfile(options.stateDir).orgs[options.org].gateway.port;
-  return withScheduler(await listen(deps, host, port), schedulerFor(loadProfile(options.stateDir), options.org, deps.ledger, log));
+  const schedulerLog = options.schedulerLog ?? createLogger('scheduler');
+  const scheduler = schedulerFor(loadProfile(options.stateDir), options.org, deps.ledger, schedulerLog);
+  return withScheduler(await listen(deps, host, port), scheduler);
 }
 
 /** Starts the market scheduler with the gateway and stops it before the gateway closes. */

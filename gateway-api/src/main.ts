@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { loadProfile } from '@gridledger/network';
+import { createLogger, loadProfile, PROCESS_VARIABLES, readConfig } from '@gridledger/network';
 import { assertOrg, startGateway } from './gateway';
 import { apiKeysPath, checkExpiry, DEFAULT_KEY_DAYS, expiryIn, FileApiKeyStore, IssuedKey } from './keys';
-import { jsonLogger } from './ports';
 import { FileWallet, walletIndexPath } from './wallet';
 
 /**
@@ -29,9 +28,10 @@ async function main(argv: string[]): Promise<number> {
       'expires-at': { type: 'string' },
     },
   });
-  const stateDir = values.state ?? process.env.GRIDLEDGER_STATE;
+  const config = readConfig(PROCESS_VARIABLES.gateway);
+  const stateDir = values.state ?? config.GRIDLEDGER_STATE;
   if (!stateDir) throw new Error('--state (or GRIDLEDGER_STATE) is required');
-  const org = assertOrg(values.org ?? process.env.GRIDLEDGER_ORG);
+  const org = assertOrg(values.org ?? config.GRIDLEDGER_ORG);
   const command = positionals[0] ?? 'serve';
 
   const keys = () => new FileApiKeyStore(apiKeysPath(stateDir, org));
@@ -83,16 +83,17 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command !== 'serve') throw new Error(`unknown command ${command}`);
 
-  const gateway = await startGateway({ stateDir, org, port: values.port !== undefined ? Number(values.port) : undefined });
+  const log = createLogger('gateway');
+  const gateway = await startGateway({ stateDir, org, log, port: values.port !== undefined ? Number(values.port) : undefined });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      jsonLogger.info({ msg: 'stopping', signal });
+      log.info({ msg: 'stopping', signal });
       void gateway.close().then(resolve);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  jsonLogger.info({ msg: 'stopped' });
+  log.info({ msg: 'stopped' });
   return 0;
 }
 
@@ -100,7 +101,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
     // stderr: for issue-key, stdout carries nothing but the key.
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'gateway failed', error: e.message })}\n`);
+    const line = { level: 'error', time: new Date().toISOString(), component: 'gateway', msg: 'gateway failed', error: e.message };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
     process.exit(1);
   },
 );

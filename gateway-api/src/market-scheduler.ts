@@ -16,7 +16,7 @@
  * or before a restart) is refused.
  */
 import { formatInstant, parseInstant } from '@gridledger/core/core';
-import type { WalletUser } from '@gridledger/network';
+import { readConfig, type WalletUser } from '@gridledger/network';
 import { ErrorCodes, fromFabricError } from './errors';
 import type { LedgerPort, Logger } from './ports';
 import { Tx } from './chaincode';
@@ -176,9 +176,10 @@ export function schedulerFor(
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
 ): MarketScheduler | undefined {
-  if (org !== 'community' || env.GRIDLEDGER_MARKET_SCHEDULER === 'off') return undefined;
+  const config = readConfig(['GRIDLEDGER_MARKET_SCHEDULER', 'GRIDLEDGER_MARKET_COMMUNITIES', 'GRIDLEDGER_MARKET_TICK_MS'], env);
+  if (org !== 'community' || config.GRIDLEDGER_MARKET_SCHEDULER === 'off') return undefined;
   const operator = Object.values(profile.orgs[org].users).find((u) => u.role === 'operator');
   if (operator === undefined) return undefined;
-  const communities = (env.GRIDLEDGER_MARKET_COMMUNITIES ?? profile.mqtt.communityId).split(',').filter((c) => c !== '');
-  return new MarketScheduler({ ledger, operator, communities, log, tickMs: env.GRIDLEDGER_MARKET_TICK_MS ? Number(env.GRIDLEDGER_MARKET_TICK_MS) : undefined });
+  const communities = config.GRIDLEDGER_MARKET_COMMUNITIES ?? [profile.mqtt.communityId];
+  return new MarketScheduler({ ledger, operator, communities, log, tickMs: config.GRIDLEDGER_MARKET_TICK_MS });
 }

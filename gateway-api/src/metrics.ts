@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { FabricMetrics } from '@gridledger/fabric-client';
 
 /**
  * The gateway's Prometheus metrics, served on GET /metrics. Labels are bounded and carry no
@@ -42,37 +43,6 @@ export class GatewayMetrics {
 
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-}
-
-/** Submission latencies and MVCC retries of the gateway's (or the bridge's) Fabric transactions. */
-export class FabricMetrics {
-  readonly submitSeconds: Histogram<'transaction'>;
-  readonly commitSeconds: Histogram<'transaction'>;
-  readonly mvccRetries: Counter<'transaction'>;
-
-  constructor(registry: Registry) {
-    const buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-    this.submitSeconds = new Histogram({
-      name: 'gridledger_fabric_submit_duration_seconds',
-      help: 'Endorsement and submission to the orderer, by chaincode function',
-      labelNames: ['transaction'],
-      buckets,
-      registers: [registry],
-    });
-    this.commitSeconds = new Histogram({
-      name: 'gridledger_fabric_commit_duration_seconds',
-      help: 'Wait for the commit status after submission, by chaincode function',
-      labelNames: ['transaction'],
-      buckets,
-      registers: [registry],
-    });
-    this.mvccRetries = new Counter({
-      name: 'gridledger_fabric_mvcc_retries_total',
-      help: 'Transactions proposed again after an MVCC or phantom read conflict, by chaincode function',
-      labelNames: ['transaction'],
-      registers: [registry],
-    });
   }
 }
 

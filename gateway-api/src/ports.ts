@@ -1,4 +1,5 @@
-import type { WalletUser } from '@gridledger/network';
+import type { SubmitOptions } from '@gridledger/fabric-client';
+import { silentLogger, type Logger, type WalletUser } from '@gridledger/network';
 
 /**
  * What the HTTP layer needs from the outside world. main.ts wires the real ones (Fabric, the CA,
@@ -31,12 +32,7 @@ export interface PeerStatus {
 }
 
 /** For transactions that write private data: transient fields (never on the channel) and who may endorse. */
-export interface SubmitOptions {
-  transient?: Record<string, Uint8Array>;
-  endorsingOrganizations?: string[];
-  /** The endorsement's deadline instead of the ledger's default (the peer gateway's own endorsementTimeout, 30 s, still applies). */
-  endorseDeadlineMs?: number;
-}
+export type { SubmitOptions };
 
 export interface LedgerPort {
   /** Evaluates `fn` (e.g. `registry:getMeter`) as `user`; throws a GridLedgerError. */
@@ -79,15 +75,5 @@ export interface Wallet {
   remove(userId: string): void;
 }
 
-export interface Logger {
-  info(fields: Record<string, unknown>): void;
-  error(fields: Record<string, unknown>): void;
-}
-
-/** One JSON object per line on stdout. */
-export const jsonLogger: Logger = {
-  info: (fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', ...fields })}\n`),
-  error: (fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', ...fields })}\n`),
-};
-
-export const silentLogger: Logger = { info: () => undefined, error: () => undefined };
+/** The platform's one JSON logger (pino, network/src/log.ts). */
+export { silentLogger, type Logger };

@@ -293,7 +293,7 @@ describe('readings', () => {
     expect(h.ledger.calls[0].options!.endorsingOrganizations).toEqual(['CommunityMSP', 'UtilityMSP']);
     // The line is written when the response has gone out, which may be just after the client has it.
     const line = await until(() => h.log.lines.find((l) => l.msg === 'request' && l.path === '/api/v1/readings'));
-    expect(line).toMatchObject({ status: 200, txId: 'tx-1', user: 'bridge-1' });
+    expect(line).toMatchObject({ status: 200, txId: 'tx-1', user: 'bridge-1', participantId: 'bridge-1', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
   it('reads one reading and a range', async () => {

@@ -1,5 +1,3 @@
-import { ErrorCodes } from '@gridledger/core/core';
-import { ProposalMaker, submitWithRetry } from '../src/fabric/ledger';
 import type { Registry } from 'prom-client';
 import { GatewayMetrics } from '../src/metrics';
 import { Harness, startHarness } from './support/fakes';
@@ -61,38 +59,5 @@ describe('health: live and ready', () => {
     const ready = await h.fetch('/api/v1/health/ready');
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ok', blockHeight: 42 });
-  });
-});
-
-describe('Fabric submission metrics', () => {
-  /** Commits with the given validation codes, one per attempt (0 = VALID). */
-  const contract = (codes: number[]) => {
-    let n = 0;
-    return {
-      newProposal: () => {
-        const code = codes[n++];
-        return {
-          getTransactionId: () => `tx${n}`,
-          endorse: async () => ({
-            getResult: () => Buffer.from('{}'),
-            submit: async () => ({ getStatus: async () => ({ blockNumber: 1n, code, successful: code === 0 }) }),
-          }),
-        };
-      },
-    } as unknown as ProposalMaker;
-  };
-
-  it('times submission and commit and counts MVCC retries by chaincode function', async () => {
-    const m = new GatewayMetrics(false);
-    await submitWithRetry(contract([11, 12, 0]), 'market:placeOrder', [], { attempts: 4, backoffMs: 1 }, {}, m.fabric);
-    expect(await value(m.registry, 'gridledger_fabric_mvcc_retries_total', { transaction: 'market:placeOrder' })).toBe(2);
-    expect(await value(m.registry, 'gridledger_fabric_submit_duration_seconds_count', { transaction: 'market:placeOrder' })).toBe(3);
-    expect(await value(m.registry, 'gridledger_fabric_commit_duration_seconds_count', { transaction: 'market:placeOrder' })).toBe(3);
-  });
-
-  it('counts no retry for an invalidation it does not retry', async () => {
-    const m = new GatewayMetrics(false);
-    await expect(submitWithRetry(contract([10]), 'f', [], { backoffMs: 1 }, {}, m.fabric)).rejects.toMatchObject({ code: ErrorCodes.INTERNAL });
-    expect(await value(m.registry, 'gridledger_fabric_mvcc_retries_total', { transaction: 'f' })).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { readConfig } from './config';
 
 let cached: string | undefined;
 
@@ -9,7 +10,8 @@ let cached: string | undefined;
  * once per machine and version).
  */
 export function fabricBinDir(): string {
-  if (process.env.GRIDLEDGER_FABRIC_BIN) return process.env.GRIDLEDGER_FABRIC_BIN;
+  const own = readConfig(['GRIDLEDGER_FABRIC_BIN']).GRIDLEDGER_FABRIC_BIN;
+  if (own !== undefined) return own;
   if (cached === undefined) {
     const script = join(__dirname, '..', 'scripts', 'build-fabric.sh');
     const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

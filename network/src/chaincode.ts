@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readConfig } from './config';
 import { CHAINCODE, CHANNEL, MSP_IDS, OrgName, ORGS, orgPorts } from './profile';
 import { adminCliEnv, caRoot, chaincodeHome, Layout, logFile, ordererArgs, pidFile, retry, tlsPaths, tool } from './fabric';
 import { assertPortsFree, runningPid, sleep, startProcess, waitListening } from './proc';
@@ -71,12 +72,13 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
   const cli = require.resolve('fabric-shim/cli', { paths: [join(repoRoot, 'chaincode')] });
   const port = orgPorts(org, l.offset).chaincodeServer;
   await assertPortsFree({ [`${name} listener`]: port });
+  const config = readConfig(['GRIDLEDGER_CHAINCODE_NODE_ARGS', 'GRIDLEDGER_STATE_BATCH']);
   const pid = await startProcess({
     name,
     command: process.execPath,
     args: [
       // For profiling: e.g. GRIDLEDGER_CHAINCODE_NODE_ARGS='--prof --logfile=/tmp/cc.log' (node refuses --prof in NODE_OPTIONS).
-      ...(process.env.GRIDLEDGER_CHAINCODE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+      ...config.GRIDLEDGER_CHAINCODE_NODE_ARGS.split(' ').filter((a) => a !== ''),
       cli,
       'server',
       '--chaincode-address', `127.0.0.1:${orgPorts(org, l.offset).chaincodeServer}`,
@@ -92,7 +94,7 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
       PATH: process.env.PATH,
       CORE_PEER_LOCALMSPID: MSP_IDS[org],
       NODE_ENV: 'production',
-      ...(process.env.GRIDLEDGER_STATE_BATCH !== undefined ? { GRIDLEDGER_STATE_BATCH: process.env.GRIDLEDGER_STATE_BATCH } : {}),
+      ...(config.GRIDLEDGER_STATE_BATCH !== undefined ? { GRIDLEDGER_STATE_BATCH: config.GRIDLEDGER_STATE_BATCH } : {}),
     },
     pidFile: pidFile(l, name),
     logFile: logFile(l, name),

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PROCESS_VARIABLES, readConfig } from './config';
 import { summary, upPlatform } from './platform';
 import { runningPid, serviceEnv, startProcess } from './proc';
 import { down, REPO_ROOT, upNetwork } from './up';
@@ -17,6 +18,8 @@ options: --state DIR (default .gridledger; GRIDLEDGER_STATE)  --offset N (ports 
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Every GRIDLEDGER_* variable reaches the processes up starts: a wrong one stops here, named.
+  const config = readConfig(PROCESS_VARIABLES.network);
   // strict: an unknown option, or an option whose value is missing (`--state --purge`), is refused.
   const { values } = parseArgs({
     args: rest,
@@ -36,8 +39,8 @@ async function main(argv: string[]): Promise<void> {
     if (!/^\d{1,5}$/.test(text)) throw new Error(`--${name} must be a whole number, not ${JSON.stringify(text)}`);
     return Number(text);
   };
-  const stateDir = resolve(values.state ?? process.env.GRIDLEDGER_STATE ?? join(REPO_ROOT, '.gridledger'));
-  const offset = integer('offset', values.offset ?? process.env.GRIDLEDGER_PORT_OFFSET, 0);
+  const stateDir = resolve(values.state ?? config.GRIDLEDGER_STATE ?? join(REPO_ROOT, '.gridledger'));
+  const offset = values.offset === undefined ? config.GRIDLEDGER_PORT_OFFSET : integer('offset', values.offset, 0);
   const options = { stateDir, offset, consensus: values.bft ? ('bft' as const) : ('raft' as const), homes: integer('homes', values.homes, 5) };
   switch (command) {
     case 'up':

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { readConfig } from './config';
 import { CHANNEL, MSP_IDS, OrgName, ORGS, orgPorts } from './profile';
 import { sleep } from './proc';
 
@@ -219,7 +220,7 @@ export function ordererEnv(l: Layout, n: OrdererNode): Record<string, string> {
   const data = nodeDataDir(l, n.name);
   return {
     FABRIC_CFG_PATH: configDir(l),
-    FABRIC_LOGGING_SPEC: process.env.GRIDLEDGER_FABRIC_LOGGING ?? 'WARN',
+    FABRIC_LOGGING_SPEC: readConfig(['GRIDLEDGER_FABRIC_LOGGING']).GRIDLEDGER_FABRIC_LOGGING,
     ORDERER_GENERAL_LISTENADDRESS: '127.0.0.1',
     ORDERER_GENERAL_LISTENPORT: String(n.port),
     ORDERER_GENERAL_LOCALMSPID: MSP_IDS[n.org],
@@ -254,9 +255,10 @@ export function peerEnv(l: Layout, org: OrgName): Record<string, string> {
   const home = peerHome(l, org);
   const tls = tlsPaths(home);
   const data = nodeDataDir(l, `peer.${org}`);
+  const config = readConfig(['GRIDLEDGER_FABRIC_LOGGING', 'GRIDLEDGER_PEER_PPROF']);
   return {
     FABRIC_CFG_PATH: configDir(l),
-    FABRIC_LOGGING_SPEC: process.env.GRIDLEDGER_FABRIC_LOGGING ?? 'WARN',
+    FABRIC_LOGGING_SPEC: config.GRIDLEDGER_FABRIC_LOGGING,
     CORE_PEER_ID: `peer0.${org}`,
     CORE_PEER_LISTENADDRESS: `127.0.0.1:${p.peer}`,
     CORE_PEER_ADDRESS: `localhost:${p.peer}`,
@@ -288,7 +290,9 @@ export function peerEnv(l: Layout, org: OrgName): Record<string, string> {
     CORE_CHAINCODE_EXECUTETIMEOUT: '60s',
     // A diagnostic, off by default: Go pprof on the organization's port 63, beside its operations
     // ports (`go tool pprof -top http://127.0.0.1:<port>/debug/pprof/profile?seconds=20`).
-    ...(process.env.GRIDLEDGER_PEER_PPROF === '1' ? { CORE_PEER_PROFILE_ENABLED: 'true', CORE_PEER_PROFILE_LISTENADDRESS: `127.0.0.1:${p.peerOperations + 3}` } : {}),
+    ...(config.GRIDLEDGER_PEER_PPROF === '1'
+      ? { CORE_PEER_PROFILE_ENABLED: 'true', CORE_PEER_PROFILE_LISTENADDRESS: `127.0.0.1:${p.peerOperations + 3}` }
+      : {}),
   };
 }
 

@@ -1,13 +1,14 @@
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import { connect, Contract, Gateway, hash, signers } from '@hyperledger/fabric-gateway';
+import type { Contract, Gateway } from '@hyperledger/fabric-gateway';
+import { FabricClient, type Deadlines } from '@gridledger/fabric-client';
 import { CHAINCODE, CHANNEL, NetworkProfile, OrgName, WalletUser } from './profile';
 
+export { GRPC_MESSAGE_LIMITS } from '@gridledger/fabric-client';
+
 /**
- * A plain fabric-gateway client for one wallet identity: what `up` uses to probe the network and
- * to seed the demo participants, and what tests use to call the chaincode directly, bypassing the
- * REST gateway.
+ * A plain client for one wallet identity on the Fabric client edge (@gridledger/fabric-client):
+ * what `up` uses to probe the network and to seed the demo participants, and what tests use to
+ * call the chaincode directly, bypassing the REST gateway. Results are the chaincode's text;
+ * failures are GridLedgerErrors, as everywhere else.
  */
 export interface LedgerClient {
   submit(fn: string, ...args: string[]): Promise<{ result: string; txId: string }>;
@@ -17,47 +18,22 @@ export interface LedgerClient {
   close(): void;
 }
 
-/**
- * The peer's own limits (core.yaml peer.maxRecvMsgSize / maxSendMsgSize, 100 MB). grpc-js would
- * otherwise refuse any answer above 4 MB, and an endorsed transaction carries its whole write set:
- * the clearing of 10,000 orders in one transaction came back at 4.36 MB and was refused.
- */
-export const GRPC_MESSAGE_LIMITS = { 'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024 } as const;
+/** Longer than a service's: setting up waits for nodes that have just started. */
+const SETUP_DEADLINES: Deadlines = { evaluate: 15_000, endorse: 30_000, submit: 15_000, commitStatus: 60_000 };
 
-export function grpcClient(profile: NetworkProfile, org: OrgName): grpc.Client {
-  const { peer } = profile.orgs[org];
-  const credentials = grpc.credentials.createSsl(readFileSync(peer.tlsRootCertPath));
-  return new grpc.Client(peer.endpoint, credentials, { 'grpc.ssl_target_name_override': peer.hostAlias, ...GRPC_MESSAGE_LIMITS });
-}
-
-export function ledgerClient(profile: NetworkProfile, org: OrgName, user: WalletUser, client = grpcClient(profile, org)): LedgerClient {
-  const gateway = connect({
-    client,
-    identity: { mspId: user.mspId, credentials: readFileSync(user.certPath) },
-    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(user.keyPath))),
-    hash: hash.sha256,
-    evaluateOptions: () => ({ deadline: Date.now() + 15_000 }),
-    endorseOptions: () => ({ deadline: Date.now() + 30_000 }),
-    submitOptions: () => ({ deadline: Date.now() + 15_000 }),
-    commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
-  });
-  const contract = gateway.getNetwork(CHANNEL).getContract(CHAINCODE);
+export function ledgerClient(profile: NetworkProfile, org: OrgName, user: WalletUser): LedgerClient {
+  const fabric = new FabricClient({ peer: profile.orgs[org].peer, channel: CHANNEL, chaincode: CHAINCODE, deadlines: SETUP_DEADLINES });
   const decoder = new TextDecoder();
   return {
-    gateway,
-    contract,
+    gateway: fabric.gateway(user),
+    contract: fabric.contract(user),
     async submit(fn, ...args) {
-      const commit = await contract.submitAsync(fn, { arguments: args });
-      const status = await commit.getStatus();
-      if (!status.successful) throw new Error(`transaction ${status.transactionId} failed to commit with status code ${status.code}`);
-      return { result: decoder.decode(commit.getResult()), txId: status.transactionId };
+      const { result, txId } = await fabric.submit(user, fn, args);
+      return { result: decoder.decode(result), txId };
     },
     async evaluate(fn, ...args) {
-      return decoder.decode(await contract.evaluateTransaction(fn, ...args));
+      return decoder.decode(await fabric.evaluate(user, fn, args));
     },
-    close() {
-      gateway.close();
-      client.close();
-    },
+    close: () => fabric.close(),
   };
 }

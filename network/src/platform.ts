@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readConfig } from './config';
 import { httpOk, isAlive, portFree, runningPid, serviceEnv, sleep, startProcess, tail, waitListening } from './proc';
 import { ADMIN_USERNAME, mqttCredentialPath, prepareBroker, readCredential, saveCredential, type MqttCredential } from './broker';
 import { BrokerAdmin, usernameOf, type Principal } from './mqtt-access';
@@ -228,7 +229,7 @@ export async function startBridge(profile: NetworkProfile): Promise<void> {
     entry('device-bridge', 'dist', 'main.js'),
     '--state', profile.stateDir,
     // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 200 --concurrency 8'.
-    ...(process.env.GRIDLEDGER_BRIDGE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+    ...readConfig(['GRIDLEDGER_BRIDGE_ARGS']).GRIDLEDGER_BRIDGE_ARGS.split(' ').filter((a) => a !== ''),
   ];
   const pid = await startProcess({ name, command: node, args, env: serviceEnv(), ...files });
   await sleep(500);

@@ -6,9 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeErrorEnvelope } from '@gridledger/core/core';
 import { CaClient, ledgerClient, WalletUser } from '@gridledger/network';
-import { api, credentials, newProsumerWithMeter, openEvents, operatorKey, pastInterval, profile, readingSeries, uid } from './support';
+import { api, chaincodeCodeOf, credentials, newProsumerWithMeter, openEvents, operatorKey, pastInterval, profile, readingSeries, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
 
@@ -19,10 +18,10 @@ async function codeOf(user: WalletUser, org: 'utility' | 'community', fn: string
     const call = submit ? client.submit(fn, ...args) : client.evaluate(fn, ...args);
     const error = await call.then(
       () => undefined,
-      (e: Error & { details?: { message: string }[] }) => e,
+      (e: Error) => e,
     );
     if (error === undefined) return undefined;
-    return decodeErrorEnvelope([error.message, ...(error.details ?? []).map((d) => d.message)].join('\n'))?.code ?? error.message;
+    return chaincodeCodeOf(error) ?? error.message;
   } finally {
     client.close();
   }

@@ -11,11 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { decodeErrorEnvelope, formatInstant } from '@gridledger/core/core';
+import { formatInstant } from '@gridledger/core/core';
 import { Access, ACCESS_TABLE, AccessRow, CALLERS, CallerClass, hashKey, keyIdOf } from '@gridledger/gateway-api';
 import { ledgerClient, OrgName, WalletUser } from '@gridledger/network';
 import { trader, Trader } from './market-support';
-import { api, ApiResult, credentials, enrolledUser, operatorKey, pastInterval, profile, signReading, stateDir, uid } from './support';
+import { api, chaincodeCodeOf, ApiResult, credentials, enrolledUser, operatorKey, pastInterval, profile, signReading, stateDir, uid } from './support';
 
 const C = uid('acc');
 /** A community no market, window or settlement exists for: allowed writes there fail after the access check. */
@@ -211,9 +211,9 @@ async function call(row: AccessRow, who: CallerClass): Promise<Outcome> {
   try {
     const error = await (submit ? client.submit(row.operation, ...args()) : client.evaluate(row.operation, ...args())).then(
       () => undefined,
-      (e: Error & { details?: { message: string }[] }) => e,
+      (e: Error) => e,
     );
-    const code = error === undefined ? undefined : (decodeErrorEnvelope([error.message, ...(error.details ?? []).map((d) => d.message)].join('\n'))?.code ?? error.message);
+    const code = error === undefined ? undefined : (chaincodeCodeOf(error) ?? error.message);
     return { status: code === undefined ? 200 : code === 'ACCESS_DENIED' ? 403 : code === 'UNAUTHENTICATED' ? 401 : 400, code, request: `${ORG[who]} peer ${row.operation}` };
   } finally {
     client.close();

@@ -7,10 +7,10 @@
  * The market here runs 60-second intervals (its own community), so the metering interval is set
  * to 60 s for the duration of this file and restored afterwards.
  */
-import { clearAuction, decodeErrorEnvelope, formatInstant, Order, SignedReading } from '@gridledger/core';
+import { clearAuction, formatInstant, Order, SignedReading } from '@gridledger/core';
 import { ledgerClient, OrgName } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
+import { api, chaincodeCodeOf, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
@@ -24,10 +24,10 @@ async function chaincodeCode(org: OrgName, participantId: string, fn: string, ..
   try {
     const error = await client.submit(fn, ...args).then(
       () => undefined,
-      (e: Error & { details?: { message: string }[] }) => e,
+      (e: Error) => e,
     );
     if (error === undefined) return undefined;
-    return decodeErrorEnvelope([error.message, ...(error.details ?? []).map((d) => d.message)].join('\n'))?.code;
+    return chaincodeCodeOf(error);
   } finally {
     client.close();
   }

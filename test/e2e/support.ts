@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { readingSignedBytes, Reading, SignedReading, formatInstant } from '@gridledger/core/core';
 import type { Receipt } from '@gridledger/device-bridge';
+import { ChaincodeError } from '@gridledger/fabric-client';
 import { ledgerClient, loadProfile, mqttClientOptions, mqttCredentialPath, NetworkProfile, OrgName, readCredential, usernameOf, WalletUser, type MqttCredential } from '@gridledger/network';
 
 export const stateDir = (): string => {
@@ -188,6 +189,9 @@ export function enrolledUser(org: OrgName, id: string): WalletUser {
 export async function closeWindow(intervalStart: string, communityId = profile().mqtt.communityId): Promise<ApiResult<Record<string, any>>> {
   return api('community', operatorKey(), 'POST', `/communities/${communityId}/windows/${encodeURIComponent(intervalStart)}/close`);
 }
+
+/** The chaincode's own error code in what a ledgerClient call threw (undefined: no error, or one the chaincode did not answer with). */
+export const chaincodeCodeOf = (error: unknown): string | undefined => (error instanceof ChaincodeError ? error.code : undefined);
 
 /** The block that holds a transaction, as raw protobuf bytes (qscc GetBlockByTxID, as the community operator). */
 export async function blockOfTransaction(txId: string): Promise<Buffer> {

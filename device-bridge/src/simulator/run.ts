@@ -1,7 +1,7 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { KeyObject } from 'node:crypto';
 import { DAY_SECONDS, formatInstant } from '@gridledger/core';
-import { jsonLogger, type Logger } from '../log';
+import { createLogger, type Logger } from '@gridledger/network';
 import { readingsTopic, receiptsTopic } from '../topics';
 import { ensureMeterKeys, loadMeterKey, signReading } from './keys';
 import { INTERVAL_SECONDS, initialMeterState, nextReading, simulatedHomes, type Home } from './model';
@@ -35,7 +35,7 @@ const align = (epoch: number) => epoch - (epoch % INTERVAL_SECONDS);
  * interval's readings. Receipts are logged as they come back.
  */
 export async function runSimulator(o: SimulatorOptions): Promise<void> {
-  const log = o.logger ?? jsonLogger('simulator');
+  const log = o.logger ?? createLogger('simulator');
   const homes: Home[] = simulatedHomes(o.homes ?? 5, o.seed ?? 1);
   ensureMeterKeys(o.stateDir, homes.map((h) => h.meterId));
   const keys = new Map<string, KeyObject>(homes.map((h) => [h.meterId, loadMeterKey(o.stateDir, h.meterId)]));
@@ -55,22 +55,22 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
   const clients = new Map<string, MqttClient>();
   for (const home of homes) {
     const client = connect(o.mqttUrl, { ...o.meterMqttOptions(home.meterId), clean: true, reconnectPeriod: 1000 });
-    client.on('error', (e) => log.warn('mqtt error', { meterId: home.meterId, error: e.message }));
+    client.on('error', (e) => log.warn({ meterId: home.meterId, error: e.message }, 'mqtt error'));
     client.on('message', (_topic, payload) => {
       try {
-        log.info('receipt', JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+        log.info(JSON.parse(payload.toString('utf8')) as Record<string, unknown>, 'receipt');
       } catch {
-        log.warn('unreadable receipt', { meterId: home.meterId });
+        log.warn({ meterId: home.meterId }, 'unreadable receipt');
       }
     });
     client.on('connect', () => client.subscribe(receiptsTopic(o.communityId, home.meterId), { qos: 1 }));
     clients.set(home.meterId, client);
   }
-  log.info('simulator started', {
+  log.info({
     homes: homes.map((h) => ({ meterId: h.meterId, annualKwh: h.annualKwh, pvCapacityW: h.pvCapacityW })),
     from: formatInstant(state.nextIntervalStart),
     speed,
-  });
+  }, 'simulator started');
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -102,10 +102,10 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
       const readings = await Promise.all(published);
       state = { ...state, nextIntervalStart: end, meters };
       saveState(o.stateDir, state);
-      log.info('interval published', {
+      log.info({
         intervalStart: formatInstant(start),
         readings: readings.map((r) => ({ meterId: r.meterId, seq: r.seq, importWh: r.importWh, exportWh: r.exportWh })),
-      });
+      }, 'interval published');
     }
   } finally {
     await Promise.all([...clients.values()].map((c) => c.endAsync()));

@@ -127,11 +127,17 @@ export const user = (id: string, role?: string, participantId = id): WalletUser 
 
 export class CapturingLogger implements Logger {
   lines: Record<string, unknown>[] = [];
-  info(fields: Record<string, unknown>) {
-    this.lines.push({ level: 'info', ...fields });
+  private push(level: string, fields: Record<string, unknown> | string, msg?: string) {
+    this.lines.push({ level, ...(typeof fields === 'string' ? { msg: fields } : fields), ...(msg !== undefined ? { msg } : {}) });
   }
-  error(fields: Record<string, unknown>) {
-    this.lines.push({ level: 'error', ...fields });
+  info(fields: Record<string, unknown> | string, msg?: string) {
+    this.push('info', fields, msg);
+  }
+  warn(fields: Record<string, unknown> | string, msg?: string) {
+    this.push('warn', fields, msg);
+  }
+  error(fields: Record<string, unknown> | string, msg?: string) {
+    this.push('error', fields, msg);
   }
 }
 

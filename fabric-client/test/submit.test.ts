@@ -1,7 +1,7 @@
-import { ErrorCodes } from '@gridledger/core/core';
 import { EndorseError } from '@hyperledger/fabric-gateway';
-import { encodeErrorEnvelope, GridLedgerError } from '@gridledger/core/core';
-import { ProposalMaker, submitWithRetry } from '../src/fabric/ledger';
+import { Registry } from 'prom-client';
+import { encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
+import { ChaincodeError, FabricMetrics, parseResult, retryDelayMs, submitWithRetry, type ProposalMaker } from '../src';
 
 /** A contract whose transactions commit with the given validation codes, one per attempt (0 = VALID); `endorseFailure` fails every endorsement, or the first `endorseFailures` ones. */
 function contract(codes: number[], endorseFailure?: unknown, endorseFailures = Infinity) {
@@ -30,7 +30,10 @@ function contract(codes: number[], endorseFailure?: unknown, endorseFailures = I
 describe('submitWithRetry', () => {
   it('returns the result and transaction id of a valid commit', async () => {
     const { maker } = contract([0]);
-    expect(await submitWithRetry(maker, 'registry:registerMeter', ['{}'])).toEqual({ result: { ok: 'tx1' }, txId: 'tx1', blockNumber: 7n });
+    const out = await submitWithRetry(maker, 'registry:registerMeter', ['{}']);
+    expect(out).toMatchObject({ txId: 'tx1', blockNumber: 7n });
+    expect(parseResult(out.result)).toEqual({ ok: 'tx1' });
+    expect(out.timings.endorseMs).toBeGreaterThanOrEqual(0);
   });
 
   it('retries MVCC and phantom read conflicts with the same arguments, then succeeds', async () => {
@@ -68,7 +71,9 @@ describe('submitWithRetry', () => {
       message: '10 ABORTED: failed to endorse transaction, see attached details for more info',
     });
     const { maker, seen } = contract([0], failure);
-    await expect(submitWithRetry(maker, 'f', [])).rejects.toMatchObject({ code: ErrorCodes.METER_EXISTS, details: { txId: 'tx1' } });
+    const refused = submitWithRetry(maker, 'f', []);
+    await expect(refused).rejects.toMatchObject({ code: ErrorCodes.METER_EXISTS, details: { txId: 'tx1' } });
+    await expect(refused).rejects.toBeInstanceOf(ChaincodeError);
     expect(seen).toHaveLength(1);
   });
 
@@ -86,5 +91,54 @@ describe('submitWithRetry', () => {
     const always = contract([0, 0, 0], aborted);
     await expect(submitWithRetry(always.maker, 'f', [], { attempts: 3, backoffMs: 1 })).rejects.toMatchObject({ code: ErrorCodes.LEDGER_UNAVAILABLE, details: { grpcCode: 10 } });
     expect(always.seen).toHaveLength(3);
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles from the first backoff, with up to as much again of jitter', () => {
+    expect([1, 2, 3, 4].map((a) => retryDelayMs(a, 100, () => 0))).toEqual([100, 200, 400, 800]);
+    expect(retryDelayMs(3, 100, () => 0.999)).toBe(799);
+  });
+});
+
+/** A sample's value whose labels include `labels`, as the registry holds it. */
+async function value(registry: Registry, sample: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const metric = await registry.getSingleMetric(sample.replace(/_(bucket|count|sum)$/, ''))?.get();
+  const matches = (v: { labels: object; metricName?: string }) => (v.metricName ?? sample) === sample && Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x);
+  return metric?.values.find(matches)?.value;
+}
+
+describe('Fabric submission metrics', () => {
+  /** Commits with the given validation codes, one per attempt (0 = VALID). */
+  const contract = (codes: number[]) => {
+    let n = 0;
+    return {
+      newProposal: () => {
+        const code = codes[n++];
+        return {
+          getTransactionId: () => `tx${n}`,
+          endorse: async () => ({
+            getResult: () => Buffer.from('{}'),
+            submit: async () => ({ getStatus: async () => ({ blockNumber: 1n, code, successful: code === 0 }) }),
+          }),
+        };
+      },
+    } as unknown as ProposalMaker;
+  };
+
+  it('times submission and commit and counts MVCC retries by chaincode function', async () => {
+    const registry = new Registry();
+    const m = { registry, fabric: new FabricMetrics(registry) };
+    await submitWithRetry(contract([11, 12, 0]), 'market:placeOrder', [], { attempts: 4, backoffMs: 1 }, {}, m.fabric);
+    expect(await value(m.registry, 'gridledger_fabric_mvcc_retries_total', { transaction: 'market:placeOrder' })).toBe(2);
+    expect(await value(m.registry, 'gridledger_fabric_submit_duration_seconds_count', { transaction: 'market:placeOrder' })).toBe(3);
+    expect(await value(m.registry, 'gridledger_fabric_commit_duration_seconds_count', { transaction: 'market:placeOrder' })).toBe(3);
+  });
+
+  it('counts no retry for an invalidation it does not retry', async () => {
+    const registry = new Registry();
+    const m = { registry, fabric: new FabricMetrics(registry) };
+    await expect(submitWithRetry(contract([10]), 'f', [], { backoffMs: 1 }, {}, m.fabric)).rejects.toMatchObject({ code: ErrorCodes.INTERNAL });
+    expect(await value(m.registry, 'gridledger_fabric_mvcc_retries_total', { transaction: 'f' })).toBeUndefined();
   });
 });

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { ORGS } from './profile';
+
+/**
+ * Every `GRIDLEDGER_*` environment variable of the platform, in one declarative table: its
+ * schema (which validates and converts the text), its default, who reads it and what it does.
+ * Each process reads its own ones through readConfig at start, so that a wrong value stops it
+ * with the variable named (`GRIDLEDGER_MARKET_TICK_MS="abc"`, not NaN). docs/operations.md shows
+ * this table (configTableMarkdown; network/test/config.test.ts keeps the two the same and fails
+ * for a variable that source code reads but the table lacks). An empty value counts as unset.
+ */
+
+/** Who reads a variable: the processes `up` starts, its own CLI, the chaincode servers, the command-line tools, tests. */
+export type Reader = 'network CLI' | 'gateway' | 'scheduler' | 'bridge' | 'chaincode' | 'tools' | 'tests' | 'bench';
+
+interface Variable<S extends z.ZodType> {
+  schema: S;
+  /** The default as the documentation shows it (the schema applies it). */
+  default?: string;
+  readBy: readonly Reader[];
+  doc: string;
+}
+
+const variable = <S extends z.ZodType>(v: Variable<S>) => v;
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`));
+const flag = (on: string, off: string) => z.enum([on, off], `expected ${on} or ${off}`);
+const text = z.string();
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const CONFIG = {
+  GRIDLEDGER_STATE: variable({
+    schema: text.optional(),
+    default: '.gridledger',
+    readBy: ['network CLI', 'gateway', 'tools'],
+    doc: 'the state directory (as `--state`); the network CLI resolves the default in the repository',
+  }),
+  GRIDLEDGER_ORG: variable({
+    schema: z.enum(ORGS, `expected one of ${ORGS.join(', ')}`).optional(),
+    readBy: ['gateway'],
+    doc: 'the gateway’s organization (as `--org`)',
+  }),
+  GRIDLEDGER_PORT_OFFSET: variable({
+    schema: wholeNumber(0, 40_000).default(0),
+    default: '0',
+    readBy: ['network CLI'],
+    doc: 'all ports + N (as `--offset N`)',
+  }),
+  GRIDLEDGER_LOG_LEVEL: variable({
+    schema: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
+    default: 'info',
+    readBy: ['gateway', 'scheduler', 'bridge'],
+    doc: 'the lowest level the JSON logs write',
+  }),
+  GRIDLEDGER_CACHE: variable({
+    schema: text.optional(),
+    default: '`${XDG_CACHE_HOME:-~/.cache}/gridledger`',
+    readBy: ['network CLI'],
+    doc: 'the cache root of the Fabric binaries and schemathesis (read by `network/scripts/build-fabric.sh` and `.ci/run`)',
+  }),
+  GRIDLEDGER_FABRIC_BIN: variable({
+    schema: text.optional(),
+    readBy: ['network CLI'],
+    doc: 'Fabric binaries of your own instead of the pinned build',
+  }),
+  GRIDLEDGER_FABRIC_LOGGING: variable({
+    schema: text.default('WARN'),
+    default: 'WARN',
+    readBy: ['network CLI'],
+    doc: '`FABRIC_LOGGING_SPEC` of peers and orderers',
+  }),
+  GRIDLEDGER_PEER_PPROF: variable({
+    schema: flag('1', '0').default('0'),
+    default: '0',
+    readBy: ['network CLI'],
+    doc: '`1`: each peer serves Go pprof (see [benchmarks.md](benchmarks.md#how-to-reproduce))',
+  }),
+  GRIDLEDGER_BRIDGE_ARGS: variable({
+    schema: text.default(''),
+    readBy: ['network CLI'],
+    doc: 'extra arguments of the bridge, e.g. `--batch-size 200 --concurrency 8`',
+  }),
+  GRIDLEDGER_CHAINCODE_NODE_ARGS: variable({
+    schema: text.default(''),
+    readBy: ['network CLI'],
+    doc: 'extra node arguments of the chaincode servers (profiling)',
+  }),
+  GRIDLEDGER_STATE_BATCH: variable({
+    schema: flag('1', '0').optional(),
+    default: '1',
+    readBy: ['chaincode'],
+    doc: '`0` turns batched state access off (passed to the chaincode servers by the network CLI)',
+  }),
+  GRIDLEDGER_MARKET_SCHEDULER: variable({
+    schema: flag('on', 'off').default('on'),
+    default: 'on',
+    readBy: ['scheduler'],
+    doc: '`off` switches the Community gateway’s market scheduler off',
+  }),
+  GRIDLEDGER_MARKET_TICK_MS: variable({
+    schema: wholeNumber(1).default(5_000),
+    default: '5000',
+    readBy: ['scheduler'],
+    doc: 'the scheduler’s period in milliseconds',
+  }),
+  GRIDLEDGER_MARKET_COMMUNITIES: variable({
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$/, 'expected community ids separated by commas')
+      .transform((s) => s.split(','))
+      .optional(),
+    default: 'the platform’s, `community-1`',
+    readBy: ['scheduler'],
+    doc: 'the scheduler’s communities, comma-separated',
+  }),
+  GRIDLEDGER_API_KEY: variable({
+    schema: text.optional(),
+    default: 'the operator’s from `credentials.json`',
+    readBy: ['tools'],
+    doc: 'the API key `audit` and `resubmit-parked` use',
+  }),
+  GRIDLEDGER_TEST_STATE: variable({ schema: text.optional(), readBy: ['tests'], doc: 'the e2e tests’ state directory' }),
+  GRIDLEDGER_TEST_OFFSET: variable({
+    schema: wholeNumber(0, 40_000).optional(),
+    default: '20000',
+    readBy: ['tests'],
+    doc: 'the e2e tests’ port offset',
+  }),
+  GRIDLEDGER_TEST_KEEP: variable({
+    schema: flag('1', '0').optional(),
+    readBy: ['tests'],
+    doc: '`1` keeps the test platform up after the run',
+  }),
+  GRIDLEDGER_BENCH_: variable({
+    schema: text.optional(),
+    readBy: ['bench'],
+    doc: '`GRIDLEDGER_BENCH_*`: see [benchmarks.md](benchmarks.md#how-to-reproduce)',
+  }),
+} as const;
+
+export type ConfigName = keyof typeof CONFIG;
+export type ConfigOf<N extends ConfigName> = { [K in N]: z.output<(typeof CONFIG)[K]['schema']> };
+
+/** The variables each process validates at its start. */
+export const PROCESS_VARIABLES = {
+  gateway: [
+    'GRIDLEDGER_STATE',
+    'GRIDLEDGER_ORG',
+    'GRIDLEDGER_LOG_LEVEL',
+    'GRIDLEDGER_MARKET_SCHEDULER',
+    'GRIDLEDGER_MARKET_TICK_MS',
+    'GRIDLEDGER_MARKET_COMMUNITIES',
+  ],
+  bridge: ['GRIDLEDGER_LOG_LEVEL'],
+  tools: ['GRIDLEDGER_STATE', 'GRIDLEDGER_ORG', 'GRIDLEDGER_API_KEY', 'GRIDLEDGER_LOG_LEVEL'],
+  // The network CLI passes every variable on to the processes it starts: it checks them all first.
+  network: (Object.keys(CONFIG) as ConfigName[]).filter((n) => !CONFIG[n].readBy.some((r) => r === 'tests' || r === 'bench')),
+} as const satisfies Record<string, readonly ConfigName[]>;
+
+/** A configuration that cannot be used: the message names each bad variable, its value and what it expects. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * The validated values of `names` from `env`, with their defaults. Throws a ConfigError naming
+ * every bad variable.
+ */
+export function readConfig<N extends ConfigName>(names: readonly N[], env: NodeJS.ProcessEnv = process.env): ConfigOf<N> {
+  const shape = Object.fromEntries(names.map((n) => [n, CONFIG[n].schema])) as Record<string, z.ZodType>;
+  const input = Object.fromEntries(names.map((n) => [n, env[n] === '' ? undefined : env[n]]));
+  const parsed = z.object(shape).safeParse(input);
+  if (parsed.success) return parsed.data as ConfigOf<N>;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0]) as N;
+    return `${name}=${JSON.stringify(env[name])}: ${issue.message} (${CONFIG[name].doc})`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+/** The table of docs/operations.md, made from CONFIG. */
+export function configTableMarkdown(): string {
+  const rows = (Object.entries(CONFIG) as [ConfigName, Variable<z.ZodType>][]).map(([name, v]) => {
+    const shown = name.endsWith('_') ? `${name}*` : name;
+    return `| \`${shown}\` | ${v.readBy.join(', ')} | ${cell(v.default ?? '')} | ${cell(v.doc)} |`;
+  });
+  return ['| variable | read by | default | what it does |', '|---|---|---|---|', ...rows].join('\n');
+}
