@@ -8,7 +8,8 @@ const credential = { url: 'mqtts://127.0.0.1:8883', username: 'meter:m-1', passw
 
 function logger(): Logger & { errors: Record<string, unknown>[] } {
   const errors: Record<string, unknown>[] = [];
-  return { errors, info: () => undefined, error: (fields) => errors.push(fields) };
+  const keep = (fields: Record<string, unknown> | string) => void errors.push(typeof fields === 'string' ? { msg: fields } : fields);
+  return { errors, info: () => undefined, warn: keep, error: keep };
 }
 
 function broker(grant: () => Promise<IssuedMqttCredential>, extend: () => Promise<boolean>): BrokerPort {
