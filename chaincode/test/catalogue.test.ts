@@ -19,7 +19,10 @@ function served(): Served[] {
   return contracts.flatMap((Class) => {
     const name = (new Class() as Contract).getName();
     // reflect-metadata (loaded by fabric-contract-api) adds getMetadata to Reflect.
-    const metadata = (Reflect as unknown as { getMetadata(key: string, target: object): unknown }).getMetadata('fabric:transactions', Class.prototype) as { name: string; tag: string[]; parameters: { name: string }[] }[];
+    const metadata = (Reflect as unknown as { getMetadata(key: string, target: object): unknown }).getMetadata(
+      'fabric:transactions',
+      Class.prototype,
+    ) as { name: string; tag: string[]; parameters: { name: string }[] }[];
     return metadata.map((t) => ({
       fn: `${name}:${t.name}`,
       kind: t.tag.includes('SUBMIT') ? ('submit' as const) : ('evaluate' as const),
@@ -32,7 +35,9 @@ const byFn = <T extends { fn: string }>(list: readonly T[]) => [...list].sort((a
 
 describe('the transaction catalogue', () => {
   it('lists every transaction the chaincode serves, and only those', () => {
-    const chaincode = served().map((t) => t.fn).sort();
+    const chaincode = served()
+      .map((t) => t.fn)
+      .sort();
     const catalogue = TRANSACTIONS.map((t) => t.fn).sort();
     expect(chaincode.filter((fn) => !catalogue.includes(fn))).toEqual([]);
     expect(catalogue.filter((fn) => !chaincode.includes(fn))).toEqual([]);

@@ -25,7 +25,8 @@ describe('the transaction catalogue', () => {
     const misfits: string[] = [];
     for (const t of TRANSACTIONS) {
       for (const s of [...subschemas(t.result as never), ...t.args.flatMap((a) => [...subschemas(a.schema as never)])]) {
-        if ('const' in s || s.type === 'null' || 'patternProperties' in s || (s.nullable === true && s.type === undefined)) misfits.push(`${t.fn}: ${JSON.stringify(s)}`);
+        if ('const' in s || s.type === 'null' || 'patternProperties' in s || (s.nullable === true && s.type === undefined))
+          misfits.push(`${t.fn}: ${JSON.stringify(s)}`);
       }
     }
     expect(misfits).toEqual([]);
@@ -33,9 +34,9 @@ describe('the transaction catalogue', () => {
 
   it('passes string arguments as they are and any other as JSON', () => {
     expect(encodeArgs(catalogue.market.getOrder, ['o-1'])).toEqual(['o-1']);
-    expect(encodeArgs(catalogue.metering.listReadings, [{ meterId: 'm-1', from: '2026-11-21T12:00:00Z', to: '2026-11-21T13:00:00Z' }])).toEqual([
-      '{"meterId":"m-1","from":"2026-11-21T12:00:00Z","to":"2026-11-21T13:00:00Z"}',
-    ]);
+    expect(
+      encodeArgs(catalogue.metering.listReadings, [{ meterId: 'm-1', from: '2026-11-21T12:00:00Z', to: '2026-11-21T13:00:00Z' }]),
+    ).toEqual(['{"meterId":"m-1","from":"2026-11-21T12:00:00Z","to":"2026-11-21T13:00:00Z"}']);
     expect(encodeArgs(catalogue.market.listResults, ['c-1', '10', ''])).toEqual(['c-1', '10', '']);
     expect(() => encodeArgs(catalogue.market.getOrder, [] as never)).toThrow('market:getOrder takes 1 arguments, not 0');
   });

@@ -1,8 +1,23 @@
-import { Asset, AssetEntry, CommunityView, Dispute, Estimate, Meter, Position, PositionAnnouncement, Preferences, Site, Window } from './records';
+import {
+  Asset,
+  AssetEntry,
+  CommunityView,
+  Dispute,
+  Estimate,
+  Meter,
+  Position,
+  PositionAnnouncement,
+  Preferences,
+  Site,
+  Window,
+} from './records';
 import { arg, contractOf } from './transaction';
 import { Bool, Id, Instant, Int, Nullable, Opaque, Page, Text, Type } from './schema';
 
-const ownParticipant = { roles: ['prosumer', 'consumer', 'operator'], rule: 'the participant itself, or an operator for participants of its own MSP' } as const;
+const ownParticipant = {
+  roles: ['prosumer', 'consumer', 'operator'],
+  rule: 'the participant itself, or an operator for participants of its own MSP',
+} as const;
 const readOwn = { roles: 'any', ownRecords: true, rule: 'a household its own; other roles any' } as const;
 const producer = { roles: ['prosumer', 'operator'], rule: "the asset's producer, or an operator for participants of its own MSP" } as const;
 
@@ -21,7 +36,12 @@ export const assetsTransactions = {
     access: ownParticipant,
     summary: "attaches a meter to its participant's site: its import is then limited by the connection capacity",
   }),
-  listSites: assets.evaluate('listSites', { args: [arg('participantId', Id)], result: Type.Array(Site), access: readOwn, summary: "the participant's sites" }),
+  listSites: assets.evaluate('listSites', {
+    args: [arg('participantId', Id)],
+    result: Type.Array(Site),
+    access: readOwn,
+    summary: "the participant's sites",
+  }),
   registerAsset: assets.submit('registerAsset', {
     args: [arg('request', Opaque('assetId, participantId, source, capacityW and where it is'))],
     result: Asset,
@@ -54,14 +74,24 @@ export const assetsTransactions = {
     access: readOwn,
     summary: 'every version of the asset record, newest first',
   }),
-  listAssets: assets.evaluate('listAssets', { args: [arg('participantId', Id)], result: Type.Array(Asset), access: readOwn, summary: "the participant's assets" }),
+  listAssets: assets.evaluate('listAssets', {
+    args: [arg('participantId', Id)],
+    result: Type.Array(Asset),
+    access: readOwn,
+    summary: "the participant's assets",
+  }),
   setPreferences: assets.submit('setPreferences', {
     args: [arg('participantId', Id), arg('preferences', Opaque('sources and locality'))],
     result: Preferences,
     access: ownParticipant,
     summary: 'sources and locality for matching',
   }),
-  getPreferences: assets.evaluate('getPreferences', { args: [arg('participantId', Id)], result: Preferences, access: readOwn, summary: "the participant's preferences" }),
+  getPreferences: assets.evaluate('getPreferences', {
+    args: [arg('participantId', Id)],
+    result: Preferences,
+    access: readOwn,
+    summary: "the participant's preferences",
+  }),
 };
 
 const detail = {
@@ -103,7 +133,12 @@ export const energyTransactions = {
     summary: "a participant's position of an interval",
   }),
   listPositions: energy.evaluate('listPositions', {
-    args: [arg('query', Type.Object({ participantId: Id, from: Instant, to: Instant, pageSize: Type.Optional(Int), bookmark: Type.Optional(Text) }))],
+    args: [
+      arg(
+        'query',
+        Type.Object({ participantId: Id, from: Instant, to: Instant, pageSize: Type.Optional(Int), bookmark: Type.Optional(Text) }),
+      ),
+    ],
     result: Page(Position, 'PositionPage'),
     access: detail,
     summary: "a page of the participant's positions by interval",
@@ -116,7 +151,10 @@ export const energyTransactions = {
   }),
   getTokenBalance: energy.evaluate('getTokenBalance', {
     args: [arg('participantId', Id)],
-    result: Type.Object({ owner: Text, balanceWh: Int, lots: Type.Array(Opaque('a lot of energy tokens of one interval and asset')) }, { title: 'TokenBalance' }),
+    result: Type.Object(
+      { owner: Text, balanceWh: Int, lots: Type.Array(Opaque('a lot of energy tokens of one interval and asset')) },
+      { title: 'TokenBalance' },
+    ),
     access: detail,
     summary: "the participant's energy tokens and their lots",
   }),
@@ -171,5 +209,10 @@ export const energyTransactions = {
     access: { roles: 'any', rule: 'anyone' },
     summary: 'checks a disclosed consumption against the hash on the channel',
   }),
-  getDispute: energy.evaluate('getDispute', { args: [arg('meterId', Id), arg('intervalStart', Instant)], result: Dispute, access: detail, summary: 'a dispute' }),
+  getDispute: energy.evaluate('getDispute', {
+    args: [arg('meterId', Id), arg('intervalStart', Instant)],
+    result: Dispute,
+    access: detail,
+    summary: 'a dispute',
+  }),
 };

@@ -23,7 +23,9 @@ export const catalogue = {
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */
-export const TRANSACTIONS: readonly Transaction[] = Object.values(catalogue).flatMap((contract) => Object.values(contract) as Transaction[]);
+export const TRANSACTIONS: readonly Transaction[] = Object.values(catalogue).flatMap(
+  (contract) => Object.values(contract) as Transaction[],
+);
 
 export * from './transaction';
 export * as schema from './schema';

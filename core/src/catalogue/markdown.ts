@@ -10,17 +10,25 @@ import type { Access, Transaction } from './transaction';
 /** A schema's name in the table: its title, `X[]` for an array, else its JSON type. */
 export function typeName(schema: TSchema): string {
   const s = schema as { title?: string; type?: string; items?: TSchema; enum?: string[]; nullable?: boolean };
-  const base = s.title ?? (s.type === 'array' && s.items ? `${typeName(s.items)}[]` : s.enum ? s.enum.map((v) => `'${v}'`).join(' \\| ') : (s.type ?? 'any'));
+  const base =
+    s.title ??
+    (s.type === 'array' && s.items ? `${typeName(s.items)}[]` : s.enum ? s.enum.map((v) => `'${v}'`).join(' \\| ') : (s.type ?? 'any'));
   return s.nullable ? `${base} \\| null` : base;
 }
 
 const who = (a: Access): string => {
   const roles = a.roles === 'any' ? 'any role' : a.roles === 'identity' ? 'any identity' : a.roles.join(', ');
-  return [roles, ...(a.msps ? [`of ${a.msps.join(' or ')}`] : []), ...(a.ownRecords ? ['(households: own records)'] : [])].join(' ') + `: ${a.rule}`;
+  return (
+    [roles, ...(a.msps ? [`of ${a.msps.join(' or ')}`] : []), ...(a.ownRecords ? ['(households: own records)'] : [])].join(' ') +
+    `: ${a.rule}`
+  );
 };
 
-const row = (t: Transaction): string =>
-  `| \`${t.fn}\` | ${t.kind} | ${t.args.map((a) => `${a.name}: ${typeName(a.schema)}`).join(', ') || '—'} | ${typeName(t.result)} | ${who(t.access)} | ${t.events.map((e) => `\`${e}\``).join(', ') || '—'} | ${t.summary} |`;
+const row = (t: Transaction): string => {
+  const args = t.args.map((a) => `${a.name}: ${typeName(a.schema)}`).join(', ') || '—';
+  const events = t.events.map((e) => `\`${e}\``).join(', ') || '—';
+  return `| \`${t.fn}\` | ${t.kind} | ${args} | ${typeName(t.result)} | ${who(t.access)} | ${events} | ${t.summary} |`;
+};
 
 /** The "Transactions" section of docs/api.md, from its heading to the line before the next section. */
 export function catalogueMarkdown(): string {

@@ -16,13 +16,20 @@ import { Bool, Id, Instant, Int, Nullable, OneOf, Opaque, Page, Text, Type } fro
 /** `pageSize` (1 to 1000, '' for 100) and the `bookmark` of the previous page ('' for the first). */
 const paging = [arg('pageSize', Type.String({ pattern: '^[0-9]*$' })), arg('bookmark', Type.String())] as const;
 const interval = [arg('communityId', Id), arg('intervalStart', Instant)] as const;
-const communityOperator = { roles: ['operator'], msps: ['CommunityMSP'], rule: 'an operator of CommunityMSP (and the market scheduler)' } as const;
+const communityOperator = {
+  roles: ['operator'],
+  msps: ['CommunityMSP'],
+  rule: 'an operator of CommunityMSP (and the market scheduler)',
+} as const;
 const settlementReaders = { roles: ['operator', 'utility', 'regulator'], rule: 'the operator, the utility and the regulator' } as const;
 const traders = { roles: ['prosumer', 'consumer'], rule: 'a prosumer or consumer acting for itself (gl.id)' } as const;
 const anyRole = { roles: 'any', rule: 'any identity with a role' } as const;
 
 const creditEntry = (kind: string) =>
-  Type.Object({ txId: Text, kind: OneOf([kind]), participantId: Text, amountMicros: Int, reference: Text, at: Text, account: Account }, { title: `Credit${kind[0].toUpperCase()}${kind.slice(1)}` });
+  Type.Object(
+    { txId: Text, kind: OneOf([kind]), participantId: Text, amountMicros: Int, reference: Text, at: Text, account: Account },
+    { title: `Credit${kind[0].toUpperCase()}${kind.slice(1)}` },
+  );
 const creditRequest = Type.Object({ participantId: Id, amountMicros: Int, reference: Id });
 const utility = { roles: ['utility'], msps: ['UtilityMSP'], rule: 'the utility (settlement bank)' } as const;
 
@@ -45,7 +52,10 @@ export const creditsTransactions = {
   }),
   transfer: credits.submit('transfer', {
     args: [arg('request', Type.Object({ toParticipantId: Id, amountMicros: Int, reference: Id }))],
-    result: Type.Object({ txId: Text, from: Text, to: Text, amountMicros: Int, reference: Text, at: Text, account: Account }, { title: 'CreditTransfer' }),
+    result: Type.Object(
+      { txId: Text, from: Text, to: Text, amountMicros: Int, reference: Text, at: Text, account: Account },
+      { title: 'CreditTransfer' },
+    ),
     access: traders,
     events: ['CreditsTransferred'],
     summary: 'pays another participant from its own account',
@@ -59,7 +69,10 @@ export const creditsTransactions = {
   getStatement: credits.evaluate('getStatement', {
     args: [arg('participantId', Id), ...paging],
     result: Page(
-      Type.Object({ participantId: Text, number: Int, at: Text, txId: Text, kind: Text, availableMicros: Int, escrowMicros: Int, ref: Text }, { title: 'StatementLine' }),
+      Type.Object(
+        { participantId: Text, number: Int, at: Text, txId: Text, kind: Text, availableMicros: Int, escrowMicros: Int, ref: Text },
+        { title: 'StatementLine' },
+      ),
       'Statement',
     ),
     access: { roles: 'any', ownRecords: true, rule: 'the participant itself, the utility or the regulator' },
@@ -74,7 +87,14 @@ export const creditsTransactions = {
 };
 
 const placed = Type.Object({ order: Order, replayed: Bool }, { title: 'PlacedOrder' });
-const newOrder = Type.Object({ clientOrderId: Id, communityId: Id, intervalStart: Instant, side: OneOf(['buy', 'sell']), energyWh: Int, priceMicrosPerKwh: Int });
+const newOrder = Type.Object({
+  clientOrderId: Id,
+  communityId: Id,
+  intervalStart: Instant,
+  side: OneOf(['buy', 'sell']),
+  energyWh: Int,
+  priceMicrosPerKwh: Int,
+});
 const curve = Type.Array(Type.Object({ priceMicrosPerKwh: Int, energyWh: Int, cumulativeWh: Int }));
 const settledParticipant = Opaque("a participant's settlement: side, traded and delivered Wh, postings, estimated");
 
@@ -84,7 +104,17 @@ export const marketTransactions = {
   setParams: market.submit('setParams', {
     args: [arg('communityId', Id), arg('change', Type.Partial(Type.Omit(MarketParams, ['communityId'])))],
     result: Type.Object(
-      { number: Int, txId: Text, communityId: Text, effectiveFrom: Text, changedAt: Text, changedBy: Text, mspId: Text, previous: Nullable(MarketParams), params: MarketParams },
+      {
+        number: Int,
+        txId: Text,
+        communityId: Text,
+        effectiveFrom: Text,
+        changedAt: Text,
+        changedBy: Text,
+        mspId: Text,
+        previous: Nullable(MarketParams),
+        params: MarketParams,
+      },
       { title: 'MarketParamsChange' },
     ),
     access: communityOperator,
@@ -93,7 +123,10 @@ export const marketTransactions = {
   }),
   getParams: market.evaluate('getParams', {
     args: [arg('communityId', Id), arg('at', Type.String({ description: "an instant, '' for now" }))],
-    result: Type.Object({ params: MarketParams, changes: Type.Array(Opaque('a recorded change of the parameters')) }, { title: 'MarketParamsHistory' }),
+    result: Type.Object(
+      { params: MarketParams, changes: Type.Array(Opaque('a recorded change of the parameters')) },
+      { title: 'MarketParamsHistory' },
+    ),
     access: anyRole,
     summary: 'the parameters in force at `at` and every change',
   }),
@@ -177,7 +210,10 @@ export const marketTransactions = {
   }),
   correctSettlement: market.submit('correctSettlement', {
     args: [...interval, arg('participantId', Id)],
-    result: Type.Object({ participant: settledParticipant, posting: Nullable(Posting), tokenTransfers: Type.Array(TokenTransfer) }, { title: 'SettlementCorrection' }),
+    result: Type.Object(
+      { participant: settledParticipant, posting: Nullable(Posting), tokenTransfers: Type.Array(TokenTransfer) },
+      { title: 'SettlementCorrection' },
+    ),
     access: communityOperator,
     events: ['SettlementCorrected'],
     summary: 'settles the verified position of a participant settled on an estimate, once',
@@ -194,7 +230,16 @@ export const marketTransactions = {
     result: Type.Object(
       {
         params: MarketParams,
-        orders: Type.Array(Type.Object({ orderId: Text, participantId: Text, side: OneOf(['buy', 'sell']), energyWh: Int, priceMicrosPerKwh: Int, placedAt: Text })),
+        orders: Type.Array(
+          Type.Object({
+            orderId: Text,
+            participantId: Text,
+            side: OneOf(['buy', 'sell']),
+            energyWh: Int,
+            priceMicrosPerKwh: Int,
+            placedAt: Text,
+          }),
+        ),
       },
       { title: 'ClearingOrders' },
     ),
@@ -240,7 +285,12 @@ const party = { roles: ['prosumer', 'consumer'], rule: 'a party of the contract 
 const contracts = contractOf('contracts');
 export const contractsTransactions = {
   proposeContract: contracts.submit('proposeContract', {
-    args: [arg('request', Opaque('the terms: clientContractId, communityId, sellerId, buyerId, energyWhPerInterval, priceMicrosPerKwh, days, daily window'))],
+    args: [
+      arg(
+        'request',
+        Opaque('the terms: clientContractId, communityId, sellerId, buyerId, energyWhPerInterval, priceMicrosPerKwh, days, daily window'),
+      ),
+    ],
     result: contractChange,
     access: { roles: ['prosumer', 'consumer'], rule: 'a prosumer or consumer, as seller or buyer' },
     events: ['ContractProposed'],

@@ -34,7 +34,9 @@ export const Meter = Type.Object(
     siteId: Type.Optional(Text),
     zone: Type.Optional(Text),
     importCapacityW: Type.Optional(Int),
-    exchanges: Type.Optional(Type.Array(Opaque('a meter exchange: effectiveFrom, publicKeyPem, seq and register baselines, txId, exchangedAt'))),
+    exchanges: Type.Optional(
+      Type.Array(Opaque('a meter exchange: effectiveFrom, publicKeyPem, seq and register baselines, txId, exchangedAt')),
+    ),
     retiredAt: Type.Optional(Text),
   },
   { title: 'Meter' },
@@ -109,10 +111,22 @@ export const Order = Type.Object(
   { title: 'Order' },
 );
 
-export const Fill = Type.Object({ orderId: Text, participantId: Text, side: OneOf(['buy', 'sell']), energyWh: Int, filledWh: Int }, { title: 'Fill' });
+export const Fill = Type.Object(
+  { orderId: Text, participantId: Text, side: OneOf(['buy', 'sell']), energyWh: Int, filledWh: Int },
+  { title: 'Fill' },
+);
 
 export const Trade = Type.Object(
-  { buyOrderId: Text, sellOrderId: Text, buyerId: Text, sellerId: Text, energyWh: Int, priceMicrosPerKwh: Int, amountMicros: Int, gridFeeMicros: Int },
+  {
+    buyOrderId: Text,
+    sellOrderId: Text,
+    buyerId: Text,
+    sellerId: Text,
+    energyWh: Int,
+    priceMicrosPerKwh: Int,
+    amountMicros: Int,
+    gridFeeMicros: Int,
+  },
   { title: 'Trade' },
 );
 
@@ -209,14 +223,27 @@ export const ContractSettlement = Type.Object(
   { title: 'ContractSettlement' },
 );
 
-export const Site = Type.Object({ siteId: Text, participantId: Text, connectionCapacityW: Int, zone: Text, feeder: Type.Optional(Text) }, { title: 'Site' });
+export const Site = Type.Object(
+  { siteId: Text, participantId: Text, connectionCapacityW: Int, zone: Text, feeder: Type.Optional(Text) },
+  { title: 'Site' },
+);
 
 export const Asset = Type.Object(
   { assetId: Text, participantId: Text, verification: Nullable(Opaque('who verified the asset, and when')) },
   { title: 'Asset', description: 'A generation asset as registered, with its verification (null until the regulator verifies it)' },
 );
 
-export const AssetEntry = Type.Object({ assetId: Type.Optional(Text), kind: OneOf(['maintenance', 'inspection']), performedOn: Text, number: Int, txId: Text, recordedAt: Text }, { title: 'AssetEntry' });
+export const AssetEntry = Type.Object(
+  {
+    assetId: Type.Optional(Text),
+    kind: OneOf(['maintenance', 'inspection']),
+    performedOn: Text,
+    number: Int,
+    txId: Text,
+    recordedAt: Text,
+  },
+  { title: 'AssetEntry' },
+);
 
 export const Preferences = Type.Object({ participantId: Text }, { title: 'Preferences', description: 'Sources and locality for matching' });
 
@@ -243,6 +270,14 @@ export const Estimate = Type.Object({ meterId: Text, intervalStart: Text }, { ti
 export const Dispute = Type.Object({ meterId: Text, intervalStart: Text, reason: Text }, { title: 'Dispute' });
 
 export const CommunityView = Type.Object(
-  { communityId: Text, intervalStart: Text, productionWh: Int, consumptionWh: Int, netExchangeWh: Int, estimatedMeters: Int, zones: Type.Array(Opaque('a zone\'s totals')) },
+  {
+    communityId: Text,
+    intervalStart: Text,
+    productionWh: Int,
+    consumptionWh: Int,
+    netExchangeWh: Int,
+    estimatedMeters: Int,
+    zones: Type.Array(Opaque("a zone's totals")),
+  },
   { title: 'CommunityView' },
 );

@@ -23,11 +23,21 @@ export const registryTransactions = {
     args: [
       arg(
         'request',
-        Type.Object({ meterId: Id, participantId: Id, kind: OneOf(['production', 'consumption', 'bidirectional']), publicKeyPem: Text, exportCapacityW: Int, communityId: Id }),
+        Type.Object({
+          meterId: Id,
+          participantId: Id,
+          kind: OneOf(['production', 'consumption', 'bidirectional']),
+          publicKeyPem: Text,
+          exportCapacityW: Int,
+          communityId: Id,
+        }),
       ),
     ],
     result: Meter,
-    access: { roles: ['prosumer', 'consumer', 'operator'], rule: 'a prosumer or consumer for itself, an operator for participants of its own MSP' },
+    access: {
+      roles: ['prosumer', 'consumer', 'operator'],
+      rule: 'a prosumer or consumer for itself, an operator for participants of its own MSP',
+    },
     events: ['MeterRegistered'],
     summary: 'registers a meter with its public key',
   }),
@@ -96,8 +106,18 @@ export const meteringTransactions = {
 const system = contractOf('system');
 const anyIdentity = { roles: 'identity', rule: 'any identity of the channel, also one registered nowhere' } as const;
 export const systemTransactions = {
-  ping: system.evaluate('ping', { args: [], result: Type.Object({ ok: Bool, mspId: Text }), access: anyIdentity, summary: "liveness: the caller's MSP" }),
-  noop: system.submit('noop', { args: [], result: Type.Object({ ok: Bool, txId: Text }), access: anyIdentity, summary: 'writes nothing: the ordering and commit path alone' }),
+  ping: system.evaluate('ping', {
+    args: [],
+    result: Type.Object({ ok: Bool, mspId: Text }),
+    access: anyIdentity,
+    summary: "liveness: the caller's MSP",
+  }),
+  noop: system.submit('noop', {
+    args: [],
+    result: Type.Object({ ok: Bool, txId: Text }),
+    access: anyIdentity,
+    summary: 'writes nothing: the ordering and commit path alone',
+  }),
   whoami: system.evaluate('whoami', {
     args: [],
     result: Type.Object({ mspId: Text, role: Nullable(Text), participantId: Nullable(Text) }),

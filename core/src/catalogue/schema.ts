@@ -25,7 +25,8 @@ export const OneOf = <const T extends readonly string[]>(values: T, options: obj
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 
 /** `schema` or null (OpenAPI 3.0's `nullable`, for schemas with a `type`). */
-export const Nullable = <S extends TSchema>(schema: S): TUnsafe<Static<S> | null> => Type.Unsafe<Static<S> | null>({ ...schema, nullable: true });
+export const Nullable = <S extends TSchema>(schema: S): TUnsafe<Static<S> | null> =>
+  Type.Unsafe<Static<S> | null>({ ...schema, nullable: true });
 
 /** An object whose keys are free and whose values are `schema`. */
 export const Dict = <S extends TSchema>(schema: S): TUnsafe<Record<string, Static<S>>> =>

@@ -14,7 +14,10 @@ export type MspId = 'CommunityMSP' | 'UtilityMSP' | 'RegulatorMSP';
  * docs/security.md's access table has both).
  */
 export interface Access {
-  /** The `gl.role`s let through: a list, 'any' (any identity with a gl.role), or 'identity' (any identity of the channel, also one without gl.role). */
+  /**
+   * The `gl.role`s let through: a list, 'any' (any identity with a gl.role), or 'identity' (any
+   * identity of the channel, also one without gl.role).
+   */
   readonly roles: readonly Role[] | 'any' | 'identity';
   /** The MSPs a caller must belong to, when the chaincode requires one. */
   readonly msps?: readonly MspId[];
