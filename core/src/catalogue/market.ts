@@ -1,5 +1,6 @@
 import {
   Account,
+  BookOrder,
   Clearing,
   ClearingSummary,
   Contract,
@@ -230,16 +231,7 @@ export const marketTransactions = {
     result: Type.Object(
       {
         params: MarketParams,
-        orders: Type.Array(
-          Type.Object({
-            orderId: Text,
-            participantId: Text,
-            side: OneOf(['buy', 'sell']),
-            energyWh: Int,
-            priceMicrosPerKwh: Int,
-            placedAt: Text,
-          }),
-        ),
+        orders: Type.Array(BookOrder),
       },
       { title: 'ClearingOrders' },
     ),

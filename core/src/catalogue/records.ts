@@ -93,14 +93,15 @@ export const MarketParams = Type.Object(
 
 export const Account = Type.Object({ participantId: Text, availableMicros: Int, escrowMicros: Int }, { title: 'Account' });
 
+/** An order as the clearing takes it (core's Order). */
+export const BookOrder = Type.Object(
+  { orderId: Text, participantId: Text, side: OneOf(['buy', 'sell']), energyWh: Int, priceMicrosPerKwh: Int, placedAt: Text },
+  { title: 'BookOrder' },
+);
+
 export const Order = Type.Object(
   {
-    orderId: Text,
-    participantId: Text,
-    side: OneOf(['buy', 'sell']),
-    energyWh: Int,
-    priceMicrosPerKwh: Int,
-    placedAt: Text,
+    ...BookOrder.properties,
     clientOrderId: Text,
     communityId: Text,
     intervalStart: Text,
