@@ -5,6 +5,7 @@ import {
   Dispute,
   Estimate,
   Meter,
+  MeterExchange,
   Position,
   PositionAnnouncement,
   Preferences,
@@ -58,7 +59,7 @@ export const assetsTransactions = {
   }),
   addAssetRecord: assets.submit('addAssetRecord', {
     args: [arg('assetId', Id), arg('entry', Opaque('kind (maintenance or inspection), performedOn, note, documentHash?'))],
-    result: AssetEntry,
+    result: Asset,
     access: producer,
     summary: 'a maintenance or inspection record',
   }),
@@ -172,7 +173,7 @@ export const energyTransactions = {
   }),
   exchangeMeter: energy.submit('exchangeMeter', {
     args: [arg('request', Opaque('meterId, effectiveFrom, publicKeyPem, seq and register baselines'))],
-    result: Meter,
+    result: MeterExchange,
     access: communityOperator,
     events: ['MeterExchanged'],
     summary: 'a new device for a meter from `effectiveFrom` on (a new epoch)',

@@ -19,6 +19,21 @@ export const Participant = Type.Object(
   { title: 'Participant' },
 );
 
+/** A meter exchange: a new device (key, seq, registers) from `effectiveFrom` on. */
+export const MeterExchange = Type.Object(
+  {
+    meterId: Text,
+    effectiveFrom: Text,
+    publicKeyPem: Text,
+    firstSeq: Int,
+    importRegisterWh: Int,
+    exportRegisterWh: Int,
+    txId: Text,
+    exchangedAt: Text,
+  },
+  { title: 'MeterExchange' },
+);
+
 export const Meter = Type.Object(
   {
     meterId: Text,
@@ -34,9 +49,7 @@ export const Meter = Type.Object(
     siteId: Type.Optional(Text),
     zone: Type.Optional(Text),
     importCapacityW: Type.Optional(Int),
-    exchanges: Type.Optional(
-      Type.Array(Opaque('a meter exchange: effectiveFrom, publicKeyPem, seq and register baselines, txId, exchangedAt')),
-    ),
+    exchanges: Type.Optional(Type.Array(MeterExchange)),
     retiredAt: Type.Optional(Text),
   },
   { title: 'Meter' },
@@ -59,8 +72,8 @@ export const ReadingResults = Type.Object(
     results: Type.Array(
       Type.Object({
         index: Int,
-        meterId: Type.Optional(Text),
-        intervalStart: Type.Optional(Text),
+        meterId: Nullable(Text),
+        intervalStart: Nullable(Text),
         status: OneOf(['accepted', 'duplicate', 'rejected']),
         code: Type.Optional(Text),
         message: Type.Optional(Text),
@@ -225,25 +238,38 @@ export const ContractSettlement = Type.Object(
 );
 
 export const Site = Type.Object(
-  { siteId: Text, participantId: Text, connectionCapacityW: Int, zone: Text, feeder: Type.Optional(Text) },
+  { siteId: Text, participantId: Text, connectionCapacityW: Int, zone: Text, feeder: Type.Optional(Text), mspId: Text, registeredAt: Text },
   { title: 'Site' },
 );
 
-export const Asset = Type.Object(
-  { assetId: Text, participantId: Text, verification: Nullable(Opaque('who verified the asset, and when')) },
-  { title: 'Asset', description: 'A generation asset as registered, with its verification (null until the regulator verifies it)' },
-);
-
+/** A maintenance or inspection record: `number` counts the asset's records from 1, in commit order. */
 export const AssetEntry = Type.Object(
   {
-    assetId: Type.Optional(Text),
     kind: OneOf(['maintenance', 'inspection']),
     performedOn: Text,
+    note: Text,
+    documentHash: Type.Optional(Text),
     number: Int,
     txId: Text,
     recordedAt: Text,
   },
   { title: 'AssetEntry' },
+);
+
+export const Asset = Type.Object(
+  {
+    assetId: Text,
+    participantId: Text,
+    meterId: Text,
+    source: Text,
+    capacityW: Int,
+    mspId: Text,
+    registeredAt: Text,
+    registeredBy: Text,
+    verification: Nullable(Type.Object({ verifiedBy: Text, verifiedAt: Text, txId: Text })),
+    lastRecord: Nullable(AssetEntry),
+  },
+  { title: 'Asset', description: 'A generation asset as registered; verification is null until the regulator verifies it' },
 );
 
 export const Preferences = Type.Object({ participantId: Text }, { title: 'Preferences', description: 'Sources and locality for matching' });
