@@ -101,6 +101,11 @@ const detail = {
   rule: 'the household itself, the operator and the utility (not the regulator, not a battery provider)',
 } as const;
 const communityOperator = { roles: ['operator'], msps: ['CommunityMSP'], rule: 'an operator of CommunityMSP' } as const;
+/** A household's consumption of an interval as it discloses it: with the salt, its hash is the one on the channel. */
+const disclosure = Type.Object(
+  { participantId: Text, intervalStart: Text, consumptionWh: Int, salt: Text },
+  { title: 'ConsumptionDisclosure' },
+);
 const disputeChange = Opaque('a dispute: meterId, intervalStart, reason');
 
 /** Window close, positions, energy tokens, meter exchange and retirement, disputes (chaincode/src/energy/contract.ts). */
@@ -200,13 +205,16 @@ export const energyTransactions = {
   }),
   getConsumption: energy.evaluate('getConsumption', {
     args: [arg('participantId', Id), arg('intervalStart', Instant)],
-    result: Opaque('the consumption with its salt and the hash on the channel'),
+    result: Type.Object(
+      { value: disclosure, sha256: Text },
+      { title: 'Consumption', description: 'the value a household may disclose, and its hash on the channel' },
+    ),
     access: detail,
     summary: "a household's consumption from the private collection",
   }),
   verifyConsumption: energy.evaluate('verifyConsumption', {
-    args: [arg('participantId', Id), arg('intervalStart', Instant), arg('disclosed', Opaque('the disclosed value with its salt'))],
-    result: Opaque('whether the disclosed value matches the hash on the channel'),
+    args: [arg('participantId', Id), arg('intervalStart', Instant), arg('disclosed', disclosure)],
+    result: Type.Object({ matches: Bool, onChainSha256: Text, disclosedSha256: Text }, { title: 'ConsumptionCheck' }),
     access: { roles: 'any', rule: 'anyone' },
     summary: 'checks a disclosed consumption against the hash on the channel',
   }),
