@@ -26,7 +26,8 @@ function accessMismatch(tx: Transaction, ctx: Context): string | undefined {
   const role = ctx.clientIdentity.getAttributeValue(ATTR_ROLE);
   const mspId = ctx.clientIdentity.getMSPID();
   if (Array.isArray(roles) && !roles.includes(role as never)) return `a ${role} succeeded, the catalogue lets through ${roles.join(', ')}`;
-  if (msps !== undefined && !msps.includes(mspId as never)) return `a caller of ${mspId} succeeded, the catalogue lets through ${msps.join(', ')}`;
+  if (msps !== undefined && !msps.includes(mspId as never))
+    return `a caller of ${mspId} succeeded, the catalogue lets through ${msps.join(', ')}`;
   return undefined;
 }
 
@@ -47,7 +48,8 @@ for (const Class of contracts) {
         ctx.stub.setEvent = setEvent;
       }
       if (!validate(JSON.parse(text))) mismatches.push(`${tx.fn}: ${ajv.errorsText(validate.errors)} in ${text.slice(0, 300)}`);
-      for (const event of events.filter((e) => !tx.events.includes(e))) mismatches.push(`${tx.fn} set ${event}, which its entry does not list`);
+      for (const event of events.filter((e) => !tx.events.includes(e)))
+        mismatches.push(`${tx.fn} set ${event}, which its entry does not list`);
       const access = accessMismatch(tx, ctx);
       if (access !== undefined) mismatches.push(`${tx.fn}: ${access}`);
       return text;
