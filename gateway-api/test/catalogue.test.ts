@@ -59,3 +59,12 @@ describe("the OpenAPI document's answers come from the transaction catalogue", (
     expect(answerSchema(read)).toBe(read.result);
   });
 });
+
+describe('the access table and the catalogue', () => {
+  it('name the same transactions: every one the table names is in the catalogue, and every catalogue entry has a row', () => {
+    const named = new Set(ACCESS_TABLE.flatMap((row) => row.tx));
+    const catalogued = TRANSACTIONS.map((t) => t.fn);
+    expect([...named].filter((fn) => !catalogued.includes(fn))).toEqual([]);
+    expect(catalogued.filter((fn) => !named.has(fn))).toEqual([]);
+  });
+});
