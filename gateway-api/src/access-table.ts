@@ -6,6 +6,7 @@
  * from it (accessTableMarkdown, checked by test/access-table.test.ts) and test/e2e/25-access-table
  * checks every row on the real network.
  */
+import { replaceDocSection } from '@gridledger/core/core';
 
 /**
  * The callers of a row: a household (prosumer) acting for itself, one acting for another
@@ -202,12 +203,7 @@ export function accessTableMarkdown(): string {
 }
 
 /** Replaces the "Access table" section of a docs/security.md text (up to the next `## ` heading). */
-export function withAccessTable(doc: string): string {
-  const start = doc.indexOf('\n## Access table\n');
-  if (start < 0) throw new Error('docs/security.md has no "## Access table" section');
-  const next = doc.indexOf('\n## ', start + 1);
-  return doc.slice(0, start + 1) + accessTableMarkdown() + (next < 0 ? '' : doc.slice(next));
-}
+export const withAccessTable = (doc: string): string => replaceDocSection(doc, 'Access table', accessTableMarkdown());
 
 if (require.main === module) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

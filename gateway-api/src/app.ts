@@ -3,7 +3,9 @@ import express, { NextFunction, Request, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { withFields, type WalletUser } from '@gridledger/network';
 import { ErrorCode } from '@gridledger/core/core';
-import { jsonArg, Tx } from './chaincode';
+import { catalogue } from '@gridledger/core/catalogue';
+import { call } from './call';
+import { jsonArg } from './chaincode';
 import { errorBody, ErrorCodes, fromFabricError, GridLedgerError, httpStatusOf } from './errors';
 import { serveEvents } from './events';
 import { seesEverything, viewerOf } from './event-visibility';
@@ -60,6 +62,7 @@ export type GatewayApp = express.Express & {
  * community's operator (an operator of the Utility would be a second utility that the market's
  * operator-only transactions refuse anyway: docs/security.md).
  */
+const { registry, metering } = catalogue;
 const ORG_BOUND_ROLES: Record<string, string> = { utility: 'utility', regulator: 'regulator', operator: 'community' };
 
 
@@ -221,7 +224,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   });
 
   r.get('/participants/:participantId', async (req, res) => {
-    const result = await ledger.evaluate(callerOf(res), Tx.getParticipant, [req.params.participantId as string]);
+    const result = await call(ledger, callerOf(res), registry.getParticipant, [req.params.participantId as string]);
     found(result, ErrorCodes.PARTICIPANT_NOT_FOUND, `no participant ${req.params.participantId}`);
     res.json(result);
   });
@@ -230,20 +233,20 @@ export function createApp(deps: AppDeps): GatewayApp {
     const caller = callerOf(res);
     const participantId = req.params.participantId as string;
     assertActsFor(caller, participantId);
-    res.json((await ledger.evaluate(caller, Tx.listMeters, [participantId])) ?? []);
+    res.json((await call(ledger, caller, registry.listMeters, [participantId])) ?? []);
   });
 
   r.post('/meters', async (req, res) => {
     const caller = callerOf(res);
     assertActsFor(caller, (req.body as { participantId: string }).participantId);
-    const { result, txId } = await ledger.submit(caller, Tx.registerMeter, [jsonArg(req.body)]);
+    const { result, txId } = await call(ledger, caller, registry.registerMeter, [req.body]);
     res.locals.txId = txId;
     const meter = (result ?? req.body) as { meterId: string; participantId: string; communityId: string };
     res.status(201).set('Cache-Control', 'no-store').json({ meter, txId, ...(await credentialForNewMeter(deps.broker, meter, log)) });
   });
 
   r.get('/meters/:meterId', async (req, res) => {
-    const result = await ledger.evaluate(callerOf(res), Tx.getMeter, [req.params.meterId as string]);
+    const result = await call(ledger, callerOf(res), registry.getMeter, [req.params.meterId as string]);
     found(result, ErrorCodes.METER_NOT_REGISTERED, `no meter ${req.params.meterId}`);
     res.json(result);
   });
@@ -251,7 +254,10 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.post('/readings', async (req, res) => {
     const { readings } = req.body as { readings: unknown[] };
     // Import is household data: the readings travel as transient data, endorsed by the collection's members (routes/metering.ts).
-    const { result, txId } = await ledger.submit(callerOf(res), Tx.submitReadings, [''], { transient: { readings: Buffer.from(jsonArg(readings)) }, endorsingOrganizations: [...CONSUMPTION_MEMBERS] });
+    const { result, txId } = await call(ledger, callerOf(res), metering.submitReadings, [''], {
+      transient: { readings: Buffer.from(jsonArg(readings)) },
+      endorsingOrganizations: [...CONSUMPTION_MEMBERS],
+    });
     res.locals.txId = txId;
     const results = (result as { results?: unknown[] } | undefined)?.results ?? [];
     res.json({ results, txId });
@@ -263,12 +269,12 @@ export function createApp(deps: AppDeps): GatewayApp {
     const to = String(req.query.to);
     // One spelling per instant (fixed width, UTC), so text order is time order.
     if (from > to) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'from must not be after to', { path: 'query.from' });
-    res.json((await ledger.evaluate(callerOf(res), Tx.listReadings, [jsonArg({ meterId, from, to })])) ?? []);
+    res.json((await call(ledger, callerOf(res), metering.listReadings, [{ meterId, from, to }])) ?? []);
   });
 
   r.get('/meters/:meterId/readings/:intervalStart', async (req, res) => {
     const { meterId, intervalStart } = req.params as { meterId: string; intervalStart: string };
-    const result = await ledger.evaluate(callerOf(res), Tx.getReading, [meterId, intervalStart]);
+    const result = await call(ledger, callerOf(res), metering.getReading, [meterId, intervalStart]);
     found(result, ErrorCodes.READING_NOT_FOUND, `no reading of ${meterId} for ${intervalStart}`);
     res.json(result);
   });
@@ -280,7 +286,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     // A household's stream shows its own records (its meters' readings among them) and public aggregates.
     let viewer = viewerOf(caller);
     if (!seesEverything(viewer)) {
-      const meters = (await ledger.evaluate(caller, Tx.listMeters, [viewer.participantId!])) as { meterId: string }[] | undefined;
+      const meters = (await call(ledger, caller, registry.listMeters, [viewer.participantId!])) as { meterId: string }[] | undefined;
       viewer = viewerOf(caller, (meters ?? []).map((m) => m.meterId));
     }
     await serveEvents(req, res, { ledger, user: caller, viewer, log: withKeyId(log, res), open: openStreams, ...deps.sse });

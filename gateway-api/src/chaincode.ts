@@ -1,21 +1,6 @@
 /**
- * The gridledger chaincode's transactions as the gateway calls them: every name and argument form
- * in one place. Arguments are strings: objects and arrays as their JSON text, ids and instants as
- * they are. Results are JSON text.
+ * The chaincode's arguments and results as text: arguments are strings (objects and arrays as their
+ * JSON text), results JSON text. Which transactions there are, and their types: core's catalogue
+ * (call.ts calls through it).
  */
-export const Tx = {
-  registerParticipant: 'registry:registerParticipant',
-  getParticipant: 'registry:getParticipant',
-  registerMeter: 'registry:registerMeter',
-  getMeter: 'registry:getMeter',
-  listMeters: 'registry:listMeters',
-  submitReadings: 'metering:submitReadings',
-  getReading: 'metering:getReading',
-  listReadings: 'metering:listReadings',
-  listGaps: 'metering:listGaps',
-  getMeteringParams: 'metering:getParams',
-  ping: 'system:ping',
-  whoami: 'system:whoami',
-} as const;
-
 export const jsonArg = (value: unknown): string => JSON.stringify(value);

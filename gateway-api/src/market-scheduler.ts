@@ -15,14 +15,15 @@
  * interval record and names it in the transaction, so a page done before (by the other scheduler,
  * or before a restart) is refused.
  */
+import { catalogue, type ArgValues, type Transaction } from '@gridledger/core/catalogue';
 import { formatInstant, parseInstant } from '@gridledger/core/core';
 import { readConfig, type WalletUser } from '@gridledger/network';
+import { call } from './call';
 import { ErrorCodes, fromFabricError } from './errors';
 import type { LedgerPort, Logger } from './ports';
-import { Tx } from './chaincode';
-import { ContractTx } from './routes/contracts';
-import { MarketTx } from './routes/market';
-import { closeWindowPages, EnergyTx } from './routes/metering';
+import { closeWindowPages } from './routes/metering';
+
+const { market, metering: meteringTx, energy, contracts: contractsTx } = catalogue;
 
 export interface MarketSchedulerOptions {
   ledger: LedgerPort;
@@ -78,39 +79,42 @@ export class MarketScheduler {
   }
 
   private async community(communityId: string): Promise<StepOutcome[]> {
-    const { ledger, operator } = this.opts;
     const now = Math.floor((this.opts.now ?? Date.now)() / 1000);
-    const { params } = (await ledger.evaluate(operator, MarketTx.getParams, [communityId, ''])) as { params: { intervalSeconds: number; gateClosureSeconds: number } };
+    const { params } = await this.read(market.getParams, [communityId, '']);
     const out: StepOutcome[] = [];
     // Close: the latest intervals whose gate has passed (the chaincode refuses those already closed).
     const latest = Math.floor((now + params.gateClosureSeconds) / params.intervalSeconds) * params.intervalSeconds;
     for (let k = this.opts.lookbackIntervals ?? 2; k >= 0; k--) {
       const start = latest - k * params.intervalSeconds;
-      if (start - params.gateClosureSeconds <= now) out.push(await this.step('close', MarketTx.closeInterval, communityId, formatInstant(start)));
+      if (start - params.gateClosureSeconds <= now) {
+        out.push(await this.step('close', market.closeInterval, [communityId, formatInstant(start)]));
+      }
     }
-    for (const status of ['closed', 'clearing']) {
-      for (const intervalStart of (await ledger.evaluate(operator, MarketTx.listDue, [communityId, status])) as string[]) {
-        out.push(...(await this.pages('clear', MarketTx.clearInterval, communityId, intervalStart)));
+    for (const status of ['closed', 'clearing'] as const) {
+      for (const intervalStart of await this.read(market.listDue, [communityId, status])) {
+        out.push(...(await this.pages('clear', market.clearInterval, communityId, intervalStart)));
       }
     }
     // Both lists first: an interval whose page fails in this tick waits for the next one.
-    const cleared = (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'cleared'])) as string[];
-    const settling = (await ledger.evaluate(operator, MarketTx.listDue, [communityId, 'settling'])) as string[];
+    const cleared = await this.read(market.listDue, [communityId, 'cleared']);
+    const settling = await this.read(market.listDue, [communityId, 'settling']);
     let metering: { intervalSeconds: number; lateWindowSeconds: number } | undefined;
     for (const intervalStart of cleared) {
       const start = parseInstant(intervalStart) ?? Infinity;
       if (start + params.intervalSeconds > now) continue;
-      metering ??= (await ledger.evaluate(operator, Tx.getMeteringParams, [])) as { intervalSeconds: number; lateWindowSeconds: number };
+      metering ??= await this.read(meteringTx.getParams, []);
       if (!(await this.closeWindows(out, communityId, start, start + params.intervalSeconds, metering, now))) continue;
       // Bilateral contracts first: the spot settlement sees the positions with their volume taken out.
       // Only once they are (done now or before): a settled interval leaves the due list, and its contracts with it.
-      const contracts = await this.step('settle-contracts', ContractTx.settleContracts, communityId, intervalStart);
+      const contracts = await this.step('settle-contracts', contractsTx.settleContracts, [communityId, intervalStart]);
       out.push(contracts);
-      if (contracts.outcome === 'done' || contracts.code === ErrorCodes.INTERVAL_STATE_CONFLICT) out.push(...(await this.pages('settle', MarketTx.settleInterval, communityId, intervalStart)));
+      if (contracts.outcome === 'done' || contracts.code === ErrorCodes.INTERVAL_STATE_CONFLICT) {
+        out.push(...(await this.pages('settle', market.settleInterval, communityId, intervalStart)));
+      }
     }
     // Intervals whose first settlement pages are done (their windows closed and contracts settled before).
     for (const intervalStart of settling) {
-      out.push(...(await this.pages('settle', MarketTx.settleInterval, communityId, intervalStart)));
+      out.push(...(await this.pages('settle', market.settleInterval, communityId, intervalStart)));
     }
     return out;
   }
@@ -122,28 +126,41 @@ export class MarketScheduler {
   private async closeWindows(out: StepOutcome[], communityId: string, start: number, end: number, metering: { intervalSeconds: number; lateWindowSeconds: number }, now: number): Promise<boolean> {
     for (let t = start; t < end; t += metering.intervalSeconds) {
       if (t + metering.intervalSeconds + metering.lateWindowSeconds > now) return false;
-      const window = (await this.opts.ledger.evaluate(this.opts.operator, EnergyTx.getWindow, [communityId, formatInstant(t)])) as { closed?: boolean };
+      const window = await this.read(energy.getWindow, [communityId, formatInstant(t)]);
       if (window.closed === false) out.push(await this.run('close-window', communityId, formatInstant(t), async () => (await closeWindowPages(this.opts.ledger, this.opts.operator, communityId, formatInstant(t))).answer));
     }
     return true;
   }
 
   /** Clears or settles an interval page after page until that step is done or a page is refused or fails. */
-  private async pages(step: 'clear' | 'settle', fn: string, communityId: string, intervalStart: string): Promise<StepOutcome[]> {
+  private async pages(
+    step: 'clear' | 'settle',
+    tx: typeof market.clearInterval | typeof market.settleInterval,
+    communityId: string,
+    intervalStart: string,
+  ): Promise<StepOutcome[]> {
     const out: StepOutcome[] = [];
     const [first, next, progress] = step === 'clear' ? (['closed', 'clearing', 'clearing'] as const) : (['cleared', 'settling', 'settlement'] as const);
     for (;;) {
-      const interval = (await this.opts.ledger.evaluate(this.opts.operator, MarketTx.getInterval, [communityId, intervalStart])) as { status: string } & Partial<Record<typeof progress, { pagesDone: number }>>;
+      const interval = await this.read(market.getInterval, [communityId, intervalStart]);
       if (interval.status !== first && interval.status !== next) return out;
-      const outcome = await this.step(step, fn, communityId, intervalStart, [communityId, intervalStart, String(interval[progress]?.pagesDone ?? 0)]);
+      const outcome = await this.step(step, tx, [communityId, intervalStart, String(interval[progress]?.pagesDone ?? 0)]);
       out.push(outcome);
       if (outcome.outcome !== 'done') return out;
     }
   }
 
-  private step(step: string, fn: string, communityId: string, intervalStart: string, args = [communityId, intervalStart]): Promise<StepOutcome> {
+  /** A step of the interval `args` name (community, interval start and, for a page, its number) as the operator. */
+  private step<T extends Transaction<'submit'>>(step: string, tx: T, args: ArgValues<T['args']>): Promise<StepOutcome> {
+    const [communityId, intervalStart] = args as unknown as [string, string];
     // A clearing page of a large interval reads its whole book: it may take longer than a user's request (the peer gateway allows 30 s).
-    return this.run(step, communityId, intervalStart, async () => (await this.opts.ledger.submit(this.opts.operator, fn, args, { endorseDeadlineMs: STEP_ENDORSE_MS })).result);
+    const submit = async () => (await call(this.opts.ledger, this.opts.operator, tx, args, { endorseDeadlineMs: STEP_ENDORSE_MS })).result;
+    return this.run(step, communityId, intervalStart, submit);
+  }
+
+  /** Reads the ledger as the operator. */
+  private read<T extends Transaction<'evaluate'>>(tx: T, args: ArgValues<T['args']>) {
+    return call(this.opts.ledger, this.opts.operator, tx, args);
   }
 
   /** One step: done, skipped (refused as done before or not due; a window closed by someone else), or failed. */

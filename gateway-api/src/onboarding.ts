@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { WalletUser } from '@gridledger/network';
-import { canonicalJson, isDisplayName, isReservedParticipantId, MAX_DISPLAY_NAME } from '@gridledger/core/core';
-import { jsonArg, Tx } from './chaincode';
+import { canonicalJson, isDisplayName, isReservedParticipantId, MAX_DISPLAY_NAME, type Role } from '@gridledger/core/core';
+import { catalogue } from '@gridledger/core/catalogue';
+import { call } from './call';
 import { ErrorCodes, GridLedgerError, httpStatusOf } from './errors';
 import { readJsonFile, withFileLock, writeFileAtomic } from './files';
 import { ApiKeyStore, keyIdOf } from './keys';
@@ -9,7 +10,8 @@ import type { CaPort, LedgerPort, Wallet } from './ports';
 
 export interface NewParticipant {
   participantId: string;
-  role: string;
+  /** One of ROLES: the OpenAPI document's enum checked it. */
+  role: Role;
   displayName?: string;
 }
 
@@ -164,7 +166,7 @@ export class Onboarding {
     if (record.step === 'enrolled') {
       const onLedger = { participantId: id, role: request.role, ...(request.displayName ? { displayName: request.displayName } : {}) };
       try {
-        const { result, txId } = await ledger.submit(caller, Tx.registerParticipant, [jsonArg(onLedger)]);
+        const { result, txId } = await call(ledger, caller, catalogue.registry.registerParticipant, [onLedger]);
         record.txId = txId;
         record.participant = isObject(result) ? result : { ...onLedger, mspId };
       } catch (e) {
@@ -204,7 +206,7 @@ export class Onboarding {
   /** PARTICIPANT_EXISTS, before the CA is asked, when the ledger has the id already. */
   private async requireFreeOnLedger(caller: WalletUser, id: string): Promise<void> {
     try {
-      await this.deps.ledger.evaluate(caller, Tx.getParticipant, [id]);
+      await call(this.deps.ledger, caller, catalogue.registry.getParticipant, [id]);
     } catch (e) {
       if (e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_NOT_FOUND) return;
       throw e;
@@ -214,7 +216,7 @@ export class Onboarding {
 
   /** The ledger's record of the participant when it is the one this caller would have written. */
   private async ownRegistration(caller: WalletUser, sent: { participantId: string; role: string; displayName?: string }): Promise<Record<string, unknown> | undefined> {
-    const found = await this.deps.ledger.evaluate(caller, Tx.getParticipant, [sent.participantId]);
+    const found: unknown = await call(this.deps.ledger, caller, catalogue.registry.getParticipant, [sent.participantId]);
     if (!isObject(found)) return undefined;
     const same =
       found.mspId === this.deps.mspId &&

@@ -1,3 +1,4 @@
+import { catalogue } from '@gridledger/core/catalogue';
 import { ErrorCodes, ID_PATTERN, INSTANT_PATTERN, ROLES } from '@gridledger/core/core';
 import { MAX_READINGS_PER_BATCH } from '@gridledger/core/metering';
 import { marketPaths, marketSchemas } from './openapi/market';
@@ -6,6 +7,9 @@ import { figurePaths } from './openapi/figures';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
+import { answer, answerSchema } from './openapi/answers';
+
+const { registry, metering } = catalogue;
 
 /**
  * The gateway's OpenAPI 3.0 description. `GET /api/v1/openapi.json` serves exactly this object and
@@ -39,9 +43,10 @@ const common = {
   '403': errorResponse('ACCESS_DENIED'),
   '503': errorResponse('LEDGER_UNAVAILABLE'),
 };
+/** What the onboarding answers of the participant: the ledger's record, or what it sent when the ledger answered nothing. */
 const ledgerObject = { type: 'object', additionalProperties: true };
 
-const parts = { id, instant, amount, json, body, pathParam, errorResponse, common, ledgerObject };
+const parts = { id, instant, amount, json, body, pathParam, errorResponse, common };
 
 type Operation = { operationId: string; requestBody?: object; responses: Record<string, object> } & Record<string, unknown>;
 /** Before validation, a body can be refused for its size (express.json's limit) or its media type: in every operation that takes one. */
@@ -124,14 +129,14 @@ export const openApiDocument = {
       get: {
         operationId: 'getParticipant',
         parameters: [pathParam('participantId')],
-        responses: { '200': json(ledgerObject), '404': errorResponse('PARTICIPANT_NOT_FOUND'), ...common },
+        responses: { '200': answer(registry.getParticipant), '404': errorResponse('PARTICIPANT_NOT_FOUND'), ...common },
       },
     },
     '/participants/{participantId}/meters': {
       get: {
         operationId: 'listMeters',
         parameters: [pathParam('participantId')],
-        responses: { '200': json({ type: 'array', items: ledgerObject }), ...common },
+        responses: { '200': answer(registry.listMeters), ...common },
       },
     },
     '/meters': {
@@ -142,8 +147,9 @@ export const openApiDocument = {
           '201': json(
             {
               type: 'object',
+              required: ['meter', 'txId'],
               properties: {
-                meter: ledgerObject,
+                meter: registry.registerMeter.result,
                 txId: { type: 'string' },
                 mqtt: { $ref: '#/components/schemas/MqttCredential' },
                 mqttError: { type: 'object', description: 'instead of `mqtt` when the broker failed (BROKER_UNAVAILABLE): the meter is registered; ask POST /meters/{meterId}/mqtt-credential', properties: { code: { type: 'string' }, message: { type: 'string' } } },
@@ -161,7 +167,7 @@ export const openApiDocument = {
       get: {
         operationId: 'getMeter',
         parameters: [pathParam('meterId')],
-        responses: { '200': json(ledgerObject), '404': errorResponse('METER_NOT_REGISTERED'), ...common },
+        responses: { '200': answer(registry.getMeter), '404': errorResponse('METER_NOT_REGISTERED'), ...common },
       },
     },
     '/readings': {
@@ -182,14 +188,14 @@ export const openApiDocument = {
           { name: 'from', in: 'query', required: true, allowReserved: true, schema: instant },
           { name: 'to', in: 'query', required: true, allowReserved: true, schema: instant },
         ],
-        responses: { '200': json({ type: 'array', items: ledgerObject }), ...common },
+        responses: { '200': answer(metering.listReadings), ...common },
       },
     },
     '/meters/{meterId}/readings/{intervalStart}': {
       get: {
         operationId: 'getReading',
         parameters: [pathParam('meterId'), pathParam('intervalStart', instant)],
-        responses: { '200': json(ledgerObject), '404': errorResponse('READING_NOT_FOUND'), ...common },
+        responses: { '200': answer(metering.getReading), '404': errorResponse('READING_NOT_FOUND'), ...common },
       },
     },
     '/events': {
@@ -317,27 +323,7 @@ export const openApiDocument = {
           },
         },
       },
-      ReadingResults: {
-        type: 'object',
-        properties: {
-          txId: { type: 'string' },
-          results: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                index: { type: 'integer' },
-                meterId: { type: 'string' },
-                intervalStart: { type: 'string' },
-                status: { type: 'string', enum: ['accepted', 'duplicate', 'rejected'] },
-                code: { type: 'string' },
-                message: { type: 'string' },
-                details: { type: 'object', additionalProperties: true },
-              },
-            },
-          },
-        },
-      },
+      ReadingResults: answerSchema(metering.submitReadings),
     },
   },
 };

@@ -1,10 +1,9 @@
+import { catalogue } from '@gridledger/core/catalogue';
 import { encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 import { MarketScheduler, schedulerFor } from '../src/market-scheduler';
-import { Tx } from '../src/chaincode';
-import { ContractTx } from '../src/routes/contracts';
-import { MarketTx } from '../src/routes/market';
-import { EnergyTx } from '../src/routes/metering';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
+
+const { contracts, energy, market, metering } = catalogue;
 
 /**
  * A ledger whose intervals move closed → clearing → cleared (CLEAR_PAGES clearing pages) →
@@ -26,12 +25,12 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
     throw Object.assign(new Error(encodeErrorEnvelope(new GridLedgerError(code as never, 'no'))), { code: 2 });
   };
   ledger.evaluateHandler = (fn, args) => {
-    if (fn === MarketTx.getParams) return { params: { intervalSeconds: 60, gateClosureSeconds: 10 } };
-    if (fn === MarketTx.listDue) return [...state].filter(([, s]) => s === args[1]).map(([k]) => k).sort();
-    if (fn === Tx.getMeteringParams) return { intervalSeconds: 30, lateWindowSeconds: 20 };
+    if (fn === market.getParams.fn) return { params: { intervalSeconds: 60, gateClosureSeconds: 10 } };
+    if (fn === market.listDue.fn) return [...state].filter(([, s]) => s === args[1]).map(([k]) => k).sort();
+    if (fn === metering.getParams.fn) return { intervalSeconds: 30, lateWindowSeconds: 20 };
     // The windows are those of the market's community.
-    if (fn === EnergyTx.getWindow) return args[0] === 'sunny' && windows.has(args[1]) ? { communityId: args[0], intervalStart: args[1] } : { communityId: args[0], intervalStart: args[1], closed: false };
-    if (fn === MarketTx.getInterval) {
+    if (fn === energy.getWindow.fn) return args[0] === 'sunny' && windows.has(args[1]) ? { communityId: args[0], intervalStart: args[1] } : { communityId: args[0], intervalStart: args[1], closed: false };
+    if (fn === market.getInterval.fn) {
       const progress = (done: Map<string, number>, pageCount: number) => (done.has(args[1]) ? { pageCount, pagesDone: done.get(args[1]) } : undefined);
       return { status: state.get(args[1]), clearing: progress(clearPagesDone, CLEAR_PAGES), settlement: progress(pagesDone, PAGES) };
     }
@@ -40,7 +39,7 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
   ledger.submitHandler = (fn, args) => {
     const [, start] = args;
     const s = state.get(start);
-    if (fn === EnergyTx.closeWindow) {
+    if (fn === energy.closeWindow.fn) {
       const [communityId, intervalStart] = args;
       if (communityId !== 'sunny') throw new Error(`a window of community ${communityId}`);
       if (Date.parse(intervalStart) + 30_000 > now()) refuse(ErrorCodes.WINDOW_STATE_INVALID);
@@ -48,22 +47,22 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
       done.push(`closeWindow ${intervalStart}`);
       return { window: { communityId, intervalStart }, positions: [] };
     }
-    if (fn === ContractTx.settleContracts) {
+    if (fn === contracts.settleContracts.fn) {
       if (contractsSettled.has(start)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       if (!windows.has(start)) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
       contractsSettled.add(start);
-    } else if (fn === MarketTx.closeInterval) {
+    } else if (fn === market.closeInterval.fn) {
       if (s !== undefined) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       if (Date.parse(start) - 10_000 > now()) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       state.set(start, 'closed');
-    } else if (fn === MarketTx.clearInterval) {
+    } else if (fn === market.clearInterval.fn) {
       const next = clearPagesDone.get(start) ?? 0;
       if ((s !== 'closed' && s !== 'clearing') || args[2] !== String(next)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       clearPagesDone.set(start, next + 1);
       state.set(start, next + 1 === CLEAR_PAGES ? 'cleared' : 'clearing');
       done.push(`clearInterval ${start} page ${next}`);
       return {};
-    } else if (fn === MarketTx.settleInterval) {
+    } else if (fn === market.settleInterval.fn) {
       const next = pagesDone.get(start) ?? 0;
       if ((s !== 'cleared' && s !== 'settling') || args[2] !== String(next)) refuse(ErrorCodes.INTERVAL_STATE_CONFLICT);
       if (!contractsSettled.has(start) || !windows.has(start) || !windows.has(new Date(Date.parse(start) + 30_000).toISOString().replace('.000', ''))) refuse(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
@@ -101,7 +100,7 @@ describe('market scheduler', () => {
     expect(outcomes.filter((o) => o.step !== 'close').map((o) => [o.step, o.intervalStart, o.outcome])).toEqual([['close-window', '2026-11-23T10:00:00Z', 'done']]);
     expect([...windows]).toEqual(['2026-11-23T10:00:00Z']);
     // A contract settlement the ledger did not answer holds the spot settlement back until the next tick.
-    const slow = new MarketScheduler({ ledger: Object.assign(Object.create(ledger), { submit: (u: never, fn: string, args: string[]) => (fn === ContractTx.settleContracts ? Promise.reject(new Error('deadline exceeded')) : ledger.submit(u, fn, args)) }), operator: user('op-1', 'operator'), communities: ['sunny'], log: new CapturingLogger(), now: () => t, lookbackIntervals: 1 });
+    const slow = new MarketScheduler({ ledger: Object.assign(Object.create(ledger), { submit: (u: never, fn: string, args: string[]) => (fn === contracts.settleContracts.fn ? Promise.reject(new Error('deadline exceeded')) : ledger.submit(u, fn, args)) }), operator: user('op-1', 'operator'), communities: ['sunny'], log: new CapturingLogger(), now: () => t, lookbackIntervals: 1 });
     windows.add('2026-11-23T10:00:30Z');
     t = Date.parse('2026-11-23T10:01:30Z');
     expect((await slow.tick()).filter((o) => o.step.startsWith('settle')).map((o) => [o.step, o.outcome])).toEqual([['settle-contracts', 'failed']]);

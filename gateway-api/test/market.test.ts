@@ -1,6 +1,8 @@
+import { catalogue } from '@gridledger/core/catalogue';
 import { encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
-import { MarketTx } from '../src/routes/market';
 import { Harness, startHarness } from './support/fakes';
+
+const { market } = catalogue;
 
 let h: Harness;
 beforeEach(async () => {
@@ -18,7 +20,7 @@ describe('market routes', () => {
     h.ledger.submitHandler = (_fn, args) => ({ order: { ...JSON.parse(args[0]), orderId: 'o1' }, replayed: JSON.parse(args[0]).clientOrderId === 'again' });
     const first = await h.fetch('/api/v1/orders', { method: 'POST', key: h.key.alice, json: order });
     expect(first.status).toBe(201);
-    expect(h.ledger.calls.at(-1)).toMatchObject({ kind: 'submit', user: 'alice', fn: MarketTx.placeOrder });
+    expect(h.ledger.calls.at(-1)).toMatchObject({ kind: 'submit', user: 'alice', fn: market.placeOrder.fn });
     const again = await h.fetch('/api/v1/orders', { method: 'POST', key: h.key.alice, json: { ...order, clientOrderId: 'again' } });
     expect(again.status).toBe(200);
   });
@@ -50,7 +52,7 @@ describe('market routes', () => {
     expect(h.ledger.calls.filter((c) => c.kind === 'submit')).toHaveLength(0);
     const alice = await h.fetch('/api/v1/orders/o1', { method: 'DELETE', key: h.key.alice });
     expect(alice.status).toBe(200);
-    expect(h.ledger.calls.at(-1)).toMatchObject({ kind: 'submit', fn: MarketTx.cancelOrder, args: ['o1'] });
+    expect(h.ledger.calls.at(-1)).toMatchObject({ kind: 'submit', fn: market.cancelOrder.fn, args: ['o1'] });
   });
 
   it('maps the chaincode codes of the market to their statuses', async () => {

@@ -11,6 +11,7 @@ import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { readingSignedBytes, Reading, SignedReading, formatInstant } from '@gridledger/core/core';
 import type { Receipt } from '@gridledger/device-bridge';
 import { ChaincodeError } from '@gridledger/fabric-client';
+import { checkAnswer } from './answers';
 import { ledgerClient, loadProfile, mqttClientOptions, mqttCredentialPath, NetworkProfile, OrgName, readCredential, usernameOf, WalletUser, type MqttCredential } from '@gridledger/network';
 
 export const stateDir = (): string => {
@@ -39,7 +40,9 @@ export async function api<T = Record<string, any>>(org: OrgName, key: string | u
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+  const answer = text ? JSON.parse(text) : {};
+  if (text) checkAnswer(method, path, res.status, answer);
+  return { status: res.status, body: answer as T };
 }
 
 /** A unique id for this test run and call, valid as a participant or meter id. */

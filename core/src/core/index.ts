@@ -4,3 +4,4 @@ export * from './identity';
 export * from './prorata';
 export * from './reading';
 export * from './units';
+export * from './doc-section';

@@ -1,3 +1,6 @@
+import { catalogue, type Transaction } from '@gridledger/core/catalogue';
+import { answer } from './answers';
+
 /**
  * OpenAPI paths and schemas of metering beyond readings: sites, assets, preferences, meter
  * exchange and retirement, window close, positions (with paging and CSV), community view,
@@ -12,47 +15,47 @@ export interface OpenApiParts {
   pathParam(name: string, schema?: object): object;
   errorResponse(description: string): object;
   common: Record<string, object>;
-  ledgerObject: object;
 }
 
+const { assets, energy } = catalogue;
+
 export function meteringPaths(p: OpenApiParts): Record<string, object> {
-  const { instant, json, body, pathParam, errorResponse, common, ledgerObject } = p;
-  const ok = (extra: Record<string, object> = {}) => ({ '200': json(ledgerObject), ...extra, ...common });
-  const list = () => ({ '200': json({ type: 'array', items: ledgerObject }), ...common });
-  const created = (extra: Record<string, object> = {}) => ({ '201': json(ledgerObject, 'recorded'), ...extra, ...common });
+  const { instant, body, pathParam, errorResponse, common } = p;
+  const ok = (tx: Transaction, extra: Record<string, object> = {}) => ({ '200': answer(tx), ...extra, ...common });
+  const created = (tx: Transaction, extra: Record<string, object> = {}) => ({ '201': answer(tx, 'recorded'), ...extra, ...common });
   const q = (name: string, schema: object, required = true) => ({ name, in: 'query', required, allowReserved: true, schema });
   // An empty bookmark is the first page, as in Fabric's paged queries.
   const paging = [q('pageSize', { type: 'integer', minimum: 1, maximum: 500 }, false), { ...q('bookmark', { type: 'string', pattern: '^[A-Za-z0-9_-]{0,1024}$' }, false), allowEmptyValue: true, description: 'from the previous page; empty or absent: the first page' }];
   const participant = pathParam('participantId');
   const interval = pathParam('intervalStart', instant);
   return {
-    '/sites': { post: { operationId: 'registerSite', requestBody: body('NewSite'), responses: created({ '404': errorResponse('PARTICIPANT_NOT_FOUND'), '409': errorResponse('ASSET_EXISTS') }) } },
-    '/participants/{participantId}/sites': { get: { operationId: 'listSites', parameters: [participant], responses: list() } },
-    '/meters/{meterId}/site': { put: { operationId: 'attachMeter', parameters: [pathParam('meterId')], requestBody: body('MeterSite'), responses: ok({ '404': errorResponse('ASSET_NOT_FOUND or METER_NOT_REGISTERED') }) } },
-    '/assets': { post: { operationId: 'registerAsset', requestBody: body('NewAsset'), responses: created({ '404': errorResponse('PARTICIPANT_NOT_FOUND or METER_NOT_REGISTERED'), '409': errorResponse('ASSET_EXISTS') }) } },
-    '/assets/{assetId}': { get: { operationId: 'getAsset', parameters: [pathParam('assetId')], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/assets/{assetId}/history': { get: { operationId: 'getAssetHistory', parameters: [pathParam('assetId')], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/assets/{assetId}/verification': { post: { operationId: 'verifyAsset', description: 'The regulator verifies the asset.', parameters: [pathParam('assetId')], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/assets/{assetId}/records': { post: { operationId: 'addAssetRecord', parameters: [pathParam('assetId')], requestBody: body('AssetRecordEntry'), responses: created({ '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/participants/{participantId}/assets': { get: { operationId: 'listAssets', parameters: [participant], responses: list() } },
+    '/sites': { post: { operationId: 'registerSite', requestBody: body('NewSite'), responses: created(assets.registerSite, { '404': errorResponse('PARTICIPANT_NOT_FOUND'), '409': errorResponse('ASSET_EXISTS') }) } },
+    '/participants/{participantId}/sites': { get: { operationId: 'listSites', parameters: [participant], responses: ok(assets.listSites) } },
+    '/meters/{meterId}/site': { put: { operationId: 'attachMeter', parameters: [pathParam('meterId')], requestBody: body('MeterSite'), responses: ok(assets.attachMeter, { '404': errorResponse('ASSET_NOT_FOUND or METER_NOT_REGISTERED') }) } },
+    '/assets': { post: { operationId: 'registerAsset', requestBody: body('NewAsset'), responses: created(assets.registerAsset, { '404': errorResponse('PARTICIPANT_NOT_FOUND or METER_NOT_REGISTERED'), '409': errorResponse('ASSET_EXISTS') }) } },
+    '/assets/{assetId}': { get: { operationId: 'getAsset', parameters: [pathParam('assetId')], responses: ok(assets.getAsset, { '404': errorResponse('ASSET_NOT_FOUND') }) } },
+    '/assets/{assetId}/history': { get: { operationId: 'getAssetHistory', parameters: [pathParam('assetId')], responses: ok(assets.getAssetHistory, { '404': errorResponse('ASSET_NOT_FOUND') }) } },
+    '/assets/{assetId}/verification': { post: { operationId: 'verifyAsset', description: 'The regulator verifies the asset.', parameters: [pathParam('assetId')], responses: ok(assets.verifyAsset, { '404': errorResponse('ASSET_NOT_FOUND') }) } },
+    '/assets/{assetId}/records': { post: { operationId: 'addAssetRecord', parameters: [pathParam('assetId')], requestBody: body('AssetRecordEntry'), responses: created(assets.addAssetRecord, { '404': errorResponse('ASSET_NOT_FOUND') }) } },
+    '/participants/{participantId}/assets': { get: { operationId: 'listAssets', parameters: [participant], responses: ok(assets.listAssets) } },
     '/participants/{participantId}/preferences': {
-      get: { operationId: 'getPreferences', parameters: [participant], responses: ok({ '404': errorResponse('ASSET_NOT_FOUND') }) },
-      put: { operationId: 'setPreferences', parameters: [participant], requestBody: body('Preferences'), responses: ok({ '404': errorResponse('PARTICIPANT_NOT_FOUND') }) },
+      get: { operationId: 'getPreferences', parameters: [participant], responses: ok(assets.getPreferences, { '404': errorResponse('ASSET_NOT_FOUND') }) },
+      put: { operationId: 'setPreferences', parameters: [participant], requestBody: body('Preferences'), responses: ok(assets.setPreferences, { '404': errorResponse('PARTICIPANT_NOT_FOUND') }) },
     },
-    '/meters/{meterId}/exchanges': { post: { operationId: 'exchangeMeter', parameters: [pathParam('meterId')], requestBody: body('MeterExchange'), responses: created({ '404': errorResponse('METER_NOT_REGISTERED') }) } },
-    '/meters/{meterId}/retirement': { post: { operationId: 'retireMeter', parameters: [pathParam('meterId')], responses: ok({ '404': errorResponse('METER_NOT_REGISTERED') }) } },
-    '/meters/{meterId}/estimates/{intervalStart}': { get: { operationId: 'getEstimate', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('READING_NOT_FOUND') }) } },
-    '/communities/{communityId}/windows/{intervalStart}': { get: { operationId: 'getWindow', parameters: [pathParam('communityId'), interval], responses: ok() } },
+    '/meters/{meterId}/exchanges': { post: { operationId: 'exchangeMeter', parameters: [pathParam('meterId')], requestBody: body('MeterExchange'), responses: created(energy.exchangeMeter, { '404': errorResponse('METER_NOT_REGISTERED') }) } },
+    '/meters/{meterId}/retirement': { post: { operationId: 'retireMeter', parameters: [pathParam('meterId')], responses: ok(energy.retireMeter, { '404': errorResponse('METER_NOT_REGISTERED') }) } },
+    '/meters/{meterId}/estimates/{intervalStart}': { get: { operationId: 'getEstimate', parameters: [pathParam('meterId'), interval], responses: ok(energy.getEstimate, { '404': errorResponse('READING_NOT_FOUND') }) } },
+    '/communities/{communityId}/windows/{intervalStart}': { get: { operationId: 'getWindow', parameters: [pathParam('communityId'), interval], responses: ok(energy.getWindow) } },
     '/communities/{communityId}/windows/{intervalStart}/close': {
       post: {
         operationId: 'closeWindow',
         description: "Ends the community's late window of the interval (operator) over the meters registered with that communityId: estimates, positions, tokens; consumption goes to the private collection.",
         parameters: [pathParam('communityId'), interval],
-        responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }),
+        responses: ok(energy.closeWindow, { '409': errorResponse('WINDOW_STATE_INVALID') }),
       },
     },
     '/participants/{participantId}/positions': {
-      get: { operationId: 'listPositions', parameters: [participant, q('from', instant), q('to', instant), ...paging], responses: ok() },
+      get: { operationId: 'listPositions', parameters: [participant, q('from', instant), q('to', instant), ...paging], responses: ok(energy.listPositions) },
     },
     '/participants/{participantId}/positions.csv': {
       get: {
@@ -61,19 +64,19 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
         responses: { '200': { description: 'CSV, one line per interval', content: { 'text/csv': { schema: { type: 'string' } } } }, ...common },
       },
     },
-    '/participants/{participantId}/positions/{intervalStart}': { get: { operationId: 'getPosition', parameters: [participant, interval], responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) } },
-    '/communities/{communityId}/intervals/{intervalStart}': { get: { operationId: 'getCommunityView', parameters: [pathParam('communityId'), interval], responses: ok({ '409': errorResponse('WINDOW_STATE_INVALID') }) } },
-    '/participants/{participantId}/tokens': { get: { operationId: 'getTokenBalance', parameters: [participant], responses: ok() } },
-    '/participants/{participantId}/tokens/moves': { get: { operationId: 'listTokenMoves', parameters: [participant, ...paging], responses: ok() } },
+    '/participants/{participantId}/positions/{intervalStart}': { get: { operationId: 'getPosition', parameters: [participant, interval], responses: ok(energy.getPosition, { '404': errorResponse('POSITION_NOT_FOUND') }) } },
+    '/communities/{communityId}/intervals/{intervalStart}': { get: { operationId: 'getCommunityView', parameters: [pathParam('communityId'), interval], responses: ok(energy.getCommunityView, { '409': errorResponse('WINDOW_STATE_INVALID') }) } },
+    '/participants/{participantId}/tokens': { get: { operationId: 'getTokenBalance', parameters: [participant], responses: ok(energy.getTokenBalance) } },
+    '/participants/{participantId}/tokens/moves': { get: { operationId: 'listTokenMoves', parameters: [participant, ...paging], responses: ok(energy.listTokenMoves) } },
     '/participants/{participantId}/consumption/{intervalStart}': {
-      get: { operationId: 'getConsumption', description: 'The household, the operator and the utility only.', parameters: [participant, interval], responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) },
+      get: { operationId: 'getConsumption', description: 'The household, the operator and the utility only.', parameters: [participant, interval], responses: ok(energy.getConsumption, { '404': errorResponse('POSITION_NOT_FOUND') }) },
     },
     '/participants/{participantId}/consumption/{intervalStart}/verification': {
-      post: { operationId: 'verifyConsumption', description: 'Checks a disclosed value against the hash on the channel.', parameters: [participant, interval], requestBody: body('DisclosedConsumption'), responses: ok({ '404': errorResponse('POSITION_NOT_FOUND') }) },
+      post: { operationId: 'verifyConsumption', description: 'Checks a disclosed value against the hash on the channel.', parameters: [participant, interval], requestBody: body('DisclosedConsumption'), responses: ok(energy.verifyConsumption, { '404': errorResponse('POSITION_NOT_FOUND') }) },
     },
-    '/disputes': { post: { operationId: 'disputeReading', requestBody: body('NewDispute'), responses: created({ '404': errorResponse('METER_NOT_REGISTERED or READING_NOT_FOUND'), '409': errorResponse('DISPUTE_INVALID') }) } },
-    '/disputes/resolutions': { post: { operationId: 'resolveDispute', requestBody: body('DisputeResolution'), responses: ok({ '404': errorResponse('METER_NOT_REGISTERED'), '409': errorResponse('DISPUTE_INVALID') }) } },
-    '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok({ '404': errorResponse('METER_NOT_REGISTERED or DISPUTE_NOT_FOUND') }) } },
+    '/disputes': { post: { operationId: 'disputeReading', requestBody: body('NewDispute'), responses: created(energy.disputeReading, { '404': errorResponse('METER_NOT_REGISTERED or READING_NOT_FOUND'), '409': errorResponse('DISPUTE_INVALID') }) } },
+    '/disputes/resolutions': { post: { operationId: 'resolveDispute', requestBody: body('DisputeResolution'), responses: ok(energy.resolveDispute, { '404': errorResponse('METER_NOT_REGISTERED'), '409': errorResponse('DISPUTE_INVALID') }) } },
+    '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok(energy.getDispute, { '404': errorResponse('METER_NOT_REGISTERED or DISPUTE_NOT_FOUND') }) } },
   };
 }
 

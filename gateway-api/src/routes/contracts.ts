@@ -5,22 +5,16 @@
  */
 import express, { Response } from 'express';
 import { callerOf, requireRoles } from '../access';
+import { catalogue, type ArgValues, type Transaction } from '@gridledger/core/catalogue';
+import { call } from '../call';
 import type { LedgerPort } from '../ports';
 
-export const ContractTx = {
-  proposeContract: 'contracts:proposeContract',
-  acceptContract: 'contracts:acceptContract',
-  withdrawContract: 'contracts:withdrawContract',
-  getContract: 'contracts:getContract',
-  settleContracts: 'contracts:settleContracts',
-  getContractSettlement: 'contracts:getContractSettlement',
-  correctContractSettlement: 'contracts:correctContractSettlement',
-} as const;
+const { contracts } = catalogue;
 
 export function contractRoutes(ledger: LedgerPort): express.Router {
   const r = express.Router();
-  const submit = async (res: Response, fn: string, args: string[], created = false) => {
-    const { result, txId } = await ledger.submit(callerOf(res), fn, args);
+  const submit = async <T extends Transaction<'submit'>>(res: Response, tx: T, args: ArgValues<T['args']>, created = false) => {
+    const { result, txId } = await call(ledger, callerOf(res), tx, args);
     res.locals.txId = txId;
     const replayed = (result as { replayed?: boolean }).replayed === true;
     res.status(created && !replayed ? 201 : 200).json({ ...(result as object), txId });
@@ -28,12 +22,14 @@ export function contractRoutes(ledger: LedgerPort): express.Router {
   const traders = ['prosumer', 'consumer'];
   r.post('/contracts', async (req, res) => {
     requireRoles(callerOf(res), traders, 'proposing a contract');
-    await submit(res, ContractTx.proposeContract, [JSON.stringify(req.body)], true);
+    await submit(res, contracts.proposeContract, [req.body], true);
   });
-  r.get('/contracts/:contractId', async (req, res) => res.json(await ledger.evaluate(callerOf(res), ContractTx.getContract, [req.params.contractId])));
+  r.get('/contracts/:contractId', async (req, res) =>
+    res.json(await call(ledger, callerOf(res), contracts.getContract, [req.params.contractId])),
+  );
   for (const [path, fn] of [
-    ['acceptance', ContractTx.acceptContract],
-    ['withdrawal', ContractTx.withdrawContract],
+    ['acceptance', contracts.acceptContract],
+    ['withdrawal', contracts.withdrawContract],
   ] as const) {
     r.post(`/contracts/:contractId/${path}`, async (req, res) => {
       requireRoles(callerOf(res), traders, `contract ${path}`);
@@ -43,15 +39,15 @@ export function contractRoutes(ledger: LedgerPort): express.Router {
   const settlement = '/markets/:communityId/intervals/:intervalStart/contract-settlement';
   r.post(settlement, async (req, res) => {
     requireRoles(callerOf(res), ['operator'], 'settling contracts');
-    await submit(res, ContractTx.settleContracts, [req.params.communityId, req.params.intervalStart]);
+    await submit(res, contracts.settleContracts, [req.params.communityId, req.params.intervalStart]);
   });
   r.get(settlement, async (req, res) => {
     requireRoles(callerOf(res), ['operator', 'utility', 'regulator'], 'reading a contract settlement');
-    res.json(await ledger.evaluate(callerOf(res), ContractTx.getContractSettlement, [req.params.communityId, req.params.intervalStart]));
+    res.json(await call(ledger, callerOf(res), contracts.getContractSettlement, [req.params.communityId, req.params.intervalStart]));
   });
   r.post(`${settlement}/corrections/:participantId`, async (req, res) => {
     requireRoles(callerOf(res), ['operator'], 'correcting a contract settlement');
-    await submit(res, ContractTx.correctContractSettlement, [req.params.communityId, req.params.intervalStart, req.params.participantId]);
+    await submit(res, contracts.correctContractSettlement, [req.params.communityId, req.params.intervalStart, req.params.participantId]);
   });
   return r;
 }

@@ -4,20 +4,20 @@
  */
 import express from 'express';
 import { callerOf } from '../access';
+import { catalogue } from '@gridledger/core/catalogue';
+import { call } from '../call';
 import type { LedgerPort } from '../ports';
 
-export const FiguresTx = {
-  getIntervalFigures: 'figures:getIntervalFigures',
-  getPeriodFigures: 'figures:getPeriodFigures',
-} as const;
+const { figures } = catalogue;
 
 export function figureRoutes(ledger: LedgerPort): express.Router {
   const r = express.Router();
   r.get('/markets/:communityId/intervals/:intervalStart/figures', async (req, res) => {
-    res.json(await ledger.evaluate(callerOf(res), FiguresTx.getIntervalFigures, [req.params.communityId, req.params.intervalStart]));
+    res.json(await call(ledger, callerOf(res), figures.getIntervalFigures, [req.params.communityId, req.params.intervalStart]));
   });
   r.get('/markets/:communityId/figures', async (req, res) => {
-    res.json(await ledger.evaluate(callerOf(res), FiguresTx.getPeriodFigures, [req.params.communityId, String(req.query.from), String(req.query.to)]));
+    const { from, to } = req.query;
+    res.json(await call(ledger, callerOf(res), figures.getPeriodFigures, [req.params.communityId, String(from), String(to)]));
   });
   return r;
 }

@@ -6,39 +6,12 @@ import { randomBytes } from 'node:crypto';
 import type { Response, Router } from 'express';
 import { CONSUMPTION_MEMBERS as MEMBERS } from '@gridledger/core/metering';
 import { assertActsFor, callerOf } from '../access';
-import { jsonArg } from '../chaincode';
+import { catalogue, type ArgValues, type ResultOf, type Transaction } from '@gridledger/core/catalogue';
+import { call, type Committed } from '../call';
 import { ErrorCodes, GridLedgerError } from '../errors';
 import type { LedgerPort, SubmitOptions } from '../ports';
 
-/** The assets and energy contracts' transactions, as the gateway calls them. */
-export const EnergyTx = {
-  registerSite: 'assets:registerSite',
-  attachMeter: 'assets:attachMeter',
-  listSites: 'assets:listSites',
-  registerAsset: 'assets:registerAsset',
-  verifyAsset: 'assets:verifyAsset',
-  addAssetRecord: 'assets:addAssetRecord',
-  getAsset: 'assets:getAsset',
-  getAssetHistory: 'assets:getAssetHistory',
-  listAssets: 'assets:listAssets',
-  setPreferences: 'assets:setPreferences',
-  getPreferences: 'assets:getPreferences',
-  closeWindow: 'energy:closeWindow',
-  getWindow: 'energy:getWindow',
-  getPosition: 'energy:getPosition',
-  listPositions: 'energy:listPositions',
-  getCommunityView: 'energy:getCommunityView',
-  getTokenBalance: 'energy:getTokenBalance',
-  listTokenMoves: 'energy:listTokenMoves',
-  getEstimate: 'energy:getEstimate',
-  exchangeMeter: 'energy:exchangeMeter',
-  retireMeter: 'energy:retireMeter',
-  disputeReading: 'energy:disputeReading',
-  resolveDispute: 'energy:resolveDispute',
-  getDispute: 'energy:getDispute',
-  getConsumption: 'energy:getConsumption',
-  verifyConsumption: 'energy:verifyConsumption',
-} as const;
+const { assets, energy } = catalogue;
 
 /**
  * Members of the household-consumption collection (chaincode/collections.json): the only
@@ -70,23 +43,25 @@ const saltSeed = () => ({ consumptionSaltSeed: randomBytes(32) });
 export async function closeWindowPages(ledger: LedgerPort, user: Parameters<LedgerPort['submit']>[0], communityId: string, intervalStart: string): Promise<{ answer: Record<string, unknown>; txId: string }> {
   const positions: unknown[] = [];
   for (let page = 1; ; page++) {
-    let submitted: Awaited<ReturnType<LedgerPort['submit']>> | undefined;
+    let submitted: Committed<ResultOf<typeof energy.closeWindow>> | undefined;
     for (let attempt = 1; submitted === undefined; attempt++) {
       try {
-        submitted = await ledger.submit(user, EnergyTx.closeWindow, [communityId, intervalStart], { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS });
+        const options = { transient: saltSeed(), endorsingOrganizations: CONSUMPTION_MEMBERS };
+        submitted = await call(ledger, user, energy.closeWindow, [communityId, intervalStart], options);
       } catch (e) {
         if (!(e instanceof GridLedgerError && e.code === ErrorCodes.LEDGER_UNAVAILABLE) || attempt >= CLOSE_PAGE_ATTEMPTS) throw e;
         await sleep(250 * 2 ** attempt);
       }
     }
     const { result, txId } = submitted;
-    const answer = result as { window?: unknown; positions?: unknown[] };
-    positions.push(...(answer.positions ?? []));
-    if (answer.window !== undefined || page >= MAX_CLOSE_PAGES) return { answer: { ...answer, positions }, txId };
+    positions.push(...(result.positions ?? []));
+    if (result.window !== undefined || page >= MAX_CLOSE_PAGES) return { answer: { ...result, positions }, txId };
   }
 }
 
 const CSV_COLUMNS = ['intervalStart', 'productionWh', 'consumptionWh', 'netWh', 'balance', 'estimated', 'tokensWh', 'corrections'] as const;
+
+type PositionPage = { items: PositionRow[]; bookmark: string };
 
 interface PositionRow {
   intervalStart: string;
@@ -108,42 +83,52 @@ export function positionsCsv(rows: readonly PositionRow[]): string {
 }
 
 export function meteringRoutes(r: Router, ledger: LedgerPort): void {
-  const submit = async (res: Response, fn: string, args: string[], status = 200, options?: SubmitOptions) => {
-    const { result, txId } = await ledger.submit(callerOf(res), fn, args, options);
+  type Args<T extends Transaction> = ArgValues<T['args']>;
+  const submit = async <T extends Transaction<'submit'>>(res: Response, tx: T, args: Args<T>, status = 200, options?: SubmitOptions) => {
+    const { result, txId } = await call(ledger, callerOf(res), tx, args, options);
     res.locals.txId = txId;
     res.status(status).json({ ...(result as object), txId });
   };
-  const evaluate = async (res: Response, fn: string, args: string[]) => res.json((await ledger.evaluate(callerOf(res), fn, args)) ?? null);
+  const evaluate = async <T extends Transaction<'evaluate'>>(res: Response, tx: T, args: ArgValues<T['args']>) =>
+    res.json((await call(ledger, callerOf(res), tx, args)) ?? null);
   const self = (res: Response, participantId: unknown) => assertActsFor(callerOf(res), String(participantId));
   const param = (v: unknown) => String(v);
 
   r.post('/sites', async (req, res) => {
     self(res, req.body.participantId);
-    await submit(res, EnergyTx.registerSite, [jsonArg(req.body)], 201);
+    await submit(res, assets.registerSite, [req.body], 201);
   });
-  r.get('/participants/:participantId/sites', async (req, res) => evaluate(res, EnergyTx.listSites, [param(req.params.participantId)]));
-  r.put('/meters/:meterId/site', async (req, res) => submit(res, EnergyTx.attachMeter, [param(req.params.meterId), req.body.siteId]));
+  r.get('/participants/:participantId/sites', async (req, res) => evaluate(res, assets.listSites, [param(req.params.participantId)]));
+  r.put('/meters/:meterId/site', async (req, res) => submit(res, assets.attachMeter, [param(req.params.meterId), req.body.siteId]));
 
   r.post('/assets', async (req, res) => {
     self(res, req.body.participantId);
-    await submit(res, EnergyTx.registerAsset, [jsonArg(req.body)], 201);
+    await submit(res, assets.registerAsset, [req.body], 201);
   });
-  r.get('/assets/:assetId', async (req, res) => evaluate(res, EnergyTx.getAsset, [param(req.params.assetId)]));
-  r.get('/assets/:assetId/history', async (req, res) => evaluate(res, EnergyTx.getAssetHistory, [param(req.params.assetId)]));
-  r.post('/assets/:assetId/verification', async (req, res) => submit(res, EnergyTx.verifyAsset, [param(req.params.assetId)]));
-  r.post('/assets/:assetId/records', async (req, res) => submit(res, EnergyTx.addAssetRecord, [param(req.params.assetId), jsonArg(req.body)], 201));
-  r.get('/participants/:participantId/assets', async (req, res) => evaluate(res, EnergyTx.listAssets, [param(req.params.participantId)]));
-  r.get('/participants/:participantId/preferences', async (req, res) => evaluate(res, EnergyTx.getPreferences, [param(req.params.participantId)]));
+  r.get('/assets/:assetId', async (req, res) => evaluate(res, assets.getAsset, [param(req.params.assetId)]));
+  r.get('/assets/:assetId/history', async (req, res) => evaluate(res, assets.getAssetHistory, [param(req.params.assetId)]));
+  r.post('/assets/:assetId/verification', async (req, res) => submit(res, assets.verifyAsset, [param(req.params.assetId)]));
+  r.post('/assets/:assetId/records', async (req, res) => submit(res, assets.addAssetRecord, [param(req.params.assetId), req.body], 201));
+  r.get('/participants/:participantId/assets', async (req, res) => evaluate(res, assets.listAssets, [param(req.params.participantId)]));
+  r.get('/participants/:participantId/preferences', async (req, res) =>
+    evaluate(res, assets.getPreferences, [param(req.params.participantId)]),
+  );
   r.put('/participants/:participantId/preferences', async (req, res) => {
     self(res, req.params.participantId);
-    await submit(res, EnergyTx.setPreferences, [param(req.params.participantId), jsonArg(req.body)]);
+    await submit(res, assets.setPreferences, [param(req.params.participantId), req.body]);
   });
 
-  r.post('/meters/:meterId/exchanges', async (req, res) => submit(res, EnergyTx.exchangeMeter, [jsonArg({ ...req.body, meterId: req.params.meterId })], 201));
-  r.post('/meters/:meterId/retirement', async (req, res) => submit(res, EnergyTx.retireMeter, [param(req.params.meterId)]));
-  r.get('/meters/:meterId/estimates/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getEstimate, [param(req.params.meterId), param(req.params.intervalStart)]));
+  r.post('/meters/:meterId/exchanges', async (req, res) =>
+    submit(res, energy.exchangeMeter, [{ ...req.body, meterId: req.params.meterId }], 201),
+  );
+  r.post('/meters/:meterId/retirement', async (req, res) => submit(res, energy.retireMeter, [param(req.params.meterId)]));
+  r.get('/meters/:meterId/estimates/:intervalStart', async (req, res) =>
+    evaluate(res, energy.getEstimate, [param(req.params.meterId), param(req.params.intervalStart)]),
+  );
 
-  r.get('/communities/:communityId/windows/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getWindow, [param(req.params.communityId), param(req.params.intervalStart)]));
+  r.get('/communities/:communityId/windows/:intervalStart', async (req, res) =>
+    evaluate(res, energy.getWindow, [param(req.params.communityId), param(req.params.intervalStart)]),
+  );
   // One transaction per page of participants until the window record is written; a random salt
   // seed per page, as transient data: it never reaches the channel. The answer is the last page's
   // with every page's positions.
@@ -153,23 +138,29 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
     res.json({ ...answer, txId });
   });
 
-  const positionQuery = (req: { params: Record<string, unknown>; query: Record<string, unknown> }, bookmark?: string) => ({
-    participantId: req.params.participantId,
-    from: req.query.from,
-    to: req.query.to,
-    ...(req.query.pageSize !== undefined ? { pageSize: Number(req.query.pageSize) } : {}),
-    ...(bookmark !== undefined ? { bookmark } : req.query.bookmark !== undefined ? { bookmark: req.query.bookmark } : {}),
-  });
+  // The query's values are strings: the OpenAPI validator checked them.
+  type PositionQuery = ArgValues<typeof energy.listPositions.args>[0];
+  const positionQuery = (req: { params: Record<string, string>; query: unknown }, bookmark?: string): PositionQuery => {
+    const query = req.query as Record<string, string | undefined>;
+    return {
+      participantId: req.params.participantId,
+      from: query.from as string,
+      to: query.to as string,
+      ...(query.pageSize !== undefined ? { pageSize: Number(query.pageSize) } : {}),
+      ...(bookmark !== undefined ? { bookmark } : query.bookmark !== undefined ? { bookmark: query.bookmark } : {}),
+    };
+  };
   r.get('/participants/:participantId/positions', async (req, res) => {
     self(res, req.params.participantId);
-    await evaluate(res, EnergyTx.listPositions, [jsonArg(positionQuery(req))]);
+    await evaluate(res, energy.listPositions, [positionQuery(req)]);
   });
   r.get('/participants/:participantId/positions.csv', async (req, res) => {
     self(res, req.params.participantId);
     const rows: PositionRow[] = [];
     let bookmark: string | undefined;
     do {
-      const page = (await ledger.evaluate(callerOf(res), EnergyTx.listPositions, [jsonArg({ ...positionQuery(req, bookmark), pageSize: 500 })])) as { items: PositionRow[]; bookmark: string };
+      const query = { ...positionQuery(req, bookmark), pageSize: 500 };
+      const page = (await call(ledger, callerOf(res), energy.listPositions, [query])) as unknown as PositionPage;
       rows.push(...page.items);
       bookmark = page.bookmark || undefined;
     } while (bookmark !== undefined);
@@ -177,36 +168,45 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   });
   r.get('/participants/:participantId/positions/:intervalStart', async (req, res) => {
     self(res, req.params.participantId);
-    await evaluate(res, EnergyTx.getPosition, [param(req.params.participantId), param(req.params.intervalStart)]);
+    await evaluate(res, energy.getPosition, [param(req.params.participantId), param(req.params.intervalStart)]);
   });
-  r.get('/communities/:communityId/intervals/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getCommunityView, [param(req.params.communityId), param(req.params.intervalStart)]));
+  r.get('/communities/:communityId/intervals/:intervalStart', async (req, res) =>
+    evaluate(res, energy.getCommunityView, [param(req.params.communityId), param(req.params.intervalStart)]),
+  );
 
   r.get('/participants/:participantId/tokens', async (req, res) => {
     self(res, req.params.participantId);
-    await evaluate(res, EnergyTx.getTokenBalance, [param(req.params.participantId)]);
+    await evaluate(res, energy.getTokenBalance, [param(req.params.participantId)]);
   });
   r.get('/participants/:participantId/tokens/moves', async (req, res) => {
     self(res, req.params.participantId);
-    const q = { participantId: req.params.participantId, ...(req.query.pageSize !== undefined ? { pageSize: Number(req.query.pageSize) } : {}), ...(req.query.bookmark !== undefined ? { bookmark: req.query.bookmark } : {}) };
-    await evaluate(res, EnergyTx.listTokenMoves, [jsonArg(q)]);
+    const query = req.query as Record<string, string | undefined>;
+    const q = {
+      participantId: req.params.participantId,
+      ...(query.pageSize !== undefined ? { pageSize: Number(query.pageSize) } : {}),
+      ...(query.bookmark !== undefined ? { bookmark: query.bookmark } : {}),
+    };
+    await evaluate(res, energy.listTokenMoves, [q]);
   });
 
   r.get('/participants/:participantId/consumption/:intervalStart', async (req, res) => {
     self(res, req.params.participantId);
-    await evaluate(res, EnergyTx.getConsumption, [param(req.params.participantId), param(req.params.intervalStart)]);
+    await evaluate(res, energy.getConsumption, [param(req.params.participantId), param(req.params.intervalStart)]);
   });
   r.post('/participants/:participantId/consumption/:intervalStart/verification', async (req, res) =>
-    evaluate(res, EnergyTx.verifyConsumption, [param(req.params.participantId), param(req.params.intervalStart), jsonArg(req.body.value)]),
+    evaluate(res, energy.verifyConsumption, [param(req.params.participantId), param(req.params.intervalStart), req.body.value]),
   );
 
-  r.post('/disputes', async (req, res) => submit(res, EnergyTx.disputeReading, [jsonArg(req.body)], 201));
+  r.post('/disputes', async (req, res) => submit(res, energy.disputeReading, [req.body], 201));
   // The corrected import is household data: transient, never in the proposal's arguments.
   r.post('/disputes/resolutions', async (req, res) => {
     const { importWh, ...rest } = req.body as { importWh: number };
-    await submit(res, EnergyTx.resolveDispute, [jsonArg(rest)], 200, {
+    await submit(res, energy.resolveDispute, [rest], 200, {
       transient: { ...saltSeed(), importWh: Buffer.from(String(importWh)) },
       endorsingOrganizations: CONSUMPTION_MEMBERS,
     });
   });
-  r.get('/meters/:meterId/disputes/:intervalStart', async (req, res) => evaluate(res, EnergyTx.getDispute, [param(req.params.meterId), param(req.params.intervalStart)]));
+  r.get('/meters/:meterId/disputes/:intervalStart', async (req, res) =>
+    evaluate(res, energy.getDispute, [param(req.params.meterId), param(req.params.intervalStart)]),
+  );
 }

@@ -8,9 +8,12 @@ import type { WalletUser } from '@gridledger/network';
 import { isSelfActing } from '@gridledger/core/core';
 import { assertActsFor, callerOf, denied, requireRoles } from '../access';
 import type { BrokerPort, IssuedMqttCredential } from '../broker';
-import { Tx } from '../chaincode';
+import { catalogue } from '@gridledger/core/catalogue';
+import { call } from '../call';
 import { ErrorCodes, GridLedgerError } from '../errors';
 import type { LedgerPort, Logger } from '../ports';
+
+const { registry } = catalogue;
 
 interface MeterRecord {
   meterId: string;
@@ -60,7 +63,7 @@ export function mqttRoutes(ledger: LedgerPort, broker: BrokerPort | undefined): 
   r.post('/meters/:meterId/mqtt-credential', async (req, res) => {
     const caller = callerOf(res);
     requireRoles(caller, METER_CREDENTIAL_ROLES, 'a meter credential');
-    const meter = (await ledger.evaluate(caller, Tx.getMeter, [req.params.meterId as string])) as MeterRecord | undefined;
+    const meter = (await call(ledger, caller, registry.getMeter, [req.params.meterId as string])) as MeterRecord | undefined;
     if (!meter) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `no meter ${req.params.meterId}`);
     assertActsFor(caller, meter.participantId);
     if (!broker) throw noBroker();
@@ -71,8 +74,8 @@ export function mqttRoutes(ledger: LedgerPort, broker: BrokerPort | undefined): 
     const caller = callerOf(res);
     const participantId = req.params.participantId as string;
     requireSelf(caller, participantId);
-    const participant = (await ledger.evaluate(caller, Tx.getParticipant, [participantId])) as { communityId?: string } | undefined;
-    const meters = ((await ledger.evaluate(caller, Tx.listMeters, [participantId])) ?? []) as MeterRecord[];
+    const participant: { communityId?: string } | undefined = await call(ledger, caller, registry.getParticipant, [participantId]);
+    const meters = ((await call(ledger, caller, registry.listMeters, [participantId])) ?? []) as MeterRecord[];
     const communityId = participant?.communityId;
     if (!communityId) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the participant has no meter and no community yet: register a meter first', { participantId });
     if (!broker) throw noBroker();

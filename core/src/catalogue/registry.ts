@@ -1,0 +1,127 @@
+import { ROLES } from '../core/identity';
+import { Meter, Participant, ReadingResults, MeteringParams, Reading } from './records';
+import { arg, contractOf } from './transaction';
+import { Bool, Id, Instant, Int, Nullable, OneOf, Opaque, Text, Type } from './schema';
+
+/** Participants and their meters (chaincode/src/registry.ts). */
+const registry = contractOf('registry');
+export const registryTransactions = {
+  registerParticipant: registry.submit('registerParticipant', {
+    args: [arg('request', Type.Object({ participantId: Id, role: OneOf(ROLES), displayName: Type.Optional(Text) }))],
+    result: Participant,
+    access: { roles: ['operator', 'utility'], rule: 'an operator or utility, for its own MSP' },
+    events: ['ParticipantRegistered'],
+    summary: 'records a participant',
+  }),
+  getParticipant: registry.evaluate('getParticipant', {
+    args: [arg('participantId', Id)],
+    result: Participant,
+    access: { roles: 'any', ownRecords: true, rule: 'a household its own; other roles any' },
+    summary: 'a participant record',
+  }),
+  registerMeter: registry.submit('registerMeter', {
+    args: [
+      arg(
+        'request',
+        Type.Object({
+          meterId: Id,
+          participantId: Id,
+          kind: OneOf(['production', 'consumption', 'bidirectional']),
+          publicKeyPem: Text,
+          exportCapacityW: Int,
+          communityId: Id,
+        }),
+      ),
+    ],
+    result: Meter,
+    access: {
+      roles: ['prosumer', 'consumer', 'operator'],
+      rule: 'a prosumer or consumer for itself, an operator for participants of its own MSP',
+    },
+    events: ['MeterRegistered'],
+    summary: 'registers a meter with its public key',
+  }),
+  getMeter: registry.evaluate('getMeter', {
+    args: [arg('meterId', Id)],
+    result: Meter,
+    access: { roles: 'any', ownRecords: true, rule: 'a household its own; other roles any' },
+    summary: 'a meter record',
+  }),
+  listMeters: registry.evaluate('listMeters', {
+    args: [arg('participantId', Id)],
+    result: Type.Array(Meter),
+    access: { roles: 'any', ownRecords: true, rule: 'a household its own; other roles any' },
+    summary: "the participant's meters, by meter id",
+  }),
+};
+
+/** Signed meter readings (chaincode/src/metering.ts). */
+const metering = contractOf('metering');
+export const meteringTransactions = {
+  submitReadings: metering.submit('submitReadings', {
+    args: [arg('batch', Type.String({ maxLength: 0, description: "empty: the readings travel as the transient field 'readings'" }))],
+    result: ReadingResults,
+    access: {
+      roles: ['meter-bridge', 'operator'],
+      msps: ['CommunityMSP', 'UtilityMSP'],
+      rule: 'a meter bridge or an operator of a member of the householdConsumption collection; the readings are signed by their meters',
+    },
+    events: ['ReadingsRecorded'],
+    summary: 'records a batch of signed readings, one verdict each',
+  }),
+  getReading: metering.evaluate('getReading', {
+    args: [arg('meterId', Id), arg('intervalStart', Instant)],
+    result: Reading,
+    access: { roles: 'any', ownRecords: true, rule: "a household its own meters'; other roles any" },
+    summary: 'a stored reading',
+  }),
+  listReadings: metering.evaluate('listReadings', {
+    args: [arg('query', Type.Object({ meterId: Id, from: Instant, to: Instant }))],
+    result: Type.Array(Reading),
+    access: { roles: 'any', ownRecords: true, rule: "a household its own meters'; other roles any" },
+    summary: "a meter's readings from `from` to `to`, at most 1000 intervals and 1000 hours",
+  }),
+  listGaps: metering.evaluate('listGaps', {
+    args: [arg('meterId', Id)],
+    result: Type.Array(Opaque('an open seq gap: meterId, afterSeq, and where it starts')),
+    access: { roles: 'any', ownRecords: true, rule: "a household its own meters'; other roles any" },
+    summary: "the meter's open seq gaps, by afterSeq",
+  }),
+  getParams: metering.evaluate('getParams', {
+    args: [],
+    result: MeteringParams,
+    access: { roles: 'any', rule: 'any identity with a role' },
+    summary: 'the metering parameters in force',
+  }),
+  setParams: metering.submit('setParams', {
+    args: [arg('change', Type.Partial(MeteringParams))],
+    result: Type.Object({ params: MeteringParams, txId: Text }),
+    access: { roles: ['operator'], msps: ['CommunityMSP'], rule: 'an operator of CommunityMSP' },
+    events: ['MeteringParamsChanged'],
+    summary: 'changes fields of the metering parameters; every change is kept',
+  }),
+};
+
+/** Liveness and identity (chaincode/src/system.ts). */
+const system = contractOf('system');
+const anyIdentity = { roles: 'identity', rule: 'any identity of the channel, also one registered nowhere' } as const;
+export const systemTransactions = {
+  ping: system.evaluate('ping', {
+    args: [],
+    result: Type.Object({ ok: Bool, mspId: Text }),
+    access: anyIdentity,
+    summary: "liveness: the caller's MSP",
+  }),
+  noop: system.submit('noop', {
+    args: [],
+    result: Type.Object({ ok: Bool, txId: Text }),
+    access: anyIdentity,
+    summary: 'writes nothing: the ordering and commit path alone',
+  }),
+  whoami: system.evaluate('whoami', {
+    args: [],
+    result: Type.Object({ mspId: Text, role: Nullable(Text), participantId: Nullable(Text) }),
+    access: anyIdentity,
+    summary: "the caller's MSP, gl.role and gl.id",
+  }),
+};

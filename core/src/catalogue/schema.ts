@@ -1,0 +1,40 @@
+/**
+ * The building blocks of the catalogue's types: TypeBox schemas (JSON Schema with a static
+ * TypeScript type) limited to what OpenAPI 3.0 understands, since the gateway's OpenAPI document
+ * uses them as they are: `nullable` instead of a `null` type, `enum` instead of `const`, and
+ * `additionalProperties` instead of `patternProperties`.
+ */
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { ID_PATTERN } from '../core/identity';
+import { INSTANT_PATTERN } from '../core/units';
+
+export { Type, type Static, type TSchema };
+
+/** A participant, meter, community, order... id. */
+export const Id = Type.String({ pattern: ID_PATTERN.source, maxLength: 64 });
+/** A UTC instant, `YYYY-MM-DDTHH:MM:SSZ` (core's parseInstant). */
+export const Instant = Type.String({ pattern: INSTANT_PATTERN });
+/** An instant or an id as a result carries it (not re-checked against the argument rules). */
+export const Text = Type.String();
+/** Energy (Wh), money (µ), counts: integers. */
+export const Int = Type.Integer();
+export const Bool = Type.Boolean();
+
+/** One of the given strings. */
+export const OneOf = <const T extends readonly string[]>(values: T, options: object = {}): TUnsafe<T[number]> =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
+/** `schema` or null (OpenAPI 3.0's `nullable`, for schemas with a `type`). */
+export const Nullable = <S extends TSchema>(schema: S): TUnsafe<Static<S> | null> =>
+  Type.Unsafe<Static<S> | null>({ ...schema, nullable: true });
+
+/** An object whose keys are free and whose values are `schema`. */
+export const Dict = <S extends TSchema>(schema: S): TUnsafe<Record<string, Static<S>>> =>
+  Type.Unsafe<Record<string, Static<S>>>({ type: 'object', additionalProperties: schema });
+
+/** An object the catalogue does not describe field by field (a stored record passed through). */
+export const Opaque = (description: string): TUnsafe<Record<string, unknown>> =>
+  Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, description });
+
+/** A page of a listing: its items and the bookmark of the next page ('' after the last). */
+export const Page = <S extends TSchema>(item: S, title: string) => Type.Object({ items: Type.Array(item), bookmark: Text }, { title });

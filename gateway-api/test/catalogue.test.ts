@@ -1,0 +1,70 @@
+import { TRANSACTIONS } from '@gridledger/core/catalogue';
+import { openApiDocument } from '../src';
+import { ACCESS_TABLE } from '../src/access-table';
+import { answerSchema } from '../src/openapi/answers';
+
+type Response = { content?: Record<string, { schema: Record<string, unknown> }> };
+type Operation = { operationId: string; responses: Record<string, Response> };
+const operations = Object.values(openApiDocument.paths as Record<string, Record<string, Operation>>).flatMap((methods) =>
+  Object.values(methods),
+);
+const successes = (op: Operation) =>
+  Object.entries(op.responses).filter(([status, r]) => status.startsWith('2') && r.content?.['application/json'] !== undefined);
+
+/** Operations whose answer the gateway makes itself (health, keys, broker credentials) or wraps (a new meter with its credential). */
+const GATEWAY_ANSWERS = new Set([
+  'health',
+  'healthLive',
+  'healthReady',
+  'openapi',
+  'onboardParticipant',
+  'registerMeter',
+  'submitReadings',
+  'issueMeterMqttCredential',
+  'issueHouseholdMqttCredential',
+  'listApiKeys',
+  'rotateApiKey',
+  'revokeApiKey',
+]);
+
+describe("the OpenAPI document's answers come from the transaction catalogue", () => {
+  it('every operation that answers with a transaction result documents that result, as the catalogue types it', () => {
+    const checked: string[] = [];
+    for (const op of operations.filter((o) => !GATEWAY_ANSWERS.has(o.operationId))) {
+      // The transaction whose result the route answers with: the last one its access-table row names.
+      const fn = ACCESS_TABLE.find((row) => row.operation === op.operationId)?.tx.at(-1);
+      const tx = TRANSACTIONS.find((t) => t.fn === fn);
+      if (tx === undefined) continue;
+      for (const [, response] of successes(op)) expect(response.content!['application/json'].schema).toEqual(answerSchema(tx));
+      checked.push(op.operationId);
+    }
+    expect(checked.length).toBeGreaterThan(60);
+  });
+
+  it('leaves no answer untyped: no 2xx JSON response is an object of anything', () => {
+    const untyped = operations.filter((op) =>
+      successes(op).some(([, r]) => r.content!['application/json'].schema.additionalProperties === true),
+    );
+    expect(untyped.map((op) => op.operationId)).toEqual([]);
+  });
+
+  it('adds the transaction id to what a write answers', () => {
+    const placed = answerSchema(TRANSACTIONS.find((t) => t.fn === 'market:placeOrder')!) as {
+      required: string[];
+      properties: Record<string, unknown>;
+    };
+    expect(placed.required).toEqual(['order', 'replayed', 'txId']);
+    expect(placed.properties.txId).toEqual({ type: 'string' });
+    const read = TRANSACTIONS.find((t) => t.fn === 'market:getOrder')!;
+    expect(answerSchema(read)).toBe(read.result);
+  });
+});
+
+describe('the access table and the catalogue', () => {
+  it('name the same transactions: every one the table names is in the catalogue, and every catalogue entry has a row', () => {
+    const named = new Set(ACCESS_TABLE.flatMap((row) => row.tx));
+    const catalogued = TRANSACTIONS.map((t) => t.fn);
+    expect([...named].filter((fn) => !catalogued.includes(fn))).toEqual([]);
+    expect(catalogued.filter((fn) => !named.has(fn))).toEqual([]);
+  });
+});
