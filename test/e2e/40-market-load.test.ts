@@ -79,7 +79,7 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   // Two schedulers at once, as if one had restarted while the other ran: each step happens once.
   const ledger = new FabricLedger({ peer: profile().orgs.community.peer, channel: profile().channel, chaincode: profile().chaincode, serviceUser: profile().orgs.community.users['community-operator'] });
   const outcomes: StepOutcome[] = [];
-  const log = { info: () => undefined, error: (f: Record<string, unknown>) => outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }) };
+  const log = { info: () => undefined, warn: () => undefined, error: (f: Record<string, unknown>) => outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }) };
   const schedulers = [0, 1].map(() => new MarketScheduler({ ledger, operator: profile().orgs.community.users['community-operator'], communities: [C], log, lookbackIntervals: 1 }));
   const tick = async () => {
     const out = (await Promise.all(schedulers.map((s) => s.tick()))).flat();

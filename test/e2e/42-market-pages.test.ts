@@ -86,7 +86,7 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
   const operator = profile().orgs.community.users['community-operator'];
   const ledger = new FabricLedger({ peer: profile().orgs.community.peer, channel: profile().channel, chaincode: profile().chaincode, serviceUser: operator });
   const outcomes: StepOutcome[] = [];
-  const log = { info: () => undefined, error: (f: Record<string, unknown>) => outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }) };
+  const log = { info: () => undefined, warn: () => undefined, error: (f: Record<string, unknown>) => outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }) };
   const schedulers = [0, 1].map(() => new MarketScheduler({ ledger, operator, communities: [C], log, lookbackIntervals: 1 }));
   const status = async () => (await asRegulator(`/markets/${C}/intervals/${IS}`)).status as string;
   const until = async (wanted: string) => {
