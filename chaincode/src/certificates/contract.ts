@@ -25,6 +25,7 @@ import {
 } from '@gridledger/core';
 import { actorOf, Caller, checkId, parseObjectArgument, putRecord, requireOwnRecords, requireRole, respond, txInstant } from '../ledger';
 import { pageSizeOf } from '../market/credits';
+import { readPage } from '../market/store';
 import { loadParticipant } from '../registry';
 import { loadAsset } from '../energy/assets';
 import { loadHour } from './hour';
@@ -216,19 +217,11 @@ export class CertificatesContract extends Contract {
   async listCertificates(ctx: Context, owner: string, pageSize: string, bookmark: string): Promise<string> {
     return respond(ctx, 'listCertificates', async () => {
       requireOwnRecords(requireRole(ctx, 'any', 'listing certificates'), checkId(owner, 'owner'), 'list certificates');
-      const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(CertKeys.holding, [owner], pageSizeOf(pageSize), bookmark ?? '');
+      const page = await readPage<{ issuanceId: string; rangeStart: number }>(ctx, CertKeys.holding, [owner], pageSizeOf(pageSize), bookmark ?? '');
       const now = txInstant(ctx);
       const items = [];
-      try {
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-          const { issuanceId, rangeStart } = JSON.parse(Buffer.from(next.value.value).toString('utf8')) as { issuanceId: string; rangeStart: number };
-          const b = await loadBundle(ctx, certificateIdOf(issuanceId, rangeStart));
-          items.push(view(b, now));
-        }
-      } finally {
-        await iterator.close();
-      }
-      return { items, bookmark: metadata.bookmark, count: metadata.fetchedRecordsCount };
+      for (const { issuanceId, rangeStart } of page.items) items.push(view(await loadBundle(ctx, certificateIdOf(issuanceId, rangeStart)), now));
+      return { items, bookmark: page.bookmark };
     });
   }
 

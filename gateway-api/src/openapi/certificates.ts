@@ -131,7 +131,7 @@ export const certificatePaths = {
         { name: 'pageSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
         { name: 'bookmark', in: 'query', required: false, schema: { type: 'string', maxLength: 1024 } },
       ],
-      responses: { '200': json({ type: 'object', required: ['items', 'bookmark'], properties: { items: { type: 'array', items: ref('CertificateBundle') }, bookmark: { type: 'string' }, count: { type: 'integer' } } }), ...common },
+      responses: { '200': json({ type: 'object', required: ['items', 'bookmark'], properties: { items: { type: 'array', items: ref('CertificateBundle') }, bookmark: { type: 'string' } } }), ...common },
     },
   },
   '/assets/{assetId}/hours/{hourStart}/certificate-account': {
