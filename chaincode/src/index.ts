@@ -1,6 +1,7 @@
 /**
  * The gridledger chaincode, run as a service by `fabric-chaincode-node server`, which loads this
- * module and serves the contracts listed in `contracts` (namespaces registry, metering, system, credits, market, the energy contracts and certificates).
+ * module and serves the contracts listed in `contracts` (namespaces registry, metering, system, credits, market, the energy
+ * contracts and certificates).
  */
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';

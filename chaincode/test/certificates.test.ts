@@ -40,11 +40,26 @@ async function setUp(): Promise<{ f: FakeFabric; policy: Buffer | undefined }> {
   const pv = meterKeys();
   await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-01', role: 'prosumer' }))));
   await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-02', role: 'consumer' }))));
-  const meter = { meterId: 'h1.pv', participantId: 'home-01', kind: 'production', publicKeyPem: pv.publicKeyPem, exportCapacityW: 0, communityId: 'c1' };
+  const meter = {
+    meterId: 'h1.pv',
+    participantId: 'home-01',
+    kind: 'production',
+    publicKeyPem: pv.publicKeyPem,
+    exportCapacityW: 0,
+    communityId: 'c1',
+  };
   await ok(f.run(operator, (ctx) => registry.registerMeter(ctx, json(meter))));
   const asset = {
-    assetId: 'pv-1', participantId: 'home-01', meterId: 'h1.pv', source: 'solar', capacityW: 4000, zone: 'z1', feeder: 'f1',
-    location: '52.40 N 13.10 E', commissionedOn: '2024-05-01', certificationHash: 'ab'.repeat(32),
+    assetId: 'pv-1',
+    participantId: 'home-01',
+    meterId: 'h1.pv',
+    source: 'solar',
+    capacityW: 4000,
+    zone: 'z1',
+    feeder: 'f1',
+    location: '52.40 N 13.10 E',
+    commissionedOn: '2024-05-01',
+    certificationHash: 'ab'.repeat(32),
   };
   await ok(f.run(home1, (ctx) => assets.registerAsset(ctx, json(asset))));
   const verification = f.begin(regulator);
@@ -56,14 +71,23 @@ async function setUp(): Promise<{ f: FakeFabric; policy: Buffer | undefined }> {
   let register = 50_000;
   const readings = EXPORTS.map((exportWh, k): Reading => {
     register += exportWh;
-    return { meterId: 'h1.pv', intervalStart: formatInstant(T + k * 900), seq: k + 1, importWh: 0, exportWh, importRegisterWh: 0, exportRegisterWh: register };
+    return {
+      meterId: 'h1.pv',
+      intervalStart: formatInstant(T + k * 900),
+      seq: k + 1,
+      importWh: 0,
+      exportWh,
+      importRegisterWh: 0,
+      exportRegisterWh: register,
+    };
   });
   await ok(f.run(bridge, (ctx) => submitVia(metering, ctx, json(readings.map((r) => signReading(r, pv.privateKey))))));
   return { f, policy };
 }
 
 const closeHour = async (f: FakeFabric) => {
-  for (let k = 0; k < 4; k++) await ok(f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', formatInstant(T + k * 900))));
+  for (let k = 0; k < 4; k++)
+    await ok(f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', formatInstant(T + k * 900))));
 };
 
 it("asset verification puts the Regulator's peer on the asset's issuance cursor", async () => {
@@ -78,16 +102,27 @@ it('issues the verified export of the hour less the Wh that settlement moved to 
   expect((await issue()).error?.code).toBe(ErrorCodes.CERTIFICATE_HOUR_OPEN);
   await closeHour(f);
   // What a market settlement does with the first interval's tokens (energy/tokens.ts), then a buyer's partial move back.
-  const move = (from: string, to: string, wh: number) => f.run(operator, (ctx: Context) => respond(ctx, 't', () => transferEnergyTokens(ctx, from, to, HOUR, wh, 'trade-1')));
+  const move = (from: string, to: string, wh: number) =>
+    f.run(operator, (ctx: Context) => respond(ctx, 't', () => transferEnergyTokens(ctx, from, to, HOUR, wh, 'trade-1')));
   await ok(move('home-01', 'home-02', 300));
   await ok(move('home-02', 'home-01', 20));
 
   const issued = await ok(issue());
-  expect(issued.result.record).toEqual({ issuanceId: 'pv-1@20261121T12Z', assetId: 'pv-1', hourStart: HOUR, verifiedExportWh: 1400, bundledWh: 280, issuedWh: 1120, correctedWh: 0 });
+  expect(issued.result.record).toEqual({
+    issuanceId: 'pv-1@20261121T12Z',
+    assetId: 'pv-1',
+    hourStart: HOUR,
+    verifiedExportWh: 1400,
+    bundledWh: 280,
+    issuedWh: 1120,
+    correctedWh: 0,
+  });
   expect(issued.result.bundle).toMatchObject({ rangeStart: 1, rangeEnd: 1120, owner: 'home-01' });
   expect((await issue()).error?.code).toBe(ErrorCodes.CERTIFICATE_HOUR_ISSUED);
   const list = (owner: string) => f.evaluate(regulator, (ctx) => certificates.listCertificates(ctx, owner, '10', ''));
-  expect((await ok(list('home-01'))).result.items.map((b: { bundleId: string; quantityWh: number }) => [b.bundleId, b.quantityWh])).toEqual([['pv-1@20261121T12Z-1', 1120]]);
+  expect((await ok(list('home-01'))).result.items.map((b: { bundleId: string; quantityWh: number }) => [b.bundleId, b.quantityWh])).toEqual(
+    [['pv-1@20261121T12Z-1', 1120]],
+  );
   expect((await ok(list('home-02'))).result).toEqual({ items: [], bookmark: '' });
 
   const account = await ok(f.evaluate(home1, (ctx) => certificates.getHourAccount(ctx, 'pv-1', HOUR)));
@@ -100,5 +135,7 @@ it('refuses issuance to households, for an unknown asset and for an hour not on 
   await closeHour(f);
   expect((await f.run(home1, (ctx) => certificates.issue(ctx, 'pv-1', HOUR))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
   expect((await f.run(operator, (ctx) => certificates.issue(ctx, 'pv-2', HOUR))).error?.code).toBe(ErrorCodes.ASSET_NOT_FOUND);
-  expect((await f.run(operator, (ctx) => certificates.issue(ctx, 'pv-1', '2026-11-21T12:15:00Z'))).error?.code).toBe(ErrorCodes.CERTIFICATE_INPUT_INVALID);
+  expect((await f.run(operator, (ctx) => certificates.issue(ctx, 'pv-1', '2026-11-21T12:15:00Z'))).error?.code).toBe(
+    ErrorCodes.CERTIFICATE_INPUT_INVALID,
+  );
 });

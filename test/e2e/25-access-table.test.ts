@@ -155,9 +155,14 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getContractSettlement: () => req('GET', `/markets/${C}/intervals/${PAST}/contract-settlement`),
   correctContractSettlement: () => req('POST', `/markets/${NOCOMM}/intervals/${PAST}/contract-settlement/corrections/${f.a.participantId}`),
   issueCertificates: () => req('POST', '/certificates/issuances', { assetId: uid('noasset'), hourStart: HOUR }),
-  withdrawCertificates: () => req('POST', `/certificates/issuances/${f.assetId}@${HOUR_TAG}/withdrawal`, { rangeStart: 1, rangeEnd: 1, reason: 'access table' }),
+  withdrawCertificates: () =>
+    req('POST', `/certificates/issuances/${f.assetId}@${HOUR_TAG}/withdrawal`, { rangeStart: 1, rangeEnd: 1, reason: 'r' }),
   transferCertificates: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/transfer`, { to: f.b.participantId, quantityWh: 1 }),
-  claimCertificates: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/claim`, { quantityWh: 1, beneficiary: 'b', purpose: 'p', consumptionPeriodStart: HOUR, consumptionPeriodEnd: '2026-11-21T11:00:00Z', location: 'l' }),
+  claimCertificates: () => {
+    const period = { consumptionPeriodStart: HOUR, consumptionPeriodEnd: '2026-11-21T11:00:00Z' };
+    const claim = { quantityWh: 1, beneficiary: 'b', purpose: 'p', ...period, location: 'l' };
+    return req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/claim`, claim);
+  },
   getCertificate: () => req('GET', `/certificates/${f.assetId}@${HOUR_TAG}-1`),
   listCertificates: () => req('GET', `/participants/${f.a.participantId}/certificates`),
   getCertificateAccount: () => req('GET', `/assets/${f.assetId}/hours/${HOUR}/certificate-account`),

@@ -47,7 +47,8 @@ const HOLDERS = ['prosumer', 'consumer'] as const;
 
 function requireRegulator(ctx: Context, action: string): Caller {
   const caller = requireRole(ctx, ['regulator'], action);
-  if (caller.mspId !== ISSUING_BODY_MSP) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `only the regulator may ${action}`, { mspId: caller.mspId });
+  if (caller.mspId !== ISSUING_BODY_MSP)
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `only the regulator may ${action}`, { mspId: caller.mspId });
   return caller;
 }
 
@@ -59,7 +60,10 @@ function holderOf(ctx: Context, action: string): string {
 /** A certificate id's issuance and bundle: the stored issuance and the bundle holding the number. */
 async function locate(ctx: Context, certificateId: string): Promise<{ bundle: CertificateBundle; issuance: StoredIssuance }> {
   const id = parseCertificateId(String(certificateId));
-  if (id === undefined) throw new GridLedgerError(ErrorCodes.CERTIFICATE_NOT_FOUND, `${certificateId} is not a certificate id`, { certificateId: String(certificateId) });
+  if (id === undefined)
+    throw new GridLedgerError(ErrorCodes.CERTIFICATE_NOT_FOUND, `${certificateId} is not a certificate id`, {
+      certificateId: String(certificateId),
+    });
   const issuance = await readIssuance(ctx, id.deviceId, id.issuanceId);
   const bundle = findBundle(issuance === undefined ? [] : await bundlesOf(ctx, id.deviceId, id.issuanceId), certificateId);
   return { bundle, issuance: issuance! };
@@ -67,14 +71,21 @@ async function locate(ctx: Context, certificateId: string): Promise<{ bundle: Ce
 
 /** A bundle as readers see it: its status at the reading transaction's time, its id and Wh. */
 function view(bundle: CertificateBundle, now: string) {
-  return { ...bundle, bundleId: certificateIdOf(bundle.issuanceId, bundle.rangeStart), quantityWh: bundleWh(bundle), status: effectiveStatus(bundle, now) };
+  return {
+    ...bundle,
+    bundleId: certificateIdOf(bundle.issuanceId, bundle.rangeStart),
+    quantityWh: bundleWh(bundle),
+    status: effectiveStatus(bundle, now),
+  };
 }
 
 /** A stable pseudonym of a holder for public verification: it names no participant, and equal holders get equal pseudonyms. */
-export const ownerPseudonym = (owner: string): string => createHash('sha256').update(`gridledger certificate holder\n${owner}`, 'utf8').digest('hex').slice(0, 32);
+export const ownerPseudonym = (owner: string): string =>
+  createHash('sha256').update(`gridledger certificate holder\n${owner}`, 'utf8').digest('hex').slice(0, 32);
 
 function integerField(value: unknown, field: string): number {
-  if (!Number.isSafeInteger(value)) throw new GridLedgerError(ErrorCodes.CERTIFICATE_INPUT_INVALID, `${field} must be an integer`, { field });
+  if (!Number.isSafeInteger(value))
+    throw new GridLedgerError(ErrorCodes.CERTIFICATE_INPUT_INVALID, `${field} must be an integer`, { field });
   return value as number;
 }
 
@@ -84,7 +95,7 @@ export class CertificatesContract extends Contract {
     super('certificates');
   }
 
-  /** The regulator opens the issuance cursor of an asset it verified before certificates existed (asset verification opens it otherwise). */
+  /** The regulator opens the issuance cursor of an asset verified before certificates existed (verification opens it now). */
   @Transaction()
   @Returns('string')
   async openIssuer(ctx: Context, assetId: string): Promise<string> {
@@ -92,7 +103,9 @@ export class CertificatesContract extends Contract {
       const caller = requireRegulator(ctx, 'open an issuance cursor');
       const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
       if (asset.verification === null) {
-        throw new GridLedgerError(ErrorCodes.CERTIFICATE_ASSET_UNVERIFIED, `asset ${assetId} is not verified by the regulator`, { assetId });
+        throw new GridLedgerError(ErrorCodes.CERTIFICATE_ASSET_UNVERIFIED, `asset ${assetId} is not verified by the regulator`, {
+          assetId,
+        });
       }
       return openIssuer(ctx, asset.assetId, actorOf(ctx, caller));
     });
@@ -142,14 +155,21 @@ export class CertificatesContract extends Contract {
       const bundle = await loadBundle(ctx, bundleId);
       const to = checkId(r.to, 'to');
       await loadParticipant(ctx, to);
-      const { moved, rest } = transferCertificates(bundle, { actor, to, quantityWh: integerField(r.quantityWh, 'quantityWh') }, txInstant(ctx));
+      const { moved, rest } = transferCertificates(
+        bundle,
+        { actor, to, quantityWh: integerField(r.quantityWh, 'quantityWh') },
+        txInstant(ctx),
+      );
       await writeBundles(ctx, bundle, rest === null ? [moved] : [moved, rest]);
       const now = txInstant(ctx);
       return { moved: view(moved, now), rest: rest === null ? null : view(rest, now) };
     });
   }
 
-  /** `{ quantityWh, beneficiary, purpose, consumptionPeriodStart, consumptionPeriodEnd, location }`: the holder cancels for a claim, final. */
+  /**
+   * `{ quantityWh, beneficiary, purpose, consumptionPeriodStart, consumptionPeriodEnd, location }`: the holder cancels
+   * the bundle's first quantityWh for a claim, final.
+   */
   @Transaction()
   @Returns('string')
   async claim(ctx: Context, bundleId: string, request: string): Promise<string> {
@@ -184,15 +204,23 @@ export class CertificatesContract extends Contract {
       requireRegulator(ctx, 'withdraw certificates');
       const id = parseCertificateId(String(issuanceId));
       if (id === undefined || id.number !== undefined) {
-        throw new GridLedgerError(ErrorCodes.CERTIFICATE_INPUT_INVALID, 'issuanceId must be an issuance id such as pv-1@20261121T10Z', { field: 'issuanceId' });
+        throw new GridLedgerError(ErrorCodes.CERTIFICATE_INPUT_INVALID, 'issuanceId must be an issuance id such as pv-1@20261121T10Z', {
+          field: 'issuanceId',
+        });
       }
       const r = parseObjectArgument(request, 'the withdrawal');
       const bundles = await bundlesOf(ctx, id.deviceId, id.issuanceId);
-      if (bundles.length === 0) throw new GridLedgerError(ErrorCodes.CERTIFICATE_NOT_FOUND, `${issuanceId} has no certificates`, { certificateId: issuanceId });
-      const range = { issuanceId: id.issuanceId, rangeStart: integerField(r.rangeStart, 'rangeStart'), rangeEnd: integerField(r.rangeEnd, 'rangeEnd') };
+      if (bundles.length === 0)
+        throw new GridLedgerError(ErrorCodes.CERTIFICATE_NOT_FOUND, `${issuanceId} has no certificates`, { certificateId: issuanceId });
+      const range = {
+        issuanceId: id.issuanceId,
+        rangeStart: integerField(r.rangeStart, 'rangeStart'),
+        rangeEnd: integerField(r.rangeEnd, 'rangeEnd'),
+      };
       const now = txInstant(ctx);
       const result = withdrawRange(bundles, range, { cause: 'regulator', reason: r.reason as string }, now);
-      if (result.withdrawn.length === 0) throw new GridLedgerError(ErrorCodes.CERTIFICATE_WITHDRAWN, 'nothing in the range stands', { issuanceId });
+      if (result.withdrawn.length === 0)
+        throw new GridLedgerError(ErrorCodes.CERTIFICATE_WITHDRAWN, 'nothing in the range stands', { issuanceId });
       await writeBundles(ctx, undefined, result.bundles);
       await advanceIssuer(ctx, id.deviceId, { withdrawal: range, reason: r.reason, txId: ctx.stub.getTxID() });
       return { withdrawn: result.withdrawn.map((b) => view(b, now)) };
@@ -217,10 +245,17 @@ export class CertificatesContract extends Contract {
   async listCertificates(ctx: Context, owner: string, pageSize: string, bookmark: string): Promise<string> {
     return respond(ctx, 'listCertificates', async () => {
       requireOwnRecords(requireRole(ctx, 'any', 'listing certificates'), checkId(owner, 'owner'), 'list certificates');
-      const page = await readPage<{ issuanceId: string; rangeStart: number }>(ctx, CertKeys.holding, [owner], pageSizeOf(pageSize), bookmark ?? '');
+      const page = await readPage<{ issuanceId: string; rangeStart: number }>(
+        ctx,
+        CertKeys.holding,
+        [owner],
+        pageSizeOf(pageSize),
+        bookmark ?? '',
+      );
       const now = txInstant(ctx);
       const items = [];
-      for (const { issuanceId, rangeStart } of page.items) items.push(view(await loadBundle(ctx, certificateIdOf(issuanceId, rangeStart)), now));
+      for (const { issuanceId, rangeStart } of page.items)
+        items.push(view(await loadBundle(ctx, certificateIdOf(issuanceId, rangeStart)), now));
       return { items, bookmark: page.bookmark };
     });
   }
@@ -257,11 +292,12 @@ export class CertificatesContract extends Contract {
     return respond(ctx, 'getHourAccount', async () => {
       requireRole(ctx, 'any', 'reading an hour account');
       const hour = await loadHour(ctx, checkId(assetId, 'assetId'), String(hourStart));
-      const verifiedExportWh = hour.asset.verified ? verifiedHourExport(hour.asset, hour.meterAssets, hourStart, hour.intervalSeconds, hour.intervals) : 0;
+      const verifiedExportWh = hour.asset.verified
+        ? verifiedHourExport(hour.asset, hour.meterAssets, hourStart, hour.intervalSeconds, hour.intervals)
+        : 0;
       const issuanceId = issuanceIdOf(assetId, hourStart);
       const bundles = await bundlesOf(ctx, assetId, issuanceId);
       return { assetId, hourStart, issuanceId, ...hourAccount(verifiedExportWh, hour.bundled, bundles), bundledByInterval: hour.bundled };
     });
   }
 }
-

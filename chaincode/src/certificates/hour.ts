@@ -5,15 +5,7 @@
  * trades moved from its producer to buyers (the bundled claims).
  */
 import { Context } from 'fabric-contract-api';
-import {
-  CertifiableAsset,
-  ErrorCodes,
-  formatInstant,
-  HOUR_SECONDS,
-  HourInterval,
-  MeteredAsset,
-  parseHourStart,
-} from '@gridledger/core';
+import { CertifiableAsset, ErrorCodes, formatInstant, HOUR_SECONDS, HourInterval, MeteredAsset, parseHourStart } from '@gridledger/core';
 import { getRecord, isGridLedgerError, key, KeyTypes, listRecords } from '../ledger';
 import { AssetRecord, loadAsset } from '../energy/assets';
 import { loadMeteringParams, windowKey } from '../energy/grid';
@@ -76,7 +68,12 @@ export async function loadHour(ctx: Context, assetId: string, hourStart: string)
     const position = await getRecord<PositionRecord>(ctx, key(ctx, KeyTypes.position, record.participantId, intervalStart));
     const m = position?.meters.find((x) => x.meterId === record.meterId);
     // The channel's position holds the meter's export (import is private); the asset's share needs the export only.
-    intervals.push({ intervalStart, windowClosed, settled, ...(m !== undefined ? { meter: { meterId: m.meterId, importWh: 0, exportWh: m.exportWh, estimated: m.estimated } } : {}) });
+    intervals.push({
+      intervalStart,
+      windowClosed,
+      settled,
+      ...(m !== undefined ? { meter: { meterId: m.meterId, importWh: 0, exportWh: m.exportWh, estimated: m.estimated } } : {}),
+    });
     const energyWh = await bundledOf(ctx, record.participantId, assetId, intervalStart);
     if (energyWh > 0) bundled.push({ intervalStart, energyWh });
   }

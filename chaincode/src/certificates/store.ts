@@ -64,7 +64,8 @@ export interface IssuerCursor {
   head: string;
 }
 
-const chain = (head: string, change: unknown): string => createHash('sha256').update(head, 'utf8').update(canonicalJson(change), 'utf8').digest('hex');
+const chain = (head: string, change: unknown): string =>
+  createHash('sha256').update(head, 'utf8').update(canonicalJson(change), 'utf8').digest('hex');
 
 /**
  * Creates the asset's cursor with the key-level policy "a peer of RegulatorMSP": from then on no
@@ -87,7 +88,9 @@ export async function advanceIssuer(ctx: Context, assetId: string, change: unkno
   const k = issuerKey(ctx, assetId);
   const cursor = await getRecord<IssuerCursor>(ctx, k);
   if (cursor === undefined) {
-    throw new GridLedgerError(ErrorCodes.CERTIFICATE_ASSET_UNVERIFIED, `asset ${assetId} has no issuance cursor: the regulator opens it`, { assetId });
+    throw new GridLedgerError(ErrorCodes.CERTIFICATE_ASSET_UNVERIFIED, `asset ${assetId} has no issuance cursor: the regulator opens it`, {
+      assetId,
+    });
   }
   const next: IssuerCursor = { ...cursor, changes: cursor.changes + 1, head: chain(cursor.head, change) };
   await putRecord(ctx, k, next);
@@ -111,8 +114,14 @@ export async function bundlesOf(ctx: Context, assetId: string, issuanceId: strin
 export async function loadBundle(ctx: Context, bundleId: string): Promise<CertificateBundle> {
   const id = parseCertificateId(String(bundleId));
   const found =
-    id?.number === undefined ? undefined : await getRecord<CertificateBundle>(ctx, bundleKey(ctx, { deviceId: id.deviceId, issuanceId: id.issuanceId, rangeStart: id.number }));
-  if (found === undefined) throw new GridLedgerError(ErrorCodes.CERTIFICATE_NOT_FOUND, `no bundle starts at ${bundleId}`, { certificateId: String(bundleId) });
+    id?.number === undefined
+      ? undefined
+      : await getRecord<CertificateBundle>(
+          ctx,
+          bundleKey(ctx, { deviceId: id.deviceId, issuanceId: id.issuanceId, rangeStart: id.number }),
+        );
+  if (found === undefined)
+    throw new GridLedgerError(ErrorCodes.CERTIFICATE_NOT_FOUND, `no bundle starts at ${bundleId}`, { certificateId: String(bundleId) });
   return found;
 }
 
@@ -120,7 +129,11 @@ export async function loadBundle(ctx: Context, bundleId: string): Promise<Certif
  * Writes bundles that an action changed or made, and their holders' index entries. `before` is
  * the bundle as it was (its holder's entry moves when the owner changed).
  */
-export async function writeBundles(ctx: Context, before: CertificateBundle | undefined, bundles: readonly CertificateBundle[]): Promise<void> {
+export async function writeBundles(
+  ctx: Context,
+  before: CertificateBundle | undefined,
+  bundles: readonly CertificateBundle[],
+): Promise<void> {
   if (before !== undefined && !bundles.some((b) => b.rangeStart === before.rangeStart && b.owner === before.owner)) {
     await ctx.stub.deleteState(holdingKey(ctx, before));
   }

@@ -2,17 +2,28 @@ import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
 
 const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
 const instant = { type: 'string', pattern: INSTANT_PATTERN };
-/** An issuance id (`pv-1@20261121T10Z`) or, with its number, a certificate id (`pv-1@20261121T10Z-42`), as docs/certificates.md defines them. */
+/** An issuance id (`pv-1@20261121T10Z`) and a certificate id (`pv-1@20261121T10Z-42`), as docs/certificates.md defines them. */
 const issuanceId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z$', example: 'pv-1@20261121T10Z' };
-const certificateId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z-[1-9]\\d{0,15}$', example: 'pv-1@20261121T10Z-1' };
+const certificateId = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z-[1-9]\\d{0,15}$',
+  example: 'pv-1@20261121T10Z-1',
+};
 const wh = { type: 'integer', minimum: 1 };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const err = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const body = (name: string) => ({ required: true, content: { 'application/json': { schema: ref(name) } } });
-const common = { '400': err('REQUEST_INVALID or CERTIFICATE_INPUT_INVALID'), '401': err('UNAUTHENTICATED'), '403': err('ACCESS_DENIED'), '503': err('LEDGER_UNAVAILABLE') };
+const common = {
+  '400': err('REQUEST_INVALID or CERTIFICATE_INPUT_INVALID'),
+  '401': err('UNAUTHENTICATED'),
+  '403': err('ACCESS_DENIED'),
+  '503': err('LEDGER_UNAVAILABLE'),
+};
 const p = (name: string, schema: object = id) => ({ name, in: 'path', required: true, schema });
-const conflict = err('CERTIFICATE_CANCELLED, CERTIFICATE_EXPIRED, CERTIFICATE_WITHDRAWN, CERTIFICATE_RESERVED or CERTIFICATE_QUANTITY_EXCEEDED');
+const conflict = err(
+  'CERTIFICATE_CANCELLED, CERTIFICATE_EXPIRED, CERTIFICATE_WITHDRAWN, CERTIFICATE_RESERVED or CERTIFICATE_QUANTITY_EXCEEDED',
+);
 
 const Attributes = {
   type: 'object',
@@ -36,7 +47,9 @@ const Attributes = {
 
 const Bundle = {
   type: 'object',
-  description: 'A bundle of consecutive certificates (1 Wh each) of one issuance, with its status at the reading time (expired is read, never stored).',
+  description:
+    'A bundle of consecutive certificates (1 Wh each) of one issuance, with its status at the reading time ' +
+      '(expired is read, never stored).',
   required: ['bundleId', 'issuanceId', 'rangeStart', 'rangeEnd', 'quantityWh', 'owner', 'status'],
   properties: {
     bundleId: certificateId,
@@ -64,8 +77,9 @@ export const certificatePaths = {
     post: {
       operationId: 'issueCertificates',
       description:
-        'Regulator, utility or operator. Issues one regulator-verified renewable asset\'s hour: its verified export less the Wh sold peer to peer and the certificates issued before, ' +
-        'to the asset\'s producer. Needs the hour\'s metering windows closed and its market intervals settled; the Regulator\'s peer endorses every issuance (key-level policy).',
+        "Regulator, utility or operator. Issues one regulator-verified renewable asset's hour: its verified export less " +
+        "the Wh sold peer to peer and the certificates issued before, to the asset's producer. Needs the hour's metering " +
+        "windows closed and its market intervals settled; the Regulator's peer endorses every issuance (key-level policy).",
       requestBody: body('CertificateIssuanceRequest'),
       responses: {
         '201': json(ref('CertificateIssuance'), 'issued (bundle null when nothing was left to certify)'),
@@ -79,20 +93,38 @@ export const certificatePaths = {
   '/certificates/issuances/{issuanceId}/withdrawal': {
     post: {
       operationId: 'withdrawCertificates',
-      description: 'Regulator. Withdraws the numbers rangeStart..rangeEnd of one issuance, in whatever state, with a reason (a meter found faulty).',
+      description:
+        'Regulator. Withdraws the numbers rangeStart..rangeEnd of one issuance, in whatever state, with a reason (a meter found faulty).',
       parameters: [p('issuanceId', issuanceId)],
       requestBody: body('CertificateWithdrawalRequest'),
-      responses: { '200': json({ type: 'object', properties: { withdrawn: { type: 'array', items: ref('CertificateBundle') }, txId: { type: 'string' } } }), '404': err('CERTIFICATE_NOT_FOUND'), '409': conflict, ...common },
+      responses: {
+        '200': json({
+          type: 'object',
+          properties: { withdrawn: { type: 'array', items: ref('CertificateBundle') }, txId: { type: 'string' } },
+        }),
+        '404': err('CERTIFICATE_NOT_FOUND'),
+        '409': conflict,
+        ...common,
+      },
     },
   },
   '/certificates/{bundleId}/transfer': {
     post: {
       operationId: 'transferCertificates',
-      description: 'The holder moves the first quantityWh of the bundle starting at bundleId to another participant (all of it, or part: the range is split).',
+      description:
+        'The holder moves the first quantityWh of the bundle starting at bundleId to another participant ' +
+          '(all of it, or part: the range is split).',
       parameters: [p('bundleId', certificateId)],
       requestBody: body('CertificateTransferRequest'),
       responses: {
-        '200': json({ type: 'object', properties: { moved: ref('CertificateBundle'), rest: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] }, txId: { type: 'string' } } }),
+        '200': json({
+          type: 'object',
+          properties: {
+            moved: ref('CertificateBundle'),
+            rest: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] },
+            txId: { type: 'string' },
+          },
+        }),
         '404': err('CERTIFICATE_NOT_FOUND or PARTICIPANT_NOT_FOUND'),
         '409': conflict,
         ...common,
@@ -102,11 +134,20 @@ export const certificatePaths = {
   '/certificates/{bundleId}/claim': {
     post: {
       operationId: 'claimCertificates',
-      description: 'The holder cancels the first quantityWh of the bundle for a claim (beneficiary, purpose, consumption period holding the production hour, location); final.',
+      description:
+        'The holder cancels the first quantityWh of the bundle for a claim (beneficiary, purpose, ' +
+          'consumption period holding the production hour, location); final.',
       parameters: [p('bundleId', certificateId)],
       requestBody: body('CertificateClaimRequest'),
       responses: {
-        '200': json({ type: 'object', properties: { claimed: ref('CertificateBundle'), rest: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] }, txId: { type: 'string' } } }),
+        '200': json({
+          type: 'object',
+          properties: {
+            claimed: ref('CertificateBundle'),
+            rest: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] },
+            txId: { type: 'string' },
+          },
+        }),
         '404': err('CERTIFICATE_NOT_FOUND'),
         '409': conflict,
         '422': err('CERTIFICATE_PERIOD_MISMATCH: the consumption period does not hold the production hour'),
@@ -125,30 +166,52 @@ export const certificatePaths = {
   '/participants/{participantId}/certificates': {
     get: {
       operationId: 'listCertificates',
-      description: 'A holder\'s bundles, a page at a time (asset, hour, number order): the holder itself, or the operator, utility or regulator.',
+      description:
+        "A holder's bundles, a page at a time (asset, hour, number order): the holder itself, or the operator, utility or regulator.",
       parameters: [
         p('participantId'),
         { name: 'pageSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
         { name: 'bookmark', in: 'query', required: false, schema: { type: 'string', maxLength: 1024 } },
       ],
-      responses: { '200': json({ type: 'object', required: ['items', 'bookmark'], properties: { items: { type: 'array', items: ref('CertificateBundle') }, bookmark: { type: 'string' } } }), ...common },
+      responses: {
+        '200': json({
+          type: 'object',
+          required: ['items', 'bookmark'],
+          properties: { items: { type: 'array', items: ref('CertificateBundle') }, bookmark: { type: 'string' } },
+        }),
+        ...common,
+      },
     },
   },
   '/assets/{assetId}/hours/{hourStart}/certificate-account': {
     get: {
       operationId: 'getCertificateAccount',
-      description: 'The one-claim-per-Wh invariant of an asset\'s hour: bundled P2P Wh + certificate Wh in every state but withdrawn ≤ verified renewable export. Any role.',
+      description:
+        "The one-claim-per-Wh invariant of an asset's hour: bundled P2P Wh + certificate Wh in every state " +
+          'but withdrawn ≤ verified renewable export. Any role.',
       parameters: [p('assetId'), p('hourStart', instant)],
-      responses: { '200': json(ref('CertificateAccount')), '404': err('ASSET_NOT_FOUND'), '409': err('CERTIFICATE_HOUR_OPEN or CERTIFICATE_HOUR_ESTIMATED'), ...common },
+      responses: {
+        '200': json(ref('CertificateAccount')),
+        '404': err('ASSET_NOT_FOUND'),
+        '409': err('CERTIFICATE_HOUR_OPEN or CERTIFICATE_HOUR_ESTIMATED'),
+        ...common,
+      },
     },
   },
   '/public/certificates/{certificateId}': {
     get: {
       operationId: 'verifyCertificate',
-      description: 'Anyone, without an API key: the status and attributes of a certificate, its bundle\'s range and a pseudonym of its holder (no participant id).',
+      description:
+        "Anyone, without an API key: the status and attributes of a certificate, its bundle's range " +
+          'and a pseudonym of its holder (no participant id).',
       security: [],
       parameters: [p('certificateId', certificateId)],
-      responses: { '200': json(ref('CertificateVerification')), '400': err('REQUEST_INVALID'), '404': err('CERTIFICATE_NOT_FOUND'), '503': err('LEDGER_UNAVAILABLE') },
+      responses: {
+        '200': json(ref('CertificateVerification')),
+        '400': err('REQUEST_INVALID'),
+        '404': err('CERTIFICATE_NOT_FOUND'),
+        '503': err('LEDGER_UNAVAILABLE'),
+      },
     },
   },
 };
@@ -221,7 +284,10 @@ export const certificateSchemas = {
       certificateWh: { type: 'integer' },
       excessWh: { type: 'integer' },
       holds: { type: 'boolean' },
-      bundledByInterval: { type: 'array', items: { type: 'object', properties: { intervalStart: instant, energyWh: { type: 'integer' } } } },
+      bundledByInterval: {
+        type: 'array',
+        items: { type: 'object', properties: { intervalStart: instant, energyWh: { type: 'integer' } } },
+      },
     },
   },
   CertificateVerification: {

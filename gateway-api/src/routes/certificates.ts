@@ -60,8 +60,11 @@ export function certificateRoutes(ledger: LedgerPort, publicReader: WalletUser |
     evaluate(res, CertificateTx.getHourAccount, [req.params.assetId, req.params.hourStart]),
   );
   r.get('/public/certificates/:certificateId', async (req, res) => {
-    if (publicReader === undefined) throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'this gateway has no identity for public verification');
-    res.set('Cache-Control', 'no-store').json(await ledger.evaluate(publicReader, CertificateTx.verifyCertificate, [req.params.certificateId]));
+    if (publicReader === undefined)
+      throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'this gateway has no identity for public verification');
+    res
+      .set('Cache-Control', 'no-store')
+      .json(await ledger.evaluate(publicReader, CertificateTx.verifyCertificate, [req.params.certificateId]));
   });
   return r;
 }
