@@ -139,3 +139,24 @@ it('refuses issuance to households, for an unknown asset and for an hour not on 
     ErrorCodes.CERTIFICATE_INPUT_INVALID,
   );
 });
+
+it('refuses transfers to unknown participants and claims with malformed fields, with stable codes', async () => {
+  const { f } = await setUp();
+  await closeHour(f);
+  await ok(f.run(operator, (ctx) => certificates.issue(ctx, 'pv-1', HOUR)));
+  const bundleId = 'pv-1@20261121T12Z-1';
+  const transfer = (request: unknown) => f.run(home1, (ctx) => certificates.transfer(ctx, bundleId, json(request)));
+  expect((await transfer({ to: 'nobody', quantityWh: 1 })).error?.code).toBe(ErrorCodes.PARTICIPANT_NOT_FOUND);
+  expect((await transfer({ to: 'home-02', quantityWh: 1.5 })).error?.details).toMatchObject({ field: 'quantityWh' });
+  expect((await transfer({ to: 'home-01', quantityWh: 1 })).error?.code).toBe(ErrorCodes.CERTIFICATE_INPUT_INVALID);
+  const claim = { quantityWh: 1, beneficiary: 'b', purpose: 'p', consumptionPeriodStart: HOUR, consumptionPeriodEnd: formatInstant(T + 3600), location: 'l' };
+  const claimWith = (change: Record<string, unknown>) => f.run(home1, (ctx) => certificates.claim(ctx, bundleId, json({ ...claim, ...change })));
+  for (const [field, value] of [['consumptionPeriodStart', 5], ['consumptionPeriodEnd', null], ['beneficiary', ''], ['location', 7]] as const) {
+    const refused = await claimWith({ [field]: value });
+    expect([field, refused.error?.code, refused.error?.details]).toEqual([field, ErrorCodes.CERTIFICATE_INPUT_INVALID, { field }]);
+  }
+  expect((await claimWith({})).result.claimed).toMatchObject({ rangeStart: 1, rangeEnd: 1, status: 'cancelled' });
+  expect((await f.run(home1, (ctx) => certificates.claim(ctx, 'pv-1@20261121T12Z-9999', json(claim)))).error?.code).toBe(
+    ErrorCodes.CERTIFICATE_NOT_FOUND,
+  );
+});
