@@ -149,9 +149,12 @@ it('refuses transfers to unknown participants and claims with malformed fields, 
   expect((await transfer({ to: 'nobody', quantityWh: 1 })).error?.code).toBe(ErrorCodes.PARTICIPANT_NOT_FOUND);
   expect((await transfer({ to: 'home-02', quantityWh: 1.5 })).error?.details).toMatchObject({ field: 'quantityWh' });
   expect((await transfer({ to: 'home-01', quantityWh: 1 })).error?.code).toBe(ErrorCodes.CERTIFICATE_INPUT_INVALID);
-  const claim = { quantityWh: 1, beneficiary: 'b', purpose: 'p', consumptionPeriodStart: HOUR, consumptionPeriodEnd: formatInstant(T + 3600), location: 'l' };
-  const claimWith = (change: Record<string, unknown>) => f.run(home1, (ctx) => certificates.claim(ctx, bundleId, json({ ...claim, ...change })));
-  for (const [field, value] of [['consumptionPeriodStart', 5], ['consumptionPeriodEnd', null], ['beneficiary', ''], ['location', 7]] as const) {
+  const period = { consumptionPeriodStart: HOUR, consumptionPeriodEnd: formatInstant(T + 3600) };
+  const claim = { quantityWh: 1, beneficiary: 'b', purpose: 'p', ...period, location: 'l' };
+  const claimWith = (change: Record<string, unknown>) =>
+    f.run(home1, (ctx) => certificates.claim(ctx, bundleId, json({ ...claim, ...change })));
+  const malformed = [['consumptionPeriodStart', 5], ['consumptionPeriodEnd', null], ['beneficiary', ''], ['location', 7]] as const;
+  for (const [field, value] of malformed) {
     const refused = await claimWith({ [field]: value });
     expect([field, refused.error?.code, refused.error?.details]).toEqual([field, ErrorCodes.CERTIFICATE_INPUT_INVALID, { field }]);
   }
