@@ -1,15 +1,17 @@
 /**
  * The gridledger chaincode, run as a service by `fabric-chaincode-node server`, which loads this
- * module and serves the contracts listed in `contracts` (namespaces registry, metering, system, credits, market, and the energy contracts).
+ * module and serves the contracts listed in `contracts` (namespaces registry, metering, system, credits, market, the energy
+ * contracts and certificates).
  */
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
 import { SystemContract } from './system';
 import { energyContracts } from './energy';
 import { marketContracts } from './market';
+import { CertificatesContract } from './certificates';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
 
 export { MeteringContract, RegistryContract, SystemContract };
-export const contracts = [RegistryContract, MeteringContract, SystemContract, ...marketContracts, ...energyContracts];
+export const contracts = [RegistryContract, MeteringContract, SystemContract, ...marketContracts, ...energyContracts, CertificatesContract];

@@ -83,6 +83,7 @@ export class FakeTransaction {
   args: Buffer[] = [];
   readonly stub: Record<string, unknown>;
   readonly clientIdentity: Record<string, unknown>;
+  readonly validationParameters = new Map<string, Buffer>();
 
   constructor(
     private readonly committed: ReadonlyMap<string, Buffer>,
@@ -158,6 +159,11 @@ export class FakeTransaction {
       },
       getStateByRange(): never {
         throw new Error('not used by the contracts');
+      },
+      /** Key-level endorsement policies are kept per transaction, for tests to read (the peers enforce them). */
+      async setStateValidationParameter(key: string, policy: Uint8Array): Promise<void> {
+        tx.checkKey(key);
+        tx.validationParameters.set(key, Buffer.from(policy));
       },
       setEvent(name: string, payload: Uint8Array): void {
         if (typeof name !== 'string' || name === '') throw new Error('event name must not be empty');

@@ -56,6 +56,8 @@ const DETAIL: Cells = [yes(), no, yes(), yes(), no];
 const OPERATOR_ONLY: Cells = [no, NA, yes(), no, no];
 const SETTLEMENT_READ: Cells = [no, NA, yes(), yes(), yes()];
 
+/** Certificates name their holder only once found: another household's bundle is refused by the chaincode, tested in 43-certificates. */
+const OTHERS_BUNDLE = "another's bundle: ACCESS_DENIED (test/e2e/43-certificates)";
 const battery = 'a battery provider is refused (requireDetailAccess: prosumer, consumer, operator, utility)';
 
 export const ACCESS_TABLE: readonly AccessRow[] = [
@@ -111,6 +113,22 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('resolveDispute', 'POST /disputes/resolutions', ['energy:resolveDispute'], [no, no, yes(), no, no]),
   row('getDispute', 'GET /meters/{meterId}/disputes/{intervalStart}', ['energy:getDispute'], DETAIL, battery),
 
+  // Certificates (docs/certificates.md)
+  row('issueCertificates', 'POST /certificates/issuances', ['certificates:issue'], [no, NA, yes(), yes(), yes()],
+    "any asset's hour; the Regulator's peer endorses every issuance"),
+  row('withdrawCertificates', 'POST /certificates/issuances/{issuanceId}/withdrawal', ['certificates:withdraw'], [no, NA, no, no, yes()]),
+  row('transferCertificates', 'POST /certificates/{bundleId}/transfer', ['certificates:transfer'], [yes('its own bundles'), NA, no, no, no],
+    OTHERS_BUNDLE),
+  row('claimCertificates', 'POST /certificates/{bundleId}/claim', ['certificates:claim'], [yes('its own bundles'), NA, no, no, no],
+    OTHERS_BUNDLE),
+  row('getCertificate', 'GET /certificates/{certificateId}', ['certificates:getCertificate'],
+    [yes('its own bundles'), NA, yes(), yes(), yes()], OTHERS_BUNDLE),
+  row('listCertificates', 'GET /participants/{participantId}/certificates', ['certificates:listCertificates'], OWN_RECORDS),
+  row('getCertificateAccount', 'GET /assets/{assetId}/hours/{hourStart}/certificate-account', ['certificates:getHourAccount'], PUBLIC,
+    'figures of the channel only'),
+  row('verifyCertificate', 'GET /public/certificates/{certificateId}', ['certificates:verifyCertificate'],
+    [yes('a pseudonym of the holder'), NA, yes(), yes(), yes()], 'no API key needed'),
+
   // Credits
   row('depositCredits', 'POST /credits/deposits', ['credits:deposit'], [no, NA, no, yes('any participant'), no]),
   row('withdrawCredits', 'POST /credits/withdrawals', ['credits:withdraw'], [no, NA, no, yes('any participant'), no]),
@@ -159,6 +177,8 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('metering:getParams', undefined, ['metering:getParams'], PUBLIC, 'the market scheduler'),
   row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),
   row('market:listDue', undefined, ['market:listDue'], OPERATOR_ONLY, 'the market scheduler'),
+  row('certificates:openIssuer', undefined, ['certificates:openIssuer'], [no, NA, no, no, yes()],
+    'assets verified before certificates existed'),
   row('system:ping', undefined, ['system:ping'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:whoami', undefined, ['system:whoami'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:noop', undefined, ['system:noop'], PUBLIC, 'any identity of the channel (benchmarks, the start-up probe)'),

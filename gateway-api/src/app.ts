@@ -16,6 +16,7 @@ import { API_BASE, openApiDocument } from './openapi';
 import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
+import { certificateRoutes } from './routes/certificates';
 import { credentialForNewMeter, mqttRoutes } from './routes/mqtt';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
@@ -297,6 +298,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(marketRoutes(ledger));
   r.use(contractRoutes(ledger));
   r.use(figureRoutes(ledger));
+  r.use(certificateRoutes(ledger, wallet.get(`${info.org}-admin`)));
   r.use(mqttRoutes(ledger, deps.broker));
   app.use(API_BASE, r);
 

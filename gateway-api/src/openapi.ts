@@ -4,6 +4,7 @@ import { MAX_READINGS_PER_BATCH } from '@gridledger/core/metering';
 import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
+import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
@@ -71,6 +72,7 @@ export const openApiDocument = {
     ...marketPaths,
     ...contractPaths,
     ...figurePaths,
+    ...certificatePaths,
     ...apiKeyPaths,
     '/health': {
       get: {
@@ -228,6 +230,7 @@ export const openApiDocument = {
     schemas: {
       ...marketSchemas,
       ...contractSchemas,
+      ...certificateSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...apiKeySchemas,

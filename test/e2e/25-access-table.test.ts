@@ -23,6 +23,9 @@ const NOCOMM = uid('nocomm');
 const INTERVAL = 900;
 const marketParams = { intervalSeconds: INTERVAL, gateClosureSeconds: 60, openingHorizonSeconds: 86_400, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
 const PAST = pastInterval(2);
+/** An hour no certificate of this file's assets is issued for. */
+const HOUR = '2026-11-21T10:00:00Z';
+const HOUR_TAG = '20261121T10Z';
 /** An interval whose gate is still open for the whole file. */
 const NEXT = formatInstant(Math.ceil((Date.now() / 1000 + 20 * 60) / INTERVAL) * INTERVAL);
 const TOMORROW = formatInstant(Math.floor(Date.now() / 86_400_000) * 86_400 + 86_400).slice(0, 10);
@@ -151,6 +154,19 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   settleContracts: () => req('POST', `/markets/${NOCOMM}/intervals/${PAST}/contract-settlement`),
   getContractSettlement: () => req('GET', `/markets/${C}/intervals/${PAST}/contract-settlement`),
   correctContractSettlement: () => req('POST', `/markets/${NOCOMM}/intervals/${PAST}/contract-settlement/corrections/${f.a.participantId}`),
+  issueCertificates: () => req('POST', '/certificates/issuances', { assetId: uid('noasset'), hourStart: HOUR }),
+  withdrawCertificates: () =>
+    req('POST', `/certificates/issuances/${f.assetId}@${HOUR_TAG}/withdrawal`, { rangeStart: 1, rangeEnd: 1, reason: 'r' }),
+  transferCertificates: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/transfer`, { to: f.b.participantId, quantityWh: 1 }),
+  claimCertificates: () => {
+    const period = { consumptionPeriodStart: HOUR, consumptionPeriodEnd: '2026-11-21T11:00:00Z' };
+    const claim = { quantityWh: 1, beneficiary: 'b', purpose: 'p', ...period, location: 'l' };
+    return req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/claim`, claim);
+  },
+  getCertificate: () => req('GET', `/certificates/${f.assetId}@${HOUR_TAG}-1`),
+  listCertificates: () => req('GET', `/participants/${f.a.participantId}/certificates`),
+  getCertificateAccount: () => req('GET', `/assets/${f.assetId}/hours/${HOUR}/certificate-account`),
+  verifyCertificate: () => req('GET', `/public/certificates/${f.assetId}@${HOUR_TAG}-1`),
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
   rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
   revokeApiKey: (who) => req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
@@ -163,6 +179,7 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   // Not a JSON object: refused after the access check, the metering parameters stay as they are.
   'metering:setParams': { submit: true, args: () => ['[]'] },
   'market:listDue': { submit: false, args: () => [C, 'closed'] },
+  'certificates:openIssuer': { submit: true, args: () => [uid('noasset')] },
   'system:ping': { submit: false, args: () => [] },
   'system:whoami': { submit: false, args: () => [] },
   'system:noop': { submit: true, args: () => [] },

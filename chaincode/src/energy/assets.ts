@@ -16,6 +16,7 @@ import {
 import { actorOf, Caller, checkId, getRecord, key, KeyTypes, listRecords, parseObjectArgument, putRecord, requireOwnRecords, requireRole, respond, seqKeyPart, setEvent, txInstant } from '../ledger';
 import { loadParticipant } from '../registry';
 import { loadMeterRecord } from './store';
+import { openIssuer } from '../certificates/store';
 
 export interface SiteRecord extends SiteRegistration {
   mspId: string;
@@ -47,7 +48,7 @@ async function authorizeFor(ctx: Context, caller: Caller, participantId: string,
   }
 }
 
-async function loadAsset(ctx: Context, assetId: string): Promise<AssetRecord> {
+export async function loadAsset(ctx: Context, assetId: string): Promise<AssetRecord> {
   const asset = await getRecord<AssetRecord>(ctx, key(ctx, KeyTypes.asset, assetId));
   if (asset === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no asset ${assetId} is registered`, { assetId });
   return asset;
@@ -139,7 +140,7 @@ export class AssetsContract extends Contract {
     });
   }
 
-  /** The regulator verifies an asset (a RegulatorMSP identity with role regulator). */
+  /** The regulator verifies an asset (a RegulatorMSP identity with role regulator) and opens its certificate issuance cursor. */
   @Transaction()
   @Returns('string')
   async verifyAsset(ctx: Context, assetId: string): Promise<string> {
@@ -150,6 +151,8 @@ export class AssetsContract extends Contract {
       if (asset.verification !== null) return asset;
       const record: AssetRecord = { ...asset, verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() } };
       await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
+      // The issuance cursor, with the key-level policy that makes every issuance need the Regulator's peer.
+      await openIssuer(ctx, asset.assetId, actorOf(ctx, caller));
       setEvent(ctx, 'AssetVerified', { assetId: asset.assetId, participantId: asset.participantId, verification: record.verification });
       return record;
     });

@@ -1,0 +1,92 @@
+/**
+ * What core's issuance and invariant need of one asset's hour, read from the ledger: the asset as
+ * registered and verified, its meter's assets, each metering interval's window state, market
+ * settlement and the meter's public position values, and the Wh of the asset's tokens that settled
+ * trades moved from its producer to buyers (the bundled claims).
+ */
+import { Context } from 'fabric-contract-api';
+import { CertifiableAsset, ErrorCodes, formatInstant, HOUR_SECONDS, HourInterval, MeteredAsset, parseHourStart } from '@gridledger/core';
+import { getRecord, isGridLedgerError, key, KeyTypes, listRecords } from '../ledger';
+import { AssetRecord, loadAsset } from '../energy/assets';
+import { loadMeteringParams, windowKey } from '../energy/grid';
+import { PositionRecord } from '../energy/positions';
+import { loadMeterRecord } from '../energy/store';
+import { TokenMove } from '../energy/tokens';
+import { loadInterval, paramsFor } from '../market/market';
+
+export interface HourInputs {
+  record: AssetRecord;
+  asset: CertifiableAsset;
+  meterAssets: MeteredAsset[];
+  intervalSeconds: number;
+  intervals: HourInterval[];
+  /** The bundled P2P Wh of the hour, per metering interval (intervals without any left out). */
+  bundled: { intervalStart: string; energyWh: number }[];
+  bundledWh: number;
+}
+
+/**
+ * Whether the market interval holding a metering interval is settled: a community without market
+ * parameters has no market, so nothing to settle; else the interval's record must say settled.
+ */
+async function isSettled(ctx: Context, communityId: string, seconds: number): Promise<boolean> {
+  let marketSeconds: number;
+  try {
+    marketSeconds = (await paramsFor(ctx, communityId, seconds)).intervalSeconds;
+  } catch (e) {
+    if (isGridLedgerError(e) && e.code === ErrorCodes.MARKET_NOT_FOUND) return true;
+    throw e;
+  }
+  const start = formatInstant(seconds - (seconds % marketSeconds));
+  return (await loadInterval(ctx, communityId, start))?.status === 'settled';
+}
+
+/** Wh of `assetId`'s tokens its producer moved to others in one interval: transfers out less transfers back in, never below zero. */
+async function bundledOf(ctx: Context, producer: string, assetId: string, intervalStart: string): Promise<number> {
+  let wh = 0;
+  for (const m of await listRecords<TokenMove>(ctx, KeyTypes.tokenMove, [producer, intervalStart])) {
+    if (m.assetId !== assetId) continue;
+    if (m.kind === 'transfer-out') wh += m.amountWh;
+    if (m.kind === 'transfer-in') wh -= m.amountWh;
+  }
+  return Math.max(0, wh);
+}
+
+export async function loadHour(ctx: Context, assetId: string, hourStart: string): Promise<HourInputs> {
+  const start = parseHourStart(hourStart);
+  const record = await loadAsset(ctx, assetId);
+  const meter = await loadMeterRecord(ctx, record.meterId);
+  const { intervalSeconds } = await loadMeteringParams(ctx);
+  const meterAssets = await listRecords<MeteredAsset>(ctx, KeyTypes.assetByMeter, [record.meterId]);
+  const intervals: HourInterval[] = [];
+  const bundled: HourInputs['bundled'] = [];
+  const step = HOUR_SECONDS % intervalSeconds === 0 ? intervalSeconds : HOUR_SECONDS;
+  for (let t = start; t < start + HOUR_SECONDS; t += step) {
+    const intervalStart = formatInstant(t);
+    const windowClosed = (await getRecord(ctx, windowKey(ctx, meter.communityId, intervalStart, intervalSeconds))) !== undefined;
+    const settled = windowClosed && (await isSettled(ctx, meter.communityId, t));
+    const position = await getRecord<PositionRecord>(ctx, key(ctx, KeyTypes.position, record.participantId, intervalStart));
+    const m = position?.meters.find((x) => x.meterId === record.meterId);
+    // The channel's position holds the meter's export (import is private); the asset's share needs the export only.
+    intervals.push({
+      intervalStart,
+      windowClosed,
+      settled,
+      ...(m !== undefined ? { meter: { meterId: m.meterId, importWh: 0, exportWh: m.exportWh, estimated: m.estimated } } : {}),
+    });
+    const energyWh = await bundledOf(ctx, record.participantId, assetId, intervalStart);
+    if (energyWh > 0) bundled.push({ intervalStart, energyWh });
+  }
+  const asset: CertifiableAsset = {
+    assetId: record.assetId,
+    participantId: record.participantId,
+    meterId: record.meterId,
+    source: record.source,
+    capacityW: record.capacityW,
+    zone: record.zone,
+    location: record.location,
+    commissionedOn: record.commissionedOn,
+    verified: record.verification !== null,
+  };
+  return { record, asset, meterAssets, intervalSeconds, intervals, bundled, bundledWh: bundled.reduce((s, b) => s + b.energyWh, 0) };
+}

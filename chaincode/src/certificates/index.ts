@@ -1,0 +1,4 @@
+import { CertificatesContract } from './contract';
+
+export { CertificatesContract };
+export { openIssuer } from './store';

@@ -1,0 +1,165 @@
+/**
+ * The certificates contract on the fake ledger: what the end-to-end file cannot reach in a past
+ * hour, a P2P-sold part (tokens settlement moved to a buyer), and the key-level policy that asset
+ * verification sets on the issuance cursor.
+ */
+import { Context } from 'fabric-contract-api';
+import { KeyEndorsementPolicy } from 'fabric-shim';
+import { ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
+import { CertificatesContract } from '../src/certificates';
+import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/energy';
+import { respond } from '../src/ledger';
+import { MeteringContract } from '../src/metering';
+import { RegistryContract } from '../src/registry';
+import { FakeFabric, identity, meterKeys, SEED, signReading, submitVia, withTransient } from './fake-fabric';
+
+const registry = new RegistryContract();
+const metering = new MeteringContract();
+const assets = new AssetsContract();
+const energy = new EnergyContract();
+const certificates = new CertificatesContract();
+const operator = identity('CommunityMSP', 'operator', 'op-1');
+const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
+const home1 = identity('CommunityMSP', 'prosumer', 'home-01');
+const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
+const HOUR = '2026-11-21T12:00:00Z';
+const T = parseInstant(HOUR)!;
+const json = (x: unknown) => JSON.stringify(x);
+const EXPORTS = [800, 400, 0, 200];
+
+async function ok(p: Promise<{ ok: boolean; message?: string; result?: any }>) {
+  const out = await p;
+  if (!out.ok) throw new Error(out.message);
+  return out;
+}
+
+/** home-01 with a 4 kW solar asset on its production meter, verified by the regulator; home-02 a consumer. */
+async function setUp(): Promise<{ f: FakeFabric; policy: Buffer | undefined }> {
+  const f = new FakeFabric();
+  f.now = T - 86_400;
+  const pv = meterKeys();
+  await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-01', role: 'prosumer' }))));
+  await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-02', role: 'consumer' }))));
+  const meter = {
+    meterId: 'h1.pv',
+    participantId: 'home-01',
+    kind: 'production',
+    publicKeyPem: pv.publicKeyPem,
+    exportCapacityW: 0,
+    communityId: 'c1',
+  };
+  await ok(f.run(operator, (ctx) => registry.registerMeter(ctx, json(meter))));
+  const asset = {
+    assetId: 'pv-1',
+    participantId: 'home-01',
+    meterId: 'h1.pv',
+    source: 'solar',
+    capacityW: 4000,
+    zone: 'z1',
+    feeder: 'f1',
+    location: '52.40 N 13.10 E',
+    commissionedOn: '2024-05-01',
+    certificationHash: 'ab'.repeat(32),
+  };
+  await ok(f.run(home1, (ctx) => assets.registerAsset(ctx, json(asset))));
+  const verification = f.begin(regulator);
+  await assets.verifyAsset(verification.ctx, 'pv-1');
+  f.commit(verification);
+  const policy = [...verification.validationParameters.entries()].find(([k]) => k.includes('certIssuer'))?.[1];
+
+  f.now = T + 3600 + 60;
+  let register = 50_000;
+  const readings = EXPORTS.map((exportWh, k): Reading => {
+    register += exportWh;
+    return {
+      meterId: 'h1.pv',
+      intervalStart: formatInstant(T + k * 900),
+      seq: k + 1,
+      importWh: 0,
+      exportWh,
+      importRegisterWh: 0,
+      exportRegisterWh: register,
+    };
+  });
+  await ok(f.run(bridge, (ctx) => submitVia(metering, ctx, json(readings.map((r) => signReading(r, pv.privateKey))))));
+  return { f, policy };
+}
+
+const closeHour = async (f: FakeFabric) => {
+  for (let k = 0; k < 4; k++)
+    await ok(f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', formatInstant(T + k * 900))));
+};
+
+it("asset verification puts the Regulator's peer on the asset's issuance cursor", async () => {
+  const { policy } = await setUp();
+  expect(policy).toBeDefined();
+  expect(new KeyEndorsementPolicy(policy!).listOrgs()).toEqual(['RegulatorMSP']);
+});
+
+it('issues the verified export of the hour less the Wh that settlement moved to a buyer', async () => {
+  const { f } = await setUp();
+  const issue = () => f.run(regulator, (ctx) => certificates.issue(ctx, 'pv-1', HOUR));
+  expect((await issue()).error?.code).toBe(ErrorCodes.CERTIFICATE_HOUR_OPEN);
+  await closeHour(f);
+  // What a market settlement does with the first interval's tokens (energy/tokens.ts), then a buyer's partial move back.
+  const move = (from: string, to: string, wh: number) =>
+    f.run(operator, (ctx: Context) => respond(ctx, 't', () => transferEnergyTokens(ctx, from, to, HOUR, wh, 'trade-1')));
+  await ok(move('home-01', 'home-02', 300));
+  await ok(move('home-02', 'home-01', 20));
+
+  const issued = await ok(issue());
+  expect(issued.result.record).toEqual({
+    issuanceId: 'pv-1@20261121T12Z',
+    assetId: 'pv-1',
+    hourStart: HOUR,
+    verifiedExportWh: 1400,
+    bundledWh: 280,
+    issuedWh: 1120,
+    correctedWh: 0,
+  });
+  expect(issued.result.bundle).toMatchObject({ rangeStart: 1, rangeEnd: 1120, owner: 'home-01' });
+  expect((await issue()).error?.code).toBe(ErrorCodes.CERTIFICATE_HOUR_ISSUED);
+  const list = (owner: string) => f.evaluate(regulator, (ctx) => certificates.listCertificates(ctx, owner, '10', ''));
+  expect((await ok(list('home-01'))).result.items.map((b: { bundleId: string; quantityWh: number }) => [b.bundleId, b.quantityWh])).toEqual(
+    [['pv-1@20261121T12Z-1', 1120]],
+  );
+  expect((await ok(list('home-02'))).result).toEqual({ items: [], bookmark: '' });
+
+  const account = await ok(f.evaluate(home1, (ctx) => certificates.getHourAccount(ctx, 'pv-1', HOUR)));
+  expect(account.result).toMatchObject({ verifiedExportWh: 1400, bundledWh: 280, certificateWh: 1120, excessWh: 0, holds: true });
+  expect(account.result.bundledByInterval).toEqual([{ intervalStart: HOUR, energyWh: 280 }]);
+});
+
+it('refuses issuance to households, for an unknown asset and for an hour not on the hour', async () => {
+  const { f } = await setUp();
+  await closeHour(f);
+  expect((await f.run(home1, (ctx) => certificates.issue(ctx, 'pv-1', HOUR))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+  expect((await f.run(operator, (ctx) => certificates.issue(ctx, 'pv-2', HOUR))).error?.code).toBe(ErrorCodes.ASSET_NOT_FOUND);
+  expect((await f.run(operator, (ctx) => certificates.issue(ctx, 'pv-1', '2026-11-21T12:15:00Z'))).error?.code).toBe(
+    ErrorCodes.CERTIFICATE_INPUT_INVALID,
+  );
+});
+
+it('refuses transfers to unknown participants and claims with malformed fields, with stable codes', async () => {
+  const { f } = await setUp();
+  await closeHour(f);
+  await ok(f.run(operator, (ctx) => certificates.issue(ctx, 'pv-1', HOUR)));
+  const bundleId = 'pv-1@20261121T12Z-1';
+  const transfer = (request: unknown) => f.run(home1, (ctx) => certificates.transfer(ctx, bundleId, json(request)));
+  expect((await transfer({ to: 'nobody', quantityWh: 1 })).error?.code).toBe(ErrorCodes.PARTICIPANT_NOT_FOUND);
+  expect((await transfer({ to: 'home-02', quantityWh: 1.5 })).error?.details).toMatchObject({ field: 'quantityWh' });
+  expect((await transfer({ to: 'home-01', quantityWh: 1 })).error?.code).toBe(ErrorCodes.CERTIFICATE_INPUT_INVALID);
+  const period = { consumptionPeriodStart: HOUR, consumptionPeriodEnd: formatInstant(T + 3600) };
+  const claim = { quantityWh: 1, beneficiary: 'b', purpose: 'p', ...period, location: 'l' };
+  const claimWith = (change: Record<string, unknown>) =>
+    f.run(home1, (ctx) => certificates.claim(ctx, bundleId, json({ ...claim, ...change })));
+  const malformed = [['consumptionPeriodStart', 5], ['consumptionPeriodEnd', null], ['beneficiary', ''], ['location', 7]] as const;
+  for (const [field, value] of malformed) {
+    const refused = await claimWith({ [field]: value });
+    expect([field, refused.error?.code, refused.error?.details]).toEqual([field, ErrorCodes.CERTIFICATE_INPUT_INVALID, { field }]);
+  }
+  expect((await claimWith({})).result.claimed).toMatchObject({ rangeStart: 1, rangeEnd: 1, status: 'cancelled' });
+  expect((await f.run(home1, (ctx) => certificates.claim(ctx, 'pv-1@20261121T12Z-9999', json(claim)))).error?.code).toBe(
+    ErrorCodes.CERTIFICATE_NOT_FOUND,
+  );
+});

@@ -1,0 +1,309 @@
+import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
+
+const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
+const instant = { type: 'string', pattern: INSTANT_PATTERN };
+/** An issuance id (`pv-1@20261121T10Z`) and a certificate id (`pv-1@20261121T10Z-42`), as docs/certificates.md defines them. */
+const issuanceId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z$', example: 'pv-1@20261121T10Z' };
+const certificateId = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z-[1-9]\\d{0,15}$',
+  example: 'pv-1@20261121T10Z-1',
+};
+const wh = { type: 'integer', minimum: 1 };
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const err = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const body = (name: string) => ({ required: true, content: { 'application/json': { schema: ref(name) } } });
+const common = {
+  '400': err('REQUEST_INVALID or CERTIFICATE_INPUT_INVALID'),
+  '401': err('UNAUTHENTICATED'),
+  '403': err('ACCESS_DENIED'),
+  '503': err('LEDGER_UNAVAILABLE'),
+};
+const p = (name: string, schema: object = id) => ({ name, in: 'path', required: true, schema });
+const conflict = err(
+  'CERTIFICATE_CANCELLED, CERTIFICATE_EXPIRED, CERTIFICATE_WITHDRAWN, CERTIFICATE_RESERVED or CERTIFICATE_QUANTITY_EXCEEDED',
+);
+
+const Attributes = {
+  type: 'object',
+  description: 'EnergyTag GC v2 attributes every bundle of one issuance shares.',
+  properties: {
+    issuanceId: { type: 'string' },
+    energyCarrier: { type: 'string', enum: ['electricity'] },
+    technology: { type: 'string' },
+    deviceId: id,
+    deviceName: { type: 'string' },
+    deviceCapacityW: { type: 'integer' },
+    deviceOperationalOn: { type: 'string' },
+    deviceLocation: { type: 'string' },
+    zone: { type: 'string' },
+    productionStart: instant,
+    productionEnd: instant,
+    issuingBody: { type: 'string' },
+    issuedFrom: { type: 'string', enum: ['production', 'storage'] },
+  },
+};
+
+const Bundle = {
+  type: 'object',
+  description:
+    'A bundle of consecutive certificates (1 Wh each) of one issuance, with its status at the reading time ' +
+      '(expired is read, never stored).',
+  required: ['bundleId', 'issuanceId', 'rangeStart', 'rangeEnd', 'quantityWh', 'owner', 'status'],
+  properties: {
+    bundleId: certificateId,
+    issuanceId: { type: 'string' },
+    rangeStart: { type: 'integer' },
+    rangeEnd: { type: 'integer' },
+    quantityWh: { type: 'integer' },
+    owner: id,
+    status: { type: 'string', enum: ['active', 'reserved', 'cancelled', 'withdrawn', 'expired'] },
+    deviceId: id,
+    energySource: { type: 'string' },
+    issuedFrom: { type: 'string', enum: ['production', 'storage'] },
+    productionStart: instant,
+    productionEnd: instant,
+    issuedAt: instant,
+    expiresAt: instant,
+    cancellation: { type: 'object', additionalProperties: true },
+    withdrawal: { type: 'object', additionalProperties: true },
+    attributes: ref('CertificateAttributes'),
+  },
+};
+
+export const certificatePaths = {
+  '/certificates/issuances': {
+    post: {
+      operationId: 'issueCertificates',
+      description:
+        "Regulator, utility or operator. Issues one regulator-verified renewable asset's hour: its verified export less " +
+        "the Wh sold peer to peer and the certificates issued before, to the asset's producer. Needs the hour's metering " +
+        "windows closed and its market intervals settled; the Regulator's peer endorses every issuance (key-level policy).",
+      requestBody: body('CertificateIssuanceRequest'),
+      responses: {
+        '201': json(ref('CertificateIssuance'), 'issued (bundle null when nothing was left to certify)'),
+        '404': err('ASSET_NOT_FOUND or METER_NOT_REGISTERED'),
+        '409': err('CERTIFICATE_HOUR_OPEN, CERTIFICATE_HOUR_ESTIMATED or CERTIFICATE_HOUR_ISSUED'),
+        '422': err('CERTIFICATE_ASSET_UNVERIFIED or CERTIFICATE_ASSET_NOT_RENEWABLE'),
+        ...common,
+      },
+    },
+  },
+  '/certificates/issuances/{issuanceId}/withdrawal': {
+    post: {
+      operationId: 'withdrawCertificates',
+      description:
+        'Regulator. Withdraws the numbers rangeStart..rangeEnd of one issuance, in whatever state, with a reason (a meter found faulty).',
+      parameters: [p('issuanceId', issuanceId)],
+      requestBody: body('CertificateWithdrawalRequest'),
+      responses: {
+        '200': json({
+          type: 'object',
+          properties: { withdrawn: { type: 'array', items: ref('CertificateBundle') }, txId: { type: 'string' } },
+        }),
+        '404': err('CERTIFICATE_NOT_FOUND'),
+        '409': conflict,
+        ...common,
+      },
+    },
+  },
+  '/certificates/{bundleId}/transfer': {
+    post: {
+      operationId: 'transferCertificates',
+      description:
+        'The holder moves the first quantityWh of the bundle starting at bundleId to another participant ' +
+          '(all of it, or part: the range is split).',
+      parameters: [p('bundleId', certificateId)],
+      requestBody: body('CertificateTransferRequest'),
+      responses: {
+        '200': json({
+          type: 'object',
+          properties: {
+            moved: ref('CertificateBundle'),
+            rest: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] },
+            txId: { type: 'string' },
+          },
+        }),
+        '404': err('CERTIFICATE_NOT_FOUND or PARTICIPANT_NOT_FOUND'),
+        '409': conflict,
+        ...common,
+      },
+    },
+  },
+  '/certificates/{bundleId}/claim': {
+    post: {
+      operationId: 'claimCertificates',
+      description:
+        'The holder cancels the first quantityWh of the bundle for a claim (beneficiary, purpose, ' +
+          'consumption period holding the production hour, location); final.',
+      parameters: [p('bundleId', certificateId)],
+      requestBody: body('CertificateClaimRequest'),
+      responses: {
+        '200': json({
+          type: 'object',
+          properties: {
+            claimed: ref('CertificateBundle'),
+            rest: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] },
+            txId: { type: 'string' },
+          },
+        }),
+        '404': err('CERTIFICATE_NOT_FOUND'),
+        '409': conflict,
+        '422': err('CERTIFICATE_PERIOD_MISMATCH: the consumption period does not hold the production hour'),
+        ...common,
+      },
+    },
+  },
+  '/certificates/{certificateId}': {
+    get: {
+      operationId: 'getCertificate',
+      description: 'The bundle holding a certificate, with its attributes: its holder, or the operator, utility or regulator.',
+      parameters: [p('certificateId', certificateId)],
+      responses: { '200': json(ref('CertificateBundle')), '404': err('CERTIFICATE_NOT_FOUND'), ...common },
+    },
+  },
+  '/participants/{participantId}/certificates': {
+    get: {
+      operationId: 'listCertificates',
+      description:
+        "A holder's bundles, a page at a time (asset, hour, number order): the holder itself, or the operator, utility or regulator.",
+      parameters: [
+        p('participantId'),
+        { name: 'pageSize', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+        { name: 'bookmark', in: 'query', required: false, schema: { type: 'string', maxLength: 1024 } },
+      ],
+      responses: {
+        '200': json({
+          type: 'object',
+          required: ['items', 'bookmark'],
+          properties: { items: { type: 'array', items: ref('CertificateBundle') }, bookmark: { type: 'string' } },
+        }),
+        ...common,
+      },
+    },
+  },
+  '/assets/{assetId}/hours/{hourStart}/certificate-account': {
+    get: {
+      operationId: 'getCertificateAccount',
+      description:
+        "The one-claim-per-Wh invariant of an asset's hour: bundled P2P Wh + certificate Wh in every state " +
+          'but withdrawn ≤ verified renewable export. Any role.',
+      parameters: [p('assetId'), p('hourStart', instant)],
+      responses: {
+        '200': json(ref('CertificateAccount')),
+        '404': err('ASSET_NOT_FOUND'),
+        '409': err('CERTIFICATE_HOUR_OPEN or CERTIFICATE_HOUR_ESTIMATED'),
+        ...common,
+      },
+    },
+  },
+  '/public/certificates/{certificateId}': {
+    get: {
+      operationId: 'verifyCertificate',
+      description:
+        "Anyone, without an API key: the status and attributes of a certificate, its bundle's range " +
+          'and a pseudonym of its holder (no participant id).',
+      security: [],
+      parameters: [p('certificateId', certificateId)],
+      responses: {
+        '200': json(ref('CertificateVerification')),
+        '400': err('REQUEST_INVALID'),
+        '404': err('CERTIFICATE_NOT_FOUND'),
+        '503': err('LEDGER_UNAVAILABLE'),
+      },
+    },
+  },
+};
+
+export const certificateSchemas = {
+  CertificateAttributes: Attributes,
+  CertificateBundle: Bundle,
+  CertificateIssuanceRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['assetId', 'hourStart'],
+    properties: { assetId: id, hourStart: { ...instant, description: 'a UTC hour, such as 2026-11-21T10:00:00Z' } },
+  },
+  CertificateIssuance: {
+    type: 'object',
+    properties: {
+      record: {
+        type: 'object',
+        properties: {
+          issuanceId: { type: 'string' },
+          assetId: id,
+          hourStart: instant,
+          verifiedExportWh: { type: 'integer' },
+          bundledWh: { type: 'integer' },
+          issuedWh: { type: 'integer' },
+          correctedWh: { type: 'integer' },
+        },
+      },
+      attributes: ref('CertificateAttributes'),
+      bundle: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] },
+      txIds: { type: 'array', items: { type: 'string' } },
+      cursor: { type: 'object', properties: { assetId: id, changes: { type: 'integer' }, head: { type: 'string' } } },
+      txId: { type: 'string' },
+    },
+  },
+  CertificateTransferRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['to', 'quantityWh'],
+    properties: { to: id, quantityWh: wh },
+  },
+  CertificateClaimRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['quantityWh', 'beneficiary', 'purpose', 'consumptionPeriodStart', 'consumptionPeriodEnd', 'location'],
+    properties: {
+      quantityWh: wh,
+      beneficiary: { type: 'string', minLength: 1, maxLength: 256 },
+      purpose: { type: 'string', minLength: 1, maxLength: 256 },
+      consumptionPeriodStart: instant,
+      consumptionPeriodEnd: instant,
+      location: { type: 'string', minLength: 1, maxLength: 256 },
+    },
+  },
+  CertificateWithdrawalRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['rangeStart', 'rangeEnd', 'reason'],
+    properties: { rangeStart: wh, rangeEnd: wh, reason: { type: 'string', minLength: 1, maxLength: 256 } },
+  },
+  CertificateAccount: {
+    type: 'object',
+    required: ['assetId', 'hourStart', 'verifiedExportWh', 'bundledWh', 'certificateWh', 'excessWh', 'holds'],
+    properties: {
+      assetId: id,
+      hourStart: instant,
+      issuanceId: { type: 'string' },
+      verifiedExportWh: { type: 'integer' },
+      bundledWh: { type: 'integer' },
+      certificateWh: { type: 'integer' },
+      excessWh: { type: 'integer' },
+      holds: { type: 'boolean' },
+      bundledByInterval: {
+        type: 'array',
+        items: { type: 'object', properties: { intervalStart: instant, energyWh: { type: 'integer' } } },
+      },
+    },
+  },
+  CertificateVerification: {
+    type: 'object',
+    required: ['certificateId', 'bundleId', 'status', 'owner', 'attributes'],
+    properties: {
+      certificateId,
+      bundleId: certificateId,
+      rangeStart: { type: 'integer' },
+      rangeEnd: { type: 'integer' },
+      status: { type: 'string', enum: ['active', 'reserved', 'cancelled', 'withdrawn', 'expired'] },
+      expiresAt: instant,
+      issuedAt: instant,
+      owner: { type: 'string', description: 'a pseudonym of the holder: equal holders, equal pseudonyms; no participant id' },
+      attributes: ref('CertificateAttributes'),
+      issuanceTxIds: { type: 'array', items: { type: 'string' } },
+    },
+  },
+};
