@@ -13,9 +13,13 @@ import {
   validatePreferences,
   validateSite,
 } from '@gridledger/core';
-import { actorOf, Caller, checkId, getRecord, key, KeyTypes, listRecords, parseObjectArgument, putRecord, requireOwnRecords, requireRole, respond, seqKeyPart, setEvent, txInstant } from '../ledger';
-import { loadParticipant } from '../registry';
-import { loadMeterRecord } from './store';
+import { actorOf, Caller, requireOwnRecords, requireRole } from '../access';
+import { checkId, parseObjectArgument } from '../args';
+import { key, KeyTypes, seqKeyPart } from '../keys';
+import { getRecord, putRecord, setEvent, txInstant } from '../ledger';
+import { listRecords } from '../paging';
+import { respond } from '../respond';
+import { loadMeter, loadParticipant } from '../registry';
 
 export interface SiteRecord extends SiteRegistration {
   mspId: string;
@@ -85,7 +89,7 @@ export class AssetsContract extends Contract {
       const caller = requireRole(ctx, ['prosumer', 'consumer', 'operator'], 'attaching a meter to a site');
       const site = await getRecord<SiteRecord>(ctx, key(ctx, KeyTypes.site, checkId(siteId, 'siteId')));
       if (site === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no site ${siteId} is registered`, { siteId });
-      const meter = await loadMeterRecord(ctx, checkId(meterId, 'meterId'));
+      const meter = await loadMeter(ctx, checkId(meterId, 'meterId'));
       if (meter.participantId !== site.participantId) {
         throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${meterId} and site ${siteId} belong to different participants`, { field: 'siteId' });
       }
@@ -121,7 +125,7 @@ export class AssetsContract extends Contract {
       await authorizeFor(ctx, caller, asset.participantId, 'register assets');
       const assetKey = key(ctx, KeyTypes.asset, asset.assetId);
       if ((await getRecord(ctx, assetKey)) !== undefined) throw new GridLedgerError(ErrorCodes.ASSET_EXISTS, `asset ${asset.assetId} is already registered`, { assetId: asset.assetId });
-      const meter = await loadMeterRecord(ctx, asset.meterId);
+      const meter = await loadMeter(ctx, asset.meterId);
       if (meter.participantId !== asset.participantId) {
         throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} does not belong to ${asset.participantId}`, { field: 'meterId' });
       }

@@ -29,8 +29,9 @@ import {
   ZoneTotals,
   zoneTotals,
 } from '@gridledger/core';
-import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
-import { listRecords } from '../ledger';
+import { key, KeyTypes, seqKeyPart } from '../keys';
+import { getRecord, putRecord, txInstant } from '../ledger';
+import { listRecords } from '../paging';
 import { getStates } from '../state-batch';
 import { windowCloseKey, windowKey, zoneIntervalKey, zoneIntervalPrefix } from './grid';
 import { EstimateRecord, readHead, readReading, writeEstimate } from './privacy';
