@@ -55,6 +55,9 @@ export const requireOperator = (ctx: Context, action: string): Caller => require
 /** The utility of UtilityMSP: the settlement bank's duties. */
 export const requireUtility = (ctx: Context, action: string): Caller => requireRoleOf(ctx, 'utility', 'UtilityMSP', action);
 
+/** The regulator of RegulatorMSP: verifying assets. */
+export const requireRegulator = (ctx: Context, action: string): Caller => requireRoleOf(ctx, 'regulator', 'RegulatorMSP', action);
+
 /** A prosumer or consumer with gl.id: a participant that trades for itself. */
 export function requireTrader(ctx: Context, action: string): Caller & { participantId: string } {
   const caller = requireRole(ctx, ['prosumer', 'consumer'], action);

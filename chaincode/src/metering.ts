@@ -136,8 +136,7 @@ export class MeteringContract extends Contract {
       const found: SharedReading[] = [];
       for (let h = 0; h < hours; h++) {
         const hour = readingHourOf(formatInstant(firstHour + h * 3600));
-        for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.reading, [hour, meterId])) {
-          const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as SharedReading;
+        for (const reading of await listRecords<SharedReading>(ctx, KeyTypes.reading, [hour, meterId])) {
           const start = parseInstant(reading.intervalStart)!;
           if (start >= from && start <= to) found.push(reading);
         }

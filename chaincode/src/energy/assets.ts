@@ -13,7 +13,7 @@ import {
   validatePreferences,
   validateSite,
 } from '@gridledger/core';
-import { actorOf, Caller, requireOwnRecords, requireRole } from '../access';
+import { actorOf, Caller, requireOwnRecords, requireRegulator, requireRole } from '../access';
 import { checkId, parseObjectArgument } from '../args';
 import { key, KeyTypes, seqKeyPart } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant } from '../ledger';
@@ -148,8 +148,7 @@ export class AssetsContract extends Contract {
   @Returns('string')
   async verifyAsset(ctx: Context, assetId: string): Promise<string> {
     return respond(ctx, 'verifyAsset', async () => {
-      const caller = requireRole(ctx, ['regulator'], 'verifying an asset');
-      if (caller.mspId !== 'RegulatorMSP') throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only the regulator verifies assets', { mspId: caller.mspId });
+      const caller = requireRegulator(ctx, 'verifying an asset');
       const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
       if (asset.verification !== null) return asset;
       const record: AssetRecord = { ...asset, verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() } };
