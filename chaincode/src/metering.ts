@@ -16,7 +16,12 @@ import { areWindowsClosing, settleCorrections, storeGaps } from './energy/window
 import { loadMeteringParams } from './energy/grid';
 import { getStates, withWriteBatch } from './state-batch';
 import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, SharedReading, writeReadings } from './energy/privacy';
-import { actorOf, checkId, getRecord, key, KeyTypes, meterOwner, parseObjectArgument, putRecord, readingHourOf, readingKey, requireOwnRecords, requireRole, respond, setEvent, txSeconds } from './ledger';
+import { actorOf, meterOwner, requireOperator, requireOwnRecords, requireRole } from './access';
+import { checkFields, checkId, checkInstant, parseObjectArgument } from './args';
+import { key, KeyTypes, readingHourOf, readingKey } from './keys';
+import { getRecord, putRecord, setEvent, txSeconds } from './ledger';
+import { listRecords } from './paging';
+import { respond } from './respond';
 
 /** listReadings spans at most this many intervals of the current length, and at most MAX_LIST_HOURS hours (one range each). */
 export const MAX_LIST_INTERVALS = 1000;
@@ -40,12 +45,6 @@ function storeOf(ctx: Context, intervalSeconds: number, estimates: Map<string, E
       return estimate !== undefined;
     },
   };
-}
-
-function checkInstant(value: unknown, field: string): number {
-  const seconds = typeof value === 'string' ? parseInstant(value) : undefined;
-  if (seconds === undefined) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} must be a UTC instant like 2026-11-21T10:15:00Z`, { field });
-  return seconds;
 }
 
 /** Signed meter readings: verified, ordered per meter, gaps recorded. */
@@ -112,9 +111,7 @@ export class MeteringContract extends Contract {
     return respond(ctx, 'listReadings', async () => {
       const caller = requireRole(ctx, 'any', 'listing readings');
       const input = parseObjectArgument(query, 'the query');
-      for (const field of Object.keys(input).sort()) {
-        if (!['meterId', 'from', 'to'].includes(field)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} is not a field of the query`, { field });
-      }
+      checkFields(input, ['meterId', 'from', 'to'], 'the query');
       const meterId = checkId(input.meterId, 'meterId');
       const owner = await meterOwner(ctx, meterId);
       requireOwnRecords(caller, owner, 'list the readings of meters');
@@ -138,8 +135,7 @@ export class MeteringContract extends Contract {
       const found: SharedReading[] = [];
       for (let h = 0; h < hours; h++) {
         const hour = readingHourOf(formatInstant(firstHour + h * 3600));
-        for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.reading, [hour, meterId])) {
-          const reading = JSON.parse(Buffer.from(entry.value).toString('utf8')) as SharedReading;
+        for (const reading of await listRecords<SharedReading>(ctx, KeyTypes.reading, [hour, meterId])) {
           const start = parseInstant(reading.intervalStart)!;
           if (start >= from && start <= to) found.push(reading);
         }
@@ -158,10 +154,7 @@ export class MeteringContract extends Contract {
       const caller = requireRole(ctx, 'any', 'listing gaps');
       checkId(meterId, 'meterId');
       requireOwnRecords(caller, await meterOwner(ctx, meterId), 'list the gaps of meters');
-      const gaps: SeqGap[] = [];
-      for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.gap, [meterId])) {
-        gaps.push(JSON.parse(Buffer.from(entry.value).toString('utf8')) as SeqGap);
-      }
+      const gaps = await listRecords<SeqGap>(ctx, KeyTypes.gap, [meterId]);
       return gaps.sort((a, b) => a.afterSeq - b.afterSeq);
     });
   }
@@ -180,17 +173,14 @@ export class MeteringContract extends Contract {
   @Returns('string')
   async setParams(ctx: Context, change: string): Promise<string> {
     return respond(ctx, 'setParams', async () => {
-      const caller = requireRole(ctx, ['operator'], 'setting the metering parameters');
-      if (caller.mspId !== 'CommunityMSP') {
-        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only an operator of CommunityMSP sets the metering parameters', { mspId: caller.mspId });
-      }
+      const caller = requireOperator(ctx, 'setting the metering parameters');
       const input = parseObjectArgument(change, 'the parameters');
       const previous = await loadMeteringParams(ctx);
       const params = mergeMeteringParams(previous, input);
       const txId = ctx.stub.getTxID();
-      await putRecord(ctx, key(ctx, KeyTypes.params), params);
+      await putRecord(ctx, key(ctx, KeyTypes.meteringParams), params);
       const record = { txId, changedAt: formatInstant(txSeconds(ctx)), changedBy: actorOf(ctx, caller), mspId: caller.mspId, previous, params };
-      await putRecord(ctx, key(ctx, KeyTypes.paramsChange, txId), record);
+      await putRecord(ctx, key(ctx, KeyTypes.meteringParamsChange, txId), record);
       setEvent(ctx, 'MeteringParamsChanged', record);
       return { params, txId };
     });

@@ -3,8 +3,6 @@ import {
   compareIds,
   ErrorCodes,
   GridLedgerError,
-  ID_PATTERN,
-  ID_RULE,
   isDisplayName,
   isReservedParticipantId,
   isRole,
@@ -14,7 +12,12 @@ import {
   ROLES,
   validateMeterRegistration,
 } from '@gridledger/core';
-import { actorOf, getRecord, key, KeyTypes, parseObjectArgument, putRecord, requireOwnRecords, requireRole, respond, setEvent, txInstant } from './ledger';
+import { actorOf, requireOwnRecords, requireRole } from './access';
+import { checkFields, checkId, parseObjectArgument } from './args';
+import { key, KeyTypes } from './keys';
+import { getRecord, putRecord, setEvent, txInstant } from './ledger';
+import { listRecords } from './paging';
+import { respond } from './respond';
 
 /** A participant as stored: it belongs to the MSP of the operator or utility that registered it. */
 export interface ParticipantRecord {
@@ -30,19 +33,7 @@ export interface ParticipantRecord {
 
 const PARTICIPANT_FIELDS = ['participantId', 'role', 'displayName'];
 
-function checkParticipantId(value: unknown, field = 'participantId'): string {
-  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-    throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `${field} must be ${ID_RULE}`, { field });
-  }
-  return value;
-}
-
-function checkMeterId(value: unknown): string {
-  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-    throw new GridLedgerError(ErrorCodes.METER_INVALID, `meterId must be ${ID_RULE}`, { field: 'meterId' });
-  }
-  return value;
-}
+const checkParticipantId = (value: unknown, field = 'participantId'): string => checkId(value, field, ErrorCodes.PARTICIPANT_ID_INVALID);
 
 export async function loadParticipant(ctx: Context, participantId: string): Promise<ParticipantRecord> {
   const participant = await getRecord<ParticipantRecord>(ctx, key(ctx, KeyTypes.participant, participantId));
@@ -52,10 +43,18 @@ export async function loadParticipant(ctx: Context, participantId: string): Prom
   return participant;
 }
 
-async function loadMeter(ctx: Context, meterId: string): Promise<MeterRecord> {
+export async function loadMeter(ctx: Context, meterId: string): Promise<MeterRecord> {
   const meter = await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
   if (meter === undefined) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `meter ${meterId} is not registered`, { meterId });
   return meter;
+}
+
+/** The participant's meters, by meter id. */
+export async function metersOf(ctx: Context, participantId: string): Promise<MeterRecord[]> {
+  const ids = (await listRecords<{ meterId: string }>(ctx, KeyTypes.meterByParticipant, [participantId])).map((e) => e.meterId).sort(compareIds);
+  const meters: MeterRecord[] = [];
+  for (const meterId of ids) meters.push(await loadMeter(ctx, meterId));
+  return meters;
 }
 
 /** Who takes part in the market and which meters measure them. */
@@ -72,11 +71,7 @@ export class RegistryContract extends Contract {
     return respond(ctx, 'registerParticipant', async () => {
       const caller = requireRole(ctx, ['operator', 'utility'], 'registering a participant');
       const input = parseObjectArgument(request, 'the participant');
-      for (const field of Object.keys(input).sort()) {
-        if (!PARTICIPANT_FIELDS.includes(field)) {
-          throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} is not a field of a participant`, { field });
-        }
-      }
+      checkFields(input, PARTICIPANT_FIELDS, 'a participant');
       const participantId = checkParticipantId(input.participantId);
       if (!isRole(input.role)) {
         throw new GridLedgerError(ErrorCodes.PARTICIPANT_ROLE_INVALID, `role must be one of ${ROLES.join(', ')}`, { field: 'role' });
@@ -181,7 +176,7 @@ export class RegistryContract extends Contract {
   async getMeter(ctx: Context, meterId: string): Promise<string> {
     return respond(ctx, 'getMeter', async () => {
       const caller = requireRole(ctx, 'any', 'reading a meter');
-      const meter = await loadMeter(ctx, checkMeterId(meterId));
+      const meter = await loadMeter(ctx, checkId(meterId, 'meterId', ErrorCodes.METER_INVALID));
       requireOwnRecords(caller, meter.participantId, 'read meters');
       return meter;
     });
@@ -194,14 +189,7 @@ export class RegistryContract extends Contract {
     return respond(ctx, 'listMeters', async () => {
       const caller = requireRole(ctx, 'any', 'listing meters');
       requireOwnRecords(caller, checkParticipantId(participantId), 'list meters');
-      const meterIds: string[] = [];
-      for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, [participantId])) {
-        meterIds.push(ctx.stub.splitCompositeKey(entry.key).attributes[1]);
-      }
-      meterIds.sort(compareIds);
-      const meters: MeterRecord[] = [];
-      for (const meterId of meterIds) meters.push(await loadMeter(ctx, meterId));
-      return meters;
+      return metersOf(ctx, participantId);
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { callerOf, respondForAnyIdentity as respond } from './ledger';
+import { callerOf } from './access';
+import { respondForAnyIdentity as respond } from './respond';
 
 /** Liveness and identity checks; `noop` is the benchmarks' empty transaction. */
 @Info({ title: 'system', description: 'Liveness, benchmarks and identity' })

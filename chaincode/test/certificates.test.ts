@@ -8,7 +8,7 @@ import { KeyEndorsementPolicy } from 'fabric-shim';
 import { ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
 import { CertificatesContract } from '../src/certificates';
 import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/energy';
-import { respond } from '../src/ledger';
+import { respond } from '../src/respond';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, SEED, signReading, submitVia, withTransient } from './fake-fabric';

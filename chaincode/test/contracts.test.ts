@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@gridledger/core';
 import { EnergyContract } from '../src/energy';
-import { ContractsContract } from '../src/market/contracts';
+import { BilateralContract } from '../src/market/bilateral';
 import { CreditsContract } from '../src/market/credits';
 import { FiguresContract } from '../src/market/figures';
 import { MarketContract } from '../src/market/market';
@@ -12,7 +12,7 @@ const metering = new MeteringContract();
 const credits = new CreditsContract();
 const market = new MarketContract();
 const energy = new EnergyContract();
-const contracts = new ContractsContract();
+const contracts = new BilateralContract();
 const figures = new FiguresContract();
 const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
 const who = { s1: identity('CommunityMSP', 'prosumer', 's1'), b1: identity('CommunityMSP', 'consumer', 'b1'), b2: identity('CommunityMSP', 'consumer', 'b2') };

@@ -1,7 +1,7 @@
 import { Context } from 'fabric-contract-api';
 import { ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
 import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/energy';
-import { respond } from '../src/ledger';
+import { respond } from '../src/respond';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, onPeerOutsideCollection, SEED, signReading, submitVia, withTransient } from './fake-fabric';

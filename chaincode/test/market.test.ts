@@ -2,7 +2,7 @@ import { clearAuction, CLEARING_PAGE_ITEMS, ErrorCodes, formatInstant, orderIdOf
 import { EnergyContract } from '../src/energy';
 import { CreditsContract } from '../src/market/credits';
 import { MarketContract } from '../src/market/market';
-import { marketLimits } from '../src/market/store';
+import { marketLimits } from '../src/market/clearing';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { FakeFabric, identity, meterKeys, readingsOf, SEED, signReading, submitVia, withTransient } from './fake-fabric';
@@ -45,7 +45,7 @@ const tokens = async (fabric: FakeFabric, id: string) => expectOk(await fabric.e
 /** Sum of every account and the utility's entries: must equal deposits − withdrawals. */
 async function conservation(fabric: FakeFabric): Promise<{ accounts: number; supply: Record<string, number> }> {
   let accounts = 0;
-  for (const [key, value] of Object.entries(fabric.dump((k) => k.startsWith('\u0000glAccount\u0000')))) {
+  for (const [key, value] of Object.entries(fabric.dump((k) => k.startsWith('\u0000account\u0000')))) {
     void key;
     const a = value as { availableMicros: number; escrowMicros: number };
     accounts += a.availableMicros + a.escrowMicros;
@@ -187,6 +187,10 @@ describe('market: credits', () => {
     expect(statement.items.map((l: { kind: string }) => l.kind)).toEqual(['deposit', 'transfer-in']);
     const rest = expectOk(await fabric.evaluate(who.s1, (ctx) => credits.getStatement(ctx, 's1', '2', statement.bookmark)));
     expect(rest.items.map((l: { kind: string; availableMicros: number }) => [l.kind, l.availableMicros])).toEqual([['withdrawal', -105]]);
+    expect(rest.bookmark).toBe('');
+    // A bookmark names a key of the query's own range: s1's bookmark does not open s1's lines to s2.
+    expect(codeOf(await fabric.evaluate(who.s2, (ctx) => credits.getStatement(ctx, 's2', '2', statement.bookmark)))).toBe(ErrorCodes.REQUEST_INVALID);
+    expect(codeOf(await fabric.evaluate(who.s1, (ctx) => credits.getStatement(ctx, 's1', '2', 'not a bookmark')))).toBe(ErrorCodes.REQUEST_INVALID);
     const { supply } = await conservation(fabric);
     expect(supply).toMatchObject({ depositsMicros: 2_000_005, withdrawalsMicros: 105, supplyMicros: 1_999_900, utilityMicros: 0 });
   });

@@ -198,7 +198,7 @@ describe('metering: submitReadings', () => {
     expect(r96.result.results[0].status).toBe('accepted');
     const latestMissed = formatInstant(parseInstant(next.intervalStart)! - 900);
     expect(r96.reads).toEqual([
-      '\u0000params\u0000',
+      '\u0000meteringParams\u0000',
       '\u0000meter\u0000m1\u0000',
       `\u0000window\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
       `\u0000windowClose\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
@@ -279,9 +279,9 @@ describe('metering: reads and parameters', () => {
     const out = await set(operator, { lateWindowSeconds: 3600 });
     const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 20000, surplusThresholdWh: 0, closePageMeters: 100 };
     expect(out.result).toEqual({ params, txId: out.txId });
-    expect(fabric.dump((k) => k.startsWith('\u0000params'))).toEqual({
-      '\u0000params\u0000': params,
-      [`\u0000paramsChange\u0000${out.txId}\u0000`]: {
+    expect(fabric.dump((k) => k.startsWith('\u0000meteringParams'))).toEqual({
+      '\u0000meteringParams\u0000': params,
+      [`\u0000meteringParamsChange\u0000${out.txId}\u0000`]: {
         txId: out.txId,
         changedAt: '2026-11-22T00:01:00Z',
         changedBy: 'op-1',

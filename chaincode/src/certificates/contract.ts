@@ -23,16 +23,18 @@ import {
   verifiedHourExport,
   withdrawRange,
 } from '@gridledger/core';
-import { actorOf, Caller, checkId, parseObjectArgument, putRecord, requireOwnRecords, requireRole, respond, txInstant } from '../ledger';
-import { pageSizeOf } from '../market/credits';
-import { readPage } from '../market/store';
+import { actorOf, Caller, requireOwnRecords, requireRole } from '../access';
+import { checkId, parseObjectArgument } from '../args';
+import { KeyTypes } from '../keys';
+import { putRecord, txInstant } from '../ledger';
+import { MARKET_MAX_PAGE, pageSizeOf, readPage } from '../paging';
+import { respond } from '../respond';
 import { loadParticipant } from '../registry';
 import { loadAsset } from '../energy/assets';
 import { loadHour } from './hour';
 import {
   advanceIssuer,
   bundlesOf,
-  CertKeys,
   ISSUING_BODY_MSP,
   issuanceKey,
   loadBundle,
@@ -245,13 +247,10 @@ export class CertificatesContract extends Contract {
   async listCertificates(ctx: Context, owner: string, pageSize: string, bookmark: string): Promise<string> {
     return respond(ctx, 'listCertificates', async () => {
       requireOwnRecords(requireRole(ctx, 'any', 'listing certificates'), checkId(owner, 'owner'), 'list certificates');
-      const page = await readPage<{ issuanceId: string; rangeStart: number }>(
-        ctx,
-        CertKeys.holding,
-        [owner],
-        pageSizeOf(pageSize),
-        bookmark ?? '',
-      );
+      const page = await readPage<{ issuanceId: string; rangeStart: number }>(ctx, KeyTypes.certHolding, [owner], {
+        size: pageSizeOf(pageSize === '' ? undefined : pageSize, MARKET_MAX_PAGE),
+        bookmark,
+      });
       const now = txInstant(ctx);
       const items = [];
       for (const { issuanceId, rangeStart } of page.items)

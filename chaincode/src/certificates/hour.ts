@@ -6,13 +6,17 @@
  */
 import { Context } from 'fabric-contract-api';
 import { CertifiableAsset, ErrorCodes, formatInstant, HOUR_SECONDS, HourInterval, MeteredAsset, parseHourStart } from '@gridledger/core';
-import { getRecord, isGridLedgerError, key, KeyTypes, listRecords } from '../ledger';
+import { key, KeyTypes } from '../keys';
+import { getRecord } from '../ledger';
+import { listRecords } from '../paging';
+import { isGridLedgerError } from '../respond';
+import { loadMeter } from '../registry';
 import { AssetRecord, loadAsset } from '../energy/assets';
 import { loadMeteringParams, windowKey } from '../energy/grid';
 import { PositionRecord } from '../energy/positions';
-import { loadMeterRecord } from '../energy/store';
 import { TokenMove } from '../energy/tokens';
-import { loadInterval, paramsFor } from '../market/market';
+import { loadInterval } from '../market/interval';
+import { paramsFor } from '../market/params';
 
 export interface HourInputs {
   record: AssetRecord;
@@ -55,7 +59,7 @@ async function bundledOf(ctx: Context, producer: string, assetId: string, interv
 export async function loadHour(ctx: Context, assetId: string, hourStart: string): Promise<HourInputs> {
   const start = parseHourStart(hourStart);
   const record = await loadAsset(ctx, assetId);
-  const meter = await loadMeterRecord(ctx, record.meterId);
+  const meter = await loadMeter(ctx, record.meterId);
   const { intervalSeconds } = await loadMeteringParams(ctx);
   const meterAssets = await listRecords<MeteredAsset>(ctx, KeyTypes.assetByMeter, [record.meterId]);
   const intervals: HourInterval[] = [];

@@ -19,14 +19,8 @@ import {
   IssuanceRecord,
   parseCertificateId,
 } from '@gridledger/core';
-import { getRecord, putRecord, seqKeyPart, txInstant } from '../ledger';
-
-export const CertKeys = {
-  issuance: 'certIssuance',
-  bundle: 'certBundle',
-  holding: 'certHolding',
-  issuer: 'certIssuer',
-} as const;
+import { key, KeyTypes, seqKeyPart } from '../keys';
+import { getRecord, putRecord, txInstant } from '../ledger';
 
 /** The organization whose peer must endorse every change of an issuance cursor. */
 export const ISSUING_BODY_MSP = 'RegulatorMSP';
@@ -35,15 +29,15 @@ export const ISSUING_BODY_MSP = 'RegulatorMSP';
 export const hourPart = (issuanceId: string): string => issuanceId.slice(issuanceId.indexOf('@') + 1);
 
 export const issuanceKey = (ctx: Context, assetId: string, issuanceId: string): string =>
-  ctx.stub.createCompositeKey(CertKeys.issuance, [assetId, hourPart(issuanceId)]);
+  key(ctx, KeyTypes.certIssuance, assetId, hourPart(issuanceId));
 
 export const bundleKey = (ctx: Context, b: Pick<CertificateBundle, 'deviceId' | 'issuanceId' | 'rangeStart'>): string =>
-  ctx.stub.createCompositeKey(CertKeys.bundle, [b.deviceId, hourPart(b.issuanceId), seqKeyPart(b.rangeStart)]);
+  key(ctx, KeyTypes.certBundle, b.deviceId, hourPart(b.issuanceId), seqKeyPart(b.rangeStart));
 
 export const holdingKey = (ctx: Context, b: Pick<CertificateBundle, 'owner' | 'deviceId' | 'issuanceId' | 'rangeStart'>): string =>
-  ctx.stub.createCompositeKey(CertKeys.holding, [b.owner, b.deviceId, hourPart(b.issuanceId), seqKeyPart(b.rangeStart)]);
+  key(ctx, KeyTypes.certHolding, b.owner, b.deviceId, hourPart(b.issuanceId), seqKeyPart(b.rangeStart));
 
-export const issuerKey = (ctx: Context, assetId: string): string => ctx.stub.createCompositeKey(CertKeys.issuer, [assetId]);
+export const issuerKey = (ctx: Context, assetId: string): string => key(ctx, KeyTypes.certIssuer, assetId);
 
 /** What certIssuance holds: the record and the attributes every bundle of the hour shares. */
 export interface StoredIssuance {
@@ -104,7 +98,7 @@ export async function readIssuance(ctx: Context, assetId: string, issuanceId: st
 /** Every bundle of one issuance, in number order. */
 export async function bundlesOf(ctx: Context, assetId: string, issuanceId: string): Promise<CertificateBundle[]> {
   const out: CertificateBundle[] = [];
-  for await (const e of ctx.stub.getStateByPartialCompositeKey(CertKeys.bundle, [assetId, hourPart(issuanceId)])) {
+  for await (const e of ctx.stub.getStateByPartialCompositeKey(KeyTypes.certBundle, [assetId, hourPart(issuanceId)])) {
     out.push(JSON.parse(Buffer.from(e.value).toString('utf8')) as CertificateBundle);
   }
   return out;

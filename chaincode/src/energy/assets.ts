@@ -13,9 +13,13 @@ import {
   validatePreferences,
   validateSite,
 } from '@gridledger/core';
-import { actorOf, Caller, checkId, getRecord, key, KeyTypes, listRecords, parseObjectArgument, putRecord, requireOwnRecords, requireRole, respond, seqKeyPart, setEvent, txInstant } from '../ledger';
-import { loadParticipant } from '../registry';
-import { loadMeterRecord } from './store';
+import { actorOf, Caller, requireOwnRecords, requireRegulator, requireRole } from '../access';
+import { checkId, parseObjectArgument } from '../args';
+import { key, KeyTypes, seqKeyPart } from '../keys';
+import { getRecord, putRecord, setEvent, txInstant } from '../ledger';
+import { listRecords } from '../paging';
+import { respond } from '../respond';
+import { loadMeter, loadParticipant } from '../registry';
 import { openIssuer } from '../certificates/store';
 
 export interface SiteRecord extends SiteRegistration {
@@ -86,7 +90,7 @@ export class AssetsContract extends Contract {
       const caller = requireRole(ctx, ['prosumer', 'consumer', 'operator'], 'attaching a meter to a site');
       const site = await getRecord<SiteRecord>(ctx, key(ctx, KeyTypes.site, checkId(siteId, 'siteId')));
       if (site === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no site ${siteId} is registered`, { siteId });
-      const meter = await loadMeterRecord(ctx, checkId(meterId, 'meterId'));
+      const meter = await loadMeter(ctx, checkId(meterId, 'meterId'));
       if (meter.participantId !== site.participantId) {
         throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${meterId} and site ${siteId} belong to different participants`, { field: 'siteId' });
       }
@@ -122,7 +126,7 @@ export class AssetsContract extends Contract {
       await authorizeFor(ctx, caller, asset.participantId, 'register assets');
       const assetKey = key(ctx, KeyTypes.asset, asset.assetId);
       if ((await getRecord(ctx, assetKey)) !== undefined) throw new GridLedgerError(ErrorCodes.ASSET_EXISTS, `asset ${asset.assetId} is already registered`, { assetId: asset.assetId });
-      const meter = await loadMeterRecord(ctx, asset.meterId);
+      const meter = await loadMeter(ctx, asset.meterId);
       if (meter.participantId !== asset.participantId) {
         throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} does not belong to ${asset.participantId}`, { field: 'meterId' });
       }
@@ -145,8 +149,7 @@ export class AssetsContract extends Contract {
   @Returns('string')
   async verifyAsset(ctx: Context, assetId: string): Promise<string> {
     return respond(ctx, 'verifyAsset', async () => {
-      const caller = requireRole(ctx, ['regulator'], 'verifying an asset');
-      if (caller.mspId !== 'RegulatorMSP') throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only the regulator verifies assets', { mspId: caller.mspId });
+      const caller = requireRegulator(ctx, 'verifying an asset');
       const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
       if (asset.verification !== null) return asset;
       const record: AssetRecord = { ...asset, verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() } };

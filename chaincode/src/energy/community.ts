@@ -1,7 +1,9 @@
 /** The community view of one metering interval: its zone totals, summed once the window is closed. */
 import { Context } from 'fabric-contract-api';
 import { ZoneTotals } from '@gridledger/core';
-import { getRecord, KeyTypes, listRecords } from '../ledger';
+import { KeyTypes } from '../keys';
+import { getRecord } from '../ledger';
+import { listRecords } from '../paging';
 import { loadMeteringParams, windowKey, zoneIntervalPrefix } from './grid';
 
 export interface CommunityView {

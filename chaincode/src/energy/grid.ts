@@ -8,7 +8,8 @@
  */
 import { Context } from 'fabric-contract-api';
 import { DEFAULT_METERING_PARAMS, MeteringParams } from '@gridledger/core';
-import { getRecord, key, KeyTypes } from '../ledger';
+import { key, KeyTypes } from '../keys';
+import { getRecord } from '../ledger';
 
 /** Per transaction (its stub): a transaction never sees its own writes, so one read is exact. */
 const paramsOfTx = new WeakMap<object, Promise<MeteringParams>>();
@@ -18,7 +19,7 @@ export function loadMeteringParams(ctx: Context): Promise<MeteringParams> {
   let params = paramsOfTx.get(ctx.stub);
   if (params === undefined) {
     // A record written before a parameter existed takes that parameter's default.
-    params = getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.params)).then((stored) => ({ ...DEFAULT_METERING_PARAMS, ...stored }));
+    params = getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.meteringParams)).then((stored) => ({ ...DEFAULT_METERING_PARAMS, ...stored }));
     paramsOfTx.set(ctx.stub, params);
   }
   return params;

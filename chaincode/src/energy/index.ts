@@ -1,5 +1,5 @@
 import { AssetsContract } from './assets';
-import { EnergyContract } from './contract';
+import { EnergyContract } from './energy';
 
 export { AssetsContract, EnergyContract };
 export { transferEnergyTokens } from './tokens';

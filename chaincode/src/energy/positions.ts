@@ -15,9 +15,10 @@ import {
   saltedHash,
   splitPosition,
 } from '@gridledger/core';
-import { getRecord, key, KeyTypes, putRecord } from '../ledger';
+import { key, KeyTypes, PrivateKeyTypes } from '../keys';
+import { getRecord, putRecord } from '../ledger';
 import { isWindowClosed } from './grid';
-import { getPrivate, isConsumptionMember, privateOrNothing, PrivateKeyTypes, putPrivate, unavailable } from './privacy';
+import { getPrivate, isConsumptionMember, privateOrNothing, putPrivate, unavailable } from './privacy';
 
 export interface PositionCorrection {
   meterId: string;

@@ -37,7 +37,9 @@ import {
   splitReading,
   StoredReading,
 } from '@gridledger/core';
-import { callerOf, getRecord, key, KeyTypes, putRecord, readingKey } from '../ledger';
+import { callerOf } from '../access';
+import { key, KeyTypes, PrivateKeyType, PrivateKeyTypes, readingKey } from '../keys';
+import { getRecord, putRecord } from '../ledger';
 import { getStates } from '../state-batch';
 
 /** The transient field with the submitter's random salt seed (at least 16 bytes). */
@@ -46,15 +48,6 @@ export const SALT_SEED_FIELD = 'consumptionSaltSeed';
 export const READINGS_FIELD = 'readings';
 /** The transient field with a dispute resolution's corrected import (decimal Wh). */
 export const IMPORT_FIELD = 'importWh';
-
-/** Key types inside the collection. */
-export const PrivateKeyTypes = {
-  readingChunk: 'readingChunk',
-  estimateImport: 'estimateImport',
-  positionPrivate: 'positionPrivate',
-  disputeImport: 'disputeImport',
-} as const;
-type PrivateKeyType = (typeof PrivateKeyTypes)[keyof typeof PrivateKeyTypes];
 
 export const isConsumptionMember = (ctx: Context): boolean => CONSUMPTION_MEMBERS.includes(ctx.clientIdentity.getMSPID());
 
@@ -85,7 +78,7 @@ export function requireConsumptionMember(ctx: Context, action: string): void {
 export async function getPrivate<T>(ctx: Context, type: PrivateKeyType, ...attributes: string[]): Promise<T | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await ctx.stub.getPrivateData(CONSUMPTION_COLLECTION, ctx.stub.createCompositeKey(type, attributes));
+    bytes = await ctx.stub.getPrivateData(CONSUMPTION_COLLECTION, key(ctx, type, ...attributes));
   } catch (e) {
     throw unavailable(`${type} ${attributes.join(' ')}`, e instanceof Error ? e.message : String(e));
   }
@@ -108,7 +101,7 @@ export const privateOrNothing = <T>(ctx: Context, type: PrivateKeyType, ...attri
   orNothing(getPrivate<T>(ctx, type, ...attributes));
 
 export async function putPrivate(ctx: Context, type: PrivateKeyType, attributes: string[], value: unknown): Promise<void> {
-  await ctx.stub.putPrivateData(CONSUMPTION_COLLECTION, ctx.stub.createCompositeKey(type, attributes), Buffer.from(canonicalJson(value), 'utf8'));
+  await ctx.stub.putPrivateData(CONSUMPTION_COLLECTION, key(ctx, type, ...attributes), Buffer.from(canonicalJson(value), 'utf8'));
 }
 
 export function unavailable(what: string, peerSays?: string): GridLedgerError {
@@ -158,7 +151,7 @@ interface ReadingChunk {
   readings: Omit<PrivateReading, 'salt'>[];
 }
 
-const chunkKey = (ctx: Context, txId: string, chunk: number): string => ctx.stub.createCompositeKey(PrivateKeyTypes.readingChunk, [txId, String(chunk)]);
+const chunkKey = (ctx: Context, txId: string, chunk: number): string => key(ctx, PrivateKeyTypes.readingChunk, txId, String(chunk));
 const privateKeyOf = (ctx: Context, shared: SharedReading): string => chunkKey(ctx, shared.privateRef.txId ?? shared.txId, shared.privateRef.chunk);
 
 /** Values of the collection read in this transaction, by key (a chunk serves up to READINGS_PER_CHUNK readings). */

@@ -5,8 +5,9 @@
  */
 import { Context } from 'fabric-contract-api';
 import { compareIds, ErrorCodes, GridLedgerError, TokenShare } from '@gridledger/core';
-import { getRecord, key, KeyTypes, putRecord, seqKeyPart, txInstant } from '../ledger';
-import { listRecords } from '../ledger';
+import { key, KeyTypes, seqKeyPart } from '../keys';
+import { getRecord, putRecord, txInstant } from '../ledger';
+import { listRecords } from '../paging';
 
 export interface TokenLot {
   owner: string;

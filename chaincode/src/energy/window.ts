@@ -30,8 +30,9 @@ import {
   ZoneTotals,
   zoneTotals,
 } from '@gridledger/core';
-import { getRecord, key, KeyTypes, putRecord, readingKey, seqKeyPart, txInstant } from '../ledger';
-import { listRecords } from '../ledger';
+import { key, KeyTypes, readingKey, seqKeyPart } from '../keys';
+import { getRecord, putRecord, txInstant } from '../ledger';
+import { listRecords } from '../paging';
 import { getStates } from '../state-batch';
 import { windowCloseKey, windowKey, zoneIntervalKey, zoneIntervalPrefix } from './grid';
 import { EstimateRecord, readReading, SharedReading, writeEstimate } from './privacy';

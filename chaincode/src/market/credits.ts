@@ -1,13 +1,17 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { canonicalJson, ErrorCodes, GridLedgerError, isAmount, Role, safeMicros } from '@gridledger/core';
-import { Caller, checkId, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant } from '../ledger';
+import { canonicalJson, ErrorCodes, GridLedgerError, isAmount, Role, safeMicros, UTILITY_ACCOUNT } from '@gridledger/core';
+import { requireRole, requireSelfOrRoles, requireTrader, requireUtility } from '../access';
+import { checkFields, checkId, parseObjectArgument } from '../args';
+import { key, KeyTypes } from '../keys';
+import { getRecord, putRecord, setEvent, txInstant } from '../ledger';
+import { listRecords, MARKET_MAX_PAGE, pageSizeOf, readPage } from '../paging';
 import { loadParticipant } from '../registry';
-import { AccountOverlay, MarketKeys, mkey, readAccount, readAll, readPage, StatementLine, UTILITY_ACCOUNT } from './store';
+import { respond } from '../respond';
+import { AccountOverlay, readAccount, StatementLine } from './accounts';
 
 /** One deposit, withdrawal or transfer moves at most 1e15 µ (a billion currency units). */
 export const MAX_CREDIT_MICROS = 1_000_000_000_000_000;
 const READ_ANY_ACCOUNT: readonly Role[] = ['operator', 'utility', 'regulator'];
-
 
 function checkAmount(value: unknown): number {
   if (!isAmount(value) || value === 0 || value > MAX_CREDIT_MICROS) {
@@ -16,26 +20,12 @@ function checkAmount(value: unknown): number {
   return value;
 }
 
-export function checkFields(input: Record<string, unknown>, fields: readonly string[]): void {
-  for (const field of Object.keys(input).sort()) {
-    if (!fields.includes(field)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} is not a field of the request`, { field });
-  }
-}
-
-/** A participant's own business, or a role that may see everyone's. */
-export function requireSelfOrRoles(ctx: Context, participantId: string, roles: readonly Role[], action: string): Caller {
-  const caller = requireRole(ctx, 'any', action);
-  if (caller.participantId === participantId && (caller.role === 'prosumer' || caller.role === 'consumer')) return caller;
-  if (caller.role !== undefined && roles.includes(caller.role)) return caller;
-  throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the participant itself or a ${roles.join('/')}`, { participantId });
-}
-
 /**
  * Runs a credit operation once per (actor, reference): a retry with the same request gets the
  * first result back; the same reference for a different request is CLIENT_ID_REUSED.
  */
 async function once(ctx: Context, actor: string, reference: string, request: unknown, body: () => Promise<unknown>): Promise<unknown> {
-  const refKey = mkey(ctx, MarketKeys.creditRef, actor, reference);
+  const refKey = key(ctx, KeyTypes.creditRef, actor, reference);
   const previous = await getRecord<{ request: string; result: unknown }>(ctx, refKey);
   const text = canonicalJson(request);
   if (previous !== undefined) {
@@ -47,16 +37,10 @@ async function once(ctx: Context, actor: string, reference: string, request: unk
   return result;
 }
 
-function requireUtility(ctx: Context, action: string): Caller {
-  const caller = requireRole(ctx, ['utility'], action);
-  if (caller.mspId !== 'UtilityMSP') throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the utility (settlement bank) only`, { mspId: caller.mspId });
-  return caller;
-}
-
 /**
  * Credits: the utility, as settlement bank, issues them against deposits and redeems them on
  * withdrawal; participants transfer them and the market escrows and settles them. The total
- * supply changes only by deposits and withdrawals (glBank entries); every other movement goes
+ * supply changes only by deposits and withdrawals (bank entries); every other movement goes
  * from one account to another.
  */
 @Info({ title: 'credits', description: 'Payment credits: deposits, withdrawals, transfers, balances, statements' })
@@ -94,7 +78,7 @@ export class CreditsContract extends Contract {
       await accounts.flush();
       const txId = ctx.stub.getTxID();
       const entry = { txId, kind, participantId, amountMicros, reference, at: txInstant(ctx) };
-      await putRecord(ctx, mkey(ctx, MarketKeys.bank, txId), entry);
+      await putRecord(ctx, key(ctx, KeyTypes.bank, txId), entry);
       setEvent(ctx, kind === 'deposit' ? 'CreditsIssued' : 'CreditsRedeemed', entry);
       return { ...entry, account };
     });
@@ -105,9 +89,7 @@ export class CreditsContract extends Contract {
   @Returns('string')
   async transfer(ctx: Context, request: string): Promise<string> {
     return respond(ctx, 'transfer', async () => {
-      const caller = requireRole(ctx, ['prosumer', 'consumer'], 'transferring credits');
-      const from = caller.participantId;
-      if (from === undefined) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a transfer needs an identity with gl.id');
+      const from = requireTrader(ctx, 'transferring credits').participantId;
       const input = parseObjectArgument(request, 'the request');
       checkFields(input, ['toParticipantId', 'amountMicros', 'reference']);
       const to = checkId(input.toParticipantId, 'toParticipantId');
@@ -144,7 +126,7 @@ export class CreditsContract extends Contract {
   async getStatement(ctx: Context, participantId: string, pageSize: string, bookmark: string): Promise<string> {
     return respond(ctx, 'getStatement', async () => {
       requireSelfOrRoles(ctx, checkId(participantId, 'participantId'), ['utility', 'regulator'], 'reading a statement');
-      return readPage<StatementLine>(ctx, MarketKeys.statement, [participantId], pageSizeOf(pageSize), bookmark ?? '');
+      return readPage<StatementLine>(ctx, KeyTypes.statement, [participantId], { size: pageSizeOf(pageSize, MARKET_MAX_PAGE), bookmark });
     });
   }
 
@@ -160,12 +142,12 @@ export class CreditsContract extends Contract {
       requireRole(ctx, ['operator', 'utility', 'regulator'], 'reading the supply');
       let deposits = 0n;
       let withdrawals = 0n;
-      for (const { value } of await readAll<{ kind: string; amountMicros: number }>(ctx, MarketKeys.bank, [])) {
+      for (const value of await listRecords<{ kind: string; amountMicros: number }>(ctx, KeyTypes.bank, [])) {
         if (value.kind === 'deposit') deposits += BigInt(value.amountMicros);
         else withdrawals += BigInt(value.amountMicros);
       }
       let utility = 0n;
-      for (const { value } of await readAll<{ amountMicros: number }>(ctx, MarketKeys.utility, [])) utility += BigInt(value.amountMicros);
+      for (const value of await listRecords<{ amountMicros: number }>(ctx, KeyTypes.utilityEntry, [])) utility += BigInt(value.amountMicros);
       return {
         depositsMicros: safeMicros(deposits, 'deposits'),
         withdrawalsMicros: safeMicros(withdrawals, 'withdrawals'),
@@ -174,10 +156,4 @@ export class CreditsContract extends Contract {
       };
     });
   }
-}
-
-export function pageSizeOf(text: string | undefined): number {
-  const n = Number(text ?? '100');
-  if (!Number.isSafeInteger(n) || n < 1 || n > 1000) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'pageSize must be 1 to 1000', { field: 'pageSize' });
-  return n;
 }

@@ -5,10 +5,12 @@
  * ledger state, not the clock): the metering rules decide what is estimated, not the market.
  */
 import { Context } from 'fabric-contract-api';
-import { compareIds, ErrorCodes, formatInstant, GridLedgerError, MeterRecord } from '@gridledger/core';
+import { ErrorCodes, formatInstant, GridLedgerError, MeterRecord } from '@gridledger/core';
 import { settledPositionOf } from '../energy/positions';
-import { activeContractsIn, ckey, ContractKeys } from './contract-store';
-import { getRecord, key, KeyTypes } from '../ledger';
+import { activeContractsIn } from './bilateral-store';
+import { getRecord } from '../ledger';
+import { metersOf } from '../registry';
+import { key, KeyTypes } from '../keys';
 import { loadMeteringParams } from '../energy/grid';
 
 export type Delivery =
@@ -19,16 +21,14 @@ export type Delivery =
 
 /** The participant's active meters of the community, by meter id. */
 export async function meteredMeters(ctx: Context, participantId: string, communityId: string): Promise<MeterRecord[]> {
-  const ids: string[] = [];
-  for await (const entry of ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByParticipant, [participantId])) {
-    ids.push(ctx.stub.splitCompositeKey(entry.key).attributes[1]);
-  }
-  const meters: MeterRecord[] = [];
-  for (const meterId of ids.sort(compareIds)) {
-    const meter = await getRecord<MeterRecord>(ctx, key(ctx, KeyTypes.meter, meterId));
-    if (meter !== undefined && meter.active && meter.communityId === communityId) meters.push(meter);
-  }
-  return meters;
+  return (await metersOf(ctx, participantId)).filter((m) => m.active && m.communityId === communityId);
+}
+
+/** The participant's sell capacity in the community: its active meters' export capacity over one interval, in Wh. */
+export async function sellCapacityWh(ctx: Context, participantId: string, communityId: string, intervalSeconds: number): Promise<{ meters: number; capacityWh: number }> {
+  const meters = await meteredMeters(ctx, participantId, communityId);
+  const watts = meters.reduce((s, m) => s + BigInt(m.exportCapacityW), 0n);
+  return { meters: meters.length, capacityWh: Number((watts * BigInt(intervalSeconds)) / 3600n) };
 }
 
 /**
@@ -81,7 +81,7 @@ export async function deliveryOf(ctx: Context, communityId: string, participantI
   const unsettled: string[] = [];
   let netWh = position.netWh;
   for (const c of contracts) {
-    if ((await getRecord(ctx, ckey(ctx, ContractKeys.settled, c.communityId, intervalStart))) === undefined) unsettled.push(c.contractId);
+    if ((await getRecord(ctx, key(ctx, KeyTypes.contractSettled, c.communityId, intervalStart))) === undefined) unsettled.push(c.contractId);
     netWh += c.sellerId === participantId ? -c.energyWhPerInterval : c.energyWhPerInterval;
   }
   return unsettled.length > 0 ? { kind: 'pending', openWindows: [], unsettledContracts: unsettled } : { ...position, netWh };

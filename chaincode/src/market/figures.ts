@@ -6,12 +6,18 @@
  */
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ErrorCodes, Fill, figuresOf, formatInstant, GridLedgerError, IntervalFiguresInput, intervalTotals, addTotals, EMPTY_TOTALS, ParticipantSettlement, parseIntervalStart } from '@gridledger/core';
-import { checkId, getRecord, requireRole, respond } from '../ledger';
+import { requireRole } from '../access';
+import { checkId, instantOf } from '../args';
+import { key, KeyTypes } from '../keys';
+import { getRecord } from '../ledger';
+import { respond } from '../respond';
 import { communityView } from '../energy/community';
-import { ckey, ContractKeys, contractsDeliveringIn, ContractSettlementRecord, loadContract } from './contract-store';
+import { contractsDeliveringIn, ContractSettlementRecord, loadContract } from './bilateral-store';
+import { loadClearingItems, loadClearingRecord } from './clearing';
 import { meteringIntervalsOf } from './delivery';
-import { ClearingRecord, instantOf, IntervalRecord, loadInterval, paramsFor } from './market';
-import { MarketKeys, mkey, pageKey, readAll } from './store';
+import { IntervalRecord, loadInterval } from './interval';
+import { paramsFor } from './params';
+import { settledParticipants } from './settlement';
 
 /** A period query reads at most this many interval records (a day of 5-minute intervals). */
 export const MAX_FIGURE_INTERVALS = 288;
@@ -20,12 +26,11 @@ export const MAX_FIGURE_INTERVALS = 288;
 async function inputOf(ctx: Context, interval: IntervalRecord): Promise<IntervalFiguresInput | undefined> {
   if (interval.status !== 'settled') return undefined;
   const { communityId, intervalStart, params } = interval;
-  const clearing = (await getRecord<ClearingRecord>(ctx, mkey(ctx, MarketKeys.clearing, communityId, intervalStart)))!;
-  const fills: Fill[] = [];
-  for (let page = 0; page < clearing.fillPages; page++) fills.push(...(await getRecord<Fill[]>(ctx, mkey(ctx, MarketKeys.clearingPage, communityId, intervalStart, 'fills', pageKey(page))))!);
-  const deviations = (await readAll<ParticipantSettlement>(ctx, MarketKeys.settled, [communityId, intervalStart])).map((e) => e.value);
+  const clearing = (await loadClearingRecord(ctx, communityId, intervalStart))!;
+  const fills = await loadClearingItems<Fill>(ctx, clearing, 'fills');
+  const deviations: ParticipantSettlement[] = await settledParticipants(ctx, communityId, intervalStart);
   const contracts: IntervalFiguresInput['contracts'][number][] = [];
-  const settled = await getRecord<ContractSettlementRecord>(ctx, ckey(ctx, ContractKeys.settled, communityId, intervalStart));
+  const settled = await getRecord<ContractSettlementRecord>(ctx, key(ctx, KeyTypes.contractSettled, communityId, intervalStart));
   if (settled === undefined && (await contractsDeliveringIn(ctx, communityId, instantOf(intervalStart, 'intervalStart'))).length > 0) return undefined;
   for (const id of settled?.contractIds ?? []) {
     const c = (await loadContract(ctx, id))!;

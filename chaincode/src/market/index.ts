@@ -1,8 +1,8 @@
-import { ContractsContract } from './contracts';
+import { BilateralContract } from './bilateral';
 import { CreditsContract } from './credits';
-import { MarketContract } from './market';
 import { FiguresContract } from './figures';
+import { MarketContract } from './market';
 
-export { ContractsContract, CreditsContract, MarketContract };
-/** The market's contracts: namespaces credits, market and contracts (bilateral). */
-export const marketContracts = [CreditsContract, MarketContract, ContractsContract, FiguresContract];
+export { BilateralContract, CreditsContract, FiguresContract, MarketContract };
+/** The market's Fabric contracts: namespaces credits, market, contracts (bilateral) and figures. */
+export const marketContracts = [CreditsContract, MarketContract, BilateralContract, FiguresContract];

@@ -1,17 +1,15 @@
 /**
- * Where bilateral contracts live on the ledger, shared by the contracts contract and by delivery.ts
- * (which takes contracted volume out of a position before the spot settlement sees it).
- * `glContract~contractId` the contract; `glContractBy~participant~contractId` each party's index;
- * `glContractDay~community~day~contractId` the active contracts delivering on a day;
- * `glContractSettled~community~intervalStart` the settlement of the contracts of one interval.
+ * Where bilateral contracts live on the ledger, shared by BilateralContract (bilateral.ts) and by
+ * delivery.ts (which takes contracted volume out of a position before the spot settlement sees it).
+ * `contract~contractId` the contract; `contractBy~participant~contractId` each party's index;
+ * `contractDay~community~day~contractId` the active contracts delivering on a day;
+ * `contractSettled~community~intervalStart` the settlement of the contracts of one interval.
  */
 import { Context } from 'fabric-contract-api';
 import { compareIds, ContractPartySettlement, ContractTerms, ContractTokenTransfer, deliversIn, formatInstant, Posting } from '@gridledger/core';
-import { getRecord, listRecords } from '../ledger';
-
-export const ContractKeys = { contract: 'glContract', byParticipant: 'glContractBy', byDay: 'glContractDay', settled: 'glContractSettled' } as const;
-
-export const ckey = (ctx: Context, type: (typeof ContractKeys)[keyof typeof ContractKeys], ...attributes: string[]) => ctx.stub.createCompositeKey(type, attributes);
+import { getRecord } from '../ledger';
+import { key, KeyTypes } from '../keys';
+import { listRecords } from '../paging';
 
 export type ContractStatus = 'proposed' | 'active' | 'withdrawn';
 
@@ -35,12 +33,12 @@ export interface ContractRecord extends ContractTerms {
 }
 
 export async function loadContract(ctx: Context, contractId: string): Promise<ContractRecord | undefined> {
-  return getRecord<ContractRecord>(ctx, ckey(ctx, ContractKeys.contract, contractId));
+  return getRecord<ContractRecord>(ctx, key(ctx, KeyTypes.contract, contractId));
 }
 
 /** A participant's active contracts that deliver in the market interval starting at `startSeconds`, by id. */
 export async function activeContractsIn(ctx: Context, participantId: string, startSeconds: number): Promise<ContractRecord[]> {
-  const ids = (await listRecords<{ contractId: string }>(ctx, ContractKeys.byParticipant, [participantId])).map((e) => e.contractId).sort(compareIds);
+  const ids = (await listRecords<{ contractId: string }>(ctx, KeyTypes.contractBy, [participantId])).map((e) => e.contractId).sort(compareIds);
   const out: ContractRecord[] = [];
   for (const id of ids) {
     const c = await loadContract(ctx, id);
@@ -49,7 +47,7 @@ export async function activeContractsIn(ctx: Context, participantId: string, sta
   return out;
 }
 
-/** What settleContracts records under `glContractSettled~community~intervalStart` (corrections append to it). */
+/** What settleContracts records under `contractSettled~community~intervalStart` (corrections append to it). */
 export interface ContractSettlementRecord {
   communityId: string;
   intervalStart: string;
@@ -68,7 +66,7 @@ export interface ContractSettlementRecord {
  * is accepted (before its first gate).
  */
 export async function contractsDeliveringIn(ctx: Context, communityId: string, startSeconds: number): Promise<ContractRecord[]> {
-  const ids = (await listRecords<{ contractId: string }>(ctx, ContractKeys.byDay, [communityId, formatInstant(startSeconds).slice(0, 10)])).map((e) => e.contractId).sort(compareIds);
+  const ids = (await listRecords<{ contractId: string }>(ctx, KeyTypes.contractDay, [communityId, formatInstant(startSeconds).slice(0, 10)])).map((e) => e.contractId).sort(compareIds);
   const out: ContractRecord[] = [];
   for (const id of ids) {
     const c = (await loadContract(ctx, id))!;

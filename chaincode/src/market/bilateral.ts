@@ -21,15 +21,22 @@ import {
   orderIdOf,
   parseDay,
   settleContracts,
+  UTILITY_ACCOUNT,
   validateContractTerms,
 } from '@gridledger/core';
-import { actorOf, checkId, getRecord, parseObjectArgument, putRecord, requireRole, respond, setEvent, txInstant, txSeconds } from '../ledger';
-import { requireSelfOrRoles } from './credits';
-import { ckey, ContractKeys, ContractRecord, contractsDeliveringIn, ContractSettlementRecord, loadContract } from './contract-store';
-import { meteredMeters, meteringIntervalsOf, positionOver } from './delivery';
-import { applyPostings, instantOf, loadClearing, loadInterval, moveHeldTokens, paramsFor, requireOperator, requireTrader } from './market';
-import { AccountOverlay, UTILITY_ACCOUNT } from './store';
-
+import { actorOf, requireOperator, requireRole, requireSelfOrRoles, requireTrader } from '../access';
+import { checkId, instantOf, parseObjectArgument } from '../args';
+import { key, KeyTypes } from '../keys';
+import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
+import { respond } from '../respond';
+import { AccountOverlay } from './accounts';
+import { ContractRecord, contractsDeliveringIn, ContractSettlementRecord, loadContract } from './bilateral-store';
+import { loadClearing } from './clearing';
+import { meteringIntervalsOf, positionOver, sellCapacityWh } from './delivery';
+import { loadInterval } from './interval';
+import { paramsFor } from './params';
+import { applyPostings } from './settlement';
+import { settleTokens } from './settlement-tokens';
 
 function stateConflict(message: string, details: Record<string, string>): GridLedgerError {
   return new GridLedgerError(ErrorCodes.CONTRACT_STATE_CONFLICT, message, details);
@@ -50,8 +57,9 @@ async function takeEscrow(ctx: Context, c: ContractRecord): Promise<void> {
   await accounts.flush();
 }
 
+/** Bilateral contracts (namespace `contracts`): the Fabric contract of long-term bilateral energy contracts (docs/glossary.md). */
 @Info({ title: 'contracts', description: 'Long-term bilateral fixed-price contracts' })
-export class ContractsContract extends Contract {
+export class BilateralContract extends Contract {
   constructor() {
     super('contracts');
   }
@@ -100,8 +108,8 @@ export class ContractsContract extends Contract {
         txId: ctx.stub.getTxID(),
       };
       if (record.escrowTaken) await takeEscrow(ctx, record);
-      await putRecord(ctx, ckey(ctx, ContractKeys.contract, contractId), record);
-      for (const id of [terms.sellerId, terms.buyerId]) await putRecord(ctx, ckey(ctx, ContractKeys.byParticipant, id, contractId), { contractId });
+      await putRecord(ctx, key(ctx, KeyTypes.contract, contractId), record);
+      for (const id of [terms.sellerId, terms.buyerId]) await putRecord(ctx, key(ctx, KeyTypes.contractBy, id, contractId), { contractId });
       setEvent(ctx, 'ContractProposed', { contractId, communityId, sellerId: terms.sellerId, buyerId: terms.buyerId });
       return { contract: record, replayed: false };
     });
@@ -120,14 +128,13 @@ export class ContractsContract extends Contract {
       const params = await paramsFor(ctx, c.communityId, parseDay(c.firstDay)!);
       requireBeforeFirstGate(ctx, c, params);
       if (caller.participantId === c.sellerId) {
-        const meters = await meteredMeters(ctx, c.sellerId, c.communityId);
-        const capacityWh = Number((meters.reduce((s, m) => s + BigInt(m.exportCapacityW), 0n) * BigInt(c.intervalSeconds)) / 3600n);
+        const { capacityWh } = await sellCapacityWh(ctx, c.sellerId, c.communityId, c.intervalSeconds);
         if (capacityWh < c.energyWhPerInterval) throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `the seller's meters export at most ${capacityWh} Wh per interval`, { capacityWh });
       }
       const record: ContractRecord = { ...c, status: 'active', acceptedAt: txInstant(ctx), escrowTaken: true };
       if (!c.escrowTaken) await takeEscrow(ctx, record);
-      await putRecord(ctx, ckey(ctx, ContractKeys.contract, contractId), record);
-      for (const day of deliveryDays(c)) await putRecord(ctx, ckey(ctx, ContractKeys.byDay, c.communityId, day, contractId), { contractId });
+      await putRecord(ctx, key(ctx, KeyTypes.contract, contractId), record);
+      for (const day of deliveryDays(c)) await putRecord(ctx, key(ctx, KeyTypes.contractDay, c.communityId, day, contractId), { contractId });
       setEvent(ctx, 'ContractAccepted', { contractId, communityId: c.communityId, sellerId: c.sellerId, buyerId: c.buyerId });
       return { contract: record, replayed: false };
     });
@@ -148,7 +155,7 @@ export class ContractsContract extends Contract {
         await accounts.flush();
       }
       const record: ContractRecord = { ...c, status: 'withdrawn', withdrawnAt: txInstant(ctx), escrowTaken: false };
-      await putRecord(ctx, ckey(ctx, ContractKeys.contract, contractId), record);
+      await putRecord(ctx, key(ctx, KeyTypes.contract, contractId), record);
       setEvent(ctx, 'ContractWithdrawn', { contractId, communityId: c.communityId, sellerId: c.sellerId, buyerId: c.buyerId, by: actorOf(ctx, caller) });
       return { contract: record, replayed: false };
     });
@@ -182,7 +189,7 @@ export class ContractsContract extends Contract {
       requireOperator(ctx, 'settling contracts');
       checkId(communityId, 'communityId');
       const start = instantOf(intervalStart, 'intervalStart');
-      const markerKey = ckey(ctx, ContractKeys.settled, communityId, formatInstant(start));
+      const markerKey = key(ctx, KeyTypes.contractSettled, communityId, formatInstant(start));
       if ((await getRecord(ctx, markerKey)) !== undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `the contracts of ${intervalStart} are settled`, { step: 'settle-contracts', status: 'settled' });
       const interval = await loadInterval(ctx, communityId, formatInstant(start));
       if (interval === undefined || interval.status === 'closed') throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `interval ${intervalStart} is not cleared`, { step: 'settle-contracts', status: interval?.status ?? 'open' });
@@ -208,10 +215,7 @@ export class ContractsContract extends Contract {
       await applyPostings(ctx, accounts, communityId, formatInstant(start), postings, 'contracts');
       await accounts.flush();
       const tokenTransfers = [];
-      for (const t of result.tokenTransfers) {
-        const movedWh = await moveHeldTokens(ctx, t.sellerId, t.buyerId, meteringIntervals, t.energyWh, `${communityId}/${formatInstant(start)}/contract:${t.contractId}`);
-        tokenTransfers.push({ ...t, movedWh, undeliveredWh: t.energyWh - movedWh });
-      }
+      for (const t of result.tokenTransfers) tokenTransfers.push(await settleTokens(ctx, t, meteringIntervals, `${communityId}/${formatInstant(start)}/contract:${t.contractId}`));
       const record: ContractSettlementRecord = { communityId, intervalStart: formatInstant(start), settledAt: txInstant(ctx), txId: ctx.stub.getTxID(), contractIds: contracts.map((c) => c.contractId), parties: result.parties, postings, tokenTransfers };
       await putRecord(ctx, markerKey, record);
       setEvent(ctx, 'ContractsSettled', { communityId, intervalStart: record.intervalStart, contractIds: record.contractIds });
@@ -234,7 +238,7 @@ export class ContractsContract extends Contract {
       checkId(communityId, 'communityId');
       checkId(participantId, 'participantId');
       const start = instantOf(intervalStart, 'intervalStart');
-      const markerKey = ckey(ctx, ContractKeys.settled, communityId, formatInstant(start));
+      const markerKey = key(ctx, KeyTypes.contractSettled, communityId, formatInstant(start));
       const record = await getRecord<ContractSettlementRecord>(ctx, markerKey);
       const party = record?.parties.find((p) => p.participantId === participantId);
       if (record === undefined || party === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} has no contract settled in ${intervalStart}`, { participantId });
@@ -258,8 +262,7 @@ export class ContractsContract extends Contract {
       for (const t of corrected.delivered) {
         const energyWh = t.energyWh - (moved.get(t.contractId) ?? 0);
         if (energyWh <= 0) continue;
-        const movedWh = await moveHeldTokens(ctx, t.sellerId, t.buyerId, meteringIntervals, energyWh, `${communityId}/${record.intervalStart}/contract-correction:${t.contractId}`);
-        tokenTransfers.push({ ...t, energyWh, movedWh, undeliveredWh: energyWh - movedWh });
+        tokenTransfers.push(await settleTokens(ctx, { ...t, energyWh }, meteringIntervals, `${communityId}/${record.intervalStart}/contract-correction:${t.contractId}`));
       }
       const correction = { participantId, correctedAt: txInstant(ctx), txId: ctx.stub.getTxID(), posting: corrected.posting, tokenTransfers };
       const parties = record.parties.map((p) => (p.participantId === participantId ? corrected.party : p));
@@ -275,7 +278,7 @@ export class ContractsContract extends Contract {
   async getContractSettlement(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getContractSettlement', async () => {
       requireRole(ctx, ['operator', 'utility', 'regulator'], 'reading a contract settlement');
-      const record = await getRecord(ctx, ckey(ctx, ContractKeys.settled, checkId(communityId, 'communityId'), formatInstant(instantOf(intervalStart, 'intervalStart'))));
+      const record = await getRecord(ctx, key(ctx, KeyTypes.contractSettled, checkId(communityId, 'communityId'), formatInstant(instantOf(intervalStart, 'intervalStart'))));
       if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `the contracts of ${intervalStart} are not settled`, { intervalStart });
       return record;
     });

@@ -1,0 +1,143 @@
+/**
+ * Every key the chaincode writes: one table of key types, one helper that builds a key, one padding.
+ * A key is a composite key `type~attribute~…` (Fabric's createCompositeKey); its type is a bare
+ * camelCase name from KeyTypes (channel state) or PrivateKeyTypes (the consumption collection).
+ * Numbers inside a key (seqs, history entries, pages) are seqKeyPart, so that key order is number order.
+ *
+ * Channel state, by contract (attributes after the type):
+ * - registry: participant~id; meter~id; meterByParticipant~participant~meter;
+ *   meterByCommunity~community~participant~meter
+ * - metering: !reading~hour~meter~intervalStart (readingKey); readingHead~meter; gap~meter~afterSeq;
+ *   meteringParams (the one record); meteringParamsChange~txId
+ * - energy: window / windowClose~community~intervalStart~length; estimate~meter~intervalStart;
+ *   retiredGap~meter~afterSeq; position~participant~intervalStart;
+ *   zoneInterval~intervalStart~length~community~zone; energyToken~owner~intervalStart~asset;
+ *   tokenMove~participant~number; tokenMoveCount~participant; dispute~meter~intervalStart
+ * - assets: site~id; siteByParticipant~participant~site; asset~id; assetByMeter~meter~asset;
+ *   assetByParticipant~participant~asset; assetRecord~asset~number; preferences~participant
+ * - credits: account~participant (available, escrowed, count of statement lines);
+ *   statement~participant~number (one statement line, numbered from 1 in commit order by the count
+ *   on the account record, which every transaction that adds a line writes anyway);
+ *   bank~txId (a deposit or withdrawal: the only changes of the total supply);
+ *   utilityEntry~community~intervalStart~entry (the utility's side of the postings of one settlement
+ *   page, entry page-n, or of one correction, entry = its postingId); creditRef~actor~reference (a
+ *   credit operation's client reference, for idempotent retries)
+ * - market: marketParams~community~effectiveFrom (parameters in force from then, with the
+ *   effectiveFrom of the entry before); marketParamsLatest~community (the latest: orders read it);
+ *   marketParamsChange~community~number (who changed what, numbered from 1 by the count on the latest);
+ *   order~community~intervalStart~bucket~orderId (bucket: the order id's first hex digit, so that a
+ *   book is read in 16 range queries, each far below totalQueryLimit); orderBy~participant~intervalStart~orderId;
+ *   clientOrder~participant~clientOrderId; orderRef~orderId; book~community~intervalStart~participant
+ *   (a participant's side, open orders and sell energy in an interval);
+ *   interval~community~intervalStart; intervalDue~community~status~intervalStart (intervals waiting
+ *   for their next step); clearing~community~intervalStart (the compact clearing record) and its
+ *   pages clearingPage~community~intervalStart~fills|trades~n; settlePositions~community~intervalStart
+ *   (fixed by the first settlement page); settlePage~community~intervalStart~n (what page n applied);
+ *   settlePlan~community~intervalStart~n (delivered Wh of the trades of trade page n ≥ 1);
+ *   settlement~community~intervalStart (written by the last page); settled~community~intervalStart~participant;
+ *   posting~community~intervalStart~postingId
+ * - bilateral contracts: contract~id; contractBy~participant~id; contractDay~community~day~id (the
+ *   active contracts delivering on a day); contractSettled~community~intervalStart
+ *
+ * None of these is written by every transaction (no hot key).
+ */
+import { Context } from 'fabric-contract-api';
+
+export const KeyTypes = {
+  participant: 'participant',
+  meter: 'meter',
+  meterByParticipant: 'meterByParticipant',
+  meterByCommunity: 'meterByCommunity',
+  /** Readings: see readingKey (the `!` makes the type sort before every other). */
+  reading: '!reading',
+  readingHead: 'readingHead',
+  gap: 'gap',
+  meteringParams: 'meteringParams',
+  meteringParamsChange: 'meteringParamsChange',
+  window: 'window',
+  estimate: 'estimate',
+  retiredGap: 'retiredGap',
+  position: 'position',
+  zoneInterval: 'zoneInterval',
+  site: 'site',
+  siteByParticipant: 'siteByParticipant',
+  asset: 'asset',
+  assetByMeter: 'assetByMeter',
+  assetByParticipant: 'assetByParticipant',
+  assetRecord: 'assetRecord',
+  preferences: 'preferences',
+  energyToken: 'energyToken',
+  tokenMove: 'tokenMove',
+  tokenMoveCount: 'tokenMoveCount',
+  dispute: 'dispute',
+  windowClose: 'windowClose',
+  account: 'account',
+  statement: 'statement',
+  bank: 'bank',
+  utilityEntry: 'utilityEntry',
+  creditRef: 'creditRef',
+  marketParams: 'marketParams',
+  marketParamsLatest: 'marketParamsLatest',
+  marketParamsChange: 'marketParamsChange',
+  order: 'order',
+  orderBy: 'orderBy',
+  clientOrder: 'clientOrder',
+  orderRef: 'orderRef',
+  book: 'book',
+  interval: 'interval',
+  intervalDue: 'intervalDue',
+  clearing: 'clearing',
+  clearingPage: 'clearingPage',
+  settlePositions: 'settlePositions',
+  settlePage: 'settlePage',
+  settlePlan: 'settlePlan',
+  settlement: 'settlement',
+  settled: 'settled',
+  posting: 'posting',
+  contract: 'contract',
+  contractBy: 'contractBy',
+  contractDay: 'contractDay',
+  contractSettled: 'contractSettled',
+  certIssuance: 'certIssuance',
+  certBundle: 'certBundle',
+  certHolding: 'certHolding',
+  certIssuer: 'certIssuer',
+} as const;
+
+/** Key types inside the consumption collection (energy/privacy.ts). */
+export const PrivateKeyTypes = {
+  readingChunk: 'readingChunk',
+  estimateImport: 'estimateImport',
+  positionPrivate: 'positionPrivate',
+  disputeImport: 'disputeImport',
+} as const;
+
+export type KeyType = (typeof KeyTypes)[keyof typeof KeyTypes];
+export type PrivateKeyType = (typeof PrivateKeyTypes)[keyof typeof PrivateKeyTypes];
+
+/** The key of a record: its type and attributes. */
+export function key(ctx: Context, type: KeyType | PrivateKeyType, ...attributes: string[]): string {
+  return ctx.stub.createCompositeKey(type, attributes);
+}
+
+/**
+ * A safe integer (at most 16 digits) as a key part, zero-padded so that key order is number order:
+ * seqs (gap keys sort by afterSeq), the numbers of history entries (statement lines, token moves,
+ * parameter changes) and page numbers.
+ */
+export const seqKeyPart = (seq: number): string => String(seq).padStart(16, '0');
+
+/** The hour of an interval start (`2026-11-22T10`): the first part of a reading's key. */
+export const readingHourOf = (intervalStart: string): string => intervalStart.slice(0, 13);
+
+/**
+ * A reading's key: its hour, meter and interval start, under a key type that sorts before every
+ * other. LevelDB compacts each flush of the peer's state database with every table its key range
+ * overlaps, and that range runs from the smallest key the flush wrote to the savepoint above all
+ * data; keyed meter first, every flush overlapped all readings ever stored. Hour first, older
+ * readings sort below whatever a block writes (docs/benchmarks.md, *The peers' CPU rises with the ledger*),
+ * and a meter's readings of an hour are still one range (listReadings).
+ */
+export function readingKey(ctx: Context, meterId: string, intervalStart: string): string {
+  return key(ctx, KeyTypes.reading, readingHourOf(intervalStart), meterId, intervalStart);
+}
