@@ -141,7 +141,8 @@ async function liveKey(profile: NetworkProfile, org: OrgName, user: string, stor
   return issueKey(profile.stateDir, org, user);
 }
 
-async function api(url: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+/** A call to a gateway's REST API with an API key; the answer's status and JSON body. */
+export async function api(url: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },

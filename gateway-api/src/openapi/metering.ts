@@ -26,6 +26,13 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
   const participant = pathParam('participantId');
   const interval = pathParam('intervalStart', instant);
   return {
+    '/metering/params': {
+      get: {
+        operationId: 'getMeteringParams',
+        description: 'The metering parameters of the channel (every community): interval length, late window, capacity tolerance, surplus threshold, close page size; the defaults while no operator has set them.',
+        responses: { '200': json({ $ref: '#/components/schemas/MeteringParams' }), ...common },
+      },
+    },
     '/sites': { post: { operationId: 'registerSite', requestBody: body('NewSite'), responses: created({ '404': errorResponse('PARTICIPANT_NOT_FOUND'), '409': errorResponse('ASSET_EXISTS') }) } },
     '/participants/{participantId}/sites': { get: { operationId: 'listSites', parameters: [participant], responses: list() } },
     '/meters/{meterId}/site': { put: { operationId: 'attachMeter', parameters: [pathParam('meterId')], requestBody: body('MeterSite'), responses: ok({ '404': errorResponse('ASSET_NOT_FOUND or METER_NOT_REGISTERED') }) } },
@@ -88,6 +95,13 @@ export function meteringSchemas(p: OpenApiParts): Record<string, object> {
   return {
     NewSite: object(['siteId', 'participantId', 'connectionCapacityW', 'zone'], { siteId: id, participantId: id, connectionCapacityW: capacity, zone: id, feeder: id }),
     MeterSite: object(['siteId'], { siteId: id }),
+    MeteringParams: object(['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm', 'surplusThresholdWh', 'closePageMeters'], {
+      intervalSeconds: { type: 'integer', minimum: 60, maximum: 86_400, description: 'length of a metering interval (window); intervals are aligned to the Unix epoch' },
+      lateWindowSeconds: { type: 'integer', minimum: 0, description: "how long after its interval's end a reading is still accepted" },
+      capacityTolerancePpm: { type: 'integer', minimum: 0, maximum: 1_000_000, description: 'export may exceed capacity × interval by this much' },
+      surplusThresholdWh: { type: 'integer', minimum: 0, description: '|net| from which a position is announced as surplus or deficit' },
+      closePageMeters: { type: 'integer', minimum: 1, description: 'meters one window-close transaction takes on at most' },
+    }),
     NewAsset: object(['assetId', 'participantId', 'meterId', 'source', 'capacityW', 'zone', 'feeder', 'location', 'commissionedOn', 'certificationHash'], {
       assetId: id, participantId: id, meterId: id, source, capacityW: capacity, zone: id, feeder: id, location: text, commissionedOn: date, certificationHash: sha256,
     }),

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Response, Router } from 'express';
 import { CONSUMPTION_MEMBERS as MEMBERS } from '@gridledger/core/metering';
 import { assertActsFor, callerOf } from '../access';
-import { jsonArg } from '../chaincode';
+import { jsonArg, Tx } from '../chaincode';
 import { ErrorCodes, GridLedgerError } from '../errors';
 import type { LedgerPort, SubmitOptions } from '../ports';
 
@@ -117,6 +117,7 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   const self = (res: Response, participantId: unknown) => assertActsFor(callerOf(res), String(participantId));
   const param = (v: unknown) => String(v);
 
+  r.get('/metering/params', async (_req, res) => evaluate(res, Tx.getMeteringParams, []));
   r.post('/sites', async (req, res) => {
     self(res, req.body.participantId);
     await submit(res, EnergyTx.registerSite, [jsonArg(req.body)], 201);
