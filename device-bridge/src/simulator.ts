@@ -19,7 +19,8 @@ const USAGE = `usage: node device-bridge/dist/simulator.js --state <stateDir> [o
   --state <dir>        state directory (network.json; keys in <dir>/meters, progress in <dir>/simulator)
   --homes <n>          number of homes (default 5)
   --speed <x>          simulated seconds per second until the present is reached (default 60)
-  --from <instant>     first interval of a fresh run (default now - 24 h), e.g. 2026-11-21T00:00:00Z
+  --from <instant>     first interval of a fresh run, or of a run whose saved state is older (its meters were
+                       off in between; default now - 24 h for a fresh run), e.g. 2026-11-21T00:00:00Z
   --seed <n>           seed of the homes and their variation (default 1)
   --interval <s>       length of the readings' intervals, a divisor of 900 (default 900; the ledger's metering interval)
   --shift <s>          the model's clock runs this many seconds ahead of the real one (default 0; npm start shifts it into daylight)

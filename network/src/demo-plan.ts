@@ -47,8 +47,8 @@ export function topUpMicros(availableMicros: number): number {
   return availableMicros >= DEMO_CREDITS.floorMicros ? 0 : DEMO_CREDITS.targetMicros - availableMicros;
 }
 
-/** The model's PV data is by UTC hour in Potsdam: 09:00-14:00 UTC is daylight all year round. */
-const DAYLIGHT = { from: 9 * 3600, to: 14 * 3600 };
+/** The model's PV data is by UTC hour in Potsdam: around its noon (10:00-13:00 UTC) the sun shines all year round. */
+const DAYLIGHT = { from: 10 * 3600, to: 13 * 3600 };
 const DAY = 86_400;
 
 /**

@@ -30,14 +30,14 @@ describe('what the demo sets up', () => {
 
   it('shifts the homes into daylight, by whole quarter hours, only when it is dark', () => {
     expect(daylightShiftSeconds(at('2026-12-06T11:07:00Z'))).toBe(0);
-    expect(daylightShiftSeconds(at('2026-12-06T09:00:00Z'))).toBe(0);
-    expect(daylightShiftSeconds(at('2026-12-06T14:00:00Z'))).toBe(19 * 3600);
-    expect(daylightShiftSeconds(at('2026-12-06T07:00:00Z'))).toBe(2 * 3600);
+    expect(daylightShiftSeconds(at('2026-12-06T10:00:00Z'))).toBe(0);
+    expect(daylightShiftSeconds(at('2026-12-06T13:00:00Z'))).toBe(21 * 3600);
+    expect(daylightShiftSeconds(at('2026-12-06T07:10:00Z'))).toBe(3 * 3600);
     const shift = daylightShiftSeconds(at('2026-12-06T22:10:00Z'));
     expect(shift % 900).toBe(0);
     const seconds = (at('2026-12-06T22:10:00Z') + shift) % 86_400;
-    expect(seconds).toBeGreaterThanOrEqual(9 * 3600);
-    expect(seconds).toBeLessThan(14 * 3600);
+    expect(seconds).toBeGreaterThanOrEqual(10 * 3600);
+    expect(seconds).toBeLessThan(13 * 3600);
   });
 
   it('orders the next intervals whose gate is at least 5 s away', () => {

@@ -16,7 +16,7 @@ export interface SimulatorOptions {
   homes?: number;
   /** Simulated seconds per real second while catching up with the present (default 60). */
   speed?: number;
-  /** First interval of a fresh simulation, epoch s (default: now - 24 h, aligned to 15 min). */
+  /** First interval of a fresh simulation, or of one whose state is older, epoch s (default: now - 24 h, aligned to the interval). */
   from?: number;
   seed?: number;
   logger?: Logger;
@@ -48,8 +48,9 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
     nextIntervalStart: align(o.from ?? Math.floor(Date.now() / 1000) - DAY_SECONDS),
     meters: {},
   };
-  // A state left by a run with a longer interval goes on from the next start on this run's grid.
-  state.nextIntervalStart = Math.ceil(state.nextIntervalStart / clock.intervalSeconds) * clock.intervalSeconds;
+  // A state left by a run with a longer interval goes on from the next start on this run's grid;
+  // one older than `from` skips to it (its meters were off in between: the ledger sees a gap).
+  state.nextIntervalStart = Math.ceil(Math.max(state.nextIntervalStart, align(o.from ?? 0)) / clock.intervalSeconds) * clock.intervalSeconds;
   for (const h of homes) state.meters[h.meterId] ??= initialMeterState(h, seed);
   const speed = o.speed ?? 60;
   const simOrigin = state.nextIntervalStart;
