@@ -75,8 +75,9 @@ async function start(options: Parameters<typeof upPlatform>[0], speed: string, v
   mkdirSync(logs, { recursive: true });
   const startLog = join(logs, 'start.log');
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  const record = (line: string) => appendFileSync(startLog, `${new Date().toISOString()} ${line}\n`);
   const log = (line: string) => {
-    appendFileSync(startLog, `${new Date().toISOString()} ${line}\n`);
+    record(line);
     if (verbose || worthSaying(line)) say(line);
   };
   say(`Starting GridLedger in ${options.stateDir} (the first run builds Fabric: minutes; progress in ${startLog})`);
@@ -104,7 +105,8 @@ async function start(options: Parameters<typeof upPlatform>[0], speed: string, v
     tail?.kill();
     say('\nstopping…');
     await market.stop();
-    await down(options.stateDir, { log });
+    const stopped = await down(options.stateDir, { log: record });
+    say(`stopped ${stopped.length} processes; the ledger and the keys stay in ${options.stateDir} (npm run down -- --purge deletes them)`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
