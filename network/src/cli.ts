@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { PROCESS_VARIABLES, readConfig } from './config';
 import { formatInstant } from '@gridledger/core';
 import { DemoMarket, setUpDemoMarket, simulatorModel } from './demo';
-import { daylightShiftSeconds, DEMO_METERING_PARAMS } from './demo-plan';
+import { daylightShiftSeconds, DEMO_METERING_PARAMS, worthSaying } from './demo-plan';
 import { summary, upPlatform } from './platform';
 import { runningPid, serviceEnv, startProcess } from './proc';
 import { COMMUNITY_ID, down, REPO_ROOT, upNetwork } from './up';
@@ -61,9 +61,6 @@ async function main(argv: string[]): Promise<void> {
       process.exit(command === 'help' || command === '--help' ? 0 : 2);
   }
 }
-
-/** Lines of `up` a person wants on the console; the rest (every step of the network) goes to the start log. */
-const worthSaying = (line: string) => !line.startsWith('[') || line.endsWith('network ready');
 
 /**
  * `npm start`: everything up, the demo market set up (parameters, credits), the simulator

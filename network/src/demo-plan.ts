@@ -114,6 +114,9 @@ export interface ClearedInterval {
   fills: readonly { side: string; energyWh: number }[];
 }
 
+/** Lines of `up` a person wants on the console at `npm start`; the network's timed steps go to the start log, but its last. */
+export const worthSaying = (line: string): boolean => !/^\[ *[\d.]+ s\] /.test(line) || line.endsWith('network ready');
+
 const credits = (micros: number) => (micros / 1_000_000).toFixed(3);
 const percent = (ppm: number | null) => (ppm === null ? '-' : `${Math.round(ppm / 10_000)} %`);
 const clock = (instant: string) => instant.slice(11, 16);

@@ -10,6 +10,7 @@ import {
   paramsChange,
   settledLine,
   topUpMicros,
+  worthSaying,
 } from '../src/demo-plan';
 
 const at = (instant: string) => parseInstant(instant)!;
@@ -71,6 +72,14 @@ describe("a demo home's order", () => {
 });
 
 describe('the console lines', () => {
+  it("of up's progress, the parts and the homes, not the network's every step", () => {
+    expect(['[  0.6 s]   ca-utility on 127.0.0.1:7054', '[ 41.0 s] peers', '[ 52.3 s] network ready', 'REST gateways', '  home-01: meter home-01.main, PV 7000 W'].filter(worthSaying)).toEqual([
+      '[ 52.3 s] network ready',
+      'REST gateways',
+      '  home-01: meter home-01.main, PV 7000 W',
+    ]);
+  });
+
   const cleared = {
     intervalStart: '2026-12-06T12:01:00Z',
     priceMicrosPerKwh: 212_000,
