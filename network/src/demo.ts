@@ -54,6 +54,9 @@ export interface DemoMarketOptions {
   say: (line: string) => void;
 }
 
+/** An interval not settled this many intervals after its start is given up on (with a line): the scheduler's log says why. */
+const FORGET_AFTER_INTERVALS = 10;
+
 type Answer = Awaited<ReturnType<typeof api>>;
 const check = (what: string, res: Answer, ok: number[] = [200, 201]): Answer => {
   if (!ok.includes(res.status)) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.json)}`);
@@ -144,7 +147,12 @@ export class DemoMarket {
     }
     for (const start of [...this.ordered].sort((a, b) => a - b)) {
       if (start > nowSeconds) break;
-      await this.report(start);
+      if (start < nowSeconds - FORGET_AFTER_INTERVALS * DEMO_MARKET_PARAMS.intervalSeconds) {
+        this.o.say(`${formatInstant(start).slice(11, 16)} not settled after ${FORGET_AFTER_INTERVALS} intervals: see the Community gateway's log (market scheduler)`);
+        this.forget(start);
+      } else {
+        await this.report(start);
+      }
     }
   }
 
@@ -173,6 +181,11 @@ export class DemoMarket {
     }
   }
 
+  private forget(start: number): void {
+    this.ordered.delete(start);
+    this.cleared.delete(start);
+  }
+
   private url(start: number, what: string): string {
     return `${this.o.profile.orgs.community.gateway.url}/api/v1/markets/${this.o.communityId}/intervals/${formatInstant(start)}/${what}`;
   }
@@ -194,8 +207,7 @@ export class DemoMarket {
       // The figures wait for the interval's contracts and metering windows as well (INTERVAL_NOT_FOUND until then).
       if (figures.status === 404) return;
       this.o.say(settledLine({ ...(figures.json as unknown as SettledInterval), intervalStart: formatInstant(start) }, this.url(start, 'figures')));
-      this.ordered.delete(start);
-      this.cleared.delete(start);
+      this.forget(start);
     }
   }
 }
