@@ -47,19 +47,30 @@ export function topUpMicros(availableMicros: number): number {
   return availableMicros >= DEMO_CREDITS.floorMicros ? 0 : DEMO_CREDITS.targetMicros - availableMicros;
 }
 
-/** The model's PV data is by UTC hour in Potsdam: around its noon (10:00-13:00 UTC) the sun shines all year round. */
-const DAYLIGHT = { from: 10 * 3600, to: 13 * 3600 };
-const DAY = 86_400;
+/** How many quarter hours ahead the homes should have both buyers and sellers among them. */
+export const MIXED_QUARTERS = 8;
 
 /**
- * How far the demo shifts the simulated homes' clock so that their sun shines now (a multiple of
- * 15 minutes, 0 when it is daylight already): at night nobody exports and nothing would trade.
+ * How far the demo shifts the simulated homes' clock (whole quarter hours, none if it will do):
+ * the least shift at which, for the next two hours of the model, some homes expect a surplus and
+ * others a deficit in every quarter hour. At night nobody exports and around noon everybody does:
+ * either way nothing would trade. `bothSides` says it of one model quarter hour. With no such
+ * shift in a day, the one with the most such quarter hours.
  */
-export function daylightShiftSeconds(nowSeconds: number): number {
-  const timeOfDay = ((nowSeconds % DAY) + DAY) % DAY;
-  if (timeOfDay >= DAYLIGHT.from && timeOfDay < DAYLIGHT.to) return 0;
-  const shift = (DAYLIGHT.from - timeOfDay + DAY) % DAY;
-  return Math.ceil(shift / 900) * 900;
+export function tradingShiftSeconds(nowSeconds: number, bothSides: (modelQuarterStart: number) => boolean): number {
+  const quarter = nowSeconds - (nowSeconds % 900);
+  let best = { shift: 0, mixed: -1 };
+  for (let shift = 0; shift < 86_400; shift += 900) {
+    const mixed = Array.from({ length: MIXED_QUARTERS }, (_, q) => quarter + shift + q * 900).filter(bothSides).length;
+    if (mixed === MIXED_QUARTERS) return shift;
+    if (mixed > best.mixed) best = { shift, mixed };
+  }
+  return best.shift;
+}
+
+/** Whether some of the homes export and others import, by their energy in one interval. */
+export function bothSides(energies: readonly { loadWh: number; pvWh: number }[]): boolean {
+  return energies.some((e) => e.pvWh > e.loadWh) && energies.some((e) => e.loadWh > e.pvWh);
 }
 
 /** The intervals whose orders should be in at `nowSeconds`: the next few whose gate is still far enough away. */

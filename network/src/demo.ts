@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core';
 import {
+  bothSides,
   clearedLine,
   DEMO_MARKET_PARAMS,
   DEMO_METERING_PARAMS,
@@ -17,6 +18,7 @@ import {
   paramsChange,
   settledLine,
   topUpMicros,
+  tradingShiftSeconds,
   type ClearedInterval,
   type DemoMarketParams,
   type SettledInterval,
@@ -41,13 +43,20 @@ interface Model {
 /** The simulator's model, from the device bridge's build (it depends on this workspace, so it is loaded, not imported). */
 export const simulatorModel = (): Model => require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'model.js')) as Model;
 
+/** The shift of the homes' clock at which they trade now (demo-plan.ts tradingShiftSeconds, by the simulator's model). */
+export function demoShiftSeconds(nowSeconds: number, homes: readonly ModelHome[], seed = 1): number {
+  const model = simulatorModel();
+  const quarterHour = { intervalSeconds: 900, shiftSeconds: 0 };
+  return tradingShiftSeconds(nowSeconds, (t) => bothSides(homes.map((h) => model.intervalEnergy(h, t, quarterHour, seed))));
+}
+
 export interface DemoMarketOptions {
   profile: NetworkProfile;
   credentials: Credentials;
   communityId: string;
   /** Each home: its participant id (its API key is credentials.apiKeys.community[participantId]) and its model. */
   homes: { participantId: string; model: ModelHome }[];
-  /** The model clock's shift (demo-plan.ts daylightShiftSeconds), the same the simulator runs with. */
+  /** The model clock's shift (demoShiftSeconds), the same the simulator runs with. */
   shiftSeconds: number;
   seed?: number;
   /** One line for a person. */

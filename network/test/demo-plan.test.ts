@@ -3,13 +3,14 @@ import {
   clearedLine,
   DEMO_CREDITS,
   DEMO_MARKET_PARAMS,
-  daylightShiftSeconds,
+  bothSides,
   demoOrder,
   intervalsToOrder,
   p2pSharePpm,
   paramsChange,
   settledLine,
   topUpMicros,
+  tradingShiftSeconds,
   worthSaying,
 } from '../src/demo-plan';
 
@@ -29,16 +30,24 @@ describe('what the demo sets up', () => {
     expect(topUpMicros(-3_000_000)).toBe(DEMO_CREDITS.targetMicros + 3_000_000);
   });
 
-  it('shifts the homes into daylight, by whole quarter hours, only when it is dark', () => {
-    expect(daylightShiftSeconds(at('2026-12-06T11:07:00Z'))).toBe(0);
-    expect(daylightShiftSeconds(at('2026-12-06T10:00:00Z'))).toBe(0);
-    expect(daylightShiftSeconds(at('2026-12-06T13:00:00Z'))).toBe(21 * 3600);
-    expect(daylightShiftSeconds(at('2026-12-06T07:10:00Z'))).toBe(3 * 3600);
-    const shift = daylightShiftSeconds(at('2026-12-06T22:10:00Z'));
+  it('shifts the homes by the least whole quarter hours at which both sides are there for two hours', () => {
+    const now = at('2026-12-06T22:10:00Z');
+    // Both sides only from 06:00 to 09:00 of the model's day.
+    const mixed = (t: number) => t % 86_400 >= 6 * 3600 && t % 86_400 < 9 * 3600;
+    const shift = tradingShiftSeconds(now, mixed);
     expect(shift % 900).toBe(0);
-    const seconds = (at('2026-12-06T22:10:00Z') + shift) % 86_400;
-    expect(seconds).toBeGreaterThanOrEqual(10 * 3600);
-    expect(seconds).toBeLessThan(13 * 3600);
+    expect((at('2026-12-06T22:00:00Z') + shift) % 86_400).toBe(6 * 3600);
+    expect(tradingShiftSeconds(at('2026-12-06T07:00:00Z'), mixed)).toBe(0);
+    // Never two hours of both: the shift with the most quarter hours of both (the first of them).
+    const brief = (t: number) => t % 86_400 >= 6 * 3600 && t % 86_400 < 7 * 3600;
+    expect((at('2026-12-06T22:00:00Z') + tradingShiftSeconds(now, brief)) % 86_400).toBe(5 * 3600);
+    expect(tradingShiftSeconds(now, () => false)).toBe(0);
+  });
+
+  it('both sides: some homes export and some import', () => {
+    expect(bothSides([{ loadWh: 5, pvWh: 9 }, { loadWh: 7, pvWh: 2 }])).toBe(true);
+    expect(bothSides([{ loadWh: 5, pvWh: 9 }, { loadWh: 7, pvWh: 7 }])).toBe(false);
+    expect(bothSides([{ loadWh: 9, pvWh: 0 }, { loadWh: 7, pvWh: 2 }])).toBe(false);
   });
 
   it('orders the next intervals whose gate is at least 5 s away', () => {

@@ -9,8 +9,8 @@
  */
 import { formatInstant, parseInstant, type Reading } from '@gridledger/core';
 import { FabricLedger, MarketScheduler } from '@gridledger/gateway-api';
-import { DemoMarket, setUpDemoMarket, simulatorModel } from '@gridledger/network/dist/demo';
-import { daylightShiftSeconds, DEMO_CREDITS, DEMO_MARKET_PARAMS, DEMO_METERING_PARAMS } from '@gridledger/network/dist/demo-plan';
+import { DemoMarket, demoShiftSeconds, setUpDemoMarket, simulatorModel } from '@gridledger/network/dist/demo';
+import { DEMO_CREDITS, DEMO_MARKET_PARAMS, DEMO_METERING_PARAMS } from '@gridledger/network/dist/demo-plan';
 import { trader, type Trader, useMeteringInterval } from './market-support';
 import { api, credentials, eventually, operatorKey, profile, signReading, uid } from './support';
 
@@ -27,7 +27,7 @@ it('sets up the market, the homes trade, and intervals clear with trades and set
   const model = simulatorModel().simulatedHomes(HOMES);
   const traders: Trader[] = await Promise.all(model.map((m) => trader(m.homeId, C)));
   const lines: string[] = [];
-  const shiftSeconds = daylightShiftSeconds(Math.floor(Date.now() / 1000));
+  const shiftSeconds = demoShiftSeconds(Math.floor(Date.now() / 1000), model);
   const apiKeys = credentials().apiKeys;
   const demo = {
     profile: profile(),
