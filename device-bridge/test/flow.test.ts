@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { parseMeterPublicKey, parseInstant, verifyReadingSignature } from '@gridledger/core';
 import type { IClientOptions } from 'mqtt';
 import { silentLogger, mqttClientOptions } from '@gridledger/network';
@@ -60,4 +61,26 @@ it('simulator -> Mosquitto -> bridge -> ledger: signed readings flow, and a rest
   }
   // A June morning in Potsdam: the PV shows up as export on at least one home.
   expect(submitted.some((r) => r.exportWh > 0)).toBe(true);
+});
+
+it('a simulator waiting for the present leaves no abort listener behind (the cause of the MaxListenersExceededWarning npm start showed)', async () => {
+  const home = simulatedHomes(1)[0];
+  const options = mqttClientOptions(broker.endpoint, await broker.admin.grant({ kind: 'meter', communityId: 'wait', meterId: home.meterId }));
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  const controller = new AbortController();
+  const now = Math.floor(Date.now() / 1000);
+  // The current minute ends in real time only: the simulator sleeps a second at a time until it is aborted.
+  const running = runSimulator({
+    stateDir: tempDir('wait'), mqttUrl: broker.endpoint.url, meterMqttOptions: () => options, communityId: 'wait', homes: 1,
+    from: now - (now % 60) + 60, clock: { intervalSeconds: 60, shiftSeconds: 0 }, logger: silentLogger, signal: controller.signal,
+  });
+  await new Promise((r) => setTimeout(r, 12_500));
+  expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+  controller.abort();
+  await running;
+  process.off('warning', onWarning);
+  expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  expect(warnings.map((w) => w.name)).toEqual([]);
 });

@@ -88,4 +88,4 @@ it('sets up the market, the homes trade, and intervals clear with trades and set
     await scheduler.stop();
     ledger.close();
   }
-});
+}, 900_000);
