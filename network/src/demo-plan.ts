@@ -68,10 +68,17 @@ export function tradingShiftSeconds(nowSeconds: number, bothSides: (modelQuarter
   return best.shift;
 }
 
-/** Whether some of the homes export and others import, by their energy in one interval. */
-export function bothSides(energies: readonly { loadWh: number; pvWh: number }[]): boolean {
-  return energies.some((e) => e.pvWh > e.loadWh) && energies.some((e) => e.loadWh > e.pvWh);
+/**
+ * Whether some of the homes export and others import, by their energy in one quarter hour, each by
+ * more than `marginWh`: the minutes of a quarter share its load and PV each in whole Wh, so only a
+ * margin of 2 Wh a minute keeps every minute on the quarter's side.
+ */
+export function bothSides(energies: readonly { loadWh: number; pvWh: number }[], marginWh = 0): boolean {
+  return energies.some((e) => e.pvWh - e.loadWh > marginWh) && energies.some((e) => e.loadWh - e.pvWh > marginWh);
 }
+
+/** The margin of bothSides for intervals of `intervalSeconds`: 2 Wh for each of a quarter hour's intervals. */
+export const sideMarginWh = (intervalSeconds: number): number => (2 * 900) / intervalSeconds;
 
 /** The intervals whose orders should be in at `nowSeconds`: the next few whose gate is still far enough away. */
 export function intervalsToOrder(nowSeconds: number, params: Pick<DemoMarketParams, 'intervalSeconds' | 'gateClosureSeconds'>): number[] {

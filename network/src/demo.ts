@@ -17,6 +17,7 @@ import {
   intervalsToOrder,
   paramsChange,
   settledLine,
+  sideMarginWh,
   topUpMicros,
   tradingShiftSeconds,
   type ClearedInterval,
@@ -47,7 +48,8 @@ export const simulatorModel = (): Model => require(join(REPO_ROOT, 'device-bridg
 export function demoShiftSeconds(nowSeconds: number, homes: readonly ModelHome[], seed = 1): number {
   const model = simulatorModel();
   const quarterHour = { intervalSeconds: 900, shiftSeconds: 0 };
-  return tradingShiftSeconds(nowSeconds, (t) => bothSides(homes.map((h) => model.intervalEnergy(h, t, quarterHour, seed))));
+  const margin = sideMarginWh(DEMO_MARKET_PARAMS.intervalSeconds);
+  return tradingShiftSeconds(nowSeconds, (t) => bothSides(homes.map((h) => model.intervalEnergy(h, t, quarterHour, seed)), margin));
 }
 
 export interface DemoMarketOptions {

@@ -9,6 +9,7 @@ import {
   p2pSharePpm,
   paramsChange,
   settledLine,
+  sideMarginWh,
   topUpMicros,
   tradingShiftSeconds,
   worthSaying,
@@ -48,6 +49,17 @@ describe('what the demo sets up', () => {
     expect(bothSides([{ loadWh: 5, pvWh: 9 }, { loadWh: 7, pvWh: 2 }])).toBe(true);
     expect(bothSides([{ loadWh: 5, pvWh: 9 }, { loadWh: 7, pvWh: 7 }])).toBe(false);
     expect(bothSides([{ loadWh: 9, pvWh: 0 }, { loadWh: 7, pvWh: 2 }])).toBe(false);
+    // With a margin, each side by more than it.
+    expect(bothSides([{ loadWh: 100, pvWh: 131 }, { loadWh: 131, pvWh: 100 }], sideMarginWh(60))).toBe(true);
+    expect(bothSides([{ loadWh: 100, pvWh: 130 }, { loadWh: 131, pvWh: 100 }], sideMarginWh(60))).toBe(false);
+  });
+
+  it('the margin keeps every minute of a quarter on its side', () => {
+    // The worst case of whole-Wh shares: load and PV that split unevenly over 15 minutes.
+    for (const [loadWh, pvWh] of [[131, 100], [44, 13], [1000, 969]]) {
+      const share = (total: number, i: number) => Math.floor((total * (i + 1)) / 15) - Math.floor((total * i) / 15);
+      for (let i = 0; i < 15; i++) expect(share(loadWh, i)).toBeGreaterThan(share(pvWh, i));
+    }
   });
 
   it('orders the next intervals whose gate is at least 5 s away', () => {
