@@ -4,7 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseMeterPublicKey, parseSignedReading, readingSignedBytes, verifyReadingSignature, formatInstant, parseInstant } from '@gridledger/core';
 import { ensureMeterKeys, loadMeterKey, meterKeyPath, signReading } from '../src/simulator/keys';
-import { checkIntervalSeconds, homeEnergy, initialMeterState, intervalEnergy, nextReading, profileLoadWh, pvWhPerKwp, sharedWh, simulatedHomes } from '../src/simulator/model';
+import {
+  checkIntervalSeconds,
+  homeEnergy,
+  initialMeterState,
+  intervalEnergy,
+  nextReading,
+  profileLoadWh,
+  pvWhPerKwp,
+  sharedWh,
+  simulatedHomes,
+} from '../src/simulator/model';
 import { tempDir } from './support/helpers';
 
 const at = (iso: string) => parseInstant(iso)!;

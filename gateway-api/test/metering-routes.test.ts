@@ -29,7 +29,7 @@ describe('metering routes', () => {
   });
 
   it('any caller reads the metering parameters, answered as the chaincode gives them', async () => {
-    const params = { intervalSeconds: 900, lateWindowSeconds: 172_800, capacityTolerancePpm: 20_000, surplusThresholdWh: 0, closePageMeters: 100 };
+    const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 2, surplusThresholdWh: 0, closePageMeters: 9 };
     h.ledger.evaluateHandler = (fn) => (fn === 'metering:getParams' ? params : undefined);
     const res = await h.fetch('/api/v1/metering/params', { key: h.key.alice });
     expect(res.status).toBe(200);

@@ -67,7 +67,9 @@ async function main(argv: string[]): Promise<void> {
  * publishing and the demo homes trading; one line per interval cleared and settled (every
  * process's own log stays in <state>/logs; --verbose follows them). Ctrl-C stops it all.
  */
-async function start(options: Parameters<typeof upPlatform>[0], speed: string, verbose: boolean): Promise<void> {
+type StartOptions = Parameters<typeof upPlatform>[0];
+
+async function start(options: StartOptions, speed: string, verbose: boolean): Promise<void> {
   const logs = join(options.stateDir, 'logs');
   mkdirSync(logs, { recursive: true });
   const startLog = join(logs, 'start.log');
@@ -85,13 +87,15 @@ async function start(options: Parameters<typeof upPlatform>[0], speed: string, v
   const nowSeconds = Math.floor(Date.now() / 1000);
   const model = simulatorModel().simulatedHomes(homes.length);
   const shiftSeconds = demoShiftSeconds(nowSeconds, model);
-  const demo = { profile, credentials, communityId: COMMUNITY_ID, homes: model.map((m) => ({ participantId: m.homeId, model: m })), shiftSeconds, say };
+  const demoHomes = model.map((m) => ({ participantId: m.homeId, model: m }));
+  const demo = { profile, credentials, communityId: COMMUNITY_ID, homes: demoHomes, shiftSeconds, say };
   await setUpDemoMarket(demo);
-  if (shiftSeconds > 0) say(`  the homes' clock runs ${(shiftSeconds / 3600).toFixed(2)} h ahead, so that some have a surplus and others a deficit now`);
+  const ahead = (shiftSeconds / 3600).toFixed(2);
+  if (shiftSeconds > 0) say(`  the homes' clock runs ${ahead} h ahead, so that some have a surplus and others a deficit now`);
   await startSimulator(options, speed, shiftSeconds, nowSeconds);
   const market = new DemoMarket(demo);
   market.start();
-  say(`  each minute: the homes order for the coming intervals; the scheduler closes, clears and settles (${join(logs, 'gateway.community.log')})`);
+  say(`  each minute: the homes order for the coming intervals; the scheduler closes, clears and settles them`);
   say(verbose ? '\nFollowing the logs (Ctrl-C stops everything):' : '\nIntervals (Ctrl-C stops everything; --verbose follows every log):');
   const files = readdirSync(logs).filter((f) => /^(gateway|bridge|simulator|broker)/.test(f)).map((f) => join(logs, f));
   const tail = verbose ? spawn('tail', ['-n', '5', '-F', ...files], { stdio: ['ignore', 'inherit', 'inherit'] }) : undefined;
@@ -111,14 +115,16 @@ async function start(options: Parameters<typeof upPlatform>[0], speed: string, v
 }
 
 /** The meter simulator, publishing readings of the demo's metering interval from now (a fresh state) with the homes' clock shifted. */
-async function startSimulator(options: Parameters<typeof upPlatform>[0], speed: string, shiftSeconds: number, nowSeconds: number): Promise<void> {
+async function startSimulator(options: StartOptions, speed: string, shiftSeconds: number, nowSeconds: number): Promise<void> {
   const name = 'simulator';
   const pidFile = join(options.stateDir, 'pids', `${name}.pid`);
   const simulator = join(REPO_ROOT, 'device-bridge', 'dist', 'simulator.js');
   if (runningPid(pidFile) !== undefined || !existsSync(simulator)) return;
   const args = [simulator, '--state', options.stateDir, '--homes', String(options.homes), '--speed', speed];
-  args.push('--interval', String(DEMO_METERING_PARAMS.intervalSeconds), '--shift', String(shiftSeconds), '--from', formatInstant(nowSeconds - (nowSeconds % 60)));
-  await startProcess({ name, command: process.execPath, args, env: serviceEnv(), pidFile, logFile: join(options.stateDir, 'logs', `${name}.log`) });
+  const from = formatInstant(nowSeconds - (nowSeconds % DEMO_METERING_PARAMS.intervalSeconds));
+  args.push('--interval', String(DEMO_METERING_PARAMS.intervalSeconds), '--shift', String(shiftSeconds), '--from', from);
+  const logFile = join(options.stateDir, 'logs', `${name}.log`);
+  await startProcess({ name, command: process.execPath, args, env: serviceEnv(), pidFile, logFile });
 }
 
 main(process.argv.slice(2)).catch((e: Error) => {

@@ -113,7 +113,12 @@ export interface DemoOrder {
  * so that the clearing has a price to find; none when it expects neither. The clientOrderId names
  * the interval, so an order placed again after a restart is the same order.
  */
-export function demoOrder(home: DemoHomeForecast, communityId: string, intervalStart: number, params: DemoMarketParams): DemoOrder | undefined {
+export function demoOrder(
+  home: DemoHomeForecast,
+  communityId: string,
+  intervalStart: number,
+  params: DemoMarketParams,
+): DemoOrder | undefined {
   const band = params.retailMicrosPerKwh - params.feedInMicrosPerKwh;
   const step = (home.index % 4) * 5;
   const at = (percent: number) => params.feedInMicrosPerKwh + Math.round((band * percent) / 100);
@@ -148,7 +153,8 @@ export function p2pSharePpm(c: Pick<ClearedInterval, 'volumeWh' | 'fills'>): num
 /** The console line of a cleared interval: price, volume, P2P share of demand, and where to look. */
 export function clearedLine(c: ClearedInterval, url: string): string {
   const price = c.priceMicrosPerKwh === null ? 'no price' : `${credits(c.priceMicrosPerKwh)} credits/kWh`;
-  return `${clock(c.intervalStart)} cleared  ${String(c.volumeWh).padStart(5)} Wh at ${price}, ${c.tradeCount} trades, P2P share ${percent(p2pSharePpm(c))}   ${url}`;
+  const what = `${String(c.volumeWh).padStart(5)} Wh at ${price}, ${c.tradeCount} trades, P2P share ${percent(p2pSharePpm(c))}`;
+  return `${clock(c.intervalStart)} cleared  ${what}   ${url}`;
 }
 
 export interface SettledInterval {
@@ -162,6 +168,7 @@ export interface SettledInterval {
 
 /** The console line of a settled interval, from its market figures. */
 export function settledLine(s: SettledInterval, url: string): string {
+  const shares = `share ${percent(s.p2pShareOfDemand.ppm)}, self-sufficiency ${percent(s.selfSufficiency.ppm)}`;
   const deviations = `utility supplied ${s.deviationSuppliedWh} Wh, took ${s.deviationTakenWh} Wh`;
-  return `${clock(s.intervalStart)} settled  ${String(s.p2pVolumeWh).padStart(5)} Wh P2P, share ${percent(s.p2pShareOfDemand.ppm)}, self-sufficiency ${percent(s.selfSufficiency.ppm)}, ${deviations}   ${url}`;
+  return `${clock(s.intervalStart)} settled  ${String(s.p2pVolumeWh).padStart(5)} Wh P2P, ${shares}, ${deviations}   ${url}`;
 }

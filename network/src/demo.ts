@@ -38,7 +38,12 @@ export interface ModelHome {
 
 interface Model {
   simulatedHomes(count: number, seed?: number): (ModelHome & { annualKwh: number; pvShading: number })[];
-  intervalEnergy(home: ModelHome, intervalStart: number, clock: { intervalSeconds: number; shiftSeconds: number }, seed?: number): { loadWh: number; pvWh: number };
+  intervalEnergy(
+    home: ModelHome,
+    intervalStart: number,
+    clock: { intervalSeconds: number; shiftSeconds: number },
+    seed?: number,
+  ): { loadWh: number; pvWh: number };
 }
 
 /** The simulator's model, from the device bridge's build (it depends on this workspace, so it is loaded, not imported). */
@@ -49,7 +54,12 @@ export function demoShiftSeconds(nowSeconds: number, homes: readonly ModelHome[]
   const model = simulatorModel();
   const quarterHour = { intervalSeconds: 900, shiftSeconds: 0 };
   const margin = sideMarginWh(DEMO_MARKET_PARAMS.intervalSeconds);
-  return tradingShiftSeconds(nowSeconds, (t) => bothSides(homes.map((h) => model.intervalEnergy(h, t, quarterHour, seed)), margin));
+  return tradingShiftSeconds(nowSeconds, (t) =>
+    bothSides(
+      homes.map((h) => model.intervalEnergy(h, t, quarterHour, seed)),
+      margin,
+    ),
+  );
 }
 
 export interface DemoMarketOptions {
@@ -77,7 +87,10 @@ const check = (what: string, res: Answer, ok: number[] = [200, 201]): Answer => 
 /** The ledger's metering parameters as the demo needs them; only what differs is changed. */
 async function setMeteringParams(o: DemoMarketOptions): Promise<void> {
   const community = o.profile.orgs.community;
-  const current = check('metering parameters', await api(community.gateway.url, o.credentials.apiKeys.community['community-operator'], 'GET', '/metering/params')).json;
+  const current = check(
+    'metering parameters',
+    await api(community.gateway.url, o.credentials.apiKeys.community['community-operator'], 'GET', '/metering/params'),
+  ).json;
   const change = paramsChange(current, DEMO_METERING_PARAMS);
   if (Object.keys(change).length === 0) return;
   const client = ledgerClient(o.profile, 'community', community.users['community-operator']);
@@ -86,7 +99,8 @@ async function setMeteringParams(o: DemoMarketOptions): Promise<void> {
   } finally {
     client.close();
   }
-  o.say(`  metering: ${DEMO_METERING_PARAMS.intervalSeconds} s intervals, late window ${DEMO_METERING_PARAMS.lateWindowSeconds} s (whole channel)`);
+  const { intervalSeconds, lateWindowSeconds } = DEMO_METERING_PARAMS;
+  o.say(`  metering: ${intervalSeconds} s intervals, late window ${lateWindowSeconds} s (whole channel)`);
 }
 
 /** The community's market parameters as the demo needs them (a later change applies beyond the opening horizon). */
@@ -99,7 +113,9 @@ async function setMarketParams(o: DemoMarketOptions): Promise<void> {
   const change = paramsChange(inForce, DEMO_MARKET_PARAMS);
   if (Object.keys(change).length === 0) return;
   check('setting the market parameters', await api(url, key, 'PATCH', `/markets/${o.communityId}/params`, change));
-  o.say(`  market ${o.communityId}: ${DEMO_MARKET_PARAMS.intervalSeconds} s intervals, gate ${DEMO_MARKET_PARAMS.gateClosureSeconds} s before`);
+  o.say(
+    `  market ${o.communityId}: ${DEMO_MARKET_PARAMS.intervalSeconds} s intervals, gate ${DEMO_MARKET_PARAMS.gateClosureSeconds} s before`,
+  );
 }
 
 /** The utility deposits credits for each home whose available credits ran low. */
@@ -107,11 +123,21 @@ async function topUpCredits(o: DemoMarketOptions): Promise<void> {
   const utilityKey = o.credentials.apiKeys.utility.utility;
   for (const home of o.homes) {
     const key = o.credentials.apiKeys.community[home.participantId];
-    const account = check(`credits of ${home.participantId}`, await api(o.profile.orgs.community.gateway.url, key, 'GET', `/credits/${home.participantId}`)).json;
+    const account = check(
+      `credits of ${home.participantId}`,
+      await api(o.profile.orgs.community.gateway.url, key, 'GET', `/credits/${home.participantId}`),
+    ).json;
     const amountMicros = topUpMicros(Number(account.availableMicros ?? 0));
     if (amountMicros === 0) continue;
     const reference = `demo-${home.participantId}-${Date.now()}`;
-    check(`deposit for ${home.participantId}`, await api(o.profile.orgs.utility.gateway.url, utilityKey, 'POST', '/credits/deposits', { participantId: home.participantId, amountMicros, reference }));
+    check(
+      `deposit for ${home.participantId}`,
+      await api(o.profile.orgs.utility.gateway.url, utilityKey, 'POST', '/credits/deposits', {
+        participantId: home.participantId,
+        amountMicros,
+        reference,
+      }),
+    );
     o.say(`  ${home.participantId}: ${(amountMicros / 1e6).toFixed(2)} credits deposited by the utility`);
   }
 }
@@ -159,7 +185,9 @@ export class DemoMarket {
     for (const start of [...this.ordered].sort((a, b) => a - b)) {
       if (start > nowSeconds) break;
       if (start < nowSeconds - FORGET_AFTER_INTERVALS * DEMO_MARKET_PARAMS.intervalSeconds) {
-        this.o.say(`${formatInstant(start).slice(11, 16)} not settled after ${FORGET_AFTER_INTERVALS} intervals: see the Community gateway's log (market scheduler)`);
+        this.o.say(
+          `${formatInstant(start).slice(11, 16)} not settled after ${FORGET_AFTER_INTERVALS} intervals: see the Community gateway's log`,
+        );
         this.forget(start);
       } else {
         await this.report(start);
@@ -186,9 +214,19 @@ export class DemoMarket {
       };
       const order = demoOrder(forecast, this.o.communityId, start, DEMO_MARKET_PARAMS as DemoMarketParams);
       if (order === undefined) continue;
-      const res = await api(this.o.profile.orgs.community.gateway.url, this.o.credentials.apiKeys.community[home.participantId], 'POST', '/orders', order);
-      if (res.status === 422 && (res.json.error as { code?: string } | undefined)?.code === 'INSUFFICIENT_CREDITS') await topUpCredits(this.o);
-      else if (res.status !== 200 && res.status !== 201) this.sayOnce(`  ${home.participantId}: order for ${formatInstant(start)} refused: ${res.status} ${JSON.stringify(res.json.error ?? res.json)}`);
+      const res = await api(
+        this.o.profile.orgs.community.gateway.url,
+        this.o.credentials.apiKeys.community[home.participantId],
+        'POST',
+        '/orders',
+        order,
+      );
+      if (res.status === 422 && (res.json.error as { code?: string } | undefined)?.code === 'INSUFFICIENT_CREDITS')
+        await topUpCredits(this.o);
+      else if (res.status !== 200 && res.status !== 201)
+        this.sayOnce(
+          `  ${home.participantId}: order for ${formatInstant(start)} refused: ${res.status} ${JSON.stringify(res.json.error ?? res.json)}`,
+        );
     }
   }
 
@@ -217,7 +255,9 @@ export class DemoMarket {
       const figures = check('figures', await api(base, key, 'GET', `${path}/figures`), [200, 404]);
       // The figures wait for the interval's contracts and metering windows as well (INTERVAL_NOT_FOUND until then).
       if (figures.status === 404) return;
-      this.o.say(settledLine({ ...(figures.json as unknown as SettledInterval), intervalStart: formatInstant(start) }, this.url(start, 'figures')));
+      this.o.say(
+        settledLine({ ...(figures.json as unknown as SettledInterval), intervalStart: formatInstant(start) }, this.url(start, 'figures')),
+      );
       this.forget(start);
     }
   }

@@ -142,7 +142,14 @@ async function liveKey(profile: NetworkProfile, org: OrgName, user: string, stor
 }
 
 /** A call to a gateway's REST API with an API key; the answer's status and JSON body. */
-export async function api(url: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function api(
+  url: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },

@@ -46,17 +46,52 @@ describe('what the demo sets up', () => {
   });
 
   it('both sides: some homes export and some import', () => {
-    expect(bothSides([{ loadWh: 5, pvWh: 9 }, { loadWh: 7, pvWh: 2 }])).toBe(true);
-    expect(bothSides([{ loadWh: 5, pvWh: 9 }, { loadWh: 7, pvWh: 7 }])).toBe(false);
-    expect(bothSides([{ loadWh: 9, pvWh: 0 }, { loadWh: 7, pvWh: 2 }])).toBe(false);
+    expect(
+      bothSides([
+        { loadWh: 5, pvWh: 9 },
+        { loadWh: 7, pvWh: 2 },
+      ]),
+    ).toBe(true);
+    expect(
+      bothSides([
+        { loadWh: 5, pvWh: 9 },
+        { loadWh: 7, pvWh: 7 },
+      ]),
+    ).toBe(false);
+    expect(
+      bothSides([
+        { loadWh: 9, pvWh: 0 },
+        { loadWh: 7, pvWh: 2 },
+      ]),
+    ).toBe(false);
     // With a margin, each side by more than it.
-    expect(bothSides([{ loadWh: 100, pvWh: 131 }, { loadWh: 131, pvWh: 100 }], sideMarginWh(60))).toBe(true);
-    expect(bothSides([{ loadWh: 100, pvWh: 130 }, { loadWh: 131, pvWh: 100 }], sideMarginWh(60))).toBe(false);
+    expect(
+      bothSides(
+        [
+          { loadWh: 100, pvWh: 131 },
+          { loadWh: 131, pvWh: 100 },
+        ],
+        sideMarginWh(60),
+      ),
+    ).toBe(true);
+    expect(
+      bothSides(
+        [
+          { loadWh: 100, pvWh: 130 },
+          { loadWh: 131, pvWh: 100 },
+        ],
+        sideMarginWh(60),
+      ),
+    ).toBe(false);
   });
 
   it('the margin keeps every minute of a quarter on its side', () => {
     // The worst case of whole-Wh shares: load and PV that split unevenly over 15 minutes.
-    for (const [loadWh, pvWh] of [[131, 100], [44, 13], [1000, 969]]) {
+    for (const [loadWh, pvWh] of [
+      [131, 100],
+      [44, 13],
+      [1000, 969],
+    ]) {
       const share = (total: number, i: number) => Math.floor((total * (i + 1)) / 15) - Math.floor((total * i) / 15);
       for (let i = 0; i < 15; i++) expect(share(loadWh, i)).toBeGreaterThan(share(pvWh, i));
     }
@@ -64,7 +99,9 @@ describe('what the demo sets up', () => {
 
   it('orders the next intervals whose gate is at least 5 s away', () => {
     // 12:00:44: the gate of 12:01 closes at 12:00:50, 6 s away.
-    expect(intervalsToOrder(at('2026-12-06T12:00:44Z'), DEMO_MARKET_PARAMS)).toEqual(['12:01', '12:02', '12:03'].map((t) => at(`2026-12-06T${t}:00Z`)));
+    expect(intervalsToOrder(at('2026-12-06T12:00:44Z'), DEMO_MARKET_PARAMS)).toEqual(
+      ['12:01', '12:02', '12:03'].map((t) => at(`2026-12-06T${t}:00Z`)),
+    );
     // 12:00:46: 4 s: that interval is left alone.
     expect(intervalsToOrder(at('2026-12-06T12:00:46Z'), DEMO_MARKET_PARAMS)[0]).toBe(at('2026-12-06T12:02:00Z'));
   });
@@ -74,14 +111,23 @@ describe("a demo home's order", () => {
   const start = at('2026-12-06T12:01:00Z');
   it('sells its surplus up to its capacity, low in the band', () => {
     const order = demoOrder({ ...home, exportWh: 140 }, 'community-1', start, DEMO_MARKET_PARAMS);
-    expect(order).toEqual({ clientOrderId: `demo-${start}`, communityId: 'community-1', intervalStart: '2026-12-06T12:01:00Z', side: 'sell', energyWh: 100, priceMicrosPerKwh: 128_000 });
+    expect(order).toEqual({
+      clientOrderId: `demo-${start}`,
+      communityId: 'community-1',
+      intervalStart: '2026-12-06T12:01:00Z',
+      side: 'sell',
+      energyWh: 100,
+      priceMicrosPerKwh: 128_000,
+    });
   });
 
   it('buys its deficit high in the band; homes differ in price, and every price is inside the band', () => {
     const prices = [0, 1, 2, 3].map((index) => demoOrder({ ...home, index, importWh: 30 }, 'c', start, DEMO_MARKET_PARAMS)!);
     expect(prices.map((o) => [o.side, o.energyWh])).toEqual(Array(4).fill(['buy', 30]));
     expect(new Set(prices.map((o) => o.priceMicrosPerKwh)).size).toBe(4);
-    const sells = [0, 1, 2, 3].map((index) => demoOrder({ ...home, index, exportWh: 30 }, 'c', start, DEMO_MARKET_PARAMS)!.priceMicrosPerKwh);
+    const sells = [0, 1, 2, 3].map(
+      (index) => demoOrder({ ...home, index, exportWh: 30 }, 'c', start, DEMO_MARKET_PARAMS)!.priceMicrosPerKwh,
+    );
     // Every seller asks less than every buyer bids: the homes trade whenever both sides are there.
     expect(Math.max(...sells)).toBeLessThan(Math.min(...prices.map((o) => o.priceMicrosPerKwh)));
     expect(Math.min(...sells)).toBeGreaterThanOrEqual(DEMO_MARKET_PARAMS.feedInMicrosPerKwh);
@@ -94,11 +140,15 @@ describe("a demo home's order", () => {
 
 describe('the console lines', () => {
   it("of up's progress, the parts and the homes, not the network's every step", () => {
-    expect(['[  0.6 s]   ca-utility on 127.0.0.1:7054', '[ 41.0 s] peers', '[ 52.3 s] network ready', 'REST gateways', '  home-01: meter home-01.main, PV 7000 W'].filter(worthSaying)).toEqual([
-      '[ 52.3 s] network ready',
-      'REST gateways',
-      '  home-01: meter home-01.main, PV 7000 W',
-    ]);
+    expect(
+      [
+        '[  0.6 s]   ca-utility on 127.0.0.1:7054',
+        '[ 41.0 s] peers',
+        '[ 52.3 s] network ready',
+        'REST gateways',
+        '  home-01: meter home-01.main, PV 7000 W',
+      ].filter(worthSaying),
+    ).toEqual(['[ 52.3 s] network ready', 'REST gateways', '  home-01: meter home-01.main, PV 7000 W']);
   });
 
   const cleared = {
@@ -119,13 +169,24 @@ describe('the console lines', () => {
   });
 
   it('a cleared interval: its time, volume, price, trades, P2P share and the URL', () => {
-    expect(clearedLine(cleared, 'http://x/clearing')).toBe('12:01 cleared     75 Wh at 0.212 credits/kWh, 3 trades, P2P share 75 %   http://x/clearing');
-    expect(clearedLine({ ...cleared, priceMicrosPerKwh: null, volumeWh: 0, tradeCount: 0 }, 'u')).toBe('12:01 cleared      0 Wh at no price, 0 trades, P2P share 0 %   u');
+    expect(clearedLine(cleared, 'http://x/clearing')).toBe(
+      '12:01 cleared     75 Wh at 0.212 credits/kWh, 3 trades, P2P share 75 %   http://x/clearing',
+    );
+    expect(clearedLine({ ...cleared, priceMicrosPerKwh: null, volumeWh: 0, tradeCount: 0 }, 'u')).toBe(
+      '12:01 cleared      0 Wh at no price, 0 trades, P2P share 0 %   u',
+    );
   });
 
   it('a settled interval: P2P volume and share, self-sufficiency, deviations', () => {
     const line = settledLine(
-      { intervalStart: '2026-12-06T12:01:00Z', p2pVolumeWh: 75, p2pShareOfDemand: { ppm: 750_000 }, selfSufficiency: { ppm: null }, deviationSuppliedWh: 4, deviationTakenWh: 9 },
+      {
+        intervalStart: '2026-12-06T12:01:00Z',
+        p2pVolumeWh: 75,
+        p2pShareOfDemand: { ppm: 750_000 },
+        selfSufficiency: { ppm: null },
+        deviationSuppliedWh: 4,
+        deviationTakenWh: 9,
+      },
       'http://x/figures',
     );
     expect(line).toBe('12:01 settled     75 Wh P2P, share 75 %, self-sufficiency -, utility supplied 4 Wh, took 9 Wh   http://x/figures');

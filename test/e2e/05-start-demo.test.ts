@@ -19,7 +19,14 @@ const HOMES = 4;
 useMeteringInterval(DEMO_METERING_PARAMS.intervalSeconds, { lateWindowSeconds: DEMO_METERING_PARAMS.lateWindowSeconds });
 
 interface ModelReadings {
-  nextReading(home: object, state: object, start: number, seed: number, data: undefined, clock: object): { reading: Record<string, unknown>; state: object };
+  nextReading(
+    home: object,
+    state: object,
+    start: number,
+    seed: number,
+    data: undefined,
+    clock: object,
+  ): { reading: Record<string, unknown>; state: object };
   initialMeterState(home: object): object;
 }
 
@@ -31,7 +38,9 @@ it('sets up the market, the homes trade, and intervals clear with trades and set
   const apiKeys = credentials().apiKeys;
   const demo = {
     profile: profile(),
-    credentials: { apiKeys: { ...apiKeys, community: { ...apiKeys.community, ...Object.fromEntries(traders.map((t) => [t.participantId, t.apiKey])) } } },
+    credentials: {
+      apiKeys: { ...apiKeys, community: { ...apiKeys.community, ...Object.fromEntries(traders.map((t) => [t.participantId, t.apiKey])) } },
+    },
     communityId: C,
     homes: traders.map((t, k) => ({ participantId: t.participantId, model: model[k] })),
     shiftSeconds,
@@ -44,7 +53,8 @@ it('sets up the market, the homes trade, and intervals clear with trades and set
   await setUpDemoMarket(demo);
   const params = (await api('community', traders[0].apiKey, 'GET', `/markets/${C}/params`)).body.params;
   expect(params).toMatchObject(DEMO_MARKET_PARAMS);
-  for (const t of traders) expect((await api('community', t.apiKey, 'GET', `/credits/${t.participantId}`)).body.availableMicros).toBe(DEMO_CREDITS.targetMicros);
+  for (const t of traders)
+    expect((await api('community', t.apiKey, 'GET', `/credits/${t.participantId}`)).body.availableMicros).toBe(DEMO_CREDITS.targetMicros);
   expect((await api('community', traders[0].apiKey, 'GET', '/metering/params')).body).toMatchObject(DEMO_METERING_PARAMS);
   // Idempotent: a second set-up (a restart of npm start) deposits and changes nothing.
   const said = lines.length;
@@ -52,15 +62,31 @@ it('sets up the market, the homes trade, and intervals clear with trades and set
   expect(lines.slice(said)).toEqual([]);
 
   const operator = profile().orgs.community.users['community-operator'];
-  const ledger = new FabricLedger({ peer: profile().orgs.community.peer, channel: profile().channel, chaincode: profile().chaincode, serviceUser: operator });
-  const scheduler = new MarketScheduler({ ledger, operator, communities: [C], log: { info: () => undefined, error: (f) => demo.say(`scheduler: ${JSON.stringify(f)}`) }, tickMs: 2000, lookbackIntervals: 1 });
+  const ledger = new FabricLedger({
+    peer: profile().orgs.community.peer,
+    channel: profile().channel,
+    chaincode: profile().chaincode,
+    serviceUser: operator,
+  });
+  const scheduler = new MarketScheduler({
+    ledger,
+    operator,
+    communities: [C],
+    log: { info: () => undefined, error: (f) => demo.say(`scheduler: ${JSON.stringify(f)}`) },
+    tickMs: 2000,
+    lookbackIntervals: 1,
+  });
   const market = new DemoMarket(demo);
   const started = Date.now() / 1000;
   scheduler.start();
   market.start(2000);
   try {
     // Within a few intervals: an interval cleared with trades, from the homes' own orders.
-    const traded = await eventually(async () => lines.find((l) => / cleared .* [1-9]\d* trades/.test(l)), 6 * DEMO_MARKET_PARAMS.intervalSeconds * 1000, 1000);
+    const traded = await eventually(
+      async () => lines.find((l) => / cleared .* [1-9]\d* trades/.test(l)),
+      6 * DEMO_MARKET_PARAMS.intervalSeconds * 1000,
+      1000,
+    );
     const start = parseInstant(/\/intervals\/(\S+)\/clearing$/.exec(traded)![1])!;
     const clearing = (await api('community', operatorKey(), 'GET', `/markets/${C}/intervals/${formatInstant(start)}/clearing`)).body;
     expect(clearing.tradeCount).toBeGreaterThan(0);

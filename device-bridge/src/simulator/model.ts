@@ -177,7 +177,13 @@ export function checkIntervalSeconds(seconds: number): number {
  * The home's energy in the real interval starting at `intervalStart` under `clock`: its share of
  * the model's quarter hour at the shifted instant (so a quarter's shorter intervals add up to it).
  */
-export function intervalEnergy(home: Home, intervalStart: number, clock: ModelClock, seed = 1, data: ProfileData = profileData()): IntervalEnergy {
+export function intervalEnergy(
+  home: Home,
+  intervalStart: number,
+  clock: ModelClock,
+  seed = 1,
+  data: ProfileData = profileData(),
+): IntervalEnergy {
   const at = intervalStart + clock.shiftSeconds;
   const quarter = at - (((at % INTERVAL_SECONDS) + INTERVAL_SECONDS) % INTERVAL_SECONDS);
   const parts = INTERVAL_SECONDS / checkIntervalSeconds(clock.intervalSeconds);

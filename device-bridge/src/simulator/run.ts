@@ -50,7 +50,8 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
   };
   // A state left by a run with a longer interval goes on from the next start on this run's grid;
   // one older than `from` skips to it (its meters were off in between: the ledger sees a gap).
-  state.nextIntervalStart = Math.ceil(Math.max(state.nextIntervalStart, align(o.from ?? 0)) / clock.intervalSeconds) * clock.intervalSeconds;
+  const resumeAt = Math.max(state.nextIntervalStart, align(o.from ?? 0));
+  state.nextIntervalStart = Math.ceil(resumeAt / clock.intervalSeconds) * clock.intervalSeconds;
   for (const h of homes) state.meters[h.meterId] ??= initialMeterState(h, seed);
   const speed = o.speed ?? 60;
   const simOrigin = state.nextIntervalStart;

@@ -29,7 +29,9 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
     '/metering/params': {
       get: {
         operationId: 'getMeteringParams',
-        description: 'The metering parameters of the channel (every community): interval length, late window, capacity tolerance, surplus threshold, close page size; the defaults while no operator has set them.',
+        description:
+          'The metering parameters of the channel (every community): interval length, late window, capacity tolerance, ' +
+          'surplus threshold, close page size; the defaults while no operator has set them.',
         responses: { '200': json({ $ref: '#/components/schemas/MeteringParams' }), ...common },
       },
     },
@@ -96,9 +98,9 @@ export function meteringSchemas(p: OpenApiParts): Record<string, object> {
     NewSite: object(['siteId', 'participantId', 'connectionCapacityW', 'zone'], { siteId: id, participantId: id, connectionCapacityW: capacity, zone: id, feeder: id }),
     MeterSite: object(['siteId'], { siteId: id }),
     MeteringParams: object(['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm', 'surplusThresholdWh', 'closePageMeters'], {
-      intervalSeconds: { type: 'integer', minimum: 60, maximum: 86_400, description: 'length of a metering interval (window); intervals are aligned to the Unix epoch' },
+      intervalSeconds: { type: 'integer', minimum: 60, maximum: 86_400, description: 'the interval length, aligned to the epoch' },
       lateWindowSeconds: { type: 'integer', minimum: 0, description: "how long after its interval's end a reading is still accepted" },
-      capacityTolerancePpm: { type: 'integer', minimum: 0, maximum: 1_000_000, description: 'export may exceed capacity × interval by this much' },
+      capacityTolerancePpm: { type: 'integer', minimum: 0, maximum: 1_000_000, description: 'how far export may pass capacity × interval' },
       surplusThresholdWh: { type: 'integer', minimum: 0, description: '|net| from which a position is announced as surplus or deficit' },
       closePageMeters: { type: 'integer', minimum: 1, description: 'meters one window-close transaction takes on at most' },
     }),
