@@ -27,7 +27,9 @@ describe('simulated homes', () => {
     expect(simulatedHomes(5, 1)).toEqual(homes);
     expect(simulatedHomes(5, 2)).not.toEqual(homes);
     expect(new Set(homes.map((h) => h.annualKwh)).size).toBeGreaterThan(1);
-    for (const h of homes) expect(h.pvCapacityW).toBeGreaterThanOrEqual(3000);
+    // Every third home has no PV (a consumer to trade with), the others 3 kW or more.
+    expect(homes.map((h) => h.pvCapacityW === 0)).toEqual([false, false, true, false, false]);
+    for (const h of homes.filter((x) => x.homeId !== 'home-03')) expect(h.pvCapacityW).toBeGreaterThanOrEqual(3000);
   });
 
   it('shorter intervals split each quarter hour exactly, in whole Wh, within the meter capacity', () => {
@@ -91,7 +93,9 @@ describe('simulated homes', () => {
           expect(homeEnergy(home, start).pvWh).toBe(0);
         }
         const noon = dayOf(`${day}T00:00:00Z`).slice(40, 56).map((s) => homeEnergy(home, s).pvWh);
-        expect(Math.max(...noon)).toBeGreaterThan(0);
+        // The home without PV has none at noon either.
+        if (home.pvCapacityW === 0) expect(Math.max(...noon)).toBe(0);
+        else expect(Math.max(...noon)).toBeGreaterThan(0);
         for (const s of dayOf(`${day}T00:00:00Z`)) expect(homeEnergy(home, s).pvWh).toBeLessThanOrEqual(home.pvCapacityW / 4);
       }
     }

@@ -45,44 +45,16 @@ describe('what the demo sets up', () => {
     expect(tradingShiftSeconds(now, () => false)).toBe(0);
   });
 
-  it('both sides: some homes export and some import', () => {
-    expect(
-      bothSides([
-        { loadWh: 5, pvWh: 9 },
-        { loadWh: 7, pvWh: 2 },
-      ]),
-    ).toBe(true);
-    expect(
-      bothSides([
-        { loadWh: 5, pvWh: 9 },
-        { loadWh: 7, pvWh: 7 },
-      ]),
-    ).toBe(false);
-    expect(
-      bothSides([
-        { loadWh: 9, pvWh: 0 },
-        { loadWh: 7, pvWh: 2 },
-      ]),
-    ).toBe(false);
-    // With a margin, each side by more than it.
-    expect(
-      bothSides(
-        [
-          { loadWh: 100, pvWh: 131 },
-          { loadWh: 131, pvWh: 100 },
-        ],
-        sideMarginWh(60),
-      ),
-    ).toBe(true);
-    expect(
-      bothSides(
-        [
-          { loadWh: 100, pvWh: 130 },
-          { loadWh: 131, pvWh: 100 },
-        ],
-        sideMarginWh(60),
-      ),
-    ).toBe(false);
+  it('both sides: some homes export and some import, each by more than the margin', () => {
+    const homes = (...pairs: [number, number][]) => pairs.map(([loadWh, pvWh]) => ({ loadWh, pvWh }));
+    const cases: [ReturnType<typeof homes>, number, boolean][] = [
+      [homes([5, 9], [7, 2]), 0, true],
+      [homes([5, 9], [7, 7]), 0, false],
+      [homes([9, 0], [7, 2]), 0, false],
+      [homes([100, 131], [131, 100]), sideMarginWh(60), true],
+      [homes([100, 130], [131, 100]), sideMarginWh(60), false],
+    ];
+    for (const [energies, margin, expected] of cases) expect(bothSides(energies, margin)).toBe(expected);
   });
 
   it('the margin keeps every minute of a quarter on its side', () => {

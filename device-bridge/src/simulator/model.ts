@@ -65,16 +65,22 @@ export function prng(seedText: string): () => number {
   };
 }
 
-/** `count` homes `home-01`... with meters `home-01.main`, drawn from the seed. */
+/**
+ * `count` homes `home-01`... with meters `home-01.main`, drawn from the seed. Every third home
+ * (home-03, home-06, ...) has no PV: a community of prosumers only has a surplus all at once
+ * around noon and a deficit all at once at night, and nobody to trade with either way.
+ */
 export function simulatedHomes(count: number, seed = 1): Home[] {
   return Array.from({ length: count }, (_, i) => {
     const homeId = `home-${String(i + 1).padStart(2, '0')}`;
     const rand = prng(`${seed}|${homeId}`);
+    const annualKwh = Math.round(2000 + rand() * 3500);
+    const pvCapacityW = Math.round(3 + rand() * 7) * 1000 + (rand() < 0.5 ? 500 : 0);
     return {
       homeId,
       meterId: `${homeId}.main`,
-      annualKwh: Math.round(2000 + rand() * 3500),
-      pvCapacityW: Math.round(3 + rand() * 7) * 1000 + (rand() < 0.5 ? 500 : 0),
+      annualKwh,
+      pvCapacityW: i % 3 === 2 ? 0 : pvCapacityW,
       pvShading: Math.round((0.85 + rand() * 0.15) * 1000) / 1000,
     };
   });
