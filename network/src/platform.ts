@@ -224,7 +224,7 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
       const { username, password, clientId } = res.json as unknown as MqttCredential;
       saveCredential(householdFile, { username, password, clientId });
     }
-    log(`  ${home.participantId}: meter ${home.meterId}, PV ${home.pvCapacityW} W`);
+    log(`  ${home.participantId}: meter ${home.meterId}, ${home.pvCapacityW > 0 ? `PV ${home.pvCapacityW} W` : 'no PV'}`);
   }
   return creds;
 }
