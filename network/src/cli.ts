@@ -82,7 +82,7 @@ async function start(options: StartOptions, speed: string, verbose: boolean): Pr
   say(`Starting GridLedger in ${options.stateDir} (the first run builds Fabric: minutes; progress in ${startLog})`);
   const platform = await upPlatform({ ...options, log });
   const { profile, credentials, homes } = platform;
-  say(summary(platform));
+  say(summary(platform, DEMO_METERING_PARAMS.intervalSeconds));
   say('\ndemo market');
   const nowSeconds = Math.floor(Date.now() / 1000);
   const model = simulatorModel().simulatedHomes(homes.length);

@@ -269,15 +269,17 @@ export async function upPlatform(o: UpOptions & { homes?: number }): Promise<Pla
   return { profile, credentials, homes };
 }
 
-/** The last day of 15-minute intervals that have ended, as the readings query takes it. */
-function lastDay(): { from: string; to: string } {
-  const to = Math.floor(Date.now() / 1000 / 900) * 900 - 900;
+/** The last 96 metering intervals that have ended (a day of quarter hours), as the readings query takes them. */
+function lastIntervals(intervalSeconds: number): { from: string; to: string } {
+  const to = Math.floor(Date.now() / 1000 / intervalSeconds) * intervalSeconds - intervalSeconds;
   const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
-  return { from: iso(to - 95 * 900), to: iso(to) };
+  return { from: iso(to - 95 * intervalSeconds), to: iso(to) };
 }
 
-export function summary(p: Platform): string {
+/** What `up` prints; the curl line reads the meter's last 96 readings of `meteringIntervalSeconds` (npm start's demo: 60 s). */
+export function summary(p: Platform, meteringIntervalSeconds = 900): string {
   const home = p.homes[0];
+  const span = lastIntervals(meteringIntervalSeconds);
   const key = p.credentials.apiKeys.community[home.participantId];
   const lines = [
     '',
@@ -286,7 +288,7 @@ export function summary(p: Platform): string {
     `  MQTT       ${p.profile.mqtt.url} (TLS, CA ${p.profile.mqtt.caCertPath})   readings: gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
     `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/   broker credentials: ${join(p.profile.stateDir, 'mqtt', 'credentials')}/`,
     '',
-    `  curl -H 'Authorization: Bearer ${key}' '${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${lastDay().from}&to=${lastDay().to}'`,
+    `  curl -H 'Authorization: Bearer ${key}' '${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${span.from}&to=${span.to}'`,
     `  mosquitto_sub -h 127.0.0.1 -p ${new URL(p.profile.mqtt.url).port} --cafile ${p.profile.mqtt.caCertPath} -u 'household:${home.participantId}' -i 'household:${home.participantId}' -P "$(jq -r .password '${mqttCredentialPath(p.profile.stateDir, `household:${home.participantId}`)}')" -v -t 'gridledger/v1/${p.profile.mqtt.communityId}/meters/${home.meterId}/receipts' -t 'gridledger/v1/${p.profile.mqtt.communityId}/participants/${home.participantId}/positions'`,
     '',
     `  logs: ${join(p.profile.stateDir, 'logs')}/   stop: npm run down   (delete the ledger too: npm run down -- --purge)`,
