@@ -9,6 +9,7 @@
  */
 import { formatInstant, parseInstant, type Reading } from '@gridledger/core';
 import { FabricLedger, MarketScheduler } from '@gridledger/gateway-api';
+import { silentLogger, type LogFields } from '@gridledger/network';
 import { DemoMarket, demoShiftSeconds, setUpDemoMarket, simulatorModel } from '@gridledger/network/dist/demo';
 import { DEMO_CREDITS, DEMO_MARKET_PARAMS, DEMO_METERING_PARAMS } from '@gridledger/network/dist/demo-plan';
 import { trader, type Trader, useMeteringInterval } from './market-support';
@@ -72,7 +73,7 @@ it('sets up the market, the homes trade, and intervals clear with trades and set
     ledger,
     operator,
     communities: [C],
-    log: { info: () => undefined, error: (f) => demo.say(`scheduler: ${JSON.stringify(f)}`) },
+    log: { ...silentLogger, error: (f: LogFields | string) => demo.say(`scheduler: ${JSON.stringify(f)}`) },
     tickMs: 2000,
     lookbackIntervals: 1,
   });
