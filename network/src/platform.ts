@@ -269,17 +269,20 @@ export async function upPlatform(o: UpOptions & { homes?: number }): Promise<Pla
   return { profile, credentials, homes };
 }
 
-/** The last 96 metering intervals that have ended (a day of quarter hours), as the readings query takes them. */
-function lastIntervals(intervalSeconds: number): { from: string; to: string } {
-  const to = Math.floor(Date.now() / 1000 / intervalSeconds) * intervalSeconds - intervalSeconds;
+/**
+ * 96 metering intervals around now, as the readings query takes them: the last 48 that have ended
+ * and the next 48, so that the curl line still shows the latest readings when it is run later.
+ */
+function intervalsAroundNow(intervalSeconds: number): { from: string; to: string } {
+  const last = Math.floor(Date.now() / 1000 / intervalSeconds) * intervalSeconds - intervalSeconds;
   const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
-  return { from: iso(to - 95 * intervalSeconds), to: iso(to) };
+  return { from: iso(last - 47 * intervalSeconds), to: iso(last + 48 * intervalSeconds) };
 }
 
-/** What `up` prints; the curl line reads the meter's last 96 readings of `meteringIntervalSeconds` (npm start's demo: 60 s). */
+/** What `up` prints; its curl line reads 96 intervals of `meteringIntervalSeconds` around now (npm start: 60 s). */
 export function summary(p: Platform, meteringIntervalSeconds = 900): string {
   const home = p.homes[0];
-  const span = lastIntervals(meteringIntervalSeconds);
+  const span = intervalsAroundNow(meteringIntervalSeconds);
   const key = p.credentials.apiKeys.community[home.participantId];
   const lines = [
     '',
