@@ -12,15 +12,18 @@ import {
 import { parseInstant } from '@gridledger/core';
 import { intArg, parseArgs } from './cli';
 import { ensureMeterKeys } from './simulator/keys';
-import { simulatedHomes } from './simulator/model';
+import { checkIntervalSeconds, simulatedHomes } from './simulator/model';
 import { runSimulator } from './simulator/run';
 
 const USAGE = `usage: node device-bridge/dist/simulator.js --state <stateDir> [options]
   --state <dir>        state directory (network.json; keys in <dir>/meters, progress in <dir>/simulator)
   --homes <n>          number of homes (default 5)
   --speed <x>          simulated seconds per second until the present is reached (default 60)
-  --from <instant>     first interval of a fresh run (default now - 24 h), e.g. 2026-11-21T00:00:00Z
+  --from <instant>     first interval of a fresh run, or of a run whose saved state is older (its meters were
+                       off in between; default now - 24 h for a fresh run), e.g. 2026-11-21T00:00:00Z
   --seed <n>           seed of the homes and their variation (default 1)
+  --interval <s>       length of the readings' intervals, a divisor of 900 (default 900; the ledger's metering interval)
+  --shift <s>          the model's clock runs this many seconds ahead of the real one (default 0; npm start shifts it into daylight)
   --mqtt-url <url>     broker (default: the profile's mqtt.url; TLS with the profile's CA, each meter
                        with its credential from <dir>/mqtt/credentials, which the meter's registration made)
   --meters-only        make missing keys, print the meters (id, capacity, public key) as JSON, exit`;
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
     speed: intArg(args, 'speed', 60, 1),
     from,
     seed,
+    clock: { intervalSeconds: checkIntervalSeconds(intArg(args, 'interval', 900, 60)), shiftSeconds: intArg(args, 'shift', 0) },
     logger: createLogger('simulator'),
     signal: controller.signal,
   });

@@ -4,7 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseMeterPublicKey, parseSignedReading, readingSignedBytes, verifyReadingSignature, formatInstant, parseInstant } from '@gridledger/core';
 import { ensureMeterKeys, loadMeterKey, meterKeyPath, signReading } from '../src/simulator/keys';
-import { homeEnergy, initialMeterState, nextReading, profileLoadWh, pvWhPerKwp, simulatedHomes } from '../src/simulator/model';
+import {
+  checkIntervalSeconds,
+  homeEnergy,
+  initialMeterState,
+  intervalEnergy,
+  nextReading,
+  profileLoadWh,
+  pvWhPerKwp,
+  sharedWh,
+  simulatedHomes,
+} from '../src/simulator/model';
 import { tempDir } from './support/helpers';
 
 const at = (iso: string) => parseInstant(iso)!;
@@ -17,7 +27,34 @@ describe('simulated homes', () => {
     expect(simulatedHomes(5, 1)).toEqual(homes);
     expect(simulatedHomes(5, 2)).not.toEqual(homes);
     expect(new Set(homes.map((h) => h.annualKwh)).size).toBeGreaterThan(1);
-    for (const h of homes) expect(h.pvCapacityW).toBeGreaterThanOrEqual(3000);
+    // Every third home has no PV (a consumer to trade with), the others 3 kW or more.
+    expect(homes.map((h) => h.pvCapacityW === 0)).toEqual([false, false, true, false, false]);
+    for (const h of homes.filter((x) => x.homeId !== 'home-03')) expect(h.pvCapacityW).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('shorter intervals split each quarter hour exactly, in whole Wh, within the meter capacity', () => {
+    expect([0, 1, 2].map((i) => sharedWh(10, 3, i))).toEqual([3, 3, 4]);
+    const minute = { intervalSeconds: 60, shiftSeconds: 0 };
+    for (const home of homes) {
+      for (const quarter of dayOf('2026-06-21T00:00:00Z').slice(36, 60)) {
+        const parts = Array.from({ length: 15 }, (_, k) => intervalEnergy(home, quarter + k * 60, minute));
+        const whole = homeEnergy(home, quarter);
+        expect(parts.reduce((s, p) => s + p.loadWh, 0)).toBe(whole.loadWh);
+        expect(parts.reduce((s, p) => s + p.pvWh, 0)).toBe(whole.pvWh);
+        // The ledger's tolerance is 2 %: a minute's PV stays within capacity × 60 s plus one Wh of rounding.
+        for (const p of parts) expect(p.pvWh).toBeLessThanOrEqual(Math.ceil(home.pvCapacityW / 60));
+      }
+    }
+  });
+
+  it("a shifted clock gives the model's energy of the later instant; intervals must divide the quarter hour", () => {
+    const night = at('2026-06-21T23:00:00Z');
+    const shifted = intervalEnergy(homes[0], night, { intervalSeconds: 900, shiftSeconds: 12 * 3600 });
+    expect(shifted).toEqual(homeEnergy(homes[0], night + 12 * 3600));
+    expect(shifted.pvWh).toBeGreaterThan(0);
+    expect(homeEnergy(homes[0], night).pvWh).toBe(0);
+    expect(checkIntervalSeconds(300)).toBe(300);
+    for (const bad of [30, 120, 1800, 61.5]) expect(() => checkIntervalSeconds(bad)).toThrow(/divide 900/);
   });
 
   it('registers grow by exactly the interval values and seq by one, over a day', () => {
@@ -56,7 +93,9 @@ describe('simulated homes', () => {
           expect(homeEnergy(home, start).pvWh).toBe(0);
         }
         const noon = dayOf(`${day}T00:00:00Z`).slice(40, 56).map((s) => homeEnergy(home, s).pvWh);
-        expect(Math.max(...noon)).toBeGreaterThan(0);
+        // The home without PV has none at noon either.
+        if (home.pvCapacityW === 0) expect(Math.max(...noon)).toBe(0);
+        else expect(Math.max(...noon)).toBeGreaterThan(0);
         for (const s of dayOf(`${day}T00:00:00Z`)) expect(homeEnergy(home, s).pvWh).toBeLessThanOrEqual(home.pvCapacityW / 4);
       }
     }

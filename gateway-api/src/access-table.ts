@@ -100,6 +100,7 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('retireMeter', 'POST /meters/{meterId}/retirement', ['energy:retireMeter'], [no, no, yes('meters of its MSP'), no, no]),
   row('getEstimate', 'GET /meters/{meterId}/estimates/{intervalStart}', ['energy:getEstimate'], OWN_RECORDS),
   row('getWindow', 'GET /communities/{communityId}/windows/{intervalStart}', ['energy:getWindow'], [yes('counts and participant ids, no values'), NA, yes(), yes(), yes()]),
+  row('getMeteringParams', 'GET /metering/params', ['metering:getParams'], PUBLIC, 'also the market scheduler, at its peer'),
   row('closeWindow', 'POST /communities/{communityId}/windows/{intervalStart}/close', ['energy:closeWindow'], OPERATOR_ONLY),
   row('getCommunityView', 'GET /communities/{communityId}/intervals/{intervalStart}', ['energy:getCommunityView'], [yes('zone totals'), NA, yes('zone totals'), yes('zone totals'), yes('zone totals')]),
   row('listPositions', 'GET /participants/{participantId}/positions', ['energy:listPositions'], DETAIL, battery),
@@ -174,7 +175,6 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
 
   // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),
-  row('metering:getParams', undefined, ['metering:getParams'], PUBLIC, 'the market scheduler'),
   row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),
   row('market:listDue', undefined, ['market:listDue'], OPERATOR_ONLY, 'the market scheduler'),
   row('certificates:openIssuer', undefined, ['certificates:openIssuer'], [no, NA, no, no, yes()],

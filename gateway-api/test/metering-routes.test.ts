@@ -28,6 +28,16 @@ describe('metering routes', () => {
     expect(JSON.parse(h.ledger.calls[0].args[0])).toEqual({ participantId: 'alice', from: I, to: I, pageSize: 10, bookmark: 'abc' });
   });
 
+  it('any caller reads the metering parameters, answered as the chaincode gives them', async () => {
+    const params = { intervalSeconds: 900, lateWindowSeconds: 3600, capacityTolerancePpm: 2, surplusThresholdWh: 0, closePageMeters: 9 };
+    h.ledger.evaluateHandler = (fn) => (fn === 'metering:getParams' ? params : undefined);
+    const res = await h.fetch('/api/v1/metering/params', { key: h.key.alice });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(params);
+    expect(h.ledger.calls.map((c) => [c.fn, c.args])).toEqual([['metering:getParams', []]]);
+    expect((await h.fetch('/api/v1/metering/params')).status).toBe(401);
+  });
+
   it('the CSV export follows the bookmarks through every page', async () => {
     const pages: Record<string, { items: unknown[]; bookmark: string }> = {
       '': { items: [position(I, 500)], bookmark: 'b2' },

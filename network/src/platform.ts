@@ -141,7 +141,15 @@ async function liveKey(profile: NetworkProfile, org: OrgName, user: string, stor
   return issueKey(profile.stateDir, org, user);
 }
 
-async function api(url: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+/** A call to a gateway's REST API with an API key; the answer's status and JSON body. */
+export async function api(
+  url: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
@@ -216,7 +224,7 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
       const { username, password, clientId } = res.json as unknown as MqttCredential;
       saveCredential(householdFile, { username, password, clientId });
     }
-    log(`  ${home.participantId}: meter ${home.meterId}, PV ${home.pvCapacityW} W`);
+    log(`  ${home.participantId}: meter ${home.meterId}, ${home.pvCapacityW > 0 ? `PV ${home.pvCapacityW} W` : 'no PV'}`);
   }
   return creds;
 }
@@ -261,15 +269,20 @@ export async function upPlatform(o: UpOptions & { homes?: number }): Promise<Pla
   return { profile, credentials, homes };
 }
 
-/** The last day of 15-minute intervals that have ended, as the readings query takes it. */
-function lastDay(): { from: string; to: string } {
-  const to = Math.floor(Date.now() / 1000 / 900) * 900 - 900;
+/**
+ * 96 metering intervals around now, as the readings query takes them: the last 48 that have ended
+ * and the next 48, so that the curl line still shows the latest readings when it is run later.
+ */
+function intervalsAroundNow(intervalSeconds: number): { from: string; to: string } {
+  const last = Math.floor(Date.now() / 1000 / intervalSeconds) * intervalSeconds - intervalSeconds;
   const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
-  return { from: iso(to - 95 * 900), to: iso(to) };
+  return { from: iso(last - 47 * intervalSeconds), to: iso(last + 48 * intervalSeconds) };
 }
 
-export function summary(p: Platform): string {
+/** What `up` prints; its curl line reads 96 intervals of `meteringIntervalSeconds` around now (npm start: 60 s). */
+export function summary(p: Platform, meteringIntervalSeconds = 900): string {
   const home = p.homes[0];
+  const span = intervalsAroundNow(meteringIntervalSeconds);
   const key = p.credentials.apiKeys.community[home.participantId];
   const lines = [
     '',
@@ -278,7 +291,7 @@ export function summary(p: Platform): string {
     `  MQTT       ${p.profile.mqtt.url} (TLS, CA ${p.profile.mqtt.caCertPath})   readings: gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
     `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/   broker credentials: ${join(p.profile.stateDir, 'mqtt', 'credentials')}/`,
     '',
-    `  curl -H 'Authorization: Bearer ${key}' '${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${lastDay().from}&to=${lastDay().to}'`,
+    `  curl -H 'Authorization: Bearer ${key}' '${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${span.from}&to=${span.to}'`,
     `  mosquitto_sub -h 127.0.0.1 -p ${new URL(p.profile.mqtt.url).port} --cafile ${p.profile.mqtt.caCertPath} -u 'household:${home.participantId}' -i 'household:${home.participantId}' -P "$(jq -r .password '${mqttCredentialPath(p.profile.stateDir, `household:${home.participantId}`)}')" -v -t 'gridledger/v1/${p.profile.mqtt.communityId}/meters/${home.meterId}/receipts' -t 'gridledger/v1/${p.profile.mqtt.communityId}/participants/${home.participantId}/positions'`,
     '',
     `  logs: ${join(p.profile.stateDir, 'logs')}/   stop: npm run down   (delete the ledger too: npm run down -- --purge)`,

@@ -76,6 +76,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   health: () => req('GET', '/health'),
   healthLive: () => req('GET', '/health/live'),
   healthReady: () => req('GET', '/health/ready'),
+  getMeteringParams: () => req('GET', '/metering/params'),
   openapi: () => req('GET', '/openapi.json'),
   events: () => req('GET', '/events'),
   onboardParticipant: () => req('POST', '/participants', { participantId: f.a.participantId, role: 'prosumer' }),
@@ -175,7 +176,6 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
 /** The arguments of each row without a route, and whether it is submitted. */
 const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = {
   'metering:listGaps': { submit: false, args: () => [f.a.meterId] },
-  'metering:getParams': { submit: false, args: () => [] },
   // Not a JSON object: refused after the access check, the metering parameters stay as they are.
   'metering:setParams': { submit: true, args: () => ['[]'] },
   'market:listDue': { submit: false, args: () => [C, 'closed'] },

@@ -65,16 +65,22 @@ export function prng(seedText: string): () => number {
   };
 }
 
-/** `count` homes `home-01`... with meters `home-01.main`, drawn from the seed. */
+/**
+ * `count` homes `home-01`... with meters `home-01.main`, drawn from the seed. Every third home
+ * (home-03, home-06, ...) has no PV: a community of prosumers only has a surplus all at once
+ * around noon and a deficit all at once at night, and nobody to trade with either way.
+ */
 export function simulatedHomes(count: number, seed = 1): Home[] {
   return Array.from({ length: count }, (_, i) => {
     const homeId = `home-${String(i + 1).padStart(2, '0')}`;
     const rand = prng(`${seed}|${homeId}`);
+    const annualKwh = Math.round(2000 + rand() * 3500);
+    const pvCapacityW = Math.round(3 + rand() * 7) * 1000 + (rand() < 0.5 ? 500 : 0);
     return {
       homeId,
       meterId: `${homeId}.main`,
-      annualKwh: Math.round(2000 + rand() * 3500),
-      pvCapacityW: Math.round(3 + rand() * 7) * 1000 + (rand() < 0.5 ? 500 : 0),
+      annualKwh,
+      pvCapacityW: i % 3 === 2 ? 0 : pvCapacityW,
       pvShading: Math.round((0.85 + rand() * 0.15) * 1000) / 1000,
     };
   });
@@ -148,6 +154,50 @@ export function homeEnergy(home: Home, intervalStart: number, seed = 1, data: Pr
   return { loadWh: Math.round(load), pvWh: Math.floor(pv) };
 }
 
+/** Part `index` of `parts` of `total` Wh, in whole Wh: the parts add up to the total exactly. */
+export function sharedWh(total: number, parts: number, index: number): number {
+  return Math.floor((total * (index + 1)) / parts) - Math.floor((total * index) / parts);
+}
+
+/**
+ * How a real interval maps onto the model: its length (a divisor of the model's quarter hour, for
+ * a ledger whose metering interval is shorter) and a shift of the model's clock (the demo's homes
+ * see the sun of `shiftSeconds` later: `npm start` shows PV trading at any hour).
+ */
+export interface ModelClock {
+  intervalSeconds: number;
+  shiftSeconds: number;
+}
+
+export const QUARTER_HOUR_CLOCK: ModelClock = Object.freeze({ intervalSeconds: INTERVAL_SECONDS, shiftSeconds: 0 });
+
+/** An interval length the model can produce: a whole divisor of its quarter hour, at least 60 s. */
+export function checkIntervalSeconds(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 60 || INTERVAL_SECONDS % seconds !== 0) {
+    throw new Error(`the simulator's interval must divide ${INTERVAL_SECONDS} s and be at least 60 s, not ${seconds}`);
+  }
+  return seconds;
+}
+
+/**
+ * The home's energy in the real interval starting at `intervalStart` under `clock`: its share of
+ * the model's quarter hour at the shifted instant (so a quarter's shorter intervals add up to it).
+ */
+export function intervalEnergy(
+  home: Home,
+  intervalStart: number,
+  clock: ModelClock,
+  seed = 1,
+  data: ProfileData = profileData(),
+): IntervalEnergy {
+  const at = intervalStart + clock.shiftSeconds;
+  const quarter = at - (((at % INTERVAL_SECONDS) + INTERVAL_SECONDS) % INTERVAL_SECONDS);
+  const parts = INTERVAL_SECONDS / checkIntervalSeconds(clock.intervalSeconds);
+  const index = Math.floor((at - quarter) / clock.intervalSeconds);
+  const { loadWh, pvWh } = homeEnergy(home, quarter, seed, data);
+  return { loadWh: sharedWh(loadWh, parts, index), pvWh: sharedWh(pvWh, parts, index) };
+}
+
 /**
  * The meter's reading of one interval and its state after it: import and export are the net
  * flows at the connection over the interval, the registers grow by exactly those, seq by one.
@@ -158,8 +208,9 @@ export function nextReading(
   intervalStart: number,
   seed = 1,
   data: ProfileData = profileData(),
+  clock: ModelClock = QUARTER_HOUR_CLOCK,
 ): { reading: Reading; state: MeterState } {
-  const { loadWh, pvWh } = homeEnergy(home, intervalStart, seed, data);
+  const { loadWh, pvWh } = intervalEnergy(home, intervalStart, clock, seed, data);
   const importWh = Math.max(0, loadWh - pvWh);
   const exportWh = Math.max(0, pvWh - loadWh);
   const next: MeterState = {

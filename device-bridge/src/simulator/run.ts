@@ -4,7 +4,7 @@ import { DAY_SECONDS, formatInstant } from '@gridledger/core';
 import { createLogger, type Logger } from '@gridledger/network';
 import { readingsTopic, receiptsTopic } from '../topics';
 import { ensureMeterKeys, loadMeterKey, signReading } from './keys';
-import { INTERVAL_SECONDS, initialMeterState, nextReading, simulatedHomes, type Home } from './model';
+import { initialMeterState, nextReading, QUARTER_HOUR_CLOCK, simulatedHomes, type Home, type ModelClock } from './model';
 import { loadState, saveState, type SimulatorState } from './state';
 
 export interface SimulatorOptions {
@@ -16,16 +16,16 @@ export interface SimulatorOptions {
   homes?: number;
   /** Simulated seconds per real second while catching up with the present (default 60). */
   speed?: number;
-  /** First interval of a fresh simulation, epoch s (default: now - 24 h, aligned to 15 min). */
+  /** First interval of a fresh simulation, or of one whose state is older, epoch s (default: now - 24 h, aligned to the interval). */
   from?: number;
   seed?: number;
   logger?: Logger;
+  /** The readings' interval length and the model's clock shift (default: quarter hours, no shift). */
+  clock?: ModelClock;
   /** Stop after this interval (epoch s, exclusive); for tests. */
   until?: number;
   signal?: AbortSignal;
 }
-
-const align = (epoch: number) => epoch - (epoch % INTERVAL_SECONDS);
 
 /**
  * Publishes the homes' readings interval by interval: from the state's next interval (or
@@ -40,12 +40,18 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
   ensureMeterKeys(o.stateDir, homes.map((h) => h.meterId));
   const keys = new Map<string, KeyObject>(homes.map((h) => [h.meterId, loadMeterKey(o.stateDir, h.meterId)]));
   const seed = o.seed ?? 1;
+  const clock = o.clock ?? QUARTER_HOUR_CLOCK;
+  const align = (epoch: number) => epoch - (epoch % clock.intervalSeconds);
   let state: SimulatorState = loadState(o.stateDir) ?? {
     version: 1,
     seed,
     nextIntervalStart: align(o.from ?? Math.floor(Date.now() / 1000) - DAY_SECONDS),
     meters: {},
   };
+  // A state left by a run with a longer interval goes on from the next start on this run's grid;
+  // one older than `from` skips to it (its meters were off in between: the ledger sees a gap).
+  const resumeAt = Math.max(state.nextIntervalStart, align(o.from ?? 0));
+  state.nextIntervalStart = Math.ceil(resumeAt / clock.intervalSeconds) * clock.intervalSeconds;
   for (const h of homes) state.meters[h.meterId] ??= initialMeterState(h, seed);
   const speed = o.speed ?? 60;
   const simOrigin = state.nextIntervalStart;
@@ -85,7 +91,7 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
   try {
     while (!o.signal?.aborted && (o.until === undefined || state.nextIntervalStart < o.until)) {
       const start = state.nextIntervalStart;
-      const end = start + INTERVAL_SECONDS;
+      const end = start + clock.intervalSeconds;
       const simReadyAt = realOrigin + ((end - simOrigin) / speed) * 1000;
       const wait = Math.max(simReadyAt, end * 1000) - Date.now();
       if (wait > 0) {
@@ -94,7 +100,7 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
       }
       const meters = { ...state.meters };
       const published = homes.map((home) => {
-        const { reading, state: after } = nextReading(home, state.meters[home.meterId], start, seed);
+        const { reading, state: after } = nextReading(home, state.meters[home.meterId], start, seed, undefined, clock);
         meters[home.meterId] = after;
         const signed = signReading(reading, keys.get(home.meterId)!);
         return clients.get(home.meterId)!.publishAsync(readingsTopic(o.communityId, home.meterId), JSON.stringify(signed), { qos: 1 }).then(() => signed);

@@ -29,6 +29,15 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
   const participant = pathParam('participantId');
   const interval = pathParam('intervalStart', instant);
   return {
+    '/metering/params': {
+      get: {
+        operationId: 'getMeteringParams',
+        description:
+          'The metering parameters of the channel (every community): interval length, late window, capacity tolerance, ' +
+          'surplus threshold, close page size; the defaults while no operator has set them.',
+        responses: ok(catalogue.metering.getParams),
+      },
+    },
     '/sites': { post: { operationId: 'registerSite', requestBody: body('NewSite'), responses: created(assets.registerSite, { '404': errorResponse('PARTICIPANT_NOT_FOUND'), '409': errorResponse('ASSET_EXISTS') }) } },
     '/participants/{participantId}/sites': { get: { operationId: 'listSites', parameters: [participant], responses: ok(assets.listSites) } },
     '/meters/{meterId}/site': { put: { operationId: 'attachMeter', parameters: [pathParam('meterId')], requestBody: body('MeterSite'), responses: ok(assets.attachMeter, { '404': errorResponse('ASSET_NOT_FOUND or METER_NOT_REGISTERED') }) } },

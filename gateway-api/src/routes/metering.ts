@@ -94,6 +94,7 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   const self = (res: Response, participantId: unknown) => assertActsFor(callerOf(res), String(participantId));
   const param = (v: unknown) => String(v);
 
+  r.get('/metering/params', async (_req, res) => evaluate(res, catalogue.metering.getParams, []));
   r.post('/sites', async (req, res) => {
     self(res, req.body.participantId);
     await submit(res, assets.registerSite, [req.body], 201);
