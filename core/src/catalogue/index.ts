@@ -5,6 +5,7 @@
  * docs/api.md's transaction table is generated from it, and a chaincode test fails when a contract
  * has a transaction it does not list (or the other way round).
  */
+import { certificatesTransactions } from './certificates';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
@@ -20,6 +21,7 @@ export const catalogue = {
   figures: figuresTransactions,
   assets: assetsTransactions,
   energy: energyTransactions,
+  certificates: certificatesTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

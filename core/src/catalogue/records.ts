@@ -308,3 +308,77 @@ export const CommunityView = Type.Object(
   },
   { title: 'CommunityView' },
 );
+
+/** The EnergyTag GC v2 attributes every bundle of one issuance shares (core's CertificateAttributes). */
+export const CertificateAttributes = Type.Object(
+  {
+    issuanceId: Text,
+    energyCarrier: OneOf(['electricity']),
+    technology: Text,
+    deviceId: Text,
+    deviceName: Text,
+    deviceCapacityW: Int,
+    deviceOperationalOn: Text,
+    deviceLocation: Text,
+    zone: Text,
+    productionStart: Text,
+    productionEnd: Text,
+    issuingBody: Text,
+    issuedFrom: OneOf(['production', 'storage']),
+  },
+  { title: 'CertificateAttributes' },
+);
+
+/** A certificate's status at the reading transaction's time: expired is read from its clock, never stored. */
+export const CertificateStatus = OneOf(['active', 'reserved', 'cancelled', 'withdrawn', 'expired']);
+
+/** How certificates were cancelled: claimed for a consumer (final), or into a battery's storage charge record. */
+const Cancellation = Type.Union([
+  Type.Object({
+    kind: OneOf(['claim']),
+    beneficiary: Text,
+    purpose: Text,
+    consumptionPeriodStart: Text,
+    consumptionPeriodEnd: Text,
+    location: Text,
+    cancelledAt: Text,
+  }),
+  Type.Object({ kind: OneOf(['storage-charge']), storageAssetId: Text, chargeRecordId: Text, cancelledAt: Text }),
+]);
+
+/**
+ * A bundle of consecutive certificates (1 Wh each) of one issuance as readers see it: its id (its
+ * first certificate's), its Wh and its status at the reading transaction's time (expired is read,
+ * never stored).
+ */
+export const CertificateBundle = Type.Object(
+  {
+    bundleId: Text,
+    issuanceId: Text,
+    rangeStart: Int,
+    rangeEnd: Int,
+    quantityWh: Int,
+    owner: Text,
+    status: CertificateStatus,
+    deviceId: Text,
+    energySource: Text,
+    issuedFrom: OneOf(['production', 'storage']),
+    productionStart: Text,
+    productionEnd: Text,
+    issuedAt: Text,
+    expiresAt: Text,
+    chargeRecordId: Type.Optional(Text),
+    reservation: Type.Optional(Type.Object({ transferId: Text, to: Text })),
+    cancellation: Type.Optional(Cancellation),
+    withdrawal: Type.Optional(
+      Type.Object({
+        cause: OneOf(['regulator', 'lowered-figure', 'derived']),
+        reason: Text,
+        withdrawnAt: Text,
+        previousStatus: CertificateStatus,
+        derivedFrom: Type.Optional(Text),
+      }),
+    ),
+  },
+  { title: 'CertificateBundle' },
+);

@@ -12,6 +12,14 @@ export { Type, type Static, type TSchema };
 
 /** A participant, meter, community, order... id. */
 export const Id = Type.String({ pattern: ID_PATTERN.source, maxLength: 64 });
+/** An issuance id: an asset and an hour (`pv-1@20261121T10Z`), as docs/certificates.md defines it. */
+export const IssuanceId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z$', example: 'pv-1@20261121T10Z' });
+/** A certificate id: an issuance and a number (`pv-1@20261121T10Z-42`); a bundle's id is its first certificate's. */
+export const CertificateId = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z-[1-9]\\d{0,15}$',
+  example: 'pv-1@20261121T10Z-1',
+});
+
 /** A UTC instant, `YYYY-MM-DDTHH:MM:SSZ` (core's parseInstant). */
 export const Instant = Type.String({ pattern: INSTANT_PATTERN });
 /** An instant or an id as a result carries it (not re-checked against the argument rules). */

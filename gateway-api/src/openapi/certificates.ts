@@ -1,18 +1,15 @@
+import { catalogue, schema } from '@gridledger/core/catalogue';
 import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
+import { answer } from './answers';
 
+/** OpenAPI paths and request schemas of the certificate routes (routes/certificates.ts); the answers are the catalogue's. */
+const { certificates } = catalogue;
 const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
 const instant = { type: 'string', pattern: INSTANT_PATTERN };
-/** An issuance id (`pv-1@20261121T10Z`) and a certificate id (`pv-1@20261121T10Z-42`), as docs/certificates.md defines them. */
-const issuanceId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z$', example: 'pv-1@20261121T10Z' };
-const certificateId = {
-  type: 'string',
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\\d{8}T\\d{2}Z-[1-9]\\d{0,15}$',
-  example: 'pv-1@20261121T10Z-1',
-};
+const { IssuanceId: issuanceId, CertificateId: certificateId } = schema;
 const wh = { type: 'integer', minimum: 1 };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const err = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const body = (name: string) => ({ required: true, content: { 'application/json': { schema: ref(name) } } });
 const common = {
   '400': err('REQUEST_INVALID or CERTIFICATE_INPUT_INVALID'),
@@ -25,53 +22,6 @@ const conflict = err(
   'CERTIFICATE_CANCELLED, CERTIFICATE_EXPIRED, CERTIFICATE_WITHDRAWN, CERTIFICATE_RESERVED or CERTIFICATE_QUANTITY_EXCEEDED',
 );
 
-const Attributes = {
-  type: 'object',
-  description: 'EnergyTag GC v2 attributes every bundle of one issuance shares.',
-  properties: {
-    issuanceId: { type: 'string' },
-    energyCarrier: { type: 'string', enum: ['electricity'] },
-    technology: { type: 'string' },
-    deviceId: id,
-    deviceName: { type: 'string' },
-    deviceCapacityW: { type: 'integer' },
-    deviceOperationalOn: { type: 'string' },
-    deviceLocation: { type: 'string' },
-    zone: { type: 'string' },
-    productionStart: instant,
-    productionEnd: instant,
-    issuingBody: { type: 'string' },
-    issuedFrom: { type: 'string', enum: ['production', 'storage'] },
-  },
-};
-
-const Bundle = {
-  type: 'object',
-  description:
-    'A bundle of consecutive certificates (1 Wh each) of one issuance, with its status at the reading time ' +
-      '(expired is read, never stored).',
-  required: ['bundleId', 'issuanceId', 'rangeStart', 'rangeEnd', 'quantityWh', 'owner', 'status'],
-  properties: {
-    bundleId: certificateId,
-    issuanceId: { type: 'string' },
-    rangeStart: { type: 'integer' },
-    rangeEnd: { type: 'integer' },
-    quantityWh: { type: 'integer' },
-    owner: id,
-    status: { type: 'string', enum: ['active', 'reserved', 'cancelled', 'withdrawn', 'expired'] },
-    deviceId: id,
-    energySource: { type: 'string' },
-    issuedFrom: { type: 'string', enum: ['production', 'storage'] },
-    productionStart: instant,
-    productionEnd: instant,
-    issuedAt: instant,
-    expiresAt: instant,
-    cancellation: { type: 'object', additionalProperties: true },
-    withdrawal: { type: 'object', additionalProperties: true },
-    attributes: ref('CertificateAttributes'),
-  },
-};
-
 export const certificatePaths = {
   '/certificates/issuances': {
     post: {
@@ -82,7 +32,7 @@ export const certificatePaths = {
         "windows closed and its market intervals settled; the Regulator's peer endorses every issuance (key-level policy).",
       requestBody: body('CertificateIssuanceRequest'),
       responses: {
-        '201': json(ref('CertificateIssuance'), 'issued (bundle null when nothing was left to certify)'),
+        '201': answer(certificates.issue, 'issued (bundle null when nothing was left to certify)'),
         '404': err('ASSET_NOT_FOUND or METER_NOT_REGISTERED'),
         '409': err('CERTIFICATE_HOUR_OPEN, CERTIFICATE_HOUR_ESTIMATED or CERTIFICATE_HOUR_ISSUED'),
         '422': err('CERTIFICATE_ASSET_UNVERIFIED or CERTIFICATE_ASSET_NOT_RENEWABLE'),
@@ -98,10 +48,7 @@ export const certificatePaths = {
       parameters: [p('issuanceId', issuanceId)],
       requestBody: body('CertificateWithdrawalRequest'),
       responses: {
-        '200': json({
-          type: 'object',
-          properties: { withdrawn: { type: 'array', items: ref('CertificateBundle') }, txId: { type: 'string' } },
-        }),
+        '200': answer(certificates.withdraw),
         '404': err('CERTIFICATE_NOT_FOUND'),
         '409': conflict,
         ...common,
@@ -117,14 +64,7 @@ export const certificatePaths = {
       parameters: [p('bundleId', certificateId)],
       requestBody: body('CertificateTransferRequest'),
       responses: {
-        '200': json({
-          type: 'object',
-          properties: {
-            moved: ref('CertificateBundle'),
-            rest: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] },
-            txId: { type: 'string' },
-          },
-        }),
+        '200': answer(certificates.transfer),
         '404': err('CERTIFICATE_NOT_FOUND or PARTICIPANT_NOT_FOUND'),
         '409': conflict,
         ...common,
@@ -140,14 +80,7 @@ export const certificatePaths = {
       parameters: [p('bundleId', certificateId)],
       requestBody: body('CertificateClaimRequest'),
       responses: {
-        '200': json({
-          type: 'object',
-          properties: {
-            claimed: ref('CertificateBundle'),
-            rest: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] },
-            txId: { type: 'string' },
-          },
-        }),
+        '200': answer(certificates.claim),
         '404': err('CERTIFICATE_NOT_FOUND'),
         '409': conflict,
         '422': err('CERTIFICATE_PERIOD_MISMATCH: the consumption period does not hold the production hour'),
@@ -160,7 +93,7 @@ export const certificatePaths = {
       operationId: 'getCertificate',
       description: 'The bundle holding a certificate, with its attributes: its holder, or the operator, utility or regulator.',
       parameters: [p('certificateId', certificateId)],
-      responses: { '200': json(ref('CertificateBundle')), '404': err('CERTIFICATE_NOT_FOUND'), ...common },
+      responses: { '200': answer(certificates.getCertificate), '404': err('CERTIFICATE_NOT_FOUND'), ...common },
     },
   },
   '/participants/{participantId}/certificates': {
@@ -174,11 +107,7 @@ export const certificatePaths = {
         { name: 'bookmark', in: 'query', required: false, schema: { type: 'string', maxLength: 1024 } },
       ],
       responses: {
-        '200': json({
-          type: 'object',
-          required: ['items', 'bookmark'],
-          properties: { items: { type: 'array', items: ref('CertificateBundle') }, bookmark: { type: 'string' } },
-        }),
+        '200': answer(certificates.listCertificates),
         ...common,
       },
     },
@@ -191,7 +120,7 @@ export const certificatePaths = {
           'but withdrawn ≤ verified renewable export. Any role.',
       parameters: [p('assetId'), p('hourStart', instant)],
       responses: {
-        '200': json(ref('CertificateAccount')),
+        '200': answer(certificates.getHourAccount),
         '404': err('ASSET_NOT_FOUND'),
         '409': err('CERTIFICATE_HOUR_OPEN or CERTIFICATE_HOUR_ESTIMATED'),
         ...common,
@@ -207,7 +136,7 @@ export const certificatePaths = {
       security: [],
       parameters: [p('certificateId', certificateId)],
       responses: {
-        '200': json(ref('CertificateVerification')),
+        '200': answer(certificates.verifyCertificate),
         '400': err('REQUEST_INVALID'),
         '404': err('CERTIFICATE_NOT_FOUND'),
         '503': err('LEDGER_UNAVAILABLE'),
@@ -217,35 +146,11 @@ export const certificatePaths = {
 };
 
 export const certificateSchemas = {
-  CertificateAttributes: Attributes,
-  CertificateBundle: Bundle,
   CertificateIssuanceRequest: {
     type: 'object',
     additionalProperties: false,
     required: ['assetId', 'hourStart'],
     properties: { assetId: id, hourStart: { ...instant, description: 'a UTC hour, such as 2026-11-21T10:00:00Z' } },
-  },
-  CertificateIssuance: {
-    type: 'object',
-    properties: {
-      record: {
-        type: 'object',
-        properties: {
-          issuanceId: { type: 'string' },
-          assetId: id,
-          hourStart: instant,
-          verifiedExportWh: { type: 'integer' },
-          bundledWh: { type: 'integer' },
-          issuedWh: { type: 'integer' },
-          correctedWh: { type: 'integer' },
-        },
-      },
-      attributes: ref('CertificateAttributes'),
-      bundle: { type: 'object', nullable: true, allOf: [ref('CertificateBundle')] },
-      txIds: { type: 'array', items: { type: 'string' } },
-      cursor: { type: 'object', properties: { assetId: id, changes: { type: 'integer' }, head: { type: 'string' } } },
-      txId: { type: 'string' },
-    },
   },
   CertificateTransferRequest: {
     type: 'object',
@@ -271,39 +176,5 @@ export const certificateSchemas = {
     additionalProperties: false,
     required: ['rangeStart', 'rangeEnd', 'reason'],
     properties: { rangeStart: wh, rangeEnd: wh, reason: { type: 'string', minLength: 1, maxLength: 256 } },
-  },
-  CertificateAccount: {
-    type: 'object',
-    required: ['assetId', 'hourStart', 'verifiedExportWh', 'bundledWh', 'certificateWh', 'excessWh', 'holds'],
-    properties: {
-      assetId: id,
-      hourStart: instant,
-      issuanceId: { type: 'string' },
-      verifiedExportWh: { type: 'integer' },
-      bundledWh: { type: 'integer' },
-      certificateWh: { type: 'integer' },
-      excessWh: { type: 'integer' },
-      holds: { type: 'boolean' },
-      bundledByInterval: {
-        type: 'array',
-        items: { type: 'object', properties: { intervalStart: instant, energyWh: { type: 'integer' } } },
-      },
-    },
-  },
-  CertificateVerification: {
-    type: 'object',
-    required: ['certificateId', 'bundleId', 'status', 'owner', 'attributes'],
-    properties: {
-      certificateId,
-      bundleId: certificateId,
-      rangeStart: { type: 'integer' },
-      rangeEnd: { type: 'integer' },
-      status: { type: 'string', enum: ['active', 'reserved', 'cancelled', 'withdrawn', 'expired'] },
-      expiresAt: instant,
-      issuedAt: instant,
-      owner: { type: 'string', description: 'a pseudonym of the holder: equal holders, equal pseudonyms; no participant id' },
-      attributes: ref('CertificateAttributes'),
-      issuanceTxIds: { type: 'array', items: { type: 'string' } },
-    },
   },
 };
