@@ -17,7 +17,7 @@ import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
 import { certificateRoutes } from './routes/certificates';
-import { credentialForNewMeter, mqttRoutes } from './routes/mqtt';
+import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
@@ -280,7 +280,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.json(result);
   });
 
-  meteringRoutes(r, ledger);
+  meteringRoutes(r, ledger, { meterRetired: (meter) => endMeterCredential(deps.broker, meter, log) });
 
   r.get('/events', async (req, res) => {
     const caller = callerOf(res);

@@ -15,6 +15,8 @@ export interface BrokerPort {
   grant(principal: Principal): Promise<IssuedMqttCredential>;
   /** Adds topics to an existing principal's role; false when it has none. */
   extend(principal: Principal): Promise<boolean>;
+  /** Ends a principal's client (dropping its connection) and role. */
+  remove(principal: Principal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,10 @@ export class NetworkBroker implements BrokerPort {
 
   extend(principal: Principal): Promise<boolean> {
     return this.use((admin) => admin.extend(principal));
+  }
+
+  remove(principal: Principal): Promise<void> {
+    return this.use((admin) => admin.remove(principal));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { credentialForNewMeter } from '../src/routes/mqtt';
+import { credentialForNewMeter, endMeterCredential } from '../src/routes/mqtt';
 import type { BrokerPort, IssuedMqttCredential } from '../src/broker';
 import type { Logger } from '../src/ports';
 import { ErrorCodes } from '../src/errors';
@@ -12,8 +12,8 @@ function logger(): Logger & { errors: Record<string, unknown>[] } {
   return { errors, info: () => undefined, warn: keep, error: keep };
 }
 
-function broker(grant: () => Promise<IssuedMqttCredential>, extend: () => Promise<boolean>): BrokerPort {
-  return { grant, extend, close: async () => undefined };
+function broker(grant: () => Promise<IssuedMqttCredential>, extend: () => Promise<boolean>, remove: BrokerPort['remove'] = async () => undefined): BrokerPort {
+  return { grant, extend, remove, close: async () => undefined };
 }
 
 it("a new meter keeps its credential when widening the household's role fails, and the failure is logged", async () => {
@@ -38,4 +38,13 @@ it('a broker that cannot grant gives BROKER_UNAVAILABLE in the answer, and no br
   expect(failing).toEqual({ mqttError: { code: ErrorCodes.BROKER_UNAVAILABLE, message: 'down' } });
   const none = await credentialForNewMeter(undefined, meter, logger());
   expect(none).toMatchObject({ mqttError: { code: ErrorCodes.BROKER_UNAVAILABLE } });
+});
+
+it("a retired meter's principal is removed; a broker failure is logged, not thrown", async () => {
+  const removed: unknown[] = [];
+  await endMeterCredential(broker(async () => credential, async () => true, async (p) => void removed.push(p)), meter, logger());
+  expect(removed).toEqual([{ kind: 'meter', communityId: 'c-1', meterId: 'm-1' }]);
+  const log = logger();
+  await expect(endMeterCredential(broker(async () => credential, async () => true, async () => { throw new Error('down'); }), meter, log)).resolves.toBeUndefined();
+  expect(log.errors).toEqual([expect.objectContaining({ meterId: 'm-1', error: 'down' })]);
 });

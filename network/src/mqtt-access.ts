@@ -176,6 +176,16 @@ export class BrokerAdmin {
     return credential;
   }
 
+  /**
+   * Ends a principal: its client (a connection with it is dropped) and its role. Nothing to do
+   * when it has neither (a meter registered while the broker was down, or removed before).
+   */
+  async remove(p: Principal): Promise<void> {
+    const username = usernameOf(p);
+    await this.must({ command: 'deleteClient', username }, [/not found/i]);
+    await this.must({ command: 'deleteRole', rolename: username }, [/not found/i]);
+  }
+
   /** Adds ACLs to an existing principal's role (a household's new meter); false when it has none yet. */
   async extend(p: Principal): Promise<boolean> {
     const username = usernameOf(p);

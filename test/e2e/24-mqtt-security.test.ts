@@ -135,3 +135,15 @@ it('a new meter credential from the gateway ends the old one', async () => {
   const regulator = await api('regulator', credentials().apiKeys.regulator.regulator, 'POST', `/meters/${meter.meterId}/mqtt-credential`);
   expect(regulator.status).toBe(403);
 });
+
+it("a retired meter's broker credential ends with it: the connection is refused afterwards", async () => {
+  const meter = await newProsumerWithMeter();
+  expect(await refusal(meter.mqtt)).toBeUndefined();
+  const retired = await api('community', operatorKey(), 'POST', `/meters/${meter.meterId}/retirement`);
+  expect(retired.status).toBe(200);
+  expect(retired.body).toMatchObject({ meterId: meter.meterId });
+  expect(await refusal(meter.mqtt)).toMatch(/Not authorized|Bad User Name or Password/i);
+  // Retiring again is refused by the ledger; the broker has nothing left to remove.
+  const again = await api('community', operatorKey(), 'POST', `/meters/${meter.meterId}/retirement`);
+  expect(again.status).toBeGreaterThanOrEqual(400);
+});

@@ -82,7 +82,12 @@ export function positionsCsv(rows: readonly PositionRow[]): string {
   return [CSV_COLUMNS.join(','), ...lines].join('\r\n') + '\r\n';
 }
 
-export function meteringRoutes(r: Router, ledger: LedgerPort): void {
+/** What the metering routes tell the rest of the gateway: a meter retired (its broker credential ends). */
+export interface MeteringHooks {
+  meterRetired?(meter: { meterId: string; participantId: string; communityId: string }): Promise<void>;
+}
+
+export function meteringRoutes(r: Router, ledger: LedgerPort, hooks: MeteringHooks = {}): void {
   type Args<T extends Transaction> = ArgValues<T['args']>;
   const submit = async <T extends Transaction<'submit'>>(res: Response, tx: T, args: Args<T>, status = 200, options?: SubmitOptions) => {
     const { result, txId } = await call(ledger, callerOf(res), tx, args, options);
@@ -122,7 +127,12 @@ export function meteringRoutes(r: Router, ledger: LedgerPort): void {
   r.post('/meters/:meterId/exchanges', async (req, res) =>
     submit(res, energy.exchangeMeter, [{ ...req.body, meterId: req.params.meterId }], 201),
   );
-  r.post('/meters/:meterId/retirement', async (req, res) => submit(res, energy.retireMeter, [param(req.params.meterId)]));
+  r.post('/meters/:meterId/retirement', async (req, res) => {
+    const { result, txId } = await call(ledger, callerOf(res), energy.retireMeter, [param(req.params.meterId)]);
+    res.locals.txId = txId;
+    await hooks.meterRetired?.(result);
+    res.json({ ...result, txId });
+  });
   r.get('/meters/:meterId/estimates/:intervalStart', async (req, res) =>
     evaluate(res, energy.getEstimate, [param(req.params.meterId), param(req.params.intervalStart)]),
   );

@@ -57,6 +57,19 @@ async function widenHousehold(broker: BrokerPort, meter: MeterRecord, log: Logge
   }
 }
 
+/**
+ * A retired meter's broker principal ends with it: its connection is dropped and its password
+ * stops working (the ledger refuses its readings anyway). The retirement stands whatever happens
+ * here; a failure is logged.
+ */
+export async function endMeterCredential(broker: BrokerPort | undefined, meter: MeterRecord, log: Logger): Promise<void> {
+  try {
+    await broker?.remove({ kind: 'meter', communityId: meter.communityId, meterId: meter.meterId });
+  } catch (e) {
+    log.error({ msg: "a retired meter's broker principal is left", meterId: meter.meterId, error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
 export function mqttRoutes(ledger: LedgerPort, broker: BrokerPort | undefined): express.Router {
   const r = express.Router();
 
