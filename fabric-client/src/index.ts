@@ -18,6 +18,6 @@ export {
   PHANTOM_READ_CONFLICT,
 } from './errors';
 export { FabricMetrics } from './metrics';
-export { blockchainInfoHeight } from './protobuf';
+export { blockchainInfoHeight, blockNumberOf } from './protobuf';
 export { lowSDer, nodeP256Signer } from './signer';
 export { retryDelayMs, submitWithRetry, type ProposalMaker, type RetryOptions, type SubmitOptions, type Submitted } from './submit';

@@ -1,6 +1,7 @@
 /**
  * Just enough protobuf to read `common.BlockchainInfo` (field 1: uint64 height) from qscc's
- * GetChainInfo without a generated-code dependency: varints, and skipping every other field.
+ * GetChainInfo, and a `common.Block`'s number from GetBlockByTxID, without a generated-code
+ * dependency: varints, length-delimited fields, and skipping every other field.
  */
 
 function readVarint(bytes: Uint8Array, at: number): [bigint, number] {
@@ -16,8 +17,13 @@ function readVarint(bytes: Uint8Array, at: number): [bigint, number] {
 }
 
 export function blockchainInfoHeight(bytes: Uint8Array): bigint {
+  const height = fieldOf(bytes, 1n);
+  return typeof height === 'bigint' ? height : 0n;
+}
+
+/** The value of the first varint field `field` of a message, or of its first length-delimited field `field` as bytes. */
+function fieldOf(bytes: Uint8Array, wanted: bigint): bigint | Uint8Array | undefined {
   let at = 0;
-  let height = 0n;
   while (at < bytes.length) {
     const [key, next] = readVarint(bytes, at);
     at = next;
@@ -25,19 +31,28 @@ export function blockchainInfoHeight(bytes: Uint8Array): bigint {
     const wire = Number(key & 7n);
     if (wire === 0) {
       const [value, after] = readVarint(bytes, at);
-      if (field === 1n) height = value;
+      if (field === wanted) return value;
       at = after;
     } else if (wire === 2) {
       const [length, after] = readVarint(bytes, at);
+      if (after + Number(length) > bytes.length) throw new Error('truncated protobuf message');
+      if (field === wanted) return bytes.subarray(after, after + Number(length));
       at = after + Number(length);
-    } else if (wire === 1) {
-      at += 8;
-    } else if (wire === 5) {
-      at += 4;
+    } else if (wire === 1 || wire === 5) {
+      at += wire === 1 ? 8 : 4;
     } else {
       throw new Error(`unexpected protobuf wire type ${wire}`);
     }
-    if (at > bytes.length) throw new Error('truncated protobuf message');
   }
-  return height;
+  if (at > bytes.length) throw new Error('truncated protobuf message');
+  return undefined;
+}
+
+/** `common.Block` (qscc GetBlockByTxID): its header (field 1) number (field 1); 0 when absent, as protobuf defaults. */
+export function blockNumberOf(block: Uint8Array): bigint {
+  const header = fieldOf(block, 1n);
+  if (header === undefined) throw new Error('a block without a header');
+  if (!(header instanceof Uint8Array)) throw new Error('a block header is a message');
+  const number = fieldOf(header, 1n);
+  return typeof number === 'bigint' ? number : 0n;
 }

@@ -124,6 +124,8 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     OTHERS_BUNDLE),
   row('getCertificate', 'GET /certificates/{certificateId}', ['certificates:getCertificate'],
     [yes('its own bundles'), NA, yes(), yes(), yes()], OTHERS_BUNDLE),
+  row('getCertificateProvenance', 'GET /certificates/{certificateId}/provenance', ['certificates:getProvenance'],
+    [yes('its own bundles; signed readings of its own assets only'), NA, yes(), yes(), yes('public parts of readings')], OTHERS_BUNDLE),
   row('listCertificates', 'GET /participants/{participantId}/certificates', ['certificates:listCertificates'], OWN_RECORDS),
   row('getCertificateAccount', 'GET /assets/{assetId}/hours/{hourStart}/certificate-account', ['certificates:getHourAccount'], PUBLIC,
     'figures of the channel only'),

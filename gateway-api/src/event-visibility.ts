@@ -71,6 +71,16 @@ const RULES: Record<string, Rule> = {
   ContractProposed: ownBy('sellerId', 'buyerId'),
   ContractAccepted: ownBy('sellerId', 'buyerId'),
   ContractWithdrawn: ownBy('sellerId', 'buyerId'),
+  // Certificates: the producer and the holders involved (docs/certificates.md, "Events").
+  CertificatesIssued: ownBy('producerId'),
+  CertificatesTransferred: ownBy('producerId', 'from', 'to'),
+  CertificatesClaimed: ownBy('producerId', 'holder'),
+  // A withdrawal: the producer sees it whole, a holder its own bundles only.
+  CertificatesWithdrawn: (p, v) => {
+    if (p.producerId === v.participantId) return p;
+    const bundles = list(p.bundles).filter((b) => b.holder === v.participantId);
+    return bundles.length > 0 ? { ...p, bundles } : undefined;
+  },
   ReadingDisputed: ownBy('participantId'),
   DisputeResolved: ownBy('participantId'),
   // A readings transaction: the household's own readings, gaps and corrections; nothing when none.

@@ -5,6 +5,7 @@ import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
+import { provenancePaths, provenanceSchemas } from './openapi/provenance';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
@@ -73,6 +74,7 @@ export const openApiDocument = {
     ...contractPaths,
     ...figurePaths,
     ...certificatePaths,
+    ...provenancePaths,
     ...apiKeyPaths,
     '/health': {
       get: {
@@ -231,6 +233,7 @@ export const openApiDocument = {
       ...marketSchemas,
       ...contractSchemas,
       ...certificateSchemas,
+      ...provenanceSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...apiKeySchemas,

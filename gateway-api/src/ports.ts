@@ -43,6 +43,8 @@ export interface LedgerPort {
   chaincodeEvents(user: WalletUser, startBlock?: bigint): Promise<EventStream>;
   /** The channel's block height. */
   blockHeight(): Promise<bigint>;
+  /** The number of the block holding a committed transaction (qscc GetBlockByTxID); throws a GridLedgerError. */
+  transactionBlock?(txId: string): Promise<bigint>;
   /** The peer's own health (operations /healthz). */
   peerStatus(): Promise<PeerStatus>;
   close(): void;

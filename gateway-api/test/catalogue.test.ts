@@ -11,7 +11,10 @@ const operations = Object.values(openApiDocument.paths as Record<string, Record<
 const successes = (op: Operation) =>
   Object.entries(op.responses).filter(([status, r]) => status.startsWith('2') && r.content?.['application/json'] !== undefined);
 
-/** Operations whose answer the gateway makes itself (health, keys, broker credentials) or wraps (a new meter with its credential). */
+/**
+ * Operations whose answer the gateway makes itself (health, keys, broker credentials) or wraps (a new meter with its credential,
+ * a certificate's proof with signatures checked again and block numbers: gateway-api/src/openapi/provenance.ts).
+ */
 const GATEWAY_ANSWERS = new Set([
   'health',
   'healthLive',
@@ -25,6 +28,8 @@ const GATEWAY_ANSWERS = new Set([
   'listApiKeys',
   'rotateApiKey',
   'revokeApiKey',
+  'verifyCertificate',
+  'getCertificateProvenance',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

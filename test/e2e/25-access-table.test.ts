@@ -165,6 +165,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
     return req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/claim`, claim);
   },
   getCertificate: () => req('GET', `/certificates/${f.assetId}@${HOUR_TAG}-1`),
+  getCertificateProvenance: () => req('GET', `/certificates/${f.assetId}@${HOUR_TAG}-1/provenance`),
   listCertificates: () => req('GET', `/participants/${f.a.participantId}/certificates`),
   getCertificateAccount: () => req('GET', `/assets/${f.assetId}/hours/${HOUR}/certificate-account`),
   verifyCertificate: () => req('GET', `/public/certificates/${f.assetId}@${HOUR_TAG}-1`),

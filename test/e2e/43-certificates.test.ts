@@ -13,80 +13,10 @@ import { peer } from '@hyperledger/fabric-protos';
 import { formatInstant } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, ApiResult, closeWindow, credentials, operatorKey, profile, signReading, uid } from './support';
+import { api, operatorKey, profile, signReading } from './support';
+import { closeHour, deliver, hourBack, INTERVAL, intervalsOf, issuanceTag, issue, ok, Producer, producer, regulatorKey, utilityKey } from './certificate-support';
 
-const INTERVAL = 900;
 useMeteringInterval(INTERVAL);
-
-const regulatorKey = () => credentials().apiKeys.regulator.regulator;
-const utilityKey = () => credentials().apiKeys.utility.utility;
-/** The start of the hour `back` hours before the current one. */
-const hourBack = (back: number) => formatInstant(Math.floor(Date.now() / 3_600_000) * 3600 - back * 3600);
-const intervalsOf = (hourStart: string) => [0, 1, 2, 3].map((k) => formatInstant(Date.parse(hourStart) / 1000 + k * INTERVAL));
-const issuanceTag = (hourStart: string) =>
-  `${hourStart.slice(0, 4)}${hourStart.slice(5, 7)}${hourStart.slice(8, 10)}T${hourStart.slice(11, 13)}Z`;
-
-async function ok<T = Record<string, any>>(answer: Promise<ApiResult<T>>, status = 200): Promise<T> {
-  const res = await answer;
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-interface Producer extends Trader {
-  communityId: string;
-  assetId: string;
-}
-
-/** A prosumer in a community of its own with a 5 kW solar asset on its meter; verified by the regulator unless told. */
-async function producer(verified = true): Promise<Producer> {
-  const communityId = uid('certc');
-  const t = await trader('cert', communityId);
-  const assetId = `${t.participantId}.pv`;
-  const asset = {
-    assetId,
-    participantId: t.participantId,
-    meterId: t.meterId,
-    source: 'solar',
-    capacityW: 5000,
-    zone: 'z',
-    feeder: 'f1',
-    location: '52.40 N 13.10 E',
-    commissionedOn: '2024-05-01',
-    certificationHash: 'c0'.repeat(32),
-  };
-  await ok(api('community', t.apiKey, 'POST', '/assets', asset), 201);
-  if (verified) await ok(api('regulator', regulatorKey(), 'POST', `/assets/${assetId}/verification`));
-  return { ...t, communityId, assetId };
-}
-
-/** The meter's readings of the hour's four intervals (seq from firstSeq, export register from registerWh), by the operator. */
-async function deliver(p: Producer, hourStart: string, exports: number[], firstSeq = 1, registerWh = 0): Promise<void> {
-  let register = registerWh;
-  const readings = intervalsOf(hourStart).map((intervalStart, k) => {
-    register += exports[k];
-    return signReading(
-      {
-        meterId: p.meterId,
-        intervalStart,
-        seq: firstSeq + k,
-        importWh: 0,
-        exportWh: exports[k],
-        importRegisterWh: 0,
-        exportRegisterWh: register,
-      },
-      p.privateKeyPem,
-    );
-  });
-  const submitted = await ok(api('community', operatorKey(), 'POST', '/readings', { readings }));
-  expect(submitted.results.filter((r: { status: string }) => r.status !== 'accepted')).toEqual([]);
-}
-
-async function closeHour(p: Producer, hourStart: string): Promise<void> {
-  for (const intervalStart of intervalsOf(hourStart)) await ok(closeWindow(intervalStart, p.communityId));
-}
-
-const issue = (key: string, org: 'regulator' | 'utility' | 'community', assetId: string, hourStart: string) =>
-  api(org, key, 'POST', '/certificates/issuances', { assetId, hourStart });
 
 describe('issuance, transfer, claim, verification', () => {
   const hourStart = hourBack(3);

@@ -32,6 +32,8 @@ import { respond } from '../respond';
 import { loadParticipant } from '../registry';
 import { loadAsset } from '../energy/assets';
 import { loadHour } from './hour';
+import { evidenceOf } from './proof';
+import { claimedEvent, issuedEvent, transferredEvent, withdrawnEvent } from './events';
 import {
   advanceIssuer,
   bundlesOf,
@@ -70,6 +72,9 @@ async function locate(ctx: Context, certificateId: string): Promise<{ bundle: Ce
   const bundle = findBundle(issuance === undefined ? [] : await bundlesOf(ctx, id.deviceId, id.issuanceId), certificateId);
   return { bundle, issuance: issuance! };
 }
+
+/** The participant whose asset produced a bundle's energy, named in the bundle's events. */
+const producerOf = async (ctx: Context, bundle: CertificateBundle): Promise<string> => (await loadAsset(ctx, bundle.deviceId)).participantId;
 
 /** A bundle as readers see it: its status at the reading transaction's time, its id and Wh. */
 function view(bundle: CertificateBundle, now: string) {
@@ -142,6 +147,7 @@ export class CertificatesContract extends Contract {
       await putRecord(ctx, issuanceKey(ctx, assetId, issuanceId), stored);
       if (issued.bundle !== null) await writeBundles(ctx, undefined, [issued.bundle]);
       const cursor = await advanceIssuer(ctx, assetId, { issuance: issued.record, txId });
+      issuedEvent(ctx, hour.record.participantId, issuanceId, hourStart, issued.bundle);
       const now = txInstant(ctx);
       return { ...stored, bundle: issued.bundle === null ? null : view(issued.bundle, now), cursor };
     });
@@ -163,6 +169,7 @@ export class CertificatesContract extends Contract {
         txInstant(ctx),
       );
       await writeBundles(ctx, bundle, rest === null ? [moved] : [moved, rest]);
+      transferredEvent(ctx, await producerOf(ctx, bundle), actor, moved);
       const now = txInstant(ctx);
       return { moved: view(moved, now), rest: rest === null ? null : view(rest, now) };
     });
@@ -193,6 +200,7 @@ export class CertificatesContract extends Contract {
         txInstant(ctx),
       );
       await writeBundles(ctx, bundle, rest === null ? [claimed] : [claimed, rest]);
+      claimedEvent(ctx, await producerOf(ctx, bundle), claimed);
       const now = txInstant(ctx);
       return { claimed: view(claimed, now), rest: rest === null ? null : view(rest, now) };
     });
@@ -225,6 +233,7 @@ export class CertificatesContract extends Contract {
         throw new GridLedgerError(ErrorCodes.CERTIFICATE_WITHDRAWN, 'nothing in the range stands', { issuanceId });
       await writeBundles(ctx, undefined, result.bundles);
       await advanceIssuer(ctx, id.deviceId, { withdrawal: range, reason: r.reason, txId: ctx.stub.getTxID() });
+      withdrawnEvent(ctx, (await loadAsset(ctx, id.deviceId)).participantId, result.withdrawn, String(r.reason));
       return { withdrawn: result.withdrawn.map((b) => view(b, now)) };
     });
   }
@@ -238,6 +247,24 @@ export class CertificatesContract extends Contract {
       const { bundle, issuance } = await locate(ctx, certificateId);
       requireOwnRecords(caller, bundle.owner, 'read certificates');
       return { ...view(bundle, txInstant(ctx)), attributes: issuance.attributes };
+    });
+  }
+
+  /**
+   * The evidence behind a certificate (docs/certificates.md, "Provenance"): for whom may read the
+   * certificate, its bundle, attributes, issuance transactions, and the asset's hour's evidence
+   * (readings whole, with signatures, for the producer, the operator and the utility).
+   */
+  @Transaction(false)
+  @Returns('string')
+  async getProvenance(ctx: Context, certificateId: string): Promise<string> {
+    return respond(ctx, 'getProvenance', async () => {
+      const caller = requireRole(ctx, 'any', 'reading the provenance of a certificate');
+      const { bundle, issuance } = await locate(ctx, certificateId);
+      requireOwnRecords(caller, bundle.owner, 'read the provenance of certificates');
+      const evidence = await evidenceOf(ctx, issuance.record.assetId, issuance.record.hourStart, false);
+      const { attributes, record, txIds } = issuance;
+      return { ...view(bundle, txInstant(ctx)), attributes, issuance: record, issuanceTxIds: txIds, ...evidence };
     });
   }
 
@@ -277,6 +304,7 @@ export class CertificatesContract extends Contract {
         owner: ownerPseudonym(bundle.owner),
         attributes: issuance.attributes,
         issuanceTxIds: issuance.txIds,
+        proof: await evidenceOf(ctx, issuance.record.assetId, issuance.record.hourStart, true),
       };
     });
   }

@@ -184,7 +184,7 @@ function secretOf(ctx: Context, values: Map<string, unknown>, shared: SharedRead
 }
 
 /** The public reading without its storage pointer. */
-function publicPart(shared: SharedReading): PublicReading {
+export function publicPart(shared: SharedReading): PublicReading {
   const { privateRef: _ref, ...rest } = shared;
   return rest;
 }

@@ -5,20 +5,14 @@ import { Bool, CertificateId, Id, Instant, Int, IssuanceId, Nullable, Page, Text
 /** An asset's issuance cursor: the issuance transactions that touched the asset, chained by SHA-256. */
 const IssuerCursor = Type.Object({ assetId: Text, openedAt: Text, openedBy: Text, changes: Int, head: Text }, { title: 'IssuerCursor' });
 
+const IssuanceRecord = Type.Object(
+  { issuanceId: Text, assetId: Text, hourStart: Text, verifiedExportWh: Int, bundledWh: Int, issuedWh: Int, correctedWh: Int },
+  { title: 'IssuanceRecord' },
+);
+
 const Issuance = Type.Object(
   {
-    record: Type.Object(
-      {
-        issuanceId: Text,
-        assetId: Text,
-        hourStart: Text,
-        verifiedExportWh: Int,
-        bundledWh: Int,
-        issuedWh: Int,
-        correctedWh: Int,
-      },
-      { title: 'IssuanceRecord' },
-    ),
+    record: IssuanceRecord,
     attributes: CertificateAttributes,
     txIds: Type.Array(Text),
     bundle: Nullable(CertificateBundle),
@@ -26,6 +20,38 @@ const Issuance = Type.Object(
   },
   { title: 'CertificateIssuance', description: 'bundle is null when nothing was left to certify' },
 );
+
+/** The evidence of an asset's hour (chaincode/src/certificates/proof.ts): readings whole only for whom may see the household's import. */
+const evidence = {
+  asset: Type.Object(
+    {
+      assetId: Text,
+      participantId: Type.Optional(Text),
+      meterId: Text,
+      source: Text,
+      verification: Nullable(Type.Object({ verifiedBy: Text, verifiedAt: Text, txId: Text })),
+    },
+    { title: 'EvidenceAsset' },
+  ),
+  meter: Type.Object({ meterId: Text, publicKeyPem: Text }, { title: 'EvidenceMeter' }),
+  readings: Type.Array(
+    Type.Object(
+      {
+        meterId: Text,
+        intervalStart: Text,
+        seq: Int,
+        exportWh: Int,
+        exportRegisterWh: Int,
+        txId: Text,
+        importWh: Type.Optional(Int),
+        importRegisterWh: Type.Optional(Int),
+        sig: Type.Optional(Text),
+        importHash: Type.Optional(Text),
+      },
+      { title: 'EvidenceReading', description: 'whole (import, signature) for the household, the operator and the utility; else importHash' },
+    ),
+  ),
+};
 
 /** What a partial transfer, claim or withdrawal leaves with the holder: the bundle's other numbers, or null. */
 const rest = Nullable(CertificateBundle);
@@ -49,12 +75,14 @@ export const certificatesTransactions = {
     args: [arg('assetId', Id), arg('hourStart', Instant)],
     result: Issuance,
     access: { roles: ['regulator', 'utility', 'operator'], rule: "the regulator, the utility or an operator, for any asset's hour" },
+    events: ['CertificatesIssued'],
     summary: "issues a verified asset's hour to its producer: its verified export less the Wh sold P2P and the certificates issued before",
   }),
   transfer: certificates.submit('transfer', {
     args: [bundleArg, arg('request', Type.Object({ to: Id, quantityWh }))],
     result: Type.Object({ moved: CertificateBundle, rest }, { title: 'CertificateTransfer' }),
     access: holder,
+    events: ['CertificatesTransferred'],
     summary: 'moves the first quantityWh of a bundle to another participant (the range is split)',
   }),
   claim: certificates.submit('claim', {
@@ -74,12 +102,14 @@ export const certificatesTransactions = {
     ],
     result: Type.Object({ claimed: CertificateBundle, rest }, { title: 'CertificateClaim' }),
     access: holder,
+    events: ['CertificatesClaimed'],
     summary: "cancels the first quantityWh of a bundle for a consumer's claim, final",
   }),
   withdraw: certificates.submit('withdraw', {
     args: [arg('issuanceId', IssuanceId), arg('request', Type.Object({ rangeStart: Int, rangeEnd: Int, reason: Text }))],
     result: Type.Object({ withdrawn: Type.Array(CertificateBundle) }, { title: 'CertificateWithdrawal' }),
     access: regulator,
+    events: ['CertificatesWithdrawn'],
     summary: "withdraws numbers of one issuance in any state (a meter found faulty); advances the asset's issuance cursor",
   }),
   getCertificate: certificates.evaluate('getCertificate', {
@@ -87,6 +117,21 @@ export const certificatesTransactions = {
     result: Type.Object({ ...CertificateBundle.properties, attributes: CertificateAttributes }, { title: 'Certificate' }),
     access: readOwn,
     summary: "the bundle holding a certificate, with its issuance's attributes",
+  }),
+  getProvenance: certificates.evaluate('getProvenance', {
+    args: [arg('certificateId', CertificateId)],
+    result: Type.Object(
+      {
+        ...CertificateBundle.properties,
+        attributes: CertificateAttributes,
+        issuance: IssuanceRecord,
+        issuanceTxIds: Type.Array(Text),
+        ...evidence,
+      },
+      { title: 'CertificateEvidence' },
+    ),
+    access: readOwn,
+    summary: "the evidence behind a certificate: asset and verification, meter key, the hour's readings, issuance transactions",
   }),
   listCertificates: certificates.evaluate('listCertificates', {
     args: [arg('owner', Id), arg('pageSize', Type.String({ pattern: '^[0-9]*$' })), arg('bookmark', Type.String())],
@@ -108,6 +153,7 @@ export const certificatesTransactions = {
         owner: Type.String({ description: 'a pseudonym of the holder: equal holders, equal pseudonyms; no participant id' }),
         attributes: CertificateAttributes,
         issuanceTxIds: Type.Array(Text),
+        proof: Type.Object(evidence, { title: 'PublicEvidence', description: 'public parts only: no participant id, no import' }),
       },
       { title: 'CertificateVerification' },
     ),

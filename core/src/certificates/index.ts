@@ -5,3 +5,4 @@ export * from './invariant';
 export * from './storage';
 export * from './matching';
 export * from './export';
+export * from './provenance';

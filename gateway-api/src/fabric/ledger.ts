@@ -1,4 +1,4 @@
-import { blockchainInfoHeight, FabricClient, fromFabricError, parseResult } from '@gridledger/fabric-client';
+import { blockchainInfoHeight, blockNumberOf, FabricClient, fromFabricError, parseResult } from '@gridledger/fabric-client';
 import type { Deadlines, FabricMetrics, RetryOptions } from '@gridledger/fabric-client';
 import type { WalletUser } from '@gridledger/network';
 import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
@@ -60,6 +60,16 @@ export class FabricLedger implements LedgerPort {
     const bytes = await this.fabric.evaluate(this.opts.serviceUser, 'GetChainInfo', [this.opts.channel], 'qscc');
     try {
       return blockchainInfoHeight(bytes);
+    } catch (e) {
+      throw fromFabricError(e);
+    }
+  }
+
+  /** qscc GetBlockByTxID: the block (protobuf common.Block) holding the transaction, and its header's number. */
+  async transactionBlock(txId: string): Promise<bigint> {
+    const bytes = await this.fabric.evaluate(this.opts.serviceUser, 'GetBlockByTxID', [this.opts.channel, txId], 'qscc');
+    try {
+      return blockNumberOf(bytes);
     } catch (e) {
       throw fromFabricError(e);
     }

@@ -1,6 +1,7 @@
 import { catalogue, schema } from '@gridledger/core/catalogue';
 import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
 import { answer } from './answers';
+import { publicVerificationAnswer } from './provenance';
 
 /** OpenAPI paths and request schemas of the certificate routes (routes/certificates.ts); the answers are the catalogue's. */
 const { certificates } = catalogue;
@@ -131,12 +132,13 @@ export const certificatePaths = {
     get: {
       operationId: 'verifyCertificate',
       description:
-        "Anyone, without an API key: the status and attributes of a certificate, its bundle's range " +
-          'and a pseudonym of its holder (no participant id).',
+        "Anyone, without an API key: the status and attributes of a certificate, its bundle's range, " +
+          "a pseudonym of its holder (no participant id) and the proof's public parts (readings' export and import hash, " +
+          'transactions with their block numbers).',
       security: [],
       parameters: [p('certificateId', certificateId)],
       responses: {
-        '200': answer(certificates.verifyCertificate),
+        '200': publicVerificationAnswer,
         '400': err('REQUEST_INVALID'),
         '404': err('CERTIFICATE_NOT_FOUND'),
         '503': err('LEDGER_UNAVAILABLE'),

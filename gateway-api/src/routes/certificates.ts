@@ -10,6 +10,7 @@ import type { WalletUser } from '@gridledger/network';
 import { catalogue, type ArgValues, type Transaction } from '@gridledger/core/catalogue';
 import { callerOf, requireRoles } from '../access';
 import { call } from '../call';
+import { proofOf } from '../provenance';
 import { ErrorCodes, GridLedgerError } from '../errors';
 import type { LedgerPort } from '../ports';
 
@@ -43,6 +44,12 @@ export function certificateRoutes(ledger: LedgerPort, publicReader: WalletUser |
     requireRoles(callerOf(res), HOLDERS, 'claiming certificates');
     await submit(res, certificates.claim, [req.params.bundleId, req.body]);
   });
+  r.get('/certificates/:certificateId/provenance', async (req, res) => {
+    const { issuance, issuanceTxIds, asset, meter, readings, ...certificate } = await call(ledger, callerOf(res), certificates.getProvenance, [
+      req.params.certificateId,
+    ]);
+    res.json({ certificate, issuance, proof: await proofOf(ledger, { asset, meter, readings }, issuanceTxIds, false) });
+  });
   r.get('/certificates/:certificateId', async (req, res) => evaluate(res, certificates.getCertificate, [req.params.certificateId]));
   r.get('/participants/:participantId/certificates', async (req, res) => {
     const pageSize = req.query.pageSize === undefined ? '100' : String(req.query.pageSize);
@@ -55,9 +62,9 @@ export function certificateRoutes(ledger: LedgerPort, publicReader: WalletUser |
   r.get('/public/certificates/:certificateId', async (req, res) => {
     if (publicReader === undefined)
       throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'this gateway has no identity for public verification');
-    res
-      .set('Cache-Control', 'no-store')
-      .json(await call(ledger, publicReader, certificates.verifyCertificate, [req.params.certificateId]));
+    const verification = await call(ledger, publicReader, certificates.verifyCertificate, [req.params.certificateId]);
+    const proof = await proofOf(ledger, verification.proof, verification.issuanceTxIds, true);
+    res.set('Cache-Control', 'no-store').json({ ...verification, proof });
   });
   return r;
 }

@@ -1,0 +1,58 @@
+/**
+ * The chaincode events of certificates (one per transaction, as Fabric allows; docs/certificates.md,
+ * "Events"). Each names the holders involved and the asset's producer, so that GET /events shows
+ * it to them (gateway-api/src/event-visibility.ts) and to the operator, utility and regulator.
+ * Expiry has no event: it holds at read time (effectiveStatus).
+ */
+import { Context } from 'fabric-contract-api';
+import { bundleWh, CertificateBundle, certificateIdOf } from '@gridledger/core';
+import { setEvent } from '../ledger';
+
+export const CertificateEvents = {
+  issued: 'CertificatesIssued',
+  transferred: 'CertificatesTransferred',
+  claimed: 'CertificatesClaimed',
+  withdrawn: 'CertificatesWithdrawn',
+} as const;
+
+const idOf = (b: CertificateBundle) => certificateIdOf(b.issuanceId, b.rangeStart);
+
+export function issuedEvent(ctx: Context, producerId: string, issuanceId: string, hourStart: string, bundle: CertificateBundle | null): void {
+  setEvent(ctx, CertificateEvents.issued, {
+    issuanceId,
+    hourStart,
+    producerId,
+    bundleId: bundle === null ? null : idOf(bundle),
+    quantityWh: bundle === null ? 0 : bundleWh(bundle),
+  });
+}
+
+export function transferredEvent(ctx: Context, producerId: string, from: string, moved: CertificateBundle): void {
+  setEvent(ctx, CertificateEvents.transferred, {
+    issuanceId: moved.issuanceId,
+    producerId,
+    from,
+    to: moved.owner,
+    bundleId: idOf(moved),
+    quantityWh: bundleWh(moved),
+  });
+}
+
+export function claimedEvent(ctx: Context, producerId: string, claimed: CertificateBundle): void {
+  setEvent(ctx, CertificateEvents.claimed, {
+    issuanceId: claimed.issuanceId,
+    producerId,
+    holder: claimed.owner,
+    bundleId: idOf(claimed),
+    quantityWh: bundleWh(claimed),
+  });
+}
+
+export function withdrawnEvent(ctx: Context, producerId: string, withdrawn: CertificateBundle[], reason: string): void {
+  setEvent(ctx, CertificateEvents.withdrawn, {
+    issuanceId: withdrawn[0]?.issuanceId ?? null,
+    producerId,
+    reason,
+    bundles: withdrawn.map((b) => ({ bundleId: idOf(b), holder: b.owner, quantityWh: bundleWh(b) })),
+  });
+}

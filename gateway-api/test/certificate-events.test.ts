@@ -1,0 +1,36 @@
+/** Certificate events on GET /events (event-visibility.ts): the producer and the holders involved, and every organization role. */
+import { viewerOf, visiblePayload } from '../src/event-visibility';
+
+const household = (participantId: string) => viewerOf({ id: participantId, mspId: 'CommunityMSP', role: 'prosumer', participantId, certPath: '', keyPath: '' });
+const regulator = viewerOf({ id: 'reg', mspId: 'RegulatorMSP', role: 'regulator', certPath: '', keyPath: '' });
+
+const issued = { issuanceId: 'pv@20261121T10Z', hourStart: '2026-11-21T10:00:00Z', producerId: 'alice', bundleId: 'pv@20261121T10Z-1', quantityWh: 9 };
+const transferred = { issuanceId: 'pv@20261121T10Z', producerId: 'alice', from: 'bob', to: 'carol', bundleId: 'pv@20261121T10Z-1', quantityWh: 3 };
+const claimed = { issuanceId: 'pv@20261121T10Z', producerId: 'alice', holder: 'carol', bundleId: 'pv@20261121T10Z-1', quantityWh: 3 };
+const withdrawn = {
+  issuanceId: 'pv@20261121T10Z',
+  producerId: 'alice',
+  reason: 'meter found faulty',
+  bundles: [
+    { bundleId: 'pv@20261121T10Z-1', holder: 'bob', quantityWh: 3 },
+    { bundleId: 'pv@20261121T10Z-4', holder: 'carol', quantityWh: 6 },
+  ],
+};
+
+describe('certificate events', () => {
+  it.each([
+    ['CertificatesIssued', issued, ['alice']],
+    ['CertificatesTransferred', transferred, ['alice', 'bob', 'carol']],
+    ['CertificatesClaimed', claimed, ['alice', 'carol']],
+    ['CertificatesWithdrawn', withdrawn, ['alice', 'bob', 'carol']],
+  ] as const)('%s reaches the producer and the holders involved, and no other household', (name, payload, seeing) => {
+    const seen = ['alice', 'bob', 'carol', 'dave'].filter((h) => visiblePayload(household(h), name, payload) !== undefined);
+    expect(seen).toEqual(seeing);
+    expect(visiblePayload(regulator, name, payload)).toEqual(payload);
+  });
+
+  it('shows a holder its own withdrawn bundles only; the producer all', () => {
+    expect(visiblePayload(household('carol'), 'CertificatesWithdrawn', withdrawn)).toEqual({ ...withdrawn, bundles: [withdrawn.bundles[1]] });
+    expect(visiblePayload(household('alice'), 'CertificatesWithdrawn', withdrawn)).toEqual(withdrawn);
+  });
+});

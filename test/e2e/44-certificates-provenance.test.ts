@@ -1,0 +1,108 @@
+/**
+ * Provenance of certificates on the real network (docs/certificates.md, "Provenance"): the
+ * producer gets every reading behind its certificate with the signed payload and signature, each
+ * verified again by the gateway, and every transaction with its block; the openssl recipe of the
+ * doc checks the answer and fails on a tampered copy; the regulator, another holder and the
+ * public get public parts only (no import, no signature); a neighbour gets nothing.
+ */
+import { createPublicKey } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trader, Trader, useMeteringInterval } from './market-support';
+import { api, profile } from './support';
+import { closeHour, deliver, hourBack, INTERVAL, issuanceTag, issue, ok, Producer, producer, regulatorKey } from './certificate-support';
+
+useMeteringInterval(INTERVAL);
+
+/** The recipe of docs/certificates.md, "Checking a proof with openssl", run verbatim on `answer` in a directory of its own. */
+function opensslCheck(answer: unknown): { ok: boolean; out: string } {
+  const doc = readFileSync(join(__dirname, '../../docs/certificates.md'), 'utf8');
+  const recipe = /```sh\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('### Checking a proof with openssl')))![1];
+  const dir = mkdtempSync(join(tmpdir(), 'gl-proof-e2e-'));
+  try {
+    writeFileSync(join(dir, 'provenance.json'), JSON.stringify(answer));
+    return { ok: true, out: execFileSync('bash', ['-euo', 'pipefail', '-c', recipe], { cwd: dir, stdio: 'pipe' }).toString() };
+  } catch (e) {
+    return { ok: false, out: String((e as { stdout?: Buffer }).stdout ?? '') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('provenance of a certificate', () => {
+  const hourStart = hourBack(4);
+  const exports = [100, 200, 300, 400];
+  const imports = [7, 11, 0, 5];
+  let p: Producer;
+  let neighbour: Trader;
+  let certificateId: string;
+  let provenance: Record<string, any>;
+
+  beforeAll(async () => {
+    p = await producer();
+    neighbour = await trader('certnb', p.communityId);
+    await deliver(p, hourStart, exports, 1, 0, imports);
+    await closeHour(p, hourStart);
+    await ok(issue(regulatorKey(), 'regulator', p.assetId, hourStart), 201);
+    certificateId = `${p.assetId}@${issuanceTag(hourStart)}-1`;
+    provenance = await ok(api('community', p.apiKey, 'GET', `/certificates/${certificateId}/provenance`));
+  });
+
+  it("gives the producer every reading of the hour, signed payload and signature, each verified again with the meter's key", () => {
+    const { proof } = provenance;
+    expect(provenance.certificate).toMatchObject({ owner: p.participantId, quantityWh: 1000, attributes: { deviceId: p.assetId } });
+    expect(provenance.issuance).toMatchObject({ assetId: p.assetId, hourStart, issuedWh: 1000 });
+    expect(proof.asset).toMatchObject({ assetId: p.assetId, meterId: p.meterId, verification: { txId: expect.any(String) } });
+    const registered = createPublicKey(p.privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+    expect(proof.meter).toEqual({ meterId: p.meterId, publicKeyPem: registered });
+    expect(proof.readings.map((r: any) => [r.exportWh, JSON.parse(r.signedPayload).importWh, r.signatureVerified])).toEqual(
+      exports.map((x, k) => [x, imports[k], true]),
+    );
+    expect(proof.signaturesVerified).toBe(true);
+  });
+
+  it('names every transaction with the block that holds it', () => {
+    const { transactions, readings, asset } = provenance.proof;
+    expect(new Set(transactions.map((t: any) => t.kind))).toEqual(new Set(['issuance', 'verification', 'reading']));
+    expect(transactions.every((t: any) => Number.isInteger(t.blockNumber) && t.blockNumber > 0)).toBe(true);
+    const block = (txId: string) => transactions.find((t: any) => t.txId === txId).blockNumber;
+    // The asset was verified before its readings were recorded, and they before the issuance.
+    const issuanceBlock = transactions.find((t: any) => t.kind === 'issuance').blockNumber;
+    expect(block(asset.verification.txId)).toBeLessThan(block(readings[0].txId));
+    expect(block(readings[0].txId)).toBeLessThan(issuanceBlock);
+  });
+
+  it('is checked by the openssl recipe of docs/certificates.md; a copy with a tampered reading fails it', () => {
+    const good = opensslCheck(provenance);
+    expect(good).toEqual({ ok: true, out: 'Verified OK\n'.repeat(4) });
+    const tampered = structuredClone(provenance);
+    tampered.proof.readings[2].signedPayload = tampered.proof.readings[2].signedPayload.replace('"exportWh":300', '"exportWh":3000');
+    expect(tampered.proof.readings[2].signedPayload).toContain('"exportWh":3000');
+    expect(opensslCheck(tampered)).toEqual({ ok: false, out: 'Verified OK\n'.repeat(2) + 'Verification failure\n' });
+  });
+
+  it('gives the regulator and the public the public parts only: export, import hash, transactions; no import, no signature', async () => {
+    const regulator = await ok(api('regulator', regulatorKey(), 'GET', `/certificates/${certificateId}/provenance`));
+    const url = `${profile().orgs.utility.gateway.url}/api/v1/public/certificates/${encodeURIComponent(certificateId)}`;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const publicAnswer = (await res.json()) as Record<string, any>;
+    for (const proof of [regulator.proof, publicAnswer.proof]) {
+      expect(proof.readings.map((r: any) => [r.exportWh, r.signedPayload, r.signature, r.signatureVerified])).toEqual(
+        exports.map((x) => [x, null, null, null]),
+      );
+      expect(proof.readings.every((r: any) => /^[0-9a-f]{64}$/.test(r.importHash))).toBe(true);
+      expect(proof.signaturesVerified).toBeNull();
+      expect(proof.transactions.every((t: any) => t.blockNumber > 0)).toBe(true);
+      expect(JSON.stringify(proof)).not.toMatch(/importWh|importRegisterWh|"sig"/);
+    }
+    expect(publicAnswer.proof.asset.participantId).toBeUndefined();
+  });
+
+  it("refuses a neighbour the provenance of another's certificate", async () => {
+    const refused = await api('community', neighbour.apiKey, 'GET', `/certificates/${certificateId}/provenance`);
+    expect([refused.status, refused.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
+  });
+});
