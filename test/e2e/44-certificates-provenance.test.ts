@@ -3,7 +3,8 @@
  * producer gets every reading behind its certificate with the signed payload and signature, each
  * verified again by the gateway, and every transaction with its block; the openssl recipe of the
  * doc checks the answer and fails on a tampered copy; the regulator, another holder and the
- * public get public parts only (no import, no signature); a neighbour gets nothing.
+ * public get public parts only (no import, no signature); a neighbour gets nothing. Certificate
+ * events reach the producer and the holders involved on GET /events, and no other household.
  */
 import { createPublicKey } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, profile } from './support';
+import { api, openEvents, operatorKey, profile, SseEvent } from './support';
 import { closeHour, deliver, hourBack, INTERVAL, issuanceTag, issue, ok, Producer, producer, regulatorKey } from './certificate-support';
 
 useMeteringInterval(INTERVAL);
@@ -105,4 +106,46 @@ describe('provenance of a certificate', () => {
     const refused = await api('community', neighbour.apiKey, 'GET', `/certificates/${certificateId}/provenance`);
     expect([refused.status, refused.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
   });
+});
+
+it('streams certificate events to the producer and the holders involved, not to a neighbour', async () => {
+  const q = await producer();
+  const [buyer, neighbour] = [await trader('certsse', q.communityId), await trader('certnb', q.communityId)];
+  const hourStart = hourBack(5);
+  const issuanceId = `${q.assetId}@${issuanceTag(hourStart)}`;
+  const streams = {
+    producer: await openEvents({}, '', q.apiKey),
+    buyer: await openEvents({}, '', buyer.apiKey),
+    neighbour: await openEvents({}, '', neighbour.apiKey),
+    operator: await openEvents({}, '', operatorKey()),
+  };
+  const ours = (events: SseEvent[]) =>
+    events.filter((e) => e.event.startsWith('Certificates') && e.data.payload.issuanceId === issuanceId).map((e) => e.event);
+  try {
+    await deliver(q, hourStart, [100, 100, 100, 100]);
+    await closeHour(q, hourStart);
+    await ok(issue(regulatorKey(), 'regulator', q.assetId, hourStart), 201);
+    const moved = await ok(api('community', q.apiKey, 'POST', `/certificates/${issuanceId}-1/transfer`, { to: buyer.participantId, quantityWh: 150 }));
+    const period = { consumptionPeriodStart: hourStart, consumptionPeriodEnd: hourBack(4) };
+    const claim = { quantityWh: 50, beneficiary: 'b', purpose: 'p', location: 'l', ...period };
+    await ok(api('community', buyer.apiKey, 'POST', `/certificates/${moved.moved.bundleId}/claim`, claim));
+
+    const all = ['CertificatesIssued', 'CertificatesTransferred', 'CertificatesClaimed'];
+    await streams.operator.until((e) => ours(e).length === 3);
+    await streams.producer.until((e) => ours(e).length === 3);
+    await streams.buyer.until((e) => ours(e).length === 2);
+    expect(ours(streams.operator.events)).toEqual(all);
+    expect(ours(streams.producer.events)).toEqual(all);
+    expect(ours(streams.buyer.events)).toEqual(['CertificatesTransferred', 'CertificatesClaimed']);
+    const transferred = streams.buyer.events.find((e) => e.event === 'CertificatesTransferred')!;
+    expect(transferred.data.payload).toMatchObject({ producerId: q.participantId, from: q.participantId, to: buyer.participantId, quantityWh: 150 });
+    // Events come in ledger order: once the neighbour sees its own later asset, it would have seen any certificate event before.
+    const asset = { assetId: `${neighbour.participantId}.pv`, participantId: neighbour.participantId, meterId: neighbour.meterId, source: 'solar',
+      capacityW: 1000, zone: 'z', feeder: 'f1', location: 'l', commissionedOn: '2024-05-01', certificationHash: 'c0'.repeat(32) };
+    await ok(api('community', neighbour.apiKey, 'POST', '/assets', asset), 201);
+    await streams.neighbour.until((e) => e.some((x) => x.event === 'AssetRegistered' && x.data.payload.assetId === asset.assetId));
+    expect(streams.neighbour.events.filter((e) => e.event.startsWith('Certificates'))).toEqual([]);
+  } finally {
+    for (const s of Object.values(streams)) await s.close();
+  }
 });
