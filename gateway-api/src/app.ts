@@ -17,6 +17,7 @@ import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
 import { certificateRoutes } from './routes/certificates';
+import { certificateExportRoutes } from './routes/certificate-exports';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
@@ -299,6 +300,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(contractRoutes(ledger));
   r.use(figureRoutes(ledger));
   r.use(certificateRoutes(ledger, wallet.get(`${info.org}-admin`)));
+  r.use(certificateExportRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));
   app.use(API_BASE, r);
 

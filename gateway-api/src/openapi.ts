@@ -6,6 +6,7 @@ import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
+import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
@@ -75,6 +76,7 @@ export const openApiDocument = {
     ...figurePaths,
     ...certificatePaths,
     ...provenancePaths,
+    ...certificateExportPaths,
     ...apiKeyPaths,
     '/health': {
       get: {
@@ -234,6 +236,7 @@ export const openApiDocument = {
       ...contractSchemas,
       ...certificateSchemas,
       ...provenanceSchemas,
+      ...certificateExportSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...apiKeySchemas,

@@ -13,7 +13,8 @@ const successes = (op: Operation) =>
 
 /**
  * Operations whose answer the gateway makes itself (health, keys, broker credentials) or wraps (a new meter with its credential,
- * a certificate's proof with signatures checked again and block numbers: gateway-api/src/openapi/provenance.ts).
+ * a certificate's proof with signatures checked again and block numbers: gateway-api/src/openapi/provenance.ts;
+ * certificate exports: openapi/certificate-exports.ts).
  */
 const GATEWAY_ANSWERS = new Set([
   'health',
@@ -30,6 +31,8 @@ const GATEWAY_ANSWERS = new Set([
   'revokeApiKey',
   'verifyCertificate',
   'getCertificateProvenance',
+  'exportCertificatesEnergyTag',
+  'exportCertificatesMwh',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

@@ -167,6 +167,8 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getCertificate: () => req('GET', `/certificates/${f.assetId}@${HOUR_TAG}-1`),
   getCertificateProvenance: () => req('GET', `/certificates/${f.assetId}@${HOUR_TAG}-1/provenance`),
   listCertificates: () => req('GET', `/participants/${f.a.participantId}/certificates`),
+  exportCertificatesEnergyTag: () => req('GET', `/participants/${f.a.participantId}/certificates/energytag`),
+  exportCertificatesMwh: () => req('GET', `/participants/${f.a.participantId}/certificates/mwh`),
   getCertificateAccount: () => req('GET', `/assets/${f.assetId}/hours/${HOUR}/certificate-account`),
   verifyCertificate: () => req('GET', `/public/certificates/${f.assetId}@${HOUR_TAG}-1`),
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),

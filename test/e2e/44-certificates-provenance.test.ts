@@ -3,7 +3,8 @@
  * producer gets every reading behind its certificate with the signed payload and signature, each
  * verified again by the gateway, and every transaction with its block; the openssl recipe of the
  * doc checks the answer and fails on a tampered copy; the regulator, another holder and the
- * public get public parts only (no import, no signature); a neighbour gets nothing. Certificate
+ * public get public parts only (no import, no signature); a neighbour gets nothing. The holder's
+ * exports (EnergyTag bundle shape, whole MWh). Certificate
  * events reach the producer and the holders involved on GET /events, and no other household.
  */
 import { createPublicKey } from 'node:crypto';
@@ -100,6 +101,34 @@ describe('provenance of a certificate', () => {
       expect(JSON.stringify(proof)).not.toMatch(/importWh|importRegisterWh|"sig"/);
     }
     expect(publicAnswer.proof.asset.participantId).toBeUndefined();
+  });
+
+  it("exports the holder's certificates in EnergyTag's bundle shape and in whole MWh per device and month", async () => {
+    const tagged = await ok(api('community', p.apiKey, 'GET', `/participants/${p.participantId}/certificates/energytag`));
+    expect(tagged.bookmark).toBe('');
+    expect(tagged.items).toEqual([
+      expect.objectContaining({
+        issuance_id: `${p.assetId}@${issuanceTag(hourStart)}`,
+        certificate_bundle_id_range_start: 1,
+        certificate_bundle_id_range_end: 1000,
+        bundle_quantity: 1000,
+        certificate_bundle_status: 'Active',
+        account_id: p.participantId,
+        energy_source: 'Solar',
+        device_id: p.assetId,
+        device_capacity: 5000,
+        production_starting_interval: hourStart,
+        is_storage: false,
+        issuing_body: 'RegulatorMSP',
+      }),
+    ]);
+    const mwh = await ok(api('community', p.apiKey, 'GET', `/participants/${p.participantId}/certificates/mwh`));
+    expect(mwh).toMatchObject({ participantId: p.participantId, complete: true });
+    expect(mwh.periods).toEqual([
+      { deviceId: p.assetId, period: hourStart.slice(0, 7), energyWh: 1000, carriedInWh: 0, mwh: 0, carriedOutWh: 1000 },
+    ]);
+    const refused = await api('community', neighbour.apiKey, 'GET', `/participants/${p.participantId}/certificates/energytag`);
+    expect([refused.status, refused.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
   });
 
   it("refuses a neighbour the provenance of another's certificate", async () => {

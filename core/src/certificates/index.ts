@@ -6,3 +6,4 @@ export * from './storage';
 export * from './matching';
 export * from './export';
 export * from './provenance';
+export * from './holdings';
