@@ -34,7 +34,9 @@ export async function proofOf(
   const checked = readings.filter((r) => r.signatureVerified !== null);
   const named: Proof['transactions'] = [
     ...issuanceTxIds.map((txId) => ({ txId, kind: 'issuance' as const, blockNumber: null })),
-    ...(evidence.asset.verification === null ? [] : [{ txId: evidence.asset.verification.txId, kind: 'verification' as const, blockNumber: null }]),
+    ...(evidence.asset.verification === null
+      ? []
+      : [{ txId: evidence.asset.verification.txId, kind: 'verification' as const, blockNumber: null }]),
     ...readings.map((r) => ({ txId: r.txId, kind: 'reading' as const, blockNumber: null })),
   ];
   const transactions = named.filter((t, i) => named.findIndex((u) => u.txId === t.txId) === i);

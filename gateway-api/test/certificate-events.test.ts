@@ -1,11 +1,25 @@
 /** Certificate events on GET /events (event-visibility.ts): the producer and the holders involved, and every organization role. */
 import { viewerOf, visiblePayload } from '../src/event-visibility';
 
-const household = (participantId: string) => viewerOf({ id: participantId, mspId: 'CommunityMSP', role: 'prosumer', participantId, certPath: '', keyPath: '' });
+const household = (participantId: string) =>
+  viewerOf({ id: participantId, mspId: 'CommunityMSP', role: 'prosumer', participantId, certPath: '', keyPath: '' });
 const regulator = viewerOf({ id: 'reg', mspId: 'RegulatorMSP', role: 'regulator', certPath: '', keyPath: '' });
 
-const issued = { issuanceId: 'pv@20261121T10Z', hourStart: '2026-11-21T10:00:00Z', producerId: 'alice', bundleId: 'pv@20261121T10Z-1', quantityWh: 9 };
-const transferred = { issuanceId: 'pv@20261121T10Z', producerId: 'alice', from: 'bob', to: 'carol', bundleId: 'pv@20261121T10Z-1', quantityWh: 3 };
+const issued = {
+  issuanceId: 'pv@20261121T10Z',
+  hourStart: '2026-11-21T10:00:00Z',
+  producerId: 'alice',
+  bundleId: 'pv@20261121T10Z-1',
+  quantityWh: 9,
+};
+const transferred = {
+  issuanceId: 'pv@20261121T10Z',
+  producerId: 'alice',
+  from: 'bob',
+  to: 'carol',
+  bundleId: 'pv@20261121T10Z-1',
+  quantityWh: 3,
+};
 const claimed = { issuanceId: 'pv@20261121T10Z', producerId: 'alice', holder: 'carol', bundleId: 'pv@20261121T10Z-1', quantityWh: 3 };
 const withdrawn = {
   issuanceId: 'pv@20261121T10Z',
@@ -30,7 +44,10 @@ describe('certificate events', () => {
   });
 
   it('shows a holder its own withdrawn bundles only; the producer all', () => {
-    expect(visiblePayload(household('carol'), 'CertificatesWithdrawn', withdrawn)).toEqual({ ...withdrawn, bundles: [withdrawn.bundles[1]] });
+    expect(visiblePayload(household('carol'), 'CertificatesWithdrawn', withdrawn)).toEqual({
+      ...withdrawn,
+      bundles: [withdrawn.bundles[1]],
+    });
     expect(visiblePayload(household('alice'), 'CertificatesWithdrawn', withdrawn)).toEqual(withdrawn);
   });
 });

@@ -14,7 +14,20 @@ import { formatInstant } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
 import { api, operatorKey, profile, signReading } from './support';
-import { closeHour, deliver, hourBack, INTERVAL, intervalsOf, issuanceTag, issue, ok, Producer, producer, regulatorKey, utilityKey } from './certificate-support';
+import {
+  closeHour,
+  deliver,
+  hourBack,
+  INTERVAL,
+  intervalsOf,
+  issuanceTag,
+  issue,
+  ok,
+  Producer,
+  producer,
+  regulatorKey,
+  utilityKey,
+} from './certificate-support';
 
 useMeteringInterval(INTERVAL);
 

@@ -154,7 +154,9 @@ it('streams certificate events to the producer and the holders involved, not to 
     await deliver(q, hourStart, [100, 100, 100, 100]);
     await closeHour(q, hourStart);
     await ok(issue(regulatorKey(), 'regulator', q.assetId, hourStart), 201);
-    const moved = await ok(api('community', q.apiKey, 'POST', `/certificates/${issuanceId}-1/transfer`, { to: buyer.participantId, quantityWh: 150 }));
+    const moved = await ok(
+      api('community', q.apiKey, 'POST', `/certificates/${issuanceId}-1/transfer`, { to: buyer.participantId, quantityWh: 150 }),
+    );
     const period = { consumptionPeriodStart: hourStart, consumptionPeriodEnd: hourBack(4) };
     const claim = { quantityWh: 50, beneficiary: 'b', purpose: 'p', location: 'l', ...period };
     await ok(api('community', buyer.apiKey, 'POST', `/certificates/${moved.moved.bundleId}/claim`, claim));
@@ -167,10 +169,25 @@ it('streams certificate events to the producer and the holders involved, not to 
     expect(ours(streams.producer.events)).toEqual(all);
     expect(ours(streams.buyer.events)).toEqual(['CertificatesTransferred', 'CertificatesClaimed']);
     const transferred = streams.buyer.events.find((e) => e.event === 'CertificatesTransferred')!;
-    expect(transferred.data.payload).toMatchObject({ producerId: q.participantId, from: q.participantId, to: buyer.participantId, quantityWh: 150 });
+    expect(transferred.data.payload).toMatchObject({
+      producerId: q.participantId,
+      from: q.participantId,
+      to: buyer.participantId,
+      quantityWh: 150,
+    });
     // Events come in ledger order: once the neighbour sees its own later asset, it would have seen any certificate event before.
-    const asset = { assetId: `${neighbour.participantId}.pv`, participantId: neighbour.participantId, meterId: neighbour.meterId, source: 'solar',
-      capacityW: 1000, zone: 'z', feeder: 'f1', location: 'l', commissionedOn: '2024-05-01', certificationHash: 'c0'.repeat(32) };
+    const asset = {
+      assetId: `${neighbour.participantId}.pv`,
+      participantId: neighbour.participantId,
+      meterId: neighbour.meterId,
+      source: 'solar',
+      capacityW: 1000,
+      zone: 'z',
+      feeder: 'f1',
+      location: 'l',
+      commissionedOn: '2024-05-01',
+      certificationHash: 'c0'.repeat(32),
+    };
     await ok(api('community', neighbour.apiKey, 'POST', '/assets', asset), 201);
     await streams.neighbour.until((e) => e.some((x) => x.event === 'AssetRegistered' && x.data.payload.assetId === asset.assetId));
     expect(streams.neighbour.events.filter((e) => e.event.startsWith('Certificates'))).toEqual([]);

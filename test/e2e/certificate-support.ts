@@ -49,8 +49,18 @@ export async function producer(verified = true): Promise<Producer> {
   return { ...t, communityId, assetId };
 }
 
-/** The meter's readings of the hour's four intervals (seq from firstSeq, export register from registerWh, import as told), by the operator. */
-export async function deliver(p: Producer, hourStart: string, exportsWh: number[], firstSeq = 1, registerWh = 0, imports = [0, 0, 0, 0]): Promise<void> {
+/**
+ * The meter's readings of the hour's four intervals (seq from firstSeq, export register from
+ * registerWh, import as told), by the operator.
+ */
+export async function deliver(
+  p: Producer,
+  hourStart: string,
+  exportsWh: number[],
+  firstSeq = 1,
+  registerWh = 0,
+  imports = [0, 0, 0, 0],
+): Promise<void> {
   let register = registerWh;
   const readings = intervalsOf(hourStart).map((intervalStart, k) => {
     register += exportsWh[k];
@@ -77,4 +87,3 @@ export async function closeHour(p: Producer, hourStart: string): Promise<void> {
 
 export const issue = (key: string, org: 'regulator' | 'utility' | 'community', assetId: string, hourStart: string) =>
   api(org, key, 'POST', '/certificates/issuances', { assetId, hourStart });
-

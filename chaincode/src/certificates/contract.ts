@@ -74,7 +74,8 @@ async function locate(ctx: Context, certificateId: string): Promise<{ bundle: Ce
 }
 
 /** The participant whose asset produced a bundle's energy, named in the bundle's events. */
-const producerOf = async (ctx: Context, bundle: CertificateBundle): Promise<string> => (await loadAsset(ctx, bundle.deviceId)).participantId;
+const producerOf = async (ctx: Context, bundle: CertificateBundle): Promise<string> =>
+  (await loadAsset(ctx, bundle.deviceId)).participantId;
 
 /** A bundle as readers see it: its status at the reading transaction's time, its id and Wh. */
 function view(bundle: CertificateBundle, now: string) {

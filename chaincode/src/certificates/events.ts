@@ -17,7 +17,13 @@ export const CertificateEvents = {
 
 const idOf = (b: CertificateBundle) => certificateIdOf(b.issuanceId, b.rangeStart);
 
-export function issuedEvent(ctx: Context, producerId: string, issuanceId: string, hourStart: string, bundle: CertificateBundle | null): void {
+export function issuedEvent(
+  ctx: Context,
+  producerId: string,
+  issuanceId: string,
+  hourStart: string,
+  bundle: CertificateBundle | null,
+): void {
   setEvent(ctx, CertificateEvents.issued, {
     issuanceId,
     hourStart,

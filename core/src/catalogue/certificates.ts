@@ -48,7 +48,10 @@ const evidence = {
         sig: Type.Optional(Text),
         importHash: Type.Optional(Text),
       },
-      { title: 'EvidenceReading', description: 'whole (import, signature) for the household, the operator and the utility; else importHash' },
+      {
+        title: 'EvidenceReading',
+        description: 'whole (import, signature) for the household, the operator and the utility; else importHash',
+      },
     ),
   ),
 };

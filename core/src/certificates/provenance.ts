@@ -25,7 +25,10 @@ export interface ReadingEvidence {
   signatureVerified: boolean | null;
 }
 
-/** Whether `signature` (base64 DER) is the key's ECDSA P-256/SHA-256 signature of `payload`: false for a key or signature that is no such thing. */
+/**
+ * Whether `signature` (base64 DER) is the key's ECDSA P-256/SHA-256 signature of `payload`: false
+ * for a key or signature that is no such thing.
+ */
 export function signatureHolds(payload: string, signature: string, publicKeyPem: string): boolean {
   try {
     const key = { key: parseMeterPublicKey(publicKeyPem), dsaEncoding: 'der' as const };

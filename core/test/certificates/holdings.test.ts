@@ -1,6 +1,11 @@
 import { CertificateBundle, mwhByDeviceMonth, WH_PER_MWH } from '../../src';
 
-const bundle = (deviceId: string, productionStart: string, wh: number, status: CertificateBundle['status'] = 'active'): CertificateBundle => ({
+const bundle = (
+  deviceId: string,
+  productionStart: string,
+  wh: number,
+  status: CertificateBundle['status'] = 'active',
+): CertificateBundle => ({
   issuanceId: `${deviceId}@${productionStart}`,
   rangeStart: 1,
   rangeEnd: wh,

@@ -11,7 +11,12 @@ const int = { type: 'integer' };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const err = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
 const json = (s: object) => ({ description: 'OK', content: { 'application/json': { schema: s } } });
-const participant = { name: 'participantId', in: 'path', required: true, schema: { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 } };
+const participant = {
+  name: 'participantId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 },
+};
 const errors = {
   '400': err('REQUEST_INVALID'),
   '401': err('UNAUTHENTICATED'),

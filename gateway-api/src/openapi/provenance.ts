@@ -60,7 +60,10 @@ const { issuance, issuanceTxIds: _t, asset: _a, meter: _m, readings: _r, ...cert
 export const provenanceSchemas = { CertificateProof };
 
 /** The public verification's answer: the catalogue's verifyCertificate result, its proof the gateway's. */
-export const publicVerificationAnswer = json({ ...verification, properties: { ...verification.properties, proof: ref('CertificateProof') } });
+export const publicVerificationAnswer = json({
+  ...verification,
+  properties: { ...verification.properties, proof: ref('CertificateProof') },
+});
 
 export const provenancePaths = {
   '/certificates/{certificateId}/provenance': {

@@ -45,9 +45,8 @@ export function certificateRoutes(ledger: LedgerPort, publicReader: WalletUser |
     await submit(res, certificates.claim, [req.params.bundleId, req.body]);
   });
   r.get('/certificates/:certificateId/provenance', async (req, res) => {
-    const { issuance, issuanceTxIds, asset, meter, readings, ...certificate } = await call(ledger, callerOf(res), certificates.getProvenance, [
-      req.params.certificateId,
-    ]);
+    const found = await call(ledger, callerOf(res), certificates.getProvenance, [req.params.certificateId]);
+    const { issuance, issuanceTxIds, asset, meter, readings, ...certificate } = found;
     res.json({ certificate, issuance, proof: await proofOf(ledger, { asset, meter, readings }, issuanceTxIds, false) });
   });
   r.get('/certificates/:certificateId', async (req, res) => evaluate(res, certificates.getCertificate, [req.params.certificateId]));
