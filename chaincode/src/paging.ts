@@ -48,13 +48,20 @@ const encodeBookmark = (k: string): string => Buffer.from(k, 'utf8').toString('b
 
 function decodeBookmark(bookmark: unknown, prefix: string): string | undefined {
   if (bookmark === undefined || bookmark === '') return undefined;
-  const k = typeof bookmark === 'string' && /^[A-Za-z0-9_-]{1,1024}$/.test(bookmark) ? Buffer.from(bookmark, 'base64url').toString('utf8') : '';
-  if (!k.startsWith(prefix)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'bookmark is not one this ledger returned', { field: 'bookmark' });
+  const k =
+    typeof bookmark === 'string' && /^[A-Za-z0-9_-]{1,1024}$/.test(bookmark) ? Buffer.from(bookmark, 'base64url').toString('utf8') : '';
+  if (!k.startsWith(prefix))
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'bookmark is not one this ledger returned', { field: 'bookmark' });
   return k;
 }
 
 /** One page of the records under `type` and the leading `attributes`, in key order, and the bookmark of the next. */
-export async function readPage<T>(ctx: Context, type: KeyType, attributes: string[], query: PageQuery<T>): Promise<{ items: T[]; bookmark: string }> {
+export async function readPage<T>(
+  ctx: Context,
+  type: KeyType,
+  attributes: string[],
+  query: PageQuery<T>,
+): Promise<{ items: T[]; bookmark: string }> {
   const from = decodeBookmark(query.bookmark, key(ctx, type, ...attributes)) ?? query.startKey ?? '';
   const items: T[] = [];
   let next = '';

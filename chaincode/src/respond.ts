@@ -39,6 +39,10 @@ export async function respondForAnyIdentity(ctx: Context, name: string, body: ()
     if (isGridLedgerError(e)) throw new Error(encodeErrorEnvelope(e));
     const txId = ctx.stub.getTxID();
     loggerOf(ctx).error(`${name} failed unexpectedly in transaction ${txId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    throw new Error(encodeErrorEnvelope(new GridLedgerError(ErrorCodes.INTERNAL, `${name} failed unexpectedly; the chaincode log has transaction ${txId}`, { txId })));
+    throw new Error(
+      encodeErrorEnvelope(
+        new GridLedgerError(ErrorCodes.INTERNAL, `${name} failed unexpectedly; the chaincode log has transaction ${txId}`, { txId }),
+      ),
+    );
   }
 }

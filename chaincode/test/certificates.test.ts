@@ -153,7 +153,12 @@ it('refuses transfers to unknown participants and claims with malformed fields, 
   const claim = { quantityWh: 1, beneficiary: 'b', purpose: 'p', ...period, location: 'l' };
   const claimWith = (change: Record<string, unknown>) =>
     f.run(home1, (ctx) => certificates.claim(ctx, bundleId, json({ ...claim, ...change })));
-  const malformed = [['consumptionPeriodStart', 5], ['consumptionPeriodEnd', null], ['beneficiary', ''], ['location', 7]] as const;
+  const malformed = [
+    ['consumptionPeriodStart', 5],
+    ['consumptionPeriodEnd', null],
+    ['beneficiary', ''],
+    ['location', 7],
+  ] as const;
   for (const [field, value] of malformed) {
     const refused = await claimWith({ [field]: value });
     expect([field, refused.error?.code, refused.error?.details]).toEqual([field, ErrorCodes.CERTIFICATE_INPUT_INVALID, { field }]);

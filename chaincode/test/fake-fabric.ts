@@ -119,7 +119,8 @@ export class FakeTransaction {
       },
       createCompositeKey(objectType: string, attributes: string[]): string {
         for (const part of [objectType, ...attributes]) {
-          if (typeof part !== 'string' || part.includes(NS) || part.includes(MAX_RUNE)) throw new Error(`bad composite key part ${JSON.stringify(part)}`);
+          if (typeof part !== 'string' || part.includes(NS) || part.includes(MAX_RUNE))
+            throw new Error(`bad composite key part ${JSON.stringify(part)}`);
         }
         return NS + objectType + NS + attributes.map((a) => a + NS).join('');
       },
@@ -132,7 +133,12 @@ export class FakeTransaction {
         const start = (tx.stub.createCompositeKey as (t: string, a: string[]) => string)(objectType, attributes);
         return queryResponse(tx.range(start, start + MAX_RUNE));
       },
-      getStateByPartialCompositeKeyWithPagination(objectType: string, attributes: string[], pageSize: number, bookmark?: string): QueryResponse {
+      getStateByPartialCompositeKeyWithPagination(
+        objectType: string,
+        attributes: string[],
+        pageSize: number,
+        bookmark?: string,
+      ): QueryResponse {
         tx.paginated = true;
         const prefix = (tx.stub.createCompositeKey as (t: string, a: string[]) => string)(objectType, attributes);
         // As the peer does: a non-empty bookmark replaces the start key.
@@ -232,7 +238,15 @@ export class FakeFabric {
 
   begin(caller: Identity, txId?: string): FakeTransaction {
     this.counter += 1;
-    return new FakeTransaction(this.state, txId ?? `tx${String(this.counter).padStart(6, '0')}`, this.now, caller, this.history, this.privateState, this.transient);
+    return new FakeTransaction(
+      this.state,
+      txId ?? `tx${String(this.counter).padStart(6, '0')}`,
+      this.now,
+      caller,
+      this.history,
+      this.privateState,
+      this.transient,
+    );
   }
 
   /** Runs one contract call as a transaction; with `submit` its writes and event are committed. */
@@ -294,13 +308,26 @@ export function signReading(reading: Reading, key: KeyObject): SignedReading {
 }
 
 /** A meter's true readings from `startSeconds`, one per interval, registers consistent. */
-export function readingsOf(meterId: string, startSeconds: number, values: { importWh: number; exportWh: number }[], seq0 = 1, intervalSeconds = 900): Reading[] {
+export function readingsOf(
+  meterId: string,
+  startSeconds: number,
+  values: { importWh: number; exportWh: number }[],
+  seq0 = 1,
+  intervalSeconds = 900,
+): Reading[] {
   let importRegisterWh = 1_000_000;
   let exportRegisterWh = 2_000_000;
   return values.map((v, k) => {
     importRegisterWh += v.importWh;
     exportRegisterWh += v.exportWh;
-    return { meterId, intervalStart: formatInstant(startSeconds + k * intervalSeconds), seq: seq0 + k, ...v, importRegisterWh, exportRegisterWh };
+    return {
+      meterId,
+      intervalStart: formatInstant(startSeconds + k * intervalSeconds),
+      seq: seq0 + k,
+      ...v,
+      importRegisterWh,
+      exportRegisterWh,
+    };
   });
 }
 
@@ -315,7 +342,11 @@ export function withTransient(ctx: Context, fields: Record<string, string | Uint
 }
 
 /** metering:submitReadings as the bridge calls it: the batch in the transient field `readings`, the argument empty. */
-export function submitVia(metering: { submitReadings(ctx: Context, batch: string): Promise<string> }, ctx: Context, batch: string): Promise<string> {
+export function submitVia(
+  metering: { submitReadings(ctx: Context, batch: string): Promise<string> },
+  ctx: Context,
+  batch: string,
+): Promise<string> {
   return metering.submitReadings(withTransient(ctx, { readings: batch }), '');
 }
 
@@ -325,7 +356,9 @@ export const SEED = { consumptionSaltSeed: Buffer.alloc(32, 7) };
 /** The context as a peer outside the collection runs it: a key whose hash it holds has no value there (Fabric's error). */
 export function onPeerOutsideCollection(ctx: Context): Context {
   (ctx.stub as { getPrivateData: (c: string, k: string) => Promise<Uint8Array> }).getPrivateData = async () => {
-    throw new Error('private data matching public hash version is not available. Public hash version = {BlockNum: 7, TxNum: 0}, Private data version = <nil>');
+    throw new Error(
+      'private data matching public hash version is not available. Public hash version = {BlockNum: 7, TxNum: 0}, Private data version = <nil>',
+    );
   };
   return ctx;
 }

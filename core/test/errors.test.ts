@@ -27,7 +27,9 @@ describe('error envelope across the Fabric boundary', () => {
   });
 
   it('keeps only scalar details', () => {
-    const odd = Buffer.from(JSON.stringify({ code: 'READING_MALFORMED', message: 'x', details: { a: 1, b: { c: 2 } } })).toString('base64url');
+    const odd = Buffer.from(JSON.stringify({ code: 'READING_MALFORMED', message: 'x', details: { a: 1, b: { c: 2 } } })).toString(
+      'base64url',
+    );
     expect(decodeErrorEnvelope(`gridledger-error:${odd}`)!.details).toEqual({ a: 1 });
   });
 });

@@ -5,7 +5,21 @@ import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import { silentLogger } from '@gridledger/network';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
-import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, signReading, sleep, tempDir, waitFor } from './support/helpers';
+import {
+  bridgeMqtt,
+  FakeLedger,
+  freePort,
+  headEnd,
+  meterDay,
+  meterKey,
+  mqttClient,
+  publishAll,
+  readingKey,
+  signReading,
+  sleep,
+  tempDir,
+  waitFor,
+} from './support/helpers';
 
 jest.setTimeout(60_000);
 
@@ -99,7 +113,11 @@ describe.each([5, 4] as const)('bridge over Mosquitto, MQTT protocol %i', (versi
     await publisher.endAsync();
 
     expectExactlyOnLedger(ledger, published);
-    await waitFor(() => published.every((r) => receipts.some((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart)), 10_000, 'receipts');
+    await waitFor(
+      () => published.every((r) => receipts.some((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart)),
+      10_000,
+      'receipts',
+    );
     expectReceiptsFor(published, ledger);
     // Per meter, readings reached the ledger in order the first time each was submitted.
     const firstSeen = new Map<string, number[]>();
@@ -162,7 +180,7 @@ describe('bridge pipeline', () => {
     };
     await publishAll(publisher, topicOf, published);
     // One slot, batches of 10 of one meter: the second batch is submitted with no receipt of the first out.
-    await waitFor(() => ledger.calls.length >= 2, 10_000, 'second batch submitted while the first one\'s receipts are held');
+    await waitFor(() => ledger.calls.length >= 2, 10_000, "second batch submitted while the first one's receipts are held");
     expect(receipts).toHaveLength(0);
     expect(bridge.status().pending).toBe(published.length); // nothing is done before its receipt
     release();
@@ -260,10 +278,13 @@ describe('bridge refusals', () => {
   });
 });
 
-describe('bridge: the metering interval is the ledger\'s', () => {
+describe("bridge: the metering interval is the ledger's", () => {
   /** A reading of `meterId` at `intervalStart` (any grid), signed by a key of its own. */
   const readingAt = (meterId: string, intervalStart: string, seq = 1): SignedReading =>
-    signReading({ meterId, intervalStart, seq, importWh: 10 * seq, exportWh: 0, importRegisterWh: 10 * seq, exportRegisterWh: 0 }, meterKey().privateKey);
+    signReading(
+      { meterId, intervalStart, seq, importWh: 10 * seq, exportWh: 0, importRegisterWh: 10 * seq, exportRegisterWh: 0 },
+      meterKey().privateKey,
+    );
 
   async function started(ledger: FakeLedger, clientId: string, extra: Partial<BridgeOptions> = {}) {
     const bridge = await Bridge.start(await options(tempDir('bridge'), ledger, 5, extra));
@@ -308,7 +329,11 @@ describe('bridge: the metering interval is the ledger\'s', () => {
     const offGrid = readingAt('home-09.main', '2026-11-21T00:17:00Z', 3);
     const offGridAgain = readingAt('home-09.main', '2026-11-21T00:18:00Z', 4);
     await publish(offGrid); // the bridge still has 60 s: the chaincode refuses it, and the bridge reads the interval again
-    await waitFor(() => receipts.length >= 3 && bridge.status().intervalSeconds === 900, 10_000, 'third receipt and the interval read again');
+    await waitFor(
+      () => receipts.length >= 3 && bridge.status().intervalSeconds === 900,
+      10_000,
+      'third receipt and the interval read again',
+    );
     await publish(offGridAgain); // the bridge refuses it itself now, after its own read
     await waitFor(() => receipts.length >= 4, 10_000, 'fourth receipt');
     await bridge.stop();
@@ -331,13 +356,17 @@ describe('bridge: the metering interval is the ledger\'s', () => {
     const { bridge, publisher, publish } = await started(ledger, 'pub-interval-flood', { paramsMaxAgeMs: 60_000 });
     const readsAtStart = ledger.paramsReads;
     // Minutes off the 15-minute grid.
-    const minutes = Array.from({ length: 59 }, (_, i) => i + 1).filter((m) => m % 15 !== 0).slice(0, 30);
+    const minutes = Array.from({ length: 59 }, (_, i) => i + 1)
+      .filter((m) => m % 15 !== 0)
+      .slice(0, 30);
     const offGrid = minutes.map((m, i) => readingAt('home-11.main', `2026-11-21T00:${String(m).padStart(2, '0')}:00Z`, i + 1));
     await Promise.all(offGrid.map(publish));
     await waitFor(() => receipts.length >= offGrid.length, 10_000, 'every receipt');
     await bridge.stop();
     await publisher.endAsync();
-    expect(receipts.map((x) => [x.meterId, x.intervalStart, x.status, x.code])).toEqual(offGrid.map((r) => [r.meterId, r.intervalStart, 'rejected', 'READING_INTERVAL_MISALIGNED']));
+    expect(receipts.map((x) => [x.meterId, x.intervalStart, x.status, x.code])).toEqual(
+      offGrid.map((r) => [r.meterId, r.intervalStart, 'rejected', 'READING_INTERVAL_MISALIGNED']),
+    );
     expect(ledger.calls).toEqual([]);
     // The read at start is fresh for a minute: no read for any of the 30.
     expect(ledger.paramsReads).toBe(readsAtStart);

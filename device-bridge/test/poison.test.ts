@@ -10,7 +10,20 @@ import { ChaincodeError, failureAction } from '../src/ledger';
 import { silentLogger } from '@gridledger/network';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
-import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
+import {
+  bridgeMqtt,
+  FakeLedger,
+  freePort,
+  headEnd,
+  meterDay,
+  meterKey,
+  mqttClient,
+  publishAll,
+  readingKey,
+  sleep,
+  tempDir,
+  waitFor,
+} from './support/helpers';
 
 jest.setTimeout(60_000);
 
@@ -26,7 +39,13 @@ describe('failureAction: which whole-batch failures blame a reading', () => {
   });
 
   it('retries transient, MVCC and identity failures, and errors that are not the chaincode’s', () => {
-    for (const code of ['LEDGER_UNAVAILABLE', 'TRANSACTION_CONFLICT', 'PRIVATE_DATA_UNAVAILABLE', 'ACCESS_DENIED', 'UNAUTHENTICATED'] as const) {
+    for (const code of [
+      'LEDGER_UNAVAILABLE',
+      'TRANSACTION_CONFLICT',
+      'PRIVATE_DATA_UNAVAILABLE',
+      'ACCESS_DENIED',
+      'UNAUTHENTICATED',
+    ] as const) {
       expect(failureAction(chaincode(code))).toBe('retry');
     }
     // INTERNAL made by the bridge of an unknown failure (no envelope), and anything not ours.
@@ -37,7 +56,6 @@ describe('failureAction: which whole-batch failures blame a reading', () => {
   it('splits a batch the contract finds too large', () => {
     expect(failureAction(chaincode('READING_BATCH_INVALID'))).toBe('split');
   });
-
 });
 
 describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
@@ -79,7 +97,8 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     const ledger = new FakeLedger();
     const published = ['home-p1.main', 'home-p2.main', 'home-p3.main'].flatMap((m) => meterDay(m, 12, meterKey().privateKey));
     const poisoned = new Set([readingKey(published[5]), readingKey(published[30])]);
-    ledger.poison = (r) => (poisoned.has(readingKey(r)) ? new GridLedgerError(ErrorCodes.INTERNAL, 'submitReadings failed unexpectedly') : undefined);
+    ledger.poison = (r) =>
+      poisoned.has(readingKey(r)) ? new GridLedgerError(ErrorCodes.INTERNAL, 'submitReadings failed unexpectedly') : undefined;
     const bridge = await Bridge.start(await options(stateDir, ledger));
     await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
     const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-poison-${Date.now()}`));
@@ -107,7 +126,17 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     for (const r of published) {
       const mine = receipts.filter((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart);
       if (poisoned.has(readingKey(r))) {
-        expect(mine).toEqual([{ meterId: r.meterId, intervalStart: r.intervalStart, seq: r.seq, status: 'rejected', code: ErrorCodes.INTERNAL, message: 'submitReadings failed unexpectedly', parked: true }]);
+        expect(mine).toEqual([
+          {
+            meterId: r.meterId,
+            intervalStart: r.intervalStart,
+            seq: r.seq,
+            status: 'rejected',
+            code: ErrorCodes.INTERNAL,
+            message: 'submitReadings failed unexpectedly',
+            parked: true,
+          },
+        ]);
       } else {
         expect(mine.map((x) => x.status)).toEqual(['accepted']);
       }
@@ -141,8 +170,15 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     ledger.unavailableFor.clear();
     await waitFor(() => bridge.status().pending === 0, 20_000, 'the meter drained');
     await bridge.stop();
-    expect([...ledger.stored.keys()].sort()).toEqual(published.filter((r) => r.seq !== 3).map(readingKey).sort());
-    expect([...readDeadLetters(readFileSync(DeadLetters.file(join(stateDir, 'bridge')))).values()].map((p) => [p.reading.seq, p.code])).toEqual([[3, ErrorCodes.AMOUNT_OUT_OF_RANGE]]);
+    expect([...ledger.stored.keys()].sort()).toEqual(
+      published
+        .filter((r) => r.seq !== 3)
+        .map(readingKey)
+        .sort(),
+    );
+    expect(
+      [...readDeadLetters(readFileSync(DeadLetters.file(join(stateDir, 'bridge')))).values()].map((p) => [p.reading.seq, p.code]),
+    ).toEqual([[3, ErrorCodes.AMOUNT_OUT_OF_RANGE]]);
   });
 
   it('backs off per meter: while one meter’s transactions fail, the other meters keep flowing', async () => {
@@ -158,7 +194,11 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     await publishAll(publisher, topicOf, stuck);
     await sleep(100);
     await publishAll(publisher, topicOf, others);
-    await waitFor(() => others.every((r) => ledger.stored.has(readingKey(r))) && bridge.status().pending === stuck.length, 20_000, 'the other meters done');
+    await waitFor(
+      () => others.every((r) => ledger.stored.has(readingKey(r))) && bridge.status().pending === stuck.length,
+      20_000,
+      'the other meters done',
+    );
     expect(stuck.some((r) => ledger.stored.has(readingKey(r)))).toBe(false);
     expect(bridge.status()).toMatchObject({ pending: stuck.length, parked: 0, metersInBackoff: 1 });
     // The stuck meter was retried meanwhile, alone once the others were out of its way.

@@ -22,7 +22,11 @@ const profileFor = (stateDir: string) => {
   const org = (name: string) => ({ name, mspId: `${name}MSP`, users: name === 'community' ? { admin: user } : {} });
   writeFileSync(
     join(stateDir, 'network.json'),
-    JSON.stringify({ channel: 'energy', chaincode: 'gridledger', orgs: { utility: org('utility'), community: org('community'), regulator: org('regulator') } }),
+    JSON.stringify({
+      channel: 'energy',
+      chaincode: 'gridledger',
+      orgs: { utility: org('utility'), community: org('community'), regulator: org('regulator') },
+    }),
   );
 };
 
@@ -36,7 +40,10 @@ describe('FileApiKeyStore', () => {
     const text = readFileSync(path, 'utf8');
     expect(text).not.toContain(key);
     expect(text).not.toContain(key.slice(4));
-    expect(JSON.parse(text)).toEqual({ version: 2, keys: [expect.objectContaining({ keyId: record.keyId, sha256: hashKey(key), userId: 'alice', expiresAt: record.expiresAt })] });
+    expect(JSON.parse(text)).toEqual({
+      version: 2,
+      keys: [expect.objectContaining({ keyId: record.keyId, sha256: hashKey(key), userId: 'alice', expiresAt: record.expiresAt })],
+    });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(join(dir, 'gateway', 'community'))).toEqual(['api-keys.json']); // no temporary or lock file left
     expect(store.lookup(key)).toEqual({ state: 'active', record });
@@ -66,7 +73,6 @@ describe('FileApiKeyStore', () => {
 });
 
 describe('issue-key command', () => {
-
   it('prints a key for an enrolled user that a running gateway accepts at once', async () => {
     expect(existsSync(MAIN)).toBe(true); // built by `npx tsc -b gateway-api` (npm test builds first)
     mkdirSync(dir, { recursive: true });
@@ -91,11 +97,15 @@ describe('issue-key command', () => {
 
   it('refuses a user the wallet does not hold, and an unknown organization', () => {
     profileFor(dir);
-    const unknownUser = spawnSync(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'community', '--user', 'mallory'], { encoding: 'utf8' });
+    const unknownUser = spawnSync(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'community', '--user', 'mallory'], {
+      encoding: 'utf8',
+    });
     expect(unknownUser.status).not.toBe(0);
     expect(unknownUser.stdout).toBe('');
     expect(unknownUser.stderr).toContain('not an enrolled user');
-    const unknownOrg = spawnSync(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'acme', '--user', 'admin'], { encoding: 'utf8' });
+    const unknownOrg = spawnSync(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'acme', '--user', 'admin'], {
+      encoding: 'utf8',
+    });
     expect(unknownOrg.status).not.toBe(0);
     expect(existsSync(apiKeysPath(dir, 'community'))).toBe(false);
   });
@@ -103,7 +113,7 @@ describe('issue-key command', () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('a key\'s life in the store', () => {
+describe("a key's life in the store", () => {
   it('expires at its expiry; revoking is kept and repeatable; rotation revokes the old key and links the new one', async () => {
     const store = new FileApiKeyStore(apiKeysPath(dir, 'community'));
     const short = store.issue('alice', new Date(Date.now() + 150));
@@ -142,7 +152,11 @@ describe('a key\'s life in the store', () => {
     const key = 'glk_' + 'x'.repeat(43);
     const gone = 'glk_' + 'y'.repeat(43);
     mkdirSync(join(dir, 'gateway', 'utility'), { recursive: true });
-    writeFileSync(path, JSON.stringify({ version: 1, keys: [{ sha256: hashKey(key), userId: 'utility', createdAt: '2024-01-01T00:00:00.000Z' }] }), { mode: 0o600 });
+    writeFileSync(
+      path,
+      JSON.stringify({ version: 1, keys: [{ sha256: hashKey(key), userId: 'utility', createdAt: '2024-01-01T00:00:00.000Z' }] }),
+      { mode: 0o600 },
+    );
     const store = new FileApiKeyStore(path);
     const found = store.lookup(key)!;
     expect(found.state).toBe('active');
@@ -154,7 +168,14 @@ describe('a key\'s life in the store', () => {
     // A record revoked 31 days ago goes with the next write; one revoked yesterday stays.
     const day = 24 * 3600_000;
     const at = (ms: number) => new Date(Date.now() - ms).toISOString();
-    file.keys.push({ keyId: keyIdOf(hashKey(gone)), sha256: hashKey(gone), userId: 'x', createdAt: at(40 * day), expiresAt: at(-day), revokedAt: at(31 * day) });
+    file.keys.push({
+      keyId: keyIdOf(hashKey(gone)),
+      sha256: hashKey(gone),
+      userId: 'x',
+      createdAt: at(40 * day),
+      expiresAt: at(-day),
+      revokedAt: at(31 * day),
+    });
     file.keys[0].revokedAt = at(day);
     writeFileSync(path, JSON.stringify(file));
     expect(new FileApiKeyStore(path).lookup(gone)?.state).toBe('revoked');
@@ -168,7 +189,9 @@ describe('a key\'s life in the store', () => {
     profileFor(dir);
     const run = () =>
       new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'community', '--user', 'admin'], (e, stdout) => (e ? reject(e) : resolve(stdout.trim())));
+        execFile(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'community', '--user', 'admin'], (e, stdout) =>
+          e ? reject(e) : resolve(stdout.trim()),
+        );
       });
     const issued = await Promise.all([run(), run(), run(), run()]);
     const store = new FileApiKeyStore(apiKeysPath(dir, 'community'));
@@ -179,7 +202,8 @@ describe('a key\'s life in the store', () => {
 });
 
 describe('rotate-key, revoke-key and list-keys commands', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args, '--state', dir, '--org', 'community'], { encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [MAIN, ...args, '--state', dir, '--org', 'community'], { encoding: 'utf8' });
 
   it('issue with --expires-in, rotate (stdout: the key alone), revoke, list without hashes', () => {
     profileFor(dir);
@@ -213,7 +237,13 @@ describe('rotate-key, revoke-key and list-keys commands', () => {
 
   it('refuses an expiry out of bounds or in the past, and leaves no key', () => {
     profileFor(dir);
-    for (const args of [['--expires-in', '0'], ['--expires-in', '366'], ['--expires-in', '1.5'], ['--expires-at', '2020-01-01T00:00:00Z'], ['--expires-at', 'tomorrow']]) {
+    for (const args of [
+      ['--expires-in', '0'],
+      ['--expires-in', '366'],
+      ['--expires-in', '1.5'],
+      ['--expires-at', '2020-01-01T00:00:00Z'],
+      ['--expires-at', 'tomorrow'],
+    ]) {
       const res = run('issue-key', '--user', 'admin', ...args);
       expect({ args, status: res.status, stdout: res.stdout }).toEqual({ args, status: 1, stdout: '' });
     }
@@ -225,7 +255,7 @@ describe('the API key routes', () => {
   type Json = Record<string, any>;
   const json = async (res: Response) => (await res.json()) as Json;
 
-  it('lists the caller\'s own keys, marks the one presented, never shows a hash', async () => {
+  it("lists the caller's own keys, marks the one presented, never shows a hash", async () => {
     const h = await startHarness();
     try {
       const second = h.keys.issue('alice').apiKey;
@@ -255,7 +285,12 @@ describe('the API key routes', () => {
       expect(res.status).toBe(201);
       expect(res.headers.get('cache-control')).toBe('no-store');
       const body = await json(res);
-      expect(body).toEqual({ apiKey: expect.stringMatching(/^glk_/), keyId: keyIdOf(hashKey(body.apiKey)), expiresAt: expect.any(String), replaces: oldId });
+      expect(body).toEqual({
+        apiKey: expect.stringMatching(/^glk_/),
+        keyId: keyIdOf(hashKey(body.apiKey)),
+        expiresAt: expect.any(String),
+        replaces: oldId,
+      });
       expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(9.9 * 24 * 3600_000);
 
       const again = await rotate(h.key.alice, 'r-1');
@@ -295,7 +330,7 @@ describe('the API key routes', () => {
     }
   });
 
-  it('rotation is for a key\'s own identity; expiresInDays is bounded', async () => {
+  it("rotation is for a key's own identity; expiresInDays is bounded", async () => {
     const h = await startHarness();
     try {
       const aliceKeyId = keyIdOf(hashKey(h.key.alice));
@@ -305,7 +340,11 @@ describe('the API key routes', () => {
       expect(byBob.status).toBe(404);
       expect((await json(byBob)).error.code).toBe(ErrorCodes.API_KEY_NOT_FOUND);
       for (const days of [0, 366, 1.5]) {
-        const res = await h.fetch(`/api/v1/api-keys/${aliceKeyId}/rotate`, { method: 'POST', key: h.key.alice, json: { expiresInDays: days } });
+        const res = await h.fetch(`/api/v1/api-keys/${aliceKeyId}/rotate`, {
+          method: 'POST',
+          key: h.key.alice,
+          json: { expiresInDays: days },
+        });
         expect({ days, status: res.status }).toEqual({ days, status: 400 });
       }
       expect(h.keys.lookup(h.key.alice)?.state).toBe('active');

@@ -64,7 +64,12 @@ describe('onboarding', () => {
     });
     expect(h.ledger.calls).toEqual([
       { kind: 'evaluate', user: 'op-1', fn: 'registry:getParticipant', args: ['carol'] },
-      { kind: 'submit', user: 'op-1', fn: 'registry:registerParticipant', args: [JSON.stringify({ participantId: 'carol', role: 'prosumer', displayName: 'Carol' })] },
+      {
+        kind: 'submit',
+        user: 'op-1',
+        fn: 'registry:registerParticipant',
+        args: [JSON.stringify({ participantId: 'carol', role: 'prosumer', displayName: 'Carol' })],
+      },
     ]);
     // The key is carol's: the ledger is called as carol.
     h.ledger.evaluateHandler = () => ({ participantId: 'carol' });
@@ -154,7 +159,11 @@ describe('onboarding', () => {
   });
 
   it('refuses reserved ids and names with invisible characters before the CA', async () => {
-    for (const body of [{ ...carol, participantId: 'utility' }, { ...carol, displayName: 'Car\u202Eol' }, { ...carol, displayName: 'Carol\u0007' }]) {
+    for (const body of [
+      { ...carol, participantId: 'utility' },
+      { ...carol, displayName: 'Car\u202Eol' },
+      { ...carol, displayName: 'Carol\u0007' },
+    ]) {
       const res = await onboard(h.key.operator, body);
       expect(res.status).toBe(400);
     }

@@ -68,9 +68,17 @@ export async function startBroker(stateDir: string, offset: number): Promise<voi
   const name = 'broker';
   const files = { pidFile: join(stateDir, 'pids', `${name}.pid`), logFile: join(stateDir, 'logs', `${name}.log`) };
   if (runningPid(files.pidFile) !== undefined) return;
-  if (!(await portFree(port))) throw new Error(`port ${port} (MQTT broker) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
+  if (!(await portFree(port)))
+    throw new Error(`port ${port} (MQTT broker) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
   const broker = prepareBroker({ stateDir, port });
-  const pid = await startProcess({ name, command: mosquitto, args: ['-c', broker.configPath], env: { PATH: process.env.PATH }, runAs: broker.runAs, ...files });
+  const pid = await startProcess({
+    name,
+    command: mosquitto,
+    args: ['-c', broker.configPath],
+    env: { PATH: process.env.PATH },
+    runAs: broker.runAs,
+    ...files,
+  });
   await waitListening(name, port, pid, files.logFile);
 }
 
@@ -83,9 +91,15 @@ export const SERVICE_PRINCIPALS = (communityId: string): Principal[] => [
 
 /** Gives each service principal a credential once; kept 0600 under `<state>/mqtt/credentials`. */
 async function provisionBroker(profile: NetworkProfile): Promise<void> {
-  const missing = SERVICE_PRINCIPALS(profile.mqtt.communityId).filter((p) => !existsSync(mqttCredentialPath(profile.stateDir, usernameOf(p))));
+  const missing = SERVICE_PRINCIPALS(profile.mqtt.communityId).filter(
+    (p) => !existsSync(mqttCredentialPath(profile.stateDir, usernameOf(p))),
+  );
   if (missing.length === 0) return;
-  const admin = await BrokerAdmin.connect(profile.mqtt, readCredential(mqttCredentialPath(profile.stateDir, ADMIN_USERNAME))!, `admin-up-${process.pid}`);
+  const admin = await BrokerAdmin.connect(
+    profile.mqtt,
+    readCredential(mqttCredentialPath(profile.stateDir, ADMIN_USERNAME))!,
+    `admin-up-${process.pid}`,
+  );
   try {
     for (const p of missing) saveCredential(mqttCredentialPath(profile.stateDir, usernameOf(p)), await admin.grant(p));
   } finally {
@@ -100,8 +114,15 @@ export async function startGateways(profile: NetworkProfile): Promise<void> {
       const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
       if (runningPid(files.pidFile) === undefined) {
         const port = profile.orgs[org].gateway.port;
-        if (!(await portFree(port))) throw new Error(`port ${port} (${name}) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
-        await startProcess({ name, command: node, args: [entry('gateway-api', 'dist', 'main.js'), '--state', profile.stateDir, '--org', org], env: serviceEnv(), ...files });
+        if (!(await portFree(port)))
+          throw new Error(`port ${port} (${name}) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
+        await startProcess({
+          name,
+          command: node,
+          args: [entry('gateway-api', 'dist', 'main.js'), '--state', profile.stateDir, '--org', org],
+          env: serviceEnv(),
+          ...files,
+        });
       }
       const pid = runningPid(files.pidFile)!;
       await waitUntil(`${name} health`, 60_000, files.logFile, pid, () => httpOk(`${profile.orgs[org].gateway.url}/api/v1/health`, 3000));
@@ -124,7 +145,10 @@ const RENEW_BEFORE_MS = 30 * 24 * 3600_000;
 
 function issueKey(stateDir: string, org: OrgName, user: string): string {
   const args = ['issue-key', '--state', stateDir, '--org', org, '--user', user, '--expires-in', String(PLATFORM_KEY_DAYS)];
-  return execFileSync(node, [entry('gateway-api', 'dist', 'main.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  return execFileSync(node, [entry('gateway-api', 'dist', 'main.js'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 }
 
 /** Whether the gateway still takes a stored key, and for 30 days more (it answers GET /api-keys with the presented key marked current). */
@@ -183,11 +207,24 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
   const operatorKey = creds.apiKeys.community['community-operator'];
   for (const home of homes) {
     if (creds.apiKeys.community[home.participantId] === undefined) {
-      const res = await api(community, operatorKey, 'POST', '/participants', { participantId: home.participantId, role: 'prosumer', displayName: `Home ${home.participantId}` }, { 'idempotency-key': `demo-${home.participantId}` });
-      if (res.status !== 201 && res.status !== 200) throw new Error(`onboarding ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
+      const res = await api(
+        community,
+        operatorKey,
+        'POST',
+        '/participants',
+        { participantId: home.participantId, role: 'prosumer', displayName: `Home ${home.participantId}` },
+        { 'idempotency-key': `demo-${home.participantId}` },
+      );
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`onboarding ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
       creds.apiKeys.community[home.participantId] = String(res.json.apiKey);
     }
-    creds.apiKeys.community[home.participantId] = await liveKey(profile, 'community', home.participantId, creds.apiKeys.community[home.participantId]);
+    creds.apiKeys.community[home.participantId] = await liveKey(
+      profile,
+      'community',
+      home.participantId,
+      creds.apiKeys.community[home.participantId],
+    );
     saveCredentials(stateDir, creds);
     const key = creds.apiKeys.community[home.participantId];
     const meter = await api(community, key, 'GET', `/meters/${home.meterId}`);
@@ -217,7 +254,10 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
       saveCredential(credentialFile, { username, password, clientId });
     }
     // The household's own: its positions and its meter's topics (the summary's mosquitto_sub uses it).
-    const householdFile = mqttCredentialPath(stateDir, usernameOf({ kind: 'household', communityId: COMMUNITY_ID, participantId: home.participantId, meterIds: [] }));
+    const householdFile = mqttCredentialPath(
+      stateDir,
+      usernameOf({ kind: 'household', communityId: COMMUNITY_ID, participantId: home.participantId, meterIds: [] }),
+    );
     if (!existsSync(householdFile)) {
       const res = await api(community, key, 'POST', `/participants/${home.participantId}/mqtt-credential`);
       if (res.status !== 201) throw new Error(`broker credential of ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
@@ -235,9 +275,12 @@ export async function startBridge(profile: NetworkProfile): Promise<void> {
   if (runningPid(files.pidFile) !== undefined) return;
   const args = [
     entry('device-bridge', 'dist', 'main.js'),
-    '--state', profile.stateDir,
+    '--state',
+    profile.stateDir,
     // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 200 --concurrency 8'.
-    ...readConfig(['GRIDLEDGER_BRIDGE_ARGS']).GRIDLEDGER_BRIDGE_ARGS.split(' ').filter((a) => a !== ''),
+    ...readConfig(['GRIDLEDGER_BRIDGE_ARGS'])
+      .GRIDLEDGER_BRIDGE_ARGS.split(' ')
+      .filter((a) => a !== ''),
   ];
   const pid = await startProcess({ name, command: node, args, env: serviceEnv(), ...files });
   await sleep(500);
@@ -298,4 +341,3 @@ export function summary(p: Platform, meteringIntervalSeconds = 900): string {
   ];
   return lines.join('\n');
 }
-

@@ -80,9 +80,9 @@ it('validates id and role before asking the CA', async () => {
   await expect(ca.register({ id: 'a,b', secret: secret(), role: 'prosumer' })).rejects.toMatchObject({
     code: ErrorCodes.PARTICIPANT_ID_INVALID,
   });
-  await expect(
-    ca.register({ id: 'dave-04', secret: secret(), role: 'admin' as unknown as 'prosumer' }),
-  ).rejects.toMatchObject({ code: ErrorCodes.PARTICIPANT_ROLE_INVALID });
+  await expect(ca.register({ id: 'dave-04', secret: secret(), role: 'admin' as unknown as 'prosumer' })).rejects.toMatchObject({
+    code: ErrorCodes.PARTICIPANT_ROLE_INVALID,
+  });
 });
 
 it('keeps its registrations across a restart', async () => {
@@ -108,7 +108,13 @@ describe('fixes from the outside review', () => {
   });
 
   it('a missing binary is a clear error and writes no pid file', async () => {
-    const other = new FabricCa({ ...ca.config, home: join(home, 'nobin'), binDir: join(home, 'no-such-dir'), port: await freePort(), operationsPort: await freePort() });
+    const other = new FabricCa({
+      ...ca.config,
+      home: join(home, 'nobin'),
+      binDir: join(home, 'no-such-dir'),
+      port: await freePort(),
+      operationsPort: await freePort(),
+    });
     await expect(other.start()).rejects.toThrow(/fabric-ca-server does not exist/);
     expect(existsSync(other.pidFile)).toBe(false);
   });

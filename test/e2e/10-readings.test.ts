@@ -5,7 +5,21 @@ import { execFileSync, execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, mosquittoPub, newProsumerWithMeter, operatorKey, pastInterval, profile, publish, readingSeries, readingsTopic, receiptsCollector, signReading, storedReadings, uid } from './support';
+import {
+  api,
+  mosquittoPub,
+  newProsumerWithMeter,
+  operatorKey,
+  pastInterval,
+  profile,
+  publish,
+  readingSeries,
+  readingsTopic,
+  receiptsCollector,
+  signReading,
+  storedReadings,
+  uid,
+} from './support';
 
 it('a reading signed with openssl alone and published with mosquitto_pub reaches the ledger, with its transaction id on the receipts topic and through the API; sent again, its receipt is a duplicate naming that transaction', async () => {
   // The recipe in docs/metering.md, step by step, with the real tools.
@@ -17,13 +31,24 @@ it('a reading signed with openssl alone and published with mosquitto_pub reaches
   expect(onboarded.status).toBe(201);
   const meterId = `${participantId}.main`;
   const registered = await api('community', onboarded.body.apiKey, 'POST', '/meters', {
-    meterId, participantId, kind: 'bidirectional', publicKeyPem: readFileSync(join(dir, 'meter.pub.pem'), 'utf8'), exportCapacityW: 5000, communityId: profile().mqtt.communityId,
+    meterId,
+    participantId,
+    kind: 'bidirectional',
+    publicKeyPem: readFileSync(join(dir, 'meter.pub.pem'), 'utf8'),
+    exportCapacityW: 5000,
+    communityId: profile().mqtt.communityId,
   });
   expect(registered.status).toBe(201);
 
   const intervalStart = pastInterval(1);
-  writeFileSync(join(dir, 'reading.json'), JSON.stringify({ meterId, intervalStart, seq: 7, importWh: 0, exportWh: 1234, importRegisterWh: 5000000, exportRegisterWh: 12345678 }));
-  execSync(`jq -cjS 'del(.sig)' reading.json > reading.bytes && sig=$(openssl dgst -sha256 -sign meter.pem reading.bytes | base64 -w0) && jq -c --arg sig "$sig" '. + {sig: $sig}' reading.json > signed.json`, { cwd: dir, shell: '/bin/bash' });
+  writeFileSync(
+    join(dir, 'reading.json'),
+    JSON.stringify({ meterId, intervalStart, seq: 7, importWh: 0, exportWh: 1234, importRegisterWh: 5000000, exportRegisterWh: 12345678 }),
+  );
+  execSync(
+    `jq -cjS 'del(.sig)' reading.json > reading.bytes && sig=$(openssl dgst -sha256 -sign meter.pem reading.bytes | base64 -w0) && jq -c --arg sig "$sig" '. + {sig: $sig}' reading.json > signed.json`,
+    { cwd: dir, shell: '/bin/bash' },
+  );
 
   // The registration handed out the meter's broker credential; the household watches its receipts with its own.
   expect(registered.body.mqtt).toMatchObject({ username: `meter:${meterId}`, clientId: `meter:${meterId}`, url: profile().mqtt.url });
@@ -65,10 +90,16 @@ it('bad signature, unknown meter and malformed payloads are refused with stable 
   // Malformed payloads over MQTT get a rejected receipt with the stable code.
   const receipts = await receiptsCollector(stranger, stranger.meterId);
   try {
-    await publish([
-      { topic: readingsTopic(stranger.meterId), payload: 'not json' },
-      { topic: readingsTopic(stranger.meterId), payload: JSON.stringify({ meterId: stranger.meterId, intervalStart: pastInterval(1), seq: 1 }) },
-    ], stranger.mqtt);
+    await publish(
+      [
+        { topic: readingsTopic(stranger.meterId), payload: 'not json' },
+        {
+          topic: readingsTopic(stranger.meterId),
+          payload: JSON.stringify({ meterId: stranger.meterId, intervalStart: pastInterval(1), seq: 1 }),
+        },
+      ],
+      stranger.mqtt,
+    );
     const got = await receipts.waitFor(2);
     expect(got.map((r) => [r.status, r.code])).toEqual([
       ['rejected', 'READING_MALFORMED'],
@@ -94,7 +125,10 @@ it('readings of one meter published out of order over MQTT, one of them lost, ar
   expect(lost).toHaveLength(1);
   const receipts = await receiptsCollector(meter, meter.meterId);
   try {
-    await publish([...series].reverse().map((r) => ({ topic: readingsTopic(meter.meterId), payload: JSON.stringify(r) })), meter.mqtt);
+    await publish(
+      [...series].reverse().map((r) => ({ topic: readingsTopic(meter.meterId), payload: JSON.stringify(r) })),
+      meter.mqtt,
+    );
     const got = await receipts.waitFor(5);
     expect(got.filter((r) => r.status === 'accepted')).toHaveLength(5);
   } finally {

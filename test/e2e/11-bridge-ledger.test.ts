@@ -20,7 +20,10 @@ it('with the ledger at 60 s, a signed reading on a minute that starts no quarter
     const lastEnded = Math.floor(Date.now() / 60_000) * 60 - 60;
     const onMinute = formatInstant(offQuarter(lastEnded - 60));
     const offGrid = formatInstant(offQuarter(offQuarter(lastEnded - 60) - 60));
-    const reading = signReading({ meterId: meter.meterId, intervalStart: onMinute, seq: 1, importWh: 50, exportWh: 0, importRegisterWh: 50, exportRegisterWh: 0 }, meter.privateKeyPem);
+    const reading = signReading(
+      { meterId: meter.meterId, intervalStart: onMinute, seq: 1, importWh: 50, exportWh: 0, importRegisterWh: 50, exportRegisterWh: 0 },
+      meter.privateKeyPem,
+    );
     const before = await operator.evaluate('metering:getParams');
     expect(JSON.parse(before).intervalSeconds).toBe(900);
     await operator.submit('metering:setParams', JSON.stringify({ intervalSeconds: 60 }));
@@ -33,10 +36,18 @@ it('with the ledger at 60 s, a signed reading on a minute that starts no quarter
     } finally {
       await operator.submit('metering:setParams', before);
     }
-    const later = signReading({ meterId: meter.meterId, intervalStart: offGrid, seq: 2, importWh: 50, exportWh: 0, importRegisterWh: 100, exportRegisterWh: 0 }, meter.privateKeyPem);
+    const later = signReading(
+      { meterId: meter.meterId, intervalStart: offGrid, seq: 2, importWh: 50, exportWh: 0, importRegisterWh: 100, exportRegisterWh: 0 },
+      meter.privateKeyPem,
+    );
     await publish([{ topic: readingsTopic(meter.meterId), payload: JSON.stringify(later) }], meter.mqtt);
     const [, refused] = await receipts.waitFor(2);
-    expect(refused).toMatchObject({ meterId: meter.meterId, intervalStart: offGrid, status: 'rejected', code: 'READING_INTERVAL_MISALIGNED' });
+    expect(refused).toMatchObject({
+      meterId: meter.meterId,
+      intervalStart: offGrid,
+      status: 'rejected',
+      code: 'READING_INTERVAL_MISALIGNED',
+    });
   } finally {
     operator.close();
     await receipts.close();

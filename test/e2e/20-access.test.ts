@@ -6,7 +6,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { ledgerClient } from '@gridledger/network';
 import { api, chaincodeCodeOf, enrolledUser, newProsumerWithMeter, profile } from './support';
 
-const publicKeyPem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const publicKeyPem = () =>
+  generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 it('no API key, or a wrong one: 401 UNAUTHENTICATED', async () => {
   const none = await api('community', undefined, 'GET', '/meters/whatever');
@@ -19,7 +20,14 @@ it('no API key, or a wrong one: 401 UNAUTHENTICATED', async () => {
 it('a prosumer cannot register a meter for someone else: 403 at the gateway, and refused by the chaincode called directly with its identity', async () => {
   const alice = await newProsumerWithMeter();
   const bob = await newProsumerWithMeter();
-  const meter = { meterId: `${bob.participantId}.extra`, participantId: bob.participantId, kind: 'bidirectional', publicKeyPem: publicKeyPem(), exportCapacityW: 1000, communityId: profile().mqtt.communityId };
+  const meter = {
+    meterId: `${bob.participantId}.extra`,
+    participantId: bob.participantId,
+    kind: 'bidirectional',
+    publicKeyPem: publicKeyPem(),
+    exportCapacityW: 1000,
+    communityId: profile().mqtt.communityId,
+  };
 
   const res = await api('community', alice.apiKey, 'POST', '/meters', meter);
   expect(res.status).toBe(403);

@@ -4,7 +4,17 @@
  * no label holds a participant or meter id.
  */
 import { ORGS, type OrgName } from '@gridledger/network';
-import { api, eventually, newProsumerWithMeter, pastInterval, profile, publish, readingSeries, readingsTopic, receiptsCollector } from './support';
+import {
+  api,
+  eventually,
+  newProsumerWithMeter,
+  pastInterval,
+  profile,
+  publish,
+  readingSeries,
+  readingsTopic,
+  receiptsCollector,
+} from './support';
 
 /** The samples of one metric in Prometheus text: labels and value. */
 function samples(text: string, name: string): { labels: Record<string, string>; value: number }[] {
@@ -12,7 +22,10 @@ function samples(text: string, name: string): { labels: Record<string, string>; 
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (m?.[1] !== name) continue;
-    out.push({ labels: Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]])), value: Number(m[3]) });
+    out.push({
+      labels: Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]])),
+      value: Number(m[3]),
+    });
   }
   return out;
 }
@@ -35,13 +48,17 @@ const peerOps = () => profile().orgs.community.peer.operationsUrl;
 const ordererOps = () => profile().orderers.find((o) => o.org === 'community')!.operationsUrl;
 /** Every orderer's metrics: a peer gateway hands a transaction to any orderer of the channel. */
 const allOrderers = () => Promise.all(profile().orderers.map((o) => scrape(o.operationsUrl)));
-const broadcasts = (texts: string[], channel: string) => texts.reduce((sum, text) => sum + total(text, 'broadcast_processed_count', { channel }), 0);
+const broadcasts = (texts: string[], channel: string) =>
+  texts.reduce((sum, text) => sum + total(text, 'broadcast_processed_count', { channel }), 0);
 
 it('gateways, bridge, peer and orderer serve metrics that a reading and an order move, with no participant or meter id in any label', async () => {
   const p = profile();
   expect(p.bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   const before = {
-    gateways: Object.fromEntries(await Promise.all(ORGS.map(async (org) => [org, await scrape(gatewayUrl(org))] as const))) as Record<OrgName, string>,
+    gateways: Object.fromEntries(await Promise.all(ORGS.map(async (org) => [org, await scrape(gatewayUrl(org))] as const))) as Record<
+      OrgName,
+      string
+    >,
     bridge: await scrape(p.bridge.url),
     peer: await scrape(peerOps()),
     orderer: await scrape(ordererOps()),
@@ -54,9 +71,18 @@ it('gateways, bridge, peer and orderer serve metrics that a reading and an order
   const receipts = await receiptsCollector(meter, meter.meterId);
   const readings = readingSeries(meter, 3);
   try {
-    await publish(readings.map((r) => ({ topic: readingsTopic(meter.meterId), payload: JSON.stringify(r) })), meter.mqtt);
+    await publish(
+      readings.map((r) => ({ topic: readingsTopic(meter.meterId), payload: JSON.stringify(r) })),
+      meter.mqtt,
+    );
     await receipts.waitFor(3);
-    await publish([{ topic: readingsTopic(meter.meterId), payload: JSON.stringify(readings[0]) }, { topic: readingsTopic(meter.meterId), payload: 'not a reading' }], meter.mqtt);
+    await publish(
+      [
+        { topic: readingsTopic(meter.meterId), payload: JSON.stringify(readings[0]) },
+        { topic: readingsTopic(meter.meterId), payload: 'not a reading' },
+      ],
+      meter.mqtt,
+    );
     await receipts.waitFor(5);
   } finally {
     await receipts.close();
@@ -66,7 +92,12 @@ it('gateways, bridge, peer and orderer serve metrics that a reading and an order
   // An order on the community gateway (accepted or refused by the market: a request either way),
   // and a readiness probe on every gateway.
   const order = await api('community', meter.apiKey, 'POST', '/orders', {
-    clientOrderId: `c-${meter.participantId}`, communityId: p.mqtt.communityId, intervalStart: pastInterval(0), side: 'sell', energyWh: 100, priceMicrosPerKwh: 90_000,
+    clientOrderId: `c-${meter.participantId}`,
+    communityId: p.mqtt.communityId,
+    intervalStart: pastInterval(0),
+    side: 'sell',
+    energyWh: 100,
+    priceMicrosPerKwh: 90_000,
   });
   for (const org of ORGS) {
     const live = await fetch(`${gatewayUrl(org)}/api/v1/health/live`);
@@ -77,24 +108,42 @@ it('gateways, bridge, peer and orderer serve metrics that a reading and an order
   }
 
   // Gateways: the requests by route pattern and status, and the community's Fabric submissions.
-  const after = Object.fromEntries(await Promise.all(ORGS.map(async (org) => [org, await scrape(gatewayUrl(org))] as const))) as Record<OrgName, string>;
+  const after = Object.fromEntries(await Promise.all(ORGS.map(async (org) => [org, await scrape(gatewayUrl(org))] as const))) as Record<
+    OrgName,
+    string
+  >;
   for (const org of ORGS) {
     const ready = { method: 'GET', route: '/api/v1/health/ready', status: '200' };
-    expect(total(after[org], 'gridledger_http_requests_total', ready)).toBeGreaterThanOrEqual(total(before.gateways[org], 'gridledger_http_requests_total', ready) + 1);
-    expect(total(after[org], 'gridledger_http_request_duration_seconds_count', ready)).toBeGreaterThanOrEqual(total(before.gateways[org], 'gridledger_http_request_duration_seconds_count', ready) + 1);
+    expect(total(after[org], 'gridledger_http_requests_total', ready)).toBeGreaterThanOrEqual(
+      total(before.gateways[org], 'gridledger_http_requests_total', ready) + 1,
+    );
+    expect(total(after[org], 'gridledger_http_request_duration_seconds_count', ready)).toBeGreaterThanOrEqual(
+      total(before.gateways[org], 'gridledger_http_request_duration_seconds_count', ready) + 1,
+    );
   }
   const orders = { method: 'POST', route: '/api/v1/orders', status: String(order.status) };
-  expect(total(after.community, 'gridledger_http_requests_total', orders)).toBe(total(before.gateways.community, 'gridledger_http_requests_total', orders) + 1);
+  expect(total(after.community, 'gridledger_http_requests_total', orders)).toBe(
+    total(before.gateways.community, 'gridledger_http_requests_total', orders) + 1,
+  );
   const meters = { method: 'POST', route: '/api/v1/meters', status: '201' };
-  expect(total(after.community, 'gridledger_http_requests_total', meters)).toBe(total(before.gateways.community, 'gridledger_http_requests_total', meters) + 1);
+  expect(total(after.community, 'gridledger_http_requests_total', meters)).toBe(
+    total(before.gateways.community, 'gridledger_http_requests_total', meters) + 1,
+  );
   const registerMeter = { transaction: 'registry:registerMeter' };
-  expect(total(after.community, 'gridledger_fabric_submit_duration_seconds_count', registerMeter)).toBeGreaterThanOrEqual(total(before.gateways.community, 'gridledger_fabric_submit_duration_seconds_count', registerMeter) + 1);
-  expect(total(after.community, 'gridledger_fabric_commit_duration_seconds_count', registerMeter)).toBeGreaterThanOrEqual(total(before.gateways.community, 'gridledger_fabric_commit_duration_seconds_count', registerMeter) + 1);
+  expect(total(after.community, 'gridledger_fabric_submit_duration_seconds_count', registerMeter)).toBeGreaterThanOrEqual(
+    total(before.gateways.community, 'gridledger_fabric_submit_duration_seconds_count', registerMeter) + 1,
+  );
+  expect(total(after.community, 'gridledger_fabric_commit_duration_seconds_count', registerMeter)).toBeGreaterThanOrEqual(
+    total(before.gateways.community, 'gridledger_fabric_commit_duration_seconds_count', registerMeter) + 1,
+  );
 
   // Bridge: received, committed, duplicate, refused by code; latencies; journal and broker gauges.
   const bridge = await eventually(async () => {
     const text = await scrape(p.bridge.url);
-    return total(text, 'gridledger_bridge_readings_duplicate_total') >= total(before.bridge, 'gridledger_bridge_readings_duplicate_total') + 1 ? text : undefined;
+    return total(text, 'gridledger_bridge_readings_duplicate_total') >=
+      total(before.bridge, 'gridledger_bridge_readings_duplicate_total') + 1
+      ? text
+      : undefined;
   }, 10_000);
   const moved = (name: string, labels: Record<string, string> = {}) => total(bridge, name, labels) - total(before.bridge, name, labels);
   expect(moved('gridledger_bridge_readings_received_total')).toBeGreaterThanOrEqual(5);
@@ -123,7 +172,11 @@ it('gateways, bridge, peer and orderer serve metrics that a reading and an order
   expect(broadcasts(await allOrderers(), p.channel)).toBeGreaterThan(broadcasts(before.orderers, p.channel));
 
   // No participant or meter id anywhere; every route label is a documented pattern or `unmatched`.
-  const documented = new Set(Object.keys(((await api('community', undefined, 'GET', '/openapi.json')).body as { paths: object }).paths).map((path) => `/api/v1${path.replace(/\{(\w+)\}/g, ':$1')}`));
+  const documented = new Set(
+    Object.keys(((await api('community', undefined, 'GET', '/openapi.json')).body as { paths: object }).paths).map(
+      (path) => `/api/v1${path.replace(/\{(\w+)\}/g, ':$1')}`,
+    ),
+  );
   for (const text of [...Object.values(after), bridge, peer, orderer]) {
     expect(text).not.toContain(meter.participantId);
     expect(text).not.toContain(meter.meterId);

@@ -34,18 +34,23 @@ async function ok<T = Record<string, any>>(p: Promise<{ status: number; body: T 
 async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const k = next++;
-      out[k] = await f(items[k]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const k = next++;
+        out[k] = await f(items[k]);
+      }
+    }),
+  );
   return out;
 }
 
 beforeAll(async () => {
   for (const org of ['community'] as const) {
-    for (let i = 0; i < 4; i++) await fetch(`${profile().orgs[org].gateway.url}/api/v1/health`).then((r) => r.text()).catch(() => undefined);
+    for (let i = 0; i < 4; i++)
+      await fetch(`${profile().orgs[org].gateway.url}/api/v1/health`)
+        .then((r) => r.text())
+        .catch(() => undefined);
   }
 });
 
@@ -53,15 +58,32 @@ it('200 meters, a day of shuffled readings over MQTT: nothing lost or counted tw
   const random = prng('metering-day'); // seeded: a failure can be replayed
   const run = uid('day');
   const households = Array.from({ length: HOUSEHOLDS }, (_, h) => `${run}-h${String(h).padStart(2, '0')}`);
-  await pool(households, 4, (participantId) => ok(api('community', operatorKey(), 'POST', '/participants', { participantId, role: 'prosumer' }), 201));
+  await pool(households, 4, (participantId) =>
+    ok(api('community', operatorKey(), 'POST', '/participants', { participantId, role: 'prosumer' }), 201),
+  );
   const meters = households.flatMap((participantId) =>
     Array.from({ length: METERS_PER_HOUSEHOLD }, (_, k) => {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      return { participantId, meterId: `${participantId}.m${k}`, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+      return {
+        participantId,
+        meterId: `${participantId}.m${k}`,
+        privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      };
     }),
   );
   await pool(meters, 8, (m) =>
-    ok(api('community', operatorKey(), 'POST', '/meters', { meterId: m.meterId, participantId: m.participantId, kind: 'bidirectional', publicKeyPem: m.publicKeyPem, exportCapacityW: 6000, communityId: profile().mqtt.communityId }), 201),
+    ok(
+      api('community', operatorKey(), 'POST', '/meters', {
+        meterId: m.meterId,
+        participantId: m.participantId,
+        kind: 'bidirectional',
+        publicKeyPem: m.publicKeyPem,
+        exportCapacityW: 6000,
+        communityId: profile().mqtt.communityId,
+      }),
+      201,
+    ),
   );
 
   // The raw data: per meter 96 readings with consistent registers.
@@ -77,7 +99,15 @@ it('200 meters, a day of shuffled readings over MQTT: nothing lost or counted tw
       importRegisterWh += importWh;
       exportRegisterWh += exportWh;
       values.push({ importWh, exportWh });
-      const r: Reading = { meterId: m.meterId, intervalStart: past(FIRST_BACK - k), seq: k + 1, importWh, exportWh, importRegisterWh, exportRegisterWh };
+      const r: Reading = {
+        meterId: m.meterId,
+        intervalStart: past(FIRST_BACK - k),
+        seq: k + 1,
+        importWh,
+        exportWh,
+        importRegisterWh,
+        exportRegisterWh,
+      };
       readings.push(signReading(r, m.privateKeyPem));
     }
     raw.set(m.meterId, values);
@@ -90,9 +120,14 @@ it('200 meters, a day of shuffled readings over MQTT: nothing lost or counted tw
   // Our own computation: net per household and interval, tokens = positive net.
   const expectedNet = new Map<string, number[]>();
   for (const h of households) {
-    expectedNet.set(h, Array.from({ length: INTERVALS }, (_, k) =>
-      meters.filter((m) => m.participantId === h).reduce((s, m) => s + raw.get(m.meterId)![k].exportWh - raw.get(m.meterId)![k].importWh, 0),
-    ));
+    expectedNet.set(
+      h,
+      Array.from({ length: INTERVALS }, (_, k) =>
+        meters
+          .filter((m) => m.participantId === h)
+          .reduce((s, m) => s + raw.get(m.meterId)![k].exportWh - raw.get(m.meterId)![k].importWh, 0),
+      ),
+    );
   }
 
   // One head-end relays every meter's signed readings and reads their receipts, as an AMI head-end would.
@@ -105,34 +140,54 @@ it('200 meters, a day of shuffled readings over MQTT: nothing lost or counted tw
   });
   await client.subscribeAsync(`gridledger/v1/${profile().mqtt.communityId}/meters/+/receipts`, { qos: 1 });
   const started = Date.now();
-  for (const r of readings) await client.publishAsync(`gridledger/v1/${profile().mqtt.communityId}/meters/${r.meterId}/readings`, JSON.stringify(r), { qos: 1 });
+  for (const r of readings)
+    await client.publishAsync(`gridledger/v1/${profile().mqtt.communityId}/meters/${r.meterId}/readings`, JSON.stringify(r), { qos: 1 });
   const deadline = Date.now() + 20 * 60_000;
   while (receipts.size < readings.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
   const seconds = (Date.now() - started) / 1000;
   await client.endAsync();
-  process.stdout.write(`\n${readings.length} readings committed in ${seconds.toFixed(1)} s over MQTT (${(readings.length / seconds).toFixed(0)}/s)\n`);
+  process.stdout.write(
+    `\n${readings.length} readings committed in ${seconds.toFixed(1)} s over MQTT (${(readings.length / seconds).toFixed(0)}/s)\n`,
+  );
   expect(receipts.size).toBe(readings.length);
   expect([...receipts.values()].every((s) => s === 'accepted')).toBe(true);
 
   // Every window closed, by the operator, four at a time: closes of different intervals write
   // different keys (positions, tokens and zone totals are per interval), so none conflicts.
   const closeStarted = Date.now();
-  await pool(Array.from({ length: INTERVALS }, (_, k) => k), 4, async (k) => {
-    const closed = await ok(closeWindow(past(FIRST_BACK - k)));
-    // The announcement (in the block) carries no net position: balance, estimated and tokens only.
-    const positions = (closed.positions as { participantId: string; balance: string; estimated: boolean; tokensWh: number }[]).filter((p) => expectedNet.has(p.participantId));
-    expect(positions).toHaveLength(HOUSEHOLDS);
-    for (const p of positions) {
-      const net = expectedNet.get(p.participantId)![k];
-      expect([p.estimated, p.balance, p.tokensWh]).toEqual([false, net > 0 ? 'surplus' : net < 0 ? 'deficit' : 'balanced', Math.max(net, 0)]);
-      expect(p).not.toHaveProperty('netWh');
-    }
-  });
+  await pool(
+    Array.from({ length: INTERVALS }, (_, k) => k),
+    4,
+    async (k) => {
+      const closed = await ok(closeWindow(past(FIRST_BACK - k)));
+      // The announcement (in the block) carries no net position: balance, estimated and tokens only.
+      const positions = (closed.positions as { participantId: string; balance: string; estimated: boolean; tokensWh: number }[]).filter(
+        (p) => expectedNet.has(p.participantId),
+      );
+      expect(positions).toHaveLength(HOUSEHOLDS);
+      for (const p of positions) {
+        const net = expectedNet.get(p.participantId)![k];
+        expect([p.estimated, p.balance, p.tokensWh]).toEqual([
+          false,
+          net > 0 ? 'surplus' : net < 0 ? 'deficit' : 'balanced',
+          Math.max(net, 0),
+        ]);
+        expect(p).not.toHaveProperty('netWh');
+      }
+    },
+  );
   process.stdout.write(`${INTERVALS} windows closed in ${((Date.now() - closeStarted) / 1000).toFixed(1)} s\n`);
 
   // The net positions, private to Community and Utility, as the operator reads them: the independent computation.
   await pool(households, 4, async (h) => {
-    const page = await ok(api('community', operatorKey(), 'GET', `/participants/${h}/positions?from=${encodeURIComponent(past(FIRST_BACK))}&to=${encodeURIComponent(past(FIRST_BACK - INTERVALS + 1))}&pageSize=${INTERVALS}`));
+    const page = await ok(
+      api(
+        'community',
+        operatorKey(),
+        'GET',
+        `/participants/${h}/positions?from=${encodeURIComponent(past(FIRST_BACK))}&to=${encodeURIComponent(past(FIRST_BACK - INTERVALS + 1))}&pageSize=${INTERVALS}`,
+      ),
+    );
     expect((page.items as { netWh: number }[]).map((p) => p.netWh)).toEqual(expectedNet.get(h));
   });
 
@@ -142,7 +197,14 @@ it('200 meters, a day of shuffled readings over MQTT: nothing lost or counted tw
     expect(balance.balanceWh).toBe(expectedNet.get(h)!.reduce((s, n) => s + Math.max(n, 0), 0));
   });
   await pool(meters, 8, async (m) => {
-    const stored = await ok<any[]>(api('community', operatorKey(), 'GET', `/meters/${m.meterId}/readings?from=${encodeURIComponent(past(FIRST_BACK))}&to=${encodeURIComponent(past(FIRST_BACK - INTERVALS + 1))}`));
+    const stored = await ok<any[]>(
+      api(
+        'community',
+        operatorKey(),
+        'GET',
+        `/meters/${m.meterId}/readings?from=${encodeURIComponent(past(FIRST_BACK))}&to=${encodeURIComponent(past(FIRST_BACK - INTERVALS + 1))}`,
+      ),
+    );
     expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: INTERVALS }, (_, k) => k + 1));
   });
 });

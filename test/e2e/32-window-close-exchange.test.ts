@@ -74,6 +74,11 @@ it('a meter registered after the interval, reporting before it and exchanged sin
   const position = await ok(api('community', household.apiKey, 'GET', `${participant}/positions/${enc(past(X))}`));
   expect(position).toMatchObject({ estimated: true, tokens: [], productionWh: 900 });
   const meters = (position.meters as { meterId: string; estimated: boolean }[]).map((m) => [m.meterId, m.estimated]);
-  expect(meters.sort()).toEqual([[heatId, true], [household.meterId, false]].sort());
+  expect(meters.sort()).toEqual(
+    [
+      [heatId, true],
+      [household.meterId, false],
+    ].sort(),
+  );
   expect((await ok(api('community', household.apiKey, 'GET', `${participant}/tokens`))).balanceWh).toBe(0);
 });

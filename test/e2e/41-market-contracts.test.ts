@@ -14,14 +14,23 @@ import { api, credentials, operatorKey, signReading, sleep, uid } from './suppor
 
 const C = uid('kon');
 const LEN = 60;
-const params = { intervalSeconds: LEN, gateClosureSeconds: 10, openingHorizonSeconds: 3600, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+const params = {
+  intervalSeconds: LEN,
+  gateClosureSeconds: 10,
+  openingHorizonSeconds: 3600,
+  feedInMicrosPerKwh: 50_000,
+  retailMicrosPerKwh: 300_000,
+  gridFeeMicrosPerKwh: 10_000,
+  kPpm: 500_000,
+};
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const waitUntil = async (epochSeconds: number) => {
   const ms = epochSeconds * 1000 - Date.now();
   if (ms > 0) await sleep(ms);
 };
 const account = async (t: Trader) => (await api('community', t.apiKey, 'GET', `/credits/${t.participantId}`)).body;
-const tokens = async (t: Trader) => (await api('community', t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh as number;
+const tokens = async (t: Trader) =>
+  (await api('community', t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh as number;
 const op = (method: string, path: string) => api('community', operatorKey(), method, path);
 
 useMeteringInterval(LEN);
@@ -29,14 +38,41 @@ useMeteringInterval(LEN);
 it('a contract proposed by the seller and accepted by the buyer is settled against delivery before the spot market, twice; an estimated seller pays its shortfall and moves no tokens until its verified reading is corrected once; a contract past midnight; the market figures by hand', async () => {
   expect((await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, params)).status).toBe(200);
   const [s1, b1, b2, s2, b3] = await Promise.all(['s1', 'b1', 'b2', 's2', 'b3'].map((n) => trader(n, C)));
-  for (const t of [b1, b2]) expect((await api('utility', utilityKey(), 'POST', '/credits/deposits', { participantId: t.participantId, amountMicros: 1_000_000, reference: `dep-${t.participantId}` })).status).toBe(201);
-  expect((await api('utility', utilityKey(), 'POST', '/credits/deposits', { participantId: b3.participantId, amountMicros: 40_000_000, reference: `dep-${b3.participantId}` })).status).toBe(201);
+  for (const t of [b1, b2])
+    expect(
+      (
+        await api('utility', utilityKey(), 'POST', '/credits/deposits', {
+          participantId: t.participantId,
+          amountMicros: 1_000_000,
+          reference: `dep-${t.participantId}`,
+        })
+      ).status,
+    ).toBe(201);
+  expect(
+    (
+      await api('utility', utilityKey(), 'POST', '/credits/deposits', {
+        participantId: b3.participantId,
+        amountMicros: 40_000_000,
+        reference: `dep-${b3.participantId}`,
+      })
+    ).status,
+  ).toBe(201);
 
   // Two delivery intervals starting at least 50 s from now: [I, I + 120 s).
   const I = Math.ceil((Date.now() / 1000 + 50) / LEN) * LEN;
   const hhmm = (s: number) => formatInstant(s).slice(11, 16);
   const day = formatInstant(I).slice(0, 10);
-  const terms = { communityId: C, sellerId: s1.participantId, buyerId: b1.participantId, energyWhPerInterval: 500, priceMicrosPerKwh: 120_000, firstDay: day, lastDay: day, dailyFrom: hhmm(I), dailyTo: hhmm(I + 2 * LEN) };
+  const terms = {
+    communityId: C,
+    sellerId: s1.participantId,
+    buyerId: b1.participantId,
+    energyWhPerInterval: 500,
+    priceMicrosPerKwh: 120_000,
+    firstDay: day,
+    lastDay: day,
+    dailyFrom: hhmm(I),
+    dailyTo: hhmm(I + 2 * LEN),
+  };
   const proposed = await api('community', s1.apiKey, 'POST', '/contracts', { clientContractId: 'k1', ...terms });
   expect(proposed.status).toBe(201);
   const contractId = proposed.body.contract.contractId as string;
@@ -50,7 +86,15 @@ it('a contract proposed by the seller and accepted by the buyer is settled again
   expect(await account(b1)).toMatchObject({ availableMicros: 870_000, escrowMicros: 130_000 });
 
   // A contract past midnight: from I's time of day to one interval before it, the next day (23 h 59 min, 1,439 deliveries a day).
-  const night = { ...terms, sellerId: s2.participantId, buyerId: b3.participantId, energyWhPerInterval: 200, priceMicrosPerKwh: 100_000, dailyFrom: hhmm(I), dailyTo: hhmm(I - LEN) };
+  const night = {
+    ...terms,
+    sellerId: s2.participantId,
+    buyerId: b3.participantId,
+    energyWhPerInterval: 200,
+    priceMicrosPerKwh: 100_000,
+    dailyFrom: hhmm(I),
+    dailyTo: hhmm(I - LEN),
+  };
   expect(night.dailyTo < night.dailyFrom || night.dailyFrom === '00:00').toBe(true);
   const nightProposed = await api('community', b3.apiKey, 'POST', '/contracts', { clientContractId: 'night', ...night });
   expect(nightProposed.status).toBe(201);
@@ -63,7 +107,14 @@ it('a contract proposed by the seller and accepted by the buyer is settled again
 
   // s1 also sells 300 Wh spot to b2 in the first interval.
   const order = (t: Trader, side: string, energyWh: number, price: number) =>
-    api('community', t.apiKey, 'POST', '/orders', { clientOrderId: 'o1', communityId: C, intervalStart: formatInstant(I), side, energyWh, priceMicrosPerKwh: price });
+    api('community', t.apiKey, 'POST', '/orders', {
+      clientOrderId: 'o1',
+      communityId: C,
+      intervalStart: formatInstant(I),
+      side,
+      energyWh,
+      priceMicrosPerKwh: price,
+    });
   expect((await order(s1, 'sell', 300, 100_000)).status).toBe(201);
   expect((await order(b2, 'buy', 300, 200_000)).status).toBe(201);
 
@@ -74,15 +125,31 @@ it('a contract proposed by the seller and accepted by the buyer is settled again
     r.importWh += importWh;
     r.exportWh += exportWh;
     registers.set(t.meterId, r);
-    return signReading({ meterId: t.meterId, intervalStart: formatInstant(start), seq: start === I ? 1 : 2, importWh, exportWh, importRegisterWh: r.importWh, exportRegisterWh: r.exportWh }, t.privateKeyPem);
+    return signReading(
+      {
+        meterId: t.meterId,
+        intervalStart: formatInstant(start),
+        seq: start === I ? 1 : 2,
+        importWh,
+        exportWh,
+        importRegisterWh: r.importWh,
+        exportRegisterWh: r.exportWh,
+      },
+      t.privateKeyPem,
+    );
   };
 
   // First interval: s1 exports 1,000 Wh, b1 uses 400 of its 500, b2 its 300; s2 delivers its 200 Wh to b3.
-  for (const start of [I, I + LEN]) await waitUntil(start - params.gateClosureSeconds).then(async () => expect((await op('POST', `${interval(start)}/close`)).status).toBe(200));
+  for (const start of [I, I + LEN])
+    await waitUntil(start - params.gateClosureSeconds).then(async () =>
+      expect((await op('POST', `${interval(start)}/close`)).status).toBe(200),
+    );
   expect((await op('POST', `${interval(I)}/clear`)).body).toMatchObject({ priceMicrosPerKwh: 150_000, volumeWh: 300 });
   expect((await op('POST', `${interval(I + LEN)}/clear`)).body).toMatchObject({ volumeWh: 0 });
   await waitUntil(I + LEN + 1);
-  const first = await api('community', operatorKey(), 'POST', '/readings', { readings: [reading(s1, I, 0, 1000), reading(b1, I, 400, 0), reading(b2, I, 300, 0), reading(s2, I, 0, 200), reading(b3, I, 200, 0)] });
+  const first = await api('community', operatorKey(), 'POST', '/readings', {
+    readings: [reading(s1, I, 0, 1000), reading(b1, I, 400, 0), reading(b2, I, 300, 0), reading(s2, I, 0, 200), reading(b3, I, 200, 0)],
+  });
   expect(first.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
   const early = await op('POST', `${interval(I)}/contract-settlement`);
   expect([early.status, early.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
@@ -93,11 +160,24 @@ it('a contract proposed by the seller and accepted by the buyer is settled again
   const settled = await op('POST', `${interval(I)}/contract-settlement`);
   expect(settled.status).toBe(200);
   // b1: 60,000 + 5,000 fee for the contract, 100 Wh unused sold back at feed-in (+5,000). s1's deviation is the spot settlement's.
-  const parties = Object.fromEntries(settled.body.parties.map((p: { participantId: string; deviationWh: number | null; netMicros: number }) => [p.participantId, [p.deviationWh, p.netMicros]]));
+  const parties = Object.fromEntries(
+    settled.body.parties.map((p: { participantId: string; deviationWh: number | null; netMicros: number }) => [
+      p.participantId,
+      [p.deviationWh, p.netMicros],
+    ]),
+  );
   // s2 and b3 delivered exactly: 20,000 for the energy, 2,000 grid fee.
-  expect(parties).toEqual({ [b1.participantId]: [100, -60_000], [s1.participantId]: [null, 60_000], [s2.participantId]: [0, 20_000], [b3.participantId]: [0, -22_000] });
+  expect(parties).toEqual({
+    [b1.participantId]: [100, -60_000],
+    [s1.participantId]: [null, 60_000],
+    [s2.participantId]: [0, 20_000],
+    [b3.participantId]: [0, -22_000],
+  });
   expect(settled.body.tokenTransfers).toEqual(
-    expect.arrayContaining([expect.objectContaining({ contractId, energyWh: 500, movedWh: 500, undeliveredWh: 0 }), expect.objectContaining({ contractId: nightId, energyWh: 200, movedWh: 200, undeliveredWh: 0 })]),
+    expect.arrayContaining([
+      expect.objectContaining({ contractId, energyWh: 500, movedWh: 500, undeliveredWh: 0 }),
+      expect.objectContaining({ contractId: nightId, energyWh: 200, movedWh: 200, undeliveredWh: 0 }),
+    ]),
   );
   const notYet = await api('community', b2.apiKey, 'GET', `${interval(I)}/figures`);
   expect([notYet.status, notYet.body.error.code]).toEqual([404, 'INTERVAL_NOT_FOUND']);
@@ -106,18 +186,29 @@ it('a contract proposed by the seller and accepted by the buyer is settled again
   const spot = await op('POST', `${interval(I)}/settle`);
   expect(spot.status).toBe(200);
   // s1 for the spot market: 1,000 − 500 = 500 Wh, sold 300: 45,000 + 200 Wh at feed-in (10,000).
-  expect(spot.body.participants.find((p: { participantId: string }) => p.participantId === s1.participantId)).toMatchObject({ netWh: 500, deviationWh: 200, netMicros: 55_000 });
+  expect(spot.body.participants.find((p: { participantId: string }) => p.participantId === s1.participantId)).toMatchObject({
+    netWh: 500,
+    deviationWh: 200,
+    netMicros: 55_000,
+  });
   expect(await Promise.all([s1, b1, b2].map(tokens))).toEqual([200, 500, 300]);
 
   // Second interval: b1 uses its 500 Wh, s1's reading never comes: its position is estimated (export 0).
   await waitUntil(I + 2 * LEN + 1);
-  const second = await api('community', operatorKey(), 'POST', '/readings', { readings: [reading(b1, I + LEN, 500, 0), reading(s2, I + LEN, 0, 200), reading(b3, I + LEN, 200, 0)] });
+  const second = await api('community', operatorKey(), 'POST', '/readings', {
+    readings: [reading(b1, I + LEN, 500, 0), reading(s2, I + LEN, 0, 200), reading(b3, I + LEN, 200, 0)],
+  });
   expect(second.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
   expect((await op('POST', `/communities/${C}/windows/${formatInstant(I + LEN)}/close`)).status).toBe(200);
   const estimated = await op('POST', `${interval(I + LEN)}/contract-settlement`);
   expect(estimated.status).toBe(200);
   // s1: 60,000 for the contract, 500 Wh short at retail: −150,000. No tokens: it holds none of this interval.
-  expect(estimated.body.parties.find((p: { participantId: string }) => p.participantId === s1.participantId)).toMatchObject({ estimated: true, netWh: 0, deviationWh: -500, netMicros: -90_000 });
+  expect(estimated.body.parties.find((p: { participantId: string }) => p.participantId === s1.participantId)).toMatchObject({
+    estimated: true,
+    netWh: 0,
+    deviationWh: -500,
+    netMicros: -90_000,
+  });
   expect(estimated.body.tokenTransfers).toEqual([expect.objectContaining({ contractId: nightId, energyWh: 200, movedWh: 200 })]);
   expect((await op('POST', `${interval(I + LEN)}/settle`)).status).toBe(200);
 
@@ -136,7 +227,12 @@ it('a contract proposed by the seller and accepted by the buyer is settled again
   expect(late.body.results[0].status).toBe('accepted');
   const corrected = await op('POST', contractCorrection);
   expect(corrected.status).toBe(200);
-  expect(corrected.body.posting).toMatchObject({ postingId: `contract-correction:${s1.participantId}`, from: 'utility', to: s1.participantId, amountMicros: 135_000 });
+  expect(corrected.body.posting).toMatchObject({
+    postingId: `contract-correction:${s1.participantId}`,
+    from: 'utility',
+    to: s1.participantId,
+    amountMicros: 135_000,
+  });
   expect(corrected.body.participant).toMatchObject({ netWh: 450, estimated: false, deviationWh: -50, netMicros: 45_000 });
   expect(corrected.body.tokenTransfers).toEqual([expect.objectContaining({ contractId, energyWh: 450, movedWh: 450, undeliveredWh: 0 })]);
   const twice = await op('POST', contractCorrection);

@@ -60,7 +60,7 @@ export const certificatePaths = {
       operationId: 'transferCertificates',
       description:
         'The holder moves the first quantityWh of the bundle starting at bundleId to another participant ' +
-          '(all of it, or part: the range is split).',
+        '(all of it, or part: the range is split).',
       parameters: [p('bundleId', certificateId)],
       requestBody: body('CertificateTransferRequest'),
       responses: {
@@ -76,7 +76,7 @@ export const certificatePaths = {
       operationId: 'claimCertificates',
       description:
         'The holder cancels the first quantityWh of the bundle for a claim (beneficiary, purpose, ' +
-          'consumption period holding the production hour, location); final.',
+        'consumption period holding the production hour, location); final.',
       parameters: [p('bundleId', certificateId)],
       requestBody: body('CertificateClaimRequest'),
       responses: {
@@ -117,7 +117,7 @@ export const certificatePaths = {
       operationId: 'getCertificateAccount',
       description:
         "The one-claim-per-Wh invariant of an asset's hour: bundled P2P Wh + certificate Wh in every state " +
-          'but withdrawn ≤ verified renewable export. Any role.',
+        'but withdrawn ≤ verified renewable export. Any role.',
       parameters: [p('assetId'), p('hourStart', instant)],
       responses: {
         '200': answer(certificates.getHourAccount),
@@ -132,7 +132,7 @@ export const certificatePaths = {
       operationId: 'verifyCertificate',
       description:
         "Anyone, without an API key: the status and attributes of a certificate, its bundle's range " +
-          'and a pseudonym of its holder (no participant id).',
+        'and a pseudonym of its holder (no participant id).',
       security: [],
       parameters: [p('certificateId', certificateId)],
       responses: {

@@ -55,9 +55,7 @@ export function certificateRoutes(ledger: LedgerPort, publicReader: WalletUser |
   r.get('/public/certificates/:certificateId', async (req, res) => {
     if (publicReader === undefined)
       throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'this gateway has no identity for public verification');
-    res
-      .set('Cache-Control', 'no-store')
-      .json(await call(ledger, publicReader, certificates.verifyCertificate, [req.params.certificateId]));
+    res.set('Cache-Control', 'no-store').json(await call(ledger, publicReader, certificates.verifyCertificate, [req.params.certificateId]));
   });
   return r;
 }
