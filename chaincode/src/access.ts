@@ -98,7 +98,8 @@ export async function requireOwnParticipant(ctx: Context): Promise<void> {
   if (record.mspId !== caller.mspId || record.role !== caller.role) {
     throw new GridLedgerError(
       ErrorCodes.ACCESS_DENIED,
-      `the identity (${caller.role} of ${caller.mspId}) may not act for participant ${caller.participantId} (${record.role} of ${record.mspId})`,
+      `the identity (${caller.role} of ${caller.mspId}) may not act for participant ${caller.participantId} (${record.role} of ` +
+        `${record.mspId})`,
       { participantId: caller.participantId, mspId: caller.mspId },
     );
   }

@@ -15,7 +15,8 @@ export const MARKET_MAX_PAGE = 1000;
 /** The largest page of the energy queries (listPositions, listTokenMoves), as their OpenAPI says. */
 export const ENERGY_MAX_PAGE = 500;
 
-/** A page size: a safe integer from 1 to `max` (a number, or its decimal text as string arguments carry it); DEFAULT_PAGE_SIZE when absent. */
+/** A page size: a safe integer from 1 to `max` (a number, or its decimal text as string arguments carry it); DEFAULT_PAGE_SIZE when
+ * absent. */
 export function pageSizeOf(value: unknown, max: number): number {
   if (value === undefined) return DEFAULT_PAGE_SIZE;
   const n = typeof value === 'string' ? Number(value) : value;

@@ -88,7 +88,8 @@ export class RegistryContract extends Contract {
       if (displayName !== undefined && !isDisplayName(displayName)) {
         throw new GridLedgerError(
           ErrorCodes.REQUEST_INVALID,
-          `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at either end`,
+          `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at ` +
+            `either end`,
           { field: 'displayName' },
         );
       }
@@ -160,7 +161,8 @@ export class RegistryContract extends Contract {
       if (participant.communityId !== undefined && participant.communityId !== registration.communityId) {
         throw new GridLedgerError(
           ErrorCodes.METER_COMMUNITY_CONFLICT,
-          `participant ${registration.participantId} has its meters in community ${participant.communityId}, not ${registration.communityId}`,
+          `participant ${registration.participantId} has its meters in community ${participant.communityId}, not ` +
+            `${registration.communityId}`,
           {
             participantId: registration.participantId,
             communityId: participant.communityId,

@@ -148,7 +148,8 @@ function chaincodeMessageClass(): (new () => ShimMessage) | null {
 
 export type Transport = (type: number, payload: Uint8Array, method: string) => Promise<Buffer>;
 
-/** A function that sends one message of the transaction to the peer and returns the response payload; undefined when batching is unavailable or off. */
+/** A function that sends one message of the transaction to the peer and returns the response payload; undefined when batching is
+ * unavailable or off. */
 export function transportOf(ctx: Context): Transport | undefined {
   if (process.env.GRIDLEDGER_STATE_BATCH === '0') return undefined;
   const stub = ctx.stub as unknown as ShimStub;

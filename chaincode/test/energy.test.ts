@@ -156,65 +156,68 @@ describe('assets', () => {
 });
 
 describe('window close, tokens, corrections, disputes', () => {
-  it('a close in pages of participants (each its own transaction) ends in the same positions, zone totals and tokens as a close in one', async () => {
-    const signed = [reading('h1.pv', I, 1, 0, 800, 0, 50_800), reading('h1.main', I, 1, 300, 0, 20_300, 0)].map((r) =>
-      signReading(r, (r.meterId === 'h1.pv' ? keys.pv : keys.main1).privateKey),
-    );
-    const late = signReading(reading('h2.main', I, 1, 250, 0, 10_250, 0), keys.main2.privateKey);
-    const ledgers = [await community(), await community()];
-    for (const f of ledgers) {
-      await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));
-      f.now = T + 900 + 60;
-      expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json(signed)))).ok).toBe(true);
-    }
-    const [whole, paged] = ledgers;
-    expect((await whole.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I))).result.window).toMatchObject({
-      participants: 2,
-      meters: 3,
-      estimated: 1,
-    });
-    // Pages of one meter: each transaction finishes the participant it started (home-01 has two).
-    expect((await paged.run(operator, (ctx) => metering.setParams(ctx, json({ closePageMeters: 1 })))).ok).toBe(true);
-    const page = (f: FakeFabric) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
-    const first = await page(paged);
-    expect(first.result).toMatchObject({
-      closing: { afterParticipantId: 'home-01', pages: 1, meters: 2 },
-      positions: [{ participantId: 'home-01' }],
-    });
-    expect(first.result).not.toHaveProperty('window');
-    expect(first.events[0].payload).toMatchObject({ page: 1, last: false, positions: [{ participantId: 'home-01' }] });
-    // Between pages the interval takes no new reading: its window is closing.
-    expect((await paged.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].code).toBe(
-      ErrorCodes.READING_TOO_LATE,
-    );
-    expect((await paged.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, 'c1', I))).error?.code).toBe(
-      ErrorCodes.WINDOW_STATE_INVALID,
-    );
-    const last = await page(paged);
-    expect(last.result.window).toMatchObject({
-      participants: 2,
-      meters: 3,
-      estimated: 1,
-      participantIds: ['home-01', 'home-02'],
-      pages: 2,
-    });
-    expect(last.events[0].payload).toMatchObject({
-      page: 2,
-      last: true,
-      positions: [{ participantId: 'home-02' }],
-      zones: [{ zone: 'z1' }, { zone: 'z2' }],
-    });
-    expect(paged.dump((k) => k.startsWith('\u0000windowClose'))).toEqual({});
-    const settled = (f: FakeFabric) => {
-      const strip = (v: unknown) =>
-        JSON.parse(JSON.stringify(v, (k, x) => (['txId', 'closedAt', 'estimatedAt'].includes(k) ? undefined : x)));
-      return strip(
-        f.dump((k) => ['\u0000position', '\u0000zoneInterval', '\u0000energyToken', '\u0000estimate'].some((p) => k.startsWith(p))),
+  it(
+    'a close in pages of participants (each its own transaction) ends in the same positions, zone totals and tokens as a close in ' + 'one',
+    async () => {
+      const signed = [reading('h1.pv', I, 1, 0, 800, 0, 50_800), reading('h1.main', I, 1, 300, 0, 20_300, 0)].map((r) =>
+        signReading(r, (r.meterId === 'h1.pv' ? keys.pv : keys.main1).privateKey),
       );
-    };
-    expect(settled(paged)).toEqual(settled(whole));
-    expect(Object.keys(settled(whole)).length).toBeGreaterThan(4);
-  });
+      const late = signReading(reading('h2.main', I, 1, 250, 0, 10_250, 0), keys.main2.privateKey);
+      const ledgers = [await community(), await community()];
+      for (const f of ledgers) {
+        await f.run(home1, (ctx) => assets.registerAsset(ctx, json(pvAsset)));
+        f.now = T + 900 + 60;
+        expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json(signed)))).ok).toBe(true);
+      }
+      const [whole, paged] = ledgers;
+      expect((await whole.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I))).result.window).toMatchObject({
+        participants: 2,
+        meters: 3,
+        estimated: 1,
+      });
+      // Pages of one meter: each transaction finishes the participant it started (home-01 has two).
+      expect((await paged.run(operator, (ctx) => metering.setParams(ctx, json({ closePageMeters: 1 })))).ok).toBe(true);
+      const page = (f: FakeFabric) => f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', I));
+      const first = await page(paged);
+      expect(first.result).toMatchObject({
+        closing: { afterParticipantId: 'home-01', pages: 1, meters: 2 },
+        positions: [{ participantId: 'home-01' }],
+      });
+      expect(first.result).not.toHaveProperty('window');
+      expect(first.events[0].payload).toMatchObject({ page: 1, last: false, positions: [{ participantId: 'home-01' }] });
+      // Between pages the interval takes no new reading: its window is closing.
+      expect((await paged.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].code).toBe(
+        ErrorCodes.READING_TOO_LATE,
+      );
+      expect((await paged.evaluate(regulator, (ctx) => energy.getCommunityView(ctx, 'c1', I))).error?.code).toBe(
+        ErrorCodes.WINDOW_STATE_INVALID,
+      );
+      const last = await page(paged);
+      expect(last.result.window).toMatchObject({
+        participants: 2,
+        meters: 3,
+        estimated: 1,
+        participantIds: ['home-01', 'home-02'],
+        pages: 2,
+      });
+      expect(last.events[0].payload).toMatchObject({
+        page: 2,
+        last: true,
+        positions: [{ participantId: 'home-02' }],
+        zones: [{ zone: 'z1' }, { zone: 'z2' }],
+      });
+      expect(paged.dump((k) => k.startsWith('\u0000windowClose'))).toEqual({});
+      const settled = (f: FakeFabric) => {
+        const strip = (v: unknown) =>
+          JSON.parse(JSON.stringify(v, (k, x) => (['txId', 'closedAt', 'estimatedAt'].includes(k) ? undefined : x)));
+        return strip(
+          f.dump((k) => ['\u0000position', '\u0000zoneInterval', '\u0000energyToken', '\u0000estimate'].some((p) => k.startsWith(p))),
+        );
+      };
+      expect(settled(paged)).toEqual(settled(whole));
+      expect(Object.keys(settled(whole)).length).toBeGreaterThan(4);
+    },
+  );
 
   it('estimates what is missing, tokenises verified surplus once, settles a correction once, and adjusts tokens on a dispute', async () => {
     const f = await community();
@@ -400,7 +403,8 @@ describe('window close, tokens, corrections, disputes', () => {
       salt: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect((await f.evaluate(regulator, (ctx) => energy.getConsumption(ctx, 'home-02', I))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
-    // On a peer outside the collection (the regulator's) nobody gets the value: transactions fail rather than endorse without it, queries show the public record.
+    // On a peer outside the collection (the regulator's) nobody gets the value: transactions fail rather than endorse without it, queries
+    // show the public record.
     const utility = identity('UtilityMSP', 'utility', 'utility');
     expect((await f.evaluate(utility, (ctx) => energy.getConsumption(onPeerOutsideCollection(ctx), 'home-02', I))).error?.code).toBe(
       ErrorCodes.PRIVATE_DATA_UNAVAILABLE,
@@ -561,7 +565,8 @@ describe('window close, tokens, corrections, disputes', () => {
       (await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main3])))).result.results.map((r: { status: string }) => r.status),
     ).toEqual(['accepted']);
     const late = signReading(reading('h1.main', I, 1, 300, 0, 20_300, 0), keys.main1.privateKey);
-    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].status).toBe('accepted'); // corrects its estimate
+    // corrects its estimate
+    expect((await f.run(bridge, (ctx) => submitVia(metering, ctx, json([late])))).result.results[0].status).toBe('accepted');
     expect((await f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c2', I))).result.window).toMatchObject({
       communityId: 'c2',
       meters: 1,
@@ -679,50 +684,53 @@ describe('window close, tokens, corrections, disputes', () => {
     expect(retired()).toEqual([[3, 5, null]]);
   });
 
-  it('a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as duplicates', async () => {
-    const f = await community();
-    f.now = T + 4 * 900 + 60;
-    const main = (k: number, seq: number, imp: number, reg: number, key = keys.main1) =>
-      signReading(reading('h1.main', at(T + k * 900), seq, imp, 0, reg, 0), key.privateKey);
-    expect(
-      (await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(0, 41, 100, 5100), main(1, 42, 100, 5200)])))).result.results.map(
-        (r: { status: string }) => r.status,
-      ),
-    ).toEqual(['accepted', 'accepted']);
-    const exchange = {
-      meterId: 'h1.main',
-      effectiveFrom: at(T + 2 * 900),
-      publicKeyPem: keys.fresh.publicKeyPem,
-      firstSeq: 1,
-      importRegisterWh: 0,
-      exportRegisterWh: 0,
-    };
-    expect((await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json({ ...exchange, effectiveFrom: at(T + 900) })))).error?.code).toBe(
-      ErrorCodes.ASSET_INVALID,
-    );
-    expect((await f.run(home1, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
-    expect((await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).ok).toBe(true);
-    const after = await f.run(bridge, (ctx) =>
-      submitVia(metering, ctx, json([main(2, 1, 80, 80, keys.fresh), main(3, 2, 90, 170, keys.fresh), main(3, 43, 90, 5290)])),
-    );
-    expect(after.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual([
-      'accepted',
-      'accepted',
-      ErrorCodes.READING_BAD_SIGNATURE,
-    ]);
+  it(
+    'a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as ' + 'duplicates',
+    async () => {
+      const f = await community();
+      f.now = T + 4 * 900 + 60;
+      const main = (k: number, seq: number, imp: number, reg: number, key = keys.main1) =>
+        signReading(reading('h1.main', at(T + k * 900), seq, imp, 0, reg, 0), key.privateKey);
+      expect(
+        (await f.run(bridge, (ctx) => submitVia(metering, ctx, json([main(0, 41, 100, 5100), main(1, 42, 100, 5200)])))).result.results.map(
+          (r: { status: string }) => r.status,
+        ),
+      ).toEqual(['accepted', 'accepted']);
+      const exchange = {
+        meterId: 'h1.main',
+        effectiveFrom: at(T + 2 * 900),
+        publicKeyPem: keys.fresh.publicKeyPem,
+        firstSeq: 1,
+        importRegisterWh: 0,
+        exportRegisterWh: 0,
+      };
+      expect(
+        (await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json({ ...exchange, effectiveFrom: at(T + 900) })))).error?.code,
+      ).toBe(ErrorCodes.ASSET_INVALID);
+      expect((await f.run(home1, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+      expect((await f.run(operator, (ctx) => energy.exchangeMeter(ctx, json(exchange)))).ok).toBe(true);
+      const after = await f.run(bridge, (ctx) =>
+        submitVia(metering, ctx, json([main(2, 1, 80, 80, keys.fresh), main(3, 2, 90, 170, keys.fresh), main(3, 43, 90, 5290)])),
+      );
+      expect(after.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual([
+        'accepted',
+        'accepted',
+        ErrorCodes.READING_BAD_SIGNATURE,
+      ]);
 
-    await f.run(operator, (ctx) => energy.retireMeter(ctx, 'h1.main'));
-    const retired = await f.run(bridge, (ctx) =>
-      submitVia(
-        metering,
-        ctx,
-        json([main(1, 42, 100, 5200), signReading(reading('h1.main', at(T + 4 * 900), 3, 1, 0, 171, 0), keys.fresh.privateKey)]),
-      ),
-    );
-    f.now += 900;
-    expect(retired.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual([
-      'duplicate',
-      ErrorCodes.METER_INACTIVE,
-    ]);
-  });
+      await f.run(operator, (ctx) => energy.retireMeter(ctx, 'h1.main'));
+      const retired = await f.run(bridge, (ctx) =>
+        submitVia(
+          metering,
+          ctx,
+          json([main(1, 42, 100, 5200), signReading(reading('h1.main', at(T + 4 * 900), 3, 1, 0, 171, 0), keys.fresh.privateKey)]),
+        ),
+      );
+      f.now += 900;
+      expect(retired.result.results.map((r: { code?: string; status: string }) => r.code ?? r.status)).toEqual([
+        'duplicate',
+        ErrorCodes.METER_INACTIVE,
+      ]);
+    },
+  );
 });

@@ -102,69 +102,74 @@ describe('market: orders', () => {
     expect(codeOf(await place(fabric, 'b2', order('o3', 'buy', 1, 100_000)))).toBe(ErrorCodes.INTERVAL_CLOSED);
   });
 
-  it('places a batch in one transaction, all or nothing, each order checked with the batch before it, idempotent per clientOrderId', async () => {
-    const fabric = await setup();
-    const batch = (id: Who, orders: string[]) =>
-      fabric.run(who[id], (ctx) => market.placeOrders(ctx, JSON.stringify({ orders: orders.map((o) => JSON.parse(o)) })));
-    // 4 × 200 Wh × 210 µ/Wh = 168,000 µ escrowed in one transaction.
-    const placed = expectOk(
-      await batch(
-        'b1',
-        ['a', 'b', 'c', 'd'].map((c) => order(c, 'buy', 200, 200_000)),
-      ),
-    );
-    expect(placed.orders.map((o: { replayed: boolean; order: { orderId: string } }) => [o.replayed, o.order.orderId])).toEqual(
-      ['a', 'b', 'c', 'd'].map((c) => [false, orderIdOf('b1', c)]),
-    );
-    expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 832_000, escrowMicros: 168_000 });
-    // A retried batch: every order replayed, nothing escrowed again; a single placeOrder sees the batch's orders too.
-    expect(
-      expectOk(
+  it(
+    'places a batch in one transaction, all or nothing, each order checked with the batch before it, idempotent per ' + 'clientOrderId',
+    async () => {
+      const fabric = await setup();
+      const batch = (id: Who, orders: string[]) =>
+        fabric.run(who[id], (ctx) => market.placeOrders(ctx, JSON.stringify({ orders: orders.map((o) => JSON.parse(o)) })));
+      // 4 × 200 Wh × 210 µ/Wh = 168,000 µ escrowed in one transaction.
+      const placed = expectOk(
         await batch(
           'b1',
           ['a', 'b', 'c', 'd'].map((c) => order(c, 'buy', 200, 200_000)),
         ),
-      ).orders.every((o: { replayed: boolean }) => o.replayed),
-    ).toBe(true);
-    expect(expectOk(await place(fabric, 'b1', order('c', 'buy', 200, 200_000))).replayed).toBe(true);
-    expect(await account(fabric, 'b1')).toMatchObject({ availableMicros: 832_000 });
-    // The escrow of the earlier orders of the batch counts: 832,000 µ cover three more of 210,000 µ, not four; nothing is written.
-    const refused = await batch(
-      'b1',
-      ['e', 'f', 'g', 'h'].map((c) => order(c, 'buy', 1000, 200_000)),
-    );
-    expect(codeOf(refused)).toBe(ErrorCodes.INSUFFICIENT_CREDITS);
-    expect(refused.error?.details).toMatchObject({ index: 3 });
-    // So does their sell capacity: 2,500 Wh in the interval.
-    expect(codeOf(await batch('s1', [order('x', 'sell', 2000, 100_000), order('y', 'sell', 501, 100_000)]))).toBe(
-      ErrorCodes.SELLER_CAPACITY_EXCEEDED,
-    );
-    expect(expectOk(await batch('s1', [order('x', 'sell', 2000, 100_000), order('y', 'sell', 500, 100_000)])).orders).toHaveLength(2);
-    expect(codeOf(await batch('s2', [order('x', 'sell', 10, 100_000), order('x', 'sell', 10, 100_000)]))).toBe(ErrorCodes.REQUEST_INVALID);
-    expect(codeOf(await batch('s2', [order('x', 'sell', 10, 100_000), order('y', 'buy', 10, 100_000)]))).toBe(
-      ErrorCodes.ORDER_SIDE_CONFLICT,
-    );
-    expect(codeOf(await batch('s2', []))).toBe(ErrorCodes.REQUEST_INVALID);
-    expect(
-      codeOf(
-        await batch(
-          's2',
-          Array.from({ length: 101 }, (_, n) => order(`n${n}`, 'sell', 1, 100_000)),
+      );
+      expect(placed.orders.map((o: { replayed: boolean; order: { orderId: string } }) => [o.replayed, o.order.orderId])).toEqual(
+        ['a', 'b', 'c', 'd'].map((c) => [false, orderIdOf('b1', c)]),
+      );
+      expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 832_000, escrowMicros: 168_000 });
+      // A retried batch: every order replayed, nothing escrowed again; a single placeOrder sees the batch's orders too.
+      expect(
+        expectOk(
+          await batch(
+            'b1',
+            ['a', 'b', 'c', 'd'].map((c) => order(c, 'buy', 200, 200_000)),
+          ),
+        ).orders.every((o: { replayed: boolean }) => o.replayed),
+      ).toBe(true);
+      expect(expectOk(await place(fabric, 'b1', order('c', 'buy', 200, 200_000))).replayed).toBe(true);
+      expect(await account(fabric, 'b1')).toMatchObject({ availableMicros: 832_000 });
+      // The escrow of the earlier orders of the batch counts: 832,000 µ cover three more of 210,000 µ, not four; nothing is written.
+      const refused = await batch(
+        'b1',
+        ['e', 'f', 'g', 'h'].map((c) => order(c, 'buy', 1000, 200_000)),
+      );
+      expect(codeOf(refused)).toBe(ErrorCodes.INSUFFICIENT_CREDITS);
+      expect(refused.error?.details).toMatchObject({ index: 3 });
+      // So does their sell capacity: 2,500 Wh in the interval.
+      expect(codeOf(await batch('s1', [order('x', 'sell', 2000, 100_000), order('y', 'sell', 501, 100_000)]))).toBe(
+        ErrorCodes.SELLER_CAPACITY_EXCEEDED,
+      );
+      expect(expectOk(await batch('s1', [order('x', 'sell', 2000, 100_000), order('y', 'sell', 500, 100_000)])).orders).toHaveLength(2);
+      expect(codeOf(await batch('s2', [order('x', 'sell', 10, 100_000), order('x', 'sell', 10, 100_000)]))).toBe(
+        ErrorCodes.REQUEST_INVALID,
+      );
+      expect(codeOf(await batch('s2', [order('x', 'sell', 10, 100_000), order('y', 'buy', 10, 100_000)]))).toBe(
+        ErrorCodes.ORDER_SIDE_CONFLICT,
+      );
+      expect(codeOf(await batch('s2', []))).toBe(ErrorCodes.REQUEST_INVALID);
+      expect(
+        codeOf(
+          await batch(
+            's2',
+            Array.from({ length: 101 }, (_, n) => order(`n${n}`, 'sell', 1, 100_000)),
+          ),
         ),
-      ),
-    ).toBe(ErrorCodes.REQUEST_INVALID);
-    expect(
-      codeOf(
-        await fabric.run(operator, (ctx) =>
-          market.placeOrders(ctx, JSON.stringify({ orders: [JSON.parse(order('z', 'buy', 1, 100_000))] })),
+      ).toBe(ErrorCodes.REQUEST_INVALID);
+      expect(
+        codeOf(
+          await fabric.run(operator, (ctx) =>
+            market.placeOrders(ctx, JSON.stringify({ orders: [JSON.parse(order('z', 'buy', 1, 100_000))] })),
+          ),
         ),
-      ),
-    ).toBe(ErrorCodes.ACCESS_DENIED);
-    // The batch's orders are in the book: 800 Wh bid at 200,000, 2,500 Wh asked at 100,000.
-    const curves = expectOk(await fabric.evaluate(regulator, (ctx) => market.getCurves(ctx, 'c1', TS)));
-    expect(JSON.stringify(curves)).toMatch(/800.*2500|2500.*800/);
-    await conservation(fabric);
-  });
+      ).toBe(ErrorCodes.ACCESS_DENIED);
+      // The batch's orders are in the book: 800 Wh bid at 200,000, 2,500 Wh asked at 100,000.
+      const curves = expectOk(await fabric.evaluate(regulator, (ctx) => market.getCurves(ctx, 'c1', TS)));
+      expect(JSON.stringify(curves)).toMatch(/800.*2500|2500.*800/);
+      await conservation(fabric);
+    },
+  );
 
   it("cancels only the owner's order, before the gate, releasing its escrow", async () => {
     const fabric = await setup();
@@ -394,100 +399,108 @@ describe('market: close, clear, settle', () => {
     expect([await tokens(fabric, 's1'), await tokens(fabric, 'b1'), await tokens(fabric, 's2')]).toEqual([0, 1000, 800]);
   });
 
-  it('stores a large clearing in pages and settles it page by page, each page once, to the same figures as one pure settlement', async () => {
-    const fabric = await setup();
-    // 1,200 one-Wh orders on each side: 2,400 fills (3 pages), 1,200 trades (2 pages), 3 trade pages and 1 participant page of settlement.
-    for (let n = 0; n < 1200; n++) {
-      expectOk(await place(fabric, 's1', order(`s${n}`, 'sell', 1, 100_000)));
-      expectOk(await place(fabric, 'b1', order(`b${n}`, 'buy', 1, 200_000)));
-    }
-    fabric.now = T - 300;
-    expectOk(await fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS)));
-    // Pages of 1,000 fills and trades: three clearing transactions, each once and in turn.
-    marketLimits.clearingPageItems = 1000;
-    const clear = (page: string) => fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS, page));
-    try {
-      expect(codeOf(await clear('1'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-      expect(expectOk(await clear('0'))).toMatchObject({
-        orderCount: 2400,
-        tradeCount: 1200,
-        volumeWh: 1200,
-        status: 'clearing',
-        page: 0,
-        pageCount: 3,
+  it(
+    'stores a large clearing in pages and settles it page by page, each page once, to the same figures as one pure ' + 'settlement',
+    async () => {
+      const fabric = await setup();
+      // 1,200 one-Wh orders on each side: 2,400 fills (3 pages), 1,200 trades (2 pages), 3 trade pages and 1 participant page of
+      // settlement.
+      for (let n = 0; n < 1200; n++) {
+        expectOk(await place(fabric, 's1', order(`s${n}`, 'sell', 1, 100_000)));
+        expectOk(await place(fabric, 'b1', order(`b${n}`, 'buy', 1, 200_000)));
+      }
+      fabric.now = T - 300;
+      expectOk(await fabric.run(operator, (ctx) => market.closeInterval(ctx, 'c1', TS)));
+      // Pages of 1,000 fills and trades: three clearing transactions, each once and in turn.
+      marketLimits.clearingPageItems = 1000;
+      const clear = (page: string) => fabric.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS, page));
+      try {
+        expect(codeOf(await clear('1'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+        expect(expectOk(await clear('0'))).toMatchObject({
+          orderCount: 2400,
+          tradeCount: 1200,
+          volumeWh: 1200,
+          status: 'clearing',
+          page: 0,
+          pageCount: 3,
+        });
+        expect(codeOf(await clear('0'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+        // Half written: not readable as a clearing, not settleable.
+        expect(codeOf(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)))).toBe(
+          ErrorCodes.INTERVAL_STATE_CONFLICT,
+        );
+        expect(expectOk(await clear('1'))).toMatchObject({ status: 'clearing', page: 1 });
+        expect(expectOk(await clear(''))).toMatchObject({ status: 'cleared', page: 2, pageCount: 3 });
+        expect(codeOf(await clear(''))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      } finally {
+        marketLimits.clearingPageItems = CLEARING_PAGE_ITEMS;
+      }
+      expect(expectOk(await fabric.evaluate(regulator, (ctx) => market.getInterval(ctx, 'c1', TS)))).toMatchObject({
+        status: 'cleared',
+        clearing: { pageCount: 3, pagesDone: 3 },
       });
-      expect(codeOf(await clear('0'))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-      // Half written: not readable as a clearing, not settleable.
-      expect(codeOf(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-      expect(expectOk(await clear('1'))).toMatchObject({ status: 'clearing', page: 1 });
-      expect(expectOk(await clear(''))).toMatchObject({ status: 'cleared', page: 2, pageCount: 3 });
-      expect(codeOf(await clear(''))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-    } finally {
-      marketLimits.clearingPageItems = CLEARING_PAGE_ITEMS;
-    }
-    expect(expectOk(await fabric.evaluate(regulator, (ctx) => market.getInterval(ctx, 'c1', TS)))).toMatchObject({
-      status: 'cleared',
-      clearing: { pageCount: 3, pagesDone: 3 },
-    });
-    const clearing = expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)));
-    expect(clearing).toMatchObject({ fillCount: 2400, fillPages: 3, tradeCount: 1200, tradePages: 2, pageItems: 1000 });
-    const { fills, trades } = clearAuction(
-      expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearingOrders(ctx, 'c1', TS))).orders,
-      params,
-    );
-    expect([clearing.fills, clearing.trades]).toEqual([fills, trades]);
-    expect(clearing.fills).toHaveLength(2400);
-    expect(clearing.trades).toHaveLength(1200);
-    expect(clearing.fills.map((f: { orderId: string }) => f.orderId)).toEqual(
-      [...clearing.fills.map((f: { orderId: string }) => f.orderId)].sort(),
-    );
-    const lines: { kind: string }[] = [];
-    let bookmark = '';
-    do {
-      const page = expectOk(await fabric.evaluate(utility, (ctx) => credits.getStatement(ctx, 'b1', '1000', bookmark)));
-      lines.push(...page.items);
-      bookmark = page.bookmark;
-    } while (bookmark !== '');
-    // One refund line for the participant per clearing page it has fills on, not one per order: each
-    // order escrowed 1 Wh × (200 + 10) µ and its trade cost 1 Wh × (150 + 10) µ, so 1,200 × 50 µ back in all.
-    const refunds = lines.filter((l) => l.kind === 'escrow-refund') as unknown as { availableMicros: number }[];
-    expect(refunds.length).toBeLessThanOrEqual(3);
-    expect(refunds.reduce((sum, l) => sum + l.availableMicros, 0)).toBe(1200 * 50);
+      const clearing = expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)));
+      expect(clearing).toMatchObject({ fillCount: 2400, fillPages: 3, tradeCount: 1200, tradePages: 2, pageItems: 1000 });
+      const { fills, trades } = clearAuction(
+        expectOk(await fabric.evaluate(regulator, (ctx) => market.getClearingOrders(ctx, 'c1', TS))).orders,
+        params,
+      );
+      expect([clearing.fills, clearing.trades]).toEqual([fills, trades]);
+      expect(clearing.fills).toHaveLength(2400);
+      expect(clearing.trades).toHaveLength(1200);
+      expect(clearing.fills.map((f: { orderId: string }) => f.orderId)).toEqual(
+        [...clearing.fills.map((f: { orderId: string }) => f.orderId)].sort(),
+      );
+      const lines: { kind: string }[] = [];
+      let bookmark = '';
+      do {
+        const page = expectOk(await fabric.evaluate(utility, (ctx) => credits.getStatement(ctx, 'b1', '1000', bookmark)));
+        lines.push(...page.items);
+        bookmark = page.bookmark;
+      } while (bookmark !== '');
+      // One refund line for the participant per clearing page it has fills on, not one per order: each
+      // order escrowed 1 Wh × (200 + 10) µ and its trade cost 1 Wh × (150 + 10) µ, so 1,200 × 50 µ back in all.
+      const refunds = lines.filter((l) => l.kind === 'escrow-refund') as unknown as { availableMicros: number }[];
+      expect(refunds.length).toBeLessThanOrEqual(3);
+      expect(refunds.reduce((sum, l) => sum + l.availableMicros, 0)).toBe(1200 * 50);
 
-    fabric.now = T + 960;
-    await submitReading(fabric, 's1', 0, 1200);
-    await submitReading(fabric, 'b1', 1100, 0);
-    await closeWindow(fabric);
-    const settle = (page = '') => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
-    const pages = [];
-    // Three trade pages of 500 trades (the later two read only their trades and the plan), then one participant page.
-    for (const page of ['0', '1', '2', '3']) {
-      expect(codeOf(await settle(String(Number(page) + 1)))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-      pages.push(expectOk(await settle(page)));
-      if (page !== '3') expect(codeOf(await settle(page))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-    }
-    expect(pages.map((p) => [p.page, p.pageCount, p.status, p.participants.length, p.tokenTransfers.length])).toEqual([
-      [0, 4, 'settling', 0, 500],
-      [1, 4, 'settling', 0, 500],
-      [2, 4, 'settling', 0, 200],
-      [3, 4, 'settled', 2, 0],
-    ]);
-    expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-    const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
-    const whole = settleInterval(clearing as never, { ...params, utilityId: 'utility' }, [
-      { participantId: 'b1', netWh: -1100 },
-      { participantId: 's1', netWh: 1200 },
-    ]);
-    expect(view.postings).toHaveLength(whole.postings.length);
-    expect(new Set(view.postings.map((p: { postingId: string }) => p.postingId))).toEqual(new Set(whole.postings.map((p) => p.postingId)));
-    expect(view.participants).toEqual(whole.participants.map((p) => ({ ...p, communityId: 'c1', intervalStart: TS })));
-    // s1 held the 1,200 Wh of tokens its verified surplus minted: every trade's share moved.
-    expect(view.tokenTransfers).toEqual(whole.tokenTransfers.map((t) => ({ ...t, movedWh: t.energyWh, undeliveredWh: 0 })));
-    // b1 paid 1,200 × (150 + 10) µ and sold the 100 Wh it did not use back at feed-in (50 µ/Wh); s1 got 1,200 × 150 µ.
-    expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 1_000_000 - 192_000 + 5_000, escrowMicros: 0 });
-    expect(await account(fabric, 's1')).toEqual({ participantId: 's1', availableMicros: 180_000, escrowMicros: 0 });
-    await conservation(fabric);
-  });
+      fabric.now = T + 960;
+      await submitReading(fabric, 's1', 0, 1200);
+      await submitReading(fabric, 'b1', 1100, 0);
+      await closeWindow(fabric);
+      const settle = (page = '') => fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, page));
+      const pages = [];
+      // Three trade pages of 500 trades (the later two read only their trades and the plan), then one participant page.
+      for (const page of ['0', '1', '2', '3']) {
+        expect(codeOf(await settle(String(Number(page) + 1)))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+        pages.push(expectOk(await settle(page)));
+        if (page !== '3') expect(codeOf(await settle(page))).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      }
+      expect(pages.map((p) => [p.page, p.pageCount, p.status, p.participants.length, p.tokenTransfers.length])).toEqual([
+        [0, 4, 'settling', 0, 500],
+        [1, 4, 'settling', 0, 500],
+        [2, 4, 'settling', 0, 200],
+        [3, 4, 'settled', 2, 0],
+      ]);
+      expect(codeOf(await settle())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
+      const view = expectOk(await fabric.evaluate(regulator, (ctx) => market.getSettlement(ctx, 'c1', TS)));
+      const whole = settleInterval(clearing as never, { ...params, utilityId: 'utility' }, [
+        { participantId: 'b1', netWh: -1100 },
+        { participantId: 's1', netWh: 1200 },
+      ]);
+      expect(view.postings).toHaveLength(whole.postings.length);
+      expect(new Set(view.postings.map((p: { postingId: string }) => p.postingId))).toEqual(
+        new Set(whole.postings.map((p) => p.postingId)),
+      );
+      expect(view.participants).toEqual(whole.participants.map((p) => ({ ...p, communityId: 'c1', intervalStart: TS })));
+      // s1 held the 1,200 Wh of tokens its verified surplus minted: every trade's share moved.
+      expect(view.tokenTransfers).toEqual(whole.tokenTransfers.map((t) => ({ ...t, movedWh: t.energyWh, undeliveredWh: 0 })));
+      // b1 paid 1,200 × (150 + 10) µ and sold the 100 Wh it did not use back at feed-in (50 µ/Wh); s1 got 1,200 × 150 µ.
+      expect(await account(fabric, 'b1')).toEqual({ participantId: 'b1', availableMicros: 1_000_000 - 192_000 + 5_000, escrowMicros: 0 });
+      expect(await account(fabric, 's1')).toEqual({ participantId: 's1', availableMicros: 180_000, escrowMicros: 0 });
+      await conservation(fabric);
+    },
+  );
 
   it("settles a missing reading on the window's flagged estimate, then corrects it once with the verified reading", async () => {
     const fabric = await setup();

@@ -205,21 +205,19 @@ describe('metering: submitReadings', () => {
 
           expect(readingState(batched)).toEqual(readingState(oneByOne));
           const seqs = delivered.map((r) => r.seq);
-          const gaps = seqs
-            .slice(1)
-            .flatMap((s, k) =>
-              s - seqs[k] > 1
-                ? [
-                    {
-                      meterId: 'm1',
-                      afterSeq: seqs[k],
-                      beforeSeq: s,
-                      afterIntervalStart: delivered[k].intervalStart,
-                      beforeIntervalStart: delivered[k + 1].intervalStart,
-                    },
-                  ]
-                : [],
-            );
+          const gaps = seqs.slice(1).flatMap((s, k) =>
+            s - seqs[k] > 1
+              ? [
+                  {
+                    meterId: 'm1',
+                    afterSeq: seqs[k],
+                    beforeSeq: s,
+                    afterIntervalStart: delivered[k].intervalStart,
+                    beforeIntervalStart: delivered[k + 1].intervalStart,
+                  },
+                ]
+              : [],
+          );
           expect(await listGaps(batched, 'm1')).toEqual(gaps);
           // The head is the latest reading, and its pointers walk every stored reading newest first.
           const walked: string[] = [];
@@ -424,39 +422,43 @@ describe('metering: private parts in chunks', () => {
     fabric.dump()[`\u0000${type}\u0000${attributes.map((a) => `${a}\u0000`).join('')}`] as
       { privateRef?: { txId: string; chunk: number } } | undefined;
 
-  it('stores ten readings of a transaction to a key of the collection, each public record naming its chunk, and judges the next reading against a head read from its chunk', async () => {
-    const fabric = await ledger();
-    const batch = truth.m1.slice(0, 25).map(sign1);
-    const t = await submit(fabric, batch);
-    expect(t.result.results.map((r: { status: string }) => r.status)).toEqual(batch.map(() => 'accepted'));
-    expect([...fabric.privateState.keys()].filter((k) => k.includes('readingImport'))).toEqual([]);
-    expect(chunkKeys(fabric)).toHaveLength(3);
-    batch.forEach((r, i) => {
-      // The chunk is the recording transaction's, so the reference names no txId of its own.
-      const ref = publicRecord(fabric, '!reading', r.intervalStart.slice(0, 13), 'm1', r.intervalStart)!.privateRef!;
-      expect(ref).toEqual({ chunk: Math.floor(i / 10) });
-      const chunk = JSON.parse(
-        fabric.privateState.get(`householdConsumption\u0001\u0000readingChunk\u0000${t.txId}\u0000${ref.chunk}\u0000`)!.toString('utf8'),
-      );
-      expect(chunk.readings.filter((p: SignedReading) => p.intervalStart === r.intervalStart)).toEqual([
-        expect.objectContaining({ meterId: 'm1', importWh: r.importWh, importRegisterWh: r.importRegisterWh, sig: r.sig }),
-      ]);
-      // No salt: it follows from the signature.
-      expect(chunk.readings[0]).not.toHaveProperty('salt');
-    });
-    expect(publicRecord(fabric, 'readingHead', 'm1')!.privateRef).toEqual({ chunk: 2 });
-    // The head's import register is in chunk 2: a reading whose register does not follow it is refused, the true one accepted.
-    const next = truth.m1[25];
-    const off = await submit(fabric, [signReading({ ...next, importRegisterWh: next.importRegisterWh + 1 }, keys.m1.privateKey)]);
-    expect(off.result.results[0]).toMatchObject({ status: 'rejected', code: ErrorCodes.READING_REGISTER_INCONSISTENT });
-    const ok = await submit(fabric, [sign1(next)]);
-    expect(ok.result.results[0].status).toBe('accepted');
-    expect(await getReading(fabric, 'm1', next.intervalStart)).toMatchObject({
-      importWh: next.importWh,
-      importRegisterWh: next.importRegisterWh,
-      prevIntervalStart: batch[24].intervalStart,
-    });
-  });
+  it(
+    'stores ten readings of a transaction to a key of the collection, each public record naming its chunk, and judges the next reading ' +
+      'against a head read from its chunk',
+    async () => {
+      const fabric = await ledger();
+      const batch = truth.m1.slice(0, 25).map(sign1);
+      const t = await submit(fabric, batch);
+      expect(t.result.results.map((r: { status: string }) => r.status)).toEqual(batch.map(() => 'accepted'));
+      expect([...fabric.privateState.keys()].filter((k) => k.includes('readingImport'))).toEqual([]);
+      expect(chunkKeys(fabric)).toHaveLength(3);
+      batch.forEach((r, i) => {
+        // The chunk is the recording transaction's, so the reference names no txId of its own.
+        const ref = publicRecord(fabric, '!reading', r.intervalStart.slice(0, 13), 'm1', r.intervalStart)!.privateRef!;
+        expect(ref).toEqual({ chunk: Math.floor(i / 10) });
+        const chunk = JSON.parse(
+          fabric.privateState.get(`householdConsumption\u0001\u0000readingChunk\u0000${t.txId}\u0000${ref.chunk}\u0000`)!.toString('utf8'),
+        );
+        expect(chunk.readings.filter((p: SignedReading) => p.intervalStart === r.intervalStart)).toEqual([
+          expect.objectContaining({ meterId: 'm1', importWh: r.importWh, importRegisterWh: r.importRegisterWh, sig: r.sig }),
+        ]);
+        // No salt: it follows from the signature.
+        expect(chunk.readings[0]).not.toHaveProperty('salt');
+      });
+      expect(publicRecord(fabric, 'readingHead', 'm1')!.privateRef).toEqual({ chunk: 2 });
+      // The head's import register is in chunk 2: a reading whose register does not follow it is refused, the true one accepted.
+      const next = truth.m1[25];
+      const off = await submit(fabric, [signReading({ ...next, importRegisterWh: next.importRegisterWh + 1 }, keys.m1.privateKey)]);
+      expect(off.result.results[0]).toMatchObject({ status: 'rejected', code: ErrorCodes.READING_REGISTER_INCONSISTENT });
+      const ok = await submit(fabric, [sign1(next)]);
+      expect(ok.result.results[0].status).toBe('accepted');
+      expect(await getReading(fabric, 'm1', next.intervalStart)).toMatchObject({
+        importWh: next.importWh,
+        importRegisterWh: next.importRegisterWh,
+        prevIntervalStart: batch[24].intervalStart,
+      });
+    },
+  );
 });
 
 describe('metering: listReadings', () => {

@@ -56,7 +56,8 @@ describe('registry: participants', () => {
     expect(out.result).toEqual(record);
     // Canonical JSON: keys sorted, no white space, in the result and in the state.
     expect(out.text).toBe(
-      '{"displayName":"Home 1","mspId":"CommunityMSP","participantId":"home-01","registeredAt":"2026-11-22T00:00:00Z","registeredBy":"op-1","role":"prosumer"}',
+      '{"displayName":"Home 1","mspId":"CommunityMSP","participantId":"home-01",' +
+        '"registeredAt":"2026-11-22T00:00:00Z","registeredBy":"op-1","role":"prosumer"}',
     );
     expect(fabric.state.get('\u0000participant\u0000home-01\u0000')!.toString()).toBe(out.text);
     expect(out.events).toEqual([{ name: 'ParticipantRegistered', payload: record }]);
@@ -243,7 +244,8 @@ describe('registry: meters', () => {
     const out = await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'home-01'));
     expect(out.result.map((m: { meterId: string }) => m.meterId)).toEqual(['home-01.a', 'home-01.m', 'home-01.z']);
     expect(out.reads.filter((r) => r.startsWith('range'))).toEqual([
-      `range ${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000')}..${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000\u{10ffff}')}`,
+      `range ${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000')}..` +
+        `${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000\u{10ffff}')}`,
     ]);
     expect((await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'home-03'))).result).toEqual([]);
     expect((await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'bad id'))).error?.code).toBe(

@@ -14,7 +14,9 @@ describe('error envelope across the Fabric boundary', () => {
   });
 
   it('is found inside the text Fabric wraps around it', () => {
-    const wrapped = `10 ABORTED: failed to endorse transaction, see attached details for more info; chaincode response 500, ${encodeErrorEnvelope(error)}\n`;
+    const wrapped =
+      `10 ABORTED: failed to endorse transaction, see attached details for more info; chaincode response 500, ` +
+      `${encodeErrorEnvelope(error)}\n`;
     expect(decodeErrorEnvelope(wrapped)!.code).toBe(ErrorCodes.METER_NOT_REGISTERED);
   });
 

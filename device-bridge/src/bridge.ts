@@ -39,7 +39,8 @@ export interface BridgeOptions {
   /** Compact the journal after this many done records (default 1000). */
   compactAfterDoneRecords?: number;
   logger?: Logger;
-  /** Backoff base and cap after ledger failures (per meter: other meters keep flowing; also between reads of the metering parameters while they cannot be read). */
+  /** Backoff base and cap after ledger failures (per meter: other meters keep flowing; also between reads of the metering parameters while
+   * they cannot be read). */
   retryBaseMs?: number;
   retryMaxMs?: number;
   /**

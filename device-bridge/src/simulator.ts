@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     const credential = readCredential(file);
     if (!credential)
       throw new Error(
-        `no broker credential for meter ${meterId} (${file}): register the meter (npm run up does) or POST /meters/${meterId}/mqtt-credential`,
+        `no broker credential for meter ${meterId} (${file}): register the meter (npm run up does) or POST ` +
+          `/meters/${meterId}/mqtt-credential`,
       );
     return mqttClientOptions(profile.mqtt, credential);
   };

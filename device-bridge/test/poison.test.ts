@@ -92,65 +92,68 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     };
   }
 
-  it('halves a refused batch down to the poison readings, parks them with their code, submits the rest, and never resubmits them', async () => {
-    const stateDir = tempDir('bridge-poison');
-    const ledger = new FakeLedger();
-    const published = ['home-p1.main', 'home-p2.main', 'home-p3.main'].flatMap((m) => meterDay(m, 12, meterKey().privateKey));
-    const poisoned = new Set([readingKey(published[5]), readingKey(published[30])]);
-    ledger.poison = (r) =>
-      poisoned.has(readingKey(r)) ? new GridLedgerError(ErrorCodes.INTERNAL, 'submitReadings failed unexpectedly') : undefined;
-    const bridge = await Bridge.start(await options(stateDir, ledger));
-    await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
-    const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-poison-${Date.now()}`));
-    await publishAll(publisher, topicOf, published);
-    await publisher.endAsync();
-    const good = published.filter((r) => !poisoned.has(readingKey(r)));
-    await waitFor(() => ledger.stored.size === good.length && bridge.status().pending === 0, 30_000, 'the good readings on the ledger');
-    await waitFor(() => receipts.length >= published.length, 10_000, 'a receipt for every reading');
-    expect(bridge.status().parked).toBe(2);
-    await bridge.stop();
+  it(
+    'halves a refused batch down to the poison readings, parks them with their code, submits the rest, and never resubmits ' + 'them',
+    async () => {
+      const stateDir = tempDir('bridge-poison');
+      const ledger = new FakeLedger();
+      const published = ['home-p1.main', 'home-p2.main', 'home-p3.main'].flatMap((m) => meterDay(m, 12, meterKey().privateKey));
+      const poisoned = new Set([readingKey(published[5]), readingKey(published[30])]);
+      ledger.poison = (r) =>
+        poisoned.has(readingKey(r)) ? new GridLedgerError(ErrorCodes.INTERNAL, 'submitReadings failed unexpectedly') : undefined;
+      const bridge = await Bridge.start(await options(stateDir, ledger));
+      await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
+      const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-poison-${Date.now()}`));
+      await publishAll(publisher, topicOf, published);
+      await publisher.endAsync();
+      const good = published.filter((r) => !poisoned.has(readingKey(r)));
+      await waitFor(() => ledger.stored.size === good.length && bridge.status().pending === 0, 30_000, 'the good readings on the ledger');
+      await waitFor(() => receipts.length >= published.length, 10_000, 'a receipt for every reading');
+      expect(bridge.status().parked).toBe(2);
+      await bridge.stop();
 
-    // Every good reading is on the ledger with its bytes; the poison ones are not.
-    expect(new Set(ledger.stored.keys())).toEqual(new Set(good.map(readingKey)));
-    for (const r of good) expect(ledger.stored.get(readingKey(r))).toBe(readingSignedBytes(r).toString('utf8'));
-    // The poison readings are in the dead-letter file with their code, exactly as signed.
-    const parked = [...readDeadLetters(readFileSync(DeadLetters.file(join(stateDir, 'bridge')))).values()];
-    expect(parked.map((p) => readingKey(p.reading)).sort()).toEqual([...poisoned].sort());
-    for (const p of parked) {
-      expect(p.code).toBe(ErrorCodes.INTERNAL);
-      const original = published.find((r) => readingKey(r) === readingKey(p.reading)) as SignedReading;
-      expect(readingSignedBytes(p.reading).equals(readingSignedBytes(original))).toBe(true);
-      expect(p.reading.sig).toBe(original.sig);
-    }
-    // Their meters got a rejection receipt with the code; every other reading an accepted one.
-    for (const r of published) {
-      const mine = receipts.filter((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart);
-      if (poisoned.has(readingKey(r))) {
-        expect(mine).toEqual([
-          {
-            meterId: r.meterId,
-            intervalStart: r.intervalStart,
-            seq: r.seq,
-            status: 'rejected',
-            code: ErrorCodes.INTERNAL,
-            message: 'submitReadings failed unexpectedly',
-            parked: true,
-          },
-        ]);
-      } else {
-        expect(mine.map((x) => x.status)).toEqual(['accepted']);
+      // Every good reading is on the ledger with its bytes; the poison ones are not.
+      expect(new Set(ledger.stored.keys())).toEqual(new Set(good.map(readingKey)));
+      for (const r of good) expect(ledger.stored.get(readingKey(r))).toBe(readingSignedBytes(r).toString('utf8'));
+      // The poison readings are in the dead-letter file with their code, exactly as signed.
+      const parked = [...readDeadLetters(readFileSync(DeadLetters.file(join(stateDir, 'bridge')))).values()];
+      expect(parked.map((p) => readingKey(p.reading)).sort()).toEqual([...poisoned].sort());
+      for (const p of parked) {
+        expect(p.code).toBe(ErrorCodes.INTERNAL);
+        const original = published.find((r) => readingKey(r) === readingKey(p.reading)) as SignedReading;
+        expect(readingSignedBytes(p.reading).equals(readingSignedBytes(original))).toBe(true);
+        expect(p.reading.sig).toBe(original.sig);
       }
-    }
-    // Halving, not one reading at a time: far fewer transactions than readings were tried.
-    expect(ledger.calls.length).toBeLessThan(published.length);
-    // The journal holds nothing: a restart submits nothing again.
-    expect(replayJournal(readFileSync(Journal.file(join(stateDir, 'bridge')))).pending).toEqual([]);
-    const calls = ledger.calls.length;
-    const again = await Bridge.start(await options(stateDir, ledger));
-    await sleep(300);
-    await again.stop();
-    expect(ledger.calls.length).toBe(calls);
-  });
+      // Their meters got a rejection receipt with the code; every other reading an accepted one.
+      for (const r of published) {
+        const mine = receipts.filter((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart);
+        if (poisoned.has(readingKey(r))) {
+          expect(mine).toEqual([
+            {
+              meterId: r.meterId,
+              intervalStart: r.intervalStart,
+              seq: r.seq,
+              status: 'rejected',
+              code: ErrorCodes.INTERNAL,
+              message: 'submitReadings failed unexpectedly',
+              parked: true,
+            },
+          ]);
+        } else {
+          expect(mine.map((x) => x.status)).toEqual(['accepted']);
+        }
+      }
+      // Halving, not one reading at a time: far fewer transactions than readings were tried.
+      expect(ledger.calls.length).toBeLessThan(published.length);
+      // The journal holds nothing: a restart submits nothing again.
+      expect(replayJournal(readFileSync(Journal.file(join(stateDir, 'bridge')))).pending).toEqual([]);
+      const calls = ledger.calls.length;
+      const again = await Bridge.start(await options(stateDir, ledger));
+      await sleep(300);
+      await again.stop();
+      expect(ledger.calls.length).toBe(calls);
+    },
+  );
 
   it('keeps a reading in the journal until it is committed or parked: the poison one stays pending while the ledger is away', async () => {
     const stateDir = tempDir('bridge-poison-outage');

@@ -44,16 +44,20 @@ describe('position messages', () => {
     expect(positionMessages('c1', event('WindowClosed', { communityId: 'c2', positions: [unplaced] }))).toEqual([]);
   });
 
-  it('a window close written before the rename (IntervalClosed with positions) is relayed as one; the market interval close gives nothing', () => {
-    const old = positionMessages('c1', event('IntervalClosed', { communityId: 'c1', positions: [p('a', 500)] }));
-    expect(old.map((m) => [m.topic, JSON.parse(m.payload).reason])).toEqual([[positionsTopic('c1', 'a'), 'window-close']]);
-    expect(
-      positionMessages(
-        'c1',
-        event('IntervalClosed', { communityId: 'c1', intervalStart: '2026-11-21T12:00:00Z', closedAt: '2026-11-21T12:10:00Z' }),
-      ),
-    ).toEqual([]);
-  });
+  it(
+    'a window close written before the rename (IntervalClosed with positions) is relayed as one; the market interval close gives ' +
+      'nothing',
+    () => {
+      const old = positionMessages('c1', event('IntervalClosed', { communityId: 'c1', positions: [p('a', 500)] }));
+      expect(old.map((m) => [m.topic, JSON.parse(m.payload).reason])).toEqual([[positionsTopic('c1', 'a'), 'window-close']]);
+      expect(
+        positionMessages(
+          'c1',
+          event('IntervalClosed', { communityId: 'c1', intervalStart: '2026-11-21T12:00:00Z', closedAt: '2026-11-21T12:10:00Z' }),
+        ),
+      ).toEqual([]);
+    },
+  );
 
   it('publishes in event order at QoS 1 and marks each event done after its messages', async () => {
     const log: string[] = [];

@@ -3,7 +3,8 @@ import { Registry } from 'prom-client';
 import { encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 import { ChaincodeError, FabricMetrics, parseResult, retryDelayMs, submitWithRetry, type ProposalMaker } from '../src';
 
-/** A contract whose transactions commit with the given validation codes, one per attempt (0 = VALID); `endorseFailure` fails every endorsement, or the first `endorseFailures` ones. */
+/** A contract whose transactions commit with the given validation codes, one per attempt (0 = VALID); `endorseFailure` fails every
+ * endorsement, or the first `endorseFailures` ones. */
 function contract(codes: number[], endorseFailure?: unknown, endorseFailures = Infinity) {
   const seen: { fn: string; args: unknown }[] = [];
   let n = 0;
@@ -77,26 +78,30 @@ describe('submitWithRetry', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('proposes again an endorsement aborted without a chaincode code (peers that answered differently), and gives up after the last attempt', async () => {
-    const aborted = new EndorseError({
-      code: 10,
-      details: [],
-      cause: new Error('x') as never,
-      transactionId: 'tx1',
-      message: '10 ABORTED: failed to collect enough transaction endorsements, see attached details for more info',
-    });
-    const twice = contract([0, 0, 0], aborted, 2);
-    expect(await submitWithRetry(twice.maker, 'registry:registerMeter', ['{"m":1}'], { attempts: 4, backoffMs: 1 })).toMatchObject({
-      txId: 'tx3',
-    });
-    expect(twice.seen.map((s) => s.args)).toEqual([['{"m":1}'], ['{"m":1}'], ['{"m":1}']]);
-    const always = contract([0, 0, 0], aborted);
-    await expect(submitWithRetry(always.maker, 'f', [], { attempts: 3, backoffMs: 1 })).rejects.toMatchObject({
-      code: ErrorCodes.LEDGER_UNAVAILABLE,
-      details: { grpcCode: 10 },
-    });
-    expect(always.seen).toHaveLength(3);
-  });
+  it(
+    'proposes again an endorsement aborted without a chaincode code (peers that answered differently), and gives up after the last ' +
+      'attempt',
+    async () => {
+      const aborted = new EndorseError({
+        code: 10,
+        details: [],
+        cause: new Error('x') as never,
+        transactionId: 'tx1',
+        message: '10 ABORTED: failed to collect enough transaction endorsements, see attached details for more info',
+      });
+      const twice = contract([0, 0, 0], aborted, 2);
+      expect(await submitWithRetry(twice.maker, 'registry:registerMeter', ['{"m":1}'], { attempts: 4, backoffMs: 1 })).toMatchObject({
+        txId: 'tx3',
+      });
+      expect(twice.seen.map((s) => s.args)).toEqual([['{"m":1}'], ['{"m":1}'], ['{"m":1}']]);
+      const always = contract([0, 0, 0], aborted);
+      await expect(submitWithRetry(always.maker, 'f', [], { attempts: 3, backoffMs: 1 })).rejects.toMatchObject({
+        code: ErrorCodes.LEDGER_UNAVAILABLE,
+        details: { grpcCode: 10 },
+      });
+      expect(always.seen).toHaveLength(3);
+    },
+  );
 });
 
 describe('retryDelayMs', () => {

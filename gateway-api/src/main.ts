@@ -7,7 +7,8 @@ import { FileWallet, walletIndexPath } from './wallet';
 
 /**
  * node gateway-api/dist/main.js --state <stateDir> --org <utility|community|regulator>
- * node gateway-api/dist/main.js issue-key --state <stateDir> --org <org> --user <enrollment id> [--expires-in <days> | --expires-at <instant>]
+ * node gateway-api/dist/main.js issue-key --state <stateDir> --org <org> --user <enrollment id> [--expires-in <days> | --expires-at
+ * <instant>]
  * node gateway-api/dist/main.js rotate-key --state <stateDir> --org <org> --key-id <kid_…> [--expires-in <days> | --expires-at <instant>]
  * node gateway-api/dist/main.js revoke-key --state <stateDir> --org <org> --key-id <kid_…>
  * node gateway-api/dist/main.js list-keys --state <stateDir> --org <org> --user <enrollment id>

@@ -253,7 +253,8 @@ export function checkNewParticipant(request: NewParticipant): void {
   if (request.displayName !== undefined && !isDisplayName(request.displayName)) {
     throw new GridLedgerError(
       ErrorCodes.REQUEST_INVALID,
-      `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at either end`,
+      `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at either ` +
+        `end`,
       {
         path: 'displayName',
       },

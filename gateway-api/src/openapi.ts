@@ -106,7 +106,8 @@ export const openApiDocument = {
       get: {
         operationId: 'healthReady',
         description:
-          "Readiness: 200 when the peer is healthy and the channel's block height can be read (send traffic); 503 otherwise. The same answer as /health.",
+          "Readiness: 200 when the peer is healthy and the channel's block height can be read (send traffic); 503 otherwise. The same " +
+          'answer as /health.',
         security: [],
         responses: {
           '200': json({ $ref: '#/components/schemas/Health' }),
@@ -164,7 +165,8 @@ export const openApiDocument = {
                 mqttError: {
                   type: 'object',
                   description:
-                    'instead of `mqtt` when the broker failed (BROKER_UNAVAILABLE): the meter is registered; ask POST /meters/{meterId}/mqtt-credential',
+                    'instead of `mqtt` when the broker failed (BROKER_UNAVAILABLE): the meter is registered; ask POST ' +
+                    '/meters/{meterId}/mqtt-credential',
                   properties: { code: { type: 'string' }, message: { type: 'string' } },
                 },
               },
@@ -196,7 +198,8 @@ export const openApiDocument = {
       get: {
         operationId: 'listReadings',
         description:
-          "The meter's stored readings with from <= intervalStart <= to, in interval order; a range spans at most 1000 intervals and 1000 hours (REQUEST_INVALID otherwise).",
+          "The meter's stored readings with from <= intervalStart <= to, in interval order; a range spans at most 1000 intervals and " +
+          '1000 hours (REQUEST_INVALID otherwise).',
         parameters: [
           pathParam('meterId'),
           // allowReserved: an instant's ':' need not be percent-encoded in the query.

@@ -3,9 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '@gridledger/core/core';
-import { apiKeysPath, FileApiKeyStore, hashKey, keyIdOf, MemoryApiKeyStore } from '../src';
+import { apiKeysPath, FileApiKeyStore, hashKey, keyIdOf, listen, MemoryApiKeyStore } from '../src';
 import { expiryIn } from '../src/keys';
-import { listen } from '../src';
 import { startHarness } from './support/fakes';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -147,42 +146,49 @@ describe("a key's life in the store", () => {
     expect(store.get(first.record.keyId)?.replacedBy).toBe(again.record.keyId);
   });
 
-  it('reads a version 1 file: ids from the hashes, an expiry 90 days on, rewritten as version 2; keys ended over 30 days ago are dropped', () => {
-    const path = apiKeysPath(dir, 'utility');
-    const key = 'glk_' + 'x'.repeat(43);
-    const gone = 'glk_' + 'y'.repeat(43);
-    mkdirSync(join(dir, 'gateway', 'utility'), { recursive: true });
-    writeFileSync(
-      path,
-      JSON.stringify({ version: 1, keys: [{ sha256: hashKey(key), userId: 'utility', createdAt: '2024-01-01T00:00:00.000Z' }] }),
-      { mode: 0o600 },
-    );
-    const store = new FileApiKeyStore(path);
-    const found = store.lookup(key)!;
-    expect(found.state).toBe('active');
-    expect(found.record.keyId).toBe(keyIdOf(hashKey(key)));
-    expect(Date.parse(found.record.expiresAt) - Date.now()).toBeGreaterThan(89 * 24 * 3600_000);
-    const file = JSON.parse(readFileSync(path, 'utf8'));
-    expect(file).toEqual({ version: 2, keys: [expect.objectContaining({ keyId: found.record.keyId, expiresAt: found.record.expiresAt })] });
+  it(
+    'reads a version 1 file: ids from the hashes, an expiry 90 days on, rewritten as version 2; keys ended over 30 days ago are ' +
+      'dropped',
+    () => {
+      const path = apiKeysPath(dir, 'utility');
+      const key = 'glk_' + 'x'.repeat(43);
+      const gone = 'glk_' + 'y'.repeat(43);
+      mkdirSync(join(dir, 'gateway', 'utility'), { recursive: true });
+      writeFileSync(
+        path,
+        JSON.stringify({ version: 1, keys: [{ sha256: hashKey(key), userId: 'utility', createdAt: '2024-01-01T00:00:00.000Z' }] }),
+        { mode: 0o600 },
+      );
+      const store = new FileApiKeyStore(path);
+      const found = store.lookup(key)!;
+      expect(found.state).toBe('active');
+      expect(found.record.keyId).toBe(keyIdOf(hashKey(key)));
+      expect(Date.parse(found.record.expiresAt) - Date.now()).toBeGreaterThan(89 * 24 * 3600_000);
+      const file = JSON.parse(readFileSync(path, 'utf8'));
+      expect(file).toEqual({
+        version: 2,
+        keys: [expect.objectContaining({ keyId: found.record.keyId, expiresAt: found.record.expiresAt })],
+      });
 
-    // A record revoked 31 days ago goes with the next write; one revoked yesterday stays.
-    const day = 24 * 3600_000;
-    const at = (ms: number) => new Date(Date.now() - ms).toISOString();
-    file.keys.push({
-      keyId: keyIdOf(hashKey(gone)),
-      sha256: hashKey(gone),
-      userId: 'x',
-      createdAt: at(40 * day),
-      expiresAt: at(-day),
-      revokedAt: at(31 * day),
-    });
-    file.keys[0].revokedAt = at(day);
-    writeFileSync(path, JSON.stringify(file));
-    expect(new FileApiKeyStore(path).lookup(gone)?.state).toBe('revoked');
-    store.issue('utility');
-    expect(new FileApiKeyStore(path).lookup(gone)).toBeUndefined();
-    expect(new FileApiKeyStore(path).lookup(key)?.state).toBe('revoked');
-  });
+      // A record revoked 31 days ago goes with the next write; one revoked yesterday stays.
+      const day = 24 * 3600_000;
+      const at = (ms: number) => new Date(Date.now() - ms).toISOString();
+      file.keys.push({
+        keyId: keyIdOf(hashKey(gone)),
+        sha256: hashKey(gone),
+        userId: 'x',
+        createdAt: at(40 * day),
+        expiresAt: at(-day),
+        revokedAt: at(31 * day),
+      });
+      file.keys[0].revokedAt = at(day);
+      writeFileSync(path, JSON.stringify(file));
+      expect(new FileApiKeyStore(path).lookup(gone)?.state).toBe('revoked');
+      store.issue('utility');
+      expect(new FileApiKeyStore(path).lookup(gone)).toBeUndefined();
+      expect(new FileApiKeyStore(path).lookup(key)?.state).toBe('revoked');
+    },
+  );
 
   it('loses no key when several processes issue at once (the file lock)', async () => {
     mkdirSync(dir, { recursive: true });
@@ -275,60 +281,68 @@ describe('the API key routes', () => {
     }
   });
 
-  it('rotates: 201 no-store, the old key 401 API_KEY_REVOKED, the new one works; a retry with the Idempotency-Key gets the same key', async () => {
-    const h = await startHarness();
-    try {
-      const oldId = keyIdOf(hashKey(h.key.alice));
-      const rotate = (key: string, idem?: string, body: unknown = { expiresInDays: 10 }) =>
-        h.fetch(`/api/v1/api-keys/${oldId}/rotate`, { method: 'POST', key, json: body, headers: idem ? { 'Idempotency-Key': idem } : {} });
-      const res = await rotate(h.key.alice, 'r-1');
-      expect(res.status).toBe(201);
-      expect(res.headers.get('cache-control')).toBe('no-store');
-      const body = await json(res);
-      expect(body).toEqual({
-        apiKey: expect.stringMatching(/^glk_/),
-        keyId: keyIdOf(hashKey(body.apiKey)),
-        expiresAt: expect.any(String),
-        replaces: oldId,
-      });
-      expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(9.9 * 24 * 3600_000);
-
-      const again = await rotate(h.key.alice, 'r-1');
-      expect(again.status).toBe(201);
-      expect((await json(again)).apiKey).toBe(body.apiKey);
-      const otherBody = await rotate(h.key.alice, 'r-1', { expiresInDays: 11 });
-      expect((await json(otherBody)).error.code).toBe(ErrorCodes.REQUEST_INVALID);
-      // Without the Idempotency-Key, or with another, the rotated key opens nothing.
-      for (const idem of [undefined, 'r-2']) {
-        const refused = await rotate(h.key.alice, idem);
-        expect(refused.status).toBe(401);
-        expect((await json(refused)).error.code).toBe(ErrorCodes.API_KEY_REVOKED);
-      }
-      const old = await h.fetch('/api/v1/meters/m-1', { key: h.key.alice });
-      expect(old.status).toBe(401);
-      expect((await json(old)).error).toMatchObject({ code: ErrorCodes.API_KEY_REVOKED, details: { keyId: oldId } });
-      expect((await h.fetch('/api/v1/meters/m-1', { key: body.apiKey })).status).toBe(200);
-
-      // After a restart (nothing in memory), the retry gets another new key and the lost one is revoked.
-      const restarted = await listen(h.deps);
+  it(
+    'rotates: 201 no-store, the old key 401 API_KEY_REVOKED, the new one works; a retry with the Idempotency-Key gets the same ' + 'key',
+    async () => {
+      const h = await startHarness();
       try {
-        const res2 = await fetch(`${restarted.url}/api/v1/api-keys/${oldId}/rotate`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${h.key.alice}`, 'Idempotency-Key': 'r-1', 'Content-Type': 'application/json' },
-          body: JSON.stringify({ expiresInDays: 10 }),
+        const oldId = keyIdOf(hashKey(h.key.alice));
+        const rotate = (key: string, idem?: string, body: unknown = { expiresInDays: 10 }) =>
+          h.fetch(`/api/v1/api-keys/${oldId}/rotate`, {
+            method: 'POST',
+            key,
+            json: body,
+            headers: idem ? { 'Idempotency-Key': idem } : {},
+          });
+        const res = await rotate(h.key.alice, 'r-1');
+        expect(res.status).toBe(201);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        const body = await json(res);
+        expect(body).toEqual({
+          apiKey: expect.stringMatching(/^glk_/),
+          keyId: keyIdOf(hashKey(body.apiKey)),
+          expiresAt: expect.any(String),
+          replaces: oldId,
         });
-        expect(res2.status).toBe(201);
-        const reissued = await json(res2);
-        expect(reissued).toMatchObject({ apiKeyReissued: true, replaces: oldId });
-        expect(h.keys.lookup(body.apiKey)?.state).toBe('revoked');
-        expect(h.keys.lookup(reissued.apiKey)?.state).toBe('active');
+        expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(9.9 * 24 * 3600_000);
+
+        const again = await rotate(h.key.alice, 'r-1');
+        expect(again.status).toBe(201);
+        expect((await json(again)).apiKey).toBe(body.apiKey);
+        const otherBody = await rotate(h.key.alice, 'r-1', { expiresInDays: 11 });
+        expect((await json(otherBody)).error.code).toBe(ErrorCodes.REQUEST_INVALID);
+        // Without the Idempotency-Key, or with another, the rotated key opens nothing.
+        for (const idem of [undefined, 'r-2']) {
+          const refused = await rotate(h.key.alice, idem);
+          expect(refused.status).toBe(401);
+          expect((await json(refused)).error.code).toBe(ErrorCodes.API_KEY_REVOKED);
+        }
+        const old = await h.fetch('/api/v1/meters/m-1', { key: h.key.alice });
+        expect(old.status).toBe(401);
+        expect((await json(old)).error).toMatchObject({ code: ErrorCodes.API_KEY_REVOKED, details: { keyId: oldId } });
+        expect((await h.fetch('/api/v1/meters/m-1', { key: body.apiKey })).status).toBe(200);
+
+        // After a restart (nothing in memory), the retry gets another new key and the lost one is revoked.
+        const restarted = await listen(h.deps);
+        try {
+          const res2 = await fetch(`${restarted.url}/api/v1/api-keys/${oldId}/rotate`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${h.key.alice}`, 'Idempotency-Key': 'r-1', 'Content-Type': 'application/json' },
+            body: JSON.stringify({ expiresInDays: 10 }),
+          });
+          expect(res2.status).toBe(201);
+          const reissued = await json(res2);
+          expect(reissued).toMatchObject({ apiKeyReissued: true, replaces: oldId });
+          expect(h.keys.lookup(body.apiKey)?.state).toBe('revoked');
+          expect(h.keys.lookup(reissued.apiKey)?.state).toBe('active');
+        } finally {
+          await restarted.close();
+        }
       } finally {
-        await restarted.close();
+        await h.close();
       }
-    } finally {
-      await h.close();
-    }
-  });
+    },
+  );
 
   it("rotation is for a key's own identity; expiresInDays is bounded", async () => {
     const h = await startHarness();
@@ -379,27 +393,30 @@ describe('the API key routes', () => {
     }
   });
 
-  it('an expired key: 401 API_KEY_EXPIRED; an unknown one 401 UNAUTHENTICATED; every request line names the key id, never the key', async () => {
-    const h = await startHarness();
-    try {
-      const { apiKey, record } = h.keys.issue('alice', new Date(Date.now() + 150));
-      expect((await h.fetch('/api/v1/meters/m-1', { key: apiKey })).status).toBe(200);
-      await sleep(200);
-      const expired = await h.fetch('/api/v1/meters/m-1', { key: apiKey });
-      expect(expired.status).toBe(401);
-      expect((await json(expired)).error).toMatchObject({ code: ErrorCodes.API_KEY_EXPIRED, details: { keyId: record.keyId } });
-      const unknown = await h.fetch('/api/v1/meters/m-1', { key: `glk_${'A'.repeat(43)}` });
-      expect((await json(unknown)).error.code).toBe(ErrorCodes.UNAUTHENTICATED);
-      await sleep(50); // the log line is written when the response closes
-      const lines = h.log.lines.filter((l) => l.msg === 'request');
-      expect(lines.map((l) => [l.status, l.keyId, l.code])).toEqual([
-        [200, record.keyId, undefined],
-        [401, record.keyId, ErrorCodes.API_KEY_EXPIRED],
-        [401, undefined, ErrorCodes.UNAUTHENTICATED],
-      ]);
-      expect(JSON.stringify(h.log.lines)).not.toContain(apiKey.slice(4));
-    } finally {
-      await h.close();
-    }
-  });
+  it(
+    'an expired key: 401 API_KEY_EXPIRED; an unknown one 401 UNAUTHENTICATED; every request line names the key id, never the ' + 'key',
+    async () => {
+      const h = await startHarness();
+      try {
+        const { apiKey, record } = h.keys.issue('alice', new Date(Date.now() + 150));
+        expect((await h.fetch('/api/v1/meters/m-1', { key: apiKey })).status).toBe(200);
+        await sleep(200);
+        const expired = await h.fetch('/api/v1/meters/m-1', { key: apiKey });
+        expect(expired.status).toBe(401);
+        expect((await json(expired)).error).toMatchObject({ code: ErrorCodes.API_KEY_EXPIRED, details: { keyId: record.keyId } });
+        const unknown = await h.fetch('/api/v1/meters/m-1', { key: `glk_${'A'.repeat(43)}` });
+        expect((await json(unknown)).error.code).toBe(ErrorCodes.UNAUTHENTICATED);
+        await sleep(50); // the log line is written when the response closes
+        const lines = h.log.lines.filter((l) => l.msg === 'request');
+        expect(lines.map((l) => [l.status, l.keyId, l.code])).toEqual([
+          [200, record.keyId, undefined],
+          [401, record.keyId, ErrorCodes.API_KEY_EXPIRED],
+          [401, undefined, ErrorCodes.UNAUTHENTICATED],
+        ]);
+        expect(JSON.stringify(h.log.lines)).not.toContain(apiKey.slice(4));
+      } finally {
+        await h.close();
+      }
+    },
+  );
 });

@@ -92,79 +92,83 @@ function marketLedger(now: () => number, failPage?: { page: number; times: numbe
 }
 
 describe('market scheduler', () => {
-  it('closes, clears and settles each interval once, across ticks and restarts, closing its metering windows after their late window first', async () => {
-    let t = Date.parse('2026-11-23T10:00:55Z');
-    const { ledger, done, windows } = marketLedger(() => t);
-    const make = () =>
-      new MarketScheduler({
-        ledger,
+  it(
+    'closes, clears and settles each interval once, across ticks and restarts, closing its metering windows after their late window ' +
+      'first',
+    async () => {
+      let t = Date.parse('2026-11-23T10:00:55Z');
+      const { ledger, done, windows } = marketLedger(() => t);
+      const make = () =>
+        new MarketScheduler({
+          ledger,
+          operator: user('op-1', 'operator'),
+          communities: ['sunny'],
+          log: new CapturingLogger(),
+          now: () => t,
+          lookbackIntervals: 1,
+        });
+      // 10:00:55: the gate of 10:01 (closes at 10:00:50) has passed; 10:00 has too.
+      await make().tick();
+      // Each clearing page after page.
+      expect(done).toEqual([
+        'closeInterval 2026-11-23T10:00:00Z',
+        'closeInterval 2026-11-23T10:01:00Z',
+        'clearInterval 2026-11-23T10:00:00Z page 0',
+        'clearInterval 2026-11-23T10:00:00Z page 1',
+        'clearInterval 2026-11-23T10:01:00Z page 0',
+        'clearInterval 2026-11-23T10:01:00Z page 1',
+      ]);
+      // 10:01:10: 10:00 was delivered; its first window's late window has passed (10:00:50), its second's not (10:01:20).
+      t = Date.parse('2026-11-23T10:01:10Z');
+      const outcomes = await make().tick();
+      expect(outcomes.filter((o) => o.step !== 'close').map((o) => [o.step, o.intervalStart, o.outcome])).toEqual([
+        ['close-window', '2026-11-23T10:00:00Z', 'done'],
+      ]);
+      expect([...windows]).toEqual(['2026-11-23T10:00:00Z']);
+      // A contract settlement the ledger did not answer holds the spot settlement back until the next tick.
+      const slow = new MarketScheduler({
+        ledger: Object.assign(Object.create(ledger), {
+          submit: (u: never, fn: string, args: string[]) =>
+            fn === contracts.settleContracts.fn ? Promise.reject(new Error('deadline exceeded')) : ledger.submit(u, fn, args),
+        }),
         operator: user('op-1', 'operator'),
         communities: ['sunny'],
         log: new CapturingLogger(),
         now: () => t,
         lookbackIntervals: 1,
       });
-    // 10:00:55: the gate of 10:01 (closes at 10:00:50) has passed; 10:00 has too.
-    await make().tick();
-    // Each clearing page after page.
-    expect(done).toEqual([
-      'closeInterval 2026-11-23T10:00:00Z',
-      'closeInterval 2026-11-23T10:01:00Z',
-      'clearInterval 2026-11-23T10:00:00Z page 0',
-      'clearInterval 2026-11-23T10:00:00Z page 1',
-      'clearInterval 2026-11-23T10:01:00Z page 0',
-      'clearInterval 2026-11-23T10:01:00Z page 1',
-    ]);
-    // 10:01:10: 10:00 was delivered; its first window's late window has passed (10:00:50), its second's not (10:01:20).
-    t = Date.parse('2026-11-23T10:01:10Z');
-    const outcomes = await make().tick();
-    expect(outcomes.filter((o) => o.step !== 'close').map((o) => [o.step, o.intervalStart, o.outcome])).toEqual([
-      ['close-window', '2026-11-23T10:00:00Z', 'done'],
-    ]);
-    expect([...windows]).toEqual(['2026-11-23T10:00:00Z']);
-    // A contract settlement the ledger did not answer holds the spot settlement back until the next tick.
-    const slow = new MarketScheduler({
-      ledger: Object.assign(Object.create(ledger), {
-        submit: (u: never, fn: string, args: string[]) =>
-          fn === contracts.settleContracts.fn ? Promise.reject(new Error('deadline exceeded')) : ledger.submit(u, fn, args),
-      }),
-      operator: user('op-1', 'operator'),
-      communities: ['sunny'],
-      log: new CapturingLogger(),
-      now: () => t,
-      lookbackIntervals: 1,
-    });
-    windows.add('2026-11-23T10:00:30Z');
-    t = Date.parse('2026-11-23T10:01:30Z');
-    expect((await slow.tick()).filter((o) => o.step.startsWith('settle')).map((o) => [o.step, o.outcome])).toEqual([
-      ['settle-contracts', 'failed'],
-    ]);
-    windows.delete('2026-11-23T10:00:30Z');
-    // A window closed meanwhile by someone else is not closed again.
-    windows.add('2026-11-23T10:00:30Z');
-    t = Date.parse('2026-11-23T10:01:30Z');
-    await make().tick();
-    // The interval's contracts are settled before its spot market.
-    expect(done.indexOf('settleContracts 2026-11-23T10:00:00Z')).toBeLessThan(done.indexOf('settleInterval 2026-11-23T10:00:00Z page 0'));
-    for (let page = 0; page < PAGES; page++) expect(done).toContain(`settleInterval 2026-11-23T10:00:00Z page ${page}`);
-    expect(done).not.toContain('closeWindow 2026-11-23T10:00:30Z');
-    // A restarted scheduler (a new instance) repeats nothing that was done.
-    await make().tick();
-    t = Date.parse('2026-11-23T10:02:05Z');
-    await make().tick();
-    t = Date.parse('2026-11-23T10:02:25Z');
-    await make().tick();
-    const counts = new Map<string, number>();
-    for (const d of done) counts.set(d, (counts.get(d) ?? 0) + 1);
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    for (let page = 0; page < PAGES; page++) expect(done).toContain(`settleInterval 2026-11-23T10:01:00Z page ${page}`);
-    expect(done.filter((d) => d.startsWith('closeWindow'))).toEqual([
-      'closeWindow 2026-11-23T10:00:00Z',
-      'closeWindow 2026-11-23T10:01:00Z',
-      'closeWindow 2026-11-23T10:01:30Z',
-    ]);
-    expect(done.filter((d) => d.startsWith('closeInterval'))).toHaveLength(3);
-  });
+      windows.add('2026-11-23T10:00:30Z');
+      t = Date.parse('2026-11-23T10:01:30Z');
+      expect((await slow.tick()).filter((o) => o.step.startsWith('settle')).map((o) => [o.step, o.outcome])).toEqual([
+        ['settle-contracts', 'failed'],
+      ]);
+      windows.delete('2026-11-23T10:00:30Z');
+      // A window closed meanwhile by someone else is not closed again.
+      windows.add('2026-11-23T10:00:30Z');
+      t = Date.parse('2026-11-23T10:01:30Z');
+      await make().tick();
+      // The interval's contracts are settled before its spot market.
+      expect(done.indexOf('settleContracts 2026-11-23T10:00:00Z')).toBeLessThan(done.indexOf('settleInterval 2026-11-23T10:00:00Z page 0'));
+      for (let page = 0; page < PAGES; page++) expect(done).toContain(`settleInterval 2026-11-23T10:00:00Z page ${page}`);
+      expect(done).not.toContain('closeWindow 2026-11-23T10:00:30Z');
+      // A restarted scheduler (a new instance) repeats nothing that was done.
+      await make().tick();
+      t = Date.parse('2026-11-23T10:02:05Z');
+      await make().tick();
+      t = Date.parse('2026-11-23T10:02:25Z');
+      await make().tick();
+      const counts = new Map<string, number>();
+      for (const d of done) counts.set(d, (counts.get(d) ?? 0) + 1);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      for (let page = 0; page < PAGES; page++) expect(done).toContain(`settleInterval 2026-11-23T10:01:00Z page ${page}`);
+      expect(done.filter((d) => d.startsWith('closeWindow'))).toEqual([
+        'closeWindow 2026-11-23T10:00:00Z',
+        'closeWindow 2026-11-23T10:01:00Z',
+        'closeWindow 2026-11-23T10:01:30Z',
+      ]);
+      expect(done.filter((d) => d.startsWith('closeInterval'))).toHaveLength(3);
+    },
+  );
 
   it('settles page after page; after a page that failed (or a restart) it goes on with the next page, never one done before', async () => {
     const t = Date.parse('2026-11-23T10:01:30Z');

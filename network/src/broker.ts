@@ -210,7 +210,8 @@ export function dynsecPlugin(): string {
   const found = DYNSEC_PLUGIN_CANDIDATES.find((p) => existsSync(p));
   if (!found)
     throw new Error(
-      `the Mosquitto dynamic-security plugin is missing (looked in ${DYNSEC_PLUGIN_CANDIDATES.join(', ')}); install the Debian package mosquitto`,
+      `the Mosquitto dynamic-security plugin is missing (looked in ${DYNSEC_PLUGIN_CANDIDATES.join(', ')}); install the Debian package ` +
+        `mosquitto`,
     );
   return found;
 }
@@ -247,7 +248,8 @@ export function brokerRunAs(brokerDir: string, stateDir: string): { uid: number;
     const st = statSync(dir);
     if ((st.mode & 0o001) === 0 && st.uid !== ids.uid) {
       throw new Error(
-        `the MQTT broker runs as the user mosquitto, who may not enter ${dir}; put the state directory somewhere others may traverse (--state or GRIDLEDGER_STATE)`,
+        `the MQTT broker runs as the user mosquitto, who may not enter ${dir}; put the state directory somewhere others may traverse ` +
+          `(--state or GRIDLEDGER_STATE)`,
       );
     }
     if (dir === dirname(dir)) break;

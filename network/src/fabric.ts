@@ -328,7 +328,9 @@ export async function tool(l: Layout, name: string, args: string[], env: Record<
     return stdout + stderr;
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${name} ${args.slice(0, 3).join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim().slice(-2000)}`);
+    throw new Error(`${name} ${args.slice(0, 3).join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim().slice(-2000)}`, {
+      cause: e,
+    });
   }
 }
 

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig } from './config';
+import { deviceBridgeModule } from './device-bridge-build';
 import { httpOk, isAlive, portFree, runningPid, serviceEnv, sleep, startProcess, tail, waitListening } from './proc';
 import { ADMIN_USERNAME, mqttCredentialPath, prepareBroker, readCredential, saveCredential, type MqttCredential } from './broker';
 import { BrokerAdmin, usernameOf, type Principal } from './mqtt-access';
@@ -23,9 +24,9 @@ export interface DemoHome {
 
 /** The simulator's homes (device-bridge/dist/simulator/model.js): the meters registered for them carry their PV capacity. */
 export function demoHomes(count = 5): DemoHome[] {
-  const model = require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'model.js')) as {
-    simulatedHomes(count: number): { homeId: string; meterId: string; pvCapacityW: number }[];
-  };
+  const model = deviceBridgeModule<{ simulatedHomes(count: number): { homeId: string; meterId: string; pvCapacityW: number }[] }>(
+    'simulator/model.js',
+  );
   return model.simulatedHomes(count).map((h) => ({ participantId: h.homeId, meterId: h.meterId, pvCapacityW: h.pvCapacityW }));
 }
 
@@ -185,9 +186,7 @@ export async function api(
 
 /** The simulated meters' public keys; the simulator (device-bridge) makes the keys where the architecture says. */
 function meterPublicKey(stateDir: string, meterId: string): string {
-  const keys = require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'keys.js')) as {
-    ensureMeterKeys(stateDir: string, meterIds: string[]): Record<string, string>;
-  };
+  const keys = deviceBridgeModule<{ ensureMeterKeys(stateDir: string, meterIds: string[]): Record<string, string> }>('simulator/keys.js');
   return keys.ensureMeterKeys(stateDir, [meterId])[meterId];
 }
 
@@ -331,11 +330,18 @@ export function summary(p: Platform, meteringIntervalSeconds = 900): string {
     '',
     'GridLedger is up.',
     ...ORGS.map((org) => `  ${org.padEnd(10)} ${p.profile.orgs[org].gateway.url}/api/v1   (OpenAPI: /api/v1/openapi.json)`),
-    `  MQTT       ${p.profile.mqtt.url} (TLS, CA ${p.profile.mqtt.caCertPath})   readings: gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
-    `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/   broker credentials: ${join(p.profile.stateDir, 'mqtt', 'credentials')}/`,
+    `  MQTT       ${p.profile.mqtt.url} (TLS, CA ${p.profile.mqtt.caCertPath})   readings: ` +
+      `gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
+    `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/   broker credentials: ` +
+      `${join(p.profile.stateDir, 'mqtt', 'credentials')}/`,
     '',
-    `  curl -H 'Authorization: Bearer ${key}' '${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${span.from}&to=${span.to}'`,
-    `  mosquitto_sub -h 127.0.0.1 -p ${new URL(p.profile.mqtt.url).port} --cafile ${p.profile.mqtt.caCertPath} -u 'household:${home.participantId}' -i 'household:${home.participantId}' -P "$(jq -r .password '${mqttCredentialPath(p.profile.stateDir, `household:${home.participantId}`)}')" -v -t 'gridledger/v1/${p.profile.mqtt.communityId}/meters/${home.meterId}/receipts' -t 'gridledger/v1/${p.profile.mqtt.communityId}/participants/${home.participantId}/positions'`,
+    `  curl -H 'Authorization: Bearer ${key}' ` +
+      `'${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${span.from}&to=${span.to}'`,
+    `  mosquitto_sub -h 127.0.0.1 -p ${new URL(p.profile.mqtt.url).port} --cafile ${p.profile.mqtt.caCertPath} -u ` +
+      `'household:${home.participantId}' -i 'household:${home.participantId}' -P "$(jq -r .password ` +
+      `'${mqttCredentialPath(p.profile.stateDir, `household:${home.participantId}`)}')" -v -t ` +
+      `'gridledger/v1/${p.profile.mqtt.communityId}/meters/${home.meterId}/receipts' -t ` +
+      `'gridledger/v1/${p.profile.mqtt.communityId}/participants/${home.participantId}/positions'`,
     '',
     `  logs: ${join(p.profile.stateDir, 'logs')}/   stop: npm run down   (delete the ledger too: npm run down -- --purge)`,
   ];

@@ -2,8 +2,7 @@
  * Identities on a real Fabric CA: fabric-ca-server and fabric-ca-client built from the pinned
  * tools module, TLS on loopback, state in a temporary home.
  */
-import { randomBytes } from 'node:crypto';
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

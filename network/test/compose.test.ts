@@ -4,6 +4,7 @@
  * with what network/src gives the native processes, the image tags with the pinned releases.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chaincodeTlsHomes, packageFile, packageLabel } from '../src/chaincode';
@@ -12,7 +13,7 @@ import { mosquittoConfig } from '../src/broker';
 import { bridgePort, CHANNEL, MSP_IDS, mqttPort, ORGS, orgPorts } from '../src/profile';
 
 // js-yaml comes with jest (no type declarations of its own here); 3.x names its safe loader safeLoad.
-const yaml = require('js-yaml') as { safeLoad(text: string): unknown };
+const yaml = createRequire(__filename)('js-yaml') as { safeLoad(text: string): unknown };
 
 const REPO = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
@@ -128,26 +129,30 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
     for (const n of nodes) expectSameEnvironment(service(n.name.replace('.', '-')), ordererEnv(layout, n), 'orderer');
   });
 
-  test('peers: the environment peerEnv gives the native process, our CCaaS builder where core.yaml names it, ready once on the channel', () => {
-    for (const org of ORGS) {
-      const s = service(`peer-${org}`);
-      expectSameEnvironment(s, peerEnv(layout, org), 'peer node start');
-      // init writes core.yaml with <REPO_ROOT>/network/builder (up.ts), REPO_ROOT being the image's WORKDIR.
-      expect(s.volumes).toContain(`./network/builder:${workdir('docker/Dockerfile')}/network/builder:ro`);
-      expect(s.volumes).toContain(`state:${STATE}`);
-      expect(s.healthcheck?.test).toEqual([
-        'CMD-SHELL',
-        `CORE_PEER_MSPCONFIGPATH=${inContainer(join(adminHome(layout, org), 'msp'))} peer channel getinfo -c ${CHANNEL}`,
-      ]);
-    }
-  });
+  test(
+    'peers: the environment peerEnv gives the native process, our CCaaS builder where core.yaml names it, ready once on the ' + 'channel',
+    () => {
+      for (const org of ORGS) {
+        const s = service(`peer-${org}`);
+        expectSameEnvironment(s, peerEnv(layout, org), 'peer node start');
+        // init writes core.yaml with <REPO_ROOT>/network/builder (up.ts), REPO_ROOT being the image's WORKDIR.
+        expect(s.volumes).toContain(`./network/builder:${workdir('docker/Dockerfile')}/network/builder:ro`);
+        expect(s.volumes).toContain(`state:${STATE}`);
+        expect(s.healthcheck?.test).toEqual([
+          'CMD-SHELL',
+          `CORE_PEER_MSPCONFIGPATH=${inContainer(join(adminHome(layout, org), 'msp'))} peer channel getinfo -c ${CHANNEL}`,
+        ]);
+      }
+    },
+  );
 
   test('CAs: the native fabric-ca-server arguments, ports and home', () => {
     for (const org of ORGS) {
       const p = orgPorts(org);
       const s = service(`ca-${org}`);
       expect(commandOf(s)).toBe(
-        `fabric-ca-server start --home ${inContainer(caHome(layout, org))} --ca.name ca-${org} --address 127.0.0.1 --port ${p.ca} --tls.enabled --csr.hosts 127.0.0.1,localhost`,
+        `fabric-ca-server start --home ${inContainer(caHome(layout, org))} --ca.name ca-${org} --address 127.0.0.1 --port ${p.ca} ` +
+          `--tls.enabled --csr.hosts 127.0.0.1,localhost`,
       );
       expect(envOf(s)).toEqual({ FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${p.caOperations}` });
     }

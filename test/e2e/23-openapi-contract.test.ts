@@ -36,7 +36,9 @@ function schemathesis(): string {
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(
-      `schemathesis is not installed and could not be (needs python3 with venv and pip; Debian: apt-get install python3-venv python3-pip), then bash test/contract/install-schemathesis.sh:\n${err.stderr ?? err.message}`,
+      `schemathesis is not installed and could not be (needs python3 with venv and pip; Debian: apt-get install python3-venv ` +
+        `python3-pip), then bash test/contract/install-schemathesis.sh:\n${err.stderr ?? err.message}`,
+      { cause: e },
     );
   }
 }

@@ -38,7 +38,8 @@ function lcg(seed: number): () => number {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-// A late window of 15 s (the readings are in within a few seconds of the interval's end), so that the scheduler closes the metering window (and then settles) soon after it, and the test waits no longer than that.
+// A late window of 15 s (the readings are in within a few seconds of the interval's end), so that the scheduler closes the metering window
+// (and then settles) soon after it, and the test waits no longer than that.
 const LATE = 15;
 useMeteringInterval(LEN, { lateWindowSeconds: LATE });
 
@@ -177,7 +178,8 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
     expect(tampered.status).toBe(1);
     expect(JSON.parse(tampered.stdout)).toMatchObject({ matches: false, differences: expect.arrayContaining(['inputDigest']) });
     process.stdout.write(
-      `cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh} in [${recorded.lowerMicrosPerKwh}, ${recorded.upperMicrosPerKwh}], ${recorded.trades.length} trades\n`,
+      `cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh} in [${recorded.lowerMicrosPerKwh}, ` +
+        `${recorded.upperMicrosPerKwh}], ${recorded.trades.length} trades\n`,
     );
 
     // Delivery: each buyer used what it bought, each seller exported what it sold plus 50 Wh.
@@ -194,7 +196,8 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   // Each step at most once (a step whose answer timed out may have committed; the next tick's
   // attempt is then refused and skipped). The only failures allowed are a ledger too slow to answer
   // on a busy machine (LEDGER_UNAVAILABLE), which the next tick retries.
-  // Settlement ran in pages (settlementPlan: trade pages of 500 trades, then participant pages of 500; one page when it fits one of each), every one once.
+  // Settlement ran in pages (settlementPlan: trade pages of 500 trades, then participant pages of 500; one page when it fits one of each),
+  // every one once.
   const settlement = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}/settlement`))
     .body;
   const tradeCount = settlement.postings.filter((p: { reason: string }) => p.reason === 'trade').length;
@@ -212,7 +215,8 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   expect(done.filter((d) => d === 'settle').length).toBeLessThanOrEqual(pages);
   expect(outcomes.filter((o) => o.outcome === 'failed' && o.code !== 'LEDGER_UNAVAILABLE')).toEqual([]);
   process.stdout.write(
-    `scheduler: ${done.join(', ')} done; ${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused and skipped; ${outcomes.filter((o) => o.outcome === 'failed').length} attempts the ledger did not answer in time\n`,
+    `scheduler: ${done.join(', ')} done; ${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused and skipped; ` +
+      `${outcomes.filter((o) => o.outcome === 'failed').length} attempts the ledger did not answer in time\n`,
   );
 
   // The window was closed by the scheduler, not before its late window had passed.

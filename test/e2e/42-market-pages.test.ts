@@ -108,7 +108,8 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
   );
   const seconds = (Date.now() - started) / 1000;
   process.stdout.write(
-    `${placed.length} orders placed in ${batches} batches in ${seconds.toFixed(1)} s (${(placed.length / seconds).toFixed(0)} orders/s, ${retries} batches sent again)\n`,
+    `${placed.length} orders placed in ${batches} batches in ${seconds.toFixed(1)} s (${(placed.length / seconds).toFixed(0)} orders/s, ` +
+      `${retries} batches sent again)\n`,
   );
   expect(new Set(placed).size).toBe(ORDERS);
   expect(Date.now() / 1000).toBeLessThan(I - params.gateClosureSeconds);
@@ -161,7 +162,8 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
     const pure = clearAuction(book.orders as Order[], book.params);
     expect(recorded).toMatchObject(JSON.parse(JSON.stringify(pure)));
     process.stdout.write(
-      `cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh}, ${recorded.fills.length} fills in ${recorded.fillPages} pages, ${recorded.trades.length} trades in ${recorded.tradePages}\n`,
+      `cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh}, ${recorded.fills.length} fills in ${recorded.fillPages} ` +
+        `pages, ${recorded.trades.length} trades in ${recorded.tradePages}\n`,
     );
 
     // Delivery: each buyer used what it bought, each seller exported what it sold plus 50 Wh.
@@ -184,7 +186,8 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
     expect(done.filter((d) => d === 'settle').length).toBeLessThanOrEqual(settlement.pageCount);
     expect(outcomes.filter((o) => o.outcome === 'failed' && o.code !== 'LEDGER_UNAVAILABLE')).toEqual([]);
     process.stdout.write(
-      `settlement: ${settlement.postings.length} postings in ${settlement.pageCount} pages; ${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused\n`,
+      `settlement: ${settlement.postings.length} postings in ${settlement.pageCount} pages; ` +
+        `${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused\n`,
     );
 
     const held = await Promise.all(

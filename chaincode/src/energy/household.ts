@@ -86,7 +86,8 @@ export async function getEstimate(ctx: Context, meterId: string, intervalStart: 
   return estimateView(ctx, estimate, owner ?? '');
 }
 
-/** A household's consumption with its salt (what it may disclose) and the hash on the channel: for the household, the operator and the utility (their peers hold it). */
+/** A household's consumption with its salt (what it may disclose) and the hash on the channel: for the household, the operator and the
+ * utility (their peers hold it). */
 export async function getConsumption(ctx: Context, participantId: string, intervalStart: string): Promise<unknown> {
   requireDetailAccess(ctx, checkId(participantId, 'participantId'), 'consumption');
   checkIntervalStart(intervalStart, await intervalSecondsOf(ctx));

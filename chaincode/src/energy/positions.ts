@@ -54,7 +54,8 @@ function joined(shared: PositionRecord, secret: PrivatePosition | undefined): Fu
   return position === undefined ? undefined : { ...position, txId, closedAt, corrections };
 }
 
-/** The full position and its salt (transactions); undefined when none is recorded, PRIVATE_DATA_UNAVAILABLE when its private part is missing. */
+/** The full position and its salt (transactions); undefined when none is recorded, PRIVATE_DATA_UNAVAILABLE when its private part is
+ * missing. */
 export async function readPosition(
   ctx: Context,
   participantId: string,

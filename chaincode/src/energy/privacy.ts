@@ -170,7 +170,8 @@ const privateKeyOf = (ctx: Context, shared: SharedReading): string =>
 /** Values of the collection read in this transaction, by key (a chunk serves up to READINGS_PER_CHUNK readings). */
 const privateCache = new WeakMap<Context, Map<string, unknown>>();
 
-/** The collection's values under `keys` (parsed JSON, undefined when absent): one round trip for those not read before in this transaction. */
+/** The collection's values under `keys` (parsed JSON, undefined when absent): one round trip for those not read before in this
+ * transaction. */
 async function privateValues(ctx: Context, keys: readonly string[]): Promise<Map<string, unknown>> {
   let cache = privateCache.get(ctx);
   if (cache === undefined) privateCache.set(ctx, (cache = new Map()));
@@ -202,7 +203,8 @@ function publicPart(shared: SharedReading): PublicReading {
   return rest;
 }
 
-/** The full readings behind public records, in order, each private key read once: PRIVATE_DATA_UNAVAILABLE when a private part is missing or does not match. */
+/** The full readings behind public records, in order, each private key read once: PRIVATE_DATA_UNAVAILABLE when a private part is missing
+ * or does not match. */
 async function fullReadings(ctx: Context, shared: readonly SharedReading[]): Promise<StoredReading[]> {
   const values = await privateValues(
     ctx,

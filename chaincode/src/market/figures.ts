@@ -34,7 +34,8 @@ import { settledParticipants } from './settlement';
 /** A period query reads at most this many interval records (a day of 5-minute intervals). */
 export const MAX_FIGURE_INTERVALS = 288;
 
-/** The figures' inputs of one settled interval, or undefined while it, its contracts or its metering windows are not (an interval settled by hand before its contracts waits for them). */
+/** The figures' inputs of one settled interval, or undefined while it, its contracts or its metering windows are not (an interval settled
+ * by hand before its contracts waits for them). */
 async function inputOf(ctx: Context, interval: IntervalRecord): Promise<IntervalFiguresInput | undefined> {
   if (interval.status !== 'settled') return undefined;
   const { communityId, intervalStart, params } = interval;

@@ -25,7 +25,8 @@ export interface SettledPage {
   tokenTransfers: SettledTokenTransfer[];
 }
 
-/** Moves up to `energyWh` of the seller's tokens of the metering intervals (earliest first) to the buyer; returns the Wh moved (at most what it held). */
+/** Moves up to `energyWh` of the seller's tokens of the metering intervals (earliest first) to the buyer; returns the Wh moved (at most
+ * what it held). */
 async function moveHeldTokens(
   ctx: Context,
   sellerId: string,

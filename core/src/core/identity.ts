@@ -56,6 +56,7 @@ export function isDisplayName(value: unknown): value is string {
     value.length > 0 &&
     value.length <= MAX_DISPLAY_NAME &&
     value.trim() === value &&
+    // eslint-disable-next-line no-control-regex -- control and formatting characters are what the check refuses
     !/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/u.test(value)
   );
 }

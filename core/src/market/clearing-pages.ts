@@ -17,7 +17,8 @@ export interface ClearingPage {
   pageCount: number;
   fills: Fill[];
   trades: Trade[];
-  /** Escrow above what each buy order's trades cost, summed per participant over this page's fills; sorted by participant, zeros left out. */
+  /** Escrow above what each buy order's trades cost, summed per participant over this page's fills; sorted by participant, zeros left
+   * out. */
   refunds: { participantId: string; refundMicros: number }[];
 }
 
@@ -59,11 +60,9 @@ export function clearingPage(
     pageCount,
     fills,
     trades: result.trades.slice(page * items, (page + 1) * items),
-    refunds: [...perParticipant.keys()]
-      .sort(compareIds)
-      .map((participantId) => ({
-        participantId,
-        refundMicros: safeMicros(perParticipant.get(participantId)!, `the refund of ${participantId}`),
-      })),
+    refunds: [...perParticipant.keys()].sort(compareIds).map((participantId) => ({
+      participantId,
+      refundMicros: safeMicros(perParticipant.get(participantId)!, `the refund of ${participantId}`),
+    })),
   };
 }

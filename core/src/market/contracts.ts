@@ -31,7 +31,8 @@ export interface ContractTerms {
   /** First and last day of delivery (UTC dates, inclusive). */
   firstDay: string;
   lastDay: string;
-  /** Daily window of delivery, UTC `HH:MM`, from inclusive to exclusive (10:00–14:00); a `dailyTo` before `dailyFrom` runs past midnight (22:00–02:00). */
+  /** Daily window of delivery, UTC `HH:MM`, from inclusive to exclusive (10:00–14:00); a `dailyTo` before `dailyFrom` runs past midnight
+   * (22:00–02:00). */
   dailyFrom: string;
   dailyTo: string;
 }

@@ -49,6 +49,7 @@ const capacityField = (r: Record<string, unknown>, field: string): number => {
 const textField = (r: Record<string, unknown>, field: string, optional = false): string | undefined => {
   const v = r[field];
   if (v === undefined && optional) return undefined;
+  // eslint-disable-next-line no-control-regex -- control characters are what the check refuses
   if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT || /[\u0000-\u001f\u007f]/.test(v)) {
     throw invalid(field, `${field} must be 1 to ${MAX_TEXT} printable characters`);
   }

@@ -49,10 +49,8 @@ export const consumptionDisclosure = (participantId: string, intervalStart: stri
 export const readingSalt = (r: { meterId: string; intervalStart: string; sig: string }): string =>
   saltOf('reading', r.meterId, r.intervalStart, r.sig);
 
-const PRIVATE_READING_FIELDS = ['importWh', 'importRegisterWh', 'sig', 'flags'] as const;
-
 /** A stored reading as the channel has it: no import, no signature, no VEE flags (a "stuck" flag tells import 0). */
-export type PublicReading = Omit<StoredReading, (typeof PRIVATE_READING_FIELDS)[number]> & { importHash: string };
+export type PublicReading = Omit<StoredReading, 'importWh' | 'importRegisterWh' | 'sig' | 'flags'> & { importHash: string };
 
 /** The reading's private part, under its own key per meter and interval in the collection. */
 export interface PrivateReading {

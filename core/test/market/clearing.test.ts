@@ -11,9 +11,9 @@ const params: PriceParams = { feedInMicrosPerKwh: 10, retailMicrosPerKwh: 100, g
 const T0 = '2026-11-21T09:00:00Z';
 
 // The recipe in docs/market.md for recomputing a book's input digest from the audit command's JSON book, verbatim.
-const JQ_DIGEST_RECIPE = `
-jq -r '"gridledger-book-v1", (.params | .feedInMicrosPerKwh, .retailMicrosPerKwh, .gridFeeMicrosPerKwh, .kPpm), (.orders | sort_by(.orderId)[] | .orderId, .participantId, .side, .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum
-`;
+const JQ_DIGEST_RECIPE =
+  `\njq -r '"gridledger-book-v1", (.params | .feedInMicrosPerKwh, .retailMicrosPerKwh, .gridFeeMicrosPerKwh, .kPpm), ` +
+  `(.orders | sort_by(.orderId)[] | .orderId, .participantId, .side, .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum\n`;
 
 function order(orderId: string, side: 'buy' | 'sell', energyWh: number, price: number, extra: Partial<Order> = {}): Order {
   return { orderId, participantId: `p-${orderId}`, side, energyWh, priceMicrosPerKwh: price, placedAt: T0, ...extra };

@@ -188,22 +188,25 @@ describe('settleContracts, hand-computed', () => {
     expect(spotPosition(1500, 1000, 0)).toBe(500);
   });
 
-  it("shares a seller's delivered energy over its contracts pro rata for tokens; an estimated position is settled in money and flagged", () => {
-    const r = settleContracts(
-      [delivery('k2', 'S', 'B2', 1000), delivery('k1', 'S', 'B', 3000)],
-      positions({ S: 2000, B: -3000, B2: -1000 }, ['S']),
-      new Set(),
-      settlement,
-    );
-    expect(r.tokenTransfers).toEqual([
-      { contractId: 'k1', sellerId: 'S', buyerId: 'B', energyWh: 1500 },
-      { contractId: 'k2', sellerId: 'S', buyerId: 'B2', energyWh: 500 },
-    ]);
-    expect(r.parties.find((p) => p.participantId === 'S')).toMatchObject({ estimated: true, deviationWh: -2000 });
-    expect(codeOf(() => settleContracts([delivery('k1', 'S', 'B', 1000)], positions({ S: 1 }), new Set(), settlement))).toBe(
-      ErrorCodes.SETTLEMENT_METERING_INCOMPLETE,
-    );
-  });
+  it(
+    "shares a seller's delivered energy over its contracts pro rata for tokens; an estimated position is settled in money and " + 'flagged',
+    () => {
+      const r = settleContracts(
+        [delivery('k2', 'S', 'B2', 1000), delivery('k1', 'S', 'B', 3000)],
+        positions({ S: 2000, B: -3000, B2: -1000 }, ['S']),
+        new Set(),
+        settlement,
+      );
+      expect(r.tokenTransfers).toEqual([
+        { contractId: 'k1', sellerId: 'S', buyerId: 'B', energyWh: 1500 },
+        { contractId: 'k2', sellerId: 'S', buyerId: 'B2', energyWh: 500 },
+      ]);
+      expect(r.parties.find((p) => p.participantId === 'S')).toMatchObject({ estimated: true, deviationWh: -2000 });
+      expect(codeOf(() => settleContracts([delivery('k1', 'S', 'B', 1000)], positions({ S: 1 }), new Set(), settlement))).toBe(
+        ErrorCodes.SETTLEMENT_METERING_INCOMPLETE,
+      );
+    },
+  );
 });
 
 describe('settleContracts, properties', () => {

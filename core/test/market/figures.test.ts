@@ -219,16 +219,22 @@ describe('market figures: properties', () => {
     );
   });
 
-  it('physical figures balance: local ≤ production and consumption, export − import = production − consumption, ratios within [0, 1]', () => {
-    fc.assert(
-      fc.property(interval, (input) => {
-        const f = intervalFigures(input);
-        expect(f.locallyConsumedWh).toBeLessThanOrEqual(Math.min(f.productionWh, f.consumptionWh));
-        expect(f.exportedToUtilityWh - f.importedFromUtilityWh).toBe(f.productionWh - f.consumptionWh);
-        expect(f.locallyConsumedWh + f.exportedToUtilityWh).toBe(f.productionWh);
-        for (const r of [f.selfSufficiency, f.selfConsumption, f.p2pShareOfDemand])
-          if (r.ppm !== null) (expect(r.ppm).toBeGreaterThanOrEqual(0), expect(r.ppm).toBeLessThanOrEqual(1_000_000));
-      }),
-    );
-  });
+  it(
+    'physical figures balance: local ≤ production and consumption, export − import = production − consumption, ratios within [0, ' + '1]',
+    () => {
+      fc.assert(
+        fc.property(interval, (input) => {
+          const f = intervalFigures(input);
+          expect(f.locallyConsumedWh).toBeLessThanOrEqual(Math.min(f.productionWh, f.consumptionWh));
+          expect(f.exportedToUtilityWh - f.importedFromUtilityWh).toBe(f.productionWh - f.consumptionWh);
+          expect(f.locallyConsumedWh + f.exportedToUtilityWh).toBe(f.productionWh);
+          for (const r of [f.selfSufficiency, f.selfConsumption, f.p2pShareOfDemand])
+            if (r.ppm !== null) {
+              expect(r.ppm).toBeGreaterThanOrEqual(0);
+              expect(r.ppm).toBeLessThanOrEqual(1_000_000);
+            }
+        }),
+      );
+    },
+  );
 });

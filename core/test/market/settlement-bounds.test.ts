@@ -165,88 +165,96 @@ const intervals = fc
   });
 
 describe('settleInterval at the bounds, against a BigInt reference', () => {
-  it('every amount and energy it emits is the exact value as a safe integer, or the whole settlement is refused with AMOUNT_OUT_OF_RANGE because an exact value is beyond 2^53 − 1', () => {
-    const seen = { exact: 0, refused: 0 };
-    fc.assert(
-      fc.property(intervals, ({ params, orders, nets }) => {
-        const clearing = clearAuction(orders, params);
-        const expected = reference(clearing, params, nets);
-        const metered = [...nets].map(([participantId, net]) => ({ participantId, netWh: net }));
-        const settle = () => settleInterval(clearing, { ...params, utilityId: UTILITY }, metered);
-        if (!inRange(expected.figures)) {
-          seen.refused++;
-          expect(codeOf(settle)).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
-          return;
-        }
-        seen.exact++;
-        const r = settle();
-        const numbers = [
-          ...r.postings.flatMap((q) => [q.amountMicros, q.energyWh]),
-          ...r.participants.flatMap((x) => [x.tradedWh, x.deviationWh, x.netMicros]),
-        ];
-        expect(numbers.every(Number.isSafeInteger)).toBe(true);
-        const got = r.postings.map(({ postingId, from, to, amountMicros, energyWh: wh }) => ({
-          postingId,
-          from,
-          to,
-          amountMicros: BigInt(amountMicros),
-          energyWh: BigInt(wh),
-        }));
-        expect(byId(got)).toEqual(byId(expected.postings));
-        const gotParticipants = r.participants.map((x) => ({
-          participantId: x.participantId,
-          tradedWh: BigInt(x.tradedWh),
-          deviationWh: BigInt(x.deviationWh),
-          netMicros: BigInt(x.netMicros),
-        }));
-        expect(gotParticipants.sort((a, b) => (a.participantId < b.participantId ? -1 : 1))).toEqual(
-          expected.participants.sort((a, b) => (a.participantId < b.participantId ? -1 : 1)),
-        );
-      }),
-      { numRuns: 1500 },
-    );
-    // Both outcomes occur at these bounds, so neither branch is vacuous.
-    expect(seen.exact).toBeGreaterThan(100);
-    expect(seen.refused).toBeGreaterThan(10);
-  });
-
-  it('a correction is the exact difference of the two deviation values, or AMOUNT_OUT_OF_RANGE when that difference (or either value) is beyond 2^53 − 1', () => {
-    const seen = { exact: 0, refused: 0 };
-    const value = (d: bigint, p: PriceParams) => (d < 0n ? -cost(-d, p.retailMicrosPerKwh) : cost(d, p.feedInMicrosPerKwh));
-    fc.assert(
-      fc.property(
-        priceParams,
-        fc.constantFrom<'buy' | 'sell'>('buy', 'sell'),
-        fc.integer({ min: 0, max: 6_000_000_000 }),
-        netWh,
-        netWh,
-        (params, side, tradedWh, estimatedNet, verifiedNet) => {
-          const traded = side === 'sell' ? -BigInt(tradedWh) : BigInt(tradedWh);
-          const before = BigInt(estimatedNet) + traded;
-          const after = BigInt(verifiedNet) + traded;
-          const difference = value(after, params) - value(before, params);
-          const settled = { participantId: 'P', side, tradedWh, deviationWh: Number(before), estimated: true };
-          const correct = () => settleCorrection(settled, verifiedNet, { ...params, utilityId: UTILITY });
-          if (!inRange([value(after, params), value(before, params), difference, after])) {
+  it(
+    'every amount and energy it emits is the exact value as a safe integer, or the whole settlement is refused with ' +
+      'AMOUNT_OUT_OF_RANGE because an exact value is beyond 2^53 − 1',
+    () => {
+      const seen = { exact: 0, refused: 0 };
+      fc.assert(
+        fc.property(intervals, ({ params, orders, nets }) => {
+          const clearing = clearAuction(orders, params);
+          const expected = reference(clearing, params, nets);
+          const metered = [...nets].map(([participantId, net]) => ({ participantId, netWh: net }));
+          const settle = () => settleInterval(clearing, { ...params, utilityId: UTILITY }, metered);
+          if (!inRange(expected.figures)) {
             seen.refused++;
-            expect(codeOf(correct)).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
+            expect(codeOf(settle)).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
             return;
           }
           seen.exact++;
-          const { participant, posting } = correct();
-          expect(BigInt(participant.netMicros)).toBe(difference);
-          expect(BigInt(participant.deviationWh)).toBe(after);
-          if (difference === 0n) expect(posting).toBeNull();
-          else {
-            expect(posting).toMatchObject({ from: difference > 0n ? UTILITY : 'P', to: difference > 0n ? 'P' : UTILITY });
-            expect(BigInt(posting!.amountMicros)).toBe(difference < 0n ? -difference : difference);
-            expect(Number.isSafeInteger(posting!.amountMicros)).toBe(true);
-          }
-        },
-      ),
-      { numRuns: 1000 },
-    );
-    expect(seen.exact).toBeGreaterThan(100);
-    expect(seen.refused).toBeGreaterThan(10);
-  });
+          const r = settle();
+          const numbers = [
+            ...r.postings.flatMap((q) => [q.amountMicros, q.energyWh]),
+            ...r.participants.flatMap((x) => [x.tradedWh, x.deviationWh, x.netMicros]),
+          ];
+          expect(numbers.every(Number.isSafeInteger)).toBe(true);
+          const got = r.postings.map(({ postingId, from, to, amountMicros, energyWh: wh }) => ({
+            postingId,
+            from,
+            to,
+            amountMicros: BigInt(amountMicros),
+            energyWh: BigInt(wh),
+          }));
+          expect(byId(got)).toEqual(byId(expected.postings));
+          const gotParticipants = r.participants.map((x) => ({
+            participantId: x.participantId,
+            tradedWh: BigInt(x.tradedWh),
+            deviationWh: BigInt(x.deviationWh),
+            netMicros: BigInt(x.netMicros),
+          }));
+          expect(gotParticipants.sort((a, b) => (a.participantId < b.participantId ? -1 : 1))).toEqual(
+            expected.participants.sort((a, b) => (a.participantId < b.participantId ? -1 : 1)),
+          );
+        }),
+        { numRuns: 1500 },
+      );
+      // Both outcomes occur at these bounds, so neither branch is vacuous.
+      expect(seen.exact).toBeGreaterThan(100);
+      expect(seen.refused).toBeGreaterThan(10);
+    },
+  );
+
+  it(
+    'a correction is the exact difference of the two deviation values, or AMOUNT_OUT_OF_RANGE when that difference (or either value) ' +
+      'is beyond 2^53 − 1',
+    () => {
+      const seen = { exact: 0, refused: 0 };
+      const value = (d: bigint, p: PriceParams) => (d < 0n ? -cost(-d, p.retailMicrosPerKwh) : cost(d, p.feedInMicrosPerKwh));
+      fc.assert(
+        fc.property(
+          priceParams,
+          fc.constantFrom<'buy' | 'sell'>('buy', 'sell'),
+          fc.integer({ min: 0, max: 6_000_000_000 }),
+          netWh,
+          netWh,
+          (params, side, tradedWh, estimatedNet, verifiedNet) => {
+            const traded = side === 'sell' ? -BigInt(tradedWh) : BigInt(tradedWh);
+            const before = BigInt(estimatedNet) + traded;
+            const after = BigInt(verifiedNet) + traded;
+            const difference = value(after, params) - value(before, params);
+            const settled = { participantId: 'P', side, tradedWh, deviationWh: Number(before), estimated: true };
+            const correct = () => settleCorrection(settled, verifiedNet, { ...params, utilityId: UTILITY });
+            if (!inRange([value(after, params), value(before, params), difference, after])) {
+              seen.refused++;
+              expect(codeOf(correct)).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
+              return;
+            }
+            seen.exact++;
+            const { participant, posting } = correct();
+            expect(BigInt(participant.netMicros)).toBe(difference);
+            expect(BigInt(participant.deviationWh)).toBe(after);
+            if (difference === 0n) expect(posting).toBeNull();
+            else {
+              expect(posting).toMatchObject({ from: difference > 0n ? UTILITY : 'P', to: difference > 0n ? 'P' : UTILITY });
+              expect(BigInt(posting!.amountMicros)).toBe(difference < 0n ? -difference : difference);
+              expect(Number.isSafeInteger(posting!.amountMicros)).toBe(true);
+            }
+          },
+        ),
+        { numRuns: 1000 },
+      );
+      expect(seen.exact).toBeGreaterThan(100);
+      expect(seen.refused).toBeGreaterThan(10);
+    },
+  );
 });

@@ -234,32 +234,36 @@ describe('settleInterval, refusals', () => {
     );
   });
 
-  it('sums money exactly: a seller with ten 0.95 GWh orders at 999,999,999 µ/kWh is refused with AMOUNT_OUT_OF_RANGE, not settled 1 µ off', () => {
-    const wide: PriceParams = { feedInMicrosPerKwh: 1, retailMicrosPerKwh: 999_999_999, gridFeeMicrosPerKwh: 0, kPpm: 500_000 };
-    const orders: Order[] = [];
-    for (let k = 0; k < 10; k++) {
-      orders.push(order(`s${k}`, 'S', 'sell', 950_000_000, 999_999_999));
-      orders.push(order(`b${k}`, `B${k}`, 'buy', 950_000_000, 999_999_999));
-    }
-    const clearing = clearAuction(orders, wide);
-    // Each trade: 950,000,000 Wh × 999,999,999 µ/kWh / 1000 = 949,999,999,050,000 µ; ten of them pass 2^53.
-    expect(clearing.trades[0].amountMicros).toBe(949_999_999_050_000);
-    const metered = [
-      { participantId: 'S', netWh: 9_500_000_000 },
-      ...Array.from({ length: 10 }, (_, k) => ({ participantId: `B${k}`, netWh: -950_000_000 })),
-    ];
-    expect(codeOf(() => settleInterval(clearing, { ...settlement, ...wide }, metered))).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
-    // Five of them stay exact and add up to the micro-unit.
-    const half = clearAuction(
-      orders.filter((o) => Number(o.orderId.slice(1)) < 5),
-      wide,
-    );
-    const r = settleInterval(half, { ...settlement, ...wide }, [
-      { participantId: 'S', netWh: 4_750_000_000 },
-      ...Array.from({ length: 5 }, (_, k) => ({ participantId: `B${k}`, netWh: -950_000_000 })),
-    ]);
-    expect(r.participants.find((p) => p.participantId === 'S')!.netMicros).toBe(5 * 949_999_999_050_000);
-  });
+  it(
+    'sums money exactly: a seller with ten 0.95 GWh orders at 999,999,999 µ/kWh is refused with AMOUNT_OUT_OF_RANGE, not settled 1 µ ' +
+      'off',
+    () => {
+      const wide: PriceParams = { feedInMicrosPerKwh: 1, retailMicrosPerKwh: 999_999_999, gridFeeMicrosPerKwh: 0, kPpm: 500_000 };
+      const orders: Order[] = [];
+      for (let k = 0; k < 10; k++) {
+        orders.push(order(`s${k}`, 'S', 'sell', 950_000_000, 999_999_999));
+        orders.push(order(`b${k}`, `B${k}`, 'buy', 950_000_000, 999_999_999));
+      }
+      const clearing = clearAuction(orders, wide);
+      // Each trade: 950,000,000 Wh × 999,999,999 µ/kWh / 1000 = 949,999,999,050,000 µ; ten of them pass 2^53.
+      expect(clearing.trades[0].amountMicros).toBe(949_999_999_050_000);
+      const metered = [
+        { participantId: 'S', netWh: 9_500_000_000 },
+        ...Array.from({ length: 10 }, (_, k) => ({ participantId: `B${k}`, netWh: -950_000_000 })),
+      ];
+      expect(codeOf(() => settleInterval(clearing, { ...settlement, ...wide }, metered))).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
+      // Five of them stay exact and add up to the micro-unit.
+      const half = clearAuction(
+        orders.filter((o) => Number(o.orderId.slice(1)) < 5),
+        wide,
+      );
+      const r = settleInterval(half, { ...settlement, ...wide }, [
+        { participantId: 'S', netWh: 4_750_000_000 },
+        ...Array.from({ length: 5 }, (_, k) => ({ participantId: `B${k}`, netWh: -950_000_000 })),
+      ]);
+      expect(r.participants.find((p) => p.participantId === 'S')!.netMicros).toBe(5 * 949_999_999_050_000);
+    },
+  );
 });
 
 describe('estimated positions and corrections', () => {
@@ -445,40 +449,47 @@ describe('settleInterval, properties', () => {
 describe('settlementPlan and settlementPage', () => {
   const sizes = fc.record({ trades: fc.integer({ min: 1, max: 4 }), participants: fc.integer({ min: 1, max: 4 }) });
 
-  it('puts every posting, participant and token transfer on exactly one page, in order; trade pages need only their trades and the plan', () => {
-    fc.assert(
-      fc.property(scenarios, sizes, ({ clearing, metered }, size) => {
-        const r = settleInterval(clearing, settlement, metered);
-        const plan = settlementPlan(r, clearing.trades, size);
-        expect(plan.tradePages).toBe(Math.ceil(clearing.trades.length / size.trades));
-        const pages = Array.from({ length: plan.pageCount }, (_, k) => settlementPage(r, clearing, plan, k, settlement, size));
-        expect(pages.flatMap((p) => p.postings)).toEqual(r.postings);
-        expect(pages.flatMap((p) => p.participants)).toEqual(r.participants);
-        expect(pages.flatMap((p) => p.tokenTransfers)).toEqual(r.tokenTransfers);
-        for (const [k, p] of pages.entries()) {
-          expect(p.pageCount).toBe(plan.pageCount);
-          // A trade page: two postings and one token transfer per trade at most, no participant; a participant page: one posting per participant.
-          if (plan.pageCount === 1) {
-            expect(clearing.trades.length).toBeLessThanOrEqual(size.trades);
-            expect(r.participants.length).toBeLessThanOrEqual(size.participants);
-          } else if (k < plan.tradePages) {
-            expect(p.postings.length).toBeLessThanOrEqual(2 * size.trades);
-            expect(p.participants).toEqual([]);
-            const own = clearing.trades.slice(k * size.trades, (k + 1) * size.trades);
-            expect(tradeSettlementPage(own, plan.delivered[k], clearing.priceMicrosPerKwh, settlement)).toEqual({
-              postings: p.postings,
-              tokenTransfers: p.tokenTransfers,
-            });
-          } else {
-            expect(p.participants.length).toBeLessThanOrEqual(size.participants);
-            expect(p.postings.length).toBeLessThanOrEqual(p.participants.length);
+  it(
+    'puts every posting, participant and token transfer on exactly one page, in order; trade pages need only their trades and the ' +
+      'plan',
+    () => {
+      fc.assert(
+        fc.property(scenarios, sizes, ({ clearing, metered }, size) => {
+          const r = settleInterval(clearing, settlement, metered);
+          const plan = settlementPlan(r, clearing.trades, size);
+          expect(plan.tradePages).toBe(Math.ceil(clearing.trades.length / size.trades));
+          const pages = Array.from({ length: plan.pageCount }, (_, k) => settlementPage(r, clearing, plan, k, settlement, size));
+          expect(pages.flatMap((p) => p.postings)).toEqual(r.postings);
+          expect(pages.flatMap((p) => p.participants)).toEqual(r.participants);
+          expect(pages.flatMap((p) => p.tokenTransfers)).toEqual(r.tokenTransfers);
+          for (const [k, p] of pages.entries()) {
+            expect(p.pageCount).toBe(plan.pageCount);
+            // A trade page: two postings and one token transfer per trade at most, no participant; a participant page: one posting per
+            // participant.
+            if (plan.pageCount === 1) {
+              expect(clearing.trades.length).toBeLessThanOrEqual(size.trades);
+              expect(r.participants.length).toBeLessThanOrEqual(size.participants);
+            } else if (k < plan.tradePages) {
+              expect(p.postings.length).toBeLessThanOrEqual(2 * size.trades);
+              expect(p.participants).toEqual([]);
+              const own = clearing.trades.slice(k * size.trades, (k + 1) * size.trades);
+              expect(tradeSettlementPage(own, plan.delivered[k], clearing.priceMicrosPerKwh, settlement)).toEqual({
+                postings: p.postings,
+                tokenTransfers: p.tokenTransfers,
+              });
+            } else {
+              expect(p.participants.length).toBeLessThanOrEqual(size.participants);
+              expect(p.postings.length).toBeLessThanOrEqual(p.participants.length);
+            }
           }
-        }
-        expect(codeOf(() => settlementPage(r, clearing, plan, plan.pageCount, settlement, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
-        expect(codeOf(() => settlementPage(r, clearing, plan, -1, settlement, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
-      }),
-    );
-  });
+          expect(codeOf(() => settlementPage(r, clearing, plan, plan.pageCount, settlement, size))).toBe(
+            ErrorCodes.SETTLEMENT_INPUT_INVALID,
+          );
+          expect(codeOf(() => settlementPage(r, clearing, plan, -1, settlement, size))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+        }),
+      );
+    },
+  );
 
   it('a trade page checks its trades against the clearing price and the plan against its trades', () => {
     fc.assert(

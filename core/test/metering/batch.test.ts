@@ -139,21 +139,19 @@ class MemoryLedger implements ReadingStore {
 
 const trueGaps = (readings: Reading[]): SeqGap[] => {
   const sorted = [...readings].sort((a, b) => a.seq - b.seq);
-  return sorted
-    .slice(1)
-    .flatMap((r, k) =>
-      r.seq - sorted[k].seq > 1
-        ? [
-            {
-              meterId: r.meterId,
-              afterSeq: sorted[k].seq,
-              beforeSeq: r.seq,
-              afterIntervalStart: sorted[k].intervalStart,
-              beforeIntervalStart: r.intervalStart,
-            },
-          ]
-        : [],
-    );
+  return sorted.slice(1).flatMap((r, k) =>
+    r.seq - sorted[k].seq > 1
+      ? [
+          {
+            meterId: r.meterId,
+            afterSeq: sorted[k].seq,
+            beforeSeq: r.seq,
+            afterIntervalStart: sorted[k].intervalStart,
+            beforeIntervalStart: r.intervalStart,
+          },
+        ]
+      : [],
+  );
 };
 
 const NOW = DAY + 96 * INTERVAL + 60;
@@ -328,18 +326,21 @@ describe('foldReadingBatch', () => {
     expect(outcome.writes).toEqual({ readings: [], heads: [], gapsToPut: [], gapsToDelete: [] });
   });
 
-  it('refuses new readings of a retired meter, and answers a retry of a stored one as a duplicate, loading only their own keys', async () => {
-    const ledger = new MemoryLedger();
-    ledger.meters.set('m1', meterRecord('m1'));
-    await ledger.submit([signed(truth[0])], NOW);
-    ledger.meters.set('m1', meterRecord('m1', { active: false }));
-    ledger.reads = 0;
-    const outcome = await ledger.submit([signed(truth[1]), signed(truth[0])], NOW);
-    expect(outcome.results.map((r) => r.code ?? r.status)).toEqual([ErrorCodes.METER_INACTIVE, 'duplicate']);
-    // Two windows, the meter, and the two readings by their own keys: no head, no walk.
-    expect(ledger.reads).toBe(5);
-    expect(outcome.writes).toEqual({ readings: [], heads: [], gapsToPut: [], gapsToDelete: [] });
-  });
+  it(
+    'refuses new readings of a retired meter, and answers a retry of a stored one as a duplicate, loading only their own ' + 'keys',
+    async () => {
+      const ledger = new MemoryLedger();
+      ledger.meters.set('m1', meterRecord('m1'));
+      await ledger.submit([signed(truth[0])], NOW);
+      ledger.meters.set('m1', meterRecord('m1', { active: false }));
+      ledger.reads = 0;
+      const outcome = await ledger.submit([signed(truth[1]), signed(truth[0])], NOW);
+      expect(outcome.results.map((r) => r.code ?? r.status)).toEqual([ErrorCodes.METER_INACTIVE, 'duplicate']);
+      // Two windows, the meter, and the two readings by their own keys: no head, no walk.
+      expect(ledger.reads).toBe(5);
+      expect(outcome.writes).toEqual({ readings: [], heads: [], gapsToPut: [], gapsToDelete: [] });
+    },
+  );
 
   it('refuses to decide a reading whose surroundings were not loaded', async () => {
     const ledger = new MemoryLedger();

@@ -228,21 +228,19 @@ describe('checkReading over a day of shuffled readings', () => {
 
         expect([...ledger.readings.values()].sort((a, b) => a.seq - b.seq)).toEqual(delivered);
         const seqs = delivered.map((r) => r.seq);
-        const trueGaps = seqs
-          .slice(1)
-          .flatMap((s, k) =>
-            s - seqs[k] > 1
-              ? [
-                  {
-                    meterId: meter.meterId,
-                    afterSeq: seqs[k],
-                    beforeSeq: s,
-                    afterIntervalStart: delivered[k].intervalStart,
-                    beforeIntervalStart: delivered[k + 1].intervalStart,
-                  },
-                ]
-              : [],
-          );
+        const trueGaps = seqs.slice(1).flatMap((s, k) =>
+          s - seqs[k] > 1
+            ? [
+                {
+                  meterId: meter.meterId,
+                  afterSeq: seqs[k],
+                  beforeSeq: s,
+                  afterIntervalStart: delivered[k].intervalStart,
+                  beforeIntervalStart: delivered[k + 1].intervalStart,
+                },
+              ]
+            : [],
+        );
         expect([...ledger.gaps.values()].sort((a, b) => a.afterSeq - b.afterSeq)).toEqual(trueGaps);
       }),
       { numRuns: 25 },
@@ -327,31 +325,35 @@ describe('checkReading: rule order and the VEE rules', () => {
     expect(checkReading(signed({ ...stuck, seq: 43 }), ctx({ previous: still }))).not.toHaveProperty('flags');
   });
 
-  it('after a meter exchange the new key signs, seq and registers restart from the baseline, and the old readings do not count as neighbours', () => {
-    const fresh = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const exchanged: MeterState = {
-      ...meter,
-      epochs: [{ fromSeconds: T, publicKey: fresh.publicKey, baseline: { firstSeq: 1, importRegisterWh: 10, exportRegisterWh: 0 } }],
-    };
-    const first = { ...reading, seq: 1, importWh: 120, exportWh: 850, importRegisterWh: 130, exportRegisterWh: 850 };
-    const withNew = (r: Reading) => signed(r, fresh.privateKey);
-    expect(checkReading(withNew(first), ctx({ meter: exchanged, previous })).status).toBe('accepted');
-    // The old key no longer signs this interval; the new one does not sign the one before.
-    expect(check(first, { meter: exchanged, previous })).toBe(ErrorCodes.READING_BAD_SIGNATURE);
-    expect(codeOf(() => checkReading(withNew(previous), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_BAD_SIGNATURE);
-    // Against the baseline: registers below it decreased, seq below firstSeq not increasing, growth below the values inconsistent.
-    expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 5, importWh: 0 }), ctx({ meter: exchanged })))).toBe(
-      ErrorCodes.READING_REGISTER_DECREASED,
-    );
-    expect(codeOf(() => checkReading(withNew({ ...first, seq: 0 }), ctx({ meter: exchanged })))).toBe(
-      ErrorCodes.READING_SEQ_NOT_INCREASING,
-    );
-    expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 129 }), ctx({ meter: exchanged })))).toBe(
-      ErrorCodes.READING_REGISTER_INCONSISTENT,
-    );
-    // The old epoch's last reading is judged without the new epoch's next reading.
-    expect(checkReading(signed(previous), ctx({ meter: exchanged, next: first })).status).toBe('accepted');
-  });
+  it(
+    'after a meter exchange the new key signs, seq and registers restart from the baseline, and the old readings do not count as ' +
+      'neighbours',
+    () => {
+      const fresh = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const exchanged: MeterState = {
+        ...meter,
+        epochs: [{ fromSeconds: T, publicKey: fresh.publicKey, baseline: { firstSeq: 1, importRegisterWh: 10, exportRegisterWh: 0 } }],
+      };
+      const first = { ...reading, seq: 1, importWh: 120, exportWh: 850, importRegisterWh: 130, exportRegisterWh: 850 };
+      const withNew = (r: Reading) => signed(r, fresh.privateKey);
+      expect(checkReading(withNew(first), ctx({ meter: exchanged, previous })).status).toBe('accepted');
+      // The old key no longer signs this interval; the new one does not sign the one before.
+      expect(check(first, { meter: exchanged, previous })).toBe(ErrorCodes.READING_BAD_SIGNATURE);
+      expect(codeOf(() => checkReading(withNew(previous), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_BAD_SIGNATURE);
+      // Against the baseline: registers below it decreased, seq below firstSeq not increasing, growth below the values inconsistent.
+      expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 5, importWh: 0 }), ctx({ meter: exchanged })))).toBe(
+        ErrorCodes.READING_REGISTER_DECREASED,
+      );
+      expect(codeOf(() => checkReading(withNew({ ...first, seq: 0 }), ctx({ meter: exchanged })))).toBe(
+        ErrorCodes.READING_SEQ_NOT_INCREASING,
+      );
+      expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 129 }), ctx({ meter: exchanged })))).toBe(
+        ErrorCodes.READING_REGISTER_INCONSISTENT,
+      );
+      // The old epoch's last reading is judged without the new epoch's next reading.
+      expect(checkReading(signed(previous), ctx({ meter: exchanged, next: first })).status).toBe('accepted');
+    },
+  );
 
   it('a closed window takes no new reading, but a verified reading replaces an estimate at any time', () => {
     expect(check(reading, { windowClosed: true })).toBe(ErrorCodes.READING_TOO_LATE);

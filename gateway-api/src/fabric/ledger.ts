@@ -1,5 +1,12 @@
-import { blockchainInfoHeight, FabricClient, fromFabricError, parseResult } from '@gridledger/fabric-client';
-import type { Deadlines, FabricMetrics, RetryOptions } from '@gridledger/fabric-client';
+import {
+  blockchainInfoHeight,
+  type Deadlines,
+  FabricClient,
+  type FabricMetrics,
+  fromFabricError,
+  parseResult,
+  type RetryOptions,
+} from '@gridledger/fabric-client';
 import type { WalletUser } from '@gridledger/network';
 import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
 

@@ -57,7 +57,8 @@ export const apiKeyPaths = {
     delete: {
       operationId: 'revokeApiKey',
       description:
-        "Revokes a key at once: the caller's own, or (operator or utility key) one of a household or meter bridge of this gateway's wallet. Revoking a revoked key answers 204 again.",
+        "Revokes a key at once: the caller's own, or (operator or utility key) one of a household or meter bridge of this gateway's " +
+        'wallet. Revoking a revoked key answers 204 again.',
       parameters: [keyIdParam],
       responses: {
         '204': { description: 'revoked' },

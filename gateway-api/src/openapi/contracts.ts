@@ -34,7 +34,8 @@ export const contractPaths = {
     post: {
       operationId: 'proposeContract',
       description:
-        'The seller or the buyer proposes a fixed-price contract for a volume in every interval of a daily UTC window over a range of days; a buyer escrows the whole contract. A retry with the same clientContractId returns it (200).',
+        'The seller or the buyer proposes a fixed-price contract for a volume in every interval of a daily UTC window over a range of ' +
+        'days; a buyer escrows the whole contract. A retry with the same clientContractId returns it (200).',
       requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewContract' } } } },
       responses: {
         '201': answer(contracts.proposeContract, 'proposed'),

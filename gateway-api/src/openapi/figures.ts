@@ -28,7 +28,8 @@ export const figurePaths = {
     get: {
       operationId: 'getPeriodFigures',
       description:
-        'The figures of the settled intervals starting in [from, to), from the sums of their totals (at most 288 intervals); intervals not settled yet are listed in notSettled.',
+        'The figures of the settled intervals starting in [from, to), from the sums of their totals (at most 288 intervals); intervals ' +
+        'not settled yet are listed in notSettled.',
       parameters: [
         path('communityId'),
         ...['from', 'to'].map((name) => ({ name, in: 'query', required: true, allowReserved: true, schema: instant })),

@@ -128,7 +128,9 @@ export const marketPaths = {
     post: {
       operationId: 'placeOrders',
       description:
-        'Up to 100 orders of the caller in one transaction, each validated as POST /orders validates it, in the order given. All or nothing: the first order refused refuses the batch with its code and details.index. Each order is idempotent on its clientOrderId (replayed: true); 200 when every order was placed before.',
+        'Up to 100 orders of the caller in one transaction, each validated as POST /orders validates it, in the order given. All or ' +
+        'nothing: the first order refused refuses the batch with its code and details.index. Each order is idempotent on its ' +
+        'clientOrderId (replayed: true); 200 when every order was placed before.',
       requestBody: body('NewOrderBatch'),
       responses: {
         '201': answer(market.placeOrders, 'placed'),

@@ -148,7 +148,8 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
       post: {
         operationId: 'closeWindow',
         description:
-          "Ends the community's late window of the interval (operator) over the meters registered with that communityId: estimates, positions, tokens; consumption goes to the private collection.",
+          "Ends the community's late window of the interval (operator) over the meters registered with that communityId: estimates, " +
+          'positions, tokens; consumption goes to the private collection.',
         parameters: [pathParam('communityId'), interval],
         responses: ok(energy.closeWindow, { '409': errorResponse('WINDOW_STATE_INVALID') }),
       },

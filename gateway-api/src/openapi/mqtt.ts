@@ -5,7 +5,8 @@ export const mqttSchemas = {
   MqttCredential: {
     type: 'object',
     description:
-      'A broker credential, shown once (the broker keeps only a PBKDF2 hash). Connect over TLS to `url`, trusting `caCertPem`, with `username`, `password` and exactly `clientId`.',
+      'A broker credential, shown once (the broker keeps only a PBKDF2 hash). Connect over TLS to `url`, trusting `caCertPem`, with ' +
+      '`username`, `password` and exactly `clientId`.',
     required: ['url', 'caCertPem', 'username', 'password', 'clientId'],
     properties: {
       url: { type: 'string', example: 'mqtts://127.0.0.1:1883' },
@@ -28,7 +29,8 @@ export function mqttPaths(p: OpenApiParts) {
       post: {
         operationId: 'issueMeterMqttCredential',
         description:
-          'A new broker credential for a meter (publish its readings, read its receipts and commands): for its owner, the operator or the utility. The old password stops working and a client connected with it is disconnected.',
+          'A new broker credential for a meter (publish its readings, read its receipts and commands): for its owner, the operator or ' +
+          'the utility. The old password stops working and a client connected with it is disconnected.',
         parameters: [p.pathParam('meterId')],
         responses: { '201': created, '404': p.errorResponse('METER_NOT_REGISTERED'), ...p.common, '503': unavailable },
       },
@@ -37,7 +39,8 @@ export function mqttPaths(p: OpenApiParts) {
       post: {
         operationId: 'issueHouseholdMqttCredential',
         description:
-          "A new broker credential for the calling household itself: read its positions and its meters' readings and receipts. Needs a registered meter (the participant's community).",
+          "A new broker credential for the calling household itself: read its positions and its meters' readings and receipts. Needs a " +
+          "registered meter (the participant's community).",
         parameters: [p.pathParam('participantId')],
         responses: { '201': created, ...p.common, '503': unavailable },
       },

@@ -44,7 +44,8 @@ export function authenticate(keys: ApiKeyStore, wallet: Wallet, req: Request, re
   return wallet.get(record.userId) ?? unknown;
 }
 
-/** Whether `caller` may list and revoke the keys of `owner`: its own, or, for an operator or utility, its wallet's households and bridges. */
+/** Whether `caller` may list and revoke the keys of `owner`: its own, or, for an operator or utility, its wallet's households and
+ * bridges. */
 function manages(caller: WalletUser, owner: WalletUser | undefined): boolean {
   if (owner === undefined) return false;
   if (owner.id === caller.id) return true;

@@ -106,7 +106,9 @@ describe('Beckn signatures with openssl', () => {
     writeFileSync(join(dir, 'signing.txt'), signingString(NOW, NOW + 60, body));
     const sig = sh('openssl pkeyutl -sign -rawin -inkey bpp.pem -in signing.txt | base64 -w0').toString();
     const bppKey: KeyObject = createPublicKey(readFileSync(join(dir, 'bpp.pub.pem')));
-    const header = `Signature keyId="bpp.example|b1|ed25519",algorithm="ed25519",created="${NOW}",expires="${NOW + 60}",headers="(created) (expires) digest",signature="${sig}"`;
+    const header =
+      `Signature keyId="bpp.example|b1|ed25519",algorithm="ed25519",created="${NOW}",expires="${NOW + 60}",` +
+      `headers="(created) (expires) digest",signature="${sig}"`;
     expect(verifyMessage(header, body, (s, k) => (s === 'bpp.example' && k === 'b1' ? bppKey : undefined), NOW)).toMatchObject({
       subscriberId: 'bpp.example',
     });
