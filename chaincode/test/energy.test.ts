@@ -157,7 +157,7 @@ describe('assets', () => {
 
 describe('window close, tokens, corrections, disputes', () => {
   it(
-    'a close in pages of participants (each its own transaction) ends in the same positions, zone totals and tokens as a close in ' + 'one',
+    'a close in pages of participants (each its own transaction) ends ' + 'in the same positions, zone totals and tokens as a close in one',
     async () => {
       const signed = [reading('h1.pv', I, 1, 0, 800, 0, 50_800), reading('h1.main', I, 1, 300, 0, 20_300, 0)].map((r) =>
         signReading(r, (r.meterId === 'h1.pv' ? keys.pv : keys.main1).privateKey),
@@ -685,7 +685,7 @@ describe('window close, tokens, corrections, disputes', () => {
   });
 
   it(
-    'a meter exchanged mid-day goes on reporting with its new key and counters; a retired meter answers retries as ' + 'duplicates',
+    'a meter exchanged mid-day goes on reporting with its new key ' + 'and counters; a retired meter answers retries as duplicates',
     async () => {
       const f = await community();
       f.now = T + 4 * 900 + 60;

@@ -21,9 +21,10 @@ export const operator = identity('CommunityMSP', 'operator', 'op-1');
 export const utility = identity('UtilityMSP', 'utility', 'utility');
 export const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
 
-export function expectOk(out: TxOutcome): Record<string, any> {
+/** The answer's JSON, typed as the fake's outcome has it (TxOutcome.result). */
+export function expectOk(out: TxOutcome): TxOutcome['result'] {
   if (!out.ok) throw new Error(`expected success, got ${out.message}`);
-  return out.result as Record<string, any>;
+  return out.result;
 }
 export function codeOf(out: TxOutcome): string | undefined {
   expect(out.ok).toBe(false);

@@ -103,7 +103,7 @@ describe('market: orders', () => {
   });
 
   it(
-    'places a batch in one transaction, all or nothing, each order checked with the batch before it, idempotent per ' + 'clientOrderId',
+    'places a batch in one transaction, all or nothing, each order ' + 'checked with the batch before it, idempotent per clientOrderId',
     async () => {
       const fabric = await setup();
       const batch = (id: Who, orders: string[]) =>
@@ -400,7 +400,7 @@ describe('market: close, clear, settle', () => {
   });
 
   it(
-    'stores a large clearing in pages and settles it page by page, each page once, to the same figures as one pure ' + 'settlement',
+    'stores a large clearing in pages and settles it page by page, ' + 'each page once, to the same figures as one pure settlement',
     async () => {
       const fabric = await setup();
       // 1,200 one-Wh orders on each side: 2,400 fills (3 pages), 1,200 trades (2 pages), 3 trade pages and 1 participant page of

@@ -169,7 +169,7 @@ describe('bridge pipeline', () => {
   }
 
   it(
-    "frees a transaction's slot and meters at commit: the meter's next batch goes while the receipts of its last one are still " + 'out',
+    "frees a transaction's slot and meters at commit: the meter's " + 'next batch goes while the receipts of its last one are still out',
     async () => {
       const ledger = new FakeLedger();
       const published = meterDay('home-05.main', 20, meterKey().privateKey);
@@ -197,7 +197,7 @@ describe('bridge pipeline', () => {
   );
 
   it(
-    'sends a reading the answer said nothing about again before the later readings of its meter, receipts of the rest still ' + 'held',
+    'sends a reading the answer said nothing about again before the ' + 'later readings of its meter, receipts of the rest still held',
     async () => {
       const ledger = new FakeLedger();
       const published = meterDay('home-06.main', 20, meterKey().privateKey);
@@ -379,7 +379,7 @@ describe("bridge: the metering interval is the ledger's", () => {
   });
 
   it(
-    'while the ledger cannot be read at start, refuses no reading for its alignment and reads the interval once the ledger is ' + 'back',
+    'while the ledger cannot be read at start, refuses no reading ' + 'for its alignment and reads the interval once the ledger is back',
     async () => {
       const ledger = new FakeLedger();
       ledger.intervalSeconds = 60;

@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 it(
-  'counts readings received, committed, duplicate, refused by code and parked; serves them and the Fabric metrics with live and ' + 'ready',
+  'counts readings received, committed, duplicate, refused by code ' + 'and parked; serves them and the Fabric metrics with live and ready',
   async () => {
     const ledger = new TimedLedger();
     const key = meterKey();

@@ -93,7 +93,7 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
   }
 
   it(
-    'halves a refused batch down to the poison readings, parks them with their code, submits the rest, and never resubmits ' + 'them',
+    'halves a refused batch down to the poison readings, parks them ' + 'with their code, submits the rest, and never resubmits them',
     async () => {
       const stateDir = tempDir('bridge-poison');
       const ledger = new FakeLedger();

@@ -258,8 +258,16 @@ describe('rotate-key, revoke-key and list-keys commands', () => {
 });
 
 describe('the API key routes', () => {
-  type Json = Record<string, any>;
-  const json = async (res: Response) => (await res.json()) as Json;
+  /** An answer of the API key routes, as far as these tests read it: a key, a list of keys, or an error. */
+  interface KeyAnswer {
+    keyId: string;
+    apiKey: string;
+    expiresAt: string;
+    current?: boolean;
+    keys: KeyAnswer[];
+    error: { code: string };
+  }
+  const json = async (res: Response) => (await res.json()) as KeyAnswer;
 
   it("lists the caller's own keys, marks the one presented, never shows a hash", async () => {
     const h = await startHarness();
@@ -270,7 +278,7 @@ describe('the API key routes', () => {
       expect(res.headers.get('cache-control')).toBe('no-store');
       const body = await json(res);
       expect(body.keys).toHaveLength(2);
-      expect(body.keys.filter((k: Json) => k.current).map((k: Json) => k.keyId)).toEqual([keyIdOf(hashKey(second))]);
+      expect(body.keys.filter((k) => k.current).map((k) => k.keyId)).toEqual([keyIdOf(hashKey(second))]);
       expect(JSON.stringify(body)).not.toMatch(/sha256|glk_/);
       expect((await h.fetch('/api/v1/api-keys?userId=bob', { key: h.key.alice })).status).toBe(403);
       expect((await h.fetch('/api/v1/api-keys?userId=op-1', { key: h.key.bridge })).status).toBe(403);
@@ -282,7 +290,7 @@ describe('the API key routes', () => {
   });
 
   it(
-    'rotates: 201 no-store, the old key 401 API_KEY_REVOKED, the new one works; a retry with the Idempotency-Key gets the same ' + 'key',
+    'rotates: 201 no-store, the old key 401 API_KEY_REVOKED, the new ' + 'one works; a retry with the Idempotency-Key gets the same key',
     async () => {
       const h = await startHarness();
       try {
@@ -394,7 +402,7 @@ describe('the API key routes', () => {
   });
 
   it(
-    'an expired key: 401 API_KEY_EXPIRED; an unknown one 401 UNAUTHENTICATED; every request line names the key id, never the ' + 'key',
+    'an expired key: 401 API_KEY_EXPIRED; an unknown one 401 ' + 'UNAUTHENTICATED; every request line names the key id, never the key',
     async () => {
       const h = await startHarness();
       try {

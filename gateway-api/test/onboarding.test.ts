@@ -145,7 +145,7 @@ describe('onboarding', () => {
   });
 
   it(
-    'a participant taken between the check and the ledger write is not ours either: the CA identity and wallet entry are ' + 'undone',
+    'a participant taken between the check and the ledger write is ' + 'not ours either: the CA identity and wallet entry are undone',
     async () => {
       const records = ledgerRegistry(h);
       h.ca.register = async (identity) => {
@@ -183,7 +183,7 @@ describe('onboarding across a restart', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it(
-    'keeps no key in clear on disk; a retry after a restart gets the same participant and a fresh key that replaces the ' + 'first',
+    'keeps no key in clear on disk; a retry after a restart gets ' + 'the same participant and a fresh key that replaces the first',
     async () => {
       const store = new FileOnboardingStore(join(dir, 'onboarding.json'));
       h = await startHarness({ onboardingStore: store });

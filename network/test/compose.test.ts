@@ -130,7 +130,7 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
   });
 
   test(
-    'peers: the environment peerEnv gives the native process, our CCaaS builder where core.yaml names it, ready once on the ' + 'channel',
+    'peers: the environment peerEnv gives the native process, our ' + 'CCaaS builder where core.yaml names it, ready once on the channel',
     () => {
       for (const org of ORGS) {
         const s = service(`peer-${org}`);

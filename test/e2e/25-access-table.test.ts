@@ -16,6 +16,7 @@ import { Access, ACCESS_TABLE, AccessRow, CALLERS, CallerClass, hashKey, keyIdOf
 import { ledgerClient, OrgName, WalletUser } from '@gridledger/network';
 import { trader, Trader } from './market-support';
 import {
+  type JsonAnswer,
   api,
   chaincodeCodeOf,
   ApiResult,
@@ -341,7 +342,7 @@ const outcomes = new Map<string, Outcome | Error>();
 const caseName = (row: AccessRow, who: CallerClass) => `${row.operation} as ${who}`;
 
 beforeAll(async () => {
-  const ok = async (answer: Promise<ApiResult<Record<string, any>>>) => {
+  const ok = async (answer: Promise<ApiResult<JsonAnswer>>) => {
     const { status, body } = await answer;
     if (status >= 300) throw new Error(`fixture: ${status} ${JSON.stringify(body)}`);
     return body;

@@ -52,7 +52,7 @@ const broadcasts = (texts: string[], channel: string) =>
   texts.reduce((sum, text) => sum + total(text, 'broadcast_processed_count', { channel }), 0);
 
 it(
-  'gateways, bridge, peer and orderer serve metrics that a reading and an order move, with no participant or meter id in any ' + 'label',
+  'gateways, bridge, peer and orderer serve metrics that a reading ' + 'and an order move, with no participant or meter id in any label',
   async () => {
     const p = profile();
     expect(p.bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { formatInstant, parseInstant, Reading, SignedReading } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
 import {
+  type JsonAnswer,
   api,
   chaincodeCodeOf,
   blockOfTransaction,
@@ -74,7 +75,7 @@ async function submit(readings: unknown[]): Promise<{ status: string; code?: str
 
 const verdicts = (results: { status: string; code?: string }[]) => results.map((r) => r.code ?? r.status);
 
-async function ok<T = Record<string, any>>(p: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
+async function ok<T = JsonAnswer>(p: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
   const res = await p;
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -106,14 +107,14 @@ function asset(meter: TestMeter, capacityW: number) {
 }
 
 /** Server-sent events of the operator's gateway, collected in the background. */
-async function sseCollector(): Promise<{ events: { name: string; txId: string; payload: any }[]; close(): void }> {
+async function sseCollector(): Promise<{ events: { name: string; txId: string; payload: JsonAnswer }[]; close(): void }> {
   const abort = new AbortController();
   const res = await fetch(`${profile().orgs.community.gateway.url}/api/v1/events`, {
     headers: { authorization: `Bearer ${operatorKey()}` },
     signal: abort.signal,
   });
   if (res.status !== 200) throw new Error(`events: ${res.status}`);
-  const events: { name: string; txId: string; payload: any }[] = [];
+  const events: { name: string; txId: string; payload: JsonAnswer }[] = [];
   const reader = res.body!.getReader();
   let buffer = '';
   void (async () => {
@@ -159,8 +160,8 @@ beforeAll(async () => {
 });
 
 /** MQTT messages on the positions topics of the given households, each connected with its own credential (readable by it only). */
-async function positionsCollector(households: TestMeter[]): Promise<{ messages: Record<string, any>[]; close(): Promise<void> }> {
-  const messages: Record<string, any>[] = [];
+async function positionsCollector(households: TestMeter[]): Promise<{ messages: JsonAnswer[]; close(): Promise<void> }> {
+  const messages: JsonAnswer[] = [];
   const clients: mqtt.MqttClient[] = [];
   for (const h of households) {
     const client = await mqtt.connectAsync(profile().mqtt.url, mqttOptions(await householdCredential(h)));
@@ -172,7 +173,7 @@ async function positionsCollector(households: TestMeter[]): Promise<{ messages: 
 }
 
 it(
-  'every rejection code is produced by a crafted reading; accepted readings carry their transaction id; a replay changes ' + 'nothing',
+  'every rejection code is produced by a crafted reading; accepted ' + 'readings carry their transaction id; a replay changes nothing',
   async () => {
     const meter = await newProsumerWithMeter();
     await siteFor(meter, uid('zone'));
@@ -257,7 +258,7 @@ it(
 );
 
 it(
-  'a producer registers an asset, the regulator (and only the regulator) verifies it, maintenance is recorded and the history ' + 'kept',
+  'a producer registers an asset, the regulator (and only the ' + 'regulator) verifies it, maintenance is recorded and the history kept',
   async () => {
     const meter = await newProsumerWithMeter();
     const pv = asset(meter, 5000);
@@ -278,7 +279,7 @@ it(
       201,
     );
 
-    const history = await ok<any[]>(api('regulator', regulatorKey(), 'GET', `/assets/${pv.assetId}/history`));
+    const history = await ok<JsonAnswer[]>(api('regulator', regulatorKey(), 'GET', `/assets/${pv.assetId}/history`));
     expect(history.map((h) => [h.value.verification !== null, h.value.lastRecord?.note ?? null])).toEqual([
       [false, null],
       [true, null],
@@ -347,7 +348,7 @@ it('a meter exchanged in the middle of a day goes on reporting over MQTT with it
     await receipts.close();
   }
   expect(verdicts(await submit([oldDevice]))).toEqual(['READING_BAD_SIGNATURE']);
-  const stored = await ok<any[]>(
+  const stored = await ok<JsonAnswer[]>(
     api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${enc(past(C))}&to=${enc(past(C - 6))}`),
   );
   expect(stored.map((r) => r.seq)).toEqual([1, 2, 3, 1, 2, 3, 4]);
@@ -441,8 +442,13 @@ it(
         const mine = positions.filter((p: { participantId: string }) => [a, b, c].some((m) => m.participantId === p.participantId));
         expect(
           mine
-            .map((p: any) => ({ participantId: p.participantId, estimated: p.estimated, balance: p.balance, tokensWh: p.tokensWh }))
-            .sort((x: any, y: any) => x.participantId.localeCompare(y.participantId)),
+            .map((p: { participantId: string; estimated: boolean; balance: unknown; tokensWh: unknown }) => ({
+              participantId: p.participantId,
+              estimated: p.estimated,
+              balance: p.balance,
+              tokensWh: p.tokensWh,
+            }))
+            .sort((x, y) => x.participantId.localeCompare(y.participantId)),
         ).toEqual([a, b, c].map((m) => announced(m, k)).sort((x, y) => x.participantId.localeCompare(y.participantId)));
         expect(JSON.stringify(mine)).not.toMatch(/netWh|consumptionWh|importWh/);
         // Each household reads its own net position (the private part, on its organization's peer).
@@ -498,7 +504,9 @@ it(
       expect(bTokens.balanceWh).toBe(400);
       const correctionEvent = await until(() =>
         sse.events.find(
-          (e) => e.name === 'ReadingsRecorded' && e.payload.corrections?.some((p: any) => p.participantId === b.participantId),
+          (e) =>
+            e.name === 'ReadingsRecorded' &&
+            e.payload.corrections?.some((p: { participantId: string }) => p.participantId === b.participantId),
         ),
       );
       expect(correctionEvent.payload.corrections[0]).toMatchObject({

@@ -8,7 +8,18 @@ import { generateKeyPairSync } from 'node:crypto';
 import mqtt from 'mqtt';
 import { prng } from '@gridledger/device-bridge';
 import { formatInstant, parseInstant, Reading, SignedReading } from '@gridledger/core/core';
-import { api, closeWindow, headEndCredential, mqttOptions, operatorKey, pastInterval, profile, signReading, uid } from './support';
+import {
+  type JsonAnswer,
+  api,
+  closeWindow,
+  headEndCredential,
+  mqttOptions,
+  operatorKey,
+  pastInterval,
+  profile,
+  signReading,
+  uid,
+} from './support';
 
 /**
  * Intervals counted back from the last one that had ended when this file was loaded: a test that
@@ -24,7 +35,7 @@ const METERS_PER_HOUSEHOLD = 10;
 const INTERVALS = 96;
 const FIRST_BACK = 171;
 
-async function ok<T = Record<string, any>>(p: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
+async function ok<T = JsonAnswer>(p: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
   const res = await p;
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -201,7 +212,7 @@ it(
       expect(balance.balanceWh).toBe(expectedNet.get(h)!.reduce((s, n) => s + Math.max(n, 0), 0));
     });
     await pool(meters, 8, async (m) => {
-      const stored = await ok<any[]>(
+      const stored = await ok<JsonAnswer[]>(
         api(
           'community',
           operatorKey(),

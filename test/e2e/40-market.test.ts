@@ -10,7 +10,7 @@
 import { clearAuction, formatInstant, Order, SignedReading } from '@gridledger/core';
 import { ledgerClient, OrgName } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, chaincodeCodeOf, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
+import { type JsonAnswer, api, chaincodeCodeOf, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
@@ -122,7 +122,7 @@ it('places orders with escrow, replays a retried clientOrderId, and refuses each
   expect(again.body.order.orderId).toBe(placed[3].body.order.orderId);
   expect(await account(b1)).toMatchObject({ availableMicros: 790_000 });
 
-  const refusals: [Promise<{ status: number; body: any }>, number, string][] = [
+  const refusals: [Promise<{ status: number; body: JsonAnswer }>, number, string][] = [
     [order(b1, 'o1', 'buy', 999, 200_000), 409, 'CLIENT_ID_REUSED'],
     [order(b4, 'o2', 'buy', 1000, 300_001), 422, 'ORDER_PRICE_OUT_OF_BAND'],
     [order(b4, 'o3', 'buy', 1000, 200_000), 422, 'INSUFFICIENT_CREDITS'],

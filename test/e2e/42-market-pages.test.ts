@@ -9,7 +9,7 @@
 import { clearAuction, CLEARING_PAGE_ITEMS, formatInstant, Order, SETTLEMENT_PAGE_SIZES } from '@gridledger/core';
 import { FabricLedger, MarketScheduler, StepOutcome } from '@gridledger/gateway-api';
 import { deliverAsCleared, trader, Trader, useMeteringInterval } from './market-support';
-import { api, credentials, operatorKey, profile, sleep, uid } from './support';
+import { type JsonAnswer, api, credentials, operatorKey, profile, sleep, uid } from './support';
 
 const C = uid('pages');
 const LEN = 60;
@@ -79,7 +79,7 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
   // Ten clients at once, each sending its traders' batches one after the other; a batch the
   // ledger did not answer in time (503) is sent again as it was: a retry places nothing twice.
   let retries = 0;
-  const send = async (k: number, orders: object[]): Promise<Record<string, any>> => {
+  const send = async (k: number, orders: object[]): Promise<JsonAnswer> => {
     const t = traders[k];
     for (let attempt = 0; ; attempt++) {
       const res = await api(t.org, t.apiKey, 'POST', '/orders/batch', { orders });
@@ -143,7 +143,7 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
       await sleep(1000);
     }
   };
-  let recorded: Record<string, any>;
+  let recorded: JsonAnswer;
   try {
     await until('cleared');
     const interval = await asRegulator(`/markets/${C}/intervals/${IS}`);

@@ -13,7 +13,7 @@ import { peer } from '@hyperledger/fabric-protos';
 import { formatInstant } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, ApiResult, closeWindow, credentials, operatorKey, profile, signReading, uid } from './support';
+import { type JsonAnswer, api, ApiResult, closeWindow, credentials, operatorKey, profile, signReading, uid } from './support';
 
 const INTERVAL = 900;
 useMeteringInterval(INTERVAL);
@@ -26,7 +26,7 @@ const intervalsOf = (hourStart: string) => [0, 1, 2, 3].map((k) => formatInstant
 const issuanceTag = (hourStart: string) =>
   `${hourStart.slice(0, 4)}${hourStart.slice(5, 7)}${hourStart.slice(8, 10)}T${hourStart.slice(11, 13)}Z`;
 
-async function ok<T = Record<string, any>>(answer: Promise<ApiResult<T>>, status = 200): Promise<T> {
+async function ok<T = JsonAnswer>(answer: Promise<ApiResult<T>>, status = 200): Promise<T> {
   const res = await answer;
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
@@ -200,7 +200,7 @@ describe('issuance, transfer, claim, verification', () => {
     const url = `${profile().orgs.regulator.gateway.url}/api/v1/public/certificates/${encodeURIComponent(`${issuanceId}-42`)}`;
     const res = await fetch(url);
     expect(res.status).toBe(200);
-    const shown = (await res.json()) as Record<string, any>;
+    const shown = (await res.json()) as JsonAnswer;
     expect(shown).toMatchObject({
       certificateId: `${issuanceId}-42`,
       bundleId: `${issuanceId}-1`,
@@ -229,7 +229,13 @@ describe('issuance, transfer, claim, verification', () => {
         reason: 'meter found faulty',
       }),
     );
-    expect(withdrawn.withdrawn.map((b: any) => [b.rangeStart, b.rangeEnd, b.withdrawal.previousStatus])).toEqual([
+    expect(
+      withdrawn.withdrawn.map((b: { rangeStart: number; rangeEnd: number; withdrawal: { previousStatus: string } }) => [
+        b.rangeStart,
+        b.rangeEnd,
+        b.withdrawal.previousStatus,
+      ]),
+    ).toEqual([
       [90, 100, 'cancelled'],
       [101, 250, 'active'],
       [251, 300, 'active'],

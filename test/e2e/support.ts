@@ -39,12 +39,20 @@ export function credentials(): { apiKeys: Record<string, Record<string, string>>
 
 export const operatorKey = () => credentials().apiKeys.community['community-operator'];
 
+/**
+ * A gateway's JSON answer as these tests read it: field by field, each field checked by the assertion
+ * that reads it (the routes' schemas are in gateway-api/src/openapi; the contract test holds the
+ * gateways to them).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one loose type of the e2e tests, see above
+export type JsonAnswer = Record<string, any>;
+
 export interface ApiResult<T = Record<string, unknown>> {
   status: number;
   body: T;
 }
 
-export async function api<T = Record<string, any>>(
+export async function api<T = JsonAnswer>(
   org: OrgName,
   key: string | undefined,
   method: string,
@@ -226,8 +234,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
 }
 
 /** All stored readings of a meter, through the gateway. */
-export async function storedReadings(meter: TestMeter): Promise<Record<string, any>[]> {
-  const res = await api<any>(
+export async function storedReadings(meter: TestMeter): Promise<JsonAnswer[]> {
+  const res = await api<JsonAnswer | JsonAnswer[]>(
     'community',
     meter.apiKey,
     'GET',
@@ -246,10 +254,7 @@ export function enrolledUser(org: OrgName, id: string): WalletUser {
 
 /** Closes an interval's window through the Community gateway (every page) as its operator. */
 /** Closes a community's window (by default that of the test meters' community), as its operator. */
-export async function closeWindow(
-  intervalStart: string,
-  communityId = profile().mqtt.communityId,
-): Promise<ApiResult<Record<string, any>>> {
+export async function closeWindow(intervalStart: string, communityId = profile().mqtt.communityId): Promise<ApiResult<JsonAnswer>> {
   return api('community', operatorKey(), 'POST', `/communities/${communityId}/windows/${encodeURIComponent(intervalStart)}/close`);
 }
 

@@ -189,7 +189,7 @@ describe('settleContracts, hand-computed', () => {
   });
 
   it(
-    "shares a seller's delivered energy over its contracts pro rata for tokens; an estimated position is settled in money and " + 'flagged',
+    "shares a seller's delivered energy over its contracts pro rata " + 'for tokens; an estimated position is settled in money and flagged',
     () => {
       const r = settleContracts(
         [delivery('k2', 'S', 'B2', 1000), delivery('k1', 'S', 'B', 3000)],

@@ -220,7 +220,7 @@ describe('market figures: properties', () => {
   });
 
   it(
-    'physical figures balance: local ≤ production and consumption, export − import = production − consumption, ratios within [0, ' + '1]',
+    'physical figures balance: local ≤ production and consumption, ' + 'export − import = production − consumption, ratios within [0, 1]',
     () => {
       fc.assert(
         fc.property(interval, (input) => {

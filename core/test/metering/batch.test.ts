@@ -327,7 +327,7 @@ describe('foldReadingBatch', () => {
   });
 
   it(
-    'refuses new readings of a retired meter, and answers a retry of a stored one as a duplicate, loading only their own ' + 'keys',
+    'refuses new readings of a retired meter, and answers a retry ' + 'of a stored one as a duplicate, loading only their own keys',
     async () => {
       const ledger = new MemoryLedger();
       ledger.meters.set('m1', meterRecord('m1'));
