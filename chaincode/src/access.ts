@@ -45,7 +45,8 @@ export function requireRole(ctx: Context, roles: readonly Role[] | 'any', action
 /** The caller, if it has `role` in the organization `mspId` (an organization's own duties). */
 function requireRoleOf(ctx: Context, role: Role, mspId: string, action: string): Caller {
   const caller = requireRole(ctx, [role], action);
-  if (caller.mspId !== mspId) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the ${role} of ${mspId}`, { mspId: caller.mspId });
+  if (caller.mspId !== mspId)
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the ${role} of ${mspId}`, { mspId: caller.mspId });
   return caller;
 }
 
@@ -86,14 +87,19 @@ export async function requireOwnParticipant(ctx: Context): Promise<void> {
   if (!isSelfActing(caller.role) || caller.participantId === undefined) return;
   const record = await getRecord<{ mspId: string; role: string }>(ctx, key(ctx, KeyTypes.participant, caller.participantId));
   if (record === undefined) {
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `the identity acts for participant ${caller.participantId}, which is not registered`, {
-      participantId: caller.participantId,
-    });
+    throw new GridLedgerError(
+      ErrorCodes.ACCESS_DENIED,
+      `the identity acts for participant ${caller.participantId}, which is not registered`,
+      {
+        participantId: caller.participantId,
+      },
+    );
   }
   if (record.mspId !== caller.mspId || record.role !== caller.role) {
     throw new GridLedgerError(
       ErrorCodes.ACCESS_DENIED,
-      `the identity (${caller.role} of ${caller.mspId}) may not act for participant ${caller.participantId} (${record.role} of ${record.mspId})`,
+      `the identity (${caller.role} of ${caller.mspId}) may not act for participant ${caller.participantId} (${record.role} of ` +
+        `${record.mspId})`,
       { participantId: caller.participantId, mspId: caller.mspId },
     );
   }
@@ -105,7 +111,11 @@ export async function requireOwnParticipant(ctx: Context): Promise<void> {
  */
 export function requireOwnRecords(caller: Caller, participantId: string | undefined, action: string): void {
   if (isSelfActing(caller.role) && (participantId === undefined || participantId !== caller.participantId)) {
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `a ${caller.role} may ${action} of its own only`, participantId === undefined ? {} : { participantId });
+    throw new GridLedgerError(
+      ErrorCodes.ACCESS_DENIED,
+      `a ${caller.role} may ${action} of its own only`,
+      participantId === undefined ? {} : { participantId },
+    );
   }
 }
 

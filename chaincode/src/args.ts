@@ -34,7 +34,8 @@ export function checkId(value: unknown, field: string, code: ErrorCode = ErrorCo
 /** A UTC instant argument in epoch seconds: `code` (REQUEST_INVALID by default) naming the field and the value otherwise. */
 export function checkInstant(value: unknown, field: string, code: ErrorCode = ErrorCodes.REQUEST_INVALID): number {
   const seconds = typeof value === 'string' ? parseInstant(value) : undefined;
-  if (seconds === undefined) throw new GridLedgerError(code, `${field} must be a UTC instant like 2026-11-21T10:15:00Z`, { field, [field]: String(value) });
+  if (seconds === undefined)
+    throw new GridLedgerError(code, `${field} must be a UTC instant like 2026-11-21T10:15:00Z`, { field, [field]: String(value) });
   return seconds;
 }
 
@@ -45,7 +46,11 @@ export const instantOf = (value: unknown, field: string): number => checkInstant
 export function checkIntervalStart(value: unknown, intervalSeconds: number, field = 'intervalStart'): number {
   const seconds = typeof value === 'string' ? parseInstant(value) : undefined;
   if (seconds === undefined || !isIntervalStart(seconds, intervalSeconds)) {
-    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${field} must be the start of a ${intervalSeconds}s interval, like 2026-11-21T10:15:00Z`, { field });
+    throw new GridLedgerError(
+      ErrorCodes.REQUEST_INVALID,
+      `${field} must be the start of a ${intervalSeconds}s interval, like 2026-11-21T10:15:00Z`,
+      { field },
+    );
   }
   return seconds;
 }

@@ -15,7 +15,17 @@ import {
 import { areWindowsClosing, settleCorrections, storeGaps } from './energy/window';
 import { loadMeteringParams } from './energy/grid';
 import { getStates, withWriteBatch } from './state-batch';
-import { EstimateRecord, readHeads, readingsFromTransient, readingView, readReading, redactImport, requireConsumptionMember, SharedReading, writeReadings } from './energy/privacy';
+import {
+  EstimateRecord,
+  readHeads,
+  readingsFromTransient,
+  readingView,
+  readReading,
+  redactImport,
+  requireConsumptionMember,
+  SharedReading,
+  writeReadings,
+} from './energy/privacy';
 import { actorOf, meterOwner, requireOperator, requireOwnRecords, requireRole } from './access';
 import { checkFields, checkId, checkInstant, parseObjectArgument } from './args';
 import { key, KeyTypes, readingHourOf, readingKey } from './keys';
@@ -33,9 +43,12 @@ export { loadMeteringParams };
 function storeOf(ctx: Context, intervalSeconds: number, estimates: Map<string, EstimateRecord>): ReadingStore {
   return {
     getMeters: async (meterIds) =>
-      (await getStates(ctx, meterIds.map((meterId) => key(ctx, KeyTypes.meter, meterId)))).map((bytes) =>
-        bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as MeterRecord),
-      ),
+      (
+        await getStates(
+          ctx,
+          meterIds.map((meterId) => key(ctx, KeyTypes.meter, meterId)),
+        )
+      ).map((bytes) => (bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as MeterRecord))),
     getHeads: (meterIds) => readHeads(ctx, meterIds),
     getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart),
     areWindowsClosed: (windows) => areWindowsClosing(ctx, windows, intervalSeconds),
@@ -81,7 +94,13 @@ export class MeteringContract extends Contract {
         await storeGaps(ctx, gapsToPut, gapsToDelete, (meterId) => loaded.meters.get(meterId)!.meter!.communityId, params.intervalSeconds);
         return settleCorrections(ctx, readings, params, loaded.meters, estimates);
       });
-      setEvent(ctx, 'ReadingsRecorded', { txId, accepted: outcome.accepted, rejected: outcome.rejected, gapsOpened: gapsToPut, ...(corrections.length > 0 ? { corrections } : {}) });
+      setEvent(ctx, 'ReadingsRecorded', {
+        txId,
+        accepted: outcome.accepted,
+        rejected: outcome.rejected,
+        gapsOpened: gapsToPut,
+        ...(corrections.length > 0 ? { corrections } : {}),
+      });
       // The answer is in the block too: no import value in a rejection's message or details.
       return { results: outcome.results.map(redactImport), txId };
     });
@@ -98,7 +117,10 @@ export class MeteringContract extends Contract {
       requireOwnRecords(caller, owner, 'read the readings of meters');
       const reading = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart));
       if (reading === undefined) {
-        throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, { meterId, intervalStart });
+        throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, {
+          meterId,
+          intervalStart,
+        });
       }
       return readingView(ctx, reading, owner ?? '');
     });
@@ -130,7 +152,10 @@ export class MeteringContract extends Contract {
       const firstHour = Math.floor(from / 3600) * 3600;
       const hours = Math.floor((to - firstHour) / 3600) + 1;
       if (hours > MAX_LIST_HOURS) {
-        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `a query spans at most ${MAX_LIST_HOURS} hours, not ${hours}`, { field: 'to', max: MAX_LIST_HOURS });
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `a query spans at most ${MAX_LIST_HOURS} hours, not ${hours}`, {
+          field: 'to',
+          max: MAX_LIST_HOURS,
+        });
       }
       const found: SharedReading[] = [];
       for (let h = 0; h < hours; h++) {
@@ -179,7 +204,14 @@ export class MeteringContract extends Contract {
       const params = mergeMeteringParams(previous, input);
       const txId = ctx.stub.getTxID();
       await putRecord(ctx, key(ctx, KeyTypes.meteringParams), params);
-      const record = { txId, changedAt: formatInstant(txSeconds(ctx)), changedBy: actorOf(ctx, caller), mspId: caller.mspId, previous, params };
+      const record = {
+        txId,
+        changedAt: formatInstant(txSeconds(ctx)),
+        changedBy: actorOf(ctx, caller),
+        mspId: caller.mspId,
+        previous,
+        params,
+      };
       await putRecord(ctx, key(ctx, KeyTypes.meteringParamsChange, txId), record);
       setEvent(ctx, 'MeteringParamsChanged', record);
       return { params, txId };

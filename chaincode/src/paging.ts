@@ -15,7 +15,8 @@ export const MARKET_MAX_PAGE = 1000;
 /** The largest page of the energy queries (listPositions, listTokenMoves), as their OpenAPI says. */
 export const ENERGY_MAX_PAGE = 500;
 
-/** A page size: a safe integer from 1 to `max` (a number, or its decimal text as string arguments carry it); DEFAULT_PAGE_SIZE when absent. */
+/** A page size: a safe integer from 1 to `max` (a number, or its decimal text as string arguments carry it); DEFAULT_PAGE_SIZE when
+ * absent. */
 export function pageSizeOf(value: unknown, max: number): number {
   if (value === undefined) return DEFAULT_PAGE_SIZE;
   const n = typeof value === 'string' ? Number(value) : value;
@@ -48,13 +49,20 @@ const encodeBookmark = (k: string): string => Buffer.from(k, 'utf8').toString('b
 
 function decodeBookmark(bookmark: unknown, prefix: string): string | undefined {
   if (bookmark === undefined || bookmark === '') return undefined;
-  const k = typeof bookmark === 'string' && /^[A-Za-z0-9_-]{1,1024}$/.test(bookmark) ? Buffer.from(bookmark, 'base64url').toString('utf8') : '';
-  if (!k.startsWith(prefix)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'bookmark is not one this ledger returned', { field: 'bookmark' });
+  const k =
+    typeof bookmark === 'string' && /^[A-Za-z0-9_-]{1,1024}$/.test(bookmark) ? Buffer.from(bookmark, 'base64url').toString('utf8') : '';
+  if (!k.startsWith(prefix))
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'bookmark is not one this ledger returned', { field: 'bookmark' });
   return k;
 }
 
 /** One page of the records under `type` and the leading `attributes`, in key order, and the bookmark of the next. */
-export async function readPage<T>(ctx: Context, type: KeyType, attributes: string[], query: PageQuery<T>): Promise<{ items: T[]; bookmark: string }> {
+export async function readPage<T>(
+  ctx: Context,
+  type: KeyType,
+  attributes: string[],
+  query: PageQuery<T>,
+): Promise<{ items: T[]; bookmark: string }> {
   const from = decodeBookmark(query.bookmark, key(ctx, type, ...attributes)) ?? query.startKey ?? '';
   const items: T[] = [];
   let next = '';

@@ -51,7 +51,9 @@ export async function loadMeter(ctx: Context, meterId: string): Promise<MeterRec
 
 /** The participant's meters, by meter id. */
 export async function metersOf(ctx: Context, participantId: string): Promise<MeterRecord[]> {
-  const ids = (await listRecords<{ meterId: string }>(ctx, KeyTypes.meterByParticipant, [participantId])).map((e) => e.meterId).sort(compareIds);
+  const ids = (await listRecords<{ meterId: string }>(ctx, KeyTypes.meterByParticipant, [participantId]))
+    .map((e) => e.meterId)
+    .sort(compareIds);
   const meters: MeterRecord[] = [];
   for (const meterId of ids) meters.push(await loadMeter(ctx, meterId));
   return meters;
@@ -77,11 +79,19 @@ export class RegistryContract extends Contract {
         throw new GridLedgerError(ErrorCodes.PARTICIPANT_ROLE_INVALID, `role must be one of ${ROLES.join(', ')}`, { field: 'role' });
       }
       if (isReservedParticipantId(participantId)) {
-        throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId ${participantId} is reserved for the platform`, { field: 'participantId', reason: 'reserved' });
+        throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId ${participantId} is reserved for the platform`, {
+          field: 'participantId',
+          reason: 'reserved',
+        });
       }
       const { displayName } = input;
       if (displayName !== undefined && !isDisplayName(displayName)) {
-        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at either end`, { field: 'displayName' });
+        throw new GridLedgerError(
+          ErrorCodes.REQUEST_INVALID,
+          `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at ` +
+            `either end`,
+          { field: 'displayName' },
+        );
       }
       const stateKey = key(ctx, KeyTypes.participant, participantId);
       if ((await getRecord(ctx, stateKey)) !== undefined) {
@@ -123,31 +133,47 @@ export class RegistryContract extends Contract {
       const input = parseObjectArgument(request, 'the meter');
       const forItself = caller.role === 'prosumer' || caller.role === 'consumer';
       if (forItself && (caller.participantId === undefined || input.participantId !== caller.participantId)) {
-        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `a ${caller.role} may register meters for itself only`, { participantId: String(input.participantId) });
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `a ${caller.role} may register meters for itself only`, {
+          participantId: String(input.participantId),
+        });
       }
       const registration = validateMeterRegistration(input);
       const participant = await loadParticipant(ctx, registration.participantId);
       if (participant.mspId !== caller.mspId) {
-        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `participant ${participant.participantId} belongs to ${participant.mspId}, not ${caller.mspId}`, {
-          participantId: participant.participantId,
-          mspId: caller.mspId,
-        });
+        throw new GridLedgerError(
+          ErrorCodes.ACCESS_DENIED,
+          `participant ${participant.participantId} belongs to ${participant.mspId}, not ${caller.mspId}`,
+          {
+            participantId: participant.participantId,
+            mspId: caller.mspId,
+          },
+        );
       }
       const meterKey = key(ctx, KeyTypes.meter, registration.meterId);
       if ((await getRecord(ctx, meterKey)) !== undefined) {
-        throw new GridLedgerError(ErrorCodes.METER_EXISTS, `meter ${registration.meterId} is already registered`, { meterId: registration.meterId });
+        throw new GridLedgerError(ErrorCodes.METER_EXISTS, `meter ${registration.meterId} is already registered`, {
+          meterId: registration.meterId,
+        });
       }
       // A participant's meters are in one community (its window close fixes the participant's
       // position over all of them), fixed by the first meter on the participant record: a point
       // read that later registrations share without writing it.
       if (participant.communityId !== undefined && participant.communityId !== registration.communityId) {
-        throw new GridLedgerError(ErrorCodes.METER_COMMUNITY_CONFLICT, `participant ${registration.participantId} has its meters in community ${participant.communityId}, not ${registration.communityId}`, {
-          participantId: registration.participantId,
-          communityId: participant.communityId,
-        });
+        throw new GridLedgerError(
+          ErrorCodes.METER_COMMUNITY_CONFLICT,
+          `participant ${registration.participantId} has its meters in community ${participant.communityId}, not ` +
+            `${registration.communityId}`,
+          {
+            participantId: registration.participantId,
+            communityId: participant.communityId,
+          },
+        );
       }
       if (participant.communityId === undefined) {
-        await putRecord(ctx, key(ctx, KeyTypes.participant, participant.participantId), { ...participant, communityId: registration.communityId });
+        await putRecord(ctx, key(ctx, KeyTypes.participant, participant.participantId), {
+          ...participant,
+          communityId: registration.communityId,
+        });
       }
       const record: MeterRecord = {
         ...registration,
@@ -161,10 +187,14 @@ export class RegistryContract extends Contract {
         meterId: registration.meterId,
         participantId: registration.participantId,
       });
-      await putRecord(ctx, key(ctx, KeyTypes.meterByCommunity, registration.communityId, registration.participantId, registration.meterId), {
-        meterId: registration.meterId,
-        participantId: registration.participantId,
-      });
+      await putRecord(
+        ctx,
+        key(ctx, KeyTypes.meterByCommunity, registration.communityId, registration.participantId, registration.meterId),
+        {
+          meterId: registration.meterId,
+          participantId: registration.participantId,
+        },
+      );
       const { publicKeyPem: _key, ...announced } = record;
       setEvent(ctx, 'MeterRegistered', announced);
       return record;

@@ -36,9 +36,14 @@ export async function respondForAnyIdentity(ctx: Context, name: string, body: ()
   try {
     return canonicalJson(await body());
   } catch (e) {
-    if (isGridLedgerError(e)) throw new Error(encodeErrorEnvelope(e));
+    if (isGridLedgerError(e)) throw new Error(encodeErrorEnvelope(e), { cause: e });
     const txId = ctx.stub.getTxID();
     loggerOf(ctx).error(`${name} failed unexpectedly in transaction ${txId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    throw new Error(encodeErrorEnvelope(new GridLedgerError(ErrorCodes.INTERNAL, `${name} failed unexpectedly; the chaincode log has transaction ${txId}`, { txId })));
+    throw new Error(
+      encodeErrorEnvelope(
+        new GridLedgerError(ErrorCodes.INTERNAL, `${name} failed unexpectedly; the chaincode log has transaction ${txId}`, { txId }),
+      ),
+      { cause: e },
+    );
   }
 }

@@ -19,8 +19,14 @@ interface ShimLoggerModule {
 /** The names both libraries create their module loggers under (created already, or on first use). */
 const NAMES: Record<string, readonly string[]> = {
   'fabric-shim/lib/logger': [
-    'lib/handler.js', 'lib/stub.js', 'lib/iterators.js', 'lib/chaincode.js', 'lib/server.js',
-    'contracts-spi/chaincodefromcontract.js', 'contracts-spi/bootstrap.js', 'contracts-spi/datamarshall.js',
+    'lib/handler.js',
+    'lib/stub.js',
+    'lib/iterators.js',
+    'lib/chaincode.js',
+    'lib/server.js',
+    'contracts-spi/chaincodefromcontract.js',
+    'contracts-spi/bootstrap.js',
+    'contracts-spi/datamarshall.js',
   ],
   'fabric-contract-api/lib/logger': ['./lib/jsontransactionserializer.js', './lib/contract.js'],
 };

@@ -135,7 +135,9 @@ function chaincodeMessageClass(): (new () => ShimMessage) | null {
       // The protos package fabric-shim itself resolves, whatever version sits at the top level.
       const shimDir = require.resolve('fabric-shim/package.json').replace(/package\.json$/, '');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const protos = require(require.resolve('@hyperledger/fabric-protos', { paths: [shimDir] })) as { peer: { ChaincodeMessage: new () => ShimMessage } };
+      const protos = require(require.resolve('@hyperledger/fabric-protos', { paths: [shimDir] })) as {
+        peer: { ChaincodeMessage: new () => ShimMessage };
+      };
       messageClass = protos.peer.ChaincodeMessage;
     } catch {
       messageClass = null;
@@ -146,7 +148,8 @@ function chaincodeMessageClass(): (new () => ShimMessage) | null {
 
 export type Transport = (type: number, payload: Uint8Array, method: string) => Promise<Buffer>;
 
-/** A function that sends one message of the transaction to the peer and returns the response payload; undefined when batching is unavailable or off. */
+/** A function that sends one message of the transaction to the peer and returns the response payload; undefined when batching is
+ * unavailable or off. */
 export function transportOf(ctx: Context): Transport | undefined {
   if (process.env.GRIDLEDGER_STATE_BATCH === '0') return undefined;
   const stub = ctx.stub as unknown as ShimStub;
@@ -170,7 +173,12 @@ const absent = (value: Uint8Array | undefined | null): boolean => value === unde
  * The values of `keys` (public state, or the private collection `collection`), in order;
  * undefined for a key without a value. One round trip per MAX_KEYS keys on a real peer.
  */
-export async function getStates(ctx: Context, keys: readonly string[], collection = '', transport = transportOf(ctx)): Promise<(Buffer | undefined)[]> {
+export async function getStates(
+  ctx: Context,
+  keys: readonly string[],
+  collection = '',
+  transport = transportOf(ctx),
+): Promise<(Buffer | undefined)[]> {
   const out: (Buffer | undefined)[] = [];
   if (transport === undefined) {
     for (const key of keys) {
@@ -181,7 +189,9 @@ export async function getStates(ctx: Context, keys: readonly string[], collectio
   }
   for (let start = 0; start < keys.length; start += MAX_KEYS) {
     const chunk = keys.slice(start, start + MAX_KEYS);
-    const values = decodeGetStateMultipleResult(await transport(GET_STATE_MULTIPLE, encodeGetStateMultiple(chunk, collection), 'GetStateMultiple'));
+    const values = decodeGetStateMultipleResult(
+      await transport(GET_STATE_MULTIPLE, encodeGetStateMultiple(chunk, collection), 'GetStateMultiple'),
+    );
     if (values.length !== chunk.length) throw new Error(`GET_STATE_MULTIPLE answered ${values.length} values for ${chunk.length} keys`);
     for (const value of values) out.push(absent(value) ? undefined : value);
   }
@@ -197,7 +207,12 @@ type Writer = Pick<Context['stub'], 'putState' | 'deleteState' | 'putPrivateData
 export async function withWriteBatch<T>(ctx: Context, body: () => Promise<T>, transport = transportOf(ctx)): Promise<T> {
   if (transport === undefined) return body();
   const stub = ctx.stub as unknown as Writer;
-  const saved: Writer = { putState: stub.putState, deleteState: stub.deleteState, putPrivateData: stub.putPrivateData, deletePrivateData: stub.deletePrivateData };
+  const saved: Writer = {
+    putState: stub.putState,
+    deleteState: stub.deleteState,
+    putPrivateData: stub.putPrivateData,
+    deletePrivateData: stub.deletePrivateData,
+  };
   const ops = new Map<string, WriteOp>();
   const checkKey = (key: unknown) => {
     if (typeof key !== 'string' || key === '') throw new Error('key must be a non-empty string');

@@ -11,7 +11,7 @@ import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/ene
 import { respond } from '../src/respond';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, SEED, signReading, submitVia, withTransient } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, SEED, signReading, submitVia, TxOutcome, withTransient } from './fake-fabric';
 
 const registry = new RegistryContract();
 const metering = new MeteringContract();
@@ -27,7 +27,7 @@ const T = parseInstant(HOUR)!;
 const json = (x: unknown) => JSON.stringify(x);
 const EXPORTS = [800, 400, 0, 200];
 
-async function ok(p: Promise<{ ok: boolean; message?: string; result?: any }>) {
+async function ok(p: Promise<TxOutcome>) {
   const out = await p;
   if (!out.ok) throw new Error(out.message);
   return out;
@@ -153,7 +153,12 @@ it('refuses transfers to unknown participants and claims with malformed fields, 
   const claim = { quantityWh: 1, beneficiary: 'b', purpose: 'p', ...period, location: 'l' };
   const claimWith = (change: Record<string, unknown>) =>
     f.run(home1, (ctx) => certificates.claim(ctx, bundleId, json({ ...claim, ...change })));
-  const malformed = [['consumptionPeriodStart', 5], ['consumptionPeriodEnd', null], ['beneficiary', ''], ['location', 7]] as const;
+  const malformed = [
+    ['consumptionPeriodStart', 5],
+    ['consumptionPeriodEnd', null],
+    ['beneficiary', ''],
+    ['location', 7],
+  ] as const;
   for (const [field, value] of malformed) {
     const refused = await claimWith({ [field]: value });
     expect([field, refused.error?.code, refused.error?.details]).toEqual([field, ErrorCodes.CERTIFICATE_INPUT_INVALID, { field }]);

@@ -23,11 +23,29 @@ function certified(mspId: string, attrs: Record<string, string>): Identity {
   const name = attrs['gl.id'] ?? 'anonymous';
   const hex = Buffer.from(JSON.stringify({ attrs }), 'utf8').toString('hex');
   const cert = path.join(dir, `${name}.pem`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', path.join(dir, `${name}.key`), '-out', cert, '-days', '1', '-subj', `/CN=${name}`,
-    '-addext', `1.2.3.4.5.6.7.8.1=DER:${hex}`,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      path.join(dir, `${name}.key`),
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `1.2.3.4.5.6.7.8.1=DER:${hex}`,
+    ],
+    { stdio: 'ignore' },
+  );
   return { mspId, attrs: {}, id: 'unused', certificate: readFileSync(cert) };
 }
 
@@ -54,8 +72,15 @@ describe('the chaincode module under fabric-shim', () => {
   it('exports the three contracts with their transactions, submit or evaluate', () => {
     expect(info.title).toBe('@gridledger/chaincode');
     const contracts = chaincode.metadata.contracts as Record<string, { transactions: { name: string; tag: string[] }[] }>;
-    const txs = (name: string) => Object.fromEntries(contracts[name].transactions.map((t) => [t.name, t.tag.includes('SUBMIT') ? 'submit' : 'evaluate']));
-    expect(txs('registry')).toEqual({ registerParticipant: 'submit', getParticipant: 'evaluate', registerMeter: 'submit', getMeter: 'evaluate', listMeters: 'evaluate' });
+    const txs = (name: string) =>
+      Object.fromEntries(contracts[name].transactions.map((t) => [t.name, t.tag.includes('SUBMIT') ? 'submit' : 'evaluate']));
+    expect(txs('registry')).toEqual({
+      registerParticipant: 'submit',
+      getParticipant: 'evaluate',
+      registerMeter: 'submit',
+      getMeter: 'evaluate',
+      listMeters: 'evaluate',
+    });
     expect(txs('metering')).toEqual({
       submitReadings: 'submit',
       getReading: 'evaluate',
@@ -75,9 +100,21 @@ describe('the chaincode module under fabric-shim', () => {
     const who = await call(fabric, prosumer, 'system:whoami');
     expect(JSON.parse(who.payload!.toString())).toEqual({ mspId: 'CommunityMSP', role: 'prosumer', participantId: 'home-01' });
 
-    const registered = await call(fabric, operator, 'registry:registerParticipant', JSON.stringify({ participantId: 'home-01', role: 'prosumer' }));
+    const registered = await call(
+      fabric,
+      operator,
+      'registry:registerParticipant',
+      JSON.stringify({ participantId: 'home-01', role: 'prosumer' }),
+    );
     expect(JSON.parse(registered.payload!.toString())).toMatchObject({ participantId: 'home-01', registeredBy: 'op-1' });
-    const meter = { meterId: 'home-02.main', participantId: 'home-02', kind: 'consumption', publicKeyPem: meterKeys().publicKeyPem, exportCapacityW: 0, communityId: 'c1' };
+    const meter = {
+      meterId: 'home-02.main',
+      participantId: 'home-02',
+      kind: 'consumption',
+      publicKeyPem: meterKeys().publicKeyPem,
+      exportCapacityW: 0,
+      communityId: 'c1',
+    };
     const denied = await call(fabric, prosumer, 'registry:registerMeter', JSON.stringify(meter));
     expect(denied.status).toBe(500);
     expect(decodeErrorEnvelope(denied.message!)?.code).toBe(ErrorCodes.ACCESS_DENIED);
@@ -87,7 +124,10 @@ describe('the chaincode module under fabric-shim', () => {
 
   it('an identity of another MSP, or with another role, acts for no participant in any transaction', async () => {
     const fabric = new FakeFabric();
-    for (const [participantId, role] of [['home-01', 'prosumer'], ['batt-01', 'battery-provider']]) {
+    for (const [participantId, role] of [
+      ['home-01', 'prosumer'],
+      ['batt-01', 'battery-provider'],
+    ]) {
       expect((await call(fabric, operator, 'registry:registerParticipant', JSON.stringify({ participantId, role }))).status).toBe(200);
     }
     // The Utility's CA can write any gl.id into a certificate; so can the Community's for a role.
@@ -106,7 +146,10 @@ describe('the chaincode module under fabric-shim', () => {
         for (const who of impostors) {
           const args = (tx.parameters ?? []).map(() => '{}');
           const out = await call(fabric, who, `${contract}:${tx.name}`, ...args);
-          expect({ tx: `${contract}:${tx.name}`, code: decodeErrorEnvelope(out.message ?? '')?.code }).toEqual({ tx: `${contract}:${tx.name}`, code: ErrorCodes.ACCESS_DENIED });
+          expect({ tx: `${contract}:${tx.name}`, code: decodeErrorEnvelope(out.message ?? '')?.code }).toEqual({
+            tx: `${contract}:${tx.name}`,
+            code: ErrorCodes.ACCESS_DENIED,
+          });
           calls += 1;
         }
       }

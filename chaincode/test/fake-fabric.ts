@@ -94,80 +94,85 @@ export class FakeTransaction {
     privateState: ReadonlyMap<string, Buffer> = new Map(),
     transient: ReadonlyMap<string, Buffer> = new Map(),
   ) {
-    const tx = this;
     this.stub = {
       getTxID: () => txId,
       getChannelID: () => 'energy',
       getTxTimestamp: () => ({ seconds: { toNumber: () => seconds, toString: () => String(seconds) }, nanos: 0 }),
       getCreator: () => ({ mspid: caller.mspId, idBytes: new Uint8Array(caller.certificate ?? Buffer.alloc(0)) }),
-      getBufferArgs: () => tx.args,
-      getArgs: () => tx.args.map((a) => a.toString('utf8')),
-      async getState(key: string): Promise<Uint8Array> {
-        tx.checkKey(key);
-        tx.reads.push(key);
+      getBufferArgs: () => this.args,
+      getArgs: () => this.args.map((a) => a.toString('utf8')),
+      getState: async (key: string): Promise<Uint8Array> => {
+        this.checkKey(key);
+        this.reads.push(key);
         return new Uint8Array(committed.get(key) ?? Buffer.alloc(0));
       },
-      async putState(key: string, value: Uint8Array): Promise<void> {
-        tx.checkKey(key);
+      putState: async (key: string, value: Uint8Array): Promise<void> => {
+        this.checkKey(key);
         // Fabric would treat an empty value as a delete: a contract must never write one.
         if (value === undefined || value.length === 0) throw new Error(`empty value written to ${JSON.stringify(key)}`);
-        tx.writes.set(key, Buffer.from(value));
+        this.writes.set(key, Buffer.from(value));
       },
-      async deleteState(key: string): Promise<void> {
-        tx.checkKey(key);
-        tx.writes.set(key, null);
+      deleteState: async (key: string): Promise<void> => {
+        this.checkKey(key);
+        this.writes.set(key, null);
       },
-      createCompositeKey(objectType: string, attributes: string[]): string {
+      createCompositeKey: (objectType: string, attributes: string[]): string => {
         for (const part of [objectType, ...attributes]) {
-          if (typeof part !== 'string' || part.includes(NS) || part.includes(MAX_RUNE)) throw new Error(`bad composite key part ${JSON.stringify(part)}`);
+          if (typeof part !== 'string' || part.includes(NS) || part.includes(MAX_RUNE))
+            throw new Error(`bad composite key part ${JSON.stringify(part)}`);
         }
         return NS + objectType + NS + attributes.map((a) => a + NS).join('');
       },
-      splitCompositeKey(key: string): { objectType: string | null; attributes: string[] } {
+      splitCompositeKey: (key: string): { objectType: string | null; attributes: string[] } => {
         if (!key.startsWith(NS)) return { objectType: null, attributes: [] };
         const parts = key.slice(1).split(NS);
         return { objectType: parts[0], attributes: parts.slice(1, -1) };
       },
-      getStateByPartialCompositeKey(objectType: string, attributes: string[]): QueryResponse {
-        const start = (tx.stub.createCompositeKey as (t: string, a: string[]) => string)(objectType, attributes);
-        return queryResponse(tx.range(start, start + MAX_RUNE));
+      getStateByPartialCompositeKey: (objectType: string, attributes: string[]): QueryResponse => {
+        const start = (this.stub.createCompositeKey as (t: string, a: string[]) => string)(objectType, attributes);
+        return queryResponse(this.range(start, start + MAX_RUNE));
       },
-      getStateByPartialCompositeKeyWithPagination(objectType: string, attributes: string[], pageSize: number, bookmark?: string): QueryResponse {
-        tx.paginated = true;
-        const prefix = (tx.stub.createCompositeKey as (t: string, a: string[]) => string)(objectType, attributes);
+      getStateByPartialCompositeKeyWithPagination: (
+        objectType: string,
+        attributes: string[],
+        pageSize: number,
+        bookmark?: string,
+      ): QueryResponse => {
+        this.paginated = true;
+        const prefix = (this.stub.createCompositeKey as (t: string, a: string[]) => string)(objectType, attributes);
         // As the peer does: a non-empty bookmark replaces the start key.
-        const all = tx.range(bookmark ? bookmark : prefix, prefix + MAX_RUNE);
+        const all = this.range(bookmark ? bookmark : prefix, prefix + MAX_RUNE);
         const page = all.slice(0, pageSize);
         return queryResponse(page, { fetchedRecordsCount: page.length, bookmark: all[pageSize]?.key ?? '' });
       },
       getTransient: () => new Map(transient),
-      async putPrivateData(collection: string, key: string, value: Uint8Array): Promise<void> {
-        tx.checkKey(key);
-        tx.privateWrites.set(`${collection}\u0001${key}`, Buffer.from(value));
+      putPrivateData: async (collection: string, key: string, value: Uint8Array): Promise<void> => {
+        this.checkKey(key);
+        this.privateWrites.set(`${collection}\u0001${key}`, Buffer.from(value));
       },
-      async getPrivateData(collection: string, key: string): Promise<Uint8Array> {
+      getPrivateData: async (collection: string, key: string): Promise<Uint8Array> => {
         // As on a peer of the collection's members: the test's identity decides nothing here.
         return new Uint8Array(privateState.get(`${collection}\u0001${key}`) ?? Buffer.alloc(0));
       },
-      async getPrivateDataHash(collection: string, key: string): Promise<Uint8Array> {
+      getPrivateDataHash: async (collection: string, key: string): Promise<Uint8Array> => {
         const value = privateState.get(`${collection}\u0001${key}`);
         return value === undefined ? new Uint8Array(0) : new Uint8Array(createHash('sha256').update(value).digest());
       },
-      getHistoryForKey(key: string): QueryResponse {
-        const entries = (tx.history.get(key) ?? []).slice().reverse();
+      getHistoryForKey: (key: string): QueryResponse => {
+        const entries = (this.history.get(key) ?? []).slice().reverse();
         return queryResponse(entries.map((h) => ({ ...h, timestamp: { seconds: h.seconds, nanos: 0 } })) as unknown as KV[]);
       },
-      getStateByRange(): never {
+      getStateByRange: (): never => {
         throw new Error('not used by the contracts');
       },
       /** Key-level endorsement policies are kept per transaction, for tests to read (the peers enforce them). */
-      async setStateValidationParameter(key: string, policy: Uint8Array): Promise<void> {
-        tx.checkKey(key);
-        tx.validationParameters.set(key, Buffer.from(policy));
+      setStateValidationParameter: async (key: string, policy: Uint8Array): Promise<void> => {
+        this.checkKey(key);
+        this.validationParameters.set(key, Buffer.from(policy));
       },
-      setEvent(name: string, payload: Uint8Array): void {
+      setEvent: (name: string, payload: Uint8Array): void => {
         if (typeof name !== 'string' || name === '') throw new Error('event name must not be empty');
-        tx.events.push({ name, payload: JSON.parse(Buffer.from(payload).toString('utf8')) });
+        this.events.push({ name, payload: JSON.parse(Buffer.from(payload).toString('utf8')) });
       },
     };
     this.clientIdentity = {
@@ -232,7 +237,15 @@ export class FakeFabric {
 
   begin(caller: Identity, txId?: string): FakeTransaction {
     this.counter += 1;
-    return new FakeTransaction(this.state, txId ?? `tx${String(this.counter).padStart(6, '0')}`, this.now, caller, this.history, this.privateState, this.transient);
+    return new FakeTransaction(
+      this.state,
+      txId ?? `tx${String(this.counter).padStart(6, '0')}`,
+      this.now,
+      caller,
+      this.history,
+      this.privateState,
+      this.transient,
+    );
   }
 
   /** Runs one contract call as a transaction; with `submit` its writes and event are committed. */
@@ -294,13 +307,26 @@ export function signReading(reading: Reading, key: KeyObject): SignedReading {
 }
 
 /** A meter's true readings from `startSeconds`, one per interval, registers consistent. */
-export function readingsOf(meterId: string, startSeconds: number, values: { importWh: number; exportWh: number }[], seq0 = 1, intervalSeconds = 900): Reading[] {
+export function readingsOf(
+  meterId: string,
+  startSeconds: number,
+  values: { importWh: number; exportWh: number }[],
+  seq0 = 1,
+  intervalSeconds = 900,
+): Reading[] {
   let importRegisterWh = 1_000_000;
   let exportRegisterWh = 2_000_000;
   return values.map((v, k) => {
     importRegisterWh += v.importWh;
     exportRegisterWh += v.exportWh;
-    return { meterId, intervalStart: formatInstant(startSeconds + k * intervalSeconds), seq: seq0 + k, ...v, importRegisterWh, exportRegisterWh };
+    return {
+      meterId,
+      intervalStart: formatInstant(startSeconds + k * intervalSeconds),
+      seq: seq0 + k,
+      ...v,
+      importRegisterWh,
+      exportRegisterWh,
+    };
   });
 }
 
@@ -315,7 +341,11 @@ export function withTransient(ctx: Context, fields: Record<string, string | Uint
 }
 
 /** metering:submitReadings as the bridge calls it: the batch in the transient field `readings`, the argument empty. */
-export function submitVia(metering: { submitReadings(ctx: Context, batch: string): Promise<string> }, ctx: Context, batch: string): Promise<string> {
+export function submitVia(
+  metering: { submitReadings(ctx: Context, batch: string): Promise<string> },
+  ctx: Context,
+  batch: string,
+): Promise<string> {
   return metering.submitReadings(withTransient(ctx, { readings: batch }), '');
 }
 
@@ -325,7 +355,10 @@ export const SEED = { consumptionSaltSeed: Buffer.alloc(32, 7) };
 /** The context as a peer outside the collection runs it: a key whose hash it holds has no value there (Fabric's error). */
 export function onPeerOutsideCollection(ctx: Context): Context {
   (ctx.stub as { getPrivateData: (c: string, k: string) => Promise<Uint8Array> }).getPrivateData = async () => {
-    throw new Error('private data matching public hash version is not available. Public hash version = {BlockNum: 7, TxNum: 0}, Private data version = <nil>');
+    throw new Error(
+      'private data matching public hash version is not available. Public hash version = {BlockNum: 7, TxNum: 0}, Private data version ' +
+        '= <nil>',
+    );
   };
   return ctx;
 }

@@ -8,14 +8,23 @@ import { FakeFabric, identity, TxOutcome } from './fake-fabric';
 /** The interval traded: T to T + 900 s. */
 export const T = parseInstant('2026-11-23T10:00:00Z')!;
 export const TS = formatInstant(T);
-export const params = { intervalSeconds: 900, gateClosureSeconds: 300, openingHorizonSeconds: 86_400, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+export const params = {
+  intervalSeconds: 900,
+  gateClosureSeconds: 300,
+  openingHorizonSeconds: 86_400,
+  feedInMicrosPerKwh: 50_000,
+  retailMicrosPerKwh: 300_000,
+  gridFeeMicrosPerKwh: 10_000,
+  kPpm: 500_000,
+};
 export const operator = identity('CommunityMSP', 'operator', 'op-1');
 export const utility = identity('UtilityMSP', 'utility', 'utility');
 export const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
 
-export function expectOk(out: TxOutcome): Record<string, any> {
+/** The answer's JSON, typed as the fake's outcome has it (TxOutcome.result). */
+export function expectOk(out: TxOutcome): TxOutcome['result'] {
   if (!out.ok) throw new Error(`expected success, got ${out.message}`);
-  return out.result as Record<string, any>;
+  return out.result;
 }
 export function codeOf(out: TxOutcome): string | undefined {
   expect(out.ok).toBe(false);
@@ -36,13 +45,28 @@ export async function setupMarket(keys: Record<string, { publicKeyPem: string }>
   fabric.now = T - 7200;
   for (const id of Object.keys(keys)) {
     const seller = id.startsWith('s');
-    expectOk(await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: id, role: seller ? 'prosumer' : 'consumer' }))));
-    const meter = { meterId: `${id}.m`, participantId: id, kind: 'bidirectional', publicKeyPem: keys[id].publicKeyPem, exportCapacityW: seller ? 10_000 : 4_000, communityId: 'c1' };
+    expectOk(
+      await fabric.run(operator, (ctx) =>
+        registry.registerParticipant(ctx, JSON.stringify({ participantId: id, role: seller ? 'prosumer' : 'consumer' })),
+      ),
+    );
+    const meter = {
+      meterId: `${id}.m`,
+      participantId: id,
+      kind: 'bidirectional',
+      publicKeyPem: keys[id].publicKeyPem,
+      exportCapacityW: seller ? 10_000 : 4_000,
+      communityId: 'c1',
+    };
     expectOk(await fabric.run(operator, (ctx) => registry.registerMeter(ctx, JSON.stringify(meter))));
   }
   expectOk(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify(params))));
   for (const id of Object.keys(keys).filter((k) => !k.startsWith('s'))) {
-    expectOk(await fabric.run(utility, (ctx) => credits.deposit(ctx, JSON.stringify({ participantId: id, amountMicros: 1_000_000, reference: `dep-${id}` }))));
+    expectOk(
+      await fabric.run(utility, (ctx) =>
+        credits.deposit(ctx, JSON.stringify({ participantId: id, amountMicros: 1_000_000, reference: `dep-${id}` })),
+      ),
+    );
   }
   return fabric;
 }

@@ -13,15 +13,28 @@ const nobody = identity('CommunityMSP');
 const keys = meterKeys();
 
 const meter = (extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ meterId: 'home-01.main', participantId: 'home-01', kind: 'bidirectional', publicKeyPem: keys.publicKeyPem, exportCapacityW: 5000, communityId: 'c1', ...extra });
+  JSON.stringify({
+    meterId: 'home-01.main',
+    participantId: 'home-01',
+    kind: 'bidirectional',
+    publicKeyPem: keys.publicKeyPem,
+    exportCapacityW: 5000,
+    communityId: 'c1',
+    ...extra,
+  });
 
 async function withParticipants(): Promise<FakeFabric> {
   const fabric = new FakeFabric();
-  for (const [participantId, role] of [['home-01', 'prosumer'], ['home-02', 'consumer']]) {
+  for (const [participantId, role] of [
+    ['home-01', 'prosumer'],
+    ['home-02', 'consumer'],
+  ]) {
     const out = await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId, role })));
     expect(out.ok).toBe(true);
   }
-  const out = await fabric.run(utility, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: 'util-site', role: 'prosumer' })));
+  const out = await fabric.run(utility, (ctx) =>
+    registry.registerParticipant(ctx, JSON.stringify({ participantId: 'util-site', role: 'prosumer' })),
+  );
   expect(out.ok).toBe(true);
   return fabric;
 }
@@ -29,11 +42,23 @@ async function withParticipants(): Promise<FakeFabric> {
 describe('registry: participants', () => {
   it('an operator registers a participant of its own MSP, with the time and author of the transaction', async () => {
     const fabric = new FakeFabric();
-    const out = await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: 'home-01', role: 'prosumer', displayName: 'Home 1' })));
-    const record = { participantId: 'home-01', role: 'prosumer', displayName: 'Home 1', mspId: 'CommunityMSP', registeredAt: '2026-11-22T00:00:00Z', registeredBy: 'op-1' };
+    const out = await fabric.run(operator, (ctx) =>
+      registry.registerParticipant(ctx, JSON.stringify({ participantId: 'home-01', role: 'prosumer', displayName: 'Home 1' })),
+    );
+    const record = {
+      participantId: 'home-01',
+      role: 'prosumer',
+      displayName: 'Home 1',
+      mspId: 'CommunityMSP',
+      registeredAt: '2026-11-22T00:00:00Z',
+      registeredBy: 'op-1',
+    };
     expect(out.result).toEqual(record);
     // Canonical JSON: keys sorted, no white space, in the result and in the state.
-    expect(out.text).toBe('{"displayName":"Home 1","mspId":"CommunityMSP","participantId":"home-01","registeredAt":"2026-11-22T00:00:00Z","registeredBy":"op-1","role":"prosumer"}');
+    expect(out.text).toBe(
+      '{"displayName":"Home 1","mspId":"CommunityMSP","participantId":"home-01",' +
+        '"registeredAt":"2026-11-22T00:00:00Z","registeredBy":"op-1","role":"prosumer"}',
+    );
     expect(fabric.state.get('\u0000participant\u0000home-01\u0000')!.toString()).toBe(out.text);
     expect(out.events).toEqual([{ name: 'ParticipantRegistered', payload: record }]);
 
@@ -78,7 +103,11 @@ describe('registry: participants', () => {
     const fabric = new FakeFabric();
     const out = await fabric.evaluate(operator, (ctx) => registry.getParticipant(ctx, 'home-77'));
     expect(out.message).toMatch(/^PARTICIPANT_NOT_FOUND: no participant home-77 is registered gridledger-error:[A-Za-z0-9_-]+$/);
-    expect(out.error?.toJSON()).toEqual({ code: 'PARTICIPANT_NOT_FOUND', message: 'no participant home-77 is registered', details: { participantId: 'home-77' } });
+    expect(out.error?.toJSON()).toEqual({
+      code: 'PARTICIPANT_NOT_FOUND',
+      message: 'no participant home-77 is registered',
+      details: { participantId: 'home-77' },
+    });
     expect((await fabric.evaluate(nobody, (ctx) => registry.getParticipant(ctx, 'home-77'))).error?.code).toBe(ErrorCodes.UNAUTHENTICATED);
   });
 });
@@ -86,19 +115,32 @@ describe('registry: participants', () => {
 describe('registry: a self-acting identity acts only for a participant of its own MSP and role', () => {
   it('refuses an identity of another MSP, of another role, or of an unregistered participant', async () => {
     const fabric = await withParticipants();
-    expect((await fabric.evaluate(home1, (ctx) => registry.getParticipant(ctx, 'home-01'))).result).toMatchObject({ participantId: 'home-01' });
+    expect((await fabric.evaluate(home1, (ctx) => registry.getParticipant(ctx, 'home-01'))).result).toMatchObject({
+      participantId: 'home-01',
+    });
     // The Utility's CA issued a certificate with a Community household's gl.id.
     const impostor = identity('UtilityMSP', 'prosumer', 'home-01');
     const denied = await fabric.evaluate(impostor, (ctx) => registry.getParticipant(ctx, 'home-01'));
-    expect(denied.error?.toJSON()).toMatchObject({ code: ErrorCodes.ACCESS_DENIED, details: { participantId: 'home-01', mspId: 'UtilityMSP' } });
+    expect(denied.error?.toJSON()).toMatchObject({
+      code: ErrorCodes.ACCESS_DENIED,
+      details: { participantId: 'home-01', mspId: 'UtilityMSP' },
+    });
     const meterOut = await fabric.run(impostor, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-01.evil' })));
     expect(meterOut.error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect(meterOut.writes.size).toBe(0);
-    expect((await fabric.evaluate(identity('CommunityMSP', 'consumer', 'home-01'), (ctx) => registry.getParticipant(ctx, 'home-01'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
-    expect((await fabric.evaluate(identity('CommunityMSP', 'prosumer', 'home-77'), (ctx) => registry.getParticipant(ctx, 'home-77'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(
+      (await fabric.evaluate(identity('CommunityMSP', 'consumer', 'home-01'), (ctx) => registry.getParticipant(ctx, 'home-01'))).error
+        ?.code,
+    ).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(
+      (await fabric.evaluate(identity('CommunityMSP', 'prosumer', 'home-77'), (ctx) => registry.getParticipant(ctx, 'home-77'))).error
+        ?.code,
+    ).toBe(ErrorCodes.ACCESS_DENIED);
     // Its own records only: another household's participant record is not for it.
     expect((await fabric.evaluate(home1, (ctx) => registry.getParticipant(ctx, 'home-02'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
-    expect((await fabric.evaluate(operator, (ctx) => registry.getParticipant(ctx, 'home-02'))).result).toMatchObject({ participantId: 'home-02' });
+    expect((await fabric.evaluate(operator, (ctx) => registry.getParticipant(ctx, 'home-02'))).result).toMatchObject({
+      participantId: 'home-02',
+    });
   });
 });
 
@@ -143,19 +185,27 @@ describe('registry: meters', () => {
     expect(out.error?.code).toBe(ErrorCodes.ACCESS_DENIED);
     expect(out.error?.details).toEqual({ participantId: 'home-02' });
     expect(out.writes.size).toBe(0);
-    expect((await fabric.evaluate(home1, (ctx) => registry.getMeter(ctx, 'home-02.main'))).error?.code).toBe(ErrorCodes.METER_NOT_REGISTERED);
+    expect((await fabric.evaluate(home1, (ctx) => registry.getMeter(ctx, 'home-02.main'))).error?.code).toBe(
+      ErrorCodes.METER_NOT_REGISTERED,
+    );
   });
 
   it('an operator registers for participants of its own MSP only', async () => {
     const fabric = await withParticipants();
-    const ok = await fabric.run(operator, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-02.main', participantId: 'home-02', kind: 'consumption', exportCapacityW: 0 })));
+    const ok = await fabric.run(operator, (ctx) =>
+      registry.registerMeter(ctx, meter({ meterId: 'home-02.main', participantId: 'home-02', kind: 'consumption', exportCapacityW: 0 })),
+    );
     expect(ok.result).toMatchObject({ meterId: 'home-02.main', registeredBy: 'op-1', kind: 'consumption' });
     const foreign = await fabric.run(utilityOperator, (ctx) => registry.registerMeter(ctx, meter()));
     expect(foreign.error?.code).toBe(ErrorCodes.ACCESS_DENIED);
-    const own = await fabric.run(utilityOperator, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'util-site.pv', participantId: 'util-site' })));
+    const own = await fabric.run(utilityOperator, (ctx) =>
+      registry.registerMeter(ctx, meter({ meterId: 'util-site.pv', participantId: 'util-site' })),
+    );
     expect(own.ok).toBe(true);
     // A prosumer of another MSP with the same gl.id is not that participant.
-    const impostor = await fabric.run(identity('UtilityMSP', 'prosumer', 'home-01'), (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-01.x' })));
+    const impostor = await fabric.run(identity('UtilityMSP', 'prosumer', 'home-01'), (ctx) =>
+      registry.registerMeter(ctx, meter({ meterId: 'home-01.x' })),
+    );
     expect(impostor.error?.code).toBe(ErrorCodes.ACCESS_DENIED);
   });
 
@@ -170,12 +220,17 @@ describe('registry: meters', () => {
     expect(await refuse(meter())).toEqual([ErrorCodes.METER_EXISTS, undefined]);
     expect(await refuse(meter({ meterId: 'home-01.b', kind: 'hydro' }))).toEqual([ErrorCodes.METER_INVALID, 'kind']);
     expect(await refuse(meter({ meterId: 'home-01.b', exportCapacityW: -5 }))).toEqual([ErrorCodes.METER_INVALID, 'exportCapacityW']);
-    expect(await refuse(meter({ meterId: 'home-01.b', kind: 'consumption', exportCapacityW: 10 }))).toEqual([ErrorCodes.METER_INVALID, 'exportCapacityW']);
-    expect(await refuse(meter({ meterId: 'home-01.b', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' }))).toEqual([
-      ErrorCodes.METER_KEY_INVALID,
+    expect(await refuse(meter({ meterId: 'home-01.b', kind: 'consumption', exportCapacityW: 10 }))).toEqual([
+      ErrorCodes.METER_INVALID,
+      'exportCapacityW',
+    ]);
+    expect(
+      await refuse(meter({ meterId: 'home-01.b', publicKeyPem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' })),
+    ).toEqual([ErrorCodes.METER_KEY_INVALID, undefined]);
+    expect(await refuse(meter({ meterId: 'home-01.b', participantId: 'ghost' }), operator)).toEqual([
+      ErrorCodes.PARTICIPANT_NOT_FOUND,
       undefined,
     ]);
-    expect(await refuse(meter({ meterId: 'home-01.b', participantId: 'ghost' }), operator)).toEqual([ErrorCodes.PARTICIPANT_NOT_FOUND, undefined]);
     expect(await refuse(meter({ meterId: 'home-01.b' }), bridge)).toEqual([ErrorCodes.ACCESS_DENIED, undefined]);
     expect(await refuse(meter({ meterId: 'home-01.b' }), nobody)).toEqual([ErrorCodes.UNAUTHENTICATED, undefined]);
     expect(await refuse('{')).toEqual([ErrorCodes.REQUEST_INVALID, '']);
@@ -183,15 +238,23 @@ describe('registry: meters', () => {
 
   it('lists a participant’s meters by id, from its own index keys', async () => {
     const fabric = await withParticipants();
-    for (const meterId of ['home-01.z', 'home-01.a', 'home-01.m']) await fabric.run(home1, (ctx) => registry.registerMeter(ctx, meter({ meterId })));
+    for (const meterId of ['home-01.z', 'home-01.a', 'home-01.m'])
+      await fabric.run(home1, (ctx) => registry.registerMeter(ctx, meter({ meterId })));
     await fabric.run(operator, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-02.main', participantId: 'home-02' })));
     const out = await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'home-01'));
     expect(out.result.map((m: { meterId: string }) => m.meterId)).toEqual(['home-01.a', 'home-01.m', 'home-01.z']);
-    expect(out.reads.filter((r) => r.startsWith('range'))).toEqual([`range ${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000')}..${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000\u{10ffff}')}`]);
+    expect(out.reads.filter((r) => r.startsWith('range'))).toEqual([
+      `range ${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000')}..` +
+        `${JSON.stringify('\u0000meterByParticipant\u0000home-01\u0000\u{10ffff}')}`,
+    ]);
     expect((await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'home-03'))).result).toEqual([]);
-    expect((await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'bad id'))).error?.code).toBe(ErrorCodes.PARTICIPANT_ID_INVALID);
+    expect((await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'bad id'))).error?.code).toBe(
+      ErrorCodes.PARTICIPANT_ID_INVALID,
+    );
     // A household lists its own meters only.
-    expect((await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'home-02'))).result.map((m: { meterId: string }) => m.meterId)).toEqual(['home-02.main']);
+    expect(
+      (await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'home-02'))).result.map((m: { meterId: string }) => m.meterId),
+    ).toEqual(['home-02.main']);
     expect((await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'home-01'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
   });
 });

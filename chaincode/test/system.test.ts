@@ -8,9 +8,20 @@ describe('system', () => {
     const fabric = new FakeFabric();
     const prosumer = identity('CommunityMSP', 'prosumer', 'home-01');
     expect((await fabric.evaluate(prosumer, (ctx) => system.ping(ctx))).result).toEqual({ ok: true, mspId: 'CommunityMSP' });
-    expect((await fabric.evaluate(identity('RegulatorMSP'), (ctx) => system.ping(ctx))).result).toEqual({ ok: true, mspId: 'RegulatorMSP' });
-    expect((await fabric.evaluate(prosumer, (ctx) => system.whoami(ctx))).result).toEqual({ mspId: 'CommunityMSP', role: 'prosumer', participantId: 'home-01' });
-    expect((await fabric.evaluate(identity('UtilityMSP'), (ctx) => system.whoami(ctx))).result).toEqual({ mspId: 'UtilityMSP', role: null, participantId: null });
+    expect((await fabric.evaluate(identity('RegulatorMSP'), (ctx) => system.ping(ctx))).result).toEqual({
+      ok: true,
+      mspId: 'RegulatorMSP',
+    });
+    expect((await fabric.evaluate(prosumer, (ctx) => system.whoami(ctx))).result).toEqual({
+      mspId: 'CommunityMSP',
+      role: 'prosumer',
+      participantId: 'home-01',
+    });
+    expect((await fabric.evaluate(identity('UtilityMSP'), (ctx) => system.whoami(ctx))).result).toEqual({
+      mspId: 'UtilityMSP',
+      role: null,
+      participantId: null,
+    });
     const noop = await fabric.run(prosumer, (ctx) => system.noop(ctx));
     expect(noop.result).toEqual({ ok: true, txId: noop.txId });
     expect(noop.writes.size).toBe(0);

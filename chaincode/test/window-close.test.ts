@@ -97,10 +97,11 @@ describe('window close on generated communities', () => {
         const registered = new Set<number>();
         const retired = new Set<number>();
         const stored = ids.map(() => new Set<number>());
-        for (const [m, plan] of meters.entries()) if (plan.registeredStep === -1) {
-          await register(m);
-          registered.add(m);
-        }
+        for (const [m, plan] of meters.entries())
+          if (plan.registeredStep === -1) {
+            await register(m);
+            registered.add(m);
+          }
         const closeAt = closeSteps.map((s, k) => Math.max(s, k + 1));
 
         for (let step = 1; step <= LAST_STEP; step++) {

@@ -14,7 +14,9 @@ describe('error envelope across the Fabric boundary', () => {
   });
 
   it('is found inside the text Fabric wraps around it', () => {
-    const wrapped = `10 ABORTED: failed to endorse transaction, see attached details for more info; chaincode response 500, ${encodeErrorEnvelope(error)}\n`;
+    const wrapped =
+      `10 ABORTED: failed to endorse transaction, see attached details for more info; chaincode response 500, ` +
+      `${encodeErrorEnvelope(error)}\n`;
     expect(decodeErrorEnvelope(wrapped)!.code).toBe(ErrorCodes.METER_NOT_REGISTERED);
   });
 
@@ -27,7 +29,9 @@ describe('error envelope across the Fabric boundary', () => {
   });
 
   it('keeps only scalar details', () => {
-    const odd = Buffer.from(JSON.stringify({ code: 'READING_MALFORMED', message: 'x', details: { a: 1, b: { c: 2 } } })).toString('base64url');
+    const odd = Buffer.from(JSON.stringify({ code: 'READING_MALFORMED', message: 'x', details: { a: 1, b: { c: 2 } } })).toString(
+      'base64url',
+    );
     expect(decodeErrorEnvelope(`gridledger-error:${odd}`)!.details).toEqual({ a: 1 });
   });
 });

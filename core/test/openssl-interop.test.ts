@@ -8,14 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import {
-  ErrorCodes,
-  parseMeterPublicKey,
-  parseSignedReading,
-  Reading,
-  readingSignedBytes,
-  verifyReadingSignature,
-} from '../src/core';
+import { ErrorCodes, parseMeterPublicKey, parseSignedReading, Reading, readingSignedBytes, verifyReadingSignature } from '../src/core';
 
 // The "Signing a reading with openssl" recipe of docs/metering.md, verbatim.
 const KEY_RECIPE = `
@@ -63,16 +56,16 @@ it('accepts a reading signed by openssl and verifies it with the meter key opens
   expect(() => verifyReadingSignature(parsed, key)).not.toThrow();
 
   const tampered = { ...parsed, exportWh: parsed.exportWh + 1 };
-  expect(() => verifyReadingSignature(tampered, key)).toThrow(
-    expect.objectContaining({ code: ErrorCodes.READING_BAD_SIGNATURE }),
-  );
+  expect(() => verifyReadingSignature(tampered, key)).toThrow(expect.objectContaining({ code: ErrorCodes.READING_BAD_SIGNATURE }));
 });
 
 it('produces with jq -cjS exactly the bytes the core signs, for any reading', () => {
   const amount = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
   const readings = fc.record({
     meterId: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/),
-    intervalStart: fc.integer({ min: 0, max: 4_000_000_000 }).map((s) => new Date((s - (s % 900)) * 1000).toISOString().replace('.000Z', 'Z')),
+    intervalStart: fc
+      .integer({ min: 0, max: 4_000_000_000 })
+      .map((s) => new Date((s - (s % 900)) * 1000).toISOString().replace('.000Z', 'Z')),
     seq: amount,
     importWh: amount,
     exportWh: amount,

@@ -4,16 +4,20 @@ import { shareProRata } from '../src/core/prorata';
 describe('shareProRata', () => {
   it('hands out exactly the total, each share within one unit of its exact value', () => {
     fc.assert(
-      fc.property(fc.nat({ max: Number.MAX_SAFE_INTEGER }), fc.array(fc.nat({ max: Number.MAX_SAFE_INTEGER }), { minLength: 1, maxLength: 8 }), (total, weights) => {
-        fc.pre(weights.some((w) => w > 0));
-        const shares = shareProRata(total, weights);
-        expect(shares.reduce((s, x) => s + BigInt(x), 0n)).toBe(BigInt(total));
-        const sum = weights.reduce((s, w) => s + BigInt(w), 0n);
-        shares.forEach((x, k) => {
-          const floor = (BigInt(total) * BigInt(weights[k])) / sum;
-          expect(BigInt(x) === floor || BigInt(x) === floor + 1n).toBe(true);
-        });
-      }),
+      fc.property(
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        fc.array(fc.nat({ max: Number.MAX_SAFE_INTEGER }), { minLength: 1, maxLength: 8 }),
+        (total, weights) => {
+          fc.pre(weights.some((w) => w > 0));
+          const shares = shareProRata(total, weights);
+          expect(shares.reduce((s, x) => s + BigInt(x), 0n)).toBe(BigInt(total));
+          const sum = weights.reduce((s, w) => s + BigInt(w), 0n);
+          shares.forEach((x, k) => {
+            const floor = (BigInt(total) * BigInt(weights[k])) / sum;
+            expect(BigInt(x) === floor || BigInt(x) === floor + 1n).toBe(true);
+          });
+        },
+      ),
     );
   });
 

@@ -90,9 +90,7 @@ describe('parseSignedReading', () => {
   });
 
   it('rejects an interval start off the market interval grid', () => {
-    const { code, details } = codeOf(() =>
-      parseSignedReading({ ...good, intervalStart: '2026-11-21T10:20:00Z' }, INTERVAL),
-    );
+    const { code, details } = codeOf(() => parseSignedReading({ ...good, intervalStart: '2026-11-21T10:20:00Z' }, INTERVAL));
     expect(code).toBe(ErrorCodes.READING_INTERVAL_MISALIGNED);
     expect(details.intervalSeconds).toBe(INTERVAL);
     expect(parseSignedReading({ ...good, intervalStart: '2026-11-21T10:20:00Z' }, 300)).toBeTruthy();
@@ -123,29 +121,21 @@ describe('verifyReadingSignature', () => {
 
   it('rejects a signature by another key', () => {
     const other = meterKeys();
-    expect(codeOf(() => verifyReadingSignature(signed(base, other.privateKey), key)).code).toBe(
-      ErrorCodes.READING_BAD_SIGNATURE,
-    );
+    expect(codeOf(() => verifyReadingSignature(signed(base, other.privateKey), key)).code).toBe(ErrorCodes.READING_BAD_SIGNATURE);
   });
 
   it('rejects garbage that is valid base64 but no signature', () => {
-    expect(codeOf(() => verifyReadingSignature({ ...base, sig: 'AAAA' }, key)).code).toBe(
-      ErrorCodes.READING_BAD_SIGNATURE,
-    );
+    expect(codeOf(() => verifyReadingSignature({ ...base, sig: 'AAAA' }, key)).code).toBe(ErrorCodes.READING_BAD_SIGNATURE);
   });
 
   it('rejects any change to any signed field after signing', () => {
     const numeric = ['seq', 'importWh', 'exportWh', 'importRegisterWh', 'exportRegisterWh'] as const;
     fc.assert(
-      fc.property(
-        fc.constantFrom(...numeric),
-        fc.integer({ min: 1, max: 1_000_000 }),
-        (field, delta) => {
-          const reading = signed(base, meter.privateKey);
-          const tampered = { ...reading, [field]: reading[field] + delta };
-          expect(codeOf(() => verifyReadingSignature(tampered, key)).code).toBe(ErrorCodes.READING_BAD_SIGNATURE);
-        },
-      ),
+      fc.property(fc.constantFrom(...numeric), fc.integer({ min: 1, max: 1_000_000 }), (field, delta) => {
+        const reading = signed(base, meter.privateKey);
+        const tampered = { ...reading, [field]: reading[field] + delta };
+        expect(codeOf(() => verifyReadingSignature(tampered, key)).code).toBe(ErrorCodes.READING_BAD_SIGNATURE);
+      }),
       { numRuns: 50 },
     );
     const moved = { ...signed(base, meter.privateKey), intervalStart: '2026-11-21T10:30:00Z' };

@@ -66,7 +66,12 @@ export interface FlushPolicy {
  * Whether to submit now: a full batch is ready, or the oldest waiting reading has waited the
  * linger time. Returns the milliseconds to wait otherwise (undefined when nothing waits).
  */
-export function flushDelay(waiting: number, oldestWaitingSinceMs: number | undefined, nowMs: number, policy: FlushPolicy): number | undefined {
+export function flushDelay(
+  waiting: number,
+  oldestWaitingSinceMs: number | undefined,
+  nowMs: number,
+  policy: FlushPolicy,
+): number | undefined {
   if (waiting === 0 || oldestWaitingSinceMs === undefined) return undefined;
   if (waiting >= policy.maxBatch) return 0;
   return Math.max(0, oldestWaitingSinceMs + policy.lingerMs - nowMs);

@@ -39,7 +39,8 @@ export interface BridgeOptions {
   /** Compact the journal after this many done records (default 1000). */
   compactAfterDoneRecords?: number;
   logger?: Logger;
-  /** Backoff base and cap after ledger failures (per meter: other meters keep flowing; also between reads of the metering parameters while they cannot be read). */
+  /** Backoff base and cap after ledger failures (per meter: other meters keep flowing; also between reads of the metering parameters while
+   * they cannot be read). */
   retryBaseMs?: number;
   retryMaxMs?: number;
   /**
@@ -179,8 +180,7 @@ export class Bridge {
     if (version === 5) {
       options.properties = { sessionExpiryInterval: this.opts.sessionExpirySeconds ?? NEVER_EXPIRES };
       // The PUBACK goes out when `cb` is called: after the reading is journaled (or refused).
-      options.customHandleAcks = (topic, message, _packet, cb) =>
-        intake(topic, message, (error) => (error ? cb(error) : cb(0)));
+      options.customHandleAcks = (topic, message, _packet, cb) => intake(topic, message, (error) => (error ? cb(error) : cb(0)));
     }
     this.client = connect(this.opts.mqttUrl, options);
     if (version === 4) {
@@ -214,9 +214,13 @@ export class Bridge {
       parsed = JSON.parse(payload.toString('utf8'));
       reading = await this.parseReading(parsed);
       if (reading.meterId !== topicMeterId) {
-        throw new GridLedgerError(ErrorCodes.READING_MALFORMED, `reading.meterId ${reading.meterId} is not the topic's meter ${topicMeterId}`, {
-          field: 'meterId',
-        });
+        throw new GridLedgerError(
+          ErrorCodes.READING_MALFORMED,
+          `reading.meterId ${reading.meterId} is not the topic's meter ${topicMeterId}`,
+          {
+            field: 'meterId',
+          },
+        );
       }
     } catch (error) {
       // Nothing to retry: refuse it with its code and acknowledge it. Not awaited: the PUBACK of
@@ -278,11 +282,14 @@ export class Bridge {
       return intervalSeconds;
     } catch (error) {
       this.intervalReadFailures += 1;
-      this.log.warn({
-        code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
-        error: describeFabricError(error),
-        intervalSeconds: this.intervalSeconds,
-      }, 'metering parameters not readable; readings are not refused for their alignment until they are');
+      this.log.warn(
+        {
+          code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
+          error: describeFabricError(error),
+          intervalSeconds: this.intervalSeconds,
+        },
+        'metering parameters not readable; readings are not refused for their alignment until they are',
+      );
       return undefined;
     }
   }
@@ -475,16 +482,19 @@ export class Bridge {
       else this.metrics.refused.inc({ code: r.code ?? ErrorCodes.INTERNAL });
     }
     const count = (s: Receipt['status']) => receipts.filter((r) => r.status === s).length;
-    this.log.info({
-      txId: outcome.txId,
-      readings: answered.length + retryIds.length,
-      accepted: count('accepted'),
-      duplicate: count('duplicate'),
-      rejected: count('rejected'),
-      unanswered: retryIds.length,
-      ms: Date.now() - started,
-      ...outcome.timings,
-    }, 'transaction committed');
+    this.log.info(
+      {
+        txId: outcome.txId,
+        readings: answered.length + retryIds.length,
+        accepted: count('accepted'),
+        duplicate: count('duplicate'),
+        rejected: count('rejected'),
+        unanswered: retryIds.length,
+        ms: Date.now() - started,
+        ...outcome.timings,
+      },
+      'transaction committed',
+    );
   }
 
   /** A retryable failure: the batch's meters wait (one backoff for all of them, from the most failed one); other meters go on. */
@@ -496,16 +506,19 @@ export class Bridge {
       this.meterFailures.set(m, failures);
       this.meterRetryAt.set(m, Date.now() + wait);
     }
-    this.log.warn({
-      code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
-      // With the gRPC failure behind a LEDGER_UNAVAILABLE, for whoever reads the log.
-      error: describeFabricError(error),
-      readings: batch.length,
-      meters: meters.length,
-      action,
-      retryInMs: wait,
-      failures,
-    }, 'transaction failed; readings stay pending');
+    this.log.warn(
+      {
+        code: error instanceof GridLedgerError ? error.code : ErrorCodes.INTERNAL,
+        // With the gRPC failure behind a LEDGER_UNAVAILABLE, for whoever reads the log.
+        error: describeFabricError(error),
+        readings: batch.length,
+        meters: meters.length,
+        action,
+        retryInMs: wait,
+        failures,
+      },
+      'transaction failed; readings stay pending',
+    );
   }
 
   /**
@@ -514,7 +527,14 @@ export class Bridge {
    * always in the journal or in the dead-letter file.
    */
   private async park(entry: JournalEntry, error: GridLedgerError): Promise<void> {
-    await this.deadLetters.park({ id: entry.id, at: entry.at, parkedAt: new Date().toISOString(), code: error.code, message: error.message, reading: entry.reading });
+    await this.deadLetters.park({
+      id: entry.id,
+      at: entry.at,
+      parkedAt: new Date().toISOString(),
+      code: error.code,
+      message: error.message,
+      reading: entry.reading,
+    });
     await this.publishReceipt(parkedReceipt(entry, error));
     if (this.stopped) return;
     await this.journal.markDone([entry.id]);

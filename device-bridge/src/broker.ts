@@ -71,7 +71,13 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 export async function startMosquitto(options: MosquittoOptions): Promise<MosquittoBroker> {
   const dataDir = resolve(options.dataDir);
   const brokerDir = join(dataDir, 'broker');
-  const prepared = prepareBroker({ stateDir: dataDir, port: options.port, brokerDir, pidFile: join(brokerDir, 'mosquitto.pid'), autosaveSeconds: options.autosaveSeconds });
+  const prepared = prepareBroker({
+    stateDir: dataDir,
+    port: options.port,
+    brokerDir,
+    pidFile: join(brokerDir, 'mosquitto.pid'),
+    autosaveSeconds: options.autosaveSeconds,
+  });
   const logFile = join(dataDir, 'mosquitto.log');
   const log = openSync(logFile, 'a');
   const child = spawn(options.bin ?? 'mosquitto', ['-c', prepared.configPath], { stdio: ['ignore', log, log], ...(prepared.runAs ?? {}) });
@@ -94,5 +100,12 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
       await waitForExit(pid, 5_000);
     }
   };
-  return { pid, configPath: prepared.configPath, endpoint: prepared.endpoint, admin, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  return {
+    pid,
+    configPath: prepared.configPath,
+    endpoint: prepared.endpoint,
+    admin,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+  };
 }

@@ -24,9 +24,7 @@ export interface JournalEntry {
   reading: SignedReading;
 }
 
-export type JournalRecord =
-  | { t: 'r'; id: number; at: string; reading: SignedReading }
-  | { t: 'd'; ids: number[]; txId?: string };
+export type JournalRecord = { t: 'r'; id: number; at: string; reading: SignedReading } | { t: 'd'; ids: number[]; txId?: string };
 
 export function encodeRecord(record: JournalRecord): string {
   return `${JSON.stringify(record)}\n`;

@@ -71,7 +71,15 @@ async function main(): Promise<void> {
     maxConcurrent: intArg(args, 'concurrency', 8, 1),
     logger: log,
   });
-  const relay = await startPositionRelay(submitter, mqttUrl, optionsOf({ kind: 'positions', communityId }), version === '4' ? 4 : 5, communityId, join(stateDir, 'bridge', 'positions.checkpoint'), log);
+  const relay = await startPositionRelay(
+    submitter,
+    mqttUrl,
+    optionsOf({ kind: 'positions', communityId }),
+    version === '4' ? 4 : 5,
+    communityId,
+    join(stateDir, 'bridge', 'positions.checkpoint'),
+    log,
+  );
   // Metrics and health on the profile's port (127.0.0.1): ready when connected to the broker and the ledger answers.
   const health = profile.bridge
     ? await startHealthServer({
@@ -114,6 +122,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${JSON.stringify({ level: 'error', time: new Date().toISOString(), component: 'device-bridge', msg: 'fatal', error: message })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', time: new Date().toISOString(), component: 'device-bridge', msg: 'fatal', error: message })}\n`,
+  );
   process.exit(1);
 });

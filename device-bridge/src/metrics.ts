@@ -9,9 +9,21 @@ import { FabricMetrics } from '@gridledger/fabric-client';
  */
 export class BridgeMetrics {
   readonly registry = new Registry();
-  readonly received = new Counter({ name: 'gridledger_bridge_readings_received_total', help: 'Messages taken in on the readings topics', registers: [this.registry] });
-  readonly committed = new Counter({ name: 'gridledger_bridge_readings_committed_total', help: 'Readings the ledger accepted in a committed transaction', registers: [this.registry] });
-  readonly duplicate = new Counter({ name: 'gridledger_bridge_readings_duplicate_total', help: 'Readings the ledger had recorded already', registers: [this.registry] });
+  readonly received = new Counter({
+    name: 'gridledger_bridge_readings_received_total',
+    help: 'Messages taken in on the readings topics',
+    registers: [this.registry],
+  });
+  readonly committed = new Counter({
+    name: 'gridledger_bridge_readings_committed_total',
+    help: 'Readings the ledger accepted in a committed transaction',
+    registers: [this.registry],
+  });
+  readonly duplicate = new Counter({
+    name: 'gridledger_bridge_readings_duplicate_total',
+    help: 'Readings the ledger had recorded already',
+    registers: [this.registry],
+  });
   readonly refused = new Counter({
     name: 'gridledger_bridge_readings_refused_total',
     help: 'Readings refused, by the bridge on intake or by the chaincode in a committed transaction, by error code',
@@ -66,7 +78,8 @@ export interface HealthServerOptions {
 /** GET /metrics, /health/live and /health/ready on host:port (127.0.0.1 by default). */
 export async function startHealthServer(o: HealthServerOptions): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
-    const send = (status: number, type: string, body: string) => res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' }).end(body);
+    const send = (status: number, type: string, body: string) =>
+      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' }).end(body);
     const json = (status: number, body: object) => send(status, 'application/json', JSON.stringify(body));
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') return json(405, { error: 'GET only' });

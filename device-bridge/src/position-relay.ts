@@ -19,7 +19,12 @@ export async function startPositionRelay(
   checkpointFile: string,
   log: Logger,
 ): Promise<{ stop(): Promise<void> }> {
-  const client = await mqtt.connectAsync(mqttUrl, { clientId: `gridledger-positions-${communityId}`, ...mqttOptions, protocolVersion, clean: true });
+  const client = await mqtt.connectAsync(mqttUrl, {
+    clientId: `gridledger-positions-${communityId}`,
+    ...mqttOptions,
+    protocolVersion,
+    clean: true,
+  });
   let stopped = false;
   let current: { close(): void } | undefined;
   const loop = async () => {

@@ -10,7 +10,8 @@ import type { PositionAnnouncement } from '@gridledger/core';
 
 const PREFIX = 'gridledger/v1';
 
-export const positionsTopic = (communityId: string, participantId: string) => `${PREFIX}/${communityId}/participants/${participantId}/positions`;
+export const positionsTopic = (communityId: string, participantId: string) =>
+  `${PREFIX}/${communityId}/participants/${participantId}/positions`;
 
 export interface LedgerEventLike {
   eventName: string;
@@ -29,11 +30,13 @@ export function positionMessages(communityId: string, event: LedgerEventLike): {
   // A window close is `WindowClosed`; on a ledger written before that rename (issue 29), an
   // `IntervalClosed` with positions (the market interval's close has none).
   const windowClose = event.eventName === 'WindowClosed' || (event.eventName === 'IntervalClosed' && Array.isArray(body.positions));
-  const announced: unknown[] =
-    windowClose ? ((body.positions as unknown[]) ?? [])
-    : event.eventName === 'ReadingsRecorded' ? ((body.corrections as unknown[]) ?? [])
-    : event.eventName === 'DisputeResolved' && body.position !== undefined ? [body.position]
-    : [];
+  const announced: unknown[] = windowClose
+    ? ((body.positions as unknown[]) ?? [])
+    : event.eventName === 'ReadingsRecorded'
+      ? ((body.corrections as unknown[]) ?? [])
+      : event.eventName === 'DisputeResolved' && body.position !== undefined
+        ? [body.position]
+        : [];
   const reason = windowClose ? 'window-close' : { ReadingsRecorded: 'correction', DisputeResolved: 'dispute' }[event.eventName];
   // Each announcement names its community: another community's is not this bridge's to publish. A
   // window close's event names it too (announcements from before they named theirs); a correction
@@ -41,11 +44,19 @@ export function positionMessages(communityId: string, event: LedgerEventLike): {
   const communityOf = (p: Partial<PositionAnnouncement>) => p.communityId ?? (windowClose ? body.communityId : undefined);
   return (announced as PositionAnnouncement[])
     .filter((p) => typeof p?.participantId === 'string' && communityOf(p) === communityId)
-    .map((p) => ({ topic: positionsTopic(communityId, p.participantId), payload: JSON.stringify({ ...p, reason, txId: event.transactionId }) }));
+    .map((p) => ({
+      topic: positionsTopic(communityId, p.participantId),
+      payload: JSON.stringify({ ...p, reason, txId: event.transactionId }),
+    }));
 }
 
 /** Publishes every position message of the events, in order; resolves when the events end. */
-export async function relayPositions(events: AsyncIterable<LedgerEventLike>, client: Pick<MqttClient, 'publishAsync'>, communityId: string, done: (event: LedgerEventLike) => Promise<void>): Promise<void> {
+export async function relayPositions(
+  events: AsyncIterable<LedgerEventLike>,
+  client: Pick<MqttClient, 'publishAsync'>,
+  communityId: string,
+  done: (event: LedgerEventLike) => Promise<void>,
+): Promise<void> {
   for await (const event of events) {
     for (const m of positionMessages(communityId, event)) await client.publishAsync(m.topic, m.payload, { qos: 1 });
     await done(event);

@@ -27,8 +27,7 @@ export interface Receipt {
  * has them in the right type, so the meter can tell which reading it was.
  */
 export function rejectedReceipt(topicMeterId: string, payload: unknown, error: unknown): Receipt {
-  const e =
-    error instanceof GridLedgerError ? error : new GridLedgerError(ErrorCodes.READING_MALFORMED, 'reading is not valid JSON');
+  const e = error instanceof GridLedgerError ? error : new GridLedgerError(ErrorCodes.READING_MALFORMED, 'reading is not valid JSON');
   const receipt: Receipt = { meterId: topicMeterId, status: 'rejected', code: e.code, message: e.message };
   if (typeof payload === 'object' && payload !== null) {
     const { intervalStart, seq } = payload as Record<string, unknown>;

@@ -29,7 +29,9 @@ export interface ResubmissionReport {
  * readings in the order it made them), then journal id.
  */
 export function resubmissionBatches(parked: ReadonlyMap<number, ParkedReading>, batchSize = MAX_READINGS_PER_BATCH): ParkedReading[][] {
-  const entries = [...parked.values()].sort((a, b) => compareIds(a.reading.meterId, b.reading.meterId) || a.reading.seq - b.reading.seq || a.id - b.id);
+  const entries = [...parked.values()].sort(
+    (a, b) => compareIds(a.reading.meterId, b.reading.meterId) || a.reading.seq - b.reading.seq || a.id - b.id,
+  );
   const batches: ParkedReading[][] = [];
   for (let i = 0; i < entries.length; i += batchSize) batches.push(entries.slice(i, i + batchSize));
   return batches;
@@ -44,13 +46,28 @@ export function recordVerdicts(report: ResubmissionReport, batch: readonly Parke
     else if (r?.status === 'duplicate') report.duplicate.push(entry.id);
     else {
       const { meterId, intervalStart } = entry.reading;
-      report.refused.push({ id: entry.id, meterId, intervalStart, code: r?.code ?? 'NO_VERDICT', message: r?.message ?? 'the ledger gave no verdict for this reading' });
+      report.refused.push({
+        id: entry.id,
+        meterId,
+        intervalStart,
+        code: r?.code ?? 'NO_VERDICT',
+        message: r?.message ?? 'the ledger gave no verdict for this reading',
+      });
     }
   });
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { state: { type: 'string' }, file: { type: 'string' }, org: { type: 'string' }, key: { type: 'string' }, url: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      state: { type: 'string' },
+      file: { type: 'string' },
+      org: { type: 'string' },
+      key: { type: 'string' },
+      url: { type: 'string' },
+    },
+  });
   const config = readConfig(PROCESS_VARIABLES.tools);
   const state = values.state ?? config.GRIDLEDGER_STATE ?? '.gridledger';
   const org = (values.org ?? 'community') as OrgName;

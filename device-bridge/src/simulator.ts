@@ -39,8 +39,17 @@ async function main(): Promise<void> {
   const seed = intArg(args, 'seed', 1);
   if (args.has('meters-only')) {
     const list = simulatedHomes(homes, seed);
-    const keys = ensureMeterKeys(stateDir, list.map((h) => h.meterId));
-    process.stdout.write(`${JSON.stringify(list.map((h) => ({ ...h, publicKeyPem: keys[h.meterId] })), null, 1)}\n`);
+    const keys = ensureMeterKeys(
+      stateDir,
+      list.map((h) => h.meterId),
+    );
+    process.stdout.write(
+      `${JSON.stringify(
+        list.map((h) => ({ ...h, publicKeyPem: keys[h.meterId] })),
+        null,
+        1,
+      )}\n`,
+    );
     return;
   }
   if (!existsSync(profilePath(stateDir))) throw new Error(`no ${profilePath(stateDir)}: start the platform first (npm run up)`);
@@ -49,7 +58,11 @@ async function main(): Promise<void> {
   const meterMqttOptions = (meterId: string) => {
     const file = mqttCredentialPath(stateDir, usernameOf({ kind: 'meter', communityId, meterId }));
     const credential = readCredential(file);
-    if (!credential) throw new Error(`no broker credential for meter ${meterId} (${file}): register the meter (npm run up does) or POST /meters/${meterId}/mqtt-credential`);
+    if (!credential)
+      throw new Error(
+        `no broker credential for meter ${meterId} (${file}): register the meter (npm run up does) or POST ` +
+          `/meters/${meterId}/mqtt-credential`,
+      );
     return mqttClientOptions(profile.mqtt, credential);
   };
   let from: number | undefined;
@@ -77,6 +90,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${JSON.stringify({ level: 'error', time: new Date().toISOString(), component: 'simulator', msg: 'fatal', error: message })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', time: new Date().toISOString(), component: 'simulator', msg: 'fatal', error: message })}\n`,
+  );
   process.exit(1);
 });

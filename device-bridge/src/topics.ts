@@ -1,10 +1,8 @@
 /** The MQTT topics of the architecture (gridledger/v1/{communityId}/meters/{meterId}/...). */
 const PREFIX = 'gridledger/v1';
 
-export const readingsTopic = (communityId: string, meterId: string) =>
-  `${PREFIX}/${communityId}/meters/${meterId}/readings`;
-export const receiptsTopic = (communityId: string, meterId: string) =>
-  `${PREFIX}/${communityId}/meters/${meterId}/receipts`;
+export const readingsTopic = (communityId: string, meterId: string) => `${PREFIX}/${communityId}/meters/${meterId}/readings`;
+export const receiptsTopic = (communityId: string, meterId: string) => `${PREFIX}/${communityId}/meters/${meterId}/receipts`;
 /** The subscription of the bridge: every meter's readings in one community. */
 export const allReadingsFilter = (communityId: string) => `${PREFIX}/${communityId}/meters/+/readings`;
 export const allReceiptsFilter = (communityId: string) => `${PREFIX}/${communityId}/meters/+/receipts`;

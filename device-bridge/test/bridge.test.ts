@@ -5,7 +5,21 @@ import { startMosquitto, type MosquittoBroker } from '../src/broker';
 import { silentLogger } from '@gridledger/network';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
-import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, signReading, sleep, tempDir, waitFor } from './support/helpers';
+import {
+  bridgeMqtt,
+  FakeLedger,
+  freePort,
+  headEnd,
+  meterDay,
+  meterKey,
+  mqttClient,
+  publishAll,
+  readingKey,
+  signReading,
+  sleep,
+  tempDir,
+  waitFor,
+} from './support/helpers';
 
 jest.setTimeout(60_000);
 
@@ -99,7 +113,11 @@ describe.each([5, 4] as const)('bridge over Mosquitto, MQTT protocol %i', (versi
     await publisher.endAsync();
 
     expectExactlyOnLedger(ledger, published);
-    await waitFor(() => published.every((r) => receipts.some((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart)), 10_000, 'receipts');
+    await waitFor(
+      () => published.every((r) => receipts.some((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart)),
+      10_000,
+      'receipts',
+    );
     expectReceiptsFor(published, ledger);
     // Per meter, readings reached the ledger in order the first time each was submitted.
     const firstSeen = new Map<string, number[]>();
@@ -150,53 +168,59 @@ describe('bridge pipeline', () => {
     return { bridge, publisher, release };
   }
 
-  it("frees a transaction's slot and meters at commit: the meter's next batch goes while the receipts of its last one are still out", async () => {
-    const ledger = new FakeLedger();
-    const published = meterDay('home-05.main', 20, meterKey().privateKey);
-    const { bridge, publisher, release } = await bridgeWithHeldReceipts(ledger, 'pub-pipeline');
-    const events: string[] = [];
-    const submit = ledger.submitReadings.bind(ledger);
-    ledger.submitReadings = async (readings) => {
-      events.push(`submit ${readings.map((r) => r.seq).join(',')}`);
-      return submit(readings);
-    };
-    await publishAll(publisher, topicOf, published);
-    // One slot, batches of 10 of one meter: the second batch is submitted with no receipt of the first out.
-    await waitFor(() => ledger.calls.length >= 2, 10_000, 'second batch submitted while the first one\'s receipts are held');
-    expect(receipts).toHaveLength(0);
-    expect(bridge.status().pending).toBe(published.length); // nothing is done before its receipt
-    release();
-    await waitFor(() => bridge.status().pending === 0 && receipts.length >= published.length, 10_000, 'receipts and done marks');
-    await bridge.stop();
-    await publisher.endAsync();
-    expectExactlyOnLedger(ledger, published);
-    expectReceiptsFor(published, ledger);
-    expect(ledger.calls.flat().map((r) => r.seq)).toEqual(published.map((r) => r.seq)); // in order, each once
-    expect(events.length).toBe(ledger.calls.length);
-  });
+  it(
+    "frees a transaction's slot and meters at commit: the meter's " + 'next batch goes while the receipts of its last one are still out',
+    async () => {
+      const ledger = new FakeLedger();
+      const published = meterDay('home-05.main', 20, meterKey().privateKey);
+      const { bridge, publisher, release } = await bridgeWithHeldReceipts(ledger, 'pub-pipeline');
+      const events: string[] = [];
+      const submit = ledger.submitReadings.bind(ledger);
+      ledger.submitReadings = async (readings) => {
+        events.push(`submit ${readings.map((r) => r.seq).join(',')}`);
+        return submit(readings);
+      };
+      await publishAll(publisher, topicOf, published);
+      // One slot, batches of 10 of one meter: the second batch is submitted with no receipt of the first out.
+      await waitFor(() => ledger.calls.length >= 2, 10_000, "second batch submitted while the first one's receipts are held");
+      expect(receipts).toHaveLength(0);
+      expect(bridge.status().pending).toBe(published.length); // nothing is done before its receipt
+      release();
+      await waitFor(() => bridge.status().pending === 0 && receipts.length >= published.length, 10_000, 'receipts and done marks');
+      await bridge.stop();
+      await publisher.endAsync();
+      expectExactlyOnLedger(ledger, published);
+      expectReceiptsFor(published, ledger);
+      expect(ledger.calls.flat().map((r) => r.seq)).toEqual(published.map((r) => r.seq)); // in order, each once
+      expect(events.length).toBe(ledger.calls.length);
+    },
+  );
 
-  it('sends a reading the answer said nothing about again before the later readings of its meter, receipts of the rest still held', async () => {
-    const ledger = new FakeLedger();
-    const published = meterDay('home-06.main', 20, meterKey().privateKey);
-    const { bridge, publisher, release } = await bridgeWithHeldReceipts(ledger, 'pub-unanswered');
-    // The first answer leaves out the batch's third reading (it is stored all the same).
-    const submit = ledger.submitReadings.bind(ledger);
-    ledger.submitReadings = async (readings) => {
-      const outcome = await submit(readings);
-      return ledger.calls.length === 1 ? { ...outcome, results: outcome.results.filter((r) => r.index !== 2) } : outcome;
-    };
-    await publishAll(publisher, topicOf, published);
-    await waitFor(() => ledger.calls.length >= 2, 10_000, 'second batch');
-    const left = ledger.calls[0][2];
-    expect(ledger.calls[1][0]).toEqual(left); // first in the meter's next batch, before seq 11 and on
-    release();
-    await waitFor(() => bridge.status().pending === 0 && receipts.some((x) => x.seq === left.seq), 10_000, 'every reading done');
-    await bridge.stop();
-    await publisher.endAsync();
-    expectExactlyOnLedger(ledger, published);
-    // The duplicate's receipt names the transaction that recorded the reading, not the one that resubmitted it.
-    expect(receipts.find((x) => x.seq === left.seq)).toMatchObject({ status: 'duplicate', txId: ledger.txIds[0] });
-  });
+  it(
+    'sends a reading the answer said nothing about again before the ' + 'later readings of its meter, receipts of the rest still held',
+    async () => {
+      const ledger = new FakeLedger();
+      const published = meterDay('home-06.main', 20, meterKey().privateKey);
+      const { bridge, publisher, release } = await bridgeWithHeldReceipts(ledger, 'pub-unanswered');
+      // The first answer leaves out the batch's third reading (it is stored all the same).
+      const submit = ledger.submitReadings.bind(ledger);
+      ledger.submitReadings = async (readings) => {
+        const outcome = await submit(readings);
+        return ledger.calls.length === 1 ? { ...outcome, results: outcome.results.filter((r) => r.index !== 2) } : outcome;
+      };
+      await publishAll(publisher, topicOf, published);
+      await waitFor(() => ledger.calls.length >= 2, 10_000, 'second batch');
+      const left = ledger.calls[0][2];
+      expect(ledger.calls[1][0]).toEqual(left); // first in the meter's next batch, before seq 11 and on
+      release();
+      await waitFor(() => bridge.status().pending === 0 && receipts.some((x) => x.seq === left.seq), 10_000, 'every reading done');
+      await bridge.stop();
+      await publisher.endAsync();
+      expectExactlyOnLedger(ledger, published);
+      // The duplicate's receipt names the transaction that recorded the reading, not the one that resubmitted it.
+      expect(receipts.find((x) => x.seq === left.seq)).toMatchObject({ status: 'duplicate', txId: ledger.txIds[0] });
+    },
+  );
 });
 
 describe('bridge over Mosquitto, broker restart', () => {
@@ -260,10 +284,13 @@ describe('bridge refusals', () => {
   });
 });
 
-describe('bridge: the metering interval is the ledger\'s', () => {
+describe("bridge: the metering interval is the ledger's", () => {
   /** A reading of `meterId` at `intervalStart` (any grid), signed by a key of its own. */
   const readingAt = (meterId: string, intervalStart: string, seq = 1): SignedReading =>
-    signReading({ meterId, intervalStart, seq, importWh: 10 * seq, exportWh: 0, importRegisterWh: 10 * seq, exportRegisterWh: 0 }, meterKey().privateKey);
+    signReading(
+      { meterId, intervalStart, seq, importWh: 10 * seq, exportWh: 0, importRegisterWh: 10 * seq, exportRegisterWh: 0 },
+      meterKey().privateKey,
+    );
 
   async function started(ledger: FakeLedger, clientId: string, extra: Partial<BridgeOptions> = {}) {
     const bridge = await Bridge.start(await options(tempDir('bridge'), ledger, 5, extra));
@@ -308,7 +335,11 @@ describe('bridge: the metering interval is the ledger\'s', () => {
     const offGrid = readingAt('home-09.main', '2026-11-21T00:17:00Z', 3);
     const offGridAgain = readingAt('home-09.main', '2026-11-21T00:18:00Z', 4);
     await publish(offGrid); // the bridge still has 60 s: the chaincode refuses it, and the bridge reads the interval again
-    await waitFor(() => receipts.length >= 3 && bridge.status().intervalSeconds === 900, 10_000, 'third receipt and the interval read again');
+    await waitFor(
+      () => receipts.length >= 3 && bridge.status().intervalSeconds === 900,
+      10_000,
+      'third receipt and the interval read again',
+    );
     await publish(offGridAgain); // the bridge refuses it itself now, after its own read
     await waitFor(() => receipts.length >= 4, 10_000, 'fourth receipt');
     await bridge.stop();
@@ -331,38 +362,45 @@ describe('bridge: the metering interval is the ledger\'s', () => {
     const { bridge, publisher, publish } = await started(ledger, 'pub-interval-flood', { paramsMaxAgeMs: 60_000 });
     const readsAtStart = ledger.paramsReads;
     // Minutes off the 15-minute grid.
-    const minutes = Array.from({ length: 59 }, (_, i) => i + 1).filter((m) => m % 15 !== 0).slice(0, 30);
+    const minutes = Array.from({ length: 59 }, (_, i) => i + 1)
+      .filter((m) => m % 15 !== 0)
+      .slice(0, 30);
     const offGrid = minutes.map((m, i) => readingAt('home-11.main', `2026-11-21T00:${String(m).padStart(2, '0')}:00Z`, i + 1));
     await Promise.all(offGrid.map(publish));
     await waitFor(() => receipts.length >= offGrid.length, 10_000, 'every receipt');
     await bridge.stop();
     await publisher.endAsync();
-    expect(receipts.map((x) => [x.meterId, x.intervalStart, x.status, x.code])).toEqual(offGrid.map((r) => [r.meterId, r.intervalStart, 'rejected', 'READING_INTERVAL_MISALIGNED']));
+    expect(receipts.map((x) => [x.meterId, x.intervalStart, x.status, x.code])).toEqual(
+      offGrid.map((r) => [r.meterId, r.intervalStart, 'rejected', 'READING_INTERVAL_MISALIGNED']),
+    );
     expect(ledger.calls).toEqual([]);
     // The read at start is fresh for a minute: no read for any of the 30.
     expect(ledger.paramsReads).toBe(readsAtStart);
   });
 
-  it('while the ledger cannot be read at start, refuses no reading for its alignment and reads the interval once the ledger is back', async () => {
-    const ledger = new FakeLedger();
-    ledger.intervalSeconds = 60;
-    ledger.paramsUnavailable = true;
-    const { bridge, publisher, publish } = await started(ledger, 'pub-interval-unknown');
-    expect(bridge.status().intervalSeconds).toBeUndefined();
-    const onMinute = readingAt('home-10.main', '2026-11-21T00:01:00Z', 1);
-    const offGrid = readingAt('home-10.main', '2026-11-21T00:02:30Z', 2);
-    await publish(onMinute);
-    await publish(offGrid);
-    await waitFor(() => receipts.length >= 2, 10_000, 'two receipts');
-    ledger.paramsUnavailable = false;
-    await waitFor(() => bridge.status().intervalSeconds === 60, 10_000, 'interval read after the outage');
-    await bridge.stop();
-    await publisher.endAsync();
-    // Both went to the ledger, which judged them: nothing was refused by the bridge on a guess.
-    expect(receipts.map((x) => [x.seq, x.status, x.code, x.txId !== undefined])).toEqual([
-      [1, 'accepted', undefined, true],
-      [2, 'rejected', 'READING_INTERVAL_MISALIGNED', true],
-    ]);
-    expect(ledger.paramsReads).toBeGreaterThan(1);
-  });
+  it(
+    'while the ledger cannot be read at start, refuses no reading ' + 'for its alignment and reads the interval once the ledger is back',
+    async () => {
+      const ledger = new FakeLedger();
+      ledger.intervalSeconds = 60;
+      ledger.paramsUnavailable = true;
+      const { bridge, publisher, publish } = await started(ledger, 'pub-interval-unknown');
+      expect(bridge.status().intervalSeconds).toBeUndefined();
+      const onMinute = readingAt('home-10.main', '2026-11-21T00:01:00Z', 1);
+      const offGrid = readingAt('home-10.main', '2026-11-21T00:02:30Z', 2);
+      await publish(onMinute);
+      await publish(offGrid);
+      await waitFor(() => receipts.length >= 2, 10_000, 'two receipts');
+      ledger.paramsUnavailable = false;
+      await waitFor(() => bridge.status().intervalSeconds === 60, 10_000, 'interval read after the outage');
+      await bridge.stop();
+      await publisher.endAsync();
+      // Both went to the ledger, which judged them: nothing was refused by the bridge on a guess.
+      expect(receipts.map((x) => [x.seq, x.status, x.code, x.txId !== undefined])).toEqual([
+        [1, 'accepted', undefined, true],
+        [2, 'rejected', 'READING_INTERVAL_MISALIGNED', true],
+      ]);
+      expect(ledger.paramsReads).toBeGreaterThan(1);
+    },
+  );
 });

@@ -24,18 +24,36 @@ it('simulator -> Mosquitto -> bridge -> ledger: signed readings flow, and a rest
   const stateDir = tempDir('flow');
   const ledger = new FakeLedger();
   const bridge = await Bridge.start({
-    ...(await bridgeMqtt(broker, 'flow', 'bridge:flow')), communityId: 'flow', stateDir, submitter: ledger, maxBatch: 100, lingerMs: 50, logger: silentLogger,
+    ...(await bridgeMqtt(broker, 'flow', 'bridge:flow')),
+    communityId: 'flow',
+    stateDir,
+    submitter: ledger,
+    maxBatch: 100,
+    lingerMs: 50,
+    logger: silentLogger,
     // The ledger's interval changes within a second below: a misaligned-looking reading always reads it again.
     paramsMaxAgeMs: 0,
   });
   // Each simulated meter connects with its own credential, as registration hands them out.
   const meterOptions = new Map<string, IClientOptions>();
   for (const home of simulatedHomes(3)) {
-    meterOptions.set(home.meterId, mqttClientOptions(broker.endpoint, await broker.admin.grant({ kind: 'meter', communityId: 'flow', meterId: home.meterId })));
+    meterOptions.set(
+      home.meterId,
+      mqttClientOptions(broker.endpoint, await broker.admin.grant({ kind: 'meter', communityId: 'flow', meterId: home.meterId })),
+    );
   }
   await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
   const from = parseInstant('2026-06-21T08:00:00Z')!;
-  const common = { stateDir, mqttUrl: broker.endpoint.url, meterMqttOptions: (meterId: string) => meterOptions.get(meterId)!, communityId: 'flow', homes: 3, speed: 100_000, from, logger: silentLogger };
+  const common = {
+    stateDir,
+    mqttUrl: broker.endpoint.url,
+    meterMqttOptions: (meterId: string) => meterOptions.get(meterId)!,
+    communityId: 'flow',
+    homes: 3,
+    speed: 100_000,
+    from,
+    logger: silentLogger,
+  };
 
   await runSimulator({ ...common, until: from + 4 * 900 });
   expect(loadState(stateDir)?.nextIntervalStart).toBe(from + 4 * 900);
@@ -49,7 +67,10 @@ it('simulator -> Mosquitto -> bridge -> ledger: signed readings flow, and a rest
   await waitFor(() => ledger.stored.size === 30 && bridge.status().pending === 0, 20_000, '30 readings on the ledger');
   await bridge.stop();
 
-  const keys = ensureMeterKeys(stateDir, simulatedHomes(3).map((h) => h.meterId));
+  const keys = ensureMeterKeys(
+    stateDir,
+    simulatedHomes(3).map((h) => h.meterId),
+  );
   const submitted = ledger.calls.flat();
   for (const meterId of Object.keys(keys)) {
     const mine = submitted.filter((r) => r.meterId === meterId);
@@ -78,8 +99,15 @@ it('a simulator waiting for the present leaves no abort listener behind', async 
   const now = Math.floor(Date.now() / 1000);
   // The current minute ends in real time only: the simulator sleeps a second at a time until it is aborted.
   const running = runSimulator({
-    stateDir: tempDir('wait'), mqttUrl: broker.endpoint.url, meterMqttOptions: () => options, communityId: 'wait', homes: 1,
-    from: now - (now % 60) + 60, clock: { intervalSeconds: 60, shiftSeconds: 0 }, logger: silentLogger, signal: controller.signal,
+    stateDir: tempDir('wait'),
+    mqttUrl: broker.endpoint.url,
+    meterMqttOptions: () => options,
+    communityId: 'wait',
+    homes: 1,
+    from: now - (now % 60) + 60,
+    clock: { intervalSeconds: 60, shiftSeconds: 0 },
+    logger: silentLogger,
+    signal: controller.signal,
   });
   await new Promise((r) => setTimeout(r, 12_500));
   expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);

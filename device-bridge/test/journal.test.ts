@@ -72,7 +72,9 @@ describe('journal file', () => {
 
   it('after a SIGKILL mid-append, replay holds every acknowledged reading that was not done', async () => {
     const dir = tempDir('journal-crash');
-    const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'journal-writer.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'journal-writer.js'), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const acked = new Set<number>();
     const done = new Set<number>();
     const marking = new Set<number>();
@@ -83,7 +85,7 @@ describe('journal file', () => {
       buffer = lines.pop() ?? '';
       for (const line of lines) {
         const [kind, id] = line.split(' ');
-        ({ acked, done, marking } as Record<string, Set<number>>)[kind].add(Number(id));
+        (({ acked, done, marking }) as Record<string, Set<number>>)[kind].add(Number(id));
       }
     });
     await new Promise<void>((resolve) => {

@@ -10,7 +10,20 @@ import { ChaincodeError, failureAction } from '../src/ledger';
 import { silentLogger } from '@gridledger/network';
 import type { Receipt } from '../src/receipts';
 import { allReceiptsFilter, readingsTopic } from '../src/topics';
-import { bridgeMqtt, FakeLedger, freePort, headEnd, meterDay, meterKey, mqttClient, publishAll, readingKey, sleep, tempDir, waitFor } from './support/helpers';
+import {
+  bridgeMqtt,
+  FakeLedger,
+  freePort,
+  headEnd,
+  meterDay,
+  meterKey,
+  mqttClient,
+  publishAll,
+  readingKey,
+  sleep,
+  tempDir,
+  waitFor,
+} from './support/helpers';
 
 jest.setTimeout(60_000);
 
@@ -26,7 +39,13 @@ describe('failureAction: which whole-batch failures blame a reading', () => {
   });
 
   it('retries transient, MVCC and identity failures, and errors that are not the chaincode’s', () => {
-    for (const code of ['LEDGER_UNAVAILABLE', 'TRANSACTION_CONFLICT', 'PRIVATE_DATA_UNAVAILABLE', 'ACCESS_DENIED', 'UNAUTHENTICATED'] as const) {
+    for (const code of [
+      'LEDGER_UNAVAILABLE',
+      'TRANSACTION_CONFLICT',
+      'PRIVATE_DATA_UNAVAILABLE',
+      'ACCESS_DENIED',
+      'UNAUTHENTICATED',
+    ] as const) {
       expect(failureAction(chaincode(code))).toBe('retry');
     }
     // INTERNAL made by the bridge of an unknown failure (no envelope), and anything not ours.
@@ -37,7 +56,6 @@ describe('failureAction: which whole-batch failures blame a reading', () => {
   it('splits a batch the contract finds too large', () => {
     expect(failureAction(chaincode('READING_BATCH_INVALID'))).toBe('split');
   });
-
 });
 
 describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
@@ -74,54 +92,68 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     };
   }
 
-  it('halves a refused batch down to the poison readings, parks them with their code, submits the rest, and never resubmits them', async () => {
-    const stateDir = tempDir('bridge-poison');
-    const ledger = new FakeLedger();
-    const published = ['home-p1.main', 'home-p2.main', 'home-p3.main'].flatMap((m) => meterDay(m, 12, meterKey().privateKey));
-    const poisoned = new Set([readingKey(published[5]), readingKey(published[30])]);
-    ledger.poison = (r) => (poisoned.has(readingKey(r)) ? new GridLedgerError(ErrorCodes.INTERNAL, 'submitReadings failed unexpectedly') : undefined);
-    const bridge = await Bridge.start(await options(stateDir, ledger));
-    await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
-    const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-poison-${Date.now()}`));
-    await publishAll(publisher, topicOf, published);
-    await publisher.endAsync();
-    const good = published.filter((r) => !poisoned.has(readingKey(r)));
-    await waitFor(() => ledger.stored.size === good.length && bridge.status().pending === 0, 30_000, 'the good readings on the ledger');
-    await waitFor(() => receipts.length >= published.length, 10_000, 'a receipt for every reading');
-    expect(bridge.status().parked).toBe(2);
-    await bridge.stop();
+  it(
+    'halves a refused batch down to the poison readings, parks them ' + 'with their code, submits the rest, and never resubmits them',
+    async () => {
+      const stateDir = tempDir('bridge-poison');
+      const ledger = new FakeLedger();
+      const published = ['home-p1.main', 'home-p2.main', 'home-p3.main'].flatMap((m) => meterDay(m, 12, meterKey().privateKey));
+      const poisoned = new Set([readingKey(published[5]), readingKey(published[30])]);
+      ledger.poison = (r) =>
+        poisoned.has(readingKey(r)) ? new GridLedgerError(ErrorCodes.INTERNAL, 'submitReadings failed unexpectedly') : undefined;
+      const bridge = await Bridge.start(await options(stateDir, ledger));
+      await waitFor(() => bridge.status().connected, 10_000, 'bridge connected');
+      const publisher = await mqttClient(broker, headEnd(COMMUNITY, `pub-poison-${Date.now()}`));
+      await publishAll(publisher, topicOf, published);
+      await publisher.endAsync();
+      const good = published.filter((r) => !poisoned.has(readingKey(r)));
+      await waitFor(() => ledger.stored.size === good.length && bridge.status().pending === 0, 30_000, 'the good readings on the ledger');
+      await waitFor(() => receipts.length >= published.length, 10_000, 'a receipt for every reading');
+      expect(bridge.status().parked).toBe(2);
+      await bridge.stop();
 
-    // Every good reading is on the ledger with its bytes; the poison ones are not.
-    expect(new Set(ledger.stored.keys())).toEqual(new Set(good.map(readingKey)));
-    for (const r of good) expect(ledger.stored.get(readingKey(r))).toBe(readingSignedBytes(r).toString('utf8'));
-    // The poison readings are in the dead-letter file with their code, exactly as signed.
-    const parked = [...readDeadLetters(readFileSync(DeadLetters.file(join(stateDir, 'bridge')))).values()];
-    expect(parked.map((p) => readingKey(p.reading)).sort()).toEqual([...poisoned].sort());
-    for (const p of parked) {
-      expect(p.code).toBe(ErrorCodes.INTERNAL);
-      const original = published.find((r) => readingKey(r) === readingKey(p.reading)) as SignedReading;
-      expect(readingSignedBytes(p.reading).equals(readingSignedBytes(original))).toBe(true);
-      expect(p.reading.sig).toBe(original.sig);
-    }
-    // Their meters got a rejection receipt with the code; every other reading an accepted one.
-    for (const r of published) {
-      const mine = receipts.filter((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart);
-      if (poisoned.has(readingKey(r))) {
-        expect(mine).toEqual([{ meterId: r.meterId, intervalStart: r.intervalStart, seq: r.seq, status: 'rejected', code: ErrorCodes.INTERNAL, message: 'submitReadings failed unexpectedly', parked: true }]);
-      } else {
-        expect(mine.map((x) => x.status)).toEqual(['accepted']);
+      // Every good reading is on the ledger with its bytes; the poison ones are not.
+      expect(new Set(ledger.stored.keys())).toEqual(new Set(good.map(readingKey)));
+      for (const r of good) expect(ledger.stored.get(readingKey(r))).toBe(readingSignedBytes(r).toString('utf8'));
+      // The poison readings are in the dead-letter file with their code, exactly as signed.
+      const parked = [...readDeadLetters(readFileSync(DeadLetters.file(join(stateDir, 'bridge')))).values()];
+      expect(parked.map((p) => readingKey(p.reading)).sort()).toEqual([...poisoned].sort());
+      for (const p of parked) {
+        expect(p.code).toBe(ErrorCodes.INTERNAL);
+        const original = published.find((r) => readingKey(r) === readingKey(p.reading)) as SignedReading;
+        expect(readingSignedBytes(p.reading).equals(readingSignedBytes(original))).toBe(true);
+        expect(p.reading.sig).toBe(original.sig);
       }
-    }
-    // Halving, not one reading at a time: far fewer transactions than readings were tried.
-    expect(ledger.calls.length).toBeLessThan(published.length);
-    // The journal holds nothing: a restart submits nothing again.
-    expect(replayJournal(readFileSync(Journal.file(join(stateDir, 'bridge')))).pending).toEqual([]);
-    const calls = ledger.calls.length;
-    const again = await Bridge.start(await options(stateDir, ledger));
-    await sleep(300);
-    await again.stop();
-    expect(ledger.calls.length).toBe(calls);
-  });
+      // Their meters got a rejection receipt with the code; every other reading an accepted one.
+      for (const r of published) {
+        const mine = receipts.filter((x) => x.meterId === r.meterId && x.intervalStart === r.intervalStart);
+        if (poisoned.has(readingKey(r))) {
+          expect(mine).toEqual([
+            {
+              meterId: r.meterId,
+              intervalStart: r.intervalStart,
+              seq: r.seq,
+              status: 'rejected',
+              code: ErrorCodes.INTERNAL,
+              message: 'submitReadings failed unexpectedly',
+              parked: true,
+            },
+          ]);
+        } else {
+          expect(mine.map((x) => x.status)).toEqual(['accepted']);
+        }
+      }
+      // Halving, not one reading at a time: far fewer transactions than readings were tried.
+      expect(ledger.calls.length).toBeLessThan(published.length);
+      // The journal holds nothing: a restart submits nothing again.
+      expect(replayJournal(readFileSync(Journal.file(join(stateDir, 'bridge')))).pending).toEqual([]);
+      const calls = ledger.calls.length;
+      const again = await Bridge.start(await options(stateDir, ledger));
+      await sleep(300);
+      await again.stop();
+      expect(ledger.calls.length).toBe(calls);
+    },
+  );
 
   it('keeps a reading in the journal until it is committed or parked: the poison one stays pending while the ledger is away', async () => {
     const stateDir = tempDir('bridge-poison-outage');
@@ -141,8 +173,15 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     ledger.unavailableFor.clear();
     await waitFor(() => bridge.status().pending === 0, 20_000, 'the meter drained');
     await bridge.stop();
-    expect([...ledger.stored.keys()].sort()).toEqual(published.filter((r) => r.seq !== 3).map(readingKey).sort());
-    expect([...readDeadLetters(readFileSync(DeadLetters.file(join(stateDir, 'bridge')))).values()].map((p) => [p.reading.seq, p.code])).toEqual([[3, ErrorCodes.AMOUNT_OUT_OF_RANGE]]);
+    expect([...ledger.stored.keys()].sort()).toEqual(
+      published
+        .filter((r) => r.seq !== 3)
+        .map(readingKey)
+        .sort(),
+    );
+    expect(
+      [...readDeadLetters(readFileSync(DeadLetters.file(join(stateDir, 'bridge')))).values()].map((p) => [p.reading.seq, p.code]),
+    ).toEqual([[3, ErrorCodes.AMOUNT_OUT_OF_RANGE]]);
   });
 
   it('backs off per meter: while one meter’s transactions fail, the other meters keep flowing', async () => {
@@ -158,7 +197,11 @@ describe('bridge over Mosquitto: poison readings and per-meter retries', () => {
     await publishAll(publisher, topicOf, stuck);
     await sleep(100);
     await publishAll(publisher, topicOf, others);
-    await waitFor(() => others.every((r) => ledger.stored.has(readingKey(r))) && bridge.status().pending === stuck.length, 20_000, 'the other meters done');
+    await waitFor(
+      () => others.every((r) => ledger.stored.has(readingKey(r))) && bridge.status().pending === stuck.length,
+      20_000,
+      'the other meters done',
+    );
     expect(stuck.some((r) => ledger.stored.has(readingKey(r)))).toBe(false);
     expect(bridge.status()).toMatchObject({ pending: stuck.length, parked: 0, metersInBackoff: 1 });
     // The stuck meter was retried meanwhile, alone once the others were out of its way.

@@ -12,7 +12,14 @@ describe('receipts of a transaction', () => {
       results: [
         { index: 0, meterId: a.meterId, intervalStart: a.intervalStart, status: 'accepted' },
         { index: 1, meterId: b.meterId, intervalStart: b.intervalStart, status: 'duplicate', details: { txId: 'first' } },
-        { index: 2, meterId: c.meterId, intervalStart: c.intervalStart, status: 'rejected', code: 'READING_CONFLICT', message: 'another reading is stored' },
+        {
+          index: 2,
+          meterId: c.meterId,
+          intervalStart: c.intervalStart,
+          status: 'rejected',
+          code: 'READING_CONFLICT',
+          message: 'another reading is stored',
+        },
       ],
     });
     expect(receiptsForOutcome(batch, outcome).receipts.map((r) => [r.status, r.txId])).toEqual([
@@ -24,6 +31,8 @@ describe('receipts of a transaction', () => {
 
   it('an answer with a duplicate that does not name its first recording is not of the documented shape (INTERNAL: retried)', () => {
     const results = [{ index: 0, meterId: a.meterId, intervalStart: a.intervalStart, status: 'duplicate' }];
-    expect(() => parseSubmitOutcome({ txId: 'tx', results })).toThrow(expect.objectContaining({ code: 'INTERNAL', message: 'submitReadings answered a duplicate without the txId of its first recording' }));
+    expect(() => parseSubmitOutcome({ txId: 'tx', results })).toThrow(
+      expect.objectContaining({ code: 'INTERNAL', message: 'submitReadings answered a duplicate without the txId of its first recording' }),
+    );
   });
 });

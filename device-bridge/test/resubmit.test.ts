@@ -12,7 +12,7 @@ const parked = (id: number, meterId: string, seq: number): ParkedReading => ({
 });
 
 describe('resubmitting parked readings', () => {
-  it('sends each meter\'s readings in seq order, then by journal id, in batches of at most the batch size', () => {
+  it("sends each meter's readings in seq order, then by journal id, in batches of at most the batch size", () => {
     const entries = [parked(5, 'm2', 1), parked(1, 'm1', 3), parked(2, 'm1', 2), parked(9, 'm1', 2), parked(3, 'm3', 1)];
     const batches = resubmissionBatches(new Map(entries.map((e) => [e.id, e])), 2);
     expect(batches.map((b) => b.map((e) => e.id))).toEqual([[2, 9], [1, 5], [3]]);
@@ -34,7 +34,13 @@ describe('resubmitting parked readings', () => {
       duplicate: [6],
       refused: [
         { id: 7, meterId: 'm1', intervalStart: '2026-11-21T12:03:00Z', code: 'READING_BAD_SIGNATURE', message: 'bad' },
-        { id: 8, meterId: 'm1', intervalStart: '2026-11-21T12:04:00Z', code: 'NO_VERDICT', message: 'the ledger gave no verdict for this reading' },
+        {
+          id: 8,
+          meterId: 'm1',
+          intervalStart: '2026-11-21T12:04:00Z',
+          code: 'NO_VERDICT',
+          message: 'the ledger gave no verdict for this reading',
+        },
       ],
     });
   });

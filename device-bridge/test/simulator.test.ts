@@ -2,7 +2,14 @@ import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseMeterPublicKey, parseSignedReading, readingSignedBytes, verifyReadingSignature, formatInstant, parseInstant } from '@gridledger/core';
+import {
+  parseMeterPublicKey,
+  parseSignedReading,
+  readingSignedBytes,
+  verifyReadingSignature,
+  formatInstant,
+  parseInstant,
+} from '@gridledger/core';
 import { ensureMeterKeys, loadMeterKey, meterKeyPath, signReading } from '../src/simulator/keys';
 import {
   checkIntervalSeconds,
@@ -92,7 +99,9 @@ describe('simulated homes', () => {
           const start = at(`${day}T${String(hour).padStart(2, '0')}:00:00Z`);
           expect(homeEnergy(home, start).pvWh).toBe(0);
         }
-        const noon = dayOf(`${day}T00:00:00Z`).slice(40, 56).map((s) => homeEnergy(home, s).pvWh);
+        const noon = dayOf(`${day}T00:00:00Z`)
+          .slice(40, 56)
+          .map((s) => homeEnergy(home, s).pvWh);
         // The home without PV has none at noon either.
         if (home.pvCapacityW === 0) expect(Math.max(...noon)).toBe(0);
         else expect(Math.max(...noon)).toBeGreaterThan(0);
@@ -138,8 +147,23 @@ describe('meter keys and signatures', () => {
     writeFileSync(join(dir, 'pub.pem'), pems[ids[0]]);
     writeFileSync(join(dir, 'bytes'), readingSignedBytes(signed));
     writeFileSync(join(dir, 'sig'), Buffer.from(signed.sig, 'base64'));
-    const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig'), join(dir, 'bytes')]);
+    const out = execFileSync('openssl', [
+      'dgst',
+      '-sha256',
+      '-verify',
+      join(dir, 'pub.pem'),
+      '-signature',
+      join(dir, 'sig'),
+      join(dir, 'bytes'),
+    ]);
     expect(out.toString()).toMatch(/Verified OK/);
-    expect(verify('sha256', readingSignedBytes(signed), { key: createPublicKey(pems[ids[0]]), dsaEncoding: 'der' }, Buffer.from(signed.sig, 'base64'))).toBe(true);
+    expect(
+      verify(
+        'sha256',
+        readingSignedBytes(signed),
+        { key: createPublicKey(pems[ids[0]]), dsaEncoding: 'der' },
+        Buffer.from(signed.sig, 'base64'),
+      ),
+    ).toBe(true);
   });
 });

@@ -8,7 +8,11 @@ describe('fromFabricError', () => {
   it('finds the envelope in the message or in any endorser detail, and marks it as the chaincode’s', () => {
     for (const error of [
       { code: 2, message: `2 UNKNOWN: evaluate call to endorser returned error: chaincode response 500, ${envelope}`, details: [] },
-      { code: 10, message: '10 ABORTED: failed to endorse transaction', details: [{ message: 'ok' }, { message: `chaincode response 500, ${envelope}` }] },
+      {
+        code: 10,
+        message: '10 ABORTED: failed to endorse transaction',
+        details: [{ message: 'ok' }, { message: `chaincode response 500, ${envelope}` }],
+      },
       new Error(`chaincode response 500, ${envelope}`),
     ]) {
       const decoded = fromFabricError(error);
@@ -56,8 +60,14 @@ describe('fromFabricError', () => {
 describe('isTransient', () => {
   it('holds for codes a later identical call can pass, not for refusals', () => {
     const of = (code: keyof typeof ErrorCodes) => new GridLedgerError(ErrorCodes[code], 'x');
-    expect(['LEDGER_UNAVAILABLE', 'TRANSACTION_CONFLICT', 'PRIVATE_DATA_UNAVAILABLE'].every((c) => isTransient(of(c as keyof typeof ErrorCodes)))).toBe(true);
-    expect(['ACCESS_DENIED', 'METER_EXISTS', 'INTERNAL', 'READING_MALFORMED'].some((c) => isTransient(of(c as keyof typeof ErrorCodes)))).toBe(false);
+    expect(
+      ['LEDGER_UNAVAILABLE', 'TRANSACTION_CONFLICT', 'PRIVATE_DATA_UNAVAILABLE'].every((c) =>
+        isTransient(of(c as keyof typeof ErrorCodes)),
+      ),
+    ).toBe(true);
+    expect(
+      ['ACCESS_DENIED', 'METER_EXISTS', 'INTERNAL', 'READING_MALFORMED'].some((c) => isTransient(of(c as keyof typeof ErrorCodes))),
+    ).toBe(false);
     expect(isTransient(new Error('socket hang up'))).toBe(false);
   });
 });

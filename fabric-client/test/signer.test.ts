@@ -48,7 +48,7 @@ describe('nodeP256Signer', () => {
     const high = N - 5n;
     const rs = Buffer.concat([r, Buffer.from(high.toString(16).padStart(64, '0'), 'hex')]);
     expect(parseDer(lowSDer(rs)).s).toBe(5n);
-    const low = Buffer.concat([Buffer.from([0x80, ...Buffer.alloc(31, 1)]), Buffer.from((7n).toString(16).padStart(64, '0'), 'hex')]);
+    const low = Buffer.concat([Buffer.from([0x80, ...Buffer.alloc(31, 1)]), Buffer.from(7n.toString(16).padStart(64, '0'), 'hex')]);
     const parsed = parseDer(lowSDer(low));
     expect(parsed.s).toBe(7n);
     expect(parsed.r).toBe(BigInt(`0x${low.subarray(0, 32).toString('hex')}`));

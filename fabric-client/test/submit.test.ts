@@ -3,7 +3,8 @@ import { Registry } from 'prom-client';
 import { encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 import { ChaincodeError, FabricMetrics, parseResult, retryDelayMs, submitWithRetry, type ProposalMaker } from '../src';
 
-/** A contract whose transactions commit with the given validation codes, one per attempt (0 = VALID); `endorseFailure` fails every endorsement, or the first `endorseFailures` ones. */
+/** A contract whose transactions commit with the given validation codes, one per attempt (0 = VALID); `endorseFailure` fails every
+ * endorsement, or the first `endorseFailures` ones. */
 function contract(codes: number[], endorseFailure?: unknown, endorseFailures = Infinity) {
   const seen: { fn: string; args: unknown }[] = [];
   let n = 0;
@@ -77,21 +78,30 @@ describe('submitWithRetry', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('proposes again an endorsement aborted without a chaincode code (peers that answered differently), and gives up after the last attempt', async () => {
-    const aborted = new EndorseError({
-      code: 10,
-      details: [],
-      cause: new Error('x') as never,
-      transactionId: 'tx1',
-      message: '10 ABORTED: failed to collect enough transaction endorsements, see attached details for more info',
-    });
-    const twice = contract([0, 0, 0], aborted, 2);
-    expect(await submitWithRetry(twice.maker, 'registry:registerMeter', ['{"m":1}'], { attempts: 4, backoffMs: 1 })).toMatchObject({ txId: 'tx3' });
-    expect(twice.seen.map((s) => s.args)).toEqual([['{"m":1}'], ['{"m":1}'], ['{"m":1}']]);
-    const always = contract([0, 0, 0], aborted);
-    await expect(submitWithRetry(always.maker, 'f', [], { attempts: 3, backoffMs: 1 })).rejects.toMatchObject({ code: ErrorCodes.LEDGER_UNAVAILABLE, details: { grpcCode: 10 } });
-    expect(always.seen).toHaveLength(3);
-  });
+  it(
+    'proposes again an endorsement aborted without a chaincode code (peers that answered differently), and gives up after the last ' +
+      'attempt',
+    async () => {
+      const aborted = new EndorseError({
+        code: 10,
+        details: [],
+        cause: new Error('x') as never,
+        transactionId: 'tx1',
+        message: '10 ABORTED: failed to collect enough transaction endorsements, see attached details for more info',
+      });
+      const twice = contract([0, 0, 0], aborted, 2);
+      expect(await submitWithRetry(twice.maker, 'registry:registerMeter', ['{"m":1}'], { attempts: 4, backoffMs: 1 })).toMatchObject({
+        txId: 'tx3',
+      });
+      expect(twice.seen.map((s) => s.args)).toEqual([['{"m":1}'], ['{"m":1}'], ['{"m":1}']]);
+      const always = contract([0, 0, 0], aborted);
+      await expect(submitWithRetry(always.maker, 'f', [], { attempts: 3, backoffMs: 1 })).rejects.toMatchObject({
+        code: ErrorCodes.LEDGER_UNAVAILABLE,
+        details: { grpcCode: 10 },
+      });
+      expect(always.seen).toHaveLength(3);
+    },
+  );
 });
 
 describe('retryDelayMs', () => {
@@ -104,7 +114,8 @@ describe('retryDelayMs', () => {
 /** A sample's value whose labels include `labels`, as the registry holds it. */
 async function value(registry: Registry, sample: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const metric = await registry.getSingleMetric(sample.replace(/_(bucket|count|sum)$/, ''))?.get();
-  const matches = (v: { labels: object; metricName?: string }) => (v.metricName ?? sample) === sample && Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x);
+  const matches = (v: { labels: object; metricName?: string }) =>
+    (v.metricName ?? sample) === sample && Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x);
   return metric?.values.find(matches)?.value;
 }
 
@@ -138,7 +149,9 @@ describe('Fabric submission metrics', () => {
   it('counts no retry for an invalidation it does not retry', async () => {
     const registry = new Registry();
     const m = { registry, fabric: new FabricMetrics(registry) };
-    await expect(submitWithRetry(contract([10]), 'f', [], { backoffMs: 1 }, {}, m.fabric)).rejects.toMatchObject({ code: ErrorCodes.INTERNAL });
+    await expect(submitWithRetry(contract([10]), 'f', [], { backoffMs: 1 }, {}, m.fabric)).rejects.toMatchObject({
+      code: ErrorCodes.INTERNAL,
+    });
     expect(await value(m.registry, 'gridledger_fabric_mvcc_retries_total', { transaction: 'f' })).toBeUndefined();
   });
 });

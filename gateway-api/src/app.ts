@@ -67,7 +67,6 @@ export type GatewayApp = express.Express & {
 const { registry, metering } = catalogue;
 const ORG_BOUND_ROLES: Record<string, string> = { utility: 'utility', regulator: 'regulator', operator: 'community' };
 
-
 /** No endpoint at the path (404), or not for the method (405). */
 function routeError(req: Request, status: 404 | 405): GridLedgerError {
   return status === 404
@@ -219,7 +218,8 @@ export function createApp(deps: AppDeps): GatewayApp {
     }
     const body = req.body as NewParticipant;
     const bound = ORG_BOUND_ROLES[body.role];
-    if (bound !== undefined && bound !== info.org) throw denied(`role ${body.role} belongs to the ${bound} organization`, { role: body.role });
+    if (bound !== undefined && bound !== info.org)
+      throw denied(`role ${body.role} belongs to the ${bound} organization`, { role: body.role });
     const result = await onboarding.onboard(caller, body, req.get('Idempotency-Key'));
     if (result.txId) res.locals.txId = result.txId;
     res.status(201).set('Cache-Control', 'no-store').json(result);
@@ -244,7 +244,10 @@ export function createApp(deps: AppDeps): GatewayApp {
     const { result, txId } = await call(ledger, caller, registry.registerMeter, [req.body]);
     res.locals.txId = txId;
     const meter = (result ?? req.body) as { meterId: string; participantId: string; communityId: string };
-    res.status(201).set('Cache-Control', 'no-store').json({ meter, txId, ...(await credentialForNewMeter(deps.broker, meter, log)) });
+    res
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json({ meter, txId, ...(await credentialForNewMeter(deps.broker, meter, log)) });
   });
 
   r.get('/meters/:meterId', async (req, res) => {
@@ -289,7 +292,10 @@ export function createApp(deps: AppDeps): GatewayApp {
     let viewer = viewerOf(caller);
     if (!seesEverything(viewer)) {
       const meters = (await call(ledger, caller, registry.listMeters, [viewer.participantId!])) as { meterId: string }[] | undefined;
-      viewer = viewerOf(caller, (meters ?? []).map((m) => m.meterId));
+      viewer = viewerOf(
+        caller,
+        (meters ?? []).map((m) => m.meterId),
+      );
     }
     await serveEvents(req, res, { ledger, user: caller, viewer, log: withKeyId(log, res), open: openStreams, ...deps.sse });
   });
@@ -318,19 +324,25 @@ export function createApp(deps: AppDeps): GatewayApp {
     } else if (isValidatorError(err) && err.status < 500) {
       // Route-level refusals (unknown path 404, wrong method 405, media type 415, too large 413)
       // keep their HTTP status; everything about the request's content is 400 REQUEST_INVALID.
-      error = (err as { type?: string }).type === 'entity.parse.failed'
-        ? new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the body is not valid JSON', { path: 'body' })
-        : err.status === 404 || err.status === 405
-          ? routeError(req, err.status)
-          : err.status === 401 && res.locals.authError instanceof GridLedgerError
-            ? res.locals.authError
-            : fromValidatorError(err);
+      error =
+        (err as { type?: string }).type === 'entity.parse.failed'
+          ? new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the body is not valid JSON', { path: 'body' })
+          : err.status === 404 || err.status === 405
+            ? routeError(req, err.status)
+            : err.status === 401 && res.locals.authError instanceof GridLedgerError
+              ? res.locals.authError
+              : fromValidatorError(err);
       status = [404, 405, 413, 415].includes(err.status) ? err.status : httpStatusOf(error.code);
     } else {
       error = fromFabricError(err);
       status = httpStatusOf(error.code);
       if (error.code === ErrorCodes.INTERNAL) {
-        withKeyId(log, res).error({ msg: 'unexpected error', method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
+        withKeyId(log, res).error({
+          msg: 'unexpected error',
+          method: req.method,
+          path: req.path,
+          error: String((err as Error)?.stack ?? err),
+        });
       }
     }
     res.locals.errorCode = error.code;

@@ -25,7 +25,15 @@ async function get(url: string, key: string): Promise<Record<string, unknown>> {
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { community: { type: 'string' }, interval: { type: 'string' }, book: { type: 'string' }, org: { type: 'string' }, state: { type: 'string' }, key: { type: 'string' }, url: { type: 'string' } },
+    options: {
+      community: { type: 'string' },
+      interval: { type: 'string' },
+      book: { type: 'string' },
+      org: { type: 'string' },
+      state: { type: 'string' },
+      key: { type: 'string' },
+      url: { type: 'string' },
+    },
   });
   const onLedger = values.community !== undefined && values.interval !== undefined;
   if (!onLedger && values.book === undefined) throw new Error('name --community and --interval, or --book <file>');
@@ -36,10 +44,17 @@ async function main(argv: string[]): Promise<number> {
     const state = values.state ?? config.GRIDLEDGER_STATE ?? '.gridledger';
     const org = (values.org ?? 'regulator') as OrgName;
     base ??= loadProfile(state).orgs[org].gateway.url;
-    key ??= Object.values((JSON.parse(readFileSync(`${state}/credentials.json`, 'utf8')) as { apiKeys: Record<string, Record<string, string>> }).apiKeys[org])[0];
+    key ??= Object.values(
+      (JSON.parse(readFileSync(`${state}/credentials.json`, 'utf8')) as { apiKeys: Record<string, Record<string, string>> }).apiKeys[org],
+    )[0];
   }
-  const interval = onLedger ? `${base}/api/v1/markets/${encodeURIComponent(values.community!)}/intervals/${encodeURIComponent(values.interval!)}` : '';
-  const book = (values.book !== undefined ? JSON.parse(readFileSync(values.book, 'utf8')) : await get(`${interval}/orders`, key!)) as { params: PriceParams; orders: Order[] };
+  const interval = onLedger
+    ? `${base}/api/v1/markets/${encodeURIComponent(values.community!)}/intervals/${encodeURIComponent(values.interval!)}`
+    : '';
+  const book = (values.book !== undefined ? JSON.parse(readFileSync(values.book, 'utf8')) : await get(`${interval}/orders`, key!)) as {
+    params: PriceParams;
+    orders: Order[];
+  };
   const recomputed = clearAuction(book.orders, book.params);
   const report: Record<string, unknown> = { source: values.book ?? 'ledger', recomputed };
   if (onLedger) {

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { ADMIN_USERNAME, BrokerAdmin, mqttCredentialPath, readCredential, type MqttCredential, type NetworkProfile, type Principal } from '@gridledger/network';
+import {
+  ADMIN_USERNAME,
+  BrokerAdmin,
+  mqttCredentialPath,
+  readCredential,
+  type MqttCredential,
+  type NetworkProfile,
+  type Principal,
+} from '@gridledger/network';
 import { ErrorCodes, GridLedgerError } from './errors';
 
 /** A broker credential as the API hands it out: where to connect, whom to trust, who to be. */

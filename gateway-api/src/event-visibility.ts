@@ -51,7 +51,12 @@ const RULES: Record<string, Rule> = {
   // The market interval's close is public. A ledger written before the window's close was renamed
   // (issue 29) carries that close under this name, with every position: cut those likewise.
   IntervalClosed: (p, v) => (Array.isArray(p.positions) ? ownPositions(p, v) : p),
-  IntervalSettled: (p, v) => ({ ...p, estimatedParticipantIds: (Array.isArray(p.estimatedParticipantIds) ? p.estimatedParticipantIds : []).filter((id) => id === v.participantId) }),
+  IntervalSettled: (p, v) => ({
+    ...p,
+    estimatedParticipantIds: (Array.isArray(p.estimatedParticipantIds) ? p.estimatedParticipantIds : []).filter(
+      (id) => id === v.participantId,
+    ),
+  }),
   // A household's own records.
   ParticipantRegistered: ownBy('participantId'),
   MeterRegistered: ownBy('participantId'),
@@ -104,7 +109,11 @@ export function visiblePayload(viewer: Viewer, name: string, payload: unknown): 
 /** A household's new meter, from an event it sees: so that the stream shows that meter's readings from then on. */
 export function noteOwnMeter(viewer: Viewer, name: string, payload: unknown): void {
   if (seesEverything(viewer) || !isObject(payload)) return;
-  if ((name === 'MeterRegistered' || name === 'MeterExchanged') && payload.participantId === viewer.participantId && typeof payload.meterId === 'string') {
+  if (
+    (name === 'MeterRegistered' || name === 'MeterExchanged') &&
+    payload.participantId === viewer.participantId &&
+    typeof payload.meterId === 'string'
+  ) {
     viewer.meterIds.add(payload.meterId);
   }
 }

@@ -57,7 +57,7 @@ export function withFileLock<T>(path: string, fn: () => T): T {
       } catch {
         // gone meanwhile: try again
       }
-      if (Date.now() > deadline) throw new Error(`could not lock ${path}`);
+      if (Date.now() > deadline) throw new Error(`could not lock ${path}`, { cause: e });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   }

@@ -3,7 +3,17 @@ export { createApp, type AppDeps, type GatewayApp, type GatewayInfo } from './ap
 export { HTTP_STATUS, httpStatusOf, fromFabricError, errorBody } from './errors';
 export { parseCheckpoint, formatCheckpoint, ResumePosition, type Checkpoint } from './events';
 export { startGateway, listen, realDeps, type GatewayOptions, type RunningGateway } from './gateway';
-export { FileApiKeyStore, MemoryApiKeyStore, apiKeysPath, hashKey, keyIdOf, DEFAULT_KEY_DAYS, MAX_KEY_DAYS, type ApiKeyStore, type ApiKeyRecord } from './keys';
+export {
+  FileApiKeyStore,
+  MemoryApiKeyStore,
+  apiKeysPath,
+  hashKey,
+  keyIdOf,
+  DEFAULT_KEY_DAYS,
+  MAX_KEY_DAYS,
+  type ApiKeyStore,
+  type ApiKeyRecord,
+} from './keys';
 export { MemoryOnboardingStore, FileOnboardingStore, type Onboarded, type NewParticipant } from './onboarding';
 export { openApiDocument, API_BASE } from './openapi';
 export * from './ports';

@@ -78,7 +78,8 @@ export function newApiKey(): string {
 
 /** The expiry `days` whole days from `now`; days must be 1 to 365. */
 export function expiryIn(days: number, now = Date.now()): Date {
-  if (!Number.isInteger(days) || days < 1 || days > MAX_KEY_DAYS) throw new RangeError(`a key lives 1 to ${MAX_KEY_DAYS} days, not ${days}`);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_KEY_DAYS)
+    throw new RangeError(`a key lives 1 to ${MAX_KEY_DAYS} days, not ${days}`);
   return new Date(now + days * DAY_MS);
 }
 
@@ -157,7 +158,13 @@ function add(file: KeyFile, userId: string, expiresAt?: Date): IssuedKey {
     apiKey = newApiKey();
     sha256 = hashKey(apiKey);
   } while (file.keys.some((k) => k.keyId === keyIdOf(sha256)));
-  const record: ApiKeyRecord = { keyId: keyIdOf(sha256), sha256, userId, createdAt: new Date(now).toISOString(), expiresAt: (expiresAt ?? expiryIn(DEFAULT_KEY_DAYS, now)).toISOString() };
+  const record: ApiKeyRecord = {
+    keyId: keyIdOf(sha256),
+    sha256,
+    userId,
+    createdAt: new Date(now).toISOString(),
+    expiresAt: (expiresAt ?? expiryIn(DEFAULT_KEY_DAYS, now)).toISOString(),
+  };
   file.keys.push(record);
   return { apiKey, record: { ...record } };
 }

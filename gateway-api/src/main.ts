@@ -7,7 +7,8 @@ import { FileWallet, walletIndexPath } from './wallet';
 
 /**
  * node gateway-api/dist/main.js --state <stateDir> --org <utility|community|regulator>
- * node gateway-api/dist/main.js issue-key --state <stateDir> --org <org> --user <enrollment id> [--expires-in <days> | --expires-at <instant>]
+ * node gateway-api/dist/main.js issue-key --state <stateDir> --org <org> --user <enrollment id> [--expires-in <days> | --expires-at
+ * <instant>]
  * node gateway-api/dist/main.js rotate-key --state <stateDir> --org <org> --key-id <kid_…> [--expires-in <days> | --expires-at <instant>]
  * node gateway-api/dist/main.js revoke-key --state <stateDir> --org <org> --key-id <kid_…>
  * node gateway-api/dist/main.js list-keys --state <stateDir> --org <org> --user <enrollment id>
@@ -36,9 +37,11 @@ async function main(argv: string[]): Promise<number> {
 
   const keys = () => new FileApiKeyStore(apiKeysPath(stateDir, org));
   const expiry = (): Date => {
-    if (values['expires-in'] !== undefined && values['expires-at'] !== undefined) throw new Error('name --expires-in or --expires-at, not both');
+    if (values['expires-in'] !== undefined && values['expires-at'] !== undefined)
+      throw new Error('name --expires-in or --expires-at, not both');
     if (values['expires-at'] !== undefined) {
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(values['expires-at'])) throw new Error('--expires-at must be a UTC instant such as 2026-11-21T12:00:00Z');
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(values['expires-at']))
+        throw new Error('--expires-at must be a UTC instant such as 2026-11-21T12:00:00Z');
       return checkExpiry(new Date(values['expires-at']));
     }
     const days = values['expires-in'] ?? String(DEFAULT_KEY_DAYS);
@@ -46,7 +49,9 @@ async function main(argv: string[]): Promise<number> {
     return expiryIn(Number(days));
   };
   const printKey = (issued: IssuedKey) => {
-    process.stderr.write(`${JSON.stringify({ keyId: issued.record.keyId, userId: issued.record.userId, expiresAt: issued.record.expiresAt })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ keyId: issued.record.keyId, userId: issued.record.userId, expiresAt: issued.record.expiresAt })}\n`,
+    );
     process.stdout.write(`${issued.apiKey}\n`);
   };
   const keyId = (): string => {
@@ -77,7 +82,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'list-keys') {
     if (!values.user) throw new Error('list-keys needs --user <enrollment id>');
-    const list = keys().list(values.user).map(({ sha256: _hash, rotationKeySha256: _retry, ...shown }) => shown);
+    const list = keys()
+      .list(values.user)
+      .map(({ sha256: _hash, rotationKeySha256: _retry, ...shown }) => shown);
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
     return 0;
   }

@@ -37,13 +37,23 @@ export interface MarketSchedulerOptions {
 }
 
 /** Codes that mean "this step is not for now": done already, or readings still awaited. */
-const SKIP = new Set<string>([ErrorCodes.INTERVAL_STATE_CONFLICT, ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, ErrorCodes.MARKET_NOT_FOUND, ErrorCodes.WINDOW_STATE_INVALID]);
+const SKIP = new Set<string>([
+  ErrorCodes.INTERVAL_STATE_CONFLICT,
+  ErrorCodes.SETTLEMENT_METERING_INCOMPLETE,
+  ErrorCodes.MARKET_NOT_FOUND,
+  ErrorCodes.WINDOW_STATE_INVALID,
+]);
 
 /** The endorsement deadline of the scheduler's steps: the peer gateway's endorsementTimeout (30 s), beyond the REST gateway's 15 s. */
 const STEP_ENDORSE_MS = 30_000;
 
-export type StepOutcome = { step: string; communityId: string; intervalStart: string; outcome: 'done' | 'skipped' | 'failed'; code?: string };
-
+export type StepOutcome = {
+  step: string;
+  communityId: string;
+  intervalStart: string;
+  outcome: 'done' | 'skipped' | 'failed';
+  code?: string;
+};
 
 export class MarketScheduler {
   private timer?: NodeJS.Timeout;
@@ -123,11 +133,26 @@ export class MarketScheduler {
    * Closes the metering windows of [start, end) that the ledger still has open, each once its late
    * window has passed. True when every one of them is past its late window (closed now or before).
    */
-  private async closeWindows(out: StepOutcome[], communityId: string, start: number, end: number, metering: { intervalSeconds: number; lateWindowSeconds: number }, now: number): Promise<boolean> {
+  private async closeWindows(
+    out: StepOutcome[],
+    communityId: string,
+    start: number,
+    end: number,
+    metering: { intervalSeconds: number; lateWindowSeconds: number },
+    now: number,
+  ): Promise<boolean> {
     for (let t = start; t < end; t += metering.intervalSeconds) {
       if (t + metering.intervalSeconds + metering.lateWindowSeconds > now) return false;
       const window = await this.read(energy.getWindow, [communityId, formatInstant(t)]);
-      if (window.closed === false) out.push(await this.run('close-window', communityId, formatInstant(t), async () => (await closeWindowPages(this.opts.ledger, this.opts.operator, communityId, formatInstant(t))).answer));
+      if (window.closed === false)
+        out.push(
+          await this.run(
+            'close-window',
+            communityId,
+            formatInstant(t),
+            async () => (await closeWindowPages(this.opts.ledger, this.opts.operator, communityId, formatInstant(t))).answer,
+          ),
+        );
     }
     return true;
   }
@@ -140,7 +165,8 @@ export class MarketScheduler {
     intervalStart: string,
   ): Promise<StepOutcome[]> {
     const out: StepOutcome[] = [];
-    const [first, next, progress] = step === 'clear' ? (['closed', 'clearing', 'clearing'] as const) : (['cleared', 'settling', 'settlement'] as const);
+    const [first, next, progress] =
+      step === 'clear' ? (['closed', 'clearing', 'clearing'] as const) : (['cleared', 'settling', 'settlement'] as const);
     for (;;) {
       const interval = await this.read(market.getInterval, [communityId, intervalStart]);
       if (interval.status !== first && interval.status !== next) return out;
@@ -168,7 +194,8 @@ export class MarketScheduler {
     try {
       const result = await submit();
       // A window another scheduler closed first comes back as it was (closing is idempotent): nothing done here.
-      if ((result as { alreadyClosed?: boolean } | undefined)?.alreadyClosed === true) return { step, communityId, intervalStart, outcome: 'skipped' };
+      if ((result as { alreadyClosed?: boolean } | undefined)?.alreadyClosed === true)
+        return { step, communityId, intervalStart, outcome: 'skipped' };
       this.opts.log.info({ msg: 'market step', step, communityId, intervalStart });
       return { step, communityId, intervalStart, outcome: 'done' };
     } catch (e) {

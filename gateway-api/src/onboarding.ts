@@ -135,7 +135,13 @@ export class Onboarding {
     request: NewParticipant,
   ): Promise<Onboarded> {
     const { ca, ledger, wallet, keys, store, mspId } = this.deps;
-    const fresh = (): OnboardingRecord => ({ fingerprint, participantId: request.participantId, step: 'started', secret: randomBytes(24).toString('base64url'), updatedAt: '' });
+    const fresh = (): OnboardingRecord => ({
+      fingerprint,
+      participantId: request.participantId,
+      step: 'started',
+      secret: randomBytes(24).toString('base64url'),
+      updatedAt: '',
+    });
     const record: OnboardingRecord = stored ? { ...stored } : fresh();
     const save = (step: Step) => {
       record.step = step;
@@ -215,7 +221,10 @@ export class Onboarding {
   }
 
   /** The ledger's record of the participant when it is the one this caller would have written. */
-  private async ownRegistration(caller: WalletUser, sent: { participantId: string; role: string; displayName?: string }): Promise<Record<string, unknown> | undefined> {
+  private async ownRegistration(
+    caller: WalletUser,
+    sent: { participantId: string; role: string; displayName?: string },
+  ): Promise<Record<string, unknown> | undefined> {
     const found: unknown = await call(this.deps.ledger, caller, catalogue.registry.getParticipant, [sent.participantId]);
     if (!isObject(found)) return undefined;
     const same =
@@ -237,12 +246,19 @@ export class Onboarding {
 /** The ledger's rules for a new participant that can be checked before the CA: reserved ids, display names. */
 export function checkNewParticipant(request: NewParticipant): void {
   if (isReservedParticipantId(request.participantId)) {
-    throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId ${request.participantId} is reserved for the platform`, { path: 'participantId' });
+    throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId ${request.participantId} is reserved for the platform`, {
+      path: 'participantId',
+    });
   }
   if (request.displayName !== undefined && !isDisplayName(request.displayName)) {
-    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at either end`, {
-      path: 'displayName',
-    });
+    throw new GridLedgerError(
+      ErrorCodes.REQUEST_INVALID,
+      `displayName must be 1 to ${MAX_DISPLAY_NAME} visible characters without control or formatting characters, and no space at either ` +
+        `end`,
+      {
+        path: 'displayName',
+      },
+    );
   }
 }
 

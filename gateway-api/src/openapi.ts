@@ -54,9 +54,17 @@ const parts = { id, instant, amount, json, body, pathParam, errorResponse, commo
 type Operation = { operationId: string; requestBody?: object; responses: Record<string, object> } & Record<string, unknown>;
 /** Before validation, a body can be refused for its size (express.json's limit) or its media type: in every operation that takes one. */
 function withBodyRefusals(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
-  const refusals = { '413': errorResponse('REQUEST_INVALID: the body is larger than 1 MB'), '415': errorResponse('REQUEST_INVALID: the body is not application/json') };
+  const refusals = {
+    '413': errorResponse('REQUEST_INVALID: the body is larger than 1 MB'),
+    '415': errorResponse('REQUEST_INVALID: the body is not application/json'),
+  };
   const withRefusals = (op: Operation) => (op.requestBody ? { ...op, responses: { ...op.responses, ...refusals } } : op);
-  return Object.fromEntries(Object.entries(paths).map(([path, ops]) => [path, Object.fromEntries(Object.entries(ops).map(([method, op]) => [method, withRefusals(op)]))]));
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, ops]) => [
+      path,
+      Object.fromEntries(Object.entries(ops).map(([method, op]) => [method, withRefusals(op)])),
+    ]),
+  );
 }
 
 export const openApiDocument = {
@@ -101,7 +109,9 @@ export const openApiDocument = {
     '/health/ready': {
       get: {
         operationId: 'healthReady',
-        description: 'Readiness: 200 when the peer is healthy and the channel\'s block height can be read (send traffic); 503 otherwise. The same answer as /health.',
+        description:
+          "Readiness: 200 when the peer is healthy and the channel's block height can be read (send traffic); 503 otherwise. The same " +
+          'answer as /health.',
         security: [],
         responses: {
           '200': json({ $ref: '#/components/schemas/Health' }),
@@ -116,12 +126,10 @@ export const openApiDocument = {
       post: {
         operationId: 'onboardParticipant',
         description:
-          'Registers the participant at this organization\'s CA (gl.role, gl.id), enrolls it into the gateway\'s wallet, ' +
+          "Registers the participant at this organization's CA (gl.role, gl.id), enrolls it into the gateway's wallet, " +
           'records it on the ledger and returns its API key once. Operator or utility keys only. ' +
           'A retry with the same Idempotency-Key returns the same result.',
-        parameters: [
-          { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 128 } },
-        ],
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 128 } }],
         requestBody: body('NewParticipant'),
         responses: {
           '201': json({ $ref: '#/components/schemas/Onboarded' }, 'onboarded'),
@@ -158,10 +166,16 @@ export const openApiDocument = {
                 meter: registry.registerMeter.result,
                 txId: { type: 'string' },
                 mqtt: { $ref: '#/components/schemas/MqttCredential' },
-                mqttError: { type: 'object', description: 'instead of `mqtt` when the broker failed (BROKER_UNAVAILABLE): the meter is registered; ask POST /meters/{meterId}/mqtt-credential', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+                mqttError: {
+                  type: 'object',
+                  description:
+                    'instead of `mqtt` when the broker failed (BROKER_UNAVAILABLE): the meter is registered; ask POST ' +
+                    '/meters/{meterId}/mqtt-credential',
+                  properties: { code: { type: 'string' }, message: { type: 'string' } },
+                },
               },
             },
-            'registered, with the meter\'s broker credential (shown once)',
+            "registered, with the meter's broker credential (shown once)",
           ),
           '404': errorResponse('PARTICIPANT_NOT_FOUND'),
           '409': errorResponse('METER_EXISTS or METER_COMMUNITY_CONFLICT'),
@@ -187,7 +201,9 @@ export const openApiDocument = {
     '/meters/{meterId}/readings': {
       get: {
         operationId: 'listReadings',
-        description: 'The meter\'s stored readings with from <= intervalStart <= to, in interval order; a range spans at most 1000 intervals and 1000 hours (REQUEST_INVALID otherwise).',
+        description:
+          "The meter's stored readings with from <= intervalStart <= to, in interval order; a range spans at most 1000 intervals and " +
+          '1000 hours (REQUEST_INVALID otherwise).',
         parameters: [
           pathParam('meterId'),
           // allowReserved: an instant's ':' need not be percent-encoded in the query.
@@ -208,7 +224,7 @@ export const openApiDocument = {
       get: {
         operationId: 'events',
         description:
-          'Server-sent events of the gridledger chaincode. Each event\'s id is a checkpoint `<blockNumber>:<txId>`; ' +
+          "Server-sent events of the gridledger chaincode. Each event's id is a checkpoint `<blockNumber>:<txId>`; " +
           'resume with the Last-Event-ID header or ?after=<checkpoint> (no event twice, none lost). ' +
           '?fromBlock=<n> replays from block n; without either the stream starts with the next block. ' +
           'A prosumer, consumer or battery provider sees public aggregates and its own records only (of a shared event its own part); ' +
@@ -285,7 +301,7 @@ export const openApiDocument = {
         properties: {
           participant: ledgerObject,
           apiKey: { type: 'string', description: 'shown once; the gateway keeps only its SHA-256' },
-          keyId: { type: 'string', description: 'the API key\'s public id' },
+          keyId: { type: 'string', description: "the API key's public id" },
           expiresAt: { type: 'string', format: 'date-time', description: 'when the API key expires' },
           txId: { type: 'string' },
         },

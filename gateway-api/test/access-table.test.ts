@@ -10,11 +10,14 @@ function chaincodeTransactions(): string[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { contracts } = require('@gridledger/chaincode') as { contracts: (new () => { getName(): string })[] };
   const metadata = Reflect as unknown as { getMetadata(key: string, target: object): { name: string }[] | undefined };
-  return contracts.flatMap((C) => (metadata.getMetadata('fabric:transactions', C.prototype) ?? []).map((t) => `${new C().getName()}:${t.name}`));
+  return contracts.flatMap((C) =>
+    (metadata.getMetadata('fabric:transactions', C.prototype) ?? []).map((t) => `${new C().getName()}:${t.name}`),
+  );
 }
 
-const operations = Object.entries(openApiDocument.paths as Record<string, Record<string, { operationId: string }>>).flatMap(([path, methods]) =>
-  Object.entries(methods).map(([method, op]) => ({ operationId: op.operationId, route: `${method.toUpperCase()} ${path}` })),
+const operations = Object.entries(openApiDocument.paths as Record<string, Record<string, { operationId: string }>>).flatMap(
+  ([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ operationId: op.operationId, route: `${method.toUpperCase()} ${path}` })),
 );
 
 describe('the access table', () => {

@@ -9,7 +9,14 @@ interface SseEvent {
 }
 
 /** Reads server-sent events until `count` events with an id arrived (or `ms` passed), then disconnects. */
-async function readEvents(h: Harness, path: string, count: number, headers: Record<string, string> = {}, ms = 1500, key = h.key.operator): Promise<{ status: number; events: SseEvent[] }> {
+async function readEvents(
+  h: Harness,
+  path: string,
+  count: number,
+  headers: Record<string, string> = {},
+  ms = 1500,
+  key = h.key.operator,
+): Promise<{ status: number; events: SseEvent[] }> {
   const abort = new AbortController();
   const res = await fetch(`${h.url}${path}`, { headers: { Authorization: `Bearer ${key}`, ...headers }, signal: abort.signal });
   // The gateway answers only once the peer's stream is open, so the time to wait for events
@@ -58,7 +65,15 @@ const ev = (blockNumber: number, txId: string, name = 'ReadingsRecorded'): Ledge
 });
 
 /** Blocks 5, 5, 5, 6, 8, 8, 9: several transactions per block, and a block without events. */
-const chain = [ev(5, 'a'), ev(5, 'b', 'MeterRegistered'), ev(5, 'c'), ev(6, 'd'), ev(8, 'e'), ev(8, 'f'), ev(9, 'g', 'ParticipantRegistered')];
+const chain = [
+  ev(5, 'a'),
+  ev(5, 'b', 'MeterRegistered'),
+  ev(5, 'c'),
+  ev(6, 'd'),
+  ev(8, 'e'),
+  ev(8, 'f'),
+  ev(9, 'g', 'ParticipantRegistered'),
+];
 const ids = chain.map((e) => `${e.blockNumber}:${e.txId}`);
 
 let h: Harness;
@@ -70,7 +85,12 @@ afterEach(async () => {
   await h.close();
 });
 
-const json = (blockNumber: number, txId: string, name: string, payload: unknown): LedgerEvent => ({ blockNumber: BigInt(blockNumber), txId, name, payload: Buffer.from(JSON.stringify(payload)) });
+const json = (blockNumber: number, txId: string, name: string, payload: unknown): LedgerEvent => ({
+  blockNumber: BigInt(blockNumber),
+  txId,
+  name,
+  payload: Buffer.from(JSON.stringify(payload)),
+});
 
 describe('GET /events for a household', () => {
   const mixed = [
@@ -82,9 +102,30 @@ describe('GET /events for a household', () => {
     json(12, 'clr', 'IntervalCleared', { communityId: 'c1', clearingPriceMicrosPerKwh: 100, volumeWh: 12 }),
     json(12, 'mkt', 'IntervalClosed', { communityId: 'c1', intervalStart: 'I', closedAt: 'T' }),
     // A window close on a ledger written before it was renamed WindowClosed.
-    json(12, 'old', 'IntervalClosed', { communityId: 'c1', positions: [{ participantId: 'bob', balance: 'deficit' }, { participantId: 'alice', balance: 'balanced' }] }),
-    json(13, 'close', 'WindowClosed', { communityId: 'c1', positions: [{ participantId: 'alice', balance: 'surplus' }, { participantId: 'bob', balance: 'deficit' }], zones: [{ zone: 'z1' }] }),
-    json(13, 'rd', 'ReadingsRecorded', { txId: 'rd', accepted: [{ meterId: 'alice.main', seq: 1 }, { meterId: 'bob.main', seq: 4 }], rejected: 1, gapsOpened: [] }),
+    json(12, 'old', 'IntervalClosed', {
+      communityId: 'c1',
+      positions: [
+        { participantId: 'bob', balance: 'deficit' },
+        { participantId: 'alice', balance: 'balanced' },
+      ],
+    }),
+    json(13, 'close', 'WindowClosed', {
+      communityId: 'c1',
+      positions: [
+        { participantId: 'alice', balance: 'surplus' },
+        { participantId: 'bob', balance: 'deficit' },
+      ],
+      zones: [{ zone: 'z1' }],
+    }),
+    json(13, 'rd', 'ReadingsRecorded', {
+      txId: 'rd',
+      accepted: [
+        { meterId: 'alice.main', seq: 1 },
+        { meterId: 'bob.main', seq: 4 },
+      ],
+      rejected: 1,
+      gapsOpened: [],
+    }),
     json(14, 'mtr', 'MeterRegistered', { participantId: 'alice', meterId: 'alice.pv' }),
     json(14, 'rd2', 'ReadingsRecorded', { txId: 'rd2', accepted: [{ meterId: 'alice.pv', seq: 1 }], rejected: 0, gapsOpened: [] }),
     json(15, 'new', 'SomethingNew', { participantId: 'alice' }),
@@ -94,7 +135,17 @@ describe('GET /events for a household', () => {
     h.ledger.events = mixed;
     h.ledger.evaluateHandler = (fn, args) => (fn === 'registry:listMeters' && args[0] === 'alice' ? [{ meterId: 'alice.main' }] : {});
     const { events } = await readEvents(h, '/api/v1/events?fromBlock=0', 9, {}, 1500, h.key.alice);
-    expect(events.map((e) => e.id)).toEqual(['10:dep-a', '12:ord-a', '12:clr', '12:mkt', '12:old', '13:close', '13:rd', '14:mtr', '14:rd2']);
+    expect(events.map((e) => e.id)).toEqual([
+      '10:dep-a',
+      '12:ord-a',
+      '12:clr',
+      '12:mkt',
+      '12:old',
+      '13:close',
+      '13:rd',
+      '14:mtr',
+      '14:rd2',
+    ]);
     const payload = (id: string) => JSON.parse(events.find((e) => e.id === id)!.data!).payload;
     expect(payload('12:mkt')).toEqual({ communityId: 'c1', intervalStart: 'I', closedAt: 'T' });
     expect(payload('12:old').positions).toEqual([{ participantId: 'alice', balance: 'balanced' }]);

@@ -12,11 +12,13 @@ afterEach(async () => {
 });
 
 describe('figure routes', () => {
-  it('reads an interval\'s and a period\'s figures for any caller, passing the range on; from and to are required instants', async () => {
+  it("reads an interval's and a period's figures for any caller, passing the range on; from and to are required instants", async () => {
     h.ledger.evaluateHandler = (fn, args) => ({ fn, args });
     const one = await h.fetch('/api/v1/markets/sunny/intervals/2026-11-23T10:00:00Z/figures', { key: h.key.alice });
     expect(await one.json()).toEqual({ fn: figures.getIntervalFigures.fn, args: ['sunny', '2026-11-23T10:00:00Z'] });
-    const period = await h.fetch('/api/v1/markets/sunny/figures?from=2026-11-23T10:00:00Z&to=2026-11-23T12:00:00Z', { key: h.key.operator });
+    const period = await h.fetch('/api/v1/markets/sunny/figures?from=2026-11-23T10:00:00Z&to=2026-11-23T12:00:00Z', {
+      key: h.key.operator,
+    });
     const fn = figures.getPeriodFigures.fn;
     expect(await period.json()).toEqual({ fn, args: ['sunny', '2026-11-23T10:00:00Z', '2026-11-23T12:00:00Z'] });
     const before = h.ledger.calls.length;

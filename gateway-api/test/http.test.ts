@@ -47,7 +47,8 @@ afterEach(async () => {
   await h.close();
 });
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
 
 describe('health and description', () => {
   it('reports the organization, channel, chaincode, version and block height without a key', async () => {
@@ -205,19 +206,28 @@ describe('access checks before the ledger', () => {
   });
 
   it('refuses onboarding by a prosumer', async () => {
-    const res = await h.fetch('/api/v1/participants', { method: 'POST', key: h.key.alice, json: { participantId: 'carol', role: 'prosumer' } });
+    const res = await h.fetch('/api/v1/participants', {
+      method: 'POST',
+      key: h.key.alice,
+      json: { participantId: 'carol', role: 'prosumer' },
+    });
     expect(res.status).toBe(403);
     expect(h.ca.registerCalls).toBe(0);
   });
 
   it("refuses a community operator minting the utility's role", async () => {
-    const res = await h.fetch('/api/v1/participants', { method: 'POST', key: h.key.operator, json: { participantId: 'grid', role: 'utility' } });
+    const res = await h.fetch('/api/v1/participants', {
+      method: 'POST',
+      key: h.key.operator,
+      json: { participantId: 'grid', role: 'utility' },
+    });
     expect(res.status).toBe(403);
   });
 });
 
 describe('chaincode error codes to HTTP statuses', () => {
-  const envelope = (code: keyof typeof ErrorCodes, details = {}) => encodeErrorEnvelope(new GridLedgerError(ErrorCodes[code], `the ${code} case`, details));
+  const envelope = (code: keyof typeof ErrorCodes, details = {}) =>
+    encodeErrorEnvelope(new GridLedgerError(ErrorCodes[code], `the ${code} case`, details));
   const cases: [string, () => unknown, number, string][] = [
     [
       'an endorsement refused by the chaincode (ABORTED, envelope in details)',
@@ -240,7 +250,12 @@ describe('chaincode error codes to HTTP statuses', () => {
       404,
       'PARTICIPANT_NOT_FOUND',
     ],
-    ['ACCESS_DENIED from the chaincode', () => endorseError(10, '10 ABORTED: failed to endorse', [envelope('ACCESS_DENIED')]), 403, 'ACCESS_DENIED'],
+    [
+      'ACCESS_DENIED from the chaincode',
+      () => endorseError(10, '10 ABORTED: failed to endorse', [envelope('ACCESS_DENIED')]),
+      403,
+      'ACCESS_DENIED',
+    ],
     ['READING_CONFLICT', () => endorseError(10, '10 ABORTED', ['peer1: ok', envelope('READING_CONFLICT')]), 409, 'READING_CONFLICT'],
     ['METER_KEY_INVALID', () => endorseError(10, '10 ABORTED', [envelope('METER_KEY_INVALID')]), 400, 'METER_KEY_INVALID'],
     ['a peer that cannot be reached', () => endorseError(14, '14 UNAVAILABLE: No connection established', []), 503, 'LEDGER_UNAVAILABLE'],
@@ -252,7 +267,12 @@ describe('chaincode error codes to HTTP statuses', () => {
       'INTERNAL',
     ],
     ['a plain exception', () => new TypeError('boom'), 500, 'INTERNAL'],
-    ['a conflict the ledger gave up on', () => new GridLedgerError(ErrorCodes.TRANSACTION_CONFLICT, 'mvcc', { txId: 't' }), 409, 'TRANSACTION_CONFLICT'],
+    [
+      'a conflict the ledger gave up on',
+      () => new GridLedgerError(ErrorCodes.TRANSACTION_CONFLICT, 'mvcc', { txId: 't' }),
+      409,
+      'TRANSACTION_CONFLICT',
+    ],
   ];
   it.each(cases)('%s', async (_name, makeError, status, code) => {
     h.ledger.submitHandler = () => {
@@ -293,7 +313,13 @@ describe('readings', () => {
     expect(h.ledger.calls[0].options!.endorsingOrganizations).toEqual(['CommunityMSP', 'UtilityMSP']);
     // The line is written when the response has gone out, which may be just after the client has it.
     const line = await until(() => h.log.lines.find((l) => l.msg === 'request' && l.path === '/api/v1/readings'));
-    expect(line).toMatchObject({ status: 200, txId: 'tx-1', user: 'bridge-1', participantId: 'bridge-1', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(line).toMatchObject({
+      status: 200,
+      txId: 'tx-1',
+      user: 'bridge-1',
+      participantId: 'bridge-1',
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   it('reads one reading and a range', async () => {
@@ -301,9 +327,15 @@ describe('readings', () => {
     const one = await h.fetch('/api/v1/meters/alice.main/readings/2026-11-21T12:00:00Z', { key: h.key.alice });
     expect(one.status).toBe(200);
     expect(h.ledger.calls[0].args).toEqual(['alice.main', '2026-11-21T12:00:00Z']);
-    const range = await h.fetch('/api/v1/meters/alice.main/readings?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z', { key: h.key.alice });
+    const range = await h.fetch('/api/v1/meters/alice.main/readings?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z', {
+      key: h.key.alice,
+    });
     expect(range.status).toBe(200);
-    expect(JSON.parse(h.ledger.calls[1].args[0])).toEqual({ meterId: 'alice.main', from: '2026-11-21T00:00:00Z', to: '2026-11-22T00:00:00Z' });
+    expect(JSON.parse(h.ledger.calls[1].args[0])).toEqual({
+      meterId: 'alice.main',
+      from: '2026-11-21T00:00:00Z',
+      to: '2026-11-22T00:00:00Z',
+    });
   });
 
   it('answers 404 READING_NOT_FOUND when the ledger has nothing', async () => {

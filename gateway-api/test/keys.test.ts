@@ -3,9 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '@gridledger/core/core';
-import { apiKeysPath, FileApiKeyStore, hashKey, keyIdOf, MemoryApiKeyStore } from '../src';
+import { apiKeysPath, FileApiKeyStore, hashKey, keyIdOf, listen, MemoryApiKeyStore } from '../src';
 import { expiryIn } from '../src/keys';
-import { listen } from '../src';
 import { startHarness } from './support/fakes';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -22,7 +21,11 @@ const profileFor = (stateDir: string) => {
   const org = (name: string) => ({ name, mspId: `${name}MSP`, users: name === 'community' ? { admin: user } : {} });
   writeFileSync(
     join(stateDir, 'network.json'),
-    JSON.stringify({ channel: 'energy', chaincode: 'gridledger', orgs: { utility: org('utility'), community: org('community'), regulator: org('regulator') } }),
+    JSON.stringify({
+      channel: 'energy',
+      chaincode: 'gridledger',
+      orgs: { utility: org('utility'), community: org('community'), regulator: org('regulator') },
+    }),
   );
 };
 
@@ -36,7 +39,10 @@ describe('FileApiKeyStore', () => {
     const text = readFileSync(path, 'utf8');
     expect(text).not.toContain(key);
     expect(text).not.toContain(key.slice(4));
-    expect(JSON.parse(text)).toEqual({ version: 2, keys: [expect.objectContaining({ keyId: record.keyId, sha256: hashKey(key), userId: 'alice', expiresAt: record.expiresAt })] });
+    expect(JSON.parse(text)).toEqual({
+      version: 2,
+      keys: [expect.objectContaining({ keyId: record.keyId, sha256: hashKey(key), userId: 'alice', expiresAt: record.expiresAt })],
+    });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(join(dir, 'gateway', 'community'))).toEqual(['api-keys.json']); // no temporary or lock file left
     expect(store.lookup(key)).toEqual({ state: 'active', record });
@@ -66,7 +72,6 @@ describe('FileApiKeyStore', () => {
 });
 
 describe('issue-key command', () => {
-
   it('prints a key for an enrolled user that a running gateway accepts at once', async () => {
     expect(existsSync(MAIN)).toBe(true); // built by `npx tsc -b gateway-api` (npm test builds first)
     mkdirSync(dir, { recursive: true });
@@ -91,11 +96,15 @@ describe('issue-key command', () => {
 
   it('refuses a user the wallet does not hold, and an unknown organization', () => {
     profileFor(dir);
-    const unknownUser = spawnSync(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'community', '--user', 'mallory'], { encoding: 'utf8' });
+    const unknownUser = spawnSync(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'community', '--user', 'mallory'], {
+      encoding: 'utf8',
+    });
     expect(unknownUser.status).not.toBe(0);
     expect(unknownUser.stdout).toBe('');
     expect(unknownUser.stderr).toContain('not an enrolled user');
-    const unknownOrg = spawnSync(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'acme', '--user', 'admin'], { encoding: 'utf8' });
+    const unknownOrg = spawnSync(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'acme', '--user', 'admin'], {
+      encoding: 'utf8',
+    });
     expect(unknownOrg.status).not.toBe(0);
     expect(existsSync(apiKeysPath(dir, 'community'))).toBe(false);
   });
@@ -103,7 +112,7 @@ describe('issue-key command', () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('a key\'s life in the store', () => {
+describe("a key's life in the store", () => {
   it('expires at its expiry; revoking is kept and repeatable; rotation revokes the old key and links the new one', async () => {
     const store = new FileApiKeyStore(apiKeysPath(dir, 'community'));
     const short = store.issue('alice', new Date(Date.now() + 150));
@@ -137,38 +146,58 @@ describe('a key\'s life in the store', () => {
     expect(store.get(first.record.keyId)?.replacedBy).toBe(again.record.keyId);
   });
 
-  it('reads a version 1 file: ids from the hashes, an expiry 90 days on, rewritten as version 2; keys ended over 30 days ago are dropped', () => {
-    const path = apiKeysPath(dir, 'utility');
-    const key = 'glk_' + 'x'.repeat(43);
-    const gone = 'glk_' + 'y'.repeat(43);
-    mkdirSync(join(dir, 'gateway', 'utility'), { recursive: true });
-    writeFileSync(path, JSON.stringify({ version: 1, keys: [{ sha256: hashKey(key), userId: 'utility', createdAt: '2024-01-01T00:00:00.000Z' }] }), { mode: 0o600 });
-    const store = new FileApiKeyStore(path);
-    const found = store.lookup(key)!;
-    expect(found.state).toBe('active');
-    expect(found.record.keyId).toBe(keyIdOf(hashKey(key)));
-    expect(Date.parse(found.record.expiresAt) - Date.now()).toBeGreaterThan(89 * 24 * 3600_000);
-    const file = JSON.parse(readFileSync(path, 'utf8'));
-    expect(file).toEqual({ version: 2, keys: [expect.objectContaining({ keyId: found.record.keyId, expiresAt: found.record.expiresAt })] });
+  it(
+    'reads a version 1 file: ids from the hashes, an expiry 90 days on, rewritten as version 2; keys ended over 30 days ago are ' +
+      'dropped',
+    () => {
+      const path = apiKeysPath(dir, 'utility');
+      const key = 'glk_' + 'x'.repeat(43);
+      const gone = 'glk_' + 'y'.repeat(43);
+      mkdirSync(join(dir, 'gateway', 'utility'), { recursive: true });
+      writeFileSync(
+        path,
+        JSON.stringify({ version: 1, keys: [{ sha256: hashKey(key), userId: 'utility', createdAt: '2024-01-01T00:00:00.000Z' }] }),
+        { mode: 0o600 },
+      );
+      const store = new FileApiKeyStore(path);
+      const found = store.lookup(key)!;
+      expect(found.state).toBe('active');
+      expect(found.record.keyId).toBe(keyIdOf(hashKey(key)));
+      expect(Date.parse(found.record.expiresAt) - Date.now()).toBeGreaterThan(89 * 24 * 3600_000);
+      const file = JSON.parse(readFileSync(path, 'utf8'));
+      expect(file).toEqual({
+        version: 2,
+        keys: [expect.objectContaining({ keyId: found.record.keyId, expiresAt: found.record.expiresAt })],
+      });
 
-    // A record revoked 31 days ago goes with the next write; one revoked yesterday stays.
-    const day = 24 * 3600_000;
-    const at = (ms: number) => new Date(Date.now() - ms).toISOString();
-    file.keys.push({ keyId: keyIdOf(hashKey(gone)), sha256: hashKey(gone), userId: 'x', createdAt: at(40 * day), expiresAt: at(-day), revokedAt: at(31 * day) });
-    file.keys[0].revokedAt = at(day);
-    writeFileSync(path, JSON.stringify(file));
-    expect(new FileApiKeyStore(path).lookup(gone)?.state).toBe('revoked');
-    store.issue('utility');
-    expect(new FileApiKeyStore(path).lookup(gone)).toBeUndefined();
-    expect(new FileApiKeyStore(path).lookup(key)?.state).toBe('revoked');
-  });
+      // A record revoked 31 days ago goes with the next write; one revoked yesterday stays.
+      const day = 24 * 3600_000;
+      const at = (ms: number) => new Date(Date.now() - ms).toISOString();
+      file.keys.push({
+        keyId: keyIdOf(hashKey(gone)),
+        sha256: hashKey(gone),
+        userId: 'x',
+        createdAt: at(40 * day),
+        expiresAt: at(-day),
+        revokedAt: at(31 * day),
+      });
+      file.keys[0].revokedAt = at(day);
+      writeFileSync(path, JSON.stringify(file));
+      expect(new FileApiKeyStore(path).lookup(gone)?.state).toBe('revoked');
+      store.issue('utility');
+      expect(new FileApiKeyStore(path).lookup(gone)).toBeUndefined();
+      expect(new FileApiKeyStore(path).lookup(key)?.state).toBe('revoked');
+    },
+  );
 
   it('loses no key when several processes issue at once (the file lock)', async () => {
     mkdirSync(dir, { recursive: true });
     profileFor(dir);
     const run = () =>
       new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'community', '--user', 'admin'], (e, stdout) => (e ? reject(e) : resolve(stdout.trim())));
+        execFile(process.execPath, [MAIN, 'issue-key', '--state', dir, '--org', 'community', '--user', 'admin'], (e, stdout) =>
+          e ? reject(e) : resolve(stdout.trim()),
+        );
       });
     const issued = await Promise.all([run(), run(), run(), run()]);
     const store = new FileApiKeyStore(apiKeysPath(dir, 'community'));
@@ -179,7 +208,8 @@ describe('a key\'s life in the store', () => {
 });
 
 describe('rotate-key, revoke-key and list-keys commands', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args, '--state', dir, '--org', 'community'], { encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [MAIN, ...args, '--state', dir, '--org', 'community'], { encoding: 'utf8' });
 
   it('issue with --expires-in, rotate (stdout: the key alone), revoke, list without hashes', () => {
     profileFor(dir);
@@ -213,7 +243,13 @@ describe('rotate-key, revoke-key and list-keys commands', () => {
 
   it('refuses an expiry out of bounds or in the past, and leaves no key', () => {
     profileFor(dir);
-    for (const args of [['--expires-in', '0'], ['--expires-in', '366'], ['--expires-in', '1.5'], ['--expires-at', '2020-01-01T00:00:00Z'], ['--expires-at', 'tomorrow']]) {
+    for (const args of [
+      ['--expires-in', '0'],
+      ['--expires-in', '366'],
+      ['--expires-in', '1.5'],
+      ['--expires-at', '2020-01-01T00:00:00Z'],
+      ['--expires-at', 'tomorrow'],
+    ]) {
       const res = run('issue-key', '--user', 'admin', ...args);
       expect({ args, status: res.status, stdout: res.stdout }).toEqual({ args, status: 1, stdout: '' });
     }
@@ -222,10 +258,18 @@ describe('rotate-key, revoke-key and list-keys commands', () => {
 });
 
 describe('the API key routes', () => {
-  type Json = Record<string, any>;
-  const json = async (res: Response) => (await res.json()) as Json;
+  /** An answer of the API key routes, as far as these tests read it: a key, a list of keys, or an error. */
+  interface KeyAnswer {
+    keyId: string;
+    apiKey: string;
+    expiresAt: string;
+    current?: boolean;
+    keys: KeyAnswer[];
+    error: { code: string };
+  }
+  const json = async (res: Response) => (await res.json()) as KeyAnswer;
 
-  it('lists the caller\'s own keys, marks the one presented, never shows a hash', async () => {
+  it("lists the caller's own keys, marks the one presented, never shows a hash", async () => {
     const h = await startHarness();
     try {
       const second = h.keys.issue('alice').apiKey;
@@ -234,7 +278,7 @@ describe('the API key routes', () => {
       expect(res.headers.get('cache-control')).toBe('no-store');
       const body = await json(res);
       expect(body.keys).toHaveLength(2);
-      expect(body.keys.filter((k: Json) => k.current).map((k: Json) => k.keyId)).toEqual([keyIdOf(hashKey(second))]);
+      expect(body.keys.filter((k) => k.current).map((k) => k.keyId)).toEqual([keyIdOf(hashKey(second))]);
       expect(JSON.stringify(body)).not.toMatch(/sha256|glk_/);
       expect((await h.fetch('/api/v1/api-keys?userId=bob', { key: h.key.alice })).status).toBe(403);
       expect((await h.fetch('/api/v1/api-keys?userId=op-1', { key: h.key.bridge })).status).toBe(403);
@@ -245,57 +289,70 @@ describe('the API key routes', () => {
     }
   });
 
-  it('rotates: 201 no-store, the old key 401 API_KEY_REVOKED, the new one works; a retry with the Idempotency-Key gets the same key', async () => {
-    const h = await startHarness();
-    try {
-      const oldId = keyIdOf(hashKey(h.key.alice));
-      const rotate = (key: string, idem?: string, body: unknown = { expiresInDays: 10 }) =>
-        h.fetch(`/api/v1/api-keys/${oldId}/rotate`, { method: 'POST', key, json: body, headers: idem ? { 'Idempotency-Key': idem } : {} });
-      const res = await rotate(h.key.alice, 'r-1');
-      expect(res.status).toBe(201);
-      expect(res.headers.get('cache-control')).toBe('no-store');
-      const body = await json(res);
-      expect(body).toEqual({ apiKey: expect.stringMatching(/^glk_/), keyId: keyIdOf(hashKey(body.apiKey)), expiresAt: expect.any(String), replaces: oldId });
-      expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(9.9 * 24 * 3600_000);
-
-      const again = await rotate(h.key.alice, 'r-1');
-      expect(again.status).toBe(201);
-      expect((await json(again)).apiKey).toBe(body.apiKey);
-      const otherBody = await rotate(h.key.alice, 'r-1', { expiresInDays: 11 });
-      expect((await json(otherBody)).error.code).toBe(ErrorCodes.REQUEST_INVALID);
-      // Without the Idempotency-Key, or with another, the rotated key opens nothing.
-      for (const idem of [undefined, 'r-2']) {
-        const refused = await rotate(h.key.alice, idem);
-        expect(refused.status).toBe(401);
-        expect((await json(refused)).error.code).toBe(ErrorCodes.API_KEY_REVOKED);
-      }
-      const old = await h.fetch('/api/v1/meters/m-1', { key: h.key.alice });
-      expect(old.status).toBe(401);
-      expect((await json(old)).error).toMatchObject({ code: ErrorCodes.API_KEY_REVOKED, details: { keyId: oldId } });
-      expect((await h.fetch('/api/v1/meters/m-1', { key: body.apiKey })).status).toBe(200);
-
-      // After a restart (nothing in memory), the retry gets another new key and the lost one is revoked.
-      const restarted = await listen(h.deps);
+  it(
+    'rotates: 201 no-store, the old key 401 API_KEY_REVOKED, the new ' + 'one works; a retry with the Idempotency-Key gets the same key',
+    async () => {
+      const h = await startHarness();
       try {
-        const res2 = await fetch(`${restarted.url}/api/v1/api-keys/${oldId}/rotate`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${h.key.alice}`, 'Idempotency-Key': 'r-1', 'Content-Type': 'application/json' },
-          body: JSON.stringify({ expiresInDays: 10 }),
+        const oldId = keyIdOf(hashKey(h.key.alice));
+        const rotate = (key: string, idem?: string, body: unknown = { expiresInDays: 10 }) =>
+          h.fetch(`/api/v1/api-keys/${oldId}/rotate`, {
+            method: 'POST',
+            key,
+            json: body,
+            headers: idem ? { 'Idempotency-Key': idem } : {},
+          });
+        const res = await rotate(h.key.alice, 'r-1');
+        expect(res.status).toBe(201);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        const body = await json(res);
+        expect(body).toEqual({
+          apiKey: expect.stringMatching(/^glk_/),
+          keyId: keyIdOf(hashKey(body.apiKey)),
+          expiresAt: expect.any(String),
+          replaces: oldId,
         });
-        expect(res2.status).toBe(201);
-        const reissued = await json(res2);
-        expect(reissued).toMatchObject({ apiKeyReissued: true, replaces: oldId });
-        expect(h.keys.lookup(body.apiKey)?.state).toBe('revoked');
-        expect(h.keys.lookup(reissued.apiKey)?.state).toBe('active');
-      } finally {
-        await restarted.close();
-      }
-    } finally {
-      await h.close();
-    }
-  });
+        expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(9.9 * 24 * 3600_000);
 
-  it('rotation is for a key\'s own identity; expiresInDays is bounded', async () => {
+        const again = await rotate(h.key.alice, 'r-1');
+        expect(again.status).toBe(201);
+        expect((await json(again)).apiKey).toBe(body.apiKey);
+        const otherBody = await rotate(h.key.alice, 'r-1', { expiresInDays: 11 });
+        expect((await json(otherBody)).error.code).toBe(ErrorCodes.REQUEST_INVALID);
+        // Without the Idempotency-Key, or with another, the rotated key opens nothing.
+        for (const idem of [undefined, 'r-2']) {
+          const refused = await rotate(h.key.alice, idem);
+          expect(refused.status).toBe(401);
+          expect((await json(refused)).error.code).toBe(ErrorCodes.API_KEY_REVOKED);
+        }
+        const old = await h.fetch('/api/v1/meters/m-1', { key: h.key.alice });
+        expect(old.status).toBe(401);
+        expect((await json(old)).error).toMatchObject({ code: ErrorCodes.API_KEY_REVOKED, details: { keyId: oldId } });
+        expect((await h.fetch('/api/v1/meters/m-1', { key: body.apiKey })).status).toBe(200);
+
+        // After a restart (nothing in memory), the retry gets another new key and the lost one is revoked.
+        const restarted = await listen(h.deps);
+        try {
+          const res2 = await fetch(`${restarted.url}/api/v1/api-keys/${oldId}/rotate`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${h.key.alice}`, 'Idempotency-Key': 'r-1', 'Content-Type': 'application/json' },
+            body: JSON.stringify({ expiresInDays: 10 }),
+          });
+          expect(res2.status).toBe(201);
+          const reissued = await json(res2);
+          expect(reissued).toMatchObject({ apiKeyReissued: true, replaces: oldId });
+          expect(h.keys.lookup(body.apiKey)?.state).toBe('revoked');
+          expect(h.keys.lookup(reissued.apiKey)?.state).toBe('active');
+        } finally {
+          await restarted.close();
+        }
+      } finally {
+        await h.close();
+      }
+    },
+  );
+
+  it("rotation is for a key's own identity; expiresInDays is bounded", async () => {
     const h = await startHarness();
     try {
       const aliceKeyId = keyIdOf(hashKey(h.key.alice));
@@ -305,7 +362,11 @@ describe('the API key routes', () => {
       expect(byBob.status).toBe(404);
       expect((await json(byBob)).error.code).toBe(ErrorCodes.API_KEY_NOT_FOUND);
       for (const days of [0, 366, 1.5]) {
-        const res = await h.fetch(`/api/v1/api-keys/${aliceKeyId}/rotate`, { method: 'POST', key: h.key.alice, json: { expiresInDays: days } });
+        const res = await h.fetch(`/api/v1/api-keys/${aliceKeyId}/rotate`, {
+          method: 'POST',
+          key: h.key.alice,
+          json: { expiresInDays: days },
+        });
         expect({ days, status: res.status }).toEqual({ days, status: 400 });
       }
       expect(h.keys.lookup(h.key.alice)?.state).toBe('active');
@@ -340,27 +401,30 @@ describe('the API key routes', () => {
     }
   });
 
-  it('an expired key: 401 API_KEY_EXPIRED; an unknown one 401 UNAUTHENTICATED; every request line names the key id, never the key', async () => {
-    const h = await startHarness();
-    try {
-      const { apiKey, record } = h.keys.issue('alice', new Date(Date.now() + 150));
-      expect((await h.fetch('/api/v1/meters/m-1', { key: apiKey })).status).toBe(200);
-      await sleep(200);
-      const expired = await h.fetch('/api/v1/meters/m-1', { key: apiKey });
-      expect(expired.status).toBe(401);
-      expect((await json(expired)).error).toMatchObject({ code: ErrorCodes.API_KEY_EXPIRED, details: { keyId: record.keyId } });
-      const unknown = await h.fetch('/api/v1/meters/m-1', { key: `glk_${'A'.repeat(43)}` });
-      expect((await json(unknown)).error.code).toBe(ErrorCodes.UNAUTHENTICATED);
-      await sleep(50); // the log line is written when the response closes
-      const lines = h.log.lines.filter((l) => l.msg === 'request');
-      expect(lines.map((l) => [l.status, l.keyId, l.code])).toEqual([
-        [200, record.keyId, undefined],
-        [401, record.keyId, ErrorCodes.API_KEY_EXPIRED],
-        [401, undefined, ErrorCodes.UNAUTHENTICATED],
-      ]);
-      expect(JSON.stringify(h.log.lines)).not.toContain(apiKey.slice(4));
-    } finally {
-      await h.close();
-    }
-  });
+  it(
+    'an expired key: 401 API_KEY_EXPIRED; an unknown one 401 ' + 'UNAUTHENTICATED; every request line names the key id, never the key',
+    async () => {
+      const h = await startHarness();
+      try {
+        const { apiKey, record } = h.keys.issue('alice', new Date(Date.now() + 150));
+        expect((await h.fetch('/api/v1/meters/m-1', { key: apiKey })).status).toBe(200);
+        await sleep(200);
+        const expired = await h.fetch('/api/v1/meters/m-1', { key: apiKey });
+        expect(expired.status).toBe(401);
+        expect((await json(expired)).error).toMatchObject({ code: ErrorCodes.API_KEY_EXPIRED, details: { keyId: record.keyId } });
+        const unknown = await h.fetch('/api/v1/meters/m-1', { key: `glk_${'A'.repeat(43)}` });
+        expect((await json(unknown)).error.code).toBe(ErrorCodes.UNAUTHENTICATED);
+        await sleep(50); // the log line is written when the response closes
+        const lines = h.log.lines.filter((l) => l.msg === 'request');
+        expect(lines.map((l) => [l.status, l.keyId, l.code])).toEqual([
+          [200, record.keyId, undefined],
+          [401, record.keyId, ErrorCodes.API_KEY_EXPIRED],
+          [401, undefined, ErrorCodes.UNAUTHENTICATED],
+        ]);
+        expect(JSON.stringify(h.log.lines)).not.toContain(apiKey.slice(4));
+      } finally {
+        await h.close();
+      }
+    },
+  );
 });

@@ -12,12 +12,22 @@ afterEach(async () => {
   await h.close();
 });
 
-const order = { clientOrderId: 'c1', communityId: 'sunny', intervalStart: '2026-11-23T10:00:00Z', side: 'buy', energyWh: 1000, priceMicrosPerKwh: 200_000 };
+const order = {
+  clientOrderId: 'c1',
+  communityId: 'sunny',
+  intervalStart: '2026-11-23T10:00:00Z',
+  side: 'buy',
+  energyWh: 1000,
+  priceMicrosPerKwh: 200_000,
+};
 const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
 describe('market routes', () => {
   it('places an order as the caller: 201 when new, 200 when the clientOrderId was placed before', async () => {
-    h.ledger.submitHandler = (_fn, args) => ({ order: { ...JSON.parse(args[0]), orderId: 'o1' }, replayed: JSON.parse(args[0]).clientOrderId === 'again' });
+    h.ledger.submitHandler = (_fn, args) => ({
+      order: { ...JSON.parse(args[0]), orderId: 'o1' },
+      replayed: JSON.parse(args[0]).clientOrderId === 'again',
+    });
     const first = await h.fetch('/api/v1/orders', { method: 'POST', key: h.key.alice, json: order });
     expect(first.status).toBe(201);
     expect(h.ledger.calls.at(-1)).toMatchObject({ kind: 'submit', user: 'alice', fn: market.placeOrder.fn });
@@ -32,9 +42,14 @@ describe('market routes', () => {
       expect(h.ledger.calls.length).toBe(before);
       return [res.status, await codeOf(res)];
     };
-    expect(await refused('/api/v1/credits/deposits', 'POST', h.key.alice, { participantId: 'alice', amountMicros: 5, reference: 'r1' })).toEqual([403, 'ACCESS_DENIED']);
+    expect(
+      await refused('/api/v1/credits/deposits', 'POST', h.key.alice, { participantId: 'alice', amountMicros: 5, reference: 'r1' }),
+    ).toEqual([403, 'ACCESS_DENIED']);
     expect(await refused('/api/v1/markets/sunny/params', 'PATCH', h.key.alice, { kPpm: 1 })).toEqual([403, 'ACCESS_DENIED']);
-    expect(await refused('/api/v1/markets/sunny/intervals/2026-11-23T10:00:00Z/clear', 'POST', h.key.alice)).toEqual([403, 'ACCESS_DENIED']);
+    expect(await refused('/api/v1/markets/sunny/intervals/2026-11-23T10:00:00Z/clear', 'POST', h.key.alice)).toEqual([
+      403,
+      'ACCESS_DENIED',
+    ]);
     expect(await refused('/api/v1/credits/bob', 'GET', h.key.alice)).toEqual([403, 'ACCESS_DENIED']);
     expect(await refused('/api/v1/orders', 'POST', h.key.operator, order)).toEqual([403, 'ACCESS_DENIED']);
     expect(await refused('/api/v1/orders', 'POST', h.key.alice, { ...order, side: 'both' })).toEqual([400, 'REQUEST_INVALID']);

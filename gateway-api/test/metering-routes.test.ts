@@ -12,8 +12,14 @@ afterEach(async () => {
 
 const I = '2026-11-21T12:00:00Z';
 const position = (intervalStart: string, netWh: number) => ({
-  intervalStart, productionWh: Math.max(netWh, 0), consumptionWh: Math.max(-netWh, 0), netWh, balance: netWh > 0 ? 'surplus' : 'deficit', estimated: false,
-  tokens: netWh > 0 ? [{ assetId: 'pv', source: 'solar', energyWh: netWh }] : [], corrections: [],
+  intervalStart,
+  productionWh: Math.max(netWh, 0),
+  consumptionWh: Math.max(-netWh, 0),
+  netWh,
+  balance: netWh > 0 ? 'surplus' : 'deficit',
+  estimated: false,
+  tokens: netWh > 0 ? [{ assetId: 'pv', source: 'solar', energyWh: netWh }] : [],
+  corrections: [],
 });
 
 describe('metering routes', () => {
@@ -57,7 +63,11 @@ describe('metering routes', () => {
   });
 
   it('validates bodies against the description before the ledger sees them', async () => {
-    const bad = await h.fetch('/api/v1/sites', { method: 'POST', key: h.key.alice, json: { siteId: 's1', participantId: 'alice', connectionCapacityW: 0, zone: 'z1' } });
+    const bad = await h.fetch('/api/v1/sites', {
+      method: 'POST',
+      key: h.key.alice,
+      json: { siteId: 's1', participantId: 'alice', connectionCapacityW: 0, zone: 'z1' },
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe(ErrorCodes.REQUEST_INVALID);
     const badInterval = await h.fetch('/api/v1/communities/c1/windows/2026-11-21T12:00/close', { method: 'POST', key: h.key.operator });
@@ -70,23 +80,42 @@ describe('metering routes', () => {
       if (fn !== 'energy:closeWindow') return { fn, args };
       pages += 1;
       if (pages === 2) throw new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'the chaincode could not endorse the transaction');
-      return pages === 1 ? { closing: { pages: 1 }, positions: [{ participantId: 'a' }] } : { window: { intervalStart: I }, positions: [{ participantId: 'b' }] };
+      return pages === 1
+        ? { closing: { pages: 1 }, positions: [{ participantId: 'a' }] }
+        : { window: { intervalStart: I }, positions: [{ participantId: 'b' }] };
     };
     const closed = await h.fetch(`/api/v1/communities/c1/windows/${I}/close`, { method: 'POST', key: h.key.operator });
     expect(closed.status).toBe(200);
-    expect(await closed.json()).toMatchObject({ window: { intervalStart: I }, positions: [{ participantId: 'a' }, { participantId: 'b' }] });
+    expect(await closed.json()).toMatchObject({
+      window: { intervalStart: I },
+      positions: [{ participantId: 'a' }, { participantId: 'b' }],
+    });
     expect(h.ledger.calls.filter((c) => c.fn === 'energy:closeWindow')).toHaveLength(3);
-    expect(h.ledger.calls[1].options!.transient!.consumptionSaltSeed).not.toEqual(h.ledger.calls[0].options!.transient!.consumptionSaltSeed);
-    expect(h.ledger.calls[0]).toMatchObject({ kind: 'submit', fn: 'energy:closeWindow', args: ['c1', I], options: { endorsingOrganizations: ['CommunityMSP', 'UtilityMSP'] } });
+    expect(h.ledger.calls[1].options!.transient!.consumptionSaltSeed).not.toEqual(
+      h.ledger.calls[0].options!.transient!.consumptionSaltSeed,
+    );
+    expect(h.ledger.calls[0]).toMatchObject({
+      kind: 'submit',
+      fn: 'energy:closeWindow',
+      args: ['c1', I],
+      options: { endorsingOrganizations: ['CommunityMSP', 'UtilityMSP'] },
+    });
     expect(h.ledger.calls[0].options!.transient!.consumptionSaltSeed).toHaveLength(32);
     // A dispute resolution's corrected import travels as transient data, not as an argument.
-    const resolved = await h.fetch('/api/v1/disputes/resolutions', { method: 'POST', key: h.key.operator, json: { meterId: 'm1', intervalStart: I, importWh: 123, exportWh: 4, note: 'n' } });
+    const resolved = await h.fetch('/api/v1/disputes/resolutions', {
+      method: 'POST',
+      key: h.key.operator,
+      json: { meterId: 'm1', intervalStart: I, importWh: 123, exportWh: 4, note: 'n' },
+    });
     expect(resolved.status).toBe(200);
     expect(h.ledger.calls[3].args[0]).not.toMatch(/importWh|123/);
     expect(Buffer.from(h.ledger.calls[3].options!.transient!.importWh).toString()).toBe('123');
   });
 
   it('positionsCsv writes one header and one line per position', () => {
-    expect(positionsCsv([]).split('\r\n')).toEqual(['intervalStart,productionWh,consumptionWh,netWh,balance,estimated,tokensWh,corrections', '']);
+    expect(positionsCsv([]).split('\r\n')).toEqual([
+      'intervalStart,productionWh,consumptionWh,netWh,balance,estimated,tokensWh,corrections',
+      '',
+    ]);
   });
 });

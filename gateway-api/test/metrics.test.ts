@@ -5,7 +5,8 @@ import { Harness, startHarness } from './support/fakes';
 /** A sample's value (`_bucket`, `_count`, `_sum` of a histogram too) whose labels include `labels`, as the registry holds it. */
 async function value(registry: Registry, sample: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const metric = await registry.getSingleMetric(sample.replace(/_(bucket|count|sum)$/, ''))?.get();
-  const matches = (v: { labels: object; metricName?: string }) => (v.metricName ?? sample) === sample && Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x);
+  const matches = (v: { labels: object; metricName?: string }) =>
+    (v.metricName ?? sample) === sample && Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x);
   return metric?.values.find(matches)?.value;
 }
 
@@ -38,7 +39,9 @@ describe('GET /metrics', () => {
     expect(await value(metrics.registry, 'gridledger_http_requests_total', { method: 'GET', route, status: '200' })).toBe(2);
     expect(await value(metrics.registry, 'gridledger_http_requests_total', { method: 'GET', route, status: '401' })).toBe(1);
     expect(await value(metrics.registry, 'gridledger_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
-    expect(await value(metrics.registry, 'gridledger_http_request_duration_seconds_count', { method: 'GET', route, status: '200' })).toBe(2);
+    expect(await value(metrics.registry, 'gridledger_http_request_duration_seconds_count', { method: 'GET', route, status: '200' })).toBe(
+      2,
+    );
     expect(await value(metrics.registry, 'gridledger_http_request_duration_seconds_bucket', { route, status: '200', le: '+Inf' })).toBe(2);
     expect(text).toContain(`gridledger_http_requests_total{method="GET",route="${route}",status="200"} 2`);
     expect(text).not.toMatch(/alice|bob/);

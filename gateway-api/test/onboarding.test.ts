@@ -64,7 +64,12 @@ describe('onboarding', () => {
     });
     expect(h.ledger.calls).toEqual([
       { kind: 'evaluate', user: 'op-1', fn: 'registry:getParticipant', args: ['carol'] },
-      { kind: 'submit', user: 'op-1', fn: 'registry:registerParticipant', args: [JSON.stringify({ participantId: 'carol', role: 'prosumer', displayName: 'Carol' })] },
+      {
+        kind: 'submit',
+        user: 'op-1',
+        fn: 'registry:registerParticipant',
+        args: [JSON.stringify({ participantId: 'carol', role: 'prosumer', displayName: 'Carol' })],
+      },
     ]);
     // The key is carol's: the ledger is called as carol.
     h.ledger.evaluateHandler = () => ({ participantId: 'carol' });
@@ -139,22 +144,29 @@ describe('onboarding', () => {
     expect(h.deps.wallet.get('carol')).toBeUndefined();
   });
 
-  it('a participant taken between the check and the ledger write is not ours either: the CA identity and wallet entry are undone', async () => {
-    const records = ledgerRegistry(h);
-    h.ca.register = async (identity) => {
-      h.ca.registerCalls++;
-      h.ca.registered.set(identity.id, identity);
-      // Another organization registers the same id meanwhile.
-      records.set('carol', { participantId: 'carol', role: 'prosumer', mspId: 'UtilityMSP', registeredBy: 'utility' });
-    };
-    for (let i = 0; i < 2; i++) expect((await onboard(h.key.operator, carol, 'k-7')).status).toBe(409);
-    expect(h.ca.removed).toEqual(['carol']);
-    expect(h.ca.registered.has('carol')).toBe(false);
-    expect(h.deps.wallet.get('carol')).toBeUndefined();
-  });
+  it(
+    'a participant taken between the check and the ledger write is ' + 'not ours either: the CA identity and wallet entry are undone',
+    async () => {
+      const records = ledgerRegistry(h);
+      h.ca.register = async (identity) => {
+        h.ca.registerCalls++;
+        h.ca.registered.set(identity.id, identity);
+        // Another organization registers the same id meanwhile.
+        records.set('carol', { participantId: 'carol', role: 'prosumer', mspId: 'UtilityMSP', registeredBy: 'utility' });
+      };
+      for (let i = 0; i < 2; i++) expect((await onboard(h.key.operator, carol, 'k-7')).status).toBe(409);
+      expect(h.ca.removed).toEqual(['carol']);
+      expect(h.ca.registered.has('carol')).toBe(false);
+      expect(h.deps.wallet.get('carol')).toBeUndefined();
+    },
+  );
 
   it('refuses reserved ids and names with invisible characters before the CA', async () => {
-    for (const body of [{ ...carol, participantId: 'utility' }, { ...carol, displayName: 'Car\u202Eol' }, { ...carol, displayName: 'Carol\u0007' }]) {
+    for (const body of [
+      { ...carol, participantId: 'utility' },
+      { ...carol, displayName: 'Car\u202Eol' },
+      { ...carol, displayName: 'Carol\u0007' },
+    ]) {
       const res = await onboard(h.key.operator, body);
       expect(res.status).toBe(400);
     }
@@ -170,36 +182,39 @@ describe('onboarding across a restart', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps no key in clear on disk; a retry after a restart gets the same participant and a fresh key that replaces the first', async () => {
-    const store = new FileOnboardingStore(join(dir, 'onboarding.json'));
-    h = await startHarness({ onboardingStore: store });
-    ledgerRegistry(h);
-    const first = (await (await onboard(h.key.operator, carol, 'k-4')).json()) as Body;
-    const { readFileSync } = await import('node:fs');
-    const onDisk = readFileSync(join(dir, 'onboarding.json'), 'utf8');
-    expect(onDisk).not.toContain(first.apiKey);
-    expect(onDisk).not.toContain('"secret"');
+  it(
+    'keeps no key in clear on disk; a retry after a restart gets ' + 'the same participant and a fresh key that replaces the first',
+    async () => {
+      const store = new FileOnboardingStore(join(dir, 'onboarding.json'));
+      h = await startHarness({ onboardingStore: store });
+      ledgerRegistry(h);
+      const first = (await (await onboard(h.key.operator, carol, 'k-4')).json()) as Body;
+      const { readFileSync } = await import('node:fs');
+      const onDisk = readFileSync(join(dir, 'onboarding.json'), 'utf8');
+      expect(onDisk).not.toContain(first.apiKey);
+      expect(onDisk).not.toContain('"secret"');
 
-    // A new gateway process on the same state: same CA, ledger, keys and wallet, new memory.
-    await h.close();
-    const restarted = await listen({ ...h.deps, onboardingStore: new FileOnboardingStore(join(dir, 'onboarding.json')) });
-    try {
-      const res = await fetch(`${restarted.url}/api/v1/participants`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${h.key.operator}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'k-4' },
-        body: JSON.stringify(carol),
-      });
-      expect(res.status).toBe(201);
-      const again = (await res.json()) as Body;
-      expect(again.participant).toEqual(first.participant);
-      expect(again.txId).toBe(first.txId);
-      expect(again.apiKeyReissued).toBe(true);
-      expect(h.keys.lookup(again.apiKey)).toMatchObject({ state: 'active', record: { userId: 'carol' } });
-      expect(h.keys.lookup(first.apiKey)?.state).toBe('revoked');
-      expect(h.ca.registerCalls).toBe(1);
-      expect(h.ledger.calls.filter((c) => c.kind === 'submit')).toHaveLength(1);
-    } finally {
-      await restarted.close();
-    }
-  });
+      // A new gateway process on the same state: same CA, ledger, keys and wallet, new memory.
+      await h.close();
+      const restarted = await listen({ ...h.deps, onboardingStore: new FileOnboardingStore(join(dir, 'onboarding.json')) });
+      try {
+        const res = await fetch(`${restarted.url}/api/v1/participants`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${h.key.operator}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'k-4' },
+          body: JSON.stringify(carol),
+        });
+        expect(res.status).toBe(201);
+        const again = (await res.json()) as Body;
+        expect(again.participant).toEqual(first.participant);
+        expect(again.txId).toBe(first.txId);
+        expect(again.apiKeyReissued).toBe(true);
+        expect(h.keys.lookup(again.apiKey)).toMatchObject({ state: 'active', record: { userId: 'carol' } });
+        expect(h.keys.lookup(first.apiKey)?.state).toBe('revoked');
+        expect(h.ca.registerCalls).toBe(1);
+        expect(h.ledger.calls.filter((c) => c.kind === 'submit')).toHaveLength(1);
+      } finally {
+        await restarted.close();
+      }
+    },
+  );
 });

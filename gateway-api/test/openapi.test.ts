@@ -4,12 +4,18 @@ import { openApiDocument } from '../src';
 import { HTTP_STATUS } from '../src/errors';
 import { Harness, startHarness } from './support/fakes';
 
-type Operation = { operationId: string; requestBody?: object; parameters?: { name: string; in: string; schema: Record<string, unknown> }[]; responses: Record<string, { description: string; content?: Record<string, { schema: Record<string, unknown> }> }> };
+type Operation = {
+  operationId: string;
+  requestBody?: object;
+  parameters?: { name: string; in: string; schema: Record<string, unknown> }[];
+  responses: Record<string, { description: string; content?: Record<string, { schema: Record<string, unknown> }> }>;
+};
 const operations = new Map<string, Operation>();
 for (const methods of Object.values(openApiDocument.paths as Record<string, Record<string, Operation>>)) {
   for (const op of Object.values(methods)) operations.set(op.operationId, op);
 }
-const schemaOf = (operationId: string, status = '200') => operations.get(operationId)!.responses[status].content!['application/json'].schema;
+const schemaOf = (operationId: string, status = '200') =>
+  operations.get(operationId)!.responses[status].content!['application/json'].schema;
 
 /**
  * The not-found codes each operation's chaincode function (or the gateway) can answer with, read
@@ -68,7 +74,12 @@ describe('the OpenAPI document', () => {
   it('every operation that takes a body documents its refusal for size (413) and media type (415)', () => {
     const withBody = [...operations.values()].filter((op) => op.requestBody !== undefined);
     expect(withBody).not.toHaveLength(0);
-    for (const op of withBody) expect([op.operationId, op.responses['413']?.description, op.responses['415']?.description]).toEqual([op.operationId, expect.stringContaining('REQUEST_INVALID'), expect.stringContaining('REQUEST_INVALID')]);
+    for (const op of withBody)
+      expect([op.operationId, op.responses['413']?.description, op.responses['415']?.description]).toEqual([
+        op.operationId,
+        expect.stringContaining('REQUEST_INVALID'),
+        expect.stringContaining('REQUEST_INVALID'),
+      ]);
   });
 
   it.each(['listSites', 'listAssets', 'listMeters', 'listReadings'])('%s answers a JSON array', (operationId) => {
@@ -76,16 +87,25 @@ describe('the OpenAPI document', () => {
   });
 
   it("a batch of readings holds at most the chaincode's limit", () => {
-    const batch = (openApiDocument.components.schemas.ReadingBatch as { properties: { readings: { maxItems: number } } }).properties.readings;
+    const batch = (openApiDocument.components.schemas.ReadingBatch as { properties: { readings: { maxItems: number } } }).properties
+      .readings;
     expect(batch.maxItems).toBe(MAX_READINGS_PER_BATCH);
   });
 
   it('every instant parameter admits what parseInstant accepts and nothing else', () => {
     const patterns = new Set<string>();
-    for (const op of operations.values()) for (const p of op.parameters ?? []) if (['intervalStart', 'from', 'to', 'at'].includes(p.name)) patterns.add(String(p.schema.pattern));
+    for (const op of operations.values())
+      for (const p of op.parameters ?? [])
+        if (['intervalStart', 'from', 'to', 'at'].includes(p.name)) patterns.add(String(p.schema.pattern));
     expect(patterns.size).toBe(1);
     const pattern = new RegExp([...patterns][0]);
-    for (const text of ['0000-00-00T00:00:00Z', '2026-02-29T00:00:00Z', '2026-11-21T24:00:00Z', '2024-02-29T00:00:00Z', '2026-11-21T12:15:00Z']) {
+    for (const text of [
+      '0000-00-00T00:00:00Z',
+      '2026-02-29T00:00:00Z',
+      '2026-11-21T24:00:00Z',
+      '2024-02-29T00:00:00Z',
+      '2026-11-21T12:15:00Z',
+    ]) {
       expect(pattern.test(text)).toBe(parseInstant(text) !== undefined);
     }
   });
@@ -108,17 +128,27 @@ describe('the gateway behaves as its document says', () => {
   });
 
   it('answers a body that is not JSON with 415 and one that is too large with 413, before the ledger', async () => {
-    const notJson = await h.fetch('/api/v1/sites', { method: 'POST', key: h.key.alice, body: 'siteId=s-1', headers: { 'content-type': 'text/plain' } });
+    const notJson = await h.fetch('/api/v1/sites', {
+      method: 'POST',
+      key: h.key.alice,
+      body: 'siteId=s-1',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(notJson.status).toBe(415);
     const large = await h.fetch('/api/v1/sites', { method: 'POST', key: h.key.alice, json: { siteId: 'x'.repeat(1_100_000) } });
     expect(large.status).toBe(413);
-    for (const res of [notJson, large]) expect(((await res.json()) as { error: { code: string } }).error.code).toBe(ErrorCodes.REQUEST_INVALID);
+    for (const res of [notJson, large])
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(ErrorCodes.REQUEST_INVALID);
     expect(h.ledger.calls).toEqual([]);
   });
 
   it('takes an empty bookmark as the first page', async () => {
     h.ledger.evaluateHandler = () => ({ items: [], bookmark: '' });
-    for (const path of ['positions?from=2026-11-21T12:00:00Z&to=2026-11-21T12:00:00Z&bookmark=', 'tokens/moves?bookmark=', 'orders?bookmark=']) {
+    for (const path of [
+      'positions?from=2026-11-21T12:00:00Z&to=2026-11-21T12:00:00Z&bookmark=',
+      'tokens/moves?bookmark=',
+      'orders?bookmark=',
+    ]) {
       const res = await h.fetch(`/api/v1/participants/alice/${path}`, { key: h.key.alice });
       expect(res.status).toBe(200);
     }
@@ -127,8 +157,21 @@ describe('the gateway behaves as its document says', () => {
   });
 
   it("refuses a batch above the chaincode's limit before the ledger", async () => {
-    const reading = { meterId: 'alice.main', intervalStart: '2026-11-21T12:00:00Z', seq: 1, importWh: 0, exportWh: 0, importRegisterWh: 0, exportRegisterWh: 0, sig: 'MEUCIQDx' };
-    const res = await h.fetch('/api/v1/readings', { method: 'POST', key: h.key.bridge, json: { readings: new Array(MAX_READINGS_PER_BATCH + 1).fill(reading) } });
+    const reading = {
+      meterId: 'alice.main',
+      intervalStart: '2026-11-21T12:00:00Z',
+      seq: 1,
+      importWh: 0,
+      exportWh: 0,
+      importRegisterWh: 0,
+      exportRegisterWh: 0,
+      sig: 'MEUCIQDx',
+    };
+    const res = await h.fetch('/api/v1/readings', {
+      method: 'POST',
+      key: h.key.bridge,
+      json: { readings: new Array(MAX_READINGS_PER_BATCH + 1).fill(reading) },
+    });
     expect(res.status).toBe(400);
     expect(h.ledger.calls).toEqual([]);
   });
@@ -137,7 +180,7 @@ describe('the gateway behaves as its document says', () => {
     ['POST', '/api/v1/assets/a-1/verification', 'ASSET_NOT_FOUND'],
     ['POST', '/api/v1/meters/alice.main/retirement', 'METER_NOT_REGISTERED'],
     ['PUT', '/api/v1/participants/op-1/preferences', 'PARTICIPANT_NOT_FOUND'],
-  ] as const)('%s %s answers the ledger\'s %s with 404', async (method, path, code) => {
+  ] as const)("%s %s answers the ledger's %s with 404", async (method, path, code) => {
     h.ledger.submitHandler = () => {
       throw new GridLedgerError(code, 'not there');
     };

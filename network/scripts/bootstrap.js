@@ -77,7 +77,12 @@ function onPath(command) {
 function missingPackages(packages) {
   if (packages.length === 0 || !onPath('dpkg-query')) return [];
   const out = spawnSync('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...packages], { encoding: 'utf8' }).stdout || '';
-  const installed = new Set(out.split('\n').filter((l) => l.endsWith(' install ok installed')).map((l) => l.split(' ')[0].split(':')[0]));
+  const installed = new Set(
+    out
+      .split('\n')
+      .filter((l) => l.endsWith(' install ok installed'))
+      .map((l) => l.split(' ')[0].split(':')[0]),
+  );
   return packages.filter((p) => !installed.has(p));
 }
 
@@ -117,7 +122,9 @@ function fetchRuntime(version) {
 function main() {
   const profileName = process.argv[2];
   const pinned = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
-  const lockHash = createHash('sha256').update(readFileSync(join(ROOT, 'package-lock.json'))).digest('hex');
+  const lockHash = createHash('sha256')
+    .update(readFileSync(join(ROOT, 'package-lock.json')))
+    .digest('hex');
   const root = process.getuid && process.getuid() === 0;
   const facts = {
     profile: profileName,
@@ -145,8 +152,7 @@ function main() {
       case 'apt-install':
         log(`installing Debian packages: ${step.packages.join(' ')}`);
         asRoot(['apt-get', 'update', '-qq']);
-        asRoot(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends',
-          ...step.packages]);
+        asRoot(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...step.packages]);
         break;
       case 'apt-refused':
         log(`Debian packages missing, and neither root nor sudo to install them: ${step.packages.join(' ')}`);

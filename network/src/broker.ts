@@ -15,7 +15,11 @@ import { dirname, join, resolve } from 'node:path';
  */
 
 /** Where Debian's mosquitto package puts the dynamic-security plugin. */
-export const DYNSEC_PLUGIN_CANDIDATES = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so'];
+export const DYNSEC_PLUGIN_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/mosquitto_dynamic_security.so',
+];
 
 export interface MqttCredential {
   username: string;
@@ -53,11 +57,22 @@ export function dynsecPasswordHash(password: string, salt = randomBytes(12)): { 
 export function initialDynsecConfig(adminPassword: string): object {
   const control = '$CONTROL/dynamic-security/#';
   return {
-    clients: [{ username: ADMIN_USERNAME, textName: 'GridLedger broker administration', ...dynsecPasswordHash(adminPassword), roles: [{ rolename: ADMIN_USERNAME }] }],
+    clients: [
+      {
+        username: ADMIN_USERNAME,
+        textName: 'GridLedger broker administration',
+        ...dynsecPasswordHash(adminPassword),
+        roles: [{ rolename: ADMIN_USERNAME }],
+      },
+    ],
     roles: [
       {
         rolename: ADMIN_USERNAME,
-        acls: ['publishClientSend', 'publishClientReceive', 'subscribePattern', 'unsubscribePattern'].map((acltype) => ({ acltype, topic: control, allow: true })),
+        acls: ['publishClientSend', 'publishClientReceive', 'subscribePattern', 'unsubscribePattern'].map((acltype) => ({
+          acltype,
+          topic: control,
+          allow: true,
+        })),
       },
     ],
     groups: [],
@@ -125,8 +140,27 @@ export function ensureBrokerTls(secretsDir: string, brokerDir: string): void {
   const caKey = join(secretsDir, 'ca.key');
   const caCert = join(secretsDir, 'ca.crt');
   if (!existsSync(caCert)) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '3650',
-      '-subj', '/O=GridLedger/CN=GridLedger MQTT CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      caKey,
+      '-out',
+      caCert,
+      '-days',
+      '3650',
+      '-subj',
+      '/O=GridLedger/CN=GridLedger MQTT CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     chmodSync(caKey, 0o600);
   }
   const serverCert = join(brokerDir, 'server.crt');
@@ -134,9 +168,38 @@ export function ensureBrokerTls(secretsDir: string, brokerDir: string): void {
     const key = join(brokerDir, 'server.key');
     const csr = join(brokerDir, 'server.csr');
     const ext = join(brokerDir, 'server.ext');
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', '/O=GridLedger/CN=mqtt broker']);
+    openssl([
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      '/O=GridLedger/CN=mqtt broker',
+    ]);
     writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n');
-    openssl(['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', serverCert, '-days', '825', '-extfile', ext]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      caCert,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-out',
+      serverCert,
+      '-days',
+      '825',
+      '-extfile',
+      ext,
+    ]);
     chmodSync(key, 0o600);
     for (const f of [csr, ext, join(secretsDir, 'ca.srl')]) rmSync(f, { force: true });
   }
@@ -145,7 +208,11 @@ export function ensureBrokerTls(secretsDir: string, brokerDir: string): void {
 /** The dynamic-security plugin of the installed Mosquitto. */
 export function dynsecPlugin(): string {
   const found = DYNSEC_PLUGIN_CANDIDATES.find((p) => existsSync(p));
-  if (!found) throw new Error(`the Mosquitto dynamic-security plugin is missing (looked in ${DYNSEC_PLUGIN_CANDIDATES.join(', ')}); install the Debian package mosquitto`);
+  if (!found)
+    throw new Error(
+      `the Mosquitto dynamic-security plugin is missing (looked in ${DYNSEC_PLUGIN_CANDIDATES.join(', ')}); install the Debian package ` +
+        `mosquitto`,
+    );
   return found;
 }
 
@@ -180,7 +247,10 @@ export function brokerRunAs(brokerDir: string, stateDir: string): { uid: number;
   for (let dir = dirname(state); ; dir = dirname(dir)) {
     const st = statSync(dir);
     if ((st.mode & 0o001) === 0 && st.uid !== ids.uid) {
-      throw new Error(`the MQTT broker runs as the user mosquitto, who may not enter ${dir}; put the state directory somewhere others may traverse (--state or GRIDLEDGER_STATE)`);
+      throw new Error(
+        `the MQTT broker runs as the user mosquitto, who may not enter ${dir}; put the state directory somewhere others may traverse ` +
+          `(--state or GRIDLEDGER_STATE)`,
+      );
     }
     if (dir === dirname(dir)) break;
   }
@@ -200,7 +270,13 @@ export interface PreparedBroker {
  * the admin client (first start only: afterwards the plugin owns the file), the configuration,
  * and the directory owned by the user it runs as. Idempotent.
  */
-export function prepareBroker(o: { stateDir: string; port: number; brokerDir?: string; pidFile?: string; autosaveSeconds?: number }): PreparedBroker {
+export function prepareBroker(o: {
+  stateDir: string;
+  port: number;
+  brokerDir?: string;
+  pidFile?: string;
+  autosaveSeconds?: number;
+}): PreparedBroker {
   const secrets = mqttSecretsDir(o.stateDir);
   const dir = resolve(o.brokerDir ?? join(o.stateDir, 'broker'));
   ensureBrokerTls(secrets, dir);
@@ -213,7 +289,11 @@ export function prepareBroker(o: { stateDir: string; port: number; brokerDir?: s
     saveCredential(adminFile, admin);
   }
   const configPath = join(dir, 'mosquitto.conf');
-  writeFileSync(configPath, mosquittoConfig({ port: o.port, dir, plugin: dynsecPlugin(), pidFile: o.pidFile, autosaveSeconds: o.autosaveSeconds }), { mode: 0o600 });
+  writeFileSync(
+    configPath,
+    mosquittoConfig({ port: o.port, dir, plugin: dynsecPlugin(), pidFile: o.pidFile, autosaveSeconds: o.autosaveSeconds }),
+    { mode: 0o600 },
+  );
   const runAs = brokerRunAs(dir, o.stateDir);
   return { configPath, admin, endpoint: { url: `mqtts://127.0.0.1:${o.port}`, caCertPath: mqttCaCertPath(o.stateDir) }, runAs };
 }

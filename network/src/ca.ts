@@ -65,7 +65,8 @@ export interface CaClientConfig {
  * of a channel's `.client`, `.peer`, `.admin`, `.orderer` policies an identity satisfies.
  */
 export function nodeOuConfig(caCertFile = 'cacerts/ca.pem'): string {
-  const ou = (name: string) => `  ${name}OUIdentifier:\n    Certificate: ${caCertFile}\n    OrganizationalUnitIdentifier: ${name.toLowerCase()}\n`;
+  const ou = (name: string) =>
+    `  ${name}OUIdentifier:\n    Certificate: ${caCertFile}\n    OrganizationalUnitIdentifier: ${name.toLowerCase()}\n`;
   return `NodeOUs:\n  Enable: true\n${ou('Client')}${ou('Peer')}${ou('Admin')}${ou('Orderer')}`;
 }
 
@@ -90,7 +91,20 @@ export class CaClient {
     }
     const attrs = identity.role ? ['--id.attrs', `${ATTR_ROLE}=${identity.role}:ecert,${ATTR_ID}=${identity.id}:ecert`] : [];
     await this.client(
-      ['register', '--home', this.config.registrarHome, '--mspdir', join(this.config.registrarHome, 'msp'), '--url', this.config.url, '--id.name', identity.id, '--id.type', type, ...attrs],
+      [
+        'register',
+        '--home',
+        this.config.registrarHome,
+        '--mspdir',
+        join(this.config.registrarHome, 'msp'),
+        '--url',
+        this.config.url,
+        '--id.name',
+        identity.id,
+        '--id.type',
+        type,
+        ...attrs,
+      ],
       { FABRIC_CA_CLIENT_ID_SECRET: identity.secret },
     );
   }
@@ -101,12 +115,40 @@ export class CaClient {
    * --cfg.identities.allowremove.
    */
   async remove(id: string): Promise<void> {
-    await this.client(['identity', 'remove', id, '--home', this.config.registrarHome, '--mspdir', join(this.config.registrarHome, 'msp'), '--url', this.config.url], {});
+    await this.client(
+      [
+        'identity',
+        'remove',
+        id,
+        '--home',
+        this.config.registrarHome,
+        '--mspdir',
+        join(this.config.registrarHome, 'msp'),
+        '--url',
+        this.config.url,
+      ],
+      {},
+    );
   }
 
   /** Gives a registered identity a new enrollment secret (its old one was not kept: up.ts forgets secrets once used). */
   async resetSecret(id: string, secret: string): Promise<void> {
-    await this.client(['identity', 'modify', id, '--secret', secret, '--home', this.config.registrarHome, '--mspdir', join(this.config.registrarHome, 'msp'), '--url', this.config.url], {});
+    await this.client(
+      [
+        'identity',
+        'modify',
+        id,
+        '--secret',
+        secret,
+        '--home',
+        this.config.registrarHome,
+        '--mspdir',
+        join(this.config.registrarHome, 'msp'),
+        '--url',
+        this.config.url,
+      ],
+      {},
+    );
   }
 
   /**
@@ -123,7 +165,14 @@ export class CaClient {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     const url = new URL(this.config.url);
     await this.client(
-      ['enroll', '--home', home, '--mspdir', staging, ...(tls ? ['--enrollment.profile', 'tls', '--csr.hosts', options.tlsHosts!.join(',')] : [])],
+      [
+        'enroll',
+        '--home',
+        home,
+        '--mspdir',
+        staging,
+        ...(tls ? ['--enrollment.profile', 'tls', '--csr.hosts', options.tlsHosts!.join(',')] : []),
+      ],
       { FABRIC_CA_CLIENT_URL: `https://${encodeURIComponent(id)}:${encodeURIComponent(secret)}@${url.host}` },
     );
     // The key keeps the name the client gave it (<SKI>_sk): Fabric CA's keystore finds keys by it.
@@ -146,9 +195,13 @@ export class CaClient {
 
   private async client(args: string[], env: Record<string, string>): Promise<void> {
     try {
-      await run(join(this.config.binDir, 'fabric-ca-client'), [...args, '--caname', this.config.name, '--tls.certfiles', this.config.rootCertPath], {
-        env: { PATH: process.env.PATH, ...env },
-      });
+      await run(
+        join(this.config.binDir, 'fabric-ca-client'),
+        [...args, '--caname', this.config.name, '--tls.certfiles', this.config.rootCertPath],
+        {
+          env: { PATH: process.env.PATH, ...env },
+        },
+      );
     } catch (e) {
       const stderr = String((e as { stderr?: string }).stderr ?? '');
       // The CA answers with numeric codes of its own (lib/caerrors); map those, not the text.
@@ -206,7 +259,21 @@ export class FabricCa {
     const pid = await startProcess({
       name,
       command: join(binDir, 'fabric-ca-server'),
-      args: ['start', '--home', home, '--ca.name', name, '--address', '127.0.0.1', '--port', String(port), '--tls.enabled', '--csr.hosts', '127.0.0.1,localhost', '--cfg.identities.allowremove'],
+      args: [
+        'start',
+        '--home',
+        home,
+        '--ca.name',
+        name,
+        '--address',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--tls.enabled',
+        '--csr.hosts',
+        '127.0.0.1,localhost',
+        '--cfg.identities.allowremove',
+      ],
       env: {
         PATH: process.env.PATH,
         FABRIC_CA_SERVER_BOOT: `${admin.id}:${admin.secret}`,

@@ -81,12 +81,18 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
       ...config.GRIDLEDGER_CHAINCODE_NODE_ARGS.split(' ').filter((a) => a !== ''),
       cli,
       'server',
-      '--chaincode-address', `127.0.0.1:${orgPorts(org, l.offset).chaincodeServer}`,
-      '--chaincode-id', packageId,
-      '--module-path', join(repoRoot, 'chaincode'),
-      '--chaincode-tls-cert-file', tls.cert,
-      '--chaincode-tls-key-file', tls.key,
-      '--chaincode-tls-client-cacert-file', caRoot(l, org),
+      '--chaincode-address',
+      `127.0.0.1:${orgPorts(org, l.offset).chaincodeServer}`,
+      '--chaincode-id',
+      packageId,
+      '--module-path',
+      join(repoRoot, 'chaincode'),
+      '--chaincode-tls-cert-file',
+      tls.cert,
+      '--chaincode-tls-key-file',
+      tls.key,
+      '--chaincode-tls-client-cacert-file',
+      caRoot(l, org),
     ],
     // The shim reads every CORE_* variable as an option; only the MSP id is wanted (stub.getMspID()).
     // GRIDLEDGER_STATE_BATCH=0 turns batched state access off (chaincode/src/state-batch.ts).
@@ -126,8 +132,27 @@ export async function installAndApprove(l: Layout, org: OrgName, pkg: { file: st
     await tool(
       l,
       'peer',
-      ['lifecycle', 'chaincode', 'approveformyorg', '-C', CHANNEL, '-n', CHAINCODE, '--version', CHAINCODE_VERSION, '--package-id', pkg.packageId,
-        '--sequence', String(CHAINCODE_SEQUENCE), '--signature-policy', ENDORSEMENT_POLICY, '--collections-config', COLLECTIONS_CONFIG, '--waitForEvent', ...ordererArgs(l, org)],
+      [
+        'lifecycle',
+        'chaincode',
+        'approveformyorg',
+        '-C',
+        CHANNEL,
+        '-n',
+        CHAINCODE,
+        '--version',
+        CHAINCODE_VERSION,
+        '--package-id',
+        pkg.packageId,
+        '--sequence',
+        String(CHAINCODE_SEQUENCE),
+        '--signature-policy',
+        ENDORSEMENT_POLICY,
+        '--collections-config',
+        COLLECTIONS_CONFIG,
+        '--waitForEvent',
+        ...ordererArgs(l, org),
+      ],
       env,
     );
     if (!(await approved(l, org))) throw new Error('approval not visible yet');
@@ -136,7 +161,12 @@ export async function installAndApprove(l: Layout, org: OrgName, pkg: { file: st
 
 async function approved(l: Layout, org: OrgName): Promise<boolean> {
   try {
-    await tool(l, 'peer', ['lifecycle', 'chaincode', 'queryapproved', '-C', CHANNEL, '-n', CHAINCODE, '--sequence', String(CHAINCODE_SEQUENCE)], adminCliEnv(l, org));
+    await tool(
+      l,
+      'peer',
+      ['lifecycle', 'chaincode', 'queryapproved', '-C', CHANNEL, '-n', CHAINCODE, '--sequence', String(CHAINCODE_SEQUENCE)],
+      adminCliEnv(l, org),
+    );
     return true;
   } catch {
     return false;
@@ -155,7 +185,20 @@ export async function committed(l: Layout, org: OrgName = 'utility'): Promise<bo
 export async function commitDefinition(l: Layout): Promise<void> {
   if (await committed(l)) return;
   const env = adminCliEnv(l, 'utility');
-  const common = ['-C', CHANNEL, '-n', CHAINCODE, '--version', CHAINCODE_VERSION, '--sequence', String(CHAINCODE_SEQUENCE), '--signature-policy', ENDORSEMENT_POLICY, '--collections-config', COLLECTIONS_CONFIG];
+  const common = [
+    '-C',
+    CHANNEL,
+    '-n',
+    CHAINCODE,
+    '--version',
+    CHAINCODE_VERSION,
+    '--sequence',
+    String(CHAINCODE_SEQUENCE),
+    '--signature-policy',
+    ENDORSEMENT_POLICY,
+    '--collections-config',
+    COLLECTIONS_CONFIG,
+  ];
   await retry('commit readiness', 40, 500, async () => {
     const out = await tool(l, 'peer', ['lifecycle', 'chaincode', 'checkcommitreadiness', ...common, '-O', 'json'], env);
     const approvals = (JSON.parse(out.slice(out.indexOf('{'))) as { approvals: Record<string, boolean> }).approvals;

@@ -45,7 +45,12 @@ async function main(argv: string[]): Promise<void> {
   };
   const stateDir = resolve(values.state ?? config.GRIDLEDGER_STATE ?? join(REPO_ROOT, '.gridledger'));
   const offset = values.offset === undefined ? config.GRIDLEDGER_PORT_OFFSET : integer('offset', values.offset, 0);
-  const options = { stateDir, offset, consensus: values.bft ? ('bft' as const) : ('raft' as const), homes: integer('homes', values.homes, 5) };
+  const options = {
+    stateDir,
+    offset,
+    consensus: values.bft ? ('bft' as const) : ('raft' as const),
+    homes: integer('homes', values.homes, 5),
+  };
   switch (command) {
     case 'up':
       if (values['network-only']) await upNetwork(options);
@@ -97,7 +102,9 @@ async function start(options: StartOptions, speed: string, verbose: boolean): Pr
   market.start();
   say(`  each minute: the homes order for the coming intervals; the scheduler closes, clears and settles them`);
   say(verbose ? '\nFollowing the logs (Ctrl-C stops everything):' : '\nIntervals (Ctrl-C stops everything; --verbose follows every log):');
-  const files = readdirSync(logs).filter((f) => /^(gateway|bridge|simulator|broker)/.test(f)).map((f) => join(logs, f));
+  const files = readdirSync(logs)
+    .filter((f) => /^(gateway|bridge|simulator|broker)/.test(f))
+    .map((f) => join(logs, f));
   const tail = verbose ? spawn('tail', ['-n', '5', '-F', ...files], { stdio: ['ignore', 'inherit', 'inherit'] }) : undefined;
   let stopping = false;
   const stop = async () => {

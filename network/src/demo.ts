@@ -6,7 +6,6 @@
  * API key, except the ledger's metering parameters, which have no route and are set as the
  * community operator at its peer (the chaincode checks the role as for any client).
  */
-import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core';
 import {
   bothSides,
@@ -24,10 +23,10 @@ import {
   type DemoMarketParams,
   type SettledInterval,
 } from './demo-plan';
+import { deviceBridgeModule } from './device-bridge-build';
 import { ledgerClient } from './ledger';
 import { api, type Credentials } from './platform';
 import type { NetworkProfile } from './profile';
-import { REPO_ROOT } from './up';
 
 /** The simulator's model of a home (device-bridge/src/simulator/model.ts), as far as the demo reads it. */
 export interface ModelHome {
@@ -47,7 +46,7 @@ interface Model {
 }
 
 /** The simulator's model, from the device bridge's build (it depends on this workspace, so it is loaded, not imported). */
-export const simulatorModel = (): Model => require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'model.js')) as Model;
+export const simulatorModel = (): Model => deviceBridgeModule<Model>('simulator/model.js');
 
 /** The shift of the homes' clock at which they trade now (demo-plan.ts tradingShiftSeconds, by the simulator's model). */
 export function demoShiftSeconds(nowSeconds: number, homes: readonly ModelHome[], seed = 1): number {

@@ -39,7 +39,14 @@ export function ordererNodes(layout: Layout): OrdererNode[] {
   });
   if (layout.consensus === 'bft') {
     const p = orgPorts('utility', layout.offset);
-    nodes.push({ name: 'orderer2.utility', org: 'utility', port: p.bftOrderer, adminPort: p.bftOrdererAdmin, operationsPort: p.bftOrdererOperations, id: 4 });
+    nodes.push({
+      name: 'orderer2.utility',
+      org: 'utility',
+      port: p.bftOrderer,
+      adminPort: p.bftOrdererAdmin,
+      operationsPort: p.bftOrdererOperations,
+      id: 4,
+    });
   }
   return nodes;
 }
@@ -128,7 +135,9 @@ export function writeConfigtx(l: Layout, batchTimeout = '250ms'): string {
         Admins: { Type: 'Signature', Rule: rule('admin') },
         Endorsement: { Type: 'Signature', Rule: rule('peer') },
       },
-      OrdererEndpoints: ordererNodes(l).filter((n) => n.org === org).map((n) => `localhost:${n.port}`),
+      OrdererEndpoints: ordererNodes(l)
+        .filter((n) => n.org === org)
+        .map((n) => `localhost:${n.port}`),
       AnchorPeers: [{ Host: 'localhost', Port: p.peer }],
     };
   });
@@ -312,11 +321,16 @@ export function adminCliEnv(l: Layout, org: OrgName): Record<string, string> {
 
 export async function tool(l: Layout, name: string, args: string[], env: Record<string, string>): Promise<string> {
   try {
-    const { stdout, stderr } = await run(join(l.binDir, name), args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await run(join(l.binDir, name), args, {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      maxBuffer: 64 << 20,
+    });
     return stdout + stderr;
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${name} ${args.slice(0, 3).join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim().slice(-2000)}`);
+    throw new Error(`${name} ${args.slice(0, 3).join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim().slice(-2000)}`, {
+      cause: e,
+    });
   }
 }
 
@@ -336,13 +350,44 @@ export async function retry<T>(what: string, attempts: number, delayMs: number, 
 
 export async function joinOrderer(l: Layout, n: OrdererNode): Promise<void> {
   const admin = tlsPaths(ordererHome(l, n));
-  const list = await tool(l, 'osnadmin', ['channel', 'list', '-o', `localhost:${n.adminPort}`, '--ca-file', caRoot(l, n.org), '--client-cert', admin.cert, '--client-key', admin.key], {});
+  const list = await tool(
+    l,
+    'osnadmin',
+    [
+      'channel',
+      'list',
+      '-o',
+      `localhost:${n.adminPort}`,
+      '--ca-file',
+      caRoot(l, n.org),
+      '--client-cert',
+      admin.cert,
+      '--client-key',
+      admin.key,
+    ],
+    {},
+  );
   if (list.includes(`"name": "${CHANNEL}"`) || list.includes(`"name":"${CHANNEL}"`)) return;
   // osnadmin exits 0 whatever the orderer answers: only `Status: 201` means the node joined.
   const out = await tool(
     l,
     'osnadmin',
-    ['channel', 'join', '--channelID', CHANNEL, '--config-block', genesisBlock(l), '-o', `localhost:${n.adminPort}`, '--ca-file', caRoot(l, n.org), '--client-cert', admin.cert, '--client-key', admin.key],
+    [
+      'channel',
+      'join',
+      '--channelID',
+      CHANNEL,
+      '--config-block',
+      genesisBlock(l),
+      '-o',
+      `localhost:${n.adminPort}`,
+      '--ca-file',
+      caRoot(l, n.org),
+      '--client-cert',
+      admin.cert,
+      '--client-key',
+      admin.key,
+    ],
     {},
   );
   if (!/Status: 201\b/.test(out)) throw new Error(`${n.name} did not join ${CHANNEL}: ${out.replace(/\s+/g, ' ').trim()}`);

@@ -33,7 +33,8 @@ export interface Acl {
 }
 
 const base = (communityId: string) => `gridledger/v1/${communityId}`;
-const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands') => `${base(communityId)}/meters/${meterId}/${kind}`;
+const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands') =>
+  `${base(communityId)}/meters/${meterId}/${kind}`;
 
 export function usernameOf(p: Principal): string {
   switch (p.kind) {
@@ -59,7 +60,11 @@ export function principalAcls(p: Principal): Acl[] {
   const c = p.communityId;
   switch (p.kind) {
     case 'meter':
-      return [...send(meterTopic(c, p.meterId, 'readings')), ...read(meterTopic(c, p.meterId, 'receipts')), ...read(meterTopic(c, p.meterId, 'commands'))];
+      return [
+        ...send(meterTopic(c, p.meterId, 'readings')),
+        ...read(meterTopic(c, p.meterId, 'receipts')),
+        ...read(meterTopic(c, p.meterId, 'commands')),
+      ];
     case 'household':
       return [
         ...read(`${base(c)}/participants/${p.participantId}/positions`),
@@ -123,7 +128,10 @@ export class BrokerAdmin {
   }
 
   static async connect(endpoint: MqttEndpoint, admin: MqttCredential, clientId: string): Promise<BrokerAdmin> {
-    const client = await mqtt.connectAsync(endpoint.url, mqttClientOptions(endpoint, { ...admin, clientId }, { reconnectPeriod: 1000, connectTimeout: 10_000 }));
+    const client = await mqtt.connectAsync(
+      endpoint.url,
+      mqttClientOptions(endpoint, { ...admin, clientId }, { reconnectPeriod: 1000, connectTimeout: 10_000 }),
+    );
     await client.subscribeAsync(`${CONTROL}/response`, { qos: 1 });
     return new BrokerAdmin(client);
   }
@@ -169,7 +177,13 @@ export class BrokerAdmin {
     // create finds the other's client deletes it and tries again, so the last one wins cleanly.
     for (let attempt = 1; ; attempt++) {
       await this.must({ command: 'deleteClient', username }, [/not found/i]);
-      const created = await this.run({ command: 'createClient', username, password: credential.password, clientid: clientId, roles: [{ rolename: username }] });
+      const created = await this.run({
+        command: 'createClient',
+        username,
+        password: credential.password,
+        clientid: clientId,
+        roles: [{ rolename: username }],
+      });
       if (created === undefined) break;
       if (!/exists/i.test(created) || attempt === 5) throw new Error(`broker createClient: ${created}`);
     }
@@ -206,7 +220,8 @@ export class BrokerAdmin {
     const key = (a: { acltype: string; topic: string }) => `${a.acltype} ${a.topic}`;
     const want = new Set(acls.map(key));
     // Tolerant of a concurrent grant of the same principal doing the same (already gone, already there).
-    for (const a of have) if (!want.has(key(a))) await this.must({ command: 'removeRoleACL', rolename, acltype: a.acltype, topic: a.topic }, [/not found/i]);
+    for (const a of have)
+      if (!want.has(key(a))) await this.must({ command: 'removeRoleACL', rolename, acltype: a.acltype, topic: a.topic }, [/not found/i]);
     const present = new Set(have.map(key));
     for (const a of acls) if (!present.has(key(a))) await this.must({ command: 'addRoleACL', rolename, ...a }, [/already exists/i]);
   }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig } from './config';
+import { deviceBridgeModule } from './device-bridge-build';
 import { httpOk, isAlive, portFree, runningPid, serviceEnv, sleep, startProcess, tail, waitListening } from './proc';
 import { ADMIN_USERNAME, mqttCredentialPath, prepareBroker, readCredential, saveCredential, type MqttCredential } from './broker';
 import { BrokerAdmin, usernameOf, type Principal } from './mqtt-access';
@@ -23,9 +24,9 @@ export interface DemoHome {
 
 /** The simulator's homes (device-bridge/dist/simulator/model.js): the meters registered for them carry their PV capacity. */
 export function demoHomes(count = 5): DemoHome[] {
-  const model = require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'model.js')) as {
-    simulatedHomes(count: number): { homeId: string; meterId: string; pvCapacityW: number }[];
-  };
+  const model = deviceBridgeModule<{ simulatedHomes(count: number): { homeId: string; meterId: string; pvCapacityW: number }[] }>(
+    'simulator/model.js',
+  );
   return model.simulatedHomes(count).map((h) => ({ participantId: h.homeId, meterId: h.meterId, pvCapacityW: h.pvCapacityW }));
 }
 
@@ -68,9 +69,17 @@ export async function startBroker(stateDir: string, offset: number): Promise<voi
   const name = 'broker';
   const files = { pidFile: join(stateDir, 'pids', `${name}.pid`), logFile: join(stateDir, 'logs', `${name}.log`) };
   if (runningPid(files.pidFile) !== undefined) return;
-  if (!(await portFree(port))) throw new Error(`port ${port} (MQTT broker) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
+  if (!(await portFree(port)))
+    throw new Error(`port ${port} (MQTT broker) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
   const broker = prepareBroker({ stateDir, port });
-  const pid = await startProcess({ name, command: mosquitto, args: ['-c', broker.configPath], env: { PATH: process.env.PATH }, runAs: broker.runAs, ...files });
+  const pid = await startProcess({
+    name,
+    command: mosquitto,
+    args: ['-c', broker.configPath],
+    env: { PATH: process.env.PATH },
+    runAs: broker.runAs,
+    ...files,
+  });
   await waitListening(name, port, pid, files.logFile);
 }
 
@@ -83,9 +92,15 @@ export const SERVICE_PRINCIPALS = (communityId: string): Principal[] => [
 
 /** Gives each service principal a credential once; kept 0600 under `<state>/mqtt/credentials`. */
 async function provisionBroker(profile: NetworkProfile): Promise<void> {
-  const missing = SERVICE_PRINCIPALS(profile.mqtt.communityId).filter((p) => !existsSync(mqttCredentialPath(profile.stateDir, usernameOf(p))));
+  const missing = SERVICE_PRINCIPALS(profile.mqtt.communityId).filter(
+    (p) => !existsSync(mqttCredentialPath(profile.stateDir, usernameOf(p))),
+  );
   if (missing.length === 0) return;
-  const admin = await BrokerAdmin.connect(profile.mqtt, readCredential(mqttCredentialPath(profile.stateDir, ADMIN_USERNAME))!, `admin-up-${process.pid}`);
+  const admin = await BrokerAdmin.connect(
+    profile.mqtt,
+    readCredential(mqttCredentialPath(profile.stateDir, ADMIN_USERNAME))!,
+    `admin-up-${process.pid}`,
+  );
   try {
     for (const p of missing) saveCredential(mqttCredentialPath(profile.stateDir, usernameOf(p)), await admin.grant(p));
   } finally {
@@ -100,8 +115,15 @@ export async function startGateways(profile: NetworkProfile): Promise<void> {
       const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
       if (runningPid(files.pidFile) === undefined) {
         const port = profile.orgs[org].gateway.port;
-        if (!(await portFree(port))) throw new Error(`port ${port} (${name}) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
-        await startProcess({ name, command: node, args: [entry('gateway-api', 'dist', 'main.js'), '--state', profile.stateDir, '--org', org], env: serviceEnv(), ...files });
+        if (!(await portFree(port)))
+          throw new Error(`port ${port} (${name}) on 127.0.0.1 is taken by another process; stop it or set GRIDLEDGER_PORT_OFFSET`);
+        await startProcess({
+          name,
+          command: node,
+          args: [entry('gateway-api', 'dist', 'main.js'), '--state', profile.stateDir, '--org', org],
+          env: serviceEnv(),
+          ...files,
+        });
       }
       const pid = runningPid(files.pidFile)!;
       await waitUntil(`${name} health`, 60_000, files.logFile, pid, () => httpOk(`${profile.orgs[org].gateway.url}/api/v1/health`, 3000));
@@ -124,7 +146,10 @@ const RENEW_BEFORE_MS = 30 * 24 * 3600_000;
 
 function issueKey(stateDir: string, org: OrgName, user: string): string {
   const args = ['issue-key', '--state', stateDir, '--org', org, '--user', user, '--expires-in', String(PLATFORM_KEY_DAYS)];
-  return execFileSync(node, [entry('gateway-api', 'dist', 'main.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  return execFileSync(node, [entry('gateway-api', 'dist', 'main.js'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 }
 
 /** Whether the gateway still takes a stored key, and for 30 days more (it answers GET /api-keys with the presented key marked current). */
@@ -161,9 +186,7 @@ export async function api(
 
 /** The simulated meters' public keys; the simulator (device-bridge) makes the keys where the architecture says. */
 function meterPublicKey(stateDir: string, meterId: string): string {
-  const keys = require(join(REPO_ROOT, 'device-bridge', 'dist', 'simulator', 'keys.js')) as {
-    ensureMeterKeys(stateDir: string, meterIds: string[]): Record<string, string>;
-  };
+  const keys = deviceBridgeModule<{ ensureMeterKeys(stateDir: string, meterIds: string[]): Record<string, string> }>('simulator/keys.js');
   return keys.ensureMeterKeys(stateDir, [meterId])[meterId];
 }
 
@@ -183,11 +206,24 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
   const operatorKey = creds.apiKeys.community['community-operator'];
   for (const home of homes) {
     if (creds.apiKeys.community[home.participantId] === undefined) {
-      const res = await api(community, operatorKey, 'POST', '/participants', { participantId: home.participantId, role: 'prosumer', displayName: `Home ${home.participantId}` }, { 'idempotency-key': `demo-${home.participantId}` });
-      if (res.status !== 201 && res.status !== 200) throw new Error(`onboarding ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
+      const res = await api(
+        community,
+        operatorKey,
+        'POST',
+        '/participants',
+        { participantId: home.participantId, role: 'prosumer', displayName: `Home ${home.participantId}` },
+        { 'idempotency-key': `demo-${home.participantId}` },
+      );
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`onboarding ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
       creds.apiKeys.community[home.participantId] = String(res.json.apiKey);
     }
-    creds.apiKeys.community[home.participantId] = await liveKey(profile, 'community', home.participantId, creds.apiKeys.community[home.participantId]);
+    creds.apiKeys.community[home.participantId] = await liveKey(
+      profile,
+      'community',
+      home.participantId,
+      creds.apiKeys.community[home.participantId],
+    );
     saveCredentials(stateDir, creds);
     const key = creds.apiKeys.community[home.participantId];
     const meter = await api(community, key, 'GET', `/meters/${home.meterId}`);
@@ -217,7 +253,10 @@ async function seedDemo(profile: NetworkProfile, homes: DemoHome[], log: (m: str
       saveCredential(credentialFile, { username, password, clientId });
     }
     // The household's own: its positions and its meter's topics (the summary's mosquitto_sub uses it).
-    const householdFile = mqttCredentialPath(stateDir, usernameOf({ kind: 'household', communityId: COMMUNITY_ID, participantId: home.participantId, meterIds: [] }));
+    const householdFile = mqttCredentialPath(
+      stateDir,
+      usernameOf({ kind: 'household', communityId: COMMUNITY_ID, participantId: home.participantId, meterIds: [] }),
+    );
     if (!existsSync(householdFile)) {
       const res = await api(community, key, 'POST', `/participants/${home.participantId}/mqtt-credential`);
       if (res.status !== 201) throw new Error(`broker credential of ${home.participantId}: ${res.status} ${JSON.stringify(res.json)}`);
@@ -235,9 +274,12 @@ export async function startBridge(profile: NetworkProfile): Promise<void> {
   if (runningPid(files.pidFile) !== undefined) return;
   const args = [
     entry('device-bridge', 'dist', 'main.js'),
-    '--state', profile.stateDir,
+    '--state',
+    profile.stateDir,
     // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 200 --concurrency 8'.
-    ...readConfig(['GRIDLEDGER_BRIDGE_ARGS']).GRIDLEDGER_BRIDGE_ARGS.split(' ').filter((a) => a !== ''),
+    ...readConfig(['GRIDLEDGER_BRIDGE_ARGS'])
+      .GRIDLEDGER_BRIDGE_ARGS.split(' ')
+      .filter((a) => a !== ''),
   ];
   const pid = await startProcess({ name, command: node, args, env: serviceEnv(), ...files });
   await sleep(500);
@@ -288,14 +330,20 @@ export function summary(p: Platform, meteringIntervalSeconds = 900): string {
     '',
     'GridLedger is up.',
     ...ORGS.map((org) => `  ${org.padEnd(10)} ${p.profile.orgs[org].gateway.url}/api/v1   (OpenAPI: /api/v1/openapi.json)`),
-    `  MQTT       ${p.profile.mqtt.url} (TLS, CA ${p.profile.mqtt.caCertPath})   readings: gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
-    `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/   broker credentials: ${join(p.profile.stateDir, 'mqtt', 'credentials')}/`,
+    `  MQTT       ${p.profile.mqtt.url} (TLS, CA ${p.profile.mqtt.caCertPath})   readings: ` +
+      `gridledger/v1/${p.profile.mqtt.communityId}/meters/{meterId}/readings`,
+    `  API keys   ${credentialsPath(p.profile.stateDir)}   meter keys: ${join(p.profile.stateDir, 'meters')}/   broker credentials: ` +
+      `${join(p.profile.stateDir, 'mqtt', 'credentials')}/`,
     '',
-    `  curl -H 'Authorization: Bearer ${key}' '${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${span.from}&to=${span.to}'`,
-    `  mosquitto_sub -h 127.0.0.1 -p ${new URL(p.profile.mqtt.url).port} --cafile ${p.profile.mqtt.caCertPath} -u 'household:${home.participantId}' -i 'household:${home.participantId}' -P "$(jq -r .password '${mqttCredentialPath(p.profile.stateDir, `household:${home.participantId}`)}')" -v -t 'gridledger/v1/${p.profile.mqtt.communityId}/meters/${home.meterId}/receipts' -t 'gridledger/v1/${p.profile.mqtt.communityId}/participants/${home.participantId}/positions'`,
+    `  curl -H 'Authorization: Bearer ${key}' ` +
+      `'${p.profile.orgs.community.gateway.url}/api/v1/meters/${home.meterId}/readings?from=${span.from}&to=${span.to}'`,
+    `  mosquitto_sub -h 127.0.0.1 -p ${new URL(p.profile.mqtt.url).port} --cafile ${p.profile.mqtt.caCertPath} -u ` +
+      `'household:${home.participantId}' -i 'household:${home.participantId}' -P "$(jq -r .password ` +
+      `'${mqttCredentialPath(p.profile.stateDir, `household:${home.participantId}`)}')" -v -t ` +
+      `'gridledger/v1/${p.profile.mqtt.communityId}/meters/${home.meterId}/receipts' -t ` +
+      `'gridledger/v1/${p.profile.mqtt.communityId}/participants/${home.participantId}/positions'`,
     '',
     `  logs: ${join(p.profile.stateDir, 'logs')}/   stop: npm run down   (delete the ledger too: npm run down -- --purge)`,
   ];
   return lines.join('\n');
 }
-

@@ -85,7 +85,13 @@ export async function startOnFreeOffset<T>(
 ): Promise<{ lease: OffsetLease; started: T }> {
   const passedOver: number[] = [];
   for (;;) {
-    const lease = o.fixed !== undefined ? { offset: o.fixed, release: () => undefined } : await leasePortOffset((o.candidates ?? RUN_OFFSETS).filter((c) => !passedOver.includes(c)), o);
+    const lease =
+      o.fixed !== undefined
+        ? { offset: o.fixed, release: () => undefined }
+        : await leasePortOffset(
+            (o.candidates ?? RUN_OFFSETS).filter((c) => !passedOver.includes(c)),
+            o,
+          );
     try {
       return { lease, started: await start(lease.offset) };
     } catch (e) {

@@ -29,7 +29,19 @@ import {
 import { ledgerClient } from './ledger';
 import { assertPortsFree, runningPid, startProcess, stopProcess, waitHealthy, waitListening } from './proc';
 import { mqttCaCertPath } from './broker';
-import { bridgePort, CHAINCODE, CHANNEL, MSP_IDS, mqttPort, NetworkProfile, OrgName, ORGS, orgPorts, profilePath, WalletUser } from './profile';
+import {
+  bridgePort,
+  CHAINCODE,
+  CHANNEL,
+  MSP_IDS,
+  mqttPort,
+  NetworkProfile,
+  OrgName,
+  ORGS,
+  orgPorts,
+  profilePath,
+  WalletUser,
+} from './profile';
 
 export const FABRIC_VERSION = '3.1.1';
 export const COMMUNITY_ID = 'community-1';
@@ -95,7 +107,14 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
       const p = orgPorts(org, l.offset);
       secrets.caAdmin[org] ??= newSecret();
       saveSecrets(l.stateDir, secrets);
-      const ca = new FabricCa({ name: `ca-${org}`, home: caHome(l, org), port: p.ca, operationsPort: p.caOperations, admin: { id: 'registrar', secret: secrets.caAdmin[org] }, binDir: l.binDir });
+      const ca = new FabricCa({
+        name: `ca-${org}`,
+        home: caHome(l, org),
+        port: p.ca,
+        operationsPort: p.caOperations,
+        admin: { id: 'registrar', secret: secrets.caAdmin[org] },
+        binDir: l.binDir,
+      });
       await ca.start();
       if (!existsSync(join(ca.client.config.registrarHome, 'msp', 'signcerts', 'cert.pem'))) await ca.enrollAdmin();
       cas[org] = ca;
@@ -104,7 +123,14 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
   );
 
   step('identities: organization admins, peers, orderers, chaincode servers, users');
-  const ensure = async (org: OrgName, id: string, type: 'client' | 'peer' | 'orderer' | 'admin', role: string | undefined, home: string, tlsHosts?: string[]) => {
+  const ensure = async (
+    org: OrgName,
+    id: string,
+    type: 'client' | 'peer' | 'orderer' | 'admin',
+    role: string | undefined,
+    home: string,
+    tlsHosts?: string[],
+  ) => {
     const key = `${org}/${id}`;
     const done = existsSync(join(home, tlsHosts ? 'tls' : 'msp', 'signcerts', 'cert.pem'));
     if (done) return;
@@ -151,7 +177,15 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
   step('orderers');
   await Promise.all(
     ordererNodes(l).map(async (n) => {
-      await startNode(l, n.name, 'orderer', [], ordererEnv(l, n), { listener: n.port, admin: n.adminPort, operations: n.operationsPort }, n.operationsPort);
+      await startNode(
+        l,
+        n.name,
+        'orderer',
+        [],
+        ordererEnv(l, n),
+        { listener: n.port, admin: n.adminPort, operations: n.operationsPort },
+        n.operationsPort,
+      );
       await retry(`${n.name} joins ${CHANNEL}`, 20, 500, () => joinOrderer(l, n));
       step(`  ${n.name} on 127.0.0.1:${n.port}, joined ${CHANNEL}`);
     }),
@@ -161,7 +195,15 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
   await Promise.all(
     ORGS.map(async (org) => {
       const p = orgPorts(org, l.offset);
-      await startNode(l, `peer.${org}`, 'peer', ['node', 'start'], peerEnv(l, org), { listener: p.peer, chaincode: p.peerChaincode, operations: p.peerOperations }, p.peerOperations);
+      await startNode(
+        l,
+        `peer.${org}`,
+        'peer',
+        ['node', 'start'],
+        peerEnv(l, org),
+        { listener: p.peer, chaincode: p.peerChaincode, operations: p.peerOperations },
+        p.peerOperations,
+      );
       await joinPeer(l, org);
       step(`  peer0.${org} on 127.0.0.1:${p.peer}, joined ${CHANNEL}`);
     }),
@@ -195,11 +237,26 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
   return profile;
 }
 
-async function startNode(l: Layout, name: string, binary: string, args: string[], env: Record<string, string>, ports: Record<string, number>, operationsPort: number): Promise<void> {
+async function startNode(
+  l: Layout,
+  name: string,
+  binary: string,
+  args: string[],
+  env: Record<string, string>,
+  ports: Record<string, number>,
+  operationsPort: number,
+): Promise<void> {
   const pid = runningPid(pidFile(l, name));
   if (pid !== undefined) return;
   await assertPortsFree(Object.fromEntries(Object.entries(ports).map(([k, v]) => [`${name} ${k}`, v])));
-  const started = await startProcess({ name, command: join(l.binDir, binary), args, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, pidFile: pidFile(l, name), logFile: logFile(l, name) });
+  const started = await startProcess({
+    name,
+    command: join(l.binDir, binary),
+    args,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    pidFile: pidFile(l, name),
+    logFile: logFile(l, name),
+  });
   await waitHealthy(name, `http://127.0.0.1:${operationsPort}/healthz`, started, logFile(l, name));
   // The operations endpoint answers before a peer that recovers its ledger opens its gRPC listener.
   await waitListening(name, ports.listener, started, logFile(l, name));
@@ -213,7 +270,13 @@ export function writeProfile(l: Layout): NetworkProfile {
     const walletUser = (id: string, home: string, role?: string): WalletUser => {
       const msp = join(home, 'msp');
       const [key] = readdirSync(join(msp, 'keystore'));
-      return { id, mspId: MSP_IDS[org], ...(role ? { role, participantId: id } : {}), certPath: join(msp, 'signcerts', 'cert.pem'), keyPath: join(msp, 'keystore', key) };
+      return {
+        id,
+        mspId: MSP_IDS[org],
+        ...(role ? { role, participantId: id } : {}),
+        certPath: join(msp, 'signcerts', 'cert.pem'),
+        keyPath: join(msp, 'keystore', key),
+      };
     };
     users[`${org}-admin`] = walletUser(`${org}-admin`, adminHome(l, org));
     const usersDir = join(l.stateDir, 'orgs', org, 'users');
@@ -226,8 +289,18 @@ export function writeProfile(l: Layout): NetworkProfile {
     orgs[org] = {
       name: org,
       mspId: MSP_IDS[org],
-      peer: { endpoint: `localhost:${p.peer}`, hostAlias: 'localhost', tlsRootCertPath: caRoot(l, org), operationsUrl: `http://127.0.0.1:${p.peerOperations}` },
-      ca: { url: `https://127.0.0.1:${p.ca}`, name: `ca-${org}`, rootCertPath: caRoot(l, org), registrarHome: join(caHome(l, org), 'clients', 'registrar') },
+      peer: {
+        endpoint: `localhost:${p.peer}`,
+        hostAlias: 'localhost',
+        tlsRootCertPath: caRoot(l, org),
+        operationsUrl: `http://127.0.0.1:${p.peerOperations}`,
+      },
+      ca: {
+        url: `https://127.0.0.1:${p.ca}`,
+        name: `ca-${org}`,
+        rootCertPath: caRoot(l, org),
+        registrarHome: join(caHome(l, org), 'clients', 'registrar'),
+      },
       gateway: { port: p.gateway, url: `http://127.0.0.1:${p.gateway}` },
       users,
     };
@@ -240,7 +313,13 @@ export function writeProfile(l: Layout): NetworkProfile {
     binDir: l.binDir,
     consensus: l.consensus,
     orgs,
-    orderers: ordererNodes(l).map((n) => ({ name: n.name, org: n.org, endpoint: `localhost:${n.port}`, adminEndpoint: `localhost:${n.adminPort}`, operationsUrl: `http://127.0.0.1:${n.operationsPort}` })),
+    orderers: ordererNodes(l).map((n) => ({
+      name: n.name,
+      org: n.org,
+      endpoint: `localhost:${n.port}`,
+      adminEndpoint: `localhost:${n.adminPort}`,
+      operationsUrl: `http://127.0.0.1:${n.operationsPort}`,
+    })),
     mqtt: { url: `mqtts://127.0.0.1:${mqttPort(l.offset)}`, caCertPath: mqttCaCertPath(l.stateDir), communityId: COMMUNITY_ID },
     bridge: { port: bridgePort(l.offset), url: `http://127.0.0.1:${bridgePort(l.offset)}` },
   };
@@ -260,7 +339,11 @@ function pidFiles(stateDir: string): string[] {
     const i = order.findIndex((p) => f.startsWith(p));
     return i < 0 ? order.length : i;
   };
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pid')).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)) : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.pid'))
+        .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))
+    : [];
   const cas = ORGS.map((org) => join(stateDir, 'ca', org, 'fabric-ca-server.pid')).filter((f) => existsSync(f));
   return [...files.map((f) => join(dir, f)), ...cas];
 }
@@ -270,7 +353,10 @@ export async function down(stateDir: string, options: { purge?: boolean; log?: (
   const log = options.log ?? ((m: string) => process.stdout.write(`${m}\n`));
   const stopped: string[] = [];
   for (const file of pidFiles(stateDir)) {
-    const name = file.split('/').pop()!.replace(/\.pid$/, '');
+    const name = file
+      .split('/')
+      .pop()!
+      .replace(/\.pid$/, '');
     if (await stopProcess(file)) {
       stopped.push(name);
       log(`stopped ${name}`);

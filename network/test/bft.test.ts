@@ -62,7 +62,14 @@ it('commits transactions on four SmartBFT orderers, and still with one of them s
       // f = 1: three of four consenters still order and sign blocks.
       for (let i = 0; i < 3; i++) txIds.push(await committed());
     } finally {
-      const pid = await startProcess({ name: node.name, command: join(l.binDir, 'orderer'), args: [], env: { PATH: process.env.PATH, HOME: process.env.HOME, ...ordererEnv(l, node) }, pidFile, logFile: logFile(l, node.name) });
+      const pid = await startProcess({
+        name: node.name,
+        command: join(l.binDir, 'orderer'),
+        args: [],
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...ordererEnv(l, node) },
+        pidFile,
+        logFile: logFile(l, node.name),
+      });
       await waitHealthy(node.name, `http://127.0.0.1:${node.operationsPort}/healthz`, pid, logFile(l, node.name));
     }
     txIds.push(await committed());

@@ -5,8 +5,14 @@ import { join } from 'node:path';
 // network/scripts/bootstrap.js is plain CommonJS: it runs before npm ci and tsc.
 type Step = { kind: string; packages?: string[]; version?: string };
 type Facts = {
-  profile: string; pinned: string; current: string; cached: boolean;
-  lockHash: string; stamp: string | null; missing: string[]; canInstall: boolean;
+  profile: string;
+  pinned: string;
+  current: string;
+  cached: boolean;
+  lockHash: string;
+  stamp: string | null;
+  missing: string[];
+  canInstall: boolean;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bootstrap = require('../scripts/bootstrap.js') as {
@@ -20,8 +26,14 @@ const { PACKAGES, plan, stampOf, majorOf, missingPackages } = bootstrap;
 
 const ROOT = join(__dirname, '..', '..');
 const installed: Facts = {
-  profile: 'test', pinned: '24.22.3', current: 'v24.22.3', cached: false,
-  lockHash: 'abc', stamp: stampOf('abc', 24), missing: [], canInstall: true,
+  profile: 'test',
+  pinned: '24.22.3',
+  current: 'v24.22.3',
+  cached: false,
+  lockHash: 'abc',
+  stamp: stampOf('abc', 24),
+  missing: [],
+  canInstall: true,
 };
 const kinds = (facts: Partial<Facts>) => plan({ ...installed, ...facts }).steps.map((s) => s.kind);
 

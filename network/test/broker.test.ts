@@ -29,7 +29,10 @@ async function freePort(): Promise<number> {
 }
 
 async function connect(credential: MqttCredential, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(broker.endpoint.url, mqttClientOptions(broker.endpoint, credential, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 5, ...extra }));
+  const client = await mqtt.connectAsync(
+    broker.endpoint.url,
+    mqttClientOptions(broker.endpoint, credential, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 5, ...extra }),
+  );
   clients.push(client);
   return client;
 }
@@ -65,7 +68,13 @@ async function grants(client: MqttClient, filters: string[]): Promise<number[]> 
 async function forbiddenPublish(credential: MqttCredential, to: string, payload: string): Promise<'refused' | 'accepted'> {
   const client = await connect(credential);
   const closed = new Promise<'refused'>((resolve) => client.once('close', () => resolve('refused')));
-  const outcome = await Promise.race([client.publishAsync(to, payload, { qos: 1 }).then(() => 'accepted' as const, () => 'refused' as const), closed]);
+  const outcome = await Promise.race([
+    client.publishAsync(to, payload, { qos: 1 }).then(
+      () => 'accepted' as const,
+      () => 'refused' as const,
+    ),
+    closed,
+  ]);
   client.end(true);
   return outcome;
 }
@@ -117,9 +126,19 @@ it('refuses clients without credentials, with a wrong password, or without TLS',
   const ca = readFileSync(broker.endpoint.caCertPath);
   expect(await refused({ ca, clientId: 'anon' })).toMatch(/Not authorized|Bad User Name or Password/i);
   const meter = await admin.grant({ kind: 'meter', communityId: C, meterId: 'm-wrong' });
-  expect(await refused({ ca, username: meter.username, password: 'guess', clientId: meter.clientId })).toMatch(/Not authorized|Bad User Name or Password/i);
+  expect(await refused({ ca, username: meter.username, password: 'guess', clientId: meter.clientId })).toMatch(
+    /Not authorized|Bad User Name or Password/i,
+  );
   const plain = broker.endpoint.url.replace('mqtts:', 'mqtt:');
-  await expect(mqtt.connectAsync(plain, { reconnectPeriod: 0, connectTimeout: 3000, username: meter.username, password: meter.password, clientId: meter.clientId })).rejects.toThrow();
+  await expect(
+    mqtt.connectAsync(plain, {
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+      username: meter.username,
+      password: meter.password,
+      clientId: meter.clientId,
+    }),
+  ).rejects.toThrow();
   // And a client that does not trust the broker's CA does not talk to it.
   expect(await refused({ username: meter.username, password: meter.password, clientId: meter.clientId })).toMatch(/certificate/i);
 });
@@ -145,15 +164,19 @@ it('a meter publishes only its own readings and reads only its own receipts; the
   expect(aReceipts.got).toEqual([{ topic: topic('m-a', 'receipts'), payload: 'real receipt' }]);
 });
 
-it('nobody connects with another principal\'s client id; a new password ends the old one', async () => {
+it("nobody connects with another principal's client id; a new password ends the old one", async () => {
   const bridgeCred = await admin.grant({ kind: 'bridge', communityId: `${C}-2` });
   const meter = await admin.grant({ kind: 'meter', communityId: `${C}-2`, meterId: 'm-c' });
   const ca = readFileSync(broker.endpoint.caCertPath);
-  expect(await refused({ ca, username: meter.username, password: meter.password, clientId: bridgeCred.clientId })).toMatch(/Not authorized|identifier rejected|Client Identifier not valid/i);
+  expect(await refused({ ca, username: meter.username, password: meter.password, clientId: bridgeCred.clientId })).toMatch(
+    /Not authorized|identifier rejected|Client Identifier not valid/i,
+  );
   const first = await connect(meter);
   expect(first.connected).toBe(true);
   const rotated = await admin.grant({ kind: 'meter', communityId: `${C}-2`, meterId: 'm-c' });
-  expect(await refused({ ca, username: meter.username, password: meter.password, clientId: meter.clientId })).toMatch(/Not authorized|Bad User Name or Password/i);
+  expect(await refused({ ca, username: meter.username, password: meter.password, clientId: meter.clientId })).toMatch(
+    /Not authorized|Bad User Name or Password/i,
+  );
   expect((await connect(rotated)).connected).toBe(true);
 });
 
@@ -164,7 +187,16 @@ it('two grants of one principal at once both answer, and the later password is t
       const p = { kind: 'meter' as const, communityId: C, meterId: `m-race-${round}` };
       const [x, y] = await Promise.all([admin.grant(p), second.grant(p)]);
       const working = [];
-      for (const c of [x, y]) if ((await refused({ ca: readFileSync(broker.endpoint.caCertPath), username: c.username, password: c.password, clientId: c.clientId })) === undefined) working.push(c);
+      for (const c of [x, y])
+        if (
+          (await refused({
+            ca: readFileSync(broker.endpoint.caCertPath),
+            username: c.username,
+            password: c.password,
+            clientId: c.clientId,
+          })) === undefined
+        )
+          working.push(c);
       expect(working).toHaveLength(1);
     }
   } finally {
@@ -175,7 +207,14 @@ it('two grants of one principal at once both answer, and the later password is t
 it('a household reads its positions and its own meters, nothing of another household', async () => {
   const household = await admin.grant({ kind: 'household', communityId: C, participantId: 'h1', meterIds: ['h1.main'] });
   const client = await connect(household);
-  expect(await grants(client, [`gridledger/v1/${C}/participants/h1/positions`, topic('h1.main', 'receipts'), `gridledger/v1/${C}/participants/h2/positions`, topic('h2.main', 'readings')])).toEqual([1, 1, 135, 135]);
+  expect(
+    await grants(client, [
+      `gridledger/v1/${C}/participants/h1/positions`,
+      topic('h1.main', 'receipts'),
+      `gridledger/v1/${C}/participants/h2/positions`,
+      topic('h2.main', 'readings'),
+    ]),
+  ).toEqual([1, 1, 135, 135]);
   // A meter registered later joins its role.
   expect(await admin.extend({ kind: 'household', communityId: C, participantId: 'h1', meterIds: ['h1.pv'] })).toBe(true);
   expect(await grants(client, [topic('h1.pv', 'readings')])).toEqual([1]);
@@ -190,5 +229,7 @@ it('the roles hold exactly the topics of the access table', () => {
     'subscribePattern gridledger/v1/c/meters/m/commands',
     'publishClientReceive gridledger/v1/c/meters/m/commands',
   ]);
-  expect(principalAcls({ kind: 'positions', communityId: 'c' })).toEqual([{ acltype: 'publishClientSend', topic: 'gridledger/v1/c/participants/+/positions', allow: true }]);
+  expect(principalAcls({ kind: 'positions', communityId: 'c' })).toEqual([
+    { acltype: 'publishClientSend', topic: 'gridledger/v1/c/participants/+/positions', allow: true },
+  ]);
 });

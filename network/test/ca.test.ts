@@ -2,8 +2,7 @@
  * Identities on a real Fabric CA: fabric-ca-server and fabric-ca-client built from the pinned
  * tools module, TLS on loopback, state in a temporary home.
  */
-import { randomBytes } from 'node:crypto';
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,9 +79,9 @@ it('validates id and role before asking the CA', async () => {
   await expect(ca.register({ id: 'a,b', secret: secret(), role: 'prosumer' })).rejects.toMatchObject({
     code: ErrorCodes.PARTICIPANT_ID_INVALID,
   });
-  await expect(
-    ca.register({ id: 'dave-04', secret: secret(), role: 'admin' as unknown as 'prosumer' }),
-  ).rejects.toMatchObject({ code: ErrorCodes.PARTICIPANT_ROLE_INVALID });
+  await expect(ca.register({ id: 'dave-04', secret: secret(), role: 'admin' as unknown as 'prosumer' })).rejects.toMatchObject({
+    code: ErrorCodes.PARTICIPANT_ROLE_INVALID,
+  });
 });
 
 it('keeps its registrations across a restart', async () => {
@@ -108,7 +107,13 @@ describe('fixes from the outside review', () => {
   });
 
   it('a missing binary is a clear error and writes no pid file', async () => {
-    const other = new FabricCa({ ...ca.config, home: join(home, 'nobin'), binDir: join(home, 'no-such-dir'), port: await freePort(), operationsPort: await freePort() });
+    const other = new FabricCa({
+      ...ca.config,
+      home: join(home, 'nobin'),
+      binDir: join(home, 'no-such-dir'),
+      port: await freePort(),
+      operationsPort: await freePort(),
+    });
     await expect(other.start()).rejects.toThrow(/fabric-ca-server does not exist/);
     expect(existsSync(other.pidFile)).toBe(false);
   });

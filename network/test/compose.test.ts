@@ -4,6 +4,7 @@
  * with what network/src gives the native processes, the image tags with the pinned releases.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chaincodeTlsHomes, packageFile, packageLabel } from '../src/chaincode';
@@ -12,7 +13,7 @@ import { mosquittoConfig } from '../src/broker';
 import { bridgePort, CHANNEL, MSP_IDS, mqttPort, ORGS, orgPorts } from '../src/profile';
 
 // js-yaml comes with jest (no type declarations of its own here); 3.x names its safe loader safeLoad.
-const yaml = require('js-yaml') as { safeLoad(text: string): unknown };
+const yaml = createRequire(__filename)('js-yaml') as { safeLoad(text: string): unknown };
 
 const REPO = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
@@ -38,7 +39,9 @@ const service = (name: string): Service => {
 
 /** What Compose makes of a value when no variable is set in the environment: `$$` is `$`, `${X:-d}` is X or d. */
 const interpolate = (value: string) =>
-  value.replace(/\$\$|\$\{(\w+):-([^}]*)\}/g, (m, name?: string, fallback?: string) => (m === '$$' ? '$' : process.env[name!] || fallback!));
+  value.replace(/\$\$|\$\{(\w+):-([^}]*)\}/g, (m, name?: string, fallback?: string) =>
+    m === '$$' ? '$' : process.env[name!] || fallback!,
+  );
 const commandOf = (s: Service) => interpolate(Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
 const envOf = (s: Service) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
 
@@ -52,7 +55,10 @@ const scratch = mkdtempSync(join(tmpdir(), 'gl-compose-'));
 const layout: Layout = { stateDir: scratch, binDir: '/unused', offset: 0, consensus: 'raft' };
 const inContainer = (path: string) => path.split(scratch).join(STATE);
 const KEY = 'key_sk';
-for (const home of [...ORGS.flatMap((o) => [peerHome(layout, o), chaincodeTlsHomes.server(layout, o)]), ...ordererNodes(layout).map((n) => ordererHome(layout, n))]) {
+for (const home of [
+  ...ORGS.flatMap((o) => [peerHome(layout, o), chaincodeTlsHomes.server(layout, o)]),
+  ...ordererNodes(layout).map((n) => ordererHome(layout, n)),
+]) {
   mkdirSync(join(home, 'tls', 'keystore'), { recursive: true });
   writeFileSync(join(home, 'tls', 'keystore', KEY), '');
 }
@@ -65,7 +71,11 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  */
 function expectSameEnvironment(s: Service, native: Record<string, string>, binary: string): void {
   const keys = Object.entries(native).filter(([, v]) => v.endsWith(`/keystore/${KEY}`));
-  const plain = Object.fromEntries(Object.entries(native).filter(([, v]) => !v.endsWith(`/keystore/${KEY}`)).map(([k, v]) => [k, inContainer(v)]));
+  const plain = Object.fromEntries(
+    Object.entries(native)
+      .filter(([, v]) => !v.endsWith(`/keystore/${KEY}`))
+      .map(([k, v]) => [k, inContainer(v)]),
+  );
   expect(envOf(s)).toEqual(plain);
   expect(keys.length).toBeGreaterThan(0);
   const dirs = new Set(keys.map(([, v]) => inContainer(dirname(v))));
@@ -84,7 +94,8 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
       expect(service(`ca-${org}`).image).toBe(`hyperledger/fabric-ca:${ca}`);
     }
     for (const [name, s] of Object.entries(services)) {
-      if (s.build) expect({ name, exists: readFileSync(join(REPO, s.build.context, s.build.dockerfile)).length > 0 }).toEqual({ name, exists: true });
+      if (s.build)
+        expect({ name, exists: readFileSync(join(REPO, s.build.context, s.build.dockerfile)).length > 0 }).toEqual({ name, exists: true });
     }
   });
 
@@ -99,13 +110,16 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
     expect(Object.keys(services).sort()).toEqual(nodes.sort());
     for (const [name, s] of Object.entries(services)) {
       expect({ name, network: s.network_mode, ports: s.ports }).toEqual({ name, network: 'host', ports: undefined });
-      if (name !== 'init') expect({ name, after: s.depends_on?.init?.condition }).toEqual({ name, after: 'service_completed_successfully' });
+      if (name !== 'init')
+        expect({ name, after: s.depends_on?.init?.condition }).toEqual({ name, after: 'service_completed_successfully' });
     }
   });
 
   test('init prepares the state with the native network code, in the state volume', () => {
     expect(service('init').build?.dockerfile).toBe('docker/Dockerfile');
-    expect(commandOf(service('init'))).toContain(`node network/dist/cli.js up --state ${STATE} && node network/dist/cli.js down --state ${STATE}`);
+    expect(commandOf(service('init'))).toContain(
+      `node network/dist/cli.js up --state ${STATE} && node network/dist/cli.js down --state ${STATE}`,
+    );
     expect(Object.keys(compose.volumes)).toContain('state');
   });
 
@@ -115,23 +129,30 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
     for (const n of nodes) expectSameEnvironment(service(n.name.replace('.', '-')), ordererEnv(layout, n), 'orderer');
   });
 
-  test('peers: the environment peerEnv gives the native process, our CCaaS builder where core.yaml names it, ready once on the channel', () => {
-    for (const org of ORGS) {
-      const s = service(`peer-${org}`);
-      expectSameEnvironment(s, peerEnv(layout, org), 'peer node start');
-      // init writes core.yaml with <REPO_ROOT>/network/builder (up.ts), REPO_ROOT being the image's WORKDIR.
-      expect(s.volumes).toContain(`./network/builder:${workdir('docker/Dockerfile')}/network/builder:ro`);
-      expect(s.volumes).toContain(`state:${STATE}`);
-      expect(s.healthcheck?.test).toEqual(['CMD-SHELL', `CORE_PEER_MSPCONFIGPATH=${inContainer(join(adminHome(layout, org), 'msp'))} peer channel getinfo -c ${CHANNEL}`]);
-    }
-  });
+  test(
+    'peers: the environment peerEnv gives the native process, our ' + 'CCaaS builder where core.yaml names it, ready once on the channel',
+    () => {
+      for (const org of ORGS) {
+        const s = service(`peer-${org}`);
+        expectSameEnvironment(s, peerEnv(layout, org), 'peer node start');
+        // init writes core.yaml with <REPO_ROOT>/network/builder (up.ts), REPO_ROOT being the image's WORKDIR.
+        expect(s.volumes).toContain(`./network/builder:${workdir('docker/Dockerfile')}/network/builder:ro`);
+        expect(s.volumes).toContain(`state:${STATE}`);
+        expect(s.healthcheck?.test).toEqual([
+          'CMD-SHELL',
+          `CORE_PEER_MSPCONFIGPATH=${inContainer(join(adminHome(layout, org), 'msp'))} peer channel getinfo -c ${CHANNEL}`,
+        ]);
+      }
+    },
+  );
 
   test('CAs: the native fabric-ca-server arguments, ports and home', () => {
     for (const org of ORGS) {
       const p = orgPorts(org);
       const s = service(`ca-${org}`);
       expect(commandOf(s)).toBe(
-        `fabric-ca-server start --home ${inContainer(caHome(layout, org))} --ca.name ca-${org} --address 127.0.0.1 --port ${p.ca} --tls.enabled --csr.hosts 127.0.0.1,localhost`,
+        `fabric-ca-server start --home ${inContainer(caHome(layout, org))} --ca.name ca-${org} --address 127.0.0.1 --port ${p.ca} ` +
+          `--tls.enabled --csr.hosts 127.0.0.1,localhost`,
       );
       expect(envOf(s)).toEqual({ FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${p.caOperations}` });
     }
@@ -168,16 +189,24 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
     // The broker runs the configuration `up` wrote into the state (network/src/broker.ts), whose listener is the native port.
     expect(commandOf(service('mosquitto'))).toBe(`mosquitto -c ${STATE}/broker/mosquitto.conf`);
     expect(service('mosquitto').image).toBe('gridledger/node:local');
-    expect(mosquittoConfig({ port: mqttPort(), dir: `${STATE}/broker`, plugin: 'p' })).toMatch(new RegExp(`^listener ${mqttPort()} 127\\.0\\.0\\.1$`, 'm'));
+    expect(mosquittoConfig({ port: mqttPort(), dir: `${STATE}/broker`, plugin: 'p' })).toMatch(
+      new RegExp(`^listener ${mqttPort()} 127\\.0\\.0\\.1$`, 'm'),
+    );
   });
 
   test('every port in the file is a native port, and every native port (Raft) is in the file', () => {
     const text = read('docker-compose.yaml').replace(/^\s*#.*$/gm, '');
-    const found = new Set([...text.matchAll(/(?:127\.0\.0\.1|localhost):(\d+)|--port, "(\d+)"|LISTENPORT: "(\d+)"/g)].map((m) => Number(m[1] ?? m[2] ?? m[3])));
+    const found = new Set(
+      [...text.matchAll(/(?:127\.0\.0\.1|localhost):(\d+)|--port, "(\d+)"|LISTENPORT: "(\d+)"/g)].map((m) => Number(m[1] ?? m[2] ?? m[3])),
+    );
     found.add(mqttPort()); // the broker's listener, from the state's configuration (test above)
     const native = new Set([
       // The BFT option's second utility orderer has no service here: the file is the Raft network.
-      ...ORGS.flatMap((o) => Object.entries(orgPorts(o)).filter(([k]) => !k.startsWith('bft')).map(([, port]) => port)),
+      ...ORGS.flatMap((o) =>
+        Object.entries(orgPorts(o))
+          .filter(([k]) => !k.startsWith('bft'))
+          .map(([, port]) => port),
+      ),
       mqttPort(),
       bridgePort(),
     ]);

@@ -14,7 +14,12 @@ describe('readConfig', () => {
       GRIDLEDGER_MARKET_TICK_MS: 250,
       GRIDLEDGER_MARKET_COMMUNITIES: undefined,
     });
-    expect(readConfig(['GRIDLEDGER_MARKET_COMMUNITIES', 'GRIDLEDGER_PORT_OFFSET'], { GRIDLEDGER_MARKET_COMMUNITIES: 'c-1,c-2', GRIDLEDGER_PORT_OFFSET: '' })).toEqual({
+    expect(
+      readConfig(['GRIDLEDGER_MARKET_COMMUNITIES', 'GRIDLEDGER_PORT_OFFSET'], {
+        GRIDLEDGER_MARKET_COMMUNITIES: 'c-1,c-2',
+        GRIDLEDGER_PORT_OFFSET: '',
+      }),
+    ).toEqual({
       GRIDLEDGER_MARKET_COMMUNITIES: ['c-1', 'c-2'],
       GRIDLEDGER_PORT_OFFSET: 0,
     });
@@ -36,7 +41,9 @@ describe('readConfig', () => {
   });
 
   it('names every bad variable at once', () => {
-    expect(() => readConfig(PROCESS_VARIABLES.gateway, { GRIDLEDGER_MARKET_TICK_MS: 'x', GRIDLEDGER_ORG: 'y' })).toThrow(/GRIDLEDGER_ORG="y".*GRIDLEDGER_MARKET_TICK_MS="x"/);
+    expect(() => readConfig(PROCESS_VARIABLES.gateway, { GRIDLEDGER_MARKET_TICK_MS: 'x', GRIDLEDGER_ORG: 'y' })).toThrow(
+      /GRIDLEDGER_ORG="y".*GRIDLEDGER_MARKET_TICK_MS="x"/,
+    );
   });
 });
 

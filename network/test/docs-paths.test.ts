@@ -83,7 +83,8 @@ function problemsOf(file: string): string[] {
     for (const m of t.matchAll(/`([^`]+)`/g)) {
       for (const word of m[1].split(/\s+/)) {
         const path = repoPathOf(word);
-        if (path !== undefined && !existsSync(join(ROOT, path))) problems.push(`${file}:${line}: \`${path}\` (in \`${m[1]}\`) does not exist`);
+        if (path !== undefined && !existsSync(join(ROOT, path)))
+          problems.push(`${file}:${line}: \`${path}\` (in \`${m[1]}\`) does not exist`);
       }
     }
     for (const m of withoutCode.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {

@@ -4,7 +4,10 @@ import { createLogger, REDACTED, withFields } from '../src/log';
 /** A logger of `component` whose lines are kept, parsed. */
 function capture(component: string, level?: 'info' | 'warn') {
   const lines: Record<string, unknown>[] = [];
-  const log = createLogger(component, { destination: { write: (line: string) => void lines.push(JSON.parse(line)) }, ...(level ? { level } : {}) });
+  const log = createLogger(component, {
+    destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    ...(level ? { level } : {}),
+  });
   return { log, lines };
 }
 
@@ -16,14 +19,30 @@ describe('createLogger', () => {
     const { log, lines } = capture('gateway');
     log.info({ txId: 'tx1', requestId: 'r1' }, 'request');
     log.warn({ msg: 'in the fields' });
-    expect(lines[0]).toEqual({ level: 'info', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), component: 'gateway', txId: 'tx1', requestId: 'r1', msg: 'request' });
+    expect(lines[0]).toEqual({
+      level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      component: 'gateway',
+      txId: 'tx1',
+      requestId: 'r1',
+      msg: 'request',
+    });
     expect(lines[1]).toMatchObject({ level: 'warn', component: 'gateway', msg: 'in the fields' });
   });
 
   it('redacts secret fields, at the top and one level down', () => {
     const { log, lines } = capture('bridge');
-    log.info({ apiKey: 'k', password: 'p', credential: { password: 'q', username: 'u' }, privateKey: 'x', headers: { authorization: 'Bearer k' } }, 'm');
-    expect(lines[0]).toMatchObject({ apiKey: REDACTED, password: REDACTED, credential: { password: REDACTED, username: 'u' }, privateKey: REDACTED, headers: { authorization: REDACTED } });
+    log.info(
+      { apiKey: 'k', password: 'p', credential: { password: 'q', username: 'u' }, privateKey: 'x', headers: { authorization: 'Bearer k' } },
+      'm',
+    );
+    expect(lines[0]).toMatchObject({
+      apiKey: REDACTED,
+      password: REDACTED,
+      credential: { password: REDACTED, username: 'u' },
+      privateKey: REDACTED,
+      headers: { authorization: REDACTED },
+    });
   });
 
   it('removes API keys and PEM private keys from any text, the message and errors included', () => {
@@ -33,7 +52,11 @@ describe('createLogger', () => {
     expect(text).not.toContain(apiKey);
     expect(text).not.toContain('PRIVATE KEY');
     expect(text).not.toContain(pem.split('\n')[1]);
-    expect(lines[0]).toMatchObject({ note: `used ${REDACTED} today`, nested: { deeper: [`${REDACTED}\n`] }, err: { type: 'TypeError', message: `bad key ${REDACTED}` } });
+    expect(lines[0]).toMatchObject({
+      note: `used ${REDACTED} today`,
+      nested: { deeper: [`${REDACTED}\n`] },
+      err: { type: 'TypeError', message: `bad key ${REDACTED}` },
+    });
   });
 
   it('writes nothing below its level, which GRIDLEDGER_LOG_LEVEL sets', () => {

@@ -82,7 +82,8 @@ describe('starting a platform on a free offset', () => {
     const { lease, started } = await startOnFreeOffset(
       async (offset) => {
         calls.push(`start +${offset}`);
-        if (offset === A) throw new Error('chaincode.regulator exited during start: listen EADDRINUSE: address already in use 127.0.0.1:11255');
+        if (offset === A)
+          throw new Error('chaincode.regulator exited during start: listen EADDRINUSE: address already in use 127.0.0.1:11255');
         return `up on +${offset}`;
       },
       async (offset) => {

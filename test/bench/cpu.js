@@ -23,7 +23,9 @@ function cpuSnapshot(stateDir) {
   if (!existsSync('/proc/self/stat')) return undefined;
   const groups = { bench: cpuTicks(process.pid) ?? 0 };
   for (const file of readdirSync(join(stateDir, 'pids'))) {
-    const pid = readFileSync(join(stateDir, 'pids', file), 'utf8').trim().split(/\s+/)[0];
+    const pid = readFileSync(join(stateDir, 'pids', file), 'utf8')
+      .trim()
+      .split(/\s+/)[0];
     const ticks = cpuTicks(pid);
     if (ticks === undefined) continue;
     const group = file.replace(/\.pid$/, '').split('.')[0];

@@ -94,7 +94,11 @@ async function readingLoad(profile, operatorKey, meters, intervals, inFlight = 2
         const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
         const meterId = `${participantId}.main`;
         await api(profile, apiKey, 'POST', '/meters', {
-          meterId, participantId, kind: 'bidirectional', exportCapacityW: 10000, communityId: profile.mqtt.communityId,
+          meterId,
+          participantId,
+          kind: 'bidirectional',
+          exportCapacityW: 10000,
+          communityId: profile.mqtt.communityId,
           publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
         });
         byMeter[m] = { meterId, privateKey };
@@ -110,7 +114,15 @@ async function readingLoad(profile, operatorKey, meters, intervals, inFlight = 2
       const exportWh = ((i + m) * 7) % 300;
       registers[m].imp += importWh;
       registers[m].exp += exportWh;
-      const reading = { meterId, intervalStart: formatInstant(last - (intervals - 1 - i) * 900), seq: i + 1, importWh, exportWh, importRegisterWh: registers[m].imp, exportRegisterWh: registers[m].exp };
+      const reading = {
+        meterId,
+        intervalStart: formatInstant(last - (intervals - 1 - i) * 900),
+        seq: i + 1,
+        importWh,
+        exportWh,
+        importRegisterWh: registers[m].imp,
+        exportRegisterWh: registers[m].exp,
+      };
       out.push({ ...reading, sig: sign('sha256', readingSignedBytes(reading), privateKey).toString('base64') });
     }
   }
@@ -190,8 +202,22 @@ async function readingsThroughBridge(profile, readings, ratePerSec = Infinity) {
  */
 async function caliperCrossCheck(profile, stateDir, ours, installError, results, rows) {
   const metrics = [
-    { round: 'noop-submit', metric: 'caliperSubmitTps', unit: 'tx/s', rowUnit: 'tx/s', ours: ours.submitTps, what: '1000 system:noop submits' },
-    { round: 'ping-evaluate', metric: 'caliperEvaluatePerSec', unit: 'evaluations/s', rowUnit: '/s', ours: ours.evaluatePerSec, what: '3000 system:ping evaluations' },
+    {
+      round: 'noop-submit',
+      metric: 'caliperSubmitTps',
+      unit: 'tx/s',
+      rowUnit: 'tx/s',
+      ours: ours.submitTps,
+      what: '1000 system:noop submits',
+    },
+    {
+      round: 'ping-evaluate',
+      metric: 'caliperEvaluatePerSec',
+      unit: 'evaluations/s',
+      rowUnit: '/s',
+      ours: ours.evaluatePerSec,
+      what: '3000 system:ping evaluations',
+    },
   ];
   let rounds;
   try {
@@ -200,7 +226,13 @@ async function caliperCrossCheck(profile, stateDir, ours, installError, results,
   } catch (e) {
     for (const m of metrics) {
       results.push({ scenario: 'noop', metric: m.metric, value: null, unit: m.unit, error: e.message });
-      rows.push({ scenario: 'noop', metric: m.metric, value: 'error', unit: m.rowUnit, note: e.message.replace(/\s*\n\s*/g, '; ').slice(0, 300) });
+      rows.push({
+        scenario: 'noop',
+        metric: m.metric,
+        value: 'error',
+        unit: m.rowUnit,
+        note: e.message.replace(/\s*\n\s*/g, '; ').slice(0, 300),
+      });
     }
     return;
   }
@@ -214,7 +246,10 @@ async function caliperCrossCheck(profile, stateDir, ours, installError, results,
     // Little's law: what Caliper actually kept in flight on average.
     const inFlight = r.throughputTps * r.avgLatencyS;
     rows.push({
-      scenario: 'noop', metric: m.metric, value: r.throughputTps.toFixed(1), unit: m.rowUnit,
+      scenario: 'noop',
+      metric: m.metric,
+      value: r.throughputTps.toFixed(1),
+      unit: m.rowUnit,
       note: `Caliper 0.6 fabric-gateway, ${m.what}, fixed-load 100, 1 worker: avg ${(r.avgLatencyS * 1000).toFixed(0)} ms, max ${(r.maxLatencyS * 1000).toFixed(0)} ms, ~${inFlight.toFixed(0)} in flight, ${r.fail} failed; Caliper/ours ${(r.throughputTps / m.ours).toFixed(2)}`,
     });
   }
@@ -224,7 +259,12 @@ async function ledgerBenchmarks(results, rows) {
   const readingsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'readings';
   const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly;
   // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
-  const caliperInstallError = caliper ? await ensureInstalled().then(() => undefined, (e) => e) : undefined;
+  const caliperInstallError = caliper
+    ? await ensureInstalled().then(
+        () => undefined,
+        (e) => e,
+      )
+    : undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
   const wanted = process.env.GRIDLEDGER_BENCH_OFFSET;
   const t0 = performance.now();
@@ -233,7 +273,13 @@ async function ledgerBenchmarks(results, rows) {
     () => down(stateDir, { purge: true, log: () => undefined }), // what came up before the failure
     wanted ? { fixed: Number(wanted) } : { candidates: [15000, ...RUN_OFFSETS.filter((o) => o !== 15000)] },
   );
-  rows.push({ scenario: 'platform', metric: 'upSeconds', value: ((performance.now() - t0) / 1000).toFixed(1), unit: 's', note: 'npm run up, warm binary cache, empty state' });
+  rows.push({
+    scenario: 'platform',
+    metric: 'upSeconds',
+    value: ((performance.now() - t0) / 1000).toFixed(1),
+    unit: 's',
+    note: 'npm run up, warm binary cache, empty state',
+  });
   const { profile, credentials } = platform;
   try {
     const user = profile.orgs.community.users['community-operator'];
@@ -245,13 +291,25 @@ async function ledgerBenchmarks(results, rows) {
       const tps = submit.latencies.length / submit.seconds;
       ours.submitTps = tps;
       results.push({ scenario: 'noop', metric: 'submitTps', value: Number(tps.toFixed(1)), unit: 'tx/s' });
-      rows.push({ scenario: 'noop', metric: 'submitTps', value: tps.toFixed(1), unit: 'tx/s', note: `1000 submits, 100 in flight, avg ${mean(submit.latencies).toFixed(0)} ms, p50 ${percentile(submit.latencies, 50).toFixed(0)} ms, p95 ${percentile(submit.latencies, 95).toFixed(0)} ms, ${submit.failed} failed` });
+      rows.push({
+        scenario: 'noop',
+        metric: 'submitTps',
+        value: tps.toFixed(1),
+        unit: 'tx/s',
+        note: `1000 submits, 100 in flight, avg ${mean(submit.latencies).toFixed(0)} ms, p50 ${percentile(submit.latencies, 50).toFixed(0)} ms, p95 ${percentile(submit.latencies, 95).toFixed(0)} ms, ${submit.failed} failed`,
+      });
       if (!readingsOnly) {
         const evaluate = await bounded(3000, 100, () => client.evaluate('system:ping'));
         const eps = evaluate.latencies.length / evaluate.seconds;
         ours.evaluatePerSec = eps;
         results.push({ scenario: 'noop', metric: 'evaluatePerSec', value: Number(eps.toFixed(1)), unit: 'evaluations/s' });
-        rows.push({ scenario: 'noop', metric: 'evaluatePerSec', value: eps.toFixed(1), unit: '/s', note: `3000 evaluations, 100 in flight, avg ${mean(evaluate.latencies).toFixed(0)} ms, p50 ${percentile(evaluate.latencies, 50).toFixed(0)} ms, ${evaluate.failed} failed` });
+        rows.push({
+          scenario: 'noop',
+          metric: 'evaluatePerSec',
+          value: eps.toFixed(1),
+          unit: '/s',
+          note: `3000 evaluations, 100 in flight, avg ${mean(evaluate.latencies).toFixed(0)} ms, p50 ${percentile(evaluate.latencies, 50).toFixed(0)} ms, ${evaluate.failed} failed`,
+        });
       }
     } finally {
       client.close();
@@ -293,12 +351,14 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
   }
   const all = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, warmup + intervals * rounds);
   const warm = warmup > 0 ? await readingsThroughBridge(profile, all.slice(0, warmup * meters), rate) : undefined;
-  if (warm && warm.committed === 0) throw new Error(`readings warm-up: none of ${warmup * meters} committed; refused: ${JSON.stringify(warm.refused)}`);
+  if (warm && warm.committed === 0)
+    throw new Error(`readings warm-up: none of ${warmup * meters} committed; refused: ${JSON.stringify(warm.refused)}`);
   for (let k = 0; k < rounds; k++) {
     const readings = all.slice((warmup + k * intervals) * meters, (warmup + (k + 1) * intervals) * meters);
     const cpuBefore = cpuSnapshot(stateDir);
     const r = await readingsThroughBridge(profile, readings, rate);
-    if (r.committed === 0) throw new Error(`readings round ${k + 1}: none of ${readings.length} committed; refused: ${JSON.stringify(r.refused)}`);
+    if (r.committed === 0)
+      throw new Error(`readings round ${k + 1}: none of ${readings.length} committed; refused: ${JSON.stringify(r.refused)}`);
     const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(stateDir), Math.max(1, r.committed));
     const rps = r.committed / Math.max(r.commitSeconds, 0.001);
     const p95 = percentile(r.latencies, 95);
@@ -310,31 +370,82 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
 
 /** The readings scenario's figures: its first round. */
 function readingsFigures({ meters, intervals, warmup, readings, r, cpu, rps, p95, offered }, results, rows) {
-  results.push({ scenario: 'readings', metric: 'committedPerSec', value: Number(rps.toFixed(1)), unit: 'readings/s', offeredPerSec: Number(offered.toFixed(1)), readings: readings.length, committed: r.committed });
+  results.push({
+    scenario: 'readings',
+    metric: 'committedPerSec',
+    value: Number(rps.toFixed(1)),
+    unit: 'readings/s',
+    offeredPerSec: Number(offered.toFixed(1)),
+    readings: readings.length,
+    committed: r.committed,
+  });
   results.push({ scenario: 'readings', metric: 'p95Ms', value: Math.round(p95), unit: 'ms' });
   results.push({ scenario: 'readings', metric: 'p50Ms', value: Math.round(percentile(r.latencies, 50)), unit: 'ms' });
   results.push({ scenario: 'readings', metric: 'p99Ms', value: Math.round(percentile(r.latencies, 99)), unit: 'ms' });
-  rows.push({ scenario: 'readings', metric: 'committedPerSec', value: rps.toFixed(1), unit: 'readings/s', note: `${readings.length} readings (${meters} meters x ${intervals} intervals, after ${warmup} warm-up interval(s)) offered at ${offered.toFixed(0)}/s over MQTT QoS 1, ${r.committed} committed${refusedNote(r)}, last ${r.seconds.toFixed(1)} s after the first publish` });
-  rows.push({ scenario: 'readings', metric: 'p95Ms', value: p95.toFixed(0), unit: 'ms', note: `due time of the publish to accepted receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms, p99 ${percentile(r.latencies, 99).toFixed(0)} ms` });
+  rows.push({
+    scenario: 'readings',
+    metric: 'committedPerSec',
+    value: rps.toFixed(1),
+    unit: 'readings/s',
+    note: `${readings.length} readings (${meters} meters x ${intervals} intervals, after ${warmup} warm-up interval(s)) offered at ${offered.toFixed(0)}/s over MQTT QoS 1, ${r.committed} committed${refusedNote(r)}, last ${r.seconds.toFixed(1)} s after the first publish`,
+  });
+  rows.push({
+    scenario: 'readings',
+    metric: 'p95Ms',
+    value: p95.toFixed(0),
+    unit: 'ms',
+    note: `due time of the publish to accepted receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms, p99 ${percentile(r.latencies, 99).toFixed(0)} ms`,
+  });
   if (cpu) {
     results.push({ scenario: 'readings', metric: 'cpuMsPerReading', value: cpu.total, unit: 'ms', byComponent: cpu.byComponent });
-    const parts = Object.entries(cpu.byComponent).filter(([, ms]) => ms >= 0.01).map(([group, ms]) => `${group} ${ms}`);
-    rows.push({ scenario: 'readings', metric: 'cpuMsPerReading', value: cpu.total.toFixed(2), unit: 'ms', note: `CPU of the platform and the publisher per reading (2 cores: 2000 / this = readings/s at full use): ${parts.join(', ')}` });
+    const parts = Object.entries(cpu.byComponent)
+      .filter(([, ms]) => ms >= 0.01)
+      .map(([group, ms]) => `${group} ${ms}`);
+    rows.push({
+      scenario: 'readings',
+      metric: 'cpuMsPerReading',
+      value: cpu.total.toFixed(2),
+      unit: 'ms',
+      note: `CPU of the platform and the publisher per reading (2 cores: 2000 / this = readings/s at full use): ${parts.join(', ')}`,
+    });
   }
 }
 
 /** One round of a soak (GRIDLEDGER_BENCH_READINGS_ROUNDS > 1): the same load again on the grown ledger. */
 function soakFigures(round, { stateDir, readings, r, cpu, rps, p95, offered }, results, rows) {
   const peerMiB = Math.round(dirBytes(join(stateDir, 'data', 'peer.community')) / 2 ** 20);
-  results.push({ scenario: 'readings-soak', metric: `round${round}`, committedPerSec: Number(rps.toFixed(1)), p95Ms: Math.round(p95), offeredPerSec: Number(offered.toFixed(1)), committed: r.committed, readings: readings.length, cpuMsPerReading: cpu?.total, peersCpuMs: cpu?.byComponent.peer, communityPeerMiB: peerMiB });
-  rows.push({ scenario: 'readings-soak', metric: `round${round}`, value: rps.toFixed(1), unit: 'readings/s', note: `offered ${offered.toFixed(0)}/s, ${r.committed}/${readings.length} committed${refusedNote(r)}, p95 ${p95.toFixed(0)} ms, CPU ${cpu ? `${cpu.total} ms (peers ${cpu.byComponent.peer})` : '?'} per reading, community peer's data ${peerMiB} MiB` });
+  results.push({
+    scenario: 'readings-soak',
+    metric: `round${round}`,
+    committedPerSec: Number(rps.toFixed(1)),
+    p95Ms: Math.round(p95),
+    offeredPerSec: Number(offered.toFixed(1)),
+    committed: r.committed,
+    readings: readings.length,
+    cpuMsPerReading: cpu?.total,
+    peersCpuMs: cpu?.byComponent.peer,
+    communityPeerMiB: peerMiB,
+  });
+  rows.push({
+    scenario: 'readings-soak',
+    metric: `round${round}`,
+    value: rps.toFixed(1),
+    unit: 'readings/s',
+    note: `offered ${offered.toFixed(0)}/s, ${r.committed}/${readings.length} committed${refusedNote(r)}, p95 ${p95.toFixed(0)} ms, CPU ${cpu ? `${cpu.total} ms (peers ${cpu.byComponent.peer})` : '?'} per reading, community peer's data ${peerMiB} MiB`,
+  });
 }
 
-const refusedNote = (r) => (Object.keys(r.refused).length ? ` (refused: ${Object.entries(r.refused).map(([c, n]) => `${n} ${c}`).join(', ')})` : '');
+const refusedNote = (r) =>
+  Object.keys(r.refused).length
+    ? ` (refused: ${Object.entries(r.refused)
+        .map(([c, n]) => `${n} ${c}`)
+        .join(', ')})`
+    : '';
 
 function dirBytes(dir) {
   let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) total += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
+  for (const e of readdirSync(dir, { withFileTypes: true }))
+    total += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
   return total;
 }
 

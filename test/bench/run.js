@@ -68,7 +68,13 @@ for (const [n, metric] of [
 ]) {
   const { ms, result } = timeClearing(n, 9);
   results.push({ scenario: 'clearing', metric, value: Number(ms.toFixed(1)), unit: 'ms' });
-  rows.push({ scenario: 'clearing', metric, value: ms.toFixed(1), unit: 'ms (median of 9)', note: `${n} orders, ${result.trades.length} trades, ${result.volumeWh} Wh` });
+  rows.push({
+    scenario: 'clearing',
+    metric,
+    value: ms.toFixed(1),
+    unit: 'ms (median of 9)',
+    note: `${n} orders, ${result.trades.length} trades, ${result.volumeWh} Wh`,
+  });
 }
 
 async function main() {

@@ -7,10 +7,11 @@
  * first traded interval's readings, from the same model and signed by each meter's key, let it
  * settle, and the console says one line for each.
  */
-import { formatInstant, parseInstant, type Reading } from '@gridledger/core';
+import { formatInstant, parseInstant } from '@gridledger/core';
 import { FabricLedger, MarketScheduler } from '@gridledger/gateway-api';
 import { silentLogger, type LogFields } from '@gridledger/network';
-import { DemoMarket, demoShiftSeconds, setUpDemoMarket, simulatorModel } from '@gridledger/network/dist/demo';
+import { initialMeterState, nextReading, simulatedHomes } from '@gridledger/device-bridge/dist/simulator/model';
+import { DemoMarket, demoShiftSeconds, setUpDemoMarket } from '@gridledger/network/dist/demo';
 import { DEMO_CREDITS, DEMO_MARKET_PARAMS, DEMO_METERING_PARAMS } from '@gridledger/network/dist/demo-plan';
 import { trader, type Trader, useMeteringInterval } from './market-support';
 import { api, credentials, eventually, operatorKey, profile, signReading, uid } from './support';
@@ -19,20 +20,8 @@ const C = uid('demo');
 const HOMES = 4;
 useMeteringInterval(DEMO_METERING_PARAMS.intervalSeconds, { lateWindowSeconds: DEMO_METERING_PARAMS.lateWindowSeconds });
 
-interface ModelReadings {
-  nextReading(
-    home: object,
-    state: object,
-    start: number,
-    seed: number,
-    data: undefined,
-    clock: object,
-  ): { reading: Record<string, unknown>; state: object };
-  initialMeterState(home: object): object;
-}
-
 it('sets up the market, the homes trade, and intervals clear with trades and settle, one console line each', async () => {
-  const model = simulatorModel().simulatedHomes(HOMES);
+  const model = simulatedHomes(HOMES);
   const traders: Trader[] = await Promise.all(model.map((m) => trader(m.homeId, C)));
   const lines: string[] = [];
   const shiftSeconds = demoShiftSeconds(Math.floor(Date.now() / 1000), model);
@@ -97,11 +86,10 @@ it('sets up the market, the homes trade, and intervals clear with trades and set
     process.stdout.write(`first interval with trades cleared ${(Date.now() / 1000 - started).toFixed(0)} s after the demo started\n`);
 
     // Delivery: each home's reading of that minute, as the simulator makes it, signed by its meter.
-    const { nextReading, initialMeterState } = require('../../device-bridge/dist/simulator/model.js') as ModelReadings;
     const clock = { intervalSeconds: DEMO_METERING_PARAMS.intervalSeconds, shiftSeconds };
     const readings = traders.map((t, k) => {
       const { reading } = nextReading(model[k], initialMeterState(model[k]), start, 1, undefined, clock);
-      return signReading({ ...(reading as unknown as Reading), meterId: t.meterId }, t.privateKeyPem);
+      return signReading({ ...reading, meterId: t.meterId }, t.privateKeyPem);
     });
     await eventually(async () => Date.now() / 1000 > start + DEMO_MARKET_PARAMS.intervalSeconds + 1, 120_000);
     const submitted = await api('community', operatorKey(), 'POST', '/readings', { readings });

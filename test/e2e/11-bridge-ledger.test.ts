@@ -12,36 +12,51 @@ import { api, newProsumerWithMeter, profile, publish, readingsTopic, receiptsCol
 /** `s`, or the minute before when `s` starts a quarter-hour (on the 900 s grid too). */
 const offQuarter = (s: number) => (s % 900 === 0 ? s - 60 : s);
 
-it('with the ledger at 60 s, a signed reading on a minute that starts no quarter-hour, published over MQTT, is accepted; back at 900 s, such a reading is refused READING_INTERVAL_MISALIGNED', async () => {
-  const meter = await newProsumerWithMeter();
-  const operator = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
-  const receipts = await receiptsCollector(meter, meter.meterId);
-  try {
-    const lastEnded = Math.floor(Date.now() / 60_000) * 60 - 60;
-    const onMinute = formatInstant(offQuarter(lastEnded - 60));
-    const offGrid = formatInstant(offQuarter(offQuarter(lastEnded - 60) - 60));
-    const reading = signReading({ meterId: meter.meterId, intervalStart: onMinute, seq: 1, importWh: 50, exportWh: 0, importRegisterWh: 50, exportRegisterWh: 0 }, meter.privateKeyPem);
-    const before = await operator.evaluate('metering:getParams');
-    expect(JSON.parse(before).intervalSeconds).toBe(900);
-    await operator.submit('metering:setParams', JSON.stringify({ intervalSeconds: 60 }));
+it(
+  'with the ledger at 60 s, a signed reading on a minute that starts no quarter-hour, published over MQTT, is accepted; back at 900 s, ' +
+    'such a reading is refused READING_INTERVAL_MISALIGNED',
+  async () => {
+    const meter = await newProsumerWithMeter();
+    const operator = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+    const receipts = await receiptsCollector(meter, meter.meterId);
     try {
-      await publish([{ topic: readingsTopic(meter.meterId), payload: JSON.stringify(reading) }], meter.mqtt);
-      const [receipt] = await receipts.waitFor(1);
-      expect(receipt).toMatchObject({ meterId: meter.meterId, intervalStart: onMinute, status: 'accepted' });
-      const stored = await api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings/${encodeURIComponent(onMinute)}`);
-      expect([stored.status, stored.body.txId]).toEqual([200, receipt.txId]);
+      const lastEnded = Math.floor(Date.now() / 60_000) * 60 - 60;
+      const onMinute = formatInstant(offQuarter(lastEnded - 60));
+      const offGrid = formatInstant(offQuarter(offQuarter(lastEnded - 60) - 60));
+      const reading = signReading(
+        { meterId: meter.meterId, intervalStart: onMinute, seq: 1, importWh: 50, exportWh: 0, importRegisterWh: 50, exportRegisterWh: 0 },
+        meter.privateKeyPem,
+      );
+      const before = await operator.evaluate('metering:getParams');
+      expect(JSON.parse(before).intervalSeconds).toBe(900);
+      await operator.submit('metering:setParams', JSON.stringify({ intervalSeconds: 60 }));
+      try {
+        await publish([{ topic: readingsTopic(meter.meterId), payload: JSON.stringify(reading) }], meter.mqtt);
+        const [receipt] = await receipts.waitFor(1);
+        expect(receipt).toMatchObject({ meterId: meter.meterId, intervalStart: onMinute, status: 'accepted' });
+        const stored = await api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings/${encodeURIComponent(onMinute)}`);
+        expect([stored.status, stored.body.txId]).toEqual([200, receipt.txId]);
+      } finally {
+        await operator.submit('metering:setParams', before);
+      }
+      const later = signReading(
+        { meterId: meter.meterId, intervalStart: offGrid, seq: 2, importWh: 50, exportWh: 0, importRegisterWh: 100, exportRegisterWh: 0 },
+        meter.privateKeyPem,
+      );
+      await publish([{ topic: readingsTopic(meter.meterId), payload: JSON.stringify(later) }], meter.mqtt);
+      const [, refused] = await receipts.waitFor(2);
+      expect(refused).toMatchObject({
+        meterId: meter.meterId,
+        intervalStart: offGrid,
+        status: 'rejected',
+        code: 'READING_INTERVAL_MISALIGNED',
+      });
     } finally {
-      await operator.submit('metering:setParams', before);
+      operator.close();
+      await receipts.close();
     }
-    const later = signReading({ meterId: meter.meterId, intervalStart: offGrid, seq: 2, importWh: 50, exportWh: 0, importRegisterWh: 100, exportRegisterWh: 0 }, meter.privateKeyPem);
-    await publish([{ topic: readingsTopic(meter.meterId), payload: JSON.stringify(later) }], meter.mqtt);
-    const [, refused] = await receipts.waitFor(2);
-    expect(refused).toMatchObject({ meterId: meter.meterId, intervalStart: offGrid, status: 'rejected', code: 'READING_INTERVAL_MISALIGNED' });
-  } finally {
-    operator.close();
-    await receipts.close();
-  }
-});
+  },
+);
 
 it("the gateways and the bridge that up starts see PATH and the caller's GRIDLEDGER_* settings, nothing else", () => {
   // global-setup.js sets it before it starts the platform.

@@ -5,7 +5,8 @@
  */
 import { api, openEvents, operatorKey, SseEvent, uid } from './support';
 
-const registered = (events: SseEvent[], participantId: string) => events.find((e) => e.event === 'ParticipantRegistered' && e.data.payload.participantId === participantId);
+const registered = (events: SseEvent[], participantId: string) =>
+  events.find((e) => e.event === 'ParticipantRegistered' && e.data.payload.participantId === participantId);
 
 async function onboard(participantId: string): Promise<void> {
   const res = await api('community', operatorKey(), 'POST', '/participants', { participantId, role: 'consumer' });

@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { api, newProsumerWithMeter, operatorKey, sleep, stateDir, uid } from './support';
 
 const MAIN = join(__dirname, '..', '..', 'gateway-api', 'dist', 'main.js');
-const cli = (...args: string[]) => execFileSync(process.execPath, [MAIN, ...args, '--state', stateDir(), '--org', 'community'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const cli = (...args: string[]) =>
+  execFileSync(process.execPath, [MAIN, ...args, '--state', stateDir(), '--org', 'community'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 async function onboarded(): Promise<{ participantId: string; apiKey: string; keyId: string }> {
   const participantId = uid('k');
@@ -24,16 +28,34 @@ it('lists its keys without secrets, rotates (the old key 401 API_KEY_REVOKED, th
   const home = await onboarded();
   const list = await api('community', home.apiKey, 'GET', '/api-keys');
   expect(list.status).toBe(200);
-  expect(list.body.keys).toEqual([expect.objectContaining({ keyId: home.keyId, userId: home.participantId, state: 'active', current: true })]);
+  expect(list.body.keys).toEqual([
+    expect.objectContaining({ keyId: home.keyId, userId: home.participantId, state: 'active', current: true }),
+  ]);
   expect(JSON.stringify(list.body)).not.toMatch(/sha256|glk_/);
   expect(Date.parse(list.body.keys[0].expiresAt) - Date.now()).toBeGreaterThan(89 * 24 * 3600_000);
 
   const idem = uid('rot');
-  const rotated = await api('community', home.apiKey, 'POST', `/api-keys/${home.keyId}/rotate`, { expiresInDays: 7 }, { 'Idempotency-Key': idem });
+  const rotated = await api(
+    'community',
+    home.apiKey,
+    'POST',
+    `/api-keys/${home.keyId}/rotate`,
+    { expiresInDays: 7 },
+    { 'Idempotency-Key': idem },
+  );
   expect(rotated.status).toBe(201);
-  expect(rotated.body).toEqual(expect.objectContaining({ replaces: home.keyId, keyId: expect.stringMatching(/^kid_/), apiKey: expect.stringMatching(/^glk_/) }));
+  expect(rotated.body).toEqual(
+    expect.objectContaining({ replaces: home.keyId, keyId: expect.stringMatching(/^kid_/), apiKey: expect.stringMatching(/^glk_/) }),
+  );
   // The same rotation again (its answer lost): the same new key, not a third one.
-  const again = await api('community', home.apiKey, 'POST', `/api-keys/${home.keyId}/rotate`, { expiresInDays: 7 }, { 'Idempotency-Key': idem });
+  const again = await api(
+    'community',
+    home.apiKey,
+    'POST',
+    `/api-keys/${home.keyId}/rotate`,
+    { expiresInDays: 7 },
+    { 'Idempotency-Key': idem },
+  );
   expect(again.status).toBe(201);
   expect(again.body.apiKey).toBe(rotated.body.apiKey);
 
@@ -58,7 +80,7 @@ it('lists its keys without secrets, rotates (the old key 401 API_KEY_REVOKED, th
   expect(JSON.stringify(listed)).not.toContain('sha256');
 });
 
-it('a household cannot see or revoke another\'s keys; the operator revokes a household\'s key', async () => {
+it("a household cannot see or revoke another's keys; the operator revokes a household's key", async () => {
   const alice = await onboarded();
   const bob = await onboarded();
   const peek = await api('community', alice.apiKey, 'GET', `/api-keys?userId=${bob.participantId}`);
@@ -110,7 +132,9 @@ it("the gateway's log names the key by its id, never by its text", async () => {
   const log = join(stateDir(), 'logs', 'gateway.community.log');
   const line = await (async () => {
     for (let i = 0; i < 20; i++) {
-      const found = readFileSync(log, 'utf8').split('\n').find((l) => l.includes(`"path":"/api/v1${path}"`));
+      const found = readFileSync(log, 'utf8')
+        .split('\n')
+        .find((l) => l.includes(`"path":"/api/v1${path}"`));
       if (found) return found;
       await sleep(250);
     }

@@ -29,10 +29,17 @@ const MAX_EXAMPLES = 15;
 /** test/contract/install-schemathesis.sh: the pinned `st` in the cache, installed on first use (fails loudly without python3-venv). */
 function schemathesis(): string {
   try {
-    return execFileSync('bash', [join(ROOT, 'test/contract/install-schemathesis.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    return execFileSync('bash', [join(ROOT, 'test/contract/install-schemathesis.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`schemathesis is not installed and could not be (needs python3 with venv and pip; Debian: apt-get install python3-venv python3-pip), then bash test/contract/install-schemathesis.sh:\n${err.stderr ?? err.message}`);
+    throw new Error(
+      `schemathesis is not installed and could not be (needs python3 with venv and pip; Debian: apt-get install python3-venv ` +
+        `python3-pip), then bash test/contract/install-schemathesis.sh:\n${err.stderr ?? err.message}`,
+      { cause: e },
+    );
   }
 }
 
@@ -82,14 +89,21 @@ beforeAll(() => {
 
 const keys = (): Record<OrgName, string> => {
   const k = credentials().apiKeys;
-  return { utility: k.utility.utility, community: k.community['community-operator'], regulator: k.regulator.regulator } as Record<OrgName, string>;
+  return { utility: k.utility.utility, community: k.community['community-operator'], regulator: k.regulator.regulator } as Record<
+    OrgName,
+    string
+  >;
 };
 
-it.each(['utility', 'community', 'regulator'] as OrgName[])('the %s gateway answers its reads as its document says', async (org) => {
-  const result = await run(st, org, keys()[org], ['--include-method', 'GET']);
-  if (result.code !== 0) throw new Error(`schemathesis exit ${result.code}\n${result.output}`);
-  expect(result.output).toMatch(/passed/);
-}, 900_000);
+it.each(['utility', 'community', 'regulator'] as OrgName[])(
+  'the %s gateway answers its reads as its document says',
+  async (org) => {
+    const result = await run(st, org, keys()[org], ['--include-method', 'GET']);
+    if (result.code !== 0) throw new Error(`schemathesis exit ${result.code}\n${result.output}`);
+    expect(result.output).toMatch(/passed/);
+  },
+  900_000,
+);
 
 it('the community gateway answers its writes as its document says', async () => {
   const result = await run(st, 'community', keys().community, ['--exclude-method', 'GET']);

@@ -8,14 +8,31 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttCredential } from '@gridledger/network';
-import { api, credentials, householdCredential, operatorKey, mosquittoPub, mqttOptions, newProsumerWithMeter, profile, readingSeries, readingsTopic, receiptsCollector, receiptsTopic, sleep, stateDir } from './support';
+import {
+  api,
+  credentials,
+  householdCredential,
+  operatorKey,
+  mosquittoPub,
+  mqttOptions,
+  newProsumerWithMeter,
+  profile,
+  readingSeries,
+  readingsTopic,
+  receiptsCollector,
+  receiptsTopic,
+  sleep,
+  stateDir,
+} from './support';
 
 const url = () => new URL(profile().mqtt.url);
 const positionsTopic = (participantId: string) => `gridledger/v1/${profile().mqtt.communityId}/participants/${participantId}/positions`;
 
 /** mosquitto_sub for a few seconds: its exit status, output and errors. */
 function mosquittoSub(args: string[], seconds = 4): { status: number | null; out: string; err: string } {
-  const r = spawnSync('mosquitto_sub', ['-h', url().hostname, '-p', url().port, '-W', String(seconds), '-v', ...args], { encoding: 'utf8' });
+  const r = spawnSync('mosquitto_sub', ['-h', url().hostname, '-p', url().port, '-W', String(seconds), '-v', ...args], {
+    encoding: 'utf8',
+  });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 const tls = () => ['--cafile', profile().mqtt.caCertPath];
@@ -23,14 +40,23 @@ const as = (c: MqttCredential) => ['-u', c.username, '-P', c.password, '-i', c.c
 
 /** mosquitto_pub with MQTT 5, which reports a refused publish on stderr (exit status 0 all the same). */
 function forbiddenPub(c: MqttCredential, topic: string, payload: string): string {
-  const r = spawnSync('mosquitto_pub', ['-h', url().hostname, '-p', url().port, ...tls(), ...as(c), '-V', 'mqttv5', '-q', '1', '-t', topic, '-m', payload], { encoding: 'utf8' });
+  const r = spawnSync(
+    'mosquitto_pub',
+    ['-h', url().hostname, '-p', url().port, ...tls(), ...as(c), '-V', 'mqttv5', '-q', '1', '-t', topic, '-m', payload],
+    { encoding: 'utf8' },
+  );
   return r.stderr;
 }
 
 /** Why a connection was refused (undefined when it was accepted). */
 async function refusal(credential: Partial<MqttCredential>, extra: mqtt.IClientOptions = {}): Promise<string | undefined> {
   try {
-    const client = await mqtt.connectAsync(profile().mqtt.url, { ...mqttOptions(credential as MqttCredential), reconnectPeriod: 0, connectTimeout: 5000, ...extra });
+    const client = await mqtt.connectAsync(profile().mqtt.url, {
+      ...mqttOptions(credential as MqttCredential),
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...extra,
+    });
     await client.endAsync();
     return undefined;
   } catch (e) {
@@ -52,7 +78,7 @@ it('refuses clients without credentials, without TLS, with a wrong password; the
   expect(execFileSync('ps', ['-o', 'user=', '-p', pid], { encoding: 'utf8' }).trim()).not.toBe('root');
 });
 
-it('a meter reads its own receipts only; its reading and a neighbour\'s spoofed receipt: only the real receipt arrives', async () => {
+it("a meter reads its own receipts only; its reading and a neighbour's spoofed receipt: only the real receipt arrives", async () => {
   const a = await newProsumerWithMeter();
   const b = await newProsumerWithMeter();
   // With a's credential, '#' and b's receipts are refused.
@@ -66,7 +92,9 @@ it('a meter reads its own receipts only; its reading and a neighbour\'s spoofed 
   const receipts = await receiptsCollector(a, a.meterId);
   try {
     // b tries a fake receipt to a and a reading in a's name: the broker refuses both (and disconnects b).
-    expect(forbiddenPub(b.mqtt, receiptsTopic(a.meterId), JSON.stringify({ meterId: a.meterId, status: 'accepted', txId: 'f'.repeat(64) }))).toMatch(/Not authorized/);
+    expect(
+      forbiddenPub(b.mqtt, receiptsTopic(a.meterId), JSON.stringify({ meterId: a.meterId, status: 'accepted', txId: 'f'.repeat(64) })),
+    ).toMatch(/Not authorized/);
     const [reading] = readingSeries(a, 1);
     expect(forbiddenPub(b.mqtt, readingsTopic(a.meterId), JSON.stringify(reading))).toMatch(/Not authorized/);
     mosquittoPub(a.mqtt, readingsTopic(a.meterId), JSON.stringify(reading));
@@ -82,7 +110,7 @@ it('a meter reads its own receipts only; its reading and a neighbour\'s spoofed 
   }
 });
 
-it('nobody connects with the bridge\'s client id, and the bridge keeps its queue', async () => {
+it("nobody connects with the bridge's client id, and the bridge keeps its queue", async () => {
   const meter = await newProsumerWithMeter();
   const bridgeId = `bridge:${profile().mqtt.communityId}`;
   expect(await refusal({ ...meter.mqtt, clientId: bridgeId })).toMatch(/Not authorized|Client Identifier not valid|identifier rejected/i);
@@ -101,8 +129,15 @@ it('a household reads its own positions and meters only, and gets credentials fo
   const a = await newProsumerWithMeter();
   const b = await newProsumerWithMeter();
   const household = await householdCredential(a);
-  expect(household).toMatchObject({ username: `household:${a.participantId}`, clientId: `household:${a.participantId}`, url: profile().mqtt.url });
-  const client: MqttClient = await mqtt.connectAsync(profile().mqtt.url, { ...mqttOptions(household, { protocolVersion: 5 }), reconnectPeriod: 0 });
+  expect(household).toMatchObject({
+    username: `household:${a.participantId}`,
+    clientId: `household:${a.participantId}`,
+    url: profile().mqtt.url,
+  });
+  const client: MqttClient = await mqtt.connectAsync(profile().mqtt.url, {
+    ...mqttOptions(household, { protocolVersion: 5 }),
+    reconnectPeriod: 0,
+  });
   try {
     const granted = async (filter: string) => {
       try {
@@ -119,7 +154,9 @@ it('a household reads its own positions and meters only, and gets credentials fo
     await client.endAsync();
   }
   // Through the gateway: b cannot have a's meter or household credential made.
-  expect((await api('community', b.apiKey, 'POST', `/meters/${a.meterId}/mqtt-credential`)).body.error.code).toMatch(/ACCESS_DENIED|METER_NOT_REGISTERED/);
+  expect((await api('community', b.apiKey, 'POST', `/meters/${a.meterId}/mqtt-credential`)).body.error.code).toMatch(
+    /ACCESS_DENIED|METER_NOT_REGISTERED/,
+  );
   expect((await api('community', b.apiKey, 'POST', `/participants/${a.participantId}/mqtt-credential`)).status).toBe(403);
 });
 

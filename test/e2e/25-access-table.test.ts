@@ -15,13 +15,34 @@ import { formatInstant } from '@gridledger/core/core';
 import { Access, ACCESS_TABLE, AccessRow, CALLERS, CallerClass, hashKey, keyIdOf } from '@gridledger/gateway-api';
 import { ledgerClient, OrgName, WalletUser } from '@gridledger/network';
 import { trader, Trader } from './market-support';
-import { api, chaincodeCodeOf, ApiResult, credentials, enrolledUser, operatorKey, pastInterval, profile, signReading, stateDir, uid } from './support';
+import {
+  type JsonAnswer,
+  api,
+  chaincodeCodeOf,
+  ApiResult,
+  credentials,
+  enrolledUser,
+  operatorKey,
+  pastInterval,
+  profile,
+  signReading,
+  stateDir,
+  uid,
+} from './support';
 
 const C = uid('acc');
 /** A community no market, window or settlement exists for: allowed writes there fail after the access check. */
 const NOCOMM = uid('nocomm');
 const INTERVAL = 900;
-const marketParams = { intervalSeconds: INTERVAL, gateClosureSeconds: 60, openingHorizonSeconds: 86_400, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+const marketParams = {
+  intervalSeconds: INTERVAL,
+  gateClosureSeconds: 60,
+  openingHorizonSeconds: 86_400,
+  feedInMicrosPerKwh: 50_000,
+  retailMicrosPerKwh: 300_000,
+  gridFeeMicrosPerKwh: 10_000,
+  kPpm: 500_000,
+};
 const PAST = pastInterval(2);
 /** An hour no certificate of this file's assets is issued for. */
 const HOUR = '2026-11-21T10:00:00Z';
@@ -29,10 +50,19 @@ const HOUR_TAG = '20261121T10Z';
 /** An interval whose gate is still open for the whole file. */
 const NEXT = formatInstant(Math.ceil((Date.now() / 1000 + 20 * 60) / INTERVAL) * INTERVAL);
 const TOMORROW = formatInstant(Math.floor(Date.now() / 86_400_000) * 86_400 + 86_400).slice(0, 10);
-const publicKeyPem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const publicKeyPem = () =>
+  generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const MAIN = join(__dirname, '..', '..', 'gateway-api', 'dist', 'main.js');
 /** A further API key of a household, issued by the gateway's CLI; its id. */
-const spareKey = (participantId: string) => keyIdOf(hashKey(execFileSync(process.execPath, [MAIN, 'issue-key', '--state', stateDir(), '--org', 'community', '--user', participantId], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()));
+const spareKey = (participantId: string) =>
+  keyIdOf(
+    hashKey(
+      execFileSync(process.execPath, [MAIN, 'issue-key', '--state', stateDir(), '--org', 'community', '--user', participantId], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim(),
+    ),
+  );
 
 interface Fixtures {
   a: Trader;
@@ -48,10 +78,22 @@ interface Fixtures {
 }
 let f: Fixtures;
 
-const ORG: Record<CallerClass, OrgName> = { self: 'community', other: 'community', operator: 'community', utility: 'utility', regulator: 'regulator' };
+const ORG: Record<CallerClass, OrgName> = {
+  self: 'community',
+  other: 'community',
+  operator: 'community',
+  utility: 'utility',
+  regulator: 'regulator',
+};
 function keyOf(who: CallerClass): string {
   const apiKeys = credentials().apiKeys;
-  return { self: f.a.apiKey, other: f.b.apiKey, operator: operatorKey(), utility: apiKeys.utility.utility, regulator: apiKeys.regulator.regulator }[who];
+  return {
+    self: f.a.apiKey,
+    other: f.b.apiKey,
+    operator: operatorKey(),
+    utility: apiKeys.utility.utility,
+    regulator: apiKeys.regulator.regulator,
+  }[who];
 }
 function identityOf(who: CallerClass): WalletUser {
   const orgs = profile().orgs;
@@ -82,13 +124,29 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   onboardParticipant: () => req('POST', '/participants', { participantId: f.a.participantId, role: 'prosumer' }),
   getParticipant: () => req('GET', `/participants/${f.a.participantId}`),
   listMeters: () => req('GET', `/participants/${f.a.participantId}/meters`),
-  registerMeter: () => req('POST', '/meters', { meterId: f.a.meterId, participantId: f.a.participantId, kind: 'bidirectional', publicKeyPem: publicKeyPem(), exportCapacityW: 1000, communityId: C }),
+  registerMeter: () =>
+    req('POST', '/meters', {
+      meterId: f.a.meterId,
+      participantId: f.a.participantId,
+      kind: 'bidirectional',
+      publicKeyPem: publicKeyPem(),
+      exportCapacityW: 1000,
+      communityId: C,
+    }),
   getMeter: () => req('GET', `/meters/${f.a.meterId}`),
   issueMeterMqttCredential: () => req('POST', `/meters/${f.a.meterId}/mqtt-credential`),
   issueHouseholdMqttCredential: () => req('POST', `/participants/${f.a.participantId}/mqtt-credential`),
   submitReadings: () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const reading = { meterId: uid('nometer'), intervalStart: PAST, seq: 1, importWh: 1, exportWh: 0, importRegisterWh: 1, exportRegisterWh: 0 };
+    const reading = {
+      meterId: uid('nometer'),
+      intervalStart: PAST,
+      seq: 1,
+      importWh: 1,
+      exportWh: 0,
+      importRegisterWh: 1,
+      exportRegisterWh: 0,
+    };
     return req('POST', '/readings', { readings: [signReading(reading, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())] });
   },
   listReadings: () => req('GET', `/meters/${f.a.meterId}/readings?from=${PAST}&to=${PAST}`),
@@ -100,11 +158,19 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getAsset: () => req('GET', `/assets/${f.assetId}`),
   getAssetHistory: () => req('GET', `/assets/${f.assetId}/history`),
   verifyAsset: () => req('POST', `/assets/${f.assetId}/verification`),
-  addAssetRecord: () => req('POST', `/assets/${f.assetId}/records`, { kind: 'inspection', performedOn: '2026-11-01', note: 'access table' }),
+  addAssetRecord: () =>
+    req('POST', `/assets/${f.assetId}/records`, { kind: 'inspection', performedOn: '2026-11-01', note: 'access table' }),
   listAssets: () => req('GET', `/participants/${f.a.participantId}/assets`),
   getPreferences: () => req('GET', `/participants/${f.a.participantId}/preferences`),
   setPreferences: () => req('PUT', `/participants/${f.a.participantId}/preferences`, { sources: ['solar'], locality: 'any' }),
-  exchangeMeter: () => req('POST', `/meters/${f.a.meterId}/exchanges`, { effectiveFrom: NEXT, publicKeyPem: publicKeyPem(), firstSeq: 1, importRegisterWh: 0, exportRegisterWh: 0 }),
+  exchangeMeter: () =>
+    req('POST', `/meters/${f.a.meterId}/exchanges`, {
+      effectiveFrom: NEXT,
+      publicKeyPem: publicKeyPem(),
+      firstSeq: 1,
+      importRegisterWh: 0,
+      exportRegisterWh: 0,
+    }),
   retireMeter: () => req('POST', `/meters/${f.spareMeterId}/retirement`),
   getEstimate: () => req('GET', `/meters/${f.a.meterId}/estimates/${PAST}`),
   getWindow: () => req('GET', `/communities/${C}/windows/${PAST}`),
@@ -117,9 +183,13 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getTokenBalance: () => req('GET', `/participants/${f.a.participantId}/tokens`),
   listTokenMoves: () => req('GET', `/participants/${f.a.participantId}/tokens/moves`),
   getConsumption: () => req('GET', `/participants/${f.a.participantId}/consumption/${PAST}`),
-  verifyConsumption: () => req('POST', `/participants/${f.a.participantId}/consumption/${PAST}/verification`, { value: { participantId: f.a.participantId, intervalStart: PAST, consumptionWh: 1, salt: '00'.repeat(32) } }),
+  verifyConsumption: () =>
+    req('POST', `/participants/${f.a.participantId}/consumption/${PAST}/verification`, {
+      value: { participantId: f.a.participantId, intervalStart: PAST, consumptionWh: 1, salt: '00'.repeat(32) },
+    }),
   disputeReading: () => req('POST', '/disputes', { meterId: f.a.meterId, intervalStart: PAST, reason: 'access table' }),
-  resolveDispute: () => req('POST', '/disputes/resolutions', { meterId: f.a.meterId, intervalStart: PAST, importWh: 1, exportWh: 0, note: 'access table' }),
+  resolveDispute: () =>
+    req('POST', '/disputes/resolutions', { meterId: f.a.meterId, intervalStart: PAST, importWh: 1, exportWh: 0, note: 'access table' }),
   getDispute: () => req('GET', `/meters/${f.a.meterId}/disputes/${PAST}`),
   depositCredits: () => req('POST', '/credits/deposits', { participantId: uid('nobody'), amountMicros: 1, reference: uid('ref') }),
   withdrawCredits: () => req('POST', '/credits/withdrawals', { participantId: uid('nobody'), amountMicros: 1, reference: uid('ref') }),
@@ -173,7 +243,8 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   verifyCertificate: () => req('GET', `/public/certificates/${f.assetId}@${HOUR_TAG}-1`),
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
   rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
-  revokeApiKey: (who) => req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
+  revokeApiKey: (who) =>
+    req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
 };
 
 /** The arguments of each row without a route, and whether it is submitted. */
@@ -189,13 +260,36 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
 };
 
 const asset = () => ({
-  assetId: f.assetId, participantId: f.a.participantId, meterId: f.a.meterId, source: 'solar', capacityW: 5000,
-  zone: 'z', feeder: 'f1', location: '52.40 N 13.10 E', commissionedOn: '2024-05-01', certificationHash: 'c0'.repeat(32),
+  assetId: f.assetId,
+  participantId: f.a.participantId,
+  meterId: f.a.meterId,
+  source: 'solar',
+  capacityW: 5000,
+  zone: 'z',
+  feeder: 'f1',
+  location: '52.40 N 13.10 E',
+  commissionedOn: '2024-05-01',
+  certificationHash: 'c0'.repeat(32),
 });
-const order = (communityId: string) => ({ clientOrderId: uid('o'), communityId, intervalStart: NEXT, side: 'sell', energyWh: 100, priceMicrosPerKwh: 100_000 });
+const order = (communityId: string) => ({
+  clientOrderId: uid('o'),
+  communityId,
+  intervalStart: NEXT,
+  side: 'sell',
+  energyWh: 100,
+  priceMicrosPerKwh: 100_000,
+});
 const contract = (clientContractId: string) => ({
-  clientContractId, communityId: C, sellerId: f.a.participantId, buyerId: f.x.participantId, energyWhPerInterval: 100, priceMicrosPerKwh: 100_000,
-  firstDay: TOMORROW, lastDay: TOMORROW, dailyFrom: '10:00', dailyTo: '11:00',
+  clientContractId,
+  communityId: C,
+  sellerId: f.a.participantId,
+  buyerId: f.x.participantId,
+  energyWhPerInterval: 100,
+  priceMicrosPerKwh: 100_000,
+  firstDay: TOMORROW,
+  lastDay: TOMORROW,
+  dailyFrom: '10:00',
+  dailyTo: '11:00',
 });
 
 interface Outcome {
@@ -234,18 +328,24 @@ async function call(row: AccessRow, who: CallerClass): Promise<Outcome> {
       (e: Error) => e,
     );
     const code = error === undefined ? undefined : (chaincodeCodeOf(error) ?? error.message);
-    return { status: code === undefined ? 200 : code === 'ACCESS_DENIED' ? 403 : code === 'UNAUTHENTICATED' ? 401 : 400, code, request: `${ORG[who]} peer ${row.operation}` };
+    return {
+      status: code === undefined ? 200 : code === 'ACCESS_DENIED' ? 403 : code === 'UNAUTHENTICATED' ? 401 : 400,
+      code,
+      request: `${ORG[who]} peer ${row.operation}`,
+    };
   } finally {
     client.close();
   }
 }
 
-const cases = ACCESS_TABLE.flatMap((row) => CALLERS.filter((who) => row.callers[who] !== null).map((who) => ({ row, who, access: row.callers[who] as Access })));
+const cases = ACCESS_TABLE.flatMap((row) =>
+  CALLERS.filter((who) => row.callers[who] !== null).map((who) => ({ row, who, access: row.callers[who] as Access })),
+);
 const outcomes = new Map<string, Outcome | Error>();
 const caseName = (row: AccessRow, who: CallerClass) => `${row.operation} as ${who}`;
 
 beforeAll(async () => {
-  const ok = async (answer: Promise<ApiResult<Record<string, any>>>) => {
+  const ok = async (answer: Promise<ApiResult<JsonAnswer>>) => {
     const { status, body } = await answer;
     if (status >= 300) throw new Error(`fixture: ${status} ${JSON.stringify(body)}`);
     return body;
@@ -253,14 +353,36 @@ beforeAll(async () => {
   await ok(api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, marketParams));
   const [a, b, x] = await Promise.all(['a', 'b', 'x'].map((n) => trader(n, C)));
   const as = (t: Trader, method: string, path: string, body?: unknown) => ok(api('community', t.apiKey, method, path, body));
-  f = { a, b, x, spareMeterId: `${a.participantId}.spare`, siteId: `${a.participantId}.site`, assetId: `${a.participantId}.pv`, orderId: '', contractId: '', keys: { main: keyIdOf(hashKey(a.apiKey)), rotate: '', revokeSelf: '', revokeOperator: '' } };
-  await as(a, 'POST', '/meters', { meterId: f.spareMeterId, participantId: a.participantId, kind: 'bidirectional', publicKeyPem: publicKeyPem(), exportCapacityW: 1000, communityId: C });
+  f = {
+    a,
+    b,
+    x,
+    spareMeterId: `${a.participantId}.spare`,
+    siteId: `${a.participantId}.site`,
+    assetId: `${a.participantId}.pv`,
+    orderId: '',
+    contractId: '',
+    keys: { main: keyIdOf(hashKey(a.apiKey)), rotate: '', revokeSelf: '', revokeOperator: '' },
+  };
+  await as(a, 'POST', '/meters', {
+    meterId: f.spareMeterId,
+    participantId: a.participantId,
+    kind: 'bidirectional',
+    publicKeyPem: publicKeyPem(),
+    exportCapacityW: 1000,
+    communityId: C,
+  });
   await as(a, 'POST', '/sites', { siteId: f.siteId, participantId: a.participantId, connectionCapacityW: 10_000, zone: 'z' });
   await as(a, 'POST', '/assets', asset());
   await as(a, 'PUT', `/participants/${a.participantId}/preferences`, { sources: ['wind'], locality: 'zone' });
   f.orderId = (await as(a, 'POST', '/orders', order(C))).order.orderId;
   f.contractId = (await as(a, 'POST', '/contracts', contract('k1'))).contract.contractId;
-  f.keys = { ...f.keys, rotate: spareKey(a.participantId), revokeSelf: spareKey(a.participantId), revokeOperator: spareKey(a.participantId) };
+  f.keys = {
+    ...f.keys,
+    rotate: spareKey(a.participantId),
+    revokeSelf: spareKey(a.participantId),
+    revokeOperator: spareKey(a.participantId),
+  };
 
   // Every case, a few at a time; each `it` below checks its own.
   const queue = [...cases];
@@ -275,11 +397,15 @@ beforeAll(async () => {
 }, 600_000);
 
 it('has a request for every row of the table', () => {
-  expect(ACCESS_TABLE.filter((r) => (r.route === undefined ? TRANSACTIONS : REQUESTS)[r.operation] === undefined).map((r) => r.operation)).toEqual([]);
+  expect(
+    ACCESS_TABLE.filter((r) => (r.route === undefined ? TRANSACTIONS : REQUESTS)[r.operation] === undefined).map((r) => r.operation),
+  ).toEqual([]);
   expect(cases.length).toBeGreaterThan(300);
 });
 
-it.each(cases.map((c) => [caseName(c.row, c.who), c.access.allowed ? 'allowed' : `refused ${c.access.status} ${c.access.code}`, c] as const))('%s: %s', (name, _verdict, { access }) => {
+it.each(
+  cases.map((c) => [caseName(c.row, c.who), c.access.allowed ? 'allowed' : `refused ${c.access.status} ${c.access.code}`, c] as const),
+)('%s: %s', (name, _verdict, { access }) => {
   const outcome = outcomes.get(name);
   if (outcome === undefined || outcome instanceof Error) throw outcome ?? new Error(`${name} was not sent`);
   const seen = { request: outcome.request, status: outcome.status, code: outcome.code };

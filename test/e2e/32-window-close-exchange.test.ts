@@ -10,13 +10,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { formatInstant, parseInstant, Reading } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
-import { api, closeWindow, newProsumerWithMeter, operatorKey, pastInterval, profile, signReading } from './support';
+import { type JsonAnswer, api, closeWindow, newProsumerWithMeter, operatorKey, pastInterval, profile, signReading } from './support';
 
 const LAST_ENDED = parseInstant(pastInterval(0))!;
 const past = (back: number): string => formatInstant(LAST_ENDED - back * 900);
 const enc = encodeURIComponent;
 
-async function ok<T = Record<string, any>>(p: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
+async function ok<T = JsonAnswer>(p: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
   const res = await p;
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -74,6 +74,11 @@ it('a meter registered after the interval, reporting before it and exchanged sin
   const position = await ok(api('community', household.apiKey, 'GET', `${participant}/positions/${enc(past(X))}`));
   expect(position).toMatchObject({ estimated: true, tokens: [], productionWh: 900 });
   const meters = (position.meters as { meterId: string; estimated: boolean }[]).map((m) => [m.meterId, m.estimated]);
-  expect(meters.sort()).toEqual([[heatId, true], [household.meterId, false]].sort());
+  expect(meters.sort()).toEqual(
+    [
+      [heatId, true],
+      [household.meterId, false],
+    ].sort(),
+  );
   expect((await ok(api('community', household.apiKey, 'GET', `${participant}/tokens`))).balanceWh).toBe(0);
 });

@@ -19,7 +19,15 @@ const C = uid('load');
 const LEN = 60;
 const PARTICIPANTS = 50;
 const ORDERS_EACH = 20;
-const params = { intervalSeconds: LEN, gateClosureSeconds: 10, openingHorizonSeconds: 3600, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+const params = {
+  intervalSeconds: LEN,
+  gateClosureSeconds: 10,
+  openingHorizonSeconds: 3600,
+  feedInMicrosPerKwh: 50_000,
+  retailMicrosPerKwh: 300_000,
+  gridFeeMicrosPerKwh: 10_000,
+  kPpm: 500_000,
+};
 const DEPOSIT = 2_000_000;
 
 type LoadTrader = Trader & { side: 'buy' | 'sell' };
@@ -30,7 +38,8 @@ function lcg(seed: number): () => number {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-// A late window of 15 s (the readings are in within a few seconds of the interval's end), so that the scheduler closes the metering window (and then settles) soon after it, and the test waits no longer than that.
+// A late window of 15 s (the readings are in within a few seconds of the interval's end), so that the scheduler closes the metering window
+// (and then settles) soon after it, and the test waits no longer than that.
 const LATE = 15;
 useMeteringInterval(LEN, { lateWindowSeconds: LATE });
 
@@ -48,10 +57,16 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   const utilityKey = credentials().apiKeys.utility.utility;
   const supplyBefore = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', '/credits/supply')).body;
   await Promise.all(
-    traders.filter((t) => t.side === 'buy').map(async (t) => {
-      const res = await api('utility', utilityKey, 'POST', '/credits/deposits', { participantId: t.participantId, amountMicros: DEPOSIT, reference: `dep-${t.participantId}` });
-      expect(res.status).toBe(201);
-    }),
+    traders
+      .filter((t) => t.side === 'buy')
+      .map(async (t) => {
+        const res = await api('utility', utilityKey, 'POST', '/credits/deposits', {
+          participantId: t.participantId,
+          amountMicros: DEPOSIT,
+          reference: `dep-${t.participantId}`,
+        });
+        expect(res.status).toBe(201);
+      }),
   );
 
   // The interval: the first minute at least 120 s ahead, so that every order is in before its gate.
@@ -66,7 +81,14 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
       for (let n = 0; n < ORDERS_EACH; n++) {
         const energyWh = 10 + Math.floor(random() * 190);
         const priceMicrosPerKwh = 50_000 + Math.floor(random() * 250) * 1000;
-        const res = await api(t.org, t.apiKey, 'POST', '/orders', { clientOrderId: `c${n}`, communityId: C, intervalStart: IS, side: t.side, energyWh, priceMicrosPerKwh });
+        const res = await api(t.org, t.apiKey, 'POST', '/orders', {
+          clientOrderId: `c${n}`,
+          communityId: C,
+          intervalStart: IS,
+          side: t.side,
+          energyWh,
+          priceMicrosPerKwh,
+        });
         placed.push({ orderId: res.body.order?.orderId, status: res.status, code: res.body.error?.code });
       }
     }),
@@ -77,24 +99,46 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   expect(Date.now() / 1000).toBeLessThan(I - params.gateClosureSeconds);
 
   // Two schedulers at once, as if one had restarted while the other ran: each step happens once.
-  const ledger = new FabricLedger({ peer: profile().orgs.community.peer, channel: profile().channel, chaincode: profile().chaincode, serviceUser: profile().orgs.community.users['community-operator'] });
+  const ledger = new FabricLedger({
+    peer: profile().orgs.community.peer,
+    channel: profile().channel,
+    chaincode: profile().chaincode,
+    serviceUser: profile().orgs.community.users['community-operator'],
+  });
   const outcomes: StepOutcome[] = [];
-  const log = { info: () => undefined, warn: () => undefined, error: (f: Record<string, unknown>) => outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }) };
-  const schedulers = [0, 1].map(() => new MarketScheduler({ ledger, operator: profile().orgs.community.users['community-operator'], communities: [C], log, lookbackIntervals: 1 }));
+  const log = {
+    info: () => undefined,
+    warn: () => undefined,
+    error: (f: Record<string, unknown>) =>
+      outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }),
+  };
+  const schedulers = [0, 1].map(
+    () =>
+      new MarketScheduler({
+        ledger,
+        operator: profile().orgs.community.users['community-operator'],
+        communities: [C],
+        log,
+        lookbackIntervals: 1,
+      }),
+  );
   const tick = async () => {
     const out = (await Promise.all(schedulers.map((s) => s.tick()))).flat();
     // When each step of the traded interval happened, in seconds after the interval's end.
-    for (const o of out.filter((x) => x.intervalStart === IS && x.step !== 'close')) process.stdout.write(`${(Date.now() / 1000 - I - LEN).toFixed(1)} s: ${o.step} ${o.outcome} ${o.code ?? ''}\n`);
+    for (const o of out.filter((x) => x.intervalStart === IS && x.step !== 'close'))
+      process.stdout.write(`${(Date.now() / 1000 - I - LEN).toFixed(1)} s: ${o.step} ${o.outcome} ${o.code ?? ''}\n`);
     return out;
   };
-  const status = async () => (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}`)).body.status as string;
+  const status = async () =>
+    (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}`)).body.status as string;
   let filled = new Map<string, number>();
   try {
     while ((await status()) !== 'cleared') {
       outcomes.push(...(await tick()));
       await sleep(2000);
     }
-    const recorded = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}/clearing`)).body;
+    const recorded = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}/clearing`))
+      .body;
     const book = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}/orders`)).body;
     // Every order accounted for, and the clearing is the pure module's.
     expect(new Set(book.orders.map((o: Order) => o.orderId))).toEqual(new Set(placed.map((p) => p.orderId)));
@@ -102,16 +146,41 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
     expect(recorded).toMatchObject(JSON.parse(JSON.stringify(clearAuction(book.orders as Order[], book.params))));
     // The audit command, as a regulator runs it: recomputed from the ledger's orders, it matches;
     // from a book file with one price changed, it does not (exit 1).
-    const audit = (...args: string[]) => spawnSync('node', [join(__dirname, '../../gateway-api/dist/audit.js'), '--community', C, '--interval', IS, '--state', stateDir(), '--org', 'regulator', ...args], { encoding: 'utf8' });
+    const audit = (...args: string[]) =>
+      spawnSync(
+        'node',
+        [
+          join(__dirname, '../../gateway-api/dist/audit.js'),
+          '--community',
+          C,
+          '--interval',
+          IS,
+          '--state',
+          stateDir(),
+          '--org',
+          'regulator',
+          ...args,
+        ],
+        { encoding: 'utf8' },
+      );
     const fromLedger = audit();
     expect(fromLedger.status).toBe(0);
     expect(JSON.parse(fromLedger.stdout)).toMatchObject({ source: 'ledger', matches: true, differences: [], recordedTxId: recorded.txId });
     const file = join(mkdtempSync(join(tmpdir(), 'gl-audit-')), 'book.json');
-    writeFileSync(file, JSON.stringify({ params: book.params, orders: book.orders.map((o: Order, k: number) => (k === 0 ? { ...o, priceMicrosPerKwh: o.priceMicrosPerKwh + 1000 } : o)) }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        params: book.params,
+        orders: book.orders.map((o: Order, k: number) => (k === 0 ? { ...o, priceMicrosPerKwh: o.priceMicrosPerKwh + 1000 } : o)),
+      }),
+    );
     const tampered = audit('--book', file);
     expect(tampered.status).toBe(1);
     expect(JSON.parse(tampered.stdout)).toMatchObject({ matches: false, differences: expect.arrayContaining(['inputDigest']) });
-    process.stdout.write(`cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh} in [${recorded.lowerMicrosPerKwh}, ${recorded.upperMicrosPerKwh}], ${recorded.trades.length} trades\n`);
+    process.stdout.write(
+      `cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh} in [${recorded.lowerMicrosPerKwh}, ` +
+        `${recorded.upperMicrosPerKwh}], ${recorded.trades.length} trades\n`,
+    );
 
     // Delivery: each buyer used what it bought, each seller exported what it sold plus 50 Wh.
     filled = await deliverAsCleared(traders, IS, recorded.fills, I + LEN);
@@ -127,28 +196,36 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
   // Each step at most once (a step whose answer timed out may have committed; the next tick's
   // attempt is then refused and skipped). The only failures allowed are a ledger too slow to answer
   // on a busy machine (LEDGER_UNAVAILABLE), which the next tick retries.
-  // Settlement ran in pages (settlementPlan: trade pages of 500 trades, then participant pages of 500; one page when it fits one of each), every one once.
-  const settlement = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}/settlement`)).body;
+  // Settlement ran in pages (settlementPlan: trade pages of 500 trades, then participant pages of 500; one page when it fits one of each),
+  // every one once.
+  const settlement = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}/settlement`))
+    .body;
   const tradeCount = settlement.postings.filter((p: { reason: string }) => p.reason === 'trade').length;
   const pages = tradeCount <= 500 ? 1 : Math.ceil(tradeCount / 500) + 1;
   expect(settlement.pageCount).toBe(pages);
   expect(settlement.postingCount).toBe(settlement.postings.length);
   expect(settlement.participants).toHaveLength(PARTICIPANTS);
   expect(new Set(settlement.postings.map((p: { postingId: string }) => p.postingId)).size).toBe(settlement.postings.length);
-  const clearing = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}/clearing`)).body;
+  const clearing = (await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/markets/${C}/intervals/${IS}/clearing`))
+    .body;
   expect(settlement.postings.filter((p: { reason: string }) => p.reason === 'trade')).toHaveLength(clearing.tradeCount);
   process.stdout.write(`settlement: ${settlement.postings.length} postings in ${pages} page(s)\n`);
   const done = outcomes.filter((o) => o.outcome === 'done' && o.intervalStart === IS).map((o) => o.step);
   for (const step of ['close', 'clear', 'close-window']) expect(done.filter((d) => d === step).length).toBeLessThanOrEqual(1);
   expect(done.filter((d) => d === 'settle').length).toBeLessThanOrEqual(pages);
   expect(outcomes.filter((o) => o.outcome === 'failed' && o.code !== 'LEDGER_UNAVAILABLE')).toEqual([]);
-  process.stdout.write(`scheduler: ${done.join(', ')} done; ${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused and skipped; ${outcomes.filter((o) => o.outcome === 'failed').length} attempts the ledger did not answer in time\n`);
+  process.stdout.write(
+    `scheduler: ${done.join(', ')} done; ${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused and skipped; ` +
+      `${outcomes.filter((o) => o.outcome === 'failed').length} attempts the ledger did not answer in time\n`,
+  );
 
   // The window was closed by the scheduler, not before its late window had passed.
   const window = (await api('community', operatorKey(), 'GET', `/communities/${C}/windows/${IS}`)).body;
   expect(Date.parse(window.closedAt) / 1000).toBeGreaterThanOrEqual(I + LEN + LATE);
   // Tokens: every buyer holds what it bought (sellers delivered all they sold), every seller its 50 Wh unsold.
-  const held = await Promise.all(traders.map(async (t) => (await api(t.org, t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh));
+  const held = await Promise.all(
+    traders.map(async (t) => (await api(t.org, t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh),
+  );
   expect(held).toEqual(traders.map((t) => (t.side === 'buy' ? (filled.get(t.participantId) ?? 0) : 50)));
 
   const accounts = await Promise.all(traders.map(async (t) => (await api(t.org, t.apiKey, 'GET', `/credits/${t.participantId}`)).body));

@@ -10,13 +10,21 @@
 import { clearAuction, formatInstant, Order, SignedReading } from '@gridledger/core';
 import { ledgerClient, OrgName } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, chaincodeCodeOf, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
+import { type JsonAnswer, api, chaincodeCodeOf, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
 const C = uid('mkt');
 const LEN = 60;
-const params = { intervalSeconds: LEN, gateClosureSeconds: 10, openingHorizonSeconds: 3600, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+const params = {
+  intervalSeconds: LEN,
+  gateClosureSeconds: 10,
+  openingHorizonSeconds: 3600,
+  feedInMicrosPerKwh: 50_000,
+  retailMicrosPerKwh: 300_000,
+  gridFeeMicrosPerKwh: 10_000,
+  kPpm: 500_000,
+};
 
 /** The code a chaincode call fails with when made with this identity straight at the peer, past the gateway. */
 async function chaincodeCode(org: OrgName, participantId: string, fn: string, ...args: string[]): Promise<string | undefined> {
@@ -38,7 +46,8 @@ const waitUntil = async (epochSeconds: number) => {
   if (ms > 0) await sleep(ms);
 };
 const account = async (t: Trader) => (await api('community', t.apiKey, 'GET', `/credits/${t.participantId}`)).body;
-const tokens = async (t: Trader) => (await api('community', t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh as number;
+const tokens = async (t: Trader) =>
+  (await api('community', t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh as number;
 const supply = async () => (await api('regulator', regulatorKey(), 'GET', '/credits/supply')).body as Record<string, number>;
 
 let s1: Trader, s2: Trader, s3: Trader, b1: Trader, b2: Trader, b3: Trader, b4: Trader;
@@ -58,8 +67,17 @@ beforeAll(async () => {
   expect(set.body.effectiveFrom).toBe('1970-01-01T00:00:00Z');
   [s1, s2, s3, b1, b2, b3, b4] = await Promise.all(['s1', 's2', 's3', 'b1', 'b2', 'b3', 'b4'].map((name) => trader(name, C)));
   supplyBefore = await supply();
-  for (const [t, amount] of [[b1, DEPOSIT], [b2, DEPOSIT], [b3, DEPOSIT], [b4, 100_000]] as const) {
-    const res = await api('utility', utilityKey(), 'POST', '/credits/deposits', { participantId: t.participantId, amountMicros: amount, reference: `dep-${t.participantId}` });
+  for (const [t, amount] of [
+    [b1, DEPOSIT],
+    [b2, DEPOSIT],
+    [b3, DEPOSIT],
+    [b4, 100_000],
+  ] as const) {
+    const res = await api('utility', utilityKey(), 'POST', '/credits/deposits', {
+      participantId: t.participantId,
+      amountMicros: amount,
+      reference: `dep-${t.participantId}`,
+    });
     expect(res.status).toBe(201);
     deposits[t.participantId] = amount;
   }
@@ -68,8 +86,23 @@ beforeAll(async () => {
   IS = formatInstant(I1);
 });
 
-const order = (t: Trader, clientOrderId: string, side: 'buy' | 'sell', energyWh: number, priceMicrosPerKwh: number, extra: Record<string, unknown> = {}) =>
-  api('community', t.apiKey, 'POST', '/orders', { clientOrderId, communityId: C, intervalStart: IS, side, energyWh, priceMicrosPerKwh, ...extra });
+const order = (
+  t: Trader,
+  clientOrderId: string,
+  side: 'buy' | 'sell',
+  energyWh: number,
+  priceMicrosPerKwh: number,
+  extra: Record<string, unknown> = {},
+) =>
+  api('community', t.apiKey, 'POST', '/orders', {
+    clientOrderId,
+    communityId: C,
+    intervalStart: IS,
+    side,
+    energyWh,
+    priceMicrosPerKwh,
+    ...extra,
+  });
 
 it('places orders with escrow, replays a retried clientOrderId, and refuses each bad order with its code', async () => {
   const placed = await Promise.all([
@@ -89,7 +122,7 @@ it('places orders with escrow, replays a retried clientOrderId, and refuses each
   expect(again.body.order.orderId).toBe(placed[3].body.order.orderId);
   expect(await account(b1)).toMatchObject({ availableMicros: 790_000 });
 
-  const refusals: [Promise<{ status: number; body: any }>, number, string][] = [
+  const refusals: [Promise<{ status: number; body: JsonAnswer }>, number, string][] = [
     [order(b1, 'o1', 'buy', 999, 200_000), 409, 'CLIENT_ID_REUSED'],
     [order(b4, 'o2', 'buy', 1000, 300_001), 422, 'ORDER_PRICE_OUT_OF_BAND'],
     [order(b4, 'o3', 'buy', 1000, 200_000), 422, 'INSUFFICIENT_CREDITS'],
@@ -122,142 +155,183 @@ it('places orders with escrow, replays a retried clientOrderId, and refuses each
   expect(own.body.items.map((o: { clientOrderId: string }) => o.clientOrderId)).toEqual(['o1']);
 });
 
-it('a prosumer cannot cancel another\'s order, change market parameters or mint credits: 403 at the gateway, ACCESS_DENIED from the chaincode with its identity', async () => {
-  const { body } = await api('community', b1.apiKey, 'GET', `/participants/${b1.participantId}/orders`);
-  const orderId = body.items[0].orderId;
-  const cancel = await api('community', b2.apiKey, 'DELETE', `/orders/${orderId}`);
-  expect([cancel.status, cancel.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
-  expect(await chaincodeCode('community', b2.participantId, 'market:cancelOrder', orderId)).toBe('ACCESS_DENIED');
+it(
+  "a prosumer cannot cancel another's order, change market parameters or mint credits: 403 at the gateway, ACCESS_DENIED from the " +
+    'chaincode with its identity',
+  async () => {
+    const { body } = await api('community', b1.apiKey, 'GET', `/participants/${b1.participantId}/orders`);
+    const orderId = body.items[0].orderId;
+    const cancel = await api('community', b2.apiKey, 'DELETE', `/orders/${orderId}`);
+    expect([cancel.status, cancel.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
+    expect(await chaincodeCode('community', b2.participantId, 'market:cancelOrder', orderId)).toBe('ACCESS_DENIED');
 
-  const change = await api('community', b2.apiKey, 'PATCH', `/markets/${C}/params`, { gridFeeMicrosPerKwh: 0 });
-  expect([change.status, change.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
-  expect(await chaincodeCode('community', b2.participantId, 'market:setParams', C, JSON.stringify({ gridFeeMicrosPerKwh: 0 }))).toBe('ACCESS_DENIED');
+    const change = await api('community', b2.apiKey, 'PATCH', `/markets/${C}/params`, { gridFeeMicrosPerKwh: 0 });
+    expect([change.status, change.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
+    expect(await chaincodeCode('community', b2.participantId, 'market:setParams', C, JSON.stringify({ gridFeeMicrosPerKwh: 0 }))).toBe(
+      'ACCESS_DENIED',
+    );
 
-  const mint = { participantId: b2.participantId, amountMicros: 1_000_000_000, reference: uid('mint') };
-  const minted = await api('community', b2.apiKey, 'POST', '/credits/deposits', mint);
-  expect([minted.status, minted.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
-  expect(await chaincodeCode('community', b2.participantId, 'credits:deposit', JSON.stringify(mint))).toBe('ACCESS_DENIED');
-  // Nor can the community operator: only the utility (settlement bank) issues credits.
-  expect(await chaincodeCode('community', 'community-operator', 'credits:deposit', JSON.stringify(mint))).toBe('ACCESS_DENIED');
-  // Nor close an interval.
-  const close = await api('community', b2.apiKey, 'POST', `/markets/${C}/intervals/${IS}/close`);
-  expect(close.status).toBe(403);
-  expect(await account(b2)).toMatchObject({ availableMicros: 790_000, escrowMicros: 210_000 });
-  expect(await account(b1)).toMatchObject({ escrowMicros: 210_000 });
-});
+    const mint = { participantId: b2.participantId, amountMicros: 1_000_000_000, reference: uid('mint') };
+    const minted = await api('community', b2.apiKey, 'POST', '/credits/deposits', mint);
+    expect([minted.status, minted.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
+    expect(await chaincodeCode('community', b2.participantId, 'credits:deposit', JSON.stringify(mint))).toBe('ACCESS_DENIED');
+    // Nor can the community operator: only the utility (settlement bank) issues credits.
+    expect(await chaincodeCode('community', 'community-operator', 'credits:deposit', JSON.stringify(mint))).toBe('ACCESS_DENIED');
+    // Nor close an interval.
+    const close = await api('community', b2.apiKey, 'POST', `/markets/${C}/intervals/${IS}/close`);
+    expect(close.status).toBe(403);
+    expect(await account(b2)).toMatchObject({ availableMicros: 790_000, escrowMicros: 210_000 });
+    expect(await account(b1)).toMatchObject({ escrowMicros: 210_000 });
+  },
+);
 
-it('closes, clears and settles the interval against the closed metering window\'s positions: exact delivery, seller shortfall, seller excess, buyer under-consumption, to the micro-unit, tokens moved to the buyers', async () => {
-  const step = (s: string) => api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${IS}/${s}`);
-  const early = await step('close');
-  expect([early.status, early.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
-  await waitUntil(I1 - params.gateClosureSeconds);
-  const late = await order(b4, 'late', 'buy', 10, 100_000);
-  expect([late.status, late.body.error.code]).toEqual([409, 'INTERVAL_CLOSED']);
-  expect((await step('close')).status).toBe(200);
-  const cleared = await step('clear');
-  expect(cleared.status).toBe(200);
-  // All 3,000 Wh cross; no order is left unfilled, so the interval is [100,000, 200,000] and k = 0.5 gives 150,000.
-  expect(cleared.body).toMatchObject({ volumeWh: 3000, lowerMicrosPerKwh: 100_000, upperMicrosPerKwh: 200_000, priceMicrosPerKwh: 150_000, tradeCount: 3, orderCount: 6 });
-  const again = await step('clear');
-  expect([again.status, again.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
-  // Each buyer keeps 150,000 + 10,000 of its 210,000 in escrow; 50,000 come back.
-  expect(await account(b1)).toEqual({ participantId: b1.participantId, availableMicros: 840_000, escrowMicros: 160_000 });
+it(
+  "closes, clears and settles the interval against the closed metering window's positions: exact delivery, seller shortfall, seller " +
+    'excess, buyer under-consumption, to the micro-unit, tokens moved to the buyers',
+  async () => {
+    const step = (s: string) => api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${IS}/${s}`);
+    const early = await step('close');
+    expect([early.status, early.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
+    await waitUntil(I1 - params.gateClosureSeconds);
+    const late = await order(b4, 'late', 'buy', 10, 100_000);
+    expect([late.status, late.body.error.code]).toEqual([409, 'INTERVAL_CLOSED']);
+    expect((await step('close')).status).toBe(200);
+    const cleared = await step('clear');
+    expect(cleared.status).toBe(200);
+    // All 3,000 Wh cross; no order is left unfilled, so the interval is [100,000, 200,000] and k = 0.5 gives 150,000.
+    expect(cleared.body).toMatchObject({
+      volumeWh: 3000,
+      lowerMicrosPerKwh: 100_000,
+      upperMicrosPerKwh: 200_000,
+      priceMicrosPerKwh: 150_000,
+      tradeCount: 3,
+      orderCount: 6,
+    });
+    const again = await step('clear');
+    expect([again.status, again.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
+    // Each buyer keeps 150,000 + 10,000 of its 210,000 in escrow; 50,000 come back.
+    expect(await account(b1)).toEqual({ participantId: b1.participantId, availableMicros: 840_000, escrowMicros: 160_000 });
 
-  // Anyone with read access recomputes the clearing from the orders on the ledger with the pure module.
-  const book = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${IS}/orders`);
-  const recorded = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${IS}/clearing`);
-  const recomputed = clearAuction(book.body.orders as Order[], book.body.params);
-  expect(recorded.body).toMatchObject(JSON.parse(JSON.stringify(recomputed)));
+    // Anyone with read access recomputes the clearing from the orders on the ledger with the pure module.
+    const book = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${IS}/orders`);
+    const recorded = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${IS}/clearing`);
+    const recomputed = clearAuction(book.body.orders as Order[], book.body.params);
+    expect(recorded.body).toMatchObject(JSON.parse(JSON.stringify(recomputed)));
 
-  const early2 = await step('settle');
-  expect([early2.status, early2.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
-  await waitUntil(I1 + LEN + 1);
-  const missing = await step('settle');
-  expect([missing.status, missing.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
+    const early2 = await step('settle');
+    expect([early2.status, early2.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
+    await waitUntil(I1 + LEN + 1);
+    const missing = await step('settle');
+    expect([missing.status, missing.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
 
-  const reading = (t: Trader, importWh: number, exportWh: number): SignedReading =>
-    signReading({ meterId: t.meterId, intervalStart: IS, seq: 1, importWh, exportWh, importRegisterWh: 1_000_000 + importWh, exportRegisterWh: 500_000 + exportWh }, t.privateKeyPem);
-  const readings = [
-    reading(s1, 0, 1000), // exact delivery
-    reading(s2, 0, 600), // shortfall of 400 Wh: bought from the utility at retail, 120,000 µ
-    reading(s3, 0, 1300), // excess of 300 Wh: taken by the utility at feed-in, 15,000 µ
-    reading(b1, 1000, 0), // exact consumption
-    reading(b2, 700, 0), // 300 Wh bought but not used: sold back at feed-in, 15,000 µ
-    reading(b3, 1000, 0),
-  ];
-  const submitted = await api('community', operatorKey(), 'POST', '/readings', { readings });
-  expect(submitted.body.results.map((r: { status: string }) => r.status)).toEqual(Array(6).fill('accepted'));
-  // Settlement reads the energy positions: it waits until the metering window is closed (a ledger state).
-  const waiting = await step('settle');
-  expect([waiting.status, waiting.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
-  const closedWindow = await api('community', operatorKey(), 'POST', `/communities/${C}/windows/${IS}/close`);
-  expect(closedWindow.status).toBe(200);
-  // The window is the market community's: its seven meters, none of the other test files' meters on the channel.
-  expect(closedWindow.body.window).toMatchObject({ communityId: C, intervalStart: IS, meters: 7, participants: 7 });
-  // Window close minted each seller's verified surplus.
-  expect(await Promise.all([s1, s2, s3].map(tokens))).toEqual([1000, 600, 1300]);
+    const reading = (t: Trader, importWh: number, exportWh: number): SignedReading =>
+      signReading(
+        {
+          meterId: t.meterId,
+          intervalStart: IS,
+          seq: 1,
+          importWh,
+          exportWh,
+          importRegisterWh: 1_000_000 + importWh,
+          exportRegisterWh: 500_000 + exportWh,
+        },
+        t.privateKeyPem,
+      );
+    const readings = [
+      reading(s1, 0, 1000), // exact delivery
+      reading(s2, 0, 600), // shortfall of 400 Wh: bought from the utility at retail, 120,000 µ
+      reading(s3, 0, 1300), // excess of 300 Wh: taken by the utility at feed-in, 15,000 µ
+      reading(b1, 1000, 0), // exact consumption
+      reading(b2, 700, 0), // 300 Wh bought but not used: sold back at feed-in, 15,000 µ
+      reading(b3, 1000, 0),
+    ];
+    const submitted = await api('community', operatorKey(), 'POST', '/readings', { readings });
+    expect(submitted.body.results.map((r: { status: string }) => r.status)).toEqual(Array(6).fill('accepted'));
+    // Settlement reads the energy positions: it waits until the metering window is closed (a ledger state).
+    const waiting = await step('settle');
+    expect([waiting.status, waiting.body.error.code]).toEqual([409, 'SETTLEMENT_METERING_INCOMPLETE']);
+    const closedWindow = await api('community', operatorKey(), 'POST', `/communities/${C}/windows/${IS}/close`);
+    expect(closedWindow.status).toBe(200);
+    // The window is the market community's: its seven meters, none of the other test files' meters on the channel.
+    expect(closedWindow.body.window).toMatchObject({ communityId: C, intervalStart: IS, meters: 7, participants: 7 });
+    // Window close minted each seller's verified surplus.
+    expect(await Promise.all([s1, s2, s3].map(tokens))).toEqual([1000, 600, 1300]);
 
-  const settled = await step('settle');
-  expect(settled.status).toBe(200);
-  const net = Object.fromEntries(settled.body.participants.map((p: { participantId: string; netMicros: number }) => [p.participantId, p.netMicros]));
-  expect(net).toEqual({
-    [s1.participantId]: 150_000,
-    [s2.participantId]: 30_000, // 150,000 − 120,000
-    [s3.participantId]: 165_000, // 150,000 + 15,000
-    [b1.participantId]: -160_000, // 150,000 + 10,000 grid fee
-    [b2.participantId]: -145_000, // −160,000 + 15,000
-    [b3.participantId]: -160_000,
-  });
-  expect(settled.body.estimatedParticipantIds).toEqual([]);
-  // Tokens move for delivered energy, min(delivered, sold): s1 1,000, s2 its 600, s3 1,000 of its 1,300.
-  const transfers = settled.body.tokenTransfers as { sellerId: string; buyerId: string; energyWh: number; movedWh: number; undeliveredWh: number }[];
-  const movedBy = (id: string, field: 'sellerId' | 'buyerId') => transfers.filter((t) => t[field] === id).reduce((s, t) => s + t.movedWh, 0);
-  expect([s1, s2, s3].map((t) => movedBy(t.participantId, 'sellerId'))).toEqual([1000, 600, 1000]);
-  expect(transfers.every((t) => t.undeliveredWh === 0 && t.movedWh === t.energyWh)).toBe(true);
-  expect(await Promise.all([s1, s2, s3].map(tokens))).toEqual([0, 0, 300]);
-  // Each buyer holds exactly what it was moved, 2,600 Wh in all.
-  const held = await Promise.all([b1, b2, b3].map(tokens));
-  expect(held).toEqual([b1, b2, b3].map((t) => movedBy(t.participantId, 'buyerId')));
-  expect(held.reduce((s, h) => s + h, 0)).toBe(2600);
-  // s3's token history, in commit order: the mint at window close, then what settlement moved to the buyers.
-  const history = await api('community', s3.apiKey, 'GET', `/participants/${s3.participantId}/tokens/moves?pageSize=100`);
-  const moves = (history.body.items as { number: number; intervalStart: string; kind: string; amountWh: number; reason: string }[]).filter((m) => m.intervalStart === IS);
-  expect(moves.map((m) => m.number)).toEqual(moves.map((_, i) => i + 1));
-  expect(moves[0]).toMatchObject({ kind: 'mint', amountWh: 1300, reason: 'window-close' });
-  expect(moves.slice(1).map((m) => m.kind)).toEqual(Array(moves.length - 1).fill('transfer-out'));
-  expect(moves.slice(1).reduce((s, m) => s + m.amountWh, 0)).toBe(1000);
-  const again2 = await step('settle');
-  expect([again2.status, again2.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
+    const settled = await step('settle');
+    expect(settled.status).toBe(200);
+    const net = Object.fromEntries(
+      settled.body.participants.map((p: { participantId: string; netMicros: number }) => [p.participantId, p.netMicros]),
+    );
+    expect(net).toEqual({
+      [s1.participantId]: 150_000,
+      [s2.participantId]: 30_000, // 150,000 − 120,000
+      [s3.participantId]: 165_000, // 150,000 + 15,000
+      [b1.participantId]: -160_000, // 150,000 + 10,000 grid fee
+      [b2.participantId]: -145_000, // −160,000 + 15,000
+      [b3.participantId]: -160_000,
+    });
+    expect(settled.body.estimatedParticipantIds).toEqual([]);
+    // Tokens move for delivered energy, min(delivered, sold): s1 1,000, s2 its 600, s3 1,000 of its 1,300.
+    const transfers = settled.body.tokenTransfers as {
+      sellerId: string;
+      buyerId: string;
+      energyWh: number;
+      movedWh: number;
+      undeliveredWh: number;
+    }[];
+    const movedBy = (id: string, field: 'sellerId' | 'buyerId') =>
+      transfers.filter((t) => t[field] === id).reduce((s, t) => s + t.movedWh, 0);
+    expect([s1, s2, s3].map((t) => movedBy(t.participantId, 'sellerId'))).toEqual([1000, 600, 1000]);
+    expect(transfers.every((t) => t.undeliveredWh === 0 && t.movedWh === t.energyWh)).toBe(true);
+    expect(await Promise.all([s1, s2, s3].map(tokens))).toEqual([0, 0, 300]);
+    // Each buyer holds exactly what it was moved, 2,600 Wh in all.
+    const held = await Promise.all([b1, b2, b3].map(tokens));
+    expect(held).toEqual([b1, b2, b3].map((t) => movedBy(t.participantId, 'buyerId')));
+    expect(held.reduce((s, h) => s + h, 0)).toBe(2600);
+    // s3's token history, in commit order: the mint at window close, then what settlement moved to the buyers.
+    const history = await api('community', s3.apiKey, 'GET', `/participants/${s3.participantId}/tokens/moves?pageSize=100`);
+    const moves = (
+      history.body.items as { number: number; intervalStart: string; kind: string; amountWh: number; reason: string }[]
+    ).filter((m) => m.intervalStart === IS);
+    expect(moves.map((m) => m.number)).toEqual(moves.map((_, i) => i + 1));
+    expect(moves[0]).toMatchObject({ kind: 'mint', amountWh: 1300, reason: 'window-close' });
+    expect(moves.slice(1).map((m) => m.kind)).toEqual(Array(moves.length - 1).fill('transfer-out'));
+    expect(moves.slice(1).reduce((s, m) => s + m.amountWh, 0)).toBe(1000);
+    const again2 = await step('settle');
+    expect([again2.status, again2.body.error.code]).toEqual([409, 'INTERVAL_STATE_CONFLICT']);
 
-  const balances = await Promise.all([s1, s2, s3, b1, b2, b3, b4].map(account));
-  expect(balances.map((a) => [a.availableMicros, a.escrowMicros])).toEqual([
-    [150_000, 0],
-    [30_000, 0],
-    [165_000, 0],
-    [840_000, 0],
-    [855_000, 0],
-    [840_000, 0],
-    [100_000, 0],
-  ]);
-  // Credits conserved to the micro-unit: our accounts plus what the utility gained equal our deposits.
-  const after = await supply();
-  const utilityGain = after.utilityMicros - supplyBefore.utilityMicros;
-  expect(utilityGain).toBe(120_000); // 3 × 10,000 fees + 120,000 − 15,000 − 15,000
-  const ours = balances.reduce((s, a) => s + a.availableMicros + a.escrowMicros, 0);
-  expect(ours + utilityGain).toBe(Object.values(deposits).reduce((s, d) => s + d, 0));
-  expect(after.supplyMicros - supplyBefore.supplyMicros).toBe(Object.values(deposits).reduce((s, d) => s + d, 0));
+    const balances = await Promise.all([s1, s2, s3, b1, b2, b3, b4].map(account));
+    expect(balances.map((a) => [a.availableMicros, a.escrowMicros])).toEqual([
+      [150_000, 0],
+      [30_000, 0],
+      [165_000, 0],
+      [840_000, 0],
+      [855_000, 0],
+      [840_000, 0],
+      [100_000, 0],
+    ]);
+    // Credits conserved to the micro-unit: our accounts plus what the utility gained equal our deposits.
+    const after = await supply();
+    const utilityGain = after.utilityMicros - supplyBefore.utilityMicros;
+    expect(utilityGain).toBe(120_000); // 3 × 10,000 fees + 120,000 − 15,000 − 15,000
+    const ours = balances.reduce((s, a) => s + a.availableMicros + a.escrowMicros, 0);
+    expect(ours + utilityGain).toBe(Object.values(deposits).reduce((s, d) => s + d, 0));
+    expect(after.supplyMicros - supplyBefore.supplyMicros).toBe(Object.values(deposits).reduce((s, d) => s + d, 0));
 
-  const results = await api('community', s1.apiKey, 'GET', `/markets/${C}/results?pageSize=1`);
-  expect(results.body.items).toEqual([expect.objectContaining({ intervalStart: IS, priceMicrosPerKwh: 150_000, volumeWh: 3000 })]);
-  const statement = await api('community', b2.apiKey, 'GET', `/credits/${b2.participantId}/statement?pageSize=100`);
-  // In commit order, whatever the submitters' clocks and transaction ids: the deposit and the escrow may share a second.
-  expect(statement.body.items.map((l: { number: number; kind: string }) => [l.number, l.kind])).toEqual(
-    ['deposit', 'escrow', 'escrow-refund', 'trade', 'grid-fee', 'deviation-taken'].map((kind, i) => [i + 1, kind]),
-  );
-});
+    const results = await api('community', s1.apiKey, 'GET', `/markets/${C}/results?pageSize=1`);
+    expect(results.body.items).toEqual([expect.objectContaining({ intervalStart: IS, priceMicrosPerKwh: 150_000, volumeWh: 3000 })]);
+    const statement = await api('community', b2.apiKey, 'GET', `/credits/${b2.participantId}/statement?pageSize=100`);
+    // In commit order, whatever the submitters' clocks and transaction ids: the deposit and the escrow may share a second.
+    expect(statement.body.items.map((l: { number: number; kind: string }) => [l.number, l.kind])).toEqual(
+      ['deposit', 'escrow', 'escrow-refund', 'trade', 'grid-fee', 'deviation-taken'].map((kind, i) => [i + 1, kind]),
+    );
+  },
+);
 
 it('announces order accepted, interval closed, cleared and settled on the event stream', async () => {
-  const res = await fetch(`${profile().orgs.community.gateway.url}/api/v1/events?fromBlock=${startBlock}`, { headers: { authorization: `Bearer ${operatorKey()}` } });
+  const res = await fetch(`${profile().orgs.community.gateway.url}/api/v1/events?fromBlock=${startBlock}`, {
+    headers: { authorization: `Bearer ${operatorKey()}` },
+  });
   expect(res.status).toBe(200);
   const reader = res.body!.getReader();
   const wanted = new Set(['OrderAccepted', 'IntervalClosed', 'IntervalCleared', 'IntervalSettled']);
@@ -268,13 +342,21 @@ it('announces order accepted, interval closed, cleared and settled on the event 
       const { value, done } = await reader.read();
       if (done) break;
       text += Buffer.from(value).toString('utf8');
-      const seen = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1])).filter((e) => e.payload?.communityId === C).map((e) => e.name);
+      const seen = [...text.matchAll(/^data: (.*)$/gm)]
+        .map((m) => JSON.parse(m[1]))
+        .filter((e) => e.payload?.communityId === C)
+        .map((e) => e.name);
       if ([...wanted].every((n) => seen.includes(n))) break;
     }
   } finally {
     await reader.cancel();
   }
-  const seen = new Set([...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1])).filter((e) => e.payload?.communityId === C).map((e) => e.name));
+  const seen = new Set(
+    [...text.matchAll(/^data: (.*)$/gm)]
+      .map((m) => JSON.parse(m[1]))
+      .filter((e) => e.payload?.communityId === C)
+      .map((e) => e.name),
+  );
   for (const name of wanted) expect(seen.has(name)).toBe(true);
 });
 
@@ -298,14 +380,29 @@ it('orders racing the close are either fully in the book or cleanly refused with
     racers.map(async (t) => {
       // Until refused: orders before the gate are accepted, those after it (or after the close) refused.
       for (let n = 0; n < 60; n++) {
-        const res = await api('community', t.apiKey, 'POST', '/orders', { clientOrderId: `race-${n}`, communityId: C, intervalStart: I2S, side: 'buy', energyWh: 10, priceMicrosPerKwh: 100_000 });
-        outcomes.push({ t, orderId: res.body.order?.orderId, status: res.status, code: res.body.error?.code, escrow: res.body.order?.escrowMicros });
+        const res = await api('community', t.apiKey, 'POST', '/orders', {
+          clientOrderId: `race-${n}`,
+          communityId: C,
+          intervalStart: I2S,
+          side: 'buy',
+          energyWh: 10,
+          priceMicrosPerKwh: 100_000,
+        });
+        outcomes.push({
+          t,
+          orderId: res.body.order?.orderId,
+          status: res.status,
+          code: res.body.error?.code,
+          escrow: res.body.order?.escrowMicros,
+        });
         if (res.status !== 201) break;
       }
     }),
   );
   await closer;
-  expect(outcomes.filter((o) => !(o.status === 201 || (o.status === 409 && o.code === 'INTERVAL_CLOSED'))).map((o) => [o.status, o.code])).toEqual([]);
+  expect(
+    outcomes.filter((o) => !(o.status === 201 || (o.status === 409 && o.code === 'INTERVAL_CLOSED'))).map((o) => [o.status, o.code]),
+  ).toEqual([]);
   expect(outcomes.filter((o) => o.status === 409)).toHaveLength(racers.length);
   const accepted = outcomes.filter((o) => o.status === 201);
   const book = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${I2S}/orders`);
@@ -318,7 +415,10 @@ it('orders racing the close are either fully in the book or cleanly refused with
     expect(after[k].availableMicros + after[k].escrowMicros).toBe(before[k].availableMicros + before[k].escrowMicros);
   });
   // Nothing to sell against: clearing hands every escrow back.
-  expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${I2S}/clear`)).body).toMatchObject({ volumeWh: 0, orderCount: accepted.length });
+  expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${I2S}/clear`)).body).toMatchObject({
+    volumeWh: 0,
+    orderCount: accepted.length,
+  });
   const refunded = await Promise.all(racers.map(account));
   refunded.forEach((a, k) => expect(a).toMatchObject({ escrowMicros: before[k].escrowMicros, availableMicros: before[k].availableMicros }));
 });

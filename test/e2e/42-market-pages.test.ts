@@ -9,7 +9,7 @@
 import { clearAuction, CLEARING_PAGE_ITEMS, formatInstant, Order, SETTLEMENT_PAGE_SIZES } from '@gridledger/core';
 import { FabricLedger, MarketScheduler, StepOutcome } from '@gridledger/gateway-api';
 import { deliverAsCleared, trader, Trader, useMeteringInterval } from './market-support';
-import { api, credentials, operatorKey, profile, sleep, uid } from './support';
+import { type JsonAnswer, api, credentials, operatorKey, profile, sleep, uid } from './support';
 
 const C = uid('pages');
 const LEN = 60;
@@ -17,7 +17,15 @@ const SELLERS = 20;
 const BUYERS = 20;
 const ORDERS_EACH = 275;
 const ORDERS = (SELLERS + BUYERS) * ORDERS_EACH;
-const params = { intervalSeconds: LEN, gateClosureSeconds: 10, openingHorizonSeconds: 3600, feedInMicrosPerKwh: 50_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 10_000, kPpm: 500_000 };
+const params = {
+  intervalSeconds: LEN,
+  gateClosureSeconds: 10,
+  openingHorizonSeconds: 3600,
+  feedInMicrosPerKwh: 50_000,
+  retailMicrosPerKwh: 300_000,
+  gridFeeMicrosPerKwh: 10_000,
+  kPpm: 500_000,
+};
 // At most 275 × 30 Wh × 310 µ/Wh escrowed.
 const DEPOSIT = 3_000_000;
 const LATE = 20;
@@ -31,32 +39,53 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
   expect((await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, params)).status).toBe(200);
   const traders: (Trader & { side: 'buy' | 'sell' })[] = [];
   for (let k = 0; k < SELLERS + BUYERS; k += 10) {
-    const ten = Array.from({ length: 10 }, async (_, j) => ({ ...(await trader(`p${k + j}`, C, (k + j) % 2 === 0 ? 'community' : 'utility')), side: k + j < SELLERS ? ('sell' as const) : ('buy' as const) }));
+    const ten = Array.from({ length: 10 }, async (_, j) => ({
+      ...(await trader(`p${k + j}`, C, (k + j) % 2 === 0 ? 'community' : 'utility')),
+      side: k + j < SELLERS ? ('sell' as const) : ('buy' as const),
+    }));
     traders.push(...(await Promise.all(ten)));
   }
   const supplyBefore = await asRegulator('/credits/supply');
   await Promise.all(
-    traders.filter((t) => t.side === 'buy').map(async (t) => {
-      expect((await api('utility', credentials().apiKeys.utility.utility, 'POST', '/credits/deposits', { participantId: t.participantId, amountMicros: DEPOSIT, reference: `dep-${t.participantId}` })).status).toBe(201);
-    }),
+    traders
+      .filter((t) => t.side === 'buy')
+      .map(async (t) => {
+        expect(
+          (
+            await api('utility', credentials().apiKeys.utility.utility, 'POST', '/credits/deposits', {
+              participantId: t.participantId,
+              amountMicros: DEPOSIT,
+              reference: `dep-${t.participantId}`,
+            })
+          ).status,
+        ).toBe(201);
+      }),
   );
 
   const I = Math.ceil((Date.now() / 1000 + 150) / LEN) * LEN;
   const IS = formatInstant(I);
   // Deterministic figures per trader and order: 1–30 Wh (a seller offers at most 8,250 Wh of its 10,000), 50,000–299,000 µ/kWh.
-  const orderOf = (t: number, n: number) => ({ clientOrderId: `c${n}`, communityId: C, intervalStart: IS, side: traders[t].side, energyWh: 1 + ((t * 7919 + n * 104_729) % 30), priceMicrosPerKwh: 50_000 + ((t * 31 + n * 17) % 250) * 1000 });
+  const orderOf = (t: number, n: number) => ({
+    clientOrderId: `c${n}`,
+    communityId: C,
+    intervalStart: IS,
+    side: traders[t].side,
+    energyWh: 1 + ((t * 7919 + n * 104_729) % 30),
+    priceMicrosPerKwh: 50_000 + ((t * 31 + n * 17) % 250) * 1000,
+  });
   const started = Date.now();
   const placed: string[] = [];
   let batches = 0;
   // Ten clients at once, each sending its traders' batches one after the other; a batch the
   // ledger did not answer in time (503) is sent again as it was: a retry places nothing twice.
   let retries = 0;
-  const send = async (k: number, orders: object[]): Promise<Record<string, any>> => {
+  const send = async (k: number, orders: object[]): Promise<JsonAnswer> => {
     const t = traders[k];
     for (let attempt = 0; ; attempt++) {
       const res = await api(t.org, t.apiKey, 'POST', '/orders/batch', { orders });
       if (res.status !== 503 || attempt === 3) {
-        if (res.status !== 201 && res.status !== 200) throw new Error(`batch of ${t.participantId}: ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status !== 201 && res.status !== 200)
+          throw new Error(`batch of ${t.participantId}: ${res.status} ${JSON.stringify(res.body)}`);
         return res.body;
       }
       process.stdout.write(`batch of ${t.participantId} again after ${JSON.stringify(res.body.error)}\n`);
@@ -67,7 +96,10 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
     Array.from({ length: 10 }, async (_, client) => {
       for (let k = client; k < traders.length; k += 10) {
         for (let first = 0; first < ORDERS_EACH; first += 100) {
-          const body = await send(k, Array.from({ length: Math.min(100, ORDERS_EACH - first) }, (_, j) => orderOf(k, first + j)));
+          const body = await send(
+            k,
+            Array.from({ length: Math.min(100, ORDERS_EACH - first) }, (_, j) => orderOf(k, first + j)),
+          );
           placed.push(...body.orders.map((o: { order: { orderId: string } }) => o.order.orderId));
           batches++;
         }
@@ -75,7 +107,10 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
     }),
   );
   const seconds = (Date.now() - started) / 1000;
-  process.stdout.write(`${placed.length} orders placed in ${batches} batches in ${seconds.toFixed(1)} s (${(placed.length / seconds).toFixed(0)} orders/s, ${retries} batches sent again)\n`);
+  process.stdout.write(
+    `${placed.length} orders placed in ${batches} batches in ${seconds.toFixed(1)} s (${(placed.length / seconds).toFixed(0)} orders/s, ` +
+      `${retries} batches sent again)\n`,
+  );
   expect(new Set(placed).size).toBe(ORDERS);
   expect(Date.now() / 1000).toBeLessThan(I - params.gateClosureSeconds);
   // A retried batch: replayed, nothing placed twice (200).
@@ -84,26 +119,40 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
   expect(retried.body.orders.map((o: { replayed: boolean }) => o.replayed)).toEqual([true, true]);
 
   const operator = profile().orgs.community.users['community-operator'];
-  const ledger = new FabricLedger({ peer: profile().orgs.community.peer, channel: profile().channel, chaincode: profile().chaincode, serviceUser: operator });
+  const ledger = new FabricLedger({
+    peer: profile().orgs.community.peer,
+    channel: profile().channel,
+    chaincode: profile().chaincode,
+    serviceUser: operator,
+  });
   const outcomes: StepOutcome[] = [];
-  const log = { info: () => undefined, warn: () => undefined, error: (f: Record<string, unknown>) => outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }) };
+  const log = {
+    info: () => undefined,
+    warn: () => undefined,
+    error: (f: Record<string, unknown>) =>
+      outcomes.push({ step: 'log', communityId: C, intervalStart: '', outcome: 'failed', code: String(f.code) }),
+  };
   const schedulers = [0, 1].map(() => new MarketScheduler({ ledger, operator, communities: [C], log, lookbackIntervals: 1 }));
   const status = async () => (await asRegulator(`/markets/${C}/intervals/${IS}`)).status as string;
   const until = async (wanted: string) => {
     while ((await status()) !== wanted) {
       const out = (await Promise.all(schedulers.map((s) => s.tick()))).flat();
-      for (const o of out.filter((x) => x.intervalStart === IS && x.step !== 'close')) process.stdout.write(`${(Date.now() / 1000 - I).toFixed(1)} s after the start: ${o.step} ${o.outcome} ${o.code ?? ''}\n`);
+      for (const o of out.filter((x) => x.intervalStart === IS && x.step !== 'close'))
+        process.stdout.write(`${(Date.now() / 1000 - I).toFixed(1)} s after the start: ${o.step} ${o.outcome} ${o.code ?? ''}\n`);
       outcomes.push(...out);
       await sleep(1000);
     }
   };
-  let recorded: Record<string, any>;
+  let recorded: JsonAnswer;
   try {
     await until('cleared');
     const interval = await asRegulator(`/markets/${C}/intervals/${IS}`);
     expect(interval.clearing).toEqual({ pageCount: 3, pagesDone: 3 });
     // Repeats of any clearing page are refused.
-    for (const query of ['', '?page=0', '?page=2']) expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${IS}/clear${query}`)).body.error.code).toBe('INTERVAL_STATE_CONFLICT');
+    for (const query of ['', '?page=0', '?page=2'])
+      expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${IS}/clear${query}`)).body.error.code).toBe(
+        'INTERVAL_STATE_CONFLICT',
+      );
     recorded = await asRegulator(`/markets/${C}/intervals/${IS}/clearing`);
     const book = await asRegulator(`/markets/${C}/intervals/${IS}/orders`);
     expect(book.orders).toHaveLength(ORDERS);
@@ -112,7 +161,10 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
     expect(recorded.tradePages).toBeGreaterThanOrEqual(1);
     const pure = clearAuction(book.orders as Order[], book.params);
     expect(recorded).toMatchObject(JSON.parse(JSON.stringify(pure)));
-    process.stdout.write(`cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh}, ${recorded.fills.length} fills in ${recorded.fillPages} pages, ${recorded.trades.length} trades in ${recorded.tradePages}\n`);
+    process.stdout.write(
+      `cleared: ${recorded.volumeWh} Wh at ${recorded.priceMicrosPerKwh}, ${recorded.fills.length} fills in ${recorded.fillPages} ` +
+        `pages, ${recorded.trades.length} trades in ${recorded.tradePages}\n`,
+    );
 
     // Delivery: each buyer used what it bought, each seller exported what it sold plus 50 Wh.
     const filled = await deliverAsCleared(traders, IS, recorded.fills, I + LEN);
@@ -126,14 +178,21 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
     expect(settlement.postings.filter((p: { reason: string }) => p.reason === 'trade')).toHaveLength(recorded.tradeCount);
     expect(new Set(settlement.postings.map((p: { postingId: string }) => p.postingId)).size).toBe(settlement.postings.length);
     expect(settlement.participants).toHaveLength(SELLERS + BUYERS);
-    expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${IS}/settle`)).body.error.code).toBe('INTERVAL_STATE_CONFLICT');
+    expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${IS}/settle`)).body.error.code).toBe(
+      'INTERVAL_STATE_CONFLICT',
+    );
     const done = outcomes.filter((o) => o.outcome === 'done' && o.intervalStart === IS).map((o) => o.step);
     expect(done.filter((d) => d === 'clear').length).toBeLessThanOrEqual(3);
     expect(done.filter((d) => d === 'settle').length).toBeLessThanOrEqual(settlement.pageCount);
     expect(outcomes.filter((o) => o.outcome === 'failed' && o.code !== 'LEDGER_UNAVAILABLE')).toEqual([]);
-    process.stdout.write(`settlement: ${settlement.postings.length} postings in ${settlement.pageCount} pages; ${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused\n`);
+    process.stdout.write(
+      `settlement: ${settlement.postings.length} postings in ${settlement.pageCount} pages; ` +
+        `${outcomes.filter((o) => o.outcome === 'skipped').length} repeated steps refused\n`,
+    );
 
-    const held = await Promise.all(traders.map(async (t) => (await api(t.org, t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh));
+    const held = await Promise.all(
+      traders.map(async (t) => (await api(t.org, t.apiKey, 'GET', `/participants/${t.participantId}/tokens`)).body.balanceWh),
+    );
     expect(held).toEqual(traders.map((t) => (t.side === 'buy' ? (filled.get(t.participantId) ?? 0) : 50)));
   } finally {
     await Promise.all(schedulers.map((s) => s.stop()));
@@ -146,6 +205,8 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
   }
   const supplyAfter = await asRegulator('/credits/supply');
   const deposited = DEPOSIT * BUYERS;
-  expect(accounts.reduce((s, a) => s + a.availableMicros + a.escrowMicros, 0) + (supplyAfter.utilityMicros - supplyBefore.utilityMicros)).toBe(deposited);
+  expect(
+    accounts.reduce((s, a) => s + a.availableMicros + a.escrowMicros, 0) + (supplyAfter.utilityMicros - supplyBefore.utilityMicros),
+  ).toBe(deposited);
   expect(supplyAfter.supplyMicros - supplyBefore.supplyMicros).toBe(deposited);
 }, 1_200_000);

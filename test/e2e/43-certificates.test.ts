@@ -13,7 +13,7 @@ import { peer } from '@hyperledger/fabric-protos';
 import { formatInstant } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, operatorKey, profile, signReading } from './support';
+import { api, type JsonAnswer, operatorKey, profile, signReading } from './support';
 import {
   closeHour,
   deliver,
@@ -143,7 +143,7 @@ describe('issuance, transfer, claim, verification', () => {
     const url = `${profile().orgs.regulator.gateway.url}/api/v1/public/certificates/${encodeURIComponent(`${issuanceId}-42`)}`;
     const res = await fetch(url);
     expect(res.status).toBe(200);
-    const shown = (await res.json()) as Record<string, any>;
+    const shown = (await res.json()) as JsonAnswer;
     expect(shown).toMatchObject({
       certificateId: `${issuanceId}-42`,
       bundleId: `${issuanceId}-1`,
@@ -172,7 +172,7 @@ describe('issuance, transfer, claim, verification', () => {
         reason: 'meter found faulty',
       }),
     );
-    expect(withdrawn.withdrawn.map((b: any) => [b.rangeStart, b.rangeEnd, b.withdrawal.previousStatus])).toEqual([
+    expect(withdrawn.withdrawn.map((b: JsonAnswer) => [b.rangeStart, b.rangeEnd, b.withdrawal.previousStatus])).toEqual([
       [90, 100, 'cancelled'],
       [101, 250, 'active'],
       [251, 300, 'active'],

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, openEvents, operatorKey, profile, SseEvent } from './support';
+import { api, type JsonAnswer, openEvents, operatorKey, profile, SseEvent } from './support';
 import { closeHour, deliver, hourBack, INTERVAL, issuanceTag, issue, ok, Producer, producer, regulatorKey } from './certificate-support';
 
 useMeteringInterval(INTERVAL);
@@ -40,7 +40,7 @@ describe('provenance of a certificate', () => {
   let p: Producer;
   let neighbour: Trader;
   let certificateId: string;
-  let provenance: Record<string, any>;
+  let provenance: JsonAnswer;
 
   beforeAll(async () => {
     p = await producer();
@@ -59,7 +59,7 @@ describe('provenance of a certificate', () => {
     expect(proof.asset).toMatchObject({ assetId: p.assetId, meterId: p.meterId, verification: { txId: expect.any(String) } });
     const registered = createPublicKey(p.privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
     expect(proof.meter).toEqual({ meterId: p.meterId, publicKeyPem: registered });
-    expect(proof.readings.map((r: any) => [r.exportWh, JSON.parse(r.signedPayload).importWh, r.signatureVerified])).toEqual(
+    expect(proof.readings.map((r: JsonAnswer) => [r.exportWh, JSON.parse(r.signedPayload).importWh, r.signatureVerified])).toEqual(
       exports.map((x, k) => [x, imports[k], true]),
     );
     expect(proof.signaturesVerified).toBe(true);
@@ -67,11 +67,11 @@ describe('provenance of a certificate', () => {
 
   it('names every transaction with the block that holds it', () => {
     const { transactions, readings, asset } = provenance.proof;
-    expect(new Set(transactions.map((t: any) => t.kind))).toEqual(new Set(['issuance', 'verification', 'reading']));
-    expect(transactions.every((t: any) => Number.isInteger(t.blockNumber) && t.blockNumber > 0)).toBe(true);
-    const block = (txId: string) => transactions.find((t: any) => t.txId === txId).blockNumber;
+    expect(new Set(transactions.map((t: JsonAnswer) => t.kind))).toEqual(new Set(['issuance', 'verification', 'reading']));
+    expect(transactions.every((t: JsonAnswer) => Number.isInteger(t.blockNumber) && t.blockNumber > 0)).toBe(true);
+    const block = (txId: string) => transactions.find((t: JsonAnswer) => t.txId === txId).blockNumber;
     // The asset was verified before its readings were recorded, and they before the issuance.
-    const issuanceBlock = transactions.find((t: any) => t.kind === 'issuance').blockNumber;
+    const issuanceBlock = transactions.find((t: JsonAnswer) => t.kind === 'issuance').blockNumber;
     expect(block(asset.verification.txId)).toBeLessThan(block(readings[0].txId));
     expect(block(readings[0].txId)).toBeLessThan(issuanceBlock);
   });
@@ -90,14 +90,14 @@ describe('provenance of a certificate', () => {
     const url = `${profile().orgs.utility.gateway.url}/api/v1/public/certificates/${encodeURIComponent(certificateId)}`;
     const res = await fetch(url);
     expect(res.status).toBe(200);
-    const publicAnswer = (await res.json()) as Record<string, any>;
+    const publicAnswer = (await res.json()) as JsonAnswer;
     for (const proof of [regulator.proof, publicAnswer.proof]) {
-      expect(proof.readings.map((r: any) => [r.exportWh, r.signedPayload, r.signature, r.signatureVerified])).toEqual(
+      expect(proof.readings.map((r: JsonAnswer) => [r.exportWh, r.signedPayload, r.signature, r.signatureVerified])).toEqual(
         exports.map((x) => [x, null, null, null]),
       );
-      expect(proof.readings.every((r: any) => /^[0-9a-f]{64}$/.test(r.importHash))).toBe(true);
+      expect(proof.readings.every((r: JsonAnswer) => /^[0-9a-f]{64}$/.test(r.importHash))).toBe(true);
       expect(proof.signaturesVerified).toBeNull();
-      expect(proof.transactions.every((t: any) => t.blockNumber > 0)).toBe(true);
+      expect(proof.transactions.every((t: JsonAnswer) => t.blockNumber > 0)).toBe(true);
       expect(JSON.stringify(proof)).not.toMatch(/importWh|importRegisterWh|"sig"/);
     }
     expect(publicAnswer.proof.asset.participantId).toBeUndefined();

@@ -6,7 +6,17 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { startBridge, startBroker } from '@gridledger/network/dist/platform';
 import { stopProcess } from '@gridledger/network';
-import { eventually, mqttOptions, newProsumerWithMeter, profile, readingSeries, readingsTopic, sleep, stateDir, storedReadings } from './support';
+import {
+  eventually,
+  mqttOptions,
+  newProsumerWithMeter,
+  profile,
+  readingSeries,
+  readingsTopic,
+  sleep,
+  stateDir,
+  storedReadings,
+} from './support';
 
 const pidFile = (name: string) => join(stateDir(), 'pids', `${name}.pid`);
 
@@ -23,10 +33,14 @@ async function streamWithRestart(restart: () => Promise<void>, count: number): P
   } finally {
     await client.endAsync();
   }
-  const stored = await eventually(async () => {
-    const got = await storedReadings(meter);
-    return got.length >= count ? got : undefined;
-  }, 120_000, 1000);
+  const stored = await eventually(
+    async () => {
+      const got = await storedReadings(meter);
+      return got.length >= count ? got : undefined;
+    },
+    120_000,
+    1000,
+  );
   // Exactly once: every seq, each one time, with the interval it was signed for.
   expect(stored.map((r) => r.seq)).toEqual(series.map((r) => r.seq));
   expect(stored.map((r) => r.intervalStart)).toEqual(series.map((r) => r.intervalStart));

@@ -11,9 +11,22 @@ import { startProcess, stopProcess, waitHealthy } from '@gridledger/network';
 const pidFile = (name: string) => join(stateDir(), 'pids', `${name}.pid`);
 const layout = () => layoutOf({ stateDir: stateDir(), offset: Number(process.env.GRIDLEDGER_TEST_OFFSET) });
 
-async function restartNode(name: string, binary: string, args: string[], env: Record<string, string>, operationsUrl: string): Promise<void> {
+async function restartNode(
+  name: string,
+  binary: string,
+  args: string[],
+  env: Record<string, string>,
+  operationsUrl: string,
+): Promise<void> {
   const l = layout();
-  const pid = await startProcess({ name, command: join(l.binDir, binary), args, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, pidFile: pidFile(name), logFile: logFile(l, name) });
+  const pid = await startProcess({
+    name,
+    command: join(l.binDir, binary),
+    args,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    pidFile: pidFile(name),
+    logFile: logFile(l, name),
+  });
   await waitHealthy(name, `${operationsUrl}/healthz`, pid, logFile(l, name));
 }
 
@@ -50,6 +63,9 @@ it('with the regulator peer stopped, the regulator gateway reports itself unheal
     await restartNode('peer.regulator', 'peer', ['node', 'start'], env, `http://${env.CORE_OPERATIONS_LISTENADDRESS}`);
   }
   // The gateway's connection to the restarted peer comes back by itself.
-  const back = await eventually(async () => ((await api('regulator', undefined, 'GET', '/health')).status === 200 ? 'healthy' : undefined), 60_000);
+  const back = await eventually(
+    async () => ((await api('regulator', undefined, 'GET', '/health')).status === 200 ? 'healthy' : undefined),
+    60_000,
+  );
   expect(back).toBe('healthy');
 });

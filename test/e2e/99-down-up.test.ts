@@ -16,7 +16,9 @@ it('down then up: the ledger state is still there; down --purge removes it', asy
   expect(before).toHaveLength(2);
 
   const stopped = await down(stateDir(), { log: () => undefined });
-  expect(stopped).toEqual(expect.arrayContaining(['bridge', 'gateway.community', 'peer.community', 'orderer.utility', 'chaincode.utility']));
+  expect(stopped).toEqual(
+    expect.arrayContaining(['bridge', 'gateway.community', 'peer.community', 'orderer.utility', 'chaincode.utility']),
+  );
   expect(existsSync(join(stateDir(), 'pids', 'peer.community.pid'))).toBe(false);
 
   await upPlatform({ stateDir: stateDir(), offset: Number(process.env.GRIDLEDGER_TEST_OFFSET), log: () => undefined });

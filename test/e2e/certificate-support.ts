@@ -4,7 +4,7 @@
  */
 import { formatInstant } from '@gridledger/core/core';
 import { trader, Trader } from './market-support';
-import { api, ApiResult, closeWindow, credentials, operatorKey, signReading, uid } from './support';
+import { api, ApiResult, closeWindow, credentials, type JsonAnswer, operatorKey, signReading, uid } from './support';
 
 export const INTERVAL = 900;
 
@@ -16,7 +16,7 @@ export const intervalsOf = (hourStart: string) => [0, 1, 2, 3].map((k) => format
 export const issuanceTag = (hourStart: string) =>
   `${hourStart.slice(0, 4)}${hourStart.slice(5, 7)}${hourStart.slice(8, 10)}T${hourStart.slice(11, 13)}Z`;
 
-export async function ok<T = Record<string, any>>(answer: Promise<ApiResult<T>>, status = 200): Promise<T> {
+export async function ok<T = JsonAnswer>(answer: Promise<ApiResult<T>>, status = 200): Promise<T> {
   const res = await answer;
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;

@@ -14,7 +14,8 @@ export interface Trader {
   privateKeyPem: string;
 }
 
-export const operatorClient = (): LedgerClient => ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+export const operatorClient = (): LedgerClient =>
+  ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
 
 /** A prosumer onboarded at `org`'s gateway with one bidirectional 600 kW meter (10,000 Wh in 60 s) in `communityId`. */
 export async function trader(name: string, communityId: string, org: OrgName = 'community'): Promise<Trader> {
@@ -25,7 +26,14 @@ export async function trader(name: string, communityId: string, org: OrgName = '
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const meterId = `${participantId}.main`;
   const apiKey = String(onboarded.body.apiKey);
-  const meter = { meterId, participantId, kind: 'bidirectional', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), exportCapacityW: 600_000, communityId };
+  const meter = {
+    meterId,
+    participantId,
+    kind: 'bidirectional',
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    exportCapacityW: 600_000,
+    communityId,
+  };
   const registered = await api(org, apiKey, 'POST', '/meters', meter);
   if (registered.status !== 201) throw new Error(`meter: ${registered.status} ${JSON.stringify(registered.body)}`);
   return { participantId, apiKey, org, meterId, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
@@ -59,14 +67,23 @@ export function useMeteringInterval(seconds: number, more: { lateWindowSeconds?:
  * exported what it sold plus `surplusWh`; one reading per trader, submitted by the operator.
  * Returns the Wh filled per participant.
  */
-export async function deliverAsCleared(traders: (Trader & { side: 'buy' | 'sell' })[], intervalStart: string, fills: { participantId: string; filledWh: number }[], endSeconds: number, surplusWh = 50): Promise<Map<string, number>> {
+export async function deliverAsCleared(
+  traders: (Trader & { side: 'buy' | 'sell' })[],
+  intervalStart: string,
+  fills: { participantId: string; filledWh: number }[],
+  endSeconds: number,
+  surplusWh = 50,
+): Promise<Map<string, number>> {
   const filled = new Map<string, number>();
   for (const f of fills) filled.set(f.participantId, (filled.get(f.participantId) ?? 0) + f.filledWh);
   while (Date.now() / 1000 < endSeconds + 1) await sleep(500);
   const readings = traders.map((t) => {
     const importWh = t.side === 'buy' ? (filled.get(t.participantId) ?? 0) : 0;
     const exportWh = t.side === 'sell' ? (filled.get(t.participantId) ?? 0) + surplusWh : 0;
-    return signReading({ meterId: t.meterId, intervalStart, seq: 1, importWh, exportWh, importRegisterWh: importWh, exportRegisterWh: exportWh }, t.privateKeyPem);
+    return signReading(
+      { meterId: t.meterId, intervalStart, seq: 1, importWh, exportWh, importRegisterWh: importWh, exportRegisterWh: exportWh },
+      t.privateKeyPem,
+    );
   });
   const submitted = await api('community', operatorKey(), 'POST', '/readings', { readings });
   expect(submitted.body.results.filter((r: { status: string }) => r.status !== 'accepted')).toEqual([]);

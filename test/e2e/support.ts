@@ -12,7 +12,18 @@ import { readingSignedBytes, Reading, SignedReading, formatInstant } from '@grid
 import type { Receipt } from '@gridledger/device-bridge';
 import { ChaincodeError } from '@gridledger/fabric-client';
 import { checkAnswer } from './answers';
-import { ledgerClient, loadProfile, mqttClientOptions, mqttCredentialPath, NetworkProfile, OrgName, readCredential, usernameOf, WalletUser, type MqttCredential } from '@gridledger/network';
+import {
+  ledgerClient,
+  loadProfile,
+  mqttClientOptions,
+  mqttCredentialPath,
+  NetworkProfile,
+  OrgName,
+  readCredential,
+  usernameOf,
+  WalletUser,
+  type MqttCredential,
+} from '@gridledger/network';
 
 export const stateDir = (): string => {
   const dir = process.env.GRIDLEDGER_TEST_STATE;
@@ -28,15 +39,34 @@ export function credentials(): { apiKeys: Record<string, Record<string, string>>
 
 export const operatorKey = () => credentials().apiKeys.community['community-operator'];
 
+/**
+ * A gateway's JSON answer as these tests read it: field by field, each field checked by the assertion
+ * that reads it (the routes' schemas are in gateway-api/src/openapi; the contract test holds the
+ * gateways to them).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one loose type of the e2e tests, see above
+export type JsonAnswer = Record<string, any>;
+
 export interface ApiResult<T = Record<string, unknown>> {
   status: number;
   body: T;
 }
 
-export async function api<T = Record<string, any>>(org: OrgName, key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
+export async function api<T = JsonAnswer>(
+  org: OrgName,
+  key: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResult<T>> {
   const res = await fetch(`${profile().orgs[org].gateway.url}/api/v1${path}`, {
     method,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -100,7 +130,15 @@ export function readingSeries(meter: TestMeter, n: number, firstSeq = 1): Signed
     const exportWh = (i * 53) % 400;
     importRegisterWh += importWh;
     exportRegisterWh += exportWh;
-    const reading: Reading = { meterId: meter.meterId, intervalStart: pastInterval(n - 1 - i), seq: firstSeq + i, importWh, exportWh, importRegisterWh, exportRegisterWh };
+    const reading: Reading = {
+      meterId: meter.meterId,
+      intervalStart: pastInterval(n - 1 - i),
+      seq: firstSeq + i,
+      importWh,
+      exportWh,
+      importRegisterWh,
+      exportRegisterWh,
+    };
     out.push(signReading(reading, meter.privateKeyPem));
   }
   return out;
@@ -133,11 +171,33 @@ export async function householdCredential(household: { participantId: string; ap
 /** mosquitto_pub, the Debian client, as a third-party meter would publish: TLS, the meter's credential, its client id. */
 export function mosquittoPub(credential: MqttCredential, topic: string, payload: string): void {
   const url = new URL(profile().mqtt.url);
-  execFileSync('mosquitto_pub', ['-h', url.hostname, '-p', url.port, '--cafile', profile().mqtt.caCertPath, '-u', credential.username, '-P', credential.password, '-i', credential.clientId, '-q', '1', '-t', topic, '-m', payload]);
+  execFileSync('mosquitto_pub', [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port,
+    '--cafile',
+    profile().mqtt.caCertPath,
+    '-u',
+    credential.username,
+    '-P',
+    credential.password,
+    '-i',
+    credential.clientId,
+    '-q',
+    '1',
+    '-t',
+    topic,
+    '-m',
+    payload,
+  ]);
 }
 
 /** Collects receipts for a household's meter, connected as the household, until `count` have arrived (or the deadline passes). */
-export async function receiptsCollector(household: { participantId: string; apiKey: string }, meterId: string): Promise<{ receipts: Receipt[]; waitFor(count: number, timeoutMs?: number): Promise<Receipt[]>; close(): Promise<void> }> {
+export async function receiptsCollector(
+  household: { participantId: string; apiKey: string },
+  meterId: string,
+): Promise<{ receipts: Receipt[]; waitFor(count: number, timeoutMs?: number): Promise<Receipt[]>; close(): Promise<void> }> {
   const client: MqttClient = await mqtt.connectAsync(profile().mqtt.url, mqttOptions(await householdCredential(household)));
   const receipts: Receipt[] = [];
   client.on('message', (_topic, payload) => receipts.push(JSON.parse(payload.toString())));
@@ -174,8 +234,13 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
 }
 
 /** All stored readings of a meter, through the gateway. */
-export async function storedReadings(meter: TestMeter): Promise<Record<string, any>[]> {
-  const res = await api<any>('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/readings?from=${encodeURIComponent(pastInterval(200))}&to=${encodeURIComponent(pastInterval(0))}`);
+export async function storedReadings(meter: TestMeter): Promise<JsonAnswer[]> {
+  const res = await api<JsonAnswer | JsonAnswer[]>(
+    'community',
+    meter.apiKey,
+    'GET',
+    `/meters/${meter.meterId}/readings?from=${encodeURIComponent(pastInterval(200))}&to=${encodeURIComponent(pastInterval(0))}`,
+  );
   if (res.status !== 200) throw new Error(`readings: ${res.status} ${JSON.stringify(res.body)}`);
   return Array.isArray(res.body) ? res.body : res.body.readings;
 }
@@ -189,7 +254,7 @@ export function enrolledUser(org: OrgName, id: string): WalletUser {
 
 /** Closes an interval's window through the Community gateway (every page) as its operator. */
 /** Closes a community's window (by default that of the test meters' community), as its operator. */
-export async function closeWindow(intervalStart: string, communityId = profile().mqtt.communityId): Promise<ApiResult<Record<string, any>>> {
+export async function closeWindow(intervalStart: string, communityId = profile().mqtt.communityId): Promise<ApiResult<JsonAnswer>> {
   return api('community', operatorKey(), 'POST', `/communities/${communityId}/windows/${encodeURIComponent(intervalStart)}/close`);
 }
 
@@ -237,7 +302,11 @@ export async function openEvents(headers: Record<string, string> = {}, query = '
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const field = (name: string) => frame.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+          const field = (name: string) =>
+            frame
+              .split('\n')
+              .find((l) => l.startsWith(`${name}: `))
+              ?.slice(name.length + 2);
           const data = field('data');
           if (field('id') !== undefined && data !== undefined) {
             events.push({ id: field('id')!, event: field('event')!, data: JSON.parse(data) });
@@ -254,7 +323,8 @@ export async function openEvents(headers: Record<string, string> = {}, query = '
     async until(pred: (e: SseEvent[]) => boolean, timeoutMs = 60_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!pred(events)) {
-        if (Date.now() > deadline) throw new Error(`events did not arrive: ${JSON.stringify(events.map((e) => [e.event, e.data.payload]))}`);
+        if (Date.now() > deadline)
+          throw new Error(`events did not arrive: ${JSON.stringify(events.map((e) => [e.event, e.data.payload]))}`);
         await new Promise<void>((r) => {
           waiters.push(r);
           setTimeout(r, 500);

@@ -48,7 +48,11 @@ async function authorizeFor(ctx: Context, caller: Caller, participantId: string,
   }
   const participant = await loadParticipant(ctx, participantId);
   if (participant.mspId !== caller.mspId) {
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `participant ${participantId} belongs to ${participant.mspId}, not ${caller.mspId}`, { participantId });
+    throw new GridLedgerError(
+      ErrorCodes.ACCESS_DENIED,
+      `participant ${participantId} belongs to ${participant.mspId}, not ${caller.mspId}`,
+      { participantId },
+    );
   }
 }
 
@@ -74,7 +78,8 @@ export class AssetsContract extends Contract {
       const site = validateSite(parseObjectArgument(request, 'the site'));
       await authorizeFor(ctx, caller, site.participantId, 'register sites');
       const siteKey = key(ctx, KeyTypes.site, site.siteId);
-      if ((await getRecord(ctx, siteKey)) !== undefined) throw new GridLedgerError(ErrorCodes.ASSET_EXISTS, `site ${site.siteId} is already registered`, { siteId: site.siteId });
+      if ((await getRecord(ctx, siteKey)) !== undefined)
+        throw new GridLedgerError(ErrorCodes.ASSET_EXISTS, `site ${site.siteId} is already registered`, { siteId: site.siteId });
       const record: SiteRecord = { ...site, mspId: caller.mspId, registeredAt: txInstant(ctx), registeredBy: actorOf(ctx, caller) };
       await putRecord(ctx, siteKey, record);
       await putRecord(ctx, key(ctx, KeyTypes.siteByParticipant, site.participantId, site.siteId), { siteId: site.siteId });
@@ -92,7 +97,9 @@ export class AssetsContract extends Contract {
       if (site === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no site ${siteId} is registered`, { siteId });
       const meter = await loadMeter(ctx, checkId(meterId, 'meterId'));
       if (meter.participantId !== site.participantId) {
-        throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${meterId} and site ${siteId} belong to different participants`, { field: 'siteId' });
+        throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${meterId} and site ${siteId} belong to different participants`, {
+          field: 'siteId',
+        });
       }
       await authorizeFor(ctx, caller, site.participantId, 'attach meters');
       const record: MeterRecord = { ...meter, siteId: site.siteId, zone: site.zone, importCapacityW: site.connectionCapacityW };
@@ -125,13 +132,24 @@ export class AssetsContract extends Contract {
       const asset = validateAsset(parseObjectArgument(request, 'the asset'));
       await authorizeFor(ctx, caller, asset.participantId, 'register assets');
       const assetKey = key(ctx, KeyTypes.asset, asset.assetId);
-      if ((await getRecord(ctx, assetKey)) !== undefined) throw new GridLedgerError(ErrorCodes.ASSET_EXISTS, `asset ${asset.assetId} is already registered`, { assetId: asset.assetId });
+      if ((await getRecord(ctx, assetKey)) !== undefined)
+        throw new GridLedgerError(ErrorCodes.ASSET_EXISTS, `asset ${asset.assetId} is already registered`, { assetId: asset.assetId });
       const meter = await loadMeter(ctx, asset.meterId);
       if (meter.participantId !== asset.participantId) {
-        throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} does not belong to ${asset.participantId}`, { field: 'meterId' });
+        throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} does not belong to ${asset.participantId}`, {
+          field: 'meterId',
+        });
       }
-      if (meter.kind === 'consumption') throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} is a consumption meter`, { field: 'meterId' });
-      const record: AssetRecord = { ...asset, mspId: caller.mspId, registeredAt: txInstant(ctx), registeredBy: actorOf(ctx, caller), verification: null, lastRecord: null };
+      if (meter.kind === 'consumption')
+        throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} is a consumption meter`, { field: 'meterId' });
+      const record: AssetRecord = {
+        ...asset,
+        mspId: caller.mspId,
+        registeredAt: txInstant(ctx),
+        registeredBy: actorOf(ctx, caller),
+        verification: null,
+        lastRecord: null,
+      };
       await putRecord(ctx, assetKey, record);
       await putRecord(ctx, key(ctx, KeyTypes.assetByParticipant, asset.participantId, asset.assetId), { assetId: asset.assetId });
       const metered: MeteredAsset = { assetId: asset.assetId, meterId: asset.meterId, source: asset.source, capacityW: asset.capacityW };
@@ -152,7 +170,10 @@ export class AssetsContract extends Contract {
       const caller = requireRegulator(ctx, 'verifying an asset');
       const asset = await loadAsset(ctx, checkId(assetId, 'assetId'));
       if (asset.verification !== null) return asset;
-      const record: AssetRecord = { ...asset, verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() } };
+      const record: AssetRecord = {
+        ...asset,
+        verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() },
+      };
       await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
       // The issuance cursor, with the key-level policy that makes every issuance need the Regulator's peer.
       await openIssuer(ctx, asset.assetId, actorOf(ctx, caller));
@@ -173,7 +194,12 @@ export class AssetsContract extends Contract {
       // Numbered by the asset record, which each one rewrites: the transaction's timestamp is the
       // submitter's, in whole seconds, and its id is random, so neither orders two records.
       const number = (asset.lastRecord?.number ?? 0) + 1;
-      const lastRecord: RecordedEntry = { ...validateAssetRecord(parseObjectArgument(entry, 'the record')), number, txId, recordedAt: txInstant(ctx) };
+      const lastRecord: RecordedEntry = {
+        ...validateAssetRecord(parseObjectArgument(entry, 'the record')),
+        number,
+        txId,
+        recordedAt: txInstant(ctx),
+      };
       await putRecord(ctx, key(ctx, KeyTypes.assetRecord, asset.assetId, seqKeyPart(number)), lastRecord);
       const record: AssetRecord = { ...asset, lastRecord };
       await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
@@ -202,7 +228,12 @@ export class AssetsContract extends Contract {
       const out: { txId: string; timestamp: number; isDelete: boolean; value: AssetRecord | null }[] = [];
       for await (const m of ctx.stub.getHistoryForKey(key(ctx, KeyTypes.asset, assetId))) {
         const text = Buffer.from(m.value).toString('utf8');
-        out.push({ txId: m.txId, timestamp: Number(m.timestamp.seconds.toString()), isDelete: m.isDelete, value: text ? (JSON.parse(text) as AssetRecord) : null });
+        out.push({
+          txId: m.txId,
+          timestamp: Number(m.timestamp.seconds.toString()),
+          isDelete: m.isDelete,
+          value: text ? (JSON.parse(text) as AssetRecord) : null,
+        });
       }
       if (out.length === 0) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no asset ${assetId} is registered`, { assetId });
       return out.reverse();
@@ -244,7 +275,8 @@ export class AssetsContract extends Contract {
     return respond(ctx, 'getPreferences', async () => {
       requireOwnRecords(requireRole(ctx, 'any', 'reading preferences'), checkId(participantId, 'participantId'), 'read preferences');
       const record = await getRecord(ctx, key(ctx, KeyTypes.preferences, participantId));
-      if (record === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `${participantId} has no preferences`, { participantId });
+      if (record === undefined)
+        throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `${participantId} has no preferences`, { participantId });
       return record;
     });
   }

@@ -34,7 +34,15 @@ export async function closeWindow(ctx: Context, communityId: string, intervalSta
   const { window, cursor, positions, zones } = await closeWindowPage(ctx, communityId, intervalStart, params, actorOf(ctx, caller), seed);
   const page = window !== undefined ? (window.pages ?? 1) : (cursor as WindowCloseCursor).pages;
   const announced = positions.map((p) => announce(p, communityId));
-  setEvent(ctx, 'WindowClosed', { communityId, intervalStart, txId: ctx.stub.getTxID(), page, last: window !== undefined, positions: announced, zones });
+  setEvent(ctx, 'WindowClosed', {
+    communityId,
+    intervalStart,
+    txId: ctx.stub.getTxID(),
+    page,
+    last: window !== undefined,
+    positions: announced,
+    zones,
+  });
   return window !== undefined ? { window, positions: announced } : { closing: cursor, positions: announced };
 }
 
@@ -43,7 +51,13 @@ export async function getWindow(ctx: Context, communityId: string, intervalStart
   checkId(communityId, 'communityId');
   const params = await loadMeteringParams(ctx);
   checkIntervalStart(intervalStart, params.intervalSeconds);
-  return (await getRecord<WindowRecord>(ctx, windowKey(ctx, communityId, intervalStart, params.intervalSeconds))) ?? { communityId, intervalStart, closed: false };
+  return (
+    (await getRecord<WindowRecord>(ctx, windowKey(ctx, communityId, intervalStart, params.intervalSeconds))) ?? {
+      communityId,
+      intervalStart,
+      closed: false,
+    }
+  );
 }
 
 /**
@@ -56,6 +70,7 @@ export async function getCommunityView(ctx: Context, communityId: string, interv
   const params = await loadMeteringParams(ctx);
   checkIntervalStart(intervalStart, params.intervalSeconds);
   const view = await communityView(ctx, communityId, intervalStart);
-  if (view === undefined) throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `the window of ${intervalStart} is not closed yet`, { intervalStart });
+  if (view === undefined)
+    throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `the window of ${intervalStart} is not closed yet`, { intervalStart });
   return view;
 }

@@ -18,7 +18,8 @@ const disputeKey = (ctx: Context, meterId: string, intervalStart: string): strin
 
 /** A text field of 1 to 256 characters, DISPUTE_INVALID otherwise. */
 function checkText(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 256) throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `${field} must be 1 to 256 characters`, { field });
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256)
+    throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `${field} must be 1 to 256 characters`, { field });
   return value;
 }
 
@@ -33,7 +34,11 @@ export async function disputeReading(ctx: Context, request: string): Promise<unk
   const reason = checkText(q.reason, 'reason');
   const k = disputeKey(ctx, meter.meterId, intervalStart);
   const open = await getRecord<{ status: string }>(ctx, k);
-  if (open !== undefined && open.status === 'open') throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, 'a dispute of this reading is already open', { meterId: meter.meterId, intervalStart });
+  if (open !== undefined && open.status === 'open')
+    throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, 'a dispute of this reading is already open', {
+      meterId: meter.meterId,
+      intervalStart,
+    });
   const reading = await getRecord<StoredReading>(ctx, readingKey(ctx, meter.meterId, intervalStart));
   const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meter.meterId, intervalStart));
   // The original's import is private: its hash (importHash of the reading or estimate) names it.
@@ -43,9 +48,23 @@ export async function disputeReading(ctx: Context, request: string): Promise<unk
       : estimate !== undefined
         ? { kind: 'estimate', txId: estimate.txId, exportWh: estimate.exportWh }
         : undefined;
-  if (original === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading or estimate of ${meter.meterId} for ${intervalStart}`, { meterId: meter.meterId, intervalStart });
+  if (original === undefined)
+    throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading or estimate of ${meter.meterId} for ${intervalStart}`, {
+      meterId: meter.meterId,
+      intervalStart,
+    });
   const openedBy = actorOf(ctx, caller);
-  const record = { meterId: meter.meterId, intervalStart, participantId: meter.participantId, status: 'open', reason, original, openedBy, openedAt: formatInstant(txSeconds(ctx)), txId: ctx.stub.getTxID() };
+  const record = {
+    meterId: meter.meterId,
+    intervalStart,
+    participantId: meter.participantId,
+    status: 'open',
+    reason,
+    original,
+    openedBy,
+    openedAt: formatInstant(txSeconds(ctx)),
+    txId: ctx.stub.getTxID(),
+  };
   await putRecord(ctx, k, record);
   setEvent(ctx, 'ReadingDisputed', record);
   return record;
@@ -66,20 +85,38 @@ export async function resolveDispute(ctx: Context, request: string): Promise<unk
   checkIntervalStart(intervalStart, params.intervalSeconds);
   const k = disputeKey(ctx, meter.meterId, intervalStart);
   const dispute = await getRecord<Record<string, unknown>>(ctx, k);
-  if (dispute === undefined || dispute.status !== 'open') throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, 'no open dispute of this reading', { meterId: meter.meterId, intervalStart });
-  if ('importWh' in q) throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `importWh is private: send it as the transient field ${IMPORT_FIELD}`, { field: 'importWh' });
+  if (dispute === undefined || dispute.status !== 'open')
+    throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, 'no open dispute of this reading', { meterId: meter.meterId, intervalStart });
+  if ('importWh' in q)
+    throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `importWh is private: send it as the transient field ${IMPORT_FIELD}`, {
+      field: 'importWh',
+    });
   const importText = transientField(ctx, IMPORT_FIELD);
   const importWh = importText === undefined ? NaN : Number(Buffer.from(importText).toString('utf8'));
   const values = { importWh, exportWh: q.exportWh };
   for (const [f, v] of Object.entries(values)) {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `${f} must be a non-negative integer`, { field: f });
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      throw new GridLedgerError(ErrorCodes.DISPUTE_INVALID, `${f} must be a non-negative integer`, { field: f });
   }
   const note = checkText(q.note, 'note');
   const seed = saltSeed(ctx, 'resolving a dispute');
-  const settled = await resettle(ctx, meter.participantId, intervalStart, [{ meter, importWh, exportWh: values.exportWh as number }], 'dispute', params);
-  if (settled === undefined) throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `close the window of ${intervalStart} before resolving`, { intervalStart });
+  const settled = await resettle(
+    ctx,
+    meter.participantId,
+    intervalStart,
+    [{ meter, importWh, exportWh: values.exportWh as number }],
+    'dispute',
+    params,
+  );
+  if (settled === undefined)
+    throw new GridLedgerError(ErrorCodes.WINDOW_STATE_INVALID, `close the window of ${intervalStart} before resolving`, { intervalStart });
   const salt = saltOf(seed, 'dispute', meter.meterId, intervalStart);
-  await putPrivate(ctx, PrivateKeyTypes.disputeImport, [meter.meterId, intervalStart], { meterId: meter.meterId, intervalStart, importWh, salt });
+  await putPrivate(ctx, PrivateKeyTypes.disputeImport, [meter.meterId, intervalStart], {
+    meterId: meter.meterId,
+    intervalStart,
+    importWh,
+    salt,
+  });
   const correction = {
     exportWh: values.exportWh,
     importHash: saltedHash(importDisclosure(meter.meterId, intervalStart, importWh, salt)),
@@ -100,6 +137,7 @@ export async function getDispute(ctx: Context, meterId: string, intervalStart: s
   requireDetailAccess(ctx, meter.participantId, 'disputes');
   checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
   const dispute = await getRecord(ctx, disputeKey(ctx, meterId, intervalStart));
-  if (dispute === undefined) throw new GridLedgerError(ErrorCodes.DISPUTE_NOT_FOUND, `no dispute of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
+  if (dispute === undefined)
+    throw new GridLedgerError(ErrorCodes.DISPUTE_NOT_FOUND, `no dispute of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
   return dispute;
 }

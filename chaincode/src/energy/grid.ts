@@ -19,7 +19,10 @@ export function loadMeteringParams(ctx: Context): Promise<MeteringParams> {
   let params = paramsOfTx.get(ctx.stub);
   if (params === undefined) {
     // A record written before a parameter existed takes that parameter's default.
-    params = getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.meteringParams)).then((stored) => ({ ...DEFAULT_METERING_PARAMS, ...stored }));
+    params = getRecord<MeteringParams>(ctx, key(ctx, KeyTypes.meteringParams)).then((stored) => ({
+      ...DEFAULT_METERING_PARAMS,
+      ...stored,
+    }));
     paramsOfTx.set(ctx.stub, params);
   }
   return params;
@@ -37,7 +40,11 @@ export const zoneIntervalKey = (ctx: Context, intervalStart: string, intervalSec
   key(ctx, KeyTypes.zoneInterval, intervalStart, lengthPart(intervalSeconds), communityId, zone);
 
 /** The partial key of a community's zone totals of an interval (listRecords). */
-export const zoneIntervalPrefix = (intervalStart: string, intervalSeconds: number, communityId: string): string[] => [intervalStart, lengthPart(intervalSeconds), communityId];
+export const zoneIntervalPrefix = (intervalStart: string, intervalSeconds: number, communityId: string): string[] => [
+  intervalStart,
+  lengthPart(intervalSeconds),
+  communityId,
+];
 
 /** Whether the community's window of the interval (on the ledger's current grid) is closed. */
 export async function isWindowClosed(ctx: Context, communityId: string, intervalStart: string): Promise<boolean> {

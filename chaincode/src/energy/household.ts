@@ -29,7 +29,11 @@ export async function getPosition(ctx: Context, participantId: string, intervalS
   checkIntervalStart(intervalStart, await intervalSecondsOf(ctx));
   const position = await getRecord<PositionRecord>(ctx, key(ctx, KeyTypes.position, participantId, intervalStart));
   if (position === undefined) {
-    throw new GridLedgerError(ErrorCodes.POSITION_NOT_FOUND, `no position of ${participantId} for ${intervalStart} (is its window closed?)`, { participantId, intervalStart });
+    throw new GridLedgerError(
+      ErrorCodes.POSITION_NOT_FOUND,
+      `no position of ${participantId} for ${intervalStart} (is its window closed?)`,
+      { participantId, intervalStart },
+    );
   }
   return positionView(ctx, position);
 }
@@ -64,7 +68,10 @@ export async function listTokenMoves(ctx: Context, query: string): Promise<unkno
   const q = parseObjectArgument(query, 'the query');
   const participantId = checkId(q.participantId, 'participantId');
   requireDetailAccess(ctx, participantId, 'tokens');
-  return readPage<TokenMove>(ctx, KeyTypes.tokenMove, [participantId], { size: pageSizeOf(q.pageSize, ENERGY_MAX_PAGE), bookmark: q.bookmark });
+  return readPage<TokenMove>(ctx, KeyTypes.tokenMove, [participantId], {
+    size: pageSizeOf(q.pageSize, ENERGY_MAX_PAGE),
+    bookmark: q.bookmark,
+  });
 }
 
 /** A meter's estimate of an interval: for the meter's participant and the roles that read every meter. */
@@ -74,11 +81,13 @@ export async function getEstimate(ctx: Context, meterId: string, intervalStart: 
   requireOwnRecords(caller, owner, 'read the estimates of meters');
   checkIntervalStart(intervalStart, await intervalSecondsOf(ctx));
   const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));
-  if (estimate === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no estimate of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
+  if (estimate === undefined)
+    throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no estimate of ${meterId} for ${intervalStart}`, { meterId, intervalStart });
   return estimateView(ctx, estimate, owner ?? '');
 }
 
-/** A household's consumption with its salt (what it may disclose) and the hash on the channel: for the household, the operator and the utility (their peers hold it). */
+/** A household's consumption with its salt (what it may disclose) and the hash on the channel: for the household, the operator and the
+ * utility (their peers hold it). */
 export async function getConsumption(ctx: Context, participantId: string, intervalStart: string): Promise<unknown> {
   requireDetailAccess(ctx, checkId(participantId, 'participantId'), 'consumption');
   checkIntervalStart(intervalStart, await intervalSecondsOf(ctx));
@@ -89,5 +98,10 @@ export async function getConsumption(ctx: Context, participantId: string, interv
 export async function verifyConsumption(ctx: Context, participantId: string, intervalStart: string, disclosed: string): Promise<unknown> {
   requireRole(ctx, 'any', 'verifying a disclosed consumption');
   checkIntervalStart(intervalStart, await intervalSecondsOf(ctx));
-  return verifyDisclosed(ctx, checkId(participantId, 'participantId'), intervalStart, parseObjectArgument(disclosed, 'the disclosed value'));
+  return verifyDisclosed(
+    ctx,
+    checkId(participantId, 'participantId'),
+    intervalStart,
+    parseObjectArgument(disclosed, 'the disclosed value'),
+  );
 }

@@ -18,12 +18,18 @@ export async function exchangeMeter(ctx: Context, request: string): Promise<Mete
   const params = await loadMeteringParams(ctx);
   const exchange = validateMeterExchange(parseObjectArgument(request, 'the exchange'), params.intervalSeconds);
   const meter = await loadMeter(ctx, exchange.meterId);
-  if (!meter.active) throw new GridLedgerError(ErrorCodes.METER_INACTIVE, `meter ${meter.meterId} is not active`, { meterId: meter.meterId });
+  if (!meter.active)
+    throw new GridLedgerError(ErrorCodes.METER_INACTIVE, `meter ${meter.meterId} is not active`, { meterId: meter.meterId });
   const head = await getRecord<StoredReading>(ctx, key(ctx, KeyTypes.readingHead, meter.meterId));
   const last = meter.exchanges?.[meter.exchanges.length - 1]?.effectiveFrom;
-  const floor = [head?.intervalStart, last].filter((x): x is string => x !== undefined).sort().pop();
+  const floor = [head?.intervalStart, last]
+    .filter((x): x is string => x !== undefined)
+    .sort()
+    .pop();
   if (floor !== undefined && exchange.effectiveFrom <= floor) {
-    throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `effectiveFrom must lie after ${floor}, the meter's latest reading or exchange`, { field: 'effectiveFrom' });
+    throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `effectiveFrom must lie after ${floor}, the meter's latest reading or exchange`, {
+      field: 'effectiveFrom',
+    });
   }
   const record: MeterExchange = { ...exchange, txId: ctx.stub.getTxID(), exchangedAt: txInstant(ctx) };
   const updated: MeterRecord = { ...meter, exchanges: [...(meter.exchanges ?? []), record] };
@@ -37,7 +43,8 @@ export async function exchangeMeter(ctx: Context, request: string): Promise<Mete
 export async function retireMeter(ctx: Context, meterId: string): Promise<MeterRecord> {
   const caller = requireRole(ctx, ['operator'], 'retiring a meter');
   const meter = await loadMeter(ctx, checkId(meterId, 'meterId'));
-  if (meter.mspId !== caller.mspId) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `meter ${meterId} belongs to ${meter.mspId}`, { meterId });
+  if (meter.mspId !== caller.mspId)
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `meter ${meterId} belongs to ${meter.mspId}`, { meterId });
   if (!meter.active) return meter;
   const record: MeterRecord = { ...meter, active: false, retiredAt: txInstant(ctx) };
   await putRecord(ctx, key(ctx, KeyTypes.meter, meterId), record);

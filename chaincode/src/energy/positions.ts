@@ -40,7 +40,10 @@ export type FullPosition = Position & PositionExtra;
 
 export async function writePosition(ctx: Context, position: Position, salt: string, extra: PositionExtra): Promise<void> {
   const { shared, secret } = splitPosition(position, salt);
-  await putRecord(ctx, key(ctx, KeyTypes.position, position.participantId, position.intervalStart), { ...shared, ...extra } satisfies PositionRecord);
+  await putRecord(ctx, key(ctx, KeyTypes.position, position.participantId, position.intervalStart), {
+    ...shared,
+    ...extra,
+  } satisfies PositionRecord);
   await putPrivate(ctx, PrivateKeyTypes.positionPrivate, [position.participantId, position.intervalStart], secret);
 }
 
@@ -51,8 +54,13 @@ function joined(shared: PositionRecord, secret: PrivatePosition | undefined): Fu
   return position === undefined ? undefined : { ...position, txId, closedAt, corrections };
 }
 
-/** The full position and its salt (transactions); undefined when none is recorded, PRIVATE_DATA_UNAVAILABLE when its private part is missing. */
-export async function readPosition(ctx: Context, participantId: string, intervalStart: string): Promise<{ position: FullPosition; salt: string } | undefined> {
+/** The full position and its salt (transactions); undefined when none is recorded, PRIVATE_DATA_UNAVAILABLE when its private part is
+ * missing. */
+export async function readPosition(
+  ctx: Context,
+  participantId: string,
+  intervalStart: string,
+): Promise<{ position: FullPosition; salt: string } | undefined> {
   const shared = await getRecord<PositionRecord>(ctx, key(ctx, KeyTypes.position, participantId, intervalStart));
   if (shared === undefined) return undefined;
   const secret = await getPrivate<PrivatePosition>(ctx, PrivateKeyTypes.positionPrivate, participantId, intervalStart);
@@ -64,7 +72,12 @@ export async function readPosition(ctx: Context, participantId: string, interval
 /** What a query shows: consumption, net and imports for a member's identity on a member's peer, the public record otherwise. */
 export async function positionView(ctx: Context, shared: PositionRecord): Promise<PositionRecord | FullPosition> {
   if (!isConsumptionMember(ctx)) return shared;
-  return joined(shared, await privateOrNothing<PrivatePosition>(ctx, PrivateKeyTypes.positionPrivate, shared.participantId, shared.intervalStart)) ?? shared;
+  return (
+    joined(
+      shared,
+      await privateOrNothing<PrivatePosition>(ctx, PrivateKeyTypes.positionPrivate, shared.participantId, shared.intervalStart),
+    ) ?? shared
+  );
 }
 
 /**
@@ -72,14 +85,23 @@ export async function positionView(ctx: Context, shared: PositionRecord): Promis
  * undefined while the interval's window is open; a participant without a position in a closed
  * window had no meter that counted (net 0, verified). Reads the collection: endorse on its members.
  */
-export async function settledPositionOf(ctx: Context, communityId: string, participantId: string, intervalStart: string): Promise<{ netWh: number; estimated: boolean } | undefined> {
+export async function settledPositionOf(
+  ctx: Context,
+  communityId: string,
+  participantId: string,
+  intervalStart: string,
+): Promise<{ netWh: number; estimated: boolean } | undefined> {
   if (!(await isWindowClosed(ctx, communityId, intervalStart))) return undefined;
   const full = await readPosition(ctx, participantId, intervalStart);
   return full === undefined ? { netWh: 0, estimated: false } : { netWh: full.position.netWh, estimated: full.position.estimated };
 }
 
 function noPosition(participantId: string, intervalStart: string): GridLedgerError {
-  return new GridLedgerError(ErrorCodes.POSITION_NOT_FOUND, `no position of ${participantId} for ${intervalStart} (is its window closed?)`, { participantId, intervalStart });
+  return new GridLedgerError(
+    ErrorCodes.POSITION_NOT_FOUND,
+    `no position of ${participantId} for ${intervalStart} (is its window closed?)`,
+    { participantId, intervalStart },
+  );
 }
 
 /** A household's consumption with its salt, what it may disclose, and the hash on the channel. */

@@ -66,7 +66,11 @@ export function seesHousehold(ctx: Context, participantId: string): boolean {
 export function requireConsumptionMember(ctx: Context, action: string): void {
   const mspId = ctx.clientIdentity.getMSPID();
   if (!CONSUMPTION_MEMBERS.includes(mspId)) {
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} writes household consumption: only ${CONSUMPTION_MEMBERS.join(' and ')} may`, { mspId });
+    throw new GridLedgerError(
+      ErrorCodes.ACCESS_DENIED,
+      `${action} writes household consumption: only ${CONSUMPTION_MEMBERS.join(' and ')} may`,
+      { mspId },
+    );
   }
 }
 
@@ -105,10 +109,14 @@ export async function putPrivate(ctx: Context, type: PrivateKeyType, attributes:
 }
 
 export function unavailable(what: string, peerSays?: string): GridLedgerError {
-  return new GridLedgerError(ErrorCodes.PRIVATE_DATA_UNAVAILABLE, `${what} is not on this peer: endorse on a peer of ${CONSUMPTION_MEMBERS.join(' or ')}`, {
-    collection: CONSUMPTION_COLLECTION,
-    ...(peerSays !== undefined ? { peerSays: peerSays.slice(0, 200) } : {}),
-  });
+  return new GridLedgerError(
+    ErrorCodes.PRIVATE_DATA_UNAVAILABLE,
+    `${what} is not on this peer: endorse on a peer of ${CONSUMPTION_MEMBERS.join(' or ')}`,
+    {
+      collection: CONSUMPTION_COLLECTION,
+      ...(peerSays !== undefined ? { peerSays: peerSays.slice(0, 200) } : {}),
+    },
+  );
 }
 
 /** A transient field's bytes, or undefined. */
@@ -121,7 +129,11 @@ export function transientField(ctx: Context, field: string): Uint8Array | undefi
 export function saltSeed(ctx: Context, action: string): Uint8Array {
   const seed = transientField(ctx, SALT_SEED_FIELD);
   if (seed === undefined || seed.length < 16) {
-    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `${action} needs a random salt seed of at least 16 bytes in the transient field ${SALT_SEED_FIELD}`, { field: SALT_SEED_FIELD });
+    throw new GridLedgerError(
+      ErrorCodes.REQUEST_INVALID,
+      `${action} needs a random salt seed of at least 16 bytes in the transient field ${SALT_SEED_FIELD}`,
+      { field: SALT_SEED_FIELD },
+    );
   }
   return seed;
 }
@@ -152,12 +164,14 @@ interface ReadingChunk {
 }
 
 const chunkKey = (ctx: Context, txId: string, chunk: number): string => key(ctx, PrivateKeyTypes.readingChunk, txId, String(chunk));
-const privateKeyOf = (ctx: Context, shared: SharedReading): string => chunkKey(ctx, shared.privateRef.txId ?? shared.txId, shared.privateRef.chunk);
+const privateKeyOf = (ctx: Context, shared: SharedReading): string =>
+  chunkKey(ctx, shared.privateRef.txId ?? shared.txId, shared.privateRef.chunk);
 
 /** Values of the collection read in this transaction, by key (a chunk serves up to READINGS_PER_CHUNK readings). */
 const privateCache = new WeakMap<Context, Map<string, unknown>>();
 
-/** The collection's values under `keys` (parsed JSON, undefined when absent): one round trip for those not read before in this transaction. */
+/** The collection's values under `keys` (parsed JSON, undefined when absent): one round trip for those not read before in this
+ * transaction. */
 async function privateValues(ctx: Context, keys: readonly string[]): Promise<Map<string, unknown>> {
   let cache = privateCache.get(ctx);
   if (cache === undefined) privateCache.set(ctx, (cache = new Map()));
@@ -189,9 +203,13 @@ export function publicPart(shared: SharedReading): PublicReading {
   return rest;
 }
 
-/** The full readings behind public records, in order, each private key read once: PRIVATE_DATA_UNAVAILABLE when a private part is missing or does not match. */
+/** The full readings behind public records, in order, each private key read once: PRIVATE_DATA_UNAVAILABLE when a private part is missing
+ * or does not match. */
 async function fullReadings(ctx: Context, shared: readonly SharedReading[]): Promise<StoredReading[]> {
-  const values = await privateValues(ctx, shared.map((r) => privateKeyOf(ctx, r)));
+  const values = await privateValues(
+    ctx,
+    shared.map((r) => privateKeyOf(ctx, r)),
+  );
   return shared.map((r) => {
     const secret = secretOf(ctx, values, r);
     const full = secret === undefined ? undefined : joinReading(publicPart(r), secret);
@@ -219,9 +237,12 @@ export async function readHead(ctx: Context, meterId: string): Promise<StoredRea
  * then their private chunks), whatever the number of meters.
  */
 export async function readHeads(ctx: Context, meterIds: readonly string[]): Promise<(StoredReading | undefined)[]> {
-  const shared = (await getStates(ctx, meterIds.map((meterId) => key(ctx, KeyTypes.readingHead, meterId)))).map((bytes) =>
-    bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as SharedReading),
-  );
+  const shared = (
+    await getStates(
+      ctx,
+      meterIds.map((meterId) => key(ctx, KeyTypes.readingHead, meterId)),
+    )
+  ).map((bytes) => (bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as SharedReading)));
   const found = shared.filter((h): h is SharedReading => h !== undefined);
   const joined = await fullReadings(ctx, found);
   const byHead = new Map(found.map((h, i) => [h, joined[i]]));
@@ -271,7 +292,12 @@ export interface EstimateRecord extends PublicEstimate {
   supersededBy?: string;
 }
 
-export async function writeEstimate(ctx: Context, estimate: Estimate, seed: Uint8Array, extra: { txId: string; estimatedAt: string }): Promise<EstimateRecord> {
+export async function writeEstimate(
+  ctx: Context,
+  estimate: Estimate,
+  seed: Uint8Array,
+  extra: { txId: string; estimatedAt: string },
+): Promise<EstimateRecord> {
   const { shared, secret } = splitEstimate(estimate, saltOf(seed, 'estimate', estimate.meterId, estimate.intervalStart));
   const record: EstimateRecord = { ...shared, ...extra };
   await putRecord(ctx, key(ctx, KeyTypes.estimate, estimate.meterId, estimate.intervalStart), record);
@@ -287,7 +313,11 @@ export async function estimateImportOf(ctx: Context, meterId: string, intervalSt
 }
 
 /** What a query shows of an estimate: its import for a member's identity. */
-export async function estimateView(ctx: Context, shared: EstimateRecord, participantId: string): Promise<EstimateRecord | (EstimateRecord & { importWh: number })> {
+export async function estimateView(
+  ctx: Context,
+  shared: EstimateRecord,
+  participantId: string,
+): Promise<EstimateRecord | (EstimateRecord & { importWh: number })> {
   if (!seesHousehold(ctx, participantId)) return shared;
   const secret = await privateOrNothing<PrivateEstimate>(ctx, PrivateKeyTypes.estimateImport, shared.meterId, shared.intervalStart);
   return secret === undefined ? shared : { ...shared, importWh: secret.importWh };
@@ -299,10 +329,17 @@ export async function estimateView(ctx: Context, shared: EstimateRecord, partici
  */
 export function readingsFromTransient(ctx: Context, argument: string): unknown {
   if (argument !== '') {
-    throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, `readings travel as the transient field ${READINGS_FIELD}, never as an argument (household import is private)`, { field: READINGS_FIELD });
+    throw new GridLedgerError(
+      ErrorCodes.READING_BATCH_INVALID,
+      `readings travel as the transient field ${READINGS_FIELD}, never as an argument (household import is private)`,
+      { field: READINGS_FIELD },
+    );
   }
   const bytes = transientField(ctx, READINGS_FIELD);
-  if (bytes === undefined) throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, `no readings in the transient field ${READINGS_FIELD}`, { field: READINGS_FIELD });
+  if (bytes === undefined)
+    throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, `no readings in the transient field ${READINGS_FIELD}`, {
+      field: READINGS_FIELD,
+    });
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
@@ -316,6 +353,8 @@ export function redactImport<T extends { message?: string; details?: Record<stri
   if (result.message === undefined && result.details === undefined) return result;
   const leaks = (result.message !== undefined && mentions(result.message)) || Object.keys(result.details ?? {}).some(mentions);
   if (!leaks) return result;
-  const details = Object.fromEntries(Object.entries(result.details ?? {}).filter(([k, v]) => !mentions(k) && !(typeof v === 'string' && mentions(v))));
+  const details = Object.fromEntries(
+    Object.entries(result.details ?? {}).filter(([k, v]) => !mentions(k) && !(typeof v === 'string' && mentions(v))),
+  );
   return { ...result, message: 'the reading fails an import check (its values are private: see the code)', details };
 }

@@ -65,7 +65,8 @@ async function recordMove(ctx: Context, move: Omit<TokenMove, 'number' | 'txId' 
   await putRecord(ctx, key(ctx, KeyTypes.tokenMove, move.owner, move.intervalStart, seqKeyPart(count)), record);
 }
 
-const lotKey = (ctx: Context, owner: string, intervalStart: string, assetId: string) => key(ctx, KeyTypes.energyToken, owner, intervalStart, assetId);
+const lotKey = (ctx: Context, owner: string, intervalStart: string, assetId: string) =>
+  key(ctx, KeyTypes.energyToken, owner, intervalStart, assetId);
 
 /**
  * The lots as this transaction sees them, per owner and interval: those it has written (undefined:
@@ -104,7 +105,8 @@ async function writeLot(ctx: Context, lot: TokenLot): Promise<void> {
 async function lotsOf(ctx: Context, owner: string, intervalStart: string): Promise<TokenLot[]> {
   const group = groupOf(ctx, owner, intervalStart);
   if (!group.listed) {
-    for (const lot of await listRecords<TokenLot>(ctx, KeyTypes.energyToken, [owner, intervalStart])) if (!group.lots.has(lot.assetId)) group.lots.set(lot.assetId, lot);
+    for (const lot of await listRecords<TokenLot>(ctx, KeyTypes.energyToken, [owner, intervalStart]))
+      if (!group.lots.has(lot.assetId)) group.lots.set(lot.assetId, lot);
     group.listed = true;
   }
   return [...group.lots.values()].filter((l): l is TokenLot => l !== undefined).sort((a, b) => compareIds(a.assetId, b.assetId));
@@ -112,7 +114,13 @@ async function lotsOf(ctx: Context, owner: string, intervalStart: string): Promi
 
 async function addToLot(ctx: Context, owner: string, intervalStart: string, share: TokenShare): Promise<void> {
   const lot = await readLot(ctx, owner, intervalStart, share.assetId);
-  await writeLot(ctx, { owner, intervalStart, assetId: share.assetId, source: share.source, amountWh: (lot?.amountWh ?? 0) + share.energyWh });
+  await writeLot(ctx, {
+    owner,
+    intervalStart,
+    assetId: share.assetId,
+    source: share.source,
+    amountWh: (lot?.amountWh ?? 0) + share.energyWh,
+  });
 }
 
 /** The Wh of tokens `owner` holds for one interval, as this transaction sees them. */
@@ -125,7 +133,13 @@ export async function heldTokensWh(ctx: Context, owner: string, intervalStart: s
  * at most what the owner still holds of that asset (the rest may have been sold): the Wh it could
  * not take are returned, for the caller to record.
  */
-export async function adjustTokens(ctx: Context, owner: string, intervalStart: string, delta: readonly TokenShare[], reason: string): Promise<number> {
+export async function adjustTokens(
+  ctx: Context,
+  owner: string,
+  intervalStart: string,
+  delta: readonly TokenShare[],
+  reason: string,
+): Promise<number> {
   let unburnt = 0;
   for (const d of delta) {
     if (d.energyWh > 0) {
@@ -148,14 +162,27 @@ export async function adjustTokens(ctx: Context, owner: string, intervalStart: s
  * the market calls at settlement, inside its own transaction (the caller checks access). Throws
  * TOKENS_INSUFFICIENT, writing nothing, when `from` holds less.
  */
-export async function transferEnergyTokens(ctx: Context, from: string, to: string, intervalStart: string, amountWh: number, reason: string): Promise<TokenShare[]> {
+export async function transferEnergyTokens(
+  ctx: Context,
+  from: string,
+  to: string,
+  intervalStart: string,
+  amountWh: number,
+  reason: string,
+): Promise<TokenShare[]> {
   if (!Number.isSafeInteger(amountWh) || amountWh <= 0 || from === to) {
-    throw new GridLedgerError(ErrorCodes.TOKENS_INSUFFICIENT, 'a transfer moves a positive whole number of Wh between two owners', { amountWh });
+    throw new GridLedgerError(ErrorCodes.TOKENS_INSUFFICIENT, 'a transfer moves a positive whole number of Wh between two owners', {
+      amountWh,
+    });
   }
   const lots = await lotsOf(ctx, from, intervalStart);
   const held = lots.reduce((s, l) => s + l.amountWh, 0);
   if (held < amountWh) {
-    throw new GridLedgerError(ErrorCodes.TOKENS_INSUFFICIENT, `${from} holds ${held} Wh of tokens for ${intervalStart}, not ${amountWh}`, { held, amountWh, intervalStart });
+    throw new GridLedgerError(ErrorCodes.TOKENS_INSUFFICIENT, `${from} holds ${held} Wh of tokens for ${intervalStart}, not ${amountWh}`, {
+      held,
+      amountWh,
+      intervalStart,
+    });
   }
   const moved: TokenShare[] = [];
   let left = amountWh;
@@ -166,8 +193,26 @@ export async function transferEnergyTokens(ctx: Context, from: string, to: strin
     await writeLot(ctx, { ...lot, amountWh: lot.amountWh - take });
     const share = { assetId: lot.assetId, source: lot.source, energyWh: take };
     await addToLot(ctx, to, intervalStart, share);
-    await recordMove(ctx, { owner: from, intervalStart, assetId: lot.assetId, source: lot.source, kind: 'transfer-out', amountWh: take, reason, counterparty: to });
-    await recordMove(ctx, { owner: to, intervalStart, assetId: lot.assetId, source: lot.source, kind: 'transfer-in', amountWh: take, reason, counterparty: from });
+    await recordMove(ctx, {
+      owner: from,
+      intervalStart,
+      assetId: lot.assetId,
+      source: lot.source,
+      kind: 'transfer-out',
+      amountWh: take,
+      reason,
+      counterparty: to,
+    });
+    await recordMove(ctx, {
+      owner: to,
+      intervalStart,
+      assetId: lot.assetId,
+      source: lot.source,
+      kind: 'transfer-in',
+      amountWh: take,
+      reason,
+      counterparty: from,
+    });
     moved.push(share);
   }
   return moved;

@@ -97,7 +97,10 @@ export interface WindowCloseCursor {
 
 /** Whether each window's close is under way (or done), in order: new readings of it are too late. One round trip on a peer. */
 export async function areWindowsClosing(ctx: Context, windows: readonly WindowRef[], intervalSeconds: number): Promise<boolean[]> {
-  const keys = windows.flatMap((w) => [windowKey(ctx, w.communityId, w.intervalStart, intervalSeconds), windowCloseKey(ctx, w.communityId, w.intervalStart, intervalSeconds)]);
+  const keys = windows.flatMap((w) => [
+    windowKey(ctx, w.communityId, w.intervalStart, intervalSeconds),
+    windowCloseKey(ctx, w.communityId, w.intervalStart, intervalSeconds),
+  ]);
   const values = await getStates(ctx, keys);
   return windows.map((_, i) => values[2 * i] !== undefined || values[2 * i + 1] !== undefined);
 }
@@ -108,7 +111,12 @@ export async function areWindowsClosing(ctx: Context, windows: readonly WindowRe
  * plain range read of the `meterByCommunity` index that stops early: the read set holds only what
  * it saw.
  */
-async function nextParticipants(ctx: Context, communityId: string, after: string, budget: number): Promise<{ page: Map<string, string[]>; more: boolean }> {
+async function nextParticipants(
+  ctx: Context,
+  communityId: string,
+  after: string,
+  budget: number,
+): Promise<{ page: Map<string, string[]>; more: boolean }> {
   const page = new Map<string, string[]>();
   let meters = 0;
   const iterator = await ctx.stub.getStateByPartialCompositeKey(KeyTypes.meterByCommunity, [communityId]);
@@ -228,7 +236,15 @@ export async function closeWindowPage(
   const cursorKey = windowCloseKey(ctx, communityId, intervalStart, params.intervalSeconds);
   const cursor: WindowCloseCursor = (await getRecord<WindowCloseCursor>(ctx, cursorKey)) ?? {
     communityId,
-    intervalStart, afterParticipantId: '', pages: 0, meters: 0, estimated: 0, retiredGaps: 0, participantIds: [], startedAt: at, startedBy: closedBy,
+    intervalStart,
+    afterParticipantId: '',
+    pages: 0,
+    meters: 0,
+    estimated: 0,
+    retiredGaps: 0,
+    participantIds: [],
+    startedAt: at,
+    startedBy: closedBy,
   };
   const { page, more } = await nextParticipants(ctx, communityId, cursor.afterParticipantId, budget);
   const byParticipant = new Map<string, MeterContribution[]>();
@@ -272,7 +288,10 @@ export async function closeWindowPage(
   const positions: Position[] = [];
   for (const participantId of [...byParticipant.keys()].sort(compareIds)) {
     const contributions = byParticipant.get(participantId)!;
-    const assets = await assetsOf(ctx, contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId));
+    const assets = await assetsOf(
+      ctx,
+      contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId),
+    );
     const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
     await writePosition(ctx, position, saltOf(seed, 'position', participantId, intervalStart), { txId, closedAt: at, corrections: [] });
     if (position.tokens.length > 0) await adjustTokens(ctx, participantId, intervalStart, position.tokens, 'window-close');
@@ -318,14 +337,23 @@ export async function closeWindowPage(
   // A transaction does not read its own writes: the committed totals of the other zones, and this page's.
   // All of them the community's own.
   const mine = new Set(zones.map((z) => z.zone));
-  const others = (await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds, communityId))).filter((z) => !mine.has(z.zone));
+  const others = (
+    await listRecords<ZoneTotals>(ctx, KeyTypes.zoneInterval, zoneIntervalPrefix(intervalStart, params.intervalSeconds, communityId))
+  ).filter((z) => !mine.has(z.zone));
   return { window, positions, zones: [...others, ...zones].sort((x, y) => compareIds(x.zone, y.zone)) };
 }
 
 function addZoneTotals(a: ZoneTotals, b: ZoneTotals): ZoneTotals {
   const productionWh = a.productionWh + b.productionWh;
   const consumptionWh = a.consumptionWh + b.consumptionWh;
-  return { ...a, productionWh, consumptionWh, netWh: productionWh - consumptionWh, meters: a.meters + b.meters, estimatedMeters: a.estimatedMeters + b.estimatedMeters };
+  return {
+    ...a,
+    productionWh,
+    consumptionWh,
+    netWh: productionWh - consumptionWh,
+    meters: a.meters + b.meters,
+    estimatedMeters: a.estimatedMeters + b.estimatedMeters,
+  };
 }
 
 export interface MeterChange {
@@ -358,14 +386,26 @@ export async function resettle(
     ...before.meters.filter((m) => !changed.has(m.meterId)),
     ...changes.map((c) => ({ meterId: c.meter.meterId, importWh: c.importWh, exportWh: c.exportWh, estimated: false })),
   ];
-  const assets = await assetsOf(ctx, contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId));
+  const assets = await assetsOf(
+    ctx,
+    contributions.filter((c) => c.exportWh > 0).map((c) => c.meterId),
+  );
   const position = positionOf(participantId, intervalStart, contributions, assets, params.surplusThresholdWh);
   const txId = ctx.stub.getTxID();
   const corrections = [...before.corrections, ...changes.map((c) => ({ meterId: c.meter.meterId, txId, reason }))];
   await writePosition(ctx, position, loaded.salt, { txId: before.txId, closedAt: before.closedAt, corrections });
-  const unburntWh = await adjustTokens(ctx, participantId, intervalStart, tokenDelta(before.tokens, position.tokens), reason === 'dispute' ? 'dispute' : 'correction');
+  const unburntWh = await adjustTokens(
+    ctx,
+    participantId,
+    intervalStart,
+    tokenDelta(before.tokens, position.tokens),
+    reason === 'dispute' ? 'dispute' : 'correction',
+  );
 
-  const byZone = new Map<string, { communityId: string; zone: string; productionWh: number; consumptionWh: number; estimatedMeters: number }>();
+  const byZone = new Map<
+    string,
+    { communityId: string; zone: string; productionWh: number; consumptionWh: number; estimatedMeters: number }
+  >();
   for (const c of changes) {
     const old = before.meters.find((m) => m.meterId === c.meter.meterId);
     if (old === undefined) continue;
@@ -384,7 +424,13 @@ export async function resettle(
     if (z === undefined) continue;
     const productionWh = z.productionWh + d.productionWh;
     const consumptionWh = z.consumptionWh + d.consumptionWh;
-    await putRecord(ctx, zoneKey, { ...z, productionWh, consumptionWh, netWh: productionWh - consumptionWh, estimatedMeters: z.estimatedMeters + d.estimatedMeters });
+    await putRecord(ctx, zoneKey, {
+      ...z,
+      productionWh,
+      consumptionWh,
+      netWh: productionWh - consumptionWh,
+      estimatedMeters: z.estimatedMeters + d.estimatedMeters,
+    });
   }
   return { position, unburntWh };
 }
@@ -408,7 +454,10 @@ export async function settleCorrections(
     const estimate = estimates.get(`${r.meterId} ${r.intervalStart}`);
     // Only the transaction that stored the reading re-settles (a stored reading whose pointer changed is written again later).
     if (meter === undefined || estimate === undefined || estimate.supersededBy !== undefined) continue;
-    await putRecord(ctx, key(ctx, KeyTypes.estimate, r.meterId, r.intervalStart), { ...estimate, supersededBy: ctx.stub.getTxID() } satisfies EstimateRecord);
+    await putRecord(ctx, key(ctx, KeyTypes.estimate, r.meterId, r.intervalStart), {
+      ...estimate,
+      supersededBy: ctx.stub.getTxID(),
+    } satisfies EstimateRecord);
     const g = `${meter.participantId} ${r.intervalStart}`;
     const group = groups.get(g) ?? { participantId: meter.participantId, intervalStart: r.intervalStart, changes: [] };
     group.changes.push({ meter, importWh: r.importWh, exportWh: r.exportWh });

@@ -48,7 +48,8 @@ export async function readAccount(ctx: Context, participantId: string): Promise<
 }
 
 /** A statement line's key: the line number zero-padded, so that key order is line order. */
-const statementKey = (ctx: Context, participantId: string, number: number): string => key(ctx, KeyTypes.statement, participantId, seqKeyPart(number));
+const statementKey = (ctx: Context, participantId: string, number: number): string =>
+  key(ctx, KeyTypes.statement, participantId, seqKeyPart(number));
 
 /** The accounts one transaction touches; flush() writes each once, with its statement lines. */
 export class AccountOverlay {
@@ -72,12 +73,24 @@ export class AccountOverlay {
   /** Moves money in or out of a participant's available and escrowed credits, exactly or not at all. */
   async change(participantId: string, kind: string, ref: string, availableMicros: number, escrowMicros = 0): Promise<Account> {
     const account = await this.get(participantId);
-    account.availableMicros = safeMicros(BigInt(account.availableMicros) + BigInt(availableMicros), `the available balance of ${participantId}`);
+    account.availableMicros = safeMicros(
+      BigInt(account.availableMicros) + BigInt(availableMicros),
+      `the available balance of ${participantId}`,
+    );
     account.escrowMicros = safeMicros(BigInt(account.escrowMicros) + BigInt(escrowMicros), `the escrow of ${participantId}`);
     if (account.escrowMicros < 0) throw new GridLedgerError(ErrorCodes.INTERNAL, `escrow of ${participantId} would turn negative`);
     const number = (this.statementLines.get(participantId) ?? 0) + 1;
     this.statementLines.set(participantId, number);
-    this.lines.push({ participantId, number, at: txInstant(this.ctx), txId: this.ctx.stub.getTxID(), kind, availableMicros, escrowMicros, ref });
+    this.lines.push({
+      participantId,
+      number,
+      at: txInstant(this.ctx),
+      txId: this.ctx.stub.getTxID(),
+      kind,
+      availableMicros,
+      escrowMicros,
+      ref,
+    });
     return account;
   }
 

@@ -6,7 +6,15 @@
  * `contractSettled~community~intervalStart` the settlement of the contracts of one interval.
  */
 import { Context } from 'fabric-contract-api';
-import { compareIds, ContractPartySettlement, ContractTerms, ContractTokenTransfer, deliversIn, formatInstant, Posting } from '@gridledger/core';
+import {
+  compareIds,
+  ContractPartySettlement,
+  ContractTerms,
+  ContractTokenTransfer,
+  deliversIn,
+  formatInstant,
+  Posting,
+} from '@gridledger/core';
 import { getRecord } from '../ledger';
 import { key, KeyTypes } from '../keys';
 import { listRecords } from '../paging';
@@ -38,7 +46,9 @@ export async function loadContract(ctx: Context, contractId: string): Promise<Co
 
 /** A participant's active contracts that deliver in the market interval starting at `startSeconds`, by id. */
 export async function activeContractsIn(ctx: Context, participantId: string, startSeconds: number): Promise<ContractRecord[]> {
-  const ids = (await listRecords<{ contractId: string }>(ctx, KeyTypes.contractBy, [participantId])).map((e) => e.contractId).sort(compareIds);
+  const ids = (await listRecords<{ contractId: string }>(ctx, KeyTypes.contractBy, [participantId]))
+    .map((e) => e.contractId)
+    .sort(compareIds);
   const out: ContractRecord[] = [];
   for (const id of ids) {
     const c = await loadContract(ctx, id);
@@ -66,7 +76,11 @@ export interface ContractSettlementRecord {
  * is accepted (before its first gate).
  */
 export async function contractsDeliveringIn(ctx: Context, communityId: string, startSeconds: number): Promise<ContractRecord[]> {
-  const ids = (await listRecords<{ contractId: string }>(ctx, KeyTypes.contractDay, [communityId, formatInstant(startSeconds).slice(0, 10)])).map((e) => e.contractId).sort(compareIds);
+  const ids = (
+    await listRecords<{ contractId: string }>(ctx, KeyTypes.contractDay, [communityId, formatInstant(startSeconds).slice(0, 10)])
+  )
+    .map((e) => e.contractId)
+    .sort(compareIds);
   const out: ContractRecord[] = [];
   for (const id of ids) {
     const c = (await loadContract(ctx, id))!;

@@ -43,10 +43,16 @@ function stateConflict(message: string, details: Record<string, string>): GridLe
 }
 
 /** Refuses (CONTRACT_STATE_CONFLICT) once the gate of the contract's first delivery interval has closed. */
-function requireBeforeFirstGate(ctx: Context, c: Pick<ContractRecord, 'firstDay' | 'dailyFrom' | 'lastDay' | 'dailyTo'>, params: Parameters<typeof intervalPhase>[0]): void {
+function requireBeforeFirstGate(
+  ctx: Context,
+  c: Pick<ContractRecord, 'firstDay' | 'dailyFrom' | 'lastDay' | 'dailyTo'>,
+  params: Parameters<typeof intervalPhase>[0],
+): void {
   const { firstStart } = deliverySchedule(c as ContractRecord, params.intervalSeconds);
   if (intervalPhase(params, firstStart, txSeconds(ctx)) === 'gate-closed') {
-    throw stateConflict(`the gate of the first delivery interval ${formatInstant(firstStart)} has closed`, { firstDelivery: formatInstant(firstStart) });
+    throw stateConflict(`the gate of the first delivery interval ${formatInstant(firstStart)} has closed`, {
+      firstDelivery: formatInstant(firstStart),
+    });
   }
 }
 
@@ -81,7 +87,9 @@ export class BilateralContract extends Contract {
       const existing = await loadContract(ctx, contractId);
       if (existing !== undefined) {
         if (existing.request !== canonicalJson(rest)) {
-          throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientContractId ${clientContractId} was used for another contract`, { clientContractId });
+          throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientContractId ${clientContractId} was used for another contract`, {
+            clientContractId,
+          });
         }
         return { contract: existing, replayed: true };
       }
@@ -90,7 +98,9 @@ export class BilateralContract extends Contract {
       const params = await paramsFor(ctx, communityId, first ?? txSeconds(ctx));
       const terms = validateContractTerms(rest, params);
       if (caller.participantId !== terms.sellerId && caller.participantId !== terms.buyerId) {
-        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a participant proposes contracts for itself, as seller or buyer', { participantId: caller.participantId });
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a participant proposes contracts for itself, as seller or buyer', {
+          participantId: caller.participantId,
+        });
       }
       requireBeforeFirstGate(ctx, terms, params);
       const record: ContractRecord = {
@@ -124,17 +134,24 @@ export class BilateralContract extends Contract {
       const c = await this.party(ctx, contractId, caller.participantId);
       if (c.status === 'active' && c.proposedBy !== caller.participantId) return { contract: c, replayed: true };
       if (c.status !== 'proposed') throw stateConflict(`contract ${contractId} is ${c.status}`, { status: c.status });
-      if (c.proposedBy === caller.participantId) throw stateConflict('the other party accepts a proposal, not its proposer', { status: c.status });
+      if (c.proposedBy === caller.participantId)
+        throw stateConflict('the other party accepts a proposal, not its proposer', { status: c.status });
       const params = await paramsFor(ctx, c.communityId, parseDay(c.firstDay)!);
       requireBeforeFirstGate(ctx, c, params);
       if (caller.participantId === c.sellerId) {
         const { capacityWh } = await sellCapacityWh(ctx, c.sellerId, c.communityId, c.intervalSeconds);
-        if (capacityWh < c.energyWhPerInterval) throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `the seller's meters export at most ${capacityWh} Wh per interval`, { capacityWh });
+        if (capacityWh < c.energyWhPerInterval)
+          throw new GridLedgerError(
+            ErrorCodes.SELLER_CAPACITY_EXCEEDED,
+            `the seller's meters export at most ${capacityWh} Wh per interval`,
+            { capacityWh },
+          );
       }
       const record: ContractRecord = { ...c, status: 'active', acceptedAt: txInstant(ctx), escrowTaken: true };
       if (!c.escrowTaken) await takeEscrow(ctx, record);
       await putRecord(ctx, key(ctx, KeyTypes.contract, contractId), record);
-      for (const day of deliveryDays(c)) await putRecord(ctx, key(ctx, KeyTypes.contractDay, c.communityId, day, contractId), { contractId });
+      for (const day of deliveryDays(c))
+        await putRecord(ctx, key(ctx, KeyTypes.contractDay, c.communityId, day, contractId), { contractId });
       setEvent(ctx, 'ContractAccepted', { contractId, communityId: c.communityId, sellerId: c.sellerId, buyerId: c.buyerId });
       return { contract: record, replayed: false };
     });
@@ -156,7 +173,13 @@ export class BilateralContract extends Contract {
       }
       const record: ContractRecord = { ...c, status: 'withdrawn', withdrawnAt: txInstant(ctx), escrowTaken: false };
       await putRecord(ctx, key(ctx, KeyTypes.contract, contractId), record);
-      setEvent(ctx, 'ContractWithdrawn', { contractId, communityId: c.communityId, sellerId: c.sellerId, buyerId: c.buyerId, by: actorOf(ctx, caller) });
+      setEvent(ctx, 'ContractWithdrawn', {
+        contractId,
+        communityId: c.communityId,
+        sellerId: c.sellerId,
+        buyerId: c.buyerId,
+        by: actorOf(ctx, caller),
+      });
       return { contract: record, replayed: false };
     });
   }
@@ -170,7 +193,8 @@ export class BilateralContract extends Contract {
       const c = await loadContract(ctx, contractId);
       if (c === undefined) throw new GridLedgerError(ErrorCodes.CONTRACT_NOT_FOUND, `no contract ${contractId}`, { contractId });
       const caller = requireRole(ctx, 'any', 'reading a contract');
-      if (caller.participantId !== c.buyerId) requireSelfOrRoles(ctx, c.sellerId, ['operator', 'utility', 'regulator'], 'reading a contract');
+      if (caller.participantId !== c.buyerId)
+        requireSelfOrRoles(ctx, c.sellerId, ['operator', 'utility', 'regulator'], 'reading a contract');
       return c;
     });
   }
@@ -190,11 +214,23 @@ export class BilateralContract extends Contract {
       checkId(communityId, 'communityId');
       const start = instantOf(intervalStart, 'intervalStart');
       const markerKey = key(ctx, KeyTypes.contractSettled, communityId, formatInstant(start));
-      if ((await getRecord(ctx, markerKey)) !== undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `the contracts of ${intervalStart} are settled`, { step: 'settle-contracts', status: 'settled' });
+      if ((await getRecord(ctx, markerKey)) !== undefined)
+        throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `the contracts of ${intervalStart} are settled`, {
+          step: 'settle-contracts',
+          status: 'settled',
+        });
       const interval = await loadInterval(ctx, communityId, formatInstant(start));
-      if (interval === undefined || interval.status === 'closed') throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `interval ${intervalStart} is not cleared`, { step: 'settle-contracts', status: interval?.status ?? 'open' });
+      if (interval === undefined || interval.status === 'closed')
+        throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `interval ${intervalStart} is not cleared`, {
+          step: 'settle-contracts',
+          status: interval?.status ?? 'open',
+        });
       const { params } = interval;
-      if (txSeconds(ctx) < start + params.intervalSeconds) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `interval ${intervalStart} has not been delivered yet`, { step: 'settle-contracts', status: interval.status });
+      if (txSeconds(ctx) < start + params.intervalSeconds)
+        throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `interval ${intervalStart} has not been delivered yet`, {
+          step: 'settle-contracts',
+          status: interval.status,
+        });
       const contracts = (await contractsDeliveringIn(ctx, communityId, start)).filter((c) => c.intervalSeconds === params.intervalSeconds);
       const parties = [...new Set(contracts.flatMap((c) => [c.sellerId, c.buyerId]))].sort(compareIds);
       const meteringIntervals = await meteringIntervalsOf(ctx, start, params.intervalSeconds);
@@ -205,18 +241,40 @@ export class BilateralContract extends Contract {
         if (p.kind === 'settled') positions.set(id, p);
         else pending.push(id);
       }
-      if (pending.length > 0) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the metering windows of the interval are not closed', { participantIds: pending.join(',') });
+      if (pending.length > 0)
+        throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the metering windows of the interval are not closed', {
+          participantIds: pending.join(','),
+        });
       const clearing = await loadClearing(ctx, communityId, formatInstant(start));
       const spot = new Set(clearing.fills.map((f) => f.participantId));
-      const deliveries = contracts.map((c) => ({ contractId: c.contractId, sellerId: c.sellerId, buyerId: c.buyerId, energyWh: c.energyWhPerInterval, priceMicrosPerKwh: c.priceMicrosPerKwh, gridFeeMicrosPerKwh: c.gridFeeMicrosPerKwh }));
+      const deliveries = contracts.map((c) => ({
+        contractId: c.contractId,
+        sellerId: c.sellerId,
+        buyerId: c.buyerId,
+        energyWh: c.energyWhPerInterval,
+        priceMicrosPerKwh: c.priceMicrosPerKwh,
+        gridFeeMicrosPerKwh: c.gridFeeMicrosPerKwh,
+      }));
       const result = settleContracts(deliveries, positions, spot, { ...params, utilityId: UTILITY_ACCOUNT });
       const { postings } = result;
       const accounts = new AccountOverlay(ctx);
       await applyPostings(ctx, accounts, communityId, formatInstant(start), postings, 'contracts');
       await accounts.flush();
       const tokenTransfers = [];
-      for (const t of result.tokenTransfers) tokenTransfers.push(await settleTokens(ctx, t, meteringIntervals, `${communityId}/${formatInstant(start)}/contract:${t.contractId}`));
-      const record: ContractSettlementRecord = { communityId, intervalStart: formatInstant(start), settledAt: txInstant(ctx), txId: ctx.stub.getTxID(), contractIds: contracts.map((c) => c.contractId), parties: result.parties, postings, tokenTransfers };
+      for (const t of result.tokenTransfers)
+        tokenTransfers.push(
+          await settleTokens(ctx, t, meteringIntervals, `${communityId}/${formatInstant(start)}/contract:${t.contractId}`),
+        );
+      const record: ContractSettlementRecord = {
+        communityId,
+        intervalStart: formatInstant(start),
+        settledAt: txInstant(ctx),
+        txId: ctx.stub.getTxID(),
+        contractIds: contracts.map((c) => c.contractId),
+        parties: result.parties,
+        postings,
+        tokenTransfers,
+      };
       await putRecord(ctx, markerKey, record);
       setEvent(ctx, 'ContractsSettled', { communityId, intervalStart: record.intervalStart, contractIds: record.contractIds });
       return record;
@@ -241,13 +299,28 @@ export class BilateralContract extends Contract {
       const markerKey = key(ctx, KeyTypes.contractSettled, communityId, formatInstant(start));
       const record = await getRecord<ContractSettlementRecord>(ctx, markerKey);
       const party = record?.parties.find((p) => p.participantId === participantId);
-      if (record === undefined || party === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} has no contract settled in ${intervalStart}`, { participantId });
-      if (party.deviationWh === null) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `${participantId} trades spot in ${intervalStart}: the market's correction settles it`, { step: 'correct', status: 'settled' });
-      if (!party.estimated) throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `${participantId} was settled on verified readings`, { step: 'correct', status: 'settled' });
+      if (record === undefined || party === undefined)
+        throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} has no contract settled in ${intervalStart}`, {
+          participantId,
+        });
+      if (party.deviationWh === null)
+        throw new GridLedgerError(
+          ErrorCodes.INTERVAL_STATE_CONFLICT,
+          `${participantId} trades spot in ${intervalStart}: the market's correction settles it`,
+          { step: 'correct', status: 'settled' },
+        );
+      if (!party.estimated)
+        throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `${participantId} was settled on verified readings`, {
+          step: 'correct',
+          status: 'settled',
+        });
       const interval = (await loadInterval(ctx, communityId, record.intervalStart))!;
       const meteringIntervals = await meteringIntervalsOf(ctx, start, interval.params.intervalSeconds);
       const position = await positionOver(ctx, communityId, participantId, meteringIntervals);
-      if (position.kind !== 'settled' || position.estimated) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', { participantIds: participantId });
+      if (position.kind !== 'settled' || position.estimated)
+        throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', {
+          participantIds: participantId,
+        });
       const deliveries = [];
       for (const id of record.contractIds) {
         const c = (await loadContract(ctx, id))!;
@@ -255,19 +328,39 @@ export class BilateralContract extends Contract {
       }
       const corrected = correctContractParty(party, position.netWh, deliveries, { ...interval.params, utilityId: UTILITY_ACCOUNT });
       const accounts = new AccountOverlay(ctx);
-      if (corrected.posting !== null) await applyPostings(ctx, accounts, communityId, record.intervalStart, [corrected.posting], corrected.posting.postingId);
+      if (corrected.posting !== null)
+        await applyPostings(ctx, accounts, communityId, record.intervalStart, [corrected.posting], corrected.posting.postingId);
       await accounts.flush();
       const moved = new Map(record.tokenTransfers.map((t) => [t.contractId, t.movedWh]));
       const tokenTransfers = [];
       for (const t of corrected.delivered) {
         const energyWh = t.energyWh - (moved.get(t.contractId) ?? 0);
         if (energyWh <= 0) continue;
-        tokenTransfers.push(await settleTokens(ctx, { ...t, energyWh }, meteringIntervals, `${communityId}/${record.intervalStart}/contract-correction:${t.contractId}`));
+        tokenTransfers.push(
+          await settleTokens(
+            ctx,
+            { ...t, energyWh },
+            meteringIntervals,
+            `${communityId}/${record.intervalStart}/contract-correction:${t.contractId}`,
+          ),
+        );
       }
-      const correction = { participantId, correctedAt: txInstant(ctx), txId: ctx.stub.getTxID(), posting: corrected.posting, tokenTransfers };
+      const correction = {
+        participantId,
+        correctedAt: txInstant(ctx),
+        txId: ctx.stub.getTxID(),
+        posting: corrected.posting,
+        tokenTransfers,
+      };
       const parties = record.parties.map((p) => (p.participantId === participantId ? corrected.party : p));
       await putRecord(ctx, markerKey, { ...record, parties, corrections: [...(record.corrections ?? []), correction] });
-      setEvent(ctx, 'SettlementCorrected', { communityId, intervalStart: record.intervalStart, participantId, posting: corrected.posting, contracts: true });
+      setEvent(ctx, 'SettlementCorrected', {
+        communityId,
+        intervalStart: record.intervalStart,
+        participantId,
+        posting: corrected.posting,
+        contracts: true,
+      });
       return { participant: corrected.party, ...correction };
     });
   }
@@ -278,8 +371,12 @@ export class BilateralContract extends Contract {
   async getContractSettlement(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getContractSettlement', async () => {
       requireRole(ctx, ['operator', 'utility', 'regulator'], 'reading a contract settlement');
-      const record = await getRecord(ctx, key(ctx, KeyTypes.contractSettled, checkId(communityId, 'communityId'), formatInstant(instantOf(intervalStart, 'intervalStart'))));
-      if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `the contracts of ${intervalStart} are not settled`, { intervalStart });
+      const record = await getRecord(
+        ctx,
+        key(ctx, KeyTypes.contractSettled, checkId(communityId, 'communityId'), formatInstant(instantOf(intervalStart, 'intervalStart'))),
+      );
+      if (record === undefined)
+        throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `the contracts of ${intervalStart} are not settled`, { intervalStart });
       return record;
     });
   }
@@ -288,7 +385,8 @@ export class BilateralContract extends Contract {
     checkId(contractId, 'contractId');
     const c = await loadContract(ctx, contractId);
     if (c === undefined) throw new GridLedgerError(ErrorCodes.CONTRACT_NOT_FOUND, `no contract ${contractId}`, { contractId });
-    if (participantId !== c.sellerId && participantId !== c.buyerId) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only a party of the contract', { contractId });
+    if (participantId !== c.sellerId && participantId !== c.buyerId)
+      throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only a party of the contract', { contractId });
     return c;
   }
 }

@@ -50,7 +50,8 @@ const ORDER_BUCKETS = '0123456789abcdef'.split('');
  */
 async function readBook(ctx: Context, communityId: string, intervalStart: string): Promise<OrderRecord[]> {
   const out: OrderRecord[] = [];
-  for (const bucket of ORDER_BUCKETS) out.push(...(await listRecords<OrderRecord>(ctx, KeyTypes.order, [communityId, intervalStart, bucket])));
+  for (const bucket of ORDER_BUCKETS)
+    out.push(...(await listRecords<OrderRecord>(ctx, KeyTypes.order, [communityId, intervalStart, bucket])));
   return out;
 }
 

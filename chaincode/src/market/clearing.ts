@@ -4,7 +4,19 @@
  * the community's history of clearing summaries.
  */
 import { Context } from 'fabric-contract-api';
-import { clearAuction, clearingPage, ClearingResult, CLEARING_PAGE_ITEMS, ErrorCodes, Fill, formatInstant, GridLedgerError, isSelfActing, MarketParams, Trade } from '@gridledger/core';
+import {
+  clearAuction,
+  clearingPage,
+  ClearingResult,
+  CLEARING_PAGE_ITEMS,
+  ErrorCodes,
+  Fill,
+  formatInstant,
+  GridLedgerError,
+  isSelfActing,
+  MarketParams,
+  Trade,
+} from '@gridledger/core';
 import { requireOperator, requireRole } from '../access';
 import { checkId, instantOf } from '../args';
 import { key, KeyTypes, seqKeyPart } from '../keys';
@@ -40,10 +52,15 @@ export type Clearing = ClearingRecord & Pick<ClearingResult, 'fills' | 'trades'>
  */
 export const marketLimits = { clearingPageItems: CLEARING_PAGE_ITEMS };
 
-const clearingKey = (ctx: Context, communityId: string, intervalStart: string): string => key(ctx, KeyTypes.clearing, communityId, intervalStart);
+const clearingKey = (ctx: Context, communityId: string, intervalStart: string): string =>
+  key(ctx, KeyTypes.clearing, communityId, intervalStart);
 
-const clearingPageKey = (ctx: Context, record: Pick<ClearingRecord, 'communityId' | 'intervalStart'>, kind: 'fills' | 'trades', page: number): string =>
-  key(ctx, KeyTypes.clearingPage, record.communityId, record.intervalStart, kind, seqKeyPart(page));
+const clearingPageKey = (
+  ctx: Context,
+  record: Pick<ClearingRecord, 'communityId' | 'intervalStart'>,
+  kind: 'fills' | 'trades',
+  page: number,
+): string => key(ctx, KeyTypes.clearingPage, record.communityId, record.intervalStart, kind, seqKeyPart(page));
 
 /** The compact clearing record of an interval, or undefined while it is not cleared. */
 export function loadClearingRecord(ctx: Context, communityId: string, intervalStart: string): Promise<ClearingRecord | undefined> {
@@ -51,11 +68,16 @@ export function loadClearingRecord(ctx: Context, communityId: string, intervalSt
 }
 
 /** Every fill or trade of a clearing, from its pages; INTERVAL_STATE_CONFLICT while a page is still to be written. */
-export async function loadClearingItems<T extends Fill | Trade>(ctx: Context, record: ClearingRecord, kind: 'fills' | 'trades'): Promise<T[]> {
+export async function loadClearingItems<T extends Fill | Trade>(
+  ctx: Context,
+  record: ClearingRecord,
+  kind: 'fills' | 'trades',
+): Promise<T[]> {
   const out: T[] = [];
   for (let page = 0; page < (kind === 'fills' ? record.fillPages : record.tradePages); page++) {
     const items = await getRecord<T[]>(ctx, clearingPageKey(ctx, record, kind, page));
-    if (items === undefined) throw conflict(`the clearing of ${record.intervalStart} is still being written (page ${page})`, { status: 'clearing', step: 'read' });
+    if (items === undefined)
+      throw conflict(`the clearing of ${record.intervalStart} is still being written (page ${page})`, { status: 'clearing', step: 'read' });
     out.push(...items);
   }
   return out;
@@ -64,8 +86,13 @@ export async function loadClearingItems<T extends Fill | Trade>(ctx: Context, re
 /** The clearing record of an interval with its fills and trades read back from their pages, or INTERVAL_NOT_FOUND. */
 export async function loadClearing(ctx: Context, communityId: string, intervalStart: string): Promise<Clearing> {
   const record = await loadClearingRecord(ctx, communityId, intervalStart);
-  if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${intervalStart} has not been cleared`, { intervalStart });
-  return { ...record, fills: await loadClearingItems<Fill>(ctx, record, 'fills'), trades: await loadClearingItems<Trade>(ctx, record, 'trades') };
+  if (record === undefined)
+    throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${intervalStart} has not been cleared`, { intervalStart });
+  return {
+    ...record,
+    fills: await loadClearingItems<Fill>(ctx, record, 'fills'),
+    trades: await loadClearingItems<Trade>(ctx, record, 'trades'),
+  };
 }
 
 /** Trades [from, to) of a clearing, read from only the page keys that hold them. */
@@ -144,13 +171,18 @@ export async function clearInterval(ctx: Context, communityId: string, intervalS
   const escrows = new Map(open.filter((o) => o.side === 'buy').map((o) => [o.orderId, o.escrowMicros]));
   const slice = clearingPage(result, escrows, next, record.pageItems);
   const accounts = new AccountOverlay(ctx);
-  for (const { participantId, refundMicros } of slice.refunds) await accounts.change(participantId, 'escrow-refund', `${communityId}/${intervalStart}`, refundMicros, -refundMicros);
+  for (const { participantId, refundMicros } of slice.refunds)
+    await accounts.change(participantId, 'escrow-refund', `${communityId}/${intervalStart}`, refundMicros, -refundMicros);
   await accounts.flush();
   if (slice.fills.length > 0) await putRecord(ctx, clearingPageKey(ctx, record, 'fills', next), slice.fills);
   if (slice.trades.length > 0) await putRecord(ctx, clearingPageKey(ctx, record, 'trades', next), slice.trades);
   const done = next + 1 === slice.pageCount;
   const clearing = { pageCount: slice.pageCount, pagesDone: next + 1 };
-  await storeInterval(ctx, done ? { ...interval, status: 'cleared', clearing, clearedAt: txInstant(ctx) } : { ...interval, status: 'clearing', clearing }, interval.status);
+  await storeInterval(
+    ctx,
+    done ? { ...interval, status: 'cleared', clearing, clearedAt: txInstant(ctx) } : { ...interval, status: 'clearing', clearing },
+    interval.status,
+  );
   const summary = summaryOf(record);
   if (done) setEvent(ctx, 'IntervalCleared', summary);
   return { ...summary, status: done ? 'cleared' : 'clearing', page: next, pageCount: slice.pageCount };
@@ -167,7 +199,11 @@ export async function getClearing(ctx: Context, communityId: string, intervalSta
   const clearing = await loadClearing(ctx, communityId, formatInstant(instantOf(intervalStart, 'intervalStart')));
   if (!isSelfActing(caller.role)) return clearing;
   const own = caller.participantId;
-  return { ...clearing, fills: clearing.fills.filter((f) => f.participantId === own), trades: clearing.trades.filter((t) => t.buyerId === own || t.sellerId === own) };
+  return {
+    ...clearing,
+    fills: clearing.fills.filter((f) => f.participantId === own),
+    trades: clearing.trades.filter((t) => t.buyerId === own || t.sellerId === own),
+  };
 }
 
 /** The orders a clearing took (open at close), for anyone who recomputes it: operator, utility or regulator. */
@@ -176,7 +212,8 @@ export async function getClearingOrders(ctx: Context, communityId: string, inter
   checkId(communityId, 'communityId');
   const start = formatInstant(instantOf(intervalStart, 'intervalStart'));
   const interval = await loadInterval(ctx, communityId, start);
-  if (interval === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not closed`, { intervalStart: start });
+  if (interval === undefined)
+    throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not closed`, { intervalStart: start });
   const orders = await openBook(ctx, communityId, start);
   return { params: interval.params, orders: orders.map(orderOf) };
 }
@@ -185,6 +222,9 @@ export async function getClearingOrders(ctx: Context, communityId: string, inter
 export async function listResults(ctx: Context, communityId: string, pageSize: string, bookmark: string): Promise<unknown> {
   requireRole(ctx, 'any', 'reading market results');
   checkId(communityId, 'communityId');
-  const page = await readPage<ClearingRecord>(ctx, KeyTypes.clearing, [communityId], { size: pageSizeOf(pageSize, MARKET_MAX_PAGE), bookmark });
+  const page = await readPage<ClearingRecord>(ctx, KeyTypes.clearing, [communityId], {
+    size: pageSizeOf(pageSize, MARKET_MAX_PAGE),
+    bookmark,
+  });
   return { items: page.items.map(summaryOf), bookmark: page.bookmark };
 }

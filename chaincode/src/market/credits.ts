@@ -15,7 +15,9 @@ const READ_ANY_ACCOUNT: readonly Role[] = ['operator', 'utility', 'regulator'];
 
 function checkAmount(value: unknown): number {
   if (!isAmount(value) || value === 0 || value > MAX_CREDIT_MICROS) {
-    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `amountMicros must be an integer in [1, ${MAX_CREDIT_MICROS}]`, { field: 'amountMicros' });
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `amountMicros must be an integer in [1, ${MAX_CREDIT_MICROS}]`, {
+      field: 'amountMicros',
+    });
   }
   return value;
 }
@@ -29,7 +31,8 @@ async function once(ctx: Context, actor: string, reference: string, request: unk
   const previous = await getRecord<{ request: string; result: unknown }>(ctx, refKey);
   const text = canonicalJson(request);
   if (previous !== undefined) {
-    if (previous.request !== text) throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `reference ${reference} was used for another request`, { reference });
+    if (previous.request !== text)
+      throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `reference ${reference} was used for another request`, { reference });
     return previous.result;
   }
   const result = await body();
@@ -147,7 +150,8 @@ export class CreditsContract extends Contract {
         else withdrawals += BigInt(value.amountMicros);
       }
       let utility = 0n;
-      for (const value of await listRecords<{ amountMicros: number }>(ctx, KeyTypes.utilityEntry, [])) utility += BigInt(value.amountMicros);
+      for (const value of await listRecords<{ amountMicros: number }>(ctx, KeyTypes.utilityEntry, []))
+        utility += BigInt(value.amountMicros);
       return {
         depositsMicros: safeMicros(deposits, 'deposits'),
         withdrawalsMicros: safeMicros(withdrawals, 'withdrawals'),

@@ -25,7 +25,12 @@ export async function meteredMeters(ctx: Context, participantId: string, communi
 }
 
 /** The participant's sell capacity in the community: its active meters' export capacity over one interval, in Wh. */
-export async function sellCapacityWh(ctx: Context, participantId: string, communityId: string, intervalSeconds: number): Promise<{ meters: number; capacityWh: number }> {
+export async function sellCapacityWh(
+  ctx: Context,
+  participantId: string,
+  communityId: string,
+  intervalSeconds: number,
+): Promise<{ meters: number; capacityWh: number }> {
   const meters = await meteredMeters(ctx, participantId, communityId);
   const watts = meters.reduce((s, m) => s + BigInt(m.exportCapacityW), 0n);
   return { meters: meters.length, capacityWh: Number((watts * BigInt(intervalSeconds)) / 3600n) };
@@ -38,9 +43,13 @@ export async function sellCapacityWh(ctx: Context, participantId: string, commun
 export async function meteringIntervalsOf(ctx: Context, startSeconds: number, lengthSeconds: number): Promise<string[]> {
   const { intervalSeconds } = await loadMeteringParams(ctx);
   if (startSeconds % intervalSeconds !== 0 || lengthSeconds % intervalSeconds !== 0) {
-    throw new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, `a market interval of ${lengthSeconds} s is not a whole number of ${intervalSeconds} s metering intervals`, {
-      meteringIntervalSeconds: String(intervalSeconds),
-    });
+    throw new GridLedgerError(
+      ErrorCodes.SETTLEMENT_INPUT_INVALID,
+      `a market interval of ${lengthSeconds} s is not a whole number of ${intervalSeconds} s metering intervals`,
+      {
+        meteringIntervalSeconds: String(intervalSeconds),
+      },
+    );
   }
   const out: string[] = [];
   for (let t = startSeconds; t < startSeconds + lengthSeconds; t += intervalSeconds) out.push(formatInstant(t));
@@ -52,7 +61,12 @@ export async function meteringIntervalsOf(ctx: Context, startSeconds: number, le
  * the metering intervals inside it (meteringIntervalsOf, computed once per transaction by the
  * caller), estimated when any of them is; pending while any of their windows is open.
  */
-export async function positionOver(ctx: Context, communityId: string, participantId: string, meteringIntervals: readonly string[]): Promise<Delivery> {
+export async function positionOver(
+  ctx: Context,
+  communityId: string,
+  participantId: string,
+  meteringIntervals: readonly string[],
+): Promise<Delivery> {
   let netWh = 0;
   let estimated = false;
   const openWindows: string[] = [];
@@ -73,7 +87,13 @@ export async function positionOver(ctx: Context, communityId: string, participan
  * (sold added back, bought taken off). Pending until those contracts' settlement of the interval
  * is done, since it settles their share first.
  */
-export async function deliveryOf(ctx: Context, communityId: string, participantId: string, startSeconds: number, meteringIntervals: readonly string[]): Promise<Delivery> {
+export async function deliveryOf(
+  ctx: Context,
+  communityId: string,
+  participantId: string,
+  startSeconds: number,
+  meteringIntervals: readonly string[],
+): Promise<Delivery> {
   const position = await positionOver(ctx, communityId, participantId, meteringIntervals);
   if (position.kind === 'pending') return position;
   const contracts = await activeContractsIn(ctx, participantId, startSeconds);
@@ -81,7 +101,8 @@ export async function deliveryOf(ctx: Context, communityId: string, participantI
   const unsettled: string[] = [];
   let netWh = position.netWh;
   for (const c of contracts) {
-    if ((await getRecord(ctx, key(ctx, KeyTypes.contractSettled, c.communityId, intervalStart))) === undefined) unsettled.push(c.contractId);
+    if ((await getRecord(ctx, key(ctx, KeyTypes.contractSettled, c.communityId, intervalStart))) === undefined)
+      unsettled.push(c.contractId);
     netWh += c.sellerId === participantId ? -c.energyWhPerInterval : c.energyWhPerInterval;
   }
   return unsettled.length > 0 ? { kind: 'pending', openWindows: [], unsettledContracts: unsettled } : { ...position, netWh };

@@ -5,7 +5,19 @@
  * inside it) and returns aggregates only, never a participant's own figures, so anyone may read it.
  */
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { ErrorCodes, Fill, figuresOf, formatInstant, GridLedgerError, IntervalFiguresInput, intervalTotals, addTotals, EMPTY_TOTALS, ParticipantSettlement, parseIntervalStart } from '@gridledger/core';
+import {
+  ErrorCodes,
+  Fill,
+  figuresOf,
+  formatInstant,
+  GridLedgerError,
+  IntervalFiguresInput,
+  intervalTotals,
+  addTotals,
+  EMPTY_TOTALS,
+  ParticipantSettlement,
+  parseIntervalStart,
+} from '@gridledger/core';
 import { requireRole } from '../access';
 import { checkId, instantOf } from '../args';
 import { key, KeyTypes } from '../keys';
@@ -22,7 +34,8 @@ import { settledParticipants } from './settlement';
 /** A period query reads at most this many interval records (a day of 5-minute intervals). */
 export const MAX_FIGURE_INTERVALS = 288;
 
-/** The figures' inputs of one settled interval, or undefined while it, its contracts or its metering windows are not (an interval settled by hand before its contracts waits for them). */
+/** The figures' inputs of one settled interval, or undefined while it, its contracts or its metering windows are not (an interval settled
+ * by hand before its contracts waits for them). */
 async function inputOf(ctx: Context, interval: IntervalRecord): Promise<IntervalFiguresInput | undefined> {
   if (interval.status !== 'settled') return undefined;
   const { communityId, intervalStart, params } = interval;
@@ -31,12 +44,21 @@ async function inputOf(ctx: Context, interval: IntervalRecord): Promise<Interval
   const deviations: ParticipantSettlement[] = await settledParticipants(ctx, communityId, intervalStart);
   const contracts: IntervalFiguresInput['contracts'][number][] = [];
   const settled = await getRecord<ContractSettlementRecord>(ctx, key(ctx, KeyTypes.contractSettled, communityId, intervalStart));
-  if (settled === undefined && (await contractsDeliveringIn(ctx, communityId, instantOf(intervalStart, 'intervalStart'))).length > 0) return undefined;
+  if (settled === undefined && (await contractsDeliveringIn(ctx, communityId, instantOf(intervalStart, 'intervalStart'))).length > 0)
+    return undefined;
   for (const id of settled?.contractIds ?? []) {
     const c = (await loadContract(ctx, id))!;
-    contracts.push({ sellerId: c.sellerId, buyerId: c.buyerId, energyWh: c.energyWhPerInterval, priceMicrosPerKwh: c.priceMicrosPerKwh, gridFeeMicrosPerKwh: c.gridFeeMicrosPerKwh });
+    contracts.push({
+      sellerId: c.sellerId,
+      buyerId: c.buyerId,
+      energyWh: c.energyWhPerInterval,
+      priceMicrosPerKwh: c.priceMicrosPerKwh,
+      gridFeeMicrosPerKwh: c.gridFeeMicrosPerKwh,
+    });
   }
-  const contractDeviations = (settled?.parties ?? []).filter((p) => p.deviationWh !== null).map((p) => ({ deviationWh: p.deviationWh!, estimated: p.estimated }));
+  const contractDeviations = (settled?.parties ?? [])
+    .filter((p) => p.deviationWh !== null)
+    .map((p) => ({ deviationWh: p.deviationWh!, estimated: p.estimated }));
   const metering = [];
   for (const start of await meteringIntervalsOf(ctx, instantOf(intervalStart, 'intervalStart'), params.intervalSeconds)) {
     const view = await communityView(ctx, communityId, start);
@@ -61,7 +83,11 @@ export class FiguresContract extends Contract {
       const start = formatInstant(instantOf(intervalStart, 'intervalStart'));
       const interval = await loadInterval(ctx, checkId(communityId, 'communityId'), start);
       const input = interval === undefined ? undefined : await inputOf(ctx, interval);
-      if (input === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not settled`, { intervalStart: start, status: interval?.status ?? 'open' });
+      if (input === undefined)
+        throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not settled`, {
+          intervalStart: start,
+          status: interval?.status ?? 'open',
+        });
       return { communityId, intervalStart: start, ...figuresOf(intervalTotals(input)) };
     });
   }
@@ -83,7 +109,10 @@ export class FiguresContract extends Contract {
       // Walk the interval grid (its length may change with the parameters): point reads, no range.
       const intervals: IntervalRecord[] = [];
       for (let t = fromSeconds, steps = 0; t < toSeconds; steps++) {
-        if (steps === MAX_FIGURE_INTERVALS) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `a period holds at most ${MAX_FIGURE_INTERVALS} intervals`, { field: 'to' });
+        if (steps === MAX_FIGURE_INTERVALS)
+          throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `a period holds at most ${MAX_FIGURE_INTERVALS} intervals`, {
+            field: 'to',
+          });
         const interval = await loadInterval(ctx, communityId, formatInstant(t));
         if (interval !== undefined) intervals.push(interval);
         t += interval?.params.intervalSeconds ?? (await paramsFor(ctx, communityId, t)).intervalSeconds;

@@ -4,7 +4,15 @@
  * waiting for their next step, which the scheduler lists.
  */
 import { Context } from 'fabric-contract-api';
-import { ErrorCodes, formatInstant, GridLedgerError, intervalPhase, MarketParams, parseIntervalStart, SettlementPageSizes } from '@gridledger/core';
+import {
+  ErrorCodes,
+  formatInstant,
+  GridLedgerError,
+  intervalPhase,
+  MarketParams,
+  parseIntervalStart,
+  SettlementPageSizes,
+} from '@gridledger/core';
 import { actorOf, requireOperator, requireRole } from '../access';
 import { checkId, instantOf } from '../args';
 import { key, KeyTypes } from '../keys';
@@ -52,14 +60,23 @@ export async function loadInterval(ctx: Context, communityId: string, intervalSt
 /** Stores the interval's new state and moves it in the index of intervals waiting for a step. */
 export async function storeInterval(ctx: Context, record: IntervalRecord, previous: IntervalStatus | undefined): Promise<void> {
   await putRecord(ctx, key(ctx, KeyTypes.interval, record.communityId, record.intervalStart), record);
-  if (previous !== undefined) await ctx.stub.deleteState(key(ctx, KeyTypes.intervalDue, record.communityId, previous, record.intervalStart));
+  if (previous !== undefined)
+    await ctx.stub.deleteState(key(ctx, KeyTypes.intervalDue, record.communityId, previous, record.intervalStart));
   if (record.status !== 'settled') {
-    await putRecord(ctx, key(ctx, KeyTypes.intervalDue, record.communityId, record.status, record.intervalStart), { intervalStart: record.intervalStart });
+    await putRecord(ctx, key(ctx, KeyTypes.intervalDue, record.communityId, record.status, record.intervalStart), {
+      intervalStart: record.intervalStart,
+    });
   }
 }
 
 /** The interval the caller means to step, once it is in one of `statuses` (INTERVAL_STATE_CONFLICT otherwise). */
-export async function intervalIn(ctx: Context, communityId: string, intervalStart: string, statuses: readonly IntervalStatus[], step: string): Promise<IntervalRecord> {
+export async function intervalIn(
+  ctx: Context,
+  communityId: string,
+  intervalStart: string,
+  statuses: readonly IntervalStatus[],
+  step: string,
+): Promise<IntervalRecord> {
   const interval = await loadInterval(ctx, communityId, intervalStart);
   if (interval === undefined || !statuses.includes(interval.status)) {
     throw conflict(`interval ${intervalStart} is ${interval?.status ?? 'not closed'}`, { status: interval?.status ?? 'open', step });
@@ -71,16 +88,30 @@ export async function intervalIn(ctx: Context, communityId: string, intervalStar
 export function nextPage(interval: IntervalRecord, done: number, page: string | undefined, step: 'clear' | 'settle'): number {
   if (page !== undefined && page !== '' && page !== String(done)) {
     const what = step === 'clear' ? 'clearing' : 'settlement';
-    throw conflict(`${what} page ${page} of ${interval.intervalStart} is not the next one (${done})`, { status: interval.status, step, page: String(done) });
+    throw conflict(`${what} page ${page} of ${interval.intervalStart} is not the next one (${done})`, {
+      status: interval.status,
+      step,
+      page: String(done),
+    });
   }
   return done;
 }
 
 /** Fails with INTERVAL_NOT_OPEN or INTERVAL_CLOSED unless orders may be placed or cancelled now. */
-export async function requireOpen(ctx: Context, params: MarketParams, communityId: string, intervalStart: string, startSeconds: number): Promise<void> {
+export async function requireOpen(
+  ctx: Context,
+  params: MarketParams,
+  communityId: string,
+  intervalStart: string,
+  startSeconds: number,
+): Promise<void> {
   const phase = intervalPhase(params, startSeconds, txSeconds(ctx));
   if (phase === 'not-open') {
-    throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_OPEN, `orders for ${intervalStart} are accepted from ${params.openingHorizonSeconds} s before it`, { intervalStart });
+    throw new GridLedgerError(
+      ErrorCodes.INTERVAL_NOT_OPEN,
+      `orders for ${intervalStart} are accepted from ${params.openingHorizonSeconds} s before it`,
+      { intervalStart },
+    );
   }
   if (phase === 'gate-closed' || (await loadInterval(ctx, communityId, intervalStart)) !== undefined) {
     throw new GridLedgerError(ErrorCodes.INTERVAL_CLOSED, `the gate of ${intervalStart} has closed`, { intervalStart, communityId });
@@ -95,11 +126,19 @@ export async function closeInterval(ctx: Context, communityId: string, intervalS
   const params = await paramsFor(ctx, communityId, startSeconds);
   parseIntervalStart(intervalStart, params.intervalSeconds);
   const existing = await loadInterval(ctx, communityId, intervalStart);
-  if (existing !== undefined) throw conflict(`interval ${intervalStart} is already ${existing.status}`, { status: existing.status, step: 'close' });
+  if (existing !== undefined)
+    throw conflict(`interval ${intervalStart} is already ${existing.status}`, { status: existing.status, step: 'close' });
   if (intervalPhase(params, startSeconds, txSeconds(ctx)) !== 'gate-closed') {
     throw conflict(`the gate of ${intervalStart} closes ${params.gateClosureSeconds} s before it`, { status: 'open', step: 'close' });
   }
-  const record: IntervalRecord = { communityId, intervalStart, status: 'closed', params, closedAt: txInstant(ctx), closedBy: actorOf(ctx, caller) };
+  const record: IntervalRecord = {
+    communityId,
+    intervalStart,
+    status: 'closed',
+    params,
+    closedAt: txInstant(ctx),
+    closedBy: actorOf(ctx, caller),
+  };
   await storeInterval(ctx, record, undefined);
   setEvent(ctx, 'IntervalClosed', { communityId, intervalStart, closedAt: record.closedAt });
   return record;
@@ -121,6 +160,7 @@ export async function getInterval(ctx: Context, communityId: string, intervalSta
 export async function listDue(ctx: Context, communityId: string, status: string): Promise<string[]> {
   requireRole(ctx, ['operator'], 'listing due intervals');
   checkId(communityId, 'communityId');
-  if (!DUE_STATUSES.includes(status)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'status must be closed, clearing, cleared or settling', { field: 'status' });
+  if (!DUE_STATUSES.includes(status))
+    throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'status must be closed, clearing, cleared or settling', { field: 'status' });
   return (await listRecords<{ intervalStart: string }>(ctx, KeyTypes.intervalDue, [communityId, status])).map((e) => e.intervalStart);
 }

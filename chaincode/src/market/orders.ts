@@ -4,7 +4,20 @@
  * curves of an interval's book. Each order is idempotent on its participant's clientOrderId.
  */
 import { Context } from 'fabric-contract-api';
-import { aggregateCurves, canonicalJson, ErrorCodes, escrowMicros, formatInstant, GridLedgerError, Order, orderIdOf, parseInstant, parseIntervalStart, Side, validateOrder } from '@gridledger/core';
+import {
+  aggregateCurves,
+  canonicalJson,
+  ErrorCodes,
+  escrowMicros,
+  formatInstant,
+  GridLedgerError,
+  Order,
+  orderIdOf,
+  parseInstant,
+  parseIntervalStart,
+  Side,
+  validateOrder,
+} from '@gridledger/core';
 import { requireRole, requireSelfOrRoles, requireTrader } from '../access';
 import { checkFields, checkId, instantOf, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
@@ -60,8 +73,14 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
   const clientKey = key(ctx, KeyTypes.clientOrder, participantId, clientOrderId);
   const placed = await getRecord<{ request: string; communityId: string; intervalStart: string; orderId: string }>(ctx, clientKey);
   if (placed !== undefined) {
-    if (placed.request !== requestText) throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientOrderId ${clientOrderId} was used for another order`, { clientOrderId });
-    return { order: (await getRecord<OrderRecord>(ctx, orderKey(ctx, placed.communityId, placed.intervalStart, placed.orderId)))!, replayed: true };
+    if (placed.request !== requestText)
+      throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientOrderId ${clientOrderId} was used for another order`, {
+        clientOrderId,
+      });
+    return {
+      order: (await getRecord<OrderRecord>(ctx, orderKey(ctx, placed.communityId, placed.intervalStart, placed.orderId)))!,
+      replayed: true,
+    };
   }
 
   const startSeconds = instantOf(input.intervalStart, 'intervalStart');
@@ -84,19 +103,30 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
   const entryKey = bookKey(ctx, communityId, intervalStart, participantId);
   const stored = books.has(entryKey) ? books.get(entryKey) : await getRecord<BookEntry>(ctx, entryKey);
   if (stored !== undefined && stored.openOrders > 0 && stored.side !== order.side) {
-    throw new GridLedgerError(ErrorCodes.ORDER_SIDE_CONFLICT, `${participantId} already holds ${stored.side} orders in ${intervalStart}`, { intervalStart });
+    throw new GridLedgerError(ErrorCodes.ORDER_SIDE_CONFLICT, `${participantId} already holds ${stored.side} orders in ${intervalStart}`, {
+      intervalStart,
+    });
   }
   // The capacity is taken from the meters at the participant's first open order in the interval
   // and kept in its book entry: later orders of the interval read one key, not every meter.
   const { meters, capacityWh } =
-    stored?.capacityWh !== undefined ? { meters: 1, capacityWh: stored.capacityWh } : await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
+    stored?.capacityWh !== undefined
+      ? { meters: 1, capacityWh: stored.capacityWh }
+      : await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
   const book: BookEntry = stored ?? { side: order.side, openOrders: 0, sellWh: 0, capacityWh };
-  if (meters === 0) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, { communityId });
-  if (order.side === 'sell' && book.sellWh + order.energyWh > capacityWh) {
-    throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `sell orders of ${book.sellWh + order.energyWh} Wh exceed the capacity of ${capacityWh} Wh in one interval`, {
-      capacityWh,
-      offeredWh: book.sellWh,
+  if (meters === 0)
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, {
+      communityId,
     });
+  if (order.side === 'sell' && book.sellWh + order.energyWh > capacityWh) {
+    throw new GridLedgerError(
+      ErrorCodes.SELLER_CAPACITY_EXCEEDED,
+      `sell orders of ${book.sellWh + order.energyWh} Wh exceed the capacity of ${capacityWh} Wh in one interval`,
+      {
+        capacityWh,
+        offeredWh: book.sellWh,
+      },
+    );
   }
 
   const escrow = order.side === 'buy' ? escrowMicros(order, params.gridFeeMicrosPerKwh) : 0;
@@ -111,7 +141,12 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
   writes.set(key(ctx, KeyTypes.orderRef, orderId), ref);
   writes.set(key(ctx, KeyTypes.orderBy, participantId, intervalStart, orderId), { communityId, intervalStart, orderId });
   writes.set(clientKey, { request: requestText, communityId, intervalStart, orderId });
-  const entry: BookEntry = { side: order.side, openOrders: book.openOrders + 1, sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0), capacityWh };
+  const entry: BookEntry = {
+    side: order.side,
+    openOrders: book.openOrders + 1,
+    sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0),
+    capacityWh,
+  };
   books.set(entryKey, entry);
   writes.set(entryKey, entry);
   return { order: record, replayed: false };
@@ -164,7 +199,11 @@ export async function placeOrders(ctx: Context, request: string): Promise<{ orde
   const out: Placed[] = [];
   for (const [index, item] of orders.entries()) {
     const clientOrderId = (item as { clientOrderId?: unknown } | null)?.clientOrderId;
-    if (seen.has(clientOrderId)) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `clientOrderId ${String(clientOrderId)} appears twice in the batch`, { field: 'clientOrderId', index });
+    if (seen.has(clientOrderId))
+      throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, `clientOrderId ${String(clientOrderId)} appears twice in the batch`, {
+        field: 'clientOrderId',
+        index,
+      });
     seen.add(clientOrderId);
     try {
       out.push(await placeOne(ctx, participantId, parseObjectArgument(JSON.stringify(item), 'an order'), batch));
@@ -190,7 +229,8 @@ export async function cancelOrder(ctx: Context, orderId: string): Promise<Placed
   const caller = requireTrader(ctx, 'cancelling an order');
   checkId(orderId, 'orderId');
   const ref = await loadOrderRef(ctx, orderId);
-  if (ref.participantId !== caller.participantId) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only the participant who placed an order cancels it', { orderId });
+  if (ref.participantId !== caller.participantId)
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only the participant who placed an order cancels it', { orderId });
   const k = orderKey(ctx, ref.communityId, ref.intervalStart, orderId);
   const order = (await getRecord<OrderRecord>(ctx, k))!;
   if (order.status === 'cancelled') return { order, replayed: true };
@@ -198,15 +238,26 @@ export async function cancelOrder(ctx: Context, orderId: string): Promise<Placed
   const params = await paramsFor(ctx, ref.communityId, startSeconds);
   await requireOpen(ctx, params, ref.communityId, ref.intervalStart, startSeconds);
   const accounts = new AccountOverlay(ctx);
-  if (order.escrowMicros > 0) await accounts.change(order.participantId, 'escrow-release', orderId, order.escrowMicros, -order.escrowMicros);
+  if (order.escrowMicros > 0)
+    await accounts.change(order.participantId, 'escrow-release', orderId, order.escrowMicros, -order.escrowMicros);
   const cancelled: OrderRecord = { ...order, status: 'cancelled' };
   await putRecord(ctx, k, cancelled);
   const entryKey = bookKey(ctx, ref.communityId, ref.intervalStart, order.participantId);
   const book = (await getRecord<BookEntry>(ctx, entryKey))!;
   if (book.openOrders <= 1) await ctx.stub.deleteState(entryKey);
-  else await putRecord(ctx, entryKey, { ...book, openOrders: book.openOrders - 1, sellWh: book.sellWh - (order.side === 'sell' ? order.energyWh : 0) });
+  else
+    await putRecord(ctx, entryKey, {
+      ...book,
+      openOrders: book.openOrders - 1,
+      sellWh: book.sellWh - (order.side === 'sell' ? order.energyWh : 0),
+    });
   await accounts.flush();
-  setEvent(ctx, 'OrderCancelled', { orderId, participantId: order.participantId, communityId: ref.communityId, intervalStart: ref.intervalStart });
+  setEvent(ctx, 'OrderCancelled', {
+    orderId,
+    participantId: order.participantId,
+    communityId: ref.communityId,
+    intervalStart: ref.intervalStart,
+  });
   return { order: cancelled, replayed: false };
 }
 
@@ -219,14 +270,20 @@ export async function getOrder(ctx: Context, orderId: string): Promise<OrderReco
 }
 
 /** A page of a participant's orders, by interval: the participant itself, an operator or a regulator. */
-export async function listOrders(ctx: Context, participantId: string, pageSize: string, bookmark: string): Promise<{ items: OrderRecord[]; bookmark: string }> {
+export async function listOrders(
+  ctx: Context,
+  participantId: string,
+  pageSize: string,
+  bookmark: string,
+): Promise<{ items: OrderRecord[]; bookmark: string }> {
   requireSelfOrRoles(ctx, checkId(participantId, 'participantId'), ['operator', 'regulator'], 'listing orders');
   const page = await readPage<{ communityId: string; intervalStart: string; orderId: string }>(ctx, KeyTypes.orderBy, [participantId], {
     size: pageSizeOf(pageSize, MARKET_MAX_PAGE),
     bookmark,
   });
   const items: OrderRecord[] = [];
-  for (const ref of page.items) items.push((await getRecord<OrderRecord>(ctx, orderKey(ctx, ref.communityId, ref.intervalStart, ref.orderId)))!);
+  for (const ref of page.items)
+    items.push((await getRecord<OrderRecord>(ctx, orderKey(ctx, ref.communityId, ref.intervalStart, ref.orderId)))!);
   return { items, bookmark: page.bookmark };
 }
 

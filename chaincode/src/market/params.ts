@@ -34,9 +34,13 @@ async function latestParams(ctx: Context, communityId: string): Promise<ParamsEn
 export async function paramsFor(ctx: Context, communityId: string, startSeconds: number): Promise<MarketParams> {
   let entry = await latestParams(ctx, communityId);
   while (entry !== undefined && parseInstant(entry.from)! > startSeconds) {
-    entry = entry.previousFrom === null ? undefined : await getRecord<ParamsEntry>(ctx, key(ctx, KeyTypes.marketParams, communityId, entry.previousFrom));
+    entry =
+      entry.previousFrom === null
+        ? undefined
+        : await getRecord<ParamsEntry>(ctx, key(ctx, KeyTypes.marketParams, communityId, entry.previousFrom));
   }
-  if (entry === undefined) throw new GridLedgerError(ErrorCodes.MARKET_NOT_FOUND, `community ${communityId} has no market parameters`, { communityId });
+  if (entry === undefined)
+    throw new GridLedgerError(ErrorCodes.MARKET_NOT_FOUND, `community ${communityId} has no market parameters`, { communityId });
   return entry.params;
 }
 
@@ -59,7 +63,17 @@ export async function setParams(ctx: Context, communityId: string, change: strin
   await putRecord(ctx, key(ctx, KeyTypes.marketParams, communityId, from), entry);
   await putRecord(ctx, key(ctx, KeyTypes.marketParamsLatest, communityId), entry);
   const changedBy = actorOf(ctx, caller);
-  const record = { number, txId, communityId, effectiveFrom: from, changedAt: txInstant(ctx), changedBy, mspId: caller.mspId, previous: previous ?? null, params };
+  const record = {
+    number,
+    txId,
+    communityId,
+    effectiveFrom: from,
+    changedAt: txInstant(ctx),
+    changedBy,
+    mspId: caller.mspId,
+    previous: previous ?? null,
+    params,
+  };
   await putRecord(ctx, key(ctx, KeyTypes.marketParamsChange, communityId, seqKeyPart(number)), record);
   setEvent(ctx, 'MarketParamsChanged', record);
   return record;

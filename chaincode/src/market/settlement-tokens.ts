@@ -25,8 +25,16 @@ export interface SettledPage {
   tokenTransfers: SettledTokenTransfer[];
 }
 
-/** Moves up to `energyWh` of the seller's tokens of the metering intervals (earliest first) to the buyer; returns the Wh moved (at most what it held). */
-async function moveHeldTokens(ctx: Context, sellerId: string, buyerId: string, meteringIntervals: readonly string[], energyWh: number, reason: string): Promise<number> {
+/** Moves up to `energyWh` of the seller's tokens of the metering intervals (earliest first) to the buyer; returns the Wh moved (at most
+ * what it held). */
+async function moveHeldTokens(
+  ctx: Context,
+  sellerId: string,
+  buyerId: string,
+  meteringIntervals: readonly string[],
+  energyWh: number,
+  reason: string,
+): Promise<number> {
   let movedWh = 0;
   for (const start of meteringIntervals) {
     const take = Math.min(energyWh - movedWh, await heldTokensWh(ctx, sellerId, start));
@@ -53,9 +61,16 @@ export async function settleTokens<T extends { sellerId: string; buyerId: string
  * For each trade (clearing order), the seller's delivered share (the core's tokenTransfers:
  * min(delivered, sold) pro rata) moves from the seller's lots, earliest metering interval first.
  */
-export async function transferTradeTokens(ctx: Context, communityId: string, intervalStart: string, meteringIntervals: readonly string[], transfers: readonly TokenTransfer[]): Promise<SettledTokenTransfer[]> {
+export async function transferTradeTokens(
+  ctx: Context,
+  communityId: string,
+  intervalStart: string,
+  meteringIntervals: readonly string[],
+  transfers: readonly TokenTransfer[],
+): Promise<SettledTokenTransfer[]> {
   const out: SettledTokenTransfer[] = [];
-  for (const t of transfers) out.push(await settleTokens(ctx, t, meteringIntervals, `${communityId}/${intervalStart}/trade:${t.buyOrderId}:${t.sellOrderId}`));
+  for (const t of transfers)
+    out.push(await settleTokens(ctx, t, meteringIntervals, `${communityId}/${intervalStart}/trade:${t.buyOrderId}:${t.sellOrderId}`));
   return out;
 }
 
@@ -64,20 +79,32 @@ export async function transferTradeTokens(ctx: Context, communityId: string, int
  * over its trades as at settlement, less what settlement moved for each trade; what it holds now
  * (metering minted the verified surplus with the correction) moves, the rest stays undelivered.
  */
-export async function correctionTokens(ctx: Context, interval: IntervalRecord, meteringIntervals: readonly string[], sellerId: string, netWh: number, tradedWh: number): Promise<SettledTokenTransfer[]> {
+export async function correctionTokens(
+  ctx: Context,
+  interval: IntervalRecord,
+  meteringIntervals: readonly string[],
+  sellerId: string,
+  netWh: number,
+  tradedWh: number,
+): Promise<SettledTokenTransfer[]> {
   const { communityId, intervalStart } = interval;
   const clearing = await loadClearing(ctx, communityId, intervalStart);
   // The interval is settled: its settlement pages can no longer change.
   const pages = await listRecords<SettledPage>(ctx, KeyTypes.settlePage, [communityId, intervalStart]);
   const moved = new Map(pages.flatMap((p) => p.tokenTransfers).map((t) => [`${t.buyOrderId}:${t.sellOrderId}`, t.movedWh]));
   const trades = clearing.trades.filter((t) => t.sellerId === sellerId);
-  const shares = shareProRata(Math.min(Math.max(netWh, 0), tradedWh), trades.map((t) => t.energyWh));
+  const shares = shareProRata(
+    Math.min(Math.max(netWh, 0), tradedWh),
+    trades.map((t) => t.energyWh),
+  );
   const out: SettledTokenTransfer[] = [];
   for (const [k, t] of trades.entries()) {
     const energyWh = shares[k] - (moved.get(`${t.buyOrderId}:${t.sellOrderId}`) ?? 0);
     if (energyWh <= 0) continue;
     const transfer = { sellOrderId: t.sellOrderId, buyOrderId: t.buyOrderId, sellerId, buyerId: t.buyerId, energyWh };
-    out.push(await settleTokens(ctx, transfer, meteringIntervals, `${communityId}/${intervalStart}/correction:${t.buyOrderId}:${t.sellOrderId}`));
+    out.push(
+      await settleTokens(ctx, transfer, meteringIntervals, `${communityId}/${intervalStart}/correction:${t.buyOrderId}:${t.sellOrderId}`),
+    );
   }
   return out;
 }

@@ -44,7 +44,14 @@ interface SettledRecord extends ParticipantSettlement {
  * each, and the utility's side of all of them is one entry under `utilityEntryId`. So a page of
  * 1,000 postings writes 1,000 posting keys and a few keys per participant, not five keys per posting.
  */
-export async function applyPostings(ctx: Context, accounts: AccountOverlay, communityId: string, intervalStart: string, postings: readonly Posting[], utilityEntryId: string): Promise<void> {
+export async function applyPostings(
+  ctx: Context,
+  accounts: AccountOverlay,
+  communityId: string,
+  intervalStart: string,
+  postings: readonly Posting[],
+  utilityEntryId: string,
+): Promise<void> {
   const moves = new Map<string, { participantId: string; reason: string; fromEscrow: boolean; micros: bigint }>();
   const move = (participantId: string, reason: string, fromEscrow: boolean, micros: number) => {
     const k = `${participantId}\u0000${reason}\u0000${fromEscrow}`;
@@ -76,7 +83,13 @@ export async function applyPostings(ctx: Context, accounts: AccountOverlay, comm
  * Each trading participant's metered position (deliveryOf): verified, or estimated once the late
  * window has closed; SETTLEMENT_METERING_INCOMPLETE while a reading is missing before that.
  */
-async function meteredPositions(ctx: Context, communityId: string, clearing: Pick<Clearing, 'fills'>, startSeconds: number, meteringIntervals: readonly string[]): Promise<MeteredPosition[]> {
+async function meteredPositions(
+  ctx: Context,
+  communityId: string,
+  clearing: Pick<Clearing, 'fills'>,
+  startSeconds: number,
+  meteringIntervals: readonly string[],
+): Promise<MeteredPosition[]> {
   const traders = new Set(clearing.fills.map((f) => f.participantId));
   const metered: MeteredPosition[] = [];
   const pending: string[] = [];
@@ -111,7 +124,8 @@ export async function settleInterval(ctx: Context, communityId: string, interval
   const startSeconds = instantOf(intervalStart, 'intervalStart');
   const interval = await intervalIn(ctx, communityId, intervalStart, ['cleared', 'settling'], 'settle');
   const { params } = interval;
-  if (txSeconds(ctx) < startSeconds + params.intervalSeconds) throw conflict(`interval ${intervalStart} has not been delivered yet`, { status: 'cleared', step: 'settle' });
+  if (txSeconds(ctx) < startSeconds + params.intervalSeconds)
+    throw conflict(`interval ${intervalStart} has not been delivered yet`, { status: 'cleared', step: 'settle' });
   const next = nextPage(interval, interval.settlement?.pagesDone ?? 0, page, 'settle');
   const positionsKey = key(ctx, KeyTypes.settlePositions, communityId, intervalStart);
   const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, params.intervalSeconds);
@@ -128,7 +142,8 @@ export async function settleInterval(ctx: Context, communityId: string, interval
     const result = settleWhole(clearing, settleParams, metered);
     await putRecord(ctx, positionsKey, metered);
     const plan = settlementPlan(result, clearing.trades);
-    for (let k = 1; k < plan.tradePages; k++) await putRecord(ctx, key(ctx, KeyTypes.settlePlan, communityId, intervalStart, seqKeyPart(k)), plan.delivered[k]);
+    for (let k = 1; k < plan.tradePages; k++)
+      await putRecord(ctx, key(ctx, KeyTypes.settlePlan, communityId, intervalStart, seqKeyPart(k)), plan.delivered[k]);
     progress = { pageCount: plan.pageCount, pagesDone: 0, tradePages: plan.tradePages, sizes: SETTLEMENT_PAGE_SIZES };
     slice = settlementPage(result, clearing, plan, 0, settleParams);
     whole = { result, metered };
@@ -137,7 +152,12 @@ export async function settleInterval(ctx: Context, communityId: string, interval
     const clearingRecord = (await loadClearingRecord(ctx, communityId, intervalStart))!;
     const trades = await loadTrades(ctx, clearingRecord, next * size, (next + 1) * size);
     const delivered = (await getRecord<number[]>(ctx, key(ctx, KeyTypes.settlePlan, communityId, intervalStart, seqKeyPart(next))))!;
-    slice = { page: next, pageCount: progress.pageCount, participants: [], ...tradeSettlementPage(trades, delivered, clearingRecord.priceMicrosPerKwh, settleParams) };
+    slice = {
+      page: next,
+      pageCount: progress.pageCount,
+      participants: [],
+      ...tradeSettlementPage(trades, delivered, clearingRecord.priceMicrosPerKwh, settleParams),
+    };
   } else {
     const clearing = await loadClearing(ctx, communityId, intervalStart);
     const metered = (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
@@ -153,17 +173,37 @@ export async function settleInterval(ctx: Context, communityId: string, interval
   }
   const tokenTransfers = await transferTradeTokens(ctx, communityId, intervalStart, meteringIntervals, slice.tokenTransfers);
   const txId = ctx.stub.getTxID();
-  await putRecord(ctx, key(ctx, KeyTypes.settlePage, communityId, intervalStart, seqKeyPart(next)), { page: next, txId, postingCount: slice.postings.length, tokenTransfers });
+  await putRecord(ctx, key(ctx, KeyTypes.settlePage, communityId, intervalStart, seqKeyPart(next)), {
+    page: next,
+    txId,
+    postingCount: slice.postings.length,
+    tokenTransfers,
+  });
   const done = next + 1 === slice.pageCount;
   const settledAt = txInstant(ctx);
   const settlement = { ...progress, pagesDone: next + 1 };
   const estimatedParticipantIds = whole?.metered.filter((m) => m.estimated).map((m) => m.participantId);
-  const record = { communityId, intervalStart, settledAt, txId, pageCount: slice.pageCount, postingCount: whole?.result.postings.length, estimatedParticipantIds };
+  const record = {
+    communityId,
+    intervalStart,
+    settledAt,
+    txId,
+    pageCount: slice.pageCount,
+    postingCount: whole?.result.postings.length,
+    estimatedParticipantIds,
+  };
   if (done) {
     // The last page is the first one or a participant page: both computed the whole settlement.
     await putRecord(ctx, key(ctx, KeyTypes.settlement, communityId, intervalStart), record);
     await storeInterval(ctx, { ...interval, status: 'settled', settlement, settledAt }, interval.status);
-    setEvent(ctx, 'IntervalSettled', { communityId, intervalStart, settledAt, postingCount: record.postingCount, estimatedParticipantIds, pageCount: slice.pageCount });
+    setEvent(ctx, 'IntervalSettled', {
+      communityId,
+      intervalStart,
+      settledAt,
+      postingCount: record.postingCount,
+      estimatedParticipantIds,
+      pageCount: slice.pageCount,
+    });
   } else {
     await storeInterval(ctx, { ...interval, status: 'settling', settlement }, interval.status);
   }
@@ -178,17 +218,24 @@ export async function correctSettlement(ctx: Context, communityId: string, inter
   const startSeconds = instantOf(intervalStart, 'intervalStart');
   const settledKey = key(ctx, KeyTypes.settled, communityId, intervalStart, participantId);
   const settled = await getRecord<SettledRecord>(ctx, settledKey);
-  if (settled === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} was not settled in ${intervalStart}`, { participantId });
+  if (settled === undefined)
+    throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} was not settled in ${intervalStart}`, { participantId });
   if (!settled.estimated) throw conflict(`${participantId} was settled on verified readings`, { status: 'settled', step: 'correct' });
   const interval = (await loadInterval(ctx, communityId, intervalStart))!;
   const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, interval.params.intervalSeconds);
   const delivery = await deliveryOf(ctx, communityId, participantId, startSeconds, meteringIntervals);
-  if (delivery.kind !== 'settled' || delivery.estimated) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', { participantIds: participantId });
+  if (delivery.kind !== 'settled' || delivery.estimated)
+    throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'the position is still estimated', {
+      participantIds: participantId,
+    });
   const { participant, posting } = settleCorrection(settled, delivery.netWh, { ...interval.params, utilityId: UTILITY_ACCOUNT });
   const accounts = new AccountOverlay(ctx);
   if (posting !== null) await applyPostings(ctx, accounts, communityId, intervalStart, [posting], posting.postingId);
   await accounts.flush();
-  const tokenTransfers = settled.side === 'sell' ? await correctionTokens(ctx, interval, meteringIntervals, participantId, delivery.netWh, settled.tradedWh) : [];
+  const tokenTransfers =
+    settled.side === 'sell'
+      ? await correctionTokens(ctx, interval, meteringIntervals, participantId, delivery.netWh, settled.tradedWh)
+      : [];
   const correctedAt = txInstant(ctx);
   await putRecord(ctx, settledKey, { ...participant, communityId, intervalStart, correctedAt, tokenTransfers });
   setEvent(ctx, 'SettlementCorrected', { communityId, intervalStart, participantId, posting });
@@ -205,7 +252,8 @@ export async function getSettlement(ctx: Context, communityId: string, intervalS
   checkId(communityId, 'communityId');
   const start = formatInstant(instantOf(intervalStart, 'intervalStart'));
   const record = await getRecord(ctx, key(ctx, KeyTypes.settlement, communityId, start));
-  if (record === undefined) throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} has not been settled`, { intervalStart: start });
+  if (record === undefined)
+    throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} has not been settled`, { intervalStart: start });
   const participants = await settledParticipants(ctx, communityId, start);
   const postings = await listRecords<Posting>(ctx, KeyTypes.posting, [communityId, start]);
   const pages = await listRecords<SettledPage>(ctx, KeyTypes.settlePage, [communityId, start]);

@@ -85,6 +85,7 @@ const MAX_TEXT = 256;
 
 /** Printable text of 1 to 256 characters, or CERTIFICATE_INPUT_INVALID naming the field. */
 export function certificateText(value: unknown, field: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what the check refuses
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT || /[\u0000-\u001f\u007f]/.test(value)) {
     throw certificateInputInvalid(field, `${field} must be 1 to ${MAX_TEXT} printable characters`);
   }

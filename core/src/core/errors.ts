@@ -73,7 +73,8 @@ export const ErrorCodes = {
   ORDER_PRICE_OUT_OF_BAND: 'ORDER_PRICE_OUT_OF_BAND',
   /** Market parameters that break the price rules (feed-in above retail, k outside [0, 1]...). */
   MARKET_PARAMS_INVALID: 'MARKET_PARAMS_INVALID',
-  /** Metering parameters out of their ranges (an interval that does not divide a day, a negative late window...) or with an unknown field. */
+  /** Metering parameters out of their ranges (an interval that does not divide a day, a negative late window...) or with an unknown
+   * field. */
   METERING_PARAMS_INVALID: 'METERING_PARAMS_INVALID',
   /** An order book the clearing refuses: repeated order ids, a participant on both sides. */
   CLEARING_BOOK_INVALID: 'CLEARING_BOOK_INVALID',
@@ -175,7 +176,8 @@ export const ErrorCodes = {
   PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
   /** A meter of that id is already registered. */
   METER_EXISTS: 'METER_EXISTS',
-  /** The participant's other meters are registered in another community (a participant's meters share one); `details.communityId` names it. */
+  /** The participant's other meters are registered in another community (a participant's meters share one); `details.communityId` names
+   * it. */
   METER_COMMUNITY_CONFLICT: 'METER_COMMUNITY_CONFLICT',
   /** A meter registration that is not of the documented shape; `details.field` names the field. */
   METER_INVALID: 'METER_INVALID',

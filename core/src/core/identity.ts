@@ -7,15 +7,7 @@
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ID_RULE = '1-64 letters, digits, ".", "_" or "-", starting with a letter or digit';
 
-export const ROLES = [
-  'prosumer',
-  'consumer',
-  'meter-bridge',
-  'operator',
-  'utility',
-  'regulator',
-  'battery-provider',
-] as const;
+export const ROLES = ['prosumer', 'consumer', 'meter-bridge', 'operator', 'utility', 'regulator', 'battery-provider'] as const;
 
 export type Role = (typeof ROLES)[number];
 
@@ -39,7 +31,15 @@ export const UTILITY_ACCOUNT = 'utility';
  * Ids no participant may take: the settlement bank's account and the service identities every
  * organization's CA issues at start.
  */
-export const RESERVED_PARTICIPANT_IDS: readonly string[] = [UTILITY_ACCOUNT, 'regulator', 'community-operator', 'bridge', 'admin', 'system', 'market'];
+export const RESERVED_PARTICIPANT_IDS: readonly string[] = [
+  UTILITY_ACCOUNT,
+  'regulator',
+  'community-operator',
+  'bridge',
+  'admin',
+  'system',
+  'market',
+];
 
 export const isReservedParticipantId = (id: string): boolean => RESERVED_PARTICIPANT_IDS.includes(id.toLowerCase());
 
@@ -56,6 +56,7 @@ export function isDisplayName(value: unknown): value is string {
     value.length > 0 &&
     value.length <= MAX_DISPLAY_NAME &&
     value.trim() === value &&
+    // eslint-disable-next-line no-control-regex -- control and formatting characters are what the check refuses
     !/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/u.test(value)
   );
 }

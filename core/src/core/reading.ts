@@ -72,10 +72,7 @@ export function parseSignedReading(input: unknown, intervalSeconds: number): Sig
 /** The bytes a meter signs: the canonical JSON (RFC 8785) of the reading without `sig`. */
 export function readingSignedBytes(reading: Reading): Buffer {
   const { meterId, intervalStart, seq, importWh, exportWh, importRegisterWh, exportRegisterWh } = reading;
-  return Buffer.from(
-    canonicalJson({ meterId, intervalStart, seq, importWh, exportWh, importRegisterWh, exportRegisterWh }),
-    'utf8',
-  );
+  return Buffer.from(canonicalJson({ meterId, intervalStart, seq, importWh, exportWh, importRegisterWh, exportRegisterWh }), 'utf8');
 }
 
 /** Meter keys parsed so far, by PEM (a KeyObject is immutable; the same PEM always gives the same key). */
@@ -118,12 +115,7 @@ function parseMeterPublicKeyUncached(pem: string): KeyObject {
  * and interval.
  */
 export function verifyReadingSignature(reading: SignedReading, meterKey: KeyObject): void {
-  const ok = verify(
-    'sha256',
-    readingSignedBytes(reading),
-    { key: meterKey, dsaEncoding: 'der' },
-    Buffer.from(reading.sig, 'base64'),
-  );
+  const ok = verify('sha256', readingSignedBytes(reading), { key: meterKey, dsaEncoding: 'der' }, Buffer.from(reading.sig, 'base64'));
   if (!ok) {
     throw new GridLedgerError(ErrorCodes.READING_BAD_SIGNATURE, 'reading signature does not verify with the meter key', {
       meterId: reading.meterId,

@@ -14,7 +14,10 @@ export interface CurvePoint {
  * The public, anonymised view of an interval's book: bids by price descending, asks ascending,
  * energy summed per price level. No order ids, participants or placement times.
  */
-export function aggregateCurves(orders: readonly Pick<Order, 'side' | 'priceMicrosPerKwh' | 'energyWh'>[]): { bids: CurvePoint[]; asks: CurvePoint[] } {
+export function aggregateCurves(orders: readonly Pick<Order, 'side' | 'priceMicrosPerKwh' | 'energyWh'>[]): {
+  bids: CurvePoint[];
+  asks: CurvePoint[];
+} {
   const curve = (side: 'buy' | 'sell') => {
     const levels = new Map<number, number>();
     for (const o of orders) if (o.side === side) levels.set(o.priceMicrosPerKwh, (levels.get(o.priceMicrosPerKwh) ?? 0) + o.energyWh);
@@ -33,7 +36,10 @@ export function aggregateCurves(orders: readonly Pick<Order, 'side' | 'priceMicr
  * settlement pays out of escrow) and what goes back to the buyer: escrow − kept. Keyed by order id;
  * orders without trades get everything back.
  */
-export function escrowAfterClearing(escrows: ReadonlyMap<string, number>, trades: readonly Trade[]): Map<string, { keptMicros: number; refundMicros: number }> {
+export function escrowAfterClearing(
+  escrows: ReadonlyMap<string, number>,
+  trades: readonly Trade[],
+): Map<string, { keptMicros: number; refundMicros: number }> {
   const kept = new Map<string, number>();
   for (const t of trades) kept.set(t.buyOrderId, (kept.get(t.buyOrderId) ?? 0) + t.amountMicros + t.gridFeeMicros);
   const out = new Map<string, { keptMicros: number; refundMicros: number }>();
@@ -51,7 +57,17 @@ export function orderIdOf(participantId: string, clientOrderId: string): string 
 }
 
 /** The fields of a clearing record that a recomputation must reproduce exactly. */
-export const RECOMPUTED_FIELDS = ['inputDigest', 'volumeWh', 'priceMicrosPerKwh', 'lowerMicrosPerKwh', 'upperMicrosPerKwh', 'marginalBidMicrosPerKwh', 'marginalAskMicrosPerKwh', 'fills', 'trades'] as const;
+export const RECOMPUTED_FIELDS = [
+  'inputDigest',
+  'volumeWh',
+  'priceMicrosPerKwh',
+  'lowerMicrosPerKwh',
+  'upperMicrosPerKwh',
+  'marginalBidMicrosPerKwh',
+  'marginalAskMicrosPerKwh',
+  'fills',
+  'trades',
+] as const;
 
 /**
  * The fields in which a recorded clearing differs from a recomputed one (empty: they match),

@@ -17,7 +17,8 @@ export interface ClearingPage {
   pageCount: number;
   fills: Fill[];
   trades: Trade[];
-  /** Escrow above what each buy order's trades cost, summed per participant over this page's fills; sorted by participant, zeros left out. */
+  /** Escrow above what each buy order's trades cost, summed per participant over this page's fills; sorted by participant, zeros left
+   * out. */
   refunds: { participantId: string; refundMicros: number }[];
 }
 
@@ -40,7 +41,10 @@ export function clearingPage(
 ): ClearingPage {
   const pageCount = clearingPageCount(result, items);
   if (!Number.isSafeInteger(page) || page < 0 || page >= pageCount) {
-    throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `clearing page ${page} does not exist (0 to ${pageCount - 1})`, { page: String(page), step: 'clear' });
+    throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `clearing page ${page} does not exist (0 to ${pageCount - 1})`, {
+      page: String(page),
+      step: 'clear',
+    });
   }
   const fills = result.fills.slice(page * items, (page + 1) * items);
   const buys = new Map<string, number>();
@@ -56,6 +60,9 @@ export function clearingPage(
     pageCount,
     fills,
     trades: result.trades.slice(page * items, (page + 1) * items),
-    refunds: [...perParticipant.keys()].sort(compareIds).map((participantId) => ({ participantId, refundMicros: safeMicros(perParticipant.get(participantId)!, `the refund of ${participantId}`) })),
+    refunds: [...perParticipant.keys()].sort(compareIds).map((participantId) => ({
+      participantId,
+      refundMicros: safeMicros(perParticipant.get(participantId)!, `the refund of ${participantId}`),
+    })),
   };
 }

@@ -55,7 +55,8 @@ function invalidBook(reason: string, details: Record<string, string> = {}): Grid
 /**
  * Uniform-price double auction for one delivery interval, exactly as the market rules state:
  * maximal traded volume, price lower + k × (upper − lower) (rounded half up) inside the clearing
- * interval [lower, upper] (see clearingInterval), pro-rata rationing in whole Wh at each side's marginal price level, no self-trade. Pure: the
+ * interval [lower, upper] (see clearingInterval), pro-rata rationing in whole Wh at each side's marginal price level, no self-trade. Pure:
+ * the
  * same orders in any order give the same result on every peer.
  *
  * A participant may hold orders on one side of an interval only (the contract refuses the other

@@ -31,7 +31,8 @@ export interface ContractTerms {
   /** First and last day of delivery (UTC dates, inclusive). */
   firstDay: string;
   lastDay: string;
-  /** Daily window of delivery, UTC `HH:MM`, from inclusive to exclusive (10:00–14:00); a `dailyTo` before `dailyFrom` runs past midnight (22:00–02:00). */
+  /** Daily window of delivery, UTC `HH:MM`, from inclusive to exclusive (10:00–14:00); a `dailyTo` before `dailyFrom` runs past midnight
+   * (22:00–02:00). */
   dailyFrom: string;
   dailyTo: string;
 }
@@ -55,7 +56,17 @@ function parseTimeOfDay(text: unknown): number | undefined {
   return Number(m[2]) < 60 && seconds <= DAY_SECONDS ? seconds : undefined;
 }
 
-const FIELDS = ['communityId', 'sellerId', 'buyerId', 'energyWhPerInterval', 'priceMicrosPerKwh', 'firstDay', 'lastDay', 'dailyFrom', 'dailyTo'] as const;
+const FIELDS = [
+  'communityId',
+  'sellerId',
+  'buyerId',
+  'energyWhPerInterval',
+  'priceMicrosPerKwh',
+  'firstDay',
+  'lastDay',
+  'dailyFrom',
+  'dailyTo',
+] as const;
 
 /**
  * Checks proposed terms against the market's parameters: ids, two different parties, energy in
@@ -63,7 +74,10 @@ const FIELDS = ['communityId', 'sellerId', 'buyerId', 'energyWhPerInterval', 'pr
  * counterparty), real dates in order and at most MAX_CONTRACT_DAYS, and a daily window on the
  * interval grid. Unknown fields are refused.
  */
-export function validateContractTerms(input: unknown, params: Pick<PriceParams, 'feedInMicrosPerKwh' | 'retailMicrosPerKwh'> & { intervalSeconds: number }): ContractTerms {
+export function validateContractTerms(
+  input: unknown,
+  params: Pick<PriceParams, 'feedInMicrosPerKwh' | 'retailMicrosPerKwh'> & { intervalSeconds: number },
+): ContractTerms {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('', 'a contract must be a JSON object');
   const r = input as Record<string, unknown>;
   for (const k of Object.keys(r).sort()) if (!(FIELDS as readonly string[]).includes(k)) throw invalid(k, `${k} is not a contract field`);
@@ -77,7 +91,10 @@ export function validateContractTerms(input: unknown, params: Pick<PriceParams, 
   }
   const price = r.priceMicrosPerKwh;
   if (typeof price !== 'number' || !Number.isSafeInteger(price) || price < params.feedInMicrosPerKwh || price > params.retailMicrosPerKwh) {
-    throw invalid('priceMicrosPerKwh', `priceMicrosPerKwh must be an integer in [${params.feedInMicrosPerKwh}, ${params.retailMicrosPerKwh}]`);
+    throw invalid(
+      'priceMicrosPerKwh',
+      `priceMicrosPerKwh must be an integer in [${params.feedInMicrosPerKwh}, ${params.retailMicrosPerKwh}]`,
+    );
   }
   const first = parseDay(r.firstDay);
   const last = parseDay(r.lastDay);
@@ -86,8 +103,10 @@ export function validateContractTerms(input: unknown, params: Pick<PriceParams, 
   if ((last - first) / DAY_SECONDS + 1 > MAX_CONTRACT_DAYS) throw invalid('lastDay', `a contract covers at most ${MAX_CONTRACT_DAYS} days`);
   const from = parseTimeOfDay(r.dailyFrom);
   const to = parseTimeOfDay(r.dailyTo);
-  if (from === undefined || from === DAY_SECONDS || from % params.intervalSeconds !== 0) throw invalid('dailyFrom', 'dailyFrom must be HH:MM on the market interval grid');
-  if (to === undefined || to === from || to % params.intervalSeconds !== 0) throw invalid('dailyTo', 'dailyTo must be HH:MM on the grid, not dailyFrom');
+  if (from === undefined || from === DAY_SECONDS || from % params.intervalSeconds !== 0)
+    throw invalid('dailyFrom', 'dailyFrom must be HH:MM on the market interval grid');
+  if (to === undefined || to === from || to % params.intervalSeconds !== 0)
+    throw invalid('dailyTo', 'dailyTo must be HH:MM on the grid, not dailyFrom');
   return Object.fromEntries(FIELDS.map((k) => [k, r[k]])) as unknown as ContractTerms;
 }
 
@@ -119,7 +138,12 @@ export function deliversIn(terms: ContractTerms, startSeconds: number, intervalS
   // The day whose window opened last at or before the interval's start.
   const sinceOpen = (((startSeconds - from) % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS;
   const day = startSeconds - from - sinceOpen;
-  return day >= parseDay(terms.firstDay)! && day <= parseDay(terms.lastDay)! && startSeconds % intervalSeconds === 0 && sinceOpen + intervalSeconds <= windowSeconds(terms);
+  return (
+    day >= parseDay(terms.firstDay)! &&
+    day <= parseDay(terms.lastDay)! &&
+    startSeconds % intervalSeconds === 0 &&
+    sinceOpen + intervalSeconds <= windowSeconds(terms)
+  );
 }
 
 /** The UTC days (YYYY-MM-DD) with deliveries: firstDay..lastDay, and the day after when the window runs past midnight. */
@@ -131,14 +155,23 @@ export function deliveryDays(terms: ContractTerms): string[] {
 }
 
 /** What one delivery costs the buyer: the energy at the contract price plus the grid fee, each rounded down once. */
-export function deliveryCostMicros(terms: Pick<ContractTerms, 'energyWhPerInterval' | 'priceMicrosPerKwh'>, gridFeeMicrosPerKwh: number): { amountMicros: number; gridFeeMicros: number } {
-  return { amountMicros: costMicros(terms.energyWhPerInterval, terms.priceMicrosPerKwh), gridFeeMicros: costMicros(terms.energyWhPerInterval, gridFeeMicrosPerKwh) };
+export function deliveryCostMicros(
+  terms: Pick<ContractTerms, 'energyWhPerInterval' | 'priceMicrosPerKwh'>,
+  gridFeeMicrosPerKwh: number,
+): { amountMicros: number; gridFeeMicros: number } {
+  return {
+    amountMicros: costMicros(terms.energyWhPerInterval, terms.priceMicrosPerKwh),
+    gridFeeMicros: costMicros(terms.energyWhPerInterval, gridFeeMicrosPerKwh),
+  };
 }
 
 /** The buyer's escrow for the whole contract: exactly the sum of what its deliveries take (AMOUNT_OUT_OF_RANGE beyond 2^53 − 1 µ). */
 export function contractEscrowMicros(terms: ContractTerms, intervalSeconds: number, gridFeeMicrosPerKwh: number): number {
   const { amountMicros, gridFeeMicros } = deliveryCostMicros(terms, gridFeeMicrosPerKwh);
-  return safeMicros(BigInt(deliverySchedule(terms, intervalSeconds).count) * BigInt(amountMicros + gridFeeMicros), 'the escrow of the contract');
+  return safeMicros(
+    BigInt(deliverySchedule(terms, intervalSeconds).count) * BigInt(amountMicros + gridFeeMicros),
+    'the escrow of the contract',
+  );
 }
 
 /** One contract's delivery in one interval. */
@@ -198,20 +231,42 @@ export function settleContracts(
   const seen = new Set<string>();
   for (const d of sorted) {
     if (seen.has(d.contractId) || d.sellerId === d.buyerId || !Number.isSafeInteger(d.energyWh) || d.energyWh <= 0) {
-      throw new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, 'a contract delivery that does not add up', { contractId: d.contractId });
+      throw new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, 'a contract delivery that does not add up', {
+        contractId: d.contractId,
+      });
     }
     seen.add(d.contractId);
     sold.set(d.sellerId, safeMicros(BigInt(sold.get(d.sellerId) ?? 0) + BigInt(d.energyWh), `the energy sold by ${d.sellerId}`));
     bought.set(d.buyerId, safeMicros(BigInt(bought.get(d.buyerId) ?? 0) + BigInt(d.energyWh), `the energy bought by ${d.buyerId}`));
-    const { amountMicros, gridFeeMicros } = deliveryCostMicros({ energyWhPerInterval: d.energyWh, priceMicrosPerKwh: d.priceMicrosPerKwh }, d.gridFeeMicrosPerKwh);
-    postings.push({ postingId: `contract:${d.contractId}`, from: d.buyerId, to: d.sellerId, amountMicros, energyWh: d.energyWh, reason: 'trade', orderIds: [d.contractId] });
-    postings.push({ postingId: `contract-fee:${d.contractId}`, from: d.buyerId, to: params.utilityId, amountMicros: gridFeeMicros, energyWh: d.energyWh, reason: 'grid-fee', orderIds: [d.contractId] });
+    const { amountMicros, gridFeeMicros } = deliveryCostMicros(
+      { energyWhPerInterval: d.energyWh, priceMicrosPerKwh: d.priceMicrosPerKwh },
+      d.gridFeeMicrosPerKwh,
+    );
+    postings.push({
+      postingId: `contract:${d.contractId}`,
+      from: d.buyerId,
+      to: d.sellerId,
+      amountMicros,
+      energyWh: d.energyWh,
+      reason: 'trade',
+      orderIds: [d.contractId],
+    });
+    postings.push({
+      postingId: `contract-fee:${d.contractId}`,
+      from: d.buyerId,
+      to: params.utilityId,
+      amountMicros: gridFeeMicros,
+      energyWh: d.energyWh,
+      reason: 'grid-fee',
+      orderIds: [d.contractId],
+    });
   }
   const ids = [...new Set([...sold.keys(), ...bought.keys()])].sort(compareIds);
   const parties: ContractPartySettlement[] = [];
   for (const id of ids) {
     const position = positions.get(id);
-    if (position === undefined) throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'no position for a contract party', { participantIds: id });
+    if (position === undefined)
+      throw new GridLedgerError(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE, 'no position for a contract party', { participantIds: id });
     const soldWh = sold.get(id) ?? 0;
     const boughtWh = bought.get(id) ?? 0;
     let deviationWh: number | null = null;
@@ -231,8 +286,13 @@ export function settleContracts(
   for (const sellerId of [...sold.keys()].sort(compareIds)) {
     const own = sorted.filter((d) => d.sellerId === sellerId);
     const delivered = Math.min(Math.max(positions.get(sellerId)!.netWh, 0), sold.get(sellerId)!);
-    const shares = shareProRata(delivered, own.map((d) => d.energyWh));
-    own.forEach((d, k) => shares[k] > 0 && tokenTransfers.push({ contractId: d.contractId, sellerId, buyerId: d.buyerId, energyWh: shares[k] }));
+    const shares = shareProRata(
+      delivered,
+      own.map((d) => d.energyWh),
+    );
+    own.forEach(
+      (d, k) => shares[k] > 0 && tokenTransfers.push({ contractId: d.contractId, sellerId, buyerId: d.buyerId, energyWh: shares[k] }),
+    );
   }
   return { postings: nonZero, parties, tokenTransfers };
 }
@@ -252,19 +312,38 @@ export function correctContractParty(
   params: SettlementParams,
 ): { party: ContractPartySettlement; posting: Posting | null; delivered: ContractTokenTransfer[] } {
   if (party.deviationWh === null) {
-    throw new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, 'the spot settlement settles this party', { participantId: party.participantId });
+    throw new GridLedgerError(ErrorCodes.SETTLEMENT_INPUT_INVALID, 'the spot settlement settles this party', {
+      participantId: party.participantId,
+    });
   }
   // The same rule as a spot seller of (sold − bought): deviation = net − (sold − bought).
   const { participant, posting } = settleCorrection(
-    { participantId: party.participantId, side: 'sell', tradedWh: party.soldWh - party.boughtWh, deviationWh: party.deviationWh, estimated: party.estimated },
+    {
+      participantId: party.participantId,
+      side: 'sell',
+      tradedWh: party.soldWh - party.boughtWh,
+      deviationWh: party.deviationWh,
+      estimated: party.estimated,
+    },
     verifiedNetWh,
     params,
   );
   const own = [...deliveries].filter((d) => d.sellerId === party.participantId).sort((a, b) => compareIds(a.contractId, b.contractId));
-  const shares = shareProRata(Math.min(Math.max(verifiedNetWh, 0), party.soldWh), own.map((d) => d.energyWh));
+  const shares = shareProRata(
+    Math.min(Math.max(verifiedNetWh, 0), party.soldWh),
+    own.map((d) => d.energyWh),
+  );
   return {
-    party: { ...party, netWh: verifiedNetWh, estimated: false, deviationWh: participant.deviationWh, netMicros: safeMicros(BigInt(party.netMicros) + BigInt(participant.netMicros), `the balance change of ${party.participantId}`) },
+    party: {
+      ...party,
+      netWh: verifiedNetWh,
+      estimated: false,
+      deviationWh: participant.deviationWh,
+      netMicros: safeMicros(BigInt(party.netMicros) + BigInt(participant.netMicros), `the balance change of ${party.participantId}`),
+    },
     posting: posting === null ? null : { ...posting, postingId: `contract-correction:${party.participantId}` },
-    delivered: own.flatMap((d, k) => (shares[k] > 0 ? [{ contractId: d.contractId, sellerId: d.sellerId, buyerId: d.buyerId, energyWh: shares[k] }] : [])),
+    delivered: own.flatMap((d, k) =>
+      shares[k] > 0 ? [{ contractId: d.contractId, sellerId: d.sellerId, buyerId: d.buyerId, energyWh: shares[k] }] : [],
+    ),
   };
 }

@@ -22,7 +22,11 @@ export interface IntervalFiguresInput {
   /** The interval's retail tariff and grid fee (the spot trades' fee). */
   params: { retailMicrosPerKwh: number; gridFeeMicrosPerKwh: number };
   /** The recorded spot clearing: its price (null when nothing traded) and every order's fill. */
-  clearing: { priceMicrosPerKwh: number | null; volumeWh: number; fills: readonly { participantId: string; side: Side; energyWh: number; filledWh: number }[] };
+  clearing: {
+    priceMicrosPerKwh: number | null;
+    volumeWh: number;
+    fills: readonly { participantId: string; side: Side; energyWh: number; filledWh: number }[];
+  };
   /** The bilateral contracts that delivered in the interval, at their own price and grid fee. */
   contracts: readonly { sellerId: string; buyerId: string; energyWh: number; priceMicrosPerKwh: number; gridFeeMicrosPerKwh: number }[];
   /** Every settled deviation of the interval (spot participants and contract-only parties), as corrected. */
@@ -109,12 +113,14 @@ function invalid(message: string): GridLedgerError {
 }
 
 function wh(value: number, what: string, signed = false): bigint {
-  if (!Number.isSafeInteger(value) || (!signed && value < 0)) throw invalid(`${what} must be a ${signed ? '' : 'non-negative '}safe integer`);
+  if (!Number.isSafeInteger(value) || (!signed && value < 0))
+    throw invalid(`${what} must be a ${signed ? '' : 'non-negative '}safe integer`);
   return BigInt(value);
 }
 
 function safe(value: bigint, what: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new GridLedgerError(ErrorCodes.AMOUNT_OUT_OF_RANGE, `${what} exceeds ${Number.MAX_SAFE_INTEGER}`, { what });
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new GridLedgerError(ErrorCodes.AMOUNT_OUT_OF_RANGE, `${what} exceeds ${Number.MAX_SAFE_INTEGER}`, { what });
   return Number(value);
 }
 
@@ -124,11 +130,19 @@ function divideHalfUp(n: bigint, d: bigint): bigint {
 }
 
 export function ratioOf(numerator: bigint, denominator: bigint, what: string): Ratio {
-  return { numerator: safe(numerator, what), denominator: safe(denominator, what), ppm: denominator === 0n ? null : Number(divideHalfUp(numerator * 1_000_000n, denominator)) };
+  return {
+    numerator: safe(numerator, what),
+    denominator: safe(denominator, what),
+    ppm: denominator === 0n ? null : Number(divideHalfUp(numerator * 1_000_000n, denominator)),
+  };
 }
 
 export function averageOf(weightedSum: bigint, energyWh: bigint, what: string): AveragePrice {
-  return { weightedSum: weightedSum.toString(), energyWh: safe(energyWh, what), microsPerKwh: energyWh === 0n ? null : safe(divideHalfUp(weightedSum, energyWh), what) };
+  return {
+    weightedSum: weightedSum.toString(),
+    energyWh: safe(energyWh, what),
+    microsPerKwh: energyWh === 0n ? null : safe(divideHalfUp(weightedSum, energyWh), what),
+  };
 }
 
 export const EMPTY_TOTALS: FigureTotals = {
@@ -176,7 +190,7 @@ export function intervalTotals(input: IntervalFiguresInput): FigureTotals {
     }
   }
   if (sold !== volume || bought !== volume) throw invalid('the fills do not add up to the clearing volume');
-  if ((volume > 0n) !== (clearing.priceMicrosPerKwh !== null)) throw invalid('a clearing price without volume, or volume without a price');
+  if (volume > 0n !== (clearing.priceMicrosPerKwh !== null)) throw invalid('a clearing price without volume, or volume without a price');
   const price = clearing.priceMicrosPerKwh === null ? 0n : wh(clearing.priceMicrosPerKwh, 'priceMicrosPerKwh');
   let contractVolume = 0n;
   let p2pValue = price * volume;
@@ -236,7 +250,10 @@ export function intervalTotals(input: IntervalFiguresInput): FigureTotals {
 
 /** The totals of two sets of intervals together (counts of sellers and buyers: distinct participants). */
 export function addTotals(a: FigureTotals, b: FigureTotals): FigureTotals {
-  const out = { ...a, sellers: new Set([...a.sellers, ...b.sellers]), buyers: new Set([...a.buyers, ...b.buyers]) } as Record<string, unknown>;
+  const out = { ...a, sellers: new Set([...a.sellers, ...b.sellers]), buyers: new Set([...a.buyers, ...b.buyers]) } as Record<
+    string,
+    unknown
+  >;
   for (const k of Object.keys(a) as (keyof FigureTotals)[]) {
     const x = a[k];
     const y = b[k];

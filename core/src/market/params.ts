@@ -45,12 +45,14 @@ const FIELDS: readonly (keyof MarketParams)[] = [
  * the price rules of validatePriceParams. Unknown fields are refused.
  */
 export function validateMarketParams(input: unknown): MarketParams {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid(MARKET, '', 'parameters must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw paramsInvalid(MARKET, '', 'parameters must be a JSON object');
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record).sort()) {
     if (!(FIELDS as readonly string[]).includes(key)) throw paramsInvalid(MARKET, key, `${key} is not a market parameter`);
   }
-  if (typeof record.communityId !== 'string' || !ID_PATTERN.test(record.communityId)) throw paramsInvalid(MARKET, 'communityId', `communityId must be ${ID_RULE}`);
+  if (typeof record.communityId !== 'string' || !ID_PATTERN.test(record.communityId))
+    throw paramsInvalid(MARKET, 'communityId', `communityId must be ${ID_RULE}`);
   const intervalSeconds = integerParam(MARKET, record, 'intervalSeconds', 60, DAY_SECONDS);
   if (DAY_SECONDS % intervalSeconds !== 0) throw paramsInvalid(MARKET, 'intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
   const openingHorizonSeconds = integerParam(MARKET, record, 'openingHorizonSeconds', 60, 7 * DAY_SECONDS);
@@ -71,7 +73,8 @@ export function validateMarketParams(input: unknown): MarketParams {
 
 /** A change: the fields it names replace those of `current` (or of the defaults); the result is validated whole. */
 export function mergeMarketParams(current: MarketParams | undefined, communityId: string, change: unknown): MarketParams {
-  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw paramsInvalid(MARKET, '', 'parameters must be a JSON object');
+  if (typeof change !== 'object' || change === null || Array.isArray(change))
+    throw paramsInvalid(MARKET, '', 'parameters must be a JSON object');
   const c = change as Record<string, unknown>;
   if (c.communityId !== undefined && c.communityId !== communityId) throw paramsInvalid(MARKET, 'communityId', 'communityId cannot change');
   return validateMarketParams({ ...(current ?? { ...DEFAULT_MARKET_PARAMS, communityId }), ...c, communityId });
@@ -108,4 +111,3 @@ export function parseIntervalStart(text: unknown, intervalSeconds: number): numb
   }
   return seconds;
 }
-

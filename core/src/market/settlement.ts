@@ -123,11 +123,27 @@ export function deviationPosting(
   const postingId = `deviation:${participantId}`;
   if (deviationWh < 0) {
     const amountMicros = costMicros(-deviationWh, params.retailMicrosPerKwh, `the deviation-supplied posting of ${participantId}`);
-    return { postingId, from: participantId, to: params.utilityId, amountMicros, energyWh: -deviationWh, reason: 'deviation-supplied', orderIds };
+    return {
+      postingId,
+      from: participantId,
+      to: params.utilityId,
+      amountMicros,
+      energyWh: -deviationWh,
+      reason: 'deviation-supplied',
+      orderIds,
+    };
   }
   if (deviationWh > 0) {
     const amountMicros = costMicros(deviationWh, params.feedInMicrosPerKwh, `the deviation-taken posting of ${participantId}`);
-    return { postingId, from: params.utilityId, to: participantId, amountMicros, energyWh: deviationWh, reason: 'deviation-taken', orderIds };
+    return {
+      postingId,
+      from: params.utilityId,
+      to: participantId,
+      amountMicros,
+      energyWh: deviationWh,
+      reason: 'deviation-taken',
+      orderIds,
+    };
   }
   return null;
 }
@@ -198,7 +214,10 @@ export function settleInterval(
     }
     sides.set(fill.participantId, fill.side);
     append(orderIds, fill.participantId, fill.orderId);
-    traded.set(fill.participantId, safeMicros(BigInt(traded.get(fill.participantId) ?? 0) + BigInt(fill.filledWh), `the energy traded by ${fill.participantId}`));
+    traded.set(
+      fill.participantId,
+      safeMicros(BigInt(traded.get(fill.participantId) ?? 0) + BigInt(fill.filledWh), `the energy traded by ${fill.participantId}`),
+    );
     tradedPerOrder.set(fill.orderId, 0);
   }
   const fillsById = new Map(clearing.fills.map((f) => [f.orderId, f]));
@@ -206,7 +225,8 @@ export function settleInterval(
   for (const t of clearing.trades) {
     const pairKey = `${t.buyOrderId}:${t.sellOrderId}`;
     checkTrade(t, clearing.priceMicrosPerKwh, params);
-    if (pairs.has(pairKey)) throw invalidInput('a trade does not match the clearing', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
+    if (pairs.has(pairKey))
+      throw invalidInput('a trade does not match the clearing', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
     pairs.add(pairKey);
     const buy = fillsById.get(t.buyOrderId);
     const sell = fillsById.get(t.sellOrderId);
@@ -275,8 +295,24 @@ function tradePostings(t: Trade, utilityId: string): Posting[] {
   const orderIds = [t.buyOrderId, t.sellOrderId];
   const pairId = `${t.buyOrderId}:${t.sellOrderId}`;
   return [
-    { postingId: `trade:${pairId}`, from: t.buyerId, to: t.sellerId, amountMicros: t.amountMicros, energyWh: t.energyWh, reason: 'trade', orderIds },
-    { postingId: `grid-fee:${pairId}`, from: t.buyerId, to: utilityId, amountMicros: t.gridFeeMicros, energyWh: t.energyWh, reason: 'grid-fee', orderIds },
+    {
+      postingId: `trade:${pairId}`,
+      from: t.buyerId,
+      to: t.sellerId,
+      amountMicros: t.amountMicros,
+      energyWh: t.energyWh,
+      reason: 'trade',
+      orderIds,
+    },
+    {
+      postingId: `grid-fee:${pairId}`,
+      from: t.buyerId,
+      to: utilityId,
+      amountMicros: t.gridFeeMicros,
+      energyWh: t.energyWh,
+      reason: 'grid-fee',
+      orderIds,
+    },
   ];
 }
 
@@ -301,7 +337,8 @@ export function settleCorrection(
   params: SettlementParams,
 ): { participant: ParticipantSettlement; posting: Posting | null } {
   validatePriceParams({ ...params, kPpm: 0 });
-  if (!settled.estimated) throw invalidInput('only a position settled on an estimate is corrected', { participantId: settled.participantId });
+  if (!settled.estimated)
+    throw invalidInput('only a position settled on an estimate is corrected', { participantId: settled.participantId });
   if (!Number.isSafeInteger(verifiedNetWh)) throw invalidInput('netWh must be a safe integer', { participantId: settled.participantId });
   const { participantId, side, tradedWh } = settled;
   const deviationWh = deviationOf(side, verifiedNetWh, tradedWh, participantId);
@@ -322,7 +359,10 @@ export function settleCorrection(
           reason: 'correction',
           orderIds: [],
         };
-  return { participant: { participantId, side, tradedWh, netWh: verifiedNetWh, deviationWh, netMicros: difference, estimated: false }, posting };
+  return {
+    participant: { participantId, side, tradedWh, netWh: verifiedNetWh, deviationWh, netMicros: difference, estimated: false },
+    posting,
+  };
 }
 
 /** Delivered energy per trade: each seller's delivery shared over its trades in proportion to their energy. */
@@ -332,7 +372,10 @@ function tokenTransfers(trades: readonly Trade[], positions: Map<string, number>
   const delivered = new Array<number>(trades.length).fill(0);
   for (const [sellerId, ks] of bySeller) {
     const deliveredWh = Math.min(Math.max(positions.get(sellerId)!, 0), traded.get(sellerId)!);
-    const shares = shareProRata(deliveredWh, ks.map((k) => trades[k].energyWh));
+    const shares = shareProRata(
+      deliveredWh,
+      ks.map((k) => trades[k].energyWh),
+    );
     ks.forEach((k, j) => (delivered[k] = shares[j]));
   }
   return trades.flatMap((t, k) =>
@@ -375,10 +418,16 @@ export interface SettlementPage {
 }
 
 /** The plan of a settlement of `trades` (the clearing's, in its order). */
-export function settlementPlan(result: SettlementResult, trades: readonly Trade[], sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES): SettlementPlan {
+export function settlementPlan(
+  result: SettlementResult,
+  trades: readonly Trade[],
+  sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES,
+): SettlementPlan {
   const tradePages = Math.ceil(trades.length / sizes.trades);
   const byPair = new Map(result.tokenTransfers.map((t) => [`${t.buyOrderId}:${t.sellOrderId}`, t.energyWh]));
-  const delivered = Array.from({ length: tradePages }, (_, k) => trades.slice(k * sizes.trades, (k + 1) * sizes.trades).map((t) => byPair.get(`${t.buyOrderId}:${t.sellOrderId}`) ?? 0));
+  const delivered = Array.from({ length: tradePages }, (_, k) =>
+    trades.slice(k * sizes.trades, (k + 1) * sizes.trades).map((t) => byPair.get(`${t.buyOrderId}:${t.sellOrderId}`) ?? 0),
+  );
   const participantPages = Math.ceil(result.participants.length / sizes.participants);
   // A settlement that fits one trade page and one participant page is one page.
   return { pageCount: tradePages <= 1 && participantPages <= 1 ? 1 : tradePages + participantPages, tradePages, delivered };
@@ -398,12 +447,20 @@ export function tradeSettlementPage(
   for (const t of trades) checkTrade(t, priceMicrosPerKwh, params);
   return {
     postings: trades.flatMap((t) => tradePostings(t, params.utilityId)).filter((p) => p.amountMicros > 0),
-    tokenTransfers: trades.flatMap((t, k) => (delivered[k] > 0 ? [{ sellOrderId: t.sellOrderId, buyOrderId: t.buyOrderId, sellerId: t.sellerId, buyerId: t.buyerId, energyWh: delivered[k] }] : [])),
+    tokenTransfers: trades.flatMap((t, k) =>
+      delivered[k] > 0
+        ? [{ sellOrderId: t.sellOrderId, buyOrderId: t.buyOrderId, sellerId: t.sellerId, buyerId: t.buyerId, energyWh: delivered[k] }]
+        : [],
+    ),
   };
 }
 
 /** Participant page `k`: the participants' settlements and their deviation postings. */
-export function participantSettlementPage(result: SettlementResult, k: number, sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES): Pick<SettlementPage, 'postings' | 'participants'> {
+export function participantSettlementPage(
+  result: SettlementResult,
+  k: number,
+  sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES,
+): Pick<SettlementPage, 'postings' | 'participants'> {
   const participants = result.participants.slice(k * sizes.participants, (k + 1) * sizes.participants);
   const ids = new Set(participants.map((p) => `deviation:${p.participantId}`));
   return { participants, postings: result.postings.filter((p) => ids.has(p.postingId)) };
@@ -423,7 +480,8 @@ export function settlementPage(
   params: SettlementParams,
   sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES,
 ): SettlementPage {
-  if (!Number.isSafeInteger(page) || page < 0 || page >= plan.pageCount) throw invalidInput(`page must be 0 to ${plan.pageCount - 1}`, { page: String(page) });
+  if (!Number.isSafeInteger(page) || page < 0 || page >= plan.pageCount)
+    throw invalidInput(`page must be 0 to ${plan.pageCount - 1}`, { page: String(page) });
   const { pageCount } = plan;
   if (pageCount === 1) return { page, pageCount, ...result };
   if (page < plan.tradePages) {

@@ -33,7 +33,8 @@ function objectOf(input: unknown, fields: readonly string[], what: string): Reco
 const idField = (r: Record<string, unknown>, field: string): string => {
   const v = r[field];
   if (typeof v !== 'string' || !ID_PATTERN.test(v)) {
-    if (field === 'participantId') throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId must be ${ID_RULE}`, { field });
+    if (field === 'participantId')
+      throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId must be ${ID_RULE}`, { field });
     throw invalid(field, `${field} must be ${ID_RULE}`);
   }
   return v;
@@ -48,6 +49,7 @@ const capacityField = (r: Record<string, unknown>, field: string): number => {
 const textField = (r: Record<string, unknown>, field: string, optional = false): string | undefined => {
   const v = r[field];
   if (v === undefined && optional) return undefined;
+  // eslint-disable-next-line no-control-regex -- control characters are what the check refuses
   if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT || /[\u0000-\u001f\u007f]/.test(v)) {
     throw invalid(field, `${field} must be 1 to ${MAX_TEXT} printable characters`);
   }
@@ -56,7 +58,8 @@ const textField = (r: Record<string, unknown>, field: string, optional = false):
 
 const dateField = (r: Record<string, unknown>, field: string): string => {
   const v = r[field];
-  if (typeof v !== 'string' || !DATE.test(v) || parseInstant(`${v}T00:00:00Z`) === undefined) throw invalid(field, `${field} must be a date like 2026-11-21`);
+  if (typeof v !== 'string' || !DATE.test(v) || parseInstant(`${v}T00:00:00Z`) === undefined)
+    throw invalid(field, `${field} must be a date like 2026-11-21`);
   return v;
 };
 
@@ -69,7 +72,8 @@ const hashField = (r: Record<string, unknown>, field: string, optional = false):
 
 function oneOf<T extends string>(r: Record<string, unknown>, field: string, allowed: readonly T[]): T {
   const v = r[field];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw invalid(field, `${field} must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    throw invalid(field, `${field} must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
@@ -109,7 +113,18 @@ export interface AssetRegistration {
 }
 
 export function validateAsset(input: unknown): AssetRegistration {
-  const fields = ['assetId', 'participantId', 'meterId', 'source', 'capacityW', 'zone', 'feeder', 'location', 'commissionedOn', 'certificationHash'];
+  const fields = [
+    'assetId',
+    'participantId',
+    'meterId',
+    'source',
+    'capacityW',
+    'zone',
+    'feeder',
+    'location',
+    'commissionedOn',
+    'certificationHash',
+  ];
   const r = objectOf(input, fields, 'an asset');
   return {
     assetId: idField(r, 'assetId'),
@@ -153,7 +168,11 @@ export interface ConsumerPreferences {
 export function validatePreferences(input: unknown): ConsumerPreferences {
   const r = objectOf(input, ['sources', 'locality'], 'preferences');
   const { sources } = r;
-  if (!Array.isArray(sources) || sources.some((s) => !(ASSET_SOURCES as readonly unknown[]).includes(s)) || new Set(sources).size !== sources.length) {
+  if (
+    !Array.isArray(sources) ||
+    sources.some((s) => !(ASSET_SOURCES as readonly unknown[]).includes(s)) ||
+    new Set(sources).size !== sources.length
+  ) {
     throw invalid('sources', `sources must be distinct values of ${ASSET_SOURCES.join(', ')}`);
   }
   return { sources: [...(sources as AssetSource[])].sort(), locality: oneOf(r, 'locality', LOCALITIES) };
@@ -170,12 +189,18 @@ export interface MeterExchangeRequest {
 }
 
 export function validateMeterExchange(input: unknown, intervalSeconds: number): MeterExchangeRequest {
-  const r = objectOf(input, ['meterId', 'effectiveFrom', 'publicKeyPem', 'firstSeq', 'importRegisterWh', 'exportRegisterWh'], 'a meter exchange');
+  const r = objectOf(
+    input,
+    ['meterId', 'effectiveFrom', 'publicKeyPem', 'firstSeq', 'importRegisterWh', 'exportRegisterWh'],
+    'a meter exchange',
+  );
   const meterId = idField(r, 'meterId');
   const { effectiveFrom, publicKeyPem } = r;
   const from = typeof effectiveFrom === 'string' ? parseInstant(effectiveFrom) : undefined;
-  if (from === undefined || !isIntervalStart(from, intervalSeconds)) throw invalid('effectiveFrom', 'effectiveFrom must be the start of an interval');
-  for (const field of ['firstSeq', 'importRegisterWh', 'exportRegisterWh']) if (!isAmount(r[field])) throw invalid(field, `${field} must be a non-negative integer`);
+  if (from === undefined || !isIntervalStart(from, intervalSeconds))
+    throw invalid('effectiveFrom', 'effectiveFrom must be the start of an interval');
+  for (const field of ['firstSeq', 'importRegisterWh', 'exportRegisterWh'])
+    if (!isAmount(r[field])) throw invalid(field, `${field} must be a non-negative integer`);
   if (typeof publicKeyPem !== 'string' || publicKeyPem.length > 4096) {
     throw new GridLedgerError(ErrorCodes.METER_KEY_INVALID, 'publicKeyPem must be a PEM public key', { field: 'publicKeyPem' });
   }

@@ -170,7 +170,17 @@ export async function loadReadingBatchState(
   const meterIds = [...intervalsByMeter.keys()].sort(compareIds);
   const records = await store.getMeters(meterIds);
   const meters = new Map<string, LoadedMeter>();
-  meterIds.forEach((meterId, i) => meters.set(meterId, { meter: records[i], head: undefined, chain: [], chainComplete: true, exact: {}, estimated: new Set(), closedWindows: new Set() }));
+  meterIds.forEach((meterId, i) =>
+    meters.set(meterId, {
+      meter: records[i],
+      head: undefined,
+      chain: [],
+      chainComplete: true,
+      exact: {},
+      estimated: new Set(),
+      closedWindows: new Set(),
+    }),
+  );
   const sortedIntervals = (meterId: string) => [...intervalsByMeter.get(meterId)!].sort(compareIds);
 
   // The windows of each registered meter's community, for the intervals of its readings.
@@ -178,7 +188,8 @@ export async function loadReadingBatchState(
   for (const meterId of meterIds) {
     const communityId = meters.get(meterId)!.meter?.communityId;
     if (communityId === undefined) continue;
-    for (const intervalStart of intervalsByMeter.get(meterId)!) windowIds.set(`${communityId}\u0000${intervalStart}`, { communityId, intervalStart });
+    for (const intervalStart of intervalsByMeter.get(meterId)!)
+      windowIds.set(`${communityId}\u0000${intervalStart}`, { communityId, intervalStart });
   }
   const windowList = [...windowIds.keys()].sort(compareIds);
   const closed = await store.areWindowsClosed(windowList.map((id) => windowIds.get(id)!));
@@ -198,7 +209,8 @@ export async function loadReadingBatchState(
   }
   for (const meterId of active) {
     const loaded = meters.get(meterId)!;
-    for (const start of sortedIntervals(meterId)) if (loaded.closedWindows.has(start) && (await store.hasEstimate(meterId, start))) loaded.estimated.add(start);
+    for (const start of sortedIntervals(meterId))
+      if (loaded.closedWindows.has(start) && (await store.hasEstimate(meterId, start))) loaded.estimated.add(start);
   }
   const heads = await store.getHeads(active);
   for (const [i, meterId] of active.entries()) {
@@ -210,7 +222,9 @@ export async function loadReadingBatchState(
     loaded.chain = [head];
     loaded.chainComplete = head.prevIntervalStart === null;
 
-    const floor = intervals.find((start) => loaded.estimated.has(start) || (!loaded.closedWindows.has(start) && inTimeWindow(start, params, nowSeconds)));
+    const floor = intervals.find(
+      (start) => loaded.estimated.has(start) || (!loaded.closedWindows.has(start) && inTimeWindow(start, params, nowSeconds)),
+    );
     let node = head;
     while (floor !== undefined && !loaded.chainComplete && compareIds(node.intervalStart, floor) >= 0) {
       const prevStart = node.prevIntervalStart!;
@@ -377,7 +391,8 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
         }
         const lowest = state.chain.length > 0 ? state.chain[state.chain.length - 1].intervalStart : undefined;
         const complete = state.chainComplete || lowest === undefined;
-        const covered = complete || compareIds(intervalStart, lowest!) >= 0 || Object.prototype.hasOwnProperty.call(state.exact, intervalStart);
+        const covered =
+          complete || compareIds(intervalStart, lowest!) >= 0 || Object.prototype.hasOwnProperty.call(state.exact, intervalStart);
         neighboursKnown = complete || compareIds(intervalStart, lowest!) > 0;
         if (!covered && meter.active) {
           // A reading of an active meter the loader did not look up: only acceptable if it fails its shape.
@@ -453,7 +468,12 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
         else change.gap = gap;
       }
       result.status = 'accepted';
-      accepted.push({ meterId: r.meterId, intervalStart: r.intervalStart, seq: r.seq, ...(verdict.correctsEstimate ? { correctsEstimate: true as const } : {}) });
+      accepted.push({
+        meterId: r.meterId,
+        intervalStart: r.intervalStart,
+        seq: r.seq,
+        ...(verdict.correctsEstimate ? { correctsEstimate: true as const } : {}),
+      });
     } catch (e) {
       if (!isGridLedgerError(e)) throw e;
       rejected += 1;
@@ -487,19 +507,26 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
 
 /** A batch argument: an array of readings or `{ readings: [...] }`, 1 to MAX_READINGS_PER_BATCH of them. */
 export function parseReadingBatch(input: unknown): unknown[] {
-  const list =
-    Array.isArray(input) ? input
-    : typeof input === 'object' && input !== null && Array.isArray((input as { readings?: unknown }).readings) && Object.keys(input).length === 1
-      ? ((input as { readings: unknown[] }).readings)
+  const list = Array.isArray(input)
+    ? input
+    : typeof input === 'object' &&
+        input !== null &&
+        Array.isArray((input as { readings?: unknown }).readings) &&
+        Object.keys(input).length === 1
+      ? (input as { readings: unknown[] }).readings
       : undefined;
   if (list === undefined) {
     throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, 'a batch is a JSON array of signed readings or { "readings": [...] }');
   }
   if (list.length === 0 || list.length > MAX_READINGS_PER_BATCH) {
-    throw new GridLedgerError(ErrorCodes.READING_BATCH_INVALID, `a batch holds 1 to ${MAX_READINGS_PER_BATCH} readings, not ${list.length}`, {
-      count: list.length,
-      max: MAX_READINGS_PER_BATCH,
-    });
+    throw new GridLedgerError(
+      ErrorCodes.READING_BATCH_INVALID,
+      `a batch holds 1 to ${MAX_READINGS_PER_BATCH} readings, not ${list.length}`,
+      {
+        count: list.length,
+        max: MAX_READINGS_PER_BATCH,
+      },
+    );
   }
   return list;
 }

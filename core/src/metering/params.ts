@@ -49,9 +49,16 @@ const METERING = ErrorCodes.METERING_PARAMS_INVALID;
  * refused, like everywhere else in the ledger's inputs.
  */
 export function validateMeteringParams(input: unknown): MeteringParams {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw paramsInvalid(METERING, '', 'parameters must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw paramsInvalid(METERING, '', 'parameters must be a JSON object');
   const record = input as Record<string, unknown>;
-  const known: readonly string[] = ['intervalSeconds', 'lateWindowSeconds', 'capacityTolerancePpm', 'surplusThresholdWh', 'closePageMeters'];
+  const known: readonly string[] = [
+    'intervalSeconds',
+    'lateWindowSeconds',
+    'capacityTolerancePpm',
+    'surplusThresholdWh',
+    'closePageMeters',
+  ];
   for (const key of Object.keys(record).sort()) {
     if (!known.includes(key)) throw paramsInvalid(METERING, key, `${key} is not a metering parameter`);
   }
@@ -60,13 +67,18 @@ export function validateMeteringParams(input: unknown): MeteringParams {
   const lateWindowSeconds = integerParam(METERING, record, 'lateWindowSeconds', 0, 30 * DAY_SECONDS);
   const capacityTolerancePpm = integerParam(METERING, record, 'capacityTolerancePpm', 0, 1_000_000);
   // Older parameter records have no threshold: 0.
-  const surplusThresholdWh = record.surplusThresholdWh === undefined ? 0 : integerParam(METERING, record, 'surplusThresholdWh', 0, 1_000_000_000);
-  const closePageMeters = record.closePageMeters === undefined ? DEFAULT_METERING_PARAMS.closePageMeters : integerParam(METERING, record, 'closePageMeters', 1, 10_000);
+  const surplusThresholdWh =
+    record.surplusThresholdWh === undefined ? 0 : integerParam(METERING, record, 'surplusThresholdWh', 0, 1_000_000_000);
+  const closePageMeters =
+    record.closePageMeters === undefined
+      ? DEFAULT_METERING_PARAMS.closePageMeters
+      : integerParam(METERING, record, 'closePageMeters', 1, 10_000);
   return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm, surplusThresholdWh, closePageMeters };
 }
 
 /** A change request: the fields it names replace those of `current`; the result is validated whole. */
 export function mergeMeteringParams(current: MeteringParams, change: unknown): MeteringParams {
-  if (typeof change !== 'object' || change === null || Array.isArray(change)) throw paramsInvalid(METERING, '', 'parameters must be a JSON object');
+  if (typeof change !== 'object' || change === null || Array.isArray(change))
+    throw paramsInvalid(METERING, '', 'parameters must be a JSON object');
   return validateMeteringParams({ ...current, ...(change as Record<string, unknown>) });
 }

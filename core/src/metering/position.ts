@@ -74,7 +74,10 @@ export function attributeSurplus(surplusWh: number, meters: readonly MeterInterv
   const exporting = meters.filter((m) => m.exportWh > 0).sort((a, b) => compareIds(a.meterId, b.meterId));
   const totalExport = exporting.reduce((s, m) => s + m.exportWh, 0);
   if (surplusWh > totalExport) throw new RangeError('surplus exceeds export');
-  const perMeter = shareProRata(surplusWh, exporting.map((m) => m.exportWh));
+  const perMeter = shareProRata(
+    surplusWh,
+    exporting.map((m) => m.exportWh),
+  );
   const shares: TokenShare[] = [];
   exporting.forEach((m, k) => {
     const own = assets.filter((a) => a.meterId === m.meterId).sort((a, b) => compareIds(a.assetId, b.assetId));
@@ -82,7 +85,13 @@ export function attributeSurplus(surplusWh: number, meters: readonly MeterInterv
     // never gets more tokens than its share of the export (largest remainders of the surplus over
     // capacities directly could: capacities 1, 8, 8 W, export 10 Wh, surplus 7 Wh gave the 1 W
     // asset 1 Wh of tokens against 0 Wh of export).
-    const exportShares = own.length === 0 ? [] : shareProRata(m.exportWh, own.map((a) => a.capacityW));
+    const exportShares =
+      own.length === 0
+        ? []
+        : shareProRata(
+            m.exportWh,
+            own.map((a) => a.capacityW),
+          );
     const perAsset = shareProRata(perMeter[k], exportShares);
     own.forEach((a, j) => {
       if (perAsset[j] > 0) shares.push({ assetId: a.assetId, source: a.source, energyWh: perAsset[j] });

@@ -23,24 +23,34 @@ export function saltOf(...parts: (string | Uint8Array)[]): string {
 }
 
 /** The salted hash on the channel: sha256 of the canonical JSON of what a household discloses. */
-export const saltedHash = (disclosed: Record<string, unknown>): string => createHash('sha256').update(canonicalJson(disclosed), 'utf8').digest('hex');
+export const saltedHash = (disclosed: Record<string, unknown>): string =>
+  createHash('sha256').update(canonicalJson(disclosed), 'utf8').digest('hex');
 
 /** What a meter's import disclosure holds; its hash is `importHash` of the public reading or estimate. */
-export const importDisclosure = (meterId: string, intervalStart: string, importWh: number, salt: string) => ({ meterId, intervalStart, importWh, salt });
+export const importDisclosure = (meterId: string, intervalStart: string, importWh: number, salt: string) => ({
+  meterId,
+  intervalStart,
+  importWh,
+  salt,
+});
 
 /** What a household's consumption disclosure holds; its hash is `consumptionHash` of the public position. */
-export const consumptionDisclosure = (participantId: string, intervalStart: string, consumptionWh: number, salt: string) => ({ participantId, intervalStart, consumptionWh, salt });
+export const consumptionDisclosure = (participantId: string, intervalStart: string, consumptionWh: number, salt: string) => ({
+  participantId,
+  intervalStart,
+  consumptionWh,
+  salt,
+});
 
 /**
  * A reading's salt: derived from its signature, which is random to anyone but the collection's
  * members (it stays private), so a retry or a rewrite of the same reading keeps its salt.
  */
-export const readingSalt = (r: { meterId: string; intervalStart: string; sig: string }): string => saltOf('reading', r.meterId, r.intervalStart, r.sig);
-
-const PRIVATE_READING_FIELDS = ['importWh', 'importRegisterWh', 'sig', 'flags'] as const;
+export const readingSalt = (r: { meterId: string; intervalStart: string; sig: string }): string =>
+  saltOf('reading', r.meterId, r.intervalStart, r.sig);
 
 /** A stored reading as the channel has it: no import, no signature, no VEE flags (a "stuck" flag tells import 0). */
-export type PublicReading = Omit<StoredReading, (typeof PRIVATE_READING_FIELDS)[number]> & { importHash: string };
+export type PublicReading = Omit<StoredReading, 'importWh' | 'importRegisterWh' | 'sig' | 'flags'> & { importHash: string };
 
 /** The reading's private part, under its own key per meter and interval in the collection. */
 export interface PrivateReading {
@@ -58,14 +68,23 @@ export function splitReading(r: StoredReading): { shared: PublicReading; secret:
   const salt = readingSalt(r);
   return {
     shared: { ...rest, importHash: saltedHash(importDisclosure(r.meterId, r.intervalStart, importWh, salt)) },
-    secret: { meterId: r.meterId, intervalStart: r.intervalStart, importWh, importRegisterWh, sig, ...(flags !== undefined ? { flags } : {}), salt },
+    secret: {
+      meterId: r.meterId,
+      intervalStart: r.intervalStart,
+      importWh,
+      importRegisterWh,
+      sig,
+      ...(flags !== undefined ? { flags } : {}),
+      salt,
+    },
   };
 }
 
 /** The full reading again; undefined when the private part is not the one the public part's hash names. */
 export function joinReading(shared: PublicReading, secret: PrivateReading): StoredReading | undefined {
   if (secret.meterId !== shared.meterId || secret.intervalStart !== shared.intervalStart) return undefined;
-  if (saltedHash(importDisclosure(secret.meterId, secret.intervalStart, secret.importWh, secret.salt)) !== shared.importHash) return undefined;
+  if (saltedHash(importDisclosure(secret.meterId, secret.intervalStart, secret.importWh, secret.salt)) !== shared.importHash)
+    return undefined;
   const { importHash: _h, ...rest } = shared;
   const { salt: _s, meterId: _m, intervalStart: _i, ...values } = secret;
   return { ...rest, ...values };
@@ -112,14 +131,25 @@ export function splitPosition(p: Position, salt: string): { shared: PublicPositi
       meters: meters.map(({ meterId, exportWh, estimated }) => ({ meterId, exportWh, estimated })),
       consumptionHash: saltedHash(consumptionDisclosure(p.participantId, p.intervalStart, consumptionWh, salt)),
     },
-    secret: { participantId: p.participantId, intervalStart: p.intervalStart, consumptionWh, netWh, meters: meters.map(({ meterId, importWh }) => ({ meterId, importWh })), salt },
+    secret: {
+      participantId: p.participantId,
+      intervalStart: p.intervalStart,
+      consumptionWh,
+      netWh,
+      meters: meters.map(({ meterId, importWh }) => ({ meterId, importWh })),
+      salt,
+    },
   };
 }
 
 /** The full position again; undefined when the private part is not the one the public part's hash names. */
 export function joinPosition(shared: PublicPosition, secret: PrivatePosition): Position | undefined {
   if (secret.participantId !== shared.participantId || secret.intervalStart !== shared.intervalStart) return undefined;
-  if (saltedHash(consumptionDisclosure(secret.participantId, secret.intervalStart, secret.consumptionWh, secret.salt)) !== shared.consumptionHash) return undefined;
+  if (
+    saltedHash(consumptionDisclosure(secret.participantId, secret.intervalStart, secret.consumptionWh, secret.salt)) !==
+    shared.consumptionHash
+  )
+    return undefined;
   const imports = new Map(secret.meters.map((m) => [m.meterId, m.importWh]));
   if (shared.meters.some((m) => !imports.has(m.meterId))) return undefined;
   const { consumptionHash: _h, meters, ...rest } = shared;

@@ -106,7 +106,10 @@ function reject(code: keyof typeof ErrorCodes, message: string, details: Record<
 const sameFields = (a: Reading, b: Reading) => readingSignedBytes(a).equals(readingSignedBytes(b));
 
 /** The epoch of the meter an interval falls in, and where the next one starts. */
-function epochOf(meter: MeterState, startSeconds: number): { publicKey: KeyObject; fromSeconds: number; untilSeconds: number; baseline?: MeterBaseline } {
+function epochOf(
+  meter: MeterState,
+  startSeconds: number,
+): { publicKey: KeyObject; fromSeconds: number; untilSeconds: number; baseline?: MeterBaseline } {
   const epochs = meter.epochs ?? [];
   let k = -1;
   while (k + 1 < epochs.length && epochs[k + 1].fromSeconds <= startSeconds) k += 1;
@@ -148,7 +151,10 @@ export function checkReading(input: unknown, ctx: ReadingContext): ReadingVerdic
 
   const end = startSeconds + ctx.intervalSeconds;
   if (end > ctx.nowSeconds) {
-    reject('READING_IN_FUTURE', `the interval ${reading.intervalStart} has not ended yet`, { meterId, intervalStart: reading.intervalStart });
+    reject('READING_IN_FUTURE', `the interval ${reading.intervalStart} has not ended yet`, {
+      meterId,
+      intervalStart: reading.intervalStart,
+    });
   }
   const correctsEstimate = ctx.windowClosed === true && ctx.estimated === true;
   if (ctx.windowClosed === true && !correctsEstimate) {
@@ -166,20 +172,28 @@ export function checkReading(input: unknown, ctx: ReadingContext): ReadingVerdic
   }
   const maxExportWh = maxWh(meter.exportCapacityW, ctx);
   if (reading.exportWh > maxExportWh) {
-    reject('READING_EXPORT_IMPLAUSIBLE', `exportWh ${reading.exportWh} exceeds what ${meter.exportCapacityW} W can produce in the interval`, {
-      meterId,
-      exportWh: reading.exportWh,
-      maxExportWh,
-    });
+    reject(
+      'READING_EXPORT_IMPLAUSIBLE',
+      `exportWh ${reading.exportWh} exceeds what ${meter.exportCapacityW} W can produce in the interval`,
+      {
+        meterId,
+        exportWh: reading.exportWh,
+        maxExportWh,
+      },
+    );
   }
   if (meter.importCapacityW !== undefined) {
     const maxImportWh = maxWh(meter.importCapacityW, ctx);
     if (reading.importWh > maxImportWh) {
-      reject('READING_IMPORT_IMPLAUSIBLE', `importWh ${reading.importWh} exceeds what a ${meter.importCapacityW} W connection can carry in the interval`, {
-        meterId,
-        importWh: reading.importWh,
-        maxImportWh,
-      });
+      reject(
+        'READING_IMPORT_IMPLAUSIBLE',
+        `importWh ${reading.importWh} exceeds what a ${meter.importCapacityW} W connection can carry in the interval`,
+        {
+          meterId,
+          importWh: reading.importWh,
+          maxImportWh,
+        },
+      );
     }
   }
 
@@ -252,10 +266,14 @@ export function flagsOf(reading: Reading, previous: Reading | undefined): Readin
 
 function checkSeq(earlier: Reading, later: Reading): void {
   if (later.seq <= earlier.seq) {
-    reject('READING_SEQ_NOT_INCREASING', `seq ${later.seq} of ${later.intervalStart} is not above seq ${earlier.seq} of ${earlier.intervalStart}`, {
-      meterId: later.meterId,
-      intervalStart: later.intervalStart,
-    });
+    reject(
+      'READING_SEQ_NOT_INCREASING',
+      `seq ${later.seq} of ${later.intervalStart} is not above seq ${earlier.seq} of ${earlier.intervalStart}`,
+      {
+        meterId: later.meterId,
+        intervalStart: later.intervalStart,
+      },
+    );
   }
 }
 
@@ -279,10 +297,14 @@ function checkGrowth(earlier: Reading, later: Reading, adjacent: boolean): void 
   for (const [amount, register] of REGISTERS) {
     const growth = later[register] - earlier[register];
     if (adjacent ? growth !== later[amount] : growth < later[amount]) {
-      reject('READING_REGISTER_INCONSISTENT', `${register} grew by ${growth} Wh from ${earlier.intervalStart} to ${later.intervalStart}, ${amount} says ${later[amount]}`, {
-        meterId: later.meterId,
-        field: register,
-      });
+      reject(
+        'READING_REGISTER_INCONSISTENT',
+        `${register} grew by ${growth} Wh from ${earlier.intervalStart} to ${later.intervalStart}, ${amount} says ${later[amount]}`,
+        {
+          meterId: later.meterId,
+          field: register,
+        },
+      );
     }
   }
 }

@@ -33,7 +33,14 @@ export function previousDayOf(intervalStart: string): string {
 export function estimateReading(meterId: string, intervalStart: string, previousDay: { importWh: number } | undefined): Estimate {
   return previousDay === undefined
     ? { meterId, intervalStart, importWh: 0, exportWh: 0, rule: 'zero', basedOn: null }
-    : { meterId, intervalStart, importWh: previousDay.importWh, exportWh: 0, rule: 'previous-day-import', basedOn: previousDayOf(intervalStart) };
+    : {
+        meterId,
+        intervalStart,
+        importWh: previousDay.importWh,
+        exportWh: 0,
+        rule: 'previous-day-import',
+        basedOn: previousDayOf(intervalStart),
+      };
 }
 
 /** One meter's values in a participant's position; `estimated` when no verified reading stands. */
@@ -140,12 +147,24 @@ export interface ZoneTotals {
 export const UNASSIGNED_ZONE = 'unassigned';
 
 /** The totals per community and zone of the meters' contributions, ordered by community, then zone. */
-export function zoneTotals(intervalStart: string, meters: readonly (MeterContribution & { communityId: string; zone?: string })[]): ZoneTotals[] {
+export function zoneTotals(
+  intervalStart: string,
+  meters: readonly (MeterContribution & { communityId: string; zone?: string })[],
+): ZoneTotals[] {
   const zones = new Map<string, ZoneTotals>();
   for (const m of meters) {
     const zone = m.zone ?? UNASSIGNED_ZONE;
     const k = `${m.communityId}\u0000${zone}`;
-    const z = zones.get(k) ?? { intervalStart, communityId: m.communityId, zone, productionWh: 0, consumptionWh: 0, netWh: 0, meters: 0, estimatedMeters: 0 };
+    const z = zones.get(k) ?? {
+      intervalStart,
+      communityId: m.communityId,
+      zone,
+      productionWh: 0,
+      consumptionWh: 0,
+      netWh: 0,
+      meters: 0,
+      estimatedMeters: 0,
+    };
     z.productionWh += m.exportWh;
     z.consumptionWh += m.importWh;
     z.netWh = z.productionWh - z.consumptionWh;
@@ -188,6 +207,7 @@ export function meterCounting(
  */
 export function gapSpan(gap: SeqGap, intervalSeconds: number): string[] {
   const out: string[] = [];
-  for (let t = parseInstant(gap.afterIntervalStart)! + intervalSeconds; t < parseInstant(gap.beforeIntervalStart)!; t += intervalSeconds) out.push(formatInstant(t));
+  for (let t = parseInstant(gap.afterIntervalStart)! + intervalSeconds; t < parseInstant(gap.beforeIntervalStart)!; t += intervalSeconds)
+    out.push(formatInstant(t));
   return out;
 }

@@ -4,15 +4,33 @@ import { aggregateCurves, clearAuction, clearingDifferences, escrowAfterClearing
 
 const params = { feedInMicrosPerKwh: 10, retailMicrosPerKwh: 1_000, gridFeeMicrosPerKwh: 7, kPpm: 300_000 };
 const books = fc
-  .array(fc.record({ side: fc.constantFrom<'buy' | 'sell'>('buy', 'sell'), energyWh: fc.integer({ min: 1, max: 5000 }), price: fc.integer({ min: 10, max: 1000 }) }), { maxLength: 12 })
-  .map((rows) => rows.map((r, k): Order => ({ orderId: `o${k}`, participantId: `${r.side}-${k}`, side: r.side, energyWh: r.energyWh, priceMicrosPerKwh: r.price, placedAt: '2026-11-21T09:00:00Z' })));
+  .array(
+    fc.record({
+      side: fc.constantFrom<'buy' | 'sell'>('buy', 'sell'),
+      energyWh: fc.integer({ min: 1, max: 5000 }),
+      price: fc.integer({ min: 10, max: 1000 }),
+    }),
+    { maxLength: 12 },
+  )
+  .map((rows) =>
+    rows.map((r, k): Order => ({
+      orderId: `o${k}`,
+      participantId: `${r.side}-${k}`,
+      side: r.side,
+      energyWh: r.energyWh,
+      priceMicrosPerKwh: r.price,
+      placedAt: '2026-11-21T09:00:00Z',
+    })),
+  );
 
 describe('escrowAfterClearing', () => {
   it('keeps exactly what the trades of each buy order cost and refunds the rest, never below zero', () => {
     fc.assert(
       fc.property(books, (orders) => {
         const result = clearAuction(orders, params);
-        const escrows = new Map(orders.filter((o) => o.side === 'buy').map((o) => [o.orderId, escrowMicros(o, params.gridFeeMicrosPerKwh)]));
+        const escrows = new Map(
+          orders.filter((o) => o.side === 'buy').map((o) => [o.orderId, escrowMicros(o, params.gridFeeMicrosPerKwh)]),
+        );
         const after = escrowAfterClearing(escrows, result.trades);
         for (const [orderId, { keptMicros, refundMicros }] of after) {
           const cost = result.trades.filter((t) => t.buyOrderId === orderId).reduce((s, t) => s + t.amountMicros + t.gridFeeMicros, 0);
@@ -25,7 +43,16 @@ describe('escrowAfterClearing', () => {
   });
 
   it('refuses trades that cost more than the escrow', () => {
-    const trade = { buyOrderId: 'b', sellOrderId: 's', buyerId: 'B', sellerId: 'S', energyWh: 1, priceMicrosPerKwh: 1, amountMicros: 10, gridFeeMicros: 1 };
+    const trade = {
+      buyOrderId: 'b',
+      sellOrderId: 's',
+      buyerId: 'B',
+      sellerId: 'S',
+      energyWh: 1,
+      priceMicrosPerKwh: 1,
+      amountMicros: 10,
+      gridFeeMicros: 1,
+    };
     expect(() => escrowAfterClearing(new Map([['b', 10]]), [trade])).toThrow(RangeError);
   });
 });

@@ -16,7 +16,14 @@ const books = fc
     { maxLength: 60 },
   )
   .map((rows) =>
-    rows.map((r, n): Order => ({ orderId: `o${String(n).padStart(3, '0')}`, participantId: `${r.side}-${r.who}`, side: r.side, energyWh: r.energyWh, priceMicrosPerKwh: r.priceMicrosPerKwh, placedAt: '2026-11-21T08:00:00Z' })),
+    rows.map((r, n): Order => ({
+      orderId: `o${String(n).padStart(3, '0')}`,
+      participantId: `${r.side}-${r.who}`,
+      side: r.side,
+      energyWh: r.energyWh,
+      priceMicrosPerKwh: r.priceMicrosPerKwh,
+      placedAt: '2026-11-21T08:00:00Z',
+    })),
   );
 
 describe('clearingPage', () => {

@@ -11,16 +11,15 @@ const params: PriceParams = { feedInMicrosPerKwh: 10, retailMicrosPerKwh: 100, g
 const T0 = '2026-11-21T09:00:00Z';
 
 // The recipe in docs/market.md for recomputing a book's input digest from the audit command's JSON book, verbatim.
-const JQ_DIGEST_RECIPE = `
-jq -r '"gridledger-book-v1", (.params | .feedInMicrosPerKwh, .retailMicrosPerKwh, .gridFeeMicrosPerKwh, .kPpm), (.orders | sort_by(.orderId)[] | .orderId, .participantId, .side, .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum
-`;
+const JQ_DIGEST_RECIPE =
+  `\njq -r '"gridledger-book-v1", (.params | .feedInMicrosPerKwh, .retailMicrosPerKwh, .gridFeeMicrosPerKwh, .kPpm), ` +
+  `(.orders | sort_by(.orderId)[] | .orderId, .participantId, .side, .energyWh, .priceMicrosPerKwh, .placedAt)' book.json | sha256sum\n`;
 
 function order(orderId: string, side: 'buy' | 'sell', energyWh: number, price: number, extra: Partial<Order> = {}): Order {
   return { orderId, participantId: `p-${orderId}`, side, energyWh, priceMicrosPerKwh: price, placedAt: T0, ...extra };
 }
 
-const filledOf = (result: ReturnType<typeof clearAuction>) =>
-  Object.fromEntries(result.fills.map((f) => [f.orderId, f.filledWh]));
+const filledOf = (result: ReturnType<typeof clearAuction>) => Object.fromEntries(result.fills.map((f) => [f.orderId, f.filledWh]));
 
 describe('clearAuction, worked examples', () => {
   it('prices inside the clearing interval: bids 100 and 50, asks 40 and 60, 10 Wh each, give [50, 60] and 55', () => {
@@ -28,7 +27,14 @@ describe('clearAuction, worked examples', () => {
       [order('b1', 'buy', 10, 100), order('b2', 'buy', 10, 50), order('a1', 'sell', 10, 40), order('a2', 'sell', 10, 60)],
       params,
     );
-    expect(result).toMatchObject({ volumeWh: 10, marginalBidMicrosPerKwh: 100, marginalAskMicrosPerKwh: 40, lowerMicrosPerKwh: 50, upperMicrosPerKwh: 60, priceMicrosPerKwh: 55 });
+    expect(result).toMatchObject({
+      volumeWh: 10,
+      marginalBidMicrosPerKwh: 100,
+      marginalAskMicrosPerKwh: 40,
+      lowerMicrosPerKwh: 50,
+      upperMicrosPerKwh: 60,
+      priceMicrosPerKwh: 55,
+    });
     expect(filledOf(result)).toEqual({ a1: 10, a2: 0, b1: 10, b2: 0 });
   });
 
@@ -46,8 +52,26 @@ describe('clearAuction, worked examples', () => {
     expect(filledOf(result)).toEqual({ a1: 60, a2: 40, b1: 100 });
     // 60 Wh at 150,000 µ/kWh = 9,000 µ; grid fee 60 Wh at 10,000 µ/kWh = 600 µ.
     expect(result.trades).toEqual([
-      { buyOrderId: 'b1', sellOrderId: 'a1', buyerId: 'p-b1', sellerId: 'p-a1', energyWh: 60, priceMicrosPerKwh: 150_000, amountMicros: 9_000, gridFeeMicros: 600 },
-      { buyOrderId: 'b1', sellOrderId: 'a2', buyerId: 'p-b1', sellerId: 'p-a2', energyWh: 40, priceMicrosPerKwh: 150_000, amountMicros: 6_000, gridFeeMicros: 400 },
+      {
+        buyOrderId: 'b1',
+        sellOrderId: 'a1',
+        buyerId: 'p-b1',
+        sellerId: 'p-a1',
+        energyWh: 60,
+        priceMicrosPerKwh: 150_000,
+        amountMicros: 9_000,
+        gridFeeMicros: 600,
+      },
+      {
+        buyOrderId: 'b1',
+        sellOrderId: 'a2',
+        buyerId: 'p-b1',
+        sellerId: 'p-a2',
+        energyWh: 40,
+        priceMicrosPerKwh: 150_000,
+        amountMicros: 6_000,
+        gridFeeMicros: 400,
+      },
     ]);
   });
 
@@ -114,8 +138,18 @@ describe('clearAuction, worked examples', () => {
   });
 
   it.each<[string, Order[], PriceParams, string]>([
-    ['a participant on both sides', [order('b1', 'buy', 5, 50, { participantId: 'p1' }), order('a1', 'sell', 5, 40, { participantId: 'p1' })], params, ErrorCodes.CLEARING_BOOK_INVALID],
-    ['a repeated order id', [order('o1', 'buy', 5, 50), order('o1', 'buy', 5, 50, { participantId: 'p9' })], params, ErrorCodes.CLEARING_BOOK_INVALID],
+    [
+      'a participant on both sides',
+      [order('b1', 'buy', 5, 50, { participantId: 'p1' }), order('a1', 'sell', 5, 40, { participantId: 'p1' })],
+      params,
+      ErrorCodes.CLEARING_BOOK_INVALID,
+    ],
+    [
+      'a repeated order id',
+      [order('o1', 'buy', 5, 50), order('o1', 'buy', 5, 50, { participantId: 'p9' })],
+      params,
+      ErrorCodes.CLEARING_BOOK_INVALID,
+    ],
     ['a price above retail', [order('b1', 'buy', 5, 101)], params, ErrorCodes.ORDER_PRICE_OUT_OF_BAND],
     ['a price below feed-in', [order('a1', 'sell', 5, 9)], params, ErrorCodes.ORDER_PRICE_OUT_OF_BAND],
     ['zero energy', [order('a1', 'sell', 0, 50)], params, ErrorCodes.ORDER_ENERGY_INVALID],
@@ -124,8 +158,18 @@ describe('clearAuction, worked examples', () => {
     ['an unknown side', [order('a1', 'hold' as 'buy', 5, 50)], params, ErrorCodes.ORDER_SIDE_INVALID],
     ['an order id with a quote', [order('a"1', 'sell', 5, 50)], params, ErrorCodes.ORDER_ID_INVALID],
     ['a participant id with a slash', [order('a1', 'sell', 5, 50, { participantId: 'x/y' })], params, ErrorCodes.PARTICIPANT_ID_INVALID],
-    ['a placement time that is no instant', [order('a1', 'sell', 5, 50, { placedAt: 'yesterday' })], params, ErrorCodes.ORDER_PLACED_AT_INVALID],
-    ['a placement time of the right shape that is no date', [order('a1', 'sell', 5, 50, { placedAt: '2026-99-99T99:99:99Z' })], params, ErrorCodes.ORDER_PLACED_AT_INVALID],
+    [
+      'a placement time that is no instant',
+      [order('a1', 'sell', 5, 50, { placedAt: 'yesterday' })],
+      params,
+      ErrorCodes.ORDER_PLACED_AT_INVALID,
+    ],
+    [
+      'a placement time of the right shape that is no date',
+      [order('a1', 'sell', 5, 50, { placedAt: '2026-99-99T99:99:99Z' })],
+      params,
+      ErrorCodes.ORDER_PLACED_AT_INVALID,
+    ],
     ['k above 1', [], { ...params, kPpm: 1_000_001 }, ErrorCodes.MARKET_PARAMS_INVALID],
     ['feed-in above retail', [], { ...params, feedInMicrosPerKwh: 101 }, ErrorCodes.MARKET_PARAMS_INVALID],
   ])('refuses %s', (_name, book, p, code) => {
@@ -152,16 +196,14 @@ const books = fc
     { maxLength: 9 },
   )
   .map((rows) =>
-    rows.map(
-      (r, n): Order => ({
-        orderId: `o${r.id}-${n}`,
-        participantId: `${r.side === 'buy' ? 'consumer' : 'producer'}-${r.who}`,
-        side: r.side,
-        energyWh: r.energyWh,
-        priceMicrosPerKwh: r.priceMicrosPerKwh,
-        placedAt: r.placedAt,
-      }),
-    ),
+    rows.map((r, n): Order => ({
+      orderId: `o${r.id}-${n}`,
+      participantId: `${r.side === 'buy' ? 'consumer' : 'producer'}-${r.who}`,
+      side: r.side,
+      energyWh: r.energyWh,
+      priceMicrosPerKwh: r.priceMicrosPerKwh,
+      placedAt: r.placedAt,
+    })),
   );
 const anyParams = fc.record({
   feedInMicrosPerKwh: fc.constant(10),
@@ -319,10 +361,25 @@ describe('clearAuction, properties', () => {
     // id order (a1 before b1) as orderId, participantId, side, energyWh, price, placedAt.
     const text = [
       'gridledger-book-v1',
-      '10', '100', '4', '500000',
-      'a1', 'seller.7', 'sell', '25', '40', '2026-11-21T08:59:59Z',
-      'b1', 'p-b1', 'buy', '10', '60', T0,
-    ].map((line) => `${line}\n`).join('');
+      '10',
+      '100',
+      '4',
+      '500000',
+      'a1',
+      'seller.7',
+      'sell',
+      '25',
+      '40',
+      '2026-11-21T08:59:59Z',
+      'b1',
+      'p-b1',
+      'buy',
+      '10',
+      '60',
+      T0,
+    ]
+      .map((line) => `${line}\n`)
+      .join('');
     const expected = createHash('sha256').update(Buffer.from(text, 'ascii')).digest('hex');
     expect(clearAuction(book, params).inputDigest).toBe(expected);
     // The jq recipe in docs/market.md over the audit command's JSON book, with the orders out of id order.
@@ -338,23 +395,39 @@ describe('clearAuction, properties', () => {
 
   it('digests exactly the documented lines for any book the validation admits', () => {
     fc.assert(
-      fc.property(books, anyParams, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), fc.integer({ min: 1, max: 1_000_000_000 }), (book, p, anyId, anyEnergy) => {
-        // Any id the validation lets through, and any energy up to the bound, must encode the same way.
-        const withOdd = book.map((o, i) => (i === 0 ? { ...o, orderId: anyId, energyWh: anyEnergy } : o));
-        const sorted = [...withOdd].sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
-        let text = `gridledger-book-v1\n${p.feedInMicrosPerKwh}\n${p.retailMicrosPerKwh}\n${p.gridFeeMicrosPerKwh}\n${p.kPpm}\n`;
-        for (const o of sorted) text += `${o.orderId}\n${o.participantId}\n${o.side}\n${o.energyWh}\n${o.priceMicrosPerKwh}\n${o.placedAt}\n`;
-        const expected = createHash('sha256').update(text, 'utf8').digest('hex');
-        expect(bookDigest(p, sorted)).toBe(expected);
-        if (new Set(sorted.map((o) => o.orderId)).size === sorted.length) expect(clearAuction(withOdd, p).inputDigest).toBe(expected);
-      }),
+      fc.property(
+        books,
+        anyParams,
+        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+        fc.integer({ min: 1, max: 1_000_000_000 }),
+        (book, p, anyId, anyEnergy) => {
+          // Any id the validation lets through, and any energy up to the bound, must encode the same way.
+          const withOdd = book.map((o, i) => (i === 0 ? { ...o, orderId: anyId, energyWh: anyEnergy } : o));
+          const sorted = [...withOdd].sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
+          let text = `gridledger-book-v1\n${p.feedInMicrosPerKwh}\n${p.retailMicrosPerKwh}\n${p.gridFeeMicrosPerKwh}\n${p.kPpm}\n`;
+          for (const o of sorted)
+            text += `${o.orderId}\n${o.participantId}\n${o.side}\n${o.energyWh}\n${o.priceMicrosPerKwh}\n${o.placedAt}\n`;
+          const expected = createHash('sha256').update(text, 'utf8').digest('hex');
+          expect(bookDigest(p, sorted)).toBe(expected);
+          if (new Set(sorted.map((o) => o.orderId)).size === sorted.length) expect(clearAuction(withOdd, p).inputDigest).toBe(expected);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('digests books larger than one hashing chunk like one text', () => {
-    const many = Array.from({ length: 5000 }, (_, i) => order(`o${String(i).padStart(5, '0')}`, i % 2 ? 'buy' : 'sell', 1 + (i % 7), 10 + (i % 90)));
-    const text = ['gridledger-book-v1', '10', '100', '4', '500000', ...many.flatMap((o) => [o.orderId, o.participantId, o.side, o.energyWh, o.priceMicrosPerKwh, o.placedAt])]
+    const many = Array.from({ length: 5000 }, (_, i) =>
+      order(`o${String(i).padStart(5, '0')}`, i % 2 ? 'buy' : 'sell', 1 + (i % 7), 10 + (i % 90)),
+    );
+    const text = [
+      'gridledger-book-v1',
+      '10',
+      '100',
+      '4',
+      '500000',
+      ...many.flatMap((o) => [o.orderId, o.participantId, o.side, o.energyWh, o.priceMicrosPerKwh, o.placedAt]),
+    ]
       .map((line) => `${line}\n`)
       .join('');
     expect(clearAuction([...many].reverse(), params).inputDigest).toBe(createHash('sha256').update(text).digest('hex'));

@@ -72,19 +72,37 @@ describe('contract terms', () => {
 
   it('counts exactly the intervals deliversIn says (any window on the grid, any day range)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 3 }), (fromHour, hours, days) => {
-        const t = { ...terms, dailyFrom: `${String(fromHour).padStart(2, '0')}:00`, dailyTo: `${String(Math.min(fromHour + hours, 24)).padStart(2, '0')}:00`, lastDay: formatInstant(at('2026-12-01T00:00:00Z') + (days - 1) * 86_400).slice(0, 10) };
-        let n = 0;
-        for (let s = at('2026-11-30T00:00:00Z'); s < at('2026-12-06T00:00:00Z'); s += 900) if (deliversIn(t, s, 900)) n += 1;
-        expect(n).toBe(deliverySchedule(t, 900).count);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 3 }),
+        (fromHour, hours, days) => {
+          const t = {
+            ...terms,
+            dailyFrom: `${String(fromHour).padStart(2, '0')}:00`,
+            dailyTo: `${String(Math.min(fromHour + hours, 24)).padStart(2, '0')}:00`,
+            lastDay: formatInstant(at('2026-12-01T00:00:00Z') + (days - 1) * 86_400).slice(0, 10),
+          };
+          let n = 0;
+          for (let s = at('2026-11-30T00:00:00Z'); s < at('2026-12-06T00:00:00Z'); s += 900) if (deliversIn(t, s, 900)) n += 1;
+          expect(n).toBe(deliverySchedule(t, 900).count);
+        },
+      ),
       { numRuns: 50 },
     );
   });
 });
 
-const delivery = (contractId: string, sellerId: string, buyerId: string, energyWh: number, priceMicrosPerKwh = 120_000) => ({ contractId, sellerId, buyerId, energyWh, priceMicrosPerKwh, gridFeeMicrosPerKwh: 10_000 });
-const positions = (p: Record<string, number>, estimated: string[] = []) => new Map(Object.entries(p).map(([id, netWh]) => [id, { netWh, estimated: estimated.includes(id) }]));
+const delivery = (contractId: string, sellerId: string, buyerId: string, energyWh: number, priceMicrosPerKwh = 120_000) => ({
+  contractId,
+  sellerId,
+  buyerId,
+  energyWh,
+  priceMicrosPerKwh,
+  gridFeeMicrosPerKwh: 10_000,
+});
+const positions = (p: Record<string, number>, estimated: string[] = []) =>
+  new Map(Object.entries(p).map(([id, netWh]) => [id, { netWh, estimated: estimated.includes(id) }]));
 const net = (r: ReturnType<typeof settleContracts>) => Object.fromEntries(r.parties.map((p) => [p.participantId, p.netMicros]));
 
 describe('contracts spanning midnight', () => {
@@ -105,7 +123,8 @@ describe('contracts spanning midnight', () => {
       ['2026-12-03T01:45:00Z', true],
       ['2026-12-03T22:00:00Z', false],
       ['2026-12-04T00:00:00Z', false],
-    ] as const) expect([instant, deliversIn(night, at(instant), 900)]).toEqual([instant, delivers]);
+    ] as const)
+      expect([instant, deliversIn(night, at(instant), 900)]).toEqual([instant, delivers]);
     expect(deliveryDays(night)).toEqual(['2026-12-01', '2026-12-02', '2026-12-03']);
     expect(deliveryDays(terms)).toEqual(['2026-12-01', '2026-12-02', '2026-12-03']);
     expect(deliveryDays({ ...night, dailyTo: '00:00' })).toEqual(['2026-12-01', '2026-12-02']);
@@ -116,21 +135,31 @@ describe('contracts spanning midnight', () => {
 
   it('counts exactly the intervals deliversIn says, each on a day deliveryDays names, for any window including past midnight', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 95 }), fc.integer({ min: 1, max: 95 }), fc.integer({ min: 1, max: 3 }), (fromQ, lengthQ, days) => {
-        const hhmm = (q: number) => `${String(Math.floor((q % 96) / 4)).padStart(2, '0')}:${String((q % 4) * 15).padStart(2, '0')}`;
-        const t = { ...terms, dailyFrom: hhmm(fromQ), dailyTo: hhmm(fromQ + lengthQ), lastDay: formatInstant(at('2026-12-01T00:00:00Z') + (days - 1) * 86_400).slice(0, 10) };
-        let n = 0;
-        const onDays = new Set<string>();
-        for (let s = at('2026-11-29T00:00:00Z'); s < at('2026-12-07T00:00:00Z'); s += 900) {
-          if (deliversIn(t, s, 900)) {
-            n += 1;
-            onDays.add(formatInstant(s).slice(0, 10));
+      fc.property(
+        fc.integer({ min: 0, max: 95 }),
+        fc.integer({ min: 1, max: 95 }),
+        fc.integer({ min: 1, max: 3 }),
+        (fromQ, lengthQ, days) => {
+          const hhmm = (q: number) => `${String(Math.floor((q % 96) / 4)).padStart(2, '0')}:${String((q % 4) * 15).padStart(2, '0')}`;
+          const t = {
+            ...terms,
+            dailyFrom: hhmm(fromQ),
+            dailyTo: hhmm(fromQ + lengthQ),
+            lastDay: formatInstant(at('2026-12-01T00:00:00Z') + (days - 1) * 86_400).slice(0, 10),
+          };
+          let n = 0;
+          const onDays = new Set<string>();
+          for (let s = at('2026-11-29T00:00:00Z'); s < at('2026-12-07T00:00:00Z'); s += 900) {
+            if (deliversIn(t, s, 900)) {
+              n += 1;
+              onDays.add(formatInstant(s).slice(0, 10));
+            }
           }
-        }
-        expect(n).toBe(deliverySchedule(t, 900).count);
-        expect(n).toBe(days * lengthQ);
-        expect([...onDays].every((d) => deliveryDays(t).includes(d))).toBe(true);
-      }),
+          expect(n).toBe(deliverySchedule(t, 900).count);
+          expect(n).toBe(days * lengthQ);
+          expect([...onDays].every((d) => deliveryDays(t).includes(d))).toBe(true);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -159,15 +188,25 @@ describe('settleContracts, hand-computed', () => {
     expect(spotPosition(1500, 1000, 0)).toBe(500);
   });
 
-  it('shares a seller\'s delivered energy over its contracts pro rata for tokens; an estimated position is settled in money and flagged', () => {
-    const r = settleContracts([delivery('k2', 'S', 'B2', 1000), delivery('k1', 'S', 'B', 3000)], positions({ S: 2000, B: -3000, B2: -1000 }, ['S']), new Set(), settlement);
-    expect(r.tokenTransfers).toEqual([
-      { contractId: 'k1', sellerId: 'S', buyerId: 'B', energyWh: 1500 },
-      { contractId: 'k2', sellerId: 'S', buyerId: 'B2', energyWh: 500 },
-    ]);
-    expect(r.parties.find((p) => p.participantId === 'S')).toMatchObject({ estimated: true, deviationWh: -2000 });
-    expect(codeOf(() => settleContracts([delivery('k1', 'S', 'B', 1000)], positions({ S: 1 }), new Set(), settlement))).toBe(ErrorCodes.SETTLEMENT_METERING_INCOMPLETE);
-  });
+  it(
+    "shares a seller's delivered energy over its contracts pro rata " + 'for tokens; an estimated position is settled in money and flagged',
+    () => {
+      const r = settleContracts(
+        [delivery('k2', 'S', 'B2', 1000), delivery('k1', 'S', 'B', 3000)],
+        positions({ S: 2000, B: -3000, B2: -1000 }, ['S']),
+        new Set(),
+        settlement,
+      );
+      expect(r.tokenTransfers).toEqual([
+        { contractId: 'k1', sellerId: 'S', buyerId: 'B', energyWh: 1500 },
+        { contractId: 'k2', sellerId: 'S', buyerId: 'B2', energyWh: 500 },
+      ]);
+      expect(r.parties.find((p) => p.participantId === 'S')).toMatchObject({ estimated: true, deviationWh: -2000 });
+      expect(codeOf(() => settleContracts([delivery('k1', 'S', 'B', 1000)], positions({ S: 1 }), new Set(), settlement))).toBe(
+        ErrorCodes.SETTLEMENT_METERING_INCOMPLETE,
+      );
+    },
+  );
 });
 
 describe('settleContracts, properties', () => {
@@ -179,7 +218,12 @@ describe('settleContracts, properties', () => {
         fc.integer({ min: -2_000_000, max: 2_000_000 }),
         fc.integer({ min: -2_000_000, max: 2_000_000 }),
         (energyWh, price, sellerNet, buyerNet) => {
-          const r = settleContracts([delivery('k1', 'S', 'B', energyWh, price)], positions({ S: sellerNet, B: buyerNet }), new Set(), settlement);
+          const r = settleContracts(
+            [delivery('k1', 'S', 'B', energyWh, price)],
+            positions({ S: sellerNet, B: buyerNet }),
+            new Set(),
+            settlement,
+          );
           const sum = [...netBalances(r.postings).values()].reduce((s, v) => s + v, 0n);
           expect(sum).toBe(0n);
           const amountMicros = Math.floor((energyWh * price) / 1000);
@@ -190,9 +234,23 @@ describe('settleContracts, properties', () => {
               { orderId: 'b', participantId: 'B', side: 'buy' as const, energyWh, filledWh: energyWh, priceMicrosPerKwh: price },
               { orderId: 's', participantId: 'S', side: 'sell' as const, energyWh, filledWh: energyWh, priceMicrosPerKwh: price },
             ],
-            trades: [{ buyOrderId: 'b', sellOrderId: 's', buyerId: 'B', sellerId: 'S', energyWh, priceMicrosPerKwh: price, amountMicros, gridFeeMicros }],
+            trades: [
+              {
+                buyOrderId: 'b',
+                sellOrderId: 's',
+                buyerId: 'B',
+                sellerId: 'S',
+                energyWh,
+                priceMicrosPerKwh: price,
+                amountMicros,
+                gridFeeMicros,
+              },
+            ],
           };
-          const spot = settleInterval(clearing, settlement, [{ participantId: 'S', netWh: sellerNet }, { participantId: 'B', netWh: buyerNet }]);
+          const spot = settleInterval(clearing, settlement, [
+            { participantId: 'S', netWh: sellerNet },
+            { participantId: 'B', netWh: buyerNet },
+          ]);
           expect(net(r)).toEqual(Object.fromEntries(spot.participants.map((p) => [p.participantId, p.netMicros])));
           expect(r.tokenTransfers.reduce((s, t) => s + t.energyWh, 0)).toBe(spot.tokenTransfers.reduce((s, t) => s + t.energyWh, 0));
         },
@@ -204,27 +262,53 @@ describe('settleContracts, properties', () => {
 describe('correction of an estimated contract-only party', () => {
   const deliveries = [delivery('k1', 'S', 'B', 500)];
 
-  it('settles the verified position once: the difference of the deviations, and the seller\'s delivered energy for tokens', () => {
+  it("settles the verified position once: the difference of the deviations, and the seller's delivered energy for tokens", () => {
     // S estimated at 0 Wh: 500 Wh short at retail, −150,000 µ, after +60,000 for the contract.
     const settled = settleContracts(deliveries, positions({ S: 0, B: -500 }, ['S']), new Set(), settlement);
     const party = settled.parties.find((p) => p.participantId === 'S')!;
     expect(party).toMatchObject({ estimated: true, deviationWh: -500, netMicros: -90_000 });
     // Verified: it exported 450 Wh: 50 Wh short, −15,000 µ instead of −150,000 µ: +135,000 µ from the utility.
     const r = correctContractParty(party, 450, deliveries, settlement);
-    expect(r.posting).toEqual({ postingId: 'contract-correction:S', from: 'utility', to: 'S', amountMicros: 135_000, energyWh: 450, reason: 'correction', orderIds: [] });
+    expect(r.posting).toEqual({
+      postingId: 'contract-correction:S',
+      from: 'utility',
+      to: 'S',
+      amountMicros: 135_000,
+      energyWh: 450,
+      reason: 'correction',
+      orderIds: [],
+    });
     expect(r.party).toMatchObject({ participantId: 'S', netWh: 450, estimated: false, deviationWh: -50, netMicros: 45_000 });
     expect(r.delivered).toEqual([{ contractId: 'k1', sellerId: 'S', buyerId: 'B', energyWh: 450 }]);
     // Once only, and never for a party the spot settlement settles.
     expect(codeOf(() => correctContractParty(r.party, 450, deliveries, settlement))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
-    expect(codeOf(() => correctContractParty({ ...party, deviationWh: null }, 450, deliveries, settlement))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+    expect(codeOf(() => correctContractParty({ ...party, deviationWh: null }, 450, deliveries, settlement))).toBe(
+      ErrorCodes.SETTLEMENT_INPUT_INVALID,
+    );
   });
 
   it('ends every party exactly where a settlement on the verified position would have put it', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ seller: fc.constantFrom('S', 'T'), buyer: fc.constantFrom('B', 'T'), energyWh: fc.integer({ min: 1, max: 100_000 }), price: fc.integer({ min: 50_000, max: 300_000 }) }), { minLength: 1, maxLength: 4 }),
-        fc.record({ S: fc.integer({ min: -200_000, max: 200_000 }), T: fc.integer({ min: -200_000, max: 200_000 }), B: fc.integer({ min: -200_000, max: 200_000 }) }),
-        fc.record({ S: fc.integer({ min: -200_000, max: 200_000 }), T: fc.integer({ min: -200_000, max: 200_000 }), B: fc.integer({ min: -200_000, max: 200_000 }) }),
+        fc.array(
+          fc.record({
+            seller: fc.constantFrom('S', 'T'),
+            buyer: fc.constantFrom('B', 'T'),
+            energyWh: fc.integer({ min: 1, max: 100_000 }),
+            price: fc.integer({ min: 50_000, max: 300_000 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.record({
+          S: fc.integer({ min: -200_000, max: 200_000 }),
+          T: fc.integer({ min: -200_000, max: 200_000 }),
+          B: fc.integer({ min: -200_000, max: 200_000 }),
+        }),
+        fc.record({
+          S: fc.integer({ min: -200_000, max: 200_000 }),
+          T: fc.integer({ min: -200_000, max: 200_000 }),
+          B: fc.integer({ min: -200_000, max: 200_000 }),
+        }),
         (list, estimate, verified) => {
           const ds = list.filter((d) => d.seller !== d.buyer).map((d, k) => delivery(`k${k}`, d.seller, d.buyer, d.energyWh, d.price));
           if (ds.length === 0) return;
@@ -234,7 +318,10 @@ describe('correction of an estimated contract-only party', () => {
             const r = correctContractParty(party, verified[party.participantId as 'S'], ds, settlement);
             const expected = onVerified.parties.find((p) => p.participantId === party.participantId)!;
             expect(r.party).toEqual(expected);
-            const sum = (ts: { contractId: string; energyWh: number }[]) => ts.filter((t) => ds.find((d) => d.contractId === t.contractId)!.sellerId === party.participantId).reduce((s, t) => s + t.energyWh, 0);
+            const sum = (ts: { contractId: string; energyWh: number }[]) =>
+              ts
+                .filter((t) => ds.find((d) => d.contractId === t.contractId)!.sellerId === party.participantId)
+                .reduce((s, t) => s + t.energyWh, 0);
             expect(sum(r.delivered)).toBe(sum(onVerified.tokenTransfers));
           }
         },

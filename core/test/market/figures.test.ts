@@ -83,20 +83,42 @@ describe('market figures', () => {
   });
 
   it('nets production and consumption within each metering interval, not across them', () => {
-    const f = intervalFigures({ ...second, contracts: [], deviations: [], metering: [{ productionWh: 100, consumptionWh: 0 }, { productionWh: 0, consumptionWh: 100 }] });
+    const f = intervalFigures({
+      ...second,
+      contracts: [],
+      deviations: [],
+      metering: [
+        { productionWh: 100, consumptionWh: 0 },
+        { productionWh: 0, consumptionWh: 100 },
+      ],
+    });
     expect([f.locallyConsumedWh, f.exportedToUtilityWh, f.importedFromUtilityWh, f.selfSufficiency.ppm]).toEqual([0, 100, 100, 0]);
   });
 
   it('reports no ratio and no price where there is nothing to divide by', () => {
     const f = periodFigures([]);
-    expect([f.selfSufficiency.ppm, f.selfConsumption.ppm, f.p2pShareOfDemand.ppm, f.clearingPrice.microsPerKwh, f.averagePaidPrice.microsPerKwh]).toEqual([null, null, null, null, null]);
+    expect([
+      f.selfSufficiency.ppm,
+      f.selfConsumption.ppm,
+      f.p2pShareOfDemand.ppm,
+      f.clearingPrice.microsPerKwh,
+      f.averagePaidPrice.microsPerKwh,
+    ]).toEqual([null, null, null, null, null]);
   });
 
   it('refuses records that do not add up', () => {
-    expect(codeOf(() => intervalFigures({ ...first, clearing: { ...first.clearing, volumeWh: 301 } }))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
-    expect(codeOf(() => intervalFigures({ ...second, clearing: { ...second.clearing, priceMicrosPerKwh: 100_000 } }))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
-    expect(codeOf(() => intervalFigures({ ...first, metering: [{ productionWh: -1, consumptionWh: 0 }] }))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
-    expect(codeOf(() => intervalFigures({ ...first, deviations: [{ deviationWh: 0.5, estimated: false }] }))).toBe(ErrorCodes.SETTLEMENT_INPUT_INVALID);
+    expect(codeOf(() => intervalFigures({ ...first, clearing: { ...first.clearing, volumeWh: 301 } }))).toBe(
+      ErrorCodes.SETTLEMENT_INPUT_INVALID,
+    );
+    expect(codeOf(() => intervalFigures({ ...second, clearing: { ...second.clearing, priceMicrosPerKwh: 100_000 } }))).toBe(
+      ErrorCodes.SETTLEMENT_INPUT_INVALID,
+    );
+    expect(codeOf(() => intervalFigures({ ...first, metering: [{ productionWh: -1, consumptionWh: 0 }] }))).toBe(
+      ErrorCodes.SETTLEMENT_INPUT_INVALID,
+    );
+    expect(codeOf(() => intervalFigures({ ...first, deviations: [{ deviationWh: 0.5, estimated: false }] }))).toBe(
+      ErrorCodes.SETTLEMENT_INPUT_INVALID,
+    );
   });
 });
 
@@ -104,10 +126,30 @@ const participant = fc.constantFrom('p1', 'p2', 'p3', 'p4', 'p5');
 const interval: fc.Arbitrary<IntervalFiguresInput> = fc
   .record({
     price: fc.integer({ min: 50_000, max: 300_000 }),
-    trades: fc.array(fc.record({ seller: participant, buyer: participant, energyWh: fc.integer({ min: 1, max: 10_000 }), unfilledWh: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 5 }),
-    contracts: fc.array(fc.record({ sellerId: participant, buyerId: participant, energyWh: fc.integer({ min: 1, max: 10_000 }), priceMicrosPerKwh: fc.integer({ min: 50_000, max: 300_000 }), gridFeeMicrosPerKwh: fc.integer({ min: 0, max: 20_000 }) }), { maxLength: 3 }),
+    trades: fc.array(
+      fc.record({
+        seller: participant,
+        buyer: participant,
+        energyWh: fc.integer({ min: 1, max: 10_000 }),
+        unfilledWh: fc.integer({ min: 0, max: 1000 }),
+      }),
+      { maxLength: 5 },
+    ),
+    contracts: fc.array(
+      fc.record({
+        sellerId: participant,
+        buyerId: participant,
+        energyWh: fc.integer({ min: 1, max: 10_000 }),
+        priceMicrosPerKwh: fc.integer({ min: 50_000, max: 300_000 }),
+        gridFeeMicrosPerKwh: fc.integer({ min: 0, max: 20_000 }),
+      }),
+      { maxLength: 3 },
+    ),
     deviations: fc.array(fc.record({ deviationWh: fc.integer({ min: -10_000, max: 10_000 }), estimated: fc.boolean() }), { maxLength: 5 }),
-    metering: fc.array(fc.record({ productionWh: fc.integer({ min: 0, max: 50_000 }), consumptionWh: fc.integer({ min: 0, max: 50_000 }) }), { minLength: 1, maxLength: 4 }),
+    metering: fc.array(
+      fc.record({ productionWh: fc.integer({ min: 0, max: 50_000 }), consumptionWh: fc.integer({ min: 0, max: 50_000 }) }),
+      { minLength: 1, maxLength: 4 },
+    ),
     retail: fc.integer({ min: 300_000, max: 400_000 }),
     fee: fc.integer({ min: 0, max: 20_000 }),
   })
@@ -117,13 +159,33 @@ const interval: fc.Arbitrary<IntervalFiguresInput> = fc
       { participantId: t.seller, side: 'sell' as const, energyWh: t.energyWh, filledWh: t.energyWh },
       { participantId: t.buyer, side: 'buy' as const, energyWh: t.energyWh + t.unfilledWh, filledWh: t.energyWh },
     ]);
-    return { params: { retailMicrosPerKwh: retail, gridFeeMicrosPerKwh: fee }, clearing: { priceMicrosPerKwh: volume > 0 ? price : null, volumeWh: volume, fills }, contracts, deviations, metering };
+    return {
+      params: { retailMicrosPerKwh: retail, gridFeeMicrosPerKwh: fee },
+      clearing: { priceMicrosPerKwh: volume > 0 ? price : null, volumeWh: volume, fills },
+      contracts,
+      deviations,
+      metering,
+    };
   });
 
 describe('market figures: properties', () => {
-  const additive = ['intervals', 'spotVolumeWh', 'contractVolumeWh', 'p2pVolumeWh', 'demandWh', 'productionWh', 'consumptionWh', 'locallyConsumedWh', 'exportedToUtilityWh', 'importedFromUtilityWh', 'deviationSuppliedWh', 'deviationTakenWh', 'estimatedPositions'] as const;
+  const additive = [
+    'intervals',
+    'spotVolumeWh',
+    'contractVolumeWh',
+    'p2pVolumeWh',
+    'demandWh',
+    'productionWh',
+    'consumptionWh',
+    'locallyConsumedWh',
+    'exportedToUtilityWh',
+    'importedFromUtilityWh',
+    'deviationSuppliedWh',
+    'deviationTakenWh',
+    'estimatedPositions',
+  ] as const;
 
-  it('a period adds its intervals\' volumes and derives every ratio from the summed numerators and denominators', () => {
+  it("a period adds its intervals' volumes and derives every ratio from the summed numerators and denominators", () => {
     fc.assert(
       fc.property(fc.array(interval, { maxLength: 6 }), (inputs) => {
         const each = inputs.map(intervalFigures);
@@ -157,15 +219,22 @@ describe('market figures: properties', () => {
     );
   });
 
-  it('physical figures balance: local ≤ production and consumption, export − import = production − consumption, ratios within [0, 1]', () => {
-    fc.assert(
-      fc.property(interval, (input) => {
-        const f = intervalFigures(input);
-        expect(f.locallyConsumedWh).toBeLessThanOrEqual(Math.min(f.productionWh, f.consumptionWh));
-        expect(f.exportedToUtilityWh - f.importedFromUtilityWh).toBe(f.productionWh - f.consumptionWh);
-        expect(f.locallyConsumedWh + f.exportedToUtilityWh).toBe(f.productionWh);
-        for (const r of [f.selfSufficiency, f.selfConsumption, f.p2pShareOfDemand]) if (r.ppm !== null) expect(r.ppm).toBeGreaterThanOrEqual(0), expect(r.ppm).toBeLessThanOrEqual(1_000_000);
-      }),
-    );
-  });
+  it(
+    'physical figures balance: local ≤ production and consumption, ' + 'export − import = production − consumption, ratios within [0, 1]',
+    () => {
+      fc.assert(
+        fc.property(interval, (input) => {
+          const f = intervalFigures(input);
+          expect(f.locallyConsumedWh).toBeLessThanOrEqual(Math.min(f.productionWh, f.consumptionWh));
+          expect(f.exportedToUtilityWh - f.importedFromUtilityWh).toBe(f.productionWh - f.consumptionWh);
+          expect(f.locallyConsumedWh + f.exportedToUtilityWh).toBe(f.productionWh);
+          for (const r of [f.selfSufficiency, f.selfConsumption, f.p2pShareOfDemand])
+            if (r.ppm !== null) {
+              expect(r.ppm).toBeGreaterThanOrEqual(0);
+              expect(r.ppm).toBeLessThanOrEqual(1_000_000);
+            }
+        }),
+      );
+    },
+  );
 });

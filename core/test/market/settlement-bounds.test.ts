@@ -53,8 +53,20 @@ function reference(clearing: ReturnType<typeof clearAuction>, p: PriceParams, ne
   const postings: Expected['postings'] = [];
   for (const t of clearing.trades) {
     const wh = BigInt(t.energyWh);
-    postings.push({ postingId: `trade:${t.buyOrderId}:${t.sellOrderId}`, from: t.buyerId, to: t.sellerId, amountMicros: cost(wh, t.priceMicrosPerKwh), energyWh: wh });
-    postings.push({ postingId: `grid-fee:${t.buyOrderId}:${t.sellOrderId}`, from: t.buyerId, to: UTILITY, amountMicros: cost(wh, p.gridFeeMicrosPerKwh), energyWh: wh });
+    postings.push({
+      postingId: `trade:${t.buyOrderId}:${t.sellOrderId}`,
+      from: t.buyerId,
+      to: t.sellerId,
+      amountMicros: cost(wh, t.priceMicrosPerKwh),
+      energyWh: wh,
+    });
+    postings.push({
+      postingId: `grid-fee:${t.buyOrderId}:${t.sellOrderId}`,
+      from: t.buyerId,
+      to: UTILITY,
+      amountMicros: cost(wh, p.gridFeeMicrosPerKwh),
+      energyWh: wh,
+    });
   }
   const traded = new Map<string, bigint>();
   const sides = new Map<string, string>();
@@ -66,8 +78,22 @@ function reference(clearing: ReturnType<typeof clearAuction>, p: PriceParams, ne
   for (const [id, tradedWh] of traded) {
     // D = net − sold (sellers), net + bought (buyers); < 0 supplied at retail, > 0 taken at feed-in.
     const deviationWh = BigInt(nets.get(id)!) + (sides.get(id) === 'sell' ? -tradedWh : tradedWh);
-    if (deviationWh < 0n) postings.push({ postingId: `deviation:${id}`, from: id, to: UTILITY, amountMicros: cost(-deviationWh, p.retailMicrosPerKwh), energyWh: -deviationWh });
-    if (deviationWh > 0n) postings.push({ postingId: `deviation:${id}`, from: UTILITY, to: id, amountMicros: cost(deviationWh, p.feedInMicrosPerKwh), energyWh: deviationWh });
+    if (deviationWh < 0n)
+      postings.push({
+        postingId: `deviation:${id}`,
+        from: id,
+        to: UTILITY,
+        amountMicros: cost(-deviationWh, p.retailMicrosPerKwh),
+        energyWh: -deviationWh,
+      });
+    if (deviationWh > 0n)
+      postings.push({
+        postingId: `deviation:${id}`,
+        from: UTILITY,
+        to: id,
+        amountMicros: cost(deviationWh, p.feedInMicrosPerKwh),
+        energyWh: deviationWh,
+      });
     participants.push({ participantId: id, tradedWh, deviationWh, netMicros: 0n });
   }
   const moving = postings.filter((q) => q.amountMicros > 0n);
@@ -112,78 +138,123 @@ const intervals = fc
   .record({
     params: priceParams,
     // Sellers S1..S3, buyers B1..B3 (no participant on both sides), all placed at one instant.
-    rows: fc.array(fc.record({ who: fc.integer({ min: 1, max: 3 }), side: fc.constantFrom<'buy' | 'sell'>('buy', 'sell'), energyWh, priceShare: fc.double({ min: 0, max: 1, noNaN: true }) }), { minLength: 1, maxLength: 6 }),
+    rows: fc.array(
+      fc.record({
+        who: fc.integer({ min: 1, max: 3 }),
+        side: fc.constantFrom<'buy' | 'sell'>('buy', 'sell'),
+        energyWh,
+        priceShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      }),
+      { minLength: 1, maxLength: 6 },
+    ),
     nets: fc.array(netWh, { minLength: 6, maxLength: 6 }),
   })
   .map(({ params, rows, nets }) => {
     const band = params.retailMicrosPerKwh - params.feedInMicrosPerKwh;
     const orders = rows.map((r, k) =>
-      order(`o${k}`, `${r.side === 'sell' ? 'S' : 'B'}${r.who}`, r.side, r.energyWh, params.feedInMicrosPerKwh + Math.floor(band * r.priceShare)),
+      order(
+        `o${k}`,
+        `${r.side === 'sell' ? 'S' : 'B'}${r.who}`,
+        r.side,
+        r.energyWh,
+        params.feedInMicrosPerKwh + Math.floor(band * r.priceShare),
+      ),
     );
     const ids = [...new Set(orders.map((o) => o.participantId))].sort();
     return { params, orders, nets: new Map(ids.map((id, k) => [id, nets[k]])) };
   });
 
 describe('settleInterval at the bounds, against a BigInt reference', () => {
-  it('every amount and energy it emits is the exact value as a safe integer, or the whole settlement is refused with AMOUNT_OUT_OF_RANGE because an exact value is beyond 2^53 − 1', () => {
-    const seen = { exact: 0, refused: 0 };
-    fc.assert(
-      fc.property(intervals, ({ params, orders, nets }) => {
-        const clearing = clearAuction(orders, params);
-        const expected = reference(clearing, params, nets);
-        const metered = [...nets].map(([participantId, net]) => ({ participantId, netWh: net }));
-        const settle = () => settleInterval(clearing, { ...params, utilityId: UTILITY }, metered);
-        if (!inRange(expected.figures)) {
-          seen.refused++;
-          expect(codeOf(settle)).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
-          return;
-        }
-        seen.exact++;
-        const r = settle();
-        const numbers = [...r.postings.flatMap((q) => [q.amountMicros, q.energyWh]), ...r.participants.flatMap((x) => [x.tradedWh, x.deviationWh, x.netMicros])];
-        expect(numbers.every(Number.isSafeInteger)).toBe(true);
-        const got = r.postings.map(({ postingId, from, to, amountMicros, energyWh: wh }) => ({ postingId, from, to, amountMicros: BigInt(amountMicros), energyWh: BigInt(wh) }));
-        expect(byId(got)).toEqual(byId(expected.postings));
-        const gotParticipants = r.participants.map((x) => ({ participantId: x.participantId, tradedWh: BigInt(x.tradedWh), deviationWh: BigInt(x.deviationWh), netMicros: BigInt(x.netMicros) }));
-        expect(gotParticipants.sort((a, b) => (a.participantId < b.participantId ? -1 : 1))).toEqual(expected.participants.sort((a, b) => (a.participantId < b.participantId ? -1 : 1)));
-      }),
-      { numRuns: 1500 },
-    );
-    // Both outcomes occur at these bounds, so neither branch is vacuous.
-    expect(seen.exact).toBeGreaterThan(100);
-    expect(seen.refused).toBeGreaterThan(10);
-  });
+  it(
+    'every amount and energy it emits is the exact value as a safe integer, or the whole settlement is refused with ' +
+      'AMOUNT_OUT_OF_RANGE because an exact value is beyond 2^53 − 1',
+    () => {
+      const seen = { exact: 0, refused: 0 };
+      fc.assert(
+        fc.property(intervals, ({ params, orders, nets }) => {
+          const clearing = clearAuction(orders, params);
+          const expected = reference(clearing, params, nets);
+          const metered = [...nets].map(([participantId, net]) => ({ participantId, netWh: net }));
+          const settle = () => settleInterval(clearing, { ...params, utilityId: UTILITY }, metered);
+          if (!inRange(expected.figures)) {
+            seen.refused++;
+            expect(codeOf(settle)).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
+            return;
+          }
+          seen.exact++;
+          const r = settle();
+          const numbers = [
+            ...r.postings.flatMap((q) => [q.amountMicros, q.energyWh]),
+            ...r.participants.flatMap((x) => [x.tradedWh, x.deviationWh, x.netMicros]),
+          ];
+          expect(numbers.every(Number.isSafeInteger)).toBe(true);
+          const got = r.postings.map(({ postingId, from, to, amountMicros, energyWh: wh }) => ({
+            postingId,
+            from,
+            to,
+            amountMicros: BigInt(amountMicros),
+            energyWh: BigInt(wh),
+          }));
+          expect(byId(got)).toEqual(byId(expected.postings));
+          const gotParticipants = r.participants.map((x) => ({
+            participantId: x.participantId,
+            tradedWh: BigInt(x.tradedWh),
+            deviationWh: BigInt(x.deviationWh),
+            netMicros: BigInt(x.netMicros),
+          }));
+          expect(gotParticipants.sort((a, b) => (a.participantId < b.participantId ? -1 : 1))).toEqual(
+            expected.participants.sort((a, b) => (a.participantId < b.participantId ? -1 : 1)),
+          );
+        }),
+        { numRuns: 1500 },
+      );
+      // Both outcomes occur at these bounds, so neither branch is vacuous.
+      expect(seen.exact).toBeGreaterThan(100);
+      expect(seen.refused).toBeGreaterThan(10);
+    },
+  );
 
-  it('a correction is the exact difference of the two deviation values, or AMOUNT_OUT_OF_RANGE when that difference (or either value) is beyond 2^53 − 1', () => {
-    const seen = { exact: 0, refused: 0 };
-    const value = (d: bigint, p: PriceParams) => (d < 0n ? -cost(-d, p.retailMicrosPerKwh) : cost(d, p.feedInMicrosPerKwh));
-    fc.assert(
-      fc.property(priceParams, fc.constantFrom<'buy' | 'sell'>('buy', 'sell'), fc.integer({ min: 0, max: 6_000_000_000 }), netWh, netWh, (params, side, tradedWh, estimatedNet, verifiedNet) => {
-        const traded = side === 'sell' ? -BigInt(tradedWh) : BigInt(tradedWh);
-        const before = BigInt(estimatedNet) + traded;
-        const after = BigInt(verifiedNet) + traded;
-        const difference = value(after, params) - value(before, params);
-        const settled = { participantId: 'P', side, tradedWh, deviationWh: Number(before), estimated: true };
-        const correct = () => settleCorrection(settled, verifiedNet, { ...params, utilityId: UTILITY });
-        if (!inRange([value(after, params), value(before, params), difference, after])) {
-          seen.refused++;
-          expect(codeOf(correct)).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
-          return;
-        }
-        seen.exact++;
-        const { participant, posting } = correct();
-        expect(BigInt(participant.netMicros)).toBe(difference);
-        expect(BigInt(participant.deviationWh)).toBe(after);
-        if (difference === 0n) expect(posting).toBeNull();
-        else {
-          expect(posting).toMatchObject({ from: difference > 0n ? UTILITY : 'P', to: difference > 0n ? 'P' : UTILITY });
-          expect(BigInt(posting!.amountMicros)).toBe(difference < 0n ? -difference : difference);
-          expect(Number.isSafeInteger(posting!.amountMicros)).toBe(true);
-        }
-      }),
-      { numRuns: 1000 },
-    );
-    expect(seen.exact).toBeGreaterThan(100);
-    expect(seen.refused).toBeGreaterThan(10);
-  });
+  it(
+    'a correction is the exact difference of the two deviation values, or AMOUNT_OUT_OF_RANGE when that difference (or either value) ' +
+      'is beyond 2^53 − 1',
+    () => {
+      const seen = { exact: 0, refused: 0 };
+      const value = (d: bigint, p: PriceParams) => (d < 0n ? -cost(-d, p.retailMicrosPerKwh) : cost(d, p.feedInMicrosPerKwh));
+      fc.assert(
+        fc.property(
+          priceParams,
+          fc.constantFrom<'buy' | 'sell'>('buy', 'sell'),
+          fc.integer({ min: 0, max: 6_000_000_000 }),
+          netWh,
+          netWh,
+          (params, side, tradedWh, estimatedNet, verifiedNet) => {
+            const traded = side === 'sell' ? -BigInt(tradedWh) : BigInt(tradedWh);
+            const before = BigInt(estimatedNet) + traded;
+            const after = BigInt(verifiedNet) + traded;
+            const difference = value(after, params) - value(before, params);
+            const settled = { participantId: 'P', side, tradedWh, deviationWh: Number(before), estimated: true };
+            const correct = () => settleCorrection(settled, verifiedNet, { ...params, utilityId: UTILITY });
+            if (!inRange([value(after, params), value(before, params), difference, after])) {
+              seen.refused++;
+              expect(codeOf(correct)).toBe(ErrorCodes.AMOUNT_OUT_OF_RANGE);
+              return;
+            }
+            seen.exact++;
+            const { participant, posting } = correct();
+            expect(BigInt(participant.netMicros)).toBe(difference);
+            expect(BigInt(participant.deviationWh)).toBe(after);
+            if (difference === 0n) expect(posting).toBeNull();
+            else {
+              expect(posting).toMatchObject({ from: difference > 0n ? UTILITY : 'P', to: difference > 0n ? 'P' : UTILITY });
+              expect(BigInt(posting!.amountMicros)).toBe(difference < 0n ? -difference : difference);
+              expect(Number.isSafeInteger(posting!.amountMicros)).toBe(true);
+            }
+          },
+        ),
+        { numRuns: 1000 },
+      );
+      expect(seen.exact).toBeGreaterThan(100);
+      expect(seen.refused).toBeGreaterThan(10);
+    },
+  );
 });

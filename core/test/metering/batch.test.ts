@@ -91,7 +91,12 @@ class MemoryLedger implements ReadingStore {
 
   async submit(inputs: unknown[], nowSeconds: number, txId = 'tx'): Promise<BatchOutcome> {
     const loaded = await loadReadingBatchState(inputs, DEFAULT_METERING_PARAMS, nowSeconds, this);
-    const outcome = foldReadingBatch(inputs, loaded, { ...DEFAULT_METERING_PARAMS, nowSeconds, txId, recordedAt: formatInstant(nowSeconds) });
+    const outcome = foldReadingBatch(inputs, loaded, {
+      ...DEFAULT_METERING_PARAMS,
+      nowSeconds,
+      txId,
+      recordedAt: formatInstant(nowSeconds),
+    });
     const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;
     for (const r of readings) this.readings.set(`${r.meterId} ${r.intervalStart}`, r);
     for (const h of heads) this.heads.set(h.meterId, h);
@@ -105,7 +110,9 @@ class MemoryLedger implements ReadingStore {
 
   /** Readings without what depends on the recording transaction, gaps, and the chain by walking it. */
   snapshot() {
-    const readings = [...this.readings.values()].map(({ txId: _t, recordedAt: _r, sig: _s, ...rest }) => rest).sort((a, b) => (a.meterId + a.intervalStart < b.meterId + b.intervalStart ? -1 : 1));
+    const readings = [...this.readings.values()]
+      .map(({ txId: _t, recordedAt: _r, sig: _s, ...rest }) => rest)
+      .sort((a, b) => (a.meterId + a.intervalStart < b.meterId + b.intervalStart ? -1 : 1));
     const gaps = [...this.gaps.values()].sort((a, b) => (a.meterId < b.meterId ? -1 : a.meterId > b.meterId ? 1 : a.afterSeq - b.afterSeq));
     return { readings, gaps };
   }
@@ -120,7 +127,11 @@ class MemoryLedger implements ReadingStore {
         walked.push(node.intervalStart);
         node = node.prevIntervalStart === null ? undefined : this.readings.get(`${meterId} ${node.prevIntervalStart}`);
       }
-      const stored = [...this.readings.values()].filter((r) => r.meterId === meterId).map((r) => r.intervalStart).sort().reverse();
+      const stored = [...this.readings.values()]
+        .filter((r) => r.meterId === meterId)
+        .map((r) => r.intervalStart)
+        .sort()
+        .reverse();
       expect(walked).toEqual(stored);
     }
   }
@@ -130,7 +141,15 @@ const trueGaps = (readings: Reading[]): SeqGap[] => {
   const sorted = [...readings].sort((a, b) => a.seq - b.seq);
   return sorted.slice(1).flatMap((r, k) =>
     r.seq - sorted[k].seq > 1
-      ? [{ meterId: r.meterId, afterSeq: sorted[k].seq, beforeSeq: r.seq, afterIntervalStart: sorted[k].intervalStart, beforeIntervalStart: r.intervalStart }]
+      ? [
+          {
+            meterId: r.meterId,
+            afterSeq: sorted[k].seq,
+            beforeSeq: r.seq,
+            afterIntervalStart: sorted[k].intervalStart,
+            beforeIntervalStart: r.intervalStart,
+          },
+        ]
       : [],
   );
 };
@@ -205,8 +224,20 @@ describe('foldReadingBatch', () => {
     for (let k = 0; k < 96; k += 1) if (!lost.has(k)) await ledger.submit([signed(truth[k])], NOW);
     ledger.expectChainsIntact();
     expect(ledger.snapshot().gaps).toEqual([
-      { meterId: 'm1', afterSeq: 139, beforeSeq: 142, afterIntervalStart: truth[39].intervalStart, beforeIntervalStart: truth[42].intervalStart },
-      { meterId: 'm1', afterSeq: 159, beforeSeq: 161, afterIntervalStart: truth[59].intervalStart, beforeIntervalStart: truth[61].intervalStart },
+      {
+        meterId: 'm1',
+        afterSeq: 139,
+        beforeSeq: 142,
+        afterIntervalStart: truth[39].intervalStart,
+        beforeIntervalStart: truth[42].intervalStart,
+      },
+      {
+        meterId: 'm1',
+        afterSeq: 159,
+        beforeSeq: 161,
+        afterIntervalStart: truth[59].intervalStart,
+        beforeIntervalStart: truth[61].intervalStart,
+      },
     ]);
 
     // Reading 41 arrives late: its window, meter, head (95), then the walk over 94..42 (60 was lost) down to 39.
@@ -221,14 +252,30 @@ describe('foldReadingBatch', () => {
     ]);
     // The gap 139..142 becomes 139..141: the same key, overwritten.
     expect(late.writes.gapsToDelete).toEqual([]);
-    expect(late.writes.gapsToPut).toEqual([{ meterId: 'm1', afterSeq: 139, beforeSeq: 141, afterIntervalStart: truth[39].intervalStart, beforeIntervalStart: truth[41].intervalStart }]);
+    expect(late.writes.gapsToPut).toEqual([
+      {
+        meterId: 'm1',
+        afterSeq: 139,
+        beforeSeq: 141,
+        afterIntervalStart: truth[39].intervalStart,
+        beforeIntervalStart: truth[41].intervalStart,
+      },
+    ]);
     expect(late.writes.heads).toEqual([]);
     ledger.expectChainsIntact();
     // 40 closes what is left of it.
     const closing = await ledger.submit([signed(truth[40])], NOW, 'tx-closing');
     expect(closing.writes.gapsToDelete).toEqual([{ meterId: 'm1', afterSeq: 139 }]);
     expect(closing.writes.gapsToPut).toEqual([]);
-    expect(ledger.snapshot().gaps).toEqual([{ meterId: 'm1', afterSeq: 159, beforeSeq: 161, afterIntervalStart: truth[59].intervalStart, beforeIntervalStart: truth[61].intervalStart }]);
+    expect(ledger.snapshot().gaps).toEqual([
+      {
+        meterId: 'm1',
+        afterSeq: 159,
+        beforeSeq: 161,
+        afterIntervalStart: truth[59].intervalStart,
+        beforeIntervalStart: truth[61].intervalStart,
+      },
+    ]);
     ledger.expectChainsIntact();
 
     // The next reading in order costs its window, the meter and its head.
@@ -245,7 +292,10 @@ describe('foldReadingBatch', () => {
     const meterIds = Array.from({ length: 20 }, (_, m) => `m${String(m).padStart(2, '0')}`);
     const histories = meterIds.map((meterId) => truthOf(meterId, values));
     for (const meterId of meterIds) ledger.meters.set(meterId, meterRecord(meterId));
-    await ledger.submit(histories.map((h) => signed(h[0])), NOW);
+    await ledger.submit(
+      histories.map((h) => signed(h[0])),
+      NOW,
+    );
     ledger.reads = 0;
     ledger.calls = 0;
     const next = histories.flatMap((h) => h.slice(1, 6).map((r) => signed(r)));
@@ -255,13 +305,18 @@ describe('foldReadingBatch', () => {
     // 5 intervals, 20 meters, 20 heads; writes: 100 readings and one head per meter.
     expect(ledger.reads).toBe(5 + 20 + 20);
     expect(outcome.writes.readings).toHaveLength(100);
-    expect(outcome.writes.heads.map((h) => [h.meterId, h.intervalStart])).toEqual(meterIds.map((m, i) => [m, histories[i][5].intervalStart]));
+    expect(outcome.writes.heads.map((h) => [h.meterId, h.intervalStart])).toEqual(
+      meterIds.map((m, i) => [m, histories[i][5].intervalStart]),
+    );
   });
 
   it('recognises a retry of a reading past the late window by its own key, without walking', async () => {
     const ledger = new MemoryLedger();
     ledger.meters.set('m1', meterRecord('m1'));
-    await ledger.submit(truth.slice(0, 10).map((r) => signed(r)), NOW);
+    await ledger.submit(
+      truth.slice(0, 10).map((r) => signed(r)),
+      NOW,
+    );
     const later = NOW + DEFAULT_METERING_PARAMS.lateWindowSeconds * 2;
     ledger.reads = 0;
     const outcome = await ledger.submit([signed(truth[3]), signed(truth[10])], later);
@@ -271,18 +326,21 @@ describe('foldReadingBatch', () => {
     expect(outcome.writes).toEqual({ readings: [], heads: [], gapsToPut: [], gapsToDelete: [] });
   });
 
-  it('refuses new readings of a retired meter, and answers a retry of a stored one as a duplicate, loading only their own keys', async () => {
-    const ledger = new MemoryLedger();
-    ledger.meters.set('m1', meterRecord('m1'));
-    await ledger.submit([signed(truth[0])], NOW);
-    ledger.meters.set('m1', meterRecord('m1', { active: false }));
-    ledger.reads = 0;
-    const outcome = await ledger.submit([signed(truth[1]), signed(truth[0])], NOW);
-    expect(outcome.results.map((r) => r.code ?? r.status)).toEqual([ErrorCodes.METER_INACTIVE, 'duplicate']);
-    // Two windows, the meter, and the two readings by their own keys: no head, no walk.
-    expect(ledger.reads).toBe(5);
-    expect(outcome.writes).toEqual({ readings: [], heads: [], gapsToPut: [], gapsToDelete: [] });
-  });
+  it(
+    'refuses new readings of a retired meter, and answers a retry ' + 'of a stored one as a duplicate, loading only their own keys',
+    async () => {
+      const ledger = new MemoryLedger();
+      ledger.meters.set('m1', meterRecord('m1'));
+      await ledger.submit([signed(truth[0])], NOW);
+      ledger.meters.set('m1', meterRecord('m1', { active: false }));
+      ledger.reads = 0;
+      const outcome = await ledger.submit([signed(truth[1]), signed(truth[0])], NOW);
+      expect(outcome.results.map((r) => r.code ?? r.status)).toEqual([ErrorCodes.METER_INACTIVE, 'duplicate']);
+      // Two windows, the meter, and the two readings by their own keys: no head, no walk.
+      expect(ledger.reads).toBe(5);
+      expect(outcome.writes).toEqual({ readings: [], heads: [], gapsToPut: [], gapsToDelete: [] });
+    },
+  );
 
   it('refuses to decide a reading whose surroundings were not loaded', async () => {
     const ledger = new MemoryLedger();
@@ -297,7 +355,10 @@ describe('foldReadingBatch', () => {
   // ---- properties -------------------------------------------------------------------------
 
   const scenario = fc.record({
-    values: fc.array(fc.record({ importWh: fc.integer({ min: 0, max: 800 }), exportWh: fc.integer({ min: 0, max: 1250 }) }), { minLength: 30, maxLength: 30 }),
+    values: fc.array(fc.record({ importWh: fc.integer({ min: 0, max: 800 }), exportWh: fc.integer({ min: 0, max: 1250 }) }), {
+      minLength: 30,
+      maxLength: 30,
+    }),
     lost: fc.uniqueArray(fc.integer({ min: 0, max: 29 }), { maxLength: 8 }),
     stored: fc.uniqueArray(fc.integer({ min: 0, max: 29 }), { maxLength: 10 }),
     resent: fc.uniqueArray(fc.integer({ min: 0, max: 29 }), { maxLength: 4 }),
@@ -305,7 +366,11 @@ describe('foldReadingBatch', () => {
     order2: fc.array(fc.nat(), { minLength: 80, maxLength: 80 }),
   });
 
-  const shuffled = <T>(xs: T[], keys: number[]) => xs.map((x, k) => ({ x, key: keys[k] * 1000 + k })).sort((a, b) => a.key - b.key).map((e) => e.x);
+  const shuffled = <T>(xs: T[], keys: number[]) =>
+    xs
+      .map((x, k) => ({ x, key: keys[k] * 1000 + k }))
+      .sort((a, b) => a.key - b.key)
+      .map((e) => e.x);
 
   it('a batch in any order gives the same writes and the same state as one reading per transaction', async () => {
     await fc.assert(
@@ -313,7 +378,10 @@ describe('foldReadingBatch', () => {
         const a = truthOf('m-a', values);
         const b = truthOf('m-b', values.slice().reverse(), 7);
         const keep = (rs: Reading[]) => rs.filter((_, k) => !lost.includes(k));
-        const before = [...stored.filter((k) => !lost.includes(k)).map((k) => a[k]), ...stored.filter((k) => !lost.includes(k)).map((k) => b[k])];
+        const before = [
+          ...stored.filter((k) => !lost.includes(k)).map((k) => a[k]),
+          ...stored.filter((k) => !lost.includes(k)).map((k) => b[k]),
+        ];
         const beforeSigned = before.map((r) => signed(r));
         const batch = [...keep(a), ...keep(b)].filter((r) => !before.includes(r)).map((r) => signed(r));
         // Resends of delivered readings: duplicates, whether stored before or earlier in the batch.
@@ -337,7 +405,11 @@ describe('foldReadingBatch', () => {
         expect(canonicalJson(outcome2.writes) === canonicalJson(outcome1.writes)).toBe(true);
         expect(outcome1.rejected).toBe(0);
         expect(outcome1.results.filter((r) => r.status === 'accepted')).toHaveLength(
-          new Set(batch.filter((r) => !before.some((s) => s.meterId === r.meterId && s.intervalStart === r.intervalStart)).map((r) => r.meterId + r.intervalStart)).size,
+          new Set(
+            batch
+              .filter((r) => !before.some((s) => s.meterId === r.meterId && s.intervalStart === r.intervalStart))
+              .map((r) => r.meterId + r.intervalStart),
+          ).size,
         );
         expect(one.snapshot()).toEqual(sequential.snapshot());
         for (const l of [one, sequential]) l.expectChainsIntact();
@@ -359,7 +431,10 @@ describe('foldReadingBatch', () => {
     });
     await fc.assert(
       fc.asyncProperty(exchangeCase, async ({ values, at, rollover, lost, order }) => {
-        const old = truthOf('m-x', values.map((importWh) => ({ importWh, exportWh: 0 })));
+        const old = truthOf(
+          'm-x',
+          values.map((importWh) => ({ importWh, exportWh: 0 })),
+        );
         const firstSeq = rollover ? old[at].seq : 1;
         let register = 0;
         const readings = old.map((r, k) => {
@@ -368,8 +443,14 @@ describe('foldReadingBatch', () => {
           return { ...r, seq: firstSeq + k - at, importRegisterWh: register, exportRegisterWh: 0 };
         });
         const exchange = {
-          meterId: 'm-x', effectiveFrom: readings[at].intervalStart, publicKeyPem: meterRecord('m-x').publicKeyPem, firstSeq,
-          importRegisterWh: 0, exportRegisterWh: 0, txId: 'tx-exchange', exchangedAt: formatInstant(DAY),
+          meterId: 'm-x',
+          effectiveFrom: readings[at].intervalStart,
+          publicKeyPem: meterRecord('m-x').publicKeyPem,
+          firstSeq,
+          importRegisterWh: 0,
+          exportRegisterWh: 0,
+          txId: 'tx-exchange',
+          exchangedAt: formatInstant(DAY),
         };
         const kept = readings.filter((_, k) => !lost.includes(k));
         const ledgerAfter = async (arrival: Reading[]) => {
@@ -402,8 +483,14 @@ describe('foldReadingBatch', () => {
     const values = [0, 0, 0].map((importWh) => ({ importWh, exportWh: 0 }));
     const [r0, r1, r2] = truthOf('m-x', values);
     const exchange = {
-      meterId: 'm-x', effectiveFrom: r2.intervalStart, publicKeyPem: meterRecord('m-x').publicKeyPem, firstSeq: r2.seq,
-      importRegisterWh: 0, exportRegisterWh: 0, txId: 'tx-exchange', exchangedAt: formatInstant(DAY),
+      meterId: 'm-x',
+      effectiveFrom: r2.intervalStart,
+      publicKeyPem: meterRecord('m-x').publicKeyPem,
+      firstSeq: r2.seq,
+      importRegisterWh: 0,
+      exportRegisterWh: 0,
+      txId: 'tx-exchange',
+      exchangedAt: formatInstant(DAY),
     };
     const ledger = new MemoryLedger();
     ledger.meters.set('m-x', meterRecord('m-x', { exchanges: [exchange] }));

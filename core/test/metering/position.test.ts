@@ -43,11 +43,15 @@ describe('attributeSurplus', () => {
 
   it('shares the surplus over meters by export, then over assets by capacity', () => {
     // 600 Wh surplus from 900 Wh (a.main) and 300 Wh (a.wind) export: 450 and 150; 450 by 6:2 → 337.5 and 112.5.
-    const shares = attributeSurplus(600, [
-      { meterId: 'a.main', importWh: 0, exportWh: 900 },
-      { meterId: 'a.wind', importWh: 0, exportWh: 300 },
-      { meterId: 'a.house', importWh: 600, exportWh: 0 },
-    ], assets);
+    const shares = attributeSurplus(
+      600,
+      [
+        { meterId: 'a.main', importWh: 0, exportWh: 900 },
+        { meterId: 'a.wind', importWh: 0, exportWh: 300 },
+        { meterId: 'a.house', importWh: 600, exportWh: 0 },
+      ],
+      assets,
+    );
     // Equal remainders (.5 each): the earlier asset id, pv-garage, gets the spare Wh.
     expect(shares).toEqual([
       { assetId: 'pv-garage', source: 'solar', energyWh: 113 },

@@ -14,8 +14,18 @@ import {
 
 const I = '2026-11-21T12:00:00Z';
 const stored = (importWh: number, exportWh: number, sig: string): StoredReading => ({
-  meterId: 'm1', intervalStart: I, seq: 7, importWh, exportWh, importRegisterWh: 1_000_000 + importWh, exportRegisterWh: 500_000 + exportWh,
-  sig, txId: 't1', recordedAt: '2026-11-21T12:16:00Z', prevIntervalStart: null, flags: ['spike'],
+  meterId: 'm1',
+  intervalStart: I,
+  seq: 7,
+  importWh,
+  exportWh,
+  importRegisterWh: 1_000_000 + importWh,
+  exportRegisterWh: 500_000 + exportWh,
+  sig,
+  txId: 't1',
+  recordedAt: '2026-11-21T12:16:00Z',
+  prevIntervalStart: null,
+  flags: ['spike'],
 });
 
 describe('private household values', () => {
@@ -47,18 +57,22 @@ describe('private household values', () => {
 
   it('a position keeps production, balance, tokens and estimated public; consumption, net and imports private, behind their hash', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ importWh: fc.nat(5000), exportWh: fc.nat(5000), estimated: fc.boolean() }), { minLength: 1, maxLength: 4 }), fc.string({ minLength: 1, maxLength: 64 }), (ms, salt) => {
-        const meters = ms.map((m, k) => ({ meterId: `m${k}`, ...m }));
-        const p = positionOf('p1', I, meters, [], 100);
-        const { shared, secret } = splitPosition(p, salt);
-        expect(JSON.stringify(shared)).not.toMatch(/consumptionWh|netWh|importWh/);
-        expect(shared).toMatchObject({ productionWh: p.productionWh, balance: p.balance, estimated: p.estimated, tokens: p.tokens });
-        expect(shared.consumptionHash).toBe(saltedHash(consumptionDisclosure('p1', I, p.consumptionWh, salt)));
-        expect(secret).toMatchObject({ consumptionWh: p.consumptionWh, netWh: p.netWh });
-        expect(joinPosition(shared, secret)).toEqual(p);
-        expect(joinPosition(shared, { ...secret, consumptionWh: secret.consumptionWh + 1 })).toBeUndefined();
-        expect(joinPosition(shared, { ...secret, meters: [] })).toBeUndefined();
-      }),
+      fc.property(
+        fc.array(fc.record({ importWh: fc.nat(5000), exportWh: fc.nat(5000), estimated: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+        fc.string({ minLength: 1, maxLength: 64 }),
+        (ms, salt) => {
+          const meters = ms.map((m, k) => ({ meterId: `m${k}`, ...m }));
+          const p = positionOf('p1', I, meters, [], 100);
+          const { shared, secret } = splitPosition(p, salt);
+          expect(JSON.stringify(shared)).not.toMatch(/consumptionWh|netWh|importWh/);
+          expect(shared).toMatchObject({ productionWh: p.productionWh, balance: p.balance, estimated: p.estimated, tokens: p.tokens });
+          expect(shared.consumptionHash).toBe(saltedHash(consumptionDisclosure('p1', I, p.consumptionWh, salt)));
+          expect(secret).toMatchObject({ consumptionWh: p.consumptionWh, netWh: p.netWh });
+          expect(joinPosition(shared, secret)).toEqual(p);
+          expect(joinPosition(shared, { ...secret, consumptionWh: secret.consumptionWh + 1 })).toBeUndefined();
+          expect(joinPosition(shared, { ...secret, meters: [] })).toBeUndefined();
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -1,10 +1,23 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ErrorCodes } from '../../src/core';
-import { DEFAULT_METERING_PARAMS, mergeMeteringParams, meterStateOf, validateMeteringParams, validateMeterRegistration } from '../../src/metering';
+import {
+  DEFAULT_METERING_PARAMS,
+  mergeMeteringParams,
+  meterStateOf,
+  validateMeteringParams,
+  validateMeterRegistration,
+} from '../../src/metering';
 import { codeOf } from '../support';
 
 const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const request = { meterId: 'home-01.main', participantId: 'home-01', kind: 'bidirectional', publicKeyPem: p256, exportCapacityW: 5000, communityId: 'c1' };
+const request = {
+  meterId: 'home-01.main',
+  participantId: 'home-01',
+  kind: 'bidirectional',
+  publicKeyPem: p256,
+  exportCapacityW: 5000,
+  communityId: 'c1',
+};
 
 describe('validateMeterRegistration', () => {
   it('accepts a good request and keeps one spelling of the key', () => {
@@ -42,7 +55,14 @@ describe('validateMeterRegistration', () => {
   });
 
   it('gives the reading rules what they need of a stored meter', () => {
-    const state = meterStateOf({ ...request, kind: 'bidirectional', mspId: 'CommunityMSP', active: true, registeredAt: 'x', registeredBy: 'y' });
+    const state = meterStateOf({
+      ...request,
+      kind: 'bidirectional',
+      mspId: 'CommunityMSP',
+      active: true,
+      registeredAt: 'x',
+      registeredBy: 'y',
+    });
     expect(state).toMatchObject({ meterId: request.meterId, kind: 'bidirectional', active: true, exportCapacityW: 5000 });
     expect(state.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
   });
@@ -51,7 +71,10 @@ describe('validateMeterRegistration', () => {
 describe('metering parameters', () => {
   it('validates a whole record and merges a change into the current one', () => {
     expect(validateMeteringParams({ ...DEFAULT_METERING_PARAMS })).toEqual(DEFAULT_METERING_PARAMS);
-    expect(mergeMeteringParams(DEFAULT_METERING_PARAMS, { lateWindowSeconds: 3600 })).toEqual({ ...DEFAULT_METERING_PARAMS, lateWindowSeconds: 3600 });
+    expect(mergeMeteringParams(DEFAULT_METERING_PARAMS, { lateWindowSeconds: 3600 })).toEqual({
+      ...DEFAULT_METERING_PARAMS,
+      lateWindowSeconds: 3600,
+    });
     const bad = (change: unknown) => codeOf(() => mergeMeteringParams(DEFAULT_METERING_PARAMS, change));
     expect(bad({ intervalSeconds: 7 * 60 })).toBe(ErrorCodes.METERING_PARAMS_INVALID);
     expect(bad({ intervalSeconds: 0 })).toBe(ErrorCodes.METERING_PARAMS_INVALID);

@@ -23,11 +23,34 @@ const reading: Reading = {
   importRegisterWh: 1_000_120,
   exportRegisterWh: 2_000_850,
 };
-const previous: Reading = { ...reading, intervalStart: formatInstant(T - INTERVAL), seq: 41, importWh: 0, exportWh: 300, importRegisterWh: 1_000_000, exportRegisterWh: 2_000_000 };
-const next: Reading = { ...reading, intervalStart: formatInstant(T + INTERVAL), seq: 43, importWh: 10, exportWh: 5, importRegisterWh: 1_000_130, exportRegisterWh: 2_000_855 };
+const previous: Reading = {
+  ...reading,
+  intervalStart: formatInstant(T - INTERVAL),
+  seq: 41,
+  importWh: 0,
+  exportWh: 300,
+  importRegisterWh: 1_000_000,
+  exportRegisterWh: 2_000_000,
+};
+const next: Reading = {
+  ...reading,
+  intervalStart: formatInstant(T + INTERVAL),
+  seq: 43,
+  importWh: 10,
+  exportWh: 5,
+  importRegisterWh: 1_000_130,
+  exportRegisterWh: 2_000_855,
+};
 
 function ctx(extra: Partial<ReadingContext> = {}): ReadingContext {
-  return { meter, intervalSeconds: INTERVAL, nowSeconds: T + INTERVAL + 60, lateWindowSeconds: 86_400, capacityTolerancePpm: 20_000, ...extra };
+  return {
+    meter,
+    intervalSeconds: INTERVAL,
+    nowSeconds: T + INTERVAL + 60,
+    lateWindowSeconds: 86_400,
+    capacityTolerancePpm: 20_000,
+    ...extra,
+  };
 }
 
 const check = (r: Reading, extra: Partial<ReadingContext> = {}) => codeOf(() => checkReading(signed(r), ctx(extra)));
@@ -97,13 +120,33 @@ describe('checkReading: every rule has its code', () => {
 
   it('records missing seq numbers as gaps, and lets a late reading close them', () => {
     // Readings 39 and 43 are on the ledger; 40 and 41 never came; 42 arrives late.
-    const before = { ...previous, intervalStart: formatInstant(T - 3 * INTERVAL), seq: 39, importRegisterWh: 999_000, exportRegisterWh: 1_999_000 };
+    const before = {
+      ...previous,
+      intervalStart: formatInstant(T - 3 * INTERVAL),
+      seq: 39,
+      importRegisterWh: 999_000,
+      exportRegisterWh: 1_999_000,
+    };
     const verdict = checkReading(signed(reading), ctx({ previous: before, next }));
     expect(verdict).toEqual({
       status: 'accepted',
       reading: expect.objectContaining(reading),
-      closes: { meterId: reading.meterId, afterSeq: 39, beforeSeq: 43, afterIntervalStart: before.intervalStart, beforeIntervalStart: next.intervalStart },
-      opens: [{ meterId: reading.meterId, afterSeq: 39, beforeSeq: 42, afterIntervalStart: before.intervalStart, beforeIntervalStart: reading.intervalStart }],
+      closes: {
+        meterId: reading.meterId,
+        afterSeq: 39,
+        beforeSeq: 43,
+        afterIntervalStart: before.intervalStart,
+        beforeIntervalStart: next.intervalStart,
+      },
+      opens: [
+        {
+          meterId: reading.meterId,
+          afterSeq: 39,
+          beforeSeq: 42,
+          afterIntervalStart: before.intervalStart,
+          beforeIntervalStart: reading.intervalStart,
+        },
+      ],
       // The next reading of the same epoch is judged again against this one (not adjacent by seq: no flags).
       nextFlags: [],
     });
@@ -116,7 +159,10 @@ describe('checkReading: every rule has its code', () => {
 
 /** A day of true readings of one meter (96 intervals from midnight), some of which never arrive. */
 const days = fc.record({
-  values: fc.array(fc.record({ importWh: fc.integer({ min: 0, max: 800 }), exportWh: fc.integer({ min: 0, max: 1250 }) }), { minLength: 96, maxLength: 96 }),
+  values: fc.array(fc.record({ importWh: fc.integer({ min: 0, max: 800 }), exportWh: fc.integer({ min: 0, max: 1250 }) }), {
+    minLength: 96,
+    maxLength: 96,
+  }),
   lost: fc.uniqueArray(fc.integer({ min: 0, max: 95 }), { maxLength: 10 }),
   resent: fc.uniqueArray(fc.integer({ min: 0, max: 95 }), { maxLength: 5 }),
   arrival: fc.array(fc.nat(), { minLength: 96, maxLength: 96 }),
@@ -129,7 +175,14 @@ function dayOf(values: { importWh: number; exportWh: number }[]): Reading[] {
   return values.map((v, k) => {
     imp += v.importWh;
     exp += v.exportWh;
-    return { meterId: meter.meterId, intervalStart: formatInstant(DAY + k * INTERVAL), seq: 1000 + k, ...v, importRegisterWh: imp, exportRegisterWh: exp };
+    return {
+      meterId: meter.meterId,
+      intervalStart: formatInstant(DAY + k * INTERVAL),
+      seq: 1000 + k,
+      ...v,
+      importRegisterWh: imp,
+      exportRegisterWh: exp,
+    };
   });
 }
 
@@ -164,7 +217,10 @@ describe('checkReading over a day of shuffled readings', () => {
       fc.property(days, ({ values, lost, resent, arrival }) => {
         const truth = dayOf(values);
         const delivered = truth.filter((_, k) => !lost.includes(k));
-        const order = delivered.map((r, k) => ({ r, key: arrival[k] * 100 + k })).sort((a, b) => a.key - b.key).map((x) => x.r);
+        const order = delivered
+          .map((r, k) => ({ r, key: arrival[k] * 100 + k }))
+          .sort((a, b) => a.key - b.key)
+          .map((x) => x.r);
         const ledger = new MeterLedger();
         const now = DAY + 96 * INTERVAL + 1;
         for (const r of order) expect(ledger.submit(signed(r), now)).toBe('accepted');
@@ -174,7 +230,15 @@ describe('checkReading over a day of shuffled readings', () => {
         const seqs = delivered.map((r) => r.seq);
         const trueGaps = seqs.slice(1).flatMap((s, k) =>
           s - seqs[k] > 1
-            ? [{ meterId: meter.meterId, afterSeq: seqs[k], beforeSeq: s, afterIntervalStart: delivered[k].intervalStart, beforeIntervalStart: delivered[k + 1].intervalStart }]
+            ? [
+                {
+                  meterId: meter.meterId,
+                  afterSeq: seqs[k],
+                  beforeSeq: s,
+                  afterIntervalStart: delivered[k].intervalStart,
+                  beforeIntervalStart: delivered[k + 1].intervalStart,
+                },
+              ]
             : [],
         );
         expect([...ledger.gaps.values()].sort((a, b) => a.afterSeq - b.afterSeq)).toEqual(trueGaps);
@@ -185,15 +249,22 @@ describe('checkReading over a day of shuffled readings', () => {
 
   it('refuses a validly signed reading whose registers disagree with its neighbours', () => {
     fc.assert(
-      fc.property(days, fc.integer({ min: 1, max: 94 }), fc.integer({ min: -50, max: 50 }).filter((d) => d !== 0), ({ values }, k, delta) => {
-        const truth = dayOf(values);
-        const ledger = new MeterLedger();
-        const now = DAY + 96 * INTERVAL + 1;
-        for (const r of truth.filter((_, j) => j !== k)) ledger.submit(signed(r), now);
-        const forged = { ...truth[k], exportRegisterWh: truth[k].exportRegisterWh + delta };
-        expect([ErrorCodes.READING_REGISTER_INCONSISTENT, ErrorCodes.READING_REGISTER_DECREASED]).toContain(codeOf(() => ledger.submit(signed(forged), now)));
-        expect(ledger.submit(signed(truth[k]), now)).toBe('accepted');
-      }),
+      fc.property(
+        days,
+        fc.integer({ min: 1, max: 94 }),
+        fc.integer({ min: -50, max: 50 }).filter((d) => d !== 0),
+        ({ values }, k, delta) => {
+          const truth = dayOf(values);
+          const ledger = new MeterLedger();
+          const now = DAY + 96 * INTERVAL + 1;
+          for (const r of truth.filter((_, j) => j !== k)) ledger.submit(signed(r), now);
+          const forged = { ...truth[k], exportRegisterWh: truth[k].exportRegisterWh + delta };
+          expect([ErrorCodes.READING_REGISTER_INCONSISTENT, ErrorCodes.READING_REGISTER_DECREASED]).toContain(
+            codeOf(() => ledger.submit(signed(forged), now)),
+          );
+          expect(ledger.submit(signed(truth[k]), now)).toBe('accepted');
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -205,7 +276,9 @@ describe('checkReading: rule order and the VEE rules', () => {
   it('a reading both badly shaped and misaligned is READING_MALFORMED', () => {
     const bad = { ...signed({ ...reading, intervalStart: formatInstant(T + 60) }), seq: -1 };
     expect(codeOf(() => checkReading(bad, ctx()))).toBe(ErrorCodes.READING_MALFORMED);
-    expect(codeOf(() => checkReading({ ...signed({ ...reading, intervalStart: formatInstant(T + 60) }), sig: '!' }, ctx()))).toBe(ErrorCodes.READING_MALFORMED);
+    expect(codeOf(() => checkReading({ ...signed({ ...reading, intervalStart: formatInstant(T + 60) }), sig: '!' }, ctx()))).toBe(
+      ErrorCodes.READING_MALFORMED,
+    );
   });
 
   it('a register below its neighbour is READING_REGISTER_DECREASED, even when it is also below its own interval value', () => {
@@ -221,7 +294,9 @@ describe('checkReading: rule order and the VEE rules', () => {
     const retired = { ...meter, active: false };
     expect(checkReading(signed(reading), ctx({ meter: retired, existing: reading })).status).toBe('duplicate');
     expect(check(reading, { meter: retired })).toBe(ErrorCodes.METER_INACTIVE);
-    expect(check({ ...reading, importWh: 121, importRegisterWh: 1_000_121 }, { meter: retired, existing: reading })).toBe(ErrorCodes.METER_INACTIVE);
+    expect(check({ ...reading, importWh: 121, importRegisterWh: 1_000_121 }, { meter: retired, existing: reading })).toBe(
+      ErrorCodes.METER_INACTIVE,
+    );
   });
 
   it('import beyond the site connection capacity is READING_IMPORT_IMPLAUSIBLE; without a site it is not limited', () => {
@@ -239,7 +314,9 @@ describe('checkReading: rule order and the VEE rules', () => {
     const spike = { ...reading, importWh: 1000, exportWh: 0, importRegisterWh: 1_001_000, exportRegisterWh: 2_000_000 };
     expect(checkReading(signed(spike), ctx({ previous: quiet }))).toMatchObject({ status: 'accepted', flags: ['spike'] });
     // Below the floor, or less than ten times the previous value: no flag.
-    expect(checkReading(signed({ ...spike, importWh: 999, importRegisterWh: 1_000_999 }), ctx({ previous: quiet }))).not.toHaveProperty("flags");
+    expect(checkReading(signed({ ...spike, importWh: 999, importRegisterWh: 1_000_999 }), ctx({ previous: quiet }))).not.toHaveProperty(
+      'flags',
+    );
     expect(checkReading(signed(spike), ctx({ previous: { ...quiet, importWh: 101 } }))).not.toHaveProperty('flags');
     const still = { ...previous, importWh: 0, exportWh: 0 };
     const stuck = { ...reading, importWh: 0, exportWh: 0, importRegisterWh: 1_000_000, exportRegisterWh: 2_000_000 };
@@ -248,30 +325,43 @@ describe('checkReading: rule order and the VEE rules', () => {
     expect(checkReading(signed({ ...stuck, seq: 43 }), ctx({ previous: still }))).not.toHaveProperty('flags');
   });
 
-  it('after a meter exchange the new key signs, seq and registers restart from the baseline, and the old readings do not count as neighbours', () => {
-    const fresh = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const exchanged: MeterState = {
-      ...meter,
-      epochs: [{ fromSeconds: T, publicKey: fresh.publicKey, baseline: { firstSeq: 1, importRegisterWh: 10, exportRegisterWh: 0 } }],
-    };
-    const first = { ...reading, seq: 1, importWh: 120, exportWh: 850, importRegisterWh: 130, exportRegisterWh: 850 };
-    const withNew = (r: Reading) => signed(r, fresh.privateKey);
-    expect(checkReading(withNew(first), ctx({ meter: exchanged, previous })).status).toBe('accepted');
-    // The old key no longer signs this interval; the new one does not sign the one before.
-    expect(check(first, { meter: exchanged, previous })).toBe(ErrorCodes.READING_BAD_SIGNATURE);
-    expect(codeOf(() => checkReading(withNew(previous), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_BAD_SIGNATURE);
-    // Against the baseline: registers below it decreased, seq below firstSeq not increasing, growth below the values inconsistent.
-    expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 5, importWh: 0 }), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_REGISTER_DECREASED);
-    expect(codeOf(() => checkReading(withNew({ ...first, seq: 0 }), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_SEQ_NOT_INCREASING);
-    expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 129 }), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_REGISTER_INCONSISTENT);
-    // The old epoch's last reading is judged without the new epoch's next reading.
-    expect(checkReading(signed(previous), ctx({ meter: exchanged, next: first })).status).toBe('accepted');
-  });
+  it(
+    'after a meter exchange the new key signs, seq and registers restart from the baseline, and the old readings do not count as ' +
+      'neighbours',
+    () => {
+      const fresh = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const exchanged: MeterState = {
+        ...meter,
+        epochs: [{ fromSeconds: T, publicKey: fresh.publicKey, baseline: { firstSeq: 1, importRegisterWh: 10, exportRegisterWh: 0 } }],
+      };
+      const first = { ...reading, seq: 1, importWh: 120, exportWh: 850, importRegisterWh: 130, exportRegisterWh: 850 };
+      const withNew = (r: Reading) => signed(r, fresh.privateKey);
+      expect(checkReading(withNew(first), ctx({ meter: exchanged, previous })).status).toBe('accepted');
+      // The old key no longer signs this interval; the new one does not sign the one before.
+      expect(check(first, { meter: exchanged, previous })).toBe(ErrorCodes.READING_BAD_SIGNATURE);
+      expect(codeOf(() => checkReading(withNew(previous), ctx({ meter: exchanged })))).toBe(ErrorCodes.READING_BAD_SIGNATURE);
+      // Against the baseline: registers below it decreased, seq below firstSeq not increasing, growth below the values inconsistent.
+      expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 5, importWh: 0 }), ctx({ meter: exchanged })))).toBe(
+        ErrorCodes.READING_REGISTER_DECREASED,
+      );
+      expect(codeOf(() => checkReading(withNew({ ...first, seq: 0 }), ctx({ meter: exchanged })))).toBe(
+        ErrorCodes.READING_SEQ_NOT_INCREASING,
+      );
+      expect(codeOf(() => checkReading(withNew({ ...first, importRegisterWh: 129 }), ctx({ meter: exchanged })))).toBe(
+        ErrorCodes.READING_REGISTER_INCONSISTENT,
+      );
+      // The old epoch's last reading is judged without the new epoch's next reading.
+      expect(checkReading(signed(previous), ctx({ meter: exchanged, next: first })).status).toBe('accepted');
+    },
+  );
 
   it('a closed window takes no new reading, but a verified reading replaces an estimate at any time', () => {
     expect(check(reading, { windowClosed: true })).toBe(ErrorCodes.READING_TOO_LATE);
     const muchLater = T + 30 * 86_400;
-    expect(checkReading(signed(reading), ctx({ windowClosed: true, estimated: true, nowSeconds: muchLater }))).toMatchObject({ status: 'accepted', correctsEstimate: true });
+    expect(checkReading(signed(reading), ctx({ windowClosed: true, estimated: true, nowSeconds: muchLater }))).toMatchObject({
+      status: 'accepted',
+      correctsEstimate: true,
+    });
     expect(check(reading, { nowSeconds: muchLater })).toBe(ErrorCodes.READING_TOO_LATE);
   });
 });
@@ -280,35 +370,54 @@ describe('checkReading across a meter exchange (property)', () => {
   it('a day with an exchange at any interval is accepted in any arrival order, and no gap spans the exchange', () => {
     const fresh = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 95 }), fc.array(fc.nat(), { minLength: 96, maxLength: 96 }), fc.integer({ min: 1, max: 1000 }), (at, arrival, firstSeq) => {
-        const old = dayOf(Array.from({ length: 96 }, (_, k) => ({ importWh: (k * 13) % 400, exportWh: (k * 29) % 900 })));
-        let imp = 7;
-        let exp = 3;
-        const day = old.map((r, k) => {
-          if (k < at) return { r, key: privateKey };
-          imp += r.importWh;
-          exp += r.exportWh;
-          return { r: { ...r, seq: firstSeq + k - at, importRegisterWh: imp, exportRegisterWh: exp }, key: fresh.privateKey };
-        });
-        const m: MeterState = { ...meter, meterId: old[0].meterId, epochs: [{ fromSeconds: parseInstant(old[at].intervalStart)!, publicKey: fresh.publicKey, baseline: { firstSeq, importRegisterWh: 7, exportRegisterWh: 3 } }] };
-        const accepted = new Map<string, Reading>();
-        const order = day.map((d, k) => ({ d, key: arrival[k] * 100 + k })).sort((a, b) => a.key - b.key).map((x) => x.d);
-        for (const { r, key } of order) {
-          const starts = [...accepted.keys()].sort();
-          const prev = starts.filter((s) => s < r.intervalStart).pop();
-          const nxt = starts.find((s) => s > r.intervalStart);
-          const verdict = checkReading(signed(r, key), {
-            ...ctx({ meter: m, nowSeconds: DAY + 96 * INTERVAL + 1 }),
-            previous: prev ? accepted.get(prev) : undefined,
-            next: nxt ? accepted.get(nxt) : undefined,
+      fc.property(
+        fc.integer({ min: 1, max: 95 }),
+        fc.array(fc.nat(), { minLength: 96, maxLength: 96 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (at, arrival, firstSeq) => {
+          const old = dayOf(Array.from({ length: 96 }, (_, k) => ({ importWh: (k * 13) % 400, exportWh: (k * 29) % 900 })));
+          let imp = 7;
+          let exp = 3;
+          const day = old.map((r, k) => {
+            if (k < at) return { r, key: privateKey };
+            imp += r.importWh;
+            exp += r.exportWh;
+            return { r: { ...r, seq: firstSeq + k - at, importRegisterWh: imp, exportRegisterWh: exp }, key: fresh.privateKey };
           });
-          expect(verdict.status).toBe('accepted');
-          // Gaps open while readings are missing, but never between the two epochs.
-          const exchangeAt = old[at].intervalStart;
-          if (verdict.status === 'accepted') for (const g of verdict.opens) expect(g.afterIntervalStart < exchangeAt).toBe(g.beforeIntervalStart < exchangeAt);
-          accepted.set(r.intervalStart, r);
-        }
-      }),
+          const m: MeterState = {
+            ...meter,
+            meterId: old[0].meterId,
+            epochs: [
+              {
+                fromSeconds: parseInstant(old[at].intervalStart)!,
+                publicKey: fresh.publicKey,
+                baseline: { firstSeq, importRegisterWh: 7, exportRegisterWh: 3 },
+              },
+            ],
+          };
+          const accepted = new Map<string, Reading>();
+          const order = day
+            .map((d, k) => ({ d, key: arrival[k] * 100 + k }))
+            .sort((a, b) => a.key - b.key)
+            .map((x) => x.d);
+          for (const { r, key } of order) {
+            const starts = [...accepted.keys()].sort();
+            const prev = starts.filter((s) => s < r.intervalStart).pop();
+            const nxt = starts.find((s) => s > r.intervalStart);
+            const verdict = checkReading(signed(r, key), {
+              ...ctx({ meter: m, nowSeconds: DAY + 96 * INTERVAL + 1 }),
+              previous: prev ? accepted.get(prev) : undefined,
+              next: nxt ? accepted.get(nxt) : undefined,
+            });
+            expect(verdict.status).toBe('accepted');
+            // Gaps open while readings are missing, but never between the two epochs.
+            const exchangeAt = old[at].intervalStart;
+            if (verdict.status === 'accepted')
+              for (const g of verdict.opens) expect(g.afterIntervalStart < exchangeAt).toBe(g.beforeIntervalStart < exchangeAt);
+            accepted.set(r.intervalStart, r);
+          }
+        },
+      ),
       { numRuns: 15 },
     );
   });

@@ -44,7 +44,9 @@ describe('positionOf', () => {
         expect(p.tokens.every((t) => t.energyWh > 0)).toBe(true);
         // Each meter's tokens never exceed its own export.
         for (const m of meters) {
-          const own = p.tokens.filter((t) => t.assetId === m.meterId || assets.some((a) => a.assetId === t.assetId && a.meterId === m.meterId));
+          const own = p.tokens.filter(
+            (t) => t.assetId === m.meterId || assets.some((a) => a.assetId === t.assetId && a.meterId === m.meterId),
+          );
           expect(sum(own)).toBeLessThanOrEqual(m.exportWh);
         }
         expect(p.balance).toBe(net > 0 && net >= threshold ? 'surplus' : net < 0 && -net >= threshold ? 'deficit' : 'balanced');
@@ -85,16 +87,41 @@ describe('tokenDelta', () => {
 
 describe('estimates, zones and gap retirement', () => {
   it('estimates the previous day import, zero export, or zero when that day has no reading', () => {
-    expect(estimateReading('m1', I, { importWh: 321 })).toEqual({ meterId: 'm1', intervalStart: I, importWh: 321, exportWh: 0, rule: 'previous-day-import', basedOn: '2026-11-20T12:00:00Z' });
-    expect(estimateReading('m1', I, undefined)).toEqual({ meterId: 'm1', intervalStart: I, importWh: 0, exportWh: 0, rule: 'zero', basedOn: null });
+    expect(estimateReading('m1', I, { importWh: 321 })).toEqual({
+      meterId: 'm1',
+      intervalStart: I,
+      importWh: 321,
+      exportWh: 0,
+      rule: 'previous-day-import',
+      basedOn: '2026-11-20T12:00:00Z',
+    });
+    expect(estimateReading('m1', I, undefined)).toEqual({
+      meterId: 'm1',
+      intervalStart: I,
+      importWh: 0,
+      exportWh: 0,
+      rule: 'zero',
+      basedOn: null,
+    });
   });
 
   it('zone totals add up to the meters, per community: a zone name in two communities is two zones', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ communityId: fc.constantFrom('c1', 'c2'), zone: fc.option(fc.constantFrom('z1', 'z2'), { nil: undefined }), importWh: fc.nat(1000), exportWh: fc.nat(1000), estimated: fc.boolean() })),
+        fc.array(
+          fc.record({
+            communityId: fc.constantFrom('c1', 'c2'),
+            zone: fc.option(fc.constantFrom('z1', 'z2'), { nil: undefined }),
+            importWh: fc.nat(1000),
+            exportWh: fc.nat(1000),
+            estimated: fc.boolean(),
+          }),
+        ),
         (ms) => {
-          const zones = zoneTotals(I, ms.map((m, k) => ({ ...m, meterId: `m${k}` })));
+          const zones = zoneTotals(
+            I,
+            ms.map((m, k) => ({ ...m, meterId: `m${k}` })),
+          );
           for (const c of ['c1', 'c2']) {
             const mine = ms.filter((m) => m.communityId === c);
             const theirs = zones.filter((z) => z.communityId === c);
@@ -111,7 +138,13 @@ describe('estimates, zones and gap retirement', () => {
   });
 
   it('names the intervals a gap misses: those strictly between its two readings', () => {
-    const gap = { meterId: 'm1', afterSeq: 1, beforeSeq: 4, afterIntervalStart: '2026-11-21T12:00:00Z', beforeIntervalStart: '2026-11-21T12:45:00Z' };
+    const gap = {
+      meterId: 'm1',
+      afterSeq: 1,
+      beforeSeq: 4,
+      afterIntervalStart: '2026-11-21T12:00:00Z',
+      beforeIntervalStart: '2026-11-21T12:45:00Z',
+    };
     expect(gapSpan(gap, 900)).toEqual(['2026-11-21T12:15:00Z', '2026-11-21T12:30:00Z']);
     // Adjacent intervals, seq jumped: nothing missing.
     expect(gapSpan({ ...gap, beforeIntervalStart: '2026-11-21T12:15:00Z' }, 900)).toEqual([]);
@@ -137,8 +170,16 @@ describe('meterCounting', () => {
 
 describe('sites, assets, preferences, exchanges', () => {
   const asset = {
-    assetId: 'pv-1', participantId: 'home-1', meterId: 'm1', source: 'solar', capacityW: 5000, zone: 'z1', feeder: 'f1',
-    location: '52.40 N 13.10 E', commissionedOn: '2024-05-01', certificationHash: 'a'.repeat(64),
+    assetId: 'pv-1',
+    participantId: 'home-1',
+    meterId: 'm1',
+    source: 'solar',
+    capacityW: 5000,
+    zone: 'z1',
+    feeder: 'f1',
+    location: '52.40 N 13.10 E',
+    commissionedOn: '2024-05-01',
+    certificationHash: 'a'.repeat(64),
   };
   it('accepts the documented shapes and names the field of a bad one', () => {
     expect(validateAsset(asset)).toEqual(asset);
@@ -153,17 +194,34 @@ describe('sites, assets, preferences, exchanges', () => {
     expect(field(() => validateAsset({ ...asset, source: 'coal' }))).toEqual([ErrorCodes.ASSET_INVALID, 'source']);
     expect(field(() => validateAsset({ ...asset, capacityW: 0 }))).toEqual([ErrorCodes.ASSET_INVALID, 'capacityW']);
     expect(field(() => validateAsset({ ...asset, commissionedOn: '2024-02-30' }))).toEqual([ErrorCodes.ASSET_INVALID, 'commissionedOn']);
-    expect(field(() => validateAsset({ ...asset, certificationHash: 'A'.repeat(64) }))).toEqual([ErrorCodes.ASSET_INVALID, 'certificationHash']);
+    expect(field(() => validateAsset({ ...asset, certificationHash: 'A'.repeat(64) }))).toEqual([
+      ErrorCodes.ASSET_INVALID,
+      'certificationHash',
+    ]);
     expect(field(() => validateAsset({ ...asset, extra: 1 }))).toEqual([ErrorCodes.ASSET_INVALID, 'extra']);
     expect(codeOf(() => validateAsset({ ...asset, participantId: '' }))).toBe(ErrorCodes.PARTICIPANT_ID_INVALID);
-    expect(validateSite({ siteId: 's1', participantId: 'home-1', connectionCapacityW: 5000, zone: 'z1' })).toEqual({ siteId: 's1', participantId: 'home-1', connectionCapacityW: 5000, zone: 'z1' });
-    expect(field(() => validateSite({ siteId: 's1', participantId: 'home-1', connectionCapacityW: 1.5, zone: 'z1' }))).toEqual([ErrorCodes.ASSET_INVALID, 'connectionCapacityW']);
+    expect(validateSite({ siteId: 's1', participantId: 'home-1', connectionCapacityW: 5000, zone: 'z1' })).toEqual({
+      siteId: 's1',
+      participantId: 'home-1',
+      connectionCapacityW: 5000,
+      zone: 'z1',
+    });
+    expect(field(() => validateSite({ siteId: 's1', participantId: 'home-1', connectionCapacityW: 1.5, zone: 'z1' }))).toEqual([
+      ErrorCodes.ASSET_INVALID,
+      'connectionCapacityW',
+    ]);
     expect(validatePreferences({ sources: ['wind', 'solar'], locality: 'zone' })).toEqual({ sources: ['solar', 'wind'], locality: 'zone' });
-    expect(field(() => validatePreferences({ sources: ['solar', 'solar'], locality: 'zone' }))).toEqual([ErrorCodes.ASSET_INVALID, 'sources']);
+    expect(field(() => validatePreferences({ sources: ['solar', 'solar'], locality: 'zone' }))).toEqual([
+      ErrorCodes.ASSET_INVALID,
+      'sources',
+    ]);
     const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const exchange = { meterId: 'm1', effectiveFrom: I, publicKeyPem: pem, firstSeq: 1, importRegisterWh: 0, exportRegisterWh: 0 };
     expect(validateMeterExchange(exchange, 900)).toEqual(exchange);
-    expect(field(() => validateMeterExchange({ ...exchange, effectiveFrom: '2026-11-21T12:01:00Z' }, 900))).toEqual([ErrorCodes.ASSET_INVALID, 'effectiveFrom']);
+    expect(field(() => validateMeterExchange({ ...exchange, effectiveFrom: '2026-11-21T12:01:00Z' }, 900))).toEqual([
+      ErrorCodes.ASSET_INVALID,
+      'effectiveFrom',
+    ]);
     expect(codeOf(() => validateMeterExchange({ ...exchange, publicKeyPem: 'x' }, 900))).toBe(ErrorCodes.METER_KEY_INVALID);
   });
 });

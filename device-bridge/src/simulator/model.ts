@@ -1,5 +1,4 @@
-import type { Reading } from '@gridledger/core';
-import { DAY_SECONDS, formatInstant } from '@gridledger/core';
+import { DAY_SECONDS, formatInstant, type Reading } from '@gridledger/core';
 import { profileData, type ProfileData } from './data';
 
 /**

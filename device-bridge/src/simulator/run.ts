@@ -37,7 +37,10 @@ export interface SimulatorOptions {
 export async function runSimulator(o: SimulatorOptions): Promise<void> {
   const log = o.logger ?? createLogger('simulator');
   const homes: Home[] = simulatedHomes(o.homes ?? 5, o.seed ?? 1);
-  ensureMeterKeys(o.stateDir, homes.map((h) => h.meterId));
+  ensureMeterKeys(
+    o.stateDir,
+    homes.map((h) => h.meterId),
+  );
   const keys = new Map<string, KeyObject>(homes.map((h) => [h.meterId, loadMeterKey(o.stateDir, h.meterId)]));
   const seed = o.seed ?? 1;
   const clock = o.clock ?? QUARTER_HOUR_CLOCK;
@@ -72,11 +75,14 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
     client.on('connect', () => client.subscribe(receiptsTopic(o.communityId, home.meterId), { qos: 1 }));
     clients.set(home.meterId, client);
   }
-  log.info({
-    homes: homes.map((h) => ({ meterId: h.meterId, annualKwh: h.annualKwh, pvCapacityW: h.pvCapacityW })),
-    from: formatInstant(state.nextIntervalStart),
-    speed,
-  }, 'simulator started');
+  log.info(
+    {
+      homes: homes.map((h) => ({ meterId: h.meterId, annualKwh: h.annualKwh, pvCapacityW: h.pvCapacityW })),
+      from: formatInstant(state.nextIntervalStart),
+      speed,
+    },
+    'simulator started',
+  );
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -103,15 +109,21 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
         const { reading, state: after } = nextReading(home, state.meters[home.meterId], start, seed, undefined, clock);
         meters[home.meterId] = after;
         const signed = signReading(reading, keys.get(home.meterId)!);
-        return clients.get(home.meterId)!.publishAsync(readingsTopic(o.communityId, home.meterId), JSON.stringify(signed), { qos: 1 }).then(() => signed);
+        return clients
+          .get(home.meterId)!
+          .publishAsync(readingsTopic(o.communityId, home.meterId), JSON.stringify(signed), { qos: 1 })
+          .then(() => signed);
       });
       const readings = await Promise.all(published);
       state = { ...state, nextIntervalStart: end, meters };
       saveState(o.stateDir, state);
-      log.info({
-        intervalStart: formatInstant(start),
-        readings: readings.map((r) => ({ meterId: r.meterId, seq: r.seq, importWh: r.importWh, exportWh: r.exportWh })),
-      }, 'interval published');
+      log.info(
+        {
+          intervalStart: formatInstant(start),
+          readings: readings.map((r) => ({ meterId: r.meterId, seq: r.seq, importWh: r.importWh, exportWh: r.exportWh })),
+        },
+        'interval published',
+      );
     }
   } finally {
     await Promise.all([...clients.values()].map((c) => c.endAsync()));

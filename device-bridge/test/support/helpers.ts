@@ -6,7 +6,18 @@ import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { mqttClientOptions, type Principal } from '@gridledger/network';
 import type { MosquittoBroker } from '../../src/broker';
-import { DEFAULT_METERING_PARAMS, ErrorCodes, GridLedgerError, isIntervalStart, parseInstant, readingSignedBytes, type MeteringParams, type Reading, type ReadingResult, type SignedReading } from '@gridledger/core';
+import {
+  DEFAULT_METERING_PARAMS,
+  ErrorCodes,
+  GridLedgerError,
+  isIntervalStart,
+  parseInstant,
+  readingSignedBytes,
+  type MeteringParams,
+  type Reading,
+  type ReadingResult,
+  type SignedReading,
+} from '@gridledger/core';
 import { ChaincodeError, type LedgerSubmitter, type SubmitOutcome } from '../../src/ledger';
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `gl-${prefix}-`));
@@ -108,7 +119,12 @@ export class FakeLedger implements LedgerSubmitter {
       const bytes = readingSignedBytes(r).toString('utf8');
       const base = { index, meterId: r.meterId, intervalStart: r.intervalStart };
       if (!isIntervalStart(parseInstant(r.intervalStart)!, this.intervalSeconds)) {
-        return { ...base, status: 'rejected', code: ErrorCodes.READING_INTERVAL_MISALIGNED, message: `not the start of a ${this.intervalSeconds}s interval` };
+        return {
+          ...base,
+          status: 'rejected',
+          code: ErrorCodes.READING_INTERVAL_MISALIGNED,
+          message: `not the start of a ${this.intervalSeconds}s interval`,
+        };
       }
       const known = this.stored.get(key);
       if (known === undefined) {
@@ -142,7 +158,11 @@ export async function publishAll(client: MqttClient, topic: (r: SignedReading) =
 }
 
 /** What a test bridge connects with: the broker's URL and TLS, and a bridge credential pinned to this test's client id. */
-export async function bridgeMqtt(broker: MosquittoBroker, communityId: string, clientId: string): Promise<{ mqttUrl: string; mqttOptions: IClientOptions; clientId: string }> {
+export async function bridgeMqtt(
+  broker: MosquittoBroker,
+  communityId: string,
+  clientId: string,
+): Promise<{ mqttUrl: string; mqttOptions: IClientOptions; clientId: string }> {
   const credential = await broker.admin.grant({ kind: 'bridge', communityId }, clientId);
   return { mqttUrl: broker.endpoint.url, mqttOptions: mqttClientOptions(broker.endpoint, credential), clientId };
 }

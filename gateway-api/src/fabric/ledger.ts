@@ -1,5 +1,13 @@
-import { blockchainInfoHeight, blockNumberOf, FabricClient, fromFabricError, parseResult } from '@gridledger/fabric-client';
-import type { Deadlines, FabricMetrics, RetryOptions } from '@gridledger/fabric-client';
+import {
+  blockchainInfoHeight,
+  blockNumberOf,
+  FabricClient,
+  fromFabricError,
+  parseResult,
+  type Deadlines,
+  type FabricMetrics,
+  type RetryOptions,
+} from '@gridledger/fabric-client';
 import type { WalletUser } from '@gridledger/network';
 import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
 

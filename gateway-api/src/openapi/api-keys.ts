@@ -5,7 +5,11 @@ import { MAX_KEY_DAYS } from '../keys';
 const keyId = { type: 'string', pattern: '^kid_[0-9a-f]{16}$' };
 const userId = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-const json = (ref: string, description: string) => ({ description, headers: { 'Cache-Control': { schema: { type: 'string', enum: ['no-store'] } } }, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const json = (ref: string, description: string) => ({
+  description,
+  headers: { 'Cache-Control': { schema: { type: 'string', enum: ['no-store'] } } },
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
 const unauthenticated = err('UNAUTHENTICATED (unknown key), API_KEY_EXPIRED or API_KEY_REVOKED');
 const keyIdParam = { name: 'keyId', in: 'path', required: true, schema: keyId };
 
@@ -17,7 +21,12 @@ export const apiKeyPaths = {
         "The caller's keys (ids, creation, expiry, state; never a key or its hash), the one presented marked current. " +
         "An operator or utility key may name a household or meter bridge of this gateway's wallet with ?userId.",
       parameters: [{ name: 'userId', in: 'query', required: false, schema: userId }],
-      responses: { '200': json('ApiKeyList', 'the keys'), '400': err('REQUEST_INVALID: a userId that is not an id'), '401': unauthenticated, '403': err('ACCESS_DENIED') },
+      responses: {
+        '200': json('ApiKeyList', 'the keys'),
+        '400': err('REQUEST_INVALID: a userId that is not an id'),
+        '401': unauthenticated,
+        '403': err('ACCESS_DENIED'),
+      },
     },
   },
   '/api-keys/{keyId}/rotate': {
@@ -27,7 +36,10 @@ export const apiKeyPaths = {
         "Issues the key's identity a new key (shown once) and revokes the old one at once; own keys only. " +
         'A retry with the same Idempotency-Key (the old key still opens exactly that retry) returns the same new key; ' +
         'after a gateway restart it returns another one (apiKeyReissued) and revokes the lost one.',
-      parameters: [keyIdParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 128 } }],
+      parameters: [
+        keyIdParam,
+        { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 128 } },
+      ],
       requestBody: {
         required: false,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/KeyRotation' } } },
@@ -36,7 +48,7 @@ export const apiKeyPaths = {
         '201': json('RotatedApiKey', 'the new key'),
         '400': err('REQUEST_INVALID'),
         '401': unauthenticated,
-        '403': err('ACCESS_DENIED: another identity\'s key'),
+        '403': err("ACCESS_DENIED: another identity's key"),
         '404': err('API_KEY_NOT_FOUND'),
       },
     },
@@ -44,9 +56,16 @@ export const apiKeyPaths = {
   '/api-keys/{keyId}': {
     delete: {
       operationId: 'revokeApiKey',
-      description: "Revokes a key at once: the caller's own, or (operator or utility key) one of a household or meter bridge of this gateway's wallet. Revoking a revoked key answers 204 again.",
+      description:
+        "Revokes a key at once: the caller's own, or (operator or utility key) one of a household or meter bridge of this gateway's " +
+        'wallet. Revoking a revoked key answers 204 again.',
       parameters: [keyIdParam],
-      responses: { '204': { description: 'revoked' }, '400': err('REQUEST_INVALID: a key id that is not one'), '401': unauthenticated, '404': err('API_KEY_NOT_FOUND: no such key, or not the caller\'s to revoke') },
+      responses: {
+        '204': { description: 'revoked' },
+        '400': err('REQUEST_INVALID: a key id that is not one'),
+        '401': unauthenticated,
+        '404': err("API_KEY_NOT_FOUND: no such key, or not the caller's to revoke"),
+      },
     },
   },
 };
@@ -66,11 +85,17 @@ export const apiKeySchemas = {
       current: { type: 'boolean', description: 'the key this request presented' },
     },
   },
-  ApiKeyList: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: { $ref: '#/components/schemas/ApiKey' } } } },
+  ApiKeyList: {
+    type: 'object',
+    required: ['keys'],
+    properties: { keys: { type: 'array', items: { $ref: '#/components/schemas/ApiKey' } } },
+  },
   KeyRotation: {
     type: 'object',
     additionalProperties: false,
-    properties: { expiresInDays: { type: 'integer', minimum: 1, maximum: MAX_KEY_DAYS, description: 'the new key\'s life; 90 days when left out' } },
+    properties: {
+      expiresInDays: { type: 'integer', minimum: 1, maximum: MAX_KEY_DAYS, description: "the new key's life; 90 days when left out" },
+    },
   },
   RotatedApiKey: {
     type: 'object',

@@ -61,7 +61,7 @@ export const certificatePaths = {
       operationId: 'transferCertificates',
       description:
         'The holder moves the first quantityWh of the bundle starting at bundleId to another participant ' +
-          '(all of it, or part: the range is split).',
+        '(all of it, or part: the range is split).',
       parameters: [p('bundleId', certificateId)],
       requestBody: body('CertificateTransferRequest'),
       responses: {
@@ -77,7 +77,7 @@ export const certificatePaths = {
       operationId: 'claimCertificates',
       description:
         'The holder cancels the first quantityWh of the bundle for a claim (beneficiary, purpose, ' +
-          'consumption period holding the production hour, location); final.',
+        'consumption period holding the production hour, location); final.',
       parameters: [p('bundleId', certificateId)],
       requestBody: body('CertificateClaimRequest'),
       responses: {
@@ -118,7 +118,7 @@ export const certificatePaths = {
       operationId: 'getCertificateAccount',
       description:
         "The one-claim-per-Wh invariant of an asset's hour: bundled P2P Wh + certificate Wh in every state " +
-          'but withdrawn ≤ verified renewable export. Any role.',
+        'but withdrawn ≤ verified renewable export. Any role.',
       parameters: [p('assetId'), p('hourStart', instant)],
       responses: {
         '200': answer(certificates.getHourAccount),
@@ -133,8 +133,8 @@ export const certificatePaths = {
       operationId: 'verifyCertificate',
       description:
         "Anyone, without an API key: the status and attributes of a certificate, its bundle's range, " +
-          "a pseudonym of its holder (no participant id) and the proof's public parts (readings' export and import hash, " +
-          'transactions with their block numbers).',
+        "a pseudonym of its holder (no participant id) and the proof's public parts (readings' export and import hash, " +
+        'transactions with their block numbers).',
       security: [],
       parameters: [p('certificateId', certificateId)],
       responses: {

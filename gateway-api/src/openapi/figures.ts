@@ -17,13 +17,23 @@ const path = (name: string) => ({ name, in: 'path', required: true, schema: id }
 
 export const figurePaths = {
   '/markets/{communityId}/intervals/{intervalStart}/figures': {
-    get: { operationId: 'getIntervalFigures', description: 'A settled interval\'s figures: aggregates only, for anyone.', parameters: [path('communityId'), { name: 'intervalStart', in: 'path', required: true, schema: instant }], responses: responses(catalogue.figures.getIntervalFigures) },
+    get: {
+      operationId: 'getIntervalFigures',
+      description: "A settled interval's figures: aggregates only, for anyone.",
+      parameters: [path('communityId'), { name: 'intervalStart', in: 'path', required: true, schema: instant }],
+      responses: responses(catalogue.figures.getIntervalFigures),
+    },
   },
   '/markets/{communityId}/figures': {
     get: {
       operationId: 'getPeriodFigures',
-      description: 'The figures of the settled intervals starting in [from, to), from the sums of their totals (at most 288 intervals); intervals not settled yet are listed in notSettled.',
-      parameters: [path('communityId'), ...['from', 'to'].map((name) => ({ name, in: 'query', required: true, allowReserved: true, schema: instant }))],
+      description:
+        'The figures of the settled intervals starting in [from, to), from the sums of their totals (at most 288 intervals); intervals ' +
+        'not settled yet are listed in notSettled.',
+      parameters: [
+        path('communityId'),
+        ...['from', 'to'].map((name) => ({ name, in: 'query', required: true, allowReserved: true, schema: instant })),
+      ],
       responses: responses(catalogue.figures.getPeriodFigures),
     },
   },

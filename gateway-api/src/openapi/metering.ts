@@ -25,7 +25,14 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
   const created = (tx: Transaction, extra: Record<string, object> = {}) => ({ '201': answer(tx, 'recorded'), ...extra, ...common });
   const q = (name: string, schema: object, required = true) => ({ name, in: 'query', required, allowReserved: true, schema });
   // An empty bookmark is the first page, as in Fabric's paged queries.
-  const paging = [q('pageSize', { type: 'integer', minimum: 1, maximum: 500 }, false), { ...q('bookmark', { type: 'string', pattern: '^[A-Za-z0-9_-]{0,1024}$' }, false), allowEmptyValue: true, description: 'from the previous page; empty or absent: the first page' }];
+  const paging = [
+    q('pageSize', { type: 'integer', minimum: 1, maximum: 500 }, false),
+    {
+      ...q('bookmark', { type: 'string', pattern: '^[A-Za-z0-9_-]{0,1024}$' }, false),
+      allowEmptyValue: true,
+      description: 'from the previous page; empty or absent: the first page',
+    },
+  ];
   const participant = pathParam('participantId');
   const interval = pathParam('intervalStart', instant);
   return {
@@ -38,54 +45,193 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
         responses: ok(catalogue.metering.getParams),
       },
     },
-    '/sites': { post: { operationId: 'registerSite', requestBody: body('NewSite'), responses: created(assets.registerSite, { '404': errorResponse('PARTICIPANT_NOT_FOUND'), '409': errorResponse('ASSET_EXISTS') }) } },
-    '/participants/{participantId}/sites': { get: { operationId: 'listSites', parameters: [participant], responses: ok(assets.listSites) } },
-    '/meters/{meterId}/site': { put: { operationId: 'attachMeter', parameters: [pathParam('meterId')], requestBody: body('MeterSite'), responses: ok(assets.attachMeter, { '404': errorResponse('ASSET_NOT_FOUND or METER_NOT_REGISTERED') }) } },
-    '/assets': { post: { operationId: 'registerAsset', requestBody: body('NewAsset'), responses: created(assets.registerAsset, { '404': errorResponse('PARTICIPANT_NOT_FOUND or METER_NOT_REGISTERED'), '409': errorResponse('ASSET_EXISTS') }) } },
-    '/assets/{assetId}': { get: { operationId: 'getAsset', parameters: [pathParam('assetId')], responses: ok(assets.getAsset, { '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/assets/{assetId}/history': { get: { operationId: 'getAssetHistory', parameters: [pathParam('assetId')], responses: ok(assets.getAssetHistory, { '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/assets/{assetId}/verification': { post: { operationId: 'verifyAsset', description: 'The regulator verifies the asset.', parameters: [pathParam('assetId')], responses: ok(assets.verifyAsset, { '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/assets/{assetId}/records': { post: { operationId: 'addAssetRecord', parameters: [pathParam('assetId')], requestBody: body('AssetRecordEntry'), responses: created(assets.addAssetRecord, { '404': errorResponse('ASSET_NOT_FOUND') }) } },
-    '/participants/{participantId}/assets': { get: { operationId: 'listAssets', parameters: [participant], responses: ok(assets.listAssets) } },
-    '/participants/{participantId}/preferences': {
-      get: { operationId: 'getPreferences', parameters: [participant], responses: ok(assets.getPreferences, { '404': errorResponse('ASSET_NOT_FOUND') }) },
-      put: { operationId: 'setPreferences', parameters: [participant], requestBody: body('Preferences'), responses: ok(assets.setPreferences, { '404': errorResponse('PARTICIPANT_NOT_FOUND') }) },
+    '/sites': {
+      post: {
+        operationId: 'registerSite',
+        requestBody: body('NewSite'),
+        responses: created(assets.registerSite, { '404': errorResponse('PARTICIPANT_NOT_FOUND'), '409': errorResponse('ASSET_EXISTS') }),
+      },
     },
-    '/meters/{meterId}/exchanges': { post: { operationId: 'exchangeMeter', parameters: [pathParam('meterId')], requestBody: body('MeterExchange'), responses: created(energy.exchangeMeter, { '404': errorResponse('METER_NOT_REGISTERED') }) } },
-    '/meters/{meterId}/retirement': { post: { operationId: 'retireMeter', parameters: [pathParam('meterId')], responses: ok(energy.retireMeter, { '404': errorResponse('METER_NOT_REGISTERED') }) } },
-    '/meters/{meterId}/estimates/{intervalStart}': { get: { operationId: 'getEstimate', parameters: [pathParam('meterId'), interval], responses: ok(energy.getEstimate, { '404': errorResponse('READING_NOT_FOUND') }) } },
-    '/communities/{communityId}/windows/{intervalStart}': { get: { operationId: 'getWindow', parameters: [pathParam('communityId'), interval], responses: ok(energy.getWindow) } },
+    '/participants/{participantId}/sites': {
+      get: { operationId: 'listSites', parameters: [participant], responses: ok(assets.listSites) },
+    },
+    '/meters/{meterId}/site': {
+      put: {
+        operationId: 'attachMeter',
+        parameters: [pathParam('meterId')],
+        requestBody: body('MeterSite'),
+        responses: ok(assets.attachMeter, { '404': errorResponse('ASSET_NOT_FOUND or METER_NOT_REGISTERED') }),
+      },
+    },
+    '/assets': {
+      post: {
+        operationId: 'registerAsset',
+        requestBody: body('NewAsset'),
+        responses: created(assets.registerAsset, {
+          '404': errorResponse('PARTICIPANT_NOT_FOUND or METER_NOT_REGISTERED'),
+          '409': errorResponse('ASSET_EXISTS'),
+        }),
+      },
+    },
+    '/assets/{assetId}': {
+      get: {
+        operationId: 'getAsset',
+        parameters: [pathParam('assetId')],
+        responses: ok(assets.getAsset, { '404': errorResponse('ASSET_NOT_FOUND') }),
+      },
+    },
+    '/assets/{assetId}/history': {
+      get: {
+        operationId: 'getAssetHistory',
+        parameters: [pathParam('assetId')],
+        responses: ok(assets.getAssetHistory, { '404': errorResponse('ASSET_NOT_FOUND') }),
+      },
+    },
+    '/assets/{assetId}/verification': {
+      post: {
+        operationId: 'verifyAsset',
+        description: 'The regulator verifies the asset.',
+        parameters: [pathParam('assetId')],
+        responses: ok(assets.verifyAsset, { '404': errorResponse('ASSET_NOT_FOUND') }),
+      },
+    },
+    '/assets/{assetId}/records': {
+      post: {
+        operationId: 'addAssetRecord',
+        parameters: [pathParam('assetId')],
+        requestBody: body('AssetRecordEntry'),
+        responses: created(assets.addAssetRecord, { '404': errorResponse('ASSET_NOT_FOUND') }),
+      },
+    },
+    '/participants/{participantId}/assets': {
+      get: { operationId: 'listAssets', parameters: [participant], responses: ok(assets.listAssets) },
+    },
+    '/participants/{participantId}/preferences': {
+      get: {
+        operationId: 'getPreferences',
+        parameters: [participant],
+        responses: ok(assets.getPreferences, { '404': errorResponse('ASSET_NOT_FOUND') }),
+      },
+      put: {
+        operationId: 'setPreferences',
+        parameters: [participant],
+        requestBody: body('Preferences'),
+        responses: ok(assets.setPreferences, { '404': errorResponse('PARTICIPANT_NOT_FOUND') }),
+      },
+    },
+    '/meters/{meterId}/exchanges': {
+      post: {
+        operationId: 'exchangeMeter',
+        parameters: [pathParam('meterId')],
+        requestBody: body('MeterExchange'),
+        responses: created(energy.exchangeMeter, { '404': errorResponse('METER_NOT_REGISTERED') }),
+      },
+    },
+    '/meters/{meterId}/retirement': {
+      post: {
+        operationId: 'retireMeter',
+        parameters: [pathParam('meterId')],
+        responses: ok(energy.retireMeter, { '404': errorResponse('METER_NOT_REGISTERED') }),
+      },
+    },
+    '/meters/{meterId}/estimates/{intervalStart}': {
+      get: {
+        operationId: 'getEstimate',
+        parameters: [pathParam('meterId'), interval],
+        responses: ok(energy.getEstimate, { '404': errorResponse('READING_NOT_FOUND') }),
+      },
+    },
+    '/communities/{communityId}/windows/{intervalStart}': {
+      get: { operationId: 'getWindow', parameters: [pathParam('communityId'), interval], responses: ok(energy.getWindow) },
+    },
     '/communities/{communityId}/windows/{intervalStart}/close': {
       post: {
         operationId: 'closeWindow',
-        description: "Ends the community's late window of the interval (operator) over the meters registered with that communityId: estimates, positions, tokens; consumption goes to the private collection.",
+        description:
+          "Ends the community's late window of the interval (operator) over the meters registered with that communityId: estimates, " +
+          'positions, tokens; consumption goes to the private collection.',
         parameters: [pathParam('communityId'), interval],
         responses: ok(energy.closeWindow, { '409': errorResponse('WINDOW_STATE_INVALID') }),
       },
     },
     '/participants/{participantId}/positions': {
-      get: { operationId: 'listPositions', parameters: [participant, q('from', instant), q('to', instant), ...paging], responses: ok(energy.listPositions) },
+      get: {
+        operationId: 'listPositions',
+        parameters: [participant, q('from', instant), q('to', instant), ...paging],
+        responses: ok(energy.listPositions),
+      },
     },
     '/participants/{participantId}/positions.csv': {
       get: {
         operationId: 'exportPositions',
         parameters: [participant, q('from', instant), q('to', instant)],
-        responses: { '200': { description: 'CSV, one line per interval', content: { 'text/csv': { schema: { type: 'string' } } } }, ...common },
+        responses: {
+          '200': { description: 'CSV, one line per interval', content: { 'text/csv': { schema: { type: 'string' } } } },
+          ...common,
+        },
       },
     },
-    '/participants/{participantId}/positions/{intervalStart}': { get: { operationId: 'getPosition', parameters: [participant, interval], responses: ok(energy.getPosition, { '404': errorResponse('POSITION_NOT_FOUND') }) } },
-    '/communities/{communityId}/intervals/{intervalStart}': { get: { operationId: 'getCommunityView', parameters: [pathParam('communityId'), interval], responses: ok(energy.getCommunityView, { '409': errorResponse('WINDOW_STATE_INVALID') }) } },
-    '/participants/{participantId}/tokens': { get: { operationId: 'getTokenBalance', parameters: [participant], responses: ok(energy.getTokenBalance) } },
-    '/participants/{participantId}/tokens/moves': { get: { operationId: 'listTokenMoves', parameters: [participant, ...paging], responses: ok(energy.listTokenMoves) } },
+    '/participants/{participantId}/positions/{intervalStart}': {
+      get: {
+        operationId: 'getPosition',
+        parameters: [participant, interval],
+        responses: ok(energy.getPosition, { '404': errorResponse('POSITION_NOT_FOUND') }),
+      },
+    },
+    '/communities/{communityId}/intervals/{intervalStart}': {
+      get: {
+        operationId: 'getCommunityView',
+        parameters: [pathParam('communityId'), interval],
+        responses: ok(energy.getCommunityView, { '409': errorResponse('WINDOW_STATE_INVALID') }),
+      },
+    },
+    '/participants/{participantId}/tokens': {
+      get: { operationId: 'getTokenBalance', parameters: [participant], responses: ok(energy.getTokenBalance) },
+    },
+    '/participants/{participantId}/tokens/moves': {
+      get: { operationId: 'listTokenMoves', parameters: [participant, ...paging], responses: ok(energy.listTokenMoves) },
+    },
     '/participants/{participantId}/consumption/{intervalStart}': {
-      get: { operationId: 'getConsumption', description: 'The household, the operator and the utility only.', parameters: [participant, interval], responses: ok(energy.getConsumption, { '404': errorResponse('POSITION_NOT_FOUND') }) },
+      get: {
+        operationId: 'getConsumption',
+        description: 'The household, the operator and the utility only.',
+        parameters: [participant, interval],
+        responses: ok(energy.getConsumption, { '404': errorResponse('POSITION_NOT_FOUND') }),
+      },
     },
     '/participants/{participantId}/consumption/{intervalStart}/verification': {
-      post: { operationId: 'verifyConsumption', description: 'Checks a disclosed value against the hash on the channel.', parameters: [participant, interval], requestBody: body('DisclosedConsumption'), responses: ok(energy.verifyConsumption, { '404': errorResponse('POSITION_NOT_FOUND') }) },
+      post: {
+        operationId: 'verifyConsumption',
+        description: 'Checks a disclosed value against the hash on the channel.',
+        parameters: [participant, interval],
+        requestBody: body('DisclosedConsumption'),
+        responses: ok(energy.verifyConsumption, { '404': errorResponse('POSITION_NOT_FOUND') }),
+      },
     },
-    '/disputes': { post: { operationId: 'disputeReading', requestBody: body('NewDispute'), responses: created(energy.disputeReading, { '404': errorResponse('METER_NOT_REGISTERED or READING_NOT_FOUND'), '409': errorResponse('DISPUTE_INVALID') }) } },
-    '/disputes/resolutions': { post: { operationId: 'resolveDispute', requestBody: body('DisputeResolution'), responses: ok(energy.resolveDispute, { '404': errorResponse('METER_NOT_REGISTERED'), '409': errorResponse('DISPUTE_INVALID') }) } },
-    '/meters/{meterId}/disputes/{intervalStart}': { get: { operationId: 'getDispute', parameters: [pathParam('meterId'), interval], responses: ok(energy.getDispute, { '404': errorResponse('METER_NOT_REGISTERED or DISPUTE_NOT_FOUND') }) } },
+    '/disputes': {
+      post: {
+        operationId: 'disputeReading',
+        requestBody: body('NewDispute'),
+        responses: created(energy.disputeReading, {
+          '404': errorResponse('METER_NOT_REGISTERED or READING_NOT_FOUND'),
+          '409': errorResponse('DISPUTE_INVALID'),
+        }),
+      },
+    },
+    '/disputes/resolutions': {
+      post: {
+        operationId: 'resolveDispute',
+        requestBody: body('DisputeResolution'),
+        responses: ok(energy.resolveDispute, { '404': errorResponse('METER_NOT_REGISTERED'), '409': errorResponse('DISPUTE_INVALID') }),
+      },
+    },
+    '/meters/{meterId}/disputes/{intervalStart}': {
+      get: {
+        operationId: 'getDispute',
+        parameters: [pathParam('meterId'), interval],
+        responses: ok(energy.getDispute, { '404': errorResponse('METER_NOT_REGISTERED or DISPUTE_NOT_FOUND') }),
+      },
+    },
   };
 }
 
@@ -96,22 +242,68 @@ export function meteringSchemas(p: OpenApiParts): Record<string, object> {
   const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
   const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
   const source = { type: 'string', enum: ['solar', 'wind', 'hydro', 'biomass', 'storage'] };
-  const object = (required: string[], properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, required, properties });
+  const object = (required: string[], properties: Record<string, object>) => ({
+    type: 'object',
+    additionalProperties: false,
+    required,
+    properties,
+  });
   return {
-    NewSite: object(['siteId', 'participantId', 'connectionCapacityW', 'zone'], { siteId: id, participantId: id, connectionCapacityW: capacity, zone: id, feeder: id }),
-    MeterSite: object(['siteId'], { siteId: id }),
-    NewAsset: object(['assetId', 'participantId', 'meterId', 'source', 'capacityW', 'zone', 'feeder', 'location', 'commissionedOn', 'certificationHash'], {
-      assetId: id, participantId: id, meterId: id, source, capacityW: capacity, zone: id, feeder: id, location: text, commissionedOn: date, certificationHash: sha256,
+    NewSite: object(['siteId', 'participantId', 'connectionCapacityW', 'zone'], {
+      siteId: id,
+      participantId: id,
+      connectionCapacityW: capacity,
+      zone: id,
+      feeder: id,
     }),
-    AssetRecordEntry: object(['kind', 'performedOn', 'note'], { kind: { type: 'string', enum: ['maintenance', 'inspection'] }, performedOn: date, note: text, documentHash: sha256 }),
-    Preferences: object(['sources', 'locality'], { sources: { type: 'array', items: source, maxItems: 5 }, locality: { type: 'string', enum: ['feeder', 'zone', 'community', 'any'] } }),
+    MeterSite: object(['siteId'], { siteId: id }),
+    NewAsset: object(
+      ['assetId', 'participantId', 'meterId', 'source', 'capacityW', 'zone', 'feeder', 'location', 'commissionedOn', 'certificationHash'],
+      {
+        assetId: id,
+        participantId: id,
+        meterId: id,
+        source,
+        capacityW: capacity,
+        zone: id,
+        feeder: id,
+        location: text,
+        commissionedOn: date,
+        certificationHash: sha256,
+      },
+    ),
+    AssetRecordEntry: object(['kind', 'performedOn', 'note'], {
+      kind: { type: 'string', enum: ['maintenance', 'inspection'] },
+      performedOn: date,
+      note: text,
+      documentHash: sha256,
+    }),
+    Preferences: object(['sources', 'locality'], {
+      sources: { type: 'array', items: source, maxItems: 5 },
+      locality: { type: 'string', enum: ['feeder', 'zone', 'community', 'any'] },
+    }),
     MeterExchange: object(['effectiveFrom', 'publicKeyPem', 'firstSeq', 'importRegisterWh', 'exportRegisterWh'], {
-      effectiveFrom: instant, publicKeyPem: { type: 'string', pattern: '^-----BEGIN PUBLIC KEY-----', maxLength: 1024 }, firstSeq: amount, importRegisterWh: amount, exportRegisterWh: amount,
+      effectiveFrom: instant,
+      publicKeyPem: { type: 'string', pattern: '^-----BEGIN PUBLIC KEY-----', maxLength: 1024 },
+      firstSeq: amount,
+      importRegisterWh: amount,
+      exportRegisterWh: amount,
     }),
     DisclosedConsumption: object(['value'], {
-      value: object(['participantId', 'intervalStart', 'consumptionWh', 'salt'], { participantId: id, intervalStart: instant, consumptionWh: amount, salt: { type: 'string', maxLength: 128 } }),
+      value: object(['participantId', 'intervalStart', 'consumptionWh', 'salt'], {
+        participantId: id,
+        intervalStart: instant,
+        consumptionWh: amount,
+        salt: { type: 'string', maxLength: 128 },
+      }),
     }),
     NewDispute: object(['meterId', 'intervalStart', 'reason'], { meterId: id, intervalStart: instant, reason: text }),
-    DisputeResolution: object(['meterId', 'intervalStart', 'importWh', 'exportWh', 'note'], { meterId: id, intervalStart: instant, importWh: amount, exportWh: amount, note: text }),
+    DisputeResolution: object(['meterId', 'intervalStart', 'importWh', 'exportWh', 'note'], {
+      meterId: id,
+      intervalStart: instant,
+      importWh: amount,
+      exportWh: amount,
+      note: text,
+    }),
   };
 }

@@ -4,7 +4,9 @@ import type { OpenApiParts } from './metering';
 export const mqttSchemas = {
   MqttCredential: {
     type: 'object',
-    description: 'A broker credential, shown once (the broker keeps only a PBKDF2 hash). Connect over TLS to `url`, trusting `caCertPem`, with `username`, `password` and exactly `clientId`.',
+    description:
+      'A broker credential, shown once (the broker keeps only a PBKDF2 hash). Connect over TLS to `url`, trusting `caCertPem`, with ' +
+      '`username`, `password` and exactly `clientId`.',
     required: ['url', 'caCertPem', 'username', 'password', 'clientId'],
     properties: {
       url: { type: 'string', example: 'mqtts://127.0.0.1:1883' },
@@ -17,13 +19,18 @@ export const mqttSchemas = {
 };
 
 export function mqttPaths(p: OpenApiParts) {
-  const created = p.json({ $ref: '#/components/schemas/MqttCredential' }, 'a new credential; an earlier one of the same principal stops working');
+  const created = p.json(
+    { $ref: '#/components/schemas/MqttCredential' },
+    'a new credential; an earlier one of the same principal stops working',
+  );
   const unavailable = p.errorResponse('BROKER_UNAVAILABLE or LEDGER_UNAVAILABLE');
   return {
     '/meters/{meterId}/mqtt-credential': {
       post: {
         operationId: 'issueMeterMqttCredential',
-        description: 'A new broker credential for a meter (publish its readings, read its receipts and commands): for its owner, the operator or the utility. The old password stops working and a client connected with it is disconnected.',
+        description:
+          'A new broker credential for a meter (publish its readings, read its receipts and commands): for its owner, the operator or ' +
+          'the utility. The old password stops working and a client connected with it is disconnected.',
         parameters: [p.pathParam('meterId')],
         responses: { '201': created, '404': p.errorResponse('METER_NOT_REGISTERED'), ...p.common, '503': unavailable },
       },
@@ -31,7 +38,9 @@ export function mqttPaths(p: OpenApiParts) {
     '/participants/{participantId}/mqtt-credential': {
       post: {
         operationId: 'issueHouseholdMqttCredential',
-        description: 'A new broker credential for the calling household itself: read its positions and its meters\' readings and receipts. Needs a registered meter (the participant\'s community).',
+        description:
+          "A new broker credential for the calling household itself: read its positions and its meters' readings and receipts. Needs a " +
+          "registered meter (the participant's community).",
         parameters: [p.pathParam('participantId')],
         responses: { '201': created, ...p.common, '503': unavailable },
       },

@@ -35,16 +35,26 @@ export function authenticate(keys: ApiKeyStore, wallet: Wallet, req: Request, re
     sha256(idempotencyKey) === record.rotationKeySha256 &&
     req.method === 'POST' &&
     req.path.endsWith(`/api-keys/${record.keyId}/rotate`);
-  if (state === 'expired') return new GridLedgerError(ErrorCodes.API_KEY_EXPIRED, `API key ${record.keyId} expired at ${record.expiresAt}`, { keyId: record.keyId });
-  if (state === 'revoked' && !rotationRetry) return new GridLedgerError(ErrorCodes.API_KEY_REVOKED, `API key ${record.keyId} was revoked`, { keyId: record.keyId });
+  if (state === 'expired')
+    return new GridLedgerError(ErrorCodes.API_KEY_EXPIRED, `API key ${record.keyId} expired at ${record.expiresAt}`, {
+      keyId: record.keyId,
+    });
+  if (state === 'revoked' && !rotationRetry)
+    return new GridLedgerError(ErrorCodes.API_KEY_REVOKED, `API key ${record.keyId} was revoked`, { keyId: record.keyId });
   return wallet.get(record.userId) ?? unknown;
 }
 
-/** Whether `caller` may list and revoke the keys of `owner`: its own, or, for an operator or utility, its wallet's households and bridges. */
+/** Whether `caller` may list and revoke the keys of `owner`: its own, or, for an operator or utility, its wallet's households and
+ * bridges. */
 function manages(caller: WalletUser, owner: WalletUser | undefined): boolean {
   if (owner === undefined) return false;
   if (owner.id === caller.id) return true;
-  return caller.role !== undefined && ONBOARDING_ROLES.has(caller.role) && owner.role !== undefined && (isSelfActing(owner.role) || owner.role === 'meter-bridge');
+  return (
+    caller.role !== undefined &&
+    ONBOARDING_ROLES.has(caller.role) &&
+    owner.role !== undefined &&
+    (isSelfActing(owner.role) || owner.role === 'meter-bridge')
+  );
 }
 
 /** What a key's record shows: never its hash. */
@@ -85,7 +95,8 @@ export function apiKeyRoutes(keys: ApiKeyStore, wallet: Wallet, log: Logger, rep
 
   const keyOf = (caller: WalletUser, keyId: string): ApiKeyRecord => {
     const record = keys.get(keyId);
-    if (!record || !manages(caller, wallet.get(record.userId))) throw new GridLedgerError(ErrorCodes.API_KEY_NOT_FOUND, `no API key ${keyId}`, { keyId });
+    if (!record || !manages(caller, wallet.get(record.userId)))
+      throw new GridLedgerError(ErrorCodes.API_KEY_NOT_FOUND, `no API key ${keyId}`, { keyId });
     return record;
   };
 
@@ -93,7 +104,8 @@ export function apiKeyRoutes(keys: ApiKeyStore, wallet: Wallet, log: Logger, rep
     const caller = callerOf(res);
     const userId = (req.query.userId as string | undefined) ?? caller.id;
     const owner = wallet.get(userId);
-    if (!manages(caller, owner)) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `the keys of ${userId} are not this caller's to see`, { userId });
+    if (!manages(caller, owner))
+      throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `the keys of ${userId} are not this caller's to see`, { userId });
     res.set('Cache-Control', 'no-store').json({ keys: keys.list(userId).map((k) => publicView(k, res.locals.keyId as string)) });
   });
 
@@ -102,7 +114,8 @@ export function apiKeyRoutes(keys: ApiKeyStore, wallet: Wallet, log: Logger, rep
     const keyId = req.params.keyId as string;
     const old = keyOf(caller, keyId);
     // Rotation hands out a new key: only to the key's own identity.
-    if (old.userId !== caller.id) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a key is rotated by its own identity only', { keyId });
+    if (old.userId !== caller.id)
+      throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a key is rotated by its own identity only', { keyId });
     const days = (req.body as { expiresInDays?: number } | undefined)?.expiresInDays ?? DEFAULT_KEY_DAYS;
     const idempotencyKey = req.get('Idempotency-Key');
     const fingerprint = canonicalJson({ days });
@@ -111,17 +124,31 @@ export function apiKeyRoutes(keys: ApiKeyStore, wallet: Wallet, log: Logger, rep
     for (const [k, v] of recent) if (v.at < horizon) recent.delete(k);
     const earlier = memoKey === undefined ? undefined : recent.get(memoKey);
     if (earlier && earlier.fingerprint !== fingerprint) {
-      throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'Idempotency-Key was used before with a different request', { path: 'Idempotency-Key' });
+      throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'Idempotency-Key was used before with a different request', {
+        path: 'Idempotency-Key',
+      });
     }
     let result = earlier?.result;
     if (result === undefined) {
       // authenticate() let a revoked key through only for a retry of the rotation that revoked it.
-      const retry = old.revokedAt !== undefined && old.rotationKeySha256 !== undefined && idempotencyKey !== undefined && sha256(idempotencyKey) === old.rotationKeySha256;
-      if (old.revokedAt !== undefined && !retry) throw new GridLedgerError(ErrorCodes.API_KEY_REVOKED, `API key ${keyId} was revoked`, { keyId });
+      const retry =
+        old.revokedAt !== undefined &&
+        old.rotationKeySha256 !== undefined &&
+        idempotencyKey !== undefined &&
+        sha256(idempotencyKey) === old.rotationKeySha256;
+      if (old.revokedAt !== undefined && !retry)
+        throw new GridLedgerError(ErrorCodes.API_KEY_REVOKED, `API key ${keyId} was revoked`, { keyId });
       const issued = keys.rotate(keyId, expiryIn(days), idempotencyKey === undefined ? undefined : sha256(idempotencyKey))!;
       result = rotated(issued, keyId, retry);
       if (memoKey !== undefined) recent.set(memoKey, { fingerprint, result, at: Date.now() });
-      log.info({ msg: 'api key rotated', keyId: res.locals.keyId, rotatedKeyId: keyId, newKeyId: result.keyId, userId: caller.id, expiresAt: result.expiresAt });
+      log.info({
+        msg: 'api key rotated',
+        keyId: res.locals.keyId,
+        rotatedKeyId: keyId,
+        newKeyId: result.keyId,
+        userId: caller.id,
+        expiresAt: result.expiresAt,
+      });
     }
     res.status(201).set('Cache-Control', 'no-store').json(result);
   });
@@ -130,7 +157,8 @@ export function apiKeyRoutes(keys: ApiKeyStore, wallet: Wallet, log: Logger, rep
     const caller = callerOf(res);
     const record = keyOf(caller, req.params.keyId as string);
     const revoked = keys.revoke(record.keyId)!;
-    if (record.revokedAt === undefined) log.info({ msg: 'api key revoked', keyId: res.locals.keyId, revokedKeyId: record.keyId, userId: revoked.userId, by: caller.id });
+    if (record.revokedAt === undefined)
+      log.info({ msg: 'api key revoked', keyId: res.locals.keyId, revokedKeyId: record.keyId, userId: revoked.userId, by: caller.id });
     res.status(204).end();
   });
 

@@ -70,7 +70,8 @@ export function marketRoutes(ledger: LedgerPort): express.Router {
 
   // Orders, one or a batch: a retry with the same clientOrderId returns the same order (200
   // instead of 201; for a batch, 200 when every one of its orders was placed before).
-  const replayedOf = (result: { replayed?: boolean; orders?: { replayed: boolean }[] }) => result.orders?.every((o) => o.replayed) ?? result.replayed === true;
+  const replayedOf = (result: { replayed?: boolean; orders?: { replayed: boolean }[] }) =>
+    result.orders?.every((o) => o.replayed) ?? result.replayed === true;
   for (const [path, fn] of [
     ['/orders', market.placeOrder],
     ['/orders/batch', market.placeOrders],

@@ -40,7 +40,12 @@ const saltSeed = () => ({ consumptionSaltSeed: randomBytes(32) });
  * collection members. The answer is the last page's with every page's positions. Used by the
  * route and by the market scheduler.
  */
-export async function closeWindowPages(ledger: LedgerPort, user: Parameters<LedgerPort['submit']>[0], communityId: string, intervalStart: string): Promise<{ answer: Record<string, unknown>; txId: string }> {
+export async function closeWindowPages(
+  ledger: LedgerPort,
+  user: Parameters<LedgerPort['submit']>[0],
+  communityId: string,
+  intervalStart: string,
+): Promise<{ answer: Record<string, unknown>; txId: string }> {
   const positions: unknown[] = [];
   for (let page = 1; ; page++) {
     let submitted: Committed<ResultOf<typeof energy.closeWindow>> | undefined;
@@ -77,7 +82,16 @@ interface PositionRow {
 /** One CSV line per position; every value is a number, a boolean or an instant, so nothing needs quoting. */
 export function positionsCsv(rows: readonly PositionRow[]): string {
   const lines = rows.map((p) =>
-    [p.intervalStart, p.productionWh, p.consumptionWh, p.netWh, p.balance, p.estimated, p.tokens.reduce((s, t) => s + t.energyWh, 0), p.corrections.length].join(','),
+    [
+      p.intervalStart,
+      p.productionWh,
+      p.consumptionWh,
+      p.netWh,
+      p.balance,
+      p.estimated,
+      p.tokens.reduce((s, t) => s + t.energyWh, 0),
+      p.corrections.length,
+    ].join(','),
   );
   return [CSV_COLUMNS.join(','), ...lines].join('\r\n') + '\r\n';
 }

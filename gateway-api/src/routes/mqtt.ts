@@ -31,14 +31,19 @@ const noBroker = () => new GridLedgerError(ErrorCodes.BROKER_UNAVAILABLE, 'this 
  * the new meter's topics. The registration stands whatever happens here: when the broker fails,
  * the answer says so and the owner asks again at /meters/{meterId}/mqtt-credential.
  */
-export async function credentialForNewMeter(broker: BrokerPort | undefined, meter: MeterRecord, log: Logger): Promise<{ mqtt: IssuedMqttCredential } | { mqttError: { code: string; message: string } }> {
+export async function credentialForNewMeter(
+  broker: BrokerPort | undefined,
+  meter: MeterRecord,
+  log: Logger,
+): Promise<{ mqtt: IssuedMqttCredential } | { mqttError: { code: string; message: string } }> {
   try {
     if (!broker) throw noBroker();
     const mqtt = await broker.grant({ kind: 'meter', communityId: meter.communityId, meterId: meter.meterId });
     await widenHousehold(broker, meter, log);
     return { mqtt };
   } catch (e) {
-    const error = e instanceof GridLedgerError ? e : new GridLedgerError(ErrorCodes.BROKER_UNAVAILABLE, e instanceof Error ? e.message : String(e));
+    const error =
+      e instanceof GridLedgerError ? e : new GridLedgerError(ErrorCodes.BROKER_UNAVAILABLE, e instanceof Error ? e.message : String(e));
     log.error({ msg: 'no broker credential for a registered meter', meterId: meter.meterId, error: error.message });
     return { mqttError: { code: error.code, message: error.message } };
   }
@@ -51,9 +56,18 @@ export async function credentialForNewMeter(broker: BrokerPort | undefined, mete
  */
 async function widenHousehold(broker: BrokerPort, meter: MeterRecord, log: Logger): Promise<void> {
   try {
-    await broker.extend({ kind: 'household', communityId: meter.communityId, participantId: meter.participantId, meterIds: [meter.meterId] });
+    await broker.extend({
+      kind: 'household',
+      communityId: meter.communityId,
+      participantId: meter.participantId,
+      meterIds: [meter.meterId],
+    });
   } catch (e) {
-    log.error({ msg: "the household's broker role lacks a new meter's topics", meterId: meter.meterId, error: e instanceof Error ? e.message : String(e) });
+    log.error({
+      msg: "the household's broker role lacks a new meter's topics",
+      meterId: meter.meterId,
+      error: e instanceof Error ? e.message : String(e),
+    });
   }
 }
 
@@ -66,7 +80,11 @@ export async function endMeterCredential(broker: BrokerPort | undefined, meter: 
   try {
     await broker?.remove({ kind: 'meter', communityId: meter.communityId, meterId: meter.meterId });
   } catch (e) {
-    log.error({ msg: "a retired meter's broker principal is left", meterId: meter.meterId, error: e instanceof Error ? e.message : String(e) });
+    log.error({
+      msg: "a retired meter's broker principal is left",
+      meterId: meter.meterId,
+      error: e instanceof Error ? e.message : String(e),
+    });
   }
 }
 
@@ -80,7 +98,10 @@ export function mqttRoutes(ledger: LedgerPort, broker: BrokerPort | undefined): 
     if (!meter) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `no meter ${req.params.meterId}`);
     assertActsFor(caller, meter.participantId);
     if (!broker) throw noBroker();
-    res.status(201).set('Cache-Control', 'no-store').json(await broker.grant({ kind: 'meter', communityId: meter.communityId, meterId: meter.meterId }));
+    res
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json(await broker.grant({ kind: 'meter', communityId: meter.communityId, meterId: meter.meterId }));
   });
 
   r.post('/participants/:participantId/mqtt-credential', async (req, res) => {
@@ -90,7 +111,10 @@ export function mqttRoutes(ledger: LedgerPort, broker: BrokerPort | undefined): 
     const participant: { communityId?: string } | undefined = await call(ledger, caller, registry.getParticipant, [participantId]);
     const meters = ((await call(ledger, caller, registry.listMeters, [participantId])) ?? []) as MeterRecord[];
     const communityId = participant?.communityId;
-    if (!communityId) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the participant has no meter and no community yet: register a meter first', { participantId });
+    if (!communityId)
+      throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'the participant has no meter and no community yet: register a meter first', {
+        participantId,
+      });
     if (!broker) throw noBroker();
     const credential = await broker.grant({ kind: 'household', communityId, participantId, meterIds: meters.map((m) => m.meterId) });
     res.status(201).set('Cache-Control', 'no-store').json(credential);
@@ -101,5 +125,6 @@ export function mqttRoutes(ledger: LedgerPort, broker: BrokerPort | undefined): 
 
 /** A household's own broker credential is made for the household only. */
 function requireSelf(caller: WalletUser, participantId: string): void {
-  if (!isSelfActing(caller.role) || caller.participantId !== participantId) throw denied('a household credential is made for the household itself only', { participantId });
+  if (!isSelfActing(caller.role) || caller.participantId !== participantId)
+    throw denied('a household credential is made for the household itself only', { participantId });
 }

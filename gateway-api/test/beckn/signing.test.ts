@@ -14,7 +14,8 @@ const signer = { subscriberId: 'bap.gridledger.example', uniqueKeyId: 'k1', priv
 const registry: KeyLookup = (subscriber, key) => (subscriber === signer.subscriberId && key === 'k1' ? publicKey : undefined);
 const body = JSON.stringify({ context: { action: 'search', transaction_id: 't-1' }, message: { intent: {} } });
 
-const verifyAt = (header: string | undefined, b: string | Buffer = body, now = NOW) => codeOf(() => verifyMessage(header, b, registry, now));
+const verifyAt = (header: string | undefined, b: string | Buffer = body, now = NOW) =>
+  codeOf(() => verifyMessage(header, b, registry, now));
 
 describe('Beckn signatures', () => {
   const header = signMessage(body, signer, NOW, NOW + 30);
@@ -23,7 +24,12 @@ describe('Beckn signatures', () => {
     expect(header).toMatch(
       /^Signature keyId="bap\.gridledger\.example\|k1\|ed25519",algorithm="ed25519",created="1795000000",expires="1795000030",headers="\(created\) \(expires\) digest",signature="[A-Za-z0-9+/]{86}=="$/,
     );
-    expect(verifyMessage(header, body, registry, NOW + 30)).toEqual({ subscriberId: signer.subscriberId, uniqueKeyId: 'k1', created: NOW, expires: NOW + 30 });
+    expect(verifyMessage(header, body, registry, NOW + 30)).toEqual({
+      subscriberId: signer.subscriberId,
+      uniqueKeyId: 'k1',
+      created: NOW,
+      expires: NOW + 30,
+    });
     // Spaces after the commas, as in the specification's gateway example, are accepted.
     expect(verifyAt(header.replace(/",/g, '", '))).toBeUndefined();
   });
@@ -100,13 +106,19 @@ describe('Beckn signatures with openssl', () => {
     writeFileSync(join(dir, 'signing.txt'), signingString(NOW, NOW + 60, body));
     const sig = sh('openssl pkeyutl -sign -rawin -inkey bpp.pem -in signing.txt | base64 -w0').toString();
     const bppKey: KeyObject = createPublicKey(readFileSync(join(dir, 'bpp.pub.pem')));
-    const header = `Signature keyId="bpp.example|b1|ed25519",algorithm="ed25519",created="${NOW}",expires="${NOW + 60}",headers="(created) (expires) digest",signature="${sig}"`;
-    expect(verifyMessage(header, body, (s, k) => (s === 'bpp.example' && k === 'b1' ? bppKey : undefined), NOW)).toMatchObject({ subscriberId: 'bpp.example' });
+    const header =
+      `Signature keyId="bpp.example|b1|ed25519",algorithm="ed25519",created="${NOW}",expires="${NOW + 60}",` +
+      `headers="(created) (expires) digest",signature="${sig}"`;
+    expect(verifyMessage(header, body, (s, k) => (s === 'bpp.example' && k === 'b1' ? bppKey : undefined), NOW)).toMatchObject({
+      subscriberId: 'bpp.example',
+    });
 
     const ours = /signature="([^"]+)"/.exec(signMessage(body, signer, NOW, NOW + 60))![1];
     writeFileSync(join(dir, 'ours.sig'), Buffer.from(ours, 'base64'));
     writeFileSync(join(dir, 'bap.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
-    expect(sh('openssl pkeyutl -verify -rawin -pubin -inkey bap.pub.pem -in signing.txt -sigfile ours.sig').toString()).toMatch(/Signature Verified Successfully/);
+    expect(sh('openssl pkeyutl -verify -rawin -pubin -inkey bap.pub.pem -in signing.txt -sigfile ours.sig').toString()).toMatch(
+      /Signature Verified Successfully/,
+    );
   });
 });
 
@@ -131,7 +143,9 @@ if (!specPresent) console.warn(`SKIPPED: the BECKN-006 known-answer test; ${SPEC
 
     expect(bodyDigest(exampleBody)).toBe(expectedDigest);
     // Ed25519 is deterministic: the same key and text give the same signature bytes.
-    expect(signMessage(exampleBody, { subscriberId, uniqueKeyId, privateKey: ed25519PrivateKey(priv) }, created, expires)).toBe(exampleHeader);
+    expect(signMessage(exampleBody, { subscriberId, uniqueKeyId, privateKey: ed25519PrivateKey(priv) }, created, expires)).toBe(
+      exampleHeader,
+    );
     const lookup: KeyLookup = (s, k) => (s === subscriberId && k === uniqueKeyId ? ed25519PublicKey(pub) : undefined);
     expect(verifyMessage(exampleHeader, exampleBody, lookup, created)).toMatchObject({ subscriberId, created, expires });
   });

@@ -159,7 +159,13 @@ export async function startHarness(overrides: Partial<AppDeps> = {}): Promise<Ha
   const keys = new MemoryApiKeyStore();
   const wallet = new MemoryWallet();
   const log = new CapturingLogger();
-  for (const u of [user('op-1', 'operator'), user('alice', 'prosumer'), user('bob', 'prosumer'), user('admin'), user('bridge-1', 'meter-bridge')]) {
+  for (const u of [
+    user('op-1', 'operator'),
+    user('alice', 'prosumer'),
+    user('bob', 'prosumer'),
+    user('admin'),
+    user('bridge-1', 'meter-bridge'),
+  ]) {
     wallet.put(u);
   }
   const key = {

@@ -35,7 +35,9 @@ async function ensureInstalled(log = (m) => process.stdout.write(`${m}\n`)) {
   const { code, output } = await run('npm', ['ci', '--prefix', here, '--no-audit', '--no-fund'], { cwd: here });
   if (code !== 0) {
     const errors = output.split('\n').filter((l) => /^npm error \S/.test(l) && !/^npm error\s+at /.test(l));
-    throw new Error(`npm ci --prefix ${here} failed (exit ${code}): ${(errors.length ? errors.slice(0, 4).join('\n') : lastLines(output, 5))}`);
+    throw new Error(
+      `npm ci --prefix ${here} failed (exit ${code}): ${errors.length ? errors.slice(0, 4).join('\n') : lastLines(output, 5)}`,
+    );
   }
 }
 
@@ -45,8 +47,15 @@ function parseSummary(output) {
   const text = output.replace(/\u001b\[[0-9;]*m/g, '');
   const at = text.lastIndexOf('### All test results ###');
   if (at < 0) throw new Error(`Caliper printed no result table: ${lastLines(text, 5)}`);
-  const lines = text.slice(at).split('\n').filter((l) => l.startsWith('|'));
-  const cells = (l) => l.split('|').slice(1, -1).map((c) => c.trim());
+  const lines = text
+    .slice(at)
+    .split('\n')
+    .filter((l) => l.startsWith('|'));
+  const cells = (l) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
   const header = cells(lines[0]);
   const column = (name) => {
     const i = header.indexOf(name);
@@ -54,8 +63,13 @@ function parseSummary(output) {
     return i;
   };
   const cols = {
-    succ: column('Succ'), fail: column('Fail'), sendTps: column('Send Rate (TPS)'), maxLatencyS: column('Max Latency (s)'),
-    minLatencyS: column('Min Latency (s)'), avgLatencyS: column('Avg Latency (s)'), throughputTps: column('Throughput (TPS)'),
+    succ: column('Succ'),
+    fail: column('Fail'),
+    sendTps: column('Send Rate (TPS)'),
+    maxLatencyS: column('Max Latency (s)'),
+    minLatencyS: column('Min Latency (s)'),
+    avgLatencyS: column('Avg Latency (s)'),
+    throughputTps: column('Throughput (TPS)'),
   };
   const rounds = {};
   for (const line of lines.slice(1)) {
@@ -75,12 +89,19 @@ async function runCaliper(profile, workDir, resultsDir, log = (m) => process.std
   const { networkConfigPath } = writeCaliperNetwork(profile, workDir);
   mkdirSync(resultsDir, { recursive: true });
   const args = [
-    '--no', 'caliper', 'launch', 'manager',
-    '--caliper-workspace', here,
-    '--caliper-networkconfig', networkConfigPath,
-    '--caliper-benchconfig', join(here, 'benchmarks', 'noop.yaml'),
+    '--no',
+    'caliper',
+    'launch',
+    'manager',
+    '--caliper-workspace',
+    here,
+    '--caliper-networkconfig',
+    networkConfigPath,
+    '--caliper-benchconfig',
+    join(here, 'benchmarks', 'noop.yaml'),
     '--caliper-flow-only-test',
-    '--caliper-report-path', join(resultsDir, 'caliper-report.html'),
+    '--caliper-report-path',
+    join(resultsDir, 'caliper-report.html'),
   ];
   log(`Caliper: npx ${args.join(' ')}`);
   const { code, output } = await run('npx', args, { cwd: here, env: { ...process.env, FORCE_COLOR: '0' } });

@@ -39,7 +39,9 @@ function writeCaliperNetwork(profile, outDir, org = 'community', userId = `${org
     organizations: [
       {
         mspid: o.mspId,
-        identities: { certificates: [{ name: user.id, clientPrivateKey: { path: user.keyPath }, clientSignedCert: { path: user.certPath } }] },
+        identities: {
+          certificates: [{ name: user.id, clientPrivateKey: { path: user.keyPath }, clientSignedCert: { path: user.certPath } }],
+        },
         connectionProfile: { path: join(outDir, `connection-${org}.json`), discover: false },
       },
     ],
