@@ -1,5 +1,5 @@
 import { catalogue } from '@gridledger/core/catalogue';
-import { ErrorCodes, ID_PATTERN, INSTANT_PATTERN, ROLES } from '@gridledger/core/core';
+import { ErrorCodes, ROLES } from '@gridledger/core/core';
 import { MAX_READINGS_PER_BATCH } from '@gridledger/core/metering';
 import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
@@ -11,6 +11,7 @@ import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { answer, answerSchema } from './openapi/answers';
+import { id, instant } from './openapi/schemas';
 
 const { registry, metering } = catalogue;
 
@@ -22,9 +23,7 @@ const { registry, metering } = catalogue;
 
 export const API_BASE = '/api/v1';
 
-const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
 /** The one accepted instant spelling: exactly what core's parseInstant accepts (units.ts). */
-const instant = { type: 'string', pattern: INSTANT_PATTERN, example: '2026-11-21T12:00:00Z' };
 const amount = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
 
 const errorResponse = (description: string) => ({

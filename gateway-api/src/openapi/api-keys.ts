@@ -1,9 +1,9 @@
-import { ID_PATTERN } from '@gridledger/core/core';
 import { MAX_KEY_DAYS } from '../keys';
+import { id } from './schemas';
 
 /** OpenAPI paths and schemas of the API keys' life (routes/api-keys.ts, docs/security.md "API keys"). */
 const keyId = { type: 'string', pattern: '^kid_[0-9a-f]{16}$' };
-const userId = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
+const userId = id;
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const json = (ref: string, description: string) => ({
   description,

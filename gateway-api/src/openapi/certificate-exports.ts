@@ -3,7 +3,7 @@
  * the catalogue's results with core's toEnergyTagBundle and mwhByDeviceMonth, so their schemas are
  * written here, field for field.
  */
-import { ID_PATTERN } from '@gridledger/core/core';
+import { id } from './schemas';
 
 const str = { type: 'string' };
 const nullableStr = { type: 'string', nullable: true };
@@ -15,7 +15,7 @@ const participant = {
   name: 'participantId',
   in: 'path',
   required: true,
-  schema: { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 },
+  schema: id,
 };
 const errors = {
   '400': err('REQUEST_INVALID'),

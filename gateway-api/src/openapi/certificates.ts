@@ -1,12 +1,10 @@
 import { catalogue, schema } from '@gridledger/core/catalogue';
-import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
 import { answer } from './answers';
 import { publicVerificationAnswer } from './provenance';
+import { id, instant } from './schemas';
 
 /** OpenAPI paths and request schemas of the certificate routes (routes/certificates.ts); the answers are the catalogue's. */
 const { certificates } = catalogue;
-const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
-const instant = { type: 'string', pattern: INSTANT_PATTERN };
 const { IssuanceId: issuanceId, CertificateId: certificateId } = schema;
 const wh = { type: 'integer', minimum: 1 };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

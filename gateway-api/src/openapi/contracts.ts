@@ -1,9 +1,7 @@
 import { catalogue, type Transaction } from '@gridledger/core/catalogue';
-import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
 import { answer } from './answers';
+import { id, instant } from './schemas';
 
-const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
-const instant = { type: 'string', pattern: INSTANT_PATTERN };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const { contracts } = catalogue;
 const common = {

@@ -1,10 +1,8 @@
 import { catalogue, type Transaction } from '@gridledger/core/catalogue';
-import { ID_PATTERN, INSTANT_PATTERN } from '@gridledger/core/core';
 import { answer } from './answers';
+import { id, instant } from './schemas';
 
 /** OpenAPI paths of the market figures (routes/figures.ts). */
-const id = { type: 'string', pattern: ID_PATTERN.source, maxLength: 64 };
-const instant = { type: 'string', pattern: INSTANT_PATTERN, example: '2026-11-21T12:00:00Z' };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const responses = (tx: Transaction) => ({
   '200': answer(tx, 'The figures (docs/market.md, "Market figures")'),
