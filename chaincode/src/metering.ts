@@ -12,7 +12,8 @@ import {
   ReadingStore,
   SeqGap,
 } from '@gridledger/core';
-import { areWindowsClosing, settleCorrections, storeGaps } from './energy/window';
+import { settleCorrections } from './energy/resettle';
+import { areWindowsClosing, storeGaps } from './energy/window';
 import { loadMeteringParams } from './energy/grid';
 import { getStates, withWriteBatch } from './state-batch';
 import {

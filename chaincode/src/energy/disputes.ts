@@ -12,7 +12,8 @@ import { loadMeter } from '../registry';
 import { loadMeteringParams } from './grid';
 import { requireDetailAccess } from './household';
 import { EstimateRecord, IMPORT_FIELD, putPrivate, saltSeed, transientField } from './privacy';
-import { announce, resettle } from './window';
+import { resettle } from './resettle';
+import { announce } from './window';
 
 const disputeKey = (ctx: Context, meterId: string, intervalStart: string): string => key(ctx, KeyTypes.dispute, meterId, intervalStart);
 
