@@ -56,7 +56,8 @@ function parseTimeOfDay(text: unknown): number | undefined {
   return Number(m[2]) < 60 && seconds <= DAY_SECONDS ? seconds : undefined;
 }
 
-const FIELDS = [
+/** The terms of a bilateral contract, in the order the chaincode stores them. */
+export const CONTRACT_FIELDS = [
   'communityId',
   'sellerId',
   'buyerId',
@@ -80,7 +81,8 @@ export function validateContractTerms(
 ): ContractTerms {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('', 'a contract must be a JSON object');
   const r = input as Record<string, unknown>;
-  for (const k of Object.keys(r).sort()) if (!(FIELDS as readonly string[]).includes(k)) throw invalid(k, `${k} is not a contract field`);
+  for (const k of Object.keys(r).sort())
+    if (!(CONTRACT_FIELDS as readonly string[]).includes(k)) throw invalid(k, `${k} is not a contract field`);
   for (const k of ['communityId', 'sellerId', 'buyerId'] as const) {
     if (typeof r[k] !== 'string' || !ID_PATTERN.test(r[k] as string)) throw invalid(k, `${k} must be ${ID_RULE}`);
   }
@@ -107,7 +109,7 @@ export function validateContractTerms(
     throw invalid('dailyFrom', 'dailyFrom must be HH:MM on the market interval grid');
   if (to === undefined || to === from || to % params.intervalSeconds !== 0)
     throw invalid('dailyTo', 'dailyTo must be HH:MM on the grid, not dailyFrom');
-  return Object.fromEntries(FIELDS.map((k) => [k, r[k]])) as unknown as ContractTerms;
+  return Object.fromEntries(CONTRACT_FIELDS.map((k) => [k, r[k]])) as unknown as ContractTerms;
 }
 
 /**

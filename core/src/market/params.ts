@@ -28,7 +28,8 @@ export const DEFAULT_MARKET_PARAMS: Readonly<Omit<MarketParams, 'communityId'>> 
   kPpm: PPM / 2,
 });
 
-const FIELDS: readonly (keyof MarketParams)[] = [
+/** The market parameters, the community first. */
+export const MARKET_PARAMS_FIELDS: readonly (keyof MarketParams)[] = [
   'communityId',
   'intervalSeconds',
   'gateClosureSeconds',
@@ -49,7 +50,7 @@ export function validateMarketParams(input: unknown): MarketParams {
     throw paramsInvalid(MARKET, '', 'parameters must be a JSON object');
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record).sort()) {
-    if (!(FIELDS as readonly string[]).includes(key)) throw paramsInvalid(MARKET, key, `${key} is not a market parameter`);
+    if (!(MARKET_PARAMS_FIELDS as readonly string[]).includes(key)) throw paramsInvalid(MARKET, key, `${key} is not a market parameter`);
   }
   if (typeof record.communityId !== 'string' || !ID_PATTERN.test(record.communityId))
     throw paramsInvalid(MARKET, 'communityId', `communityId must be ${ID_RULE}`);

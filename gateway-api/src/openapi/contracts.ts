@@ -1,4 +1,5 @@
 import { catalogue, type Transaction } from '@gridledger/core/catalogue';
+import { CONTRACT_FIELDS } from '@gridledger/core/market';
 import { answer } from './answers';
 import { id, instant } from './schemas';
 
@@ -98,18 +99,7 @@ export const contractSchemas = {
   NewContract: {
     type: 'object',
     additionalProperties: false,
-    required: [
-      'clientContractId',
-      'communityId',
-      'sellerId',
-      'buyerId',
-      'energyWhPerInterval',
-      'priceMicrosPerKwh',
-      'firstDay',
-      'lastDay',
-      'dailyFrom',
-      'dailyTo',
-    ],
+    required: ['clientContractId', ...CONTRACT_FIELDS],
     properties: {
       clientContractId: id,
       communityId: id,

@@ -1,4 +1,5 @@
 import { catalogue, type Transaction } from '@gridledger/core/catalogue';
+import { MARKET_PARAMS_FIELDS } from '@gridledger/core/market';
 import { answer } from './answers';
 import { id, instant } from './schemas';
 
@@ -266,16 +267,6 @@ export const marketSchemas = {
     type: 'object',
     additionalProperties: false,
     minProperties: 1,
-    properties: Object.fromEntries(
-      [
-        'intervalSeconds',
-        'gateClosureSeconds',
-        'openingHorizonSeconds',
-        'feedInMicrosPerKwh',
-        'retailMicrosPerKwh',
-        'gridFeeMicrosPerKwh',
-        'kPpm',
-      ].map((k) => [k, { type: 'integer' }]),
-    ),
+    properties: Object.fromEntries(MARKET_PARAMS_FIELDS.filter((k) => k !== 'communityId').map((k) => [k, { type: 'integer' }])),
   },
 };
