@@ -1,4 +1,5 @@
 /**
+ * (Over 400 lines: one row per operation, data rather than logic.)
  * The access table (docs/security.md, "Access table"): for every operation of the served OpenAPI
  * document and every chaincode transaction without a route, who may call it, for whom, and what
  * they see. Read off the gateway's checks (access.ts, routes/*) and the chaincode's (respond,

@@ -1,3 +1,8 @@
+/**
+ * Fabric nodes of one platform: crypto material, configuration files and the orderer, peer and
+ * channel set-up as native processes. Just over 400 lines: one concern (node set-up), in the order
+ * `up` runs it.
+ */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

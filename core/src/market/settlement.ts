@@ -1,3 +1,9 @@
+/**
+ * Settlement of one cleared interval against metered delivery, pure. Over 400 lines on purpose:
+ * the postings, the deviation rules and the exact-or-refused money checks are one computation whose
+ * invariants (every posting balances to the micro-unit, no amount beyond 2^53 - 1) are read and
+ * property-tested together; the paged form is in clearing-pages.ts.
+ */
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds, ID_PATTERN, ID_RULE } from '../core/identity';
 import { shareProRata } from '../core/prorata';

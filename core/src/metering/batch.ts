@@ -1,4 +1,5 @@
 /**
+ * (Over 400 lines on purpose: the verdict rules of one batch are one decision read together.)
  * A batch of signed readings in one Fabric transaction. A transaction cannot read its own writes,
  * so the whole batch is decided here, purely, from the state the contract loaded before: readings
  * are judged one by one in a fixed order (meter, interval, then their canonical text), each seeing
