@@ -6,3 +6,5 @@ export * from './book';
 export * from './contracts';
 export * from './figures';
 export * from './clearing-pages';
+export * from './zonal';
+export * from './zonal-network';
