@@ -2,7 +2,7 @@
  * `npm run bench`: measures what can be measured on this machine and writes
  * test/bench/results/latest.json ({ machine, results: [{ scenario, metric, value, unit }] }) beside
  * a readable table: the pure clearing, then the ledger scenarios on a platform started for the run
- * (ledger.js). GRIDLEDGER_BENCH_PURE_ONLY=1 skips the ledger.
+ * (ledger.js), then the load tests (load.js). GRIDLEDGER_BENCH_PURE_ONLY=1 skips the ledger and the load tests.
  */
 const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
@@ -10,6 +10,7 @@ const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { clearAuction } = require('@gridledger/core/market');
 const { ledgerBenchmarks } = require('./ledger');
+const { loadTests } = require('./load');
 
 /** Small seeded generator (mulberry32), so that every run clears the same book. */
 function prng(seed) {
@@ -78,7 +79,10 @@ for (const [n, metric] of [
 }
 
 async function main() {
-  if (!process.env.GRIDLEDGER_BENCH_PURE_ONLY) await ledgerBenchmarks(results, rows);
+  if (!process.env.GRIDLEDGER_BENCH_PURE_ONLY) {
+    await ledgerBenchmarks(results, rows);
+    loadTests(results, rows);
+  }
   const machine = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,

@@ -8,6 +8,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
   testMatch: ['<rootDir>/**/*.test.ts'],
+  // The load tests (load/) run in `npm run bench` (test/bench/load.js), not in `npm test`: see docs/benchmarks.md.
+  testPathIgnorePatterns: ['/node_modules/', ...(process.env.GRIDLEDGER_LOAD_TESTS === '1' ? [] : ['<rootDir>/load/'])],
   globalSetup: '<rootDir>/global-setup.js',
   globalTeardown: '<rootDir>/global-teardown.js',
   setupFilesAfterEnv: ['<rootDir>/timeout.js'],

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearAuction, formatInstant, Order } from '@gridledger/core';
 import { FabricLedger, MarketScheduler, StepOutcome } from '@gridledger/gateway-api';
-import { deliverAsCleared, trader, Trader, useMeteringInterval } from './market-support';
-import { api, credentials, operatorKey, profile, sleep, stateDir, uid } from './support';
+import { deliverAsCleared, trader, Trader, useMeteringInterval } from '../market-support';
+import { api, credentials, operatorKey, profile, sleep, stateDir, uid } from '../support';
 
 const C = uid('load');
 const LEN = 60;
