@@ -156,6 +156,12 @@ export const ErrorCodes = {
   CERTIFICATE_PERIOD_MISMATCH: 'CERTIFICATE_PERIOD_MISMATCH',
   /** More certificates charged into storage than the battery's metered charge of the hour. */
   STORAGE_CHARGE_EXCEEDS_METERED: 'STORAGE_CHARGE_EXCEEDS_METERED',
+  /** An islanding or curtailment input not of the documented shape or range; `details.field` names the field. */
+  ISLAND_INPUT_INVALID: 'ISLAND_INPUT_INVALID',
+  /** The community is already in the mode asked for (islanded or connected). */
+  ISLAND_MODE_UNCHANGED: 'ISLAND_MODE_UNCHANGED',
+  /** A change of island mode must take effect from an interval that has not started. */
+  ISLAND_CHANGE_NOT_FUTURE: 'ISLAND_CHANGE_NOT_FUTURE',
   /** The caller's identity (MSP, gl.role, gl.id) may not do this. */
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** No valid API key (gateway) or no identity attributes (chaincode). */
