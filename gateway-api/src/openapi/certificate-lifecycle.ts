@@ -39,9 +39,7 @@ export const certificateLifecyclePaths = {
       responses: {
         '201': answer(certificates.reserve, 'reserved'),
         '404': err('CERTIFICATE_NOT_FOUND or PARTICIPANT_NOT_FOUND'),
-        '409': err(
-          `CERTIFICATE_CANCELLED, CERTIFICATE_EXPIRED, CERTIFICATE_WITHDRAWN, CERTIFICATE_RESERVED, CERTIFICATE_QUANTITY_EXCEEDED; ${reused}`,
-        ),
+        '409': err(`CERTIFICATE_CANCELLED, _EXPIRED, _WITHDRAWN, _RESERVED or _QUANTITY_EXCEEDED; ${reused}`),
         ...common,
       },
     },
