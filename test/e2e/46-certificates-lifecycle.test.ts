@@ -5,9 +5,12 @@
  * withdraws the newest certificates first, endorsed by the Regulator's peer, and the hour's account
  * holds again; double claims are impossible (a claimed, withdrawn or reserved bundle, more Wh than held).
  */
+import { randomBytes } from 'node:crypto';
+import { peer } from '@hyperledger/fabric-protos';
 import { formatInstant } from '@gridledger/core/core';
+import { ledgerClient } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, type JsonAnswer, operatorKey } from './support';
+import { api, eventually, type JsonAnswer, operatorKey, profile } from './support';
 import {
   closeHour,
   deliver,
@@ -20,6 +23,7 @@ import {
   Producer,
   producer,
   regulatorKey,
+  utilityKey,
 } from './certificate-support';
 
 useMeteringInterval(INTERVAL);
@@ -96,7 +100,11 @@ describe('the certificate lifecycle', () => {
     const [first] = intervalsOf(hourStart);
     await ok(post(p, '/disputes', { meterId: p.meterId, intervalStart: first, reason: 'meter ran fast' }), 201);
     const resolution = { meterId: p.meterId, intervalStart: first, importWh: 0, exportWh: 0, note: 'per inverter log' };
-    const resolved = await ok(api('community', operatorKey(), 'POST', '/disputes/resolutions', resolution));
+    // Both collection members endorse the resolution: one of them may not have the dispute's block yet.
+    const resolved = await eventually(async () => {
+      const res = await api('community', operatorKey(), 'POST', '/disputes/resolutions', resolution);
+      return res.status === 409 && (res.body as JsonAnswer).error?.code === 'DISPUTE_INVALID' ? undefined : ok(Promise.resolve(res));
+    }, 20_000);
     expect(resolved).toMatchObject({ status: 'resolved', certificates: { txId: expect.any(String) } });
     const [hour] = resolved.certificates.hours;
     expect(hour).toMatchObject({ assetId: p.assetId, previousExportWh: 4000, verifiedExportWh: 3000 });
@@ -112,5 +120,38 @@ describe('the certificate lifecycle', () => {
       api('regulator', regulatorKey(), 'POST', '/certificates/lowered-figure-withdrawals', { meterId: p.meterId, intervalStart: first }),
     );
     expect(again.hours).toEqual([]);
+  });
+
+  it("is refused at commit without the Regulator's peer; the route runs it again after a resolution", async () => {
+    const second = intervalsOf(hourStart)[1];
+    await ok(post(p, '/disputes', { meterId: p.meterId, intervalStart: second, reason: 'meter ran fast' }), 201);
+    const community = profile().orgs.community.mspId;
+    const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+    const submit = async (fn: string, args: string[], endorsers: string[], transientData?: Record<string, Uint8Array>) => {
+      const proposal = client.contract.newProposal(fn, { arguments: args, endorsingOrganizations: endorsers, transientData });
+      return (await (await proposal.endorse()).submit()).getStatus();
+    };
+    try {
+      // The resolution alone (as its route submits it, without the withdrawal after it): 1000 Wh become 500.
+      const resolution = JSON.stringify({ meterId: p.meterId, intervalStart: second, exportWh: 500, note: 'per inverter log' });
+      const members = [community, profile().orgs.utility.mspId];
+      const transient = { consumptionSaltSeed: randomBytes(32), importWh: Buffer.from('0') };
+      const resolved = await eventually(
+        () => submit('energy:resolveDispute', [resolution], members, transient).catch(() => undefined),
+        20_000,
+      );
+      expect(resolved.successful).toBe(true);
+      const status = await submit('certificates:withdrawLowered', [p.meterId, second], members);
+      expect([status.successful, status.code]).toEqual([false, peer.TxValidationCode.ENDORSEMENT_POLICY_FAILURE]);
+    } finally {
+      client.close();
+    }
+    const account = () => ok(api('community', operatorKey(), 'GET', `/assets/${p.assetId}/hours/${hourStart}/certificate-account`));
+    expect(await account()).toMatchObject({ verifiedExportWh: 2500, certificateWh: 3000, excessWh: 500, holds: false });
+    const rerun = await ok(
+      api('utility', utilityKey(), 'POST', '/certificates/lowered-figure-withdrawals', { meterId: p.meterId, intervalStart: second }),
+    );
+    expect(rerun.hours[0].withdrawn.map((b: JsonAnswer) => [b.bundleId, b.quantityWh])).toEqual([[id(2501), 500]]);
+    expect(await account()).toMatchObject({ verifiedExportWh: 2500, certificateWh: 2500, holds: true });
   });
 });

@@ -9,12 +9,20 @@ import type { WalletUser } from '@gridledger/network';
 import { catalogue, type ArgValues, type Transaction } from '@gridledger/core/catalogue';
 import { callerOf, requireRoles } from '../access';
 import { call } from '../call';
-import { GridLedgerError } from '../errors';
+import { ErrorCodes, GridLedgerError } from '../errors';
 import type { LedgerPort } from '../ports';
 
 const { certificates } = catalogue;
 const HOLDERS = ['prosumer', 'consumer'];
 const ISSUERS = ['regulator', 'utility', 'operator'];
+
+/**
+ * Attempts of the withdrawal after a resolution: the Regulator's peer may not have the resolution's
+ * block yet, its simulation then differs from the gateway peer's and the gateway refuses the
+ * endorsement (LEDGER_UNAVAILABLE); nothing was written, so it is proposed again after a pause.
+ */
+const LOWERED_ATTEMPTS = 4;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The withdrawal a resolved dispute of a meter's interval may need (certificates:withdrawLowered),
@@ -28,12 +36,15 @@ export async function withdrawLoweredAfterResolution(
   meterId: string,
   intervalStart: string,
 ): Promise<object> {
-  try {
-    const { result, txId } = await call(ledger, user, certificates.withdrawLowered, [meterId, intervalStart]);
-    return { ...result, txId };
-  } catch (e) {
-    if (!(e instanceof GridLedgerError)) throw e;
-    return { error: { code: e.code, message: e.message } };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { result, txId } = await call(ledger, user, certificates.withdrawLowered, [meterId, intervalStart]);
+      return { ...result, txId };
+    } catch (e) {
+      if (!(e instanceof GridLedgerError)) throw e;
+      if (e.code !== ErrorCodes.LEDGER_UNAVAILABLE || attempt >= LOWERED_ATTEMPTS) return { error: { code: e.code, message: e.message } };
+      await sleep(250 * 2 ** attempt);
+    }
   }
 }
 
