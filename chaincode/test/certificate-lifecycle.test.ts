@@ -99,6 +99,16 @@ describe('a transfer the recipient accepts', () => {
     expect(code(await f.run(home2, (ctx) => certificates.acceptReservation(ctx, FIRST, '{}')))).toBe(ErrorCodes.CERTIFICATE_EXPIRED);
     expect(await listed(f, 'home-02')).toEqual([[FIRST, 10, 'expired', 'home-01']]);
   });
+  it("follows a withdrawal: the withdrawn part leaves the recipient's listing, the rest stays reserved to it", async () => {
+    const f = await issued();
+    await ok(f.run(home1, (ctx) => certificates.reserve(ctx, FIRST, json({ to: 'home-02', quantityWh: 300 }))));
+    const range = { rangeStart: 1, rangeEnd: 100, reason: 'meter found faulty' };
+    await ok(f.run(regulator, (ctx) => certificates.withdraw(ctx, 'pv-1@20261121T12Z', json(range))));
+    expect(await listed(f, 'home-02')).toEqual([['pv-1@20261121T12Z-101', 200, 'reserved', 'home-01']]);
+    const accepted = await ok(f.run(home2, (ctx) => certificates.acceptReservation(ctx, 'pv-1@20261121T12Z-101', '{}')));
+    expect(accepted.result.moved).toMatchObject({ owner: 'home-02', quantityWh: 200 });
+    expect(code(await f.run(home2, (ctx) => certificates.acceptReservation(ctx, FIRST, '{}')))).toBe(ErrorCodes.CERTIFICATE_NOT_RESERVED);
+  });
 });
 
 describe('a client reference', () => {
