@@ -10,7 +10,7 @@ import { peer } from '@hyperledger/fabric-protos';
 import { formatInstant } from '@gridledger/core/core';
 import { ledgerClient } from '@gridledger/network';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, eventually, type JsonAnswer, operatorKey, profile } from './support';
+import { api, eventually, type JsonAnswer, openEvents, operatorKey, profile } from './support';
 import {
   closeHour,
   deliver,
@@ -48,13 +48,21 @@ describe('the certificate lifecycle', () => {
     return [res.status, (res.body as JsonAnswer).error?.code];
   };
 
+  let streams: { producer: Awaited<ReturnType<typeof openEvents>>; buyer: Awaited<ReturnType<typeof openEvents>> };
+  const ours = (s: typeof streams.buyer) =>
+    s.events.filter((e) => e.event.startsWith('Certificates') && e.data.payload.producerId === p.participantId);
+
   beforeAll(async () => {
     p = await producer();
     buyer = await trader('certbuy', p.communityId);
+    streams = { producer: await openEvents({}, '', p.apiKey), buyer: await openEvents({}, '', buyer.apiKey) };
     await deliver(p, hourStart, [1000, 1000, 1000, 1000]);
     await closeHour(p, hourStart);
     await ok(issue(regulatorKey(), 'regulator', p.assetId, hourStart), 201);
     id = (n) => `${p.assetId}@${issuanceTag(hourStart)}-${n}`;
+  });
+  afterAll(async () => {
+    for (const stream of Object.values(streams ?? {})) await stream.close();
   });
 
   it('reserves part of a bundle for a recipient, who sees it and accepts it; either side releases a reservation', async () => {
@@ -120,6 +128,20 @@ describe('the certificate lifecycle', () => {
       api('regulator', regulatorKey(), 'POST', '/certificates/lowered-figure-withdrawals', { meterId: p.meterId, intervalStart: first }),
     );
     expect(again.hours).toEqual([]);
+    // On GET /events: the reservation, its acceptance and release reach the recipient; the withdrawal its producer.
+    await streams.producer.until((e) => e.some((x) => x.event === 'CertificatesWithdrawn'));
+    const withdrawn = ours(streams.producer).find((e) => e.event === 'CertificatesWithdrawn')!;
+    expect(withdrawn.data.payload).toMatchObject({ reason: 'lowered-figure', bundles: [{ bundleId: id(3001), quantityWh: 1000 }] });
+    const lifecycle = ['CertificatesReserved', 'CertificatesTransferred', 'CertificatesReservationReleased'];
+    await streams.buyer.until(() => ours(streams.buyer).filter((e) => lifecycle.includes(e.event)).length >= 4);
+    expect(ours(streams.buyer).map((e) => e.event)).toEqual([
+      'CertificatesReserved',
+      'CertificatesTransferred',
+      'CertificatesReserved',
+      'CertificatesReservationReleased',
+      'CertificatesTransferred',
+      'CertificatesClaimed',
+    ]);
   });
 
   it("is refused at commit without the Regulator's peer; the route runs it again after a resolution", async () => {
