@@ -102,6 +102,8 @@ export const KeyTypes = {
   certBundle: 'certBundle',
   certHolding: 'certHolding',
   certIssuer: 'certIssuer',
+  /** certRef~actor~reference: a certificate action's client reference and first result (certificates/reference.ts). */
+  certRef: 'certRef',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

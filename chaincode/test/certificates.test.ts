@@ -5,90 +5,10 @@
  */
 import { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
-import { ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
-import { CertificatesContract } from '../src/certificates';
-import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/energy';
+import { ErrorCodes, formatInstant } from '@gridledger/core';
+import { transferEnergyTokens } from '../src/energy';
 import { respond } from '../src/respond';
-import { MeteringContract } from '../src/metering';
-import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, SEED, signReading, submitVia, TxOutcome, withTransient } from './fake-fabric';
-
-const registry = new RegistryContract();
-const metering = new MeteringContract();
-const assets = new AssetsContract();
-const energy = new EnergyContract();
-const certificates = new CertificatesContract();
-const operator = identity('CommunityMSP', 'operator', 'op-1');
-const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
-const home1 = identity('CommunityMSP', 'prosumer', 'home-01');
-const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
-const HOUR = '2026-11-21T12:00:00Z';
-const T = parseInstant(HOUR)!;
-const json = (x: unknown) => JSON.stringify(x);
-const EXPORTS = [800, 400, 0, 200];
-
-async function ok(p: Promise<TxOutcome>) {
-  const out = await p;
-  if (!out.ok) throw new Error(out.message);
-  return out;
-}
-
-/** home-01 with a 4 kW solar asset on its production meter, verified by the regulator; home-02 a consumer. */
-async function setUp(): Promise<{ f: FakeFabric; policy: Buffer | undefined }> {
-  const f = new FakeFabric();
-  f.now = T - 86_400;
-  const pv = meterKeys();
-  await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-01', role: 'prosumer' }))));
-  await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-02', role: 'consumer' }))));
-  const meter = {
-    meterId: 'h1.pv',
-    participantId: 'home-01',
-    kind: 'production',
-    publicKeyPem: pv.publicKeyPem,
-    exportCapacityW: 0,
-    communityId: 'c1',
-  };
-  await ok(f.run(operator, (ctx) => registry.registerMeter(ctx, json(meter))));
-  const asset = {
-    assetId: 'pv-1',
-    participantId: 'home-01',
-    meterId: 'h1.pv',
-    source: 'solar',
-    capacityW: 4000,
-    zone: 'z1',
-    feeder: 'f1',
-    location: '52.40 N 13.10 E',
-    commissionedOn: '2024-05-01',
-    certificationHash: 'ab'.repeat(32),
-  };
-  await ok(f.run(home1, (ctx) => assets.registerAsset(ctx, json(asset))));
-  const verification = f.begin(regulator);
-  await assets.verifyAsset(verification.ctx, 'pv-1');
-  f.commit(verification);
-  const policy = [...verification.validationParameters.entries()].find(([k]) => k.includes('certIssuer'))?.[1];
-
-  f.now = T + 3600 + 60;
-  let register = 50_000;
-  const readings = EXPORTS.map((exportWh, k): Reading => {
-    register += exportWh;
-    return {
-      meterId: 'h1.pv',
-      intervalStart: formatInstant(T + k * 900),
-      seq: k + 1,
-      importWh: 0,
-      exportWh,
-      importRegisterWh: 0,
-      exportRegisterWh: register,
-    };
-  });
-  await ok(f.run(bridge, (ctx) => submitVia(metering, ctx, json(readings.map((r) => signReading(r, pv.privateKey))))));
-  return { f, policy };
-}
-
-const closeHour = async (f: FakeFabric) => {
-  for (let k = 0; k < 4; k++)
-    await ok(f.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', formatInstant(T + k * 900))));
-};
+import { certificates, closeHour, home1, HOUR, json, ok, operator, regulator, setUp, T } from './certificate-support';
 
 it("asset verification puts the Regulator's peer on the asset's issuance cursor", async () => {
   const { policy } = await setUp();

@@ -188,7 +188,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'the disclosed value carries its salt: only a household that was shown it can check it',
   ),
   row('disputeReading', 'POST /disputes', ['energy:disputeReading'], [yes(), no, yes(), no, no]),
-  row('resolveDispute', 'POST /disputes/resolutions', ['energy:resolveDispute'], [no, no, yes(), no, no]),
+  row(
+    'resolveDispute',
+    'POST /disputes/resolutions',
+    ['energy:resolveDispute', 'certificates:withdrawLowered'],
+    [no, no, yes(), no, no],
+    'a lowered export then withdraws certificates of the hour (certificates:withdrawLowered, as the operator)',
+  ),
   row('getDispute', 'GET /meters/{meterId}/disputes/{intervalStart}', ['energy:getDispute'], DETAIL, battery),
 
   // Certificates (docs/certificates.md)
@@ -229,6 +235,35 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     OTHERS_BUNDLE,
   ),
   row('listCertificates', 'GET /participants/{participantId}/certificates', ['certificates:listCertificates'], OWN_RECORDS),
+  row(
+    'reserveCertificates',
+    'POST /certificates/{bundleId}/reservation',
+    ['certificates:reserve'],
+    [yes('its own bundles'), NA, no, no, no],
+    OTHERS_BUNDLE,
+  ),
+  row(
+    'acceptCertificateReservation',
+    'POST /certificates/{bundleId}/reservation/acceptance',
+    ['certificates:acceptReservation'],
+    [yes('a transfer pending to it'), NA, no, no, no],
+    "another's pending transfer: ACCESS_DENIED (test/e2e/46-certificates-lifecycle)",
+  ),
+  row(
+    'releaseCertificateReservation',
+    'POST /certificates/{bundleId}/reservation/release',
+    ['certificates:releaseReservation'],
+    [yes('a transfer pending from or to it'), NA, no, no, no],
+    "another's pending transfer: ACCESS_DENIED (test/e2e/46-certificates-lifecycle)",
+  ),
+  row(
+    'withdrawCertificatesForLoweredFigure',
+    'POST /certificates/lowered-figure-withdrawals',
+    ['certificates:withdrawLowered'],
+    [no, NA, yes(), yes(), yes()],
+    "the Regulator's peer endorses every withdrawal it makes",
+  ),
+  row('recordCertificateExpiry', 'POST /participants/{participantId}/certificates/expiry', ['certificates:recordExpiry'], OWN_RECORDS),
   row(
     'exportCertificatesEnergyTag',
     'GET /participants/{participantId}/certificates/energytag',

@@ -86,6 +86,15 @@ const RULES: Record<string, Rule> = {
     const bundles = list(p.bundles).filter((b) => b.holder === v.participantId);
     return bundles.length > 0 ? { ...p, bundles } : undefined;
   },
+  // A pending transfer and its release: the producer and both sides.
+  CertificatesReserved: ownBy('producerId', 'from', 'to'),
+  CertificatesReservationReleased: ownBy('producerId', 'from', 'to'),
+  // An expiry record: the holder it ran for whole, an owner of a bundle in it (reserved for that holder) its own bundles only.
+  CertificatesExpired: (p, v) => {
+    if (p.holder === v.participantId) return p;
+    const bundles = list(p.bundles).filter((b) => b.owner === v.participantId);
+    return bundles.length > 0 ? { ...p, bundles } : undefined;
+  },
   ReadingDisputed: ownBy('participantId'),
   DisputeResolved: ownBy('participantId'),
   // A readings transaction: the household's own readings, gaps and corrections; nothing when none.

@@ -51,3 +51,39 @@ describe('certificate events', () => {
     expect(visiblePayload(household('alice'), 'CertificatesWithdrawn', withdrawn)).toEqual(withdrawn);
   });
 });
+
+// Reserved transfers, their release and the expiry record (docs/certificates.md, "Events").
+const reserved = {
+  issuanceId: 'pv@20261121T10Z',
+  producerId: 'alice',
+  from: 'bob',
+  to: 'carol',
+  bundleId: 'pv@20261121T10Z-1',
+  quantityWh: 3,
+};
+const released = { ...reserved, by: 'carol' };
+const expired = {
+  holder: 'carol',
+  bundles: [
+    { bundleId: 'pv@20261121T10Z-1', issuanceId: 'pv@20261121T10Z', owner: 'bob', quantityWh: 3 },
+    { bundleId: 'pv@20261121T10Z-4', issuanceId: 'pv@20261121T10Z', owner: 'carol', quantityWh: 6 },
+  ],
+};
+const seers = (name: string, payload: object) =>
+  ['alice', 'bob', 'carol', 'dave'].filter((h) => visiblePayload(household(h), name, payload) !== undefined);
+
+describe('certificate lifecycle events', () => {
+  it.each([
+    ['CertificatesReserved', reserved, ['alice', 'bob', 'carol']],
+    ['CertificatesReservationReleased', released, ['alice', 'bob', 'carol']],
+    ['CertificatesExpired', expired, ['bob', 'carol']],
+  ] as const)('%s reaches the parties involved and no other household; the regulator sees it whole', (name, payload, seeing) => {
+    expect(seers(name, payload)).toEqual(seeing);
+    expect(visiblePayload(regulator, name, payload)).toEqual(payload);
+  });
+
+  it('shows the owner of a bundle reserved for the holder its own bundles of an expiry record only', () => {
+    expect(visiblePayload(household('bob'), 'CertificatesExpired', expired)).toEqual({ ...expired, bundles: [expired.bundles[0]] });
+    expect(visiblePayload(household('carol'), 'CertificatesExpired', expired)).toEqual(expired);
+  });
+});

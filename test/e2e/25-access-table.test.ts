@@ -241,6 +241,13 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   exportCertificatesMwh: () => req('GET', `/participants/${f.a.participantId}/certificates/mwh`),
   getCertificateAccount: () => req('GET', `/assets/${f.assetId}/hours/${HOUR}/certificate-account`),
   verifyCertificate: () => req('GET', `/public/certificates/${f.assetId}@${HOUR_TAG}-1`),
+  reserveCertificates: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/reservation`, { to: f.b.participantId, quantityWh: 1 }),
+  acceptCertificateReservation: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/reservation/acceptance`, {}),
+  releaseCertificateReservation: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/reservation/release`, {}),
+  // A's meter has no issued hour: nothing to withdraw, nothing written.
+  withdrawCertificatesForLoweredFigure: () =>
+    req('POST', '/certificates/lowered-figure-withdrawals', { meterId: f.a.meterId, intervalStart: PAST }),
+  recordCertificateExpiry: () => req('POST', `/participants/${f.a.participantId}/certificates/expiry`),
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
   rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
   revokeApiKey: (who) =>

@@ -24,16 +24,20 @@ import {
   withdrawRange,
 } from '@gridledger/core';
 import { actorOf, Caller, requireOwnRecords, requireRole } from '../access';
-import { checkId, parseObjectArgument } from '../args';
+import { checkId, checkInstant, parseObjectArgument } from '../args';
 import { KeyTypes } from '../keys';
 import { putRecord, txInstant } from '../ledger';
 import { MARKET_MAX_PAGE, pageSizeOf, readPage } from '../paging';
 import { respond } from '../respond';
-import { loadParticipant } from '../registry';
+import { loadMeter, loadParticipant } from '../registry';
 import { loadAsset } from '../energy/assets';
 import { loadHour } from './hour';
 import { evidenceOf } from './proof';
-import { claimedEvent, issuedEvent, transferredEvent, withdrawnEvent } from './events';
+import { claimedEvent, expiredEvent, issuedEvent, releasedEvent, reservedEvent, transferredEvent, withdrawnEvent } from './events';
+import { recordHolderExpiry } from './expiry';
+import { withdrawLoweredHours } from './lowered';
+import { onceByReference } from './reference';
+import { acceptReservation, releaseReservation, reserveBundle } from './reservations';
 import {
   advanceIssuer,
   bundlesOf,
@@ -161,18 +165,20 @@ export class CertificatesContract extends Contract {
     return respond(ctx, 'transfer', async () => {
       const actor = holderOf(ctx, 'transferring certificates');
       const r = parseObjectArgument(request, 'the transfer');
-      const bundle = await loadBundle(ctx, bundleId);
-      const to = checkId(r.to, 'to');
-      await loadParticipant(ctx, to);
-      const { moved, rest } = transferCertificates(
-        bundle,
-        { actor, to, quantityWh: integerField(r.quantityWh, 'quantityWh') },
-        txInstant(ctx),
-      );
-      await writeBundles(ctx, bundle, rest === null ? [moved] : [moved, rest]);
-      transferredEvent(ctx, await producerOf(ctx, bundle), actor, moved);
-      const now = txInstant(ctx);
-      return { moved: view(moved, now), rest: rest === null ? null : view(rest, now) };
+      return onceByReference(ctx, actor, 'transfer', bundleId, r, async () => {
+        const bundle = await loadBundle(ctx, bundleId);
+        const to = checkId(r.to, 'to');
+        await loadParticipant(ctx, to);
+        const { moved, rest } = transferCertificates(
+          bundle,
+          { actor, to, quantityWh: integerField(r.quantityWh, 'quantityWh') },
+          txInstant(ctx),
+        );
+        await writeBundles(ctx, bundle, rest === null ? [moved] : [moved, rest]);
+        transferredEvent(ctx, await producerOf(ctx, bundle), actor, moved);
+        const now = txInstant(ctx);
+        return { moved: view(moved, now), rest: rest === null ? null : view(rest, now) };
+      });
     });
   }
 
@@ -186,24 +192,105 @@ export class CertificatesContract extends Contract {
     return respond(ctx, 'claim', async () => {
       const actor = holderOf(ctx, 'claiming certificates');
       const r = parseObjectArgument(request, 'the claim');
-      const bundle = await loadBundle(ctx, bundleId);
-      const { claimed, rest } = claimCertificates(
-        bundle,
-        {
-          actor,
-          quantityWh: integerField(r.quantityWh, 'quantityWh'),
-          beneficiary: r.beneficiary as string,
-          purpose: r.purpose as string,
-          consumptionPeriodStart: r.consumptionPeriodStart as string,
-          consumptionPeriodEnd: r.consumptionPeriodEnd as string,
-          location: r.location as string,
-        },
-        txInstant(ctx),
-      );
-      await writeBundles(ctx, bundle, rest === null ? [claimed] : [claimed, rest]);
-      claimedEvent(ctx, await producerOf(ctx, bundle), claimed);
+      return onceByReference(ctx, actor, 'claim', bundleId, r, async () => {
+        const bundle = await loadBundle(ctx, bundleId);
+        const { claimed, rest } = claimCertificates(
+          bundle,
+          {
+            actor,
+            quantityWh: integerField(r.quantityWh, 'quantityWh'),
+            beneficiary: r.beneficiary as string,
+            purpose: r.purpose as string,
+            consumptionPeriodStart: r.consumptionPeriodStart as string,
+            consumptionPeriodEnd: r.consumptionPeriodEnd as string,
+            location: r.location as string,
+          },
+          txInstant(ctx),
+        );
+        await writeBundles(ctx, bundle, rest === null ? [claimed] : [claimed, rest]);
+        claimedEvent(ctx, await producerOf(ctx, bundle), claimed);
+        const now = txInstant(ctx);
+        return { claimed: view(claimed, now), rest: rest === null ? null : view(rest, now) };
+      });
+    });
+  }
+
+  /** `{ to, quantityWh, reference? }`: the holder reserves the bundle's first quantityWh for `to`, pending its acceptance. */
+  @Transaction()
+  @Returns('string')
+  async reserve(ctx: Context, bundleId: string, request: string): Promise<string> {
+    return respond(ctx, 'reserve', async () => {
+      const actor = holderOf(ctx, 'reserving certificates');
+      const r = parseObjectArgument(request, 'the reservation');
+      return onceByReference(ctx, actor, 'reserve', bundleId, r, async () => {
+        const { reserved, rest } = await reserveBundle(ctx, actor, bundleId, r);
+        reservedEvent(ctx, await producerOf(ctx, reserved), reserved);
+        const now = txInstant(ctx);
+        return { reserved: view(reserved, now), rest: rest === null ? null : view(rest, now) };
+      });
+    });
+  }
+
+  /** `{ reference? }`: the recipient accepts the transfer pending on the bundle; the bundle becomes its own. */
+  @Transaction()
+  @Returns('string')
+  async acceptReservation(ctx: Context, bundleId: string, request: string): Promise<string> {
+    return respond(ctx, 'acceptReservation', async () => {
+      const actor = holderOf(ctx, 'accepting a transfer');
+      const r = parseObjectArgument(request, 'the acceptance');
+      return onceByReference(ctx, actor, 'acceptReservation', bundleId, r, async () => {
+        const [before, moved] = await acceptReservation(ctx, actor, bundleId);
+        transferredEvent(ctx, await producerOf(ctx, moved), before.owner, moved);
+        return { moved: view(moved, txInstant(ctx)) };
+      });
+    });
+  }
+
+  /** `{ reference? }`: the holder or the recipient calls the transfer pending on the bundle off; it is the holder's again. */
+  @Transaction()
+  @Returns('string')
+  async releaseReservation(ctx: Context, bundleId: string, request: string): Promise<string> {
+    return respond(ctx, 'releaseReservation', async () => {
+      const actor = holderOf(ctx, 'releasing a transfer');
+      const r = parseObjectArgument(request, 'the release');
+      return onceByReference(ctx, actor, 'releaseReservation', bundleId, r, async () => {
+        const [before, released] = await releaseReservation(ctx, actor, bundleId);
+        releasedEvent(ctx, await producerOf(ctx, released), before, actor);
+        return { released: view(released, txInstant(ctx)) };
+      });
+    });
+  }
+
+  /**
+   * After a resolved dispute of a meter's interval: for each of the meter's assets whose hour holding
+   * the interval was issued and whose verified export is now lower, withdraws what no longer stands,
+   * newest first (lowered.ts). Advances those assets' cursors (Regulator's peer). Idempotent.
+   */
+  @Transaction()
+  @Returns('string')
+  async withdrawLowered(ctx: Context, meterId: string, intervalStart: string): Promise<string> {
+    return respond(ctx, 'withdrawLowered', async () => {
+      requireRole(ctx, ISSUERS, 'withdrawing for a lowered figure');
+      const meter = await loadMeter(ctx, checkId(meterId, 'meterId'));
+      checkInstant(intervalStart, 'intervalStart', ErrorCodes.CERTIFICATE_INPUT_INVALID);
+      const hours = await withdrawLoweredHours(ctx, meter.meterId, intervalStart);
+      const withdrawn = hours.flatMap((h) => h.withdrawn);
+      if (withdrawn.length > 0) withdrawnEvent(ctx, hours[0].producerId, withdrawn, 'lowered-figure');
       const now = txInstant(ctx);
-      return { claimed: view(claimed, now), rest: rest === null ? null : view(rest, now) };
+      return { hours: hours.map((h) => ({ ...h, withdrawn: h.withdrawn.map((b) => view(b, now)) })) };
+    });
+  }
+
+  /** The optional expiry record of a holder's bundles past their expiry (expiry.ts): the holder, or any organization role. */
+  @Transaction()
+  @Returns('string')
+  async recordExpiry(ctx: Context, owner: string): Promise<string> {
+    return respond(ctx, 'recordExpiry', async () => {
+      requireOwnRecords(requireRole(ctx, 'any', 'recording expiry'), checkId(owner, 'owner'), 'record the expiry of certificates');
+      const { expired, more } = await recordHolderExpiry(ctx, owner);
+      if (expired.length > 0) expiredEvent(ctx, owner, expired);
+      const now = txInstant(ctx);
+      return { expired: expired.map((b) => view(b, now)), more };
     });
   }
 
@@ -246,7 +333,13 @@ export class CertificatesContract extends Contract {
     return respond(ctx, 'getCertificate', async () => {
       const caller = requireRole(ctx, 'any', 'reading a certificate');
       const { bundle, issuance } = await locate(ctx, certificateId);
-      requireOwnRecords(caller, bundle.owner, 'read certificates');
+      // The recipient of a pending transfer reads the bundle too.
+      const recipient = bundle.reservation?.to;
+      requireOwnRecords(
+        caller,
+        recipient !== undefined && recipient === caller.participantId ? recipient : bundle.owner,
+        'read certificates',
+      );
       return { ...view(bundle, txInstant(ctx)), attributes: issuance.attributes };
     });
   }

@@ -2,7 +2,7 @@
  * The chaincode events of certificates (one per transaction, as Fabric allows; docs/certificates.md,
  * "Events"). Each names the holders involved and the asset's producer, so that GET /events shows
  * it to them (gateway-api/src/event-visibility.ts) and to the operator, utility and regulator.
- * Expiry has no event: it holds at read time (effectiveStatus).
+ * Expiry holds at read time (effectiveStatus); CertificatesExpired comes from its optional record (expiry.ts).
  */
 import { Context } from 'fabric-contract-api';
 import { bundleWh, CertificateBundle, certificateIdOf } from '@gridledger/core';
@@ -13,6 +13,9 @@ export const CertificateEvents = {
   transferred: 'CertificatesTransferred',
   claimed: 'CertificatesClaimed',
   withdrawn: 'CertificatesWithdrawn',
+  reserved: 'CertificatesReserved',
+  released: 'CertificatesReservationReleased',
+  expired: 'CertificatesExpired',
 } as const;
 
 const idOf = (b: CertificateBundle) => certificateIdOf(b.issuanceId, b.rangeStart);
@@ -60,5 +63,38 @@ export function withdrawnEvent(ctx: Context, producerId: string, withdrawn: Cert
     producerId,
     reason,
     bundles: withdrawn.map((b) => ({ bundleId: idOf(b), holder: b.owner, quantityWh: bundleWh(b) })),
+  });
+}
+
+/** A transfer pending the recipient's acceptance (its acceptance is CertificatesTransferred). */
+export function reservedEvent(ctx: Context, producerId: string, reserved: CertificateBundle): void {
+  setEvent(ctx, CertificateEvents.reserved, {
+    issuanceId: reserved.issuanceId,
+    producerId,
+    from: reserved.owner,
+    to: reserved.reservation?.to ?? null,
+    bundleId: idOf(reserved),
+    quantityWh: bundleWh(reserved),
+  });
+}
+
+/** A pending transfer called off by `by` (the holder or the recipient). */
+export function releasedEvent(ctx: Context, producerId: string, before: CertificateBundle, by: string): void {
+  setEvent(ctx, CertificateEvents.released, {
+    issuanceId: before.issuanceId,
+    producerId,
+    from: before.owner,
+    to: before.reservation?.to ?? null,
+    by,
+    bundleId: idOf(before),
+    quantityWh: bundleWh(before),
+  });
+}
+
+/** The expiry record of a holder's bundles (one event per transaction, one holder). */
+export function expiredEvent(ctx: Context, holder: string, expired: CertificateBundle[]): void {
+  setEvent(ctx, CertificateEvents.expired, {
+    holder,
+    bundles: expired.map((b) => ({ bundleId: idOf(b), issuanceId: b.issuanceId, owner: b.owner, quantityWh: bundleWh(b) })),
   });
 }

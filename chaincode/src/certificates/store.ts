@@ -5,6 +5,7 @@
  * - certIssuance~asset~hour: the hour's IssuanceRecord and its attributes
  * - certBundle~asset~hour~rangeStart: one bundle (rangeStart zero-padded, so key order is number order)
  * - certHolding~owner~asset~hour~rangeStart: an index entry naming the bundle, for listings by holder
+ *   (and by the recipient of a pending transfer)
  * - certIssuer~asset: the asset's issuance cursor, endorsed by the Regulator's peer (key-level policy)
  */
 import { createHash } from 'node:crypto';
@@ -132,7 +133,15 @@ export async function writeBundles(
     await ctx.stub.deleteState(holdingKey(ctx, before));
   }
   for (const b of bundles) {
+    // A pending transfer shows in the recipient's listing too: its entry follows the reservation.
+    const was = recipientOf(await getRecord<CertificateBundle>(ctx, bundleKey(ctx, b)));
+    const is = recipientOf(b);
+    if (was !== undefined && was !== is && was !== b.owner) await ctx.stub.deleteState(holdingKey(ctx, { ...b, owner: was }));
     await putRecord(ctx, bundleKey(ctx, b), b);
-    await putRecord(ctx, holdingKey(ctx, b), { issuanceId: b.issuanceId, rangeStart: b.rangeStart });
+    for (const owner of is === undefined ? [b.owner] : [b.owner, is])
+      await putRecord(ctx, holdingKey(ctx, { ...b, owner }), { issuanceId: b.issuanceId, rangeStart: b.rangeStart });
   }
 }
+
+/** To whom a bundle is reserved while a transfer is pending. */
+const recipientOf = (b: CertificateBundle | undefined): string | undefined => (b?.status === 'reserved' ? b.reservation?.to : undefined);

@@ -1,11 +1,12 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { canonicalJson, ErrorCodes, GridLedgerError, isAmount, Role, safeMicros, UTILITY_ACCOUNT } from '@gridledger/core';
+import { ErrorCodes, GridLedgerError, isAmount, Role, safeMicros, UTILITY_ACCOUNT } from '@gridledger/core';
 import { requireRole, requireSelfOrRoles, requireTrader, requireUtility } from '../access';
 import { checkFields, checkId, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
-import { getRecord, putRecord, setEvent, txInstant } from '../ledger';
+import { putRecord, setEvent, txInstant } from '../ledger';
 import { listRecords, MARKET_MAX_PAGE, pageSizeOf, readPage } from '../paging';
 import { loadParticipant } from '../registry';
+import { once } from '../once';
 import { respond } from '../respond';
 import { AccountOverlay, readAccount, StatementLine } from './accounts';
 
@@ -26,19 +27,8 @@ function checkAmount(value: unknown): number {
  * Runs a credit operation once per (actor, reference): a retry with the same request gets the
  * first result back; the same reference for a different request is CLIENT_ID_REUSED.
  */
-async function once(ctx: Context, actor: string, reference: string, request: unknown, body: () => Promise<unknown>): Promise<unknown> {
-  const refKey = key(ctx, KeyTypes.creditRef, actor, reference);
-  const previous = await getRecord<{ request: string; result: unknown }>(ctx, refKey);
-  const text = canonicalJson(request);
-  if (previous !== undefined) {
-    if (previous.request !== text)
-      throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `reference ${reference} was used for another request`, { reference });
-    return previous.result;
-  }
-  const result = await body();
-  await putRecord(ctx, refKey, { request: text, result });
-  return result;
-}
+const onceFor = (ctx: Context, actor: string, reference: string, request: unknown, body: () => Promise<unknown>): Promise<unknown> =>
+  once(ctx, key(ctx, KeyTypes.creditRef, actor, reference), reference, request, body);
 
 /**
  * Credits: the utility, as settlement bank, issues them against deposits and redeems them on
@@ -73,7 +63,7 @@ export class CreditsContract extends Contract {
     const participantId = checkId(input.participantId, 'participantId');
     const amountMicros = checkAmount(input.amountMicros);
     const reference = checkId(input.reference, 'reference');
-    return once(ctx, caller.participantId ?? UTILITY_ACCOUNT, reference, { kind, participantId, amountMicros }, async () => {
+    return onceFor(ctx, caller.participantId ?? UTILITY_ACCOUNT, reference, { kind, participantId, amountMicros }, async () => {
       await loadParticipant(ctx, participantId);
       const accounts = new AccountOverlay(ctx);
       if (kind === 'withdrawal') await accounts.requireAvailable(participantId, amountMicros);
@@ -99,7 +89,7 @@ export class CreditsContract extends Contract {
       const amountMicros = checkAmount(input.amountMicros);
       const reference = checkId(input.reference, 'reference');
       if (to === from) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'a transfer needs two accounts', { field: 'toParticipantId' });
-      return once(ctx, from, reference, { to, amountMicros }, async () => {
+      return onceFor(ctx, from, reference, { to, amountMicros }, async () => {
         await loadParticipant(ctx, to);
         const accounts = new AccountOverlay(ctx);
         await accounts.requireAvailable(from, amountMicros);

@@ -64,6 +64,24 @@ const holder = { roles: ['prosumer', 'consumer'], rule: "the bundle's holder, a 
 const readOwn = { roles: 'any', ownRecords: true, rule: 'a household its own bundles; other roles any' } as const;
 const bundleArg = arg('bundleId', CertificateId);
 const quantityWh = Type.Integer({ minimum: 1 });
+/** A client's reference: a retry with it answers the first result; reused for another request, CLIENT_ID_REUSED. */
+const reference = Type.Optional(Id);
+const bundleView = (name: string, title: string) => Type.Object({ [name]: CertificateBundle }, { title });
+/** What a lowered figure withdrew of one asset's hour (chaincode/src/certificates/lowered.ts). */
+const LoweredHour = Type.Object(
+  {
+    assetId: Text,
+    producerId: Text,
+    issuanceId: Text,
+    hourStart: Text,
+    previousExportWh: Int,
+    verifiedExportWh: Int,
+    withdrawn: Type.Array(CertificateBundle),
+    bundledNotCovered: Type.Array(Type.Object({ intervalStart: Text, energyWh: Int })),
+    account: Type.Object({ verifiedExportWh: Int, bundledWh: Int, certificateWh: Int, excessWh: Int, holds: Bool }),
+  },
+  { title: 'LoweredHour' },
+);
 
 /** Hourly granular certificates of verified renewable generation (chaincode/src/certificates/). */
 const certificates = contractOf('certificates');
@@ -82,7 +100,7 @@ export const certificatesTransactions = {
     summary: "issues a verified asset's hour to its producer: its verified export less the Wh sold P2P and the certificates issued before",
   }),
   transfer: certificates.submit('transfer', {
-    args: [bundleArg, arg('request', Type.Object({ to: Id, quantityWh }))],
+    args: [bundleArg, arg('request', Type.Object({ to: Id, quantityWh, reference }))],
     result: Type.Object({ moved: CertificateBundle, rest }, { title: 'CertificateTransfer' }),
     access: holder,
     events: ['CertificatesTransferred'],
@@ -100,6 +118,7 @@ export const certificatesTransactions = {
           consumptionPeriodStart: Instant,
           consumptionPeriodEnd: Instant,
           location: Text,
+          reference,
         }),
       ),
     ],
@@ -107,6 +126,46 @@ export const certificatesTransactions = {
     access: holder,
     events: ['CertificatesClaimed'],
     summary: "cancels the first quantityWh of a bundle for a consumer's claim, final",
+  }),
+  reserve: certificates.submit('reserve', {
+    args: [bundleArg, arg('request', Type.Object({ to: Id, quantityWh, reference }))],
+    result: Type.Object({ reserved: CertificateBundle, rest }, { title: 'CertificateReservation' }),
+    access: holder,
+    events: ['CertificatesReserved'],
+    summary: "reserves the first quantityWh of a bundle for a recipient, pending the recipient's acceptance (the range is split)",
+  }),
+  acceptReservation: certificates.submit('acceptReservation', {
+    args: [bundleArg, arg('request', Type.Object({ reference }))],
+    result: bundleView('moved', 'CertificateReservationAcceptance'),
+    access: { roles: ['prosumer', 'consumer'], rule: 'the recipient of the pending transfer, acting for itself' },
+    events: ['CertificatesTransferred'],
+    summary: 'the recipient accepts the transfer pending on a bundle: the bundle becomes its own, active',
+  }),
+  releaseReservation: certificates.submit('releaseReservation', {
+    args: [bundleArg, arg('request', Type.Object({ reference }))],
+    result: bundleView('released', 'CertificateReservationRelease'),
+    access: { roles: ['prosumer', 'consumer'], rule: 'the holder or the recipient of the pending transfer, acting for itself' },
+    events: ['CertificatesReservationReleased'],
+    summary: "calls the transfer pending on a bundle off: the bundle is its holder's again",
+  }),
+  withdrawLowered: certificates.submit('withdrawLowered', {
+    args: [arg('meterId', Id), arg('intervalStart', Instant)],
+    result: Type.Object({ hours: Type.Array(LoweredHour) }, { title: 'LoweredFigureWithdrawal' }),
+    access: {
+      roles: ['regulator', 'utility', 'operator'],
+      rule: 'the regulator, the utility or an operator (the dispute resolution runs it)',
+    },
+    events: ['CertificatesWithdrawn'],
+    summary:
+      "after a resolved dispute: withdraws, newest first, what the meter's assets' lowered verified export of the interval's hour no " +
+      'longer covers; advances their issuance cursors',
+  }),
+  recordExpiry: certificates.submit('recordExpiry', {
+    args: [arg('owner', Id)],
+    result: Type.Object({ expired: Type.Array(CertificateBundle), more: Bool }, { title: 'CertificateExpiryRecord' }),
+    access: readOwn,
+    events: ['CertificatesExpired'],
+    summary: "records the expiry of a holder's bundles past it (status expired, an event); reads see expiry without it",
   }),
   withdraw: certificates.submit('withdraw', {
     args: [arg('issuanceId', IssuanceId), arg('request', Type.Object({ rangeStart: Int, rangeEnd: Int, reason: Text }))],

@@ -13,8 +13,11 @@ export const HOUR_SECONDS = 3600;
 /** The documented expiry rule: a certificate not cancelled by then expires this many months after its production period ended. */
 export const CERTIFICATE_VALIDITY_MONTHS = 12;
 
-/** What the ledger stores; `expired` is never stored, it is read from the clock of the reading transaction. */
-export type CertificateStatus = 'active' | 'reserved' | 'cancelled' | 'withdrawn';
+/**
+ * What the ledger stores. `expired` is read from the clock of the reading transaction
+ * (effectiveStatus); it is stored only by the optional expiry record (expiry.ts), which changes no reading.
+ */
+export type CertificateStatus = 'active' | 'reserved' | 'cancelled' | 'withdrawn' | 'expired';
 export type EffectiveStatus = CertificateStatus | 'expired';
 export type IssuedFrom = 'production' | 'storage';
 

@@ -7,3 +7,4 @@ export * from './matching';
 export * from './export';
 export * from './provenance';
 export * from './holdings';
+export * from './expiry';

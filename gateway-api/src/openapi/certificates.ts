@@ -1,6 +1,7 @@
 import { catalogue, schema } from '@gridledger/core/catalogue';
 import { answer } from './answers';
 import { publicVerificationAnswer } from './provenance';
+import { certificateReference } from './certificate-lifecycle';
 import { id, instant } from './schemas';
 
 /** OpenAPI paths and request schemas of the certificate routes (routes/certificates.ts); the answers are the catalogue's. */
@@ -156,7 +157,7 @@ export const certificateSchemas = {
     type: 'object',
     additionalProperties: false,
     required: ['to', 'quantityWh'],
-    properties: { to: id, quantityWh: wh },
+    properties: { to: id, quantityWh: wh, reference: certificateReference },
   },
   CertificateClaimRequest: {
     type: 'object',
@@ -169,6 +170,7 @@ export const certificateSchemas = {
       consumptionPeriodStart: instant,
       consumptionPeriodEnd: instant,
       location: { type: 'string', minLength: 1, maxLength: 256 },
+      reference: certificateReference,
     },
   },
   CertificateWithdrawalRequest: {

@@ -222,7 +222,16 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
       post: {
         operationId: 'resolveDispute',
         requestBody: body('DisputeResolution'),
-        responses: ok(energy.resolveDispute, { '404': errorResponse('METER_NOT_REGISTERED'), '409': errorResponse('DISPUTE_INVALID') }),
+        description:
+          'An operator of CommunityMSP resolves an open dispute; when that lowers the export of an issued certificate hour, ' +
+          'the certificates no longer covered are withdrawn right after (`certificates`, docs/certificates.md).',
+        responses: {
+          ...ok(energy.resolveDispute, { '404': errorResponse('METER_NOT_REGISTERED'), '409': errorResponse('DISPUTE_INVALID') }),
+          '200': {
+            description: 'OK',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/DisputeResolutionAnswer' } } },
+          },
+        },
       },
     },
     '/meters/{meterId}/disputes/{intervalStart}': {

@@ -9,6 +9,7 @@ import { assertActsFor, callerOf } from '../access';
 import { catalogue, type ArgValues, type ResultOf, type Transaction } from '@gridledger/core/catalogue';
 import { call, type Committed } from '../call';
 import { ErrorCodes, GridLedgerError } from '../errors';
+import { withdrawLoweredAfterResolution } from './certificate-lifecycle';
 import type { LedgerPort, SubmitOptions } from '../ports';
 
 const { assets, energy } = catalogue;
@@ -225,11 +226,15 @@ export function meteringRoutes(r: Router, ledger: LedgerPort, hooks: MeteringHoo
   r.post('/disputes', async (req, res) => submit(res, energy.disputeReading, [req.body], 201));
   // The corrected import is household data: transient, never in the proposal's arguments.
   r.post('/disputes/resolutions', async (req, res) => {
-    const { importWh, ...rest } = req.body as { importWh: number };
-    await submit(res, energy.resolveDispute, [rest], 200, {
+    const { importWh, ...rest } = req.body as { importWh: number; meterId: string; intervalStart: string };
+    const { result, txId } = await call(ledger, callerOf(res), energy.resolveDispute, [rest], {
       transient: { ...saltSeed(), importWh: Buffer.from(String(importWh)) },
       endorsingOrganizations: CONSUMPTION_MEMBERS,
     });
+    res.locals.txId = txId;
+    // A lowered export withdraws certificates of the hour: a transaction of its own, which the Regulator's peer endorses.
+    const certificates = await withdrawLoweredAfterResolution(ledger, callerOf(res), rest.meterId, rest.intervalStart);
+    res.json({ ...result, txId, certificates });
   });
   r.get('/meters/:meterId/disputes/:intervalStart', async (req, res) =>
     evaluate(res, energy.getDispute, [param(req.params.meterId), param(req.params.intervalStart)]),

@@ -1,0 +1,219 @@
+/**
+ * The certificate lifecycle on the fake ledger: transfers the recipient accepts, idempotent
+ * actions under a client's reference, the withdrawal a lowered figure needs after a resolved
+ * dispute, and the optional expiry record.
+ */
+import { ErrorCodes, formatInstant } from '@gridledger/core';
+import { FakeFabric, identity, SEED, TxOutcome, withTransient } from './fake-fabric';
+import { certificates, closeHour, energy, home1, HOUR, json, ok, operator, regulator, setUp, T } from './certificate-support';
+
+const home2 = identity('CommunityMSP', 'consumer', 'home-02');
+const home3 = identity('CommunityMSP', 'consumer', 'home-03');
+const FIRST = 'pv-1@20261121T12Z-1';
+const claimOf = (quantityWh: number, extra: object = {}) => ({
+  quantityWh,
+  beneficiary: 'b',
+  purpose: 'p',
+  consumptionPeriodStart: HOUR,
+  consumptionPeriodEnd: formatInstant(T + 3600),
+  location: 'l',
+  ...extra,
+});
+type Bundle = { bundleId: string; quantityWh: number; status: string; owner: string };
+const listed = async (f: FakeFabric, owner: string) =>
+  ((await ok(f.evaluate(regulator, (ctx) => certificates.listCertificates(ctx, owner, '50', '')))).result.items as Bundle[]).map((b) => [
+    b.bundleId,
+    b.quantityWh,
+    b.status,
+    b.owner,
+  ]);
+const code = (out: TxOutcome) => out.error?.code;
+
+/** The hour issued: home-01 holds pv-1@20261121T12Z-1..1400. */
+async function issued(): Promise<FakeFabric> {
+  const { f } = await setUp();
+  await closeHour(f);
+  await ok(f.run(operator, (ctx) => certificates.issue(ctx, 'pv-1', HOUR)));
+  return f;
+}
+
+describe('a transfer the recipient accepts', () => {
+  it('reserves part of a bundle for the recipient, shows it to both, and lets only the recipient accept it', async () => {
+    const f = await issued();
+    const reserved = await ok(f.run(home1, (ctx) => certificates.reserve(ctx, FIRST, json({ to: 'home-02', quantityWh: 300 }))));
+    expect(reserved.result.reserved).toMatchObject({ bundleId: FIRST, quantityWh: 300, status: 'reserved', owner: 'home-01' });
+    expect(reserved.result.reserved.reservation).toEqual({ transferId: reserved.txId, to: 'home-02' });
+    expect(reserved.result.rest).toMatchObject({ bundleId: 'pv-1@20261121T12Z-301', quantityWh: 1100, status: 'active' });
+    expect(reserved.events.map((e) => e.name)).toEqual(['CertificatesReserved']);
+    expect(await listed(f, 'home-02')).toEqual([[FIRST, 300, 'reserved', 'home-01']]);
+    expect(await listed(f, 'home-01')).toEqual([
+      [FIRST, 300, 'reserved', 'home-01'],
+      ['pv-1@20261121T12Z-301', 1100, 'active', 'home-01'],
+    ]);
+    // The recipient reads it; a third household does not.
+    expect((await f.evaluate(home2, (ctx) => certificates.getCertificate(ctx, FIRST))).ok).toBe(true);
+    expect(code(await f.evaluate(home3, (ctx) => certificates.getCertificate(ctx, FIRST)))).toBe(ErrorCodes.ACCESS_DENIED);
+
+    // Reserved, it is neither claimed nor transferred nor reserved again.
+    expect(code(await f.run(home1, (ctx) => certificates.claim(ctx, FIRST, json(claimOf(1)))))).toBe(ErrorCodes.CERTIFICATE_RESERVED);
+    const again = { to: 'home-02', quantityWh: 1 };
+    expect(code(await f.run(home1, (ctx) => certificates.transfer(ctx, FIRST, json(again))))).toBe(ErrorCodes.CERTIFICATE_RESERVED);
+    expect(code(await f.run(home1, (ctx) => certificates.reserve(ctx, FIRST, json(again))))).toBe(ErrorCodes.CERTIFICATE_RESERVED);
+    // Only the recipient accepts.
+    expect(code(await f.run(home1, (ctx) => certificates.acceptReservation(ctx, FIRST, '{}')))).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(code(await f.run(home3, (ctx) => certificates.acceptReservation(ctx, FIRST, '{}')))).toBe(ErrorCodes.ACCESS_DENIED);
+    const accepted = await ok(f.run(home2, (ctx) => certificates.acceptReservation(ctx, FIRST, '{}')));
+    expect(accepted.result.moved).toMatchObject({ bundleId: FIRST, owner: 'home-02', status: 'active' });
+    expect(accepted.result.moved.reservation).toBeUndefined();
+    expect(accepted.events).toEqual([
+      {
+        name: 'CertificatesTransferred',
+        payload: {
+          issuanceId: 'pv-1@20261121T12Z',
+          producerId: 'home-01',
+          from: 'home-01',
+          to: 'home-02',
+          bundleId: FIRST,
+          quantityWh: 300,
+        },
+      },
+    ]);
+    expect(await listed(f, 'home-02')).toEqual([[FIRST, 300, 'active', 'home-02']]);
+    expect(await listed(f, 'home-01')).toEqual([['pv-1@20261121T12Z-301', 1100, 'active', 'home-01']]);
+    expect(code(await f.run(home2, (ctx) => certificates.acceptReservation(ctx, FIRST, '{}')))).toBe(ErrorCodes.CERTIFICATE_NOT_RESERVED);
+  });
+
+  it('is called off by either side, and a reservation past expiry is not accepted', async () => {
+    const f = await issued();
+    await ok(f.run(home1, (ctx) => certificates.reserve(ctx, FIRST, json({ to: 'home-02', quantityWh: 1400 }))));
+    expect(code(await f.run(home3, (ctx) => certificates.releaseReservation(ctx, FIRST, '{}')))).toBe(ErrorCodes.ACCESS_DENIED);
+    const released = await ok(f.run(home2, (ctx) => certificates.releaseReservation(ctx, FIRST, '{}')));
+    expect(released.result.released).toMatchObject({ owner: 'home-01', status: 'active', quantityWh: 1400 });
+    expect(released.events[0]).toMatchObject({ name: 'CertificatesReservationReleased', payload: { by: 'home-02', to: 'home-02' } });
+    expect(await listed(f, 'home-02')).toEqual([]);
+
+    await ok(f.run(home1, (ctx) => certificates.reserve(ctx, FIRST, json({ to: 'home-02', quantityWh: 10 }))));
+    await ok(f.run(home1, (ctx) => certificates.releaseReservation(ctx, FIRST, '{}')));
+    await ok(f.run(home1, (ctx) => certificates.reserve(ctx, FIRST, json({ to: 'home-02', quantityWh: 10 }))));
+    f.now = T + 3600 + 366 * 86_400;
+    expect(code(await f.run(home2, (ctx) => certificates.acceptReservation(ctx, FIRST, '{}')))).toBe(ErrorCodes.CERTIFICATE_EXPIRED);
+    expect(await listed(f, 'home-02')).toEqual([[FIRST, 10, 'expired', 'home-01']]);
+  });
+  it("follows a withdrawal: the withdrawn part leaves the recipient's listing, the rest stays reserved to it", async () => {
+    const f = await issued();
+    await ok(f.run(home1, (ctx) => certificates.reserve(ctx, FIRST, json({ to: 'home-02', quantityWh: 300 }))));
+    const range = { rangeStart: 1, rangeEnd: 100, reason: 'meter found faulty' };
+    await ok(f.run(regulator, (ctx) => certificates.withdraw(ctx, 'pv-1@20261121T12Z', json(range))));
+    expect(await listed(f, 'home-02')).toEqual([['pv-1@20261121T12Z-101', 200, 'reserved', 'home-01']]);
+    const accepted = await ok(f.run(home2, (ctx) => certificates.acceptReservation(ctx, 'pv-1@20261121T12Z-101', '{}')));
+    expect(accepted.result.moved).toMatchObject({ owner: 'home-02', quantityWh: 200 });
+    expect(code(await f.run(home2, (ctx) => certificates.acceptReservation(ctx, FIRST, '{}')))).toBe(ErrorCodes.CERTIFICATE_NOT_RESERVED);
+  });
+});
+
+describe('a client reference', () => {
+  it('answers a retried transfer, claim or reservation with its first result and refuses it for another request', async () => {
+    const f = await issued();
+    const transfer = (request: object) => f.run(home1, (ctx) => certificates.transfer(ctx, FIRST, json(request)));
+    const first = await ok(transfer({ to: 'home-02', quantityWh: 500, reference: 't-1' }));
+    const retry = await ok(transfer({ to: 'home-02', quantityWh: 500, reference: 't-1' }));
+    expect(retry.result).toEqual(first.result);
+    expect(retry.events).toEqual([]);
+    expect(await listed(f, 'home-02')).toEqual([[FIRST, 500, 'active', 'home-02']]);
+    const changed = await transfer({ to: 'home-02', quantityWh: 501, reference: 't-1' });
+    expect([changed.error?.code, changed.error?.details]).toEqual([ErrorCodes.CLIENT_ID_REUSED, { reference: 't-1' }]);
+    // Without a reference a retry is a new request: the bundle moved.
+    expect(code(await transfer({ to: 'home-02', quantityWh: 500 }))).toBe(ErrorCodes.ACCESS_DENIED);
+
+    const claim = (request: object) => f.run(home2, (ctx) => certificates.claim(ctx, FIRST, json(request)));
+    const claimed = await ok(claim(claimOf(500, { reference: 'c-1' })));
+    expect((await ok(claim(claimOf(500, { reference: 'c-1' })))).result).toEqual(claimed.result);
+    expect(code(await claim(claimOf(500, { reference: 'c-1', purpose: 'other' })))).toBe(ErrorCodes.CLIENT_ID_REUSED);
+    expect(code(await claim(claimOf(500)))).toBe(ErrorCodes.CERTIFICATE_CANCELLED);
+    // A reference is the caller's own: home-01 may use c-1 too; one reference is one action on one bundle.
+    const rest = 'pv-1@20261121T12Z-501';
+    const reserve = (bundleId: string, reference: string) =>
+      f.run(home1, (ctx) => certificates.reserve(ctx, bundleId, json({ to: 'home-02', quantityWh: 1, reference })));
+    const reserved = await ok(reserve(rest, 'c-1'));
+    expect((await ok(reserve(rest, 'c-1'))).result).toEqual(reserved.result);
+    expect(code(await reserve('pv-1@20261121T12Z-502', 'c-1'))).toBe(ErrorCodes.CLIENT_ID_REUSED);
+    expect(code(await f.run(home1, (ctx) => certificates.claim(ctx, rest, json(claimOf(1, { reference: 'bad ref' })))))).toBe(
+      ErrorCodes.CERTIFICATE_INPUT_INVALID,
+    );
+  });
+});
+
+describe('a lowered figure', () => {
+  it('withdraws what a resolved dispute no longer covers, newest first, and says what it withdrew', async () => {
+    const f = await issued();
+    await ok(f.run(home1, (ctx) => certificates.transfer(ctx, FIRST, json({ to: 'home-02', quantityWh: 1000 }))));
+    await ok(f.run(home2, (ctx) => certificates.claim(ctx, FIRST, json(claimOf(100)))));
+    // home-01 disputes the first interval's 800 Wh; the operator corrects them to 0: the hour's 1400 Wh become 600.
+    await ok(f.run(home1, (ctx) => energy.disputeReading(ctx, json({ meterId: 'h1.pv', intervalStart: HOUR, reason: 'faulty' }))));
+    const resolve = { meterId: 'h1.pv', intervalStart: HOUR, exportWh: 0, note: 'inverter log' };
+    await ok(f.run(operator, (ctx) => energy.resolveDispute(withTransient(ctx, { ...SEED, importWh: '0' }), json(resolve))));
+    const account = () => f.evaluate(home1, (ctx) => certificates.getHourAccount(ctx, 'pv-1', HOUR));
+    expect((await ok(account())).result).toMatchObject({ verifiedExportWh: 600, certificateWh: 1400, excessWh: 800, holds: false });
+
+    expect(code(await f.run(home1, (ctx) => certificates.withdrawLowered(ctx, 'h1.pv', HOUR)))).toBe(ErrorCodes.ACCESS_DENIED);
+    const lowered = await ok(f.run(operator, (ctx) => certificates.withdrawLowered(ctx, 'h1.pv', formatInstant(T + 900))));
+    const [hour] = lowered.result.hours;
+    expect(lowered.result.hours).toHaveLength(1);
+    expect(hour).toMatchObject({ assetId: 'pv-1', producerId: 'home-01', previousExportWh: 1400, verifiedExportWh: 600 });
+    expect(hour.account).toEqual({ verifiedExportWh: 600, bundledWh: 0, certificateWh: 600, excessWh: 0, holds: true });
+    // Newest first: home-01's 1001..1400, then home-02's 601..1000; its claim of 1..100 stands.
+    expect(hour.withdrawn.map((b: Bundle & { withdrawal: object }) => [b.bundleId, b.quantityWh, b.owner, b.withdrawal])).toEqual([
+      ['pv-1@20261121T12Z-1001', 400, 'home-01', expect.objectContaining({ cause: 'lowered-figure', previousStatus: 'active' })],
+      ['pv-1@20261121T12Z-601', 400, 'home-02', expect.objectContaining({ cause: 'lowered-figure', previousStatus: 'active' })],
+    ]);
+    expect(lowered.events).toEqual([
+      {
+        name: 'CertificatesWithdrawn',
+        payload: {
+          issuanceId: 'pv-1@20261121T12Z',
+          producerId: 'home-01',
+          reason: 'lowered-figure',
+          bundles: [
+            { bundleId: 'pv-1@20261121T12Z-1001', holder: 'home-01', quantityWh: 400 },
+            { bundleId: 'pv-1@20261121T12Z-601', holder: 'home-02', quantityWh: 400 },
+          ],
+        },
+      },
+    ]);
+    // The cursor advanced: the Regulator's peer endorses it.
+    expect([...lowered.writes.keys()].some((k) => k.includes('certIssuer'))).toBe(true);
+    expect((await ok(account())).result).toMatchObject({ verifiedExportWh: 600, certificateWh: 600, holds: true });
+    expect(await listed(f, 'home-02')).toEqual([
+      [FIRST, 100, 'cancelled', 'home-02'],
+      ['pv-1@20261121T12Z-101', 500, 'active', 'home-02'],
+      ['pv-1@20261121T12Z-601', 400, 'withdrawn', 'home-02'],
+    ]);
+    // Again: nothing left to withdraw, nothing written, no event.
+    const again = await ok(f.run(regulator, (ctx) => certificates.withdrawLowered(ctx, 'h1.pv', HOUR)));
+    expect([again.result, again.events, again.writes.size]).toEqual([{ hours: [] }, [], 0]);
+    expect(code(await f.run(operator, (ctx) => certificates.withdrawLowered(ctx, 'h1.nope', HOUR)))).toBe(ErrorCodes.METER_NOT_REGISTERED);
+  });
+});
+
+describe('the expiry record', () => {
+  it("writes the status readers already see for a holder's bundles past expiry, once, with an event", async () => {
+    const f = await issued();
+    await ok(f.run(home1, (ctx) => certificates.reserve(ctx, FIRST, json({ to: 'home-02', quantityWh: 400 }))));
+    const early = await ok(f.run(operator, (ctx) => certificates.recordExpiry(ctx, 'home-01')));
+    expect([early.result, early.events]).toEqual([{ expired: [], more: false }, []]);
+    f.now = T + 3600 + 366 * 86_400;
+    const before = await listed(f, 'home-01');
+    expect(code(await f.run(home2, (ctx) => certificates.recordExpiry(ctx, 'home-01')))).toBe(ErrorCodes.ACCESS_DENIED);
+    const recorded = await ok(f.run(home1, (ctx) => certificates.recordExpiry(ctx, 'home-01')));
+    expect(recorded.result.expired.map((b: Bundle) => [b.bundleId, b.status])).toEqual([
+      [FIRST, 'expired'],
+      ['pv-1@20261121T12Z-401', 'expired'],
+    ]);
+    expect(recorded.events[0]).toMatchObject({ name: 'CertificatesExpired', payload: { holder: 'home-01' } });
+    expect(await listed(f, 'home-01')).toEqual(before);
+    // The pending transfer is gone with the expiry: the recipient no longer lists it.
+    expect(await listed(f, 'home-02')).toEqual([]);
+    const again = await ok(f.run(regulator, (ctx) => certificates.recordExpiry(ctx, 'home-01')));
+    expect([again.result, again.events]).toEqual([{ expired: [], more: false }, []]);
+  });
+});
