@@ -38,6 +38,8 @@
  *   posting~community~intervalStart~postingId
  * - bilateral contracts: contract~id; contractBy~participant~id; contractDay~community~day~id (the
  *   active contracts delivering on a day); contractSettled~community~intervalStart
+ * - certificates: certIssuance, certBundle, certHolding, certIssuer (certificates/store.ts);
+ *   storageCharge~battery~chargeRecordId (a battery's storage charge record, certificates/storage.ts)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -102,6 +104,7 @@ export const KeyTypes = {
   certBundle: 'certBundle',
   certHolding: 'certHolding',
   certIssuer: 'certIssuer',
+  storageCharge: 'storageCharge',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -65,6 +65,33 @@ const readOwn = { roles: 'any', ownRecords: true, rule: 'a household its own bun
 const bundleArg = arg('bundleId', CertificateId);
 const quantityWh = Type.Integer({ minimum: 1 });
 
+/** A battery's storage charge record (core/src/certificates/storage.ts): certificates cancelled into it, what it may release. */
+const StorageChargeRecord = Type.Object(
+  {
+    chargeRecordId: Text,
+    storageAssetId: Text,
+    chargingStart: Text,
+    chargingEnd: Text,
+    chargingEnergyWh: Int,
+    chargingEnergySource: Text,
+    gcIssuanceId: Text,
+    gcRangeStart: Int,
+    gcRangeEnd: Int,
+    efficiencyPpm: Int,
+    dischargeableWh: Int,
+    allocatedWh: Int,
+    withdrawn: Type.Optional(Type.Object({ reason: Text, withdrawnAt: Text })),
+  },
+  { title: 'StorageChargeRecord', description: 'dischargeableWh = floor(chargingEnergyWh × efficiencyPpm / 10^6); the rest is losses' },
+);
+
+/** One hour of a participant's matching (core/src/certificates/matching.ts). */
+const MatchedHour = Type.Object(
+  { hourStart: Text, consumptionWh: Int, claimedWh: Int, bundledWh: Int, matchedWh: Int, matchedPpm: Nullable(Int) },
+  { title: 'MatchedHour', description: 'matched = min(consumption, claimed + green bundled); ppm rounded down, null without consumption' },
+);
+const period = [arg('from', Instant), arg('to', Instant)] as const;
+
 /** Hourly granular certificates of verified renewable generation (chaincode/src/certificates/). */
 const certificates = contractOf('certificates');
 export const certificatesTransactions = {
@@ -181,5 +208,71 @@ export const certificatesTransactions = {
     ),
     access: { roles: 'any', rule: 'any identity with a role' },
     summary: "one claim per Wh: an asset's hour's bundled P2P Wh + certificate Wh but withdrawn ≤ its verified export",
+  }),
+  chargeStorage: certificates.submit('chargeStorage', {
+    args: [bundleArg, arg('request', Type.Object({ storageAssetId: Id, quantityWh }))],
+    result: Type.Object({ cancelled: CertificateBundle, rest, record: StorageChargeRecord }, { title: 'StorageCharge' }),
+    access: { roles: ['prosumer', 'consumer'], rule: "the bundle's holder, into a battery of its own" },
+    events: ['CertificatesClaimed'],
+    summary: "cancels the first quantityWh of a bundle into a storage charge record of the holder's battery, within its metered import",
+  }),
+  issueStorageDischarge: certificates.submit('issueStorageDischarge', {
+    args: [arg('assetId', Id), arg('hourStart', Instant)],
+    result: Type.Object(
+      {
+        record: IssuanceRecord,
+        attributes: CertificateAttributes,
+        txIds: Type.Array(Text),
+        bundles: Type.Array(CertificateBundle),
+        records: Type.Array(StorageChargeRecord),
+        meteredDischargeWh: Int,
+        uncertifiedWh: Int,
+        cursor: IssuerCursor,
+      },
+      { title: 'StorageDischargeIssuance', description: 'one bundle per charge record used, FIFO; uncertifiedWh is not certified' },
+    ),
+    access: { roles: ['regulator', 'utility', 'operator'], rule: "the regulator, the utility or an operator, for any battery's hour" },
+    events: ['CertificatesIssued'],
+    summary: "issues a battery's hour of metered discharge as storage certificates, FIFO over its charge records; losses never",
+  }),
+  listStorageCharges: certificates.evaluate('listStorageCharges', {
+    args: [arg('assetId', Id)],
+    result: Type.Object({ assetId: Text, items: Type.Array(StorageChargeRecord) }, { title: 'StorageChargeRecords' }),
+    access: { roles: 'any', ownRecords: true, rule: "a household its own batteries' records; other roles any" },
+    summary: "a battery's storage charge records: what was charged, its efficiency, what it may release and has released",
+  }),
+  getMatching: certificates.evaluate('getMatching', {
+    args: [arg('participantId', Id), ...period],
+    result: Type.Object(
+      {
+        participantId: Text,
+        periodStart: Text,
+        periodEnd: Text,
+        hours: Type.Array(MatchedHour),
+        consumptionWh: Int,
+        matchedWh: Int,
+        scorePpm: Nullable(Int),
+      },
+      { title: 'Matching' },
+    ),
+    access: { roles: ['prosumer', 'consumer', 'operator', 'utility'], rule: 'the participant itself, the operator, the utility' },
+    summary: "a participant's consumption hour by hour against its claimed certificates and green bundled P2P Wh (the 24/7 score)",
+  }),
+  getCommunityMatching: certificates.evaluate('getCommunityMatching', {
+    args: [arg('communityId', Id), ...period],
+    result: Type.Object(
+      {
+        communityId: Text,
+        periodStart: Text,
+        periodEnd: Text,
+        participants: Int,
+        consumptionWh: Int,
+        matchedWh: Int,
+        scorePpm: Nullable(Int),
+      },
+      { title: 'CommunityMatching', description: "totals over the community's participants: no participant's hours" },
+    ),
+    access: { roles: ['operator', 'utility'], msps: ['CommunityMSP', 'UtilityMSP'], rule: 'the operator and the utility' },
+    summary: "a community's matching totals over a period: consumption, matched Wh and the score, no household's hours",
   }),
 };
