@@ -39,7 +39,8 @@
  * - bilateral contracts: contract~id; contractBy~participant~id; contractDay~community~day~id (the
  *   active contracts delivering on a day); contractSettled~community~intervalStart
  * - certificates: certIssuance, certBundle, certHolding, certIssuer (certificates/store.ts);
- *   storageCharge~battery~chargeRecordId (a battery's storage charge record, certificates/storage.ts)
+ *   storageCharge~battery~chargeRecordId (a battery's storage charge record, certificates/storage.ts);
+ *   matchingDay~community~dayStart (a community's matching totals of a day, recorded for the regulator)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -105,6 +106,7 @@ export const KeyTypes = {
   certHolding: 'certHolding',
   certIssuer: 'certIssuer',
   storageCharge: 'storageCharge',
+  matchingDay: 'matchingDay',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

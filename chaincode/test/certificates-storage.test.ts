@@ -243,6 +243,27 @@ it('matches a household hour by hour against its claims and green bundled tokens
   expect((await ok(community(operator))).result).toEqual(totals);
   expect((await community(home2)).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
 
+  // The regulator reads the days the utility or the operator recorded, never a household's hours.
+  const DAY = '2026-11-21T00:00:00Z';
+  const record = (who: typeof operator, day = DAY) => f.run(who, (ctx) => certificates.recordCommunityMatching(ctx, 'c1', day));
+  const recorded = (await ok(record(utility))).result;
+  expect(recorded).toMatchObject({
+    communityId: 'c1',
+    dayStart: DAY,
+    participants: 3,
+    matchedWh: 350,
+    consumptionWh: totals.consumptionWh,
+  });
+  expect((await record(regulator)).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+  expect((await record(utility, HOUR)).error?.details).toEqual({ field: 'dayStart' });
+  const days = (await ok(f.evaluate(regulator, (ctx) => certificates.getRecordedMatching(ctx, 'c1', DAY, '2026-11-23T00:00:00Z')))).result;
+  expect(days).toMatchObject({ daysInPeriod: 2, consumptionWh: totals.consumptionWh, matchedWh: 350, scorePpm: totals.scorePpm });
+  expect(days.days.map((d: Record<string, unknown>) => [d.dayStart, d.participants, d.matchedWh])).toEqual([[DAY, 3, 350]]);
+  expect(days.days[0].hours).toBeUndefined();
+  expect((await f.evaluate(home2, (ctx) => certificates.getRecordedMatching(ctx, 'c1', DAY, DAY))).error?.code).toBe(
+    ErrorCodes.ACCESS_DENIED,
+  );
+
   // The unverified asset's hour backs no certificates: its account counts no export.
   const account = await ok(f.evaluate(home3, (ctx) => certificates.getHourAccount(ctx, 'pv-3', HOUR)));
   expect(account.result).toMatchObject({ verifiedExportWh: 0, certificateWh: 0 });

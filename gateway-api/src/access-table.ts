@@ -271,7 +271,20 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'GET /communities/{communityId}/matching',
     ['certificates:getCommunityMatching'],
     [no, NA, yes('totals only'), yes('totals only'), no],
-    'the regulator holds no household consumption (memberOnlyRead): docs/certificates.md, known limits',
+    'the regulator reads the recorded days instead (it holds no household consumption)',
+  ),
+  row(
+    'recordCommunityMatching',
+    'POST /communities/{communityId}/matching/days',
+    ['certificates:recordCommunityMatching'],
+    [no, NA, yes('totals only'), yes('totals only'), no],
+  ),
+  row(
+    'getRecordedMatching',
+    'GET /communities/{communityId}/matching/days',
+    ['certificates:getRecordedMatching'],
+    [no, NA, yes(), yes(), yes()],
+    "recorded day totals only, no household's hours",
   ),
 
   // Credits

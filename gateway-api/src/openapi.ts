@@ -8,6 +8,7 @@ import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
 import { certificateStoragePaths, certificateStorageSchemas } from './openapi/certificate-storage';
+import { matchingPaths, matchingSchemas } from './openapi/matching';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
@@ -86,6 +87,7 @@ export const openApiDocument = {
     ...provenancePaths,
     ...certificateExportPaths,
     ...certificateStoragePaths,
+    ...matchingPaths,
     ...apiKeyPaths,
     '/health': {
       get: {
@@ -255,6 +257,7 @@ export const openApiDocument = {
       ...provenanceSchemas,
       ...certificateExportSchemas,
       ...certificateStorageSchemas,
+      ...matchingSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...apiKeySchemas,

@@ -34,8 +34,8 @@ import { loadAsset } from '../energy/assets';
 import { loadHour } from './hour';
 import { evidenceOf } from './proof';
 import { claimedEvent, issuedEvent, transferredEvent, withdrawnEvent } from './events';
-import { chargeBattery, chargeRecordsOf, issueDischarge } from './storage';
-import { communityMatching, participantMatching, periodOf } from './matching';
+import { chargeBattery, chargeRecordsOf, dischargedFrom, issueDischarge } from './storage';
+import { communityMatching, participantMatching, periodOf, recordDay, recordedMatching } from './matching';
 import { requireDetailAccess } from '../energy/household';
 import { isConsumptionMember } from '../energy/privacy';
 import {
@@ -251,7 +251,8 @@ export class CertificatesContract extends Contract {
       const caller = requireRole(ctx, 'any', 'reading a certificate');
       const { bundle, issuance } = await locate(ctx, certificateId);
       requireOwnRecords(caller, bundle.owner, 'read certificates');
-      return { ...view(bundle, txInstant(ctx)), attributes: issuance.attributes };
+      const chargeRecord = await dischargedFrom(ctx, bundle);
+      return { ...view(bundle, txInstant(ctx)), attributes: issuance.attributes, ...(chargeRecord ? { chargeRecord } : {}) };
     });
   }
 
@@ -405,6 +406,28 @@ export class CertificatesContract extends Contract {
       if (!isConsumptionMember(ctx))
         throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'matching reads household consumption: members of its collection only');
       return communityMatching(ctx, checkId(communityId, 'communityId'), periodOf(from, to));
+    });
+  }
+
+  /** The operator or the utility records a community's matching totals of one day (UTC midnight) for the regulator. */
+  @Transaction()
+  @Returns('string')
+  async recordCommunityMatching(ctx: Context, communityId: string, dayStart: string): Promise<string> {
+    return respond(ctx, 'recordCommunityMatching', async () => {
+      requireRole(ctx, ['operator', 'utility'], "recording a community's matching");
+      if (!isConsumptionMember(ctx))
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'matching reads household consumption: members of its collection only');
+      return recordDay(ctx, checkId(communityId, 'communityId'), dayStart);
+    });
+  }
+
+  /** A community's recorded days of a period (UTC midnights) and their sums: the regulator, the operator, the utility. */
+  @Transaction(false)
+  @Returns('string')
+  async getRecordedMatching(ctx: Context, communityId: string, from: string, to: string): Promise<string> {
+    return respond(ctx, 'getRecordedMatching', async () => {
+      requireRole(ctx, ['regulator', 'operator', 'utility'], "reading a community's recorded matching");
+      return recordedMatching(ctx, checkId(communityId, 'communityId'), from, to);
     });
   }
 }

@@ -27,7 +27,7 @@ import {
 } from '@gridledger/core';
 import { checkId, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
-import { putRecord, txInstant } from '../ledger';
+import { getRecord, putRecord, txInstant } from '../ledger';
 import { listRecords } from '../paging';
 import { readPosition } from '../energy/positions';
 import { readReading } from '../energy/privacy';
@@ -45,6 +45,16 @@ import {
 
 export const chargeKey = (ctx: Context, r: Pick<StorageChargeRecord, 'storageAssetId' | 'chargeRecordId'>): string =>
   key(ctx, KeyTypes.storageCharge, r.storageAssetId, r.chargeRecordId);
+
+/** The charge record a storage discharge bundle was allocated from (its id and efficiency), or undefined. */
+export async function dischargedFrom(
+  ctx: Context,
+  b: CertificateBundle,
+): Promise<Pick<StorageChargeRecord, 'chargeRecordId' | 'efficiencyPpm'> | undefined> {
+  if (b.chargeRecordId === undefined) return undefined;
+  const r = await getRecord<StorageChargeRecord>(ctx, chargeKey(ctx, { storageAssetId: b.deviceId, chargeRecordId: b.chargeRecordId }));
+  return r === undefined ? undefined : { chargeRecordId: r.chargeRecordId, efficiencyPpm: r.efficiencyPpm };
+}
 
 /** A battery's charge records, in key order. */
 export const chargeRecordsOf = (ctx: Context, storageAssetId: string): Promise<StorageChargeRecord[]> =>

@@ -91,6 +91,10 @@ const MatchedHour = Type.Object(
   { title: 'MatchedHour', description: 'matched = min(consumption, claimed + green bundled); ppm rounded down, null without consumption' },
 );
 const period = [arg('from', Instant), arg('to', Instant)] as const;
+/** Matching totals: Wh consumed and matched, the score in ppm (null without consumption). */
+const totals = { consumptionWh: Int, matchedWh: Int, scorePpm: Nullable(Int) };
+/** A community's totals: how many participants they are over, and the totals. */
+const communityTotals = { participants: Int, ...totals };
 
 /** Hourly granular certificates of verified renewable generation (chaincode/src/certificates/). */
 const certificates = contractOf('certificates');
@@ -144,7 +148,14 @@ export const certificatesTransactions = {
   }),
   getCertificate: certificates.evaluate('getCertificate', {
     args: [arg('certificateId', CertificateId)],
-    result: Type.Object({ ...CertificateBundle.properties, attributes: CertificateAttributes }, { title: 'Certificate' }),
+    result: Type.Object(
+      {
+        ...CertificateBundle.properties,
+        attributes: CertificateAttributes,
+        chargeRecord: Type.Optional(Type.Object({ chargeRecordId: Text, efficiencyPpm: Int }, { title: 'AllocatedChargeRecord' })),
+      },
+      { title: 'Certificate', description: 'chargeRecord: for storage discharge, the charge record it was allocated from' },
+    ),
     access: readOwn,
     summary: "the bundle holding a certificate, with its issuance's attributes",
   }),
@@ -249,9 +260,7 @@ export const certificatesTransactions = {
         periodStart: Text,
         periodEnd: Text,
         hours: Type.Array(MatchedHour),
-        consumptionWh: Int,
-        matchedWh: Int,
-        scorePpm: Nullable(Int),
+        ...totals,
       },
       { title: 'Matching' },
     ),
@@ -261,18 +270,35 @@ export const certificatesTransactions = {
   getCommunityMatching: certificates.evaluate('getCommunityMatching', {
     args: [arg('communityId', Id), ...period],
     result: Type.Object(
-      {
-        communityId: Text,
-        periodStart: Text,
-        periodEnd: Text,
-        participants: Int,
-        consumptionWh: Int,
-        matchedWh: Int,
-        scorePpm: Nullable(Int),
-      },
+      { communityId: Text, periodStart: Text, periodEnd: Text, ...communityTotals },
       { title: 'CommunityMatching', description: "totals over the community's participants: no participant's hours" },
     ),
     access: { roles: ['operator', 'utility'], msps: ['CommunityMSP', 'UtilityMSP'], rule: 'the operator and the utility' },
     summary: "a community's matching totals over a period: consumption, matched Wh and the score, no household's hours",
+  }),
+  recordCommunityMatching: certificates.submit('recordCommunityMatching', {
+    args: [arg('communityId', Id), arg('dayStart', Instant)],
+    result: Type.Object(
+      { communityId: Text, dayStart: Text, ...communityTotals, recordedAt: Text, txId: Text },
+      { title: 'MatchingDay', description: "a community's matching totals of one UTC day, recorded on the channel" },
+    ),
+    access: { roles: ['operator', 'utility'], msps: ['CommunityMSP', 'UtilityMSP'], rule: 'the operator and the utility' },
+    summary: "records a community's matching totals of a day (no household's hours) on the channel, for the regulator",
+  }),
+  getRecordedMatching: certificates.evaluate('getRecordedMatching', {
+    args: [arg('communityId', Id), ...period],
+    result: Type.Object(
+      {
+        communityId: Text,
+        periodStart: Text,
+        periodEnd: Text,
+        daysInPeriod: Int,
+        days: Type.Array(Type.Object({ dayStart: Text, ...communityTotals, recordedAt: Text }, { title: 'RecordedMatchingDay' })),
+        ...totals,
+      },
+      { title: 'RecordedMatching', description: 'the recorded days of the period and their sums; days not recorded are missing' },
+    ),
+    access: { roles: ['regulator', 'operator', 'utility'], rule: 'the regulator, the operator, the utility' },
+    summary: "a community's recorded matching days of a period and their sums: what the regulator sees of matching",
   }),
 };

@@ -1,6 +1,6 @@
 /**
- * OpenAPI of storage records and hourly matching (routes/certificate-storage.ts): paths and request
- * schemas; the answers are the catalogue's.
+ * OpenAPI of storage records (routes/certificate-storage.ts): paths and request schemas; the
+ * answers are the catalogue's.
  */
 import { catalogue, schema } from '@gridledger/core/catalogue';
 import { answer } from './answers';
@@ -8,7 +8,8 @@ import { body, err } from './certificates';
 import { id, instant } from './schemas';
 
 const { certificates } = catalogue;
-const common = {
+/** The errors of routes that may read household data (the consumption collection). */
+export const common = {
   '400': err('REQUEST_INVALID or CERTIFICATE_INPUT_INVALID'),
   '401': err('UNAUTHENTICATED'),
   '403': err('ACCESS_DENIED'),
@@ -16,10 +17,6 @@ const common = {
 };
 const p = (name: string, s: object = id) => ({ name, in: 'path', required: true, schema: s });
 const hour = { ...instant, description: 'a UTC hour, such as 2026-11-21T10:00:00Z' };
-const period = [
-  { name: 'from', in: 'query', required: true, schema: hour },
-  { name: 'to', in: 'query', required: true, schema: { ...hour, description: 'a UTC hour after from, at most 8,784 hours later' } },
-];
 
 export const certificateStoragePaths = {
   '/certificates/{bundleId}/storage-charge': {
@@ -64,27 +61,6 @@ export const certificateStoragePaths = {
       description: "A battery's storage charge records: its participant, or the operator, utility or regulator.",
       parameters: [p('assetId')],
       responses: { '200': answer(certificates.listStorageCharges), '404': err('ASSET_NOT_FOUND'), ...common },
-    },
-  },
-  '/participants/{participantId}/matching': {
-    get: {
-      operationId: 'getMatching',
-      description:
-        "A participant's consumption hour by hour over [from, to) (whole hours, at most a leap year) against the certificates it " +
-        'claimed produced in that hour and the green P2P energy it bought (tokens of regulator-verified renewable assets only), and ' +
-        'the share matched (the 24/7 score): the participant itself, the operator, the utility. Never the regulator (household data).',
-      parameters: [p('participantId'), ...period],
-      responses: { '200': answer(certificates.getMatching), ...common },
-    },
-  },
-  '/communities/{communityId}/matching': {
-    get: {
-      operationId: 'getCommunityMatching',
-      description:
-        "A community's matching totals over [from, to): consumption, matched Wh and the score, no household's hours. The operator " +
-        'and the utility; at most 35,136 participant-hours per call.',
-      parameters: [p('communityId'), ...period],
-      responses: { '200': answer(certificates.getCommunityMatching), ...common },
     },
   },
 };

@@ -1,11 +1,9 @@
 /**
- * REST routes of storage records and hourly matching (docs/certificates.md, "Storage", "Hourly
- * matching"): thin calls of the chaincode's `certificates` contract. A storage charge reads the
- * battery's import, household data: it is endorsed by the consumption collection's members, as
- * readings are. Matching reads household consumption: the household itself, the operator and the
- * utility; a community's totals for the operator and the utility.
+ * REST routes of storage records (docs/certificates.md, "Storage and matching on the ledger"):
+ * thin calls of the chaincode's `certificates` contract. A storage charge reads the battery's
+ * import, household data: it is endorsed by the consumption collection's members, as readings are.
  */
-import express, { Request, Response } from 'express';
+import express, { Response } from 'express';
 import { catalogue } from '@gridledger/core/catalogue';
 import { callerOf, requireRoles } from '../access';
 import { call } from '../call';
@@ -13,8 +11,6 @@ import type { LedgerPort } from '../ports';
 import { CONSUMPTION_MEMBERS } from './metering';
 
 const { certificates } = catalogue;
-
-const period = (req: Request): [string, string] => [String(req.query.from), String(req.query.to)];
 
 export function certificateStorageRoutes(ledger: LedgerPort): express.Router {
   const r = express.Router();
@@ -40,13 +36,5 @@ export function certificateStorageRoutes(ledger: LedgerPort): express.Router {
   r.get('/assets/:assetId/storage-charges', async (req, res) =>
     evaluate(res, call(ledger, callerOf(res), certificates.listStorageCharges, [req.params.assetId])),
   );
-  r.get('/participants/:participantId/matching', async (req, res) => {
-    requireRoles(callerOf(res), ['prosumer', 'consumer', 'operator', 'utility'], "reading a participant's hourly matching");
-    await evaluate(res, call(ledger, callerOf(res), certificates.getMatching, [req.params.participantId, ...period(req)]));
-  });
-  r.get('/communities/:communityId/matching', async (req, res) => {
-    requireRoles(callerOf(res), ['operator', 'utility'], "reading a community's matching");
-    await evaluate(res, call(ledger, callerOf(res), certificates.getCommunityMatching, [req.params.communityId, ...period(req)]));
-  });
   return r;
 }
