@@ -200,6 +200,24 @@ it("charges certificates into the battery's records within its metered import, a
     [70, 70],
   ]);
   expect((await f.evaluate(home2, (ctx) => certificates.listStorageCharges(ctx, 'bat-1'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+
+  // The regulator withdraws the first 500 produced (a faulty meter): the record they charged and its discharge go with them.
+  const withdrawal = { rangeStart: 1, rangeEnd: 500, reason: 'meter found faulty' };
+  const withdrawn = await ok(f.run(regulator, (ctx) => certificates.withdraw(ctx, 'pv-1@20261121T12Z', json(withdrawal))));
+  expect(withdrawn.result.derived.map((b: Record<string, unknown>) => [b.bundleId, b.quantityWh, b.status])).toEqual([
+    ['bat-1@20261121T13Z-1', 353, 'withdrawn'],
+  ]);
+  expect(withdrawn.result.derived[0].withdrawal).toMatchObject({ cause: 'derived', derivedFrom: 'pv-1@20261121T12Z-1>bat-1' });
+  const after = await ok(f.evaluate(home1, (ctx) => certificates.listStorageCharges(ctx, 'bat-1')));
+  expect(after.result.items.map((r: Record<string, unknown>) => [r.chargeRecordId, r.withdrawn !== undefined, r.allocatedTo])).toEqual([
+    ['pv-1@20261121T12Z-1>bat-1', true, ['bat-1@20261121T13Z']],
+    ['pv-1@20261121T12Z-501>bat-1', false, ['bat-1@20261121T13Z']],
+  ]);
+  const standing = await ok(f.evaluate(home1, (ctx) => certificates.getCertificate(ctx, 'bat-1@20261121T13Z-354')));
+  expect(standing.result).toMatchObject({
+    status: 'active',
+    chargeRecord: { chargeRecordId: 'pv-1@20261121T12Z-501>bat-1', efficiencyPpm: 707547 },
+  });
 });
 
 it('matches a household hour by hour against its claims and green bundled tokens; unverified tokens say so and match nothing', async () => {

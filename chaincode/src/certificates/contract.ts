@@ -34,7 +34,7 @@ import { loadAsset } from '../energy/assets';
 import { loadHour } from './hour';
 import { evidenceOf } from './proof';
 import { claimedEvent, issuedEvent, transferredEvent, withdrawnEvent } from './events';
-import { chargeBattery, chargeRecordsOf, dischargedFrom, issueDischarge } from './storage';
+import { chargeBattery, chargeRecordsOf, dischargedFrom, issueDischarge, withdrawDerivedOf } from './storage';
 import { communityMatching, participantMatching, periodOf, recordDay, recordedMatching } from './matching';
 import { requireDetailAccess } from '../energy/household';
 import { isConsumptionMember } from '../energy/privacy';
@@ -238,8 +238,10 @@ export class CertificatesContract extends Contract {
         throw new GridLedgerError(ErrorCodes.CERTIFICATE_WITHDRAWN, 'nothing in the range stands', { issuanceId });
       await writeBundles(ctx, undefined, result.bundles);
       await advanceIssuer(ctx, id.deviceId, { withdrawal: range, reason: r.reason, txId: ctx.stub.getTxID() });
-      withdrawnEvent(ctx, (await loadAsset(ctx, id.deviceId)).participantId, result.withdrawn, String(r.reason));
-      return { withdrawn: result.withdrawn.map((b) => view(b, now)) };
+      // Storage charged with the withdrawn certificates releases nothing more; its discharge certificates go too.
+      const derived = await withdrawDerivedOf(ctx, result.withdrawn, String(r.reason), now);
+      withdrawnEvent(ctx, (await loadAsset(ctx, id.deviceId)).participantId, [...result.withdrawn, ...derived], String(r.reason));
+      return { withdrawn: result.withdrawn.map((b) => view(b, now)), derived: derived.map((b) => view(b, now)) };
     });
   }
 

@@ -11,7 +11,11 @@
  *   reading of the charging hour (lifetime export / lifetime import, rounded down): energy still
  *   in the battery counts as lost, so the measure never overstates;
  * - discharge is the meter's export, on the channel, and its issuance advances the battery's
- *   issuance cursor exactly as production issuance does (the Regulator's peer endorses it).
+ *   issuance cursor exactly as production issuance does (the Regulator's peer endorses it); each
+ *   record keeps the discharge issuances it was allocated to (`allocatedTo`);
+ * - a regulator withdrawal of certificates that were charged into a record withdraws what derived
+ *   from them (core's withdrawDerived): the record releases nothing more, and the discharge
+ *   certificates allocated from it are withdrawn with cause `derived`.
  */
 import { Context } from 'fabric-contract-api';
 import {
@@ -24,6 +28,7 @@ import {
   issuanceIdOf,
   measuredEfficiencyPpm,
   StorageChargeRecord,
+  withdrawDerived,
 } from '@gridledger/core';
 import { checkId, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
@@ -34,6 +39,7 @@ import { readReading } from '../energy/privacy';
 import { HourInputs, loadHour } from './hour';
 import {
   advanceIssuer,
+  bundlesOf,
   ISSUING_BODY_MSP,
   issuanceKey,
   IssuerCursor,
@@ -42,6 +48,9 @@ import {
   StoredIssuance,
   writeBundles,
 } from './store';
+
+/** A charge record as stored: core's record and the discharge issuances it was allocated to. */
+export type StoredChargeRecord = StorageChargeRecord & { allocatedTo?: string[] };
 
 export const chargeKey = (ctx: Context, r: Pick<StorageChargeRecord, 'storageAssetId' | 'chargeRecordId'>): string =>
   key(ctx, KeyTypes.storageCharge, r.storageAssetId, r.chargeRecordId);
@@ -57,8 +66,8 @@ export async function dischargedFrom(
 }
 
 /** A battery's charge records, in key order. */
-export const chargeRecordsOf = (ctx: Context, storageAssetId: string): Promise<StorageChargeRecord[]> =>
-  listRecords<StorageChargeRecord>(ctx, KeyTypes.storageCharge, [storageAssetId]);
+export const chargeRecordsOf = (ctx: Context, storageAssetId: string): Promise<StoredChargeRecord[]> =>
+  listRecords<StoredChargeRecord>(ctx, KeyTypes.storageCharge, [storageAssetId]);
 
 /** The battery's meter must be its own: its import and export are then the battery's charge and discharge. */
 function requireSoleAsset(hour: HourInputs): void {
@@ -171,8 +180,43 @@ export async function issueDischarge(
   const stored: StoredIssuance = { record: issued.record, attributes: issued.attributes, txIds: [txId] };
   await putRecord(ctx, issuanceKey(ctx, assetId, issuanceId), stored);
   await writeBundles(ctx, undefined, issued.bundles);
-  for (const r of issued.records) await putRecord(ctx, chargeKey(ctx, r), r);
+  for (const r of issued.records as StoredChargeRecord[])
+    await putRecord(ctx, chargeKey(ctx, r), { ...r, allocatedTo: [...(r.allocatedTo ?? []), issuanceId] });
   const cursor = await advanceIssuer(ctx, assetId, { issuance: issued.record, txId });
   const { meteredDischargeWh, uncertifiedWh, bundles, records } = issued;
   return { stored, producerId: hour.record.participantId, bundles, records, meteredDischargeWh, uncertifiedWh, cursor };
+}
+
+/**
+ * What derived from certificates the regulator withdrew: for each withdrawn part that had been
+ * charged into a storage charge record, the record is withdrawn and the discharge certificates
+ * allocated from it (in the issuances it names) with cause `derived`; each battery's issuance
+ * cursor advances. Returns the discharge parts withdrawn.
+ */
+export async function withdrawDerivedOf(
+  ctx: Context,
+  withdrawn: readonly CertificateBundle[],
+  reason: string,
+  now: string,
+): Promise<CertificateBundle[]> {
+  const charged = withdrawn.filter((b) => b.cancellation?.kind === 'storage-charge');
+  const out: CertificateBundle[] = [];
+  const seen = new Set<string>();
+  for (const b of charged) {
+    const c = b.cancellation as { storageAssetId: string; chargeRecordId: string };
+    if (seen.has(c.chargeRecordId)) continue;
+    seen.add(c.chargeRecordId);
+    const k = chargeKey(ctx, c);
+    const record = await getRecord<StoredChargeRecord>(ctx, k);
+    if (record === undefined || record.withdrawn !== undefined) continue;
+    const discharged: CertificateBundle[] = [];
+    for (const issuanceId of record.allocatedTo ?? []) discharged.push(...(await bundlesOf(ctx, c.storageAssetId, issuanceId)));
+    const derived = withdrawDerived(charged, [record], discharged, reason, now);
+    for (const r of derived.records) await putRecord(ctx, k, r);
+    await writeBundles(ctx, undefined, derived.bundles);
+    const ranges = derived.withdrawn.map(({ issuanceId, rangeStart, rangeEnd }) => ({ issuanceId, rangeStart, rangeEnd }));
+    await advanceIssuer(ctx, c.storageAssetId, { derived: ranges, chargeRecordId: c.chargeRecordId, reason, txId: ctx.stub.getTxID() });
+    out.push(...derived.withdrawn);
+  }
+  return out;
 }

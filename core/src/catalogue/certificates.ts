@@ -81,6 +81,7 @@ const StorageChargeRecord = Type.Object(
     dischargeableWh: Int,
     allocatedWh: Int,
     withdrawn: Type.Optional(Type.Object({ reason: Text, withdrawnAt: Text })),
+    allocatedTo: Type.Optional(Type.Array(Text, { description: 'the discharge issuances it was allocated to' })),
   },
   { title: 'StorageChargeRecord', description: 'dischargeableWh = floor(chargingEnergyWh × efficiencyPpm / 10^6); the rest is losses' },
 );
@@ -141,7 +142,10 @@ export const certificatesTransactions = {
   }),
   withdraw: certificates.submit('withdraw', {
     args: [arg('issuanceId', IssuanceId), arg('request', Type.Object({ rangeStart: Int, rangeEnd: Int, reason: Text }))],
-    result: Type.Object({ withdrawn: Type.Array(CertificateBundle) }, { title: 'CertificateWithdrawal' }),
+    result: Type.Object(
+      { withdrawn: Type.Array(CertificateBundle), derived: Type.Array(CertificateBundle) },
+      { title: 'CertificateWithdrawal', description: 'derived: storage discharge certificates allocated from charge records it withdrew' },
+    ),
     access: regulator,
     events: ['CertificatesWithdrawn'],
     summary: "withdraws numbers of one issuance in any state (a meter found faulty); advances the asset's issuance cursor",
