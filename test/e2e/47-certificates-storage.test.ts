@@ -128,6 +128,13 @@ describe('storage records and hourly matching', () => {
         .filter((b: JsonAnswer) => b.is_storage)
         .map((b: JsonAnswer) => [b.bundle_quantity, b.allocated_storage_record_id, b.storage_efficiency_factor]),
     ).toEqual([[400, charged.record.chargeRecordId, 0.8]]);
+
+    // The charged certificates withdrawn (a faulty meter): their discharge certificates go with them.
+    const withdrawal = { rangeStart: 1, rangeEnd: 500, reason: 'meter found faulty' };
+    const withdrawn = await ok(api('regulator', regulatorKey(), 'POST', `/certificates/issuances/${issuanceId}/withdrawal`, withdrawal));
+    expect(withdrawn.derived.map((b: JsonAnswer) => [b.rangeStart, b.rangeEnd, b.status, b.withdrawal.cause])).toEqual([
+      [1, 400, 'withdrawn', 'derived'],
+    ]);
   });
 
   it("matches a household's hours after its claim; the community's totals hold no household's hours", async () => {
