@@ -38,6 +38,9 @@
  *   posting~community~intervalStart~postingId
  * - bilateral contracts: contract~id; contractBy~participant~id; contractDay~community~day~id (the
  *   active contracts delivering on a day); contractSettled~community~intervalStart
+ * - certificates: certIssuance, certBundle, certHolding, certIssuer (certificates/store.ts);
+ *   storageCharge~battery~chargeRecordId (a battery's storage charge record, certificates/storage.ts);
+ *   matchingDay~community~dayStart (a community's matching totals of a day, recorded for the regulator)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -104,6 +107,8 @@ export const KeyTypes = {
   certIssuer: 'certIssuer',
   /** certRef~actor~reference: a certificate action's client reference and first result (certificates/reference.ts). */
   certRef: 'certRef',
+  storageCharge: 'storageCharge',
+  matchingDay: 'matchingDay',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -285,6 +285,42 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [yes('a pseudonym of the holder'), NA, yes(), yes(), yes()],
     'no API key needed',
   ),
+  row(
+    'chargeStorage',
+    'POST /certificates/{bundleId}/storage-charge',
+    ['certificates:chargeStorage'],
+    [yes('its own bundles into its own battery'), NA, no, no, no],
+    "another's bundle or battery: ACCESS_DENIED (test/e2e/47-certificates-storage)",
+  ),
+  row(
+    'issueStorageDischarge',
+    'POST /certificates/storage-discharges',
+    ['certificates:issueStorageDischarge'],
+    [no, NA, yes(), yes(), yes()],
+    "any battery's hour; the Regulator's peer endorses every issuance",
+  ),
+  row('listStorageCharges', 'GET /assets/{assetId}/storage-charges', ['certificates:listStorageCharges'], OWN_RECORDS),
+  row('getMatching', 'GET /participants/{participantId}/matching', ['certificates:getMatching'], DETAIL, 'household consumption'),
+  row(
+    'getCommunityMatching',
+    'GET /communities/{communityId}/matching',
+    ['certificates:getCommunityMatching'],
+    [no, NA, yes('totals only'), yes('totals only'), no],
+    'the regulator reads the recorded days instead (it holds no household consumption)',
+  ),
+  row(
+    'recordCommunityMatching',
+    'POST /communities/{communityId}/matching/days',
+    ['certificates:recordCommunityMatching'],
+    [no, NA, yes('totals only'), yes('totals only'), no],
+  ),
+  row(
+    'getRecordedMatching',
+    'GET /communities/{communityId}/matching/days',
+    ['certificates:getRecordedMatching'],
+    [no, NA, yes(), yes(), yes()],
+    "recorded day totals only, no household's hours",
+  ),
 
   // Credits
   row('depositCredits', 'POST /credits/deposits', ['credits:deposit'], [no, NA, no, yes('any participant'), no]),

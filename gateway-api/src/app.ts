@@ -19,6 +19,8 @@ import { figureRoutes } from './routes/figures';
 import { certificateRoutes } from './routes/certificates';
 import { certificateExportRoutes } from './routes/certificate-exports';
 import { certificateLifecycleRoutes } from './routes/certificate-lifecycle';
+import { certificateStorageRoutes } from './routes/certificate-storage';
+import { matchingRoutes } from './routes/matching';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
@@ -309,6 +311,8 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(certificateRoutes(ledger, wallet.get(`${info.org}-admin`)));
   r.use(certificateExportRoutes(ledger));
   r.use(certificateLifecycleRoutes(ledger));
+  r.use(certificateStorageRoutes(ledger));
+  r.use(matchingRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));
   app.use(API_BASE, r);
 

@@ -8,6 +8,8 @@ import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
 import { certificateLifecyclePaths, certificateLifecycleSchemas } from './openapi/certificate-lifecycle';
+import { certificateStoragePaths, certificateStorageSchemas } from './openapi/certificate-storage';
+import { matchingPaths, matchingSchemas } from './openapi/matching';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
@@ -86,6 +88,8 @@ export const openApiDocument = {
     ...provenancePaths,
     ...certificateExportPaths,
     ...certificateLifecyclePaths,
+    ...certificateStoragePaths,
+    ...matchingPaths,
     ...apiKeyPaths,
     '/health': {
       get: {
@@ -255,6 +259,8 @@ export const openApiDocument = {
       ...provenanceSchemas,
       ...certificateExportSchemas,
       ...certificateLifecycleSchemas,
+      ...certificateStorageSchemas,
+      ...matchingSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...apiKeySchemas,

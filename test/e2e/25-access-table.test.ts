@@ -47,6 +47,8 @@ const PAST = pastInterval(2);
 /** An hour no certificate of this file's assets is issued for. */
 const HOUR = '2026-11-21T10:00:00Z';
 const HOUR_TAG = '20261121T10Z';
+const HOUR_PERIOD = `from=${encodeURIComponent(HOUR)}&to=${encodeURIComponent('2026-11-21T11:00:00Z')}`;
+const DAY_PERIOD = `from=${encodeURIComponent('2026-11-21T00:00:00Z')}&to=${encodeURIComponent('2026-11-22T00:00:00Z')}`;
 /** An interval whose gate is still open for the whole file. */
 const NEXT = formatInstant(Math.ceil((Date.now() / 1000 + 20 * 60) / INTERVAL) * INTERVAL);
 const TOMORROW = formatInstant(Math.floor(Date.now() / 86_400_000) * 86_400 + 86_400).slice(0, 10);
@@ -248,6 +250,14 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   withdrawCertificatesForLoweredFigure: () =>
     req('POST', '/certificates/lowered-figure-withdrawals', { meterId: f.a.meterId, intervalStart: PAST }),
   recordCertificateExpiry: () => req('POST', `/participants/${f.a.participantId}/certificates/expiry`),
+  // No such bundle, no such battery; a day that is no midnight: refused after the access check.
+  chargeStorage: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/storage-charge`, { storageAssetId: f.assetId, quantityWh: 1 }),
+  issueStorageDischarge: () => req('POST', '/certificates/storage-discharges', { assetId: uid('noasset'), hourStart: HOUR }),
+  listStorageCharges: () => req('GET', `/assets/${f.assetId}/storage-charges`),
+  getMatching: () => req('GET', `/participants/${f.a.participantId}/matching?${HOUR_PERIOD}`),
+  getCommunityMatching: () => req('GET', `/communities/${C}/matching?${HOUR_PERIOD}`),
+  recordCommunityMatching: () => req('POST', `/communities/${NOCOMM}/matching/days`, { dayStart: HOUR }),
+  getRecordedMatching: () => req('GET', `/communities/${C}/matching/days?${DAY_PERIOD}`),
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
   rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
   revokeApiKey: (who) =>

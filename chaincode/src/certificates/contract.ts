@@ -38,6 +38,10 @@ import { recordHolderExpiry } from './expiry';
 import { withdrawLoweredHours } from './lowered';
 import { onceByReference } from './reference';
 import { acceptReservation, releaseReservation, reserveBundle } from './reservations';
+import { chargeBattery, chargeRecordsOf, dischargedFrom, issueDischarge, withdrawDerivedOf } from './storage';
+import { communityMatching, participantMatching, periodOf, recordDay, recordedMatching } from './matching';
+import { requireDetailAccess } from '../energy/household';
+import { isConsumptionMember } from '../energy/privacy';
 import {
   advanceIssuer,
   bundlesOf,
@@ -321,8 +325,10 @@ export class CertificatesContract extends Contract {
         throw new GridLedgerError(ErrorCodes.CERTIFICATE_WITHDRAWN, 'nothing in the range stands', { issuanceId });
       await writeBundles(ctx, undefined, result.bundles);
       await advanceIssuer(ctx, id.deviceId, { withdrawal: range, reason: r.reason, txId: ctx.stub.getTxID() });
-      withdrawnEvent(ctx, (await loadAsset(ctx, id.deviceId)).participantId, result.withdrawn, String(r.reason));
-      return { withdrawn: result.withdrawn.map((b) => view(b, now)) };
+      // Storage charged with the withdrawn certificates releases nothing more; its discharge certificates go too.
+      const derived = await withdrawDerivedOf(ctx, result.withdrawn, String(r.reason), now);
+      withdrawnEvent(ctx, (await loadAsset(ctx, id.deviceId)).participantId, [...result.withdrawn, ...derived], String(r.reason));
+      return { withdrawn: result.withdrawn.map((b) => view(b, now)), derived: derived.map((b) => view(b, now)) };
     });
   }
 
@@ -340,7 +346,8 @@ export class CertificatesContract extends Contract {
         recipient !== undefined && recipient === caller.participantId ? recipient : bundle.owner,
         'read certificates',
       );
-      return { ...view(bundle, txInstant(ctx)), attributes: issuance.attributes };
+      const chargeRecord = await dischargedFrom(ctx, bundle);
+      return { ...view(bundle, txInstant(ctx)), attributes: issuance.attributes, ...(chargeRecord ? { chargeRecord } : {}) };
     });
   }
 
@@ -419,6 +426,103 @@ export class CertificatesContract extends Contract {
       const issuanceId = issuanceIdOf(assetId, hourStart);
       const bundles = await bundlesOf(ctx, assetId, issuanceId);
       return { assetId, hourStart, issuanceId, ...hourAccount(verifiedExportWh, hour.bundled, bundles), bundledByInterval: hour.bundled };
+    });
+  }
+
+  /**
+   * `{ storageAssetId, quantityWh }`: the holder cancels the bundle's first quantityWh into a storage
+   * charge record of its own battery, in the certificates' production hour, within the battery's
+   * metered charge of that hour (STORAGE_CHARGE_EXCEEDS_METERED). Reads the battery's import:
+   * endorsed by the consumption collection's members.
+   */
+  @Transaction()
+  @Returns('string')
+  async chargeStorage(ctx: Context, bundleId: string, request: string): Promise<string> {
+    return respond(ctx, 'chargeStorage', async () => {
+      const actor = holderOf(ctx, 'charging storage with certificates');
+      const { before, cancelled, rest, record } = await chargeBattery(ctx, actor, bundleId, request);
+      claimedEvent(ctx, await producerOf(ctx, before), cancelled);
+      const now = txInstant(ctx);
+      return { cancelled: view(cancelled, now), rest: rest === null ? null : view(rest, now), record };
+    });
+  }
+
+  /**
+   * Issues a battery's hour of metered discharge as storage discharge certificates, allocated FIFO
+   * over its charge records; the losses are never certified. Once per hour; the Regulator's peer
+   * endorses it (the battery's issuance cursor).
+   */
+  @Transaction()
+  @Returns('string')
+  async issueStorageDischarge(ctx: Context, assetId: string, hourStart: string): Promise<string> {
+    return respond(ctx, 'issueStorageDischarge', async () => {
+      requireRole(ctx, ISSUERS, 'issuing storage discharge certificates');
+      const issued = await issueDischarge(ctx, assetId, hourStart);
+      const { bundles } = issued;
+      const all = bundles.length === 0 ? null : { ...bundles[0], rangeEnd: bundles[bundles.length - 1].rangeEnd };
+      issuedEvent(ctx, issued.producerId, issued.stored.record.issuanceId, hourStart, all);
+      const now = txInstant(ctx);
+      const { stored, records, meteredDischargeWh, uncertifiedWh, cursor } = issued;
+      return { ...stored, bundles: bundles.map((b) => view(b, now)), records, meteredDischargeWh, uncertifiedWh, cursor };
+    });
+  }
+
+  /** A battery's storage charge records, in key order: its participant, or any organization role. */
+  @Transaction(false)
+  @Returns('string')
+  async listStorageCharges(ctx: Context, assetId: string): Promise<string> {
+    return respond(ctx, 'listStorageCharges', async () => {
+      const caller = requireRole(ctx, 'any', 'reading storage charge records');
+      const battery = await loadAsset(ctx, checkId(assetId, 'assetId'));
+      requireOwnRecords(caller, battery.participantId, 'read the storage charge records of batteries');
+      return { assetId: battery.assetId, items: await chargeRecordsOf(ctx, battery.assetId) };
+    });
+  }
+
+  /**
+   * Hour-by-hour matching of a participant's consumption over a period of whole hours (at most a
+   * leap year): the participant itself, the operator, the utility. Reads the consumption collection.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async getMatching(ctx: Context, participantId: string, from: string, to: string): Promise<string> {
+    return respond(ctx, 'getMatching', async () => {
+      requireDetailAccess(ctx, checkId(participantId, 'participantId'), 'hourly matching');
+      return { participantId, ...(await participantMatching(ctx, participantId, periodOf(from, to))) };
+    });
+  }
+
+  /** A community's matching totals, no household's hours: the operator and the utility (the collection's members). */
+  @Transaction(false)
+  @Returns('string')
+  async getCommunityMatching(ctx: Context, communityId: string, from: string, to: string): Promise<string> {
+    return respond(ctx, 'getCommunityMatching', async () => {
+      requireRole(ctx, ['operator', 'utility'], "reading a community's matching");
+      if (!isConsumptionMember(ctx))
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'matching reads household consumption: members of its collection only');
+      return communityMatching(ctx, checkId(communityId, 'communityId'), periodOf(from, to));
+    });
+  }
+
+  /** The operator or the utility records a community's matching totals of one day (UTC midnight) for the regulator. */
+  @Transaction()
+  @Returns('string')
+  async recordCommunityMatching(ctx: Context, communityId: string, dayStart: string): Promise<string> {
+    return respond(ctx, 'recordCommunityMatching', async () => {
+      requireRole(ctx, ['operator', 'utility'], "recording a community's matching");
+      if (!isConsumptionMember(ctx))
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'matching reads household consumption: members of its collection only');
+      return recordDay(ctx, checkId(communityId, 'communityId'), dayStart);
+    });
+  }
+
+  /** A community's recorded days of a period (UTC midnights) and their sums: the regulator, the operator, the utility. */
+  @Transaction(false)
+  @Returns('string')
+  async getRecordedMatching(ctx: Context, communityId: string, from: string, to: string): Promise<string> {
+    return respond(ctx, 'getRecordedMatching', async () => {
+      requireRole(ctx, ['regulator', 'operator', 'utility'], "reading a community's recorded matching");
+      return recordedMatching(ctx, checkId(communityId, 'communityId'), from, to);
     });
   }
 }

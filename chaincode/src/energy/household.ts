@@ -4,7 +4,7 @@
  * regulator sees zone totals and verifies disclosed values instead.
  */
 import { Context } from 'fabric-contract-api';
-import { ErrorCodes, GridLedgerError } from '@gridledger/core';
+import { ErrorCodes, GridLedgerError, isGreenAsset } from '@gridledger/core';
 import { meterOwner, requireOwnRecords, requireRole, requireSelfOrRoles } from '../access';
 import { checkId, checkIntervalStart, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
@@ -14,12 +14,41 @@ import { loadMeteringParams } from './grid';
 import { PositionRecord, positionView, readConsumption, verifyDisclosed } from './positions';
 import { EstimateRecord, estimateView } from './privacy';
 import { tokenBalance, TokenMove } from './tokens';
+import { AssetRecord } from './assets';
 
 /** Who sees a household's detail: the participant itself, the operator and the utility. */
 const DETAIL_ROLES = ['operator', 'utility'] as const;
 
 export function requireDetailAccess(ctx: Context, participantId: string, what: string): void {
   requireSelfOrRoles(ctx, participantId, DETAIL_ROLES, `reading ${what}`);
+}
+
+/**
+ * Whether tokens of an asset carry a green attribute (isGreenAsset): the regulator verified the
+ * asset and its source is renewable. Tokens of any other asset are energy only: every token read
+ * says which (`green`), and no matching or certificate account counts them.
+ */
+export async function isGreenToken(ctx: Context, assetId: string): Promise<boolean> {
+  // A meter without registered assets mints tokens under its own id: no asset, no green attribute.
+  const asset = await getRecord<AssetRecord>(ctx, key(ctx, KeyTypes.asset, assetId));
+  return asset !== undefined && isGreenAsset({ verified: asset.verification !== null, source: asset.source });
+}
+
+/** Token shares (lots, moves, a position's tokens) with `green`, each asset looked up once. */
+export async function withGreen<T extends { assetId: string }>(ctx: Context, shares: readonly T[]): Promise<(T & { green: boolean })[]> {
+  const green = new Map<string, boolean>();
+  const out: (T & { green: boolean })[] = [];
+  for (const s of shares) {
+    if (!green.has(s.assetId)) green.set(s.assetId, await isGreenToken(ctx, s.assetId));
+    out.push({ ...s, green: green.get(s.assetId)! });
+  }
+  return out;
+}
+
+/** A position as a query shows it, its tokens with `green`. */
+async function positionWithGreen(ctx: Context, p: PositionRecord): Promise<unknown> {
+  const view = await positionView(ctx, p);
+  return { ...view, tokens: await withGreen(ctx, view.tokens) };
 }
 
 const intervalSecondsOf = async (ctx: Context): Promise<number> => (await loadMeteringParams(ctx)).intervalSeconds;
@@ -35,7 +64,7 @@ export async function getPosition(ctx: Context, participantId: string, intervalS
       { participantId, intervalStart },
     );
   }
-  return positionView(ctx, position);
+  return positionWithGreen(ctx, position);
 }
 
 /** `{ participantId, from, to, pageSize?, bookmark? }`: positions by interval, one page. */
@@ -54,13 +83,14 @@ export async function listPositions(ctx: Context, query: string): Promise<unknow
     stop: (p) => p.intervalStart > to,
   });
   const items = [];
-  for (const p of found.items) items.push(await positionView(ctx, p));
+  for (const p of found.items) items.push(await positionWithGreen(ctx, p));
   return { ...found, items };
 }
 
 export async function getTokenBalance(ctx: Context, participantId: string): Promise<unknown> {
   requireDetailAccess(ctx, checkId(participantId, 'participantId'), 'tokens');
-  return tokenBalance(ctx, participantId);
+  const balance = await tokenBalance(ctx, participantId);
+  return { ...balance, lots: await withGreen(ctx, balance.lots) };
 }
 
 /** `{ participantId, pageSize?, bookmark? }`: every mint, burn and transfer of the participant's tokens, by interval. */
@@ -68,10 +98,11 @@ export async function listTokenMoves(ctx: Context, query: string): Promise<unkno
   const q = parseObjectArgument(query, 'the query');
   const participantId = checkId(q.participantId, 'participantId');
   requireDetailAccess(ctx, participantId, 'tokens');
-  return readPage<TokenMove>(ctx, KeyTypes.tokenMove, [participantId], {
+  const page = await readPage<TokenMove>(ctx, KeyTypes.tokenMove, [participantId], {
     size: pageSizeOf(q.pageSize, ENERGY_MAX_PAGE),
     bookmark: q.bookmark,
   });
+  return { ...page, items: await withGreen(ctx, page.items) };
 }
 
 /** A meter's estimate of an interval: for the meter's participant and the roles that read every meter. */

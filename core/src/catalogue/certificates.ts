@@ -83,6 +83,38 @@ const LoweredHour = Type.Object(
   { title: 'LoweredHour' },
 );
 
+/** A battery's storage charge record (core/src/certificates/storage.ts): certificates cancelled into it, what it may release. */
+const StorageChargeRecord = Type.Object(
+  {
+    chargeRecordId: Text,
+    storageAssetId: Text,
+    chargingStart: Text,
+    chargingEnd: Text,
+    chargingEnergyWh: Int,
+    chargingEnergySource: Text,
+    gcIssuanceId: Text,
+    gcRangeStart: Int,
+    gcRangeEnd: Int,
+    efficiencyPpm: Int,
+    dischargeableWh: Int,
+    allocatedWh: Int,
+    withdrawn: Type.Optional(Type.Object({ reason: Text, withdrawnAt: Text })),
+    allocatedTo: Type.Optional(Type.Array(Text, { description: 'the discharge issuances it was allocated to' })),
+  },
+  { title: 'StorageChargeRecord', description: 'dischargeableWh = floor(chargingEnergyWh × efficiencyPpm / 10^6); the rest is losses' },
+);
+
+/** One hour of a participant's matching (core/src/certificates/matching.ts). */
+const MatchedHour = Type.Object(
+  { hourStart: Text, consumptionWh: Int, claimedWh: Int, bundledWh: Int, matchedWh: Int, matchedPpm: Nullable(Int) },
+  { title: 'MatchedHour', description: 'matched = min(consumption, claimed + green bundled); ppm rounded down, null without consumption' },
+);
+const period = [arg('from', Instant), arg('to', Instant)] as const;
+/** Matching totals: Wh consumed and matched, the score in ppm (null without consumption). */
+const totals = { consumptionWh: Int, matchedWh: Int, scorePpm: Nullable(Int) };
+/** A community's totals: how many participants they are over, and the totals. */
+const communityTotals = { participants: Int, ...totals };
+
 /** Hourly granular certificates of verified renewable generation (chaincode/src/certificates/). */
 const certificates = contractOf('certificates');
 export const certificatesTransactions = {
@@ -169,14 +201,24 @@ export const certificatesTransactions = {
   }),
   withdraw: certificates.submit('withdraw', {
     args: [arg('issuanceId', IssuanceId), arg('request', Type.Object({ rangeStart: Int, rangeEnd: Int, reason: Text }))],
-    result: Type.Object({ withdrawn: Type.Array(CertificateBundle) }, { title: 'CertificateWithdrawal' }),
+    result: Type.Object(
+      { withdrawn: Type.Array(CertificateBundle), derived: Type.Array(CertificateBundle) },
+      { title: 'CertificateWithdrawal', description: 'derived: storage discharge certificates allocated from charge records it withdrew' },
+    ),
     access: regulator,
     events: ['CertificatesWithdrawn'],
     summary: "withdraws numbers of one issuance in any state (a meter found faulty); advances the asset's issuance cursor",
   }),
   getCertificate: certificates.evaluate('getCertificate', {
     args: [arg('certificateId', CertificateId)],
-    result: Type.Object({ ...CertificateBundle.properties, attributes: CertificateAttributes }, { title: 'Certificate' }),
+    result: Type.Object(
+      {
+        ...CertificateBundle.properties,
+        attributes: CertificateAttributes,
+        chargeRecord: Type.Optional(Type.Object({ chargeRecordId: Text, efficiencyPpm: Int }, { title: 'AllocatedChargeRecord' })),
+      },
+      { title: 'Certificate', description: 'chargeRecord: for storage discharge, the charge record it was allocated from' },
+    ),
     access: readOwn,
     summary: "the bundle holding a certificate, with its issuance's attributes",
   }),
@@ -240,5 +282,86 @@ export const certificatesTransactions = {
     ),
     access: { roles: 'any', rule: 'any identity with a role' },
     summary: "one claim per Wh: an asset's hour's bundled P2P Wh + certificate Wh but withdrawn ≤ its verified export",
+  }),
+  chargeStorage: certificates.submit('chargeStorage', {
+    args: [bundleArg, arg('request', Type.Object({ storageAssetId: Id, quantityWh }))],
+    result: Type.Object({ cancelled: CertificateBundle, rest, record: StorageChargeRecord }, { title: 'StorageCharge' }),
+    access: { roles: ['prosumer', 'consumer'], rule: "the bundle's holder, into a battery of its own" },
+    events: ['CertificatesClaimed'],
+    summary: "cancels the first quantityWh of a bundle into a storage charge record of the holder's battery, within its metered import",
+  }),
+  issueStorageDischarge: certificates.submit('issueStorageDischarge', {
+    args: [arg('assetId', Id), arg('hourStart', Instant)],
+    result: Type.Object(
+      {
+        record: IssuanceRecord,
+        attributes: CertificateAttributes,
+        txIds: Type.Array(Text),
+        bundles: Type.Array(CertificateBundle),
+        records: Type.Array(StorageChargeRecord),
+        meteredDischargeWh: Int,
+        uncertifiedWh: Int,
+        cursor: IssuerCursor,
+      },
+      { title: 'StorageDischargeIssuance', description: 'one bundle per charge record used, FIFO; uncertifiedWh is not certified' },
+    ),
+    access: { roles: ['regulator', 'utility', 'operator'], rule: "the regulator, the utility or an operator, for any battery's hour" },
+    events: ['CertificatesIssued'],
+    summary: "issues a battery's hour of metered discharge as storage certificates, FIFO over its charge records; losses never",
+  }),
+  listStorageCharges: certificates.evaluate('listStorageCharges', {
+    args: [arg('assetId', Id)],
+    result: Type.Object({ assetId: Text, items: Type.Array(StorageChargeRecord) }, { title: 'StorageChargeRecords' }),
+    access: { roles: 'any', ownRecords: true, rule: "a household its own batteries' records; other roles any" },
+    summary: "a battery's storage charge records: what was charged, its efficiency, what it may release and has released",
+  }),
+  getMatching: certificates.evaluate('getMatching', {
+    args: [arg('participantId', Id), ...period],
+    result: Type.Object(
+      {
+        participantId: Text,
+        periodStart: Text,
+        periodEnd: Text,
+        hours: Type.Array(MatchedHour),
+        ...totals,
+      },
+      { title: 'Matching' },
+    ),
+    access: { roles: ['prosumer', 'consumer', 'operator', 'utility'], rule: 'the participant itself, the operator, the utility' },
+    summary: "a participant's consumption hour by hour against its claimed certificates and green bundled P2P Wh (the 24/7 score)",
+  }),
+  getCommunityMatching: certificates.evaluate('getCommunityMatching', {
+    args: [arg('communityId', Id), ...period],
+    result: Type.Object(
+      { communityId: Text, periodStart: Text, periodEnd: Text, ...communityTotals },
+      { title: 'CommunityMatching', description: "totals over the community's participants: no participant's hours" },
+    ),
+    access: { roles: ['operator', 'utility'], msps: ['CommunityMSP', 'UtilityMSP'], rule: 'the operator and the utility' },
+    summary: "a community's matching totals over a period: consumption, matched Wh and the score, no household's hours",
+  }),
+  recordCommunityMatching: certificates.submit('recordCommunityMatching', {
+    args: [arg('communityId', Id), arg('dayStart', Instant)],
+    result: Type.Object(
+      { communityId: Text, dayStart: Text, ...communityTotals, recordedAt: Text, txId: Text },
+      { title: 'MatchingDay', description: "a community's matching totals of one UTC day, recorded on the channel" },
+    ),
+    access: { roles: ['operator', 'utility'], msps: ['CommunityMSP', 'UtilityMSP'], rule: 'the operator and the utility' },
+    summary: "records a community's matching totals of a day (no household's hours) on the channel, for the regulator",
+  }),
+  getRecordedMatching: certificates.evaluate('getRecordedMatching', {
+    args: [arg('communityId', Id), ...period],
+    result: Type.Object(
+      {
+        communityId: Text,
+        periodStart: Text,
+        periodEnd: Text,
+        daysInPeriod: Int,
+        days: Type.Array(Type.Object({ dayStart: Text, ...communityTotals, recordedAt: Text }, { title: 'RecordedMatchingDay' })),
+        ...totals,
+      },
+      { title: 'RecordedMatching', description: 'the recorded days of the period and their sums; days not recorded are missing' },
+    ),
+    access: { roles: ['regulator', 'operator', 'utility'], rule: 'the regulator, the operator, the utility' },
+    summary: "a community's recorded matching days of a period and their sums: what the regulator sees of matching",
   }),
 };

@@ -8,9 +8,9 @@ import { id, instant } from './schemas';
 const { certificates } = catalogue;
 const { IssuanceId: issuanceId, CertificateId: certificateId } = schema;
 const wh = { type: 'integer', minimum: 1 };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const err = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
-const body = (name: string) => ({ required: true, content: { 'application/json': { schema: ref(name) } } });
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export const err = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+export const body = (name: string) => ({ required: true, content: { 'application/json': { schema: ref(name) } } });
 const common = {
   '400': err('REQUEST_INVALID or CERTIFICATE_INPUT_INVALID'),
   '401': err('UNAUTHENTICATED'),

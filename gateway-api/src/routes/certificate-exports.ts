@@ -27,15 +27,19 @@ export function certificateExportRoutes(ledger: LedgerPort): express.Router {
     const pageSize = req.query.pageSize === undefined ? '100' : String(req.query.pageSize);
     const bookmark = req.query.bookmark === undefined ? '' : String(req.query.bookmark);
     const { items, bookmark: next } = await page(res, req.params.participantId, pageSize, bookmark);
-    // One read of the attributes per issuance on the page.
+    // One read of the attributes per issuance on the page; per bundle for storage discharge (its charge record's efficiency).
     const attributes = new Map<string, CertificateAttributes>();
+    const records = new Map<string, { chargeRecordId: string; efficiencyPpm: number }>();
     for (const b of items) {
-      if (attributes.has(b.issuanceId)) continue;
+      if (attributes.has(b.issuanceId) && b.chargeRecordId === undefined) continue;
       const found = await call(ledger, callerOf(res), certificates.getCertificate, [certificateIdOf(b.issuanceId, b.rangeStart)]);
       attributes.set(b.issuanceId, found.attributes as CertificateAttributes);
+      if (found.chargeRecord !== undefined) records.set(b.bundleId, found.chargeRecord);
     }
     const now = nowInstant();
-    const bundles = items.map((b) => toEnergyTagBundle(attributes.get(b.issuanceId)!, b as CertificateBundle, now));
+    const bundles = items.map((b) =>
+      toEnergyTagBundle(attributes.get(b.issuanceId)!, b as CertificateBundle, now, records.get(b.bundleId)),
+    );
     res.json({ items: bundles, bookmark: next });
   });
 
