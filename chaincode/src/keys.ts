@@ -102,6 +102,8 @@ export const KeyTypes = {
   certBundle: 'certBundle',
   certHolding: 'certHolding',
   certIssuer: 'certIssuer',
+  certChain: 'certChain',
+  certAction: 'certAction',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -7,3 +7,5 @@ export * from './matching';
 export * from './export';
 export * from './provenance';
 export * from './holdings';
+export * from './audit';
+export * from './report';
