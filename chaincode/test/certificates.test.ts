@@ -229,9 +229,7 @@ it('answers the audit its records: the chain recomputes to the cursor, a bundle 
   ).result;
   expect(
     accounts.items.map((a: { bundledWh: number; certificateWh: number; holds: boolean }) => [a.bundledWh, a.certificateWh, a.holds]),
-  ).toEqual([
-    [300, 1049, true],
-  ]);
+  ).toEqual([[300, 1049, true]]);
   expect(accounts.skipped).toEqual([{ hourStart: formatInstant(T + 3600), code: ErrorCodes.CERTIFICATE_HOUR_OPEN }]);
   expect(auditHourAccounts(accounts.items)).toEqual([]);
   const tooLong = await f.evaluate(home1, (ctx) =>

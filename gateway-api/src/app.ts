@@ -18,6 +18,7 @@ import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
 import { certificateRoutes } from './routes/certificates';
 import { certificateExportRoutes } from './routes/certificate-exports';
+import { certificateAuditRoutes } from './routes/certificate-audit';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
@@ -307,6 +308,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(figureRoutes(ledger));
   r.use(certificateRoutes(ledger, wallet.get(`${info.org}-admin`)));
   r.use(certificateExportRoutes(ledger));
+  r.use(certificateAuditRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));
   app.use(API_BASE, r);
 

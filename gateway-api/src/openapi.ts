@@ -7,6 +7,7 @@ import { figurePaths } from './openapi/figures';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
+import { certificateAuditPaths, certificateAuditSchemas } from './openapi/certificate-audit';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
@@ -84,6 +85,7 @@ export const openApiDocument = {
     ...certificatePaths,
     ...provenancePaths,
     ...certificateExportPaths,
+    ...certificateAuditPaths,
     ...apiKeyPaths,
     '/health': {
       get: {
@@ -252,6 +254,7 @@ export const openApiDocument = {
       ...certificateSchemas,
       ...provenanceSchemas,
       ...certificateExportSchemas,
+      ...certificateAuditSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...apiKeySchemas,
