@@ -8,20 +8,13 @@ import {
   IssuanceRecord,
   IssuerChainEntry,
   issuerChainStart,
+  issueHour,
   reportDifferences,
 } from '../../src';
-import { HOUR, issuedBundle, NOW } from './fixtures';
+import { HOUR, hourInput, issuedBundle, NOW } from './fixtures';
 
-const record = (over: Partial<IssuanceRecord> = {}): IssuanceRecord => ({
-  issuanceId: 'pv-1@20261121T10Z',
-  assetId: 'pv-1',
-  hourStart: HOUR,
-  verifiedExportWh: 1000,
-  bundledWh: 250,
-  issuedWh: 750,
-  correctedWh: 0,
-  ...over,
-});
+/** pv-1's issuance of HOUR as issueHour makes it: 1000 Wh exported, 250 Wh sold P2P, 750 certificates. */
+const record = (over: Partial<IssuanceRecord> = {}): IssuanceRecord => ({ ...issueHour(hourInput()).record, ...over });
 
 /** The log and cursor the chaincode writes for these changes, in order. */
 function chained(changes: IssuerChainEntry['change'][]): { chain: IssuerChainEntry[]; cursor: { changes: number; head: string } } {
