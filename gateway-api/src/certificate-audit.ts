@@ -150,11 +150,15 @@ export async function gatherAudit(
   const issuers = await issuersIn(reader, scope.communityId);
   const result: CertificateAuditResult = { assets: issuers.length, hoursChecked: 0, hoursSkipped: 0, findings: [] };
   for (const { assetId } of issuers) {
-    const first = await reader.records({ assetId, records: 'chain' });
-    const chain = await records<IssuerChainEntry>(reader, { assetId, records: 'chain' });
+    let cursor: { changes: number; head: string } | null = null;
+    const chain = await allPages(async (bookmark) => {
+      const page = await reader.records({ assetId, records: 'chain', bookmark });
+      cursor = page.cursor;
+      return page as Paged<IssuerChainEntry>;
+    });
     const issuances = await records<{ record: IssuanceRecord; txIds: string[] }>(reader, { assetId, records: 'issuances' });
     const bundles = await records<AuditedBundle>(reader, { assetId, records: 'bundles' });
-    result.findings.push(...auditIssuer({ assetId, cursor: first.cursor, chain, issuances, bundles }));
+    result.findings.push(...auditIssuer({ assetId, cursor, chain, issuances, bundles }));
     const hours = [...new Set(issuances.map((i) => parseHourStart(i.record.hourStart)))].sort((x, y) => x - y);
     for (const [from, to] of accountWindows(hours, scope.period)) {
       const accounts = await reader.accounts({ assetId, from: formatInstant(from), to: formatInstant(to) });
