@@ -109,6 +109,8 @@ export const KeyTypes = {
   certRef: 'certRef',
   storageCharge: 'storageCharge',
   matchingDay: 'matchingDay',
+  certChain: 'certChain',
+  certAction: 'certAction',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

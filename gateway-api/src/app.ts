@@ -21,6 +21,7 @@ import { certificateExportRoutes } from './routes/certificate-exports';
 import { certificateLifecycleRoutes } from './routes/certificate-lifecycle';
 import { certificateStorageRoutes } from './routes/certificate-storage';
 import { matchingRoutes } from './routes/matching';
+import { certificateAuditRoutes } from './routes/certificate-audit';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
@@ -313,6 +314,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(certificateLifecycleRoutes(ledger));
   r.use(certificateStorageRoutes(ledger));
   r.use(matchingRoutes(ledger));
+  r.use(certificateAuditRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));
   app.use(API_BASE, r);
 

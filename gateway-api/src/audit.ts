@@ -2,6 +2,7 @@
 /**
  * npm run audit -- --community <id> --interval <instant> [--org regulator] [--state .gridledger] [--key <api key>] [--url <gateway>]
  * npm run audit -- --book <file.json> [--community <id> --interval <instant> ...]
+ * npm run audit -- certificates [--from <hour> --to <hour>] [--community <id>] [--report <file.json>] [...]: see audit-certificates.ts
  *
  * Recomputes an interval's clearing with the pure module, from the orders on the ledger (read
  * through a gateway with an operator, utility or regulator key) or from a JSON order book file
@@ -13,58 +14,39 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { clearAuction, clearingDifferences, Order, PriceParams } from '@gridledger/core';
-import { loadProfile, PROCESS_VARIABLES, readConfig, type OrgName } from '@gridledger/network';
-
-async function get(url: string, key: string): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
-  const body = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
+import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
+import { auditCertificates } from './audit-certificates';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'certificates') return auditCertificates(argv.slice(1));
   const { values } = parseArgs({
     args: argv,
     options: {
       community: { type: 'string' },
       interval: { type: 'string' },
       book: { type: 'string' },
-      org: { type: 'string' },
-      state: { type: 'string' },
-      key: { type: 'string' },
-      url: { type: 'string' },
+      ...GATEWAY_OPTIONS,
     },
   });
   const onLedger = values.community !== undefined && values.interval !== undefined;
   if (!onLedger && values.book === undefined) throw new Error('name --community and --interval, or --book <file>');
-  let base = values.url;
-  const config = readConfig(PROCESS_VARIABLES.tools);
-  let key = values.key ?? config.GRIDLEDGER_API_KEY;
-  if (onLedger && (base === undefined || key === undefined)) {
-    const state = values.state ?? config.GRIDLEDGER_STATE ?? '.gridledger';
-    const org = (values.org ?? 'regulator') as OrgName;
-    base ??= loadProfile(state).orgs[org].gateway.url;
-    key ??= Object.values(
-      (JSON.parse(readFileSync(`${state}/credentials.json`, 'utf8')) as { apiKeys: Record<string, Record<string, string>> }).apiKeys[org],
-    )[0];
-  }
+  const { base, key } = onLedger ? gatewayOf(values) : { base: '', key: '' };
   const interval = onLedger
     ? `${base}/api/v1/markets/${encodeURIComponent(values.community!)}/intervals/${encodeURIComponent(values.interval!)}`
     : '';
-  const book = (values.book !== undefined ? JSON.parse(readFileSync(values.book, 'utf8')) : await get(`${interval}/orders`, key!)) as {
+  const book = (values.book !== undefined ? JSON.parse(readFileSync(values.book, 'utf8')) : await get(`${interval}/orders`, key)) as {
     params: PriceParams;
     orders: Order[];
   };
   const recomputed = clearAuction(book.orders, book.params);
   const report: Record<string, unknown> = { source: values.book ?? 'ledger', recomputed };
   if (onLedger) {
-    const recorded = await get(`${interval}/clearing`, key!);
+    const recorded = await get(`${interval}/clearing`, key);
     const differences = clearingDifferences(recomputed as unknown as Record<string, unknown>, recorded);
     Object.assign(report, { recordedTxId: recorded.txId, matches: differences.length === 0, differences });
   }
   const code = report.matches === false ? 1 : 0;
-  // Exit only once the (possibly large) report has reached the pipe.
-  await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(report, null, 2)}\n`, () => resolve()));
+  await print(report);
   return code;
 }
 

@@ -10,6 +10,7 @@ import { certificateExportPaths, certificateExportSchemas } from './openapi/cert
 import { certificateLifecyclePaths, certificateLifecycleSchemas } from './openapi/certificate-lifecycle';
 import { certificateStoragePaths, certificateStorageSchemas } from './openapi/certificate-storage';
 import { matchingPaths, matchingSchemas } from './openapi/matching';
+import { certificateAuditPaths, certificateAuditSchemas } from './openapi/certificate-audit';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
@@ -90,6 +91,7 @@ export const openApiDocument = {
     ...certificateLifecyclePaths,
     ...certificateStoragePaths,
     ...matchingPaths,
+    ...certificateAuditPaths,
     ...apiKeyPaths,
     '/health': {
       get: {
@@ -261,6 +263,7 @@ export const openApiDocument = {
       ...certificateLifecycleSchemas,
       ...certificateStorageSchemas,
       ...matchingSchemas,
+      ...certificateAuditSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...apiKeySchemas,

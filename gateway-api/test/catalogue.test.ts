@@ -14,7 +14,7 @@ const successes = (op: Operation) =>
 /**
  * Operations whose answer the gateway makes itself (health, keys, broker credentials) or wraps (a new meter with its credential,
  * a certificate's proof with signatures checked again and block numbers: gateway-api/src/openapi/provenance.ts;
- * certificate exports: openapi/certificate-exports.ts).
+ * certificate exports: openapi/certificate-exports.ts; the certificate report: openapi/certificate-audit.ts).
  */
 const GATEWAY_ANSWERS = new Set([
   'health',
@@ -35,6 +35,7 @@ const GATEWAY_ANSWERS = new Set([
   'exportCertificatesMwh',
   // The resolution with the certificates its lowered figure withdrew (openapi/certificate-lifecycle.ts, DisputeResolutionAnswer).
   'resolveDispute',
+  'getCertificateReport',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

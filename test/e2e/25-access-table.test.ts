@@ -49,6 +49,7 @@ const HOUR = '2026-11-21T10:00:00Z';
 const HOUR_TAG = '20261121T10Z';
 const HOUR_PERIOD = `from=${encodeURIComponent(HOUR)}&to=${encodeURIComponent('2026-11-21T11:00:00Z')}`;
 const DAY_PERIOD = `from=${encodeURIComponent('2026-11-21T00:00:00Z')}&to=${encodeURIComponent('2026-11-22T00:00:00Z')}`;
+const HOUR_END = '2026-11-21T11:00:00Z';
 /** An interval whose gate is still open for the whole file. */
 const NEXT = formatInstant(Math.ceil((Date.now() / 1000 + 20 * 60) / INTERVAL) * INTERVAL);
 const TOMORROW = formatInstant(Math.floor(Date.now() / 86_400_000) * 86_400 + 86_400).slice(0, 10);
@@ -258,6 +259,13 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getCommunityMatching: () => req('GET', `/communities/${C}/matching?${HOUR_PERIOD}`),
   recordCommunityMatching: () => req('POST', `/communities/${NOCOMM}/matching/days`, { dayStart: HOUR }),
   getRecordedMatching: () => req('GET', `/communities/${C}/matching/days?${DAY_PERIOD}`),
+  listCertificateIssuers: () => req('GET', '/certificate-issuers?pageSize=1'),
+  listCertificateRecords: () => req('GET', `/assets/${f.assetId}/certificate-records?records=chain`),
+  getCertificateAccounts: () =>
+    req('GET', `/assets/${f.assetId}/certificate-accounts?${new URLSearchParams({ from: HOUR, to: HOUR_END })}`),
+  listCertificateActions: () => req('GET', `/certificate-actions?${new URLSearchParams({ from: HOUR, to: HOUR_END })}`),
+  // A community without assets or a market: the report reads the cursors and answers empty figures.
+  getCertificateReport: () => req('GET', `/reports/certificates?${new URLSearchParams({ from: HOUR, to: HOUR_END, communityId: NOCOMM })}`),
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
   rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
   revokeApiKey: (who) =>

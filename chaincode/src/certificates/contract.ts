@@ -15,12 +15,10 @@ import {
   ErrorCodes,
   findBundle,
   GridLedgerError,
-  hourAccount,
   issuanceIdOf,
   issueHour,
   parseCertificateId,
   transferCertificates,
-  verifiedHourExport,
   withdrawRange,
 } from '@gridledger/core';
 import { actorOf, Caller, requireOwnRecords, requireRole } from '../access';
@@ -42,6 +40,7 @@ import { chargeBattery, chargeRecordsOf, dischargedFrom, issueDischarge, withdra
 import { communityMatching, participantMatching, periodOf, recordDay, recordedMatching } from './matching';
 import { requireDetailAccess } from '../energy/household';
 import { isConsumptionMember } from '../energy/privacy';
+import { hourAccountOf, hourAccountsOf, listActions, listIssuerRecords, listIssuers, recordAction } from './audit';
 import {
   advanceIssuer,
   bundlesOf,
@@ -179,7 +178,9 @@ export class CertificatesContract extends Contract {
           txInstant(ctx),
         );
         await writeBundles(ctx, bundle, rest === null ? [moved] : [moved, rest]);
-        transferredEvent(ctx, await producerOf(ctx, bundle), actor, moved);
+        const producerId = await producerOf(ctx, bundle);
+        await recordAction(ctx, 'transfer', producerId, moved);
+        transferredEvent(ctx, producerId, actor, moved);
         const now = txInstant(ctx);
         return { moved: view(moved, now), rest: rest === null ? null : view(rest, now) };
       });
@@ -212,7 +213,9 @@ export class CertificatesContract extends Contract {
           txInstant(ctx),
         );
         await writeBundles(ctx, bundle, rest === null ? [claimed] : [claimed, rest]);
-        claimedEvent(ctx, await producerOf(ctx, bundle), claimed);
+        const producerId = await producerOf(ctx, bundle);
+        await recordAction(ctx, 'claim', producerId, claimed);
+        claimedEvent(ctx, producerId, claimed);
         const now = txInstant(ctx);
         return { claimed: view(claimed, now), rest: rest === null ? null : view(rest, now) };
       });
@@ -244,7 +247,9 @@ export class CertificatesContract extends Contract {
       const r = parseObjectArgument(request, 'the acceptance');
       return onceByReference(ctx, actor, 'acceptReservation', bundleId, r, async () => {
         const [before, moved] = await acceptReservation(ctx, actor, bundleId);
-        transferredEvent(ctx, await producerOf(ctx, moved), before.owner, moved);
+        const producerId = await producerOf(ctx, moved);
+        await recordAction(ctx, 'transfer', producerId, moved);
+        transferredEvent(ctx, producerId, before.owner, moved);
         return { moved: view(moved, txInstant(ctx)) };
       });
     });
@@ -419,13 +424,47 @@ export class CertificatesContract extends Contract {
   async getHourAccount(ctx: Context, assetId: string, hourStart: string): Promise<string> {
     return respond(ctx, 'getHourAccount', async () => {
       requireRole(ctx, 'any', 'reading an hour account');
-      const hour = await loadHour(ctx, checkId(assetId, 'assetId'), String(hourStart));
-      const verifiedExportWh = hour.asset.verified
-        ? verifiedHourExport(hour.asset, hour.meterAssets, hourStart, hour.intervalSeconds, hour.intervals)
-        : 0;
-      const issuanceId = issuanceIdOf(assetId, hourStart);
-      const bundles = await bundlesOf(ctx, assetId, issuanceId);
-      return { assetId, hourStart, issuanceId, ...hourAccount(verifiedExportWh, hour.bundled, bundles), bundledByInterval: hour.bundled };
+      return hourAccountOf(ctx, assetId, String(hourStart));
+    });
+  }
+
+  /** `{ assetId, from, to }`: the accounts of up to a week of an asset's hours in one call (the audit). Any role. */
+  @Transaction(false)
+  @Returns('string')
+  async getHourAccounts(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'getHourAccounts', async () => {
+      requireRole(ctx, 'any', 'reading hour accounts');
+      return hourAccountsOf(ctx, parseObjectArgument(request, 'the request'));
+    });
+  }
+
+  /** A page of the assets with an issuance cursor, with producer, source and community (the audit). Any role. */
+  @Transaction(false)
+  @Returns('string')
+  async listIssuers(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+    return respond(ctx, 'listIssuers', async () => {
+      requireRole(ctx, 'any', 'listing issuance cursors');
+      return listIssuers(ctx, pageSize, bookmark);
+    });
+  }
+
+  /** `{ assetId, records, from?, to?, pageSize?, bookmark? }`: a page of an asset's chain log, issuances or bundles (audit). Any role. */
+  @Transaction(false)
+  @Returns('string')
+  async listIssuerRecords(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'listIssuerRecords', async () => {
+      requireRole(ctx, 'any', 'reading issuance records');
+      return listIssuerRecords(ctx, parseObjectArgument(request, 'the request'));
+    });
+  }
+
+  /** `{ from, to, pageSize?, bookmark? }`: a page of the transfers and claims in a period (the report). Operator, utility, regulator. */
+  @Transaction(false)
+  @Returns('string')
+  async listCertificateActions(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'listCertificateActions', async () => {
+      requireRole(ctx, ISSUERS, 'listing certificate transfers and claims');
+      return listActions(ctx, parseObjectArgument(request, 'the request'));
     });
   }
 

@@ -7,17 +7,18 @@
  * - certHolding~owner~asset~hour~rangeStart: an index entry naming the bundle, for listings by holder
  *   (and by the recipient of a pending transfer)
  * - certIssuer~asset: the asset's issuance cursor, endorsed by the Regulator's peer (key-level policy)
+ * - certChain~asset~seq: each change of the cursor and the head after it, for the audit to recompute the chain
  */
-import { createHash } from 'node:crypto';
 import { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import {
-  canonicalJson,
   CertificateAttributes,
+  chainIssuerHead,
   CertificateBundle,
   ErrorCodes,
   GridLedgerError,
   IssuanceRecord,
+  issuerChainStart,
   parseCertificateId,
 } from '@gridledger/core';
 import { key, KeyTypes, seqKeyPart } from '../keys';
@@ -59,9 +60,6 @@ export interface IssuerCursor {
   head: string;
 }
 
-const chain = (head: string, change: unknown): string =>
-  createHash('sha256').update(head, 'utf8').update(canonicalJson(change), 'utf8').digest('hex');
-
 /**
  * Creates the asset's cursor with the key-level policy "a peer of RegulatorMSP": from then on no
  * transaction that changes the cursor commits without the Regulator's peer among its endorsers.
@@ -70,7 +68,7 @@ export async function openIssuer(ctx: Context, assetId: string, openedBy: string
   const k = issuerKey(ctx, assetId);
   const existing = await getRecord<IssuerCursor>(ctx, k);
   if (existing !== undefined) return existing;
-  const cursor: IssuerCursor = { assetId, openedAt: txInstant(ctx), openedBy, changes: 0, head: chain('', { assetId }) };
+  const cursor: IssuerCursor = { assetId, openedAt: txInstant(ctx), openedBy, changes: 0, head: issuerChainStart(assetId) };
   await putRecord(ctx, k, cursor);
   const policy = new KeyEndorsementPolicy();
   policy.addOrgs('PEER', ISSUING_BODY_MSP);
@@ -87,8 +85,9 @@ export async function advanceIssuer(ctx: Context, assetId: string, change: unkno
       assetId,
     });
   }
-  const next: IssuerCursor = { ...cursor, changes: cursor.changes + 1, head: chain(cursor.head, change) };
+  const next: IssuerCursor = { ...cursor, changes: cursor.changes + 1, head: chainIssuerHead(cursor.head, change) };
   await putRecord(ctx, k, next);
+  await putRecord(ctx, key(ctx, KeyTypes.certChain, assetId, seqKeyPart(next.changes)), { seq: next.changes, change, head: next.head });
   return next;
 }
 

@@ -6,6 +6,7 @@
  * has a transaction it does not list (or the other way round).
  */
 import { certificatesTransactions } from './certificates';
+import { certificateAuditTransactions } from './certificate-audit';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
@@ -21,7 +22,7 @@ export const catalogue = {
   figures: figuresTransactions,
   assets: assetsTransactions,
   energy: energyTransactions,
-  certificates: certificatesTransactions,
+  certificates: { ...certificatesTransactions, ...certificateAuditTransactions },
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

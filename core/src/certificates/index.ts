@@ -8,3 +8,5 @@ export * from './export';
 export * from './provenance';
 export * from './holdings';
 export * from './expiry';
+export * from './audit';
+export * from './report';
