@@ -100,6 +100,7 @@ export const MarketParams = Type.Object(
     retailMicrosPerKwh: Int,
     gridFeeMicrosPerKwh: Int,
     kPpm: Int,
+    clearingMethod: Type.Optional(OneOf(['uniform', 'zonal'])),
   },
   { title: 'MarketParams' },
 );
