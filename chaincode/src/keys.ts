@@ -38,6 +38,9 @@
  *   posting~community~intervalStart~postingId
  * - bilateral contracts: contract~id; contractBy~participant~id; contractDay~community~day~id (the
  *   active contracts delivering on a day); contractSettled~community~intervalStart
+ * - grid model: gridModel~community~effectiveFrom (the zones in force from then, with the
+ *   effectiveFrom of the version before); gridModelLatest~community (the latest, written only by the
+ *   utility's changes); gridModelChange~community~number (every change, who and when)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -102,6 +105,9 @@ export const KeyTypes = {
   certBundle: 'certBundle',
   certHolding: 'certHolding',
   certIssuer: 'certIssuer',
+  gridModel: 'gridModel',
+  gridModelLatest: 'gridModelLatest',
+  gridModelChange: 'gridModelChange',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */
