@@ -3,6 +3,7 @@ import { EnergyContract, AssetsContract } from '../src/energy';
 import { CreditsContract } from '../src/market/credits';
 import { GridContract } from '../src/grid';
 import { MarketContract } from '../src/market/market';
+import { marketLimits } from '../src/market/clearing';
 import { MeteringContract } from '../src/metering';
 import { FakeFabric, identity, meterKeys, readingsOf, SEED, signReading, submitVia, withTransient } from './fake-fabric';
 import { codeOf, expectOk, operator, regulator, setupMarket, T, TS, utility } from './market-support';
@@ -190,5 +191,28 @@ describe('zonal clearing on the ledger', () => {
     expect(recorded).toMatchObject({ clearingMethod: 'zonal', congested: false, volumeWh: 1000 });
     for (const field of ['inputDigest', 'priceMicrosPerKwh', 'lowerMicrosPerKwh', 'upperMicrosPerKwh', 'fills', 'trades'] as const)
       expect(recorded[field]).toEqual(uniform[field]);
+  });
+
+  it('clears a congested interval in pages, each recomputed from the same book and network', async () => {
+    const f = await zonalMarket();
+    await bookClosed(f);
+    const before = marketLimits.clearingPageItems;
+    marketLimits.clearingPageItems = 1;
+    try {
+      const pages = [];
+      for (let page = 0; page < 3; page++) pages.push(expectOk(await f.run(operator, (ctx) => market.clearInterval(ctx, 'c1', TS, ''))));
+      expect(pages.map((p) => [p.page, p.pageCount, p.status])).toEqual([
+        [0, 3, 'clearing'],
+        [1, 3, 'clearing'],
+        [2, 3, 'cleared'],
+      ]);
+    } finally {
+      marketLimits.clearingPageItems = before;
+    }
+    const recorded = expectOk(await f.evaluate(regulator, (ctx) => market.getClearing(ctx, 'c1', TS)));
+    const input = expectOk(await f.evaluate(regulator, (ctx) => market.getClearingOrders(ctx, 'c1', TS)));
+    const recomputed = clearMarket(input.orders, input.params, input.network);
+    expect(recorded).toMatchObject({ congested: true, fillPages: 3, tradePages: 3 });
+    expect([recorded.fills, recorded.trades]).toEqual([recomputed.fills, recomputed.trades]);
   });
 });
