@@ -221,5 +221,8 @@ it(
     const ours = balances.reduce((s, a) => s + a.availableMicros + a.escrowMicros, 0);
     expect(ours + utilityGain).toBe(2 * DEPOSIT);
     expect(after.supplyMicros - supplyBefore.supplyMicros).toBe(2 * DEPOSIT);
+    // The figures value the spot energy at what the buyers paid in their areas: b1 at the connection point's price.
+    const figures = await api('community', c.b1.apiKey, 'GET', `/markets/${CONGESTED}/intervals/${IS}/figures`);
+    expect(figures.body).toMatchObject({ spotVolumeWh: 1000, clearingPrice: { energyWh: 1000, microsPerKwh: 150_000 } });
   },
 );
