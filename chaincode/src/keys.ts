@@ -101,13 +101,13 @@ export const KeyTypes = {
   contractBy: 'contractBy',
   contractDay: 'contractDay',
   contractSettled: 'contractSettled',
+  gridModel: 'gridModel',
+  gridModelLatest: 'gridModelLatest',
+  gridModelChange: 'gridModelChange',
   certIssuance: 'certIssuance',
   certBundle: 'certBundle',
   certHolding: 'certHolding',
   certIssuer: 'certIssuer',
-  gridModel: 'gridModel',
-  gridModelLatest: 'gridModelLatest',
-  gridModelChange: 'gridModelChange',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */
