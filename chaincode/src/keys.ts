@@ -41,6 +41,9 @@
  * - certificates: certIssuance, certBundle, certHolding, certIssuer (certificates/store.ts);
  *   storageCharge~battery~chargeRecordId (a battery's storage charge record, certificates/storage.ts);
  *   matchingDay~community~dayStart (a community's matching totals of a day, recorded for the regulator)
+ * - grid model: gridModel~community~effectiveFrom (the zones in force from then, with the
+ *   effectiveFrom of the version before); gridModelLatest~community (the latest, written only by the
+ *   utility's changes); gridModelChange~community~number (every change, who and when)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -101,6 +104,9 @@ export const KeyTypes = {
   contractBy: 'contractBy',
   contractDay: 'contractDay',
   contractSettled: 'contractSettled',
+  gridModel: 'gridModel',
+  gridModelLatest: 'gridModelLatest',
+  gridModelChange: 'gridModelChange',
   certIssuance: 'certIssuance',
   certBundle: 'certBundle',
   certHolding: 'certHolding',

@@ -35,9 +35,12 @@ export function codeOf(out: TxOutcome): string | undefined {
 /**
  * A ledger at T − 2 h with market parameters for community c1 and one meter `<id>.m` per trader:
  * ids starting with `s` are 10 kW prosumers (2,500 Wh in 15 minutes), the others 4 kW consumers
- * with 1,000,000 µ deposited.
+ * with 1,000,000 µ deposited. `overrides` change the parameters (e.g. the clearing method).
  */
-export async function setupMarket(keys: Record<string, { publicKeyPem: string }>): Promise<FakeFabric> {
+export async function setupMarket(
+  keys: Record<string, { publicKeyPem: string }>,
+  overrides: Record<string, unknown> = {},
+): Promise<FakeFabric> {
   const registry = new RegistryContract();
   const market = new MarketContract();
   const credits = new CreditsContract();
@@ -60,7 +63,7 @@ export async function setupMarket(keys: Record<string, { publicKeyPem: string }>
     };
     expectOk(await fabric.run(operator, (ctx) => registry.registerMeter(ctx, JSON.stringify(meter))));
   }
-  expectOk(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify(params))));
+  expectOk(await fabric.run(operator, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ ...params, ...overrides }))));
   for (const id of Object.keys(keys).filter((k) => !k.startsWith('s'))) {
     expectOk(
       await fabric.run(utility, (ctx) =>

@@ -447,6 +447,17 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   ),
   row('getPeriodFigures', 'GET /markets/{communityId}/figures', ['figures:getPeriodFigures'], [yes('aggregates'), NA, yes(), yes(), yes()]),
 
+  // Grid model (docs/grid.md)
+  row('setGridModel', 'PUT /communities/{communityId}/grid', ['grid:setModel'], [no, NA, no, yes(), no], 'the utility of UtilityMSP'),
+  row('getGridModel', 'GET /communities/{communityId}/grid', ['grid:getModel'], [yes('zones, limits and losses'), NA, yes(), yes(), yes()]),
+  row('listGridModelVersions', 'GET /communities/{communityId}/grid/versions', ['grid:listVersions'], SETTLEMENT_READ),
+  row(
+    'getClearingZones',
+    'GET /markets/{communityId}/intervals/{intervalStart}/zones',
+    ['market:getClearingZones'],
+    [yes('zone prices and feeder flows (aggregates)'), NA, yes(), yes(), yes()],
+  ),
+
   // Contracts
   row(
     'proposeContract',

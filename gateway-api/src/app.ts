@@ -16,6 +16,7 @@ import { API_BASE, openApiDocument } from './openapi';
 import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
+import { gridRoutes } from './routes/grid';
 import { certificateRoutes } from './routes/certificates';
 import { certificateExportRoutes } from './routes/certificate-exports';
 import { certificateLifecycleRoutes } from './routes/certificate-lifecycle';
@@ -309,6 +310,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(marketRoutes(ledger));
   r.use(contractRoutes(ledger));
   r.use(figureRoutes(ledger));
+  r.use(gridRoutes(ledger));
   r.use(certificateRoutes(ledger, wallet.get(`${info.org}-admin`)));
   r.use(certificateExportRoutes(ledger));
   r.use(certificateLifecycleRoutes(ledger));

@@ -7,13 +7,15 @@
  * Recomputes an interval's clearing with the pure module, from the orders on the ledger (read
  * through a gateway with an operator, utility or regulator key) or from a JSON order book file
  * `{ "params": { feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm }, "orders":
- * [{ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }] }`, prints the result
+ * [{ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }] }` (a zonal interval adds
+ * `params.clearingMethod: "zonal"` and `"network": { network: [zones, limits in Wh], zoneOf: {participant: zone} }`,
+ * as `GET .../orders` answers them), prints the result
  * as JSON, and, when an interval is named, whether it matches what the ledger recorded (exit 0 when
  * it does, 1 when it does not, 2 on an error).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { clearAuction, clearingDifferences, Order, PriceParams } from '@gridledger/core';
+import { clearingDifferences, ClearingNetwork, clearMarket, MarketParams, Order } from '@gridledger/core';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 import { auditCertificates } from './audit-certificates';
 
@@ -35,10 +37,12 @@ async function main(argv: string[]): Promise<number> {
     ? `${base}/api/v1/markets/${encodeURIComponent(values.community!)}/intervals/${encodeURIComponent(values.interval!)}`
     : '';
   const book = (values.book !== undefined ? JSON.parse(readFileSync(values.book, 'utf8')) : await get(`${interval}/orders`, key)) as {
-    params: PriceParams;
+    params: Pick<MarketParams, 'feedInMicrosPerKwh' | 'retailMicrosPerKwh' | 'gridFeeMicrosPerKwh' | 'kPpm' | 'clearingMethod'>;
     orders: Order[];
+    network?: ClearingNetwork;
   };
-  const recomputed = clearAuction(book.orders, book.params);
+  // The method the interval ran: zonal over the network and zones the ledger names, else uniform.
+  const recomputed = clearMarket(book.orders, book.params, book.network ?? null);
   const report: Record<string, unknown> = { source: values.book ?? 'ledger', recomputed };
   if (onLedger) {
     const recorded = await get(`${interval}/clearing`, key);

@@ -4,6 +4,7 @@ import { MAX_READINGS_PER_BATCH } from '@gridledger/core/metering';
 import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
+import { gridPaths, gridSchemas } from './openapi/grid';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
@@ -85,6 +86,7 @@ export const openApiDocument = {
     ...marketPaths,
     ...contractPaths,
     ...figurePaths,
+    ...gridPaths,
     ...certificatePaths,
     ...provenancePaths,
     ...certificateExportPaths,
@@ -256,6 +258,7 @@ export const openApiDocument = {
     },
     schemas: {
       ...marketSchemas,
+      ...gridSchemas,
       ...contractSchemas,
       ...certificateSchemas,
       ...provenanceSchemas,

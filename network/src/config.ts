@@ -135,6 +135,11 @@ export const CONFIG = {
     readBy: ['tests'],
     doc: '`1` keeps the test platform up after the run',
   }),
+  GRIDLEDGER_LOAD_TESTS: variable({
+    schema: flag('1', '0').optional(),
+    readBy: ['tests', 'bench'],
+    doc: '`1` lets jest run the load tests in `test/e2e/load/` (the bench sets it; `npm test` leaves them out)',
+  }),
   GRIDLEDGER_BENCH_: variable({
     schema: text.optional(),
     readBy: ['bench'],

@@ -219,6 +219,15 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   listResults: () => req('GET', `/markets/${C}/results`),
   getIntervalFigures: () => req('GET', `/markets/${C}/intervals/${PAST}/figures`),
   getPeriodFigures: () => req('GET', `/markets/${C}/figures?from=${PAST}&to=${NEXT}`),
+  // No market in NOCOMM: the utility's change fails after the access check (MARKET_NOT_FOUND).
+  setGridModel: () =>
+    req('PUT', `/communities/${NOCOMM}/grid`, {
+      effectiveFrom: NEXT,
+      zones: [{ zoneId: 'cp', parentZoneId: null, exportLimitW: 0, importLimitW: 0, lossPpm: 0 }],
+    }),
+  getGridModel: () => req('GET', `/communities/${C}/grid`),
+  listGridModelVersions: () => req('GET', `/communities/${C}/grid/versions`),
+  getClearingZones: () => req('GET', `/markets/${C}/intervals/${NEXT}/zones`),
   // A's own proposal (a new one each time: nothing escrowed by a seller); B may not propose it for A.
   proposeContract: () => req('POST', '/contracts', contract(uid('k'))),
   getContract: () => req('GET', `/contracts/${f.contractId}`),

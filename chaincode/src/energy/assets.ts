@@ -16,11 +16,12 @@ import {
 import { actorOf, Caller, requireOwnRecords, requireRegulator, requireRole } from '../access';
 import { checkId, parseObjectArgument } from '../args';
 import { key, KeyTypes, seqKeyPart } from '../keys';
-import { getRecord, putRecord, setEvent, txInstant } from '../ledger';
+import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
 import { listRecords } from '../paging';
 import { respond } from '../respond';
 import { loadMeter, loadParticipant } from '../registry';
 import { openIssuer } from '../certificates/store';
+import { requireKnownZone } from '../grid/store';
 
 export interface SiteRecord extends SiteRegistration {
   mspId: string;
@@ -102,6 +103,7 @@ export class AssetsContract extends Contract {
         });
       }
       await authorizeFor(ctx, caller, site.participantId, 'attach meters');
+      await requireKnownZone(ctx, meter.communityId, site.zone, txSeconds(ctx));
       const record: MeterRecord = { ...meter, siteId: site.siteId, zone: site.zone, importCapacityW: site.connectionCapacityW };
       await putRecord(ctx, key(ctx, KeyTypes.meter, meter.meterId), record);
       return record;
@@ -142,6 +144,7 @@ export class AssetsContract extends Contract {
       }
       if (meter.kind === 'consumption')
         throw new GridLedgerError(ErrorCodes.ASSET_INVALID, `meter ${asset.meterId} is a consumption meter`, { field: 'meterId' });
+      await requireKnownZone(ctx, meter.communityId, asset.zone, txSeconds(ctx));
       const record: AssetRecord = {
         ...asset,
         mspId: caller.mspId,

@@ -24,6 +24,8 @@ export interface BookEntry {
   sellWh: number;
   /** The participant's sell capacity in the interval, from its active meters at its first order. */
   capacityWh?: number;
+  /** The zone of its meters' site at its first order, where a zonal clearing puts it (absent: none). */
+  zone?: string;
 }
 
 /** Where an order is (orderRef): its interval and participant. */

@@ -1,19 +1,20 @@
 /**
- * Clearing a closed interval with the core's clearAuction, one page of fills and trades per
+ * Clearing a closed interval with the core's clearMarket, one page of fills and trades per
  * transaction, and the reads of a clearing: its record with its pages, the orders it took, and
  * the community's history of clearing summaries.
  */
 import { Context } from 'fabric-contract-api';
 import {
-  clearAuction,
   clearingPage,
-  ClearingResult,
+  ClearingMethod,
+  clearMarket,
   CLEARING_PAGE_ITEMS,
   ErrorCodes,
   Fill,
   formatInstant,
   GridLedgerError,
   isSelfActing,
+  MarketClearing,
   MarketParams,
   Trade,
 } from '@gridledger/core';
@@ -25,9 +26,15 @@ import { MARKET_MAX_PAGE, pageSizeOf, readPage } from '../paging';
 import { AccountOverlay } from './accounts';
 import { openBook, orderOf } from './book';
 import { conflict, intervalIn, loadInterval, nextPage, storeInterval } from './interval';
+import { clearingNetwork } from './zones';
 
-/** The compact clearing record; its fills and trades are stored in pages (clearingPage keys). */
-export interface ClearingRecord extends Omit<ClearingResult, 'fills' | 'trades'> {
+/**
+ * The compact clearing record; its fills and trades are stored in pages (clearingPage keys). A
+ * zonal clearing adds its network digest, zone prices and feeder flows; a record written before the
+ * clearing methods has no clearingMethod (uniform).
+ */
+export interface ClearingRecord extends Omit<MarketClearing, 'fills' | 'trades' | 'clearingMethod'> {
+  clearingMethod?: ClearingMethod;
   communityId: string;
   intervalStart: string;
   params: MarketParams;
@@ -44,7 +51,7 @@ export interface ClearingRecord extends Omit<ClearingResult, 'fills' | 'trades'>
 }
 
 /** A clearing record with its fills and trades read back from their pages. */
-export type Clearing = ClearingRecord & Pick<ClearingResult, 'fills' | 'trades'>;
+export type Clearing = ClearingRecord & Pick<MarketClearing, 'fills' | 'trades'>;
 
 /**
  * Page sizes of new clearings (the core's CLEARING_PAGE_ITEMS); a clearing records its own, so
@@ -125,10 +132,11 @@ function summaryOf(r: ClearingRecord) {
 }
 
 /**
- * Clears a closed interval with the core's clearAuction over its open orders, in pages (the
+ * Clears a closed interval with the core's clearMarket (clearAuction, or clearZonal when the
+ * market selects it and a grid model is in force) over its open orders, in pages (the
  * core's clearingPage: at most CLEARING_PAGE_ITEMS fills and as many trades per transaction).
  * Page 0 stores the compact, recomputable record (input digest, bounds, price, volume, counts)
- * with the first page; every later page recomputes clearAuction from the same closed book,
+ * with the first page; every later page recomputes the clearing from the same closed book,
  * checks its digest against the record and stores its own slice. Each page refunds the escrow
  * above what its buy orders' trades cost. The last page marks the interval cleared (status
  * clearing in between). `page` names the page the caller means ('' or undefined: the next
@@ -143,9 +151,10 @@ export async function clearInterval(ctx: Context, communityId: string, intervalS
   // The interval is closed: its book can no longer change, so every page clears the same orders.
   const open = await openBook(ctx, communityId, intervalStart);
   const orders = open.map(orderOf);
-  const result = clearAuction(orders, interval.params);
+  // The method the interval's parameters select, over the network in force at the interval (zonal).
+  const result = clearMarket(orders, interval.params, await clearingNetwork(ctx, interval.params, intervalStart, orders));
   let record = next === 0 ? undefined : await loadClearingRecord(ctx, communityId, intervalStart);
-  if (record !== undefined && record.inputDigest !== result.inputDigest) {
+  if (record !== undefined && (record.inputDigest !== result.inputDigest || record.networkDigest !== result.networkDigest)) {
     throw new GridLedgerError(ErrorCodes.INTERNAL, `the book of ${intervalStart} no longer matches its clearing record`, { intervalStart });
   }
   if (record === undefined) {
@@ -206,7 +215,10 @@ export async function getClearing(ctx: Context, communityId: string, intervalSta
   };
 }
 
-/** The orders a clearing took (open at close), for anyone who recomputes it: operator, utility or regulator. */
+/**
+ * The orders a clearing took (open at close), for anyone who recomputes it: operator, utility or
+ * regulator; with the network and each participant's zone when the interval clears zonal.
+ */
 export async function getClearingOrders(ctx: Context, communityId: string, intervalStart: string): Promise<unknown> {
   requireRole(ctx, ['operator', 'utility', 'regulator'], 'reading the orders of an interval');
   checkId(communityId, 'communityId');
@@ -214,8 +226,9 @@ export async function getClearingOrders(ctx: Context, communityId: string, inter
   const interval = await loadInterval(ctx, communityId, start);
   if (interval === undefined)
     throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not closed`, { intervalStart: start });
-  const orders = await openBook(ctx, communityId, start);
-  return { params: interval.params, orders: orders.map(orderOf) };
+  const orders = (await openBook(ctx, communityId, start)).map(orderOf);
+  const network = await clearingNetwork(ctx, interval.params, start, orders);
+  return { params: interval.params, orders, ...(network !== null ? { network } : {}) };
 }
 
 /** A page of an interval history: the clearing summaries of a community, oldest first. */

@@ -5,7 +5,7 @@
  * ledger state, not the clock): the metering rules decide what is estimated, not the market.
  */
 import { Context } from 'fabric-contract-api';
-import { ErrorCodes, formatInstant, GridLedgerError, MeterRecord } from '@gridledger/core';
+import { compareIds, ErrorCodes, formatInstant, GridLedgerError, MeterRecord } from '@gridledger/core';
 import { settledPositionOf } from '../energy/positions';
 import { activeContractsIn } from './bilateral-store';
 import { getRecord } from '../ledger';
@@ -24,16 +24,21 @@ export async function meteredMeters(ctx: Context, participantId: string, communi
   return (await metersOf(ctx, participantId)).filter((m) => m.active && m.communityId === communityId);
 }
 
-/** The participant's sell capacity in the community: its active meters' export capacity over one interval, in Wh. */
+/** The participant's sell capacity in the community (its active meters' export capacity over one interval, in Wh) and its zone. */
 export async function sellCapacityWh(
   ctx: Context,
   participantId: string,
   communityId: string,
   intervalSeconds: number,
-): Promise<{ meters: number; capacityWh: number }> {
+): Promise<{ meters: number; capacityWh: number; zone?: string }> {
   const meters = await meteredMeters(ctx, participantId, communityId);
   const watts = meters.reduce((s, m) => s + BigInt(m.exportCapacityW), 0n);
-  return { meters: meters.length, capacityWh: Number((watts * BigInt(intervalSeconds)) / 3600n) };
+  // The participant's zone for a zonal clearing: its meters' site zone (the first in id order when they differ).
+  const zone = meters
+    .map((m) => m.zone)
+    .filter((z): z is string => z !== undefined)
+    .sort(compareIds)[0];
+  return { meters: meters.length, capacityWh: Number((watts * BigInt(intervalSeconds)) / 3600n), ...(zone !== undefined ? { zone } : {}) };
 }
 
 /**

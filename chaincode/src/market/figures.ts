@@ -17,6 +17,7 @@ import {
   EMPTY_TOTALS,
   ParticipantSettlement,
   parseIntervalStart,
+  SettledTrade,
 } from '@gridledger/core';
 import { requireRole } from '../access';
 import { checkId, instantOf } from '../args';
@@ -41,6 +42,13 @@ async function inputOf(ctx: Context, interval: IntervalRecord): Promise<Interval
   const { communityId, intervalStart, params } = interval;
   const clearing = (await loadClearingRecord(ctx, communityId, intervalStart))!;
   const fills = await loadClearingItems<Fill>(ctx, clearing, 'fills');
+  // A congested zonal clearing's areas clear at their own prices: the spot value is its trades' (participant buyers only).
+  let spotValue: bigint | undefined;
+  if (clearing.congested === true) {
+    spotValue = 0n;
+    for (const t of await loadClearingItems<SettledTrade>(ctx, clearing, 'trades'))
+      if (typeof t.buyerFeederZoneId !== 'string') spotValue += BigInt(t.energyWh) * BigInt(t.priceMicrosPerKwh);
+  }
   const deviations: ParticipantSettlement[] = await settledParticipants(ctx, communityId, intervalStart);
   const contracts: IntervalFiguresInput['contracts'][number][] = [];
   const settled = await getRecord<ContractSettlementRecord>(ctx, key(ctx, KeyTypes.contractSettled, communityId, intervalStart));
@@ -65,7 +73,13 @@ async function inputOf(ctx: Context, interval: IntervalRecord): Promise<Interval
     if (view === undefined) return undefined;
     metering.push(view);
   }
-  return { params, clearing: { ...clearing, fills }, contracts, deviations: [...deviations, ...contractDeviations], metering };
+  return {
+    params,
+    clearing: { ...clearing, fills, ...(spotValue !== undefined ? { spotValue } : {}) },
+    contracts,
+    deviations: [...deviations, ...contractDeviations],
+    metering,
+  };
 }
 
 @Info({ title: 'figures', description: 'The figures every market reports, per interval and over a period' })

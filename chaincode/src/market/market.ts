@@ -1,7 +1,7 @@
 /**
  * The market's Fabric contract (namespace `market`): the registration shell of its transactions.
  * Each delegates to the module of its concern: parameters (params.ts), orders (orders.ts), the
- * interval lifecycle (interval.ts), clearing (clearing.ts) and settlement (settlement.ts, with
+ * interval lifecycle (interval.ts), clearing (clearing.ts, its network and zones in zones.ts) and settlement (settlement.ts, with
  * its energy tokens in settlement-tokens.ts). The rules are the core's (clearAuction,
  * settleInterval); the modules load, check access and time, and store.
  */
@@ -12,6 +12,7 @@ import * as interval from './interval';
 import * as orders from './orders';
 import * as params from './params';
 import * as settlement from './settlement';
+import * as zones from './zones';
 
 @Info({ title: 'market', description: 'Orders, clearing and settlement of the local energy market' })
 export class MarketContract extends Contract {
@@ -107,6 +108,12 @@ export class MarketContract extends Contract {
   @Returns('string')
   async getClearingOrders(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
     return respond(ctx, 'getClearingOrders', () => clearing.getClearingOrders(ctx, communityId, intervalStart));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getClearingZones(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
+    return respond(ctx, 'getClearingZones', () => zones.getClearingZones(ctx, communityId, intervalStart));
   }
 
   @Transaction(false)

@@ -107,13 +107,13 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
       intervalStart,
     });
   }
-  // The capacity is taken from the meters at the participant's first open order in the interval
-  // and kept in its book entry: later orders of the interval read one key, not every meter.
-  const { meters, capacityWh } =
+  // The capacity and zone are taken from the meters at the participant's first open order in the
+  // interval and kept in its book entry: later orders of the interval read one key, not every meter.
+  const { meters, capacityWh, zone } =
     stored?.capacityWh !== undefined
-      ? { meters: 1, capacityWh: stored.capacityWh }
+      ? { meters: 1, capacityWh: stored.capacityWh, zone: undefined }
       : await sellCapacityWh(ctx, participantId, communityId, params.intervalSeconds);
-  const book: BookEntry = stored ?? { side: order.side, openOrders: 0, sellWh: 0, capacityWh };
+  const book: BookEntry = stored ?? { side: order.side, openOrders: 0, sellWh: 0, capacityWh, ...(zone !== undefined ? { zone } : {}) };
   if (meters === 0)
     throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, {
       communityId,
@@ -146,6 +146,7 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
     openOrders: book.openOrders + 1,
     sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0),
     capacityWh,
+    ...(book.zone !== undefined ? { zone: book.zone } : {}),
   };
   books.set(entryKey, entry);
   writes.set(entryKey, entry);

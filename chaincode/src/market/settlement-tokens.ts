@@ -5,7 +5,7 @@
  * rest is recorded as undeliveredWh; no balance goes negative.
  */
 import { Context } from 'fabric-contract-api';
-import { shareProRata, TokenTransfer } from '@gridledger/core';
+import { SettledTrade, shareProRata, TokenTransfer } from '@gridledger/core';
 import { KeyTypes } from '../keys';
 import { listRecords } from '../paging';
 import { heldTokensWh, transferEnergyTokens as moveTokens } from '../energy/tokens';
@@ -100,7 +100,8 @@ export async function correctionTokens(
   const out: SettledTokenTransfer[] = [];
   for (const [k, t] of trades.entries()) {
     const energyWh = shares[k] - (moved.get(`${t.buyOrderId}:${t.sellOrderId}`) ?? 0);
-    if (energyWh <= 0) continue;
+    // A share sold to a feeder (zonal clearing) stays with the seller, as at settlement.
+    if (energyWh <= 0 || typeof (t as SettledTrade).buyerFeederZoneId === 'string') continue;
     const transfer = { sellOrderId: t.sellOrderId, buyOrderId: t.buyOrderId, sellerId, buyerId: t.buyerId, energyWh };
     out.push(
       await settleTokens(ctx, transfer, meteringIntervals, `${communityId}/${intervalStart}/correction:${t.buyOrderId}:${t.sellOrderId}`),

@@ -156,7 +156,7 @@ export async function settleInterval(ctx: Context, communityId: string, interval
       page: next,
       pageCount: progress.pageCount,
       participants: [],
-      ...tradeSettlementPage(trades, delivered, clearingRecord.priceMicrosPerKwh, settleParams),
+      ...tradeSettlementPage(trades, delivered, clearingRecord, settleParams),
     };
   } else {
     const clearing = await loadClearing(ctx, communityId, intervalStart);

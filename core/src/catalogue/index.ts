@@ -7,6 +7,7 @@
  */
 import { certificatesTransactions } from './certificates';
 import { certificateAuditTransactions } from './certificate-audit';
+import { gridTransactions } from './grid';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
@@ -23,6 +24,7 @@ export const catalogue = {
   assets: assetsTransactions,
   energy: energyTransactions,
   certificates: { ...certificatesTransactions, ...certificateAuditTransactions },
+  grid: gridTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

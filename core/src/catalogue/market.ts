@@ -5,14 +5,16 @@ import {
   ClearingSummary,
   Contract,
   ContractSettlement,
+  FeederFlow,
   Interval,
   MarketParams,
   Order,
   Posting,
   TokenTransfer,
+  ZonePrice,
 } from './records';
 import { arg, contractOf } from './transaction';
-import { Bool, Id, Instant, Int, Nullable, OneOf, Opaque, Page, Text, Type } from './schema';
+import { Bool, Dict, Id, Instant, Int, Nullable, OneOf, Opaque, Page, Text, Type } from './schema';
 
 /** `pageSize` (1 to 1000, '' for 100) and the `bookmark` of the previous page ('' for the first). */
 const paging = [arg('pageSize', Type.String({ pattern: '^[0-9]*$' })), arg('bookmark', Type.String())] as const;
@@ -232,11 +234,40 @@ export const marketTransactions = {
       {
         params: MarketParams,
         orders: Type.Array(BookOrder),
+        network: Type.Optional(
+          Type.Object(
+            {
+              network: Type.Array(
+                Type.Object({ zoneId: Text, parentZoneId: Nullable(Text), exportLimitWh: Int, importLimitWh: Int, lossPpm: Int }),
+              ),
+              zoneOf: Dict(Text),
+            },
+            { title: 'ClearingNetwork', description: 'a zonal interval: the network in Wh per interval and each participant zone' },
+          ),
+        ),
       },
       { title: 'ClearingOrders' },
     ),
     access: settlementReaders,
-    summary: 'the orders of a closed interval, as the clearing takes them',
+    summary: 'the orders of a closed interval, as the clearing takes them (with the network when it clears zonal)',
+  }),
+  getClearingZones: market.evaluate('getClearingZones', {
+    args: [...interval],
+    result: Type.Object(
+      {
+        communityId: Text,
+        intervalStart: Text,
+        clearingMethod: OneOf(['uniform', 'zonal']),
+        networkDigest: Nullable(Text),
+        congested: Bool,
+        priceMicrosPerKwh: Nullable(Int),
+        zones: Type.Array(ZonePrice),
+        feeders: Type.Array(FeederFlow),
+      },
+      { title: 'ClearingZones' },
+    ),
+    access: anyRole,
+    summary: "each zone's price and each feeder's flow, binding, losses and congestion rent in the interval's clearing",
   }),
   getSettlement: market.evaluate('getSettlement', {
     args: [...interval],

@@ -100,6 +100,7 @@ export const MarketParams = Type.Object(
     retailMicrosPerKwh: Int,
     gridFeeMicrosPerKwh: Int,
     kPpm: Int,
+    clearingMethod: Type.Optional(OneOf(['uniform', 'zonal'])),
   },
   { title: 'MarketParams' },
 );
@@ -140,8 +141,34 @@ export const Trade = Type.Object(
     priceMicrosPerKwh: Int,
     amountMicros: Int,
     gridFeeMicros: Int,
+    areaZoneId: Type.Optional(Text),
+    buyerFeederZoneId: Type.Optional(Nullable(Text)),
+    sellerFeederZoneId: Type.Optional(Nullable(Text)),
   },
-  { title: 'Trade' },
+  { title: 'Trade', description: 'A congested zonal clearing names the price area and the feeder (the grid operator) on either side' },
+);
+
+/** A zone of a community's grid model (chaincode/src/grid): its feeder's limits in W and loss factor. */
+export const GridZone = Type.Object(
+  { zoneId: Text, parentZoneId: Nullable(Text), exportLimitW: Int, importLimitW: Int, lossPpm: Int },
+  { title: 'GridZone' },
+);
+
+/** A zone's price in a zonal clearing: its price area's. */
+export const ZonePrice = Type.Object({ zoneId: Text, areaZoneId: Text, priceMicrosPerKwh: Nullable(Int) }, { title: 'ZonePrice' });
+
+/** What one feeder carried in a zonal clearing. */
+export const FeederFlow = Type.Object(
+  {
+    zoneId: Text,
+    parentZoneId: Text,
+    flowWh: Int,
+    binding: Nullable(Type.String({ description: 'export or import: the limit the feeder is held at' })),
+    lossWh: Int,
+    lossMicros: Int,
+    congestionRentMicros: Int,
+  },
+  { title: 'FeederFlow' },
 );
 
 export const Posting = Opaque('a settlement posting: postingId, payer, payee, amountMicros, reason');
@@ -170,6 +197,11 @@ export const Clearing = Type.Object(
     marginalBidMicrosPerKwh: Nullable(Int),
     marginalAskMicrosPerKwh: Nullable(Int),
     fillCount: Int,
+    clearingMethod: Type.Optional(OneOf(['uniform', 'zonal'])),
+    networkDigest: Type.Optional(Text),
+    congested: Type.Optional(Bool),
+    zones: Type.Optional(Type.Array(ZonePrice)),
+    feeders: Type.Optional(Type.Array(FeederFlow)),
     pageItems: Int,
     fillPages: Int,
     tradePages: Int,

@@ -104,6 +104,13 @@ export const ErrorCodes = {
   ORDER_SIDE_CONFLICT: 'ORDER_SIDE_CONFLICT',
   /** The community has no market parameters yet. */
   MARKET_NOT_FOUND: 'MARKET_NOT_FOUND',
+  /** A grid model not of the documented shape (one radial tree of zones, limits in W, loss in ppm) or with an effectiveFrom not on a
+   * future interval boundary; `details.field` names the field where one is to blame. */
+  GRID_MODEL_INVALID: 'GRID_MODEL_INVALID',
+  /** The community has no grid model in force at that interval. */
+  GRID_MODEL_NOT_FOUND: 'GRID_MODEL_NOT_FOUND',
+  /** A site or asset names a zone that the community's grid model does not have; `details.zone` names it. */
+  ZONE_UNKNOWN: 'ZONE_UNKNOWN',
   /** A bilateral contract not of the documented shape or terms; details.field names the field. */
   CONTRACT_INVALID: 'CONTRACT_INVALID',
   /** No bilateral contract of that id. */

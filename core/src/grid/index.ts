@@ -1,1 +1,2 @@
 export * from './island';
+export * from './model';

@@ -67,6 +67,11 @@ export const RECOMPUTED_FIELDS = [
   'marginalAskMicrosPerKwh',
   'fills',
   'trades',
+  // A zonal clearing's (absent from a uniform one on both sides).
+  'networkDigest',
+  'congested',
+  'zones',
+  'feeders',
 ] as const;
 
 /**

@@ -26,6 +26,11 @@ export interface IntervalFiguresInput {
     priceMicrosPerKwh: number | null;
     volumeWh: number;
     fills: readonly { participantId: string; side: Side; energyWh: number; filledWh: number }[];
+    /**
+     * Σ price × Wh of what the participants bought, each trade at its own price: given for a
+     * congested zonal clearing, whose areas clear at different prices; absent: price × volume.
+     */
+    spotValue?: bigint;
   };
   /** The bilateral contracts that delivered in the interval, at their own price and grid fee. */
   contracts: readonly { sellerId: string; buyerId: string; energyWh: number; priceMicrosPerKwh: number; gridFeeMicrosPerKwh: number }[];
@@ -190,11 +195,13 @@ export function intervalTotals(input: IntervalFiguresInput): FigureTotals {
     }
   }
   if (sold !== volume || bought !== volume) throw invalid('the fills do not add up to the clearing volume');
-  if (volume > 0n !== (clearing.priceMicrosPerKwh !== null)) throw invalid('a clearing price without volume, or volume without a price');
+  if (clearing.spotValue === undefined && volume > 0n !== (clearing.priceMicrosPerKwh !== null))
+    throw invalid('a clearing price without volume, or volume without a price');
   const price = clearing.priceMicrosPerKwh === null ? 0n : wh(clearing.priceMicrosPerKwh, 'priceMicrosPerKwh');
+  const spotValue = clearing.spotValue ?? price * volume;
   let contractVolume = 0n;
-  let p2pValue = price * volume;
-  let paidValue = (price + fee) * volume;
+  let p2pValue = spotValue;
+  let paidValue = spotValue + fee * volume;
   for (const c of input.contracts) {
     const energy = wh(c.energyWh, 'contract energyWh');
     contractVolume += energy;
@@ -231,7 +238,7 @@ export function intervalTotals(input: IntervalFiguresInput): FigureTotals {
     spotVolumeWh: volume,
     contractVolumeWh: contractVolume,
     demandWh: demand + contractVolume,
-    spotValue: price * volume,
+    spotValue,
     p2pValue,
     paidValue,
     retailValue: retail * (volume + contractVolume),

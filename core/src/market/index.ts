@@ -8,3 +8,4 @@ export * from './figures';
 export * from './clearing-pages';
 export * from './zonal';
 export * from './zonal-network';
+export * from './clearing-method';

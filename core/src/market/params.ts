@@ -13,7 +13,13 @@ export interface MarketParams extends PriceParams {
   gateClosureSeconds: number;
   /** Orders are accepted from this long before intervalStart. */
   openingHorizonSeconds: number;
+  /** How intervals clear: 'uniform' (one price; the default, also when absent) or 'zonal' over the community's grid model. */
+  clearingMethod?: ClearingMethod;
 }
+
+/** The clearing methods a market can select (docs/market.md, Zonal clearing). */
+export const CLEARING_METHODS = ['uniform', 'zonal'] as const;
+export type ClearingMethod = (typeof CLEARING_METHODS)[number];
 
 const MARKET = ErrorCodes.MARKET_PARAMS_INVALID;
 
@@ -38,6 +44,7 @@ export const MARKET_PARAMS_FIELDS: readonly (keyof MarketParams)[] = [
   'retailMicrosPerKwh',
   'gridFeeMicrosPerKwh',
   'kPpm',
+  'clearingMethod',
 ];
 
 /**
@@ -68,6 +75,11 @@ export function validateMarketParams(input: unknown): MarketParams {
     gridFeeMicrosPerKwh: record.gridFeeMicrosPerKwh as number,
     kPpm: record.kPpm as number,
   };
+  if (record.clearingMethod !== undefined) {
+    if (!(CLEARING_METHODS as readonly unknown[]).includes(record.clearingMethod))
+      throw paramsInvalid(MARKET, 'clearingMethod', `clearingMethod must be one of ${CLEARING_METHODS.join(', ')}`);
+    params.clearingMethod = record.clearingMethod as ClearingMethod;
+  }
   validatePriceParams(params);
   return params;
 }

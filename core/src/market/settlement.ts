@@ -9,6 +9,22 @@ import { compareIds, ID_PATTERN, ID_RULE } from '../core/identity';
 import { shareProRata } from '../core/prorata';
 import { Fill, Trade } from './clearing';
 import { costMicros, PriceParams, safeMicros, Side, validatePriceParams } from './order';
+import { tradePriceOf } from './clearing-method';
+import { ZonalTrade, ZonePrice } from './zonal';
+
+/**
+ * A trade as settlement takes it: a uniform clearing's, or a zonal one's with its area and its
+ * feeder legs. A feeder leg's side is the utility as grid operator (docs/market.md, Zonal clearing).
+ */
+export type SettledTrade = Trade & Partial<Pick<ZonalTrade, 'areaZoneId' | 'buyerFeederZoneId' | 'sellerFeederZoneId'>>;
+
+/** The prices a clearing's trades are checked against: the uniform price, or each zone's for a zonal clearing. */
+export interface ClearingPrices {
+  priceMicrosPerKwh: number | null;
+  zones?: readonly ZonePrice[];
+}
+
+const isFeeder = (zoneId: string | null | undefined): boolean => typeof zoneId === 'string';
 
 /**
  * A participant's metered position in the delivered interval: production minus consumption over
@@ -185,7 +201,7 @@ export function checkPostingTotals(postings: readonly Pick<Posting, 'from' | 'to
  * a seller's min(max(netWh, 0), sold), shared over its trades pro rata in whole Wh.
  */
 export function settleInterval(
-  clearing: { priceMicrosPerKwh: number | null; fills: readonly Fill[]; trades: readonly Trade[] },
+  clearing: ClearingPrices & { fills: readonly Fill[]; trades: readonly SettledTrade[] },
   params: SettlementParams,
   metered: readonly MeteredPosition[],
 ): SettlementResult {
@@ -230,17 +246,23 @@ export function settleInterval(
   const pairs = new Set<string>();
   for (const t of clearing.trades) {
     const pairKey = `${t.buyOrderId}:${t.sellOrderId}`;
-    checkTrade(t, clearing.priceMicrosPerKwh, params);
+    checkTrade(t, tradePriceOf(clearing, t), params);
     if (pairs.has(pairKey))
       throw invalidInput('a trade does not match the clearing', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
     pairs.add(pairKey);
+    // A feeder leg's side is the grid operator, not an order of the book.
+    const buyFeeder = isFeeder(t.buyerFeederZoneId);
+    const sellFeeder = isFeeder(t.sellerFeederZoneId);
     const buy = fillsById.get(t.buyOrderId);
     const sell = fillsById.get(t.sellOrderId);
-    if (buy?.side !== 'buy' || sell?.side !== 'sell' || buy.participantId !== t.buyerId || sell.participantId !== t.sellerId) {
+    if (
+      (!buyFeeder && (buy?.side !== 'buy' || buy.participantId !== t.buyerId)) ||
+      (!sellFeeder && (sell?.side !== 'sell' || sell.participantId !== t.sellerId))
+    ) {
       throw invalidInput('a trade does not match the fills', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
     }
-    tradedPerOrder.set(t.buyOrderId, tradedPerOrder.get(t.buyOrderId)! + t.energyWh);
-    tradedPerOrder.set(t.sellOrderId, tradedPerOrder.get(t.sellOrderId)! + t.energyWh);
+    if (!buyFeeder) tradedPerOrder.set(t.buyOrderId, tradedPerOrder.get(t.buyOrderId)! + t.energyWh);
+    if (!sellFeeder) tradedPerOrder.set(t.sellOrderId, tradedPerOrder.get(t.sellOrderId)! + t.energyWh);
   }
   for (const fill of clearing.fills) {
     if (tradedPerOrder.get(fill.orderId) !== fill.filledWh) {
@@ -280,31 +302,40 @@ export function settleInterval(
 }
 
 /**
- * Every figure of a trade checked against the clearing: whole positive energy at the one clearing
- * price, and exactly the amount and fee that energy costs at it (SETTLEMENT_INPUT_INVALID if not).
+ * Every figure of a trade checked against the clearing: whole positive energy at the clearing price
+ * (its area's in a zonal clearing), and exactly the amount and fee that energy costs at it; a feeder
+ * buys without a grid fee (SETTLEMENT_INPUT_INVALID if not).
  */
-function checkTrade(t: Trade, priceMicrosPerKwh: number | null, params: Pick<SettlementParams, 'gridFeeMicrosPerKwh'>): void {
+function checkTrade(t: SettledTrade, priceMicrosPerKwh: number | null, params: Pick<SettlementParams, 'gridFeeMicrosPerKwh'>): void {
   if (
     priceMicrosPerKwh === null ||
     !Number.isSafeInteger(t.energyWh) ||
     t.energyWh <= 0 ||
     t.priceMicrosPerKwh !== priceMicrosPerKwh ||
     t.amountMicros !== costMicros(t.energyWh, priceMicrosPerKwh) ||
-    t.gridFeeMicros !== costMicros(t.energyWh, params.gridFeeMicrosPerKwh)
+    t.gridFeeMicros !== (isFeeder(t.buyerFeederZoneId) ? 0 : costMicros(t.energyWh, params.gridFeeMicrosPerKwh))
   ) {
     throw invalidInput('a trade does not match the clearing', { buyOrderId: t.buyOrderId, sellOrderId: t.sellOrderId });
   }
 }
 
-/** A trade's two postings, buyer to seller and buyer to utility (the grid fee); both before zeros are left out. */
-function tradePostings(t: Trade, utilityId: string): Posting[] {
+/**
+ * A trade's two postings, buyer to seller and buyer to utility (the grid fee); both before zeros
+ * are left out. A feeder leg's side is the utility (grid operator): what a feeder buys in an
+ * exporting area the utility pays, what it sells in an importing area the utility receives, so the
+ * congestion rent ends with the utility; a trade between two feeders moves nothing.
+ */
+function tradePostings(t: SettledTrade, utilityId: string): Posting[] {
   const orderIds = [t.buyOrderId, t.sellOrderId];
   const pairId = `${t.buyOrderId}:${t.sellOrderId}`;
+  const from = isFeeder(t.buyerFeederZoneId) ? utilityId : t.buyerId;
+  const to = isFeeder(t.sellerFeederZoneId) ? utilityId : t.sellerId;
+  if (from === utilityId && to === utilityId) return [];
   return [
     {
       postingId: `trade:${pairId}`,
-      from: t.buyerId,
-      to: t.sellerId,
+      from,
+      to,
       amountMicros: t.amountMicros,
       energyWh: t.energyWh,
       reason: 'trade',
@@ -312,7 +343,7 @@ function tradePostings(t: Trade, utilityId: string): Posting[] {
     },
     {
       postingId: `grid-fee:${pairId}`,
-      from: t.buyerId,
+      from,
       to: utilityId,
       amountMicros: t.gridFeeMicros,
       energyWh: t.energyWh,
@@ -371,10 +402,16 @@ export function settleCorrection(
   };
 }
 
-/** Delivered energy per trade: each seller's delivery shared over its trades in proportion to their energy. */
-function tokenTransfers(trades: readonly Trade[], positions: Map<string, number>, traded: Map<string, number>): TokenTransfer[] {
+/**
+ * Delivered energy per trade: each seller's delivery shared over its trades in proportion to their
+ * energy. Tokens move between participants only: a seller's share on a trade with a feeder stays
+ * with the seller, and a buyer gets none for energy a feeder sold it (docs/market.md, Zonal clearing).
+ */
+function tokenTransfers(trades: readonly SettledTrade[], positions: Map<string, number>, traded: Map<string, number>): TokenTransfer[] {
   const bySeller = new Map<string, number[]>();
-  trades.forEach((t, k) => append(bySeller, t.sellerId, k));
+  trades.forEach((t, k) => {
+    if (!isFeeder(t.sellerFeederZoneId)) append(bySeller, t.sellerId, k);
+  });
   const delivered = new Array<number>(trades.length).fill(0);
   for (const [sellerId, ks] of bySeller) {
     const deliveredWh = Math.min(Math.max(positions.get(sellerId)!, 0), traded.get(sellerId)!);
@@ -382,7 +419,7 @@ function tokenTransfers(trades: readonly Trade[], positions: Map<string, number>
       deliveredWh,
       ks.map((k) => trades[k].energyWh),
     );
-    ks.forEach((k, j) => (delivered[k] = shares[j]));
+    ks.forEach((k, j) => (delivered[k] = isFeeder(trades[k].buyerFeederZoneId) ? 0 : shares[j]));
   }
   return trades.flatMap((t, k) =>
     delivered[k] > 0
@@ -444,13 +481,13 @@ export function settlementPlan(
  * each trade's postings, and its token transfer when it delivered anything.
  */
 export function tradeSettlementPage(
-  trades: readonly Trade[],
+  trades: readonly SettledTrade[],
   delivered: readonly number[],
-  priceMicrosPerKwh: number | null,
+  prices: ClearingPrices,
   params: SettlementParams,
 ): Pick<SettlementPage, 'postings' | 'tokenTransfers'> {
   if (delivered.length !== trades.length) throw invalidInput('the plan does not match the trades of the page');
-  for (const t of trades) checkTrade(t, priceMicrosPerKwh, params);
+  for (const t of trades) checkTrade(t, tradePriceOf(prices, t), params);
   return {
     postings: trades.flatMap((t) => tradePostings(t, params.utilityId)).filter((p) => p.amountMicros > 0),
     tokenTransfers: trades.flatMap((t, k) =>
@@ -480,7 +517,7 @@ export function participantSettlementPage(
  */
 export function settlementPage(
   result: SettlementResult,
-  clearing: { priceMicrosPerKwh: number | null; trades: readonly Trade[] },
+  clearing: ClearingPrices & { trades: readonly SettledTrade[] },
   plan: SettlementPlan,
   page: number,
   params: SettlementParams,
@@ -492,7 +529,7 @@ export function settlementPage(
   if (pageCount === 1) return { page, pageCount, ...result };
   if (page < plan.tradePages) {
     const own = clearing.trades.slice(page * sizes.trades, (page + 1) * sizes.trades);
-    return { page, pageCount, participants: [], ...tradeSettlementPage(own, plan.delivered[page], clearing.priceMicrosPerKwh, params) };
+    return { page, pageCount, participants: [], ...tradeSettlementPage(own, plan.delivered[page], clearing, params) };
   }
   return { page, pageCount, tokenTransfers: [], ...participantSettlementPage(result, page - plan.tradePages, sizes) };
 }

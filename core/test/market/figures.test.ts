@@ -40,6 +40,18 @@ const second: IntervalFiguresInput = {
 };
 
 describe('market figures', () => {
+  it('values a congested zonal interval at what its buyers paid in their own areas, even without a connection point price', () => {
+    // b2 bought its 300 Wh in a village area at 90,000, not at the connection point (where nothing traded).
+    const zonal = { ...first, clearing: { ...first.clearing, priceMicrosPerKwh: null, spotValue: 90_000n * 300n } };
+    expect(intervalFigures(zonal)).toMatchObject({
+      clearingPrice: { weightedSum: '27000000', energyWh: 300, microsPerKwh: 90_000 },
+      averagePaidPrice: { weightedSum: '95000000', energyWh: 800, microsPerKwh: 118_750 },
+    });
+    expect(codeOf(() => intervalFigures({ ...zonal, clearing: { ...zonal.clearing, spotValue: undefined } }))).toBe(
+      ErrorCodes.SETTLEMENT_INPUT_INVALID,
+    );
+  });
+
   it('computes one interval by hand', () => {
     expect(intervalFigures(first)).toEqual({
       intervals: 1,

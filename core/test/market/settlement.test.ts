@@ -473,7 +473,7 @@ describe('settlementPlan and settlementPage', () => {
               expect(p.postings.length).toBeLessThanOrEqual(2 * size.trades);
               expect(p.participants).toEqual([]);
               const own = clearing.trades.slice(k * size.trades, (k + 1) * size.trades);
-              expect(tradeSettlementPage(own, plan.delivered[k], clearing.priceMicrosPerKwh, settlement)).toEqual({
+              expect(tradeSettlementPage(own, plan.delivered[k], clearing, settlement)).toEqual({
                 postings: p.postings,
                 tokenTransfers: p.tokenTransfers,
               });
@@ -498,10 +498,10 @@ describe('settlementPlan and settlementPage', () => {
         const r = settleInterval(clearing, settlement, metered);
         const plan = settlementPlan(r, clearing.trades, { trades: 1000, participants: 1000 });
         const price = clearing.priceMicrosPerKwh! + 1;
-        expect(codeOf(() => tradeSettlementPage(clearing.trades, plan.delivered[0], price, settlement))).toBe(
+        expect(codeOf(() => tradeSettlementPage(clearing.trades, plan.delivered[0], { priceMicrosPerKwh: price }, settlement))).toBe(
           ErrorCodes.SETTLEMENT_INPUT_INVALID,
         );
-        expect(codeOf(() => tradeSettlementPage(clearing.trades, plan.delivered[0].slice(1), clearing.priceMicrosPerKwh, settlement))).toBe(
+        expect(codeOf(() => tradeSettlementPage(clearing.trades, plan.delivered[0].slice(1), clearing, settlement))).toBe(
           ErrorCodes.SETTLEMENT_INPUT_INVALID,
         );
       }),

@@ -1,5 +1,5 @@
 import { catalogue, type Transaction } from '@gridledger/core/catalogue';
-import { MARKET_PARAMS_FIELDS } from '@gridledger/core/market';
+import { CLEARING_METHODS, MARKET_PARAMS_FIELDS } from '@gridledger/core/market';
 import { answer } from './answers';
 import { id, instant } from './schemas';
 
@@ -267,6 +267,11 @@ export const marketSchemas = {
     type: 'object',
     additionalProperties: false,
     minProperties: 1,
-    properties: Object.fromEntries(MARKET_PARAMS_FIELDS.filter((k) => k !== 'communityId').map((k) => [k, { type: 'integer' }])),
+    properties: Object.fromEntries(
+      MARKET_PARAMS_FIELDS.filter((k) => k !== 'communityId').map((k) => [
+        k,
+        k === 'clearingMethod' ? { type: 'string', enum: [...CLEARING_METHODS] } : { type: 'integer' },
+      ]),
+    ),
   },
 };

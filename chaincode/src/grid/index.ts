@@ -1,0 +1,1 @@
+export { GridContract } from './contract';
