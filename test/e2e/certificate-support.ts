@@ -27,9 +27,8 @@ export interface Producer extends Trader {
   assetId: string;
 }
 
-/** A prosumer in a community of its own with a 5 kW solar asset on its meter; verified by the regulator unless told. */
-export async function producer(verified = true): Promise<Producer> {
-  const communityId = uid('certc');
+/** A prosumer in a community of its own (unless told) with a 5 kW solar asset on its meter; verified by the regulator unless told. */
+export async function producer(verified = true, communityId = uid('certc')): Promise<Producer> {
   const t = await trader('cert', communityId);
   const assetId = `${t.participantId}.pv`;
   const asset = {
