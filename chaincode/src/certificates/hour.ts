@@ -56,6 +56,12 @@ async function bundledOf(ctx: Context, producer: string, assetId: string, interv
   return Math.max(0, wh);
 }
 
+/** The starts (epoch seconds) of the metering intervals of the hour from `start`; the hour itself when the grid does not divide it. */
+export function hourIntervals(start: number, intervalSeconds: number): number[] {
+  const step = HOUR_SECONDS % intervalSeconds === 0 ? intervalSeconds : HOUR_SECONDS;
+  return Array.from({ length: HOUR_SECONDS / step }, (_, k) => start + k * step);
+}
+
 export async function loadHour(ctx: Context, assetId: string, hourStart: string): Promise<HourInputs> {
   const start = parseHourStart(hourStart);
   const record = await loadAsset(ctx, assetId);
@@ -64,8 +70,7 @@ export async function loadHour(ctx: Context, assetId: string, hourStart: string)
   const meterAssets = await listRecords<MeteredAsset>(ctx, KeyTypes.assetByMeter, [record.meterId]);
   const intervals: HourInterval[] = [];
   const bundled: HourInputs['bundled'] = [];
-  const step = HOUR_SECONDS % intervalSeconds === 0 ? intervalSeconds : HOUR_SECONDS;
-  for (let t = start; t < start + HOUR_SECONDS; t += step) {
+  for (const t of hourIntervals(start, intervalSeconds)) {
     const intervalStart = formatInstant(t);
     const windowClosed = (await getRecord(ctx, windowKey(ctx, meter.communityId, intervalStart, intervalSeconds))) !== undefined;
     const settled = windowClosed && (await isSettled(ctx, meter.communityId, t));

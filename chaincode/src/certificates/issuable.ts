@@ -21,6 +21,7 @@ import { getRecord } from '../ledger';
 import { ENERGY_MAX_PAGE, listRecords, pageSizeOf, readPage } from '../paging';
 import { loadAsset } from '../energy/assets';
 import { loadMeteringParams, windowKey } from '../energy/grid';
+import { hourIntervals } from './hour';
 import { issuanceKey, StoredIssuance } from './store';
 
 /** The longest span one listing covers: a week of hours. */
@@ -29,12 +30,13 @@ export const MAX_LISTING_HOURS = 168;
 /** The hours of [from, to) whose metering windows in the community are all closed. */
 async function closedHours(ctx: Context, communityId: string, from: number, to: number): Promise<string[]> {
   const { intervalSeconds } = await loadMeteringParams(ctx);
-  const step = HOUR_SECONDS % intervalSeconds === 0 ? intervalSeconds : HOUR_SECONDS;
   const out: string[] = [];
   for (let h = from; h < to; h += HOUR_SECONDS) {
     let closed = true;
-    for (let t = h; closed && t < h + HOUR_SECONDS; t += step)
+    for (const t of hourIntervals(h, intervalSeconds)) {
       closed = (await getRecord(ctx, windowKey(ctx, communityId, formatInstant(t), intervalSeconds))) !== undefined;
+      if (!closed) break;
+    }
     if (closed) out.push(formatInstant(h));
   }
   return out;
