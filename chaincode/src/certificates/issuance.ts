@@ -29,7 +29,7 @@ import { withWriteBatch } from '../state-batch';
 import { AssetRecord } from '../energy/assets';
 import { loadMeteringParams, windowKey } from '../energy/grid';
 import { batchIssuedEvent, issuedEvent } from './events';
-import { hourIntervals, loadHour } from './hour';
+import { hourIntervals, loadHour, moveCountKey, moveKey } from './hour';
 import { advanceIssuer, ISSUING_BODY_MSP, issuanceKey, issuerKey, readIssuance, StoredIssuance, writeBundles } from './store';
 
 /** The most asset-hours one issuance transaction takes (docs/certificates.md, "Batched issuance"). */
@@ -113,7 +113,8 @@ export type BatchResult =
 
 /**
  * What the batch's items will read by key, fetched ahead in three GET_STATE_MULTIPLE messages (assets,
- * records and cursors; meters and positions; windows and market parameters), so that each item's
+ * records and cursors; meters, positions and token move counts; token moves, windows and market
+ * parameters), so that each item's
  * own reads are answered from the transaction's read cache. Items that cannot name their keys (a
  * bad id or hour) are left out: prepare refuses them.
  */
@@ -142,13 +143,19 @@ async function prefetch(cache: ReadCache, items: readonly BatchItem[]): Promise<
     if (asset !== undefined) assets.set(i.assetId, asset);
   }
   const intervalsOf = (hourStart: string) => keysOf(() => hourIntervals(parseHourStart(hourStart), intervalSeconds).map(formatInstant));
+  const producerIntervals = items.flatMap((i) => {
+    const asset = assets.get(i.assetId);
+    return asset === undefined ? [] : intervalsOf(i.hourStart).map((t) => [asset.participantId, t] as const);
+  });
   await cache.prefetch([
     ...[...assets.values()].map((a) => key(ctx, KeyTypes.meter, a.meterId)),
-    ...items.flatMap((i) => {
-      const asset = assets.get(i.assetId);
-      return asset === undefined ? [] : intervalsOf(i.hourStart).map((t) => key(ctx, KeyTypes.position, asset.participantId, t));
-    }),
+    ...producerIntervals.flatMap(([producer, t]) => [key(ctx, KeyTypes.position, producer, t), moveCountKey(ctx, producer, t)]),
   ]);
+  const moveKeys: string[] = [];
+  for (const [producer, t] of new Map(producerIntervals.map((pi) => [pi.join(' '), pi])).values()) {
+    const count = (await getRecord<{ moves: number }>(ctx, moveCountKey(ctx, producer, t)))?.moves ?? 0;
+    for (let n = 1; n <= count; n++) moveKeys.push(moveKey(ctx, producer, t, n));
+  }
   const communities = new Map<string, Set<string>>();
   for (const i of items) {
     const asset = assets.get(i.assetId);
@@ -158,12 +165,13 @@ async function prefetch(cache: ReadCache, items: readonly BatchItem[]): Promise<
     for (const t of intervalsOf(i.hourStart)) starts.add(t);
     communities.set(meter.communityId, starts);
   }
-  await cache.prefetch(
-    [...communities].flatMap(([communityId, starts]) => [
+  await cache.prefetch([
+    ...moveKeys,
+    ...[...communities].flatMap(([communityId, starts]) => [
       key(ctx, KeyTypes.marketParamsLatest, communityId),
       ...[...starts].map((t) => windowKey(ctx, communityId, t, intervalSeconds)),
     ]),
-  );
+  ]);
 }
 
 /**
