@@ -5,8 +5,10 @@
  *    GRIDLEDGER_BENCH_CERT_COMMUNITIES (4) communities without a market; readings of
  *    GRIDLEDGER_BENCH_CERT_HOURS (24) past hours (4 intervals of 15 minutes each) posted by the
  *    operator in batches (POST /readings, one meter's readings in one batch), the hours' windows
- *    closed (POST /communities/{id}/windows/{start}/close; communities at once, a community's windows
- *    one after the other, as they share its participants' token counters). None of that is timed.
+ *    closed (POST /communities/{id}/windows/{start}/close, closePageMeters set so that one transaction
+ *    closes a community's window; communities at once, a community's windows one after the other, as
+ *    they share its participants' token counters). None of that is timed; the metering parameters
+ *    are restored afterwards.
  *  - issue24kSeconds: every asset-hour issued through POST /certificates/issuances/batch as the
  *    operator, each batch one group of assets with all their hours (at most 100 asset-hours), so that
  *    batches in flight (GRIDLEDGER_BENCH_CERT_IN_FLIGHT, 8) never share an asset's issuance cursor;
@@ -67,14 +69,6 @@ async function setUpHours(profile, credentials, { assets, hours, perParticipant,
   const log = (m) => process.stderr.write(`certificates: ${m}\n`);
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
-
-  // The metering grid the hours are read on: 15-minute intervals (the settlement scenario restores its own).
-  const operator = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
-  try {
-    await operator.submit('metering:setParams', JSON.stringify({ intervalSeconds: 900 }));
-  } finally {
-    operator.close();
-  }
 
   // Participants, each with perParticipant meters and a verified solar asset on each.
   const communities = Array.from({ length: communityCount }, (_, c) => `certb-${tag}-${c}`);
@@ -175,92 +169,107 @@ async function certificateBenchmarks(profile, credentials, results, rows, noopTp
   const claims = env('GRIDLEDGER_BENCH_CERT_CLAIMS', 1000);
   const operatorKey = credentials.apiKeys.community['community-operator'];
   const log = (m) => process.stderr.write(`certificates: ${m}\n`);
-  const { meters, hourStarts, readingSeconds, closeSeconds, closes } = await setUpHours(profile, credentials, {
-    assets,
-    hours,
-    perParticipant,
-    communityCount,
-  });
+  // 15-minute intervals, and each community's window closed in one transaction; the parameters as they were afterwards.
+  const operator = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
+  const before = await operator.evaluate('metering:getParams');
+  const closePageMeters = Math.ceil(assets / communityCount);
+  await operator.submit('metering:setParams', JSON.stringify({ intervalSeconds: 900, closePageMeters }));
+  try {
+    await issueAndClaim();
+  } finally {
+    await operator.submit('metering:setParams', before);
+    operator.close();
+  }
 
-  // Issuance: groups of assets with all their hours, at most 100 asset-hours a batch.
-  const assetsPerBatch = Math.max(1, Math.floor(100 / hours));
-  const batches = [];
-  for (let k = 0; k < meters.length; k += assetsPerBatch)
-    batches.push(meters.slice(k, k + assetsPerBatch).flatMap((m) => hourStarts.map((hourStart) => ({ assetId: m.assetId, hourStart }))));
-  const latencies = [];
-  const bundles = [];
-  let refused = 0;
-  const ti = performance.now();
-  await pool(batches, inFlight, async (items) => {
-    const t = performance.now();
-    const out = await must(profile, 'community', operatorKey, 'POST', '/certificates/issuances/batch', { items });
-    latencies.push(performance.now() - t);
-    for (const [k, item] of out.items.entries()) {
-      if (item.status !== 'issued') refused += 1;
-      else if (item.bundleId !== null) bundles.push({ bundleId: item.bundleId, hourStart: items[k].hourStart, assetId: items[k].assetId });
-    }
-  });
-  const issueSeconds = (performance.now() - ti) / 1000;
-  const issued = assets * hours - refused;
-  log(`${issued} asset-hours issued (${refused} refused) in ${issueSeconds.toFixed(1)} s`);
-  results.push({
-    scenario: 'certificates',
-    metric: `issue${Math.round((assets * hours) / 1000)}kSeconds`,
-    value: Number(issueSeconds.toFixed(1)),
-    unit: 's',
-    assets,
-    hours,
-    issued,
-    refused,
-    batches: batches.length,
-    inFlight,
-    readingsSeconds: Math.round(readingSeconds),
-    windowCloseSeconds: Math.round(closeSeconds),
-  });
-  rows.push({
-    scenario: 'certificates',
-    metric: `issue${Math.round((assets * hours) / 1000)}kSeconds`,
-    value: issueSeconds.toFixed(1),
-    unit: 's',
-    note: `${assets} assets x ${hours} h = ${issued} asset-hours issued, ${refused} refused, ${batches.length} batches of ≤ 100, ${inFlight} in flight, p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms a batch; ${(issued / issueSeconds).toFixed(0)} asset-hours/s (target 24,000 in 60 s); setup not timed: readings ${readingSeconds.toFixed(0)} s, ${closes} window closes ${closeSeconds.toFixed(0)} s`,
-  });
-
-  // Claims: part (1 Wh) of distinct bundles, by their holders.
-  const keyOf = new Map(meters.map((m) => [m.assetId, m.p.apiKey]));
-  const chosen = bundles.slice(0, claims);
-  const claimLatencies = [];
-  let claimFailed = 0;
-  const tc = performance.now();
-  await pool(chosen, 100, async (b) => {
-    const t = performance.now();
-    const end = formatInstant(Date.parse(b.hourStart) / 1000 + 3600);
-    const res = await call(profile, 'community', keyOf.get(b.assetId), 'POST', `/certificates/${b.bundleId}/claim`, {
-      quantityWh: 1,
-      beneficiary: 'bench',
-      purpose: 'scope 2',
-      consumptionPeriodStart: b.hourStart,
-      consumptionPeriodEnd: end,
-      location: 'Potsdam',
+  async function issueAndClaim() {
+    const { meters, hourStarts, readingSeconds, closeSeconds, closes } = await setUpHours(profile, credentials, {
+      assets,
+      hours,
+      perParticipant,
+      communityCount,
     });
-    if (res.status === 200) claimLatencies.push(performance.now() - t);
-    else claimFailed += 1;
-  });
-  const claimSeconds = (performance.now() - tc) / 1000;
-  const cps = claimLatencies.length / claimSeconds;
-  results.push({
-    scenario: 'certificates',
-    metric: 'claimsPerSec',
-    value: Number(cps.toFixed(1)),
-    unit: 'claims/s',
-    claims: chosen.length,
-  });
-  rows.push({
-    scenario: 'certificates',
-    metric: 'claimsPerSec',
-    value: cps.toFixed(1),
-    unit: 'claims/s',
-    note: `${chosen.length} claims of 1 Wh of distinct bundles by their holders, 100 in flight, ${claimFailed} failed, p50 ${percentile(claimLatencies, 50).toFixed(0)} ms, p95 ${percentile(claimLatencies, 95).toFixed(0)} ms${noopTps ? `; ${(cps / noopTps).toFixed(2)} × noop.submitTps (target 0.5)` : ''}`,
-  });
+
+    // Issuance: groups of assets with all their hours, at most 100 asset-hours a batch.
+    const assetsPerBatch = Math.max(1, Math.floor(100 / hours));
+    const batches = [];
+    for (let k = 0; k < meters.length; k += assetsPerBatch)
+      batches.push(meters.slice(k, k + assetsPerBatch).flatMap((m) => hourStarts.map((hourStart) => ({ assetId: m.assetId, hourStart }))));
+    const latencies = [];
+    const bundles = [];
+    let refused = 0;
+    const ti = performance.now();
+    await pool(batches, inFlight, async (items) => {
+      const t = performance.now();
+      const out = await must(profile, 'community', operatorKey, 'POST', '/certificates/issuances/batch', { items });
+      latencies.push(performance.now() - t);
+      for (const [k, item] of out.items.entries()) {
+        if (item.status !== 'issued') refused += 1;
+        else if (item.bundleId !== null)
+          bundles.push({ bundleId: item.bundleId, hourStart: items[k].hourStart, assetId: items[k].assetId });
+      }
+    });
+    const issueSeconds = (performance.now() - ti) / 1000;
+    const issued = assets * hours - refused;
+    log(`${issued} asset-hours issued (${refused} refused) in ${issueSeconds.toFixed(1)} s`);
+    results.push({
+      scenario: 'certificates',
+      metric: `issue${Math.round((assets * hours) / 1000)}kSeconds`,
+      value: Number(issueSeconds.toFixed(1)),
+      unit: 's',
+      assets,
+      hours,
+      issued,
+      refused,
+      batches: batches.length,
+      inFlight,
+      readingsSeconds: Math.round(readingSeconds),
+      windowCloseSeconds: Math.round(closeSeconds),
+    });
+    rows.push({
+      scenario: 'certificates',
+      metric: `issue${Math.round((assets * hours) / 1000)}kSeconds`,
+      value: issueSeconds.toFixed(1),
+      unit: 's',
+      note: `${assets} assets x ${hours} h = ${issued} asset-hours issued, ${refused} refused, ${batches.length} batches of ≤ 100, ${inFlight} in flight, p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms a batch; ${(issued / issueSeconds).toFixed(0)} asset-hours/s (target 24,000 in 60 s); setup not timed: readings ${readingSeconds.toFixed(0)} s, ${closes} window closes ${closeSeconds.toFixed(0)} s`,
+    });
+
+    // Claims: part (1 Wh) of distinct bundles, by their holders.
+    const keyOf = new Map(meters.map((m) => [m.assetId, m.p.apiKey]));
+    const chosen = bundles.slice(0, claims);
+    const claimLatencies = [];
+    let claimFailed = 0;
+    const tc = performance.now();
+    await pool(chosen, 100, async (b) => {
+      const t = performance.now();
+      const end = formatInstant(Date.parse(b.hourStart) / 1000 + 3600);
+      const res = await call(profile, 'community', keyOf.get(b.assetId), 'POST', `/certificates/${b.bundleId}/claim`, {
+        quantityWh: 1,
+        beneficiary: 'bench',
+        purpose: 'scope 2',
+        consumptionPeriodStart: b.hourStart,
+        consumptionPeriodEnd: end,
+        location: 'Potsdam',
+      });
+      if (res.status === 200) claimLatencies.push(performance.now() - t);
+      else claimFailed += 1;
+    });
+    const claimSeconds = (performance.now() - tc) / 1000;
+    const cps = claimLatencies.length / claimSeconds;
+    results.push({
+      scenario: 'certificates',
+      metric: 'claimsPerSec',
+      value: Number(cps.toFixed(1)),
+      unit: 'claims/s',
+      claims: chosen.length,
+    });
+    rows.push({
+      scenario: 'certificates',
+      metric: 'claimsPerSec',
+      value: cps.toFixed(1),
+      unit: 'claims/s',
+      note: `${chosen.length} claims of 1 Wh of distinct bundles by their holders, 100 in flight, ${claimFailed} failed, p50 ${percentile(claimLatencies, 50).toFixed(0)} ms, p95 ${percentile(claimLatencies, 95).toFixed(0)} ms${noopTps ? `; ${(cps / noopTps).toFixed(2)} × noop.submitTps (target 0.5)` : ''}`,
+    });
+  }
 }
 
 module.exports = { certificateBenchmarks, setUpHours, must, pool };
