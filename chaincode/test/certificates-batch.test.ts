@@ -156,6 +156,7 @@ it('answers each refused item its code and writes nothing of it, while the other
       ['wt-3', H0],
       ['nope', H0],
       ['pv-1', '2026-11-21T12:15:00Z'],
+      ['pv\u00001', H0],
     ]),
   );
   expect(out.result.items.map((i: { status: string; error?: { code: string } }) => i.error?.code ?? i.status)).toEqual([
@@ -165,6 +166,7 @@ it('answers each refused item its code and writes nothing of it, while the other
     ErrorCodes.CERTIFICATE_ASSET_UNVERIFIED,
     ErrorCodes.ASSET_NOT_FOUND,
     ErrorCodes.CERTIFICATE_INPUT_INVALID,
+    ErrorCodes.REQUEST_INVALID,
   ]);
   const written = [...out.writes.keys()].map((k) => k.split('\u0000').filter(Boolean).slice(0, 3).join(' '));
   expect(written.sort()).toEqual([

@@ -139,7 +139,8 @@ async function prefetch(cache: ReadCache, items: readonly BatchItem[]): Promise<
   const { intervalSeconds } = await loadMeteringParams(ctx);
   const assets = new Map<string, AssetRecord>();
   for (const i of items) {
-    const asset = await getRecord<AssetRecord>(ctx, keysOf(() => [key(ctx, KeyTypes.asset, i.assetId)])[0] ?? '');
+    const [assetKey] = keysOf(() => [key(ctx, KeyTypes.asset, i.assetId)]);
+    const asset = assetKey === undefined ? undefined : await getRecord<AssetRecord>(ctx, assetKey);
     if (asset !== undefined) assets.set(i.assetId, asset);
   }
   const intervalsOf = (hourStart: string) => keysOf(() => hourIntervals(parseHourStart(hourStart), intervalSeconds).map(formatInstant));
