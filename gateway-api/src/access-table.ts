@@ -205,6 +205,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [no, NA, yes(), yes(), yes()],
     "any asset's hour; the Regulator's peer endorses every issuance",
   ),
+  row(
+    'issueCertificateBatch',
+    'POST /certificates/issuances/batch',
+    ['certificates:issueBatch'],
+    [no, NA, yes(), yes(), yes()],
+    "up to 100 asset-hours, each issued or refused with its code; the Regulator's peer endorses",
+  ),
   row('withdrawCertificates', 'POST /certificates/issuances/{issuanceId}/withdrawal', ['certificates:withdraw'], [no, NA, no, no, yes()]),
   row(
     'transferCertificates',
@@ -522,6 +529,7 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [no, NA, no, no, yes()],
     'assets verified before certificates existed',
   ),
+  row('certificates:listIssuable', undefined, ['certificates:listIssuable'], [no, NA, yes(), yes(), yes()], 'the certificate scheduler'),
   row('system:ping', undefined, ['system:ping'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:whoami', undefined, ['system:whoami'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:noop', undefined, ['system:noop'], PUBLIC, 'any identity of the channel (benchmarks, the start-up probe)'),

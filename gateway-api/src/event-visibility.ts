@@ -78,6 +78,11 @@ const RULES: Record<string, Rule> = {
   ContractWithdrawn: ownBy('sellerId', 'buyerId'),
   // Certificates: the producer and the holders involved (docs/certificates.md, "Events").
   CertificatesIssued: ownBy('producerId'),
+  // A batch issuance: a producer sees its own asset-hours only, nothing when none is its own.
+  CertificatesBatchIssued: (p, v) => {
+    const issuances = list(p.issuances).filter((i) => i.producerId === v.participantId);
+    return issuances.length > 0 ? { ...p, issuances } : undefined;
+  },
   CertificatesTransferred: ownBy('producerId', 'from', 'to'),
   CertificatesClaimed: ownBy('producerId', 'holder'),
   // A withdrawal: the producer sees it whole, a holder its own bundles only.

@@ -7,7 +7,9 @@ import { NetworkBroker } from './broker';
 import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
 import { apiKeysPath, FileApiKeyStore } from './keys';
-import { MarketScheduler, schedulerFor } from './market-scheduler';
+import { certificateSchedulerFor } from './certificate-scheduler';
+import { schedulerFor } from './market-scheduler';
+import type { Periodic } from './periodic';
 import { GatewayMetrics } from './metrics';
 import { FileOnboardingStore } from './onboarding';
 import type { Logger } from './ports';
@@ -87,15 +89,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? loadProfile(options.stateDir).orgs[options.org].gateway.port;
   const schedulerLog = options.schedulerLog ?? createLogger('scheduler');
-  const scheduler = schedulerFor(loadProfile(options.stateDir), options.org, deps.ledger, schedulerLog);
-  return withScheduler(await listen(deps, host, port), scheduler);
+  const profile = loadProfile(options.stateDir);
+  const schedulers = [
+    schedulerFor(profile, options.org, deps.ledger, schedulerLog),
+    certificateSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
+  ];
+  return withSchedulers(await listen(deps, host, port), schedulers);
 }
 
-/** Starts the market scheduler with the gateway and stops it before the gateway closes. */
-function withScheduler(gateway: RunningGateway, scheduler: MarketScheduler | undefined): RunningGateway {
-  if (scheduler === undefined) return gateway;
-  scheduler.start();
-  return { ...gateway, close: async () => (await scheduler.stop(), gateway.close()) };
+/** Starts the market and certificate schedulers with the gateway and stops them before the gateway closes. */
+function withSchedulers(gateway: RunningGateway, schedulers: (Periodic<unknown> | undefined)[]): RunningGateway {
+  const running = schedulers.filter((s) => s !== undefined);
+  if (running.length === 0) return gateway;
+  for (const s of running) s.start();
+  return { ...gateway, close: async () => (await Promise.all(running.map((s) => s.stop())), gateway.close()) };
 }
 
 /** Serves an app made of `deps` on host:port (also what tests with fakes use). */

@@ -21,6 +21,7 @@ import { readConfig, type WalletUser } from '@gridledger/network';
 import { call } from './call';
 import { ErrorCodes, fromFabricError } from './errors';
 import type { LedgerPort, Logger } from './ports';
+import { Periodic } from './periodic';
 import { closeWindowPages } from './routes/metering';
 
 const { market, metering: meteringTx, energy, contracts: contractsTx } = catalogue;
@@ -55,23 +56,9 @@ export type StepOutcome = {
   code?: string;
 };
 
-export class MarketScheduler {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<StepOutcome[]>;
-
-  constructor(private readonly opts: MarketSchedulerOptions) {}
-
-  start(): void {
-    const tick = () => {
-      this.running ??= this.tick().finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(tick, this.opts.tickMs ?? 5_000);
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+export class MarketScheduler extends Periodic<StepOutcome[]> {
+  constructor(private readonly opts: MarketSchedulerOptions) {
+    super(opts.tickMs ?? 5_000);
   }
 
   /** One pass over every community: close what is due, clear what is closed, settle what was delivered. */

@@ -30,6 +30,9 @@ const withdrawn = {
     { bundleId: 'pv@20261121T10Z-4', holder: 'carol', quantityWh: 6 },
   ],
 };
+const batchIssued = {
+  issuances: [issued, { ...issued, issuanceId: 'wt@20261121T10Z', producerId: 'bob', bundleId: null, quantityWh: 0 }],
+};
 
 describe('certificate events', () => {
   it.each([
@@ -37,6 +40,7 @@ describe('certificate events', () => {
     ['CertificatesTransferred', transferred, ['alice', 'bob', 'carol']],
     ['CertificatesClaimed', claimed, ['alice', 'carol']],
     ['CertificatesWithdrawn', withdrawn, ['alice', 'bob', 'carol']],
+    ['CertificatesBatchIssued', batchIssued, ['alice', 'bob']],
   ] as const)('%s reaches the producer and the holders involved, and no other household', (name, payload, seeing) => {
     const seen = ['alice', 'bob', 'carol', 'dave'].filter((h) => visiblePayload(household(h), name, payload) !== undefined);
     expect(seen).toEqual(seeing);
@@ -49,6 +53,10 @@ describe('certificate events', () => {
       bundles: [withdrawn.bundles[1]],
     });
     expect(visiblePayload(household('alice'), 'CertificatesWithdrawn', withdrawn)).toEqual(withdrawn);
+  });
+
+  it('shows a producer its own asset-hours of a batch issuance only', () => {
+    expect(visiblePayload(household('bob'), 'CertificatesBatchIssued', batchIssued)).toEqual({ issuances: [batchIssued.issuances[1]] });
   });
 });
 

@@ -30,6 +30,10 @@ const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .pipe(z.number().int().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`));
 const flag = (on: string, off: string) => z.enum([on, off], `expected ${on} or ${off}`);
 const text = z.string();
+const communityList = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$/, 'expected community ids separated by commas')
+  .transform((s) => s.split(','));
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const CONFIG = {
@@ -108,14 +112,38 @@ export const CONFIG = {
     doc: 'the scheduler’s period in milliseconds',
   }),
   GRIDLEDGER_MARKET_COMMUNITIES: variable({
-    schema: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$/, 'expected community ids separated by commas')
-      .transform((s) => s.split(','))
-      .optional(),
+    schema: communityList.optional(),
     default: 'the platform’s, `community-1`',
     readBy: ['scheduler'],
     doc: 'the scheduler’s communities, comma-separated',
+  }),
+  GRIDLEDGER_CERTIFICATE_SCHEDULER: variable({
+    schema: flag('on', 'off').default('on'),
+    default: 'on',
+    readBy: ['scheduler'],
+    doc:
+      '`off` switches the Community gateway’s certificate scheduler off (it issues closed hours, ' +
+      '[certificates.md](certificates.md#the-certificate-scheduler))',
+  }),
+  GRIDLEDGER_CERTIFICATE_TICK_MS: variable({
+    schema: wholeNumber(1).default(60_000),
+    default: '60000',
+    readBy: ['scheduler'],
+    doc: 'the certificate scheduler’s period in milliseconds',
+  }),
+  GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS: variable({
+    schema: wholeNumber(1, 168).default(72),
+    default: '72',
+    readBy: ['scheduler'],
+    doc:
+      'the certificate scheduler issues the hours that ended at most this many hours ago ' +
+      '(beyond the late window, 48 h by default, after which windows close)',
+  }),
+  GRIDLEDGER_CERTIFICATE_COMMUNITIES: variable({
+    schema: communityList.optional(),
+    default: 'those of `GRIDLEDGER_MARKET_COMMUNITIES`',
+    readBy: ['scheduler'],
+    doc: 'the certificate scheduler’s communities, comma-separated',
   }),
   GRIDLEDGER_API_KEY: variable({
     schema: text.optional(),
@@ -159,6 +187,10 @@ export const PROCESS_VARIABLES = {
     'GRIDLEDGER_MARKET_SCHEDULER',
     'GRIDLEDGER_MARKET_TICK_MS',
     'GRIDLEDGER_MARKET_COMMUNITIES',
+    'GRIDLEDGER_CERTIFICATE_SCHEDULER',
+    'GRIDLEDGER_CERTIFICATE_TICK_MS',
+    'GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS',
+    'GRIDLEDGER_CERTIFICATE_COMMUNITIES',
   ],
   bridge: ['GRIDLEDGER_LOG_LEVEL'],
   tools: ['GRIDLEDGER_STATE', 'GRIDLEDGER_ORG', 'GRIDLEDGER_API_KEY', 'GRIDLEDGER_LOG_LEVEL'],

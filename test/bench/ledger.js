@@ -17,9 +17,11 @@
  *    component in the note (GRIDLEDGER_BENCH_READINGS=0 leaves it out); a soak with
  *    GRIDLEDGER_BENCH_READINGS_ROUNDS=N: N rounds of that load one after the other on the growing
  *    ledger (meters registered once), readings-soak.roundK for each;
- *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js.
+ *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js;
+ *  - certificates.issue24kSeconds / certificates.claimsPerSec: certificates.js (GRIDLEDGER_BENCH_CERTIFICATES=0
+ *    leaves it out).
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
- * Caliper or orders).
+ * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -33,6 +35,7 @@ const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
 const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/port-lease');
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
+const { certificateBenchmarks } = require('./certificates');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -257,7 +260,8 @@ async function caliperCrossCheck(profile, stateDir, ours, installError, results,
 
 async function ledgerBenchmarks(results, rows) {
   const readingsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'readings';
-  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly;
+  const certificatesOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'certificates';
+  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly && !certificatesOnly;
   // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
   const caliperInstallError = caliper
     ? await ensureInstalled().then(
@@ -298,7 +302,7 @@ async function ledgerBenchmarks(results, rows) {
         unit: 'tx/s',
         note: `1000 submits, 100 in flight, avg ${mean(submit.latencies).toFixed(0)} ms, p50 ${percentile(submit.latencies, 50).toFixed(0)} ms, p95 ${percentile(submit.latencies, 95).toFixed(0)} ms, ${submit.failed} failed`,
       });
-      if (!readingsOnly) {
+      if (!readingsOnly && !certificatesOnly) {
         const evaluate = await bounded(3000, 100, () => client.evaluate('system:ping'));
         const eps = evaluate.latencies.length / evaluate.seconds;
         ours.evaluatePerSec = eps;
@@ -315,10 +319,15 @@ async function ledgerBenchmarks(results, rows) {
       client.close();
     }
     if (caliper) await caliperCrossCheck(profile, stateDir, ours, caliperInstallError, results, rows);
-    if (process.env.GRIDLEDGER_BENCH_READINGS !== '0') await readingsBenchmark(profile, credentials, stateDir, results, rows);
+    const noopTps = results.find((x) => x.metric === 'submitTps')?.value;
+    if (process.env.GRIDLEDGER_BENCH_READINGS !== '0' && !certificatesOnly)
+      await readingsBenchmark(profile, credentials, stateDir, results, rows);
     if (readingsOnly) return;
-    await marketBenchmarks(profile, credentials, results, rows, results.find((x) => x.metric === 'submitTps')?.value);
-    await settlementBenchmarks(profile, credentials, results, rows);
+    if (!certificatesOnly) {
+      await marketBenchmarks(profile, credentials, results, rows, noopTps);
+      await settlementBenchmarks(profile, credentials, results, rows);
+    }
+    if (process.env.GRIDLEDGER_BENCH_CERTIFICATES !== '0') await certificateBenchmarks(profile, credentials, results, rows, noopTps);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

@@ -238,6 +238,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getContractSettlement: () => req('GET', `/markets/${C}/intervals/${PAST}/contract-settlement`),
   correctContractSettlement: () => req('POST', `/markets/${NOCOMM}/intervals/${PAST}/contract-settlement/corrections/${f.a.participantId}`),
   issueCertificates: () => req('POST', '/certificates/issuances', { assetId: uid('noasset'), hourStart: HOUR }),
+  issueCertificateBatch: () => req('POST', '/certificates/issuances/batch', { items: [{ assetId: uid('noasset'), hourStart: HOUR }] }),
   withdrawCertificates: () =>
     req('POST', `/certificates/issuances/${f.assetId}@${HOUR_TAG}/withdrawal`, { rangeStart: 1, rangeEnd: 1, reason: 'r' }),
   transferCertificates: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/transfer`, { to: f.b.participantId, quantityWh: 1 }),
@@ -288,6 +289,7 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   'metering:setParams': { submit: true, args: () => ['[]'] },
   'market:listDue': { submit: false, args: () => [C, 'closed'] },
   'certificates:openIssuer': { submit: true, args: () => [uid('noasset')] },
+  'certificates:listIssuable': { submit: false, args: () => [C, HOUR, '2026-11-21T11:00:00Z', '10', ''] },
   'system:ping': { submit: false, args: () => [] },
   'system:whoami': { submit: false, args: () => [] },
   'system:noop': { submit: true, args: () => [] },

@@ -82,6 +82,11 @@ export async function deliver(
 
 export async function closeHour(p: Producer, hourStart: string): Promise<void> {
   for (const intervalStart of intervalsOf(hourStart)) await ok(closeWindow(intervalStart, p.communityId));
+  // The windows were closed through the Community gateway; an issuance through the Regulator's may be simulated on
+  // its peer first, which can be a block behind: wait until that peer has the last window too.
+  const last = `/communities/${p.communityId}/windows/${encodeURIComponent(intervalsOf(hourStart)[3])}`;
+  for (let k = 0; k < 50 && (await ok(api('regulator', regulatorKey(), 'GET', last))).closed === false; k++)
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 export const issue = (key: string, org: 'regulator' | 'utility' | 'community', assetId: string, hourStart: string) =>

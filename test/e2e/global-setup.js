@@ -14,6 +14,11 @@ const { startOnFreeOffset } = require('../../network/dist/port-lease');
 module.exports = async () => {
   const started = Date.now();
   process.env.GRIDLEDGER_FABRIC_BIN = fabricBinDir();
+  // The certificate scheduler works in one community of its own (test/e2e/45-certificates-batch.test.ts reads it here),
+  // on a short tick, so that it issues nothing another file issues by hand and its test does not wait long.
+  process.env.GRIDLEDGER_CERTIFICATE_COMMUNITIES ??= 'cert-scheduled';
+  process.env.GRIDLEDGER_CERTIFICATE_TICK_MS ??= '3000';
+  process.env.GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS ??= '24';
   const wanted = process.env.GRIDLEDGER_TEST_OFFSET;
   let stateDir;
   const { lease } = await startOnFreeOffset(

@@ -15,8 +15,6 @@ import {
   ErrorCodes,
   findBundle,
   GridLedgerError,
-  issuanceIdOf,
-  issueHour,
   parseCertificateId,
   transferCertificates,
   withdrawRange,
@@ -24,12 +22,11 @@ import {
 import { actorOf, Caller, requireOwnRecords, requireRole } from '../access';
 import { checkId, checkInstant, parseObjectArgument } from '../args';
 import { KeyTypes } from '../keys';
-import { putRecord, txInstant } from '../ledger';
+import { txInstant } from '../ledger';
 import { MARKET_MAX_PAGE, pageSizeOf, readPage } from '../paging';
 import { respond } from '../respond';
 import { loadMeter, loadParticipant } from '../registry';
 import { loadAsset } from '../energy/assets';
-import { loadHour } from './hour';
 import { evidenceOf } from './proof';
 import { claimedEvent, expiredEvent, issuedEvent, releasedEvent, reservedEvent, transferredEvent, withdrawnEvent } from './events';
 import { recordHolderExpiry } from './expiry';
@@ -45,13 +42,14 @@ import {
   advanceIssuer,
   bundlesOf,
   ISSUING_BODY_MSP,
-  issuanceKey,
   loadBundle,
   openIssuer,
   readIssuance,
   StoredIssuance,
   writeBundles,
 } from './store';
+import { batchItems, issueBatch, issueOne } from './issuance';
+import { listIssuable } from './issuable';
 
 const ISSUERS = ['regulator', 'utility', 'operator'] as const;
 const HOLDERS = ['prosumer', 'consumer'] as const;
@@ -136,28 +134,41 @@ export class CertificatesContract extends Contract {
   async issue(ctx: Context, assetId: string, hourStart: string): Promise<string> {
     return respond(ctx, 'issue', async () => {
       requireRole(ctx, ISSUERS, 'issuing certificates');
-      const hour = await loadHour(ctx, checkId(assetId, 'assetId'), String(hourStart));
-      const issuanceId = issuanceIdOf(assetId, hourStart);
-      const previous = await readIssuance(ctx, assetId, issuanceId);
-      const issued = issueHour({
-        asset: hour.asset,
-        meterAssets: hour.meterAssets,
-        hourStart,
-        intervalSeconds: hour.intervalSeconds,
-        intervals: hour.intervals,
-        bundledWh: hour.bundledWh,
-        issuingBody: ISSUING_BODY_MSP,
-        issuedAt: txInstant(ctx),
-        ...(previous !== undefined ? { previous: previous.record } : {}),
-      });
-      const txId = ctx.stub.getTxID();
-      const stored: StoredIssuance = { record: issued.record, attributes: issued.attributes, txIds: [...(previous?.txIds ?? []), txId] };
-      await putRecord(ctx, issuanceKey(ctx, assetId, issuanceId), stored);
-      if (issued.bundle !== null) await writeBundles(ctx, undefined, [issued.bundle]);
-      const cursor = await advanceIssuer(ctx, assetId, { issuance: issued.record, txId });
-      issuedEvent(ctx, hour.record.participantId, issuanceId, hourStart, issued.bundle);
-      const now = txInstant(ctx);
-      return { ...stored, bundle: issued.bundle === null ? null : view(issued.bundle, now), cursor };
+      const issued = await issueOne(ctx, assetId, String(hourStart));
+      return { ...issued, bundle: issued.bundle === null ? null : view(issued.bundle, txInstant(ctx)) };
+    });
+  }
+
+  /**
+   * `{ items: [{ assetId, hourStart }, ...] }` (at most MAX_ISSUANCE_BATCH): issues each asset-hour as
+   * issue would, or answers its stable code and writes nothing of it; each asset's cursor moves once.
+   */
+  @Transaction()
+  @Returns('string')
+  async issueBatch(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'issueBatch', async () => {
+      requireRole(ctx, ISSUERS, 'issuing certificates');
+      return issueBatch(ctx, batchItems(request));
+    });
+  }
+
+  /**
+   * For the certificate scheduler: a page of a community's meters, their verified renewable assets
+   * and the hours of [fromHour, toHour) with closed windows that have no issuance record yet.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async listIssuable(
+    ctx: Context,
+    communityId: string,
+    fromHour: string,
+    toHour: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    return respond(ctx, 'listIssuable', async () => {
+      requireRole(ctx, ISSUERS, 'listing issuable hours');
+      return listIssuable(ctx, communityId, String(fromHour), String(toHour), String(pageSize), String(bookmark));
     });
   }
 

@@ -16,6 +16,7 @@ export const CertificateEvents = {
   reserved: 'CertificatesReserved',
   released: 'CertificatesReservationReleased',
   expired: 'CertificatesExpired',
+  batchIssued: 'CertificatesBatchIssued',
 } as const;
 
 const idOf = (b: CertificateBundle) => certificateIdOf(b.issuanceId, b.rangeStart);
@@ -33,6 +34,27 @@ export function issuedEvent(
     producerId,
     bundleId: bundle === null ? null : idOf(bundle),
     quantityWh: bundle === null ? 0 : bundleWh(bundle),
+  });
+}
+
+/** A batch's issuances (certificates:issueBatch), one entry per asset-hour issued, each naming its producer. */
+export function batchIssuedEvent(
+  ctx: Context,
+  issued: readonly {
+    hourStart: string;
+    producerId: string;
+    stored: { record: { issuanceId: string } };
+    bundle: CertificateBundle | null;
+  }[],
+): void {
+  setEvent(ctx, CertificateEvents.batchIssued, {
+    issuances: issued.map((p) => ({
+      issuanceId: p.stored.record.issuanceId,
+      hourStart: p.hourStart,
+      producerId: p.producerId,
+      bundleId: p.bundle === null ? null : idOf(p.bundle),
+      quantityWh: p.bundle === null ? 0 : bundleWh(p.bundle),
+    })),
   });
 }
 

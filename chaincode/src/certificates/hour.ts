@@ -6,7 +6,7 @@
  */
 import { Context } from 'fabric-contract-api';
 import { CertifiableAsset, ErrorCodes, formatInstant, HOUR_SECONDS, HourInterval, MeteredAsset, parseHourStart } from '@gridledger/core';
-import { key, KeyTypes } from '../keys';
+import { key, KeyTypes, seqKeyPart } from '../keys';
 import { getRecord } from '../ledger';
 import { listRecords } from '../paging';
 import { isGridLedgerError } from '../respond';
@@ -45,15 +45,38 @@ async function isSettled(ctx: Context, communityId: string, seconds: number): Pr
   return (await loadInterval(ctx, communityId, start))?.status === 'settled';
 }
 
+/** The key of a producer's count of token moves in an interval, and of its move number n (numbered from 1, energy/tokens.ts). */
+export const moveCountKey = (ctx: Context, producer: string, intervalStart: string): string =>
+  key(ctx, KeyTypes.tokenMoveCount, producer, intervalStart);
+export const moveKey = (ctx: Context, producer: string, intervalStart: string, n: number): string =>
+  key(ctx, KeyTypes.tokenMove, producer, intervalStart, seqKeyPart(n));
+
+/** A producer's token moves of one interval, read by key (its count, then each number): no range read, so a batch can fetch them ahead. */
+async function movesOf(ctx: Context, producer: string, intervalStart: string): Promise<TokenMove[]> {
+  const count = (await getRecord<{ moves: number }>(ctx, moveCountKey(ctx, producer, intervalStart)))?.moves ?? 0;
+  const out: TokenMove[] = [];
+  for (let n = 1; n <= count; n++) {
+    const move = await getRecord<TokenMove>(ctx, moveKey(ctx, producer, intervalStart, n));
+    if (move !== undefined) out.push(move);
+  }
+  return out;
+}
+
 /** Wh of `assetId`'s tokens its producer moved to others in one interval: transfers out less transfers back in, never below zero. */
 async function bundledOf(ctx: Context, producer: string, assetId: string, intervalStart: string): Promise<number> {
   let wh = 0;
-  for (const m of await listRecords<TokenMove>(ctx, KeyTypes.tokenMove, [producer, intervalStart])) {
+  for (const m of await movesOf(ctx, producer, intervalStart)) {
     if (m.assetId !== assetId) continue;
     if (m.kind === 'transfer-out') wh += m.amountWh;
     if (m.kind === 'transfer-in') wh -= m.amountWh;
   }
   return Math.max(0, wh);
+}
+
+/** The starts (epoch seconds) of the metering intervals of the hour from `start`; the hour itself when the grid does not divide it. */
+export function hourIntervals(start: number, intervalSeconds: number): number[] {
+  const step = HOUR_SECONDS % intervalSeconds === 0 ? intervalSeconds : HOUR_SECONDS;
+  return Array.from({ length: HOUR_SECONDS / step }, (_, k) => start + k * step);
 }
 
 export async function loadHour(ctx: Context, assetId: string, hourStart: string): Promise<HourInputs> {
@@ -64,8 +87,7 @@ export async function loadHour(ctx: Context, assetId: string, hourStart: string)
   const meterAssets = await listRecords<MeteredAsset>(ctx, KeyTypes.assetByMeter, [record.meterId]);
   const intervals: HourInterval[] = [];
   const bundled: HourInputs['bundled'] = [];
-  const step = HOUR_SECONDS % intervalSeconds === 0 ? intervalSeconds : HOUR_SECONDS;
-  for (let t = start; t < start + HOUR_SECONDS; t += step) {
+  for (const t of hourIntervals(start, intervalSeconds)) {
     const intervalStart = formatInstant(t);
     const windowClosed = (await getRecord(ctx, windowKey(ctx, meter.communityId, intervalStart, intervalSeconds))) !== undefined;
     const settled = windowClosed && (await isSettled(ctx, meter.communityId, t));

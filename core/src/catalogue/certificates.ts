@@ -1,6 +1,6 @@
 import { CertificateAttributes, CertificateBundle, CertificateStatus } from './records';
 import { arg, contractOf } from './transaction';
-import { Bool, CertificateId, Id, Instant, Int, IssuanceId, Nullable, Page, Text, Type } from './schema';
+import { Bool, CertificateId, Id, Instant, Int, IssuanceId, Nullable, OneOf, Page, Text, Type } from './schema';
 
 /** An asset's issuance cursor: the issuance transactions that touched the asset, chained by SHA-256. */
 const IssuerCursor = Type.Object({ assetId: Text, openedAt: Text, openedBy: Text, changes: Int, head: Text }, { title: 'IssuerCursor' });
@@ -19,6 +19,28 @@ const Issuance = Type.Object(
     cursor: IssuerCursor,
   },
   { title: 'CertificateIssuance', description: 'bundle is null when nothing was left to certify' },
+);
+
+/** One item of a batch issuance: issued (its record and new bundle), or refused with its stable code and nothing written. */
+const IssuanceBatchItem = Type.Object(
+  {
+    assetId: Text,
+    hourStart: Text,
+    status: OneOf(['issued', 'refused']),
+    record: Type.Optional(IssuanceRecord),
+    bundleId: Type.Optional(Nullable(Text)),
+    quantityWh: Type.Optional(Int),
+    error: Type.Optional(Type.Object({ code: Text, message: Text, details: Type.Object({}) })),
+  },
+  {
+    title: 'CertificateIssuanceBatchItem',
+    description: 'issued: record, bundleId (null when nothing was left), quantityWh; refused: error',
+  },
+);
+
+const IssuanceBatch = Type.Object(
+  { items: Type.Array(IssuanceBatchItem), issuedCount: Int, refusedCount: Int, cursors: Type.Array(IssuerCursor) },
+  { title: 'CertificateIssuanceBatch', description: "items in the request's order; one cursor per asset issued" },
 );
 
 /** The evidence of an asset's hour (chaincode/src/certificates/proof.ts): readings whole only for whom may see the household's import. */
@@ -130,6 +152,36 @@ export const certificatesTransactions = {
     access: { roles: ['regulator', 'utility', 'operator'], rule: "the regulator, the utility or an operator, for any asset's hour" },
     events: ['CertificatesIssued'],
     summary: "issues a verified asset's hour to its producer: its verified export less the Wh sold P2P and the certificates issued before",
+  }),
+  issueBatch: certificates.submit('issueBatch', {
+    args: [
+      arg('request', Type.Object({ items: Type.Array(Type.Object({ assetId: Id, hourStart: Instant }), { minItems: 1, maxItems: 100 }) })),
+    ],
+    result: IssuanceBatch,
+    access: { roles: ['regulator', 'utility', 'operator'], rule: "the regulator, the utility or an operator, for any asset's hours" },
+    events: ['CertificatesBatchIssued'],
+    summary:
+      'issues up to 100 asset-hours at once, each as issue would or refused with its code (nothing of it written); ' +
+      "each asset's issuance cursor advances once",
+  }),
+  listIssuable: certificates.evaluate('listIssuable', {
+    args: [
+      arg('communityId', Id),
+      arg('fromHour', Instant),
+      arg('toHour', Instant),
+      arg('pageSize', Type.String({ pattern: '^[0-9]*$' })),
+      arg('bookmark', Type.String()),
+    ],
+    result: Type.Object(
+      {
+        closedHours: Type.Array(Text),
+        items: Type.Array(Type.Object({ assetId: Text, hourStart: Text })),
+        bookmark: Type.String(),
+      },
+      { title: 'IssuableHours' },
+    ),
+    access: { roles: ['regulator', 'utility', 'operator'], rule: 'the regulator, the utility or an operator' },
+    summary: "a page of a community's meters: their verified renewable assets' closed hours of [fromHour, toHour) not issued yet",
   }),
   transfer: certificates.submit('transfer', {
     args: [bundleArg, arg('request', Type.Object({ to: Id, quantityWh, reference }))],

@@ -40,6 +40,18 @@ export const certificatePaths = {
       },
     },
   },
+  '/certificates/issuances/batch': {
+    post: {
+      operationId: 'issueCertificateBatch',
+      description:
+        'Regulator, utility or operator. Issues up to 100 asset-hours in one transaction (for example all assets of an hour, ' +
+        'or 24 hours of one asset): each item as POST /certificates/issuances would, or refused with its stable code ' +
+        '(CERTIFICATE_HOUR_OPEN, CERTIFICATE_HOUR_ISSUED, ...) with nothing of it written; the answer lists the items in ' +
+        "the request's order. A malformed batch (no items, more than 100, an asset-hour twice) is refused whole.",
+      requestBody: body('CertificateIssuanceBatchRequest'),
+      responses: { '200': answer(certificates.issueBatch, "each item's result"), ...common },
+    },
+  },
   '/certificates/issuances/{issuanceId}/withdrawal': {
     post: {
       operationId: 'withdrawCertificates',
@@ -152,6 +164,12 @@ export const certificateSchemas = {
     additionalProperties: false,
     required: ['assetId', 'hourStart'],
     properties: { assetId: id, hourStart: { ...instant, description: 'a UTC hour, such as 2026-11-21T10:00:00Z' } },
+  },
+  CertificateIssuanceBatchRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items'],
+    properties: { items: { type: 'array', minItems: 1, maxItems: 100, items: ref('CertificateIssuanceRequest') } },
   },
   CertificateTransferRequest: {
     type: 'object',

@@ -32,6 +32,10 @@ export function certificateRoutes(ledger: LedgerPort, publicReader: WalletUser |
     requireRoles(callerOf(res), ['regulator', 'utility', 'operator'], 'issuing certificates');
     await submit(res, certificates.issue, [String(req.body.assetId), String(req.body.hourStart)], 201);
   });
+  r.post('/certificates/issuances/batch', async (req, res) => {
+    requireRoles(callerOf(res), ['regulator', 'utility', 'operator'], 'issuing certificates');
+    await submit(res, certificates.issueBatch, [{ items: req.body.items }]);
+  });
   r.post('/certificates/issuances/:issuanceId/withdrawal', async (req, res) => {
     requireRoles(callerOf(res), ['regulator'], 'withdrawing certificates');
     await submit(res, certificates.withdraw, [req.params.issuanceId, req.body]);

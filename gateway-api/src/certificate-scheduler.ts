@@ -1,0 +1,160 @@
+/**
+ * Issues the certificates of closed hours on time, as the operator (docs/certificates.md,
+ * "The certificate scheduler"). It keeps no state of its own: each tick asks the ledger
+ * (certificates:listIssuable) which verified renewable assets of each community have hours of the
+ * lookback whose metering windows are closed and that are not issued yet, and issues them in
+ * batches (certificates:issueBatch, MAX_ISSUANCE_BATCH asset-hours a transaction).
+ *
+ * Idempotent and safe with two schedulers: an item refused because its hour is issued already, its
+ * market is not settled yet or a reading is estimated is skipped quietly (tried again on a later
+ * tick while it is in the lookback); a batch that loses an MVCC race against the other scheduler
+ * is skipped, and the next tick no longer lists what the other one issued.
+ */
+import { catalogue } from '@gridledger/core/catalogue';
+import { formatInstant } from '@gridledger/core/core';
+import { readConfig, type WalletUser } from '@gridledger/network';
+import { call } from './call';
+import { ErrorCodes, fromFabricError } from './errors';
+import type { LedgerPort, Logger } from './ports';
+import { Periodic } from './periodic';
+
+const { certificates } = catalogue;
+
+/** The most asset-hours of one issuance transaction (the chaincode's MAX_ISSUANCE_BATCH). */
+export const ISSUANCE_BATCH = 100;
+/** Meters per page of the listing. */
+const LIST_PAGE = 100;
+/** The endorsement deadline of a batch: the peer gateway's endorsementTimeout (30 s), as the market scheduler's steps. */
+const BATCH_ENDORSE_MS = 30_000;
+const HOUR = 3600;
+
+/** Item codes that mean "not for now": issued already (also by the other scheduler), not settled yet, an estimated reading. */
+const QUIET = new Set<string>([
+  ErrorCodes.CERTIFICATE_HOUR_ISSUED,
+  ErrorCodes.CERTIFICATE_HOUR_OPEN,
+  ErrorCodes.CERTIFICATE_HOUR_ESTIMATED,
+]);
+/** Whole-batch failures that the next tick settles: the other scheduler committed first. */
+const RACE = new Set<string>([ErrorCodes.TRANSACTION_CONFLICT]);
+
+export interface CertificateSchedulerOptions {
+  ledger: LedgerPort;
+  operator: WalletUser;
+  communities: readonly string[];
+  log: Logger;
+  tickMs?: number;
+  /** Hours that ended this many hours back at most are issued. */
+  lookbackHours?: number;
+  now?: () => number;
+}
+
+export interface TickOutcome {
+  communityId: string;
+  issued: number;
+  skipped: number;
+  failed: number;
+}
+
+export class CertificateScheduler extends Periodic<TickOutcome[]> {
+  constructor(private readonly opts: CertificateSchedulerOptions) {
+    super(opts.tickMs ?? 60_000);
+  }
+
+  /** One pass over every community: list what is issuable, issue it in batches. */
+  async tick(): Promise<TickOutcome[]> {
+    const out: TickOutcome[] = [];
+    for (const communityId of this.opts.communities) {
+      const outcome = { communityId, issued: 0, skipped: 0, failed: 0 };
+      try {
+        await this.community(outcome);
+      } catch (e) {
+        const error = fromFabricError(e);
+        outcome.failed += 1;
+        this.opts.log.error({ msg: 'certificate scheduler', communityId, code: error.code, error: error.message });
+      }
+      if (outcome.issued > 0) this.opts.log.info({ msg: 'certificates issued', ...outcome });
+      out.push(outcome);
+    }
+    return out;
+  }
+
+  private async community(outcome: TickOutcome): Promise<void> {
+    const now = Math.floor((this.opts.now ?? Date.now)() / 1000);
+    const toHour = Math.floor(now / HOUR) * HOUR; // the current hour is not over: up to it, exclusive
+    const fromHour = toHour - (this.opts.lookbackHours ?? 72) * HOUR;
+    let bookmark = '';
+    do {
+      const page = await call(this.opts.ledger, this.opts.operator, certificates.listIssuable, [
+        outcome.communityId,
+        formatInstant(fromHour),
+        formatInstant(toHour),
+        String(LIST_PAGE),
+        bookmark,
+      ]);
+      for (let k = 0; k < page.items.length; k += ISSUANCE_BATCH) await this.batch(outcome, page.items.slice(k, k + ISSUANCE_BATCH));
+      bookmark = page.bookmark;
+    } while (bookmark !== '');
+  }
+
+  private async batch(outcome: TickOutcome, items: { assetId: string; hourStart: string }[]): Promise<void> {
+    try {
+      const { result } = await call(this.opts.ledger, this.opts.operator, certificates.issueBatch, [{ items }], {
+        endorseDeadlineMs: BATCH_ENDORSE_MS,
+      });
+      for (const item of result.items) {
+        if (item.status === 'issued') outcome.issued += 1;
+        else if (QUIET.has(item.error?.code ?? '')) outcome.skipped += 1;
+        else {
+          outcome.failed += 1;
+          const { assetId, hourStart } = item;
+          this.opts.log.warn({ msg: 'certificate issuance refused', communityId: outcome.communityId, assetId, hourStart, ...item.error });
+        }
+      }
+    } catch (e) {
+      const error = fromFabricError(e);
+      if (RACE.has(error.code)) {
+        outcome.skipped += items.length;
+        return;
+      }
+      outcome.failed += items.length;
+      this.opts.log.error({ msg: 'certificate batch failed', communityId: outcome.communityId, code: error.code, error: error.message });
+    }
+  }
+}
+
+/**
+ * The certificate scheduler of an organization's gateway, or undefined: like the market scheduler
+ * it runs in the Community gateway only, as its first operator, for GRIDLEDGER_CERTIFICATE_COMMUNITIES
+ * (default: the market scheduler's communities); GRIDLEDGER_CERTIFICATE_SCHEDULER=off switches it off,
+ * GRIDLEDGER_CERTIFICATE_TICK_MS sets its period, GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS how far back it issues.
+ */
+export function certificateSchedulerFor(
+  profile: { mqtt: { communityId: string }; orgs: Record<string, { users: Record<string, WalletUser> }> },
+  org: string,
+  ledger: LedgerPort,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): CertificateScheduler | undefined {
+  const config = readConfig(
+    [
+      'GRIDLEDGER_CERTIFICATE_SCHEDULER',
+      'GRIDLEDGER_CERTIFICATE_COMMUNITIES',
+      'GRIDLEDGER_CERTIFICATE_TICK_MS',
+      'GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS',
+      'GRIDLEDGER_MARKET_COMMUNITIES',
+    ],
+    env,
+  );
+  if (org !== 'community' || config.GRIDLEDGER_CERTIFICATE_SCHEDULER === 'off') return undefined;
+  const operator = Object.values(profile.orgs[org].users).find((u) => u.role === 'operator');
+  if (operator === undefined) return undefined;
+  const communities = config.GRIDLEDGER_CERTIFICATE_COMMUNITIES ?? config.GRIDLEDGER_MARKET_COMMUNITIES ?? [profile.mqtt.communityId];
+  return new CertificateScheduler({
+    ledger,
+    operator,
+    communities,
+    log,
+    tickMs: config.GRIDLEDGER_CERTIFICATE_TICK_MS,
+    lookbackHours: config.GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS,
+  });
+}

@@ -1,0 +1,114 @@
+import { catalogue } from '@gridledger/core/catalogue';
+import { encodeErrorEnvelope, ErrorCodes, formatInstant, GridLedgerError } from '@gridledger/core/core';
+import { CertificateScheduler, certificateSchedulerFor } from '../src/certificate-scheduler';
+import { CapturingLogger, FakeLedger, user } from './support/fakes';
+
+const { certificates } = catalogue;
+const NOW = Date.parse('2026-11-21T12:30:00Z');
+const hour = (back: number) => formatInstant(Math.floor(NOW / 3_600_000) * 3600 - back * 3600);
+
+/**
+ * A ledger of `assets` verified assets in community `sunny` whose hours 1..3 back are closed; hour 3
+ * back is not settled yet for the first asset (CERTIFICATE_HOUR_OPEN). listIssuable pages meters
+ * 50 assets at a time; issueBatch issues what is not issued, and refuses an asset-hour issued before.
+ */
+function certificateLedger(assets: number) {
+  const ledger = new FakeLedger();
+  const issued = new Set<string>();
+  const ids = Array.from({ length: assets }, (_, k) => `pv-${String(k).padStart(3, '0')}`);
+  const closed = [hour(3), hour(2), hour(1)];
+  const batches: number[] = [];
+  let conflicts = 0;
+  ledger.evaluateHandler = (fn, args) => {
+    if (fn !== certificates.listIssuable.fn) throw new Error(fn);
+    const [communityId, fromHour, toHour, , bookmark] = args;
+    expect([communityId, fromHour, toHour]).toEqual(['sunny', hour(48), hour(0)]);
+    const first = bookmark === '' ? 0 : Number(bookmark);
+    const page = ids.slice(first, first + 50);
+    const items = page.flatMap((assetId) =>
+      closed.filter((h) => !issued.has(`${assetId} ${h}`)).map((hourStart) => ({ assetId, hourStart })),
+    );
+    return { closedHours: closed, items, bookmark: first + 50 < ids.length ? String(first + 50) : '' };
+  };
+  ledger.submitHandler = (fn, args) => {
+    if (fn !== certificates.issueBatch.fn) throw new Error(fn);
+    if (conflicts > 0) {
+      conflicts -= 1;
+      throw Object.assign(new Error(encodeErrorEnvelope(new GridLedgerError(ErrorCodes.TRANSACTION_CONFLICT, 'mvcc'))), { code: 10 });
+    }
+    const { items } = JSON.parse(args[0]) as { items: { assetId: string; hourStart: string }[] };
+    batches.push(items.length);
+    return {
+      items: items.map(({ assetId, hourStart }) => {
+        const refused = (code: string) => ({ assetId, hourStart, status: 'refused', error: { code, message: code, details: {} } });
+        if (issued.has(`${assetId} ${hourStart}`)) return refused(ErrorCodes.CERTIFICATE_HOUR_ISSUED);
+        if (assetId === ids[0] && hourStart === hour(3)) return refused(ErrorCodes.CERTIFICATE_HOUR_OPEN);
+        if (assetId === ids[1] && hourStart === hour(2)) return refused(ErrorCodes.CERTIFICATE_ASSET_NOT_RENEWABLE);
+        issued.add(`${assetId} ${hourStart}`);
+        return { assetId, hourStart, status: 'issued' };
+      }),
+    };
+  };
+  return { ledger, issued, batches, conflict: () => (conflicts += 1) };
+}
+
+const scheduler = (ledger: FakeLedger, log = new CapturingLogger()) =>
+  new CertificateScheduler({ ledger, operator: user('op', 'operator'), communities: ['sunny'], log, lookbackHours: 48, now: () => NOW });
+
+describe('the certificate scheduler', () => {
+  it('issues the closed hours of every page of assets in batches of at most 100, and next time nothing more', async () => {
+    const { ledger, issued, batches } = certificateLedger(120);
+    const log = new CapturingLogger();
+    expect(await scheduler(ledger, log).tick()).toEqual([{ communityId: 'sunny', issued: 358, skipped: 1, failed: 1 }]);
+    expect(batches).toEqual([100, 50, 100, 50, 60]);
+    expect(issued.size).toBe(358);
+    // The refusal that is not "not for now" is logged; the open hour is skipped quietly.
+    expect(log.lines.filter((l) => l.level !== 'info').map((l) => [l.level, l.code, l.assetId])).toEqual([
+      ['warn', ErrorCodes.CERTIFICATE_ASSET_NOT_RENEWABLE, 'pv-001'],
+    ]);
+    batches.length = 0;
+    expect(await scheduler(ledger).tick()).toEqual([{ communityId: 'sunny', issued: 0, skipped: 1, failed: 1 }]);
+    expect(batches).toEqual([2]);
+  });
+
+  it('is safe with two schedulers: each asset-hour issued once, the race lost to the other skipped quietly', async () => {
+    const { ledger, issued, conflict } = certificateLedger(40);
+    const logs = [new CapturingLogger(), new CapturingLogger()];
+    conflict();
+    const [a, b] = await Promise.all(logs.map((log) => scheduler(ledger, log).tick()));
+    expect(issued.size).toBe(118);
+    expect(a[0].issued + b[0].issued).toBe(118);
+    expect(logs.flatMap((l) => l.lines).filter((l) => l.level === 'error')).toEqual([]);
+    expect(await scheduler(ledger).tick()).toEqual([{ communityId: 'sunny', issued: 0, skipped: 1, failed: 1 }]);
+  });
+
+  it('logs a listing that fails and goes on with the next community', async () => {
+    const ledger = new FakeLedger();
+    ledger.evaluateHandler = () => {
+      throw Object.assign(new Error(encodeErrorEnvelope(new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, 'down'))), { code: 14 });
+    };
+    const log = new CapturingLogger();
+    const s = new CertificateScheduler({ ledger, operator: user('op', 'operator'), communities: ['a', 'b'], log, now: () => NOW });
+    expect((await s.tick()).map((o) => [o.communityId, o.failed])).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    expect(log.lines.map((l) => l.code)).toEqual([ErrorCodes.LEDGER_UNAVAILABLE, ErrorCodes.LEDGER_UNAVAILABLE]);
+  });
+
+  it("runs in the Community gateway only, for the market scheduler's communities unless told, and can be switched off", () => {
+    const profile = { mqtt: { communityId: 'c-1' }, orgs: { community: { users: { op: user('op', 'operator') } } } };
+    const ledger = new FakeLedger();
+    const log = new CapturingLogger();
+    expect(certificateSchedulerFor(profile, 'utility', ledger, log, {})).toBeUndefined();
+    expect(certificateSchedulerFor(profile, 'community', ledger, log, { GRIDLEDGER_CERTIFICATE_SCHEDULER: 'off' })).toBeUndefined();
+    const communities = (env: NodeJS.ProcessEnv) =>
+      (certificateSchedulerFor(profile, 'community', ledger, log, env) as unknown as { opts: { communities: string[] } }).opts.communities;
+    expect(communities({})).toEqual(['c-1']);
+    expect(communities({ GRIDLEDGER_MARKET_COMMUNITIES: 'm-1,m-2' })).toEqual(['m-1', 'm-2']);
+    expect(communities({ GRIDLEDGER_MARKET_COMMUNITIES: 'm-1', GRIDLEDGER_CERTIFICATE_COMMUNITIES: 'c-9' })).toEqual(['c-9']);
+    expect(() => certificateSchedulerFor(profile, 'community', ledger, log, { GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS: '500' })).toThrow(
+      /GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS/,
+    );
+  });
+});
