@@ -5,14 +5,7 @@
  */
 import { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
-import {
-  AuditedBundle,
-  auditHourAccounts,
-  auditIssuer,
-  certificateReport,
-  ErrorCodes,
-  formatInstant,
-} from '@gridledger/core';
+import { AuditedBundle, auditHourAccounts, auditIssuer, certificateReport, ErrorCodes, formatInstant } from '@gridledger/core';
 import { transferEnergyTokens } from '../src/energy';
 import { respond } from '../src/respond';
 import { identity } from './fake-fabric';

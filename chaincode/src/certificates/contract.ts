@@ -38,16 +38,7 @@ import { communityMatching, participantMatching, periodOf, recordDay, recordedMa
 import { requireDetailAccess } from '../energy/household';
 import { isConsumptionMember } from '../energy/privacy';
 import { hourAccountOf, hourAccountsOf, listActions, listIssuerRecords, listIssuers, recordAction } from './audit';
-import {
-  advanceIssuer,
-  bundlesOf,
-  ISSUING_BODY_MSP,
-  loadBundle,
-  openIssuer,
-  readIssuance,
-  StoredIssuance,
-  writeBundles,
-} from './store';
+import { advanceIssuer, bundlesOf, ISSUING_BODY_MSP, loadBundle, openIssuer, readIssuance, StoredIssuance, writeBundles } from './store';
 import { batchItems, issueBatch, issueOne } from './issuance';
 import { listIssuable } from './issuable';
 
