@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type CertificateReport, ErrorCodes, MarketPeriodFigures, reportDifferences } from '@gridledger/core';
-import { CertificateReader, gatherAudit, gatherReport, reportPeriod } from './certificate-audit';
+import { CertificateReader, gatherAudit, gatherReport, RecordedMatchingAnswer, reportPeriod } from './certificate-audit';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 
 /** A reader through the gateway's REST routes. */
@@ -38,6 +38,8 @@ function restReader(base: string, key: string): CertificateReader {
         throw e;
       }
     },
+    matching: async (communityId, from, to) =>
+      (await read(`/communities/${encodeURIComponent(communityId)}/matching/days`, { from, to })) as unknown as RecordedMatchingAnswer,
   };
 }
 

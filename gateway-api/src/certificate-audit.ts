@@ -19,6 +19,7 @@ import {
   IssuerChainEntry,
   MarketPeriodFigures,
   parseHourStart,
+  RecordedMatchingTotals,
   ReportIssuer,
 } from '@gridledger/core';
 import { formatInstant } from '@gridledger/core/core';
@@ -41,7 +42,21 @@ export interface CertificateReader {
   actions(request: { from: string; to: string; bookmark?: string }): Promise<Paged<CertificateAction>>;
   /** A community's market figures of [from, to); null when it has no market. */
   figures(communityId: string, from: string, to: string): Promise<MarketPeriodFigures | null>;
+  /** A community's recorded matching days of [from, to) (whole UTC days): certificates:getRecordedMatching. */
+  matching(communityId: string, from: string, to: string): Promise<RecordedMatchingAnswer>;
 }
+
+/** The part of certificates:getRecordedMatching's answer the report reads. */
+export interface RecordedMatchingAnswer {
+  periodStart: string;
+  periodEnd: string;
+  daysInPeriod: number;
+  days: unknown[];
+  consumptionWh: number;
+  matchedWh: number;
+}
+
+const DAY_SECONDS = 86_400;
 
 /** The longest report period: a quarter (92 days) of hours. */
 export const MAX_REPORT_HOURS = 92 * 24;
@@ -105,8 +120,18 @@ export async function gatherReport(
       market = chunk === null ? null : [...market, chunk];
     }
   }
+  // The matched share over the whole UTC days in the period, from the days recorded for the regulator.
+  let matching: RecordedMatchingTotals | null = null;
+  const firstDay = Math.ceil(parseHourStart(from) / DAY_SECONDS) * DAY_SECONDS;
+  const endDay = Math.floor(parseHourStart(to) / DAY_SECONDS) * DAY_SECONDS;
+  if (communityId !== null && endDay > firstDay) {
+    const m = await reader.matching(communityId, formatInstant(firstDay), formatInstant(endDay));
+    const { periodStart, periodEnd, daysInPeriod, consumptionWh, matchedWh } = m;
+    matching = { periodStart, periodEnd, daysInPeriod, daysRecorded: m.days.length, consumptionWh, matchedWh };
+  }
   return certificateReport({
     ...scope,
+    matching,
     issuers: issuers.map(({ assetId, producerId, source, communityId: c }) => ({ assetId, producerId, source, communityId: c })),
     issuances,
     bundles,

@@ -84,7 +84,13 @@ export function certificateReportPdf(r: CertificateReport): Promise<Buffer> {
         `bundled P2P ${s.bundledWh} Wh + claimed ${s.claimedWh} Wh of ${s.consumptionWh} Wh`,
     );
   }
-  doc.text('Matched share: not reported yet (hourly matching on the ledger is separate work).');
+  if (r.matchedShare !== null) {
+    const m = r.matchedShare;
+    doc.text(
+      `Matched (24/7) share ${ppm(m.share.ppm)}: ${m.matchedWh} Wh of ${m.consumptionWh} Wh consumed, hour by hour, ` +
+        `over ${m.daysRecorded} of ${m.daysInPeriod} whole days recorded (${m.periodStart} to ${m.periodEnd})`,
+    );
+  } else doc.text('Matched share: needs a community and a whole UTC day in the period.');
   doc.moveDown();
   doc.text('Every figure is recomputed from the ledger by: npm run audit -- certificates --report <this report as JSON>');
   doc.end();

@@ -23,6 +23,14 @@ const report = certificateReport({
   ],
   actions: [],
   market: null,
+  matching: {
+    periodStart: '2026-11-01T00:00:00Z',
+    periodEnd: '2026-12-01T00:00:00Z',
+    daysInPeriod: 30,
+    daysRecorded: 30,
+    consumptionWh: 90_000,
+    matchedWh: 30_000,
+  },
 });
 
 /** The text pdfkit's TJ operators show (uncompressed, standard fonts). */
@@ -38,6 +46,7 @@ it('renders the report as a PDF whose text shows its figures, dated by its asOf:
   const text = shown(pdf);
   expect(text).toContain('Certificate report');
   expect(text).toContain('alice');
+  expect(text).toContain('Matched (24/7) share');
   expect(text).toContain('4321');
   expect(pdf.toString('latin1')).toContain('(GridLedger certificate report 2026-11-01T00:00:00Z to 2026-12-01T00:00:00Z)');
   expect((await certificateReportPdf(report)).equals(pdf)).toBe(true);

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core/core';
 import { useMeteringInterval } from './market-support';
-import { api, closeWindow, type JsonAnswer, profile, uid } from './support';
+import { api, closeWindow, type JsonAnswer, operatorKey, profile, uid } from './support';
 import {
   deliver,
   hourBack,
@@ -187,6 +187,26 @@ it('counts transfers, claims and a withdrawal in the report, which the audit rec
     [{ path: 'totals.claimedWh', saved: report.totals.claimedWh + 1, recomputed: report.totals.claimedWh }],
   ]);
   expect(refused.stderr).toContain('FAILED');
+
+  // The matched share over a whole UTC day: what the operator recorded for the regulator, in the report and in its recomputation.
+  const dayStart = Math.floor(Date.parse(FROM) / 86_400_000) * 86_400;
+  const [DAY, NEXT] = [formatInstant(dayStart), formatInstant(dayStart + 86_400)];
+  await ok(api('community', operatorKey(), 'POST', `/communities/${C}/matching/days`, { dayStart: DAY }));
+  const recorded = await ok(api('regulator', regulatorKey(), 'GET', `/communities/${C}/matching/days?from=${DAY}&to=${NEXT}`));
+  const dayQuery = `/reports/certificates?${new URLSearchParams({ from: DAY, to: NEXT, communityId: C })}`;
+  const dayReport = await ok(api('regulator', regulatorKey(), 'GET', dayQuery));
+  expect(dayReport.matchedShare).toMatchObject({
+    periodStart: DAY,
+    periodEnd: NEXT,
+    daysInPeriod: 1,
+    daysRecorded: 1,
+    consumptionWh: recorded.consumptionWh,
+    matchedWh: recorded.matchedWh,
+  });
+  const savedDay = join(dir, 'day.json');
+  writeFileSync(savedDay, JSON.stringify(dayReport));
+  const dayAudit = await audit('--community', C, '--report', savedDay);
+  expect([dayAudit.code, dayAudit.out.report.matches]).toEqual([0, true]);
 
   // CSV: one figure a line.
   const base = `${profile().orgs.regulator.gateway.url}/api/v1`;

@@ -62,6 +62,18 @@ export interface CertificateReportInput {
   actions: readonly CertificateAction[];
   /** The community's period figures in consecutive chunks; null without a community or market. */
   market: readonly MarketPeriodFigures[] | null;
+  /** The community's recorded matching days (totals, no household's hours) of the whole UTC days in the period; null without a community or a whole day. */
+  matching?: RecordedMatchingTotals | null;
+}
+
+/** What a community's recorded matching days add up to (certificates:getRecordedMatching). */
+export interface RecordedMatchingTotals {
+  periodStart: string;
+  periodEnd: string;
+  daysInPeriod: number;
+  daysRecorded: number;
+  consumptionWh: number;
+  matchedWh: number;
 }
 
 export interface ProducerFigures {
@@ -89,8 +101,12 @@ export interface CertificateReport {
   totals: CertificateFigures;
   market: (Omit<MarketPeriodFigures, 'notSettled'> & { notSettled: string[] }) | null;
   renewableShare: { bundledWh: number; claimedWh: number; consumptionWh: number; share: Ratio } | null;
-  /** Not reachable from the report's records yet (hourly matching on the ledger is other work): always null. */
-  matchedShare: null;
+  /**
+   * The matched (24/7) share of the community's consumption over the whole UTC days in the period,
+   * from the matching days recorded on the channel: matched Wh / consumption Wh of the recorded days.
+   * Null without a community or a whole day in the period.
+   */
+  matchedShare: (RecordedMatchingTotals & { share: Ratio }) | null;
 }
 
 const FIGURES = [
@@ -187,8 +203,10 @@ export function certificateReport(input: CertificateReportInput): CertificateRep
           consumptionWh: market.consumptionWh,
           share: ratioOf(BigInt(bundledWh + claimedWh), BigInt(market.consumptionWh), 'the renewable share'),
         };
+  const m = input.matching ?? null;
+  const matchedShare = m === null ? null : { ...m, share: ratioOf(BigInt(m.matchedWh), BigInt(m.consumptionWh), 'the matched share') };
   const { from, to, communityId, asOf } = input;
-  return { from, to, communityId, asOf, producers, totals, market, renewableShare, matchedShare: null };
+  return { from, to, communityId, asOf, producers, totals, market, renewableShare, matchedShare };
 }
 
 const cell = (v: unknown): string => {
@@ -216,7 +234,11 @@ export function certificateReportCsv(r: CertificateReport): string {
     for (const f of ['bundledWh', 'claimedWh', 'consumptionWh'] as const) lines.push(['renewableShare', '', '', f, s[f]]);
     lines.push(['renewableShare', '', '', 'sharePpm', s.share.ppm]);
   }
-  lines.push(['matchedShare', '', '', 'sharePpm', r.matchedShare]);
+  if (r.matchedShare !== null) {
+    const s = r.matchedShare;
+    for (const f of ['daysInPeriod', 'daysRecorded', 'consumptionWh', 'matchedWh'] as const) lines.push(['matchedShare', '', '', f, s[f]]);
+    lines.push(['matchedShare', '', '', 'sharePpm', s.share.ppm]);
+  }
   return lines.map((l) => l.map(cell).join(',')).join('\r\n') + '\r\n';
 }
 

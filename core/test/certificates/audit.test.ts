@@ -243,6 +243,20 @@ describe("the regulator's report", () => {
     });
     expect(certificateReport({ ...input, asOf: NOW }).producers[0]).toMatchObject({ activeWh: 600, expiredWh: 0 });
     expect(certificateReport({ ...input, market: null }).renewableShare).toBeNull();
+    // The matched share: the recorded matching days' matched Wh over their consumption; null without them.
+    expect(report.matchedShare).toBeNull();
+    const matching = {
+      periodStart: '2026-11-01T00:00:00Z',
+      periodEnd: '2026-11-03T00:00:00Z',
+      daysInPeriod: 2,
+      daysRecorded: 1,
+      consumptionWh: 4000,
+      matchedWh: 1000,
+    };
+    const matched = certificateReport({ ...input, matching }).matchedShare;
+    expect(matched).toEqual({ ...matching, share: { numerator: 1000, denominator: 4000, ppm: 250_000 } });
+    const lines = certificateReportCsv(certificateReport({ ...input, matching })).split('\r\n');
+    expect(lines).toEqual(expect.arrayContaining(['matchedShare,,,daysRecorded,1', 'matchedShare,,,sharePpm,250000']));
   });
 
   it('writes one figure a CSV line, and names where a saved report differs', () => {

@@ -9,7 +9,7 @@ import { formatInstant, GridLedgerError } from '@gridledger/core/core';
 import { catalogue } from '@gridledger/core/catalogue';
 import { callerOf, requireRoles } from '../access';
 import { call } from '../call';
-import { CertificateReader, gatherReport, IssuerItem, reportPeriod } from '../certificate-audit';
+import { CertificateReader, gatherReport, IssuerItem, RecordedMatchingAnswer, reportPeriod } from '../certificate-audit';
 import { certificateReportPdf } from '../report-pdf';
 import type { LedgerPort } from '../ports';
 
@@ -40,6 +40,8 @@ export function ledgerReader(ledger: LedgerPort, res: Response): CertificateRead
         throw e;
       }
     },
+    matching: async (communityId, from, to) =>
+      (await call(ledger, caller, certificates.getRecordedMatching, [communityId, from, to])) as unknown as RecordedMatchingAnswer,
   };
 }
 
