@@ -62,7 +62,10 @@ export interface CertificateReportInput {
   actions: readonly CertificateAction[];
   /** The community's period figures in consecutive chunks; null without a community or market. */
   market: readonly MarketPeriodFigures[] | null;
-  /** The community's recorded matching days (totals, no household's hours) of the whole UTC days in the period; null without a community or a whole day. */
+  /**
+   * The community's recorded matching days (totals, no household's hours) of the whole UTC days in
+   * the period; null without a community or a whole day.
+   */
   matching?: RecordedMatchingTotals | null;
 }
 
