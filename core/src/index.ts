@@ -2,3 +2,4 @@ export * from './core';
 export * from './market';
 export * from './metering';
 export * from './certificates';
+export * from './telemetry';
