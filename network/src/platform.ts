@@ -83,10 +83,11 @@ export async function startBroker(stateDir: string, offset: number): Promise<voi
   await waitListening(name, port, pid, files.logFile);
 }
 
-/** The platform's own broker principals: the bridge, its position relay, and a head-end for tools and benchmarks. */
+/** The platform's own broker principals: the bridge, its position relay and telemetry service, and a head-end for tools and benchmarks. */
 export const SERVICE_PRINCIPALS = (communityId: string): Principal[] => [
   { kind: 'bridge', communityId },
   { kind: 'positions', communityId },
+  { kind: 'telemetry', communityId },
   { kind: 'head-end', communityId, name: communityId },
 ];
 
