@@ -1,7 +1,7 @@
 /**
  * The gridledger chaincode, run as a service by `fabric-chaincode-node server`, which loads this
  * module and serves the contracts listed in `contracts` (namespaces registry, metering, system, credits, market, the energy
- * contracts and certificates).
+ * contracts, certificates and telemetry).
  */
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
@@ -9,9 +9,18 @@ import { SystemContract } from './system';
 import { energyContracts } from './energy';
 import { marketContracts } from './market';
 import { CertificatesContract } from './certificates';
+import { TelemetryContract } from './telemetry';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
 
 export { MeteringContract, RegistryContract, SystemContract };
-export const contracts = [RegistryContract, MeteringContract, SystemContract, ...marketContracts, ...energyContracts, CertificatesContract];
+export const contracts = [
+  RegistryContract,
+  MeteringContract,
+  SystemContract,
+  ...marketContracts,
+  ...energyContracts,
+  CertificatesContract,
+  TelemetryContract,
+];

@@ -39,6 +39,9 @@
  * - bilateral contracts: contract~id; contractBy~participant~id; contractDay~community~day~id (the
  *   active contracts delivering on a day); contractSettled~community~intervalStart
  *
+ * - telemetry: telemetryInterval~community~zone~intervalStart (one zone's aggregate of one interval);
+ *   gridAlert~community~alertId; gridAlertActive~community~alertId (deleted on clear); gridAlertAt~community~raisedAt~alertId
+ *
  * None of these is written by every transaction (no hot key).
  */
 import { Context } from 'fabric-contract-api';
@@ -102,6 +105,11 @@ export const KeyTypes = {
   certBundle: 'certBundle',
   certHolding: 'certHolding',
   certIssuer: 'certIssuer',
+  /** Telemetry (chaincode/src/telemetry): a zone's interval aggregate; a grid alert, the index of the active ones and the history by time. */
+  telemetryInterval: 'telemetryInterval',
+  gridAlert: 'gridAlert',
+  gridAlertActive: 'gridAlertActive',
+  gridAlertAt: 'gridAlertAt',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -10,6 +10,7 @@ import { certificateExportPaths, certificateExportSchemas } from './openapi/cert
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
+import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
 import { answer, answerSchema } from './openapi/answers';
 import { id, instant } from './openapi/schemas';
 
@@ -241,6 +242,7 @@ export const openApiDocument = {
     },
     ...meteringPaths(parts),
     ...mqttPaths(parts),
+    ...telemetryPaths(parts),
   }),
   components: {
     securitySchemes: {
@@ -254,6 +256,7 @@ export const openApiDocument = {
       ...certificateExportSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
+      ...telemetrySchemas,
       ...apiKeySchemas,
       Error: {
         type: 'object',

@@ -243,6 +243,14 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   verifyCertificate: () => req('GET', `/public/certificates/${f.assetId}@${HOUR_TAG}-1`),
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
   rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
+  getGridLive: () => req('GET', `/communities/${C}/grid/live`),
+  getZoneTelemetry: () => req('GET', `/communities/${C}/zones/z/telemetry`),
+  getMeterTelemetry: () => req('GET', `/meters/${f.a.meterId}/telemetry`),
+  listZoneIntervals: () => req('GET', `/communities/${C}/zones/z/intervals?from=${HOUR}&to=${NEXT}`),
+  listGridAlerts: () => req('GET', `/communities/${C}/alerts?status=all`),
+  getGridAlert: () => req('GET', `/communities/${C}/alerts/al-none`),
+  acknowledgeGridAlert: () => req('POST', `/communities/${C}/alerts/al-none/acknowledgement`),
+  issueSensorMqttCredential: () => req('POST', `/communities/${C}/sensors/${uid('sensor')}/mqtt-credential`),
   revokeApiKey: (who) =>
     req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
 };
@@ -254,6 +262,10 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   'metering:setParams': { submit: true, args: () => ['[]'] },
   'market:listDue': { submit: false, args: () => [C, 'closed'] },
   'certificates:openIssuer': { submit: true, args: () => [uid('noasset')] },
+  // Malformed on purpose: refused after the access check, nothing recorded.
+  'telemetry:recordZoneIntervals': { submit: true, args: () => [C, NEXT, '[]'] },
+  'telemetry:raiseAlert': { submit: true, args: () => ['{}'] },
+  'telemetry:clearAlert': { submit: true, args: () => [C, 'al-none', '0'] },
   'system:ping': { submit: false, args: () => [] },
   'system:whoami': { submit: false, args: () => [] },
   'system:noop': { submit: true, args: () => [] },

@@ -6,6 +6,7 @@
  * has a transaction it does not list (or the other way round).
  */
 import { certificatesTransactions } from './certificates';
+import { telemetryTransactions } from './telemetry';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
@@ -22,6 +23,7 @@ export const catalogue = {
   assets: assetsTransactions,
   energy: energyTransactions,
   certificates: certificatesTransactions,
+  telemetry: telemetryTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

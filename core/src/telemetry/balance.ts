@@ -4,6 +4,7 @@
  * of the feeder's limit; for the community the net exchange with the utility. Pure: the telemetry
  * service keeps the latest samples and the clock.
  */
+import { ErrorCodes, GridLedgerError } from '../core/errors';
 import type { TelemetryDevice } from './sample';
 
 export interface LatestSample {
@@ -226,4 +227,51 @@ export function zoneIntervalRecords(
       minVoltageMv: a.minVoltageMv,
       maxVoltageMv: a.maxVoltageMv,
     }));
+}
+
+const RECORD_FIELDS = [
+  'intervalSeconds',
+  'intervalStart',
+  'maxFrequencyMHz',
+  'maxVoltageMv',
+  'meanDemandW',
+  'meanFeederFlowW',
+  'meanSupplyW',
+  'minFrequencyMHz',
+  'minVoltageMv',
+  'peakLoadingPpm',
+  'ticks',
+  'zone',
+] as const;
+const NULLABLE = ['peakLoadingPpm', 'minFrequencyMHz', 'maxFrequencyMHz', 'minVoltageMv', 'maxVoltageMv'];
+const ZONE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * An interval's zone records as telemetry:recordZoneIntervals takes them: 1 to 500 records of distinct
+ * zones, each of the documented fields with integers (some may be null), all of the given interval.
+ * Throws TELEMETRY_MALFORMED naming the field.
+ */
+export function parseZoneIntervalRecords(value: unknown, intervalStart: string): ZoneIntervalTelemetry[] {
+  const bad = (message: string, field: string) => new GridLedgerError(ErrorCodes.TELEMETRY_MALFORMED, message, { field });
+  if (!Array.isArray(value) || value.length === 0 || value.length > 500) throw bad('records must be an array of 1 to 500', 'records');
+  const zones = new Set<string>();
+  return value.map((r: unknown, i) => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw bad('a record is an object', `records[${i}]`);
+    const rec = r as Record<string, unknown>;
+    const keys = Object.keys(rec).sort();
+    if (keys.join() !== [...RECORD_FIELDS].join())
+      throw bad(`a record has exactly the fields ${RECORD_FIELDS.join(', ')}`, `records[${i}]`);
+    if (typeof rec.zone !== 'string' || !ZONE_ID.test(rec.zone) || zones.has(rec.zone))
+      throw bad('zone must be a distinct id', `records[${i}].zone`);
+    zones.add(rec.zone);
+    if (rec.intervalStart !== intervalStart) throw bad(`intervalStart must be ${intervalStart}`, `records[${i}].intervalStart`);
+    for (const f of RECORD_FIELDS) {
+      if (f === 'zone' || f === 'intervalStart') continue;
+      if (rec[f] === null && NULLABLE.includes(f)) continue;
+      if (!Number.isSafeInteger(rec[f])) throw bad(`${f} must be an integer`, `records[${i}].${f}`);
+    }
+    if ((rec.ticks as number) < 1 || (rec.intervalSeconds as number) < 1)
+      throw bad('ticks and intervalSeconds must be positive', `records[${i}]`);
+    return rec as unknown as ZoneIntervalTelemetry;
+  });
 }

@@ -57,8 +57,9 @@ export class FabricTelemetryLedger implements TelemetryLedger {
   }
 
   async activeAlerts(communityId: string): Promise<GridAlert[]> {
-    return (json(await this.fabric.evaluate(this.c.identity, 'telemetry:listAlerts', [communityId, 'active'])) as { alerts: GridAlert[] })
-      .alerts;
+    return (
+      json(await this.fabric.evaluate(this.c.identity, 'telemetry:listAlerts', [communityId, 'active', ''])) as { alerts: GridAlert[] }
+    ).alerts;
   }
 
   close(): void {
