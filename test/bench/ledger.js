@@ -17,9 +17,10 @@
  *    component in the note (GRIDLEDGER_BENCH_READINGS=0 leaves it out); a soak with
  *    GRIDLEDGER_BENCH_READINGS_ROUNDS=N: N rounds of that load one after the other on the growing
  *    ledger (meters registered once), readings-soak.roundK for each;
- *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js.
+ *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js;
+ *  - grid.telemetrySamplesPerSec and grid.alertLatencyP95Ms: grid.js (GRIDLEDGER_BENCH_GRID=0 leaves them out).
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
- * Caliper or orders).
+ * Caliper or orders); GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -33,6 +34,7 @@ const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
 const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/port-lease');
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
+const { gridBenchmarks } = require('./grid');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -257,7 +259,8 @@ async function caliperCrossCheck(profile, stateDir, ours, installError, results,
 
 async function ledgerBenchmarks(results, rows) {
   const readingsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'readings';
-  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly;
+  const gridOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'grid';
+  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly && !gridOnly;
   // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
   const caliperInstallError = caliper
     ? await ensureInstalled().then(
@@ -282,6 +285,7 @@ async function ledgerBenchmarks(results, rows) {
   });
   const { profile, credentials } = platform;
   try {
+    if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -319,6 +323,7 @@ async function ledgerBenchmarks(results, rows) {
     if (readingsOnly) return;
     await marketBenchmarks(profile, credentials, results, rows, results.find((x) => x.metric === 'submitTps')?.value);
     await settlementBenchmarks(profile, credentials, results, rows);
+    if (process.env.GRIDLEDGER_BENCH_GRID !== '0') await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

@@ -5,7 +5,7 @@
  * hysteresis; bad telemetry is refused and counted while good telemetry keeps flowing; a household
  * sees its own meters only, on the API and on the broker.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttCredential } from '@gridledger/network';
@@ -77,10 +77,11 @@ beforeAll(async () => {
   // The stopgap grid model (docs/telemetry.md, "Zones and limits"): the zone's feeder and its 10 kW limits.
   const dir = join(stateDir(), 'telemetry');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'grid.json'),
-    JSON.stringify({ zones: [{ zone, importLimitW: 10_000, exportLimitW: 10_000, feederSensorId: feeder }] }),
-  );
+  // Added beside what is there (the demo's zone: written by up).
+  const file = join(dir, 'grid.json');
+  const model = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { zones: [] };
+  model.zones.push({ zone, importLimitW: 10_000, exportLimitW: 10_000, feederSensorId: feeder });
+  writeFileSync(file, JSON.stringify(model));
   for (const m of [a, b]) {
     const siteId = `${m.participantId}.site`;
     const site = await api('community', m.apiKey, 'POST', '/sites', {

@@ -93,8 +93,8 @@ export function telemetryPaths(p: OpenApiParts) {
   const { instant, pathParam, errorResponse, common, json } = p;
   const unavailable = { '503': errorResponse('TELEMETRY_UNAVAILABLE or LEDGER_UNAVAILABLE') };
   const span = [
-    { name: 'from', in: 'query', required: false, schema: instant, description: 'default: an hour before `to`' },
-    { name: 'to', in: 'query', required: false, schema: instant, description: 'default: now' },
+    { name: 'from', in: 'query', required: false, allowReserved: true, schema: instant, description: 'default: an hour before `to`' },
+    { name: 'to', in: 'query', required: false, allowReserved: true, schema: instant, description: 'default: now' },
     { name: 'resolution', in: 'query', required: false, schema: { type: 'string', enum: ['raw', 'minute'] } },
   ];
   const series = json({ $ref: '#/components/schemas/TelemetrySeries' });
@@ -133,8 +133,8 @@ export function telemetryPaths(p: OpenApiParts) {
         parameters: [
           pathParam('communityId'),
           pathParam('zoneId'),
-          { name: 'from', in: 'query', required: true, schema: instant },
-          { name: 'to', in: 'query', required: true, schema: instant },
+          { name: 'from', in: 'query', required: true, allowReserved: true, schema: instant },
+          { name: 'to', in: 'query', required: true, allowReserved: true, schema: instant },
           bookmark,
         ],
         responses: { '200': answer(telemetry.listZoneIntervals), ...common },
