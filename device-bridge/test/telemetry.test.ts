@@ -164,6 +164,17 @@ describe('TelemetryService', () => {
     await t.service.stop();
   });
 
+  it('takes a late sample as a sign of life: silence counts from when a device was last heard', async () => {
+    const t = await setup();
+    t.advance(40_000);
+    await t.service.intake(t.meter('m-1'), t.sample('m-1', 100, { at: formatInstant(T0) }));
+    t.service.flush();
+    await t.service.tick();
+    await t.service.settled();
+    expect(t.ledger.raised).toEqual([]);
+    await t.service.stop();
+  });
+
   it('raises missing telemetry after the silence, records each closed interval per zone, and downsamples', async () => {
     const t = await setup();
     await t.service.intake(t.meter('m-1'), t.sample('m-1', 3000, { frequencyMHz: 50_300 }));

@@ -94,6 +94,8 @@ export class TelemetryService {
   private readonly log: Logger;
   private readonly rules: AlertRules;
   private readonly latest = new Map<string, LatestSample>();
+  /** When each device was last heard from (service clock, s): a late sample still shows the device is there. */
+  private readonly heard = new Map<string, { zone: string; at: number }>();
   private batch: StoredSample[] = [];
   private batchSince = 0;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -245,10 +247,11 @@ export class TelemetryService {
     if (before === undefined || before.atSeconds <= s.atSeconds) this.latest.set(s.device.deviceId, s);
     if (before === undefined) this.o.metrics.devices.set(this.latest.size);
     const { deviceId, zone } = s.device;
+    this.heard.set(deviceId, { zone, at: this.nowSeconds() });
     this.batch.push({ deviceId, zone, at: s.atSeconds, powerW: s.powerW, frequencyMHz: s.frequencyMHz, voltageMv: s.voltageMv });
     this.apply([
       { kind: 'VOLTAGE_OUT_OF_BAND', subject: deviceId, zone, voltageMv: s.voltageMv },
-      { kind: 'TELEMETRY_MISSING', subject: deviceId, zone, silentSeconds: Math.max(0, this.nowSeconds() - s.atSeconds) },
+      { kind: 'TELEMETRY_MISSING', subject: deviceId, zone, silentSeconds: 0 },
     ]);
     if (this.batch.length === 1) this.batchSince = this.nowMs();
     if (this.batch.length >= (this.o.maxBatch ?? 1000)) this.flush();
@@ -379,11 +382,11 @@ export class TelemetryService {
     if (this.stopped) return;
     const now = this.nowSeconds();
     this.apply(
-      [...this.latest.values()].map((s) => ({
+      [...this.heard.entries()].map(([deviceId, h]) => ({
         kind: 'TELEMETRY_MISSING' as const,
-        subject: s.device.deviceId,
-        zone: s.device.zone,
-        silentSeconds: now - s.atSeconds,
+        subject: deviceId,
+        zone: h.zone,
+        silentSeconds: now - h.at,
       })),
     );
     const balance = this.evaluateZones();
