@@ -164,6 +164,28 @@ describe('TelemetryService', () => {
     await t.service.stop();
   });
 
+  it('looks new meters up a few at a time, and refuses a sample whose meter the ledger cannot say with LEDGER_UNAVAILABLE', async () => {
+    const ledger = new FakeLedger();
+    let running = 0;
+    let most = 0;
+    ledger.meter = async (id: string) => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running -= 1;
+      if (id === 'm-2') throw Object.assign(new Error('peer away'), { name: 'GridLedgerError', code: ErrorCodes.LEDGER_UNAVAILABLE });
+      return { participantId: 'p', zone: 'z1', active: true };
+    };
+    const t = await setup(ledger);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => t.service.intake(t.meter(`n-${i}`), t.sample(`n-${i}`, 1))));
+    await t.service.intake(t.meter('m-2'), t.sample('m-2', 1));
+    t.service.flush();
+    expect(most).toBe(16);
+    expect(t.store.counts().samples).toBe(40);
+    expect(await t.refused()).toEqual({ LEDGER_UNAVAILABLE: 1 });
+    await t.service.stop();
+  });
+
   it('takes a late sample as a sign of life: silence counts from when a device was last heard', async () => {
     const t = await setup();
     t.advance(40_000);

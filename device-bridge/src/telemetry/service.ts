@@ -77,6 +77,8 @@ export interface TelemetryServiceOptions {
   flushMs?: number;
   /** A sample older than this counts as missing in the live balance (default: rules.missingAfterSeconds). */
   freshSeconds?: number;
+  /** Registry look-ups in flight at most (default 16). */
+  maxLookups?: number;
   /** Seconds a meter's registry answer is cached (default 300; an unknown meter 30). */
   meterCacheSeconds?: number;
   /** The clock in epoch ms (tests). */
@@ -102,6 +104,8 @@ export class TelemetryService {
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly meters = new Map<string, CachedMeter>();
   private readonly lookups = new Map<string, Promise<TelemetryDevice | undefined>>();
+  private lookupsRunning = 0;
+  private readonly lookupQueue: (() => void)[] = [];
   /** Active conditions (conditionKey) and the id of each one's alert on the ledger. */
   private readonly active = new Set<string>();
   private readonly alertIds = new Map<string, string>();
@@ -220,7 +224,7 @@ export class TelemetryService {
     if (cached !== undefined && cached.until > this.nowMs()) return cached.device;
     let lookup = this.lookups.get(meterId);
     if (lookup === undefined) {
-      lookup = this.o.ledger.meter(meterId).then(
+      lookup = this.limited(() => this.o.ledger.meter(meterId)).then(
         (m) => {
           const device: TelemetryDevice | undefined =
             m === undefined || !m.active
@@ -231,15 +235,30 @@ export class TelemetryService {
           return device;
         },
         (e: unknown) => {
-          // The ledger did not answer: the sample cannot be judged; it is refused like an unknown device's, without caching.
+          // The ledger did not answer: the sample cannot be judged; refused with the ledger's code, nothing cached.
           this.log.warn({ meterId, error: (e as Error).message }, 'meter look-up failed');
-          return undefined;
+          throw e instanceof GridLedgerError ? e : new GridLedgerError(ErrorCodes.LEDGER_UNAVAILABLE, String(e));
         },
       );
       this.lookups.set(meterId, lookup);
-      void lookup.finally(() => this.lookups.delete(meterId));
+      lookup.finally(() => this.lookups.delete(meterId)).catch(() => undefined);
     }
     return lookup;
+  }
+
+  /** Runs registry look-ups at most `maxLookups` (default 16) at a time: a thousand new devices do not flood the peer. */
+  private limited<T>(work: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.lookupsRunning += 1;
+      try {
+        return await work();
+      } finally {
+        this.lookupsRunning -= 1;
+        this.lookupQueue.shift()?.();
+      }
+    };
+    if (this.lookupsRunning < (this.o.maxLookups ?? 16)) return run();
+    return new Promise<void>((r) => this.lookupQueue.push(r)).then(run);
   }
 
   private accept(s: LatestSample): void {
