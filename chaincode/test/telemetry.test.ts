@@ -52,7 +52,8 @@ describe('telemetry: zone aggregates', () => {
     const f = new FakeFabric();
     const as = async (who: typeof bridge, records: unknown) =>
       (await f.run(who, (ctx) => telemetry.recordZoneIntervals(ctx, C, I, JSON.stringify(records)))).error?.code;
-    expect(await as(operator, [record('z1')])).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(await as(utility, [record('z1')])).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(await as(home, [record('z1')])).toBe(ErrorCodes.ACCESS_DENIED);
     expect(await as(utilityBridge, [record('z1')])).toBe(ErrorCodes.ACCESS_DENIED);
     expect(await as(bridge, [record('z1'), record('z1')])).toBe(ErrorCodes.TELEMETRY_MALFORMED);
     expect(await as(bridge, [{ ...record('z1'), ticks: 1.5 }])).toBe(ErrorCodes.TELEMETRY_MALFORMED);

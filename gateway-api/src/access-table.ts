@@ -58,8 +58,8 @@ const row = (
 const PUBLIC: Cells = [yes(), NA, yes(), yes(), yes()];
 /** The grid's view (zones, alerts): the operator, the utility and the regulator; no household. */
 const GRID_ONLY: Cells = [no, NA, yes(), yes(), yes()];
-/** Only the Community's telemetry service (its meter-bridge identity, not one of the callers here). */
-const BRIDGE_ONLY: Cells = [no, NA, no, no, no];
+/** The Community's telemetry service (its meter-bridge identity, not one of the callers here) and its operator. */
+const TELEMETRY_STEPS: Cells = [no, NA, yes(), no, no];
 const TELEMETRY_SERVICE = "the Community's telemetry service (meter-bridge)";
 /** A household's own records: the operator, the utility and the regulator read everyone's. */
 const OWN_RECORDS: Cells = [yes(), no, yes(), yes(), yes()];
@@ -432,9 +432,9 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [no, NA, no, no, yes()],
     'assets verified before certificates existed',
   ),
-  row('telemetry:recordZoneIntervals', undefined, ['telemetry:recordZoneIntervals'], BRIDGE_ONLY, TELEMETRY_SERVICE),
-  row('telemetry:raiseAlert', undefined, ['telemetry:raiseAlert'], BRIDGE_ONLY, TELEMETRY_SERVICE),
-  row('telemetry:clearAlert', undefined, ['telemetry:clearAlert'], [no, NA, yes(), no, no], `and ${TELEMETRY_SERVICE}`),
+  row('telemetry:recordZoneIntervals', undefined, ['telemetry:recordZoneIntervals'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
+  row('telemetry:raiseAlert', undefined, ['telemetry:raiseAlert'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
+  row('telemetry:clearAlert', undefined, ['telemetry:clearAlert'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
   row('system:ping', undefined, ['system:ping'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:whoami', undefined, ['system:whoami'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:noop', undefined, ['system:noop'], PUBLIC, 'any identity of the channel (benchmarks, the start-up probe)'),

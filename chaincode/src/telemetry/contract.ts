@@ -59,12 +59,15 @@ export class TelemetryContract extends Contract {
     super('telemetry');
   }
 
-  /** The telemetry service records a closed interval's aggregates, one key per zone; a zone recorded before keeps its first record. */
+  /**
+   * The telemetry service (or the operator, with tools) records a closed interval's aggregates, one key per zone; a zone recorded
+   * before keeps its first record.
+   */
   @Transaction()
   @Returns('string')
   async recordZoneIntervals(ctx: Context, communityId: string, intervalStart: string, records: string): Promise<string> {
     return respond(ctx, 'recordZoneIntervals', async () => {
-      requireCommunity(ctx, ['meter-bridge'], 'recording zone telemetry');
+      requireCommunity(ctx, ['meter-bridge', 'operator'], 'recording zone telemetry');
       checkId(communityId, 'communityId');
       checkInstant(intervalStart, 'intervalStart', ErrorCodes.TELEMETRY_MALFORMED);
       let parsed: unknown;
@@ -108,12 +111,12 @@ export class TelemetryContract extends Contract {
     });
   }
 
-  /** The telemetry service raises an alert; raising the same alert again returns it unchanged. */
+  /** The telemetry service (or the operator, by hand) raises an alert; raising the same alert again returns it unchanged. */
   @Transaction()
   @Returns('string')
   async raiseAlert(ctx: Context, alert: string): Promise<string> {
     return respond(ctx, 'raiseAlert', async () => {
-      const caller = requireCommunity(ctx, ['meter-bridge'], 'raising a grid alert');
+      const caller = requireCommunity(ctx, ['meter-bridge', 'operator'], 'raising a grid alert');
       let parsed: unknown;
       try {
         parsed = JSON.parse(alert);
