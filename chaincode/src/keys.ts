@@ -105,7 +105,7 @@ export const KeyTypes = {
   certBundle: 'certBundle',
   certHolding: 'certHolding',
   certIssuer: 'certIssuer',
-  /** Telemetry (chaincode/src/telemetry): a zone's interval aggregate; a grid alert, the index of the active ones and the history by time. */
+  /** Telemetry (chaincode/src/telemetry): a zone's interval aggregate; an alert, the index of the active ones, the history by time. */
   telemetryInterval: 'telemetryInterval',
   gridAlert: 'gridAlert',
   gridAlertActive: 'gridAlertActive',
