@@ -1,7 +1,7 @@
 /**
  * The gridledger chaincode, run as a service by `fabric-chaincode-node server`, which loads this
  * module and serves the contracts listed in `contracts` (namespaces registry, metering, system, credits, market, the energy
- * contracts, certificates and grid).
+ * contracts, certificates, grid and telemetry).
  */
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
@@ -10,6 +10,7 @@ import { energyContracts } from './energy';
 import { marketContracts } from './market';
 import { CertificatesContract } from './certificates';
 import { GridContract } from './grid';
+import { TelemetryContract } from './telemetry';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
@@ -23,4 +24,5 @@ export const contracts = [
   ...energyContracts,
   CertificatesContract,
   GridContract,
+  TelemetryContract,
 ];

@@ -45,6 +45,9 @@
  *   effectiveFrom of the version before); gridModelLatest~community (the latest, written only by the
  *   utility's changes); gridModelChange~community~number (every change, who and when)
  *
+ * - telemetry: telemetryInterval~community~zone~intervalStart (one zone's aggregate of one interval);
+ *   gridAlert~community~alertId; gridAlertActive~community~alertId (deleted on clear); gridAlertAt~community~raisedAt~alertId
+ *
  * None of these is written by every transaction (no hot key).
  */
 import { Context } from 'fabric-contract-api';
@@ -117,6 +120,11 @@ export const KeyTypes = {
   matchingDay: 'matchingDay',
   certChain: 'certChain',
   certAction: 'certAction',
+  /** Telemetry (chaincode/src/telemetry): a zone's interval aggregate; an alert, the index of the active ones, the history by time. */
+  telemetryInterval: 'telemetryInterval',
+  gridAlert: 'gridAlert',
+  gridAlertActive: 'gridAlertActive',
+  gridAlertAt: 'gridAlertAt',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -3,3 +3,4 @@ export * from './market';
 export * from './metering';
 export * from './certificates';
 export * from './grid';
+export * from './telemetry';

@@ -15,6 +15,7 @@ import { intArg, parseArgs } from './cli';
 import { FabricLedgerSubmitter } from './fabric';
 import { BridgeMetrics, startHealthServer } from './metrics';
 import { startPositionRelay } from './position-relay';
+import { startTelemetry } from './telemetry/start';
 
 const USAGE = `usage: node device-bridge/dist/main.js --state <stateDir> [options]
   --state <dir>          the network's state directory (network.json; journal in <dir>/bridge)
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(args.has('help') ? 0 : 2);
   }
-  readConfig(PROCESS_VARIABLES.bridge);
+  const config = readConfig(PROCESS_VARIABLES.bridge);
   const log = createLogger('device-bridge');
   const stateDir = resolve(args.get('state')!);
   const profile = loadProfile(stateDir);
@@ -80,11 +81,22 @@ async function main(): Promise<void> {
     join(stateDir, 'bridge', 'positions.checkpoint'),
     log,
   );
+  const telemetry = await startTelemetry({
+    stateDir,
+    communityId,
+    mqttUrl,
+    mqttOptions: optionsOf({ kind: 'telemetry', communityId }),
+    fabric: { peer: org.peer, identity: user, channel, chaincode, metrics: metrics.fabric },
+    registry: metrics.registry,
+    config,
+    logger: log,
+  });
   // Metrics and health on the profile's port (127.0.0.1): ready when connected to the broker and the ledger answers.
   const health = profile.bridge
     ? await startHealthServer({
         metrics,
         port: profile.bridge.port,
+        routes: telemetry.routes,
         ready: async () => {
           if (!bridge.status().connected) return { ok: false, reason: `not connected to the broker ${mqttUrl}` };
           try {
@@ -106,6 +118,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal, ...bridge.status() }, 'stopping');
     await health?.close();
+    await telemetry.stop();
     await relay.stop();
     await bridge.stop();
     process.exit(0);

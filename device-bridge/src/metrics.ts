@@ -73,16 +73,20 @@ export interface HealthServerOptions {
   ready(): Promise<{ ok: boolean; reason?: string }>;
   host?: string;
   port: number;
+  /** More GET endpoints (the telemetry service's, telemetry/http.ts): an answer, or undefined for a path it does not serve. */
+  routes?: (path: string, query: URLSearchParams) => { status: number; body: unknown } | undefined;
 }
 
-/** GET /metrics, /health/live and /health/ready on host:port (127.0.0.1 by default). */
+/** GET /metrics, /health/live, /health/ready and the `routes` on host:port (127.0.0.1 by default). */
 export async function startHealthServer(o: HealthServerOptions): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const send = (status: number, type: string, body: string) =>
       res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' }).end(body);
     const json = (status: number, body: object) => send(status, 'application/json', JSON.stringify(body));
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     if (req.method !== 'GET') return json(405, { error: 'GET only' });
+    const routed = o.routes?.(path, url.searchParams);
     if (path === '/metrics') {
       o.metrics.registry.metrics().then(
         (text) => send(200, o.metrics.registry.contentType, text),
@@ -95,6 +99,8 @@ export async function startHealthServer(o: HealthServerOptions): Promise<{ url: 
         (r) => json(r.ok ? 200 : 503, r.ok ? { status: 'ok' } : { status: 'unavailable', reason: r.reason }),
         (e: Error) => json(503, { status: 'unavailable', reason: e.message }),
       );
+    } else if (routed !== undefined) {
+      json(routed.status, routed.body as object);
     } else {
       json(404, { error: `no endpoint ${path}` });
     }

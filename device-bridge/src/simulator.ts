@@ -26,6 +26,11 @@ const USAGE = `usage: node device-bridge/dist/simulator.js --state <stateDir> [o
   --shift <s>          the model's clock runs this many seconds ahead of the real one (default 0; npm start shifts it into daylight)
   --mqtt-url <url>     broker (default: the profile's mqtt.url; TLS with the profile's CA, each meter
                        with its credential from <dir>/mqtt/credentials, which the meter's registration made)
+  --telemetry <s>      seconds between live telemetry samples of each home (default 5; 0: none)
+  --zone <id>          the zone the homes' meters are registered in (default unzoned: meters without a site)
+  --feeder-sensor <id> a feeder sensor of that zone publishing the homes' sum, if <dir>/mqtt/credentials has its
+                       credential (default feeder-1; the operator makes it: POST /communities/{c}/sensors/{id}/mqtt-credential)
+  --connection-sensor <id>  likewise the connection point (default connection-point)
   --meters-only        make missing keys, print the meters (id, capacity, public key) as JSON, exit`;
 
 async function main(): Promise<void> {
@@ -65,6 +70,15 @@ async function main(): Promise<void> {
       );
     return mqttClientOptions(profile.mqtt, credential);
   };
+  // Sensors publish only with a credential of their own in the state directory (sensor:<id>).
+  const zone = args.get('zone') ?? 'unzoned';
+  const sensors = [
+    { sensorId: args.get('feeder-sensor') ?? 'feeder-1', zone },
+    { sensorId: args.get('connection-sensor') ?? 'connection-point', zone: communityId },
+  ].flatMap((s) => {
+    const credential = readCredential(mqttCredentialPath(stateDir, usernameOf({ kind: 'sensor', communityId, sensorId: s.sensorId })));
+    return credential ? [{ ...s, options: mqttClientOptions(profile.mqtt, credential) }] : [];
+  });
   let from: number | undefined;
   if (args.has('from')) {
     from = parseInstant(args.get('from')!);
@@ -82,6 +96,7 @@ async function main(): Promise<void> {
     speed: intArg(args, 'speed', 60, 1),
     from,
     seed,
+    telemetry: { periodMs: intArg(args, 'telemetry', 5, 0) * 1000, zone, sensors },
     clock: { intervalSeconds: checkIntervalSeconds(intArg(args, 'interval', 900, 60)), shiftSeconds: intArg(args, 'shift', 0) },
     logger: createLogger('simulator'),
     signal: controller.signal,

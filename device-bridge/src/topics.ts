@@ -15,3 +15,25 @@ export function meterIdOfTopic(topic: string, communityId: string, kind: 'readin
   if (`${g}/${v}` !== PREFIX || community !== communityId || meters !== 'meters' || last !== kind) return undefined;
   return meterId;
 }
+
+/**
+ * Telemetry (docs/telemetry.md): a meter publishes on `.../meters/{meterId}/telemetry`, a sensor of
+ * the grid model (a feeder's head, the connection point) on `.../sensors/{sensorId}/telemetry`.
+ */
+export const meterTelemetryTopic = (communityId: string, meterId: string) => `${PREFIX}/${communityId}/meters/${meterId}/telemetry`;
+export const sensorTelemetryTopic = (communityId: string, sensorId: string) => `${PREFIX}/${communityId}/sensors/${sensorId}/telemetry`;
+/** The telemetry service's subscriptions: every meter's and sensor's telemetry in one community. */
+export const telemetryFilters = (communityId: string) => [
+  `${PREFIX}/${communityId}/meters/+/telemetry`,
+  `${PREFIX}/${communityId}/sensors/+/telemetry`,
+];
+
+/** The device a telemetry topic names and whether it is a meter or a sensor; undefined when the topic is not one. */
+export function deviceOfTelemetryTopic(topic: string, communityId: string): { deviceId: string; source: 'meters' | 'sensors' } | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 6) return undefined;
+  const [g, v, community, source, deviceId, last] = parts;
+  if (`${g}/${v}` !== PREFIX || community !== communityId || last !== 'telemetry') return undefined;
+  if (source !== 'meters' && source !== 'sensors') return undefined;
+  return { deviceId, source };
+}

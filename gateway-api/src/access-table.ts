@@ -56,6 +56,11 @@ const row = (
 
 /** Every route: public reads, a household's own records, operator steps, the bank, the regulator. */
 const PUBLIC: Cells = [yes(), NA, yes(), yes(), yes()];
+/** The grid's view (zones, alerts): the operator, the utility and the regulator; no household. */
+const GRID_ONLY: Cells = [no, NA, yes(), yes(), yes()];
+/** The Community's telemetry service (its meter-bridge identity, not one of the callers here) and its operator. */
+const TELEMETRY_STEPS: Cells = [no, NA, yes(), no, no];
+const TELEMETRY_SERVICE = "the Community's telemetry service (meter-bridge)";
 /** A household's own records: the operator, the utility and the regulator read everyone's. */
 const OWN_RECORDS: Cells = [yes(), no, yes(), yes(), yes()];
 /** Household detail (positions, tokens, consumption, disputes): not for the regulator. */
@@ -518,6 +523,21 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [yes('its own keys'), noKey, yes("its wallet's households and bridges"), noKey, noKey],
   ),
 
+  // Live telemetry and grid alerts (docs/telemetry.md): zones for the grid's roles, a household its own meters
+  row('getGridLive', 'GET /communities/{communityId}/grid/live', [], [yes('its own meters only'), NA, yes(), yes(), yes()]),
+  row('getZoneTelemetry', 'GET /communities/{communityId}/zones/{zoneId}/telemetry', [], GRID_ONLY),
+  row('getMeterTelemetry', 'GET /meters/{meterId}/telemetry', ['registry:getMeter'], OWN_RECORDS),
+  row('listZoneIntervals', 'GET /communities/{communityId}/zones/{zoneId}/intervals', ['telemetry:listZoneIntervals'], GRID_ONLY),
+  row('listGridAlerts', 'GET /communities/{communityId}/alerts', ['telemetry:listAlerts'], GRID_ONLY),
+  row('getGridAlert', 'GET /communities/{communityId}/alerts/{alertId}', ['telemetry:getAlert'], GRID_ONLY),
+  row(
+    'acknowledgeGridAlert',
+    'POST /communities/{communityId}/alerts/{alertId}/acknowledgement',
+    ['telemetry:acknowledgeAlert'],
+    [no, NA, yes(), no, no],
+  ),
+  row('issueSensorMqttCredential', 'POST /communities/{communityId}/sensors/{sensorId}/mqtt-credential', [], [no, NA, yes(), no, no]),
+
   // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),
   row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),
@@ -530,6 +550,9 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'assets verified before certificates existed',
   ),
   row('certificates:listIssuable', undefined, ['certificates:listIssuable'], [no, NA, yes(), yes(), yes()], 'the certificate scheduler'),
+  row('telemetry:recordZoneIntervals', undefined, ['telemetry:recordZoneIntervals'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
+  row('telemetry:raiseAlert', undefined, ['telemetry:raiseAlert'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
+  row('telemetry:clearAlert', undefined, ['telemetry:clearAlert'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
   row('system:ping', undefined, ['system:ping'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:whoami', undefined, ['system:whoami'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:noop', undefined, ['system:noop'], PUBLIC, 'any identity of the channel (benchmarks, the start-up probe)'),

@@ -24,6 +24,7 @@ import { certificateStorageRoutes } from './routes/certificate-storage';
 import { matchingRoutes } from './routes/matching';
 import { certificateAuditRoutes } from './routes/certificate-audit';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
+import { telemetryRoutes, type TelemetryPort } from './routes/telemetry';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
@@ -53,6 +54,8 @@ export interface AppDeps {
   removeHome?(participantId: string): void;
   /** The community broker, where meters and households get their MQTT credentials (none: no credentials). */
   broker?: BrokerPort;
+  /** The telemetry service (device bridge) for live views and series (none: those routes answer TELEMETRY_UNAVAILABLE). */
+  telemetry?: TelemetryPort;
   log?: Logger;
   sse?: { heartbeatMs?: number; reconnectMs?: number };
   /** Served on GET /metrics (none given: the app makes its own). */
@@ -318,6 +321,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(matchingRoutes(ledger));
   r.use(certificateAuditRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));
+  r.use(telemetryRoutes(ledger, deps.telemetry, deps.broker));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLogger, loadProfile, ORGS, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
 import { AppDeps, createApp, GatewayApp } from './app';
 import { NetworkBroker } from './broker';
+import { httpTelemetry } from './routes/telemetry';
 import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
 import { apiKeysPath, FileApiKeyStore } from './keys';
@@ -78,6 +79,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = createLog
     homeOf: (id) => userHome(stateDir, org, id),
     removeHome: (id) => rmSync(userHome(stateDir, org, id), { recursive: true, force: true }),
     broker: new NetworkBroker(profile, `admin-gateway-${org}`),
+    ...(profile.bridge ? { telemetry: httpTelemetry(profile.bridge.url, profile.mqtt.communityId) } : {}),
     log,
   };
 }

@@ -15,6 +15,7 @@ import { certificateAuditPaths, certificateAuditSchemas } from './openapi/certif
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
+import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
 import { answer, answerSchema } from './openapi/answers';
 import { id, instant } from './openapi/schemas';
 
@@ -251,6 +252,7 @@ export const openApiDocument = {
     },
     ...meteringPaths(parts),
     ...mqttPaths(parts),
+    ...telemetryPaths(parts),
   }),
   components: {
     securitySchemes: {
@@ -269,6 +271,7 @@ export const openApiDocument = {
       ...certificateAuditSchemas,
       ...meteringSchemas(parts),
       ...mqttSchemas,
+      ...telemetrySchemas,
       ...apiKeySchemas,
       Error: {
         type: 'object',

@@ -8,6 +8,13 @@ describe('HTTP_STATUS', () => {
       .filter(([, s]) => s >= 500)
       .map(([c]) => c)
       .sort();
-    expect(serverSide).toEqual(['BROKER_UNAVAILABLE', 'CA_REQUEST_FAILED', 'INTERNAL', 'LEDGER_UNAVAILABLE', 'PRIVATE_DATA_UNAVAILABLE']);
+    expect(serverSide).toEqual([
+      'BROKER_UNAVAILABLE',
+      'CA_REQUEST_FAILED',
+      'INTERNAL',
+      'LEDGER_UNAVAILABLE',
+      'PRIVATE_DATA_UNAVAILABLE',
+      'TELEMETRY_UNAVAILABLE',
+    ]);
   });
 });

@@ -145,6 +145,30 @@ export const CONFIG = {
     readBy: ['scheduler'],
     doc: 'the certificate scheduler’s communities, comma-separated',
   }),
+  GRIDLEDGER_TELEMETRY_RAW_HOURS: variable({
+    schema: wholeNumber(1, 8_760).default(48),
+    default: '48',
+    readBy: ['bridge'],
+    doc: 'hours the telemetry store keeps raw samples ([telemetry.md](telemetry.md#storage))',
+  }),
+  GRIDLEDGER_TELEMETRY_MINUTE_DAYS: variable({
+    schema: wholeNumber(1, 3_650).default(90),
+    default: '90',
+    readBy: ['bridge'],
+    doc: 'days the telemetry store keeps the 1-minute aggregates',
+  }),
+  GRIDLEDGER_TELEMETRY_MISSING_SECONDS: variable({
+    schema: wholeNumber(5, 86_400).default(30),
+    default: '30',
+    readBy: ['bridge'],
+    doc: 'seconds without a sample from a device after which a TELEMETRY_MISSING alert is raised',
+  }),
+  GRIDLEDGER_TELEMETRY_TICK_MS: variable({
+    schema: wholeNumber(50, 60_000).default(1_000),
+    default: '1000',
+    readBy: ['bridge'],
+    doc: 'the telemetry service’s period: missing-telemetry checks and the interval aggregates’ sampling of the live balance',
+  }),
   GRIDLEDGER_API_KEY: variable({
     schema: text.optional(),
     default: 'the operator’s from `credentials.json`',
@@ -192,7 +216,13 @@ export const PROCESS_VARIABLES = {
     'GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS',
     'GRIDLEDGER_CERTIFICATE_COMMUNITIES',
   ],
-  bridge: ['GRIDLEDGER_LOG_LEVEL'],
+  bridge: [
+    'GRIDLEDGER_LOG_LEVEL',
+    'GRIDLEDGER_TELEMETRY_RAW_HOURS',
+    'GRIDLEDGER_TELEMETRY_MINUTE_DAYS',
+    'GRIDLEDGER_TELEMETRY_MISSING_SECONDS',
+    'GRIDLEDGER_TELEMETRY_TICK_MS',
+  ],
   tools: ['GRIDLEDGER_STATE', 'GRIDLEDGER_ORG', 'GRIDLEDGER_API_KEY', 'GRIDLEDGER_LOG_LEVEL'],
   // The network CLI passes every variable on to the processes it starts: it checks them all first.
   network: (Object.keys(CONFIG) as ConfigName[]).filter((n) => !CONFIG[n].readBy.some((r) => r === 'tests' || r === 'bench')),

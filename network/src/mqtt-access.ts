@@ -10,21 +10,26 @@ import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broke
  *
  * | principal | publishes | reads |
  * |---|---|---|
- * | `meter:<meterId>` | its readings | its receipts and commands |
- * | `household:<participantId>` | nothing | its positions; its meters' readings and receipts |
- * | `head-end:<name>` (relays signed readings of many meters, as an AMI head-end does) | any meter's readings | any meter's receipts |
+ * | `meter:<meterId>` | its readings and telemetry | its receipts and commands |
+ * | `household:<participantId>` | nothing | its positions; its meters' readings, receipts and telemetry |
+ * | `head-end:<name>` (relays signed readings of many meters, as an AMI head-end does) | any meter's readings and telemetry | any meter's
+ *   receipts |
+ * | `sensor:<sensorId>` (a feeder's head or the connection point, docs/telemetry.md) | its telemetry | nothing |
  * | `bridge:<communityId>` | receipts | every meter's readings (the only one) |
  * | `positions:<communityId>` (the bridge's position relay) | positions | nothing |
+ * | `telemetry:<communityId>` (the bridge's telemetry service) | nothing | every meter's and sensor's telemetry (the only one) |
  *
- * Topics are those of the architecture: `gridledger/v1/{communityId}/meters/{meterId}/readings|receipts|commands`
- * and `gridledger/v1/{communityId}/participants/{participantId}/positions`.
+ * Topics are those of the architecture: `gridledger/v1/{communityId}/meters/{meterId}/readings|receipts|commands|telemetry`,
+ * `gridledger/v1/{communityId}/sensors/{sensorId}/telemetry` and `gridledger/v1/{communityId}/participants/{participantId}/positions`.
  */
 export type Principal =
   | { kind: 'meter'; communityId: string; meterId: string }
   | { kind: 'household'; communityId: string; participantId: string; meterIds: string[] }
   | { kind: 'head-end'; communityId: string; name: string }
   | { kind: 'bridge'; communityId: string }
-  | { kind: 'positions'; communityId: string };
+  | { kind: 'positions'; communityId: string }
+  | { kind: 'sensor'; communityId: string; sensorId: string }
+  | { kind: 'telemetry'; communityId: string };
 
 export interface Acl {
   acltype: 'publishClientSend' | 'publishClientReceive' | 'subscribePattern';
@@ -33,8 +38,9 @@ export interface Acl {
 }
 
 const base = (communityId: string) => `gridledger/v1/${communityId}`;
-const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands') =>
+const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands' | 'telemetry') =>
   `${base(communityId)}/meters/${meterId}/${kind}`;
+const sensorTopic = (communityId: string, sensorId: string) => `${base(communityId)}/sensors/${sensorId}/telemetry`;
 
 export function usernameOf(p: Principal): string {
   switch (p.kind) {
@@ -44,6 +50,8 @@ export function usernameOf(p: Principal): string {
       return `household:${p.participantId}`;
     case 'head-end':
       return `head-end:${p.name}`;
+    case 'sensor':
+      return `sensor:${p.sensorId}`;
     default:
       return `${p.kind}:${p.communityId}`;
   }
@@ -62,20 +70,31 @@ export function principalAcls(p: Principal): Acl[] {
     case 'meter':
       return [
         ...send(meterTopic(c, p.meterId, 'readings')),
+        ...send(meterTopic(c, p.meterId, 'telemetry')),
         ...read(meterTopic(c, p.meterId, 'receipts')),
         ...read(meterTopic(c, p.meterId, 'commands')),
       ];
     case 'household':
       return [
         ...read(`${base(c)}/participants/${p.participantId}/positions`),
-        ...[...p.meterIds].sort().flatMap((m) => [...read(meterTopic(c, m, 'readings')), ...read(meterTopic(c, m, 'receipts'))]),
+        ...[...p.meterIds]
+          .sort()
+          .flatMap((m) => [
+            ...read(meterTopic(c, m, 'readings')),
+            ...read(meterTopic(c, m, 'receipts')),
+            ...read(meterTopic(c, m, 'telemetry')),
+          ]),
       ];
     case 'head-end':
-      return [...send(meterTopic(c, '+', 'readings')), ...read(meterTopic(c, '+', 'receipts'))];
+      return [...send(meterTopic(c, '+', 'readings')), ...send(meterTopic(c, '+', 'telemetry')), ...read(meterTopic(c, '+', 'receipts'))];
     case 'bridge':
       return [...read(meterTopic(c, '+', 'readings')), ...send(meterTopic(c, '+', 'receipts'))];
     case 'positions':
       return send(`${base(c)}/participants/+/positions`);
+    case 'sensor':
+      return send(sensorTopic(c, p.sensorId));
+    case 'telemetry':
+      return [...read(meterTopic(c, '+', 'telemetry')), ...read(sensorTopic(c, '+'))];
   }
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig } from './config';
 import { deviceBridgeModule } from './device-bridge-build';
@@ -83,10 +83,19 @@ export async function startBroker(stateDir: string, offset: number): Promise<voi
   await waitListening(name, port, pid, files.logFile);
 }
 
-/** The platform's own broker principals: the bridge, its position relay, and a head-end for tools and benchmarks. */
+/** The simulator's grid sensors (docs/telemetry.md): the feeder of its homes' zone and the connection point. */
+export const DEMO_SENSORS = { feeder: 'feeder-1', connection: 'connection-point', zone: 'unzoned' } as const;
+
+/**
+ * The platform's own broker principals: the bridge, its position relay and telemetry service, a head-end for tools and
+ * benchmarks, and the simulator's two grid sensors.
+ */
 export const SERVICE_PRINCIPALS = (communityId: string): Principal[] => [
   { kind: 'bridge', communityId },
   { kind: 'positions', communityId },
+  { kind: 'telemetry', communityId },
+  { kind: 'sensor', communityId, sensorId: DEMO_SENSORS.feeder },
+  { kind: 'sensor', communityId, sensorId: DEMO_SENSORS.connection },
   { kind: 'head-end', communityId, name: communityId },
 ];
 
@@ -106,6 +115,18 @@ async function provisionBroker(profile: NetworkProfile): Promise<void> {
   } finally {
     await admin.close();
   }
+}
+
+/**
+ * The telemetry service's grid model until the ledger has one (docs/telemetry.md, "Zones and limits"): written once, with the
+ * simulator's sensors and a 100 kW feeder for the zone of meters without a site; the operator edits it from then on.
+ */
+function writeDemoGridModel(profile: NetworkProfile): void {
+  const file = join(profile.stateDir, 'telemetry', 'grid.json');
+  if (existsSync(file)) return;
+  mkdirSync(join(profile.stateDir, 'telemetry'), { recursive: true });
+  const zones = [{ zone: DEMO_SENSORS.zone, importLimitW: 100_000, exportLimitW: 100_000, feederSensorId: DEMO_SENSORS.feeder }];
+  writeFileSync(file, `${JSON.stringify({ zones, connectionSensorId: DEMO_SENSORS.connection }, null, 1)}\n`);
 }
 
 export async function startGateways(profile: NetworkProfile): Promise<void> {
@@ -299,6 +320,7 @@ export async function upPlatform(o: UpOptions & { homes?: number }): Promise<Pla
   log('MQTT broker');
   await startBroker(profile.stateDir, o.offset ?? 0);
   await provisionBroker(profile);
+  writeDemoGridModel(profile);
   log(`  mosquitto on ${profile.mqtt.url} (TLS, CA ${profile.mqtt.caCertPath}; a credential per meter, household and service)`);
   log('REST gateways');
   await startGateways(profile);

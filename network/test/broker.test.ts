@@ -224,6 +224,7 @@ it('a household reads its positions and its own meters, nothing of another house
 it('the roles hold exactly the topics of the access table', () => {
   expect(principalAcls({ kind: 'meter', communityId: 'c', meterId: 'm' }).map((a) => `${a.acltype} ${a.topic}`)).toEqual([
     'publishClientSend gridledger/v1/c/meters/m/readings',
+    'publishClientSend gridledger/v1/c/meters/m/telemetry',
     'subscribePattern gridledger/v1/c/meters/m/receipts',
     'publishClientReceive gridledger/v1/c/meters/m/receipts',
     'subscribePattern gridledger/v1/c/meters/m/commands',
@@ -231,5 +232,14 @@ it('the roles hold exactly the topics of the access table', () => {
   ]);
   expect(principalAcls({ kind: 'positions', communityId: 'c' })).toEqual([
     { acltype: 'publishClientSend', topic: 'gridledger/v1/c/participants/+/positions', allow: true },
+  ]);
+  expect(principalAcls({ kind: 'sensor', communityId: 'c', sensorId: 'feeder-z1' })).toEqual([
+    { acltype: 'publishClientSend', topic: 'gridledger/v1/c/sensors/feeder-z1/telemetry', allow: true },
+  ]);
+  expect(principalAcls({ kind: 'telemetry', communityId: 'c' }).map((a) => `${a.acltype} ${a.topic}`)).toEqual([
+    'subscribePattern gridledger/v1/c/meters/+/telemetry',
+    'publishClientReceive gridledger/v1/c/meters/+/telemetry',
+    'subscribePattern gridledger/v1/c/sensors/+/telemetry',
+    'publishClientReceive gridledger/v1/c/sensors/+/telemetry',
   ]);
 });

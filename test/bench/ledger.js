@@ -20,8 +20,10 @@
  *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js;
  *  - certificates.issue24kSeconds / certificates.claimsPerSec: certificates.js (GRIDLEDGER_BENCH_CERTIFICATES=0
  *    leaves it out).
+ *  - grid.telemetrySamplesPerSec and grid.alertLatencyP95Ms: grid.js (GRIDLEDGER_BENCH_GRID=0 leaves them out).
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
- * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only.
+ * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
+ * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -36,6 +38,7 @@ const { down } = require('@gridledger/network/dist/up');
 const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/port-lease');
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { certificateBenchmarks } = require('./certificates');
+const { gridBenchmarks } = require('./grid');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -261,7 +264,8 @@ async function caliperCrossCheck(profile, stateDir, ours, installError, results,
 async function ledgerBenchmarks(results, rows) {
   const readingsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'readings';
   const certificatesOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'certificates';
-  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly && !certificatesOnly;
+  const gridOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'grid';
+  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly && !certificatesOnly && !gridOnly;
   // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
   const caliperInstallError = caliper
     ? await ensureInstalled().then(
@@ -286,6 +290,7 @@ async function ledgerBenchmarks(results, rows) {
   });
   const { profile, credentials } = platform;
   try {
+    if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -328,6 +333,8 @@ async function ledgerBenchmarks(results, rows) {
       await settlementBenchmarks(profile, credentials, results, rows);
     }
     if (process.env.GRIDLEDGER_BENCH_CERTIFICATES !== '0') await certificateBenchmarks(profile, credentials, results, rows, noopTps);
+    if (process.env.GRIDLEDGER_BENCH_GRID !== '0' && !certificatesOnly)
+      await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

@@ -278,6 +278,14 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getCertificateReport: () => req('GET', `/reports/certificates?${new URLSearchParams({ from: HOUR, to: HOUR_END, communityId: NOCOMM })}`),
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
   rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
+  getGridLive: () => req('GET', `/communities/${C}/grid/live`),
+  getZoneTelemetry: () => req('GET', `/communities/${C}/zones/z/telemetry`),
+  getMeterTelemetry: () => req('GET', `/meters/${f.a.meterId}/telemetry`),
+  listZoneIntervals: () => req('GET', `/communities/${C}/zones/z/intervals?from=${HOUR}&to=${NEXT}`),
+  listGridAlerts: () => req('GET', `/communities/${C}/alerts?status=all`),
+  getGridAlert: () => req('GET', `/communities/${C}/alerts/al-none`),
+  acknowledgeGridAlert: () => req('POST', `/communities/${C}/alerts/al-none/acknowledgement`),
+  issueSensorMqttCredential: () => req('POST', `/communities/${C}/sensors/${uid('sensor')}/mqtt-credential`),
   revokeApiKey: (who) =>
     req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
 };
@@ -290,6 +298,10 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   'market:listDue': { submit: false, args: () => [C, 'closed'] },
   'certificates:openIssuer': { submit: true, args: () => [uid('noasset')] },
   'certificates:listIssuable': { submit: false, args: () => [C, HOUR, '2026-11-21T11:00:00Z', '10', ''] },
+  // Malformed on purpose: refused after the access check, nothing recorded.
+  'telemetry:recordZoneIntervals': { submit: true, args: () => [C, NEXT, '[]'] },
+  'telemetry:raiseAlert': { submit: true, args: () => ['{}'] },
+  'telemetry:clearAlert': { submit: true, args: () => [C, 'al-none', '0'] },
   'system:ping': { submit: false, args: () => [] },
   'system:whoami': { submit: false, args: () => [] },
   'system:noop': { submit: true, args: () => [] },

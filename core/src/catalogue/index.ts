@@ -8,6 +8,7 @@
 import { certificatesTransactions } from './certificates';
 import { certificateAuditTransactions } from './certificate-audit';
 import { gridTransactions } from './grid';
+import { telemetryTransactions } from './telemetry';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
@@ -25,6 +26,7 @@ export const catalogue = {
   energy: energyTransactions,
   certificates: { ...certificatesTransactions, ...certificateAuditTransactions },
   grid: gridTransactions,
+  telemetry: telemetryTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

@@ -169,6 +169,20 @@ export const ErrorCodes = {
   ISLAND_MODE_UNCHANGED: 'ISLAND_MODE_UNCHANGED',
   /** A change of island mode must take effect from an interval that has not started. */
   ISLAND_CHANGE_NOT_FUTURE: 'ISLAND_CHANGE_NOT_FUTURE',
+  /** A telemetry sample, interval aggregate or alert record not of the documented shape (docs/telemetry.md); `details.field`. */
+  TELEMETRY_MALFORMED: 'TELEMETRY_MALFORMED',
+  /** Telemetry from a device that is neither a registered meter nor a sensor of the grid model. */
+  TELEMETRY_DEVICE_UNKNOWN: 'TELEMETRY_DEVICE_UNKNOWN',
+  /** A telemetry value outside what a device can measure (power, frequency, voltage, a time too far ahead). */
+  TELEMETRY_OUT_OF_RANGE: 'TELEMETRY_OUT_OF_RANGE',
+  /** A device publishing for a zone other than the one it is registered in. */
+  TELEMETRY_ZONE_MISMATCH: 'TELEMETRY_ZONE_MISMATCH',
+  /** The telemetry service (in the device bridge) cannot be reached. */
+  TELEMETRY_UNAVAILABLE: 'TELEMETRY_UNAVAILABLE',
+  /** No grid alert of that id is recorded. */
+  ALERT_NOT_FOUND: 'ALERT_NOT_FOUND',
+  /** An alert step that does not fit its state (acknowledging a cleared alert, raising one id with other content). */
+  ALERT_STATE_INVALID: 'ALERT_STATE_INVALID',
   /** The caller's identity (MSP, gl.role, gl.id) may not do this. */
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** No valid API key (gateway) or no identity attributes (chaincode). */

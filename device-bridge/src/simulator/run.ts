@@ -6,6 +6,7 @@ import { readingsTopic, receiptsTopic } from '../topics';
 import { ensureMeterKeys, loadMeterKey, signReading } from './keys';
 import { initialMeterState, nextReading, QUARTER_HOUR_CLOCK, simulatedHomes, type Home, type ModelClock } from './model';
 import { loadState, saveState, type SimulatorState } from './state';
+import { startSimulatorTelemetry } from './telemetry';
 
 export interface SimulatorOptions {
   stateDir: string;
@@ -22,6 +23,15 @@ export interface SimulatorOptions {
   logger?: Logger;
   /** The readings' interval length and the model's clock shift (default: quarter hours, no shift). */
   clock?: ModelClock;
+  /**
+   * Live telemetry every `periodMs` (0: none): the homes' meters in `zone`, and the sensors whose
+   * connection options are given (a feeder's head in `zone`, the connection point in the community).
+   */
+  telemetry?: {
+    periodMs: number;
+    zone: string;
+    sensors: { sensorId: string; zone: string; options: IClientOptions }[];
+  };
   /** Stop after this interval (epoch s, exclusive); for tests. */
   until?: number;
   signal?: AbortSignal;
@@ -84,6 +94,25 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
     'simulator started',
   );
 
+  const sensorClients = (o.telemetry?.sensors ?? []).map((s) => ({
+    sensorId: s.sensorId,
+    zone: s.zone,
+    client: connect(o.mqttUrl, { ...s.options, clean: true, reconnectPeriod: 1000 }),
+  }));
+  const telemetry =
+    o.telemetry && o.telemetry.periodMs > 0
+      ? startSimulatorTelemetry({
+          communityId: o.communityId,
+          homes,
+          meters: clients,
+          zone: o.telemetry.zone,
+          sensors: sensorClients,
+          clock,
+          seed,
+          periodMs: o.telemetry.periodMs,
+          logger: log,
+        })
+      : undefined;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const done = () => {
@@ -126,6 +155,7 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
       );
     }
   } finally {
-    await Promise.all([...clients.values()].map((c) => c.endAsync()));
+    telemetry?.stop();
+    await Promise.all([...clients.values(), ...sensorClients.map((s) => s.client)].map((c) => c.endAsync()));
   }
 }

@@ -1,0 +1,3 @@
+export * from './sample';
+export * from './balance';
+export * from './alerts';

@@ -1,0 +1,68 @@
+import { FabricClient, type FabricIdentity, type FabricMetrics, type PeerEndpoint } from '@gridledger/fabric-client';
+import {
+  ErrorCodes,
+  GridLedgerError,
+  validateMeteringParams,
+  type AlertRaise,
+  type GridAlert,
+  type ZoneIntervalTelemetry,
+} from '@gridledger/core';
+import type { MeterInfo, TelemetryLedger } from './service';
+
+const json = (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
+
+/**
+ * The telemetry service's ledger on Fabric, with the bridge's identity (a meter-bridge of the
+ * Community): the registry's meters, the metering interval, and the telemetry contract's records.
+ */
+export class FabricTelemetryLedger implements TelemetryLedger {
+  private readonly fabric: FabricClient;
+
+  constructor(
+    private readonly c: { peer: PeerEndpoint; identity: FabricIdentity; channel: string; chaincode: string; metrics?: FabricMetrics },
+  ) {
+    this.fabric = new FabricClient({
+      peer: c.peer,
+      channel: c.channel,
+      chaincode: c.chaincode,
+      ...(c.metrics ? { metrics: c.metrics } : {}),
+    });
+  }
+
+  async meter(meterId: string): Promise<MeterInfo | undefined> {
+    try {
+      const m = json(await this.fabric.evaluate(this.c.identity, 'registry:getMeter', [meterId])) as MeterInfo;
+      return { participantId: m.participantId, zone: m.zone, active: m.active };
+    } catch (e) {
+      if (e instanceof GridLedgerError && (e.code === ErrorCodes.METER_NOT_REGISTERED || e.code === ErrorCodes.METER_INVALID))
+        return undefined;
+      throw e;
+    }
+  }
+
+  async intervalSeconds(): Promise<number> {
+    return validateMeteringParams(json(await this.fabric.evaluate(this.c.identity, 'metering:getParams', []))).intervalSeconds;
+  }
+
+  async recordZoneIntervals(communityId: string, intervalStart: string, records: ZoneIntervalTelemetry[]): Promise<void> {
+    await this.fabric.submit(this.c.identity, 'telemetry:recordZoneIntervals', [communityId, intervalStart, JSON.stringify(records)]);
+  }
+
+  async raiseAlert(alert: AlertRaise): Promise<void> {
+    await this.fabric.submit(this.c.identity, 'telemetry:raiseAlert', [JSON.stringify(alert)]);
+  }
+
+  async clearAlert(communityId: string, alertId: string, clearValue: number): Promise<void> {
+    await this.fabric.submit(this.c.identity, 'telemetry:clearAlert', [communityId, alertId, String(clearValue)]);
+  }
+
+  async activeAlerts(communityId: string): Promise<GridAlert[]> {
+    return (
+      json(await this.fabric.evaluate(this.c.identity, 'telemetry:listAlerts', [communityId, 'active', ''])) as { alerts: GridAlert[] }
+    ).alerts;
+  }
+
+  close(): void {
+    this.fabric.close();
+  }
+}
