@@ -5,6 +5,7 @@ import {
   validateMeteringParams,
   type AlertRaise,
   type GridAlert,
+  type GridZone,
   type ZoneIntervalTelemetry,
 } from '@gridledger/core';
 import type { MeterInfo, TelemetryLedger } from './service';
@@ -36,6 +37,16 @@ export class FabricTelemetryLedger implements TelemetryLedger {
     } catch (e) {
       if (e instanceof GridLedgerError && (e.code === ErrorCodes.METER_NOT_REGISTERED || e.code === ErrorCodes.METER_INVALID))
         return undefined;
+      throw e;
+    }
+  }
+
+  /** The zones of the community's grid model in force now, or undefined when it has none (GRID_MODEL_NOT_FOUND). */
+  async gridZones(communityId: string): Promise<GridZone[] | undefined> {
+    try {
+      return (json(await this.fabric.evaluate(this.c.identity, 'grid:getModel', [communityId, ''])) as { zones: GridZone[] }).zones;
+    } catch (e) {
+      if (e instanceof GridLedgerError && e.code === ErrorCodes.GRID_MODEL_NOT_FOUND) return undefined;
       throw e;
     }
   }

@@ -1,12 +1,13 @@
 /**
  * Where the telemetry service learns the grid: each zone's feeder limits and the sensors that
- * measure the grid itself (a feeder's head per zone, the community's connection point). One
- * interface, so that it switches to the ledger's grid model (issue 22 item 1) without touching the
- * service; until then the operator keeps it in `<stateDir>/telemetry/grid.json` (docs/telemetry.md,
- * "Zones and limits"), read again whenever the file changes.
+ * measure the grid itself (a feeder's head per zone, the community's connection point). The limits
+ * come from the utility's grid model on the ledger (`grid:getModel`, docs/grid.md) when the
+ * community has one; the sensors, and the limits of a community without a model, from
+ * `<stateDir>/telemetry/grid.json` (docs/telemetry.md, "Zones and limits"), read again whenever the
+ * file changes.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { ErrorCodes, GridLedgerError, type TelemetryDevice, type ZoneLimit } from '@gridledger/core';
+import { ErrorCodes, GridLedgerError, type GridZone, type TelemetryDevice, type ZoneLimit } from '@gridledger/core';
 
 export interface GridModel {
   limits: ZoneLimit[];
@@ -77,5 +78,46 @@ export function fileGridModel(path: string, communityId: string, onError: (e: Er
       }
       return model;
     },
+  };
+}
+
+/** The limits of the ledger's zones: every zone but the connection point (the root has no feeder of its own). */
+export function limitsOf(zones: readonly GridZone[]): ZoneLimit[] {
+  return zones
+    .filter((z) => z.parentZoneId !== null)
+    .map((z) => ({ zone: z.zoneId, importLimitW: z.importLimitW, exportLimitW: z.exportLimitW }));
+}
+
+/**
+ * The ledger's grid model in force (read by `read`: undefined when the community has none) for the
+ * limits, the file's sensors beside them; read again every `refreshMs` in the background, so that
+ * `current()` stays cheap. Until the first read answers, or when the community has no model on the
+ * ledger, the file's limits stand; a failed read keeps the last good model (onError says why).
+ */
+export function ledgerGridModel(
+  read: () => Promise<readonly GridZone[] | undefined>,
+  file: GridModelSource,
+  refreshMs: number,
+  onError: (e: Error) => void = () => {},
+): GridModelSource & { refresh(): Promise<void>; stop(): void } {
+  let limits: ZoneLimit[] | undefined;
+  const refresh = async () => {
+    try {
+      const zones = await read();
+      limits = zones === undefined ? undefined : limitsOf(zones);
+    } catch (e) {
+      onError(e instanceof Error ? e : new Error(String(e)));
+    }
+  };
+  const timer = setInterval(() => void refresh(), refreshMs);
+  timer.unref();
+  void refresh();
+  return {
+    current() {
+      const fromFile = file.current();
+      return limits === undefined ? fromFile : { limits, sensors: fromFile.sensors };
+    },
+    refresh,
+    stop: () => clearInterval(timer),
   };
 }

@@ -5,7 +5,7 @@ import { DEFAULT_ALERT_RULES } from '@gridledger/core';
 import type { FabricIdentity, FabricMetrics, PeerEndpoint } from '@gridledger/fabric-client';
 import type { Logger } from '@gridledger/network';
 import { FabricTelemetryLedger } from './fabric';
-import { fileGridModel } from './grid-model';
+import { fileGridModel, ledgerGridModel } from './grid-model';
 import { telemetryRoutes } from './http';
 import { TelemetryMetrics } from './metrics';
 import { TelemetryService } from './service';
@@ -27,9 +27,12 @@ export interface TelemetryStartOptions {
   logger: Logger;
 }
 
+/** How often the telemetry service reads the grid model in force from the ledger. */
+const GRID_MODEL_REFRESH_MS = 30_000;
+
 /**
  * The telemetry service as the bridge's main runs it: the store in `<stateDir>/telemetry/telemetry.sqlite`,
- * the grid model from `<stateDir>/telemetry/grid.json`, the ledger with the bridge's identity.
+ * the grid model from the ledger (limits) and `<stateDir>/telemetry/grid.json` (sensors), the ledger with the bridge's identity.
  */
 export async function startTelemetry(o: TelemetryStartOptions) {
   const dir = join(o.stateDir, 'telemetry');
@@ -38,7 +41,13 @@ export async function startTelemetry(o: TelemetryStartOptions) {
     minuteRetentionSeconds: o.config.GRIDLEDGER_TELEMETRY_MINUTE_DAYS * 86_400,
   });
   const ledger = new FabricTelemetryLedger(o.fabric);
-  const grid = fileGridModel(join(dir, 'grid.json'), o.communityId, (e) => o.logger.error({ error: e.message }, 'grid.json not usable'));
+  const file = fileGridModel(join(dir, 'grid.json'), o.communityId, (e) => o.logger.error({ error: e.message }, 'grid.json not usable'));
+  const grid = ledgerGridModel(
+    () => ledger.gridZones(o.communityId),
+    file,
+    GRID_MODEL_REFRESH_MS,
+    (e) => o.logger.warn({ error: e.message }, 'grid model not read from the ledger'),
+  );
   const service = await TelemetryService.start({
     communityId: o.communityId,
     mqttUrl: o.mqttUrl,
@@ -55,6 +64,7 @@ export async function startTelemetry(o: TelemetryStartOptions) {
     service,
     routes: telemetryRoutes(service, store),
     async stop() {
+      grid.stop();
       await service.stop();
       ledger.close();
     },
