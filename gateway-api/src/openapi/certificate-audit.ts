@@ -16,7 +16,8 @@ const common = {
   '503': err('LEDGER_UNAVAILABLE'),
 };
 const hour = { ...instant, description: 'a UTC instant on the hour' };
-const q = (name: string, schema: object, required = false) => ({ name, in: 'query', required, schema });
+// Instants carry ':' unencoded, as on the other routes (allowReserved).
+const q = (name: string, schema: object, required = false) => ({ name, in: 'query', required, allowReserved: true, schema });
 const asset = { name: 'assetId', in: 'path', required: true, schema: id };
 const paging = [q('pageSize', { type: 'integer', minimum: 1, maximum: 1000 }), q('bookmark', { type: 'string', maxLength: 1024 })];
 

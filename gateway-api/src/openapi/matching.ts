@@ -12,8 +12,8 @@ const { certificates } = catalogue;
 const p = (name: string) => ({ name, in: 'path', required: true, schema: id });
 const bound = (description: string) => ({ ...instant, description });
 const period = (what: string) => [
-  { name: 'from', in: 'query', required: true, schema: bound(`a UTC ${what}`) },
-  { name: 'to', in: 'query', required: true, schema: bound(`a UTC ${what} after from, at most 366 days later`) },
+  { name: 'from', in: 'query', required: true, allowReserved: true, schema: bound(`a UTC ${what}`) },
+  { name: 'to', in: 'query', required: true, allowReserved: true, schema: bound(`a UTC ${what} after from, at most 366 days later`) },
 ];
 
 export const matchingPaths = {
