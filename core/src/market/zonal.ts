@@ -6,6 +6,9 @@
  * and each flow's counterparty is the grid operator (the feeder), who buys at the exporting area's
  * price and sells at the importing area's: the difference is the congestion rent. Losses are
  * charged by each feeder's loss factor on what it carries; they do not change the clearing.
+ * Over 400 lines on purpose: the flows, fills, area prices and feeder legs are one computation whose
+ * invariants (no limit exceeded, the LP optimum, money conserved) are property-tested together; the
+ * network's curves and the flow plan are in zonal-network.ts.
  */
 import { createHash } from 'node:crypto';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
@@ -106,7 +109,7 @@ function flowsOf(tree: Tree, fills: readonly Fill[], zoneOfParticipant: Readonly
   for (const id of tree.preorder) net.set(id, 0);
   for (const f of fills) {
     const zone = zoneOfParticipant[f.participantId];
-    if (zone === undefined) continue; // a feeder's own fill
+    if (zone === undefined) continue; // clearZonal refuses such a book before: kept for a caller's own fills
     net.set(zone, net.get(zone)! + (f.side === 'sell' ? f.filledWh : -f.filledWh));
   }
   for (let k = tree.preorder.length - 1; k > 0; k--) {
