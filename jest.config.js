@@ -10,7 +10,8 @@ module.exports = {
     '<rootDir>/test/e2e',
   ],
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
-  // One file at a time: the end-to-end files share one platform, and some stop and restart its nodes.
-  maxWorkers: 1,
+  // Two files at a time: the end-to-end files share one platform and mostly wait for market intervals to pass;
+  // the ones that stop nodes or count the platform's requests run alone (test/e2e/file-lock.js).
+  maxWorkers: 2,
   testSequencer: '<rootDir>/test/e2e/sequencer.js',
 };

@@ -5,6 +5,7 @@ const { fabricBinDir } = require('../../network/dist/binaries');
 const { upPlatform } = require('../../network/dist/platform');
 const { down } = require('../../network/dist/up');
 const { startOnFreeOffset } = require('../../network/dist/port-lease');
+const { clearLocks } = require('./file-lock');
 
 /**
  * One platform for the whole run; its state directory and port offset reach the test files through
@@ -40,6 +41,7 @@ module.exports = async () => {
   );
   globalThis.gridledgerPortLease = lease; // released by global-teardown.js, which jest runs in this process
   process.env.GRIDLEDGER_TEST_STATE = stateDir;
+  clearLocks();
   process.env.GRIDLEDGER_TEST_OFFSET = String(lease.offset);
   writeFileSync(join(stateDir, 'e2e-started.txt'), `${Date.now() - started} ms\n`);
   process.stdout.write(`\ne2e platform up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${stateDir} (ports +${lease.offset})\n`);

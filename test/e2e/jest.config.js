@@ -5,7 +5,8 @@
  */
 module.exports = {
   displayName: 'e2e',
-  testEnvironment: 'node',
+  // Node's environment with a lock between test files: two run at once, the disruptive ones alone (file-lock.js).
+  testEnvironment: '<rootDir>/environment.js',
   roots: ['<rootDir>'],
   testMatch: ['<rootDir>/**/*.test.ts'],
   // The load tests (load/) run in `npm run bench` (test/bench/load.js), not in `npm test`: see docs/benchmarks.md.
