@@ -6,6 +6,9 @@
  * gateway runs it for the platform's) clearing intervals with trades within a few intervals; the
  * first traded interval's readings, from the same model and signed by each meter's key, let it
  * settle, and the console says one line for each.
+ *
+ * @metering-interval 60
+ * @metering-late-window 30
  */
 import { formatInstant, parseInstant } from '@gridledger/core';
 import { FabricLedger, MarketScheduler } from '@gridledger/gateway-api';

@@ -2,6 +2,8 @@
  * The bridge follows the ledger's metering interval, and the services `up` starts see the caller's
  * GRIDLEDGER_* settings. The test changes the metering interval for a moment and restores it in a
  * finally; no other file runs meanwhile (one file at a time, see jest.config.js).
+ *
+ * @e2e-alone
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

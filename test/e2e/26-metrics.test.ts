@@ -2,6 +2,8 @@
  * Prometheus metrics and health on the real platform: the three gateways, the bridge, a peer and an
  * orderer (Fabric's own, on their operations endpoints). A reading and an order move the counters;
  * no label holds a participant or meter id.
+ *
+ * @e2e-alone
  */
 import { ORGS, type OrgName } from '@gridledger/network';
 import {

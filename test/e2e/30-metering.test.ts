@@ -5,6 +5,8 @@
  *
  * Each test works on its own intervals, far enough back (about 45 h, inside the 48 h late
  * window) that no other test file submits readings for them: closing a window is for everyone.
+ *
+ * @e2e-alone
  */
 import { generateKeyPairSync } from 'node:crypto';
 import mqtt from 'mqtt';

@@ -6,6 +6,8 @@
  *
  * The market here runs 60-second intervals (its own community), so the metering interval is set
  * to 60 s for the duration of this file and restored afterwards.
+ *
+ * @metering-interval 60
  */
 import { clearAuction, formatInstant, Order, SignedReading } from '@gridledger/core';
 import { ledgerClient, OrgName } from '@gridledger/network';

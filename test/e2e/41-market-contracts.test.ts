@@ -7,6 +7,8 @@
  * the contract settlement corrects it once. A second contract runs past midnight (its daily window
  * ends before it starts). The market figures of both intervals and of the period are checked
  * against hand-computed values.
+ *
+ * @metering-interval 60
  */
 import { formatInstant, SignedReading } from '@gridledger/core';
 import { trader, Trader, useMeteringInterval } from './market-support';

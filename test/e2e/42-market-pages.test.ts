@@ -5,6 +5,9 @@
  * in pages of 500 trades, then of participants. The clearing read back from its pages equals the pure module's result from the same
  * orders, every page is done once (repeats refused), credits are conserved to the micro-unit,
  * no escrow is left and every buyer holds the tokens of what it bought.
+ *
+ * @metering-interval 60
+ * @metering-late-window 30
  */
 import { clearAuction, CLEARING_PAGE_ITEMS, formatInstant, Order, SETTLEMENT_PAGE_SIZES } from '@gridledger/core';
 import { FabricLedger, MarketScheduler, StepOutcome } from '@gridledger/gateway-api';
@@ -28,7 +31,7 @@ const params = {
 };
 // At most 275 × 30 Wh × 310 µ/Wh escrowed.
 const DEPOSIT = 3_000_000;
-const LATE = 20;
+const LATE = 30;
 useMeteringInterval(LEN, { lateWindowSeconds: LATE });
 
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
@@ -62,7 +65,7 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
       }),
   );
 
-  const I = Math.ceil((Date.now() / 1000 + 150) / LEN) * LEN;
+  const I = Math.ceil((Date.now() / 1000 + 90) / LEN) * LEN;
   const IS = formatInstant(I);
   // Deterministic figures per trader and order: 1–30 Wh (a seller offers at most 8,250 Wh of its 10,000), 50,000–299,000 µ/kWh.
   const orderOf = (t: number, n: number) => ({

@@ -5,6 +5,8 @@
  * whose village feeder binds (split prices, no feeder limit exceeded, settled to the micro-unit with
  * the congestion rent to the utility, recomputed by the audit command) and one whose feeder does not
  * (the uniform clearing exactly).
+ *
+ * @metering-interval 60
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

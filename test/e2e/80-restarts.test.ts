@@ -1,6 +1,8 @@
 /**
  * Nothing accepted is lost and nothing is counted twice when the bridge or the broker restarts in
  * the middle of a stream of readings.
+ *
+ * @e2e-alone
  */
 import { join } from 'node:path';
 import mqtt from 'mqtt';

@@ -1,6 +1,8 @@
 /**
  * Faults of single nodes: Raft tolerates one orderer of three; a peer that is down makes its own
  * organization's gateway unhealthy with a reason, while the others go on.
+ *
+ * @e2e-alone
  */
 import { join } from 'node:path';
 import { api, eventually, newProsumerWithMeter, operatorKey, readingSeries, stateDir } from './support';

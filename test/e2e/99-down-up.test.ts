@@ -1,5 +1,7 @@
 /**
  * `down` then `up` keeps the ledger; `down --purge` deletes it. Runs last (see sequencer.js).
+ *
+ * @e2e-alone
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,18 +1,45 @@
-const { mkdirSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { basename, join } = require('node:path');
 
 /**
- * Test files share the run's platform two at a time (jest's two workers), except the files that
- * stop nodes, restart the bridge or the broker, or count the platform's requests: those run alone.
- * A readers-writer lock in the state directory, between jest's worker processes: a shared holder
- * is a file in `shared/`, the exclusive holder the file `exclusive`, and a file waiting to run alone
- * leaves `waiting-<name>` so that no new shared holder starts before it (no starvation). Every
- * change happens under `guard`, a directory whose creation is atomic.
+ * Test files share the run's platform two at a time (jest's two workers). The metering parameters
+ * are the channel's, one record for every community, so files that need different ones cannot run
+ * together; files that stop nodes, restart the bridge or the broker, or count the platform's
+ * requests run alone. A file says which in its first comment (jest's docblock pragmas):
+ *
+ *   @metering-interval 60        the metering interval it needs (default 900 s)
+ *   @metering-late-window 30     the late window it needs (default 172800 s)
+ *   @e2e-alone                   nothing else runs beside it
+ *
+ * Files of one class (equal metering parameters) run together. A readers-writer lock in the state
+ * directory, between jest's worker processes: a holder is a file in `holders/` naming its class,
+ * a file that cannot start leaves a numbered mark in `waiting/`, and a newcomer does not pass an
+ * older waiting file of another class (no starvation). Every change happens under `guard`, a
+ * directory whose creation is atomic.
  */
-const ALONE = /\/(26-metrics|80-restarts|90-faults|99-down-up)\.test\.ts$/;
+const DEFAULT_INTERVAL = 900;
+const DEFAULT_LATE_WINDOW = 172_800;
 const POLL_MS = 200;
+const ALONE = 'alone';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The metering parameters a file needs and its class, from its docblock pragmas. */
+function needsOf(pragmas) {
+  const number = (name, fallback) => {
+    const raw = pragmas[name];
+    if (raw === undefined) return fallback;
+    const value = Number(Array.isArray(raw) ? raw[0] : raw);
+    if (!Number.isSafeInteger(value)) throw new Error(`@${name} must be a whole number of seconds, not ${raw}`);
+    return value;
+  };
+  const metering = {
+    intervalSeconds: number('metering-interval', DEFAULT_INTERVAL),
+    lateWindowSeconds: number('metering-late-window', DEFAULT_LATE_WINDOW),
+  };
+  const alone = pragmas['e2e-alone'] !== undefined;
+  return { metering, lockClass: alone ? ALONE : `${metering.intervalSeconds}/${metering.lateWindowSeconds}` };
+}
 
 function locksDir() {
   const state = process.env.GRIDLEDGER_TEST_STATE;
@@ -21,7 +48,8 @@ function locksDir() {
 }
 
 async function underGuard(dir, f) {
-  mkdirSync(join(dir, 'shared'), { recursive: true });
+  mkdirSync(join(dir, 'holders'), { recursive: true });
+  mkdirSync(join(dir, 'waiting'), { recursive: true });
   for (;;) {
     try {
       mkdirSync(join(dir, 'guard'));
@@ -38,30 +66,36 @@ async function underGuard(dir, f) {
   }
 }
 
-/** Waits until this test file may run; answers the function that releases the lock. */
-async function acquire(testPath) {
+const classesIn = (dir, names) => names.map((n) => readFileSync(join(dir, n), 'utf8'));
+const compatible = (a, b) => a === b && a !== ALONE;
+
+/** Waits until a file of `lockClass` may run; answers the function that releases the lock. */
+async function acquire(testPath, lockClass) {
   const dir = locksDir();
   const name = `${basename(testPath)}-${process.pid}`;
-  const alone = ALONE.test(testPath);
+  let mark;
   for (;;) {
     const got = await underGuard(dir, () => {
-      const entries = readdirSync(dir);
-      const busyAlone = entries.includes('exclusive');
-      if (alone) {
-        writeFileSync(join(dir, `waiting-${name}`), '');
-        if (busyAlone || readdirSync(join(dir, 'shared')).length > 0) return false;
-        rmSync(join(dir, `waiting-${name}`), { force: true });
-        writeFileSync(join(dir, 'exclusive'), name);
-        return true;
+      const holders = classesIn(join(dir, 'holders'), readdirSync(join(dir, 'holders')));
+      const waiting = readdirSync(join(dir, 'waiting')).sort();
+      const older = mark === undefined ? waiting : waiting.filter((w) => w < mark);
+      const blocked =
+        holders.some((c) => !compatible(c, lockClass)) || classesIn(join(dir, 'waiting'), older).some((c) => !compatible(c, lockClass));
+      if (blocked) {
+        if (mark === undefined) {
+          mark = `${String(Date.now()).padStart(15, '0')}-${name}`;
+          writeFileSync(join(dir, 'waiting', mark), lockClass);
+        }
+        return false;
       }
-      if (busyAlone || entries.some((e) => e.startsWith('waiting-'))) return false;
-      writeFileSync(join(dir, 'shared', name), '');
+      if (mark !== undefined) rmSync(join(dir, 'waiting', mark), { force: true });
+      writeFileSync(join(dir, 'holders', name), lockClass);
       return true;
     });
     if (got) break;
     await sleep(POLL_MS);
   }
-  return () => rmSync(join(dir, alone ? 'exclusive' : join('shared', name)), { force: true });
+  return () => rmSync(join(dir, 'holders', name), { force: true });
 }
 
 /** The run's start: no lock is left from an earlier run that used the same state directory. */
@@ -69,4 +103,4 @@ function clearLocks() {
   rmSync(locksDir(), { recursive: true, force: true });
 }
 
-module.exports = { acquire, clearLocks, ALONE };
+module.exports = { acquire, clearLocks, needsOf };

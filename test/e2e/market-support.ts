@@ -39,23 +39,29 @@ export async function trader(name: string, communityId: string, org: OrgName = '
   return { participantId, apiKey, org, meterId, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
-/** Sets the ledger's metering interval (and other metering parameters) for the test file and restores the previous parameters after it. */
+/**
+ * Checks that the channel's metering parameters are those the file needs: the e2e environment
+ * (environment.js) sets them from the file's first comment (`@metering-interval 60`,
+ * `@metering-late-window 30`) before the file runs, and keeps files that need others from running
+ * beside it (file-lock.js). A file that calls this without declaring them fails here, saying so.
+ */
 export function useMeteringInterval(seconds: number, more: { lateWindowSeconds?: number } = {}): void {
-  let before: string | undefined;
   beforeAll(async () => {
     const client = operatorClient();
     try {
-      before = await client.evaluate('metering:getParams');
-      await client.submit('metering:setParams', JSON.stringify({ intervalSeconds: seconds, ...more }));
-    } finally {
-      client.close();
-    }
-  });
-  afterAll(async () => {
-    if (before === undefined) return;
-    const client = operatorClient();
-    try {
-      await client.submit('metering:setParams', before);
+      const params = JSON.parse(await client.evaluate('metering:getParams'));
+      const wanted = { intervalSeconds: seconds, ...more };
+      const got = {
+        intervalSeconds: params.intervalSeconds,
+        ...(more.lateWindowSeconds === undefined ? {} : { lateWindowSeconds: params.lateWindowSeconds }),
+      };
+      if (JSON.stringify(got) !== JSON.stringify(wanted))
+        throw new Error(
+          `the file needs metering parameters ${JSON.stringify(wanted)} but the channel has ${JSON.stringify(got)}: ` +
+            `declare them in the file's first comment (@metering-interval ${seconds}` +
+            (more.lateWindowSeconds === undefined ? '' : `, @metering-late-window ${more.lateWindowSeconds}`) +
+            '; see test/e2e/file-lock.js)',
+        );
     } finally {
       client.close();
     }
