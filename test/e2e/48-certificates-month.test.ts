@@ -14,7 +14,6 @@
  * in the present and cannot be issued until it has passed; the chaincode test
  * (chaincode/test/certificates.test.ts) audits a P2P-sold hour on the fake ledger instead.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { formatInstant } from '@gridledger/core/core';
 import { useMeteringInterval } from './market-support';
 import { api, closeWindow, type JsonAnswer, operatorKey, profile, uid } from './support';
 import {
+  auditCertificates,
   deliver,
   hourBack,
   INTERVAL,
@@ -48,19 +48,8 @@ const TO = hourBack(-1);
 const exportsOf = (a: number, h: number) => [0, 1, 2, 3].map((k) => 100 * (a + 1) + 10 * h + k);
 const hourWh = (a: number, h: number) => exportsOf(a, h).reduce((s, x) => s + x, 0);
 const dir = mkdtempSync(join(tmpdir(), 'gl-cert-month-'));
-const AUDIT = join(__dirname, '..', '..', 'gateway-api', 'dist', 'audit.js');
-
-/** Runs the audit command; its exit code and JSON output. */
-function audit(...args: string[]): Promise<{ code: number; out: JsonAnswer; stderr: string }> {
-  const url = profile().orgs.regulator.gateway.url;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [AUDIT, 'certificates', '--url', url, '--key', regulatorKey(), ...args], (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number(error.code), out: stdout === '' ? {} : JSON.parse(stdout), stderr });
-    });
-  });
-}
 const auditHolds = async (expectedHours: number) => {
-  const { code, out, stderr } = await audit('--community', C, '--from', FROM, '--to', TO);
+  const { code, out, stderr } = await auditCertificates('--community', C, '--from', FROM, '--to', TO);
   expect([code, out.findings, stderr]).toEqual([0, [], '']);
   expect(out).toMatchObject({ assets: 3, hoursChecked: expectedHours, holds: true });
 };
@@ -177,11 +166,11 @@ it('counts transfers, claims and a withdrawal in the report, which the audit rec
   // The audit recomputes the saved report from the ledger, and refuses a copy with one figure changed.
   const saved = join(dir, 'report.json');
   writeFileSync(saved, JSON.stringify(report));
-  const recomputed = await audit('--community', C, '--report', saved);
+  const recomputed = await auditCertificates('--community', C, '--report', saved);
   expect([recomputed.code, recomputed.out.report]).toEqual([0, { file: saved, matches: true, differences: [] }]);
   const changed = join(dir, 'changed.json');
   writeFileSync(changed, JSON.stringify({ ...report, totals: { ...report.totals, claimedWh: report.totals.claimedWh + 1 } }));
-  const refused = await audit('--community', C, '--report', changed);
+  const refused = await auditCertificates('--community', C, '--report', changed);
   expect([refused.code, refused.out.report.differences]).toEqual([
     1,
     [{ path: 'totals.claimedWh', saved: report.totals.claimedWh + 1, recomputed: report.totals.claimedWh }],
@@ -205,7 +194,7 @@ it('counts transfers, claims and a withdrawal in the report, which the audit rec
   });
   const savedDay = join(dir, 'day.json');
   writeFileSync(savedDay, JSON.stringify(dayReport));
-  const dayAudit = await audit('--community', C, '--report', savedDay);
+  const dayAudit = await auditCertificates('--community', C, '--report', savedDay);
   expect([dayAudit.code, dayAudit.out.report.matches]).toEqual([0, true]);
 
   // CSV: one figure a line.

@@ -2,9 +2,11 @@
  * What the certificate files (43, 44) share: a verified producer in a community of its own, its
  * hour's signed readings, the hour's windows closed, issuance.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core/core';
 import { trader, Trader } from './market-support';
-import { api, ApiResult, closeWindow, credentials, type JsonAnswer, operatorKey, signReading, uid } from './support';
+import { api, ApiResult, closeWindow, credentials, type JsonAnswer, operatorKey, profile, signReading, uid } from './support';
 
 export const INTERVAL = 900;
 
@@ -91,3 +93,15 @@ export async function closeHour(p: Producer, hourStart: string): Promise<void> {
 
 export const issue = (key: string, org: 'regulator' | 'utility' | 'community', assetId: string, hourStart: string) =>
   api(org, key, 'POST', '/certificates/issuances', { assetId, hourStart });
+
+const AUDIT = join(__dirname, '..', '..', 'gateway-api', 'dist', 'audit.js');
+
+/** Runs `npm run audit -- certificates` (the command itself) as the regulator: its exit code and JSON output. */
+export function auditCertificates(...args: string[]): Promise<{ code: number; out: JsonAnswer; stderr: string }> {
+  const url = profile().orgs.regulator.gateway.url;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [AUDIT, 'certificates', '--url', url, '--key', regulatorKey(), ...args], (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code), out: stdout === '' ? {} : JSON.parse(stdout), stderr });
+    });
+  });
+}

@@ -5,6 +5,9 @@
  * tokens move to the buyers. Every order is accounted for, the clearing equals the pure
  * module's result from the same orders, credits are conserved to the micro-unit, no balance is
  * negative, and no MVCC conflict reaches a user.
+ *
+ * @metering-interval 60
+ * @metering-late-window 15
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
