@@ -5,12 +5,17 @@
  * lookback whose metering windows are closed and that are not issued yet, and issues them in
  * batches (certificates:issueBatch, MAX_ISSUANCE_BATCH asset-hours a transaction).
  *
+ * Once every hour of a UTC day in the lookback is closed and nothing of it is left to issue, it
+ * records the community's matching of that day for the regulator (certificates:recordCommunityMatching),
+ * once: a recorded day is complete by construction, not a figure of whatever had arrived.
+ *
  * Idempotent and safe with two schedulers: an item refused because its hour is issued already, its
  * market is not settled yet or a reading is estimated is skipped quietly (tried again on a later
  * tick while it is in the lookback); a batch that loses an MVCC race against the other scheduler
  * is skipped, and the next tick no longer lists what the other one issued.
  */
 import { catalogue } from '@gridledger/core/catalogue';
+import { CONSUMPTION_MEMBERS } from '@gridledger/core/metering';
 import { formatInstant } from '@gridledger/core/core';
 import { readConfig, type WalletUser } from '@gridledger/network';
 import { call } from './call';
@@ -27,6 +32,7 @@ const LIST_PAGE = 100;
 /** The endorsement deadline of a batch: the peer gateway's endorsementTimeout (30 s), as the market scheduler's steps. */
 const BATCH_ENDORSE_MS = 30_000;
 const HOUR = 3600;
+const DAY = 24 * HOUR;
 
 /** Item codes that mean "not for now": issued already (also by the other scheduler), not settled yet, an estimated reading. */
 const QUIET = new Set<string>([
@@ -53,6 +59,8 @@ export interface TickOutcome {
   issued: number;
   skipped: number;
   failed: number;
+  /** UTC days whose matching this tick recorded. */
+  daysRecorded: string[];
 }
 
 export class CertificateScheduler extends Periodic<TickOutcome[]> {
@@ -64,7 +72,7 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
   async tick(): Promise<TickOutcome[]> {
     const out: TickOutcome[] = [];
     for (const communityId of this.opts.communities) {
-      const outcome = { communityId, issued: 0, skipped: 0, failed: 0 };
+      const outcome: TickOutcome = { communityId, issued: 0, skipped: 0, failed: 0, daysRecorded: [] };
       try {
         await this.community(outcome);
       } catch (e) {
@@ -73,6 +81,7 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
         this.opts.log.error({ msg: 'certificate scheduler', communityId, code: error.code, error: error.message });
       }
       if (outcome.issued > 0) this.opts.log.info({ msg: 'certificates issued', ...outcome });
+      if (outcome.daysRecorded.length > 0) this.opts.log.info({ msg: 'matching days recorded', communityId, days: outcome.daysRecorded });
       out.push(outcome);
     }
     return out;
@@ -82,6 +91,8 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
     const now = Math.floor((this.opts.now ?? Date.now)() / 1000);
     const toHour = Math.floor(now / HOUR) * HOUR; // the current hour is not over: up to it, exclusive
     const fromHour = toHour - (this.opts.lookbackHours ?? 72) * HOUR;
+    const closed = new Set<string>();
+    const pending = new Set<string>();
     let bookmark = '';
     do {
       const page = await call(this.opts.ledger, this.opts.operator, certificates.listIssuable, [
@@ -91,20 +102,51 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
         String(LIST_PAGE),
         bookmark,
       ]);
-      for (let k = 0; k < page.items.length; k += ISSUANCE_BATCH) await this.batch(outcome, page.items.slice(k, k + ISSUANCE_BATCH));
+      for (const h of page.closedHours) closed.add(h);
+      for (let k = 0; k < page.items.length; k += ISSUANCE_BATCH)
+        for (const left of await this.batch(outcome, page.items.slice(k, k + ISSUANCE_BATCH))) pending.add(left);
       bookmark = page.bookmark;
     } while (bookmark !== '');
+    await this.recordDays(outcome, Math.ceil(fromHour / DAY) * DAY, Math.floor(toHour / DAY) * DAY, closed, pending);
   }
 
-  private async batch(outcome: TickOutcome, items: { assetId: string; hourStart: string }[]): Promise<void> {
+  /** Records the matching of each whole day of [from, to) not recorded yet whose 24 hours are closed and none left to issue. */
+  private async recordDays(outcome: TickOutcome, from: number, to: number, closed: Set<string>, pending: Set<string>): Promise<void> {
+    const complete: string[] = [];
+    for (let day = from; day < to; day += DAY) {
+      const hours = Array.from({ length: 24 }, (_, h) => formatInstant(day + h * HOUR));
+      if (hours.every((h) => closed.has(h) && !pending.has(h))) complete.push(formatInstant(day));
+    }
+    if (complete.length === 0) return;
+    const recorded = await call(this.opts.ledger, this.opts.operator, certificates.getRecordedMatching, [
+      outcome.communityId,
+      complete[0],
+      formatInstant(to),
+    ]);
+    const done = new Set(recorded.days.map((d) => d.dayStart));
+    for (const dayStart of complete.filter((d) => !done.has(d))) {
+      await call(this.opts.ledger, this.opts.operator, certificates.recordCommunityMatching, [outcome.communityId, dayStart], {
+        endorsingOrganizations: [...CONSUMPTION_MEMBERS],
+      });
+      outcome.daysRecorded.push(dayStart);
+    }
+  }
+
+  /** Issues a batch; answers the hours of its items still to issue: not settled yet, or the batch failed (the next tick tries again). */
+  private async batch(outcome: TickOutcome, items: { assetId: string; hourStart: string }[]): Promise<string[]> {
+    const left: string[] = [];
     try {
       const { result } = await call(this.opts.ledger, this.opts.operator, certificates.issueBatch, [{ items }], {
         endorseDeadlineMs: BATCH_ENDORSE_MS,
       });
       for (const item of result.items) {
         if (item.status === 'issued') outcome.issued += 1;
-        else if (QUIET.has(item.error?.code ?? '')) outcome.skipped += 1;
-        else {
+        else if (item.error?.code === ErrorCodes.CERTIFICATE_HOUR_ISSUED) outcome.skipped += 1;
+        else if (QUIET.has(item.error?.code ?? '')) {
+          outcome.skipped += 1;
+          // Its market not settled yet: the hour is still to issue. An estimated hour stays unissued until a reading replaces it.
+          if (item.error?.code === ErrorCodes.CERTIFICATE_HOUR_OPEN) left.push(item.hourStart);
+        } else {
           outcome.failed += 1;
           const { assetId, hourStart } = item;
           this.opts.log.warn({ msg: 'certificate issuance refused', communityId: outcome.communityId, assetId, hourStart, ...item.error });
@@ -112,13 +154,15 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
       }
     } catch (e) {
       const error = fromFabricError(e);
+      left.push(...items.map((i) => i.hourStart));
       if (RACE.has(error.code)) {
         outcome.skipped += items.length;
-        return;
+        return left;
       }
       outcome.failed += items.length;
       this.opts.log.error({ msg: 'certificate batch failed', communityId: outcome.communityId, code: error.code, error: error.message });
     }
+    return left;
   }
 }
 

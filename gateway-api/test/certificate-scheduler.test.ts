@@ -59,7 +59,7 @@ describe('the certificate scheduler', () => {
   it('issues the closed hours of every page of assets in batches of at most 100, and next time nothing more', async () => {
     const { ledger, issued, batches } = certificateLedger(120);
     const log = new CapturingLogger();
-    expect(await scheduler(ledger, log).tick()).toEqual([{ communityId: 'sunny', issued: 358, skipped: 1, failed: 1 }]);
+    expect(await scheduler(ledger, log).tick()).toEqual([{ communityId: 'sunny', issued: 358, skipped: 1, failed: 1, daysRecorded: [] }]);
     expect(batches).toEqual([100, 50, 100, 50, 60]);
     expect(issued.size).toBe(358);
     // The refusal that is not "not for now" is logged; the open hour is skipped quietly.
@@ -67,7 +67,7 @@ describe('the certificate scheduler', () => {
       ['warn', ErrorCodes.CERTIFICATE_ASSET_NOT_RENEWABLE, 'pv-001'],
     ]);
     batches.length = 0;
-    expect(await scheduler(ledger).tick()).toEqual([{ communityId: 'sunny', issued: 0, skipped: 1, failed: 1 }]);
+    expect(await scheduler(ledger).tick()).toEqual([{ communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [] }]);
     expect(batches).toEqual([2]);
   });
 
@@ -79,7 +79,43 @@ describe('the certificate scheduler', () => {
     expect(issued.size).toBe(118);
     expect(a[0].issued + b[0].issued).toBe(118);
     expect(logs.flatMap((l) => l.lines).filter((l) => l.level === 'error')).toEqual([]);
-    expect(await scheduler(ledger).tick()).toEqual([{ communityId: 'sunny', issued: 0, skipped: 1, failed: 1 }]);
+    expect(await scheduler(ledger).tick()).toEqual([{ communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [] }]);
+  });
+
+  it("records a whole day's matching once every hour of it is closed and nothing is left to issue, and only once", async () => {
+    const ledger = new FakeLedger();
+    const day = '2026-11-20T00:00:00Z';
+    const dayHours = Array.from({ length: 24 }, (_, h) => formatInstant(Date.parse(day) / 1000 + h * 3600));
+    // The day's last hour is closed but its market not settled at first (CERTIFICATE_HOUR_OPEN); hour 1 back is closed too.
+    let settled = false;
+    const recorded: string[] = [];
+    ledger.evaluateHandler = (fn, args) => {
+      if (fn === certificates.listIssuable.fn)
+        return { closedHours: [...dayHours, hour(1)], items: settled ? [] : [{ assetId: 'pv-1', hourStart: dayHours[23] }], bookmark: '' };
+      if (fn === certificates.getRecordedMatching.fn) {
+        expect(args).toEqual(['sunny', day, '2026-11-21T00:00:00Z']);
+        return { days: recorded.map((dayStart) => ({ dayStart })) };
+      }
+      throw new Error(fn);
+    };
+    ledger.submitHandler = (fn, args) => {
+      if (fn === certificates.issueBatch.fn) {
+        const { items } = JSON.parse(args[0]) as { items: { assetId: string; hourStart: string }[] };
+        const error = { code: ErrorCodes.CERTIFICATE_HOUR_OPEN, message: 'not settled', details: {} };
+        return { items: items.map((i) => ({ ...i, status: 'refused', error })) };
+      }
+      if (fn !== certificates.recordCommunityMatching.fn) throw new Error(fn);
+      recorded.push(args[1]);
+      return { communityId: args[0], dayStart: args[1] };
+    };
+    expect((await scheduler(ledger).tick())[0]).toMatchObject({ skipped: 1, daysRecorded: [] });
+    settled = true;
+    expect((await scheduler(ledger).tick())[0]).toMatchObject({ issued: 0, daysRecorded: [day] });
+    expect(ledger.calls.filter((c) => c.fn === certificates.recordCommunityMatching.fn)).toEqual([
+      expect.objectContaining({ args: ['sunny', day], options: { endorsingOrganizations: ['CommunityMSP', 'UtilityMSP'] } }),
+    ]);
+    expect((await scheduler(ledger).tick())[0]).toMatchObject({ daysRecorded: [] });
+    expect(recorded).toEqual([day]);
   });
 
   it('logs a listing that fails and goes on with the next community', async () => {
