@@ -1,6 +1,7 @@
 import { costMicros, ErrorCodes, formatInstant, islandClearing, parseInstant } from '@gridledger/core';
 import { EnergyContract } from '../src/energy';
 import { CreditsContract } from '../src/market/credits';
+import { FiguresContract } from '../src/market/figures';
 import { GridContract } from '../src/grid';
 import { MarketContract } from '../src/market/market';
 import { MeteringContract } from '../src/metering';
@@ -133,6 +134,9 @@ describe('island mode on the ledger', () => {
       accounts += a.availableMicros + a.escrowMicros;
     }
     expect(accounts + supply.utilityMicros).toBe(supply.supplyMicros);
+    // The figures count no energy supplied or taken by the utility.
+    const figures = expectOk(await f.evaluate(regulator, (ctx) => new FiguresContract().getIntervalFigures(ctx, 'c1', TS)));
+    expect([figures.deviationSuppliedWh, figures.deviationTakenWh, figures.spotVolumeWh]).toEqual([0, 0, 1000]);
 
     // Reconnected: the next interval clears without an island and its curtailment.
     f.now = T + 900 - params.gateClosureSeconds + 60;
