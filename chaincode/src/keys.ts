@@ -47,6 +47,8 @@
  *
  * - telemetry: telemetryInterval~community~zone~intervalStart (one zone's aggregate of one interval);
  *   gridAlert~community~alertId; gridAlertActive~community~alertId (deleted on clear); gridAlertAt~community~raisedAt~alertId
+ * - island: island~community~since (a mode in force from then, with the since of the record before);
+ *   islandLatest~community (the latest, written only by the utility's changes); islandChange~community~number (the history)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -125,6 +127,10 @@ export const KeyTypes = {
   gridAlert: 'gridAlert',
   gridAlertActive: 'gridAlertActive',
   gridAlertAt: 'gridAlertAt',
+  /** Island mode (chaincode/src/grid/island.ts): a record in force from its since, the latest, every change. */
+  island: 'island',
+  islandLatest: 'islandLatest',
+  islandChange: 'islandChange',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -164,6 +164,40 @@ describe('TelemetryService', () => {
     await t.service.stop();
   });
 
+  it('raises CONNECTION_OPEN on three dead, drifting samples at the connection point, clears it after three normal ones', async () => {
+    const t = await setup();
+    const cp = (powerW: number, frequencyMHz: number) => {
+      t.advance(1000);
+      return t.service.intake(t.sensor('cp'), t.sample('cp', powerW, { zone: C, frequencyMHz }));
+    };
+    // No power alone is not enough (a balanced community), nor a drift while power flows.
+    for (const [p, f] of [
+      [0, 50_000],
+      [0, 50_000],
+      [0, 50_000],
+      [4_000, 49_600],
+      [0, 49_600],
+      [0, 49_700],
+    ])
+      await cp(p, f);
+    await t.service.settled();
+    expect(t.ledger.raised.filter((a) => a.kind === 'CONNECTION_OPEN')).toEqual([]);
+    await cp(10, 49_650);
+    await t.service.settled();
+    expect(t.ledger.raised.filter((a) => a.kind === 'CONNECTION_OPEN')).toEqual([
+      expect.objectContaining({ kind: 'CONNECTION_OPEN', subject: 'cp', zone: C, value: 10 }),
+    ]);
+    // One normal sample does not clear it; three do.
+    await cp(3_000, 50_000);
+    await cp(3_000, 50_010);
+    await t.service.settled();
+    expect(t.ledger.cleared).toEqual([]);
+    await cp(2_500, 49_990);
+    await t.service.settled();
+    expect(t.ledger.cleared).toEqual([{ alertId: t.ledger.raised[0].alertId, value: 2_500 }]);
+    await t.service.stop();
+  });
+
   it('looks new meters up a few at a time, and refuses a sample whose meter the ledger cannot say with LEDGER_UNAVAILABLE', async () => {
     const ledger = new FakeLedger();
     let running = 0;

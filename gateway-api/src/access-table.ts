@@ -538,6 +538,16 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   ),
   row('issueSensorMqttCredential', 'POST /communities/{communityId}/sensors/{sensorId}/mqtt-credential', [], [no, NA, yes(), no, no]),
 
+  // Island mode (docs/islanding.md)
+  row(
+    'changeIslandMode',
+    'POST /communities/{communityId}/island-changes',
+    ['grid:changeIsland'],
+    [no, NA, no, yes(), no],
+    'the utility of UtilityMSP',
+  ),
+  row('getIslandMode', 'GET /communities/{communityId}/island', ['grid:getIsland'], GRID_ONLY),
+
   // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),
   row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),

@@ -17,6 +17,7 @@ import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
 import { gridRoutes } from './routes/grid';
+import { islandRoutes } from './routes/island';
 import { certificateRoutes } from './routes/certificates';
 import { certificateExportRoutes } from './routes/certificate-exports';
 import { certificateLifecycleRoutes } from './routes/certificate-lifecycle';
@@ -322,6 +323,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(certificateAuditRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));
   r.use(telemetryRoutes(ledger, deps.telemetry, deps.broker));
+  r.use(islandRoutes(ledger));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

@@ -9,13 +9,14 @@
  * `{ "params": { feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm }, "orders":
  * [{ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }] }` (a zonal interval adds
  * `params.clearingMethod: "zonal"` and `"network": { network: [zones, limits in Wh], zoneOf: {participant: zone} }`,
- * as `GET .../orders` answers them), prints the result
+ * as `GET .../orders` answers them; an islanded one `"island": { since, cause, loadPriorities }`, whose
+ * curtailment is recomputed too), prints the result
  * as JSON, and, when an interval is named, whether it matches what the ledger recorded (exit 0 when
  * it does, 1 when it does not, 2 on an error).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { clearingDifferences, ClearingNetwork, clearMarket, MarketParams, Order } from '@gridledger/core';
+import { clearingDifferences, ClearingNetwork, clearMarket, islandClearing, MarketParams, Order } from '@gridledger/core';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 import { auditCertificates } from './audit-certificates';
 
@@ -40,9 +41,12 @@ async function main(argv: string[]): Promise<number> {
     params: Pick<MarketParams, 'feedInMicrosPerKwh' | 'retailMicrosPerKwh' | 'gridFeeMicrosPerKwh' | 'kPpm' | 'clearingMethod'>;
     orders: Order[];
     network?: ClearingNetwork;
+    island?: Parameters<typeof islandClearing>[1];
   };
   // The method the interval ran: zonal over the network and zones the ledger names, else uniform.
-  const recomputed = clearMarket(book.orders, book.params, book.network ?? null);
+  const cleared = clearMarket(book.orders, book.params, book.network ?? null);
+  // Islanded: the curtailment of what the book's local supply cannot serve, in the loads' priority order.
+  const recomputed = book.island !== undefined ? { ...cleared, island: islandClearing(book.orders, book.island) } : cleared;
   const report: Record<string, unknown> = { source: values.book ?? 'ledger', recomputed };
   if (onLedger) {
     const recorded = await get(`${interval}/clearing`, key);

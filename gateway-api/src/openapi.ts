@@ -5,6 +5,7 @@ import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
 import { gridPaths, gridSchemas } from './openapi/grid';
+import { islandPaths, islandSchemas } from './openapi/island';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
@@ -253,6 +254,7 @@ export const openApiDocument = {
     ...meteringPaths(parts),
     ...mqttPaths(parts),
     ...telemetryPaths(parts),
+    ...islandPaths,
   }),
   components: {
     securitySchemes: {
@@ -273,6 +275,7 @@ export const openApiDocument = {
       ...mqttSchemas,
       ...telemetrySchemas,
       ...apiKeySchemas,
+      ...islandSchemas,
       Error: {
         type: 'object',
         required: ['error'],

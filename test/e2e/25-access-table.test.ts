@@ -286,6 +286,9 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getGridAlert: () => req('GET', `/communities/${C}/alerts/al-none`),
   acknowledgeGridAlert: () => req('POST', `/communities/${C}/alerts/al-none/acknowledgement`),
   issueSensorMqttCredential: () => req('POST', `/communities/${C}/sensors/${uid('sensor')}/mqtt-credential`),
+  // No market in NOCOMM: the utility's change fails after the access check (MARKET_NOT_FOUND).
+  changeIslandMode: () => req('POST', `/communities/${NOCOMM}/island-changes`, { mode: 'islanded', since: NEXT, reason: 'access table' }),
+  getIslandMode: () => req('GET', `/communities/${C}/island`),
   revokeApiKey: (who) =>
     req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
 };

@@ -14,6 +14,7 @@ import { listRecords } from '../paging';
 import { respond } from '../respond';
 import { paramsFor } from '../market/params';
 import { GridModelVersion, latestModel, latestModelKey, modelAt, modelKey } from './store';
+import { changeIslandMode, getIsland } from './island';
 
 /** `{ zones, effectiveFrom }` by the utility of UtilityMSP: a new version from a future interval of the community's market. */
 async function setModel(ctx: Context, communityId: string, request: string): Promise<GridModelVersion> {
@@ -101,5 +102,17 @@ export class GridContract extends Contract {
   @Returns('string')
   async listVersions(ctx: Context, communityId: string): Promise<string> {
     return respond(ctx, 'listVersions', () => listVersions(ctx, communityId));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async changeIsland(ctx: Context, communityId: string, request: string): Promise<string> {
+    return respond(ctx, 'changeIsland', () => changeIslandMode(ctx, communityId, request));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getIsland(ctx: Context, communityId: string, at: string): Promise<string> {
+    return respond(ctx, 'getIsland', () => getIsland(ctx, communityId, at));
   }
 }

@@ -13,6 +13,8 @@ import {
   Fill,
   formatInstant,
   GridLedgerError,
+  IslandClearing,
+  islandClearing,
   isSelfActing,
   MarketClearing,
   MarketParams,
@@ -27,6 +29,7 @@ import { AccountOverlay } from './accounts';
 import { openBook, orderOf } from './book';
 import { conflict, intervalIn, loadInterval, nextPage, storeInterval } from './interval';
 import { clearingNetwork } from './zones';
+import { islandedAt } from '../grid/island';
 
 /**
  * The compact clearing record; its fills and trades are stored in pages (clearingPage keys). A
@@ -35,6 +38,8 @@ import { clearingNetwork } from './zones';
  */
 export interface ClearingRecord extends Omit<MarketClearing, 'fills' | 'trades' | 'clearingMethod'> {
   clearingMethod?: ClearingMethod;
+  /** An islanded interval's mode and curtailment (docs/islanding.md); absent when connected. */
+  island?: IslandClearing;
   communityId: string;
   intervalStart: string;
   params: MarketParams;
@@ -128,6 +133,7 @@ function summaryOf(r: ClearingRecord) {
     tradeCount: r.tradeCount,
     clearedAt: r.clearedAt,
     txId: r.txId,
+    ...(r.island !== undefined ? { island: { mode: r.island.mode, curtailedWh: r.island.curtailedWh } } : {}),
   };
 }
 
@@ -159,6 +165,8 @@ export async function clearInterval(ctx: Context, communityId: string, intervalS
   }
   if (record === undefined) {
     const { fills, trades, ...compact } = result;
+    // Islanded (the mode in force at the interval, fixed once its gate closed): the curtailment of what local supply cannot serve.
+    const islanded = await islandedAt(ctx, communityId, instantOf(intervalStart, 'intervalStart'));
     const pageItems = marketLimits.clearingPageItems;
     const pagesOf = (n: number) => Math.ceil(n / pageItems);
     record = {
@@ -166,6 +174,7 @@ export async function clearInterval(ctx: Context, communityId: string, intervalS
       communityId,
       intervalStart,
       params: interval.params,
+      ...(islanded !== undefined ? { island: islandClearing(orders, islanded) } : {}),
       orderCount: orders.length,
       fillCount: fills.length,
       tradeCount: trades.length,
@@ -212,6 +221,9 @@ export async function getClearing(ctx: Context, communityId: string, intervalSta
     ...clearing,
     fills: clearing.fills.filter((f) => f.participantId === own),
     trades: clearing.trades.filter((t) => t.buyerId === own || t.sellerId === own),
+    ...(clearing.island !== undefined
+      ? { island: { ...clearing.island, curtailments: clearing.island.curtailments.filter((c) => c.loadId === own) } }
+      : {}),
   };
 }
 
@@ -228,7 +240,11 @@ export async function getClearingOrders(ctx: Context, communityId: string, inter
     throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not closed`, { intervalStart: start });
   const orders = (await openBook(ctx, communityId, start)).map(orderOf);
   const network = await clearingNetwork(ctx, interval.params, start, orders);
-  return { params: interval.params, orders, ...(network !== null ? { network } : {}) };
+  const islanded = await islandedAt(ctx, communityId, instantOf(start, 'intervalStart'));
+  // An islanded interval's record in force: the audit recomputes its curtailment from the book and these priorities.
+  const island =
+    islanded === undefined ? {} : { island: { since: islanded.since, cause: islanded.cause, loadPriorities: islanded.loadPriorities } };
+  return { params: interval.params, orders, ...(network !== null ? { network } : {}), ...island };
 }
 
 /** A page of an interval history: the clearing summaries of a community, oldest first. */

@@ -77,7 +77,8 @@ async function inputOf(ctx: Context, interval: IntervalRecord): Promise<Interval
     params,
     clearing: { ...clearing, fills, ...(spotValue !== undefined ? { spotValue } : {}) },
     contracts,
-    deviations: [...deviations, ...contractDeviations],
+    // Islanded, the spot deviations were shared among the participants: the utility supplied and took none of them.
+    deviations: [...(clearing.island !== undefined ? [] : deviations), ...contractDeviations],
     metering,
   };
 }

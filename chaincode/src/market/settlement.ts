@@ -13,7 +13,8 @@ import {
   Posting,
   safeMicros,
   settleCorrection,
-  settleInterval as settleWhole,
+  settleInterval as settleConnected,
+  settleIslandedInterval,
   settlementPage,
   SettlementPage,
   SETTLEMENT_PAGE_SIZES,
@@ -105,7 +106,11 @@ async function meteredPositions(
   return metered;
 }
 
-type Whole = { result: ReturnType<typeof settleWhole>; metered: MeteredPosition[] };
+/** The whole settlement: without the utility's last-resort leg when the interval cleared islanded (docs/islanding.md). */
+const settleWhole = (clearing: Clearing, params: Parameters<typeof settleConnected>[1], metered: readonly MeteredPosition[]) =>
+  clearing.island !== undefined ? settleIslandedInterval(clearing, params, metered) : settleConnected(clearing, params, metered);
+
+type Whole = { result: ReturnType<typeof settleWhole>; metered: MeteredPosition[]; islanded: boolean };
 
 /**
  * Settles a cleared interval after delivery against the participants' energy positions, once the
@@ -146,7 +151,7 @@ export async function settleInterval(ctx: Context, communityId: string, interval
       await putRecord(ctx, key(ctx, KeyTypes.settlePlan, communityId, intervalStart, seqKeyPart(k)), plan.delivered[k]);
     progress = { pageCount: plan.pageCount, pagesDone: 0, tradePages: plan.tradePages, sizes: SETTLEMENT_PAGE_SIZES };
     slice = settlementPage(result, clearing, plan, 0, settleParams);
-    whole = { result, metered };
+    whole = { result, metered, islanded: clearing.island !== undefined };
   } else if (next < progress.tradePages) {
     const size = progress.sizes.trades;
     const clearingRecord = (await loadClearingRecord(ctx, communityId, intervalStart))!;
@@ -163,7 +168,7 @@ export async function settleInterval(ctx: Context, communityId: string, interval
     const metered = (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
     const result = settleWhole(clearing, settleParams, metered);
     slice = settlementPage(result, clearing, { ...progress, delivered: [] }, next, settleParams, progress.sizes);
-    whole = { result, metered };
+    whole = { result, metered, islanded: clearing.island !== undefined };
   }
   const accounts = new AccountOverlay(ctx);
   await applyPostings(ctx, accounts, communityId, intervalStart, slice.postings, `page-${seqKeyPart(next)}`);
@@ -203,6 +208,7 @@ export async function settleInterval(ctx: Context, communityId: string, interval
       postingCount: record.postingCount,
       estimatedParticipantIds,
       pageCount: slice.pageCount,
+      ...(whole?.islanded === true ? { islanded: true } : {}),
     });
   } else {
     await storeInterval(ctx, { ...interval, status: 'settling', settlement }, interval.status);
@@ -222,6 +228,9 @@ export async function correctSettlement(ctx: Context, communityId: string, inter
     throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `${participantId} was not settled in ${intervalStart}`, { participantId });
   if (!settled.estimated) throw conflict(`${participantId} was settled on verified readings`, { status: 'settled', step: 'correct' });
   const interval = (await loadInterval(ctx, communityId, intervalStart))!;
+  // Islanded: the deviations were shared among the participants, with no utility leg to correct against.
+  if ((await loadClearingRecord(ctx, communityId, intervalStart))?.island !== undefined)
+    throw conflict(`${intervalStart} was settled islanded: its estimated positions are final`, { status: 'settled', step: 'correct' });
   const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, interval.params.intervalSeconds);
   const delivery = await deliveryOf(ctx, communityId, participantId, startSeconds, meteringIntervals);
   if (delivery.kind !== 'settled' || delivery.estimated)

@@ -1,6 +1,7 @@
 import { GridZone } from './records';
 import { arg, contractOf } from './transaction';
-import { Id, Int, Nullable, Text, Type } from './schema';
+import { Dict, Id, Int, Nullable, OneOf, Text, Type } from './schema';
+import { LOAD_PRIORITIES } from '../grid/island';
 
 /** A version of a community's grid model (chaincode/src/grid/store.ts). */
 const GridModelVersion = Type.Object(
@@ -16,6 +17,26 @@ const GridModelVersion = Type.Object(
     txId: Text,
   },
   { title: 'GridModelVersion' },
+);
+
+/** A change of a community's island mode (chaincode/src/grid/island.ts). */
+const IslandRecord = Type.Object(
+  {
+    communityId: Text,
+    mode: OneOf(['islanded', 'connected'] as const),
+    since: Text,
+    cause: OneOf(['utility', 'telemetry'] as const),
+    reason: Text,
+    alertId: Nullable(Text),
+    loadPriorities: Dict(OneOf(LOAD_PRIORITIES)),
+    previousSince: Nullable(Text),
+    number: Int,
+    changedBy: Text,
+    mspId: Text,
+    changedAt: Text,
+    txId: Text,
+  },
+  { title: 'IslandRecord' },
 );
 
 /** The community's grid model (chaincode/src/grid/contract.ts). */
@@ -39,5 +60,41 @@ export const gridTransactions = {
     result: Type.Object({ versions: Type.Array(GridModelVersion) }, { title: 'GridModelVersions' }),
     access: { roles: ['operator', 'utility', 'regulator'], rule: 'the operator, the utility and the regulator' },
     summary: 'every change, oldest first, with its author and time',
+  }),
+  changeIsland: grid.submit('changeIsland', {
+    args: [
+      arg('communityId', Id),
+      arg(
+        'request',
+        Type.Object({
+          mode: Text,
+          since: Text,
+          reason: Text,
+          alertId: Type.Optional(Text),
+          loadPriorities: Type.Optional(Dict(OneOf(LOAD_PRIORITIES))),
+        }),
+      ),
+    ],
+    result: IslandRecord,
+    access: { roles: ['utility'], msps: ['UtilityMSP'], rule: 'the utility of UtilityMSP' },
+    events: ['IslandModeChanged'],
+    summary: 'the connection opened (islanded) or closed (connected) from an interval whose gate is open',
+  }),
+  getIsland: grid.evaluate('getIsland', {
+    args: [arg('communityId', Id), arg('at', Type.String({ description: "an instant, '' for now" }))],
+    result: Type.Object(
+      {
+        communityId: Text,
+        at: Text,
+        mode: OneOf(['islanded', 'connected'] as const),
+        since: Nullable(Text),
+        cause: Text,
+        record: Nullable(IslandRecord),
+        changes: Type.Array(IslandRecord),
+      },
+      { title: 'IslandView' },
+    ),
+    access: { roles: ['operator', 'utility', 'regulator'], rule: 'the operator, the utility and the regulator' },
+    summary: 'the mode in force at `at` and every change, oldest first',
   }),
 };

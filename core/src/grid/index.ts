@@ -1,2 +1,3 @@
 export * from './island';
 export * from './model';
+export * from './island-interval';

@@ -125,9 +125,25 @@ export const DEFAULT_OPENING_RULE: OpeningRule = { samples: 3, maxPowerW: 50, no
  */
 export function connectionOpen(samples: readonly ConnectionSample[], rule: OpeningRule = DEFAULT_OPENING_RULE): boolean {
   if (samples.length < rule.samples) return false;
-  return samples
-    .slice(-rule.samples)
-    .every((s) => Math.abs(s.powerW) <= rule.maxPowerW && Math.abs(s.frequencyMHz - rule.nominalMHz) > rule.bandMHz);
+  return samples.slice(-rule.samples).every((s) => looksOpen(s, rule));
+}
+
+/** One sample as an open connection shows it: (almost) no power through it, the frequency out of its band. */
+const looksOpen = (s: ConnectionSample, rule: OpeningRule): boolean =>
+  Math.abs(s.powerW) <= rule.maxPowerW && Math.abs(s.frequencyMHz - rule.nominalMHz) > rule.bandMHz;
+
+/**
+ * The connection's state from the newest samples (oldest first): `open` as connectionOpen says,
+ * `closed` when none of the last `rule.samples` looks open (power through it, or the frequency in
+ * band), else `unclear`. A CONNECTION_OPEN alert is raised on open and cleared only on closed.
+ */
+export function connectionState(
+  samples: readonly ConnectionSample[],
+  rule: OpeningRule = DEFAULT_OPENING_RULE,
+): 'open' | 'closed' | 'unclear' {
+  if (connectionOpen(samples, rule)) return 'open';
+  if (samples.length < rule.samples) return 'unclear';
+  return samples.slice(-rule.samples).some((s) => looksOpen(s, rule)) ? 'unclear' : 'closed';
 }
 
 /** A participant's deviation from its contracted position in an islanded interval (Wh, + exported more than sold). */

@@ -72,6 +72,8 @@ export const RECOMPUTED_FIELDS = [
   'congested',
   'zones',
   'feeders',
+  // An islanded clearing's mode and curtailment (absent from a connected one on both sides).
+  'island',
 ] as const;
 
 /**

@@ -53,7 +53,9 @@ export type PostingReason =
   /** Utility to participant: energy the utility took beyond the contracted position, at feed-in. */
   | 'deviation-taken'
   /** Either way: the difference a verified position makes to an estimated one's deviation. */
-  | 'correction';
+  | 'correction'
+  /** Participant to participant in an islanded interval: a shortfall served by another's excess (docs/islanding.md). */
+  | 'island-imbalance';
 
 /**
  * One movement of credits. Every figure is rounded down once and moves whole from one account to
@@ -506,7 +508,12 @@ export function participantSettlementPage(
 ): Pick<SettlementPage, 'postings' | 'participants'> {
   const participants = result.participants.slice(k * sizes.participants, (k + 1) * sizes.participants);
   const ids = new Set(participants.map((p) => `deviation:${p.participantId}`));
-  return { participants, postings: result.postings.filter((p) => ids.has(p.postingId)) };
+  // An islanded interval's imbalance postings go on the page of their payer.
+  const payers = new Set(participants.map((p) => p.participantId));
+  return {
+    participants,
+    postings: result.postings.filter((p) => ids.has(p.postingId) || (p.reason === 'island-imbalance' && payers.has(p.from))),
+  };
 }
 
 /**

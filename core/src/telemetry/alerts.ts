@@ -9,7 +9,13 @@ import { createHash } from 'node:crypto';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { parseInstant } from '../core/units';
 
-export const ALERT_KINDS = ['FREQUENCY_OUT_OF_BAND', 'VOLTAGE_OUT_OF_BAND', 'FEEDER_OVERLOAD', 'TELEMETRY_MISSING'] as const;
+export const ALERT_KINDS = [
+  'FREQUENCY_OUT_OF_BAND',
+  'VOLTAGE_OUT_OF_BAND',
+  'FEEDER_OVERLOAD',
+  'TELEMETRY_MISSING',
+  'CONNECTION_OPEN',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface AlertRules {
@@ -47,7 +53,9 @@ export type Observation =
   | { kind: 'FREQUENCY_OUT_OF_BAND'; subject: string; zone: string; frequencyMHz: number }
   | { kind: 'VOLTAGE_OUT_OF_BAND'; subject: string; zone: string; voltageMv: number }
   | { kind: 'FEEDER_OVERLOAD'; subject: string; zone: string; loadingPpm: number }
-  | { kind: 'TELEMETRY_MISSING'; subject: string; zone: string; silentSeconds: number };
+  | { kind: 'TELEMETRY_MISSING'; subject: string; zone: string; silentSeconds: number }
+  /** The connection point's sensor: its latest samples' state (core/src/grid/island.ts connectionState) and power. */
+  | { kind: 'CONNECTION_OPEN'; subject: string; zone: string; state: 'open' | 'closed' | 'unclear'; powerW: number };
 
 /** The observation's value as an alert records it (mHz, mV, ppm or s). */
 export function observedValue(o: Observation): number {
@@ -60,6 +68,8 @@ export function observedValue(o: Observation): number {
       return o.loadingPpm;
     case 'TELEMETRY_MISSING':
       return o.silentSeconds;
+    case 'CONNECTION_OPEN':
+      return o.powerW;
   }
 }
 
@@ -80,6 +90,9 @@ export function alertActiveAfter(wasActive: boolean, o: Observation, rules: Aler
       return wasActive ? o.loadingPpm >= rules.feederClearPpm : o.loadingPpm >= rules.feederRaisePpm;
     case 'TELEMETRY_MISSING':
       return o.silentSeconds > rules.missingAfterSeconds;
+    case 'CONNECTION_OPEN':
+      // Raised when the samples show it open, cleared only when they all show it closed again.
+      return wasActive ? o.state !== 'closed' : o.state === 'open';
   }
 }
 

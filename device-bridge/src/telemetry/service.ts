@@ -13,7 +13,9 @@ import {
   alertIdOf,
   checkSampleDevice,
   conditionKey,
+  connectionState,
   DEFAULT_ALERT_RULES,
+  DEFAULT_OPENING_RULE,
   ErrorCodes,
   formatInstant,
   GridLedgerError,
@@ -25,6 +27,7 @@ import {
   type AlertRaise,
   type AlertRules,
   type CommunityBalance,
+  type ConnectionSample,
   type GridAlert,
   type LatestSample,
   type Observation,
@@ -118,6 +121,8 @@ export class TelemetryService {
   private readonly refusalLogged = new Map<string, number>();
   private balance: CommunityBalance | undefined;
   private readonly listeners = new Set<(change: AlertChange, alertId: string) => void>();
+  /** The connection point sensor's latest samples, oldest first (docs/islanding.md: telemetry shows the connection open). */
+  private readonly connection: ConnectionSample[] = [];
 
   private constructor(private readonly o: TelemetryServiceOptions) {
     this.log = o.logger ?? createLogger('telemetry');
@@ -272,6 +277,12 @@ export class TelemetryService {
       { kind: 'VOLTAGE_OUT_OF_BAND', subject: deviceId, zone, voltageMv: s.voltageMv },
       { kind: 'TELEMETRY_MISSING', subject: deviceId, zone, silentSeconds: 0 },
     ]);
+    if (s.device.kind === 'connection') {
+      // A CONNECTION_OPEN alert: the utility confirms it by recording the island change (POST .../island-changes with its alertId).
+      this.connection.push({ powerW: s.powerW, frequencyMHz: s.frequencyMHz });
+      if (this.connection.length > DEFAULT_OPENING_RULE.samples) this.connection.shift();
+      this.apply([{ kind: 'CONNECTION_OPEN', subject: deviceId, zone, state: connectionState(this.connection), powerW: s.powerW }]);
+    }
     if (this.batch.length === 1) this.batchSince = this.nowMs();
     if (this.batch.length >= (this.o.maxBatch ?? 1000)) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), this.o.flushMs ?? 200);

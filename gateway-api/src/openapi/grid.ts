@@ -4,15 +4,18 @@ import { answer } from './answers';
 import { id, instant } from './schemas';
 
 /** OpenAPI paths and schemas of the grid model and a clearing's zones (routes/grid.ts). */
-const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+export const err = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 const { grid, market } = catalogue;
-const common = {
+export const common = {
   '400': err('REQUEST_INVALID or INTERVAL_INVALID'),
   '401': err('UNAUTHENTICATED'),
   '403': err('ACCESS_DENIED'),
   '503': err('LEDGER_UNAVAILABLE'),
 };
-const p = (name: string, schema: object = id) => ({ name, in: 'path', required: true, schema });
+export const p = (name: string, schema: object = id) => ({ name, in: 'path', required: true, schema });
 
 export const gridPaths = {
   '/communities/{communityId}/grid': {
