@@ -22,3 +22,4 @@ export { FabricLedger } from './fabric/ledger';
 export { NetworkCa } from './fabric/ca';
 export { MarketScheduler, type StepOutcome } from './market-scheduler';
 export { ACCESS_TABLE, CALLERS, type Access, type AccessRow, type CallerClass } from './access-table';
+export * from './beckn/replay-cache';
