@@ -47,3 +47,4 @@ export * from './beckn/context-check';
 export * from './beckn/router';
 export * from './beckn/bpp';
 export * from './beckn/bap';
+export * from './beckn/storage-profile';

@@ -26,13 +26,14 @@ import {
   Participant,
   sendUnsolicited,
   signMessage,
+  STORAGE_DOMAIN,
   StorageProvider,
   toWire,
 } from '../../src';
 import { BECKN_VERSION, bodySchema, CallbackAction, Context, MessageOf } from '../../src/beckn/schemas';
 import { participantKeys, record, serve, until, writeRegistry } from './support';
 
-const DOMAIN = 'deg:energy-storage';
+const DOMAIN = STORAGE_DOMAIN;
 const bapKeys = participantKeys('bap.gridledger.test', 'bap-k1');
 const bppKeys = participantKeys('bpp.gridledger.test', 'bpp-k1');
 const strangerKeys = participantKeys('stranger.gridledger.test', 's-k1');
