@@ -22,3 +22,29 @@ export { FabricLedger } from './fabric/ledger';
 export { NetworkCa } from './fabric/ca';
 export { MarketScheduler, type StepOutcome } from './market-scheduler';
 export { ACCESS_TABLE, CALLERS, type Access, type AccessRow, type CallerClass } from './access-table';
+export * from './beckn/replay-cache';
+export * from './beckn/registry';
+export * from './beckn/config';
+export {
+  ACTIONS as BECKN_ACTIONS,
+  CALLBACK_ACTIONS as BECKN_CALLBACK_ACTIONS,
+  BECKN_VERSION,
+  MESSAGES as BECKN_MESSAGES,
+  bodySchema as becknBodySchema,
+  ackResponse as becknAckResponse,
+  callbackOf,
+  type Action as BecknAction,
+  type CallbackAction as BecknCallbackAction,
+  type AnyAction as AnyBecknAction,
+  type Context as BecknContext,
+  type MessageOf as BecknMessageOf,
+} from './beckn/schemas';
+export * from './beckn/error-codes';
+export * from './beckn/database';
+export * from './beckn/inbox';
+export * from './beckn/outbox';
+export * from './beckn/context-check';
+export * from './beckn/router';
+export * from './beckn/bpp';
+export * from './beckn/bap';
+export * from './beckn/storage-profile';

@@ -133,6 +133,18 @@ export const ErrorCodes = {
   BECKN_SIGNATURE_INVALID: 'BECKN_SIGNATURE_INVALID',
   /** An Ed25519 key that is not of the registry's base64 raw form. */
   BECKN_KEY_INVALID: 'BECKN_KEY_INVALID',
+  /** The signature's created-to-expires window is longer than the verifier's maximum (docs/beckn.md#signatures). */
+  BECKN_SIGNATURE_LIFETIME_TOO_LONG: 'BECKN_SIGNATURE_LIFETIME_TOO_LONG',
+  /** The same signature was presented before: a captured message replayed. */
+  BECKN_SIGNATURE_REPLAYED: 'BECKN_SIGNATURE_REPLAYED',
+  /** The registry's key for the keyId is not valid over the signature's times (valid_from, valid_until, status). */
+  BECKN_KEY_NOT_VALID: 'BECKN_KEY_NOT_VALID',
+  /** The Beckn registry could not be reached or answered out of form: the signer's key cannot be looked up. */
+  BECKN_REGISTRY_UNAVAILABLE: 'BECKN_REGISTRY_UNAVAILABLE',
+  /** A Beckn message whose context or message is not of our Beckn 1.1 schemas or does not fit the endpoint; `details.field`. */
+  BECKN_MESSAGE_INVALID: 'BECKN_MESSAGE_INVALID',
+  /** A Beckn message_id already received from that sender for that action with other content. */
+  BECKN_MESSAGE_DUPLICATE: 'BECKN_MESSAGE_DUPLICATE',
   /** A certificate request or input not of the documented shape or range; `details.field` names the field. */
   CERTIFICATE_INPUT_INVALID: 'CERTIFICATE_INPUT_INVALID',
   /** The asset is not verified by the regulator: its energy backs no certificate and no green claim. */
