@@ -48,6 +48,10 @@
  * - telemetry: telemetryInterval~community~zone~intervalStart (one zone's aggregate of one interval);
  *   gridAlert~community~alertId; gridAlertActive~community~alertId (deleted on clear); gridAlertAt~community~raisedAt~alertId
  *
+ * - storage (docs/storage.md): battery~id; batteryAt~community~zone~battery (search index);
+ *   batterySoc~battery (its state of charge, apart so reports never conflict with confirms);
+ *   storageDay~battery~day (the reservations touching that UTC day); storageContract~id
+ *
  * None of these is written by every transaction (no hot key).
  */
 import { Context } from 'fabric-contract-api';
@@ -125,6 +129,12 @@ export const KeyTypes = {
   gridAlert: 'gridAlert',
   gridAlertActive: 'gridAlertActive',
   gridAlertAt: 'gridAlertAt',
+  /** Storage (chaincode/src/storage): batteries, their search index and state of charge, reservations per day, contracts. */
+  battery: 'battery',
+  batteryAt: 'batteryAt',
+  batterySoc: 'batterySoc',
+  storageDay: 'storageDay',
+  storageContract: 'storageContract',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */
