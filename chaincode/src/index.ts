@@ -1,7 +1,7 @@
 /**
  * The gridledger chaincode, run as a service by `fabric-chaincode-node server`, which loads this
  * module and serves the contracts listed in `contracts` (namespaces registry, metering, system, credits, market, the energy
- * contracts, certificates, grid and telemetry).
+ * contracts, certificates, grid, telemetry and storage).
  */
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
@@ -11,6 +11,7 @@ import { marketContracts } from './market';
 import { CertificatesContract } from './certificates';
 import { GridContract } from './grid';
 import { TelemetryContract } from './telemetry';
+import { StorageContract } from './storage';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
@@ -25,4 +26,5 @@ export const contracts = [
   CertificatesContract,
   GridContract,
   TelemetryContract,
+  StorageContract,
 ];

@@ -50,6 +50,10 @@
  * - island: island~community~since (a mode in force from then, with the since of the record before);
  *   islandLatest~community (the latest, written only by the utility's changes); islandChange~community~number (the history)
  *
+ * - storage (docs/storage.md): battery~id; batteryAt~community~zone~battery (search index);
+ *   batterySoc~battery (its state of charge, apart so reports never conflict with confirms);
+ *   storageDay~battery~day (the reservations touching that UTC day); storageContract~id
+ *
  * None of these is written by every transaction (no hot key).
  */
 import { Context } from 'fabric-contract-api';
@@ -131,6 +135,12 @@ export const KeyTypes = {
   island: 'island',
   islandLatest: 'islandLatest',
   islandChange: 'islandChange',
+  /** Storage (chaincode/src/storage): batteries, their search index and state of charge, reservations per day, contracts. */
+  battery: 'battery',
+  batteryAt: 'batteryAt',
+  batterySoc: 'batterySoc',
+  storageDay: 'storageDay',
+  storageContract: 'storageContract',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -70,6 +70,8 @@ const SETTLEMENT_READ: Cells = [no, NA, yes(), yes(), yes()];
 
 /** Certificates name their holder only once found: another household's bundle is refused by the chaincode, tested in 43-certificates. */
 const OTHERS_BUNDLE = "another's bundle: ACCESS_DENIED (test/e2e/43-certificates)";
+/** A storage contract names its parties only once found: a stranger is refused by the chaincode, tested in 61-storage-contracts. */
+const OTHERS_STORAGE = "another's contract: ACCESS_DENIED (test/e2e/61-storage-contracts)";
 const battery = 'a battery provider is refused (requireDetailAccess: prosumer, consumer, operator, utility)';
 
 export const ACCESS_TABLE: readonly AccessRow[] = [
@@ -547,6 +549,41 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'the utility of UtilityMSP',
   ),
   row('getIslandMode', 'GET /communities/{communityId}/island', ['grid:getIsland'], GRID_ONLY),
+  // Storage marketplace (docs/storage.md): batteries for battery providers, contracts for their buyers
+  row('registerBattery', 'POST /batteries', ['storage:registerBattery'], [no, NA, no, no, no], 'a battery provider, for itself'),
+  row('getBattery', 'GET /batteries/{batteryId}', ['storage:getBattery'], PUBLIC),
+  row(
+    'reportStateOfCharge',
+    'POST /batteries/{batteryId}/state-of-charge',
+    ['storage:reportStateOfCharge'],
+    [no, NA, no, no, no],
+    "the battery's provider (at the ledger also the Community's meter bridge)",
+  ),
+  row('listBatteries', 'GET /communities/{communityId}/batteries', ['storage:listBatteries'], PUBLIC),
+  row('searchStorage', 'GET /storage/offers', ['storage:searchBatteries'], PUBLIC),
+  row('quoteStorage', 'GET /storage/quote', ['storage:getBattery', 'storage:searchBatteries'], PUBLIC),
+  row('confirmStorage', 'POST /storage/contracts', ['storage:confirmStorage'], [yes('as buyer'), NA, no, no, no], 'a prosumer or consumer'),
+  row(
+    'getStorageContract',
+    'GET /storage/contracts/{contractId}',
+    ['storage:getStorageContract'],
+    [yes('as a party'), NA, yes(), yes(), yes()],
+    OTHERS_STORAGE,
+  ),
+  row(
+    'cancelStorage',
+    'POST /storage/contracts/{contractId}/cancellation',
+    ['storage:cancelStorage'],
+    [yes('as buyer'), NA, no, no, no],
+    `the buyer or the battery's provider; ${OTHERS_STORAGE}`,
+  ),
+  row(
+    'settleStorage',
+    'POST /storage/contracts/{contractId}/settlement',
+    ['storage:settleStorage'],
+    [yes('as a party'), NA, yes(), no, no],
+    `the operator of CommunityMSP, the buyer or the battery's provider; ${OTHERS_STORAGE}`,
+  ),
 
   // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),

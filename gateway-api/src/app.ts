@@ -26,6 +26,7 @@ import { matchingRoutes } from './routes/matching';
 import { certificateAuditRoutes } from './routes/certificate-audit';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import { telemetryRoutes, type TelemetryPort } from './routes/telemetry';
+import { storageRoutes } from './routes/storage';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
@@ -324,6 +325,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(mqttRoutes(ledger, deps.broker));
   r.use(telemetryRoutes(ledger, deps.telemetry, deps.broker));
   r.use(islandRoutes(ledger));
+  r.use(storageRoutes(ledger));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

@@ -17,6 +17,7 @@ import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
+import { storagePaths, storageSchemas } from './openapi/storage';
 import { answer, answerSchema } from './openapi/answers';
 import { id, instant } from './openapi/schemas';
 
@@ -255,6 +256,7 @@ export const openApiDocument = {
     ...mqttPaths(parts),
     ...telemetryPaths(parts),
     ...islandPaths,
+    ...storagePaths,
   }),
   components: {
     securitySchemes: {
@@ -274,6 +276,7 @@ export const openApiDocument = {
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...telemetrySchemas,
+      ...storageSchemas,
       ...apiKeySchemas,
       ...islandSchemas,
       Error: {

@@ -38,6 +38,8 @@ const GATEWAY_ANSWERS = new Set([
   'getCertificateReport',
   // A meter's telemetry series comes from the telemetry service (routes/telemetry.ts); registry:getMeter only checks who asks.
   'getMeterTelemetry',
+  // A storage quote is computed by the gateway's storage service from the battery and its free capacity (storage/service.ts).
+  'quoteStorage',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

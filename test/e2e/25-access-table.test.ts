@@ -291,6 +291,34 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getIslandMode: () => req('GET', `/communities/${C}/island`),
   revokeApiKey: (who) =>
     req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
+  // Storage: a battery and a contract that do not exist (refused after the access check, nothing written).
+  registerBattery: () =>
+    req('POST', '/batteries', {
+      batteryId: uid('nobattery'),
+      communityId: NOCOMM,
+      zone: 'z',
+      meterId: f.a.meterId,
+      capacityWh: 1000,
+      maxChargeW: 1000,
+      maxDischargeW: 1000,
+      roundTripEfficiencyPpm: 900_000,
+      latitudeMicro: 0,
+      longitudeMicro: 0,
+      availability: [{ from: PAST, to: NEXT }],
+      storedPriceMicrosPerKwh: 0,
+      reservedPriceMicrosPerKwhDay: 0,
+      penaltyMicrosPerKwh: 0,
+    }),
+  getBattery: () => req('GET', `/batteries/${NOCOMM}`),
+  reportStateOfCharge: () => req('POST', `/batteries/${NOCOMM}/state-of-charge`, { socWh: 1 }),
+  listBatteries: () => req('GET', `/communities/${NOCOMM}/batteries`),
+  searchStorage: () => req('GET', `/storage/offers?communityId=${NOCOMM}`),
+  quoteStorage: () => req('GET', `/storage/quote?batteryId=${NOCOMM}&reservedWh=1&from=${PAST}&to=${NEXT}`),
+  confirmStorage: () =>
+    req('POST', '/storage/contracts', { clientContractId: uid('s'), batteryId: NOCOMM, reservedWh: 1, from: NEXT, to: NEXT }),
+  getStorageContract: () => req('GET', `/storage/contracts/${NOCOMM}`),
+  cancelStorage: () => req('POST', `/storage/contracts/${NOCOMM}/cancellation`),
+  settleStorage: () => req('POST', `/storage/contracts/${NOCOMM}/settlement`),
 };
 
 /** The arguments of each row without a route, and whether it is submitted. */

@@ -195,6 +195,20 @@ export const ErrorCodes = {
   ALERT_NOT_FOUND: 'ALERT_NOT_FOUND',
   /** An alert step that does not fit its state (acknowledging a cleared alert, raising one id with other content). */
   ALERT_STATE_INVALID: 'ALERT_STATE_INVALID',
+  /** A battery, storage search or storage contract not of the documented shape or range (docs/storage.md); `details.field`. */
+  STORAGE_INPUT_INVALID: 'STORAGE_INPUT_INVALID',
+  /** No battery of that id is registered. */
+  BATTERY_NOT_FOUND: 'BATTERY_NOT_FOUND',
+  /** A battery of that id is registered already, with other terms. */
+  BATTERY_EXISTS: 'BATTERY_EXISTS',
+  /** The storage contract's window is not inside one of the battery's availability windows, or starts before the interval in progress. */
+  STORAGE_WINDOW_UNAVAILABLE: 'STORAGE_WINDOW_UNAVAILABLE',
+  /** The reservation would take the battery's reserved capacity above its capacity somewhere in the window; `details.freeWh`. */
+  STORAGE_CAPACITY_EXCEEDED: 'STORAGE_CAPACITY_EXCEEDED',
+  /** No storage contract of that id. */
+  STORAGE_CONTRACT_NOT_FOUND: 'STORAGE_CONTRACT_NOT_FOUND',
+  /** A cancellation or settlement the storage contract's state (or time) does not allow; `details.status`. */
+  STORAGE_CONTRACT_STATE_CONFLICT: 'STORAGE_CONTRACT_STATE_CONFLICT',
   /** The caller's identity (MSP, gl.role, gl.id) may not do this. */
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** No valid API key (gateway) or no identity attributes (chaincode). */

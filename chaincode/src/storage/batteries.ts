@@ -1,0 +1,132 @@
+/**
+ * Batteries on the ledger (docs/storage.md): a battery provider registers its own, with a meter of
+ * its own in the battery's community and a zone of the community's grid model (when it has one);
+ * anyone with a role lists and searches them; the provider (or the Community's device bridge)
+ * reports the state of charge.
+ */
+import { Context } from 'fabric-contract-api';
+import {
+  canonicalJson,
+  ErrorCodes,
+  GridLedgerError,
+  PPM,
+  SearchHit,
+  searchBatteries,
+  storageInteger,
+  storageInvalid,
+  validateBattery,
+  validateSearch,
+} from '@gridledger/core';
+import { actorOf, Caller, requireRole } from '../access';
+import { checkId, parseObjectArgument } from '../args';
+import { key, KeyTypes } from '../keys';
+import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
+import { listRecords } from '../paging';
+import { loadMeter } from '../registry';
+import { requireKnownZone } from '../grid/store';
+import { BatteryRecord, batteryKey, loadBattery, putStateOfCharge, reservationsOver, StateOfCharge, stateOfCharge } from './store';
+
+const STORAGE_INPUT_INVALID = ErrorCodes.STORAGE_INPUT_INVALID;
+
+/** A battery provider with gl.id. */
+function requireProvider(ctx: Context, action: string): Caller & { participantId: string } {
+  const caller = requireRole(ctx, ['battery-provider'], action);
+  if (caller.participantId === undefined) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} needs an identity with gl.id`);
+  return caller as Caller & { participantId: string };
+}
+
+/** The terms of registerBattery; a retry with the same terms returns the battery (`replayed`). */
+export async function registerBattery(ctx: Context, request: string): Promise<{ battery: BatteryRecord; replayed: boolean }> {
+  const provider = requireProvider(ctx, 'registering a battery').participantId;
+  const terms = validateBattery(parseObjectArgument(request, 'the battery'));
+  const existing = await getRecord<BatteryRecord>(ctx, batteryKey(ctx, terms.batteryId));
+  if (existing !== undefined) {
+    const { providerId, registeredAt: _at, txId: _tx, ...stored } = existing;
+    if (providerId === provider && canonicalJson(stored) === canonicalJson(terms)) return { battery: existing, replayed: true };
+    throw new GridLedgerError(ErrorCodes.BATTERY_EXISTS, `battery ${terms.batteryId} is registered already`, {
+      batteryId: terms.batteryId,
+    });
+  }
+  const meter = await loadMeter(ctx, terms.meterId);
+  if (meter.participantId !== provider) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `meter ${terms.meterId} is not the provider's`, { meterId: terms.meterId });
+  }
+  if (!meter.active || meter.communityId !== terms.communityId) {
+    throw storageInvalid('meterId', `meter ${terms.meterId} must be active and in community ${terms.communityId}`);
+  }
+  await requireKnownZone(ctx, terms.communityId, terms.zone, txSeconds(ctx));
+  const battery: BatteryRecord = { ...terms, providerId: provider, registeredAt: txInstant(ctx), txId: ctx.stub.getTxID() };
+  await putRecord(ctx, batteryKey(ctx, terms.batteryId), battery);
+  await putRecord(ctx, key(ctx, KeyTypes.batteryAt, terms.communityId, terms.zone, terms.batteryId), { batteryId: terms.batteryId });
+  setEvent(ctx, 'BatteryRegistered', {
+    batteryId: terms.batteryId,
+    providerId: provider,
+    communityId: terms.communityId,
+    zone: terms.zone,
+  });
+  return { battery, replayed: false };
+}
+
+export async function getBattery(ctx: Context, batteryId: string): Promise<BatteryRecord & { stateOfCharge: StateOfCharge | null }> {
+  requireRole(ctx, 'any', 'reading a battery');
+  const battery = await loadBattery(ctx, checkId(batteryId, 'batteryId', STORAGE_INPUT_INVALID));
+  return { ...battery, stateOfCharge: (await stateOfCharge(ctx, batteryId)) ?? null };
+}
+
+/** The batteries of a community (of one zone when `zone` is not ''), by zone and id. */
+async function batteriesIn(ctx: Context, communityId: string, zone: string): Promise<BatteryRecord[]> {
+  const ids = await listRecords<{ batteryId: string }>(ctx, KeyTypes.batteryAt, zone === '' ? [communityId] : [communityId, zone]);
+  const out: BatteryRecord[] = [];
+  for (const { batteryId } of ids) out.push(await loadBattery(ctx, batteryId));
+  return out;
+}
+
+export async function listBatteries(ctx: Context, communityId: string): Promise<{ batteries: BatteryRecord[] }> {
+  requireRole(ctx, 'any', 'listing batteries');
+  return { batteries: await batteriesIn(ctx, checkId(communityId, 'communityId', STORAGE_INPUT_INVALID), '') };
+}
+
+/** `{ communityId?, zone?, minFreeWh?, from?, to?, max prices?, latitudeMicro?, longitudeMicro?, radiusM?, limit? }`. */
+export async function findBatteries(ctx: Context, request: string): Promise<{ hits: SearchHit[] }> {
+  requireRole(ctx, 'any', 'searching batteries');
+  const search = validateSearch(parseObjectArgument(request, 'the search'));
+  const batteries =
+    search.communityId !== undefined
+      ? await batteriesIn(ctx, search.communityId, search.zone ?? '')
+      : await listRecords<BatteryRecord>(ctx, KeyTypes.battery, []);
+  const candidates = [];
+  for (const battery of batteries) {
+    candidates.push({
+      battery,
+      reservations: search.window === undefined ? [] : await reservationsOver(ctx, battery.batteryId, search.window),
+    });
+  }
+  return { hits: searchBatteries(search, candidates) };
+}
+
+/** `{ socWh }` by the battery's provider or the Community's device bridge (meter-bridge of CommunityMSP), as of the transaction's time. */
+export async function reportStateOfCharge(ctx: Context, batteryId: string, request: string): Promise<StateOfCharge> {
+  const caller = requireRole(ctx, ['battery-provider', 'meter-bridge'], 'reporting a state of charge');
+  const battery = await loadBattery(ctx, checkId(batteryId, 'batteryId', STORAGE_INPUT_INVALID));
+  const own = caller.role === 'battery-provider' && caller.participantId === battery.providerId;
+  const bridge = caller.role === 'meter-bridge' && caller.mspId === 'CommunityMSP';
+  if (!own && !bridge) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "the battery's provider or the Community's bridge reports its state of charge", {
+      batteryId,
+    });
+  }
+  const input = parseObjectArgument(request, 'the state of charge');
+  if (Object.keys(input).some((f) => f !== 'socWh')) throw storageInvalid('socWh', 'the request is { socWh }');
+  const socWh = storageInteger(input.socWh, 'socWh', 0, battery.capacityWh);
+  const soc: StateOfCharge = {
+    batteryId,
+    socWh,
+    socPpm: Number((BigInt(socWh) * BigInt(PPM)) / BigInt(battery.capacityWh)),
+    reportedAt: txInstant(ctx),
+    reportedBy: actorOf(ctx, caller),
+    txId: ctx.stub.getTxID(),
+  };
+  await putStateOfCharge(ctx, soc);
+  setEvent(ctx, 'BatteryStateOfCharge', soc);
+  return soc;
+}

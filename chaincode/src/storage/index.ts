@@ -1,0 +1,1 @@
+export { StorageContract } from './contract';
