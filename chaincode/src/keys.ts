@@ -48,6 +48,9 @@
  * - telemetry: telemetryInterval~community~zone~intervalStart (one zone's aggregate of one interval);
  *   gridAlert~community~alertId; gridAlertActive~community~alertId (deleted on clear); gridAlertAt~community~raisedAt~alertId
  *
+ * - demand response: flexEvent~eventId; flexOptIn~eventId~participant; flexOptInBy~participant~start~eventId;
+ *   flexResult~eventId~participant (the collection demandResponse: flexBaseline, flexPerformance ~eventId~participant)
+ *
  * None of these is written by every transaction (no hot key).
  */
 import { Context } from 'fabric-contract-api';
@@ -125,6 +128,11 @@ export const KeyTypes = {
   gridAlert: 'gridAlert',
   gridAlertActive: 'gridAlertActive',
   gridAlertAt: 'gridAlertAt',
+  /** Demand response (chaincode/src/flex): an event; a participant's opt-in to it; the participant's opt-ins by start (overlaps, event days); its result. */
+  flexEvent: 'flexEvent',
+  flexOptIn: 'flexOptIn',
+  flexOptInBy: 'flexOptInBy',
+  flexResult: 'flexResult',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */
@@ -133,6 +141,9 @@ export const PrivateKeyTypes = {
   estimateImport: 'estimateImport',
   positionPrivate: 'positionPrivate',
   disputeImport: 'disputeImport',
+  /** In the demand-response collection (flex/store.ts): a fixed baseline and a participant's performance in an event. */
+  flexBaseline: 'flexBaseline',
+  flexPerformance: 'flexPerformance',
 } as const;
 
 export type KeyType = (typeof KeyTypes)[keyof typeof KeyTypes];
