@@ -154,7 +154,8 @@ describe('a demand-response event', () => {
     const b1 = expectOk(await fabric.evaluate(p1, (ctx) => flex.getBaseline(ctx, 'ev-1', 'p1')));
     expect(b1).toMatchObject({ dayType: 'weekday', adjustmentActualWh: 120, adjustmentPpm: 1_200_000, baselineWh: [216, 216] });
     expect(b1.selectedDays).toEqual(['2026-11-09', '2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13']); // highest first
-    // p2: days 2, 4, 6 missing, 7 eligible (290, 270, 250, 230, 220, 210, 200): the highest 5 average 252; no reading before: no adjustment.
+    // p2: days 2, 4, 6 missing, 7 eligible (290, 270, 250, 230, 220, 210, 200): the highest 5 average 252.
+    // No reading before the event: no adjustment.
     const b2 = expectOk(await fabric.evaluate(regulator, (ctx) => flex.getBaseline(ctx, 'ev-1', 'p2')));
     expect(b2).toMatchObject({ adjustmentActualWh: null, adjustmentPpm: 1_000_000, baselineWh: [252, 252] });
     expect(b2.days.filter((d: { status: string }) => d.status === 'missing').map((d: { day: string }) => d.day)).toEqual([
