@@ -128,7 +128,7 @@ export const KeyTypes = {
   gridAlert: 'gridAlert',
   gridAlertActive: 'gridAlertActive',
   gridAlertAt: 'gridAlertAt',
-  /** Demand response (chaincode/src/flex): an event; a participant's opt-in to it; the participant's opt-ins by start (overlaps, event days); its result. */
+  /** Demand response (chaincode/src/flex): an event; an opt-in; a participant's opt-ins by start (overlaps, event days); a result. */
   flexEvent: 'flexEvent',
   flexOptIn: 'flexOptIn',
   flexOptInBy: 'flexOptInBy',

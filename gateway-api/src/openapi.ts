@@ -5,6 +5,7 @@ import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
 import { gridPaths, gridSchemas } from './openapi/grid';
+import { flexPaths, flexSchemas } from './openapi/flex';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
@@ -253,6 +254,7 @@ export const openApiDocument = {
     ...meteringPaths(parts),
     ...mqttPaths(parts),
     ...telemetryPaths(parts),
+    ...flexPaths,
   }),
   components: {
     securitySchemes: {
@@ -261,6 +263,7 @@ export const openApiDocument = {
     schemas: {
       ...marketSchemas,
       ...gridSchemas,
+      ...flexSchemas,
       ...contractSchemas,
       ...certificateSchemas,
       ...provenanceSchemas,

@@ -38,6 +38,9 @@ const GATEWAY_ANSWERS = new Set([
   'getCertificateReport',
   // A meter's telemetry series comes from the telemetry service (routes/telemetry.ts); registry:getMeter only checks who asks.
   'getMeterTelemetry',
+  // One transaction per opted-in participant, answered as a list (routes/flex.ts).
+  'fixFlexBaselines',
+  'settleFlexEvent',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {
