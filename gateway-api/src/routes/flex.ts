@@ -4,7 +4,7 @@
  * that participant's keys), endorsed on Community and Utility: both read household consumption.
  */
 import express from 'express';
-import { catalogue } from '@gridledger/core/catalogue';
+import { catalogue, type ResultOf } from '@gridledger/core/catalogue';
 import type { WalletUser } from '@gridledger/network';
 import { assertActsFor, callerOf, requireRoles } from '../access';
 import { call } from '../call';
@@ -18,6 +18,23 @@ const OWNERS = ['utility', 'operator'];
 async function optedIn(ledger: LedgerPort, caller: WalletUser, eventId: string): Promise<string[]> {
   const { optIns } = await call(ledger, caller, flex.getEvent, [eventId]);
   return optIns.filter((o) => o.optedIn).map((o) => o.participantId);
+}
+
+/** One step (fixing the baseline, settling) for each opted-in participant in turn, endorsed on Community and Utility. */
+async function eachOptedIn<T extends typeof flex.fixBaseline | typeof flex.settle>(
+  ledger: LedgerPort,
+  caller: WalletUser,
+  eventId: string,
+  tx: T,
+): Promise<(ResultOf<T> & { txId: string })[]> {
+  const out = [];
+  for (const participantId of await optedIn(ledger, caller, eventId)) {
+    const { result, txId } = await call(ledger, caller, tx as typeof flex.settle, [eventId, participantId], {
+      endorsingOrganizations: CONSUMPTION_MEMBERS,
+    });
+    out.push({ ...(result as ResultOf<T>), txId });
+  }
+  return out;
 }
 
 export function flexRoutes(ledger: LedgerPort): express.Router {
@@ -46,14 +63,7 @@ export function flexRoutes(ledger: LedgerPort): express.Router {
   });
   r.post('/flex/events/:eventId/baselines', async (req, res) => {
     requireRoles(callerOf(res), OWNERS, 'fixing baselines');
-    const baselines = [];
-    for (const participantId of await optedIn(ledger, callerOf(res), req.params.eventId)) {
-      const { result, txId } = await call(ledger, callerOf(res), flex.fixBaseline, [req.params.eventId, participantId], {
-        endorsingOrganizations: CONSUMPTION_MEMBERS,
-      });
-      baselines.push({ ...result, txId });
-    }
-    res.json({ eventId: req.params.eventId, baselines });
+    res.json({ eventId: req.params.eventId, baselines: await eachOptedIn(ledger, callerOf(res), req.params.eventId, flex.fixBaseline) });
   });
   r.get('/flex/events/:eventId/baselines/:participantId', async (req, res) => {
     assertActsFor(callerOf(res), req.params.participantId);
@@ -61,14 +71,7 @@ export function flexRoutes(ledger: LedgerPort): express.Router {
   });
   r.post('/flex/events/:eventId/settlement', async (req, res) => {
     requireRoles(callerOf(res), OWNERS, 'settling an event');
-    const results = [];
-    for (const participantId of await optedIn(ledger, callerOf(res), req.params.eventId)) {
-      const { result, txId } = await call(ledger, callerOf(res), flex.settle, [req.params.eventId, participantId], {
-        endorsingOrganizations: CONSUMPTION_MEMBERS,
-      });
-      results.push({ ...result, txId });
-    }
-    res.json({ eventId: req.params.eventId, results });
+    res.json({ eventId: req.params.eventId, results: await eachOptedIn(ledger, callerOf(res), req.params.eventId, flex.settle) });
   });
   r.get('/flex/events/:eventId/results', async (req, res) => {
     res.json(await call(ledger, callerOf(res), flex.getResults, [req.params.eventId]));
