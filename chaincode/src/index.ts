@@ -12,6 +12,7 @@ import { CertificatesContract } from './certificates';
 import { GridContract } from './grid';
 import { TelemetryContract } from './telemetry';
 import { StorageContract } from './storage';
+import { FlexContract } from './flex';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
@@ -27,4 +28,5 @@ export const contracts = [
   GridContract,
   TelemetryContract,
   StorageContract,
+  FlexContract,
 ];

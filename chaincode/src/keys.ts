@@ -54,6 +54,9 @@
  *   batterySoc~battery (its state of charge, apart so reports never conflict with confirms);
  *   storageDay~battery~day (the reservations touching that UTC day); storageContract~id
  *
+ * - demand response: flexEvent~eventId; flexOptIn~eventId~participant; flexOptInBy~participant~start~eventId;
+ *   flexResult~eventId~participant (the collection demandResponse: flexBaseline, flexPerformance ~eventId~participant)
+ *
  * None of these is written by every transaction (no hot key).
  */
 import { Context } from 'fabric-contract-api';
@@ -141,6 +144,11 @@ export const KeyTypes = {
   batterySoc: 'batterySoc',
   storageDay: 'storageDay',
   storageContract: 'storageContract',
+  /** Demand response (chaincode/src/flex): an event; an opt-in; a participant's opt-ins by start (overlaps, event days); a result. */
+  flexEvent: 'flexEvent',
+  flexOptIn: 'flexOptIn',
+  flexOptInBy: 'flexOptInBy',
+  flexResult: 'flexResult',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */
@@ -149,6 +157,9 @@ export const PrivateKeyTypes = {
   estimateImport: 'estimateImport',
   positionPrivate: 'positionPrivate',
   disputeImport: 'disputeImport',
+  /** In the demand-response collection (flex/store.ts): a fixed baseline and a participant's performance in an event. */
+  flexBaseline: 'flexBaseline',
+  flexPerformance: 'flexPerformance',
 } as const;
 
 export type KeyType = (typeof KeyTypes)[keyof typeof KeyTypes];

@@ -5,3 +5,4 @@ export * from './certificates';
 export * from './grid';
 export * from './telemetry';
 export * from './storage';
+export * from './flex';

@@ -584,6 +584,16 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [yes('as a party'), NA, yes(), no, no],
     `the operator of CommunityMSP, the buyer or the battery's provider; ${OTHERS_STORAGE}`,
   ),
+  // Demand response (docs/flexibility.md): the utility or the operator runs events; a household answers and reads its own
+  row('callFlexEvent', 'POST /flex/events', ['flex:callEvent'], [no, NA, yes(), yes(), no]),
+  row('getFlexEvent', 'GET /flex/events/{eventId}', ['flex:getEvent'], [yes('its own answer only'), NA, yes(), yes(), yes()]),
+  row('optInFlexEvent', 'PUT /flex/events/{eventId}/opt-ins/{participantId}', ['flex:optIn'], [yes(), no, yes(), no, no]),
+  row('optOutFlexEvent', 'DELETE /flex/events/{eventId}/opt-ins/{participantId}', ['flex:optOut'], [yes(), no, yes(), no, no]),
+  row('fixFlexBaselines', 'POST /flex/events/{eventId}/baselines', ['flex:getEvent', 'flex:fixBaseline'], [no, NA, yes(), yes(), no]),
+  row('getFlexBaseline', 'GET /flex/events/{eventId}/baselines/{participantId}', ['flex:getBaseline'], OWN_RECORDS),
+  row('settleFlexEvent', 'POST /flex/events/{eventId}/settlement', ['flex:getEvent', 'flex:settle'], [no, NA, yes(), yes(), no]),
+  row('getFlexResults', 'GET /flex/events/{eventId}/results', ['flex:getResults'], [yes('its own result only'), NA, yes(), yes(), yes()]),
+  row('getFlexPerformance', 'GET /flex/events/{eventId}/performance/{participantId}', ['flex:getPerformance'], OWN_RECORDS),
 
   // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),

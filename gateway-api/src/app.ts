@@ -27,6 +27,7 @@ import { certificateAuditRoutes } from './routes/certificate-audit';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import { telemetryRoutes, type TelemetryPort } from './routes/telemetry';
 import { storageRoutes } from './routes/storage';
+import { flexRoutes } from './routes/flex';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
@@ -326,6 +327,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(telemetryRoutes(ledger, deps.telemetry, deps.broker));
   r.use(islandRoutes(ledger));
   r.use(storageRoutes(ledger));
+  r.use(flexRoutes(ledger));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

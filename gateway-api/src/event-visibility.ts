@@ -110,6 +110,11 @@ const RULES: Record<string, Rule> = {
     if (accepted.length + gapsOpened.length + corrections.length === 0) return undefined;
     return { txId: p.txId, accepted, gapsOpened, ...(corrections.length > 0 ? { corrections } : {}) };
   },
+  // Demand response (docs/flexibility.md): an event is called for every household to answer; answers, baselines and results are its own.
+  FlexEventCalled: everyone,
+  FlexOptInChanged: ownBy('participantId'),
+  FlexBaselineFixed: ownBy('participantId'),
+  FlexEventSettled: ownBy('participantId'),
 };
 
 /** What of an event's payload the viewer sees; undefined when nothing. */

@@ -6,6 +6,7 @@ import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
 import { gridPaths, gridSchemas } from './openapi/grid';
 import { islandPaths, islandSchemas } from './openapi/island';
+import { flexPaths, flexSchemas } from './openapi/flex';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
@@ -257,6 +258,7 @@ export const openApiDocument = {
     ...telemetryPaths(parts),
     ...islandPaths,
     ...storagePaths,
+    ...flexPaths,
   }),
   components: {
     securitySchemes: {
@@ -265,6 +267,7 @@ export const openApiDocument = {
     schemas: {
       ...marketSchemas,
       ...gridSchemas,
+      ...flexSchemas,
       ...contractSchemas,
       ...certificateSchemas,
       ...provenanceSchemas,

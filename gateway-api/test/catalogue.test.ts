@@ -40,6 +40,9 @@ const GATEWAY_ANSWERS = new Set([
   'getMeterTelemetry',
   // A storage quote is computed by the gateway's storage service from the battery and its free capacity (storage/service.ts).
   'quoteStorage',
+  // One transaction per opted-in participant, answered as a list (routes/flex.ts).
+  'fixFlexBaselines',
+  'settleFlexEvent',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

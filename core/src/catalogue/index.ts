@@ -10,6 +10,7 @@ import { certificateAuditTransactions } from './certificate-audit';
 import { gridTransactions } from './grid';
 import { telemetryTransactions } from './telemetry';
 import { storageTransactions } from './storage';
+import { flexTransactions } from './flex';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
@@ -29,6 +30,7 @@ export const catalogue = {
   grid: gridTransactions,
   telemetry: telemetryTransactions,
   storage: storageTransactions,
+  flex: flexTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

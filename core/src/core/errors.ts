@@ -209,6 +209,26 @@ export const ErrorCodes = {
   STORAGE_CONTRACT_NOT_FOUND: 'STORAGE_CONTRACT_NOT_FOUND',
   /** A cancellation or settlement the storage contract's state (or time) does not allow; `details.status`. */
   STORAGE_CONTRACT_STATE_CONFLICT: 'STORAGE_CONTRACT_STATE_CONFLICT',
+  /** A demand-response event, opt-in or baseline specification not of the documented shape (docs/flexibility.md); `details.field`. */
+  FLEX_EVENT_INVALID: 'FLEX_EVENT_INVALID',
+  /** A demand-response event whose window starts at or before the transaction time. */
+  FLEX_EVENT_IN_PAST: 'FLEX_EVENT_IN_PAST',
+  /** A demand-response event called with less notice before its start than the documented minimum. */
+  FLEX_NOTICE_TOO_SHORT: 'FLEX_NOTICE_TOO_SHORT',
+  /** A demand-response event of that id is already recorded (with other content). */
+  FLEX_EVENT_EXISTS: 'FLEX_EVENT_EXISTS',
+  /** No demand-response event of that id is recorded. */
+  FLEX_EVENT_NOT_FOUND: 'FLEX_EVENT_NOT_FOUND',
+  /** An opt-in or opt-out after the event's opt-in deadline. */
+  FLEX_OPT_IN_CLOSED: 'FLEX_OPT_IN_CLOSED',
+  /** An opt-in to an event whose window overlaps another event the participant is opted in to. */
+  FLEX_EVENT_OVERLAP: 'FLEX_EVENT_OVERLAP',
+  /** The participant has no active meter in the event's community and zones. */
+  FLEX_NOT_ELIGIBLE: 'FLEX_NOT_ELIGIBLE',
+  /** A step that does not fit the event's time or state (fixing a baseline after the start, settling before the windows closed). */
+  FLEX_STATE_INVALID: 'FLEX_STATE_INVALID',
+  /** No fixed baseline (or result) of that participant for that event. */
+  FLEX_BASELINE_NOT_FOUND: 'FLEX_BASELINE_NOT_FOUND',
   /** The caller's identity (MSP, gl.role, gl.id) may not do this. */
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** No valid API key (gateway) or no identity attributes (chaincode). */

@@ -1,0 +1,1 @@
+export { FlexContract } from './contract';

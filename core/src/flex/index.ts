@@ -1,0 +1,3 @@
+export * from './baseline';
+export * from './event';
+export * from './performance';
