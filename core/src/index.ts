@@ -4,3 +4,4 @@ export * from './metering';
 export * from './certificates';
 export * from './grid';
 export * from './telemetry';
+export * from './dispatch';
