@@ -11,6 +11,7 @@ import { marketContracts } from './market';
 import { CertificatesContract } from './certificates';
 import { GridContract } from './grid';
 import { TelemetryContract } from './telemetry';
+import { DispatchContract } from './dispatch';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
@@ -25,4 +26,5 @@ export const contracts = [
   CertificatesContract,
   GridContract,
   TelemetryContract,
+  DispatchContract,
 ];

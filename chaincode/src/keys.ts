@@ -47,6 +47,8 @@
  *
  * - telemetry: telemetryInterval~community~zone~intervalStart (one zone's aggregate of one interval);
  *   gridAlert~community~alertId; gridAlertActive~community~alertId (deleted on clear); gridAlertAt~community~raisedAt~alertId
+ * - dispatch: flexResource~resourceId; flexResourceIn~community~resourceId; dispatch~community~dispatchId;
+ *   dispatchOpen~community~dispatchId (requested or accepted, deleted once refused, non-responsive or settled)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -125,6 +127,11 @@ export const KeyTypes = {
   gridAlert: 'gridAlert',
   gridAlertActive: 'gridAlertActive',
   gridAlertAt: 'gridAlertAt',
+  /** Dispatch (chaincode/src/dispatch): a flexible resource, its community's index, a dispatch, the open ones of a community. */
+  flexResource: 'flexResource',
+  flexResourceIn: 'flexResourceIn',
+  dispatch: 'dispatch',
+  dispatchOpen: 'dispatchOpen',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -9,6 +9,7 @@ import { certificatesTransactions } from './certificates';
 import { certificateAuditTransactions } from './certificate-audit';
 import { gridTransactions } from './grid';
 import { telemetryTransactions } from './telemetry';
+import { dispatchTransactions } from './dispatch';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
@@ -27,6 +28,7 @@ export const catalogue = {
   certificates: { ...certificatesTransactions, ...certificateAuditTransactions },
   grid: gridTransactions,
   telemetry: telemetryTransactions,
+  dispatch: dispatchTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

@@ -4,7 +4,7 @@
  * it, in the direction asked, never negative and never more than asked; paid per kWh delivered.
  */
 
-/** Delivered energy (Wh, rounded down) of a setpoint of `powerW` over `durationSeconds`, from the meter's mean power before and during it. */
+/** Delivered energy (Wh, rounded down) of a setpoint of `powerW` over `durationSeconds`, from the meter's mean power before and during. */
 export function deliveredWh(powerW: number, durationSeconds: number, baselineW: number, duringW: number): number {
   const change = Math.sign(powerW) * (duringW - baselineW);
   const kept = Math.min(Math.max(change, 0), Math.abs(powerW));

@@ -85,7 +85,8 @@ function objectOf(input: unknown, fields: readonly string[], what: string): Reco
 
 function int(o: Record<string, unknown>, field: string, min: number, max: number, fallback?: number): number {
   const v = o[field] ?? fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) throw invalid(field, `${field} must be an integer in [${min}, ${max}]`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max)
+    throw invalid(field, `${field} must be an integer in [${min}, ${max}]`);
   return v;
 }
 

@@ -28,8 +28,6 @@ export interface ResourceRegistration extends FlexLimits {
   resourceId: string;
   communityId: string;
   kind: ResourceKind;
-  /** The zone of the grid model the device is connected in (its feeder). */
-  zone: string;
   /** The owner's meter the device sits behind: its telemetry shows what the device delivered. */
   meterId: string;
   /** The battery's state of charge as the owner registers it (Wh); devices report it again with each acknowledgement. */
@@ -39,6 +37,8 @@ export interface ResourceRegistration extends FlexLimits {
 /** A resource as the ledger keeps it. */
 export interface FlexResource extends ResourceRegistration {
   ownerId: string;
+  /** The zone of its meter's site ('unzoned' without one), where it relieves a feeder. */
+  zone: string;
   registeredAt: string;
   updatedAt: string;
   /** Acknowledgement timeouts in a row; a device that acknowledges again starts from 0. */
@@ -53,7 +53,6 @@ const REGISTRATION_FIELDS = [
   'resourceId',
   'communityId',
   'kind',
-  'zone',
   'meterId',
   'maxPowerW',
   'capacityWh',
@@ -67,7 +66,8 @@ const invalid = (field: string, message: string) => new GridLedgerError(ErrorCod
 
 function intIn(input: Record<string, unknown>, field: string, min: number, max: number): number {
   const v = input[field];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) throw invalid(field, `${field} must be an integer in [${min}, ${max}]`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max)
+    throw invalid(field, `${field} must be an integer in [${min}, ${max}]`);
   return v;
 }
 
@@ -101,7 +101,6 @@ export function parseRegistration(input: unknown): ResourceRegistration {
     resourceId: idOf(o, 'resourceId'),
     communityId: idOf(o, 'communityId'),
     kind,
-    zone: idOf(o, 'zone'),
     meterId: idOf(o, 'meterId'),
     maxPowerW: intIn(o, 'maxPowerW', 1, MAX_RESOURCE_POWER_W),
     capacityWh,

@@ -5,8 +5,7 @@
  * charges more). The rules here are the only ones: the chaincode refuses with them, and the
  * selection only proposes setpoints they let through.
  */
-import type { FlexLimits, ResourceKind } from './resource';
-import { secondsOf } from './resource';
+import { secondsOf, type FlexLimits, type ResourceKind } from './resource';
 
 export interface Setpoint {
   powerW: number;

@@ -75,7 +75,7 @@ describe('owner limits of a setpoint', () => {
     expect(limitViolation(b, { powerW: 0, startAt: at(0), durationSeconds: 60 })?.limit).toBe('powerW');
   });
 
-  test("an EV: no setpoint past its departure, and charging less only while it can still reach its target", () => {
+  test('an EV: no setpoint past its departure, and charging less only while it can still reach its target', () => {
     const e = ev();
     expect(limitViolation(e, { powerW: 3000, startAt: at(3 * 3600), durationSeconds: 3601 })?.limit).toBe('departureAt');
     // 20,000 Wh still needed at 7,400 W: 9,730 s of charging, so a pause may end at 14,400 − 9,730 = 4,670 s at the latest.
@@ -164,7 +164,6 @@ describe('parsing', () => {
     resourceId: 'bat-1',
     communityId: 'c1',
     kind: 'battery',
-    zone: 'z1',
     meterId: 'm1',
     maxPowerW: 3000,
     capacityWh: 10_000,
@@ -178,9 +177,19 @@ describe('parsing', () => {
     expect(() => parseRegistration({ ...reg, targetWh: 5 })).toThrow(expect.objectContaining({ details: { field: 'targetWh' } }));
   });
   test('a dispatch request and an acknowledgement', () => {
-    const req = { dispatchId: 'd1', communityId: 'c1', resourceId: 'bat-1', powerW: 100, startAt: at(0), durationSeconds: 60, priceMicrosPerKwh: 1 };
+    const req = {
+      dispatchId: 'd1',
+      communityId: 'c1',
+      resourceId: 'bat-1',
+      powerW: 100,
+      startAt: at(0),
+      durationSeconds: 60,
+      priceMicrosPerKwh: 1,
+    };
     expect(parseDispatchRequest(req)).toEqual({ ...req, ackTimeoutSeconds: 10, replaces: null, alertId: null });
-    expect(() => parseDispatchRequest({ ...req, durationSeconds: 0 })).toThrow(expect.objectContaining({ code: ErrorCodes.DISPATCH_INVALID }));
+    expect(() => parseDispatchRequest({ ...req, durationSeconds: 0 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.DISPATCH_INVALID }),
+    );
     expect(parseAck({ dispatchId: 'd1', status: 'refused', reason: 'busy', socWh: 5, at: at(1) }).status).toBe('refused');
     expect(() => parseAck({ dispatchId: 'd1', status: 'maybe', socWh: 5, at: at(1) })).toThrow(
       expect.objectContaining({ details: { field: 'status' } }),
