@@ -13,6 +13,7 @@ import { GridContract } from './grid';
 import { TelemetryContract } from './telemetry';
 import { StorageContract } from './storage';
 import { FlexContract } from './flex';
+import { DispatchContract } from './dispatch';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
@@ -29,4 +30,5 @@ export const contracts = [
   TelemetryContract,
   StorageContract,
   FlexContract,
+  DispatchContract,
 ];

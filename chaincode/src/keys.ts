@@ -56,6 +56,8 @@
  *
  * - demand response: flexEvent~eventId; flexOptIn~eventId~participant; flexOptInBy~participant~start~eventId;
  *   flexResult~eventId~participant (the collection demandResponse: flexBaseline, flexPerformance ~eventId~participant)
+ * - dispatch: flexResource~resourceId; flexResourceIn~community~resourceId; dispatch~community~dispatchId;
+ *   dispatchOpen~community~dispatchId (requested or accepted, deleted once refused, non-responsive or settled)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -149,6 +151,11 @@ export const KeyTypes = {
   flexOptIn: 'flexOptIn',
   flexOptInBy: 'flexOptInBy',
   flexResult: 'flexResult',
+  /** Dispatch (chaincode/src/dispatch): a flexible resource, its community's index, a dispatch, the open ones of a community. */
+  flexResource: 'flexResource',
+  flexResourceIn: 'flexResourceIn',
+  dispatch: 'dispatch',
+  dispatchOpen: 'dispatchOpen',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

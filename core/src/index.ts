@@ -6,3 +6,4 @@ export * from './grid';
 export * from './telemetry';
 export * from './storage';
 export * from './flex';
+export * from './dispatch';

@@ -11,6 +11,7 @@ import { gridTransactions } from './grid';
 import { telemetryTransactions } from './telemetry';
 import { storageTransactions } from './storage';
 import { flexTransactions } from './flex';
+import { dispatchTransactions } from './dispatch';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
@@ -31,6 +32,7 @@ export const catalogue = {
   telemetry: telemetryTransactions,
   storage: storageTransactions,
   flex: flexTransactions,
+  dispatch: dispatchTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

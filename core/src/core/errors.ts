@@ -229,6 +229,18 @@ export const ErrorCodes = {
   FLEX_STATE_INVALID: 'FLEX_STATE_INVALID',
   /** No fixed baseline (or result) of that participant for that event. */
   FLEX_BASELINE_NOT_FOUND: 'FLEX_BASELINE_NOT_FOUND',
+  /** A flexible resource's registration or limits not of the documented shape (docs/dispatch.md); `details.field`. */
+  RESOURCE_INVALID: 'RESOURCE_INVALID',
+  /** No flexible resource of that id is registered. */
+  RESOURCE_NOT_FOUND: 'RESOURCE_NOT_FOUND',
+  /** A dispatch request, acknowledgement or delivery not of the documented shape; `details.field`. */
+  DISPATCH_INVALID: 'DISPATCH_INVALID',
+  /** A setpoint beyond a limit its owner signed (power, state of charge, EV departure or target); `details.limit`. */
+  DISPATCH_LIMIT_EXCEEDED: 'DISPATCH_LIMIT_EXCEEDED',
+  /** No dispatch of that id in that community. */
+  DISPATCH_NOT_FOUND: 'DISPATCH_NOT_FOUND',
+  /** A dispatch step that does not fit its state (an acknowledgement after the deadline, a second settlement, an id reused). */
+  DISPATCH_STATE_INVALID: 'DISPATCH_STATE_INVALID',
   /** The caller's identity (MSP, gl.role, gl.id) may not do this. */
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** No valid API key (gateway) or no identity attributes (chaincode). */
