@@ -16,6 +16,7 @@ import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
+import { sessionPaths, sessionSchemas } from './openapi/session';
 import { answer, answerSchema } from './openapi/answers';
 import { id, instant } from './openapi/schemas';
 
@@ -253,6 +254,7 @@ export const openApiDocument = {
     ...meteringPaths(parts),
     ...mqttPaths(parts),
     ...telemetryPaths(parts),
+    ...sessionPaths,
   }),
   components: {
     securitySchemes: {
@@ -273,6 +275,7 @@ export const openApiDocument = {
       ...mqttSchemas,
       ...telemetrySchemas,
       ...apiKeySchemas,
+      ...sessionSchemas,
       Error: {
         type: 'object',
         required: ['error'],
