@@ -63,10 +63,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const market = await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, QUARTER_HOUR_MARKET);
   expect(market.status).toBe(200);
-  [household, browser] = await Promise.all([
-    trader('web', C),
-    chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium' }),
-  ]);
+  [household, browser] = await Promise.all([trader('web', C), chromium.launch({ executablePath: '/usr/bin/chromium' })]);
 });
 
 afterAll(async () => {
@@ -116,6 +113,12 @@ test('a prosumer sees its reading arrive live, places an order and cancels it', 
     `${intervalStart} – ${formatInstant(Date.parse(intervalStart) / 1000 + step).slice(11)} UTC`,
   );
 
+  // The live indicator follows the stream: it drops with the network and resumes from where it was.
+  await page.context().setOffline(true);
+  await page.getByTestId('stream').filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 15_000 });
+  await page.context().setOffline(false);
+  await page.getByTestId('stream').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
+
   // Place a sell order of 2.5 kWh at 0.2 credits/kWh with the keyboard, as a person without a mouse would.
   await page.getByLabel('Energy (kWh)').fill('2.5');
   await page.getByLabel('Limit price (credits/kWh)').fill('0.2');
@@ -160,7 +163,12 @@ test("the regulator sees the market and is refused a household's positions", asy
   await screenshots(page, 'regulator');
 });
 
-test('the operator sees the market and the credits supply', async () => {
+test("the operator sees the market, an open interval's book drawn and the credits supply", async () => {
+  const { body: market } = await api('community', operatorKey(), 'GET', `/markets/${C}/params`);
+  const { gateClosureSeconds: gate, intervalSeconds: step } = market.params;
+  const next = formatInstant(Math.ceil((Date.now() / 1000 + gate + 30) / step) * step);
+  const order = { clientOrderId: uid('o'), communityId: C, intervalStart: next, side: 'sell', energyWh: 3_000, priceMicrosPerKwh: 120_000 };
+  expect((await api('community', household.apiKey, 'POST', '/orders', order)).status).toBe(201);
   const page = await newPage();
   await signIn(page, 'community', operatorKey());
   await expect(page.getByTestId('role').textContent()).resolves.toBe('Community operator');
@@ -168,6 +176,12 @@ test('the operator sees the market and the credits supply', async () => {
   await page.getByRole('button', { name: 'Show' }).click();
   await page.getByText('No interval of this community has cleared yet.').waitFor();
   await page.getByText('In circulation').waitFor();
+  await page.getByRole('combobox', { name: 'Interval', exact: true }).selectOption(next);
+  await page.getByRole('button', { name: 'Show its book' }).click();
+  await page.getByText('Not cleared yet').waitFor();
+  const chart = page.getByRole('img', { name: /Bids and asks/ });
+  await chart.locator('canvas').waitFor();
+  await expect(chart.getAttribute('aria-label')).resolves.toMatch(/Supply \(asks\)/);
   await expectAccessible(page);
   await screenshots(page, 'operator');
 });

@@ -9,6 +9,8 @@ import type { LedgerEvent } from '../api/events';
 import { IntervalChart } from '../chart';
 import { Table } from '../table';
 import { ErrorNote, Show, useLoad } from '../load';
+import { ApiError } from '../api/errors';
+import { openIntervals } from '../intervals';
 import { instantOf, localDateTime } from '../time';
 import { formatCredits, formatKwh, formatPrice } from '../units';
 
@@ -35,6 +37,17 @@ export function MarketView({ api, session, events }: { api: ApiClient; session: 
     // reload when another interval cleared
   }, [cleared]);
   const [picked, setPicked] = useState<string>();
+  const params = useLoad(
+    () =>
+      communityId
+        ? data(api.GET('/markets/{communityId}/params', { params: { path: { communityId } } })).then((p) => {
+            setUpcoming(openIntervals(p.params, 1)[0] ?? '');
+            return p;
+          })
+        : Promise.resolve(undefined),
+    [communityId],
+  );
+  const [upcoming, setUpcoming] = useState('');
   const supply = useLoad(() => data(api.GET('/credits/supply')), []);
 
   return (
@@ -89,6 +102,36 @@ export function MarketView({ api, session, events }: { api: ApiClient; session: 
           </Show>
         )}
       </section>
+      {communityId && (
+        <section className="card" aria-labelledby="book-h">
+          <h2 id="book-h">Open intervals</h2>
+          <Show of={params}>
+            {(p) =>
+              p && (
+                <form
+                  className="form inline"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    setPicked(upcoming);
+                  }}
+                >
+                  <label>
+                    Interval
+                    <select value={upcoming} onChange={(e) => setUpcoming(e.target.value)}>
+                      {openIntervals(p.params, 8).map((t) => (
+                        <option key={t} value={t}>
+                          {localDateTime(t)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <button type="submit">Show its book</button>
+                </form>
+              )
+            }
+          </Show>
+        </section>
+      )}
       {communityId && picked && <Clearing api={api} communityId={communityId} intervalStart={picked} />}
       {
         <section className="card" aria-labelledby="supply-h">
@@ -128,7 +171,7 @@ function Clearing({ api, communityId, intervalStart }: { api: ApiClient; communi
     // The price of a step curve at cumulative energy x: the first step reaching past x.
     const at = (steps: { cumulativeWh: number; priceMicrosPerKwh: number }[], x: number) =>
       steps.find((s) => s.cumulativeWh > x)?.priceMicrosPerKwh ?? null;
-    const price = clearing.data && 'priceMicrosPerKwh' in clearing.data ? (clearing.data.priceMicrosPerKwh as number | null) : null;
+    const price = clearing.data?.priceMicrosPerKwh ?? null;
     return {
       x: xs.map((x) => x / 1000),
       series: [
@@ -143,17 +186,19 @@ function Clearing({ api, communityId, intervalStart }: { api: ApiClient; communi
       <h2 id="clearing-h">
         Clearing of <time dateTime={intervalStart}>{localDateTime(intervalStart)}</time>
       </h2>
-      <Show of={clearing}>
-        {(c) => {
-          const record = c as { priceMicrosPerKwh?: number | null; volumeWh?: number; trades?: unknown[] };
-          return (
+      {clearing.error instanceof ApiError && clearing.error.code === 'INTERVAL_NOT_FOUND' ? (
+        <p data-testid="clearing">Not cleared yet: the curves of the open orders so far.</p>
+      ) : (
+        <Show of={clearing}>
+          {(c) => (
             <p data-testid="clearing">
-              Price {record.priceMicrosPerKwh == null ? '—' : formatPrice(record.priceMicrosPerKwh)}, volume{' '}
-              {formatKwh(record.volumeWh ?? 0)}, {record.trades?.length ?? 0} trades.
+              Cleared at {c.priceMicrosPerKwh === null ? 'no price (nothing matched)' : formatPrice(c.priceMicrosPerKwh)}:{' '}
+              {formatKwh(c.volumeWh)} in {c.tradeCount} trades from {c.orderCount} orders; the clearing interval{' '}
+              {bound(c.lowerMicrosPerKwh)} to {bound(c.upperMicrosPerKwh)}.
             </p>
-          );
-        }}
-      </Show>
+          )}
+        </Show>
+      )}
       {curves.error !== undefined && <ErrorNote error={curves.error} />}
       {drawn && drawn.x.length > 1 && (
         <IntervalChart
@@ -175,6 +220,8 @@ const Money = ({ label, micros }: { label: string; micros: number }) => (
     <dd>{formatCredits(micros)}</dd>
   </div>
 );
+
+const bound = (micros: number | null) => (micros === null ? '—' : formatPrice(micros));
 
 const nullable = (micros: number | null) => (micros === null ? null : micros / 1e6);
 

@@ -8,6 +8,7 @@ import { data, type ApiClient, type Session } from '../api/client';
 import type { LedgerEvent } from '../api/events';
 import { IntervalChart } from '../chart';
 import { Table } from '../table';
+import { openIntervals, type MarketParams } from '../intervals';
 import { toCsv } from '../csv';
 import { ErrorNote, Show, useLoad } from '../load';
 import { instantOf, localDateTime, localMidnight, localTime, utcInterval } from '../time';
@@ -228,25 +229,6 @@ function Tile({ label, wh, signed }: { label: string; wh: number; signed?: boole
       </dd>
     </div>
   );
-}
-
-type MarketParams = {
-  intervalSeconds: number;
-  gateClosureSeconds: number;
-  openingHorizonSeconds: number;
-  feedInMicrosPerKwh: number;
-  retailMicrosPerKwh: number;
-};
-
-/** The next intervals whose gate is still open, at most `n`. */
-function openIntervals(p: MarketParams, n: number, now = Date.now() / 1000): string[] {
-  const out: string[] = [];
-  let t = Math.ceil((now + p.gateClosureSeconds + 1) / p.intervalSeconds) * p.intervalSeconds;
-  while (out.length < n && t <= now + p.openingHorizonSeconds) {
-    out.push(instantOf(t));
-    t += p.intervalSeconds;
-  }
-  return out;
 }
 
 function OrderForm(props: { api: ApiClient; communityId: string; params: MarketParams; onPlaced(): void }) {
