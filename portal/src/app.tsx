@@ -82,8 +82,19 @@ function SignedIn(props: { apiKey: string; session: Session; api: ReturnType<typ
   const { session } = props;
   const [events, setEvents] = useState<LedgerEvent[]>([]);
   const [stream, setStream] = useState<StreamState>('connecting');
+  // How often the stream came back after a drop: the views read again what may have changed meanwhile.
+  const [resumes, setResumes] = useState(0);
   useEffect(() => {
-    const handle = openEventStream(props.apiKey, (e) => setEvents((list) => [...list, e].slice(-KEEP_EVENTS)), setStream);
+    let dropped = false;
+    const onState = (state: StreamState) => {
+      if (state === 'reconnecting') dropped = true;
+      if (state === 'live' && dropped) {
+        dropped = false;
+        setResumes((n) => n + 1);
+      }
+      setStream(state);
+    };
+    const handle = openEventStream(props.apiKey, (e) => setEvents((list) => [...list, e].slice(-KEEP_EVENTS)), onState);
     return () => handle.close();
   }, [props.apiKey]);
   const role = session.role ?? '';
@@ -104,7 +115,7 @@ function SignedIn(props: { apiKey: string; session: Session; api: ReturnType<typ
       </header>
       <main>
         {HOUSEHOLDS.has(role) ? (
-          <ProsumerView api={props.api} session={session} events={events} />
+          <ProsumerView api={props.api} session={session} events={events} resumes={resumes} />
         ) : role === 'operator' || role === 'utility' || role === 'regulator' ? (
           <MarketView api={props.api} session={session} events={events} />
         ) : (

@@ -91,14 +91,15 @@ test('a prosumer sees its reading arrive live, places an order and cancels it', 
   const { body: metering } = await api('community', household.apiKey, 'GET', '/metering/params');
   const step = Number(metering.intervalSeconds);
   const intervalStart = formatInstant(Math.floor(Date.now() / 1000 / step) * step - step);
+  // Registers leave room for the earlier interval's reading that comes while the page is offline (below).
   const reading = {
     meterId: household.meterId,
     intervalStart,
     seq: 1,
     importWh: 250,
     exportWh: 1_234,
-    importRegisterWh: 250,
-    exportRegisterWh: 1_234,
+    importRegisterWh: 10_350,
+    exportRegisterWh: 12_234,
   };
   const submitted = await api('community', operatorKey(), 'POST', '/readings', {
     readings: [signReading(reading, household.privateKeyPem)],
@@ -113,11 +114,24 @@ test('a prosumer sees its reading arrive live, places an order and cancels it', 
     `${intervalStart} – ${formatInstant(Date.parse(intervalStart) / 1000 + step).slice(11)} UTC`,
   );
 
-  // The live indicator follows the stream: it drops with the network and resumes from where it was.
+  // The live indicator follows the stream: it drops with the network; what came meanwhile shows once it is back.
   await page.context().setOffline(true);
   await page.getByTestId('stream').filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 15_000 });
+  const earlier = formatInstant(Date.parse(intervalStart) / 1000 - step);
+  const missed = {
+    ...reading,
+    intervalStart: earlier,
+    seq: 0,
+    importWh: 100,
+    exportWh: 2_000,
+    importRegisterWh: 10_100,
+    exportRegisterWh: 11_000,
+  };
+  const during = await api('community', operatorKey(), 'POST', '/readings', { readings: [signReading(missed, household.privateKeyPem)] });
+  expect(during.body.results[0]).toEqual(expect.objectContaining({ status: 'accepted' }));
   await page.context().setOffline(false);
   await page.getByTestId('stream').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
+  await live.getByText('3.234 kWh').waitFor({ timeout: 15_000 }); // produced today: 2.000 + 1.234 kWh
 
   // Place a sell order of 2.5 kWh at 0.2 credits/kWh with the keyboard, as a person without a mouse would.
   await page.getByLabel('Energy (kWh)').fill('2.5');

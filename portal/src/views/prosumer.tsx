@@ -27,7 +27,8 @@ function sumByInterval(byMeter: Map<string, Flow>): Map<string, Flow> {
   return out;
 }
 
-export function ProsumerView({ api, session, events }: { api: ApiClient; session: Session; events: LedgerEvent[] }) {
+export function ProsumerView(props: { api: ApiClient; session: Session; events: LedgerEvent[]; resumes: number }) {
+  const { api, session, events, resumes } = props;
   const pid = session.participantId ?? '';
   const path = { participantId: pid };
   const meters = useLoad(() => data(api.GET('/participants/{participantId}/meters', { params: { path } })), [pid]);
@@ -75,8 +76,16 @@ export function ProsumerView({ api, session, events }: { api: ApiClient; session
         }),
       setReadingsError,
     );
-  }, [api, meterIds, metering.data, intervalSeconds]);
+  }, [api, meterIds, metering.data, intervalSeconds, resumes]);
 
+  useEffect(() => {
+    if (resumes === 0) return;
+    orders.reload();
+    account.reload();
+    statement.reload();
+    tokens.reload();
+    // only when the stream came back: what changed while it was down
+  }, [resumes]);
   const [seen, setSeen] = useState(0);
   const reloadMoney = useCallback(() => {
     account.reload();
