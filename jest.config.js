@@ -7,6 +7,7 @@ module.exports = {
     '<rootDir>/network',
     '<rootDir>/gateway-api',
     '<rootDir>/device-bridge',
+    '<rootDir>/portal',
     '<rootDir>/test/e2e',
   ],
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],

@@ -524,6 +524,7 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [],
     [yes('its own keys'), noKey, yes("its wallet's households and bridges"), noKey, noKey],
   ),
+  row('getSession', 'GET /session', [], [yes('its own identity and key'), NA, yes(), yes(), yes()], 'who the presented key names'),
 
   // Live telemetry and grid alerts (docs/telemetry.md): zones for the grid's roles, a household its own meters
   row('getGridLive', 'GET /communities/{communityId}/grid/live', [], [yes('its own meters only'), NA, yes(), yes(), yes()]),

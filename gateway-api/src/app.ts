@@ -33,6 +33,8 @@ import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 import { GatewayMetrics } from './metrics';
+import { portalRoutes } from './portal';
+import { sessionRoutes } from './routes/session';
 
 /** What the gateway says about itself in /health. */
 export interface GatewayInfo {
@@ -63,6 +65,8 @@ export interface AppDeps {
   sse?: { heartbeatMs?: number; reconnectMs?: number };
   /** Served on GET /metrics (none given: the app makes its own). */
   metrics?: GatewayMetrics;
+  /** The portal's built files (none given: portal/dist of this repository). */
+  portalDir?: string;
 }
 
 export type GatewayApp = express.Express & {
@@ -155,6 +159,9 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.set('Content-Type', contentType).send(body);
   });
   app.use(metrics.middleware());
+
+  // The web portal's files, outside the API (portal.ts).
+  app.use(portalRoutes(deps.portalDir));
 
   app.use(express.json({ limit: '1mb' }));
   app.use(
@@ -328,6 +335,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(islandRoutes(ledger));
   r.use(storageRoutes(ledger));
   r.use(flexRoutes(ledger));
+  r.use(sessionRoutes(info.org));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

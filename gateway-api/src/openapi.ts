@@ -19,6 +19,7 @@ import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
 import { storagePaths, storageSchemas } from './openapi/storage';
+import { sessionPaths, sessionSchemas } from './openapi/session';
 import { answer, answerSchema } from './openapi/answers';
 import { id, instant } from './openapi/schemas';
 
@@ -259,6 +260,7 @@ export const openApiDocument = {
     ...islandPaths,
     ...storagePaths,
     ...flexPaths,
+    ...sessionPaths,
   }),
   components: {
     securitySchemes: {
@@ -282,6 +284,7 @@ export const openApiDocument = {
       ...storageSchemas,
       ...apiKeySchemas,
       ...islandSchemas,
+      ...sessionSchemas,
       Error: {
         type: 'object',
         required: ['error'],

@@ -8,7 +8,7 @@
  *   - the Debian packages (apt-get as root or through sudo, otherwise a message naming them);
  *   - npm dependencies: `npm ci` on the pinned runtime, when node_modules was not installed from
  *     this package-lock.json by this Node.js major (native modules are built against its headers);
- *   - the Fabric build (build-fabric.sh), schemathesis for the tests, and `tsc -b`.
+ *   - the Fabric build (build-fabric.sh), schemathesis for the tests, `tsc -b` and the portal's build (Vite).
  * Runs on any Node.js from 18 on with built-in modules only: it runs before `npm ci`.
  * `plan` is the pure decision; the rest gathers the facts and carries the plan out.
  *
@@ -23,10 +23,10 @@ const { delimiter, dirname, join } = require('node:path');
 const ROOT = join(__dirname, '..', '..');
 const STAMP = join('node_modules', '.gridledger-install');
 
-/** Debian packages each profile needs: the broker and its clients, the Fabric build, the tests' tools. */
+/** Debian packages each profile needs: the broker and its clients, the Fabric build, the tests' tools (the portal's: a browser and fonts). */
 const PACKAGES = {
   start: ['ca-certificates', 'gcc', 'libc6-dev', 'openssl', 'jq', 'tar', 'gzip', 'mosquitto', 'mosquitto-clients'],
-  test: ['python3', 'python3-venv', 'python3-pip'],
+  test: ['python3', 'python3-venv', 'python3-pip', 'chromium', 'fonts-liberation'],
 };
 
 const PROFILES = {
@@ -174,6 +174,7 @@ function main() {
         break;
       case 'build':
         run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: ROOT, env });
+        run('npm', ['run', 'build', '--silent', '-w', 'portal'], { cwd: ROOT, env });
         break;
       default:
         throw new Error(`bootstrap: unknown step ${step.kind}`);

@@ -69,6 +69,7 @@ describe('the bootstrap of `npm start` and `npm test`', () => {
     expect(kinds({ profile: 'run', missing: ['mosquitto'] })).toEqual([]);
     expect(PACKAGES.start).toEqual(expect.arrayContaining(['mosquitto', 'openssl', 'gcc']));
     expect(PACKAGES.test).toContain('python3-venv');
+    expect(PACKAGES.test).toEqual(expect.arrayContaining(['chromium', 'fonts-liberation']));
   });
 
   it('fetches the runtime before anything runs on it, and builds last', () => {

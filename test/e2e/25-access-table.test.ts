@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core/core';
 import { Access, ACCESS_TABLE, AccessRow, CALLERS, CallerClass, hashKey, keyIdOf } from '@gridledger/gateway-api';
 import { ledgerClient, OrgName, WalletUser } from '@gridledger/network';
-import { trader, Trader } from './market-support';
+import { QUARTER_HOUR_MARKET, trader, Trader } from './market-support';
 import {
   type JsonAnswer,
   api,
@@ -34,15 +34,7 @@ const C = uid('acc');
 /** A community no market, window or settlement exists for: allowed writes there fail after the access check. */
 const NOCOMM = uid('nocomm');
 const INTERVAL = 900;
-const marketParams = {
-  intervalSeconds: INTERVAL,
-  gateClosureSeconds: 60,
-  openingHorizonSeconds: 86_400,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const marketParams = { ...QUARTER_HOUR_MARKET, intervalSeconds: INTERVAL };
 const PAST = pastInterval(2);
 /** An hour no certificate of this file's assets is issued for. */
 const HOUR = '2026-11-21T10:00:00Z';
@@ -279,6 +271,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   listApiKeys: () => req('GET', `/api-keys?userId=${f.a.participantId}`),
   rotateApiKey: (who) => req('POST', `/api-keys/${who === 'self' ? f.keys.rotate : f.keys.main}/rotate`, {}),
   getGridLive: () => req('GET', `/communities/${C}/grid/live`),
+  getSession: () => req('GET', '/session'),
   getZoneTelemetry: () => req('GET', `/communities/${C}/zones/z/telemetry`),
   getMeterTelemetry: () => req('GET', `/meters/${f.a.meterId}/telemetry`),
   listZoneIntervals: () => req('GET', `/communities/${C}/zones/z/intervals?from=${HOUR}&to=${NEXT}`),

@@ -95,3 +95,14 @@ export async function deliverAsCleared(
   expect(submitted.body.results.filter((r: { status: string }) => r.status !== 'accepted')).toEqual([]);
   return filled;
 }
+
+/** Market parameters of 15-minute intervals (the metering default) with the tariffs the market files use. */
+export const QUARTER_HOUR_MARKET = {
+  intervalSeconds: 900,
+  gateClosureSeconds: 60,
+  openingHorizonSeconds: 86_400,
+  feedInMicrosPerKwh: 50_000,
+  retailMicrosPerKwh: 300_000,
+  gridFeeMicrosPerKwh: 10_000,
+  kPpm: 500_000,
+};
