@@ -1,6 +1,6 @@
 /**
  * market.loadTestSeconds: the load tests (test/e2e/load/, left out of `npm test` to keep the suite
- * under 30 minutes) run by jest on a platform of their own, started by the e2e global setup after
+ * under 30 minutes; the P2P-sold hour waits for the present hour to end) run by jest on a platform of their own, started by the e2e global setup after
  * the other scenarios have stopped theirs. A failing assertion fails the bench.
  * GRIDLEDGER_BENCH_LOAD=0 skips them.
  */
@@ -25,7 +25,9 @@ function loadTests(results, rows) {
     metric: 'loadTestSeconds',
     value: seconds.toFixed(1),
     unit: 's',
-    note: 'test/e2e/load: 1,000 concurrent orders, two schedulers, clearing = pure module, credits conserved (passed)',
+    note:
+      'test/e2e/load: 1,000 concurrent orders, two schedulers, clearing = pure module, credits conserved; ' +
+      'a P2P-sold hour certified as its export less the Wh sold (passed)',
   });
 }
 

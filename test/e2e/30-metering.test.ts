@@ -18,6 +18,7 @@ import {
   chaincodeCodeOf,
   blockOfTransaction,
   credentials,
+  eventually,
   householdCredential,
   mqttOptions,
   newProsumerWithMeter,
@@ -281,7 +282,11 @@ it(
       201,
     );
 
-    const history = await ok<JsonAnswer[]>(api('regulator', regulatorKey(), 'GET', `/assets/${pv.assetId}/history`));
+    // Read at the Regulator's peer, which may be a block behind the Community's that committed the record.
+    const history = await eventually(async () => {
+      const h = await ok<JsonAnswer[]>(api('regulator', regulatorKey(), 'GET', `/assets/${pv.assetId}/history`));
+      return h.length === 3 && h;
+    }, 10_000);
     expect(history.map((h) => [h.value.verification !== null, h.value.lastRecord?.note ?? null])).toEqual([
       [false, null],
       [true, null],

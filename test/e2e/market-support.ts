@@ -3,6 +3,7 @@
  * the metering interval set for the file's duration (market intervals of 60 s need readings of 60 s).
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { UTILITY_ACCOUNT } from '@gridledger/core/core';
 import { ledgerClient, LedgerClient, OrgName } from '@gridledger/network';
 import { api, credentials, operatorKey, profile, signReading, sleep, uid } from './support';
 
@@ -106,3 +107,24 @@ export const QUARTER_HOUR_MARKET = {
   gridFeeMicrosPerKwh: 10_000,
   kPpm: 500_000,
 };
+
+/**
+ * What the utility gained from settling `communityId`'s intervals: the settlement postings to its
+ * account less those from it. Read from the file's own community, not from the channel's credit
+ * supply, which other files running at the same time change too.
+ */
+export async function utilityGainIn(communityId: string, intervalStarts: string[]): Promise<number> {
+  let gain = 0;
+  for (const intervalStart of intervalStarts) {
+    const res = await api(
+      'regulator',
+      credentials().apiKeys.regulator.regulator,
+      'GET',
+      `/markets/${communityId}/intervals/${intervalStart}/settlement`,
+    );
+    if (res.status !== 200) throw new Error(`settlement of ${communityId} ${intervalStart}: ${res.status} ${JSON.stringify(res.body)}`);
+    for (const p of res.body.postings as { from: string; to: string; amountMicros: number }[])
+      gain += (p.to === UTILITY_ACCOUNT ? p.amountMicros : 0) - (p.from === UTILITY_ACCOUNT ? p.amountMicros : 0);
+  }
+  return gain;
+}
