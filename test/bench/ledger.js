@@ -38,6 +38,7 @@ const { down } = require('@gridledger/network/dist/up');
 const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/port-lease');
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { certificateBenchmarks } = require('./certificates');
+const { portalBenchmarks } = require('./portal');
 const { gridBenchmarks } = require('./grid');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
@@ -335,6 +336,7 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_CERTIFICATES !== '0') await certificateBenchmarks(profile, credentials, results, rows, noopTps);
     if (process.env.GRIDLEDGER_BENCH_GRID !== '0' && !certificatesOnly)
       await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
+    if (process.env.GRIDLEDGER_BENCH_PORTAL !== '0' && !certificatesOnly) await portalBenchmarks(profile, credentials, results, rows, api);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();
