@@ -29,7 +29,7 @@ const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { generateKeyPairSync, sign, randomBytes } = require('node:crypto');
+const { sign, randomBytes } = require('node:crypto');
 const mqtt = require('mqtt');
 const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
 const { ledgerClient, mqttClientOptions, mqttCredentialPath, readCredential, usernameOf } = require('@gridledger/network');
@@ -39,6 +39,7 @@ const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/por
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { certificateBenchmarks } = require('./certificates');
 const { portalBenchmarks } = require('./portal');
+const { prosumerWithMeter } = require('./prosumer');
 const { gridBenchmarks } = require('./grid');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
@@ -96,18 +97,7 @@ async function readingLoad(profile, operatorKey, meters, intervals, inFlight = 2
     Array.from({ length: inFlight }, async () => {
       while (next < meters) {
         const m = next++;
-        const participantId = `bench-${tag}-${m}`;
-        const { apiKey } = await api(profile, operatorKey, 'POST', '/participants', { participantId, role: 'prosumer' });
-        const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-        const meterId = `${participantId}.main`;
-        await api(profile, apiKey, 'POST', '/meters', {
-          meterId,
-          participantId,
-          kind: 'bidirectional',
-          exportCapacityW: 10000,
-          communityId: profile.mqtt.communityId,
-          publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
-        });
+        const { meterId, privateKey } = await prosumerWithMeter(api, profile, operatorKey, `bench-${tag}-${m}`, 10000);
         byMeter[m] = { meterId, privateKey };
       }
     }),

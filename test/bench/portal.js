@@ -6,11 +6,12 @@
  *   - portal.eventToScreenP95Ms: a reading committed (the POST /readings answer) to its value on
  *     screen, through the event stream, p95 of 20 readings one after another.
  */
-const { generateKeyPairSync, sign, randomBytes } = require('node:crypto');
+const { sign, randomBytes } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const { chromium } = require('playwright-core');
 const { formatInstant, readingSignedBytes } = require('@gridledger/core/core');
 const { percentile } = require('./stats');
+const { prosumerWithMeter } = require('./prosumer');
 
 const VIEWS = 5;
 const READINGS = 20;
@@ -18,17 +19,7 @@ const READINGS = 20;
 async function portalBenchmarks(profile, credentials, results, rows, api) {
   const operator = credentials.apiKeys.community['community-operator'];
   const participantId = `bench-web-${randomBytes(4).toString('hex')}`;
-  const { apiKey } = await api(profile, operator, 'POST', '/participants', { participantId, role: 'prosumer' });
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const meterId = `${participantId}.main`;
-  await api(profile, apiKey, 'POST', '/meters', {
-    meterId,
-    participantId,
-    kind: 'bidirectional',
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    exportCapacityW: 600_000,
-    communityId: profile.mqtt.communityId,
-  });
+  const { apiKey, meterId, privateKey } = await prosumerWithMeter(api, profile, operator, participantId, 600_000);
   const { intervalSeconds: step } = await api(profile, apiKey, 'GET', '/metering/params');
   const url = `${profile.orgs.community.gateway.url}/portal/`;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
