@@ -169,9 +169,9 @@ function Clearing({ api, communityId, intervalStart }: { api: ApiClient; communi
     const c = curves.data;
     if (!c) return undefined;
     const xs = [...new Set([0, ...c.bids.map((b) => b.cumulativeWh), ...c.asks.map((a) => a.cumulativeWh)])].sort((a, b) => a - b);
-    // The price of a step curve at cumulative energy x: the first step reaching past x.
+    // The price of a step curve at cumulative energy x: the first step reaching past x; the last step up to its end.
     const at = (steps: { cumulativeWh: number; priceMicrosPerKwh: number }[], x: number) =>
-      steps.find((s) => s.cumulativeWh > x)?.priceMicrosPerKwh ?? null;
+      (steps.find((s) => s.cumulativeWh > x) ?? steps.find((s) => s.cumulativeWh === x))?.priceMicrosPerKwh ?? null;
     const price = clearing.data?.priceMicrosPerKwh ?? null;
     return {
       x: xs.map((x) => x / 1000),
