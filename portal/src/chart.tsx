@@ -30,7 +30,7 @@ export function IntervalChart(props: {
       scales: { x: { time: props.time ?? true, ...(props.range ? { range: props.range } : {}) } },
       axes: [{}, { label: props.unit, size: 60 }],
       series: [
-        {},
+        { label: props.time === false ? 'Energy' : 'Time' },
         ...props.series.map((s) => ({
           label: s.label,
           stroke: s.color,

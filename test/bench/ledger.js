@@ -29,7 +29,7 @@ const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { generateKeyPairSync, sign, randomBytes } = require('node:crypto');
+const { sign, randomBytes } = require('node:crypto');
 const mqtt = require('mqtt');
 const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
 const { ledgerClient, mqttClientOptions, mqttCredentialPath, readCredential, usernameOf } = require('@gridledger/network');
@@ -38,6 +38,8 @@ const { down } = require('@gridledger/network/dist/up');
 const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/port-lease');
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { certificateBenchmarks } = require('./certificates');
+const { portalBenchmarks } = require('./portal');
+const { prosumerWithMeter } = require('./prosumer');
 const { gridBenchmarks } = require('./grid');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
@@ -95,18 +97,7 @@ async function readingLoad(profile, operatorKey, meters, intervals, inFlight = 2
     Array.from({ length: inFlight }, async () => {
       while (next < meters) {
         const m = next++;
-        const participantId = `bench-${tag}-${m}`;
-        const { apiKey } = await api(profile, operatorKey, 'POST', '/participants', { participantId, role: 'prosumer' });
-        const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-        const meterId = `${participantId}.main`;
-        await api(profile, apiKey, 'POST', '/meters', {
-          meterId,
-          participantId,
-          kind: 'bidirectional',
-          exportCapacityW: 10000,
-          communityId: profile.mqtt.communityId,
-          publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
-        });
+        const { meterId, privateKey } = await prosumerWithMeter(api, profile, operatorKey, `bench-${tag}-${m}`, 10000);
         byMeter[m] = { meterId, privateKey };
       }
     }),
@@ -335,6 +326,7 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_CERTIFICATES !== '0') await certificateBenchmarks(profile, credentials, results, rows, noopTps);
     if (process.env.GRIDLEDGER_BENCH_GRID !== '0' && !certificatesOnly)
       await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
+    if (process.env.GRIDLEDGER_BENCH_PORTAL !== '0' && !certificatesOnly) await portalBenchmarks(profile, credentials, results, rows, api);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

@@ -11,7 +11,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { formatInstant } from '@gridledger/core/core';
 import { QUARTER_HOUR_MARKET, trader, type Trader } from './market-support';
-import { api, credentials, operatorKey, profile, signReading, stateDir, uid } from './support';
+import { api, credentials, operatorKey, pastInterval, profile, signReading, stateDir, uid } from './support';
 
 const ARTIFACTS = join(__dirname, '..', 'artifacts', 'portal');
 const C = uid('portal');
@@ -163,13 +163,21 @@ test('a prosumer sees its reading arrive live, places an order and cancels it', 
   await expect(page.evaluate(() => sessionStorage.getItem('gridledger.apiKey'))).resolves.toBeNull();
 });
 
-test("the regulator sees the market and is refused a household's positions", async () => {
+test("the regulator audits a cleared interval in the browser and is refused a household's positions", async () => {
+  // An interval whose gate has passed, closed and cleared (an empty book: orders go only to open intervals).
+  const cleared = pastInterval(1);
+  for (const step of ['close', 'clear'])
+    expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${cleared}/${step}`)).status).toBe(200);
   const page = await newPage();
   await signIn(page, 'regulator', credentials().apiKeys.regulator.regulator);
   await expect(page.getByTestId('role').textContent()).resolves.toBe('Regulator');
   await page.getByRole('textbox', { name: 'Community' }).fill(C);
   await page.getByRole('button', { name: 'Show' }).click();
-  await page.getByText('No interval of this community has cleared yet.').waitFor();
+  await page.getByRole('button', { name: `Show the clearing of ${cleared}` }).click();
+  await page.getByRole('button', { name: 'Audit this interval' }).click();
+  await expect(page.getByTestId('verdict').textContent()).resolves.toMatch(
+    /^Verified: recomputed in this browser from the 0 recorded orders/,
+  );
   await page.getByLabel('Participant').fill(household.participantId);
   await page.getByRole('button', { name: 'Ask for its positions' }).click();
   await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Your role may not do this.*ACCESS_DENIED/);
@@ -188,7 +196,8 @@ test("the operator sees the market, an open interval's book drawn and the credit
   await expect(page.getByTestId('role').textContent()).resolves.toBe('Community operator');
   await page.getByRole('textbox', { name: 'Community' }).fill(C);
   await page.getByRole('button', { name: 'Show' }).click();
-  await page.getByText('No interval of this community has cleared yet.').waitFor();
+  // Its cleared intervals (the regulator's test clears one) or the empty state.
+  await page.getByTestId('results').or(page.getByText('No interval of this community has cleared yet.')).waitFor();
   await page.getByText('In circulation').waitFor();
   await page.getByRole('combobox', { name: 'Interval', exact: true }).selectOption(next);
   await page.getByRole('button', { name: 'Show its book' }).click();

@@ -11,6 +11,7 @@ import { Table } from '../table';
 import { ErrorNote, Show, useLoad } from '../load';
 import { ApiError } from '../api/errors';
 import { openIntervals } from '../intervals';
+import { auditClearing, type RecordedBook, type Verdict } from '../audit';
 import { instantOf, localDateTime } from '../time';
 import { formatCredits, formatKwh, formatPrice } from '../units';
 
@@ -168,9 +169,9 @@ function Clearing({ api, communityId, intervalStart }: { api: ApiClient; communi
     const c = curves.data;
     if (!c) return undefined;
     const xs = [...new Set([0, ...c.bids.map((b) => b.cumulativeWh), ...c.asks.map((a) => a.cumulativeWh)])].sort((a, b) => a - b);
-    // The price of a step curve at cumulative energy x: the first step reaching past x.
+    // The price of a step curve at cumulative energy x: the first step reaching past x; the last step up to its end.
     const at = (steps: { cumulativeWh: number; priceMicrosPerKwh: number }[], x: number) =>
-      steps.find((s) => s.cumulativeWh > x)?.priceMicrosPerKwh ?? null;
+      (steps.find((s) => s.cumulativeWh > x) ?? steps.find((s) => s.cumulativeWh === x))?.priceMicrosPerKwh ?? null;
     const price = clearing.data?.priceMicrosPerKwh ?? null;
     return {
       x: xs.map((x) => x / 1000),
@@ -199,6 +200,7 @@ function Clearing({ api, communityId, intervalStart }: { api: ApiClient; communi
           )}
         </Show>
       )}
+      {clearing.data && <Audit api={api} communityId={communityId} intervalStart={intervalStart} recorded={clearing.data} />}
       {curves.error !== undefined && <ErrorNote error={curves.error} />}
       {drawn && drawn.x.length > 1 && (
         <IntervalChart
@@ -220,6 +222,39 @@ const Money = ({ label, micros }: { label: string; micros: number }) => (
     <dd>{formatCredits(micros)}</dd>
   </div>
 );
+
+/** Recomputes the clearing from the recorded book in the browser and says whether the record holds. */
+function Audit(props: { api: ApiClient; communityId: string; intervalStart: string; recorded: Record<string, unknown> }) {
+  const [verdict, setVerdict] = useState<Verdict>();
+  const [error, setError] = useState<unknown>();
+  const run = async () => {
+    setError(undefined);
+    try {
+      const path = { communityId: props.communityId, intervalStart: props.intervalStart };
+      const book = await data(props.api.GET('/markets/{communityId}/intervals/{intervalStart}/orders', { params: { path } }));
+      setVerdict(auditClearing(book as unknown as RecordedBook, props.recorded));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <div className="audit">
+      <button type="button" onClick={() => void run()}>
+        Audit this interval
+      </button>
+      {error !== undefined && <ErrorNote error={error} />}
+      {verdict && (
+        <p role="status" data-testid="verdict" className={verdict.matches ? 'plus' : 'minus'}>
+          {verdict.matches
+            ? `Verified: recomputed in this browser from the ${verdict.orderCount} recorded orders, the clearing matches the record ` +
+              `(book digest ${verdict.recomputed.inputDigest.slice(0, 12)}…).`
+            : `Does not match: recomputed from the ${verdict.orderCount} recorded orders, ` +
+              `the record differs in ${verdict.differences.join(', ')}.`}
+        </p>
+      )}
+    </div>
+  );
+}
 
 const bound = (micros: number | null) => (micros === null ? '—' : formatPrice(micros));
 
