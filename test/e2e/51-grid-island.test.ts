@@ -4,12 +4,13 @@
  * mode refused with their codes); the islanded interval has no utility trade, curtails the demand
  * local supply cannot serve in priority order (the critical clinic last, whatever the bids),
  * settles to the micro-unit with the deviations shared among the participants, and the audit
- * command recomputes it; the next interval clears connected again.
+ * command recomputes it; the next interval clears connected again. Telemetry's CONNECTION_OPEN
+ * alert is confirmed by the utility (cause telemetry).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { costMicros, formatInstant } from '@gridledger/core';
-import { deliverAsCleared, trader, Trader, useMeteringInterval } from './market-support';
+import { alertIdOf, costMicros, formatInstant } from '@gridledger/core';
+import { deliverAsCleared, operatorClient, trader, Trader, useMeteringInterval } from './market-support';
 import { type JsonAnswer, api, credentials, operatorKey, sleep, stateDir, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
@@ -101,6 +102,30 @@ it('the utility alone islands and reconnects, from an interval whose gate is ope
     [1, 'islanded', 'storm: feeder 4 tripped', opened.body.changedBy],
     [2, 'connected', 'feeder 4 back', closed.body.changedBy],
   ]);
+  // Telemetry's CONNECTION_OPEN alert (raised here as the telemetry service would), confirmed by the utility: cause telemetry.
+  const raisedAt = formatInstant(Math.floor(Date.now() / 1000));
+  const alert = { communityId: C, kind: 'CONNECTION_OPEN', subject: 'cp-1', zone: C, value: 0, raisedAt };
+  const client = operatorClient();
+  try {
+    await client.submit('telemetry:raiseAlert', JSON.stringify({ ...alert, alertId: alertIdOf(C, 'CONNECTION_OPEN', 'cp-1', raisedAt) }));
+  } finally {
+    client.close();
+  }
+  const later = formatInstant(I1 + 3 * LEN);
+  const confirm = {
+    mode: 'islanded',
+    since: later,
+    reason: 'telemetry: connection open',
+    alertId: alertIdOf(C, 'CONNECTION_OPEN', 'cp-1', raisedAt),
+  };
+  const unknownAlert = await islandChange(utilityKey(), 'utility', { ...confirm, alertId: 'al-none' });
+  expect([unknownAlert.status, unknownAlert.body.error?.code, unknownAlert.body.error?.details?.field]).toEqual([
+    400,
+    'ISLAND_INPUT_INVALID',
+    'alertId',
+  ]);
+  const confirmed = await islandChange(utilityKey(), 'utility', confirm);
+  expect(confirmed.body).toMatchObject({ mode: 'islanded', since: later, cause: 'telemetry', alertId: confirm.alertId, number: 3 });
   const operatorView = await api('community', operatorKey(), 'GET', `/communities/${C}/island`);
   expect(operatorView.status).toBe(200);
   expect((await api('community', b1.apiKey, 'GET', `/communities/${C}/island`)).status).toBe(403);

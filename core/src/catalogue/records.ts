@@ -202,6 +202,9 @@ export const Clearing = Type.Object(
     congested: Type.Optional(Bool),
     zones: Type.Optional(Type.Array(ZonePrice)),
     feeders: Type.Optional(Type.Array(FeederFlow)),
+    island: Type.Optional(
+      Opaque('an islanded clearing: mode, since, cause, demandWh, supplyWh, curtailedWh, curtailments (docs/islanding.md)'),
+    ),
     pageItems: Int,
     fillPages: Int,
     tradePages: Int,

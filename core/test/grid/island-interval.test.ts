@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ErrorCodes, UTILITY_ACCOUNT } from '../../src/core';
-import { islandClearing, islandPriceOf, settleIslandedInterval, validateIslandChange } from '../../src/grid';
+import { connectionState, islandClearing, islandPriceOf, settleIslandedInterval, validateIslandChange } from '../../src/grid';
 import { clearAuction, netBalances, Order, settleInterval, settlementPage, settlementPlan } from '../../src/market';
 
 const params = { feedInMicrosPerKwh: 10_000, retailMicrosPerKwh: 100_000, gridFeeMicrosPerKwh: 4_000, kPpm: 500_000 };
@@ -109,5 +109,19 @@ describe('validateIslandChange', () => {
       { ...ok, loadPriorities: [] },
     ])
       expect(codeOf(() => validateIslandChange(bad, 900))).toBe(ErrorCodes.ISLAND_INPUT_INVALID);
+  });
+});
+
+describe('connectionState', () => {
+  const open = { powerW: 10, frequencyMHz: 49_700 };
+  const normal = { powerW: 3_000, frequencyMHz: 50_000 };
+  it('is open on three open-looking samples, closed on three normal ones, unclear in between or with fewer', () => {
+    expect(connectionState([open, open])).toBe('unclear');
+    expect(connectionState([normal, open, open, open])).toBe('open');
+    expect(connectionState([open, normal, normal, normal])).toBe('closed');
+    expect(connectionState([open, open, normal])).toBe('unclear');
+    // Balanced but held at nominal: connected; drifting with power through it: connected.
+    expect(connectionState([0, 0, 0].map((powerW) => ({ powerW, frequencyMHz: 50_000 })))).toBe('closed');
+    expect(connectionState([0, 0, 0].map(() => ({ powerW: 4_000, frequencyMHz: 49_600 })))).toBe('closed');
   });
 });
