@@ -37,7 +37,8 @@ export function auditFlexParticipant(input: FlexAuditInput): string[] {
     const again = computeBaseline(event.baseline, baseline.dayType, eligible, baseline.eventDayAdjustmentWh, event.intervals.length);
     if (canonicalJson(pick(again, FIGURES)) !== canonicalJson(pick(baseline, FIGURES)))
       findings.push(
-        `${who}: the baseline recomputed from its days is ${canonicalJson(again.baselineWh)}, published ${canonicalJson(baseline.baselineWh)}`,
+        `${who}: the baseline recomputed from its days is ${canonicalJson(again.baselineWh)}, ` +
+          `published ${canonicalJson(baseline.baselineWh)}`,
       );
     if (flexDigest(baseline) !== optIn.baselineHash) findings.push(`${who}: the published baseline does not match the hash on the channel`);
   } else if (optIn.baselineHash !== undefined) findings.push(`${who}: a baseline hash is on the channel but no baseline was read`);
