@@ -2,7 +2,7 @@
  * Demand response on the fake ledger: an event called, answered, baselines fixed from verified
  * readings and published, the event settled; every figure computed by hand in the comments.
  */
-import { DAY_SECONDS, ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
+import { auditFlexParticipant, DAY_SECONDS, ErrorCodes, formatInstant, parseInstant, Reading } from '@gridledger/core';
 import { AssetsContract, EnergyContract } from '../src/energy';
 import { FlexContract } from '../src/flex';
 import { CreditsContract } from '../src/market/credits';
@@ -191,5 +191,23 @@ describe('a demand-response event', () => {
     expect(results.paidMicros).toBe(69_200);
     const perf = expectOk(await fabric.evaluate(p2, (ctx) => flex.getPerformance(ctx, 'ev-1', 'p2')));
     expect(perf.intervals.map((r: { consumptionWh: number | null }) => r.consumptionWh)).toEqual([200, null]);
+
+    // The audit recomputes both participants from what was published; a changed figure is found.
+    const { event: recorded, optIns } = expectOk(await fabric.evaluate(regulator, (ctx) => flex.getEvent(ctx, 'ev-1')));
+    for (const [p, result] of [
+      ['p1', r1],
+      ['p2', r2],
+    ]) {
+      const input = {
+        event: recorded,
+        optIn: optIns.find((o: { participantId: string }) => o.participantId === p),
+        baseline: expectOk(await fabric.evaluate(regulator, (ctx) => flex.getBaseline(ctx, 'ev-1', p))),
+        performance: expectOk(await fabric.evaluate(regulator, (ctx) => flex.getPerformance(ctx, 'ev-1', p))),
+        result,
+      };
+      expect(auditFlexParticipant(input)).toEqual([]);
+      const changed = { ...input, baseline: { ...input.baseline, baselineWh: input.baseline.baselineWh.map((w: number) => w + 1) } };
+      expect(auditFlexParticipant(changed).length).toBeGreaterThan(0);
+    }
   });
 });

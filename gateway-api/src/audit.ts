@@ -3,6 +3,7 @@
  * npm run audit -- --community <id> --interval <instant> [--org regulator] [--state .gridledger] [--key <api key>] [--url <gateway>]
  * npm run audit -- --book <file.json> [--community <id> --interval <instant> ...]
  * npm run audit -- certificates [--from <hour> --to <hour>] [--community <id>] [--report <file.json>] [...]: see audit-certificates.ts
+ * npm run audit -- flex --event <eventId> [...]: see audit-flex.ts
  *
  * Recomputes an interval's clearing with the pure module, from the orders on the ledger (read
  * through a gateway with an operator, utility or regulator key) or from a JSON order book file
@@ -19,9 +20,11 @@ import { parseArgs } from 'node:util';
 import { clearingDifferences, ClearingNetwork, clearMarket, islandClearing, MarketParams, Order } from '@gridledger/core';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 import { auditCertificates } from './audit-certificates';
+import { auditFlex } from './audit-flex';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'certificates') return auditCertificates(argv.slice(1));
+  if (argv[0] === 'flex') return auditFlex(argv.slice(1));
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -110,8 +110,9 @@ const RULES: Record<string, Rule> = {
     if (accepted.length + gapsOpened.length + corrections.length === 0) return undefined;
     return { txId: p.txId, accepted, gapsOpened, ...(corrections.length > 0 ? { corrections } : {}) };
   },
-  // Demand response (docs/flexibility.md): an event is called for every household to answer; answers, baselines and results are its own.
-  FlexEventCalled: everyone,
+  // Demand response (docs/flexibility.md): every household sees a call (without the caller's identity) to answer it;
+  // answers, baselines and results are its own.
+  FlexEventCalled: ({ calledBy: _by, ...event }) => event,
   FlexOptInChanged: ownBy('participantId'),
   FlexBaselineFixed: ownBy('participantId'),
   FlexEventSettled: ownBy('participantId'),

@@ -131,6 +131,9 @@ function timeZonal(runs) {
   });
 }
 
+// flex.baselineRrmse*: the baseline methods' accuracy on the simulator's homes (test/bench/flex.js, docs/flexibility.md).
+require('./flex').flexBenchmarks(results, rows);
+
 async function main() {
   if (!process.env.GRIDLEDGER_BENCH_PURE_ONLY) {
     await ledgerBenchmarks(results, rows);

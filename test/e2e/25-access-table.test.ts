@@ -312,6 +312,27 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getStorageContract: () => req('GET', `/storage/contracts/${NOCOMM}`),
   cancelStorage: () => req('POST', `/storage/contracts/${NOCOMM}/cancellation`),
   settleStorage: () => req('POST', `/storage/contracts/${NOCOMM}/settlement`),
+  // Demand response: an event called in the past fails after the access check; the others name an event that does not exist.
+  callFlexEvent: () =>
+    req('POST', '/flex/events', {
+      eventId: uid('ev'),
+      programId: 'dr',
+      communityId: C,
+      zoneIds: ['z'],
+      start: PAST,
+      end: formatInstant(Date.parse(PAST) / 1000 + INTERVAL),
+      targetReductionW: 1000,
+      priceMicrosPerKwh: 100_000,
+      optInDeadline: PAST,
+    }),
+  getFlexEvent: () => req('GET', '/flex/events/ev-none'),
+  optInFlexEvent: () => req('PUT', `/flex/events/ev-none/opt-ins/${f.a.participantId}`, {}),
+  optOutFlexEvent: () => req('DELETE', `/flex/events/ev-none/opt-ins/${f.a.participantId}`),
+  fixFlexBaselines: () => req('POST', '/flex/events/ev-none/baselines'),
+  getFlexBaseline: () => req('GET', `/flex/events/ev-none/baselines/${f.a.participantId}`),
+  settleFlexEvent: () => req('POST', '/flex/events/ev-none/settlement'),
+  getFlexResults: () => req('GET', '/flex/events/ev-none/results'),
+  getFlexPerformance: () => req('GET', `/flex/events/ev-none/performance/${f.a.participantId}`),
 };
 
 /** The arguments of each row without a route, and whether it is submitted. */

@@ -21,7 +21,7 @@ import {
 } from '@gridledger/core';
 import { actorOf, Caller, requireRole, requireSelfOrRoles } from '../access';
 import { checkFields, checkId, parseObjectArgument } from '../args';
-import { isWindowClosed, loadMeteringParams } from '../energy/grid';
+import { loadMeteringParams, windowKey } from '../energy/grid';
 import { requireConsumptionMember } from '../energy/privacy';
 import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
@@ -189,8 +189,9 @@ async function settle(ctx: Context, eventId: string, participantId: string): Pro
   const optIn = await optInOf(ctx, eventId, checkId(participantId, 'participantId'));
   const done = await getRecord<ResultRecord>(ctx, resultKey(ctx, eventId, participantId));
   if (done !== undefined) return done;
+  // The windows on the grid of the event's intervals, also after the metering interval has changed since.
   for (const interval of event.intervals)
-    if (!(await isWindowClosed(ctx, event.communityId, interval)))
+    if ((await getRecord(ctx, windowKey(ctx, event.communityId, interval, event.intervalSeconds))) === undefined)
       throw stateInvalid(`the window of ${interval} is not closed: the event is settled after`, { eventId, intervalStart: interval });
   const baseline =
     optIn.baselineHash === undefined ? undefined : await getFlexPrivate<BaselineRecord>(ctx, 'flexBaseline', eventId, participantId);

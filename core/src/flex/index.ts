@@ -1,3 +1,4 @@
 export * from './baseline';
 export * from './event';
 export * from './performance';
+export * from './audit';

@@ -1,0 +1,22 @@
+/** Demand-response events on GET /events (event-visibility.ts): a call for every household, without its caller; the rest its own. */
+import { viewerOf, visiblePayload } from '../src/event-visibility';
+
+const household = (participantId: string) =>
+  viewerOf({ id: participantId, mspId: 'CommunityMSP', role: 'consumer', participantId, certPath: '', keyPath: '' });
+const utility = viewerOf({ id: 'utility', mspId: 'UtilityMSP', role: 'utility', certPath: '', keyPath: '' });
+
+it('shows a call to every household without the caller, and answers, baselines and results to their own household', () => {
+  const called = { eventId: 'ev-1', zoneIds: ['z1'], start: '2026-12-07T17:00:00Z', calledBy: 'utility', mspId: 'UtilityMSP' };
+  expect(visiblePayload(household('alice'), 'FlexEventCalled', called)).toEqual({
+    eventId: 'ev-1',
+    zoneIds: ['z1'],
+    start: '2026-12-07T17:00:00Z',
+    mspId: 'UtilityMSP',
+  });
+  expect(visiblePayload(utility, 'FlexEventCalled', called)).toEqual(called);
+  for (const name of ['FlexOptInChanged', 'FlexBaselineFixed', 'FlexEventSettled']) {
+    const payload = { eventId: 'ev-1', participantId: 'alice' };
+    expect(visiblePayload(household('alice'), name, payload)).toEqual(payload);
+    expect(visiblePayload(household('bob'), name, payload)).toBeUndefined();
+  }
+});
