@@ -8,6 +8,7 @@
  * to 60 s for the duration of this file and restored afterwards.
  *
  * @metering-interval 60
+ * @metering-late-window 2160000
  */
 import { clearAuction, formatInstant, Order, SignedReading } from '@gridledger/core';
 import { ledgerClient, OrgName } from '@gridledger/network';

@@ -9,6 +9,7 @@
  * against hand-computed values.
  *
  * @metering-interval 60
+ * @metering-late-window 2160000
  */
 import { formatInstant, SignedReading } from '@gridledger/core';
 import { trader, Trader, useMeteringInterval } from './market-support';

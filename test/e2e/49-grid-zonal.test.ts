@@ -7,6 +7,7 @@
  * (the uniform clearing exactly).
  *
  * @metering-interval 60
+ * @metering-late-window 2160000
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

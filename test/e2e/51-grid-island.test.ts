@@ -6,6 +6,9 @@
  * settles to the micro-unit with the deviations shared among the participants, and the audit
  * command recomputes it; the next interval clears connected again. Telemetry's CONNECTION_OPEN
  * alert is confirmed by the utility (cause telemetry).
+ *
+ * @metering-interval 60
+ * @metering-late-window 2160000
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

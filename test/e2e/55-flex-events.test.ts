@@ -10,6 +10,9 @@
  *
  * Time: the event must start after the call (at least 30 s notice) on the 60 s grid and be over
  * before it is settled, so the file waits about two minutes whatever the machine does.
+ *
+ * @metering-interval 60
+ * @metering-late-window 2160000
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';

@@ -5,6 +5,9 @@
  * computed by hand; four concurrent confirms for a window that holds two: exactly two succeed, the
  * others are refused STORAGE_CAPACITY_EXCEEDED; cancellations refund by the documented rule; bad
  * input gets its stable codes.
+ *
+ * @metering-interval 60
+ * @metering-late-window 2160000
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { formatInstant } from '@gridledger/core';
