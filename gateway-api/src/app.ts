@@ -25,6 +25,7 @@ import { matchingRoutes } from './routes/matching';
 import { certificateAuditRoutes } from './routes/certificate-audit';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import { telemetryRoutes, type TelemetryPort } from './routes/telemetry';
+import { dispatchRoutes } from './routes/dispatch';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
@@ -322,6 +323,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(certificateAuditRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));
   r.use(telemetryRoutes(ledger, deps.telemetry, deps.broker));
+  r.use(dispatchRoutes(ledger, deps.broker, deps.telemetry, log));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

@@ -16,6 +16,7 @@ import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
+import { dispatchPaths, dispatchSchemas } from './openapi/dispatch';
 import { answer, answerSchema } from './openapi/answers';
 import { id, instant } from './openapi/schemas';
 
@@ -253,6 +254,7 @@ export const openApiDocument = {
     ...meteringPaths(parts),
     ...mqttPaths(parts),
     ...telemetryPaths(parts),
+    ...dispatchPaths(parts),
   }),
   components: {
     securitySchemes: {
@@ -272,6 +274,7 @@ export const openApiDocument = {
       ...meteringSchemas(parts),
       ...mqttSchemas,
       ...telemetrySchemas,
+      ...dispatchSchemas(parts),
       ...apiKeySchemas,
       Error: {
         type: 'object',

@@ -38,6 +38,10 @@ const GATEWAY_ANSWERS = new Set([
   'getCertificateReport',
   // A meter's telemetry series comes from the telemetry service (routes/telemetry.ts); registry:getMeter only checks who asks.
   'getMeterTelemetry',
+  // A new resource with its device's credential, the device's credential, an EV's charging schedule (openapi/dispatch.ts).
+  'registerFlexResource',
+  'issueDeviceMqttCredential',
+  'scheduleEvCharging',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {
