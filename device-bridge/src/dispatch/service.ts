@@ -117,8 +117,7 @@ export class DispatchService {
   }
 
   private async publish(d: DispatchRecord): Promise<void> {
-    if (!this.client) return;
-    await this.client.publishAsync(deviceTopic(this.o.communityId, d.resourceId, 'commands'), JSON.stringify(commandOf(d)), { qos: 1 });
+    await this.client?.publishAsync(deviceTopic(this.o.communityId, d.resourceId, 'commands'), JSON.stringify(commandOf(d)), { qos: 1 });
     this.published.add(d.dispatchId);
     this.log.info({ dispatchId: d.dispatchId, resourceId: d.resourceId, powerW: d.powerW }, 'setpoint published');
   }
