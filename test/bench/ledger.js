@@ -23,7 +23,7 @@
  *  - grid.telemetrySamplesPerSec and grid.alertLatencyP95Ms: grid.js (GRIDLEDGER_BENCH_GRID=0 leaves them out).
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
- * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only.
+ * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -39,6 +39,7 @@ const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/por
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { certificateBenchmarks } = require('./certificates');
 const { gridBenchmarks } = require('./grid');
+const { dispatchBenchmarks } = require('./dispatch');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -291,6 +292,7 @@ async function ledgerBenchmarks(results, rows) {
   const { profile, credentials } = platform;
   try {
     if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -335,6 +337,7 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_CERTIFICATES !== '0') await certificateBenchmarks(profile, credentials, results, rows, noopTps);
     if (process.env.GRIDLEDGER_BENCH_GRID !== '0' && !certificatesOnly)
       await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
+    if (process.env.GRIDLEDGER_BENCH_DISPATCH !== '0' && !certificatesOnly) await dispatchBenchmarks(profile, credentials, results, rows);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();
