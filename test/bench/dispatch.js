@@ -17,19 +17,8 @@ const { percentile } = require('./stats');
 
 const instant = (epochSeconds) => new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
 
-async function call(url, key, method, path, body) {
-  const res = await fetch(`${url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 /** `count` batteries with obeying devices, registered `inFlight` at a time through the Community gateway. */
-async function batteries(profile, operatorKey, count, inFlight = 20) {
+async function batteries(profile, call, operatorKey, count, inFlight = 20) {
   const url = profile.orgs.community.gateway.url;
   const communityId = profile.mqtt.communityId;
   const tag = randomBytes(3).toString('hex');
@@ -78,13 +67,14 @@ async function batteries(profile, operatorKey, count, inFlight = 20) {
   return out;
 }
 
-async function dispatchBenchmarks(profile, credentials, results, rows) {
+/** `call` is ledger.js's apiAt: a gateway's JSON answer, or an error for a status of 300 or more. */
+async function dispatchBenchmarks(profile, credentials, results, rows, call) {
   const count = Number(process.env.GRIDLEDGER_BENCH_DISPATCH_RESOURCES ?? 1000);
   const dispatches = Number(process.env.GRIDLEDGER_BENCH_DISPATCH_COUNT ?? 200);
   const inFlight = Number(process.env.GRIDLEDGER_BENCH_DISPATCH_IN_FLIGHT ?? 20);
   const operatorKey = credentials.apiKeys.community['community-operator'];
   const utilityKey = credentials.apiKeys.utility.utility;
-  const list = await batteries(profile, operatorKey, count);
+  const list = await batteries(profile, call, operatorKey, count);
   const stream = await alertStream(profile, operatorKey);
   const acked = new Map();
   stream.on((event, at) => {

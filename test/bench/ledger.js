@@ -70,8 +70,11 @@ async function bounded(total, inFlight, fn) {
   return { seconds: (performance.now() - start) / 1000, latencies, failed };
 }
 
-async function api(profile, key, method, path, body) {
-  const res = await fetch(`${profile.orgs.community.gateway.url}/api/v1${path}`, {
+/** A call of the Community gateway; apiAt calls the gateway at `url`. */
+const api = (profile, key, method, path, body) => apiAt(profile.orgs.community.gateway.url, key, method, path, body);
+
+async function apiAt(url, key, method, path, body) {
+  const res = await fetch(`${url}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -292,7 +295,7 @@ async function ledgerBenchmarks(results, rows) {
   const { profile, credentials } = platform;
   try {
     if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
-    if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -337,7 +340,8 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_CERTIFICATES !== '0') await certificateBenchmarks(profile, credentials, results, rows, noopTps);
     if (process.env.GRIDLEDGER_BENCH_GRID !== '0' && !certificatesOnly)
       await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
-    if (process.env.GRIDLEDGER_BENCH_DISPATCH !== '0' && !certificatesOnly) await dispatchBenchmarks(profile, credentials, results, rows);
+    if (process.env.GRIDLEDGER_BENCH_DISPATCH !== '0' && !certificatesOnly)
+      await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();
