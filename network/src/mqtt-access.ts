@@ -19,7 +19,7 @@ import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broke
  * | `positions:<communityId>` (the bridge's position relay) | positions | nothing |
  * | `telemetry:<communityId>` (the bridge's telemetry service) | nothing | every meter's and sensor's telemetry (the only one) |
  * | `device:<deviceId>` (a battery or EV charger, docs/dispatch.md) | its acks | its commands |
- * | `dispatch:<communityId>` (the bridge's dispatch service) | every device's commands (the only one) | every device's acks (the only one) |
+ * | `dispatch:<communityId>` (the bridge's dispatch service) | every device's commands (the only one) | every device's acks (ditto) |
  *
  * Topics are those of the architecture: `gridledger/v1/{communityId}/meters/{meterId}/readings|receipts|commands|telemetry`,
  * `gridledger/v1/{communityId}/sensors/{sensorId}/telemetry` and `gridledger/v1/{communityId}/participants/{participantId}/positions`.

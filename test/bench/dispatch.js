@@ -122,7 +122,9 @@ async function dispatchBenchmarks(profile, credentials, results, rows, call) {
     metric: 'dispatchAckP95Ms',
     value: p95.toFixed(0),
     unit: 'ms',
-    note: `${latencies.length} of ${dispatches} setpoints (${inFlight} in flight) to ${count} batteries, utility request to DispatchAcknowledged on SSE; p50 ${percentile(latencies, 50).toFixed(0)} ms, ${failed} failed`,
+    note:
+      `${latencies.length} of ${dispatches} setpoints (${inFlight} in flight) to ${count} batteries, utility request to ` +
+      `DispatchAcknowledged on SSE; p50 ${percentile(latencies, 50).toFixed(0)} ms, ${failed} failed`,
   });
 }
 

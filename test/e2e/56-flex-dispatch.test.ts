@@ -10,17 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { formatInstant } from '@gridledger/core/core';
 import { SimulatedDevice, type DeviceBehaviour } from '@gridledger/device-bridge';
 import type { MqttCredential } from '@gridledger/network';
-import {
-  api,
-  credentials,
-  eventually,
-  mqttOptions,
-  newProsumerWithMeter,
-  profile,
-  uid,
-  type JsonAnswer,
-  type TestMeter,
-} from './support';
+import { api, credentials, eventually, mqttOptions, newProsumerWithMeter, profile, uid, type JsonAnswer, type TestMeter } from './support';
 
 const community = () => profile().mqtt.communityId;
 const utilityKey = () => credentials().apiKeys.utility.utility;
