@@ -1,8 +1,9 @@
 /** The dispatch contract on the fake ledger: owner limits, setpoints, acknowledgements, replacements, delivery and payment. */
-import { ErrorCodes, formatInstant } from '@gridledger/core';
+import { alertIdOf, ErrorCodes, formatInstant } from '@gridledger/core';
 import { DispatchContract } from '../src/dispatch';
 import { CreditsContract } from '../src/market/credits';
 import { RegistryContract } from '../src/registry';
+import { TelemetryContract } from '../src/telemetry';
 import { FakeFabric, identity, meterKeys, type TxOutcome } from './fake-fabric';
 
 const dispatch = new DispatchContract();
@@ -161,5 +162,39 @@ describe('dispatch: from setpoint to payment', () => {
     const r = await ok(f.run(bridge, (ctx) => dispatch.recordAck(ctx, C, 'd1-r1', json(refused))));
     expect(r.result).toMatchObject({ status: 'refused', ack: { reason: 'maintenance' } });
     expect((await f.evaluate(home1, (ctx) => dispatch.getDispatch(ctx, C, 'd1-r1'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+  });
+});
+
+describe('dispatch: the automatic rule', () => {
+  it('lets the dispatch service dispatch only for an active FEEDER_OVERLOAD alert of the resource’s zone', async () => {
+    const f = await setUp();
+    const telemetry = new TelemetryContract();
+    const raise = (kind: string, zone: string) => {
+      const raisedAt = formatInstant(f.now);
+      const alert = {
+        alertId: alertIdOf(C, kind as never, zone, raisedAt),
+        communityId: C,
+        kind,
+        subject: zone,
+        zone,
+        value: 950_000,
+        raisedAt,
+      };
+      return f.run(bridge, (ctx) => telemetry.raiseAlert(ctx, json(alert))).then((o) => o.result.alertId as string);
+    };
+    const other = await raise('FEEDER_OVERLOAD', 'z9');
+    const viaOther = await f.run(bridge, (ctx) => dispatch.requestDispatch(ctx, json(request(f, { alertId: other }))));
+    expect(viaOther.error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    f.now += 1;
+    const overload = await raise('FEEDER_OVERLOAD', 'unzoned');
+    const auto = await ok(
+      f.run(bridge, (ctx) => dispatch.requestDispatch(ctx, json(request(f, { dispatchId: 'auto-1', alertId: overload })))),
+    );
+    expect(auto.result).toMatchObject({ status: 'requested', alertId: overload, requestedBy: 'bridge' });
+    await ok(f.run(bridge, (ctx) => telemetry.clearAlert(ctx, C, overload, '500000')));
+    const afterClear = await f.run(bridge, (ctx) =>
+      dispatch.requestDispatch(ctx, json(request(f, { dispatchId: 'auto-2', alertId: overload }))),
+    );
+    expect(afterClear.error?.code).toBe(ErrorCodes.ACCESS_DENIED);
   });
 });

@@ -11,3 +11,4 @@ export * from './simulator/model';
 export * from './simulator/run';
 export * from './simulator/state';
 export * from './fabric';
+export * from './dispatch/device';

@@ -16,6 +16,7 @@ import { FabricLedgerSubmitter } from './fabric';
 import { BridgeMetrics, startHealthServer } from './metrics';
 import { startPositionRelay } from './position-relay';
 import { startTelemetry } from './telemetry/start';
+import { startDispatch } from './dispatch/start';
 
 const USAGE = `usage: node device-bridge/dist/main.js --state <stateDir> [options]
   --state <dir>          the network's state directory (network.json; journal in <dir>/bridge)
@@ -91,6 +92,20 @@ async function main(): Promise<void> {
     config,
     logger: log,
   });
+  // A state made before the dispatch service has no credential for it until the next `up` makes it.
+  const hasDispatchCredential = readCredential(mqttCredentialPath(stateDir, usernameOf({ kind: 'dispatch', communityId }))) !== undefined;
+  if (!hasDispatchCredential) log.warn('no broker credential for the dispatch service: run npm run up; dispatch is off');
+  const dispatch = hasDispatchCredential
+    ? await startDispatch({
+        communityId,
+        mqttUrl,
+        mqttOptions: optionsOf({ kind: 'dispatch', communityId }),
+        fabric: { peer: org.peer, identity: user, channel, chaincode, metrics: metrics.fabric },
+        telemetry,
+        config,
+        logger: log,
+      })
+    : undefined;
   // Metrics and health on the profile's port (127.0.0.1): ready when connected to the broker and the ledger answers.
   const health = profile.bridge
     ? await startHealthServer({
@@ -118,6 +133,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal, ...bridge.status() }, 'stopping');
     await health?.close();
+    await dispatch?.stop();
     await telemetry.stop();
     await relay.stop();
     await bridge.stop();

@@ -14,6 +14,8 @@ import { intArg, parseArgs } from './cli';
 import { ensureMeterKeys } from './simulator/keys';
 import { checkIntervalSeconds, simulatedHomes } from './simulator/model';
 import { runSimulator } from './simulator/run';
+import { startSimulatedDevices } from './simulator/devices';
+import type { SimulatedDevice } from './dispatch/device';
 
 const USAGE = `usage: node device-bridge/dist/simulator.js --state <stateDir> [options]
   --state <dir>        state directory (network.json; keys in <dir>/meters, progress in <dir>/simulator)
@@ -31,10 +33,12 @@ const USAGE = `usage: node device-bridge/dist/simulator.js --state <stateDir> [o
   --feeder-sensor <id> a feeder sensor of that zone publishing the homes' sum, if <dir>/mqtt/credentials has its
                        credential (default feeder-1; the operator makes it: POST /communities/{c}/sensors/{id}/mqtt-credential)
   --connection-sensor <id>  likewise the connection point (default connection-point)
+  --devices            run a battery per home (registered once with the home's API key), obeying, lagging, failing or
+                       refusing setpoints by turn (docs/dispatch.md)
   --meters-only        make missing keys, print the meters (id, capacity, public key) as JSON, exit`;
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['meters-only', 'help']);
+  const args = parseArgs(process.argv.slice(2), ['meters-only', 'devices', 'help']);
   if (args.has('help') || !args.has('state')) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(args.has('help') ? 0 : 2);
@@ -84,6 +88,12 @@ async function main(): Promise<void> {
     from = parseInstant(args.get('from')!);
     if (from === undefined) throw new Error('--from must be an instant like 2026-11-21T00:00:00Z');
   }
+  // The batteries start beside the meters (registering them takes a few transactions the readings need not wait for).
+  const devices = new Map<string, SimulatedDevice>();
+  if (args.has('devices'))
+    void startSimulatedDevices(profile, simulatedHomes(homes, seed), createLogger('simulator'))
+      .then((started) => started.forEach((d, meterId) => devices.set(meterId, d)))
+      .catch((e: Error) => process.stderr.write(`simulated batteries not started: ${e.message}\n`));
   const controller = new AbortController();
   process.on('SIGINT', () => controller.abort());
   process.on('SIGTERM', () => controller.abort());
@@ -96,7 +106,12 @@ async function main(): Promise<void> {
     speed: intArg(args, 'speed', 60, 1),
     from,
     seed,
-    telemetry: { periodMs: intArg(args, 'telemetry', 5, 0) * 1000, zone, sensors },
+    telemetry: {
+      periodMs: intArg(args, 'telemetry', 5, 0) * 1000,
+      zone,
+      sensors,
+      devicePowerW: (meterId, at) => devices.get(meterId)?.powerAt(at) ?? 0,
+    },
     clock: { intervalSeconds: checkIntervalSeconds(intArg(args, 'interval', 900, 60)), shiftSeconds: intArg(args, 'shift', 0) },
     logger: createLogger('simulator'),
     signal: controller.signal,

@@ -61,6 +61,10 @@ const GRID_ONLY: Cells = [no, NA, yes(), yes(), yes()];
 /** The Community's telemetry service (its meter-bridge identity, not one of the callers here) and its operator. */
 const TELEMETRY_STEPS: Cells = [no, NA, yes(), no, no];
 const TELEMETRY_SERVICE = "the Community's telemetry service (meter-bridge)";
+/** The Community's dispatch service (its meter-bridge identity, not one of the callers here) and its operator (tools). */
+const DISPATCH_STEPS: Cells = [no, NA, yes(), no, no];
+const DISPATCH_SERVICE = "and the Community's dispatch service (meter-bridge)";
+const DISPATCH_SCHEDULE_TX = ['dispatch:getResource', 'market:getParams', 'market:getClearingZones', 'grid:getModel'];
 /** A household's own records: the operator, the utility and the regulator read everyone's. */
 const OWN_RECORDS: Cells = [yes(), no, yes(), yes(), yes()];
 /** Household detail (positions, tokens, consumption, disputes): not for the regulator. */
@@ -540,6 +544,15 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [no, NA, yes(), no, no],
   ),
   row('issueSensorMqttCredential', 'POST /communities/{communityId}/sensors/{sensorId}/mqtt-credential', [], [no, NA, yes(), no, no]),
+  // Dispatch of batteries and EVs, EV smart charging (docs/dispatch.md)
+  row('registerFlexResource', 'POST /resources', ['dispatch:registerResource'], [yes(), no, no, no, no], "another's meter: ACCESS_DENIED"),
+  row('getFlexResource', 'GET /resources/{resourceId}', ['dispatch:getResource'], OWN_RECORDS),
+  row('issueDeviceMqttCredential', 'POST /resources/{resourceId}/mqtt-credential', ['dispatch:getResource'], [yes(), no, no, no, no]),
+  row('scheduleEvCharging', 'POST /resources/{resourceId}/charging-schedule', DISPATCH_SCHEDULE_TX, [yes(), no, no, no, no]),
+  row('listFlexResources', 'GET /communities/{communityId}/resources', ['dispatch:listResources'], GRID_ONLY),
+  row('requestDispatch', 'POST /communities/{communityId}/dispatches', ['dispatch:requestDispatch'], [no, NA, no, yes(), no]),
+  row('listOpenDispatches', 'GET /communities/{communityId}/dispatches', ['dispatch:listOpenDispatches'], GRID_ONLY),
+  row('getDispatch', 'GET /communities/{communityId}/dispatches/{dispatchId}', ['dispatch:getDispatch'], OWN_RECORDS),
 
   // Island mode (docs/islanding.md)
   row(
@@ -611,6 +624,9 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('telemetry:recordZoneIntervals', undefined, ['telemetry:recordZoneIntervals'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
   row('telemetry:raiseAlert', undefined, ['telemetry:raiseAlert'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
   row('telemetry:clearAlert', undefined, ['telemetry:clearAlert'], TELEMETRY_STEPS, `and ${TELEMETRY_SERVICE}`),
+  row('dispatch:recordAck', undefined, ['dispatch:recordAck'], DISPATCH_STEPS, DISPATCH_SERVICE),
+  row('dispatch:markNonResponsive', undefined, ['dispatch:markNonResponsive'], DISPATCH_STEPS, DISPATCH_SERVICE),
+  row('dispatch:settleDispatch', undefined, ['dispatch:settleDispatch'], DISPATCH_STEPS, DISPATCH_SERVICE),
   row('system:ping', undefined, ['system:ping'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:whoami', undefined, ['system:whoami'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:noop', undefined, ['system:noop'], PUBLIC, 'any identity of the channel (benchmarks, the start-up probe)'),

@@ -28,6 +28,7 @@ import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/
 import { telemetryRoutes, type TelemetryPort } from './routes/telemetry';
 import { storageRoutes } from './routes/storage';
 import { flexRoutes } from './routes/flex';
+import { dispatchRoutes } from './routes/dispatch';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
@@ -336,6 +337,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(storageRoutes(ledger));
   r.use(flexRoutes(ledger));
   r.use(sessionRoutes(info.org));
+  r.use(dispatchRoutes(ledger, deps.broker, deps.telemetry, log));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

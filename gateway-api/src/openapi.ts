@@ -20,6 +20,7 @@ import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
 import { storagePaths, storageSchemas } from './openapi/storage';
 import { sessionPaths, sessionSchemas } from './openapi/session';
+import { dispatchPaths, dispatchSchemas } from './openapi/dispatch';
 import { answer, answerSchema } from './openapi/answers';
 import { id, instant } from './openapi/schemas';
 
@@ -261,6 +262,7 @@ export const openApiDocument = {
     ...storagePaths,
     ...flexPaths,
     ...sessionPaths,
+    ...dispatchPaths(parts),
   }),
   components: {
     securitySchemes: {
@@ -282,6 +284,7 @@ export const openApiDocument = {
       ...mqttSchemas,
       ...telemetrySchemas,
       ...storageSchemas,
+      ...dispatchSchemas(parts),
       ...apiKeySchemas,
       ...islandSchemas,
       ...sessionSchemas,

@@ -43,6 +43,10 @@ const GATEWAY_ANSWERS = new Set([
   // One transaction per opted-in participant, answered as a list (routes/flex.ts).
   'fixFlexBaselines',
   'settleFlexEvent',
+  // A new resource with its device's credential, the device's credential, an EV's charging schedule (openapi/dispatch.ts).
+  'registerFlexResource',
+  'issueDeviceMqttCredential',
+  'scheduleEvCharging',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

@@ -130,6 +130,8 @@ async function startSimulator(options: StartOptions, speed: string, shiftSeconds
   const args = [simulator, '--state', options.stateDir, '--homes', String(options.homes), '--speed', speed];
   const from = formatInstant(nowSeconds - (nowSeconds % DEMO_METERING_PARAMS.intervalSeconds));
   args.push('--interval', String(DEMO_METERING_PARAMS.intervalSeconds), '--shift', String(shiftSeconds), '--from', from);
+  // The homes' batteries obey, lag, fail or refuse the setpoints of the utility (docs/dispatch.md).
+  args.push('--devices');
   const logFile = join(options.stateDir, 'logs', `${name}.log`);
   await startProcess({ name, command: process.execPath, args, env: serviceEnv(), pidFile, logFile });
 }

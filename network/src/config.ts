@@ -237,6 +237,17 @@ export const CONFIG = {
     default: '1000',
     readBy: ['gateway'],
     doc: 'the first retry delay of an outgoing Beckn message; it doubles per attempt up to 5 minutes',
+  GRIDLEDGER_DISPATCH_POLL_MS: variable({
+    schema: wholeNumber(50, 60_000).default(500),
+    default: '500',
+    readBy: ['bridge'],
+    doc: 'how often the dispatch service reads the open dispatches from the ledger ([dispatch.md](dispatch.md))',
+  }),
+  GRIDLEDGER_DISPATCH_AUTO_PRICE_MICROS_PER_KWH: variable({
+    schema: wholeNumber(0, 100_000_000).default(300_000),
+    default: '300000',
+    readBy: ['bridge'],
+    doc: 'the price per kWh delivered of the dispatches the automatic rule sends when a feeder nears its limit',
   }),
   GRIDLEDGER_API_KEY: variable({
     schema: text.optional(),
@@ -291,6 +302,8 @@ export const PROCESS_VARIABLES = {
     'GRIDLEDGER_TELEMETRY_MINUTE_DAYS',
     'GRIDLEDGER_TELEMETRY_MISSING_SECONDS',
     'GRIDLEDGER_TELEMETRY_TICK_MS',
+    'GRIDLEDGER_DISPATCH_POLL_MS',
+    'GRIDLEDGER_DISPATCH_AUTO_PRICE_MICROS_PER_KWH',
   ],
   tools: ['GRIDLEDGER_STATE', 'GRIDLEDGER_ORG', 'GRIDLEDGER_API_KEY', 'GRIDLEDGER_LOG_LEVEL'],
   beckn: [

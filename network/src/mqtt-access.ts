@@ -18,6 +18,8 @@ import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broke
  * | `bridge:<communityId>` | receipts | every meter's readings (the only one) |
  * | `positions:<communityId>` (the bridge's position relay) | positions | nothing |
  * | `telemetry:<communityId>` (the bridge's telemetry service) | nothing | every meter's and sensor's telemetry (the only one) |
+ * | `device:<deviceId>` (a battery or EV charger, docs/dispatch.md) | its acks | its commands |
+ * | `dispatch:<communityId>` (the bridge's dispatch service) | every device's commands (the only one) | every device's acks (ditto) |
  *
  * Topics are those of the architecture: `gridledger/v1/{communityId}/meters/{meterId}/readings|receipts|commands|telemetry`,
  * `gridledger/v1/{communityId}/sensors/{sensorId}/telemetry` and `gridledger/v1/{communityId}/participants/{participantId}/positions`.
@@ -29,7 +31,9 @@ export type Principal =
   | { kind: 'bridge'; communityId: string }
   | { kind: 'positions'; communityId: string }
   | { kind: 'sensor'; communityId: string; sensorId: string }
-  | { kind: 'telemetry'; communityId: string };
+  | { kind: 'telemetry'; communityId: string }
+  | { kind: 'device'; communityId: string; deviceId: string }
+  | { kind: 'dispatch'; communityId: string };
 
 export interface Acl {
   acltype: 'publishClientSend' | 'publishClientReceive' | 'subscribePattern';
@@ -41,6 +45,9 @@ const base = (communityId: string) => `gridledger/v1/${communityId}`;
 const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands' | 'telemetry') =>
   `${base(communityId)}/meters/${meterId}/${kind}`;
 const sensorTopic = (communityId: string, sensorId: string) => `${base(communityId)}/sensors/${sensorId}/telemetry`;
+/** A battery's or EV charger's topics (architecture: `…/devices/{deviceId}/commands` and `…/acks`). */
+export const deviceTopic = (communityId: string, deviceId: string, kind: 'commands' | 'acks') =>
+  `${base(communityId)}/devices/${deviceId}/${kind}`;
 
 export function usernameOf(p: Principal): string {
   switch (p.kind) {
@@ -52,6 +59,8 @@ export function usernameOf(p: Principal): string {
       return `head-end:${p.name}`;
     case 'sensor':
       return `sensor:${p.sensorId}`;
+    case 'device':
+      return `device:${p.deviceId}`;
     default:
       return `${p.kind}:${p.communityId}`;
   }
@@ -95,6 +104,10 @@ export function principalAcls(p: Principal): Acl[] {
       return send(sensorTopic(c, p.sensorId));
     case 'telemetry':
       return [...read(meterTopic(c, '+', 'telemetry')), ...read(sensorTopic(c, '+'))];
+    case 'device':
+      return [...read(deviceTopic(c, p.deviceId, 'commands')), ...send(deviceTopic(c, p.deviceId, 'acks'))];
+    case 'dispatch':
+      return [...send(deviceTopic(c, '+', 'commands')), ...read(deviceTopic(c, '+', 'acks'))];
   }
 }
 

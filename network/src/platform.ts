@@ -94,6 +94,7 @@ export const SERVICE_PRINCIPALS = (communityId: string): Principal[] => [
   { kind: 'bridge', communityId },
   { kind: 'positions', communityId },
   { kind: 'telemetry', communityId },
+  { kind: 'dispatch', communityId },
   { kind: 'sensor', communityId, sensorId: DEMO_SENSORS.feeder },
   { kind: 'sensor', communityId, sensorId: DEMO_SENSORS.connection },
   { kind: 'head-end', communityId, name: communityId },

@@ -242,4 +242,14 @@ it('the roles hold exactly the topics of the access table', () => {
     'subscribePattern gridledger/v1/c/sensors/+/telemetry',
     'publishClientReceive gridledger/v1/c/sensors/+/telemetry',
   ]);
+  expect(principalAcls({ kind: 'device', communityId: 'c', deviceId: 'bat-1' }).map((a) => `${a.acltype} ${a.topic}`)).toEqual([
+    'subscribePattern gridledger/v1/c/devices/bat-1/commands',
+    'publishClientReceive gridledger/v1/c/devices/bat-1/commands',
+    'publishClientSend gridledger/v1/c/devices/bat-1/acks',
+  ]);
+  expect(principalAcls({ kind: 'dispatch', communityId: 'c' }).map((a) => `${a.acltype} ${a.topic}`)).toEqual([
+    'publishClientSend gridledger/v1/c/devices/+/commands',
+    'subscribePattern gridledger/v1/c/devices/+/acks',
+    'publishClientReceive gridledger/v1/c/devices/+/acks',
+  ]);
 });

@@ -243,4 +243,4 @@ async function gridBenchmarks(profile, credentials, stateDir, results, rows, api
   await samplesBenchmark(profile, api, operatorKey, results, rows);
 }
 
-module.exports = { gridBenchmarks };
+module.exports = { gridBenchmarks, alertStream };

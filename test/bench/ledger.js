@@ -23,7 +23,7 @@
  *  - grid.telemetrySamplesPerSec and grid.alertLatencyP95Ms: grid.js (GRIDLEDGER_BENCH_GRID=0 leaves them out).
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
- * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only.
+ * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -41,6 +41,7 @@ const { certificateBenchmarks } = require('./certificates');
 const { portalBenchmarks } = require('./portal');
 const { prosumerWithMeter } = require('./prosumer');
 const { gridBenchmarks } = require('./grid');
+const { dispatchBenchmarks } = require('./dispatch');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -71,8 +72,11 @@ async function bounded(total, inFlight, fn) {
   return { seconds: (performance.now() - start) / 1000, latencies, failed };
 }
 
-async function api(profile, key, method, path, body) {
-  const res = await fetch(`${profile.orgs.community.gateway.url}/api/v1${path}`, {
+/** A call of the Community gateway; apiAt calls the gateway at `url`. */
+const api = (profile, key, method, path, body) => apiAt(profile.orgs.community.gateway.url, key, method, path, body);
+
+async function apiAt(url, key, method, path, body) {
+  const res = await fetch(`${url}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -282,6 +286,7 @@ async function ledgerBenchmarks(results, rows) {
   const { profile, credentials } = platform;
   try {
     if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -327,6 +332,8 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_GRID !== '0' && !certificatesOnly)
       await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
     if (process.env.GRIDLEDGER_BENCH_PORTAL !== '0' && !certificatesOnly) await portalBenchmarks(profile, credentials, results, rows, api);
+    if (process.env.GRIDLEDGER_BENCH_DISPATCH !== '0' && !certificatesOnly)
+      await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

@@ -70,6 +70,9 @@ interface Fixtures {
   orderId: string;
   contractId: string;
   keys: { main: string; rotate: string; revokeSelf: string; revokeOperator: string };
+  /** A's battery and a dispatch of it (docs/dispatch.md; in this file's community, which no dispatch service serves). */
+  resourceId: string;
+  dispatchId: string;
 }
 let f: Fixtures;
 
@@ -333,6 +336,34 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   settleFlexEvent: () => req('POST', '/flex/events/ev-none/settlement'),
   getFlexResults: () => req('GET', '/flex/events/ev-none/results'),
   getFlexPerformance: () => req('GET', `/flex/events/ev-none/performance/${f.a.participantId}`),
+  // A's meter in another community: refused after the access check (RESOURCE_INVALID), nothing registered.
+  registerFlexResource: () =>
+    req('POST', '/resources', {
+      resourceId: uid('res'),
+      communityId: NOCOMM,
+      kind: 'battery',
+      meterId: f.a.meterId,
+      maxPowerW: 1,
+      capacityWh: 1,
+      minSocWh: 0,
+      socWh: 0,
+    }),
+  getFlexResource: () => req('GET', `/resources/${f.resourceId}`),
+  issueDeviceMqttCredential: () => req('POST', `/resources/${f.resourceId}/mqtt-credential`),
+  // Advice only: nothing is recorded.
+  scheduleEvCharging: () => req('POST', `/resources/${f.resourceId}/charging-schedule`, { energyWh: 1, departureAt: NEXT }),
+  listFlexResources: () => req('GET', `/communities/${C}/resources`),
+  requestDispatch: () =>
+    req('POST', `/communities/${C}/dispatches`, {
+      dispatchId: uid('d'),
+      resourceId: uid('nores'),
+      powerW: 1,
+      startAt: NEXT,
+      durationSeconds: 60,
+      priceMicrosPerKwh: 0,
+    }),
+  listOpenDispatches: () => req('GET', `/communities/${C}/dispatches`),
+  getDispatch: () => req('GET', `/communities/${C}/dispatches/${f.dispatchId}`),
 };
 
 /** The arguments of each row without a route, and whether it is submitted. */
@@ -347,6 +378,10 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   'telemetry:recordZoneIntervals': { submit: true, args: () => [C, NEXT, '[]'] },
   'telemetry:raiseAlert': { submit: true, args: () => ['{}'] },
   'telemetry:clearAlert': { submit: true, args: () => [C, 'al-none', '0'] },
+  // Malformed or unknown on purpose: refused after the access check, nothing recorded.
+  'dispatch:recordAck': { submit: true, args: () => [C, 'd-none', '{}'] },
+  'dispatch:markNonResponsive': { submit: true, args: () => [C, 'd-none'] },
+  'dispatch:settleDispatch': { submit: true, args: () => [C, 'd-none', '{}'] },
   'system:ping': { submit: false, args: () => [] },
   'system:whoami': { submit: false, args: () => [] },
   'system:noop': { submit: true, args: () => [] },
@@ -456,6 +491,8 @@ beforeAll(async () => {
     orderId: '',
     contractId: '',
     keys: { main: keyIdOf(hashKey(a.apiKey)), rotate: '', revokeSelf: '', revokeOperator: '' },
+    resourceId: `${a.participantId}.bat`,
+    dispatchId: uid('dispatch'),
   };
   await as(a, 'POST', '/meters', {
     meterId: f.spareMeterId,
@@ -470,6 +507,18 @@ beforeAll(async () => {
   await as(a, 'PUT', `/participants/${a.participantId}/preferences`, { sources: ['wind'], locality: 'zone' });
   f.orderId = (await as(a, 'POST', '/orders', order(C))).order.orderId;
   f.contractId = (await as(a, 'POST', '/contracts', contract('k1'))).contract.contractId;
+  const battery = { resourceId: f.resourceId, communityId: C, kind: 'battery', meterId: a.meterId, maxPowerW: 1000, capacityWh: 1000 };
+  await as(a, 'POST', '/resources', { ...battery, minSocWh: 0, socWh: 500 });
+  await ok(
+    api('utility', credentials().apiKeys.utility.utility, 'POST', `/communities/${C}/dispatches`, {
+      dispatchId: f.dispatchId,
+      resourceId: f.resourceId,
+      powerW: 100,
+      startAt: NEXT,
+      durationSeconds: 60,
+      priceMicrosPerKwh: 0,
+    }),
+  );
   f.keys = {
     ...f.keys,
     rotate: spareKey(a.participantId),

@@ -64,11 +64,13 @@ async function loadDispatch(ctx: Context, communityId: string, dispatchId: strin
   return d;
 }
 
-/** The Community's dispatch service: a meter-bridge of CommunityMSP. */
+/** The Community's dispatch service (a meter-bridge of CommunityMSP), or its operator with tools (as for telemetry steps). */
 function requireService(ctx: Context, action: string): Caller {
-  const caller = requireRole(ctx, ['meter-bridge'], action);
+  const caller = requireRole(ctx, ['meter-bridge', 'operator'], action);
   if (caller.mspId !== 'CommunityMSP')
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the dispatch service of CommunityMSP`, { mspId: caller.mspId });
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the dispatch service or operator of CommunityMSP`, {
+      mspId: caller.mspId,
+    });
   return caller;
 }
 

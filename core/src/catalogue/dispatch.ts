@@ -56,9 +56,9 @@ export const DispatchRecordSchema = Type.Object(
 );
 
 const service = {
-  roles: ['meter-bridge'],
+  roles: ['meter-bridge', 'operator'],
   msps: ['CommunityMSP'],
-  rule: "the Community's dispatch service (its meter-bridge identity)",
+  rule: "the Community's dispatch service (its meter-bridge identity), or its operator with tools",
 } as const;
 const grid = {
   roles: ['operator', 'utility', 'regulator', 'meter-bridge'],

@@ -31,6 +31,8 @@ export interface SimulatorOptions {
     periodMs: number;
     zone: string;
     sensors: { sensorId: string; zone: string; options: IClientOptions }[];
+    /** What each home's simulated battery adds to its meter's power (docs/dispatch.md). */
+    devicePowerW?: (meterId: string, epochSeconds: number) => number;
   };
   /** Stop after this interval (epoch s, exclusive); for tests. */
   until?: number;
@@ -111,6 +113,7 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
           seed,
           periodMs: o.telemetry.periodMs,
           logger: log,
+          devicePowerW: o.telemetry.devicePowerW,
         })
       : undefined;
   const sleep = (ms: number) =>

@@ -43,6 +43,8 @@ export interface SimulatorTelemetryOptions {
   seed: number;
   periodMs: number;
   logger: Logger;
+  /** What a home's simulated device adds to its meter's power at an instant (W; none: 0). */
+  devicePowerW?: (meterId: string, epochSeconds: number) => number;
 }
 
 /** Publishes every `periodMs` until stopped (QoS 0: the next sample replaces a lost one). */
@@ -56,7 +58,8 @@ export function startSimulatorTelemetry(o: SimulatorTelemetryOptions): { stop():
     const at = formatInstant(now);
     let sumW = 0;
     for (const home of o.homes) {
-      const live = homeLive(home, now, o.clock, o.seed);
+      const modelled = homeLive(home, now, o.clock, o.seed);
+      const live = { ...modelled, powerW: modelled.powerW + (o.devicePowerW?.(home.meterId, now) ?? 0) };
       sumW += live.powerW;
       const client = o.meters.get(home.meterId);
       if (client)

@@ -62,6 +62,7 @@ export async function startTelemetry(o: TelemetryStartOptions) {
   });
   return {
     service,
+    store,
     routes: telemetryRoutes(service, store),
     async stop() {
       grid.stop();

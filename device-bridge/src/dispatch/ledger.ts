@@ -1,0 +1,82 @@
+import { FabricClient, type FabricIdentity, type FabricMetrics, type PeerEndpoint } from '@gridledger/fabric-client';
+import type { DispatchAck, DispatchRecord, DispatchRequest, FlexResource } from '@gridledger/core';
+
+/** What the dispatch service reads and writes on the ledger (the dispatch contract, docs/dispatch.md). */
+export interface DispatchLedger {
+  openDispatches(communityId: string): Promise<DispatchRecord[]>;
+  resources(communityId: string): Promise<FlexResource[]>;
+  request(request: DispatchRequest): Promise<DispatchRecord>;
+  recordAck(communityId: string, dispatchId: string, ack: DispatchAck): Promise<DispatchRecord>;
+  markNonResponsive(communityId: string, dispatchId: string): Promise<DispatchRecord>;
+  settle(
+    communityId: string,
+    dispatchId: string,
+    delivery: { baselineW: number; duringW: number; samples: number },
+  ): Promise<DispatchRecord>;
+}
+
+const json = (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
+
+/** The dispatch contract on Fabric, with the bridge's identity (a meter-bridge of the Community). */
+export class FabricDispatchLedger implements DispatchLedger {
+  private readonly fabric: FabricClient;
+
+  constructor(
+    private readonly c: { peer: PeerEndpoint; identity: FabricIdentity; channel: string; chaincode: string; metrics?: FabricMetrics },
+  ) {
+    this.fabric = new FabricClient({
+      peer: c.peer,
+      channel: c.channel,
+      chaincode: c.chaincode,
+      ...(c.metrics ? { metrics: c.metrics } : {}),
+    });
+  }
+
+  /** Every page of a listing. */
+  private async all<T>(fn: string, communityId: string): Promise<T[]> {
+    const items: T[] = [];
+    let bookmark = '';
+    do {
+      const page = json(await this.fabric.evaluate(this.c.identity, fn, [communityId, bookmark])) as { items: T[]; bookmark: string };
+      items.push(...page.items);
+      bookmark = page.bookmark;
+    } while (bookmark !== '');
+    return items;
+  }
+
+  openDispatches(communityId: string): Promise<DispatchRecord[]> {
+    return this.all('dispatch:listOpenDispatches', communityId);
+  }
+
+  resources(communityId: string): Promise<FlexResource[]> {
+    return this.all('dispatch:listResources', communityId);
+  }
+
+  private async submit(fn: string, args: string[]): Promise<DispatchRecord> {
+    return json((await this.fabric.submit(this.c.identity, fn, args)).result) as DispatchRecord;
+  }
+
+  request(request: DispatchRequest): Promise<DispatchRecord> {
+    return this.submit('dispatch:requestDispatch', [JSON.stringify(request)]);
+  }
+
+  recordAck(communityId: string, dispatchId: string, ack: DispatchAck): Promise<DispatchRecord> {
+    return this.submit('dispatch:recordAck', [communityId, dispatchId, JSON.stringify(ack)]);
+  }
+
+  markNonResponsive(communityId: string, dispatchId: string): Promise<DispatchRecord> {
+    return this.submit('dispatch:markNonResponsive', [communityId, dispatchId]);
+  }
+
+  settle(
+    communityId: string,
+    dispatchId: string,
+    delivery: { baselineW: number; duringW: number; samples: number },
+  ): Promise<DispatchRecord> {
+    return this.submit('dispatch:settleDispatch', [communityId, dispatchId, JSON.stringify(delivery)]);
+  }
+
+  close(): void {
+    this.fabric.close();
+  }
+}
