@@ -434,6 +434,48 @@ describe('callbacks are never lost', () => {
     reopened.close();
   });
 
+  it('hands a message ACKed before a crash, but not handled, to the handler again after the restart', async () => {
+    const path = join(dir, 'crash.sqlite');
+    const registryUrl = `http://127.0.0.1:${registryServer.port}/registry`;
+    const handled: string[] = [];
+    let crash = true;
+    const start = async () => {
+      const db = openBecknDatabase(path);
+      const app = express();
+      const router = becknRouter({
+        self: bpp.self,
+        registry: new HttpRegistry({ url: registryUrl, form: 'beckn' }),
+        inbox: new Inbox(db),
+        handle: async (incoming) => {
+          if (crash) throw new Error('the process died here');
+          handled.push(incoming.context.message_id);
+        },
+      });
+      app.use('/beckn', router);
+      return { db, router, server: await serve(app) };
+    };
+    const first = await start();
+    const body = searchBody();
+    const response = await fetch(`http://127.0.0.1:${first.server.port}/beckn/search`, {
+      method: 'POST',
+      body,
+      headers: { authorization: signed(body) },
+    });
+    expect(response.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(handled).toEqual([]);
+    await first.server.close();
+    first.db.close();
+    crash = false;
+    const second = await start();
+    second.router.recover();
+    await until(() => handled.length === 1, 2_000, 'the recovered message');
+    expect(handled).toEqual([JSON.parse(body.toString()).context.message_id]);
+    await until(() => new Inbox(second.db).unhandled().length === 0, 2_000, 'the message marked handled');
+    await second.server.close();
+    second.db.close();
+  });
+
   it('dead-letters a message after the attempts limit, and at once when the peer refuses it', async () => {
     const db = openBecknDatabase(join(dir, 'dead.sqlite'));
     const outbox = new Outbox(db, { signer: bppKeys.signer, maxAttempts: 3, backoffMs: 20, tickMs: 10 });
