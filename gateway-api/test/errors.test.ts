@@ -9,6 +9,7 @@ describe('HTTP_STATUS', () => {
       .map(([c]) => c)
       .sort();
     expect(serverSide).toEqual([
+      'BECKN_REGISTRY_UNAVAILABLE',
       'BROKER_UNAVAILABLE',
       'CA_REQUEST_FAILED',
       'INTERNAL',

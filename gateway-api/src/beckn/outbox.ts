@@ -140,8 +140,12 @@ export class Outbox {
   kick(): void {
     if (this.ticking) return;
     this.ticking = this.deliverDue()
-      .then(() => undefined)
-      .finally(() => (this.ticking = undefined));
+      .then((attempted) => attempted)
+      .finally(() => (this.ticking = undefined))
+      // A full batch may have left more due: go on at once rather than a tick later.
+      .then((attempted) => {
+        if (this.timer && attempted === (this.options.concurrency ?? 4)) this.kick();
+      });
   }
 
   /** One pass over the messages due: each attempted once. Returns how many were attempted. */
