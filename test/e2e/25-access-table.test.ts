@@ -288,9 +288,10 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   issueSensorMqttCredential: () => req('POST', `/communities/${C}/sensors/${uid('sensor')}/mqtt-credential`),
   revokeApiKey: (who) =>
     req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
-  // Storage: a battery and a contract that do not exist (refused after the access check, nothing written).
+  // Storage: a household named as provider, a battery and a contract that do not exist (refused after the access check).
   registerBattery: () =>
     req('POST', '/batteries', {
+      providerId: f.a.participantId,
       batteryId: uid('nobattery'),
       communityId: NOCOMM,
       zone: 'z',
