@@ -110,6 +110,8 @@ describe('storage: contracts', () => {
     expectOk(await confirm(f, buyer2, 'b2', 5_000, 900, 1_800));
     expect((await confirm(f, buyer1, 'a', 6_000, 0, 900)).result.replayed).toBe(true);
     expect(codeOf(await confirm(f, buyer1, 'a', 5, 0, 900))).toBe(ErrorCodes.CLIENT_ID_REUSED);
+    const extra = await f.run(buyer1, (ctx) => storage.confirmStorage(ctx, json({ clientContractId: 'x', batteryId: 'bat-1', price: 1 })));
+    expect([codeOf(extra), extra.error?.details.field]).toEqual([ErrorCodes.STORAGE_INPUT_INVALID, 'price']);
     const search = expectOk(
       await f.evaluate(stranger, (ctx) => storage.searchBatteries(ctx, json({ communityId: 'c1', from: at(0), to: at(1_800) }))),
     );
