@@ -564,14 +564,20 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   ),
   row('getIslandMode', 'GET /communities/{communityId}/island', ['grid:getIsland'], GRID_ONLY),
   // Storage marketplace (docs/storage.md): batteries for battery providers, contracts for their buyers
-  row('registerBattery', 'POST /batteries', ['storage:registerBattery'], [no, NA, no, no, no], 'a battery provider, for itself'),
+  row(
+    'registerBattery',
+    'POST /batteries',
+    ['storage:registerBattery'],
+    [no, NA, yes(), no, no],
+    'a battery provider for itself; the operator for a battery provider of CommunityMSP',
+  ),
   row('getBattery', 'GET /batteries/{batteryId}', ['storage:getBattery'], PUBLIC),
   row(
     'reportStateOfCharge',
     'POST /batteries/{batteryId}/state-of-charge',
     ['storage:reportStateOfCharge'],
-    [no, NA, no, no, no],
-    "the battery's provider (at the ledger also the Community's meter bridge)",
+    [no, NA, yes(), no, no],
+    "the battery's provider; at the ledger also the Community's meter bridge",
   ),
   row('listBatteries', 'GET /communities/{communityId}/batteries', ['storage:listBatteries'], PUBLIC),
   row('searchStorage', 'GET /storage/offers', ['storage:searchBatteries'], PUBLIC),

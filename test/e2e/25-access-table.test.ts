@@ -287,9 +287,10 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getIslandMode: () => req('GET', `/communities/${C}/island`),
   revokeApiKey: (who) =>
     req('DELETE', `/api-keys/${who === 'self' ? f.keys.revokeSelf : who === 'operator' ? f.keys.revokeOperator : f.keys.main}`),
-  // Storage: a battery and a contract that do not exist (refused after the access check, nothing written).
+  // Storage: a household named as provider, a battery and a contract that do not exist (refused after the access check).
   registerBattery: () =>
     req('POST', '/batteries', {
+      providerId: f.a.participantId,
       batteryId: uid('nobattery'),
       communityId: NOCOMM,
       zone: 'z',

@@ -79,19 +79,17 @@ const battery = (p: Provider, batteryId: string, more: Record<string, unknown> =
 
 it('registers and searches batteries, never overbooks under concurrent confirms, cancels and settles from escrow', async () => {
   const [p, buyers] = await Promise.all([provider(), Promise.all(['b1', 'b2', 'b3', 'b4', 'b5'].map((n) => trader(n, C)))]);
-  for (const b of buyers) {
-    const deposit = await api('utility', utilityKey(), 'POST', '/credits/deposits', {
-      participantId: b.participantId,
-      amountMicros: DEPOSIT,
-      reference: uid('dep'),
-    });
-    expect(deposit.status).toBe(201);
-  }
+  await Promise.all(
+    buyers.map(async (b) => {
+      const deposit = { participantId: b.participantId, amountMicros: DEPOSIT, reference: uid('dep') };
+      expect((await api('utility', utilityKey(), 'POST', '/credits/deposits', deposit)).status).toBe(201);
+    }),
+  );
   const [b1, b2, b3, b4, stranger] = buyers as [Trader, Trader, Trader, Trader, Trader];
 
-  // The contract to settle: the metering interval in progress (the next one when this one is nearly over).
+  // The contract to settle: the metering interval in progress (the next one when under 8 s are left to confirm it).
   const now = Math.floor(Date.now() / 1000);
-  const from = now - (now % LEN) + (now % LEN > LEN - 20 ? LEN : 0);
+  const from = now - (now % LEN) + (now % LEN > LEN - 8 ? LEN : 0);
   const window = { from: formatInstant(from), to: formatInstant(from + LEN) };
 
   // Registration: created, replayed, refused.

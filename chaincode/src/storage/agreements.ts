@@ -10,6 +10,7 @@ import {
   canonicalJson,
   cancellationOutcome,
   checkReservedWh,
+  checkStorageFields,
   checkStorageWindow,
   contractMoney,
   contractUsage,
@@ -28,7 +29,7 @@ import {
   StorageWindow,
 } from '@gridledger/core';
 import { actorOf, Caller, requireRole, requireTrader } from '../access';
-import { checkFields, checkId, parseObjectArgument } from '../args';
+import { checkId, parseObjectArgument } from '../args';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
 import { AccountOverlay } from '../market/accounts';
 import { loadMeteringParams, windowKey } from '../energy/grid';
@@ -66,7 +67,7 @@ export const storageContractIdOf = (buyerId: string, clientContractId: string): 
 export async function confirmStorage(ctx: Context, request: string): Promise<{ contract: SeenContract; replayed: boolean }> {
   const buyerId = requireTrader(ctx, 'confirming a storage contract').participantId;
   const input = parseObjectArgument(request, 'the storage contract');
-  checkFields(input, CONFIRM_FIELDS, 'a storage contract');
+  checkStorageFields(input, CONFIRM_FIELDS);
   const { clientContractId: rawClientId, ...rest } = input;
   const clientContractId = storageId(rawClientId, 'clientContractId');
   const contractId = storageContractIdOf(buyerId, clientContractId);

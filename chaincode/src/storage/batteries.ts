@@ -13,6 +13,7 @@ import {
   SearchHit,
   searchBatteries,
   storageInteger,
+  storageId,
   storageInvalid,
   validateBattery,
   validateSearch,
@@ -22,23 +23,38 @@ import { checkId, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
 import { listRecords } from '../paging';
-import { loadMeter } from '../registry';
+import { loadMeter, loadParticipant } from '../registry';
 import { requireKnownZone } from '../grid/store';
 import { BatteryRecord, batteryKey, loadBattery, putStateOfCharge, reservationsOver, StateOfCharge, stateOfCharge } from './store';
 
 const STORAGE_INPUT_INVALID = ErrorCodes.STORAGE_INPUT_INVALID;
 
-/** A battery provider with gl.id. */
-function requireProvider(ctx: Context, action: string): Caller & { participantId: string } {
-  const caller = requireRole(ctx, ['battery-provider'], action);
-  if (caller.participantId === undefined) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} needs an identity with gl.id`);
-  return caller as Caller & { participantId: string };
+/**
+ * Who a registration is for: a battery provider registers for itself; an operator for a battery
+ * provider of its own MSP, named by `providerId` (as it registers meters for participants).
+ */
+async function providerOf(ctx: Context, caller: Caller, named: unknown): Promise<string> {
+  if (caller.role === 'battery-provider') {
+    if (caller.participantId === undefined || (named !== undefined && named !== caller.participantId)) {
+      throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a battery provider registers batteries for itself only');
+    }
+    return caller.participantId;
+  }
+  const providerId = storageId(named, 'providerId');
+  const participant = await loadParticipant(ctx, providerId);
+  if (participant.role !== 'battery-provider') throw storageInvalid('providerId', `participant ${providerId} is not a battery provider`);
+  if (participant.mspId !== caller.mspId) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `participant ${providerId} belongs to ${participant.mspId}`, { providerId });
+  }
+  return providerId;
 }
 
-/** The terms of registerBattery; a retry with the same terms returns the battery (`replayed`). */
+/** The terms of registerBattery (and `providerId` from an operator); a retry with the same terms returns the battery (`replayed`). */
 export async function registerBattery(ctx: Context, request: string): Promise<{ battery: BatteryRecord; replayed: boolean }> {
-  const provider = requireProvider(ctx, 'registering a battery').participantId;
-  const terms = validateBattery(parseObjectArgument(request, 'the battery'));
+  const caller = requireRole(ctx, ['battery-provider', 'operator'], 'registering a battery');
+  const { providerId: named, ...input } = parseObjectArgument(request, 'the battery');
+  const terms = validateBattery(input);
+  const provider = await providerOf(ctx, caller, named);
   const existing = await getRecord<BatteryRecord>(ctx, batteryKey(ctx, terms.batteryId));
   if (existing !== undefined) {
     const { providerId, registeredAt: _at, txId: _tx, ...stored } = existing;
@@ -104,16 +120,20 @@ export async function findBatteries(ctx: Context, request: string): Promise<{ hi
   return { hits: searchBatteries(search, candidates) };
 }
 
-/** `{ socWh }` by the battery's provider or the Community's device bridge (meter-bridge of CommunityMSP), as of the transaction's time. */
+/** `{ socWh }` by the battery's provider, or the Community's device bridge or operator, as of the transaction's time. */
 export async function reportStateOfCharge(ctx: Context, batteryId: string, request: string): Promise<StateOfCharge> {
-  const caller = requireRole(ctx, ['battery-provider', 'meter-bridge'], 'reporting a state of charge');
+  const caller = requireRole(ctx, ['battery-provider', 'meter-bridge', 'operator'], 'reporting a state of charge');
   const battery = await loadBattery(ctx, checkId(batteryId, 'batteryId', STORAGE_INPUT_INVALID));
   const own = caller.role === 'battery-provider' && caller.participantId === battery.providerId;
-  const bridge = caller.role === 'meter-bridge' && caller.mspId === 'CommunityMSP';
-  if (!own && !bridge) {
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "the battery's provider or the Community's bridge reports its state of charge", {
-      batteryId,
-    });
+  const community = caller.role !== 'battery-provider' && caller.mspId === 'CommunityMSP';
+  if (!own && !community) {
+    throw new GridLedgerError(
+      ErrorCodes.ACCESS_DENIED,
+      "the battery's provider, the Community's bridge or operator reports its state of charge",
+      {
+        batteryId,
+      },
+    );
   }
   const input = parseObjectArgument(request, 'the state of charge');
   if (Object.keys(input).some((f) => f !== 'socWh')) throw storageInvalid('socWh', 'the request is { socWh }');

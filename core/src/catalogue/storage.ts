@@ -92,7 +92,10 @@ export const storageTransactions = {
       arg('request', Opaque('the battery: batteryId, communityId, zone, meterId, capacity, power, efficiency, location, windows, prices')),
     ],
     result: Type.Object({ battery: Battery, replayed: Bool }, { title: 'BatteryRegistration' }),
-    access: { roles: ['battery-provider'], rule: 'a battery provider, for itself, with a meter of its own' },
+    access: {
+      roles: ['battery-provider', 'operator'],
+      rule: 'a battery provider for itself, or an operator for a battery provider of its MSP (providerId); with a meter of the provider',
+    },
     events: ['BatteryRegistered'],
     summary: 'registers a battery; a retry with the same terms returns it (replayed)',
   }),
@@ -120,7 +123,10 @@ export const storageTransactions = {
   reportStateOfCharge: storage.submit('reportStateOfCharge', {
     args: [arg('batteryId', Id), arg('request', Type.Object({ socWh: Int }))],
     result: StateOfCharge,
-    access: { roles: ['battery-provider', 'meter-bridge'], rule: "the battery's provider, or the meter bridge of CommunityMSP" },
+    access: {
+      roles: ['battery-provider', 'meter-bridge', 'operator'],
+      rule: "the battery's provider, or the meter bridge or operator of CommunityMSP",
+    },
     events: ['BatteryStateOfCharge'],
     summary: "records the battery's state of charge as of the transaction's time",
   }),

@@ -31,8 +31,9 @@ export const storagePaths = {
     post: {
       operationId: 'registerBattery',
       description:
-        'A battery provider registers a battery of its own, with a meter of its own in the community and a zone of its grid model ' +
-        '(when it has one). A retry with the same terms returns it (200).',
+        'A battery provider registers a battery of its own (an operator one of a battery provider of its MSP, named by providerId), ' +
+        'with a meter of the provider in the community and a zone of its grid model (when it has one). A retry with the same terms ' +
+        'returns it (200).',
       requestBody: body('NewBattery'),
       responses: {
         '201': answer(storage.registerBattery, 'registered'),
@@ -54,7 +55,9 @@ export const storagePaths = {
   '/batteries/{batteryId}/state-of-charge': {
     post: {
       operationId: 'reportStateOfCharge',
-      description: "The battery's provider records its state of charge as of now (the Community's device bridge may too, at the ledger).",
+      description:
+        "The battery's provider (or the Community's operator) records its state of charge as of now; the device bridge may too, " +
+        'at the ledger.',
       parameters: [p('batteryId')],
       requestBody: body('StateOfChargeReport'),
       responses: { '200': answer(storage.reportStateOfCharge), '404': err('BATTERY_NOT_FOUND'), ...common },
@@ -184,6 +187,7 @@ export const storageSchemas = {
     additionalProperties: false,
     required: [...BATTERY_FIELDS],
     properties: {
+      providerId: id,
       batteryId: id,
       communityId: id,
       zone: id,

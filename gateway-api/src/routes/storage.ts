@@ -34,7 +34,7 @@ export function storageRoutes(ledger: LedgerPort): express.Router {
     res.status(created && !result.replayed ? 201 : 200).json({ ...result, txId });
   };
   r.post('/batteries', async (req, res) => {
-    requireRoles(callerOf(res), ['battery-provider'], 'registering a battery');
+    requireRoles(callerOf(res), ['battery-provider', 'operator'], 'registering a battery');
     const { result, txId } = await call(ledger, callerOf(res), storage.registerBattery, [req.body]);
     res.locals.txId = txId;
     res.status(result.replayed ? 200 : 201).json({ ...result, txId });
@@ -43,7 +43,7 @@ export function storageRoutes(ledger: LedgerPort): express.Router {
     res.json(await call(ledger, callerOf(res), storage.getBattery, [req.params.batteryId]));
   });
   r.post('/batteries/:batteryId/state-of-charge', async (req, res) => {
-    requireRoles(callerOf(res), ['battery-provider'], 'reporting a state of charge');
+    requireRoles(callerOf(res), ['battery-provider', 'operator'], 'reporting a state of charge');
     const { result, txId } = await call(ledger, callerOf(res), storage.reportStateOfCharge, [req.params.batteryId, req.body]);
     res.locals.txId = txId;
     res.json({ ...result, txId });
