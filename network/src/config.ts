@@ -237,6 +237,7 @@ export const CONFIG = {
     default: '1000',
     readBy: ['gateway'],
     doc: 'the first retry delay of an outgoing Beckn message; it doubles per attempt up to 5 minutes',
+  }),
   GRIDLEDGER_DISPATCH_POLL_MS: variable({
     schema: wholeNumber(50, 60_000).default(500),
     default: '500',
