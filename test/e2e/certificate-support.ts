@@ -46,7 +46,15 @@ export async function producer(verified = true, communityId = uid('certc')): Pro
     certificationHash: 'c0'.repeat(32),
   };
   await ok(api('community', t.apiKey, 'POST', '/assets', asset), 201);
-  if (verified) await ok(api('regulator', regulatorKey(), 'POST', `/assets/${assetId}/verification`));
+  // The Regulator's peer may be a block behind the Community's, which registered the asset: ASSET_NOT_FOUND for a moment.
+  if (verified)
+    for (let attempt = 1; ; attempt++) {
+      const res = await api('regulator', regulatorKey(), 'POST', `/assets/${assetId}/verification`);
+      if (res.status === 200) break;
+      if (res.body.error?.code !== 'ASSET_NOT_FOUND' || attempt === 20)
+        throw new Error(`verification: ${res.status} ${JSON.stringify(res.body)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   return { ...t, communityId, assetId };
 }
 
