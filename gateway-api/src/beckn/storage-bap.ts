@@ -13,7 +13,7 @@ import { BUYER_TAG, BUYER_TAG_GROUP, STORAGE_CURRENCY } from './storage-offer';
 import { readStorageTags, STORAGE_FULFILLMENT_TYPE, STORAGE_ITEM_CODE, STORAGE_TAG_GROUP } from './storage-profile';
 
 const KEEP_MS = 3_600_000;
-const invalid = (field: string, message: string) => new GridLedgerError(ErrorCodes.REQUEST_INVALID, message, { field });
+const invalid = (field: string, message: string) => new GridLedgerError(ErrorCodes.BECKN_TRANSACTION_UNKNOWN, message, { field });
 
 export interface Callback {
   action: CallbackAction;

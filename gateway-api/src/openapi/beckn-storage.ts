@@ -3,9 +3,12 @@ import { id, instant } from './schemas';
 
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const common = {
-  '400': err('REQUEST_INVALID (details.field: transactionId, an unknown or foreign transaction; bppId, a BPP not met in it)'),
+  '400': err('REQUEST_INVALID'),
   '401': err('UNAUTHENTICATED'),
-  '404': err('ROUTE_NOT_FOUND: this gateway is not a Beckn BAP'),
+  '404': err(
+    'ROUTE_NOT_FOUND: this gateway is not a Beckn BAP; BECKN_TRANSACTION_UNKNOWN (details.field: transactionId, an unknown or ' +
+      "another caller's transaction; bppId, a BPP not met in it)",
+  ),
 };
 const uuid = { type: 'string', format: 'uuid' };
 const int = { type: 'integer', minimum: 0 };
