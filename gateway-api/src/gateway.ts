@@ -106,7 +106,13 @@ function becknFor(stateDir: string, org: OrgName, deps: AppDeps, log: Logger): B
   const profile = loadProfile(stateDir);
   const reader = Object.values(profile.orgs[org].users).find((u) => u.role === 'operator' || u.role === 'utility');
   if (reader === undefined) return undefined;
-  return becknMountFor({ stateDir, org, url: profile.orgs[org].gateway.url, ledger: deps.ledger, wallet: deps.wallet, reader, log });
+  try {
+    return becknMountFor({ stateDir, org, url: profile.orgs[org].gateway.url, ledger: deps.ledger, wallet: deps.wallet, reader, log });
+  } catch (e) {
+    // Beckn is one feature of the gateway: without it the REST API still serves (the BAP's routes answer ROUTE_NOT_FOUND).
+    log.error({ msg: 'beckn not mounted', err: String(e) });
+    return undefined;
+  }
 }
 
 /** Starts the market and certificate schedulers with the gateway and stops them before the gateway closes. */
