@@ -1,7 +1,7 @@
 /**
  * The Beckn participant of a gateway (docs/beckn.md, "Where it is wired"): the Community's gateway
  * is the storage marketplace's BPP (its battery providers' batteries), the Utility's its BAP (a
- * REST API for our users). Settings come from the GRIDLEDGER_BECKN_* variables; without a
+ * REST API for our users). Settings come from the Beckn variables of network/src/config.ts; without a
  * subscriber id and registry URL, a development identity is made: a key generated into
  * `<state>/beckn/<org>/signing.key` and registered in the local registry file.
  */
