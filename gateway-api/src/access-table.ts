@@ -71,6 +71,11 @@ const OWN_RECORDS: Cells = [yes(), no, yes(), yes(), yes()];
 const DETAIL: Cells = [yes(), no, yes(), yes(), no];
 const OPERATOR_ONLY: Cells = [no, NA, yes(), no, no];
 const SETTLEMENT_READ: Cells = [no, NA, yes(), yes(), yes()];
+/** The Beckn BAP's REST API: served by the Utility gateway alone (the Community's is the BPP, the Regulator's takes no Beckn role). */
+const notBap: Access = { allowed: false, status: 404, code: 'ROUTE_NOT_FOUND' };
+const BAP_ONLY: Cells = [notBap, NA, notBap, yes(), notBap];
+const BAP_NOTE =
+  "the BPP's ledger calls run as the buyer (confirm, cancel) or the Community's operator (search, quote, status): docs/beckn.md";
 
 /** Certificates name their holder only once found: another household's bundle is refused by the chaincode, tested in 43-certificates. */
 const OTHERS_BUNDLE = "another's bundle: ACCESS_DENIED (test/e2e/43-certificates)";
@@ -614,6 +619,16 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('settleFlexEvent', 'POST /flex/events/{eventId}/settlement', ['flex:getEvent', 'flex:settle'], [no, NA, yes(), yes(), no]),
   row('getFlexResults', 'GET /flex/events/{eventId}/results', ['flex:getResults'], [yes('its own result only'), NA, yes(), yes(), yes()]),
   row('getFlexPerformance', 'GET /flex/events/{eventId}/performance/{participantId}', ['flex:getPerformance'], OWN_RECORDS),
+
+  // The storage marketplace's BAP (docs/beckn.md): on the Utility gateway only; a caller sees only the transactions it started
+  ...[
+    ['becknSearchStorage', 'POST /beckn/storage/searches'],
+    ['becknStorageTransaction', 'GET /beckn/storage/transactions/{transactionId}'],
+    ['becknQuoteStorage', 'POST /beckn/storage/transactions/{transactionId}/quotes'],
+    ['becknConfirmStorage', 'POST /beckn/storage/transactions/{transactionId}/contracts'],
+    ['becknStorageStatus', 'POST /beckn/storage/transactions/{transactionId}/status'],
+    ['becknCancelStorage', 'POST /beckn/storage/transactions/{transactionId}/cancellation'],
+  ].map(([operation, route]) => row(operation, route, [], BAP_ONLY, BAP_NOTE)),
 
   // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),

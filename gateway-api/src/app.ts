@@ -36,6 +36,8 @@ import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 import { GatewayMetrics } from './metrics';
 import { portalRoutes } from './portal';
 import { sessionRoutes } from './routes/session';
+import { becknStorageRoutes } from './routes/beckn-storage';
+import { BECKN_PATH, type BecknMount } from './beckn/mount';
 
 /** What the gateway says about itself in /health. */
 export interface GatewayInfo {
@@ -68,6 +70,8 @@ export interface AppDeps {
   metrics?: GatewayMetrics;
   /** The portal's built files (none given: portal/dist of this repository). */
   portalDir?: string;
+  /** The gateway's Beckn participant (beckn/mount.ts): BPP endpoints on the Community's, BAP on the Utility's. */
+  beckn?: BecknMount;
 }
 
 export type GatewayApp = express.Express & {
@@ -160,6 +164,9 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.set('Content-Type', contentType).send(body);
   });
   app.use(metrics.middleware());
+
+  // Beckn's endpoints read the raw body (the signed bytes), before any JSON parsing; their answers are ACK or NACK.
+  if (deps.beckn) app.use(BECKN_PATH, deps.beckn.router);
 
   // The web portal's files, outside the API (portal.ts).
   app.use(portalRoutes(deps.portalDir));
@@ -338,6 +345,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(flexRoutes(ledger));
   r.use(sessionRoutes(info.org));
   r.use(dispatchRoutes(ledger, deps.broker, deps.telemetry, log));
+  r.use(becknStorageRoutes(deps.beckn?.bap));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

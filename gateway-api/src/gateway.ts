@@ -15,6 +15,7 @@ import { GatewayMetrics } from './metrics';
 import { FileOnboardingStore } from './onboarding';
 import type { Logger } from './ports';
 import { FileWallet, userHome, walletIndexPath } from './wallet';
+import { becknMountFor, type BecknMount } from './beckn/mount';
 
 export interface GatewayOptions {
   stateDir: string;
@@ -88,6 +89,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = createLog
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log ?? createLogger('gateway');
   const deps = { ...realDeps(options.stateDir, options.org, log), ...options.overrides };
+  deps.beckn ??= becknFor(options.stateDir, options.org, deps, log);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? loadProfile(options.stateDir).orgs[options.org].gateway.port;
   const schedulerLog = options.schedulerLog ?? createLogger('scheduler');
@@ -97,6 +99,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     certificateSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
   ];
   return withSchedulers(await listen(deps, host, port), schedulers);
+}
+
+/** The gateway's Beckn participant (docs/beckn.md, "Where it is wired"); reads run as the organization's operator or utility. */
+function becknFor(stateDir: string, org: OrgName, deps: AppDeps, log: Logger): BecknMount | undefined {
+  const profile = loadProfile(stateDir);
+  const reader = Object.values(profile.orgs[org].users).find((u) => u.role === 'operator' || u.role === 'utility');
+  if (reader === undefined) return undefined;
+  try {
+    return becknMountFor({ stateDir, org, url: profile.orgs[org].gateway.url, ledger: deps.ledger, wallet: deps.wallet, reader, log });
+  } catch (e) {
+    // Beckn is one feature of the gateway: without it the REST API still serves (the BAP's routes answer ROUTE_NOT_FOUND).
+    log.error({ msg: 'beckn not mounted', err: String(e) });
+    return undefined;
+  }
 }
 
 /** Starts the market and certificate schedulers with the gateway and stops them before the gateway closes. */
@@ -134,6 +150,7 @@ export async function listen(deps: AppDeps, host = '127.0.0.1', port = 0): Promi
         });
         server.closeIdleConnections();
       });
+      await deps.beckn?.stop();
       deps.ledger.close();
       await deps.broker?.close();
     })());

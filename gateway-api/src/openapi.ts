@@ -19,6 +19,7 @@ import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
 import { storagePaths, storageSchemas } from './openapi/storage';
+import { becknStoragePaths, becknStorageSchemas } from './openapi/beckn-storage';
 import { sessionPaths, sessionSchemas } from './openapi/session';
 import { dispatchPaths, dispatchSchemas } from './openapi/dispatch';
 import { answer, answerSchema } from './openapi/answers';
@@ -263,6 +264,7 @@ export const openApiDocument = {
     ...flexPaths,
     ...sessionPaths,
     ...dispatchPaths(parts),
+    ...becknStoragePaths,
   }),
   components: {
     securitySchemes: {
@@ -288,6 +290,7 @@ export const openApiDocument = {
       ...apiKeySchemas,
       ...islandSchemas,
       ...sessionSchemas,
+      ...becknStorageSchemas,
       Error: {
         type: 'object',
         required: ['error'],

@@ -9,7 +9,7 @@
  * with the caller's own certificate.
  */
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core/core';
 import { Access, ACCESS_TABLE, AccessRow, CALLERS, CallerClass, hashKey, keyIdOf } from '@gridledger/gateway-api';
@@ -112,6 +112,7 @@ interface Request {
 const req = (method: string, path: string, body?: unknown): Request => ({ method, path, body });
 
 /** The request of each route's row for a caller: A's ids throughout; `who` only where the request itself differs. */
+const BECKN_ORDER = { bppId: 'x', batteryId: NOCOMM, reservedWh: 1, from: NEXT, to: NEXT };
 const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   health: () => req('GET', '/health'),
   healthLive: () => req('GET', '/health/live'),
@@ -316,6 +317,13 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getStorageContract: () => req('GET', `/storage/contracts/${NOCOMM}`),
   cancelStorage: () => req('POST', `/storage/contracts/${NOCOMM}/cancellation`),
   settleStorage: () => req('POST', `/storage/contracts/${NOCOMM}/settlement`),
+  // The Beckn BAP: a search is sent to the registry's BPPs; the other steps name a transaction that does not exist.
+  becknSearchStorage: () => req('POST', '/beckn/storage/searches', { minFreeWh: 1 }),
+  becknStorageTransaction: () => req('GET', `/beckn/storage/transactions/${randomUUID()}`),
+  becknQuoteStorage: () => req('POST', `/beckn/storage/transactions/${randomUUID()}/quotes`, BECKN_ORDER),
+  becknConfirmStorage: () => req('POST', `/beckn/storage/transactions/${randomUUID()}/contracts`, BECKN_ORDER),
+  becknStorageStatus: () => req('POST', `/beckn/storage/transactions/${randomUUID()}/status`, { bppId: 'x', orderId: NOCOMM }),
+  becknCancelStorage: () => req('POST', `/beckn/storage/transactions/${randomUUID()}/cancellation`, { bppId: 'x', orderId: NOCOMM }),
   // Demand response: an event called in the past fails after the access check; the others name an event that does not exist.
   callFlexEvent: () =>
     req('POST', '/flex/events', {

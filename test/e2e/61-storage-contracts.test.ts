@@ -9,9 +9,9 @@
  * @metering-interval 60
  * @metering-late-window 2160000
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { formatInstant } from '@gridledger/core';
 import { trader, Trader, useMeteringInterval } from './market-support';
+import { battery as batteryOf, provider as storageProvider, Provider } from './storage-support';
 import { api, credentials, JsonAnswer, operatorKey, signReading, sleep, uid } from './support';
 
 const C = uid('sto');
@@ -26,56 +26,8 @@ const confirm = (buyer: Trader, clientContractId: string, batteryId: string, res
 
 useMeteringInterval(LEN);
 
-interface Provider {
-  participantId: string;
-  apiKey: string;
-  meterId: string;
-  privateKeyPem: string;
-}
-
-async function provider(): Promise<Provider> {
-  const participantId = uid('bp');
-  const onboarded = await op('POST', '/participants', { participantId, role: 'battery-provider' });
-  expect(onboarded.status).toBe(201);
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const meterId = `${participantId}.battery`;
-  const meter = await op('POST', '/meters', {
-    meterId,
-    participantId,
-    kind: 'bidirectional',
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    exportCapacityW: 600_000,
-    communityId: C,
-  });
-  expect(meter.status).toBe(201);
-  return {
-    participantId,
-    apiKey: String(onboarded.body.apiKey),
-    meterId,
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  };
-}
-
-const battery = (p: Provider, batteryId: string, more: Record<string, unknown> = {}) => {
-  const day = Math.floor(Date.now() / 86_400_000) * 86_400;
-  return {
-    batteryId,
-    communityId: C,
-    zone: 'z1',
-    meterId: p.meterId,
-    capacityWh: 10_000,
-    maxChargeW: 50_000,
-    maxDischargeW: 50_000,
-    roundTripEfficiencyPpm: 900_000,
-    latitudeMicro: 52_520_000,
-    longitudeMicro: 13_405_000,
-    availability: [{ from: formatInstant(day - 86_400), to: formatInstant(day + 3 * 86_400) }],
-    storedPriceMicrosPerKwh: 50_000,
-    reservedPriceMicrosPerKwhDay: 240_000,
-    penaltyMicrosPerKwh: 100_000,
-    ...more,
-  };
-};
+const provider = () => storageProvider(C);
+const battery = (p: Provider, batteryId: string, more: Record<string, unknown> = {}) => batteryOf(p, C, batteryId, more);
 
 it('registers and searches batteries, never overbooks under concurrent confirms, cancels and settles from escrow', async () => {
   const [p, buyers] = await Promise.all([provider(), Promise.all(['b1', 'b2', 'b3', 'b4', 'b5'].map((n) => trader(n, C)))]);

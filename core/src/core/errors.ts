@@ -145,6 +145,8 @@ export const ErrorCodes = {
   BECKN_MESSAGE_INVALID: 'BECKN_MESSAGE_INVALID',
   /** A Beckn message_id already received from that sender for that action with other content. */
   BECKN_MESSAGE_DUPLICATE: 'BECKN_MESSAGE_DUPLICATE',
+  /** No Beckn transaction of the caller's under that id at this BAP (kept an hour), or no BPP of that id met in it; `details.field`. */
+  BECKN_TRANSACTION_UNKNOWN: 'BECKN_TRANSACTION_UNKNOWN',
   /** A certificate request or input not of the documented shape or range; `details.field` names the field. */
   CERTIFICATE_INPUT_INVALID: 'CERTIFICATE_INPUT_INVALID',
   /** The asset is not verified by the regulator: its energy backs no certificate and no green claim. */
