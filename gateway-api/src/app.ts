@@ -36,6 +36,8 @@ import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 import { GatewayMetrics } from './metrics';
 import { portalRoutes } from './portal';
 import { sessionRoutes } from './routes/session';
+import { OPENADR_BASE, openadrRoutes } from './routes/openadr';
+import { VtnStore } from './openadr/store';
 
 /** What the gateway says about itself in /health. */
 export interface GatewayInfo {
@@ -68,6 +70,8 @@ export interface AppDeps {
   metrics?: GatewayMetrics;
   /** The portal's built files (none given: portal/dist of this repository). */
   portalDir?: string;
+  /** What the OpenADR 3 VTN keeps (routes/openadr.ts; none given: in memory). */
+  vtnStore?: VtnStore;
 }
 
 export type GatewayApp = express.Express & {
@@ -160,6 +164,9 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.set('Content-Type', contentType).send(body);
   });
   app.use(metrics.middleware());
+
+  // The OpenADR 3 VTN: its own tokens and bodies, outside the REST API's description (docs/openadr.md).
+  app.use(OPENADR_BASE, openadrRoutes({ ledger, keys, wallet, store: deps.vtnStore ?? new VtnStore(':memory:'), log }));
 
   // The web portal's files, outside the API (portal.ts).
   app.use(portalRoutes(deps.portalDir));
