@@ -65,15 +65,16 @@ describe('mapping', () => {
   it('reads a flex call back from an OpenADR event, the opt-in deadline halfway to the start', () => {
     const now = Date.parse('2026-12-07T16:00:00Z') / 1000;
     const body = { ...toOadrEvent(ledgerEvent), id: undefined, eventName: 'my event' };
+    const { programId, communityId, zoneIds, start, end, targetReductionW, priceMicrosPerKwh } = ledgerEvent;
     expect(flexRequestOf(body, 'oadr-1', now)).toEqual({
       eventId: 'oadr-1',
-      programId: 'dr-1',
-      communityId: 'community-1',
-      zoneIds: ['z1', 'z2'],
-      start: '2026-12-07T17:00:00Z',
-      end: '2026-12-07T17:30:00Z',
-      targetReductionW: 12000,
-      priceMicrosPerKwh: 400000,
+      programId,
+      communityId,
+      zoneIds,
+      start,
+      end,
+      targetReductionW,
+      priceMicrosPerKwh,
       optInDeadline: '2026-12-07T16:30:00Z',
     });
     expect(flexRequestOf({ ...body, eventName: 'ev-9' }, 'oadr-1', now).eventId).toBe('ev-9');
