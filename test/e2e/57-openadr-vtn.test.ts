@@ -39,7 +39,7 @@ function venPython(): string {
     }).trim();
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`the OpenADR VEN client did not install (needs python3-venv and PyPI):\n${err.stderr ?? err.message}`);
+    throw new Error(`the OpenADR VEN client did not install (needs python3-venv and PyPI):\n${err.stderr ?? err.message}`, { cause: e });
   }
 }
 
@@ -123,8 +123,8 @@ it('a third-party VEN reads the event created on the ledger through the VTN and 
     intervalPeriod: { start: formatInstant(S), duration: `PT${2 * LEN}S` },
     intervals: [{ id: 0, payloads }],
   };
-  const household = await token(a.apiKey, 'read_all');
-  expect((await vtn(household, 'POST', '/events', event)).body.error?.code).toBe('OPENADR_SCOPE_MISSING');
+  const aTok = await token(a.apiKey, 'read_all');
+  expect((await vtn(aTok, 'POST', '/events', event)).body.error?.code).toBe('OPENADR_SCOPE_MISSING');
   const past = { ...event, intervalPeriod: { ...event.intervalPeriod, start: formatInstant(S - 10 * LEN) } };
   const refused = await vtn(op, 'POST', '/events', past);
   expect([refused.status, refused.body.error?.code]).toEqual([422, 'FLEX_EVENT_IN_PAST']);
