@@ -166,7 +166,11 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(metrics.middleware());
 
   // The OpenADR 3 VTN: its own tokens and bodies, outside the REST API's description (docs/openadr.md).
-  app.use(OPENADR_BASE, openadrRoutes({ ledger, keys, wallet, store: deps.vtnStore ?? new VtnStore(':memory:'), log }));
+  const vtn = openadrRoutes({
+    ...{ ledger, keys, wallet, log, serviceUser: wallet.get(`${info.org}-admin`) },
+    store: deps.vtnStore ?? new VtnStore(':memory:'),
+  });
+  app.use(OPENADR_BASE, vtn);
 
   // The web portal's files, outside the API (portal.ts).
   app.use(portalRoutes(deps.portalDir));
@@ -391,6 +395,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   });
 
   app.closeStreams = () => {
+    vtn.close();
     for (const res of openStreams) res.end();
     openStreams.clear();
   };

@@ -263,6 +263,20 @@ describe('routes', () => {
     }
   });
 
+  it('lists an event called outside the VTN once the ledger stream brings its FlexEventCalled', async () => {
+    const payload = new TextEncoder().encode(JSON.stringify(ledgerEvent));
+    h.ledger.events = [{ blockNumber: 3n, txId: 'tx-9', name: 'FlexEventCalled', payload }];
+    const alice = await token('alice');
+    let ids: string[] = [];
+    for (let k = 0; k < 100 && ids.length === 0; k++) {
+      ids = ((await vtn('/events?targetType=GRIDLEDGER_ZONE&targetValues=z2', alice)).body as unknown as { id: string }[]).map((e) => e.id);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(ids).toEqual(['ev-7']);
+    expect(h.ledger.opened).toEqual([0n]);
+    expect((await vtn('/events?targetType=GRIDLEDGER_ZONE&targetValues=z9', alice)).body).toEqual([]);
+  });
+
   it("takes a VEN's report on its own resources and refuses one on another VEN's resource", async () => {
     const alice = await token('alice');
     const bob = await token('bob');

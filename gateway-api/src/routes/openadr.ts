@@ -5,6 +5,8 @@
  * catalogue); VENs, resources, subscriptions and reports are kept in the VTN's store (openadr/store.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { WalletUser } from '@gridledger/network';
+import type { FlexEvent } from '@gridledger/core';
 import express, { NextFunction, Request, Response } from 'express';
 import { catalogue } from '@gridledger/core/catalogue';
 import { ID_PATTERN } from '@gridledger/core/core';
@@ -15,6 +17,7 @@ import type { LedgerPort, Logger, Wallet } from '../ports';
 import { Grant, OAuthError, readsAll, requireScope, TokenIssuer } from '../openadr/auth';
 import { eventMatches, flexRequestOf, OadrEvent, toOadrEvent, toOadrProgram } from '../openadr/mapping';
 import { callbacksFor, deliver, Notification } from '../openadr/notify';
+import { Follower, followFlexEvents } from '../openadr/follower';
 import { ObjectKind, StoredObject, VtnStore } from '../openadr/store';
 
 /** Where the VTN is served; a VEN's base URL is the gateway's address and this path. */
@@ -30,6 +33,8 @@ export interface VtnDeps {
   wallet: Wallet;
   store: VtnStore;
   log: Logger;
+  /** Who reads the ledger's events for the VTN (none: the first caller with a token). */
+  serviceUser?: WalletUser;
   /** Seconds since the epoch (the opt-in deadline of an event created here is halfway to its start). */
   nowSeconds?: () => number;
 }
@@ -77,7 +82,7 @@ function shown(o: StoredObject, objectType: string, extra: Record<string, unknow
   return { ...o.body, id: o.id, objectType, createdDateTime: o.createdDateTime, modificationDateTime: o.createdDateTime, ...extra };
 }
 
-export function openadrRoutes(deps: VtnDeps): express.Router {
+export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void } {
   const { ledger, store, log } = deps;
   const issuer = new TokenIssuer(deps.keys, deps.wallet);
   const now = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
@@ -94,8 +99,10 @@ export function openadrRoutes(deps: VtnDeps): express.Router {
   });
 
   r.use(express.json({ limit: '1mb' }));
+  let follower: Follower | undefined;
   r.use((req, res, next) => {
     res.locals.vtnGrant = issuer.check(req.headers.authorization);
+    follower ??= followFlexEvents(ledger, deps.serviceUser ?? grantOf(res).user, (e) => indexEvent(e), log);
     next();
   });
 
@@ -113,19 +120,26 @@ export function openadrRoutes(deps: VtnDeps): express.Router {
     for (const op of callbacksFor(subscriptions, n, programID)) void deliver(op, n, log);
   };
 
-  /** An event of the ledger as the caller reads it, indexed under its program. */
-  const readEvent = async (res: Response, eventId: string): Promise<OadrEvent> => {
-    const { event } = await call(ledger, grantOf(res).user, flex.getEvent, [eventId]);
-    store.add({
+  /** Indexes a ledger event under its program; subscribers are told of one the VTN did not know. */
+  const indexEvent = (e: FlexEvent): OadrEvent => {
+    const event = toOadrEvent(e);
+    const isNew = store.add({
       kind: 'event',
-      id: event.eventId,
-      owner: event.calledBy,
-      parent: event.programId,
+      id: e.eventId,
+      owner: e.calledBy,
+      parent: e.programId,
       name: '',
-      createdDateTime: event.calledAt,
+      createdDateTime: e.calledAt,
       body: {},
     });
-    return toOadrEvent(event);
+    if (isNew) notify({ objectType: 'EVENT', operation: 'POST', object: event as unknown as Record<string, unknown> }, event.programID);
+    return event;
+  };
+
+  /** An event of the ledger as the caller reads it. */
+  const readEvent = async (res: Response, eventId: string): Promise<OadrEvent> => {
+    const { event } = await call(ledger, grantOf(res).user, flex.getEvent, [eventId]);
+    return indexEvent(event);
   };
 
   // Programs: the flex programIds of the events the VTN knows, and those created here.
@@ -191,17 +205,7 @@ export function openadrRoutes(deps: VtnDeps): express.Router {
     requireScope(grantOf(res), 'write_events');
     const request = flexRequestOf(req.body, `oadr-${randomUUID().slice(0, 8)}`, now());
     const { result, txId } = await call(ledger, grantOf(res).user, flex.callEvent, [request as { eventId: string }]);
-    const isNew = store.add({
-      kind: 'event',
-      id: result.eventId,
-      owner: result.calledBy,
-      parent: result.programId,
-      name: '',
-      createdDateTime: result.calledAt,
-      body: {},
-    });
-    const event = toOadrEvent(result);
-    if (isNew) notify({ objectType: 'EVENT', operation: 'POST', object: event as unknown as Record<string, unknown> }, event.programID);
+    const event = indexEvent(result);
     res.locals.txId = txId;
     res.status(201).json(event);
   });
@@ -389,5 +393,5 @@ export function openadrRoutes(deps: VtnDeps): express.Router {
     if (status >= 500) log.error({ msg: 'VTN request failed', code: error.code, error: String((err as Error)?.stack ?? err) });
     res.status(status).json({ type: 'about:blank', title: error.code, status, detail: error.message, ...errorBody(error) });
   });
-  return r;
+  return Object.assign(r, { close: () => follower?.stop() });
 }
