@@ -134,7 +134,10 @@ describe('webhooks', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
   });
-  afterAll(() => server.close());
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
 
   it('picks the callbacks of the object type, operation and program', () => {
     const op = { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: url };
@@ -259,6 +262,7 @@ describe('routes', () => {
       const badLimit = await vtn('/events?limit=51', alice);
       expect([badLimit.status, badLimit.body.error?.code]).toEqual([400, 'REQUEST_INVALID']);
     } finally {
+      server.closeAllConnections();
       server.close();
     }
   });

@@ -95,7 +95,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
 });
-afterAll(() => webhook.close());
+afterAll(() => {
+  webhook.closeAllConnections();
+  webhook.close();
+});
 
 it('a third-party VEN reads the event created on the ledger through the VTN and posts a report; bad input is refused', async () => {
   const python = venPython();
