@@ -45,8 +45,8 @@ describe('mapping', () => {
       objectType: 'EVENT',
       programID: 'dr-1',
       targets: [
-        { type: 'GRIDLEDGER_COMMUNITY', values: ['community-1'] },
-        { type: 'GRIDLEDGER_ZONE', values: ['z1', 'z2'] },
+        { type: 'GL_COMMUNITY', values: ['community-1'] },
+        { type: 'GL_ZONE', values: ['z1', 'z2'] },
       ],
       intervalPeriod: { start: '2026-12-07T17:00:00Z', duration: 'PT1800S' },
     });
@@ -95,8 +95,8 @@ describe('mapping', () => {
     const e = toOadrEvent(ledgerEvent);
     expect(eventMatches(e, { programID: 'dr-1' })).toBe(true);
     expect(eventMatches(e, { programID: 'dr-2' })).toBe(false);
-    expect(eventMatches(e, { targetType: 'GRIDLEDGER_ZONE', targetValues: ['z9', 'z2'] })).toBe(true);
-    expect(eventMatches(e, { targetType: 'GRIDLEDGER_ZONE', targetValues: ['z9'] })).toBe(false);
+    expect(eventMatches(e, { targetType: 'GL_ZONE', targetValues: ['z9', 'z2'] })).toBe(true);
+    expect(eventMatches(e, { targetType: 'GL_ZONE', targetValues: ['z9'] })).toBe(false);
   });
 });
 
@@ -273,12 +273,12 @@ describe('routes', () => {
     const alice = await token('alice');
     let ids: string[] = [];
     for (let k = 0; k < 100 && ids.length === 0; k++) {
-      ids = ((await vtn('/events?targetType=GRIDLEDGER_ZONE&targetValues=z2', alice)).body as unknown as { id: string }[]).map((e) => e.id);
+      ids = ((await vtn('/events?targetType=GL_ZONE&targetValues=z2', alice)).body as unknown as { id: string }[]).map((e) => e.id);
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(ids).toEqual(['ev-7']);
     expect(h.ledger.opened).toEqual([0n]);
-    expect((await vtn('/events?targetType=GRIDLEDGER_ZONE&targetValues=z9', alice)).body).toEqual([]);
+    expect((await vtn('/events?targetType=GL_ZONE&targetValues=z9', alice)).body).toEqual([]);
   });
 
   it("takes a VEN's report on its own resources and refuses one on another VEN's resource", async () => {

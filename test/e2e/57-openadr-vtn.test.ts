@@ -120,8 +120,8 @@ it('a third-party VEN reads the event created on the ledger through the VTN and 
     id: uid('ev'),
     programID: PROGRAM,
     targets: [
-      { type: 'GRIDLEDGER_COMMUNITY', values: [C] },
-      { type: 'GRIDLEDGER_ZONE', values: ['z1'] },
+      { type: 'GL_COMMUNITY', values: [C] },
+      { type: 'GL_ZONE', values: ['z1'] },
     ],
     intervalPeriod: { start: formatInstant(S), duration: `PT${2 * LEN}S` },
     intervals: [{ id: 0, payloads }],

@@ -8,8 +8,8 @@ import type { FlexEvent } from '@gridledger/core';
 import { ID_PATTERN } from '@gridledger/core/core';
 import { ErrorCodes, GridLedgerError } from '../errors';
 
-export const TARGET_COMMUNITY = 'GRIDLEDGER_COMMUNITY';
-export const TARGET_ZONE = 'GRIDLEDGER_ZONE';
+export const TARGET_COMMUNITY = 'GL_COMMUNITY';
+export const TARGET_ZONE = 'GL_ZONE';
 export const PRICE = 'PRICE';
 export const REDUCTION = 'DISPATCH_SETPOINT_RELATIVE';
 /** The currency of PRICE: the platform's credits (1 credit = 1,000,000 µ). */
@@ -94,7 +94,7 @@ export function secondsOf(duration: unknown): number | undefined {
 
 /**
  * A flex call (core's FlexEventRequest, checked by the chaincode) from an OpenADR event: programID;
- * targets GRIDLEDGER_COMMUNITY (one) and GRIDLEDGER_ZONE; intervalPeriod.start and .duration (the
+ * targets GL_COMMUNITY (one) and GL_ZONE; intervalPeriod.start and .duration (the
  * whole window); the first interval's PRICE (credits per kWh) and DISPATCH_SETPOINT_RELATIVE (W, its
  * size is the target). The id is the event's `id` or `eventName` when either is an id of ours, else
  * `fallbackId`. The opt-in deadline: halfway from `nowSeconds` to the start, on the second.
