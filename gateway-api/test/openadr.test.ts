@@ -1,7 +1,9 @@
 /** The OpenADR 3 VTN (routes/openadr.ts): the mapping of our events, the scopes, and the routes on a fake ledger. */
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FlexEvent } from '@gridledger/core';
+import { canonicalJson } from '@gridledger/core/core';
 import { grantScopes, OAuthError } from '../src/openadr/auth';
 import { eventMatches, flexRequestOf, toOadrEvent } from '../src/openadr/mapping';
 import { callbacksFor, deliver } from '../src/openadr/notify';
@@ -169,6 +171,8 @@ describe('routes', () => {
     h = await startHarness();
     const events = new Map<string, FlexEvent>();
     h.ledger.submitHandler = (fn, args, u) => {
+      if (fn === 'flex:recordReport')
+        return { ...(JSON.parse(args[2]) as object), eventId: args[0], participantId: args[1], at: '2026-12-07T16:05:00Z', txId: 'tx-r' };
       if (fn !== 'flex:callEvent') return {};
       const req = JSON.parse(args[0]) as FlexEvent;
       const e = { ...ledgerEvent, ...req, intervals: [req.start], intervalSeconds: 900, calledBy: u.id };
@@ -305,6 +309,20 @@ describe('routes', () => {
     ]);
     const posted = await vtn('/reports', alice, report('alice-battery'));
     expect([posted.status, posted.body.objectType]).toEqual([201, 'REPORT']);
+    // On the ledger as alice: its resources, payload types and the hash of the report as posted.
+    const recorded = h.ledger.calls.filter((c) => c.fn === 'flex:recordReport');
+    expect(recorded.map((c) => [c.user, c.args[0], c.args[1]])).toEqual([['alice', 'ev-7', 'alice']]);
+    const sha256 = createHash('sha256')
+      .update(canonicalJson(report('alice-battery')))
+      .digest('hex');
+    expect(JSON.parse(recorded[0].args[2])).toEqual({
+      reportId: posted.body.id,
+      clientName: 'c',
+      resourceNames: ['alice-battery'],
+      payloadTypes: ['USAGE'],
+      sha256,
+    });
+    expect(posted.body.ledger).toEqual({ txId: 'tx-r', sha256 });
     const op = await token('operator');
     const all = await vtn('/reports?eventID=ev-7', op);
     expect((all.body as unknown as { id: string }[]).map((r) => r.id)).toEqual([posted.body.id]);

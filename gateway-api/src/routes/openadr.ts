@@ -4,12 +4,12 @@
  * events come from the ledger's demand response (chaincode `flex`, read and called through the
  * catalogue); VENs, resources, subscriptions and reports are kept in the VTN's store (openadr/store.ts).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { WalletUser } from '@gridledger/network';
 import type { FlexEvent } from '@gridledger/core';
 import express, { NextFunction, Request, Response } from 'express';
 import { catalogue } from '@gridledger/core/catalogue';
-import { ID_PATTERN } from '@gridledger/core/core';
+import { canonicalJson, ID_PATTERN } from '@gridledger/core/core';
 import { call } from '../call';
 import { errorBody, ErrorCodes, fromFabricError, GridLedgerError, httpStatusOf } from '../errors';
 import type { ApiKeyStore } from '../keys';
@@ -304,15 +304,33 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
     });
     const event = await readEvent(res, body.eventID as string);
     if (event.programID !== body.programID) throw invalid('body.programID', `event ${event.id} is of program ${event.programID}`);
+    // On the ledger: the report's resources, payload types and hash, as the household (flex:recordReport).
+    const user = grantOf(res).user;
+    if (user.participantId === undefined) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a report is posted by a household');
     const { id: _id, objectType: _t, ...fields } = body;
+    const reportId = `rep-${randomUUID()}`;
+    const resources = body.resources as { resourceName: string; intervals: { payloads?: { type?: unknown }[] }[] }[];
+    const payloadTypes = resources.flatMap((x) => x.intervals.flatMap((i) => (i?.payloads ?? []).map((p) => String(p?.type))));
+    const { result: recorded } = await call(ledger, user, flex.recordReport, [
+      event.id,
+      user.participantId,
+      {
+        reportId,
+        clientName: fields.clientName as string,
+        resourceNames: resources.map((x) => x.resourceName),
+        payloadTypes: [...new Set(payloadTypes)],
+        sha256: createHash('sha256').update(canonicalJson(fields)).digest('hex'),
+      },
+    ]);
     const o = {
       kind: 'report' as const,
-      id: `rep-${randomUUID()}`,
-      owner: grantOf(res).user.id,
+      id: reportId,
+      owner: user.id,
       parent: event.id,
       name: '',
-      createdDateTime: stamp(),
-      body: fields,
+      createdDateTime: recorded.at,
+      // The hash on the ledger is of the report as posted (without id, objectType and this).
+      body: { ...fields, ledger: { txId: recorded.txId, sha256: recorded.sha256 } },
     };
     store.add(o);
     const report = shown(o, 'REPORT');
