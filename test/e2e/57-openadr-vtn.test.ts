@@ -3,7 +3,8 @@
  * operator (business logic) subscribes a webhook and creates an event through the VTN, which lands
  * on the ledger as a demand-response event; the third-party VEN client oadr30-ven-ud (PyPI, pinned:
  * test/openadr/install-ven.sh) gets a token with a household's API key, registers its VEN and
- * resource, reads the program and the event and posts a report, which the operator then reads.
+ * resource, reads the program and the event and posts a report, which lands on the ledger (its record and
+ * hash) and which the operator then reads.
  * Bad input: an event in the past, a household creating an event, a report on another VEN's
  * resource, each refused with its code. The event starts minutes after the test: nothing waits for it.
  *
@@ -11,14 +12,15 @@
  * @metering-late-window 2160000
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatInstant } from '@gridledger/core/core';
+import { canonicalJson, formatInstant } from '@gridledger/core/core';
 import { hashKey, keyIdOf } from '@gridledger/gateway-api';
-import { useMeteringInterval } from './market-support';
+import { operatorClient, useMeteringInterval } from './market-support';
 import { api, type JsonAnswer, operatorKey, profile, uid } from './support';
 
 const LEN = 60;
@@ -173,6 +175,19 @@ it('a third-party VEN reads the event created on the ledger through the VTN and 
       resources: [expect.objectContaining({ resourceName })],
     }),
   ]);
+  // On the ledger: the household's report record, its hash that of the report the VTN keeps.
+  const client = operatorClient();
+  try {
+    const onChain = JSON.parse(await client.evaluate('flex:listReports', event.id)) as JsonAnswer[];
+    expect(onChain).toEqual([
+      expect.objectContaining({ participantId: a.participantId, reportId: reports.body[0].id, resourceNames: [resourceName] }),
+    ]);
+    expect(onChain[0].sha256).toBe(reports.body[0].ledger.sha256);
+    const { id: _id, objectType: _t, createdDateTime: _c, modificationDateTime: _m, ledger: _l, ...posted } = reports.body[0];
+    expect(createHash('sha256').update(canonicalJson(posted)).digest('hex')).toBe(onChain[0].sha256);
+  } finally {
+    client.close();
+  }
   const ven = await vtn(op, 'GET', `/vens/${String(seen.venId)}`);
   expect(ven.body).toMatchObject({ venName: `${a.participantId}-ven`, resources: [expect.objectContaining({ resourceName })] });
 
