@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { canonicalJson, formatInstant } from '@gridledger/core/core';
 import { hashKey, keyIdOf } from '@gridledger/gateway-api';
 import { operatorClient, useMeteringInterval } from './market-support';
-import { api, type JsonAnswer, operatorKey, profile, uid } from './support';
+import { api, credentials, type JsonAnswer, operatorKey, profile, sleep, uid } from './support';
 
 const LEN = 60;
 useMeteringInterval(LEN, { lateWindowSeconds: 2_160_000 });
@@ -199,13 +199,47 @@ it('a third-party VEN reads the event created on the ledger through the VTN and 
   expect([denied.status, denied.body.error?.code]).toEqual([403, 'OPENADR_FOREIGN_RESOURCE']);
   expect((await vtn(bTok, 'GET', '/reports')).body).toEqual([]);
 
-  // The webhook was told of the event, with the subscription's bearer token.
-  expect(notified).toEqual([
-    expect.objectContaining({
-      authorization: 'Bearer hook-secret',
-      objectType: 'EVENT',
-      operation: 'POST',
-      object: expect.objectContaining({ id: event.id }),
-    }),
+  // An event the utility calls through the REST API at its own gateway: the Community's VTN follows the ledger and lists it.
+  const rest = {
+    eventId: uid('ev'),
+    programId: PROGRAM,
+    communityId: C,
+    zoneIds: ['z2'],
+    start: formatInstant(S + 4 * LEN),
+    end: formatInstant(S + 5 * LEN),
+    targetReductionW: 5000,
+    priceMicrosPerKwh: 250_000,
+    optInDeadline: formatInstant(S),
+  };
+  expect((await api('utility', credentials().apiKeys.utility.utility, 'POST', '/flex/events', rest)).status).toBe(201);
+  let listed: JsonAnswer[] = [];
+  for (let k = 0; k < 60 && listed.length < 2; k++) {
+    listed = (await vtn(aTok, 'GET', `/events?programID=${PROGRAM}`)).body as JsonAnswer[];
+    if (listed.length < 2) await sleep(250);
+  }
+  expect(listed.map((e) => e.id)).toEqual([event.id, rest.eventId]);
+  const zoned = await vtn(aTok, 'GET', `/events?programID=${PROGRAM}&targetType=GL_ZONE&targetValues=z2&limit=5`);
+  expect(zoned.body.map((e: JsonAnswer) => [e.id, e.intervals[0].payloads])).toEqual([
+    [
+      rest.eventId,
+      [
+        { type: 'PRICE', values: [0.25] },
+        { type: 'DISPATCH_SETPOINT_RELATIVE', values: [-5000] },
+      ],
+    ],
   ]);
+  expect((await vtn(aTok, 'GET', `/events?programID=${PROGRAM}&skip=1`)).body.map((e: JsonAnswer) => e.id)).toEqual([rest.eventId]);
+
+  // The webhook was told of both events, with the subscription's bearer token.
+  for (let k = 0; k < 40 && notified.length < 2; k++) await sleep(250);
+  expect(notified).toEqual(
+    [event.id, rest.eventId].map((id) =>
+      expect.objectContaining({
+        authorization: 'Bearer hook-secret',
+        objectType: 'EVENT',
+        operation: 'POST',
+        object: expect.objectContaining({ id }),
+      }),
+    ),
+  );
 });
