@@ -156,6 +156,8 @@ export const KeyTypes = {
   flexResourceIn: 'flexResourceIn',
   dispatch: 'dispatch',
   dispatchOpen: 'dispatchOpen',
+  /** A VEN's OpenADR report on a demand-response event (chaincode/src/flex/reports.ts): flexReport~eventId~participant~reportId. */
+  flexReport: 'flexReport',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -651,6 +651,9 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('system:ping', undefined, ['system:ping'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:whoami', undefined, ['system:whoami'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:noop', undefined, ['system:noop'], PUBLIC, 'any identity of the channel (benchmarks, the start-up probe)'),
+  // The OpenADR VTN's POST /reports records a VEN's report as its household (docs/openadr.md).
+  row('flex:recordReport', undefined, ['flex:recordReport'], [yes(), no, yes(), no, no], "the VTN's POST /reports, as the household"),
+  row('flex:listReports', undefined, ['flex:listReports'], [yes('its own reports only'), NA, yes(), yes(), yes()]),
 ];
 
 const CALLER_HEADINGS: Record<CallerClass, string> = {

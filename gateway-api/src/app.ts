@@ -38,6 +38,8 @@ import { portalRoutes } from './portal';
 import { sessionRoutes } from './routes/session';
 import { becknStorageRoutes } from './routes/beckn-storage';
 import { BECKN_PATH, type BecknMount } from './beckn/mount';
+import { OPENADR_BASE, openadrRoutes } from './routes/openadr';
+import { VtnStore } from './openadr/store';
 
 /** What the gateway says about itself in /health. */
 export interface GatewayInfo {
@@ -72,6 +74,8 @@ export interface AppDeps {
   portalDir?: string;
   /** The gateway's Beckn participant (beckn/mount.ts): BPP endpoints on the Community's, BAP on the Utility's. */
   beckn?: BecknMount;
+  /** What the OpenADR 3 VTN keeps (routes/openadr.ts; none given: in memory). */
+  vtnStore?: VtnStore;
 }
 
 export type GatewayApp = express.Express & {
@@ -167,6 +171,12 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   // Beckn's endpoints read the raw body (the signed bytes), before any JSON parsing; their answers are ACK or NACK.
   if (deps.beckn) app.use(BECKN_PATH, deps.beckn.router);
+  // The OpenADR 3 VTN: its own tokens and bodies, outside the REST API's description (docs/openadr.md).
+  const vtn = openadrRoutes({
+    ...{ ledger, keys, wallet, log, serviceUser: wallet.get(`${info.org}-admin`) },
+    store: deps.vtnStore ?? new VtnStore(':memory:'),
+  });
+  app.use(OPENADR_BASE, vtn);
 
   // The web portal's files, outside the API (portal.ts).
   app.use(portalRoutes(deps.portalDir));
@@ -392,6 +402,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   });
 
   app.closeStreams = () => {
+    vtn.close();
     for (const res of openStreams) res.end();
     openStreams.clear();
   };

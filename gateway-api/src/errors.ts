@@ -143,6 +143,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   DISPATCH_NOT_FOUND: 404,
   DISPATCH_STATE_INVALID: 409,
   INTERNAL: 500,
+  OPENADR_SCOPE_MISSING: 403,
+  OPENADR_FOREIGN_RESOURCE: 403,
+  OPENADR_OBJECT_NOT_FOUND: 404,
+  OPENADR_NAME_TAKEN: 409,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

@@ -116,6 +116,7 @@ const RULES: Record<string, Rule> = {
   FlexOptInChanged: ownBy('participantId'),
   FlexBaselineFixed: ownBy('participantId'),
   FlexEventSettled: ownBy('participantId'),
+  FlexReportRecorded: ownBy('participantId'),
 };
 
 /** What of an event's payload the viewer sees; undefined when nothing. */

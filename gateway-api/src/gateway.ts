@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, loadProfile, ORGS, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
 import { AppDeps, createApp, GatewayApp } from './app';
+import { VtnStore } from './openadr/store';
 import { NetworkBroker } from './broker';
 import { httpTelemetry } from './routes/telemetry';
 import { NetworkCa } from './fabric/ca';
@@ -69,6 +70,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = createLog
     keys: new FileApiKeyStore(apiKeysPath(stateDir, org)),
     wallet: new FileWallet(orgProfile.users, walletIndexPath(stateDir, org)),
     onboardingStore: new FileOnboardingStore(join(gatewayDir(stateDir, org), 'onboarding.json')),
+    vtnStore: new VtnStore(join(gatewayDir(stateDir, org), 'openadr-vtn.sqlite')),
     info: {
       org,
       mspId: orgProfile.mspId,

@@ -394,6 +394,9 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   'system:ping': { submit: false, args: () => [] },
   'system:whoami': { submit: false, args: () => [] },
   'system:noop': { submit: true, args: () => [] },
+  // An unknown event: refused after the access check, nothing recorded.
+  'flex:recordReport': { submit: true, args: () => ['ev-none', f.a.participantId, '{}'] },
+  'flex:listReports': { submit: false, args: () => ['ev-none'] },
 };
 
 const asset = () => ({

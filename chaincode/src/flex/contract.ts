@@ -29,6 +29,7 @@ import { AccountOverlay } from '../market/accounts';
 import { listRecords } from '../paging';
 import { respond } from '../respond';
 import { buildBaseline, consumptionByInterval } from './baseline';
+import { listReports, recordReport } from './reports';
 import {
   BaselineRecord,
   eventKey,
@@ -347,5 +348,17 @@ export class FlexContract extends Contract {
   @Returns('string')
   async getResults(ctx: Context, eventId: string): Promise<string> {
     return respond(ctx, 'getResults', () => getResults(ctx, eventId));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async recordReport(ctx: Context, eventId: string, participantId: string, request: string): Promise<string> {
+    return respond(ctx, 'recordReport', () => recordReport(ctx, eventId, participantId, request));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async listReports(ctx: Context, eventId: string): Promise<string> {
+    return respond(ctx, 'listReports', () => listReports(ctx, eventId));
   }
 }

@@ -131,6 +131,22 @@ export const FlexPerformanceRecord = Type.Object(
   { title: 'FlexPerformance' },
 );
 
+/** A VEN's OpenADR report as the ledger records it (chaincode/src/flex/reports.ts, ReportRecord). */
+export const FlexReportRecord = Type.Object(
+  {
+    eventId: Text,
+    participantId: Text,
+    reportId: Text,
+    clientName: Text,
+    resourceNames: Texts,
+    payloadTypes: Texts,
+    sha256: Text,
+    at: Text,
+    txId: Text,
+  },
+  { title: 'FlexReport' },
+);
+
 const owner = {
   roles: ['utility', 'operator'],
   msps: ['UtilityMSP', 'CommunityMSP'],
@@ -221,5 +237,22 @@ export const flexTransactions = {
     ),
     access: { roles: 'any', rule: 'any identity with a role; a household sees its own result only, not the totals' },
     summary: 'the settled results and, for the operator, the utility and the regulator, delivery against the target per interval',
+  }),
+  recordReport: flex.submit('recordReport', {
+    args: [
+      event,
+      participant,
+      arg('request', Type.Object({ reportId: Id, clientName: Text, resourceNames: Texts, payloadTypes: Texts, sha256: Text })),
+    ],
+    result: FlexReportRecord,
+    access: selfOrOperator,
+    events: ['FlexReportRecorded'],
+    summary: "records a VEN's OpenADR report on an event: its resources, payload types and SHA-256 (the values stay in the VTN)",
+  }),
+  listReports: flex.evaluate('listReports', {
+    args: [event],
+    result: Type.Array(FlexReportRecord),
+    access: { roles: 'any', rule: 'any identity with a role; a household sees its own reports only' },
+    summary: "the VENs' reports recorded on an event",
   }),
 };

@@ -280,6 +280,14 @@ export const ErrorCodes = {
   BROKER_UNAVAILABLE: 'BROKER_UNAVAILABLE',
   /** Anything unexpected; the message and the logs (with the transaction id) say more. */
   INTERNAL: 'INTERNAL',
+  /** An OpenADR 3 VTN request whose bearer token lacks the scope the route needs (docs/openadr.md); `details.scope`. */
+  OPENADR_SCOPE_MISSING: 'OPENADR_SCOPE_MISSING',
+  /** An OpenADR 3 report naming a resource that is not one of the caller's VENs' resources; `details.resourceName`. */
+  OPENADR_FOREIGN_RESOURCE: 'OPENADR_FOREIGN_RESOURCE',
+  /** No OpenADR 3 object (program, event, VEN, resource, report, subscription) of that id the caller may see. */
+  OPENADR_OBJECT_NOT_FOUND: 'OPENADR_OBJECT_NOT_FOUND',
+  /** An OpenADR 3 VEN name (or a resource name within its VEN) that is taken; `details.name`. */
+  OPENADR_NAME_TAKEN: 'OPENADR_NAME_TAKEN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,0 +1,415 @@
+/**
+ * The OpenADR 3.0.1 VTN (docs/openadr.md), mounted at OPENADR_BASE outside the REST API: its own
+ * OAuth2 bearer tokens (openadr/auth.ts), the specification's resources and answers. Programs and
+ * events come from the ledger's demand response (chaincode `flex`, read and called through the
+ * catalogue); VENs, resources, subscriptions and reports are kept in the VTN's store (openadr/store.ts).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { WalletUser } from '@gridledger/network';
+import type { FlexEvent } from '@gridledger/core';
+import express, { NextFunction, Request, Response } from 'express';
+import { catalogue } from '@gridledger/core/catalogue';
+import { canonicalJson, ID_PATTERN } from '@gridledger/core/core';
+import { call } from '../call';
+import { errorBody, ErrorCodes, fromFabricError, GridLedgerError, httpStatusOf } from '../errors';
+import type { ApiKeyStore } from '../keys';
+import type { LedgerPort, Logger, Wallet } from '../ports';
+import { Grant, OAuthError, readsAll, requireScope, TokenIssuer } from '../openadr/auth';
+import { eventMatches, flexRequestOf, OadrEvent, toOadrEvent, toOadrProgram } from '../openadr/mapping';
+import { callbacksFor, deliver, Notification } from '../openadr/notify';
+import { Follower, followFlexEvents } from '../openadr/follower';
+import { ObjectKind, StoredObject, VtnStore } from '../openadr/store';
+
+/** Where the VTN is served; a VEN's base URL is the gateway's address and this path. */
+export const OPENADR_BASE = '/openadr3/3.0.1';
+/** The most objects one GET answers (the specification's limit maximum). */
+export const MAX_LIMIT = 50;
+
+const { flex } = catalogue;
+
+export interface VtnDeps {
+  ledger: LedgerPort;
+  keys: ApiKeyStore;
+  wallet: Wallet;
+  store: VtnStore;
+  log: Logger;
+  /** Who reads the ledger's events for the VTN (none: the first caller with a token). */
+  serviceUser?: WalletUser;
+  /** Seconds since the epoch (the opt-in deadline of an event created here is halfway to its start). */
+  nowSeconds?: () => number;
+}
+
+const grantOf = (res: Response): Grant => res.locals.vtnGrant as Grant;
+const invalid = (path: string, message: string) => new GridLedgerError(ErrorCodes.REQUEST_INVALID, message, { path });
+const notFound = (kind: string, id: string) =>
+  new GridLedgerError(ErrorCodes.OPENADR_OBJECT_NOT_FOUND, `no ${kind} ${id}`, { objectType: kind.toUpperCase(), id });
+
+/** skip and limit of a query (limit at most MAX_LIMIT, default MAX_LIMIT). */
+export function pageOf(query: Request['query']): { skip: number; limit: number } {
+  const int = (name: string, fallback: number, max: number) => {
+    const v = query[name];
+    if (v === undefined) return fallback;
+    const n = typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : NaN;
+    if (!(n <= max)) throw invalid(`query.${name}`, `${name} must be an integer from 0 to ${max}`);
+    return n;
+  };
+  return { skip: int('skip', 0, 1e9), limit: int('limit', MAX_LIMIT, MAX_LIMIT) };
+}
+
+const page = <T>(items: T[], query: Request['query']): T[] => {
+  const { skip, limit } = pageOf(query);
+  return items.slice(skip, skip + limit);
+};
+
+const text = (query: Request['query'], name: string): string | undefined =>
+  typeof query[name] === 'string' ? (query[name] as string) : undefined;
+
+/** A name field: 1 to 128 characters. */
+function nameIn(body: Record<string, unknown>, field: string): string {
+  const v = body[field];
+  if (typeof v !== 'string' || v.length < 1 || v.length > 128) throw invalid(`body.${field}`, `${field} must be 1 to 128 characters`);
+  return v;
+}
+
+function objectBody(req: Request): Record<string, unknown> {
+  const b = req.body as unknown;
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw invalid('body', 'the body must be a JSON object');
+  return b as Record<string, unknown>;
+}
+
+/** A stored object as the specification's object: its fields, then what the VTN provisions. */
+function shown(o: StoredObject, objectType: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...o.body, id: o.id, objectType, createdDateTime: o.createdDateTime, modificationDateTime: o.createdDateTime, ...extra };
+}
+
+export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void } {
+  const { ledger, store, log } = deps;
+  const issuer = new TokenIssuer(deps.keys, deps.wallet);
+  const now = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  const stamp = () => new Date().toISOString();
+  const r = express.Router();
+
+  r.post('/auth/token', express.urlencoded({ extended: false, limit: '16kb' }), (req, res) => {
+    try {
+      res.set('Cache-Control', 'no-store').json(issuer.issue((req.body ?? {}) as Record<string, unknown>));
+    } catch (e) {
+      if (!(e instanceof OAuthError)) throw e;
+      res.status(e.status).json({ error: e.error, error_description: e.description });
+    }
+  });
+
+  r.use(express.json({ limit: '1mb' }));
+  let follower: Follower | undefined;
+  r.use((req, res, next) => {
+    res.locals.vtnGrant = issuer.check(req.headers.authorization);
+    follower ??= followFlexEvents(ledger, deps.serviceUser ?? grantOf(res).user, (e) => indexEvent(e), log);
+    next();
+  });
+
+  /** Whether the caller sees an object of another owner (read_all), or owns it. */
+  const visible = (res: Response, o: StoredObject) => readsAll(grantOf(res)) || o.owner === grantOf(res).user.id;
+  const owned = (res: Response, kind: ObjectKind, id: string): StoredObject => {
+    const o = store.get(kind, id);
+    if (!o || !visible(res, o)) throw notFound(kind, id);
+    return o;
+  };
+  const readScope = (res: Response) => requireScope(grantOf(res), 'read_all', 'read_targets', 'read_ven_objects');
+
+  const notify = (n: Notification, programID?: string) => {
+    const subscriptions = store.list('subscription').map((s) => s.body);
+    for (const op of callbacksFor(subscriptions, n, programID)) void deliver(op, n, log);
+  };
+
+  /** Indexes a ledger event under its program; subscribers are told of one the VTN did not know. */
+  const indexEvent = (e: FlexEvent): OadrEvent => {
+    const event = toOadrEvent(e);
+    const isNew = store.add({
+      kind: 'event',
+      id: e.eventId,
+      owner: e.calledBy,
+      parent: e.programId,
+      name: '',
+      createdDateTime: e.calledAt,
+      body: {},
+    });
+    if (isNew) notify({ objectType: 'EVENT', operation: 'POST', object: event as unknown as Record<string, unknown> }, event.programID);
+    return event;
+  };
+
+  /** An event of the ledger as the caller reads it. */
+  const readEvent = async (res: Response, eventId: string): Promise<OadrEvent> => {
+    const { event } = await call(ledger, grantOf(res).user, flex.getEvent, [eventId]);
+    return indexEvent(event);
+  };
+
+  // Programs: the flex programIds of the events the VTN knows, and those created here.
+  const programIds = (): string[] => [
+    ...new Set([...store.list('program'), ...store.list('event')].map((o) => (o.kind === 'program' ? o.id : o.parent))),
+  ];
+  r.get('/programs', (req, res) => {
+    readScope(res);
+    res.json(
+      page(
+        programIds().map((id) => toOadrProgram(id, store.get('program', id))),
+        req.query,
+      ),
+    );
+  });
+  r.get('/programs/:programID', (req, res) => {
+    readScope(res);
+    const id = req.params.programID;
+    if (!programIds().includes(id)) throw notFound('program', id);
+    res.json(toOadrProgram(id, store.get('program', id)));
+  });
+  r.post('/programs', (req, res) => {
+    requireScope(grantOf(res), 'write_programs');
+    const body = objectBody(req);
+    const programName = nameIn(body, 'programName');
+    if (!ID_PATTERN.test(programName))
+      throw invalid('body.programName', 'programName is the program id of our events: letters, digits, . _ -');
+    const o = {
+      kind: 'program' as const,
+      id: programName,
+      owner: grantOf(res).user.id,
+      parent: '',
+      name: programName,
+      createdDateTime: stamp(),
+      body,
+    };
+    if (!store.add(o)) throw new GridLedgerError(ErrorCodes.OPENADR_NAME_TAKEN, `program ${programName} exists`, { name: programName });
+    res.status(201).json(toOadrProgram(o.id, o));
+  });
+
+  // Events: on the ledger.
+  r.get('/events', async (req, res) => {
+    readScope(res);
+    const programID = text(req.query, 'programID');
+    const targetType = text(req.query, 'targetType');
+    const values = req.query.targetValues;
+    const targetValues = values === undefined ? undefined : ([] as unknown[]).concat(values).map(String);
+    pageOf(req.query);
+    const events: OadrEvent[] = [];
+    for (const o of store.list('event', programID)) events.push(await readEvent(res, o.id));
+    res.json(
+      page(
+        events.filter((e) => eventMatches(e, { programID, targetType, targetValues })),
+        req.query,
+      ),
+    );
+  });
+  r.get('/events/:eventID', async (req, res) => {
+    readScope(res);
+    res.json(await readEvent(res, req.params.eventID));
+  });
+  r.post('/events', async (req, res) => {
+    requireScope(grantOf(res), 'write_events');
+    const request = flexRequestOf(req.body, `oadr-${randomUUID().slice(0, 8)}`, now());
+    const { result, txId } = await call(ledger, grantOf(res).user, flex.callEvent, [request as { eventId: string }]);
+    const event = indexEvent(result);
+    res.locals.txId = txId;
+    res.status(201).json(event);
+  });
+
+  // VENs and their resources: the VEN belongs to the caller's user.
+  const resourcesOf = (venId: string) => store.list('resource', venId).map((o) => shown(o, 'RESOURCE', { venID: venId }));
+  const showVen = (o: StoredObject) => shown(o, 'VEN', { resources: resourcesOf(o.id) });
+  const addResource = (res: Response, venId: string, body: Record<string, unknown>): StoredObject => {
+    const resourceName = nameIn(body, 'resourceName');
+    if (store.named('resource', venId, resourceName))
+      throw new GridLedgerError(ErrorCodes.OPENADR_NAME_TAKEN, `VEN ${venId} has a resource ${resourceName}`, { name: resourceName });
+    const { id: _id, venID: _ven, objectType: _type, ...fields } = body;
+    const o = {
+      kind: 'resource' as const,
+      id: `res-${randomUUID()}`,
+      owner: grantOf(res).user.id,
+      parent: venId,
+      name: resourceName,
+      createdDateTime: stamp(),
+      body: fields,
+    };
+    store.add(o);
+    return o;
+  };
+  r.get('/vens', (req, res) => {
+    requireScope(grantOf(res), 'read_all', 'read_ven_objects');
+    const venName = text(req.query, 'venName');
+    const vens = store.list('ven').filter((o) => visible(res, o) && (venName === undefined || o.name === venName));
+    res.json(page(vens.map(showVen), req.query));
+  });
+  r.post('/vens', (req, res) => {
+    requireScope(grantOf(res), 'write_vens');
+    const body = objectBody(req);
+    const venName = nameIn(body, 'venName');
+    if (store.named('ven', '', venName))
+      throw new GridLedgerError(ErrorCodes.OPENADR_NAME_TAKEN, `a VEN ${venName} exists`, { name: venName });
+    const resources = body.resources ?? [];
+    if (!Array.isArray(resources)) throw invalid('body.resources', 'resources must be an array');
+    resources.forEach((x, k) => {
+      if (typeof x !== 'object' || x === null) throw invalid(`body.resources[${k}]`, 'a resource must be an object');
+      nameIn(x as Record<string, unknown>, 'resourceName');
+    });
+    const { resources: _r, id: _id, objectType: _t, ...fields } = body;
+    const ven = {
+      kind: 'ven' as const,
+      id: `ven-${randomUUID()}`,
+      owner: grantOf(res).user.id,
+      parent: '',
+      name: venName,
+      createdDateTime: stamp(),
+      body: fields,
+    };
+    store.add(ven);
+    for (const x of resources as Record<string, unknown>[]) addResource(res, ven.id, x);
+    res.status(201).json(showVen(ven));
+  });
+  r.get('/vens/:venID', (req, res) => {
+    requireScope(grantOf(res), 'read_all', 'read_ven_objects');
+    res.json(showVen(owned(res, 'ven', req.params.venID)));
+  });
+  r.get('/vens/:venID/resources', (req, res) => {
+    requireScope(grantOf(res), 'read_all', 'read_ven_objects');
+    const ven = owned(res, 'ven', req.params.venID);
+    res.json(page(resourcesOf(ven.id), req.query));
+  });
+  r.post('/vens/:venID/resources', (req, res) => {
+    requireScope(grantOf(res), 'write_vens');
+    const ven = owned(res, 'ven', req.params.venID);
+    if (ven.owner !== grantOf(res).user.id) throw notFound('ven', ven.id);
+    res.status(201).json(shown(addResource(res, ven.id, objectBody(req)), 'RESOURCE', { venID: ven.id }));
+  });
+
+  // Reports: a VEN reports on its own resources only.
+  r.post('/reports', async (req, res) => {
+    requireScope(grantOf(res), 'write_reports');
+    const body = objectBody(req);
+    for (const f of ['programID', 'eventID'])
+      if (typeof body[f] !== 'string' || body[f] === '') throw invalid(`body.${f}`, `${f} is required`);
+    nameIn(body, 'clientName');
+    if (!Array.isArray(body.resources) || body.resources.length === 0)
+      throw invalid('body.resources', 'resources must list the resources reported on');
+    const mine = new Set(
+      store
+        .list('ven')
+        .filter((v) => v.owner === grantOf(res).user.id)
+        .flatMap((v) => store.list('resource', v.id).map((o) => o.name)),
+    );
+    (body.resources as unknown[]).forEach((x, k) => {
+      const resource = (x ?? {}) as Record<string, unknown>;
+      const resourceName = nameIn(resource, 'resourceName');
+      if (!Array.isArray(resource.intervals)) throw invalid(`body.resources[${k}].intervals`, 'intervals must be an array');
+      if (!mine.has(resourceName))
+        throw new GridLedgerError(ErrorCodes.OPENADR_FOREIGN_RESOURCE, `${resourceName} is not a resource of the caller's VENs`, {
+          resourceName,
+        });
+    });
+    const event = await readEvent(res, body.eventID as string);
+    if (event.programID !== body.programID) throw invalid('body.programID', `event ${event.id} is of program ${event.programID}`);
+    // On the ledger: the report's resources, payload types and hash, as the household (flex:recordReport).
+    const user = grantOf(res).user;
+    if (user.participantId === undefined) throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'a report is posted by a household');
+    const { id: _id, objectType: _t, ...fields } = body;
+    const reportId = `rep-${randomUUID()}`;
+    const resources = body.resources as { resourceName: string; intervals: { payloads?: { type?: unknown }[] }[] }[];
+    const payloadTypes = resources.flatMap((x) => x.intervals.flatMap((i) => (i?.payloads ?? []).map((p) => String(p?.type))));
+    const { result: recorded } = await call(ledger, user, flex.recordReport, [
+      event.id,
+      user.participantId,
+      {
+        reportId,
+        clientName: fields.clientName as string,
+        resourceNames: resources.map((x) => x.resourceName),
+        payloadTypes: [...new Set(payloadTypes)],
+        sha256: createHash('sha256').update(canonicalJson(fields)).digest('hex'),
+      },
+    ]);
+    const o = {
+      kind: 'report' as const,
+      id: reportId,
+      owner: user.id,
+      parent: event.id,
+      name: '',
+      createdDateTime: recorded.at,
+      // The hash on the ledger is of the report as posted (without id, objectType and this).
+      body: { ...fields, ledger: { txId: recorded.txId, sha256: recorded.sha256 } },
+    };
+    store.add(o);
+    const report = shown(o, 'REPORT');
+    notify({ objectType: 'REPORT', operation: 'POST', object: report }, event.programID);
+    res.status(201).json(report);
+  });
+  r.get('/reports', (req, res) => {
+    requireScope(grantOf(res), 'read_all', 'read_ven_objects');
+    const [programID, eventID, clientName] = ['programID', 'eventID', 'clientName'].map((n) => text(req.query, n));
+    const reports = store
+      .list('report', eventID)
+      .filter((o) => visible(res, o))
+      .map((o) => shown(o, 'REPORT'))
+      .filter((o) => (programID === undefined || o.programID === programID) && (clientName === undefined || o.clientName === clientName));
+    res.json(page(reports, req.query));
+  });
+  r.get('/reports/:reportID', (req, res) => {
+    requireScope(grantOf(res), 'read_all', 'read_ven_objects');
+    res.json(shown(owned(res, 'report', req.params.reportID), 'REPORT'));
+  });
+
+  // Subscriptions: webhooks (openadr/notify.ts).
+  r.post('/subscriptions', (req, res) => {
+    requireScope(grantOf(res), 'write_subscriptions');
+    const body = objectBody(req);
+    nameIn(body, 'clientName');
+    if (typeof body.programID !== 'string') throw invalid('body.programID', 'programID is required');
+    const ops = body.objectOperations;
+    if (!Array.isArray(ops) || ops.length === 0) throw invalid('body.objectOperations', 'objectOperations must list what to be told of');
+    ops.forEach((op: Record<string, unknown>, k) => {
+      const url = typeof op?.callbackUrl === 'string' && URL.canParse(op.callbackUrl) ? new URL(op.callbackUrl) : undefined;
+      if (!url || !['http:', 'https:'].includes(url.protocol))
+        throw invalid(`body.objectOperations[${k}].callbackUrl`, 'callbackUrl must be an http(s) URL');
+      if (!Array.isArray(op.objects) || !Array.isArray(op.operations))
+        throw invalid(`body.objectOperations[${k}]`, 'objects and operations must be arrays');
+    });
+    const { id: _id, objectType: _t, ...fields } = body;
+    const o = {
+      kind: 'subscription' as const,
+      id: `sub-${randomUUID()}`,
+      owner: grantOf(res).user.id,
+      parent: '',
+      name: '',
+      createdDateTime: stamp(),
+      body: fields,
+    };
+    store.add(o);
+    res.status(201).json(shown(o, 'SUBSCRIPTION'));
+  });
+  r.get('/subscriptions', (req, res) => {
+    requireScope(grantOf(res), 'read_all', 'read_ven_objects', 'write_subscriptions');
+    const programID = text(req.query, 'programID');
+    const subs = store.list('subscription').filter((o) => visible(res, o) && (programID === undefined || o.body.programID === programID));
+    res.json(
+      page(
+        subs.map((o) => shown(o, 'SUBSCRIPTION')),
+        req.query,
+      ),
+    );
+  });
+  r.get('/subscriptions/:subscriptionID', (req, res) => {
+    requireScope(grantOf(res), 'read_all', 'read_ven_objects', 'write_subscriptions');
+    res.json(shown(owned(res, 'subscription', req.params.subscriptionID), 'SUBSCRIPTION'));
+  });
+
+  // Errors as the specification's problem object, with our stable code.
+  r.use((req: Request) => {
+    throw new GridLedgerError(ErrorCodes.ROUTE_NOT_FOUND, `no VTN endpoint ${req.method} ${req.path}`, { path: req.path });
+  });
+  r.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const error =
+      err instanceof GridLedgerError
+        ? err
+        : (err as { type?: string })?.type === 'entity.parse.failed'
+          ? invalid('body', 'the body is not valid JSON')
+          : fromFabricError(err);
+    const status = httpStatusOf(error.code);
+    if (status >= 500) log.error({ msg: 'VTN request failed', code: error.code, error: String((err as Error)?.stack ?? err) });
+    res.status(status).json({ type: 'about:blank', title: error.code, status, detail: error.message, ...errorBody(error) });
+  });
+  return Object.assign(r, { close: () => follower?.stop() });
+}

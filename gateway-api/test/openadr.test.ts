@@ -1,0 +1,331 @@
+/** The OpenADR 3 VTN (routes/openadr.ts): the mapping of our events, the scopes, and the routes on a fake ledger. */
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FlexEvent } from '@gridledger/core';
+import { canonicalJson } from '@gridledger/core/core';
+import { grantScopes, OAuthError } from '../src/openadr/auth';
+import { eventMatches, flexRequestOf, toOadrEvent } from '../src/openadr/mapping';
+import { callbacksFor, deliver } from '../src/openadr/notify';
+import { CapturingLogger, Harness, startHarness } from './support/fakes';
+
+const VTN = '/openadr3/3.0.1';
+
+const ledgerEvent: FlexEvent = {
+  eventId: 'ev-7',
+  programId: 'dr-1',
+  communityId: 'community-1',
+  zoneIds: ['z1', 'z2'],
+  start: '2026-12-07T17:00:00Z',
+  end: '2026-12-07T17:30:00Z',
+  targetReductionW: 12000,
+  priceMicrosPerKwh: 400000,
+  shortfallPriceMicrosPerKwh: 0,
+  optInDeadline: '2026-12-07T16:00:00Z',
+  baseline: {
+    method: 'pge-residential',
+    adjustmentIntervals: 12,
+    adjustmentGapIntervals: 4,
+    adjustmentCapPpm: 400000,
+    lookbackDays: 45,
+    holidays: [],
+  },
+  intervalSeconds: 900,
+  intervals: ['2026-12-07T17:00:00Z', '2026-12-07T17:15:00Z'],
+  noticeSeconds: 3600,
+  calledBy: 'op-1',
+  mspId: 'CommunityMSP',
+  calledAt: '2026-12-07T16:00:00Z',
+  txId: 'tx-1',
+};
+
+describe('mapping', () => {
+  it('serves a ledger event as an OpenADR event: targets, the window, one interval per metering interval with price and reduction', () => {
+    const e = toOadrEvent(ledgerEvent);
+    expect(e).toMatchObject({
+      id: 'ev-7',
+      objectType: 'EVENT',
+      programID: 'dr-1',
+      targets: [
+        { type: 'GL_COMMUNITY', values: ['community-1'] },
+        { type: 'GL_ZONE', values: ['z1', 'z2'] },
+      ],
+      intervalPeriod: { start: '2026-12-07T17:00:00Z', duration: 'PT1800S' },
+    });
+    expect(e.intervals).toEqual(
+      [0, 1].map((id) => ({
+        id,
+        intervalPeriod: { start: ledgerEvent.intervals[id], duration: 'PT900S' },
+        payloads: [
+          { type: 'PRICE', values: [0.4] },
+          { type: 'DISPATCH_SETPOINT_RELATIVE', values: [-12000] },
+        ],
+      })),
+    );
+  });
+
+  it('reads a flex call back from an OpenADR event, the opt-in deadline halfway to the start', () => {
+    const now = Date.parse('2026-12-07T16:00:00Z') / 1000;
+    const body = { ...toOadrEvent(ledgerEvent), id: undefined, eventName: 'my event' };
+    const { programId, communityId, zoneIds, start, end, targetReductionW, priceMicrosPerKwh } = ledgerEvent;
+    expect(flexRequestOf(body, 'oadr-1', now)).toEqual({
+      eventId: 'oadr-1',
+      programId,
+      communityId,
+      zoneIds,
+      start,
+      end,
+      targetReductionW,
+      priceMicrosPerKwh,
+      optInDeadline: '2026-12-07T16:30:00Z',
+    });
+    expect(flexRequestOf({ ...body, eventName: 'ev-9' }, 'oadr-1', now).eventId).toBe('ev-9');
+  });
+
+  it.each([
+    [{ targets: [] }, 'body.targets'],
+    [{ intervalPeriod: { start: '2026-12-07T17:00:00Z', duration: 'P1D' } }, 'body.intervalPeriod'],
+    [{ intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: ['cheap'] }] }] }, 'body.intervals'],
+    [{ programID: 'a b' }, 'body.programID'],
+  ])('refuses %j with REQUEST_INVALID at %s', (change, path) => {
+    expect(() => flexRequestOf({ ...toOadrEvent(ledgerEvent), ...change }, 'x', 0)).toThrow(
+      expect.objectContaining({ code: 'REQUEST_INVALID', details: { path } }),
+    );
+  });
+
+  it('filters by program and by a target type holding one of the values', () => {
+    const e = toOadrEvent(ledgerEvent);
+    expect(eventMatches(e, { programID: 'dr-1' })).toBe(true);
+    expect(eventMatches(e, { programID: 'dr-2' })).toBe(false);
+    expect(eventMatches(e, { targetType: 'GL_ZONE', targetValues: ['z9', 'z2'] })).toBe(true);
+    expect(eventMatches(e, { targetType: 'GL_ZONE', targetValues: ['z9'] })).toBe(false);
+  });
+});
+
+describe('scopes', () => {
+  it('grants what was asked of what the role may have, and all it may have when none of it was asked', () => {
+    expect(grantScopes('operator', 'write_events read_all')).toEqual(['read_all', 'write_events']);
+    expect(grantScopes('prosumer', 'read_all')).toEqual([
+      'read_targets',
+      'read_ven_objects',
+      'write_reports',
+      'write_subscriptions',
+      'write_vens',
+    ]);
+    expect(grantScopes('regulator', undefined)).toEqual(['read_all']);
+    expect(() => grantScopes('prosumer', 'read_everything')).toThrow(expect.objectContaining({ error: 'invalid_scope' }));
+    expect(() => grantScopes('meter-bridge', '')).toThrow(OAuthError);
+  });
+});
+
+describe('webhooks', () => {
+  let server: Server;
+  let url: string;
+  const seen: { auth?: string; body: unknown }[] = [];
+  let failFirst = 0;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        seen.push({ auth: req.headers.authorization, body: JSON.parse(data) });
+        res.statusCode = failFirst-- > 0 ? 500 : 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('picks the callbacks of the object type, operation and program', () => {
+    const op = { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: url };
+    const subs = [
+      { programID: 'dr-1', objectOperations: [op] },
+      { programID: 'dr-2', objectOperations: [op] },
+    ];
+    expect(callbacksFor(subs, { objectType: 'EVENT', operation: 'POST', object: {} }, 'dr-1')).toEqual([op]);
+    expect(callbacksFor(subs, { objectType: 'REPORT', operation: 'POST', object: {} }, 'dr-1')).toEqual([]);
+  });
+
+  it('tries a failing callback again with the bearer token, and gives up after the last try', async () => {
+    seen.length = 0;
+    failFirst = 2;
+    const log = new CapturingLogger();
+    const op = { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: url, bearerToken: 'tok' };
+    await expect(deliver(op, { objectType: 'EVENT', operation: 'POST', object: { id: 'ev-1' } }, log, [5, 5, 5])).resolves.toBe(3);
+    expect(seen).toHaveLength(3);
+    expect(seen[2]).toEqual({ auth: 'Bearer tok', body: { objectType: 'EVENT', operation: 'POST', object: { id: 'ev-1' } } });
+    failFirst = 10;
+    await expect(deliver(op, { objectType: 'EVENT', operation: 'POST', object: {} }, log, [5, 5])).resolves.toBe(0);
+    expect(log.lines.some((l) => l.msg === 'OpenADR callback given up')).toBe(true);
+  });
+});
+
+describe('routes', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+    const events = new Map<string, FlexEvent>();
+    h.ledger.submitHandler = (fn, args, u) => {
+      if (fn === 'flex:recordReport')
+        return { ...(JSON.parse(args[2]) as object), eventId: args[0], participantId: args[1], at: '2026-12-07T16:05:00Z', txId: 'tx-r' };
+      if (fn !== 'flex:callEvent') return {};
+      const req = JSON.parse(args[0]) as FlexEvent;
+      const e = { ...ledgerEvent, ...req, intervals: [req.start], intervalSeconds: 900, calledBy: u.id };
+      events.set(e.eventId, e);
+      return e;
+    };
+    h.ledger.evaluateHandler = (fn, args) => {
+      if (fn !== 'flex:getEvent') return {};
+      const e = events.get(args[0]) ?? (args[0] === 'ev-7' ? ledgerEvent : undefined);
+      if (!e) throw Object.assign(new Error('no event'), { code: 'FLEX_EVENT_NOT_FOUND' });
+      return { event: e, optIns: [] };
+    };
+  });
+  afterEach(() => h.close());
+
+  const token = async (user: 'operator' | 'alice' | 'bob', scope = 'read_all') => {
+    const apiKey = h.key[user];
+    const keyId = h.keys.lookup(apiKey)!.record.keyId;
+    const res = await h.fetch(`${VTN}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: keyId, client_secret: apiKey, scope }).toString(),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
+  const vtn = async (path: string, tok: string, json?: unknown) => {
+    const res = await h.fetch(`${VTN}${path}`, json === undefined ? { key: tok } : { method: 'POST', key: tok, json });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
+  };
+  const eventBody = { ...toOadrEvent({ ...ledgerEvent, start: '2099-01-01T10:00:00Z', intervals: ['2099-01-01T10:00:00Z'] }), id: 'ev-8' };
+
+  it('refuses a wrong secret or grant as OAuth errors, and a request without a token', async () => {
+    const keyId = h.keys.lookup(h.key.alice)!.record.keyId;
+    const form = (f: Record<string, string>) =>
+      h.fetch(`${VTN}/auth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(f).toString(),
+      });
+    const wrong = await form({ grant_type: 'client_credentials', client_id: keyId, client_secret: h.key.bob });
+    expect([wrong.status, await wrong.json()]).toEqual([401, expect.objectContaining({ error: 'invalid_client' })]);
+    const grant = await form({ grant_type: 'password', client_id: keyId, client_secret: h.key.alice });
+    expect([grant.status, await grant.json()]).toEqual([400, expect.objectContaining({ error: 'unsupported_grant_type' })]);
+    const none = await vtn('/programs', 'not-a-token');
+    expect([none.status, none.body.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+
+  it('creates an event on the ledger for write_events, refuses it to a VEN, and tells subscribers', async () => {
+    const received: unknown[] = [];
+    const server = createServer((req, res) => {
+      let d = '';
+      req.on('data', (c) => (d += c));
+      req.on('end', () => {
+        received.push(JSON.parse(d));
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const alice = await token('alice');
+      const callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const sub = await vtn('/subscriptions', alice, {
+        clientName: 'v',
+        programID: 'dr-1',
+        objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl }],
+      });
+      expect(sub.status).toBe(201);
+      const refused = await vtn('/events', alice, eventBody);
+      expect([refused.status, refused.body.error?.code]).toEqual([403, 'OPENADR_SCOPE_MISSING']);
+      const op = await token('operator', 'write_events read_all');
+      const created = await vtn('/events', op, eventBody);
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ id: 'ev-8', programID: 'dr-1', objectType: 'EVENT' });
+      const call = h.ledger.calls.find((c) => c.fn === 'flex:callEvent')!;
+      expect(call.user).toBe('op-1');
+      expect(JSON.parse(call.args[0])).toMatchObject({
+        eventId: 'ev-8',
+        targetReductionW: 12000,
+        priceMicrosPerKwh: 400000,
+        zoneIds: ['z1', 'z2'],
+      });
+      for (let k = 0; k < 100 && received.length === 0; k++) await new Promise((r) => setTimeout(r, 10));
+      expect(received).toEqual([
+        expect.objectContaining({ objectType: 'EVENT', operation: 'POST', object: expect.objectContaining({ id: 'ev-8' }) }),
+      ]);
+      const list = await vtn('/events?programID=dr-1&limit=1', alice);
+      expect([list.status, (list.body as unknown as { id: string }[]).map((e) => e.id)]).toEqual([200, ['ev-8']]);
+      const programs = await vtn('/programs', alice);
+      expect((programs.body as unknown as { id: string }[]).map((p) => p.id)).toEqual(['dr-1']);
+      const badLimit = await vtn('/events?limit=51', alice);
+      expect([badLimit.status, badLimit.body.error?.code]).toEqual([400, 'REQUEST_INVALID']);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('lists an event called outside the VTN once the ledger stream brings its FlexEventCalled', async () => {
+    const payload = new TextEncoder().encode(JSON.stringify(ledgerEvent));
+    h.ledger.events = [{ blockNumber: 3n, txId: 'tx-9', name: 'FlexEventCalled', payload }];
+    const alice = await token('alice');
+    let ids: string[] = [];
+    for (let k = 0; k < 100 && ids.length === 0; k++) {
+      ids = ((await vtn('/events?targetType=GL_ZONE&targetValues=z2', alice)).body as unknown as { id: string }[]).map((e) => e.id);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(ids).toEqual(['ev-7']);
+    expect(h.ledger.opened).toEqual([0n]);
+    expect((await vtn('/events?targetType=GL_ZONE&targetValues=z9', alice)).body).toEqual([]);
+  });
+
+  it("takes a VEN's report on its own resources and refuses one on another VEN's resource", async () => {
+    const alice = await token('alice');
+    const bob = await token('bob');
+    const ven = await vtn('/vens', alice, { venName: 'alice-ven', resources: [{ resourceName: 'alice-battery' }] });
+    expect(ven.status).toBe(201);
+    expect(ven.body.resources).toEqual([
+      expect.objectContaining({ resourceName: 'alice-battery', venID: ven.body.id, objectType: 'RESOURCE' }),
+    ]);
+    expect((await vtn('/vens', bob, { venName: 'alice-ven' })).body.error?.code).toBe('OPENADR_NAME_TAKEN');
+    expect((await vtn(`/vens/${ven.body.id as string}`, bob)).body.error?.code).toBe('OPENADR_OBJECT_NOT_FOUND');
+    await vtn('/vens', bob, { venName: 'bob-ven', resources: [{ resourceName: 'bob-ev' }] });
+    const report = (resourceName: string) => ({
+      programID: 'dr-1',
+      eventID: 'ev-7',
+      clientName: 'c',
+      resources: [{ resourceName, intervals: [{ id: 0, payloads: [{ type: 'USAGE', values: [250] }] }] }],
+    });
+    const foreign = await vtn('/reports', alice, report('bob-ev'));
+    expect([foreign.status, foreign.body.error]).toEqual([
+      403,
+      expect.objectContaining({ code: 'OPENADR_FOREIGN_RESOURCE', details: { resourceName: 'bob-ev' } }),
+    ]);
+    const posted = await vtn('/reports', alice, report('alice-battery'));
+    expect([posted.status, posted.body.objectType]).toEqual([201, 'REPORT']);
+    // On the ledger as alice: its resources, payload types and the hash of the report as posted.
+    const recorded = h.ledger.calls.filter((c) => c.fn === 'flex:recordReport');
+    expect(recorded.map((c) => [c.user, c.args[0], c.args[1]])).toEqual([['alice', 'ev-7', 'alice']]);
+    const sha256 = createHash('sha256')
+      .update(canonicalJson(report('alice-battery')))
+      .digest('hex');
+    expect(JSON.parse(recorded[0].args[2])).toEqual({
+      reportId: posted.body.id,
+      clientName: 'c',
+      resourceNames: ['alice-battery'],
+      payloadTypes: ['USAGE'],
+      sha256,
+    });
+    expect(posted.body.ledger).toEqual({ txId: 'tx-r', sha256 });
+    const op = await token('operator');
+    const all = await vtn('/reports?eventID=ev-7', op);
+    expect((all.body as unknown as { id: string }[]).map((r) => r.id)).toEqual([posted.body.id]);
+    expect(await vtn('/reports', bob)).toEqual({ status: 200, body: [] });
+  });
+});
