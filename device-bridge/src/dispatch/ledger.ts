@@ -1,5 +1,5 @@
-import { FabricClient, type FabricIdentity, type FabricMetrics, type PeerEndpoint } from '@gridledger/fabric-client';
 import type { DispatchAck, DispatchRecord, DispatchRequest, FlexResource } from '@gridledger/core';
+import { BridgeFabricPort, json } from '../fabric-port';
 
 /** What the dispatch service reads and writes on the ledger (the dispatch contract, docs/dispatch.md). */
 export interface DispatchLedger {
@@ -15,23 +15,8 @@ export interface DispatchLedger {
   ): Promise<DispatchRecord>;
 }
 
-const json = (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
-
 /** The dispatch contract on Fabric, with the bridge's identity (a meter-bridge of the Community). */
-export class FabricDispatchLedger implements DispatchLedger {
-  private readonly fabric: FabricClient;
-
-  constructor(
-    private readonly c: { peer: PeerEndpoint; identity: FabricIdentity; channel: string; chaincode: string; metrics?: FabricMetrics },
-  ) {
-    this.fabric = new FabricClient({
-      peer: c.peer,
-      channel: c.channel,
-      chaincode: c.chaincode,
-      ...(c.metrics ? { metrics: c.metrics } : {}),
-    });
-  }
-
+export class FabricDispatchLedger extends BridgeFabricPort implements DispatchLedger {
   /** Every page of a listing. */
   private async all<T>(fn: string, communityId: string): Promise<T[]> {
     const items: T[] = [];

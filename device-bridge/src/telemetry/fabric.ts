@@ -1,4 +1,3 @@
-import { FabricClient, type FabricIdentity, type FabricMetrics, type PeerEndpoint } from '@gridledger/fabric-client';
 import {
   ErrorCodes,
   GridLedgerError,
@@ -9,27 +8,13 @@ import {
   type ZoneIntervalTelemetry,
 } from '@gridledger/core';
 import type { MeterInfo, TelemetryLedger } from './service';
-
-const json = (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
+import { BridgeFabricPort, json } from '../fabric-port';
 
 /**
  * The telemetry service's ledger on Fabric, with the bridge's identity (a meter-bridge of the
  * Community): the registry's meters, the metering interval, and the telemetry contract's records.
  */
-export class FabricTelemetryLedger implements TelemetryLedger {
-  private readonly fabric: FabricClient;
-
-  constructor(
-    private readonly c: { peer: PeerEndpoint; identity: FabricIdentity; channel: string; chaincode: string; metrics?: FabricMetrics },
-  ) {
-    this.fabric = new FabricClient({
-      peer: c.peer,
-      channel: c.channel,
-      chaincode: c.chaincode,
-      ...(c.metrics ? { metrics: c.metrics } : {}),
-    });
-  }
-
+export class FabricTelemetryLedger extends BridgeFabricPort implements TelemetryLedger {
   async meter(meterId: string): Promise<MeterInfo | undefined> {
     try {
       const m = json(await this.fabric.evaluate(this.c.identity, 'registry:getMeter', [meterId])) as MeterInfo;
