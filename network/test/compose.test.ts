@@ -115,6 +115,13 @@ describe('docker-compose.yaml matches the native network (compose)', () => {
     }
   });
 
+  test('the image installs every workspace: each package.json is copied before npm ci', () => {
+    const dockerfile = read('docker/Dockerfile');
+    const beforeCi = dockerfile.slice(0, dockerfile.indexOf('RUN npm ci'));
+    const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
+    for (const w of workspaces) expect({ w, copied: beforeCi.includes(`COPY ${w}/package.json ${w}/`) }).toEqual({ w, copied: true });
+  });
+
   test('init prepares the state with the native network code, in the state volume', () => {
     expect(service('init').build?.dockerfile).toBe('docker/Dockerfile');
     expect(commandOf(service('init'))).toContain(
