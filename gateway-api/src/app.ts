@@ -76,6 +76,8 @@ export interface AppDeps {
   beckn?: BecknMount;
   /** What the OpenADR 3 VTN keeps (routes/openadr.ts; none given: in memory). */
   vtnStore?: VtnStore;
+  /** The hosts the VTN's webhooks may name (GRIDLEDGER_OPENADR_CALLBACK_HOSTS; none given: this machine only). */
+  openadrCallbackHosts?: readonly string[];
 }
 
 export type GatewayApp = express.Express & {
@@ -175,6 +177,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   const vtn = openadrRoutes({
     ...{ ledger, keys, wallet, log, serviceUser: wallet.get(`${info.org}-admin`) },
     store: deps.vtnStore ?? new VtnStore(':memory:'),
+    ...(deps.openadrCallbackHosts ? { callbackHosts: deps.openadrCallbackHosts } : {}),
   });
   app.use(OPENADR_BASE, vtn);
 

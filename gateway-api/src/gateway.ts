@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, loadProfile, ORGS, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
+import { createLogger, loadProfile, ORGS, readConfig, type NetworkProfile, type OrgName, type WalletUser } from '@gridledger/network';
 import { AppDeps, createApp, GatewayApp } from './app';
+import { parseCallbackHosts } from './openadr/callback-hosts';
 import { VtnStore } from './openadr/store';
 import { NetworkBroker } from './broker';
 import { httpTelemetry } from './routes/telemetry';
@@ -71,6 +72,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = createLog
     wallet: new FileWallet(orgProfile.users, walletIndexPath(stateDir, org)),
     onboardingStore: new FileOnboardingStore(join(gatewayDir(stateDir, org), 'onboarding.json')),
     vtnStore: new VtnStore(join(gatewayDir(stateDir, org), 'openadr-vtn.sqlite')),
+    openadrCallbackHosts: parseCallbackHosts(readConfig(['GRIDLEDGER_OPENADR_CALLBACK_HOSTS']).GRIDLEDGER_OPENADR_CALLBACK_HOSTS),
     info: {
       org,
       mspId: orgProfile.mspId,

@@ -6,6 +6,7 @@ import type { FlexEvent } from '@gridledger/core';
 import { canonicalJson } from '@gridledger/core/core';
 import { grantScopes, OAuthError } from '../src/openadr/auth';
 import { eventMatches, flexRequestOf, toOadrEvent } from '../src/openadr/mapping';
+import { callbackAllowed, DEFAULT_CALLBACK_HOSTS, parseCallbackHosts } from '../src/openadr/callback-hosts';
 import { callbacksFor, deliver } from '../src/openadr/notify';
 import { CapturingLogger, Harness, startHarness } from './support/fakes';
 
@@ -121,14 +122,18 @@ describe('scopes', () => {
 describe('webhooks', () => {
   let server: Server;
   let url: string;
-  const seen: { auth?: string; body: unknown }[] = [];
+  const seen: { auth?: string; body: unknown; path?: string }[] = [];
   let failFirst = 0;
   beforeAll(async () => {
     server = createServer((req, res) => {
       let data = '';
       req.on('data', (c) => (data += c));
       req.on('end', () => {
-        seen.push({ auth: req.headers.authorization, body: JSON.parse(data) });
+        if (req.url === '/cbredirect') {
+          res.writeHead(307, { Location: '/elsewhere' }).end();
+          return;
+        }
+        seen.push({ auth: req.headers.authorization, body: JSON.parse(data), ...(req.url === '/cb' ? {} : { path: req.url }) });
         res.statusCode = failFirst-- > 0 ? 500 : 204;
         res.end();
       });
@@ -156,12 +161,44 @@ describe('webhooks', () => {
     failFirst = 2;
     const log = new CapturingLogger();
     const op = { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: url, bearerToken: 'tok' };
-    await expect(deliver(op, { objectType: 'EVENT', operation: 'POST', object: { id: 'ev-1' } }, log, [5, 5, 5])).resolves.toBe(3);
+    const n = { objectType: 'EVENT', operation: 'POST', object: { id: 'ev-1' } } as const;
+    await expect(deliver(op, n, log, undefined, [5, 5, 5])).resolves.toBe(3);
     expect(seen).toHaveLength(3);
     expect(seen[2]).toEqual({ auth: 'Bearer tok', body: { objectType: 'EVENT', operation: 'POST', object: { id: 'ev-1' } } });
     failFirst = 10;
-    await expect(deliver(op, { objectType: 'EVENT', operation: 'POST', object: {} }, log, [5, 5])).resolves.toBe(0);
+    await expect(deliver(op, { objectType: 'EVENT', operation: 'POST', object: {} }, log, undefined, [5, 5])).resolves.toBe(0);
     expect(log.lines.some((l) => l.msg === 'OpenADR callback given up')).toBe(true);
+  });
+
+  it('calls no host the list does not allow, and follows no redirect', async () => {
+    seen.length = 0;
+    failFirst = 0;
+    const log = new CapturingLogger();
+    const op = { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: url };
+    const n = { objectType: 'EVENT', operation: 'POST', object: {} } as const;
+    await expect(deliver(op, n, log, ['ven.example.org'], [5])).resolves.toBe(0);
+    expect(seen).toHaveLength(0);
+    expect(log.lines.some((l) => l.msg === 'OpenADR callback not allowed')).toBe(true);
+    await expect(deliver({ ...op, callbackUrl: `${url}redirect` }, n, log, undefined, [5])).resolves.toBe(0);
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe('callback hosts', () => {
+  const allowed = (u: string, list: string) => callbackAllowed(new URL(u), parseCallbackHosts(list));
+  it('allows listed hosts, host:port only on that port, *.domain below it, and * anything', () => {
+    expect(allowed('http://127.0.0.1:9/x', DEFAULT_CALLBACK_HOSTS.join(','))).toBe(true);
+    expect(allowed('http://[::1]:9/x', DEFAULT_CALLBACK_HOSTS.join(','))).toBe(true);
+    expect(allowed('http://10.0.0.7/x', DEFAULT_CALLBACK_HOSTS.join(','))).toBe(false);
+    expect(allowed('https://VEN.example.org/x', ' ven.example.org , other')).toBe(true);
+    expect(allowed('https://ven.example.org:8443/x', 'ven.example.org:8443')).toBe(true);
+    expect(allowed('https://ven.example.org/x', 'ven.example.org:8443')).toBe(false);
+    expect(allowed('https://ven.example.org/x', 'ven.example.org:443')).toBe(true);
+    expect(allowed('https://a.ven.example.org/x', '*.example.org')).toBe(true);
+    expect(allowed('https://example.org/x', '*.example.org')).toBe(false);
+    expect(allowed('https://badexample.org/x', '*.example.org')).toBe(false);
+    expect(allowed('http://169.254.169.254/latest', '*')).toBe(true);
+    expect(allowed('http://127.0.0.1.evil.example/x', '127.0.0.1')).toBe(false);
   });
 });
 
@@ -269,6 +306,15 @@ describe('routes', () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it('refuses a webhook to a host the operator does not allow, with its code, and keeps no subscription', async () => {
+    const alice = await token('alice');
+    const objectOperations = [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'http://169.254.169.254/latest/meta-data' }];
+    const refused = await vtn('/subscriptions', alice, { clientName: 'v', programID: 'dr-1', objectOperations });
+    expect([refused.status, refused.body.error?.code]).toEqual([403, 'OPENADR_CALLBACK_NOT_ALLOWED']);
+    const list = await vtn('/subscriptions', alice);
+    expect(list.body).toEqual([]);
   });
 
   it('lists an event called outside the VTN once the ledger stream brings its FlexEventCalled', async () => {

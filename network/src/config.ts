@@ -169,6 +169,15 @@ export const CONFIG = {
     readBy: ['bridge'],
     doc: 'the telemetry service’s period: missing-telemetry checks and the interval aggregates’ sampling of the live balance',
   }),
+  GRIDLEDGER_OPENADR_CALLBACK_HOSTS: variable({
+    schema: z
+      .string()
+      .regex(/^\s*[^\s,]+(\s*,\s*[^\s,]+)*\s*$/, 'expected host names separated by commas')
+      .default('127.0.0.1,localhost,[::1]'),
+    default: '`127.0.0.1,localhost,[::1]`',
+    readBy: ['gateway'],
+    doc: 'hosts an OpenADR `callbackUrl` may name: `host`, `host:port`, `*.domain`, `*` ([openadr.md](openadr.md#subscriptions))',
+  }),
   GRIDLEDGER_BECKN_SUBSCRIBER_ID: variable({
     schema: text.optional(),
     readBy: ['gateway'],
@@ -296,6 +305,7 @@ export const PROCESS_VARIABLES = {
     'GRIDLEDGER_CERTIFICATE_TICK_MS',
     'GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS',
     'GRIDLEDGER_CERTIFICATE_COMMUNITIES',
+    'GRIDLEDGER_OPENADR_CALLBACK_HOSTS',
   ],
   bridge: [
     'GRIDLEDGER_LOG_LEVEL',

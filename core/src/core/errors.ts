@@ -288,6 +288,8 @@ export const ErrorCodes = {
   OPENADR_OBJECT_NOT_FOUND: 'OPENADR_OBJECT_NOT_FOUND',
   /** An OpenADR 3 VEN name (or a resource name within its VEN) that is taken; `details.name`. */
   OPENADR_NAME_TAKEN: 'OPENADR_NAME_TAKEN',
+  /** An OpenADR 3 callbackUrl on a host outside GRIDLEDGER_OPENADR_CALLBACK_HOSTS; `details.host`. */
+  OPENADR_CALLBACK_NOT_ALLOWED: 'OPENADR_CALLBACK_NOT_ALLOWED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

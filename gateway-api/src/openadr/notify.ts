@@ -3,9 +3,12 @@
  * objectOperations name object types, operations and a callbackUrl (with an optional bearerToken);
  * each matching change is POSTed there as a notification object. A callback that fails (no answer
  * within the timeout, or a status other than 2xx) is tried again after RETRY_DELAYS_MS, then given up
- * and logged. Runs in the background: the request that made the change does not wait.
+ * and logged. Runs in the background: the request that made the change does not wait. A callback
+ * whose host the list no longer allows (it changed since the subscription) is not called, and a
+ * redirect is not followed (it could lead anywhere): both are logged.
  */
 import type { Logger } from '../ports';
+import { callbackAllowed, DEFAULT_CALLBACK_HOSTS } from './callback-hosts';
 
 export interface ObjectOperation {
   objects: string[];
@@ -41,8 +44,21 @@ export function callbacksFor(
   return out;
 }
 
-/** POSTs `n` to `op.callbackUrl`, trying again after each of `delays`; resolves to the number of tries, or 0 when every try failed. */
-export async function deliver(op: ObjectOperation, n: Notification, log: Logger, delays = RETRY_DELAYS_MS): Promise<number> {
+/**
+ * POSTs `n` to `op.callbackUrl` if `hosts` allow it, trying again after each of `delays`; resolves to
+ * the number of tries, or 0 when every try failed or none was allowed.
+ */
+export async function deliver(
+  op: ObjectOperation,
+  n: Notification,
+  log: Logger,
+  hosts: readonly string[] = DEFAULT_CALLBACK_HOSTS,
+  delays = RETRY_DELAYS_MS,
+): Promise<number> {
+  if (!URL.canParse(op.callbackUrl) || !callbackAllowed(new URL(op.callbackUrl), hosts)) {
+    log.error({ msg: 'OpenADR callback not allowed', url: op.callbackUrl, objectType: n.objectType });
+    return 0;
+  }
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (op.bearerToken) headers.Authorization = `Bearer ${op.bearerToken}`;
   for (let attempt = 0; attempt <= delays.length; attempt++) {
@@ -52,6 +68,7 @@ export async function deliver(op: ObjectOperation, n: Notification, log: Logger,
         method: 'POST',
         headers,
         body: JSON.stringify(n),
+        redirect: 'manual',
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
       if (res.ok) return attempt + 1;

@@ -16,6 +16,7 @@ import type { ApiKeyStore } from '../keys';
 import type { LedgerPort, Logger, Wallet } from '../ports';
 import { Grant, OAuthError, readsAll, requireScope, TokenIssuer } from '../openadr/auth';
 import { eventMatches, flexRequestOf, OadrEvent, toOadrEvent, toOadrProgram } from '../openadr/mapping';
+import { callbackAllowed, DEFAULT_CALLBACK_HOSTS } from '../openadr/callback-hosts';
 import { callbacksFor, deliver, Notification } from '../openadr/notify';
 import { Follower, followFlexEvents } from '../openadr/follower';
 import { ObjectKind, StoredObject, VtnStore } from '../openadr/store';
@@ -37,6 +38,8 @@ export interface VtnDeps {
   serviceUser?: WalletUser;
   /** Seconds since the epoch (the opt-in deadline of an event created here is halfway to its start). */
   nowSeconds?: () => number;
+  /** The hosts webhooks may name (openadr/callback-hosts.ts; none given: DEFAULT_CALLBACK_HOSTS). */
+  callbackHosts?: readonly string[];
 }
 
 const grantOf = (res: Response): Grant => res.locals.vtnGrant as Grant;
@@ -84,6 +87,7 @@ function shown(o: StoredObject, objectType: string, extra: Record<string, unknow
 
 export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void } {
   const { ledger, store, log } = deps;
+  const callbackHosts = deps.callbackHosts ?? DEFAULT_CALLBACK_HOSTS;
   const issuer = new TokenIssuer(deps.keys, deps.wallet);
   const now = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const stamp = () => new Date().toISOString();
@@ -117,7 +121,7 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
 
   const notify = (n: Notification, programID?: string) => {
     const subscriptions = store.list('subscription').map((s) => s.body);
-    for (const op of callbacksFor(subscriptions, n, programID)) void deliver(op, n, log);
+    for (const op of callbacksFor(subscriptions, n, programID)) void deliver(op, n, log, callbackHosts);
   };
 
   /** Indexes a ledger event under its program; subscribers are told of one the VTN did not know. */
@@ -364,6 +368,10 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
       const url = typeof op?.callbackUrl === 'string' && URL.canParse(op.callbackUrl) ? new URL(op.callbackUrl) : undefined;
       if (!url || !['http:', 'https:'].includes(url.protocol))
         throw invalid(`body.objectOperations[${k}].callbackUrl`, 'callbackUrl must be an http(s) URL');
+      if (!callbackAllowed(url, callbackHosts))
+        throw new GridLedgerError(ErrorCodes.OPENADR_CALLBACK_NOT_ALLOWED, `callbacks to ${url.host} are not allowed here`, {
+          host: url.host,
+        });
       if (!Array.isArray(op.objects) || !Array.isArray(op.operations))
         throw invalid(`body.objectOperations[${k}]`, 'objects and operations must be arrays');
     });
