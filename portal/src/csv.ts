@@ -6,3 +6,13 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
   };
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
+
+/** Saves rows as a CSV file through the browser's download. */
+export function downloadCsv(fileName: string, header: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
+  const url = URL.createObjectURL(new Blob([toCsv(header, rows)], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.click();
+  URL.revokeObjectURL(url);
+}
