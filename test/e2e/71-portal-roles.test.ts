@@ -11,7 +11,7 @@ import { type Page } from 'playwright-core';
 import { formatInstant } from '@gridledger/core/core';
 import { QUARTER_HOUR_MARKET, trader, type Trader } from './market-support';
 import { checkView, portalBrowser, signIn } from './portal-support';
-import { api, closeWindow, credentials, operatorKey, pastInterval, signReading, uid } from './support';
+import { api, closeWindow, credentials, eventually, operatorKey, pastInterval, signReading, uid } from './support';
 
 const C = uid('roles');
 const T = pastInterval(1);
@@ -78,7 +78,7 @@ test('the operator follows the interval through its stages, sees a book drawn an
   const { body: market } = await api('community', operatorKey(), 'GET', `/markets/${C}/params`);
   const { gateClosureSeconds: gate, intervalSeconds: step } = market.params;
   const next = formatInstant(Math.ceil((Date.now() / 1000 + gate + 30) / step) * step);
-  const order = { clientOrderId: uid('o'), communityId: C, intervalStart: next, side: 'sell', energyWh: 2_000, priceMicrosPerKwh: 150_000 };
+  const order = { clientOrderId: uid('o'), communityId: C, intervalStart: next, side: 'sell', energyWh: 800, priceMicrosPerKwh: 150_000 };
   await ok(api('community', household.apiKey, 'POST', '/orders', order), 201);
 
   const page = await open('community', operatorKey());
@@ -120,7 +120,8 @@ test('the operator follows the interval through its stages, sees a book drawn an
   await resolve.waitFor({ timeout: 90_000 });
   await checkView(page, 'operator-disputes');
   await resolve.click();
-  await expect(page.getByLabel('Corrected export (kWh)').inputValue()).resolves.toBe('1.000');
+  // The form starts from the recorded reading.
+  await eventually(async () => (await page.getByLabel('Corrected export (kWh)').inputValue()) === '1.000', 15_000);
   await page.getByLabel('Corrected export (kWh)').fill('0.8');
   await page.getByLabel('Note').fill('per the household display');
   await page.getByLabel('Note').press('Enter');
