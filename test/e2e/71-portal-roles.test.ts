@@ -2,10 +2,11 @@
  * The portal's views of the operator, the utility and the regulator (docs/portal.md) in Debian's
  * Chromium against the platform's gateways, on an interval of a community of the file's own that
  * has a household's reading, its window closed and the market closed, cleared and settled: the
- * operator follows the interval through its stages, sees an open interval's book drawn and resolves
- * the household's dispute; the utility sees the settlement's deviations and records a deposit; the
- * regulator audits the interval, is refused a household's data and verifies the household's asset.
- * axe on every view; screenshots at desktop and phone width into test/artifacts/portal/.
+ * household disputes the reading in its view; the operator follows the interval through its
+ * stages, sees an open interval's book drawn and resolves the dispute; the utility sees the
+ * settlement's deviations and records a deposit; the regulator audits the interval, is refused a
+ * household's data and verifies the household's asset. axe on every view; screenshots at desktop
+ * and phone width into test/artifacts/portal/.
  */
 import { type Page } from 'playwright-core';
 import { formatInstant } from '@gridledger/core/core';
@@ -49,14 +50,6 @@ beforeAll(async () => {
   expect((await closeWindow(T, C)).status).toBe(200);
   for (const step of ['close', 'clear', 'settle'])
     await ok(api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${encodeURIComponent(T)}/${step}`));
-  await ok(
-    api('community', household.apiKey, 'POST', '/disputes', {
-      meterId: household.meterId,
-      intervalStart: T,
-      reason: 'my display showed 0.8 kWh',
-    }),
-    201,
-  );
   const asset = {
     assetId: assetId(),
     participantId: household.participantId,
@@ -74,12 +67,21 @@ beforeAll(async () => {
 
 afterAll(() => browser.close());
 
-test('the operator follows the interval through its stages, sees a book drawn and resolves a dispute', async () => {
+test('a household disputes its reading; the operator follows the interval, sees a book drawn and resolves the dispute', async () => {
   const { body: market } = await api('community', operatorKey(), 'GET', `/markets/${C}/params`);
   const { gateClosureSeconds: gate, intervalSeconds: step } = market.params;
   const next = formatInstant(Math.ceil((Date.now() / 1000 + gate + 30) / step) * step);
   const order = { clientOrderId: uid('o'), communityId: C, intervalStart: next, side: 'sell', energyWh: 800, priceMicrosPerKwh: 150_000 };
   await ok(api('community', household.apiKey, 'POST', '/orders', order), 201);
+
+  // The household disputes its reading in its own view.
+  const home = await browser.newPage();
+  await signIn(home, 'community', household.apiKey);
+  await home.getByRole('combobox', { name: 'Reading of' }).selectOption(T);
+  await home.getByLabel('Reason').fill('my display showed 0.8 kWh');
+  await home.getByRole('button', { name: 'Open dispute' }).click();
+  await home.getByText('Dispute opened: the operator will check the reading.').waitFor({ timeout: 30_000 });
+  await checkView(home, 'household-dispute');
 
   const page = await open('community', operatorKey());
   await expect(page.getByTestId('role').textContent()).resolves.toBe('Community operator');
@@ -128,7 +130,13 @@ test('the operator follows the interval through its stages, sees a book drawn an
   await page.getByText('Resolved: the corrected reading is settled again.').waitFor({ timeout: 30_000 });
   await resolve.waitFor({ state: 'detached', timeout: 30_000 });
   const dispute = await ok(api('community', operatorKey(), 'GET', `/meters/${household.meterId}/disputes/${encodeURIComponent(T)}`));
-  expect(dispute).toMatchObject({ status: 'resolved', correction: { exportWh: 800, note: 'per the household display' } });
+  expect(dispute).toMatchObject({
+    status: 'resolved',
+    reason: 'my display showed 0.8 kWh',
+    correction: { exportWh: 800, note: 'per the household display' },
+  });
+  // The household's view learns of the resolution from its event stream.
+  await home.getByText('Your dispute was resolved by the operator').waitFor({ timeout: 30_000 });
 });
 
 test("the utility sees the interval's settlement and deviations and records a deposit", async () => {
