@@ -8,6 +8,7 @@
  * household's data and verifies the household's asset. axe on every view; screenshots at desktop
  * and phone width into test/artifacts/portal/.
  */
+import { readFileSync } from 'node:fs';
 import { type Page } from 'playwright-core';
 import { formatInstant } from '@gridledger/core/core';
 import { QUARTER_HOUR_MARKET, trader, type Trader } from './market-support';
@@ -166,6 +167,10 @@ test("the utility sees the interval's settlement and deviations and records a de
     expect.arrayContaining([expect.objectContaining({ kind: 'deposit', availableMicros: 2_500_000, ref: reference })]),
   );
   await checkView(page, 'utility-bank');
+  await tab(page, 'Grid');
+  await page.getByRole('heading', { name: 'Grid alerts' }).waitFor();
+  await page.getByText('No active grid alerts.').waitFor();
+  await checkView(page, 'utility-grid');
   await tab(page, 'Market');
   await page.getByText('In circulation').waitFor();
   await checkView(page, 'utility-market');
@@ -195,5 +200,8 @@ test("the regulator audits the interval, is refused a household's data and verif
 
   await tab(page, 'Figures');
   await page.getByTestId('figures').waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  expect(download.suggestedFilename()).toMatch(new RegExp(`^certificates-${C}-\\d{4}-\\d{2}-\\d{2}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
+  expect(readFileSync(await download.path(), 'utf8').length).toBeGreaterThan(0);
   await checkView(page, 'regulator-figures');
 });

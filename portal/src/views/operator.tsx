@@ -13,6 +13,7 @@ import { intervalsAround, STAGES, stageOf, type Status } from '../lifecycle';
 import { ErrorNote, Show, useLoad } from '../load';
 import { foldDisputes, type OpenDispute } from '../queues';
 import { Table } from '../table';
+import { useTick } from '../tick';
 import { instantOf, localDateTime, localMidnight, utcInterval } from '../time';
 import { formatKw, formatKwh, formatPpm, formatPrice, parseScaled, scaledDecimal } from '../units';
 
@@ -40,11 +41,7 @@ export function CommunityBalance({ api, communityId, events }: WithCommunity) {
       data(api.GET('/communities/{communityId}/intervals/{intervalStart}', { params: { path: { communityId, intervalStart: interval } } })),
     [communityId, interval, closed],
   );
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), 10_000);
-    return () => clearInterval(timer);
-  }, []);
+  const tick = useTick(10_000);
   const live = useLoad(
     () => data(api.GET('/communities/{communityId}/grid/live', { params: { path: { communityId } } })),
     [communityId, tick],
@@ -135,11 +132,7 @@ export function Lifecycle({ api, communityId, events }: WithCommunity) {
   const params = useLoad(() => data(api.GET('/markets/{communityId}/params', { params: { path: { communityId } } })), [communityId]);
   const step = params.data?.params.intervalSeconds;
   const changes = eventCount(events, /^Interval(Closed|Cleared|Settled)$/, communityId);
-  const [minute, setMinute] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setMinute((n) => n + 1), 60_000);
-    return () => clearInterval(timer);
-  }, []);
+  const minute = useTick(60_000);
   const intervals = useLoad(
     () =>
       step === undefined

@@ -5,9 +5,11 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { ApiClient, Session } from '../api/client';
 import type { LedgerEvent } from '../api/events';
+import { GridAlerts } from './alerts';
 import { MarketView } from './market';
 import { CommunityBalance, DisputeQueue, Lifecycle, MarketParameters, Participants, PeriodFigures } from './operator';
 import { AssetQueue } from './regulator';
+import { CertificateReport } from './report';
 import { Bank, SettlementView } from './utility';
 
 const COMMUNITY_SLOT = 'gridledger.community';
@@ -23,6 +25,7 @@ const figures = (canEdit: boolean): Tab => ({
   show: (p) => (
     <>
       <MarketParameters api={p.api} communityId={p.communityId} canEdit={canEdit} />
+      <CertificateReport api={p.api} communityId={p.communityId} />
       <PeriodFigures api={p.api} communityId={p.communityId} />
     </>
   ),
@@ -38,6 +41,7 @@ const TABS: Record<string, Tab[]> = {
       show: (p) => (
         <>
           <CommunityBalance {...p} />
+          <GridAlerts api={p.api} communityId={p.communityId} />
           <Lifecycle {...p} />
         </>
       ),
@@ -50,6 +54,7 @@ const TABS: Record<string, Tab[]> = {
     market,
     { id: 'settlement', label: 'Settlement', needsCommunity: true, show: (p) => <SettlementView {...p} /> },
     { id: 'bank', label: 'Deposits and withdrawals', needsCommunity: false, show: (p) => <Bank api={p.api} apiKey={p.apiKey} /> },
+    { id: 'grid', label: 'Grid', needsCommunity: true, show: (p) => <GridAlerts api={p.api} communityId={p.communityId} /> },
     figures(false),
   ],
   regulator: [
@@ -70,6 +75,12 @@ export function RoleView(props: Props) {
     setCommunityId(typed.trim());
   };
   const current = tabs.find((t) => t.id === tab) ?? tabs[0];
+  // Tabs once opened stay mounted (hidden): their queues folded from the history and their forms survive a switch.
+  const [visited, setVisited] = useState([current.id]);
+  const pick = (id: string) => {
+    setTab(id);
+    setVisited((v) => (v.includes(id) ? v : [...v, id]));
+  };
   return (
     <>
       <div className="bar">
@@ -82,19 +93,23 @@ export function RoleView(props: Props) {
         </form>
         <nav aria-label="Views" className="tabs">
           {tabs.map((t) => (
-            <button key={t.id} type="button" aria-current={t.id === current.id ? 'page' : undefined} onClick={() => setTab(t.id)}>
+            <button key={t.id} type="button" aria-current={t.id === current.id ? 'page' : undefined} onClick={() => pick(t.id)}>
               {t.label}
             </button>
           ))}
         </nav>
       </div>
-      <div className="view">
-        {current.needsCommunity && !communityId ? (
-          <p className="card wide muted">Choose a community above.</p>
-        ) : (
-          current.show({ ...props, communityId })
-        )}
-      </div>
+      {tabs
+        .filter((t) => visited.includes(t.id))
+        .map((t) => (
+          <div className="view" key={t.id} hidden={t.id !== current.id}>
+            {t.needsCommunity && !communityId ? (
+              <p className="card wide muted">Choose a community above.</p>
+            ) : (
+              t.show({ ...props, communityId })
+            )}
+          </div>
+        ))}
     </>
   );
 }
