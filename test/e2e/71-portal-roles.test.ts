@@ -167,10 +167,10 @@ test("the utility sees the interval's settlement and deviations and records a de
     expect.arrayContaining([expect.objectContaining({ kind: 'deposit', availableMicros: 2_500_000, ref: reference })]),
   );
   await checkView(page, 'utility-bank');
-  await tab(page, 'Grid');
+  await tab(page, 'Community');
   await page.getByRole('heading', { name: 'Grid alerts' }).waitFor();
   await page.getByText('No active grid alerts.').waitFor();
-  await checkView(page, 'utility-grid');
+  await checkView(page, 'utility-community');
   await tab(page, 'Market');
   await page.getByText('In circulation').waitFor();
   await checkView(page, 'utility-market');
@@ -187,6 +187,13 @@ test("the regulator audits the interval, is refused a household's data and verif
   await page.getByRole('button', { name: 'Ask for its positions' }).click();
   await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Your role may not do this.*ACCESS_DENIED/);
   await checkView(page, 'regulator-audit');
+
+  // Aggregates: the community's metered balance per zone and the interval's stages.
+  await tab(page, 'Community');
+  await expect(page.locator(`[data-testid="lifecycle"] tr:has(time[datetime="${T}"])`).getAttribute('data-status')).resolves.toBe(
+    'settled',
+  );
+  await checkView(page, 'regulator-community');
 
   await tab(page, 'Asset verification');
   const verify = page.getByRole('button', { name: `Verify asset ${assetId()}` });

@@ -31,34 +31,37 @@ const figures = (canEdit: boolean): Tab => ({
   ),
 });
 
+const community: Tab = {
+  id: 'community',
+  label: 'Community',
+  needsCommunity: true,
+  show: (p) => (
+    <>
+      <CommunityBalance {...p} />
+      <GridAlerts api={p.api} communityId={p.communityId} />
+      <Lifecycle {...p} />
+    </>
+  ),
+};
+
 const TABS: Record<string, Tab[]> = {
   operator: [
     market,
-    {
-      id: 'community',
-      label: 'Community',
-      needsCommunity: true,
-      show: (p) => (
-        <>
-          <CommunityBalance {...p} />
-          <GridAlerts api={p.api} communityId={p.communityId} />
-          <Lifecycle {...p} />
-        </>
-      ),
-    },
+    community,
     { id: 'participants', label: 'Participants', needsCommunity: false, show: (p) => <Participants api={p.api} /> },
     { id: 'disputes', label: 'Disputes', needsCommunity: false, show: (p) => <DisputeQueue api={p.api} apiKey={p.apiKey} /> },
     figures(true),
   ],
   utility: [
     market,
+    community,
     { id: 'settlement', label: 'Settlement', needsCommunity: true, show: (p) => <SettlementView {...p} /> },
     { id: 'bank', label: 'Deposits and withdrawals', needsCommunity: false, show: (p) => <Bank api={p.api} apiKey={p.apiKey} /> },
-    { id: 'grid', label: 'Grid', needsCommunity: true, show: (p) => <GridAlerts api={p.api} communityId={p.communityId} /> },
     figures(false),
   ],
   regulator: [
     { ...market, label: 'Market and audit' },
+    community,
     { id: 'assets', label: 'Asset verification', needsCommunity: false, show: (p) => <AssetQueue api={p.api} apiKey={p.apiKey} /> },
     figures(false),
   ],
