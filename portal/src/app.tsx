@@ -5,7 +5,7 @@ import { openEventStream, type LedgerEvent, type StreamState } from './api/event
 import { ErrorNote } from './load';
 import { forgetKey, storedKey, storeKey } from './session';
 import { ProsumerView } from './views/prosumer';
-import { MarketView } from './views/market';
+import { RoleView } from './views/roles';
 
 const HOUSEHOLDS = new Set(['prosumer', 'consumer', 'battery-provider']);
 const ROLE_NAMES: Record<string, string> = {
@@ -117,7 +117,7 @@ function SignedIn(props: { apiKey: string; session: Session; api: ReturnType<typ
         {HOUSEHOLDS.has(role) ? (
           <ProsumerView api={props.api} session={session} events={events} resumes={resumes} />
         ) : role === 'operator' || role === 'utility' || role === 'regulator' ? (
-          <MarketView api={props.api} session={session} events={events} />
+          <RoleView api={props.api} apiKey={props.apiKey} session={session} events={events} />
         ) : (
           <p className="card">This role has no view in the portal.</p>
         )}

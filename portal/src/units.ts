@@ -34,3 +34,10 @@ export function parseScaled(text: string, scale: number): number | undefined {
   const value = Number(`${m[1]}${(m[2] ?? '').padEnd(scale, '0')}`);
   return Number.isSafeInteger(value) ? value : undefined;
 }
+
+/** Parts per million as a percentage with every ppm shown: 123456 → "12.3456 %" (en); null (no denominator) → "—". */
+export const formatPpm = (ppm: number | null, locale?: string): string =>
+  ppm === null ? '—' : `${format(scaledDecimal(ppm, 4), locale, 0, 4)} %`;
+
+/** Watts as kW with every W shown: 1500 → "1.500 kW". */
+export const formatKw = (w: number, locale?: string): string => `${format(scaledDecimal(w, 3), locale, 3, 3)} kW`;

@@ -5,71 +5,27 @@
  * is refused a household's positions; the operator sees the market. axe finds no serious or critical
  * violation on any view; screenshots at desktop and phone width go to test/artifacts/portal/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { formatInstant } from '@gridledger/core/core';
 import { QUARTER_HOUR_MARKET, trader, type Trader } from './market-support';
-import { api, credentials, operatorKey, pastInterval, profile, signReading, stateDir, uid } from './support';
+import { expectAccessible, portalBrowser, portalUrl, screenshots, signIn } from './portal-support';
+import { api, credentials, operatorKey, pastInterval, stateDir, signReading, uid } from './support';
 
-const ARTIFACTS = join(__dirname, '..', 'artifacts', 'portal');
 const C = uid('portal');
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
-
-let browser: Browser;
+const browser = portalBrowser();
 let household: Trader;
-const contexts: BrowserContext[] = [];
 
-const portalUrl = (org: 'community' | 'regulator' | 'utility') => `${profile().orgs[org].gateway.url}/portal/`;
-
-async function newPage(): Promise<Page> {
-  // A fixed locale and zone, so that the numbers and times on screen can be checked exactly.
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'Europe/Berlin' });
-  contexts.push(context);
-  return context.newPage();
-}
-
-async function signIn(page: Page, org: 'community' | 'regulator' | 'utility', key: string): Promise<void> {
-  await page.goto(portalUrl(org));
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** No serious or critical axe violation on the page as it is. */
-async function expectAccessible(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-/** The page at desktop and at phone width, as PNG artifacts; at phone width nothing overflows sideways. */
-async function screenshots(page: Page, name: string): Promise<void> {
-  await page.setViewportSize(DESKTOP);
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize(PHONE);
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-phone.png`), fullPage: true });
-  // What reaches past the phone's width, by tag and class (none: nothing to scroll sideways).
-  const overflow = await page.evaluate<string[]>(
-    `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > ${PHONE.width} && !e.closest('.scroll'))` +
-      `.map((e) => e.tagName + '.' + e.className)`,
-  );
-  expect(overflow).toEqual([]);
-  await page.setViewportSize(DESKTOP);
-}
+const newPage = (): Promise<Page> => browser.newPage();
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   const market = await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, QUARTER_HOUR_MARKET);
   expect(market.status).toBe(200);
-  [household, browser] = await Promise.all([trader('web', C), chromium.launch({ executablePath: '/usr/bin/chromium' })]);
+  [household] = await Promise.all([trader('web', C), browser.launch()]);
 });
 
-afterAll(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
-  await browser?.close();
-});
+afterAll(() => browser.close());
 
 test('a wrong key is refused with a message a person understands, and its code', async () => {
   const page = await newPage();

@@ -15,16 +15,8 @@ import { auditClearing, type RecordedBook, type Verdict } from '../audit';
 import { instantOf, localDateTime } from '../time';
 import { formatCredits, formatKwh, formatPrice } from '../units';
 
-const COMMUNITY_SLOT = 'gridledger.community';
-
-export function MarketView({ api, session, events }: { api: ApiClient; session: Session; events: LedgerEvent[] }) {
-  const [communityId, setCommunityId] = useState(localStorage.getItem(COMMUNITY_SLOT) ?? '');
-  const [typed, setTyped] = useState(communityId);
-  const choose = (e: FormEvent) => {
-    e.preventDefault();
-    localStorage.setItem(COMMUNITY_SLOT, typed.trim());
-    setCommunityId(typed.trim());
-  };
+export function MarketView(props: { api: ApiClient; session: Session; events: LedgerEvent[]; communityId: string }) {
+  const { api, session, events, communityId } = props;
   const results = useLoad(
     () =>
       communityId
@@ -52,16 +44,9 @@ export function MarketView({ api, session, events }: { api: ApiClient; session: 
   const supply = useLoad(() => data(api.GET('/credits/supply')), []);
 
   return (
-    <div className="view">
+    <>
       <section className="card wide" aria-labelledby="community-h">
-        <h2 id="community-h">Community market</h2>
-        <form onSubmit={choose} className="form inline">
-          <label>
-            Community
-            <input value={typed} onChange={(e) => setTyped(e.target.value)} required />
-          </label>
-          <button type="submit">Show</button>
-        </form>
+        <h2 id="community-h">Cleared intervals</h2>
         {communityId && (
           <Show of={results} empty={(r) => !r || r.items.length === 0} emptyText="No interval of this community has cleared yet.">
             {(r) => (
@@ -150,7 +135,7 @@ export function MarketView({ api, session, events }: { api: ApiClient; session: 
         </section>
       }
       {session.role === 'regulator' && <HouseholdCheck api={api} />}
-    </div>
+    </>
   );
 }
 

@@ -9,7 +9,8 @@ import type { LedgerEvent } from '../api/events';
 import { IntervalChart } from '../chart';
 import { Table } from '../table';
 import { openIntervals, type MarketParams } from '../intervals';
-import { toCsv } from '../csv';
+import { downloadCsv } from '../csv';
+import { Contracts, Disputes, Green, Preferences, TokenMoves } from './household';
 import { ErrorNote, Show, useLoad } from '../load';
 import { instantOf, localDateTime, localMidnight, localTime, utcInterval } from '../time';
 import { formatCredits, formatKwh, formatPrice, parseScaled, scaledDecimal } from '../units';
@@ -224,6 +225,12 @@ export function ProsumerView(props: { api: ApiClient; session: Session; events: 
           {(s) => <Statement lines={s.items} participantId={pid} />}
         </Show>
       </section>
+
+      <TokenMoves api={api} participantId={pid} events={events} />
+      <Disputes api={api} participantId={pid} events={events} meterIds={meterIds} intervalSeconds={intervalSeconds} />
+      <Preferences api={api} participantId={pid} events={events} />
+      <Contracts api={api} participantId={pid} events={events} communityId={communityId} />
+      <Green api={api} participantId={pid} events={events} />
     </div>
   );
 }
@@ -387,18 +394,12 @@ type Line = { number: number; at: string; kind: string; availableMicros: number;
 
 /** The statement's lines, newest first, and the whole as CSV with the ledger's integers. */
 function Statement({ lines, participantId }: { lines: Line[]; participantId: string }) {
-  const download = () => {
-    const csv = toCsv(
+  const download = () =>
+    downloadCsv(
+      `statement-${participantId}.csv`,
       ['number', 'at', 'kind', 'availableMicros', 'escrowMicros', 'ref', 'txId'],
       lines.map((l) => [l.number, l.at, l.kind, l.availableMicros, l.escrowMicros, l.ref, l.txId]),
     );
-    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `statement-${participantId}.csv`;
-    a.click();
-    URL.revokeObjectURL(url);
-  };
   return (
     <>
       <button type="button" onClick={download}>
