@@ -21,9 +21,12 @@
  *  - certificates.issue24kSeconds / certificates.claimsPerSec: certificates.js (GRIDLEDGER_BENCH_CERTIFICATES=0
  *    leaves it out).
  *  - grid.telemetrySamplesPerSec and grid.alertLatencyP95Ms: grid.js (GRIDLEDGER_BENCH_GRID=0 leaves them out).
+ *  - flex.dispatchAckP95Ms: dispatch.js (GRIDLEDGER_BENCH_DISPATCH=0 leaves it out); flex.eventToVenP95Ms: openadr.js
+ *    (GRIDLEDGER_BENCH_OPENADR=0 leaves it out).
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
- * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only.
+ * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only;
+ * GRIDLEDGER_BENCH_ONLY=openadr the OpenADR VTN's notification scenario only.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -42,6 +45,7 @@ const { portalBenchmarks } = require('./portal');
 const { prosumerWithMeter } = require('./prosumer');
 const { gridBenchmarks } = require('./grid');
 const { dispatchBenchmarks } = require('./dispatch');
+const { openadrBenchmarks } = require('./openadr');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -287,6 +291,7 @@ async function ledgerBenchmarks(results, rows) {
   try {
     if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'openadr') return await openadrBenchmarks(profile, credentials, results, rows, apiAt);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -334,6 +339,8 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_PORTAL !== '0' && !certificatesOnly) await portalBenchmarks(profile, credentials, results, rows, api);
     if (process.env.GRIDLEDGER_BENCH_DISPATCH !== '0' && !certificatesOnly)
       await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
+    if (process.env.GRIDLEDGER_BENCH_OPENADR !== '0' && !certificatesOnly)
+      await openadrBenchmarks(profile, credentials, results, rows, apiAt);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();
