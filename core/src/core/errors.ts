@@ -288,6 +288,8 @@ export const ErrorCodes = {
   OPENADR_OBJECT_NOT_FOUND: 'OPENADR_OBJECT_NOT_FOUND',
   /** An OpenADR 3 VEN name (or a resource name within its VEN) that is taken; `details.name`. */
   OPENADR_NAME_TAKEN: 'OPENADR_NAME_TAKEN',
+  /** A trading agent's input (offer, weights, position, mandate, figures) not of the documented shape or range (docs/agents.md); `details.field`. */
+  AGENT_INPUT_INVALID: 'AGENT_INPUT_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
