@@ -19,6 +19,7 @@ const {
   seededRng,
   selectOffers,
   syntheticHistory,
+  syntheticOffers,
 } = require('@gridledger/core/agents');
 
 const BAND = { feedInMicrosPerKwh: 80_000, retailMicrosPerKwh: 320_000, gridFeeMicrosPerKwh: 20_000 };
@@ -28,32 +29,7 @@ const LONG_RUNS = 3;
 /** Deficits of a home (1.5 kWh), of a block of flats (8 kWh) and of a charging site (25 kWh). */
 const DEMANDS = [1_500, 8_000, 25_000];
 
-/** 1,000 offers of 250 sellers (1 to 8 offers each), 0.2-5 kWh with a minimum of 5-60 %, prices across the band. */
-function offers(seed, n = 1000, sellers = 250) {
-  const r = seededRng(seed);
-  const seller = Array.from({ length: sellers }, (_, k) => ({
-    id: `seller-${k}`,
-    durationSeconds: 1 + 19 * r.unit(),
-    qualityPpm: r.int(700_000, 1_000_000),
-    participationPpm: r.int(0, 1_000_000),
-    efficiencyPpm: r.int(940_000, 1_000_000),
-  }));
-  return Array.from({ length: n }, (_, i) => {
-    const s = seller[r.int(0, sellers - 1)];
-    const energyWh = r.int(200, 5000);
-    return {
-      offerId: `offer-${seed}-${i}`,
-      sellerId: s.id,
-      energyWh,
-      minEnergyWh: Math.max(1, Math.round(energyWh * (0.05 + 0.55 * r.unit()))),
-      priceMicrosPerKwh: r.int(BAND.feedInMicrosPerKwh, MAX_PRICE),
-      efficiencyPpm: s.efficiencyPpm,
-      durationSeconds: s.durationSeconds,
-      qualityPpm: Math.min(1_000_000, s.qualityPpm + r.int(0, 50_000)),
-      participationPpm: s.participationPpm,
-    };
-  });
-}
+const offers = (seed) => syntheticOffers(seed, 1000, 250, BAND);
 
 const request = (demandWh) => ({ demandWh, maxPriceMicrosPerKwh: MAX_PRICE, ...BAND });
 const terms = (demandWh) => ({ demandWh, ...BAND, durationHorizonSeconds: 60 });
@@ -131,7 +107,7 @@ function agentBenchmarks(results, rows) {
   return { runs, prediction: p };
 }
 
-module.exports = { agentBenchmarks, offers };
+module.exports = { agentBenchmarks };
 
 if (require.main === module) {
   const results = [];

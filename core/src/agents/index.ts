@@ -16,3 +16,4 @@ export * from './pricing';
 export * from './problem';
 export * from './random';
 export * from './selection';
+export * from './synthetic-offers';
