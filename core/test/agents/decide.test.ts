@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { AgentAction, AgentMandate, decide, HomeInterval, sdrPrices, VisibleOffer } from '../../src/agents';
-import { BAND } from './fixtures';
+import { BAND, offersArb } from './fixtures';
 
 const SOURCES = ['solar', 'wind', 'hydro', 'biomass', 'storage'] as const;
 const ZONES = ['z1', 'z2', 'z3'];
@@ -28,29 +28,10 @@ const homeArb: fc.Arbitrary<HomeInterval> = fc.record({
   requestedWh: fc.integer({ min: 0, max: 3_000 }),
 });
 
-const offersArb: fc.Arbitrary<VisibleOffer[]> = fc
-  .array(
-    fc.record({
-      seller: fc.integer({ min: 0, max: 5 }),
-      zoneId: fc.constantFrom(...ZONES),
-      sources: fc.subarray([...SOURCES], { minLength: 1 }),
-      energyWh: fc.integer({ min: 1, max: 8000 }),
-      minShare: fc.double({ min: 0, max: 1, noNaN: true }),
-      priceMicrosPerKwh: fc.integer({ min: 80_000, max: 320_000 }),
-      durationSeconds: fc.integer({ min: 0, max: 30 }),
-      qualityPpm: fc.integer({ min: 500_000, max: 1_000_000 }),
-      participationPpm: fc.integer({ min: 0, max: 1_000_000 }),
-    }),
-    { maxLength: 20 },
-  )
-  .map((rows) =>
-    rows.map(({ seller, minShare, ...r }, k) => ({
-      ...r,
-      offerId: `o${k}`,
-      sellerId: `s${seller}`,
-      minEnergyWh: Math.max(1, Math.round(r.energyWh * minShare)),
-    })),
-  );
+/** Up to 20 offers of 6 sellers (fixtures.ts), each in one of the zones with one to five sources. */
+const visibleArb: fc.Arbitrary<VisibleOffer[]> = fc
+  .tuple(offersArb(20, 6), fc.array(fc.tuple(fc.constantFrom(...ZONES), fc.subarray([...SOURCES], { minLength: 1 })), { minLength: 20 }))
+  .map(([offers, places]) => offers.map(({ efficiencyPpm: _e, ...o }, k) => ({ ...o, zoneId: places[k][0], sources: places[k][1] })));
 
 /** The mandate's rules, checked on the actions independently of decide(): an empty list when none is broken. */
 function broken(home: HomeInterval, m: AgentMandate, offers: readonly VisibleOffer[], actions: readonly AgentAction[]): string[] {
@@ -90,7 +71,7 @@ describe("a home's agent", () => {
   it('never takes an action that breaks its mandate', () => {
     const seen = { offer: 0, request: 0, utility: 0 };
     fc.assert(
-      fc.property(homeArb, mandateArb, offersArb, wh(), wh(), (home, mandate, offers, supplyWh, demandWh) => {
+      fc.property(homeArb, mandateArb, visibleArb, wh(), wh(), (home, mandate, offers, supplyWh, demandWh) => {
         const d = decide(home, mandate, BAND, { supplyWh, demandWh }, offers, settings);
         for (const a of d.actions) seen[a.kind] += 1;
         expect(broken(home, mandate, offers, d.actions)).toEqual([]);
