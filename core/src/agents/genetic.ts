@@ -1,10 +1,10 @@
 /**
- * The genetic algorithm the specification proposes for trade selection (docs/agents.md, *Genetic
- * algorithm*). A chromosome is a set of eligible offers; its fitness is the objective with the
- * exact energies of problem.ts (infeasible sets are repaired, never scored). Each generation keeps
- * the best sets (elitism), breeds the rest from tournament winners by uniform crossover and mutates
- * them (add, drop or swap an offer, drawn with a bias to offers that score well alone). The best set
- * found is then improved by a local search (drop, add, swap) until no neighbour beats it.
+ * The genetic algorithm the specification proposes for trade selection (docs/agents.md, *Selection*).
+ * A chromosome is a set of eligible offers; its fitness is the objective with the exact energies of
+ * problem.ts (infeasible sets are repaired, never scored). The first generation is seeded with
+ * greedy sets; each generation keeps the best two (elitism), breeds the rest from binary tournaments
+ * by uniform crossover and mutates them (search.ts). The best set found is then improved by a local
+ * search (local-search.ts) until no neighbour beats it.
  *
  * Same seed and same budget give the same result: the PRNG is seeded (random.ts), ties are broken
  * by `beats`. The time budget is a safety cap: a run it cuts short depends on the machine's speed.
@@ -49,6 +49,7 @@ const ELITE = 2;
 const TOURNAMENT = 2;
 /** Sellers (by their best offer) whose sets seed the first generation. */
 const SEED_SELLERS = 60;
+
 function validOptions(o: GeneticOptions): void {
   const ok = (v: number, min: number) => Number.isSafeInteger(v) && v >= min;
   if (!ok(o.populationSize, ELITE + 1) || !ok(o.maxGenerations, 0) || !ok(o.stallGenerations, 1) || !ok(o.neighbourhood, 0))
