@@ -148,6 +148,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OPENADR_OBJECT_NOT_FOUND: 404,
   OPENADR_NAME_TAKEN: 409,
   OPENADR_CALLBACK_NOT_ALLOWED: 403,
+  AGENT_INPUT_INVALID: 400,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

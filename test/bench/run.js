@@ -134,6 +134,9 @@ function timeZonal(runs) {
 // flex.baselineRrmse*: the baseline methods' accuracy on the simulator's homes (test/bench/flex.js, docs/flexibility.md).
 require('./flex').flexBenchmarks(results, rows);
 
+// agents.selection1kMs, agents.selectionQuality, agents.predict*: the trading agents' pure logic (test/bench/agents.js, docs/agents.md).
+require('./agents').agentBenchmarks(results, rows);
+
 async function main() {
   if (!process.env.GRIDLEDGER_BENCH_PURE_ONLY) {
     await ledgerBenchmarks(results, rows);

@@ -290,6 +290,8 @@ export const ErrorCodes = {
   OPENADR_NAME_TAKEN: 'OPENADR_NAME_TAKEN',
   /** An OpenADR 3 callbackUrl on a host outside GRIDLEDGER_OPENADR_CALLBACK_HOSTS; `details.host`. */
   OPENADR_CALLBACK_NOT_ALLOWED: 'OPENADR_CALLBACK_NOT_ALLOWED',
+  /** A trading agent's input (offer, weights, position, mandate, figures) not of the documented shape or range (docs/agents.md); `details.field`. */
+  AGENT_INPUT_INVALID: 'AGENT_INPUT_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
