@@ -37,3 +37,24 @@ export function ledgerClient(profile: NetworkProfile, org: OrgName, user: Wallet
     close: () => fabric.close(),
   };
 }
+
+/**
+ * The tip of an organization's peer's chain: its height (the peer's `ledger_blockchain_height`
+ * metric) and its last block as that peer stores it (qscc, evaluated on that peer). Equal bytes on
+ * two peers mean the same block with the same validation flags and commit hash (the hash of the
+ * state updates), so the same state: how a peer that was cut off shows it has caught up.
+ */
+export async function chainTip(profile: NetworkProfile, org: OrgName): Promise<{ height: number; lastBlock: Buffer }> {
+  const res = await fetch(`${profile.orgs[org].peer.operationsUrl}/metrics`);
+  const metric = new RegExp(`^ledger_blockchain_height\\{[^}]*channel="${profile.channel}"[^}]*\\} (\\d+)$`, 'm').exec(await res.text());
+  if (!metric) throw new Error(`peer.${org}: no ledger_blockchain_height for ${profile.channel}`);
+  const height = Number(metric[1]);
+  const client = ledgerClient(profile, org, profile.orgs[org].users[`${org}-admin`]);
+  try {
+    const qscc = client.gateway.getNetwork(profile.channel).getContract('qscc');
+    const block = await qscc.evaluateTransaction('GetBlockByNumber', profile.channel, String(height - 1));
+    return { height, lastBlock: Buffer.from(block) };
+  } finally {
+    client.close();
+  }
+}
