@@ -1,5 +1,6 @@
 import type { Contract, Gateway } from '@hyperledger/fabric-gateway';
 import { FabricClient, type Deadlines } from '@gridledger/fabric-client';
+import { common } from '@hyperledger/fabric-protos';
 import { CHAINCODE, CHANNEL, NetworkProfile, OrgName, WalletUser } from './profile';
 
 export { GRPC_MESSAGE_LIMITS } from '@gridledger/fabric-client';
@@ -39,21 +40,23 @@ export function ledgerClient(profile: NetworkProfile, org: OrgName, user: Wallet
 }
 
 /**
- * The tip of an organization's peer's chain: its height (the peer's `ledger_blockchain_height`
- * metric) and its last block as that peer stores it (qscc, evaluated on that peer). Equal bytes on
- * two peers mean the same block with the same validation flags and commit hash (the hash of the
- * state updates), so the same state: how a peer that was cut off shows it has caught up.
+ * The tip of an organization's peer's chain, from that peer (qscc, evaluated there): its height, the
+ * hash of its last block's header (the same blocks) and that block's validation flags and commit
+ * hash (the hash of the state updates: the same state), as hex. Two peers with equal tips hold the
+ * same ledger; the orderers' signatures, which differ with the orderer a peer fetched from, are left out.
  */
-export async function chainTip(profile: NetworkProfile, org: OrgName): Promise<{ height: number; lastBlock: Buffer }> {
-  const res = await fetch(`${profile.orgs[org].peer.operationsUrl}/metrics`);
-  const metric = new RegExp(`^ledger_blockchain_height\\{[^}]*channel="${profile.channel}"[^}]*\\} (\\d+)$`, 'm').exec(await res.text());
-  if (!metric) throw new Error(`peer.${org}: no ledger_blockchain_height for ${profile.channel}`);
-  const height = Number(metric[1]);
+export async function chainTip(profile: NetworkProfile, org: OrgName): Promise<{ height: number; tip: string }> {
   const client = ledgerClient(profile, org, profile.orgs[org].users[`${org}-admin`]);
   try {
     const qscc = client.gateway.getNetwork(profile.channel).getContract('qscc');
-    const block = await qscc.evaluateTransaction('GetBlockByNumber', profile.channel, String(height - 1));
-    return { height, lastBlock: Buffer.from(block) };
+    const info = common.BlockchainInfo.deserializeBinary(await qscc.evaluateTransaction('GetChainInfo', profile.channel));
+    const height = info.getHeight();
+    const block = common.Block.deserializeBinary(await qscc.evaluateTransaction('GetBlockByNumber', profile.channel, String(height - 1)));
+    const metadata = block.getMetadata()!.getMetadataList_asU8();
+    const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('hex');
+    const commitHash = common.Metadata.deserializeBinary(metadata[common.BlockMetadataIndex.COMMIT_HASH]).getValue_asU8();
+    const parts = [info.getCurrentblockhash_asU8(), metadata[common.BlockMetadataIndex.TRANSACTIONS_FILTER], commitHash];
+    return { height, tip: parts.map(hex).join(':') };
   } finally {
     client.close();
   }

@@ -2,12 +2,14 @@
  * consortium.*: the platform with each organization's Fabric nodes in a network namespace of its
  * own and every orderer and peer connection between organizations through Toxiproxy
  * (network/src/netns.ts, links.ts; docs/consortium.md), started here on a state directory and an
- * offset of its own (GRIDLEDGER_BENCH_CONSORTIUM_OFFSET, else 30000 or the next free of a few) and
+ * offset of its own (GRIDLEDGER_BENCH_CONSORTIUM_OFFSET, 30000) and
  * stopped afterwards, namespaces and all:
  *  - readingsPerSecWan30ms / readingsP95MsWan30ms: signed readings through the device bridge, as the
- *    readings scenario (ledger.js) sends them, with 30 ms added each way on every link between
- *    organizations (GRIDLEDGER_BENCH_CONSORTIUM_LATENCY_MS);
- *  - ordersPerSecWan30ms / ordersP95MsWan30ms: the orders scenario (market.js) on the same links;
+ *    readings scenario (ledger.js) sends them (GRIDLEDGER_BENCH_CONSORTIUM_METERS meters, 200, × 20
+ *    intervals), with 30 ms added each way on every link between organizations
+ *    (GRIDLEDGER_BENCH_CONSORTIUM_LATENCY_MS); readingsPerSecNetns0ms / readingsP95MsNetns0ms the same
+ *    on the same links without the latency, just before;
+ *  - ordersPerSecWan30ms / ordersP95MsWan30ms (and ...Netns0ms): the orders scenario (market.js) likewise;
  *  - the cut-off: one organization (the regulator) cut off for GRIDLEDGER_BENCH_CONSORTIUM_CUT_SECONDS
  *    (60) while readings and orders go on through the community's gateway and bridge; then
  *    restored. cutReadingsLost / cutOrdersLost count those not committed (0 expected: Raft keeps two
@@ -25,43 +27,40 @@ const { down } = require('@gridledger/network/dist/up');
 const { startOnFreeOffset } = require('@gridledger/network/dist/port-lease');
 const { LinksApi, linksApiUrl } = require('@gridledger/network/dist/links');
 const { loadPlan } = require('@gridledger/network/dist/netns');
+const { formatInstant } = require('@gridledger/core/core');
 const { readingLoad, readingsThroughBridge } = require('./ledger');
-const { marketBenchmarks } = require('./market');
+const { prosumerWithMeter } = require('./prosumer');
+const { call, marketBenchmarks } = require('./market');
 const { percentile } = require('./stats');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Orders of `count` participants placed one after the other each through the community gateway; the number that failed. */
-async function placeOrders(profile, credentials, tag, count) {
-  const api = (key, method, path, body) =>
-    fetch(`${profile.orgs.community.gateway.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(async (res) => ({ status: res.status, body: await res.json() }));
+/** A seller with a meter in the platform's community, whose market takes orders for the interval after next. */
+async function seller(profile, credentials, tag) {
   const operatorKey = credentials.apiKeys.community['community-operator'];
-  const community = `cut-${tag}`;
-  await api(operatorKey, 'PATCH', `/markets/${community}/params`, {
-    intervalSeconds: 900,
-    gateClosureSeconds: 300,
-    openingHorizonSeconds: 86400,
-  });
-  const { body } = await api(operatorKey, 'POST', '/participants', { participantId: `${community}-seller`, role: 'prosumer' });
-  const intervalStart = new Date((Math.floor(Date.now() / 1000 / 900) + 2) * 900_000).toISOString().replace('.000Z', 'Z');
-  const placed = [];
+  const params = { intervalSeconds: 900, gateClosureSeconds: 300, openingHorizonSeconds: 86400 };
+  await call(profile, operatorKey, 'PATCH', `/markets/${profile.mqtt.communityId}/params`, params);
+  const api = async (...args) => (await call(...args)).body;
+  return prosumerWithMeter(api, profile, operatorKey, `cut-${tag}`, 1_000_000);
+}
+
+/** `count` sell orders placed one after the other through the community gateway; how many failed, by status and code. */
+async function placeOrders(profile, apiKey, count) {
+  const intervalStart = formatInstant((Math.floor(Date.now() / 1000 / 900) + 2) * 900);
+  const failed = {};
   for (let n = 0; n < count; n++) {
     const order = {
       clientOrderId: `c${n}`,
-      communityId: community,
+      communityId: profile.mqtt.communityId,
       intervalStart,
       side: 'sell',
       energyWh: 100 + n,
       priceMicrosPerKwh: 100_000,
     };
-    const res = await api(body.apiKey, 'POST', '/orders', order);
-    placed.push(res.status);
+    const res = await call(profile, apiKey, 'POST', '/orders', order);
+    if (res.status !== 201) failed[`${res.status} ${res.body.code ?? ''}`] = (failed[`${res.status} ${res.body.code ?? ''}`] ?? 0) + 1;
   }
-  return { failed: placed.filter((s) => s !== 201).length, placed: placed.length };
+  return { placed: count, failed };
 }
 
 async function consortiumBenchmarks(results, rows) {
@@ -79,51 +78,47 @@ async function consortiumBenchmarks(results, rows) {
   const { lease, started } = await startOnFreeOffset(
     (offset) => upPlatform({ stateDir, offset, netns: 'links', log: () => undefined }),
     () => down(stateDir, { purge: true, log: () => undefined }),
-    wanted ? { fixed: Number(wanted) } : { candidates: [30000, 32000, 34000] },
+    // Only the gateways, the broker and the bridge listen on the host's loopback (offset + 8080-8082, 1883, 8064): no lease
+    // of every node port, which the kernel's ephemeral ports above 32768 often hold a moment.
+    { fixed: Number(wanted ?? 30000) },
   );
   push('upSeconds', Number(((performance.now() - t0) / 1000).toFixed(1)), 's', 'three namespaces, 12 Toxiproxy links, whole platform');
   const { profile, credentials } = started;
   const links = new LinksApi(linksApiUrl(loadPlan(stateDir)));
   try {
-    await links.latency(latencyMs);
-    // Readings: one interval to warm up, then 20 intervals of `meters` meters, as ledger.js's scenario.
+    // Readings: one interval to warm up, then 20 intervals of `meters` meters, as ledger.js's scenario, first on
+    // links without toxics (the same namespaces and proxies: the baseline), then with the latency; the orders likewise.
     const operatorKey = credentials.apiKeys.community['community-operator'];
-    const all = await readingLoad(profile, operatorKey, meters, 1 + 20 + 10);
+    const all = await readingLoad(profile, operatorKey, meters, 1 + 20 + 20 + 10);
     await readingsThroughBridge(profile, all.slice(0, meters), rate);
-    const r = await readingsThroughBridge(profile, all.slice(meters, 21 * meters), rate);
-    const rps = r.committed / Math.max(r.commitSeconds, 0.001);
-    const refused = JSON.stringify(r.refused);
-    push(
-      'readingsPerSecWan30ms',
-      Number(rps.toFixed(1)),
-      'readings/s',
-      `${r.committed} of ${20 * meters} committed, offered ${rate}/s, ${latencyMs} ms each way between organizations, refused ${refused}`,
-    );
-    push(
-      'readingsP95MsWan30ms',
-      Math.round(percentile(r.latencies, 95)),
-      'ms',
-      `due to receipt; p50 ${percentile(r.latencies, 50).toFixed(0)} ms`,
-    );
-    const market = { results: [], rows: [] };
-    await marketBenchmarks(profile, credentials, market.results, market.rows);
-    const orders = Object.fromEntries(market.results.map((x) => [x.metric, x.value]));
-    push(
-      'ordersPerSecWan30ms',
-      orders.committedTps,
-      'orders/s',
-      `orders scenario (market.js) with ${latencyMs} ms each way between organizations`,
-    );
-    push('ordersP95MsWan30ms', orders.p95Ms, 'ms', 'POST /orders to committed');
+    for (const [wan, ms, from] of [
+      ['Netns0ms', 0, 1],
+      [`Wan${latencyMs}ms`, latencyMs, 21],
+    ]) {
+      if (ms > 0) await links.latency(ms);
+      const r = await readingsThroughBridge(profile, all.slice(from * meters, (from + 20) * meters), rate);
+      const rps = r.committed / Math.max(r.commitSeconds, 0.001);
+      const how = `${ms} ms each way between organizations`;
+      const note = `${r.committed} of ${20 * meters} committed, offered ${rate}/s, ${how}, refused ${JSON.stringify(r.refused)}`;
+      push(`readingsPerSec${wan}`, Number(rps.toFixed(1)), 'readings/s', note);
+      const p50 = percentile(r.latencies, 50).toFixed(0);
+      push(`readingsP95Ms${wan}`, Math.round(percentile(r.latencies, 95)), 'ms', `due to receipt; p50 ${p50} ms`);
+      const market = { results: [], rows: [] };
+      await marketBenchmarks(profile, credentials, market.results, market.rows);
+      const orders = Object.fromEntries(market.results.map((x) => [x.metric, x.value]));
+      push(`ordersPerSec${wan}`, orders.committedTps, 'orders/s', `orders scenario (market.js), ${how}; ${market.rows[0].note}`);
+      push(`ordersP95Ms${wan}`, orders.p95Ms, 'ms', 'POST /orders to committed');
+    }
 
     // The cut-off: the regulator loses every link for cutSeconds; readings and orders go on through the community.
+    const { apiKey } = await seller(profile, credentials, Date.now().toString(36));
     const before = await chainTip(profile, 'regulator');
     const cutAt = performance.now();
     await links.cut('regulator');
-    const during = all.slice(21 * meters);
+    const during = all.slice(41 * meters);
     const cutWork = Promise.all([
       readingsThroughBridge(profile, during, Math.max(10, during.length / (cutSeconds * 0.8))),
-      placeOrders(profile, credentials, Date.now().toString(36), 50),
+      placeOrders(profile, apiKey, 50),
     ]);
     const [cutReadings, cutOrders] = await cutWork;
     await sleep(Math.max(0, cutSeconds * 1000 - (performance.now() - cutAt)));
@@ -136,15 +131,7 @@ async function consortiumBenchmarks(results, rows) {
       const [u, c, g] = await Promise.all(
         ['utility', 'community', 'regulator'].map((org) => chainTip(profile, org).catch(() => undefined)),
       );
-      if (
-        u &&
-        c &&
-        g &&
-        u.height === c.height &&
-        g.height === u.height &&
-        g.lastBlock.equals(u.lastBlock) &&
-        c.lastBlock.equals(u.lastBlock)
-      ) {
+      if (u && c && g && u.height === c.height && g.height === u.height && g.tip === u.tip && c.tip === u.tip) {
         recovered = (performance.now() - restoredAt) / 1000;
         reference = u;
         break;
@@ -152,24 +139,28 @@ async function consortiumBenchmarks(results, rows) {
       if (performance.now() - restoredAt > 300_000) break;
       await sleep(200);
     }
+    const lostOrders = Object.values(cutOrders.failed).reduce((a, b) => a + b, 0);
     const lostReadings = during.length - cutReadings.committed;
     push(
       'cutReadingsLost',
       lostReadings,
       'readings',
-      `${cutReadings.committed} of ${during.length} readings sent during a ${cutSeconds} s cut of the regulator committed; refused ${JSON.stringify(cutReadings.refused)}`,
+      `${cutReadings.committed} of ${during.length} readings sent during a ${cutSeconds} s cut of the regulator committed; ` +
+        `refused ${JSON.stringify(cutReadings.refused)}`,
     );
     push(
       'cutOrdersLost',
-      cutOrders.failed,
+      lostOrders,
       'orders',
-      `${cutOrders.placed - cutOrders.failed} of ${cutOrders.placed} orders placed during the cut committed`,
+      `${cutOrders.placed - lostOrders} of ${cutOrders.placed} orders placed during the cut committed; ` +
+        `failed ${JSON.stringify(cutOrders.failed)}`,
     );
     push(
       'cutRecoverySeconds',
       recovered === undefined ? -1 : Number(recovered.toFixed(1)),
       's',
-      `restore to the regulator peer at the others' height with the same last block (commit hash); heights: before the cut ${before.height}, ` +
+      "restore to the regulator peer at the others' height with the same last block (commit hash); " +
+        `heights: before the cut ${before.height}, ` +
         `regulator during the cut ${cutState?.height ?? 'unreachable'}, all after ${reference?.height ?? 'not reached in 300 s'}`,
     );
   } finally {
