@@ -25,6 +25,8 @@ export interface CaConfig {
   /** Bootstrap registrar, created on the first start only. */
   admin: { id: string; secret: string };
   binDir: string;
+  /** In a network namespace (netns.ts): its name, the address clients reach, the TLS host names. Absent: 127.0.0.1. */
+  netns?: { ns: string; reach: string; tlsHosts: string[] };
 }
 
 export interface Enrollment {
@@ -223,7 +225,7 @@ export class FabricCa {
 
   constructor(readonly config: CaConfig) {
     this.client = new CaClient({
-      url: `https://127.0.0.1:${config.port}`,
+      url: `https://${config.netns?.reach ?? '127.0.0.1'}:${config.port}`,
       name: config.name,
       rootCertPath: join(config.home, 'ca-cert.pem'),
       registrarHome: join(config.home, 'clients', config.admin.id),
@@ -255,7 +257,9 @@ export class FabricCa {
     // The server writes the bootstrap secret into its config file: keep the whole home private.
     mkdirSync(home, { recursive: true, mode: 0o700 });
     chmodSync(home, 0o700);
-    await assertPortsFree({ [`${name} listener`]: port, [`${name} operations`]: operationsPort });
+    const net = this.config.netns;
+    if (!net) await assertPortsFree({ [`${name} listener`]: port, [`${name} operations`]: operationsPort });
+    const listen = net ? '0.0.0.0' : '127.0.0.1';
     const pid = await startProcess({
       name,
       command: join(binDir, 'fabric-ca-server'),
@@ -266,23 +270,24 @@ export class FabricCa {
         '--ca.name',
         name,
         '--address',
-        '127.0.0.1',
+        listen,
         '--port',
         String(port),
         '--tls.enabled',
         '--csr.hosts',
-        '127.0.0.1,localhost',
+        net ? net.tlsHosts.join(',') : '127.0.0.1,localhost',
         '--cfg.identities.allowremove',
       ],
       env: {
         PATH: process.env.PATH,
         FABRIC_CA_SERVER_BOOT: `${admin.id}:${admin.secret}`,
-        FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${operationsPort}`,
+        FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `${listen}:${operationsPort}`,
       },
       pidFile: this.pidFile,
       logFile: this.logFile,
+      netns: net?.ns,
     });
-    await waitHealthy(name, `http://127.0.0.1:${operationsPort}/healthz`, pid, this.logFile, 30_000);
+    await waitHealthy(name, `http://${net?.reach ?? '127.0.0.1'}:${operationsPort}/healthz`, pid, this.logFile, 30_000);
     // The issuer keys (IssuerSecretKey, IssuerRevocationPrivateKey), the CA's signing key, its
     // database and its config (with the bootstrap secret): owner only, like the home itself.
     privateFiles(home);

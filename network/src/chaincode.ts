@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readConfig } from './config';
 import { CHAINCODE, CHANNEL, MSP_IDS, OrgName, ORGS, orgPorts } from './profile';
+import { orgHost } from './netns';
 import { adminCliEnv, caRoot, chaincodeHome, Layout, logFile, ordererArgs, pidFile, retry, tlsPaths, tool } from './fabric';
 import { assertPortsFree, runningPid, sleep, startProcess, waitListening } from './proc';
 
@@ -71,7 +72,8 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
   const tls = tlsPaths(serverTlsHome(l, org));
   const cli = require.resolve('fabric-shim/cli', { paths: [join(repoRoot, 'chaincode')] });
   const port = orgPorts(org, l.offset).chaincodeServer;
-  await assertPortsFree({ [`${name} listener`]: port });
+  const host = orgHost(l.net, org);
+  if (!l.net) await assertPortsFree({ [`${name} listener`]: port });
   const config = readConfig(['GRIDLEDGER_CHAINCODE_NODE_ARGS', 'GRIDLEDGER_STATE_BATCH']);
   const pid = await startProcess({
     name,
@@ -82,7 +84,7 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
       cli,
       'server',
       '--chaincode-address',
-      `127.0.0.1:${orgPorts(org, l.offset).chaincodeServer}`,
+      `${host.listen}:${port}`,
       '--chaincode-id',
       packageId,
       '--module-path',
@@ -104,8 +106,9 @@ export async function startChaincodeServer(l: Layout, org: OrgName, packageId: s
     },
     pidFile: pidFile(l, name),
     logFile: logFile(l, name),
+    netns: l.net?.orgs[org].ns,
   });
-  await waitListening(name, port, pid, logFile(l, name));
+  await waitListening(name, port, pid, logFile(l, name), 60_000, l.net ? host.reach : undefined);
 }
 
 /** The chaincode's private data collections (household consumption), part of its definition. */
@@ -122,9 +125,9 @@ export const ENDORSEMENT_POLICY = "OutOf(2, 'CommunityMSP.peer', 'RegulatorMSP.p
 
 export async function installAndApprove(l: Layout, org: OrgName, pkg: { file: string; packageId: string }): Promise<void> {
   const env = adminCliEnv(l, org);
-  const installed = await tool(l, 'peer', ['lifecycle', 'chaincode', 'queryinstalled', '-O', 'json'], env);
+  const installed = await tool(l, 'peer', ['lifecycle', 'chaincode', 'queryinstalled', '-O', 'json'], env, org);
   if (!installed.includes(pkg.packageId)) {
-    await retry(`install on peer.${org}`, 5, 1000, () => tool(l, 'peer', ['lifecycle', 'chaincode', 'install', pkg.file], env));
+    await retry(`install on peer.${org}`, 5, 1000, () => tool(l, 'peer', ['lifecycle', 'chaincode', 'install', pkg.file], env, org));
   }
   if (await approved(l, org)) return;
   // Right after the channel is created the orderer may have no Raft leader yet, and a lost approval is silent.
@@ -154,6 +157,7 @@ export async function installAndApprove(l: Layout, org: OrgName, pkg: { file: st
         ...ordererArgs(l, org),
       ],
       env,
+      org,
     );
     if (!(await approved(l, org))) throw new Error('approval not visible yet');
   });
@@ -166,6 +170,7 @@ async function approved(l: Layout, org: OrgName): Promise<boolean> {
       'peer',
       ['lifecycle', 'chaincode', 'queryapproved', '-C', CHANNEL, '-n', CHAINCODE, '--sequence', String(CHAINCODE_SEQUENCE)],
       adminCliEnv(l, org),
+      org,
     );
     return true;
   } catch {
@@ -175,7 +180,13 @@ async function approved(l: Layout, org: OrgName): Promise<boolean> {
 
 export async function committed(l: Layout, org: OrgName = 'utility'): Promise<boolean> {
   try {
-    const out = await tool(l, 'peer', ['lifecycle', 'chaincode', 'querycommitted', '-C', CHANNEL, '-n', CHAINCODE], adminCliEnv(l, org));
+    const out = await tool(
+      l,
+      'peer',
+      ['lifecycle', 'chaincode', 'querycommitted', '-C', CHANNEL, '-n', CHAINCODE],
+      adminCliEnv(l, org),
+      org,
+    );
     return out.includes(`Sequence: ${CHAINCODE_SEQUENCE}`);
   } catch {
     return false;
@@ -200,14 +211,25 @@ export async function commitDefinition(l: Layout): Promise<void> {
     COLLECTIONS_CONFIG,
   ];
   await retry('commit readiness', 40, 500, async () => {
-    const out = await tool(l, 'peer', ['lifecycle', 'chaincode', 'checkcommitreadiness', ...common, '-O', 'json'], env);
+    const out = await tool(l, 'peer', ['lifecycle', 'chaincode', 'checkcommitreadiness', ...common, '-O', 'json'], env, 'utility');
     const approvals = (JSON.parse(out.slice(out.indexOf('{'))) as { approvals: Record<string, boolean> }).approvals;
     if (!ORGS.every((o) => approvals[MSP_IDS[o]])) throw new Error(`approvals so far: ${JSON.stringify(approvals)}`);
   });
-  const peers = ORGS.flatMap((o) => ['--peerAddresses', `localhost:${orgPorts(o, l.offset).peer}`, '--tlsRootCertFiles', caRoot(l, o)]);
+  const peers = ORGS.flatMap((o) => [
+    '--peerAddresses',
+    `${orgHost(l.net, o).name}:${orgPorts(o, l.offset).peer}`,
+    '--tlsRootCertFiles',
+    caRoot(l, o),
+  ]);
   await retry('commit', 10, 1000, async () => {
     if (await committed(l)) return;
-    await tool(l, 'peer', ['lifecycle', 'chaincode', 'commit', ...common, ...peers, '--waitForEvent', ...ordererArgs(l, 'utility')], env);
+    await tool(
+      l,
+      'peer',
+      ['lifecycle', 'chaincode', 'commit', ...common, ...peers, '--waitForEvent', ...ordererArgs(l, 'utility')],
+      env,
+      'utility',
+    );
   });
   for (let i = 0; i < 40 && !(await committed(l)); i++) await sleep(250);
 }

@@ -17,7 +17,9 @@ const USAGE = `usage: node network/dist/cli.js <command> [options]
   up --network-only  the Fabric network alone (CAs, orderers, peers, channel, chaincode)
   down [--purge]     stop exactly what up started; --purge also deletes the ledger and all state
 options: --state DIR (default .gridledger; GRIDLEDGER_STATE)  --offset N (ports + N; GRIDLEDGER_PORT_OFFSET)
-         --bft (4 SmartBFT orderers instead of 3 Raft)  --homes N (demo homes, default 5)  --speed N (simulator)`;
+         --bft (4 SmartBFT orderers instead of 3 Raft)  --homes N (demo homes, default 5)  --speed N (simulator)
+         --netns links|direct (each organization's nodes in a network namespace of its own, as root; GRIDLEDGER_NETNS;
+           links: through Toxiproxy, docs/consortium.md)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
       homes: { type: 'string' },
       speed: { type: 'string' },
       verbose: { type: 'boolean' },
+      netns: { type: 'string' },
     },
   });
   const integer = (name: string, text: string | undefined, fallback: number) => {
@@ -50,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
     offset,
     consensus: values.bft ? ('bft' as const) : ('raft' as const),
     homes: integer('homes', values.homes, 5),
+    ...netnsOption(values.netns ?? config.GRIDLEDGER_NETNS),
   };
   switch (command) {
     case 'up':
@@ -65,6 +69,12 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`${USAGE}\n`);
       process.exit(command === 'help' || command === '--help' ? 0 : 2);
   }
+}
+
+function netnsOption(value: string | undefined): { netns?: 'links' | 'direct' } {
+  if (value === undefined) return {};
+  if (value !== 'links' && value !== 'direct') throw new Error(`--netns must be links or direct, not ${JSON.stringify(value)}`);
+  return { netns: value };
 }
 
 /**

@@ -282,6 +282,18 @@ export const CONFIG = {
     readBy: ['tests', 'bench'],
     doc: '`1` lets jest run the load tests in `test/e2e/load/` (the bench sets it; `npm test` leaves them out)',
   }),
+  GRIDLEDGER_NETNS: variable({
+    schema: z.enum(['links', 'direct'], 'expected links or direct').optional(),
+    readBy: ['network CLI'],
+    doc:
+      'each organization’s Fabric nodes in a network namespace of its own (as `--netns`; root only): ' +
+      '`links` through Toxiproxy, `direct` without; see [consortium.md](consortium.md)',
+  }),
+  GRIDLEDGER_NETNS_TESTS: variable({
+    schema: flag('1', '0').optional(),
+    readBy: ['tests'],
+    doc: '`1` lets jest run the network-namespace consortium test (test/e2e/68-consortium-netns; the bench runs it always)',
+  }),
   GRIDLEDGER_BENCH_: variable({
     schema: text.optional(),
     readBy: ['bench'],

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readConfig } from './config';
 import { CHANNEL, MSP_IDS, OrgName, ORGS, orgPorts } from './profile';
+import { orgHost, inNamespace, type NetPlan } from './netns';
 import { sleep } from './proc';
 
 const run = promisify(execFile);
@@ -24,6 +25,8 @@ export interface Layout {
   binDir: string;
   offset: number;
   consensus: 'raft' | 'bft';
+  /** Each organization in a network namespace of its own (netns.ts); absent: all on 127.0.0.1. */
+  net?: NetPlan;
 }
 
 /** An orderer node: one per organization (Raft, 3 nodes); BFT adds a second one at the utility (4 nodes). */
@@ -142,8 +145,8 @@ export function writeConfigtx(l: Layout, batchTimeout = '250ms'): string {
       },
       OrdererEndpoints: ordererNodes(l)
         .filter((n) => n.org === org)
-        .map((n) => `localhost:${n.port}`),
-      AnchorPeers: [{ Host: 'localhost', Port: p.peer }],
+        .map((n) => `${orgHost(l.net, n.org).name}:${n.port}`),
+      AnchorPeers: [{ Host: orgHost(l.net, org).name, Port: p.peer }],
     };
   });
   const implicit = (rule: string) => ({ Type: 'ImplicitMeta', Rule: rule });
@@ -164,7 +167,7 @@ export function writeConfigtx(l: Layout, batchTimeout = '250ms'): string {
     orderer.OrdererType = 'etcdraft';
     orderer.EtcdRaft = {
       Consenters: nodes.map((n) => ({
-        Host: 'localhost',
+        Host: orgHost(l.net, n.org).name,
         Port: n.port,
         ClientTLSCert: tlsCert(ordererHome(l, n)),
         ServerTLSCert: tlsCert(ordererHome(l, n)),
@@ -174,7 +177,7 @@ export function writeConfigtx(l: Layout, batchTimeout = '250ms'): string {
     orderer.OrdererType = 'BFT';
     orderer.ConsenterMapping = nodes.map((n) => ({
       ID: n.id,
-      Host: 'localhost',
+      Host: orgHost(l.net, n.org).name,
       Port: n.port,
       MSPID: MSP_IDS[n.org],
       ClientTLSCert: tlsCert(ordererHome(l, n)),
@@ -232,10 +235,11 @@ export function ordererEnv(l: Layout, n: OrdererNode): Record<string, string> {
   const home = ordererHome(l, n);
   const tls = tlsPaths(home);
   const data = nodeDataDir(l, n.name);
+  const listen = orgHost(l.net, n.org).listen;
   return {
     FABRIC_CFG_PATH: configDir(l),
     FABRIC_LOGGING_SPEC: readConfig(['GRIDLEDGER_FABRIC_LOGGING']).GRIDLEDGER_FABRIC_LOGGING,
-    ORDERER_GENERAL_LISTENADDRESS: '127.0.0.1',
+    ORDERER_GENERAL_LISTENADDRESS: listen,
     ORDERER_GENERAL_LISTENPORT: String(n.port),
     ORDERER_GENERAL_LOCALMSPID: MSP_IDS[n.org],
     ORDERER_GENERAL_LOCALMSPDIR: join(home, 'msp'),
@@ -249,7 +253,7 @@ export function ordererEnv(l: Layout, n: OrdererNode): Record<string, string> {
     ORDERER_GENERAL_CLUSTER_ROOTCAS: allRoots(l),
     ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
     ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
-    ORDERER_ADMIN_LISTENADDRESS: `127.0.0.1:${n.adminPort}`,
+    ORDERER_ADMIN_LISTENADDRESS: `${listen}:${n.adminPort}`,
     ORDERER_ADMIN_TLS_ENABLED: 'true',
     ORDERER_ADMIN_TLS_CERTIFICATE: tls.cert,
     ORDERER_ADMIN_TLS_PRIVATEKEY: tls.key,
@@ -259,7 +263,7 @@ export function ordererEnv(l: Layout, n: OrdererNode): Record<string, string> {
     ORDERER_FILELEDGER_LOCATION: join(data, 'ledger'),
     ORDERER_CONSENSUS_WALDIR: join(data, 'etcdraft', 'wal'),
     ORDERER_CONSENSUS_SNAPDIR: join(data, 'etcdraft', 'snapshot'),
-    ORDERER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${n.operationsPort}`,
+    ORDERER_OPERATIONS_LISTENADDRESS: `${listen}:${n.operationsPort}`,
     ORDERER_METRICS_PROVIDER: 'prometheus',
   };
 }
@@ -270,18 +274,19 @@ export function peerEnv(l: Layout, org: OrgName): Record<string, string> {
   const tls = tlsPaths(home);
   const data = nodeDataDir(l, `peer.${org}`);
   const config = readConfig(['GRIDLEDGER_FABRIC_LOGGING', 'GRIDLEDGER_PEER_PPROF']);
+  const { listen, name } = orgHost(l.net, org);
   return {
     FABRIC_CFG_PATH: configDir(l),
     FABRIC_LOGGING_SPEC: config.GRIDLEDGER_FABRIC_LOGGING,
     CORE_PEER_ID: `peer0.${org}`,
-    CORE_PEER_LISTENADDRESS: `127.0.0.1:${p.peer}`,
-    CORE_PEER_ADDRESS: `localhost:${p.peer}`,
+    CORE_PEER_LISTENADDRESS: `${listen}:${p.peer}`,
+    CORE_PEER_ADDRESS: `${name}:${p.peer}`,
     CORE_PEER_CHAINCODELISTENADDRESS: `127.0.0.1:${p.peerChaincode}`,
     CORE_PEER_CHAINCODEADDRESS: `localhost:${p.peerChaincode}`,
     // Without an external endpoint, the gateway finds no peers of other organizations to endorse.
-    CORE_PEER_GOSSIP_EXTERNALENDPOINT: `localhost:${p.peer}`,
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT: `${name}:${p.peer}`,
     // The sample's default bootstrap is another organization's peer, which gossip refuses.
-    CORE_PEER_GOSSIP_BOOTSTRAP: `localhost:${p.peer}`,
+    CORE_PEER_GOSSIP_BOOTSTRAP: `${name}:${p.peer}`,
     CORE_PEER_GOSSIP_USELEADERELECTION: 'false',
     CORE_PEER_GOSSIP_ORGLEADER: 'true',
     // Learn the other organizations' peers in seconds after the channel is joined, not half a minute.
@@ -297,7 +302,7 @@ export function peerEnv(l: Layout, org: OrgName): Record<string, string> {
     CORE_PEER_TLS_ROOTCERT_FILE: caRoot(l, org),
     CORE_PEER_FILESYSTEMPATH: data,
     CORE_LEDGER_SNAPSHOTS_ROOTDIR: join(data, 'snapshots'),
-    CORE_OPERATIONS_LISTENADDRESS: `127.0.0.1:${p.peerOperations}`,
+    CORE_OPERATIONS_LISTENADDRESS: `${listen}:${p.peerOperations}`,
     CORE_METRICS_PROVIDER: 'prometheus',
     // No Docker: chaincode packages of our builder's type run as services.
     CORE_VM_ENDPOINT: '',
@@ -324,9 +329,11 @@ export function adminCliEnv(l: Layout, org: OrgName): Record<string, string> {
   };
 }
 
-export async function tool(l: Layout, name: string, args: string[], env: Record<string, string>): Promise<string> {
+/** Runs a Fabric tool; with an organization, in its network namespace when the layout has them. */
+export async function tool(l: Layout, name: string, args: string[], env: Record<string, string>, org?: OrgName): Promise<string> {
+  const line = org === undefined ? { command: join(l.binDir, name), args } : inNamespace(l.net, org, join(l.binDir, name), args);
   try {
-    const { stdout, stderr } = await run(join(l.binDir, name), args, {
+    const { stdout, stderr } = await run(line.command, line.args, {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       maxBuffer: 64 << 20,
     });
@@ -371,6 +378,7 @@ export async function joinOrderer(l: Layout, n: OrdererNode): Promise<void> {
       admin.key,
     ],
     {},
+    n.org,
   );
   if (list.includes(`"name": "${CHANNEL}"`) || list.includes(`"name":"${CHANNEL}"`)) return;
   // osnadmin exits 0 whatever the orderer answers: only `Status: 201` means the node joined.
@@ -394,15 +402,16 @@ export async function joinOrderer(l: Layout, n: OrdererNode): Promise<void> {
       admin.key,
     ],
     {},
+    n.org,
   );
   if (!/Status: 201\b/.test(out)) throw new Error(`${n.name} did not join ${CHANNEL}: ${out.replace(/\s+/g, ' ').trim()}`);
 }
 
 export async function joinPeer(l: Layout, org: OrgName): Promise<void> {
   const env = adminCliEnv(l, org);
-  const list = await retry(`peer.${org} channel list`, 20, 500, () => tool(l, 'peer', ['channel', 'list'], env));
+  const list = await retry(`peer.${org} channel list`, 20, 500, () => tool(l, 'peer', ['channel', 'list'], env, org));
   if (list.split('\n').some((line) => line.trim() === CHANNEL)) return;
-  await retry(`peer.${org} join`, 20, 500, () => tool(l, 'peer', ['channel', 'join', '-b', genesisBlock(l)], env));
+  await retry(`peer.${org} join`, 20, 500, () => tool(l, 'peer', ['channel', 'join', '-b', genesisBlock(l)], env, org));
 }
 
 /** The orderer endpoint and TLS root the peer CLI sends lifecycle transactions to. */

@@ -7,3 +7,5 @@ export * from './proc';
 export * from './profile';
 export * from './broker';
 export * from './mqtt-access';
+export * from './netns';
+export * from './links';

@@ -1,5 +1,6 @@
 import type { Contract, Gateway } from '@hyperledger/fabric-gateway';
 import { FabricClient, type Deadlines } from '@gridledger/fabric-client';
+import { common } from '@hyperledger/fabric-protos';
 import { CHAINCODE, CHANNEL, NetworkProfile, OrgName, WalletUser } from './profile';
 
 export { GRPC_MESSAGE_LIMITS } from '@gridledger/fabric-client';
@@ -36,4 +37,27 @@ export function ledgerClient(profile: NetworkProfile, org: OrgName, user: Wallet
     },
     close: () => fabric.close(),
   };
+}
+
+/**
+ * The tip of an organization's peer's chain, from that peer (qscc, evaluated there): its height, the
+ * hash of its last block's header (the same blocks) and that block's validation flags and commit
+ * hash (the hash of the state updates: the same state), as hex. Two peers with equal tips hold the
+ * same ledger; the orderers' signatures, which differ with the orderer a peer fetched from, are left out.
+ */
+export async function chainTip(profile: NetworkProfile, org: OrgName): Promise<{ height: number; tip: string }> {
+  const client = ledgerClient(profile, org, profile.orgs[org].users[`${org}-admin`]);
+  try {
+    const qscc = client.gateway.getNetwork(profile.channel).getContract('qscc');
+    const info = common.BlockchainInfo.deserializeBinary(await qscc.evaluateTransaction('GetChainInfo', profile.channel));
+    const height = info.getHeight();
+    const block = common.Block.deserializeBinary(await qscc.evaluateTransaction('GetBlockByNumber', profile.channel, String(height - 1)));
+    const metadata = block.getMetadata()!.getMetadataList_asU8();
+    const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('hex');
+    const commitHash = common.Metadata.deserializeBinary(metadata[common.BlockMetadataIndex.COMMIT_HASH]).getValue_asU8();
+    const parts = [info.getCurrentblockhash_asU8(), metadata[common.BlockMetadataIndex.TRANSACTIONS_FILTER], commitHash];
+    return { height, tip: parts.map(hex).join(':') };
+  } finally {
+    client.close();
+  }
 }

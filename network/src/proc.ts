@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { dirname } from 'node:path';
 
 /**
@@ -22,6 +22,8 @@ export interface ProcessSpec {
   runAs?: { uid: number; gid: number };
   pidFile: string;
   logFile: string;
+  /** Run in this network namespace (`ip netns exec`, netns.ts); the pid file still names `command`. */
+  netns?: string;
 }
 
 /**
@@ -39,7 +41,10 @@ export async function startProcess(spec: ProcessSpec): Promise<number> {
   mkdirSync(dirname(spec.pidFile), { recursive: true });
   const log = openSync(spec.logFile, 'a', 0o600);
   try {
-    const child = spawn(spec.command, spec.args, {
+    const [command, args] = spec.netns
+      ? ['/usr/sbin/ip', ['netns', 'exec', spec.netns, spec.command, ...spec.args]]
+      : [spec.command, spec.args];
+    const child = spawn(command, args, {
       env: Object.fromEntries(Object.entries(spec.env).filter(([, v]) => v !== undefined)) as Record<string, string>,
       cwd: spec.cwd,
       ...(spec.runAs ?? {}),
@@ -176,12 +181,36 @@ export function tail(file: string, bytes = 3000): string {
   }
 }
 
-/** Waits until something accepts TCP connections on 127.0.0.1:port while the process `pid` is alive. */
-export async function waitListening(name: string, port: number, pid: number, logFile: string, timeoutMs = 60_000): Promise<void> {
+/** True when something accepts a TCP connection at host:port. */
+export function accepting(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+/**
+ * Waits until something accepts TCP connections on 127.0.0.1:port (or, for a node in a network
+ * namespace, at host:port) while the process `pid` is alive.
+ */
+export async function waitListening(
+  name: string,
+  port: number,
+  pid: number,
+  logFile: string,
+  timeoutMs = 60_000,
+  host?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!isAlive(pid)) throw new Error(`${name} exited during start; see ${logFile}:\n${tail(logFile)}`);
-    if (!(await portFree(port))) return;
+    if (host === undefined ? !(await portFree(port)) : await accepting(host, port)) return;
     if (Date.now() > deadline) throw new Error(`${name} not listening on ${port} after ${timeoutMs} ms; see ${logFile}`);
     await sleep(150);
   }

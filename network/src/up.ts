@@ -27,6 +27,8 @@ import {
   writeOrgMsp,
 } from './fabric';
 import { ledgerClient } from './ledger';
+import { linksOf, startLinks } from './links';
+import { createNetwork, loadPlan, netPlan, orgHost, removeNetwork } from './netns';
 import { assertPortsFree, runningPid, startProcess, stopProcess, waitHealthy, waitListening } from './proc';
 import { mqttCaCertPath } from './broker';
 import {
@@ -62,6 +64,11 @@ export interface UpOptions {
   /** Added to every port, so that a test network runs beside a development one. */
   offset?: number;
   consensus?: 'raft' | 'bft';
+  /**
+   * Each organization's Fabric nodes in a network namespace of their own (netns.ts, docs/consortium.md);
+   * `links` adds the Toxiproxy links between them. A state directory made so keeps it (netns.json).
+   */
+  netns?: 'direct' | 'links';
   log?: (message: string) => void;
 }
 
@@ -83,7 +90,9 @@ function saveSecrets(stateDir: string, secrets: Secrets): void {
 const newSecret = () => randomBytes(18).toString('base64url');
 
 export function layoutOf(o: UpOptions): Layout {
-  return { stateDir: resolve(o.stateDir), binDir: fabricBinDir(), offset: o.offset ?? 0, consensus: o.consensus ?? 'raft' };
+  const offset = o.offset ?? 0;
+  const net = o.netns ? netPlan(offset, o.netns === 'links') : loadPlan(resolve(o.stateDir));
+  return { stateDir: resolve(o.stateDir), binDir: fabricBinDir(), offset, consensus: o.consensus ?? 'raft', ...(net ? { net } : {}) };
 }
 
 /**
@@ -99,6 +108,16 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
   step('Fabric binaries (build once per machine, cached)');
   const l = layoutOf(o);
   const secrets = loadSecrets(l.stateDir);
+  if (l.net) {
+    step(`network namespaces ${ORGS.map((org) => l.net!.orgs[org].ns).join(', ')} on bridge ${l.net.bridge} (${l.net.subnet}.0/24)`);
+    createNetwork(l.net, l.stateDir);
+    if (l.net.links)
+      await startLinks(
+        l.net,
+        l.stateDir,
+        linksOf(l.net, (org) => dialedPorts(l, org)),
+      );
+  }
 
   step('certificate authorities');
   const cas = {} as Record<OrgName, FabricCa>;
@@ -114,11 +133,12 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
         operationsPort: p.caOperations,
         admin: { id: 'registrar', secret: secrets.caAdmin[org] },
         binDir: l.binDir,
+        ...(l.net ? { netns: { ns: l.net.orgs[org].ns, reach: orgHost(l.net, org).reach, tlsHosts: orgHost(l.net, org).tlsHosts } } : {}),
       });
       await ca.start();
       if (!existsSync(join(ca.client.config.registrarHome, 'msp', 'signcerts', 'cert.pem'))) await ca.enrollAdmin();
       cas[org] = ca;
-      step(`  ca-${org} on 127.0.0.1:${p.ca}`);
+      step(`  ca-${org} on ${orgHost(l.net, org).reach}:${p.ca}`);
     }),
   );
 
@@ -148,8 +168,8 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
     }
     await cas[org].enroll(id, secrets.users[key], home, tlsHosts ? { tlsHosts } : {});
   };
-  const hosts = ['localhost', '127.0.0.1'];
   for (const org of ORGS) {
+    const hosts = orgHost(l.net, org).tlsHosts;
     writeOrgMsp(l, org, nodeOuConfig());
     await ensure(org, `${org}-admin`, 'admin', undefined, adminHome(l, org));
     await ensure(org, `peer0.${org}`, 'peer', undefined, peerHome(l, org));
@@ -179,6 +199,7 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
     ordererNodes(l).map(async (n) => {
       await startNode(
         l,
+        n.org,
         n.name,
         'orderer',
         [],
@@ -187,7 +208,7 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
         n.operationsPort,
       );
       await retry(`${n.name} joins ${CHANNEL}`, 20, 500, () => joinOrderer(l, n));
-      step(`  ${n.name} on 127.0.0.1:${n.port}, joined ${CHANNEL}`);
+      step(`  ${n.name} on ${orgHost(l.net, n.org).reach}:${n.port}, joined ${CHANNEL}`);
     }),
   );
 
@@ -197,6 +218,7 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
       const p = orgPorts(org, l.offset);
       await startNode(
         l,
+        org,
         `peer.${org}`,
         'peer',
         ['node', 'start'],
@@ -205,7 +227,7 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
         p.peerOperations,
       );
       await joinPeer(l, org);
-      step(`  peer0.${org} on 127.0.0.1:${p.peer}, joined ${CHANNEL}`);
+      step(`  peer0.${org} on ${orgHost(l.net, org).reach}:${p.peer}, joined ${CHANNEL}`);
     }),
   );
 
@@ -239,6 +261,7 @@ export async function upNetwork(o: UpOptions): Promise<NetworkProfile> {
 
 async function startNode(
   l: Layout,
+  org: OrgName,
   name: string,
   binary: string,
   args: string[],
@@ -248,7 +271,9 @@ async function startNode(
 ): Promise<void> {
   const pid = runningPid(pidFile(l, name));
   if (pid !== undefined) return;
-  await assertPortsFree(Object.fromEntries(Object.entries(ports).map(([k, v]) => [`${name} ${k}`, v])));
+  // Ports in a namespace of our own are free by construction.
+  if (!l.net) await assertPortsFree(Object.fromEntries(Object.entries(ports).map(([k, v]) => [`${name} ${k}`, v])));
+  const host = orgHost(l.net, org).reach;
   const started = await startProcess({
     name,
     command: join(l.binDir, binary),
@@ -256,16 +281,24 @@ async function startNode(
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     pidFile: pidFile(l, name),
     logFile: logFile(l, name),
+    netns: l.net?.orgs[org].ns,
   });
-  await waitHealthy(name, `http://127.0.0.1:${operationsPort}/healthz`, started, logFile(l, name));
+  await waitHealthy(name, `http://${host}:${operationsPort}/healthz`, started, logFile(l, name));
   // The operations endpoint answers before a peer that recovers its ledger opens its gRPC listener.
-  await waitListening(name, ports.listener, started, logFile(l, name));
+  await waitListening(name, ports.listener, started, logFile(l, name), 60_000, l.net ? host : undefined);
+}
+
+/** The ports of an organization's nodes that other organizations dial: its orderers' and its peer's. */
+function dialedPorts(l: Layout, org: OrgName): Record<string, number> {
+  const orderers = ordererNodes(l).filter((n) => n.org === org);
+  return { ...Object.fromEntries(orderers.map((n) => [n.name.split('.')[0], n.port])), peer: orgPorts(org, l.offset).peer };
 }
 
 export function writeProfile(l: Layout): NetworkProfile {
   const orgs = {} as NetworkProfile['orgs'];
   for (const org of ORGS) {
     const p = orgPorts(org, l.offset);
+    const host = orgHost(l.net, org);
     const users: Record<string, WalletUser> = {};
     const walletUser = (id: string, home: string, role?: string): WalletUser => {
       const msp = join(home, 'msp');
@@ -290,13 +323,13 @@ export function writeProfile(l: Layout): NetworkProfile {
       name: org,
       mspId: MSP_IDS[org],
       peer: {
-        endpoint: `localhost:${p.peer}`,
-        hostAlias: 'localhost',
+        endpoint: `${host.dial}:${p.peer}`,
+        hostAlias: host.name,
         tlsRootCertPath: caRoot(l, org),
-        operationsUrl: `http://127.0.0.1:${p.peerOperations}`,
+        operationsUrl: `http://${host.reach}:${p.peerOperations}`,
       },
       ca: {
-        url: `https://127.0.0.1:${p.ca}`,
+        url: `https://${host.reach}:${p.ca}`,
         name: `ca-${org}`,
         rootCertPath: caRoot(l, org),
         registrarHome: join(caHome(l, org), 'clients', 'registrar'),
@@ -316,9 +349,9 @@ export function writeProfile(l: Layout): NetworkProfile {
     orderers: ordererNodes(l).map((n) => ({
       name: n.name,
       org: n.org,
-      endpoint: `localhost:${n.port}`,
-      adminEndpoint: `localhost:${n.adminPort}`,
-      operationsUrl: `http://127.0.0.1:${n.operationsPort}`,
+      endpoint: `${orgHost(l.net, n.org).dial}:${n.port}`,
+      adminEndpoint: `${orgHost(l.net, n.org).dial}:${n.adminPort}`,
+      operationsUrl: `http://${orgHost(l.net, n.org).reach}:${n.operationsPort}`,
     })),
     mqtt: { url: `mqtts://127.0.0.1:${mqttPort(l.offset)}`, caCertPath: mqttCaCertPath(l.stateDir), communityId: COMMUNITY_ID },
     bridge: { port: bridgePort(l.offset), url: `http://127.0.0.1:${bridgePort(l.offset)}` },
@@ -361,6 +394,10 @@ export async function down(stateDir: string, options: { purge?: boolean; log?: (
       stopped.push(name);
       log(`stopped ${name}`);
     }
+  }
+  const plan = loadPlan(stateDir);
+  if (plan) {
+    for (const removed of removeNetwork(plan)) log(`removed ${removed}`);
   }
   if (options.purge) {
     rmSync(stateDir, { recursive: true, force: true });

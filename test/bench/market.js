@@ -349,4 +349,4 @@ async function filledByParticipant(_operator, _community, _intervalStart, cleari
   return filled;
 }
 
-module.exports = { marketBenchmarks, settlementBenchmarks };
+module.exports = { marketBenchmarks, settlementBenchmarks, call };

@@ -11,6 +11,7 @@ const { performance } = require('node:perf_hooks');
 const { clearAuction, clearZonal } = require('@gridledger/core/market');
 const { ledgerBenchmarks } = require('./ledger');
 const { loadTests } = require('./load');
+const { consortiumBenchmarks } = require('./consortium');
 
 /** Small seeded generator (mulberry32), so that every run clears the same book. */
 function prng(seed) {
@@ -141,6 +142,11 @@ async function main() {
   if (!process.env.GRIDLEDGER_BENCH_PURE_ONLY) {
     await ledgerBenchmarks(results, rows);
     loadTests(results, rows);
+    // consortium.*: three network namespaces linked through Toxiproxy (docs/consortium.md); ip netns needs root.
+    if (process.env.GRIDLEDGER_BENCH_CONSORTIUM !== '0' && !process.env.GRIDLEDGER_BENCH_ONLY) {
+      if (process.getuid?.() === 0) await consortiumBenchmarks(results, rows);
+      else rows.push({ scenario: 'consortium', metric: '-', value: '-', unit: '', note: 'left out: ip netns needs root' });
+    }
   }
   const machine = {
     cpus: os.cpus().length,
