@@ -19,7 +19,8 @@ import {
  * import the load (the inverter's standby); a `consumption` meter's import is the load, no PV. A
  * `bidirectional` meter at the grid connection measures only the net flow: its PV is taken from the solar model
  * (the meter's export capacity as kW peak, a south-facing 35° array at the weather year's site) and its load as
- * import − export + PV (never below zero). Forecasts then come from `fitForecast` (methods.ts) on that history.
+ * import − export + PV (never below zero), and its PV forecast is the model's even where the learned method is the
+ * default (it would learn the model from the model). Forecasts then come from `fitForecast` (methods.ts).
  * A reading without its import (the public record, what the regulator's peer holds: import is private data) says
  * nothing of the load: a production meter's counts as PV with no load, other meters' are left out, so the
  * regulator's forecasts rest on the models alone (load: H25 at the default annual consumption).
@@ -117,10 +118,12 @@ export function forecastMeter(
 ): MeterForecast {
   const setup = meterSetup(meter, intervalSeconds, data);
   const history = observationsOf(meter, readings, setup, data);
+  // A net meter's PV history is the model's own: nothing for a learned method to learn beyond the model.
+  const used = meter.kind === 'bidirectional' && methods.pv === 'forest' ? { ...methods, pv: 'model' as const } : methods;
   const byStart = new Map(history.map((o) => [o.intervalStart, o]));
   const known = (t: number) => byStart.get(t);
-  const pv = fitForecast(methods.pv, 'pv', horizon, setup, history, data);
-  const load = fitForecast(methods.load, 'load', horizon, setup, history, data);
+  const pv = fitForecast(used.pv, 'pv', horizon, setup, history, data);
+  const load = fitForecast(used.load, 'load', horizon, setup, history, data);
   const intervals = horizonIntervals(horizon, now, intervalSeconds).map((t) => {
     const pvWh = setup.array!.kwp > 0 ? wholeWh(pv.predict(t, known)) : 0;
     const loadWh = wholeWh(load.predict(t, known));
@@ -133,7 +136,7 @@ export function forecastMeter(
     horizon,
     intervalSeconds,
     issuedAt: formatInstant(now),
-    methods: { ...methods },
+    methods: { ...used },
     readings: history.length,
     intervals,
     totals: totalsOf(intervals),

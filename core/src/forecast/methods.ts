@@ -156,4 +156,4 @@ export function horizonIntervals(horizon: Horizon, now: number, intervalSeconds:
  * The method served by default for each quantity: the one with the lower MAE on held-out days
  * (docs/forecasts.md; device-bridge/test/forecast-evaluation.test.ts checks it on the simulator's homes).
  */
-export const DEFAULT_METHODS: Readonly<Record<Quantity, Method>> = Object.freeze({ pv: 'model', load: 'model' });
+export const DEFAULT_METHODS: Readonly<Record<Quantity, Method>> = Object.freeze({ pv: 'forest', load: 'model' });

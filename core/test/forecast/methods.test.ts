@@ -95,6 +95,10 @@ describe("a meter's forecast from its readings", () => {
   test('whole Wh, net = load − PV, totals add up; a community forecast is the sum of its meters', () => {
     const f1 = forecastMeter(meter, readings, 'day', noon + 60, Q);
     const f2 = forecastMeter({ ...meter, meterId: 'm2', kind: 'consumption' }, readings, 'day', noon + 60, Q);
+    // The default methods; a net meter's PV comes from the model (its PV history is the model's).
+    expect(f1.methods).toEqual({ pv: 'model', load: 'model' });
+    const production = forecastMeter({ ...meter, kind: 'production' }, readings, 'next', noon + 60, Q);
+    expect(production.methods).toEqual({ pv: 'forest', load: 'model' });
     expect(f1.intervals).toHaveLength(96);
     for (const i of f1.intervals) {
       expect(Number.isInteger(i.pvWh) && Number.isInteger(i.loadWh)).toBe(true);
