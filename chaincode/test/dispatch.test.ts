@@ -80,6 +80,7 @@ describe('the chaincode module under fabric-shim', () => {
       registerMeter: 'submit',
       getMeter: 'evaluate',
       listMeters: 'evaluate',
+      listCommunityMeters: 'evaluate',
     });
     expect(txs('metering')).toEqual({
       submitReadings: 'submit',
