@@ -45,7 +45,7 @@ export interface ClearingResult {
   trades: Trade[];
 }
 
-/** Sort keys below pack a price and a rank into one exact number; this bound keeps them exact. */
+/** The most orders one interval clears: a million orders of at most 1 GWh sum to 1e15 Wh, exact in a JS number (order.ts). */
 export const MAX_ORDERS_PER_INTERVAL = 1_000_000;
 
 function invalidBook(reason: string, details: Record<string, string> = {}): GridLedgerError {
