@@ -114,8 +114,8 @@ describe('clearAuction against the clearing before it', () => {
       { numRuns: 3000 },
     );
     // The books reach both ways out: refusals and clearings that trade.
-    expect(refused).toBeGreaterThan(300);
-    expect(traded).toBeGreaterThan(300);
+    expect(refused).toBeGreaterThan(1500);
+    expect(traded).toBeGreaterThan(100);
   });
 
   it('gives identical results on random books of thousands of orders (several digest chunks, every sort pass)', () => {
