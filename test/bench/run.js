@@ -13,41 +13,7 @@ const { ledgerBenchmarks } = require('./ledger');
 const { loadTests } = require('./load');
 const { consortiumBenchmarks } = require('./consortium');
 
-/** Small seeded generator (mulberry32), so that every run clears the same book. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const params = { feedInMicrosPerKwh: 80_000, retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 20_000, kPpm: 500_000 };
-
-/** A book of n orders from n/5 participants per side, 221 price levels (many ties), 0.1-5 kWh each. */
-function book(n, seed) {
-  const rand = prng(seed);
-  const orders = [];
-  for (let i = 0; i < n; i++) {
-    const side = rand() < 0.5 ? 'buy' : 'sell';
-    orders.push({
-      orderId: `ord-${seed}-${i.toString(36).padStart(6, '0')}`,
-      participantId: `${side === 'buy' ? 'consumer' : 'prosumer'}-${Math.floor(rand() * (n / 5))}`,
-      side,
-      energyWh: 100 + Math.floor(rand() * 4900),
-      priceMicrosPerKwh: params.feedInMicrosPerKwh + 1000 * Math.floor(rand() * 221),
-      placedAt: `2026-11-21T08:${String(Math.floor(rand() * 60)).padStart(2, '0')}:00Z`,
-    });
-  }
-  return orders;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
+const { book, median, params } = require('./books');
 
 function timeClearing(n, runs) {
   const orders = book(n, 7);
@@ -131,6 +97,9 @@ function timeZonal(runs) {
     note: `10000 orders, 20 zones, ${bound} feeders bound, ${(zonalMs / uniformMs).toFixed(2)} × the uniform clearing timed beside it (${uniformMs.toFixed(1)} ms)`,
   });
 }
+
+// clearing.textbookRatio*: clearAuction ÷ the textbook sort-and-walk in Python on the same books (test/bench/textbook.js).
+require('./textbook').textbookBenchmarks(results, rows);
 
 // flex.baselineRrmse*: the baseline methods' accuracy on the simulator's homes (test/bench/flex.js, docs/flexibility.md).
 require('./flex').flexBenchmarks(results, rows);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds } from '../core/identity';
 import { shareProRata } from '../core/prorata';
-import { costMicros, MAX_PRICE_MICROS_PER_KWH, Order, PPM, PriceParams, Side, validateOrder, validatePriceParams } from './order';
+import { costMicros, Order, PPM, PriceParams, Side, validateOrder, validatePriceParams } from './order';
 
 /** How much of one order traded. Unfilled energy is the utility's at settlement (feed-in or retail). */
 export interface Fill {
@@ -45,7 +45,7 @@ export interface ClearingResult {
   trades: Trade[];
 }
 
-/** Sort keys below pack a price and a rank into one exact number; this bound keeps them exact. */
+/** The most orders one interval clears: a million orders of at most 1 GWh sum to 1e15 Wh, exact in a JS number (order.ts). */
 export const MAX_ORDERS_PER_INTERVAL = 1_000_000;
 
 function invalidBook(reason: string, details: Record<string, string> = {}): GridLedgerError {
@@ -55,84 +55,26 @@ function invalidBook(reason: string, details: Record<string, string> = {}): Grid
 /**
  * Uniform-price double auction for one delivery interval, exactly as the market rules state:
  * maximal traded volume, price lower + k × (upper − lower) (rounded half up) inside the clearing
- * interval [lower, upper] (see clearingInterval), pro-rata rationing in whole Wh at each side's marginal price level, no self-trade. Pure:
- * the
- * same orders in any order give the same result on every peer.
+ * interval [lower, upper] (see clearingInterval), pro-rata rationing in whole Wh at each side's marginal price level, no
+ * self-trade. Pure: the same orders in any order give the same result on every peer.
  *
  * A participant may hold orders on one side of an interval only (the contract refuses the other
  * side at placement), so no pairing of fills can make a participant trade with itself; a book that
  * breaks this, or repeats an order id, is refused rather than cleared.
+ *
+ * Its cost is about that of a sort (clearing.textbookRatio*, docs/benchmarks.md): the orders' fields are read once into
+ * typed arrays, the order ids sorted only when the book does not come in id order (the contract reads it so), bids and
+ * asks ordered by a radix sort of their prices over the placement order, and the digest written into one buffer.
  */
 export function clearAuction(orders: readonly Order[], params: PriceParams): ClearingResult {
   validatePriceParams(params);
-  const n = orders.length;
-  if (n > MAX_ORDERS_PER_INTERVAL) throw invalidBook(`more than ${MAX_ORDERS_PER_INTERVAL} orders`);
-  // Each participant's side. A null-prototype object rather than a Map: with tens of thousands of
-  // participants its lookups cost a fraction (clearing.pure100kMs, docs/benchmarks.md); ids match ID_PATTERN,
-  // so none can be a special property name.
-  const sides: Record<string, Side | undefined> = Object.create(null);
-  const validInstants = new Set<string>();
-  // Prices and energies in typed arrays: the loops below read them by index, whatever the shape
-  // of the order objects they came from.
-  const priceOf = new Float64Array(n);
-  const energyOf = new Float64Array(n);
-  let buyCount = 0;
-  for (let i = 0; i < n; i++) {
-    const order = orders[i];
-    validateOrder(order, params, validInstants);
-    const side = sides[order.participantId];
-    if (side === undefined) sides[order.participantId] = order.side;
-    else if (side !== order.side) throw invalidBook('a participant has orders on both sides', { participantId: order.participantId });
-    priceOf[i] = order.priceMicrosPerKwh;
-    energyOf[i] = order.energyWh;
-    if (order.side === 'buy') buyCount++;
-  }
-
-  // Everything below works on indexes into `orders`. idOrder: indexes in order-id order; rankOf:
-  // each order's position in it.
-  const idOrder: number[] = new Array(n);
-  for (let i = 0; i < n; i++) idOrder[i] = i;
-  idOrder.sort((a, b) => compareIds(orders[a].orderId, orders[b].orderId));
-  const rankOf = new Uint32Array(n);
-  for (let r = 0; r < n; r++) {
-    rankOf[idOrder[r]] = r;
-    if (r > 0 && orders[idOrder[r]].orderId === orders[idOrder[r - 1]].orderId) {
-      throw invalidBook('order ids repeat', { orderId: orders[idOrder[r]].orderId });
-    }
-  }
-  // Placement order: earlier first, then order id. validInstants holds exactly the distinct
-  // placement times (validateOrder adds each one), and instants of this one format sort as text;
-  // a counting sort over the time of each order, taken in id order, keeps ids in order per time.
-  const times = [...validInstants].sort();
-  const timeIndex = new Map<string, number>();
-  for (let t = 0; t < times.length; t++) timeIndex.set(times[t], t);
-  const timeOfRank = new Uint32Array(n);
-  const firstOfTime = new Uint32Array(times.length + 1);
-  for (let r = 0; r < n; r++) {
-    const t = timeIndex.get(orders[idOrder[r]].placedAt)!;
-    timeOfRank[r] = t;
-    firstOfTime[t + 1]++;
-  }
-  for (let t = 1; t <= times.length; t++) firstOfTime[t] += firstOfTime[t - 1];
-  const byPlacement = new Uint32Array(n);
-  for (let r = 0; r < n; r++) byPlacement[firstOfTime[timeOfRank[r]]++] = idOrder[r];
-  // Bids by price descending, asks ascending, equal prices in placement order: one exact numeric
-  // key per order (price and placement position, below 1e15), sorted as a typed array.
-  const bidKeys = new Float64Array(buyCount);
-  const askKeys = new Float64Array(n - buyCount);
-  let nb = 0;
-  let na = 0;
-  for (let k = 0; k < n; k++) {
-    const i = byPlacement[k];
-    if (orders[i].side === 'buy') bidKeys[nb++] = (MAX_PRICE_MICROS_PER_KWH - priceOf[i]) * n + k;
-    else askKeys[na++] = priceOf[i] * n + k;
-  }
-  bidKeys.sort();
-  askKeys.sort();
-  const bids = new Uint32Array(nb);
-  for (let k = 0; k < nb; k++) bids[k] = byPlacement[bidKeys[k] % n];
-  const asks = new Uint32Array(na);
-  for (let k = 0; k < na; k++) asks[k] = byPlacement[askKeys[k] % n];
+  if (orders.length > MAX_ORDERS_PER_INTERVAL) throw invalidBook(`more than ${MAX_ORDERS_PER_INTERVAL} orders`);
+  const book = readBook(orders, params);
+  const placed = placementOrder(book);
+  const { bids, asks } = priceOrder(book, placed, params);
+  const { priceOf, energyOf } = book;
+  const nb = bids.length;
+  const na = asks.length;
 
   // Walk both curves while the next bid is priced at or above the next ask. The volume so reached
   // is the largest that one uniform price admits with every trade individually rational (and the
@@ -156,7 +98,6 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
     if (askLeft === 0 && ++a < na) askLeft = energyOf[asks[a]];
   }
 
-  const filled = new Float64Array(n);
   let clearingPrice: number | null = null;
   let bounds: { lower: number; upper: number } | null = null;
   let trades: Trade[] = [];
@@ -168,14 +109,14 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
     // highest unfilled bid and the lowest unfilled ask after allocation too.
     bounds = clearingInterval(bid, ask, b < nb ? priceOf[bids[b]] : null, a < na ? priceOf[asks[a]] : null);
     clearingPrice = priceInInterval(bounds.lower, bounds.upper, params.kPpm);
-    const book = { orders, idOrder, rankOf, priceOf, energyOf, filled };
     allocate(book, bids, bid, volumeWh, -1);
     allocate(book, asks, ask, volumeWh, 1);
     trades = pair(book, bids, asks, clearingPrice, params.gridFeeMicrosPerKwh);
   }
 
-  const fills: Fill[] = new Array(n);
-  for (let r = 0; r < n; r++) {
+  const { idOrder, filled } = book;
+  const fills: Fill[] = new Array(orders.length);
+  for (let r = 0; r < orders.length; r++) {
     const i = idOrder[r];
     const o = orders[i];
     fills[r] = { orderId: o.orderId, participantId: o.participantId, side: o.side, energyWh: o.energyWh, filledWh: filled[i] };
@@ -193,14 +134,174 @@ export function clearAuction(orders: readonly Order[], params: PriceParams): Cle
   };
 }
 
-/** The arrays the allocation and the pairing share: see clearAuction. */
+/** A validated book as the clearing reads it: everything below works on indexes into `orders`. */
 interface IndexedBook {
   orders: readonly Order[];
-  idOrder: readonly number[];
-  rankOf: Uint32Array;
+  ids: string[];
   priceOf: Float64Array;
   energyOf: Float64Array;
+  isBuy: Uint8Array;
+  buyCount: number;
+  /** Each order's placement time, numbered in the order the times first appear. */
+  timeOf: Uint32Array;
+  /** The distinct placement times, by that number. */
+  times: string[];
+  /** Indexes in order-id order, and each order's position in it. */
+  idOrder: Uint32Array;
+  rankOf: Uint32Array;
+  /** Each order's filled Wh, written by allocate. */
   filled: Float64Array;
+}
+
+/**
+ * Validates every order (validateOrder, checking each distinct participant and placement time once) and that each
+ * participant keeps to one side and no order id repeats, reading each order's fields once into typed arrays.
+ */
+function readBook(orders: readonly Order[], params: PriceParams): IndexedBook {
+  const n = orders.length;
+  // Each participant's side. A null-prototype object rather than a Map: with tens of thousands of
+  // participants its lookups cost a fraction; only ids that passed ID_PATTERN are written, so none
+  // is a special property name, and a participant found here is known to be valid.
+  const sides: Record<string, Side | undefined> = Object.create(null);
+  // Each valid placement time and its number: a time found here is known to be valid.
+  const timeNumbers = new Map<string, number>();
+  const ids: string[] = new Array(n);
+  const priceOf = new Float64Array(n);
+  const energyOf = new Float64Array(n);
+  const isBuy = new Uint8Array(n);
+  const timeOf = new Uint32Array(n);
+  let buyCount = 0;
+  let inIdOrder = true;
+  for (let i = 0; i < n; i++) {
+    const order = orders[i];
+    const participantId = order.participantId;
+    const side = typeof participantId === 'string' ? sides[participantId] : undefined;
+    let time = timeNumbers.get(order.placedAt);
+    validateOrder(order, params, time !== undefined, side !== undefined);
+    if (side === undefined) sides[participantId] = order.side;
+    else if (side !== order.side) throw invalidBook('a participant has orders on both sides', { participantId });
+    if (time === undefined) {
+      time = timeNumbers.size;
+      timeNumbers.set(order.placedAt, time);
+    }
+    timeOf[i] = time;
+    const id = order.orderId;
+    ids[i] = id;
+    // Strictly ascending ids are in id order and distinct: no sort, no check for repeats.
+    if (i > 0 && !(ids[i - 1] < id)) inIdOrder = false;
+    priceOf[i] = order.priceMicrosPerKwh;
+    energyOf[i] = order.energyWh;
+    if (order.side === 'buy') {
+      isBuy[i] = 1;
+      buyCount++;
+    }
+  }
+  const idOrder = inIdOrder ? identity(n) : sortedByIds(ids);
+  const rankOf = new Uint32Array(n);
+  for (let r = 0; r < n; r++) rankOf[idOrder[r]] = r;
+  const times = [...timeNumbers.keys()];
+  return { orders, ids, priceOf, energyOf, isBuy, buyCount, timeOf, times, idOrder, rankOf, filled: new Float64Array(n) };
+}
+
+function identity(n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** Indexes of `ids` in id order; refused when an id repeats. */
+function sortedByIds(ids: readonly string[]): Uint32Array {
+  const order = Array.from(ids.keys()).sort((a, b) => compareIds(ids[a], ids[b]));
+  for (let r = 1; r < order.length; r++) {
+    if (ids[order[r]] === ids[order[r - 1]]) throw invalidBook('order ids repeat', { orderId: ids[order[r]] });
+  }
+  return Uint32Array.from(order);
+}
+
+/**
+ * Indexes in placement order: earlier first, then order id. The distinct placement times are few,
+ * and instants of this one format sort as text; a counting sort over the time of each order, taken
+ * in id order, keeps ids in order per time.
+ */
+function placementOrder(book: IndexedBook): Uint32Array {
+  const { times, timeOf, idOrder } = book;
+  const n = idOrder.length;
+  const byText = Array.from(times.keys()).sort((x, y) => compareIds(times[x], times[y]));
+  const rankOfTime = new Uint32Array(times.length);
+  for (let k = 0; k < byText.length; k++) rankOfTime[byText[k]] = k;
+  const first = new Uint32Array(times.length + 1);
+  for (let i = 0; i < n; i++) first[rankOfTime[timeOf[i]] + 1]++;
+  for (let t = 1; t <= times.length; t++) first[t] += first[t - 1];
+  const placed = new Uint32Array(n);
+  for (let r = 0; r < n; r++) {
+    const i = idOrder[r];
+    placed[first[rankOfTime[timeOf[i]]]++] = i;
+  }
+  return placed;
+}
+
+/**
+ * Bids by price descending, asks ascending, equal prices in placement order: each side's orders
+ * taken in placement order, then sorted stably by how far their price is from the side's best end
+ * of the band (retail for bids, feed-in for asks; below 2^30).
+ */
+function priceOrder(book: IndexedBook, placed: Uint32Array, params: PriceParams): { bids: Uint32Array; asks: Uint32Array } {
+  const { isBuy, priceOf, buyCount } = book;
+  const n = placed.length;
+  const bids = new Uint32Array(buyCount);
+  const bidKeys = new Uint32Array(buyCount);
+  const asks = new Uint32Array(n - buyCount);
+  const askKeys = new Uint32Array(n - buyCount);
+  let nb = 0;
+  let na = 0;
+  for (let k = 0; k < n; k++) {
+    const i = placed[k];
+    if (isBuy[i] === 1) {
+      bids[nb] = i;
+      bidKeys[nb++] = params.retailMicrosPerKwh - priceOf[i];
+    } else {
+      asks[na] = i;
+      askKeys[na++] = priceOf[i] - params.feedInMicrosPerKwh;
+    }
+  }
+  const range = params.retailMicrosPerKwh - params.feedInMicrosPerKwh;
+  return { bids: radixSort(bids, bidKeys, range), asks: radixSort(asks, askKeys, range) };
+}
+
+/**
+ * `items` sorted stably by `keys` (one each, at most `maxKey`): a least-significant-digit radix sort,
+ * as many passes of up to 11 bits as the largest key needs. Returns the sorted items (`items` or a
+ * new array); both arguments are overwritten.
+ */
+function radixSort(items: Uint32Array, keys: Uint32Array, maxKey: number): Uint32Array {
+  const n = items.length;
+  const bits = 32 - Math.clz32(maxKey);
+  if (n < 2 || bits === 0) return items;
+  const passes = Math.ceil(bits / 11);
+  const width = Math.ceil(bits / passes);
+  const mask = (1 << width) - 1;
+  const counts = new Uint32Array(mask + 2);
+  let from: Uint32Array = items;
+  let fromKeys: Uint32Array = keys;
+  let to: Uint32Array = new Uint32Array(n);
+  let toKeys: Uint32Array = new Uint32Array(n);
+  for (let shift = 0; shift < bits; shift += width) {
+    counts.fill(0);
+    for (let k = 0; k < n; k++) counts[((fromKeys[k] >>> shift) & mask) + 1]++;
+    for (let d = 1; d < counts.length; d++) counts[d] += counts[d - 1];
+    for (let k = 0; k < n; k++) {
+      const at = counts[(fromKeys[k] >>> shift) & mask]++;
+      to[at] = from[k];
+      toKeys[at] = fromKeys[k];
+    }
+    const written = to;
+    const writtenKeys = toKeys;
+    to = from;
+    toKeys = fromKeys;
+    from = written;
+    fromKeys = writtenKeys;
+  }
+  return from;
 }
 
 /**
@@ -249,26 +350,59 @@ export function bookDigest(params: PriceParams, ordersById: readonly Order[]): s
   return digestBook(params, ordersById, null);
 }
 
+/** Bytes the digest writes before hashing them: room for hundreds of orders of at most ORDER_BYTES each. */
+const DIGEST_CHUNK = 1 << 16;
+/** The most one validated order takes in the encoding: two ids of 64, the side, two numbers of 10 digits, the instant, six line ends. */
+const ORDER_BYTES = 64 + 64 + 4 + 10 + 10 + 20 + 6;
+/** The digest's buffer, filled and hashed a chunk at a time; shared by every call (each runs to its end without yielding). */
+const digestBuffer = new Uint8Array(DIGEST_CHUNK);
+
 /** bookDigest over `orders` taken in the order of `index` (all of them in array order when null). */
-function digestBook(params: PriceParams, orders: readonly Order[], index: readonly number[] | null): string {
+function digestBook(params: PriceParams, orders: readonly Order[], index: Uint32Array | null): string {
   const hash = createHash('sha256');
   const { feedInMicrosPerKwh, retailMicrosPerKwh, gridFeeMicrosPerKwh, kPpm } = params;
   hash.update(`${BOOK_ENCODING}\n${feedInMicrosPerKwh}\n${retailMicrosPerKwh}\n${gridFeeMicrosPerKwh}\n${kPpm}\n`);
-  // A few thousand orders per update: join writes one flat string of their items (numbers in
-  // decimal), and latin1 hands its bytes to the hash without UTF-8 encoding (all ASCII, above).
-  const CHUNK = 2048;
-  const items: (string | number)[] = [];
-  for (let start = 0; start < orders.length; start += CHUNK) {
-    const end = Math.min(start + CHUNK, orders.length);
-    items.length = 0;
-    for (let k = start; k < end; k++) {
-      const o = orders[index === null ? k : index[k]];
-      items.push(o.orderId, o.participantId, o.side, o.energyWh, o.priceMicrosPerKwh, o.placedAt);
+  // Each order's lines written as bytes (all ASCII, above) into one buffer, hashed whenever it is nearly full.
+  const buf = digestBuffer;
+  let p = 0;
+  for (let k = 0; k < orders.length; k++) {
+    const o = orders[index === null ? k : index[k]];
+    p = writeLine(buf, p, o.orderId);
+    p = writeLine(buf, p, o.participantId);
+    p = writeLine(buf, p, o.side);
+    p = writeDecimalLine(buf, p, o.energyWh);
+    p = writeDecimalLine(buf, p, o.priceMicrosPerKwh);
+    p = writeLine(buf, p, o.placedAt);
+    if (p > DIGEST_CHUNK - ORDER_BYTES) {
+      hash.update(buf.subarray(0, p));
+      p = 0;
     }
-    items.push(''); // the last item's line ends in "\n" too
-    hash.update(items.join('\n'), 'latin1');
   }
+  hash.update(buf.subarray(0, p));
   return hash.digest('hex');
+}
+
+/** Writes an ASCII `text` and a line end at `p`; returns where the next line starts. */
+function writeLine(buf: Uint8Array, p: number, text: string): number {
+  const n = text.length;
+  for (let k = 0; k < n; k++) buf[p + k] = text.charCodeAt(k);
+  buf[p + n] = 10;
+  return p + n + 1;
+}
+
+/** Writes a non-negative integer in decimal (no sign, no leading zeros) and a line end at `p`; returns where the next line starts. */
+function writeDecimalLine(buf: Uint8Array, p: number, value: number): number {
+  let digits = 1;
+  for (let d = 10; d <= value; d *= 10) digits++;
+  let at = p + digits;
+  buf[at] = 10;
+  let v = value;
+  do {
+    const digit = v % 10;
+    buf[--at] = 48 + digit;
+    v = (v - digit) / 10;
+  } while (v > 0);
+  return p + digits + 1;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { ID_PATTERN, ID_RULE } from '../core/identity';
-import { isAmount, parseInstant } from '../core/units';
+import { isAmount, isInstant } from '../core/units';
 
 export type Side = 'buy' | 'sell';
 
@@ -56,20 +56,20 @@ export function validatePriceParams(params: PriceParams): void {
 
 /**
  * Ids, side, price band and amount of one order, each failure with its own stable code.
- * `validInstants`: placedAt values already found valid (a book repeats few instants many times,
- * and parsing one costs more than the rest of the checks); valid ones are added to it.
+ * `knownInstant` and `knownParticipant`: the caller has found this very placedAt, or participantId,
+ * valid before (a book repeats few instants and participants many times; the clearing checks each
+ * once), so that it is not checked again.
  */
-export function validateOrder(order: Order, params: PriceParams, validInstants?: Set<string>): void {
+export function validateOrder(order: Order, params: PriceParams, knownInstant = false, knownParticipant = false): void {
   if (typeof order.orderId !== 'string' || !ID_PATTERN.test(order.orderId)) {
     throw new GridLedgerError(ErrorCodes.ORDER_ID_INVALID, `orderId must be ${ID_RULE}`);
   }
-  if (typeof order.participantId !== 'string' || !ID_PATTERN.test(order.participantId)) {
+  if (!knownParticipant && (typeof order.participantId !== 'string' || !ID_PATTERN.test(order.participantId))) {
     throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participantId must be ${ID_RULE}`, {
       orderId: order.orderId,
     });
   }
-  // One set lookup for an instant seen before; an instant is parsed (and added) only the first time.
-  if (typeof order.placedAt !== 'string' || (!validInstants?.has(order.placedAt) && !addInstant(order.placedAt, validInstants))) {
+  if (!knownInstant && (typeof order.placedAt !== 'string' || !isInstant(order.placedAt))) {
     throw new GridLedgerError(ErrorCodes.ORDER_PLACED_AT_INVALID, 'placedAt must be a UTC instant', {
       orderId: order.orderId,
     });
@@ -90,13 +90,6 @@ export function validateOrder(order: Order, params: PriceParams, validInstants?:
       { orderId: order.orderId, min: params.feedInMicrosPerKwh, max: params.retailMicrosPerKwh },
     );
   }
-}
-
-/** Whether `text` is a UTC instant; a valid one is added to `validInstants`. */
-function addInstant(text: string, validInstants: Set<string> | undefined): boolean {
-  if (parseInstant(text) === undefined) return false;
-  validInstants?.add(text);
-  return true;
 }
 
 /**
