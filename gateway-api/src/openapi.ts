@@ -6,6 +6,7 @@ import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
 import { gridPaths, gridSchemas } from './openapi/grid';
 import { islandPaths, islandSchemas } from './openapi/island';
+import { listPaths, listSchemas } from './openapi/lists';
 import { flexPaths, flexSchemas } from './openapi/flex';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
@@ -265,6 +266,7 @@ export const openApiDocument = {
     ...sessionPaths,
     ...dispatchPaths(parts),
     ...becknStoragePaths,
+    ...listPaths,
   }),
   components: {
     securitySchemes: {
@@ -291,6 +293,7 @@ export const openApiDocument = {
       ...islandSchemas,
       ...sessionSchemas,
       ...becknStorageSchemas,
+      ...listSchemas,
       Error: {
         type: 'object',
         required: ['error'],
