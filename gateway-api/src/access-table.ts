@@ -689,7 +689,7 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row(
     'backfillListIndexes',
     'POST /list-indexes/backfill',
-    ['lists:backfillIndexes'],
+    ['lists:readBackfillPage', 'lists:backfillIndexes'],
     [no, NA, yes(), no, yes()],
     'an operator of CommunityMSP or the regulator of RegulatorMSP, once after an upgrade',
   ),

@@ -19,7 +19,7 @@ import { loadAsset } from '../energy/assets';
 import { loadContract } from '../market/bilateral-store';
 import { loadClearingRecord, summaryOf } from '../market/clearing';
 import { BankEntry } from './indexes';
-import { backfill } from './backfill';
+import { backfill, backfillPage } from './backfill';
 
 /** Who reads a community's household records (its disputes, participants, meters): the operator and the utility. */
 const COMMUNITY_READERS: readonly Role[] = ['operator', 'utility'];
@@ -193,12 +193,19 @@ export class ListsContract extends Contract {
   }
 
   /**
-   * Writes the list indexes of records stored before them, one page of one kind of record at a time (`bookmark` continues,
-   * '' when done): an operator of CommunityMSP or the regulator of RegulatorMSP, once after upgrading (docs/operations.md).
+   * One page of the records of a kind stored before the list indexes, as their key attributes (`bookmark` continues, '' when
+   * done): an operator of CommunityMSP or the regulator of RegulatorMSP, once after upgrading (docs/operations.md).
    */
+  @Transaction(false)
+  @Returns('string')
+  async readBackfillPage(ctx: Context, kind: string, pageSize: string, bookmark: string): Promise<string> {
+    return respond(ctx, 'readBackfillPage', () => backfillPage(ctx, kind, pageSize, bookmark));
+  }
+
+  /** Writes the list indexes of the records of a kind that readBackfillPage named: the same callers. */
   @Transaction()
   @Returns('string')
-  async backfillIndexes(ctx: Context, kind: string, pageSize: string, bookmark: string): Promise<string> {
-    return respond(ctx, 'backfillIndexes', () => backfill(ctx, kind, pageSize, bookmark));
+  async backfillIndexes(ctx: Context, kind: string, ids: string): Promise<string> {
+    return respond(ctx, 'backfillIndexes', () => backfill(ctx, kind, ids));
   }
 }

@@ -11,6 +11,13 @@ const participant = arg('participantId', Id);
 const communityReaders = { roles: ['operator', 'utility'], rule: 'the operator and the utility (no household, no regulator)' } as const;
 const oversight = { roles: ['operator', 'utility', 'regulator'], rule: 'the operator, the utility and the regulator' } as const;
 
+const backfillKind = arg('kind', OneOf(['disputes', 'assets', 'bank', 'participants', 'contracts', 'results']));
+const backfillers = {
+  roles: ['operator', 'regulator'],
+  msps: ['CommunityMSP', 'RegulatorMSP'],
+  rule: 'an operator of CommunityMSP or the regulator of RegulatorMSP, once after an upgrade',
+} as const;
+
 export const BankEntry = Type.Object(
   { txId: Text, kind: OneOf(['deposit', 'withdrawal']), participantId: Text, amountMicros: Int, reference: Text, at: Text },
   { title: 'BankEntry', description: 'a deposit or a withdrawal' },
@@ -87,14 +94,16 @@ export const listsTransactions = {
     access: { roles: 'any', rule: 'any identity with a role' },
     summary: "a page of the community's clearing summaries, newest first",
   }),
+  readBackfillPage: lists.evaluate('readBackfillPage', {
+    args: [backfillKind, ...paging],
+    result: Type.Object({ kind: Text, ids: Type.Array(Type.Array(Text)), bookmark: Text }, { title: 'BackfillPage' }),
+    access: backfillers,
+    summary: 'a page of the records of a kind stored before the list indexes, as their key attributes',
+  }),
   backfillIndexes: lists.submit('backfillIndexes', {
-    args: [arg('kind', OneOf(['disputes', 'assets', 'bank', 'participants', 'contracts', 'results'])), ...paging],
-    result: Type.Object({ kind: Text, indexed: Int, bookmark: Text }, { title: 'IndexBackfill' }),
-    access: {
-      roles: ['operator', 'regulator'],
-      msps: ['CommunityMSP', 'RegulatorMSP'],
-      rule: 'an operator of CommunityMSP or the regulator of RegulatorMSP, once after an upgrade',
-    },
-    summary: 'writes the list indexes of one page of records stored before them',
+    args: [backfillKind, arg('ids', Type.Array(Type.Array(Text), { maxItems: 500 }))],
+    result: Type.Object({ kind: Text, indexed: Int }, { title: 'IndexBackfill' }),
+    access: backfillers,
+    summary: 'writes the list indexes of the records readBackfillPage named',
   }),
 };

@@ -85,14 +85,34 @@ export const listPaths = {
         'Once after upgrading a ledger that holds records from before the list indexes (docs/operations.md): writes the indexes of ' +
         'one page of one kind of record; repeat with the answered `bookmark` until it is empty, for each kind. An operator or the ' +
         'regulator.',
-      requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IndexBackfill' } } } },
-      responses: { '200': answer(lists.backfillIndexes), ...common, '400': err('REQUEST_INVALID') },
+      requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IndexBackfillRequest' } } } },
+      responses: {
+        '200': {
+          description: 'the indexes of the page written, and the bookmark of the next page',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['kind', 'indexed', 'bookmark', 'txId'],
+                properties: {
+                  kind: { type: 'string' },
+                  indexed: { type: 'integer' },
+                  bookmark: { type: 'string' },
+                  txId: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        ...common,
+        '400': err('REQUEST_INVALID'),
+      },
     },
   },
 };
 
 export const listSchemas = {
-  IndexBackfill: {
+  IndexBackfillRequest: {
     type: 'object',
     additionalProperties: false,
     required: ['kind'],

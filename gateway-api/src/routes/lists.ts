@@ -64,12 +64,14 @@ export function listRoutes(ledger: LedgerPort): express.Router {
     await evaluate(res, lists.listBankEntries, [req.params.participantId, ...periodOf(req.query), ...pageOf(req.query)]);
   });
 
+  // A page read (Fabric pages ranges in queries only), then its indexes written.
   r.post('/list-indexes/backfill', async (req, res) => {
     requireRoles(callerOf(res), ['operator', 'regulator'], 'backfilling the list indexes');
     const { kind, pageSize, bookmark } = req.body as { kind: 'disputes'; pageSize?: number; bookmark?: string };
-    const { result, txId } = await call(ledger, callerOf(res), lists.backfillIndexes, [kind, String(pageSize ?? ''), bookmark ?? '']);
+    const page = await call(ledger, callerOf(res), lists.readBackfillPage, [kind, String(pageSize ?? ''), bookmark ?? '']);
+    const { result, txId } = await call(ledger, callerOf(res), lists.backfillIndexes, [kind, page.ids]);
     res.locals.txId = txId;
-    res.json({ ...result, txId });
+    res.json({ ...result, bookmark: page.bookmark, txId });
   });
   return r;
 }
