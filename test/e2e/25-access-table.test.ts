@@ -333,8 +333,8 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   listParticipantDisputes: () => req('GET', `/participants/${f.a.participantId}/disputes`),
   listParticipantContracts: () => req('GET', `/participants/${f.a.participantId}/contracts`),
   listParticipantBankEntries: () => req('GET', `/participants/${f.a.participantId}/bank-entries`),
-  // A bookmark this ledger never returned: refused after the access check, nothing written.
-  backfillListIndexes: () => req('POST', '/list-indexes/backfill', { kind: 'results', bookmark: 'x' }),
+  // One clearing's index written again with the value it has: nothing changes.
+  backfillListIndexes: () => req('POST', '/list-indexes/backfill', { kind: 'results', pageSize: 1 }),
   // Demand response: an event called in the past fails after the access check; the others name an event that does not exist.
   callFlexEvent: () =>
     req('POST', '/flex/events', {
