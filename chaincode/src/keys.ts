@@ -158,6 +158,21 @@ export const KeyTypes = {
   dispatchOpen: 'dispatchOpen',
   /** A VEN's OpenADR report on a demand-response event (chaincode/src/flex/reports.ts): flexReport~eventId~participant~reportId. */
   flexReport: 'flexReport',
+  /**
+   * List indexes (chaincode/src/lists): each written in the transaction that writes its record, so a list is one range read.
+   * disputeOpen~community~meter~intervalStart (deleted on resolve); disputeBy~participant~meter~intervalStart;
+   * assetUnverified~community~asset (deleted on verification); bankIn~community~at~txId and bankBy~participant~at~txId (a copy
+   * of the immutable bank entry); participantIn~community~participant; contractIn~community~contract;
+   * resultDesc~community~(9999999999 − start seconds) (the clearings newest first).
+   */
+  disputeOpen: 'disputeOpen',
+  disputeBy: 'disputeBy',
+  assetUnverified: 'assetUnverified',
+  bankIn: 'bankIn',
+  bankBy: 'bankBy',
+  participantIn: 'participantIn',
+  contractIn: 'contractIn',
+  resultDesc: 'resultDesc',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

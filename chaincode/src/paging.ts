@@ -14,6 +14,8 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MARKET_MAX_PAGE = 1000;
 /** The largest page of the energy queries (listPositions, listTokenMoves), as their OpenAPI says. */
 export const ENERGY_MAX_PAGE = 500;
+/** The largest page of the lists (chaincode/src/lists) and of an index backfill page, as their OpenAPI says. */
+export const LIST_MAX_PAGE = 500;
 
 /** A page size: a safe integer from 1 to `max` (a number, or its decimal text as string arguments carry it); DEFAULT_PAGE_SIZE when
  * absent. */

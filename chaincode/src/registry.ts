@@ -18,6 +18,7 @@ import { key, KeyTypes } from './keys';
 import { getRecord, putRecord, setEvent, txInstant } from './ledger';
 import { listRecords } from './paging';
 import { respond } from './respond';
+import { indexParticipant } from './lists/indexes';
 
 /** A participant as stored: it belongs to the MSP of the operator or utility that registered it. */
 export interface ParticipantRecord {
@@ -174,6 +175,7 @@ export class RegistryContract extends Contract {
           ...participant,
           communityId: registration.communityId,
         });
+        await indexParticipant(ctx, registration.communityId, participant.participantId);
       }
       const record: MeterRecord = {
         ...registration,

@@ -166,8 +166,10 @@ describe('registry: meters', () => {
       '\u0000meterByCommunity\u0000c1\u0000home-01\u0000home-01.main\u0000',
       '\u0000meterByParticipant\u0000home-01\u0000home-01.main\u0000',
       '\u0000participant\u0000home-01\u0000',
+      // The community's list of participants (chaincode/src/lists), written with the first meter only.
+      '\u0000participantIn\u0000c1\u0000home-01\u0000',
     ]);
-    // The first meter fixes the participant's community; a second meter there writes no participant record.
+    // The first meter fixes the participant's community; a second meter there writes no participant record (nor list entry).
     expect((await fabric.evaluate(home1, (ctx) => registry.getParticipant(ctx, 'home-01'))).result.communityId).toBe('c1');
     const second = await fabric.run(home1, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-01.pv' })));
     expect([...second.writes.keys()].filter((k) => k.startsWith('\u0000participant'))).toEqual([]);

@@ -461,7 +461,12 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   ),
   row('getClearingOrders', 'GET /markets/{communityId}/intervals/{intervalStart}/orders', ['market:getClearingOrders'], SETTLEMENT_READ),
   row('getSettlement', 'GET /markets/{communityId}/intervals/{intervalStart}/settlement', ['market:getSettlement'], SETTLEMENT_READ),
-  row('listResults', 'GET /markets/{communityId}/results', ['market:listResults'], [yes('clearing summaries'), NA, yes(), yes(), yes()]),
+  row(
+    'listResults',
+    'GET /markets/{communityId}/results',
+    ['market:listResults', 'lists:listLatestResults'],
+    [yes('clearing summaries'), NA, yes(), yes(), yes()],
+  ),
   row(
     'getIntervalFigures',
     'GET /markets/{communityId}/intervals/{intervalStart}/figures',
@@ -661,6 +666,40 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'GET /communities/{communityId}/forecast',
     ['metering:getParams', 'registry:listCommunityMeters', 'metering:listReadings'],
     [no, NA, yes(), yes(), yes('the sums only')],
+  ),
+  // Paged lists (chaincode/src/lists, docs/api.md "Lists"): a community's lists name no household; the regulator reads none of
+  // a household's records (disputes, participants, meters, deposits) but the verification queue and contracts.
+  row('listOpenDisputes', 'GET /communities/{communityId}/disputes', ['lists:listOpenDisputes'], [no, NA, yes(), yes(), no]),
+  row('listUnverifiedAssets', 'GET /communities/{communityId}/unverified-assets', ['lists:listUnverifiedAssets'], SETTLEMENT_READ),
+  row(
+    'listCommunityBankEntries',
+    'GET /communities/{communityId}/bank-entries',
+    ['lists:listCommunityBankEntries'],
+    [no, NA, no, yes(), no],
+  ),
+  row(
+    'listCommunityParticipants',
+    'GET /communities/{communityId}/participants',
+    ['lists:listParticipants'],
+    [no, NA, yes(), yes(), no],
+    'a household reads its own record (getParticipant)',
+  ),
+  row('listCommunityMeters', 'GET /communities/{communityId}/meters', ['lists:listCommunityMeters'], [no, NA, yes(), yes(), no]),
+  row('listCommunityContracts', 'GET /communities/{communityId}/contracts', ['lists:listCommunityContracts'], SETTLEMENT_READ),
+  row('listParticipantDisputes', 'GET /participants/{participantId}/disputes', ['lists:listDisputes'], DETAIL),
+  row('listParticipantContracts', 'GET /participants/{participantId}/contracts', ['lists:listContracts'], OWN_RECORDS),
+  row(
+    'listParticipantBankEntries',
+    'GET /participants/{participantId}/bank-entries',
+    ['lists:listBankEntries'],
+    [yes(), no, no, yes(), no],
+  ),
+  row(
+    'backfillListIndexes',
+    'POST /list-indexes/backfill',
+    ['lists:readBackfillPage', 'lists:backfillIndexes'],
+    [no, NA, yes(), no, yes()],
+    'an operator of CommunityMSP or the regulator of RegulatorMSP, once after an upgrade',
   ),
 ];
 

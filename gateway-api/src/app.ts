@@ -18,6 +18,7 @@ import { contractRoutes } from './routes/contracts';
 import { figureRoutes } from './routes/figures';
 import { gridRoutes } from './routes/grid';
 import { islandRoutes } from './routes/island';
+import { listRoutes } from './routes/lists';
 import { certificateRoutes } from './routes/certificates';
 import { certificateExportRoutes } from './routes/certificate-exports';
 import { certificateLifecycleRoutes } from './routes/certificate-lifecycle';
@@ -361,6 +362,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(sessionRoutes(info.org));
   r.use(dispatchRoutes(ledger, deps.broker, deps.telemetry, log));
   r.use(becknStorageRoutes(deps.beckn?.bap));
+  r.use(listRoutes(ledger));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

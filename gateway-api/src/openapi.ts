@@ -6,6 +6,7 @@ import { contractPaths, contractSchemas } from './openapi/contracts';
 import { figurePaths } from './openapi/figures';
 import { gridPaths, gridSchemas } from './openapi/grid';
 import { islandPaths, islandSchemas } from './openapi/island';
+import { listPaths, listSchemas } from './openapi/lists';
 import { flexPaths, flexSchemas } from './openapi/flex';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
@@ -267,6 +268,7 @@ export const openApiDocument = {
     ...dispatchPaths(parts),
     ...becknStoragePaths,
     ...forecastPaths(parts),
+    ...listPaths,
   }),
   components: {
     securitySchemes: {
@@ -294,6 +296,7 @@ export const openApiDocument = {
       ...sessionSchemas,
       ...becknStorageSchemas,
       ...forecastSchemas,
+      ...listSchemas,
       Error: {
         type: 'object',
         required: ['error'],

@@ -50,6 +50,8 @@ const GATEWAY_ANSWERS = new Set([
   // Forecasts are computed by the gateway from the meters and their readings (routes/forecasts.ts, openapi/forecasts.ts).
   'getMeterForecast',
   'getCommunityForecast',
+  // A backfill page: the indexes written and the bookmark of the page read before (routes/lists.ts).
+  'backfillListIndexes',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

@@ -324,6 +324,17 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   becknConfirmStorage: () => req('POST', `/beckn/storage/transactions/${randomUUID()}/contracts`, BECKN_ORDER),
   becknStorageStatus: () => req('POST', `/beckn/storage/transactions/${randomUUID()}/status`, { bppId: 'x', orderId: NOCOMM }),
   becknCancelStorage: () => req('POST', `/beckn/storage/transactions/${randomUUID()}/cancellation`, { bppId: 'x', orderId: NOCOMM }),
+  listOpenDisputes: () => req('GET', `/communities/${C}/disputes`),
+  listUnverifiedAssets: () => req('GET', `/communities/${C}/unverified-assets`),
+  listCommunityBankEntries: () => req('GET', `/communities/${C}/bank-entries`),
+  listCommunityParticipants: () => req('GET', `/communities/${C}/participants`),
+  listCommunityMeters: () => req('GET', `/communities/${C}/meters`),
+  listCommunityContracts: () => req('GET', `/communities/${C}/contracts`),
+  listParticipantDisputes: () => req('GET', `/participants/${f.a.participantId}/disputes`),
+  listParticipantContracts: () => req('GET', `/participants/${f.a.participantId}/contracts`),
+  listParticipantBankEntries: () => req('GET', `/participants/${f.a.participantId}/bank-entries`),
+  // One clearing's index written again with the value it has: nothing changes.
+  backfillListIndexes: () => req('POST', '/list-indexes/backfill', { kind: 'results', pageSize: 1 }),
   // Demand response: an event called in the past fails after the access check; the others name an event that does not exist.
   callFlexEvent: () =>
     req('POST', '/flex/events', {

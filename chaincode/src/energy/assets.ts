@@ -22,6 +22,7 @@ import { respond } from '../respond';
 import { loadMeter, loadParticipant } from '../registry';
 import { openIssuer } from '../certificates/store';
 import { requireKnownZone } from '../grid/store';
+import { indexAsset } from '../lists/indexes';
 
 export interface SiteRecord extends SiteRegistration {
   mspId: string;
@@ -160,6 +161,7 @@ export class AssetsContract extends Contract {
       const others = await listRecords<MeteredAsset>(ctx, KeyTypes.assetByMeter, [asset.meterId]);
       const exportCapacityW = others.reduce((s, a) => s + a.capacityW, 0) + asset.capacityW;
       await putRecord(ctx, key(ctx, KeyTypes.meter, meter.meterId), { ...meter, exportCapacityW });
+      await indexAsset(ctx, meter.communityId, asset.assetId, false);
       setEvent(ctx, 'AssetRegistered', record);
       return record;
     });
@@ -178,6 +180,7 @@ export class AssetsContract extends Contract {
         verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() },
       };
       await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
+      await indexAsset(ctx, (await loadMeter(ctx, asset.meterId)).communityId, asset.assetId, true);
       // The issuance cursor, with the key-level policy that makes every issuance need the Regulator's peer.
       await openIssuer(ctx, asset.assetId, actorOf(ctx, caller));
       setEvent(ctx, 'AssetVerified', { assetId: asset.assetId, participantId: asset.participantId, verification: record.verification });

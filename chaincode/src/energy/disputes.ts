@@ -14,6 +14,7 @@ import { requireDetailAccess } from './household';
 import { EstimateRecord, IMPORT_FIELD, putPrivate, saltSeed, transientField } from './privacy';
 import { resettle } from './resettle';
 import { announce } from './window';
+import { DisputeRef, indexDispute } from '../lists/indexes';
 
 const disputeKey = (ctx: Context, meterId: string, intervalStart: string): string => key(ctx, KeyTypes.dispute, meterId, intervalStart);
 
@@ -67,6 +68,7 @@ export async function disputeReading(ctx: Context, request: string): Promise<unk
     txId: ctx.stub.getTxID(),
   };
   await putRecord(ctx, k, record);
+  await indexDispute(ctx, meter.communityId, record);
   setEvent(ctx, 'ReadingDisputed', record);
   return record;
 }
@@ -129,6 +131,7 @@ export async function resolveDispute(ctx: Context, request: string): Promise<unk
   };
   const record = { ...dispute, status: 'resolved', correction };
   await putRecord(ctx, k, record);
+  await indexDispute(ctx, meter.communityId, record as unknown as DisputeRef);
   setEvent(ctx, 'DisputeResolved', { ...record, position: announce(settled.position, meter.communityId) });
   return record;
 }

@@ -37,6 +37,7 @@ import { loadInterval } from './interval';
 import { paramsFor } from './params';
 import { applyPostings } from './settlement';
 import { settleTokens } from './settlement-tokens';
+import { indexContract } from '../lists/indexes';
 
 function stateConflict(message: string, details: Record<string, string>): GridLedgerError {
   return new GridLedgerError(ErrorCodes.CONTRACT_STATE_CONFLICT, message, details);
@@ -120,6 +121,7 @@ export class BilateralContract extends Contract {
       if (record.escrowTaken) await takeEscrow(ctx, record);
       await putRecord(ctx, key(ctx, KeyTypes.contract, contractId), record);
       for (const id of [terms.sellerId, terms.buyerId]) await putRecord(ctx, key(ctx, KeyTypes.contractBy, id, contractId), { contractId });
+      await indexContract(ctx, communityId, contractId);
       setEvent(ctx, 'ContractProposed', { contractId, communityId, sellerId: terms.sellerId, buyerId: terms.buyerId });
       return { contract: record, replayed: false };
     });

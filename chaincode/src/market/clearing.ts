@@ -30,6 +30,7 @@ import { openBook, orderOf } from './book';
 import { conflict, intervalIn, loadInterval, nextPage, storeInterval } from './interval';
 import { clearingNetwork } from './zones';
 import { islandedAt } from '../grid/island';
+import { indexResult } from '../lists/indexes';
 
 /**
  * The compact clearing record; its fills and trades are stored in pages (clearingPage keys). A
@@ -120,7 +121,7 @@ export async function loadTrades(ctx: Context, record: ClearingRecord, from: num
 }
 
 /** What IntervalCleared and listResults show of a clearing. */
-function summaryOf(r: ClearingRecord) {
+export function summaryOf(r: ClearingRecord) {
   return {
     communityId: r.communityId,
     intervalStart: r.intervalStart,
@@ -185,6 +186,7 @@ export async function clearInterval(ctx: Context, communityId: string, intervalS
       txId: ctx.stub.getTxID(),
     };
     await putRecord(ctx, clearingKey(ctx, communityId, intervalStart), record);
+    await indexResult(ctx, communityId, intervalStart);
   }
   const escrows = new Map(open.filter((o) => o.side === 'buy').map((o) => [o.orderId, o.escrowMicros]));
   const slice = clearingPage(result, escrows, next, record.pageItems);

@@ -9,6 +9,7 @@ import { loadParticipant } from '../registry';
 import { once } from '../once';
 import { respond } from '../respond';
 import { AccountOverlay, readAccount, StatementLine } from './accounts';
+import { BankEntry, indexBankEntry } from '../lists/indexes';
 
 /** One deposit, withdrawal or transfer moves at most 1e15 µ (a billion currency units). */
 export const MAX_CREDIT_MICROS = 1_000_000_000_000_000;
@@ -64,14 +65,15 @@ export class CreditsContract extends Contract {
     const amountMicros = checkAmount(input.amountMicros);
     const reference = checkId(input.reference, 'reference');
     return onceFor(ctx, caller.participantId ?? UTILITY_ACCOUNT, reference, { kind, participantId, amountMicros }, async () => {
-      await loadParticipant(ctx, participantId);
+      const participant = await loadParticipant(ctx, participantId);
       const accounts = new AccountOverlay(ctx);
       if (kind === 'withdrawal') await accounts.requireAvailable(participantId, amountMicros);
       const account = await accounts.change(participantId, kind, reference, kind === 'deposit' ? amountMicros : -amountMicros);
       await accounts.flush();
       const txId = ctx.stub.getTxID();
-      const entry = { txId, kind, participantId, amountMicros, reference, at: txInstant(ctx) };
+      const entry: BankEntry = { txId, kind, participantId, amountMicros, reference, at: txInstant(ctx) };
       await putRecord(ctx, key(ctx, KeyTypes.bank, txId), entry);
+      await indexBankEntry(ctx, participant.communityId, entry);
       setEvent(ctx, kind === 'deposit' ? 'CreditsIssued' : 'CreditsRedeemed', entry);
       return { ...entry, account };
     });

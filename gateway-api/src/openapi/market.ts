@@ -226,8 +226,18 @@ export const marketPaths = {
   '/markets/{communityId}/results': read(
     'listResults',
     market.listResults,
-    [p('communityId'), ...paging],
-    'Clearing summaries, oldest first.',
+    [
+      p('communityId'),
+      ...paging,
+      {
+        name: 'order',
+        in: 'query',
+        required: false,
+        description: '`asc` (the default): oldest first; `desc`: newest first (at most 500 a page)',
+        schema: { type: 'string', enum: ['asc', 'desc'] },
+      },
+    ],
+    'Clearing summaries, oldest first, or newest first with `order=desc`.',
   ),
 };
 

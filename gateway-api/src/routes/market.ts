@@ -127,8 +127,11 @@ export function marketRoutes(ledger: LedgerPort): express.Router {
     requireRoles(caller(res), ['operator', 'utility', 'regulator'], 'reading a settlement');
     await evaluate(res, market.getSettlement, [req.params.communityId, req.params.intervalStart]);
   });
+  // `order=desc`: newest first, from the index of the lists contract (chaincode/src/lists).
   r.get('/markets/:communityId/results', async (req, res) =>
-    evaluate(res, market.listResults, [req.params.communityId, ...page(req.query)]),
+    req.query.order === 'desc'
+      ? evaluate(res, catalogue.lists.listLatestResults, [req.params.communityId, ...page(req.query)])
+      : evaluate(res, market.listResults, [req.params.communityId, ...page(req.query)]),
   );
   return r;
 }
