@@ -152,7 +152,7 @@ export function clearZonal(
   const area = areasOf(tree, plan.bound);
   const filled = fillsAt(orders, zoneOfOrder, plan.zones);
   const fills = fillsOf(orders, filled);
-  const prices = areaPrices(tree, area, plan.bound, areaRanges(tree, area, orders, zoneOfOrder, filled), params.kPpm);
+  const prices = areaPrices(tree, area, plan.bound, areaRanges(tree, area, plan, orders, zoneOfOrder, filled), params.kPpm);
   const { trades, rents } = pairAreas(tree, area, plan, orders, zoneOfOrder, filled, prices, params);
   return { ...digests, uniform: false, ...assemble(tree, area, prices, plan.bound, plan.flows, rents, fills, trades) };
 }
@@ -233,17 +233,26 @@ type PriceRange = { lo: number; hi: number } | null;
 /**
  * Each area's clearing interval as the uniform clearing defines it (clearingInterval), from its
  * participants' fills: lower = max(highest filled ask, highest bid with energy unfilled), upper =
- * min(lowest filled bid, lowest ask with energy unfilled); null when none of its orders trades.
+ * min(lowest filled bid, lowest ask with energy unfilled); null when nothing trades in it: none of
+ * its orders, and no flow over a bound feeder into or out of it. An area that energy only passes
+ * through (in over one bound feeder, out over another) trades too: its price is set by its unfilled
+ * orders and its neighbours (areaPrices), so that each feeder's leg is paid at a price.
  */
 function areaRanges(
   tree: Tree,
   area: ReadonlyMap<string, string>,
+  plan: FlowPlan,
   orders: readonly Order[],
   zoneOfOrder: readonly string[],
   filled: Float64Array,
 ): Map<string, PriceRange> {
   const acc = new Map<string, { lo: number; hi: number; trades: boolean }>();
   for (const id of tree.preorder) if (area.get(id) === id) acc.set(id, { lo: -Infinity, hi: Infinity, trades: false });
+  for (const zoneId of plan.bound.keys())
+    if (plan.flows.get(zoneId) !== 0) {
+      acc.get(zoneId)!.trades = true;
+      acc.get(area.get(tree.zones.get(zoneId)!.parentZoneId!)!)!.trades = true;
+    }
   orders.forEach((o, i) => {
     const a = acc.get(area.get(zoneOfOrder[i])!)!;
     const p = o.priceMicrosPerKwh;

@@ -68,6 +68,18 @@ describe('clearZonal, worked examples', () => {
     expect(priceOf(zonal, 'v')).toBeGreaterThan(priceOf(zonal, 'r')!);
   });
 
+  it('prices an area energy only passes through, so each feeder leg is paid and the rents are not negative', () => {
+    // r sells 8 Wh at 20k; z1 (import 7) hangs below r, z2 (import 7) below z1; z2 bids for 8 at 40k, z1 for 1 at 30k.
+    const network = [zone('r', null, 0, 0), zone('z1', 'r', 0, 7), zone('z2', 'z1', 0, 7)];
+    const book = [order('s', 'sell', 8, 20_000), order('b1', 'buy', 1, 30_000), order('b2', 'buy', 8, 40_000)];
+    const r = clearZonal(book, { 'p-s': 'r', 'p-b1': 'z1', 'p-b2': 'z2' }, network, params);
+    expect(filledOf(r)).toEqual({ s: 7, b1: 0, b2: 7 });
+    // z1 lies between its unfilled bid (30k) and z2's price (40k): 30k + k × 10k.
+    expect(['r', 'z1', 'z2'].map((z) => priceOf(r, z))).toEqual([20_000, 35_000, 40_000]);
+    expect(r.trades.every((t) => t.priceMicrosPerKwh !== null)).toBe(true);
+    expect([feederOf(r, 'z1').congestionRentMicros, feederOf(r, 'z2').congestionRentMicros]).toEqual([105, 35]);
+  });
+
   it('a feeder rating in W becomes Wh per interval, rounded down', () => {
     expect(feederLimitWh(10_000, 900)).toBe(2500);
     expect(feederLimitWh(1001, 60)).toBe(16);
