@@ -14,6 +14,7 @@ import { TelemetryContract } from './telemetry';
 import { StorageContract } from './storage';
 import { FlexContract } from './flex';
 import { DispatchContract } from './dispatch';
+import { P2pContract } from './p2p/p2p';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
@@ -31,4 +32,5 @@ export const contracts = [
   StorageContract,
   FlexContract,
   DispatchContract,
+  P2pContract,
 ];

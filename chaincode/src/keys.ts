@@ -158,6 +158,15 @@ export const KeyTypes = {
   dispatchOpen: 'dispatchOpen',
   /** A VEN's OpenADR report on a demand-response event (chaincode/src/flex/reports.ts): flexReport~eventId~participant~reportId. */
   flexReport: 'flexReport',
+  /**
+   * Peer-to-peer offers (chaincode/src/p2p): an offer; the index of a community's offers by interval; a request under its
+   * offer; what a participant traded peer to peer in an interval (sold, bought); a participant's mandate.
+   */
+  p2pOffer: 'p2pOffer',
+  p2pOfferIn: 'p2pOfferIn',
+  p2pRequest: 'p2pRequest',
+  p2pTraded: 'p2pTraded',
+  mandate: 'mandate',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -15,6 +15,7 @@ import { dispatchTransactions } from './dispatch';
 import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
+import { p2pTransactions } from './p2p';
 import type { Transaction } from './transaction';
 
 export const catalogue = {
@@ -33,6 +34,7 @@ export const catalogue = {
   storage: storageTransactions,
   flex: flexTransactions,
   dispatch: dispatchTransactions,
+  p2p: p2pTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */
