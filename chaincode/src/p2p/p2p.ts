@@ -77,7 +77,9 @@ function requestIdsOf(input: Record<string, unknown>): string[] {
 /** Refuses a step once the ledger has closed the interval (a close racing it conflicts on the interval key). */
 async function requireIntervalOpen(ctx: Context, offer: Pick<OfferRecord, 'communityId' | 'intervalStart'>): Promise<void> {
   if ((await loadInterval(ctx, offer.communityId, offer.intervalStart)) !== undefined)
-    throw new GridLedgerError(ErrorCodes.INTERVAL_CLOSED, `interval ${offer.intervalStart} is closed`, { intervalStart: offer.intervalStart });
+    throw new GridLedgerError(ErrorCodes.INTERVAL_CLOSED, `interval ${offer.intervalStart} is closed`, {
+      intervalStart: offer.intervalStart,
+    });
 }
 
 /** Peer-to-peer offers and requests, owner mandates (docs/p2p.md). */
@@ -217,7 +219,10 @@ export class P2pContract extends Contract {
       }
       if (caller.participantId === offer.sellerId) throw conflict('a seller does not request its own offer', 'open');
       requireOpenOffer(offer, txSeconds(ctx));
-      const energyWh = validateRequestEnergy(input.energyWh, { energyWh: offer.energyWh - offer.acceptedWh, minEnergyWh: offer.minEnergyWh });
+      const energyWh = validateRequestEnergy(input.energyWh, {
+        energyWh: offer.energyWh - offer.acceptedWh,
+        minEnergyWh: offer.minEnergyWh,
+      });
       const traded = await loadTraded(ctx, offer.communityId, offer.intervalStart, caller.participantId);
       const params = await paramsFor(ctx, offer.communityId, parseInstant(offer.intervalStart)!);
       const { zone } = await sellCapacityWh(ctx, caller.participantId, offer.communityId, params.intervalSeconds);
@@ -267,10 +272,10 @@ export class P2pContract extends Contract {
    */
   @Transaction()
   @Returns('string')
-  async acceptRequests(ctx: Context, offerId: string, body: string): Promise<string> {
+  async acceptRequests(ctx: Context, offerId: string, acceptance: string): Promise<string> {
     return respond(ctx, 'acceptRequests', async () => {
       const caller = requireTrader(ctx, 'accepting requests');
-      const input = parseObjectArgument(body, 'the acceptance');
+      const input = parseObjectArgument(acceptance, 'the acceptance');
       checkFields(input, ['requestIds'], 'an acceptance');
       const ids = requestIdsOf(input);
       const offer = await this.ownOffer(ctx, offerId, caller.participantId);
@@ -365,10 +370,10 @@ export class P2pContract extends Contract {
   /** `{ requestIds, reason }` by the seller: pending requests refused with a reason (price, quantity, counterparty, capacity, other). */
   @Transaction()
   @Returns('string')
-  async refuseRequests(ctx: Context, offerId: string, body: string): Promise<string> {
+  async refuseRequests(ctx: Context, offerId: string, refusal: string): Promise<string> {
     return respond(ctx, 'refuseRequests', async () => {
       const caller = requireTrader(ctx, 'refusing requests');
-      const input = parseObjectArgument(body, 'the refusal');
+      const input = parseObjectArgument(refusal, 'the refusal');
       checkFields(input, ['requestIds', 'reason'], 'a refusal');
       const ids = requestIdsOf(input);
       if (!(REFUSAL_REASONS as readonly unknown[]).includes(input.reason))
@@ -423,7 +428,12 @@ export class P2pContract extends Contract {
       if (offer.status === 'cancelled') return { offer, replayed: true };
       const record: OfferRecord = { ...offer, status: 'cancelled', cancelledAt: txInstant(ctx) };
       await putRecord(ctx, offerKey(ctx, offerId), record);
-      setEvent(ctx, 'P2pOfferCancelled', { offerId, communityId: offer.communityId, intervalStart: offer.intervalStart, sellerId: offer.sellerId });
+      setEvent(ctx, 'P2pOfferCancelled', {
+        offerId,
+        communityId: offer.communityId,
+        intervalStart: offer.intervalStart,
+        sellerId: offer.sellerId,
+      });
       return { offer: record, replayed: false };
     });
   }
@@ -434,23 +444,23 @@ export class P2pContract extends Contract {
    */
   @Transaction()
   @Returns('string')
-  async setMandate(ctx: Context, participantId: string, body: string): Promise<string> {
+  async setMandate(ctx: Context, participantId: string, mandate: string): Promise<string> {
     return respond(ctx, 'setMandate', async () => {
       const caller = requireTrader(ctx, 'setting a mandate');
       if (caller.participantId !== checkId(participantId, 'participantId') || byAgent(ctx))
         throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "a mandate is set by its owner's own identity, not by an agent", {
           participantId,
         });
-      const mandate = validateMandate(parseObjectArgument(body, 'the mandate'));
+      const terms = validateMandate(parseObjectArgument(mandate, 'the mandate'));
       const record: MandateRecord = {
         participantId,
-        ...mandate,
+        ...terms,
         signedBy: ctx.clientIdentity.getID(),
         signedAt: txInstant(ctx),
         txId: ctx.stub.getTxID(),
       };
       await putRecord(ctx, key(ctx, KeyTypes.mandate, participantId), record);
-      setEvent(ctx, 'MandateSet', { participantId, automation: mandate.automation });
+      setEvent(ctx, 'MandateSet', { participantId, automation: terms.automation });
       return record;
     });
   }

@@ -71,9 +71,11 @@ const p2p = contractOf('p2p');
 
 export const p2pTransactions = {
   createOffer: p2p.submit('createOffer', {
-    args: [arg('request', Opaque('clientOfferId, communityId, meterId, intervalStart, energyWh, minEnergyWh, priceMicrosPerKwh, expiresAt'))],
+    args: [
+      arg('request', Opaque('clientOfferId, communityId, meterId, intervalStart, energyWh, minEnergyWh, priceMicrosPerKwh, expiresAt')),
+    ],
     result: offerChange,
-    access: { roles: ['prosumer', 'consumer'], rule: "a prosumer or consumer, from its own active meter, within its mandate" },
+    access: { roles: ['prosumer', 'consumer'], rule: 'a prosumer or consumer, from its own active meter, within its mandate' },
     events: ['P2pOfferCreated'],
     summary: 'offers energy of one interval at a fixed price; a retry with the same clientOfferId returns it (replayed)',
   }),

@@ -16,7 +16,15 @@ import { checkMandate, Mandate } from './mandate';
 /** At most this many requests in one acceptance (one transaction). */
 export const MAX_ACCEPTANCE_BATCH = 100;
 
-export const OFFER_FIELDS = ['communityId', 'meterId', 'intervalStart', 'energyWh', 'minEnergyWh', 'priceMicrosPerKwh', 'expiresAt'] as const;
+export const OFFER_FIELDS = [
+  'communityId',
+  'meterId',
+  'intervalStart',
+  'energyWh',
+  'minEnergyWh',
+  'priceMicrosPerKwh',
+  'expiresAt',
+] as const;
 export const REFUSAL_REASONS = ['price', 'quantity', 'counterparty', 'capacity', 'other'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
