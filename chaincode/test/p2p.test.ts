@@ -1,4 +1,4 @@
-import { ErrorCodes, formatInstant } from '@gridledger/core';
+import { ErrorCodes, formatInstant, UNLIMITED_MANDATE } from '@gridledger/core';
 import { EnergyContract } from '../src/energy';
 import { BilateralContract } from '../src/market/bilateral';
 import { CreditsContract } from '../src/market/credits';
@@ -29,15 +29,7 @@ const who = {
 type Who = keyof typeof who;
 const keys = { s1: meterKeys(), b1: meterKeys(), b2: meterKeys() };
 const offerTerms = { communityId: 'c1', meterId: 's1.m', intervalStart: TS, energyWh: 2000, minEnergyWh: 200, priceMicrosPerKwh: 120_000 };
-const mandate = {
-  minSellPriceMicrosPerKwh: null,
-  maxBuyPriceMicrosPerKwh: null,
-  maxEnergyWhPerInterval: null,
-  batteryReserveWh: 0,
-  preferredSources: [],
-  locality: 'community',
-  automation: true,
-};
+const mandate = UNLIMITED_MANDATE;
 
 const offer = (fabric: FakeFabric, by: Who, body: Record<string, unknown>) =>
   fabric.run(who[by], (ctx) => p2p.createOffer(ctx, JSON.stringify(body)));

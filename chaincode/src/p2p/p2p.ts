@@ -407,7 +407,7 @@ export class P2pContract extends Contract {
       const caller = requireTrader(ctx, 'withdrawing a request');
       const r = await loadRequest(ctx, checkId(offerId, 'offerId'), checkId(requestId, 'requestId'));
       if (r.buyerId !== caller.participantId)
-        throw new GridLedgerError(ErrorCodes.P2P_REQUEST_NOT_FOUND, `no request ${requestId} of yours`, { offerId, requestId });
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, 'only the buyer of the request', { offerId, requestId });
       if (r.status === 'withdrawn') return { request: r, replayed: true };
       if (r.status !== 'pending') throw conflict(`request ${requestId} is ${r.status}`, r.status);
       const record: RequestRecord = { ...r, status: 'withdrawn', decidedAt: txInstant(ctx) };

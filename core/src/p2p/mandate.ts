@@ -38,6 +38,17 @@ export const MANDATE_FIELDS = [
   'automation',
 ] as const;
 
+/** A mandate that limits nothing beyond the market's rules, with automation on: the agent trades as its owner would. */
+export const UNLIMITED_MANDATE: Readonly<Mandate> = Object.freeze({
+  minSellPriceMicrosPerKwh: null,
+  maxBuyPriceMicrosPerKwh: null,
+  maxEnergyWhPerInterval: null,
+  batteryReserveWh: 0,
+  preferredSources: [],
+  locality: 'community',
+  automation: true,
+});
+
 function invalid(field: string, message: string): GridLedgerError {
   return new GridLedgerError(ErrorCodes.MANDATE_INVALID, message, { field });
 }

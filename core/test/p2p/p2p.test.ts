@@ -9,6 +9,7 @@ import {
   offerPhase,
   planAcceptance,
   tradeTerms,
+  UNLIMITED_MANDATE,
   validateMandate,
   validateOffer,
   validateRequestEnergy,
@@ -28,15 +29,7 @@ const params = {
   clearingMethod: 'uniform' as const,
 };
 const terms = { communityId: 'c1', meterId: 's.m', intervalStart: formatInstant(T), energyWh: 1000, priceMicrosPerKwh: 120_000 };
-const free: Mandate = {
-  minSellPriceMicrosPerKwh: null,
-  maxBuyPriceMicrosPerKwh: null,
-  maxEnergyWhPerInterval: null,
-  batteryReserveWh: 0,
-  preferredSources: [],
-  locality: 'community',
-  automation: true,
-};
+const free: Mandate = UNLIMITED_MANDATE;
 
 describe('offers', () => {
   it('takes terms inside the band and before the gate, the expiry defaulting to the gate closure', () => {
