@@ -188,9 +188,9 @@ describe('mandates', () => {
           acceptedRuns += 1;
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
     // The property is not vacuous: a good share of the batches pass every check.
-    expect(acceptedRuns).toBeGreaterThan(25);
+    expect(acceptedRuns).toBeGreaterThan(20);
   });
 });
