@@ -34,7 +34,7 @@ import {
 import { requireRole, requireSelfOrRoles, requireTrader } from '../access';
 import { checkFields, checkId, checkIntervalStart, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
-import { putRecord, setEvent, txInstant, txSeconds } from '../ledger';
+import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
 import { listRecords } from '../paging';
 import { respond } from '../respond';
 import { AccountOverlay } from '../market/accounts';
@@ -102,14 +102,13 @@ export class P2pContract extends Contract {
       const { clientOfferId: rawClientId, ...rest } = parseObjectArgument(request, 'the offer');
       const clientOfferId = checkId(rawClientId, 'clientOfferId', ErrorCodes.P2P_INPUT_INVALID);
       const offerId = orderIdOf(caller.participantId, `p2p-offer\n${clientOfferId}`).replace(/^o/, 'p');
-      const existing = await ctx.stub.getState(offerKey(ctx, offerId));
-      if (existing.length > 0) {
-        const offer = JSON.parse(Buffer.from(existing).toString('utf8')) as OfferRecord;
-        if (offer.request !== canonicalJson(rest))
+      const existing = await getRecord<OfferRecord>(ctx, offerKey(ctx, offerId));
+      if (existing !== undefined) {
+        if (existing.request !== canonicalJson(rest))
           throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientOfferId ${clientOfferId} was used for another offer`, {
             clientOfferId,
           });
-        return { offer, replayed: true };
+        return { offer: existing, replayed: true };
       }
       const communityId = checkId(rest.communityId, 'communityId', ErrorCodes.P2P_INPUT_INVALID);
       const now = txSeconds(ctx);
@@ -208,14 +207,13 @@ export class P2pContract extends Contract {
       const clientRequestId = checkId(input.clientRequestId, 'clientRequestId', ErrorCodes.P2P_INPUT_INVALID);
       const offer = await loadOffer(ctx, checkId(offerId, 'offerId'));
       const requestId = orderIdOf(caller.participantId, `p2p-request\n${offerId}\n${clientRequestId}`).replace(/^o/, 'q');
-      const existing = await ctx.stub.getState(requestKey(ctx, offerId, requestId));
-      if (existing.length > 0) {
-        const r = JSON.parse(Buffer.from(existing).toString('utf8')) as RequestRecord;
-        if (r.energyWh !== input.energyWh)
+      const existing = await getRecord<RequestRecord>(ctx, requestKey(ctx, offerId, requestId));
+      if (existing !== undefined) {
+        if (existing.energyWh !== input.energyWh)
           throw new GridLedgerError(ErrorCodes.CLIENT_ID_REUSED, `clientRequestId ${clientRequestId} was used for another request`, {
             clientRequestId,
           });
-        return { request: r, replayed: true };
+        return { request: existing, replayed: true };
       }
       if (caller.participantId === offer.sellerId) throw conflict('a seller does not request its own offer', 'open');
       requireOpenOffer(offer, txSeconds(ctx));
