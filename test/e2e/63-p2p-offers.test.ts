@@ -34,10 +34,6 @@ const codeOf = (r: { status: number; body: { error?: { code: string } } }) => [r
 
 useMeteringInterval(LEN);
 
-const started = Date.now();
-/** Where the time goes on a loaded machine, in the test's output. */
-const step = (name: string) => process.stdout.write(`63-p2p-offers: ${name} after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-
 it(
   'an offer requested by ten buyers at once, nine accepted in one batch and one refused; mandates, cancellation and expiry refused ' +
     'with their codes; the trades settled as contracted positions',
@@ -57,7 +53,6 @@ it(
 
     // The delivery interval: its gate at least 35 s away, time for the offer's steps on a loaded machine.
     const I = Math.ceil((Date.now() / 1000 + 45) / LEN) * LEN;
-    step('set up');
     const offer = { communityId: C, meterId: s1.meterId, intervalStart: formatInstant(I), minEnergyWh: 100, priceMicrosPerKwh: 120_000 };
     const created = await as(s1, 'POST', '/p2p/offers', { clientOfferId: 'o1', ...offer, energyWh: 3000 });
     expect(created.status).toBe(201);
@@ -94,7 +89,6 @@ it(
     });
     expect((await as(buyers[0], 'GET', `/contracts/${contractIds[0]}`)).body).toMatchObject({ status: 'active', p2p: { offerId } });
 
-    step('offer taken');
 
     // Mandates, set by each owner, refused by the chaincode rule by rule (in the next interval, while this one is delivered).
     const b9 = buyers[9];
@@ -132,7 +126,6 @@ it(
       'P2P_STATE_CONFLICT',
     ]);
 
-    step('mandates');
 
     // The gate closes: the offer has expired; the interval closes and clears with no spot order.
     await waitUntil(I - params.gateClosureSeconds);
@@ -188,7 +181,6 @@ it(
     ]);
     const tokens = await Promise.all(buyers.slice(0, 9).map((b) => as(b, 'GET', `/participants/${b.participantId}/tokens`)));
     expect(tokens.map((t) => t.body.balanceWh)).toEqual(Array(9).fill(200));
-    step('settled');
   },
   300_000,
 );
