@@ -89,7 +89,6 @@ it(
     });
     expect((await as(buyers[0], 'GET', `/contracts/${contractIds[0]}`)).body).toMatchObject({ status: 'active', p2p: { offerId } });
 
-
     // Mandates, set by each owner, refused by the chaincode rule by rule (in the next interval, while this one is delivered).
     const b9 = buyers[9];
     const next = { ...offer, intervalStart: formatInstant(I + LEN) };
@@ -125,7 +124,6 @@ it(
       409,
       'P2P_STATE_CONFLICT',
     ]);
-
 
     // The gate closes: the offer has expired; the interval closes and clears with no spot order.
     await waitUntil(I - params.gateClosureSeconds);
