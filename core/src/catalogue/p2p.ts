@@ -82,7 +82,7 @@ export const p2pTransactions = {
   getOffer: p2p.evaluate('getOffer', {
     args: [arg('offerId', Id)],
     result: Offer,
-    access: { roles: 'any', rule: 'any role: offers are announcements' },
+    access: { roles: 'any', rule: 'offers are announcements' },
     summary: 'an offer with its phase',
   }),
   listOffers: p2p.evaluate('listOffers', {
