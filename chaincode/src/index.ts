@@ -15,6 +15,7 @@ import { StorageContract } from './storage';
 import { FlexContract } from './flex';
 import { DispatchContract } from './dispatch';
 import { ListsContract } from './lists/contract';
+import { P2pContract } from './p2p/p2p';
 import { quietShimDebugLogging } from './shim-logging';
 
 quietShimDebugLogging();
@@ -33,4 +34,5 @@ export const contracts = [
   FlexContract,
   DispatchContract,
   ListsContract,
+  P2pContract,
 ];

@@ -173,6 +173,15 @@ export const KeyTypes = {
   participantIn: 'participantIn',
   contractIn: 'contractIn',
   resultDesc: 'resultDesc',
+  /**
+   * Peer-to-peer offers (chaincode/src/p2p): an offer; the index of a community's offers by interval; a request under its
+   * offer; what a participant traded peer to peer in an interval (sold, bought); a participant's mandate.
+   */
+  p2pOffer: 'p2pOffer',
+  p2pOfferIn: 'p2pOfferIn',
+  p2pRequest: 'p2pRequest',
+  p2pTraded: 'p2pTraded',
+  mandate: 'mandate',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

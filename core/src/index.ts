@@ -7,3 +7,4 @@ export * from './telemetry';
 export * from './storage';
 export * from './flex';
 export * from './dispatch';
+export * from './p2p';

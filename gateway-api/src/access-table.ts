@@ -701,6 +701,24 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [no, NA, yes(), no, yes()],
     'an operator of CommunityMSP or the regulator of RegulatorMSP, once after an upgrade',
   ),
+
+  // Peer-to-peer offers and owner mandates (docs/p2p.md): offers are announcements; the seller decides its offer's requests
+  row('createOffer', 'POST /p2p/offers', ['p2p:createOffer'], [yes('from its own meter'), no, no, no, no], 'prosumers and consumers'),
+  row('listOffers', 'GET /p2p/offers', ['p2p:listOffers'], PUBLIC),
+  row('getOffer', 'GET /p2p/offers/{offerId}', ['p2p:getOffer'], PUBLIC),
+  row('cancelOffer', 'DELETE /p2p/offers/{offerId}', ['p2p:cancelOffer'], [yes('as seller'), no, no, no, no]),
+  row('requestOffer', 'POST /p2p/offers/{offerId}/requests', ['p2p:requestOffer'], [yes('as buyer'), NA, no, no, no]),
+  row(
+    'listRequests',
+    'GET /p2p/offers/{offerId}/requests',
+    ['p2p:listRequests'],
+    [yes('all as seller, its own as buyer'), yes('its own requests only (none)'), yes(), yes(), yes()],
+  ),
+  row('withdrawRequest', 'DELETE /p2p/offers/{offerId}/requests/{requestId}', ['p2p:withdrawRequest'], [yes('as buyer'), no, no, no, no]),
+  row('acceptRequests', 'POST /p2p/offers/{offerId}/acceptances', ['p2p:acceptRequests'], [yes('as seller'), no, no, no, no]),
+  row('refuseRequests', 'POST /p2p/offers/{offerId}/refusals', ['p2p:refuseRequests'], [yes('as seller'), no, no, no, no]),
+  row('setMandate', 'PUT /p2p/mandates/{participantId}', ['p2p:setMandate'], [yes('its owner identity, not gl.agent'), no, no, no, no]),
+  row('getMandate', 'GET /p2p/mandates/{participantId}', ['p2p:getMandate'], OWN_RECORDS),
 ];
 
 const CALLER_HEADINGS: Record<CallerClass, string> = {

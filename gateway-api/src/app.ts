@@ -15,6 +15,7 @@ import { assertActsFor, callerOf, denied, ONBOARDING_ROLES } from './access';
 import { API_BASE, openApiDocument } from './openapi';
 import { marketRoutes } from './routes/market';
 import { contractRoutes } from './routes/contracts';
+import { p2pRoutes } from './routes/p2p';
 import { figureRoutes } from './routes/figures';
 import { gridRoutes } from './routes/grid';
 import { islandRoutes } from './routes/island';
@@ -363,6 +364,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(dispatchRoutes(ledger, deps.broker, deps.telemetry, log));
   r.use(becknStorageRoutes(deps.beckn?.bap));
   r.use(listRoutes(ledger));
+  r.use(p2pRoutes(ledger));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

@@ -40,6 +40,13 @@ const ownBy =
 /** The viewer's own position announcements only. */
 const ownPositions: Rule = (p, v) => ({ ...p, positions: list(p.positions).filter((x) => x.participantId === v.participantId) });
 
+/** A seller's batch: the seller sees it all, a buyer its own entries of `field`, anyone else nothing. */
+function ownTrades(p: Payload, v: Viewer, field: string): Payload | undefined {
+  if (p.sellerId === v.participantId) return p;
+  const own = list(p[field]).filter((t) => t.buyerId === v.participantId);
+  return own.length > 0 ? { ...p, [field]: own } : undefined;
+}
+
 const RULES: Record<string, Rule> = {
   // Public market aggregates: the clearing price and volume, an interval's phase, the parameters.
   IntervalCleared: everyone,
@@ -76,6 +83,14 @@ const RULES: Record<string, Rule> = {
   ContractProposed: ownBy('sellerId', 'buyerId'),
   ContractAccepted: ownBy('sellerId', 'buyerId'),
   ContractWithdrawn: ownBy('sellerId', 'buyerId'),
+  // Peer-to-peer offers (docs/p2p.md): offers are announcements; a request and its decision are for its seller and buyer.
+  P2pOfferCreated: everyone,
+  P2pOfferCancelled: everyone,
+  P2pRequestCreated: ownBy('sellerId', 'buyerId'),
+  P2pRequestWithdrawn: ownBy('sellerId', 'buyerId'),
+  P2pRequestsAccepted: (p, v) => ownTrades(p, v, 'trades'),
+  P2pRequestsRefused: (p, v) => ownTrades(p, v, 'requests'),
+  MandateSet: ownBy('participantId'),
   // Certificates: the producer and the holders involved (docs/certificates.md, "Events").
   CertificatesIssued: ownBy('producerId'),
   // A batch issuance: a producer sees its own asset-hours only, nothing when none is its own.

@@ -3,6 +3,7 @@ import { ErrorCodes, ROLES } from '@gridledger/core/core';
 import { MAX_READINGS_PER_BATCH } from '@gridledger/core/metering';
 import { marketPaths, marketSchemas } from './openapi/market';
 import { contractPaths, contractSchemas } from './openapi/contracts';
+import { p2pPaths, p2pSchemas } from './openapi/p2p';
 import { figurePaths } from './openapi/figures';
 import { gridPaths, gridSchemas } from './openapi/grid';
 import { islandPaths, islandSchemas } from './openapi/island';
@@ -269,6 +270,7 @@ export const openApiDocument = {
     ...becknStoragePaths,
     ...forecastPaths(parts),
     ...listPaths,
+    ...p2pPaths,
   }),
   components: {
     securitySchemes: {
@@ -297,6 +299,7 @@ export const openApiDocument = {
       ...becknStorageSchemas,
       ...forecastSchemas,
       ...listSchemas,
+      ...p2pSchemas,
       Error: {
         type: 'object',
         required: ['error'],

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core/core';
+import { UNLIMITED_MANDATE } from '@gridledger/core/p2p';
 import { Access, ACCESS_TABLE, AccessRow, CALLERS, CallerClass, hashKey, keyIdOf } from '@gridledger/gateway-api';
 import { ledgerClient, OrgName, WalletUser } from '@gridledger/network';
 import { QUARTER_HOUR_MARKET, trader, Trader } from './market-support';
@@ -73,6 +74,10 @@ interface Fixtures {
   /** A's battery and a dispatch of it (docs/dispatch.md; in this file's community, which no dispatch service serves). */
   resourceId: string;
   dispatchId: string;
+  /** A's offer, and A's request on X's offer (docs/p2p.md). */
+  offerId: string;
+  xOfferId: string;
+  requestId: string;
 }
 let f: Fixtures;
 
@@ -386,6 +391,19 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   getDispatch: () => req('GET', `/communities/${C}/dispatches/${f.dispatchId}`),
   getMeterForecast: () => req('GET', `/forecasts/meters/${f.a.meterId}?horizon=next`),
   getCommunityForecast: () => req('GET', `/communities/${C}/forecast?horizon=next`),
+  // Peer-to-peer (docs/p2p.md): A's own offer from its meter; B may not offer from A's meter. Unknown requests fail after the seller check.
+  createOffer: () => req('POST', '/p2p/offers', p2pOffer(uid('p'))),
+  listOffers: () => req('GET', `/p2p/offers?communityId=${C}&intervalStart=${encodeURIComponent(NEXT)}`),
+  getOffer: () => req('GET', `/p2p/offers/${f.offerId}`),
+  cancelOffer: () => req('DELETE', `/p2p/offers/${f.offerId}`),
+  // A requesting its own offer: a state conflict after the access check.
+  requestOffer: () => req('POST', `/p2p/offers/${f.offerId}/requests`, { clientRequestId: uid('q'), energyWh: 10 }),
+  listRequests: () => req('GET', `/p2p/offers/${f.xOfferId}/requests`),
+  withdrawRequest: () => req('DELETE', `/p2p/offers/${f.xOfferId}/requests/${f.requestId}`),
+  acceptRequests: () => req('POST', `/p2p/offers/${f.offerId}/acceptances`, { requestIds: [uid('q')] }),
+  refuseRequests: () => req('POST', `/p2p/offers/${f.offerId}/refusals`, { requestIds: [uid('q')], reason: 'other' }),
+  setMandate: () => req('PUT', `/p2p/mandates/${f.a.participantId}`, P2P_MANDATE),
+  getMandate: () => req('GET', `/p2p/mandates/${f.a.participantId}`),
 };
 
 /** The arguments of each row without a route, and whether it is submitted. */
@@ -444,6 +462,17 @@ const contract = (clientContractId: string) => ({
   dailyFrom: '10:00',
   dailyTo: '11:00',
 });
+
+const p2pOffer = (clientOfferId: string, t: Trader = f.a) => ({
+  clientOfferId,
+  communityId: C,
+  meterId: t.meterId,
+  intervalStart: NEXT,
+  energyWh: 100,
+  priceMicrosPerKwh: 100_000,
+});
+/** No limits, automation on: A's own trades stay as they were. */
+const P2P_MANDATE = UNLIMITED_MANDATE;
 
 interface Outcome {
   status: number;
@@ -518,6 +547,9 @@ beforeAll(async () => {
     keys: { main: keyIdOf(hashKey(a.apiKey)), rotate: '', revokeSelf: '', revokeOperator: '' },
     resourceId: `${a.participantId}.bat`,
     dispatchId: uid('dispatch'),
+    offerId: '',
+    xOfferId: '',
+    requestId: '',
   };
   await as(a, 'POST', '/meters', {
     meterId: f.spareMeterId,
@@ -532,6 +564,9 @@ beforeAll(async () => {
   await as(a, 'PUT', `/participants/${a.participantId}/preferences`, { sources: ['wind'], locality: 'zone' });
   f.orderId = (await as(a, 'POST', '/orders', order(C))).order.orderId;
   f.contractId = (await as(a, 'POST', '/contracts', contract('k1'))).contract.contractId;
+  f.offerId = (await as(a, 'POST', '/p2p/offers', p2pOffer('p1'))).offer.offerId;
+  f.xOfferId = (await as(x, 'POST', '/p2p/offers', p2pOffer('p1', x))).offer.offerId;
+  f.requestId = (await as(a, 'POST', `/p2p/offers/${f.xOfferId}/requests`, { clientRequestId: 'q1', energyWh: 10 })).request.requestId;
   const battery = { resourceId: f.resourceId, communityId: C, kind: 'battery', meterId: a.meterId, maxPowerW: 1000, capacityWh: 1000 };
   await as(a, 'POST', '/resources', { ...battery, minSocWh: 0, socWh: 500 });
   await ok(

@@ -12,10 +12,11 @@ import {
   ContractTerms,
   ContractTokenTransfer,
   deliversIn,
+  deliveryDays,
   formatInstant,
   Posting,
 } from '@gridledger/core';
-import { getRecord } from '../ledger';
+import { getRecord, putRecord } from '../ledger';
 import { key, KeyTypes } from '../keys';
 import { listRecords } from '../paging';
 
@@ -38,6 +39,19 @@ export interface ContractRecord extends ContractTerms {
   escrowMicros: number;
   escrowTaken: boolean;
   txId: string;
+  /** A peer-to-peer trade (docs/p2p.md): the offer and the accepted request it was made of. */
+  p2p?: { offerId: string; requestId: string };
+}
+
+/**
+ * Stores an active contract as its acceptance leaves it: the contract, both parties' index and the
+ * index of each delivery day, which the contract settlement of that day's intervals reads.
+ */
+export async function storeActiveContract(ctx: Context, c: ContractRecord): Promise<void> {
+  await putRecord(ctx, key(ctx, KeyTypes.contract, c.contractId), c);
+  const entry = { contractId: c.contractId };
+  for (const id of [c.sellerId, c.buyerId]) await putRecord(ctx, key(ctx, KeyTypes.contractBy, id, c.contractId), entry);
+  for (const day of deliveryDays(c)) await putRecord(ctx, key(ctx, KeyTypes.contractDay, c.communityId, day, c.contractId), entry);
 }
 
 export async function loadContract(ctx: Context, contractId: string): Promise<ContractRecord | undefined> {

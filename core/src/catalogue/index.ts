@@ -16,6 +16,7 @@ import { assetsTransactions, energyTransactions } from './energy';
 import { contractsTransactions, creditsTransactions, figuresTransactions, marketTransactions } from './market';
 import { meteringTransactions, registryTransactions, systemTransactions } from './registry';
 import { listsTransactions } from './lists';
+import { p2pTransactions } from './p2p';
 import type { Transaction } from './transaction';
 
 export const catalogue = {
@@ -35,6 +36,7 @@ export const catalogue = {
   flex: flexTransactions,
   dispatch: dispatchTransactions,
   lists: listsTransactions,
+  p2p: p2pTransactions,
 };
 
 /** Every transaction, contract by contract in the catalogue's order. */

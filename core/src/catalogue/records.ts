@@ -255,6 +255,8 @@ export const Contract = Type.Object(
     escrowMicros: Int,
     escrowTaken: Bool,
     txId: Text,
+    /** A peer-to-peer trade: the offer and the request it was made of (docs/p2p.md). */
+    p2p: Type.Optional(Type.Object({ offerId: Text, requestId: Text })),
   },
   { title: 'Contract' },
 );

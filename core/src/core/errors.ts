@@ -292,6 +292,38 @@ export const ErrorCodes = {
   OPENADR_CALLBACK_NOT_ALLOWED: 'OPENADR_CALLBACK_NOT_ALLOWED',
   /** A trading agent's input (offer, weights, position, mandate, figures) not of the documented shape or range (docs/agents.md); `details.field`. */
   AGENT_INPUT_INVALID: 'AGENT_INPUT_INVALID',
+  /** A peer-to-peer offer, request, acceptance or refusal not of the documented shape (docs/p2p.md); `details.field`. */
+  P2P_INPUT_INVALID: 'P2P_INPUT_INVALID',
+  /** No peer-to-peer offer of that id. */
+  P2P_OFFER_NOT_FOUND: 'P2P_OFFER_NOT_FOUND',
+  /** No request of that id on that offer (or none the caller may see). */
+  P2P_REQUEST_NOT_FOUND: 'P2P_REQUEST_NOT_FOUND',
+  /** The offer's expiry (at the latest its interval's gate closure) has passed: no more requests or acceptances. */
+  P2P_OFFER_EXPIRED: 'P2P_OFFER_EXPIRED',
+  /** A step the offer's or request's state does not allow (a cancelled or sold offer, a request already decided); `details.status`. */
+  P2P_STATE_CONFLICT: 'P2P_STATE_CONFLICT',
+  /** A request for less energy than the offer's minimum quantity. */
+  P2P_BELOW_MINIMUM: 'P2P_BELOW_MINIMUM',
+  /** More energy than the offer has left (a request beyond its energy, or acceptances beyond what is not yet sold). */
+  P2P_QUANTITY_UNAVAILABLE: 'P2P_QUANTITY_UNAVAILABLE',
+  /** An owner mandate not of the documented shape (docs/p2p.md, *Mandates*); `details.field`. */
+  MANDATE_INVALID: 'MANDATE_INVALID',
+  /** The participant has no mandate on the ledger. */
+  MANDATE_NOT_FOUND: 'MANDATE_NOT_FOUND',
+  /** The participant's agent identity (gl.agent) trades, and the owner's mandate is missing or has automation off. */
+  MANDATE_AUTOMATION_OFF: 'MANDATE_AUTOMATION_OFF',
+  /** A sale below the minimum sell price of the seller's mandate. */
+  MANDATE_PRICE_BELOW_MINIMUM: 'MANDATE_PRICE_BELOW_MINIMUM',
+  /** A purchase above the maximum buy price of the buyer's mandate. */
+  MANDATE_PRICE_ABOVE_MAXIMUM: 'MANDATE_PRICE_ABOVE_MAXIMUM',
+  /** More peer-to-peer energy in the interval than the mandate's maximum per interval. */
+  MANDATE_ENERGY_EXCEEDED: 'MANDATE_ENERGY_EXCEEDED',
+  /** A sale that would eat into the battery reserve the seller's mandate holds back from its capacity. */
+  MANDATE_RESERVE_BREACHED: 'MANDATE_RESERVE_BREACHED',
+  /** A seller with no asset of the buyer's mandate's preferred sources. */
+  MANDATE_SOURCE_REFUSED: 'MANDATE_SOURCE_REFUSED',
+  /** A seller outside the locality of the buyer's mandate (another zone). */
+  MANDATE_LOCALITY_REFUSED: 'MANDATE_LOCALITY_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

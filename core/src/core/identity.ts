@@ -67,3 +67,9 @@ export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b 
 /** Certificate attribute names, as registered at the CA and read by the chaincode. */
 export const ATTR_ROLE = 'gl.role';
 export const ATTR_ID = 'gl.id';
+/**
+ * `gl.agent=true` on a household identity: the participant's trading agent, not its owner
+ * (docs/p2p.md, *Agents and owners*). It trades peer to peer only within the owner's mandate, with
+ * automation on, and cannot set the mandate.
+ */
+export const ATTR_AGENT = 'gl.agent';

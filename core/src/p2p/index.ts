@@ -1,0 +1,2 @@
+export * from './mandate';
+export * from './offer';
