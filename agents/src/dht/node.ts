@@ -21,7 +21,7 @@ export interface CommunityNodeOptions {
   communityId: string;
   /** The home agent's key; a new one when absent (tests, the bench). */
   privateKey?: Ed25519PrivateKey;
-  /** Address to listen on; 127.0.0.1 by default (GRIDLEDGER_AGENT_DHT_HOST in the agent process). */
+  /** Address to listen on; 127.0.0.1 by default. */
   host?: string;
   /** TCP port; 0 (any free one) by default. */
   port?: number;
@@ -57,8 +57,17 @@ export function communityLibp2pOptions(
     privateKey,
     addresses: { listen: [listen] },
     // One community process hosts the nodes of many homes, so many connections come from one host:
-    // libp2p's default of 5 new inbound connections per host and second would refuse them.
-    connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 200 },
+    // libp2p's default of 5 new inbound connections per host and second would refuse them. Such a
+    // process, on a busy machine, can also take longer than libp2p's 6-10 s to finish a handshake.
+    connectionManager: {
+      inboundConnectionThreshold: 1000,
+      maxIncomingPendingConnections: 200,
+      dialTimeout: 30_000,
+      addressDialTimeout: 30_000,
+      inboundUpgradeTimeout: 30_000,
+    },
+    // libp2p pings every connection every 10 s; a node has one to most agents of its community.
+    connectionMonitor: { pingInterval: 60_000 },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
