@@ -81,6 +81,7 @@ async function dhtBenchmarks(results, rows) {
     ([node, record]) => dht.publishRecord(node, record),
   );
   const setupSeconds = (performance.now() - setupStart) / 1000;
+  console.error(`agents-dht: ${n} nodes joined and published in ${setupSeconds.toFixed(0)} s`);
   const server = await ledgerServer(offers, agents);
   const ledger = new dht.HttpLedgerCheck({ baseUrl: `http://127.0.0.1:${server.address().port}` });
 
