@@ -75,10 +75,12 @@ async function dhtBenchmarks(results, rows) {
       seq: 1,
     };
   });
+  let unpublished = 0;
   await inBatches(
     nodes.map((node, i) => [node, records[i]]),
     10,
-    ([node, record]) => dht.publishRecord(node, record),
+    // A put or provide whose query outlasts kad-dht's budget on a loaded machine is tried once more, then counted.
+    ([node, record]) => dht.publishRecord(node, record).catch(() => dht.publishRecord(node, record).catch(() => (unpublished += 1))),
   );
   const setupSeconds = (performance.now() - setupStart) / 1000;
   console.error(`agents-dht: ${n} nodes joined and published in ${setupSeconds.toFixed(0)} s`);
@@ -93,7 +95,13 @@ async function dhtBenchmarks(results, rows) {
     const key = dht.recordKey(COMMUNITY, START, target.agentId);
     const start = performance.now();
     let value;
-    for await (const event of from.libp2p.services.dht.get(key)) if (event.name === 'VALUE') value = event.value;
+    try {
+      for await (const event of from.libp2p.services.dht.get(key, { signal: AbortSignal.timeout(30_000) })) {
+        if (event.name === 'VALUE') value = event.value;
+      }
+    } catch {
+      // not found in time: timed, and not counted as found
+    }
     lookups.push(performance.now() - start);
     if (value !== undefined && (await dht.verifyRecord(key, value)).meterId === target.meterId) found += 1;
   }
@@ -128,7 +136,7 @@ async function dhtBenchmarks(results, rows) {
     'dhtLookupP95Ms',
     lookups,
     `get of a random agent's record from a random node, one at a time, ${found}/200 found and verified (target under 500 ms); ` +
-      `setup (start, join, publish ${n} records) ${setupSeconds.toFixed(1)} s`,
+      `setup (start, join, publish ${n} records, ${unpublished} not published) ${setupSeconds.toFixed(1)} s`,
   );
   report(
     'dhtDiscoveryP95Ms',
