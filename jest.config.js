@@ -9,6 +9,7 @@ module.exports = {
     '<rootDir>/device-bridge',
     '<rootDir>/portal',
     '<rootDir>/test/e2e',
+    '<rootDir>/agents',
   ],
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   // Two files at a time: the end-to-end files share one platform and mostly wait for market intervals to pass;

@@ -14,4 +14,6 @@ if [[ $names_files == false ]]; then
   echo "== npm run lint"
   npm run lint
 fi
+# The agents workspace's tests are ES modules (libp2p is ESM only): jest runs them in node's VM modules.
+export NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules"
 exec node_modules/.bin/jest "$@"

@@ -108,6 +108,9 @@ require('./flex').flexBenchmarks(results, rows);
 require('./agents').agentBenchmarks(results, rows);
 
 async function main() {
+  // agents.dht*: 100 agents' DHT nodes in this process (test/bench/agents-dht.js), no Fabric network; GRIDLEDGER_BENCH_DHT=0 leaves it out.
+  if (process.env.GRIDLEDGER_BENCH_DHT !== '0' && !process.env.GRIDLEDGER_BENCH_ONLY)
+    await require('./agents-dht').dhtBenchmarks(results, rows);
   if (!process.env.GRIDLEDGER_BENCH_PURE_ONLY) {
     await ledgerBenchmarks(results, rows);
     loadTests(results, rows);
