@@ -15,12 +15,15 @@ and writes
         35 degree tilted array in Potsdam under the TRY's irradiance and temperature (model below).
 See data/README.md for sources and licences.
 """
-import csv
-import io
 import json
 import math
+import os
 import sys
 import zipfile
+
+# H25 is read as the forecasts' data set reads it (core/data/generate.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'core', 'data'))
+from generate import DAY_TYPES, read_h25  # noqa: E402
 
 H25 = 'demandlib/bdew/bdew_data/h25.csv'
 TRY = 'demandlib/vdi/resources_weather/TRY2010_04_Jahr.dat'
@@ -31,21 +34,6 @@ ALBEDO = 0.2
 NOCT = 45.0                      # nominal operating cell temperature, deg C
 GAMMA = -0.004                   # power temperature coefficient, 1/K
 SYSTEM_LOSSES = 0.14             # wiring, inverter, soiling, mismatch
-DAY_TYPES = ['WT', 'SA', 'FT']
-
-
-def read_h25(text):
-    rows = list(csv.reader(io.StringIO(text)))
-    months, kinds = rows[0][1:], rows[1][1:]
-    data = rows[2:]
-    assert len(data) == 96, len(data)
-    columns = {}
-    for c, (month, kind) in enumerate(zip(months, kinds)):
-        columns.setdefault(month, {})[kind] = [round(float(r[c + 1]) * 1000) for r in data]
-    order = list(dict.fromkeys(months))
-    assert len(order) == 12
-    # kWh per quarter hour at 1 GWh/a is Wh per quarter hour at 1 MWh/a; x1000: integer mWh.
-    return [[columns[m][k] for k in DAY_TYPES] for m in order]
 
 
 def rad(deg):

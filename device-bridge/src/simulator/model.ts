@@ -1,4 +1,5 @@
 import { DAY_SECONDS, formatInstant, type Reading } from '@gridledger/core';
+import { germanLocal, prng } from '@gridledger/core/forecast';
 import { profileData, type ProfileData } from './data';
 
 /**
@@ -43,26 +44,8 @@ export interface MeterState {
   exportRegisterWh: number;
 }
 
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of Buffer.from(text, 'utf8')) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: a small, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function prng(seedText: string): () => number {
-  let a = fnv1a(seedText);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the forecasts' load profile (one implementation: core/src/forecast/random.ts). */
+export { fnv1a, prng } from '@gridledger/core/forecast';
 
 /**
  * `count` homes `home-01`... with meters `home-01.main`, drawn from the seed. Every third home
@@ -91,19 +74,8 @@ export function initialMeterState(home: Home, seed = 1): MeterState {
   return { seq: 0, importRegisterWh: Math.round(1e6 + rand() * 19e6), exportRegisterWh: Math.round(rand() * 9e6) };
 }
 
-/** Last Sunday of a month (UTC), at 01:00 UTC: the EU's daylight saving switch. */
-function euSwitch(year: number, month: number): number {
-  const last = new Date(Date.UTC(year, month + 1, 0));
-  last.setUTCDate(last.getUTCDate() - last.getUTCDay());
-  return last.getTime() / 1000 + 3600;
-}
-
-/** German local time (CET/CEST) of an epoch second, as a Date whose UTC fields read local. */
-export function germanLocal(epochSeconds: number): Date {
-  const year = new Date(epochSeconds * 1000).getUTCFullYear();
-  const summer = epochSeconds >= euSwitch(year, 2) && epochSeconds < euSwitch(year, 9);
-  return new Date((epochSeconds + (summer ? 7200 : 3600)) * 1000);
-}
+/** German local time (CET/CEST): core/src/forecast/load-profile.ts. */
+export { germanLocal } from '@gridledger/core/forecast';
 
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
