@@ -1,15 +1,18 @@
 /**
  * What a home consumes and produces in a stretch of simulated time: the one question the
- * simulation asks of its data. `EnergyModel` is the interface; `profileEnergyModel` answers it from
- * the published data the device bridge's simulator ships (BDEW H25 household profile with per-home
- * appliance events, PV yield per kWp of the DWD test reference year for Potsdam), quarter hour by
- * quarter hour. `expected` is the forecast a home can make beforehand: the profile's mean load and
- * the yield without the per-interval noise; `actual` is what its meter then measures.
+ * simulation asks of its data. `EnergyModel` is the interface; `profileEnergyModel` answers it
+ * from the published data set and models of core/src/forecast (core/data/README.md), quarter hour
+ * by quarter hour:
  *
- * Orientation: the shipped yield series is for a south-facing 35° array; other orientations use it
- * too until the plane-of-array model of the forecast work is plugged in here (docs/simulation.md).
+ * - load: BDEW H25 scaled to the home's annual consumption, with the per-home variation of
+ *   appliance events (`homeLoadWh`); the home expects H25's mean (`h25Wh`);
+ * - PV: the home's array (kWp, tilt, azimuth) at the weather year's site under the DWD test
+ *   reference year's irradiance, temperature and wind, by solar geometry and plane-of-array
+ *   transposition (`pvEnergyWh`), times the home's shading factor; the home expects the same hour
+ *   of the day before (persistence, the baseline forecast), so a sunny day after a dull one is
+ *   under-forecast, as it would be.
  */
-import { homeEnergy, profileLoadWh, pvWhPerKwp } from '@gridledger/device-bridge/dist/simulator/model';
+import { h25Wh, homeLoadWh, pvEnergyWh, weatherAt, weatherSite, type PvArray } from '@gridledger/core/forecast';
 import type { SimHome } from './scenario';
 
 export interface Energy {
@@ -25,6 +28,7 @@ export interface EnergyModel {
 }
 
 const QUARTER = 900;
+const DAY = 86_400;
 
 function sumQuarters(simStart: number, seconds: number, f: (quarterStart: number) => Energy): Energy {
   let loadWh = 0;
@@ -37,19 +41,22 @@ function sumQuarters(simStart: number, seconds: number, f: (quarterStart: number
   return { loadWh, pvWh };
 }
 
-const asModelHome = (h: SimHome) => ({
-  homeId: h.homeId,
-  meterId: h.homeId,
-  annualKwh: h.annualKwh,
-  pvCapacityW: Math.round(h.pvKwp * 1000),
-  pvShading: h.pvShading,
-});
+/** The home's array at the weather year's site (none without PV). */
+export function arrayOf(home: SimHome): PvArray | undefined {
+  if (home.pvKwp === 0 || home.orientation === null) return undefined;
+  return { ...weatherSite(), tilt: home.orientation.tiltDeg, azimuth: home.orientation.azimuthDeg, kwp: home.pvKwp };
+}
+
+/** PV in whole Wh of a quarter hour under the weather of `weatherShift` seconds later (0: the hour's own). */
+function pvWh(home: SimHome, quarterStart: number, weatherShift: number): number {
+  const array = arrayOf(home);
+  if (array === undefined) return 0;
+  return Math.floor(pvEnergyWh(array, quarterStart, QUARTER, (t) => weatherAt(t + weatherShift)) * home.pvShading);
+}
 
 export const profileEnergyModel: EnergyModel = {
-  actual: (home, simStart, seconds, seed) => sumQuarters(simStart, seconds, (q) => homeEnergy(asModelHome(home), q, seed)),
+  actual: (home, simStart, seconds, seed) =>
+    sumQuarters(simStart, seconds, (q) => ({ loadWh: homeLoadWh(home.homeId, home.annualKwh, q, seed), pvWh: pvWh(home, q, 0) })),
   expected: (home, simStart, seconds) =>
-    sumQuarters(simStart, seconds, (q) => ({
-      loadWh: Math.round(profileLoadWh(home.annualKwh, q)),
-      pvWh: Math.floor(pvWhPerKwp(q) * home.pvKwp * home.pvShading),
-    })),
+    sumQuarters(simStart, seconds, (q) => ({ loadWh: Math.round(h25Wh(home.annualKwh, q)), pvWh: pvWh(home, q, -DAY) })),
 };

@@ -62,3 +62,29 @@ describe('accelerated time and the homes over a run', () => {
     }
   });
 });
+
+describe('the energy model on the published data', () => {
+  const pvHome = (azimuthDeg: number) => home({ pvKwp: 6, orientation: { azimuthDeg, tiltDeg: 30, weight: 1 } });
+  const at = (iso: string) => Date.parse(iso) / 1000;
+
+  it('orientation matters by solar geometry: east leads in the morning, west in the evening', () => {
+    const [east, west] = [pvHome(90), pvHome(270)];
+    const morning = at('2026-06-18T06:00:00Z');
+    const evening = at('2026-06-18T16:00:00Z');
+    expect(profileEnergyModel.actual(east, morning, 3600, 1).pvWh).toBeGreaterThan(
+      1.5 * profileEnergyModel.actual(west, morning, 3600, 1).pvWh,
+    );
+    expect(profileEnergyModel.actual(west, evening, 3600, 1).pvWh).toBeGreaterThan(
+      1.5 * profileEnergyModel.actual(east, evening, 3600, 1).pvWh,
+    );
+  });
+
+  it("the home's forecast is yesterday's weather and H25's mean: it misses the sunny 18 June after a duller 17th", () => {
+    const day = at('2026-06-18T00:00:00Z');
+    const actual = profileEnergyModel.actual(pvHome(180), day, 86_400, 1);
+    const expected = profileEnergyModel.expected(pvHome(180), day, 86_400);
+    expect(actual.pvWh).toBeGreaterThan(expected.pvWh);
+    // The load forecast is the profile's mean: within a quarter of the day's measured load.
+    expect(Math.abs(expected.loadWh - actual.loadWh)).toBeLessThan(actual.loadWh / 4);
+  });
+});
