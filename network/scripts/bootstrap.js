@@ -23,9 +23,12 @@ const { delimiter, dirname, join } = require('node:path');
 const ROOT = join(__dirname, '..', '..');
 const STAMP = join('node_modules', '.gridledger-install');
 
-/** Debian packages each profile needs: the broker and its clients, the Fabric build, the tests' tools (the portal's: a browser and fonts). */
+/**
+ * Debian packages each profile needs: the broker and its clients, the Fabric build, the font of the
+ * simulation report's charts, the tests' tools (the portal's: a browser and fonts).
+ */
 const PACKAGES = {
-  start: ['ca-certificates', 'gcc', 'libc6-dev', 'openssl', 'jq', 'tar', 'gzip', 'mosquitto', 'mosquitto-clients'],
+  start: ['ca-certificates', 'gcc', 'libc6-dev', 'openssl', 'jq', 'tar', 'gzip', 'mosquitto', 'mosquitto-clients', 'fonts-dejavu-core'],
   test: ['python3', 'python3-venv', 'python3-pip', 'chromium', 'fonts-liberation'],
 };
 

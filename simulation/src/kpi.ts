@@ -29,6 +29,8 @@ export interface LedgerInterval {
   };
   figures: Figures;
   fills: readonly { participantId: string; side: 'buy' | 'sell'; energyWh: number; filledWh: number }[];
+  /** The clearing's number of trades. */
+  tradeCount: number;
   settled: readonly { participantId: string; netWh: number; netMicros: number }[];
 }
 
@@ -85,6 +87,7 @@ export interface IntervalRow {
   productionWh: number;
   consumptionWh: number;
   p2pVolumeWh: number;
+  tradeCount: number;
   clearingPriceMicrosPerKwh: number | null;
   importedFromUtilityWh: number;
   exportedToUtilityWh: number;
@@ -163,6 +166,7 @@ export function report(input: ReportInput): Report {
       productionWh: iv.figures.productionWh,
       consumptionWh: iv.figures.consumptionWh,
       p2pVolumeWh: iv.figures.p2pVolumeWh,
+      tradeCount: iv.tradeCount,
       clearingPriceMicrosPerKwh: iv.figures.clearingPrice.microsPerKwh,
       importedFromUtilityWh: iv.figures.importedFromUtilityWh,
       exportedToUtilityWh: iv.figures.exportedToUtilityWh,

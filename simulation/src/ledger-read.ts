@@ -18,6 +18,7 @@ export async function readInterval(client: CountingClient, key: string, communit
     record,
     figures,
     fills: clearing.fills as LedgerInterval['fills'],
+    tradeCount: Number(clearing.tradeCount ?? 0),
     settled: settlement.participants as LedgerInterval['settled'],
   };
 }

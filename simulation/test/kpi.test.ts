@@ -45,6 +45,7 @@ describe('report maths', () => {
       },
       figures,
       fills,
+      tradeCount: 1,
       // A exported 450 (50 more than sold: feed-in), B imported 400.
       settled: [
         { participantId: 'A', netWh: 450, netMicros: 80_000 + 4_000 },

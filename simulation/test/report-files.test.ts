@@ -35,6 +35,7 @@ const intervals = ['2026-12-06T10:00:00Z', '2026-12-06T10:01:00Z'].map((interval
   record: { status: 'settled', params: { intervalSeconds: 60, gateClosureSeconds: 10 } },
   figures: figures(900 + k * 100, 700),
   fills: [],
+  tradeCount: 1,
   settled: [
     { participantId: 'a', netWh: 300, netMicros: 45_000 },
     { participantId: 'b', netWh: -400, netMicros: -103_000 },

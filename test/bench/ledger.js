@@ -21,6 +21,8 @@
  *  - certificates.issue24kSeconds / certificates.claimsPerSec: certificates.js (GRIDLEDGER_BENCH_CERTIFICATES=0
  *    leaves it out).
  *  - grid.telemetrySamplesPerSec and grid.alertLatencyP95Ms: grid.js (GRIDLEDGER_BENCH_GRID=0 leaves them out).
+ *  - simulation.day100HomesSeconds and simulation.tradesPerSec: simulation.js (GRIDLEDGER_BENCH_SIMULATION=0 leaves them
+ *    out; GRIDLEDGER_BENCH_ONLY=simulation runs them alone).
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
  * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only.
@@ -42,6 +44,7 @@ const { portalBenchmarks } = require('./portal');
 const { prosumerWithMeter } = require('./prosumer');
 const { gridBenchmarks } = require('./grid');
 const { dispatchBenchmarks } = require('./dispatch');
+const { simulationBenchmarks } = require('./simulation');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -287,6 +290,7 @@ async function ledgerBenchmarks(results, rows) {
   try {
     if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'simulation') return await simulationBenchmarks(profile, credentials, results, rows);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -334,6 +338,8 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_PORTAL !== '0' && !certificatesOnly) await portalBenchmarks(profile, credentials, results, rows, api);
     if (process.env.GRIDLEDGER_BENCH_DISPATCH !== '0' && !certificatesOnly)
       await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
+    if (process.env.GRIDLEDGER_BENCH_SIMULATION !== '0' && !certificatesOnly)
+      await simulationBenchmarks(profile, credentials, results, rows);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

@@ -10,8 +10,7 @@
  * @metering-interval 60
  * @metering-late-window 30
  */
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core';
