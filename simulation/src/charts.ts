@@ -2,8 +2,10 @@
  * The report's charts: vega-lite specifications (pure, `chartSpecs`) rendered without a browser,
  * vega-lite → vega → SVG (vega's headless renderer) → PNG (resvg, with the system's fonts:
  * fonts-dejavu-core on a fresh machine). vega and vega-lite are ES modules with top-level await,
- * so they are imported, not required.
+ * so they are imported, not required, in a process of their own.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import type { Report } from './kpi';
 
 export interface Chart {
@@ -69,7 +71,7 @@ export function chartSpecs(r: Report, simClock: (intervalStart: string) => strin
   ];
 }
 
-/** A vega-lite specification as PNG bytes. */
+/** A vega-lite specification as PNG bytes (in this process: vega's ES modules need a real dynamic import). */
 export async function renderPng(spec: Record<string, unknown>): Promise<Buffer> {
   const vega = await import('vega');
   const vegaLite = await import('vega-lite');
@@ -77,4 +79,19 @@ export async function renderPng(spec: Record<string, unknown>): Promise<Buffer> 
   const compiled = vegaLite.compile(spec as never).spec;
   const svg = await new vega.View(vega.parse(compiled), { renderer: 'none' }).toSVG();
   return Buffer.from(new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+}
+
+/**
+ * The specifications as PNG, rendered by a child process of this build (render-charts.js): so a
+ * caller inside a sandbox without ES module imports (jest) gets its charts too.
+ */
+export async function renderPngs(specs: readonly Record<string, unknown>[]): Promise<Buffer[]> {
+  const script = join(__dirname, '..', 'dist', 'render-charts.js');
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile(process.execPath, [script], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`rendering the charts: ${error.message} ${stderr}`)) : resolve(stdout),
+    );
+    child.stdin!.end(JSON.stringify(specs));
+  });
+  return (JSON.parse(out) as string[]).map((b64) => Buffer.from(b64, 'base64'));
 }

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ratio } from '@gridledger/core';
-import { chartSpecs, renderPng } from './charts';
+import { chartSpecs, renderPngs } from './charts';
 import type { Report } from './kpi';
 
 export interface RunReport extends Report {
@@ -130,7 +130,8 @@ export async function writeReport(dir: string, r: RunReport, simClock: (interval
     ['intervals.csv', toCsv(r.intervals.map((i) => ({ ...i, simulatedAt: simClock(i.intervalStart) })))],
     ['homes.csv', toCsv(r.homes as unknown as Record<string, unknown>[])],
   ];
-  for (const c of charts) files.push([c.file, await renderPng(c.spec)]);
+  const pngs = await renderPngs(charts.map((c) => c.spec));
+  charts.forEach((c, i) => files.push([c.file, pngs[i]]));
   files.push(['index.html', htmlPage(r, charts)]);
   for (const [name, content] of files) writeFileSync(join(dir, name), content);
   return files.map(([name]) => join(dir, name));

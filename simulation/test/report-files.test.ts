@@ -1,18 +1,17 @@
 /**
  * The report's files: CSV, PNG charts rendered without a browser (vega-lite → SVG → resvg) and the
  * HTML page, which must open in headless Chromium without console errors and show its charts.
- * The charts need vega's ES modules, which jest's CommonJS sandbox cannot import: the files are
- * written by the built module (`npx tsc -b` first) in a child process.
+ * The charts need vega's ES modules, which jest's CommonJS sandbox cannot import: they are rendered
+ * by the build's render-charts.js in a child process (`npx tsc -b` first), as at run time.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { intervalFigures } from '@gridledger/core';
 import { report } from '../src/kpi';
-import { htmlPage, toCsv, type RunReport } from '../src/report-files';
+import { htmlPage, toCsv, writeReport, type RunReport } from '../src/report-files';
 
 const figures = (p: number, c: number) =>
   intervalFigures({
@@ -81,13 +80,8 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
 describe('the report files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gl-sim-report-'));
 
-  beforeAll(() => {
-    writeFileSync(join(dir, 'input.json'), JSON.stringify(sample));
-    const script =
-      `const { writeReport } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'report-files.js'))});` +
-      `const r = require(${JSON.stringify(join(dir, 'input.json'))});` +
-      `writeReport(${JSON.stringify(dir)}, r, (i) => i.slice(11, 16)).then((f) => console.log(JSON.stringify(f)));`;
-    execFileSync(process.execPath, ['-e', script], { stdio: 'pipe', timeout: 60_000 });
+  beforeAll(async () => {
+    await writeReport(dir, sample, (i) => i.slice(11, 16));
   }, 90_000);
 
   it('CSV quotes what needs quoting, one header and a row each', () => {
