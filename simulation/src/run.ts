@@ -120,7 +120,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const publicKeys = ensureMeterKeys(join(o.outDir), meterIds);
 
   say(`  onboarding ${planned.length} homes with a meter each`);
-  const homes = await inParallel(planned, 8, async (h) => {
+  const homes = await inParallel(planned, 16, async (h) => {
     const participantId = `${communityId}-${h.homeId}`;
     const meterId = `${participantId}.main`;
     const onboarded = await gateway.ok(operatorKey, 'POST', '/participants', { participantId, role: 'prosumer' });
