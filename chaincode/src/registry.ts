@@ -222,4 +222,17 @@ export class RegistryContract extends Contract {
       return metersOf(ctx, participantId);
     });
   }
+
+  /** The community's meters, by participant and meter id (forecasts of a community); not for a household. */
+  @Transaction(false)
+  @Returns('string')
+  async listCommunityMeters(ctx: Context, communityId: string): Promise<string> {
+    return respond(ctx, 'listCommunityMeters', async () => {
+      requireRole(ctx, ['operator', 'utility', 'regulator'], "listing a community's meters");
+      const entries = await listRecords<{ meterId: string }>(ctx, KeyTypes.meterByCommunity, [checkId(communityId, 'communityId')]);
+      const meters: MeterRecord[] = [];
+      for (const { meterId } of entries) meters.push(await loadMeter(ctx, meterId));
+      return meters;
+    });
+  }
 }

@@ -257,4 +257,23 @@ describe('registry: meters', () => {
     ).toEqual(['home-02.main']);
     expect((await fabric.evaluate(home2, (ctx) => registry.listMeters(ctx, 'home-01'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
   });
+
+  it("lists a community's meters by participant and meter id, for the operator, the utility and the regulator only", async () => {
+    const fabric = await withParticipants();
+    await fabric.run(home1, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-01.b' })));
+    await fabric.run(operator, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-02.main', participantId: 'home-02' })));
+    await fabric.run(home1, (ctx) => registry.registerMeter(ctx, meter({ meterId: 'home-01.a' })));
+    const elsewhere = meter({ meterId: 'home-02.x', participantId: 'home-02', communityId: 'c2' });
+    await fabric.run(operator, (ctx) => registry.registerMeter(ctx, elsewhere));
+    const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
+    for (const who of [operator, utility, regulator]) {
+      const out = await fabric.evaluate(who, (ctx) => registry.listCommunityMeters(ctx, 'c1'));
+      expect(out.result.map((m: { meterId: string }) => m.meterId)).toEqual(['home-01.a', 'home-01.b', 'home-02.main']);
+    }
+    expect((await fabric.evaluate(operator, (ctx) => registry.listCommunityMeters(ctx, 'c3'))).result).toEqual([]);
+    expect((await fabric.evaluate(home1, (ctx) => registry.listCommunityMeters(ctx, 'c1'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    expect((await fabric.evaluate(operator, (ctx) => registry.listCommunityMeters(ctx, 'bad id'))).error?.code).toBe(
+      ErrorCodes.REQUEST_INVALID,
+    );
+  });
 });

@@ -654,6 +654,14 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   // The OpenADR VTN's POST /reports records a VEN's report as its household (docs/openadr.md).
   row('flex:recordReport', undefined, ['flex:recordReport'], [yes(), no, yes(), no, no], "the VTN's POST /reports, as the household"),
   row('flex:listReports', undefined, ['flex:listReports'], [yes('its own reports only'), NA, yes(), yes(), yes()]),
+  // Forecasts (docs/forecasts.md): a meter's is household detail; a community's is the sum of its meters'.
+  row('getMeterForecast', 'GET /forecasts/meters/{meterId}', ['registry:getMeter', 'metering:listReadings', 'metering:getParams'], DETAIL),
+  row(
+    'getCommunityForecast',
+    'GET /communities/{communityId}/forecast',
+    ['metering:getParams', 'registry:listCommunityMeters', 'metering:listReadings'],
+    [no, NA, yes(), yes(), yes('the sums only')],
+  ),
 ];
 
 const CALLER_HEADINGS: Record<CallerClass, string> = {

@@ -26,6 +26,7 @@ import { matchingRoutes } from './routes/matching';
 import { certificateAuditRoutes } from './routes/certificate-audit';
 import { credentialForNewMeter, endMeterCredential, mqttRoutes } from './routes/mqtt';
 import { telemetryRoutes, type TelemetryPort } from './routes/telemetry';
+import { forecastRoutes } from './routes/forecasts';
 import { storageRoutes } from './routes/storage';
 import { flexRoutes } from './routes/flex';
 import { dispatchRoutes } from './routes/dispatch';
@@ -350,6 +351,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(certificateAuditRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));
   r.use(telemetryRoutes(ledger, deps.telemetry, deps.broker));
+  r.use(forecastRoutes(ledger));
   r.use(islandRoutes(ledger));
   r.use(storageRoutes(ledger));
   r.use(flexRoutes(ledger));

@@ -18,6 +18,7 @@ import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
+import { forecastPaths, forecastSchemas } from './openapi/forecasts';
 import { storagePaths, storageSchemas } from './openapi/storage';
 import { becknStoragePaths, becknStorageSchemas } from './openapi/beckn-storage';
 import { sessionPaths, sessionSchemas } from './openapi/session';
@@ -265,6 +266,7 @@ export const openApiDocument = {
     ...sessionPaths,
     ...dispatchPaths(parts),
     ...becknStoragePaths,
+    ...forecastPaths(parts),
   }),
   components: {
     securitySchemes: {
@@ -291,6 +293,7 @@ export const openApiDocument = {
       ...islandSchemas,
       ...sessionSchemas,
       ...becknStorageSchemas,
+      ...forecastSchemas,
       Error: {
         type: 'object',
         required: ['error'],

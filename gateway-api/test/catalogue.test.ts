@@ -47,6 +47,9 @@ const GATEWAY_ANSWERS = new Set([
   'registerFlexResource',
   'issueDeviceMqttCredential',
   'scheduleEvCharging',
+  // Forecasts are computed by the gateway from the meters and their readings (routes/forecasts.ts, openapi/forecasts.ts).
+  'getMeterForecast',
+  'getCommunityForecast',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

@@ -373,6 +373,8 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
     }),
   listOpenDispatches: () => req('GET', `/communities/${C}/dispatches`),
   getDispatch: () => req('GET', `/communities/${C}/dispatches/${f.dispatchId}`),
+  getMeterForecast: () => req('GET', `/forecasts/meters/${f.a.meterId}?horizon=next`),
+  getCommunityForecast: () => req('GET', `/communities/${C}/forecast?horizon=next`),
 };
 
 /** The arguments of each row without a route, and whether it is submitted. */

@@ -88,8 +88,8 @@ export interface TestMeter {
   mqtt: MqttCredential;
 }
 
-/** Onboards a new prosumer through the community gateway and registers a bidirectional meter for it. */
-export async function newProsumerWithMeter(exportCapacityW = 6000): Promise<TestMeter> {
+/** Onboards a new prosumer through the community gateway and registers a bidirectional meter for it (in `communityId`). */
+export async function newProsumerWithMeter(exportCapacityW = 6000, communityId = profile().mqtt.communityId): Promise<TestMeter> {
   const participantId = uid('p');
   const onboarded = await api('community', operatorKey(), 'POST', '/participants', { participantId, role: 'prosumer' });
   if (onboarded.status !== 201) throw new Error(`onboarding failed: ${onboarded.status} ${JSON.stringify(onboarded.body)}`);
@@ -106,7 +106,7 @@ export async function newProsumerWithMeter(exportCapacityW = 6000): Promise<Test
     kind: 'bidirectional',
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     exportCapacityW,
-    communityId: profile().mqtt.communityId,
+    communityId,
   });
   if (registered.status !== 201) throw new Error(`meter registration failed: ${registered.status} ${JSON.stringify(registered.body)}`);
   if (!registered.body.mqtt) throw new Error(`meter registration gave no broker credential: ${JSON.stringify(registered.body)}`);

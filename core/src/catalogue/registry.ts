@@ -53,6 +53,12 @@ export const registryTransactions = {
     access: { roles: 'any', ownRecords: true, rule: 'a household its own; other roles any' },
     summary: "the participant's meters, by meter id",
   }),
+  listCommunityMeters: registry.evaluate('listCommunityMeters', {
+    args: [arg('communityId', Id)],
+    result: Type.Array(Meter),
+    access: { roles: ['operator', 'utility', 'regulator'], rule: 'the operator, the utility and the regulator; no household' },
+    summary: "the community's meters, by participant and meter id",
+  }),
 };
 
 /** Signed meter readings (chaincode/src/metering.ts). */
