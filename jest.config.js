@@ -8,6 +8,7 @@ module.exports = {
     '<rootDir>/gateway-api',
     '<rootDir>/device-bridge',
     '<rootDir>/portal',
+    '<rootDir>/simulation',
     '<rootDir>/test/e2e',
     '<rootDir>/agents',
   ],

@@ -4,6 +4,7 @@
  * npm run audit -- --book <file.json> [--community <id> --interval <instant> ...]
  * npm run audit -- certificates [--from <hour> --to <hour>] [--community <id>] [--report <file.json>] [...]: see audit-certificates.ts
  * npm run audit -- flex --event <eventId> [...]: see audit-flex.ts
+ * npm run audit -- simulation <report directory> [...]: see simulation/src/audit.ts
  *
  * Recomputes an interval's clearing with the pure module, from the orders on the ledger (read
  * through a gateway with an operator, utility or regulator key) or from a JSON order book file
@@ -16,15 +17,24 @@
  * it does, 1 when it does not, 2 on an error).
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clearingDifferences, ClearingNetwork, clearMarket, islandClearing, MarketParams, Order } from '@gridledger/core';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 import { auditCertificates } from './audit-certificates';
 import { auditFlex } from './audit-flex';
 
+type SimulationAudit = { auditSimulation(argv: string[]): Promise<number> };
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'certificates') return auditCertificates(argv.slice(1));
   if (argv[0] === 'flex') return auditFlex(argv.slice(1));
+  // The simulation workspace depends on this one, so its audit is loaded from its build, not imported.
+  if (argv[0] === 'simulation')
+    return (createRequire(__filename)(join(__dirname, '..', '..', 'simulation', 'dist', 'audit.js')) as SimulationAudit).auditSimulation(
+      argv.slice(1),
+    );
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -25,10 +25,23 @@ const STAMP = join('node_modules', '.gridledger-install');
 
 /**
  * Debian packages each profile needs: the broker and its clients, the Fabric build, ip (the bench's
- * consortium of network namespaces), the tests' tools (the portal's: a browser and fonts).
+ * consortium of network namespaces), the font of the simulation report's charts, the tests' tools (the
+ * portal's: a browser and fonts).
  */
 const PACKAGES = {
-  start: ['ca-certificates', 'gcc', 'libc6-dev', 'openssl', 'jq', 'tar', 'gzip', 'mosquitto', 'mosquitto-clients', 'iproute2'],
+  start: [
+    'ca-certificates',
+    'gcc',
+    'libc6-dev',
+    'openssl',
+    'jq',
+    'tar',
+    'gzip',
+    'mosquitto',
+    'mosquitto-clients',
+    'iproute2',
+    'fonts-dejavu-core',
+  ],
   test: ['python3', 'python3-venv', 'python3-pip', 'chromium', 'fonts-liberation'],
 };
 

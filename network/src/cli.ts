@@ -10,6 +10,7 @@ import { DEMO_METERING_PARAMS, worthSaying } from './demo-plan';
 import { summary, upPlatform } from './platform';
 import { runningPid, serviceEnv, startProcess } from './proc';
 import { COMMUNITY_ID, down, REPO_ROOT, upNetwork } from './up';
+import { START_SCENARIO, startSimulation } from './start-simulation';
 
 const USAGE = `usage: node network/dist/cli.js <command> [options]
   start [--verbose]  up, the demo market and the meter simulator; a line per interval (--verbose: every log); Ctrl-C stops all
@@ -111,6 +112,8 @@ async function start(options: StartOptions, speed: string, verbose: boolean): Pr
   const market = new DemoMarket(demo);
   market.start();
   say(`  each minute: the homes order for the coming intervals; the scheduler closes, clears and settles them`);
+  say(`  beside it, the community simulation's ${START_SCENARIO} scenario (npm run simulate -- <scenario> runs others)`);
+  void startSimulation(profile, credentials, say);
   say(verbose ? '\nFollowing the logs (Ctrl-C stops everything):' : '\nIntervals (Ctrl-C stops everything; --verbose follows every log):');
   const files = readdirSync(logs)
     .filter((f) => /^(gateway|bridge|simulator|broker)/.test(f))

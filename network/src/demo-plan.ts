@@ -23,7 +23,7 @@ export const DEMO_MARKET_PARAMS = Object.freeze({
   kPpm: 500_000,
 });
 
-export type DemoMarketParams = typeof DEMO_MARKET_PARAMS;
+export type DemoMarketParams = { readonly [K in keyof typeof DEMO_MARKET_PARAMS]: number };
 
 /** A home whose available credits fall below the floor is topped up to the target by the utility. */
 export const DEMO_CREDITS = Object.freeze({ floorMicros: 5_000_000, targetMicros: 20_000_000 });

@@ -83,14 +83,17 @@ const check = (what: string, res: Answer, ok: number[] = [200, 201]): Answer => 
   return res;
 };
 
-/** The ledger's metering parameters as the demo needs them; only what differs is changed. */
-async function setMeteringParams(o: DemoMarketOptions): Promise<void> {
+/** The ledger's metering parameters as the demo (or a simulation run) needs them; only what differs is changed. */
+export async function setMeteringParams(
+  o: Pick<DemoMarketOptions, 'profile' | 'credentials' | 'say'>,
+  wanted: { intervalSeconds: number; lateWindowSeconds: number } = DEMO_METERING_PARAMS,
+): Promise<void> {
   const community = o.profile.orgs.community;
   const current = check(
     'metering parameters',
     await api(community.gateway.url, o.credentials.apiKeys.community['community-operator'], 'GET', '/metering/params'),
   ).json;
-  const change = paramsChange(current, DEMO_METERING_PARAMS);
+  const change = paramsChange(current, wanted);
   if (Object.keys(change).length === 0) return;
   const client = ledgerClient(o.profile, 'community', community.users['community-operator']);
   try {
@@ -98,7 +101,7 @@ async function setMeteringParams(o: DemoMarketOptions): Promise<void> {
   } finally {
     client.close();
   }
-  const { intervalSeconds, lateWindowSeconds } = DEMO_METERING_PARAMS;
+  const { intervalSeconds, lateWindowSeconds } = wanted;
   o.say(`  metering: ${intervalSeconds} s intervals, late window ${lateWindowSeconds} s (whole channel)`);
 }
 

@@ -70,6 +70,8 @@ describe('the bootstrap of `npm start` and `npm test`', () => {
     expect(PACKAGES.start).toEqual(expect.arrayContaining(['mosquitto', 'openssl', 'gcc']));
     expect(PACKAGES.test).toContain('python3-venv');
     expect(PACKAGES.test).toEqual(expect.arrayContaining(['chromium', 'fonts-liberation']));
+    // npm start renders the simulation report's charts with resvg, which needs a system font.
+    expect(PACKAGES.start).toContain('fonts-dejavu-core');
   });
 
   it('fetches the runtime before anything runs on it, and builds last', () => {

@@ -23,6 +23,8 @@
  *  - grid.telemetrySamplesPerSec and grid.alertLatencyP95Ms: grid.js (GRIDLEDGER_BENCH_GRID=0 leaves them out).
  *  - flex.dispatchAckP95Ms: dispatch.js (GRIDLEDGER_BENCH_DISPATCH=0 leaves it out); flex.eventToVenP95Ms: openadr.js
  *    (GRIDLEDGER_BENCH_OPENADR=0 leaves it out).
+ *  - simulation.day100HomesSeconds and simulation.tradesPerSec: simulation.js (GRIDLEDGER_BENCH_SIMULATION=0 leaves them
+ *    out; GRIDLEDGER_BENCH_ONLY=simulation runs them alone).
  * GRIDLEDGER_BENCH_ONLY=readings runs the no-op submits and the readings only (no evaluations,
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
  * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only;
@@ -46,6 +48,7 @@ const { prosumerWithMeter } = require('./prosumer');
 const { gridBenchmarks } = require('./grid');
 const { dispatchBenchmarks } = require('./dispatch');
 const { openadrBenchmarks } = require('./openadr');
+const { simulationBenchmarks } = require('./simulation');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -292,6 +295,7 @@ async function ledgerBenchmarks(results, rows) {
     if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'openadr') return await openadrBenchmarks(profile, credentials, results, rows, apiAt);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'simulation') return await simulationBenchmarks(profile, credentials, results, rows);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -341,6 +345,8 @@ async function ledgerBenchmarks(results, rows) {
       await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
     if (process.env.GRIDLEDGER_BENCH_OPENADR !== '0' && !certificatesOnly)
       await openadrBenchmarks(profile, credentials, results, rows, apiAt);
+    if (process.env.GRIDLEDGER_BENCH_SIMULATION !== '0' && !certificatesOnly)
+      await simulationBenchmarks(profile, credentials, results, rows);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

@@ -169,6 +169,18 @@ export function intervalEnergy(
   return { loadWh: sharedWh(loadWh, parts, index), pvWh: sharedWh(pvWh, parts, index) };
 }
 
+/** The net flows at the home's connection in the interval: import and export, never both. */
+export function flowsOf(
+  home: Home,
+  intervalStart: number,
+  seed = 1,
+  clock: ModelClock = QUARTER_HOUR_CLOCK,
+  data: ProfileData = profileData(),
+): { importWh: number; exportWh: number } {
+  const { loadWh, pvWh } = intervalEnergy(home, intervalStart, clock, seed, data);
+  return { importWh: Math.max(0, loadWh - pvWh), exportWh: Math.max(0, pvWh - loadWh) };
+}
+
 /**
  * The meter's reading of one interval and its state after it: import and export are the net
  * flows at the connection over the interval, the registers grow by exactly those, seq by one.
@@ -181,9 +193,7 @@ export function nextReading(
   data: ProfileData = profileData(),
   clock: ModelClock = QUARTER_HOUR_CLOCK,
 ): { reading: Reading; state: MeterState } {
-  const { loadWh, pvWh } = intervalEnergy(home, intervalStart, clock, seed, data);
-  const importWh = Math.max(0, loadWh - pvWh);
-  const exportWh = Math.max(0, pvWh - loadWh);
+  const { importWh, exportWh } = flowsOf(home, intervalStart, seed, clock, data);
   const next: MeterState = {
     seq: state.seq + 1,
     importRegisterWh: state.importRegisterWh + importWh,

@@ -2,9 +2,10 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { KeyObject } from 'node:crypto';
 import { DAY_SECONDS, formatInstant } from '@gridledger/core';
 import { createLogger, type Logger } from '@gridledger/network';
-import { readingsTopic, receiptsTopic } from '../topics';
-import { ensureMeterKeys, loadMeterKey, signReading } from './keys';
-import { initialMeterState, nextReading, QUARTER_HOUR_CLOCK, simulatedHomes, type Home, type ModelClock } from './model';
+import { receiptsTopic } from '../topics';
+import { ensureMeterKeys, loadMeterKey } from './keys';
+import { mqttMeterLink, simulatedMeter } from './meter';
+import { flowsOf, initialMeterState, QUARTER_HOUR_CLOCK, simulatedHomes, type Home, type ModelClock } from './model';
 import { loadState, saveState, type SimulatorState } from './state';
 import { startSimulatorTelemetry } from './telemetry';
 
@@ -138,12 +139,16 @@ export async function runSimulator(o: SimulatorOptions): Promise<void> {
       }
       const meters = { ...state.meters };
       const published = homes.map((home) => {
-        const { reading, state: after } = nextReading(home, state.meters[home.meterId], start, seed, undefined, clock);
-        meters[home.meterId] = after;
-        const signed = signReading(reading, keys.get(home.meterId)!);
-        return clients
-          .get(home.meterId)!
-          .publishAsync(readingsTopic(o.communityId, home.meterId), JSON.stringify(signed), { qos: 1 })
+        const meter = simulatedMeter(
+          home.meterId,
+          keys.get(home.meterId)!,
+          (t) => flowsOf(home, t, seed, clock),
+          state.meters[home.meterId],
+        );
+        const signed = meter.read(start);
+        meters[home.meterId] = meter.state();
+        return mqttMeterLink(clients.get(home.meterId)!, o.communityId)
+          .publish(signed)
           .then(() => signed);
       });
       const readings = await Promise.all(published);

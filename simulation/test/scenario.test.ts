@@ -1,0 +1,50 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { homesOf, loadScenario, parseScenario, ScenarioError } from '../src/scenario';
+
+const DIR = join(__dirname, '..', 'scenarios');
+const shipped = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+const june = loadScenario(join(DIR, 'june-sunny.json'));
+
+describe('scenarios as files', () => {
+  it('ships the three 100-home days and the short default, each valid and named as its file', () => {
+    expect(shipped.sort()).toEqual(['evening-ev-peak.json', 'june-sunny.json', 'november-cloudy.json', 'short-default.json']);
+    const loaded = shipped.map((f) => loadScenario(join(DIR, f)));
+    expect(loaded.filter((s) => s.homes === 100).map((s) => s.name)).toEqual(['evening-ev-peak', 'june-sunny', 'november-cloudy']);
+    expect(june).toMatchObject({ day: '2026-06-18', fromHour: 0, hours: 24, simulatedSecondsPerInterval: 900, ledgerIntervalSeconds: 60 });
+  });
+
+  it('draws the same homes from the same seed, different ones from another, within the mix', () => {
+    const homes = homesOf(june);
+    expect(homesOf(june)).toEqual(homes);
+    expect(homesOf({ ...june, seed: 7 })).not.toEqual(homes);
+    expect(homes.map((h) => h.homeId).slice(0, 2)).toEqual(['home-001', 'home-002']);
+    // Adding homes leaves the first ones as they were.
+    expect(homesOf({ ...june, homes: 120 }).slice(0, 100)).toEqual(homes);
+    const pv = homes.filter((h) => h.pvKwp > 0);
+    expect(pv.length).toBeGreaterThan(45);
+    expect(pv.length).toBeLessThan(75);
+    for (const h of homes) {
+      expect(h.annualKwh).toBeGreaterThanOrEqual(2000);
+      expect(h.annualKwh).toBeLessThanOrEqual(5500);
+      if (h.batteryWh > 0) expect(h.pvKwp).toBeGreaterThan(0);
+      expect(h.orientation === null).toBe(h.pvKwp === 0);
+    }
+    const ev = loadScenario(join(DIR, 'evening-ev-peak.json'));
+    expect(homesOf(ev).filter((h) => h.evWhPerDay > 0).length).toBeGreaterThan(homes.filter((h) => h.evWhPerDay > 0).length);
+  });
+
+  it('refuses a bad field by name', () => {
+    const raw = { ...june, mix: { ...june.mix } } as Record<string, unknown>;
+    expect(() => parseScenario({ ...raw, homes: 0 }, 'x.json')).toThrow(
+      new ScenarioError('x.json: homes must be a whole number in [2, 1000], not 0'),
+    );
+    expect(() => parseScenario({ ...raw, day: '2026-13-01' }, 'x.json')).toThrow(/day must be a date/);
+    expect(() => parseScenario({ ...raw, simulatedSecondsPerInterval: 1000 }, 'x.json')).toThrow(/simulatedSecondsPerInterval/);
+    expect(() => parseScenario({ ...raw, fromHour: 20, hours: 5 }, 'x.json')).toThrow(/hours must be/);
+    expect(() => parseScenario({ ...raw, mix: { ...june.mix, pvKwp: [9, 3] } }, 'x.json')).toThrow(/pvKwp must have low <= high/);
+    expect(() => parseScenario({ ...raw, tariffs: { ...june.tariffs, feedInMicrosPerKwh: 999_999 } }, 'x.json')).toThrow(
+      /feed-in <= retail/,
+    );
+  });
+});
