@@ -51,20 +51,25 @@ export class HttpLedgerCheck implements OfferCheck, AgentBinding {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
+  /** The gateway answers the ledger's offer (`P2pOffer`, docs/p2p.md): energy left is energyWh − acceptedWh, open while its phase is. */
   async offer(offerId: string): Promise<LedgerOffer | undefined> {
     const body = await this.get(`/api/v1/p2p/offers/${encodeURIComponent(offerId)}`);
     if (body === undefined) return undefined;
-    const o = body as Partial<LedgerOffer>;
+    const o = body as { offerId?: unknown; meterId?: unknown; energyWh?: unknown; acceptedWh?: unknown; priceMicrosPerKwh?: unknown };
+    const { phase, status } = body as { phase?: unknown; status?: unknown };
+    const state = phase ?? status;
     if (
       o.offerId !== offerId ||
-      typeof o.sellerMeterId !== 'string' ||
+      typeof o.meterId !== 'string' ||
       !Number.isSafeInteger(o.energyWh) ||
+      !Number.isSafeInteger(o.acceptedWh) ||
       !Number.isSafeInteger(o.priceMicrosPerKwh) ||
-      typeof o.status !== 'string'
+      typeof state !== 'string'
     ) {
       throw new LedgerUnavailable(`offer ${offerId}: the gateway's answer is not an offer`);
     }
-    return { offerId, sellerMeterId: o.sellerMeterId, energyWh: o.energyWh!, priceMicrosPerKwh: o.priceMicrosPerKwh!, status: o.status };
+    const energyWh = (o.energyWh as number) - (o.acceptedWh as number);
+    return { offerId, sellerMeterId: o.meterId, energyWh, priceMicrosPerKwh: o.priceMicrosPerKwh as number, status: state };
   }
 
   async agentOf(meterId: string): Promise<string | undefined> {

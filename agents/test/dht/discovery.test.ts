@@ -59,7 +59,7 @@ function recordFor(node: CommunityNode, meterId: string, offerId: string, energy
 }
 
 function openOffer(offerId: string, sellerMeterId: string, energyWh: number, status = 'open') {
-  ledger.offers.set(offerId, { offerId, sellerMeterId, energyWh, priceMicrosPerKwh: PRICE, status });
+  ledger.offers.set(offerId, { offerId, meterId: sellerMeterId, energyWh, acceptedWh: 0, priceMicrosPerKwh: PRICE, status });
 }
 
 /** An attacker's node: the community's protocol, a validator that lets everything through. */

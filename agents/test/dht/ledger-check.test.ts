@@ -13,14 +13,18 @@ beforeEach(() => {
   ledger.failWith = undefined;
 });
 
+// The gateway's answer (P2pOffer, docs/p2p.md, fields the check does not read left out) and what the check makes of it.
+const answer = { offerId: 'offer-1', meterId: 'meter-1', energyWh: 1500, acceptedWh: 300, priceMicrosPerKwh: 150_000, status: 'open' };
 const offer = { offerId: 'offer-1', sellerMeterId: 'meter-1', energyWh: 1200, priceMicrosPerKwh: 150_000, status: 'open' };
 
 describe('HttpLedgerCheck', () => {
   test('reads an offer and sends the API key', async () => {
-    ledger.offers.set('offer-1', offer);
+    ledger.offers.set('offer-1', answer);
     const check = new HttpLedgerCheck({ baseUrl: `${ledger.url}/`, apiKey: 'k-123' });
     await expect(check.offer('offer-1')).resolves.toEqual(offer);
-    expect(ledger.requests).toEqual([{ path: '/api/v1/p2p/offers/offer-1', authorization: 'Bearer k-123' }]);
+    ledger.offers.set('offer-1', { ...answer, status: 'open', phase: 'sold' });
+    await expect(check.offer('offer-1')).resolves.toEqual({ ...offer, status: 'sold' });
+    expect(ledger.requests.slice(0, 1)).toEqual([{ path: '/api/v1/p2p/offers/offer-1', authorization: 'Bearer k-123' }]);
   });
 
   test('an unknown offer or meter is undefined (404)', async () => {
@@ -37,9 +41,9 @@ describe('HttpLedgerCheck', () => {
 
   test('a failing gateway or an answer of another form is LedgerUnavailable, never "no offer"', async () => {
     const check = new HttpLedgerCheck({ baseUrl: ledger.url });
-    ledger.offers.set('offer-1', { ...offer, offerId: 'offer-2' });
+    ledger.offers.set('offer-1', { ...answer, offerId: 'offer-2' });
     await expect(check.offer('offer-1')).rejects.toBeInstanceOf(LedgerUnavailable);
-    ledger.offers.set('offer-1', { ...offer, energyWh: '1200' as unknown as number });
+    ledger.offers.set('offer-1', { ...answer, energyWh: '1500' as unknown as number });
     await expect(check.offer('offer-1')).rejects.toBeInstanceOf(LedgerUnavailable);
     ledger.failWith = 503;
     await expect(check.offer('offer-1')).rejects.toThrow('HTTP 503');

@@ -1,11 +1,10 @@
-/** A tiny HTTP server answering the two ledger routes HttpLedgerCheck asks, from maps the test fills. */
+/** A tiny HTTP server answering the two ledger routes HttpLedgerCheck asks, from maps the test fills (offers as the gateway answers them: P2pOffer). */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LedgerOffer } from '../../src/dht/index.js';
 
 export interface LedgerServer {
   url: string;
-  offers: Map<string, LedgerOffer>;
+  offers: Map<string, Record<string, unknown>>;
   /** meterId → agentId */
   agents: Map<string, string>;
   /** Requests seen, with their authorization header. */
@@ -16,7 +15,7 @@ export interface LedgerServer {
 }
 
 export async function startLedgerServer(): Promise<LedgerServer> {
-  const state = { offers: new Map<string, LedgerOffer>(), agents: new Map<string, string>(), requests: [] } as Omit<
+  const state = { offers: new Map<string, Record<string, unknown>>(), agents: new Map<string, string>(), requests: [] } as Omit<
     LedgerServer,
     'url' | 'close'
   >;
