@@ -1,4 +1,4 @@
-/** A tiny HTTP server answering the two ledger routes HttpLedgerCheck asks, from maps the test fills (offers as the gateway answers them: P2pOffer). */
+/** A tiny HTTP server answering the two ledger routes HttpLedgerCheck asks, from maps the test fills (offers as P2pOffer). */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
