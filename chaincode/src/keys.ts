@@ -158,6 +158,8 @@ export const KeyTypes = {
   dispatchOpen: 'dispatchOpen',
   /** A VEN's OpenADR report on a demand-response event (chaincode/src/flex/reports.ts): flexReport~eventId~participant~reportId. */
   flexReport: 'flexReport',
+  /** A batch of meter registrations (registry.registerMeterBatch): meterBatch~batchId, its digest and answer. */
+  meterBatch: 'meterBatch',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -292,6 +292,9 @@ export const ErrorCodes = {
   OPENADR_CALLBACK_NOT_ALLOWED: 'OPENADR_CALLBACK_NOT_ALLOWED',
   /** A trading agent's input (offer, weights, position, mandate, figures) not of the documented shape or range (docs/agents.md); `details.field`. */
   AGENT_INPUT_INVALID: 'AGENT_INPUT_INVALID',
+  /** A batch of meters whose batchId was used for other meters (or by another MSP); a retry with the same meters returns the stored
+   * answer. `details.batchId`. */
+  METER_BATCH_CONFLICT: 'METER_BATCH_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
