@@ -56,14 +56,14 @@ it('registers 1,000 meters in two batches, idempotently and all or none, and the
   expect(retry.body).toEqual(registered[0].body);
   const other = await operator('POST', '/meter-batches', { batchId: batches[0].batchId, meters: range(0, 3) });
   expect(other.status).toBe(409);
-  expect(other.body.code).toBe('METER_BATCH_CONFLICT');
+  expect(other.body.error.code).toBe('METER_BATCH_CONFLICT');
 
   // One meter that exists (the fourth) refuses the whole batch; fixed, the same id goes through.
   const fresh = range(2 * PER_BATCH, 6);
   const bad = { batchId: `${run}-bad`, meters: [...fresh.slice(0, 3), meter(7), ...fresh.slice(3)] };
   const refused = await operator('POST', '/meter-batches', bad);
   expect(refused.status).toBe(409);
-  expect(refused.body).toMatchObject({ code: 'METER_EXISTS', details: { index: 3, meterId: meter(7).meterId } });
+  expect(refused.body.error).toMatchObject({ code: 'METER_EXISTS', details: { index: 3, meterId: meter(7).meterId } });
   for (const m of fresh) expect((await operator('GET', `/meters/${m.meterId}`)).status).toBe(404);
   const fixed = await operator('POST', '/meter-batches', { batchId: bad.batchId, meters: fresh });
   expect(fixed.status).toBe(201);
