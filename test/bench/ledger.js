@@ -27,6 +27,7 @@
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
  * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only;
  * GRIDLEDGER_BENCH_ONLY=openadr the OpenADR VTN's notification scenario only.
+ *  - registry.metersPerSec: batch registration of 20,000 meters (registry.js); GRIDLEDGER_BENCH_ONLY=registry runs it alone.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -46,6 +47,7 @@ const { prosumerWithMeter } = require('./prosumer');
 const { gridBenchmarks } = require('./grid');
 const { dispatchBenchmarks } = require('./dispatch');
 const { openadrBenchmarks } = require('./openadr');
+const { registryBenchmarks } = require('./registry');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -292,6 +294,7 @@ async function ledgerBenchmarks(results, rows) {
     if (gridOnly) return await gridBenchmarks(profile, credentials, profile.stateDir, results, rows, api);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'openadr') return await openadrBenchmarks(profile, credentials, results, rows, apiAt);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'registry') return await registryBenchmarks(profile, credentials, results, rows, api);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -329,6 +332,7 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_READINGS !== '0' && !certificatesOnly)
       await readingsBenchmark(profile, credentials, stateDir, results, rows);
     if (readingsOnly) return;
+    if (!certificatesOnly) await registryBenchmarks(profile, credentials, results, rows, api);
     if (!certificatesOnly) {
       await marketBenchmarks(profile, credentials, results, rows, noopTps);
       await settlementBenchmarks(profile, credentials, results, rows);
