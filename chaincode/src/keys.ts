@@ -182,6 +182,8 @@ export const KeyTypes = {
   p2pRequest: 'p2pRequest',
   p2pTraded: 'p2pTraded',
   mandate: 'mandate',
+  /** A batch of meter registrations (registry.registerMeterBatch): meterBatch~batchId, its digest and answer. */
+  meterBatch: 'meterBatch',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -8,14 +8,16 @@ import {
   isRole,
   MAX_DISPLAY_NAME,
   MeterRecord,
+  MeterRegistration,
   Role,
   ROLES,
   validateMeterRegistration,
 } from '@gridledger/core';
-import { actorOf, requireOwnRecords, requireRole } from './access';
+import { actorOf, Caller, requireOwnRecords, requireRole } from './access';
 import { checkFields, checkId, parseObjectArgument } from './args';
 import { key, KeyTypes } from './keys';
 import { getRecord, putRecord, setEvent, txInstant } from './ledger';
+import { registerMeterBatch as registerBatch } from './meter-batch';
 import { listRecords } from './paging';
 import { respond } from './respond';
 import { indexParticipant } from './lists/indexes';
@@ -36,11 +38,12 @@ const PARTICIPANT_FIELDS = ['participantId', 'role', 'displayName'];
 
 const checkParticipantId = (value: unknown, field = 'participantId'): string => checkId(value, field, ErrorCodes.PARTICIPANT_ID_INVALID);
 
+export const participantNotFound = (participantId: string): GridLedgerError =>
+  new GridLedgerError(ErrorCodes.PARTICIPANT_NOT_FOUND, `no participant ${participantId} is registered`, { participantId });
+
 export async function loadParticipant(ctx: Context, participantId: string): Promise<ParticipantRecord> {
   const participant = await getRecord<ParticipantRecord>(ctx, key(ctx, KeyTypes.participant, participantId));
-  if (participant === undefined) {
-    throw new GridLedgerError(ErrorCodes.PARTICIPANT_NOT_FOUND, `no participant ${participantId} is registered`, { participantId });
-  }
+  if (participant === undefined) throw participantNotFound(participantId);
   return participant;
 }
 
@@ -58,6 +61,84 @@ export async function metersOf(ctx: Context, participantId: string): Promise<Met
   const meters: MeterRecord[] = [];
   for (const meterId of ids) meters.push(await loadMeter(ctx, meterId));
   return meters;
+}
+
+/**
+ * Whether a validated meter may be registered for that participant by that caller: the
+ * participant is of the caller's MSP, the meter is new, and the participant's meters share one
+ * community (fixed by its first meter). Single and batch registration share it.
+ */
+export function checkMeterPlacement(
+  caller: Caller,
+  participant: ParticipantRecord,
+  registration: MeterRegistration,
+  exists: boolean,
+): void {
+  if (participant.mspId !== caller.mspId) {
+    throw new GridLedgerError(
+      ErrorCodes.ACCESS_DENIED,
+      `participant ${participant.participantId} belongs to ${participant.mspId}, not ${caller.mspId}`,
+      {
+        participantId: participant.participantId,
+        mspId: caller.mspId,
+      },
+    );
+  }
+  if (exists) {
+    throw new GridLedgerError(ErrorCodes.METER_EXISTS, `meter ${registration.meterId} is already registered`, {
+      meterId: registration.meterId,
+    });
+  }
+  // A participant's meters are in one community (its window close fixes the participant's
+  // position over all of them), fixed by the first meter on the participant record: a point
+  // read that later registrations share without writing it.
+  if (participant.communityId !== undefined && participant.communityId !== registration.communityId) {
+    throw new GridLedgerError(
+      ErrorCodes.METER_COMMUNITY_CONFLICT,
+      `participant ${registration.participantId} has its meters in community ${participant.communityId}, not ` +
+        `${registration.communityId}`,
+      {
+        participantId: registration.participantId,
+        communityId: participant.communityId,
+      },
+    );
+  }
+}
+
+/**
+ * Writes a checked meter, its two index entries, and the participant's community when this is
+ * its first meter; returns the participant as it is afterwards with the meter record.
+ */
+export async function writeMeter(
+  ctx: Context,
+  caller: Caller,
+  participant: ParticipantRecord,
+  registration: MeterRegistration,
+): Promise<MeterRecord> {
+  if (participant.communityId === undefined) {
+    await putRecord(ctx, key(ctx, KeyTypes.participant, participant.participantId), {
+      ...participant,
+      communityId: registration.communityId,
+    });
+    await indexParticipant(ctx, registration.communityId, participant.participantId);
+  }
+  const record: MeterRecord = {
+    ...registration,
+    mspId: participant.mspId,
+    active: true,
+    registeredAt: txInstant(ctx),
+    registeredBy: actorOf(ctx, caller),
+  };
+  await putRecord(ctx, key(ctx, KeyTypes.meter, registration.meterId), record);
+  await putRecord(ctx, key(ctx, KeyTypes.meterByParticipant, registration.participantId, registration.meterId), {
+    meterId: registration.meterId,
+    participantId: registration.participantId,
+  });
+  await putRecord(ctx, key(ctx, KeyTypes.meterByCommunity, registration.communityId, registration.participantId, registration.meterId), {
+    meterId: registration.meterId,
+    participantId: registration.participantId,
+  });
+  return record;
 }
 
 /** Who takes part in the market and which meters measure them. */
@@ -140,67 +221,23 @@ export class RegistryContract extends Contract {
       }
       const registration = validateMeterRegistration(input);
       const participant = await loadParticipant(ctx, registration.participantId);
-      if (participant.mspId !== caller.mspId) {
-        throw new GridLedgerError(
-          ErrorCodes.ACCESS_DENIED,
-          `participant ${participant.participantId} belongs to ${participant.mspId}, not ${caller.mspId}`,
-          {
-            participantId: participant.participantId,
-            mspId: caller.mspId,
-          },
-        );
-      }
-      const meterKey = key(ctx, KeyTypes.meter, registration.meterId);
-      if ((await getRecord(ctx, meterKey)) !== undefined) {
-        throw new GridLedgerError(ErrorCodes.METER_EXISTS, `meter ${registration.meterId} is already registered`, {
-          meterId: registration.meterId,
-        });
-      }
-      // A participant's meters are in one community (its window close fixes the participant's
-      // position over all of them), fixed by the first meter on the participant record: a point
-      // read that later registrations share without writing it.
-      if (participant.communityId !== undefined && participant.communityId !== registration.communityId) {
-        throw new GridLedgerError(
-          ErrorCodes.METER_COMMUNITY_CONFLICT,
-          `participant ${registration.participantId} has its meters in community ${participant.communityId}, not ` +
-            `${registration.communityId}`,
-          {
-            participantId: registration.participantId,
-            communityId: participant.communityId,
-          },
-        );
-      }
-      if (participant.communityId === undefined) {
-        await putRecord(ctx, key(ctx, KeyTypes.participant, participant.participantId), {
-          ...participant,
-          communityId: registration.communityId,
-        });
-        await indexParticipant(ctx, registration.communityId, participant.participantId);
-      }
-      const record: MeterRecord = {
-        ...registration,
-        mspId: participant.mspId,
-        active: true,
-        registeredAt: txInstant(ctx),
-        registeredBy: actorOf(ctx, caller),
-      };
-      await putRecord(ctx, meterKey, record);
-      await putRecord(ctx, key(ctx, KeyTypes.meterByParticipant, registration.participantId, registration.meterId), {
-        meterId: registration.meterId,
-        participantId: registration.participantId,
-      });
-      await putRecord(
-        ctx,
-        key(ctx, KeyTypes.meterByCommunity, registration.communityId, registration.participantId, registration.meterId),
-        {
-          meterId: registration.meterId,
-          participantId: registration.participantId,
-        },
-      );
+      const exists = (await getRecord(ctx, key(ctx, KeyTypes.meter, registration.meterId))) !== undefined;
+      checkMeterPlacement(caller, participant, registration, exists);
+      const record = await writeMeter(ctx, caller, participant, registration);
       const { publicKeyPem: _key, ...announced } = record;
       setEvent(ctx, 'MeterRegistered', announced);
       return record;
     });
+  }
+
+  /**
+   * `{ batchId, meters: [registration, ...] }`, at most 500: an operator registers meters of
+   * participants of its own MSP in one transaction, all or none; a retry returns the stored answer.
+   */
+  @Transaction()
+  @Returns('string')
+  async registerMeterBatch(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'registerMeterBatch', async () => registerBatch(ctx, request));
   }
 
   @Transaction(false)

@@ -81,6 +81,7 @@ describe('the chaincode module under fabric-shim', () => {
       getMeter: 'evaluate',
       listMeters: 'evaluate',
       listCommunityMeters: 'evaluate',
+      registerMeterBatch: 'submit',
     });
     expect(txs('metering')).toEqual({
       submitReadings: 'submit',

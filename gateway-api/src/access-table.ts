@@ -175,6 +175,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   // Metering windows, positions, tokens, consumption, disputes
   row('exchangeMeter', 'POST /meters/{meterId}/exchanges', ['energy:exchangeMeter'], [no, no, yes(), no, no]),
   row('retireMeter', 'POST /meters/{meterId}/retirement', ['energy:retireMeter'], [no, no, yes('meters of its MSP'), no, no]),
+  row(
+    'registerMeterBatch',
+    'POST /meter-batches',
+    ['registry:registerMeterBatch'],
+    [no, NA, yes('participants of its MSP'), no, no],
+    'an operator only (registry: operator); the utility has no operator identity at its gateway',
+  ),
   row('getEstimate', 'GET /meters/{meterId}/estimates/{intervalStart}', ['energy:getEstimate'], OWN_RECORDS),
   row(
     'getWindow',

@@ -165,6 +165,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OPENADR_NAME_TAKEN: 409,
   OPENADR_CALLBACK_NOT_ALLOWED: 403,
   AGENT_INPUT_INVALID: 400,
+  METER_BATCH_CONFLICT: 409,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

@@ -29,6 +29,7 @@
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
  * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only;
  * GRIDLEDGER_BENCH_ONLY=openadr the OpenADR VTN's notification scenario only.
+ *  - registry.metersPerSec: batch registration of 20,000 meters (registry.js); GRIDLEDGER_BENCH_ONLY=registry runs it alone.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -49,6 +50,7 @@ const { gridBenchmarks } = require('./grid');
 const { dispatchBenchmarks } = require('./dispatch');
 const { openadrBenchmarks } = require('./openadr');
 const { simulationBenchmarks } = require('./simulation');
+const { registryBenchmarks } = require('./registry');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -296,6 +298,7 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'dispatch') return await dispatchBenchmarks(profile, credentials, results, rows, apiAt);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'openadr') return await openadrBenchmarks(profile, credentials, results, rows, apiAt);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'simulation') return await simulationBenchmarks(profile, credentials, results, rows);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'registry') return await registryBenchmarks(profile, credentials, results, rows, api);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -333,6 +336,7 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_READINGS !== '0' && !certificatesOnly)
       await readingsBenchmark(profile, credentials, stateDir, results, rows);
     if (readingsOnly) return;
+    if (!certificatesOnly) await registryBenchmarks(profile, credentials, results, rows, api);
     if (!certificatesOnly) {
       await marketBenchmarks(profile, credentials, results, rows, noopTps);
       await settlementBenchmarks(profile, credentials, results, rows);

@@ -118,6 +118,15 @@ const req = (method: string, path: string, body?: unknown): Request => ({ method
 
 /** The request of each route's row for a caller: A's ids throughout; `who` only where the request itself differs. */
 const BECKN_ORDER = { bppId: 'x', batteryId: NOCOMM, reservedWh: 1, from: NEXT, to: NEXT };
+/** A's meter as POST /meters takes it. */
+const aMeter = () => ({
+  meterId: f.a.meterId,
+  participantId: f.a.participantId,
+  kind: 'bidirectional',
+  publicKeyPem: publicKeyPem(),
+  exportCapacityW: 1000,
+  communityId: C,
+});
 const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   health: () => req('GET', '/health'),
   healthLive: () => req('GET', '/health/live'),
@@ -128,15 +137,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   onboardParticipant: () => req('POST', '/participants', { participantId: f.a.participantId, role: 'prosumer' }),
   getParticipant: () => req('GET', `/participants/${f.a.participantId}`),
   listMeters: () => req('GET', `/participants/${f.a.participantId}/meters`),
-  registerMeter: () =>
-    req('POST', '/meters', {
-      meterId: f.a.meterId,
-      participantId: f.a.participantId,
-      kind: 'bidirectional',
-      publicKeyPem: publicKeyPem(),
-      exportCapacityW: 1000,
-      communityId: C,
-    }),
+  registerMeter: () => req('POST', '/meters', aMeter()),
   getMeter: () => req('GET', `/meters/${f.a.meterId}`),
   issueMeterMqttCredential: () => req('POST', `/meters/${f.a.meterId}/mqtt-credential`),
   issueHouseholdMqttCredential: () => req('POST', `/participants/${f.a.participantId}/mqtt-credential`),
@@ -176,6 +177,8 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
       exportRegisterWh: 0,
     }),
   retireMeter: () => req('POST', `/meters/${f.spareMeterId}/retirement`),
+  // A's meter exists: the operator's batch is refused with METER_EXISTS (409), past the access check.
+  registerMeterBatch: () => req('POST', '/meter-batches', { batchId: 'access-table', meters: [aMeter()] }),
   getEstimate: () => req('GET', `/meters/${f.a.meterId}/estimates/${PAST}`),
   getWindow: () => req('GET', `/communities/${C}/windows/${PAST}`),
   // An interval that has not ended: refused by the ledger after the access check, nothing written.

@@ -1,7 +1,18 @@
 import { ROLES } from '../core/identity';
+import { MAX_METER_BATCH } from '../metering/meter';
 import { Meter, Participant, ReadingResults, MeteringParams, Reading } from './records';
 import { arg, contractOf } from './transaction';
 import { Bool, Id, Instant, Int, Nullable, OneOf, Opaque, Text, Type } from './schema';
+
+/** A meter registration: POST /meters, and each meter of a batch. */
+const NewMeter = Type.Object({
+  meterId: Id,
+  participantId: Id,
+  kind: OneOf(['production', 'consumption', 'bidirectional']),
+  publicKeyPem: Text,
+  exportCapacityW: Int,
+  communityId: Id,
+});
 
 /** Participants and their meters (chaincode/src/registry.ts). */
 const registry = contractOf('registry');
@@ -20,19 +31,7 @@ export const registryTransactions = {
     summary: 'a participant record',
   }),
   registerMeter: registry.submit('registerMeter', {
-    args: [
-      arg(
-        'request',
-        Type.Object({
-          meterId: Id,
-          participantId: Id,
-          kind: OneOf(['production', 'consumption', 'bidirectional']),
-          publicKeyPem: Text,
-          exportCapacityW: Int,
-          communityId: Id,
-        }),
-      ),
-    ],
+    args: [arg('request', NewMeter)],
     result: Meter,
     access: {
       roles: ['prosumer', 'consumer', 'operator'],
@@ -58,6 +57,29 @@ export const registryTransactions = {
     result: Type.Array(Meter),
     access: { roles: ['operator', 'utility', 'regulator'], rule: 'the operator, the utility and the regulator; no household' },
     summary: "the community's meters, by participant and meter id",
+  }),
+  registerMeterBatch: registry.submit('registerMeterBatch', {
+    args: [
+      arg(
+        'request',
+        Type.Object({
+          batchId: Id,
+          meters: Type.Array(NewMeter, { minItems: 1, maxItems: MAX_METER_BATCH }),
+        }),
+      ),
+    ],
+    result: Type.Object({
+      batchId: Id,
+      digest: Type.String({ description: 'SHA-256 (hex) of the canonical JSON of the meters as sent' }),
+      count: Int,
+      mspId: Text,
+      registeredAt: Instant,
+      registeredBy: Text,
+      txId: Text,
+    }),
+    access: { roles: ['operator'], rule: 'an operator, for participants of its own MSP' },
+    events: ['MeterBatchRegistered'],
+    summary: `registers up to ${MAX_METER_BATCH} meters in one transaction, all or none; a retry answers the stored batch`,
   }),
 };
 

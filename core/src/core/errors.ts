@@ -324,6 +324,9 @@ export const ErrorCodes = {
   MANDATE_SOURCE_REFUSED: 'MANDATE_SOURCE_REFUSED',
   /** A seller outside the locality of the buyer's mandate (another zone). */
   MANDATE_LOCALITY_REFUSED: 'MANDATE_LOCALITY_REFUSED',
+  /** A batch of meters whose batchId was used for other meters (or by another MSP); a retry with the same meters returns the stored
+   * answer. `details.batchId`. */
+  METER_BATCH_CONFLICT: 'METER_BATCH_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -52,6 +52,14 @@ function invalid(field: string, message: string): GridLedgerError {
 }
 
 /**
+ * Meters per batch: about 1.4 KB of a transaction each (the request's PEM key and fields, then
+ * the meter record and its two index entries in the write set), so 500 make ~0.7 MB, well below
+ * Fabric's limits on one message (the orderer's AbsoluteMaxBytes of 10 MB per block, gRPC's 100 MB)
+ * and small enough that a block of several batches stays near PreferredMaxBytes (2 MB).
+ */
+export const MAX_METER_BATCH = 500;
+
+/**
  * Checks a registration request's shape, each failure with its code: METER_INVALID (details.field)
  * for the meter's own fields, PARTICIPANT_ID_INVALID for the owner, METER_KEY_INVALID for a key
  * that is not ECDSA P-256. The returned key is re-exported, so one key has one stored spelling.

@@ -1,4 +1,5 @@
 import { catalogue, type Transaction } from '@gridledger/core/catalogue';
+import { MAX_METER_BATCH } from '@gridledger/core/metering';
 import { answer } from './answers';
 
 /**
@@ -117,6 +118,23 @@ export function meteringPaths(p: OpenApiParts): Record<string, object> {
         parameters: [participant],
         requestBody: body('Preferences'),
         responses: ok(assets.setPreferences, { '404': errorResponse('PARTICIPANT_NOT_FOUND') }),
+      },
+    },
+    '/meter-batches': {
+      post: {
+        operationId: 'registerMeterBatch',
+        description:
+          `Registers up to ${MAX_METER_BATCH} meters (each as POST /meters takes it) in one transaction, all or none: the first bad ` +
+          'meter refuses the batch with its index in `details.index`. A retry with the same batchId and meters answers the stored ' +
+          'batch (its txId is the transaction that registered it); other meters under that batchId are METER_BATCH_CONFLICT. ' +
+          'No broker credentials: ask POST /meters/{meterId}/mqtt-credential per meter.',
+        requestBody: body('MeterBatch'),
+        responses: {
+          '201': answer(catalogue.registry.registerMeterBatch, 'registered, or the stored answer of a retry'),
+          '404': errorResponse('PARTICIPANT_NOT_FOUND'),
+          '409': errorResponse('METER_EXISTS, METER_COMMUNITY_CONFLICT or METER_BATCH_CONFLICT'),
+          ...common,
+        },
       },
     },
     '/meters/{meterId}/exchanges': {
@@ -290,6 +308,10 @@ export function meteringSchemas(p: OpenApiParts): Record<string, object> {
     Preferences: object(['sources', 'locality'], {
       sources: { type: 'array', items: source, maxItems: 5 },
       locality: { type: 'string', enum: ['feeder', 'zone', 'community', 'any'] },
+    }),
+    MeterBatch: object(['batchId', 'meters'], {
+      batchId: id,
+      meters: { type: 'array', minItems: 1, maxItems: MAX_METER_BATCH, items: { $ref: '#/components/schemas/NewMeter' } },
     }),
     MeterExchange: object(['effectiveFrom', 'publicKeyPem', 'firstSeq', 'importRegisterWh', 'exportRegisterWh'], {
       effectiveFrom: instant,

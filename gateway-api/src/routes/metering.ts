@@ -139,6 +139,13 @@ export function meteringRoutes(r: Router, ledger: LedgerPort, hooks: MeteringHoo
     await submit(res, assets.setPreferences, [param(req.params.participantId), req.body]);
   });
 
+  // Up to MAX_METER_BATCH meters in one transaction, all or none (docs/metering.md, "Batch registration"). The answer's txId is the
+  // transaction that registered the batch, also on a retry (which answers the stored batch); no broker credentials are issued here.
+  r.post('/meter-batches', async (req, res) => {
+    const { result, txId } = await call(ledger, callerOf(res), catalogue.registry.registerMeterBatch, [req.body]);
+    res.locals.txId = txId;
+    res.status(201).json(result);
+  });
   r.post('/meters/:meterId/exchanges', async (req, res) =>
     submit(res, energy.exchangeMeter, [{ ...req.body, meterId: req.params.meterId }], 201),
   );
