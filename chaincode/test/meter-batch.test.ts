@@ -48,7 +48,10 @@ describe('registry: batch registration of meters', () => {
     }
     const participantWrites = [...out.writes.keys()].filter((k) => k.startsWith('\u0000participant\u0000'));
     expect(participantWrites.sort()).toEqual(['\u0000participant\u0000home-01\u0000', '\u0000participant\u0000home-02\u0000']);
-    expect(out.writes.size).toBe(3 * 3 + 2 + 1);
+    const indexWrites = [...out.writes.keys()].filter((k) => k.startsWith('\u0000participantIn\u0000'));
+    expect(indexWrites).toHaveLength(2);
+    // Per meter its record and two indexes; per participant its record and its community's list index; the batch record.
+    expect(out.writes.size).toBe(3 * 3 + 2 + 2 + 1);
     expect(out.events.map((e) => e.name)).toEqual(['MeterBatchRegistered']);
     const listed = (await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'home-01'))).result;
     expect(listed.map((m: { meterId: string }) => m.meterId)).toEqual(['home-01.a', 'home-01.b', 'home-01.c']);
