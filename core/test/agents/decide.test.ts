@@ -76,9 +76,9 @@ describe("a home's agent", () => {
         for (const a of d.actions) seen[a.kind] += 1;
         expect(broken(home, mandate, offers, d.actions)).toEqual([]);
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
-    // The runs reached every kind of action (the property is not vacuous).
+    // The runs reached every kind of action (the property is not vacuous); 300 runs gave 17 of one kind now and then.
     expect(Math.min(seen.offer, seen.request, seen.utility)).toBeGreaterThan(20);
   });
 
