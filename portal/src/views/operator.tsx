@@ -8,10 +8,9 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { data, type ApiClient } from '../api/client';
 import type { LedgerEvent } from '../api/events';
 import { Outcome, useAction } from '../action';
-import { useEventFold } from '../history';
 import { intervalsAround, STAGES, stageOf, type Status } from '../lifecycle';
 import { ErrorNote, Show, useLoad } from '../load';
-import { foldDisputes, type OpenDispute } from '../queues';
+import { allPages, newestOf } from '../listed';
 import { Table } from '../table';
 import { useTick } from '../tick';
 import { instantOf, localDateTime, localMidnight, utcInterval } from '../time';
@@ -278,14 +277,35 @@ export function Participants({ api }: { api: ApiClient }) {
   );
 }
 
-/** The open disputes (folded from the event history) and the operator's resolution with corrected values. */
-export function DisputeQueue({ api, apiKey }: { api: ApiClient; apiKey: string }) {
-  const { value: open, state } = useEventFold(apiKey, foldDisputes, new Map<string, OpenDispute>() as ReadonlyMap<string, OpenDispute>);
+/** An open dispute as the ledger's list answers it (the record's fields the view shows). */
+interface OpenDispute {
+  meterId: string;
+  intervalStart: string;
+  participantId: string;
+  reason: string;
+  openedAt: string;
+}
+
+/**
+ * The community's open disputes (the ledger's list, read again when a dispute is opened or resolved)
+ * and the operator's resolution with corrected values.
+ */
+export function DisputeQueue({ api, communityId, events }: { api: ApiClient; communityId: string; events: LedgerEvent[] }) {
+  const changed = newestOf(events, ['ReadingDisputed', 'DisputeResolved']);
+  const listed = useLoad(
+    () =>
+      allPages((bookmark) =>
+        data(api.GET('/communities/{communityId}/disputes', { params: { path: { communityId }, query: { bookmark, pageSize: 500 } } })),
+      ),
+    [communityId, changed],
+  );
   const [resolving, setResolving] = useState<OpenDispute>();
-  const list = [...open.values()].sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+  const list = (listed.data?.items ?? []).map((d) => d as OpenDispute).sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+  const state = listed.data === undefined ? 'loading' : 'live';
   return (
     <section className="card wide" aria-labelledby="dq-h">
       <h2 id="dq-h">Disputes to resolve</h2>
+      {listed.error !== undefined && <ErrorNote error={listed.error} />}
       {state !== 'live' && list.length === 0 ? (
         <p className="muted" aria-busy="true">
           Reading the disputes from the ledger…

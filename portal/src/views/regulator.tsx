@@ -1,23 +1,33 @@
-/** The regulator's queue: the assets awaiting verification (folded from the event history), each verified in one click. */
+/** The regulator's queue: a community's assets awaiting verification (the ledger's list), each verified in one click. */
 import { data, type ApiClient } from '../api/client';
+import type { LedgerEvent } from '../api/events';
 import { Outcome, useAction } from '../action';
-import { useEventFold } from '../history';
-import { foldAssets, type AwaitingAsset } from '../queues';
+import { allPages, newestOf } from '../listed';
+import { ErrorNote, useLoad } from '../load';
 import { Table } from '../table';
 import { localDateTime } from '../time';
 import { formatKw } from '../units';
 
-export function AssetQueue({ api, apiKey }: { api: ApiClient; apiKey: string }) {
-  const { value: awaiting, state } = useEventFold(
-    apiKey,
-    foldAssets,
-    new Map<string, AwaitingAsset>() as ReadonlyMap<string, AwaitingAsset>,
-  );
+export function AssetQueue({ api, communityId, events }: { api: ApiClient; communityId: string; events: LedgerEvent[] }) {
+  const changed = newestOf(events, ['AssetRegistered', 'AssetVerified']);
   const verified = useAction<{ assetId: string }>();
-  const list = [...awaiting.values()].sort((a, b) => a.registeredAt.localeCompare(b.registeredAt));
+  const listed = useLoad(
+    () =>
+      allPages((bookmark) =>
+        data(
+          api.GET('/communities/{communityId}/unverified-assets', {
+            params: { path: { communityId }, query: { bookmark, pageSize: 500 } },
+          }),
+        ),
+      ),
+    [communityId, changed, verified.result],
+  );
+  const list = [...(listed.data?.items ?? [])].sort((a, b) => a.registeredAt.localeCompare(b.registeredAt));
+  const state = listed.data === undefined ? 'loading' : 'live';
   return (
     <section className="card wide" aria-labelledby="aq-h">
       <h2 id="aq-h">Assets awaiting verification</h2>
+      {listed.error !== undefined && <ErrorNote error={listed.error} />}
       <Outcome of={verified} done={(a) => `Asset ${a.assetId} verified.`} />
       {state !== 'live' && list.length === 0 ? (
         <p className="muted" aria-busy="true">

@@ -49,20 +49,20 @@ const TABS: Record<string, Tab[]> = {
     market,
     community,
     { id: 'participants', label: 'Participants', needsCommunity: false, show: (p) => <Participants api={p.api} /> },
-    { id: 'disputes', label: 'Disputes', needsCommunity: false, show: (p) => <DisputeQueue api={p.api} apiKey={p.apiKey} /> },
+    { id: 'disputes', label: 'Disputes', needsCommunity: true, show: (p) => <DisputeQueue {...p} /> },
     figures(true),
   ],
   utility: [
     market,
     community,
     { id: 'settlement', label: 'Settlement', needsCommunity: true, show: (p) => <SettlementView {...p} /> },
-    { id: 'bank', label: 'Deposits and withdrawals', needsCommunity: false, show: (p) => <Bank api={p.api} apiKey={p.apiKey} /> },
+    { id: 'bank', label: 'Deposits and withdrawals', needsCommunity: true, show: (p) => <Bank {...p} /> },
     figures(false),
   ],
   regulator: [
     { ...market, label: 'Market and audit' },
     community,
-    { id: 'assets', label: 'Asset verification', needsCommunity: false, show: (p) => <AssetQueue api={p.api} apiKey={p.apiKey} /> },
+    { id: 'assets', label: 'Asset verification', needsCommunity: true, show: (p) => <AssetQueue {...p} /> },
     figures(false),
   ],
 };
@@ -78,7 +78,7 @@ export function RoleView(props: Props) {
     setCommunityId(typed.trim());
   };
   const current = tabs.find((t) => t.id === tab) ?? tabs[0];
-  // Tabs once opened stay mounted (hidden): their queues folded from the history and their forms survive a switch.
+  // Tabs once opened stay mounted (hidden): their lists and their forms survive a switch.
   const [visited, setVisited] = useState([current.id]);
   const pick = (id: string) => {
     setTab(id);

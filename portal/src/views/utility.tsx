@@ -4,9 +4,8 @@ import { data, type ApiClient } from '../api/client';
 import type { LedgerEvent } from '../api/events';
 import { Outcome, useAction } from '../action';
 import { deviationTotals, type SettledParticipant } from '../deviations';
-import { useEventFold } from '../history';
-import { Show, useLoad } from '../load';
-import { foldBank, type BankMove } from '../queues';
+import { allPages, newestOf } from '../listed';
+import { ErrorNote, Show, useLoad } from '../load';
 import { Table } from '../table';
 import { localDateTime } from '../time';
 import { formatCredits, formatKwh, parseScaled } from '../units';
@@ -100,9 +99,28 @@ export function SettlementView({ api, communityId, events }: { api: ApiClient; c
   );
 }
 
-/** Deposits and withdrawals: the utility issues or redeems credits; every one so far, folded from the event history. */
-export function Bank({ api, apiKey }: { api: ApiClient; apiKey: string }) {
-  const { value: moves, state } = useEventFold(apiKey, foldBank, [] as readonly BankMove[]);
+/** How many of the community's deposits and withdrawals the view shows, newest first. */
+const BANK_SHOWN = 200;
+
+/**
+ * Deposits and withdrawals: the utility issues or redeems credits; the community's entries from the
+ * ledger's list (oldest first there), newest first here, read again when credits are issued or redeemed.
+ */
+export function Bank({ api, communityId, events }: { api: ApiClient; communityId: string; events: LedgerEvent[] }) {
+  const changed = newestOf(events, ['CreditsIssued', 'CreditsRedeemed']);
+  const listed = useLoad(
+    () =>
+      allPages((bookmark) =>
+        data(
+          api.GET('/communities/{communityId}/bank-entries', {
+            params: { path: { communityId }, query: { bookmark, pageSize: 500 } },
+          }),
+        ),
+      ),
+    [communityId, changed],
+  );
+  const moves = [...(listed.data?.items ?? [])].reverse().slice(0, BANK_SHOWN);
+  const state = listed.data === undefined ? 'loading' : 'live';
   const [f, setF] = useState({ kind: 'deposit', participantId: '', amount: '', reference: '' });
   const amountMicros = parseScaled(f.amount, 6);
   const done = useAction<{ kind: string; amountMicros: number; participantId: string }>();
@@ -151,6 +169,7 @@ export function Bank({ api, apiKey }: { api: ApiClient; apiKey: string }) {
         of={done}
         done={(r) => `${r.kind === 'deposit' ? 'Deposited' : 'Withdrawn'}: ${formatCredits(r.amountMicros)} for ${r.participantId}.`}
       />
+      {listed.error !== undefined && <ErrorNote error={listed.error} />}
       {state !== 'live' && moves.length === 0 ? (
         <p className="muted" aria-busy="true">
           Reading deposits and withdrawals from the ledger…
