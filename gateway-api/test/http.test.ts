@@ -66,6 +66,13 @@ describe('health and description', () => {
     });
   });
 
+  it("answers a 20 KiB query with its own validation (400), not with Node's 431 for long headers", async () => {
+    const bookmark = 'x'.repeat(20 * 1024);
+    const res = await h.fetch(`/api/v1/communities/sunny-hill/meters?bookmark=${bookmark}`, { key: h.key.alice });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe('REQUEST_INVALID');
+  });
+
   it('answers 503 with a reason when the peer is down', async () => {
     h.ledger.peer = { ok: false, reason: 'http://127.0.0.1:8060/healthz did not answer: ECONNREFUSED' };
     const res = await h.fetch('/api/v1/health');
