@@ -26,8 +26,15 @@ export async function allPages<T>(
   return { items, more: true };
 }
 
-/** The newest of `events` named in `names` (its txId), '' for none: a list read again when it changes. */
-export function newestOf(events: readonly LedgerEvent[], names: readonly string[]): string {
-  for (let k = events.length - 1; k >= 0; k--) if (names.includes(events[k].name)) return events[k].txId;
+/**
+ * The newest of `events` whose name `names` matches (about `communityId` when given): its txId, '' for
+ * none. A read that depends on it is read again when such an event arrives (a count would stop growing
+ * once the page keeps only its latest events).
+ */
+export function newestOf(events: readonly LedgerEvent[], names: RegExp, communityId?: string): string {
+  for (let k = events.length - 1; k >= 0; k--) {
+    const e = events[k];
+    if (names.test(e.name) && (communityId === undefined || e.payload.communityId === communityId)) return e.txId;
+  }
   return '';
 }

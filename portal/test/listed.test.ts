@@ -22,7 +22,11 @@ describe('newestOf', () => {
   const e = (name: string, txId: string): LedgerEvent => ({ name, txId, blockNumber: 1, payload: {} });
   it('names the newest event of the given names, or none', () => {
     const events = [e('ReadingDisputed', 't1'), e('DisputeResolved', 't2'), e('AssetVerified', 't3')];
-    expect(newestOf(events, ['ReadingDisputed', 'DisputeResolved'])).toBe('t2');
-    expect(newestOf(events, ['CreditsIssued'])).toBe('');
+    expect(newestOf(events, /^(ReadingDisputed|DisputeResolved)$/)).toBe('t2');
+    expect(newestOf(events, /^CreditsIssued$/)).toBe('');
+  });
+  it('keeps to the community given', () => {
+    const about = (txId: string, communityId: string): LedgerEvent => ({ ...e('IntervalSettled', txId), payload: { communityId } });
+    expect(newestOf([about('t1', 'c1'), about('t2', 'c2')], /^IntervalSettled$/, 'c1')).toBe('t1');
   });
 });

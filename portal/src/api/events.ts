@@ -4,8 +4,7 @@
  * eventsource-parser. The stream counts as dropped when it ends or fails, when the browser goes
  * offline, or when nothing (not even the gateway's heartbeat, every 15 s) came for `silenceMs`; it is
  * opened again after a pause (at once when the browser is back online) from the last event's id
- * (Last-Event-ID), so nothing is missed and nothing repeats. With `fromBlock` (0: the ledger's first block)
- * the stream first replays the history.
+ * (Last-Event-ID), so nothing is missed and nothing repeats.
  */
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { API_BASE } from './client';
@@ -27,7 +26,7 @@ export function openEventStream(
   apiKey: string,
   onEvent: (event: LedgerEvent) => void,
   onState: (state: StreamState) => void,
-  { retryMs = 2000, silenceMs = 40_000, fromBlock }: { retryMs?: number; silenceMs?: number; fromBlock?: number } = {},
+  { retryMs = 2000, silenceMs = 40_000 }: { retryMs?: number; silenceMs?: number } = {},
 ): EventStreamHandle {
   const closed = new AbortController();
   let connection = new AbortController();
@@ -48,9 +47,7 @@ export function openEventStream(
         silence = setTimeout(dropNow, silenceMs);
       };
       try {
-        // From `fromBlock` (the history, then live) until an event has come; from the last event's id after that.
-        const from = lastId === undefined && fromBlock !== undefined ? `?fromBlock=${fromBlock}` : '';
-        const res = await fetch(`${API_BASE}/events${from}`, {
+        const res = await fetch(`${API_BASE}/events`, {
           headers: {
             Authorization: `Bearer ${apiKey}`,
             Accept: 'text/event-stream',

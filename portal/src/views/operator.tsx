@@ -18,10 +18,6 @@ import { formatKw, formatKwh, formatPpm, formatPrice, parseScaled, scaledDecimal
 
 type WithCommunity = { api: ApiClient; communityId: string; events: LedgerEvent[] };
 
-/** How many events of `names` about `communityId` arrived: a dependency that reloads a read when it grows. */
-export const eventCount = (events: LedgerEvent[], names: RegExp, communityId?: string) =>
-  events.filter((e) => names.test(e.name) && (communityId === undefined || e.payload.communityId === communityId)).length;
-
 type Zone = { zone: string; productionWh: number; consumptionWh: number; netWh: number; meters: number; estimatedMeters: number };
 
 /** The metered balance per zone of an interval (its metering window closed) and the live one from telemetry. */
@@ -30,7 +26,7 @@ export function CommunityBalance({ api, communityId, events }: WithCommunity) {
   const step = metering.data?.intervalSeconds ?? 900;
   const choices = useMemo(() => intervalsAround(step, 16, 0).reverse(), [step]);
   const [picked, setPicked] = useState('');
-  const closed = eventCount(events, /^WindowClosed$/, communityId);
+  const closed = newestOf(events, /^WindowClosed$/, communityId);
   // The latest interval whose window a WindowClosed event of this community named, until the person picks one.
   const latestClosed = [...events].reverse().find((e) => e.name === 'WindowClosed' && e.payload.communityId === communityId)?.payload
     .intervalStart as string | undefined;
@@ -130,7 +126,7 @@ export function CommunityBalance({ api, communityId, events }: WithCommunity) {
 export function Lifecycle({ api, communityId, events }: WithCommunity) {
   const params = useLoad(() => data(api.GET('/markets/{communityId}/params', { params: { path: { communityId } } })), [communityId]);
   const step = params.data?.params.intervalSeconds;
-  const changes = eventCount(events, /^Interval(Closed|Cleared|Settled)$/, communityId);
+  const changes = newestOf(events, /^Interval(Closed|Cleared|Settled)$/, communityId);
   const minute = useTick(60_000);
   const intervals = useLoad(
     () =>
@@ -291,7 +287,7 @@ interface OpenDispute {
  * and the operator's resolution with corrected values.
  */
 export function DisputeQueue({ api, communityId, events }: { api: ApiClient; communityId: string; events: LedgerEvent[] }) {
-  const changed = newestOf(events, ['ReadingDisputed', 'DisputeResolved']);
+  const changed = newestOf(events, /^(ReadingDisputed|DisputeResolved)$/);
   const listed = useLoad(
     () =>
       allPages((bookmark) =>

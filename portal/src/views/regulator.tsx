@@ -9,7 +9,7 @@ import { localDateTime } from '../time';
 import { formatKw } from '../units';
 
 export function AssetQueue({ api, communityId, events }: { api: ApiClient; communityId: string; events: LedgerEvent[] }) {
-  const changed = newestOf(events, ['AssetRegistered', 'AssetVerified']);
+  const changed = newestOf(events, /^Asset(Registered|Verified)$/);
   const verified = useAction<{ assetId: string }>();
   const listed = useLoad(
     () =>

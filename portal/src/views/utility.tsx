@@ -9,11 +9,11 @@ import { ErrorNote, Show, useLoad } from '../load';
 import { Table } from '../table';
 import { localDateTime } from '../time';
 import { formatCredits, formatKwh, parseScaled } from '../units';
-import { eventCount, Fig } from './operator';
+import { Fig } from './operator';
 
 /** One settled interval: each participant's traded and metered energy, its deviation and its net payment; the totals. */
 export function SettlementView({ api, communityId, events }: { api: ApiClient; communityId: string; events: LedgerEvent[] }) {
-  const settled = eventCount(events, /^IntervalSettled$/, communityId);
+  const settled = newestOf(events, /^IntervalSettled$/, communityId);
   const results = useLoad(
     () => data(api.GET('/markets/{communityId}/results', { params: { path: { communityId }, query: { pageSize: 100 } } })),
     [communityId, settled],
@@ -107,7 +107,7 @@ const BANK_SHOWN = 200;
  * ledger's list (oldest first there), newest first here, read again when credits are issued or redeemed.
  */
 export function Bank({ api, communityId, events }: { api: ApiClient; communityId: string; events: LedgerEvent[] }) {
-  const changed = newestOf(events, ['CreditsIssued', 'CreditsRedeemed']);
+  const changed = newestOf(events, /^Credits(Issued|Redeemed)$/);
   const listed = useLoad(
     () =>
       allPages((bookmark) =>
