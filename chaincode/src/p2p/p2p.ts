@@ -6,6 +6,8 @@
  * capacity and both mandates, escrows each buyer's payment and records each trade as an active
  * bilateral contract of that one interval: the contract settlement settles it as a contracted
  * position, before the auction's settlement, which clears and settles what is left.
+ * Over 400 lines: one contract's transactions (offer, request, accept, refuse, cancel, mandate) share
+ * their reads and checks here; the rules themselves are core's.
  */
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {

@@ -1,3 +1,9 @@
+/**
+ * The uniform-price double auction of one interval (docs/market.md, Clearing): validation, the
+ * book's digest, the clearing volume and price, pro-rata rationing and per-order fills and trades.
+ * Over 400 lines on purpose: one pass over typed arrays that the speed of a sort depends on
+ * (issue 27, item 5); splitting it would copy the arrays between modules.
+ */
 import { createHash } from 'node:crypto';
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { compareIds } from '../core/identity';
