@@ -184,6 +184,13 @@ export const KeyTypes = {
   mandate: 'mandate',
   /** A batch of meter registrations (registry.registerMeterBatch): meterBatch~batchId, its digest and answer. */
   meterBatch: 'meterBatch',
+  /**
+   * Bundled claims cut back (chaincode/src/certificates/bundled-cuts.ts): the producer's side, one key per asset and
+   * interval (bundledCut~producer~intervalStart~asset); the buyer's, one per cut move (bundledCutIn~buyer~intervalStart~
+   * producer~asset~moveNumber).
+   */
+  bundledCut: 'bundledCut',
+  bundledCutIn: 'bundledCutIn',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

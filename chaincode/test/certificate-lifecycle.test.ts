@@ -3,9 +3,12 @@
  * actions under a client's reference, the withdrawal a lowered figure needs after a resolved
  * dispute, and the optional expiry record.
  */
+import { Context } from 'fabric-contract-api';
 import { ErrorCodes, formatInstant } from '@gridledger/core';
 import { FakeFabric, identity, SEED, TxOutcome, withTransient } from './fake-fabric';
-import { certificates, closeHour, energy, home1, HOUR, json, ok, operator, regulator, setUp, T } from './certificate-support';
+import { transferEnergyTokens } from '../src/energy';
+import { respond } from '../src/respond';
+import { certificates, closeHour, energy, home1, HOUR, json, ok, operator, registry, regulator, setUp, T } from './certificate-support';
 
 const home2 = identity('CommunityMSP', 'consumer', 'home-02');
 const home3 = identity('CommunityMSP', 'consumer', 'home-03');
@@ -177,6 +180,7 @@ describe('a lowered figure', () => {
             { bundleId: 'pv-1@20261121T12Z-1001', holder: 'home-01', quantityWh: 400 },
             { bundleId: 'pv-1@20261121T12Z-601', holder: 'home-02', quantityWh: 400 },
           ],
+          bundledClaims: [],
         },
       },
     ]);
@@ -192,6 +196,75 @@ describe('a lowered figure', () => {
     const again = await ok(f.run(regulator, (ctx) => certificates.withdrawLowered(ctx, 'h1.pv', HOUR)));
     expect([again.result, again.events, again.writes.size]).toEqual([{ hours: [] }, [], 0]);
     expect(code(await f.run(operator, (ctx) => certificates.withdrawLowered(ctx, 'h1.nope', HOUR)))).toBe(ErrorCodes.METER_NOT_REGISTERED);
+  });
+});
+
+describe('a lowered figure below the Wh sold P2P', () => {
+  /**
+   * home-01 sells pv-1's tokens: at 12:00 500 Wh to home-02 (trade-1), then 300 Wh to home-03
+   * (trade-2); at 12:15 300 Wh to home-02 (trade-3). 1,100 Wh bundled of the hour's 1,400.
+   */
+  async function sold(f: FakeFabric) {
+    await ok(f.run(operator, (ctx) => registry.registerParticipant(ctx, json({ participantId: 'home-03', role: 'consumer' }))));
+    await closeHour(f);
+    const move = (to: string, at: number, wh: number, reference: string) =>
+      f.run(operator, (ctx: Context) =>
+        respond(ctx, 't', () => transferEnergyTokens(ctx, 'home-01', to, formatInstant(at), wh, reference)),
+      );
+    await ok(move('home-02', T, 500, 'trade-1'));
+    await ok(move('home-03', T, 300, 'trade-2'));
+    await ok(move('home-02', T + 900, 300, 'trade-3'));
+  }
+  /** home-01 disputes 12:00's 800 Wh and the operator corrects them to 0: the hour's verified export becomes 600 Wh. */
+  async function lowerFirstInterval(f: FakeFabric) {
+    await ok(f.run(home1, (ctx) => energy.disputeReading(ctx, json({ meterId: 'h1.pv', intervalStart: HOUR, reason: 'faulty' }))));
+    const resolve = { meterId: 'h1.pv', intervalStart: HOUR, exportWh: 0, note: 'inverter log' };
+    await ok(f.run(operator, (ctx) => energy.resolveDispute(withTransient(ctx, { ...SEED, importWh: '0' }), json(resolve))));
+  }
+  const account = (f: FakeFabric) => f.evaluate(home1, (ctx) => certificates.getHourAccount(ctx, 'pv-1', HOUR));
+  const bundledOfBuyer = async (f: FakeFabric, who: typeof home2) =>
+    (await ok(f.evaluate(who, (ctx) => certificates.getMatching(ctx, who.attrs['gl.id'], HOUR, formatInstant(T + 3600))))).result.hours[0]
+      .bundledWh;
+
+  it("withdraws the certificates, then cuts the buyers' bundled claims newest first, and tells each buyer", async () => {
+    const { f } = await setUp();
+    await sold(f);
+    await ok(f.run(regulator, (ctx) => certificates.issue(ctx, 'pv-1', HOUR)));
+    await lowerFirstInterval(f);
+    expect((await ok(account(f))).result).toMatchObject({ verifiedExportWh: 600, bundledWh: 1100, certificateWh: 300, excessWh: 800 });
+
+    const lowered = await ok(f.run(operator, (ctx) => certificates.withdrawLowered(ctx, 'h1.pv', HOUR)));
+    const [hour] = lowered.result.hours;
+    // 800 Wh too many: the 300 certificates, then trade-3 (the latest interval) whole, then 200 of trade-2 (12:00's newest move).
+    expect(hour.withdrawn.map((b: Bundle) => [b.bundleId, b.quantityWh])).toEqual([['pv-1@20261121T12Z-1', 300]]);
+    expect(hour.bundledWithdrawn).toEqual([
+      { intervalStart: formatInstant(T + 900), buyerId: 'home-02', settlement: 'trade-3', energyWh: 300 },
+      { intervalStart: HOUR, buyerId: 'home-03', settlement: 'trade-2', energyWh: 200 },
+    ]);
+    expect(hour.account).toEqual({ verifiedExportWh: 600, bundledWh: 600, certificateWh: 0, excessWh: 0, holds: true });
+    expect((await ok(account(f))).result).toMatchObject({ verifiedExportWh: 600, bundledWh: 600, certificateWh: 0, holds: true });
+    expect((await ok(account(f))).result.bundledByInterval).toEqual([{ intervalStart: HOUR, energyWh: 600 }]);
+    expect((lowered.events[0].payload as { bundledClaims: unknown }).bundledClaims).toEqual([
+      { buyerId: 'home-02', assetId: 'pv-1', intervalStart: formatInstant(T + 900), quantityWh: 300 },
+      { buyerId: 'home-03', assetId: 'pv-1', intervalStart: HOUR, quantityWh: 200 },
+    ]);
+    // The buyers' green energy of the hour drops by their cuts: home-02 keeps trade-1's 500, home-03 100 of trade-2's 300.
+    expect([await bundledOfBuyer(f, home2), await bundledOfBuyer(f, home3)]).toEqual([500, 100]);
+    // Again: nothing more to cut.
+    const again = await ok(f.run(operator, (ctx) => certificates.withdrawLowered(ctx, 'h1.pv', HOUR)));
+    expect([again.result, again.events, again.writes.size]).toEqual([{ hours: [] }, [], 0]);
+  });
+
+  it('cuts the bundled claims when the hour is issued after the figure was lowered: no certificate, the account holds', async () => {
+    const { f } = await setUp();
+    await sold(f);
+    await lowerFirstInterval(f);
+    const issued = await ok(f.run(regulator, (ctx) => certificates.issue(ctx, 'pv-1', HOUR)));
+    expect(issued.result.record).toMatchObject({ verifiedExportWh: 600, bundledWh: 600, issuedWh: 0 });
+    expect(issued.result.bundle).toBeNull();
+    expect((await ok(account(f))).result).toMatchObject({ verifiedExportWh: 600, bundledWh: 600, certificateWh: 0, holds: true });
+    expect([await bundledOfBuyer(f, home2), await bundledOfBuyer(f, home3)]).toEqual([500, 100]);
+    expect(code(await f.run(regulator, (ctx) => certificates.issue(ctx, 'pv-1', HOUR)))).toBe(ErrorCodes.CERTIFICATE_HOUR_ISSUED);
   });
 });
 

@@ -100,11 +100,12 @@ const RULES: Record<string, Rule> = {
   },
   CertificatesTransferred: ownBy('producerId', 'from', 'to'),
   CertificatesClaimed: ownBy('producerId', 'holder'),
-  // A withdrawal: the producer sees it whole, a holder its own bundles only.
+  // A withdrawal: the producer sees it whole, a holder its own bundles and a buyer its own cut bundled claims only.
   CertificatesWithdrawn: (p, v) => {
     if (p.producerId === v.participantId) return p;
     const bundles = list(p.bundles).filter((b) => b.holder === v.participantId);
-    return bundles.length > 0 ? { ...p, bundles } : undefined;
+    const bundledClaims = list(p.bundledClaims).filter((c) => c.buyerId === v.participantId);
+    return bundles.length + bundledClaims.length > 0 ? { ...p, bundles, bundledClaims } : undefined;
   },
   // A pending transfer and its release: the producer and both sides.
   CertificatesReserved: ownBy('producerId', 'from', 'to'),

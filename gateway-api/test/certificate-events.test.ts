@@ -29,6 +29,16 @@ const withdrawn = {
     { bundleId: 'pv@20261121T10Z-1', holder: 'bob', quantityWh: 3 },
     { bundleId: 'pv@20261121T10Z-4', holder: 'carol', quantityWh: 6 },
   ],
+  bundledClaims: [] as { buyerId: string; assetId: string; intervalStart: string; quantityWh: number }[],
+};
+// A lowered figure that cut a buyer's bundled P2P claim (and dave's, who holds no certificate).
+const cut = {
+  ...withdrawn,
+  reason: 'lowered-figure',
+  bundledClaims: [
+    { buyerId: 'dave', assetId: 'pv', intervalStart: '2026-11-21T10:45:00Z', quantityWh: 4 },
+    { buyerId: 'erin', assetId: 'pv', intervalStart: '2026-11-21T10:30:00Z', quantityWh: 2 },
+  ],
 };
 const batchIssued = {
   issuances: [issued, { ...issued, issuanceId: 'wt@20261121T10Z', producerId: 'bob', bundleId: null, quantityWh: 0 }],
@@ -53,6 +63,21 @@ describe('certificate events', () => {
       bundles: [withdrawn.bundles[1]],
     });
     expect(visiblePayload(household('alice'), 'CertificatesWithdrawn', withdrawn)).toEqual(withdrawn);
+  });
+
+  it("shows a buyer its own cut bundled claims only, and nobody else's", () => {
+    expect(visiblePayload(household('dave'), 'CertificatesWithdrawn', cut)).toEqual({
+      ...cut,
+      bundles: [],
+      bundledClaims: [cut.bundledClaims[0]],
+    });
+    expect(visiblePayload(household('bob'), 'CertificatesWithdrawn', cut)).toEqual({
+      ...cut,
+      bundles: [cut.bundles[0]],
+      bundledClaims: [],
+    });
+    expect(visiblePayload(household('frank'), 'CertificatesWithdrawn', cut)).toBeUndefined();
+    expect(visiblePayload(household('alice'), 'CertificatesWithdrawn', cut)).toEqual(cut);
   });
 
   it('shows a producer its own asset-hours of a batch issuance only', () => {

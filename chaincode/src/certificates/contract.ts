@@ -286,7 +286,8 @@ export class CertificatesContract extends Contract {
       checkInstant(intervalStart, 'intervalStart', ErrorCodes.CERTIFICATE_INPUT_INVALID);
       const hours = await withdrawLoweredHours(ctx, meter.meterId, intervalStart);
       const withdrawn = hours.flatMap((h) => h.withdrawn);
-      if (withdrawn.length > 0) withdrawnEvent(ctx, hours[0].producerId, withdrawn, 'lowered-figure');
+      const cut = hours.flatMap((h) => h.bundledWithdrawn.map((c) => ({ ...c, assetId: h.assetId })));
+      if (withdrawn.length + cut.length > 0) withdrawnEvent(ctx, hours[0].producerId, withdrawn, 'lowered-figure', cut);
       const now = txInstant(ctx);
       return { hours: hours.map((h) => ({ ...h, withdrawn: h.withdrawn.map((b) => view(b, now)) })) };
     });

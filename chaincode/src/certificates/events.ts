@@ -79,12 +79,25 @@ export function claimedEvent(ctx: Context, producerId: string, claimed: Certific
   });
 }
 
-export function withdrawnEvent(ctx: Context, producerId: string, withdrawn: CertificateBundle[], reason: string): void {
+/** Withdrawn certificate parts, and (a lowered figure) the bundled claims cut from buyers: each holder and buyer is named. */
+export function withdrawnEvent(
+  ctx: Context,
+  producerId: string,
+  withdrawn: CertificateBundle[],
+  reason: string,
+  bundledCut: readonly { buyerId: string; assetId: string; intervalStart: string; energyWh: number }[] = [],
+): void {
   setEvent(ctx, CertificateEvents.withdrawn, {
     issuanceId: withdrawn[0]?.issuanceId ?? null,
     producerId,
     reason,
     bundles: withdrawn.map((b) => ({ bundleId: idOf(b), holder: b.owner, quantityWh: bundleWh(b) })),
+    bundledClaims: bundledCut.map(({ buyerId, assetId, intervalStart, energyWh }) => ({
+      buyerId,
+      assetId,
+      intervalStart,
+      quantityWh: energyWh,
+    })),
   });
 }
 

@@ -5,7 +5,16 @@
  * trades moved from its producer to buyers (the bundled claims).
  */
 import { Context } from 'fabric-contract-api';
-import { CertifiableAsset, ErrorCodes, formatInstant, HOUR_SECONDS, HourInterval, MeteredAsset, parseHourStart } from '@gridledger/core';
+import {
+  CertifiableAsset,
+  cutBundledNewestFirst,
+  ErrorCodes,
+  formatInstant,
+  HOUR_SECONDS,
+  HourInterval,
+  MeteredAsset,
+  parseHourStart,
+} from '@gridledger/core';
 import { key, KeyTypes, seqKeyPart } from '../keys';
 import { getRecord } from '../ledger';
 import { listRecords } from '../paging';
@@ -16,6 +25,7 @@ import { loadMeteringParams, windowKey } from '../energy/grid';
 import { PositionRecord } from '../energy/positions';
 import { TokenMove } from '../energy/tokens';
 import { loadInterval } from '../market/interval';
+import { cutsOfMoves, StandingClaim } from './bundled-cuts';
 import { paramsFor } from '../market/params';
 
 export interface HourInputs {
@@ -26,6 +36,8 @@ export interface HourInputs {
   intervals: HourInterval[];
   /** The bundled P2P Wh of the hour, per metering interval (intervals without any left out). */
   bundled: { intervalStart: string; energyWh: number }[];
+  /** The same Wh per claim (the producer's transfer-out moves, less cuts), for cutting newest first. */
+  claims: StandingClaim[];
   bundledWh: number;
 }
 
@@ -62,15 +74,36 @@ async function movesOf(ctx: Context, producer: string, intervalStart: string): P
   return out;
 }
 
-/** Wh of `assetId`'s tokens its producer moved to others in one interval: transfers out less transfers back in, never below zero. */
-async function bundledOf(ctx: Context, producer: string, assetId: string, intervalStart: string): Promise<number> {
-  let wh = 0;
-  for (const m of await movesOf(ctx, producer, intervalStart)) {
-    if (m.assetId !== assetId) continue;
-    if (m.kind === 'transfer-out') wh += m.amountWh;
-    if (m.kind === 'transfer-in') wh -= m.amountWh;
-  }
-  return Math.max(0, wh);
+/**
+ * The bundled claims of `assetId`'s tokens its producer moved to others in one interval: one per
+ * transfer-out move, less what was cut from it (bundled-cuts.ts), less the asset's transfers back
+ * in, taken newest first (never below zero). The cut record is read only when there is a move out.
+ */
+async function claimsOf(ctx: Context, producer: string, assetId: string, intervalStart: string): Promise<StandingClaim[]> {
+  const moves = (await movesOf(ctx, producer, intervalStart)).filter((m) => m.assetId === assetId);
+  const out = moves.filter((m) => m.kind === 'transfer-out');
+  if (out.length === 0) return [];
+  const cut = await cutsOfMoves(ctx, producer, intervalStart, assetId);
+  const claims = out.map((m) => ({
+    reference: seqKeyPart(m.number),
+    moveNumber: m.number,
+    settlement: m.reason,
+    buyerId: m.counterparty ?? '',
+    assetId,
+    intervalStart,
+    energyWh: Math.max(0, m.amountWh - (cut.get(m.number) ?? 0)),
+  }));
+  const backIn = moves.filter((m) => m.kind === 'transfer-in').reduce((s, m) => s + m.amountWh, 0);
+  const taken = new Map(
+    cutBundledNewestFirst(
+      claims,
+      Math.min(
+        backIn,
+        claims.reduce((s, c) => s + c.energyWh, 0),
+      ),
+    ).map((c) => [c.reference, c.energyWh]),
+  );
+  return claims.map((c) => ({ ...c, energyWh: c.energyWh - (taken.get(c.reference) ?? 0) })).filter((c) => c.energyWh > 0);
 }
 
 /** The starts (epoch seconds) of the metering intervals of the hour from `start`; the hour itself when the grid does not divide it. */
@@ -87,6 +120,7 @@ export async function loadHour(ctx: Context, assetId: string, hourStart: string)
   const meterAssets = await listRecords<MeteredAsset>(ctx, KeyTypes.assetByMeter, [record.meterId]);
   const intervals: HourInterval[] = [];
   const bundled: HourInputs['bundled'] = [];
+  const claims: StandingClaim[] = [];
   for (const t of hourIntervals(start, intervalSeconds)) {
     const intervalStart = formatInstant(t);
     const windowClosed = (await getRecord(ctx, windowKey(ctx, meter.communityId, intervalStart, intervalSeconds))) !== undefined;
@@ -100,7 +134,9 @@ export async function loadHour(ctx: Context, assetId: string, hourStart: string)
       settled,
       ...(m !== undefined ? { meter: { meterId: m.meterId, importWh: 0, exportWh: m.exportWh, estimated: m.estimated } } : {}),
     });
-    const energyWh = await bundledOf(ctx, record.participantId, assetId, intervalStart);
+    const ofInterval = await claimsOf(ctx, record.participantId, assetId, intervalStart);
+    const energyWh = ofInterval.reduce((s, c) => s + c.energyWh, 0);
+    claims.push(...ofInterval);
     if (energyWh > 0) bundled.push({ intervalStart, energyWh });
   }
   const asset: CertifiableAsset = {
@@ -114,5 +150,14 @@ export async function loadHour(ctx: Context, assetId: string, hourStart: string)
     commissionedOn: record.commissionedOn,
     verified: record.verification !== null,
   };
-  return { record, asset, meterAssets, intervalSeconds, intervals, bundled, bundledWh: bundled.reduce((s, b) => s + b.energyWh, 0) };
+  return {
+    record,
+    asset,
+    meterAssets,
+    intervalSeconds,
+    intervals,
+    bundled,
+    claims,
+    bundledWh: bundled.reduce((s, b) => s + b.energyWh, 0),
+  };
 }

@@ -8,9 +8,11 @@
  */
 import { Context } from 'fabric-contract-api';
 import {
+  BundledCut,
   bundleWh,
   CertificateBundle,
   certificateIdOf,
+  cutBundledNewestFirst,
   ErrorCodes,
   formatInstant,
   GridLedgerError,
@@ -28,6 +30,7 @@ import { isGridLedgerError } from '../respond';
 import { withWriteBatch } from '../state-batch';
 import { AssetRecord } from '../energy/assets';
 import { loadMeteringParams, windowKey } from '../energy/grid';
+import { bundledCutKey, StandingClaim, writeCuts } from './bundled-cuts';
 import { batchIssuedEvent, issuedEvent } from './events';
 import { hourIntervals, loadHour, moveCountKey, moveKey } from './hour';
 import { advanceIssuer, ISSUING_BODY_MSP, issuanceKey, issuerKey, readIssuance, StoredIssuance, writeBundles } from './store';
@@ -42,6 +45,8 @@ interface Prepared {
   producerId: string;
   stored: StoredIssuance;
   bundle: CertificateBundle | null;
+  /** Bundled claims the hour's verified export no longer covers, to cut when it is written. */
+  cut: { claims: StandingClaim[]; cuts: BundledCut[]; reason: string };
 }
 
 /** Reads an asset's hour and works out its issuance; writes nothing. Refused like issueHour, and for an asset without a cursor. */
@@ -49,17 +54,23 @@ async function prepare(ctx: Context, assetId: string, hourStart: string): Promis
   const hour = await loadHour(ctx, checkId(assetId, 'assetId'), hourStart);
   const issuanceId = issuanceIdOf(assetId, hourStart);
   const previous = await readIssuance(ctx, assetId, issuanceId);
-  const issued = issueHour({
-    asset: hour.asset,
-    meterAssets: hour.meterAssets,
-    hourStart,
-    intervalSeconds: hour.intervalSeconds,
-    intervals: hour.intervals,
-    bundledWh: hour.bundledWh,
-    issuingBody: ISSUING_BODY_MSP,
-    issuedAt: txInstant(ctx),
-    ...(previous !== undefined ? { previous: previous.record } : {}),
-  });
+  const issue = (bundledWh: number) =>
+    issueHour({
+      asset: hour.asset,
+      meterAssets: hour.meterAssets,
+      hourStart,
+      intervalSeconds: hour.intervalSeconds,
+      intervals: hour.intervals,
+      bundledWh,
+      issuingBody: ISSUING_BODY_MSP,
+      issuedAt: txInstant(ctx),
+      ...(previous !== undefined ? { previous: previous.record } : {}),
+    });
+  let issued = issue(hour.bundledWh);
+  // A figure lowered before issuance (a resolved dispute) may no longer cover the P2P Wh sold: those claims are cut, newest first.
+  const excessWh = issued.record.bundledWh - issued.record.verifiedExportWh;
+  const cuts = excessWh > 0 ? cutBundledNewestFirst(hour.claims, excessWh) : [];
+  if (cuts.length > 0) issued = issue(issued.record.verifiedExportWh);
   // advanceIssuer refuses an asset without a cursor: checked here, before anything of the item is written.
   if ((await getRecord(ctx, issuerKey(ctx, assetId))) === undefined) {
     throw new GridLedgerError(ErrorCodes.CERTIFICATE_ASSET_UNVERIFIED, `asset ${assetId} has no issuance cursor: the regulator opens it`, {
@@ -68,12 +79,21 @@ async function prepare(ctx: Context, assetId: string, hourStart: string): Promis
   }
   const txIds = [...(previous?.txIds ?? []), ctx.stub.getTxID()];
   const stored: StoredIssuance = { record: issued.record, attributes: issued.attributes, txIds };
-  return { assetId, hourStart, producerId: hour.record.participantId, stored, bundle: issued.bundle };
+  const reason = `the verified export of ${hourStart} is ${issued.record.verifiedExportWh} Wh, below the ${hour.bundledWh} Wh sold P2P`;
+  return {
+    assetId,
+    hourStart,
+    producerId: hour.record.participantId,
+    stored,
+    bundle: issued.bundle,
+    cut: { claims: hour.claims, cuts, reason },
+  };
 }
 
 async function write(ctx: Context, p: Prepared): Promise<void> {
   await putRecord(ctx, issuanceKey(ctx, p.assetId, p.stored.record.issuanceId), p.stored);
   if (p.bundle !== null) await writeBundles(ctx, undefined, [p.bundle]);
+  if (p.cut.cuts.length > 0) await writeCuts(ctx, p.producerId, p.assetId, p.cut.claims, p.cut.cuts, p.cut.reason);
 }
 
 /** One asset's hour (certificates:issue): the issuance, its bundle (null when nothing was left) and the asset's cursor. */
@@ -113,8 +133,8 @@ export type BatchResult =
 
 /**
  * What the batch's items will read by key, fetched ahead in three GET_STATE_MULTIPLE messages (assets,
- * records and cursors; meters, positions and token move counts; token moves, windows and market
- * parameters), so that each item's
+ * records and cursors; meters, positions and token move counts; token moves, cut records, windows and
+ * market parameters), so that each item's
  * own reads are answered from the transaction's read cache. Items that cannot name their keys (a
  * bad id or hour) are left out: prepare refuses them.
  */
@@ -153,9 +173,18 @@ async function prefetch(cache: ReadCache, items: readonly BatchItem[]): Promise<
     ...producerIntervals.flatMap(([producer, t]) => [key(ctx, KeyTypes.position, producer, t), moveCountKey(ctx, producer, t)]),
   ]);
   const moveKeys: string[] = [];
+  const moved = new Set<string>();
   for (const [producer, t] of new Map(producerIntervals.map((pi) => [pi.join(' '), pi])).values()) {
     const count = (await getRecord<{ moves: number }>(ctx, moveCountKey(ctx, producer, t)))?.moves ?? 0;
     for (let n = 1; n <= count; n++) moveKeys.push(moveKey(ctx, producer, t, n));
+    if (count > 0) moved.add(`${producer} ${t}`);
+  }
+  // An asset's cut record is read when its producer moved tokens in the interval (hour.ts).
+  for (const i of items) {
+    const asset = assets.get(i.assetId);
+    if (asset === undefined) continue;
+    for (const t of intervalsOf(i.hourStart))
+      if (moved.has(`${asset.participantId} ${t}`)) moveKeys.push(bundledCutKey(ctx, asset.participantId, t, i.assetId));
   }
   const communities = new Map<string, Set<string>>();
   for (const i of items) {

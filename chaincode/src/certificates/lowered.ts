@@ -4,12 +4,12 @@
  * no longer cover the certificates issued for each of the meter's assets. What no longer stands is
  * withdrawn newest first (core's withdrawForLoweredFigure), the issuance record takes the new
  * figure, and the asset's issuance cursor advances, so the Regulator's peer endorses this as it
- * endorses issuance. A separate transaction from the resolution: that one is endorsed by the
- * consumption collection's members only, which the Regulator is not. Running it again changes nothing.
+ * endorses issuance. Bundled claims the new figure no longer covers are cut (bundled-cuts.ts). A
+ * separate transaction from the resolution: that one is endorsed by the consumption collection's
+ * members only, which the Regulator is not. Running it again changes nothing.
  */
 import { Context } from 'fabric-contract-api';
 import {
-  BundledClaim,
   CertificateBundle,
   formatInstant,
   HOUR_SECONDS,
@@ -24,6 +24,7 @@ import { KeyTypes } from '../keys';
 import { putRecord, txInstant } from '../ledger';
 import { listRecords } from '../paging';
 import { loadHour } from './hour';
+import { writeCuts } from './bundled-cuts';
 import { advanceIssuer, bundlesOf, issuanceKey, readIssuance, writeBundles } from './store';
 
 export interface LoweredHour {
@@ -34,8 +35,8 @@ export interface LoweredHour {
   previousExportWh: number;
   verifiedExportWh: number;
   withdrawn: CertificateBundle[];
-  /** Bundled P2P Wh the lowered figure no longer covers: said, not written (the buyers' tokens stay). */
-  bundledNotCovered: { intervalStart: string; energyWh: number }[];
+  /** Bundled P2P Wh the lowered figure no longer covers, cut from the buyers' claims newest first (the tokens stay theirs). */
+  bundledWithdrawn: { intervalStart: string; buyerId: string; settlement: string; energyWh: number }[];
   account: HourAccount;
 }
 
@@ -53,14 +54,14 @@ async function lowerHour(ctx: Context, assetId: string, hourStart: string): Prom
   const hour = await loadHour(ctx, assetId, hourStart);
   const verifiedExportWh = verifiedHourExport(hour.asset, hour.meterAssets, hourStart, hour.intervalSeconds, hour.intervals);
   if (verifiedExportWh >= stored.record.verifiedExportWh) return undefined;
-  const bundled: BundledClaim[] = hour.bundled.map((b) => ({ ...b, reference: b.intervalStart, buyerId: '', assetId }));
   const reason = `the verified export of ${hourStart} was lowered to ${verifiedExportWh} Wh`;
   const now = txInstant(ctx);
   const result = withdrawForLoweredFigure(
-    { record: stored.record, verifiedExportWh, bundled, bundles: await bundlesOf(ctx, assetId, issuanceId), reason },
+    { record: stored.record, verifiedExportWh, bundled: hour.claims, bundles: await bundlesOf(ctx, assetId, issuanceId), reason },
     now,
   );
   await writeBundles(ctx, undefined, result.bundles);
+  const cut = await writeCuts(ctx, hour.record.participantId, assetId, hour.claims, result.withdrawnBundled, reason);
   await putRecord(ctx, issuanceKey(ctx, assetId, issuanceId), { ...stored, record: result.record });
   await advanceIssuer(ctx, assetId, { loweredFigure: result.record, txId: ctx.stub.getTxID() });
   return {
@@ -71,7 +72,7 @@ async function lowerHour(ctx: Context, assetId: string, hourStart: string): Prom
     previousExportWh: stored.record.verifiedExportWh,
     verifiedExportWh,
     withdrawn: result.withdrawnCertificates,
-    bundledNotCovered: result.withdrawnBundled.map(({ intervalStart, energyWh }) => ({ intervalStart, energyWh })),
+    bundledWithdrawn: cut.map(({ intervalStart, buyerId, settlement, energyWh }) => ({ intervalStart, buyerId, settlement, energyWh })),
     account: result.account,
   };
 }

@@ -7,7 +7,7 @@
  * - claims: the participant's bundles cancelled for a claim whose production hour is in the period
  *   (its holding index, then each such bundle);
  * - bundled: energy tokens settlement moved to the participant in the period (per interval and
- *   asset, transfers in less transfers out, never below zero), green only for assets the regulator
+ *   asset, transfers in less transfers out less the cuts of its claims, never below zero), green only for assets the regulator
  *   verified with a renewable source (isGreenAsset): other tokens never match.
  *
  * Cost of one participant's period: hours × intervals per hour private reads, plus its token moves
@@ -46,6 +46,7 @@ import { isGreenToken } from '../energy/household';
 import { loadMeteringParams } from '../energy/grid';
 import { unavailable } from '../energy/privacy';
 import { TokenMove } from '../energy/tokens';
+import { BundledCutRecord } from './bundled-cuts';
 import { loadBundle } from './store';
 
 /** A community's aggregate reads at most this many participant-hours (four participants' leap years). */
@@ -109,41 +110,54 @@ async function claimsOf(ctx: Context, participantId: string, p: Period): Promise
 const PAGE = 1000;
 
 /**
- * The participant's token moves of the period: in pages from the period's first key for a query
+ * The participant's records of a type keyed `type~participant~intervalStart~...` in the period (its
+ * token moves, the cuts of its bundled claims): in pages from the period's first key for a query
  * (one range however long the period); one range per interval in a transaction, where Fabric
- * allows no paginated query and a range without pages would start at the participant's first move.
+ * allows no paginated query and a range without pages would start at the participant's first record.
  */
-async function movesOf(ctx: Context, participantId: string, p: Period, paged: boolean): Promise<TokenMove[]> {
-  const moves: TokenMove[] = [];
+async function periodRecords<T extends { intervalStart: string }>(
+  ctx: Context,
+  type: typeof KeyTypes.tokenMove | typeof KeyTypes.bundledCutIn,
+  participantId: string,
+  p: Period,
+  paged: boolean,
+): Promise<T[]> {
+  const records: T[] = [];
   if (!paged) {
     const { intervalSeconds } = await loadMeteringParams(ctx);
     for (let t = p.from; t < p.to; t += intervalSeconds)
-      moves.push(...(await listRecords<TokenMove>(ctx, KeyTypes.tokenMove, [participantId, formatInstant(t)])));
-    return moves;
+      records.push(...(await listRecords<T>(ctx, type, [participantId, formatInstant(t)])));
+    return records;
   }
   let bookmark = '';
   do {
-    const page = await readPage<TokenMove>(ctx, KeyTypes.tokenMove, [participantId], {
+    const page = await readPage<T>(ctx, type, [participantId], {
       size: PAGE,
       bookmark,
-      startKey: key(ctx, KeyTypes.tokenMove, participantId, p.periodStart),
-      stop: (m) => m.intervalStart >= p.periodEnd,
+      startKey: key(ctx, type, participantId, p.periodStart),
+      stop: (r) => r.intervalStart >= p.periodEnd,
     });
-    moves.push(...page.items);
+    records.push(...page.items);
     bookmark = page.bookmark;
   } while (bookmark !== '');
-  return moves;
+  return records;
 }
 
 async function bundledOf(ctx: Context, participantId: string, p: Period, paged: boolean): Promise<MatchingInput['bundled']> {
   const net = new Map<string, { intervalStart: string; assetId: string; energyWh: number }>();
-  for (const m of await movesOf(ctx, participantId, p, paged)) {
-    if (m.kind !== 'transfer-in' && m.kind !== 'transfer-out') continue;
-    const k = `${m.intervalStart} ${m.assetId}`;
-    const entry = net.get(k) ?? { intervalStart: m.intervalStart, assetId: m.assetId, energyWh: 0 };
-    entry.energyWh += m.kind === 'transfer-in' ? m.amountWh : -m.amountWh;
+  const add = (intervalStart: string, assetId: string, wh: number) => {
+    const k = `${intervalStart} ${assetId}`;
+    const entry = net.get(k) ?? { intervalStart, assetId, energyWh: 0 };
+    entry.energyWh += wh;
     net.set(k, entry);
+  };
+  for (const m of await periodRecords<TokenMove>(ctx, KeyTypes.tokenMove, participantId, p, paged)) {
+    if (m.kind === 'transfer-in' || m.kind === 'transfer-out')
+      add(m.intervalStart, m.assetId, m.kind === 'transfer-in' ? m.amountWh : -m.amountWh);
   }
+  // Claims cut back because their hour's verified export was lowered (bundled-cuts.ts) are no longer green energy of the buyer.
+  for (const c of await periodRecords<BundledCutRecord>(ctx, KeyTypes.bundledCutIn, participantId, p, paged))
+    add(c.intervalStart, c.assetId, -c.energyWh);
   const green = new Map<string, boolean>();
   const out: { intervalStart: string; energyWh: number; green: boolean }[] = [];
   for (const e of [...net.values()].sort((a, b) => compareIds(a.intervalStart, b.intervalStart) || compareIds(a.assetId, b.assetId))) {

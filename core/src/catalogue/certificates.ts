@@ -99,7 +99,8 @@ const LoweredHour = Type.Object(
     previousExportWh: Int,
     verifiedExportWh: Int,
     withdrawn: Type.Array(CertificateBundle),
-    bundledNotCovered: Type.Array(Type.Object({ intervalStart: Text, energyWh: Int })),
+    /** Bundled P2P Wh the lower figure no longer covers, cut from buyers' claims newest first (`settlement`: the move's reference). */
+    bundledWithdrawn: Type.Array(Type.Object({ intervalStart: Text, buyerId: Text, settlement: Text, energyWh: Int })),
     account: Type.Object({ verifiedExportWh: Int, bundledWh: Int, certificateWh: Int, excessWh: Int, holds: Bool }),
   },
   { title: 'LoweredHour' },

@@ -74,13 +74,36 @@ export function hourAccount(
   return { verifiedExportWh, bundledWh, certificateWh, excessWh, holds: excessWh === 0 };
 }
 
+/** A cut of a bundled claim: `energyWh` of it no longer stands. */
+export type BundledCut = Pick<BundledClaim, 'reference' | 'buyerId' | 'intervalStart' | 'energyWh'>;
+
+/**
+ * Takes `wh` off bundled claims, newest first: from the latest interval back, and within an
+ * interval from the highest reference (a zero-padded move number is newest at the top). Claims
+ * are taken whole before the next is cut; at most all of them.
+ */
+export function cutBundledNewestFirst(claims: readonly BundledClaim[], wh: number): BundledCut[] {
+  if (!Number.isSafeInteger(wh) || wh < 0) throw certificateInputInvalid('energyWh', 'the Wh to cut must be a non-negative integer');
+  const cuts: BundledCut[] = [];
+  let left = wh;
+  const newestFirst = [...claims].sort((a, b) => compareIds(b.intervalStart, a.intervalStart) || compareIds(b.reference, a.reference));
+  for (const c of newestFirst) {
+    if (left === 0) break;
+    const take = Math.min(left, c.energyWh);
+    if (take === 0) continue;
+    cuts.push({ reference: c.reference, buyerId: c.buyerId, intervalStart: c.intervalStart, energyWh: take });
+    left -= take;
+  }
+  return cuts;
+}
+
 export interface LoweredFigureWithdrawal {
   /** Every bundle of the issuance after the withdrawal, to write. */
   bundles: CertificateBundle[];
   /** The certificate parts withdrawn, each with its previous status and holder. */
   withdrawnCertificates: CertificateBundle[];
   /** The bundled claims cut back, by how much. */
-  withdrawnBundled: { reference: string; buyerId: string; intervalStart: string; energyWh: number }[];
+  withdrawnBundled: BundledCut[];
   /** The hour's record with the withdrawn certificates counted as corrected. */
   record: IssuanceRecord;
   account: HourAccount;
@@ -130,17 +153,7 @@ export function withdrawForLoweredFigure(
     withdrawnCertificates.push(...result.withdrawn);
     left -= take;
   }
-  const withdrawnBundled: LoweredFigureWithdrawal['withdrawnBundled'] = [];
-  const newestFirst = [...input.bundled].sort(
-    (a, b) => compareIds(b.intervalStart, a.intervalStart) || compareIds(b.reference, a.reference),
-  );
-  for (const c of newestFirst) {
-    if (left === 0) break;
-    const take = Math.min(left, c.energyWh);
-    if (take === 0) continue;
-    withdrawnBundled.push({ reference: c.reference, buyerId: c.buyerId, intervalStart: c.intervalStart, energyWh: take });
-    left -= take;
-  }
+  const withdrawnBundled = cutBundledNewestFirst(input.bundled, left);
   const certificatesWithdrawn = withdrawnCertificates.reduce((s, b) => s + b.rangeEnd - b.rangeStart + 1, 0);
   const bundledWithdrawn = withdrawnBundled.reduce((s, c) => s + c.energyWh, 0);
   const remainingBundled = [{ energyWh: before.bundledWh - bundledWithdrawn }];

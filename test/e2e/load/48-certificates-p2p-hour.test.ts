@@ -4,7 +4,9 @@
  * a buyer takes part of that export through the market (orders, clearing, delivery, settlement);
  * once the hour has ended and its windows are closed, the hour's certificates are its verified
  * export less the Wh sold, the hour's account holds (bundled + certificates = verified export),
- * `npm run audit -- certificates` agrees, and the hour is not issued twice.
+ * `npm run audit -- certificates` agrees, and the hour is not issued twice. Then a dispute takes the
+ * traded minute's export away: the hour's verified export falls below the Wh sold, every certificate
+ * is withdrawn and the buyer's bundled claim is cut to what still stands; the audit agrees again.
  *
  * It waits for the hour to end (up to an hour and a few minutes): a market interval needs orders
  * before its gate closes, so the traded hour is the present one. That is why it is here, in the
@@ -30,8 +32,9 @@ const params = {
   gridFeeMicrosPerKwh: 10_000,
   kPpm: 500_000,
 };
-/** The producer's export in the hour's minute k: within its 5 kW asset's 83 Wh a minute, a different figure each minute. */
-const exportOf = (k: number) => 50 + (k % 5) * 5;
+/** The rest of the hour exports 2 Wh every tenth minute, less than the Wh sold: a lowered traded minute must cut the buyer's claim. */
+const REST_WH = 2;
+const TRADED_WH = 40;
 
 const waitUntil = async (epochSeconds: number) => {
   while (Date.now() / 1000 < epochSeconds) await sleep(Math.min(30_000, epochSeconds * 1000 - Date.now() + 10));
@@ -56,6 +59,8 @@ it('an hour sold partly peer to peer: its certificates are the verified export l
   const minutes = Array.from({ length: HOUR / LEN }, (_, k) => H + k * LEN);
   const TS = formatInstant(T);
   const HS = formatInstant(H);
+  /** The producer's export in the hour's minute k: 40 Wh in the traded minute, 2 Wh every tenth other minute. */
+  const exportOf = (k: number) => (H + k * LEN === T ? TRADED_WH : k % 10 === 0 ? REST_WH : 0);
   process.stdout.write(`48-p2p: trading ${TS}, certifying the hour ${HS}, which ends in ${Math.round(H + HOUR - Date.now() / 1000)} s\n`);
   const order = (t: Trader, side: 'buy' | 'sell', priceMicrosPerKwh: number) =>
     api('community', t.apiKey, 'POST', '/orders', {
@@ -154,7 +159,39 @@ it('an hour sold partly peer to peer: its certificates are the verified export l
   });
   const twice = await api('regulator', regulatorKey(), 'POST', '/certificates/issuances', { assetId: seller.assetId, hourStart: HS });
   expect([twice.status, twice.body.error?.code]).toEqual([409, 'CERTIFICATE_HOUR_ISSUED']);
-  const { code, out, stderr } = await auditCertificates('--community', C, '--from', HS, '--to', formatInstant(H + HOUR));
+  const audit = () => auditCertificates('--community', C, '--from', HS, '--to', formatInstant(H + HOUR));
+  const { code, out, stderr } = await audit();
   expect([code, out.findings, stderr]).toEqual([0, [], '']);
   expect(out).toMatchObject({ assets: 1, hoursChecked: 1, holds: true });
+
+  // The traded minute's export is disputed and corrected to 0: the hour's verified export falls below the Wh sold. The
+  // withdrawal takes every certificate, then cuts the buyer's bundled claim by the rest (docs/certificates.md).
+  const lowerWh = exportWh - TRADED_WH;
+  expect(
+    (await api('community', seller.apiKey, 'POST', '/disputes', { meterId: seller.meterId, intervalStart: TS, reason: 'ran fast' })).status,
+  ).toBe(201);
+  const resolution = { meterId: seller.meterId, intervalStart: TS, importWh: 0, exportWh: 0, note: 'inverter log' };
+  let resolved = await api('community', operatorKey(), 'POST', '/disputes/resolutions', resolution);
+  for (let k = 0; k < 20 && resolved.body.error?.code === 'DISPUTE_INVALID'; k++) {
+    await sleep(500);
+    resolved = await api('community', operatorKey(), 'POST', '/disputes/resolutions', resolution);
+  }
+  expect([resolved.status, resolved.body.certificates?.error]).toEqual([200, undefined]);
+  const [hour] = resolved.body.certificates.hours;
+  expect(hour).toMatchObject({ previousExportWh: exportWh, verifiedExportWh: lowerWh });
+  expect(hour.withdrawn.map((b: { quantityWh: number }) => b.quantityWh)).toEqual([exportWh - SOLD_WH]);
+  const cutWh = SOLD_WH - lowerWh;
+  expect(hour.bundledWithdrawn).toEqual([
+    { intervalStart: TS, buyerId: buyer.participantId, settlement: expect.any(String), energyWh: cutWh },
+  ]);
+  expect(hour.account).toEqual({ verifiedExportWh: lowerWh, bundledWh: lowerWh, certificateWh: 0, excessWh: 0, holds: true });
+  const after = await ok(api('community', seller.apiKey, 'GET', `/assets/${seller.assetId}/hours/${HS}/certificate-account`));
+  expect(after).toMatchObject({ verifiedExportWh: lowerWh, bundledWh: lowerWh, certificateWh: 0, holds: true });
+  // The buyer's green energy of the hour is what still stands.
+  const matching = await ok(
+    api('community', buyer.apiKey, 'GET', `/participants/${buyer.participantId}/matching?from=${HS}&to=${formatInstant(H + HOUR)}`),
+  );
+  expect(matching.hours[0]).toMatchObject({ hourStart: HS, bundledWh: lowerWh });
+  const again = await audit();
+  expect([again.code, again.out.findings, again.stderr]).toEqual([0, [], '']);
 });
