@@ -191,6 +191,8 @@ export const KeyTypes = {
    */
   bundledCut: 'bundledCut',
   bundledCutIn: 'bundledCutIn',
+  /** An active contract's delivery days per party (market/bilateral-store.ts): contractPartyDay~participant~day~contractId. */
+  contractPartyDay: 'contractPartyDay',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -131,7 +131,12 @@ describe('bilateral contracts', () => {
       ]);
       expect(settled.tokenTransfers).toEqual([expect.objectContaining({ buyerId: 'b1', energyWh: 1000, movedWh: 1000, undeliveredWh: 0 })]);
       expect(codeOf(await settleContracts())).toBe(ErrorCodes.INTERVAL_STATE_CONFLICT);
-      const spot = ok(await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, '')));
+      const spotRun = await fabric.run(operator, (ctx) => market.settleInterval(ctx, 'c1', TS, ''));
+      const spot = ok(spotRun);
+      // It read each party's contracts of the day (contractPartyDay), not every contract the party ever had (contractBy).
+      const ranges = spotRun.reads.filter((r) => r.startsWith('range '));
+      expect(ranges.filter((r) => r.includes('contractBy'))).toEqual([]);
+      expect(ranges.filter((r) => r.includes('contractPartyDay') && r.includes('2026-11-23')).length).toBeGreaterThan(0);
       // s1's position for the spot settlement: 1,600 − 1,000 = 600 Wh; sold 500, so 100 Wh taken at feed-in: 5,000.
       expect(spot.participants.find((p: { participantId: string }) => p.participantId === 's1')).toMatchObject({
         netWh: 600,

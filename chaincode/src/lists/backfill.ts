@@ -13,7 +13,7 @@ import { getRecord } from '../ledger';
 import { LIST_MAX_PAGE, pageSizeOf, readPage } from '../paging';
 import { loadMeter, loadParticipant, ParticipantRecord } from '../registry';
 import { AssetRecord } from '../energy/assets';
-import { ContractRecord } from '../market/bilateral-store';
+import { ContractRecord, indexDeliveryDays } from '../market/bilateral-store';
 import { BankEntry, DisputeRef, indexAsset, indexBankEntry, indexContract, indexDispute, indexParticipant, indexResult } from './indexes';
 
 /** Each kind: the records it reads, the key attributes of one, and how one is indexed. */
@@ -50,7 +50,11 @@ const KINDS: Record<string, Kind> = {
   contracts: {
     type: KeyTypes.contract,
     idOf: (c: ContractRecord) => [c.contractId],
-    index: (ctx, c: ContractRecord) => indexContract(ctx, c.communityId, c.contractId),
+    // Also each party's delivery-day index (contractPartyDay), which the spot settlement reads since it exists.
+    index: async (ctx, c: ContractRecord) => {
+      await indexContract(ctx, c.communityId, c.contractId);
+      if (c.status === 'active') await indexDeliveryDays(ctx, c);
+    },
   },
   results: {
     type: KeyTypes.clearing,

@@ -3,6 +3,7 @@
  * delivery.ts (which takes contracted volume out of a position before the spot settlement sees it).
  * `contract~contractId` the contract; `contractBy~participant~contractId` each party's index;
  * `contractDay~community~day~contractId` the active contracts delivering on a day;
+ * `contractPartyDay~participant~day~contractId` the same per party;
  * `contractSettled~community~intervalStart` the settlement of the contracts of one interval.
  */
 import { Context } from 'fabric-contract-api';
@@ -51,16 +52,34 @@ export async function storeActiveContract(ctx: Context, c: ContractRecord): Prom
   await putRecord(ctx, key(ctx, KeyTypes.contract, c.contractId), c);
   const entry = { contractId: c.contractId };
   for (const id of [c.sellerId, c.buyerId]) await putRecord(ctx, key(ctx, KeyTypes.contractBy, id, c.contractId), entry);
-  for (const day of deliveryDays(c)) await putRecord(ctx, key(ctx, KeyTypes.contractDay, c.communityId, day, c.contractId), entry);
+  await indexDeliveryDays(ctx, c);
+}
+
+/**
+ * The indexes of an accepted contract's delivery days: the community's (`contractDay`, read by the
+ * contract settlement) and each party's (`contractPartyDay`, read by the spot settlement of that
+ * party's position), so neither reads contracts of other days.
+ */
+export async function indexDeliveryDays(ctx: Context, c: ContractRecord): Promise<void> {
+  const entry = { contractId: c.contractId };
+  for (const day of deliveryDays(c)) {
+    await putRecord(ctx, key(ctx, KeyTypes.contractDay, c.communityId, day, c.contractId), entry);
+    for (const id of [c.sellerId, c.buyerId]) await putRecord(ctx, key(ctx, KeyTypes.contractPartyDay, id, day, c.contractId), entry);
+  }
 }
 
 export async function loadContract(ctx: Context, contractId: string): Promise<ContractRecord | undefined> {
   return getRecord<ContractRecord>(ctx, key(ctx, KeyTypes.contract, contractId));
 }
 
-/** A participant's active contracts that deliver in the market interval starting at `startSeconds`, by id. */
+/**
+ * A participant's active contracts that deliver in the market interval starting at `startSeconds`, by
+ * id: from the party's index of the interval's day, so the read does not grow with the contracts it
+ * had on other days (one per P2P trade).
+ */
 export async function activeContractsIn(ctx: Context, participantId: string, startSeconds: number): Promise<ContractRecord[]> {
-  const ids = (await listRecords<{ contractId: string }>(ctx, KeyTypes.contractBy, [participantId]))
+  const day = formatInstant(startSeconds).slice(0, 10);
+  const ids = (await listRecords<{ contractId: string }>(ctx, KeyTypes.contractPartyDay, [participantId, day]))
     .map((e) => e.contractId)
     .sort(compareIds);
   const out: ContractRecord[] = [];

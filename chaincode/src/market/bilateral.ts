@@ -12,7 +12,6 @@ import {
   correctContractParty,
   compareIds,
   contractEscrowMicros,
-  deliveryDays,
   deliverySchedule,
   ErrorCodes,
   formatInstant,
@@ -30,7 +29,7 @@ import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
 import { respond } from '../respond';
 import { AccountOverlay } from './accounts';
-import { ContractRecord, contractsDeliveringIn, ContractSettlementRecord, loadContract } from './bilateral-store';
+import { ContractRecord, contractsDeliveringIn, ContractSettlementRecord, indexDeliveryDays, loadContract } from './bilateral-store';
 import { loadClearing } from './clearing';
 import { meteringIntervalsOf, positionOver, sellCapacityWh } from './delivery';
 import { loadInterval } from './interval';
@@ -152,8 +151,7 @@ export class BilateralContract extends Contract {
       const record: ContractRecord = { ...c, status: 'active', acceptedAt: txInstant(ctx), escrowTaken: true };
       if (!c.escrowTaken) await takeEscrow(ctx, record);
       await putRecord(ctx, key(ctx, KeyTypes.contract, contractId), record);
-      for (const day of deliveryDays(c))
-        await putRecord(ctx, key(ctx, KeyTypes.contractDay, c.communityId, day, contractId), { contractId });
+      await indexDeliveryDays(ctx, record);
       setEvent(ctx, 'ContractAccepted', { contractId, communityId: c.communityId, sellerId: c.sellerId, buyerId: c.buyerId });
       return { contract: record, replayed: false };
     });
