@@ -96,6 +96,35 @@ describe('peer-to-peer offers', () => {
     expect(await account(fabric, 'b1')).toMatchObject({ availableMicros: 935_000, escrowMicros: 0 });
   });
 
+  it("spot sell orders and P2P sales share the seller's capacity (2,500 Wh), whichever comes first", async () => {
+    const fabric = await setupMarket(keys);
+    const sell = (clientOrderId: string, energyWh: number) =>
+      fabric.run(who.s1, (ctx) =>
+        market.placeOrder(
+          ctx,
+          JSON.stringify({ clientOrderId, communityId: 'c1', intervalStart: TS, side: 'sell', energyWh, priceMicrosPerKwh: 100_000 }),
+        ),
+      );
+    ok(await sell('spot-1', 1500));
+    // 1,500 Wh offered spot: an offer of 1,001 Wh does not fit, 1,000 does.
+    expect(codeOf(await offer(fabric, 's1', { clientOfferId: 'big', ...offerTerms, energyWh: 1001, minEnergyWh: 1 }))).toBe(
+      ErrorCodes.SELLER_CAPACITY_EXCEEDED,
+    );
+    const { offer: o } = ok(await offer(fabric, 's1', { clientOfferId: 'fits', ...offerTerms, energyWh: 1000, minEnergyWh: 1 }));
+    const r = ok(await request(fabric, 'b1', o.offerId, 'r', 600)).request.requestId;
+    ok(await accept(fabric, 's1', o.offerId, [r]));
+    // 600 Wh sold P2P: a spot order may add 400 Wh, not 401.
+    const refused = await sell('spot-2', 401);
+    expect([refused.error?.code, refused.error?.details]).toEqual([
+      ErrorCodes.SELLER_CAPACITY_EXCEEDED,
+      { capacityWh: 2500, offeredWh: 1500, p2pSoldWh: 600 },
+    ]);
+    ok(await sell('spot-3', 400));
+    // And the offer's last 400 Wh no longer fit at acceptance: the spot orders took them.
+    const late = ok(await request(fabric, 'b2', o.offerId, 'r', 400)).request.requestId;
+    expect(codeOf(await accept(fabric, 's1', o.offerId, [late]))).toBe(ErrorCodes.SELLER_CAPACITY_EXCEEDED);
+  });
+
   it('refusal with a reason, withdrawal, cancellation, capacity and credits checked at acceptance, all or nothing', async () => {
     const fabric = await setupMarket(keys);
     const { offer: o } = ok(await offer(fabric, 's1', { clientOfferId: 'o1', ...offerTerms, energyWh: 2500 }));

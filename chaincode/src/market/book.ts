@@ -5,6 +5,7 @@
 import { Context } from 'fabric-contract-api';
 import { Order, Side } from '@gridledger/core';
 import { key, KeyTypes } from '../keys';
+import { getRecord } from '../ledger';
 import { listRecords } from '../paging';
 
 export interface OrderRecord extends Order {
@@ -42,6 +43,12 @@ export function orderKey(ctx: Context, communityId: string, intervalStart: strin
 
 export const bookKey = (ctx: Context, communityId: string, intervalStart: string, participantId: string): string =>
   key(ctx, KeyTypes.book, communityId, intervalStart, participantId);
+
+/** Wh of a participant's open spot sell orders in an interval (its book entry): what P2P selling must leave of its capacity. */
+export async function spotSellWh(ctx: Context, communityId: string, intervalStart: string, participantId: string): Promise<number> {
+  const entry = await getRecord<BookEntry>(ctx, bookKey(ctx, communityId, intervalStart, participantId));
+  return entry !== undefined && entry.side === 'sell' ? entry.sellWh : 0;
+}
 
 /** The 16 buckets of order ids. */
 const ORDER_BUCKETS = '0123456789abcdef'.split('');

@@ -28,6 +28,7 @@ import { AccountOverlay } from './accounts';
 import { BookEntry, bookKey, openBook, OrderRecord, OrderRef, orderKey } from './book';
 import { sellCapacityWh } from './delivery';
 import { requireOpen } from './interval';
+import { loadTraded } from '../p2p/store';
 import { paramsFor } from './params';
 
 /** Orders placed in one transaction at most (placeOrders): about 2 kB written each. */
@@ -118,13 +119,16 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
     throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, {
       communityId,
     });
-  if (order.side === 'sell' && book.sellWh + order.energyWh > capacityWh) {
+  // What the seller already sold peer to peer in the interval (p2p/store.ts) takes from the same capacity.
+  const p2pSoldWh = order.side === 'sell' ? (await loadTraded(ctx, communityId, intervalStart, participantId)).soldWh : 0;
+  if (order.side === 'sell' && book.sellWh + order.energyWh + p2pSoldWh > capacityWh) {
     throw new GridLedgerError(
       ErrorCodes.SELLER_CAPACITY_EXCEEDED,
-      `sell orders of ${book.sellWh + order.energyWh} Wh exceed the capacity of ${capacityWh} Wh in one interval`,
+      `sell orders of ${book.sellWh + order.energyWh} Wh and ${p2pSoldWh} Wh sold P2P exceed the capacity of ${capacityWh} Wh`,
       {
         capacityWh,
         offeredWh: book.sellWh,
+        p2pSoldWh,
       },
     );
   }

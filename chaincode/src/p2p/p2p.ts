@@ -41,6 +41,7 @@ import { listRecords } from '../paging';
 import { respond } from '../respond';
 import { AccountOverlay } from '../market/accounts';
 import { ContractRecord, storeActiveContract } from '../market/bilateral-store';
+import { spotSellWh } from '../market/book';
 import { sellCapacityWh } from '../market/delivery';
 import { loadInterval } from '../market/interval';
 import { paramsFor } from '../market/params';
@@ -84,6 +85,12 @@ async function requireIntervalOpen(ctx: Context, offer: Pick<OfferRecord, 'commu
     });
 }
 
+/** The seller's capacity in the interval less its open spot sell orders (market/book.ts): both sell the same export. */
+async function capacityLeftWh(ctx: Context, sellerId: string, communityId: string, intervalStart: string, intervalSeconds: number) {
+  const capacity = await sellCapacityWh(ctx, sellerId, communityId, intervalSeconds);
+  return { ...capacity, capacityWh: Math.max(0, capacity.capacityWh - (await spotSellWh(ctx, communityId, intervalStart, sellerId))) };
+}
+
 /** Peer-to-peer offers and requests, owner mandates (docs/p2p.md). */
 @Info({ title: 'p2p', description: 'Peer-to-peer offers and requests, owner mandates' })
 export class P2pContract extends Contract {
@@ -123,7 +130,13 @@ export class P2pContract extends Contract {
           meterId: terms.meterId,
         });
       await requireIntervalOpen(ctx, terms);
-      const { capacityWh, zone } = await sellCapacityWh(ctx, caller.participantId, communityId, params.intervalSeconds);
+      const { capacityWh, zone } = await capacityLeftWh(
+        ctx,
+        caller.participantId,
+        communityId,
+        terms.intervalStart,
+        params.intervalSeconds,
+      );
       const traded = await loadTraded(ctx, communityId, terms.intervalStart, caller.participantId);
       if (traded.soldWh + terms.energyWh > capacityWh)
         throw new GridLedgerError(ErrorCodes.SELLER_CAPACITY_EXCEEDED, `the seller's meters export at most ${capacityWh} Wh`, {
@@ -288,7 +301,7 @@ export class P2pContract extends Contract {
       await requireIntervalOpen(ctx, offer);
       const start = parseInstant(offer.intervalStart)!;
       const params = await paramsFor(ctx, offer.communityId, start);
-      const { capacityWh } = await sellCapacityWh(ctx, offer.sellerId, offer.communityId, params.intervalSeconds);
+      const { capacityWh } = await capacityLeftWh(ctx, offer.sellerId, offer.communityId, offer.intervalStart, params.intervalSeconds);
       const buyers = [...new Set(requests.map((r) => r.buyerId))].sort(compareIds);
       const accounts = new AccountOverlay(ctx);
       const buyerMandates = new Map<string, Mandate>();
