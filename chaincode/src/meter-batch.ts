@@ -116,7 +116,9 @@ export async function registerMeterBatch(ctx: Context, request: string): Promise
       txId: ctx.stub.getTxID(),
     };
     await putRecord(ctx, batchKey, record);
-    setEvent(ctx, 'MeterBatchRegistered', record);
+    // The event names each meter and its household, so a household's open event stream learns its batch-registered meters.
+    const meters = registrations.map((r) => ({ meterId: r.meterId, participantId: r.participantId, communityId: r.communityId }));
+    setEvent(ctx, 'MeterBatchRegistered', { ...record, meters });
     return record;
   });
 }

@@ -53,6 +53,11 @@ describe('registry: batch registration of meters', () => {
     // Per meter its record and two indexes; per participant its record and its community's list index; the batch record.
     expect(out.writes.size).toBe(3 * 3 + 2 + 2 + 1);
     expect(out.events.map((e) => e.name)).toEqual(['MeterBatchRegistered']);
+    expect((out.events[0].payload as { meters: unknown }).meters).toEqual([
+      { meterId: 'home-01.a', participantId: 'home-01', communityId: 'c1' },
+      { meterId: 'home-01.b', participantId: 'home-01', communityId: 'c1' },
+      { meterId: 'home-02.a', participantId: 'home-02', communityId: 'c1' },
+    ]);
     const listed = (await fabric.evaluate(operator, (ctx) => registry.listMeters(ctx, 'home-01'))).result;
     expect(listed.map((m: { meterId: string }) => m.meterId)).toEqual(['home-01.a', 'home-01.b', 'home-01.c']);
   });

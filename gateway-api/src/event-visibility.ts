@@ -67,6 +67,11 @@ const RULES: Record<string, Rule> = {
   // A household's own records.
   ParticipantRegistered: ownBy('participantId'),
   MeterRegistered: ownBy('participantId'),
+  // A batch of meters: a household sees its own meters of it only, nothing when none is its own.
+  MeterBatchRegistered: (p, v) => {
+    const meters = list(p.meters).filter((m) => m.participantId === v.participantId);
+    return meters.length > 0 ? { ...p, meters } : undefined;
+  },
   MeterExchanged: ownBy('participantId'),
   AssetRegistered: ownBy('participantId'),
   AssetVerified: ownBy('participantId'),
@@ -152,5 +157,9 @@ export function noteOwnMeter(viewer: Viewer, name: string, payload: unknown): vo
     typeof payload.meterId === 'string'
   ) {
     viewer.meterIds.add(payload.meterId);
+  }
+  if (name === 'MeterBatchRegistered') {
+    for (const m of list(payload.meters))
+      if (m.participantId === viewer.participantId && typeof m.meterId === 'string') viewer.meterIds.add(m.meterId);
   }
 }

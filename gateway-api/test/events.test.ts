@@ -128,13 +128,30 @@ describe('GET /events for a household', () => {
     }),
     json(14, 'mtr', 'MeterRegistered', { participantId: 'alice', meterId: 'alice.pv' }),
     json(14, 'rd2', 'ReadingsRecorded', { txId: 'rd2', accepted: [{ meterId: 'alice.pv', seq: 1 }], rejected: 0, gapsOpened: [] }),
-    json(15, 'new', 'SomethingNew', { participantId: 'alice' }),
+    json(15, 'bat', 'MeterBatchRegistered', {
+      batchId: 'b-1',
+      count: 2,
+      meters: [
+        { meterId: 'alice.ev', participantId: 'alice', communityId: 'c1' },
+        { meterId: 'bob.ev', participantId: 'bob', communityId: 'c1' },
+      ],
+    }),
+    json(15, 'rd3', 'ReadingsRecorded', {
+      txId: 'rd3',
+      accepted: [
+        { meterId: 'alice.ev', seq: 1 },
+        { meterId: 'bob.ev', seq: 1 },
+      ],
+      rejected: 0,
+      gapsOpened: [],
+    }),
+    json(16, 'new', 'SomethingNew', { participantId: 'alice' }),
   ];
 
   it("sees its own records and public aggregates, of a shared event its own part, and nothing of another's", async () => {
     h.ledger.events = mixed;
     h.ledger.evaluateHandler = (fn, args) => (fn === 'registry:listMeters' && args[0] === 'alice' ? [{ meterId: 'alice.main' }] : {});
-    const { events } = await readEvents(h, '/api/v1/events?fromBlock=0', 9, {}, 1500, h.key.alice);
+    const { events } = await readEvents(h, '/api/v1/events?fromBlock=0', 11, {}, 1500, h.key.alice);
     expect(events.map((e) => e.id)).toEqual([
       '10:dep-a',
       '12:ord-a',
@@ -145,6 +162,8 @@ describe('GET /events for a household', () => {
       '13:rd',
       '14:mtr',
       '14:rd2',
+      '15:bat',
+      '15:rd3',
     ]);
     const payload = (id: string) => JSON.parse(events.find((e) => e.id === id)!.data!).payload;
     expect(payload('12:mkt')).toEqual({ communityId: 'c1', intervalStart: 'I', closedAt: 'T' });
@@ -154,6 +173,9 @@ describe('GET /events for a household', () => {
     expect(payload('13:rd')).toEqual({ txId: 'rd', accepted: [{ meterId: 'alice.main', seq: 1 }], gapsOpened: [] });
     // The meter registered on the stream counts from then on.
     expect(payload('14:rd2').accepted).toEqual([{ meterId: 'alice.pv', seq: 1 }]);
+    // So does one of a batch: alice sees her meter of it, and its readings.
+    expect(payload('15:bat').meters).toEqual([{ meterId: 'alice.ev', participantId: 'alice', communityId: 'c1' }]);
+    expect(payload('15:rd3').accepted).toEqual([{ meterId: 'alice.ev', seq: 1 }]);
     expect(JSON.stringify(events)).not.toContain('bob');
   });
 
