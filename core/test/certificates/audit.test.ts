@@ -53,6 +53,20 @@ describe('the certificate audit', () => {
     expect(auditIssuer(issuer())).toEqual([]);
   });
 
+  it('takes the record a lowered figure logged as the one that must stand, and no other', () => {
+    // withdrawLowered logs { loweredFigure: record after it, txId }: the stored record has the lower figure, 650..750 withdrawn.
+    const lowered = record({ verifiedExportWh: 900, correctedWh: 100 });
+    const afterLowering = issuer({
+      ...chained([{ issuance: record(), txId: 'tx-1' }, withdrawal, { loweredFigure: lowered, txId: 'tx-3' }]),
+      issuances: [{ record: lowered, txIds: ['tx-1'] }],
+    });
+    expect(auditIssuer(afterLowering)).toEqual([]);
+    // The record as it stood before the lowering no longer matches the log.
+    expect(auditIssuer({ ...afterLowering, issuances: [{ record: record(), txIds: ['tx-1'] }] }).map((f) => f.message)).toContain(
+      'the issuance record is not the one the chain logged',
+    );
+  });
+
   it('refuses a changed log entry, a head the cursor does not hold and a missing cursor', () => {
     const good = issuer();
     const changed = {
