@@ -193,6 +193,8 @@ export const KeyTypes = {
   bundledCutIn: 'bundledCutIn',
   /** An active contract's delivery days per party (market/bilateral-store.ts): contractPartyDay~participant~day~contractId. */
   contractPartyDay: 'contractPartyDay',
+  /** A community's disputes by the instant of their resolution (lists/indexes.ts): disputeResolved~community~resolvedAt~meter~interval. */
+  disputeResolved: 'disputeResolved',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -137,7 +137,14 @@ describe('lists', () => {
       expect(codeOf(await f.evaluate(caller, (ctx) => lists.listOpenDisputes(ctx, 'c1', '', '')))).toBe(ErrorCodes.ACCESS_DENIED);
     }
     // Resolving writes the dispute resolved (resolveDispute's own tests): its open index goes, the participant's stays.
-    const resolved = { meterId: 'b1.m', intervalStart: reading.intervalStart, participantId: 'b1', status: 'resolved' };
+    const resolvedAt = formatInstant(T - 600);
+    const resolved = {
+      meterId: 'b1.m',
+      intervalStart: reading.intervalStart,
+      participantId: 'b1',
+      status: 'resolved',
+      correction: { resolvedAt },
+    };
     expectOk(
       await f.run(operator, (ctx) =>
         respond(ctx, 'resolve', async () => {
@@ -148,6 +155,13 @@ describe('lists', () => {
     );
     expect(expectOk(await open()).items).toEqual([]);
     expect(expectOk(await f.evaluate(utility, (ctx) => lists.listDisputes(ctx, 'b1', '', ''))).items).toHaveLength(1);
+    // Resolved, it is in the community's list by resolution time: within [from, to) only; no household, no regulator.
+    const resolvedIn = (from: string, to: string, caller = operator) =>
+      f.evaluate(caller, (ctx) => lists.listResolvedDisputes(ctx, 'c1', from, to, '', ''));
+    expect(expectOk(await resolvedIn(formatInstant(T - 3600), '')).items).toHaveLength(1);
+    expect(expectOk(await resolvedIn('', resolvedAt)).items).toEqual([]);
+    expect(expectOk(await resolvedIn(formatInstant(T - 599), '')).items).toEqual([]);
+    for (const caller of [who.b1, regulator]) expect(codeOf(await resolvedIn('', '', caller))).toBe(ErrorCodes.ACCESS_DENIED);
   });
 
   it("lists a participant's contracts for itself and the overseers, and a community's", async () => {

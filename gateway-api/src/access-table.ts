@@ -677,6 +677,12 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   // Paged lists (chaincode/src/lists, docs/api.md "Lists"): a community's lists name no household; the regulator reads none of
   // a household's records (disputes, participants, meters, deposits) but the verification queue and contracts.
   row('listOpenDisputes', 'GET /communities/{communityId}/disputes', ['lists:listOpenDisputes'], [no, NA, yes(), yes(), no]),
+  row(
+    'listResolvedDisputes',
+    'GET /communities/{communityId}/resolved-disputes',
+    ['lists:listResolvedDisputes'],
+    [no, NA, yes(), yes(), no],
+  ),
   row('listUnverifiedAssets', 'GET /communities/{communityId}/unverified-assets', ['lists:listUnverifiedAssets'], SETTLEMENT_READ),
   row(
     'listCommunityBankEntries',

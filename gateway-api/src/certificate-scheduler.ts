@@ -9,6 +9,11 @@
  * records the community's matching of that day for the regulator (certificates:recordCommunityMatching),
  * once: a recorded day is complete by construction, not a figure of whatever had arrived.
  *
+ * It also sweeps the community's disputes resolved in the lookback (lists:listResolvedDisputes): the
+ * dispute route runs the lowered-figure withdrawal right after a resolution, and a gateway stopped in
+ * between would leave an hour that shows more than its figure covers. For each, the withdrawal is
+ * evaluated first and submitted only when it would withdraw something (it is idempotent either way).
+ *
  * Idempotent and safe with two schedulers: an item refused because its hour is issued already, its
  * market is not settled yet or a reading is estimated is skipped quietly (tried again on a later
  * tick while it is in the lookback); a batch that loses an MVCC race against the other scheduler
@@ -23,7 +28,7 @@ import { ErrorCodes, fromFabricError } from './errors';
 import type { LedgerPort, Logger } from './ports';
 import { Periodic } from './periodic';
 
-const { certificates } = catalogue;
+const { certificates, lists } = catalogue;
 
 /** The most asset-hours of one issuance transaction (the chaincode's MAX_ISSUANCE_BATCH). */
 export const ISSUANCE_BATCH = 100;
@@ -61,6 +66,8 @@ export interface TickOutcome {
   failed: number;
   /** UTC days whose matching this tick recorded. */
   daysRecorded: string[];
+  /** Resolved disputes whose lowered figure this tick withdrew for (the sweep). */
+  lowered: number;
 }
 
 export class CertificateScheduler extends Periodic<TickOutcome[]> {
@@ -72,7 +79,7 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
   async tick(): Promise<TickOutcome[]> {
     const out: TickOutcome[] = [];
     for (const communityId of this.opts.communities) {
-      const outcome: TickOutcome = { communityId, issued: 0, skipped: 0, failed: 0, daysRecorded: [] };
+      const outcome: TickOutcome = { communityId, issued: 0, skipped: 0, failed: 0, daysRecorded: [], lowered: 0 };
       try {
         await this.community(outcome);
       } catch (e) {
@@ -82,6 +89,7 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
       }
       if (outcome.issued > 0) this.opts.log.info({ msg: 'certificates issued', ...outcome });
       if (outcome.daysRecorded.length > 0) this.opts.log.info({ msg: 'matching days recorded', communityId, days: outcome.daysRecorded });
+      if (outcome.lowered > 0) this.opts.log.info({ msg: 'lowered figures withdrawn', communityId, disputes: outcome.lowered });
       out.push(outcome);
     }
     return out;
@@ -108,6 +116,32 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
       bookmark = page.bookmark;
     } while (bookmark !== '');
     await this.recordDays(outcome, Math.ceil(fromHour / DAY) * DAY, Math.floor(toHour / DAY) * DAY, closed, pending);
+    await this.sweepLowered(outcome, formatInstant(now - (this.opts.lookbackHours ?? 72) * HOUR));
+  }
+
+  /** The lowered-figure withdrawal of each dispute resolved since `from` that still has something to withdraw. */
+  private async sweepLowered(outcome: TickOutcome, from: string): Promise<void> {
+    const { ledger, operator } = this.opts;
+    let bookmark = '';
+    do {
+      const page = await call(ledger, operator, lists.listResolvedDisputes, [outcome.communityId, from, '', String(LIST_PAGE), bookmark]);
+      for (const { meterId, intervalStart } of page.items as { meterId: string; intervalStart: string }[]) {
+        try {
+          const dryRun = (await ledger.evaluate(operator, certificates.withdrawLowered.fn, [meterId, intervalStart])) as {
+            hours: unknown[];
+          };
+          if (dryRun.hours.length === 0) continue;
+          await call(ledger, operator, certificates.withdrawLowered, [meterId, intervalStart]);
+          outcome.lowered += 1;
+        } catch (e) {
+          // The Regulator's peer a block behind, or a race with the route: the next tick tries again.
+          const error = fromFabricError(e);
+          outcome.failed += 1;
+          this.opts.log.warn({ msg: 'lowered-figure sweep', communityId: outcome.communityId, meterId, intervalStart, code: error.code });
+        }
+      }
+      bookmark = page.bookmark;
+    } while (bookmark !== '');
   }
 
   /** Records the matching of each whole day of [from, to) not recorded yet whose 24 hours are closed and none left to issue. */

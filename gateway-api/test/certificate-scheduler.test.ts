@@ -3,7 +3,8 @@ import { encodeErrorEnvelope, ErrorCodes, formatInstant, GridLedgerError } from 
 import { CertificateScheduler, certificateSchedulerFor } from '../src/certificate-scheduler';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
 
-const { certificates } = catalogue;
+const { certificates, lists } = catalogue;
+const NO_DISPUTES = { items: [], bookmark: '' };
 const NOW = Date.parse('2026-11-21T12:30:00Z');
 const hour = (back: number) => formatInstant(Math.floor(NOW / 3_600_000) * 3600 - back * 3600);
 
@@ -20,6 +21,7 @@ function certificateLedger(assets: number) {
   const batches: number[] = [];
   let conflicts = 0;
   ledger.evaluateHandler = (fn, args) => {
+    if (fn === lists.listResolvedDisputes.fn) return NO_DISPUTES;
     if (fn !== certificates.listIssuable.fn) throw new Error(fn);
     const [communityId, fromHour, toHour, , bookmark] = args;
     expect([communityId, fromHour, toHour]).toEqual(['sunny', hour(48), hour(0)]);
@@ -59,7 +61,9 @@ describe('the certificate scheduler', () => {
   it('issues the closed hours of every page of assets in batches of at most 100, and next time nothing more', async () => {
     const { ledger, issued, batches } = certificateLedger(120);
     const log = new CapturingLogger();
-    expect(await scheduler(ledger, log).tick()).toEqual([{ communityId: 'sunny', issued: 358, skipped: 1, failed: 1, daysRecorded: [] }]);
+    expect(await scheduler(ledger, log).tick()).toEqual([
+      { communityId: 'sunny', issued: 358, skipped: 1, failed: 1, daysRecorded: [], lowered: 0 },
+    ]);
     expect(batches).toEqual([100, 50, 100, 50, 60]);
     expect(issued.size).toBe(358);
     // The refusal that is not "not for now" is logged; the open hour is skipped quietly.
@@ -67,7 +71,9 @@ describe('the certificate scheduler', () => {
       ['warn', ErrorCodes.CERTIFICATE_ASSET_NOT_RENEWABLE, 'pv-001'],
     ]);
     batches.length = 0;
-    expect(await scheduler(ledger).tick()).toEqual([{ communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [] }]);
+    expect(await scheduler(ledger).tick()).toEqual([
+      { communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [], lowered: 0 },
+    ]);
     expect(batches).toEqual([2]);
   });
 
@@ -79,7 +85,9 @@ describe('the certificate scheduler', () => {
     expect(issued.size).toBe(118);
     expect(a[0].issued + b[0].issued).toBe(118);
     expect(logs.flatMap((l) => l.lines).filter((l) => l.level === 'error')).toEqual([]);
-    expect(await scheduler(ledger).tick()).toEqual([{ communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [] }]);
+    expect(await scheduler(ledger).tick()).toEqual([
+      { communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [], lowered: 0 },
+    ]);
   });
 
   it("records a whole day's matching once every hour of it is closed and nothing is left to issue, and only once", async () => {
@@ -90,6 +98,7 @@ describe('the certificate scheduler', () => {
     let settled = false;
     const recorded: string[] = [];
     ledger.evaluateHandler = (fn, args) => {
+      if (fn === lists.listResolvedDisputes.fn) return NO_DISPUTES;
       if (fn === certificates.listIssuable.fn)
         return { closedHours: [...dayHours, hour(1)], items: settled ? [] : [{ assetId: 'pv-1', hourStart: dayHours[23] }], bookmark: '' };
       if (fn === certificates.getRecordedMatching.fn) {
@@ -116,6 +125,35 @@ describe('the certificate scheduler', () => {
     ]);
     expect((await scheduler(ledger).tick())[0]).toMatchObject({ daysRecorded: [] });
     expect(recorded).toEqual([day]);
+  });
+
+  it('sweeps the disputes resolved in the lookback: withdraws for a lowered figure left unwithdrawn, once, and nothing else', async () => {
+    const ledger = new FakeLedger();
+    const withdrawn = new Set<string>();
+    const resolved = [
+      { meterId: 'm-1', intervalStart: hour(5), resolvedAt: hour(2) },
+      { meterId: 'm-2', intervalStart: hour(6), resolvedAt: hour(1) },
+    ];
+    ledger.evaluateHandler = (fn, args) => {
+      if (fn === certificates.listIssuable.fn) return { closedHours: [], items: [], bookmark: '' };
+      if (fn === lists.listResolvedDisputes.fn) {
+        // Resolved since the lookback's start, first page of 100.
+        expect(args).toEqual(['sunny', formatInstant(NOW / 1000 - 48 * 3600), '', '100', '']);
+        return { items: resolved, bookmark: '' };
+      }
+      // The dry run: m-1's hour was lowered and not withdrawn yet; m-2's dispute lowered nothing issued.
+      if (fn === certificates.withdrawLowered.fn) return { hours: args[0] === 'm-1' && !withdrawn.has('m-1') ? [{ assetId: 'pv-1' }] : [] };
+      throw new Error(fn);
+    };
+    ledger.submitHandler = (fn, args) => {
+      if (fn !== certificates.withdrawLowered.fn) throw new Error(fn);
+      withdrawn.add(args[0]);
+      return { hours: [{ assetId: 'pv-1' }] };
+    };
+    expect((await scheduler(ledger).tick())[0]).toMatchObject({ lowered: 1, failed: 0 });
+    expect(ledger.calls.filter((c) => c.kind === 'submit').map((c) => c.args)).toEqual([['m-1', hour(5)]]);
+    expect((await scheduler(ledger).tick())[0]).toMatchObject({ lowered: 0, failed: 0 });
+    expect(ledger.calls.filter((c) => c.kind === 'submit')).toHaveLength(1);
   });
 
   it('logs a listing that fails and goes on with the next community', async () => {

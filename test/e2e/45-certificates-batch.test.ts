@@ -4,8 +4,9 @@
  * exactly what single issuances would, an item whose hour is not closed gets its code while the
  * others are issued, a batch endorsed without the Regulator's peer is invalidated at commit, and
  * the Community gateway's scheduler issues a closed hour by itself (global-setup.js gives it its
- * own community and a 3 s tick).
+ * own community and a 3 s tick), and withdraws for a dispute resolved without the withdrawal after it.
  */
+import { randomBytes } from 'node:crypto';
 import { peer } from '@hyperledger/fabric-protos';
 import { ledgerClient } from '@gridledger/network';
 import { useMeteringInterval } from './market-support';
@@ -120,4 +121,45 @@ it("the Community gateway's scheduler issues a closed hour of a verified asset b
   expect(held.items.map((x: { bundleId: string; owner: string }) => [x.bundleId, x.owner])).toEqual([
     [`${p.assetId}@${issuanceTag(hourStart)}-1`, p.participantId],
   ]);
+
+  // A resolution alone, as if the gateway stopped before the withdrawal its route runs after it: the first interval's 5 Wh
+  // become 0. The scheduler's sweep of resolved disputes withdraws the excess by itself.
+  const first = hourStart;
+  expect(
+    (await api('community', p.apiKey, 'POST', '/disputes', { meterId: p.meterId, intervalStart: first, reason: 'ran fast' })).status,
+  ).toBe(201);
+  const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  try {
+    const resolution = JSON.stringify({ meterId: p.meterId, intervalStart: first, exportWh: 0, note: 'inverter log' });
+    const transientData = { consumptionSaltSeed: randomBytes(32), importWh: Buffer.from('0') };
+    const endorsingOrganizations = [profile().orgs.community.mspId, profile().orgs.utility.mspId];
+    let status: { successful: boolean } | undefined;
+    for (let k = 0; k < 40 && status?.successful !== true; k++) {
+      const proposal = client.contract.newProposal('energy:resolveDispute', {
+        arguments: [resolution],
+        endorsingOrganizations,
+        transientData,
+      });
+      status = await proposal
+        .endorse()
+        .then(async (t) => (await t.submit()).getStatus())
+        .catch(() => undefined);
+      if (status?.successful !== true) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status?.successful).toBe(true);
+  } finally {
+    client.close();
+  }
+  const swept = Date.now() + 30_000;
+  seen = await account();
+  while (seen.verifiedExportWh !== 21 || !seen.holds) {
+    if (Date.now() > swept) break;
+    await new Promise((r) => setTimeout(r, 500));
+    seen = await account();
+  }
+  expect(seen).toMatchObject({ verifiedExportWh: 21, certificateWh: 21, holds: true });
+  const resolved = await ok(
+    api('community', operatorKey(), 'GET', `/communities/${community}/resolved-disputes?from=${encodeURIComponent(first)}`),
+  );
+  expect(resolved.items.map((d: { meterId: string; status: string }) => [d.meterId, d.status])).toContainEqual([p.meterId, 'resolved']);
 });

@@ -71,6 +71,23 @@ export class ListsContract extends Contract {
     });
   }
 
+  /** The community's disputes resolved in [from, to) ('' for no bound), oldest first: the operator and the utility. */
+  @Transaction(false)
+  @Returns('string')
+  async listResolvedDisputes(ctx: Context, communityId: string, from: string, to: string, pageSize: string, bookmark: string) {
+    return respond(ctx, 'listResolvedDisputes', async () => {
+      requireRole(ctx, COMMUNITY_READERS, "listing a community's resolved disputes");
+      const c = checkId(communityId, 'communityId');
+      if (from !== '') checkInstant(from, 'from');
+      if (to !== '') checkInstant(to, 'to');
+      type Resolved = DisputeEntry & { resolvedAt: string };
+      return listed<Resolved, unknown>(ctx, KeyTypes.disputeResolved, [c], pageSize, bookmark, (d) => loadDispute(ctx, d), {
+        ...(from !== '' ? { startKey: key(ctx, KeyTypes.disputeResolved, c, from) } : {}),
+        ...(to !== '' ? { stop: (d: Resolved) => d.resolvedAt >= to } : {}),
+      });
+    });
+  }
+
   /** A participant's disputes, open and resolved, by meter and interval: the participant, the operator and the utility. */
   @Transaction(false)
   @Returns('string')

@@ -26,18 +26,27 @@ export interface DisputeRef {
   intervalStart: string;
   participantId: string;
   status: string;
+  /** A resolved dispute's correction: when it was resolved. */
+  correction?: { resolvedAt: string };
 }
 
 /** The open-dispute index of a dispute: the community's list of disputes to resolve. */
 const disputeOpenKey = (ctx: Context, communityId: string, d: DisputeRef): string =>
   key(ctx, KeyTypes.disputeOpen, communityId, d.meterId, d.intervalStart);
 
-/** A dispute written (opened or resolved): the participant's index, and the community's open index while it is open. */
+/**
+ * A dispute written (opened or resolved): the participant's index, the community's open index while
+ * it is open, and once resolved the community's index by resolution time (what the certificate
+ * scheduler sweeps for lowered figures).
+ */
 export async function indexDispute(ctx: Context, communityId: string, d: DisputeRef): Promise<void> {
   const ref = { meterId: d.meterId, intervalStart: d.intervalStart };
   await putRecord(ctx, key(ctx, KeyTypes.disputeBy, d.participantId, d.meterId, d.intervalStart), ref);
   if (d.status === 'open') await putRecord(ctx, disputeOpenKey(ctx, communityId, d), ref);
   else await ctx.stub.deleteState(disputeOpenKey(ctx, communityId, d));
+  const resolvedAt = d.correction?.resolvedAt;
+  if (d.status === 'resolved' && resolvedAt !== undefined)
+    await putRecord(ctx, key(ctx, KeyTypes.disputeResolved, communityId, resolvedAt, d.meterId, d.intervalStart), { ...ref, resolvedAt });
 }
 
 const assetUnverifiedKey = (ctx: Context, communityId: string, assetId: string): string =>

@@ -32,6 +32,12 @@ export const listsTransactions = {
     access: communityReaders,
     summary: "a page of the community's open disputes, by meter and interval",
   }),
+  listResolvedDisputes: lists.evaluate('listResolvedDisputes', {
+    args: [community, ...period, ...paging],
+    result: Page(Dispute, 'DisputePage'),
+    access: communityReaders,
+    summary: "a page of the community's disputes resolved in [from, to), oldest first (the certificate scheduler's sweep)",
+  }),
   listDisputes: lists.evaluate('listDisputes', {
     args: [participant, ...paging],
     result: Page(Dispute, 'DisputePage'),

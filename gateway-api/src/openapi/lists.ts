@@ -30,6 +30,12 @@ export const listPaths = {
     [community],
     "The community's open disputes, by meter and interval (a dispute leaves the list once resolved): the operator and the utility.",
   ),
+  '/communities/{communityId}/resolved-disputes': list(
+    'listResolvedDisputes',
+    lists.listResolvedDisputes,
+    [community, ...period],
+    "The community's disputes resolved in [from, to), oldest first by resolution time: the operator and the utility.",
+  ),
   '/communities/{communityId}/unverified-assets': list(
     'listUnverifiedAssets',
     lists.listUnverifiedAssets,

@@ -51,6 +51,11 @@ export function listRoutes(ledger: LedgerPort): express.Router {
     await evaluate(res, lists.listCommunityBankEntries, [req.params.communityId, ...periodOf(req.query), ...pageOf(req.query)]);
   });
 
+  r.get('/communities/:communityId/resolved-disputes', async (req, res) => {
+    requireRoles(callerOf(res), ['operator', 'utility'], "listing a community's resolved disputes");
+    await evaluate(res, lists.listResolvedDisputes, [req.params.communityId, ...periodOf(req.query), ...pageOf(req.query)]);
+  });
+
   r.get('/participants/:participantId/disputes', async (req, res) => {
     requireSelfOr(res, req.params.participantId, ['operator', 'utility'], 'disputes');
     await evaluate(res, lists.listDisputes, [req.params.participantId, ...pageOf(req.query)]);
