@@ -6,6 +6,7 @@
  *  - the automatic rule: a feeder's sensor reports 95 % of its import limit, the bridge raises
  *    FEEDER_OVERLOAD, its dispatch service sends a battery of the zone a setpoint that brings the
  *    feeder back to 80 %, and the device's acknowledgement is on the ledger.
+ *  - an EV owner asks for a charging schedule and gets the cheapest intervals within the charger's power and its cost.
  * About 20 s: the deadline 8 s after the call, the alert and the acknowledgement a few seconds each.
  */
 import mqtt, { type MqttClient } from 'mqtt';
@@ -13,6 +14,7 @@ import { formatInstant } from '@gridledger/core/core';
 import type { SimulatedDevice } from '@gridledger/device-bridge';
 import type { MqttCredential } from '@gridledger/network';
 import { addGridZone, batteryWithDevice, placeInZone } from './flex-support';
+import { marketParams, trader } from './market-support';
 import { api, credentials, eventually, mqttOptions, newProsumerWithMeter, operatorKey, profile, uid, type TestMeter } from './support';
 
 const community = () => profile().mqtt.communityId;
@@ -25,7 +27,12 @@ async function openDispatches(): Promise<{ dispatchId: string; alertId: string |
   const out = [];
   let bookmark = '';
   do {
-    const r = await api('utility', utilityKey(), 'GET', `/communities/${community()}/dispatches?bookmark=${encodeURIComponent(bookmark)}`);
+    const r = await api(
+      'utility',
+      utilityKey(),
+      'GET',
+      `/communities/${community()}/dispatches${bookmark === '' ? '' : `?bookmark=${encodeURIComponent(bookmark)}`}`,
+    );
     out.push(...(r.body.items as { dispatchId: string; alertId: string | null; status: string }[]));
     bookmark = r.body.bookmark as string;
   } while (bookmark !== '');
@@ -157,4 +164,47 @@ describe('the automatic rule', () => {
     expect(devices[1].received.map((c) => c.dispatchId)).toEqual([dispatchId]);
     expect(devices[0].received).toEqual([]);
   });
+});
+
+it('an EV charging session scheduled into the cheapest intervals within the charger’s power, with its cost, for its owner', async () => {
+  // A community of its own with a market (retail 0.3 per kWh) that nothing clears: every interval at the retail price.
+  const C = uid('evc');
+  const market = marketParams(INTERVAL);
+  const retail = market.retailMicrosPerKwh;
+  expect((await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, market)).status).toBe(200);
+  const home = await trader('ev', C);
+  await placeInZone(home, uid('evz'));
+  const resourceId = uid('ev');
+  const first = Math.ceil(nowSeconds() / INTERVAL) * INTERVAL + INTERVAL;
+  const ev = await api('community', home.apiKey, 'POST', '/resources', {
+    resourceId,
+    communityId: C,
+    kind: 'ev',
+    meterId: home.meterId,
+    ...{ maxPowerW: 7_400, capacityWh: 60_000, minSocWh: 0, socWh: 20_000, targetWh: 48_000 },
+    departureAt: formatInstant(first + 4 * INTERVAL),
+  });
+  expect(ev.status).toBe(201);
+  const path = `/resources/${resourceId}/charging-schedule`;
+  const schedule = await api('community', home.apiKey, 'POST', path, { arrivalAt: formatInstant(first), energyWh: 5_000 });
+  expect(schedule.status).toBe(200);
+  // 7.4 kW × 900 s = 1,850 Wh an interval (no grid model of the zone: the charger is the bound): 1,850 + 1,850 + 1,300.
+  expect(schedule.body).toMatchObject({
+    resourceId,
+    feasible: true,
+    energyWh: 5_000,
+    shortfallWh: 0,
+    costMicros: Math.ceil((5_000 * retail) / 1000),
+    slots: [
+      { intervalStart: formatInstant(first), energyWh: 1_850, powerW: 7_400, priceMicrosPerKwh: retail },
+      { intervalStart: formatInstant(first + INTERVAL), energyWh: 1_850, powerW: 7_400, priceMicrosPerKwh: retail },
+      { intervalStart: formatInstant(first + 2 * INTERVAL), energyWh: 1_300, powerW: 5_200, priceMicrosPerKwh: retail },
+    ],
+  });
+  // More than four intervals can take: the most they can, and the shortfall.
+  const short = await api('community', home.apiKey, 'POST', path, { arrivalAt: formatInstant(first), energyWh: 10_000 });
+  expect(short.body).toMatchObject({ feasible: false, energyWh: 7_400, shortfallWh: 2_600 });
+  // Another household may not ask.
+  const other = await newProsumerWithMeter();
+  expect((await api('community', other.apiKey, 'POST', path, { energyWh: 1_000 })).status).toBe(403);
 });

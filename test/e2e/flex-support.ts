@@ -6,7 +6,11 @@ import type { MqttCredential } from '@gridledger/network';
 import { api, mqttOptions, profile, stateDir, uid, type JsonAnswer, type TestMeter } from './support';
 
 /** Puts the household's meter on a new site of `zone`. */
-export async function placeInZone(meter: TestMeter, zone: string, connectionCapacityW = 20_000): Promise<void> {
+export async function placeInZone(
+  meter: Pick<TestMeter, 'participantId' | 'apiKey' | 'meterId'>,
+  zone: string,
+  connectionCapacityW = 20_000,
+): Promise<void> {
   const siteId = `${meter.participantId}.site`;
   const site = await api('community', meter.apiKey, 'POST', '/sites', {
     siteId,

@@ -13,7 +13,7 @@
  * @metering-interval 60
  */
 import { formatInstant } from '@gridledger/core/core';
-import { trader, Trader } from '../market-support';
+import { marketParams, Trader, trader } from '../market-support';
 import { auditCertificates, ok, producer, Producer, regulatorKey, utilityKey } from '../certificate-support';
 import { api, closeWindow, operatorKey, signReading, sleep, uid } from '../support';
 
@@ -21,15 +21,7 @@ const LEN = 60;
 const HOUR = 3600;
 const SOLD_WH = 30;
 const C = uid('certp2p');
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const params = marketParams(LEN);
 /** The producer's export in the hour's minute k: within its 5 kW asset's 83 Wh a minute, a different figure each minute. */
 const exportOf = (k: number) => 50 + (k % 5) * 5;
 
