@@ -1,7 +1,7 @@
 /**
  * The VTN and the baseline scheduler learn of the ledger's demand-response events from the chaincode's
- * FlexEventCalled events (docs/openadr.md, "Events"; docs/flexibility.md): from block 0 when it starts, then as they are committed, whoever
- * called them (the REST API's POST /flex/events or the VTN). A stream that fails is opened again
+ * FlexEventCalled events (docs/openadr.md, "Events"; docs/flexibility.md): from block 0 when it starts,
+ * then as they are committed, whoever called them (the REST API's POST /flex/events or the VTN). A stream that fails is opened again
  * from the block of the last event seen after `reconnectMs`; repeats are harmless (the store keeps
  * an event once).
  */
