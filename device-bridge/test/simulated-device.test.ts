@@ -5,7 +5,7 @@ import { devicesOf, nextDepartureAt } from '../src/simulator/devices';
 const T = 1_000_000;
 
 describe('a simulated device’s state of charge', () => {
-  it('moves by what the followed setpoints deliver: 3,600 W for 600 s discharges 600 Wh, charging −1,800 W for 1,200 s adds 600 Wh', () => {
+  it('moves by what the followed setpoints deliver: 3,600 W for 600 s takes 600 Wh, −1,800 W for 1,200 s adds 600 Wh', () => {
     const followed = [
       { powerW: 3_600, fromSeconds: T, toSeconds: T + 600 },
       { powerW: -1_800, fromSeconds: T + 1_000, toSeconds: T + 2_200 },
