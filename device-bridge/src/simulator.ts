@@ -33,8 +33,8 @@ const USAGE = `usage: node device-bridge/dist/simulator.js --state <stateDir> [o
   --feeder-sensor <id> a feeder sensor of that zone publishing the homes' sum, if <dir>/mqtt/credentials has its
                        credential (default feeder-1; the operator makes it: POST /communities/{c}/sensors/{id}/mqtt-credential)
   --connection-sensor <id>  likewise the connection point (default connection-point)
-  --devices            run a battery per home (registered once with the home's API key), obeying, lagging, failing or
-                       refusing setpoints by turn (docs/dispatch.md)
+  --devices            run a battery per home and an EV charger per third home (registered with the home's API key),
+                       obeying, lagging, failing or refusing setpoints by turn (docs/dispatch.md)
   --meters-only        make missing keys, print the meters (id, capacity, public key) as JSON, exit`;
 
 async function main(): Promise<void> {
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     if (from === undefined) throw new Error('--from must be an instant like 2026-11-21T00:00:00Z');
   }
   // The batteries start beside the meters (registering them takes a few transactions the readings need not wait for).
-  const devices = new Map<string, SimulatedDevice>();
+  const devices = new Map<string, SimulatedDevice[]>();
   if (args.has('devices'))
     void startSimulatedDevices(profile, simulatedHomes(homes, seed), createLogger('simulator'))
       .then((started) => started.forEach((d, meterId) => devices.set(meterId, d)))
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       periodMs: intArg(args, 'telemetry', 5, 0) * 1000,
       zone,
       sensors,
-      devicePowerW: (meterId, at) => devices.get(meterId)?.powerAt(at) ?? 0,
+      devicePowerW: (meterId, at) => (devices.get(meterId) ?? []).reduce((sum, d) => sum + d.powerAt(at), 0),
     },
     clock: { intervalSeconds: checkIntervalSeconds(intArg(args, 'interval', 900, 60)), shiftSeconds: intArg(args, 'shift', 0) },
     logger: createLogger('simulator'),

@@ -12,6 +12,7 @@ import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
 import { apiKeysPath, FileApiKeyStore } from './keys';
 import { certificateSchedulerFor } from './certificate-scheduler';
+import { baselineSchedulerFor } from './flex-baseline-scheduler';
 import { schedulerFor } from './market-scheduler';
 import type { Periodic } from './periodic';
 import { GatewayMetrics } from './metrics';
@@ -102,6 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const schedulers = [
     schedulerFor(profile, options.org, deps.ledger, schedulerLog),
     certificateSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
+    baselineSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
   ];
   return withSchedulers(await listen(deps, host, port), schedulers);
 }

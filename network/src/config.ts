@@ -299,6 +299,20 @@ export const CONFIG = {
     readBy: ['bench'],
     doc: '`GRIDLEDGER_BENCH_*`: see [benchmarks.md](benchmarks.md#how-to-reproduce)',
   }),
+  GRIDLEDGER_FLEX_BASELINE_SCHEDULER: variable({
+    schema: flag('on', 'off').default('on'),
+    default: 'on',
+    readBy: ['scheduler'],
+    doc:
+      '`off` switches the Community gateway’s baseline scheduler off (it fixes demand-response baselines at the opt-in ' +
+      'deadline, [flexibility.md](flexibility.md#the-baseline-scheduler))',
+  }),
+  GRIDLEDGER_FLEX_BASELINE_TICK_MS: variable({
+    schema: wholeNumber(1).default(2_000),
+    default: '2000',
+    readBy: ['scheduler'],
+    doc: 'the baseline scheduler’s period in milliseconds',
+  }),
 } as const;
 
 export type ConfigName = keyof typeof CONFIG;
@@ -318,6 +332,8 @@ export const PROCESS_VARIABLES = {
     'GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS',
     'GRIDLEDGER_CERTIFICATE_COMMUNITIES',
     'GRIDLEDGER_OPENADR_CALLBACK_HOSTS',
+    'GRIDLEDGER_FLEX_BASELINE_SCHEDULER',
+    'GRIDLEDGER_FLEX_BASELINE_TICK_MS',
   ],
   bridge: [
     'GRIDLEDGER_LOG_LEVEL',

@@ -2,7 +2,7 @@
  * Dispatch benchmark (docs/dispatch.md), on the platform ledger.js started:
  *  - flex.dispatchAckP95Ms: GRIDLEDGER_BENCH_DISPATCH_RESOURCES (1000) batteries, each behind a
  *    prosumer's meter of its own and run by an obeying SimulatedDevice on its broker credential;
- *    GRIDLEDGER_BENCH_DISPATCH_COUNT (200) setpoints sent by the utility through its gateway,
+ *    GRIDLEDGER_BENCH_DISPATCH_COUNT (1000: every battery once) setpoints sent by the utility through its gateway,
  *    GRIDLEDGER_BENCH_DISPATCH_IN_FLIGHT (20) at a time, each to another battery. A setpoint's latency
  *    runs from the utility's request to its DispatchAcknowledged on the operator's event stream
  *    (GET /events): the request's commit, the bridge's poll and publish, the device's answer and the
@@ -70,7 +70,7 @@ async function batteries(profile, call, operatorKey, count, inFlight = 20) {
 /** `call` is ledger.js's apiAt: a gateway's JSON answer, or an error for a status of 300 or more. */
 async function dispatchBenchmarks(profile, credentials, results, rows, call) {
   const count = Number(process.env.GRIDLEDGER_BENCH_DISPATCH_RESOURCES ?? 1000);
-  const dispatches = Number(process.env.GRIDLEDGER_BENCH_DISPATCH_COUNT ?? 200);
+  const dispatches = Number(process.env.GRIDLEDGER_BENCH_DISPATCH_COUNT ?? 1000);
   const inFlight = Number(process.env.GRIDLEDGER_BENCH_DISPATCH_IN_FLIGHT ?? 20);
   const operatorKey = credentials.apiKeys.community['community-operator'];
   const utilityKey = credentials.apiKeys.utility.utility;

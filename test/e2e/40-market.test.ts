@@ -12,22 +12,14 @@
  */
 import { clearAuction, formatInstant, Order, SignedReading } from '@gridledger/core';
 import { ledgerClient, OrgName } from '@gridledger/network';
-import { trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
+import { marketParams, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
 import { type JsonAnswer, api, chaincodeCodeOf, credentials, enrolledUser, operatorKey, profile, signReading, sleep, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
 const C = uid('mkt');
 const LEN = 60;
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const params = marketParams(LEN);
 
 /** The code a chaincode call fails with when made with this identity straight at the peer, past the gateway. */
 async function chaincodeCode(org: OrgName, participantId: string, fn: string, ...args: string[]): Promise<string | undefined> {

@@ -12,20 +12,12 @@
  * @metering-late-window 2160000
  */
 import { formatInstant, SignedReading } from '@gridledger/core';
-import { trader, Trader, useMeteringInterval } from './market-support';
+import { marketParams, Trader, trader, useMeteringInterval } from './market-support';
 import { api, credentials, operatorKey, signReading, sleep, uid } from './support';
 
 const C = uid('kon');
 const LEN = 60;
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const params = marketParams(LEN);
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const waitUntil = async (epochSeconds: number) => {
   const ms = epochSeconds * 1000 - Date.now();

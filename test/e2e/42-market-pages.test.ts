@@ -11,7 +11,7 @@
  */
 import { clearAuction, CLEARING_PAGE_ITEMS, formatInstant, Order, SETTLEMENT_PAGE_SIZES } from '@gridledger/core';
 import { FabricLedger, MarketScheduler, StepOutcome } from '@gridledger/gateway-api';
-import { deliverAsCleared, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
+import { deliverAsCleared, marketParams, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
 import { type JsonAnswer, api, credentials, operatorKey, profile, sleep, uid } from './support';
 
 const C = uid('pages');
@@ -20,15 +20,7 @@ const SELLERS = 20;
 const BUYERS = 20;
 const ORDERS_EACH = 275;
 const ORDERS = (SELLERS + BUYERS) * ORDERS_EACH;
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const params = marketParams(LEN);
 // At most 275 × 30 Wh × 310 µ/Wh escrowed.
 const DEPOSIT = 3_000_000;
 const LATE = 30;

@@ -12,22 +12,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { clearAuction, formatInstant, Order } from '@gridledger/core';
-import { deliverAsCleared, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
+import { deliverAsCleared, marketParams, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
 import { type JsonAnswer, api, credentials, operatorKey, sleep, stateDir, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
 const LEN = 60;
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-  clearingMethod: 'zonal',
-};
+const params = { ...marketParams(LEN), clearingMethod: 'zonal' };
 /** The connection point cp and a village v under it; v's feeder exports `exportLimitW` (30 kW: 500 Wh in 60 s). */
 const zones = (exportLimitW: number) => [
   { zoneId: 'cp', parentZoneId: null, exportLimitW: 0, importLimitW: 0, lossPpm: 0 },

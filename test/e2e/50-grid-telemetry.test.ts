@@ -5,8 +5,6 @@
  * hysteresis; bad telemetry is refused and counted while good telemetry keeps flowing; a household
  * sees its own meters only, on the API and on the broker.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttCredential } from '@gridledger/network';
 import {
@@ -20,10 +18,10 @@ import {
   operatorKey,
   profile,
   sleep,
-  stateDir,
   uid,
   type TestMeter,
 } from './support';
+import { addGridZone, placeInZone } from './flex-support';
 
 const community = () => profile().mqtt.communityId;
 const topic = (source: 'meters' | 'sensors', id: string) => `gridledger/v1/${community()}/${source}/${id}/telemetry`;
@@ -75,24 +73,8 @@ beforeAll(async () => {
   zone = uid('zone');
   feeder = `feeder-${zone}`;
   // The stopgap grid model (docs/telemetry.md, "Zones and limits"): the zone's feeder and its 10 kW limits.
-  const dir = join(stateDir(), 'telemetry');
-  mkdirSync(dir, { recursive: true });
-  // Added beside what is there (the demo's zone: written by up).
-  const file = join(dir, 'grid.json');
-  const model = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { zones: [] };
-  model.zones.push({ zone, importLimitW: 10_000, exportLimitW: 10_000, feederSensorId: feeder });
-  writeFileSync(file, JSON.stringify(model));
-  for (const m of [a, b]) {
-    const siteId = `${m.participantId}.site`;
-    const site = await api('community', m.apiKey, 'POST', '/sites', {
-      siteId,
-      participantId: m.participantId,
-      connectionCapacityW: 20_000,
-      zone,
-    });
-    expect(site.status).toBe(201);
-    expect((await api('community', m.apiKey, 'PUT', `/meters/${m.meterId}/site`, { siteId })).status).toBe(200);
-  }
+  addGridZone(zone, feeder);
+  for (const m of [a, b]) await placeInZone(m, zone);
   const credential = await api('community', operatorKey(), 'POST', `/communities/${community()}/sensors/${feeder}/mqtt-credential`);
   expect(credential.status).toBe(201);
   meterA = await connect(a.mqtt);

@@ -13,22 +13,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { alertIdOf, costMicros, formatInstant } from '@gridledger/core';
-import { deliverAsCleared, operatorClient, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
+import { deliverAsCleared, marketParams, operatorClient, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
 import { type JsonAnswer, api, credentials, operatorKey, sleep, stateDir, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
 const LEN = 60;
 const GRID_FEE = 10_000;
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: GRID_FEE,
-  kPpm: 500_000,
-};
+const params = { ...marketParams(LEN), gridFeeMicrosPerKwh: GRID_FEE };
 const DEPOSIT = 1_000_000;
 const C = uid('isl');
 let s1: Trader;

@@ -8,8 +8,9 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { formatInstant } from '@gridledger/core/core';
-import { SimulatedDevice, type DeviceBehaviour } from '@gridledger/device-bridge';
+import type { DeviceBehaviour, SimulatedDevice } from '@gridledger/device-bridge';
 import type { MqttCredential } from '@gridledger/network';
+import { batteryWithDevice, placeInZone } from './flex-support';
 import { api, credentials, eventually, mqttOptions, newProsumerWithMeter, profile, uid, type JsonAnswer, type TestMeter } from './support';
 
 const community = () => profile().mqtt.communityId;
@@ -33,42 +34,11 @@ let publisher: NodeJS.Timeout | undefined;
 /** A home in `zone` with a battery of `maxPowerW` whose simulated device behaves as asked. */
 async function home(name: string, behaviour: DeviceBehaviour, maxPowerW: number): Promise<Home> {
   const meter = await newProsumerWithMeter();
-  const siteId = `${meter.participantId}.site`;
-  expect(
-    (
-      await api('community', meter.apiKey, 'POST', '/sites', {
-        siteId,
-        participantId: meter.participantId,
-        connectionCapacityW: 20_000,
-        zone,
-      })
-    ).status,
-  ).toBe(201);
-  expect((await api('community', meter.apiKey, 'PUT', `/meters/${meter.meterId}/site`, { siteId })).status).toBe(200);
-  const resourceId = uid(name);
-  const registered = await api('community', meter.apiKey, 'POST', '/resources', {
-    resourceId,
-    communityId: community(),
-    kind: 'battery',
-    meterId: meter.meterId,
-    maxPowerW,
-    capacityWh: 10_000,
-    minSocWh: 2_000,
-    socWh: 6_000,
-  });
-  expect(registered.status).toBe(201);
-  expect(registered.body).toMatchObject({ resourceId, ownerId: meter.participantId, zone, missedAcks: 0 });
-  const credential = registered.body.mqtt as MqttCredential;
+  await placeInZone(meter, zone);
+  const { resourceId, registered, device } = await batteryWithDevice(meter, { name, behaviour, maxPowerW, socWh: 6_000 });
+  expect(registered).toMatchObject({ resourceId, ownerId: meter.participantId, zone, missedAcks: 0 });
+  const credential = registered.mqtt as MqttCredential;
   expect(credential.username).toBe(`device:${resourceId}`);
-  const device = new SimulatedDevice({
-    communityId: community(),
-    deviceId: resourceId,
-    behaviour,
-    socWh: 6_000,
-    mqttUrl: profile().mqtt.url,
-    mqttOptions: mqttOptions(credential, { protocolVersion: 5 }),
-  });
-  await device.start();
   const telemetry = await mqtt.connectAsync(profile().mqtt.url, { ...mqttOptions(meter.mqtt, { protocolVersion: 5 }), reconnectPeriod: 0 });
   return { meter, resourceId, device, telemetry };
 }

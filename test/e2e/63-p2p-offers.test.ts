@@ -9,20 +9,12 @@
  * @metering-late-window 2160000
  */
 import { formatInstant, UNLIMITED_MANDATE } from '@gridledger/core';
-import { trader, Trader, useMeteringInterval } from './market-support';
+import { marketParams, Trader, trader, useMeteringInterval } from './market-support';
 import { api, closeWindow, credentials, operatorKey, signReading, sleep, uid } from './support';
 
 const C = uid('p2p');
 const LEN = 60;
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const params = marketParams(LEN);
 const DEPOSIT = 1_000_000;
 const waitUntil = async (epochSeconds: number) => {
   const ms = epochSeconds * 1000 - Date.now();

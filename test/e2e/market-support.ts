@@ -128,3 +128,14 @@ export async function utilityGainIn(communityId: string, intervalStarts: string[
   }
   return gain;
 }
+
+/** Market parameters of a community of a file's own: retail 0.3, feed-in 0.05, grid fee 0.01 per kWh, gate closure 10 s. */
+export const marketParams = (intervalSeconds: number) => ({
+  intervalSeconds,
+  gateClosureSeconds: 10,
+  openingHorizonSeconds: 3600,
+  feedInMicrosPerKwh: 50_000,
+  retailMicrosPerKwh: 300_000,
+  gridFeeMicrosPerKwh: 10_000,
+  kPpm: 500_000,
+});

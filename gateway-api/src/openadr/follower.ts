@@ -1,7 +1,7 @@
 /**
- * The VTN learns of the ledger's demand-response events from the chaincode's FlexEventCalled events
- * (docs/openadr.md, "Events"): from block 0 when it starts, then as they are committed, whoever
- * called them (the REST API's POST /flex/events or the VTN). A stream that fails is opened again
+ * The VTN and the baseline scheduler learn of the ledger's demand-response events from the chaincode's
+ * FlexEventCalled events (docs/openadr.md, "Events"; docs/flexibility.md): from block 0 when it starts,
+ * then as they are committed, whoever called them (the REST API's POST /flex/events or the VTN). A stream that fails is opened again
  * from the block of the last event seen after `reconnectMs`; repeats are harmless (the store keeps
  * an event once).
  */
@@ -33,7 +33,7 @@ export function followFlexEvents(
           if (e.name === 'FlexEventCalled') onEvent(JSON.parse(Buffer.from(e.payload).toString('utf8')) as FlexEvent);
         }
       } catch (e) {
-        if (!stopped) log.warn({ msg: 'VTN event follower: the ledger stream failed, resuming', block: Number(block), error: String(e) });
+        if (!stopped) log.warn({ msg: 'flex event follower: the ledger stream failed, resuming', block: Number(block), error: String(e) });
       }
       stream?.close();
       if (!stopped) await new Promise((r) => setTimeout(r, reconnectMs));

@@ -20,8 +20,11 @@ async function optedIn(ledger: LedgerPort, caller: WalletUser, eventId: string):
   return optIns.filter((o) => o.optedIn).map((o) => o.participantId);
 }
 
-/** One step (fixing the baseline, settling) for each opted-in participant in turn, endorsed on Community and Utility. */
-async function eachOptedIn<T extends typeof flex.fixBaseline | typeof flex.settle>(
+/**
+ * One step (fixing the baseline, settling) for each opted-in participant in turn, endorsed on Community and Utility; also the
+ * baseline scheduler's (flex-baseline-scheduler.ts).
+ */
+export async function eachOptedIn<T extends typeof flex.fixBaseline | typeof flex.settle>(
   ledger: LedgerPort,
   caller: WalletUser,
   eventId: string,

@@ -15,22 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearAuction, formatInstant, Order } from '@gridledger/core';
 import { FabricLedger, MarketScheduler, StepOutcome } from '@gridledger/gateway-api';
-import { deliverAsCleared, trader, Trader, useMeteringInterval, utilityGainIn } from '../market-support';
+import { deliverAsCleared, marketParams, trader, Trader, useMeteringInterval, utilityGainIn } from '../market-support';
 import { api, credentials, operatorKey, profile, sleep, stateDir, uid } from '../support';
 
 const C = uid('load');
 const LEN = 60;
 const PARTICIPANTS = 50;
 const ORDERS_EACH = 20;
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const params = marketParams(LEN);
 const DEPOSIT = 2_000_000;
 
 type LoadTrader = Trader & { side: 'buy' | 'sell' };

@@ -15,7 +15,7 @@
  * @metering-interval 60
  */
 import { formatInstant } from '@gridledger/core/core';
-import { trader, Trader } from '../market-support';
+import { marketParams, Trader, trader } from '../market-support';
 import { auditCertificates, ok, producer, Producer, regulatorKey, utilityKey } from '../certificate-support';
 import { api, closeWindow, operatorKey, signReading, sleep, uid } from '../support';
 
@@ -23,15 +23,7 @@ const LEN = 60;
 const HOUR = 3600;
 const SOLD_WH = 30;
 const C = uid('certp2p');
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const params = marketParams(LEN);
 /** The rest of the hour exports 2 Wh every tenth minute, less than the Wh sold: a lowered traded minute must cut the buyer's claim. */
 const REST_WH = 2;
 const TRADED_WH = 40;
