@@ -138,7 +138,7 @@ export function Disputes({ api, meterIds, intervalSeconds, events }: Props & { m
   );
 }
 
-const SOURCES = ['solar', 'wind', 'hydro', 'biomass', 'storage'] as const;
+export const SOURCES = ['solar', 'wind', 'hydro', 'biomass', 'storage'] as const;
 const LOCALITIES = ['feeder', 'zone', 'community', 'any'] as const;
 type Prefs = { sources: (typeof SOURCES)[number][]; locality: (typeof LOCALITIES)[number] };
 
