@@ -74,7 +74,7 @@ function MandateFields(props: { api: ApiClient; participantId: string; stored: M
     <form className="form" onSubmit={submit} data-testid="mandate">
       <p className="muted">
         {props.stored
-          ? `Signed by ${props.stored.signedBy} on ${localDateTime(props.stored.signedAt)}.`
+          ? `Your mandate as you last saved it, ${localDateTime(props.stored.signedAt)}.`
           : 'No mandate yet: your agent has no limits set by you. Only your own key can set them.'}
       </p>
       {field('minSell', 'Lowest selling price (credits/kWh)', 'Empty: no limit beyond the price band.')}
