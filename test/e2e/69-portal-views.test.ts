@@ -3,8 +3,8 @@
  * on a community of the file's own: a household reads yesterday's readings as a day and a week, sets its
  * agent's mandate and is refused an offer below it (the code's message), offers energy; the utility calls a
  * demand-response event and the household, whose page is open, sees it arrive and opts in, which the
- * utility's page then shows; the household sees its community's battery and its forecast, and a storage
- * contract that does not exist is shown by its code; the operator lists the community's participants,
+ * utility's page then shows; the household sees its community's battery, a storage contract that does not
+ * exist by its code, reserves storage (quoted, then confirmed) and sees its meter's forecast; the operator lists the community's participants,
  * meters and contracts from the paged routes and opens the household from the list. axe on every view;
  * screenshots at desktop and phone width into test/artifacts/portal/.
  */
@@ -147,7 +147,10 @@ test('a household sets its mandate, is refused an offer below it with the reason
 });
 
 test('the utility calls a demand-response event, the household sees it arrive and opts in, the utility sees the answer', async () => {
-  await tab(home, 'Flexibility');
+  // By keyboard: the tab, then the opt-in below (Enter in the field submits its form).
+  const flexTab = home.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Flexibility', exact: true });
+  await flexTab.focus();
+  await flexTab.press('Enter');
   await home.getByText('No events called since you opened this page.').waitFor();
 
   const utility = await browser.newPage();
@@ -168,7 +171,7 @@ test('the utility calls a demand-response event, the household sees it arrive an
   await event.getByText('You have not answered.').waitFor();
   await event.getByText(/Not fixed yet/).waitFor();
   await event.getByLabel('Reduction I commit to (kW, optional)').fill('0.5');
-  await event.getByRole('button', { name: 'Opt in' }).click();
+  await event.getByLabel('Reduction I commit to (kW, optional)').press('Enter');
   await event.getByText('You opted in, committing 0.500 kW.').waitFor({ timeout: 30_000 });
   const answered = await ok(api('community', household.apiKey, 'GET', `/flex/events/${eventId}`));
   expect(answered.optIns).toMatchObject([{ participantId: household.participantId, optedIn: true, committedW: 500 }]);
@@ -180,7 +183,7 @@ test('the utility calls a demand-response event, the household sees it arrive an
   await checkView(utility, 'utility-flex');
 });
 
-test("a household sees its community's battery, a missing storage contract by its code, and its meter's forecast", async () => {
+test("a household sees its community's battery, a missing storage contract by its code, reserves storage, and sees its forecast", async () => {
   await tab(home, 'Storage');
   await home.getByTestId('batteries').getByText(batteryId, { exact: true }).waitFor();
   await expect(home.getByTestId('batteries').locator('tr', { hasText: batteryId }).textContent()).resolves.toMatch(
@@ -191,6 +194,19 @@ test("a household sees its community's battery, a missing storage contract by it
   await expect(home.getByTestId('storage-contract').getByRole('alert').textContent()).resolves.toMatch(
     /storage contract does not exist.*STORAGE_CONTRACT_NOT_FOUND/,
   );
+  // With credits deposited by the utility, the household reserves 1 kWh for two hours: quoted, then confirmed.
+  const deposit = { participantId: household.participantId, amountMicros: 5_000_000, reference: uid('dep') };
+  await ok(api('utility', utilityKey(), 'POST', '/credits/deposits', deposit), 201);
+  const reserve = home.getByTestId('reserve');
+  await reserve.getByRole('button', { name: 'Get a quote' }).click();
+  await reserve.getByText(/^Reservation fee .* held now; 10\.000 kWh free in the window\.$/).waitFor({ timeout: 30_000 });
+  await reserve.getByRole('button', { name: 'Confirm reservation' }).click();
+  const reserved = await reserve.getByText(/^Reserved: contract /).textContent({ timeout: 30_000 });
+  const contractId = reserved!.replace(/^Reserved: contract (.*)\.$/, '$1');
+  const contract = await ok(api('community', household.apiKey, 'GET', `/storage/contracts/${contractId}`));
+  expect(contract).toMatchObject({ batteryId, buyerId: household.participantId, reservedWh: 1_000, status: 'confirmed' });
+  const card = home.getByRole('article', { name: `Storage contract ${contractId}` });
+  await expect(card.getByTestId('storage-status').textContent()).resolves.toBe('confirmed');
   await checkView(home, 'household-storage');
 
   await tab(home, 'Forecast');

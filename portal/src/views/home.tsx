@@ -82,7 +82,12 @@ function StorageTab({ api, session }: { api: ApiClient; session: Session }) {
           )
         }
       </Show>
-      <StorageContracts api={api} participantId={participantId} />
+      {/* a battery provider does not reserve storage (confirmStorage: a prosumer or consumer) */}
+      <StorageContracts
+        api={api}
+        participantId={participantId}
+        communityId={session.role === 'battery-provider' ? undefined : meters.data?.communityId}
+      />
     </>
   );
 }

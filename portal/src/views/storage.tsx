@@ -3,6 +3,7 @@
  * provider's own first), and a household's storage contracts (those confirmed or looked up in this
  * browser: the ledger has no list of a participant's storage contracts) with their settlement.
  */
+import { useState, type FormEvent } from 'react';
 import { data, type ApiClient } from '../api/client';
 import type { operations } from '../api/schema.gen';
 import { Outcome, useAction } from '../action';
@@ -10,8 +11,8 @@ import { Show, useLoad } from '../load';
 import { LookUp } from '../look-up';
 import { useRemembered } from '../remembered';
 import { Table } from '../table';
-import { localDateTime } from '../time';
-import { formatCredits, formatKw, formatKwh, formatPpm, formatPrice } from '../units';
+import { instantOf, localDateTime } from '../time';
+import { formatCredits, formatKw, formatKwh, formatPpm, formatPrice, parseScaled } from '../units';
 
 type Battery = operations['listBatteries']['responses'][200]['content']['application/json']['batteries'][number];
 type StorageContract = operations['getStorageContract']['responses'][200]['content']['application/json'];
@@ -76,19 +77,106 @@ function BatteryTable({ batteries }: { batteries: Battery[] }) {
   );
 }
 
-/** The storage contracts this browser knows of, and one looked up by id. */
-export function StorageContracts({ api, participantId }: { api: ApiClient; participantId: string }) {
+const HOUR = 3600;
+
+/**
+ * Reserve storage in a battery of the community: the battery, the energy and a window of whole hours (on the
+ * metering grid), quoted first (fees and what is held now, the capacity free), then confirmed.
+ */
+function Reserve({ api, communityId, onConfirmed }: { api: ApiClient; communityId: string; onConfirmed(contractId: string): void }) {
+  const list = useLoad(() => data(api.GET('/communities/{communityId}/batteries', { params: { path: { communityId } } })), [communityId]);
+  const [batteryId, setBatteryId] = useState('');
+  const [kwh, setKwh] = useState('1');
+  const [startsIn, setStartsIn] = useState('1');
+  const [hours, setHours] = useState('2');
+  const reservedWh = parseScaled(kwh, 3);
+  const window = () => {
+    const from = Math.ceil(Date.now() / 1000 / HOUR) * HOUR + Number(startsIn) * HOUR;
+    return { from: instantOf(from), to: instantOf(from + Number(hours) * HOUR) };
+  };
+  const quoted = useAction<{ freeWh: number; reservationFeeMicros: number; maxStorageFeeMicros: number; escrowMicros: number }>();
+  const confirmed = useAction<{ contractId: string }>((c) => onConfirmed(c.contractId));
+  if (list.data && list.data.batteries.length === 0) return null;
+  const chosen = batteryId || list.data?.batteries[0]?.batteryId || '';
+  const quote = (e: FormEvent) => {
+    e.preventDefault();
+    if (!reservedWh || !chosen) return;
+    void quoted.run(() => data(api.GET('/storage/quote', { params: { query: { batteryId: chosen, reservedWh, ...window() } } })));
+  };
+  const confirm = () => {
+    if (!reservedWh || !chosen) return;
+    void confirmed.run(async () => {
+      const body = { clientContractId: `web-${crypto.randomUUID()}`, batteryId: chosen, reservedWh, ...window() };
+      return (await data(api.POST('/storage/contracts', { body }))).contract;
+    });
+  };
+  return (
+    <section aria-labelledby="reserve-h" className="card">
+      <h2 id="reserve-h">Reserve storage</h2>
+      <Show of={list}>
+        {(l) => (
+          <form className="form" onSubmit={quote} data-testid="reserve">
+            <label>
+              Battery
+              <select value={chosen} onChange={(e) => setBatteryId(e.target.value)}>
+                {l.batteries.map((b) => (
+                  <option key={b.batteryId} value={b.batteryId}>
+                    {b.batteryId} ({formatKwh(b.capacityWh)}, {b.zone})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Energy to store (kWh)
+              <input inputMode="decimal" value={kwh} onChange={(e) => setKwh(e.target.value)} aria-invalid={!reservedWh} />
+            </label>
+            <label>
+              Starts in (whole hours from the next full hour)
+              <input type="number" min={0} max={48} step={1} value={startsIn} onChange={(e) => setStartsIn(e.target.value)} required />
+            </label>
+            <label>
+              For (hours)
+              <input type="number" min={1} max={72} step={1} value={hours} onChange={(e) => setHours(e.target.value)} required />
+            </label>
+            <button type="submit" disabled={quoted.busy || !reservedWh}>
+              Get a quote
+            </button>
+            <Outcome
+              of={quoted}
+              done={(q) =>
+                `Reservation fee ${formatCredits(q.reservationFeeMicros)}, storage fee at most ${formatCredits(q.maxStorageFeeMicros)}; ` +
+                `${formatCredits(q.escrowMicros)} held now; ${formatKwh(q.freeWh)} free in the window.`
+              }
+            />
+            {quoted.result && (
+              <button type="button" onClick={confirm} disabled={confirmed.busy}>
+                Confirm reservation
+              </button>
+            )}
+            <Outcome of={confirmed} done={(c) => `Reserved: contract ${c.contractId}.`} />
+          </form>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+/** Reserve storage, and the storage contracts this browser knows of (reserved here or looked up by id). */
+export function StorageContracts({ api, participantId, communityId }: { api: ApiClient; participantId: string; communityId?: string }) {
   const [ids, remember] = useRemembered(`gridledger.storage.${participantId}`);
   return (
-    <section aria-labelledby="storage-contracts-h" className="card wide">
-      <h2 id="storage-contracts-h">Storage contracts</h2>
-      <LookUp label="Contract id" button="Look up contract" onFound={remember} />
-      {ids.length === 0 ? (
-        <p className="muted">No storage contract looked up in this browser yet.</p>
-      ) : (
-        ids.map((id) => <ContractCard key={id} api={api} contractId={id} participantId={participantId} />)
-      )}
-    </section>
+    <>
+      {communityId !== undefined && <Reserve api={api} communityId={communityId} onConfirmed={remember} />}
+      <section aria-labelledby="storage-contracts-h" className="card wide">
+        <h2 id="storage-contracts-h">Storage contracts</h2>
+        <LookUp label="Contract id" button="Look up contract" onFound={remember} />
+        {ids.length === 0 ? (
+          <p className="muted">No storage contract looked up in this browser yet.</p>
+        ) : (
+          ids.map((id) => <ContractCard key={id} api={api} contractId={id} participantId={participantId} />)
+        )}
+      </section>
+    </>
   );
 }
 
