@@ -80,6 +80,8 @@ beforeAll(async () => {
 afterAll(() => browser.close());
 
 test("a household reads yesterday as a day and as a week, with exact totals and the interval's UTC on hover", async () => {
+  // Today's view reads the household's contracts from the ledger's list (none yet) before the tabs are opened.
+  await home.getByText('No contracts yet.').waitFor();
   await tab(home, 'History');
   await expect(home.getByLabel('Day', { exact: true }).inputValue()).resolves.toBe(yesterday);
   const totals = home.getByTestId('history-totals');

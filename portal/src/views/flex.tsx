@@ -47,7 +47,7 @@ function EventFacts({ e }: { e: FlexEvent }) {
         <time dateTime={e.end} title={`${e.end} UTC`}>
           {localDateTime(e.end)}
         </time>{' '}
-        ({e.intervals.length} intervals)
+        ({e.intervals.length} {e.intervals.length === 1 ? 'interval' : 'intervals'})
       </dd>
       <dt>Zones</dt>
       <dd>{e.zoneIds.join(', ')}</dd>
