@@ -4,7 +4,7 @@ import { apiClient, data, type Session } from './api/client';
 import { openEventStream, type LedgerEvent, type StreamState } from './api/events';
 import { ErrorNote } from './load';
 import { forgetKey, storedKey, storeKey } from './session';
-import { ProsumerView } from './views/prosumer';
+import { HouseholdView } from './views/home';
 import { RoleView } from './views/roles';
 
 const HOUSEHOLDS = new Set(['prosumer', 'consumer', 'battery-provider']);
@@ -115,7 +115,7 @@ function SignedIn(props: { apiKey: string; session: Session; api: ReturnType<typ
       </header>
       <main>
         {HOUSEHOLDS.has(role) ? (
-          <ProsumerView api={props.api} session={session} events={events} resumes={resumes} />
+          <HouseholdView api={props.api} session={session} events={events} resumes={resumes} />
         ) : role === 'operator' || role === 'utility' || role === 'regulator' ? (
           <RoleView api={props.api} apiKey={props.apiKey} session={session} events={events} />
         ) : (

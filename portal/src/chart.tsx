@@ -2,6 +2,11 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { instantOf, localDateTime, utcInterval } from './time';
+import { formatKwh } from './units';
+
+/** An interval's start in the user's zone, then the interval in UTC. */
+const intervalText = (x: number, seconds: number) => `${localDateTime(instantOf(x))} (${utcInterval(instantOf(x), seconds)})`;
 
 export interface Series {
   label: string;
@@ -18,24 +23,45 @@ export function IntervalChart(props: {
   time?: boolean;
   range?: [number, number];
   bars?: boolean;
+  /** The values are whole Wh: the axis in kWh, the hover legend exact (formatKwh). */
+  wh?: boolean;
+  /** With it, the hover legend shows the interval in the user's zone and in UTC. */
+  intervalSeconds?: number;
 }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    const seconds = props.intervalSeconds;
     const options: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height: 220,
       legend: { show: true },
       scales: { x: { time: props.time ?? true, ...(props.range ? { range: props.range } : {}) } },
-      axes: [{}, { label: props.unit, size: 60 }],
+      axes: [
+        {},
+        {
+          label: props.unit,
+          size: 60,
+          ...(props.wh
+            ? {
+                values: (_u: uPlot, ticks: number[]) =>
+                  ticks.map((t) => (t / 1000).toLocaleString(undefined, { maximumFractionDigits: 3 })),
+              }
+            : {}),
+        },
+      ],
       series: [
-        { label: props.time === false ? 'Energy' : 'Time' },
+        {
+          label: props.time === false ? 'Energy' : 'Time',
+          ...(seconds ? { value: (_u: uPlot, x: number | null) => (x === null ? '' : intervalText(x, seconds)) } : {}),
+        },
         ...props.series.map((s) => ({
           label: s.label,
           stroke: s.color,
           width: 2,
           points: { show: true },
+          ...(props.wh ? { value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatKwh(v)) } : {}),
           ...(props.bars ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
         })),
       ],
@@ -47,7 +73,7 @@ export function IntervalChart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.series, props.unit, props.bars, props.time, props.range]);
+  }, [props.x, props.series, props.unit, props.bars, props.time, props.range, props.wh, props.intervalSeconds]);
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>

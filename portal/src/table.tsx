@@ -10,7 +10,8 @@ export interface Column {
 
 export function Table({ columns, testId, children }: { columns: Column[]; testId?: string; children: ReactNode }) {
   return (
-    <div className="scroll">
+    // Focusable, so that a keyboard can scroll a table wider than the screen (WCAG 2.1.1; axe scrollable-region-focusable).
+    <div className="scroll" tabIndex={0}>
       <table data-testid={testId}>
         <thead>
           <tr>

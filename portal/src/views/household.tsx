@@ -9,6 +9,7 @@ import type { operations } from '../api/schema.gen';
 import { Outcome, useAction } from '../action';
 import { downloadCsv } from '../csv';
 import { intervalsAround } from '../lifecycle';
+import { allPages, newestOf } from '../listed';
 import { Show, useLoad } from '../load';
 import { Table } from '../table';
 import { instantOf, localDateTime, localMidnight, utcInterval } from '../time';
@@ -138,7 +139,7 @@ export function Disputes({ api, meterIds, intervalSeconds, events }: Props & { m
   );
 }
 
-const SOURCES = ['solar', 'wind', 'hydro', 'biomass', 'storage'] as const;
+export const SOURCES = ['solar', 'wind', 'hydro', 'biomass', 'storage'] as const;
 const LOCALITIES = ['feeder', 'zone', 'community', 'any'] as const;
 type Prefs = { sources: (typeof SOURCES)[number][]; locality: (typeof LOCALITIES)[number] };
 
@@ -200,44 +201,26 @@ export function Preferences({ api, participantId }: Props) {
 /** A contract as GET /contracts/{contractId} answers it. */
 type Contract = operations['getContract']['responses'][200]['content']['application/json'];
 
-const contractsSlot = (participantId: string) => `gridledger.contracts.${participantId}`;
-
-/** Bilateral contracts: propose one, and those this browser or the event stream knows of, to accept or withdraw. */
+/**
+ * Bilateral contracts: propose one, and the participant's contracts as seller or buyer (the ledger's list, read again
+ * when a contract event arrives), to accept or withdraw.
+ */
 export function Contracts({ api, participantId, communityId, events }: Props & { communityId?: string }) {
-  const [known, setKnown] = useState<string[]>(() => JSON.parse(localStorage.getItem(contractsSlot(participantId)) ?? '[]') as string[]);
-  const remember = (id: string) =>
-    setKnown((list) => {
-      const next = list.includes(id) ? list : [...list, id];
-      localStorage.setItem(contractsSlot(participantId), JSON.stringify(next));
-      return next;
-    });
-  useEffect(() => {
-    for (const e of events) if (/^Contract(Proposed|Accepted|Withdrawn)$/.test(e.name)) remember(String(e.payload.contractId));
-  }, [events]);
+  const changed = newestOf(events, /^Contract(Proposed|Accepted|Withdrawn)$/);
+  const path = { participantId };
   const contracts = useLoad(
-    () => Promise.all(known.map((contractId) => data(api.GET('/contracts/{contractId}', { params: { path: { contractId } } })))),
-    [known.join(','), events.filter((e) => e.name.startsWith('Contract')).length],
+    () =>
+      allPages((bookmark) =>
+        data(api.GET('/participants/{participantId}/contracts', { params: { path, query: { pageSize: 500, bookmark } } })),
+      ),
+    [participantId, changed],
   );
-  const [lookup, setLookup] = useState('');
   return (
     <section aria-labelledby="contracts-h" className="card wide">
       <h2 id="contracts-h">Bilateral contracts</h2>
-      {communityId && <ProposeContract api={api} participantId={participantId} communityId={communityId} onProposed={remember} />}
-      <form
-        className="form inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (lookup.trim()) remember(lookup.trim());
-        }}
-      >
-        <label>
-          Contract id
-          <input value={lookup} onChange={(e) => setLookup(e.target.value)} />
-        </label>
-        <button type="submit">Look up</button>
-      </form>
-      <Show of={contracts} empty={(c) => c.length === 0} emptyText="No contracts yet.">
-        {(list) => <ContractTable api={api} participantId={participantId} contracts={list} onChange={contracts.reload} />}
+      {communityId && <ProposeContract api={api} participantId={participantId} communityId={communityId} onProposed={contracts.reload} />}
+      <Show of={contracts} empty={(c) => c.items.length === 0} emptyText="No contracts yet.">
+        {(list) => <ContractTable api={api} participantId={participantId} contracts={list.items} onChange={contracts.reload} />}
       </Show>
     </section>
   );

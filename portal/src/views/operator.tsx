@@ -12,6 +12,7 @@ import { intervalsAround, STAGES, stageOf, type Status } from '../lifecycle';
 import { ErrorNote, Show, useLoad } from '../load';
 import { allPages, newestOf } from '../listed';
 import { Table } from '../table';
+import { ContractList, MeterList, ParticipantList } from './lists';
 import { useTick } from '../tick';
 import { instantOf, localDateTime, localMidnight, utcInterval } from '../time';
 import { formatKw, formatKwh, formatPpm, formatPrice, parseScaled, scaledDecimal } from '../units';
@@ -181,10 +182,18 @@ type Meter = {
   exchanges?: { effectiveFrom: string; reason?: string; exchangedAt: string }[];
 };
 
-/** A participant looked up: its record, meters with their exchanges, and assets with their verification. */
-export function Participants({ api }: { api: ApiClient }) {
+/**
+ * The community's participants, meters and contracts (the ledger's lists), and a participant looked up
+ * (from the list, or by id): its record, meters with their exchanges, and assets with their verification.
+ */
+export function Participants({ api, communityId, events }: WithCommunity) {
   const [typed, setTyped] = useState('');
   const [participantId, setParticipantId] = useState('');
+  const pick = (id: string) => {
+    setTyped(id);
+    setParticipantId(id);
+    document.getElementById('participants-h')?.scrollIntoView();
+  };
   const load = (read: () => Promise<unknown>) => () => (participantId ? read() : Promise.resolve(undefined));
   const path = { participantId };
   const participant = useLoad(
@@ -200,76 +209,81 @@ export function Participants({ api }: { api: ApiClient }) {
     [participantId],
   );
   return (
-    <section className="card wide" aria-labelledby="participants-h">
-      <h2 id="participants-h">Participants, meters and assets</h2>
-      <form
-        className="form inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setParticipantId(typed.trim());
-        }}
-      >
-        <label>
-          Participant id
-          <input value={typed} onChange={(e) => setTyped(e.target.value)} required />
-        </label>
-        <button type="submit">Look up</button>
-      </form>
-      {participantId && (
-        <>
-          <Show of={participant}>
-            {(p) => {
-              const r = p as { role: string; communityId?: string; registeredAt: string; displayName?: string };
-              return (
-                <p data-testid="participant">
-                  <strong>{r.displayName ?? participantId}</strong>: {r.role}
-                  {r.communityId ? ` in ${r.communityId}` : ''}, registered {localDateTime(r.registeredAt)}
-                </p>
-              );
-            }}
-          </Show>
-          <h3>Meters</h3>
-          <Show of={meters} empty={(m) => !(m as unknown[]).length} emptyText="No meters.">
-            {(m) => (
-              <Table columns={[{ label: 'Meter' }, { label: 'Active' }, { label: 'Exchanges' }]} testId="meters">
-                {(m as Meter[]).map((x) => (
-                  <tr key={x.meterId}>
-                    <td>
-                      <code>{x.meterId}</code>
-                    </td>
-                    <td>{x.active === false ? 'retired' : 'active'}</td>
-                    <td>
-                      {(x.exchanges ?? []).length === 0
-                        ? 'none'
-                        : (x.exchanges ?? [])
-                            .map((ex) => `from ${localDateTime(ex.effectiveFrom)}${ex.reason ? ` (${ex.reason})` : ''}`)
-                            .join('; ')}
-                    </td>
-                  </tr>
-                ))}
-              </Table>
-            )}
-          </Show>
-          <h3>Assets</h3>
-          <Show of={assets} empty={(a) => !(a as unknown[]).length} emptyText="No generation assets.">
-            {(a) => (
-              <Table columns={[{ label: 'Asset' }, { label: 'Source' }, { label: 'Capacity', num: true }, { label: 'Verification' }]}>
-                {(a as { assetId: string; source: string; capacityW: number; verification: { verifiedAt: string } | null }[]).map((x) => (
-                  <tr key={x.assetId}>
-                    <td>
-                      <code>{x.assetId}</code>
-                    </td>
-                    <td>{x.source}</td>
-                    <td className="num">{formatKw(x.capacityW)}</td>
-                    <td>{x.verification ? `verified ${localDateTime(x.verification.verifiedAt)}` : 'awaiting verification'}</td>
-                  </tr>
-                ))}
-              </Table>
-            )}
-          </Show>
-        </>
-      )}
-    </section>
+    <>
+      <ParticipantList api={api} communityId={communityId} events={events} onPick={pick} />
+      <section className="card wide" aria-labelledby="participants-h">
+        <h2 id="participants-h">Participant, meters and assets</h2>
+        <form
+          className="form inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setParticipantId(typed.trim());
+          }}
+        >
+          <label>
+            Participant id
+            <input value={typed} onChange={(e) => setTyped(e.target.value)} required />
+          </label>
+          <button type="submit">Look up</button>
+        </form>
+        {participantId && (
+          <>
+            <Show of={participant}>
+              {(p) => {
+                const r = p as { role: string; communityId?: string; registeredAt: string; displayName?: string };
+                return (
+                  <p data-testid="participant">
+                    <strong>{r.displayName ?? participantId}</strong>: {r.role}
+                    {r.communityId ? ` in ${r.communityId}` : ''}, registered {localDateTime(r.registeredAt)}
+                  </p>
+                );
+              }}
+            </Show>
+            <h3>Meters</h3>
+            <Show of={meters} empty={(m) => !(m as unknown[]).length} emptyText="No meters.">
+              {(m) => (
+                <Table columns={[{ label: 'Meter' }, { label: 'Active' }, { label: 'Exchanges' }]} testId="meters">
+                  {(m as Meter[]).map((x) => (
+                    <tr key={x.meterId}>
+                      <td>
+                        <code>{x.meterId}</code>
+                      </td>
+                      <td>{x.active === false ? 'retired' : 'active'}</td>
+                      <td>
+                        {(x.exchanges ?? []).length === 0
+                          ? 'none'
+                          : (x.exchanges ?? [])
+                              .map((ex) => `from ${localDateTime(ex.effectiveFrom)}${ex.reason ? ` (${ex.reason})` : ''}`)
+                              .join('; ')}
+                      </td>
+                    </tr>
+                  ))}
+                </Table>
+              )}
+            </Show>
+            <h3>Assets</h3>
+            <Show of={assets} empty={(a) => !(a as unknown[]).length} emptyText="No generation assets.">
+              {(a) => (
+                <Table columns={[{ label: 'Asset' }, { label: 'Source' }, { label: 'Capacity', num: true }, { label: 'Verification' }]}>
+                  {(a as { assetId: string; source: string; capacityW: number; verification: { verifiedAt: string } | null }[]).map((x) => (
+                    <tr key={x.assetId}>
+                      <td>
+                        <code>{x.assetId}</code>
+                      </td>
+                      <td>{x.source}</td>
+                      <td className="num">{formatKw(x.capacityW)}</td>
+                      <td>{x.verification ? `verified ${localDateTime(x.verification.verifiedAt)}` : 'awaiting verification'}</td>
+                    </tr>
+                  ))}
+                </Table>
+              )}
+            </Show>
+          </>
+        )}
+      </section>
+      <MeterList api={api} communityId={communityId} events={events} />
+      <ContractList api={api} communityId={communityId} events={events} />
+    </>
   );
 }
 

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { data, type ApiClient, type Session } from '../api/client';
 import type { LedgerEvent } from '../api/events';
 import { IntervalChart } from '../chart';
+import { IntervalSelect } from '../interval-select';
 import { Table } from '../table';
 import { openIntervals, type MarketParams } from '../intervals';
 import { downloadCsv } from '../csv';
@@ -294,16 +295,13 @@ function OrderForm(props: { api: ApiClient; communityId: string; params: MarketP
           <option value="buy">Buy</option>
         </select>
       </label>
-      <label>
-        Interval
-        <select value={interval || intervals[0]} onChange={(e) => setInterval(e.target.value)}>
-          {intervals.map((t) => (
-            <option key={t} value={t} title={utcInterval(t, params.intervalSeconds)}>
-              {localDateTime(t)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <IntervalSelect
+        label="Interval"
+        intervals={intervals}
+        intervalSeconds={params.intervalSeconds}
+        value={interval || intervals[0]}
+        onChange={setInterval}
+      />
       <label>
         Energy (kWh)
         <input inputMode="decimal" value={kwh} onChange={(e) => setKwh(e.target.value)} aria-invalid={energyWh === undefined} />

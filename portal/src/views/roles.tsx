@@ -2,7 +2,7 @@
  * The views of the operator, the utility and the regulator: a community to look at, then the
  * role's views as tabs (the market with its clearing and audit first, as every one of them sees it).
  */
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { lazy, useState, type FormEvent, type ReactNode } from 'react';
 import type { ApiClient, Session } from '../api/client';
 import type { LedgerEvent } from '../api/events';
 import { GridAlerts } from './alerts';
@@ -11,6 +11,11 @@ import { CommunityBalance, DisputeQueue, Lifecycle, MarketParameters, Participan
 import { AssetQueue } from './regulator';
 import { CertificateReport } from './report';
 import { Bank, SettlementView } from './utility';
+import { Tabbed } from '../tabs';
+
+const UtilityFlex = lazy(() => import('./flex').then((m) => ({ default: m.UtilityFlex })));
+const CommunityForecast = lazy(() => import('./forecast').then((m) => ({ default: m.CommunityForecast })));
+const Batteries = lazy(() => import('./storage').then((m) => ({ default: m.Batteries })));
 
 const COMMUNITY_SLOT = 'gridledger.community';
 
@@ -44,13 +49,35 @@ const community: Tab = {
   ),
 };
 
+const flexibility = (canCall: boolean): Tab => ({
+  id: 'flex',
+  label: 'Flexibility',
+  needsCommunity: true,
+  show: (p) => <UtilityFlex api={p.api} communityId={p.communityId} events={p.events} canCall={canCall} />,
+});
+const storage: Tab = {
+  id: 'storage',
+  label: 'Storage',
+  needsCommunity: true,
+  show: (p) => <Batteries api={p.api} communityId={p.communityId} />,
+};
+const forecast: Tab = {
+  id: 'forecast',
+  label: 'Forecast',
+  needsCommunity: true,
+  show: (p) => <CommunityForecast api={p.api} communityId={p.communityId} />,
+};
+
 const TABS: Record<string, Tab[]> = {
   operator: [
     market,
     community,
-    { id: 'participants', label: 'Participants', needsCommunity: false, show: (p) => <Participants api={p.api} /> },
+    { id: 'participants', label: 'Participants', needsCommunity: true, show: (p) => <Participants {...p} /> },
     { id: 'disputes', label: 'Disputes', needsCommunity: true, show: (p) => <DisputeQueue {...p} /> },
     figures(true),
+    flexibility(true),
+    storage,
+    forecast,
   ],
   utility: [
     market,
@@ -58,18 +85,23 @@ const TABS: Record<string, Tab[]> = {
     { id: 'settlement', label: 'Settlement', needsCommunity: true, show: (p) => <SettlementView {...p} /> },
     { id: 'bank', label: 'Deposits and withdrawals', needsCommunity: true, show: (p) => <Bank {...p} /> },
     figures(false),
+    flexibility(true),
+    storage,
+    forecast,
   ],
   regulator: [
     { ...market, label: 'Market and audit' },
     community,
     { id: 'assets', label: 'Asset verification', needsCommunity: true, show: (p) => <AssetQueue {...p} /> },
     figures(false),
+    flexibility(false),
+    storage,
+    forecast,
   ],
 };
 
 export function RoleView(props: Props) {
   const tabs = TABS[props.session.role ?? ''] ?? [market];
-  const [tab, setTab] = useState(tabs[0].id);
   const [communityId, setCommunityId] = useState(localStorage.getItem(COMMUNITY_SLOT) ?? '');
   const [typed, setTyped] = useState(communityId);
   const choose = (e: FormEvent) => {
@@ -77,16 +109,9 @@ export function RoleView(props: Props) {
     localStorage.setItem(COMMUNITY_SLOT, typed.trim());
     setCommunityId(typed.trim());
   };
-  const current = tabs.find((t) => t.id === tab) ?? tabs[0];
-  // Tabs once opened stay mounted (hidden): their lists and their forms survive a switch.
-  const [visited, setVisited] = useState([current.id]);
-  const pick = (id: string) => {
-    setTab(id);
-    setVisited((v) => (v.includes(id) ? v : [...v, id]));
-  };
   return (
-    <>
-      <div className="bar">
+    <Tabbed
+      bar={
         <form onSubmit={choose} className="form inline">
           <label>
             Community
@@ -94,25 +119,17 @@ export function RoleView(props: Props) {
           </label>
           <button type="submit">Show</button>
         </form>
-        <nav aria-label="Views" className="tabs">
-          {tabs.map((t) => (
-            <button key={t.id} type="button" aria-current={t.id === current.id ? 'page' : undefined} onClick={() => pick(t.id)}>
-              {t.label}
-            </button>
-          ))}
-        </nav>
-      </div>
-      {tabs
-        .filter((t) => visited.includes(t.id))
-        .map((t) => (
-          <div className="view" key={t.id} hidden={t.id !== current.id}>
-            {t.needsCommunity && !communityId ? (
-              <p className="card wide muted">Choose a community above.</p>
-            ) : (
-              t.show({ ...props, communityId })
-            )}
-          </div>
-        ))}
-    </>
+      }
+      tabs={tabs.map((t) => ({
+        id: t.id,
+        label: t.label,
+        show: () =>
+          t.needsCommunity && !communityId ? (
+            <p className="card wide muted">Choose a community above.</p>
+          ) : (
+            t.show({ ...props, communityId })
+          ),
+      }))}
+    />
   );
 }
