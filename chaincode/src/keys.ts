@@ -148,6 +148,8 @@ export const KeyTypes = {
   storageContract: 'storageContract',
   /** Demand response (chaincode/src/flex): an event; an opt-in; a participant's opt-ins by start (overlaps, event days); a result. */
   flexEvent: 'flexEvent',
+  /** A community's demand-response events by start (flex/contract.ts): flexEventIn~community~start~eventId. */
+  flexEventIn: 'flexEventIn',
   flexOptIn: 'flexOptIn',
   flexOptInBy: 'flexOptInBy',
   flexResult: 'flexResult',

@@ -130,6 +130,15 @@ describe('a demand-response event', () => {
     expect(codeOf(await call(fabric, utility, { ...event, priceMicrosPerKwh: 1 }))).toBe(ErrorCodes.FLEX_EVENT_EXISTS);
     const overlapping = { ...event, eventId: 'ev-2', start: formatInstant(at('18:15')), end: formatInstant(at('18:45')) };
     expectOk(await call(fabric, operator, overlapping));
+    // The community's events by start, for any role (a household finds the events it may answer); a period bounds them.
+    const listed = (from: string, to: string) =>
+      fabric.evaluate(p1, (ctx) => flex.listEvents(ctx, event.communityId, from, to, '', '')).then(expectOk);
+    expect((await listed('', '')).items.map((e: { eventId: string }) => e.eventId)).toEqual(['ev-1', 'ev-2']);
+    expect((await listed(formatInstant(at('18:15')), '')).items.map((e: { eventId: string }) => e.eventId)).toEqual(['ev-2']);
+    expect((await listed('', formatInstant(at('18:15')))).items.map((e: { eventId: string }) => e.eventId)).toEqual(['ev-1']);
+    expect(codeOf(await fabric.evaluate(p1, (ctx) => flex.listEvents(ctx, event.communityId, 'soon', '', '', '')))).toBe(
+      ErrorCodes.FLEX_EVENT_INVALID,
+    );
 
     // Answers: the participant itself (or the operator); no overlapping events; not after the deadline.
     expect(codeOf(await fabric.run(p2, (ctx) => flex.optIn(ctx, 'ev-1', 'p1', '')))).toBe(ErrorCodes.ACCESS_DENIED);

@@ -624,6 +624,7 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   // Demand response (docs/flexibility.md): the utility or the operator runs events; a household answers and reads its own
   row('callFlexEvent', 'POST /flex/events', ['flex:callEvent'], [no, NA, yes(), yes(), no]),
   row('getFlexEvent', 'GET /flex/events/{eventId}', ['flex:getEvent'], [yes('its own answer only'), NA, yes(), yes(), yes()]),
+  row('listFlexEvents', 'GET /communities/{communityId}/flex-events', ['flex:listEvents'], [yes(), NA, yes(), yes(), yes()]),
   row('optInFlexEvent', 'PUT /flex/events/{eventId}/opt-ins/{participantId}', ['flex:optIn'], [yes(), no, yes(), no, no]),
   row('optOutFlexEvent', 'DELETE /flex/events/{eventId}/opt-ins/{participantId}', ['flex:optOut'], [yes(), no, yes(), no, no]),
   row('fixFlexBaselines', 'POST /flex/events/{eventId}/baselines', ['flex:getEvent', 'flex:fixBaseline'], [no, NA, yes(), yes(), no]),

@@ -100,6 +100,10 @@ it('calls, fixes and publishes baselines, settles and pays as computed by hand; 
   // The operator calls an overlapping event in the same zone.
   const other = { ...event, eventId: uid('ev') };
   expect((await api('community', operatorKey(), 'POST', '/flex/events', other)).status).toBe(201);
+  // A household finds the community's events without knowing their ids (by start, then id).
+  const listed = await api('community', a.apiKey, 'GET', `/communities/${C}/flex-events?from=${encodeURIComponent(event.start)}`);
+  expect(listed.status).toBe(200);
+  expect(listed.body.items.map((e: { eventId: string }) => e.eventId)).toEqual([event.eventId, other.eventId].sort());
 
   expect((await api('community', a.apiKey, 'PUT', `/flex/events/${event.eventId}/opt-ins/${a.participantId}`, {})).status).toBe(200);
   expect((await api('community', b.apiKey, 'PUT', `/flex/events/${event.eventId}/opt-ins/${b.participantId}`, {})).status).toBe(200);

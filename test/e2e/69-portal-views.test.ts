@@ -4,8 +4,8 @@
  * agent's mandate and is refused an offer below it (the code's message), offers energy; the utility calls a
  * demand-response event and the household, whose page is open, sees it arrive and opts in, which the
  * utility's page then shows; the household sees its community's battery, a storage contract that does not
- * exist by its code, reserves storage (quoted, then confirmed) and sees its meter's forecast; the operator lists the community's participants,
- * meters and contracts from the paged routes and opens the household from the list. axe on every view;
+ * exist by its code, reserves storage (quoted, then confirmed) and sees its meter's forecast; the operator lists the
+ * community's participants, meters and contracts from the paged routes and opens the household from the list. axe on every view;
  * screenshots at desktop and phone width into test/artifacts/portal/.
  */
 import { type Page } from 'playwright-core';
@@ -153,7 +153,7 @@ test('the utility calls a demand-response event, the household sees it arrive an
   const flexTab = home.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Flexibility', exact: true });
   await flexTab.focus();
   await flexTab.press('Enter');
-  await home.getByText('No events called since you opened this page.').waitFor();
+  await home.getByText('No events in your community in the last two days.').waitFor();
 
   const utility = await browser.newPage();
   await signIn(utility, 'utility', utilityKey());
@@ -179,13 +179,21 @@ test('the utility calls a demand-response event, the household sees it arrive an
   expect(answered.optIns).toMatchObject([{ participantId: household.participantId, optedIn: true, committedW: 500 }]);
   await checkView(home, 'household-flex');
 
+  // A page opened after the call finds the event in the community's list (GET /communities/{c}/flex-events), with the answer.
+  const later = await browser.newPage();
+  await signIn(later, 'community', household.apiKey);
+  await tab(later, 'Flexibility');
+  const listed = later.locator(`[data-testid="flex-event"][data-event-id="${eventId}"]`);
+  await listed.getByText('You opted in, committing 0.500 kW.').waitFor({ timeout: 30_000 });
+  await later.close();
+
   const optIns = utility.locator(`[data-event-id="${eventId}"]`).getByTestId('flex-opt-ins');
   await optIns.getByText(household.participantId).waitFor({ timeout: 30_000 });
   await expect(optIns.textContent()).resolves.toContain('opted in0.500 kWnot fixed');
   await checkView(utility, 'utility-flex');
 });
 
-test("a household sees its community's battery, a missing storage contract by its code, reserves storage, and sees its forecast", async () => {
+test("a household sees its community's battery, a missing storage contract by its code, reserves storage, sees its forecast", async () => {
   await tab(home, 'Storage');
   await home.getByTestId('batteries').getByText(batteryId, { exact: true }).waitFor();
   await expect(home.getByTestId('batteries').locator('tr', { hasText: batteryId }).textContent()).resolves.toMatch(

@@ -20,13 +20,13 @@ import {
   windowsOverlap,
 } from '@gridledger/core';
 import { actorOf, Caller, requireRole, requireSelfOrRoles } from '../access';
-import { checkFields, checkId, parseObjectArgument } from '../args';
+import { checkFields, checkId, checkInstant, parseObjectArgument } from '../args';
 import { loadMeteringParams, windowKey } from '../energy/grid';
 import { requireConsumptionMember } from '../energy/privacy';
 import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
 import { AccountOverlay } from '../market/accounts';
-import { listRecords } from '../paging';
+import { LIST_MAX_PAGE, listRecords, pageSizeOf, readPage } from '../paging';
 import { respond } from '../respond';
 import { buildBaseline, consumptionByInterval } from './baseline';
 import { listReports, recordReport } from './reports';
@@ -87,8 +87,29 @@ async function callEvent(ctx: Context, request: string): Promise<FlexEvent> {
     txId: ctx.stub.getTxID(),
   };
   await putRecord(ctx, eventKey(ctx, event.eventId), event);
+  await putRecord(ctx, key(ctx, KeyTypes.flexEventIn, event.communityId, event.start, event.eventId), { eventId: event.eventId });
   setEvent(ctx, 'FlexEventCalled', event);
   return event;
+}
+
+/** A page of the community's events starting in [from, to) ('' for no bound), by start: any identity with a role, as getEvent. */
+async function listEvents(ctx: Context, communityId: string, from: string, to: string, pageSize: string, bookmark: string) {
+  requireRole(ctx, 'any', "listing a community's events");
+  const c = checkId(communityId, 'communityId');
+  if (from !== '') checkInstant(from, 'from', ErrorCodes.FLEX_EVENT_INVALID);
+  if (to !== '') checkInstant(to, 'to', ErrorCodes.FLEX_EVENT_INVALID);
+  const page = await readPage<{ eventId: string }>(ctx, KeyTypes.flexEventIn, [c], {
+    size: pageSizeOf(pageSize || undefined, LIST_MAX_PAGE),
+    bookmark,
+    ...(from !== '' ? { startKey: key(ctx, KeyTypes.flexEventIn, c, from) } : {}),
+  });
+  const items: FlexEvent[] = [];
+  for (const { eventId } of page.items) {
+    const event = await loadEvent(ctx, eventId);
+    if (to !== '' && event.start >= to) return { items, bookmark: '' };
+    items.push(event);
+  }
+  return { items, bookmark: page.bookmark };
 }
 
 const pick = (record: object, fields: string[]): Record<string, unknown> =>
@@ -324,6 +345,12 @@ export class FlexContract extends Contract {
   @Returns('string')
   async settle(ctx: Context, eventId: string, participantId: string): Promise<string> {
     return respond(ctx, 'settle', () => settle(ctx, eventId, participantId));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async listEvents(ctx: Context, communityId: string, from: string, to: string, pageSize: string, bookmark: string): Promise<string> {
+    return respond(ctx, 'listEvents', () => listEvents(ctx, communityId, from, to, pageSize, bookmark));
   }
 
   @Transaction(false)

@@ -1,5 +1,5 @@
 import { arg, contractOf } from './transaction';
-import { Bool, Id, Int, Nullable, OneOf, Text, Type } from './schema';
+import { Bool, Id, Int, Nullable, OneOf, Page, Text, Type } from './schema';
 
 const Ints = Type.Array(Int);
 const Texts = Type.Array(Text);
@@ -204,6 +204,18 @@ export const flexTransactions = {
     access: ownerStep,
     events: ['FlexEventSettled'],
     summary: "settles a participant once the event's windows are closed: performance, payment from the utility's account",
+  }),
+  listEvents: flex.evaluate('listEvents', {
+    args: [
+      arg('communityId', Id),
+      arg('from', Type.String()),
+      arg('to', Type.String()),
+      arg('pageSize', Type.String({ pattern: '^[0-9]*$' })),
+      arg('bookmark', Type.String()),
+    ],
+    result: Page(FlexEventRecord, 'FlexEventPage'),
+    access: { roles: 'any', rule: 'any identity with a role, as an event by id' },
+    summary: "a page of the community's events starting in [from, to), by start",
   }),
   getEvent: flex.evaluate('getEvent', {
     args: [event],

@@ -34,6 +34,42 @@ export const flexPaths = {
       },
     },
   },
+  '/communities/{communityId}/flex-events': {
+    get: {
+      operationId: 'listFlexEvents',
+      description:
+        "The community's demand-response events starting in [from, to), by start (any identity with a role, as an event by id); " +
+        'events called before this list existed are found by id only.',
+      parameters: [
+        p('communityId'),
+        {
+          name: 'from',
+          in: 'query',
+          required: false,
+          allowReserved: true,
+          schema: instant,
+          description: 'the first start (default: none)',
+        },
+        {
+          name: 'to',
+          in: 'query',
+          required: false,
+          allowReserved: true,
+          schema: instant,
+          description: 'the start after the last (default: none)',
+        },
+        {
+          name: 'pageSize',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 500 },
+          description: 'default 100',
+        },
+        { name: 'bookmark', in: 'query', required: false, allowEmptyValue: true, schema: { type: 'string', maxLength: 1024 } },
+      ],
+      responses: { '200': answer(flex.listEvents), ...common },
+    },
+  },
   '/flex/events/{eventId}': {
     get: {
       operationId: 'getFlexEvent',

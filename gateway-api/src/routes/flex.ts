@@ -48,6 +48,12 @@ export function flexRoutes(ledger: LedgerPort): express.Router {
     res.locals.txId = txId;
     res.status(201).json({ ...result, txId });
   });
+  r.get('/communities/:communityId/flex-events', async (req, res) => {
+    const q = (name: string) => String(req.query[name] ?? '');
+    res.json(
+      await call(ledger, callerOf(res), flex.listEvents, [req.params.communityId, q('from'), q('to'), q('pageSize'), q('bookmark')]),
+    );
+  });
   r.get('/flex/events/:eventId', async (req, res) => {
     res.json(await call(ledger, callerOf(res), flex.getEvent, [req.params.eventId]));
   });

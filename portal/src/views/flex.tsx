@@ -1,9 +1,10 @@
 /**
- * Demand response (docs/flexibility.md). A household: the events called (seen on the live stream, or
- * looked up by id, remembered by this browser), each with its window, target and price, its answer
- * (opt in with an optional committed reduction, opt out until the deadline), its published baseline
- * and its payment. The utility and the operator: call an event, then per event the answers, fix the
- * baselines, settle, and the results per interval against the target; the regulator reads them.
+ * Demand response (docs/flexibility.md). A household: its community's events of the last two days
+ * (GET /communities/{c}/flex-events), those called since (the live stream) or looked up by id, each
+ * with its window, target and price, its answer (opt in with an optional committed reduction, opt
+ * out until the deadline), its published baseline and its payment. The utility and the operator:
+ * call an event, then per event the answers, fix the baselines, settle, and the results per
+ * interval against the target; the regulator reads them.
  */
 import { useState, type FormEvent } from 'react';
 import { data, type ApiClient } from '../api/client';
@@ -68,18 +69,32 @@ function EventFacts({ e }: { e: FlexEvent }) {
 
 // ---------------------------------------------------------------- household
 
-export function HouseholdFlex({ api, participantId, events }: { api: ApiClient; participantId: string; events: LedgerEvent[] }) {
-  const [ids, remember] = useEventIds(`gridledger.flex.${participantId}`, events);
+/** How far back the community's list of events is read: events that started up to two days ago (their payment may be pending). */
+const LISTED_BACK_MS = 2 * 86_400_000;
+
+export function HouseholdFlex(props: { api: ApiClient; participantId: string; events: LedgerEvent[]; communityId?: string }) {
+  const { api, participantId, events, communityId } = props;
+  const [known, remember] = useEventIds(`gridledger.flex.${participantId}`, events);
+  const called = newestOf(events, /^FlexEventCalled$/);
+  const listed = useLoad(async () => {
+    if (communityId === undefined) return [];
+    const from = new Date(Date.now() - LISTED_BACK_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const page = await data(
+      api.GET('/communities/{communityId}/flex-events', { params: { path: { communityId }, query: { from, pageSize: 50 } } }),
+    );
+    return page.items.map((e) => e.eventId);
+  }, [communityId, called]);
+  const ids = [...new Set([...known, ...(listed.data ?? [])])];
   return (
     <section aria-labelledby="flex-h" className="card wide">
       <h2 id="flex-h">Demand response</h2>
       <p className="muted">
-        Events your utility or operator calls appear here as they are called. Opt in to be paid for the energy you use less than your
-        baseline during the event.
+        Your community's events of the last two days and those called while this page is open. Opt in to be paid for the energy you use less
+        than your baseline during the event.
       </p>
       <LookUp label="Event id" button="Look up event" onFound={remember} />
       {ids.length === 0 ? (
-        <p className="muted">No events called since you opened this page.</p>
+        <p className="muted">{listed.loading ? 'Loading events…' : 'No events in your community in the last two days.'}</p>
       ) : (
         ids.map((id) => <HouseholdEvent key={id} api={api} eventId={id} participantId={participantId} events={events} />)
       )}

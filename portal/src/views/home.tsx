@@ -92,6 +92,11 @@ function StorageTab({ api, session }: { api: ApiClient; session: Session }) {
   );
 }
 
+function FlexTab({ api, participantId, events }: { api: ApiClient; participantId: string; events: LedgerEvent[] }) {
+  const meters = useMeters(api, participantId);
+  return <HouseholdFlex api={api} participantId={participantId} events={events} communityId={meters.data?.communityId} />;
+}
+
 function ForecastTab({ api, participantId }: { api: ApiClient; participantId: string }) {
   const meters = useMeters(api, participantId);
   return <Show of={meters}>{(m) => <MeterForecasts api={api} meterIds={m.meterIds} />}</Show>;
@@ -106,7 +111,7 @@ export function HouseholdView(props: Props) {
         { id: 'today', label: 'Today', show: () => <ProsumerView {...props} /> },
         { id: 'history', label: 'History', show: () => <History api={api} participantId={participantId} /> },
         { id: 'p2p', label: 'P2P', show: () => <P2pTab api={api} participantId={participantId} events={events} /> },
-        { id: 'flex', label: 'Flexibility', show: () => <HouseholdFlex api={api} participantId={participantId} events={events} /> },
+        { id: 'flex', label: 'Flexibility', show: () => <FlexTab api={api} participantId={participantId} events={events} /> },
         { id: 'storage', label: 'Storage', show: () => <StorageTab api={api} session={session} /> },
         { id: 'forecast', label: 'Forecast', show: () => <ForecastTab api={api} participantId={participantId} /> },
       ]}
