@@ -184,6 +184,10 @@ export const KeyTypes = {
   mandate: 'mandate',
   /** A batch of meter registrations (registry.registerMeterBatch): meterBatch~batchId, its digest and answer. */
   meterBatch: 'meterBatch',
+  /** Load shedding (chaincode/src/grid/shedding.ts): an order by number, the latest, each interval of its window. */
+  shedding: 'shedding',
+  sheddingLatest: 'sheddingLatest',
+  sheddingAt: 'sheddingAt',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */
