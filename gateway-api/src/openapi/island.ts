@@ -85,7 +85,7 @@ export const islandSchemas = {
     additionalProperties: false,
     required: ['from', 'to', 'shedW', 'reason'],
     properties: {
-      zoneId: { oneOf: [id, { type: 'null' }] },
+      zoneId: { ...id, nullable: true },
       from: instant,
       to: instant,
       shedW: { type: 'integer', minimum: 1, maximum: MAX_SHED_W },
