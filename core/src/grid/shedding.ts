@@ -178,24 +178,25 @@ export function settleShedDeviations(
   params: { utilityId: string; feedInMicrosPerKwh: number },
 ): SettlementResult {
   const shedOf = new Map(sheds.map((s) => [s.loadId, s.shedWh]));
+  const buyers = new Map(result.participants.filter((p) => p.side === 'buy' && p.tradedWh > 0).map((p) => [p.participantId, p]));
+  // What each shed buyer paid for its trades (one pass over the postings).
+  const paid = new Map<string, bigint>();
+  for (const t of result.postings)
+    if (t.reason === 'trade' && shedOf.has(t.from)) paid.set(t.from, (paid.get(t.from) ?? 0n) + BigInt(t.amountMicros));
   const postings: Posting[] = [];
   for (const p of result.postings) {
-    const participant = p.reason === 'deviation-taken' ? result.participants.find((x) => x.participantId === p.to) : undefined;
-    const shedWh = participant === undefined ? 0 : Math.min(shedOf.get(participant.participantId) ?? 0, p.energyWh);
-    if (participant === undefined || shedWh === 0 || participant.side !== 'buy' || participant.tradedWh === 0) {
+    const buyer = p.reason === 'deviation-taken' ? buyers.get(p.to) : undefined;
+    const shedWh = buyer === undefined ? 0 : Math.min(shedOf.get(buyer.participantId) ?? 0, p.energyWh);
+    if (buyer === undefined || shedWh === 0) {
       postings.push(p);
       continue;
     }
-    const paid = result.postings
-      .filter((t) => t.reason === 'trade' && t.from === participant.participantId)
-      .reduce((s, t) => s + BigInt(t.amountMicros), 0n);
     const amountMicros = safeMicros(
-      (paid * BigInt(shedWh)) / BigInt(participant.tradedWh),
-      `the shed posting of ${participant.participantId}`,
+      ((paid.get(buyer.participantId) ?? 0n) * BigInt(shedWh)) / BigInt(buyer.tradedWh),
+      `the shed posting of ${buyer.participantId}`,
     );
     const rest = p.energyWh - shedWh;
-    const shed: Posting = { ...p, postingId: `shed:${p.to}`, amountMicros, energyWh: shedWh, reason: 'shed-taken' };
-    if (amountMicros > 0) postings.push(shed);
+    if (amountMicros > 0) postings.push({ ...p, postingId: `shed:${p.to}`, amountMicros, energyWh: shedWh, reason: 'shed-taken' });
     const restMicros = costMicros(rest, params.feedInMicrosPerKwh, `the deviation-taken posting of ${p.to}`);
     if (restMicros > 0) postings.push({ ...p, amountMicros: restMicros, energyWh: rest });
   }
