@@ -197,6 +197,10 @@ export const KeyTypes = {
   contractPartyDay: 'contractPartyDay',
   /** A community's disputes by the instant of their resolution (lists/indexes.ts): disputeResolved~community~resolvedAt~meter~interval. */
   disputeResolved: 'disputeResolved',
+  /** Load shedding (chaincode/src/grid/shedding.ts): an order by number, the latest, each interval of its window. */
+  shedding: 'shedding',
+  sheddingLatest: 'sheddingLatest',
+  sheddingAt: 'sheddingAt',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -30,7 +30,7 @@ const order = (intervalStart: string, side: 'buy' | 'sell', energyWh: number, pr
 const place = (f: FakeFabric, id: Who, body: string) => f.run(who[id], (ctx) => market.placeOrder(ctx, body));
 
 describe('island mode on the ledger', () => {
-  it('only the utility changes it, from an interval whose gate is open, only to the other mode; every change is kept', async () => {
+  it('only the utility changes it (an opening from the interval in delivery), only to the other mode; every change is kept', async () => {
     const f = await setupMarket(keys);
     const islanding = { mode: 'islanded', since: TS, reason: 'storm: line 4 down', loadPriorities: { clinic: 'critical' } };
     expect(codeOf(await change(f, operator, islanding))).toBe(ErrorCodes.ACCESS_DENIED);
@@ -40,14 +40,19 @@ describe('island mode on the ledger', () => {
     expect(codeOf(await change(f, utility, { ...islanding, loadPriorities: { clinic: 'vip' } }))).toBe(ErrorCodes.ISLAND_INPUT_INVALID);
     expect(codeOf(await change(f, utility, { ...islanding, alertId: 'al-none' }))).toBe(ErrorCodes.ISLAND_INPUT_INVALID);
     expect(codeOf(await change(f, utility, { ...islanding, mode: 'connected' }))).toBe(ErrorCodes.ISLAND_MODE_UNCHANGED);
-    // Now is T − 2 h: an interval that has begun, or whose gate (300 s) has closed, is not in the future.
-    expect(codeOf(await change(f, utility, { ...islanding, since: formatInstant(T - 7200) }))).toBe(ErrorCodes.ISLAND_CHANGE_NOT_FUTURE);
-    f.now = T - 300;
+    // Now is T − 2 h: an opening reaches back to the interval in delivery at the earliest, not to one delivered.
+    expect(codeOf(await change(f, utility, { ...islanding, since: formatInstant(T - 8100) }))).toBe(ErrorCodes.ISLAND_CHANGE_NOT_FUTURE);
+    f.now = T + 900;
     expect(codeOf(await change(f, utility, islanding))).toBe(ErrorCodes.ISLAND_CHANGE_NOT_FUTURE);
     f.now = T - 301;
     const first = expectOk(await change(f, utility, islanding));
     expect(first).toMatchObject({ mode: 'islanded', since: TS, cause: 'utility', number: 1, changedBy: 'utility', previousSince: null });
     expect(codeOf(await change(f, utility, { ...islanding, since: NEXT }))).toBe(ErrorCodes.ISLAND_MODE_UNCHANGED);
+    // A reconnection needs its interval's gate open (300 s before NEXT).
+    f.now = T + 600;
+    const late = await change(f, utility, { mode: 'connected', since: NEXT, reason: 'too late' });
+    expect(codeOf(late)).toBe(ErrorCodes.ISLAND_CHANGE_NOT_FUTURE);
+    f.now = T - 301;
     const back = expectOk(await change(f, utility, { mode: 'connected', since: NEXT, reason: 'line 4 repaired' }));
     expect(back).toMatchObject({ mode: 'connected', since: NEXT, number: 2, previousSince: TS, loadPriorities: { clinic: 'critical' } });
 

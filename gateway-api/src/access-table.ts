@@ -580,6 +580,15 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'the utility of UtilityMSP',
   ),
   row('getIslandMode', 'GET /communities/{communityId}/island', ['grid:getIsland'], GRID_ONLY),
+  row(
+    'orderLoadShedding',
+    'POST /communities/{communityId}/load-sheddings',
+    ['grid:orderShedding'],
+    [no, NA, no, yes(), no],
+    'the utility of UtilityMSP',
+  ),
+  row('listLoadSheddings', 'GET /communities/{communityId}/load-sheddings', ['grid:listSheddings'], GRID_ONLY),
+  row('getIntervalZones', 'GET /communities/{communityId}/intervals/{intervalStart}/zones', ['grid:getIntervalZones'], GRID_ONLY),
   // Storage marketplace (docs/storage.md): batteries for battery providers, contracts for their buyers
   row(
     'registerBattery',

@@ -12,7 +12,7 @@
  * [{ orderId, participantId, side, energyWh, priceMicrosPerKwh, placedAt }] }` (a zonal interval adds
  * `params.clearingMethod: "zonal"` and `"network": { network: [zones, limits in Wh], zoneOf: {participant: zone} }`,
  * as `GET .../orders` answers them; an islanded one `"island": { since, cause, loadPriorities }`, whose
- * curtailment is recomputed too), prints the result
+ * curtailment is recomputed too; one with load shedding `"shedding": { orders, zoneOf, zones }`, whose sheds are), prints the result
  * as JSON, and, when an interval is named, whether it matches what the ledger recorded (exit 0 when
  * it does, 1 when it does not, 2 on an error).
  */
@@ -20,7 +20,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clearingDifferences, ClearingNetwork, clearMarket, islandClearing, MarketParams, Order } from '@gridledger/core';
+import {
+  clearingDifferences,
+  ClearingNetwork,
+  clearMarket,
+  islandClearing,
+  MarketParams,
+  Order,
+  SheddingBook,
+  sheddingClearing,
+} from '@gridledger/core';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 import { auditCertificates } from './audit-certificates';
 import { auditFlex } from './audit-flex';
@@ -55,11 +64,17 @@ async function main(argv: string[]): Promise<number> {
     orders: Order[];
     network?: ClearingNetwork;
     island?: Parameters<typeof islandClearing>[1];
+    shedding?: SheddingBook;
   };
   // The method the interval ran: zonal over the network and zones the ledger names, else uniform.
   const cleared = clearMarket(book.orders, book.params, book.network ?? null);
   // Islanded: the curtailment of what the book's local supply cannot serve, in the loads' priority order.
-  const recomputed = book.island !== undefined ? { ...cleared, island: islandClearing(book.orders, book.island) } : cleared;
+  const recomputed = {
+    ...cleared,
+    ...(book.island !== undefined ? { island: islandClearing(book.orders, book.island) } : {}),
+    // Load shedding ordered for the interval: whom it sheds, in the loads' priority order.
+    ...(book.shedding !== undefined ? { shedding: sheddingClearing(book.orders, book.shedding) } : {}),
+  };
   const report: Record<string, unknown> = { source: values.book ?? 'ledger', recomputed };
   if (onLedger) {
     const recorded = await get(`${interval}/clearing`, key);

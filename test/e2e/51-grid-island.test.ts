@@ -77,7 +77,8 @@ it('the utility alone islands and reconnects, from an interval whose gate is ope
   expect([byOperator.status, byOperator.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
   const unchanged = await islandChange(utilityKey(), 'utility', { ...islanding, mode: 'connected' });
   expect([unchanged.status, unchanged.body.error?.code]).toEqual([409, 'ISLAND_MODE_UNCHANGED']);
-  const past = await islandChange(utilityKey(), 'utility', { ...islanding, since: formatInstant(I1 - 2 * LEN) });
+  // An opening reaches back to the interval in delivery at the earliest: I1 − 3 × LEN was delivered.
+  const past = await islandChange(utilityKey(), 'utility', { ...islanding, since: formatInstant(I1 - 3 * LEN) });
   expect([past.status, past.body.error?.code]).toEqual([422, 'ISLAND_CHANGE_NOT_FUTURE']);
   const bad = await islandChange(utilityKey(), 'utility', { ...islanding, loadPriorities: { [clinic.participantId]: 'vip' } });
   expect(bad.status).toBe(400);

@@ -15,6 +15,8 @@ import { respond } from '../respond';
 import { paramsFor } from '../market/params';
 import { GridModelVersion, latestModel, latestModelKey, modelAt, modelKey } from './store';
 import { changeIslandMode, getIsland } from './island';
+import { listSheddings, orderShedding } from './shedding';
+import { getIntervalZones } from './interval-zones';
 
 /** `{ zones, effectiveFrom }` by the utility of UtilityMSP: a new version from a future interval of the community's market. */
 async function setModel(ctx: Context, communityId: string, request: string): Promise<GridModelVersion> {
@@ -114,5 +116,23 @@ export class GridContract extends Contract {
   @Returns('string')
   async getIsland(ctx: Context, communityId: string, at: string): Promise<string> {
     return respond(ctx, 'getIsland', () => getIsland(ctx, communityId, at));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async orderShedding(ctx: Context, communityId: string, request: string): Promise<string> {
+    return respond(ctx, 'orderShedding', () => orderShedding(ctx, communityId, request));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async listSheddings(ctx: Context, communityId: string): Promise<string> {
+    return respond(ctx, 'listSheddings', () => listSheddings(ctx, communityId));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getIntervalZones(ctx: Context, communityId: string, intervalStart: string): Promise<string> {
+    return respond(ctx, 'getIntervalZones', () => getIntervalZones(ctx, communityId, intervalStart));
   }
 }

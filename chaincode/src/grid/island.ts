@@ -62,8 +62,9 @@ export async function islandAt(ctx: Context, communityId: string, seconds: numbe
 
 /**
  * `{ mode, since, reason, alertId?, loadPriorities? }` by the utility of UtilityMSP: the community
- * is islanded (or connected again) from the interval at `since`, one whose gate has not closed
- * (ISLAND_CHANGE_NOT_FUTURE), so a closed book always clears in the mode it will be settled in.
+ * is islanded from the interval at `since`, at the earliest the one in delivery (the connection
+ * opened while it was delivered or its book was closed), or connected again from an interval
+ * whose gate has not closed (ISLAND_CHANGE_NOT_FUTURE otherwise): a settled interval never changes.
  * Only a change of mode (ISLAND_MODE_UNCHANGED); a change from the same interval as the latest
  * replaces it in force (both stay in the history). With `alertId` the utility confirms telemetry's
  * CONNECTION_OPEN alert of the community: the cause is `telemetry`.
@@ -88,13 +89,11 @@ export async function changeIslandMode(ctx: Context, communityId: string, reques
       });
   }
   const cause = change.alertId !== undefined ? 'telemetry' : 'utility';
-  // The interval's gate must still be open: the pure rule's "not started", moved forward by the gate closure.
-  const next = changeIsland(
-    current,
-    change.mode,
-    { intervalStart: since, fromEpoch: change.since - params.gateClosureSeconds, nowEpoch: now },
-    cause,
-  );
+  // An opening reaches back to the interval in delivery (its delivery has not ended): the intervals from it whose book
+  // cleared already keep their clearing but settle islanded (settlesIslanded). A reconnection needs the interval's gate
+  // open, so an islanded clearing's curtailment always stands: the pure rule's "not started", moved by either lead.
+  const fromEpoch = change.mode === 'islanded' ? change.since + params.intervalSeconds : change.since - params.gateClosureSeconds;
+  const next = changeIsland(current, change.mode, { intervalStart: since, fromEpoch, nowEpoch: now }, cause);
   if (latest !== undefined && parseInstant(latest.since)! > change.since)
     throw new GridLedgerError(
       ErrorCodes.ISLAND_INPUT_INVALID,
@@ -146,4 +145,19 @@ export async function getIsland(ctx: Context, communityId: string, at: string): 
 export async function islandedAt(ctx: Context, communityId: string, seconds: number): Promise<IslandRecord | undefined> {
   const record = await islandAt(ctx, communityId, seconds);
   return record?.mode === 'islanded' ? record : undefined;
+}
+
+/**
+ * Whether an interval settles islanded: it cleared islanded, or an opening recorded after its
+ * clearing reaches it (the connection opened while its book was closed or being delivered: it
+ * keeps its connected clearing but the utility can neither buy nor sell in it). Settlement comes
+ * after delivery, when no change can reach the interval any more, so every page answers the same.
+ */
+export async function settlesIslanded(
+  ctx: Context,
+  communityId: string,
+  clearing: { island?: unknown } | undefined,
+  startSeconds: number,
+): Promise<boolean> {
+  return clearing?.island !== undefined || (await islandedAt(ctx, communityId, startSeconds)) !== undefined;
 }

@@ -101,6 +101,8 @@ export interface ContractSettlementRecord {
   postings: Posting[];
   tokenTransfers: (ContractTokenTransfer & { movedWh: number; undeliveredWh: number })[];
   corrections?: { participantId: string; correctedAt: string; txId: string; posting: Posting | null; tokenTransfers: unknown[] }[];
+  /** Settled islanded: the contract-only parties' deviations shared among them (docs/islanding.md). */
+  islanded?: boolean;
 }
 
 /**

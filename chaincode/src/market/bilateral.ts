@@ -17,6 +17,8 @@ import {
   formatInstant,
   GridLedgerError,
   intervalPhase,
+  islandContractSettlement,
+  islandPriceOf,
   orderIdOf,
   parseDay,
   settleContracts,
@@ -30,7 +32,8 @@ import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger'
 import { respond } from '../respond';
 import { AccountOverlay } from './accounts';
 import { ContractRecord, contractsDeliveringIn, ContractSettlementRecord, indexDeliveryDays, loadContract } from './bilateral-store';
-import { loadClearing } from './clearing';
+import { loadClearing, loadClearingRecord } from './clearing';
+import { settlesIslanded } from '../grid/island';
 import { meteringIntervalsOf, positionOver, sellCapacityWh } from './delivery';
 import { loadInterval } from './interval';
 import { paramsFor } from './params';
@@ -255,7 +258,10 @@ export class BilateralContract extends Contract {
         priceMicrosPerKwh: c.priceMicrosPerKwh,
         gridFeeMicrosPerKwh: c.gridFeeMicrosPerKwh,
       }));
-      const result = settleContracts(deliveries, positions, spot, { ...params, utilityId: UTILITY_ACCOUNT });
+      const connected = settleContracts(deliveries, positions, spot, { ...params, utilityId: UTILITY_ACCOUNT });
+      // Islanded: the utility neither buys nor sells; the contract-only parties' deviations are shared among them.
+      const islanded = await settlesIslanded(ctx, communityId, await loadClearingRecord(ctx, communityId, formatInstant(start)), start);
+      const result = islanded ? islandContractSettlement(connected, islandPriceOf(clearing, params)) : connected;
       const { postings } = result;
       const accounts = new AccountOverlay(ctx);
       await applyPostings(ctx, accounts, communityId, formatInstant(start), postings, 'contracts');
@@ -274,6 +280,7 @@ export class BilateralContract extends Contract {
         parties: result.parties,
         postings,
         tokenTransfers,
+        ...(islanded ? { islanded: true } : {}),
       };
       await putRecord(ctx, markerKey, record);
       setEvent(ctx, 'ContractsSettled', { communityId, intervalStart: record.intervalStart, contractIds: record.contractIds });
@@ -311,6 +318,12 @@ export class BilateralContract extends Contract {
         );
       if (!party.estimated)
         throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `${participantId} was settled on verified readings`, {
+          step: 'correct',
+          status: 'settled',
+        });
+      // Islanded: the deviations were shared among the parties, with no utility leg to correct against.
+      if (record.islanded === true)
+        throw new GridLedgerError(ErrorCodes.INTERVAL_STATE_CONFLICT, `${intervalStart} was settled islanded: its positions are final`, {
           step: 'correct',
           status: 'settled',
         });

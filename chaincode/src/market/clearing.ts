@@ -15,6 +15,8 @@ import {
   GridLedgerError,
   IslandClearing,
   islandClearing,
+  SheddingClearing,
+  sheddingClearing,
   isSelfActing,
   MarketClearing,
   MarketParams,
@@ -30,6 +32,7 @@ import { openBook, orderOf } from './book';
 import { conflict, intervalIn, loadInterval, nextPage, storeInterval } from './interval';
 import { clearingNetwork } from './zones';
 import { islandedAt } from '../grid/island';
+import { sheddingBookAt } from '../grid/shedding';
 import { indexResult } from '../lists/indexes';
 
 /**
@@ -41,6 +44,8 @@ export interface ClearingRecord extends Omit<MarketClearing, 'fills' | 'trades' 
   clearingMethod?: ClearingMethod;
   /** An islanded interval's mode and curtailment (docs/islanding.md); absent when connected. */
   island?: IslandClearing;
+  /** The load shedding in force at the interval (docs/islanding.md); absent when none. */
+  shedding?: SheddingClearing;
   communityId: string;
   intervalStart: string;
   params: MarketParams;
@@ -168,6 +173,8 @@ export async function clearInterval(ctx: Context, communityId: string, intervalS
     const { fills, trades, ...compact } = result;
     // Islanded (the mode in force at the interval, fixed once its gate closed): the curtailment of what local supply cannot serve.
     const islanded = await islandedAt(ctx, communityId, instantOf(intervalStart, 'intervalStart'));
+    // Load shedding ordered for the interval (only before it cleared): whom it sheds, in priority order.
+    const shedding = await sheddingBookAt(ctx, interval.params, intervalStart, instantOf(intervalStart, 'intervalStart'), orders);
     const pageItems = marketLimits.clearingPageItems;
     const pagesOf = (n: number) => Math.ceil(n / pageItems);
     record = {
@@ -176,6 +183,7 @@ export async function clearInterval(ctx: Context, communityId: string, intervalS
       intervalStart,
       params: interval.params,
       ...(islanded !== undefined ? { island: islandClearing(orders, islanded) } : {}),
+      ...(shedding !== undefined ? { shedding: sheddingClearing(orders, shedding) } : {}),
       orderCount: orders.length,
       fillCount: fills.length,
       tradeCount: trades.length,
@@ -226,6 +234,9 @@ export async function getClearing(ctx: Context, communityId: string, intervalSta
     ...(clearing.island !== undefined
       ? { island: { ...clearing.island, curtailments: clearing.island.curtailments.filter((c) => c.loadId === own) } }
       : {}),
+    ...(clearing.shedding !== undefined
+      ? { shedding: { ...clearing.shedding, sheds: clearing.shedding.sheds.filter((c) => c.loadId === own) } }
+      : {}),
   };
 }
 
@@ -242,11 +253,21 @@ export async function getClearingOrders(ctx: Context, communityId: string, inter
     throw new GridLedgerError(ErrorCodes.INTERVAL_NOT_FOUND, `interval ${start} is not closed`, { intervalStart: start });
   const orders = (await openBook(ctx, communityId, start)).map(orderOf);
   const network = await clearingNetwork(ctx, interval.params, start, orders);
-  const islanded = await islandedAt(ctx, communityId, instantOf(start, 'intervalStart'));
+  const startSeconds = instantOf(start, 'intervalStart');
+  // Once cleared, what the record says it ran with (an opening recorded after the clearing settles it islanded but changes no clearing).
+  const record = await loadClearingRecord(ctx, communityId, start);
+  const islanded = record !== undefined && record.island === undefined ? undefined : await islandedAt(ctx, communityId, startSeconds);
   // An islanded interval's record in force: the audit recomputes its curtailment from the book and these priorities.
   const island =
     islanded === undefined ? {} : { island: { since: islanded.since, cause: islanded.cause, loadPriorities: islanded.loadPriorities } };
-  return { params: interval.params, orders, ...(network !== null ? { network } : {}), ...island };
+  const shedding = await sheddingBookAt(ctx, interval.params, start, startSeconds, orders);
+  return {
+    params: interval.params,
+    orders,
+    ...(network !== null ? { network } : {}),
+    ...island,
+    ...(shedding !== undefined ? { shedding } : {}),
+  };
 }
 
 /** A page of an interval history: the clearing summaries of a community, oldest first. */

@@ -31,6 +31,7 @@ import { meteringIntervalsOf } from './delivery';
 import { IntervalRecord, loadInterval } from './interval';
 import { paramsFor } from './params';
 import { settledParticipants } from './settlement';
+import { settlesIslanded } from '../grid/island';
 
 /** A period query reads at most this many interval records (a day of 5-minute intervals). */
 export const MAX_FIGURE_INTERVALS = 288;
@@ -67,6 +68,7 @@ async function inputOf(ctx: Context, interval: IntervalRecord): Promise<Interval
   const contractDeviations = (settled?.parties ?? [])
     .filter((p) => p.deviationWh !== null)
     .map((p) => ({ deviationWh: p.deviationWh!, estimated: p.estimated }));
+  const islanded = await settlesIslanded(ctx, communityId, clearing, instantOf(intervalStart, 'intervalStart'));
   const metering = [];
   for (const start of await meteringIntervalsOf(ctx, instantOf(intervalStart, 'intervalStart'), params.intervalSeconds)) {
     const view = await communityView(ctx, communityId, start);
@@ -77,8 +79,8 @@ async function inputOf(ctx: Context, interval: IntervalRecord): Promise<Interval
     params,
     clearing: { ...clearing, fills, ...(spotValue !== undefined ? { spotValue } : {}) },
     contracts,
-    // Islanded, the spot deviations were shared among the participants: the utility supplied and took none of them.
-    deviations: [...(clearing.island !== undefined ? [] : deviations), ...contractDeviations],
+    // Islanded, the spot and contract deviations were shared among the participants: the utility supplied and took none of them.
+    deviations: islanded ? [] : [...deviations, ...contractDeviations],
     metering,
   };
 }

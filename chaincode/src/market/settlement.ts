@@ -10,6 +10,7 @@ import {
   GridLedgerError,
   MeteredPosition,
   ParticipantSettlement,
+  SettlementResult,
   Posting,
   safeMicros,
   settleCorrection,
@@ -19,6 +20,7 @@ import {
   SettlementPage,
   SETTLEMENT_PAGE_SIZES,
   settlementPlan,
+  settleShedDeviations,
   tradeSettlementPage,
   UTILITY_ACCOUNT,
 } from '@gridledger/core';
@@ -32,6 +34,7 @@ import { Clearing, loadClearing, loadClearingRecord, loadTrades } from './cleari
 import { deliveryOf, meteringIntervalsOf } from './delivery';
 import { conflict, intervalIn, loadInterval, nextPage, storeInterval } from './interval';
 import { correctionTokens, SettledPage, transferTradeTokens } from './settlement-tokens';
+import { settlesIslanded } from '../grid/island';
 
 interface SettledRecord extends ParticipantSettlement {
   communityId: string;
@@ -106,9 +109,20 @@ async function meteredPositions(
   return metered;
 }
 
-/** The whole settlement: without the utility's last-resort leg when the interval cleared islanded (docs/islanding.md). */
-const settleWhole = (clearing: Clearing, params: Parameters<typeof settleConnected>[1], metered: readonly MeteredPosition[]) =>
-  clearing.island !== undefined ? settleIslandedInterval(clearing, params, metered) : settleConnected(clearing, params, metered);
+/**
+ * The whole settlement: without the utility's last-resort leg when the interval settles islanded,
+ * and with the shed households held harmless when a load shedding was in force (docs/islanding.md).
+ */
+function settleWhole(
+  clearing: Clearing,
+  params: Parameters<typeof settleConnected>[1],
+  metered: readonly MeteredPosition[],
+  islanded: boolean,
+): SettlementResult {
+  if (islanded) return settleIslandedInterval(clearing, params, metered);
+  const connected = settleConnected(clearing, params, metered);
+  return clearing.shedding === undefined ? connected : settleShedDeviations(connected, clearing.shedding.sheds, params);
+}
 
 type Whole = { result: ReturnType<typeof settleWhole>; metered: MeteredPosition[]; islanded: boolean };
 
@@ -139,19 +153,20 @@ export async function settleInterval(ctx: Context, communityId: string, interval
   let slice: SettlementPage;
   // The whole settlement, computed by the first page and the participant pages only (they read the whole clearing).
   let whole: Whole | undefined;
+  const islanded = await settlesIslanded(ctx, communityId, await loadClearingRecord(ctx, communityId, intervalStart), startSeconds);
   if (progress === undefined) {
     // The first page fixes the positions and the plan: each later trade page reads only its own trades and their delivered Wh.
     const clearing = await loadClearing(ctx, communityId, intervalStart);
     const metered = await meteredPositions(ctx, communityId, clearing, startSeconds, meteringIntervals);
     // The whole settlement first: a refusal (AMOUNT_OUT_OF_RANGE...) comes before anything is written.
-    const result = settleWhole(clearing, settleParams, metered);
+    const result = settleWhole(clearing, settleParams, metered, islanded);
     await putRecord(ctx, positionsKey, metered);
     const plan = settlementPlan(result, clearing.trades);
     for (let k = 1; k < plan.tradePages; k++)
       await putRecord(ctx, key(ctx, KeyTypes.settlePlan, communityId, intervalStart, seqKeyPart(k)), plan.delivered[k]);
     progress = { pageCount: plan.pageCount, pagesDone: 0, tradePages: plan.tradePages, sizes: SETTLEMENT_PAGE_SIZES };
     slice = settlementPage(result, clearing, plan, 0, settleParams);
-    whole = { result, metered, islanded: clearing.island !== undefined };
+    whole = { result, metered, islanded };
   } else if (next < progress.tradePages) {
     const size = progress.sizes.trades;
     const clearingRecord = (await loadClearingRecord(ctx, communityId, intervalStart))!;
@@ -166,9 +181,9 @@ export async function settleInterval(ctx: Context, communityId: string, interval
   } else {
     const clearing = await loadClearing(ctx, communityId, intervalStart);
     const metered = (await getRecord<MeteredPosition[]>(ctx, positionsKey))!;
-    const result = settleWhole(clearing, settleParams, metered);
+    const result = settleWhole(clearing, settleParams, metered, islanded);
     slice = settlementPage(result, clearing, { ...progress, delivered: [] }, next, settleParams, progress.sizes);
-    whole = { result, metered, islanded: clearing.island !== undefined };
+    whole = { result, metered, islanded };
   }
   const accounts = new AccountOverlay(ctx);
   await applyPostings(ctx, accounts, communityId, intervalStart, slice.postings, `page-${seqKeyPart(next)}`);
@@ -229,7 +244,7 @@ export async function correctSettlement(ctx: Context, communityId: string, inter
   if (!settled.estimated) throw conflict(`${participantId} was settled on verified readings`, { status: 'settled', step: 'correct' });
   const interval = (await loadInterval(ctx, communityId, intervalStart))!;
   // Islanded: the deviations were shared among the participants, with no utility leg to correct against.
-  if ((await loadClearingRecord(ctx, communityId, intervalStart))?.island !== undefined)
+  if (await settlesIslanded(ctx, communityId, await loadClearingRecord(ctx, communityId, intervalStart), startSeconds))
     throw conflict(`${intervalStart} was settled islanded: its estimated positions are final`, { status: 'settled', step: 'correct' });
   const meteringIntervals = await meteringIntervalsOf(ctx, startSeconds, interval.params.intervalSeconds);
   const delivery = await deliveryOf(ctx, communityId, participantId, startSeconds, meteringIntervals);

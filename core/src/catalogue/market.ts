@@ -245,6 +245,8 @@ export const marketTransactions = {
             { title: 'ClearingNetwork', description: 'a zonal interval: the network in Wh per interval and each participant zone' },
           ),
         ),
+        island: Type.Optional(Opaque('an islanded interval: since, cause, loadPriorities (docs/islanding.md)')),
+        shedding: Type.Optional(Opaque('the load shedding in force: orders, zoneOf, zones (docs/islanding.md)')),
       },
       { title: 'ClearingOrders' },
     ),

@@ -205,6 +205,7 @@ export const Clearing = Type.Object(
     island: Type.Optional(
       Opaque('an islanded clearing: mode, since, cause, demandWh, supplyWh, curtailedWh, curtailments (docs/islanding.md)'),
     ),
+    shedding: Type.Optional(Opaque('the load shedding in force: orders, shedWh, sheds by participant (docs/islanding.md)')),
     pageItems: Int,
     fillPages: Int,
     tradePages: Int,

@@ -183,6 +183,10 @@ export const ErrorCodes = {
   ISLAND_MODE_UNCHANGED: 'ISLAND_MODE_UNCHANGED',
   /** A change of island mode must take effect from an interval that has not started. */
   ISLAND_CHANGE_NOT_FUTURE: 'ISLAND_CHANGE_NOT_FUTURE',
+  /** A load-shedding order not of the documented shape or range; `details.field` names the field. */
+  SHEDDING_INPUT_INVALID: 'SHEDDING_INPUT_INVALID',
+  /** A load-shedding order whose window holds an interval that is cleared already (`details.intervalStart`). */
+  SHEDDING_INTERVAL_CLEARED: 'SHEDDING_INTERVAL_CLEARED',
   /** A telemetry sample, interval aggregate or alert record not of the documented shape (docs/telemetry.md); `details.field`. */
   TELEMETRY_MALFORMED: 'TELEMETRY_MALFORMED',
   /** Telemetry from a device that is neither a registered meter nor a sensor of the grid model. */

@@ -17,7 +17,7 @@ import {
   SettlementParams,
   SettlementResult,
 } from '../market/settlement';
-import { Curtailment, curtail, IslandState, LOAD_PRIORITIES, LoadPriority, settleIslandDeviations } from './island';
+import { Curtailment, curtail, IslandDeviation, IslandState, LOAD_PRIORITIES, LoadPriority, settleIslandDeviations } from './island';
 
 /** At most this many loads may carry a priority other than `standard` in one island record. */
 export const MAX_LOAD_PRIORITIES = 1000;
@@ -114,11 +114,27 @@ export function settleIslandedInterval(
   metered: readonly MeteredPosition[],
 ): SettlementResult {
   const connected = settleInterval(clearing, params, metered);
-  const price = islandPriceOf(clearing, params);
-  const island: Posting[] = settleIslandDeviations(connected.participants, price)
+  const { postings, netMicrosOf } = shareInIsland(connected.postings, connected.participants, islandPriceOf(clearing, params), 'island');
+  const participants = connected.participants.map((p) => ({ ...p, netMicros: netMicrosOf(p.participantId) }));
+  return { postings, participants, tokenTransfers: connected.tokenTransfers };
+}
+
+/**
+ * The postings of a settlement with the utility's deviation postings replaced by
+ * `<prefix>:<payer>:<payee>` postings (reason `island-imbalance`, zero amounts left out) from
+ * settleIslandDeviations at `priceMicrosPerKwh`, checked to balance, and each participant's
+ * balance change over them.
+ */
+export function shareInIsland(
+  settled: readonly Posting[],
+  deviations: readonly IslandDeviation[],
+  priceMicrosPerKwh: number,
+  prefix: string,
+): { postings: Posting[]; netMicrosOf: (participantId: string) => number } {
+  const island: Posting[] = settleIslandDeviations(deviations, priceMicrosPerKwh)
     .filter((p) => p.amountMicros > 0)
     .map((p) => ({
-      postingId: `island:${p.from}:${p.to}`,
+      postingId: `${prefix}:${p.from}:${p.to}`,
       from: p.from,
       to: p.to,
       amountMicros: p.amountMicros,
@@ -126,14 +142,10 @@ export function settleIslandedInterval(
       reason: 'island-imbalance',
       orderIds: [],
     }));
-  const postings = [...connected.postings.filter((p) => p.reason !== 'deviation-supplied' && p.reason !== 'deviation-taken'), ...island];
+  const postings = [...settled.filter((p) => p.reason !== 'deviation-supplied' && p.reason !== 'deviation-taken'), ...island];
   checkPostingTotals(postings);
   const balance = netBalances(postings);
-  const participants = connected.participants.map((p) => ({
-    ...p,
-    netMicros: safeMicros(balance.get(p.participantId) ?? 0n, `the balance change of ${p.participantId}`),
-  }));
-  return { postings, participants, tokenTransfers: connected.tokenTransfers };
+  return { postings, netMicrosOf: (id) => safeMicros(balance.get(id) ?? 0n, `the balance change of ${id}`) };
 }
 
 /** The longest reason a change of mode may give. */

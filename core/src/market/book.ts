@@ -74,6 +74,8 @@ export const RECOMPUTED_FIELDS = [
   'feeders',
   // An islanded clearing's mode and curtailment (absent from a connected one on both sides).
   'island',
+  // The load shedding in force (absent when none on both sides; docs/islanding.md).
+  'shedding',
 ] as const;
 
 /**

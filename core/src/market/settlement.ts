@@ -55,7 +55,9 @@ export type PostingReason =
   /** Either way: the difference a verified position makes to an estimated one's deviation. */
   | 'correction'
   /** Participant to participant in an islanded interval: a shortfall served by another's excess (docs/islanding.md). */
-  | 'island-imbalance';
+  | 'island-imbalance'
+  /** Utility to a shed buyer: the bought energy a load shedding kept it from using, at the price it paid (docs/islanding.md). */
+  | 'shed-taken';
 
 /**
  * One movement of credits. Every figure is rounded down once and moves whole from one account to
@@ -507,7 +509,7 @@ export function participantSettlementPage(
   sizes: SettlementPageSizes = SETTLEMENT_PAGE_SIZES,
 ): Pick<SettlementPage, 'postings' | 'participants'> {
   const participants = result.participants.slice(k * sizes.participants, (k + 1) * sizes.participants);
-  const ids = new Set(participants.map((p) => `deviation:${p.participantId}`));
+  const ids = new Set(participants.flatMap((p) => [`deviation:${p.participantId}`, `shed:${p.participantId}`]));
   // An islanded interval's imbalance postings go on the page of their payer.
   const payers = new Set(participants.map((p) => p.participantId));
   return {

@@ -58,6 +58,17 @@ export const gridPaths = {
       responses: { '200': answer(market.getClearingZones), '404': err('INTERVAL_NOT_FOUND (not cleared)'), ...common },
     },
   },
+  '/communities/{communityId}/intervals/{intervalStart}/zones': {
+    get: {
+      operationId: 'getIntervalZones',
+      description:
+        'The operator view of one interval over every zone of the grid model in force: its feeder ratings, the price the clearing ' +
+        "gave it, its feeder's cleared flow, binding limit, losses and congestion rent, and what telemetry measured in it (null " +
+        'before the clearing or the aggregate); with the mode the interval settles in and the Wh shed. Operator, utility, regulator.',
+      parameters: [p('communityId'), p('intervalStart', instant)],
+      responses: { '200': answer(grid.getIntervalZones), ...common },
+    },
+  },
 };
 
 const watts = { type: 'integer', minimum: 0, maximum: 1e12 };

@@ -29,5 +29,9 @@ export function gridRoutes(ledger: LedgerPort): express.Router {
   r.get('/markets/:communityId/intervals/:intervalStart/zones', async (req, res) => {
     res.json(await call(ledger, callerOf(res), market.getClearingZones, [req.params.communityId, req.params.intervalStart]));
   });
+  r.get('/communities/:communityId/intervals/:intervalStart/zones', async (req, res) => {
+    requireRoles(callerOf(res), ['operator', 'utility', 'regulator'], "reading an interval's zones");
+    res.json(await call(ledger, callerOf(res), grid.getIntervalZones, [req.params.communityId, req.params.intervalStart]));
+  });
   return r;
 }
