@@ -13,6 +13,7 @@ import { PROCESS_VARIABLES, readConfig, type OrgName, type WalletUser } from '@g
 import type { LedgerPort, Logger, Wallet } from '../ports';
 import { storageService } from '../storage/service';
 import { BapClient, bapHandler } from './bap';
+import { BapTransactions } from './bap-transactions';
 import { bppHandler, sendUnsolicited } from './bpp';
 import { becknSettings } from './config';
 import type { Participant } from './context-check';
@@ -198,7 +199,7 @@ export function becknMountFor(o: BecknMountOptions): BecknMount | undefined {
         .records()
         .filter((r) => r.type === 'BPP' && (r.domain === undefined || r.domain === STORAGE_DOMAIN) && r.status === 'SUBSCRIBED')
         .map((r) => ({ bppId: r.subscriberId, bppUri: r.url }));
-    const bap = new StorageBap(new BapClient(self, outbox), bpps);
+    const bap = new StorageBap(new BapClient(self, outbox), new BapTransactions(db), bpps);
     const router = becknRouter({ self, registry: settings.registry, inbox, handle: bapHandler(bap), limits, log: o.log });
     router.recover();
     mount = { role, router, bap, stop: async () => undefined };

@@ -1,23 +1,8 @@
 import { BecknError } from '../../src';
 import { catalogOf, microsText, orderOf, reservationOf, searchRequestOf } from '../../src/beckn/storage-offer';
 import { readStorageTags } from '../../src/beckn/storage-profile';
+import { battery } from './support';
 
-const battery = {
-  batteryId: 'bat-1',
-  providerId: 'bp-1',
-  communityId: 'c1',
-  zone: 'z1',
-  meterId: 'bp-1.battery',
-  capacityWh: 10_000,
-  maxChargeW: 5_000,
-  maxDischargeW: 4_000,
-  roundTripEfficiencyPpm: 900_000,
-  latitudeMicro: 52_520_000,
-  longitudeMicro: 13_405_000,
-  availability: [{ from: '2026-12-01T00:00:00Z', to: '2026-12-31T00:00:00Z' }],
-  storedPriceMicrosPerKwh: 50_000,
-  reservedPriceMicrosPerKwhDay: 240_000,
-};
 const window = { start: '2026-12-02T10:00:00.000+00:00', end: '2026-12-02T11:00:00Z' };
 
 it('reads an intent as the ledger search: circle in km or m, the window in the ledger spelling, the storage tags', () => {
