@@ -24,7 +24,7 @@ import { FileRegistry, Subscriber, toWire } from './registry';
 import { becknRouter } from './router';
 import { ed25519PrivateKey } from './signing';
 import { StorageBap } from './storage-bap';
-import { contractOrder, ledgerStorageProvider } from './storage-bpp';
+import { contractOrder, ledgerStorageProvider, stateOfChargeOf } from './storage-bpp';
 import type { ContractRecord } from './storage-offer';
 import { STORAGE_DOMAIN } from './storage-profile';
 import { ContractWatch } from './status-watch';
@@ -182,7 +182,8 @@ export function becknMountFor(o: BecknMountOptions): BecknMount | undefined {
         for (const w of watch.open()) {
           const c = (await service.status(o.reader, w.contractId)) as ContractRecord;
           if (c.status === w.status) continue;
-          sendUnsolicited(outbox, self, w.context, 'on_status', { order: contractOrder(c) });
+          const soc = await stateOfChargeOf(o.ledger, o.reader, c.batteryId);
+          sendUnsolicited(outbox, self, w.context, 'on_status', { order: contractOrder(c, soc) });
           watch.seen(w.contractId, c.status);
         }
       } catch (e) {
