@@ -1,7 +1,8 @@
 /**
  * A storage contract over Beckn to its end, on the real network (docs/beckn.md, "The invoice"): the
  * Utility's BAP contracts a battery of the Community's BPP for the metering interval in progress;
- * on_status shows the battery's state of charge; after the window the battery meter's reading is
+ * the battery publishes its state of charge over MQTT with its own credential (nobody else may read
+ * the topic), the device bridge records it and on_status shows it; after the window the battery meter's reading is
  * committed and the contract settled at the REST API, and the BAP is told unasked, with the
  * contract's invoice built from the ledger's settlement record (billing, the final quote whose
  * breakup adds up to the provider's payment, the escrow paid by the settling transaction) and the
@@ -10,14 +11,28 @@
  * @metering-interval 60
  * @metering-late-window 2160000
  */
+import mqtt from 'mqtt';
 import { formatInstant } from '@gridledger/core';
+import { batterySocTopic, type MqttCredential } from '@gridledger/network';
 import { trader, useMeteringInterval } from './market-support';
 import { battery, provider } from './storage-support';
-import { api, credentials, eventually, JsonAnswer, operatorKey, signReading, sleep, uid } from './support';
+import {
+  api,
+  credentials,
+  eventually,
+  householdCredential,
+  JsonAnswer,
+  mosquittoPub,
+  mqttOptions,
+  operatorKey,
+  profile,
+  signReading,
+  sleep,
+  uid,
+} from './support';
 
 useMeteringInterval(60);
 
-const C = uid('bkr');
 const LEN = 60;
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const op = (method: string, path: string, body?: unknown) => api('community', operatorKey(), method, path, body);
@@ -33,6 +48,8 @@ const stateTags = (order: JsonAnswer): Record<string, string> =>
   );
 
 it('contracts a battery over Beckn, shows its state of charge, and bills the settled contract in on_status', async () => {
+  // The platform's community: its device bridge relays batteries' state of charge (it serves one community).
+  const C = profile().mqtt.communityId;
   const [p, buyer] = await Promise.all([provider(C), trader('bkrb', C)]);
   const deposit = { participantId: buyer.participantId, amountMicros: 1_000_000, reference: uid('dep') };
   expect((await api('utility', utilityKey(), 'POST', '/credits/deposits', deposit)).status).toBe(201);
@@ -53,8 +70,30 @@ it('contracts a battery over Beckn, shows its state of charge, and bills the set
   // 4,000 Wh for 60 s: reservation fee 666, storage fee at most 200,000 (docs/storage.md's worked example).
   expect(confirmed.message.order.quote.price.value).toBe('0.200666');
 
-  // The provider reports the state of charge; status → on_status shows it.
-  expect((await api('community', p.apiKey, 'POST', `/batteries/${batteryId}/state-of-charge`, { socWh: 2_500 })).status).toBe(200);
+  // The battery's own broker credential: it publishes its state of charge; a household may not even subscribe to the topic.
+  const issued = await api('community', p.apiKey, 'POST', `/batteries/${batteryId}/mqtt-credential`);
+  expect([issued.status, issued.body.username]).toEqual([201, `battery:${batteryId}`]);
+  expect((await api('community', buyer.apiKey, 'POST', `/batteries/${batteryId}/mqtt-credential`)).status).toBe(403);
+  const topic = batterySocTopic(C, batteryId);
+  const household = await mqtt.connectAsync(profile().mqtt.url, {
+    ...mqttOptions(await householdCredential(buyer), { protocolVersion: 5 }),
+    reconnectPeriod: 0,
+  });
+  try {
+    const granted = await household.subscribeAsync(topic, { qos: 1 }).then(
+      (g) => g[0]!.qos,
+      (e: { packet?: { granted?: number[] } }) => e.packet?.granted?.[0],
+    );
+    expect(granted).toBe(135); // not authorised
+  } finally {
+    await household.endAsync();
+  }
+  mosquittoPub(issued.body as MqttCredential, topic, JSON.stringify({ socWh: 2_500 }));
+  const recorded = await eventually(async () => {
+    const b = (await api('community', p.apiKey, 'GET', `/batteries/${batteryId}`)).body;
+    return b.stateOfCharge?.socWh === 2_500 ? b.stateOfCharge : undefined;
+  }, 20_000);
+  expect(recorded.reportedBy).not.toBe(p.participantId); // the bridge recorded it, not the provider
   const asked = await bap('POST', `/transactions/${tx}/status`, { bppId: order.bppId, orderId: contractId });
   const status = await callbackOf(tx, (c) => c.action === 'on_status' && c.messageId === asked.body.messageId);
   expect(stateTags(status.message.order)).toMatchObject({ 'soc-wh': '2500', 'soc-ppm': '250000' });
