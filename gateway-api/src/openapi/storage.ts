@@ -67,7 +67,8 @@ export const storagePaths = {
     post: {
       operationId: 'issueBatteryMqttCredential',
       description:
-        "The battery's provider (or the Community's operator, installing its device). A new broker credential for the battery: it publishes its state of charge on " +
+        "The battery's provider (or the Community's operator, installing its device). A new broker credential for the battery: " +
+        'it publishes its state of charge on ' +
         '`gridledger/v1/{communityId}/batteries/{batteryId}/soc` (`{"socWh": n}`), which only the device bridge reads and records; ' +
         'the old credential stops working.',
       parameters: [p('batteryId')],
