@@ -78,6 +78,11 @@ class FakeLedger implements DispatchLedger {
     this.settled.push({ dispatchId, delivery });
     return dispatch({ dispatchId, status: 'settled' });
   }
+  soc: [string, number][] = [];
+  async reportStateOfCharge(batteryId: string, socWh: number) {
+    if (socWh > 10_000) throw new Error('STORAGE_INPUT_INVALID: socWh beyond the capacity');
+    this.soc.push([batteryId, socWh]);
+  }
 }
 
 async function service(ledger: FakeLedger, nowSeconds: number, samples: SampleSource = () => []) {
@@ -161,5 +166,23 @@ it('an overloaded feeder: the zone resources are asked for what brings it back t
     ['b', 1_000, 'alert-1', 300_000, 900],
   ]);
   expect(await s.onOverload('alert-2', 'z1', 7_000, 10_000)).toEqual([]);
+  await s.stop();
+});
+
+it("records a battery's state of charge from its topic, and drops one of another form, another community or a refused value", async () => {
+  const ledger = new FakeLedger([]);
+  const s = await service(ledger, T);
+  const soc = (topic: string, body: string) => s.onStateOfCharge(topic, Buffer.from(body));
+  await soc(`gridledger/v1/${C}/batteries/bat-1/soc`, '{"socWh":6500}');
+  await soc(`gridledger/v1/${C}/batteries/bat-1/soc`, '{"socWh":6500.5}');
+  await soc(`gridledger/v1/${C}/batteries/bat-1/soc`, '{"socWh":-1}');
+  await soc(`gridledger/v1/${C}/batteries/bat-1/soc`, 'not json');
+  await soc(`gridledger/v1/other/batteries/bat-2/soc`, '{"socWh":1}');
+  await soc(`gridledger/v1/${C}/batteries/bat-1/soc`, '{"socWh":20000}'); // the ledger refuses it: logged, not thrown
+  await soc(`gridledger/v1/${C}/batteries/bat-3/soc`, '{"socWh":0}');
+  expect(ledger.soc).toEqual([
+    ['bat-1', 6_500],
+    ['bat-3', 0],
+  ]);
   await s.stop();
 });

@@ -605,6 +605,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [no, NA, yes(), no, no],
     "the battery's provider; at the ledger also the Community's meter bridge",
   ),
+  row(
+    'issueBatteryMqttCredential',
+    'POST /batteries/{batteryId}/mqtt-credential',
+    ['storage:getBattery'],
+    [no, NA, yes(), no, no],
+    "the battery's provider, or the operator who installs its device (it publishes the state of charge; only the bridge reads it)",
+  ),
   row('listBatteries', 'GET /communities/{communityId}/batteries', ['storage:listBatteries'], PUBLIC),
   row('searchStorage', 'GET /storage/offers', ['storage:searchBatteries'], PUBLIC),
   row('quoteStorage', 'GET /storage/quote', ['storage:getBattery', 'storage:searchBatteries'], PUBLIC),

@@ -358,7 +358,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(telemetryRoutes(ledger, deps.telemetry, deps.broker));
   r.use(forecastRoutes(ledger));
   r.use(islandRoutes(ledger));
-  r.use(storageRoutes(ledger));
+  r.use(storageRoutes(ledger, deps.broker));
   r.use(flexRoutes(ledger));
   r.use(sessionRoutes(info.org));
   r.use(dispatchRoutes(ledger, deps.broker, deps.telemetry, log));

@@ -52,6 +52,8 @@ const GATEWAY_ANSWERS = new Set([
   'getCommunityForecast',
   // A backfill page: the indexes written and the bookmark of the page read before (routes/lists.ts).
   'backfillListIndexes',
+  // A storage battery's broker credential (routes/storage.ts).
+  'issueBatteryMqttCredential',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

@@ -19,10 +19,13 @@ import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broke
  * | `positions:<communityId>` (the bridge's position relay) | positions | nothing |
  * | `telemetry:<communityId>` (the bridge's telemetry service) | nothing | every meter's and sensor's telemetry (the only one) |
  * | `device:<deviceId>` (a battery or EV charger, docs/dispatch.md) | its acks | its commands |
- * | `dispatch:<communityId>` (the bridge's dispatch service) | every device's commands (the only one) | every device's acks (ditto) |
+ * | `dispatch:<communityId>` (the bridge's dispatch service) | every device's commands (the only one) | every device's acks and every
+ *   storage battery's state of charge (ditto) |
+ * | `battery:<batteryId>` (a storage battery, docs/storage.md) | its state of charge | nothing |
  *
  * Topics are those of the architecture: `gridledger/v1/{communityId}/meters/{meterId}/readings|receipts|commands|telemetry`,
- * `gridledger/v1/{communityId}/sensors/{sensorId}/telemetry` and `gridledger/v1/{communityId}/participants/{participantId}/positions`.
+ * `gridledger/v1/{communityId}/sensors/{sensorId}/telemetry`, `gridledger/v1/{communityId}/participants/{participantId}/positions`
+ * and `gridledger/v1/{communityId}/batteries/{batteryId}/soc`.
  */
 export type Principal =
   | { kind: 'meter'; communityId: string; meterId: string }
@@ -33,7 +36,8 @@ export type Principal =
   | { kind: 'sensor'; communityId: string; sensorId: string }
   | { kind: 'telemetry'; communityId: string }
   | { kind: 'device'; communityId: string; deviceId: string }
-  | { kind: 'dispatch'; communityId: string };
+  | { kind: 'dispatch'; communityId: string }
+  | { kind: 'battery'; communityId: string; batteryId: string };
 
 export interface Acl {
   acltype: 'publishClientSend' | 'publishClientReceive' | 'subscribePattern';
@@ -49,6 +53,9 @@ const sensorTopic = (communityId: string, sensorId: string) => `${base(community
 export const deviceTopic = (communityId: string, deviceId: string, kind: 'commands' | 'acks') =>
   `${base(communityId)}/devices/${deviceId}/${kind}`;
 
+/** A storage battery's state of charge (docs/storage.md): `…/batteries/{batteryId}/soc`, `{ "socWh": <integer> }`. */
+export const batterySocTopic = (communityId: string, batteryId: string) => `${base(communityId)}/batteries/${batteryId}/soc`;
+
 export function usernameOf(p: Principal): string {
   switch (p.kind) {
     case 'meter':
@@ -61,6 +68,8 @@ export function usernameOf(p: Principal): string {
       return `sensor:${p.sensorId}`;
     case 'device':
       return `device:${p.deviceId}`;
+    case 'battery':
+      return `battery:${p.batteryId}`;
     default:
       return `${p.kind}:${p.communityId}`;
   }
@@ -107,7 +116,9 @@ export function principalAcls(p: Principal): Acl[] {
     case 'device':
       return [...read(deviceTopic(c, p.deviceId, 'commands')), ...send(deviceTopic(c, p.deviceId, 'acks'))];
     case 'dispatch':
-      return [...send(deviceTopic(c, '+', 'commands')), ...read(deviceTopic(c, '+', 'acks'))];
+      return [...send(deviceTopic(c, '+', 'commands')), ...read(deviceTopic(c, '+', 'acks')), ...read(batterySocTopic(c, '+'))];
+    case 'battery':
+      return send(batterySocTopic(c, p.batteryId));
   }
 }
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { BrokerAdmin, mqttClientOptions, prepareBroker, principalAcls, type MqttCredential, type PreparedBroker } from '../src';
+import { BrokerAdmin, mqttClientOptions, prepareBroker, principalAcls, usernameOf, type MqttCredential, type PreparedBroker } from '../src';
 
 jest.setTimeout(30_000);
 const C = 'test-community';
@@ -251,5 +251,12 @@ it('the roles hold exactly the topics of the access table', () => {
     'publishClientSend gridledger/v1/c/devices/+/commands',
     'subscribePattern gridledger/v1/c/devices/+/acks',
     'publishClientReceive gridledger/v1/c/devices/+/acks',
+    'subscribePattern gridledger/v1/c/batteries/+/soc',
+    'publishClientReceive gridledger/v1/c/batteries/+/soc',
   ]);
+  // A storage battery publishes its own state of charge and reads nothing; only the bridge's dispatch service reads it.
+  expect(principalAcls({ kind: 'battery', communityId: 'c', batteryId: 'bat-1' })).toEqual([
+    { acltype: 'publishClientSend', topic: 'gridledger/v1/c/batteries/bat-1/soc', allow: true },
+  ]);
+  expect(usernameOf({ kind: 'battery', communityId: 'c', batteryId: 'bat-1' })).toBe('battery:bat-1');
 });

@@ -30,6 +30,8 @@
  * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only;
  * GRIDLEDGER_BENCH_ONLY=openadr the OpenADR VTN's notification scenario only.
  *  - registry.metersPerSec: batch registration of 20,000 meters (registry.js); GRIDLEDGER_BENCH_ONLY=registry runs it alone.
+ *  - beckn.searchP99Ms and beckn.statusDelayP95Ms: beckn.js (GRIDLEDGER_BENCH_BECKN=0 leaves them out;
+ *    GRIDLEDGER_BENCH_ONLY=beckn runs them alone).
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -51,6 +53,7 @@ const { dispatchBenchmarks } = require('./dispatch');
 const { openadrBenchmarks } = require('./openadr');
 const { simulationBenchmarks } = require('./simulation');
 const { registryBenchmarks } = require('./registry');
+const { becknBenchmarks } = require('./beckn');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
 
@@ -299,6 +302,7 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'openadr') return await openadrBenchmarks(profile, credentials, results, rows, apiAt);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'simulation') return await simulationBenchmarks(profile, credentials, results, rows);
     if (process.env.GRIDLEDGER_BENCH_ONLY === 'registry') return await registryBenchmarks(profile, credentials, results, rows, api);
+    if (process.env.GRIDLEDGER_BENCH_ONLY === 'beckn') return await becknBenchmarks(profile, credentials, results, rows, apiAt);
     const user = profile.orgs.community.users['community-operator'];
     const client = ledgerClient(profile, 'community', user);
     const ours = {};
@@ -351,6 +355,7 @@ async function ledgerBenchmarks(results, rows) {
       await openadrBenchmarks(profile, credentials, results, rows, apiAt);
     if (process.env.GRIDLEDGER_BENCH_SIMULATION !== '0' && !certificatesOnly)
       await simulationBenchmarks(profile, credentials, results, rows);
+    if (process.env.GRIDLEDGER_BENCH_BECKN !== '0' && !certificatesOnly) await becknBenchmarks(profile, credentials, results, rows, apiAt);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

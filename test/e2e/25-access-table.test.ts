@@ -317,6 +317,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
     }),
   getBattery: () => req('GET', `/batteries/${NOCOMM}`),
   reportStateOfCharge: () => req('POST', `/batteries/${NOCOMM}/state-of-charge`, { socWh: 1 }),
+  issueBatteryMqttCredential: () => req('POST', `/batteries/${NOCOMM}/mqtt-credential`),
   listBatteries: () => req('GET', `/communities/${NOCOMM}/batteries`),
   searchStorage: () => req('GET', `/storage/offers?communityId=${NOCOMM}`),
   quoteStorage: () => req('GET', `/storage/quote?batteryId=${NOCOMM}&reservedWh=1&from=${PAST}&to=${NEXT}`),

@@ -96,6 +96,10 @@ export const stateOfCharge = (ctx: Context, batteryId: string): Promise<StateOfC
 export const putStateOfCharge = (ctx: Context, soc: StateOfCharge): Promise<void> =>
   putRecord(ctx, key(ctx, KeyTypes.batterySoc, soc.batteryId), soc);
 
+/** The keys of the window's days of a battery (what reservationsOver reads: a search fetches them ahead). */
+export const dayKeysOver = (ctx: Context, batteryId: string, window: StorageWindow): string[] =>
+  windowDays(window).map((day) => dayKey(ctx, batteryId, day));
+
 /** The reservations of the window's days (a reservation spanning days appears once per day). */
 export async function reservationsOver(ctx: Context, batteryId: string, window: StorageWindow): Promise<Reservation[]> {
   const out: Reservation[] = [];

@@ -13,6 +13,8 @@ export interface DispatchLedger {
     dispatchId: string,
     delivery: { baselineW: number; duringW: number; samples: number },
   ): Promise<DispatchRecord>;
+  /** A storage battery's state of charge, as its device published it (storage:reportStateOfCharge, docs/storage.md). */
+  reportStateOfCharge(batteryId: string, socWh: number): Promise<void>;
 }
 
 /** The dispatch contract on Fabric, with the bridge's identity (a meter-bridge of the Community). */
@@ -59,6 +61,10 @@ export class FabricDispatchLedger extends BridgeFabricPort implements DispatchLe
     delivery: { baselineW: number; duringW: number; samples: number },
   ): Promise<DispatchRecord> {
     return this.submit('dispatch:settleDispatch', [communityId, dispatchId, JSON.stringify(delivery)]);
+  }
+
+  async reportStateOfCharge(batteryId: string, socWh: number): Promise<void> {
+    await this.fabric.submit(this.c.identity, 'storage:reportStateOfCharge', [batteryId, JSON.stringify({ socWh })]);
   }
 
   close(): void {

@@ -19,7 +19,7 @@ import {
   type DispatchRecord,
   type Need,
 } from '@gridledger/core';
-import { deviceTopic, type Logger } from '@gridledger/network';
+import { batterySocTopic, deviceTopic, type Logger } from '@gridledger/network';
 import type { DispatchLedger } from './ledger';
 
 /** A meter's samples in [from, to) (epoch seconds), as the telemetry store keeps them. */
@@ -73,9 +73,12 @@ export class DispatchService {
     const s = new DispatchService(o);
     if (o.mqttUrl !== '') {
       s.client = await mqtt.connectAsync(o.mqttUrl, { ...o.mqttOptions, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000 });
-      s.client.on('message', (topic, payload) => void s.onAck(topic, payload));
+      s.client.on(
+        'message',
+        (topic, payload) => void (topic.endsWith('/soc') ? s.onStateOfCharge(topic, payload) : s.onAck(topic, payload)),
+      );
       s.client.on('error', (error) => s.log.warn({ error: error.message }, 'dispatch mqtt error'));
-      await s.client.subscribeAsync(deviceTopic(o.communityId, '+', 'acks'), { qos: 1 });
+      await s.client.subscribeAsync([deviceTopic(o.communityId, '+', 'acks'), batterySocTopic(o.communityId, '+')], { qos: 1 });
     }
     s.timer = setInterval(() => void s.poll(), o.pollMs).unref();
     s.log.info({ communityId: o.communityId }, 'dispatch service started');
@@ -120,6 +123,32 @@ export class DispatchService {
     await this.client?.publishAsync(deviceTopic(this.o.communityId, d.resourceId, 'commands'), JSON.stringify(commandOf(d)), { qos: 1 });
     this.published.add(d.dispatchId);
     this.log.info({ dispatchId: d.dispatchId, resourceId: d.resourceId, powerW: d.powerW }, 'setpoint published');
+  }
+
+  /**
+   * A storage battery's state of charge on `…/batteries/{batteryId}/soc` (`{"socWh": n}`), recorded on the ledger as the
+   * bridge (only the battery's own credential may publish there: the broker's ACL). A malformed one is dropped; the ledger
+   * refuses a value beyond the battery's capacity.
+   */
+  async onStateOfCharge(topic: string, payload: Buffer): Promise<void> {
+    const prefix = `gridledger/v1/${this.o.communityId}/batteries/`;
+    const batteryId = topic.startsWith(prefix) ? topic.slice(prefix.length, -'/soc'.length) : '';
+    let socWh: unknown;
+    try {
+      socWh = (JSON.parse(payload.toString('utf8')) as { socWh?: unknown }).socWh;
+    } catch {
+      socWh = undefined;
+    }
+    if (batteryId === '' || batteryId.includes('/') || !Number.isSafeInteger(socWh) || (socWh as number) < 0) {
+      this.log.warn({ topic }, 'state of charge not of the form {"socWh": <integer>}: dropped');
+      return;
+    }
+    try {
+      await this.o.ledger.reportStateOfCharge(batteryId, socWh as number);
+      this.log.info({ batteryId, socWh }, 'state of charge recorded');
+    } catch (e) {
+      this.log.warn({ batteryId, socWh, error: (e as Error).message }, 'state of charge not recorded');
+    }
   }
 
   /** A device's answer on `…/devices/{deviceId}/acks`: recorded when it names an open dispatch of that device. */

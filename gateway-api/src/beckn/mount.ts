@@ -13,6 +13,7 @@ import { PROCESS_VARIABLES, readConfig, type OrgName, type WalletUser } from '@g
 import type { LedgerPort, Logger, Wallet } from '../ports';
 import { storageService } from '../storage/service';
 import { BapClient, bapHandler } from './bap';
+import { BapTransactions } from './bap-transactions';
 import { bppHandler, sendUnsolicited } from './bpp';
 import { becknSettings } from './config';
 import type { Participant } from './context-check';
@@ -23,7 +24,7 @@ import { FileRegistry, Subscriber, toWire } from './registry';
 import { becknRouter } from './router';
 import { ed25519PrivateKey } from './signing';
 import { StorageBap } from './storage-bap';
-import { contractOrder, ledgerStorageProvider } from './storage-bpp';
+import { contractOrder, ledgerStorageProvider, stateOfChargeOf } from './storage-bpp';
 import type { ContractRecord } from './storage-offer';
 import { STORAGE_DOMAIN } from './storage-profile';
 import { ContractWatch } from './status-watch';
@@ -181,7 +182,8 @@ export function becknMountFor(o: BecknMountOptions): BecknMount | undefined {
         for (const w of watch.open()) {
           const c = (await service.status(o.reader, w.contractId)) as ContractRecord;
           if (c.status === w.status) continue;
-          sendUnsolicited(outbox, self, w.context, 'on_status', { order: contractOrder(c) });
+          const soc = await stateOfChargeOf(o.ledger, o.reader, c.batteryId);
+          sendUnsolicited(outbox, self, w.context, 'on_status', { order: contractOrder(c, soc) });
           watch.seen(w.contractId, c.status);
         }
       } catch (e) {
@@ -198,7 +200,7 @@ export function becknMountFor(o: BecknMountOptions): BecknMount | undefined {
         .records()
         .filter((r) => r.type === 'BPP' && (r.domain === undefined || r.domain === STORAGE_DOMAIN) && r.status === 'SUBSCRIBED')
         .map((r) => ({ bppId: r.subscriberId, bppUri: r.url }));
-    const bap = new StorageBap(new BapClient(self, outbox), bpps);
+    const bap = new StorageBap(new BapClient(self, outbox), new BapTransactions(db), bpps);
     const router = becknRouter({ self, registry: settings.registry, inbox, handle: bapHandler(bap), limits, log: o.log });
     router.recover();
     mount = { role, router, bap, stop: async () => undefined };

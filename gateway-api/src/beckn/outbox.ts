@@ -94,6 +94,7 @@ export class Outbox {
   private readonly inFlight = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private kickAgain = false;
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -136,15 +137,19 @@ export class Outbox {
     await this.ticking;
   }
 
-  /** Runs one pass now unless one is running (a message enqueued while one runs waits for the next tick). */
+  /** Runs one pass now, or right after the pass that is running (a message enqueued meanwhile does not wait for a tick). */
   kick(): void {
-    if (this.ticking) return;
+    if (this.ticking) {
+      this.kickAgain = true;
+      return;
+    }
+    this.kickAgain = false;
     this.ticking = this.deliverDue()
       .then((attempted) => attempted)
       .finally(() => (this.ticking = undefined))
-      // A full batch may have left more due: go on at once rather than a tick later.
+      // A full batch may have left more due, or a message came meanwhile: go on at once rather than a tick later.
       .then((attempted) => {
-        if (this.timer && attempted === (this.options.concurrency ?? 4)) this.kick();
+        if (this.timer && (this.kickAgain || attempted === (this.options.concurrency ?? 4))) this.kick();
       });
   }
 

@@ -176,6 +176,7 @@ export const billing = z.object({
   email: text.optional(),
   phone: text.optional(),
   tax_id: text.optional(),
+  time: time.optional(),
 });
 export const cancellation = z.object({
   time: dateTime.optional(),

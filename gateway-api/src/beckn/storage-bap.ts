@@ -1,30 +1,22 @@
 /**
  * Our BAP for the storage marketplace (docs/beckn.md, "The BAP's REST API"): our users' requests
  * become signed Beckn messages to BPPs (through the outbox), and the BPPs' callbacks are kept per
- * transaction for the REST API to answer from. Callbacks are kept in memory for an hour; a
- * transaction's offers come from its on_search callbacks, its order from the latest order callback.
+ * transaction for the REST API to answer from, in the participant's SQLite file (bap-transactions.ts:
+ * a restart loses none). A transaction's offers come from its on_search callbacks, its order from the
+ * latest order callback.
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, GridLedgerError } from '@gridledger/core/core';
 import type { BapClient } from './bap';
+import type { BapTransaction, BapTransactions } from './bap-transactions';
 import type { Incoming } from './router';
-import type { BecknErrorObject, CallbackAction, MessageOf } from './schemas';
+import type { CallbackAction, MessageOf } from './schemas';
 import { BUYER_TAG, BUYER_TAG_GROUP, STORAGE_CURRENCY } from './storage-offer';
 import { readStorageTags, STORAGE_FULFILLMENT_TYPE, STORAGE_ITEM_CODE, STORAGE_TAG_GROUP } from './storage-profile';
 
-const KEEP_MS = 3_600_000;
-const invalid = (field: string, message: string) => new GridLedgerError(ErrorCodes.BECKN_TRANSACTION_UNKNOWN, message, { field });
+export type { Callback } from './bap-transactions';
 
-export interface Callback {
-  action: CallbackAction;
-  bppId: string;
-  messageId: string;
-  receivedAt: string;
-  /** Sent by the BPP on its own (an on_status after a change), not in answer to our request. */
-  unsolicited: boolean;
-  error?: BecknErrorObject;
-  message?: unknown;
-}
+const invalid = (field: string, message: string) => new GridLedgerError(ErrorCodes.BECKN_TRANSACTION_UNKNOWN, message, { field });
 
 export interface Offer {
   bppId: string;
@@ -37,16 +29,6 @@ export interface Offer {
   storedPriceMicrosPerKwh: number;
   reservedPriceMicrosPerKwhDay: number;
   roundTripEfficiencyPpm: number;
-}
-
-interface Transaction {
-  transactionId: string;
-  /** Who started it (an API key's user): only they see and continue it. */
-  owner: string;
-  startedAt: number;
-  sent: Set<string>;
-  callbacks: Callback[];
-  bpps: Map<string, string>;
 }
 
 export interface StorageSearchRequest {
@@ -69,10 +51,9 @@ export interface StorageOrderRequest {
 }
 
 export class StorageBap {
-  private readonly transactions = new Map<string, Transaction>();
-
   constructor(
     private readonly client: BapClient,
+    private readonly transactions: BapTransactions,
     /** The BPPs a search goes to: id and Beckn endpoint (the local registry's BPPs of our domain). */
     private readonly bpps: () => Promise<{ bppId: string; bppUri: string }[]>,
     private readonly nowMs: () => number = Date.now,
@@ -80,31 +61,31 @@ export class StorageBap {
 
   /** The result sink: keeps a callback under its transaction. */
   async receive(incoming: Incoming<CallbackAction>): Promise<void> {
-    const t = this.transactions.get(incoming.context.transaction_id);
-    if (!t) return; // not a transaction of ours (or expired): nothing to pair it with
-    t.bpps.set(incoming.context.bpp_id!, incoming.context.bpp_uri!);
-    t.callbacks.push({
+    const transactionId = incoming.context.transaction_id;
+    if (this.transactions.ownerOf(transactionId) === undefined) return; // not a transaction of ours (or expired)
+    const now = this.nowMs();
+    const callback = {
       action: incoming.action,
       bppId: incoming.context.bpp_id!,
       messageId: incoming.context.message_id,
-      receivedAt: new Date(this.nowMs()).toISOString(),
-      unsolicited: !t.sent.has(incoming.context.message_id),
+      receivedAt: new Date(now).toISOString(),
       ...(incoming.error ? { error: incoming.error } : {}),
       ...(incoming.message ? { message: incoming.message } : {}),
-    });
+    };
+    this.transactions.received(transactionId, callback, incoming.context.bpp_uri!, now);
   }
 
   /** Sends a search to every BPP we know; the offers come in on_search. */
   async search(owner: string, request: StorageSearchRequest): Promise<{ transactionId: string; messageIds: string[] }> {
-    const t = this.open(owner);
+    const transactionId = randomUUID();
+    this.transactions.open(transactionId, owner, this.nowMs());
     const intent = intentOf(request);
     const messageIds = (await this.bpps()).map((bpp) => {
-      const context = this.client.send('search', { ...bpp, transactionId: t.transactionId }, { intent });
-      t.sent.add(context.message_id);
-      t.bpps.set(bpp.bppId, bpp.bppUri);
+      const context = this.client.send('search', { ...bpp, transactionId }, { intent });
+      this.transactions.sent(transactionId, context.message_id, bpp, this.nowMs());
       return context.message_id;
     });
-    return { transactionId: t.transactionId, messageIds };
+    return { transactionId, messageIds };
   }
 
   /** A quote (select), the contract (confirm), its status or its cancellation, in a transaction that has met the BPP. */
@@ -122,7 +103,7 @@ export class StorageBap {
           : { order_id: request.orderId }
         : { order: orderRequestOf(request) };
     const context = this.client.send(action as 'status', to, message as MessageOf<'status'>);
-    t.sent.add(context.message_id);
+    this.transactions.sent(transactionId, context.message_id, { bppId: request.bppId, bppUri }, this.nowMs());
     return context.message_id;
   }
 
@@ -138,17 +119,11 @@ export class StorageBap {
     return { transactionId, offers, callbacks: t.callbacks, ...(order ? { order } : {}) };
   }
 
-  private known(owner: string, transactionId: string): Transaction {
+  private known(owner: string, transactionId: string): BapTransaction {
     const t = this.transactions.get(transactionId);
-    if (t?.owner !== owner) throw invalid('transactionId', `no transaction ${transactionId} of this BAP (kept an hour)`);
-    return t;
-  }
-
-  private open(owner: string): Transaction {
-    const now = this.nowMs();
-    for (const [id, t] of this.transactions) if (t.startedAt + KEEP_MS < now) this.transactions.delete(id);
-    const t: Transaction = { transactionId: randomUUID(), owner, startedAt: now, sent: new Set(), callbacks: [], bpps: new Map() };
-    this.transactions.set(t.transactionId, t);
+    if (t?.owner !== owner) {
+      throw invalid('transactionId', `no transaction ${transactionId} of this BAP (kept an hour, 45 days once it has an order)`);
+    }
     return t;
   }
 }

@@ -13,7 +13,16 @@ import type { StorageService } from '../storage/service';
 import type { StorageProvider } from './bpp';
 import { BecknError, BecknErrorCodes, type BecknErrorCode } from './error-codes';
 import type { Context } from './schemas';
-import { BatteryRecord, catalogOf, ContractRecord, orderOf, ReservationAsked, reservationOf, searchRequestOf } from './storage-offer';
+import {
+  BatteryRecord,
+  catalogOf,
+  ContractRecord,
+  orderOf,
+  ReservationAsked,
+  reservationOf,
+  searchRequestOf,
+  type StateOfCharge,
+} from './storage-offer';
 import type { ContractWatch } from './status-watch';
 
 export interface LedgerStorageProviderOptions {
@@ -117,7 +126,8 @@ export function ledgerStorageProvider(o: LedgerStorageProviderOptions): StorageP
       return { order: contractOrder(contract) };
     },
     async status(message, context) {
-      return { order: contractOrder(await ownContract(message.order_id, context)) };
+      const c = await ownContract(message.order_id, context);
+      return { order: contractOrder(c, await onLedger(() => stateOfChargeOf(o.ledger, reader, c.batteryId))) };
     },
     async track(message, context) {
       const c = await ownContract(message.order_id, context);
@@ -152,14 +162,20 @@ export function ledgerStorageProvider(o: LedgerStorageProviderOptions): StorageP
   };
 }
 
-/** A storage contract on the ledger as a Beckn order (on_confirm, on_status, on_cancel). */
-export const contractOrder = (c: ContractRecord) =>
+/** A storage contract on the ledger as a Beckn order (on_confirm, on_status, on_cancel), with its battery's last state of charge. */
+export const contractOrder = (c: ContractRecord, soc?: StateOfCharge | null) =>
   orderOf(
     { batteryId: c.batteryId, reservedWh: c.reservedWh, from: c.from, to: c.to, buyerId: c.buyerId },
     contractMoneyOf(c),
     c.providerId,
     c,
+    soc,
   );
+
+/** A battery's last state of charge on the ledger, read as `reader` (for the status action and the unsolicited on_status). */
+export async function stateOfChargeOf(ledger: LedgerPort, reader: WalletUser, batteryId: string): Promise<StateOfCharge | null> {
+  return (await call(ledger, reader, catalogue.storage.getBattery, [batteryId])).stateOfCharge as StateOfCharge | null;
+}
 
 /** The money of a confirmed contract as its quote showed it (the escrow is fixed at confirmation). */
 function contractMoneyOf(c: ContractRecord & { reservationFeeMicros?: number; maxStorageFeeMicros?: number }) {

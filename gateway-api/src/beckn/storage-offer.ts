@@ -6,9 +6,9 @@
 import { BecknError, BecknErrorCodes } from './error-codes';
 import { STORAGE_FULFILLMENT_TYPE, STORAGE_ITEM_CODE, STORAGE_TAG_GROUP, storageTags } from './storage-profile';
 import type { MessageOf } from './schemas';
+import { invoiceOf, microsText, price, STORAGE_CURRENCY, type SettlementRecord } from './storage-invoice';
 
-/** Credits on the ledger are micro-units of this currency (Beckn prices carry it as decimal text). */
-export const STORAGE_CURRENCY = 'CREDIT';
+export { microsText, STORAGE_CURRENCY };
 /** The order's tag group that names the buyer, one of our participants (docs/beckn.md, "Who pays"). */
 export const BUYER_TAG_GROUP = 'buyer';
 export const BUYER_TAG = 'participant-id';
@@ -44,16 +44,10 @@ export interface ContractRecord {
   to: string;
   escrowMicros: number;
   status: 'confirmed' | 'active' | 'completed' | 'cancelled';
-  cancellation?: { refundMicros: number; feeMicros: number };
-  settlement?: { inWh: number; outWh: number; paymentMicros: number; refundMicros: number };
+  cancellation?: { refundMicros: number; feeMicros: number; txId?: string };
+  settlement?: SettlementRecord;
 }
 
-/** Micro-units as Beckn's decimal text: 200666 → "0.200666". */
-export const microsText = (micros: number): string => {
-  const whole = Math.floor(micros / 1_000_000);
-  return `${whole}.${String(micros - whole * 1_000_000).padStart(6, '0')}`;
-};
-const price = (micros: number) => ({ currency: STORAGE_CURRENCY, value: microsText(micros) });
 const gpsOf = (latMicro: number, lonMicro: number) => `${latMicro / 1_000_000}, ${lonMicro / 1_000_000}`;
 const siteOf = (batteryId: string) => `${batteryId}.site`;
 
@@ -156,13 +150,47 @@ export function reservationOf(order: Order): ReservationAsked {
   return { batteryId: item.id, reservedWh: Number(wh), from: instantOf(start), to: instantOf(end), ...(buyerId ? { buyerId } : {}) };
 }
 
-/** The order of a reservation (asked or confirmed) with its price: quote and payment. */
+/** A battery's last state of charge as the ledger keeps it (reported by its provider or the device bridge). */
+export interface StateOfCharge {
+  socWh: number;
+  socPpm: number;
+  reportedAt: string;
+}
+
+/**
+ * The fulfillment's `storage-state` tags of a contract: the battery's last state of charge (and when
+ * it was reported), and once settled the contract's energy in and out and its efficiency.
+ */
+function storageStateTags(contract: ContractRecord, soc: StateOfCharge | null | undefined) {
+  const s = contract.settlement as (ContractRecord['settlement'] & { efficiencyPpm?: number | null }) | undefined;
+  const list = [
+    ...(soc
+      ? [
+          { descriptor: { code: 'soc-wh' }, value: String(soc.socWh) },
+          { descriptor: { code: 'soc-ppm' }, value: String(soc.socPpm) },
+          { descriptor: { code: 'soc-reported-at' }, value: soc.reportedAt },
+        ]
+      : []),
+    ...(s
+      ? [
+          { descriptor: { code: 'in-wh' }, value: String(s.inWh) },
+          { descriptor: { code: 'out-wh' }, value: String(s.outWh) },
+          ...(typeof s.efficiencyPpm === 'number' ? [{ descriptor: { code: 'efficiency-ppm' }, value: String(s.efficiencyPpm) }] : []),
+        ]
+      : []),
+  ];
+  return list.length ? [{ descriptor: { code: 'storage-state' }, list }] : [];
+}
+
+/** The order of a reservation (asked or confirmed) with its price: quote and payment; a contract's with its battery's state. */
 export function orderOf(
   r: ReservationAsked,
   money: { reservationFeeMicros: number; maxStorageFeeMicros: number; escrowMicros: number },
   providerId: string,
   contract?: ContractRecord,
+  soc?: StateOfCharge | null,
 ): Order {
+  const state = contract ? storageStateTags(contract, soc) : [];
   const order: Order = {
     provider: { id: providerId },
     items: [{ id: r.batteryId, quantity: { selected: { measure: { value: String(r.reservedWh), unit: 'Wh' } } } }],
@@ -175,6 +203,7 @@ export function orderOf(
           { type: 'discharge', time: { range: { start: r.from, end: r.to } } },
         ],
         ...(contract ? { state: { descriptor: { code: contract.status.toUpperCase() } } } : {}),
+        ...(state.length ? { tags: state } : {}),
       },
     ],
     quote: {
@@ -200,6 +229,8 @@ export function orderOf(
   const outcome = contract.cancellation ?? contract.settlement;
   return {
     ...order,
+    // A contract that has ended carries its invoice: billing, the final quote and the payment settled.
+    ...invoiceOf(contract),
     id: contract.contractId,
     status: { confirmed: 'ACTIVE', active: 'ACTIVE', completed: 'COMPLETE', cancelled: 'CANCELLED' }[contract.status],
     ...(outcome

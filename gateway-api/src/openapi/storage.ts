@@ -63,6 +63,26 @@ export const storagePaths = {
       responses: { '200': answer(storage.reportStateOfCharge), '404': err('BATTERY_NOT_FOUND'), ...common },
     },
   },
+  '/batteries/{batteryId}/mqtt-credential': {
+    post: {
+      operationId: 'issueBatteryMqttCredential',
+      description:
+        "The battery's provider (or the Community's operator, installing its device). A new broker credential for the battery: " +
+        'it publishes its state of charge on ' +
+        '`gridledger/v1/{communityId}/batteries/{batteryId}/soc` (`{"socWh": n}`), which only the device bridge reads and records; ' +
+        'the old credential stops working.',
+      parameters: [p('batteryId')],
+      responses: {
+        '201': {
+          description: 'a new credential',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/MqttCredential' } } },
+        },
+        '404': err('BATTERY_NOT_FOUND'),
+        ...common,
+        '503': err('BROKER_UNAVAILABLE'),
+      },
+    },
+  },
   '/communities/{communityId}/batteries': {
     get: {
       operationId: 'listBatteries',

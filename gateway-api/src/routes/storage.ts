@@ -7,8 +7,10 @@
 import express, { Request, Response } from 'express';
 import { catalogue } from '@gridledger/core/catalogue';
 import { SEARCH_FIELDS } from '@gridledger/core/storage';
-import { callerOf, requireRoles } from '../access';
+import { assertActsFor, callerOf, requireRoles } from '../access';
+import type { BrokerPort } from '../broker';
 import { call } from '../call';
+import { ErrorCodes, GridLedgerError } from '../errors';
 import type { LedgerPort } from '../ports';
 import { storageService, type ContractChange } from '../storage/service';
 
@@ -26,7 +28,7 @@ export function searchOf(query: Request['query']): Record<string, unknown> {
   return out;
 }
 
-export function storageRoutes(ledger: LedgerPort): express.Router {
+export function storageRoutes(ledger: LedgerPort, broker?: BrokerPort): express.Router {
   const r = express.Router();
   const service = storageService(ledger);
   const changed = (res: Response, { result, txId }: ContractChange, created = false) => {
@@ -47,6 +49,16 @@ export function storageRoutes(ledger: LedgerPort): express.Router {
     const { result, txId } = await call(ledger, callerOf(res), storage.reportStateOfCharge, [req.params.batteryId, req.body]);
     res.locals.txId = txId;
     res.json({ ...result, txId });
+  });
+  // The battery's broker credential: it publishes its state of charge, which the device bridge records (docs/storage.md).
+  r.post('/batteries/:batteryId/mqtt-credential', async (req, res) => {
+    const caller = callerOf(res);
+    requireRoles(caller, ['battery-provider', 'operator'], "a battery's broker credential");
+    const battery = await call(ledger, caller, storage.getBattery, [req.params.batteryId]);
+    assertActsFor(caller, battery.providerId);
+    if (!broker) throw new GridLedgerError(ErrorCodes.BROKER_UNAVAILABLE, 'this gateway has no MQTT broker to make credentials on');
+    const credential = await broker.grant({ kind: 'battery', communityId: battery.communityId, batteryId: battery.batteryId });
+    res.status(201).set('Cache-Control', 'no-store').json(credential);
   });
   r.get('/communities/:communityId/batteries', async (req, res) => {
     res.json(await call(ledger, callerOf(res), storage.listBatteries, [req.params.communityId]));

@@ -491,11 +491,16 @@ describe('callbacks are never lost', () => {
     expect(dead['m-down'].attempts).toBe(3);
     expect(dead['m-refused'].attempts).toBe(1);
     expect(dead['m-refused'].lastError).toMatch(/^HTTP 400: .*BECKN_MESSAGE_INVALID/);
-    // An operator can send a dead letter again.
-    outbox.retry(dead['m-down'].id);
-    expect(outbox.entries('pending').map((e) => e.messageId)).toEqual(['m-down']);
+    // The dead letters, their attempts and errors survive a restart of the gateway (the outbox is a file).
     await outbox.stop();
     db.close();
+    const reopened = openBecknDatabase(join(dir, 'dead.sqlite'));
+    const again = new Outbox(reopened, { signer: bppKeys.signer, maxAttempts: 3, backoffMs: 20, tickMs: 10 });
+    expect(again.deadLetters()).toEqual(Object.values(dead));
+    // An operator can send a dead letter again.
+    again.retry(dead['m-down'].id);
+    expect(again.entries('pending').map((e) => [e.messageId, e.attempts])).toEqual([['m-down', 0]]);
+    reopened.close();
   });
 });
 

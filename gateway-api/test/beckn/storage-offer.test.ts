@@ -1,23 +1,8 @@
 import { BecknError } from '../../src';
 import { catalogOf, microsText, orderOf, reservationOf, searchRequestOf } from '../../src/beckn/storage-offer';
 import { readStorageTags } from '../../src/beckn/storage-profile';
+import { battery } from './support';
 
-const battery = {
-  batteryId: 'bat-1',
-  providerId: 'bp-1',
-  communityId: 'c1',
-  zone: 'z1',
-  meterId: 'bp-1.battery',
-  capacityWh: 10_000,
-  maxChargeW: 5_000,
-  maxDischargeW: 4_000,
-  roundTripEfficiencyPpm: 900_000,
-  latitudeMicro: 52_520_000,
-  longitudeMicro: 13_405_000,
-  availability: [{ from: '2026-12-01T00:00:00Z', to: '2026-12-31T00:00:00Z' }],
-  storedPriceMicrosPerKwh: 50_000,
-  reservedPriceMicrosPerKwhDay: 240_000,
-};
 const window = { start: '2026-12-02T10:00:00.000+00:00', end: '2026-12-02T11:00:00Z' };
 
 it('reads an intent as the ledger search: circle in km or m, the window in the ledger spelling, the storage tags', () => {
@@ -90,5 +75,31 @@ it('prices an order in decimal text and marks a confirmed one paid with the cont
   expect(cancelled.tags!.find((g) => g.descriptor?.code === 'storage-outcome')!.list![0]).toEqual({
     descriptor: { code: 'refund-micros' },
     value: '240000',
+  });
+});
+
+it("shows a contract's battery state of charge, and once settled its energy in and out, in the fulfillment's storage-state tags", () => {
+  const asked = { batteryId: 'bat-1', reservedWh: 4_000, from: '2026-12-02T10:00:00Z', to: '2026-12-02T11:00:00Z' };
+  const money = { reservationFeeMicros: 40_000, maxStorageFeeMicros: 200_000, escrowMicros: 240_000 };
+  const contract = { ...asked, contractId: 's1', providerId: 'bp-1', buyerId: 'h1', escrowMicros: 240_000, status: 'active' as const };
+  const soc = { socWh: 6_500, socPpm: 650_000, reportedAt: '2026-12-02T10:30:00Z' };
+  const stateOf = (o: ReturnType<typeof orderOf>) =>
+    Object.fromEntries(
+      (o.fulfillments![0].tags ?? [])
+        .flatMap((g) => (g.descriptor?.code === 'storage-state' ? g.list! : []))
+        .map((t) => [t.descriptor!.code, t.value]),
+    );
+  expect(stateOf(orderOf(asked, money, 'bp-1', contract, soc))).toEqual({
+    'soc-wh': '6500',
+    'soc-ppm': '650000',
+    'soc-reported-at': '2026-12-02T10:30:00Z',
+  });
+  expect(orderOf(asked, money, 'bp-1', contract, null).fulfillments![0].tags).toBeUndefined();
+  const settlement = { inWh: 3_000, outWh: 2_000, efficiencyPpm: 666_666, paymentMicros: 1, refundMicros: 1 };
+  const settled = { ...contract, status: 'completed' as const, settlement: settlement as never };
+  expect(stateOf(orderOf(asked, money, 'bp-1', settled, soc))).toMatchObject({
+    'in-wh': '3000',
+    'out-wh': '2000',
+    'efficiency-ppm': '666666',
   });
 });

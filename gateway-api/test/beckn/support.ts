@@ -63,3 +63,21 @@ export async function until(check: () => boolean, ms = 5_000, what = 'the condit
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A battery as the ledger records it (the storage profile's tests). */
+export const battery = {
+  batteryId: 'bat-1',
+  providerId: 'bp-1',
+  communityId: 'c1',
+  zone: 'z1',
+  meterId: 'bp-1.battery',
+  capacityWh: 10_000,
+  maxChargeW: 5_000,
+  maxDischargeW: 4_000,
+  roundTripEfficiencyPpm: 900_000,
+  latitudeMicro: 52_520_000,
+  longitudeMicro: 13_405_000,
+  availability: [{ from: '2026-12-01T00:00:00Z', to: '2026-12-31T00:00:00Z' }],
+  storedPriceMicrosPerKwh: 50_000,
+  reservedPriceMicrosPerKwhDay: 240_000,
+};
