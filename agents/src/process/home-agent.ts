@@ -1,0 +1,406 @@
+/**
+ * One home's agent inside the community's agent process (docs/agents.md, "The agent process"): a
+ * thin shell around the pure decisions. For an interval it announces its balance in the DHT, and
+ * then, with a surplus, prices it from the community's records (decide), offers it on the ledger,
+ * announces the offer and answers the requests on it (answers.ts); with a deficit, it finds the
+ * offers in the DHT, checks them against the ledger, requests the best (decide), and on a refusal
+ * or an offer gone the next best; before the gate it bids what is left into the interval auction.
+ * Every call to the gateway carries this home's agent key; its DHT node carries its agent key.
+ */
+import { formatInstant, validateMandate, type Mandate } from '@gridledger/core';
+import { decide, type TariffBand } from '@gridledger/core/agents';
+import { discover, HttpLedgerCheck, publishRecord, type CommunityNode, type Discovery, type SurplusRecord } from '../dht/index.js';
+import { answerRequests } from './answers.js';
+import type { HomeConfig, ProcessConfig } from './config.js';
+import { Gateway, GatewayError } from './gateway.js';
+import { auctionBid, communityBalance, homeInterval, type OfferTerms, type Tally, visibleOffers } from './market-view.js';
+import type { PlannedPosition } from './positions.js';
+
+export interface MarketParams extends TariffBand {
+  intervalSeconds: number;
+  gateClosureSeconds: number;
+}
+
+/** An event of the process (one JSON line on its output): what an agent did or was told. */
+export type Emit = (event: string, fields: Record<string, unknown>) => void;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** What the agent holds for one interval. */
+interface IntervalState {
+  start: number;
+  iso: string;
+  position: PlannedPosition;
+  mandate: Mandate | undefined;
+  tally: Tally;
+  seq: number;
+  offerId?: string;
+  /** Set once the bid is made: the seller stops answering, the buyer stops requesting. */
+  closing: boolean;
+}
+
+interface RequestRow {
+  requestId: string;
+  buyerId: string;
+  energyWh: number;
+  status: string;
+  contractId?: string;
+  reason?: string;
+}
+
+export class HomeAgent {
+  readonly participantId: string;
+  readonly agentId: string;
+  private readonly gateway: Gateway;
+  private readonly ledger: HttpLedgerCheck;
+  private readonly intervals = new Map<number, IntervalState>();
+  private capacityW = 0;
+  stopped = false;
+  /** The outcomes this agent was told of (trades and refusals it is a party to). */
+  readonly outcomes: Record<string, unknown>[] = [];
+
+  constructor(
+    readonly home: HomeConfig,
+    private readonly config: ProcessConfig,
+    readonly node: CommunityNode,
+    private readonly emit: Emit,
+  ) {
+    this.participantId = home.participantId;
+    this.agentId = node.libp2p.peerId.toString();
+    this.gateway = new Gateway(config.gatewayUrl, home.apiKey);
+    this.ledger = new HttpLedgerCheck({ baseUrl: config.gatewayUrl, apiKey: home.apiKey });
+  }
+
+  /** Reads what does not change from one interval to the next: the export capacity of the home's meters. */
+  async prepare(): Promise<void> {
+    const meters = await Promise.all(this.home.meterIds.map((m) => this.gateway.ok('GET', `/meters/${encodeURIComponent(m)}`)));
+    this.capacityW = meters.reduce((sum, m) => sum + (Number(m.exportCapacityW) || 0), 0);
+  }
+
+  private async mandate(): Promise<Mandate | undefined> {
+    const answer = await this.gateway.call('GET', `/p2p/mandates/${encodeURIComponent(this.participantId)}`);
+    if (answer.status !== 200) return undefined;
+    const { agentId: _agentId, signedBy: _signedBy, participantId: _p, updatedAt: _u, txId: _t, ...fields } = answer.body;
+    try {
+      return validateMandate(fields);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private tell(outcome: Record<string, unknown>): void {
+    this.outcomes.push(outcome);
+  }
+
+  private async publish(s: IntervalState, params: MarketParams, offers: SurplusRecord['offers']): Promise<void> {
+    s.seq += 1;
+    const surplus = s.position.netWh >= 0;
+    const record: SurplusRecord = {
+      communityId: this.config.communityId,
+      agentId: this.agentId,
+      meterId: this.home.meterIds[0],
+      zoneId: this.home.zoneId,
+      intervalStart: s.start,
+      intervalEnd: s.start + params.intervalSeconds,
+      balance: surplus ? 'surplus' : 'deficit',
+      energyWh: Math.max(0, surplus ? s.position.netWh - s.tally.soldWh : -s.position.netWh - s.tally.boughtWh),
+      offers,
+      seq: s.seq,
+    };
+    await publishRecord(this.node, record, { signal: AbortSignal.timeout(30_000) });
+  }
+
+  private async discover(s: IntervalState, balance: 'surplus' | 'deficit'): Promise<Discovery> {
+    const found = await discover(this.node, { intervalStart: s.start, balance, ledger: this.ledger, nowSeconds: nowSeconds() });
+    const { accepted, ...counts } = found;
+    this.emit('discovery', { participantId: this.participantId, intervalStart: s.iso, balance, accepted: accepted.length, ...counts });
+    return found;
+  }
+
+  /** Step 1: the interval's position and mandate; its balance announced. False when the agent sits the interval out. */
+  async announce(start: number, position: PlannedPosition | undefined, params: MarketParams): Promise<boolean> {
+    if (this.stopped || position === undefined || position.netWh === 0) return false;
+    const mandate = await this.mandate();
+    if (mandate === undefined || !mandate.automation) {
+      this.emit('idle', { participantId: this.participantId, intervalStart: formatInstant(start), reason: 'automation-off' });
+      return false;
+    }
+    const s: IntervalState = {
+      start,
+      iso: formatInstant(start),
+      position,
+      mandate,
+      tally: { soldWh: 0, boughtWh: 0, offeredWh: 0, requestedWh: 0 },
+      seq: 0,
+      closing: false,
+    };
+    this.intervals.set(start, s);
+    await this.publish(s, params, []);
+    this.emit('announced', { participantId: this.participantId, intervalStart: s.iso, netWh: position.netWh });
+    return true;
+  }
+
+  /** Step 2, a surplus: priced from the community's records, offered on the ledger, the offer announced; then its requests answered. */
+  async sell(start: number, params: MarketParams): Promise<void> {
+    const s = this.intervals.get(start);
+    if (s === undefined || s.position.netWh <= 0 || this.stopped) return;
+    const [surplus, deficit] = await Promise.all([this.discover(s, 'surplus'), this.discover(s, 'deficit')]);
+    const balance = communityBalance([...surplus.accepted, ...deficit.accepted].filter((r) => r.agentId !== this.agentId));
+    const community = { supplyWh: balance.supplyWh + s.position.netWh, demandWh: balance.demandWh };
+    const capacityWh = Math.floor((this.capacityW * params.intervalSeconds) / 3600);
+    const decision = decide(
+      homeInterval(this.participantId, this.home.zoneId, s.position, capacityWh, s.tally),
+      s.mandate,
+      params,
+      community,
+      [],
+      {
+        zones: [],
+      },
+    );
+    const offer = decision.actions.find((a) => a.kind === 'offer');
+    if (offer === undefined || offer.kind !== 'offer') return;
+    const created = await this.gateway.ok('POST', '/p2p/offers', {
+      clientOfferId: `agent-${start}`,
+      communityId: this.config.communityId,
+      meterId: this.home.meterIds[0],
+      intervalStart: s.iso,
+      energyWh: offer.energyWh,
+      minEnergyWh: offer.minEnergyWh,
+      priceMicrosPerKwh: offer.priceMicrosPerKwh,
+    });
+    s.offerId = String((created.offer as { offerId: string }).offerId);
+    s.tally.offeredWh = offer.energyWh;
+    await this.publish(s, params, [{ offerId: s.offerId, energyWh: offer.energyWh, priceMicrosPerKwh: offer.priceMicrosPerKwh }]);
+    this.emit('offered', {
+      participantId: this.participantId,
+      intervalStart: s.iso,
+      offerId: s.offerId,
+      energyWh: offer.energyWh,
+      priceMicrosPerKwh: offer.priceMicrosPerKwh,
+      sdrRatio: decision.prices?.ratio ?? null,
+    });
+    void this.answerLoop(s, params, offer.priceMicrosPerKwh);
+  }
+
+  private async answerLoop(s: IntervalState, params: MarketParams, price: number): Promise<void> {
+    while (!s.closing && !this.stopped) {
+      try {
+        await this.answerOnce(s, params, price);
+      } catch (e) {
+        this.emit('error', { participantId: this.participantId, step: 'answer', message: errorText(e) });
+      }
+      await sleep(this.config.pollMs);
+    }
+  }
+
+  private async answerOnce(s: IntervalState, params: MarketParams, price: number): Promise<void> {
+    const path = `/p2p/offers/${s.offerId}`;
+    const rows = ((await this.gateway.ok('GET', `${path}/requests`)).items ?? []) as RequestRow[];
+    const pending = rows.filter((r) => r.status === 'pending');
+    if (pending.length === 0) return;
+    const offer = await this.gateway.ok('GET', path);
+    if (offer.phase !== 'open') return;
+    // The owner may have changed the mandate since the offer: the current one decides.
+    const mandate = await this.mandate();
+    const answers = answerRequests(
+      { energyWh: Number(offer.energyWh), acceptedWh: Number(offer.acceptedWh), priceMicrosPerKwh: price },
+      pending,
+      mandate,
+      s.tally.soldWh,
+    );
+    const byReason = new Map<string, string[]>();
+    for (const r of answers.refuse) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r.requestId]);
+    for (const [reason, requestIds] of byReason) await this.refuse(s, requestIds, reason, pending);
+    let accept = answers.accept;
+    while (accept.length > 0 && !s.closing) {
+      const answer = await this.gateway.call('POST', `${path}/acceptances`, { requestIds: accept });
+      if (answer.status === 200) {
+        const accepted = (answer.body.requests ?? []) as RequestRow[];
+        for (const r of accepted) {
+          s.tally.soldWh += r.energyWh;
+          const trade = {
+            intervalStart: s.iso,
+            offerId: s.offerId,
+            requestId: r.requestId,
+            contractId: r.contractId,
+            sellerId: this.participantId,
+            buyerId: r.buyerId,
+            energyWh: r.energyWh,
+            priceMicrosPerKwh: price,
+            told: [this.participantId, r.buyerId],
+          };
+          this.tell(trade);
+          this.emit('trade', trade);
+        }
+        const left =
+          Number((answer.body.offer as { energyWh: number; acceptedWh: number }).energyWh) -
+          Number((answer.body.offer as { acceptedWh: number }).acceptedWh);
+        await this.publish(s, params, left > 0 ? [{ offerId: s.offerId!, energyWh: left, priceMicrosPerKwh: price }] : []);
+        return;
+      }
+      // The chaincode refused the batch for one request (its buyer's mandate or credits): refuse that one, accept the rest.
+      const index = (answer.body.error as { details?: { index?: number } } | undefined)?.details?.index;
+      if (typeof index !== 'number' || index < 0 || index >= accept.length) throw new GatewayError(answer, `accepting on ${path}`);
+      await this.refuse(s, [accept[index]], 'counterparty', pending, answer.code);
+      accept = accept.filter((_, k) => k !== index);
+    }
+  }
+
+  private async refuse(s: IntervalState, requestIds: string[], reason: string, rows: RequestRow[], code?: string): Promise<void> {
+    await this.gateway.ok('POST', `/p2p/offers/${s.offerId}/refusals`, { requestIds, reason });
+    for (const requestId of requestIds) {
+      const buyerId = rows.find((r) => r.requestId === requestId)?.buyerId;
+      const outcome = {
+        intervalStart: s.iso,
+        offerId: s.offerId,
+        requestId,
+        sellerId: this.participantId,
+        buyerId,
+        reason,
+        code,
+        told: [this.participantId, buyerId],
+      };
+      this.tell(outcome);
+      this.emit('refused', outcome);
+    }
+  }
+
+  /** Step 3, a deficit: the community's offers found and checked, the best requested, the next best after a refusal. */
+  async buy(start: number, params: MarketParams, deadline: number): Promise<void> {
+    const s = this.intervals.get(start);
+    if (s === undefined || s.position.netWh >= 0 || this.stopped) return;
+    const found = await this.discover(s, 'surplus');
+    const terms = new Map<string, OfferTerms>();
+    await Promise.all(
+      found.accepted.flatMap((r) =>
+        r.offers.map(async (o) => {
+          const answer = await this.gateway.call('GET', `/p2p/offers/${encodeURIComponent(o.offerId)}`);
+          if (answer.status !== 200) return;
+          const b = answer.body;
+          terms.set(o.offerId, {
+            offerId: o.offerId,
+            sellerId: String(b.sellerId),
+            minEnergyWh: Number(b.minEnergyWh) || 1,
+            sources: Array.isArray(b.sources) ? (b.sources as string[]) : [],
+            zone: typeof b.zone === 'string' ? b.zone : null,
+          });
+        }),
+      ),
+    );
+    const tried = new Set<string>();
+    let n = 0;
+    while (!this.stopped && !s.closing && nowSeconds() < deadline) {
+      const capacityWh = Math.floor((this.capacityW * params.intervalSeconds) / 3600);
+      const offers = visibleOffers(found.accepted, terms, tried);
+      const decision = decide(
+        homeInterval(this.participantId, this.home.zoneId, s.position, capacityWh, s.tally),
+        s.mandate,
+        params,
+        { supplyWh: 0, demandWh: 0 },
+        offers,
+        { zones: [] },
+      );
+      const next = decision.actions.find((a) => a.kind === 'request');
+      if (next === undefined || next.kind !== 'request') {
+        const utility = decision.actions.find((a) => a.kind === 'utility');
+        if (utility !== undefined)
+          this.emit('no-peer', {
+            participantId: this.participantId,
+            intervalStart: s.iso,
+            energyWh: utility.energyWh,
+            offersSeen: offers.length,
+          });
+        return;
+      }
+      tried.add(next.offerId);
+      n += 1;
+      await this.request(s, next.offerId, next.sellerId, next.energyWh, next.priceMicrosPerKwh, `agent-${start}-${n}`, deadline);
+    }
+  }
+
+  private async request(
+    s: IntervalState,
+    offerId: string,
+    sellerId: string,
+    energyWh: number,
+    price: number,
+    clientRequestId: string,
+    deadline: number,
+  ): Promise<void> {
+    const path = `/p2p/offers/${encodeURIComponent(offerId)}`;
+    const sent = await this.gateway.call('POST', `${path}/requests`, { clientRequestId, energyWh });
+    const base = { participantId: this.participantId, intervalStart: s.iso, offerId, sellerId, energyWh, priceMicrosPerKwh: price };
+    if (sent.status !== 200 && sent.status !== 201) {
+      this.emit('gone', { ...base, code: sent.code ?? `HTTP ${sent.status}` });
+      return;
+    }
+    const requestId = String((sent.body.request as { requestId: string }).requestId);
+    s.tally.requestedWh += energyWh;
+    this.emit('requested', { ...base, requestId });
+    const until = Math.min(deadline, nowSeconds() + this.config.answerTimeoutSeconds);
+    let row: RequestRow | undefined;
+    for (;;) {
+      const rows = ((await this.gateway.ok('GET', `${path}/requests`)).items ?? []) as RequestRow[];
+      row = rows.find((r) => r.requestId === requestId);
+      if (row === undefined || row.status !== 'pending' || nowSeconds() >= until || this.stopped) break;
+      await sleep(this.config.pollMs);
+    }
+    if (row?.status === 'pending') {
+      // No answer in time: withdrawn; a seller that accepted in between wins (the withdrawal is refused).
+      await this.gateway.call('DELETE', `${path}/requests/${requestId}`);
+      const rows = ((await this.gateway.ok('GET', `${path}/requests`)).items ?? []) as RequestRow[];
+      row = rows.find((r) => r.requestId === requestId);
+    }
+    s.tally.requestedWh -= energyWh;
+    if (row?.status === 'accepted') {
+      s.tally.boughtWh += row.energyWh;
+      this.tell({ ...base, requestId, contractId: row.contractId, status: 'accepted' });
+      this.emit('bought', { ...base, requestId, contractId: row.contractId });
+    } else {
+      this.tell({ ...base, requestId, status: row?.status ?? 'unknown', reason: row?.reason });
+      this.emit('moving-on', { ...base, requestId, status: row?.status ?? 'unknown', reason: row?.reason ?? null });
+    }
+  }
+
+  /** Step 4, before the gate: the offer withdrawn, and what the bilateral trades left bid into the interval auction. */
+  async bid(start: number, params: MarketParams): Promise<void> {
+    const s = this.intervals.get(start);
+    if (s === undefined || this.stopped) return;
+    s.closing = true;
+    if (s.offerId !== undefined) {
+      await this.gateway.call('DELETE', `/p2p/offers/${s.offerId}`);
+      const offer = await this.gateway.ok('GET', `/p2p/offers/${s.offerId}`);
+      s.tally.soldWh = Number(offer.acceptedWh);
+    }
+    const bid = auctionBid(s.position, s.tally, s.mandate, params);
+    if (bid === undefined) {
+      this.emit('settled-bilaterally', { participantId: this.participantId, intervalStart: s.iso, ...s.tally });
+      return;
+    }
+    const order = await this.gateway.ok('POST', '/orders', {
+      clientOrderId: `agent-${start}`,
+      communityId: this.config.communityId,
+      intervalStart: s.iso,
+      ...bid,
+    });
+    this.emit('bid', {
+      participantId: this.participantId,
+      intervalStart: s.iso,
+      ...bid,
+      orderId: (order.order as { orderId?: string })?.orderId ?? order.orderId,
+      ...s.tally,
+    });
+  }
+
+  forget(start: number): void {
+    this.intervals.delete(start);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.node.stop();
+  }
+}
