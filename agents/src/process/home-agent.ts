@@ -291,18 +291,17 @@ export class HomeAgent {
       ),
     );
     const tried = new Set<string>();
+    /** Energy an offer has left after a refusal for quantity (the ledger's figure), and how often it was asked. */
+    const left = new Map<string, number>();
+    const asked = new Map<string, number>();
     let n = 0;
     while (!this.stopped && !s.closing && nowSeconds() < deadline) {
       const capacityWh = Math.floor((this.capacityW * params.intervalSeconds) / 3600);
-      const offers = visibleOffers(found.accepted, terms, tried);
-      const decision = decide(
-        homeInterval(this.participantId, this.home.zoneId, s.position, capacityWh, s.tally),
-        s.mandate,
-        params,
-        { supplyWh: 0, demandWh: 0 },
-        offers,
-        { zones: [] },
-      );
+      const offers = visibleOffers(found.accepted, terms, tried)
+        .map((o) => ({ ...o, energyWh: left.get(o.offerId) ?? o.energyWh }))
+        .map((o) => ({ ...o, minEnergyWh: Math.min(o.minEnergyWh, o.energyWh) }));
+      const home = homeInterval(this.participantId, this.home.zoneId, s.position, capacityWh, s.tally);
+      const decision = decide(home, s.mandate, params, { supplyWh: 0, demandWh: 0 }, offers, { zones: [] });
       const next = decision.actions.find((a) => a.kind === 'request');
       if (next === undefined || next.kind !== 'request') {
         const utility = decision.actions.find((a) => a.kind === 'utility');
@@ -315,12 +314,32 @@ export class HomeAgent {
           });
         return;
       }
-      tried.add(next.offerId);
       n += 1;
-      await this.request(s, next.offerId, next.sellerId, next.energyWh, next.priceMicrosPerKwh, `agent-${start}-${n}`, deadline);
+      asked.set(next.offerId, (asked.get(next.offerId) ?? 0) + 1);
+      const outcome = await this.request(
+        s,
+        next.offerId,
+        next.sellerId,
+        next.energyWh,
+        next.priceMicrosPerKwh,
+        `agent-${start}-${n}`,
+        deadline,
+      );
+      // Refused for quantity, or gone for it: the offer stays with what it has left (three tries at most); anything else drops it.
+      const remaining = outcome === 'quantity' ? await this.energyLeft(next.offerId) : 0;
+      if (outcome === 'accepted' || remaining <= 0 || (asked.get(next.offerId) ?? 0) >= 3) tried.add(next.offerId);
+      else left.set(next.offerId, remaining);
     }
   }
 
+  /** What an open offer has left on the ledger (0 when it is not open). */
+  private async energyLeft(offerId: string): Promise<number> {
+    const answer = await this.gateway.call('GET', `/p2p/offers/${encodeURIComponent(offerId)}`);
+    if (answer.status !== 200 || answer.body.phase !== 'open') return 0;
+    return Number(answer.body.energyWh) - Number(answer.body.acceptedWh);
+  }
+
+  /** Requests an offer and waits for the seller's answer: 'accepted', 'quantity' (refused or gone for it) or 'other'. */
   private async request(
     s: IntervalState,
     offerId: string,
@@ -329,13 +348,13 @@ export class HomeAgent {
     price: number,
     clientRequestId: string,
     deadline: number,
-  ): Promise<void> {
+  ): Promise<'accepted' | 'quantity' | 'other'> {
     const path = `/p2p/offers/${encodeURIComponent(offerId)}`;
     const sent = await this.gateway.call('POST', `${path}/requests`, { clientRequestId, energyWh });
     const base = { participantId: this.participantId, intervalStart: s.iso, offerId, sellerId, energyWh, priceMicrosPerKwh: price };
     if (sent.status !== 200 && sent.status !== 201) {
       this.emit('gone', { ...base, code: sent.code ?? `HTTP ${sent.status}` });
-      return;
+      return sent.code === 'P2P_QUANTITY_UNAVAILABLE' || sent.code === 'P2P_BELOW_MINIMUM' ? 'quantity' : 'other';
     }
     const requestId = String((sent.body.request as { requestId: string }).requestId);
     s.tally.requestedWh += energyWh;
@@ -359,10 +378,11 @@ export class HomeAgent {
       s.tally.boughtWh += row.energyWh;
       this.tell({ ...base, requestId, contractId: row.contractId, status: 'accepted' });
       this.emit('bought', { ...base, requestId, contractId: row.contractId });
-    } else {
-      this.tell({ ...base, requestId, status: row?.status ?? 'unknown', reason: row?.reason });
-      this.emit('moving-on', { ...base, requestId, status: row?.status ?? 'unknown', reason: row?.reason ?? null });
+      return 'accepted';
     }
+    this.tell({ ...base, requestId, status: row?.status ?? 'unknown', reason: row?.reason });
+    this.emit('moving-on', { ...base, requestId, status: row?.status ?? 'unknown', reason: row?.reason ?? null });
+    return row?.reason === 'quantity' ? 'quantity' : 'other';
   }
 
   /** Step 4, before the gate: the offer withdrawn, and what the bilateral trades left bid into the interval auction. */
