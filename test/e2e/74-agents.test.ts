@@ -20,20 +20,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatInstant, UNLIMITED_MANDATE } from '@gridledger/core';
 import { UTILITY_ACCOUNT } from '@gridledger/core/core';
-import { trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
-import { api, closeWindow, credentials, operatorKey, profile, signReading, sleep, uid } from './support';
+import { firstReading, ONE_MINUTE_MARKET, sleepUntil, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
+import { api, closeWindow, credentials, operatorKey, profile, sleep, uid } from './support';
 
 const C = uid('agents');
 const LEN = 60;
-const params = {
-  intervalSeconds: LEN,
-  gateClosureSeconds: 10,
-  openingHorizonSeconds: 3600,
-  feedInMicrosPerKwh: 50_000,
-  retailMicrosPerKwh: 300_000,
-  gridFeeMicrosPerKwh: 10_000,
-  kPpm: 500_000,
-};
+const params = ONE_MINUTE_MARKET;
 const DEPOSIT = 1_000_000;
 const ROOT = join(__dirname, '..', '..');
 
@@ -58,10 +50,6 @@ interface Event {
 
 useMeteringInterval(LEN);
 
-const waitUntil = async (epochSeconds: number) => {
-  const ms = epochSeconds * 1000 - Date.now();
-  if (ms > 0) await sleep(ms);
-};
 const op = (method: string, path: string) => api('community', operatorKey(), method, path);
 const as = (t: { apiKey: string }, method: string, path: string, body?: unknown) => api('community', t.apiKey, method, path, body);
 
@@ -251,27 +239,12 @@ it(
     expect(of('error')).toEqual([]);
 
     // The interval: closed and cleared at its gate; delivered as planned; its trades settled as contracted positions.
-    await waitUntil(I - params.gateClosureSeconds + 1);
+    await sleepUntil(I - params.gateClosureSeconds + 1);
     const interval = `/markets/${C}/intervals/${formatInstant(I)}`;
     expect((await op('POST', `${interval}/close`)).status).toBe(200);
     expect((await op('POST', `${interval}/clear`)).status).toBe(200);
-    await waitUntil(I + LEN + 1);
-    const readings = homes.map((h) => {
-      const importWh = Math.max(0, -h.netWh);
-      const exportWh = Math.max(0, h.netWh);
-      return signReading(
-        {
-          meterId: h.meterId,
-          intervalStart: formatInstant(I),
-          seq: 1,
-          importWh,
-          exportWh,
-          importRegisterWh: importWh,
-          exportRegisterWh: exportWh,
-        },
-        h.privateKeyPem,
-      );
-    });
+    await sleepUntil(I + LEN + 1);
+    const readings = homes.map((h) => firstReading(h, formatInstant(I), Math.max(0, -h.netWh), Math.max(0, h.netWh)));
     const sent = await api('community', operatorKey(), 'POST', '/readings', { readings });
     expect(sent.body.results.filter((r: { status: string }) => r.status !== 'accepted')).toEqual([]);
     expect((await closeWindow(formatInstant(I), C)).status).toBe(200);

@@ -128,3 +128,19 @@ export async function utilityGainIn(communityId: string, intervalStarts: string[
   }
   return gain;
 }
+
+/** Market parameters of one-minute intervals, their gate 10 s before, with the tariffs the market files use. */
+export const ONE_MINUTE_MARKET = { ...QUARTER_HOUR_MARKET, intervalSeconds: 60, gateClosureSeconds: 10, openingHorizonSeconds: 3600 };
+
+/** Resolves at the given time (seconds since the epoch), at once when it has passed. */
+export async function sleepUntil(epochSeconds: number): Promise<void> {
+  const ms = epochSeconds * 1000 - Date.now();
+  if (ms > 0) await sleep(ms);
+}
+
+/** A trader's first signed reading of an interval (its registers start at zero). */
+export const firstReading = (t: Trader, intervalStart: string, importWh: number, exportWh: number) =>
+  signReading(
+    { meterId: t.meterId, intervalStart, seq: 1, importWh, exportWh, importRegisterWh: importWh, exportRegisterWh: exportWh },
+    t.privateKeyPem,
+  );
