@@ -118,7 +118,7 @@ it(
     // The agent process: the homes' planned positions for the interval it will act on, its configuration, its events.
     // The process acts on every interval from the next one it can reach; the plan has positions for I only (the
     // cycles before it find nothing to do): far enough ahead for the process to start.
-    const lead = 80;
+    const lead = 150;
     const I = Math.ceil((Date.now() / 1000 + lead + 20) / LEN) * LEN;
     const dir = mkdtempSync(join(tmpdir(), 'gl-agents-'));
     const positionsFile = join(dir, 'positions.json');
@@ -130,8 +130,9 @@ it(
       communityId: C,
       gatewayUrl: profile().orgs.community.gateway.url,
       leadSeconds: lead,
-      buyerDelaySeconds: 22,
-      bidMarginSeconds: 8,
+      buyerDelaySeconds: 70,
+      bidMarginSeconds: 10,
+      dhtTimeoutSeconds: 30,
       answerTimeoutSeconds: 8,
       pollMs: 500,
       positionsFile,
@@ -163,7 +164,7 @@ it(
     const readyHomes = ready.homes as { participantId: string; agentId: string; addresses: string[] }[];
     expect(readyHomes.map((h) => h.agentId)).toEqual(homes.map((h) => h.agentId));
     await waitFor((e) => e.event === 'cycle' && e.intervalStart === formatInstant(I), 'cycle');
-    await waitFor((e) => e.event === 'offers-out', 'offers');
+    await waitFor((e) => e.event === 'offers-out' && e.intervalStart === formatInstant(I), 'offers');
 
     // Surpluses offered at the owners' minimums (the community's supply exceeds its demand: the SDR price is feed-in).
     const offered = new Map(events.filter((e) => e.event === 'offered').map((e) => [nameOf.get(e.participantId as string)!, e]));
@@ -200,22 +201,23 @@ it(
     await waitFor((e) => e.event === 'stopped', 'stop');
     const stoppedAt = Date.now();
 
-    const done = await waitFor((e) => e.event === 'cycle-done', 'cycle end', 120_000);
+    const done = await waitFor((e) => e.event === 'cycle-done' && e.intervalStart === formatInstant(I), 'cycle end', 120_000);
     child.stdin.write('quit\n');
     const of = (event: string, name?: string) =>
       events.filter((e) => e.event === event && (name === undefined || e.participantId === at(name).participantId));
 
-    // Discovery went on without the entry node: every buyer found the six true sellers' records after it stopped,
-    // and refused the forger's (agent-not-bound) and s7's (offer closed).
-    for (const b of buyers) {
-      const found = of('discovery', b.name).filter((e) => e.balance === 'surplus');
-      expect(found).toHaveLength(1);
-      expect(Date.parse(found[0].at as string)).toBeGreaterThan(stoppedAt);
-      expect(found[0]).toMatchObject({ accepted: 7, forged: { 'agent-not-bound': 1 }, stale: { 'offer-closed': 1 } });
-    }
+    // Discovery went on without the entry node: the buyers' discovery (the process runs one for its agents that look at
+    // the same time, from the node of the first that asks) ran after it stopped, found the seven open offers' records,
+    // and refused the forger's and s7's. Found from any agent: the sellers' look ran from a seller's node.
+    const looks = events.filter((e) => e.event === 'discovery' && e.balance === 'surplus' && e.intervalStart === formatInstant(I));
+    const buyersLook = looks.filter((e) => Date.parse(e.at as string) > stoppedAt);
+    expect(buyersLook).toHaveLength(1);
+    expect(buyersLook[0]).toMatchObject({ accepted: 7, missing: 0, forged: { 'agent-not-bound': 1 }, stale: { 'offer-closed': 1 } });
+    expect(nameOf.get(looks[0].participantId as string)).toMatch(/^s/);
+    expect(nameOf.get(buyersLook[0].participantId as string)).toMatch(/^[bu]/);
     const dht = done.dht as { forged: Record<string, number>; stale: Record<string, number> };
-    expect(dht.forged['agent-not-bound']).toBeGreaterThanOrEqual(BUYERS);
-    expect(dht.stale['offer-closed']).toBeGreaterThanOrEqual(BUYERS);
+    expect(dht.forged['agent-not-bound']).toBeGreaterThanOrEqual(1);
+    expect(dht.stale['offer-closed']).toBeGreaterThanOrEqual(1);
 
     // The best offer first: every buyer asked s0, which refused on price; each moved on and was served in full.
     const trades = of('trade');

@@ -7,10 +7,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { formatInstant } from '@gridledger/core';
-import { DhtMetrics, startCommunityNode, type CommunityNode } from '../dht/index.js';
+import { DhtMetrics, startCommunityNode, type CommunityNode, type Discovery } from '../dht/index.js';
 import type { ProcessConfig } from './config.js';
 import { Gateway } from './gateway.js';
-import { HomeAgent, type Emit, type MarketParams } from './home-agent.js';
+import { HomeAgent, type Emit, type MarketParams, type SharedDiscovery } from './home-agent.js';
 import { agentKeyOf } from './keys.js';
 import { positionIn } from './positions.js';
 
@@ -18,6 +18,9 @@ const sleepUntil = async (epochSeconds: number, stopped: () => boolean) => {
   while (!stopped() && Date.now() < epochSeconds * 1000)
     await new Promise((r) => setTimeout(r, Math.min(500, epochSeconds * 1000 - Date.now())));
 };
+
+/** Agents asking for the same records within this long share one discovery. */
+const SHARE_MS = 10_000;
 
 /** The first interval (a multiple of the interval length) whose cycle starts at `now` or later. */
 export function nextCycleInterval(nowSeconds: number, intervalSeconds: number, leadSeconds: number): number {
@@ -28,6 +31,8 @@ export class CommunityAgents {
   readonly agents: HomeAgent[] = [];
   readonly metrics = new DhtMetrics();
   private stopped = false;
+  /** Discoveries in flight or just done, by interval and balance (SharedDiscovery). */
+  private readonly discoveries = new Map<string, { at: number; found: Promise<Discovery> }>();
   private loop?: Promise<void>;
 
   private constructor(
@@ -48,10 +53,14 @@ export class CommunityAgents {
         bootstrap,
         metrics: process.metrics,
       });
-    const first = await nodeOf(0, config.bootstrap);
-    const entry = [...config.bootstrap, ...first.addresses().map((a) => a.toString())];
-    const rest = await Promise.all(config.homes.slice(1).map((_, k) => nodeOf(k + 1, entry)));
-    for (const [k, node] of [first, ...rest].entries()) process.agents.push(new HomeAgent(config.homes[k], config, node, emit));
+    // Each node joins through the first one (or the configured nodes) and two more started before it, as the DHT bench does.
+    const nodes = [await nodeOf(0, config.bootstrap)];
+    const address = (n: CommunityNode) => n.addresses()[0].toString();
+    for (let k = 1; k < config.homes.length; k++) {
+      const others = [nodes[k - 1], nodes[Math.floor(k / 2)]].filter((n) => n !== nodes[0]).map(address);
+      nodes.push(await nodeOf(k, [...config.bootstrap, address(nodes[0]), ...new Set(others)]));
+    }
+    for (const [k, node] of nodes.entries()) process.agents.push(new HomeAgent(config.homes[k], config, node, emit, process.shared));
     await Promise.all(process.agents.map((a) => a.prepare()));
     emit('ready', {
       communityId: config.communityId,
@@ -60,10 +69,25 @@ export class CommunityAgents {
     return process;
   }
 
+  /**
+   * One discovery for the agents that ask within SHARE_MS of each other (the sellers pricing at the
+   * cycle's start, the buyers at theirs): the records are the community's, the same for all, and
+   * twenty agents querying the DHT at once from one process is twenty times the work.
+   */
+  private readonly shared: SharedDiscovery = (intervalStart, balance, run) => {
+    const key = `${intervalStart}/${balance}`;
+    const known = this.discoveries.get(key);
+    if (known !== undefined && Date.now() - known.at < SHARE_MS) return known.found;
+    const found = run();
+    this.discoveries.set(key, { at: Date.now(), found });
+    return found;
+  };
+
   /** The market's parameters of the community, read with the first running agent's key. */
   private async params(): Promise<MarketParams> {
     const agent = this.agents.find((a) => !a.stopped) ?? this.agents[0];
-    const p = await new Gateway(this.config.gatewayUrl, agent.home.apiKey).ok('GET', `/markets/${this.config.communityId}/params`);
+    const answer = await new Gateway(this.config.gatewayUrl, agent.home.apiKey).ok('GET', `/markets/${this.config.communityId}/params`);
+    const p = answer.params as Record<string, unknown>;
     return {
       intervalSeconds: Number(p.intervalSeconds),
       gateClosureSeconds: Number(p.gateClosureSeconds),
@@ -99,6 +123,7 @@ export class CommunityAgents {
     await sleepUntil(bidAt, () => this.stopped);
     await this.step('bid', (a) => a.bid(start, params));
     for (const a of this.agents) a.forget(start);
+    for (const balance of ['surplus', 'deficit']) this.discoveries.delete(`${start}/${balance}`);
     this.emit('cycle-done', { intervalStart: iso, dht: this.metrics.snapshot() });
   }
 
@@ -107,7 +132,14 @@ export class CommunityAgents {
     this.loop = (async () => {
       const cycles: Promise<void>[] = [];
       while (!this.stopped) {
-        const params = await this.params();
+        let params: MarketParams;
+        try {
+          params = await this.params();
+        } catch (e) {
+          this.emit('error', { step: 'params', message: e instanceof Error ? e.message : String(e) });
+          await sleepUntil(Date.now() / 1000 + 5, () => this.stopped);
+          continue;
+        }
         const start = nextCycleInterval(Math.floor(Date.now() / 1000), params.intervalSeconds, this.config.leadSeconds);
         await sleepUntil(start - this.config.leadSeconds, () => this.stopped);
         if (this.stopped) break;

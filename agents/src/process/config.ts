@@ -36,6 +36,8 @@ export interface ProcessConfig {
   bidMarginSeconds: number;
   /** How long a buyer waits for a seller's answer before it withdraws the request and moves on. */
   answerTimeoutSeconds: number;
+  /** Budget of one DHT publication or discovery. */
+  dhtTimeoutSeconds: number;
   /** Period of the sellers' look at their requests, and of the buyers' look at their answers. */
   pollMs: number;
   /** A JSON file of the homes' planned positions (positions.ts); read at every cycle. */
@@ -119,6 +121,7 @@ export function parseConfig(input: unknown): ProcessConfig {
     bidMarginSeconds: int(c, 'bidMarginSeconds', 5, 0, 3600),
     answerTimeoutSeconds: int(c, 'answerTimeoutSeconds', 15, 1, 3600),
     pollMs: int(c, 'pollMs', 1000, 50, 60_000),
+    dhtTimeoutSeconds: int(c, 'dhtTimeoutSeconds', 20, 1, 600),
     positionsFile: str(c, 'positionsFile', ''),
     homes,
   };

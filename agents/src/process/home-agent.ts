@@ -7,7 +7,7 @@
  * or an offer gone the next best; before the gate it bids what is left into the interval auction.
  * Every call to the gateway carries this home's agent key; its DHT node carries its agent key.
  */
-import { formatInstant, validateMandate, type Mandate } from '@gridledger/core';
+import { formatInstant, MANDATE_FIELDS, validateMandate, type Mandate } from '@gridledger/core';
 import { decide, type TariffBand } from '@gridledger/core/agents';
 import { discover, HttpLedgerCheck, publishRecord, type CommunityNode, type Discovery, type SurplusRecord } from '../dht/index.js';
 import { answerRequests } from './answers.js';
@@ -27,6 +27,12 @@ export type Emit = (event: string, fields: Record<string, unknown>) => void;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The process's discoveries, shared by its agents: the agents that ask for the same interval and
+ * balance at about the same time get one discovery, run from the node of the first that asked.
+ */
+export type SharedDiscovery = (intervalStart: number, balance: 'surplus' | 'deficit', run: () => Promise<Discovery>) => Promise<Discovery>;
 
 /** What the agent holds for one interval. */
 interface IntervalState {
@@ -66,6 +72,7 @@ export class HomeAgent {
     private readonly config: ProcessConfig,
     readonly node: CommunityNode,
     private readonly emit: Emit,
+    private readonly shared: SharedDiscovery,
   ) {
     this.participantId = home.participantId;
     this.agentId = node.libp2p.peerId.toString();
@@ -82,7 +89,8 @@ export class HomeAgent {
   private async mandate(): Promise<Mandate | undefined> {
     const answer = await this.gateway.call('GET', `/p2p/mandates/${encodeURIComponent(this.participantId)}`);
     if (answer.status !== 200) return undefined;
-    const { agentId: _agentId, signedBy: _signedBy, participantId: _p, updatedAt: _u, txId: _t, ...fields } = answer.body;
+    // The ledger's record carries who signed it and when, and the agent's id: the limits are the mandate's fields.
+    const fields = Object.fromEntries(MANDATE_FIELDS.map((f) => [f, answer.body[f]]));
     try {
       return validateMandate(fields);
     } catch {
@@ -109,14 +117,23 @@ export class HomeAgent {
       offers,
       seq: s.seq,
     };
-    await publishRecord(this.node, record, { signal: AbortSignal.timeout(30_000) });
+    await publishRecord(this.node, record, { signal: AbortSignal.timeout(this.config.dhtTimeoutSeconds * 1000) });
   }
 
-  private async discover(s: IntervalState, balance: 'surplus' | 'deficit'): Promise<Discovery> {
-    const found = await discover(this.node, { intervalStart: s.start, balance, ledger: this.ledger, nowSeconds: nowSeconds() });
-    const { accepted, ...counts } = found;
-    this.emit('discovery', { participantId: this.participantId, intervalStart: s.iso, balance, accepted: accepted.length, ...counts });
-    return found;
+  /** The interval's records of one balance, from the process's shared discovery (community.ts) or, the first to ask, from this node. */
+  private discover(s: IntervalState, balance: 'surplus' | 'deficit'): Promise<Discovery> {
+    return this.shared(s.start, balance, async () => {
+      const found = await discover(this.node, {
+        intervalStart: s.start,
+        balance,
+        ledger: this.ledger,
+        nowSeconds: nowSeconds(),
+        timeoutMs: this.config.dhtTimeoutSeconds * 1000,
+      });
+      const { accepted, ...counts } = found;
+      this.emit('discovery', { participantId: this.participantId, intervalStart: s.iso, balance, accepted: accepted.length, ...counts });
+      return found;
+    });
   }
 
   /** Step 1: the interval's position and mandate; its balance announced. False when the agent sits the interval out. */
@@ -173,7 +190,8 @@ export class HomeAgent {
     });
     s.offerId = String((created.offer as { offerId: string }).offerId);
     s.tally.offeredWh = offer.energyWh;
-    await this.publish(s, params, [{ offerId: s.offerId, energyWh: offer.energyWh, priceMicrosPerKwh: offer.priceMicrosPerKwh }]);
+    // The offer is on the ledger: its requests are answered whatever the DHT does; the announcement may take a while.
+    void this.answerLoop(s, params, offer.priceMicrosPerKwh);
     this.emit('offered', {
       participantId: this.participantId,
       intervalStart: s.iso,
@@ -182,7 +200,8 @@ export class HomeAgent {
       priceMicrosPerKwh: offer.priceMicrosPerKwh,
       sdrRatio: decision.prices?.ratio ?? null,
     });
-    void this.answerLoop(s, params, offer.priceMicrosPerKwh);
+    await this.publish(s, params, [{ offerId: s.offerId, energyWh: offer.energyWh, priceMicrosPerKwh: offer.priceMicrosPerKwh }]);
+    this.emit('published', { participantId: this.participantId, intervalStart: s.iso, offerId: s.offerId, seq: s.seq });
   }
 
   private async answerLoop(s: IntervalState, params: MarketParams, price: number): Promise<void> {
