@@ -102,7 +102,8 @@ export class HomeAgent {
     this.outcomes.push(outcome);
   }
 
-  private async publish(s: IntervalState, params: MarketParams, offers: SurplusRecord['offers']): Promise<void> {
+  /** Publishes the interval's record with the next seq; false when the DHT did not take it in time (said in an event). */
+  private async publish(s: IntervalState, params: MarketParams, offers: SurplusRecord['offers']): Promise<boolean> {
     s.seq += 1;
     const surplus = s.position.netWh >= 0;
     const record: SurplusRecord = {
@@ -117,7 +118,14 @@ export class HomeAgent {
       offers,
       seq: s.seq,
     };
-    await publishRecord(this.node, record, { signal: AbortSignal.timeout(this.config.dhtTimeoutSeconds * 1000) });
+    try {
+      await publishRecord(this.node, record, { signal: AbortSignal.timeout(this.config.dhtTimeoutSeconds * 1000) });
+      return true;
+    } catch (e) {
+      // The record may have reached some nodes; the ledger stays the authority, and the next record replaces this one.
+      this.emit('publish-failed', { participantId: this.participantId, intervalStart: s.iso, seq: s.seq, message: errorText(e) });
+      return false;
+    }
   }
 
   /** The interval's records of one balance, from the process's shared discovery (community.ts) or, the first to ask, from this node. */
@@ -200,8 +208,9 @@ export class HomeAgent {
       priceMicrosPerKwh: offer.priceMicrosPerKwh,
       sdrRatio: decision.prices?.ratio ?? null,
     });
-    await this.publish(s, params, [{ offerId: s.offerId, energyWh: offer.energyWh, priceMicrosPerKwh: offer.priceMicrosPerKwh }]);
-    this.emit('published', { participantId: this.participantId, intervalStart: s.iso, offerId: s.offerId, seq: s.seq });
+    const announced = [{ offerId: s.offerId, energyWh: offer.energyWh, priceMicrosPerKwh: offer.priceMicrosPerKwh }];
+    if (await this.publish(s, params, announced))
+      this.emit('published', { participantId: this.participantId, intervalStart: s.iso, offerId: s.offerId, seq: s.seq });
   }
 
   private async answerLoop(s: IntervalState, params: MarketParams, price: number): Promise<void> {
@@ -414,7 +423,8 @@ export class HomeAgent {
       const offer = await this.gateway.ok('GET', `/p2p/offers/${s.offerId}`);
       s.tally.soldWh = Number(offer.acceptedWh);
     }
-    const bid = auctionBid(s.position, s.tally, s.mandate, params);
+    // The owner may have changed its limits since the cycle began: the mandate in force prices the bid.
+    const bid = auctionBid(s.position, s.tally, await this.mandate(), params);
     if (bid === undefined) {
       this.emit('settled-bilaterally', { participantId: this.participantId, intervalStart: s.iso, ...s.tally });
       return;
