@@ -14,6 +14,7 @@
  * @metering-late-window 2160000
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,9 +55,11 @@ const as = (t: { apiKey: string }, method: string, path: string, body?: unknown)
 
 let agentProcess: ChildProcessWithoutNullStreams | undefined;
 let forger: ChildProcessWithoutNullStreams | undefined;
-afterAll(() => {
+afterAll(async () => {
+  const exited = [agentProcess, forger].filter((c) => c !== undefined && c.exitCode === null).map((c) => once(c!, 'exit'));
   agentProcess?.kill('SIGTERM');
   forger?.stdin.end();
+  await Promise.all(exited);
 });
 
 it(
