@@ -3,7 +3,7 @@
  * attributes): every access check of every contract is one of these.
  */
 import { Context } from 'fabric-contract-api';
-import { ATTR_ID, ATTR_ROLE, ErrorCodes, GridLedgerError, isRole, isSelfActing, Role } from '@gridledger/core';
+import { agentMayCall, ATTR_AGENT, ATTR_ID, ATTR_ROLE, ErrorCodes, GridLedgerError, isRole, isSelfActing, Role } from '@gridledger/core';
 import { getRecord } from './ledger';
 import { key, KeyTypes } from './keys';
 
@@ -122,4 +122,19 @@ export function requireOwnRecords(caller: Caller, participantId: string | undefi
 /** The participant a meter belongs to, for requireOwnRecords; undefined when the meter is not registered. */
 export async function meterOwner(ctx: Context, meterId: string): Promise<string | undefined> {
   return (await getRecord<{ participantId: string }>(ctx, key(ctx, KeyTypes.meter, meterId)))?.participantId;
+}
+
+/** Whether the caller is a participant's trading agent (`gl.agent=true`), not the owner. */
+export const isAgent = (ctx: Context): boolean => ctx.clientIdentity.getAttributeValue(ATTR_AGENT) === 'true';
+
+/**
+ * An agent identity calls only the transactions core's agentMayCall lists (docs/security.md,
+ * *Agent identities*): checked for every transaction (respond), by the invoked `contract:fn`, so
+ * that no contract can forget it. Other identities pass.
+ */
+export function requireAgentMayCall(ctx: Context): void {
+  if (!isAgent(ctx)) return;
+  const { fcn } = ctx.stub.getFunctionAndParameters();
+  if (!agentMayCall(fcn))
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `an agent identity may not call ${fcn}`, { transaction: fcn });
 }

@@ -4,7 +4,7 @@
  */
 import { Context } from 'fabric-contract-api';
 import { canonicalJson, encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core';
-import { requireOwnParticipant } from './access';
+import { requireAgentMayCall, requireOwnParticipant } from './access';
 
 export function isGridLedgerError(e: unknown): e is GridLedgerError {
   return e instanceof Error && e.name === 'GridLedgerError' && typeof (e as { code?: unknown }).code === 'string';
@@ -31,9 +31,13 @@ export async function respond(ctx: Context, name: string, body: () => Promise<un
   });
 }
 
-/** respond without requireOwnParticipant: for the system contract's checks, which act for nobody and read nothing. */
+/**
+ * respond without requireOwnParticipant: for the system contract's checks, which act for nobody and
+ * read nothing. An agent identity is held to the transactions it may call here, for every contract.
+ */
 export async function respondForAnyIdentity(ctx: Context, name: string, body: () => Promise<unknown>): Promise<string> {
   try {
+    requireAgentMayCall(ctx);
     return canonicalJson(await body());
   } catch (e) {
     if (isGridLedgerError(e)) throw new Error(encodeErrorEnvelope(e), { cause: e });

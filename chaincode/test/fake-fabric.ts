@@ -81,6 +81,8 @@ export class FakeTransaction {
   readonly events: Event[] = [];
   paginated = false;
   args: Buffer[] = [];
+  /** The invoked `contract:fn` when a test calls a contract method directly (no args): what respond's agent check reads. */
+  fcn = '';
   readonly stub: Record<string, unknown>;
   readonly clientIdentity: Record<string, unknown>;
   readonly validationParameters = new Map<string, Buffer>();
@@ -101,6 +103,10 @@ export class FakeTransaction {
       getCreator: () => ({ mspid: caller.mspId, idBytes: new Uint8Array(caller.certificate ?? Buffer.alloc(0)) }),
       getBufferArgs: () => this.args,
       getArgs: () => this.args.map((a) => a.toString('utf8')),
+      getFunctionAndParameters: () => {
+        const [fcn = this.fcn, ...params] = this.args.map((a) => a.toString('utf8'));
+        return { fcn, params };
+      },
       getState: async (key: string): Promise<Uint8Array> => {
         this.checkKey(key);
         this.reads.push(key);
@@ -249,8 +255,9 @@ export class FakeFabric {
   }
 
   /** Runs one contract call as a transaction; with `submit` its writes and event are committed. */
-  async run(caller: Identity, call: (ctx: Context) => Promise<string>, submit = true, txId?: string): Promise<TxOutcome> {
+  async run(caller: Identity, call: (ctx: Context) => Promise<string>, submit = true, txId?: string, fcn = ''): Promise<TxOutcome> {
     const tx = this.begin(caller, txId);
+    tx.fcn = fcn;
     const base = { txId: tx.txId, events: tx.events, writes: tx.writes, reads: tx.reads };
     let text: string;
     try {
@@ -263,8 +270,8 @@ export class FakeFabric {
     return { ...base, ok: true, text, result: JSON.parse(text) };
   }
 
-  evaluate(caller: Identity, call: (ctx: Context) => Promise<string>): Promise<TxOutcome> {
-    return this.run(caller, call, false);
+  evaluate(caller: Identity, call: (ctx: Context) => Promise<string>, fcn = ''): Promise<TxOutcome> {
+    return this.run(caller, call, false, undefined, fcn);
   }
 
   commit(tx: FakeTransaction): void {

@@ -32,13 +32,19 @@ const offerTerms = { communityId: 'c1', meterId: 's1.m', intervalStart: TS, ener
 const mandate = UNLIMITED_MANDATE;
 
 const offer = (fabric: FakeFabric, by: Who, body: Record<string, unknown>) =>
-  fabric.run(who[by], (ctx) => p2p.createOffer(ctx, JSON.stringify(body)));
+  fabric.run(who[by], (ctx) => p2p.createOffer(ctx, JSON.stringify(body)), true, undefined, 'p2p:createOffer');
 const request = (fabric: FakeFabric, by: Who, offerId: string, clientRequestId: string, energyWh: number) =>
-  fabric.run(who[by], (ctx) => p2p.requestOffer(ctx, offerId, JSON.stringify({ clientRequestId, energyWh })));
+  fabric.run(
+    who[by],
+    (ctx) => p2p.requestOffer(ctx, offerId, JSON.stringify({ clientRequestId, energyWh })),
+    true,
+    undefined,
+    'p2p:requestOffer',
+  );
 const accept = (fabric: FakeFabric, by: Who, offerId: string, requestIds: string[]) =>
-  fabric.run(who[by], (ctx) => p2p.acceptRequests(ctx, offerId, JSON.stringify({ requestIds })));
+  fabric.run(who[by], (ctx) => p2p.acceptRequests(ctx, offerId, JSON.stringify({ requestIds })), true, undefined, 'p2p:acceptRequests');
 const setMandate = (fabric: FakeFabric, by: Who, id: string, body: Record<string, unknown>) =>
-  fabric.run(who[by], (ctx) => p2p.setMandate(ctx, id, JSON.stringify(body)));
+  fabric.run(who[by], (ctx) => p2p.setMandate(ctx, id, JSON.stringify(body)), true, undefined, 'p2p:setMandate');
 const account = async (fabric: FakeFabric, id: string) => ok(await fabric.evaluate(utility, (ctx) => credits.getAccount(ctx, id)));
 
 describe('peer-to-peer offers', () => {
@@ -197,7 +203,9 @@ describe('peer-to-peer offers', () => {
     const r4 = ok(await request(fabric, 'b2', o.offerId, 'r4', 500)).request.requestId;
     ok(await setMandate(fabric, 's1', 's1', { ...mandate, automation: false }));
     expect(codeOf(await accept(fabric, 's1Agent', o.offerId, [r4]))).toBe(ErrorCodes.MANDATE_AUTOMATION_OFF);
-    expect(ok(await fabric.evaluate(who.s1Agent, (ctx) => p2p.getMandate(ctx, 's1')))).toMatchObject({ automation: false });
+    expect(ok(await fabric.evaluate(who.s1Agent, (ctx) => p2p.getMandate(ctx, 's1'), 'p2p:getMandate'))).toMatchObject({
+      automation: false,
+    });
     expect(codeOf(await fabric.evaluate(who.b2, (ctx) => p2p.getMandate(ctx, 's1')))).toBe(ErrorCodes.ACCESS_DENIED);
   });
 });

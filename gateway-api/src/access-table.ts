@@ -749,6 +749,34 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('refuseRequests', 'POST /p2p/offers/{offerId}/refusals', ['p2p:refuseRequests'], [yes('as seller'), no, no, no, no]),
   row('setMandate', 'PUT /p2p/mandates/{participantId}', ['p2p:setMandate'], [yes('its owner identity, not gl.agent'), no, no, no, no]),
   row('getMandate', 'GET /p2p/mandates/{participantId}', ['p2p:getMandate'], OWN_RECORDS),
+  row(
+    'getMeterAgent',
+    'GET /p2p/meters/{meterId}/agent',
+    ['p2p:getMeterAgent'],
+    [yes("its own meters' and its community's"), NA, yes(), yes(), yes()],
+    "any participant of the meter's community",
+  ),
+
+  // Agent keys (no chaincode: the CA and the gateway's key file; docs/security.md, "Agent identities")
+  row(
+    'issueAgentKey',
+    'POST /participants/{participantId}/agent-keys',
+    [],
+    [yes("its own agent's"), no, no, no, no],
+    "the owner's own key only, never an agent's",
+  ),
+  row(
+    'listAgentKeys',
+    'GET /participants/{participantId}/agent-keys',
+    [],
+    [yes("its own agent's keys"), no, yes("its wallet's households' agents"), no, no],
+  ),
+  row(
+    'revokeAgentKey',
+    'DELETE /participants/{participantId}/agent-keys/{keyId}',
+    [],
+    [yes("its own agent's keys"), no, yes("its wallet's households' agents"), no, no],
+  ),
 ];
 
 const CALLER_HEADINGS: Record<CallerClass, string> = {

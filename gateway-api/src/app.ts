@@ -34,6 +34,7 @@ import { flexRoutes } from './routes/flex';
 import { dispatchRoutes } from './routes/dispatch';
 import type { BrokerPort } from './broker';
 import { apiKeyRoutes, authenticate } from './routes/api-keys';
+import { agentKeyRoutes } from './routes/agent-keys';
 import { CONSUMPTION_MEMBERS, meteringRoutes } from './routes/metering';
 import { CaPort, LedgerPort, Logger, silentLogger, Wallet } from './ports';
 import { GatewayMetrics } from './metrics';
@@ -365,6 +366,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(becknStorageRoutes(deps.beckn?.bap));
   r.use(listRoutes(ledger));
   r.use(p2pRoutes(ledger));
+  r.use(agentKeyRoutes({ ca: deps.ca, wallet, keys, mspId: info.mspId, homeOf: deps.homeOf, log }));
   app.use(API_BASE, r);
 
   // Anything no route took: 404 in the common error form.

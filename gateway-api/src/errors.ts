@@ -168,6 +168,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OPENADR_CALLBACK_NOT_ALLOWED: 403,
   AGENT_INPUT_INVALID: 400,
   METER_BATCH_CONFLICT: 409,
+  AGENT_BINDING_NOT_FOUND: 404,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

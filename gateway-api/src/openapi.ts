@@ -17,6 +17,7 @@ import { certificateStoragePaths, certificateStorageSchemas } from './openapi/ce
 import { matchingPaths, matchingSchemas } from './openapi/matching';
 import { certificateAuditPaths, certificateAuditSchemas } from './openapi/certificate-audit';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
+import { agentKeyPaths, agentKeySchemas } from './openapi/agent-keys';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
@@ -271,6 +272,7 @@ export const openApiDocument = {
     ...forecastPaths(parts),
     ...listPaths,
     ...p2pPaths,
+    ...agentKeyPaths,
   }),
   components: {
     securitySchemes: {
@@ -300,6 +302,7 @@ export const openApiDocument = {
       ...forecastSchemas,
       ...listSchemas,
       ...p2pSchemas,
+      ...agentKeySchemas,
       Error: {
         type: 'object',
         required: ['error'],

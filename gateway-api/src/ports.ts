@@ -55,6 +55,10 @@ export interface CaRegistration {
   secret: string;
   role: string;
   type?: 'client';
+  /** gl.id when it differs from the enrollment id (an agent acts for its owner). */
+  participantId?: string;
+  /** gl.agent=true in its certificates. */
+  agent?: boolean;
 }
 
 export interface CaEnrollment {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { ATTR_ID, ATTR_ROLE, ErrorCodes, GridLedgerError, ID_PATTERN, ID_RULE, isRole, Role } from '@gridledger/core/core';
+import { ATTR_AGENT, ATTR_ID, ATTR_ROLE, ErrorCodes, GridLedgerError, ID_PATTERN, ID_RULE, isRole, Role } from '@gridledger/core/core';
 import { assertPortsFree, runningPid, startProcess, stopProcess, waitHealthy } from './proc';
 
 const run = promisify(execFile);
@@ -45,6 +45,21 @@ export interface NewIdentity {
   role?: Role;
   /** Fabric CA identity type, which becomes the certificate's OU (NodeOUs); `client` by default. */
   type?: 'client' | 'peer' | 'orderer' | 'admin';
+  /** gl.id when it is not the enrollment id: an agent identity acts for its owner (`<owner>.agent`, docs/security.md). */
+  participantId?: string;
+  /** gl.agent=true: the participant's trading agent, not its owner. */
+  agent?: boolean;
+}
+
+/** The enrollment id of a participant's agent identity at its organization's CA. */
+export const agentEnrollmentId = (participantId: string): string => `${participantId}.agent`;
+
+/** The `--id.attrs` of an identity: gl.role, gl.id and, for an agent, gl.agent, each in every enrollment certificate (`:ecert`). */
+export function identityAttributes(identity: NewIdentity): string | undefined {
+  if (identity.role === undefined) return undefined;
+  const attrs = [`${ATTR_ROLE}=${identity.role}`, `${ATTR_ID}=${identity.participantId ?? identity.id}`];
+  if (identity.agent === true) attrs.push(`${ATTR_AGENT}=true`);
+  return attrs.map((a) => `${a}:ecert`).join(',');
 }
 
 export interface EnrollOptions {
@@ -84,14 +99,16 @@ export class CaClient {
    * every enrollment certificate holds them and chaincode can read them).
    */
   async register(identity: NewIdentity): Promise<void> {
-    if (!ID_PATTERN.test(identity.id)) {
+    const glId = identity.participantId ?? identity.id;
+    const enrollmentId = identity.agent === true ? agentEnrollmentId(glId) : glId;
+    if (!ID_PATTERN.test(glId) || identity.id !== enrollmentId) {
       throw new GridLedgerError(ErrorCodes.PARTICIPANT_ID_INVALID, `participant id must be ${ID_RULE}`, { id: identity.id });
     }
     const type = identity.type ?? 'client';
     if (identity.role !== undefined ? !isRole(identity.role) : type === 'client') {
       throw new GridLedgerError(ErrorCodes.PARTICIPANT_ROLE_INVALID, `unknown role ${String(identity.role)}`);
     }
-    const attrs = identity.role ? ['--id.attrs', `${ATTR_ROLE}=${identity.role}:ecert,${ATTR_ID}=${identity.id}:ecert`] : [];
+    const attrs = identity.role ? ['--id.attrs', identityAttributes(identity)!] : [];
     await this.client(
       [
         'register',

@@ -26,6 +26,8 @@ export interface WalletUser {
   /** gl.role and gl.id from the certificate; absent for the organization's admin. */
   role?: string;
   participantId?: string;
+  /** gl.agent=true: the participant's trading agent (its certificate says so; docs/security.md, *Agent identities*). */
+  agent?: true;
   certPath: string;
   keyPath: string;
 }

@@ -139,3 +139,19 @@ export const marketParams = (intervalSeconds: number) => ({
   gridFeeMicrosPerKwh: 10_000,
   kPpm: 500_000,
 });
+
+/** Market parameters of one-minute intervals, their gate 10 s before, with the tariffs the market files use. */
+export const ONE_MINUTE_MARKET = marketParams(60);
+
+/** Resolves at the given time (seconds since the epoch), at once when it has passed. */
+export async function sleepUntil(epochSeconds: number): Promise<void> {
+  const ms = epochSeconds * 1000 - Date.now();
+  if (ms > 0) await sleep(ms);
+}
+
+/** A trader's first signed reading of an interval (its registers start at zero). */
+export const firstReading = (t: Trader, intervalStart: string, importWh: number, exportWh: number) =>
+  signReading(
+    { meterId: t.meterId, intervalStart, seq: 1, importWh, exportWh, importRegisterWh: importWh, exportRegisterWh: exportWh },
+    t.privateKeyPem,
+  );

@@ -23,6 +23,8 @@ export interface BookEntry {
   side: Side;
   openOrders: number;
   sellWh: number;
+  /** Energy of the open buy orders (absent in entries written before it was kept: count 0). */
+  buyWh?: number;
   /** The participant's sell capacity in the interval, from its active meters at its first order. */
   capacityWh?: number;
   /** The zone of its meters' site at its first order, where a zonal clearing puts it (absent: none). */

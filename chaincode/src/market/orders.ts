@@ -7,10 +7,12 @@ import { Context } from 'fabric-contract-api';
 import {
   aggregateCurves,
   canonicalJson,
+  checkAgentSpotOrder,
   ErrorCodes,
   escrowMicros,
   formatInstant,
   GridLedgerError,
+  Mandate,
   Order,
   orderIdOf,
   parseInstant,
@@ -18,7 +20,7 @@ import {
   Side,
   validateOrder,
 } from '@gridledger/core';
-import { requireRole, requireSelfOrRoles, requireTrader } from '../access';
+import { isAgent, requireRole, requireSelfOrRoles, requireTrader } from '../access';
 import { checkFields, checkId, instantOf, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant } from '../ledger';
@@ -30,6 +32,7 @@ import { sellCapacityWh } from './delivery';
 import { requireOpen } from './interval';
 import { loadTraded } from '../p2p/store';
 import { paramsFor } from './params';
+import { loadMandate, loadTraded } from '../p2p/store';
 
 /** Orders placed in one transaction at most (placeOrders): about 2 kB written each. */
 export const ORDERS_PER_BATCH = 100;
@@ -50,9 +53,18 @@ class PlacementBatch {
   readonly books = new Map<string, BookEntry | undefined>();
   /** Written only once every order of the batch has passed: nothing half-written. */
   readonly writes = new Map<string, unknown>();
+  /** Whether an agent identity places the orders (they must obey the owner's mandate), and that mandate once read. */
+  readonly byAgent: boolean;
+  private mandate?: Promise<Mandate | undefined>;
 
   constructor(private readonly ctx: Context) {
     this.accounts = new AccountOverlay(ctx);
+    this.byAgent = isAgent(ctx);
+  }
+
+  mandateOf(participantId: string): Promise<Mandate | undefined> {
+    this.mandate ??= loadMandate(this.ctx, participantId);
+    return this.mandate;
   }
 
   async flush(): Promise<void> {
@@ -133,6 +145,14 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
     );
   }
 
+  if (batch.byAgent) {
+    // An agent's orders count with its open orders of the side and its P2P trades of the interval (docs/security.md, *Agent identities*).
+    const traded = await loadTraded(ctx, communityId, intervalStart, participantId);
+    const tradedWh = order.side === 'sell' ? book.sellWh + traded.soldWh : (book.buyWh ?? 0) + traded.boughtWh;
+    const refusal = checkAgentSpotOrder(await batch.mandateOf(participantId), { ...order, tradedWh });
+    if (refusal !== null) throw refusal;
+  }
+
   const escrow = order.side === 'buy' ? escrowMicros(order, params.gridFeeMicrosPerKwh) : 0;
   if (escrow > 0) {
     await accounts.requireAvailable(participantId, escrow);
@@ -149,6 +169,7 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
     side: order.side,
     openOrders: book.openOrders + 1,
     sellWh: book.sellWh + (order.side === 'sell' ? order.energyWh : 0),
+    ...(order.side === 'buy' ? { buyWh: (book.buyWh ?? 0) + order.energyWh } : {}),
     capacityWh,
     ...(book.zone !== undefined ? { zone: book.zone } : {}),
   };
@@ -255,6 +276,7 @@ export async function cancelOrder(ctx: Context, orderId: string): Promise<Placed
       ...book,
       openOrders: book.openOrders - 1,
       sellWh: book.sellWh - (order.side === 'sell' ? order.energyWh : 0),
+      ...(order.side === 'buy' ? { buyWh: (book.buyWh ?? order.energyWh) - order.energyWh } : {}),
     });
   await accounts.flush();
   setEvent(ctx, 'OrderCancelled', {

@@ -11,11 +11,11 @@
  */
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
-  ATTR_AGENT,
   canonicalJson,
   compareIds,
   ErrorCodes,
   GridLedgerError,
+  isSelfActing,
   Mandate,
   MAX_ACCEPTANCE_BATCH,
   MeteredAsset,
@@ -33,7 +33,7 @@ import {
   validateOffer,
   validateRequestEnergy,
 } from '@gridledger/core';
-import { requireRole, requireSelfOrRoles, requireTrader } from '../access';
+import { isAgent, requireRole, requireSelfOrRoles, requireTrader } from '../access';
 import { checkFields, checkId, checkIntervalStart, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
@@ -45,7 +45,7 @@ import { spotSellWh } from '../market/book';
 import { sellCapacityWh } from '../market/delivery';
 import { loadInterval } from '../market/interval';
 import { paramsFor } from '../market/params';
-import { loadMeter } from '../registry';
+import { loadMeter, metersOf } from '../registry';
 import {
   loadMandate,
   loadOffer,
@@ -58,8 +58,6 @@ import {
   requestKey,
   tradedKey,
 } from './store';
-
-const byAgent = (ctx: Context): boolean => ctx.clientIdentity.getAttributeValue(ATTR_AGENT) === 'true';
 
 function conflict(message: string, status: string, details: Record<string, string | number> = {}): GridLedgerError {
   return new GridLedgerError(ErrorCodes.P2P_STATE_CONFLICT, message, { status, ...details });
@@ -144,7 +142,7 @@ export class P2pContract extends Contract {
         });
       requireMandate(await loadMandate(ctx, caller.participantId), {
         side: 'sell',
-        byAgent: byAgent(ctx),
+        byAgent: isAgent(ctx),
         priceMicrosPerKwh: terms.priceMicrosPerKwh,
         energyWh: terms.energyWh,
         tradedWh: traded.soldWh,
@@ -241,7 +239,7 @@ export class P2pContract extends Contract {
       const { zone } = await sellCapacityWh(ctx, caller.participantId, offer.communityId, params.intervalSeconds);
       requireMandate(await loadMandate(ctx, caller.participantId), {
         side: 'buy',
-        byAgent: byAgent(ctx),
+        byAgent: isAgent(ctx),
         priceMicrosPerKwh: offer.priceMicrosPerKwh,
         energyWh,
         tradedWh: traded.boughtWh,
@@ -319,7 +317,7 @@ export class P2pContract extends Contract {
       const trades = planAcceptance(offer, requests, {
         nowSeconds: txSeconds(ctx),
         params,
-        byAgent: byAgent(ctx),
+        byAgent: isAgent(ctx),
         capacityWh,
         sellerMandate: await loadMandate(ctx, offer.sellerId),
         buyerMandates,
@@ -460,7 +458,7 @@ export class P2pContract extends Contract {
   async setMandate(ctx: Context, participantId: string, mandate: string): Promise<string> {
     return respond(ctx, 'setMandate', async () => {
       const caller = requireTrader(ctx, 'setting a mandate');
-      if (caller.participantId !== checkId(participantId, 'participantId') || byAgent(ctx))
+      if (caller.participantId !== checkId(participantId, 'participantId') || isAgent(ctx))
         throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "a mandate is set by its owner's own identity, not by an agent", {
           participantId,
         });
@@ -488,6 +486,26 @@ export class P2pContract extends Contract {
       if (mandate === undefined)
         throw new GridLedgerError(ErrorCodes.MANDATE_NOT_FOUND, `${participantId} has no mandate`, { participantId });
       return mandate;
+    });
+  }
+
+  /**
+   * The agent that speaks for a meter (docs/p2p.md, *Agents and owners*): the agentId of its
+   * owner's mandate, when automation is on. Any participant of the meter's community (a buyer's
+   * agent checking a DHT record), the operator, utility and regulator.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async getMeterAgent(ctx: Context, meterId: string): Promise<string> {
+    return respond(ctx, 'getMeterAgent', async () => {
+      const caller = requireRole(ctx, 'any', 'reading the agent of a meter');
+      const meter = await loadMeter(ctx, checkId(meterId, 'meterId'));
+      if (isSelfActing(caller.role) && !(await metersOf(ctx, caller.participantId ?? '')).some((m) => m.communityId === meter.communityId))
+        throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "a household reads the agents of its own community's meters", { meterId });
+      const mandate = await loadMandate(ctx, meter.participantId);
+      if (mandate?.automation !== true || mandate.agentId === undefined)
+        throw new GridLedgerError(ErrorCodes.AGENT_BINDING_NOT_FOUND, `no agent speaks for meter ${meterId}`, { meterId });
+      return { meterId, agentId: mandate.agentId, participantId: meter.participantId };
     });
   }
 

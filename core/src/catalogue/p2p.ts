@@ -56,6 +56,7 @@ export const MandateRecord = Type.Object(
     preferredSources: Type.Array(Text),
     locality: OneOf(MANDATE_LOCALITIES),
     automation: Bool,
+    agentId: Type.Optional(Text),
     signedBy: Text,
     signedAt: Text,
     txId: Text,
@@ -144,5 +145,14 @@ export const p2pTransactions = {
     result: MandateRecord,
     access: { roles: 'any', ownRecords: true, rule: 'the participant, the operator, the utility and the regulator' },
     summary: "a participant's mandate",
+  }),
+  getMeterAgent: p2p.evaluate('getMeterAgent', {
+    args: [arg('meterId', Id)],
+    result: Type.Object({ meterId: Text, agentId: Text, participantId: Text }, { title: 'MeterAgent' }),
+    access: {
+      roles: 'any',
+      rule: "a participant of the meter's community, the operator, the utility and the regulator",
+    },
+    summary: "the agent (peer id) that speaks for a meter: its owner's mandate's agentId, with automation on",
   }),
 };

@@ -331,6 +331,8 @@ export const ErrorCodes = {
   /** A batch of meters whose batchId was used for other meters (or by another MSP); a retry with the same meters returns the stored
    * answer. `details.batchId`. */
   METER_BATCH_CONFLICT: 'METER_BATCH_CONFLICT',
+  /** No agent speaks for the meter: its owner's mandate is missing, has automation off or names no agentId (docs/p2p.md). */
+  AGENT_BINDING_NOT_FOUND: 'AGENT_BINDING_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

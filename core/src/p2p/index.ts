@@ -1,2 +1,4 @@
 export * from './mandate';
 export * from './offer';
+export * from './agent-id';
+export * from './agent-access';

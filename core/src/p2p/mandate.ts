@@ -7,6 +7,7 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { ASSET_SOURCES, AssetSource } from '../metering/assets';
 import { MAX_ORDER_ENERGY_WH, MAX_PRICE_MICROS_PER_KWH } from '../market/order';
+import { AGENT_ID_RULE, isAgentId } from './agent-id';
 
 /** Where a buyer's mandate lets it buy from: sellers of its own zone, or anyone in the community. */
 export const MANDATE_LOCALITIES = ['zone', 'community'] as const;
@@ -26,6 +27,8 @@ export interface Mandate {
   locality: MandateLocality;
   /** Whether the participant's agent identity (gl.agent) may trade at all. */
   automation: boolean;
+  /** The peer id of the agent node that speaks for the owner's meters (agent-id.ts); absent: none is bound. */
+  agentId?: string;
 }
 
 export const MANDATE_FIELDS = [
@@ -37,6 +40,9 @@ export const MANDATE_FIELDS = [
   'locality',
   'automation',
 ] as const;
+
+/** Fields a mandate may leave out. */
+export const MANDATE_OPTIONAL_FIELDS = ['agentId'] as const;
 
 /** A mandate that limits nothing beyond the market's rules, with automation on: the agent trades as its owner would. */
 export const UNLIMITED_MANDATE: Readonly<Mandate> = Object.freeze({
@@ -65,8 +71,8 @@ function limit(r: Record<string, unknown>, field: string, max: number, nullable:
 export function validateMandate(input: unknown): Mandate {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('', 'a mandate must be a JSON object');
   const r = input as Record<string, unknown>;
-  for (const k of Object.keys(r).sort())
-    if (!(MANDATE_FIELDS as readonly string[]).includes(k)) throw invalid(k, `${k} is not a mandate field`);
+  const known: readonly string[] = [...MANDATE_FIELDS, ...MANDATE_OPTIONAL_FIELDS];
+  for (const k of Object.keys(r).sort()) if (!known.includes(k)) throw invalid(k, `${k} is not a mandate field`);
   for (const k of MANDATE_FIELDS) if (!(k in r)) throw invalid(k, `${k} is required`);
   const sources = r.preferredSources;
   if (
@@ -78,6 +84,7 @@ export function validateMandate(input: unknown): Mandate {
   if (!(MANDATE_LOCALITIES as readonly unknown[]).includes(r.locality))
     throw invalid('locality', `locality must be one of ${MANDATE_LOCALITIES.join(', ')}`);
   if (typeof r.automation !== 'boolean') throw invalid('automation', 'automation must be true or false');
+  if (r.agentId !== undefined && !isAgentId(r.agentId)) throw invalid('agentId', `agentId must be ${AGENT_ID_RULE}`);
   return {
     minSellPriceMicrosPerKwh: limit(r, 'minSellPriceMicrosPerKwh', MAX_PRICE_MICROS_PER_KWH, true),
     maxBuyPriceMicrosPerKwh: limit(r, 'maxBuyPriceMicrosPerKwh', MAX_PRICE_MICROS_PER_KWH, true),
@@ -86,6 +93,7 @@ export function validateMandate(input: unknown): Mandate {
     preferredSources: [...(sources as AssetSource[])].sort(),
     locality: r.locality as MandateLocality,
     automation: r.automation,
+    ...(r.agentId !== undefined ? { agentId: r.agentId as string } : {}),
   };
 }
 

@@ -15,7 +15,8 @@ export class NetworkCa implements CaPort {
     if (!isRole(identity.role)) {
       throw new GridLedgerError(ErrorCodes.PARTICIPANT_ROLE_INVALID, `unknown role ${identity.role}`);
     }
-    await this.client.register({ id: identity.id, secret: identity.secret, role: identity.role, type: identity.type ?? 'client' });
+    const { id, secret, role, participantId, agent } = identity;
+    await this.client.register({ id, secret, role, type: identity.type ?? 'client', participantId, agent });
   }
 
   async remove(id: string): Promise<void> {

@@ -2,15 +2,15 @@ import { MAX_KEY_DAYS } from '../keys';
 import { id } from './schemas';
 
 /** OpenAPI paths and schemas of the API keys' life (routes/api-keys.ts, docs/security.md "API keys"). */
-const keyId = { type: 'string', pattern: '^kid_[0-9a-f]{16}$' };
+export const keyId = { type: 'string', pattern: '^kid_[0-9a-f]{16}$' };
 const userId = id;
-const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-const json = (ref: string, description: string) => ({
+export const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+export const json = (ref: string, description: string) => ({
   description,
   headers: { 'Cache-Control': { schema: { type: 'string', enum: ['no-store'] } } },
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
-const unauthenticated = err('UNAUTHENTICATED (unknown key), API_KEY_EXPIRED or API_KEY_REVOKED');
+export const unauthenticated = err('UNAUTHENTICATED (unknown key), API_KEY_EXPIRED or API_KEY_REVOKED');
 const keyIdParam = { name: 'keyId', in: 'path', required: true, schema: keyId };
 
 export const apiKeyPaths = {

@@ -1,6 +1,6 @@
 import { catalogue, type Transaction } from '@gridledger/core/catalogue';
 import { ASSET_SOURCES } from '@gridledger/core/metering';
-import { MANDATE_FIELDS, MANDATE_LOCALITIES, REFUSAL_REASONS } from '@gridledger/core/p2p';
+import { AGENT_ID_RULE, MANDATE_FIELDS, MANDATE_LOCALITIES, REFUSAL_REASONS } from '@gridledger/core/p2p';
 import { answer } from './answers';
 import { id, instant } from './schemas';
 
@@ -139,6 +139,16 @@ export const p2pPaths = {
       responses: { '200': answer(p2p.getMandate), '404': err('MANDATE_NOT_FOUND'), ...common },
     },
   },
+  '/p2p/meters/{meterId}/agent': {
+    get: {
+      operationId: 'getMeterAgent',
+      description:
+        "The agent that speaks for a meter: the agentId (libp2p peer id) of its owner's mandate, while automation is on. A buyer's " +
+        "agent reads it before it trusts a DHT record signed by that peer. Any participant of the meter's community.",
+      parameters: [p('meterId')],
+      responses: { '200': answer(p2p.getMeterAgent), '404': err('METER_NOT_REGISTERED, AGENT_BINDING_NOT_FOUND'), ...common },
+    },
+  },
 };
 
 const integer = { type: 'integer' };
@@ -185,6 +195,8 @@ export const p2pSchemas = {
       preferredSources: { type: 'array', items: { type: 'string', enum: [...ASSET_SOURCES] } },
       locality: { type: 'string', enum: [...MANDATE_LOCALITIES] },
       automation: { type: 'boolean' },
+      // No pattern here: the chaincode checks the form whole (isAgentId) and answers MANDATE_INVALID with details.field.
+      agentId: { type: 'string', description: `optional: ${AGENT_ID_RULE}` },
     },
   },
 };

@@ -46,7 +46,7 @@ export function authenticate(keys: ApiKeyStore, wallet: Wallet, req: Request, re
 
 /** Whether `caller` may list and revoke the keys of `owner`: its own, or, for an operator or utility, its wallet's households and
  * bridges. */
-function manages(caller: WalletUser, owner: WalletUser | undefined): boolean {
+export function manages(caller: WalletUser, owner: WalletUser | undefined): boolean {
   if (owner === undefined) return false;
   if (owner.id === caller.id) return true;
   return (
@@ -58,7 +58,7 @@ function manages(caller: WalletUser, owner: WalletUser | undefined): boolean {
 }
 
 /** What a key's record shows: never its hash. */
-function publicView(record: ApiKeyRecord, presented: string | undefined) {
+export function publicView(record: ApiKeyRecord, presented: string | undefined) {
   return {
     keyId: record.keyId,
     userId: record.userId,

@@ -58,5 +58,6 @@ export function p2pRoutes(ledger: LedgerPort): express.Router {
     assertActsFor(callerOf(res), req.params.participantId);
     await evaluate(res, p2p.getMandate, [req.params.participantId]);
   });
+  r.get('/p2p/meters/:meterId/agent', (req, res) => evaluate(res, p2p.getMeterAgent, [req.params.meterId]));
   return r;
 }
