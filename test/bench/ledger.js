@@ -29,6 +29,7 @@
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
  * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only;
  * GRIDLEDGER_BENCH_ONLY=openadr the OpenADR VTN's notification scenario only.
+ * GRIDLEDGER_BENCH_ONLY=agents the no-op submits and agents.tradesPerSec only (agents-trades.js).
  *  - registry.metersPerSec: batch registration of 20,000 meters (registry.js); GRIDLEDGER_BENCH_ONLY=registry runs it alone.
  */
 const { mkdtempSync, readdirSync, statSync } = require('node:fs');
@@ -53,6 +54,7 @@ const { simulationBenchmarks } = require('./simulation');
 const { registryBenchmarks } = require('./registry');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
+const { agentTradeBenchmarks } = require('./agents-trades');
 
 const { percentile } = require('./stats');
 
@@ -269,7 +271,8 @@ async function ledgerBenchmarks(results, rows) {
   const readingsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'readings';
   const certificatesOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'certificates';
   const gridOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'grid';
-  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly && !certificatesOnly && !gridOnly;
+  const agentsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'agents';
+  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly && !certificatesOnly && !gridOnly && !agentsOnly;
   // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
   const caliperInstallError = caliper
     ? await ensureInstalled().then(
@@ -333,6 +336,7 @@ async function ledgerBenchmarks(results, rows) {
     }
     if (caliper) await caliperCrossCheck(profile, stateDir, ours, caliperInstallError, results, rows);
     const noopTps = results.find((x) => x.metric === 'submitTps')?.value;
+    if (agentsOnly) return await agentTradeBenchmarks(profile, credentials, results, rows, noopTps);
     if (process.env.GRIDLEDGER_BENCH_READINGS !== '0' && !certificatesOnly)
       await readingsBenchmark(profile, credentials, stateDir, results, rows);
     if (readingsOnly) return;
@@ -351,6 +355,7 @@ async function ledgerBenchmarks(results, rows) {
       await openadrBenchmarks(profile, credentials, results, rows, apiAt);
     if (process.env.GRIDLEDGER_BENCH_SIMULATION !== '0' && !certificatesOnly)
       await simulationBenchmarks(profile, credentials, results, rows);
+    if (!certificatesOnly) await agentTradeBenchmarks(profile, credentials, results, rows, noopTps);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();
