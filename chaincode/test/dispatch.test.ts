@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { decodeErrorEnvelope, ErrorCodes } from '@gridledger/core';
+import { agentMayCall, decodeErrorEnvelope, ErrorCodes } from '@gridledger/core';
 import { FakeFabric, Identity, meterKeys } from './fake-fabric';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -160,5 +160,34 @@ describe('the chaincode module under fabric-shim', () => {
     // The participant's own identity is let through (to the transaction's own checks).
     const own = await call(fabric, prosumer, 'registry:getParticipant', 'home-01');
     expect(JSON.parse(own.payload!.toString())).toMatchObject({ participantId: 'home-01', mspId: 'CommunityMSP' });
+  });
+
+  it("an agent identity (gl.agent) calls p2p and the agent's list only, in every contract; the rest is ACCESS_DENIED by name", async () => {
+    const fabric = new FakeFabric();
+    expect(
+      (await call(fabric, operator, 'registry:registerParticipant', JSON.stringify({ participantId: 'home-01', role: 'prosumer' }))).status,
+    ).toBe(200);
+    const agent = certified('CommunityMSP', { 'gl.role': 'prosumer', 'gl.id': 'home-01', 'gl.agent': 'true' });
+    const contracts = chaincode.metadata.contracts as Record<string, { transactions: { name: string; parameters?: unknown[] }[] }>;
+    const refused: string[] = [];
+    const passed: string[] = [];
+    for (const contract of Object.keys(contracts).filter((c) => !c.startsWith('org.hyperledger'))) {
+      for (const tx of contracts[contract].transactions) {
+        const fn = `${contract}:${tx.name}`;
+        const out = await call(fabric, agent, fn, ...(tx.parameters ?? []).map(() => '{}'));
+        const error = decodeErrorEnvelope(out.message ?? '');
+        const byList = error?.code === ErrorCodes.ACCESS_DENIED && error.details.transaction === fn;
+        expect({ fn, refusedByList: byList }).toEqual({ fn, refusedByList: !agentMayCall(fn) });
+        (byList ? refused : passed).push(fn);
+      }
+    }
+    expect(refused).toEqual(
+      expect.arrayContaining(['credits:transfer', 'credits:withdraw', 'energy:disputeReading', 'assets:registerAsset']),
+    );
+    expect(passed).toEqual(expect.arrayContaining(['market:placeOrder', 'credits:getAccount', 'p2p:createOffer', 'p2p:setMandate']));
+    expect(refused.length).toBeGreaterThan(100);
+    // The owner's identity is not held to the list.
+    const transfer = await call(fabric, prosumer, 'credits:transfer', '{}');
+    expect(decodeErrorEnvelope(transfer.message ?? '')?.details.transaction).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '@gridledger/core/core';
-import { certificateAttributes, FabricCa, runningPid } from '../src';
+import { agentEnrollmentId, certificateAttributes, FabricCa, runningPid } from '../src';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,6 +58,24 @@ it('registers and enrolls a participant whose certificate carries gl.role and gl
   expect(attrs['gl.id']).toBe('alice-01');
   expect(attrs['hf.EnrollmentID']).toBe('alice-01');
   expect(enrollment.privateKey).toContain('PRIVATE KEY');
+});
+
+it("enrolls a participant's agent as <id>.agent with the owner's gl.id and role and gl.agent=true", async () => {
+  const password = secret();
+  const id = agentEnrollmentId('alice-01');
+  expect(id).toBe('alice-01.agent');
+  await ca.register({ id, secret: password, role: 'prosumer', participantId: 'alice-01', agent: true });
+  const attrs = certificateAttributes((await ca.enroll(id, password, join(home, 'alice-agent'))).certificate);
+  expect(attrs).toMatchObject({ 'gl.role': 'prosumer', 'gl.id': 'alice-01', 'gl.agent': 'true', 'hf.EnrollmentID': 'alice-01.agent' });
+  // An agent's enrollment id is always its owner's id with .agent; an owner is never named otherwise.
+  await expect(
+    ca.register({ id: 'x.agent', secret: secret(), role: 'prosumer', participantId: 'alice-01', agent: true }),
+  ).rejects.toMatchObject({
+    code: ErrorCodes.PARTICIPANT_ID_INVALID,
+  });
+  await expect(ca.register({ id: 'other', secret: secret(), role: 'prosumer', participantId: 'alice-01' })).rejects.toMatchObject({
+    code: ErrorCodes.PARTICIPANT_ID_INVALID,
+  });
 });
 
 it('refuses a second registration of the same id with PARTICIPANT_EXISTS', async () => {

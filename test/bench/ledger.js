@@ -29,6 +29,7 @@
  * Caliper or orders); GRIDLEDGER_BENCH_ONLY=certificates the no-op submits and the certificates only;
  * GRIDLEDGER_BENCH_ONLY=grid the grid scenarios only; GRIDLEDGER_BENCH_ONLY=dispatch the dispatch scenario only;
  * GRIDLEDGER_BENCH_ONLY=openadr the OpenADR VTN's notification scenario only.
+ * GRIDLEDGER_BENCH_ONLY=agents the no-op submits and agents.tradesPerSec only (agents-trades.js).
  *  - registry.metersPerSec: batch registration of 20,000 meters (registry.js); GRIDLEDGER_BENCH_ONLY=registry runs it alone.
  *  - beckn.searchP99Ms and beckn.statusDelayP95Ms: beckn.js (GRIDLEDGER_BENCH_BECKN=0 leaves them out;
  *    GRIDLEDGER_BENCH_ONLY=beckn runs them alone).
@@ -56,6 +57,7 @@ const { registryBenchmarks } = require('./registry');
 const { becknBenchmarks } = require('./beckn');
 const { ensureInstalled, runCaliper } = require('./caliper/launch');
 const { cpuSnapshot, cpuPerUnit } = require('./cpu');
+const { agentTradeBenchmarks } = require('./agents-trades');
 
 const { percentile } = require('./stats');
 
@@ -272,7 +274,8 @@ async function ledgerBenchmarks(results, rows) {
   const readingsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'readings';
   const certificatesOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'certificates';
   const gridOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'grid';
-  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly && !certificatesOnly && !gridOnly;
+  const agentsOnly = process.env.GRIDLEDGER_BENCH_ONLY === 'agents';
+  const caliper = process.env.GRIDLEDGER_BENCH_CALIPER !== '0' && !readingsOnly && !certificatesOnly && !gridOnly && !agentsOnly;
   // Installed (first use only) before the platform starts, so that npm does not share the machine with it.
   const caliperInstallError = caliper
     ? await ensureInstalled().then(
@@ -337,6 +340,7 @@ async function ledgerBenchmarks(results, rows) {
     }
     if (caliper) await caliperCrossCheck(profile, stateDir, ours, caliperInstallError, results, rows);
     const noopTps = results.find((x) => x.metric === 'submitTps')?.value;
+    if (agentsOnly) return await agentTradeBenchmarks(profile, credentials, results, rows, noopTps);
     if (process.env.GRIDLEDGER_BENCH_READINGS !== '0' && !certificatesOnly)
       await readingsBenchmark(profile, credentials, stateDir, results, rows);
     if (readingsOnly) return;
@@ -356,6 +360,7 @@ async function ledgerBenchmarks(results, rows) {
     if (process.env.GRIDLEDGER_BENCH_SIMULATION !== '0' && !certificatesOnly)
       await simulationBenchmarks(profile, credentials, results, rows);
     if (process.env.GRIDLEDGER_BENCH_BECKN !== '0' && !certificatesOnly) await becknBenchmarks(profile, credentials, results, rows, apiAt);
+    if (!certificatesOnly) await agentTradeBenchmarks(profile, credentials, results, rows, noopTps);
   } finally {
     await down(stateDir, { purge: true, log: () => undefined });
     lease.release();

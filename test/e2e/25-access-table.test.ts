@@ -408,6 +408,12 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   refuseRequests: () => req('POST', `/p2p/offers/${f.offerId}/refusals`, { requestIds: [uid('q')], reason: 'other' }),
   setMandate: () => req('PUT', `/p2p/mandates/${f.a.participantId}`, P2P_MANDATE),
   getMandate: () => req('GET', `/p2p/mandates/${f.a.participantId}`),
+  // A's meter has no agent bound: 404 AGENT_BINDING_NOT_FOUND after the access check.
+  getMeterAgent: () => req('GET', `/p2p/meters/${f.a.meterId}/agent`),
+  // Agent keys of A (docs/security.md, "Agent identities"); a key id that is no agent key of A: 404 after the access check.
+  issueAgentKey: () => req('POST', `/participants/${f.a.participantId}/agent-keys`, {}),
+  listAgentKeys: () => req('GET', `/participants/${f.a.participantId}/agent-keys`),
+  revokeAgentKey: () => req('DELETE', `/participants/${f.a.participantId}/agent-keys/kid_0000000000000000`),
 };
 
 /** The arguments of each row without a route, and whether it is submitted. */
