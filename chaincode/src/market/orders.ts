@@ -30,7 +30,6 @@ import { AccountOverlay } from './accounts';
 import { BookEntry, bookKey, openBook, OrderRecord, OrderRef, orderKey } from './book';
 import { sellCapacityWh } from './delivery';
 import { requireOpen } from './interval';
-import { loadTraded } from '../p2p/store';
 import { paramsFor } from './params';
 import { loadMandate, loadTraded } from '../p2p/store';
 
@@ -131,8 +130,9 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
     throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${participantId} has no active meter in community ${communityId}`, {
       communityId,
     });
-  // What the seller already sold peer to peer in the interval (p2p/store.ts) takes from the same capacity.
-  const p2pSoldWh = order.side === 'sell' ? (await loadTraded(ctx, communityId, intervalStart, participantId)).soldWh : 0;
+  // What the participant traded peer to peer in the interval (p2p/store.ts): a seller's P2P sales take from the same capacity.
+  const traded = order.side === 'sell' || batch.byAgent ? await loadTraded(ctx, communityId, intervalStart, participantId) : undefined;
+  const p2pSoldWh = order.side === 'sell' ? (traded?.soldWh ?? 0) : 0;
   if (order.side === 'sell' && book.sellWh + order.energyWh + p2pSoldWh > capacityWh) {
     throw new GridLedgerError(
       ErrorCodes.SELLER_CAPACITY_EXCEEDED,
@@ -145,9 +145,8 @@ async function placeOne(ctx: Context, participantId: string, input: Record<strin
     );
   }
 
-  if (batch.byAgent) {
+  if (batch.byAgent && traded !== undefined) {
     // An agent's orders count with its open orders of the side and its P2P trades of the interval (docs/security.md, *Agent identities*).
-    const traded = await loadTraded(ctx, communityId, intervalStart, participantId);
     const tradedWh = order.side === 'sell' ? book.sellWh + traded.soldWh : (book.buyWh ?? 0) + traded.boughtWh;
     const refusal = checkAgentSpotOrder(await batch.mandateOf(participantId), { ...order, tradedWh });
     if (refusal !== null) throw refusal;

@@ -4,7 +4,10 @@ import { id } from './schemas';
 /** OpenAPI paths and schemas of the API keys' life (routes/api-keys.ts, docs/security.md "API keys"). */
 export const keyId = { type: 'string', pattern: '^kid_[0-9a-f]{16}$' };
 const userId = id;
-export const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+export const err = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 export const json = (ref: string, description: string) => ({
   description,
   headers: { 'Cache-Control': { schema: { type: 'string', enum: ['no-store'] } } },
