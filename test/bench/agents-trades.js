@@ -1,10 +1,10 @@
 /**
  * agents.tradesPerSec: peer-to-peer trades committed per second through the Community gateway by
  * agent keys (docs/p2p.md, docs/security.md "Agent identities"), reported beside noop.submitTps of
- * the same run (target: at least half of it). SELLERS sellers at once, each with its own group of
- * BUYERS buyers in a round (so no two acceptances touch one buyer's account at once): the seller's
+ * the same run (target: at least half of it). SELLERS (20) sellers at once, each with its own group of
+ * BUYERS (10) buyers in a round (so no two acceptances touch one buyer's account at once): the seller's
  * agent offers, the buyers' agents request at once, the seller's agent accepts them in one
- * transaction. ROUNDS rounds, each seller meeting another group. A trade counts once its
+ * transaction. ROUNDS (2) rounds, each seller meeting another group. A trade counts once its
  * acceptance has committed (the gateway answers then). Set-up (onboarding, agent keys, mandates,
  * deposits) is not timed.
  */
@@ -15,9 +15,9 @@ const { UNLIMITED_MANDATE } = require('@gridledger/core/p2p');
 
 const { percentile } = require('./stats');
 
-const SELLERS = 10;
-const BUYERS = 5;
-const ROUNDS = 3;
+const SELLERS = 20;
+const BUYERS = 10;
+const ROUNDS = 2;
 const SETUP_IN_FLIGHT = 10;
 
 async function call(url, key, method, path, body) {
