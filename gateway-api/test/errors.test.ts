@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ErrorCodes } from '@gridledger/core/core';
 import { HTTP_STATUS } from '../src';
 
@@ -17,5 +19,16 @@ describe('HTTP_STATUS', () => {
       'PRIVATE_DATA_UNAVAILABLE',
       'TELEMETRY_UNAVAILABLE',
     ]);
+  });
+});
+
+describe('docs/api.md', () => {
+  it('explains every error code in its table of error codes', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Error codes'), doc.indexOf('## Metering API'));
+    // A row may name several codes that share a meaning (`A`, `B` | ...).
+    const firstCells = [...table.matchAll(/^\| (`[A-Z0-9_]+`(?:, `[A-Z0-9_]+`)*) \|/gm)].map((m) => m[1]);
+    const shown = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1])));
+    expect(Object.values(ErrorCodes).filter((c) => !shown.has(c))).toEqual([]);
   });
 });

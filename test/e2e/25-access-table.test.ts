@@ -342,6 +342,12 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   listParticipantDisputes: () => req('GET', `/participants/${f.a.participantId}/disputes`),
   listParticipantContracts: () => req('GET', `/participants/${f.a.participantId}/contracts`),
   listParticipantBankEntries: () => req('GET', `/participants/${f.a.participantId}/bank-entries`),
+  listResolvedDisputes: () => req('GET', `/communities/${C}/resolved-disputes`),
+  // Load shedding in a community without a grid model: allowed for the utility, it fails after the access check.
+  orderLoadShedding: () => req('POST', `/communities/${NOCOMM}/load-sheddings`, { from: PAST, to: NEXT, shedW: 1, reason: 'access table' }),
+  listLoadSheddings: () => req('GET', `/communities/${C}/load-sheddings`),
+  getIntervalZones: () => req('GET', `/communities/${C}/intervals/${PAST}/zones`),
+  listFlexEvents: () => req('GET', `/communities/${C}/flex-events`),
   // One clearing's index written again with the value it has: nothing changes.
   backfillListIndexes: () => req('POST', '/list-indexes/backfill', { kind: 'results', pageSize: 1 }),
   // Demand response: an event called in the past fails after the access check; the others name an event that does not exist.

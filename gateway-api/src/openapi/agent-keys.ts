@@ -30,7 +30,12 @@ export const agentKeyPaths = {
       operationId: 'listAgentKeys',
       description: "The keys of the participant's agent (ids, creation, expiry, state; never a key): the owner, an operator or utility.",
       parameters: [participantParam],
-      responses: { '200': json('ApiKeyList', 'the keys'), '401': unauthenticated, '403': err('ACCESS_DENIED') },
+      responses: {
+        '200': json('ApiKeyList', 'the keys'),
+        '400': err('REQUEST_INVALID'),
+        '401': unauthenticated,
+        '403': err('ACCESS_DENIED'),
+      },
     },
   },
   '/participants/{participantId}/agent-keys/{keyId}': {
@@ -40,6 +45,7 @@ export const agentKeyPaths = {
       parameters: [participantParam, { name: 'keyId', in: 'path', required: true, schema: keyId }],
       responses: {
         '204': { description: 'revoked' },
+        '400': err('REQUEST_INVALID'),
         '401': unauthenticated,
         '403': err('ACCESS_DENIED'),
         '404': err("API_KEY_NOT_FOUND: no such key of this participant's agent"),

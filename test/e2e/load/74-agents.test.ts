@@ -10,6 +10,10 @@
  * has stopped. Then delivery, every trade settled as a contracted position, and credits and
  * energy of the community conserved to the unit.
  *
+ * It takes four minutes (a 130 s lead, then delivery and settlement), so it is a load test that
+ * `npm run bench` runs (test/bench/load.js), not part of `npm test`:
+ * `GRIDLEDGER_LOAD_TESTS=1 npx jest test/e2e/load/74-agents.test.ts --selectProjects e2e`.
+ *
  * @metering-interval 60
  * @metering-late-window 2160000
  */
@@ -20,14 +24,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatInstant, UNLIMITED_MANDATE } from '@gridledger/core';
-import { firstReading, ONE_MINUTE_MARKET, sleepUntil, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
-import { api, closeWindow, credentials, operatorKey, profile, sleep, uid } from './support';
+import { firstReading, ONE_MINUTE_MARKET, sleepUntil, trader, Trader, useMeteringInterval, utilityGainIn } from '../market-support';
+import { api, closeWindow, credentials, operatorKey, profile, sleep, uid } from '../support';
 
 const C = uid('agents');
 const LEN = 60;
 const params = ONE_MINUTE_MARKET;
 const DEPOSIT = 1_000_000;
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 
 // Homes: two balanced (the first is the DHT's entry node, stopped mid-cycle), eight sellers of 2,000 Wh whose
 // mandates ask 100,000 to 170,000 µ/kWh, nine buyers of 600 Wh, and one buyer whose maximum (90,000) no offer meets.
@@ -183,7 +187,7 @@ it(
     expect((await as(at('s7'), 'DELETE', `/p2p/offers/${s7Offer}`)).body.offer.status).toBe('cancelled');
     const s1Offer = offered.get('s1')!;
     forger = spawn(process.execPath, [
-      join(__dirname, 'agents-forger.mjs'),
+      join(__dirname, '..', 'agents-forger.mjs'),
       JSON.stringify({
         communityId: C,
         bootstrap: readyHomes[1].addresses[0],
