@@ -110,8 +110,9 @@ describe('journal file', () => {
     }
     expect([...marking].filter((id) => !done.has(id)).length).toBeLessThanOrEqual(1);
     for (const id of done) expect(pending.has(id)).toBe(false);
-    // Beyond the acknowledged ones, only the two appends that were in flight may have made it.
+    // Beyond the acknowledged ones seen here, only later appends may have made it: the child acknowledges in order, and its
+    // lines not yet read when the kill came (a loaded machine buffers many in the pipe) name only ids after the last one read.
     const unacked = [...pending].filter((id) => !acked.has(id));
-    expect(unacked.every((id) => id > maxAcked && id <= maxAcked + 2)).toBe(true);
+    expect(unacked.filter((id) => id <= maxAcked)).toEqual([]);
   }, 30_000);
 });
