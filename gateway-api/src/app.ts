@@ -1,3 +1,8 @@
+/**
+ * The gateway's express app: middleware, authentication, the routers and error handling in their
+ * order. Over 400 lines: the wiring of every router in one place; each route's logic is in
+ * routes/.
+ */
 import { randomUUID } from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';

@@ -1,3 +1,7 @@
+/**
+ * The served OpenAPI document, assembled from the paths and schemas of openapi/*.ts. Over 400
+ * lines: the shared components and the assembly of every domain's paths.
+ */
 import { catalogue } from '@gridledger/core/catalogue';
 import { ErrorCodes, ROLES } from '@gridledger/core/core';
 import { MAX_READINGS_PER_BATCH } from '@gridledger/core/metering';

@@ -6,6 +6,10 @@
  * offers in the DHT, checks them against the ledger, requests the best (decide), and on a refusal
  * or an offer gone the next best; before the gate it bids what is left into the interval auction.
  * Every call to the gateway carries this home's agent key; its DHT node carries its agent key.
+ *
+ * Over 400 lines: one home agent's interval cycle (announce, price and offer, answer requests,
+ * discover and request, bid the rest) reads best in one place; its decisions are pure modules
+ * beside it (positions, seller, market view, bids).
  */
 import { formatInstant, MANDATE_FIELDS, validateMandate, type Mandate } from '@gridledger/core';
 import { decide, type TariffBand } from '@gridledger/core/agents';

@@ -5,6 +5,10 @@
  * buyer proposes or accepts. After each delivered interval, settleContracts settles the deliveries
  * of the community's active contracts once, against the energy positions, before the spot
  * settlement, which then sees the positions with the contract volume taken out (delivery.ts).
+ *
+ * Just over 400 lines: one contract class, the bilateral contract's whole lifecycle (propose,
+ * accept, withdraw, settle); its store and delivery rules live in bilateral-store.ts and
+ * delivery.ts.
  */
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {

@@ -1,3 +1,8 @@
+/**
+ * The certificates contract's transactions in the catalogue (docs/api.md). Over 400 lines: one
+ * entry per transaction, with its arguments, result, access and events; the records are in
+ * records.ts.
+ */
 import { CertificateAttributes, CertificateBundle, CertificateStatus } from './records';
 import { arg, contractOf } from './transaction';
 import { Bool, CertificateId, Id, Instant, Int, IssuanceId, Nullable, OneOf, Page, Text, Type } from './schema';

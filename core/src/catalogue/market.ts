@@ -1,3 +1,7 @@
+/**
+ * The market contracts' transactions in the catalogue (docs/api.md). Over 400 lines: one entry per
+ * transaction of the market, credits, bilateral and figures contracts.
+ */
 import {
   Account,
   BookOrder,

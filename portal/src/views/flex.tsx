@@ -5,6 +5,9 @@
  * out until the deadline), its published baseline and its payment. The utility and the operator:
  * call an event, then per event the answers, fix the baselines, settle, and the results per
  * interval against the target; the regulator reads them.
+ *
+ * Over 400 lines: the household's and the utility's/operator's demand-response views share the
+ * event facts and stages; pure parts are in ../flex.ts.
  */
 import { useState, type FormEvent } from 'react';
 import { data, type ApiClient } from '../api/client';

@@ -1,6 +1,9 @@
 /**
  * The rest of a household's view: energy token moves (CSV), disputes of a reading, bilateral
  * contracts, matching preferences, certificates and the matched green share.
+ *
+ * Over 400 lines: the household's panels (tokens, disputes, contracts, preferences, certificates)
+ * that several tabs show; each is a component of its own.
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { data, type ApiClient } from '../api/client';

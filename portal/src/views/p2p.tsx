@@ -2,6 +2,9 @@
  * A household's P2P trading (docs/p2p.md): the mandate (its agent's limits, which only the owner's own
  * key may set: an agent's key is refused with the ledger's code), and the offers of an open interval of
  * its community: its own with their requests to accept or refuse and Cancel, the others' to request.
+ *
+ * Over 400 lines: offers, requests and the mandate editor of one household, components of one
+ * concern each; pure parts in ../p2p.ts.
  */
 import { useMemo, useState, type FormEvent } from 'react';
 import { data, type ApiClient } from '../api/client';

@@ -2,6 +2,9 @@
  * A household's view: live production, consumption and net position from its meters' readings (the
  * event stream tells which reading arrived), today's chart per interval, energy tokens, credits,
  * open orders with place and cancel, and the statement with a CSV export.
+ *
+ * Over 400 lines: the household's 'Today' page (live readings, chart, balances, orders), one
+ * component each.
  */
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { data, type ApiClient, type Session } from '../api/client';
