@@ -9,7 +9,7 @@
  */
 import { formatInstant } from '@gridledger/core/core';
 import { trader, Trader, useMeteringInterval } from './market-support';
-import { api, eventually, type JsonAnswer, operatorKey, signReading, uid } from './support';
+import { api, eventually, type JsonAnswer, operatorKey, readOnceCommitted, signReading, uid } from './support';
 import { closeHour, deliver, hourBack, intervalsOf, issuanceTag, issue, ok, Producer, producer, regulatorKey } from './certificate-support';
 
 useMeteringInterval(900);
@@ -181,11 +181,12 @@ describe('storage records and hourly matching', () => {
     for (const day of days)
       await ok(api('community', operatorKey(), 'POST', `/communities/${p.communityId}/matching/days`, { dayStart: formatInstant(day) }));
     const span = `from=${encodeURIComponent(formatInstant(days[0]))}&to=${encodeURIComponent(formatInstant(days.at(-1)! + 86_400))}`;
-    // The Regulator's peer may not have the recording blocks yet (each organisation reads its own peer).
-    const recorded = await eventually(async () => {
-      const answer = await ok(api('regulator', regulatorKey(), 'GET', `/communities/${p.communityId}/matching/days?${span}`));
-      return answer.days.length === days.length && answer;
-    }, 10_000);
+    const recorded = await readOnceCommitted(
+      'regulator',
+      regulatorKey(),
+      `/communities/${p.communityId}/matching/days?${span}`,
+      (b) => b.days.length === days.length,
+    );
     expect(recorded).toMatchObject({ daysInPeriod: days.length, consumptionWh: 1500, matchedWh: 200, scorePpm: 133_333 });
     expect(recorded.days.map((d: JsonAnswer) => Object.keys(d).sort())).toEqual(
       days.map(() => ['consumptionWh', 'dayStart', 'matchedWh', 'participants', 'recordedAt', 'scorePpm']),

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatInstant } from '@gridledger/core/core';
 import { useMeteringInterval } from './market-support';
-import { api, closeWindow, type JsonAnswer, operatorKey, profile, uid } from './support';
+import { api, closeWindow, type JsonAnswer, operatorKey, profile, readOnceCommitted, uid } from './support';
 import {
   auditCertificates,
   deliver,
@@ -181,7 +181,12 @@ it('counts transfers, claims and a withdrawal in the report, which the audit rec
   const dayStart = Math.floor(Date.parse(FROM) / 86_400_000) * 86_400;
   const [DAY, NEXT] = [formatInstant(dayStart), formatInstant(dayStart + 86_400)];
   await ok(api('community', operatorKey(), 'POST', `/communities/${C}/matching/days`, { dayStart: DAY }));
-  const recorded = await ok(api('regulator', regulatorKey(), 'GET', `/communities/${C}/matching/days?from=${DAY}&to=${NEXT}`));
+  const recorded = await readOnceCommitted(
+    'regulator',
+    regulatorKey(),
+    `/communities/${C}/matching/days?from=${DAY}&to=${NEXT}`,
+    (b) => b.days.length === 1,
+  );
   const dayQuery = `/reports/certificates?${new URLSearchParams({ from: DAY, to: NEXT, communityId: C })}`;
   const dayReport = await ok(api('regulator', regulatorKey(), 'GET', dayQuery));
   expect(dayReport.matchedShare).toMatchObject({

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { alertIdOf, costMicros, formatInstant } from '@gridledger/core';
 import { deliverAsCleared, marketParams, operatorClient, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
-import { type JsonAnswer, api, credentials, operatorKey, sleep, stateDir, uid } from './support';
+import { type JsonAnswer, api, credentials, operatorKey, readOnceCommitted, sleep, stateDir, uid } from './support';
 
 const utilityKey = () => credentials().apiKeys.utility.utility;
 const regulatorKey = () => credentials().apiKeys.regulator.regulator;
@@ -90,8 +90,8 @@ it('the utility alone islands and reconnects, from an interval whose gate is ope
   expect(closed.body).toMatchObject({ mode: 'connected', since: NS, number: 2, previousSince: IS });
 
   const at = (instant: string) => api('regulator', regulatorKey(), 'GET', `/communities/${C}/island?at=${instant}`);
+  const after = await readOnceCommitted('regulator', regulatorKey(), `/communities/${C}/island?at=${NS}`, (b) => b.changes?.length === 2);
   expect((await at(IS)).body).toMatchObject({ mode: 'islanded', since: IS, cause: 'utility' });
-  const after = (await at(NS)).body;
   expect(after).toMatchObject({ mode: 'connected', since: NS });
   expect(after.changes.map((c: JsonAnswer) => [c.number, c.mode, c.reason, c.changedBy])).toEqual([
     [1, 'islanded', 'storm: feeder 4 tripped', opened.body.changedBy],

@@ -233,6 +233,22 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
   }
 }
 
+/**
+ * A GET at another organization's gateway once its peer holds what the caller just wrote: each gateway
+ * reads its own organization's peer, which may be a block behind the one that committed the write.
+ */
+export async function readOnceCommitted(
+  org: OrgName,
+  key: string,
+  path: string,
+  ready: (body: JsonAnswer) => boolean,
+): Promise<JsonAnswer> {
+  return eventually(async () => {
+    const res = await api(org, key, 'GET', path);
+    return res.status === 200 && ready(res.body) && res.body;
+  }, 10_000);
+}
+
 /** All stored readings of a meter, through the gateway. */
 export async function storedReadings(meter: TestMeter): Promise<JsonAnswer[]> {
   const res = await api<JsonAnswer | JsonAnswer[]>(
