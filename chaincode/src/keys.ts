@@ -52,7 +52,8 @@
  *
  * - storage (docs/storage.md): battery~id; batteryAt~community~zone~battery (search index);
  *   batterySoc~battery (its state of charge, apart so reports never conflict with confirms);
- *   storageDay~battery~day (the reservations touching that UTC day); storageContract~id
+ *   storageDay~battery~day (the reservations touching that UTC day); storageContract~id;
+ *   storageContractBy~participant~contract (the buyer's and the provider's lists)
  *
  * - demand response: flexEvent~eventId; flexOptIn~eventId~participant; flexOptInBy~participant~start~eventId;
  *   flexResult~eventId~participant (the collection demandResponse: flexBaseline, flexPerformance ~eventId~participant)
@@ -201,6 +202,8 @@ export const KeyTypes = {
   shedding: 'shedding',
   sheddingLatest: 'sheddingLatest',
   sheddingAt: 'sheddingAt',
+  /** A participant's storage contracts, as buyer and as battery provider (storage/store.ts): storageContractBy~participant~contract. */
+  storageContractBy: 'storageContractBy',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

@@ -9,7 +9,7 @@ import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { StorageContract } from '../src/storage';
 import { FakeFabric, identity, meterKeys, readingsOf, signReading, submitVia } from './fake-fabric';
-import { codeOf, expectOk, operator, T, utility } from './market-support';
+import { codeOf, expectOk, operator, regulator, T, utility } from './market-support';
 
 const storage = new StorageContract();
 const registry = new RegistryContract();
@@ -128,6 +128,46 @@ describe('storage: contracts', () => {
     expect(await account(f, 'k1')).toMatchObject({ availableMicros: 1_000_000 - 12_500, escrowMicros: 0 });
     expect(await account(f, 'bp')).toMatchObject({ availableMicros: 12_500 });
     expectOk(await confirm(f, buyer2, 'b', 10_000, 0, 900));
+  });
+
+  it("lists a participant's contracts as buyer and as provider, with their status now; nobody else's", async () => {
+    const f = await setup();
+    const a = expectOk(await confirm(f, buyer1, 'a', 1_000, 0, 900)).contract;
+    const b = expectOk(await confirm(f, buyer2, 'b', 1_000, 0, 900)).contract;
+    const c = expectOk(await confirm(f, buyer1, 'c', 1_000, 900, 1_800)).contract;
+    expectOk(await f.run(buyer1, (ctx) => storage.cancelStorage(ctx, c.contractId)));
+    const list = async (who: typeof buyer1, id: string, pageSize = '', bookmark = '') =>
+      f.evaluate(who, (ctx) => storage.listStorageContracts(ctx, id, pageSize, bookmark));
+    const ids = (page: { items: { contractId: string; status: string }[] }) => page.items.map((x) => [x.contractId, x.status]);
+    expect(ids(expectOk(await list(buyer1, 'k1')))).toEqual(
+      [
+        [a.contractId, 'confirmed'],
+        [c.contractId, 'cancelled'],
+      ].sort(),
+    );
+    expect(ids(expectOk(await list(provider, 'bp')))).toEqual(
+      [
+        [a.contractId, 'confirmed'],
+        [b.contractId, 'confirmed'],
+        [c.contractId, 'cancelled'],
+      ].sort(),
+    );
+    // Paged by id: the second page starts after the first.
+    const first = expectOk(await list(operator, 'bp', '2'));
+    const second = expectOk(await list(regulator, 'bp', '2', first.bookmark));
+    expect([...first.items, ...second.items].map((x: { contractId: string }) => x.contractId)).toEqual(
+      [a.contractId, b.contractId, c.contractId].sort(),
+    );
+    // Once the window has started, the stored 'confirmed' reads as active.
+    f.now = T + 1;
+    expect(expectOk(await list(buyer2, 'k2')).items.map((x: { status: string }) => x.status)).toEqual(['active']);
+    for (const [who, id] of [
+      [stranger, 'k1'],
+      [buyer1, 'bp'],
+      [provider, 'k1'],
+    ] as const)
+      expect(codeOf(await list(who, id))).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(codeOf(await list(buyer1, 'bad id'))).toBe(ErrorCodes.REQUEST_INVALID);
   });
 
   it("settles from the battery meter's reading: payment to the provider less the penalty, the rest back", async () => {

@@ -725,6 +725,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [yes(), no, no, yes(), no],
   ),
   row(
+    'listParticipantStorageContracts',
+    'GET /participants/{participantId}/storage-contracts',
+    ['storage:listStorageContracts'],
+    OWN_RECORDS,
+    'a battery provider lists its own, as provider',
+  ),
+  row(
     'backfillListIndexes',
     'POST /list-indexes/backfill',
     ['lists:readBackfillPage', 'lists:backfillIndexes'],

@@ -342,6 +342,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   listParticipantDisputes: () => req('GET', `/participants/${f.a.participantId}/disputes`),
   listParticipantContracts: () => req('GET', `/participants/${f.a.participantId}/contracts`),
   listParticipantBankEntries: () => req('GET', `/participants/${f.a.participantId}/bank-entries`),
+  listParticipantStorageContracts: () => req('GET', `/participants/${f.a.participantId}/storage-contracts`),
   listResolvedDisputes: () => req('GET', `/communities/${C}/resolved-disputes`),
   // Load shedding in a community without a grid model: allowed for the utility, it fails after the access check.
   orderLoadShedding: () => req('POST', `/communities/${NOCOMM}/load-sheddings`, { from: PAST, to: NEXT, shedW: 1, reason: 'access table' }),

@@ -118,6 +118,21 @@ it('registers and searches batteries, never overbooks under concurrent confirms,
   const again = await confirm(b3, 'again', b1Id, 8_000, later);
   expect(again.status).toBe(201);
 
+  // Each party lists its contracts with their status now: the provider all four, a buyer its own; nobody else's.
+  const listed = async (key: string, id: string) => (await as(key, 'GET', `/participants/${id}/storage-contracts`)).body;
+  const byId = (page: JsonAnswer) => Object.fromEntries(page.items.map((c: JsonAnswer) => [c.contractId, c.status]));
+  const providers = byId(await listed(p.apiKey, p.participantId));
+  expect(Object.keys(providers)).toEqual([contractId, first.contractId, second.contractId, again.body.contract.contractId].sort());
+  expect([providers[first.contractId], providers[second.contractId], providers[again.body.contract.contractId]]).toEqual([
+    'cancelled',
+    'cancelled',
+    'confirmed',
+  ]);
+  expect(byId(await listed(b3.apiKey, b3.participantId))[again.body.contract.contractId]).toBe('confirmed');
+  const othersList = await as(stranger.apiKey, 'GET', `/participants/${b1.participantId}/storage-contracts`);
+  expect([othersList.status, othersList.body.error.code]).toEqual([403, 'ACCESS_DENIED']);
+  expect(Object.keys(byId(await listed(operatorKey(), b1.participantId)))).toEqual([contractId]);
+
   // Refusals: a stranger, a contract in progress, too early to settle, bad input.
   const seen = await as(stranger.apiKey, 'GET', `/storage/contracts/${contractId}`);
   expect([seen.status, seen.body.error.code]).toEqual([403, 'ACCESS_DENIED']);

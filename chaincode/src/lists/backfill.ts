@@ -14,6 +14,7 @@ import { LIST_MAX_PAGE, pageSizeOf, readPage } from '../paging';
 import { loadMeter, loadParticipant, ParticipantRecord } from '../registry';
 import { AssetRecord } from '../energy/assets';
 import { ContractRecord, indexDeliveryDays } from '../market/bilateral-store';
+import { indexStorageContract, StorageContractRecord } from '../storage/store';
 import { BankEntry, DisputeRef, indexAsset, indexBankEntry, indexContract, indexDispute, indexParticipant, indexResult } from './indexes';
 
 /** Each kind: the records it reads, the key attributes of one, and how one is indexed. */
@@ -60,6 +61,12 @@ const KINDS: Record<string, Kind> = {
     type: KeyTypes.clearing,
     idOf: (r: Result) => [r.communityId, r.intervalStart],
     index: (ctx, r: Result) => indexResult(ctx, r.communityId, r.intervalStart),
+  },
+  // Storage contracts confirmed before their parties' lists (storageContractBy) existed.
+  'storage-contracts': {
+    type: KeyTypes.storageContract,
+    idOf: (c: StorageContractRecord) => [c.contractId],
+    index: (ctx, c: StorageContractRecord) => indexStorageContract(ctx, c),
   },
 };
 type Result = { communityId: string; intervalStart: string };

@@ -18,6 +18,7 @@ import {
   ErrorCodes,
   formatInstant,
   GridLedgerError,
+  isSelfActing,
   MeteredInterval,
   orderIdOf,
   parseInstant,
@@ -32,9 +33,19 @@ import { actorOf, Caller, requireRole, requireTrader } from '../access';
 import { checkId, parseObjectArgument } from '../args';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
 import { AccountOverlay } from '../market/accounts';
+import { KeyTypes } from '../keys';
+import { LIST_MAX_PAGE, pageSizeOf, readPage } from '../paging';
 import { loadMeteringParams, windowKey } from '../energy/grid';
 import { readReading } from '../energy/privacy';
-import { changeReservation, contractKey, loadBattery, loadStorageContract, reservationsOver, StorageContractRecord } from './store';
+import {
+  changeReservation,
+  contractKey,
+  indexStorageContract,
+  loadBattery,
+  loadStorageContract,
+  reservationsOver,
+  StorageContractRecord,
+} from './store';
 
 const STORAGE_INPUT_INVALID = ErrorCodes.STORAGE_INPUT_INVALID;
 const CONFIRM_FIELDS = ['clientContractId', 'batteryId', 'reservedWh', 'from', 'to'];
@@ -115,6 +126,7 @@ export async function confirmStorage(ctx: Context, request: string): Promise<{ c
   await accounts.flush();
   await changeReservation(ctx, battery.batteryId, window, { contractId, from: contract.from, to: contract.to, reservedWh }, 'add');
   await putRecord(ctx, contractKey(ctx, contractId), contract);
+  await indexStorageContract(ctx, contract);
   setEvent(ctx, 'StorageConfirmed', { contractId, batteryId: battery.batteryId, providerId: battery.providerId, buyerId });
   return { contract: asSeen(ctx, contract), replayed: false };
 }
@@ -137,6 +149,29 @@ export async function getStorageContract(ctx: Context, contractId: string): Prom
   const c = await loadStorageContract(ctx, checkId(contractId, 'contractId', STORAGE_INPUT_INVALID));
   requireReader(ctx, c, 'reading a storage contract');
   return asSeen(ctx, c);
+}
+
+/** A page of the participant's contracts (as buyer or provider), by id: the participant itself, the operator, utility or regulator. */
+export async function listStorageContracts(ctx: Context, participantId: string, pageSize: string, bookmark: string) {
+  const caller = requireRole(ctx, 'any', "listing a participant's storage contracts");
+  const id = checkId(participantId, 'participantId');
+  const own = isSelfActing(caller.role) && caller.participantId === id;
+  if (!own && !['operator', 'utility', 'regulator'].includes(caller.role ?? '')) {
+    throw new GridLedgerError(
+      ErrorCodes.ACCESS_DENIED,
+      'storage contracts are listed by their party, the operator, the utility and the regulator',
+      {
+        participantId: id,
+      },
+    );
+  }
+  const page = await readPage<{ contractId: string }>(ctx, KeyTypes.storageContractBy, [id], {
+    size: pageSizeOf(pageSize || undefined, LIST_MAX_PAGE),
+    bookmark,
+  });
+  const items: SeenContract[] = [];
+  for (const { contractId } of page.items) items.push(asSeen(ctx, await loadStorageContract(ctx, contractId)));
+  return { items, bookmark: page.bookmark };
 }
 
 /** The buyer or the provider, before the window starts: the escrow comes back under the cancellation rule. */

@@ -5,7 +5,7 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { respond } from '../respond';
 import { findBatteries, getBattery, listBatteries, registerBattery, reportStateOfCharge } from './batteries';
-import { cancelStorage, confirmStorage, getStorageContract, settleStorageContract } from './agreements';
+import { cancelStorage, confirmStorage, getStorageContract, listStorageContracts, settleStorageContract } from './agreements';
 
 @Info({ title: 'storage', description: 'Batteries offered for storage and storage contracts: reservation, escrow, settlement' })
 export class StorageContract extends Contract {
@@ -65,5 +65,11 @@ export class StorageContract extends Contract {
   @Returns('string')
   async settleStorage(ctx: Context, contractId: string): Promise<string> {
     return respond(ctx, 'settleStorage', () => settleStorageContract(ctx, contractId));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async listStorageContracts(ctx: Context, participantId: string, pageSize: string, bookmark: string): Promise<string> {
+    return respond(ctx, 'listStorageContracts', () => listStorageContracts(ctx, participantId, pageSize, bookmark));
   }
 }

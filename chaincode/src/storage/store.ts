@@ -83,6 +83,15 @@ export async function loadBattery(ctx: Context, batteryId: string): Promise<Batt
   return battery;
 }
 
+/** A contract confirmed: in its buyer's and its provider's lists (the record's status is read from the contract). */
+export async function indexStorageContract(
+  ctx: Context,
+  c: Pick<StorageContractRecord, 'contractId' | 'buyerId' | 'providerId'>,
+): Promise<void> {
+  for (const party of [c.buyerId, c.providerId])
+    await putRecord(ctx, key(ctx, KeyTypes.storageContractBy, party, c.contractId), { contractId: c.contractId });
+}
+
 export async function loadStorageContract(ctx: Context, contractId: string): Promise<StorageContractRecord> {
   const c = await getRecord<StorageContractRecord>(ctx, contractKey(ctx, contractId));
   if (c === undefined)

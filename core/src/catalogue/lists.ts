@@ -11,7 +11,7 @@ const participant = arg('participantId', Id);
 const communityReaders = { roles: ['operator', 'utility'], rule: 'the operator and the utility (no household, no regulator)' } as const;
 const oversight = { roles: ['operator', 'utility', 'regulator'], rule: 'the operator, the utility and the regulator' } as const;
 
-const backfillKind = arg('kind', OneOf(['disputes', 'assets', 'bank', 'participants', 'contracts', 'results']));
+const backfillKind = arg('kind', OneOf(['disputes', 'assets', 'bank', 'participants', 'contracts', 'results', 'storage-contracts']));
 const backfillers = {
   roles: ['operator', 'regulator'],
   msps: ['CommunityMSP', 'RegulatorMSP'],

@@ -1,5 +1,5 @@
 import { arg, contractOf } from './transaction';
-import { Bool, Id, Int, Nullable, OneOf, Opaque, Text, Type } from './schema';
+import { Bool, Id, Int, Nullable, OneOf, Opaque, Page, Text, Type } from './schema';
 
 const Availability = Type.Object({ from: Text, to: Text }, { title: 'AvailabilityWindow' });
 
@@ -159,5 +159,15 @@ export const storageTransactions = {
     },
     events: ['StorageSettled'],
     summary: 'after the window: energy in and out from the battery meter, escrow to the provider less the penalty, the rest back',
+  }),
+  listStorageContracts: storage.evaluate('listStorageContracts', {
+    args: [arg('participantId', Id), arg('pageSize', Type.String({ pattern: '^[0-9]*$' })), arg('bookmark', Type.String())],
+    result: Page(StorageContractRecord, 'StorageContractPage'),
+    access: {
+      roles: ['prosumer', 'consumer', 'battery-provider', 'operator', 'utility', 'regulator'],
+      ownRecords: true,
+      rule: 'the participant itself (as buyer or as provider), the operator, the utility and the regulator',
+    },
+    summary: "a page of the participant's storage contracts, as buyer or as battery provider, by id",
   }),
 };

@@ -84,6 +84,13 @@ export const listPaths = {
     [participant, ...period],
     "The participant's deposits and withdrawals in [from, to), oldest first: the participant and the utility.",
   ),
+  '/participants/{participantId}/storage-contracts': list(
+    'listParticipantStorageContracts',
+    catalogue.storage.listStorageContracts,
+    [participant],
+    "The participant's storage contracts as buyer or as battery provider, by id, each with its status now: the participant, " +
+      'the operator, the utility and the regulator.',
+  ),
   '/list-indexes/backfill': {
     post: {
       operationId: 'backfillListIndexes',
@@ -123,7 +130,7 @@ export const listSchemas = {
     additionalProperties: false,
     required: ['kind'],
     properties: {
-      kind: { type: 'string', enum: ['disputes', 'assets', 'bank', 'participants', 'contracts', 'results'] },
+      kind: { type: 'string', enum: ['disputes', 'assets', 'bank', 'participants', 'contracts', 'results', 'storage-contracts'] },
       pageSize: { type: 'integer', minimum: 1, maximum: 500 },
       bookmark: { type: 'string', maxLength: 1024 },
     },

@@ -64,6 +64,10 @@ export function listRoutes(ledger: LedgerPort): express.Router {
     requireSelfOr(res, req.params.participantId, ['operator', 'utility', 'regulator'], 'contracts');
     await evaluate(res, lists.listContracts, [req.params.participantId, ...pageOf(req.query)]);
   });
+  r.get('/participants/:participantId/storage-contracts', async (req, res) => {
+    requireSelfOr(res, req.params.participantId, ['operator', 'utility', 'regulator'], 'storage contracts');
+    await evaluate(res, catalogue.storage.listStorageContracts, [req.params.participantId, ...pageOf(req.query)]);
+  });
   r.get('/participants/:participantId/bank-entries', async (req, res) => {
     requireSelfOr(res, req.params.participantId, ['utility'], 'deposits and withdrawals');
     await evaluate(res, lists.listBankEntries, [req.params.participantId, ...periodOf(req.query), ...pageOf(req.query)]);

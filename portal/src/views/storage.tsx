@@ -1,14 +1,15 @@
 /**
  * Storage (docs/storage.md): the batteries of a community with their limits and prices (a battery
- * provider's own first), and a household's storage contracts (those confirmed or looked up in this
- * browser: the ledger has no list of a participant's storage contracts) with their settlement.
+ * provider's own first), and a participant's storage contracts from the ledger, as buyer or as
+ * provider, with their settlement.
  */
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { data, type ApiClient } from '../api/client';
 import type { operations } from '../api/schema.gen';
 import { Outcome, useAction } from '../action';
 import { Show, useLoad } from '../load';
 import { LookUp } from '../look-up';
+import { allPages } from '../listed';
 import { useRemembered } from '../remembered';
 import { Table } from '../table';
 import { instantOf, localDateTime } from '../time';
@@ -78,12 +79,13 @@ function BatteryTable({ batteries }: { batteries: Battery[] }) {
 }
 
 const HOUR = 3600;
+const PAGE = 500;
 
 /**
  * Reserve storage in a battery of the community: the battery, the energy and a window of whole hours (on the
  * metering grid), quoted first (fees and what is held now, the capacity free), then confirmed.
  */
-function Reserve({ api, communityId, onConfirmed }: { api: ApiClient; communityId: string; onConfirmed(contractId: string): void }) {
+function Reserve({ api, communityId, onConfirmed }: { api: ApiClient; communityId: string; onConfirmed(): void }) {
   const list = useLoad(() => data(api.GET('/communities/{communityId}/batteries', { params: { path: { communityId } } })), [communityId]);
   const [batteryId, setBatteryId] = useState('');
   const [kwh, setKwh] = useState('1');
@@ -95,7 +97,7 @@ function Reserve({ api, communityId, onConfirmed }: { api: ApiClient; communityI
     return { from: instantOf(from), to: instantOf(from + Number(hours) * HOUR) };
   };
   const quoted = useAction<{ freeWh: number; reservationFeeMicros: number; maxStorageFeeMicros: number; escrowMicros: number }>();
-  const confirmed = useAction<{ contractId: string }>((c) => onConfirmed(c.contractId));
+  const confirmed = useAction<{ contractId: string }>(onConfirmed);
   if (list.data && list.data.batteries.length === 0) return null;
   const chosen = batteryId || list.data?.batteries[0]?.batteryId || '';
   const quote = (e: FormEvent) => {
@@ -161,52 +163,91 @@ function Reserve({ api, communityId, onConfirmed }: { api: ApiClient; communityI
   );
 }
 
-/** Reserve storage, and the storage contracts this browser knows of (reserved here or looked up by id). */
+/** Reserve storage; the participant's storage contracts from the ledger; any contract looked up by id. */
 export function StorageContracts({ api, participantId, communityId }: { api: ApiClient; participantId: string; communityId?: string }) {
   const [ids, remember] = useRemembered(`gridledger.storage.${participantId}`);
+  const [changes, setChanges] = useState(0);
+  const changed = () => setChanges((n) => n + 1);
+  const path = { participantId };
+  const own = useLoad(
+    () =>
+      allPages((bookmark) =>
+        data(api.GET('/participants/{participantId}/storage-contracts', { params: { path, query: { pageSize: PAGE, bookmark } } })),
+      ),
+    [participantId, changes],
+  );
+  const listed = new Set((own.data?.items ?? []).map((c) => c.contractId));
   return (
     <>
-      {communityId !== undefined && <Reserve api={api} communityId={communityId} onConfirmed={remember} />}
+      {communityId !== undefined && <Reserve api={api} communityId={communityId} onConfirmed={changed} />}
       <section aria-labelledby="storage-contracts-h" className="card wide">
         <h2 id="storage-contracts-h">Storage contracts</h2>
+        <Show of={own} empty={(l) => l.items.length === 0} emptyText="You have no storage contract yet.">
+          {(l) =>
+            l.items.map((c) => (
+              <ContractArticle key={c.contractId} contractId={c.contractId}>
+                <ContractBody c={c} api={api} participantId={participantId} onChanged={changed} />
+              </ContractArticle>
+            ))
+          }
+        </Show>
+        {own.data?.more && <p className="muted">Only the first {own.data.items.length} are shown.</p>}
         <LookUp label="Contract id" button="Look up contract" onFound={remember} />
-        {ids.length === 0 ? (
-          <p className="muted">No storage contract looked up in this browser yet.</p>
-        ) : (
-          ids.map((id) => <ContractCard key={id} api={api} contractId={id} participantId={participantId} />)
-        )}
+        {ids
+          .filter((id) => !listed.has(id))
+          .map((id) => (
+            <LookedUp key={id} api={api} contractId={id} participantId={participantId} />
+          ))}
       </section>
     </>
   );
 }
 
-function ContractCard({ api, contractId, participantId }: { api: ApiClient; contractId: string; participantId: string }) {
-  const path = { contractId };
-  const contract = useLoad(() => data(api.GET('/storage/contracts/{contractId}', { params: { path } })), [contractId]);
-  const cancelled = useAction<unknown>(contract.reload);
+/** A contract looked up by id (another participant's is refused by its code). */
+function LookedUp({ api, contractId, participantId }: { api: ApiClient; contractId: string; participantId: string }) {
+  const contract = useLoad(() => data(api.GET('/storage/contracts/{contractId}', { params: { path: { contractId } } })), [contractId]);
   return (
-    <article className="sub" data-testid="storage-contract" aria-label={`Storage contract ${contractId}`}>
-      <h3>Contract {contractId}</h3>
-      <Show of={contract}>
-        {(c) => (
-          <>
-            <ContractFacts c={c} />
-            {c.status === 'confirmed' && (c.buyerId === participantId || c.providerId === participantId) && (
-              <button
-                type="button"
-                disabled={cancelled.busy}
-                onClick={() =>
-                  void cancelled.run(() => data(api.POST('/storage/contracts/{contractId}/cancellation', { params: { path } })))
-                }
-              >
-                Cancel contract
-              </button>
-            )}
-            <Outcome of={cancelled} done={() => 'Contract cancelled.'} />
-          </>
-        )}
-      </Show>
-    </article>
+    <ContractArticle contractId={contractId}>
+      <Show of={contract}>{(c) => <ContractBody c={c} api={api} participantId={participantId} onChanged={contract.reload} />}</Show>
+    </ContractArticle>
+  );
+}
+
+const ContractArticle = ({ contractId, children }: { contractId: string; children: ReactNode }) => (
+  <article className="sub" data-testid="storage-contract" aria-label={`Storage contract ${contractId}`}>
+    <h3>Contract {contractId}</h3>
+    {children}
+  </article>
+);
+
+/** A contract's facts, and its cancellation for a party while it is confirmed. */
+function ContractBody({
+  c,
+  api,
+  participantId,
+  onChanged,
+}: {
+  c: StorageContract;
+  api: ApiClient;
+  participantId: string;
+  onChanged(): void;
+}) {
+  const cancelled = useAction<unknown>(onChanged);
+  const path = { contractId: c.contractId };
+  return (
+    <>
+      <ContractFacts c={c} />
+      {c.status === 'confirmed' && (c.buyerId === participantId || c.providerId === participantId) && (
+        <button
+          type="button"
+          disabled={cancelled.busy}
+          onClick={() => void cancelled.run(() => data(api.POST('/storage/contracts/{contractId}/cancellation', { params: { path } })))}
+        >
+          Cancel contract
+        </button>
+      )}
+      <Outcome of={cancelled} done={() => 'Contract cancelled.'} />
+    </>
   );
 }
 
