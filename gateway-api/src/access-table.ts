@@ -81,6 +81,8 @@ const BAP_NOTE =
 const OTHERS_BUNDLE = "another's bundle: ACCESS_DENIED (test/e2e/43-certificates)";
 /** A storage contract names its parties only once found: a stranger is refused by the chaincode, tested in 61-storage-contracts. */
 const OTHERS_STORAGE = "another's contract: ACCESS_DENIED (test/e2e/61-storage-contracts)";
+/** Broker credentials of the household and its meters are its owner's (docs/security.md, "MQTT"). */
+const OWNER_KEY_ONLY = "an agent's key: 403 OWNER_KEY_REQUIRED (test/e2e/76-agent-mqtt)";
 const battery = 'a battery provider is refused (requireDetailAccess: prosumer, consumer, operator, utility)';
 
 export const ACCESS_TABLE: readonly AccessRow[] = [
@@ -113,12 +115,19 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'a battery provider is refused (registry: prosumer, consumer, operator)',
   ),
   row('getMeter', 'GET /meters/{meterId}', ['registry:getMeter'], OWN_RECORDS),
-  row('issueMeterMqttCredential', 'POST /meters/{meterId}/mqtt-credential', ['registry:getMeter'], [yes(), no, yes(), yes(), no]),
+  row(
+    'issueMeterMqttCredential',
+    'POST /meters/{meterId}/mqtt-credential',
+    ['registry:getMeter'],
+    [yes(), no, yes(), yes(), no],
+    OWNER_KEY_ONLY,
+  ),
   row(
     'issueHouseholdMqttCredential',
     'POST /participants/{participantId}/mqtt-credential',
     ['registry:getParticipant', 'registry:listMeters'],
     [yes(), no, no, no, no],
+    OWNER_KEY_ONLY,
   ),
 
   // Readings
@@ -783,6 +792,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'DELETE /participants/{participantId}/agent-keys/{keyId}',
     [],
     [yes("its own agent's keys"), no, yes("its wallet's households' agents"), no, no],
+  ),
+  row(
+    'issueAgentMqttCredential',
+    'POST /participants/{participantId}/agent-mqtt-credential',
+    ['registry:getParticipant', 'registry:listMeters'],
+    [yes("its agent's (with the owner's or the agent's key)"), no, no, no, no],
+    "the principal agent:<participantId> reads its household's meters' plans only",
   ),
 ];
 

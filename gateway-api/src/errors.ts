@@ -169,6 +169,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   AGENT_INPUT_INVALID: 400,
   METER_BATCH_CONFLICT: 409,
   AGENT_BINDING_NOT_FOUND: 404,
+  OWNER_KEY_REQUIRED: 403,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

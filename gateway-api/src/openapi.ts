@@ -22,6 +22,7 @@ import { matchingPaths, matchingSchemas } from './openapi/matching';
 import { certificateAuditPaths, certificateAuditSchemas } from './openapi/certificate-audit';
 import { apiKeyPaths, apiKeySchemas } from './openapi/api-keys';
 import { agentKeyPaths, agentKeySchemas } from './openapi/agent-keys';
+import { agentMqttPaths } from './openapi/agent-mqtt';
 import { meteringPaths, meteringSchemas } from './openapi/metering';
 import { mqttPaths, mqttSchemas } from './openapi/mqtt';
 import { telemetryPaths, telemetrySchemas } from './openapi/telemetry';
@@ -277,6 +278,7 @@ export const openApiDocument = {
     ...listPaths,
     ...p2pPaths,
     ...agentKeyPaths,
+    ...agentMqttPaths(parts),
   }),
   components: {
     securitySchemes: {

@@ -54,6 +54,8 @@ const GATEWAY_ANSWERS = new Set([
   'backfillListIndexes',
   // A storage battery's broker credential (routes/storage.ts).
   'issueBatteryMqttCredential',
+  // A trading agent's broker credential (routes/mqtt.ts).
+  'issueAgentMqttCredential',
 ]);
 
 describe("the OpenAPI document's answers come from the transaction catalogue", () => {

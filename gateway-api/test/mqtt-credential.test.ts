@@ -43,22 +43,26 @@ it("a new meter keeps its credential when widening the household's role fails, a
   expect(log.errors[0]).toMatchObject({ meterId: 'm-1', error: 'timeout' });
 });
 
-it('a new meter gets its credential and the household its topics when the broker answers', async () => {
+it("a new meter gets its credential and the household's and its agent's roles its topics when the broker answers", async () => {
   const log = logger();
   const extended: unknown[] = [];
   const out = await credentialForNewMeter(
-    broker(
-      async () => credential,
-      async () => {
-        extended.push(1);
-        return true;
-      },
-    ),
+    {
+      ...broker(
+        async () => credential,
+        async () => true,
+      ),
+      extend: async (p) => extended.push(p) > 0,
+    },
     meter,
     log,
   );
   expect(out).toEqual({ mqtt: credential });
-  expect(extended).toHaveLength(1);
+  const of = { communityId: 'c-1', participantId: 'p-1', meterIds: ['m-1'] };
+  expect(extended).toEqual([
+    { kind: 'household', ...of },
+    { kind: 'agent', ...of },
+  ]);
   expect(log.errors).toEqual([]);
 });
 

@@ -11,7 +11,7 @@ import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broke
  * | principal | publishes | reads |
  * |---|---|---|
  * | `meter:<meterId>` | its readings and telemetry | its receipts and commands |
- * | `household:<participantId>` | nothing | its positions; its meters' readings, receipts and telemetry |
+ * | `household:<participantId>` | its meters' plans | its positions; its meters' readings, receipts and telemetry |
  * | `head-end:<name>` (relays signed readings of many meters, as an AMI head-end does) | any meter's readings and telemetry | any meter's
  *   receipts |
  * | `sensor:<sensorId>` (a feeder's head or the connection point, docs/telemetry.md) | its telemetry | nothing |
@@ -22,10 +22,11 @@ import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broke
  * | `dispatch:<communityId>` (the bridge's dispatch service) | every device's commands (the only one) | every device's acks and every
  *   storage battery's state of charge (ditto) |
  * | `battery:<batteryId>` (a storage battery, docs/storage.md) | its state of charge | nothing |
+ * | `agent:<participantId>` (the household's trading agent, docs/agents.md) | nothing | its household's meters' plans (the only one) |
  *
  * Topics are those of the architecture: `gridledger/v1/{communityId}/meters/{meterId}/readings|receipts|commands|telemetry`,
  * `gridledger/v1/{communityId}/sensors/{sensorId}/telemetry`, `gridledger/v1/{communityId}/participants/{participantId}/positions`
- * and `gridledger/v1/{communityId}/batteries/{batteryId}/soc`.
+ * `gridledger/v1/{communityId}/batteries/{batteryId}/soc` and `gridledger/v1/{communityId}/meters/{meterId}/plan`.
  */
 export type Principal =
   | { kind: 'meter'; communityId: string; meterId: string }
@@ -37,7 +38,8 @@ export type Principal =
   | { kind: 'telemetry'; communityId: string }
   | { kind: 'device'; communityId: string; deviceId: string }
   | { kind: 'dispatch'; communityId: string }
-  | { kind: 'battery'; communityId: string; batteryId: string };
+  | { kind: 'battery'; communityId: string; batteryId: string }
+  | { kind: 'agent'; communityId: string; participantId: string; meterIds: string[] };
 
 export interface Acl {
   acltype: 'publishClientSend' | 'publishClientReceive' | 'subscribePattern';
@@ -46,7 +48,7 @@ export interface Acl {
 }
 
 const base = (communityId: string) => `gridledger/v1/${communityId}`;
-const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands' | 'telemetry') =>
+const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands' | 'telemetry' | 'plan') =>
   `${base(communityId)}/meters/${meterId}/${kind}`;
 const sensorTopic = (communityId: string, sensorId: string) => `${base(communityId)}/sensors/${sensorId}/telemetry`;
 /** A battery's or EV charger's topics (architecture: `…/devices/{deviceId}/commands` and `…/acks`). */
@@ -70,6 +72,8 @@ export function usernameOf(p: Principal): string {
       return `device:${p.deviceId}`;
     case 'battery':
       return `battery:${p.batteryId}`;
+    case 'agent':
+      return `agent:${p.participantId}`;
     default:
       return `${p.kind}:${p.communityId}`;
   }
@@ -101,6 +105,7 @@ export function principalAcls(p: Principal): Acl[] {
             ...read(meterTopic(c, m, 'readings')),
             ...read(meterTopic(c, m, 'receipts')),
             ...read(meterTopic(c, m, 'telemetry')),
+            ...send(meterTopic(c, m, 'plan')),
           ]),
       ];
     case 'head-end':
@@ -119,6 +124,8 @@ export function principalAcls(p: Principal): Acl[] {
       return [...send(deviceTopic(c, '+', 'commands')), ...read(deviceTopic(c, '+', 'acks')), ...read(batterySocTopic(c, '+'))];
     case 'battery':
       return send(batterySocTopic(c, p.batteryId));
+    case 'agent':
+      return [...p.meterIds].sort().flatMap((m) => read(meterTopic(c, m, 'plan')));
   }
 }
 

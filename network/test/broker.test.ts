@@ -221,6 +221,28 @@ it('a household reads its positions and its own meters, nothing of another house
   expect(await admin.extend({ kind: 'household', communityId: C, participantId: 'nobody', meterIds: ['x'] })).toBe(false);
 });
 
+it("a household publishes its meters' plans, its agent alone reads them; no other household reads or writes them", async () => {
+  const plan = topic('p1.main', 'plan');
+  const agentCredential = await admin.grant({ kind: 'agent', communityId: C, participantId: 'p1', meterIds: ['p1.main'] });
+  const agent = await connect(agentCredential);
+  const others = [topic('p2.main', 'plan'), topic('p1.main', 'readings'), `gridledger/v1/${C}/participants/p1/positions`];
+  expect(await grants(agent, [plan, ...others])).toEqual([1, 135, 135, 135]);
+  const { got } = await collect(agent, plan);
+  const own = await admin.grant({ kind: 'household', communityId: C, participantId: 'p1', meterIds: ['p1.main'] });
+  const other = await admin.grant({ kind: 'household', communityId: C, participantId: 'p2', meterIds: ['p2.main'] });
+  const otherAgent = await admin.grant({ kind: 'agent', communityId: C, participantId: 'p2', meterIds: ['p2.main'] });
+  // Neither the household itself nor another household or its agent reads it.
+  for (const c of [own, other, otherAgent]) expect(await grants(await connect(c), [plan])).toEqual([135]);
+  // Another household cannot publish a plan for p1's meter; p1's household can.
+  expect(await forbiddenPublish(other, plan, 'forged')).toBe('refused');
+  expect(await forbiddenPublish(own, plan, 'the plan')).toBe('accepted');
+  await sleep(300);
+  expect(got.map((m) => m.payload)).toEqual(['the plan']);
+  // The agent itself publishes nothing.
+  agent.end(true);
+  expect(await forbiddenPublish(agentCredential, plan, 'x')).toBe('refused');
+});
+
 it('the roles hold exactly the topics of the access table', () => {
   expect(principalAcls({ kind: 'meter', communityId: 'c', meterId: 'm' }).map((a) => `${a.acltype} ${a.topic}`)).toEqual([
     'publishClientSend gridledger/v1/c/meters/m/readings',
@@ -259,4 +281,16 @@ it('the roles hold exactly the topics of the access table', () => {
     { acltype: 'publishClientSend', topic: 'gridledger/v1/c/batteries/bat-1/soc', allow: true },
   ]);
   expect(usernameOf({ kind: 'battery', communityId: 'c', batteryId: 'bat-1' })).toBe('battery:bat-1');
+  // A trading agent reads its household's meters' plans and nothing else.
+  expect(
+    principalAcls({ kind: 'agent', communityId: 'c', participantId: 'p', meterIds: ['p.pv', 'p.main'] }).map(
+      (a) => `${a.acltype} ${a.topic}`,
+    ),
+  ).toEqual([
+    'subscribePattern gridledger/v1/c/meters/p.main/plan',
+    'publishClientReceive gridledger/v1/c/meters/p.main/plan',
+    'subscribePattern gridledger/v1/c/meters/p.pv/plan',
+    'publishClientReceive gridledger/v1/c/meters/p.pv/plan',
+  ]);
+  expect(usernameOf({ kind: 'agent', communityId: 'c', participantId: 'p', meterIds: [] })).toBe('agent:p');
 });

@@ -421,6 +421,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   issueAgentKey: () => req('POST', `/participants/${f.a.participantId}/agent-keys`, {}),
   listAgentKeys: () => req('GET', `/participants/${f.a.participantId}/agent-keys`),
   revokeAgentKey: () => req('DELETE', `/participants/${f.a.participantId}/agent-keys/kid_0000000000000000`),
+  issueAgentMqttCredential: () => req('POST', `/participants/${f.a.participantId}/agent-mqtt-credential`),
 };
 
 /** The arguments of each row without a route, and whether it is submitted. */

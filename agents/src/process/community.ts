@@ -1,9 +1,10 @@
 /**
  * The community's agent process (docs/agents.md, "The agent process"): one per community, hosting
  * every home's agent, each with its own DHT node and its own agent key. It schedules the cycles:
- * for interval I, at I − lead every agent reads its planned position and mandate and announces its
- * balance; the sellers then price and offer; at I − lead + buyerDelay the buyers search and
- * request; `bidMargin` seconds before the gate every agent bids what is left into the auction.
+ * for interval I, at I − lead every agent reads its planned position (from its home's plans over
+ * MQTT, or a positions file) and mandate and announces its balance; the sellers then price and
+ * offer; at I − lead + buyerDelay the buyers search and request; `bidMargin` seconds before the
+ * gate every agent bids what is left into the auction.
  */
 import { readFile } from 'node:fs/promises';
 import { formatInstant } from '@gridledger/core';
@@ -12,7 +13,8 @@ import type { ProcessConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { HomeAgent, type Emit, type MarketParams, type SharedDiscovery } from './home-agent.js';
 import { agentKeyOf } from './keys.js';
-import { positionIn } from './positions.js';
+import { PlanFeed } from './plan-feed.js';
+import { positionIn, type PlannedPosition } from './positions.js';
 
 const sleepUntil = async (epochSeconds: number, stopped: () => boolean) => {
   while (!stopped() && Date.now() < epochSeconds * 1000)
@@ -29,6 +31,8 @@ export function nextCycleInterval(nowSeconds: number, intervalSeconds: number, l
 
 export class CommunityAgents {
   readonly agents: HomeAgent[] = [];
+  /** Each home's plans from the broker, by participant; none when the plans come from a positions file. */
+  private readonly feeds = new Map<string, PlanFeed>();
   readonly metrics = new DhtMetrics();
   private stopped = false;
   /** Discoveries in flight or just done, by interval and balance (SharedDiscovery). */
@@ -62,6 +66,8 @@ export class CommunityAgents {
     }
     for (const [k, node] of nodes.entries()) process.agents.push(new HomeAgent(config.homes[k], config, node, emit, process.shared));
     await Promise.all(process.agents.map((a) => a.prepare()));
+    if (config.positionsFile === undefined)
+      for (const h of config.homes) process.feeds.set(h.participantId, await PlanFeed.start(h, config, emit));
     emit('ready', {
       communityId: config.communityId,
       homes: process.agents.map((a) => ({ participantId: a.participantId, agentId: a.agentId, addresses: a.node.addresses().map(String) })),
@@ -109,12 +115,20 @@ export class CommunityAgents {
     );
   }
 
+  /** The homes' planned positions for an interval: from the positions file when there is one, else from their plans over MQTT. */
+  private async positions(intervalStart: string): Promise<(participantId: string) => PlannedPosition | undefined> {
+    const file = this.config.positionsFile;
+    if (file === undefined) return (participantId) => this.feeds.get(participantId)?.position(intervalStart);
+    const plan = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return (participantId) => positionIn(plan, participantId, intervalStart);
+  }
+
   /** One interval's cycle, from the announcements to the bids. */
   async cycle(start: number, params: MarketParams): Promise<void> {
     const iso = formatInstant(start);
     this.emit('cycle', { intervalStart: iso });
-    const plan = JSON.parse(await readFile(this.config.positionsFile, 'utf8')) as unknown;
-    await this.step('announce', (a) => a.announce(start, positionIn(plan, a.participantId, iso), params));
+    const positionOf = await this.positions(iso);
+    await this.step('announce', (a) => a.announce(start, positionOf(a.participantId), params));
     await this.step('sell', (a) => a.sell(start, params));
     this.emit('offers-out', { intervalStart: iso });
     await sleepUntil(start - this.config.leadSeconds + this.config.buyerDelaySeconds, () => this.stopped);
@@ -155,6 +169,7 @@ export class CommunityAgents {
     const agent = this.agents.find((a) => a.participantId === participantId && !a.stopped);
     if (agent === undefined) return false;
     await agent.stop();
+    await this.feeds.get(participantId)?.stop();
     this.emit('stopped', { participantId });
     return true;
   }
@@ -163,5 +178,6 @@ export class CommunityAgents {
     this.stopped = true;
     await this.loop;
     await Promise.all(this.agents.filter((a) => !a.stopped).map((a) => a.stop()));
+    await Promise.all([...this.feeds.values()].map((f) => f.stop()));
   }
 }

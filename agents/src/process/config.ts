@@ -40,8 +40,13 @@ export interface ProcessConfig {
   dhtTimeoutSeconds: number;
   /** Period of the sellers' look at their requests, and of the buyers' look at their answers. */
   pollMs: number;
-  /** A JSON file of the homes' planned positions (positions.ts); read at every cycle. */
-  positionsFile: string;
+  /**
+   * A JSON file of the homes' planned positions (positions.ts), read at every cycle, for runs without
+   * a broker; without it the plans come over MQTT (plans.ts, plan-feed.ts).
+   */
+  positionsFile?: string;
+  /** A plan older than this is refused when it arrives and dropped when a cycle would use it. */
+  planMaxAgeSeconds: number;
   homes: HomeConfig[];
 }
 
@@ -122,7 +127,8 @@ export function parseConfig(input: unknown): ProcessConfig {
     answerTimeoutSeconds: int(c, 'answerTimeoutSeconds', 15, 1, 3600),
     pollMs: int(c, 'pollMs', 1000, 50, 60_000),
     dhtTimeoutSeconds: int(c, 'dhtTimeoutSeconds', 20, 1, 600),
-    positionsFile: str(c, 'positionsFile', ''),
+    ...(c.positionsFile === undefined ? {} : { positionsFile: str(c, 'positionsFile', '') }),
+    planMaxAgeSeconds: int(c, 'planMaxAgeSeconds', 3600, 60, 172_800),
     homes,
   };
 }

@@ -6,3 +6,5 @@ export * from './home-agent.js';
 export * from './keys.js';
 export * from './market-view.js';
 export * from './positions.js';
+export * from './plan-feed.js';
+export * from './plans.js';

@@ -38,7 +38,7 @@ describe('configuration', () => {
     [{ ...valid, homes: [{ ...home, dhtPort: 70_000 }] }, 'homes[0].dhtPort'],
     [{ ...valid, homes: [home, home] }, 'homes[1].participantId'],
     [{ ...valid, leadSeconds: 60, buyerDelaySeconds: 61 }, 'buyerDelaySeconds'],
-    [{ ...valid, positionsFile: undefined }, 'positionsFile'],
+    [{ ...valid, positionsFile: '' }, 'positionsFile'],
   ])('refuses a bad field, naming it (%#)', (input, field) => {
     expect(() => parseConfig(input)).toThrow(ConfigInvalid);
     try {

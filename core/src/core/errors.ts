@@ -333,6 +333,8 @@ export const ErrorCodes = {
   METER_BATCH_CONFLICT: 'METER_BATCH_CONFLICT',
   /** No agent speaks for the meter: its owner's mandate is missing, has automation off or names no agentId (docs/p2p.md). */
   AGENT_BINDING_NOT_FOUND: 'AGENT_BINDING_NOT_FOUND',
+  /** An agent's key (gl.agent) on a route for the owner's key only (a household's or meter's MQTT credential); `details.participantId`. */
+  OWNER_KEY_REQUIRED: 'OWNER_KEY_REQUIRED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -30,19 +30,32 @@ export function mqttPaths(p: OpenApiParts) {
         operationId: 'issueMeterMqttCredential',
         description:
           'A new broker credential for a meter (publish its readings, read its receipts and commands): for its owner, the operator or ' +
-          'the utility. The old password stops working and a client connected with it is disconnected.',
+          "the utility (not an agent's key: OWNER_KEY_REQUIRED). The old password stops working and a client connected with it is " +
+          'disconnected.',
         parameters: [p.pathParam('meterId')],
-        responses: { '201': created, '404': p.errorResponse('METER_NOT_REGISTERED'), ...p.common, '503': unavailable },
+        responses: {
+          '201': created,
+          '404': p.errorResponse('METER_NOT_REGISTERED'),
+          ...p.common,
+          '403': p.errorResponse("ACCESS_DENIED, or OWNER_KEY_REQUIRED: an agent's key"),
+          '503': unavailable,
+        },
       },
     },
     '/participants/{participantId}/mqtt-credential': {
       post: {
         operationId: 'issueHouseholdMqttCredential',
         description:
-          "A new broker credential for the calling household itself: read its positions and its meters' readings and receipts. Needs a " +
-          "registered meter (the participant's community).",
+          "A new broker credential for the calling household itself: read its positions and its meters' readings and receipts, publish " +
+          "its meters' plans. Needs a registered meter (the participant's community). The owner's own key only: an agent's key is " +
+          'refused with OWNER_KEY_REQUIRED (it has its own, /participants/{participantId}/agent-mqtt-credential).',
         parameters: [p.pathParam('participantId')],
-        responses: { '201': created, ...p.common, '503': unavailable },
+        responses: {
+          '201': created,
+          ...p.common,
+          '403': p.errorResponse("ACCESS_DENIED, or OWNER_KEY_REQUIRED: an agent's key"),
+          '503': unavailable,
+        },
       },
     },
   };
