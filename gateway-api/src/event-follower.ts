@@ -42,8 +42,12 @@ export class EventCheckpoints {
     return parseCheckpoint((this.read.get(listener) as { checkpoint: string } | undefined)?.checkpoint);
   }
 
-  save(listener: string, event: Pick<LedgerEvent, 'blockNumber' | 'txId'>): void {
-    this.write.run(listener, formatCheckpoint(event));
+  /** Everything up to this event (or this whole block, without txId) is processed. */
+  save(listener: string, done: Checkpoint): void {
+    this.write.run(
+      listener,
+      done.txId === undefined ? String(done.blockNumber) : formatCheckpoint({ blockNumber: done.blockNumber, txId: done.txId }),
+    );
   }
 }
 
