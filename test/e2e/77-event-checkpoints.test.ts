@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { FlexEvent } from '@gridledger/core';
 import { formatInstant } from '@gridledger/core/core';
-import { EventCheckpoints, FabricLedger, followFlexEvents } from '@gridledger/gateway-api';
+import { EventCheckpoints, followFlexEvents } from '@gridledger/gateway-api';
 import { silentLogger } from '@gridledger/network';
-import { useMeteringInterval } from './market-support';
-import { api, eventually, operatorKey, profile, uid } from './support';
+import { operatorLedger, useMeteringInterval } from './market-support';
+import { api, eventually, operatorKey, uid } from './support';
 
 useMeteringInterval(60);
 
@@ -47,13 +47,7 @@ async function callEvent(): Promise<string> {
 }
 
 it('resumes a stopped listener from its checkpoint: the events committed meanwhile, nothing before them, not from block 0', async () => {
-  const operator = profile().orgs.community.users['community-operator'];
-  const ledger = new FabricLedger({
-    peer: profile().orgs.community.peer,
-    channel: profile().channel,
-    chaincode: profile().chaincode,
-    serviceUser: operator,
-  });
+  const { ledger, operator } = operatorLedger();
   const opened = jest.spyOn(ledger, 'chaincodeEvents');
   const file = join(mkdtempSync(join(tmpdir(), 'gl-e2e-77-')), 'listener.sqlite');
   /** A listener on the checkpoint file (a new connection each time: a restarted process); the test community's events it processed. */
