@@ -12,14 +12,14 @@ import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
 import { apiKeysPath, FileApiKeyStore } from './keys';
 import { certificateSchedulerFor } from './certificate-scheduler';
-import { baselineSchedulerFor } from './flex-baseline-scheduler';
+import { BASELINE_DB, baselineSchedulerFor } from './flex-baseline-scheduler';
 import { schedulerFor } from './market-scheduler';
 import type { Periodic } from './periodic';
 import { GatewayMetrics } from './metrics';
 import { FileOnboardingStore } from './onboarding';
 import type { Logger } from './ports';
 import { FileWallet, userHome, walletIndexPath } from './wallet';
-import { becknMountFor, type BecknMount } from './beckn/mount';
+import { becknDatabasePath, becknMountFor, type BecknMount } from './beckn/mount';
 
 export interface GatewayOptions {
   stateDir: string;
@@ -55,6 +55,14 @@ export function serviceUserOf(profile: NetworkProfile, org: OrgName): WalletUser
 
 export const gatewayDir = (stateDir: string, org: string) => join(stateDir, 'gateway', org);
 
+/** The SQLite files of an organization's gateway that keep event listeners' checkpoints (docs/operations.md, "Event checkpoints"). */
+export const checkpointFiles = (stateDir: string, org: string): string[] => [
+  join(gatewayDir(stateDir, org), VTN_DB),
+  join(gatewayDir(stateDir, org), BASELINE_DB),
+  becknDatabasePath(stateDir, org),
+];
+const VTN_DB = 'openadr-vtn.sqlite';
+
 /** Wires the real parts for one organization from `<stateDir>/network.json`. */
 export function realDeps(stateDir: string, org: OrgName, log: Logger = createLogger('gateway')): AppDeps {
   const profile = loadProfile(stateDir);
@@ -73,7 +81,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = createLog
     keys: new FileApiKeyStore(apiKeysPath(stateDir, org)),
     wallet: new FileWallet(orgProfile.users, walletIndexPath(stateDir, org)),
     onboardingStore: new FileOnboardingStore(join(gatewayDir(stateDir, org), 'onboarding.json')),
-    vtnStore: new VtnStore(join(gatewayDir(stateDir, org), 'openadr-vtn.sqlite')),
+    vtnStore: new VtnStore(join(gatewayDir(stateDir, org), VTN_DB)),
     openadrCallbackHosts: parseCallbackHosts(readConfig(['GRIDLEDGER_OPENADR_CALLBACK_HOSTS']).GRIDLEDGER_OPENADR_CALLBACK_HOSTS),
     info: {
       org,

@@ -48,3 +48,5 @@ export * from './beckn/router';
 export * from './beckn/bpp';
 export * from './beckn/bap';
 export * from './beckn/storage-profile';
+export { EventCheckpoints, followEvents, resetCheckpoints, type Follower } from './event-follower';
+export { followFlexEvents } from './openadr/follower';

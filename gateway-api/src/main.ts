@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { createLogger, loadProfile, PROCESS_VARIABLES, readConfig } from '@gridledger/network';
-import { assertOrg, startGateway } from './gateway';
+import { resetCheckpoints } from './event-follower';
+import { assertOrg, checkpointFiles, startGateway } from './gateway';
 import { apiKeysPath, checkExpiry, DEFAULT_KEY_DAYS, expiryIn, FileApiKeyStore, IssuedKey } from './keys';
 import { FileWallet, walletIndexPath } from './wallet';
 
@@ -12,8 +13,9 @@ import { FileWallet, walletIndexPath } from './wallet';
  * node gateway-api/dist/main.js rotate-key --state <stateDir> --org <org> --key-id <kid_…> [--expires-in <days> | --expires-at <instant>]
  * node gateway-api/dist/main.js revoke-key --state <stateDir> --org <org> --key-id <kid_…>
  * node gateway-api/dist/main.js list-keys --state <stateDir> --org <org> --user <enrollment id>
+ * node gateway-api/dist/main.js reset-checkpoints --state <stateDir> --org <org> (gateway stopped: its event listeners restart at block 0)
  * (GRIDLEDGER_STATE and GRIDLEDGER_ORG stand in for --state and --org.) issue-key and rotate-key
- * print the key alone on stdout and its id and expiry as JSON on stderr; list-keys prints JSON.
+ * print the key alone on stdout and its id and expiry as JSON on stderr; list-keys and reset-checkpoints print JSON.
  */
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -86,6 +88,11 @@ async function main(argv: string[]): Promise<number> {
       .list(values.user)
       .map(({ sha256: _hash, rotationKeySha256: _retry, ...shown }) => shown);
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return 0;
+  }
+  if (command === 'reset-checkpoints') {
+    const reset = checkpointFiles(stateDir, org).map((file) => ({ file, listeners: resetCheckpoints(file) }));
+    process.stdout.write(`${JSON.stringify(reset, null, 2)}\n`);
     return 0;
   }
   if (command !== 'serve') throw new Error(`unknown command ${command}`);

@@ -1,6 +1,8 @@
 import { catalogue } from '@gridledger/core/catalogue';
 import { encodeErrorEnvelope, ErrorCodes, GridLedgerError } from '@gridledger/core/core';
-import { BaselineScheduler, baselineSchedulerFor } from '../src/flex-baseline-scheduler';
+import { DatabaseSync } from 'node:sqlite';
+import { EventCheckpoints } from '../src/event-follower';
+import { BASELINE_LISTENER, BaselineScheduler, baselineSchedulerFor, type BaselineSchedulerOptions } from '../src/flex-baseline-scheduler';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
 
 const { flex } = catalogue;
@@ -47,6 +49,17 @@ function flexLedger() {
   };
   return { ledger, fixed, setNow: (iso: string) => (now = at(iso)), now: () => now, refuseNext: () => (refuseNext = true) };
 }
+
+/** A scheduler of community `sunny` on the harness's ledger and clock. */
+const schedulerOf = (h: ReturnType<typeof flexLedger>, extra: Partial<BaselineSchedulerOptions> = {}) =>
+  new BaselineScheduler({
+    ledger: h.ledger,
+    operator: user('op', 'operator'),
+    communities: ['sunny'],
+    log: new CapturingLogger(),
+    now: h.now,
+    ...extra,
+  });
 
 const until = async (ok: () => boolean) => {
   for (let k = 0; k < 100 && !ok(); k++) await new Promise((r) => setTimeout(r, 5));
@@ -95,14 +108,7 @@ describe('the baseline scheduler', () => {
   it('is idempotent: a second scheduler (a restarted gateway) asks again and the ledger answers the fixed baselines', async () => {
     const h = flexLedger();
     h.setNow('2026-12-06T16:40:00Z');
-    const make = () =>
-      new BaselineScheduler({
-        ledger: h.ledger,
-        operator: user('op', 'operator'),
-        communities: ['sunny'],
-        log: new CapturingLogger(),
-        now: h.now,
-      });
+    const make = () => schedulerOf(h);
     const [a, b] = [make(), make()];
     for (const e of h.ledger.events) {
       a.learn(JSON.parse(Buffer.from(e.payload).toString('utf8')));
@@ -116,6 +122,31 @@ describe('the baseline scheduler', () => {
     ]);
     expect(fixedB).toEqual(fixedA);
     expect(h.fixed.size).toBe(4);
+  });
+
+  it('after a restart resumes from its checkpoint and still fixes the events it learnt before', async () => {
+    const h = flexLedger();
+    const db = new DatabaseSync(':memory:');
+    const make = () => schedulerOf(h, { tickMs: 3_600_000, db });
+    const first = make();
+    first.start();
+    await until(() => new EventCheckpoints(db).load(BASELINE_LISTENER)?.blockNumber === 3n);
+    await first.stop();
+
+    const second = make(); // the restarted gateway: the same file
+    second.start();
+    try {
+      await until(() => h.ledger.opened.length === 2);
+      expect(h.ledger.opened).toEqual([0n, 3n]); // from its checkpoint, not from block 0
+      h.setNow('2026-12-06T16:40:00Z');
+      expect(await second.tick()).toEqual([
+        { eventId: 'ev-a', baselines: 2 },
+        { eventId: 'ev-b', baselines: 2 },
+      ]);
+      expect(await make().tick()).toEqual([]); // fixed events are forgotten in the file too
+    } finally {
+      await second.stop();
+    }
   });
 
   it('runs in the Community gateway only, unless switched off', () => {

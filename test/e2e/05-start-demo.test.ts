@@ -11,12 +11,12 @@
  * @metering-late-window 30
  */
 import { formatInstant, parseInstant } from '@gridledger/core';
-import { FabricLedger, MarketScheduler } from '@gridledger/gateway-api';
+import { MarketScheduler } from '@gridledger/gateway-api';
 import { silentLogger, type LogFields } from '@gridledger/network';
 import { initialMeterState, nextReading, simulatedHomes } from '@gridledger/device-bridge/dist/simulator/model';
 import { DemoMarket, demoShiftSeconds, setUpDemoMarket } from '@gridledger/network/dist/demo';
 import { DEMO_CREDITS, DEMO_MARKET_PARAMS, DEMO_METERING_PARAMS } from '@gridledger/network/dist/demo-plan';
-import { trader, type Trader, useMeteringInterval } from './market-support';
+import { operatorLedger, trader, type Trader, useMeteringInterval } from './market-support';
 import { api, credentials, eventually, operatorKey, profile, signReading, uid } from './support';
 
 const C = uid('demo');
@@ -54,13 +54,7 @@ it('sets up the market, the homes trade, and intervals clear with trades and set
   await setUpDemoMarket(demo);
   expect(lines.slice(said)).toEqual([]);
 
-  const operator = profile().orgs.community.users['community-operator'];
-  const ledger = new FabricLedger({
-    peer: profile().orgs.community.peer,
-    channel: profile().channel,
-    chaincode: profile().chaincode,
-    serviceUser: operator,
-  });
+  const { ledger, operator } = operatorLedger();
   const scheduler = new MarketScheduler({
     ledger,
     operator,

@@ -10,9 +10,9 @@
  * @metering-late-window 30
  */
 import { clearAuction, CLEARING_PAGE_ITEMS, formatInstant, Order, SETTLEMENT_PAGE_SIZES } from '@gridledger/core';
-import { FabricLedger, MarketScheduler, StepOutcome } from '@gridledger/gateway-api';
-import { deliverAsCleared, marketParams, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
-import { type JsonAnswer, api, credentials, operatorKey, profile, sleep, uid } from './support';
+import { MarketScheduler, StepOutcome } from '@gridledger/gateway-api';
+import { deliverAsCleared, marketParams, operatorLedger, trader, Trader, useMeteringInterval, utilityGainIn } from './market-support';
+import { type JsonAnswer, api, credentials, operatorKey, sleep, uid } from './support';
 
 const C = uid('pages');
 const LEN = 60;
@@ -112,13 +112,7 @@ it(`${ORDERS} orders placed in batches, cleared in pages and settled in pages by
   expect(retried.status).toBe(200);
   expect(retried.body.orders.map((o: { replayed: boolean }) => o.replayed)).toEqual([true, true]);
 
-  const operator = profile().orgs.community.users['community-operator'];
-  const ledger = new FabricLedger({
-    peer: profile().orgs.community.peer,
-    channel: profile().channel,
-    chaincode: profile().chaincode,
-    serviceUser: operator,
-  });
+  const { ledger, operator } = operatorLedger();
   const outcomes: StepOutcome[] = [];
   const log = {
     info: () => undefined,

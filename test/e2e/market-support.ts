@@ -4,7 +4,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { UTILITY_ACCOUNT } from '@gridledger/core/core';
-import { ledgerClient, LedgerClient, OrgName } from '@gridledger/network';
+import { FabricLedger } from '@gridledger/gateway-api';
+import { ledgerClient, LedgerClient, OrgName, type WalletUser } from '@gridledger/network';
 import { api, credentials, operatorKey, profile, signReading, sleep, uid } from './support';
 
 export interface Trader {
@@ -17,6 +18,18 @@ export interface Trader {
 
 export const operatorClient = (): LedgerClient =>
   ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+
+/** The gateway's ledger port on the Community peer as the community operator (schedulers and listeners run in-process). */
+export function operatorLedger(): { ledger: FabricLedger; operator: WalletUser } {
+  const operator = profile().orgs.community.users['community-operator'];
+  const ledger = new FabricLedger({
+    peer: profile().orgs.community.peer,
+    channel: profile().channel,
+    chaincode: profile().chaincode,
+    serviceUser: operator,
+  });
+  return { ledger, operator };
+}
 
 /** A prosumer onboarded at `org`'s gateway with one bidirectional 600 kW meter (10,000 Wh in 60 s) in `communityId`. */
 export async function trader(name: string, communityId: string, org: OrgName = 'community'): Promise<Trader> {

@@ -10,11 +10,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSy
 import { join } from 'node:path';
 import express from 'express';
 import { PROCESS_VARIABLES, readConfig, type OrgName, type WalletUser } from '@gridledger/network';
+import { EventCheckpoints } from '../event-follower';
 import type { LedgerPort, Logger, Wallet } from '../ports';
 import { storageService } from '../storage/service';
 import { BapClient, bapHandler } from './bap';
 import { BapTransactions } from './bap-transactions';
-import { bppHandler, sendUnsolicited } from './bpp';
+import { bppHandler } from './bpp';
 import { becknSettings } from './config';
 import type { Participant } from './context-check';
 import { openBecknDatabase } from './database';
@@ -24,10 +25,10 @@ import { FileRegistry, Subscriber, toWire } from './registry';
 import { becknRouter } from './router';
 import { ed25519PrivateKey } from './signing';
 import { StorageBap } from './storage-bap';
-import { contractOrder, ledgerStorageProvider, stateOfChargeOf } from './storage-bpp';
-import type { ContractRecord } from './storage-offer';
+import { ledgerStorageProvider } from './storage-bpp';
 import { STORAGE_DOMAIN } from './storage-profile';
 import { ContractWatch } from './status-watch';
+import { notifyContractChanges } from './status-notifier';
 
 export interface BecknMount {
   role: 'bpp' | 'bap';
@@ -39,9 +40,9 @@ export interface BecknMount {
 }
 
 export const BECKN_PATH = '/beckn';
-/** How often the BPP looks at the open contracts it confirmed (unsolicited on_status within 5 s of a change). */
-const WATCH_MS = 1_000;
 const ROLE_OF: Partial<Record<OrgName, 'bpp' | 'bap'>> = { community: 'bpp', utility: 'bap' };
+/** The participant's SQLite file: inbox, outbox, transactions or watched contracts, and its event checkpoint. */
+export const becknDatabasePath = (stateDir: string, org: string) => join(stateDir, 'beckn', org, 'messages.db');
 /** The development subscriber id of an organization's gateway. */
 export const devSubscriberId = (org: string) => `${org}.gridledger.local`;
 
@@ -138,7 +139,7 @@ export function becknMountFor(o: BecknMountOptions): BecknMount | undefined {
   const registryFile = raw.GRIDLEDGER_BECKN_REGISTRY_FILE ?? join(o.stateDir, 'beckn', 'registry.json');
   if (dev) provisionDev(o.stateDir, o.org, self, settings.uniqueKeyId, settings.signingKeyFile, registryFile);
 
-  const db = openBecknDatabase(join(o.stateDir, 'beckn', o.org, 'messages.db'));
+  const db = openBecknDatabase(becknDatabasePath(o.stateDir, o.org));
   const inbox = new Inbox(db);
   const privateKey = ed25519PrivateKey(readFileSync(settings.signingKeyFile, 'utf8').trim());
   const outbox = new Outbox(db, {
@@ -149,7 +150,8 @@ export function becknMountFor(o: BecknMountOptions): BecknMount | undefined {
   });
   const limits = { maxLifetimeSeconds: settings.maxSignatureSeconds };
   const service = storageService(o.ledger);
-  const timers: NodeJS.Timeout[] = [];
+  /** What stops before the outbox and the database close (the BPP's notifier). */
+  const stops: (() => Promise<void>)[] = [];
   let mount: BecknMount;
 
   if (role === 'bpp') {
@@ -174,25 +176,17 @@ export function becknMountFor(o: BecknMountOptions): BecknMount | undefined {
       log: o.log,
     });
     router.recover();
-    let looking = false;
-    const look = async () => {
-      if (looking) return;
-      looking = true;
-      try {
-        for (const w of watch.open()) {
-          const c = (await service.status(o.reader, w.contractId)) as ContractRecord;
-          if (c.status === w.status) continue;
-          const soc = await stateOfChargeOf(o.ledger, o.reader, c.batteryId);
-          sendUnsolicited(outbox, self, w.context, 'on_status', { order: contractOrder(c, soc) });
-          watch.seen(w.contractId, c.status);
-        }
-      } catch (e) {
-        o.log.warn({ msg: 'beckn contract watch failed', err: String(e) });
-      } finally {
-        looking = false;
-      }
-    };
-    timers.push(setInterval(() => void look(), WATCH_MS));
+    const notifier = notifyContractChanges({
+      ledger: o.ledger,
+      service,
+      reader: o.reader,
+      watch,
+      outbox,
+      self,
+      checkpoints: new EventCheckpoints(db),
+      log: o.log,
+    });
+    stops.push(() => notifier.stop());
     mount = { role, router, stop: async () => undefined };
   } else {
     const bpps = async () =>
@@ -205,11 +199,10 @@ export function becknMountFor(o: BecknMountOptions): BecknMount | undefined {
     router.recover();
     mount = { role, router, bap, stop: async () => undefined };
   }
-  for (const t of timers) t.unref();
   outbox.start();
   o.log.info({ msg: 'beckn mounted', role, subscriberId: self.subscriberId, uri: self.uri, registry: settings.registrySource });
   mount.stop = async () => {
-    for (const t of timers) clearInterval(t);
+    for (const stop of stops) await stop();
     await outbox.stop();
     db.close();
   };

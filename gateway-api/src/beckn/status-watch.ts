@@ -22,11 +22,20 @@ CREATE TABLE IF NOT EXISTS beckn_storage_contracts (
 ) WITHOUT ROWID;
 `;
 
+interface Row {
+  contract_id: string;
+  context: string;
+  status: string;
+}
+
+const watched = (r: Row): WatchedContract => ({ contractId: r.contract_id, context: JSON.parse(r.context) as Context, status: r.status });
+
 export class ContractWatch {
   private readonly insert: StatementSync;
   private readonly bap: StatementSync;
   private readonly update: StatementSync;
   private readonly live: StatementSync;
+  private readonly one: StatementSync;
 
   constructor(db: DatabaseSync) {
     db.exec(SCHEMA);
@@ -34,6 +43,7 @@ export class ContractWatch {
       'INSERT INTO beckn_storage_contracts (contract_id, bap_id, context, status) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
     this.bap = db.prepare('SELECT bap_id FROM beckn_storage_contracts WHERE contract_id = ?');
+    this.one = db.prepare('SELECT contract_id, context, status FROM beckn_storage_contracts WHERE contract_id = ?');
     this.update = db.prepare('UPDATE beckn_storage_contracts SET status = ? WHERE contract_id = ?');
     this.live = db.prepare(
       `SELECT contract_id, context, status FROM beckn_storage_contracts WHERE status NOT IN (${FINAL.map(() => '?').join(', ')})
@@ -57,10 +67,12 @@ export class ContractWatch {
 
   /** The contracts that may still change, by id. */
   open(): WatchedContract[] {
-    return (this.live.all(...FINAL) as { contract_id: string; context: string; status: string }[]).map((r) => ({
-      contractId: r.contract_id,
-      context: JSON.parse(r.context) as Context,
-      status: r.status,
-    }));
+    return (this.live.all(...FINAL) as unknown as Row[]).map(watched);
+  }
+
+  /** The contract if it is watched and may still change. */
+  get(contractId: string): WatchedContract | undefined {
+    const r = this.one.get(contractId) as Row | undefined;
+    return r === undefined || FINAL.includes(r.status) ? undefined : watched(r);
   }
 }

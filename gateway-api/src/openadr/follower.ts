@@ -1,49 +1,32 @@
 /**
  * The VTN and the baseline scheduler learn of the ledger's demand-response events from the chaincode's
- * FlexEventCalled events (docs/openadr.md, "Events"; docs/flexibility.md): from block 0 when it starts,
- * then as they are committed, whoever called them (the REST API's POST /flex/events or the VTN). A stream that fails is opened again
- * from the block of the last event seen after `reconnectMs`; repeats are harmless (the store keeps
- * an event once).
+ * FlexEventCalled events (docs/openadr.md, "Events"; docs/flexibility.md), whoever called them (the
+ * REST API's POST /flex/events or the VTN): from their listener's checkpoint (event-follower.ts; block 0
+ * the first time), then as they are committed.
  */
 import type { FlexEvent } from '@gridledger/core';
 import type { WalletUser } from '@gridledger/network';
-import type { EventStream, LedgerPort, Logger } from '../ports';
+import { followEvents, type EventCheckpoints, type Follower } from '../event-follower';
+import type { LedgerPort, Logger } from '../ports';
 
-export interface Follower {
-  stop(): void;
-}
+export type { Follower };
 
 export function followFlexEvents(
   ledger: LedgerPort,
   user: WalletUser,
+  checkpoints: EventCheckpoints,
+  listener: string,
   onEvent: (event: FlexEvent) => void,
   log: Logger,
-  reconnectMs = 2000,
 ): Follower {
-  let stopped = false;
-  let stream: EventStream | undefined;
-  let block = 0n;
-  const run = async () => {
-    while (!stopped) {
-      try {
-        stream = await ledger.chaincodeEvents(user, block);
-        for await (const e of stream) {
-          if (stopped) break;
-          block = e.blockNumber;
-          if (e.name === 'FlexEventCalled') onEvent(JSON.parse(Buffer.from(e.payload).toString('utf8')) as FlexEvent);
-        }
-      } catch (e) {
-        if (!stopped) log.warn({ msg: 'flex event follower: the ledger stream failed, resuming', block: Number(block), error: String(e) });
-      }
-      stream?.close();
-      if (!stopped) await new Promise((r) => setTimeout(r, reconnectMs));
-    }
-  };
-  void run();
-  return {
-    stop() {
-      stopped = true;
-      stream?.close();
+  return followEvents({
+    ledger,
+    user,
+    checkpoints,
+    listener,
+    log,
+    onEvent: (e) => {
+      if (e.name === 'FlexEventCalled') onEvent(JSON.parse(Buffer.from(e.payload).toString('utf8')) as FlexEvent);
     },
-  };
+  });
 }

@@ -3,11 +3,14 @@
  * created through it, VENs and their resources, subscriptions, reports, and the index of the ledger's
  * demand-response events it knows (their ids and programs; the events themselves are read from the
  * ledger). One SQLite file per gateway (node:sqlite, as the Beckn inbox and the telemetry store),
- * one table of JSON objects by kind and id, each with its owner (the API key's user that created it).
+ * one table of JSON objects by kind and id, each with its owner (the API key's user that created it),
+ * and the checkpoint of the VTN's event listener (event-follower.ts), so that the index and the
+ * position it covers are kept and lost together.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { EventCheckpoints } from '../event-follower';
 
 export type ObjectKind = 'program' | 'ven' | 'resource' | 'subscription' | 'report' | 'event';
 
@@ -46,6 +49,8 @@ const toObject = (r: Row): StoredObject => ({
 
 export class VtnStore {
   private readonly db: DatabaseSync;
+  /** Where the VTN's listener of the ledger's events is (its name: VTN_LISTENER). */
+  readonly checkpoints: EventCheckpoints;
 
   /** `path` ':memory:' keeps nothing across restarts (tests, a gateway without a state directory). */
   constructor(path: string) {
@@ -55,6 +60,7 @@ export class VtnStore {
       CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, id TEXT NOT NULL, owner TEXT NOT NULL, parent TEXT NOT NULL,
         name TEXT NOT NULL, created TEXT NOT NULL, body TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, UNIQUE (kind, id));
       CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent, name);`);
+    this.checkpoints = new EventCheckpoints(this.db);
   }
 
   /** Adds an object; false when one of that kind and id is kept already (nothing changes). */

@@ -23,6 +23,8 @@ import { ObjectKind, StoredObject, VtnStore } from '../openadr/store';
 
 /** Where the VTN is served; a VEN's base URL is the gateway's address and this path. */
 export const OPENADR_BASE = '/openadr3/3.0.1';
+/** The name of the VTN's listener of the ledger's events (its checkpoint's key). */
+export const VTN_LISTENER = 'openadr-vtn';
 /** The most objects one GET answers (the specification's limit maximum). */
 export const MAX_LIMIT = 50;
 
@@ -106,7 +108,10 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
   let follower: Follower | undefined;
   r.use((req, res, next) => {
     res.locals.vtnGrant = issuer.check(req.headers.authorization);
-    follower ??= followFlexEvents(ledger, deps.serviceUser ?? grantOf(res).user, (e) => indexEvent(e), log);
+    // Indexing is idempotent (the store keeps an event once and tells subscribers of a new one only): an event processed
+    // again after a crash before its checkpoint notifies nobody twice.
+    const reader = deps.serviceUser ?? grantOf(res).user;
+    follower ??= followFlexEvents(ledger, reader, store.checkpoints, VTN_LISTENER, (e) => indexEvent(e), log);
     next();
   });
 
@@ -419,5 +424,5 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
     if (status >= 500) log.error({ msg: 'VTN request failed', code: error.code, error: String((err as Error)?.stack ?? err) });
     res.status(status).json({ type: 'about:blank', title: error.code, status, detail: error.message, ...errorBody(error) });
   });
-  return Object.assign(r, { close: () => follower?.stop() });
+  return Object.assign(r, { close: () => void follower?.stop() });
 }
