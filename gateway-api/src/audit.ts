@@ -20,16 +20,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  clearingDifferences,
-  ClearingNetwork,
-  clearMarket,
-  islandClearing,
-  MarketParams,
-  Order,
-  SheddingBook,
-  sheddingClearing,
-} from '@gridledger/core';
+import { clearingDifferences, recomputeClearing, type RecordedBook } from '@gridledger/core';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 import { auditCertificates } from './audit-certificates';
 import { auditFlex } from './audit-flex';
@@ -59,22 +50,12 @@ async function main(argv: string[]): Promise<number> {
   const interval = onLedger
     ? `${base}/api/v1/markets/${encodeURIComponent(values.community!)}/intervals/${encodeURIComponent(values.interval!)}`
     : '';
-  const book = (values.book !== undefined ? JSON.parse(readFileSync(values.book, 'utf8')) : await get(`${interval}/orders`, key)) as {
-    params: Pick<MarketParams, 'feedInMicrosPerKwh' | 'retailMicrosPerKwh' | 'gridFeeMicrosPerKwh' | 'kPpm' | 'clearingMethod'>;
-    orders: Order[];
-    network?: ClearingNetwork;
-    island?: Parameters<typeof islandClearing>[1];
-    shedding?: SheddingBook;
-  };
-  // The method the interval ran: zonal over the network and zones the ledger names, else uniform.
-  const cleared = clearMarket(book.orders, book.params, book.network ?? null);
-  // Islanded: the curtailment of what the book's local supply cannot serve, in the loads' priority order.
-  const recomputed = {
-    ...cleared,
-    ...(book.island !== undefined ? { island: islandClearing(book.orders, book.island) } : {}),
-    // Load shedding ordered for the interval: whom it sheds, in the loads' priority order.
-    ...(book.shedding !== undefined ? { shedding: sheddingClearing(book.orders, book.shedding) } : {}),
-  };
+  const book = (
+    values.book !== undefined ? JSON.parse(readFileSync(values.book, 'utf8')) : await get(`${interval}/orders`, key)
+  ) as RecordedBook;
+  // The method the interval ran (zonal over the network and zones the ledger names, else uniform), the island's
+  // curtailment and the load shedding when the book names them.
+  const recomputed = recomputeClearing(book);
   const report: Record<string, unknown> = { source: values.book ?? 'ledger', recomputed };
   if (onLedger) {
     const recorded = await get(`${interval}/clearing`, key);

@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { instantOf, localDateTime, utcInterval } from './time';
-import { formatKwh } from './units';
+import { formatKw, formatKwh } from './units';
 
 /** An interval's start in the user's zone, then the interval in UTC. */
 const intervalText = (x: number, seconds: number) => `${localDateTime(instantOf(x))} (${utcInterval(instantOf(x), seconds)})`;
@@ -25,6 +25,8 @@ export function IntervalChart(props: {
   bars?: boolean;
   /** The values are whole Wh: the axis in kWh, the hover legend exact (formatKwh). */
   wh?: boolean;
+  /** The values are whole W: the axis in kW, the hover legend exact (formatKw). */
+  w?: boolean;
   /** With it, the hover legend shows the interval in the user's zone and in UTC. */
   intervalSeconds?: number;
 }) {
@@ -33,6 +35,7 @@ export function IntervalChart(props: {
     const el = box.current;
     if (!el) return;
     const seconds = props.intervalSeconds;
+    const exact = props.wh ? formatKwh : props.w ? formatKw : undefined;
     const options: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height: 220,
@@ -43,7 +46,7 @@ export function IntervalChart(props: {
         {
           label: props.unit,
           size: 60,
-          ...(props.wh
+          ...(exact
             ? {
                 values: (_u: uPlot, ticks: number[]) =>
                   ticks.map((t) => (t / 1000).toLocaleString(undefined, { maximumFractionDigits: 3 })),
@@ -61,7 +64,7 @@ export function IntervalChart(props: {
           stroke: s.color,
           width: 2,
           points: { show: true },
-          ...(props.wh ? { value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatKwh(v)) } : {}),
+          ...(exact ? { value: (_u: uPlot, v: number | null) => (v === null ? '—' : exact(v)) } : {}),
           ...(props.bars ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
         })),
       ],
@@ -73,7 +76,7 @@ export function IntervalChart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.series, props.unit, props.bars, props.time, props.range, props.wh, props.intervalSeconds]);
+  }, [props.x, props.series, props.unit, props.bars, props.time, props.range, props.wh, props.w, props.intervalSeconds]);
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>

@@ -32,9 +32,9 @@ export const Bool = Type.Boolean();
 export const OneOf = <const T extends readonly string[]>(values: T, options: object = {}): TUnsafe<T[number]> =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 
-/** `schema` or null (OpenAPI 3.0's `nullable`, for schemas with a `type`). */
+/** `schema` or null (OpenAPI 3.0's `nullable`, for schemas with a `type`; an enum lists null too, as OpenAPI 3.0.3 asks). */
 export const Nullable = <S extends TSchema>(schema: S): TUnsafe<Static<S> | null> =>
-  Type.Unsafe<Static<S> | null>({ ...schema, nullable: true });
+  Type.Unsafe<Static<S> | null>({ ...schema, nullable: true, ...(Array.isArray(schema.enum) ? { enum: [...schema.enum, null] } : {}) });
 
 /** An object whose keys are free and whose values are `schema`. */
 export const Dict = <S extends TSchema>(schema: S): TUnsafe<Record<string, Static<S>>> =>

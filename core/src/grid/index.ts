@@ -4,3 +4,4 @@ export * from './island-interval';
 export * from './shedding';
 export * from './island-contracts';
 export * from './interval-zones';
+export * from './recompute';

@@ -108,7 +108,7 @@ export interface SheddingClearing {
 }
 
 /** The zone and every zone below it in the tree (just the zone when the tree does not hold it). */
-function subtreeOf(zoneId: string, zones: SheddingBook['zones']): Set<string> {
+export function subtreeOf(zoneId: string, zones: SheddingBook['zones']): Set<string> {
   const inside = new Set([zoneId]);
   for (let grew = true; grew;) {
     grew = false;

@@ -16,6 +16,7 @@ import { Tabbed } from '../tabs';
 const UtilityFlex = lazy(() => import('./flex').then((m) => ({ default: m.UtilityFlex })));
 const CommunityForecast = lazy(() => import('./forecast').then((m) => ({ default: m.CommunityForecast })));
 const Batteries = lazy(() => import('./storage').then((m) => ({ default: m.Batteries })));
+const GridView = lazy(() => import('./grid').then((m) => ({ default: m.GridView })));
 
 const COMMUNITY_SLOT = 'gridledger.community';
 
@@ -68,6 +69,13 @@ const forecast: Tab = {
   show: (p) => <CommunityForecast api={p.api} communityId={p.communityId} />,
 };
 
+const grid: Tab = {
+  id: 'grid',
+  label: 'Grid',
+  needsCommunity: true,
+  show: (p) => <GridView api={p.api} communityId={p.communityId} events={p.events} />,
+};
+
 const TABS: Record<string, Tab[]> = {
   operator: [
     market,
@@ -78,6 +86,7 @@ const TABS: Record<string, Tab[]> = {
     flexibility(true),
     storage,
     forecast,
+    grid,
   ],
   utility: [
     market,
@@ -88,6 +97,7 @@ const TABS: Record<string, Tab[]> = {
     flexibility(true),
     storage,
     forecast,
+    grid,
   ],
   regulator: [
     { ...market, label: 'Market and audit' },
