@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Ratio } from '@gridledger/core';
 import { chartSpecs, renderPngs } from './charts';
 import type { Report } from './kpi';
+import type { HomeTariff } from './tariff';
 
 export interface RunReport extends Report {
   run: {
@@ -24,9 +25,9 @@ export interface RunReport extends Report {
     simulatedSecondsPerInterval: number;
     speed: number;
     wallSeconds: number;
-    /** Each home's participant id on the ledger, and the tariff its savings are measured against. */
+    /** Each home's participant id on the ledger, and the tariffs the homes' savings are measured against (each home's: its row). */
     participants: Record<string, string>;
-    tariff: { retailMicrosPerKwh: number; feedInMicrosPerKwh: number };
+    tariffs: HomeTariff[];
   };
 }
 
@@ -76,7 +77,17 @@ export function kpiLines(r: Report): [string, string][] {
     ],
     ['Fairness: Gini of savings', k.giniOfSavings.ppm === null ? 'n/a' : (k.giniOfSavings.ppm / 1e6).toFixed(3)],
     ['Total savings against tariffs (credits)', credits(k.totalSavingsMicros)],
+    ...k.savingsByTariff.map((t): [string, string] => [
+      `Savings of the ${t.homes} homes on tariff ${t.tariff} (credits)`,
+      credits(t.savingsMicros),
+    ]),
   ];
+}
+
+/** A tariff in words: import price (peak price and hours), feed-in, in credits per kWh. */
+export function tariffText(t: HomeTariff): string {
+  const peak = t.peak === undefined ? '' : `, ${credits(t.peak.retailMicrosPerKwh)} ${t.peak.fromHour}:00-${t.peak.toHour}:00 UTC`;
+  return `import ${credits(t.retailMicrosPerKwh)}${peak}; feed-in ${credits(t.feedInMicrosPerKwh)}`;
 }
 
 export function htmlPage(r: RunReport, charts: { file: string; title: string }[]): string {
@@ -86,10 +97,11 @@ export function htmlPage(r: RunReport, charts: { file: string; title: string }[]
   const homes = r.homes
     .map(
       (h) =>
-        `<tr><td>${escape(h.homeId)}</td><td>${h.netWh}</td>` +
+        `<tr><td>${escape(h.homeId)}</td><td>${escape(h.tariff)}</td><td>${h.netWh}</td>` +
         `<td>${credits(h.marketMicros)}</td><td>${credits(h.tariffMicros)}</td><td>${credits(h.savingsMicros)}</td></tr>`,
     )
     .join('\n');
+  const tariffs = r.run.tariffs.map((t) => `<tr><th scope="row">${escape(t.name)}</th><td>${escape(tariffText(t))}</td></tr>`).join('\n');
   const imgs = charts.map(
     (c) => `<figure><img src="${escape(c.file)}" alt="${escape(c.title)}" width="640"><figcaption>${escape(c.title)}</figcaption></figure>`,
   );
@@ -111,9 +123,11 @@ Every figure is read from the ledger except the request counts;
 <h2>Charts</h2>
 ${imgs.join('\n')}
 <h2>Homes</h2>
+<p>Each home is on its own tariff (credits per kWh; the import price in force at an interval's simulated start applies):</p>
+<table>${tariffs}</table>
 <p>Net settled energy (export positive), what settlement paid, what the same energy pays at the home's own tariff, and the difference.
 Files: <a href="report.json">report.json</a>, <a href="intervals.csv">intervals.csv</a>, <a href="homes.csv">homes.csv</a>.</p>
-<table><thead><tr><th>home</th><th>net Wh</th><th>market</th><th>tariff</th><th>savings</th></tr></thead>
+<table><thead><tr><th>home</th><th>tariff</th><th>net Wh</th><th>market</th><th>tariff</th><th>savings</th></tr></thead>
 <tbody>${homes}</tbody></table>
 </main>
 </body>

@@ -29,7 +29,7 @@ import { demoOrder } from '@gridledger/network/dist/demo-plan';
 import { ensureMeterKeys, loadMeterKey } from '@gridledger/device-bridge/dist/simulator/keys';
 import { mqttMeterLink, simulatedMeter, type Meter } from '@gridledger/device-bridge/dist/simulator/meter';
 import { CountingClient } from './client';
-import { firstRealStart, realIntervalStart, simIntervalStart, speedOf, timeScale, type TimeScale } from './clock';
+import { firstRealStart, realIntervalStart, simIntervalStart, simOf, speedOf, timeScale, type TimeScale } from './clock';
 import { profileEnergyModel, type EnergyModel } from './energy';
 import { homeFlows, type HomeInterval } from './flows';
 import { report } from './kpi';
@@ -239,10 +239,11 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const ledgerIntervals = [];
   for (let k = 0; k < intervals; k++) ledgerIntervals.push(await readInterval(reader, operatorKey, communityId, realIntervalStart(run, k)));
   const period = await readPeriod(reader, operatorKey, communityId, run.realStart, realIntervalStart(run, intervals));
-  const tariff = { retailMicrosPerKwh: s.tariffs.retailMicrosPerKwh, feedInMicrosPerKwh: s.tariffs.feedInMicrosPerKwh };
+  const tariffs = s.homeTariffs.map(({ weight: _, ...t }) => t);
   const computed = report({
     simIntervalSeconds: run.simIntervalSeconds,
-    homes: homes.map((h) => ({ participantId: h.participantId, homeId: h.homeId, tariff })),
+    simulatedStart: (instant) => simOf(run, instant),
+    homes: homes.map((h) => ({ participantId: h.participantId, homeId: h.homeId, tariff: tariffs.find((t) => t.name === h.tariff)! })),
     intervals: ledgerIntervals,
     period,
     requests,
@@ -262,7 +263,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       speed,
       wallSeconds: Math.round((Date.now() - began) / 1000),
       participants: Object.fromEntries(homes.map((h) => [h.homeId, h.participantId])),
-      tariff,
+      tariffs,
     },
     ...computed,
   };
@@ -283,9 +284,4 @@ function headEnd(profile: NetworkProfile): MqttClient {
   const credential = readCredential(file);
   if (!credential) throw new Error(`no head-end credential in ${file}: the platform's up makes it`);
   return connect(profile.mqtt.url, { ...mqttClientOptions(profile.mqtt, credential), clean: true, reconnectPeriod: 1000 });
-}
-
-/** The simulated instant of a ledger interval's start. */
-export function simOf(t: TimeScale, intervalStart: string): number {
-  return t.simStart + ((Date.parse(intervalStart) / 1000 - t.realStart) / t.realIntervalSeconds) * t.simIntervalSeconds;
 }

@@ -4,7 +4,8 @@
  * noon), in a community of the run's own. Every home's signed reading is committed as its meter
  * measured it (relayed over MQTT by the head-end connection), every interval is cleared and
  * settled by a market scheduler for the community, credits and energy add up within the
- * community, and the report's figures are those the audit recomputes from the ledger. The whole
+ * community, each home's savings are measured against its own tariff (flat or time of use, at its
+ * peak here), and the report's figures are those the audit recomputes from the ledger. The whole
  * simulated day belongs to the bench (test/bench/simulation.js).
  *
  * @metering-interval 60
@@ -27,8 +28,9 @@ let run: RunResult;
 
 beforeAll(async () => {
   const june = loadScenario(join(__dirname, '..', '..', 'simulation', 'scenarios', 'june-sunny.json'));
-  // Simulated 11:00-11:45 UTC: most PV homes export, the others import.
-  const scenario = { ...june, fromHour: 11, hours: 1 };
+  // Simulated 11:00-11:45 UTC: most PV homes export, the others import. The time-of-use homes' peak is moved onto these hours.
+  const homeTariffs = june.homeTariffs.map((t) => (t.peak === undefined ? t : { ...t, peak: { ...t.peak, fromHour: 11, toHour: 12 } }));
+  const scenario = { ...june, fromHour: 11, hours: 1, homeTariffs };
   const outDir = mkdtempSync(join(tmpdir(), 'gl-sim-'));
   const lines: string[] = [];
   run = await runScenario({
@@ -115,4 +117,37 @@ it("the report's figures are the ledger's, as the audit recomputes them", async 
     ),
   );
   expect(written.kpis).toEqual(run.report.kpis);
+});
+
+it("each home's savings are against its own tariff: the ledger's settled nets at the flat or the time-of-use (peak) prices", async () => {
+  const tariffs = new Map(run.report.run.tariffs.map((t) => [t.name, t]));
+  expect([...new Set(run.report.homes.map((h) => h.tariff))].sort()).toEqual(['flat', 'time-of-use']);
+  const expected = new Map(run.report.homes.map((h) => [h.participantId, 0]));
+  for (const start of starts()) {
+    const settlement = await api(
+      'community',
+      operatorKey(),
+      'GET',
+      `/markets/${run.report.run.communityId}/intervals/${formatInstant(start)}/settlement`,
+    );
+    for (const p of settlement.body.participants as { participantId: string; netWh: number }[]) {
+      const t = tariffs.get(run.report.homes.find((h) => h.participantId === p.participantId)!.tariff)!;
+      // Every interval is simulated 11:xx: the time-of-use homes import at their peak price.
+      const importPrice = t.peak?.retailMicrosPerKwh ?? t.retailMicrosPerKwh;
+      const atTariff = p.netWh >= 0 ? Math.floor((p.netWh * t.feedInMicrosPerKwh) / 1000) : -Math.ceil((-p.netWh * importPrice) / 1000);
+      expected.set(p.participantId, expected.get(p.participantId)! + atTariff);
+    }
+  }
+  for (const h of run.report.homes) {
+    expect([h.participantId, h.tariffMicros]).toEqual([h.participantId, expected.get(h.participantId)]);
+    expect(h.savingsMicros).toBe(h.marketMicros - h.tariffMicros);
+  }
+  const byTariff = run.report.kpis.savingsByTariff;
+  expect(byTariff.map((t) => t.tariff)).toEqual(['flat', 'time-of-use']);
+  expect(byTariff.reduce((s, t) => s + t.savingsMicros, 0)).toBe(run.report.kpis.totalSavingsMicros);
+  const csv = readFileSync(
+    run.files.find((f) => f.endsWith('homes.csv'))!,
+    'utf8',
+  );
+  expect(csv.split('\n')[0]).toContain(',tariff,');
 });
