@@ -28,6 +28,8 @@ export interface RunReport extends Report {
     /** Each home's participant id on the ledger, and the tariffs the homes' savings are measured against (each home's: its row). */
     participants: Record<string, string>;
     tariffs: HomeTariff[];
+    /** Who placed the homes' orders (Scenario.orders). */
+    orders: 'simulator' | 'agents';
   };
 }
 
@@ -115,7 +117,8 @@ th{font-weight:normal}td{font-variant-numeric:tabular-nums}</style></head>
 <h1>Simulation ${escape(r.run.scenario)}</h1>
 <p>${escape(r.run.description)}</p>
 <p>${r.run.homes} homes in community ${escape(r.run.communityId)}; simulated ${escape(r.run.simulatedFrom)} to ${escape(r.run.simulatedTo)}
-on ledger intervals ${escape(r.run.from)} to ${escape(r.run.to)} (${r.run.speed}× real time, ${r.run.wallSeconds} s wall time).
+on ledger intervals ${escape(r.run.from)} to ${escape(r.run.to)} (${r.run.speed}× real time, ${r.run.wallSeconds} s wall time),
+orders placed by ${r.run.orders === 'agents' ? "the homes' agents (the community's agent process)" : "the simulator's rule"}.
 Every figure is read from the ledger except the request counts;
 <code>npm run audit -- simulation &lt;this directory&gt;</code> recomputes them.</p>
 <h2>Figures</h2>

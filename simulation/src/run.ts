@@ -28,6 +28,7 @@ import { setMeteringParams } from '@gridledger/network/dist/demo';
 import { demoOrder } from '@gridledger/network/dist/demo-plan';
 import { ensureMeterKeys, loadMeterKey } from '@gridledger/device-bridge/dist/simulator/keys';
 import { mqttMeterLink, simulatedMeter, type Meter } from '@gridledger/device-bridge/dist/simulator/meter';
+import { AGENT_TIMING, AgentProcess, type AgentEvent } from './agents';
 import { CountingClient } from './client';
 import { firstRealStart, realIntervalStart, simIntervalStart, simOf, speedOf, timeScale, type TimeScale } from './clock';
 import { profileEnergyModel, type EnergyModel } from './energy';
@@ -61,6 +62,8 @@ export interface RunResult {
   flows: Map<string, HomeInterval[]>;
   homes: (SimHome & { participantId: string; meterId: string; apiKey: string })[];
   scale: TimeScale;
+  /** With the scenario's `orders: "agents"`: the agent process's events (JSON lines), in order. */
+  agentEvents?: AgentEvent[];
 }
 
 const GATE_MARGIN_SECONDS = 30;
@@ -142,12 +145,24 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     return { ...h, participantId, meterId, apiKey, exportCapacityW };
   });
 
+  const tariffs = s.homeTariffs.map(({ weight: _, ...t }) => t);
+  const tariffOf = (h: SimHome) => tariffs.find((t) => t.name === h.tariff)!;
+  let agents: AgentProcess | undefined;
+  if (s.orders === 'agents') {
+    say(`  the homes' agents: a mandate and an agent key each, the community's agent process started`);
+    const agentHomes = homes.map((h) => ({ ...h, tariff: tariffOf(h) }));
+    agents = await AgentProcess.start(gateway, o.profile.orgs.community.gateway.url, communityId, agentHomes, join(o.outDir, 'agents'));
+  }
+
   // The flows depend on simulated time only: the same on the run's real grid, fixed once the set-up is done.
-  const scale = timeScale(
-    s,
-    firstRealStart(Math.floor(Date.now() / 1000), s.ledgerIntervalSeconds, market.gateClosureSeconds + GATE_MARGIN_SECONDS),
-  );
+  const lead = agents === undefined ? market.gateClosureSeconds + GATE_MARGIN_SECONDS : AGENT_TIMING.leadSeconds + 5;
+  const scale = timeScale(s, firstRealStart(Math.floor(Date.now() / 1000), s.ledgerIntervalSeconds, lead));
   const run = { ...scale, intervals };
+  const starts = Array.from({ length: intervals }, (_, k) => realIntervalStart(run, k));
+  agents?.plan(
+    homes.map((h) => ({ participantId: h.participantId, netWh: flows.get(h.homeId)!.map((f) => f.expectedExportWh - f.expectedImportWh) })),
+    starts,
+  );
   say(
     `  ${intervals} intervals of ${s.ledgerIntervalSeconds} s from ${formatInstant(run.realStart)}, ` +
       `each ${s.simulatedSecondsPerInterval / 60} ` +
@@ -176,8 +191,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
 
   scheduler.start();
   try {
+    // With agents, the agent process bids (and trades bilaterally) from the positions file.
     const orders = (async () => {
-      for (let k = 0; k < intervals; k++) {
+      for (let k = 0; k < intervals && agents === undefined; k++) {
         const start = realIntervalStart(run, k);
         await sleepUntil(start - 2 * run.realIntervalSeconds);
         await inParallel(homes, 10, async (h) => {
@@ -225,6 +241,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       say(`  ${formatInstant(start).slice(11, 19)} settled`);
     }
   } finally {
+    await agents?.stop();
     await scheduler.stop();
     ledger.close();
     await relay.endAsync();
@@ -239,11 +256,10 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const ledgerIntervals = [];
   for (let k = 0; k < intervals; k++) ledgerIntervals.push(await readInterval(reader, operatorKey, communityId, realIntervalStart(run, k)));
   const period = await readPeriod(reader, operatorKey, communityId, run.realStart, realIntervalStart(run, intervals));
-  const tariffs = s.homeTariffs.map(({ weight: _, ...t }) => t);
   const computed = report({
     simIntervalSeconds: run.simIntervalSeconds,
     simulatedStart: (instant) => simOf(run, instant),
-    homes: homes.map((h) => ({ participantId: h.participantId, homeId: h.homeId, tariff: tariffs.find((t) => t.name === h.tariff)! })),
+    homes: homes.map((h) => ({ participantId: h.participantId, homeId: h.homeId, tariff: tariffOf(h) })),
     intervals: ledgerIntervals,
     period,
     requests,
@@ -264,12 +280,13 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       wallSeconds: Math.round((Date.now() - began) / 1000),
       participants: Object.fromEntries(homes.map((h) => [h.homeId, h.participantId])),
       tariffs,
+      orders: s.orders,
     },
     ...computed,
   };
   const simClock = (instant: string) => formatInstant(simOf(run, instant)).slice(11, 16);
   const files = await writeReport(o.outDir, full, simClock);
-  return { report: full, files, flows, homes, scale: run };
+  return { report: full, files, flows, homes, scale: run, agentEvents: agents?.events };
 }
 
 /**

@@ -51,6 +51,8 @@ export interface Scenario {
   tariffs: { retailMicrosPerKwh: number; feedInMicrosPerKwh: number; gridFeeMicrosPerKwh: number; kPpm: number };
   /** The homes' own tariffs (tariff.ts), each home on one drawn by weight: what its savings are measured against. */
   homeTariffs: (HomeTariff & { weight: number })[];
+  /** Who places the homes' orders: the simulator's own rule (default) or the homes' agents in the agent process (agents.ts). */
+  orders: 'simulator' | 'agents';
 }
 
 export interface SimHome {
@@ -129,6 +131,8 @@ export function parseScenario(input: unknown, file = 'scenario'): Scenario {
   const listed = Array.isArray(o.homeTariffs) && o.homeTariffs.length > 0 ? o.homeTariffs : fail(file, 'homeTariffs', 'must be a list');
   const homeTariffs = listed.map((x, i) => homeTariff(file, x, `homeTariffs[${i}]`));
   if (new Set(homeTariffs.map((t) => t.name)).size !== homeTariffs.length) fail(file, 'homeTariffs', 'must have different names');
+  const orders = o.orders ?? 'simulator';
+  if (orders !== 'simulator' && orders !== 'agents') fail(file, 'orders', 'must be "simulator" or "agents"');
   return {
     name,
     description: str('description'),
@@ -161,6 +165,7 @@ export function parseScenario(input: unknown, file = 'scenario'): Scenario {
     },
     tariffs,
     homeTariffs,
+    orders: orders as Scenario['orders'],
   };
 }
 

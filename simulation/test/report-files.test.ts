@@ -64,6 +64,7 @@ const sample: RunReport = {
     wallSeconds: 200,
     participants: { 'home-001': 'a', 'home-002': 'b' },
     tariffs: [flat, tou],
+    orders: 'agents',
   },
   ...report({
     simIntervalSeconds: 900,
@@ -130,6 +131,7 @@ describe('the report files', () => {
       for (const w of widths) expect(w).toBeGreaterThan(640);
       expect(await page.textContent('h1')).toBe('Simulation sample');
       expect(await page.textContent('table')).toContain('Self-sufficiency');
+      expect(await page.textContent('main > p:nth-of-type(2)')).toContain("orders placed by the homes' agents");
       expect(await page.textContent('body')).toContain('time-of-useimport 0.250, 0.400 12:00-14:00 UTC; feed-in 0.070');
       expect(await page.textContent('body')).toContain('Savings of the 1 homes on tariff time-of-use (credits)0.114');
       expect(errors).toEqual([]);

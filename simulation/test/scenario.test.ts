@@ -59,6 +59,9 @@ describe('scenarios as files', () => {
     expect(() => parseScenario({ ...raw, tariffs: { ...june.tariffs, feedInMicrosPerKwh: 999_999 } }, 'x.json')).toThrow(
       /feed-in <= retail/,
     );
+    expect(june.orders).toBe('simulator');
+    expect(parseScenario({ ...raw, orders: 'agents' }, 'x.json').orders).toBe('agents');
+    expect(() => parseScenario({ ...raw, orders: 'robots' }, 'x.json')).toThrow(/orders must be "simulator" or "agents"/);
     const [flat, tou] = june.homeTariffs;
     expect(() => parseScenario({ ...raw, homeTariffs: [] }, 'x.json')).toThrow(/homeTariffs must be a list/);
     expect(() => parseScenario({ ...raw, homeTariffs: [flat, { ...tou, name: 'flat' }] }, 'x.json')).toThrow(/different names/);
