@@ -10,6 +10,24 @@ import { chartSpecs, renderPngs } from './charts';
 import type { Report } from './kpi';
 import type { HomeTariff } from './tariff';
 
+/** Where a run's wall time went, in seconds by the client's clock, each phase from the end of the one before. */
+export interface Phases {
+  /** Metering and market parameters. */
+  setup: number;
+  /** Participants, meters and deposits. */
+  onboarding: number;
+  /** Mandates, agent keys and the agent process (orders: "agents"). */
+  agents: number;
+  /** Until the first ledger interval starts (its orders go out in it). */
+  untilFirstInterval: number;
+  /** The run's ledger intervals: their number times the ledger's interval. */
+  intervals: number;
+  /** From the last interval's end until every interval is settled. */
+  settlementAfterLast: number;
+  /** Reading the report's records from the ledger. */
+  readingLedger: number;
+}
+
 export interface RunReport extends Report {
   run: {
     scenario: string;
@@ -25,6 +43,10 @@ export interface RunReport extends Report {
     simulatedSecondsPerInterval: number;
     speed: number;
     wallSeconds: number;
+    phases: Phases;
+    /** The longest an interval's orders took to place, and its readings to publish (s; null: none). */
+    ordersPlacedSeconds: number | null;
+    readingsPublishedSeconds: number | null;
     /** Each home's participant id on the ledger, and the tariffs the homes' savings are measured against (each home's: its row). */
     participants: Record<string, string>;
     tariffs: HomeTariff[];
@@ -119,6 +141,11 @@ th{font-weight:normal}td{font-variant-numeric:tabular-nums}</style></head>
 <p>${r.run.homes} homes in community ${escape(r.run.communityId)}; simulated ${escape(r.run.simulatedFrom)} to ${escape(r.run.simulatedTo)}
 on ledger intervals ${escape(r.run.from)} to ${escape(r.run.to)} (${r.run.speed}× real time, ${r.run.wallSeconds} s wall time),
 orders placed by ${r.run.orders === 'agents' ? "the homes' agents (the community's agent process)" : "the simulator's rule"}.
+Wall time by phase (s): ${escape(
+    Object.entries(r.run.phases)
+      .map(([phase, seconds]) => `${phase} ${seconds}`)
+      .join(', '),
+  )}.
 Every figure is read from the ledger except the request counts;
 <code>npm run audit -- simulation &lt;this directory&gt;</code> recomputes them.</p>
 <h2>Figures</h2>

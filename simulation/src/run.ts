@@ -35,7 +35,7 @@ import { profileEnergyModel, type EnergyModel } from './energy';
 import { homeFlows, type HomeInterval } from './flows';
 import { report } from './kpi';
 import { readInterval, readPeriod } from './ledger-read';
-import { writeReport, type RunReport } from './report-files';
+import { writeReport, type Phases, type RunReport } from './report-files';
 import { homesOf, type Scenario, type SimHome } from './scenario';
 
 export interface RunOptions {
@@ -91,6 +91,23 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const s = o.scenario;
   const say = o.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const began = Date.now();
+  // Where the wall time goes (client clock, seconds): each phase from the end of the one before.
+  const phases: Phases = {
+    setup: 0,
+    onboarding: 0,
+    agents: 0,
+    untilFirstInterval: 0,
+    intervals: 0,
+    settlementAfterLast: 0,
+    readingLedger: 0,
+  };
+  let last = began;
+  const mark = (phase: keyof Phases, at = Date.now()) => {
+    phases[phase] = Math.round((at - last) / 100) / 10;
+    last = at;
+  };
+  const placing: number[] = [];
+  const publishing: number[] = [];
   const communityId = o.communityId ?? `sim-${s.name}-${Math.floor(began / 1000).toString(36)}`.slice(0, 48);
   const gateway = new CountingClient(o.profile.orgs.community.gateway.url);
   const utility = new CountingClient(o.profile.orgs.utility.gateway.url);
@@ -110,6 +127,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     { intervalSeconds: s.ledgerIntervalSeconds, lateWindowSeconds: 30 },
   );
   await gateway.ok(operatorKey, 'PATCH', `/markets/${communityId}/params`, market);
+  mark('setup');
 
   // The homes' flows are known before the run (pure, from the seed): they size the meters and the deposits.
   const planned = homesOf(s);
@@ -145,6 +163,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     return { ...h, participantId, meterId, apiKey, exportCapacityW };
   });
 
+  mark('onboarding');
   const tariffs = s.homeTariffs.map(({ weight: _, ...t }) => t);
   const tariffOf = (h: SimHome) => tariffs.find((t) => t.name === h.tariff)!;
   let agents: AgentProcess | undefined;
@@ -154,6 +173,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     agents = await AgentProcess.start(gateway, o.profile.orgs.community.gateway.url, communityId, agentHomes, join(o.outDir, 'agents'));
   }
 
+  mark('agents');
   // The flows depend on simulated time only: the same on the run's real grid, fixed once the set-up is done.
   const lead = agents === undefined ? market.gateClosureSeconds + GATE_MARGIN_SECONDS : AGENT_TIMING.leadSeconds + 5;
   const scale = timeScale(s, firstRealStart(Math.floor(Date.now() / 1000), s.ledgerIntervalSeconds, lead));
@@ -196,6 +216,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       for (let k = 0; k < intervals && agents === undefined; k++) {
         const start = realIntervalStart(run, k);
         await sleepUntil(start - 2 * run.realIntervalSeconds);
+        const from = Date.now();
         await inParallel(homes, 10, async (h) => {
           const f = flows.get(h.homeId)![k];
           const index = Number(h.homeId.slice(5));
@@ -210,6 +231,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
           const order = demoOrder(forecast, communityId, start, market);
           if (order !== undefined) await gateway.ok(h.apiKey, 'POST', '/orders', { ...order, clientOrderId: `sim-${start}` });
         });
+        placing.push((Date.now() - from) / 1000);
       }
     })();
     const readings = (async () => {
@@ -217,7 +239,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         const start = realIntervalStart(run, k);
         await sleepUntil(start + run.realIntervalSeconds + 1);
         const link = mqttMeterLink(relay, o.profile.mqtt.communityId);
+        const from = Date.now();
         await Promise.all(homes.map((h) => link.publish(meters.get(h.meterId)!.read(start))));
+        publishing.push((Date.now() - from) / 1000);
         say(
           `  ${formatInstant(start).slice(11, 19)} (simulated ${formatInstant(simIntervalStart(run, k)).slice(11, 16)}): ` +
             `${homes.length} readings published`,
@@ -226,6 +250,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     })();
     await Promise.all([orders, readings]);
     const end = realIntervalStart(run, intervals);
+    mark('untilFirstInterval', run.realStart * 1000);
+    mark('intervals', end * 1000);
     const deadline = end + (o.settleTimeoutSeconds ?? 600);
     // Waiting is not part of the run's requests: its own client.
     const poll = new CountingClient(o.profile.orgs.community.gateway.url);
@@ -240,6 +266,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       }
       say(`  ${formatInstant(start).slice(11, 19)} settled`);
     }
+    mark('settlementAfterLast');
   } finally {
     await agents?.stop();
     await scheduler.stop();
@@ -264,6 +291,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     period,
     requests,
   });
+  mark('readingLedger');
   const full: RunReport = {
     run: {
       scenario: s.name,
@@ -278,6 +306,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       simulatedSecondsPerInterval: run.simIntervalSeconds,
       speed,
       wallSeconds: Math.round((Date.now() - began) / 1000),
+      phases,
+      ordersPlacedSeconds: maxOf(placing),
+      readingsPublishedSeconds: maxOf(publishing),
       participants: Object.fromEntries(homes.map((h) => [h.homeId, h.participantId])),
       tariffs,
       orders: s.orders,
@@ -288,6 +319,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const files = await writeReport(o.outDir, full, simClock);
   return { report: full, files, flows, homes, scale: run, agentEvents: agents?.events };
 }
+
+const maxOf = (values: number[]) => (values.length === 0 ? null : Math.round(Math.max(...values) * 10) / 10);
 
 /**
  * The connection the readings go out on. A meter's own credential lets it publish on its own
