@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatInstant, type Mandate } from '@gridledger/core';
-import type { CountingClient } from './client';
+import { inParallel, type CountingClient } from './client';
 import type { HomeTariff } from './tariff';
 
 const CLI = join(__dirname, '..', '..', 'agents', 'dist', 'process', 'cli.js');
@@ -78,7 +78,7 @@ export class AgentProcess {
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
-    dir: string,
+    private readonly dir: string,
   ) {
     this.positionsFile = join(dir, 'positions.json');
     child.stderr.on('data', (d) => this.stderr.push(String(d)));
@@ -97,17 +97,11 @@ export class AgentProcess {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { agentKeyPem: string; agentId: string });
-    const agentHomes = [];
-    for (const [k, h] of homes.entries()) {
+    const agentHomes = await inParallel([...homes.entries()], 16, async ([k, h]) => {
       await client.ok(h.apiKey, 'PUT', `/p2p/mandates/${h.participantId}`, mandateOf(h.tariff, keys[k].agentId));
       const agentKey = await client.ok(h.apiKey, 'POST', `/participants/${h.participantId}/agent-keys`);
-      agentHomes.push({
-        participantId: h.participantId,
-        meterIds: [h.meterId],
-        apiKey: String(agentKey.apiKey),
-        agentKeyPem: keys[k].agentKeyPem,
-      });
-    }
+      return { participantId: h.participantId, meterIds: [h.meterId], apiKey: String(agentKey.apiKey), agentKeyPem: keys[k].agentKeyPem };
+    });
     const positionsFile = join(dir, 'positions.json');
     writeFileSync(positionsFile, '{}');
     const config = { communityId, gatewayUrl, ...AGENT_TIMING, positionsFile, homes: agentHomes };
@@ -129,10 +123,13 @@ export class AgentProcess {
     writeFileSync(this.positionsFile, JSON.stringify(positionsOf(plans, starts)));
   }
 
+  /** Stops the process and keeps its events beside the positions (events.jsonl). */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    await exited;
+    if (this.child.exitCode === null) {
+      const exited = once(this.child, 'exit');
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    writeFileSync(join(this.dir, 'events.jsonl'), this.events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   }
 }

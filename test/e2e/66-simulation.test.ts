@@ -201,6 +201,11 @@ it("the agents' community: its orders are the agents' bids within their owners' 
     }
   }
   expect(fills).toBeGreaterThan(0);
+  const count = (event: string) => events.filter((e) => e.event === event).length;
+  process.stdout.write(
+    `agents: ${count('offered')} offers, ${count('trade')} bilateral trades, ${count('bid')} bids, ${fills} auction fills, ` +
+      `${count('error')} errors\n`,
+  );
   const again = await recompute(agentRun.report, profile().orgs.regulator.gateway.url, credentials().apiKeys.regulator.regulator);
   expect(differences({ kpis: agentRun.report.kpis, intervals: agentRun.report.intervals, homes: agentRun.report.homes }, again)).toEqual(
     [],
