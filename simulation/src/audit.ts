@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GATEWAY_OPTIONS, gatewayOf, print } from '@gridledger/gateway-api/dist/audit-gateway';
 import { CountingClient } from './client';
+import { simOf } from './clock';
 import { report, type Report } from './kpi';
 import { readInterval, readPeriod } from './ledger-read';
 import type { RunReport } from './report-files';
@@ -34,12 +35,21 @@ export async function recompute(recorded: RunReport, url: string, key: string): 
   const intervals = [];
   for (const start of starts) intervals.push(await readInterval(client, key, c, start));
   const period = await readPeriod(client, key, c, Date.parse(recorded.run.from) / 1000, Date.parse(recorded.run.to) / 1000);
-  const tariffOf = new Map(recorded.homes.map((h) => [h.participantId, h]));
+  const rowOf = new Map(recorded.homes.map((h) => [h.participantId, h]));
+  const r = recorded.run;
+  const scale = {
+    realStart: Date.parse(r.from) / 1000,
+    realIntervalSeconds: r.ledgerIntervalSeconds,
+    simStart: Date.parse(r.simulatedFrom) / 1000,
+    simIntervalSeconds: r.simulatedSecondsPerInterval,
+  };
   return report({
-    simIntervalSeconds: recorded.run.simulatedSecondsPerInterval,
-    homes: Object.entries(recorded.run.participants).map(([homeId, participantId]) => {
-      if (!tariffOf.has(participantId)) throw new Error(`report.json names ${participantId} but has no row for it`);
-      return { homeId, participantId, tariff: recorded.run.tariff };
+    simIntervalSeconds: r.simulatedSecondsPerInterval,
+    simulatedStart: (instant) => simOf(scale, instant),
+    homes: Object.entries(r.participants).map(([homeId, participantId]) => {
+      const tariff = r.tariffs.find((t) => t.name === rowOf.get(participantId)?.tariff);
+      if (tariff === undefined) throw new Error(`report.json names ${participantId} but has no row with a known tariff for it`);
+      return { homeId, participantId, tariff };
     }),
     intervals,
     period,

@@ -51,3 +51,18 @@ export class CountingClient {
     return res.json;
   }
 }
+
+/** At most `n` of `items` at a time through `f` (the simulation's requests for many homes). */
+export async function inParallel<T, R>(items: readonly T[], n: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]);
+      }
+    }),
+  );
+  return out;
+}

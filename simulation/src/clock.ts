@@ -37,3 +37,11 @@ export const simIntervalStart = (t: TimeScale, k: number): number => t.simStart 
 export function firstRealStart(nowSeconds: number, intervalSeconds: number, leadSeconds: number): number {
   return Math.ceil((nowSeconds + leadSeconds) / intervalSeconds) * intervalSeconds;
 }
+
+/** The simulated instant of a ledger interval's start. */
+export function simOf(
+  t: Pick<TimeScale, 'realStart' | 'realIntervalSeconds' | 'simStart' | 'simIntervalSeconds'>,
+  intervalStart: string,
+): number {
+  return t.simStart + ((Date.parse(intervalStart) / 1000 - t.realStart) / t.realIntervalSeconds) * t.simIntervalSeconds;
+}

@@ -14,10 +14,12 @@
  * - Forecast error: per home and interval with an order, |ordered net − settled net| (sell
  *   positive), summed over the settled net (WAPE) and averaged (MAE).
  * - Savings of a home against its own tariff: Σ over intervals of what settlement paid it
- *   (`netMicros`) less what its settled net would have paid at its tariff alone (export at feed-in
- *   rounded down, import at retail rounded up). Fairness: the Gini coefficient of the savings.
+ *   (`netMicros`) less what its settled net would have paid at its tariff alone (tariff.ts: export
+ *   at feed-in rounded down, import at the import price in force at the interval's simulated start
+ *   rounded up); summed per tariff too. Fairness: the Gini coefficient of the savings.
  */
 import { ratioOf, type Figures, type Ratio } from '@gridledger/core';
+import { tariffMicros, type HomeTariff } from './tariff';
 
 export interface LedgerInterval {
   intervalStart: string;
@@ -37,11 +39,13 @@ export interface LedgerInterval {
 export interface ReportHome {
   participantId: string;
   homeId: string;
-  tariff: { retailMicrosPerKwh: number; feedInMicrosPerKwh: number };
+  tariff: HomeTariff;
 }
 
 export interface ReportInput {
   simIntervalSeconds: number;
+  /** The simulated start (epoch seconds) of the ledger interval starting at `intervalStart`. */
+  simulatedStart: (intervalStart: string) => number;
   homes: readonly ReportHome[];
   intervals: readonly LedgerInterval[];
   /** The ledger's figures of the whole run (GET /markets/{c}/figures?from&to). */
@@ -59,11 +63,6 @@ export function gini(values: readonly number[]): Ratio {
   return ratioOf(numerator, n * total, 'the Gini coefficient');
 }
 
-/** What a settled net position (export > 0) would have paid at the tariff alone: feed-in rounded down, retail rounded up. */
-export function tariffMicros(netWh: number, tariff: ReportHome['tariff']): number {
-  return netWh >= 0 ? Math.floor((netWh * tariff.feedInMicrosPerKwh) / 1000) : -Math.ceil((-netWh * tariff.retailMicrosPerKwh) / 1000);
-}
-
 const seconds = (instant: string | undefined) => (instant === undefined ? undefined : Date.parse(instant) / 1000);
 
 function median(values: number[]): number | null {
@@ -75,6 +74,7 @@ function median(values: number[]): number | null {
 export interface HomeRow {
   participantId: string;
   homeId: string;
+  tariff: string;
   settledIntervals: number;
   netWh: number;
   marketMicros: number;
@@ -113,6 +113,8 @@ export interface Report {
     forecastError: { wape: Ratio; maeWh: number | null; positions: number } | null;
     giniOfSavings: Ratio;
     totalSavingsMicros: number;
+    /** Per tariff (by name): its homes and their savings. */
+    savingsByTariff: { tariff: string; homes: number; savingsMicros: number }[];
   };
   intervals: IntervalRow[];
   homes: HomeRow[];
@@ -127,6 +129,7 @@ export function report(input: ReportInput): Report {
       {
         participantId: h.participantId,
         homeId: h.homeId,
+        tariff: h.tariff.name,
         settledIntervals: 0,
         netWh: 0,
         marketMicros: 0,
@@ -142,10 +145,11 @@ export function report(input: ReportInput): Report {
     const ordered = new Map<string, number>();
     for (const f of iv.fills)
       ordered.set(f.participantId, (ordered.get(f.participantId) ?? 0) + (f.side === 'sell' ? f.energyWh : -f.energyWh));
+    const simulatedStart = input.simulatedStart(iv.intervalStart);
     for (const s of iv.settled) {
       const row = rows.get(s.participantId);
       if (!row) continue;
-      const atTariff = tariffMicros(s.netWh, homeBy.get(s.participantId)!.tariff);
+      const atTariff = tariffMicros(s.netWh, homeBy.get(s.participantId)!.tariff, simulatedStart);
       row.settledIntervals++;
       row.netWh += s.netWh;
       row.marketMicros += s.netMicros;
@@ -203,6 +207,10 @@ export function report(input: ReportInput): Report {
           : { wape: ratioOf(BigInt(absError), BigInt(absNet), 'the forecast error'), maeWh: Math.round(absError / positions), positions },
       giniOfSavings: gini(homes.map((h) => h.savingsMicros)),
       totalSavingsMicros: homes.reduce((s, h) => s + h.savingsMicros, 0),
+      savingsByTariff: [...new Set(homes.map((h) => h.tariff))].sort().map((tariff) => {
+        const of = homes.filter((h) => h.tariff === tariff);
+        return { tariff, homes: of.length, savingsMicros: of.reduce((s, h) => s + h.savingsMicros, 0) };
+      }),
     },
     intervals,
     homes,

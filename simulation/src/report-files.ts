@@ -8,6 +8,25 @@ import { join } from 'node:path';
 import type { Ratio } from '@gridledger/core';
 import { chartSpecs, renderPngs } from './charts';
 import type { Report } from './kpi';
+import type { HomeTariff } from './tariff';
+
+/** Where a run's wall time went, in seconds by the client's clock, each phase from the end of the one before. */
+export interface Phases {
+  /** Metering and market parameters. */
+  setup: number;
+  /** Participants, meters and deposits. */
+  onboarding: number;
+  /** Mandates, agent keys and the agent process (orders: "agents"). */
+  agents: number;
+  /** Until the first ledger interval starts (its orders go out in it). */
+  untilFirstInterval: number;
+  /** The run's ledger intervals: their number times the ledger's interval. */
+  intervals: number;
+  /** From the last interval's end until every interval is settled. */
+  settlementAfterLast: number;
+  /** Reading the report's records from the ledger. */
+  readingLedger: number;
+}
 
 export interface RunReport extends Report {
   run: {
@@ -24,9 +43,15 @@ export interface RunReport extends Report {
     simulatedSecondsPerInterval: number;
     speed: number;
     wallSeconds: number;
-    /** Each home's participant id on the ledger, and the tariff its savings are measured against. */
+    phases: Phases;
+    /** The longest an interval's orders took to place, and its readings to publish (s; null: none). */
+    ordersPlacedSeconds: number | null;
+    readingsPublishedSeconds: number | null;
+    /** Each home's participant id on the ledger, and the tariffs the homes' savings are measured against (each home's: its row). */
     participants: Record<string, string>;
-    tariff: { retailMicrosPerKwh: number; feedInMicrosPerKwh: number };
+    tariffs: HomeTariff[];
+    /** Who placed the homes' orders (Scenario.orders). */
+    orders: 'simulator' | 'agents';
   };
 }
 
@@ -76,7 +101,17 @@ export function kpiLines(r: Report): [string, string][] {
     ],
     ['Fairness: Gini of savings', k.giniOfSavings.ppm === null ? 'n/a' : (k.giniOfSavings.ppm / 1e6).toFixed(3)],
     ['Total savings against tariffs (credits)', credits(k.totalSavingsMicros)],
+    ...k.savingsByTariff.map((t): [string, string] => [
+      `Savings of the ${t.homes} homes on tariff ${t.tariff} (credits)`,
+      credits(t.savingsMicros),
+    ]),
   ];
+}
+
+/** A tariff in words: import price (peak price and hours), feed-in, in credits per kWh. */
+export function tariffText(t: HomeTariff): string {
+  const peak = t.peak === undefined ? '' : `, ${credits(t.peak.retailMicrosPerKwh)} ${t.peak.fromHour}:00-${t.peak.toHour}:00 UTC`;
+  return `import ${credits(t.retailMicrosPerKwh)}${peak}; feed-in ${credits(t.feedInMicrosPerKwh)}`;
 }
 
 export function htmlPage(r: RunReport, charts: { file: string; title: string }[]): string {
@@ -86,10 +121,11 @@ export function htmlPage(r: RunReport, charts: { file: string; title: string }[]
   const homes = r.homes
     .map(
       (h) =>
-        `<tr><td>${escape(h.homeId)}</td><td>${h.netWh}</td>` +
+        `<tr><td>${escape(h.homeId)}</td><td>${escape(h.tariff)}</td><td>${h.netWh}</td>` +
         `<td>${credits(h.marketMicros)}</td><td>${credits(h.tariffMicros)}</td><td>${credits(h.savingsMicros)}</td></tr>`,
     )
     .join('\n');
+  const tariffs = r.run.tariffs.map((t) => `<tr><th scope="row">${escape(t.name)}</th><td>${escape(tariffText(t))}</td></tr>`).join('\n');
   const imgs = charts.map(
     (c) => `<figure><img src="${escape(c.file)}" alt="${escape(c.title)}" width="640"><figcaption>${escape(c.title)}</figcaption></figure>`,
   );
@@ -103,7 +139,13 @@ th{font-weight:normal}td{font-variant-numeric:tabular-nums}</style></head>
 <h1>Simulation ${escape(r.run.scenario)}</h1>
 <p>${escape(r.run.description)}</p>
 <p>${r.run.homes} homes in community ${escape(r.run.communityId)}; simulated ${escape(r.run.simulatedFrom)} to ${escape(r.run.simulatedTo)}
-on ledger intervals ${escape(r.run.from)} to ${escape(r.run.to)} (${r.run.speed}× real time, ${r.run.wallSeconds} s wall time).
+on ledger intervals ${escape(r.run.from)} to ${escape(r.run.to)} (${r.run.speed}× real time, ${r.run.wallSeconds} s wall time),
+orders placed by ${r.run.orders === 'agents' ? "the homes' agents (the community's agent process)" : "the simulator's rule"}.
+Wall time by phase (s): ${escape(
+    Object.entries(r.run.phases)
+      .map(([phase, seconds]) => `${phase} ${seconds}`)
+      .join(', '),
+  )}.
 Every figure is read from the ledger except the request counts;
 <code>npm run audit -- simulation &lt;this directory&gt;</code> recomputes them.</p>
 <h2>Figures</h2>
@@ -111,9 +153,11 @@ Every figure is read from the ledger except the request counts;
 <h2>Charts</h2>
 ${imgs.join('\n')}
 <h2>Homes</h2>
+<p>Each home is on its own tariff (credits per kWh; the import price in force at an interval's simulated start applies):</p>
+<table>${tariffs}</table>
 <p>Net settled energy (export positive), what settlement paid, what the same energy pays at the home's own tariff, and the difference.
 Files: <a href="report.json">report.json</a>, <a href="intervals.csv">intervals.csv</a>, <a href="homes.csv">homes.csv</a>.</p>
-<table><thead><tr><th>home</th><th>net Wh</th><th>market</th><th>tariff</th><th>savings</th></tr></thead>
+<table><thead><tr><th>home</th><th>tariff</th><th>net Wh</th><th>market</th><th>tariff</th><th>savings</th></tr></thead>
 <tbody>${homes}</tbody></table>
 </main>
 </body>

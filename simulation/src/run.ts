@@ -28,13 +28,14 @@ import { setMeteringParams } from '@gridledger/network/dist/demo';
 import { demoOrder } from '@gridledger/network/dist/demo-plan';
 import { ensureMeterKeys, loadMeterKey } from '@gridledger/device-bridge/dist/simulator/keys';
 import { mqttMeterLink, simulatedMeter, type Meter } from '@gridledger/device-bridge/dist/simulator/meter';
-import { CountingClient } from './client';
-import { firstRealStart, realIntervalStart, simIntervalStart, speedOf, timeScale, type TimeScale } from './clock';
+import { AGENT_TIMING, AgentProcess, type AgentEvent } from './agents';
+import { CountingClient, inParallel } from './client';
+import { firstRealStart, realIntervalStart, simIntervalStart, simOf, speedOf, timeScale, type TimeScale } from './clock';
 import { profileEnergyModel, type EnergyModel } from './energy';
 import { homeFlows, type HomeInterval } from './flows';
 import { report } from './kpi';
 import { readInterval, readPeriod } from './ledger-read';
-import { writeReport, type RunReport } from './report-files';
+import { writeReport, type Phases, type RunReport } from './report-files';
 import { homesOf, type Scenario, type SimHome } from './scenario';
 
 export interface RunOptions {
@@ -61,33 +62,38 @@ export interface RunResult {
   flows: Map<string, HomeInterval[]>;
   homes: (SimHome & { participantId: string; meterId: string; apiKey: string })[];
   scale: TimeScale;
+  /** With the scenario's `orders: "agents"`: the agent process's events (JSON lines), in order. */
+  agentEvents?: AgentEvent[];
 }
 
-const GATE_MARGIN_SECONDS = 30;
+/** Time left before the first interval's gate to place its orders (100 homes' took 4.5 s in e2e 66, at most 11.9 s in a day's run). */
+const GATE_MARGIN_SECONDS = 20;
 const sleepUntil = async (epochSeconds: number) => {
   const ms = epochSeconds * 1000 - Date.now();
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 };
 
-/** At most `n` of `items` at a time through `f`. */
-async function inParallel<T, R>(items: readonly T[], n: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await f(items[i]);
-      }
-    }),
-  );
-  return out;
-}
-
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const s = o.scenario;
   const say = o.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const began = Date.now();
+  // Where the wall time goes (client clock, seconds): each phase from the end of the one before.
+  const phases: Phases = {
+    setup: 0,
+    onboarding: 0,
+    agents: 0,
+    untilFirstInterval: 0,
+    intervals: 0,
+    settlementAfterLast: 0,
+    readingLedger: 0,
+  };
+  let last = began;
+  const mark = (phase: keyof Phases, at = Date.now()) => {
+    phases[phase] = Math.round((at - last) / 100) / 10;
+    last = at;
+  };
+  const placing: number[] = [];
+  const publishing: number[] = [];
   const communityId = o.communityId ?? `sim-${s.name}-${Math.floor(began / 1000).toString(36)}`.slice(0, 48);
   const gateway = new CountingClient(o.profile.orgs.community.gateway.url);
   const utility = new CountingClient(o.profile.orgs.utility.gateway.url);
@@ -107,6 +113,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     { intervalSeconds: s.ledgerIntervalSeconds, lateWindowSeconds: 30 },
   );
   await gateway.ok(operatorKey, 'PATCH', `/markets/${communityId}/params`, market);
+  mark('setup');
 
   // The homes' flows are known before the run (pure, from the seed): they size the meters and the deposits.
   const planned = homesOf(s);
@@ -142,12 +149,26 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     return { ...h, participantId, meterId, apiKey, exportCapacityW };
   });
 
+  mark('onboarding');
+  const tariffs = s.homeTariffs.map(({ weight: _, ...t }) => t);
+  const tariffOf = (h: SimHome) => tariffs.find((t) => t.name === h.tariff)!;
+  let agents: AgentProcess | undefined;
+  if (s.orders === 'agents') {
+    say(`  the homes' agents: a mandate and an agent key each, the community's agent process started`);
+    const agentHomes = homes.map((h) => ({ ...h, tariff: tariffOf(h) }));
+    agents = await AgentProcess.start(gateway, o.profile.orgs.community.gateway.url, communityId, agentHomes, join(o.outDir, 'agents'));
+  }
+
+  mark('agents');
   // The flows depend on simulated time only: the same on the run's real grid, fixed once the set-up is done.
-  const scale = timeScale(
-    s,
-    firstRealStart(Math.floor(Date.now() / 1000), s.ledgerIntervalSeconds, market.gateClosureSeconds + GATE_MARGIN_SECONDS),
-  );
+  const lead = agents === undefined ? market.gateClosureSeconds + GATE_MARGIN_SECONDS : AGENT_TIMING.leadSeconds + 5;
+  const scale = timeScale(s, firstRealStart(Math.floor(Date.now() / 1000), s.ledgerIntervalSeconds, lead));
   const run = { ...scale, intervals };
+  const starts = Array.from({ length: intervals }, (_, k) => realIntervalStart(run, k));
+  agents?.plan(
+    homes.map((h) => ({ participantId: h.participantId, netWh: flows.get(h.homeId)!.map((f) => f.expectedExportWh - f.expectedImportWh) })),
+    starts,
+  );
   say(
     `  ${intervals} intervals of ${s.ledgerIntervalSeconds} s from ${formatInstant(run.realStart)}, ` +
       `each ${s.simulatedSecondsPerInterval / 60} ` +
@@ -176,10 +197,12 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
 
   scheduler.start();
   try {
+    // With agents, the agent process bids (and trades bilaterally) from the positions file.
     const orders = (async () => {
-      for (let k = 0; k < intervals; k++) {
+      for (let k = 0; k < intervals && agents === undefined; k++) {
         const start = realIntervalStart(run, k);
         await sleepUntil(start - 2 * run.realIntervalSeconds);
+        const from = Date.now();
         await inParallel(homes, 10, async (h) => {
           const f = flows.get(h.homeId)![k];
           const index = Number(h.homeId.slice(5));
@@ -194,6 +217,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
           const order = demoOrder(forecast, communityId, start, market);
           if (order !== undefined) await gateway.ok(h.apiKey, 'POST', '/orders', { ...order, clientOrderId: `sim-${start}` });
         });
+        placing.push((Date.now() - from) / 1000);
       }
     })();
     const readings = (async () => {
@@ -201,7 +225,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         const start = realIntervalStart(run, k);
         await sleepUntil(start + run.realIntervalSeconds + 1);
         const link = mqttMeterLink(relay, o.profile.mqtt.communityId);
+        const from = Date.now();
         await Promise.all(homes.map((h) => link.publish(meters.get(h.meterId)!.read(start))));
+        publishing.push((Date.now() - from) / 1000);
         say(
           `  ${formatInstant(start).slice(11, 19)} (simulated ${formatInstant(simIntervalStart(run, k)).slice(11, 16)}): ` +
             `${homes.length} readings published`,
@@ -210,6 +236,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     })();
     await Promise.all([orders, readings]);
     const end = realIntervalStart(run, intervals);
+    mark('untilFirstInterval', run.realStart * 1000);
+    mark('intervals', end * 1000);
     const deadline = end + (o.settleTimeoutSeconds ?? 600);
     // Waiting is not part of the run's requests: its own client.
     const poll = new CountingClient(o.profile.orgs.community.gateway.url);
@@ -224,7 +252,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       }
       say(`  ${formatInstant(start).slice(11, 19)} settled`);
     }
+    mark('settlementAfterLast');
   } finally {
+    await agents?.stop();
     await scheduler.stop();
     ledger.close();
     await relay.endAsync();
@@ -239,14 +269,16 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const ledgerIntervals = [];
   for (let k = 0; k < intervals; k++) ledgerIntervals.push(await readInterval(reader, operatorKey, communityId, realIntervalStart(run, k)));
   const period = await readPeriod(reader, operatorKey, communityId, run.realStart, realIntervalStart(run, intervals));
-  const tariff = { retailMicrosPerKwh: s.tariffs.retailMicrosPerKwh, feedInMicrosPerKwh: s.tariffs.feedInMicrosPerKwh };
   const computed = report({
     simIntervalSeconds: run.simIntervalSeconds,
-    homes: homes.map((h) => ({ participantId: h.participantId, homeId: h.homeId, tariff })),
+    simulatedStart: (instant) => simOf(run, instant),
+    homes: homes.map((h) => ({ participantId: h.participantId, homeId: h.homeId, tariff: tariffOf(h) })),
     intervals: ledgerIntervals,
     period,
     requests,
   });
+  mark('readingLedger');
+  say(`  wall time by phase (s): ${JSON.stringify(phases)}`);
   const full: RunReport = {
     run: {
       scenario: s.name,
@@ -261,15 +293,21 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       simulatedSecondsPerInterval: run.simIntervalSeconds,
       speed,
       wallSeconds: Math.round((Date.now() - began) / 1000),
+      phases,
+      ordersPlacedSeconds: maxOf(placing),
+      readingsPublishedSeconds: maxOf(publishing),
       participants: Object.fromEntries(homes.map((h) => [h.homeId, h.participantId])),
-      tariff,
+      tariffs,
+      orders: s.orders,
     },
     ...computed,
   };
   const simClock = (instant: string) => formatInstant(simOf(run, instant)).slice(11, 16);
   const files = await writeReport(o.outDir, full, simClock);
-  return { report: full, files, flows, homes, scale: run };
+  return { report: full, files, flows, homes, scale: run, agentEvents: agents?.events };
 }
+
+const maxOf = (values: number[]) => (values.length === 0 ? null : Math.round(Math.max(...values) * 10) / 10);
 
 /**
  * The connection the readings go out on. A meter's own credential lets it publish on its own
@@ -283,9 +321,4 @@ function headEnd(profile: NetworkProfile): MqttClient {
   const credential = readCredential(file);
   if (!credential) throw new Error(`no head-end credential in ${file}: the platform's up makes it`);
   return connect(profile.mqtt.url, { ...mqttClientOptions(profile.mqtt, credential), clean: true, reconnectPeriod: 1000 });
-}
-
-/** The simulated instant of a ledger interval's start. */
-export function simOf(t: TimeScale, intervalStart: string): number {
-  return t.simStart + ((Date.parse(intervalStart) / 1000 - t.realStart) / t.realIntervalSeconds) * t.simIntervalSeconds;
 }

@@ -1,13 +1,15 @@
 /**
  * A scenario as a file (simulation/scenarios/*.json): the community's homes (how many, and the
  * mix of annual consumption, PV sizes and orientations, batteries and EVs they are drawn from),
- * the simulated day and hours of the weather year, how time is scaled, and the tariffs. Loading
+ * the simulated day and hours of the weather year, how time is scaled, the community's market
+ * tariffs and the homes' own tariffs. Loading
  * checks every field and says which one is wrong; `homesOf` draws the homes from the seed, so a
  * scenario gives the same community on every run.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { prng } from '@gridledger/device-bridge/dist/simulator/model';
+import type { HomeTariff } from './tariff';
 
 export interface Orientation {
   /** Compass direction the array faces (180 south, 90 east, 270 west). */
@@ -45,8 +47,12 @@ export interface Scenario {
     evArrivalHour: [number, number];
     evChargeKw: number;
   };
-  /** The community's tariffs (micro-credits per kWh) and clearing split k (ppm). */
+  /** The community's market: the utility's prices it settles at (micro-credits per kWh), grid fee and clearing split k (ppm). */
   tariffs: { retailMicrosPerKwh: number; feedInMicrosPerKwh: number; gridFeeMicrosPerKwh: number; kPpm: number };
+  /** The homes' own tariffs (tariff.ts), each home on one drawn by weight: what its savings are measured against. */
+  homeTariffs: (HomeTariff & { weight: number })[];
+  /** Who places the homes' orders: the simulator's own rule (default) or the homes' agents in the agent process (agents.ts). */
+  orders: 'simulator' | 'agents';
 }
 
 export interface SimHome {
@@ -62,6 +68,8 @@ export interface SimHome {
   /** Energy the EV takes each day and the hour (UTC, fractional) it arrives; 0 Wh: no EV. */
   evWhPerDay: number;
   evArrivalHour: number;
+  /** The name of the home's own tariff (Scenario.homeTariffs). */
+  tariff: string;
 }
 
 export class ScenarioError extends Error {
@@ -120,6 +128,11 @@ export function parseScenario(input: unknown, file = 'scenario'): Scenario {
     kPpm: num(file, t, 'kPpm', 0, 1_000_000, true),
   };
   if (tariffs.feedInMicrosPerKwh > tariffs.retailMicrosPerKwh) fail(file, 'tariffs', 'must have feed-in <= retail');
+  const listed = Array.isArray(o.homeTariffs) && o.homeTariffs.length > 0 ? o.homeTariffs : fail(file, 'homeTariffs', 'must be a list');
+  const homeTariffs = listed.map((x, i) => homeTariff(file, x, `homeTariffs[${i}]`));
+  if (new Set(homeTariffs.map((t) => t.name)).size !== homeTariffs.length) fail(file, 'homeTariffs', 'must have different names');
+  const orders = o.orders ?? 'simulator';
+  if (orders !== 'simulator' && orders !== 'agents') fail(file, 'orders', 'must be "simulator" or "agents"');
   return {
     name,
     description: str('description'),
@@ -151,7 +164,30 @@ export function parseScenario(input: unknown, file = 'scenario'): Scenario {
       evChargeKw: num(file, m, 'evChargeKw', 1, 50),
     },
     tariffs,
+    homeTariffs,
+    orders: orders as Scenario['orders'],
   };
+}
+
+function homeTariff(file: string, x: unknown, at: string): HomeTariff & { weight: number } {
+  const r = obj(file, x, at);
+  const price = (o: Record<string, unknown>, field: string) => num(file, o, field, 0, 10_000_000, true);
+  if (typeof r.name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(r.name))
+    fail(file, `${at}.name`, 'must be lower-case letters, digits and dashes');
+  const t: HomeTariff & { weight: number } = {
+    name: r.name as string,
+    weight: num(file, r, 'weight', 0, 1e6),
+    retailMicrosPerKwh: price(r, 'retailMicrosPerKwh'),
+    feedInMicrosPerKwh: price(r, 'feedInMicrosPerKwh'),
+  };
+  if (r.peak !== undefined) {
+    const p = obj(file, r.peak, `${at}.peak`);
+    const fromHour = num(file, p, 'fromHour', 0, 23, true);
+    t.peak = { fromHour, toHour: num(file, p, 'toHour', fromHour + 1, 24, true), retailMicrosPerKwh: price(p, 'retailMicrosPerKwh') };
+  }
+  if (t.feedInMicrosPerKwh > Math.min(t.retailMicrosPerKwh, t.peak?.retailMicrosPerKwh ?? Infinity))
+    fail(file, at, 'must have feed-in <= its import prices');
+  return t;
 }
 
 /** Reads and checks a scenario file; its name must be the file's. */
@@ -167,15 +203,15 @@ export function loadScenario(path: string): Scenario {
   return scenario;
 }
 
-/** Picks an orientation by weight with one uniform draw. */
-function pick(orientations: readonly Orientation[], u: number): Orientation | null {
-  const total = orientations.reduce((s, o) => s + o.weight, 0);
+/** Picks one of `options` by weight with one uniform draw. */
+function pick<T extends { weight: number }>(options: readonly T[], u: number): T | null {
+  const total = options.reduce((s, o) => s + o.weight, 0);
   let acc = 0;
-  for (const o of orientations) {
+  for (const o of options) {
     acc += o.weight;
     if (u * total < acc) return o;
   }
-  return orientations.at(-1) ?? null;
+  return options.at(-1) ?? null;
 }
 
 /**
@@ -188,7 +224,7 @@ export function homesOf(s: Scenario): SimHome[] {
   return Array.from({ length: s.homes }, (_, i) => {
     const homeId = `home-${String(i + 1).padStart(3, '0')}`;
     const rand = prng(`${s.seed}|${homeId}`);
-    const draws = Array.from({ length: 10 }, () => rand());
+    const draws = Array.from({ length: 11 }, () => rand());
     const hasPv = draws[1] < s.mix.pvShare;
     const hasBattery = hasPv && draws[4] < s.mix.batteryShare;
     const hasEv = draws[6] < s.mix.evShare;
@@ -203,6 +239,7 @@ export function homesOf(s: Scenario): SimHome[] {
       batteryW: batteryWh / 2,
       evWhPerDay: hasEv ? Math.round(between(draws[7], s.mix.evKwhPerDay) * 1000) : 0,
       evArrivalHour: hasEv ? Math.round(between(draws[8], s.mix.evArrivalHour) * 4) / 4 : 0,
+      tariff: pick(s.homeTariffs, draws[10])!.name,
     };
   });
 }

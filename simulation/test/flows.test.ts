@@ -18,6 +18,7 @@ const home = (over: Partial<SimHome>): SimHome => ({
   batteryW: 0,
   evWhPerDay: 0,
   evArrivalHour: 0,
+  tariff: 'flat',
   ...over,
 });
 

@@ -1,5 +1,6 @@
 import { intervalFigures } from '@gridledger/core';
-import { gini, report, tariffMicros, type LedgerInterval } from '../src/kpi';
+import { gini, report, type LedgerInterval } from '../src/kpi';
+import { retailAt, tariffMicros } from '../src/tariff';
 
 describe('report maths', () => {
   it('Gini: 0 for equal savings, (n-1)/n when one home has all, a known value between', () => {
@@ -10,12 +11,90 @@ describe('report maths', () => {
     expect(gini([-3, 3]).ppm).toBeNull();
   });
 
-  it('tariff: export at feed-in rounded down, import at retail rounded up', () => {
-    const t = { retailMicrosPerKwh: 300_001, feedInMicrosPerKwh: 80_001 };
-    expect(tariffMicros(1000, t)).toBe(80_001);
-    expect(tariffMicros(3, t)).toBe(240);
-    expect(tariffMicros(-3, t)).toBe(-901);
-    expect(tariffMicros(0, t)).toBe(0);
+  it('flat tariff: export at feed-in rounded down, import at retail rounded up', () => {
+    const t = { name: 'flat', retailMicrosPerKwh: 300_001, feedInMicrosPerKwh: 80_001 };
+    const noon = Date.parse('2026-06-18T12:00:00Z') / 1000;
+    expect(tariffMicros(1000, t, noon)).toBe(80_001);
+    expect(tariffMicros(3, t, noon)).toBe(240);
+    expect(tariffMicros(-3, t, noon)).toBe(-901);
+    expect(tariffMicros(0, t, noon)).toBe(0);
+  });
+
+  it('time-of-use tariff: the peak price within [fromHour, toHour) of the simulated day (UTC), off-peak outside, feed-in always', () => {
+    const t = {
+      name: 'tou',
+      retailMicrosPerKwh: 250_000,
+      feedInMicrosPerKwh: 70_000,
+      peak: { fromHour: 17, toHour: 20, retailMicrosPerKwh: 410_001 },
+    };
+    const at = (hhmm: string) => Date.parse(`2026-06-18T${hhmm}:00Z`) / 1000;
+    expect(retailAt(t, at('16:45'))).toBe(250_000);
+    expect(retailAt(t, at('17:00'))).toBe(410_001);
+    expect(retailAt(t, at('19:45'))).toBe(410_001);
+    expect(retailAt(t, at('20:00'))).toBe(250_000);
+    // 1,234 Wh imported: 1.234 kWh × 410,001 = 505,941.234, rounded up; off-peak × 250,000 = 308,500.
+    expect(tariffMicros(-1234, t, at('18:15'))).toBe(-505_942);
+    expect(tariffMicros(-1234, t, at('08:15'))).toBe(-308_500);
+    // 1 Wh at peak: 410.001 rounded up; 999 Wh exported: 69,930 at any hour.
+    expect(tariffMicros(-1, t, at('18:15'))).toBe(-411);
+    expect(tariffMicros(999, t, at('18:15'))).toBe(69_930);
+    expect(tariffMicros(999, t, at('08:15'))).toBe(69_930);
+  });
+
+  it("each home's savings against its own tariff, across the peak's start, and per tariff", () => {
+    // Two intervals, simulated 16:45 and 17:00; both homes import 1,000 Wh in each and pay the market 200,000 each time.
+    const interval = (intervalStart: string): LedgerInterval => ({
+      intervalStart,
+      record: { status: 'settled', params: { intervalSeconds: 60, gateClosureSeconds: 10 } },
+      figures: intervalFigures({
+        params: { retailMicrosPerKwh: 300_000, gridFeeMicrosPerKwh: 20_000 },
+        clearing: { priceMicrosPerKwh: null, volumeWh: 0, fills: [] },
+        contracts: [],
+        deviations: [],
+        metering: [{ productionWh: 0, consumptionWh: 2000 }],
+      }),
+      fills: [],
+      tradeCount: 0,
+      settled: [
+        { participantId: 'F', netWh: -1000, netMicros: -200_000 },
+        { participantId: 'T', netWh: -1000, netMicros: -200_000 },
+      ],
+    });
+    const intervals = [interval('2026-12-06T10:00:00Z'), interval('2026-12-06T10:01:00Z')];
+    const sim = { '2026-12-06T10:00:00Z': '2026-06-18T16:45:00Z', '2026-12-06T10:01:00Z': '2026-06-18T17:00:00Z' } as Record<
+      string,
+      string
+    >;
+    const r = report({
+      simIntervalSeconds: 900,
+      simulatedStart: (instant) => Date.parse(sim[instant]) / 1000,
+      homes: [
+        { participantId: 'F', homeId: 'home-001', tariff: { name: 'flat', retailMicrosPerKwh: 320_000, feedInMicrosPerKwh: 80_000 } },
+        {
+          participantId: 'T',
+          homeId: 'home-002',
+          tariff: {
+            name: 'tou',
+            retailMicrosPerKwh: 250_000,
+            feedInMicrosPerKwh: 70_000,
+            peak: { fromHour: 17, toHour: 20, retailMicrosPerKwh: 410_000 },
+          },
+        },
+      ],
+      intervals,
+      period: intervals[0].figures,
+      requests: { sent: 0, failed: 0, retried: 0 },
+    });
+    // F: 2 × 320,000 = 640,000 at its tariff against 400,000 paid; T: 250,000 off-peak + 410,000 at peak = 660,000.
+    expect(r.homes.map((h) => [h.tariff, h.tariffMicros, h.savingsMicros])).toEqual([
+      ['flat', -640_000, 240_000],
+      ['tou', -660_000, 260_000],
+    ]);
+    expect(r.kpis.savingsByTariff).toEqual([
+      { tariff: 'flat', homes: 1, savingsMicros: 240_000 },
+      { tariff: 'tou', homes: 1, savingsMicros: 260_000 },
+    ]);
+    expect(r.kpis.totalSavingsMicros).toBe(500_000);
   });
 
   it('self-sufficiency, savings, forecast error and time to trade from known ledger records', () => {
@@ -52,9 +131,10 @@ describe('report maths', () => {
         { participantId: 'B', netWh: -400, netMicros: -88_000 },
       ],
     };
-    const tariff = { retailMicrosPerKwh: 300_000, feedInMicrosPerKwh: 80_000 };
+    const tariff = { name: 'flat', retailMicrosPerKwh: 300_000, feedInMicrosPerKwh: 80_000 };
     const r = report({
       simIntervalSeconds: 900,
+      simulatedStart: () => Date.parse('2026-06-18T12:00:00Z') / 1000,
       homes: [
         { participantId: 'A', homeId: 'home-001', tariff },
         { participantId: 'B', homeId: 'home-002', tariff },

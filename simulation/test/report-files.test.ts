@@ -40,7 +40,14 @@ const intervals = ['2026-12-06T10:00:00Z', '2026-12-06T10:01:00Z'].map((interval
     { participantId: 'b', netWh: -400, netMicros: -103_000 },
   ],
 }));
-const tariff = { retailMicrosPerKwh: 320_000, feedInMicrosPerKwh: 80_000 };
+const flat = { name: 'flat', retailMicrosPerKwh: 320_000, feedInMicrosPerKwh: 80_000 };
+// Peak from 12:00 simulated: both of b's intervals (12:00 and 12:15) are at the peak price.
+const tou = {
+  name: 'time-of-use',
+  retailMicrosPerKwh: 250_000,
+  feedInMicrosPerKwh: 70_000,
+  peak: { fromHour: 12, toHour: 14, retailMicrosPerKwh: 400_000 },
+};
 const sample: RunReport = {
   run: {
     scenario: 'sample',
@@ -55,14 +62,20 @@ const sample: RunReport = {
     simulatedSecondsPerInterval: 900,
     speed: 15,
     wallSeconds: 200,
+    phases: { setup: 1, onboarding: 20, agents: 0, untilFirstInterval: 40, intervals: 120, settlementAfterLast: 15, readingLedger: 4 },
+    ordersPlacedSeconds: 3.5,
+    readingsPublishedSeconds: 0.2,
     participants: { 'home-001': 'a', 'home-002': 'b' },
-    tariff,
+    tariffs: [flat, tou],
+    orders: 'agents',
   },
   ...report({
     simIntervalSeconds: 900,
+    simulatedStart: (instant) =>
+      Date.parse('2026-06-18T12:00:00Z') / 1000 + (Date.parse(instant) - Date.parse(intervals[0].intervalStart)) * 15e-3,
     homes: [
-      { participantId: 'a', homeId: 'home-001', tariff },
-      { participantId: 'b', homeId: 'home-002', tariff },
+      { participantId: 'a', homeId: 'home-001', tariff: flat },
+      { participantId: 'b', homeId: 'home-002', tariff: tou },
     ],
     intervals,
     period: figures(1900, 1400),
@@ -92,9 +105,9 @@ describe('the report files', () => {
       ]),
     ).toBe('a,b\n1,"x,y"\n,"say ""hi"""\n');
     const csv = readFileSync(join(dir, 'homes.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('participantId,homeId,settledIntervals,netWh,marketMicros,tariffMicros,savingsMicros');
-    // a: 90,000 against 600 Wh × 0.08 = 48,000; b: −206,000 against −800 Wh × 0.32 = −256,000.
-    expect(csv.slice(1)).toEqual(['a,home-001,2,600,90000,48000,42000', 'b,home-002,2,-800,-206000,-256000,50000']);
+    expect(csv[0]).toBe('participantId,homeId,tariff,settledIntervals,netWh,marketMicros,tariffMicros,savingsMicros');
+    // a (flat): 90,000 against 600 Wh × 0.08 = 48,000; b (time of use, at its peak): −206,000 against −800 Wh × 0.40 = −320,000.
+    expect(csv.slice(1)).toEqual(['a,home-001,flat,2,600,90000,48000,42000', 'b,home-002,time-of-use,2,-800,-206000,-320000,114000']);
   });
 
   it('the charts are PNG of the size the specification asks for, with something drawn', () => {
@@ -121,6 +134,9 @@ describe('the report files', () => {
       for (const w of widths) expect(w).toBeGreaterThan(640);
       expect(await page.textContent('h1')).toBe('Simulation sample');
       expect(await page.textContent('table')).toContain('Self-sufficiency');
+      expect(await page.textContent('main > p:nth-of-type(2)')).toContain("orders placed by the homes' agents");
+      expect(await page.textContent('body')).toContain('time-of-useimport 0.250, 0.400 12:00-14:00 UTC; feed-in 0.070');
+      expect(await page.textContent('body')).toContain('Savings of the 1 homes on tariff time-of-use (credits)0.114');
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -34,6 +34,19 @@ describe('scenarios as files', () => {
     expect(homesOf(ev).filter((h) => h.evWhPerDay > 0).length).toBeGreaterThan(homes.filter((h) => h.evWhPerDay > 0).length);
   });
 
+  it('puts the homes of every shipped scenario on at least two tariffs, one of them time of use, by weight', () => {
+    for (const f of shipped) {
+      const s = loadScenario(join(DIR, f));
+      const used = new Set(homesOf(s).map((h) => h.tariff));
+      expect(used.size).toBeGreaterThanOrEqual(2);
+      expect(s.homeTariffs.some((t) => t.peak !== undefined && used.has(t.name))).toBe(true);
+    }
+    // june-sunny: flat 6, time of use 4: about 60 of the 100 homes on flat.
+    const flat = homesOf(june).filter((h) => h.tariff === 'flat').length;
+    expect(flat).toBeGreaterThan(45);
+    expect(flat).toBeLessThan(75);
+  });
+
   it('refuses a bad field by name', () => {
     const raw = { ...june, mix: { ...june.mix } } as Record<string, unknown>;
     expect(() => parseScenario({ ...raw, homes: 0 }, 'x.json')).toThrow(
@@ -45,6 +58,18 @@ describe('scenarios as files', () => {
     expect(() => parseScenario({ ...raw, mix: { ...june.mix, pvKwp: [9, 3] } }, 'x.json')).toThrow(/pvKwp must have low <= high/);
     expect(() => parseScenario({ ...raw, tariffs: { ...june.tariffs, feedInMicrosPerKwh: 999_999 } }, 'x.json')).toThrow(
       /feed-in <= retail/,
+    );
+    expect(june.orders).toBe('simulator');
+    expect(parseScenario({ ...raw, orders: 'agents' }, 'x.json').orders).toBe('agents');
+    expect(() => parseScenario({ ...raw, orders: 'robots' }, 'x.json')).toThrow(/orders must be "simulator" or "agents"/);
+    const [flat, tou] = june.homeTariffs;
+    expect(() => parseScenario({ ...raw, homeTariffs: [] }, 'x.json')).toThrow(/homeTariffs must be a list/);
+    expect(() => parseScenario({ ...raw, homeTariffs: [flat, { ...tou, name: 'flat' }] }, 'x.json')).toThrow(/different names/);
+    expect(() => parseScenario({ ...raw, homeTariffs: [flat, { ...tou, peak: { ...tou.peak, toHour: 16 } }] }, 'x.json')).toThrow(
+      /toHour must be a whole number in \[17, 24\]/,
+    );
+    expect(() => parseScenario({ ...raw, homeTariffs: [{ ...tou, peak: { ...tou.peak, retailMicrosPerKwh: 1 } }] }, 'x.json')).toThrow(
+      /homeTariffs\[0\] must have feed-in <= its import prices/,
     );
   });
 });

@@ -35,7 +35,9 @@ async function simulationBenchmarks(profile, credentials, results, rows) {
     metric,
     value: seconds.toFixed(0),
     unit: 's',
-    note: `${what} of ${step} simulated s in 60 s (target < 900 s for a day); report ${outDir}`,
+    note:
+      `${what} of ${step} simulated s in 60 s (target < 900 s for a day); ` +
+      `phases (s) ${JSON.stringify(run.report.run.phases)}; report ${outDir}`,
   });
   const tps = trades / seconds;
   results.push({ scenario: 'simulation', metric: 'tradesPerSec', value: Number(tps.toFixed(2)), unit: 'trades/s' });
