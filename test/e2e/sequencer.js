@@ -13,10 +13,10 @@ const { needsOf } = require('./file-lock');
 const LONG_FILES_SECONDS = {
   '66-simulation.test.ts': 300,
   '42-market-pages.test.ts': 250,
-  '23-openapi-contract.test.ts': 240,
   '41-market-contracts.test.ts': 205,
   '40-market.test.ts': 185,
   '63-p2p-offers.test.ts': 170,
+  '23-openapi-contract.test.ts': 160,
   '05-start-demo.test.ts': 130,
   '49-grid-zonal.test.ts': 130,
   '31-metering-day.test.ts': 125,
