@@ -5,7 +5,9 @@
  * access checked by the gateway and by the chaincode with the caller's own identity.
  *
  * The market here runs 60-second intervals (its own community), so the metering interval is set
- * to 60 s for the duration of this file and restored afterwards.
+ * to 60 s for the duration of this file and restored afterwards. The race of orders against the
+ * close runs in a second community of the file's own, with traders of its own, in the interval
+ * after the settled one: it takes place while the settlement test waits for its interval to end.
  *
  * @metering-interval 60
  * @metering-late-window 2160000
@@ -50,20 +52,29 @@ let IS: string;
 let startBlock: number;
 const DEPOSIT = 1_000_000;
 const deposits: Record<string, number> = {};
+/** The race of orders against the close (its own community and buyers), started once the traded interval is known. */
+const R = uid('mkt-race');
+let race: Promise<Race>;
 
 useMeteringInterval(LEN);
 
 beforeAll(async () => {
   startBlock = Number((await api('community', undefined, 'GET', '/health')).body.blockHeight);
-  const set = await api('community', operatorKey(), 'PATCH', `/markets/${C}/params`, params);
-  expect(set.status).toBe(200);
-  expect(set.body.effectiveFrom).toBe('1970-01-01T00:00:00Z');
-  [s1, s2, s3, b1, b2, b3, b4] = await Promise.all(['s1', 's2', 's3', 'b1', 'b2', 'b3', 'b4'].map((name) => trader(name, C)));
+  for (const community of [C, R]) {
+    const set = await api('community', operatorKey(), 'PATCH', `/markets/${community}/params`, params);
+    expect(set.status).toBe(200);
+    expect(set.body.effectiveFrom).toBe('1970-01-01T00:00:00Z');
+  }
+  const names = ['s1', 's2', 's3', 'b1', 'b2', 'b3', 'b4'];
+  const all = await Promise.all([...names.map((name) => trader(name, C)), ...['r1', 'r2', 'r3'].map((name) => trader(name, R))]);
+  [s1, s2, s3, b1, b2, b3, b4] = all;
+  const racers = all.slice(names.length);
   for (const [t, amount] of [
     [b1, DEPOSIT],
     [b2, DEPOSIT],
     [b3, DEPOSIT],
     [b4, 100_000],
+    ...racers.map((r) => [r, DEPOSIT] as const),
   ] as const) {
     const res = await api('utility', utilityKey(), 'POST', '/credits/deposits', {
       participantId: t.participantId,
@@ -71,11 +82,15 @@ beforeAll(async () => {
       reference: `dep-${t.participantId}`,
     });
     expect(res.status).toBe(201);
-    deposits[t.participantId] = amount;
+    // The racers' credits stay in the race's community: the conservation check counts the traded community's.
+    if (!racers.includes(t)) deposits[t.participantId] = amount;
   }
   // The interval traded: the first minute that starts at least 45 s from now.
   I1 = Math.ceil((Date.now() / 1000 + 45) / LEN) * LEN;
   IS = formatInstant(I1);
+  // The race closes the next interval, its gate 10 s before the traded one ends; its test checks the outcome.
+  race = raceTheClose(racers, I1 + LEN);
+  race.catch(() => undefined);
 });
 
 const order = (
@@ -350,18 +365,24 @@ it('announces order accepted, interval closed, cleared and settled on the event 
   for (const name of wanted) expect(seen.has(name)).toBe(true);
 });
 
-it('orders racing the close are either fully in the book or cleanly refused with INTERVAL_CLOSED', async () => {
-  const I2 = Math.ceil((Date.now() / 1000 + 20) / LEN) * LEN;
+interface Race {
+  I2S: string;
+  racers: Trader[];
+  before: JsonAnswer[];
+  outcomes: { t: Trader; orderId?: string; status: number; code?: string; escrow?: number }[];
+}
+
+/** From 3 s before the gate of `I2` in the race's community: the buyers place orders until refused while the operator closes it. */
+async function raceTheClose(racers: Trader[], I2: number): Promise<Race> {
   const I2S = formatInstant(I2);
   const gate = I2 - params.gateClosureSeconds;
   await waitUntil(gate - 3);
-  const racers = [b1, b2, b3];
   const before = await Promise.all(racers.map(account));
-  const outcomes: { t: Trader; orderId?: string; status: number; code?: string; escrow?: number }[] = [];
+  const outcomes: Race['outcomes'] = [];
   let closed = false;
   const closer = (async () => {
     while (!closed) {
-      const res = await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${I2S}/close`);
+      const res = await api('community', operatorKey(), 'POST', `/markets/${R}/intervals/${I2S}/close`);
       if (res.status === 200) closed = true;
       else await sleep(100);
     }
@@ -372,7 +393,7 @@ it('orders racing the close are either fully in the book or cleanly refused with
       for (let n = 0; n < 60; n++) {
         const res = await api('community', t.apiKey, 'POST', '/orders', {
           clientOrderId: `race-${n}`,
-          communityId: C,
+          communityId: R,
           intervalStart: I2S,
           side: 'buy',
           energyWh: 10,
@@ -390,12 +411,17 @@ it('orders racing the close are either fully in the book or cleanly refused with
     }),
   );
   await closer;
+  return { I2S, racers, before, outcomes };
+}
+
+it('orders racing the close are either fully in the book or cleanly refused with INTERVAL_CLOSED', async () => {
+  const { I2S, racers, before, outcomes } = await race;
   expect(
     outcomes.filter((o) => !(o.status === 201 || (o.status === 409 && o.code === 'INTERVAL_CLOSED'))).map((o) => [o.status, o.code]),
   ).toEqual([]);
   expect(outcomes.filter((o) => o.status === 409)).toHaveLength(racers.length);
   const accepted = outcomes.filter((o) => o.status === 201);
-  const book = await api('regulator', regulatorKey(), 'GET', `/markets/${C}/intervals/${I2S}/orders`);
+  const book = await api('regulator', regulatorKey(), 'GET', `/markets/${R}/intervals/${I2S}/orders`);
   expect(new Set(book.body.orders.map((o: { orderId: string }) => o.orderId))).toEqual(new Set(accepted.map((o) => o.orderId)));
   // Escrow held is exactly that of the accepted orders: a refused one held nothing.
   const after = await Promise.all(racers.map(account));
@@ -405,7 +431,7 @@ it('orders racing the close are either fully in the book or cleanly refused with
     expect(after[k].availableMicros + after[k].escrowMicros).toBe(before[k].availableMicros + before[k].escrowMicros);
   });
   // Nothing to sell against: clearing hands every escrow back.
-  expect((await api('community', operatorKey(), 'POST', `/markets/${C}/intervals/${I2S}/clear`)).body).toMatchObject({
+  expect((await api('community', operatorKey(), 'POST', `/markets/${R}/intervals/${I2S}/clear`)).body).toMatchObject({
     volumeWh: 0,
     orderCount: accepted.length,
   });
