@@ -313,6 +313,12 @@ export const CONFIG = {
     readBy: ['scheduler'],
     doc: 'the baseline scheduler’s period in milliseconds',
   }),
+  GRIDLEDGER_CERT_MONTH_DAYS: variable({
+    schema: wholeNumber(1, 30).default(30),
+    default: '30',
+    readBy: ['tests'],
+    doc: 'the days of generation the certificates load test (test/e2e/load/49-certificates-month) issues and audits',
+  }),
 } as const;
 
 export type ConfigName = keyof typeof CONFIG;

@@ -27,7 +27,7 @@ function loadTests(results, rows) {
     unit: 's',
     note:
       'test/e2e/load: 1,000 concurrent orders, two schedulers, clearing = pure module, credits conserved; ' +
-      'a P2P-sold hour certified as its export less the Wh sold (passed)',
+      'a P2P-sold hour certified as its export less the Wh sold; a month of certificates audited after every step (passed)',
   });
 }
 

@@ -29,16 +29,23 @@ export interface Producer extends Trader {
   assetId: string;
 }
 
-/** A prosumer in a community of its own (or the one named) with a 5 kW solar asset on its meter; verified by the regulator unless told. */
-export async function producer(verified = true, communityId = uid('certc')): Promise<Producer> {
+/**
+ * A prosumer in a community of its own (or the one named) with a 5 kW solar asset on its meter (or
+ * the source and capacity told); verified by the regulator unless told.
+ */
+export async function producer(
+  verified = true,
+  communityId = uid('certc'),
+  { source = 'solar', capacityW = 5000 }: { source?: string; capacityW?: number } = {},
+): Promise<Producer> {
   const t = await trader('cert', communityId);
-  const assetId = `${t.participantId}.pv`;
+  const assetId = `${t.participantId}.${source === 'solar' ? 'pv' : source}`;
   const asset = {
     assetId,
     participantId: t.participantId,
     meterId: t.meterId,
-    source: 'solar',
-    capacityW: 5000,
+    source,
+    capacityW,
     zone: 'z',
     feeder: 'f1',
     location: '52.40 N 13.10 E',

@@ -44,6 +44,8 @@ export interface IssuerChainEntry {
   change: {
     txId?: string;
     issuance?: IssuanceRecord;
+    /** A batch's records of the asset's hours (`issueBatch`: one change per asset and transaction). */
+    issuances?: IssuanceRecord[];
     /** A lowered figure's withdrawal (chaincode/src/certificates/lowered.ts): the issuance record it leaves. */
     loweredFigure?: IssuanceRecord;
     withdrawal?: { issuanceId: string; rangeStart: number; rangeEnd: number };
@@ -99,9 +101,10 @@ function coverageFindings(a: AuditedIssuer): AuditFinding[] {
   const lastLogged = new Map<string, IssuanceRecord>();
   const loggedTx = new Set<string>();
   for (const e of a.chain) {
-    // An issuance logs its record, and so does a lowered figure (the record it leaves): the newest is the one that must stand.
-    const logged = e.change.issuance ?? e.change.loweredFigure;
-    if (logged !== undefined) lastLogged.set(logged.issuanceId, logged);
+    // An issuance logs its record (a batch one per hour), and so does a lowered figure (the record it leaves): the newest
+    // is the one that must stand.
+    const { issuance, issuances = [], loweredFigure } = e.change;
+    for (const logged of [issuance, ...issuances, loweredFigure]) if (logged !== undefined) lastLogged.set(logged.issuanceId, logged);
     if (e.change.txId !== undefined) loggedTx.add(e.change.txId);
   }
   const covered = new Map<string, IssuanceRecord>();

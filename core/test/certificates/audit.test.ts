@@ -67,6 +67,27 @@ describe('the certificate audit', () => {
     );
   });
 
+  it('takes each record a batch logged (issueBatch: { issuances, txId }) as the one that must stand', () => {
+    // Two hours of pv-1 issued by one batch transaction: one change holds both records.
+    const eleven = record({ issuanceId: 'pv-1@20261121T11Z', hourStart: '2026-11-21T11:00:00Z' });
+    const batched = issuer({
+      ...chained([{ issuances: [record(), eleven], txId: 'tx-1' }, withdrawal]),
+      issuances: [
+        { record: record(), txIds: ['tx-1'] },
+        { record: eleven, txIds: ['tx-1'] },
+      ],
+      bundles: [withdrawn, issuedBundle({ rangeStart: 101, rangeEnd: 750 }), issuedBundle({ issuanceId: eleven.issuanceId })],
+    });
+    expect(auditIssuer(batched)).toEqual([]);
+    // A record of the batch changed afterwards (more Wh than the batch logged) is not covered; the other still is.
+    const changed = record({ issuanceId: eleven.issuanceId, hourStart: eleven.hourStart, issuedWh: eleven.issuedWh + 1 });
+    expect(
+      auditIssuer({ ...batched, issuances: [batched.issuances[0], { record: changed, txIds: ['tx-1'] }] })
+        .filter((f) => f.check === 'issuance')
+        .map((f) => [f.subject, f.message]),
+    ).toEqual([[eleven.issuanceId, 'the issuance record is not the one the chain logged']]);
+  });
+
   it('refuses a changed log entry, a head the cursor does not hold and a missing cursor', () => {
     const good = issuer();
     const changed = {
