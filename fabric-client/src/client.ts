@@ -48,9 +48,19 @@ export class FabricClient {
     return this.gateway(identity).getNetwork(this.opts.channel).getContract(chaincode);
   }
 
-  async evaluate(identity: FabricIdentity, fn: string, args: string[], chaincode?: string): Promise<Uint8Array> {
+  /** Evaluates at the gateway's peer, or at a peer of `endorsingOrganizations` (the peer gateway forwards it). */
+  async evaluate(
+    identity: FabricIdentity,
+    fn: string,
+    args: string[],
+    chaincode?: string,
+    endorsingOrganizations?: string[],
+  ): Promise<Uint8Array> {
     try {
-      return await this.contract(identity, chaincode).evaluate(fn, { arguments: args });
+      return await this.contract(identity, chaincode).evaluate(fn, {
+        arguments: args,
+        ...(endorsingOrganizations !== undefined ? { endorsingOrganizations } : {}),
+      });
     } catch (e) {
       throw fromFabricError(e);
     }

@@ -71,6 +71,8 @@ export interface AppDeps {
   homeOf(participantId: string): string;
   /** Deletes that home when an onboarding is undone. */
   removeHome?(participantId: string): void;
+  /** The channel's organizations (MSP ids): a new participant's key is answered once each one's peer holds it (none: at once). */
+  channelMspIds?: readonly string[];
   /** The community broker, where meters and households get their MQTT credentials (none: no credentials). */
   broker?: BrokerPort;
   /** The telemetry service (device bridge) for live views and series (none: those routes answer TELEMETRY_UNAVAILABLE). */
@@ -141,6 +143,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     mspId: info.mspId,
     homeOf: deps.homeOf,
     removeHome: deps.removeHome,
+    ...(deps.channelMspIds ? { channelMspIds: deps.channelMspIds } : {}),
   });
   const openStreams = new Set<Response>();
   const app = express() as GatewayApp;

@@ -5,7 +5,7 @@
  */
 import type { WalletUser } from '@gridledger/network';
 import { encodeArgs, type ArgValues, type ResultOf, type Transaction } from '@gridledger/core/catalogue';
-import type { LedgerPort, SubmitOptions, SubmitResult } from './ports';
+import type { EvaluateOptions, LedgerPort, SubmitOptions, SubmitResult } from './ports';
 
 /** A committed transaction's answer: its result (typed by the catalogue), transaction id and block. */
 export type Committed<R> = Omit<SubmitResult, 'result'> & { result: R };
@@ -23,14 +23,15 @@ export function call<T extends Transaction<'evaluate'>>(
   user: WalletUser,
   tx: T,
   args: ArgValues<T['args']>,
+  options?: EvaluateOptions,
 ): Promise<ResultOf<T>>;
 export async function call(
   ledger: LedgerPort,
   user: WalletUser,
   tx: Transaction,
   args: readonly unknown[],
-  options?: SubmitOptions,
+  options?: SubmitOptions & EvaluateOptions,
 ): Promise<unknown> {
   const encoded = encodeArgs(tx, args as never);
-  return tx.kind === 'submit' ? ledger.submit(user, tx.fn, encoded, options) : ledger.evaluate(user, tx.fn, encoded);
+  return tx.kind === 'submit' ? ledger.submit(user, tx.fn, encoded, options) : ledger.evaluate(user, tx.fn, encoded, options);
 }

@@ -93,6 +93,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = createLog
     },
     homeOf: (id) => userHome(stateDir, org, id),
     removeHome: (id) => rmSync(userHome(stateDir, org, id), { recursive: true, force: true }),
+    channelMspIds: ORGS.map((o) => profile.orgs[o].mspId),
     broker: new NetworkBroker(profile, `admin-gateway-${org}`),
     ...(profile.bridge ? { telemetry: httpTelemetry(profile.bridge.url, profile.mqtt.communityId) } : {}),
     log,

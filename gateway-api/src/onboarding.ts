@@ -88,6 +88,12 @@ export interface OnboardingDeps {
   removeHome?(participantId: string): void;
   /** How long a completed result (with its key in clear) is repeated from memory. */
   replayMs?: number;
+  /**
+   * The channel's organizations (MSP ids) whose peers must hold a new participant before its key is
+   * answered, and how long that may take at most (then the answer goes out anyway). None: no wait.
+   */
+  channelMspIds?: readonly string[];
+  visibleWaitMs?: number;
 }
 
 /**
@@ -192,6 +198,7 @@ export class Onboarding {
         }
       }
       save('recorded');
+      await this.untilEveryPeerHolds(caller, id);
     }
     // 'recorded', or 'done' after a restart (the first key was only ever in memory): issue a key.
     const reissued = record.step === 'done';
@@ -207,6 +214,28 @@ export class Onboarding {
       ...(record.txId ? { txId: record.txId } : {}),
       ...(reissued ? { apiKeyReissued: true } : {}),
     };
+  }
+
+  /**
+   * Waits until every organization's peer holds the new participant. Each gateway reads, and the
+   * household's transactions are endorsed, at peers of several organizations; one a block behind
+   * the peer that committed the registration refused the household's first transaction (a meter
+   * registered right after its key: ACCESS_DENIED, "which is not registered", requireOwnParticipant).
+   * Bounded by visibleWaitMs; a peer that cannot be asked is not waited for.
+   */
+  private async untilEveryPeerHolds(caller: WalletUser, id: string): Promise<void> {
+    const deadline = Date.now() + (this.deps.visibleWaitMs ?? 15_000);
+    for (const mspId of this.deps.channelMspIds ?? []) {
+      for (;;) {
+        try {
+          await call(this.deps.ledger, caller, catalogue.registry.getParticipant, [id], { endorsingOrganizations: [mspId] });
+          break;
+        } catch (e) {
+          if (!(e instanceof GridLedgerError && e.code === ErrorCodes.PARTICIPANT_NOT_FOUND) || Date.now() > deadline) return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    }
   }
 
   /** PARTICIPANT_EXISTS, before the CA is asked, when the ledger has the id already. */

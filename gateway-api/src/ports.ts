@@ -34,9 +34,14 @@ export interface PeerStatus {
 /** For transactions that write private data: transient fields (never on the channel) and who may endorse. */
 export type { SubmitOptions };
 
+/** Where an evaluation runs: a peer of one of these organizations (MSP ids) instead of the gateway's own. */
+export interface EvaluateOptions {
+  endorsingOrganizations?: string[];
+}
+
 export interface LedgerPort {
-  /** Evaluates `fn` (e.g. `registry:getMeter`) as `user`; throws a GridLedgerError. */
-  evaluate(user: WalletUser, fn: string, args: string[]): Promise<unknown>;
+  /** Evaluates `fn` (e.g. `registry:getMeter`) as `user`, at its organization's peer or one of `options`'; throws a GridLedgerError. */
+  evaluate(user: WalletUser, fn: string, args: string[], options?: EvaluateOptions): Promise<unknown>;
   /** Endorses, submits and waits for the commit; retries MVCC conflicts; throws a GridLedgerError. */
   submit(user: WalletUser, fn: string, args: string[], options?: SubmitOptions): Promise<SubmitResult>;
   /** Chaincode events from `startBlock` on (or from the next block), read as `user`. */

@@ -78,6 +78,30 @@ describe('onboarding', () => {
     expect(h.ledger.calls[2]).toMatchObject({ user: 'carol', fn: 'registry:getParticipant', args: ['carol'] });
   });
 
+  it("answers once every organization's peer holds the new participant: a peer a block behind is waited for", async () => {
+    await h.close();
+    h = await startHarness({ channelMspIds: ['CommunityMSP', 'UtilityMSP', 'RegulatorMSP'] });
+    ledgerRegistry(h);
+    const atOwnPeer = h.ledger.evaluateHandler;
+    let misses = 2;
+    h.ledger.evaluateHandler = (fn, args, user, options) => {
+      if (options?.endorsingOrganizations?.[0] === 'UtilityMSP' && misses > 0) {
+        misses -= 1;
+        throw new GridLedgerError(ErrorCodes.PARTICIPANT_NOT_FOUND, 'the Utility peer has not the block yet');
+      }
+      return atOwnPeer(fn, args, user);
+    };
+    expect((await onboard(h.key.operator)).status).toBe(201);
+    expect(misses).toBe(0);
+    const asked = h.ledger.calls.filter((c) => c.options?.endorsingOrganizations).map((c) => c.options!.endorsingOrganizations![0]);
+    expect(asked).toEqual(['CommunityMSP', 'UtilityMSP', 'UtilityMSP', 'UtilityMSP', 'RegulatorMSP']);
+  });
+
+  it("asks no other organization's peer when the channel's organizations are not given", async () => {
+    expect((await onboard(h.key.operator)).status).toBe(201);
+    expect(h.ledger.calls.filter((c) => c.options !== undefined)).toEqual([]);
+  });
+
   it('returns the same result for a retry with the same Idempotency-Key, onboarding once', async () => {
     const first = (await (await onboard(h.key.operator, carol, 'k-1')).json()) as Body;
     const retry = await onboard(h.key.operator, carol, 'k-1');

@@ -9,7 +9,7 @@ import {
   type RetryOptions,
 } from '@gridledger/fabric-client';
 import type { WalletUser } from '@gridledger/network';
-import type { EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
+import type { EvaluateOptions, EventStream, LedgerEvent, LedgerPort, PeerStatus, SubmitOptions, SubmitResult } from '../ports';
 
 export interface FabricLedgerOptions {
   peer: { endpoint: string; hostAlias: string; tlsRootCertPath: string; operationsUrl: string };
@@ -44,8 +44,8 @@ export class FabricLedger implements LedgerPort {
     });
   }
 
-  async evaluate(user: WalletUser, fn: string, args: string[]): Promise<unknown> {
-    return parseResult(await this.fabric.evaluate(user, fn, args));
+  async evaluate(user: WalletUser, fn: string, args: string[], options: EvaluateOptions = {}): Promise<unknown> {
+    return parseResult(await this.fabric.evaluate(user, fn, args, undefined, options.endorsingOrganizations));
   }
 
   async submit(user: WalletUser, fn: string, args: string[], options: SubmitOptions = {}): Promise<SubmitResult> {

@@ -5,6 +5,7 @@ import {
   CaEnrollment,
   CaPort,
   CaRegistration,
+  EvaluateOptions,
   EventStream,
   LedgerEvent,
   LedgerPort,
@@ -24,14 +25,14 @@ export interface LedgerCall {
   user: string;
   fn: string;
   args: string[];
-  /** A submission's transient fields and endorsing organizations. */
-  options?: SubmitOptions;
+  /** A submission's transient fields and endorsing organizations; an evaluation's organizations. */
+  options?: SubmitOptions & EvaluateOptions;
 }
 
 /** An in-memory ledger: records calls, answers through replaceable handlers, replays events. */
 export class FakeLedger implements LedgerPort {
   calls: LedgerCall[] = [];
-  evaluateHandler: (fn: string, args: string[], user: WalletUser) => unknown = () => ({});
+  evaluateHandler: (fn: string, args: string[], user: WalletUser, options?: EvaluateOptions) => unknown = () => ({});
   submitHandler: (fn: string, args: string[], user: WalletUser) => unknown = () => ({});
   height = 42n;
   peer: PeerStatus = { ok: true };
@@ -44,9 +45,9 @@ export class FakeLedger implements LedgerPort {
   failStream = new Map<number, number>();
   private txCounter = 0;
 
-  async evaluate(user: WalletUser, fn: string, args: string[]): Promise<unknown> {
-    this.calls.push({ kind: 'evaluate', user: user.id, fn, args });
-    return this.evaluateHandler(fn, args, user);
+  async evaluate(user: WalletUser, fn: string, args: string[], options?: EvaluateOptions): Promise<unknown> {
+    this.calls.push({ kind: 'evaluate', user: user.id, fn, args, ...(options !== undefined ? { options } : {}) });
+    return this.evaluateHandler(fn, args, user, options);
   }
 
   async submit(user: WalletUser, fn: string, args: string[], options?: SubmitOptions): Promise<SubmitResult> {
