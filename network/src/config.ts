@@ -8,6 +8,9 @@ import { ORGS } from './profile';
  * with the variable named (`GRIDLEDGER_MARKET_TICK_MS="abc"`, not NaN). docs/operations.md shows
  * this table (configTableMarkdown; network/test/config.test.ts keeps the two the same and fails
  * for a variable that source code reads but the table lacks). An empty value counts as unset.
+ *
+ * Over 400 lines, one file: the table is meant to be read whole, in one place; split, a variable
+ * could be declared twice or go missing from the documentation.
  */
 
 /** Who reads a variable: the processes `up` starts, its own CLI, the chaincode servers, the command-line tools, tests. */

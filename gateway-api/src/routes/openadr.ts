@@ -3,6 +3,9 @@
  * OAuth2 bearer tokens (openadr/auth.ts), the specification's resources and answers. Programs and
  * events come from the ledger's demand response (chaincode `flex`, read and called through the
  * catalogue); VENs, resources, subscriptions and reports are kept in the VTN's store (openadr/store.ts).
+ *
+ * Over 400 lines, one file: it is the VTN's whole HTTP surface, one short handler per resource and
+ * verb of the specification, sharing its scope checks and paging; the logic lives in openadr/.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { WalletUser } from '@gridledger/network';
