@@ -10,7 +10,7 @@ const str = { type: 'string' };
 
 const LiveDevice = {
   type: 'object',
-  required: ['deviceId', 'kind', 'zone', 'at', 'powerW', 'frequencyMHz', 'voltageMv'],
+  required: ['deviceId', 'kind', 'zone', 'at', 'powerW'],
   properties: {
     deviceId: str,
     kind: { type: 'string', enum: ['meter', 'feeder', 'connection'] },
@@ -18,8 +18,8 @@ const LiveDevice = {
     participantId: str,
     at: str,
     powerW: { ...int, description: 'W, signed: + export' },
-    frequencyMHz: int,
-    voltageMv: int,
+    frequencyMHz: { ...int, description: 'absent when the device does not measure it (a sample from an OpenADR report)' },
+    voltageMv: { ...int, description: 'absent when the device does not measure it' },
   },
 };
 
