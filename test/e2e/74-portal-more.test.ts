@@ -157,10 +157,10 @@ test('a household plans its EV charging session: the slots and the cost the API 
   const page = await browser.newPage();
   await signIn(page, 'community', household.apiKey);
   await tab(page, 'Flexibility');
-  await page.getByRole('textbox', { name: 'Device id' }).fill(resourceId);
-  await page.getByRole('textbox', { name: 'Device id' }).press('Enter');
-  const device = page.getByRole('article', { name: `Device ${resourceId}` });
-  const charging = device.getByTestId('charging');
+  await page.getByRole('textbox', { name: 'Resource id' }).fill(resourceId);
+  await page.getByRole('textbox', { name: 'Resource id' }).press('Enter');
+  const resource = page.getByRole('article', { name: `Resource ${resourceId}` });
+  const charging = resource.getByTestId('charging');
   await charging.waitFor({ timeout: 30_000 });
   // The arrival as the browser's zone (Europe/Berlin) reads the first interval.
   const local = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'short' })
@@ -176,16 +176,16 @@ test('a household plans its EV charging session: the slots and the cost the API 
     }),
   );
   expect(schedule.feasible).toBe(true);
-  await device
+  await resource
     .getByText(`${kwh(schedule.energyWh)} in ${schedule.slots.length} intervals for ${credits(schedule.costMicros)}.`)
     .waitFor({ timeout: 30_000 });
-  const slots = device.getByTestId('charging-slots').locator('tbody tr');
+  const slots = resource.getByTestId('charging-slots').locator('tbody tr');
   await expect(slots.count()).resolves.toBe(schedule.slots.length);
   await expect(slots.locator('td:nth-child(2)').allTextContents()).resolves.toEqual(
     schedule.slots.map((s: { energyWh: number }) => kwh(s.energyWh)),
   );
   await expect(slots.first().locator('time').getAttribute('datetime')).resolves.toBe(formatInstant(first));
-  await device
+  await resource
     .getByRole('img', { name: /Charging per interval/ })
     .locator('canvas')
     .waitFor();
@@ -200,7 +200,7 @@ test('a household plans its EV charging session: the slots and the cost the API 
       energyWh: 10_000,
     }),
   );
-  await device
+  await resource
     .getByText(`Only ${kwh(short.energyWh)} fits before departure (${kwh(short.shortfallWh)} short)`, { exact: false })
     .waitFor({ timeout: 30_000 });
 });

@@ -1,6 +1,6 @@
 /**
- * A household's flexible devices and an EV's smart charging (docs/portal.md, Flexibility; docs/dispatch.md):
- * a device looked up by id (remembered by the browser; there is no list of a household's devices), its
+ * A household's flexible resources and an EV's smart charging (docs/portal.md, Flexibility; docs/dispatch.md):
+ * a flexible resource (battery or EV charger) looked up by id (remembered by the browser; there is no list of a household's resources), its
  * limits, and for an EV the cheapest charging schedule of a session (`POST /resources/{id}/charging-schedule`:
  * advice, nothing recorded) with its cost, per interval and drawn.
  */
@@ -24,30 +24,30 @@ const FIELD_NAMES: Record<keyof ChargingForm, string> = {
   departure: 'Leaves at',
 };
 
-export function Devices({ api, participantId }: { api: ApiClient; participantId: string }) {
-  const [ids, remember] = useRemembered(`gridledger.devices.${participantId}`);
+export function FlexResources({ api, participantId }: { api: ApiClient; participantId: string }) {
+  const [ids, remember] = useRemembered(`gridledger.resources.${participantId}`);
   return (
-    <section aria-labelledby="devices-h" className="card wide">
-      <h2 id="devices-h">Your devices and EV smart charging</h2>
+    <section aria-labelledby="resources-h" className="card wide">
+      <h2 id="resources-h">Your flexible resources and EV smart charging</h2>
       <p className="muted">
-        A battery or EV charger you registered, by its id. For an EV, the cheapest schedule for a charging session within the charger's
-        power and the feeder's headroom, priced at yesterday's clearing prices (else the retail price).
+        A battery or EV charger you registered (a flexible resource), by its id. For an EV, the cheapest schedule for a charging session
+        within the charger's power and the feeder's headroom, priced at yesterday's clearing prices (else the retail price).
       </p>
-      <LookUp label="Device id" button="Look up device" onFound={remember} />
+      <LookUp label="Resource id" button="Look up resource" onFound={remember} />
       {ids.length === 0 ? (
-        <p className="muted">No device looked up yet.</p>
+        <p className="muted">No resource looked up yet.</p>
       ) : (
-        ids.map((id) => <Device key={id} api={api} resourceId={id} />)
+        ids.map((id) => <Resource key={id} api={api} resourceId={id} />)
       )}
     </section>
   );
 }
 
-function Device({ api, resourceId }: { api: ApiClient; resourceId: string }) {
+function Resource({ api, resourceId }: { api: ApiClient; resourceId: string }) {
   const resource = useLoad(() => data(api.GET('/resources/{resourceId}', { params: { path: { resourceId } } })), [resourceId]);
   return (
-    <article className="sub" data-testid="device" aria-label={`Device ${resourceId}`}>
-      <h3>Device {resourceId}</h3>
+    <article className="sub" data-testid="resource" aria-label={`Resource ${resourceId}`}>
+      <h3>Resource {resourceId}</h3>
       <Show of={resource}>
         {(r) => (
           <>

@@ -10,7 +10,7 @@ import { Tabbed } from '../tabs';
 import { ProsumerView } from './prosumer';
 
 // Opened tabs load their code then: the first view (today) stays as small as it was.
-const Devices = lazy(() => import('./charging').then((m) => ({ default: m.Devices })));
+const FlexResources = lazy(() => import('./charging').then((m) => ({ default: m.FlexResources })));
 const HouseholdFlex = lazy(() => import('./flex').then((m) => ({ default: m.HouseholdFlex })));
 const MeterForecasts = lazy(() => import('./forecast').then((m) => ({ default: m.MeterForecasts })));
 const History = lazy(() => import('./history').then((m) => ({ default: m.History })));
@@ -104,7 +104,7 @@ function FlexTab({ api, participantId, events }: { api: ApiClient; participantId
   return (
     <>
       <HouseholdFlex api={api} participantId={participantId} events={events} communityId={meters.data?.communityId} />
-      <Devices api={api} participantId={participantId} />
+      <FlexResources api={api} participantId={participantId} />
     </>
   );
 }
