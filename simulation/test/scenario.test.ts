@@ -62,6 +62,14 @@ describe('scenarios as files', () => {
     expect(june.orders).toBe('simulator');
     expect(parseScenario({ ...raw, orders: 'agents' }, 'x.json').orders).toBe('agents');
     expect(() => parseScenario({ ...raw, orders: 'robots' }, 'x.json')).toThrow(/orders must be "simulator" or "agents"/);
+    expect(parseScenario({ ...raw, ledgerIntervalSeconds: 20 }, 'x.json').ledgerIntervalSeconds).toBe(20);
+    expect(() => parseScenario({ ...raw, ledgerIntervalSeconds: 15 }, 'x.json')).toThrow(
+      /ledgerIntervalSeconds must be a whole number in \[20, 900\]/,
+    );
+    expect(() => parseScenario({ ...raw, ledgerIntervalSeconds: 70 }, 'x.json')).toThrow(/ledgerIntervalSeconds must divide 86400/);
+    expect(() => parseScenario({ ...raw, orders: 'agents', ledgerIntervalSeconds: 20 }, 'x.json')).toThrow(
+      /ledgerIntervalSeconds must be at least 60 with orders "agents"/,
+    );
     const [flat, tou] = june.homeTariffs;
     expect(() => parseScenario({ ...raw, homeTariffs: [] }, 'x.json')).toThrow(/homeTariffs must be a list/);
     expect(() => parseScenario({ ...raw, homeTariffs: [flat, { ...tou, name: 'flat' }] }, 'x.json')).toThrow(/different names/);
