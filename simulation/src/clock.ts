@@ -1,9 +1,10 @@
 /**
  * Accelerated time. A run maps ledger intervals one to one onto simulated intervals: ledger
  * interval k, [realStart + k·L, realStart + (k+1)·L) in real time with L the ledger's interval
- * (60 s, or down to MIN_INTERVAL_SECONDS, 20 s, for a day in minutes), carries the energy of simulated interval k, [simStart + k·S, simStart + (k+1)·S) with S
- * the scenario's simulated seconds per interval (900: a quarter hour). Time runs S / L times as
- * fast (15× for quarter hours in minutes); energy is not scaled, so a meter's power (and the
+ * (60 s, or down to MIN_INTERVAL_SECONDS, 20 s, for a day in minutes), carries the energy of
+ * simulated interval k, [simStart + k·S, simStart + (k+1)·S) with S the scenario's simulated
+ * seconds per interval (900: a quarter hour). Time runs S / L times as fast (15× for quarter hours
+ * in minutes, 180× for hours in 20 s); energy is not scaled, so a meter's power (and the
  * export capacity it is registered with) is S / L times its real power.
  */
 import { MIN_INTERVAL_SECONDS, parseInstant } from '@gridledger/core';

@@ -195,6 +195,19 @@ function homeTariff(file: string, x: unknown, at: string): HomeTariff & { weight
 }
 
 /** Reads and checks a scenario file; its name must be the file's. */
+/**
+ * The scenario on another time scale (`npm run simulate`'s --ledger-interval and --step, the
+ * bench's variables), checked as a file's fields are; `from` names where the values came from.
+ */
+export function withTimeScale(
+  s: Scenario,
+  change: { ledgerIntervalSeconds?: number; simulatedSecondsPerInterval?: number },
+  from = 'the command line',
+): Scenario {
+  const given = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+  return parseScenario({ ...s, ...given }, from);
+}
+
 export function loadScenario(path: string): Scenario {
   let parsed: unknown;
   try {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { homesOf, loadScenario, parseScenario, ScenarioError } from '../src/scenario';
+import { homesOf, loadScenario, parseScenario, ScenarioError, withTimeScale } from '../src/scenario';
 
 const DIR = join(__dirname, '..', 'scenarios');
 const shipped = readdirSync(DIR).filter((f) => f.endsWith('.json'));
@@ -45,6 +45,18 @@ describe('scenarios as files', () => {
     const flat = homesOf(june).filter((h) => h.tariff === 'flat').length;
     expect(flat).toBeGreaterThan(45);
     expect(flat).toBeLessThan(75);
+  });
+
+  it('takes another time scale (the command line, the bench) checked like a file: a day of hours in 20 s intervals', () => {
+    const day = withTimeScale(june, { ledgerIntervalSeconds: 20, simulatedSecondsPerInterval: 3600 });
+    expect(day).toEqual({ ...june, ledgerIntervalSeconds: 20, simulatedSecondsPerInterval: 3600 });
+    expect(withTimeScale(june, { ledgerIntervalSeconds: undefined })).toEqual(june);
+    expect(() => withTimeScale(june, { ledgerIntervalSeconds: 10 })).toThrow(
+      new ScenarioError('the command line: ledgerIntervalSeconds must be a whole number in [20, 900], not 10'),
+    );
+    expect(() => withTimeScale(june, { simulatedSecondsPerInterval: Number('x') }, 'the bench variables')).toThrow(
+      /^the bench variables: simulatedSecondsPerInterval must be/,
+    );
   });
 
   it('refuses a bad field by name', () => {

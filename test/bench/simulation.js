@@ -13,7 +13,7 @@
  *  - simulation.tradesPerSec: the run's trades (the clearings' tradeCount) over its wall time.
  */
 const { join } = require('node:path');
-const { loadScenario } = require('@gridledger/simulation/dist/scenario');
+const { loadScenario, withTimeScale } = require('@gridledger/simulation/dist/scenario');
 const { runScenario } = require('@gridledger/simulation/dist/run');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -25,7 +25,8 @@ async function simulationBenchmarks(profile, credentials, results, rows) {
   const ledgerSeconds = Number(process.env.GRIDLEDGER_BENCH_SIMULATION_LEDGER_SECONDS ?? 20);
   const base = loadScenario(join(__dirname, '..', '..', 'simulation', 'scenarios', `${name}.json`));
   const fromHour = hours >= 24 ? 0 : Math.max(0, 12 - Math.floor(hours / 2));
-  const scenario = { ...base, simulatedSecondsPerInterval: step, ledgerIntervalSeconds: ledgerSeconds, fromHour, hours };
+  const scaled = withTimeScale(base, { simulatedSecondsPerInterval: step, ledgerIntervalSeconds: ledgerSeconds }, 'the bench variables');
+  const scenario = { ...scaled, fromHour, hours };
   const outDir = mkdtempSync(join(tmpdir(), 'gl-bench-sim-'));
   const started = Date.now();
   const run = await runScenario({ scenario, profile, credentials, outDir, say: () => undefined, settleTimeoutSeconds: 900 });
