@@ -52,7 +52,7 @@ it("runs on the ledger's shortest interval: 20 s market intervals, a gate of 10 
   expect(run.report.run).toMatchObject({ ledgerIntervalSeconds: 20, simulatedSecondsPerInterval: 3600, speed: 180 });
   expect(run.report.intervals).toHaveLength(INTERVALS);
   const market = await api('community', operatorKey(), 'GET', `/markets/${run.report.run.communityId}/params`);
-  expect(market.body).toMatchObject({ intervalSeconds: 20, gateClosureSeconds: 10 });
+  expect(market.body.params).toMatchObject({ intervalSeconds: 20, gateClosureSeconds: 10 });
   // Every interval cleared after its gate and settled after its end and late window, in order.
   for (const [k, row] of run.report.intervals.entries()) {
     const start = run.scale.realStart + k * 20;
