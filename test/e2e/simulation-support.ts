@@ -1,6 +1,6 @@
 /**
  * The checks every simulation run on the real network must pass (66-simulation and
- * 78-simulation-short-intervals): each home's readings on the ledger exactly as its meter measured
+ * 79-simulation-short-intervals): each home's readings on the ledger exactly as its meter measured
  * them and every interval settled, energy and credits adding up within the run's community, and
  * the report equal to the audit's recomputation and to the ledger's period figures.
  */
@@ -15,8 +15,8 @@ import { api, credentials, operatorKey, profile } from './support';
 export const runStarts = (run: RunResult, intervals: number): number[] =>
   Array.from({ length: intervals }, (_, k) => run.scale.realStart + k * run.scale.realIntervalSeconds);
 
-/** Declares the checks of a run of 100 homes over `intervals` ledger intervals; `result` gives the run once beforeAll has made it. */
-export function simulationRunChecks(result: () => RunResult, intervals: number): void {
+/** Declares the checks of a run of `homes` homes over `intervals` ledger intervals; `result` gives the run once beforeAll has made it. */
+export function simulationRunChecks(result: () => RunResult, intervals: number, homes = 100): void {
   let run: RunResult;
   const starts = () => runStarts(run, intervals);
   beforeAll(() => {
@@ -24,7 +24,7 @@ export function simulationRunChecks(result: () => RunResult, intervals: number):
   });
 
   it('every reading is on the ledger as the meter measured it, every interval cleared and settled', async () => {
-    expect(run.homes).toHaveLength(100);
+    expect(run.homes).toHaveLength(homes);
     const from = formatInstant(starts()[0]);
     const to = formatInstant(starts()[intervals - 1]);
     for (const h of run.homes) {
