@@ -356,8 +356,8 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'chargeStorage',
     'POST /certificates/{bundleId}/storage-charge',
     ['certificates:chargeStorage'],
-    [yes('its own bundles into its own battery'), NA, no, no, no],
-    "another's bundle or battery: ACCESS_DENIED (test/e2e/47-certificates-storage)",
+    [yes("its own bundles into its own battery, or into its storage contract's battery"), NA, no, no, no],
+    "another's bundle, battery or storage contract: ACCESS_DENIED (test/e2e/47-certificates-storage, 78-storage-certificates)",
   ),
   row(
     'issueStorageDischarge',
@@ -605,6 +605,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     ['storage:registerBattery'],
     [no, NA, yes(), no, no],
     'a battery provider for itself; the operator for a battery provider of CommunityMSP',
+  ),
+  row(
+    'linkBatteryAsset',
+    'PUT /batteries/{batteryId}/storage-asset',
+    ['storage:linkBatteryAsset'],
+    [no, NA, yes(), no, no],
+    "the battery's provider; the operator for a battery provider of CommunityMSP",
   ),
   row('getBattery', 'GET /batteries/{batteryId}', ['storage:getBattery'], PUBLIC),
   row(

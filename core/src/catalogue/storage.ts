@@ -21,6 +21,8 @@ const Battery = Type.Object(
     storedPriceMicrosPerKwh: Int,
     reservedPriceMicrosPerKwhDay: Int,
     penaltyMicrosPerKwh: Int,
+    assetId: Type.Optional(Text),
+    assetLink: Type.Optional(Type.Object({ linkedAt: Text, linkedBy: Text, txId: Text })),
     registeredAt: Text,
     txId: Text,
   },
@@ -98,6 +100,16 @@ export const storageTransactions = {
     },
     events: ['BatteryRegistered'],
     summary: 'registers a battery; a retry with the same terms returns it (replayed)',
+  }),
+  linkBatteryAsset: storage.submit('linkBatteryAsset', {
+    args: [arg('batteryId', Id), arg('request', Type.Object({ assetId: Id }))],
+    result: Type.Object({ battery: Battery, replayed: Bool }, { title: 'BatteryAssetLink' }),
+    access: {
+      roles: ['battery-provider', 'operator'],
+      rule: "the battery's provider, or an operator of the provider's MSP; the asset a regulator-verified storage asset of the provider on the battery's meter",
+    },
+    events: ['BatteryAssetLinked'],
+    summary: "names the certificates' storage asset of a battery registered without one; once (the same asset again: replayed)",
   }),
   getBattery: storage.evaluate('getBattery', {
     args: [arg('batteryId', Id)],
