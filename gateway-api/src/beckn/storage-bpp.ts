@@ -122,7 +122,7 @@ export function ledgerStorageProvider(o: LedgerStorageProviderOptions): StorageP
       };
       const { result } = await onLedger(() => service.reserve(buyer, request));
       const contract = result.contract as ContractRecord;
-      watch.add(contract.contractId, context, contract.status);
+      watch.add(contract.contractId, context, contract.status, contract.batteryId);
       return { order: contractOrder(contract) };
     },
     async status(message, context) {
