@@ -640,6 +640,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     OTHERS_STORAGE,
   ),
   row(
+    'listStorageFeedback',
+    'GET /storage/contracts/{contractId}/feedback',
+    ['storage:listStorageFeedback'],
+    [yes('as a party'), NA, yes(), yes(), yes()],
+    `support tickets and ratings the Community's BPP recorded; ${OTHERS_STORAGE}`,
+  ),
+  row(
     'cancelStorage',
     'POST /storage/contracts/{contractId}/cancellation',
     ['storage:cancelStorage'],
@@ -679,6 +686,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),
   row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),
   row('market:listDue', undefined, ['market:listDue'], OPERATOR_ONLY, 'the market scheduler'),
+  row(
+    'storage:recordStorageFeedback',
+    undefined,
+    ['storage:recordStorageFeedback'],
+    OPERATOR_ONLY,
+    "operators of CommunityMSP: the Community's Beckn BPP records support tickets and ratings",
+  ),
   row(
     'certificates:openIssuer',
     undefined,

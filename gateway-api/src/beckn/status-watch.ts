@@ -55,6 +55,7 @@ export class ContractWatch {
   private readonly ofBattery: StatementSync;
   private readonly battery: StatementSync;
   private readonly soc: StatementSync;
+  private readonly ofTransaction: StatementSync;
 
   constructor(db: DatabaseSync) {
     db.exec(SCHEMA);
@@ -65,6 +66,9 @@ export class ContractWatch {
        ON CONFLICT DO NOTHING`,
     );
     this.bap = db.prepare('SELECT bap_id FROM beckn_storage_contracts WHERE contract_id = ?');
+    this.ofTransaction = db.prepare(
+      "SELECT contract_id FROM beckn_storage_contracts WHERE bap_id = ? AND json_extract(context, '$.transaction_id') = ?",
+    );
     this.one = db.prepare(`SELECT ${COLUMNS} FROM beckn_storage_contracts WHERE contract_id = ?`);
     this.update = db.prepare('UPDATE beckn_storage_contracts SET status = ? WHERE contract_id = ?');
     this.battery = db.prepare('UPDATE beckn_storage_contracts SET battery_id = ? WHERE contract_id = ?');
@@ -98,6 +102,11 @@ export class ContractWatch {
 
   bapOf(contractId: string): string | undefined {
     return (this.bap.get(contractId) as { bap_id: string } | undefined)?.bap_id;
+  }
+
+  /** The contract a BAP confirmed in a transaction (in any state), if any. */
+  contractOf(bapId: string, transactionId: string): string | undefined {
+    return (this.ofTransaction.get(bapId, transactionId) as { contract_id: string } | undefined)?.contract_id;
   }
 
   /** The BAP has been told this state (by a callback or an unsolicited on_status). */

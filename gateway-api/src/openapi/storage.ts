@@ -202,6 +202,16 @@ export const storagePaths = {
       responses: { '200': answer(storage.getStorageContract), '404': err('STORAGE_CONTRACT_NOT_FOUND'), ...common },
     },
   },
+  '/storage/contracts/{contractId}/feedback': {
+    get: {
+      operationId: 'listStorageFeedback',
+      description:
+        "The contract's support tickets and ratings, as the Community's Beckn BPP recorded them (docs/beckn.md): the buyer, the " +
+        "battery's provider, the operator, the utility and the regulator.",
+      parameters: [p('contractId')],
+      responses: { '200': answer(storage.listStorageFeedback), '404': err('STORAGE_CONTRACT_NOT_FOUND'), ...common },
+    },
+  },
   '/storage/contracts/{contractId}/cancellation': contractStep(
     'cancelStorage',
     storage.cancelStorage,

@@ -83,6 +83,9 @@ export function storageRoutes(ledger: LedgerPort, broker?: BrokerPort): express.
   r.get('/storage/contracts/:contractId', async (req, res) => {
     res.json(await service.status(callerOf(res), req.params.contractId));
   });
+  r.get('/storage/contracts/:contractId/feedback', async (req, res) => {
+    res.json(await call(ledger, callerOf(res), storage.listStorageFeedback, [req.params.contractId]));
+  });
   r.post('/storage/contracts/:contractId/cancellation', async (req, res) => {
     requireRoles(callerOf(res), [...BUYERS, 'battery-provider'], 'cancelling a storage contract');
     changed(res, await service.cancel(callerOf(res), req.params.contractId));
