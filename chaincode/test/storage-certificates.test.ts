@@ -160,7 +160,7 @@ it("names a battery's storage asset at registration or by a link, only a verifie
   expect(expectOk(await link(f, operator, 'b2', 'bat-b')).battery.assetId).toBe('bat-b');
 });
 
-it("lets a storage contract's buyer charge its certificates within the contract's share, and gives it the discharge certificates", async () => {
+it("lets a contract's buyer charge its certificates within the contract's share, and gives it the discharge certificates", async () => {
   const { f, hour } = await setUp();
   expectOk(await f.run(regulator, (ctx) => assets.verifyAsset(ctx, 'bat-a')));
   expectOk(await register(f, battery('b1', { assetId: 'bat-a' })));
@@ -211,9 +211,19 @@ it("lets a storage contract's buyer charge its certificates within the contract'
   ]);
   const a = expectOk(await charge(home1, `${pv1}-1`, 600, cA));
   // Lifetime registers at the hour's last reading: 9,000 out / 10,800 in = 833,333 ppm.
-  expect(a.record).toMatchObject({ contractId: cA, ownerId: 'home-01', storageAssetId: 'bat-a', chargingEnergyWh: 600, dischargeableWh: 499 });
+  expect(a.record).toMatchObject({
+    contractId: cA,
+    ownerId: 'home-01',
+    storageAssetId: 'bat-a',
+    chargingEnergyWh: 600,
+    dischargeableWh: 499,
+  });
   expect(codeOf(await charge(home2, `${pv2}-1`, 1, cA))).toBe(ErrorCodes.ACCESS_DENIED);
-  expect(expectOk(await charge(home2, `${pv2}-1`, 200, cB)).record).toMatchObject({ contractId: cB, ownerId: 'home-02', dischargeableWh: 166 });
+  expect(expectOk(await charge(home2, `${pv2}-1`, 200, cB)).record).toMatchObject({
+    contractId: cB,
+    ownerId: 'home-02',
+    dischargeableWh: 166,
+  });
   expect(codeOf(await charge(home2, `${pv2}-201`, 1, cB))).toBe(ErrorCodes.STORAGE_CHARGE_EXCEEDS_METERED);
   // Not one's own battery without a contract; a contract whose window misses the hour; one cancelled; a battery without asset.
   const own = await f.run(home1, (ctx) => certificates.chargeStorage(ctx, `${pv1}-601`, json({ storageAssetId: 'bat-a', quantityWh: 1 })));

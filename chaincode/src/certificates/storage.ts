@@ -136,7 +136,10 @@ async function contractCharge(
   actor: string,
   contractId: string,
   hourStart: string,
-): Promise<{ storageAssetId: string; shareOf: (intervals: readonly HourInterval[], records: readonly StoredChargeRecord[]) => ContractCharge }> {
+): Promise<{
+  storageAssetId: string;
+  shareOf: (intervals: readonly HourInterval[], records: readonly StoredChargeRecord[]) => ContractCharge;
+}> {
   const c = await loadStorageContract(ctx, contractId);
   if (c.buyerId !== actor) {
     throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "only the storage contract's buyer charges it with certificates", { contractId });
@@ -157,7 +160,9 @@ async function contractCharge(
   }
   const battery = await loadBattery(ctx, c.batteryId);
   if (battery.assetId === undefined) {
-    throw new GridLedgerError(ErrorCodes.BATTERY_ASSET_MISSING, `battery ${c.batteryId} names no storage asset`, { batteryId: c.batteryId });
+    throw new GridLedgerError(ErrorCodes.BATTERY_ASSET_MISSING, `battery ${c.batteryId} names no storage asset`, {
+      batteryId: c.batteryId,
+    });
   }
   const reservations = await hourReservations(ctx, c.batteryId, hourStart);
   return {
@@ -197,7 +202,7 @@ export async function chargeBattery(
           bundle.productionStart,
         );
   if (byContract !== undefined && r.storageAssetId !== undefined && r.storageAssetId !== byContract.storageAssetId) {
-    throw new GridLedgerError(ErrorCodes.CERTIFICATE_INPUT_INVALID, 'storageAssetId is not the contract battery\'s asset', {
+    throw new GridLedgerError(ErrorCodes.CERTIFICATE_INPUT_INVALID, "storageAssetId is not the contract battery's asset", {
       field: 'storageAssetId',
     });
   }

@@ -135,14 +135,24 @@ export const batteryOfAsset = async (ctx: Context, assetId: string): Promise<Bat
  * provider's MSP. Once: the same asset again returns the battery (`replayed`), another is
  * BATTERY_ASSET_LINKED.
  */
-export async function linkBatteryAsset(ctx: Context, batteryId: string, request: string): Promise<{ battery: BatteryRecord; replayed: boolean }> {
+export async function linkBatteryAsset(
+  ctx: Context,
+  batteryId: string,
+  request: string,
+): Promise<{ battery: BatteryRecord; replayed: boolean }> {
   const caller = requireRole(ctx, ['battery-provider', 'operator'], "linking a battery's storage asset");
   const battery = await loadBattery(ctx, checkId(batteryId, 'batteryId', STORAGE_INPUT_INVALID));
   const input = parseObjectArgument(request, 'the link');
   if (Object.keys(input).some((f) => f !== 'assetId')) throw storageInvalid('assetId', 'the request is { assetId }');
   const assetId = storageId(input.assetId, 'assetId');
-  if (caller.role === 'battery-provider' ? caller.participantId !== battery.providerId : (await loadParticipant(ctx, battery.providerId)).mspId !== caller.mspId) {
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "a battery's provider or an operator of its organization links its asset", { batteryId });
+  if (
+    caller.role === 'battery-provider'
+      ? caller.participantId !== battery.providerId
+      : (await loadParticipant(ctx, battery.providerId)).mspId !== caller.mspId
+  ) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "a battery's provider or an operator of its organization links its asset", {
+      batteryId,
+    });
   }
   if (battery.assetId === assetId) return { battery, replayed: true };
   if (battery.assetId !== undefined) {

@@ -35,13 +35,15 @@ export interface StorageFeedback {
 }
 
 const text = (value: unknown, field: string): string => {
-  if (typeof value !== 'string' || value.length < 1 || value.length > MAX_TEXT || /[\u0000-\u001f]/.test(value))
+  if (typeof value !== 'string' || value.length < 1 || value.length > MAX_TEXT || [...value].some((ch) => ch.charCodeAt(0) < 32))
     throw storageInvalid(field, `${field} must be 1 to ${MAX_TEXT} printable characters`);
   return value;
 };
 
 /** The request's fields checked: `{ kind, feedbackId, bapId, transactionId, ratings? }`. */
-export function validateFeedback(input: Record<string, unknown>): Omit<StorageFeedback, 'contractId' | 'recordedAt' | 'recordedBy' | 'txId'> {
+export function validateFeedback(
+  input: Record<string, unknown>,
+): Omit<StorageFeedback, 'contractId' | 'recordedAt' | 'recordedBy' | 'txId'> {
   for (const field of Object.keys(input).sort())
     if (!['kind', 'feedbackId', 'bapId', 'transactionId', 'ratings'].includes(field))
       throw storageInvalid(field, `${field} is not a field of the request`);
@@ -63,7 +65,8 @@ export function validateFeedback(input: Record<string, unknown>): Omit<StorageFe
     const field = `ratings[${k}]`;
     if (typeof r !== 'object' || r === null || Array.isArray(r)) throw storageInvalid(field, `${field} is { category, id, value }`);
     const o = r as Record<string, unknown>;
-    if (!RATING_CATEGORIES.includes(String(o.category))) throw storageInvalid(`${field}.category`, `one of ${RATING_CATEGORIES.join(', ')}`);
+    if (!RATING_CATEGORIES.includes(String(o.category)))
+      throw storageInvalid(`${field}.category`, `one of ${RATING_CATEGORIES.join(', ')}`);
     return { category: String(o.category), id: text(o.id, `${field}.id`), value: text(o.value, `${field}.value`) };
   });
   return { ...out, ratings };

@@ -344,10 +344,7 @@ export const certificatesTransactions = {
     summary: "one claim per Wh: an asset's hour's bundled P2P Wh + certificate Wh but withdrawn ≤ its verified export",
   }),
   chargeStorage: certificates.submit('chargeStorage', {
-    args: [
-      bundleArg,
-      arg('request', Type.Object({ storageAssetId: Type.Optional(Id), storageContractId: Type.Optional(Id), quantityWh })),
-    ],
+    args: [bundleArg, arg('request', Type.Object({ storageAssetId: Type.Optional(Id), storageContractId: Type.Optional(Id), quantityWh }))],
     result: Type.Object({ cancelled: CertificateBundle, rest, record: StorageChargeRecord }, { title: 'StorageCharge' }),
     access: {
       roles: ['prosumer', 'consumer'],

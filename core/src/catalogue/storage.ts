@@ -122,7 +122,9 @@ export const storageTransactions = {
     result: Type.Object({ battery: Battery, replayed: Bool }, { title: 'BatteryAssetLink' }),
     access: {
       roles: ['battery-provider', 'operator'],
-      rule: "the battery's provider, or an operator of the provider's MSP; the asset a regulator-verified storage asset of the provider on the battery's meter",
+      rule:
+        "the battery's provider, or an operator of the provider's MSP; the asset a regulator-verified storage asset of the " +
+        "provider on the battery's meter",
     },
     events: ['BatteryAssetLinked'],
     summary: "names the certificates' storage asset of a battery registered without one; once (the same asset again: replayed)",
@@ -193,7 +195,7 @@ export const storageTransactions = {
     result: Type.Object({ feedback: StorageFeedback, replayed: Bool }, { title: 'StorageFeedbackRecord' }),
     access: { roles: ['operator'], rule: "the operator of CommunityMSP (the Community's Beckn BPP)" },
     events: ['StorageFeedbackRecorded'],
-    summary: "records a Beckn support ticket or rating of a storage contract; once per kind and id (the same again: replayed)",
+    summary: 'records a Beckn support ticket or rating of a storage contract; once per kind and id (the same again: replayed)',
   }),
   listStorageFeedback: storage.evaluate('listStorageFeedback', {
     args: [arg('contractId', Id)],

@@ -147,7 +147,12 @@ export function chargeStorage(
     throw new GridLedgerError(
       ErrorCodes.STORAGE_CHARGE_EXCEEDS_METERED,
       `storage contract ${contract.contractId}'s share of the battery's metered charge of the hour is ${contract.shareWh} Wh`,
-      { meteredWh: contract.shareWh, chargedBeforeWh: contract.chargedBeforeWh, quantityWh: request.quantityWh, contractId: contract.contractId },
+      {
+        meteredWh: contract.shareWh,
+        chargedBeforeWh: contract.chargedBeforeWh,
+        quantityWh: request.quantityWh,
+        contractId: contract.contractId,
+      },
     );
   }
   if (request.chargedBeforeWh + request.quantityWh > meteredWh) {

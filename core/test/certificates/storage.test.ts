@@ -212,7 +212,12 @@ describe("storage contracts' records", () => {
   it("releases a contract's records only from its share of the discharge, to its buyer; the battery's own from the rest", () => {
     const ofA = chargeStorage(charge({ contract: { ...contract, contractId: 'sA' }, quantityWh: 400 }), NOW).record;
     const ofB = chargeStorage(
-      charge({ bundle: gc({ owner: 'carol', rangeStart: 501, rangeEnd: 1000 }), actor: 'carol', contract: { ...contract, contractId: 'sB' }, quantityWh: 200 }),
+      charge({
+        bundle: gc({ owner: 'carol', rangeStart: 501, rangeEnd: 1000 }),
+        actor: 'carol',
+        contract: { ...contract, contractId: 'sB' },
+        quantityWh: 200,
+      }),
       NOW,
     ).record;
     const own = chargeStorage(charge({ bundle: gc({ rangeStart: 1001, rangeEnd: 1200 }), quantityWh: 200 }), NOW).record;
@@ -231,7 +236,14 @@ describe("storage contracts' records", () => {
     expect(result.uncertifiedWh).toBe(120);
     // Without shares (a battery no contract holds), a contract's records release nothing.
     expect(dischargeStorage(discharge([ofA], [200, 200, 200, 100])).bundles).toEqual([]);
-    for (const bad of [[{ contractId: 'sA', wh: 701 }], [{ contractId: 'sA', wh: 1 }, { contractId: 'sA', wh: 1 }], [{ contractId: '', wh: 1 }]])
+    for (const bad of [
+      [{ contractId: 'sA', wh: 701 }],
+      [
+        { contractId: 'sA', wh: 1 },
+        { contractId: 'sA', wh: 1 },
+      ],
+      [{ contractId: '', wh: 1 }],
+    ])
       expect(codeOf(() => dischargeStorage(discharge([ofA], [200, 200, 200, 100], { contractShares: bad })))).toBe(
         ErrorCodes.CERTIFICATE_INPUT_INVALID,
       );

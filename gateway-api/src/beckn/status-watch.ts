@@ -60,7 +60,8 @@ export class ContractWatch {
   constructor(db: DatabaseSync) {
     db.exec(SCHEMA);
     const present = (db.prepare('PRAGMA table_info(beckn_storage_contracts)').all() as { name: string }[]).map((c) => c.name);
-    for (const column of ADDED.filter((c) => !present.includes(c))) db.exec(`ALTER TABLE beckn_storage_contracts ADD COLUMN ${column} TEXT`);
+    for (const column of ADDED.filter((c) => !present.includes(c)))
+      db.exec(`ALTER TABLE beckn_storage_contracts ADD COLUMN ${column} TEXT`);
     this.insert = db.prepare(
       `INSERT INTO beckn_storage_contracts (contract_id, bap_id, context, status, battery_id) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,

@@ -168,7 +168,11 @@ export function ledgerStorageProvider(o: LedgerStorageProviderOptions): StorageP
       // Recorded on the ledger under the contract rated (docs/beckn.md, "Support tickets and ratings"); no feedback form.
       const rated = (message.ratings ?? []).map((r) => r.id).filter((id): id is string => id !== undefined);
       const contractId = contractNamed(rated, context, 'message.ratings');
-      const ratings = (message.ratings ?? []).map((r) => ({ category: r.rating_category ?? 'Order', id: r.id ?? contractId, value: r.value }));
+      const ratings = (message.ratings ?? []).map((r) => ({
+        category: r.rating_category ?? 'Order',
+        id: r.id ?? contractId,
+        value: r.value,
+      }));
       if (ratings.length === 0 || ratings.some((r) => r.value === undefined))
         throw new BecknError(BecknErrorCodes.INVALID_REQUEST, 'a rating gives a value for each object rated', 'message.ratings');
       await record(contractId, 'rating', context, { ratings });

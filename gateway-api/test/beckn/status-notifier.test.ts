@@ -35,7 +35,8 @@ function bpp(contracts: Map<string, () => ContractRecord>, socs = new Map<string
     if (fn === catalogue.storage.getStorageContract.fn) return contracts.get(args[0])!();
     if (fn === catalogue.storage.getBattery.fn) {
       const soc = socs.get(args[0]);
-      const stateOfCharge = soc === undefined ? null : { batteryId: args[0], ...soc, socPpm: soc.socWh * 100, reportedAt: 'x', reportedBy: 'bp' };
+      const stateOfCharge =
+        soc === undefined ? null : { batteryId: args[0], ...soc, socPpm: soc.socWh * 100, reportedAt: 'x', reportedBy: 'bp' };
       return { batteryId: args[0], stateOfCharge };
     }
     throw new Error(fn);
@@ -130,7 +131,7 @@ it('tells a confirmed contract active at its window start, reading it once befor
   }
 });
 
-it("tells the open contracts of a battery its new state of charge once per report, never again when the events come again", async () => {
+it('tells the open contracts of a battery its new state of charge once per report, never again when the events come again', async () => {
   const started = Math.floor(Date.now() / 1000) - 60;
   const socs = new Map([
     ['bat-1', { socWh: 2_500, txId: 'tx-5' }],
@@ -173,7 +174,10 @@ it("tells the open contracts of a battery its new state of charge once per repor
 
 it("adds the battery and state-of-charge columns to an older gateway's watch table, and learns the battery at the next read", () => {
   const db = openBecknDatabase(':memory:');
-  db.exec('CREATE TABLE beckn_storage_contracts (contract_id TEXT PRIMARY KEY, bap_id TEXT NOT NULL, context TEXT NOT NULL, status TEXT NOT NULL) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE beckn_storage_contracts (contract_id TEXT PRIMARY KEY, bap_id TEXT NOT NULL, context TEXT NOT NULL, ' +
+      'status TEXT NOT NULL) WITHOUT ROWID',
+  );
   db.prepare('INSERT INTO beckn_storage_contracts VALUES (?, ?, ?, ?)').run('old', 'bap', JSON.stringify(context()), 'active');
   const watch = new ContractWatch(db);
   expect(watch.get('old')).toMatchObject({ batteryId: null, socTxId: null });
