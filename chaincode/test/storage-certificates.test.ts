@@ -11,6 +11,7 @@ import { CreditsContract } from '../src/market/credits';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { StorageContract } from '../src/storage';
+import { assetOf } from './certificate-support';
 import { FakeFabric, identity, meterKeys, MeterKeys, SEED, signReading, submitVia, withTransient } from './fake-fabric';
 import { codeOf, expectOk, operator, regulator, T, utility } from './market-support';
 
@@ -76,25 +77,13 @@ async function setUp() {
   await meter('bp.m2', 'bp');
   await meter('h1.pv', 'home-01');
   await meter('h2.pv', 'home-02');
-  const asset = (assetId: string, participantId: string, meterId: string, source: string) => ({
-    assetId,
-    participantId,
-    meterId,
-    source,
-    capacityW: 4000,
-    zone: 'z1',
-    feeder: 'f1',
-    location: '52.40 N 13.10 E',
-    commissionedOn: '2024-05-01',
-    certificationHash: 'ab'.repeat(32),
-  });
   for (const [id, owner, m, source] of [
     ['pv-1', 'home-01', 'h1.pv', 'solar'],
     ['pv-2', 'home-02', 'h2.pv', 'solar'],
     ['bat-a', 'bp', 'bp.bat', 'storage'],
     ['bat-b', 'bp', 'bp.m2', 'storage'],
   ])
-    expectOk(await f.run(operator, (ctx) => assets.registerAsset(ctx, json(asset(id, owner, m, source)))));
+    expectOk(await f.run(operator, (ctx) => assets.registerAsset(ctx, json(assetOf(id, owner, m, source)))));
   for (const id of ['pv-1', 'pv-2', 'bat-b']) expectOk(await f.run(regulator, (ctx) => assets.verifyAsset(ctx, id)));
   for (const id of ['home-01', 'home-02']) {
     const deposit = { participantId: id, amountMicros: 1_000_000, reference: `dep-${id}` };
