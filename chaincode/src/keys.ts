@@ -53,7 +53,9 @@
  * - storage (docs/storage.md): battery~id; batteryAt~community~zone~battery (search index);
  *   batterySoc~battery (its state of charge, apart so reports never conflict with confirms);
  *   storageDay~battery~day (the reservations touching that UTC day); storageContract~id;
- *   storageContractBy~participant~contract (the buyer's and the provider's lists)
+ *   storageContractBy~participant~contract (the buyer's and the provider's lists);
+ *   batteryAsset~assetId (the battery a certificates' storage asset belongs to);
+ *   storageFeedback~contract~kind~id (a contract's support tickets and ratings)
  *
  * - demand response: flexEvent~eventId; flexOptIn~eventId~participant; flexOptInBy~participant~start~eventId;
  *   flexResult~eventId~participant (the collection demandResponse: flexBaseline, flexPerformance ~eventId~participant)
@@ -204,6 +206,10 @@ export const KeyTypes = {
   sheddingAt: 'sheddingAt',
   /** A participant's storage contracts, as buyer and as battery provider (storage/store.ts): storageContractBy~participant~contract. */
   storageContractBy: 'storageContractBy',
+  /** The battery a certificates' storage asset is linked to (storage/batteries.ts): batteryAsset~assetId. */
+  batteryAsset: 'batteryAsset',
+  /** A storage contract's support tickets and ratings (storage/feedback.ts): storageFeedback~contract~kind~id. */
+  storageFeedback: 'storageFeedback',
 } as const;
 
 /** Key types inside the consumption collection (energy/privacy.ts). */

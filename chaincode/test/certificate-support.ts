@@ -24,6 +24,20 @@ export const T = parseInstant(HOUR)!;
 export const json = (x: unknown) => JSON.stringify(x);
 export const EXPORTS = [800, 400, 0, 200];
 
+/** An asset's registration: 4 kW in zone z1, commissioned 2024-05-01. */
+export const assetOf = (assetId: string, participantId: string, meterId: string, source: string) => ({
+  assetId,
+  participantId,
+  meterId,
+  source,
+  capacityW: 4000,
+  zone: 'z1',
+  feeder: 'f1',
+  location: '52.40 N 13.10 E',
+  commissionedOn: '2024-05-01',
+  certificationHash: 'ab'.repeat(32),
+});
+
 export async function ok(p: Promise<TxOutcome>) {
   const out = await p;
   if (!out.ok) throw new Error(out.message);
@@ -46,19 +60,7 @@ export async function setUp(): Promise<{ f: FakeFabric; policy: Buffer | undefin
     communityId: 'c1',
   };
   await ok(f.run(operator, (ctx) => registry.registerMeter(ctx, json(meter))));
-  const asset = {
-    assetId: 'pv-1',
-    participantId: 'home-01',
-    meterId: 'h1.pv',
-    source: 'solar',
-    capacityW: 4000,
-    zone: 'z1',
-    feeder: 'f1',
-    location: '52.40 N 13.10 E',
-    commissionedOn: '2024-05-01',
-    certificationHash: 'ab'.repeat(32),
-  };
-  await ok(f.run(home1, (ctx) => assets.registerAsset(ctx, json(asset))));
+  await ok(f.run(home1, (ctx) => assets.registerAsset(ctx, json(assetOf('pv-1', 'home-01', 'h1.pv', 'solar')))));
   const verification = f.begin(regulator);
   await assets.verifyAsset(verification.ctx, 'pv-1');
   f.commit(verification);

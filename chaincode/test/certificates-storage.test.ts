@@ -11,6 +11,7 @@ import { AssetsContract, EnergyContract, transferEnergyTokens } from '../src/ene
 import { respond } from '../src/respond';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
+import { assetOf } from './certificate-support';
 import { FakeFabric, identity, meterKeys, MeterKeys, SEED, signReading, submitVia, TxOutcome, withTransient } from './fake-fabric';
 
 const registry = new RegistryContract();
@@ -77,18 +78,7 @@ async function setUp() {
   await meter('h1.bat', 'home-01', 'bidirectional', 10_000, 7_500);
   await meter('h2.main', 'home-02', 'consumption');
   await meter('h3.pv', 'home-03', 'production');
-  const asset = (assetId: string, participantId: string, meterId: string, source: string) => ({
-    assetId,
-    participantId,
-    meterId,
-    source,
-    capacityW: 4000,
-    zone: 'z1',
-    feeder: 'f1',
-    location: '52.40 N 13.10 E',
-    commissionedOn: '2024-05-01',
-    certificationHash: 'ab'.repeat(32),
-  });
+  const asset = assetOf;
   await ok(f.run(home1, (ctx) => assets.registerAsset(ctx, json(asset('pv-1', 'home-01', 'h1.pv', 'solar')))));
   await ok(f.run(home1, (ctx) => assets.registerAsset(ctx, json(asset('bat-1', 'home-01', 'h1.bat', 'storage')))));
   await ok(f.run(home3, (ctx) => assets.registerAsset(ctx, json(asset('pv-3', 'home-03', 'h3.pv', 'solar')))));

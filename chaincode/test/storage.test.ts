@@ -198,3 +198,38 @@ describe('storage: contracts', () => {
     );
   });
 });
+
+describe('storage: support tickets and ratings', () => {
+  it("records a contract's tickets and ratings once (by the Community's BPP), for its parties and the organizations to read", async () => {
+    const f = await setup();
+    const contractId = expectOk(await confirm(f, buyer1, 'fb', 1_000, 0, 900)).contract.contractId;
+    const ticket = { kind: 'support-ticket', feedbackId: 'm-1', bapId: 'bap.test', transactionId: 't-1' };
+    const rating = { ...ticket, kind: 'rating', feedbackId: 'm-2', ratings: [{ category: 'Order', id: contractId, value: '4' }] };
+    const record = (who: typeof operator, request: object, id = contractId) =>
+      f.run(who, (ctx) => storage.recordStorageFeedback(ctx, id, json(request)));
+    expect(expectOk(await record(operator, ticket))).toMatchObject({ replayed: false, feedback: { contractId, kind: 'support-ticket' } });
+    expect(expectOk(await record(operator, ticket)).replayed).toBe(true);
+    expect(codeOf(await record(operator, { ...ticket, bapId: 'other' }))).toBe(ErrorCodes.CLIENT_ID_REUSED);
+    expectOk(await record(operator, rating));
+    expect(codeOf(await record(buyer1, ticket))).toBe(ErrorCodes.ACCESS_DENIED);
+    expect(codeOf(await record(operator, ticket, 'nope'))).toBe(ErrorCodes.STORAGE_CONTRACT_NOT_FOUND);
+    for (const [bad, field] of [
+      [{ ...ticket, kind: 'praise' }, 'kind'],
+      [{ ...rating, ratings: [] }, 'ratings'],
+      [{ ...rating, ratings: [{ category: 'Weather', id: 'x', value: '1' }] }, 'ratings[0].category'],
+      [{ ...ticket, phone: '+49' }, 'phone'],
+    ] as const) {
+      const out = await record(operator, bad);
+      expect([codeOf(out), out.error?.details.field]).toEqual([ErrorCodes.STORAGE_INPUT_INVALID, field]);
+    }
+    const read = (who: typeof operator) => f.evaluate(who, (ctx) => storage.listStorageFeedback(ctx, contractId));
+    for (const who of [buyer1, provider, operator, utility, regulator]) {
+      const list = expectOk(await read(who));
+      expect([list.supportTickets.map((t: { feedbackId: string }) => t.feedbackId), list.ratings[0].ratings]).toEqual([
+        ['m-1'],
+        rating.ratings,
+      ]);
+    }
+    expect(codeOf(await read(stranger))).toBe(ErrorCodes.ACCESS_DENIED);
+  });
+});

@@ -356,8 +356,8 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     'chargeStorage',
     'POST /certificates/{bundleId}/storage-charge',
     ['certificates:chargeStorage'],
-    [yes('its own bundles into its own battery'), NA, no, no, no],
-    "another's bundle or battery: ACCESS_DENIED (test/e2e/47-certificates-storage)",
+    [yes("its own bundles into its own battery, or into its storage contract's battery"), NA, no, no, no],
+    "another's bundle, battery or storage contract: ACCESS_DENIED (test/e2e/47-certificates-storage, 78-storage-certificates)",
   ),
   row(
     'issueStorageDischarge',
@@ -611,6 +611,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     [no, NA, yes(), no, no],
     'a battery provider for itself; the operator for a battery provider of CommunityMSP',
   ),
+  row(
+    'linkBatteryAsset',
+    'PUT /batteries/{batteryId}/storage-asset',
+    ['storage:linkBatteryAsset'],
+    [no, NA, yes(), no, no],
+    "the battery's provider; the operator for a battery provider of CommunityMSP",
+  ),
   row('getBattery', 'GET /batteries/{batteryId}', ['storage:getBattery'], PUBLIC),
   row(
     'reportStateOfCharge',
@@ -636,6 +643,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     ['storage:getStorageContract'],
     [yes('as a party'), NA, yes(), yes(), yes()],
     OTHERS_STORAGE,
+  ),
+  row(
+    'listStorageFeedback',
+    'GET /storage/contracts/{contractId}/feedback',
+    ['storage:listStorageFeedback'],
+    [yes('as a party'), NA, yes(), yes(), yes()],
+    `support tickets and ratings the Community's BPP recorded; ${OTHERS_STORAGE}`,
   ),
   row(
     'cancelStorage',
@@ -677,6 +691,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),
   row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),
   row('market:listDue', undefined, ['market:listDue'], OPERATOR_ONLY, 'the market scheduler'),
+  row(
+    'storage:recordStorageFeedback',
+    undefined,
+    ['storage:recordStorageFeedback'],
+    OPERATOR_ONLY,
+    "operators of CommunityMSP: the Community's Beckn BPP records support tickets and ratings",
+  ),
   row(
     'certificates:openIssuer',
     undefined,

@@ -315,6 +315,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
       reservedPriceMicrosPerKwhDay: 0,
       penaltyMicrosPerKwh: 0,
     }),
+  linkBatteryAsset: () => req('PUT', `/batteries/${NOCOMM}/storage-asset`, { assetId: NOCOMM }),
   getBattery: () => req('GET', `/batteries/${NOCOMM}`),
   reportStateOfCharge: () => req('POST', `/batteries/${NOCOMM}/state-of-charge`, { socWh: 1 }),
   issueBatteryMqttCredential: () => req('POST', `/batteries/${NOCOMM}/mqtt-credential`),
@@ -324,6 +325,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   confirmStorage: () =>
     req('POST', '/storage/contracts', { clientContractId: uid('s'), batteryId: NOCOMM, reservedWh: 1, from: NEXT, to: NEXT }),
   getStorageContract: () => req('GET', `/storage/contracts/${NOCOMM}`),
+  listStorageFeedback: () => req('GET', `/storage/contracts/${NOCOMM}/feedback`),
   cancelStorage: () => req('POST', `/storage/contracts/${NOCOMM}/cancellation`),
   settleStorage: () => req('POST', `/storage/contracts/${NOCOMM}/settlement`),
   // The Beckn BAP: a search is sent to the registry's BPPs; the other steps name a transaction that does not exist.
@@ -430,6 +432,7 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   // Not a JSON object: refused after the access check, the metering parameters stay as they are.
   'metering:setParams': { submit: true, args: () => ['[]'] },
   'market:listDue': { submit: false, args: () => [C, 'closed'] },
+  'storage:recordStorageFeedback': { submit: true, args: () => [uid('nocontract'), '{}'] },
   'certificates:openIssuer': { submit: true, args: () => [uid('noasset')] },
   'certificates:listIssuable': { submit: false, args: () => [C, HOUR, '2026-11-21T11:00:00Z', '10', ''] },
   // Malformed on purpose: refused after the access check, nothing recorded.

@@ -20,12 +20,17 @@
 import { Context } from 'fabric-contract-api';
 import {
   CertificateBundle,
+  ContractCharge,
+  contractUsage,
   chargeStorage,
   dischargeStorage,
   ErrorCodes,
   GridLedgerError,
+  HOUR_SECONDS,
   HourInterval,
   issuanceIdOf,
+  parseInstant,
+  Reservation,
   measuredEfficiencyPpm,
   StorageChargeRecord,
   withdrawDerived,
@@ -37,6 +42,8 @@ import { listRecords } from '../paging';
 import { readPosition } from '../energy/positions';
 import { readReading } from '../energy/privacy';
 import { HourInputs, loadHour } from './hour';
+import { batteryOfAsset } from '../storage/batteries';
+import { loadBattery, loadStorageContract, reservationsOver } from '../storage/store';
 import {
   advanceIssuer,
   bundlesOf,
@@ -105,10 +112,77 @@ async function efficiencyAt(ctx: Context, hour: HourInputs): Promise<number> {
   return 0;
 }
 
+/** The battery's reservations touching the hour (its day keys), for the contracts' shares of its metering. */
+const hourReservations = (ctx: Context, batteryId: string, hourStart: string): Promise<Reservation[]> => {
+  const fromSeconds = parseInstant(hourStart)!;
+  return reservationsOver(ctx, batteryId, { fromSeconds, toSeconds: fromSeconds + HOUR_SECONDS });
+};
+
+/** The hour's intervals as contractUsage reads them: the meter's import and export and the battery's reservations. */
+const metered = (intervals: readonly HourInterval[], reservations: readonly Reservation[]) =>
+  intervals.map((i) => ({
+    intervalStart: i.intervalStart,
+    reservations,
+    ...(i.meter === undefined ? {} : { meter: { importWh: i.meter.importWh, exportWh: i.meter.exportWh } }),
+  }));
+
 /**
- * `{ storageAssetId, quantityWh }`: the holder cancels the bundle's first quantityWh into a storage
- * charge record of its battery, in the certificates' production hour, within the battery's
- * metered charge of that hour less what earlier records of the hour charged.
+ * A storage contract's charge (docs/storage.md, "Certificates"): the contract's buyer charges the
+ * battery named by the contract, whose storage asset the battery names; the contract not cancelled,
+ * its window holding part of the hour; capped by the contract's share of the hour's metered import.
+ */
+async function contractCharge(
+  ctx: Context,
+  actor: string,
+  contractId: string,
+  hourStart: string,
+): Promise<{
+  storageAssetId: string;
+  shareOf: (intervals: readonly HourInterval[], records: readonly StoredChargeRecord[]) => ContractCharge;
+}> {
+  const c = await loadStorageContract(ctx, contractId);
+  if (c.buyerId !== actor) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "only the storage contract's buyer charges it with certificates", { contractId });
+  }
+  if (c.status === 'cancelled') {
+    throw new GridLedgerError(ErrorCodes.STORAGE_CONTRACT_STATE_CONFLICT, `storage contract ${contractId} is cancelled`, {
+      contractId,
+      status: c.status,
+    });
+  }
+  const start = parseInstant(hourStart)!;
+  if (parseInstant(c.to)! <= start || start + HOUR_SECONDS <= parseInstant(c.from)!) {
+    throw new GridLedgerError(ErrorCodes.CERTIFICATE_PERIOD_MISMATCH, `storage contract ${contractId}'s window holds no part of the hour`, {
+      productionStart: hourStart,
+      from: c.from,
+      to: c.to,
+    });
+  }
+  const battery = await loadBattery(ctx, c.batteryId);
+  if (battery.assetId === undefined) {
+    throw new GridLedgerError(ErrorCodes.BATTERY_ASSET_MISSING, `battery ${c.batteryId} names no storage asset`, {
+      batteryId: c.batteryId,
+    });
+  }
+  const reservations = await hourReservations(ctx, c.batteryId, hourStart);
+  return {
+    storageAssetId: battery.assetId,
+    shareOf: (intervals, records) => ({
+      contractId,
+      shareWh: contractUsage(contractId, metered(intervals, reservations)).inWh,
+      chargedBeforeWh: records
+        .filter((x) => x.contractId === contractId && x.chargingStart === hourStart)
+        .reduce((s, x) => s + x.chargingEnergyWh, 0),
+    }),
+  };
+}
+
+/**
+ * `{ storageAssetId, quantityWh }` (the battery's own participant) or `{ storageContractId,
+ * quantityWh }` (a storage contract's buyer): the holder cancels the bundle's first quantityWh into
+ * a storage charge record of the battery, in the certificates' production hour, within the
+ * battery's metered charge of that hour less what earlier records of the hour charged (and, for a
+ * contract, within the contract's share of it less what the contract charged before).
  */
 export async function chargeBattery(
   ctx: Context,
@@ -117,25 +191,42 @@ export async function chargeBattery(
   request: string,
 ): Promise<{ before: CertificateBundle; cancelled: CertificateBundle; rest: CertificateBundle | null; record: StorageChargeRecord }> {
   const r = parseObjectArgument(request, 'the storage charge');
-  const storageAssetId = checkId(r.storageAssetId, 'storageAssetId', ErrorCodes.CERTIFICATE_INPUT_INVALID);
   const bundle = await loadBundle(ctx, bundleId);
+  const byContract =
+    r.storageContractId === undefined
+      ? undefined
+      : await contractCharge(
+          ctx,
+          actor,
+          checkId(r.storageContractId, 'storageContractId', ErrorCodes.CERTIFICATE_INPUT_INVALID),
+          bundle.productionStart,
+        );
+  if (byContract !== undefined && r.storageAssetId !== undefined && r.storageAssetId !== byContract.storageAssetId) {
+    throw new GridLedgerError(ErrorCodes.CERTIFICATE_INPUT_INVALID, "storageAssetId is not the contract battery's asset", {
+      field: 'storageAssetId',
+    });
+  }
+  const storageAssetId = byContract?.storageAssetId ?? checkId(r.storageAssetId, 'storageAssetId', ErrorCodes.CERTIFICATE_INPUT_INVALID);
   const hour = await loadHour(ctx, storageAssetId, bundle.productionStart);
-  if (hour.record.participantId !== actor) {
+  if (byContract === undefined && hour.record.participantId !== actor) {
     throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "only the battery's own participant charges it", { storageAssetId });
   }
   requireSoleAsset(hour);
   const records = await chargeRecordsOf(ctx, storageAssetId);
+  const intervals = await withImports(ctx, hour);
+  const contract = byContract?.shareOf(intervals, records);
   const { cancelled, rest, record } = chargeStorage(
     {
       storageAsset: hour.asset,
       hourStart: bundle.productionStart,
       intervalSeconds: hour.intervalSeconds,
-      intervals: await withImports(ctx, hour),
+      intervals,
       chargedBeforeWh: records.filter((x) => x.chargingStart === bundle.productionStart).reduce((s, x) => s + x.chargingEnergyWh, 0),
       efficiencyPpm: await efficiencyAt(ctx, hour),
       bundle,
       actor,
       quantityWh: Number.isSafeInteger(r.quantityWh) ? (r.quantityWh as number) : NaN,
+      ...(contract === undefined ? {} : { contract }),
     },
     txInstant(ctx),
   );
@@ -144,9 +235,17 @@ export async function chargeBattery(
   return { before: bundle, cancelled, rest, record };
 }
 
+/** Each storage contract's share of the hour's metered discharge (contractUsage's outWh), by contract id. */
+function contractShares(intervals: readonly HourInterval[], reservations: readonly Reservation[]): { contractId: string; wh: number }[] {
+  const ids = [...new Set(reservations.map((r) => r.contractId))].sort();
+  return ids.map((contractId) => ({ contractId, wh: contractUsage(contractId, metered(intervals, reservations)).outWh }));
+}
+
 /**
  * Issues a battery's hour of metered discharge as storage discharge certificates, allocated FIFO
- * over its charge records, to the battery's participant; once per hour. Advances the battery's
+ * over its charge records; a storage contract's records only from the contract's share of the
+ * discharge, to its buyer; the battery's own records from the rest, to the battery's participant;
+ * once per hour. Advances the battery's
  * issuance cursor (the Regulator's peer).
  */
 export async function issueDischarge(
@@ -166,7 +265,9 @@ export async function issueDischarge(
   requireSoleAsset(hour);
   const issuanceId = issuanceIdOf(assetId, hourStart);
   const previous = await readIssuance(ctx, assetId, issuanceId);
+  const battery = await batteryOfAsset(ctx, assetId);
   const issued = dischargeStorage({
+    contractShares: battery === undefined ? [] : contractShares(hour.intervals, await hourReservations(ctx, battery.batteryId, hourStart)),
     storageAsset: hour.asset,
     hourStart,
     intervalSeconds: hour.intervalSeconds,

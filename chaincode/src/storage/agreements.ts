@@ -132,7 +132,7 @@ export async function confirmStorage(ctx: Context, request: string): Promise<{ c
 }
 
 /** The buyer, the battery's provider, or the operator, utility or regulator. */
-function requireReader(ctx: Context, c: StorageContractRecord, action: string): Caller {
+export function requireReader(ctx: Context, c: StorageContractRecord, action: string): Caller {
   const caller = requireRole(ctx, 'any', action);
   const party = caller.participantId === c.buyerId || caller.participantId === c.providerId;
   if (party || ['operator', 'utility', 'regulator'].includes(caller.role ?? '')) return caller;

@@ -6,6 +6,7 @@
  */
 import { Context } from 'fabric-contract-api';
 import {
+  batteryAssetFault,
   canonicalJson,
   ErrorCodes,
   GridLedgerError,
@@ -24,6 +25,7 @@ import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
 import { listRecords } from '../paging';
 import { loadMeter, loadParticipant } from '../registry';
+import { loadAsset } from '../energy/assets';
 import { requireKnownZone } from '../grid/store';
 import { readCache, ReadCache } from '../read-cache';
 import {
@@ -67,7 +69,9 @@ export async function registerBattery(ctx: Context, request: string): Promise<{ 
   const provider = await providerOf(ctx, caller, named);
   const existing = await getRecord<BatteryRecord>(ctx, batteryKey(ctx, terms.batteryId));
   if (existing !== undefined) {
-    const { providerId, registeredAt: _at, txId: _tx, ...stored } = existing;
+    const { providerId, registeredAt: _at, txId: _tx, assetLink, ...stored } = existing;
+    // A battery linked after its registration: a retry of the registration without the asset still matches.
+    if (assetLink !== undefined && terms.assetId === undefined) delete stored.assetId;
     if (providerId === provider && canonicalJson(stored) === canonicalJson(terms)) return { battery: existing, replayed: true };
     throw new GridLedgerError(ErrorCodes.BATTERY_EXISTS, `battery ${terms.batteryId} is registered already`, {
       batteryId: terms.batteryId,
@@ -82,6 +86,7 @@ export async function registerBattery(ctx: Context, request: string): Promise<{ 
   }
   await requireKnownZone(ctx, terms.communityId, terms.zone, txSeconds(ctx));
   const battery: BatteryRecord = { ...terms, providerId: provider, registeredAt: txInstant(ctx), txId: ctx.stub.getTxID() };
+  if (terms.assetId !== undefined) await claimAsset(ctx, battery, terms.assetId);
   await putRecord(ctx, batteryKey(ctx, terms.batteryId), battery);
   await putRecord(ctx, key(ctx, KeyTypes.batteryAt, terms.communityId, terms.zone, terms.batteryId), { batteryId: terms.batteryId });
   setEvent(ctx, 'BatteryRegistered', {
@@ -91,6 +96,80 @@ export async function registerBattery(ctx: Context, request: string): Promise<{ 
     zone: terms.zone,
   });
   return { battery, replayed: false };
+}
+
+/**
+ * The battery's certificates' storage asset (docs/storage.md, "Certificates"): a storage asset
+ * verified by the regulator, of the battery's provider, on the battery's meter, and no other
+ * battery's. Writes the asset's link to the battery (batteryAsset~assetId).
+ */
+async function claimAsset(ctx: Context, battery: BatteryRecord, assetId: string): Promise<void> {
+  const asset = await loadAsset(ctx, assetId);
+  const reason = batteryAssetFault(battery, { ...asset, verified: asset.verification !== null });
+  if (reason !== undefined) {
+    throw new GridLedgerError(
+      ErrorCodes.BATTERY_ASSET_INVALID,
+      `asset ${assetId} is not a regulator-verified storage asset of ${battery.providerId} on meter ${battery.meterId} (${reason})`,
+      { assetId, reason },
+    );
+  }
+  const k = key(ctx, KeyTypes.batteryAsset, assetId);
+  const other = await getRecord<{ batteryId: string }>(ctx, k);
+  if (other !== undefined && other.batteryId !== battery.batteryId) {
+    throw new GridLedgerError(ErrorCodes.BATTERY_ASSET_LINKED, `asset ${assetId} is battery ${other.batteryId}'s`, {
+      assetId,
+      batteryId: other.batteryId,
+    });
+  }
+  await putRecord(ctx, k, { batteryId: battery.batteryId });
+}
+
+/** The battery a storage asset is linked to, if any. */
+export const batteryOfAsset = async (ctx: Context, assetId: string): Promise<BatteryRecord | undefined> => {
+  const link = await getRecord<{ batteryId: string }>(ctx, key(ctx, KeyTypes.batteryAsset, assetId));
+  return link === undefined ? undefined : loadBattery(ctx, link.batteryId);
+};
+
+/**
+ * `{ assetId }` for a battery registered without one: its provider, or an operator of the
+ * provider's MSP. Once: the same asset again returns the battery (`replayed`), another is
+ * BATTERY_ASSET_LINKED.
+ */
+export async function linkBatteryAsset(
+  ctx: Context,
+  batteryId: string,
+  request: string,
+): Promise<{ battery: BatteryRecord; replayed: boolean }> {
+  const caller = requireRole(ctx, ['battery-provider', 'operator'], "linking a battery's storage asset");
+  const battery = await loadBattery(ctx, checkId(batteryId, 'batteryId', STORAGE_INPUT_INVALID));
+  const input = parseObjectArgument(request, 'the link');
+  if (Object.keys(input).some((f) => f !== 'assetId')) throw storageInvalid('assetId', 'the request is { assetId }');
+  const assetId = storageId(input.assetId, 'assetId');
+  if (
+    caller.role === 'battery-provider'
+      ? caller.participantId !== battery.providerId
+      : (await loadParticipant(ctx, battery.providerId)).mspId !== caller.mspId
+  ) {
+    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "a battery's provider or an operator of its organization links its asset", {
+      batteryId,
+    });
+  }
+  if (battery.assetId === assetId) return { battery, replayed: true };
+  if (battery.assetId !== undefined) {
+    throw new GridLedgerError(ErrorCodes.BATTERY_ASSET_LINKED, `battery ${batteryId} names asset ${battery.assetId}`, {
+      batteryId,
+      assetId: battery.assetId,
+    });
+  }
+  const linked: BatteryRecord = {
+    ...battery,
+    assetId,
+    assetLink: { linkedAt: txInstant(ctx), linkedBy: actorOf(ctx, caller), txId: ctx.stub.getTxID() },
+  };
+  await claimAsset(ctx, linked, assetId);
+  await putRecord(ctx, batteryKey(ctx, batteryId), linked);
+  setEvent(ctx, 'BatteryAssetLinked', { batteryId, assetId, providerId: battery.providerId });
+  return { battery: linked, replayed: false };
 }
 
 export async function getBattery(ctx: Context, batteryId: string): Promise<BatteryRecord & { stateOfCharge: StateOfCharge | null }> {

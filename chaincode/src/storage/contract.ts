@@ -4,7 +4,8 @@
  */
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { respond } from '../respond';
-import { findBatteries, getBattery, listBatteries, registerBattery, reportStateOfCharge } from './batteries';
+import { findBatteries, getBattery, linkBatteryAsset, listBatteries, registerBattery, reportStateOfCharge } from './batteries';
+import { listStorageFeedback, recordStorageFeedback } from './feedback';
 import { cancelStorage, confirmStorage, getStorageContract, listStorageContracts, settleStorageContract } from './agreements';
 
 @Info({ title: 'storage', description: 'Batteries offered for storage and storage contracts: reservation, escrow, settlement' })
@@ -17,6 +18,12 @@ export class StorageContract extends Contract {
   @Returns('string')
   async registerBattery(ctx: Context, request: string): Promise<string> {
     return respond(ctx, 'registerBattery', () => registerBattery(ctx, request));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async linkBatteryAsset(ctx: Context, batteryId: string, request: string): Promise<string> {
+    return respond(ctx, 'linkBatteryAsset', () => linkBatteryAsset(ctx, batteryId, request));
   }
 
   @Transaction(false)
@@ -65,6 +72,18 @@ export class StorageContract extends Contract {
   @Returns('string')
   async settleStorage(ctx: Context, contractId: string): Promise<string> {
     return respond(ctx, 'settleStorage', () => settleStorageContract(ctx, contractId));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async recordStorageFeedback(ctx: Context, contractId: string, request: string): Promise<string> {
+    return respond(ctx, 'recordStorageFeedback', () => recordStorageFeedback(ctx, contractId, request));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async listStorageFeedback(ctx: Context, contractId: string): Promise<string> {
+    return respond(ctx, 'listStorageFeedback', () => listStorageFeedback(ctx, contractId));
   }
 
   @Transaction(false)

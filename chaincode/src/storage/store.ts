@@ -22,6 +22,8 @@ export interface BatteryRecord extends BatteryTerms {
   providerId: string;
   registeredAt: string;
   txId: string;
+  /** Set when the asset was linked after the registration (storage:linkBatteryAsset). */
+  assetLink?: { linkedAt: string; linkedBy: string; txId: string };
 }
 
 export interface StateOfCharge {

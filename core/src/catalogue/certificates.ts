@@ -128,6 +128,8 @@ const StorageChargeRecord = Type.Object(
     allocatedWh: Int,
     withdrawn: Type.Optional(Type.Object({ reason: Text, withdrawnAt: Text })),
     allocatedTo: Type.Optional(Type.Array(Text, { description: 'the discharge issuances it was allocated to' })),
+    contractId: Type.Optional(Text),
+    ownerId: Type.Optional(Text),
   },
   { title: 'StorageChargeRecord', description: 'dischargeableWh = floor(chargingEnergyWh × efficiencyPpm / 10^6); the rest is losses' },
 );
@@ -342,11 +344,16 @@ export const certificatesTransactions = {
     summary: "one claim per Wh: an asset's hour's bundled P2P Wh + certificate Wh but withdrawn ≤ its verified export",
   }),
   chargeStorage: certificates.submit('chargeStorage', {
-    args: [bundleArg, arg('request', Type.Object({ storageAssetId: Id, quantityWh }))],
+    args: [bundleArg, arg('request', Type.Object({ storageAssetId: Type.Optional(Id), storageContractId: Type.Optional(Id), quantityWh }))],
     result: Type.Object({ cancelled: CertificateBundle, rest, record: StorageChargeRecord }, { title: 'StorageCharge' }),
-    access: { roles: ['prosumer', 'consumer'], rule: "the bundle's holder, into a battery of its own" },
+    access: {
+      roles: ['prosumer', 'consumer'],
+      rule: "the bundle's holder, into a battery of its own, or as a storage contract's buyer into the contract's battery",
+    },
     events: ['CertificatesClaimed'],
-    summary: "cancels the first quantityWh of a bundle into a storage charge record of the holder's battery, within its metered import",
+    summary:
+      "cancels the first quantityWh of a bundle into a storage charge record of the holder's battery (or of a storage contract's " +
+      "battery, within the contract's share), within its metered import",
   }),
   issueStorageDischarge: certificates.submit('issueStorageDischarge', {
     args: [arg('assetId', Id), arg('hourStart', Instant)],

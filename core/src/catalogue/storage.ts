@@ -21,6 +21,8 @@ const Battery = Type.Object(
     storedPriceMicrosPerKwh: Int,
     reservedPriceMicrosPerKwhDay: Int,
     penaltyMicrosPerKwh: Int,
+    assetId: Type.Optional(Text),
+    assetLink: Type.Optional(Type.Object({ linkedAt: Text, linkedBy: Text, txId: Text })),
     registeredAt: Text,
     txId: Text,
   },
@@ -81,6 +83,22 @@ const StorageContractRecord = Type.Object(
   { title: 'StorageContract' },
 );
 
+/** A support ticket or rating of a storage contract (chaincode/src/storage/feedback.ts). */
+const StorageFeedback = Type.Object(
+  {
+    contractId: Text,
+    kind: OneOf(['support-ticket', 'rating'] as const),
+    feedbackId: Text,
+    bapId: Text,
+    transactionId: Text,
+    ratings: Type.Optional(Type.Array(Type.Object({ category: Text, id: Text, value: Text }))),
+    recordedAt: Text,
+    recordedBy: Text,
+    txId: Text,
+  },
+  { title: 'StorageFeedback' },
+);
+
 const contractChange = Type.Object({ contract: StorageContractRecord, replayed: Bool }, { title: 'StorageContractChange' });
 const parties = 'the buyer (prosumer or consumer), the battery provider';
 
@@ -98,6 +116,18 @@ export const storageTransactions = {
     },
     events: ['BatteryRegistered'],
     summary: 'registers a battery; a retry with the same terms returns it (replayed)',
+  }),
+  linkBatteryAsset: storage.submit('linkBatteryAsset', {
+    args: [arg('batteryId', Id), arg('request', Type.Object({ assetId: Id }))],
+    result: Type.Object({ battery: Battery, replayed: Bool }, { title: 'BatteryAssetLink' }),
+    access: {
+      roles: ['battery-provider', 'operator'],
+      rule:
+        "the battery's provider, or an operator of the provider's MSP; the asset a regulator-verified storage asset of the " +
+        "provider on the battery's meter",
+    },
+    events: ['BatteryAssetLinked'],
+    summary: "names the certificates' storage asset of a battery registered without one; once (the same asset again: replayed)",
   }),
   getBattery: storage.evaluate('getBattery', {
     args: [arg('batteryId', Id)],
@@ -159,6 +189,22 @@ export const storageTransactions = {
     },
     events: ['StorageSettled'],
     summary: 'after the window: energy in and out from the battery meter, escrow to the provider less the penalty, the rest back',
+  }),
+  recordStorageFeedback: storage.submit('recordStorageFeedback', {
+    args: [arg('contractId', Id), arg('request', Opaque('kind (support-ticket or rating), feedbackId, bapId, transactionId, ratings'))],
+    result: Type.Object({ feedback: StorageFeedback, replayed: Bool }, { title: 'StorageFeedbackRecord' }),
+    access: { roles: ['operator'], rule: "the operator of CommunityMSP (the Community's Beckn BPP)" },
+    events: ['StorageFeedbackRecorded'],
+    summary: 'records a Beckn support ticket or rating of a storage contract; once per kind and id (the same again: replayed)',
+  }),
+  listStorageFeedback: storage.evaluate('listStorageFeedback', {
+    args: [arg('contractId', Id)],
+    result: Type.Object(
+      { contractId: Text, supportTickets: Type.Array(StorageFeedback), ratings: Type.Array(StorageFeedback) },
+      { title: 'StorageFeedbackList' },
+    ),
+    access: { roles: 'any', rule: `${parties}, the operator, the utility and the regulator` },
+    summary: "a storage contract's support tickets and ratings, by kind and id",
   }),
   listStorageContracts: storage.evaluate('listStorageContracts', {
     args: [arg('participantId', Id), arg('pageSize', Type.String({ pattern: '^[0-9]*$' })), arg('bookmark', Type.String())],

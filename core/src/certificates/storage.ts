@@ -44,6 +44,23 @@ export interface StorageChargeRecord {
   allocatedWh: number;
   /** Set when the certificates it was charged with were withdrawn: it releases nothing more. */
   withdrawn?: { reason: string; withdrawnAt: string };
+  /**
+   * The storage contract whose buyer charged it (docs/storage.md, "Certificates"): it releases only
+   * from that contract's share of the battery's discharge, to `ownerId`, the buyer.
+   */
+  contractId?: string;
+  /** Who gets its discharge certificates: the contract's buyer; absent, the battery's participant. */
+  ownerId?: string;
+}
+
+/**
+ * A storage contract's part of a charge: the contract's share of the battery meter's import in the
+ * hour (core's contractUsage) and what the contract's records of the hour charged before.
+ */
+export interface ContractCharge {
+  contractId: string;
+  shareWh: number;
+  chargedBeforeWh: number;
 }
 
 /** The battery's round-trip efficiency from its metered totals: discharged / charged in ppm, rounded down, at most 100 %. */
@@ -98,6 +115,8 @@ export interface ChargeRequest {
   bundle: CertificateBundle;
   actor: string;
   quantityWh: number;
+  /** Set when the actor charges as a storage contract's buyer: its share caps the charge too. */
+  contract?: ContractCharge;
 }
 
 /**
@@ -123,6 +142,19 @@ export function chargeStorage(
     });
   }
   const meteredWh = hourMeterWh(asset, request.hourStart, request.intervalSeconds, request.intervals, (m) => m.importWh);
+  const contract = request.contract;
+  if (contract !== undefined && contract.chargedBeforeWh + request.quantityWh > contract.shareWh) {
+    throw new GridLedgerError(
+      ErrorCodes.STORAGE_CHARGE_EXCEEDS_METERED,
+      `storage contract ${contract.contractId}'s share of the battery's metered charge of the hour is ${contract.shareWh} Wh`,
+      {
+        meteredWh: contract.shareWh,
+        chargedBeforeWh: contract.chargedBeforeWh,
+        quantityWh: request.quantityWh,
+        contractId: contract.contractId,
+      },
+    );
+  }
   if (request.chargedBeforeWh + request.quantityWh > meteredWh) {
     throw new GridLedgerError(ErrorCodes.STORAGE_CHARGE_EXCEEDS_METERED, `the battery's metered charge of the hour is ${meteredWh} Wh`, {
       meteredWh,
@@ -150,6 +182,7 @@ export function chargeStorage(
     efficiencyPpm: request.efficiencyPpm,
     dischargeableWh: Number((BigInt(chargingEnergyWh) * BigInt(request.efficiencyPpm)) / BigInt(PPM)),
     allocatedWh: 0,
+    ...(contract === undefined ? {} : { contractId: contract.contractId, ownerId: request.actor }),
   };
   return { cancelled, rest, record };
 }
@@ -166,6 +199,12 @@ export interface DischargeRequest {
   issuedAt: string;
   /** The hour's record when it was issued before: storage discharge is issued once per hour. */
   previous?: IssuanceRecord;
+  /**
+   * The storage contracts' shares of the hour's metered discharge (core's contractUsage over the
+   * battery's reservations), each at most what is left of the metered discharge. A contract's
+   * records release only from its share; the battery's own records from what no contract holds.
+   */
+  contractShares?: readonly { contractId: string; wh: number }[];
 }
 
 export interface DischargeIssuance {
@@ -203,17 +242,18 @@ export function dischargeStorage(request: DischargeRequest): DischargeIssuance {
         r.allocatedWh < r.dischargeableWh,
     )
     .sort((a, b) => compareIds(a.chargingStart, b.chargingStart) || compareIds(a.chargeRecordId, b.chargeRecordId));
-  let left = meteredDischargeWh;
+  const left = dischargeShares(meteredDischargeWh, request.contractShares ?? []);
   let next = 1;
   const bundles: CertificateBundle[] = [];
   const records: StorageChargeRecord[] = [];
   for (const r of fifo) {
-    if (left === 0) break;
-    const take = Math.min(left, r.dischargeableWh - r.allocatedWh);
-    left -= take;
+    const group = r.contractId ?? '';
+    const take = Math.min(left.get(group) ?? 0, r.dischargeableWh - r.allocatedWh);
+    if (take === 0) continue;
+    left.set(group, left.get(group)! - take);
     records.push({ ...r, allocatedWh: r.allocatedWh + take });
     bundles.push({
-      ...newBundle(attributes, asset.participantId, r.chargingEnergySource, next, take, request.issuedAt),
+      ...newBundle(attributes, r.ownerId ?? asset.participantId, r.chargingEnergySource, next, take, request.issuedAt),
       chargeRecordId: r.chargeRecordId,
     });
     next += take;
@@ -229,6 +269,21 @@ export function dischargeStorage(request: DischargeRequest): DischargeIssuance {
     correctedWh: 0,
   };
   return { record, attributes, bundles, records, meteredDischargeWh, uncertifiedWh: meteredDischargeWh - issuedWh };
+}
+
+/** What each group may release: every contract its share, the battery's own records ('') the rest. */
+function dischargeShares(meteredWh: number, shares: readonly { contractId: string; wh: number }[]): Map<string, number> {
+  const out = new Map<string, number>();
+  let rest = meteredWh;
+  for (const s of [...shares].sort((a, b) => compareIds(a.contractId, b.contractId))) {
+    if (s.contractId === '' || !Number.isSafeInteger(s.wh) || s.wh < 0 || s.wh > rest || out.has(s.contractId)) {
+      throw certificateInputInvalid('contractShares', 'contract shares must be distinct, whole Wh, at most the metered discharge');
+    }
+    out.set(s.contractId, s.wh);
+    rest -= s.wh;
+  }
+  out.set('', rest);
+  return out;
 }
 
 /** Charge minus what the records may release: the losses, never certified. */

@@ -207,6 +207,12 @@ export const ErrorCodes = {
   BATTERY_NOT_FOUND: 'BATTERY_NOT_FOUND',
   /** A battery of that id is registered already, with other terms. */
   BATTERY_EXISTS: 'BATTERY_EXISTS',
+  /** The asset a battery names is not a regulator-verified storage asset of its provider on its meter; `details.reason`. */
+  BATTERY_ASSET_INVALID: 'BATTERY_ASSET_INVALID',
+  /** The battery names another storage asset already, or the asset is another battery's; `details.batteryId`, `details.assetId`. */
+  BATTERY_ASSET_LINKED: 'BATTERY_ASSET_LINKED',
+  /** A storage contract's certificates charged into a battery that names no storage asset. */
+  BATTERY_ASSET_MISSING: 'BATTERY_ASSET_MISSING',
   /** The storage contract's window is not inside one of the battery's availability windows, or starts before the interval in progress. */
   STORAGE_WINDOW_UNAVAILABLE: 'STORAGE_WINDOW_UNAVAILABLE',
   /** The reservation would take the battery's reserved capacity above its capacity somewhere in the window; `details.freeWh`. */

@@ -44,6 +44,11 @@ export interface BatteryTerms {
   reservedPriceMicrosPerKwhDay: number;
   /** Deducted from the provider's payment per kWh of capacity not delivered (docs/storage.md). */
   penaltyMicrosPerKwh: number;
+  /**
+   * The certificates' storage asset of the battery (docs/storage.md, "Certificates"): a
+   * regulator-verified asset of source `storage` of the provider, on the battery's meter.
+   */
+  assetId?: string;
 }
 
 export const BATTERY_FIELDS = [
@@ -61,6 +66,7 @@ export const BATTERY_FIELDS = [
   'storedPriceMicrosPerKwh',
   'reservedPriceMicrosPerKwhDay',
   'penaltyMicrosPerKwh',
+  'assetId',
 ] as const;
 
 /** STORAGE_INPUT_INVALID naming the field. */
@@ -135,5 +141,18 @@ export function validateBattery(input: Record<string, unknown>): BatteryTerms {
     storedPriceMicrosPerKwh: amount('storedPriceMicrosPerKwh', 0, MAX_STORAGE_PRICE_MICROS),
     reservedPriceMicrosPerKwhDay: amount('reservedPriceMicrosPerKwhDay', 0, MAX_STORAGE_PRICE_MICROS),
     penaltyMicrosPerKwh: amount('penaltyMicrosPerKwh', 0, MAX_STORAGE_PRICE_MICROS),
+    ...(input.assetId === undefined ? {} : { assetId: storageId(input.assetId, 'assetId') }),
   };
+}
+
+/** Why an asset cannot be a battery's storage asset (BATTERY_ASSET_INVALID's `reason`), or undefined when it can. */
+export function batteryAssetFault(
+  battery: Pick<BatteryTerms, 'meterId'> & { providerId: string },
+  asset: { source: string; participantId: string; meterId: string; verified: boolean },
+): 'not-storage' | 'unverified' | 'other-participant' | 'other-meter' | undefined {
+  if (asset.source !== 'storage') return 'not-storage';
+  if (asset.participantId !== battery.providerId) return 'other-participant';
+  if (asset.meterId !== battery.meterId) return 'other-meter';
+  if (!asset.verified) return 'unverified';
+  return undefined;
 }

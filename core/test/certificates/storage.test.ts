@@ -195,6 +195,61 @@ describe('storage discharge', () => {
   });
 });
 
+describe("storage contracts' records", () => {
+  const contract = { contractId: 'sA', shareWh: 600, chargedBeforeWh: 0 };
+  it("caps a contract's charge by its share of the hour's metered import and names the contract and its buyer", () => {
+    const { record } = chargeStorage(charge({ contract, quantityWh: 500 }), NOW);
+    expect(record).toMatchObject({ contractId: 'sA', ownerId: 'bob', chargingEnergyWh: 500, dischargeableWh: 450 });
+    const beyond = () => chargeStorage(charge({ contract: { ...contract, chargedBeforeWh: 200 }, quantityWh: 401 }), NOW);
+    expect(codeOf(beyond)).toBe(ErrorCodes.STORAGE_CHARGE_EXCEEDS_METERED);
+    // Within the contract's share, never beyond the battery's metered import (800) less what others charged.
+    expect(codeOf(() => chargeStorage(charge({ contract, chargedBeforeWh: 400, quantityWh: 401 }), NOW))).toBe(
+      ErrorCodes.STORAGE_CHARGE_EXCEEDS_METERED,
+    );
+    expect(chargeStorage(charge({ contract, chargedBeforeWh: 400, quantityWh: 400 }), NOW).record.chargingEnergyWh).toBe(400);
+  });
+
+  it("releases a contract's records only from its share of the discharge, to its buyer; the battery's own from the rest", () => {
+    const ofA = chargeStorage(charge({ contract: { ...contract, contractId: 'sA' }, quantityWh: 400 }), NOW).record;
+    const ofB = chargeStorage(
+      charge({
+        bundle: gc({ owner: 'carol', rangeStart: 501, rangeEnd: 1000 }),
+        actor: 'carol',
+        contract: { ...contract, contractId: 'sB' },
+        quantityWh: 200,
+      }),
+      NOW,
+    ).record;
+    const own = chargeStorage(charge({ bundle: gc({ rangeStart: 1001, rangeEnd: 1200 }), quantityWh: 200 }), NOW).record;
+    // 700 Wh out: sA's share 300 (its record may release 360), sB's 100 (180), the battery's own 300 (180).
+    const shares = [
+      { contractId: 'sB', wh: 100 },
+      { contractId: 'sA', wh: 300 },
+    ];
+    const result = dischargeStorage(discharge([own, ofB, ofA], [200, 200, 200, 100], { contractShares: shares }));
+    // FIFO over all records (same charging hour: by record id, and '-1001>' sorts before '-1>'), each from its own group.
+    expect(result.bundles.map((b) => [b.rangeStart, b.rangeEnd, b.owner, b.chargeRecordId])).toEqual([
+      [1, 180, 'bob', own.chargeRecordId],
+      [181, 480, 'bob', ofA.chargeRecordId],
+      [481, 580, 'carol', ofB.chargeRecordId],
+    ]);
+    expect(result.uncertifiedWh).toBe(120);
+    // Without shares (a battery no contract holds), a contract's records release nothing.
+    expect(dischargeStorage(discharge([ofA], [200, 200, 200, 100])).bundles).toEqual([]);
+    for (const bad of [
+      [{ contractId: 'sA', wh: 701 }],
+      [
+        { contractId: 'sA', wh: 1 },
+        { contractId: 'sA', wh: 1 },
+      ],
+      [{ contractId: '', wh: 1 }],
+    ])
+      expect(codeOf(() => dischargeStorage(discharge([ofA], [200, 200, 200, 100], { contractShares: bad })))).toBe(
+        ErrorCodes.CERTIFICATE_INPUT_INVALID,
+      );
+  });
+});
+
 describe('what is derived from withdrawn certificates', () => {
   it('withdraws the charge records charged with them and the discharge certificates allocated from those', () => {
     const solarCharge = chargeStorage(charge(), NOW);

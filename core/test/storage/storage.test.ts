@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { ErrorCodes, formatInstant } from '../../src/core';
 import {
+  batteryAssetFault,
   cancellationOutcome,
   checkStorageWindow,
   contractMoney,
@@ -77,6 +78,19 @@ describe('batteries', () => {
     expect(fieldOf(() => validateBattery({ ...battery, availability: [] }))).toBe('availability');
     expect(fieldOf(() => validateBattery({ ...battery, availability: [{ from: at(60), to: at(60) }] }))).toBe('availability[0]');
     expect(fieldOf(() => validateBattery({ ...battery, colour: 'red' }))).toBe('colour');
+  });
+
+  it("takes an optional storage asset, and says why an asset cannot be the battery's", () => {
+    expect(validateBattery(battery).assetId).toBeUndefined();
+    expect(validateBattery({ ...battery, assetId: 'bat-1.asset' }).assetId).toBe('bat-1.asset');
+    expect(fieldOf(() => validateBattery({ ...battery, assetId: 'a b' }))).toBe('assetId');
+    const owner = { meterId: battery.meterId, providerId: 'bp' };
+    const asset = { source: 'storage', participantId: 'bp', meterId: battery.meterId, verified: true };
+    expect(batteryAssetFault(owner, asset)).toBeUndefined();
+    expect(batteryAssetFault(owner, { ...asset, source: 'solar' })).toBe('not-storage');
+    expect(batteryAssetFault(owner, { ...asset, participantId: 'x' })).toBe('other-participant');
+    expect(batteryAssetFault(owner, { ...asset, meterId: 'x' })).toBe('other-meter');
+    expect(batteryAssetFault(owner, { ...asset, verified: false })).toBe('unverified');
   });
 });
 

@@ -13,6 +13,10 @@
  * A check reads the contract and tells it when its state differs from the one last told; checks run
  * one at a time, so the same change is told once; checking an event again (after a crash before its
  * checkpoint) finds the state already told and sends nothing.
+ *
+ * A battery's new state of charge (the ledger's BatteryStateOfCharge event) is told to the BAP of
+ * every open contract of that battery, once per report: the watch keeps the transaction of the
+ * state of charge last told, and a report already told (or older than the one told) sends nothing.
  */
 import { parseInstant } from '@gridledger/core';
 import type { WalletUser } from '@gridledger/network';
@@ -31,6 +35,8 @@ import type { ContractWatch } from './status-watch';
 export const BPP_LISTENER = 'beckn-bpp';
 /** The events that change a storage contract's state. */
 const CHANGES = ['StorageCancelled', 'StorageSettled'];
+/** The event of a battery's new state of charge. */
+const SOC = 'BatteryStateOfCharge';
 const TICK_MS = 1_000;
 
 export interface StatusNotifierOptions {
@@ -55,17 +61,29 @@ export function notifyContractChanges(o: StatusNotifierOptions): { stop(): Promi
     return next;
   };
 
-  const check = (contractId: string) =>
+  /**
+   * Reads the contract and tells it when its state differs from the one last told, or (`socTxId`
+   * given: a report of a battery) when the contract's battery's state of charge is not the one last told.
+   */
+  const check = (contractId: string, report?: { batteryId: string; txId: string }) =>
     serially(async () => {
       const c = (await o.service.status(o.reader, contractId)) as ContractRecord;
       if (c.status === 'confirmed') starts.set(contractId, parseInstant(c.from)!);
       else starts.delete(contractId);
       const w = o.watch.get(contractId);
-      if (w === undefined || w.status === c.status) return;
+      if (w === undefined) return;
+      if (w.batteryId === null) o.watch.setBattery(contractId, c.batteryId);
+      if (report !== undefined && c.batteryId !== report.batteryId) return;
+      const socChanged = report !== undefined && w.socTxId !== report.txId;
+      if (w.status === c.status && !socChanged) return;
       const soc = await stateOfChargeOf(o.ledger, o.reader, c.batteryId);
-      if (o.watch.get(contractId)?.status !== w.status) return; // told meanwhile (a Beckn cancel's on_cancel)
+      const now = o.watch.get(contractId);
+      if (now?.status !== w.status) return; // told meanwhile (a Beckn cancel's on_cancel)
+      // The report told already, or a later one told already (its event came first): nothing new.
+      if (w.status === c.status && (soc === null || soc.txId === now.socTxId)) return;
       sendUnsolicited(o.outbox, o.self, w.context, 'on_status', { order: contractOrder(c, soc) });
       o.watch.seen(contractId, c.status);
+      if (soc?.txId !== undefined) o.watch.seenSoc(contractId, soc.txId);
     });
 
   const follower = followEvents({
@@ -75,15 +93,22 @@ export function notifyContractChanges(o: StatusNotifierOptions): { stop(): Promi
     listener: BPP_LISTENER,
     log: o.log,
     onEvent: async (e) => {
-      if (!CHANGES.includes(e.name)) return;
-      const { contractId } = JSON.parse(Buffer.from(e.payload).toString('utf8')) as { contractId: string };
-      if (o.watch.get(contractId) === undefined) return;
-      try {
-        await check(contractId);
-      } catch (err) {
-        // The ledger unreachable: the follower checks the event again from its checkpoint; anything else is logged.
-        if (fromFabricError(err).code === ErrorCodes.LEDGER_UNAVAILABLE) throw err;
-        o.log.warn({ msg: 'beckn contract check failed', contractId, err: String(err) });
+      if (!CHANGES.includes(e.name) && e.name !== SOC) return;
+      const payload = JSON.parse(Buffer.from(e.payload).toString('utf8')) as { contractId?: string; batteryId: string; txId?: string };
+      const checks =
+        e.name === SOC
+          ? o.watch.openOf(payload.batteryId).map((w) => [w.contractId, { batteryId: payload.batteryId, txId: payload.txId! }] as const)
+          : o.watch.get(payload.contractId!) === undefined
+            ? []
+            : [[payload.contractId!, undefined] as const];
+      for (const [contractId, report] of checks) {
+        try {
+          await check(contractId, report);
+        } catch (err) {
+          // The ledger unreachable: the follower checks the event again from its checkpoint; anything else is logged.
+          if (fromFabricError(err).code === ErrorCodes.LEDGER_UNAVAILABLE) throw err;
+          o.log.warn({ msg: 'beckn contract check failed', contractId, err: String(err) });
+        }
       }
     },
   });

@@ -91,6 +91,22 @@ export function ledgerStorageProvider(o: LedgerStorageProviderOptions): StorageP
     return (await onLedger(() => service.status(reader, contractId))) as ContractRecord;
   };
 
+  /** The contract a rating or ticket is about: one of the ids named that this BAP confirmed, else the transaction's contract. */
+  const contractNamed = (ids: readonly string[], context: Context, path: string): string => {
+    const named = ids.find((id) => watch.bapOf(id) === context.bap_id) ?? watch.contractOf(context.bap_id, context.transaction_id);
+    if (named === undefined) throw new BecknError(BecknErrorCodes.ORDER_NOT_FOUND, 'no storage contract of this BAP is named', path);
+    return named;
+  };
+
+  /** Records a support ticket or rating (its id: the message id) as the Community's operator. */
+  const record = (contractId: string, kind: 'rating' | 'support-ticket', context: Context, more: object) =>
+    onLedger(() =>
+      call(o.ledger, reader, catalogue.storage.recordStorageFeedback, [
+        contractId,
+        { kind, feedbackId: context.message_id, bapId: context.bap_id, transactionId: context.transaction_id, ...more },
+      ]),
+    );
+
   const providerOfBattery = async (batteryId: string) =>
     (await onLedger(() => call(o.ledger, reader, catalogue.storage.getBattery, [batteryId]))).providerId;
 
@@ -122,7 +138,7 @@ export function ledgerStorageProvider(o: LedgerStorageProviderOptions): StorageP
       };
       const { result } = await onLedger(() => service.reserve(buyer, request));
       const contract = result.contract as ContractRecord;
-      watch.add(contract.contractId, context, contract.status);
+      watch.add(contract.contractId, context, contract.status, contract.batteryId);
       return { order: contractOrder(contract) };
     },
     async status(message, context) {
@@ -149,15 +165,25 @@ export function ledgerStorageProvider(o: LedgerStorageProviderOptions): StorageP
       );
     },
     async rating(message, context) {
-      // Ratings are logged (the operator reads them in the gateway's log); no feedback form.
-      o.log.info({ msg: 'beckn rating', bapId: context.bap_id, transactionId: context.transaction_id, ratings: message.ratings ?? [] });
+      // Recorded on the ledger under the contract rated (docs/beckn.md, "Support tickets and ratings"); no feedback form.
+      const rated = (message.ratings ?? []).map((r) => r.id).filter((id): id is string => id !== undefined);
+      const contractId = contractNamed(rated, context, 'message.ratings');
+      const ratings = (message.ratings ?? []).map((r) => ({
+        category: r.rating_category ?? 'Order',
+        id: r.id ?? contractId,
+        value: r.value,
+      }));
+      if (ratings.length === 0 || ratings.some((r) => r.value === undefined))
+        throw new BecknError(BecknErrorCodes.INVALID_REQUEST, 'a rating gives a value for each object rated', 'message.ratings');
+      await record(contractId, 'rating', context, { ratings });
       return {};
     },
     async support(message, context) {
-      // A support request is logged as a ticket under the transaction; the answer names it.
-      const refId = message.support?.ref_id ?? context.transaction_id;
-      o.log.info({ msg: 'beckn support ticket', bapId: context.bap_id, transactionId: context.transaction_id, refId });
-      return { support: { ref_id: refId } };
+      // A ticket on the ledger under the contract (ref_id, or the transaction's); the answer names the ticket: the message id.
+      const ref = message.support?.ref_id;
+      const contractId = contractNamed(ref === undefined ? [] : [ref], context, 'message.support.ref_id');
+      await record(contractId, 'support-ticket', context, {});
+      return { support: { ref_id: context.message_id } };
     },
   };
 }

@@ -155,6 +155,8 @@ export interface StateOfCharge {
   socWh: number;
   socPpm: number;
   reportedAt: string;
+  /** The report's transaction (the unsolicited on_status tells each report once). */
+  txId?: string;
 }
 
 /**

@@ -24,16 +24,24 @@ export const certificateStoragePaths = {
       operationId: 'chargeStorage',
       description:
         'The holder cancels the first quantityWh of the bundle into a storage charge record of its own battery ' +
-        '(an asset of source storage, ' +
+        '(storageAssetId: an asset of source storage, ' +
         "alone on its meter), in the certificates' production hour and within the battery's metered import of that hour less what was " +
-        "charged in it before. The record fixes the battery's measured efficiency: what discharge may release; the rest is losses.",
+        "charged in it before. The record fixes the battery's measured efficiency: what discharge may release; the rest is losses. " +
+        "With storageContractId instead, a storage contract's buyer charges the contract's battery (its storage asset), within the " +
+        "contract's share of the hour's metered import; the record's discharge certificates go to the buyer.",
       parameters: [p('bundleId', schema.CertificateId)],
       requestBody: body('StorageChargeRequest'),
       responses: {
         '200': answer(certificates.chargeStorage),
-        '404': err('CERTIFICATE_NOT_FOUND or ASSET_NOT_FOUND'),
-        '409': err('CERTIFICATE_CANCELLED, CERTIFICATE_EXPIRED, CERTIFICATE_WITHDRAWN, CERTIFICATE_RESERVED, CERTIFICATE_HOUR_OPEN, ...'),
-        '422': err('STORAGE_CHARGE_EXCEEDS_METERED, CERTIFICATE_ASSET_UNVERIFIED or CERTIFICATE_QUANTITY_EXCEEDED'),
+        '404': err('CERTIFICATE_NOT_FOUND, ASSET_NOT_FOUND or STORAGE_CONTRACT_NOT_FOUND'),
+        '409': err(
+          'CERTIFICATE_CANCELLED, CERTIFICATE_EXPIRED, CERTIFICATE_WITHDRAWN, CERTIFICATE_RESERVED, CERTIFICATE_HOUR_OPEN, ' +
+            'STORAGE_CONTRACT_STATE_CONFLICT, ...',
+        ),
+        '422': err(
+          'STORAGE_CHARGE_EXCEEDS_METERED, CERTIFICATE_ASSET_UNVERIFIED, CERTIFICATE_QUANTITY_EXCEEDED, CERTIFICATE_PERIOD_MISMATCH or ' +
+            'BATTERY_ASSET_MISSING',
+        ),
         ...common,
       },
     },
@@ -69,8 +77,9 @@ export const certificateStorageSchemas = {
   StorageChargeRequest: {
     type: 'object',
     additionalProperties: false,
-    required: ['storageAssetId', 'quantityWh'],
-    properties: { storageAssetId: id, quantityWh: { type: 'integer', minimum: 1 } },
+    required: ['quantityWh'],
+    properties: { storageAssetId: id, storageContractId: id, quantityWh: { type: 'integer', minimum: 1 } },
+    anyOf: [{ required: ['storageAssetId'] }, { required: ['storageContractId'] }],
   },
   StorageDischargeRequest: {
     type: 'object',

@@ -32,15 +32,34 @@ export const storagePaths = {
       operationId: 'registerBattery',
       description:
         'A battery provider registers a battery of its own (an operator one of a battery provider of its MSP, named by providerId), ' +
-        'with a meter of the provider in the community and a zone of its grid model (when it has one). A retry with the same terms ' +
-        'returns it (200).',
+        'with a meter of the provider in the community and a zone of its grid model (when it has one), and optionally assetId: the ' +
+        "certificates' storage asset (regulator-verified, source storage, the provider's, on the battery's meter). A retry with the " +
+        'same terms returns it (200).',
       requestBody: body('NewBattery'),
       responses: {
         '201': answer(storage.registerBattery, 'registered'),
         '200': answer(storage.registerBattery, 'the same battery, registered before'),
-        '404': err('METER_NOT_REGISTERED'),
-        '409': err('BATTERY_EXISTS'),
-        '422': err('ZONE_UNKNOWN'),
+        '404': err('METER_NOT_REGISTERED or ASSET_NOT_FOUND'),
+        '409': err('BATTERY_EXISTS or BATTERY_ASSET_LINKED'),
+        '422': err('ZONE_UNKNOWN or BATTERY_ASSET_INVALID (details.reason)'),
+        ...common,
+      },
+    },
+  },
+  '/batteries/{batteryId}/storage-asset': {
+    put: {
+      operationId: 'linkBatteryAsset',
+      description:
+        "The battery's provider (or an operator of its organization) names the certificates' storage asset of a battery registered " +
+        "without one: a regulator-verified asset of source storage of the provider on the battery's meter, no other battery's. Once; " +
+        'the same asset again answers the battery (replayed).',
+      parameters: [p('batteryId')],
+      requestBody: body('BatteryAssetLink'),
+      responses: {
+        '200': answer(storage.linkBatteryAsset),
+        '404': err('BATTERY_NOT_FOUND or ASSET_NOT_FOUND'),
+        '409': err('BATTERY_ASSET_LINKED'),
+        '422': err('BATTERY_ASSET_INVALID (details.reason)'),
         ...common,
       },
     },
@@ -183,6 +202,16 @@ export const storagePaths = {
       responses: { '200': answer(storage.getStorageContract), '404': err('STORAGE_CONTRACT_NOT_FOUND'), ...common },
     },
   },
+  '/storage/contracts/{contractId}/feedback': {
+    get: {
+      operationId: 'listStorageFeedback',
+      description:
+        "The contract's support tickets and ratings, as the Community's Beckn BPP recorded them (docs/beckn.md): the buyer, the " +
+        "battery's provider, the operator, the utility and the regulator.",
+      parameters: [p('contractId')],
+      responses: { '200': answer(storage.listStorageFeedback), '404': err('STORAGE_CONTRACT_NOT_FOUND'), ...common },
+    },
+  },
   '/storage/contracts/{contractId}/cancellation': contractStep(
     'cancelStorage',
     storage.cancelStorage,
@@ -205,7 +234,7 @@ export const storageSchemas = {
   NewBattery: {
     type: 'object',
     additionalProperties: false,
-    required: [...BATTERY_FIELDS],
+    required: BATTERY_FIELDS.filter((f) => f !== 'assetId'),
     properties: {
       providerId: id,
       batteryId: id,
@@ -222,8 +251,10 @@ export const storageSchemas = {
       storedPriceMicrosPerKwh: int,
       reservedPriceMicrosPerKwhDay: int,
       penaltyMicrosPerKwh: int,
+      assetId: id,
     },
   },
+  BatteryAssetLink: { type: 'object', additionalProperties: false, required: ['assetId'], properties: { assetId: id } },
   StateOfChargeReport: { type: 'object', additionalProperties: false, required: ['socWh'], properties: { socWh: int } },
   NewStorageContract: {
     type: 'object',

@@ -41,6 +41,12 @@ export function storageRoutes(ledger: LedgerPort, broker?: BrokerPort): express.
     res.locals.txId = txId;
     res.status(result.replayed ? 200 : 201).json({ ...result, txId });
   });
+  r.put('/batteries/:batteryId/storage-asset', async (req, res) => {
+    requireRoles(callerOf(res), ['battery-provider', 'operator'], "linking a battery's storage asset");
+    const { result, txId } = await call(ledger, callerOf(res), storage.linkBatteryAsset, [req.params.batteryId, req.body]);
+    res.locals.txId = txId;
+    res.json({ ...result, txId });
+  });
   r.get('/batteries/:batteryId', async (req, res) => {
     res.json(await call(ledger, callerOf(res), storage.getBattery, [req.params.batteryId]));
   });
@@ -76,6 +82,9 @@ export function storageRoutes(ledger: LedgerPort, broker?: BrokerPort): express.
   });
   r.get('/storage/contracts/:contractId', async (req, res) => {
     res.json(await service.status(callerOf(res), req.params.contractId));
+  });
+  r.get('/storage/contracts/:contractId/feedback', async (req, res) => {
+    res.json(await call(ledger, callerOf(res), storage.listStorageFeedback, [req.params.contractId]));
   });
   r.post('/storage/contracts/:contractId/cancellation', async (req, res) => {
     requireRoles(callerOf(res), [...BUYERS, 'battery-provider'], 'cancelling a storage contract');
