@@ -20,7 +20,7 @@ export function MarketView(props: { api: ApiClient; session: Session; events: Le
   const results = useLoad(
     () =>
       communityId
-        ? data(api.GET('/markets/{communityId}/results', { params: { path: { communityId }, query: { pageSize: 100 } } }))
+        ? data(api.GET('/markets/{communityId}/results', { params: { path: { communityId }, query: { pageSize: 100, order: 'desc' } } }))
         : Promise.resolve(undefined),
     [communityId],
   );
@@ -61,7 +61,7 @@ export function MarketView(props: { api: ApiClient; session: Session; events: Le
                 ]}
                 testId="results"
               >
-                {[...r!.items].reverse().map((i) => (
+                {r!.items.map((i) => (
                   <tr key={i.intervalStart} aria-current={picked === i.intervalStart ? 'true' : undefined}>
                     <td>
                       <time dateTime={i.intervalStart} title={`${i.intervalStart} UTC`}>
