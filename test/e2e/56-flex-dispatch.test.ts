@@ -10,7 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { formatInstant } from '@gridledger/core/core';
 import type { DeviceBehaviour, SimulatedDevice } from '@gridledger/device-bridge';
 import type { MqttCredential } from '@gridledger/network';
-import { batteryWithDevice, placeInZone } from './flex-support';
+import { batteryWithDevice, placeInZone, publishMeterTelemetry } from './flex-support';
 import { api, credentials, eventually, mqttOptions, newProsumerWithMeter, profile, uid, type JsonAnswer, type TestMeter } from './support';
 
 const community = () => profile().mqtt.communityId;
@@ -65,21 +65,7 @@ beforeAll(async () => {
     home('spare', 'obey', 5_000),
   ]);
   for (const h of list) homes[h.resourceId.split('-')[0]] = h;
-  // Every meter publishes its base load plus what its device does, each second, stamped with the second it describes.
-  publisher = setInterval(() => {
-    const at = nowSeconds();
-    for (const h of list) {
-      const sample = {
-        deviceId: h.meter.meterId,
-        zone,
-        at: formatInstant(at),
-        powerW: BASE_W + h.device.powerAt(at),
-        frequencyMHz: 50_000,
-        voltageMv: 230_000,
-      };
-      void h.telemetry.publishAsync(`gridledger/v1/${community()}/meters/${h.meter.meterId}/telemetry`, JSON.stringify(sample), { qos: 0 });
-    }
-  }, 1000);
+  publisher = publishMeterTelemetry(() => list, zone, BASE_W);
 });
 
 afterAll(async () => {

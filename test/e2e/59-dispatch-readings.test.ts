@@ -16,7 +16,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { formatInstant } from '@gridledger/core/core';
 import { readingIntervals } from '@gridledger/core/dispatch';
 import type { SimulatedDevice } from '@gridledger/device-bridge';
-import { batteryWithDevice, placeInZone } from './flex-support';
+import { batteryWithDevice, placeInZone, publishMeterTelemetry } from './flex-support';
 import { useMeteringInterval } from './market-support';
 import {
   api,
@@ -99,20 +99,7 @@ async function submitReadings(h: Home, first: { importWh: number; exportWh: numb
 beforeAll(async () => {
   const zone = uid('rz');
   for (const h of await Promise.all(['confirm', 'cap', 'late'].map((n) => home(n, zone)))) homes[h.resourceId.split('-')[0]] = h;
-  publisher = setInterval(() => {
-    const at = nowSeconds();
-    for (const h of Object.values(homes)) {
-      const sample = {
-        deviceId: h.meter.meterId,
-        zone,
-        at: formatInstant(at),
-        powerW: BASE_W + h.device.powerAt(at),
-        frequencyMHz: 50_000,
-        voltageMv: 230_000,
-      };
-      void h.telemetry.publishAsync(`gridledger/v1/${community()}/meters/${h.meter.meterId}/telemetry`, JSON.stringify(sample), { qos: 0 });
-    }
-  }, 1000);
+  publisher = publishMeterTelemetry(() => Object.values(homes), zone, BASE_W);
   // The three setpoints at once; the one whose readings never come waits 3 s for them, the others 10 minutes.
   start = nowSeconds() + 6;
   for (const [name, readingsWaitSeconds] of [
