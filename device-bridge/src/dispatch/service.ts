@@ -48,7 +48,7 @@ export interface DispatchServiceOptions {
 /** How long after a setpoint's end its delivery is measured: the telemetry store writes samples in batches. */
 const SETTLE_AFTER_SECONDS = 2;
 /** A settlement refused for missing readings is tried again after this long, unless the options name another time. */
-const READINGS_RETRY_MS = 5_000;
+const READINGS_RETRY_MS = 30_000;
 /** The baseline is the meter's mean power over at most this long before the setpoint. */
 const BASELINE_SECONDS = 300;
 /** The automatic rule brings a feeder back to this share of its limit, for this long. */
