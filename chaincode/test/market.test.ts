@@ -203,6 +203,18 @@ describe('market: orders', () => {
     });
   });
 
+  it("takes a community's market on 20 s intervals (accelerated runs), not shorter", async () => {
+    const fabric = await setup();
+    const first = (communityId: string, intervalSeconds: number) =>
+      fabric.run(operator, (ctx) =>
+        market.setParams(ctx, communityId, JSON.stringify({ intervalSeconds, gateClosureSeconds: 10, openingHorizonSeconds: 3600 })),
+      );
+    expect(codeOf(await first('short-1', 15))).toBe(ErrorCodes.MARKET_PARAMS_INVALID);
+    expect(expectOk(await first('short-2', 20))).toMatchObject({
+      params: { communityId: 'short-2', intervalSeconds: 20, gateClosureSeconds: 10 },
+    });
+  });
+
   it('lets only the operator set parameters, recording every change; later changes wait beyond the horizon', async () => {
     const fabric = await setup();
     expect(codeOf(await fabric.run(who.s1, (ctx) => market.setParams(ctx, 'c1', JSON.stringify({ kPpm: 1 }))))).toBe(

@@ -367,6 +367,17 @@ describe('metering: reads and parameters', () => {
     );
   });
 
+  it("takes a metering interval down to the ledger's shortest, 20 s (accelerated runs), and none shorter", async () => {
+    const fabric = await ledger();
+    const set = (change: unknown) => fabric.run(operator, (ctx) => metering.setParams(ctx, JSON.stringify(change)));
+    expect((await set({ intervalSeconds: 15 })).error?.code).toBe(ErrorCodes.METERING_PARAMS_INVALID);
+    expect((await set({ intervalSeconds: 20, lateWindowSeconds: 10 })).result?.params).toMatchObject({
+      intervalSeconds: 20,
+      lateWindowSeconds: 10,
+    });
+    expect((await fabric.evaluate(bridge, (ctx) => metering.getParams(ctx))).result).toMatchObject({ intervalSeconds: 20 });
+  });
+
   it('only an operator of CommunityMSP sets the parameters; each change is kept under its transaction id', async () => {
     const fabric = await ledger();
     const set = (who: typeof operator, change: unknown) => fabric.run(who, (ctx) => metering.setParams(ctx, JSON.stringify(change)));

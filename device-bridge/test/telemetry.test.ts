@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { Registry } from 'prom-client';
 import {
   alertIdOf,
@@ -220,6 +224,26 @@ describe('TelemetryService', () => {
     await t.service.stop();
   });
 
+  it('takes a sample without frequency and voltage into the balance, and neither raises nor clears a voltage alert on it', async () => {
+    const t = await setup();
+    await t.service.intake(t.meter('m-1'), t.sample('m-1', 500, { voltageMv: 300_000 }));
+    t.service.flush();
+    await t.service.settled();
+    expect(t.ledger.raised.map((a) => [a.kind, a.subject])).toEqual([['VOLTAGE_OUT_OF_BAND', 'm-1']]);
+    const { frequencyMHz: _f, voltageMv: _v, ...powerOnly } = JSON.parse(t.sample('m-1', -700).toString()) as Record<string, unknown>;
+    t.advance(1_000);
+    await t.service.intake(t.meter('m-1'), Buffer.from(JSON.stringify({ ...powerOnly, at: formatInstant(T0 + 1) })));
+    t.service.flush();
+    await t.service.settled();
+    expect(t.ledger.cleared).toEqual([]);
+    const live = t.service.live();
+    expect(live.devices).toEqual([expect.objectContaining({ deviceId: 'm-1', powerW: -700 })]);
+    expect(live.devices[0]).not.toHaveProperty('voltageMv');
+    expect(live.balance.zones[0]).toMatchObject({ demandW: 700, minVoltageMv: null, minFrequencyMHz: null });
+    expect(await t.refused()).toEqual({});
+    await t.service.stop();
+  });
+
   it('takes a late sample as a sign of life: silence counts from when a device was last heard', async () => {
     const t = await setup();
     t.advance(40_000);
@@ -285,6 +309,38 @@ describe('TelemetryService', () => {
 });
 
 describe('TelemetryStore', () => {
+  it('keeps samples without frequency and voltage, and turns a store of the NOT NULL schema into the new one with its rows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'telemetry-store-'));
+    const file = join(dir, 'telemetry.sqlite');
+    const old = new DatabaseSync(file);
+    old.exec(`CREATE TABLE samples (device_id TEXT NOT NULL, zone TEXT NOT NULL, at INTEGER NOT NULL,
+      power_w INTEGER NOT NULL, frequency_mhz INTEGER NOT NULL, voltage_mv INTEGER NOT NULL, PRIMARY KEY (device_id, at)) WITHOUT ROWID;
+      CREATE INDEX samples_at ON samples (at);
+      CREATE TABLE minutes (device_id TEXT NOT NULL, zone TEXT NOT NULL, minute INTEGER NOT NULL, samples INTEGER NOT NULL,
+      power_sum INTEGER NOT NULL, power_min INTEGER NOT NULL, power_max INTEGER NOT NULL,
+      frequency_min INTEGER NOT NULL, frequency_max INTEGER NOT NULL, voltage_min INTEGER NOT NULL, voltage_max INTEGER NOT NULL,
+      PRIMARY KEY (device_id, minute)) WITHOUT ROWID;
+      INSERT INTO samples VALUES ('a', 'z', ${T0}, 100, 50000, 230000);`);
+    old.close();
+    const store = new TelemetryStore(file, { rawRetentionSeconds: 3600, minuteRetentionSeconds: 86_400 });
+    store.insert([{ deviceId: 'a', zone: 'z', at: T0 + 5, powerW: -300 }]);
+    expect(store.deviceSamples('a', T0, T0 + 60)).toEqual([
+      { deviceId: 'a', zone: 'z', at: T0, powerW: 100, frequencyMHz: 50_000, voltageMv: 230_000 },
+      { deviceId: 'a', zone: 'z', at: T0 + 5, powerW: -300 },
+    ]);
+    store.insert([{ deviceId: 'b', zone: 'z', at: T0 + 7, powerW: 40 }]);
+    store.downsample(T0 + 60);
+    // The minute's extremes are of the samples that carry them; a device with none has null.
+    expect(store.deviceMinutes('b', T0, T0 + 60)[0]).toMatchObject({ minFrequencyMHz: null, maxVoltageMv: null, meanPowerW: 40 });
+    expect(store.zoneMinutes('z', T0, T0 + 60)[0]).toMatchObject({ devices: 2, powerW: -100 + 40, minFrequencyMHz: 50_000 });
+    store.close();
+    // Opened again: nothing to migrate, nothing lost.
+    const again = new TelemetryStore(file, { rawRetentionSeconds: 3600, minuteRetentionSeconds: 86_400 });
+    expect(again.counts()).toEqual({ samples: 3, minutes: 2 });
+    again.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('keeps raw samples and minute aggregates for their retention only, and sums a zone per minute', () => {
     const store = new TelemetryStore(':memory:', { rawRetentionSeconds: 120, minuteRetentionSeconds: 600 });
     const s = (deviceId: string, at: number, powerW: number) => ({

@@ -557,9 +557,14 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('getSession', 'GET /session', [], [yes('its own identity and key'), NA, yes(), yes(), yes()], 'who the presented key names'),
 
   // Live telemetry and grid alerts (docs/telemetry.md): zones for the grid's roles, a household its own meters
-  row('getGridLive', 'GET /communities/{communityId}/grid/live', [], [yes('its own meters only'), NA, yes(), yes(), yes()]),
+  row(
+    'getGridLive',
+    'GET /communities/{communityId}/grid/live',
+    [],
+    [yes('its own meters only'), NA, yes(), yes(), yes('zones, alerts and grid sensors; no meter')],
+  ),
   row('getZoneTelemetry', 'GET /communities/{communityId}/zones/{zoneId}/telemetry', [], GRID_ONLY),
-  row('getMeterTelemetry', 'GET /meters/{meterId}/telemetry', ['registry:getMeter'], OWN_RECORDS),
+  row('getMeterTelemetry', 'GET /meters/{meterId}/telemetry', ['registry:getMeter'], DETAIL),
   row('listZoneIntervals', 'GET /communities/{communityId}/zones/{zoneId}/intervals', ['telemetry:listZoneIntervals'], GRID_ONLY),
   row('listGridAlerts', 'GET /communities/{communityId}/alerts', ['telemetry:listAlerts'], GRID_ONLY),
   row('getGridAlert', 'GET /communities/{communityId}/alerts/{alertId}', ['telemetry:getAlert'], GRID_ONLY),

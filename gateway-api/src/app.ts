@@ -49,6 +49,7 @@ import { becknStorageRoutes } from './routes/beckn-storage';
 import { BECKN_PATH, type BecknMount } from './beckn/mount';
 import { OPENADR_BASE, openadrRoutes } from './routes/openadr';
 import { VtnStore } from './openadr/store';
+import type { TelemetryRelay } from './openadr/telemetry-relay';
 
 /** What the gateway says about itself in /health. */
 export interface GatewayInfo {
@@ -89,6 +90,8 @@ export interface AppDeps {
   vtnStore?: VtnStore;
   /** The hosts the VTN's webhooks may name (GRIDLEDGER_OPENADR_CALLBACK_HOSTS; none given: this machine only). */
   openadrCallbackHosts?: readonly string[];
+  /** Where the VTN sends VEN reports' samples as meter telemetry (openadr/telemetry-relay.ts; none: reports are not telemetry). */
+  vtnTelemetry?: { relay: TelemetryRelay; communityId: string };
 }
 
 export type GatewayApp = express.Express & {
@@ -190,6 +193,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     ...{ ledger, keys, wallet, log, serviceUser: wallet.get(`${info.org}-admin`) },
     store: deps.vtnStore ?? new VtnStore(':memory:'),
     ...(deps.openadrCallbackHosts ? { callbackHosts: deps.openadrCallbackHosts } : {}),
+    ...(deps.vtnTelemetry ? { telemetry: deps.vtnTelemetry } : {}),
   });
   app.use(OPENADR_BASE, vtn);
 

@@ -7,6 +7,7 @@ import { AppDeps, createApp, GatewayApp } from './app';
 import { parseCallbackHosts } from './openadr/callback-hosts';
 import { VtnStore } from './openadr/store';
 import { NetworkBroker } from './broker';
+import { MqttTelemetryRelay } from './openadr/telemetry-relay';
 import { httpTelemetry } from './routes/telemetry';
 import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
@@ -68,6 +69,7 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = createLog
   const profile = loadProfile(stateDir);
   const orgProfile = profile.orgs[org];
   const metrics = new GatewayMetrics();
+  const broker = new NetworkBroker(profile, `admin-gateway-${org}`);
   return {
     metrics,
     ledger: new FabricLedger({
@@ -94,8 +96,12 @@ export function realDeps(stateDir: string, org: OrgName, log: Logger = createLog
     homeOf: (id) => userHome(stateDir, org, id),
     removeHome: (id) => rmSync(userHome(stateDir, org, id), { recursive: true, force: true }),
     channelMspIds: ORGS.map((o) => profile.orgs[o].mspId),
-    broker: new NetworkBroker(profile, `admin-gateway-${org}`),
+    broker,
     ...(profile.bridge ? { telemetry: httpTelemetry(profile.bridge.url, profile.mqtt.communityId) } : {}),
+    // VEN reports count as telemetry where a telemetry service takes the broker's samples (the bridge runs it).
+    ...(profile.bridge
+      ? { vtnTelemetry: { relay: new MqttTelemetryRelay(broker, profile.mqtt, org), communityId: profile.mqtt.communityId } }
+      : {}),
     log,
   };
 }
@@ -170,6 +176,7 @@ export async function listen(deps: AppDeps, host = '127.0.0.1', port = 0): Promi
         server.closeIdleConnections();
       });
       await deps.beckn?.stop();
+      await deps.vtnTelemetry?.relay.close();
       deps.ledger.close();
       await deps.broker?.close();
     })());

@@ -9,6 +9,8 @@ import { eventMatches, flexRequestOf, toOadrEvent } from '../src/openadr/mapping
 import { callbackAllowed, DEFAULT_CALLBACK_HOSTS, parseCallbackHosts } from '../src/openadr/callback-hosts';
 import { callbacksFor, deliver } from '../src/openadr/notify';
 import { CapturingLogger, Harness, startHarness } from './support/fakes';
+import { meterOfAttributes, reportSamples } from '../src/openadr/report-telemetry';
+import { samplePayload, type TelemetryRelay } from '../src/openadr/telemetry-relay';
 
 const VTN = '/openadr3/3.0.1';
 
@@ -202,10 +204,135 @@ describe('callback hosts', () => {
   });
 });
 
+describe('reports as telemetry', () => {
+  const now = Date.parse('2026-12-07T16:10:00Z') / 1000;
+  const meters = new Map([['home-bat', 'home.main']]);
+  const interval = (id: number, start: string, payloads: unknown[], duration = 'PT5M') => ({
+    id,
+    intervalPeriod: { start, duration },
+    payloads,
+  });
+
+  it('reads the meter a resource names, and refuses a malformed GL_METER_ID', () => {
+    expect(
+      meterOfAttributes([
+        { type: 'X', values: [1] },
+        { type: 'GL_METER_ID', values: ['m-1'] },
+      ]),
+    ).toBe('m-1');
+    expect(meterOfAttributes(undefined)).toBeUndefined();
+    expect(meterOfAttributes([{ type: 'X', values: [] }])).toBeUndefined();
+    for (const bad of [{}, [{ type: 'GL_METER_ID', values: ['a', 'b'] }], [{ type: 'GL_METER_ID', values: [7] }]])
+      expect(() => meterOfAttributes(bad)).toThrow(/GL_METER_ID|array/);
+  });
+
+  it('makes a sample per interval: DEMAND as minus the power consumed, USAGE as minus its mean power, in the units described', () => {
+    const report = {
+      payloadDescriptors: [{ payloadType: 'USAGE', units: 'KWH' }],
+      resources: [
+        {
+          resourceName: 'home-bat',
+          intervals: [
+            interval(0, '2026-12-07T16:00:00Z', [{ type: 'DEMAND', values: [1500] }]),
+            // 0.25 kWh in 5 minutes: 3 kW consumed on average.
+            interval(1, '2026-12-07T16:05:00Z', [{ type: 'USAGE', values: [0.25] }]),
+            // Both: DEMAND is taken. A negative demand is an export.
+            interval(2, '2026-12-07T16:06:00.600Z', [
+              { type: 'USAGE', values: [1] },
+              { type: 'DEMAND', values: [-800.4] },
+            ]),
+          ],
+        },
+        { resourceName: 'no-meter', intervals: [interval(0, '2026-12-07T16:00:00Z', [{ type: 'DEMAND', values: [1] }])] },
+      ],
+    };
+    const at = (iso: string) => Date.parse(iso) / 1000;
+    expect(reportSamples(report, meters, now)).toEqual({
+      samples: [
+        {
+          meterId: 'home.main',
+          atSeconds: at('2026-12-07T16:00:00Z'),
+          powerW: -1500,
+          resourceName: 'home-bat',
+          intervalId: 0,
+          payloadType: 'DEMAND',
+        },
+        {
+          meterId: 'home.main',
+          atSeconds: at('2026-12-07T16:05:00Z'),
+          powerW: -3000,
+          resourceName: 'home-bat',
+          intervalId: 1,
+          payloadType: 'USAGE',
+        },
+        {
+          meterId: 'home.main',
+          atSeconds: at('2026-12-07T16:06:00Z'),
+          powerW: 800,
+          resourceName: 'home-bat',
+          intervalId: 2,
+          payloadType: 'DEMAND',
+        },
+      ],
+      skipped: [],
+    });
+  });
+
+  it("takes the resource's period for intervals without one, and names every interval it cannot use with why", () => {
+    const report = {
+      payloadDescriptors: [{ payloadType: 'DEMAND', units: 'MW' }],
+      resources: [
+        {
+          resourceName: 'home-bat',
+          intervalPeriod: { start: '2026-12-07T16:09:00Z', duration: 'PT1M' },
+          intervals: [
+            { id: 0, payloads: [{ type: 'USAGE', values: [10] }] },
+            { id: 1, payloads: [{ type: 'OPERATING_STATE', values: ['NORMAL'] }] },
+            { id: 2, payloads: [{ type: 'DEMAND', values: [5] }] },
+            interval(3, '2026-12-07T15:09:59Z', [{ type: 'USAGE', values: [1] }]),
+            interval(4, '2026-12-07T16:11:01Z', [{ type: 'USAGE', values: [1] }]),
+            interval(5, '2026-12-07T16:09:00Z', [{ type: 'USAGE', values: [1e12] }]),
+            interval(6, '2026-12-07T16:09:00Z', [{ type: 'USAGE', values: [1] }], 'P1D'),
+          ],
+        },
+      ],
+    };
+    const { samples, skipped } = reportSamples(report, meters, now);
+    // 10 Wh in a minute: 600 W consumed.
+    expect(samples).toEqual([
+      expect.objectContaining({ intervalId: 0, powerW: -600, atSeconds: Date.parse('2026-12-07T16:09:00Z') / 1000 }),
+    ]);
+    expect(skipped.map((x) => [x.intervalId, x.reason])).toEqual([
+      [1, 'no-value'],
+      [2, 'units'],
+      [3, 'too-old'],
+      [4, 'ahead'],
+      [5, 'out-of-range'],
+      [6, 'no-period'],
+    ]);
+    const noPeriod = { resources: [{ resourceName: 'home-bat', intervals: [{ id: 9, payloads: [{ type: 'DEMAND', values: [1] }] }] }] };
+    expect(reportSamples(noPeriod, meters, now).skipped).toEqual([{ resourceName: 'home-bat', intervalId: 9, reason: 'no-period' }]);
+  });
+
+  it('publishes a sample as a meter would, without frequency and voltage', () => {
+    const s = { meterId: 'm', zone: 'z1', atSeconds: now, powerW: -5, resourceName: 'r', intervalId: 0, payloadType: 'DEMAND' as const };
+    expect(JSON.parse(samplePayload(s))).toEqual({ deviceId: 'm', zone: 'z1', at: '2026-12-07T16:10:00Z', powerW: -5 });
+  });
+});
+
 describe('routes', () => {
   let h: Harness;
+  const relayed: unknown[][] = [];
+  const relay: TelemetryRelay = {
+    publish: (samples) => {
+      relayed.push([...samples]);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
   beforeEach(async () => {
-    h = await startHarness();
+    relayed.length = 0;
+    h = await startHarness({ vtnTelemetry: { relay, communityId: 'community-1' } });
     const events = new Map<string, FlexEvent>();
     h.ledger.submitHandler = (fn, args, u) => {
       if (fn === 'flex:recordReport')
@@ -373,5 +500,51 @@ describe('routes', () => {
     const all = await vtn('/reports?eventID=ev-7', op);
     expect((all.body as unknown as { id: string }[]).map((r) => r.id)).toEqual([posted.body.id]);
     expect(await vtn('/reports', bob)).toEqual({ status: 200, body: [] });
+  });
+
+  it("relays a report's DEMAND and USAGE as telemetry of the meter its resource names, which must be the caller's and active", async () => {
+    const meters: Record<string, Record<string, unknown>> = {
+      'alice.main': { meterId: 'alice.main', participantId: 'alice', communityId: 'community-1', active: true, zone: 'z1' },
+      'alice.old': { meterId: 'alice.old', participantId: 'alice', communityId: 'community-1', active: false },
+      'bob.main': { meterId: 'bob.main', participantId: 'bob', communityId: 'community-1', active: true },
+    };
+    const events = h.ledger.evaluateHandler;
+    h.ledger.evaluateHandler = (fn, args, u) => (fn === 'registry:getMeter' ? meters[args[0]] : events(fn, args, u));
+    const alice = await token('alice');
+    const named = (resourceName: string, meterId: string) => ({ resourceName, attributes: [{ type: 'GL_METER_ID', values: [meterId] }] });
+    const refused = async (body: unknown) => (await vtn('/vens', alice, body)).body.error?.code;
+    expect(await refused({ venName: 'v1', resources: [named('r', 'bob.main')] })).toBe('ACCESS_DENIED');
+    expect(await refused({ venName: 'v1', resources: [named('r', 'alice.old')] })).toBe('METER_INACTIVE');
+    expect(await refused({ venName: 'v1', resources: [named('r', 'nobody.main')] })).toBe('METER_NOT_REGISTERED');
+    expect(await refused({ venName: 'v1', resources: [named('r', 'alice.main'), named('r', 'alice.main')] })).toBe('OPENADR_NAME_TAKEN');
+    // Nothing of a refused VEN was kept.
+    expect((await vtn('/vens', alice)).body).toEqual([]);
+    const ven = await vtn('/vens', alice, { venName: 'v1', resources: [named('home', 'alice.main')] });
+    expect(ven.status).toBe(201);
+    const added = await vtn(`/vens/${ven.body.id as string}/resources`, alice, named('other', 'bob.main'));
+    expect([added.status, added.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
+
+    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString();
+    const posted = await vtn('/reports', alice, {
+      programID: 'dr-1',
+      eventID: 'ev-7',
+      clientName: 'c',
+      resources: [
+        {
+          resourceName: 'home',
+          intervals: [
+            { id: 0, intervalPeriod: { start, duration: 'PT1M' }, payloads: [{ type: 'DEMAND', values: [1200] }] },
+            { id: 1, payloads: [{ type: 'DEMAND', values: [1] }] },
+          ],
+        },
+      ],
+    });
+    expect([posted.status, posted.body.telemetry]).toEqual([
+      201,
+      { samples: 1, skipped: [{ resourceName: 'home', intervalId: 1, reason: 'no-period' }] },
+    ]);
+    expect(relayed).toEqual([
+      [expect.objectContaining({ meterId: 'alice.main', zone: 'z1', powerW: -1200, atSeconds: Date.parse(start) / 1000 })],
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+export type { MqttClient };
 import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broker';
 
 /**
@@ -23,6 +25,7 @@ import { newMqttPassword, type MqttCredential, type MqttEndpoint } from './broke
  *   storage battery's state of charge (ditto) |
  * | `battery:<batteryId>` (a storage battery, docs/storage.md) | its state of charge | nothing |
  * | `agent:<participantId>` (the household's trading agent, docs/agents.md) | nothing | its household's meters' plans (the only one) |
+ * | `vtn:<org>` (an organization's OpenADR VTN relaying VEN reports, docs/openadr.md) | any meter's telemetry | nothing |
  *
  * Topics are those of the architecture: `gridledger/v1/{communityId}/meters/{meterId}/readings|receipts|commands|telemetry`,
  * `gridledger/v1/{communityId}/sensors/{sensorId}/telemetry`, `gridledger/v1/{communityId}/participants/{participantId}/positions`
@@ -39,7 +42,8 @@ export type Principal =
   | { kind: 'device'; communityId: string; deviceId: string }
   | { kind: 'dispatch'; communityId: string }
   | { kind: 'battery'; communityId: string; batteryId: string }
-  | { kind: 'agent'; communityId: string; participantId: string; meterIds: string[] };
+  | { kind: 'agent'; communityId: string; participantId: string; meterIds: string[] }
+  | { kind: 'vtn'; communityId: string; org: string };
 
 export interface Acl {
   acltype: 'publishClientSend' | 'publishClientReceive' | 'subscribePattern';
@@ -50,6 +54,8 @@ export interface Acl {
 const base = (communityId: string) => `gridledger/v1/${communityId}`;
 const meterTopic = (communityId: string, meterId: string, kind: 'readings' | 'receipts' | 'commands' | 'telemetry' | 'plan') =>
   `${base(communityId)}/meters/${meterId}/${kind}`;
+/** A meter's telemetry topic (docs/telemetry.md). */
+export const meterTelemetryTopic = (communityId: string, meterId: string) => meterTopic(communityId, meterId, 'telemetry');
 const sensorTopic = (communityId: string, sensorId: string) => `${base(communityId)}/sensors/${sensorId}/telemetry`;
 /** A battery's or EV charger's topics (architecture: `…/devices/{deviceId}/commands` and `…/acks`). */
 export const deviceTopic = (communityId: string, deviceId: string, kind: 'commands' | 'acks') =>
@@ -74,6 +80,8 @@ export function usernameOf(p: Principal): string {
       return `battery:${p.batteryId}`;
     case 'agent':
       return `agent:${p.participantId}`;
+    case 'vtn':
+      return `vtn:${p.org}`;
     default:
       return `${p.kind}:${p.communityId}`;
   }
@@ -126,6 +134,8 @@ export function principalAcls(p: Principal): Acl[] {
       return send(batterySocTopic(c, p.batteryId));
     case 'agent':
       return [...p.meterIds].sort().flatMap((m) => read(meterTopic(c, m, 'plan')));
+    case 'vtn':
+      return send(meterTopic(c, '+', 'telemetry'));
   }
 }
 
@@ -139,6 +149,14 @@ export function mqttClientOptions(endpoint: MqttEndpoint, credential: MqttCreden
     clientId: credential.clientId,
     ...extra,
   };
+}
+
+/** A client of the broker connected with a credential (it reconnects by itself after a drop). */
+export function connectMqtt(endpoint: MqttEndpoint, credential: MqttCredential, extra: IClientOptions = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(
+    endpoint.url,
+    mqttClientOptions(endpoint, credential, { reconnectPeriod: 1000, connectTimeout: 10_000, ...extra }),
+  );
 }
 
 interface DynsecResponse {

@@ -276,6 +276,11 @@ it('the roles hold exactly the topics of the access table', () => {
     'subscribePattern gridledger/v1/c/batteries/+/soc',
     'publishClientReceive gridledger/v1/c/batteries/+/soc',
   ]);
+  // An organization's VTN relays VEN reports as any meter's telemetry and reads nothing.
+  expect([
+    usernameOf({ kind: 'vtn', communityId: 'c', org: 'community' }),
+    principalAcls({ kind: 'vtn', communityId: 'c', org: 'community' }),
+  ]).toEqual(['vtn:community', [{ acltype: 'publishClientSend', topic: 'gridledger/v1/c/meters/+/telemetry', allow: true }]]);
   // A storage battery publishes its own state of charge and reads nothing; only the bridge's dispatch service reads it.
   expect(principalAcls({ kind: 'battery', communityId: 'c', batteryId: 'bat-1' })).toEqual([
     { acltype: 'publishClientSend', topic: 'gridledger/v1/c/batteries/bat-1/soc', allow: true },

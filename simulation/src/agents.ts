@@ -22,6 +22,9 @@ const CLI = join(__dirname, '..', '..', 'agents', 'dist', 'process', 'cli.js');
  * The process's cycle for a 60 s interval I: positions announced and surpluses offered from
  * I − 58 s, buyers look from I − 36 s, bids at I − 20 s (the gate is at I − 10 s).
  */
+/** The agents' cycle (AGENT_TIMING) fits a ledger interval of a minute or more, not the shorter ones of an accelerated day. */
+export const AGENTS_MIN_INTERVAL_SECONDS = 60;
+
 export const AGENT_TIMING = {
   leadSeconds: 58,
   buyerDelaySeconds: 22,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run simulate -- <scenario> [--state DIR] [--offset N] [--out DIR] [--intervals N]
+ * npm run simulate -- <scenario> [--state DIR] [--offset N] [--out DIR] [--intervals N] [--ledger-interval S] [--step S]
  *
  * Runs a scenario (a name from simulation/scenarios, or a path to a scenario file) on the platform
  * in the state directory, starting it first when it is not up, and writes the report into `--out`
@@ -14,14 +14,17 @@ import { loadProfile, PROCESS_VARIABLES, profilePath, readConfig } from '@gridle
 import { loadCredentials, upPlatform } from '@gridledger/network/dist/platform';
 import { kpiLines } from './report-files';
 import { runScenario } from './run';
-import { loadScenario } from './scenario';
+import { loadScenario, withTimeScale } from './scenario';
 
 const SCENARIOS = join(__dirname, '..', 'scenarios');
-const USAGE = `usage: npm run simulate -- <scenario> [--state DIR] [--offset N] [--out DIR] [--intervals N]
+const USAGE = `usage: npm run simulate -- <scenario> [--state DIR] [--offset N] [--out DIR] [--intervals N] [--ledger-interval S] [--step S]
   scenario       a name in simulation/scenarios (june-sunny, november-cloudy, evening-ev-peak, short-default) or a file
   --state DIR    the platform's state directory (default .gridledger): a running platform is used, else one is started
   --out DIR      where the report goes (default <state>/simulations/<community of the run>)
-  --intervals N  only the first N intervals of the scenario`;
+  --intervals N  only the first N intervals of the scenario
+  --ledger-interval S  the ledger's interval in seconds (default the scenario's, 60; down to 20: a day of hours in 8 minutes
+                 of intervals; it sets the whole channel's metering interval, so not beside npm start's demo)
+  --step S       simulated seconds per ledger interval (default the scenario's, 900; 3600 for hours)`;
 
 async function main(argv: string[]): Promise<void> {
   const config = readConfig(PROCESS_VARIABLES.network);
@@ -33,6 +36,8 @@ async function main(argv: string[]): Promise<void> {
       offset: { type: 'string' },
       out: { type: 'string' },
       intervals: { type: 'string' },
+      'ledger-interval': { type: 'string' },
+      step: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -41,7 +46,11 @@ async function main(argv: string[]): Promise<void> {
     process.exit(values.help ? 0 : 2);
   }
   const name = positionals[0];
-  const scenario = loadScenario(name.endsWith('.json') ? resolve(name) : join(SCENARIOS, `${name}.json`));
+  const asNumber = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const scenario = withTimeScale(loadScenario(name.endsWith('.json') ? resolve(name) : join(SCENARIOS, `${name}.json`)), {
+    ledgerIntervalSeconds: asNumber(values['ledger-interval']),
+    simulatedSecondsPerInterval: asNumber(values.step),
+  });
   const stateDir = resolve(values.state ?? config.GRIDLEDGER_STATE ?? '.gridledger');
   if (!existsSync(profilePath(stateDir))) {
     const offset = values.offset === undefined ? config.GRIDLEDGER_PORT_OFFSET : Number(values.offset);

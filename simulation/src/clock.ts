@@ -1,12 +1,13 @@
 /**
  * Accelerated time. A run maps ledger intervals one to one onto simulated intervals: ledger
  * interval k, [realStart + k·L, realStart + (k+1)·L) in real time with L the ledger's interval
- * (60 s), carries the energy of simulated interval k, [simStart + k·S, simStart + (k+1)·S) with S
- * the scenario's simulated seconds per interval (900: a quarter hour). Time runs S / L times as
- * fast (15× for quarter hours in minutes); energy is not scaled, so a meter's power (and the
+ * (60 s, or down to MIN_INTERVAL_SECONDS, 20 s, for a day in minutes), carries the energy of
+ * simulated interval k, [simStart + k·S, simStart + (k+1)·S) with S the scenario's simulated
+ * seconds per interval (900: a quarter hour). Time runs S / L times as fast (15× for quarter hours
+ * in minutes, 180× for hours in 20 s); energy is not scaled, so a meter's power (and the
  * export capacity it is registered with) is S / L times its real power.
  */
-import { parseInstant } from '@gridledger/core';
+import { MIN_INTERVAL_SECONDS, parseInstant } from '@gridledger/core';
 import type { Scenario } from './scenario';
 
 export interface TimeScale {
@@ -44,4 +45,34 @@ export function simOf(
   intervalStart: string,
 ): number {
   return t.simStart + ((Date.parse(intervalStart) / 1000 - t.realStart) / t.realIntervalSeconds) * t.simIntervalSeconds;
+}
+
+/** How a run times its interval pipeline for a ledger interval (docs/simulation.md, Accelerated time). */
+export interface Pipeline {
+  /** The market's gate: orders close this long before an interval starts. */
+  gateClosureSeconds: number;
+  /** The channel's metering late window: readings are taken this long after their interval has ended. */
+  lateWindowSeconds: number;
+  /** Each interval's orders go in this many intervals before it starts. */
+  ordersAheadIntervals: number;
+  /** The scheduler still closes an interval whose gate passed this many intervals back (a stalled tick). */
+  lookbackIntervals: number;
+}
+
+/**
+ * The pipeline of a ledger interval of `seconds`: at 60 s as the demo market (gate 10 s, late
+ * window 30 s, orders two intervals ahead); shorter intervals keep the 10 s gate, a late window of
+ * half the interval (10 s at 20 s: the readings go out 1 s after the end and are on the ledger
+ * 1-3 s later), orders at least 60 s ahead (50 s to place 100 homes' orders, which took up to 12 s)
+ * and a scheduler that looks two minutes back.
+ */
+export function pipelineOf(seconds: number): Pipeline {
+  if (!Number.isInteger(seconds) || seconds < MIN_INTERVAL_SECONDS)
+    throw new Error(`a ledger interval is at least ${MIN_INTERVAL_SECONDS} s, not ${seconds}`);
+  return {
+    gateClosureSeconds: 10,
+    lateWindowSeconds: Math.min(30, Math.floor(seconds / 2)),
+    ordersAheadIntervals: Math.max(2, Math.ceil(60 / seconds)),
+    lookbackIntervals: Math.max(2, Math.ceil(120 / seconds)),
+  };
 }

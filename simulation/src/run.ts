@@ -1,6 +1,6 @@
 /**
  * Runs a scenario on a running platform: the community of the run (its own id, so runs never mix),
- * its homes onboarded with a meter each (keys in `<outDir>/meters`, capacity scaled with time),
+ * its homes onboarded (their meters in one batch; keys in `<outDir>/meters`, capacity scaled with time),
  * the channel's metering parameters and the community's market set for the scenario, credits
  * deposited by the utility, then interval by interval each home's order (from its forecast, with
  * its own key) and, once the interval has ended, each meter's signed reading published over MQTT
@@ -11,7 +11,7 @@
 import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { formatInstant } from '@gridledger/core';
+import { formatInstant, MAX_METER_BATCH } from '@gridledger/core';
 import { FabricLedger, MarketScheduler } from '@gridledger/gateway-api';
 import {
   mqttClientOptions,
@@ -28,9 +28,9 @@ import { setMeteringParams } from '@gridledger/network/dist/demo';
 import { demoOrder } from '@gridledger/network/dist/demo-plan';
 import { ensureMeterKeys, loadMeterKey } from '@gridledger/device-bridge/dist/simulator/keys';
 import { mqttMeterLink, simulatedMeter, type Meter } from '@gridledger/device-bridge/dist/simulator/meter';
-import { AGENT_TIMING, AgentProcess, type AgentEvent } from './agents';
+import { AGENT_TIMING, AGENTS_MIN_INTERVAL_SECONDS, AgentProcess, type AgentEvent } from './agents';
 import { CountingClient, inParallel } from './client';
-import { firstRealStart, realIntervalStart, simIntervalStart, simOf, speedOf, timeScale, type TimeScale } from './clock';
+import { firstRealStart, pipelineOf, realIntervalStart, simIntervalStart, simOf, speedOf, timeScale, type TimeScale } from './clock';
 import { profileEnergyModel, type EnergyModel } from './energy';
 import { homeFlows, type HomeInterval } from './flows';
 import { report } from './kpi';
@@ -100,9 +100,14 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const operatorKey = o.credentials.apiKeys.community['community-operator'];
   const utilityKey = o.credentials.apiKeys.utility.utility;
   const model = o.energyModel ?? profileEnergyModel;
+  const pipeline = pipelineOf(s.ledgerIntervalSeconds);
+  if (s.orders === 'agents' && s.ledgerIntervalSeconds < AGENTS_MIN_INTERVAL_SECONDS)
+    throw new Error(
+      `the agents' cycle needs a ledger interval of at least ${AGENTS_MIN_INTERVAL_SECONDS} s, not ${s.ledgerIntervalSeconds}`,
+    );
   const market = {
     intervalSeconds: s.ledgerIntervalSeconds,
-    gateClosureSeconds: 10,
+    gateClosureSeconds: pipeline.gateClosureSeconds,
     openingHorizonSeconds: 3600,
     ...s.tariffs,
   };
@@ -110,7 +115,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   say(`scenario ${s.name}: ${s.homes} homes in community ${communityId}`);
   await setMeteringParams(
     { profile: o.profile, credentials: o.credentials, say },
-    { intervalSeconds: s.ledgerIntervalSeconds, lateWindowSeconds: 30 },
+    { intervalSeconds: s.ledgerIntervalSeconds, lateWindowSeconds: pipeline.lateWindowSeconds },
   );
   await gateway.ok(operatorKey, 'PATCH', `/markets/${communityId}/params`, market);
   mark('setup');
@@ -126,7 +131,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const meterIds = planned.map((h) => `${communityId}-${h.homeId}.main`);
   const publicKeys = ensureMeterKeys(join(o.outDir), meterIds);
 
-  say(`  onboarding ${planned.length} homes with a meter each`);
+  say(`  onboarding ${planned.length} homes, their meters in one batch`);
   const homes = await inParallel(planned, 16, async (h) => {
     const participantId = `${communityId}-${h.homeId}`;
     const meterId = `${participantId}.main`;
@@ -134,20 +139,24 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     const apiKey = String(onboarded.apiKey);
     // Time runs `speed` times as fast, so a meter's power does: its capacity is the array's (at least 1 kW) times the speed.
     const exportCapacityW = Math.max(1000, Math.round(h.pvKwp * 1000)) * speed;
-    const registered = await gateway.ok(apiKey, 'POST', '/meters', {
-      meterId,
-      participantId,
-      kind: 'bidirectional',
-      publicKeyPem: publicKeys[meterId],
-      exportCapacityW,
-      communityId,
-    });
     const need = flows.get(h.homeId)!.reduce((sum, f) => sum + f.expectedImportWh, 0);
     const amountMicros = Math.ceil((need * (s.tariffs.retailMicrosPerKwh + s.tariffs.gridFeeMicrosPerKwh)) / 1000) * 2 + 1_000_000;
     await utility.ok(utilityKey, 'POST', '/credits/deposits', { participantId, amountMicros, reference: `sim-${participantId}` });
-    if (registered.mqtt === undefined) throw new Error(`meter ${meterId} got no broker credential: ${JSON.stringify(registered)}`);
     return { ...h, participantId, meterId, apiKey, exportCapacityW };
   });
+  // One transaction for the community's meters (docs/metering.md, Batch registration): no broker credential
+  // each, the readings go out on the head-end connection (headEnd below).
+  for (let i = 0; i < homes.length; i += MAX_METER_BATCH) {
+    const meters = homes.slice(i, i + MAX_METER_BATCH).map((h) => ({
+      meterId: h.meterId,
+      participantId: h.participantId,
+      kind: 'bidirectional',
+      publicKeyPem: publicKeys[h.meterId],
+      exportCapacityW: h.exportCapacityW,
+      communityId,
+    }));
+    await gateway.ok(operatorKey, 'POST', '/meter-batches', { batchId: `${communityId}-meters-${i / MAX_METER_BATCH}`, meters });
+  }
 
   mark('onboarding');
   const tariffs = s.homeTariffs.map(({ weight: _, ...t }) => t);
@@ -183,7 +192,14 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     serviceUser: operator,
   });
   const log = o.logger ?? { ...silentLogger, error: (f: LogFields | string) => say(`  scheduler: ${JSON.stringify(f)}`) };
-  const scheduler = new MarketScheduler({ ledger, operator, communities: [communityId], log, tickMs: 2000, lookbackIntervals: 2 });
+  const scheduler = new MarketScheduler({
+    ledger,
+    operator,
+    communities: [communityId],
+    log,
+    tickMs: 2000,
+    lookbackIntervals: pipeline.lookbackIntervals,
+  });
   const meters = new Map<string, Meter>();
   for (const h of homes) {
     const key = loadMeterKey(o.outDir, h.meterId);
@@ -201,7 +217,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     const orders = (async () => {
       for (let k = 0; k < intervals && agents === undefined; k++) {
         const start = realIntervalStart(run, k);
-        await sleepUntil(start - 2 * run.realIntervalSeconds);
+        await sleepUntil(start - pipeline.ordersAheadIntervals * run.realIntervalSeconds);
         const from = Date.now();
         await inParallel(homes, 10, async (h) => {
           const f = flows.get(h.homeId)![k];

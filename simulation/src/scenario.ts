@@ -8,7 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { MIN_INTERVAL_SECONDS } from '@gridledger/core';
 import { prng } from '@gridledger/device-bridge/dist/simulator/model';
+import { AGENTS_MIN_INTERVAL_SECONDS } from './agents';
 import type { HomeTariff } from './tariff';
 
 export interface Orientation {
@@ -32,7 +34,7 @@ export interface Scenario {
   weatherYear: string;
   /** Simulated seconds one ledger interval stands for (a multiple of 900 that divides the day). */
   simulatedSecondsPerInterval: number;
-  /** The ledger's interval (market and metering) in real seconds. */
+  /** The ledger's interval (market and metering) in real seconds: 60, or down to MIN_INTERVAL_SECONDS (20) for a day in minutes. */
   ledgerIntervalSeconds: number;
   mix: {
     annualKwh: [number, number];
@@ -116,7 +118,7 @@ export function parseScenario(input: unknown, file = 'scenario'): Scenario {
   if (simulatedSecondsPerInterval % 900 !== 0 || 86_400 % simulatedSecondsPerInterval !== 0)
     fail(file, 'simulatedSecondsPerInterval', 'must be a multiple of 900 that divides 86400');
   if ((hours * 3600) % simulatedSecondsPerInterval !== 0) fail(file, 'hours', 'must be a whole number of simulated intervals');
-  const ledgerIntervalSeconds = num(file, o, 'ledgerIntervalSeconds', 60, 900, true);
+  const ledgerIntervalSeconds = num(file, o, 'ledgerIntervalSeconds', MIN_INTERVAL_SECONDS, 900, true);
   if (86_400 % ledgerIntervalSeconds !== 0) fail(file, 'ledgerIntervalSeconds', 'must divide 86400');
   const m = obj(file, o.mix, 'mix');
   const orientations = Array.isArray(m.orientations) ? m.orientations : fail(file, 'mix.orientations', 'must be a list');
@@ -133,6 +135,8 @@ export function parseScenario(input: unknown, file = 'scenario'): Scenario {
   if (new Set(homeTariffs.map((t) => t.name)).size !== homeTariffs.length) fail(file, 'homeTariffs', 'must have different names');
   const orders = o.orders ?? 'simulator';
   if (orders !== 'simulator' && orders !== 'agents') fail(file, 'orders', 'must be "simulator" or "agents"');
+  if (orders === 'agents' && ledgerIntervalSeconds < AGENTS_MIN_INTERVAL_SECONDS)
+    fail(file, 'ledgerIntervalSeconds', `must be at least ${AGENTS_MIN_INTERVAL_SECONDS} with orders "agents" (the agents' cycle)`);
   return {
     name,
     description: str('description'),
@@ -191,6 +195,19 @@ function homeTariff(file: string, x: unknown, at: string): HomeTariff & { weight
 }
 
 /** Reads and checks a scenario file; its name must be the file's. */
+/**
+ * The scenario on another time scale (`npm run simulate`'s --ledger-interval and --step, the
+ * bench's variables), checked as a file's fields are; `from` names where the values came from.
+ */
+export function withTimeScale(
+  s: Scenario,
+  change: { ledgerIntervalSeconds?: number; simulatedSecondsPerInterval?: number },
+  from = 'the command line',
+): Scenario {
+  const given = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+  return parseScenario({ ...s, ...given }, from);
+}
+
 export function loadScenario(path: string): Scenario {
   let parsed: unknown;
   try {

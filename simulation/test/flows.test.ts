@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { firstRealStart, speedOf, timeScale } from '../src/clock';
+import { firstRealStart, pipelineOf, realIntervalStart, speedOf, timeScale } from '../src/clock';
 import { profileEnergyModel } from '../src/energy';
 import { batteryStep, evWh, homeFlows } from '../src/flows';
 import { homesOf, loadScenario, type SimHome } from '../src/scenario';
@@ -30,6 +30,29 @@ describe('accelerated time and the homes over a run', () => {
     expect(t.simStart).toBe(Date.parse('2026-06-18T00:00:00Z') / 1000);
     expect(() => timeScale(june, 1_800_000_001)).toThrow(/60 s grid/);
     expect(firstRealStart(1000, 60, 40)).toBe(1080);
+  });
+
+  it('a day of hours in 20 s ledger intervals: 180x, 24 intervals of 20 s on the 20 s grid', () => {
+    const day = { ...june, simulatedSecondsPerInterval: 3600, ledgerIntervalSeconds: 20 };
+    const t = timeScale(day, 1_800_000_000);
+    expect([speedOf(t), t.intervals]).toEqual([180, 24]);
+    expect(realIntervalStart(t, 24) - t.realStart).toBe(480);
+    expect(() => timeScale(day, 1_800_000_010)).toThrow(/20 s grid/);
+    expect(firstRealStart(1005, 20, 30)).toBe(1040);
+  });
+
+  it("times the interval pipeline from the ledger's interval: the demo market's at 60 s, a shorter late window and more lead below", () => {
+    expect(pipelineOf(60)).toEqual({ gateClosureSeconds: 10, lateWindowSeconds: 30, ordersAheadIntervals: 2, lookbackIntervals: 2 });
+    expect(pipelineOf(20)).toEqual({ gateClosureSeconds: 10, lateWindowSeconds: 10, ordersAheadIntervals: 3, lookbackIntervals: 6 });
+    expect(pipelineOf(30)).toEqual({ gateClosureSeconds: 10, lateWindowSeconds: 15, ordersAheadIntervals: 2, lookbackIntervals: 4 });
+    expect(pipelineOf(900)).toMatchObject({ lateWindowSeconds: 30, ordersAheadIntervals: 2, lookbackIntervals: 2 });
+    for (const seconds of [20, 30, 60, 900]) {
+      const p = pipelineOf(seconds);
+      // The orders have at least 30 s before the gate, and a reading's late window ends before the interval after next does.
+      expect(p.ordersAheadIntervals * seconds - p.gateClosureSeconds).toBeGreaterThanOrEqual(30);
+      expect(p.lateWindowSeconds).toBeLessThan(seconds);
+    }
+    expect(() => pipelineOf(15)).toThrow(/at least 20 s/);
   });
 
   it('an EV charges its day energy from arrival at its power; intervals add up exactly', () => {

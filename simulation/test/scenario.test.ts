@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { homesOf, loadScenario, parseScenario, ScenarioError } from '../src/scenario';
+import { homesOf, loadScenario, parseScenario, ScenarioError, withTimeScale } from '../src/scenario';
 
 const DIR = join(__dirname, '..', 'scenarios');
 const shipped = readdirSync(DIR).filter((f) => f.endsWith('.json'));
@@ -47,6 +47,18 @@ describe('scenarios as files', () => {
     expect(flat).toBeLessThan(75);
   });
 
+  it('takes another time scale (the command line, the bench) checked like a file: a day of hours in 20 s intervals', () => {
+    const day = withTimeScale(june, { ledgerIntervalSeconds: 20, simulatedSecondsPerInterval: 3600 });
+    expect(day).toEqual({ ...june, ledgerIntervalSeconds: 20, simulatedSecondsPerInterval: 3600 });
+    expect(withTimeScale(june, { ledgerIntervalSeconds: undefined })).toEqual(june);
+    expect(() => withTimeScale(june, { ledgerIntervalSeconds: 10 })).toThrow(
+      new ScenarioError('the command line: ledgerIntervalSeconds must be a whole number in [20, 900], not 10'),
+    );
+    expect(() => withTimeScale(june, { simulatedSecondsPerInterval: Number('x') }, 'the bench variables')).toThrow(
+      /^the bench variables: simulatedSecondsPerInterval must be/,
+    );
+  });
+
   it('refuses a bad field by name', () => {
     const raw = { ...june, mix: { ...june.mix } } as Record<string, unknown>;
     expect(() => parseScenario({ ...raw, homes: 0 }, 'x.json')).toThrow(
@@ -62,6 +74,14 @@ describe('scenarios as files', () => {
     expect(june.orders).toBe('simulator');
     expect(parseScenario({ ...raw, orders: 'agents' }, 'x.json').orders).toBe('agents');
     expect(() => parseScenario({ ...raw, orders: 'robots' }, 'x.json')).toThrow(/orders must be "simulator" or "agents"/);
+    expect(parseScenario({ ...raw, ledgerIntervalSeconds: 20 }, 'x.json').ledgerIntervalSeconds).toBe(20);
+    expect(() => parseScenario({ ...raw, ledgerIntervalSeconds: 15 }, 'x.json')).toThrow(
+      /ledgerIntervalSeconds must be a whole number in \[20, 900\]/,
+    );
+    expect(() => parseScenario({ ...raw, ledgerIntervalSeconds: 70 }, 'x.json')).toThrow(/ledgerIntervalSeconds must divide 86400/);
+    expect(() => parseScenario({ ...raw, orders: 'agents', ledgerIntervalSeconds: 20 }, 'x.json')).toThrow(
+      /ledgerIntervalSeconds must be at least 60 with orders "agents"/,
+    );
     const [flat, tou] = june.homeTariffs;
     expect(() => parseScenario({ ...raw, homeTariffs: [] }, 'x.json')).toThrow(/homeTariffs must be a list/);
     expect(() => parseScenario({ ...raw, homeTariffs: [flat, { ...tou, name: 'flat' }] }, 'x.json')).toThrow(/different names/);

@@ -98,7 +98,12 @@ it("shows a meter's samples in the live balance and its series, to the grid and 
     const key = credentials().apiKeys[org][org];
     const seen = await api(org, key, 'GET', `/communities/${community()}/grid/live`);
     expect(zoneOf(seen.body, zone)?.demandW).toBe(3_000);
+    // The regulator sees the zones but no household's meter, and is refused a meter's series.
+    const meters = seen.body.devices.filter((d: { kind: string }) => d.kind === 'meter').length;
+    expect(org === 'regulator' ? meters === 0 : meters > 0).toBe(true);
   }
+  const refused = await api('regulator', credentials().apiKeys.regulator.regulator, 'GET', `/meters/${a.meterId}/telemetry`);
+  expect([refused.status, refused.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
 
   // A household: its own meters, no zone, no other home; another's series is refused.
   const own = await live(a.apiKey);

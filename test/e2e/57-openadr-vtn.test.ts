@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { canonicalJson, formatInstant } from '@gridledger/core/core';
 import { hashKey, keyIdOf } from '@gridledger/gateway-api';
 import { operatorClient, useMeteringInterval } from './market-support';
-import { api, credentials, type JsonAnswer, operatorKey, profile, sleep, uid } from './support';
+import { api, credentials, eventually, type JsonAnswer, newProsumerWithMeter, operatorKey, profile, sleep, uid } from './support';
 
 const LEN = 60;
 useMeteringInterval(LEN, { lateWindowSeconds: 2_160_000 });
@@ -242,4 +242,74 @@ it('a third-party VEN reads the event created on the ledger through the VTN and 
       }),
     ),
   );
+});
+
+it("a report on a resource naming the household's meter arrives as its telemetry; another household's meter is refused", async () => {
+  const [home, other] = await Promise.all([newProsumerWithMeter(), newProsumerWithMeter()]);
+  const op = await token(operatorKey(), 'read_all write_events');
+  const S = Math.ceil((Date.now() / 1000 + 120) / LEN) * LEN;
+  const event = {
+    id: uid('evt'),
+    programID: PROGRAM,
+    targets: [
+      { type: 'GL_COMMUNITY', values: [C] },
+      { type: 'GL_ZONE', values: ['z1'] },
+    ],
+    intervalPeriod: { start: formatInstant(S), duration: `PT${LEN}S` },
+    intervals: [
+      {
+        id: 0,
+        payloads: [
+          { type: 'PRICE', values: [0.3] },
+          { type: 'DISPATCH_SETPOINT_RELATIVE', values: [-2000] },
+        ],
+      },
+    ],
+  };
+  expect((await vtn(op, 'POST', '/events', event)).status).toBe(201);
+
+  const tok = await token(home.apiKey, '');
+  const named = (resourceName: string, meterId: string) => ({ resourceName, attributes: [{ type: 'GL_METER_ID', values: [meterId] }] });
+  const venName = `${home.participantId}-ven`;
+  const denied = await vtn(tok, 'POST', '/vens', { venName, resources: [named('theirs', other.meterId)] });
+  expect([denied.status, denied.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
+  const ven = await vtn(tok, 'POST', '/vens', { venName, resources: [named('home', home.meterId)] });
+  expect(ven.status).toBe(201);
+
+  // Two one-minute intervals that have just begun: 1,234 W consumed, then 50 Wh in the minute (3,000 W on average).
+  const minute = Math.floor(Date.now() / 60_000) * 60 - 60;
+  const report = {
+    programID: PROGRAM,
+    eventID: event.id,
+    clientName: 'home-ven',
+    payloadDescriptors: [
+      { payloadType: 'DEMAND', units: 'W' },
+      { payloadType: 'USAGE', units: 'WH' },
+    ],
+    resources: [
+      {
+        resourceName: 'home',
+        intervals: [
+          { id: 0, intervalPeriod: { start: formatInstant(minute), duration: 'PT1M' }, payloads: [{ type: 'DEMAND', values: [1234] }] },
+          { id: 1, intervalPeriod: { start: formatInstant(minute + 60), duration: 'PT1M' }, payloads: [{ type: 'USAGE', values: [50] }] },
+        ],
+      },
+    ],
+  };
+  const posted = await vtn(tok, 'POST', '/reports', report);
+  expect([posted.status, posted.body.telemetry]).toEqual([201, { samples: 2, skipped: [] }]);
+
+  // At the telemetry service, as the meter's samples (no frequency or voltage: a report has none); the household reads them.
+  const path = `/meters/${home.meterId}/telemetry?resolution=raw&from=${formatInstant(minute - 60)}&to=${formatInstant(minute + 180)}`;
+  const series = await eventually(async () => {
+    const res = await api('community', home.apiKey, 'GET', path);
+    return res.status === 200 && (res.body.series as JsonAnswer[]).length === 2 ? (res.body.series as JsonAnswer[]) : undefined;
+  }, 30_000);
+  expect(series.map((x) => [x.at, x.powerW, x.voltageMv, x.frequencyMHz])).toEqual([
+    [formatInstant(minute), -1234, undefined, undefined],
+    [formatInstant(minute + 60), -3000, undefined, undefined],
+  ]);
+  // The operator's live view has the meter's latest sample.
+  const live = await api('community', operatorKey(), 'GET', `/communities/${profile().mqtt.communityId}/grid/live`);
+  expect((live.body.devices as JsonAnswer[]).find((d) => d.deviceId === home.meterId)).toMatchObject({ powerW: -3000 });
 });

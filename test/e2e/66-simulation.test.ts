@@ -21,7 +21,8 @@ import { formatInstant } from '@gridledger/core';
 import { differences, recompute } from '@gridledger/simulation/dist/audit';
 import { loadScenario } from '@gridledger/simulation/dist/scenario';
 import { runScenario, type RunResult } from '@gridledger/simulation/dist/run';
-import { useMeteringInterval, utilityGainIn } from './market-support';
+import { useMeteringInterval } from './market-support';
+import { simulationRunChecks, runStarts } from './simulation-support';
 import { api, credentials, operatorKey, profile, uid } from './support';
 
 useMeteringInterval(60, { lateWindowSeconds: 30 });
@@ -62,78 +63,9 @@ beforeAll(async () => {
   process.stdout.write(`${lines.join('\n')}\n`);
 }, 900_000);
 
-const starts = () => Array.from({ length: INTERVALS }, (_, k) => run.scale.realStart + k * run.scale.realIntervalSeconds);
+const starts = () => runStarts(run, INTERVALS);
 
-it('every reading is on the ledger as the meter measured it, every interval cleared and settled', async () => {
-  expect(run.homes).toHaveLength(100);
-  const from = formatInstant(starts()[0]);
-  const to = formatInstant(starts()[INTERVALS - 1]);
-  for (const h of run.homes) {
-    const res = await api('community', h.apiKey, 'GET', `/meters/${h.meterId}/readings?from=${from}&to=${to}`);
-    expect(res.status).toBe(200);
-    const stored = (res.body as unknown as { seq: number; importWh: number; exportWh: number }[]).map((r) => [
-      r.seq,
-      r.importWh,
-      r.exportWh,
-    ]);
-    expect(stored).toEqual(run.flows.get(h.homeId)!.map((f, k) => [k + 1, f.importWh, f.exportWh]));
-  }
-  for (const start of starts()) {
-    const interval = await api(
-      'community',
-      operatorKey(),
-      'GET',
-      `/markets/${run.report.run.communityId}/intervals/${formatInstant(start)}`,
-    );
-    expect(interval.body.status).toBe('settled');
-  }
-  expect(run.report.kpis.p2pVolumeWh).toBeGreaterThan(0);
-});
-
-it("energy adds up: the community's production and consumption are its homes' export and import", () => {
-  for (const [k, row] of run.report.intervals.entries()) {
-    const flows = run.homes.map((h) => run.flows.get(h.homeId)![k]);
-    expect(row.productionWh).toBe(flows.reduce((s, f) => s + f.exportWh, 0));
-    expect(row.consumptionWh).toBe(flows.reduce((s, f) => s + f.importWh, 0));
-  }
-  const settledNet = run.report.homes.reduce((s, h) => s + h.netWh, 0);
-  const ordered = run.report.homes.filter((h) => h.settledIntervals > 0).length;
-  expect(ordered).toBeGreaterThan(50);
-  // Every home that held an order is settled on its metered net position.
-  const metered = run.report.homes.reduce((s, h) => {
-    const series = run.flows.get(h.homeId)!;
-    return s + (h.settledIntervals === INTERVALS ? series.reduce((t, f) => t + f.exportWh - f.importWh, 0) : 0);
-  }, 0);
-  const partial = run.report.homes.filter((h) => h.settledIntervals > 0 && h.settledIntervals < INTERVALS).reduce((s, h) => s + h.netWh, 0);
-  expect(settledNet - partial).toBe(metered);
-});
-
-it('credits are conserved within the community: what the homes gained the utility lost, and the other way round', async () => {
-  const homesGain = run.report.homes.reduce((s, h) => s + h.marketMicros, 0);
-  const utilityGain = await utilityGainIn(run.report.run.communityId, starts().map(formatInstant));
-  expect(homesGain + utilityGain).toBe(0);
-});
-
-it("the report's figures are the ledger's, as the audit recomputes them", async () => {
-  const again = await recompute(run.report, profile().orgs.regulator.gateway.url, credentials().apiKeys.regulator.regulator);
-  expect(differences({ kpis: run.report.kpis, intervals: run.report.intervals, homes: run.report.homes }, again)).toEqual([]);
-  const period = await api(
-    'regulator',
-    credentials().apiKeys.regulator.regulator,
-    'GET',
-    `/markets/${run.report.run.communityId}/figures?from=${run.report.run.from}&to=${run.report.run.to}`,
-  );
-  expect(period.body.notSettled).toEqual([]);
-  expect(run.report.kpis.selfSufficiency).toEqual(period.body.selfSufficiency);
-  expect(run.report.kpis.importedFromUtilityWh).toBe(period.body.importedFromUtilityWh);
-  const written = JSON.parse(
-    readFileSync(
-      run.files.find((f) => f.endsWith('report.json'))!,
-      'utf8',
-    ),
-  );
-  expect(written.kpis).toEqual(run.report.kpis);
-});
+simulationRunChecks(() => run, INTERVALS);
 
 it("each home's savings are against its own tariff: the ledger's settled nets at the flat or the time-of-use (peak) prices", async () => {
   const tariffs = new Map(run.report.run.tariffs.map((t) => [t.name, t]));

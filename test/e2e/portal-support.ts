@@ -55,6 +55,8 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(DESKTOP);
   await page.screenshot({ path: join(ARTIFACTS, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
+  // Two frames: the charts' ResizeObserver shrinks them to the new width before the page is measured for the shot.
+  await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
   await page.screenshot({ path: join(ARTIFACTS, `${name}-phone.png`), fullPage: true });
   // What reaches past the phone's width, by tag and class (none: nothing to scroll sideways).
   const overflow = await page.evaluate<string[]>(

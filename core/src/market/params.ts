@@ -1,5 +1,5 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
-import { integerParam, paramsInvalid } from '../metering/params';
+import { integerParam, MIN_INTERVAL_SECONDS, paramsInvalid } from '../metering/params';
 import { ID_PATTERN, ID_RULE } from '../core/identity';
 import { DAY_SECONDS, parseInstant } from '../core/units';
 import { PPM, PriceParams, validatePriceParams } from './order';
@@ -48,7 +48,7 @@ export const MARKET_PARAMS_FIELDS: readonly (keyof MarketParams)[] = [
 ];
 
 /**
- * A complete parameters record: an interval that divides a day, a gate closure shorter than the
+ * A complete parameters record: an interval of at least MIN_INTERVAL_SECONDS that divides a day, a gate closure shorter than the
  * opening horizon (so that an interval is open for a while), a horizon of at most 7 days, and
  * the price rules of validatePriceParams. Unknown fields are refused.
  */
@@ -61,7 +61,7 @@ export function validateMarketParams(input: unknown): MarketParams {
   }
   if (typeof record.communityId !== 'string' || !ID_PATTERN.test(record.communityId))
     throw paramsInvalid(MARKET, 'communityId', `communityId must be ${ID_RULE}`);
-  const intervalSeconds = integerParam(MARKET, record, 'intervalSeconds', 60, DAY_SECONDS);
+  const intervalSeconds = integerParam(MARKET, record, 'intervalSeconds', MIN_INTERVAL_SECONDS, DAY_SECONDS);
   if (DAY_SECONDS % intervalSeconds !== 0) throw paramsInvalid(MARKET, 'intervalSeconds', 'intervalSeconds must divide a day (86400 s)');
   const openingHorizonSeconds = integerParam(MARKET, record, 'openingHorizonSeconds', 60, 7 * DAY_SECONDS);
   const gateClosureSeconds = integerParam(MARKET, record, 'gateClosureSeconds', 0, openingHorizonSeconds - 1);

@@ -11,8 +11,9 @@ export interface LatestSample {
   device: TelemetryDevice;
   atSeconds: number;
   powerW: number;
-  frequencyMHz: number;
-  voltageMv: number;
+  /** Absent when the device does not measure it. */
+  frequencyMHz?: number;
+  voltageMv?: number;
 }
 
 /** A zone's feeder limits in W (from the grid model; see the telemetry service's zone lookup). */
@@ -64,7 +65,8 @@ export function loadingPpm(flowW: number, limitW: number | null): number | null 
   return Math.floor((Math.abs(flowW) * 1_000_000) / limitW);
 }
 
-const fold = (a: number | null, b: number, pick: (x: number, y: number) => number) => (a === null ? b : pick(a, b));
+const fold = (a: number | null, b: number | undefined, pick: (x: number, y: number) => number) =>
+  b === undefined ? a : a === null ? b : pick(a, b);
 
 /**
  * The balance at `nowSeconds`: samples older than `freshSeconds` count as missing. Zones are those

@@ -15,10 +15,10 @@ export interface TelemetrySample {
   at: string;
   /** Active power in W, signed: positive is export (into the grid), negative import. */
   powerW: number;
-  /** Grid frequency in mHz (50 Hz is 50000). */
-  frequencyMHz: number;
-  /** RMS voltage in mV (230 V is 230000). */
-  voltageMv: number;
+  /** Grid frequency in mHz (50 Hz is 50000); absent when the device does not measure it (an OpenADR report). */
+  frequencyMHz?: number;
+  /** RMS voltage in mV (230 V is 230000); absent when the device does not measure it. */
+  voltageMv?: number;
 }
 
 /** What a device can measure; outside it a sample is refused (TELEMETRY_OUT_OF_RANGE), not alerted on. */
@@ -40,7 +40,7 @@ const ID = /^[A-Za-z0-9._-]{1,64}$/;
 const malformed = (message: string, field: string) => new GridLedgerError(ErrorCodes.TELEMETRY_MALFORMED, message, { field });
 
 /**
- * A sample from its parsed JSON: exactly the documented fields, ids of the platform's form, integer
+ * A sample from its parsed JSON: the documented fields and no others (frequency and voltage optional), ids of the platform's form, integer
  * values within TELEMETRY_RANGES and a time within [now - 1 h, now + 60 s]. Throws TELEMETRY_MALFORMED
  * or TELEMETRY_OUT_OF_RANGE (with `details.field`).
  */
@@ -65,6 +65,8 @@ export function parseTelemetrySample(value: unknown, nowSeconds: number): Teleme
   }
   for (const field of ['powerW', 'frequencyMHz', 'voltageMv'] as const) {
     const v = record[field];
+    // Power is required; frequency and voltage only when the device measures them.
+    if (v === undefined && field !== 'powerW') continue;
     if (!Number.isSafeInteger(v)) throw malformed(`${field} must be an integer`, field);
     const { min, max } = TELEMETRY_RANGES[field];
     if ((v as number) < min || (v as number) > max) {
@@ -77,8 +79,8 @@ export function parseTelemetrySample(value: unknown, nowSeconds: number): Teleme
     at: record.at as string,
     atSeconds,
     powerW: record.powerW as number,
-    frequencyMHz: record.frequencyMHz as number,
-    voltageMv: record.voltageMv as number,
+    ...(record.frequencyMHz === undefined ? {} : { frequencyMHz: record.frequencyMHz as number }),
+    ...(record.voltageMv === undefined ? {} : { voltageMv: record.voltageMv as number }),
   };
 }
 

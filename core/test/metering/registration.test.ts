@@ -5,6 +5,7 @@ import {
   mergeMeteringParams,
   meterStateOf,
   validateMeteringParams,
+  MIN_INTERVAL_SECONDS,
   validateMeterRegistration,
 } from '../../src/metering';
 import { codeOf } from '../support';
@@ -84,5 +85,16 @@ describe('metering parameters', () => {
     expect(bad({ other: 1 })).toBe(ErrorCodes.METERING_PARAMS_INVALID);
     expect(bad([])).toBe(ErrorCodes.METERING_PARAMS_INVALID);
     expect(bad({ intervalSeconds: 3600 })).toBeUndefined();
+  });
+
+  it('takes intervals down to MIN_INTERVAL_SECONDS (accelerated runs) that divide a day, and none shorter', () => {
+    const bad = (change: unknown) => codeOf(() => mergeMeteringParams(DEFAULT_METERING_PARAMS, change));
+    expect(MIN_INTERVAL_SECONDS).toBe(20);
+    expect(bad({ intervalSeconds: MIN_INTERVAL_SECONDS, lateWindowSeconds: 10 })).toBeUndefined();
+    expect(bad({ intervalSeconds: 30 })).toBeUndefined();
+    expect(bad({ intervalSeconds: MIN_INTERVAL_SECONDS - 1 })).toBe(ErrorCodes.METERING_PARAMS_INVALID);
+    expect(bad({ intervalSeconds: 15 })).toBe(ErrorCodes.METERING_PARAMS_INVALID);
+    // 70 s does not divide a day.
+    expect(bad({ intervalSeconds: 70 })).toBe(ErrorCodes.METERING_PARAMS_INVALID);
   });
 });

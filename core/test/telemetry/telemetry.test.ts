@@ -53,6 +53,14 @@ describe('parseTelemetrySample', () => {
     expect(codeOf(() => parseTelemetrySample(sample, now))).toBe(code);
   });
 
+  it('takes a sample without frequency and voltage (a device that measures power only), but not one without power', () => {
+    const { frequencyMHz: _f, voltageMv: _v, ...powerOnly } = good;
+    expect(parseTelemetrySample(powerOnly, now)).toEqual({ ...powerOnly, atSeconds: now - 2 });
+    const { powerW: _p, ...noPower } = good;
+    expect(codeOf(() => parseTelemetrySample(noPower, now))).toBe('TELEMETRY_MALFORMED');
+    expect(codeOf(() => parseTelemetrySample({ ...powerOnly, voltageMv: null }, now))).toBe('TELEMETRY_MALFORMED');
+  });
+
   it('accepts the edges of the ranges and of the time window', () => {
     expect(parseTelemetrySample({ ...good, at: '2026-12-06T10:01:00Z', frequencyMHz: 55_000, voltageMv: 100_000 }, now).atSeconds).toBe(
       now + 60,

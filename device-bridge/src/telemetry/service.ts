@@ -204,12 +204,13 @@ export class TelemetryService {
       const device =
         where.source === 'sensors' ? this.o.grid.current().sensors.get(where.deviceId) : await this.meterDevice(where.deviceId);
       checkSampleDevice(sample, where.deviceId, device);
+      const { atSeconds, powerW, frequencyMHz, voltageMv } = sample;
       this.accept({
         device,
-        atSeconds: sample.atSeconds,
-        powerW: sample.powerW,
-        frequencyMHz: sample.frequencyMHz,
-        voltageMv: sample.voltageMv,
+        atSeconds,
+        powerW,
+        ...(frequencyMHz === undefined ? {} : { frequencyMHz }),
+        ...(voltageMv === undefined ? {} : { voltageMv }),
       });
     } catch (e) {
       const code = e instanceof GridLedgerError ? e.code : ErrorCodes.INTERNAL;
@@ -273,11 +274,13 @@ export class TelemetryService {
     const { deviceId, zone } = s.device;
     this.heard.set(deviceId, { zone, at: this.nowSeconds() });
     this.batch.push({ deviceId, zone, at: s.atSeconds, powerW: s.powerW, frequencyMHz: s.frequencyMHz, voltageMv: s.voltageMv });
+    // A sample without voltage (a device that does not measure it) neither raises nor clears a voltage alert.
     this.apply([
-      { kind: 'VOLTAGE_OUT_OF_BAND', subject: deviceId, zone, voltageMv: s.voltageMv },
+      ...(s.voltageMv === undefined ? [] : [{ kind: 'VOLTAGE_OUT_OF_BAND' as const, subject: deviceId, zone, voltageMv: s.voltageMv }]),
       { kind: 'TELEMETRY_MISSING', subject: deviceId, zone, silentSeconds: 0 },
     ]);
-    if (s.device.kind === 'connection') {
+    // The connection point's rule needs the frequency: its sensor's samples without one are not judged.
+    if (s.device.kind === 'connection' && s.frequencyMHz !== undefined) {
       // A CONNECTION_OPEN alert: the utility confirms it by recording the island change (POST .../island-changes with its alertId).
       this.connection.push({ powerW: s.powerW, frequencyMHz: s.frequencyMHz });
       if (this.connection.length > DEFAULT_OPENING_RULE.samples) this.connection.shift();
@@ -472,8 +475,8 @@ export class TelemetryService {
           ...(s.device.participantId !== undefined ? { participantId: s.device.participantId } : {}),
           at: formatInstant(s.atSeconds),
           powerW: s.powerW,
-          frequencyMHz: s.frequencyMHz,
-          voltageMv: s.voltageMv,
+          ...(s.frequencyMHz === undefined ? {} : { frequencyMHz: s.frequencyMHz }),
+          ...(s.voltageMv === undefined ? {} : { voltageMv: s.voltageMv }),
         }))
         .sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0)),
       activeAlerts: [...this.alertIds.entries()]

@@ -15,8 +15,9 @@ export interface StoredSample {
   zone: string;
   at: number;
   powerW: number;
-  frequencyMHz: number;
-  voltageMv: number;
+  /** Absent (NULL in the table) when the device does not measure it. */
+  frequencyMHz?: number;
+  voltageMv?: number;
 }
 
 /** One device's minute: count and power mean, extremes of power, frequency and voltage. */
@@ -28,10 +29,11 @@ export interface MinuteAggregate {
   meanPowerW: number;
   minPowerW: number;
   maxPowerW: number;
-  minFrequencyMHz: number;
-  maxFrequencyMHz: number;
-  minVoltageMv: number;
-  maxVoltageMv: number;
+  /** null when none of the minute's samples carried it. */
+  minFrequencyMHz: number | null;
+  maxFrequencyMHz: number | null;
+  minVoltageMv: number | null;
+  maxVoltageMv: number | null;
 }
 
 /** A zone's minute: the sum over its devices of each device's mean power, and the extremes. */
@@ -39,10 +41,10 @@ export interface ZoneMinute {
   minute: number;
   devices: number;
   powerW: number;
-  minFrequencyMHz: number;
-  maxFrequencyMHz: number;
-  minVoltageMv: number;
-  maxVoltageMv: number;
+  minFrequencyMHz: number | null;
+  maxFrequencyMHz: number | null;
+  minVoltageMv: number | null;
+  maxVoltageMv: number | null;
 }
 
 export interface TelemetryStoreOptions {
@@ -53,7 +55,7 @@ export interface TelemetryStoreOptions {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS samples (
   device_id TEXT NOT NULL, zone TEXT NOT NULL, at INTEGER NOT NULL,
-  power_w INTEGER NOT NULL, frequency_mhz INTEGER NOT NULL, voltage_mv INTEGER NOT NULL,
+  power_w INTEGER NOT NULL, frequency_mhz INTEGER, voltage_mv INTEGER,
   PRIMARY KEY (device_id, at)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS samples_zone_at ON samples (zone, at);
@@ -61,7 +63,7 @@ CREATE INDEX IF NOT EXISTS samples_at ON samples (at);
 CREATE TABLE IF NOT EXISTS minutes (
   device_id TEXT NOT NULL, zone TEXT NOT NULL, minute INTEGER NOT NULL, samples INTEGER NOT NULL,
   power_sum INTEGER NOT NULL, power_min INTEGER NOT NULL, power_max INTEGER NOT NULL,
-  frequency_min INTEGER NOT NULL, frequency_max INTEGER NOT NULL, voltage_min INTEGER NOT NULL, voltage_max INTEGER NOT NULL,
+  frequency_min INTEGER, frequency_max INTEGER, voltage_min INTEGER, voltage_max INTEGER,
   PRIMARY KEY (device_id, minute)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS minutes_zone_minute ON minutes (zone, minute);
@@ -83,6 +85,7 @@ export class TelemetryStore {
     this.db = new DatabaseSync(path);
     // WAL: readers (the HTTP queries) do not wait for the writer; NORMAL sync is durable at each checkpoint, enough for telemetry.
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    migrateNotNull(this.db);
     this.db.exec(SCHEMA);
     // A redelivered sample (same device and second) replaces the first: storing is idempotent.
     this.insertSample = this.db.prepare(
@@ -98,7 +101,7 @@ export class TelemetryStore {
     this.db.exec('BEGIN');
     try {
       for (const s of samples) {
-        this.insertSample.run(s.deviceId, s.zone, s.at, s.powerW, s.frequencyMHz, s.voltageMv);
+        this.insertSample.run(s.deviceId, s.zone, s.at, s.powerW, s.frequencyMHz ?? null, s.voltageMv ?? null);
         minutes.add(minuteOf(s.at));
       }
       for (const m of minutes) this.markDirty.run(m);
@@ -147,7 +150,7 @@ export class TelemetryStore {
         `SELECT device_id, zone, at, power_w, frequency_mhz, voltage_mv FROM samples
          WHERE device_id = ? AND at >= ? AND at < ? ORDER BY at LIMIT ?`,
       )
-      .all(deviceId, from, to, limit) as Record<string, number | string>[];
+      .all(deviceId, from, to, limit) as Record<string, number | string | null>[];
     return rows.map(sampleOf);
   }
 
@@ -155,7 +158,7 @@ export class TelemetryStore {
   deviceMinutes(deviceId: string, from: number, to: number, limit = 10_000): MinuteAggregate[] {
     const rows = this.db
       .prepare('SELECT * FROM minutes WHERE device_id = ? AND minute >= ? AND minute < ? ORDER BY minute LIMIT ?')
-      .all(deviceId, from, to, limit) as Record<string, number | string>[];
+      .all(deviceId, from, to, limit) as Record<string, number | string | null>[];
     return rows.map((r) => ({
       deviceId: String(r.device_id),
       zone: String(r.zone),
@@ -164,10 +167,10 @@ export class TelemetryStore {
       meanPowerW: Math.trunc(Number(r.power_sum) / Number(r.samples)),
       minPowerW: Number(r.power_min),
       maxPowerW: Number(r.power_max),
-      minFrequencyMHz: Number(r.frequency_min),
-      maxFrequencyMHz: Number(r.frequency_max),
-      minVoltageMv: Number(r.voltage_min),
-      maxVoltageMv: Number(r.voltage_max),
+      minFrequencyMHz: orNull(r.frequency_min),
+      maxFrequencyMHz: orNull(r.frequency_max),
+      minVoltageMv: orNull(r.voltage_min),
+      maxVoltageMv: orNull(r.voltage_max),
     }));
   }
 
@@ -178,7 +181,7 @@ export class TelemetryStore {
         `SELECT device_id, zone, at, power_w, frequency_mhz, voltage_mv FROM samples
          WHERE zone = ? AND at >= ? AND at < ? ORDER BY at, device_id LIMIT ?`,
       )
-      .all(zone, from, to, limit) as Record<string, number | string>[];
+      .all(zone, from, to, limit) as Record<string, number | string | null>[];
     return rows.map(sampleOf);
   }
 
@@ -190,15 +193,15 @@ export class TelemetryStore {
                 MIN(frequency_min) AS fmin, MAX(frequency_max) AS fmax, MIN(voltage_min) AS vmin, MAX(voltage_max) AS vmax
          FROM minutes WHERE zone = ? AND minute >= ? AND minute < ? GROUP BY minute ORDER BY minute LIMIT ?`,
       )
-      .all(zone, from, to, limit) as Record<string, number>[];
+      .all(zone, from, to, limit) as Record<string, number | null>[];
     return rows.map((r) => ({
       minute: Number(r.minute),
       devices: Number(r.devices),
       powerW: Number(r.power),
-      minFrequencyMHz: Number(r.fmin),
-      maxFrequencyMHz: Number(r.fmax),
-      minVoltageMv: Number(r.vmin),
-      maxVoltageMv: Number(r.vmax),
+      minFrequencyMHz: orNull(r.fmin),
+      maxFrequencyMHz: orNull(r.fmax),
+      minVoltageMv: orNull(r.vmin),
+      maxVoltageMv: orNull(r.vmax),
     }));
   }
 
@@ -213,13 +216,42 @@ export class TelemetryStore {
   }
 }
 
-function sampleOf(r: Record<string, number | string>): StoredSample {
+const orNull = (v: number | string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+
+function sampleOf(r: Record<string, number | string | null>): StoredSample {
   return {
     deviceId: String(r.device_id),
     zone: String(r.zone),
     at: Number(r.at),
     powerW: Number(r.power_w),
-    frequencyMHz: Number(r.frequency_mhz),
-    voltageMv: Number(r.voltage_mv),
+    ...(r.frequency_mhz === null ? {} : { frequencyMHz: Number(r.frequency_mhz) }),
+    ...(r.voltage_mv === null ? {} : { voltageMv: Number(r.voltage_mv) }),
   };
+}
+
+/**
+ * A store made before frequency and voltage became optional has them NOT NULL: its two tables are
+ * rebuilt once with the columns nullable, rows kept (SQLite cannot drop a NOT NULL in place).
+ */
+function migrateNotNull(db: DatabaseSync): void {
+  const notNull = (table: string, column: string) =>
+    (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string; notnull: number }[]).some(
+      (c) => c.name === column && c.notnull === 1,
+    );
+  const old = [
+    { table: 'samples', column: 'frequency_mhz' },
+    { table: 'minutes', column: 'frequency_min' },
+  ].filter((t) => notNull(t.table, t.column));
+  if (old.length === 0) return;
+  db.exec('BEGIN');
+  try {
+    for (const { table } of old) db.exec(`ALTER TABLE ${table} RENAME TO ${table}_before`);
+    db.exec('DROP INDEX IF EXISTS samples_zone_at; DROP INDEX IF EXISTS samples_at; DROP INDEX IF EXISTS minutes_zone_minute;');
+    db.exec(SCHEMA);
+    for (const { table } of old) db.exec(`INSERT INTO ${table} SELECT * FROM ${table}_before; DROP TABLE ${table}_before;`);
+    db.exec('COMMIT');
+  } catch (e) {
+    db.exec('ROLLBACK');
+    throw e;
+  }
 }

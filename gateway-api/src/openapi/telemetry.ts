@@ -10,7 +10,7 @@ const str = { type: 'string' };
 
 const LiveDevice = {
   type: 'object',
-  required: ['deviceId', 'kind', 'zone', 'at', 'powerW', 'frequencyMHz', 'voltageMv'],
+  required: ['deviceId', 'kind', 'zone', 'at', 'powerW'],
   properties: {
     deviceId: str,
     kind: { type: 'string', enum: ['meter', 'feeder', 'connection'] },
@@ -18,8 +18,8 @@ const LiveDevice = {
     participantId: str,
     at: str,
     powerW: { ...int, description: 'W, signed: + export' },
-    frequencyMHz: int,
-    voltageMv: int,
+    frequencyMHz: { ...int, description: 'absent when the device does not measure it (a sample from an OpenADR report)' },
+    voltageMv: { ...int, description: 'absent when the device does not measure it' },
   },
 };
 
@@ -105,7 +105,8 @@ export function telemetryPaths(p: OpenApiParts) {
         operationId: 'getGridLive',
         description:
           'Operator, utility, regulator: live supply, demand and feeder loading per zone, the net exchange with the utility, every ' +
-          "device's latest sample and the active alerts. A household: its own meters' latest samples only.",
+          "device's latest sample (the regulator: the grid sensors', no household's meter) and the active alerts. " +
+          "A household: its own meters' latest samples only.",
         parameters: [pathParam('communityId')],
         responses: { '200': json({ $ref: '#/components/schemas/GridLive' }), ...common, ...unavailable },
       },
@@ -121,7 +122,8 @@ export function telemetryPaths(p: OpenApiParts) {
     '/meters/{meterId}/telemetry': {
       get: {
         operationId: 'getMeterTelemetry',
-        description: "A meter's samples or minute aggregates: for its household, the operator, the utility and the regulator.",
+        description:
+          "A meter's samples or minute aggregates: for its household, the operator and the utility (not the regulator: household detail).",
         parameters: [pathParam('meterId'), ...span],
         responses: { '200': series, '404': errorResponse('METER_NOT_REGISTERED'), ...common, ...unavailable },
       },

@@ -23,6 +23,9 @@ import { callbackAllowed, DEFAULT_CALLBACK_HOSTS } from '../openadr/callback-hos
 import { callbacksFor, deliver, Notification } from '../openadr/notify';
 import { Follower, followFlexEvents } from '../openadr/follower';
 import { ObjectKind, StoredObject, VtnStore } from '../openadr/store';
+import { meterOfAttributes, reportSamples, type SkippedInterval } from '../openadr/report-telemetry';
+import type { TelemetryRelay } from '../openadr/telemetry-relay';
+import type { MeterRecord } from '@gridledger/core/metering';
 
 /** Where the VTN is served; a VEN's base URL is the gateway's address and this path. */
 export const OPENADR_BASE = '/openadr3/3.0.1';
@@ -31,7 +34,7 @@ export const VTN_LISTENER = 'openadr-vtn';
 /** The most objects one GET answers (the specification's limit maximum). */
 export const MAX_LIMIT = 50;
 
-const { flex } = catalogue;
+const { flex, registry } = catalogue;
 
 export interface VtnDeps {
   ledger: LedgerPort;
@@ -45,7 +48,12 @@ export interface VtnDeps {
   nowSeconds?: () => number;
   /** The hosts webhooks may name (openadr/callback-hosts.ts; none given: DEFAULT_CALLBACK_HOSTS). */
   callbackHosts?: readonly string[];
+  /** Where reports' samples go as telemetry, and the community whose meters it takes (none: reports are not telemetry). */
+  telemetry?: { relay: TelemetryRelay; communityId: string };
 }
+
+/** A meter's zone when it has none (device-bridge's telemetry service: UNZONED). */
+const UNZONED = 'unzoned';
 
 const grantOf = (res: Response): Grant => res.locals.vtnGrant as Grant;
 const invalid = (path: string, message: string) => new GridLedgerError(ErrorCodes.REQUEST_INVALID, message, { path });
@@ -225,10 +233,33 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
   // VENs and their resources: the VEN belongs to the caller's user.
   const resourcesOf = (venId: string) => store.list('resource', venId).map((o) => shown(o, 'RESOURCE', { venID: venId }));
   const showVen = (o: StoredObject) => shown(o, 'VEN', { resources: resourcesOf(o.id) });
-  const addResource = (res: Response, venId: string, body: Record<string, unknown>): StoredObject => {
+  /** The caller's active meter a resource names (GL_METER_ID), read from the ledger; undefined when it names none. */
+  const meterOf = async (res: Response, body: Record<string, unknown>, path: string): Promise<MeterRecord | undefined> => {
+    let meterId: string | undefined;
+    try {
+      meterId = meterOfAttributes(body.attributes);
+    } catch (e) {
+      throw invalid(`${path}.attributes`, (e as Error).message);
+    }
+    if (meterId === undefined) return undefined;
+    if (!ID_PATTERN.test(meterId)) throw invalid(`${path}.attributes`, 'the meter id is not an id');
+    const user = grantOf(res).user;
+    const meter = (await call(ledger, user, registry.getMeter, [meterId])) as MeterRecord | undefined;
+    if (!meter) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `no meter ${meterId}`, { meterId });
+    if (meter.participantId !== user.participantId)
+      throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `meter ${meterId} is not the caller's`, { meterId });
+    if (!meter.active) throw new GridLedgerError(ErrorCodes.METER_INACTIVE, `meter ${meterId} is retired`, { meterId });
+    return meter;
+  };
+  /** A resource checked (its name free, its meter the caller's): everything is checked before anything is stored. */
+  const checkResource = async (res: Response, venId: string, body: Record<string, unknown>, path: string): Promise<void> => {
     const resourceName = nameIn(body, 'resourceName');
     if (store.named('resource', venId, resourceName))
       throw new GridLedgerError(ErrorCodes.OPENADR_NAME_TAKEN, `VEN ${venId} has a resource ${resourceName}`, { name: resourceName });
+    await meterOf(res, body, path);
+  };
+  const addResource = (res: Response, venId: string, body: Record<string, unknown>): StoredObject => {
+    const resourceName = nameIn(body, 'resourceName');
     const { id: _id, venID: _ven, objectType: _type, ...fields } = body;
     const o = {
       kind: 'resource' as const,
@@ -248,7 +279,7 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
     const vens = store.list('ven').filter((o) => visible(res, o) && (venName === undefined || o.name === venName));
     res.json(page(vens.map(showVen), req.query));
   });
-  r.post('/vens', (req, res) => {
+  r.post('/vens', async (req, res) => {
     requireScope(grantOf(res), 'write_vens');
     const body = objectBody(req);
     const venName = nameIn(body, 'venName');
@@ -256,10 +287,15 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
       throw new GridLedgerError(ErrorCodes.OPENADR_NAME_TAKEN, `a VEN ${venName} exists`, { name: venName });
     const resources = body.resources ?? [];
     if (!Array.isArray(resources)) throw invalid('body.resources', 'resources must be an array');
-    resources.forEach((x, k) => {
+    const names = new Set<string>();
+    for (const [k, x] of resources.entries()) {
       if (typeof x !== 'object' || x === null) throw invalid(`body.resources[${k}]`, 'a resource must be an object');
-      nameIn(x as Record<string, unknown>, 'resourceName');
-    });
+      const resourceName = nameIn(x as Record<string, unknown>, 'resourceName');
+      if (names.has(resourceName))
+        throw new GridLedgerError(ErrorCodes.OPENADR_NAME_TAKEN, `resource ${resourceName} is named twice`, { name: resourceName });
+      names.add(resourceName);
+      await meterOf(res, x as Record<string, unknown>, `body.resources[${k}]`);
+    }
     const { resources: _r, id: _id, objectType: _t, ...fields } = body;
     const ven = {
       kind: 'ven' as const,
@@ -283,11 +319,13 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
     const ven = owned(res, 'ven', req.params.venID);
     res.json(page(resourcesOf(ven.id), req.query));
   });
-  r.post('/vens/:venID/resources', (req, res) => {
+  r.post('/vens/:venID/resources', async (req, res) => {
     requireScope(grantOf(res), 'write_vens');
     const ven = owned(res, 'ven', req.params.venID);
     if (ven.owner !== grantOf(res).user.id) throw notFound('ven', ven.id);
-    res.status(201).json(shown(addResource(res, ven.id, objectBody(req)), 'RESOURCE', { venID: ven.id }));
+    const body = objectBody(req);
+    await checkResource(res, ven.id, body, 'body');
+    res.status(201).json(shown(addResource(res, ven.id, body), 'RESOURCE', { venID: ven.id }));
   });
 
   // Reports: a VEN reports on its own resources only.
@@ -299,12 +337,11 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
     nameIn(body, 'clientName');
     if (!Array.isArray(body.resources) || body.resources.length === 0)
       throw invalid('body.resources', 'resources must list the resources reported on');
-    const mine = new Set(
-      store
-        .list('ven')
-        .filter((v) => v.owner === grantOf(res).user.id)
-        .flatMap((v) => store.list('resource', v.id).map((o) => o.name)),
-    );
+    const myResources = store
+      .list('ven')
+      .filter((v) => v.owner === grantOf(res).user.id)
+      .flatMap((v) => store.list('resource', v.id));
+    const mine = new Set(myResources.map((o) => o.name));
     (body.resources as unknown[]).forEach((x, k) => {
       const resource = (x ?? {}) as Record<string, unknown>;
       const resourceName = nameIn(resource, 'resourceName');
@@ -345,10 +382,49 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
       body: { ...fields, ledger: { txId: recorded.txId, sha256: recorded.sha256 } },
     };
     store.add(o);
+    const telemetry = await relayReport(
+      res,
+      fields,
+      myResources,
+      (body.resources as { resourceName: string }[]).map((x) => x.resourceName),
+    );
     const report = shown(o, 'REPORT');
     notify({ objectType: 'REPORT', operation: 'POST', object: report }, event.programID);
-    res.status(201).json(report);
+    res.status(201).json({ ...report, ...(telemetry ? { telemetry } : {}) });
   });
+  /**
+   * The report's samples for its resources that name a meter, sent as the meters' telemetry (openadr/report-telemetry.ts).
+   * The report is already recorded: a meter no longer the caller's or retired, or a relay that fails, skips samples, never the report.
+   */
+  const relayReport = async (res: Response, report: Record<string, unknown>, resources: StoredObject[], named: string[]) => {
+    if (!deps.telemetry) return undefined;
+    const meters = new Map<string, string>();
+    for (const o of resources) {
+      const meterId = named.includes(o.name) ? meterOfAttributes(o.body.attributes) : undefined;
+      if (meterId !== undefined) meters.set(o.name, meterId);
+    }
+    if (meters.size === 0) return undefined;
+    const { samples, skipped } = reportSamples(report, meters, now());
+    const zones = new Map<string, string | undefined>();
+    const skippedMeters: SkippedInterval[] = [];
+    for (const meterId of new Set(samples.map((x) => x.meterId))) {
+      const meter = await meterOf(res, { attributes: [{ type: 'GL_METER_ID', values: [meterId] }] }, 'body').catch(() => undefined);
+      zones.set(meterId, meter && meter.communityId === deps.telemetry.communityId ? (meter.zone ?? UNZONED) : undefined);
+    }
+    const sent = samples.flatMap((x) => {
+      const zone = zones.get(x.meterId);
+      if (zone === undefined) skippedMeters.push({ resourceName: x.resourceName, intervalId: x.intervalId, reason: 'meter' });
+      return zone === undefined ? [] : [{ ...x, zone }];
+    });
+    try {
+      await deps.telemetry.relay.publish(sent);
+    } catch (e) {
+      log.warn({ msg: 'report samples not relayed', samples: sent.length, error: (e as Error).message });
+      const failed = sent.map((x): SkippedInterval => ({ resourceName: x.resourceName, intervalId: x.intervalId, reason: 'relay' }));
+      return { samples: 0, skipped: [...skipped, ...skippedMeters, ...failed] };
+    }
+    return { samples: sent.length, skipped: [...skipped, ...skippedMeters] };
+  };
   r.get('/reports', (req, res) => {
     requireScope(grantOf(res), 'read_all', 'read_ven_objects');
     const [programID, eventID, clientName] = ['programID', 'eventID', 'clientName'].map((n) => text(req.query, n));

@@ -43,6 +43,7 @@ export function httpTelemetry(url: string, communityId: string, timeoutMs = 5_00
 
 interface LiveDevice {
   deviceId: string;
+  kind: string;
   participantId?: string;
 }
 interface LiveView {
@@ -99,6 +100,8 @@ export function telemetryRoutes(ledger: LedgerPort, port: TelemetryPort | undefi
       if (answer.status !== 200) throw new GridLedgerError(ErrorCodes.TELEMETRY_UNAVAILABLE, 'the telemetry service failed');
       live = answer.body as LiveView;
     }
+    // The regulator: the grid's aggregates and sensors, no household's meter (docs/security.md, household detail).
+    if (caller.role === 'regulator') return void res.json({ ...live, devices: live.devices.filter((d) => d.kind !== 'meter') });
     if (seesGrid(caller)) return void res.json(live);
     // A household: its own meters' latest samples, nothing of zones, other homes or alerts.
     res.json({ communityId: live.communityId, at: live.at, devices: live.devices.filter((d) => d.participantId === caller.participantId) });
@@ -119,6 +122,8 @@ export function telemetryRoutes(ledger: LedgerPort, port: TelemetryPort | undefi
       { participantId: string; communityId: string } | undefined;
     if (!meter) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `no meter ${req.params.meterId}`);
     assertActsFor(caller, meter.participantId);
+    // A household's meter is household detail: not the regulator's (it reads zones).
+    if (caller.role === 'regulator') throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, "a meter's telemetry is its household's detail");
     const service = reachable(port);
     await relay(res, service, `/telemetry/devices/${encodeURIComponent(req.params.meterId)}${seriesQuery(req)}`);
   });

@@ -5,15 +5,16 @@ import { Table } from '../table';
 import { useTick } from '../tick';
 import { localDateTime } from '../time';
 
-export function GridAlerts({ api, communityId }: { api: ApiClient; communityId: string }) {
+/** `idPrefix` keeps the heading's id unique when two tabs show the alerts. */
+export function GridAlerts({ api, communityId, idPrefix = '' }: { api: ApiClient; communityId: string; idPrefix?: string }) {
   const tick = useTick(10_000);
   const alerts = useLoad(
     () => data(api.GET('/communities/{communityId}/alerts', { params: { path: { communityId } } })),
     [communityId, tick],
   );
   return (
-    <section className="card wide" aria-labelledby="alerts-h">
-      <h2 id="alerts-h">Grid alerts</h2>
+    <section className="card wide" aria-labelledby={`${idPrefix}alerts-h`}>
+      <h2 id={`${idPrefix}alerts-h`}>Grid alerts</h2>
       <Show of={alerts} empty={(a) => a.alerts.length === 0} emptyText="No active grid alerts.">
         {(a) => (
           <Table

@@ -2,7 +2,7 @@
  * A household's views as tabs: the overview of today (live readings, money, orders, statement and the
  * rest), its history, P2P trading with its agent's mandate, demand response, storage and forecasts.
  */
-import { lazy } from 'react';
+import { lazy, useState } from 'react';
 import { data, type ApiClient, type Session } from '../api/client';
 import type { LedgerEvent } from '../api/events';
 import { Show, useLoad } from '../load';
@@ -10,12 +10,15 @@ import { Tabbed } from '../tabs';
 import { ProsumerView } from './prosumer';
 
 // Opened tabs load their code then: the first view (today) stays as small as it was.
+const FlexResources = lazy(() => import('./charging').then((m) => ({ default: m.FlexResources })));
 const HouseholdFlex = lazy(() => import('./flex').then((m) => ({ default: m.HouseholdFlex })));
 const MeterForecasts = lazy(() => import('./forecast').then((m) => ({ default: m.MeterForecasts })));
 const History = lazy(() => import('./history').then((m) => ({ default: m.History })));
 const MandateEditor = lazy(() => import('./p2p').then((m) => ({ default: m.MandateEditor })));
 const P2pOffers = lazy(() => import('./p2p').then((m) => ({ default: m.P2pOffers })));
 const Batteries = lazy(() => import('./storage').then((m) => ({ default: m.Batteries })));
+const RegisterBattery = lazy(() => import('./storage-more').then((m) => ({ default: m.RegisterBattery })));
+const StorageSearch = lazy(() => import('./storage-more').then((m) => ({ default: m.StorageSearch })));
 const StorageContracts = lazy(() => import('./storage').then((m) => ({ default: m.StorageContracts })));
 
 type Props = { api: ApiClient; session: Session; events: LedgerEvent[]; resumes: number };
@@ -24,7 +27,7 @@ type Props = { api: ApiClient; session: Session; events: LedgerEvent[]; resumes:
 function useMeters(api: ApiClient, participantId: string) {
   return useLoad(async () => {
     const meters = await data(api.GET('/participants/{participantId}/meters', { params: { path: { participantId } } }));
-    return { meterIds: meters.map((m) => m.meterId), communityId: meters[0]?.communityId };
+    return { meterIds: meters.map((m) => m.meterId), communityId: meters[0]?.communityId, meters };
   }, [participantId]);
 }
 
@@ -68,6 +71,8 @@ function P2pTab({ api, participantId, events }: { api: ApiClient; participantId:
 function StorageTab({ api, session }: { api: ApiClient; session: Session }) {
   const participantId = session.participantId ?? '';
   const meters = useMeters(api, participantId);
+  const [registered, setRegistered] = useState(0);
+  const provider = session.role === 'battery-provider';
   return (
     <>
       <Show of={meters}>
@@ -76,12 +81,14 @@ function StorageTab({ api, session }: { api: ApiClient; session: Session }) {
             <p className="card wide muted">Register a meter to see the batteries of your community.</p>
           ) : (
             <>
-              {session.role === 'battery-provider' && <Batteries api={api} communityId={m.communityId} providerId={participantId} />}
-              <Batteries api={api} communityId={m.communityId} />
+              {provider && <RegisterBattery api={api} meters={m.meters} onRegistered={() => setRegistered((n) => n + 1)} />}
+              {provider && <Batteries api={api} communityId={m.communityId} providerId={participantId} changes={registered} />}
+              <Batteries api={api} communityId={m.communityId} changes={registered} />
             </>
           )
         }
       </Show>
+      <StorageSearch api={api} />
       {/* a battery provider does not reserve storage (confirmStorage: a prosumer or consumer) */}
       <StorageContracts
         api={api}
@@ -94,7 +101,12 @@ function StorageTab({ api, session }: { api: ApiClient; session: Session }) {
 
 function FlexTab({ api, participantId, events }: { api: ApiClient; participantId: string; events: LedgerEvent[] }) {
   const meters = useMeters(api, participantId);
-  return <HouseholdFlex api={api} participantId={participantId} events={events} communityId={meters.data?.communityId} />;
+  return (
+    <>
+      <HouseholdFlex api={api} participantId={participantId} events={events} communityId={meters.data?.communityId} />
+      <FlexResources api={api} participantId={participantId} />
+    </>
+  );
 }
 
 function ForecastTab({ api, participantId }: { api: ApiClient; participantId: string }) {

@@ -16,7 +16,8 @@ import { Tabbed } from '../tabs';
 const UtilityFlex = lazy(() => import('./flex').then((m) => ({ default: m.UtilityFlex })));
 const CommunityForecast = lazy(() => import('./forecast').then((m) => ({ default: m.CommunityForecast })));
 const Batteries = lazy(() => import('./storage').then((m) => ({ default: m.Batteries })));
-const GridView = lazy(() => import('./grid').then((m) => ({ default: m.GridView })));
+const StorageSearch = lazy(() => import('./storage-more').then((m) => ({ default: m.StorageSearch })));
+const GridTab = lazy(() => import('./grid-more').then((m) => ({ default: m.GridTab })));
 
 const COMMUNITY_SLOT = 'gridledger.community';
 
@@ -60,7 +61,12 @@ const storage: Tab = {
   id: 'storage',
   label: 'Storage',
   needsCommunity: true,
-  show: (p) => <Batteries api={p.api} communityId={p.communityId} />,
+  show: (p) => (
+    <>
+      <Batteries api={p.api} communityId={p.communityId} />
+      <StorageSearch api={p.api} />
+    </>
+  ),
 };
 const forecast: Tab = {
   id: 'forecast',
@@ -69,12 +75,13 @@ const forecast: Tab = {
   show: (p) => <CommunityForecast api={p.api} communityId={p.communityId} />,
 };
 
-const grid: Tab = {
+/** The regulator's grid tab shows aggregates only: no device (a meter is a household's). */
+const grid = (devices: boolean): Tab => ({
   id: 'grid',
   label: 'Grid',
   needsCommunity: true,
-  show: (p) => <GridView api={p.api} communityId={p.communityId} events={p.events} />,
-};
+  show: (p) => <GridTab api={p.api} communityId={p.communityId} events={p.events} devices={devices} />,
+});
 
 const TABS: Record<string, Tab[]> = {
   operator: [
@@ -86,7 +93,7 @@ const TABS: Record<string, Tab[]> = {
     flexibility(true),
     storage,
     forecast,
-    grid,
+    grid(true),
   ],
   utility: [
     market,
@@ -97,7 +104,7 @@ const TABS: Record<string, Tab[]> = {
     flexibility(true),
     storage,
     forecast,
-    grid,
+    grid(true),
   ],
   regulator: [
     { ...market, label: 'Market and audit' },
@@ -107,6 +114,7 @@ const TABS: Record<string, Tab[]> = {
     flexibility(false),
     storage,
     forecast,
+    grid(false),
   ],
 };
 

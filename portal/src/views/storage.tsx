@@ -19,8 +19,12 @@ type Battery = operations['listBatteries']['responses'][200]['content']['applica
 type StorageContract = operations['getStorageContract']['responses'][200]['content']['application/json'];
 
 /** The community's batteries; with `providerId`, only that provider's. */
-export function Batteries({ api, communityId, providerId }: { api: ApiClient; communityId: string; providerId?: string }) {
-  const list = useLoad(() => data(api.GET('/communities/{communityId}/batteries', { params: { path: { communityId } } })), [communityId]);
+export function Batteries(props: { api: ApiClient; communityId: string; providerId?: string; changes?: number }) {
+  const { api, communityId, providerId } = props;
+  const list = useLoad(
+    () => data(api.GET('/communities/{communityId}/batteries', { params: { path: { communityId } } })),
+    [communityId, props.changes],
+  );
   const title = providerId ? 'Your batteries' : 'Batteries of the community';
   const id = providerId ? 'own-batteries-h' : 'batteries-h';
   return (
