@@ -1,14 +1,26 @@
 /** The dispatch contract on the fake ledger: owner limits, setpoints, acknowledgements, replacements, delivery and payment. */
-import { alertIdOf, ErrorCodes, formatInstant } from '@gridledger/core';
+import { alertIdOf, ErrorCodes, formatInstant, secondsOf } from '@gridledger/core';
 import { DispatchContract } from '../src/dispatch';
 import { CreditsContract } from '../src/market/credits';
+import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
 import { TelemetryContract } from '../src/telemetry';
-import { FakeFabric, identity, meterKeys, type TxOutcome } from './fake-fabric';
+import {
+  FakeFabric,
+  identity,
+  meterKeys,
+  onPeerOutsideCollection,
+  readingsOf,
+  signReading,
+  submitVia,
+  type TxOutcome,
+} from './fake-fabric';
 
 const dispatch = new DispatchContract();
 const registry = new RegistryContract();
 const credits = new CreditsContract();
+const metering = new MeteringContract();
+const keys = meterKeys();
 const operator = identity('CommunityMSP', 'operator', 'op-1');
 const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge');
 const utility = identity('UtilityMSP', 'utility', 'util-1');
@@ -33,9 +45,9 @@ async function setUp(): Promise<FakeFabric> {
     const meter = {
       meterId: `m${n}`,
       participantId,
-      kind: 'consumption',
-      publicKeyPem: meterKeys().publicKeyPem,
-      exportCapacityW: 0,
+      kind: 'bidirectional',
+      publicKeyPem: keys.publicKeyPem,
+      exportCapacityW: 10_000,
       communityId: C,
     };
     await ok(f.run(operator, (ctx) => registry.registerMeter(ctx, json(meter))));
@@ -127,9 +139,26 @@ describe('dispatch: from setpoint to payment', () => {
       ErrorCodes.DISPATCH_STATE_INVALID,
     );
     f.now += 1800;
+    // The meter's readings of the setpoint's intervals are awaited until 1,800 s after its end, then telemetry alone settles it.
+    const pending = await f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery));
+    expect(pending.error).toMatchObject({
+      code: ErrorCodes.DISPATCH_READINGS_PENDING,
+      details: { readingsBy: formatInstant(f.now + 1800) },
+    });
+    f.now += 1800;
     const settled = await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery)));
     // 1,500 W of the 2,000 asked, for 30 minutes: 750 Wh at 0.30 per kWh.
-    expect(settled.result.delivery).toEqual({ baselineW: -500, duringW: 1000, samples: 30, deliveredWh: 750, paymentMicros: 225_000 });
+    expect(settled.result.delivery).toEqual({
+      baselineW: -500,
+      duringW: 1000,
+      samples: 30,
+      telemetryWh: 750,
+      source: 'telemetry',
+      capped: false,
+      readings: null,
+      deliveredWh: 750,
+      paymentMicros: 225_000,
+    });
     const account = await ok(f.evaluate(home1, (ctx) => credits.getAccount(ctx, 'home-01')));
     expect(account.result.availableMicros).toBe(225_000);
     const supply = await ok(f.evaluate(utility, (ctx) => credits.getSupply(ctx)));
@@ -162,6 +191,83 @@ describe('dispatch: from setpoint to payment', () => {
     const r = await ok(f.run(bridge, (ctx) => dispatch.recordAck(ctx, C, 'd1-r1', json(refused))));
     expect(r.result).toMatchObject({ status: 'refused', ack: { reason: 'maintenance' } });
     expect((await f.evaluate(home1, (ctx) => dispatch.getDispatch(ctx, C, 'd1-r1'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+  });
+});
+
+describe('dispatch: delivery reconciled with the meter’s readings', () => {
+  /** An accepted dispatch of 2,000 W for 30 minutes from f.now on `resourceId`, then f.now at its end. */
+  async function accepted(f: FakeFabric, dispatchId: string, resourceId: string): Promise<number> {
+    const start = f.now;
+    await ok(f.run(utility, (ctx) => dispatch.requestDispatch(ctx, json(request(f, { dispatchId, resourceId })))));
+    const ack = { status: 'accepted', reason: '', socWh: 5000, at: formatInstant(f.now) };
+    await ok(f.run(bridge, (ctx) => dispatch.recordAck(ctx, C, dispatchId, json(ack))));
+    f.now = start + 1800;
+    return start;
+  }
+  /** The meter's readings of the two intervals before `start` and the two from it (import per interval, no export). */
+  const readingsFrom = (f: FakeFabric, meterId: string, start: number, imports: number[]) =>
+    ok(
+      f.run(bridge, (ctx) =>
+        submitVia(
+          metering,
+          ctx,
+          json(
+            readingsOf(
+              meterId,
+              start - 1800,
+              imports.map((importWh) => ({ importWh, exportWh: 0 })),
+              1,
+              900,
+            ).map((r) => signReading(r, keys.privateKey)),
+          ),
+        ),
+      ),
+    );
+  // Telemetry claims 1,500 W more export for 30 minutes: 750 Wh.
+  const delivery = json({ baselineW: -500, duringW: 1000, samples: 30 });
+
+  it('pays what telemetry shows when the readings confirm it, and caps it when they allow less', async () => {
+    const f = await setUp();
+    const s1 = await accepted(f, 'd1', 'bat-1');
+    // Import 1,000 + 1,000 Wh before, 400 + 350 during: net export rose by 1,250 Wh, more than telemetry's 750.
+    await readingsFrom(f, 'm1', s1, [1000, 1000, 400, 350]);
+    const outside = await f.run(bridge, (ctx) => dispatch.settleDispatch(onPeerOutsideCollection(ctx), C, 'd1', delivery));
+    expect(outside.error?.code).toBe(ErrorCodes.PRIVATE_DATA_UNAVAILABLE);
+    const confirmed = await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery)));
+    expect(confirmed.result.delivery).toMatchObject({
+      telemetryWh: 750,
+      source: 'readings',
+      capped: false,
+      readings: { baselineFrom: formatInstant(s1 - 1800), from: formatInstant(s1), to: formatInstant(s1 + 1800) },
+      deliveredWh: 750,
+      paymentMicros: 225_000,
+    });
+    const s2 = await accepted(f, 'd2', 'bat-2');
+    // Import 500 + 500 before, 400 + 450 during: net export rose by 150 Wh only, whatever telemetry claims.
+    await readingsFrom(f, 'm2', s2, [500, 500, 400, 450]);
+    const capped = await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd2', delivery)));
+    expect(capped.result.delivery).toMatchObject({
+      telemetryWh: 750,
+      source: 'readings',
+      capped: true,
+      deliveredWh: 150,
+      paymentMicros: 45_000,
+    });
+    expect((await ok(f.evaluate(home2, (ctx) => credits.getAccount(ctx, 'home-02')))).result.availableMicros).toBe(45_000);
+    expect(secondsOf(capped.result.readingsBy)).toBe(s2 + 3600);
+  });
+
+  it('waits while a reading is missing, then settles from telemetry alone at readingsBy', async () => {
+    const f = await setUp();
+    const s = await accepted(f, 'd1', 'bat-1');
+    // The last interval's reading never comes.
+    await readingsFrom(f, 'm1', s, [1000, 1000, 400]);
+    expect((await f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery))).error?.code).toBe(
+      ErrorCodes.DISPATCH_READINGS_PENDING,
+    );
+    f.now = s + 3600;
+    const settled = await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery)));
+    expect(settled.result.delivery).toMatchObject({ source: 'telemetry', readings: null, deliveredWh: 750 });
   });
 });
 

@@ -1,5 +1,5 @@
 /** The dispatch service against a fake ledger, without a broker: silent devices replaced, deliveries measured, acks, the overload rule. */
-import { formatInstant, type DispatchRecord, type DispatchRequest, type FlexResource } from '@gridledger/core';
+import { ErrorCodes, formatInstant, GridLedgerError, type DispatchRecord, type DispatchRequest, type FlexResource } from '@gridledger/core';
 import { silentLogger } from '@gridledger/network';
 import { DispatchService, replacementIdOf, type SampleSource } from '../src/dispatch/service';
 import type { DispatchLedger } from '../src/dispatch/ledger';
@@ -37,12 +37,14 @@ const dispatch = (o: Partial<DispatchRecord>): DispatchRecord => ({
   durationSeconds: 60,
   priceMicrosPerKwh: 1_000,
   ackTimeoutSeconds: 5,
+  readingsWaitSeconds: 1_800,
   replaces: null,
   alertId: null,
   status: 'requested',
   requestedBy: 'utility',
   requestedAt: formatInstant(T),
   ackBy: formatInstant(T + 5),
+  readingsBy: formatInstant(T + 60 + 1_800),
   ack: null,
   replacedBy: null,
   delivery: null,
@@ -55,6 +57,8 @@ class FakeLedger implements DispatchLedger {
   marked: string[] = [];
   acks: { dispatchId: string; status: string }[] = [];
   settled: { dispatchId: string; delivery: object }[] = [];
+  /** Settlements the chaincode refuses for missing readings before it takes one. */
+  pendingReadings = 0;
   constructor(readonly list: FlexResource[]) {}
   async openDispatches() {
     return this.open;
@@ -75,6 +79,7 @@ class FakeLedger implements DispatchLedger {
     return dispatch({ dispatchId, status: 'non-responsive' });
   }
   async settle(_c: string, dispatchId: string, delivery: object) {
+    if (this.pendingReadings-- > 0) throw new GridLedgerError(ErrorCodes.DISPATCH_READINGS_PENDING, 'waits for readings');
     this.settled.push({ dispatchId, delivery });
     return dispatch({ dispatchId, status: 'settled' });
   }
@@ -140,6 +145,46 @@ it("settles an ended, accepted dispatch with its meter's mean power before and d
     ['m-a', T, T + 60],
   ]);
   expect(ledger.settled).toEqual([{ dispatchId: 'd1', delivery: { baselineW: -501, duringW: 1_500, samples: 3 } }]);
+  await s.stop();
+});
+
+it('measures telemetry once and tries a settlement refused for missing readings again after the retry time, or at readingsBy', async () => {
+  const ledger = new FakeLedger([resource('a', 3_000)]);
+  ledger.open = [dispatch({ status: 'accepted' })];
+  ledger.pendingReadings = 2;
+  let nowMs = (T + 62) * 1000;
+  let measured = 0;
+  const s = await DispatchService.start({
+    communityId: C,
+    mqttUrl: '',
+    mqttOptions: {},
+    ledger,
+    samples: (_m: string, from: number) => {
+      measured++;
+      return from < T ? [{ powerW: -500 }] : [{ powerW: 1_500 }];
+    },
+    pollMs: 60_000,
+    readingsRetryMs: 5_000,
+    autoPriceMicrosPerKwh: 300_000,
+    logger: silentLogger,
+    now: () => nowMs,
+  });
+  await s.poll();
+  await settle();
+  expect(ledger.settled).toEqual([]);
+  nowMs += 4_000;
+  await s.poll(); // not yet: the retry time has not passed
+  await settle();
+  expect(ledger.pendingReadings).toBe(1);
+  nowMs += 1_000;
+  await s.poll(); // refused again
+  await settle();
+  expect(ledger.pendingReadings).toBe(0);
+  nowMs = (T + 60 + 1_800) * 1000; // readingsBy: at once, whatever the retry time
+  await s.poll();
+  await settle();
+  expect(ledger.settled).toEqual([{ dispatchId: 'd1', delivery: { baselineW: -500, duringW: 1_500, samples: 1 } }]);
+  expect(measured).toBe(2); // before and during, once
   await s.stop();
 });
 

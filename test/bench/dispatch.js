@@ -101,6 +101,8 @@ async function dispatchBenchmarks(profile, credentials, results, rows, call) {
               durationSeconds: 60,
               priceMicrosPerKwh: 1,
               ackTimeoutSeconds: 60,
+              // Settled from telemetry at once: 1,000 settlements waiting for readings would retry beside the next run.
+              readingsWaitSeconds: 0,
             });
             const at = await Promise.race([seen, new Promise((r) => setTimeout(() => r(undefined), 60_000))]);
             if (at === undefined) failed += 1;

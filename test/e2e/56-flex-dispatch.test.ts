@@ -10,7 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { formatInstant } from '@gridledger/core/core';
 import type { DeviceBehaviour, SimulatedDevice } from '@gridledger/device-bridge';
 import type { MqttCredential } from '@gridledger/network';
-import { batteryWithDevice, placeInZone } from './flex-support';
+import { batteryWithDevice, placeInZone, publishMeterTelemetry } from './flex-support';
 import { api, credentials, eventually, mqttOptions, newProsumerWithMeter, profile, uid, type JsonAnswer, type TestMeter } from './support';
 
 const community = () => profile().mqtt.communityId;
@@ -65,21 +65,7 @@ beforeAll(async () => {
     home('spare', 'obey', 5_000),
   ]);
   for (const h of list) homes[h.resourceId.split('-')[0]] = h;
-  // Every meter publishes its base load plus what its device does, each second, stamped with the second it describes.
-  publisher = setInterval(() => {
-    const at = nowSeconds();
-    for (const h of list) {
-      const sample = {
-        deviceId: h.meter.meterId,
-        zone,
-        at: formatInstant(at),
-        powerW: BASE_W + h.device.powerAt(at),
-        frequencyMHz: 50_000,
-        voltageMv: 230_000,
-      };
-      void h.telemetry.publishAsync(`gridledger/v1/${community()}/meters/${h.meter.meterId}/telemetry`, JSON.stringify(sample), { qos: 0 });
-    }
-  }, 1000);
+  publisher = publishMeterTelemetry(() => list, zone, BASE_W);
 });
 
 afterAll(async () => {
@@ -125,6 +111,8 @@ it('a setpoint acknowledged on the ledger, delivered as the meter shows, and pai
     durationSeconds: 9,
     priceMicrosPerKwh: PRICE,
     ackTimeoutSeconds: 5,
+    // The 15-minute readings of the setpoint are not awaited (59-dispatch-readings reconciles with them): telemetry alone.
+    readingsWaitSeconds: 0,
   });
   expect(sent.status).toBe(201);
   expect(sent.body).toMatchObject({ status: 'requested', ownerId: h.meter.participantId, zone });
@@ -133,7 +121,15 @@ it('a setpoint acknowledged on the ledger, delivered as the meter shows, and pai
   expect(h.device.received.map((c) => c.dispatchId)).toEqual([dispatchId]);
   const settled = await dispatchWhen(dispatchId, (d) => d.status === 'settled');
   // Baseline −500 W, +2,000 W from the battery for 9 s: 2,000 W × 9 s = 5 Wh (rounded down), at 100 per kWh: 0.5 = 500,000 µ.
-  expect(settled.body.delivery).toMatchObject({ baselineW: BASE_W, duringW: BASE_W + 2_000, deliveredWh: 5, paymentMicros: 500_000 });
+  expect(settled.body.delivery).toMatchObject({
+    baselineW: BASE_W,
+    duringW: BASE_W + 2_000,
+    telemetryWh: 5,
+    source: 'telemetry',
+    readings: null,
+    deliveredWh: 5,
+    paymentMicros: 500_000,
+  });
   expect(settled.body.delivery.samples).toBeGreaterThan(0);
   const account = await api('community', h.meter.apiKey, 'GET', `/credits/${h.meter.participantId}`);
   expect(account.body.availableMicros).toBe(500_000);

@@ -1,6 +1,8 @@
 /** What the grid and flexibility files share: a meter on a site of a zone, a zone's feeder in the grid model, a battery and its device. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { formatInstant } from '@gridledger/core/core';
 import { SimulatedDevice, type DeviceBehaviour } from '@gridledger/device-bridge';
 import type { MqttCredential } from '@gridledger/network';
 import { api, mqttOptions, profile, stateDir, uid, type JsonAnswer, type TestMeter } from './support';
@@ -61,4 +63,30 @@ export async function batteryWithDevice(
   });
   await device.start();
   return { resourceId, registered: registered.body, device };
+}
+
+/**
+ * Every meter publishes its base load (`baseW`) plus what its device does, each second, stamped with the second it describes
+ * (on its own connection, `telemetry`); clearInterval the answer to stop.
+ */
+export function publishMeterTelemetry(
+  homes: () => { meter: TestMeter; device: SimulatedDevice; telemetry: MqttClient }[],
+  zone: string,
+  baseW: number,
+): NodeJS.Timeout {
+  const communityId = profile().mqtt.communityId;
+  return setInterval(() => {
+    const at = Math.floor(Date.now() / 1000);
+    for (const h of homes()) {
+      const sample = {
+        deviceId: h.meter.meterId,
+        zone,
+        at: formatInstant(at),
+        powerW: baseW + h.device.powerAt(at),
+        frequencyMHz: 50_000,
+        voltageMv: 230_000,
+      };
+      void h.telemetry.publishAsync(`gridledger/v1/${communityId}/meters/${h.meter.meterId}/telemetry`, JSON.stringify(sample), { qos: 0 });
+    }
+  }, 1000);
 }

@@ -2,8 +2,9 @@
  * The `dispatch` contract (docs/dispatch.md): batteries and EV chargers registered by their owners
  * with the limits they allow, setpoints sent to them (by the utility, or by the Community's
  * dispatch service for a feeder near its limit or to replace a device that did not answer), the
- * devices' acknowledgements, and the delivery measured after the setpoint, paid to the owner per
- * kWh by the settlement bank. A setpoint beyond its owner's limits is refused here, whoever asks.
+ * devices' acknowledgements, and the delivery measured after the setpoint, capped by what the
+ * meter's signed readings allow, paid to the owner per kWh by the settlement bank. A setpoint beyond
+ * its owner's limits is refused here, whoever asks.
  */
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
@@ -16,6 +17,7 @@ import {
   parseAck,
   parseDispatchRequest,
   parseRegistration,
+  reconcileDelivery,
   safeMicros,
   secondsOf,
   type DispatchRecord,
@@ -31,6 +33,7 @@ import { AccountOverlay } from '../market/accounts';
 import { readPage } from '../paging';
 import { loadMeter } from '../registry';
 import { respond } from '../respond';
+import { readingsCap, setpointEnd } from './readings';
 
 export const DispatchEvents = {
   registered: 'FlexResourceRegistered',
@@ -217,6 +220,7 @@ export class DispatchContract extends Contract {
         requestedBy: actorOf(ctx, caller),
         requestedAt: formatInstant(now),
         ackBy: formatInstant(now + req.ackTimeoutSeconds),
+        readingsBy: formatInstant(secondsOf(req.startAt) + req.durationSeconds + req.readingsWaitSeconds),
         ack: null,
         replacedBy: null,
         delivery: null,
@@ -275,7 +279,10 @@ export class DispatchContract extends Contract {
     });
   }
 
-  /** The dispatch service records an accepted dispatch's measured delivery; the owner is paid for it by the settlement bank. */
+  /**
+   * The dispatch service records an accepted dispatch's delivery measured from telemetry; the chaincode caps it by what the
+   * meter's readings allow (or, with readings missing at readingsBy, takes telemetry alone) and the settlement bank pays the owner.
+   */
   @Transaction()
   @Returns('string')
   async settleDispatch(ctx: Context, communityId: string, dispatchId: string, delivery: string): Promise<string> {
@@ -295,8 +302,11 @@ export class DispatchContract extends Contract {
         if (same) return d;
       }
       if (d.status !== 'accepted') throw stateInvalid(d, `cannot be settled when ${d.status}`);
-      if (txSeconds(ctx) < secondsOf(d.startAt) + d.durationSeconds) throw stateInvalid(d, 'has not ended');
-      const energy = samples === 0 ? 0 : deliveredWh(d.powerW, d.durationSeconds, baselineW, duringW);
+      if (txSeconds(ctx) < setpointEnd(d)) throw stateInvalid(d, 'has not ended');
+      const telemetryWh = samples === 0 ? 0 : deliveredWh(d.powerW, d.durationSeconds, baselineW, duringW);
+      const cap = await readingsCap(ctx, d);
+      const reconciled = reconcileDelivery(telemetryWh, cap?.capWh);
+      const energy = reconciled.deliveredWh;
       const paymentMicros = safeMicros(BigInt(dispatchPaymentMicros(energy, d.priceMicrosPerKwh)), 'the dispatch payment');
       if (paymentMicros > 0) {
         const accounts = new AccountOverlay(ctx);
@@ -311,7 +321,17 @@ export class DispatchContract extends Contract {
       const next: DispatchRecord = {
         ...d,
         status: 'settled',
-        delivery: { baselineW, duringW, samples, deliveredWh: energy, paymentMicros },
+        delivery: {
+          baselineW,
+          duringW,
+          samples,
+          telemetryWh,
+          source: reconciled.source,
+          capped: reconciled.capped,
+          readings: cap?.readings ?? null,
+          deliveredWh: energy,
+          paymentMicros,
+        },
       };
       await putRecord(ctx, dispatchKey(ctx, communityId, dispatchId), next);
       await ctx.stub.deleteState(openKey(ctx, communityId, dispatchId));

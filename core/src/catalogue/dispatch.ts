@@ -1,6 +1,7 @@
 import { arg, contractOf } from './transaction';
-import { Id, Int, Nullable, OneOf, Opaque, Text, Type } from './schema';
+import { Bool, Id, Int, Nullable, OneOf, Opaque, Text, Type } from './schema';
 import { DISPATCH_STATUSES } from '../dispatch/dispatch';
+import { DELIVERY_SOURCES } from '../dispatch/delivery';
 import { RESOURCE_KINDS } from '../dispatch/resource';
 
 const NullableText = Nullable(Text);
@@ -48,9 +49,22 @@ export const DispatchRecordSchema = Type.Object(
     requestedBy: Text,
     requestedAt: Text,
     ackBy: Text,
+    readingsBy: Text,
     ack: Nullable(Type.Object({ status: OneOf(['accepted', 'refused'] as const), reason: Text, socWh: Int, at: Text })),
     replacedBy: NullableText,
-    delivery: Nullable(Type.Object({ baselineW: Int, duringW: Int, samples: Int, deliveredWh: Int, paymentMicros: Int })),
+    delivery: Nullable(
+      Type.Object({
+        baselineW: Int,
+        duringW: Int,
+        samples: Int,
+        telemetryWh: Int,
+        source: OneOf(DELIVERY_SOURCES),
+        capped: Bool,
+        readings: Nullable(Type.Object({ baselineFrom: Text, from: Text, to: Text })),
+        deliveredWh: Int,
+        paymentMicros: Int,
+      }),
+    ),
   },
   { title: 'Dispatch' },
 );
@@ -71,7 +85,8 @@ const ownerAndGrid = {
 } as const;
 const community = arg('communityId', Id);
 const REQUEST_FIELDS =
-  'dispatchId, communityId, resourceId, powerW, startAt, durationSeconds, priceMicrosPerKwh, ackTimeoutSeconds?, replaces?, alertId?';
+  'dispatchId, communityId, resourceId, powerW, startAt, durationSeconds, priceMicrosPerKwh, ackTimeoutSeconds?, ' +
+  'readingsWaitSeconds?, replaces?, alertId?';
 
 /** Dispatch of batteries and EVs (chaincode/src/dispatch/, docs/dispatch.md). */
 const dispatch = contractOf('dispatch');
@@ -134,7 +149,10 @@ export const dispatchTransactions = {
     result: DispatchRecordSchema,
     access: service,
     events: ['DispatchSettled'],
-    summary: "records an accepted dispatch's delivery measured from telemetry and pays its owner per kWh delivered, once",
+    summary:
+      "records an accepted dispatch's delivery measured from telemetry, capped by what its meter's readings allow (read from the " +
+      'ledger; DISPATCH_READINGS_PENDING while they are missing before readingsBy, then telemetry alone), and pays its owner per kWh ' +
+      'delivered, once; reads private import: endorsed by Community and Utility',
   }),
   getDispatch: dispatch.evaluate('getDispatch', {
     args: [community, arg('dispatchId', Id)],

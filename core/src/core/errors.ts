@@ -253,6 +253,8 @@ export const ErrorCodes = {
   DISPATCH_NOT_FOUND: 'DISPATCH_NOT_FOUND',
   /** A dispatch step that does not fit its state (an acknowledgement after the deadline, a second settlement, an id reused). */
   DISPATCH_STATE_INVALID: 'DISPATCH_STATE_INVALID',
+  /** A dispatch's settlement waits for the meter's readings of the setpoint's metering intervals until `details.readingsBy`. */
+  DISPATCH_READINGS_PENDING: 'DISPATCH_READINGS_PENDING',
   /** The caller's identity (MSP, gl.role, gl.id) may not do this. */
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** No valid API key (gateway) or no identity attributes (chaincode). */

@@ -7,6 +7,7 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { ID_PATTERN } from '../core/identity';
 import { parseInstant } from '../core/units';
+import { DEFAULT_READINGS_WAIT_SECONDS, MAX_READINGS_WAIT_SECONDS, type DeliverySource } from './delivery';
 import type { Setpoint } from './setpoint';
 
 export const DISPATCH_STATUSES = ['requested', 'accepted', 'refused', 'non-responsive', 'settled'] as const;
@@ -24,6 +25,8 @@ export interface DispatchRequest extends Setpoint {
   resourceId: string;
   priceMicrosPerKwh: number;
   ackTimeoutSeconds: number;
+  /** How long after the setpoint's end its settlement waits for the meter's readings before it settles from telemetry alone (s). */
+  readingsWaitSeconds: number;
   /** The dispatch this one replaces (its device did not answer), or null. */
   replaces: string | null;
   /** The FEEDER_OVERLOAD alert an automatic dispatch answers, or null. */
@@ -43,6 +46,14 @@ export interface DispatchDelivery {
   baselineW: number;
   duringW: number;
   samples: number;
+  /** What telemetry shows (deliveredWh of the figures above). */
+  telemetryWh: number;
+  /** `readings` when the meter's readings capped or confirmed telemetry's figure, `telemetry` when they were missing at `readingsBy`. */
+  source: DeliverySource;
+  /** The readings allowed less than telemetry showed (the cap itself stays off the channel: it derives from private import). */
+  capped: boolean;
+  /** The metering intervals read: [baselineFrom, from) before, [from, to) during; null when settled from telemetry alone. */
+  readings: { baselineFrom: string; from: string; to: string } | null;
   deliveredWh: number;
   paymentMicros: number;
 }
@@ -56,6 +67,8 @@ export interface DispatchRecord extends DispatchRequest {
   requestedAt: string;
   /** requestedAt + ackTimeoutSeconds: the device must have answered by then. */
   ackBy: string;
+  /** The setpoint's end + readingsWaitSeconds: missing readings after it settle the dispatch from telemetry alone. */
+  readingsBy: string;
   ack: DispatchAck | null;
   replacedBy: string | null;
   delivery: DispatchDelivery | null;
@@ -112,6 +125,7 @@ const REQUEST_FIELDS = [
   'durationSeconds',
   'priceMicrosPerKwh',
   'ackTimeoutSeconds',
+  'readingsWaitSeconds',
   'replaces',
   'alertId',
 ];
@@ -128,6 +142,7 @@ export function parseDispatchRequest(input: unknown): DispatchRequest {
     durationSeconds: int(o, 'durationSeconds', 1, MAX_DISPATCH_SECONDS),
     priceMicrosPerKwh: int(o, 'priceMicrosPerKwh', 0, MAX_DISPATCH_PRICE_MICROS_PER_KWH),
     ackTimeoutSeconds: int(o, 'ackTimeoutSeconds', 1, MAX_ACK_TIMEOUT_SECONDS, DEFAULT_ACK_TIMEOUT_SECONDS),
+    readingsWaitSeconds: int(o, 'readingsWaitSeconds', 0, MAX_READINGS_WAIT_SECONDS, DEFAULT_READINGS_WAIT_SECONDS),
     replaces: id(o, 'replaces', true),
     alertId: id(o, 'alertId', true),
   };

@@ -186,7 +186,7 @@ describe('parsing', () => {
       durationSeconds: 60,
       priceMicrosPerKwh: 1,
     };
-    expect(parseDispatchRequest(req)).toEqual({ ...req, ackTimeoutSeconds: 10, replaces: null, alertId: null });
+    expect(parseDispatchRequest(req)).toEqual({ ...req, ackTimeoutSeconds: 10, readingsWaitSeconds: 1800, replaces: null, alertId: null });
     expect(() => parseDispatchRequest({ ...req, durationSeconds: 0 })).toThrow(
       expect.objectContaining({ code: ErrorCodes.DISPATCH_INVALID }),
     );

@@ -1,4 +1,4 @@
-import type { DispatchAck, DispatchRecord, DispatchRequest, FlexResource } from '@gridledger/core';
+import { CONSUMPTION_MEMBERS, type DispatchAck, type DispatchRecord, type DispatchRequest, type FlexResource } from '@gridledger/core';
 import { BridgeFabricPort, json } from '../fabric-port';
 
 /** What the dispatch service reads and writes on the ledger (the dispatch contract, docs/dispatch.md). */
@@ -39,8 +39,9 @@ export class FabricDispatchLedger extends BridgeFabricPort implements DispatchLe
     return this.all('dispatch:listResources', communityId);
   }
 
-  private async submit(fn: string, args: string[]): Promise<DispatchRecord> {
-    return json((await this.fabric.submit(this.c.identity, fn, args)).result) as DispatchRecord;
+  private async submit(fn: string, args: string[], endorsingOrganizations?: string[]): Promise<DispatchRecord> {
+    const options = endorsingOrganizations === undefined ? {} : { endorsingOrganizations };
+    return json((await this.fabric.submit(this.c.identity, fn, args, options)).result) as DispatchRecord;
   }
 
   request(request: DispatchRequest): Promise<DispatchRecord> {
@@ -60,7 +61,8 @@ export class FabricDispatchLedger extends BridgeFabricPort implements DispatchLe
     dispatchId: string,
     delivery: { baselineW: number; duringW: number; samples: number },
   ): Promise<DispatchRecord> {
-    return this.submit('dispatch:settleDispatch', [communityId, dispatchId, JSON.stringify(delivery)]);
+    // The chaincode reads the meter's import from the consumption collection: endorsed by its members only.
+    return this.submit('dispatch:settleDispatch', [communityId, dispatchId, JSON.stringify(delivery)], [...CONSUMPTION_MEMBERS]);
   }
 
   async reportStateOfCharge(batteryId: string, socWh: number): Promise<void> {

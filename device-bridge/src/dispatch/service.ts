@@ -4,13 +4,17 @@
  * device's commands topic, records the device's answer from its acks topic on the ledger, marks a
  * device that did not answer by the deadline non-responsive and dispatches the next resource of
  * the zone in its place, and once a setpoint has ended settles it with the delivery its meter's
- * telemetry shows. On a FEEDER_OVERLOAD alert it dispatches the zone's resources itself.
+ * telemetry shows, which the chaincode caps by the meter's readings: while they are missing before
+ * the dispatch's readingsBy the settlement is refused (DISPATCH_READINGS_PENDING) and tried again.
+ * On a FEEDER_OVERLOAD alert it dispatches the zone's resources itself.
  */
 import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
   commandOf,
   DEFAULT_ACK_TIMEOUT_SECONDS,
+  DEFAULT_READINGS_WAIT_SECONDS,
+  ErrorCodes,
   formatInstant,
   parseAck,
   secondsOf,
@@ -33,6 +37,8 @@ export interface DispatchServiceOptions {
   ledger: DispatchLedger;
   samples: SampleSource;
   pollMs: number;
+  /** How long after a settlement refused for missing readings it is tried again (ms). */
+  readingsRetryMs?: number;
   /** The price per kWh of the automatic rule's dispatches. */
   autoPriceMicrosPerKwh: number;
   logger: Logger;
@@ -41,6 +47,8 @@ export interface DispatchServiceOptions {
 
 /** How long after a setpoint's end its delivery is measured: the telemetry store writes samples in batches. */
 const SETTLE_AFTER_SECONDS = 2;
+/** A settlement refused for missing readings is tried again after this long, unless the options name another time. */
+const READINGS_RETRY_MS = 30_000;
 /** The baseline is the meter's mean power over at most this long before the setpoint. */
 const BASELINE_SECONDS = 300;
 /** The automatic rule brings a feeder back to this share of its limit, for this long. */
@@ -61,6 +69,10 @@ export class DispatchService {
   private readonly open = new Map<string, DispatchRecord>();
   /** Steps in flight, by dispatch id, so that one poll does not start a step another has not finished. */
   private readonly busy = new Set<string>();
+  /** Telemetry's figures of a dispatch whose settlement waits for readings: measured once, while the raw samples are kept. */
+  private readonly measured = new Map<string, { baselineW: number; duringW: number; samples: number }>();
+  /** When a settlement refused for missing readings is tried next (epoch ms). */
+  private readonly retryAt = new Map<string, number>();
   private polling = false;
   private stopped = false;
   private readonly log: Logger;
@@ -102,7 +114,7 @@ export class DispatchService {
         if (this.busy.has(d.dispatchId)) continue;
         if (d.status === 'requested' && !this.published.has(d.dispatchId)) await this.publish(d);
         else if (d.status === 'requested' && now > secondsOf(d.ackBy)) this.step(d, () => this.replace(d));
-        else if (d.status === 'accepted' && now >= secondsOf(d.startAt) + d.durationSeconds + SETTLE_AFTER_SECONDS)
+        else if (d.status === 'accepted' && now >= secondsOf(d.startAt) + d.durationSeconds + SETTLE_AFTER_SECONDS && this.due(d))
           this.step(d, () => this.settle(d));
       }
     } catch (e) {
@@ -110,6 +122,13 @@ export class DispatchService {
     } finally {
       this.polling = false;
     }
+  }
+
+  /** A settlement is due unless it waits for readings: then again after the retry time, and at once when readingsBy has passed. */
+  private due(d: DispatchRecord): boolean {
+    const at = this.retryAt.get(d.dispatchId);
+    const nowMs = this.o.now?.() ?? Date.now();
+    return at === undefined || nowMs >= at || (d.readingsBy !== undefined && nowMs >= secondsOf(d.readingsBy) * 1000);
   }
 
   private step(d: DispatchRecord, work: () => Promise<void>): void {
@@ -197,6 +216,7 @@ export class DispatchService {
       durationSeconds: need.durationSeconds,
       priceMicrosPerKwh: d.priceMicrosPerKwh,
       ackTimeoutSeconds: d.ackTimeoutSeconds,
+      readingsWaitSeconds: d.readingsWaitSeconds ?? DEFAULT_READINGS_WAIT_SECONDS,
       replaces: d.dispatchId,
       alertId: d.alertId,
     });
@@ -207,18 +227,29 @@ export class DispatchService {
     return (await this.o.ledger.resources(this.o.communityId)).filter((r) => r.communityId === this.o.communityId);
   }
 
-  /** The delivery its meter's telemetry shows: mean power during the setpoint against the mean before it. */
+  /**
+   * The delivery its meter's telemetry shows (mean power during the setpoint against the mean before it), measured once; the
+   * chaincode caps it by the meter's readings, or refuses while they are missing before readingsBy: then tried again later.
+   */
   private async settle(d: DispatchRecord): Promise<void> {
-    const start = secondsOf(d.startAt);
-    const before = this.o.samples(d.meterId, start - Math.min(d.durationSeconds, BASELINE_SECONDS), start);
-    const during = this.o.samples(d.meterId, start, start + d.durationSeconds);
-    const samples = before.length === 0 ? 0 : during.length;
-    const settled = await this.o.ledger.settle(this.o.communityId, d.dispatchId, {
-      baselineW: mean(before),
-      duringW: mean(during),
-      samples,
-    });
-    this.log.info({ dispatchId: d.dispatchId, delivery: settled.delivery }, 'dispatch settled');
+    let figures = this.measured.get(d.dispatchId);
+    if (figures === undefined) {
+      const start = secondsOf(d.startAt);
+      const before = this.o.samples(d.meterId, start - Math.min(d.durationSeconds, BASELINE_SECONDS), start);
+      const during = this.o.samples(d.meterId, start, start + d.durationSeconds);
+      figures = { baselineW: mean(before), duringW: mean(during), samples: before.length === 0 ? 0 : during.length };
+      this.measured.set(d.dispatchId, figures);
+    }
+    try {
+      const settled = await this.o.ledger.settle(this.o.communityId, d.dispatchId, figures);
+      this.measured.delete(d.dispatchId);
+      this.retryAt.delete(d.dispatchId);
+      this.log.info({ dispatchId: d.dispatchId, delivery: settled.delivery }, 'dispatch settled');
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== ErrorCodes.DISPATCH_READINGS_PENDING) throw e;
+      this.retryAt.set(d.dispatchId, (this.o.now?.() ?? Date.now()) + (this.o.readingsRetryMs ?? READINGS_RETRY_MS));
+      this.log.info({ dispatchId: d.dispatchId, readingsBy: d.readingsBy }, "settlement waits for the meter's readings");
+    }
   }
 
   /**
@@ -241,6 +272,7 @@ export class DispatchService {
         durationSeconds: need.durationSeconds,
         priceMicrosPerKwh: this.o.autoPriceMicrosPerKwh,
         ackTimeoutSeconds: DEFAULT_ACK_TIMEOUT_SECONDS,
+        readingsWaitSeconds: DEFAULT_READINGS_WAIT_SECONDS,
         replaces: null,
         alertId,
       });

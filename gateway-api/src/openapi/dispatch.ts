@@ -1,5 +1,10 @@
 import { catalogue } from '@gridledger/core/catalogue';
-import { MAX_ACK_TIMEOUT_SECONDS, MAX_DISPATCH_PRICE_MICROS_PER_KWH, MAX_DISPATCH_SECONDS } from '@gridledger/core/dispatch';
+import {
+  MAX_ACK_TIMEOUT_SECONDS,
+  MAX_DISPATCH_PRICE_MICROS_PER_KWH,
+  MAX_DISPATCH_SECONDS,
+  MAX_READINGS_WAIT_SECONDS,
+} from '@gridledger/core/dispatch';
 import { answer, answerSchema } from './answers';
 import type { OpenApiParts } from './metering';
 
@@ -40,6 +45,12 @@ export function dispatchSchemas(p: OpenApiParts) {
         durationSeconds: int(1, MAX_DISPATCH_SECONDS),
         priceMicrosPerKwh: int(0, MAX_DISPATCH_PRICE_MICROS_PER_KWH),
         ackTimeoutSeconds: int(1, MAX_ACK_TIMEOUT_SECONDS),
+        readingsWaitSeconds: {
+          ...int(0, MAX_READINGS_WAIT_SECONDS),
+          description:
+            "how long after the setpoint's end settlement waits for the meter's readings before it settles from telemetry alone " +
+            '(default 1,800)',
+        },
         replaces: { ...p.id, nullable: true },
       },
     },
