@@ -85,9 +85,10 @@ async function dhtBenchmarks(results, rows) {
   for (let i = 1; i < n; i++) {
     const known = [0, 1, 2].map(() => nodes[Math.floor(rand() * nodes.length)]);
     if (i % 25 === 0) console.error(`agents-dht: ${i} nodes joined in ${((performance.now() - setupStart) / 1000).toFixed(0)} s`);
-    nodes.push(
-      await dht.startCommunityNode({ communityId: COMMUNITY, query, bootstrap: [...new Set(known)].map((k) => k.addresses()[0]) }),
-    );
+    const join = () =>
+      dht.startCommunityNode({ communityId: COMMUNITY, query, bootstrap: [...new Set(known)].map((k) => k.addresses()[0]) });
+    // On a machine loaded past its cores, all three handshakes can outlast their 30 s: once more, then fail.
+    nodes.push(await join().catch(join));
   }
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const offers = new Map();
