@@ -18,7 +18,7 @@ import type { PeerId } from '@libp2p/interface';
 import type { CommunityNode } from './node.js';
 import { LedgerUnavailable, type AgentBinding, type OfferCheck } from './ledger-check.js';
 import type { ForgedReason, StaleReason } from './metrics.js';
-import { recordKey, signRecord, verifyRecord, type Balance, type SurplusRecord } from './record.js';
+import { recordKey, selectNewest, signRecord, verifyRecord, type Balance, type SurplusRecord } from './record.js';
 
 /** The content key whose providers are the agents with a record of that balance for the interval. */
 export async function intervalKey(communityId: string, intervalStart: number, balance: Balance): Promise<CID> {
@@ -56,6 +56,8 @@ export interface DiscoveryOptions {
   nowSeconds: number;
   /** Budget of the whole lookup; 10 s by default. */
   timeoutMs?: number;
+  /** Valid copies of each record to wait for (LOOKUP_QUORUM by default; lookupRecord). */
+  quorum?: number;
 }
 
 /** What one discovery found: the records that passed every check, and how many of each verdict. */
@@ -87,20 +89,73 @@ async function judge(record: SurplusRecord, ledger: OfferCheck & AgentBinding, n
   return stale === undefined ? { ok: true } : { ok: false, stale };
 }
 
-/** The newest record of one agent for the interval that passed the DHT's checks, or undefined. */
-async function fetchRecord(node: CommunityNode, key: Uint8Array, signal: AbortSignal): Promise<SurplusRecord | undefined> {
-  let value: Uint8Array | undefined;
+/**
+ * Valid copies of a record a lookup waits for before it stops (docs/agents.md, "Discovery (DHT)").
+ * kad-dht's own get walks every disjoint path to its end and only then picks the newest copy; a
+ * put stores the record on the K (20) nodes closest to its key, so the first few answers of a
+ * lookup are nearly always copies of it.
+ */
+export const LOOKUP_QUORUM = 3;
+
+export interface LookupOptions {
+  signal?: AbortSignal;
+  /** Stop once this many peers have answered with a valid copy (LOOKUP_QUORUM by default; Infinity: kad-dht's whole get). */
+  quorum?: number;
+  /** kad-dht's progress events of the query (`kad-dht:query:send-query`, …): the bench counts the requests sent. */
+  onProgress?: (event: Event) => void;
+}
+
+/**
+ * The newest valid record under `key` among the first `quorum` copies the DHT's get reports, or
+ * undefined. Every copy is checked (verifyRecord: form, key, signature) before it counts, and the
+ * newest of them (selectNewest: highest seq) is the answer, so a forged copy can never win and an
+ * older copy only wins when none of the peers that answered first has the newer one. When fewer
+ * peers hold the record, the get runs to its end and its own pick (the last VALUE) counts too.
+ */
+export async function lookupRecord(node: CommunityNode, key: Uint8Array, options: LookupOptions = {}): Promise<SurplusRecord | undefined> {
+  const quorum = options.quorum ?? LOOKUP_QUORUM;
+  const copies: Uint8Array[] = [];
+  const answered = new Set<string>();
+  let valid = 0;
+  const take = async (value: Uint8Array): Promise<void> => {
+    copies.push(value);
+    if (
+      await verifyRecord(key, value).then(
+        () => true,
+        () => false,
+      )
+    )
+      valid += 1;
+  };
   try {
-    // The last VALUE event of a get is the one its selector chose.
-    for await (const event of node.libp2p.services.dht.get(key, { signal })) {
-      if (event.name === 'VALUE') value = event.value;
+    for await (const event of node.libp2p.services.dht.get(key, { signal: options.signal, onProgress: options.onProgress })) {
+      if (event.name === 'PEER_RESPONSE' && event.record !== undefined && !answered.has(event.from.toString())) {
+        answered.add(event.from.toString());
+        await take(event.record.value);
+      } else if (event.name === 'VALUE') {
+        await take(event.value);
+      }
+      // Leaving the loop ends kad-dht's query and aborts its requests still running.
+      if (valid >= quorum) break;
     }
   } catch {
-    // Not found, or the budget ran out: the provider counts as missing.
+    // Not found, or the budget ran out: judge the copies found so far.
   }
-  if (value === undefined) return undefined;
-  // The DHT verified it on receipt; verified once more here for the typed record.
-  return verifyRecord(key, value).catch(() => undefined);
+  return newestValid(key, copies);
+}
+
+/** The newest (selectNewest) of the copies that pass verifyRecord, or undefined: a forged copy never wins, whatever its seq. */
+export async function newestValid(key: Uint8Array, copies: Uint8Array[]): Promise<SurplusRecord | undefined> {
+  const checked = await Promise.all(
+    copies.map((value) =>
+      verifyRecord(key, value).then(
+        () => value,
+        () => undefined,
+      ),
+    ),
+  );
+  const valid = checked.filter((value): value is Uint8Array => value !== undefined);
+  return valid.length === 0 ? undefined : verifyRecord(key, valid[selectNewest(key, valid)]);
 }
 
 /** Finds the interval's records of the community from this node, checks them and counts the verdicts. */
@@ -121,7 +176,8 @@ export async function discover(node: CommunityNode, options: DiscoveryOptions): 
   const result: Discovery = { accepted: [], providers: providers.size, missing: 0, forged: {}, stale: {}, unchecked: 0 };
   await Promise.all(
     [...providers.keys()].sort().map(async (agentId) => {
-      const record = await fetchRecord(node, recordKey(node.communityId, options.intervalStart, agentId), signal);
+      const key = recordKey(node.communityId, options.intervalStart, agentId);
+      const record = await lookupRecord(node, key, { signal, quorum: options.quorum });
       if (record === undefined || record.balance !== balance) {
         result.missing += 1;
         metrics.add('missing');

@@ -28,7 +28,24 @@ export interface CommunityNodeOptions {
   /** Nodes to connect to at start: `/ip4/…/tcp/…/p2p/…` addresses of the community's other agents. */
   bootstrap?: (string | Multiaddr)[];
   metrics?: DhtMetrics;
+  /** kad-dht's query shape; DHT_QUERY by default (the bench compares others). */
+  query?: DhtQueryShape;
 }
+
+/** How wide kad-dht's queries go: requests at once on each path, and how many disjoint paths. */
+export interface DhtQueryShape {
+  alpha: number;
+  disjointPaths: number;
+}
+
+/**
+ * The community's query shape. kad-dht's defaults (alpha 10 and as many disjoint paths: up to 100
+ * requests in flight per query) are sized for the public IPFS DHT and its unreachable peers; a
+ * community's DHT has tens to hundreds of nodes that all answer, and one process hosts many of
+ * them, so every extra request is CPU taken from the lookups of the others (docs/agents.md,
+ * "Discovery (DHT)", and the bench's figures in docs/benchmarks.md).
+ */
+export const DHT_QUERY: DhtQueryShape = { alpha: 3, disjointPaths: 2 };
 
 export interface CommunityNode {
   communityId: string;
@@ -52,6 +69,7 @@ export function communityLibp2pOptions(
   privateKey: Ed25519PrivateKey,
   listen: string,
   records: { validators: Validators; selectors: Selectors },
+  query: DhtQueryShape = DHT_QUERY,
 ): Libp2pOptions<{ dht: KadDHT; identify: Identify; ping: Ping }> {
   return {
     privateKey,
@@ -79,6 +97,7 @@ export function communityLibp2pOptions(
         clientMode: false,
         // Agents share a LAN or loopback: keep private addresses. An address is only ever used to dial.
         peerInfoMapper: passthroughMapper,
+        ...query,
         ...records,
       }),
     },
@@ -98,10 +117,16 @@ export async function startCommunityNode(options: CommunityNodeOptions): Promise
     }
   };
   const libp2p = await createLibp2p(
-    communityLibp2pOptions(options.communityId, privateKey, `/ip4/${host}/tcp/${options.port ?? 0}`, {
-      validators: { [RECORD_NAMESPACE]: validate },
-      selectors: { [RECORD_NAMESPACE]: selectNewest },
-    }),
+    communityLibp2pOptions(
+      options.communityId,
+      privateKey,
+      `/ip4/${host}/tcp/${options.port ?? 0}`,
+      {
+        validators: { [RECORD_NAMESPACE]: validate },
+        selectors: { [RECORD_NAMESPACE]: selectNewest },
+      },
+      options.query,
+    ),
   );
   const bootstrap = options.bootstrap ?? [];
   const dials = await Promise.allSettled(bootstrap.map((a) => libp2p.dial(typeof a === 'string' ? multiaddr(a) : a)));

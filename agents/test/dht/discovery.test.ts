@@ -10,6 +10,7 @@ import {
   discover,
   HttpLedgerCheck,
   intervalKey,
+  lookupRecord,
   publishRecord,
   recordKey,
   signRecord,
@@ -173,6 +174,18 @@ describe('discovery over the community DHT', () => {
     found = await discover(buyer, { intervalStart: START, ledger: check, nowSeconds: END });
     expect(found.accepted).toEqual([]);
     expect(found.stale).toEqual({ expired: 7 });
+  }, 30_000);
+
+  test('a lookup stopped at its quorum finds the newest record from every node, as the whole get does', async () => {
+    const key = recordKey(COMMUNITY, START, idOf(honest[1]));
+    await publishRecord(honest[1], recordFor(honest[1], meterOf(1), 'offer-1', 1001, 3));
+    for (const from of [buyer, boot, honest[3], stale]) {
+      for (const quorum of [1, 3, Infinity]) {
+        expect(await lookupRecord(from, key, { quorum })).toMatchObject({ meterId: meterOf(1), seq: 3 });
+      }
+    }
+    // The forger's own record lives on its node only: fewer copies than the quorum, the get runs to its end and refuses it.
+    expect(await lookupRecord(buyer, recordKey(COMMUNITY, START, forger.libp2p.peerId.toString()))).toBeUndefined();
   }, 30_000);
 
   test('a ledger that cannot answer leaves records unchecked, not accepted', async () => {

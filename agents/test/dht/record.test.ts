@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import fc from 'fast-check';
-import { recordKey, RecordRefused, selectNewest, signRecord, verifyRecord, type SurplusRecord } from '../../src/dht/index.js';
+import { newestValid, recordKey, RecordRefused, selectNewest, signRecord, verifyRecord, type SurplusRecord } from '../../src/dht/index.js';
 
 const key = await generateKeyPair('Ed25519');
 const other = await generateKeyPair('Ed25519');
@@ -94,5 +94,18 @@ describe('surplus records', () => {
     const smallest = Buffer.compare(Buffer.from(tie[0]), Buffer.from(tie[1])) < 0 ? 0 : 1;
     expect(selectNewest(keyOf(record()), tie)).toBe(smallest);
     expect(selectNewest(keyOf(record()), [...tie].reverse())).toBe(1 - smallest);
+  });
+
+  test("a lookup's answer is the newest valid copy: a forged one loses whatever its seq, none valid is none", async () => {
+    const k = keyOf(record());
+    const [older, newer] = await Promise.all([1, 2].map((seq) => signRecord(record({ seq }), key)));
+    const signed = decode(older);
+    const forged = encode({ record: { ...signed.record, seq: 9, energyWh: 9000 }, signature: signed.signature });
+    const otherKey = await signRecord(record({ seq: 7 }), other);
+    expect(selectNewest(k, [older, forged])).toBe(1);
+    await expect(newestValid(k, [older, forged, otherKey])).resolves.toMatchObject({ seq: 1, energyWh: 1500 });
+    await expect(newestValid(k, [forged, newer, older])).resolves.toMatchObject({ seq: 2 });
+    await expect(newestValid(k, [forged, otherKey])).resolves.toBeUndefined();
+    await expect(newestValid(k, [])).resolves.toBeUndefined();
   });
 });
