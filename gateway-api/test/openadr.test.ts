@@ -1,5 +1,9 @@
 /** The OpenADR 3 VTN (routes/openadr.ts): the mapping of our events, the scopes, and the routes on a fake ledger. */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FlexEvent } from '@gridledger/core';
@@ -11,6 +15,7 @@ import { callbacksFor, deliver } from '../src/openadr/notify';
 import { CapturingLogger, Harness, startHarness } from './support/fakes';
 import { meterOfAttributes, reportSamples } from '../src/openadr/report-telemetry';
 import { samplePayload, type TelemetryRelay } from '../src/openadr/telemetry-relay';
+import { VtnStore } from '../src/openadr/store';
 
 const VTN = '/openadr3/3.0.1';
 
@@ -201,6 +206,30 @@ describe('callback hosts', () => {
     expect(allowed('https://badexample.org/x', '*.example.org')).toBe(false);
     expect(allowed('http://169.254.169.254/latest', '*')).toBe(true);
     expect(allowed('http://127.0.0.1.evil.example/x', '127.0.0.1')).toBe(false);
+  });
+});
+
+describe('store', () => {
+  it('adds the modification time to a store made before objects could change, keeping its objects', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtn-store-'));
+    const file = join(dir, 'openadr-vtn.sqlite');
+    const old = new DatabaseSync(file);
+    old.exec(`CREATE TABLE objects (kind TEXT NOT NULL, id TEXT NOT NULL, owner TEXT NOT NULL, parent TEXT NOT NULL,
+      name TEXT NOT NULL, created TEXT NOT NULL, body TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, UNIQUE (kind, id));
+      INSERT INTO objects (kind, id, owner, parent, name, created, body)
+        VALUES ('ven', 'ven-1', 'alice', '', 'v', '2026-12-01T00:00:00Z', '{}');`);
+    old.close();
+    const store = new VtnStore(file);
+    expect(store.get('ven', 'ven-1')).toMatchObject({ name: 'v', modificationDateTime: '2026-12-01T00:00:00Z' });
+    expect(store.replace('ven', 'ven-1', 'w', { venName: 'w' }, '2026-12-07T00:00:00Z')).toBe(true);
+    expect(store.get('ven', 'ven-1')).toMatchObject({
+      name: 'w',
+      createdDateTime: '2026-12-01T00:00:00Z',
+      modificationDateTime: '2026-12-07T00:00:00Z',
+    });
+    expect([store.remove('ven', 'ven-1'), store.remove('ven', 'ven-1')]).toEqual([true, false]);
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
@@ -546,5 +575,81 @@ describe('routes', () => {
     expect(relayed).toEqual([
       [expect.objectContaining({ meterId: 'alice.main', zone: 'z1', powerW: -1200, atSeconds: Date.parse(start) / 1000 })],
     ]);
+  });
+
+  it("changes and deletes the caller's own VENs, resources, subscriptions, programs and reports; the ledger's records stay", async () => {
+    const alice = await token('alice');
+    const bob = await token('bob');
+    const op = await token('operator');
+    const send = async (method: string, path: string, tok: string, json?: unknown) => {
+      const res = await h.fetch(`${VTN}${path}`, { method, key: tok, ...(json !== undefined ? { json } : {}) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
+    };
+    const ven = await vtn('/vens', alice, { venName: 'v1', resources: [{ resourceName: 'r1' }, { resourceName: 'r2' }] });
+    const venId = ven.body.id as string;
+    const [r1, r2] = (ven.body.resources as { id: string }[]).map((r) => r.id);
+    await vtn('/vens', bob, { venName: 'bob-ven' });
+
+    const renamed = await send('PUT', `/vens/${venId}`, alice, { venName: 'v1-new', id: 'ignored' });
+    expect([renamed.status, renamed.body.venName, renamed.body.id, (renamed.body.resources as unknown[]).length]).toEqual([
+      200,
+      'v1-new',
+      venId,
+      2,
+    ]);
+    expect((await send('PUT', `/vens/${venId}`, alice, { venName: 'bob-ven' })).body.error?.code).toBe('OPENADR_NAME_TAKEN');
+    expect((await send('PUT', `/vens/${venId}`, bob, { venName: 'x' })).body.error?.code).toBe('OPENADR_OBJECT_NOT_FOUND');
+    expect((await send('DELETE', `/vens/${venId}`, bob)).status).toBe(404);
+
+    expect((await send('GET', `/vens/${venId}/resources/${r1}`, alice)).body.resourceName).toBe('r1');
+    expect((await send('PUT', `/vens/${venId}/resources/${r1}`, alice, { resourceName: 'r2' })).body.error?.code).toBe(
+      'OPENADR_NAME_TAKEN',
+    );
+    const changed = await send('PUT', `/vens/${venId}/resources/${r1}`, alice, { resourceName: 'battery', attributes: [] });
+    expect([changed.status, changed.body.resourceName, changed.body.venID]).toEqual([200, 'battery', venId]);
+    expect((await send('DELETE', `/vens/${venId}/resources/${r2}`, alice)).status).toBe(200);
+    expect((await send('GET', `/vens/${venId}/resources/${r2}`, alice)).status).toBe(404);
+
+    const ops = [{ objects: ['EVENT'], operations: ['POST'], callbackUrl: 'http://127.0.0.1:9/hook' }];
+    const sub = await vtn('/subscriptions', alice, { clientName: 'c', programID: 'dr-1', objectOperations: ops });
+    const subPath = `/subscriptions/${sub.body.id as string}`;
+    const outside = [{ ...ops[0], callbackUrl: 'http://example.org/hook' }];
+    expect((await send('PUT', subPath, alice, { clientName: 'c', programID: 'dr-1', objectOperations: outside })).body.error?.code).toBe(
+      'OPENADR_CALLBACK_NOT_ALLOWED',
+    );
+    expect((await send('PUT', subPath, alice, { clientName: 'c2', programID: 'dr-1', objectOperations: ops })).body.clientName).toBe('c2');
+    expect((await send('DELETE', subPath, bob)).status).toBe(404);
+    expect((await send('DELETE', subPath, alice)).status).toBe(200);
+    expect((await vtn('/subscriptions', alice)).body).toEqual([]);
+
+    // The event is the ledger's: neither changed nor deleted. A program with events stays; one without goes.
+    expect((await send('DELETE', '/events/ev-7', op)).body.error?.code).toBe('OPENADR_SCOPE_MISSING');
+    const writer = await token('operator', 'read_all write_programs write_events');
+    await vtn('/events/ev-7', writer);
+    expect((await send('PUT', '/events/ev-7', writer, {})).body.error?.code).toBe('OPENADR_LEDGER_RECORD');
+    expect((await send('DELETE', '/events/ev-9', writer)).status).toBe(404);
+    expect((await vtn('/programs', writer, { programName: 'dr-1' })).status).toBe(201);
+    expect((await send('DELETE', '/programs/dr-1', writer)).body.error?.code).toBe('OPENADR_LEDGER_RECORD');
+    expect((await vtn('/programs', writer, { programName: 'dr-empty' })).status).toBe(201);
+    expect((await send('PUT', '/programs/dr-empty', writer, { programName: 'other' })).body.error?.code).toBe('REQUEST_INVALID');
+    expect((await send('PUT', '/programs/dr-empty', writer, { programName: 'dr-empty', programLongName: 'Empty' })).body).toMatchObject({
+      programLongName: 'Empty',
+    });
+    expect((await send('DELETE', '/programs/dr-empty', writer)).status).toBe(200);
+    expect((await send('GET', '/programs/dr-empty', writer)).status).toBe(404);
+
+    // A report: its record and hash stay on the ledger; its household deletes the VTN's copy, and changes none.
+    const report = { programID: 'dr-1', eventID: 'ev-7', clientName: 'c', resources: [{ resourceName: 'battery', intervals: [] }] };
+    const posted = await vtn('/reports', alice, report);
+    const reportPath = `/reports/${posted.body.id as string}`;
+    expect((await send('PUT', reportPath, alice, report)).body.error?.code).toBe('OPENADR_LEDGER_RECORD');
+    expect((await send('DELETE', reportPath, bob)).status).toBe(404);
+    expect((await send('DELETE', reportPath, alice)).status).toBe(200);
+    expect((await send('GET', reportPath, alice)).status).toBe(404);
+    expect(h.ledger.calls.filter((c) => c.fn === 'flex:recordReport')).toHaveLength(1);
+
+    expect((await send('DELETE', `/vens/${venId}`, alice)).status).toBe(200);
+    expect((await vtn('/vens', alice)).body).toEqual([]);
+    expect((await send('GET', `/vens/${venId}/resources/${r1}`, alice)).status).toBe(404);
   });
 });

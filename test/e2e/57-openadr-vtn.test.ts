@@ -312,4 +312,17 @@ it("a report on a resource naming the household's meter arrives as its telemetry
   // The operator's live view has the meter's latest sample.
   const live = await api('community', operatorKey(), 'GET', `/communities/${profile().mqtt.communityId}/grid/live`);
   expect((live.body.devices as JsonAnswer[]).find((d) => d.deviceId === home.meterId)).toMatchObject({ powerW: -3000 });
+
+  // The VEN changes its resource (the meter checked again), then deletes itself: a report on the resource is then refused.
+  const resourcePath = `/vens/${String(ven.body.id)}/resources/${String(ven.body.resources[0].id)}`;
+  const foreignMeter = await vtn(tok, 'PUT', resourcePath, named('home', other.meterId));
+  expect([foreignMeter.status, foreignMeter.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
+  const renamed = await vtn(tok, 'PUT', resourcePath, named('home-2', home.meterId));
+  expect([renamed.status, renamed.body.resourceName]).toEqual([200, 'home-2']);
+  expect((await vtn(tok, 'DELETE', `/vens/${String(ven.body.id)}`)).status).toBe(200);
+  const gone = await vtn(tok, 'POST', '/reports', { ...report, resources: [{ ...report.resources[0], resourceName: 'home-2' }] });
+  expect([gone.status, gone.body.error?.code]).toEqual([403, 'OPENADR_FOREIGN_RESOURCE']);
+  // The event is the ledger's: the VTN neither changes nor deletes it.
+  const writer = await token(operatorKey(), 'read_all write_events');
+  expect((await vtn(writer, 'DELETE', `/events/${event.id}`)).body.error?.code).toBe('OPENADR_LEDGER_RECORD');
 });

@@ -12,15 +12,11 @@
  * @metering-interval 20
  * @metering-late-window 10
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MIN_INTERVAL_SECONDS } from '@gridledger/core';
-import { loadScenario } from '@gridledger/simulation/dist/scenario';
-import { runScenario, type RunResult } from '@gridledger/simulation/dist/run';
+import type { RunResult } from '@gridledger/simulation/dist/run';
 import { useMeteringInterval } from './market-support';
-import { simulationRunChecks } from './simulation-support';
-import { api, credentials, operatorKey, profile, uid } from './support';
+import { runJuneAtShortIntervals, simulationRunChecks } from './simulation-support';
+import { api, operatorKey } from './support';
 
 useMeteringInterval(MIN_INTERVAL_SECONDS, { lateWindowSeconds: 10 });
 
@@ -29,26 +25,7 @@ const HOMES = 30;
 let run: RunResult;
 
 beforeAll(async () => {
-  const june = loadScenario(join(__dirname, '..', '..', 'simulation', 'scenarios', 'june-sunny.json'));
-  const scenario = {
-    ...june,
-    homes: HOMES,
-    fromHour: 10,
-    hours: INTERVALS,
-    simulatedSecondsPerInterval: 3600,
-    ledgerIntervalSeconds: MIN_INTERVAL_SECONDS,
-  };
-  const lines: string[] = [];
-  run = await runScenario({
-    profile: profile(),
-    credentials: credentials(),
-    settleTimeoutSeconds: 300,
-    scenario,
-    outDir: mkdtempSync(join(tmpdir(), 'gl-sim-short-')),
-    communityId: uid('simshort'),
-    say: (line) => lines.push(line),
-  });
-  process.stdout.write(`${lines.join('\n')}\n`);
+  run = await runJuneAtShortIntervals(HOMES, 10, INTERVALS);
 }, 900_000);
 
 it("runs on the ledger's shortest interval: 20 s market intervals, a gate of 10 s, 180x real time", async () => {

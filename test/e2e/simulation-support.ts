@@ -1,15 +1,46 @@
 /**
- * The checks every simulation run on the real network must pass (66-simulation and
- * 79-simulation-short-intervals): each home's readings on the ledger exactly as its meter measured
+ * The checks every simulation run on the real network must pass (66-simulation,
+ * 79-simulation-short-intervals and load/79-simulation-day): each home's readings on the ledger exactly as its meter measured
  * them and every interval settled, energy and credits adding up within the run's community, and
  * the report equal to the audit's recomputation and to the ledger's period figures.
  */
-import { readFileSync } from 'node:fs';
-import { formatInstant } from '@gridledger/core';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatInstant, MIN_INTERVAL_SECONDS } from '@gridledger/core';
 import { differences, recompute } from '@gridledger/simulation/dist/audit';
-import type { RunResult } from '@gridledger/simulation/dist/run';
+import { loadScenario } from '@gridledger/simulation/dist/scenario';
+import { runScenario, type RunResult } from '@gridledger/simulation/dist/run';
 import { utilityGainIn } from './market-support';
-import { api, credentials, operatorKey, profile } from './support';
+import { api, credentials, operatorKey, profile, uid } from './support';
+
+/**
+ * Runs `homes` homes of the sunny June scenario from `fromHour` for `intervals` hours, one simulated hour per ledger interval
+ * of MIN_INTERVAL_SECONDS (the bench's pace), in a community of its own; prints the run's lines.
+ */
+export async function runJuneAtShortIntervals(homes: number, fromHour: number, intervals: number): Promise<RunResult> {
+  const june = loadScenario(join(__dirname, '..', '..', 'simulation', 'scenarios', 'june-sunny.json'));
+  const scenario = {
+    ...june,
+    homes,
+    fromHour,
+    hours: intervals,
+    simulatedSecondsPerInterval: 3600,
+    ledgerIntervalSeconds: MIN_INTERVAL_SECONDS,
+  };
+  const lines: string[] = [];
+  const run = await runScenario({
+    profile: profile(),
+    credentials: credentials(),
+    settleTimeoutSeconds: 300,
+    scenario,
+    outDir: mkdtempSync(join(tmpdir(), 'gl-sim-short-')),
+    communityId: uid('simshort'),
+    say: (line) => lines.push(line),
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return run;
+}
 
 /** The run's ledger interval starts (epoch s). */
 export const runStarts = (run: RunResult, intervals: number): number[] =>

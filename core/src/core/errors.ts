@@ -302,6 +302,8 @@ export const ErrorCodes = {
   OPENADR_NAME_TAKEN: 'OPENADR_NAME_TAKEN',
   /** An OpenADR 3 callbackUrl on a host outside GRIDLEDGER_OPENADR_CALLBACK_HOSTS; `details.host`. */
   OPENADR_CALLBACK_NOT_ALLOWED: 'OPENADR_CALLBACK_NOT_ALLOWED',
+  /** An OpenADR 3 change the ledger's record forbids: an event changed or deleted, a report changed, a program with events deleted. */
+  OPENADR_LEDGER_RECORD: 'OPENADR_LEDGER_RECORD',
   /** A trading agent's input (offer, weights, position, mandate, figures) out of shape or range (agents.md); `details.field`. */
   AGENT_INPUT_INVALID: 'AGENT_INPUT_INVALID',
   /** A peer-to-peer offer, request, acceptance or refusal not of the documented shape (docs/p2p.md); `details.field`. */

@@ -134,14 +134,17 @@ export function flexRequestOf(body: unknown, fallbackId: string, nowSeconds: num
 }
 
 /** An OpenADR program for one of our program ids (a flex programId), with what the VTN stored about it. */
-export function toOadrProgram(id: string, stored?: { createdDateTime: string; body: Record<string, unknown> }) {
+export function toOadrProgram(
+  id: string,
+  stored?: { createdDateTime: string; modificationDateTime?: string; body: Record<string, unknown> },
+) {
   return {
     programName: id,
     ...(stored?.body ?? {}),
     id,
     objectType: 'PROGRAM',
     createdDateTime: stored?.createdDateTime ?? null,
-    modificationDateTime: stored?.createdDateTime ?? null,
+    modificationDateTime: stored?.modificationDateTime ?? stored?.createdDateTime ?? null,
     payloadDescriptors: [
       { objectType: 'EVENT_PAYLOAD_DESCRIPTOR', payloadType: PRICE, units: 'KWH', currency: CURRENCY },
       { objectType: 'EVENT_PAYLOAD_DESCRIPTOR', payloadType: REDUCTION, units: 'W', currency: null },

@@ -24,6 +24,8 @@ export interface StoredObject {
   /** Unique within the parent (a VEN's name, a resource's name within its VEN); '' when none. */
   name: string;
   createdDateTime: string;
+  /** When it was last changed (PUT); its creation until then. */
+  modificationDateTime?: string;
   body: Record<string, unknown>;
 }
 
@@ -34,6 +36,7 @@ interface Row {
   parent: string;
   name: string;
   created: string;
+  modified: string | null;
   body: string;
 }
 
@@ -44,6 +47,7 @@ const toObject = (r: Row): StoredObject => ({
   parent: r.parent,
   name: r.name,
   createdDateTime: r.created,
+  modificationDateTime: r.modified ?? r.created,
   body: JSON.parse(r.body) as Record<string, unknown>,
 });
 
@@ -60,6 +64,9 @@ export class VtnStore {
       CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, id TEXT NOT NULL, owner TEXT NOT NULL, parent TEXT NOT NULL,
         name TEXT NOT NULL, created TEXT NOT NULL, body TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, UNIQUE (kind, id));
       CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent, name);`);
+    // A store made before objects could change has no modification time: the column is added once.
+    const columns = this.db.prepare('PRAGMA table_info(objects)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'modified')) this.db.exec('ALTER TABLE objects ADD COLUMN modified TEXT');
     this.checkpoints = new EventCheckpoints(this.db);
   }
 
@@ -69,6 +76,28 @@ export class VtnStore {
       .prepare('INSERT OR IGNORE INTO objects (kind, id, owner, parent, name, created, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(o.kind, o.id, o.owner, o.parent, o.name, o.createdDateTime, JSON.stringify(o.body));
     return Number(r.changes) === 1;
+  }
+
+  /** Replaces an object's name and body (PUT); false when there is none of that kind and id. */
+  replace(kind: ObjectKind, id: string, name: string, body: Record<string, unknown>, modified: string): boolean {
+    const r = this.db
+      .prepare('UPDATE objects SET name = ?, body = ?, modified = ? WHERE kind = ? AND id = ?')
+      .run(name, JSON.stringify(body), modified, kind, id);
+    return Number(r.changes) === 1;
+  }
+
+  /** Deletes an object and, for a VEN, its resources, in one transaction; false when there is none. */
+  remove(kind: ObjectKind, id: string): boolean {
+    this.db.exec('BEGIN');
+    try {
+      const r = this.db.prepare('DELETE FROM objects WHERE kind = ? AND id = ?').run(kind, id);
+      if (kind === 'ven') this.db.prepare("DELETE FROM objects WHERE kind = 'resource' AND parent = ?").run(id);
+      this.db.exec('COMMIT');
+      return Number(r.changes) === 1;
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
   }
 
   get(kind: ObjectKind, id: string): StoredObject | undefined {

@@ -87,6 +87,12 @@ function nameIn(body: Record<string, unknown>, field: string): string {
   return v;
 }
 
+/** A body without what the VTN provisions (id, objectType, the times). */
+function provisioned(body: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, objectType: _t, createdDateTime: _c, modificationDateTime: _m, ...fields } = body;
+  return fields;
+}
+
 function objectBody(req: Request): Record<string, unknown> {
   const b = req.body as unknown;
   if (typeof b !== 'object' || b === null || Array.isArray(b)) throw invalid('body', 'the body must be a JSON object');
@@ -95,7 +101,8 @@ function objectBody(req: Request): Record<string, unknown> {
 
 /** A stored object as the specification's object: its fields, then what the VTN provisions. */
 function shown(o: StoredObject, objectType: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ...o.body, id: o.id, objectType, createdDateTime: o.createdDateTime, modificationDateTime: o.createdDateTime, ...extra };
+  const modificationDateTime = o.modificationDateTime ?? o.createdDateTime;
+  return { ...o.body, id: o.id, objectType, createdDateTime: o.createdDateTime, modificationDateTime, ...extra };
 }
 
 export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void } {
@@ -441,8 +448,8 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
   });
 
   // Subscriptions: webhooks (openadr/notify.ts).
-  r.post('/subscriptions', (req, res) => {
-    requireScope(grantOf(res), 'write_subscriptions');
+  /** A subscription's fields as posted or put: a client name, a program, and callbacks to allowed hosts only. */
+  const subscriptionFields = (req: Request): Record<string, unknown> => {
     const body = objectBody(req);
     nameIn(body, 'clientName');
     if (typeof body.programID !== 'string') throw invalid('body.programID', 'programID is required');
@@ -459,7 +466,10 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
       if (!Array.isArray(op.objects) || !Array.isArray(op.operations))
         throw invalid(`body.objectOperations[${k}]`, 'objects and operations must be arrays');
     });
-    const { id: _id, objectType: _t, ...fields } = body;
+    return provisioned(body);
+  };
+  r.post('/subscriptions', (req, res) => {
+    requireScope(grantOf(res), 'write_subscriptions');
     const o = {
       kind: 'subscription' as const,
       id: `sub-${randomUUID()}`,
@@ -467,7 +477,7 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
       parent: '',
       name: '',
       createdDateTime: stamp(),
-      body: fields,
+      body: subscriptionFields(req),
     };
     store.add(o);
     res.status(201).json(shown(o, 'SUBSCRIPTION'));
@@ -486,6 +496,116 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
   r.get('/subscriptions/:subscriptionID', (req, res) => {
     requireScope(grantOf(res), 'read_all', 'read_ven_objects', 'write_subscriptions');
     res.json(shown(owned(res, 'subscription', req.params.subscriptionID), 'SUBSCRIPTION'));
+  });
+
+  // Changing and deleting (docs/openadr.md, "Changing and deleting"): the caller's own objects of the VTN's store. What is on the
+  // ledger stays as it is: an event is neither changed nor deleted here, a report is not changed (a new one is posted).
+  const ledgerRecord = (message: string) => new GridLedgerError(ErrorCodes.OPENADR_LEDGER_RECORD, message);
+  /** The caller's own object of that kind; another's is not found, as on GET. */
+  const mine = (res: Response, kind: ObjectKind, id: string): StoredObject => {
+    const o = store.get(kind, id);
+    if (!o || o.owner !== grantOf(res).user.id) throw notFound(kind, id);
+    return o;
+  };
+  const updated = (kind: ObjectKind, id: string): StoredObject => store.get(kind, id)!;
+
+  r.put('/programs/:programID', (req, res) => {
+    requireScope(grantOf(res), 'write_programs');
+    const o = mine(res, 'program', req.params.programID);
+    const body = provisioned(objectBody(req));
+    if (nameIn(body, 'programName') !== o.id)
+      throw invalid('body.programName', 'programName is the program id of its events on the ledger: it does not change');
+    store.replace('program', o.id, o.name, body, stamp());
+    res.json(toOadrProgram(o.id, updated('program', o.id)));
+  });
+  r.delete('/programs/:programID', (req, res) => {
+    requireScope(grantOf(res), 'write_programs');
+    const o = mine(res, 'program', req.params.programID);
+    if (store.list('event', o.id).length > 0) throw ledgerRecord(`program ${o.id} has events on the ledger`);
+    store.remove('program', o.id);
+    res.json(toOadrProgram(o.id, o));
+  });
+  for (const verb of ['put', 'delete'] as const)
+    r[verb]('/events/:eventID', (req, res) => {
+      requireScope(grantOf(res), 'write_events');
+      if (!store.get('event', req.params.eventID)) throw notFound('event', req.params.eventID);
+      throw ledgerRecord(`event ${req.params.eventID} is a demand-response event on the ledger: it is neither changed nor deleted`);
+    });
+
+  r.put('/vens/:venID', (req, res) => {
+    requireScope(grantOf(res), 'write_vens');
+    const ven = mine(res, 'ven', req.params.venID);
+    const { resources: _r, ...fields } = provisioned(objectBody(req));
+    const venName = nameIn(fields, 'venName');
+    const other = store.named('ven', '', venName);
+    if (other && other.id !== ven.id)
+      throw new GridLedgerError(ErrorCodes.OPENADR_NAME_TAKEN, `a VEN ${venName} exists`, { name: venName });
+    store.replace('ven', ven.id, venName, fields, stamp());
+    res.json(showVen(updated('ven', ven.id)));
+  });
+  r.delete('/vens/:venID', (req, res) => {
+    requireScope(grantOf(res), 'write_vens');
+    const ven = mine(res, 'ven', req.params.venID);
+    const shownBefore = showVen(ven);
+    store.remove('ven', ven.id);
+    res.json(shownBefore);
+  });
+
+  /** A resource of a VEN the caller may see (read) or owns (write). */
+  const resourceIn = (res: Response, venId: string, resourceId: string, write: boolean): StoredObject => {
+    const ven = write ? mine(res, 'ven', venId) : owned(res, 'ven', venId);
+    const o = store.get('resource', resourceId);
+    if (!o || o.parent !== ven.id) throw notFound('resource', resourceId);
+    return o;
+  };
+  r.get('/vens/:venID/resources/:resourceID', (req, res) => {
+    requireScope(grantOf(res), 'read_all', 'read_ven_objects');
+    const o = resourceIn(res, req.params.venID, req.params.resourceID, false);
+    res.json(shown(o, 'RESOURCE', { venID: o.parent }));
+  });
+  r.put('/vens/:venID/resources/:resourceID', async (req, res) => {
+    requireScope(grantOf(res), 'write_vens');
+    const o = resourceIn(res, req.params.venID, req.params.resourceID, true);
+    const { venID: _v, ...fields } = provisioned(objectBody(req));
+    const resourceName = nameIn(fields, 'resourceName');
+    const other = store.named('resource', o.parent, resourceName);
+    if (other && other.id !== o.id)
+      throw new GridLedgerError(ErrorCodes.OPENADR_NAME_TAKEN, `VEN ${o.parent} has a resource ${resourceName}`, { name: resourceName });
+    await meterOf(res, fields, 'body');
+    store.replace('resource', o.id, resourceName, fields, stamp());
+    res.json(shown(updated('resource', o.id), 'RESOURCE', { venID: o.parent }));
+  });
+  r.delete('/vens/:venID/resources/:resourceID', (req, res) => {
+    requireScope(grantOf(res), 'write_vens');
+    const o = resourceIn(res, req.params.venID, req.params.resourceID, true);
+    store.remove('resource', o.id);
+    res.json(shown(o, 'RESOURCE', { venID: o.parent }));
+  });
+
+  r.put('/subscriptions/:subscriptionID', (req, res) => {
+    requireScope(grantOf(res), 'write_subscriptions');
+    const o = mine(res, 'subscription', req.params.subscriptionID);
+    store.replace('subscription', o.id, '', subscriptionFields(req), stamp());
+    res.json(shown(updated('subscription', o.id), 'SUBSCRIPTION'));
+  });
+  r.delete('/subscriptions/:subscriptionID', (req, res) => {
+    requireScope(grantOf(res), 'write_subscriptions');
+    const o = mine(res, 'subscription', req.params.subscriptionID);
+    store.remove('subscription', o.id);
+    res.json(shown(o, 'SUBSCRIPTION'));
+  });
+
+  // A report's record and hash stay on the ledger; its household may delete the VTN's copy of its values.
+  r.put('/reports/:reportID', (req, res) => {
+    requireScope(grantOf(res), 'write_reports');
+    mine(res, 'report', req.params.reportID);
+    throw ledgerRecord(`report ${req.params.reportID} is recorded on the ledger with its hash: post a new report instead`);
+  });
+  r.delete('/reports/:reportID', (req, res) => {
+    requireScope(grantOf(res), 'write_reports');
+    const o = mine(res, 'report', req.params.reportID);
+    store.remove('report', o.id);
+    res.json(shown(o, 'REPORT'));
   });
 
   // Errors as the specification's problem object, with our stable code.
