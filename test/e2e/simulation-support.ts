@@ -88,7 +88,8 @@ export function simulationRunChecks(result: () => RunResult, intervals: number, 
     }
     const settledNet = run.report.homes.reduce((s, h) => s + h.netWh, 0);
     const ordered = run.report.homes.filter((h) => h.settledIntervals > 0).length;
-    expect(ordered).toBeGreaterThan(50);
+    // Most homes held an order (some have nothing to trade in an interval).
+    expect(ordered).toBeGreaterThan(homes / 2);
     // Every home that held an order is settled on its metered net position.
     const metered = run.report.homes.reduce((s, h) => {
       const series = run.flows.get(h.homeId)!;
