@@ -1,6 +1,6 @@
 /**
- * The checks every simulation run on the real network must pass (66-simulation,
- * 79-simulation-short-intervals and load/79-simulation-day): each home's readings on the ledger exactly as its meter measured
+ * The checks every simulation run on the real network must pass (66-simulation and
+ * load/79-simulation-day): each home's readings on the ledger exactly as its meter measured
  * them and every interval settled, energy and credits adding up within the run's community, and
  * the report equal to the audit's recomputation and to the ledger's period figures.
  */
