@@ -250,6 +250,10 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
     }
     if (meterId === undefined) return undefined;
     if (!ID_PATTERN.test(meterId)) throw invalid(`${path}.attributes`, 'the meter id is not an id');
+    return callersMeter(res, meterId);
+  };
+  /** The caller's active meter of that id, read from the ledger as the caller. */
+  const callersMeter = async (res: Response, meterId: string): Promise<MeterRecord> => {
     const user = grantOf(res).user;
     const meter = (await call(ledger, user, registry.getMeter, [meterId])) as MeterRecord | undefined;
     if (!meter) throw new GridLedgerError(ErrorCodes.METER_NOT_REGISTERED, `no meter ${meterId}`, { meterId });
@@ -415,7 +419,7 @@ export function openadrRoutes(deps: VtnDeps): express.Router & { close(): void }
     const zones = new Map<string, string | undefined>();
     const skippedMeters: SkippedInterval[] = [];
     for (const meterId of new Set(samples.map((x) => x.meterId))) {
-      const meter = await meterOf(res, { attributes: [{ type: 'GL_METER_ID', values: [meterId] }] }, 'body').catch(() => undefined);
+      const meter = await callersMeter(res, meterId).catch(() => undefined);
       zones.set(meterId, meter && meter.communityId === deps.telemetry.communityId ? (meter.zone ?? UNZONED) : undefined);
     }
     const sent = samples.flatMap((x) => {
