@@ -74,7 +74,7 @@ export class FabricClient {
     } catch (e) {
       return Promise.reject(fromFabricError(e));
     }
-    return submitWithRetry(contract, fn, args, this.opts.retry, options, this.opts.metrics);
+    return submitWithRetry(contract, fn, args, this.opts.retry, { localMspId: identity.mspId, ...options }, this.opts.metrics);
   }
 
   /** The chaincode's events; iterating throws GridLedgerErrors too. */

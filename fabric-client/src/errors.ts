@@ -98,6 +98,16 @@ export function fromFabricError(error: unknown): GridLedgerError {
   return mapped;
 }
 
+/**
+ * Whether an endorsement failure names the peers that refused and none of them is of `mspId`: the
+ * gateway's own organization either endorsed or was not asked.
+ */
+export function refusedOnlyElsewhere(error: unknown, mspId: string): boolean {
+  const details = (error as FabricLikeError | undefined)?.details;
+  if (!Array.isArray(details) || details.length === 0) return false;
+  return details.every((d: { mspId?: unknown } | null) => typeof d?.mspId === 'string' && d.mspId !== mspId);
+}
+
 /** The text of what a Fabric call threw, for a log line: the mapped error's message and the original's. */
 export function describeFabricError(error: unknown): string {
   const cause = (error as { cause?: unknown })?.cause;

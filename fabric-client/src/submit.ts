@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { ErrorCodes, GridLedgerError } from '@gridledger/core/core';
-import { fromFabricError, GrpcStatus, MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT } from './errors';
+import { ChaincodeError, fromFabricError, GrpcStatus, MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT, refusedOnlyElsewhere } from './errors';
 import type { FabricMetrics } from './metrics';
 
 /** What a submission may add to a proposal. */
@@ -10,7 +10,17 @@ export interface SubmitOptions {
   endorsingOrganizations?: string[];
   /** The endorsement's deadline instead of the connection's (the peer gateway's own endorsementTimeout, 30 s, still applies). */
   endorseDeadlineMs?: number;
+  /**
+   * The MSP of the gateway's own peer, which has committed every transaction this process waited
+   * for. A refusal by the chaincode on other organizations' peers only may come from a peer a block
+   * behind (a record just written is not there yet), so it is proposed again, at most twice.
+   */
+  localMspId?: string;
 }
+
+/** Proposals of a transaction refused only by other organizations' peers, and the first wait before the next. */
+const STALE_ATTEMPTS = 3;
+const STALE_BACKOFF_MS = 250;
 
 /** Attempts of a transaction invalidated by an MVCC or phantom read conflict (or an aborted endorsement), and the first backoff. */
 export interface RetryOptions {
@@ -45,6 +55,8 @@ export function retryDelayMs(attempt: number, backoffMs: number, random: () => n
  * answered differently, as when a concurrent transaction committed on one of them between their
  * reads, or the chaincode did not run) is proposed again the same way: nothing was ordered, so
  * the retry cannot do anything twice. After the last attempt its LEDGER_UNAVAILABLE goes out.
+ * A chaincode refusal from other organizations' peers only (see SubmitOptions.localMspId) is
+ * proposed again too, after 250 to 500 ms and then 500 to 1,000 ms; after that it goes out as it is.
  * Every failure leaves as a GridLedgerError (fromFabricError) with the transaction id in its details.
  */
 export async function submitWithRetry(
@@ -91,6 +103,16 @@ export async function submitWithRetry(
       const error = fromFabricError(e);
       if (txId && error.details.txId === undefined) error.details.txId = txId;
       const endorsementAborted = !endorsed && error.code === ErrorCodes.LEDGER_UNAVAILABLE && error.details.grpcCode === GrpcStatus.ABORTED;
+      const staleElsewhere =
+        !endorsed &&
+        error instanceof ChaincodeError &&
+        options.localMspId !== undefined &&
+        refusedOnlyElsewhere(e, options.localMspId) &&
+        attempt < Math.min(attempts, STALE_ATTEMPTS);
+      if (staleElsewhere) {
+        await sleep(retryDelayMs(attempt, STALE_BACKOFF_MS));
+        continue;
+      }
       if (!endorsementAborted || attempt >= attempts) throw error;
     }
     if (attempt < attempts) {

@@ -62,6 +62,43 @@ describe('submitWithRetry', () => {
     expect(seen).toHaveLength(1);
   });
 
+  /** A refusal with ASSET_NOT_FOUND by the peers of `mspIds`. */
+  const refusedBy = (...mspIds: string[]) => {
+    const env = encodeErrorEnvelope(new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, 'no site s1'));
+    return new EndorseError({
+      code: 10,
+      details: mspIds.map((mspId) => ({ address: `peer.${mspId}`, mspId, message: `chaincode response 500, ${env}` })),
+      cause: new Error('x') as never,
+      transactionId: 'tx1',
+      message: '10 ABORTED: failed to endorse transaction, see attached details for more info',
+    });
+  };
+
+  it("proposes again a refusal by other organizations' peers only (they may be a block behind), and commits when they agree", async () => {
+    const { maker, seen } = contract([0, 0, 0], refusedBy('UtilityMSP'), 1);
+    const out = await submitWithRetry(maker, 'assets:attachMeter', ['m', 's1'], {}, { localMspId: 'CommunityMSP' });
+    expect(out.txId).toBe('tx2');
+    expect(seen).toHaveLength(2);
+  });
+
+  it("gives a refusal by other organizations' peers up after three proposals, with the chaincode's code", async () => {
+    const { maker, seen } = contract([0, 0, 0, 0], refusedBy('UtilityMSP', 'RegulatorMSP'));
+    const refused = submitWithRetry(maker, 'f', [], { attempts: 4 }, { localMspId: 'CommunityMSP' });
+    await expect(refused).rejects.toMatchObject({ code: ErrorCodes.ASSET_NOT_FOUND });
+    expect(seen).toHaveLength(3);
+  });
+
+  it("does not propose again a refusal by the gateway's own organization's peer, nor one when that is not known", async () => {
+    const own = contract([0, 0], refusedBy('UtilityMSP', 'CommunityMSP'), 1);
+    await expect(submitWithRetry(own.maker, 'f', [], {}, { localMspId: 'CommunityMSP' })).rejects.toMatchObject({
+      code: ErrorCodes.ASSET_NOT_FOUND,
+    });
+    expect(own.seen).toHaveLength(1);
+    const unknown = contract([0, 0], refusedBy('UtilityMSP'), 1);
+    await expect(submitWithRetry(unknown.maker, 'f', [])).rejects.toMatchObject({ code: ErrorCodes.ASSET_NOT_FOUND });
+    expect(unknown.seen).toHaveLength(1);
+  });
+
   it("passes the chaincode's own code through, with the transaction id", async () => {
     const env = encodeErrorEnvelope(new GridLedgerError(ErrorCodes.METER_EXISTS, 'exists'));
     const failure = new EndorseError({
