@@ -20,7 +20,7 @@ export function meterIdOfTopic(topic: string, communityId: string, kind: 'readin
  * Telemetry (docs/telemetry.md): a meter publishes on `.../meters/{meterId}/telemetry`, a sensor of
  * the grid model (a feeder's head, the connection point) on `.../sensors/{sensorId}/telemetry`.
  */
-export const meterTelemetryTopic = (communityId: string, meterId: string) => `${PREFIX}/${communityId}/meters/${meterId}/telemetry`;
+export { meterTelemetryTopic } from '@gridledger/network';
 export const sensorTelemetryTopic = (communityId: string, sensorId: string) => `${PREFIX}/${communityId}/sensors/${sensorId}/telemetry`;
 /** The telemetry service's subscriptions: every meter's and sensor's telemetry in one community. */
 export const telemetryFilters = (communityId: string) => [
