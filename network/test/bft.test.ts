@@ -28,7 +28,8 @@ beforeAll(async () => {
   offset = lease.offset;
   stateDir = mkdtempSync(join(tmpdir(), 'gl-bft-'));
   profile = await upNetwork({ stateDir, offset, consensus: 'bft', log: () => undefined });
-});
+  // A second network of its own, started while end-to-end files may be running (test/e2e/sequencer.js).
+}, 180_000);
 
 afterAll(async () => {
   if (stateDir) await down(stateDir, { purge: true, log: () => undefined });

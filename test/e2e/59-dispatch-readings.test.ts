@@ -8,9 +8,12 @@
  * `telemetry`. The chaincode reads the readings (the import from the private collection) itself.
  *
  * Time: 60 s metering intervals; readings are submitted once the setpoint's intervals have ended,
- * so the file waits one to two intervals whatever the machine does.
+ * so the file waits one to two intervals whatever the machine does. It closes no window, so it shares
+ * the platform with the other minute-interval files of the long late window (file-lock.js) instead
+ * of taking it alone.
  *
  * @metering-interval 60
+ * @metering-late-window 2160000
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { formatInstant } from '@gridledger/core/core';

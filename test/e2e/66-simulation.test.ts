@@ -1,7 +1,8 @@
 /**
  * The community simulation on the real network (simulation/src/run.ts): a short slice of the
- * sunny June scenario, 100 homes for 3 ledger intervals of 60 s (3 simulated quarter hours around
- * noon), in a community of the run's own. Every home's signed reading is committed as its meter
+ * sunny June scenario, 40 of its 100 homes for 2 ledger intervals of 60 s (2 simulated quarter hours
+ * around noon), in a community of the run's own (all 100 homes for the whole day: the load test
+ * load/79-simulation-day). Every home's signed reading is committed as its meter
  * measured it (relayed over MQTT by the head-end connection), every interval is cleared and
  * settled by a market scheduler for the community, credits and energy add up within the
  * community, each home's savings are measured against its own tariff (flat or time of use, at its
@@ -27,7 +28,8 @@ import { api, credentials, operatorKey, profile, uid } from './support';
 
 useMeteringInterval(60, { lateWindowSeconds: 30 });
 
-const INTERVALS = 3;
+const INTERVALS = 2;
+const HOMES = 40;
 const AGENT_INTERVALS = 2;
 let run: RunResult;
 /** A second, small community beside it whose orders come from the homes' agents in the agent process. */
@@ -35,9 +37,9 @@ let agentRun: RunResult;
 
 beforeAll(async () => {
   const june = loadScenario(join(__dirname, '..', '..', 'simulation', 'scenarios', 'june-sunny.json'));
-  // Simulated 11:00-11:45 UTC: most PV homes export, the others import. The time-of-use homes' peak is moved onto these hours.
+  // Simulated 11:00-11:30 UTC: most PV homes export, the others import. The time-of-use homes' peak is moved onto these hours.
   const homeTariffs = june.homeTariffs.map((t) => (t.peak === undefined ? t : { ...t, peak: { ...t.peak, fromHour: 11, toHour: 12 } }));
-  const scenario = { ...june, fromHour: 11, hours: 1, homeTariffs };
+  const scenario = { ...june, homes: HOMES, fromHour: 11, hours: 1, homeTariffs };
   const short = loadScenario(join(__dirname, '..', '..', 'simulation', 'scenarios', 'short-default.json'));
   const agentScenario = { ...short, homes: 12, fromHour: 11, homeTariffs, orders: 'agents' as const };
   const lines: string[] = [];
@@ -65,7 +67,7 @@ beforeAll(async () => {
 
 const starts = () => runStarts(run, INTERVALS);
 
-simulationRunChecks(() => run, INTERVALS);
+simulationRunChecks(() => run, INTERVALS, HOMES);
 
 it("each home's savings are against its own tariff: the ledger's settled nets at the flat or the time-of-use (peak) prices", async () => {
   const tariffs = new Map(run.report.run.tariffs.map((t) => [t.name, t]));
