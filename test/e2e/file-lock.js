@@ -2,7 +2,9 @@ const { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require(
 const { basename, join } = require('node:path');
 
 /**
- * Test files share the run's platform two at a time (jest's two workers). The metering parameters
+ * Test files share the run's platform: three at a time in a class of minute intervals, whose files
+ * mostly wait for market intervals to pass, two at a time in the others, whose files keep the two
+ * processors busy (jest runs three workers; CAPACITY below). The metering parameters
  * are the channel's, one record for every community, so files that need different ones cannot run
  * together; files that stop nodes, restart the bridge or the broker, or count the platform's
  * requests run alone. A file says which in its first comment (jest's docblock pragmas):
@@ -11,7 +13,7 @@ const { basename, join } = require('node:path');
  *   @metering-late-window 30     the late window it needs (default 172800 s)
  *   @e2e-alone                   nothing else runs beside it
  *
- * Files of one class (equal metering parameters) run together. A readers-writer lock in the state
+ * Files of one class (equal metering parameters) run together, up to its capacity. A readers-writer lock in the state
  * directory, between jest's worker processes: a holder is a file in `holders/` naming its class,
  * a file that cannot start leaves a numbered mark in `waiting/`, and a newcomer does not pass an
  * older waiting file of another class (no starvation). Every change happens under `guard`, a
@@ -23,6 +25,12 @@ const POLL_MS = 200;
 const ALONE = 'alone';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How many files of a class run at once: three of the minute-interval classes (they wait), two of the others (they compute). */
+function capacityOf(lockClass) {
+  if (lockClass === ALONE) return 1;
+  return Number(lockClass.split('/')[0]) < DEFAULT_INTERVAL ? 3 : 2;
+}
 
 /** The metering parameters a file needs and its class, from its docblock pragmas. */
 function needsOf(pragmas) {
@@ -80,7 +88,9 @@ async function acquire(testPath, lockClass) {
       const waiting = readdirSync(join(dir, 'waiting')).sort();
       const older = mark === undefined ? waiting : waiting.filter((w) => w < mark);
       const blocked =
-        holders.some((c) => !compatible(c, lockClass)) || classesIn(join(dir, 'waiting'), older).some((c) => !compatible(c, lockClass));
+        holders.some((c) => !compatible(c, lockClass)) ||
+        holders.length >= capacityOf(lockClass) ||
+        classesIn(join(dir, 'waiting'), older).some((c) => !compatible(c, lockClass));
       if (blocked) {
         if (mark === undefined) {
           mark = `${String(Date.now()).padStart(15, '0')}-${name}`;
@@ -103,4 +113,4 @@ function clearLocks() {
   rmSync(locksDir(), { recursive: true, force: true });
 }
 
-module.exports = { acquire, clearLocks, needsOf };
+module.exports = { acquire, capacityOf, clearLocks, needsOf };

@@ -5,7 +5,7 @@
  */
 module.exports = {
   displayName: 'e2e',
-  // Node's environment with a lock between test files: two run at once, the disruptive ones alone (file-lock.js).
+  // Node's environment with a lock between test files: two or three run at once, the disruptive ones alone (file-lock.js).
   testEnvironment: '<rootDir>/environment.js',
   roots: ['<rootDir>'],
   testMatch: ['<rootDir>/**/*.test.ts'],
