@@ -40,9 +40,9 @@ const LONG_FILES_SECONDS = {
  * (LONG_FILES_SECONDS), then by name; the files that run alone by name.
  *
  * Why the unit files come where they do: they take no lock, and the short-late-window class is three
- * files of unequal length (42- 305 s, 66- 260 s, 05- 130 s) on three workers, so the workers that end
- * first would wait idle for the next class while 42- ends it; the unit files fill that wait instead of
- * opening the run.
+ * files of unequal length (42- 305 s, 66- 260 s, 05- 130 s) that run two at once (file-lock.js), so
+ * two of the three workers would wait idle for the next class while 05- ends it; the unit files fill
+ * that wait instead of opening the run.
  */
 class ByClass extends Sequencer {
   sort(tests) {
