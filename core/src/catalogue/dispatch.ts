@@ -124,7 +124,9 @@ export const dispatchTransactions = {
     result: FlexResourcePage,
     access: {
       ...ownerAndGrid,
-      rule: "a household its own (ownerId itself); the operator, the utility, the regulator and the dispatch service anyone's or a community's",
+      rule:
+        "a household its own (ownerId itself); the operator, the utility, the regulator and the dispatch service anyone's or a " +
+        "community's",
     },
     summary:
       "an owner's flexible resources (of one community when named), else a community's; by id, pageSize (default 100, at most 500) a page",
@@ -141,7 +143,9 @@ export const dispatchTransactions = {
     result: DispatchPage,
     access: {
       ...ownerAndGrid,
-      rule: "a household its own (ownerId itself, or its own resource); the operator, the utility, the regulator and the dispatch service anyone's",
+      rule:
+        'a household its own (ownerId itself, or its own resource); the operator, the utility, the regulator and the dispatch ' +
+        "service anyone's",
     },
     summary:
       'dispatches newest first: of a resource, else of an owner, else of a community; filtered by community and status. A page reads ' +
