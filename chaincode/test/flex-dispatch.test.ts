@@ -1,6 +1,7 @@
 /** The dispatch contract on the fake ledger: owner limits, setpoints, acknowledgements, replacements, delivery and payment. */
 import { alertIdOf, ErrorCodes, formatInstant, secondsOf } from '@gridledger/core';
 import { DispatchContract } from '../src/dispatch';
+import { ListsContract } from '../src/lists/contract';
 import { CreditsContract } from '../src/market/credits';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
@@ -364,5 +365,20 @@ describe('dispatch: the lists of a household and of its community', () => {
       details: { field: 'status' },
     });
     expect(ids(await ok(list(utility, 'c2', '', '', '')))).toEqual([]);
+  });
+
+  it('lists what a ledger from before the indexes holds once the backfill has written them', async () => {
+    const f = await setUp();
+    await ok(f.run(utility, (ctx) => dispatch.requestDispatch(ctx, json(request(f)))));
+    for (const k of [...f.state.keys()]) if (/flexResourceBy|dispatch(By|In|For)/.test(k)) f.state.delete(k);
+    const own = () => f.evaluate(home1, (ctx) => dispatch.listDispatches(ctx, '', 'home-01', '', '', '', ''));
+    expect(ids(await ok(own()))).toEqual([]);
+    const lists = new ListsContract();
+    for (const kind of ['flex-resources', 'dispatches']) {
+      const page = await ok(f.evaluate(operator, (ctx) => lists.readBackfillPage(ctx, kind, '', '')));
+      await ok(f.run(operator, (ctx) => lists.backfillIndexes(ctx, kind, json(page.result.ids))));
+    }
+    expect(ids(await ok(own()))).toEqual(['d1']);
+    expect(ids(await ok(f.evaluate(home1, (ctx) => dispatch.listResourcesBy(ctx, '', 'home-01', '', ''))))).toEqual(['bat-1']);
   });
 });

@@ -1,4 +1,4 @@
-import { catalogue, type Transaction } from '@gridledger/core/catalogue';
+import { BACKFILL_KINDS, catalogue, type Transaction } from '@gridledger/core/catalogue';
 import { answer } from './answers';
 import { instant } from './schemas';
 import { common, err, p } from './grid';
@@ -131,7 +131,7 @@ export const listSchemas = {
     additionalProperties: false,
     required: ['kind'],
     properties: {
-      kind: { type: 'string', enum: ['disputes', 'assets', 'bank', 'participants', 'contracts', 'results', 'storage-contracts'] },
+      kind: { type: 'string', enum: [...BACKFILL_KINDS] },
       pageSize: { type: 'integer', minimum: 1, maximum: 500 },
       bookmark: { type: 'string', maxLength: 1024 },
     },
