@@ -60,7 +60,10 @@
  * - demand response: flexEvent~eventId; flexOptIn~eventId~participant; flexOptInBy~participant~start~eventId;
  *   flexResult~eventId~participant (the collection demandResponse: flexBaseline, flexPerformance ~eventId~participant)
  * - dispatch: flexResource~resourceId; flexResourceIn~community~resourceId; dispatch~community~dispatchId;
- *   dispatchOpen~community~dispatchId (requested or accepted, deleted once refused, non-responsive or settled)
+ *   dispatchOpen~community~dispatchId (requested or accepted, deleted once refused, non-responsive or settled);
+ *   the lists' indexes (dispatch/lists.ts), written with their record: flexResourceBy~owner~community~resourceId;
+ *   dispatchBy~owner~newest~community~dispatchId, dispatchIn~community~newest~dispatchId,
+ *   dispatchFor~resource~newest~community~dispatchId (newest: 9999999999 − the request's seconds)
  *
  * None of these is written by every transaction (no hot key).
  */
@@ -161,6 +164,10 @@ export const KeyTypes = {
   flexResourceIn: 'flexResourceIn',
   dispatch: 'dispatch',
   dispatchOpen: 'dispatchOpen',
+  flexResourceBy: 'flexResourceBy',
+  dispatchBy: 'dispatchBy',
+  dispatchIn: 'dispatchIn',
+  dispatchFor: 'dispatchFor',
   /** A VEN's OpenADR report on a demand-response event (chaincode/src/flex/reports.ts): flexReport~eventId~participant~reportId. */
   flexReport: 'flexReport',
   /**

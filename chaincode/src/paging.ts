@@ -47,9 +47,9 @@ export interface PageQuery<T> {
   stop?: (value: T) => boolean;
 }
 
-const encodeBookmark = (k: string): string => Buffer.from(k, 'utf8').toString('base64url');
+export const encodeBookmark = (k: string): string => Buffer.from(k, 'utf8').toString('base64url');
 
-function decodeBookmark(bookmark: unknown, prefix: string): string | undefined {
+export function decodeBookmark(bookmark: unknown, prefix: string): string | undefined {
   if (bookmark === undefined || bookmark === '') return undefined;
   const k =
     typeof bookmark === 'string' && /^[A-Za-z0-9_-]{1,1024}$/.test(bookmark) ? Buffer.from(bookmark, 'base64url').toString('utf8') : '';

@@ -1,6 +1,7 @@
 /** The dispatch contract on the fake ledger: owner limits, setpoints, acknowledgements, replacements, delivery and payment. */
 import { alertIdOf, ErrorCodes, formatInstant, secondsOf } from '@gridledger/core';
 import { DispatchContract } from '../src/dispatch';
+import { ListsContract } from '../src/lists/contract';
 import { CreditsContract } from '../src/market/credits';
 import { MeteringContract } from '../src/metering';
 import { RegistryContract } from '../src/registry';
@@ -302,5 +303,82 @@ describe('dispatch: the automatic rule', () => {
       dispatch.requestDispatch(ctx, json(request(f, { dispatchId: 'auto-2', alertId: overload }))),
     );
     expect(afterClear.error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+  });
+});
+
+describe('dispatch: the lists of a household and of its community', () => {
+  const ids = (out: TxOutcome) => out.result.items.map((x: { dispatchId?: string; resourceId: string }) => x.dispatchId ?? x.resourceId);
+  const regulator = identity('RegulatorMSP', 'regulator', 'reg-1');
+
+  it('lists a household’s own resources and nobody else’s; the grid roles by community or owner', async () => {
+    const f = await setUp();
+    expect(ids(await ok(f.evaluate(home1, (ctx) => dispatch.listResourcesBy(ctx, '', 'home-01', '', ''))))).toEqual(['bat-1']);
+    expect(ids(await ok(f.evaluate(home1, (ctx) => dispatch.listResourcesBy(ctx, C, 'home-01', '', ''))))).toEqual(['bat-1']);
+    expect(ids(await ok(f.evaluate(home1, (ctx) => dispatch.listResourcesBy(ctx, 'c2', 'home-01', '', ''))))).toEqual([]);
+    for (const [c, owner] of [
+      ['', 'home-02'],
+      [C, ''],
+    ])
+      expect((await f.evaluate(home1, (ctx) => dispatch.listResourcesBy(ctx, c, owner, '', ''))).error?.code).toBe(
+        ErrorCodes.ACCESS_DENIED,
+      );
+    const page1 = await ok(f.evaluate(utility, (ctx) => dispatch.listResourcesBy(ctx, C, '', '1', '')));
+    expect(ids(page1)).toEqual(['bat-1']);
+    const page2 = await ok(f.evaluate(utility, (ctx) => dispatch.listResourcesBy(ctx, C, '', '1', page1.result.bookmark)));
+    expect([ids(page2), page2.result.bookmark]).toEqual([['bat-2'], '']);
+    expect(ids(await ok(f.evaluate(operator, (ctx) => dispatch.listResourcesBy(ctx, '', 'home-02', '', ''))))).toEqual(['bat-2']);
+    expect((await f.evaluate(utility, (ctx) => dispatch.listResourcesBy(ctx, '', '', '', ''))).error?.code).toBe(
+      ErrorCodes.REQUEST_INVALID,
+    );
+  });
+
+  it('lists dispatches newest first, filtered by resource and status; a household its own only', async () => {
+    const f = await setUp();
+    await ok(f.run(utility, (ctx) => dispatch.requestDispatch(ctx, json(request(f, { dispatchId: 'd1' })))));
+    f.now += 10;
+    await ok(f.run(utility, (ctx) => dispatch.requestDispatch(ctx, json(request(f, { dispatchId: 'd2' })))));
+    f.now += 10;
+    await ok(f.run(utility, (ctx) => dispatch.requestDispatch(ctx, json(request(f, { dispatchId: 'd3', resourceId: 'bat-2' })))));
+    const ack = { status: 'refused', reason: 'busy', socWh: 5000, at: formatInstant(f.now) };
+    await ok(f.run(bridge, (ctx) => dispatch.recordAck(ctx, C, 'd1', json(ack))));
+    const list = (who: typeof home1, c: string, owner: string, resource: string, status: string, size = '', bookmark = '') =>
+      f.evaluate(who, (ctx) => dispatch.listDispatches(ctx, c, owner, resource, status, size, bookmark));
+    expect(ids(await ok(list(home1, '', 'home-01', '', '')))).toEqual(['d2', 'd1']);
+    expect(ids(await ok(list(home1, '', 'home-01', '', 'refused')))).toEqual(['d1']);
+    expect(ids(await ok(list(home1, '', 'home-01', 'bat-1', 'requested')))).toEqual(['d2']);
+    expect(ids(await ok(list(home2, '', 'home-02', '', '')))).toEqual(['d3']);
+    for (const [c, owner, resource] of [
+      ['', 'home-01', ''],
+      ['', '', 'bat-1'],
+      ['', 'home-02', 'bat-1'],
+      [C, '', ''],
+    ])
+      expect((await list(home2, c, owner, resource, '')).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    for (const who of [operator, utility, regulator]) expect(ids(await ok(list(who, C, '', '', '')))).toEqual(['d3', 'd2', 'd1']);
+    const first = await ok(list(utility, C, '', '', '', '2'));
+    expect(ids(first)).toEqual(['d3', 'd2']);
+    const rest = await ok(list(utility, C, '', '', '', '2', first.result.bookmark));
+    expect([ids(rest), rest.result.bookmark]).toEqual([['d1'], '']);
+    expect((await list(utility, C, '', '', '', '', first.result.bookmark.slice(2))).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
+    expect((await list(utility, C, '', '', 'lost')).error).toMatchObject({
+      code: ErrorCodes.REQUEST_INVALID,
+      details: { field: 'status' },
+    });
+    expect(ids(await ok(list(utility, 'c2', '', '', '')))).toEqual([]);
+  });
+
+  it('lists what a ledger from before the indexes holds once the backfill has written them', async () => {
+    const f = await setUp();
+    await ok(f.run(utility, (ctx) => dispatch.requestDispatch(ctx, json(request(f)))));
+    for (const k of [...f.state.keys()]) if (/flexResourceBy|dispatch(By|In|For)/.test(k)) f.state.delete(k);
+    const own = () => f.evaluate(home1, (ctx) => dispatch.listDispatches(ctx, '', 'home-01', '', '', '', ''));
+    expect(ids(await ok(own()))).toEqual([]);
+    const lists = new ListsContract();
+    for (const kind of ['flex-resources', 'dispatches']) {
+      const page = await ok(f.evaluate(operator, (ctx) => lists.readBackfillPage(ctx, kind, '', '')));
+      await ok(f.run(operator, (ctx) => lists.backfillIndexes(ctx, kind, json(page.result.ids))));
+    }
+    expect(ids(await ok(own()))).toEqual(['d1']);
+    expect(ids(await ok(f.evaluate(home1, (ctx) => dispatch.listResourcesBy(ctx, '', 'home-01', '', ''))))).toEqual(['bat-1']);
   });
 });

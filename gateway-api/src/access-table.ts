@@ -578,6 +578,20 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   // Dispatch of batteries and EVs, EV smart charging (docs/dispatch.md)
   row('registerFlexResource', 'POST /resources', ['dispatch:registerResource'], [yes(), no, no, no, no], "another's meter: ACCESS_DENIED"),
   row('getFlexResource', 'GET /resources/{resourceId}', ['dispatch:getResource'], OWN_RECORDS),
+  row(
+    'listOwnFlexResources',
+    'GET /resources',
+    ['dispatch:listResourcesBy'],
+    OWN_RECORDS,
+    'a household its own (another ownerId: ACCESS_DENIED); the others by communityId or ownerId',
+  ),
+  row(
+    'listDispatches',
+    'GET /dispatches',
+    ['dispatch:listDispatches'],
+    OWN_RECORDS,
+    "newest first; a household its own (another's ownerId or resource: ACCESS_DENIED); the others by communityId, ownerId or resourceId",
+  ),
   row('issueDeviceMqttCredential', 'POST /resources/{resourceId}/mqtt-credential', ['dispatch:getResource'], [yes(), no, no, no, no]),
   row('scheduleEvCharging', 'POST /resources/{resourceId}/charging-schedule', DISPATCH_SCHEDULE_TX, [yes(), no, no, no, no]),
   row('listFlexResources', 'GET /communities/{communityId}/resources', ['dispatch:listResources'], GRID_ONLY),

@@ -138,6 +138,12 @@ const RULES: Record<string, Rule> = {
   FlexBaselineFixed: ownBy('participantId'),
   FlexEventSettled: ownBy('participantId'),
   FlexReportRecorded: ownBy('participantId'),
+  // Dispatch (docs/dispatch.md): a resource and the dispatches sent to it are its owner's, as GET /resources and GET /dispatches.
+  FlexResourceRegistered: ownBy('ownerId'),
+  DispatchRequested: ownBy('ownerId'),
+  DispatchAcknowledged: ownBy('ownerId'),
+  DispatchNonResponsive: ownBy('ownerId'),
+  DispatchSettled: ownBy('ownerId'),
 };
 
 /** What of an event's payload the viewer sees; undefined when nothing. */

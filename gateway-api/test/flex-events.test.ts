@@ -20,3 +20,20 @@ it('shows a call to every household without the caller, and answers, baselines a
     expect(visiblePayload(household('bob'), name, payload)).toBeUndefined();
   }
 });
+
+it('shows a resource and its dispatches to their owner only, whole, and to the grid roles', () => {
+  const registered = { resourceId: 'bat-1', communityId: 'c1', ownerId: 'alice' };
+  const dispatch = { dispatchId: 'd1', resourceId: 'bat-1', ownerId: 'alice', status: 'accepted', requestedBy: 'util-1' };
+  const events: [string, object][] = [
+    ['FlexResourceRegistered', registered],
+    ...['DispatchRequested', 'DispatchAcknowledged', 'DispatchNonResponsive', 'DispatchSettled'].map((n): [string, object] => [
+      n,
+      dispatch,
+    ]),
+  ];
+  for (const [name, payload] of events) {
+    expect(visiblePayload(household('alice'), name, payload)).toEqual(payload);
+    expect(visiblePayload(household('bob'), name, payload)).toBeUndefined();
+    expect(visiblePayload(utility, name, payload)).toEqual(payload);
+  }
+});

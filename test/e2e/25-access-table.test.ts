@@ -387,6 +387,8 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
       socWh: 0,
     }),
   getFlexResource: () => req('GET', `/resources/${f.resourceId}`),
+  listOwnFlexResources: () => req('GET', `/resources?ownerId=${f.a.participantId}`),
+  listDispatches: () => req('GET', `/dispatches?ownerId=${f.a.participantId}&status=requested`),
   issueDeviceMqttCredential: () => req('POST', `/resources/${f.resourceId}/mqtt-credential`),
   // Advice only: nothing is recorded.
   scheduleEvCharging: () => req('POST', `/resources/${f.resourceId}/charging-schedule`, { energyWh: 1, departureAt: NEXT }),

@@ -4,14 +4,27 @@
  * devices answer on their acks topic and the answers land on the ledger. Acknowledged and
  * delivered (measured from the meter's telemetry, paid per kWh); refused by a device; a silent
  * device marked non-responsive and the next resource of its zone dispatched; a setpoint beyond its
- * owner's limits refused with a stable code.
+ * owner's limits refused with a stable code. A household lists its own resources and dispatches
+ * (GET /resources, GET /dispatches) and sees their events on GET /events; another household sees
+ * none of them.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { formatInstant } from '@gridledger/core/core';
 import type { DeviceBehaviour, SimulatedDevice } from '@gridledger/device-bridge';
 import type { MqttCredential } from '@gridledger/network';
 import { batteryWithDevice, placeInZone, publishMeterTelemetry } from './flex-support';
-import { api, credentials, eventually, mqttOptions, newProsumerWithMeter, profile, uid, type JsonAnswer, type TestMeter } from './support';
+import {
+  api,
+  credentials,
+  eventually,
+  mqttOptions,
+  newProsumerWithMeter,
+  openEvents,
+  profile,
+  uid,
+  type JsonAnswer,
+  type TestMeter,
+} from './support';
 
 const community = () => profile().mqtt.communityId;
 const utilityKey = () => credentials().apiKeys.utility.utility;
@@ -30,6 +43,10 @@ interface Home {
 let zone: string;
 const homes: Record<string, Home> = {};
 let publisher: NodeJS.Timeout | undefined;
+/** The event streams of the obeying and the refusing homes, opened before any dispatch. */
+let streams: Record<'obey' | 'refuse', Awaited<ReturnType<typeof openEvents>>>;
+/** The dispatches the tests sent, by the home they went to. */
+const sentTo: Record<string, string[]> = {};
 
 /** A home in `zone` with a battery of `maxPowerW` whose simulated device behaves as asked. */
 async function home(name: string, behaviour: DeviceBehaviour, maxPowerW: number): Promise<Home> {
@@ -54,7 +71,11 @@ const dispatchWhen = (id: string, ok: (d: JsonAnswer) => boolean) =>
     30_000,
     250,
   );
-const send = (body: JsonAnswer) => api('utility', utilityKey(), 'POST', `/communities/${community()}/dispatches`, body);
+async function send(body: JsonAnswer) {
+  const answer = await api('utility', utilityKey(), 'POST', `/communities/${community()}/dispatches`, body);
+  if (answer.status === 201) (sentTo[answer.body.resourceId] ??= []).unshift(answer.body.dispatchId);
+  return answer;
+}
 
 beforeAll(async () => {
   zone = uid('fz');
@@ -66,10 +87,12 @@ beforeAll(async () => {
   ]);
   for (const h of list) homes[h.resourceId.split('-')[0]] = h;
   publisher = publishMeterTelemetry(() => list, zone, BASE_W);
+  streams = { obey: await openEvents({}, '', homes.obey.meter.apiKey), refuse: await openEvents({}, '', homes.refuse.meter.apiKey) };
 });
 
 afterAll(async () => {
   clearInterval(publisher);
+  for (const s of Object.values(streams ?? {})) await s.close();
   for (const h of Object.values(homes)) {
     await h.device.stop();
     await h.telemetry.endAsync();
@@ -182,4 +205,61 @@ it('a silent device is marked non-responsive after its deadline and the next res
     replaces: dispatchId,
     priceMicrosPerKwh: PRICE,
   });
+});
+
+it('a household lists its own resources and dispatches, newest first, and sees their events; another household none of them', async () => {
+  const [obey, refuse] = [homes.obey, homes.refuse];
+  const get = (h: Home, path: string) => api('community', h.meter.apiKey, 'GET', path);
+  const ids = (r: JsonAnswer) => r.body.items.map((x: JsonAnswer) => x.dispatchId ?? x.resourceId);
+  expect(ids(await get(obey, '/resources'))).toEqual([obey.resourceId]);
+  expect(ids(await get(refuse, '/resources'))).toEqual([refuse.resourceId]);
+  const own = await get(obey, '/dispatches');
+  expect(own.status).toBe(200);
+  expect(ids(own)).toEqual(sentTo[obey.resourceId]);
+  expect(own.body.items.every((d: JsonAnswer) => d.ownerId === obey.meter.participantId)).toBe(true);
+  expect(ids(await get(obey, '/dispatches?status=settled'))).toEqual(sentTo[obey.resourceId]);
+  expect(ids(await get(obey, '/dispatches?status=refused'))).toEqual([]);
+  expect(ids(await get(refuse, '/dispatches'))).toEqual(sentTo[refuse.resourceId]);
+  // A household naming its community still lists its own only.
+  expect(ids(await get(refuse, `/dispatches?communityId=${community()}`))).toEqual(sentTo[refuse.resourceId]);
+  for (const path of [
+    `/resources?ownerId=${obey.meter.participantId}`,
+    `/dispatches?ownerId=${obey.meter.participantId}`,
+    `/dispatches?resourceId=${obey.resourceId}`,
+  ]) {
+    const r = await get(refuse, path);
+    expect([path, r.status, r.body.error?.code]).toEqual([path, 403, 'ACCESS_DENIED']);
+  }
+  // The grid roles: the utility by resource, the regulator and the operator the community's, newest first.
+  const spare = await api('utility', utilityKey(), 'GET', `/dispatches?resourceId=${homes.spare.resourceId}`);
+  expect(ids(spare)).toEqual(sentTo[homes.silent.resourceId].map((id) => `${id}-r`));
+  const all = await api(
+    'regulator',
+    credentials().apiKeys.regulator.regulator,
+    'GET',
+    `/dispatches?communityId=${community()}&pageSize=500`,
+  );
+  const mine = Object.values(sentTo).flat();
+  const requested = all.body.items.map((d: JsonAnswer) => d.requestedAt as string);
+  expect(requested).toEqual([...requested].sort().reverse());
+  for (const id of mine) expect(ids(all)).toContain(id);
+  const byOwner = await api('utility', utilityKey(), 'GET', `/resources?communityId=${community()}&ownerId=${refuse.meter.participantId}`);
+  expect(ids(byOwner)).toEqual([refuse.resourceId]);
+
+  // Events: the owner sees its resource's registration and every step of its dispatches; the other household nothing of them.
+  const resource = (await get(obey, `/resources/${obey.resourceId}`)).body;
+  const { resourceId, communityId, kind, meterId, maxPowerW, capacityWh, minSocWh, socWh } = resource;
+  const again = { resourceId, communityId, kind, meterId, maxPowerW, capacityWh, minSocWh, socWh };
+  expect((await api('community', obey.meter.apiKey, 'POST', '/resources', again)).status).toBe(201);
+  const [settledId] = sentTo[obey.resourceId];
+  const seen = (s: typeof streams.obey, name: string, field: string, value: string) =>
+    s.events.some((e) => e.data.name === name && e.data.payload[field] === value);
+  await streams.obey.until((events) => events.some((e) => e.data.name === 'FlexResourceRegistered'));
+  for (const name of ['DispatchRequested', 'DispatchAcknowledged', 'DispatchSettled'])
+    expect([name, seen(streams.obey, name, 'dispatchId', settledId)]).toEqual([name, true]);
+  expect(seen(streams.refuse, 'DispatchAcknowledged', 'dispatchId', sentTo[refuse.resourceId][0])).toBe(true);
+  const foreign = (s: typeof streams.obey, owner: string) =>
+    s.events.filter((e) => /^(Dispatch|FlexResource)/.test(e.data.name) && e.data.payload.ownerId !== owner);
+  expect(foreign(streams.obey, obey.meter.participantId)).toEqual([]);
+  expect(foreign(streams.refuse, refuse.meter.participantId)).toEqual([]);
 });

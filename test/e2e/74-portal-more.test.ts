@@ -3,8 +3,9 @@
  * on communities of the file's own: a battery provider registers a battery with the storage tab's form (checked
  * on the API, every figure exact); a household searches the storage offers of every community (its own and
  * another's battery, as the API answers the same search) and of its own only, and is told a field it typed cannot
- * be taken; the household looks up its EV charger and plans a charging session: the slots, the energy and the
- * cost the API answers for the same request; the regulator shows the certificate report's figures of today (the
+ * be taken; the household finds its EV charger listed and plans a charging session: the slots, the energy and the
+ * cost the API answers for the same request; it sees the dispatch the utility sent to its EV, and another household
+ * sees neither; the regulator shows the certificate report's figures of today (the
  * API's JSON, exactly) and the empty report's message. axe on every view; screenshots at desktop and phone width
  * into test/artifacts/portal/.
  */
@@ -140,7 +141,7 @@ test('a household searches the storage offers beyond its community, as the API a
   await page.getByText(/Near longitude \(degrees\): not an amount that can be taken exactly \(a place needs all three\)/).waitFor();
 });
 
-test('a household plans its EV charging session: the slots and the cost the API answers', async () => {
+test('a household plans its EV charging session: the slots and the cost the API answers; its dispatch is its own', async () => {
   const resourceId = uid('ev');
   const first = Math.ceil(Date.now() / 1000 / 900) * 900 + 900;
   await ok(
@@ -154,11 +155,18 @@ test('a household plans its EV charging session: the slots and the cost the API 
     }),
     201,
   );
+  // A setpoint of more charging in the first interval (this community has no dispatch service: it stays requested).
+  const dispatchId = uid('d');
+  const setpoint = { dispatchId, resourceId, powerW: -2_000, startAt: formatInstant(first), durationSeconds: 900, priceMicrosPerKwh: 1 };
+  await ok(api('utility', credentials().apiKeys.utility.utility, 'POST', `/communities/${C}/dispatches`, setpoint), 201);
   const page = await browser.newPage();
   await signIn(page, 'community', household.apiKey);
   await tab(page, 'Flexibility');
-  await page.getByRole('textbox', { name: 'Resource id' }).fill(resourceId);
-  await page.getByRole('textbox', { name: 'Resource id' }).press('Enter');
+  const row = page.getByTestId('dispatches').locator('tbody tr');
+  await row.first().waitFor({ timeout: 30_000 });
+  await expect(row.allTextContents()).resolves.toEqual([
+    `${dispatchId}${resourceId}2.000 kW more import${await row.locator('time').textContent()}15 minsent, awaiting the device requested––`,
+  ]);
   const resource = page.getByRole('article', { name: `Resource ${resourceId}` });
   const charging = resource.getByTestId('charging');
   await charging.waitFor({ timeout: 30_000 });
@@ -203,6 +211,15 @@ test('a household plans its EV charging session: the slots and the cost the API 
   await resource
     .getByText(`Only ${kwh(short.energyWh)} fits before departure (${kwh(short.shortfallWh)} short)`, { exact: false })
     .waitFor({ timeout: 30_000 });
+
+  // Another household of the community: no resource, no dispatch.
+  const other = await browser.newPage();
+  await signIn(other, 'community', bp.apiKey);
+  await tab(other, 'Flexibility');
+  await other.getByText('No dispatch was sent to your resources.').waitFor({ timeout: 30_000 });
+  await other.getByText('You have registered no battery or EV charger.').waitFor();
+  await expect(other.getByText(dispatchId).count()).resolves.toBe(0);
+  await checkView(other, 'household-no-dispatches');
 });
 
 test("the regulator shows the certificate report's figures as the API answers them", async () => {

@@ -33,6 +33,7 @@ import { AccountOverlay } from '../market/accounts';
 import { readPage } from '../paging';
 import { loadMeter } from '../registry';
 import { respond } from '../respond';
+import { dispatchPage, indexDispatch, indexResource, resourcePage } from './lists';
 import { readingsCap, setpointEnd } from './readings';
 
 export const DispatchEvents = {
@@ -138,6 +139,7 @@ export class DispatchContract extends Contract {
       await putRecord(ctx, k, record);
       if (before === undefined)
         await putRecord(ctx, key(ctx, KeyTypes.flexResourceIn, reg.communityId, reg.resourceId), { resourceId: reg.resourceId });
+      await indexResource(ctx, record, before);
       setEvent(ctx, DispatchEvents.registered, { resourceId: record.resourceId, communityId: record.communityId, ownerId: record.ownerId });
       return record;
     });
@@ -166,6 +168,35 @@ export class DispatchContract extends Contract {
       const items: FlexResource[] = [];
       for (const { resourceId } of page.items) items.push(await loadResource(ctx, resourceId));
       return { items, bookmark: page.bookmark };
+    });
+  }
+
+  /** A page of an owner's resources (a household's own), or of a community's (docs/dispatch.md, *Lists*). */
+  @Transaction(false)
+  @Returns('string')
+  async listResourcesBy(ctx: Context, communityId: string, ownerId: string, pageSize: string, bookmark: string): Promise<string> {
+    return respond(ctx, 'listResourcesBy', async () => {
+      const caller = requireRole(ctx, [...OWNERS, ...GRID_ROLES], 'listing flexible resources');
+      return resourcePage(ctx, caller, { communityId, ownerId, pageSize, bookmark }, (id) => loadResource(ctx, id));
+    });
+  }
+
+  /** A page of dispatches newest first: a household's own, or a community's (docs/dispatch.md, *Lists*). */
+  @Transaction(false)
+  @Returns('string')
+  async listDispatches(
+    ctx: Context,
+    communityId: string,
+    ownerId: string,
+    resourceId: string,
+    status: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    return respond(ctx, 'listDispatches', async () => {
+      const caller = requireRole(ctx, [...OWNERS, ...GRID_ROLES], 'listing dispatches');
+      const filter = { communityId, ownerId, resourceId, status, pageSize, bookmark };
+      return dispatchPage(ctx, caller, filter, (id) => loadResource(ctx, id));
     });
   }
 
@@ -230,6 +261,7 @@ export class DispatchContract extends Contract {
         await putRecord(ctx, dispatchKey(ctx, req.communityId, replaced.dispatchId), { ...replaced, replacedBy: req.dispatchId });
       await putRecord(ctx, dispatchKey(ctx, req.communityId, req.dispatchId), record);
       await putRecord(ctx, openKey(ctx, req.communityId, req.dispatchId), { dispatchId: req.dispatchId });
+      await indexDispatch(ctx, record);
       setEvent(ctx, DispatchEvents.requested, record);
       return record;
     });

@@ -6,7 +6,7 @@
  * changes nothing.
  */
 import { Context } from 'fabric-contract-api';
-import { ErrorCodes, GridLedgerError } from '@gridledger/core';
+import { ErrorCodes, GridLedgerError, type DispatchRecord, type FlexResource } from '@gridledger/core';
 import { requireRole } from '../access';
 import { key, KeyType, KeyTypes } from '../keys';
 import { getRecord } from '../ledger';
@@ -15,6 +15,7 @@ import { loadMeter, loadParticipant, ParticipantRecord } from '../registry';
 import { AssetRecord } from '../energy/assets';
 import { ContractRecord, indexDeliveryDays } from '../market/bilateral-store';
 import { indexStorageContract, StorageContractRecord } from '../storage/store';
+import { indexDispatch, indexResource } from '../dispatch/lists';
 import { BankEntry, DisputeRef, indexAsset, indexBankEntry, indexContract, indexDispute, indexParticipant, indexResult } from './indexes';
 
 /** Each kind: the records it reads, the key attributes of one, and how one is indexed. */
@@ -67,6 +68,17 @@ const KINDS: Record<string, Kind> = {
     type: KeyTypes.storageContract,
     idOf: (c: StorageContractRecord) => [c.contractId],
     index: (ctx, c: StorageContractRecord) => indexStorageContract(ctx, c),
+  },
+  // Flexible resources and dispatches recorded before their lists (docs/dispatch.md, *Lists*).
+  'flex-resources': {
+    type: KeyTypes.flexResource,
+    idOf: (r: FlexResource) => [r.resourceId],
+    index: (ctx, r: FlexResource) => indexResource(ctx, r, undefined),
+  },
+  dispatches: {
+    type: KeyTypes.dispatch,
+    idOf: (d: DispatchRecord) => [d.communityId, d.dispatchId],
+    index: (ctx, d: DispatchRecord) => indexDispatch(ctx, d),
   },
 };
 type Result = { communityId: string; intervalStart: string };

@@ -69,6 +69,9 @@ export const DispatchRecordSchema = Type.Object(
   { title: 'Dispatch' },
 );
 
+const FlexResourcePage = Type.Object({ items: Type.Array(FlexResourceRecord), bookmark: Text }, { title: 'FlexResourcePage' });
+const DispatchPage = Type.Object({ items: Type.Array(DispatchRecordSchema), bookmark: Text }, { title: 'DispatchPage' });
+
 const service = {
   roles: ['meter-bridge', 'operator'],
   msps: ['CommunityMSP'],
@@ -112,9 +115,41 @@ export const dispatchTransactions = {
   }),
   listResources: dispatch.evaluate('listResources', {
     args: [community, arg('bookmark', Text)],
-    result: Type.Object({ items: Type.Array(FlexResourceRecord), bookmark: Text }, { title: 'FlexResourcePage' }),
+    result: FlexResourcePage,
     access: grid,
     summary: "a community's flexible resources by id, 200 a page",
+  }),
+  listResourcesBy: dispatch.evaluate('listResourcesBy', {
+    args: [arg('communityId', Text), arg('ownerId', Text), arg('pageSize', Text), arg('bookmark', Text)],
+    result: FlexResourcePage,
+    access: {
+      ...ownerAndGrid,
+      rule:
+        "a household its own (ownerId itself); the operator, the utility, the regulator and the dispatch service anyone's or a " +
+        "community's",
+    },
+    summary:
+      "an owner's flexible resources (of one community when named), else a community's; by id, pageSize (default 100, at most 500) a page",
+  }),
+  listDispatches: dispatch.evaluate('listDispatches', {
+    args: [
+      arg('communityId', Text),
+      arg('ownerId', Text),
+      arg('resourceId', Text),
+      arg('status', Text),
+      arg('pageSize', Text),
+      arg('bookmark', Text),
+    ],
+    result: DispatchPage,
+    access: {
+      ...ownerAndGrid,
+      rule:
+        'a household its own (ownerId itself, or its own resource); the operator, the utility, the regulator and the dispatch ' +
+        "service anyone's",
+    },
+    summary:
+      'dispatches newest first: of a resource, else of an owner, else of a community; filtered by community and status. A page reads ' +
+      'at most 500 index entries, so a filtered page may hold fewer than pageSize with a bookmark still to follow',
   }),
   requestDispatch: dispatch.submit('requestDispatch', {
     args: [arg('request', Opaque(REQUEST_FIELDS))],
@@ -162,7 +197,7 @@ export const dispatchTransactions = {
   }),
   listOpenDispatches: dispatch.evaluate('listOpenDispatches', {
     args: [community, arg('bookmark', Text)],
-    result: Type.Object({ items: Type.Array(DispatchRecordSchema), bookmark: Text }, { title: 'DispatchPage' }),
+    result: DispatchPage,
     access: grid,
     summary: 'the dispatches awaiting an acknowledgement or a settlement, by id, 200 a page',
   }),

@@ -48,3 +48,4 @@ export * from './transaction';
 export * as schema from './schema';
 export * as records from './records';
 export { catalogueMarkdown, withCatalogue } from './markdown';
+export { BACKFILL_KINDS } from './lists';

@@ -11,7 +11,19 @@ const participant = arg('participantId', Id);
 const communityReaders = { roles: ['operator', 'utility'], rule: 'the operator and the utility (no household, no regulator)' } as const;
 const oversight = { roles: ['operator', 'utility', 'regulator'], rule: 'the operator, the utility and the regulator' } as const;
 
-const backfillKind = arg('kind', OneOf(['disputes', 'assets', 'bank', 'participants', 'contracts', 'results', 'storage-contracts']));
+/** The kinds of records a backfill indexes (chaincode/src/lists/backfill.ts). */
+export const BACKFILL_KINDS = [
+  'disputes',
+  'assets',
+  'bank',
+  'participants',
+  'contracts',
+  'results',
+  'storage-contracts',
+  'flex-resources',
+  'dispatches',
+] as const;
+const backfillKind = arg('kind', OneOf(BACKFILL_KINDS));
 const backfillers = {
   roles: ['operator', 'regulator'],
   msps: ['CommunityMSP', 'RegulatorMSP'],

@@ -1,16 +1,19 @@
 import { catalogue } from '@gridledger/core/catalogue';
 import {
+  DISPATCH_STATUSES,
   MAX_ACK_TIMEOUT_SECONDS,
   MAX_DISPATCH_PRICE_MICROS_PER_KWH,
   MAX_DISPATCH_SECONDS,
   MAX_READINGS_WAIT_SECONDS,
 } from '@gridledger/core/dispatch';
 import { answer, answerSchema } from './answers';
+import { paging } from './lists';
 import type { OpenApiParts } from './metering';
 
 /** OpenAPI paths and schemas of dispatch and EV smart charging (routes/dispatch.ts, docs/dispatch.md). */
 const { dispatch } = catalogue;
 const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
+const query = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, description, schema });
 
 export function dispatchSchemas(p: OpenApiParts) {
   return {
@@ -108,6 +111,18 @@ export function dispatchPaths(p: OpenApiParts) {
   const credential = { $ref: '#/components/schemas/MqttCredential' };
   return {
     '/resources': {
+      get: {
+        operationId: 'listOwnFlexResources',
+        description:
+          'Flexible resources by id. A household its own (ownerId is itself); the operator, the utility and the regulator name a ' +
+          'communityId, an ownerId, or both.',
+        parameters: [
+          query('communityId', p.id, 'the community (the grid roles: required without ownerId)'),
+          query('ownerId', p.id, 'the owner (a household: itself, the default)'),
+          ...paging,
+        ],
+        responses: { '200': answer(dispatch.listResourcesBy), ...common },
+      },
       post: {
         operationId: 'registerFlexResource',
         description:
@@ -131,6 +146,23 @@ export function dispatchPaths(p: OpenApiParts) {
           ...common,
           '400': errorResponse('REQUEST_INVALID or RESOURCE_INVALID (details.field)'),
         },
+      },
+    },
+    '/dispatches': {
+      get: {
+        operationId: 'listDispatches',
+        description:
+          "Dispatches newest first (by request time). A household its own (ownerId is itself; ACCESS_DENIED for another's, or another's " +
+          'resource); the operator, the utility and the regulator name a communityId, an ownerId or a resourceId. Filtered by status: ' +
+          'a page reads at most 500 index entries, so a filtered page may hold fewer than pageSize with a bookmark still to follow.',
+        parameters: [
+          query('communityId', p.id, 'the community (the grid roles: required without ownerId or resourceId)'),
+          query('ownerId', p.id, "the resources' owner (a household: itself, the default)"),
+          query('resourceId', p.id, 'one resource'),
+          query('status', { type: 'string', enum: [...DISPATCH_STATUSES] }, 'the current status'),
+          ...paging,
+        ],
+        responses: { '200': answer(dispatch.listDispatches), '404': errorResponse('RESOURCE_NOT_FOUND'), ...common },
       },
     },
     '/resources/{resourceId}': {

@@ -1,4 +1,4 @@
-import { catalogue, type Transaction } from '@gridledger/core/catalogue';
+import { BACKFILL_KINDS, catalogue, type Transaction } from '@gridledger/core/catalogue';
 import { answer } from './answers';
 import { instant } from './schemas';
 import { common, err, p } from './grid';
@@ -6,7 +6,8 @@ import { common, err, p } from './grid';
 /** OpenAPI paths and schemas of the paged lists (routes/lists.ts, docs/api.md *Lists*). */
 const { lists } = catalogue;
 const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, description, schema });
-const paging = [
+/** `pageSize` and `bookmark`, as every paged list takes them. */
+export const paging = [
   q('pageSize', { type: 'integer', minimum: 1, maximum: 500 }, 'items a page (default 100)'),
   {
     ...q('bookmark', { type: 'string', maxLength: 1024 }, 'from the previous page; empty or absent: the first page'),
@@ -130,7 +131,7 @@ export const listSchemas = {
     additionalProperties: false,
     required: ['kind'],
     properties: {
-      kind: { type: 'string', enum: ['disputes', 'assets', 'bank', 'participants', 'contracts', 'results', 'storage-contracts'] },
+      kind: { type: 'string', enum: [...BACKFILL_KINDS] },
       pageSize: { type: 'integer', minimum: 1, maximum: 500 },
       bookmark: { type: 'string', maxLength: 1024 },
     },

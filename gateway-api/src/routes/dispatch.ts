@@ -6,7 +6,7 @@
  */
 import express from 'express';
 import { catalogue } from '@gridledger/core/catalogue';
-import { formatInstant, parseInstant } from '@gridledger/core/core';
+import { formatInstant, isSelfActing, parseInstant } from '@gridledger/core/core';
 import { scheduleCharging, type PriceInterval } from '@gridledger/core/dispatch';
 import { assertActsFor, callerOf, requireRoles } from '../access';
 import type { BrokerPort } from '../broker';
@@ -55,6 +55,19 @@ async function headroomOf(
   return Math.max(0, limit - Math.max(0, -flow));
 }
 
+const text = (v: unknown): string => (v === undefined ? '' : String(v));
+
+/** A list's query; a household's ownerId is itself unless it names another (which the chaincode refuses). */
+function listQuery(query: express.Request['query'], caller: ReturnType<typeof callerOf>) {
+  const own = isSelfActing(caller.role) && query.resourceId === undefined ? (caller.participantId ?? '') : '';
+  return {
+    communityId: text(query.communityId),
+    ownerId: text(query.ownerId ?? own),
+    pageSize: text(query.pageSize),
+    bookmark: text(query.bookmark),
+  };
+}
+
 export function dispatchRoutes(ledger: LedgerPort, broker: BrokerPort | undefined, telemetry: TelemetryPort | undefined, log: Logger) {
   const r = express.Router();
 
@@ -76,6 +89,27 @@ export function dispatchRoutes(ledger: LedgerPort, broker: BrokerPort | undefine
       .status(201)
       .set('Cache-Control', 'no-store')
       .json({ ...result, txId, ...(mqtt as object) });
+  });
+
+  // The lists (docs/dispatch.md, *Lists*): a household's own by default; the chaincode refuses anyone else's.
+  r.get('/resources', async (req, res) => {
+    const caller = callerOf(res);
+    const q = listQuery(req.query, caller);
+    res.json(await call(ledger, caller, dispatch.listResourcesBy, [q.communityId, q.ownerId, q.pageSize, q.bookmark]));
+  });
+
+  r.get('/dispatches', async (req, res) => {
+    const caller = callerOf(res);
+    const q = listQuery(req.query, caller);
+    const args: [string, string, string, string, string, string] = [
+      q.communityId,
+      q.ownerId,
+      text(req.query.resourceId),
+      text(req.query.status),
+      q.pageSize,
+      q.bookmark,
+    ];
+    res.json(await call(ledger, caller, dispatch.listDispatches, args));
   });
 
   r.get('/resources/:resourceId', async (req, res) => {

@@ -1,22 +1,25 @@
 /**
  * A household's flexible resources and an EV's smart charging (docs/portal.md, Flexibility; docs/dispatch.md):
- * a flexible resource (battery or EV charger) looked up by id (remembered by the browser; there is no list of a household's resources), its
+ * its flexible resources (batteries and EV chargers, `GET /resources`, read again on its `FlexResourceRegistered`), their
  * limits, and for an EV the cheapest charging schedule of a session (`POST /resources/{id}/charging-schedule`:
  * advice, nothing recorded) with its cost, per interval and drawn.
  */
 import { useState, type FormEvent } from 'react';
 import { data, type ApiClient, type Schemas } from '../api/client';
+import type { LedgerEvent } from '../api/events';
 import { Outcome, useAction } from '../action';
 import { IntervalChart } from '../chart';
 import { chargingRequestOf, headroomText, slotSeries, type ChargingForm } from '../charging';
+import { allPages, newestOf } from '../listed';
 import { Show, useLoad } from '../load';
-import { LookUp } from '../look-up';
-import { useRemembered } from '../remembered';
 import { Table } from '../table';
 import { localDateTime, utcInterval } from '../time';
 import { formatCredits, formatKw, formatKwh, formatPrice } from '../units';
 
 type Schedule = Schemas['ChargingSchedule'];
+type FlexResource = NonNullable<Awaited<ReturnType<typeof listResources>>>['items'][number];
+
+const listResources = (api: ApiClient, bookmark: string) => data(api.GET('/resources', { params: { query: { pageSize: 100, bookmark } } }));
 
 const FIELD_NAMES: Record<keyof ChargingForm, string> = {
   energyKwh: 'Energy to charge',
@@ -24,62 +27,62 @@ const FIELD_NAMES: Record<keyof ChargingForm, string> = {
   departure: 'Leaves at',
 };
 
-export function FlexResources({ api, participantId }: { api: ApiClient; participantId: string }) {
-  const [ids, remember] = useRemembered(`gridledger.resources.${participantId}`);
+export function FlexResources({ api, events }: { api: ApiClient; events: LedgerEvent[] }) {
+  const registered = newestOf(events, /^FlexResourceRegistered$/);
+  const listed = useLoad(() => allPages((bookmark) => listResources(api, bookmark), 5), [registered]);
   return (
     <section aria-labelledby="resources-h" className="card wide">
       <h2 id="resources-h">Your flexible resources and EV smart charging</h2>
       <p className="muted">
-        A battery or EV charger you registered (a flexible resource), by its id. For an EV, the cheapest schedule for a charging session
-        within the charger's power and the feeder's headroom, priced at yesterday's clearing prices (else the retail price).
+        The batteries and EV chargers you registered (your flexible resources) with the limits you allow. For an EV, the cheapest schedule
+        for a charging session within the charger's power and the feeder's headroom, priced at yesterday's clearing prices (else the retail
+        price).
       </p>
-      <LookUp label="Resource id" button="Look up resource" onFound={remember} />
-      {ids.length === 0 ? (
-        <p className="muted">No resource looked up yet.</p>
-      ) : (
-        ids.map((id) => <Resource key={id} api={api} resourceId={id} />)
-      )}
+      <Show of={listed} empty={(l) => l.items.length === 0} emptyText="You have registered no battery or EV charger.">
+        {(l) => (
+          <>
+            {l.items.map((r) => (
+              <Resource key={r.resourceId} api={api} resource={r} />
+            ))}
+            {l.more && <p className="muted">The first {l.items.length} are shown.</p>}
+          </>
+        )}
+      </Show>
     </section>
   );
 }
 
-function Resource({ api, resourceId }: { api: ApiClient; resourceId: string }) {
-  const resource = useLoad(() => data(api.GET('/resources/{resourceId}', { params: { path: { resourceId } } })), [resourceId]);
+function Resource({ api, resource: r }: { api: ApiClient; resource: FlexResource }) {
+  const { resourceId } = r;
   return (
     <article className="sub" data-testid="resource" aria-label={`Resource ${resourceId}`}>
       <h3>Resource {resourceId}</h3>
-      <Show of={resource}>
-        {(r) => (
+      <dl className="facts">
+        <dt>Kind</dt>
+        <dd>{r.kind === 'ev' ? 'EV charger' : 'battery'}</dd>
+        <dt>Meter, zone</dt>
+        <dd>
+          <code>{r.meterId}</code>, {r.zone}
+        </dd>
+        <dt>Power at most</dt>
+        <dd>{formatKw(r.maxPowerW)}</dd>
+        <dt>Capacity, kept at least</dt>
+        <dd>
+          {formatKwh(r.capacityWh)}, {formatKwh(r.minSocWh)}
+        </dd>
+        {r.departureAt && (
           <>
-            <dl className="facts">
-              <dt>Kind</dt>
-              <dd>{r.kind === 'ev' ? 'EV charger' : 'battery'}</dd>
-              <dt>Meter, zone</dt>
-              <dd>
-                <code>{r.meterId}</code>, {r.zone}
-              </dd>
-              <dt>Power at most</dt>
-              <dd>{formatKw(r.maxPowerW)}</dd>
-              <dt>Capacity, kept at least</dt>
-              <dd>
-                {formatKwh(r.capacityWh)}, {formatKwh(r.minSocWh)}
-              </dd>
-              {r.departureAt && (
-                <>
-                  <dt>Leaves at</dt>
-                  <dd>
-                    <time dateTime={r.departureAt} title={`${r.departureAt} UTC`}>
-                      {localDateTime(r.departureAt)}
-                    </time>
-                    {r.targetWh !== null ? `, charged to ${formatKwh(r.targetWh)}` : ''}
-                  </dd>
-                </>
-              )}
-            </dl>
-            {r.kind === 'ev' && <ChargingPlanner api={api} resourceId={resourceId} />}
+            <dt>Leaves at</dt>
+            <dd>
+              <time dateTime={r.departureAt} title={`${r.departureAt} UTC`}>
+                {localDateTime(r.departureAt)}
+              </time>
+              {r.targetWh !== null ? `, charged to ${formatKwh(r.targetWh)}` : ''}
+            </dd>
           </>
         )}
-      </Show>
+      </dl>
+      {r.kind === 'ev' && <ChargingPlanner api={api} resourceId={resourceId} />}
     </article>
   );
 }

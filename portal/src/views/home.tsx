@@ -11,6 +11,7 @@ import { ProsumerView } from './prosumer';
 
 // Opened tabs load their code then: the first view (today) stays as small as it was.
 const FlexResources = lazy(() => import('./charging').then((m) => ({ default: m.FlexResources })));
+const FlexDispatches = lazy(() => import('./dispatches').then((m) => ({ default: m.FlexDispatches })));
 const HouseholdFlex = lazy(() => import('./flex').then((m) => ({ default: m.HouseholdFlex })));
 const MeterForecasts = lazy(() => import('./forecast').then((m) => ({ default: m.MeterForecasts })));
 const History = lazy(() => import('./history').then((m) => ({ default: m.History })));
@@ -104,7 +105,8 @@ function FlexTab({ api, participantId, events }: { api: ApiClient; participantId
   return (
     <>
       <HouseholdFlex api={api} participantId={participantId} events={events} communityId={meters.data?.communityId} />
-      <FlexResources api={api} participantId={participantId} />
+      <FlexResources api={api} events={events} />
+      <FlexDispatches api={api} events={events} />
     </>
   );
 }
