@@ -5,10 +5,9 @@
  * intervals of their signed readings through the device bridge at GRIDLEDGER_BENCH_READINGS_RATE (1050/s),
  * and measures, per peer, the bytes of the state LevelDB, the private data store, the history DB,
  * the block store and the rest of the ledger before and after: bytes per reading by store.
- * With GRIDLEDGER_STATE_BYTES_ARCHIVE=1 it then archives the readings' hours (metering:archiveReadingHour,
- * paged) and measures again, after the peers are restarted (LevelDB compacts on open), and sends a
- * second round of the same size on the archived ledger. Not in `npm run bench`: run it by hand,
- * `node test/bench/state-bytes.js`; GRIDLEDGER_STATE_BYTES_KEEP=1 leaves the network up.
+ * Not in `npm run bench`: run it by hand, `node test/bench/state-bytes.js`; GRIDLEDGER_STATE_BYTES_KEEP=1
+ * leaves the network up (the archive stage of docs/bounded-state.md, test/bench/archive-hours.js on the
+ * prototype's branch, runs on it).
  */
 const { mkdtempSync, mkdirSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -53,7 +52,6 @@ async function main() {
   const meters = Number(process.env.GRIDLEDGER_BENCH_READINGS_METERS ?? 1000);
   const intervals = Number(process.env.GRIDLEDGER_BENCH_READINGS_INTERVALS ?? 50);
   const rate = Number(process.env.GRIDLEDGER_BENCH_READINGS_RATE ?? 1050) || Infinity;
-  const archive = process.env.GRIDLEDGER_STATE_BYTES_ARCHIVE === '1';
   const report = { meters, intervals, rate, stages: {} };
   const t0 = Date.now();
   const stamp = (what) => console.log(`${((Date.now() - t0) / 1000).toFixed(0)} s: ${what}`);
@@ -61,9 +59,7 @@ async function main() {
   stamp(`platform up in ${stateDir}`);
   try {
     const operatorKey = credentials.apiKeys.community['community-operator'];
-    const rounds = archive ? 2 : 1;
-    // Readings over both rounds: the second round's intervals come after the first's, as time goes on.
-    const all = await readingLoad(profile, operatorKey, meters, intervals * rounds + 1);
+    const all = await readingLoad(profile, operatorKey, meters, intervals + 1);
     stamp(`${meters} meters registered, ${all.length} readings signed`);
     await round(profile, all.slice(0, meters), rate, 'warm-up'); // one interval, not counted
     const before = peerStores(stateDir);
@@ -74,7 +70,6 @@ async function main() {
     report.stages.afterRound1 = after;
     report.bytesPerReading = perReading(before, after, report.round1.committed);
     stamp(`round 1: ${JSON.stringify(report.bytesPerReading)}`);
-    if (archive) await archiveAndRound(profile, stateDir, all, meters, intervals, rate, report, stamp);
   } finally {
     const out = process.env.GRIDLEDGER_STATE_BYTES_OUT ?? join(__dirname, 'results', 'state-bytes.json');
     mkdirSync(join(__dirname, 'results'), { recursive: true });
@@ -82,35 +77,6 @@ async function main() {
     stamp(`figures in ${out}`);
     if (process.env.GRIDLEDGER_STATE_BYTES_KEEP !== '1') await down(stateDir, { purge: true, log: () => undefined });
   }
-}
-
-/** Archives every hour of round 1 (and the warm-up's), measures, restarts the peers, measures, then round 2. */
-async function archiveAndRound(profile, stateDir, all, meters, intervals, rate, report, stamp) {
-  const { archiveHours } = require('./archive-hours');
-  const client = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
-  try {
-    const hours = [...new Set(all.slice(0, meters * (intervals + 1)).map((r) => r.intervalStart.slice(0, 13)))].sort();
-    // The newest hour of round 1 may share its hour with round 2's first readings: it stays open.
-    const closed = hours.slice(0, -1);
-    const t = Date.now();
-    const archived = await archiveHours(client, closed);
-    report.archive = { hours: closed.length, records: archived, seconds: (Date.now() - t) / 1000 };
-    stamp(`archived ${archived} readings of ${closed.length} hours`);
-  } finally {
-    client.close();
-  }
-  report.stages.afterArchive = peerStores(stateDir);
-  const { restartPeers } = require('./archive-hours');
-  await restartPeers(profile, stateDir);
-  report.stages.afterRestart = peerStores(stateDir);
-  stamp(`after archive and restart: ${JSON.stringify(report.stages.afterRestart)}`);
-  const second = all.slice(meters * (intervals + 1));
-  const before2 = peerStores(stateDir);
-  report.round2 = await round(profile, second, rate, 'round 2 (archived ledger)');
-  report.stages.afterRound2 = peerStores(stateDir);
-  report.bytesPerReadingRound2 = perReading(before2, report.stages.afterRound2, report.round2.committed);
-  // A late resend of an archived reading: recognised, not a new reading.
-  report.resendOfArchived = await round(profile, all.slice(meters, meters + 100), rate, 'resend of 100 archived readings');
 }
 
 main().catch((e) => {
