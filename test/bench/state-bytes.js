@@ -1,11 +1,11 @@
 /**
  * Where a reading's bytes go on the peers (docs/bounded-state.md): starts the platform in its own
- * state directory (GRIDLEDGER_STATE_BYTES_DIR, default a temporary one; GRIDLEDGER_BENCH_OFFSET, default 19000),
+ * state directory (GRIDLEDGER_BENCH_STATE_BYTES_DIR, default a temporary one; GRIDLEDGER_BENCH_OFFSET, default 19000),
  * registers GRIDLEDGER_BENCH_READINGS_METERS (1000) meters, sends GRIDLEDGER_BENCH_READINGS_INTERVALS (50)
  * intervals of their signed readings through the device bridge at GRIDLEDGER_BENCH_READINGS_RATE (1050/s),
  * and measures, per peer, the bytes of the state LevelDB, the private data store, the history DB,
  * the block store and the rest of the ledger before and after: bytes per reading by store.
- * Not in `npm run bench`: run it by hand, `node test/bench/state-bytes.js`; GRIDLEDGER_STATE_BYTES_KEEP=1
+ * Not in `npm run bench`: run it by hand, `node test/bench/state-bytes.js`; GRIDLEDGER_BENCH_STATE_BYTES_KEEP=1
  * leaves the network up (the archive stage of docs/bounded-state.md, test/bench/archive-hours.js on the
  * prototype's branch, runs on it).
  */
@@ -46,7 +46,7 @@ async function round(profile, readings, rate, label) {
 }
 
 async function main() {
-  const stateDir = process.env.GRIDLEDGER_STATE_BYTES_DIR ?? mkdtempSync(join(tmpdir(), 'gl-state-bytes-'));
+  const stateDir = process.env.GRIDLEDGER_BENCH_STATE_BYTES_DIR ?? mkdtempSync(join(tmpdir(), 'gl-state-bytes-'));
   mkdirSync(stateDir, { recursive: true });
   const offset = Number(process.env.GRIDLEDGER_BENCH_OFFSET ?? 19000);
   const meters = Number(process.env.GRIDLEDGER_BENCH_READINGS_METERS ?? 1000);
@@ -71,11 +71,11 @@ async function main() {
     report.bytesPerReading = perReading(before, after, report.round1.committed);
     stamp(`round 1: ${JSON.stringify(report.bytesPerReading)}`);
   } finally {
-    const out = process.env.GRIDLEDGER_STATE_BYTES_OUT ?? join(__dirname, 'results', 'state-bytes.json');
+    const out = process.env.GRIDLEDGER_BENCH_STATE_BYTES_OUT ?? join(__dirname, 'results', 'state-bytes.json');
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     stamp(`figures in ${out}`);
-    if (process.env.GRIDLEDGER_STATE_BYTES_KEEP !== '1') await down(stateDir, { purge: true, log: () => undefined });
+    if (process.env.GRIDLEDGER_BENCH_STATE_BYTES_KEEP !== '1') await down(stateDir, { purge: true, log: () => undefined });
   }
 }
 
