@@ -237,7 +237,7 @@ it('lists the verified renewable assets of a community with their closed hours n
   const f = await setUp();
   const list = (pageSize: string, bookmark = '') =>
     ok(f.evaluate(operator, (ctx) => certificates.listIssuable(ctx, 'c1', H0, formatInstant(T + 4 * 3600), pageSize, bookmark)));
-  expect((await list('10')).result).toEqual({ closedHours: [], items: [], bookmark: '' });
+  expect((await list('10')).result).toEqual({ closedHours: [], items: [], discharges: [], bookmark: '' });
   await closeHour(f, H0);
   await closeHour(f, H2);
   expect((await list('10')).result).toEqual({
@@ -248,6 +248,7 @@ it('lists the verified renewable assets of a community with their closed hours n
       { assetId: 'pv-2', hourStart: H0 },
       { assetId: 'pv-2', hourStart: H2 },
     ],
+    discharges: [],
     bookmark: '',
   });
   await ok(batch(f, [['pv-1', H0]]));

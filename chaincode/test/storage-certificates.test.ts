@@ -4,7 +4,7 @@
  * a storage contract's buyer charges its own certificates into the battery within the contract's
  * share of the hour's metered import, and the battery's discharge releases them to that buyer.
  */
-import { ErrorCodes, formatInstant } from '@gridledger/core';
+import { auditStorageShares, ErrorCodes, formatInstant } from '@gridledger/core';
 import { CertificatesContract } from '../src/certificates';
 import { AssetsContract, EnergyContract } from '../src/energy';
 import { CreditsContract } from '../src/market/credits';
@@ -206,12 +206,14 @@ it("lets a contract's buyer charge its certificates within the contract's share,
     storageAssetId: 'bat-a',
     chargingEnergyWh: 600,
     dischargeableWh: 499,
+    shareWh: 600,
   });
   expect(codeOf(await charge(home2, `${pv2}-1`, 1, cA))).toBe(ErrorCodes.ACCESS_DENIED);
   expect(expectOk(await charge(home2, `${pv2}-1`, 200, cB)).record).toMatchObject({
     contractId: cB,
     ownerId: 'home-02',
     dischargeableWh: 166,
+    shareWh: 200,
   });
   expect(codeOf(await charge(home2, `${pv2}-201`, 1, cB))).toBe(ErrorCodes.STORAGE_CHARGE_EXCEEDS_METERED);
   // Not one's own battery without a contract; a contract whose window misses the hour; one cancelled; a battery without asset.
@@ -223,6 +225,16 @@ it("lets a contract's buyer charge its certificates within the contract's share,
   expect(codeOf(await charge(home1, `${pv1}-601`, 1, c9))).toBe(ErrorCodes.BATTERY_ASSET_MISSING);
   expect(codeOf(await charge(home1, `${pv1}-601`, 1, 'nope'))).toBe(ErrorCodes.STORAGE_CONTRACT_NOT_FOUND);
 
+  // The audit's inputs of the shares (the operator and the utility; the regulator holds no import): recomputed, they match.
+  const inputs = expectOk(await f.evaluate(operator, (ctx) => certificates.getStorageShareInputs(ctx, 'bat-a', HOUR)));
+  expect(inputs.intervals.map((i: { importWh: number }) => i.importWh)).toEqual([400, 400, 0, 0]);
+  expect(inputs.reservations.map((r: { contractId: string }) => r.contractId).sort()).toEqual([cA, cB].sort());
+  const records = expectOk(await f.evaluate(operator, (ctx) => certificates.listStorageCharges(ctx, 'bat-a'))).items;
+  expect(auditStorageShares('bat-a', records, () => inputs)).toEqual({ checked: 2, findings: [] });
+  expect(codeOf(await f.evaluate(regulator, (ctx) => certificates.getStorageShareInputs(ctx, 'bat-a', HOUR)))).toBe(
+    ErrorCodes.ACCESS_DENIED,
+  );
+
   // The next hour: 800 Wh out, 600 of it A's share and 200 B's; the records release 499 and 166, each to its buyer.
   await hour(T + 3600, {
     'bp.bat': [
@@ -232,7 +244,16 @@ it("lets a contract's buyer charge its certificates within the contract's share,
       [0, 0],
     ],
   });
+  // The certificate scheduler's listing names the linked battery's closed hours to discharge (bat-b is linked to no battery).
+  const listing = async () =>
+    expectOk(await f.evaluate(operator, (ctx) => certificates.listIssuable(ctx, 'c1', HOUR, formatInstant(T + 7200), '10', '')));
+  expect((await listing()).discharges).toEqual([
+    { assetId: 'bat-a', hourStart: HOUR },
+    { assetId: 'bat-a', hourStart: NEXT },
+  ]);
   const issued = expectOk(await f.run(regulator, (ctx) => certificates.issueStorageDischarge(ctx, 'bat-a', NEXT)));
+  expect((await listing()).discharges).toEqual([{ assetId: 'bat-a', hourStart: HOUR }]);
+  expect((await listing()).items.map((i: { assetId: string }) => i.assetId)).not.toContain('bat-a');
   expect(issued.bundles.map((b: Record<string, unknown>) => [b.rangeStart, b.rangeEnd, b.owner, b.chargeRecordId])).toEqual([
     [1, 499, 'home-01', a.record.chargeRecordId],
     [500, 665, 'home-02', `${pv2}-1>bat-a`],

@@ -367,6 +367,13 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     "any battery's hour; the Regulator's peer endorses every issuance",
   ),
   row('listStorageCharges', 'GET /assets/{assetId}/storage-charges', ['certificates:listStorageCharges'], OWN_RECORDS),
+  row(
+    'getStorageShareInputs',
+    'GET /assets/{assetId}/hours/{hourStart}/storage-share-inputs',
+    ['certificates:getStorageShareInputs'],
+    [no, NA, yes(), yes(), no],
+    "the battery meter's import is household data; the certificate audit reads it with an operator's or the utility's key",
+  ),
   row('getMatching', 'GET /participants/{participantId}/matching', ['certificates:getMatching'], DETAIL, 'household consumption'),
   row(
     'getCommunityMatching',

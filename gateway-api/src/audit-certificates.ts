@@ -7,12 +7,14 @@
  * issuance record and bundle covered by it, and one claim per Wh on every hour of the period (or,
  * without one, every hour an issuance record exists for). With --report, a saved report
  * (`GET /reports/certificates`, JSON) is recomputed from the ledger as of its asOf and compared
- * (needs an operator, utility or regulator key). Prints JSON; exit 0 when everything holds, 1 when
- * anything fails, 2 on an error.
+ * (needs an operator, utility or regulator key). A battery's storage contract records are checked
+ * against each contract's share recomputed from the ledger (needs an operator or utility key: the
+ * battery's import is household data; with another key they are counted in sharesSkipped).
+ * Prints JSON; exit 0 when everything holds, 1 when anything fails, 2 on an error.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type CertificateReport, ErrorCodes, MarketPeriodFigures, reportDifferences } from '@gridledger/core';
+import { type CertificateReport, ErrorCodes, MarketPeriodFigures, reportDifferences, type StorageChargeRecord } from '@gridledger/core';
 import { CertificateReader, gatherAudit, gatherReport, RecordedMatchingAnswer, reportPeriod } from './certificate-audit';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 
@@ -40,6 +42,18 @@ function restReader(base: string, key: string): CertificateReader {
     },
     matching: async (communityId, from, to) =>
       (await read(`/communities/${encodeURIComponent(communityId)}/matching/days`, { from, to })) as unknown as RecordedMatchingAnswer,
+    storage: {
+      charges: async (assetId) => ((await read(`${asset(assetId)}/storage-charges`, {})) as { items: StorageChargeRecord[] }).items,
+      // The import is household data: a key that may not read it (the regulator's) leaves the shares unchecked.
+      shareInputs: async (assetId, hourStart) => {
+        try {
+          return (await read(`${asset(assetId)}/hours/${encodeURIComponent(hourStart)}/storage-share-inputs`, {})) as never;
+        } catch (e) {
+          if ((e as { body?: { error?: { code?: string } } }).body?.error?.code === ErrorCodes.ACCESS_DENIED) return undefined;
+          throw e;
+        }
+      },
+    },
   };
 }
 

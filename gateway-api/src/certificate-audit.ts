@@ -18,9 +18,13 @@ import {
   IssuanceRecord,
   IssuerChainEntry,
   MarketPeriodFigures,
+  auditStorageShares,
+  contractHours,
   parseHourStart,
   RecordedMatchingTotals,
   ReportIssuer,
+  StorageChargeRecord,
+  StorageShareInputs,
 } from '@gridledger/core';
 import { formatInstant } from '@gridledger/core/core';
 
@@ -44,6 +48,11 @@ export interface CertificateReader {
   figures(communityId: string, from: string, to: string): Promise<MarketPeriodFigures | null>;
   /** A community's recorded matching days of [from, to) (whole UTC days): certificates:getRecordedMatching. */
   matching(communityId: string, from: string, to: string): Promise<RecordedMatchingAnswer>;
+  /** A battery's storage charge records, and the inputs of its contracts' shares of an hour (undefined: the key may not read them). */
+  storage?: {
+    charges(assetId: string): Promise<StorageChargeRecord[]>;
+    shareInputs(assetId: string, hourStart: string): Promise<StorageShareInputs | undefined>;
+  };
 }
 
 /** The part of certificates:getRecordedMatching's answer the report reads. */
@@ -145,6 +154,9 @@ export interface CertificateAuditResult {
   hoursChecked: number;
   /** Hours without a verified figure yet (a window open, an estimated reading): not checked. */
   hoursSkipped: number;
+  /** Storage contracts' hours whose share was recomputed, and those whose inputs the key may not read (a regulator's). */
+  sharesChecked: number;
+  sharesSkipped: number;
   findings: AuditFinding[];
 }
 
@@ -173,8 +185,15 @@ export async function gatherAudit(
   scope: { communityId: string | null; period?: { from: string; to: string } },
 ): Promise<CertificateAuditResult> {
   const issuers = await issuersIn(reader, scope.communityId);
-  const result: CertificateAuditResult = { assets: issuers.length, hoursChecked: 0, hoursSkipped: 0, findings: [] };
-  for (const { assetId } of issuers) {
+  const result: CertificateAuditResult = {
+    assets: issuers.length,
+    hoursChecked: 0,
+    hoursSkipped: 0,
+    sharesChecked: 0,
+    sharesSkipped: 0,
+    findings: [],
+  };
+  for (const { assetId, source } of issuers) {
     let cursor: { changes: number; head: string } | null = null;
     const chain = await allPages(async (bookmark) => {
       const page = await reader.records({ assetId, records: 'chain', bookmark });
@@ -191,6 +210,26 @@ export async function gatherAudit(
       result.hoursSkipped += accounts.skipped.length;
       result.findings.push(...auditHourAccounts(accounts.items));
     }
+    if (source === 'storage' && reader.storage !== undefined) await auditShares(reader.storage, assetId, result);
   }
   return result;
+}
+
+/** A battery's storage contract records: each contract's share of each hour recomputed from the ledger's inputs. */
+async function auditShares(
+  storage: NonNullable<CertificateReader['storage']>,
+  assetId: string,
+  result: CertificateAuditResult,
+): Promise<void> {
+  const records = await storage.charges(assetId);
+  const inputs = new Map<string, StorageShareInputs>();
+  const hours = [...new Set(contractHours(records).map((g) => g.hourStart))];
+  for (const hourStart of hours) {
+    const read = await storage.shareInputs(assetId, hourStart);
+    if (read !== undefined) inputs.set(hourStart, read);
+  }
+  const audited = auditStorageShares(assetId, records, (h) => inputs.get(h));
+  result.sharesChecked += audited.checked;
+  result.sharesSkipped += contractHours(records).length - audited.checked;
+  result.findings.push(...audited.findings);
 }

@@ -5,6 +5,12 @@
  * lookback whose metering windows are closed and that are not issued yet, and issues them in
  * batches (certificates:issueBatch, MAX_ISSUANCE_BATCH asset-hours a transaction).
  *
+ * The same listing names the closed hours of verified storage assets linked to a battery of the
+ * storage marketplace (`discharges`); each is issued as the battery's storage discharge hour
+ * (certificates:issueStorageDischarge, one hour a transaction: it advances the battery's cursor),
+ * so the buyers of its storage contracts receive their discharge certificates without an issuer
+ * asking for each hour.
+ *
  * Once every hour of a UTC day in the lookback is closed and nothing of it is left to issue, it
  * records the community's matching of that day for the regulator (certificates:recordCommunityMatching),
  * once: a recorded day is complete by construction, not a figure of whatever had arrived.
@@ -68,6 +74,8 @@ export interface TickOutcome {
   daysRecorded: string[];
   /** Resolved disputes whose lowered figure this tick withdrew for (the sweep). */
   lowered: number;
+  /** Storage discharge hours of linked batteries this tick issued. */
+  discharged: number;
 }
 
 export class CertificateScheduler extends Periodic<TickOutcome[]> {
@@ -79,7 +87,7 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
   async tick(): Promise<TickOutcome[]> {
     const out: TickOutcome[] = [];
     for (const communityId of this.opts.communities) {
-      const outcome: TickOutcome = { communityId, issued: 0, skipped: 0, failed: 0, daysRecorded: [], lowered: 0 };
+      const outcome: TickOutcome = { communityId, issued: 0, skipped: 0, failed: 0, daysRecorded: [], lowered: 0, discharged: 0 };
       try {
         await this.community(outcome);
       } catch (e) {
@@ -87,7 +95,7 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
         outcome.failed += 1;
         this.opts.log.error({ msg: 'certificate scheduler', communityId, code: error.code, error: error.message });
       }
-      if (outcome.issued > 0) this.opts.log.info({ msg: 'certificates issued', ...outcome });
+      if (outcome.issued > 0 || outcome.discharged > 0) this.opts.log.info({ msg: 'certificates issued', ...outcome });
       if (outcome.daysRecorded.length > 0) this.opts.log.info({ msg: 'matching days recorded', communityId, days: outcome.daysRecorded });
       if (outcome.lowered > 0) this.opts.log.info({ msg: 'lowered figures withdrawn', communityId, disputes: outcome.lowered });
       out.push(outcome);
@@ -113,6 +121,7 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
       for (const h of page.closedHours) closed.add(h);
       for (let k = 0; k < page.items.length; k += ISSUANCE_BATCH)
         for (const left of await this.batch(outcome, page.items.slice(k, k + ISSUANCE_BATCH))) pending.add(left);
+      for (const item of page.discharges) await this.discharge(outcome, item);
       bookmark = page.bookmark;
     } while (bookmark !== '');
     await this.recordDays(outcome, Math.ceil(fromHour / DAY) * DAY, Math.floor(toHour / DAY) * DAY, closed, pending);
@@ -163,6 +172,27 @@ export class CertificateScheduler extends Periodic<TickOutcome[]> {
         endorsingOrganizations: [...CONSUMPTION_MEMBERS],
       });
       outcome.daysRecorded.push(dayStart);
+    }
+  }
+
+  /**
+   * Issues a linked battery's storage discharge hour. Quiet like a batch's items: issued already (also
+   * by the other scheduler), not settled yet or estimated, or an MVCC race lost: a later tick lists it again or not.
+   */
+  private async discharge(outcome: TickOutcome, { assetId, hourStart }: { assetId: string; hourStart: string }): Promise<void> {
+    try {
+      await call(this.opts.ledger, this.opts.operator, certificates.issueStorageDischarge, [assetId, hourStart], {
+        endorseDeadlineMs: BATCH_ENDORSE_MS,
+      });
+      outcome.discharged += 1;
+    } catch (e) {
+      const error = fromFabricError(e);
+      if (QUIET.has(error.code) || RACE.has(error.code)) {
+        outcome.skipped += 1;
+        return;
+      }
+      outcome.failed += 1;
+      this.opts.log.warn({ msg: 'storage discharge refused', communityId: outcome.communityId, assetId, hourStart, code: error.code });
     }
   }
 

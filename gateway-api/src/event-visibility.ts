@@ -121,6 +121,14 @@ const RULES: Record<string, Rule> = {
     const bundles = list(p.bundles).filter((b) => b.owner === v.participantId);
     return bundles.length > 0 ? { ...p, bundles } : undefined;
   },
+  // Storage (docs/storage.md, "Events"): a battery's records are its provider's; a contract's its buyer's and provider's.
+  BatteryRegistered: ownBy('providerId'),
+  BatteryAssetLinked: ownBy('providerId'),
+  BatteryStateOfCharge: ownBy('providerId'),
+  StorageConfirmed: ownBy('buyerId', 'providerId'),
+  StorageCancelled: ownBy('buyerId', 'providerId'),
+  StorageSettled: ownBy('buyerId', 'providerId'),
+  StorageFeedbackRecorded: ownBy('buyerId', 'providerId'),
   ReadingDisputed: ownBy('participantId'),
   DisputeResolved: ownBy('participantId'),
   // A readings transaction: the household's own readings, gaps and corrections; nothing when none.

@@ -1,5 +1,5 @@
 import { catalogue } from '@gridledger/core/catalogue';
-import { encodeErrorEnvelope, ErrorCodes, formatInstant, GridLedgerError } from '@gridledger/core/core';
+import { encodeErrorEnvelope, type ErrorCode, ErrorCodes, formatInstant, GridLedgerError } from '@gridledger/core/core';
 import { CertificateScheduler, certificateSchedulerFor } from '../src/certificate-scheduler';
 import { CapturingLogger, FakeLedger, user } from './support/fakes';
 
@@ -30,7 +30,7 @@ function certificateLedger(assets: number) {
     const items = page.flatMap((assetId) =>
       closed.filter((h) => !issued.has(`${assetId} ${h}`)).map((hourStart) => ({ assetId, hourStart })),
     );
-    return { closedHours: closed, items, bookmark: first + 50 < ids.length ? String(first + 50) : '' };
+    return { closedHours: closed, items, discharges: [], bookmark: first + 50 < ids.length ? String(first + 50) : '' };
   };
   ledger.submitHandler = (fn, args) => {
     if (fn !== certificates.issueBatch.fn) throw new Error(fn);
@@ -62,7 +62,7 @@ describe('the certificate scheduler', () => {
     const { ledger, issued, batches } = certificateLedger(120);
     const log = new CapturingLogger();
     expect(await scheduler(ledger, log).tick()).toEqual([
-      { communityId: 'sunny', issued: 358, skipped: 1, failed: 1, daysRecorded: [], lowered: 0 },
+      { communityId: 'sunny', issued: 358, skipped: 1, failed: 1, daysRecorded: [], lowered: 0, discharged: 0 },
     ]);
     expect(batches).toEqual([100, 50, 100, 50, 60]);
     expect(issued.size).toBe(358);
@@ -72,7 +72,7 @@ describe('the certificate scheduler', () => {
     ]);
     batches.length = 0;
     expect(await scheduler(ledger).tick()).toEqual([
-      { communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [], lowered: 0 },
+      { communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [], lowered: 0, discharged: 0 },
     ]);
     expect(batches).toEqual([2]);
   });
@@ -86,7 +86,7 @@ describe('the certificate scheduler', () => {
     expect(a[0].issued + b[0].issued).toBe(118);
     expect(logs.flatMap((l) => l.lines).filter((l) => l.level === 'error')).toEqual([]);
     expect(await scheduler(ledger).tick()).toEqual([
-      { communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [], lowered: 0 },
+      { communityId: 'sunny', issued: 0, skipped: 1, failed: 1, daysRecorded: [], lowered: 0, discharged: 0 },
     ]);
   });
 
@@ -100,7 +100,12 @@ describe('the certificate scheduler', () => {
     ledger.evaluateHandler = (fn, args) => {
       if (fn === lists.listResolvedDisputes.fn) return NO_DISPUTES;
       if (fn === certificates.listIssuable.fn)
-        return { closedHours: [...dayHours, hour(1)], items: settled ? [] : [{ assetId: 'pv-1', hourStart: dayHours[23] }], bookmark: '' };
+        return {
+          closedHours: [...dayHours, hour(1)],
+          items: settled ? [] : [{ assetId: 'pv-1', hourStart: dayHours[23] }],
+          discharges: [],
+          bookmark: '',
+        };
       if (fn === certificates.getRecordedMatching.fn) {
         expect(args).toEqual(['sunny', day, '2026-11-21T00:00:00Z']);
         return { days: recorded.map((dayStart) => ({ dayStart })) };
@@ -135,7 +140,7 @@ describe('the certificate scheduler', () => {
       { meterId: 'm-2', intervalStart: hour(6), resolvedAt: hour(1) },
     ];
     ledger.evaluateHandler = (fn, args) => {
-      if (fn === certificates.listIssuable.fn) return { closedHours: [], items: [], bookmark: '' };
+      if (fn === certificates.listIssuable.fn) return { closedHours: [], items: [], discharges: [], bookmark: '' };
       if (fn === lists.listResolvedDisputes.fn) {
         // Resolved since the lookback's start, first page of 100.
         expect(args).toEqual(['sunny', formatInstant(NOW / 1000 - 48 * 3600), '', '100', '']);
@@ -154,6 +159,70 @@ describe('the certificate scheduler', () => {
     expect(ledger.calls.filter((c) => c.kind === 'submit').map((c) => c.args)).toEqual([['m-1', hour(5)]]);
     expect((await scheduler(ledger).tick())[0]).toMatchObject({ lowered: 0, failed: 0 });
     expect(ledger.calls.filter((c) => c.kind === 'submit')).toHaveLength(1);
+  });
+
+  it("issues linked batteries' discharge hours once, whatever two schedulers and a restart do, and logs only a real refusal", async () => {
+    const ledger = new FakeLedger();
+    const issued = new Set<string>();
+    // bat-1's hours 1 and 2 back, bat-2's hour 1 back (its hour 2 back has an estimated reading), bat-3's hour 1 back not settled.
+    const listed = [
+      { assetId: 'bat-1', hourStart: hour(2) },
+      { assetId: 'bat-1', hourStart: hour(1) },
+      { assetId: 'bat-2', hourStart: hour(2) },
+      { assetId: 'bat-2', hourStart: hour(1) },
+      { assetId: 'bat-3', hourStart: hour(1) },
+      { assetId: 'bat-4', hourStart: hour(1) },
+    ];
+    let conflicts = 1;
+    ledger.evaluateHandler = (fn) => {
+      if (fn === lists.listResolvedDisputes.fn) return NO_DISPUTES;
+      if (fn !== certificates.listIssuable.fn) throw new Error(fn);
+      const discharges = listed.filter((d) => !issued.has(`${d.assetId} ${d.hourStart}`));
+      return { closedHours: [hour(2), hour(1)], items: [], discharges, bookmark: '' };
+    };
+    const refuse = (code: ErrorCode) => {
+      throw Object.assign(new Error(encodeErrorEnvelope(new GridLedgerError(code, code))), { code: 10 });
+    };
+    ledger.submitHandler = (fn, [assetId, hourStart]) => {
+      if (fn !== certificates.issueStorageDischarge.fn) throw new Error(fn);
+      if (issued.has(`${assetId} ${hourStart}`)) refuse(ErrorCodes.CERTIFICATE_HOUR_ISSUED);
+      if (assetId === 'bat-2' && hourStart === hour(2)) refuse(ErrorCodes.CERTIFICATE_HOUR_ESTIMATED);
+      if (assetId === 'bat-3') refuse(ErrorCodes.CERTIFICATE_HOUR_OPEN);
+      if (assetId === 'bat-4') refuse(ErrorCodes.CERTIFICATE_INPUT_INVALID);
+      if (conflicts > 0 && assetId === 'bat-1') {
+        conflicts -= 1;
+        refuse(ErrorCodes.TRANSACTION_CONFLICT);
+      }
+      issued.add(`${assetId} ${hourStart}`);
+      return { bundles: [] };
+    };
+    const logs = [new CapturingLogger(), new CapturingLogger()];
+    const [a, b] = await Promise.all(logs.map((log) => scheduler(ledger, log).tick()));
+    expect([...issued].sort()).toEqual([`bat-1 ${hour(2)}`, `bat-1 ${hour(1)}`, `bat-2 ${hour(1)}`]);
+    expect(a[0].discharged + b[0].discharged).toBe(3);
+    const submits = () => ledger.calls.filter((c) => c.kind === 'submit' && issued.has(`${c.args[0]} ${c.args[1]}`)).length;
+    // Each issued hour was asked for at most once more (by the other scheduler, refused CERTIFICATE_HOUR_ISSUED).
+    expect(submits()).toBeLessThanOrEqual(6);
+    // Only the refusal that is not "not for now" is logged, once by each scheduler.
+    expect(
+      logs
+        .flatMap((l) => l.lines)
+        .filter((l) => l.level !== 'info')
+        .map((l) => [l.level, l.code, l.assetId]),
+    ).toEqual([
+      ['warn', ErrorCodes.CERTIFICATE_INPUT_INVALID, 'bat-4'],
+      ['warn', ErrorCodes.CERTIFICATE_INPUT_INVALID, 'bat-4'],
+    ]);
+    // A restarted scheduler issues nothing again: what is issued is no longer listed.
+    const before = ledger.calls.length;
+    expect((await scheduler(ledger).tick())[0]).toMatchObject({ discharged: 0, skipped: 2, failed: 1 });
+    expect(
+      ledger.calls
+        .slice(before)
+        .filter((c) => c.kind === 'submit')
+        .map((c) => c.args[0]),
+    ).toEqual(['bat-2', 'bat-3', 'bat-4']);
+    expect(ledger.calls.find((c) => c.fn === certificates.issueStorageDischarge.fn)?.options).toEqual({ endorseDeadlineMs: 30_000 });
   });
 
   it('logs a listing that fails and goes on with the next community', async () => {

@@ -269,6 +269,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   chargeStorage: () => req('POST', `/certificates/${f.assetId}@${HOUR_TAG}-1/storage-charge`, { storageAssetId: f.assetId, quantityWh: 1 }),
   issueStorageDischarge: () => req('POST', '/certificates/storage-discharges', { assetId: uid('noasset'), hourStart: HOUR }),
   listStorageCharges: () => req('GET', `/assets/${f.assetId}/storage-charges`),
+  getStorageShareInputs: () => req('GET', `/assets/${f.assetId}/hours/${HOUR}/storage-share-inputs`),
   getMatching: () => req('GET', `/participants/${f.a.participantId}/matching?${HOUR_PERIOD}`),
   getCommunityMatching: () => req('GET', `/communities/${C}/matching?${HOUR_PERIOD}`),
   recordCommunityMatching: () => req('POST', `/communities/${NOCOMM}/matching/days`, { dayStart: HOUR }),

@@ -11,19 +11,36 @@
  *   unsolicited on_status; a support request and a rating sent over Beckn are read back at the REST
  *   API by the buyer, the provider and the regulator, and refused to another household.
  *
+ * - in the certificate scheduler's community: a linked battery's closed hour is issued as its
+ *   discharge hour by the scheduler alone, once; the audit's inputs of a contract's share are the
+ *   operator's to read, not the regulator's, and the audit run with the operator's key holds;
+ *   a battery's and a contract's events reach their provider and buyer on the stream, nobody else.
+ *
  * A whole charge-and-discharge of a contract needs its window to hold a production hour that has
- * closed and a later discharge hour closed too (over an hour of waiting): the chaincode test
- * (chaincode/test/storage-certificates.test.ts) runs it on the fake ledger.
+ * closed and a later discharge hour closed too (over an hour of waiting): the load test
+ * test/e2e/load/81-storage-certificates-hours.test.ts runs it on the real network, the chaincode
+ * test (chaincode/test/storage-certificates.test.ts) on the fake ledger.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatInstant } from '@gridledger/core';
 import { ed25519PrivateKey, signMessage } from '@gridledger/gateway-api';
 import { trader } from './market-support';
-import { battery, provider } from './storage-support';
-import { closeHour, deliver, hourBack, issuanceTag, issue, ok, producer, regulatorKey, utilityKey } from './certificate-support';
-import { api, eventually, type JsonAnswer, operatorKey, profile, sleep, stateDir, uid } from './support';
+import { battery, confirmContract, hourTwoDaysAhead, provider, storageAsset } from './storage-support';
+import {
+  auditCertificates,
+  closeHour,
+  deliver,
+  hourBack,
+  issuanceTag,
+  issue,
+  ok,
+  type Producer,
+  producer,
+  regulatorKey,
+  utilityKey,
+} from './certificate-support';
+import { api, eventually, type JsonAnswer, openEvents, operatorKey, profile, type SseEvent, sleep, stateDir, uid } from './support';
 
 const bap = (method: string, path: string, body?: unknown) => api('utility', utilityKey(), method, `/beckn/storage${path}`, body);
 const view = async (tx: string) => (await bap('GET', `/transactions/${tx}`)).body;
@@ -75,20 +92,7 @@ it("links a battery to its storage asset, keeps a contract's charge to its hours
   await ok(api('utility', utilityKey(), 'POST', '/credits/deposits', deposit), 201);
 
   // The battery's storage asset, registered by the operator for the provider, on the battery meter.
-  const assetId = `${p.participantId}.store`;
-  const asset = {
-    assetId,
-    participantId: p.participantId,
-    meterId: p.meterId,
-    source: 'storage',
-    capacityW: 50_000,
-    zone: 'z1',
-    feeder: 'f1',
-    location: '52.52 N 13.40 E',
-    commissionedOn: '2025-01-01',
-    certificationHash: 'c2'.repeat(32),
-  };
-  await ok(api('community', operatorKey(), 'POST', '/assets', asset), 201);
+  const assetId = await storageAsset(p, 'c2'.repeat(32));
   const b1 = uid('bat');
   const unverified = await api('community', p.apiKey, 'POST', '/batteries', battery(p, C, b1, { assetId }));
   expect([unverified.status, unverified.body.error?.code, unverified.body.error?.details?.reason]).toEqual([
@@ -113,18 +117,8 @@ it("links a battery to its storage asset, keeps a contract's charge to its hours
   await deliver(buyer, hourStart, [300, 300, 300, 300]);
   await closeHour(buyer, hourStart);
   await ok(issue(regulatorKey(), 'regulator', buyer.assetId, hourStart), 201);
-  const day = Math.floor(Date.now() / 86_400_000) * 86_400;
-  const window = { from: formatInstant(day + 2 * 86_400), to: formatInstant(day + 2 * 86_400 + 3_600) };
-  const contract = await ok(
-    api('community', buyer.apiKey, 'POST', '/storage/contracts', {
-      clientContractId: uid('sc'),
-      batteryId: b0,
-      reservedWh: 1_000,
-      ...window,
-    }),
-    201,
-  );
-  const contractId = contract.contract.contractId as string;
+  const window = hourTwoDaysAhead();
+  const contractId = await confirmContract(buyer, b0, 1_000, window);
   const bundle = `${buyer.assetId}@${issuanceTag(hourStart)}-1`;
   const charge = (who: { apiKey: string }) =>
     api('community', who.apiKey, 'POST', `/certificates/${bundle}/storage-charge`, { storageContractId: contractId, quantityWh: 100 });
@@ -193,4 +187,94 @@ it("links a battery to its storage asset, keeps a contract's charge to its hours
   expect(byRegulator.ratings).toHaveLength(1);
   const stranger = await api('community', other.apiKey, 'GET', path);
   expect([stranger.status, stranger.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
+});
+
+it("the scheduler issues a linked battery's discharge hours once, the audit reads its shares, households see their events", async () => {
+  const C = (process.env.GRIDLEDGER_CERTIFICATE_COMMUNITIES ?? '').split(',')[0];
+  expect(C).not.toBe('');
+  const [p, buyer, other] = await Promise.all([provider(C), trader('scbuy', C), trader('scoth', C)]);
+  const streams = {
+    provider: await openEvents({}, '', p.apiKey),
+    buyer: await openEvents({}, '', buyer.apiKey),
+    other: await openEvents({}, '', other.apiKey),
+  };
+  try {
+    const deposit = { participantId: buyer.participantId, amountMicros: 1_000_000, reference: uid('dep') };
+    await ok(api('utility', utilityKey(), 'POST', '/credits/deposits', deposit), 201);
+    const assetId = await storageAsset(p, 'c3'.repeat(32));
+    await eventually(
+      async () => (await api('regulator', regulatorKey(), 'POST', `/assets/${assetId}/verification`)).status === 200,
+      10_000,
+    );
+    const b = uid('bat');
+    await ok(api('community', p.apiKey, 'POST', '/batteries', battery(p, C, b)), 201);
+    await ok(api('community', p.apiKey, 'PUT', `/batteries/${b}/storage-asset`, { assetId }));
+    await ok(api('community', p.apiKey, 'POST', `/batteries/${b}/state-of-charge`, { socWh: 4_321 }));
+    const contractId = await confirmContract(buyer, b, 500, hourTwoDaysAhead());
+    await ok(api('community', buyer.apiKey, 'POST', `/storage/contracts/${contractId}/cancellation`, {}));
+
+    // An hour of the scheduler's lookback whose windows no run closed yet: the battery gives 300 Wh; the windows closed.
+    let hourStart = hourBack(14);
+    const windowOf = (h: string) => `/communities/${C}/windows/${encodeURIComponent(h)}`;
+    for (let back = 15; (await ok(api('community', operatorKey(), 'GET', windowOf(hourStart)))).closed !== false && back < 24; back++)
+      hourStart = hourBack(back);
+    const asProducer = { ...p, communityId: C, assetId } as unknown as Producer;
+    await deliver(asProducer, hourStart, [100, 100, 50, 50]);
+    await closeHour(asProducer, hourStart);
+
+    // Nobody asks: the scheduler issues the discharge hour (no charge record: nothing certified, the record names the figure).
+    const issuancesOf = async () =>
+      (
+        (await ok(api('community', operatorKey(), 'GET', `/assets/${assetId}/certificate-records?records=issuances`))).items as JsonAnswer[]
+      ).filter((i) => i.record.hourStart === hourStart);
+    const [issued] = await eventually(async () => ((await issuancesOf()).length > 0 ? issuancesOf() : undefined), 60_000, 500);
+    expect(issued.record).toMatchObject({ assetId, verifiedExportWh: 300, issuedWh: 0 });
+    expect(issued.txIds).toHaveLength(1);
+    const byHand = await api('regulator', regulatorKey(), 'POST', '/certificates/storage-discharges', { assetId, hourStart });
+    expect([byHand.status, byHand.body.error?.code]).toEqual([409, 'CERTIFICATE_HOUR_ISSUED']);
+    // Later ticks (every 3 s here) leave it as it is.
+    await sleep(7_000);
+    expect((await issuancesOf()).map((i) => i.txIds)).toEqual([issued.txIds]);
+
+    // The audit's inputs of a contract's share: the operator reads the battery's import and export, the regulator may not.
+    const inputsPath = `/assets/${assetId}/hours/${hourStart}/storage-share-inputs`;
+    const inputs = await ok(api('community', operatorKey(), 'GET', inputsPath));
+    expect([inputs.batteryId, inputs.intervals.map((i: JsonAnswer) => [i.importWh, i.exportWh])]).toEqual([
+      b,
+      [
+        [0, 100],
+        [0, 100],
+        [0, 50],
+        [0, 50],
+      ],
+    ]);
+    const refused = await api('regulator', regulatorKey(), 'GET', inputsPath);
+    expect([refused.status, refused.body.error?.code]).toEqual([403, 'ACCESS_DENIED']);
+    // The audit command with the operator's key over the community: the battery's chain holds, no share left unread.
+    const audit = await auditCertificates('--community', C, '--url', profile().orgs.community.gateway.url, '--key', operatorKey());
+    expect([audit.code, audit.out.holds, audit.out.sharesSkipped, audit.out.findings]).toEqual([0, true, 0, []]);
+
+    // Each household's stream: the provider its battery's and its contract's events, the buyer its contract's, nobody else's.
+    const mine = (events: SseEvent[]) =>
+      events
+        .filter((e) => e.data.payload.batteryId === b || e.data.payload.contractId === contractId)
+        .map((e) => e.data.name)
+        .sort();
+    const forProvider = ['BatteryAssetLinked', 'BatteryRegistered', 'BatteryStateOfCharge', 'StorageCancelled', 'StorageConfirmed'];
+    await streams.provider.until((e) => mine(e).length >= forProvider.length);
+    await streams.buyer.until((e) => mine(e).length >= 2);
+    // A deposit of the other household's own, after all of it: once its stream has that, it has passed the storage events.
+    const marker = uid('dep');
+    await ok(
+      api('utility', utilityKey(), 'POST', '/credits/deposits', { participantId: other.participantId, amountMicros: 1, reference: marker }),
+      201,
+    );
+    await streams.other.until((e) => e.some((x) => x.data.name === 'CreditsIssued' && x.data.payload.reference === marker));
+    expect(mine(streams.provider.events)).toEqual(forProvider);
+    expect(mine(streams.buyer.events)).toEqual(['StorageCancelled', 'StorageConfirmed']);
+    expect(mine(streams.other.events)).toEqual([]);
+    expect(streams.other.events.filter((e) => /^(Battery|Storage)/.test(e.data.name))).toEqual([]);
+  } finally {
+    await Promise.all(Object.values(streams).map((s) => s.close()));
+  }
 });

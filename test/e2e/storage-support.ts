@@ -1,4 +1,4 @@
-/** A battery provider with its battery meter, and a battery's registration (61-storage-contracts, 62-beckn-storage). */
+/** A battery provider with its battery meter, its storage asset, and a battery's registration (61, 62, 78 and load 81). */
 import { generateKeyPairSync } from 'node:crypto';
 import { formatInstant } from '@gridledger/core';
 import { api, operatorKey, uid } from './support';
@@ -36,6 +36,26 @@ export async function provider(communityId: string): Promise<Provider> {
   };
 }
 
+/** The certificates' storage asset of the provider's battery meter (source storage), registered by the operator; its id. */
+export async function storageAsset(p: Provider, certificationHash: string): Promise<string> {
+  const assetId = `${p.participantId}.store`;
+  const asset = {
+    assetId,
+    participantId: p.participantId,
+    meterId: p.meterId,
+    source: 'storage',
+    capacityW: 50_000,
+    zone: 'z1',
+    feeder: 'f1',
+    location: '52.52 N 13.40 E',
+    commissionedOn: '2025-01-01',
+    certificationHash,
+  };
+  const registered = await op('POST', '/assets', asset);
+  expect(registered.status).toBe(201);
+  return assetId;
+}
+
 /** A 10 kWh battery in Berlin, zone z1, available from yesterday for four days, at 50,000 µ/kWh stored and 240,000 µ/kWh·day. */
 export function battery(p: Provider, communityId: string, batteryId: string, more: Record<string, unknown> = {}) {
   const day = Math.floor(Date.now() / 86_400_000) * 86_400;
@@ -56,4 +76,23 @@ export function battery(p: Provider, communityId: string, batteryId: string, mor
     penaltyMicrosPerKwh: 100_000,
     ...more,
   };
+}
+
+/** An hour two days ahead, inside battery()'s availability: a contract window that holds no hour closed yet. */
+export function hourTwoDaysAhead(): { from: string; to: string } {
+  const day = Math.floor(Date.now() / 86_400_000) * 86_400;
+  return { from: formatInstant(day + 2 * 86_400), to: formatInstant(day + 2 * 86_400 + 3_600) };
+}
+
+/** A storage contract on the battery, confirmed by the buyer (its REST key) over the window; its id. */
+export async function confirmContract(
+  buyer: { apiKey: string },
+  batteryId: string,
+  reservedWh: number,
+  window: { from: string; to: string },
+): Promise<string> {
+  const body = { clientContractId: uid('sc'), batteryId, reservedWh, ...window };
+  const confirmed = await api('community', buyer.apiKey, 'POST', '/storage/contracts', body);
+  if (confirmed.status !== 201) throw new Error(`storage contract: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  return confirmed.body.contract.contractId as string;
 }

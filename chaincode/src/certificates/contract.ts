@@ -37,7 +37,7 @@ import { recordHolderExpiry } from './expiry';
 import { withdrawLoweredHours } from './lowered';
 import { onceByReference } from './reference';
 import { acceptReservation, releaseReservation, reserveBundle } from './reservations';
-import { chargeBattery, chargeRecordsOf, dischargedFrom, issueDischarge, withdrawDerivedOf } from './storage';
+import { chargeBattery, chargeRecordsOf, dischargedFrom, issueDischarge, storageShareInputs, withdrawDerivedOf } from './storage';
 import { communityMatching, participantMatching, periodOf, recordDay, recordedMatching } from './matching';
 import { requireDetailAccess } from '../energy/household';
 import { isConsumptionMember } from '../energy/privacy';
@@ -510,6 +510,20 @@ export class CertificatesContract extends Contract {
       const now = txInstant(ctx);
       const { stored, records, meteredDischargeWh, uncertifiedWh, cursor } = issued;
       return { ...stored, bundles: bundles.map((b) => view(b, now)), records, meteredDischargeWh, uncertifiedWh, cursor };
+    });
+  }
+
+  /**
+   * The inputs of a storage contract's share of a battery's hour (the meter's import and export by
+   * interval, the battery's reservations), for the audit: the operator and the utility, who read
+   * the consumption collection.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async getStorageShareInputs(ctx: Context, assetId: string, hourStart: string): Promise<string> {
+    return respond(ctx, 'getStorageShareInputs', async () => {
+      requireRole(ctx, ['operator', 'utility'], "reading a battery's storage share inputs");
+      return storageShareInputs(ctx, assetId, String(hourStart));
     });
   }
 

@@ -33,6 +33,7 @@ import {
   Reservation,
   measuredEfficiencyPpm,
   StorageChargeRecord,
+  StorageShareInputs,
   withdrawDerived,
 } from '@gridledger/core';
 import { checkId, parseObjectArgument } from '../args';
@@ -233,6 +234,32 @@ export async function chargeBattery(
   await writeBundles(ctx, bundle, rest === null ? [cancelled] : [cancelled, rest]);
   await putRecord(ctx, chargeKey(ctx, record), record);
   return { before: bundle, cancelled, rest, record };
+}
+
+/**
+ * What a storage contract's share of a battery's hour is computed from, for the audit to recompute
+ * it (core's auditStorageShares): the battery meter's import (private: the consumption collection's
+ * members' peers) and export of each interval with a reading, and the battery's reservations of the hour.
+ */
+export async function storageShareInputs(
+  ctx: Context,
+  assetId: string,
+  hourStart: string,
+): Promise<{
+  assetId: string;
+  batteryId: string | null;
+  hourStart: string;
+  intervals: StorageShareInputs['intervals'];
+  reservations: Reservation[];
+}> {
+  const hour = await loadHour(ctx, checkId(assetId, 'assetId'), String(hourStart));
+  requireSoleAsset(hour);
+  const battery = await batteryOfAsset(ctx, assetId);
+  const intervals = (await withImports(ctx, hour)).flatMap((i) =>
+    i.meter === undefined ? [] : [{ intervalStart: i.intervalStart, importWh: i.meter.importWh, exportWh: i.meter.exportWh }],
+  );
+  const reservations = battery === undefined ? [] : await hourReservations(ctx, battery.batteryId, hourStart);
+  return { assetId, batteryId: battery?.batteryId ?? null, hourStart, intervals, reservations };
 }
 
 /** Each storage contract's share of the hour's metered discharge (contractUsage's outWh), by contract id. */

@@ -241,6 +241,7 @@ export async function reportStateOfCharge(ctx: Context, batteryId: string, reque
     txId: ctx.stub.getTxID(),
   };
   await putStateOfCharge(ctx, soc);
-  setEvent(ctx, 'BatteryStateOfCharge', soc);
+  // The provider names whose battery it is (event-visibility: a household sees its own batteries' reports only).
+  setEvent(ctx, 'BatteryStateOfCharge', { ...soc, providerId: battery.providerId });
   return soc;
 }

@@ -130,6 +130,9 @@ const StorageChargeRecord = Type.Object(
     allocatedTo: Type.Optional(Type.Array(Text, { description: 'the discharge issuances it was allocated to' })),
     contractId: Type.Optional(Text),
     ownerId: Type.Optional(Text),
+    shareWh: Type.Optional(
+      Type.Integer({ description: "the contract's share of the hour's metered import at the charge (its records' cap)" }),
+    ),
   },
   { title: 'StorageChargeRecord', description: 'dischargeableWh = floor(chargingEnergyWh × efficiencyPpm / 10^6); the rest is losses' },
 );
@@ -184,12 +187,17 @@ export const certificatesTransactions = {
       {
         closedHours: Type.Array(Text),
         items: Type.Array(Type.Object({ assetId: Text, hourStart: Text })),
+        discharges: Type.Array(Type.Object({ assetId: Text, hourStart: Text }), {
+          description: 'closed hours not issued yet of verified storage assets linked to a battery (storage discharge issuance)',
+        }),
         bookmark: Type.String(),
       },
       { title: 'IssuableHours' },
     ),
     access: { roles: ['regulator', 'utility', 'operator'], rule: 'the regulator, the utility or an operator' },
-    summary: "a page of a community's meters: their verified renewable assets' closed hours of [fromHour, toHour) not issued yet",
+    summary:
+      "a page of a community's meters: their verified renewable assets' closed hours of [fromHour, toHour) not issued yet, " +
+      "and linked batteries' storage assets' hours to discharge",
   }),
   transfer: certificates.submit('transfer', {
     args: [bundleArg, arg('request', Type.Object({ to: Id, quantityWh, reference }))],
@@ -379,6 +387,24 @@ export const certificatesTransactions = {
     result: Type.Object({ assetId: Text, items: Type.Array(StorageChargeRecord) }, { title: 'StorageChargeRecords' }),
     access: { roles: 'any', ownRecords: true, rule: "a household its own batteries' records; other roles any" },
     summary: "a battery's storage charge records: what was charged, its efficiency, what it may release and has released",
+  }),
+  getStorageShareInputs: certificates.evaluate('getStorageShareInputs', {
+    args: [arg('assetId', Id), arg('hourStart', Instant)],
+    result: Type.Object(
+      {
+        assetId: Text,
+        batteryId: Nullable(Text),
+        hourStart: Text,
+        intervals: Type.Array(Type.Object({ intervalStart: Text, importWh: Int, exportWh: Int })),
+        reservations: Type.Array(Type.Object({ contractId: Text, from: Text, to: Text, reservedWh: Int })),
+      },
+      {
+        title: 'StorageShareInputs',
+        description: "the battery meter's import and export of each interval with a reading, and the battery's reservations of the hour",
+      },
+    ),
+    access: { roles: ['operator', 'utility'], rule: 'the operator and the utility (the import is the consumption collection’s)' },
+    summary: "what a storage contract's share of a battery's hour is computed from, for the audit to recompute it",
   }),
   getMatching: certificates.evaluate('getMatching', {
     args: [arg('participantId', Id), ...period],

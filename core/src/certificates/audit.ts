@@ -64,7 +64,7 @@ export interface AuditedIssuer {
 
 export interface AuditFinding {
   assetId: string;
-  check: 'chain' | 'issuance' | 'bundle' | 'hour';
+  check: 'chain' | 'issuance' | 'bundle' | 'hour' | 'storage-share';
   /** The issuance, bundle or hour it concerns, when one. */
   subject: string | null;
   message: string;

@@ -10,3 +10,4 @@ export * from './holdings';
 export * from './expiry';
 export * from './audit';
 export * from './report';
+export * from './storage-audit';

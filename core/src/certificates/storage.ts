@@ -51,6 +51,11 @@ export interface StorageChargeRecord {
   contractId?: string;
   /** Who gets its discharge certificates: the contract's buyer; absent, the battery's participant. */
   ownerId?: string;
+  /**
+   * The contract's share of the battery meter's import in the hour when it was charged (contractUsage's
+   * inWh): the cap its records of the hour were held to. The audit recomputes it from the ledger.
+   */
+  shareWh?: number;
 }
 
 /**
@@ -182,7 +187,7 @@ export function chargeStorage(
     efficiencyPpm: request.efficiencyPpm,
     dischargeableWh: Number((BigInt(chargingEnergyWh) * BigInt(request.efficiencyPpm)) / BigInt(PPM)),
     allocatedWh: 0,
-    ...(contract === undefined ? {} : { contractId: contract.contractId, ownerId: request.actor }),
+    ...(contract === undefined ? {} : { contractId: contract.contractId, ownerId: request.actor, shareWh: contract.shareWh }),
   };
   return { cancelled, rest, record };
 }

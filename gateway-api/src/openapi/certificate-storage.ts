@@ -71,6 +71,17 @@ export const certificateStoragePaths = {
       responses: { '200': answer(certificates.listStorageCharges), '404': err('ASSET_NOT_FOUND'), ...common },
     },
   },
+  '/assets/{assetId}/hours/{hourStart}/storage-share-inputs': {
+    get: {
+      operationId: 'getStorageShareInputs',
+      description:
+        "What a storage contract's share of a battery's hour is computed from, for the certificate audit to recompute it: the " +
+        "battery meter's import and export of each interval of the hour with a reading, and the battery's reservations touching " +
+        'the hour. The operator and the utility (the import is household data of the consumption collection).',
+      parameters: [p('assetId'), p('hourStart', hour)],
+      responses: { '200': answer(certificates.getStorageShareInputs), '404': err('ASSET_NOT_FOUND'), ...common },
+    },
+  },
 };
 
 export const certificateStorageSchemas = {

@@ -36,5 +36,9 @@ export function certificateStorageRoutes(ledger: LedgerPort): express.Router {
   r.get('/assets/:assetId/storage-charges', async (req, res) =>
     evaluate(res, call(ledger, callerOf(res), certificates.listStorageCharges, [req.params.assetId])),
   );
+  // The audit's inputs of a contract's share: the battery meter's import is household data (the collection's members).
+  r.get('/assets/:assetId/hours/:hourStart/storage-share-inputs', async (req, res) =>
+    evaluate(res, call(ledger, callerOf(res), certificates.getStorageShareInputs, [req.params.assetId, req.params.hourStart])),
+  );
   return r;
 }
