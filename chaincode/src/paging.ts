@@ -47,9 +47,9 @@ export interface PageQuery<T> {
   stop?: (value: T) => boolean;
 }
 
-export const encodeBookmark = (k: string): string => Buffer.from(k, 'utf8').toString('base64url');
+const encodeBookmark = (k: string): string => Buffer.from(k, 'utf8').toString('base64url');
 
-export function decodeBookmark(bookmark: unknown, prefix: string): string | undefined {
+function decodeBookmark(bookmark: unknown, prefix: string): string | undefined {
   if (bookmark === undefined || bookmark === '') return undefined;
   const k =
     typeof bookmark === 'string' && /^[A-Za-z0-9_-]{1,1024}$/.test(bookmark) ? Buffer.from(bookmark, 'base64url').toString('utf8') : '';
@@ -76,6 +76,35 @@ export async function readPage<T>(
       break;
     }
     items.push(value);
+  }
+  return { items, bookmark: next };
+}
+
+/**
+ * One page of the records an index names: up to `size` records that `load` keeps (undefined: left
+ * out, as a filtered-out record), reading at most `scan` index entries under `type` and the leading
+ * `attributes`, so a page of a sparse filter may hold fewer than `size` with a bookmark still to
+ * follow; the bookmark is the next index entry's key.
+ */
+export async function readIndexPage<R, T>(
+  ctx: Context,
+  type: KeyType,
+  attributes: string[],
+  query: { size: number; scan: number; bookmark: unknown },
+  load: (entry: R) => Promise<T | undefined>,
+): Promise<{ items: T[]; bookmark: string }> {
+  const from = decodeBookmark(query.bookmark, key(ctx, type, ...attributes)) ?? '';
+  const items: T[] = [];
+  let scanned = 0;
+  let next = '';
+  for await (const entry of ctx.stub.getStateByPartialCompositeKeyWithPagination(type, attributes, query.scan + 1, from)) {
+    if (items.length === query.size || scanned === query.scan) {
+      next = encodeBookmark(entry.key);
+      break;
+    }
+    scanned += 1;
+    const value = await load(JSON.parse(Buffer.from(entry.value).toString('utf8')) as R);
+    if (value !== undefined) items.push(value);
   }
   return { items, bookmark: next };
 }

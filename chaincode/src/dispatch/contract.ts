@@ -137,9 +137,7 @@ export class DispatchContract extends Contract {
         missedAcks: before?.missedAcks ?? 0,
       };
       await putRecord(ctx, k, record);
-      if (before === undefined)
-        await putRecord(ctx, key(ctx, KeyTypes.flexResourceIn, reg.communityId, reg.resourceId), { resourceId: reg.resourceId });
-      await indexResource(ctx, record, before);
+      await indexResource(ctx, record);
       setEvent(ctx, DispatchEvents.registered, { resourceId: record.resourceId, communityId: record.communityId, ownerId: record.ownerId });
       return record;
     });

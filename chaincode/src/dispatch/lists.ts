@@ -13,7 +13,7 @@ import { checkId } from '../args';
 import { key, KeyType, KeyTypes } from '../keys';
 import { getRecord, putRecord } from '../ledger';
 import { newestFirstPart } from '../lists/indexes';
-import { decodeBookmark, encodeBookmark, LIST_MAX_PAGE, pageSizeOf, readPage } from '../paging';
+import { LIST_MAX_PAGE, pageSizeOf, readIndexPage, readPage } from '../paging';
 
 /** The most index entries one page of dispatches reads. */
 export const SCAN = LIST_MAX_PAGE;
@@ -21,10 +21,13 @@ export const SCAN = LIST_MAX_PAGE;
 type DispatchRef = { communityId: string; dispatchId: string };
 type Page<T> = { items: T[]; bookmark: string };
 
-/** A registration's owner index; written at every registration, so that registering again indexes a resource registered before it. */
-export async function indexResource(ctx: Context, r: FlexResource, before: FlexResource | undefined): Promise<void> {
-  if (before !== undefined && before.communityId !== r.communityId)
-    await ctx.stub.deleteState(key(ctx, KeyTypes.flexResourceBy, before.ownerId, before.communityId, before.resourceId));
+/**
+ * A resource's indexes, by community and by owner; written at every registration, so that registering
+ * again indexes a resource registered before the owner index existed. Neither moves: a resource's
+ * owner never changes and its meter is in its owner's one community (registry: METER_COMMUNITY_CONFLICT).
+ */
+export async function indexResource(ctx: Context, r: FlexResource): Promise<void> {
+  await putRecord(ctx, key(ctx, KeyTypes.flexResourceIn, r.communityId, r.resourceId), { resourceId: r.resourceId });
   await putRecord(ctx, key(ctx, KeyTypes.flexResourceBy, r.ownerId, r.communityId, r.resourceId), { resourceId: r.resourceId });
 }
 
@@ -104,33 +107,8 @@ export async function dispatchPage(
     (communityId === undefined || d.communityId === communityId) &&
     (ownerId === undefined || d.ownerId === ownerId) &&
     (status === undefined || d.status === status);
-  return scanPage(ctx, type, attributes, size, filter.bookmark, async (ref) => {
+  return readIndexPage(ctx, type, attributes, { size, scan: SCAN, bookmark: filter.bookmark }, async (ref: DispatchRef) => {
     const d = await getRecord<DispatchRecord>(ctx, key(ctx, KeyTypes.dispatch, ref.communityId, ref.dispatchId));
     return d !== undefined && keep(d) ? d : undefined;
   });
-}
-
-/** Up to `size` records that `load` keeps, reading at most SCAN index entries; the bookmark is the next entry's key. */
-async function scanPage<T>(
-  ctx: Context,
-  type: KeyType,
-  attributes: string[],
-  size: number,
-  bookmark: string,
-  load: (ref: DispatchRef) => Promise<T | undefined>,
-): Promise<Page<T>> {
-  const from = decodeBookmark(bookmark, key(ctx, type, ...attributes)) ?? '';
-  const items: T[] = [];
-  let scanned = 0;
-  let next = '';
-  for await (const entry of ctx.stub.getStateByPartialCompositeKeyWithPagination(type, attributes, SCAN + 1, from)) {
-    if (items.length === size || scanned === SCAN) {
-      next = encodeBookmark(entry.key);
-      break;
-    }
-    scanned += 1;
-    const value = await load(JSON.parse(Buffer.from(entry.value).toString('utf8')) as DispatchRef);
-    if (value !== undefined) items.push(value);
-  }
-  return { items, bookmark: next };
 }

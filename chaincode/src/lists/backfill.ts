@@ -73,7 +73,7 @@ const KINDS: Record<string, Kind> = {
   'flex-resources': {
     type: KeyTypes.flexResource,
     idOf: (r: FlexResource) => [r.resourceId],
-    index: (ctx, r: FlexResource) => indexResource(ctx, r, undefined),
+    index: (ctx, r: FlexResource) => indexResource(ctx, r),
   },
   dispatches: {
     type: KeyTypes.dispatch,
