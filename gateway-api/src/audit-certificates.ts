@@ -14,7 +14,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type CertificateReport, ErrorCodes, MarketPeriodFigures, reportDifferences, type StorageChargeRecord } from '@gridledger/core';
+import {
+  type CertificateReport,
+  ErrorCodes,
+  MarketPeriodFigures,
+  reportDifferences,
+  type StorageChargeRecord,
+  type StorageShareInputs,
+} from '@gridledger/core';
 import { CertificateReader, gatherAudit, gatherReport, RecordedMatchingAnswer, reportPeriod } from './certificate-audit';
 import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 
@@ -47,7 +54,10 @@ function restReader(base: string, key: string): CertificateReader {
       // The import is household data: a key that may not read it (the regulator's) leaves the shares unchecked.
       shareInputs: async (assetId, hourStart) => {
         try {
-          return (await read(`${asset(assetId)}/hours/${encodeURIComponent(hourStart)}/storage-share-inputs`, {})) as never;
+          return (await read(
+            `${asset(assetId)}/hours/${encodeURIComponent(hourStart)}/storage-share-inputs`,
+            {},
+          )) as unknown as StorageShareInputs;
         } catch (e) {
           if ((e as { body?: { error?: { code?: string } } }).body?.error?.code === ErrorCodes.ACCESS_DENIED) return undefined;
           throw e;

@@ -222,14 +222,14 @@ async function auditShares(
   result: CertificateAuditResult,
 ): Promise<void> {
   const records = await storage.charges(assetId);
+  const groups = contractHours(records);
   const inputs = new Map<string, StorageShareInputs>();
-  const hours = [...new Set(contractHours(records).map((g) => g.hourStart))];
-  for (const hourStart of hours) {
+  for (const hourStart of new Set(groups.map((g) => g.hourStart))) {
     const read = await storage.shareInputs(assetId, hourStart);
     if (read !== undefined) inputs.set(hourStart, read);
   }
   const audited = auditStorageShares(assetId, records, (h) => inputs.get(h));
   result.sharesChecked += audited.checked;
-  result.sharesSkipped += contractHours(records).length - audited.checked;
+  result.sharesSkipped += groups.length - audited.checked;
   result.findings.push(...audited.findings);
 }
