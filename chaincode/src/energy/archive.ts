@@ -56,7 +56,9 @@ export async function archiveReadingHourPage(ctx: Context, hour: string, pageSiz
     const value = Buffer.from(entry.value);
     const leaf = archiveLeaf(entry.key, value);
     leaves.push(leaf);
-    entries.push({ key: entry.key, txId: (JSON.parse(value.toString('utf8')) as { txId: string }).txId, leaf: leaf.toString('hex') });
+    // The transaction whose write set holds these bytes: the last one that wrote the record (a rewrite moves its private part).
+    const record = JSON.parse(value.toString('utf8')) as { txId: string; privateRef?: { txId?: string } };
+    entries.push({ key: entry.key, txId: record.privateRef?.txId ?? record.txId, leaf: leaf.toString('hex') });
     if (leaves.length === pageSize) break;
   }
   for (const e of entries) await ctx.stub.deleteState(e.key);
