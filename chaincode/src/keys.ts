@@ -8,6 +8,7 @@
  * - registry: participant~id; meter~id; meterByParticipant~participant~meter;
  *   meterByCommunity~community~participant~meter
  * - metering: !reading~hour~meter~intervalStart (readingKey); readingHead~meter; gap~meter~afterSeq;
+ *   readingHourArchive~hour (count and Merkle root of an hour's readings once they left the state);
  *   meteringParams (the one record); meteringParamsChange~txId
  * - energy: window / windowClose~community~intervalStart~length; estimate~meter~intervalStart;
  *   retiredGap~meter~afterSeq; position~participant~intervalStart;
@@ -77,6 +78,8 @@ export const KeyTypes = {
   /** Readings: see readingKey (the `!` makes the type sort before every other). */
   reading: '!reading',
   readingHead: 'readingHead',
+  /** An archived hour of readings: readingHourArchive~hour (energy/archive.ts). */
+  readingHourArchive: 'readingHourArchive',
   gap: 'gap',
   meteringParams: 'meteringParams',
   meteringParamsChange: 'meteringParamsChange',

@@ -31,8 +31,9 @@ import { actorOf, meterOwner, requireOperator, requireOwnRecords, requireRole } 
 import { checkFields, checkId, checkInstant, parseObjectArgument } from './args';
 import { key, KeyTypes, readingHourOf, readingKey } from './keys';
 import { getRecord, putRecord, setEvent, txSeconds } from './ledger';
-import { listRecords } from './paging';
+import { listRecords, pageSizeOf } from './paging';
 import { respond } from './respond';
+import { archiveReadingHourPage, failIfArchived, MAX_ARCHIVE_PAGE, readArchive } from './energy/archive';
 
 /** listReadings spans at most this many intervals of the current length, and at most MAX_LIST_HOURS hours (one range each). */
 export const MAX_LIST_INTERVALS = 1000;
@@ -80,13 +81,20 @@ export class MeteringContract extends Contract {
     return respond(ctx, 'submitReadings', async () => {
       requireRole(ctx, ['meter-bridge', 'operator'], 'submitting readings');
       requireConsumptionMember(ctx, 'submitting readings');
-      const inputs = parseReadingBatch(readingsFromTransient(ctx, batch));
+      const all = parseReadingBatch(readingsFromTransient(ctx, batch));
       const params = await loadMeteringParams(ctx);
       const nowSeconds = txSeconds(ctx);
       const txId = ctx.stub.getTxID();
+      // Readings of an archived hour never reach the fold: their records left the state, so they are neither new nor checkable.
+      const { inputs, indexes, archived } = await setArchivedApart(ctx, all);
       const estimates = new Map<string, EstimateRecord>();
       const loaded = await loadReadingBatchState(inputs, params, nowSeconds, storeOf(ctx, params.intervalSeconds, estimates));
-      const outcome = foldReadingBatch(inputs, loaded, { ...params, nowSeconds, txId, recordedAt: formatInstant(nowSeconds) });
+      const folded = foldReadingBatch(inputs, loaded, { ...params, nowSeconds, txId, recordedAt: formatInstant(nowSeconds) });
+      const outcome = {
+        ...folded,
+        rejected: folded.rejected + archived.length,
+        results: [...folded.results.map((r) => ({ ...r, index: indexes[r.index]! })), ...archived].sort((a, b) => a.index - b.index),
+      };
 
       const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;
       // All writes in one message to the peer (state-batch.ts), sent when the block returns.
@@ -118,6 +126,7 @@ export class MeteringContract extends Contract {
       requireOwnRecords(caller, owner, 'read the readings of meters');
       const reading = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart));
       if (reading === undefined) {
+        await failIfArchived(ctx, meterId, intervalStart);
         throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading of meter ${meterId} for ${intervalStart}`, {
           meterId,
           intervalStart,
@@ -172,6 +181,34 @@ export class MeteringContract extends Contract {
     });
   }
 
+  /**
+   * `{ hour, pageSize? }` by an operator of CommunityMSP: archives the next page (at most
+   * MAX_ARCHIVE_PAGE, default 100) of the hour's readings once every horizon of the hour has passed
+   * (energy/archive.ts); returns the hour's archive record, `done` once nothing is left.
+   */
+  @Transaction()
+  @Returns('string')
+  async archiveReadingHour(ctx: Context, request: string): Promise<string> {
+    return respond(ctx, 'archiveReadingHour', async () => {
+      requireOperator(ctx, 'archiving readings');
+      const input = parseObjectArgument(request, 'the request');
+      checkFields(input, ['hour', 'pageSize'], 'the request');
+      return archiveReadingHourPage(ctx, String(input.hour), pageSizeOf(input.pageSize, MAX_ARCHIVE_PAGE));
+    });
+  }
+
+  /** `hour` (YYYY-MM-DDTHH): the hour's archive record; READING_NOT_FOUND while none of its readings is archived. */
+  @Transaction(false)
+  @Returns('string')
+  async getReadingHourArchive(ctx: Context, hour: string): Promise<string> {
+    return respond(ctx, 'getReadingHourArchive', async () => {
+      requireRole(ctx, 'any', 'reading an archived hour');
+      const archive = await readArchive(ctx, hour);
+      if (archive === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no archived readings of ${hour}`, { hour });
+      return archive;
+    });
+  }
+
   /** The meter's open seq gaps, by afterSeq. */
   @Transaction(false)
   @Returns('string')
@@ -218,4 +255,58 @@ export class MeteringContract extends Contract {
       return { params, txId };
     });
   }
+}
+
+/**
+ * The batch's readings whose hour is archived, set apart with a READING_ARCHIVED rejection each; the
+ * others in their order, with their indexes in the batch. One read per distinct hour.
+ */
+async function setArchivedApart(
+  ctx: Context,
+  all: unknown[],
+): Promise<{
+  inputs: unknown[];
+  indexes: number[];
+  archived: {
+    index: number;
+    meterId: string | null;
+    intervalStart: string | null;
+    status: 'rejected';
+    code: string;
+    message: string;
+    details: Record<string, string | number>;
+  }[];
+}> {
+  const hourOf = (r: unknown): string | undefined => {
+    const start = typeof r === 'object' && r !== null ? (r as { intervalStart?: unknown }).intervalStart : undefined;
+    return typeof start === 'string' && start.length >= 13 ? start.slice(0, 13) : undefined;
+  };
+  const hours = [...new Set(all.map(hourOf).filter((h): h is string => h !== undefined))].sort();
+  const archives = new Map<string, { root: string; lastTxId: string }>();
+  for (const h of hours) {
+    const a = await readArchive(ctx, h);
+    if (a !== undefined) archives.set(h, a);
+  }
+  const inputs: unknown[] = [];
+  const indexes: number[] = [];
+  const archived = [];
+  for (const [index, r] of all.entries()) {
+    const a = archives.get(hourOf(r) ?? '');
+    if (a === undefined) {
+      inputs.push(r);
+      indexes.push(index);
+      continue;
+    }
+    const { meterId, intervalStart } = r as { meterId?: unknown; intervalStart: string };
+    archived.push({
+      index,
+      meterId: typeof meterId === 'string' ? meterId : null,
+      intervalStart,
+      status: 'rejected' as const,
+      code: ErrorCodes.READING_ARCHIVED,
+      message: `the readings of ${intervalStart.slice(0, 13)} are archived`,
+      details: { hour: intervalStart.slice(0, 13), root: a.root, lastTxId: a.lastTxId },
+    });
+  }
+  return { inputs, indexes, archived };
 }

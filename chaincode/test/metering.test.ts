@@ -274,6 +274,8 @@ describe('metering: submitReadings', () => {
     const latestMissed = formatInstant(parseInstant(next.intervalStart)! - 900);
     expect(r96.reads).toEqual([
       '\u0000meteringParams\u0000',
+      // One read per hour of the batch: readings of an archived hour are set apart (docs/bounded-state.md).
+      `\u0000readingHourArchive\u0000${next.intervalStart.slice(0, 13)}\u0000`,
       '\u0000meter\u0000m1\u0000',
       `\u0000window\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
       `\u0000windowClose\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
@@ -390,6 +392,7 @@ describe('metering: reads and parameters', () => {
       capacityTolerancePpm: 20000,
       surplusThresholdWh: 0,
       closePageMeters: 100,
+      archiveAfterSeconds: 7_776_000,
     });
 
     const out = await set(operator, { lateWindowSeconds: 3600 });
@@ -399,6 +402,7 @@ describe('metering: reads and parameters', () => {
       capacityTolerancePpm: 20000,
       surplusThresholdWh: 0,
       closePageMeters: 100,
+      archiveAfterSeconds: 7_776_000,
     };
     expect(out.result).toEqual({ params, txId: out.txId });
     expect(fabric.dump((k) => k.startsWith('\u0000meteringParams'))).toEqual({
@@ -414,6 +418,7 @@ describe('metering: reads and parameters', () => {
           capacityTolerancePpm: 20000,
           surplusThresholdWh: 0,
           closePageMeters: 100,
+          archiveAfterSeconds: 7_776_000,
         },
         params,
       },

@@ -711,6 +711,20 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),
   row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),
+  row(
+    'metering:archiveReadingHour',
+    undefined,
+    ['metering:archiveReadingHour'],
+    OPERATOR_ONLY,
+    'operators of CommunityMSP (docs/bounded-state.md)',
+  ),
+  row(
+    'metering:getReadingHourArchive',
+    undefined,
+    ['metering:getReadingHourArchive'],
+    PUBLIC,
+    'any identity with a role (tools, the audit)',
+  ),
   row('market:listDue', undefined, ['market:listDue'], OPERATOR_ONLY, 'the market scheduler'),
   row(
     'storage:recordStorageFeedback',

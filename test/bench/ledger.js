@@ -120,11 +120,15 @@ async function readingLoad(profile, operatorKey, meters, intervals, inFlight = 2
       }
     }),
   );
+  return signedIntervals(byMeter, intervals, last);
+}
+
+/** Each meter's signed readings of the `intervals` intervals that end with the one starting at `last`, interval by interval. */
+function signedIntervals(byMeter, intervals, last) {
   const registers = byMeter.map(() => ({ imp: 1000000, exp: 0 }));
   const out = [];
   for (let i = 0; i < intervals; i++) {
-    for (let m = 0; m < meters; m++) {
-      const { meterId, privateKey } = byMeter[m];
+    for (const [m, { meterId, privateKey }] of byMeter.entries()) {
       const importWh = 50 + ((i + m) % 100);
       const exportWh = ((i + m) * 7) % 300;
       registers[m].imp += importWh;
@@ -491,4 +495,4 @@ function dirBytes(dir) {
   return total;
 }
 
-module.exports = { ledgerBenchmarks, bounded, readingLoad, readingsThroughBridge };
+module.exports = { ledgerBenchmarks, bounded, readingLoad, readingsThroughBridge, signedIntervals };

@@ -434,6 +434,9 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   'metering:listGaps': { submit: false, args: () => [f.a.meterId] },
   // Not a JSON object: refused after the access check, the metering parameters stay as they are.
   'metering:setParams': { submit: true, args: () => ['[]'] },
+  // Not due for 90 days: refused after the access check, nothing archived.
+  'metering:archiveReadingHour': { submit: true, args: () => [JSON.stringify({ hour: HOUR.slice(0, 13) })] },
+  'metering:getReadingHourArchive': { submit: false, args: () => [HOUR.slice(0, 13)] },
   'market:listDue': { submit: false, args: () => [C, 'closed'] },
   'storage:recordStorageFeedback': { submit: true, args: () => [uid('nocontract'), '{}'] },
   'certificates:openIssuer': { submit: true, args: () => [uid('noasset')] },

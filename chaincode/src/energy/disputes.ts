@@ -2,6 +2,7 @@
  * Disputes of a reading or estimate: opened by the meter's participant (or an operator), resolved
  * by an operator of CommunityMSP with corrected values that settle the position again.
  */
+import { failIfArchived } from './archive';
 import { Context } from 'fabric-contract-api';
 import { ErrorCodes, formatInstant, GridLedgerError, importDisclosure, saltedHash, saltOf, StoredReading } from '@gridledger/core';
 import { actorOf, requireOperator, requireRole, requireSelfOrRoles } from '../access';
@@ -50,6 +51,7 @@ export async function disputeReading(ctx: Context, request: string): Promise<unk
       : estimate !== undefined
         ? { kind: 'estimate', txId: estimate.txId, exportWh: estimate.exportWh }
         : undefined;
+  if (original === undefined) await failIfArchived(ctx, meter.meterId, intervalStart);
   if (original === undefined)
     throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no reading or estimate of ${meter.meterId} for ${intervalStart}`, {
       meterId: meter.meterId,

@@ -89,7 +89,14 @@ export const ReadingResults = Type.Object(
 );
 
 export const MeteringParams = Type.Object(
-  { intervalSeconds: Int, lateWindowSeconds: Int, capacityTolerancePpm: Int, surplusThresholdWh: Int, closePageMeters: Int },
+  {
+    intervalSeconds: Int,
+    lateWindowSeconds: Int,
+    capacityTolerancePpm: Int,
+    surplusThresholdWh: Int,
+    closePageMeters: Int,
+    archiveAfterSeconds: Int,
+  },
   { title: 'MeteringParams' },
 );
 

@@ -83,6 +83,12 @@ export const registryTransactions = {
   }),
 };
 
+/** What stays of an archived hour of readings (core/src/metering/archive.ts). */
+const ReadingHourArchive = Type.Object(
+  { hour: Text, count: Int, pages: Int, root: Text, lastKey: Text, lastTxId: Text, done: Bool },
+  { title: 'ReadingHourArchive' },
+);
+
 /** Signed meter readings (chaincode/src/metering.ts). */
 const metering = contractOf('metering');
 export const meteringTransactions = {
@@ -127,6 +133,19 @@ export const meteringTransactions = {
     access: { roles: ['operator'], msps: ['CommunityMSP'], rule: 'an operator of CommunityMSP' },
     events: ['MeteringParamsChanged'],
     summary: 'changes fields of the metering parameters; every change is kept',
+  }),
+  archiveReadingHour: metering.submit('archiveReadingHour', {
+    args: [arg('request', Type.Object({ hour: Text, pageSize: Type.Optional(Int) }))],
+    result: ReadingHourArchive,
+    access: { roles: ['operator'], msps: ['CommunityMSP'], rule: 'an operator of CommunityMSP' },
+    events: ['ReadingHourArchived'],
+    summary: "archives the next page of an hour's readings once every horizon has passed (docs/bounded-state.md)",
+  }),
+  getReadingHourArchive: metering.evaluate('getReadingHourArchive', {
+    args: [arg('hour', Text)],
+    result: ReadingHourArchive,
+    access: { roles: 'any', rule: 'any identity with a role' },
+    summary: "an archived hour's count and Merkle root",
   }),
 };
 

@@ -285,6 +285,10 @@ export const ErrorCodes = {
   METER_INVALID: 'METER_INVALID',
   /** No reading is stored for that meter and interval. */
   READING_NOT_FOUND: 'READING_NOT_FOUND',
+  /** The reading's hour is archived: its record left the world state; the block store and the hour's Merkle root prove it. */
+  READING_ARCHIVED: 'READING_ARCHIVED',
+  /** An hour that cannot be archived (yet): not an hour, or some horizon of it has not passed. */
+  ARCHIVE_NOT_DUE: 'ARCHIVE_NOT_DUE',
   /** A batch of readings that is empty or larger than the contract takes in one transaction. */
   READING_BATCH_INVALID: 'READING_BATCH_INVALID',
   /** The transaction read a key that another committed first (MVCC); retry with the same ids. */

@@ -6,3 +6,4 @@ export * from './batch';
 export * from './window';
 export * from './assets';
 export * from './private';
+export * from './archive';

@@ -13,6 +13,12 @@ export interface MeteringParams {
   surplusThresholdWh: number;
   /** Meters one window-close transaction takes on at most (it always finishes a participant): the page size of the close. */
   closePageMeters: number;
+  /**
+   * How long after its hour has ended an hour of readings stays in the world state before it may be
+   * archived (metering:archiveReadingHour; docs/bounded-state.md): at least the late window, the
+   * dispute period, certificate issuance and the corrections of estimates.
+   */
+  archiveAfterSeconds: number;
 }
 
 /** Used while the ledger holds no parameters record: PT15M intervals, a 48 h late window, 2 %. */
@@ -22,6 +28,7 @@ export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
   capacityTolerancePpm: 20_000,
   surplusThresholdWh: 0,
   closePageMeters: 100,
+  archiveAfterSeconds: 90 * 86_400,
 });
 
 /**
@@ -70,6 +77,7 @@ export function validateMeteringParams(input: unknown): MeteringParams {
     'capacityTolerancePpm',
     'surplusThresholdWh',
     'closePageMeters',
+    'archiveAfterSeconds',
   ];
   for (const key of Object.keys(record).sort()) {
     if (!known.includes(key)) throw paramsInvalid(METERING, key, `${key} is not a metering parameter`);
@@ -85,7 +93,12 @@ export function validateMeteringParams(input: unknown): MeteringParams {
     record.closePageMeters === undefined
       ? DEFAULT_METERING_PARAMS.closePageMeters
       : integerParam(METERING, record, 'closePageMeters', 1, 10_000);
-  return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm, surplusThresholdWh, closePageMeters };
+  // Older parameter records have no archive horizon: 90 days.
+  const archiveAfterSeconds =
+    record.archiveAfterSeconds === undefined
+      ? DEFAULT_METERING_PARAMS.archiveAfterSeconds
+      : integerParam(METERING, record, 'archiveAfterSeconds', 0, 3650 * DAY_SECONDS);
+  return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm, surplusThresholdWh, closePageMeters, archiveAfterSeconds };
 }
 
 /** A change request: the fields it names replace those of `current`; the result is validated whole. */

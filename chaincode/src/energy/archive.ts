@@ -1,0 +1,98 @@
+/**
+ * Archiving an hour of readings (docs/bounded-state.md): once every horizon of the hour has passed
+ * (core hourArchivable), each page deletes the next `pageSize` reading records of the hour from the
+ * world state (they are one key range, hour first: readingKey) and folds their Merkle root into the
+ * hour's record `readingHourArchive~hour`. The records stay in the block store, in the write set of
+ * the transactions that recorded them; the page's event lists each one's key, recording txId and
+ * leaf, so that anyone can fetch it (qscc GetTransactionByID) and prove it against the root.
+ * Private chunks are not touched: the collection's blockToLive is their horizon.
+ */
+import { Context } from 'fabric-contract-api';
+import {
+  archiveLeaf,
+  chainRoot,
+  emptyArchive,
+  ErrorCodes,
+  formatInstant,
+  GridLedgerError,
+  hourArchivable,
+  merkleRoot,
+  parseReadingHour,
+  ReadingHourArchive,
+} from '@gridledger/core';
+import { key, KeyTypes } from '../keys';
+import { getRecord, putRecord, setEvent, txSeconds } from '../ledger';
+import { loadMeteringParams } from './grid';
+
+/** The most records one archive page deletes (each delete is a write of the transaction). */
+export const MAX_ARCHIVE_PAGE = 2000;
+
+export const archiveKey = (ctx: Context, hour: string): string => key(ctx, KeyTypes.readingHourArchive, hour);
+
+/** The hour's archive record, undefined while none of its readings left the state. */
+export const readArchive = (ctx: Context, hour: string): Promise<ReadingHourArchive | undefined> =>
+  getRecord<ReadingHourArchive>(ctx, archiveKey(ctx, hour));
+
+/** One page of an hour's archive: idempotent (a finished hour is returned as it is). */
+export async function archiveReadingHourPage(ctx: Context, hour: string, pageSize: number): Promise<ReadingHourArchive> {
+  const hourStart = parseReadingHour(hour);
+  if (hourStart === undefined) throw new GridLedgerError(ErrorCodes.ARCHIVE_NOT_DUE, 'hour must be YYYY-MM-DDTHH (UTC)', { field: 'hour' });
+  const params = await loadMeteringParams(ctx);
+  const now = txSeconds(ctx);
+  if (!hourArchivable(hourStart, now, params.lateWindowSeconds, params.archiveAfterSeconds)) {
+    throw new GridLedgerError(ErrorCodes.ARCHIVE_NOT_DUE, `the readings of ${hour} stay until every horizon has passed`, {
+      hour,
+      dueAt: formatInstant(hourStart + 3600 + Math.max(params.lateWindowSeconds, params.archiveAfterSeconds)),
+    });
+  }
+  const before = (await readArchive(ctx, hour)) ?? emptyArchive(hour);
+  if (before.done) return before;
+  const txId = ctx.stub.getTxID();
+  const leaves: Buffer[] = [];
+  const entries: { key: string; txId: string; leaf: string }[] = [];
+  // Deleted keys are gone from the committed state: every page starts at the hour's first remaining record.
+  const iterator = ctx.stub.getStateByPartialCompositeKey(KeyTypes.reading, [hour]);
+  for await (const entry of iterator) {
+    const value = Buffer.from(entry.value);
+    const leaf = archiveLeaf(entry.key, value);
+    leaves.push(leaf);
+    // The transaction whose write set holds these bytes: the last one that wrote the record (a rewrite moves its private part).
+    const record = JSON.parse(value.toString('utf8')) as { txId: string; privateRef?: { txId?: string } };
+    entries.push({ key: entry.key, txId: record.privateRef?.txId ?? record.txId, leaf: leaf.toString('hex') });
+    if (leaves.length === pageSize) break;
+  }
+  for (const e of entries) await ctx.stub.deleteState(e.key);
+  const pageRoot = merkleRoot(leaves);
+  const after: ReadingHourArchive = {
+    hour,
+    count: before.count + leaves.length,
+    pages: before.pages + (leaves.length > 0 ? 1 : 0),
+    root: leaves.length > 0 ? chainRoot(Buffer.from(before.root, 'hex'), pageRoot).toString('hex') : before.root,
+    lastKey: entries.at(-1)?.key ?? before.lastKey,
+    lastTxId: leaves.length > 0 ? txId : before.lastTxId,
+    done: leaves.length < pageSize,
+  };
+  await putRecord(ctx, archiveKey(ctx, hour), after);
+  // The page's index into the block store: the event is in this transaction's block, not in the state.
+  setEvent(ctx, 'ReadingHourArchived', {
+    hour,
+    page: after.pages,
+    prevTxId: before.lastTxId,
+    pageRoot: pageRoot.toString('hex'),
+    root: after.root,
+    records: entries,
+    done: after.done,
+  });
+  return after;
+}
+
+/** READING_ARCHIVED when the hour of `intervalStart` is archived (a record looked for and not found there). */
+export async function failIfArchived(ctx: Context, meterId: string, intervalStart: string): Promise<void> {
+  const archive = await readArchive(ctx, intervalStart.slice(0, 13));
+  if (archive === undefined) return;
+  throw new GridLedgerError(
+    ErrorCodes.READING_ARCHIVED,
+    `the readings of ${archive.hour} are archived: the block store holds them, the hour's root proves them`,
+    { meterId, intervalStart, hour: archive.hour, count: archive.count, root: archive.root, lastTxId: archive.lastTxId },
+  );
+}

@@ -1,0 +1,90 @@
+import { archiveLeaf, chainRoot, ErrorCodes, merkleRoot, parseInstant } from '@gridledger/core';
+import { MeteringContract } from '../src/metering';
+import { RegistryContract } from '../src/registry';
+import { FakeFabric, identity, meterKeys, readingsOf, signReading, submitVia } from './fake-fabric';
+
+const registry = new RegistryContract();
+const metering = new MeteringContract();
+const operator = identity('CommunityMSP', 'operator', 'op-1');
+const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
+const keys = meterKeys();
+const DAY = parseInstant('2026-11-21T00:00:00Z')!;
+const readings = readingsOf(
+  'm1',
+  DAY,
+  Array.from({ length: 8 }, (_, k) => ({ importWh: 10 + k, exportWh: k })),
+).map((r) => signReading(r, keys.privateKey));
+
+async function ledgerWithReadings(): Promise<FakeFabric> {
+  const fabric = new FakeFabric();
+  fabric.now = DAY - 86_400;
+  await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: 'home-01', role: 'prosumer' })));
+  await fabric.run(operator, (ctx) =>
+    registry.registerMeter(
+      ctx,
+      JSON.stringify({
+        meterId: 'm1',
+        participantId: 'home-01',
+        kind: 'bidirectional',
+        publicKeyPem: keys.publicKeyPem,
+        exportCapacityW: 5000,
+        communityId: 'c1',
+      }),
+    ),
+  );
+  fabric.now = DAY + 8 * 900 + 60;
+  const out = await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify(readings)), true);
+  expect(out.result.results.every((r: { status: string }) => r.status === 'accepted')).toBe(true);
+  return fabric;
+}
+
+const archive = (fabric: FakeFabric, request: unknown, who = operator) =>
+  fabric.run(who, (ctx) => metering.archiveReadingHour(ctx, JSON.stringify(request)));
+const hourKeys = (fabric: FakeFabric, hour: string) => Object.keys(fabric.dump((k) => k.startsWith(`\u0000!reading\u0000${hour}`)));
+
+describe('metering: archiveReadingHour', () => {
+  it('refuses an hour before every horizon has passed, and callers other than an operator', async () => {
+    const fabric = await ledgerWithReadings();
+    const early = await archive(fabric, { hour: '2026-11-21T00' });
+    expect(early.error?.code).toBe(ErrorCodes.ARCHIVE_NOT_DUE);
+    fabric.now = DAY + 91 * 86_400;
+    expect((await archive(fabric, { hour: '2026-11-21T00' }, bridge)).ok).toBe(false);
+    expect((await archive(fabric, { hour: '2026-11-21 00' })).error?.code).toBe(ErrorCodes.ARCHIVE_NOT_DUE);
+  });
+
+  it('deletes the hour page by page, keeps count and a root that proves every record, and is idempotent', async () => {
+    const fabric = await ledgerWithReadings();
+    const before = fabric.dump((k) => k.startsWith('\u0000!reading\u00002026-11-21T00'));
+    const leaves = Object.keys(before)
+      .sort()
+      .map((k) => archiveLeaf(k, Buffer.from(JSON.stringify(before[k]))));
+    expect(leaves).toHaveLength(4);
+    fabric.now = DAY + 91 * 86_400;
+    const first = await archive(fabric, { hour: '2026-11-21T00', pageSize: 3 });
+    expect(first.result).toMatchObject({ count: 3, pages: 1, done: false });
+    const second = await archive(fabric, { hour: '2026-11-21T00', pageSize: 3 });
+    expect(second.result).toMatchObject({ count: 4, pages: 2, done: true, lastTxId: second.txId });
+    const root = chainRoot(chainRoot(Buffer.alloc(32), merkleRoot(leaves.slice(0, 3))), merkleRoot(leaves.slice(3)));
+    expect(second.result.root).toBe(root.toString('hex'));
+    expect(second.events[0]).toMatchObject({ name: 'ReadingHourArchived', payload: { page: 2, prevTxId: first.txId } });
+    expect(hourKeys(fabric, '2026-11-21T00')).toEqual([]);
+    expect(hourKeys(fabric, '2026-11-21T01')).toHaveLength(4); // the next hour is untouched
+    const again = await archive(fabric, { hour: '2026-11-21T00', pageSize: 3 });
+    expect(again.result).toEqual(second.result);
+    expect(again.writes.size).toBe(0);
+  });
+
+  it('refuses a resend of an archived reading as archived, not as a new reading, and says so on reads and disputes', async () => {
+    const fabric = await ledgerWithReadings();
+    fabric.now = DAY + 91 * 86_400;
+    await archive(fabric, { hour: '2026-11-21T00', pageSize: 100 });
+    const resend = await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([readings[5], readings[1]])), true);
+    expect(resend.result.results).toMatchObject([
+      { index: 0, status: 'duplicate' }, // its hour is not archived: recognised as ever
+      { index: 1, status: 'rejected', code: ErrorCodes.READING_ARCHIVED },
+    ]);
+    expect([...resend.writes.keys()].filter((k) => k.includes('!reading'))).toEqual([]);
+    const read = await fabric.evaluate(operator, (ctx) => metering.getReading(ctx, 'm1', readings[1]!.intervalStart));
+    expect(read.error?.code).toBe(ErrorCodes.READING_ARCHIVED);
+  });
+});
