@@ -1,6 +1,6 @@
 /**
  * The archive stage of docs/bounded-state.md on a network that state-bytes.js left up
- * (GRIDLEDGER_STATE_BYTES_KEEP=1): restarts the chaincode servers on this build (chaincode as a
+ * (GRIDLEDGER_BENCH_STATE_BYTES_KEEP=1): restarts the chaincode servers on this build (chaincode as a
  * service: same package, new code), archives every hour of readings older than
  * GRIDLEDGER_ARCHIVE_BEFORE (an ISO hour, exclusive) page by page, measures the peers' stores,
  * restarts the peers (LevelDB compacts on open) and measures again, then sends a second round of
@@ -86,7 +86,7 @@ async function main() {
   const l = layoutOf({ stateDir, offset });
   const profile = JSON.parse(readFileSync(join(stateDir, 'network.json'), 'utf8'));
   const report = { stages: {} };
-  const out = process.env.GRIDLEDGER_STATE_BYTES_OUT ?? join(__dirname, 'results', 'archive-hours.json');
+  const out = process.env.GRIDLEDGER_BENCH_STATE_BYTES_OUT ?? join(__dirname, 'results', 'archive-hours.json');
   const save = () => writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   await restartChaincode(l);
   const client = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
