@@ -17,7 +17,7 @@ const { pidFile, logFile, peerEnv } = require('@gridledger/network/dist/fabric')
 const { startProcess, stopProcess, waitHealthy } = require('@gridledger/network/dist/proc');
 const { buildPackage, startChaincodeServer } = require('@gridledger/network/dist/chaincode');
 const { orgPorts } = require('@gridledger/network/dist/profile');
-const { readingsThroughBridge, signedIntervals } = require('./ledger');
+const { readingsThroughBridge, signedIntervals } = require('./readings');
 const { percentile } = require('./stats');
 const { peerStores } = require('./peer-stores');
 

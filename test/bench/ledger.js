@@ -16,7 +16,7 @@
  *    platform's processes and of the publisher during that scenario, per reading (Linux /proc), by
  *    component in the note (GRIDLEDGER_BENCH_READINGS=0 leaves it out); a soak with
  *    GRIDLEDGER_BENCH_READINGS_ROUNDS=N: N rounds of that load one after the other on the growing
- *    ledger (meters registered once), readings-soak.roundK for each;
+ *    ledger, with the archive between rounds (soak.js);
  *  - orders.* and clearing.settle1kSeconds / settle10kSeconds: market.js;
  *  - certificates.issue24kSeconds / certificates.claimsPerSec: certificates.js (GRIDLEDGER_BENCH_CERTIFICATES=0
  *    leaves it out).
@@ -34,21 +34,20 @@
  *  - beckn.searchP99Ms and beckn.statusDelayP95Ms: beckn.js (GRIDLEDGER_BENCH_BECKN=0 leaves them out;
  *    GRIDLEDGER_BENCH_ONLY=beckn runs them alone).
  */
-const { mkdtempSync, readdirSync, statSync } = require('node:fs');
+const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { sign, randomBytes } = require('node:crypto');
-const mqtt = require('mqtt');
-const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
-const { ledgerClient, mqttClientOptions, mqttCredentialPath, readCredential, usernameOf } = require('@gridledger/network');
+const { ledgerClient } = require('@gridledger/network');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
 const { startOnFreeOffset, RUN_OFFSETS } = require('@gridledger/network/dist/port-lease');
 const { marketBenchmarks, settlementBenchmarks } = require('./market');
 const { certificateBenchmarks } = require('./certificates');
 const { portalBenchmarks } = require('./portal');
-const { prosumerWithMeter } = require('./prosumer');
+const { api, apiAt } = require('./api');
+const { registerMeters, signedIntervals, lastEndedInterval, readingsThroughBridge } = require('./readings');
+const { readingsSoak } = require('./soak');
 const { gridBenchmarks } = require('./grid');
 const { dispatchBenchmarks } = require('./dispatch');
 const { openadrBenchmarks } = require('./openadr');
@@ -84,134 +83,6 @@ async function bounded(total, inFlight, fn) {
     }),
   );
   return { seconds: (performance.now() - start) / 1000, latencies, failed };
-}
-
-/** A call of the Community gateway; apiAt calls the gateway at `url`. */
-const api = (profile, key, method, path, body) => apiAt(profile.orgs.community.gateway.url, key, method, path, body);
-
-async function apiAt(url, key, method, path, body) {
-  const res = await fetch(`${url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/**
- * Meters of their own (registered `inFlight` at a time), each with a key; readings over the
- * `intervals` intervals that ended last, in the order meters send them: interval by interval, every
- * meter's reading of one interval before any of the next.
- */
-async function readingLoad(profile, operatorKey, meters, intervals, inFlight = 20) {
-  const tag = randomBytes(3).toString('hex');
-  const now = Math.floor(Date.now() / 1000);
-  const last = Math.floor(now / 900) * 900 - 900;
-  const byMeter = new Array(meters);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < meters) {
-        const m = next++;
-        const { meterId, privateKey } = await prosumerWithMeter(api, profile, operatorKey, `bench-${tag}-${m}`, 10000);
-        byMeter[m] = { meterId, privateKey };
-      }
-    }),
-  );
-  return signedIntervals(byMeter, intervals, last);
-}
-
-/** Each meter's signed readings of the `intervals` intervals that end with the one starting at `last`, interval by interval. */
-function signedIntervals(byMeter, intervals, last) {
-  const registers = byMeter.map(() => ({ imp: 1000000, exp: 0 }));
-  const out = [];
-  for (let i = 0; i < intervals; i++) {
-    for (const [m, { meterId, privateKey }] of byMeter.entries()) {
-      const importWh = 50 + ((i + m) % 100);
-      const exportWh = ((i + m) * 7) % 300;
-      registers[m].imp += importWh;
-      registers[m].exp += exportWh;
-      const reading = {
-        meterId,
-        intervalStart: formatInstant(last - (intervals - 1 - i) * 900),
-        seq: i + 1,
-        importWh,
-        exportWh,
-        importRegisterWh: registers[m].imp,
-        exportRegisterWh: registers[m].exp,
-      };
-      out.push({ ...reading, sig: sign('sha256', readingSignedBytes(reading), privateKey).toString('base64') });
-    }
-  }
-  return out;
-}
-
-/**
- * Publishes `readings` over MQTT (QoS 1) at `ratePerSec` (open loop: on schedule whatever the
- * platform answers; `Infinity` = all at once) and waits for each one's accepted receipt. A
- * reading's latency runs from when it was due to be published, so that a publisher falling behind
- * counts against the platform rather than hiding its delay.
- */
-async function readingsThroughBridge(profile, readings, ratePerSec = Infinity) {
-  // The platform's head-end (TLS, its own credential) relays every meter's signed readings, as an AMI head-end does.
-  const { communityId } = profile.mqtt;
-  const headEnd = readCredential(mqttCredentialPath(profile.stateDir, usernameOf({ kind: 'head-end', communityId, name: communityId })));
-  const client = await mqtt.connectAsync(profile.mqtt.url, mqttClientOptions(profile.mqtt, headEnd, { protocolVersion: 4 }));
-  const topic = (meterId, kind) => `gridledger/v1/${profile.mqtt.communityId}/meters/${meterId}/${kind}`;
-  const sent = new Map();
-  const latencies = [];
-  const refused = {}; // code (or status, for a duplicate) -> count
-  let answered = 0;
-  let done;
-  const finished = new Promise((resolve) => (done = resolve));
-  let first;
-  let last = 0;
-  client.on('message', (_t, payload) => {
-    const receipt = JSON.parse(payload.toString());
-    const key = `${receipt.meterId}@${receipt.intervalStart}`;
-    const t0 = sent.get(key);
-    if (t0 === undefined) return;
-    sent.delete(key);
-    if (receipt.status !== 'accepted') {
-      const why = receipt.code ?? receipt.status;
-      refused[why] = (refused[why] ?? 0) + 1;
-    } else {
-      last = performance.now();
-      first ??= last;
-      latencies.push(last - t0);
-    }
-    if (++answered === readings.length) done();
-  });
-  await client.subscribeAsync(topic('+', 'receipts'), { qos: 1 });
-  const start = performance.now();
-  const acks = [];
-  let i = 0;
-  while (i < readings.length) {
-    const elapsed = performance.now() - start;
-    const due = Math.min(readings.length, ratePerSec === Infinity ? readings.length : Math.floor((elapsed / 1000) * ratePerSec) + 1);
-    for (; i < due; i++) {
-      const r = readings[i];
-      sent.set(`${r.meterId}@${r.intervalStart}`, ratePerSec === Infinity ? start : start + (i / ratePerSec) * 1000);
-      acks.push(client.publishAsync(topic(r.meterId, 'readings'), JSON.stringify(r), { qos: 1 }));
-    }
-    if (i < readings.length) await new Promise((r) => setTimeout(r, 5));
-  }
-  await Promise.all(acks);
-  const publishSeconds = (performance.now() - start) / 1000;
-  await Promise.race([finished, new Promise((r) => setTimeout(r, 300_000))]);
-  await client.endAsync();
-  return {
-    committed: latencies.length,
-    /** From the first publish to the last receipt. */
-    seconds: (last - start) / 1000,
-    /** From the first receipt to the last: the rate the platform committed at once it was busy. */
-    commitSeconds: first === undefined ? 0 : (last - first) / 1000,
-    publishSeconds,
-    latencies,
-    refused,
-  };
 }
 
 /**
@@ -385,33 +256,21 @@ async function readingsBenchmark(profile, credentials, stateDir, results, rows) 
   // Warm-up intervals go first and are not counted: the chaincode's and the bridge's code paths are compiled, as a
   // platform that has run for a while has them (the no-op scenario warms up likewise).
   const warmup = Number(process.env.GRIDLEDGER_BENCH_READINGS_WARMUP ?? 1);
-  // A soak's readings reach further back than the default late window (48 h); the operator widens it (at most 30 days).
-  const spanSeconds = (warmup + intervals * rounds + 2) * 900;
-  if (spanSeconds > 172_800) {
-    const client = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
-    try {
-      await client.submit('metering:setParams', JSON.stringify({ lateWindowSeconds: Math.min(spanSeconds, 30 * 86_400) }));
-    } finally {
-      client.close();
-    }
-  }
-  const all = await readingLoad(profile, credentials.apiKeys.community['community-operator'], meters, warmup + intervals * rounds);
+  const byMeter = await registerMeters(profile, credentials.apiKeys.community['community-operator'], meters);
+  if (rounds > 1) return readingsSoak({ profile, stateDir, byMeter, warmup, intervals, rounds, rate }, results, rows);
+  const all = signedIntervals(byMeter, warmup + intervals, lastEndedInterval());
   const warm = warmup > 0 ? await readingsThroughBridge(profile, all.slice(0, warmup * meters), rate) : undefined;
   if (warm && warm.committed === 0)
     throw new Error(`readings warm-up: none of ${warmup * meters} committed; refused: ${JSON.stringify(warm.refused)}`);
-  for (let k = 0; k < rounds; k++) {
-    const readings = all.slice((warmup + k * intervals) * meters, (warmup + (k + 1) * intervals) * meters);
-    const cpuBefore = cpuSnapshot(stateDir);
-    const r = await readingsThroughBridge(profile, readings, rate);
-    if (r.committed === 0)
-      throw new Error(`readings round ${k + 1}: none of ${readings.length} committed; refused: ${JSON.stringify(r.refused)}`);
-    const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(stateDir), Math.max(1, r.committed));
-    const rps = r.committed / Math.max(r.commitSeconds, 0.001);
-    const p95 = percentile(r.latencies, 95);
-    const offered = readings.length / r.publishSeconds;
-    if (k === 0) readingsFigures({ meters, intervals, warmup, readings, r, cpu, rps, p95, offered }, results, rows);
-    if (rounds > 1) soakFigures(k + 1, { stateDir, readings, r, cpu, rps, p95, offered }, results, rows);
-  }
+  const readings = all.slice(warmup * meters);
+  const cpuBefore = cpuSnapshot(stateDir);
+  const r = await readingsThroughBridge(profile, readings, rate);
+  if (r.committed === 0) throw new Error(`readings: none of ${readings.length} committed; refused: ${JSON.stringify(r.refused)}`);
+  const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(stateDir), Math.max(1, r.committed));
+  const rps = r.committed / Math.max(r.commitSeconds, 0.001);
+  const p95 = percentile(r.latencies, 95);
+  const offered = readings.length / r.publishSeconds;
+  readingsFigures({ meters, intervals, warmup, readings, r, cpu, rps, p95, offered }, results, rows);
 }
 
 /** The readings scenario's figures: its first round. */
@@ -457,30 +316,6 @@ function readingsFigures({ meters, intervals, warmup, readings, r, cpu, rps, p95
   }
 }
 
-/** One round of a soak (GRIDLEDGER_BENCH_READINGS_ROUNDS > 1): the same load again on the grown ledger. */
-function soakFigures(round, { stateDir, readings, r, cpu, rps, p95, offered }, results, rows) {
-  const peerMiB = Math.round(dirBytes(join(stateDir, 'data', 'peer.community')) / 2 ** 20);
-  results.push({
-    scenario: 'readings-soak',
-    metric: `round${round}`,
-    committedPerSec: Number(rps.toFixed(1)),
-    p95Ms: Math.round(p95),
-    offeredPerSec: Number(offered.toFixed(1)),
-    committed: r.committed,
-    readings: readings.length,
-    cpuMsPerReading: cpu?.total,
-    peersCpuMs: cpu?.byComponent.peer,
-    communityPeerMiB: peerMiB,
-  });
-  rows.push({
-    scenario: 'readings-soak',
-    metric: `round${round}`,
-    value: rps.toFixed(1),
-    unit: 'readings/s',
-    note: `offered ${offered.toFixed(0)}/s, ${r.committed}/${readings.length} committed${refusedNote(r)}, p95 ${p95.toFixed(0)} ms, CPU ${cpu ? `${cpu.total} ms (peers ${cpu.byComponent.peer})` : '?'} per reading, community peer's data ${peerMiB} MiB`,
-  });
-}
-
 const refusedNote = (r) =>
   Object.keys(r.refused).length
     ? ` (refused: ${Object.entries(r.refused)
@@ -488,11 +323,4 @@ const refusedNote = (r) =>
         .join(', ')})`
     : '';
 
-function dirBytes(dir) {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true }))
-    total += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
-  return total;
-}
-
-module.exports = { ledgerBenchmarks, bounded, readingLoad, readingsThroughBridge, signedIntervals };
+module.exports = { ledgerBenchmarks, bounded };

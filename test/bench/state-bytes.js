@@ -15,7 +15,7 @@ const { join } = require('node:path');
 const { upPlatform } = require('@gridledger/network/dist/platform');
 const { down } = require('@gridledger/network/dist/up');
 const { ledgerClient } = require('@gridledger/network');
-const { readingLoad, readingsThroughBridge } = require('./ledger');
+const { readingLoad, readingsThroughBridge } = require('./readings');
 const { percentile } = require('./stats');
 const { peerStores } = require('./peer-stores');
 
