@@ -166,7 +166,11 @@ describe('dispatch: from setpoint to payment', () => {
     expect(supply.result).toMatchObject({ supplyMicros: 0, utilityMicros: -225_000 });
     const twice = await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery)));
     expect(twice.writes.size).toBe(0);
-    expect((await ok(f.evaluate(bridge, (ctx) => dispatch.listOpenDispatches(ctx, C, '')))).result.items).toEqual([]);
+    // Settled from telemetry alone, it stays open until its readings re-settle it (below).
+    const stillOpen = await ok(f.evaluate(bridge, (ctx) => dispatch.listOpenDispatches(ctx, C, '')));
+    expect(stillOpen.result.items.map((x: { dispatchId: string; status: string }) => [x.dispatchId, x.status])).toEqual([
+      ['d1', 'settled'],
+    ]);
   });
 
   it('marks a silent device non-responsive only after its deadline; the service replaces it by another resource', async () => {
@@ -269,6 +273,89 @@ describe('dispatch: delivery reconciled with the meter’s readings', () => {
     f.now = s + 3600;
     const settled = await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery)));
     expect(settled.result.delivery).toMatchObject({ source: 'telemetry', readings: null, deliveredWh: 750 });
+  });
+
+  it('re-settles a delivery paid from telemetry once its late readings arrive: capped, the difference taken back, once', async () => {
+    const f = await setUp();
+    const s = await accepted(f, 'd1', 'bat-1');
+    const all = readingsOf(
+      'm1',
+      s - 1800,
+      [1000, 1000, 400, 1500].map((importWh) => ({ importWh, exportWh: 0 })),
+      1,
+      900,
+    );
+    await ok(f.run(bridge, (ctx) => submitVia(metering, ctx, json(all.slice(0, 3).map((r) => signReading(r, keys.privateKey))))));
+    f.now = s + 3600;
+    await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery)));
+    // Paid from telemetry, it stays open for the service; before its last reading comes the re-settlement waits.
+    const open = await ok(f.evaluate(bridge, (ctx) => dispatch.listOpenDispatches(ctx, C, '')));
+    expect(open.result.items.map((d: { dispatchId: string }) => d.dispatchId)).toEqual(['d1']);
+    expect((await f.run(bridge, (ctx) => dispatch.resettleDispatch(ctx, C, 'd1'))).error?.code).toBe(ErrorCodes.DISPATCH_READINGS_PENDING);
+    expect((await f.run(home1, (ctx) => dispatch.resettleDispatch(ctx, C, 'd1'))).error?.code).toBe(ErrorCodes.ACCESS_DENIED);
+    // The last interval's reading arrives late: import 1,500 Wh. Net export rose by 2,000 − 1,900 = 100 Wh, not telemetry's 750.
+    f.now += 100;
+    await ok(f.run(bridge, (ctx) => submitVia(metering, ctx, json(all.slice(3).map((r) => signReading(r, keys.privateKey))))));
+    const outside = await f.run(bridge, (ctx) => dispatch.resettleDispatch(onPeerOutsideCollection(ctx), C, 'd1'));
+    expect(outside.error?.code).toBe(ErrorCodes.PRIVATE_DATA_UNAVAILABLE);
+    const done = await ok(f.run(bridge, (ctx) => dispatch.resettleDispatch(ctx, C, 'd1')));
+    expect(done.result.delivery).toMatchObject({
+      source: 'telemetry',
+      deliveredWh: 750,
+      paymentMicros: 225_000,
+      resettlement: {
+        outcome: 'capped',
+        deliveredWh: 100,
+        paymentMicros: 30_000,
+        clawbackMicros: 195_000,
+        readings: { baselineFrom: formatInstant(s - 1800), from: formatInstant(s), to: formatInstant(s + 1800) },
+        at: formatInstant(f.now),
+      },
+    });
+    expect((await ok(f.evaluate(home1, (ctx) => credits.getAccount(ctx, 'home-01')))).result.availableMicros).toBe(30_000);
+    expect((await ok(f.evaluate(utility, (ctx) => credits.getSupply(ctx)))).result).toMatchObject({
+      supplyMicros: 0,
+      utilityMicros: -30_000,
+    });
+    expect((await ok(f.evaluate(bridge, (ctx) => dispatch.listOpenDispatches(ctx, C, '')))).result.items).toEqual([]);
+    // Again: answered as it is, nothing taken twice.
+    f.now += 100;
+    expect((await ok(f.run(bridge, (ctx) => dispatch.resettleDispatch(ctx, C, 'd1')))).result).toEqual(done.result);
+    expect((await ok(f.evaluate(home1, (ctx) => credits.getAccount(ctx, 'home-01')))).result.availableMicros).toBe(30_000);
+  });
+
+  it('closes a re-settlement whose readings never came once the late window has passed, the payment standing', async () => {
+    const f = await setUp();
+    const s = await accepted(f, 'd1', 'bat-1');
+    await readingsFrom(f, 'm1', s, [1000, 1000, 400]);
+    f.now = s + 3600;
+    await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery)));
+    // The setpoint's last interval ends at s + 1800; the late window (48 h) closes on it at s + 1800 + 172,800.
+    f.now = s + 1800 + 172_800 - 1;
+    const pending = await f.run(bridge, (ctx) => dispatch.resettleDispatch(ctx, C, 'd1'));
+    expect(pending.error).toMatchObject({
+      code: ErrorCodes.DISPATCH_READINGS_PENDING,
+      details: { readingsBy: formatInstant(s + 1800 + 172_800) },
+    });
+    f.now += 1;
+    const closed = await ok(f.run(bridge, (ctx) => dispatch.resettleDispatch(ctx, C, 'd1')));
+    expect(closed.result.delivery.resettlement).toMatchObject({
+      outcome: 'no-readings',
+      deliveredWh: 750,
+      paymentMicros: 225_000,
+      clawbackMicros: 0,
+      readings: null,
+    });
+    expect((await ok(f.evaluate(home1, (ctx) => credits.getAccount(ctx, 'home-01')))).result.availableMicros).toBe(225_000);
+    expect((await ok(f.evaluate(bridge, (ctx) => dispatch.listOpenDispatches(ctx, C, '')))).result.items).toEqual([]);
+  });
+
+  it('refuses to re-settle a dispatch its readings already settled', async () => {
+    const f = await setUp();
+    const s = await accepted(f, 'd1', 'bat-1');
+    await readingsFrom(f, 'm1', s, [1000, 1000, 400, 350]);
+    await ok(f.run(bridge, (ctx) => dispatch.settleDispatch(ctx, C, 'd1', delivery)));
+    expect((await f.run(bridge, (ctx) => dispatch.resettleDispatch(ctx, C, 'd1'))).error?.code).toBe(ErrorCodes.DISPATCH_STATE_INVALID);
   });
 });
 

@@ -83,6 +83,14 @@ class FakeLedger implements DispatchLedger {
     this.settled.push({ dispatchId, delivery });
     return dispatch({ dispatchId, status: 'settled' });
   }
+  resettled: string[] = [];
+  /** Re-settlements the chaincode refuses for missing readings before it takes one. */
+  pendingResettle = 0;
+  async resettle(_c: string, dispatchId: string) {
+    if (this.pendingResettle-- > 0) throw new GridLedgerError(ErrorCodes.DISPATCH_READINGS_PENDING, 'waits for readings');
+    this.resettled.push(dispatchId);
+    return dispatch({ dispatchId, status: 'settled' });
+  }
   soc: [string, number][] = [];
   async reportStateOfCharge(batteryId: string, socWh: number) {
     if (socWh > 10_000) throw new Error('STORAGE_INPUT_INVALID: socWh beyond the capacity');
@@ -229,5 +237,42 @@ it("records a battery's state of charge from its topic, and drops one of another
     ['bat-1', 6_500],
     ['bat-3', 0],
   ]);
+  await s.stop();
+});
+
+it('re-settles a dispatch paid from telemetry alone, trying again at doubling gaps while its readings are missing', async () => {
+  const ledger = new FakeLedger([resource('a', 3_000)]);
+  const delivery = { baselineW: 0, duringW: 2_000, samples: 3, telemetryWh: 33, source: 'telemetry' as const, capped: false };
+  ledger.open = [dispatch({ status: 'settled', delivery: { ...delivery, readings: null, deliveredWh: 33, paymentMicros: 9_900 } })];
+  ledger.pendingResettle = 2;
+  let nowMs = (T + 4_000) * 1000;
+  const s = await DispatchService.start({
+    communityId: C,
+    mqttUrl: '',
+    mqttOptions: {},
+    ledger,
+    samples: () => [],
+    pollMs: 60_000,
+    readingsRetryMs: 5_000,
+    autoPriceMicrosPerKwh: 300_000,
+    logger: silentLogger,
+    now: () => nowMs,
+  });
+  const round = async (advanceMs: number) => {
+    nowMs += advanceMs;
+    await s.poll();
+    await settle();
+  };
+  await round(0); // refused: next try in 5 s
+  expect(ledger.pendingResettle).toBe(1);
+  await round(4_999); // not yet
+  expect(ledger.pendingResettle).toBe(1);
+  await round(1); // refused again: next try in 10 s
+  expect(ledger.pendingResettle).toBe(0);
+  await round(9_999);
+  expect(ledger.resettled).toEqual([]);
+  await round(1);
+  expect(ledger.resettled).toEqual(['d1']);
+  expect(ledger.settled).toEqual([]); // never settled twice
   await s.stop();
 });

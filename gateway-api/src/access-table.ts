@@ -747,6 +747,7 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   row('dispatch:recordAck', undefined, ['dispatch:recordAck'], DISPATCH_STEPS, DISPATCH_SERVICE),
   row('dispatch:markNonResponsive', undefined, ['dispatch:markNonResponsive'], DISPATCH_STEPS, DISPATCH_SERVICE),
   row('dispatch:settleDispatch', undefined, ['dispatch:settleDispatch'], DISPATCH_STEPS, DISPATCH_SERVICE),
+  row('dispatch:resettleDispatch', undefined, ['dispatch:resettleDispatch'], DISPATCH_STEPS, DISPATCH_SERVICE),
   row('system:ping', undefined, ['system:ping'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:whoami', undefined, ['system:whoami'], PUBLIC, 'any identity of the channel, also one registered nowhere'),
   row('system:noop', undefined, ['system:noop'], PUBLIC, 'any identity of the channel (benchmarks, the start-up probe)'),

@@ -152,6 +152,7 @@ const RULES: Record<string, Rule> = {
   DispatchAcknowledged: ownBy('ownerId'),
   DispatchNonResponsive: ownBy('ownerId'),
   DispatchSettled: ownBy('ownerId'),
+  DispatchResettled: ownBy('ownerId'),
 };
 
 /** What of an event's payload the viewer sees; undefined when nothing. */

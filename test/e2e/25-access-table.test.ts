@@ -449,6 +449,7 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   'dispatch:recordAck': { submit: true, args: () => [C, 'd-none', '{}'] },
   'dispatch:markNonResponsive': { submit: true, args: () => [C, 'd-none'] },
   'dispatch:settleDispatch': { submit: true, args: () => [C, 'd-none', '{}'] },
+  'dispatch:resettleDispatch': { submit: true, args: () => [C, 'd-none'] },
   'system:ping': { submit: false, args: () => [] },
   'system:whoami': { submit: false, args: () => [] },
   'system:noop': { submit: true, args: () => [] },

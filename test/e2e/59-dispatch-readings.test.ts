@@ -5,7 +5,8 @@
  * intervals show a rise of net export above what telemetry shows: telemetry's figure is paid,
  * source `readings`. Contradicted: the readings show a smaller rise: the payment is capped by it.
  * No readings: the dispatch's readingsBy passes and it settles from telemetry alone, source
- * `telemetry`. The chaincode reads the readings (the import from the private collection) itself.
+ * `telemetry`; when they arrive later, the dispatch service re-settles it (capped, the difference
+ * taken back). The chaincode reads the readings (the import from the private collection) itself.
  *
  * Time: 60 s metering intervals; readings are submitted once the setpoint's intervals have ended,
  * so the file waits one to two intervals whatever the machine does. It closes no window, so it shares
@@ -148,6 +149,8 @@ it('no readings by readingsBy: settled from telemetry alone, source telemetry', 
     paymentMicros: TELEMETRY_WH * (PRICE / 1000),
   });
   expect((await account(homes.late)).availableMicros).toBe(TELEMETRY_WH * (PRICE / 1000));
+  // Its readings arrive after all, showing 2 Wh: the dispatch service re-settles it (the last test).
+  await submitReadings(homes.late, { importWh: 6, exportWh: 0 });
 });
 
 it('a delivery the readings confirm is paid as telemetry shows it, source readings', async () => {
@@ -182,3 +185,33 @@ it('a delivery telemetry claims but the readings contradict is capped by them', 
   expect(d.delivery).toMatchObject({ telemetryWh: TELEMETRY_WH, source: 'readings', capped: true, deliveredWh: 2, paymentMicros: 200_000 });
   expect((await account(h)).availableMicros).toBe(200_000);
 });
+
+it('readings that arrive after a settlement from telemetry re-settle it: capped, the difference taken back once', async () => {
+  const h = homes.late;
+  // The service tries again at doubling gaps from 30 s: the readings sent in the first test are found within a few minutes.
+  const d = await eventually(
+    async () => {
+      const r = await dispatchOf(h.dispatchId);
+      return r.body.delivery?.resettlement === undefined ? undefined : r.body;
+    },
+    360_000,
+    1_000,
+  );
+  expect(d.delivery).toMatchObject({
+    source: 'telemetry',
+    deliveredWh: TELEMETRY_WH,
+    paymentMicros: TELEMETRY_WH * (PRICE / 1000),
+    resettlement: {
+      outcome: 'capped',
+      deliveredWh: 2,
+      paymentMicros: 200_000,
+      clawbackMicros: TELEMETRY_WH * (PRICE / 1000) - 200_000,
+      readings: { from: expect.any(String) },
+    },
+  });
+  expect((await account(h)).availableMicros).toBe(200_000);
+  // Another household cannot read it.
+  expect((await api('community', homes.cap.meter.apiKey, 'GET', `/communities/${community()}/dispatches/${h.dispatchId}`)).status).toBe(
+    403,
+  );
+}, 420_000);

@@ -8,8 +8,6 @@
  */
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
-  deliveredWh,
-  dispatchPaymentMicros,
   ErrorCodes,
   formatInstant,
   GridLedgerError,
@@ -17,32 +15,22 @@ import {
   parseAck,
   parseDispatchRequest,
   parseRegistration,
-  reconcileDelivery,
-  safeMicros,
   secondsOf,
   type DispatchRecord,
   type FlexResource,
   type GridAlert,
   type Role,
 } from '@gridledger/core';
-import { actorOf, Caller, requireOwnRecords, requireRole } from '../access';
+import { actorOf, requireOwnRecords, requireRole } from '../access';
 import { checkId, parseObjectArgument } from '../args';
 import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger';
-import { AccountOverlay } from '../market/accounts';
 import { readPage } from '../paging';
 import { loadMeter } from '../registry';
 import { respond } from '../respond';
 import { dispatchPage, indexDispatch, indexResource, resourcePage } from './lists';
-import { readingsCap, setpointEnd } from './readings';
-
-export const DispatchEvents = {
-  registered: 'FlexResourceRegistered',
-  requested: 'DispatchRequested',
-  acknowledged: 'DispatchAcknowledged',
-  nonResponsive: 'DispatchNonResponsive',
-  settled: 'DispatchSettled',
-} as const;
+import { DispatchEvents, dispatchKey, loadDispatch, openKey, requireService, stateInvalid } from './records';
+import { resettle, settle } from './settlement';
 
 const OWNERS: readonly Role[] = ['prosumer', 'consumer', 'battery-provider'];
 const GRID_ROLES: readonly Role[] = ['operator', 'utility', 'regulator', 'meter-bridge'];
@@ -51,38 +39,10 @@ const PAGE = 200;
 const UNZONED = 'unzoned';
 
 const resourceKey = (ctx: Context, resourceId: string) => key(ctx, KeyTypes.flexResource, resourceId);
-const dispatchKey = (ctx: Context, communityId: string, dispatchId: string) => key(ctx, KeyTypes.dispatch, communityId, dispatchId);
-const openKey = (ctx: Context, communityId: string, dispatchId: string) => key(ctx, KeyTypes.dispatchOpen, communityId, dispatchId);
-
 async function loadResource(ctx: Context, resourceId: string): Promise<FlexResource> {
   const r = await getRecord<FlexResource>(ctx, resourceKey(ctx, checkId(resourceId, 'resourceId')));
   if (r === undefined) throw new GridLedgerError(ErrorCodes.RESOURCE_NOT_FOUND, `no flexible resource ${resourceId}`, { resourceId });
   return r;
-}
-
-async function loadDispatch(ctx: Context, communityId: string, dispatchId: string): Promise<DispatchRecord> {
-  const k = dispatchKey(ctx, checkId(communityId, 'communityId'), checkId(dispatchId, 'dispatchId'));
-  const d = await getRecord<DispatchRecord>(ctx, k);
-  if (d === undefined)
-    throw new GridLedgerError(ErrorCodes.DISPATCH_NOT_FOUND, `no dispatch ${dispatchId} in ${communityId}`, { dispatchId });
-  return d;
-}
-
-/** The Community's dispatch service (a meter-bridge of CommunityMSP), or its operator with tools (as for telemetry steps). */
-function requireService(ctx: Context, action: string): Caller {
-  const caller = requireRole(ctx, ['meter-bridge', 'operator'], action);
-  if (caller.mspId !== 'CommunityMSP')
-    throw new GridLedgerError(ErrorCodes.ACCESS_DENIED, `${action} is for the dispatch service or operator of CommunityMSP`, {
-      mspId: caller.mspId,
-    });
-  return caller;
-}
-
-function stateInvalid(d: DispatchRecord, message: string): GridLedgerError {
-  return new GridLedgerError(ErrorCodes.DISPATCH_STATE_INVALID, `dispatch ${d.dispatchId} ${message}`, {
-    dispatchId: d.dispatchId,
-    status: d.status,
-  });
 }
 
 /** What lets the dispatch service (not the utility) send a setpoint: a replacement, or an active overload alert of the zone. */
@@ -319,54 +279,23 @@ export class DispatchContract extends Contract {
     return respond(ctx, 'settleDispatch', async () => {
       requireService(ctx, 'settling a dispatch');
       const input = parseObjectArgument(delivery, 'the delivery');
-      const figures = ['baselineW', 'duringW', 'samples'].map((f) => {
+      const [baselineW, duringW, samples] = ['baselineW', 'duringW', 'samples'].map((f) => {
         const v = input[f];
         if (typeof v !== 'number' || !Number.isSafeInteger(v) || Math.abs(v) > 1e11 || (f === 'samples' && v < 0))
           throw new GridLedgerError(ErrorCodes.DISPATCH_INVALID, `${f} must be an integer`, { field: f });
         return v;
       });
-      const [baselineW, duringW, samples] = figures;
-      const d = await loadDispatch(ctx, communityId, dispatchId);
-      if (d.status === 'settled') {
-        const same = d.delivery?.baselineW === baselineW && d.delivery.duringW === duringW && d.delivery.samples === samples;
-        if (same) return d;
-      }
-      if (d.status !== 'accepted') throw stateInvalid(d, `cannot be settled when ${d.status}`);
-      if (txSeconds(ctx) < setpointEnd(d)) throw stateInvalid(d, 'has not ended');
-      const telemetryWh = samples === 0 ? 0 : deliveredWh(d.powerW, d.durationSeconds, baselineW, duringW);
-      const cap = await readingsCap(ctx, d);
-      const reconciled = reconcileDelivery(telemetryWh, cap?.capWh);
-      const energy = reconciled.deliveredWh;
-      const paymentMicros = safeMicros(BigInt(dispatchPaymentMicros(energy, d.priceMicrosPerKwh)), 'the dispatch payment');
-      if (paymentMicros > 0) {
-        const accounts = new AccountOverlay(ctx);
-        await accounts.change(d.ownerId, 'dispatch', d.dispatchId, paymentMicros);
-        await accounts.flush();
-        // The settlement bank's side, as every settlement posting's: the utility's balance is the sum of its entries.
-        await putRecord(ctx, key(ctx, KeyTypes.utilityEntry, communityId, d.startAt, `dispatch-${d.dispatchId}`), {
-          amountMicros: -paymentMicros,
-          ref: `dispatch/${d.dispatchId}`,
-        });
-      }
-      const next: DispatchRecord = {
-        ...d,
-        status: 'settled',
-        delivery: {
-          baselineW,
-          duringW,
-          samples,
-          telemetryWh,
-          source: reconciled.source,
-          capped: reconciled.capped,
-          readings: cap?.readings ?? null,
-          deliveredWh: energy,
-          paymentMicros,
-        },
-      };
-      await putRecord(ctx, dispatchKey(ctx, communityId, dispatchId), next);
-      await ctx.stub.deleteState(openKey(ctx, communityId, dispatchId));
-      setEvent(ctx, DispatchEvents.settled, next);
-      return next;
+      return settle(ctx, await loadDispatch(ctx, communityId, dispatchId), { baselineW, duringW, samples });
+    });
+  }
+
+  /** The dispatch service re-settles a dispatch settled from telemetry alone once its meter's readings are on the ledger. */
+  @Transaction()
+  @Returns('string')
+  async resettleDispatch(ctx: Context, communityId: string, dispatchId: string): Promise<string> {
+    return respond(ctx, 'resettleDispatch', async () => {
+      requireService(ctx, 're-settling a dispatch');
+      return resettle(ctx, await loadDispatch(ctx, communityId, dispatchId));
     });
   }
 

@@ -23,16 +23,19 @@ export const setpointEnd = (d: DispatchRecord): number => secondsOf(d.startAt) +
 const readingsByOf = (d: DispatchRecord): string =>
   (d as Partial<DispatchRecord>).readingsBy ?? formatInstant(setpointEnd(d) + DEFAULT_READINGS_WAIT_SECONDS);
 
+/** The intervals a dispatch's readings were read from: [baselineFrom, from) before, [from, to) during. */
+export type DispatchReadings = NonNullable<DispatchDelivery['readings']>;
+
 /**
  * What the meter's verified readings allow the dispatch to have delivered (Wh), read here from the ledger: the rise of its net
  * export over the setpoint's metering intervals against as many before (core's readingIntervals, readingsCapWh), with the
- * intervals read. Import is in the consumption collection: the transaction is endorsed by its members. While a reading is missing
- * it is DISPATCH_READINGS_PENDING until readingsBy, and undefined (telemetry alone) from then on.
+ * intervals read; undefined while one of them is missing. Import is in the consumption collection: the transaction is endorsed
+ * by its members.
  */
-export async function readingsCap(
+export async function dispatchReadings(
   ctx: Context,
   d: DispatchRecord,
-): Promise<{ capWh: number; readings: DispatchDelivery['readings'] } | undefined> {
+): Promise<{ capWh: number; readings: DispatchReadings } | undefined> {
   const { intervalSeconds } = await loadMeteringParams(ctx);
   const { before, during } = readingIntervals(secondsOf(d.startAt), d.durationSeconds, intervalSeconds);
   const netOf = async (starts: number[]): Promise<number | undefined> => {
@@ -46,16 +49,7 @@ export async function readingsCap(
   };
   const beforeNet = await netOf(before);
   const duringNet = beforeNet === undefined ? undefined : await netOf(during);
-  if (beforeNet === undefined || duringNet === undefined) {
-    const readingsBy = readingsByOf(d);
-    if (txSeconds(ctx) < secondsOf(readingsBy))
-      throw new GridLedgerError(ErrorCodes.DISPATCH_READINGS_PENDING, `dispatch ${d.dispatchId} waits for its meter's readings`, {
-        dispatchId: d.dispatchId,
-        meterId: d.meterId,
-        readingsBy,
-      });
-    return undefined;
-  }
+  if (beforeNet === undefined || duringNet === undefined) return undefined;
   return {
     capWh: readingsCapWh(d.powerW, duringNet, beforeNet),
     readings: {
@@ -64,4 +58,21 @@ export async function readingsCap(
       to: formatInstant(during[during.length - 1] + intervalSeconds),
     },
   };
+}
+
+/**
+ * The readings' cap at settlement: while a reading is missing DISPATCH_READINGS_PENDING until readingsBy, undefined (telemetry
+ * alone) from then on.
+ */
+export async function readingsCap(ctx: Context, d: DispatchRecord): Promise<{ capWh: number; readings: DispatchReadings } | undefined> {
+  const found = await dispatchReadings(ctx, d);
+  if (found !== undefined) return found;
+  const readingsBy = readingsByOf(d);
+  if (txSeconds(ctx) < secondsOf(readingsBy))
+    throw new GridLedgerError(ErrorCodes.DISPATCH_READINGS_PENDING, `dispatch ${d.dispatchId} waits for its meter's readings`, {
+      dispatchId: d.dispatchId,
+      meterId: d.meterId,
+      readingsBy,
+    });
+  return undefined;
 }

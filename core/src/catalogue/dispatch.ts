@@ -1,7 +1,7 @@
 import { arg, contractOf } from './transaction';
 import { Bool, Id, Int, Nullable, OneOf, Opaque, Text, Type } from './schema';
 import { DISPATCH_STATUSES } from '../dispatch/dispatch';
-import { DELIVERY_SOURCES } from '../dispatch/delivery';
+import { DELIVERY_SOURCES, RESETTLEMENT_OUTCOMES } from '../dispatch/delivery';
 import { RESOURCE_KINDS } from '../dispatch/resource';
 
 const NullableText = Nullable(Text);
@@ -63,6 +63,16 @@ export const DispatchRecordSchema = Type.Object(
         readings: Nullable(Type.Object({ baselineFrom: Text, from: Text, to: Text })),
         deliveredWh: Int,
         paymentMicros: Int,
+        resettlement: Type.Optional(
+          Type.Object({
+            outcome: OneOf(RESETTLEMENT_OUTCOMES),
+            deliveredWh: Int,
+            paymentMicros: Int,
+            clawbackMicros: Int,
+            readings: Nullable(Type.Object({ baselineFrom: Text, from: Text, to: Text })),
+            at: Text,
+          }),
+        ),
       }),
     ),
   },
@@ -188,6 +198,16 @@ export const dispatchTransactions = {
       "records an accepted dispatch's delivery measured from telemetry, capped by what its meter's readings allow (read from the " +
       'ledger; DISPATCH_READINGS_PENDING while they are missing before readingsBy, then telemetry alone), and pays its owner per kWh ' +
       'delivered, once; reads private import: endorsed by Community and Utility',
+  }),
+  resettleDispatch: dispatch.submit('resettleDispatch', {
+    args: [community, arg('dispatchId', Id)],
+    result: DispatchRecordSchema,
+    access: service,
+    events: ['DispatchResettled'],
+    summary:
+      "for a dispatch settled from telemetry alone, caps its delivery by its meter's readings once they are on the ledger and takes " +
+      'back what the cap takes off (DISPATCH_READINGS_PENDING while one is missing within the late window, then no-readings for good); ' +
+      'once (again: unchanged); reads private import: endorsed by Community and Utility',
   }),
   getDispatch: dispatch.evaluate('getDispatch', {
     args: [community, arg('dispatchId', Id)],

@@ -74,3 +74,36 @@ export function reconcileDelivery(telemetryWh: number, capWh: number | undefined
   const allowed = Math.max(capWh, 0);
   return { deliveredWh: Math.min(shown, allowed), source: 'readings', capped: allowed < shown };
 }
+
+/**
+ * A dispatch settled from telemetry alone, checked again once its readings arrived (docs/dispatch.md, "Late readings"):
+ * `confirmed` (the readings allow what was paid), `capped` (they allow less: the difference is taken back), or `no-readings`
+ * (they did not come within the late window: the payment stands, unconfirmed for good).
+ */
+export const RESETTLEMENT_OUTCOMES = ['confirmed', 'capped', 'no-readings'] as const;
+export type ResettlementOutcome = (typeof RESETTLEMENT_OUTCOMES)[number];
+
+export interface Resettlement {
+  outcome: ResettlementOutcome;
+  deliveredWh: number;
+  paymentMicros: number;
+  /** What the owner pays back (µ, never negative): the first payment less the one the readings allow. */
+  clawbackMicros: number;
+}
+
+/**
+ * The re-settlement of a delivery paid from telemetry (`telemetryWh`, `paidMicros`) once its readings allow `capWh`
+ * (undefined: they never came). The delivery can only fall: the readings bound it, they never add to telemetry's figure.
+ */
+export function resettleDelivery(
+  telemetryWh: number,
+  paidMicros: number,
+  capWh: number | undefined,
+  priceMicrosPerKwh: number,
+): Resettlement {
+  if (capWh === undefined)
+    return { outcome: 'no-readings', deliveredWh: Math.max(telemetryWh, 0), paymentMicros: paidMicros, clawbackMicros: 0 };
+  const { deliveredWh, capped } = reconcileDelivery(telemetryWh, capWh);
+  const paymentMicros = Math.min(dispatchPaymentMicros(deliveredWh, priceMicrosPerKwh), paidMicros);
+  return { outcome: capped ? 'capped' : 'confirmed', deliveredWh, paymentMicros, clawbackMicros: paidMicros - paymentMicros };
+}

@@ -7,7 +7,7 @@
 import { ErrorCodes, GridLedgerError } from '../core/errors';
 import { ID_PATTERN } from '../core/identity';
 import { parseInstant } from '../core/units';
-import { DEFAULT_READINGS_WAIT_SECONDS, MAX_READINGS_WAIT_SECONDS, type DeliverySource } from './delivery';
+import { DEFAULT_READINGS_WAIT_SECONDS, MAX_READINGS_WAIT_SECONDS, type DeliverySource, type Resettlement } from './delivery';
 import type { Setpoint } from './setpoint';
 
 export const DISPATCH_STATUSES = ['requested', 'accepted', 'refused', 'non-responsive', 'settled'] as const;
@@ -56,6 +56,11 @@ export interface DispatchDelivery {
   readings: { baselineFrom: string; from: string; to: string } | null;
   deliveredWh: number;
   paymentMicros: number;
+  /**
+   * Only on a delivery settled from telemetry alone, once its readings were checked after all: what they allowed, the intervals
+   * read (null when they never came), and when. `deliveredWh` and `paymentMicros` above stay what was first paid.
+   */
+  resettlement?: Resettlement & { readings: { baselineFrom: string; from: string; to: string } | null; at: string };
 }
 
 export interface DispatchRecord extends DispatchRequest {

@@ -2,8 +2,10 @@
 import fc from 'fast-check';
 import { parseDispatchRequest } from '../../src/dispatch/dispatch';
 import {
+  resettleDelivery,
   DEFAULT_READINGS_WAIT_SECONDS,
   deliveredWh,
+  dispatchPaymentMicros,
   readingIntervals,
   readingsCapWh,
   reconcileDelivery,
@@ -103,5 +105,54 @@ describe('the request’s wait for readings', () => {
     expect(parseDispatchRequest({ ...base, readingsWaitSeconds: 0 }).readingsWaitSeconds).toBe(0);
     expect(() => parseDispatchRequest({ ...base, readingsWaitSeconds: 172_801 })).toThrow(/readingsWaitSeconds/);
     expect(() => parseDispatchRequest({ ...base, readingsWaitSeconds: -1 })).toThrow(/readingsWaitSeconds/);
+  });
+});
+
+describe('resettleDelivery', () => {
+  it('confirms, caps with the difference taken back, or leaves the payment when the readings never came', () => {
+    // 750 Wh paid at 300,000 µ/kWh = 225,000 µ.
+    expect(resettleDelivery(750, 225_000, 1_250, 300_000)).toEqual({
+      outcome: 'confirmed',
+      deliveredWh: 750,
+      paymentMicros: 225_000,
+      clawbackMicros: 0,
+    });
+    expect(resettleDelivery(750, 225_000, 100, 300_000)).toEqual({
+      outcome: 'capped',
+      deliveredWh: 100,
+      paymentMicros: 30_000,
+      clawbackMicros: 195_000,
+    });
+    expect(resettleDelivery(750, 225_000, 0, 300_000)).toEqual({
+      outcome: 'capped',
+      deliveredWh: 0,
+      paymentMicros: 0,
+      clawbackMicros: 225_000,
+    });
+    expect(resettleDelivery(750, 225_000, undefined, 300_000)).toEqual({
+      outcome: 'no-readings',
+      deliveredWh: 750,
+      paymentMicros: 225_000,
+      clawbackMicros: 0,
+    });
+  });
+
+  it('never pays more than was paid, never takes back more, and what stays plus what is taken back is what was paid', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.option(fc.integer({ min: -100_000, max: 100_000 }), { nil: undefined }),
+        fc.integer({ min: 0, max: 100_000_000 }),
+        (telemetryWh, capWh, price) => {
+          const paid = dispatchPaymentMicros(telemetryWh, price);
+          const r = resettleDelivery(telemetryWh, paid, capWh, price);
+          expect(r.paymentMicros).toBeLessThanOrEqual(paid);
+          expect(r.clawbackMicros).toBeGreaterThanOrEqual(0);
+          expect(r.paymentMicros + r.clawbackMicros).toBe(paid);
+          expect(r.deliveredWh).toBeLessThanOrEqual(telemetryWh);
+          if (capWh !== undefined) expect(r.deliveredWh).toBeLessThanOrEqual(Math.max(capWh, 0));
+        },
+      ),
+    );
   });
 });

@@ -13,6 +13,8 @@ export interface DispatchLedger {
     dispatchId: string,
     delivery: { baselineW: number; duringW: number; samples: number },
   ): Promise<DispatchRecord>;
+  /** A dispatch settled from telemetry alone, capped by its readings once they are on the ledger. */
+  resettle(communityId: string, dispatchId: string): Promise<DispatchRecord>;
   /** A storage battery's state of charge, as its device published it (storage:reportStateOfCharge, docs/storage.md). */
   reportStateOfCharge(batteryId: string, socWh: number): Promise<void>;
 }
@@ -63,6 +65,10 @@ export class FabricDispatchLedger extends BridgeFabricPort implements DispatchLe
   ): Promise<DispatchRecord> {
     // The chaincode reads the meter's import from the consumption collection: endorsed by its members only.
     return this.submit('dispatch:settleDispatch', [communityId, dispatchId, JSON.stringify(delivery)], [...CONSUMPTION_MEMBERS]);
+  }
+
+  resettle(communityId: string, dispatchId: string): Promise<DispatchRecord> {
+    return this.submit('dispatch:resettleDispatch', [communityId, dispatchId], [...CONSUMPTION_MEMBERS]);
   }
 
   async reportStateOfCharge(batteryId: string, socWh: number): Promise<void> {

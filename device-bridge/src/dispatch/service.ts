@@ -6,6 +6,8 @@
  * the zone in its place, and once a setpoint has ended settles it with the delivery its meter's
  * telemetry shows, which the chaincode caps by the meter's readings: while they are missing before
  * the dispatch's readingsBy the settlement is refused (DISPATCH_READINGS_PENDING) and tried again.
+ * A dispatch settled from telemetry alone stays open: it is re-settled once its readings arrive,
+ * tried at growing gaps (from readingsRetryMs to RESETTLE_RETRY_MAX_MS) until the late window closes.
  * On a FEEDER_OVERLOAD alert it dispatches the zone's resources itself.
  */
 import { createHash } from 'node:crypto';
@@ -49,6 +51,8 @@ export interface DispatchServiceOptions {
 const SETTLE_AFTER_SECONDS = 2;
 /** A settlement refused for missing readings is tried again after this long, unless the options name another time. */
 const READINGS_RETRY_MS = 30_000;
+/** A re-settlement waiting for late readings is tried again after twice the previous gap, at most this long. */
+const RESETTLE_RETRY_MAX_MS = 600_000;
 /** The baseline is the meter's mean power over at most this long before the setpoint. */
 const BASELINE_SECONDS = 300;
 /** The automatic rule brings a feeder back to this share of its limit, for this long. */
@@ -73,6 +77,8 @@ export class DispatchService {
   private readonly measured = new Map<string, { baselineW: number; duringW: number; samples: number }>();
   /** When a settlement refused for missing readings is tried next (epoch ms). */
   private readonly retryAt = new Map<string, number>();
+  /** The gap before a waiting re-settlement's next try (ms), by dispatch id. */
+  private readonly resettleGap = new Map<string, number>();
   private polling = false;
   private stopped = false;
   private readonly log: Logger;
@@ -116,6 +122,7 @@ export class DispatchService {
         else if (d.status === 'requested' && now > secondsOf(d.ackBy)) this.step(d, () => this.replace(d));
         else if (d.status === 'accepted' && now >= secondsOf(d.startAt) + d.durationSeconds + SETTLE_AFTER_SECONDS && this.due(d))
           this.step(d, () => this.settle(d));
+        else if (d.status === 'settled' && this.retryDue(d)) this.step(d, () => this.resettle(d));
       }
     } catch (e) {
       this.log.warn({ error: (e as Error).message }, 'open dispatches not read');
@@ -129,6 +136,11 @@ export class DispatchService {
     const at = this.retryAt.get(d.dispatchId);
     const nowMs = this.o.now?.() ?? Date.now();
     return at === undefined || nowMs >= at || (d.readingsBy !== undefined && nowMs >= secondsOf(d.readingsBy) * 1000);
+  }
+
+  private retryDue(d: DispatchRecord): boolean {
+    const at = this.retryAt.get(d.dispatchId);
+    return at === undefined || (this.o.now?.() ?? Date.now()) >= at;
   }
 
   private step(d: DispatchRecord, work: () => Promise<void>): void {
@@ -249,6 +261,21 @@ export class DispatchService {
       if ((e as { code?: unknown }).code !== ErrorCodes.DISPATCH_READINGS_PENDING) throw e;
       this.retryAt.set(d.dispatchId, (this.o.now?.() ?? Date.now()) + (this.o.readingsRetryMs ?? READINGS_RETRY_MS));
       this.log.info({ dispatchId: d.dispatchId, readingsBy: d.readingsBy }, "settlement waits for the meter's readings");
+    }
+  }
+
+  /** A dispatch settled from telemetry alone: capped by its readings once they are on the ledger; while missing, tried later. */
+  private async resettle(d: DispatchRecord): Promise<void> {
+    try {
+      const done = await this.o.ledger.resettle(this.o.communityId, d.dispatchId);
+      this.retryAt.delete(d.dispatchId);
+      this.resettleGap.delete(d.dispatchId);
+      this.log.info({ dispatchId: d.dispatchId, resettlement: done.delivery?.resettlement }, 'dispatch re-settled');
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== ErrorCodes.DISPATCH_READINGS_PENDING) throw e;
+      const gap = Math.min(this.resettleGap.get(d.dispatchId) ?? this.o.readingsRetryMs ?? READINGS_RETRY_MS, RESETTLE_RETRY_MAX_MS);
+      this.resettleGap.set(d.dispatchId, gap * 2);
+      this.retryAt.set(d.dispatchId, (this.o.now?.() ?? Date.now()) + gap);
     }
   }
 
