@@ -25,3 +25,23 @@ export function durationText(seconds: number): string {
   if (m === 0) return `${s} s`;
   return s === 0 ? `${m} min` : `${m} min ${s} s`;
 }
+
+interface Delivery {
+  deliveredWh: number;
+  paymentMicros: number;
+  source: string;
+  resettlement?: { outcome: string; deliveredWh: number; paymentMicros: number; clawbackMicros: number };
+}
+
+/**
+ * What a settled dispatch comes to now: the first settlement's figures, or, once its late readings re-settled one paid from
+ * telemetry alone, theirs; with a note when the readings changed it or were still awaited.
+ */
+export function deliveryNow(d: Delivery): { deliveredWh: number; paymentMicros: number; note: string | null } {
+  const r = d.resettlement;
+  if (r === undefined) return { ...pick(d), note: d.source === 'telemetry' ? 'from telemetry; awaiting the meter’s readings' : null };
+  if (r.outcome === 'capped') return { ...pick(r), note: 'corrected by the meter’s readings' };
+  return { ...pick(r), note: r.outcome === 'no-readings' ? 'from telemetry; the meter’s readings never came' : null };
+}
+
+const pick = (x: { deliveredWh: number; paymentMicros: number }) => ({ deliveredWh: x.deliveredWh, paymentMicros: x.paymentMicros });

@@ -4,7 +4,7 @@
  */
 import { data, type ApiClient } from '../api/client';
 import type { LedgerEvent } from '../api/events';
-import { askedText, durationText, statusText } from '../dispatches';
+import { askedText, deliveryNow, durationText, statusText } from '../dispatches';
 import { newestOf } from '../listed';
 import { Show, useLoad } from '../load';
 import { Table } from '../table';
@@ -34,28 +34,34 @@ export function FlexDispatches({ api, events }: { api: ApiClient; events: Ledger
         {(p) => (
           <>
             <Table testId="dispatches" columns={COLUMNS}>
-              {p.items.map((d) => (
-                <tr key={`${d.communityId}/${d.dispatchId}`}>
-                  <td>
-                    <code>{d.dispatchId}</code>
-                  </td>
-                  <td>
-                    <code>{d.resourceId}</code>
-                  </td>
-                  <td>{askedText(d.powerW, (w) => formatKw(w))}</td>
-                  <td>
-                    <time dateTime={d.startAt} title={`${d.startAt} UTC`}>
-                      {localDateTime(d.startAt)}
-                    </time>
-                  </td>
-                  <td className="num">{durationText(d.durationSeconds)}</td>
-                  <td>
-                    {statusText(d.status)} <code>{d.status}</code>
-                  </td>
-                  <td className="num">{d.delivery ? formatKwh(d.delivery.deliveredWh) : '–'}</td>
-                  <td className="num">{d.delivery ? formatCredits(d.delivery.paymentMicros) : '–'}</td>
-                </tr>
-              ))}
+              {p.items.map((d) => {
+                const now = d.delivery ? deliveryNow(d.delivery) : undefined;
+                return (
+                  <tr key={`${d.communityId}/${d.dispatchId}`}>
+                    <td>
+                      <code>{d.dispatchId}</code>
+                    </td>
+                    <td>
+                      <code>{d.resourceId}</code>
+                    </td>
+                    <td>{askedText(d.powerW, (w) => formatKw(w))}</td>
+                    <td>
+                      <time dateTime={d.startAt} title={`${d.startAt} UTC`}>
+                        {localDateTime(d.startAt)}
+                      </time>
+                    </td>
+                    <td className="num">{durationText(d.durationSeconds)}</td>
+                    <td>
+                      {statusText(d.status)} <code>{d.status}</code>
+                    </td>
+                    <td className="num">{now ? formatKwh(now.deliveredWh) : '–'}</td>
+                    <td className="num">
+                      {now ? formatCredits(now.paymentMicros) : '–'}
+                      {now?.note && <div className="muted">{now.note}</div>}
+                    </td>
+                  </tr>
+                );
+              })}
             </Table>
             {p.bookmark !== '' && <p className="muted">The {SHOWN} newest are shown.</p>}
           </>
