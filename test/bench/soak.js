@@ -8,8 +8,9 @@
  * bench's few thousand meters make the same rate only with readings of the past, one interval after
  * the other, oldest first, ending two days ago. With the archive on (GRIDLEDGER_BENCH_SOAK_ARCHIVE,
  * default 1), before each round the operator slides the horizons the way time slides them on a live
- * ledger: the late window (and the archive horizon, which may not be shorter) covers the round about
- * to be sent plus two hours, and every hour older than that is archived
+ * ledger: the late window (with the dispute and correction windows) covers the round about to be sent
+ * plus two hours, the archive horizon is the shortest the chaincode allows (the late window plus a
+ * day), and every hour older than that is archived
  * (metering:archiveReadingHour, pages of GRIDLEDGER_BENCH_SOAK_ARCHIVE_PAGE, default 2,000), timed
  * and costed on its own. The world state then holds the readings of about a round, whatever the
  * number received. GRIDLEDGER_BENCH_SOAK_ARCHIVE=0 is the ledger without the archive, for comparison.
@@ -67,7 +68,8 @@ async function readingsSoak({ profile, stateDir, byMeter, warmup, intervals, rou
       if (archive) {
         const horizon = horizonFor(signer.startOf(from));
         await setParams(horizonParams(horizon));
-        archived = await archiveDue(operator, stateDir, nextHour, Math.floor(Date.now() / 1000) - horizon - 60, pageSize);
+        const { archiveAfterSeconds } = horizonParams(horizon);
+        archived = await archiveDue(operator, stateDir, nextHour, Math.floor(Date.now() / 1000) - archiveAfterSeconds - 60, pageSize);
         nextHour = archived.nextHour;
       }
       const cpuBefore = cpuSnapshot(stateDir);
@@ -93,17 +95,26 @@ async function readingsSoak({ profile, stateDir, byMeter, warmup, intervals, rou
       soakRound(round, results, rows);
     }
   } finally {
+    const defaults = DEFAULT_METERING_PARAMS;
     await setParams({
-      lateWindowSeconds: DEFAULT_METERING_PARAMS.lateWindowSeconds,
-      ...(archive ? { archiveAfterSeconds: DEFAULT_METERING_PARAMS.archiveAfterSeconds } : {}),
+      lateWindowSeconds: defaults.lateWindowSeconds,
+      ...(archive ? pickWindows(defaults) : {}),
     }).catch((e) => process.stderr.write(`soak: the parameters were not set back: ${e.message}\n`));
     operator.close();
   }
   soakSummary(figures, archive, results, rows);
 }
 
-/** The late window and the archive horizon, both `seconds` (the archive may not come before the late window ends). */
-const horizonParams = (seconds) => ({ lateWindowSeconds: seconds, archiveAfterSeconds: seconds });
+/**
+ * The windows for a late window of `seconds`: disputes and corrections of estimates as long, and the archive horizon the
+ * shortest the chaincode allows (the late window plus a day; core archiveFloorSeconds).
+ */
+const horizonParams = (seconds) => ({
+  lateWindowSeconds: seconds,
+  disputeWindowSeconds: seconds,
+  correctionWindowSeconds: seconds,
+  archiveAfterSeconds: seconds + DAY,
+});
 
 /** Archives every hour from `fromHour` whose end is at or before `until` (epoch seconds), page by page; what it cost. */
 async function archiveDue(operator, stateDir, fromHour, until, pageSize) {
@@ -129,6 +140,11 @@ async function archiveDue(operator, stateDir, fromHour, until, pageSize) {
   return { readings, hours, seconds: round1(seconds), cpuMsPerReading: readings ? cpu?.total : undefined, nextHour: hour };
 }
 
+const pickWindows = (p) => ({
+  disputeWindowSeconds: p.disputeWindowSeconds,
+  correctionWindowSeconds: p.correctionWindowSeconds,
+  archiveAfterSeconds: p.archiveAfterSeconds,
+});
 const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const round1 = (x) => Math.round(x * 10) / 10;
 
