@@ -9,3 +9,4 @@ export * from './broker';
 export * from './mqtt-access';
 export * from './netns';
 export * from './links';
+export * from './transactions';

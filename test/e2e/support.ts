@@ -120,8 +120,8 @@ export function pastInterval(back: number): string {
   return formatInstant(lastEnded - back * 900);
 }
 
-/** A meter's consecutive readings over n intervals ending with the last one that has ended. */
-export function readingSeries(meter: TestMeter, n: number, firstSeq = 1): SignedReading[] {
+/** A meter's consecutive readings over n intervals ending with the last one that has ended (or `endBack` intervals before it). */
+export function readingSeries(meter: TestMeter, n: number, firstSeq = 1, endBack = 0): SignedReading[] {
   const out: SignedReading[] = [];
   let importRegisterWh = 1_000_000;
   let exportRegisterWh = 500_000;
@@ -132,7 +132,7 @@ export function readingSeries(meter: TestMeter, n: number, firstSeq = 1): Signed
     exportRegisterWh += exportWh;
     const reading: Reading = {
       meterId: meter.meterId,
-      intervalStart: pastInterval(n - 1 - i),
+      intervalStart: pastInterval(endBack + n - 1 - i),
       seq: firstSeq + i,
       importWh,
       exportWh,

@@ -7,3 +7,4 @@ export * from './window';
 export * from './assets';
 export * from './private';
 export * from './archive';
+export * from './archive-audit';
