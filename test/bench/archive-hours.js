@@ -128,6 +128,13 @@ async function main() {
 async function batchMeters(profile, operatorKey) {
   const meters = Number(process.env.GRIDLEDGER_ARCHIVE_ROUND2_METERS ?? 5000);
   const intervals = Number(process.env.GRIDLEDGER_ARCHIVE_ROUND2_INTERVALS ?? 10);
+  const all = await registerMeters(profile, operatorKey, meters, 'arc');
+  const last = Math.floor(Date.now() / 1000 / 900) * 900 - 900;
+  return signedIntervals(all, intervals, last);
+}
+
+/** `meters` new meters, registered in batches of 500 by the operator, households of 50 meters sharing a key: their ids and keys. */
+async function registerMeters(profile, operatorKey, meters, prefix) {
   const url = profile.orgs.community.gateway.url;
   const api = async (method, path, body) => {
     const res = await fetch(`${url}/api/v1${path}`, {
@@ -142,11 +149,12 @@ async function batchMeters(profile, operatorKey) {
   const tag = randomBytes(3).toString('hex');
   const all = [];
   for (let h = 0; h * 50 < meters; h++) {
-    const participantId = `arc-${tag}-${h}`;
+    const participantId = `${prefix}-${tag}-${h}`;
     await api('POST', '/participants', { participantId, role: 'prosumer' });
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' });
-    for (let m = 0; m < 50; m++) all.push({ meterId: `${participantId}.m${m}`, participantId, privateKey, publicKeyPem });
+    for (let m = 0; m < 50 && all.length < meters; m++)
+      all.push({ meterId: `${participantId}.m${m}`, participantId, privateKey, publicKeyPem });
   }
   for (let i = 0; i < all.length; i += 500) {
     const batch = all.slice(i, i + 500).map(({ meterId, participantId, publicKeyPem }) => ({
@@ -157,13 +165,12 @@ async function batchMeters(profile, operatorKey) {
       exportCapacityW: 10000,
       communityId: profile.mqtt.communityId,
     }));
-    await api('POST', '/meter-batches', { batchId: `arc-${tag}-b${i}`, meters: batch });
+    await api('POST', '/meter-batches', { batchId: `${prefix}-${tag}-b${i}`, meters: batch });
   }
-  const last = Math.floor(Date.now() / 1000 / 900) * 900 - 900;
-  return signedIntervals(all, intervals, last);
+  return all;
 }
 
-module.exports = { archiveHours, restartPeers };
+module.exports = { archiveHours, registerMeters, restartPeers };
 
 if (require.main === module)
   main().catch((e) => {
