@@ -14,8 +14,8 @@ const { join } = require('node:path');
 const { auditArchivedHour } = require('@gridledger/core');
 const { ledgerClient } = require('@gridledger/network');
 const { gatherArchivedHour } = require('@gridledger/gateway-api/dist/audit-archive');
-const { readingsThroughBridge, signedIntervals } = require('./ledger');
-const { archiveHours, registerMeters } = require('./archive-hours');
+const { readingsThroughBridge, signedIntervals } = require('./readings');
+const { archiveHours, registerMeterBatches } = require('./archive-hours');
 
 async function main() {
   const stateDir = process.argv[2];
@@ -23,7 +23,7 @@ async function main() {
   const pageSize = Number(process.env.GRIDLEDGER_ARCHIVE_AUDIT_PAGE ?? 1000);
   const profile = JSON.parse(readFileSync(join(stateDir, 'network.json'), 'utf8'));
   const operatorKey = JSON.parse(readFileSync(join(stateDir, 'credentials.json'), 'utf8')).apiKeys.community['community-operator'];
-  const all = await registerMeters(profile, operatorKey, meters, 'aud');
+  const all = await registerMeterBatches(profile, operatorKey, meters, 'aud');
   // The hour that starts 160 intervals (40 h) before the last ended interval, or just before.
   const lastEnded = Math.floor(Date.now() / 1000 / 900) * 900 - 900;
   const hourStart = Math.floor((lastEnded - 160 * 900) / 3600) * 3600;

@@ -17,6 +17,7 @@ const { pidFile, logFile, peerEnv } = require('@gridledger/network/dist/fabric')
 const { startProcess, stopProcess, waitHealthy } = require('@gridledger/network/dist/proc');
 const { buildPackage, startChaincodeServer } = require('@gridledger/network/dist/chaincode');
 const { orgPorts } = require('@gridledger/network/dist/profile');
+const { api } = require('./api');
 const { readingsThroughBridge, signedIntervals } = require('./readings');
 const { percentile } = require('./stats');
 const { peerStores } = require('./peer-stores');
@@ -128,29 +129,18 @@ async function main() {
 async function batchMeters(profile, operatorKey) {
   const meters = Number(process.env.GRIDLEDGER_ARCHIVE_ROUND2_METERS ?? 5000);
   const intervals = Number(process.env.GRIDLEDGER_ARCHIVE_ROUND2_INTERVALS ?? 10);
-  const all = await registerMeters(profile, operatorKey, meters, 'arc');
+  const all = await registerMeterBatches(profile, operatorKey, meters, 'arc');
   const last = Math.floor(Date.now() / 1000 / 900) * 900 - 900;
   return signedIntervals(all, intervals, last);
 }
 
 /** `meters` new meters, registered in batches of 500 by the operator, households of 50 meters sharing a key: their ids and keys. */
-async function registerMeters(profile, operatorKey, meters, prefix) {
-  const url = profile.orgs.community.gateway.url;
-  const api = async (method, path, body) => {
-    const res = await fetch(`${url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+async function registerMeterBatches(profile, operatorKey, meters, prefix) {
   const tag = randomBytes(3).toString('hex');
   const all = [];
   for (let h = 0; h * 50 < meters; h++) {
     const participantId = `${prefix}-${tag}-${h}`;
-    await api('POST', '/participants', { participantId, role: 'prosumer' });
+    await api(profile, operatorKey, 'POST', '/participants', { participantId, role: 'prosumer' });
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' });
     for (let m = 0; m < 50 && all.length < meters; m++)
@@ -165,12 +155,12 @@ async function registerMeters(profile, operatorKey, meters, prefix) {
       exportCapacityW: 10000,
       communityId: profile.mqtt.communityId,
     }));
-    await api('POST', '/meter-batches', { batchId: `${prefix}-${tag}-b${i}`, meters: batch });
+    await api(profile, operatorKey, 'POST', '/meter-batches', { batchId: `${prefix}-${tag}-b${i}`, meters: batch });
   }
   return all;
 }
 
-module.exports = { archiveHours, registerMeters, restartPeers };
+module.exports = { archiveHours, registerMeterBatches, restartPeers };
 
 if (require.main === module)
   main().catch((e) => {
