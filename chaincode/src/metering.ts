@@ -59,6 +59,7 @@ function storeOf(ctx: Context, intervalSeconds: number, estimates: Map<string, E
       if (estimate !== undefined) estimates.set(`${meterId} ${intervalStart}`, estimate);
       return estimate !== undefined;
     },
+    isHourArchived: async (hour) => (await readArchive(ctx, hour)) !== undefined,
   };
 }
 
