@@ -4,11 +4,13 @@ import {
   foldReadingBatch,
   formatInstant,
   GridLedgerError,
+  hourMayBeArchived,
   loadReadingBatchState,
   MeterRecord,
   mergeMeteringParams,
   parseInstant,
   parseReadingBatch,
+  parseReadingHour,
   ReadingStore,
   SeqGap,
 } from '@gridledger/core';
@@ -282,7 +284,13 @@ async function setArchivedApart(
     const start = typeof r === 'object' && r !== null ? (r as { intervalStart?: unknown }).intervalStart : undefined;
     return typeof start === 'string' && start.length >= 13 ? start.slice(0, 13) : undefined;
   };
-  const hours = [...new Set(all.map(hourOf).filter((h): h is string => h !== undefined))].sort();
+  // Only hours old enough to have been archived under any valid parameters are looked up: a batch of current readings reads nothing more.
+  const now = txSeconds(ctx);
+  const old = (h: string | undefined): h is string => {
+    const start = parseReadingHour(h);
+    return start !== undefined && hourMayBeArchived(start, now);
+  };
+  const hours = [...new Set(all.map(hourOf).filter(old))].sort();
   const archives = new Map<string, { root: string; lastTxId: string }>();
   for (const h of hours) {
     const a = await readArchive(ctx, h);

@@ -145,4 +145,38 @@ describe('a meter silent for longer than the archive horizon', () => {
       expect(closed.result.window).toMatchObject({ meters: 1, estimated: k === 1 ? 1 : 0 });
     }
   });
+
+  it('corrects the estimate within the correction window only', async () => {
+    const fabric = await silentMeter();
+    fabric.now = LATER + 3 * 900 + 60;
+    expect(await send(fabric, [resumed(2, 20)])).toMatchObject([{ status: 'accepted' }]);
+    expect((await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', formatInstant(LATER + 900)))).ok).toBe(
+      true,
+    );
+    const end = LATER + 2 * 900;
+    fabric.now = end + 30 * 86_400 + 1;
+    expect(await send(fabric, [resumed(1, 19)])).toMatchObject([{ status: 'rejected', code: ErrorCodes.READING_TOO_LATE }]);
+    fabric.now = end + 30 * 86_400;
+    expect(await send(fabric, [resumed(1, 19)])).toMatchObject([{ status: 'accepted' }]);
+    expect(stored(fabric, formatInstant(LATER + 900))).toMatchObject({
+      correctsEstimate: true,
+      prevIntervalStart: readings[7]!.intervalStart,
+    });
+  });
+});
+
+describe('the dispute period', () => {
+  it('refuses a dispute once disputeWindowSeconds have passed since the interval ended', async () => {
+    const fabric = await ledgerWithReadings();
+    const dispute = () =>
+      fabric.run(operator, (ctx) =>
+        energy.disputeReading(ctx, JSON.stringify({ meterId: 'm1', intervalStart: readings[1]!.intervalStart, reason: 'x' })),
+      );
+    const end = parseInstant(readings[1]!.intervalStart)! + 900;
+    fabric.now = end + 30 * 86_400 + 1;
+    const late = await dispute();
+    expect(late.error).toMatchObject({ code: ErrorCodes.DISPUTE_WINDOW_CLOSED, details: { closedAt: formatInstant(end + 30 * 86_400) } });
+    fabric.now = end + 30 * 86_400;
+    expect((await dispute()).ok).toBe(true);
+  });
 });

@@ -18,7 +18,16 @@ const { startProcess, stopProcess, waitHealthy } = require('@gridledger/network/
 const { buildPackage, startChaincodeServer } = require('@gridledger/network/dist/chaincode');
 const { orgPorts } = require('@gridledger/network/dist/profile');
 const { readingsThroughBridge, signedIntervals } = require('./ledger');
+
+/** The shortest horizon the parameters take (late window 0, plus the day of the window close): hours older than a day. */
+const SHORT_HORIZON = { lateWindowSeconds: 0, disputeWindowSeconds: 0, correctionWindowSeconds: 0, archiveAfterSeconds: 86_400 };
 const { percentile } = require('./stats');
+const { DEFAULT_METERING_PARAMS: D } = require('@gridledger/core');
+/** The horizons as they are by default, set back afterwards. */
+const DEFAULT_HORIZON = ['archiveAfterSeconds', 'lateWindowSeconds', 'disputeWindowSeconds', 'correctionWindowSeconds'].reduce(
+  (o, k) => ({ ...o, [k]: D[k] }),
+  {},
+);
 const { peerStores } = require('./peer-stores');
 
 const ORGS = ['community', 'regulator', 'utility'];
@@ -92,14 +101,14 @@ async function main() {
   const client = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
   try {
     report.stages.beforeArchive = peerStores(stateDir);
-    await client.submit('metering:setParams', JSON.stringify({ archiveAfterSeconds: 0, lateWindowSeconds: 3600 }));
+    await client.submit('metering:setParams', JSON.stringify(SHORT_HORIZON));
     const hours = [];
     for (let t = Date.parse(`${before}:00:00Z`) - 36 * 3_600_000; t < Date.parse(`${before}:00:00Z`); t += 3_600_000)
       hours.push(new Date(t).toISOString().slice(0, 13));
     const t0 = Date.now();
     report.archived = await archiveHours(client, hours);
     report.archiveSeconds = (Date.now() - t0) / 1000;
-    await client.submit('metering:setParams', JSON.stringify({ archiveAfterSeconds: 7_776_000, lateWindowSeconds: 172_800 }));
+    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
     report.stages.afterArchive = peerStores(stateDir);
     save();
     console.log(JSON.stringify(report));

@@ -6,8 +6,14 @@
  * READING_ARCHIVED, and a resend of one is refused as archived, not recorded again. The parameters
  * are set back afterwards. Runs alone or late: other files' readings of that hour are archived too.
  */
+import { DEFAULT_METERING_PARAMS } from '@gridledger/core';
 import { ledgerClient } from '@gridledger/network';
 import { api, chaincodeCodeOf, newProsumerWithMeter, operatorKey, pastInterval, profile, signReading } from './support';
+
+/** The shortest horizons for the test: hours that ended 25 hours ago may be archived. */
+const SHORT_HORIZON = { lateWindowSeconds: 3600, disputeWindowSeconds: 3600, correctionWindowSeconds: 3600, archiveAfterSeconds: 90_000 };
+const { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds } = DEFAULT_METERING_PARAMS;
+const DEFAULT_HORIZON = { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds };
 
 it('archives an hour once its horizons have passed, keeps its root, and refuses the hour afterwards', async () => {
   const meter = await newProsumerWithMeter();
@@ -38,7 +44,7 @@ it('archives an hour once its horizons have passed, keeps its root, and refuses 
   try {
     const notDue = await client.submit('metering:archiveReadingHour', JSON.stringify({ hour })).catch((e: unknown) => e);
     expect(chaincodeCodeOf(notDue)).toBe('ARCHIVE_NOT_DUE');
-    await client.submit('metering:setParams', JSON.stringify({ archiveAfterSeconds: 0, lateWindowSeconds: 3600 }));
+    await client.submit('metering:setParams', JSON.stringify(SHORT_HORIZON));
     let archive: { count: number; done: boolean; root: string; pages: number };
     do {
       archive = JSON.parse((await client.submit('metering:archiveReadingHour', JSON.stringify({ hour, pageSize: 2 }))).result);
@@ -54,7 +60,7 @@ it('archives an hour once its horizons have passed, keeps its root, and refuses 
     // Idempotent: the finished hour is answered as it is.
     expect(JSON.parse((await client.submit('metering:archiveReadingHour', JSON.stringify({ hour }))).result)).toEqual(archive);
   } finally {
-    await client.submit('metering:setParams', JSON.stringify({ archiveAfterSeconds: 7_776_000, lateWindowSeconds: 172_800 }));
+    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
     client.close();
   }
 }, 600_000);

@@ -96,6 +96,8 @@ export const MeteringParams = Type.Object(
     surplusThresholdWh: Int,
     closePageMeters: Int,
     archiveAfterSeconds: Int,
+    disputeWindowSeconds: Int,
+    correctionWindowSeconds: Int,
   },
   { title: 'MeteringParams' },
 );

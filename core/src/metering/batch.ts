@@ -397,6 +397,7 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
     intervalSeconds: ctx.intervalSeconds,
     nowSeconds: ctx.nowSeconds,
     lateWindowSeconds: ctx.lateWindowSeconds,
+    correctionWindowSeconds: ctx.correctionWindowSeconds,
     capacityTolerancePpm: ctx.capacityTolerancePpm,
   };
 
