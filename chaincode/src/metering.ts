@@ -35,7 +35,7 @@ import { key, KeyTypes, readingHourOf, readingKey } from './keys';
 import { getRecord, putRecord, setEvent, txSeconds } from './ledger';
 import { listRecords, pageSizeOf } from './paging';
 import { respond } from './respond';
-import { archiveReadingHourPage, failIfArchived, MAX_ARCHIVE_PAGE, readArchive } from './energy/archive';
+import { archivedHoursOf, archiveReadingHourPage, failIfArchived, MAX_ARCHIVE_PAGE, readArchive } from './energy/archive';
 
 /** listReadings spans at most this many intervals of the current length, and at most MAX_LIST_HOURS hours (one range each). */
 export const MAX_LIST_INTERVALS = 1000;
@@ -139,14 +139,20 @@ export class MeteringContract extends Contract {
     });
   }
 
-  /** `{ meterId, from, to }`: the stored readings with from <= intervalStart <= to, at most 1000 intervals and 1000 hours. */
+  /**
+   * `{ meterId, from, to, archived? }`: the stored readings with from <= intervalStart <= to, at most
+   * 1000 intervals and 1000 hours. With `archived: true` the answer is `{ readings, archivedHours }`:
+   * also the archive records of the range's archived hours, whose readings left the state.
+   */
   @Transaction(false)
   @Returns('string')
   async listReadings(ctx: Context, query: string): Promise<string> {
     return respond(ctx, 'listReadings', async () => {
       const caller = requireRole(ctx, 'any', 'listing readings');
       const input = parseObjectArgument(query, 'the query');
-      checkFields(input, ['meterId', 'from', 'to'], 'the query');
+      checkFields(input, ['meterId', 'from', 'to', 'archived'], 'the query');
+      if (input.archived !== undefined && typeof input.archived !== 'boolean')
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'archived must be true or false', { field: 'archived' });
       const meterId = checkId(input.meterId, 'meterId');
       const owner = await meterOwner(ctx, meterId);
       requireOwnRecords(caller, owner, 'list the readings of meters');
@@ -180,7 +186,9 @@ export class MeteringContract extends Contract {
       }
       const readings = [];
       for (const r of found) readings.push(await readingView(ctx, r, owner ?? ''));
-      return readings;
+      if (input.archived !== true) return readings;
+      const hourList = Array.from({ length: hours }, (_, h) => firstHour + h * 3600);
+      return { readings, archivedHours: await archivedHoursOf(ctx, hourList) };
     });
   }
 

@@ -87,7 +87,22 @@ describe('metering: archiveReadingHour', () => {
     ]);
     expect([...resend.writes.keys()].filter((k) => k.includes('!reading'))).toEqual([]);
     const read = await fabric.evaluate(operator, (ctx) => metering.getReading(ctx, 'm1', readings[1]!.intervalStart));
-    expect(read.error?.code).toBe(ErrorCodes.READING_ARCHIVED);
+    expect(read.error).toMatchObject({ code: ErrorCodes.READING_ARCHIVED, details: { hour: '2026-11-21T00', count: 4 } });
+  });
+
+  it('lists the archived hours of a range besides its live readings, when asked', async () => {
+    const fabric = await ledgerWithReadings();
+    fabric.now = DAY + 91 * 86_400;
+    const done = (await archive(fabric, { hour: '2026-11-21T00', pageSize: 100 })).result;
+    const query = { meterId: 'm1', from: readings[0]!.intervalStart, to: readings[7]!.intervalStart };
+    const list = (q: object) => fabric.evaluate(operator, (ctx) => metering.listReadings(ctx, JSON.stringify(q)));
+    expect(((await list(query)).result as { intervalStart: string }[]).map((r) => r.intervalStart)).toEqual(
+      readings.slice(4).map((r) => r.intervalStart),
+    );
+    const both = (await list({ ...query, archived: true })).result;
+    expect(both.readings).toHaveLength(4);
+    expect(both.archivedHours).toEqual([{ hour: '2026-11-21T00', count: 4, root: done.root, lastTxId: done.lastTxId, done: true }]);
+    expect((await list({ ...query, archived: 'yes' })).error?.code).toBe(ErrorCodes.REQUEST_INVALID);
   });
 });
 

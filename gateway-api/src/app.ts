@@ -329,7 +329,9 @@ export function createApp(deps: AppDeps): GatewayApp {
     const to = String(req.query.to);
     // One spelling per instant (fixed width, UTC), so text order is time order.
     if (from > to) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'from must not be after to', { path: 'query.from' });
-    res.json((await call(ledger, callerOf(res), metering.listReadings, [{ meterId, from, to }])) ?? []);
+    // archived=true: also the range's archived hours (docs/bounded-state.md), as { readings, archivedHours }.
+    const archived = String(req.query.archived) === 'true' ? { archived: true } : {};
+    res.json((await call(ledger, callerOf(res), metering.listReadings, [{ meterId, from, to, ...archived }])) ?? []);
   });
 
   r.get('/meters/:meterId/readings/:intervalStart', async (req, res) => {

@@ -228,12 +228,15 @@ export const openApiDocument = {
         operationId: 'listReadings',
         description:
           "The meter's stored readings with from <= intervalStart <= to, in interval order; a range spans at most 1000 intervals and " +
-          '1000 hours (REQUEST_INVALID otherwise).',
+          '1000 hours (REQUEST_INVALID otherwise). With archived=true the answer is { readings, archivedHours }: also, for each ' +
+          'archived hour of the range, its count, Merkle root and last archive transaction (docs/bounded-state.md), where its ' +
+          'readings went.',
         parameters: [
           pathParam('meterId'),
           // allowReserved: an instant's ':' need not be percent-encoded in the query.
           { name: 'from', in: 'query', required: true, allowReserved: true, schema: instant },
           { name: 'to', in: 'query', required: true, allowReserved: true, schema: instant },
+          { name: 'archived', in: 'query', required: false, schema: { type: 'boolean' } },
         ],
         responses: { '200': answer(metering.listReadings), ...common },
       },
