@@ -28,6 +28,7 @@ import { listRoutes } from './routes/lists';
 import { certificateRoutes } from './routes/certificates';
 import { certificateExportRoutes } from './routes/certificate-exports';
 import { certificateLifecycleRoutes } from './routes/certificate-lifecycle';
+import { readingArchiveRoutes } from './routes/reading-archive';
 import { certificateStorageRoutes } from './routes/certificate-storage';
 import { matchingRoutes } from './routes/matching';
 import { certificateAuditRoutes } from './routes/certificate-audit';
@@ -367,6 +368,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(certificateExportRoutes(ledger));
   r.use(certificateLifecycleRoutes(ledger));
   r.use(certificateStorageRoutes(ledger));
+  r.use(readingArchiveRoutes(ledger));
   r.use(matchingRoutes(ledger));
   r.use(certificateAuditRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));

@@ -15,6 +15,7 @@ import { listPaths, listSchemas } from './openapi/lists';
 import { flexPaths, flexSchemas } from './openapi/flex';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
+import { readingArchivePaths } from './openapi/reading-archive';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
 import { certificateLifecyclePaths, certificateLifecycleSchemas } from './openapi/certificate-lifecycle';
 import { certificateStoragePaths, certificateStorageSchemas } from './openapi/certificate-storage';
@@ -105,6 +106,7 @@ export const openApiDocument = {
     ...gridPaths,
     ...certificatePaths,
     ...provenancePaths,
+    ...readingArchivePaths,
     ...certificateExportPaths,
     ...certificateLifecyclePaths,
     ...certificateStoragePaths,
