@@ -2,10 +2,10 @@
  * The archive stage of docs/bounded-state.md on a network that state-bytes.js left up
  * (GRIDLEDGER_BENCH_STATE_BYTES_KEEP=1): restarts the chaincode servers on this build (chaincode as a
  * service: same package, new code), archives every hour of readings older than
- * GRIDLEDGER_ARCHIVE_BEFORE (an ISO hour, exclusive) page by page, measures the peers' stores,
+ * GRIDLEDGER_BENCH_ARCHIVE_BEFORE (an ISO hour, exclusive) page by page, measures the peers' stores,
  * restarts the peers (LevelDB compacts on open) and measures again, then sends a second round of
- * readings (GRIDLEDGER_ARCHIVE_ROUND2_METERS new meters, registered in batches, over the
- * GRIDLEDGER_ARCHIVE_ROUND2_INTERVALS intervals that ended last) on the archived ledger, and a
+ * readings (GRIDLEDGER_BENCH_ARCHIVE_ROUND2_METERS new meters, registered in batches, over the
+ * GRIDLEDGER_BENCH_ARCHIVE_ROUND2_INTERVALS intervals that ended last) on the archived ledger, and a
  * resend of archived readings. `node test/bench/archive-hours.js <stateDir> <offset>`.
  */
 const { generateKeyPairSync, randomBytes } = require('node:crypto');
@@ -91,7 +91,7 @@ async function round(profile, readings, label) {
 
 async function main() {
   const [stateDir, offset] = [process.argv[2], Number(process.argv[3])];
-  const before = process.env.GRIDLEDGER_ARCHIVE_BEFORE; // e.g. 2026-12-07T03
+  const before = process.env.GRIDLEDGER_BENCH_ARCHIVE_BEFORE; // e.g. 2026-12-07T03
   const l = layoutOf({ stateDir, offset });
   const profile = JSON.parse(readFileSync(join(stateDir, 'network.json'), 'utf8'));
   const report = { stages: {} };
@@ -125,9 +125,9 @@ async function main() {
   report.round2 = await round(profile, readings, 'round 2 (archived ledger)');
   report.stages.afterRound2 = peerStores(stateDir);
   save();
-  if (process.env.GRIDLEDGER_ARCHIVE_RESEND) {
+  if (process.env.GRIDLEDGER_BENCH_ARCHIVE_RESEND) {
     // Readings of an archived hour, sent again: refused as archived, never accepted as new.
-    const resend = JSON.parse(readFileSync(process.env.GRIDLEDGER_ARCHIVE_RESEND, 'utf8'));
+    const resend = JSON.parse(readFileSync(process.env.GRIDLEDGER_BENCH_ARCHIVE_RESEND, 'utf8'));
     report.resend = await round(profile, resend, 'resend of archived readings');
     save();
   }
@@ -135,8 +135,8 @@ async function main() {
 
 /** New meters registered in batches (one key per household of 50 meters) and their readings of the intervals that ended last. */
 async function batchMeters(profile, operatorKey) {
-  const meters = Number(process.env.GRIDLEDGER_ARCHIVE_ROUND2_METERS ?? 5000);
-  const intervals = Number(process.env.GRIDLEDGER_ARCHIVE_ROUND2_INTERVALS ?? 10);
+  const meters = Number(process.env.GRIDLEDGER_BENCH_ARCHIVE_ROUND2_METERS ?? 5000);
+  const intervals = Number(process.env.GRIDLEDGER_BENCH_ARCHIVE_ROUND2_INTERVALS ?? 10);
   const url = profile.orgs.community.gateway.url;
   const api = async (method, path, body) => {
     const res = await fetch(`${url}/api/v1${path}`, {
