@@ -104,8 +104,7 @@ export class ArchiveScheduler extends Periodic<ArchiveTick> {
 export function archiveSchedulerFor(
   profile: { orgs: Record<string, { users: Record<string, WalletUser> }> },
   org: string,
-  ledger: LedgerPort,
-  log: Logger,
+  { ledger, log }: { ledger: LedgerPort; log: Logger },
   env: NodeJS.ProcessEnv = process.env,
 ): ArchiveScheduler | undefined {
   const config = readConfig(['GRIDLEDGER_ARCHIVE_SCHEDULER', 'GRIDLEDGER_ARCHIVE_TICK_MS', 'GRIDLEDGER_ARCHIVE_LOOKBACK_HOURS'], env);

@@ -120,7 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schedulerFor(profile, options.org, deps.ledger, schedulerLog),
     certificateSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
     baselineSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
-    archiveSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
+    archiveSchedulerFor(profile, options.org, { ledger: deps.ledger, log: schedulerLog }),
   ];
   return withSchedulers(await listen(deps, host, port), schedulers);
 }

@@ -70,8 +70,10 @@ describe('the archive scheduler', () => {
     const profile = { orgs: { community: { users: { op: user('op', 'operator') } }, utility: { users: { op: user('u', 'operator') } } } };
     const ledger = new FakeLedger();
     const log = new CapturingLogger();
-    expect(archiveSchedulerFor(profile, 'community', ledger, log, {})).toBeUndefined();
-    expect(archiveSchedulerFor(profile, 'utility', ledger, log, { GRIDLEDGER_ARCHIVE_SCHEDULER: 'on' })).toBeUndefined();
-    expect(archiveSchedulerFor(profile, 'community', ledger, log, { GRIDLEDGER_ARCHIVE_SCHEDULER: 'on' })).toBeInstanceOf(ArchiveScheduler);
+    expect(archiveSchedulerFor(profile, 'community', { ledger, log }, {})).toBeUndefined();
+    expect(archiveSchedulerFor(profile, 'utility', { ledger, log }, { GRIDLEDGER_ARCHIVE_SCHEDULER: 'on' })).toBeUndefined();
+    expect(archiveSchedulerFor(profile, 'community', { ledger, log }, { GRIDLEDGER_ARCHIVE_SCHEDULER: 'on' })).toBeInstanceOf(
+      ArchiveScheduler,
+    );
   });
 });
