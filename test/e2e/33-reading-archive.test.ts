@@ -7,9 +7,11 @@
  * meter, silent since that hour, sends new readings (the chain continues from the archived one, a
  * late one walks back to it); its window close counts it (it reported before); an
  * estimate correction and a dispute past their windows are refused; listReadings with
- * archived=true names the archived hour. The parameters are set back afterwards. Runs alone or
- * late: other files' readings of that hour are archived too, and the test closes a window of the
- * shared community. The archive scheduler (off by default) is unit-tested only.
+ * archived=true names the archived hour. The parameters are set back afterwards. Runs alone (its
+ * one-hour late window and dispute period would refuse other files' readings meanwhile); other
+ * files' readings of that hour are archived too, and it closes a window of the shared community. The archive scheduler (off by default) is unit-tested only.
+ *
+ * @e2e-alone
  */
 import { DEFAULT_METERING_PARAMS } from '@gridledger/core';
 import { ledgerClient } from '@gridledger/network';
