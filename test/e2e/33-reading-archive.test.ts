@@ -1,20 +1,24 @@
 /**
  * Archiving an hour of readings on the real network (docs/bounded-state.md): a meter's readings of
- * an hour 46 hours back are recorded; the hour cannot be archived while its horizons last; with the
- * horizons shortened for the test it is archived through the REST route (pages until done,
- * idempotent), its records leave the world state and one record with their count and Merkle root
- * stays. Then: reading one answers READING_ARCHIVED (410), a resend is refused as archived; the
- * meter, silent since that hour, sends new readings (the chain continues from the archived one, a
- * late one walks back to it); its window close counts it (it reported before); an
+ * an hour 46 hours back are recorded; the hour cannot be archived while its horizons last, nor may
+ * the horizon be set below the late window plus a day. With the horizons shortened for the test the
+ * archive scheduler (off by default in the gateways; run here in the test's process on the real
+ * ledger, for that one hour) archives it: its records leave the world state, one record with their
+ * count and Merkle root stays, and the REST route (pages until done, idempotent) answers the
+ * finished hour as it is. Then: reading one answers READING_ARCHIVED (410), a resend is refused as
+ * archived; the meter, silent since that hour, sends new readings (the chain continues from the
+ * archived one, a late one walks back to it); its window close counts it (it reported before); an
  * estimate correction and a dispute past their windows are refused; listReadings with
  * archived=true names the archived hour. The parameters are set back afterwards. Runs alone (its
  * one-hour late window and dispute period would refuse other files' readings meanwhile); other
- * files' readings of that hour are archived too, and it closes a window of the shared community. The archive scheduler (off by default) is unit-tested only.
+ * files' readings of that hour are archived too, and it closes a window of the shared community.
  *
  * @e2e-alone
  */
 import { DEFAULT_METERING_PARAMS } from '@gridledger/core';
+import { ArchiveScheduler } from '@gridledger/gateway-api';
 import { ledgerClient } from '@gridledger/network';
+import { operatorLedger } from './market-support';
 import {
   api,
   chaincodeCodeOf,
@@ -64,12 +68,23 @@ it('archives an hour once its horizons have passed, and the platform works on ar
     expect(chaincodeCodeOf(tooShort)).toBe('METERING_PARAMS_INVALID');
     await client.submit('metering:setParams', JSON.stringify(SHORT_HORIZON));
 
-    // The route runs pages until the hour is done; again, it answers the finished hour as it is.
+    // The archive scheduler (as the gateway runs it with GRIDLEDGER_ARCHIVE_SCHEDULER=on), told that it is the
+    // first moment the hour is due and to look back one hour: it archives that hour, and only it.
+    const { ledger, operator } = operatorLedger();
+    const errors: unknown[] = [];
+    const log = { info: () => undefined, warn: () => undefined, error: (f: unknown) => errors.push(f) };
+    const dueAt = Date.parse(hourStart) + (3600 + SHORT_HORIZON.archiveAfterSeconds) * 1000;
+    const scheduler = new ArchiveScheduler({ ledger, operator, log, lookbackHours: 1, now: () => dueAt });
+    const tick = await scheduler.tick();
+    expect([tick, errors]).toEqual([{ finished: [hour], archived: expect.any(Number), failed: 0 }, []]);
+    expect(tick.archived).toBeGreaterThanOrEqual(4);
+
+    // The route runs pages until the hour is done: here it answers the finished hour as it is.
     const archived = await api('community', operatorKey(), 'POST', route);
     expect(archived.status).toBe(200);
     const { txId: _t, ...record } = archived.body;
     expect(record).toMatchObject({ hour, done: true, lastTxId: expect.any(String), root: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(record.count).toBeGreaterThanOrEqual(4);
+    expect(record.count).toBe(tick.archived);
     const again = await api('community', operatorKey(), 'POST', route);
     expect({ ...again.body, txId: undefined }).toEqual({ ...record, txId: undefined });
     expect((await api('community', operatorKey(), 'GET', route)).body).toEqual(record);
