@@ -12,6 +12,8 @@
  * archived=true names the archived hour. The parameters are set back afterwards. Runs alone (its
  * one-hour late window and dispute period would refuse other files' readings meanwhile); other
  * files' readings of that hour are archived too, and it closes a window of the shared community.
+ * It runs after 30- to 32- (alone files go by name): they send readings 45 to 48 hours back, and
+ * an hour it archived before them would refuse theirs as READING_ARCHIVED.
  *
  * @e2e-alone
  */
