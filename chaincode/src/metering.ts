@@ -4,11 +4,13 @@ import {
   foldReadingBatch,
   formatInstant,
   GridLedgerError,
+  hourMayBeArchived,
   loadReadingBatchState,
   MeterRecord,
   mergeMeteringParams,
   parseInstant,
   parseReadingBatch,
+  parseReadingHour,
   ReadingStore,
   SeqGap,
 } from '@gridledger/core';
@@ -33,7 +35,7 @@ import { key, KeyTypes, readingHourOf, readingKey } from './keys';
 import { getRecord, putRecord, setEvent, txSeconds } from './ledger';
 import { listRecords, pageSizeOf } from './paging';
 import { respond } from './respond';
-import { archiveReadingHourPage, failIfArchived, MAX_ARCHIVE_PAGE, readArchive } from './energy/archive';
+import { archivedHoursOf, archiveReadingHourPage, failIfArchived, MAX_ARCHIVE_PAGE, readArchive } from './energy/archive';
 
 /** listReadings spans at most this many intervals of the current length, and at most MAX_LIST_HOURS hours (one range each). */
 export const MAX_LIST_INTERVALS = 1000;
@@ -59,6 +61,7 @@ function storeOf(ctx: Context, intervalSeconds: number, estimates: Map<string, E
       if (estimate !== undefined) estimates.set(`${meterId} ${intervalStart}`, estimate);
       return estimate !== undefined;
     },
+    isHourArchived: async (hour) => (await readArchive(ctx, hour)) !== undefined,
   };
 }
 
@@ -136,14 +139,20 @@ export class MeteringContract extends Contract {
     });
   }
 
-  /** `{ meterId, from, to }`: the stored readings with from <= intervalStart <= to, at most 1000 intervals and 1000 hours. */
+  /**
+   * `{ meterId, from, to, archived? }`: the stored readings with from <= intervalStart <= to, at most
+   * 1000 intervals and 1000 hours. With `archived: true` the answer is `{ readings, archivedHours }`:
+   * also the archive records of the range's archived hours, whose readings left the state.
+   */
   @Transaction(false)
   @Returns('string')
   async listReadings(ctx: Context, query: string): Promise<string> {
     return respond(ctx, 'listReadings', async () => {
       const caller = requireRole(ctx, 'any', 'listing readings');
       const input = parseObjectArgument(query, 'the query');
-      checkFields(input, ['meterId', 'from', 'to'], 'the query');
+      checkFields(input, ['meterId', 'from', 'to', 'archived'], 'the query');
+      if (input.archived !== undefined && typeof input.archived !== 'boolean')
+        throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'archived must be true or false', { field: 'archived' });
       const meterId = checkId(input.meterId, 'meterId');
       const owner = await meterOwner(ctx, meterId);
       requireOwnRecords(caller, owner, 'list the readings of meters');
@@ -177,7 +186,9 @@ export class MeteringContract extends Contract {
       }
       const readings = [];
       for (const r of found) readings.push(await readingView(ctx, r, owner ?? ''));
-      return readings;
+      if (input.archived !== true) return readings;
+      const hourList = Array.from({ length: hours }, (_, h) => firstHour + h * 3600);
+      return { readings, archivedHours: await archivedHoursOf(ctx, hourList) };
     });
   }
 
@@ -281,7 +292,13 @@ async function setArchivedApart(
     const start = typeof r === 'object' && r !== null ? (r as { intervalStart?: unknown }).intervalStart : undefined;
     return typeof start === 'string' && start.length >= 13 ? start.slice(0, 13) : undefined;
   };
-  const hours = [...new Set(all.map(hourOf).filter((h): h is string => h !== undefined))].sort();
+  // Only hours old enough to have been archived under any valid parameters are looked up: a batch of current readings reads nothing more.
+  const now = txSeconds(ctx);
+  const old = (h: string | undefined): h is string => {
+    const start = parseReadingHour(h);
+    return start !== undefined && hourMayBeArchived(start, now);
+  };
+  const hours = [...new Set(all.map(hourOf).filter(old))].sort();
   const archives = new Map<string, { root: string; lastTxId: string }>();
   for (const h of hours) {
     const a = await readArchive(ctx, h);

@@ -6,6 +6,7 @@
 import { Context } from 'fabric-contract-api';
 import { ErrorCodes, formatInstant } from '@gridledger/core';
 import { FakeFabric, identity, SEED, TxOutcome, withTransient } from './fake-fabric';
+import { MeteringContract } from '../src/metering';
 import { transferEnergyTokens } from '../src/energy';
 import { respond } from '../src/respond';
 import { certificates, closeHour, energy, home1, HOUR, json, ok, operator, registry, regulator, setUp, T } from './certificate-support';
@@ -288,5 +289,25 @@ describe('the expiry record', () => {
     expect(await listed(f, 'home-02')).toEqual([]);
     const again = await ok(f.run(regulator, (ctx) => certificates.recordExpiry(ctx, 'home-01')));
     expect([again.result, again.events]).toEqual([{ expired: [], more: false }, []]);
+  });
+});
+
+describe('the provenance of a certificate whose hour is archived', () => {
+  it("names the hour's archive record instead of answering no readings", async () => {
+    const f = await issued();
+    const before = (await ok(f.evaluate(home1, (ctx) => certificates.getProvenance(ctx, FIRST)))).result;
+    expect(before.readings.length).toBeGreaterThan(0);
+    expect(before.archive).toBeUndefined();
+    f.now = T + 91 * 86_400;
+    const archived = await ok(
+      f.run(operator, (ctx) => new MeteringContract().archiveReadingHour(ctx, json({ hour: HOUR.slice(0, 13), pageSize: 100 }))),
+    );
+    const after = (await ok(f.evaluate(home1, (ctx) => certificates.getProvenance(ctx, FIRST)))).result;
+    expect(after.readings).toEqual([]);
+    const { hour, count, root, lastTxId, done } = archived.result;
+    expect(after.archive).toEqual({ hour, count, root, lastTxId, done });
+    expect(count).toBeGreaterThanOrEqual(before.readings.length);
+    const verified = (await ok(f.evaluate(regulator, (ctx) => certificates.verifyCertificate(ctx, FIRST)))).result;
+    expect(verified.proof.archive).toEqual(after.archive);
   });
 });

@@ -90,6 +90,8 @@ describe('the chaincode module under fabric-shim', () => {
       listGaps: 'evaluate',
       getParams: 'evaluate',
       setParams: 'submit',
+      archiveReadingHour: 'submit',
+      getReadingHourArchive: 'evaluate',
     });
     expect(txs('system')).toEqual({ ping: 'evaluate', noop: 'submit', whoami: 'evaluate' });
   });

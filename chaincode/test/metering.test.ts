@@ -274,8 +274,7 @@ describe('metering: submitReadings', () => {
     const latestMissed = formatInstant(parseInstant(next.intervalStart)! - 900);
     expect(r96.reads).toEqual([
       '\u0000meteringParams\u0000',
-      // One read per hour of the batch: readings of an archived hour are set apart (docs/bounded-state.md).
-      `\u0000readingHourArchive\u0000${next.intervalStart.slice(0, 13)}\u0000`,
+      // No archive record: an hour that ended less than a day ago cannot be archived (docs/bounded-state.md).
       '\u0000meter\u0000m1\u0000',
       `\u0000window\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
       `\u0000windowClose\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
@@ -393,6 +392,8 @@ describe('metering: reads and parameters', () => {
       surplusThresholdWh: 0,
       closePageMeters: 100,
       archiveAfterSeconds: 7_776_000,
+      disputeWindowSeconds: 2_592_000,
+      correctionWindowSeconds: 2_592_000,
     });
 
     const out = await set(operator, { lateWindowSeconds: 3600 });
@@ -403,6 +404,8 @@ describe('metering: reads and parameters', () => {
       surplusThresholdWh: 0,
       closePageMeters: 100,
       archiveAfterSeconds: 7_776_000,
+      disputeWindowSeconds: 2_592_000,
+      correctionWindowSeconds: 2_592_000,
     };
     expect(out.result).toEqual({ params, txId: out.txId });
     expect(fabric.dump((k) => k.startsWith('\u0000meteringParams'))).toEqual({
@@ -419,6 +422,8 @@ describe('metering: reads and parameters', () => {
           surplusThresholdWh: 0,
           closePageMeters: 100,
           archiveAfterSeconds: 7_776_000,
+          disputeWindowSeconds: 2_592_000,
+          correctionWindowSeconds: 2_592_000,
         },
         params,
       },

@@ -150,6 +150,15 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     ['metering:getReading'],
     [yes(), no, yes(), yes(), yes('readings without import')],
   ),
+  // The archive (docs/bounded-state.md): an hour's record holds counts and roots, no one's readings.
+  row('archiveReadingHour', 'POST /reading-hours/{hour}/archive', ['metering:archiveReadingHour'], OPERATOR_ONLY),
+  row(
+    'getReadingHourArchive',
+    'GET /reading-hours/{hour}/archive',
+    ['metering:getReadingHourArchive'],
+    GRID_ONLY,
+    'straight at a peer, any identity with a role (the audit)',
+  ),
 
   // Sites, assets, preferences
   row('registerSite', 'POST /sites', ['assets:registerSite'], [yes(), no, yes('participants of its MSP'), no, no]),
@@ -711,20 +720,6 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
   // Chaincode transactions without a route (straight at a peer, with the identity's certificate)
   row('metering:listGaps', undefined, ['metering:listGaps'], OWN_RECORDS),
   row('metering:setParams', undefined, ['metering:setParams'], OPERATOR_ONLY, 'operators of CommunityMSP (tools, benchmarks)'),
-  row(
-    'metering:archiveReadingHour',
-    undefined,
-    ['metering:archiveReadingHour'],
-    OPERATOR_ONLY,
-    'operators of CommunityMSP (docs/bounded-state.md)',
-  ),
-  row(
-    'metering:getReadingHourArchive',
-    undefined,
-    ['metering:getReadingHourArchive'],
-    PUBLIC,
-    'any identity with a role (tools, the audit)',
-  ),
   row('market:listDue', undefined, ['market:listDue'], OPERATOR_ONLY, 'the market scheduler'),
   row(
     'storage:recordStorageFeedback',

@@ -28,6 +28,7 @@ import { listRoutes } from './routes/lists';
 import { certificateRoutes } from './routes/certificates';
 import { certificateExportRoutes } from './routes/certificate-exports';
 import { certificateLifecycleRoutes } from './routes/certificate-lifecycle';
+import { readingArchiveRoutes } from './routes/reading-archive';
 import { certificateStorageRoutes } from './routes/certificate-storage';
 import { matchingRoutes } from './routes/matching';
 import { certificateAuditRoutes } from './routes/certificate-audit';
@@ -329,7 +330,9 @@ export function createApp(deps: AppDeps): GatewayApp {
     const to = String(req.query.to);
     // One spelling per instant (fixed width, UTC), so text order is time order.
     if (from > to) throw new GridLedgerError(ErrorCodes.REQUEST_INVALID, 'from must not be after to', { path: 'query.from' });
-    res.json((await call(ledger, callerOf(res), metering.listReadings, [{ meterId, from, to }])) ?? []);
+    // archived=true: also the range's archived hours (docs/bounded-state.md), as { readings, archivedHours }.
+    const archived = String(req.query.archived) === 'true' ? { archived: true } : {};
+    res.json((await call(ledger, callerOf(res), metering.listReadings, [{ meterId, from, to, ...archived }])) ?? []);
   });
 
   r.get('/meters/:meterId/readings/:intervalStart', async (req, res) => {
@@ -365,6 +368,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   r.use(certificateExportRoutes(ledger));
   r.use(certificateLifecycleRoutes(ledger));
   r.use(certificateStorageRoutes(ledger));
+  r.use(readingArchiveRoutes(ledger));
   r.use(matchingRoutes(ledger));
   r.use(certificateAuditRoutes(ledger));
   r.use(mqttRoutes(ledger, deps.broker));

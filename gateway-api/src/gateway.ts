@@ -13,6 +13,7 @@ import { NetworkCa } from './fabric/ca';
 import { FabricLedger } from './fabric/ledger';
 import { apiKeysPath, FileApiKeyStore } from './keys';
 import { certificateSchedulerFor } from './certificate-scheduler';
+import { archiveSchedulerFor } from './archive-scheduler';
 import { BASELINE_DB, baselineSchedulerFor } from './flex-baseline-scheduler';
 import { schedulerFor } from './market-scheduler';
 import type { Periodic } from './periodic';
@@ -119,6 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schedulerFor(profile, options.org, deps.ledger, schedulerLog),
     certificateSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
     baselineSchedulerFor(profile, options.org, deps.ledger, schedulerLog),
+    archiveSchedulerFor(profile, options.org, { ledger: deps.ledger, log: schedulerLog }),
   ];
   return withSchedulers(await listen(deps, host, port), schedulers);
 }

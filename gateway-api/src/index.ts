@@ -21,6 +21,7 @@ export { FileWallet, MemoryWallet } from './wallet';
 export { FabricLedger } from './fabric/ledger';
 export { NetworkCa } from './fabric/ca';
 export { MarketScheduler, type StepOutcome } from './market-scheduler';
+export { ArchiveScheduler, type ArchiveTick } from './archive-scheduler';
 export { ACCESS_TABLE, CALLERS, type Access, type AccessRow, type CallerClass } from './access-table';
 export * from './beckn/replay-cache';
 export * from './beckn/registry';

@@ -15,6 +15,7 @@ import { listPaths, listSchemas } from './openapi/lists';
 import { flexPaths, flexSchemas } from './openapi/flex';
 import { certificatePaths, certificateSchemas } from './openapi/certificates';
 import { provenancePaths, provenanceSchemas } from './openapi/provenance';
+import { readingArchivePaths } from './openapi/reading-archive';
 import { certificateExportPaths, certificateExportSchemas } from './openapi/certificate-exports';
 import { certificateLifecyclePaths, certificateLifecycleSchemas } from './openapi/certificate-lifecycle';
 import { certificateStoragePaths, certificateStorageSchemas } from './openapi/certificate-storage';
@@ -105,6 +106,7 @@ export const openApiDocument = {
     ...gridPaths,
     ...certificatePaths,
     ...provenancePaths,
+    ...readingArchivePaths,
     ...certificateExportPaths,
     ...certificateLifecyclePaths,
     ...certificateStoragePaths,
@@ -228,12 +230,15 @@ export const openApiDocument = {
         operationId: 'listReadings',
         description:
           "The meter's stored readings with from <= intervalStart <= to, in interval order; a range spans at most 1000 intervals and " +
-          '1000 hours (REQUEST_INVALID otherwise).',
+          '1000 hours (REQUEST_INVALID otherwise). With archived=true the answer is { readings, archivedHours }: also, for each ' +
+          'archived hour of the range, its count, Merkle root and last archive transaction (docs/bounded-state.md), where its ' +
+          'readings went.',
         parameters: [
           pathParam('meterId'),
           // allowReserved: an instant's ':' need not be percent-encoded in the query.
           { name: 'from', in: 'query', required: true, allowReserved: true, schema: instant },
           { name: 'to', in: 'query', required: true, allowReserved: true, schema: instant },
+          { name: 'archived', in: 'query', required: false, schema: { type: 'boolean' } },
         ],
         responses: { '200': answer(metering.listReadings), ...common },
       },

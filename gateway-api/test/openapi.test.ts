@@ -82,8 +82,13 @@ describe('the OpenAPI document', () => {
       ]);
   });
 
-  it.each(['listSites', 'listAssets', 'listMeters', 'listReadings'])('%s answers a JSON array', (operationId) => {
+  it.each(['listSites', 'listAssets', 'listMeters'])('%s answers a JSON array', (operationId) => {
     expect(schemaOf(operationId)).toMatchObject({ type: 'array' });
+  });
+
+  it('listReadings answers a JSON array, or with archived=true the readings and the archived hours', () => {
+    const answers = (schemaOf('listReadings') as { anyOf: { type: string; title?: string }[] }).anyOf;
+    expect(answers.map((a) => a.title ?? a.type)).toEqual(['array', 'ReadingsWithArchive']);
   });
 
   it("a batch of readings holds at most the chaincode's limit", () => {

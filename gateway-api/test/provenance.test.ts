@@ -12,7 +12,7 @@ function reading(intervalStart: string, txId: string, exportWh: number) {
   return { ...r, txId, sig: sign('sha256', readingSignedBytes(r), { key: privateKey, dsaEncoding: 'der' }).toString('base64') };
 }
 
-const blocks: Record<string, bigint> = { tv: 4n, tr: 7n, ti: 9n };
+const blocks: Record<string, bigint> = { tv: 4n, tr: 7n, ti: 9n, ta: 12n };
 const asked: string[] = [];
 const ledger = {
   transactionBlock: async (txId: string) => {
@@ -53,6 +53,14 @@ describe('proofOf', () => {
     const proof = await proofOf(ledger, evidence(), ['ti'], true);
     expect(proof.signaturesVerified).toBeNull();
     expect(JSON.stringify(proof.readings)).not.toMatch(/importWh|"sig"|signedPayload":"/);
+  });
+
+  it("names an archived hour's record and its last archive transaction instead of readings", async () => {
+    const archive = { hour: '2026-11-21T10', count: 40, root: 'ab'.repeat(32), lastTxId: 'ta', done: true };
+    const proof = await proofOf(ledger, { ...evidence(), readings: [], archive }, ['ti'], true);
+    expect(proof.archive).toEqual(archive);
+    expect(proof.signaturesVerified).toBeNull();
+    expect(proof.transactions).toContainEqual({ txId: 'ta', kind: 'archive', blockNumber: 12 });
   });
 
   it('leaves block numbers null with a ledger that cannot name them', async () => {

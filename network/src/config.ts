@@ -148,6 +148,28 @@ export const CONFIG = {
     readBy: ['scheduler'],
     doc: 'the certificate scheduler’s communities, comma-separated',
   }),
+  GRIDLEDGER_ARCHIVE_SCHEDULER: variable({
+    schema: flag('on', 'off').default('off'),
+    default: 'off',
+    readBy: ['scheduler'],
+    doc:
+      '`on` runs the readings archive scheduler in the Community gateway: it archives the hours whose horizons have passed, ' +
+      'oldest first ([bounded-state.md](bounded-state.md))',
+  }),
+  GRIDLEDGER_ARCHIVE_TICK_MS: variable({
+    schema: wholeNumber(1).default(600_000),
+    default: '600000',
+    readBy: ['scheduler'],
+    doc: 'the archive scheduler’s period in milliseconds',
+  }),
+  GRIDLEDGER_ARCHIVE_LOOKBACK_HOURS: variable({
+    schema: wholeNumber(1, 87_600).default(48),
+    default: '48',
+    readBy: ['scheduler'],
+    doc:
+      'the archive scheduler looks at the due hours this far back from the newest due one (after a restart, or on a ledger ' +
+      'older than the archive: set it to reach its first hour once)',
+  }),
   GRIDLEDGER_TELEMETRY_RAW_HOURS: variable({
     schema: wholeNumber(1, 8_760).default(48),
     default: '48',
@@ -340,6 +362,9 @@ export const PROCESS_VARIABLES = {
     'GRIDLEDGER_CERTIFICATE_TICK_MS',
     'GRIDLEDGER_CERTIFICATE_LOOKBACK_HOURS',
     'GRIDLEDGER_CERTIFICATE_COMMUNITIES',
+    'GRIDLEDGER_ARCHIVE_SCHEDULER',
+    'GRIDLEDGER_ARCHIVE_TICK_MS',
+    'GRIDLEDGER_ARCHIVE_LOOKBACK_HOURS',
     'GRIDLEDGER_OPENADR_CALLBACK_HOSTS',
     'GRIDLEDGER_FLEX_BASELINE_SCHEDULER',
     'GRIDLEDGER_FLEX_BASELINE_TICK_MS',

@@ -91,3 +91,6 @@ export function totalsOf(sums: Map<string, Flow>): { productionWh: number; consu
   }
   return { productionWh, consumptionWh, netWh: productionWh - consumptionWh };
 }
+
+/** The readings of a readings answer: the array, or, when archived hours were asked for, its `readings`. */
+export const liveReadings = <R>(answer: R[] | { readings: R[] }): R[] => (Array.isArray(answer) ? answer : answer.readings);

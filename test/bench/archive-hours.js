@@ -2,10 +2,10 @@
  * The archive stage of docs/bounded-state.md on a network that state-bytes.js left up
  * (GRIDLEDGER_BENCH_STATE_BYTES_KEEP=1): restarts the chaincode servers on this build (chaincode as a
  * service: same package, new code), archives every hour of readings older than
- * GRIDLEDGER_ARCHIVE_BEFORE (an ISO hour, exclusive) page by page, measures the peers' stores,
+ * GRIDLEDGER_BENCH_ARCHIVE_BEFORE (an ISO hour, exclusive) page by page, measures the peers' stores,
  * restarts the peers (LevelDB compacts on open) and measures again, then sends a second round of
- * readings (GRIDLEDGER_ARCHIVE_ROUND2_METERS new meters, registered in batches, over the
- * GRIDLEDGER_ARCHIVE_ROUND2_INTERVALS intervals that ended last) on the archived ledger, and a
+ * readings (GRIDLEDGER_BENCH_ARCHIVE_ROUND2_METERS new meters, registered in batches, over the
+ * GRIDLEDGER_BENCH_ARCHIVE_ROUND2_INTERVALS intervals that ended last) on the archived ledger, and a
  * resend of archived readings. `node test/bench/archive-hours.js <stateDir> <offset>`.
  */
 const { generateKeyPairSync, randomBytes } = require('node:crypto');
@@ -19,7 +19,16 @@ const { buildPackage, startChaincodeServer } = require('@gridledger/network/dist
 const { orgPorts } = require('@gridledger/network/dist/profile');
 const { api } = require('./api');
 const { readingsThroughBridge, signedIntervals } = require('./readings');
+
+/** The shortest horizon the parameters take (late window 0, plus the day of the window close): hours older than a day. */
+const SHORT_HORIZON = { lateWindowSeconds: 0, disputeWindowSeconds: 0, correctionWindowSeconds: 0, archiveAfterSeconds: 86_400 };
 const { percentile } = require('./stats');
+const { DEFAULT_METERING_PARAMS: D } = require('@gridledger/core');
+/** The horizons as they are by default, set back afterwards. */
+const DEFAULT_HORIZON = ['archiveAfterSeconds', 'lateWindowSeconds', 'disputeWindowSeconds', 'correctionWindowSeconds'].reduce(
+  (o, k) => ({ ...o, [k]: D[k] }),
+  {},
+);
 const { peerStores } = require('./peer-stores');
 
 const ORGS = ['community', 'regulator', 'utility'];
@@ -83,7 +92,7 @@ async function round(profile, readings, label) {
 
 async function main() {
   const [stateDir, offset] = [process.argv[2], Number(process.argv[3])];
-  const before = process.env.GRIDLEDGER_ARCHIVE_BEFORE; // e.g. 2026-12-07T03
+  const before = process.env.GRIDLEDGER_BENCH_ARCHIVE_BEFORE; // e.g. 2026-12-07T03
   const l = layoutOf({ stateDir, offset });
   const profile = JSON.parse(readFileSync(join(stateDir, 'network.json'), 'utf8'));
   const report = { stages: {} };
@@ -93,14 +102,14 @@ async function main() {
   const client = ledgerClient(profile, 'community', profile.orgs.community.users['community-operator']);
   try {
     report.stages.beforeArchive = peerStores(stateDir);
-    await client.submit('metering:setParams', JSON.stringify({ archiveAfterSeconds: 0, lateWindowSeconds: 3600 }));
+    await client.submit('metering:setParams', JSON.stringify(SHORT_HORIZON));
     const hours = [];
     for (let t = Date.parse(`${before}:00:00Z`) - 36 * 3_600_000; t < Date.parse(`${before}:00:00Z`); t += 3_600_000)
       hours.push(new Date(t).toISOString().slice(0, 13));
     const t0 = Date.now();
     report.archived = await archiveHours(client, hours);
     report.archiveSeconds = (Date.now() - t0) / 1000;
-    await client.submit('metering:setParams', JSON.stringify({ archiveAfterSeconds: 7_776_000, lateWindowSeconds: 172_800 }));
+    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
     report.stages.afterArchive = peerStores(stateDir);
     save();
     console.log(JSON.stringify(report));
@@ -117,9 +126,9 @@ async function main() {
   report.round2 = await round(profile, readings, 'round 2 (archived ledger)');
   report.stages.afterRound2 = peerStores(stateDir);
   save();
-  if (process.env.GRIDLEDGER_ARCHIVE_RESEND) {
+  if (process.env.GRIDLEDGER_BENCH_ARCHIVE_RESEND) {
     // Readings of an archived hour, sent again: refused as archived, never accepted as new.
-    const resend = JSON.parse(readFileSync(process.env.GRIDLEDGER_ARCHIVE_RESEND, 'utf8'));
+    const resend = JSON.parse(readFileSync(process.env.GRIDLEDGER_BENCH_ARCHIVE_RESEND, 'utf8'));
     report.resend = await round(profile, resend, 'resend of archived readings');
     save();
   }
@@ -127,8 +136,8 @@ async function main() {
 
 /** New meters registered in batches (one key per household of 50 meters) and their readings of the intervals that ended last. */
 async function batchMeters(profile, operatorKey) {
-  const meters = Number(process.env.GRIDLEDGER_ARCHIVE_ROUND2_METERS ?? 5000);
-  const intervals = Number(process.env.GRIDLEDGER_ARCHIVE_ROUND2_INTERVALS ?? 10);
+  const meters = Number(process.env.GRIDLEDGER_BENCH_ARCHIVE_ROUND2_METERS ?? 5000);
+  const intervals = Number(process.env.GRIDLEDGER_BENCH_ARCHIVE_ROUND2_INTERVALS ?? 10);
   const all = await registerMeterBatches(profile, operatorKey, meters, 'arc');
   const last = Math.floor(Date.now() / 1000 / 900) * 900 - 900;
   return signedIntervals(all, intervals, last);

@@ -156,6 +156,9 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   },
   listReadings: () => req('GET', `/meters/${f.a.meterId}/readings?from=${PAST}&to=${PAST}`),
   getReading: () => req('GET', `/meters/${f.a.meterId}/readings/${PAST}`),
+  // Not due for 90 days: refused after the access check (ARCHIVE_NOT_DUE), nothing archived.
+  archiveReadingHour: () => req('POST', `/reading-hours/${PAST.slice(0, 13)}/archive`),
+  getReadingHourArchive: () => req('GET', `/reading-hours/${PAST.slice(0, 13)}/archive`),
   registerSite: () => req('POST', '/sites', { siteId: f.siteId, participantId: f.a.participantId, connectionCapacityW: 10_000, zone: 'z' }),
   listSites: () => req('GET', `/participants/${f.a.participantId}/sites`),
   attachMeter: () => req('PUT', `/meters/${f.a.meterId}/site`, { siteId: f.siteId }),
@@ -434,9 +437,6 @@ const TRANSACTIONS: Record<string, { submit: boolean; args: () => string[] }> = 
   'metering:listGaps': { submit: false, args: () => [f.a.meterId] },
   // Not a JSON object: refused after the access check, the metering parameters stay as they are.
   'metering:setParams': { submit: true, args: () => ['[]'] },
-  // Not due for 90 days: refused after the access check, nothing archived.
-  'metering:archiveReadingHour': { submit: true, args: () => [JSON.stringify({ hour: HOUR.slice(0, 13) })] },
-  'metering:getReadingHourArchive': { submit: false, args: () => [HOUR.slice(0, 13)] },
   'market:listDue': { submit: false, args: () => [C, 'closed'] },
   'storage:recordStorageFeedback': { submit: true, args: () => [uid('nocontract'), '{}'] },
   'certificates:openIssuer': { submit: true, args: () => [uid('noasset')] },

@@ -3,9 +3,12 @@
  * verification, the meter and its registered public key, and the meter's readings of the hour.
  * Readings are whole (import and signature) only for whom seesHousehold allows, on a member's
  * peer; everyone else, the public included, gets their public part with the import's salted hash.
+ * Once the hour is archived (docs/bounded-state.md) its readings are in the block store only: the
+ * evidence then names the hour's archive record (count, Merkle root, last archive transaction).
  */
 import { Context } from 'fabric-contract-api';
-import { PublicReading, StoredReading } from '@gridledger/core';
+import { parseInstant, PublicReading, StoredReading } from '@gridledger/core';
+import { ArchivedHour, archivedHoursOf } from '../energy/archive';
 import { KeyTypes, readingHourOf } from '../keys';
 import { listRecords } from '../paging';
 import { loadMeter } from '../registry';
@@ -16,6 +19,8 @@ export interface Evidence {
   asset: { assetId: string; participantId?: string; meterId: string; source: string; verification: unknown };
   meter: { meterId: string; publicKeyPem: string };
   readings: (PublicReading | StoredReading)[];
+  /** When the hour's readings are archived: where they went. */
+  archive?: ArchivedHour;
 }
 
 /** The evidence of an asset's hour; `publicOnly` gives every reader the public parts alone. */
@@ -25,6 +30,8 @@ export async function evidenceOf(ctx: Context, assetId: string, hourStart: strin
   const readings = [];
   for (const shared of await listRecords<SharedReading>(ctx, KeyTypes.reading, [readingHourOf(hourStart), asset.meterId]))
     readings.push(publicOnly ? publicPart(shared) : await readingView(ctx, shared, asset.participantId));
+  // Only an hour without live readings can be archived: the archive record is read then only.
+  const [archive] = readings.length === 0 ? await archivedHoursOf(ctx, [parseInstant(hourStart)!]) : [];
   return {
     asset: {
       assetId: asset.assetId,
@@ -35,5 +42,6 @@ export async function evidenceOf(ctx: Context, assetId: string, hourStart: strin
     },
     meter: { meterId: meter.meterId, publicKeyPem: meter.publicKeyPem },
     readings,
+    ...(archive !== undefined ? { archive } : {}),
   };
 }

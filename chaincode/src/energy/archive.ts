@@ -16,12 +16,14 @@ import {
   formatInstant,
   GridLedgerError,
   hourArchivable,
+  hourMayBeArchived,
   merkleRoot,
   parseReadingHour,
   ReadingHourArchive,
 } from '@gridledger/core';
 import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, setEvent, txSeconds } from '../ledger';
+import { getStates } from '../state-batch';
 import { loadMeteringParams } from './grid';
 
 /** The most records one archive page deletes (each delete is a write of the transaction). */
@@ -95,4 +97,33 @@ export async function failIfArchived(ctx: Context, meterId: string, intervalStar
     `the readings of ${archive.hour} are archived: the block store holds them, the hour's root proves them`,
     { meterId, intervalStart, hour: archive.hour, count: archive.count, root: archive.root, lastTxId: archive.lastTxId },
   );
+}
+
+/** Where an archived hour's readings went: its count, root and last page's transaction. */
+export interface ArchivedHour {
+  hour: string;
+  count: number;
+  root: string;
+  lastTxId: string;
+  done: boolean;
+}
+
+/**
+ * The archive records of the hours starting at `hourStarts` (epoch seconds) that are archived, in
+ * order: one round trip, and only for hours old enough to have been archived (core hourMayBeArchived).
+ */
+export async function archivedHoursOf(ctx: Context, hourStarts: readonly number[]): Promise<ArchivedHour[]> {
+  const now = txSeconds(ctx);
+  const hours = hourStarts.filter((h) => hourMayBeArchived(h, now)).map((h) => formatInstant(h).slice(0, 13));
+  const values = await getStates(
+    ctx,
+    hours.map((h) => archiveKey(ctx, h)),
+  );
+  const out: ArchivedHour[] = [];
+  for (const bytes of values) {
+    if (bytes === undefined) continue;
+    const { hour, count, root, lastTxId, done } = JSON.parse(bytes.toString('utf8')) as ReadingHourArchive;
+    out.push({ hour, count, root, lastTxId, done });
+  }
+  return out;
 }

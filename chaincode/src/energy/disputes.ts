@@ -4,7 +4,16 @@
  */
 import { failIfArchived } from './archive';
 import { Context } from 'fabric-contract-api';
-import { ErrorCodes, formatInstant, GridLedgerError, importDisclosure, saltedHash, saltOf, StoredReading } from '@gridledger/core';
+import {
+  ErrorCodes,
+  formatInstant,
+  GridLedgerError,
+  importDisclosure,
+  parseInstant,
+  saltedHash,
+  saltOf,
+  StoredReading,
+} from '@gridledger/core';
 import { actorOf, requireOperator, requireRole, requireSelfOrRoles } from '../access';
 import { checkId, checkIntervalStart, parseObjectArgument } from '../args';
 import { key, KeyTypes, PrivateKeyTypes, readingKey } from '../keys';
@@ -32,8 +41,22 @@ export async function disputeReading(ctx: Context, request: string): Promise<unk
   const q = parseObjectArgument(request, 'the dispute');
   const meter = await loadMeter(ctx, checkId(q.meterId, 'meterId'));
   const intervalStart = q.intervalStart as string;
-  checkIntervalStart(intervalStart, (await loadMeteringParams(ctx)).intervalSeconds);
+  const params = await loadMeteringParams(ctx);
+  checkIntervalStart(intervalStart, params.intervalSeconds);
   requireSelfOrRoles(ctx, meter.participantId, ['operator'], 'disputing a reading');
+  // The dispute period: the archive horizon is at least this long (params.ts archiveFloorSeconds), so the reading is still there.
+  const closedAt = parseInstant(intervalStart)! + params.intervalSeconds + params.disputeWindowSeconds;
+  if (closedAt < txSeconds(ctx)) {
+    throw new GridLedgerError(
+      ErrorCodes.DISPUTE_WINDOW_CLOSED,
+      `readings of ${intervalStart} could be disputed until ${formatInstant(closedAt)}`,
+      {
+        meterId: meter.meterId,
+        intervalStart,
+        closedAt: formatInstant(closedAt),
+      },
+    );
+  }
   const reason = checkText(q.reason, 'reason');
   const k = disputeKey(ctx, meter.meterId, intervalStart);
   const open = await getRecord<{ status: string }>(ctx, k);

@@ -196,7 +196,9 @@ export async function storeGaps(
 /**
  * Whether the meter has an accepted reading of an interval before `intervalStart`, of any epoch: a
  * gap after one says so; else the chain of public records is walked back from the head (it stops
- * at the first reading before the interval, or at the meter's first reading).
+ * at the first reading before the interval, or at the meter's first reading). A link says when the
+ * reading before was, so one before the interval decides without reading it: its hour may be
+ * archived (docs/bounded-state.md) when the meter was silent for longer than the horizon.
  */
 async function reportedBefore(ctx: Context, meterId: string, intervalStart: string, gaps: readonly SeqGap[]): Promise<boolean> {
   if (gaps.some((g) => g.afterIntervalStart < intervalStart)) return true;
@@ -204,6 +206,7 @@ async function reportedBefore(ctx: Context, meterId: string, intervalStart: stri
   while (node !== undefined) {
     if (node.intervalStart < intervalStart) return true;
     if (node.prevIntervalStart === null) return false;
+    if (node.prevIntervalStart < intervalStart) return true;
     node = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, node.prevIntervalStart));
   }
   return false;

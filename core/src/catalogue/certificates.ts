@@ -3,7 +3,7 @@
  * entry per transaction, with its arguments, result, access and events; the records are in
  * records.ts.
  */
-import { CertificateAttributes, CertificateBundle, CertificateStatus } from './records';
+import { ArchivedHour, CertificateAttributes, CertificateBundle, CertificateStatus } from './records';
 import { arg, contractOf } from './transaction';
 import { Bool, CertificateId, Id, Instant, Int, IssuanceId, Nullable, OneOf, Page, Text, Type } from './schema';
 
@@ -61,6 +61,8 @@ const evidence = {
     { title: 'EvidenceAsset' },
   ),
   meter: Type.Object({ meterId: Text, publicKeyPem: Text }, { title: 'EvidenceMeter' }),
+  // The hour's archive record once its readings left the state.
+  archive: Type.Optional(ArchivedHour),
   readings: Type.Array(
     Type.Object(
       {

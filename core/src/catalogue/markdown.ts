@@ -9,9 +9,10 @@ import type { Access, Transaction } from './transaction';
 
 /** A schema's name in the table: its title, `X[]` for an array, else its JSON type. */
 export function typeName(schema: TSchema): string {
-  const s = schema as { title?: string; type?: string; items?: TSchema; enum?: string[]; nullable?: boolean };
+  const s = schema as { title?: string; type?: string; items?: TSchema; enum?: string[]; nullable?: boolean; anyOf?: TSchema[] };
   const base =
     s.title ??
+    (s.anyOf ? s.anyOf.map(typeName).join(' or ') : undefined) ??
     (s.type === 'array' && s.items ? `${typeName(s.items)}[]` : s.enum ? s.enum.map((v) => `'${v}'`).join(' \\| ') : (s.type ?? 'any'));
   return s.nullable ? `${base} \\| null` : base;
 }

@@ -96,6 +96,8 @@ export const MeteringParams = Type.Object(
     surplusThresholdWh: Int,
     closePageMeters: Int,
     archiveAfterSeconds: Int,
+    disputeWindowSeconds: Int,
+    correctionWindowSeconds: Int,
   },
   { title: 'MeteringParams' },
 );
@@ -430,3 +432,6 @@ export const CertificateBundle = Type.Object(
   },
   { title: 'CertificateBundle' },
 );
+
+/** Where an archived hour of readings went (docs/bounded-state.md): its count, Merkle root and last archive transaction. */
+export const ArchivedHour = Type.Object({ hour: Text, count: Int, root: Text, lastTxId: Text, done: Bool }, { title: 'ArchivedHour' });

@@ -1,6 +1,6 @@
 import { ROLES } from '../core/identity';
 import { MAX_METER_BATCH } from '../metering/meter';
-import { Meter, Participant, ReadingResults, MeteringParams, Reading } from './records';
+import { ArchivedHour, Meter, Participant, ReadingResults, MeteringParams, Reading } from './records';
 import { arg, contractOf } from './transaction';
 import { Bool, Id, Instant, Int, Nullable, OneOf, Opaque, Text, Type } from './schema';
 
@@ -89,6 +89,15 @@ const ReadingHourArchive = Type.Object(
   { title: 'ReadingHourArchive' },
 );
 
+/** listReadings with `archived`: the live readings, and where the range's archived hours went. */
+const ReadingsWithArchive = Type.Object(
+  {
+    readings: Type.Array(Reading),
+    archivedHours: Type.Array(ArchivedHour),
+  },
+  { title: 'ReadingsWithArchive' },
+);
+
 /** Signed meter readings (chaincode/src/metering.ts). */
 const metering = contractOf('metering');
 export const meteringTransactions = {
@@ -110,10 +119,11 @@ export const meteringTransactions = {
     summary: 'a stored reading',
   }),
   listReadings: metering.evaluate('listReadings', {
-    args: [arg('query', Type.Object({ meterId: Id, from: Instant, to: Instant }))],
-    result: Type.Array(Reading),
+    args: [arg('query', Type.Object({ meterId: Id, from: Instant, to: Instant, archived: Type.Optional(Bool) }))],
+    result: Type.Union([Type.Array(Reading), ReadingsWithArchive]),
     access: { roles: 'any', ownRecords: true, rule: "a household its own meters'; other roles any" },
-    summary: "a meter's readings from `from` to `to`, at most 1000 intervals and 1000 hours",
+    summary:
+      "a meter's readings from `from` to `to`, at most 1000 intervals and 1000 hours; with `archived`, also the range's archived hours",
   }),
   listGaps: metering.evaluate('listGaps', {
     args: [arg('meterId', Id)],

@@ -289,6 +289,8 @@ export const ErrorCodes = {
   READING_ARCHIVED: 'READING_ARCHIVED',
   /** An hour that cannot be archived (yet): not an hour, or some horizon of it has not passed. */
   ARCHIVE_NOT_DUE: 'ARCHIVE_NOT_DUE',
+  /** The reading's dispute period (metering parameter disputeWindowSeconds) has passed; `details.closedAt` says when. */
+  DISPUTE_WINDOW_CLOSED: 'DISPUTE_WINDOW_CLOSED',
   /** A batch of readings that is empty or larger than the contract takes in one transaction. */
   READING_BATCH_INVALID: 'READING_BATCH_INVALID',
   /** The transaction read a key that another committed first (MVCC); retry with the same ids. */

@@ -107,6 +107,17 @@ export function parseReadingHour(hour: unknown): number | undefined {
   return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 13) !== hour ? undefined : ms / 1000;
 }
 
+/**
+ * The youngest an archived hour can be: parameter validation keeps archiveAfterSeconds at least the
+ * late window plus a day (params.ts archiveFloorSeconds), whatever the parameters were when it was
+ * archived. A reading of an hour that ended less than this ago needs no look at the archive.
+ */
+export const YOUNGEST_ARCHIVE_SECONDS = 86_400;
+
+/** Whether the hour starting at `hourStart` may be archived at `nowSeconds` under any parameters ever valid. */
+export const hourMayBeArchived = (hourStart: number, nowSeconds: number): boolean =>
+  hourStart + 3600 + YOUNGEST_ARCHIVE_SECONDS <= nowSeconds;
+
 /** Whether every horizon of the hour has passed at `nowSeconds`: its end plus the longer of the late window and archiveAfterSeconds. */
 export function hourArchivable(hourStart: number, nowSeconds: number, lateWindowSeconds: number, archiveAfterSeconds: number): boolean {
   return hourStart + 3600 + Math.max(lateWindowSeconds, archiveAfterSeconds) <= nowSeconds;

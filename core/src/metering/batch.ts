@@ -46,6 +46,11 @@ export interface LoadedMeter {
   chain: StoredReading[];
   /** True when `chain` holds every stored reading of the meter (it reached a null pointer). */
   chainComplete: boolean;
+  /**
+   * The interval of the reading the chain's lowest one points to when that reading's hour is archived
+   * (docs/bounded-state.md): it exists and is older, but its record left the state, so the walk stops there.
+   */
+  archivedBelow?: string;
   /** Readings below the chain, looked up by their own key: null when none is stored. */
   exact: Record<string, StoredReading | null>;
   /** Intervals of the batch in closed windows for which an estimate of this meter stands. */
@@ -77,6 +82,8 @@ export interface ReadingStore {
   areWindowsClosed(windows: readonly WindowRef[]): Promise<boolean[]>;
   /** Whether an estimate stands for the meter and interval. */
   hasEstimate(meterId: string, intervalStart: string): Promise<boolean>;
+  /** Whether the hour (`YYYY-MM-DDTHH`) is archived: asked only when a chain link's record is missing. */
+  isHourArchived(hour: string): Promise<boolean>;
 }
 
 export interface FoldContext extends MeteringParams {
@@ -230,6 +237,11 @@ export async function loadReadingBatchState(
     while (floor !== undefined && !loaded.chainComplete && compareIds(node.intervalStart, floor) >= 0) {
       const prevStart = node.prevIntervalStart!;
       const prev = await store.getReading(meterId, prevStart);
+      // A meter silent for longer than the archive horizon: the reading before is known (the link), archived, and older.
+      if (prev === undefined && compareIds(prevStart, node.intervalStart) < 0 && (await store.isHourArchived(prevStart.slice(0, 13)))) {
+        loaded.archivedBelow = prevStart;
+        break;
+      }
       if (prev === undefined || compareIds(prev.intervalStart, node.intervalStart) >= 0) {
         throw new Error(`reading chain of meter ${meterId} is broken at ${node.intervalStart} -> ${prevStart}`);
       }
@@ -350,6 +362,23 @@ function notLoaded(meterId: string, intervalStart: string): Error {
   return new Error(`state around ${meterId} ${intervalStart} was not loaded`);
 }
 
+/** The overlay's neighbours of `start`, a previous one at or below an archived link left out (it is not the nearest). */
+function neighboursAbove(
+  overlay: MeterOverlay,
+  start: string,
+  archivedBelow: string | undefined,
+): { previous?: StoredReading; next?: StoredReading } {
+  const { previous, next } = overlay.neighbours(start);
+  if (previous !== undefined && archivedBelow !== undefined && compareIds(previous.intervalStart, archivedBelow) <= 0) return { next };
+  return { previous, next };
+}
+
+/** The link of a new reading with no loaded previous one: the archived reading below it, if the chain stopped at one. */
+function archivedLink(state: LoadedMeter | undefined, start: string): string | null {
+  const below = state?.archivedBelow;
+  return below !== undefined && compareIds(start, below) > 0 ? below : null;
+}
+
 /**
  * Decides every reading of a batch against the loaded state and returns the verdicts (input
  * order) and the writes. The outcome depends on the set of inputs only, not on their order,
@@ -368,6 +397,7 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
     intervalSeconds: ctx.intervalSeconds,
     nowSeconds: ctx.nowSeconds,
     lateWindowSeconds: ctx.lateWindowSeconds,
+    correctionWindowSeconds: ctx.correctionWindowSeconds,
     capacityTolerancePpm: ctx.capacityTolerancePpm,
   };
 
@@ -394,7 +424,9 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
         const complete = state.chainComplete || lowest === undefined;
         const covered =
           complete || compareIds(intervalStart, lowest!) >= 0 || Object.prototype.hasOwnProperty.call(state.exact, intervalStart);
-        neighboursKnown = complete || compareIds(intervalStart, lowest!) > 0;
+        // Above an archived link the neighbours are known too: the one below is archived (checks against it are skipped).
+        const aboveArchive = state.archivedBelow !== undefined && compareIds(intervalStart, state.archivedBelow) > 0;
+        neighboursKnown = complete || compareIds(intervalStart, lowest!) > 0 || aboveArchive;
         if (!covered && meter.active) {
           // A reading of an active meter the loader did not look up: only acceptable if it fails its shape.
           parseSignedReading(input, ctx.intervalSeconds);
@@ -404,7 +436,7 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
           ...base,
           meter,
           existing: overlay.get(intervalStart),
-          ...(neighboursKnown ? overlay.neighbours(intervalStart) : {}),
+          ...(neighboursKnown ? neighboursAbove(overlay, intervalStart, aboveArchive ? state.archivedBelow : undefined) : {}),
           windowClosed: state.closedWindows.has(intervalStart),
           estimated: state.estimated.has(intervalStart),
         };
@@ -442,7 +474,7 @@ export function foldReadingBatch(inputs: readonly unknown[], loaded: LoadedBatch
           sig: r.sig,
           txId: ctx.txId,
           recordedAt: ctx.recordedAt,
-          prevIntervalStart: previous?.intervalStart ?? null,
+          prevIntervalStart: previous?.intervalStart ?? archivedLink(state, r.intervalStart),
           ...(verdict.flags ? { flags: verdict.flags } : {}),
           ...(verdict.correctsEstimate ? { correctsEstimate: true as const } : {}),
         },

@@ -19,6 +19,10 @@ export interface MeteringParams {
    * dispute period, certificate issuance and the corrections of estimates.
    */
   archiveAfterSeconds: number;
+  /** How long after its interval has ended a reading (or estimate) may still be disputed (disputeReading). */
+  disputeWindowSeconds: number;
+  /** How long after its interval has ended a reading may still replace an estimate of a closed window. */
+  correctionWindowSeconds: number;
 }
 
 /** Used while the ledger holds no parameters record: PT15M intervals, a 48 h late window, 2 %. */
@@ -29,7 +33,20 @@ export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
   surplusThresholdWh: 0,
   closePageMeters: 100,
   archiveAfterSeconds: 90 * 86_400,
+  disputeWindowSeconds: 30 * 86_400,
+  correctionWindowSeconds: 30 * 86_400,
 });
+
+/**
+ * The shortest archive horizon the parameters allow: no path may still need a reading the archive
+ * removed (docs/bounded-state.md, section 2): the late window, a day more for the window close (it
+ * reads the same interval a day before to estimate), the dispute period and the corrections of estimates.
+ */
+export function archiveFloorSeconds(
+  p: Pick<MeteringParams, 'lateWindowSeconds' | 'disputeWindowSeconds' | 'correctionWindowSeconds'>,
+): number {
+  return Math.max(p.lateWindowSeconds + DAY_SECONDS, p.disputeWindowSeconds, p.correctionWindowSeconds);
+}
 
 /**
  * The shortest interval the ledger takes, for metering and for a market alike. A real utility
@@ -78,6 +95,8 @@ export function validateMeteringParams(input: unknown): MeteringParams {
     'surplusThresholdWh',
     'closePageMeters',
     'archiveAfterSeconds',
+    'disputeWindowSeconds',
+    'correctionWindowSeconds',
   ];
   for (const key of Object.keys(record).sort()) {
     if (!known.includes(key)) throw paramsInvalid(METERING, key, `${key} is not a metering parameter`);
@@ -98,7 +117,29 @@ export function validateMeteringParams(input: unknown): MeteringParams {
     record.archiveAfterSeconds === undefined
       ? DEFAULT_METERING_PARAMS.archiveAfterSeconds
       : integerParam(METERING, record, 'archiveAfterSeconds', 0, 3650 * DAY_SECONDS);
-  return { intervalSeconds, lateWindowSeconds, capacityTolerancePpm, surplusThresholdWh, closePageMeters, archiveAfterSeconds };
+  // Older parameter records have no dispute period and no correction limit: 30 days each.
+  const optional = (field: 'disputeWindowSeconds' | 'correctionWindowSeconds') =>
+    record[field] === undefined ? DEFAULT_METERING_PARAMS[field] : integerParam(METERING, record, field, 0, 3650 * DAY_SECONDS);
+  const disputeWindowSeconds = optional('disputeWindowSeconds');
+  const correctionWindowSeconds = optional('correctionWindowSeconds');
+  const floor = archiveFloorSeconds({ lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds });
+  if (archiveAfterSeconds < floor) {
+    throw paramsInvalid(
+      METERING,
+      'archiveAfterSeconds',
+      `archiveAfterSeconds must be at least ${floor}: the late window plus a day, the dispute period and the correction window`,
+    );
+  }
+  return {
+    intervalSeconds,
+    lateWindowSeconds,
+    capacityTolerancePpm,
+    surplusThresholdWh,
+    closePageMeters,
+    archiveAfterSeconds,
+    disputeWindowSeconds,
+    correctionWindowSeconds,
+  };
 }
 
 /** A change request: the fields it names replace those of `current`; the result is validated whole. */

@@ -42,6 +42,8 @@ export interface ReadingContext {
   nowSeconds: number;
   /** How long after its interval has ended a reading is still accepted. */
   lateWindowSeconds: number;
+  /** How long after its interval has ended a reading may still replace an estimate (none: no limit). */
+  correctionWindowSeconds?: number;
   /** Export may exceed capacity × interval by this much (meter accuracy), in parts per million. */
   capacityTolerancePpm: number;
   /** The reading already accepted for this meter and interval, if any. */
@@ -159,6 +161,16 @@ export function checkReading(input: unknown, ctx: ReadingContext): ReadingVerdic
   const correctsEstimate = ctx.windowClosed === true && ctx.estimated === true;
   if (ctx.windowClosed === true && !correctsEstimate) {
     reject('READING_TOO_LATE', `the window of ${reading.intervalStart} is closed`, { meterId, intervalStart: reading.intervalStart });
+  }
+  if (correctsEstimate && ctx.correctionWindowSeconds !== undefined && end + ctx.correctionWindowSeconds < ctx.nowSeconds) {
+    reject(
+      'READING_TOO_LATE',
+      `an estimate of ${reading.intervalStart} was correctable until ${ctx.correctionWindowSeconds}s after its end`,
+      {
+        meterId,
+        intervalStart: reading.intervalStart,
+      },
+    );
   }
   if (!correctsEstimate && end + ctx.lateWindowSeconds < ctx.nowSeconds) {
     reject('READING_TOO_LATE', `readings for ${reading.intervalStart} were accepted until ${ctx.lateWindowSeconds}s after its end`, {

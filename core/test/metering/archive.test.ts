@@ -1,4 +1,15 @@
-import { archiveLeaf, chainRoot, hourArchivable, merkleProof, merkleRoot, parseReadingHour, rootOfProof } from '../../src/metering/archive';
+import { ErrorCodes } from '../../src/core/errors';
+import { archiveFloorSeconds, DEFAULT_METERING_PARAMS, mergeMeteringParams, validateMeteringParams } from '../../src/metering/params';
+import {
+  archiveLeaf,
+  chainRoot,
+  hourArchivable,
+  hourMayBeArchived,
+  merkleProof,
+  merkleRoot,
+  parseReadingHour,
+  rootOfProof,
+} from '../../src/metering/archive';
 
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => archiveLeaf(`key${i}`, Buffer.from(`{"n":${i}}`)));
 
@@ -41,5 +52,36 @@ describe('the archive of an hour of readings', () => {
     expect(hourArchivable(h, h + 3600 + 100, 50, 100)).toBe(true);
     expect(hourArchivable(h, h + 3600 + 99, 50, 100)).toBe(false);
     expect(hourArchivable(h, h + 3600 + 99, 100, 0)).toBe(false);
+  });
+
+  it('needs no look at the archive for an hour that ended less than a day ago', () => {
+    const h = 1_000_000 * 3600;
+    expect(hourMayBeArchived(h, h + 3600 + 86_399)).toBe(false);
+    expect(hourMayBeArchived(h, h + 3600 + 86_400)).toBe(true);
+  });
+});
+
+describe('the archive horizon in the metering parameters', () => {
+  const change = (c: Record<string, number>) => () => mergeMeteringParams(DEFAULT_METERING_PARAMS, c);
+  it('defaults the dispute period and the correction window to 30 days', () => {
+    expect(
+      validateMeteringParams({ ...DEFAULT_METERING_PARAMS, disputeWindowSeconds: undefined, correctionWindowSeconds: undefined }),
+    ).toEqual(DEFAULT_METERING_PARAMS);
+    expect(DEFAULT_METERING_PARAMS).toMatchObject({ disputeWindowSeconds: 2_592_000, correctionWindowSeconds: 2_592_000 });
+  });
+  it('refuses an archive horizon below the late window plus a day, the dispute period or the correction window', () => {
+    const base = { lateWindowSeconds: 3600, disputeWindowSeconds: 7200, correctionWindowSeconds: 7200 };
+    expect(archiveFloorSeconds(base)).toBe(3600 + 86_400);
+    expect(change({ ...base, archiveAfterSeconds: 3600 + 86_400 })().archiveAfterSeconds).toBe(90_000);
+    for (const c of [
+      { ...base, archiveAfterSeconds: 3600 + 86_399 },
+      { ...base, disputeWindowSeconds: 100_000, archiveAfterSeconds: 99_999 },
+      { ...base, correctionWindowSeconds: 100_000, archiveAfterSeconds: 99_999 },
+      { lateWindowSeconds: 30 * 86_400 + 0, archiveAfterSeconds: 30 * 86_400 },
+    ]) {
+      expect(change(c)).toThrow(
+        expect.objectContaining({ code: ErrorCodes.METERING_PARAMS_INVALID, details: { field: 'archiveAfterSeconds' } }),
+      );
+    }
   });
 });

@@ -88,6 +88,12 @@ class MemoryLedger implements ReadingStore {
     this.reads += 1;
     return this.estimates.has(`${meterId} ${intervalStart}`);
   }
+  readonly archivedHours = new Set<string>();
+  async isHourArchived(hour: string) {
+    this.calls += 1;
+    this.reads += 1;
+    return this.archivedHours.has(hour);
+  }
 
   async submit(inputs: unknown[], nowSeconds: number, txId = 'tx'): Promise<BatchOutcome> {
     const loaded = await loadReadingBatchState(inputs, DEFAULT_METERING_PARAMS, nowSeconds, this);

@@ -364,6 +364,13 @@ describe('checkReading: rule order and the VEE rules', () => {
     });
     expect(check(reading, { nowSeconds: muchLater })).toBe(ErrorCodes.READING_TOO_LATE);
   });
+
+  it('a reading replaces an estimate only within the correction window', () => {
+    const end = parseInstant(reading.intervalStart)! + 900;
+    const corrects = (nowSeconds: number) => ctx({ windowClosed: true, estimated: true, nowSeconds, correctionWindowSeconds: 86_400 });
+    expect(checkReading(signed(reading), corrects(end + 86_400)).status).toBe('accepted');
+    expect(codeOf(() => checkReading(signed(reading), corrects(end + 86_401)))).toBe(ErrorCodes.READING_TOO_LATE);
+  });
 });
 
 describe('checkReading across a meter exchange (property)', () => {

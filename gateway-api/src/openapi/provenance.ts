@@ -39,6 +39,7 @@ const CertificateProof = {
     asset: evidence.asset,
     meter: evidence.meter,
     readings: { type: 'array', items: ReadingEvidence },
+    archive: { ...evidence.archive, description: "once the hour's readings are archived (docs/bounded-state.md): its archive record" },
     signaturesVerified: { type: 'boolean', nullable: true },
     transactions: {
       type: 'array',
@@ -47,7 +48,7 @@ const CertificateProof = {
         required: ['txId', 'kind', 'blockNumber'],
         properties: {
           txId: text,
-          kind: { type: 'string', enum: ['issuance', 'verification', 'reading'] },
+          kind: { type: 'string', enum: ['issuance', 'verification', 'reading', 'archive'] },
           blockNumber: { type: 'integer', nullable: true },
         },
       },
@@ -55,7 +56,7 @@ const CertificateProof = {
   },
 };
 
-const { issuance, issuanceTxIds: _t, asset: _a, meter: _m, readings: _r, ...certificate } = evidence;
+const { issuance, issuanceTxIds: _t, asset: _a, meter: _m, readings: _r, archive: _h, ...certificate } = evidence;
 
 export const provenanceSchemas = { CertificateProof };
 

@@ -50,8 +50,9 @@ export function certificateRoutes(ledger: LedgerPort, publicReader: WalletUser |
   });
   r.get('/certificates/:certificateId/provenance', async (req, res) => {
     const found = await call(ledger, callerOf(res), certificates.getProvenance, [req.params.certificateId]);
-    const { issuance, issuanceTxIds, asset, meter, readings, ...certificate } = found;
-    res.json({ certificate, issuance, proof: await proofOf(ledger, { asset, meter, readings }, issuanceTxIds, false) });
+    const { issuance, issuanceTxIds, asset, meter, readings, archive, ...certificate } = found;
+    const evidence = { asset, meter, readings, ...(archive !== undefined ? { archive } : {}) };
+    res.json({ certificate, issuance, proof: await proofOf(ledger, evidence, issuanceTxIds, false) });
   });
   r.get('/certificates/:certificateId', async (req, res) => evaluate(res, certificates.getCertificate, [req.params.certificateId]));
   r.get('/participants/:participantId/certificates', async (req, res) => {

@@ -6,7 +6,7 @@ import { useMemo, useState } from 'react';
 import { data, type ApiClient } from '../api/client';
 import { IntervalChart } from '../chart';
 import { downloadCsv } from '../csv';
-import { localDay, periodRange, readRanges, sumPerInterval, totalsOf, type Period } from '../history';
+import { liveReadings, localDay, periodRange, readRanges, sumPerInterval, totalsOf, type Period } from '../history';
 import { Show, useLoad } from '../load';
 import { instantOf } from '../time';
 import { formatKwh } from '../units';
@@ -29,7 +29,7 @@ export function History({ api, participantId }: { api: ApiClient; participantId:
             api.GET('/meters/{meterId}/readings', {
               params: { path: { meterId: m.meterId }, query: { from: instantOf(a), to: instantOf(b - 1) } },
             }),
-          ),
+          ).then(liveReadings),
         ),
       ),
     );

@@ -18,6 +18,7 @@ import { Contracts, Disputes, Green, Preferences, TokenMoves } from './household
 import { ErrorNote, Show, useLoad } from '../load';
 import { instantOf, localDateTime, localMidnight, localTime, utcInterval } from '../time';
 import { formatCredits, formatKwh, formatPrice, parseScaled, scaledDecimal } from '../units';
+import { liveReadings } from '../history';
 
 type Flow = { importWh: number; exportWh: number };
 
@@ -70,7 +71,7 @@ export function ProsumerView(props: { api: ApiClient; session: Session; events: 
           api.GET('/meters/{meterId}/readings', {
             params: { path: { meterId }, query: { from: instantOf(from - (from % intervalSeconds)), to: instantOf(now) } },
           }),
-        ),
+        ).then(liveReadings),
       ),
     ).then(
       (lists) =>
