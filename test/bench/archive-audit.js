@@ -1,9 +1,9 @@
 /**
  * The cost of the verifier's walk (docs/bounded-state.md, section 8) on a running network (a kept
- * e2e platform): registers GRIDLEDGER_ARCHIVE_AUDIT_METERS (1000) meters in batches, sends their
+ * e2e platform): registers GRIDLEDGER_BENCH_ARCHIVE_AUDIT_METERS (1000) meters in batches, sends their
  * readings of the four intervals of one hour about 40 hours back through the device bridge (so the
  * recording transactions are the bridge's batches), archives the hour in pages of
- * GRIDLEDGER_ARCHIVE_AUDIT_PAGE (1000) with the horizons shortened for the moment, then times the
+ * GRIDLEDGER_BENCH_ARCHIVE_AUDIT_PAGE (1000) with the horizons shortened for the moment, then times the
  * walk and the check in this process and `npm run audit -- readings-archive` as a child process,
  * and reads every transaction of the walk once more to count the bytes qscc answers.
  * `node test/bench/archive-audit.js <stateDir>`; prints JSON. Not in `npm run bench`.
@@ -19,8 +19,8 @@ const { archiveHours, registerMeterBatches } = require('./archive-hours');
 
 async function main() {
   const stateDir = process.argv[2];
-  const meters = Number(process.env.GRIDLEDGER_ARCHIVE_AUDIT_METERS ?? 1000);
-  const pageSize = Number(process.env.GRIDLEDGER_ARCHIVE_AUDIT_PAGE ?? 1000);
+  const meters = Number(process.env.GRIDLEDGER_BENCH_ARCHIVE_AUDIT_METERS ?? 1000);
+  const pageSize = Number(process.env.GRIDLEDGER_BENCH_ARCHIVE_AUDIT_PAGE ?? 1000);
   const profile = JSON.parse(readFileSync(join(stateDir, 'network.json'), 'utf8'));
   const operatorKey = JSON.parse(readFileSync(join(stateDir, 'credentials.json'), 'utf8')).apiKeys.community['community-operator'];
   const all = await registerMeterBatches(profile, operatorKey, meters, 'aud');
