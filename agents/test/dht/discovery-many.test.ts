@@ -60,7 +60,7 @@ beforeAll(async () => {
   for (let i = 0; i < SELLERS; i += 7) {
     await Promise.all(sellers.slice(i, i + 7).map((node, j) => publishRecord(node, recordOf(node, i + j))));
   }
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
