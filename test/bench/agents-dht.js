@@ -13,7 +13,8 @@
  * p95 of 20. No Fabric network: `node test/bench/agents-dht.js` runs it alone (after `npx tsc -b
  * agents device-bridge`); `npm run bench` records it. GRIDLEDGER_BENCH_DHT_AGENTS changes the number
  * of agents; GRIDLEDGER_BENCH_DHT_QUERY=alpha,paths kad-dht's query shape (DHT_QUERY by default;
- * `10,10` is kad-dht's own); GRIDLEDGER_BENCH_DHT_QUORUM the lookups' quorum.
+ * `10,10` is kad-dht's own); GRIDLEDGER_BENCH_DHT_QUORUM the lookups' quorum;
+ * GRIDLEDGER_BENCH_DHT_SELLERS the number of sellers among the agents (half of them by default).
  */
 const { createServer } = require('node:http');
 const os = require('node:os');
@@ -77,6 +78,7 @@ async function dhtBenchmarks(results, rows) {
   const [alpha, disjointPaths] = (process.env.GRIDLEDGER_BENCH_DHT_QUERY ?? '').split(',').map(Number);
   const query = alpha > 0 && disjointPaths > 0 ? { alpha, disjointPaths } : dht.DHT_QUERY;
   const quorum = Number(process.env.GRIDLEDGER_BENCH_DHT_QUORUM ?? dht.LOOKUP_QUORUM);
+  const sellers = Math.min(n, Number(process.env.GRIDLEDGER_BENCH_DHT_SELLERS ?? Math.ceil(n / 2)));
   const setupStart = performance.now();
   const boot = await dht.startCommunityNode({ communityId: COMMUNITY, query });
   const nodes = [boot];
@@ -95,7 +97,8 @@ async function dhtBenchmarks(results, rows) {
   const agents = new Map();
   const records = nodes.map((node, i) => {
     const agentId = node.libp2p.peerId.toString();
-    const surplus = i % 2 === 0;
+    // Spread over the agents: every other one for half of them, all of them for n.
+    const surplus = (i * sellers) % n < sellers;
     const energyWh = 500 + i;
     agents.set(`meter-${i}`, agentId);
     if (surplus)
@@ -172,6 +175,8 @@ async function dhtBenchmarks(results, rows) {
   delay.disable();
   const discoveries = [];
   const discoveryProviders = [];
+  const discoveryAccepted = [];
+  let fullShards = 0;
   let accepted = 0;
   let unchecked = 0;
   for (let i = 0; i < 20; i++) {
@@ -180,6 +185,8 @@ async function dhtBenchmarks(results, rows) {
     const result = await dht.discover(from, { intervalStart: START, ledger, nowSeconds: START + 60, quorum });
     discoveries.push(performance.now() - start);
     discoveryProviders.push(result.providers);
+    discoveryAccepted.push(result.accepted.length);
+    fullShards += result.fullShards;
     accepted += result.accepted.length;
     unchecked += result.unchecked;
   }
@@ -232,9 +239,11 @@ async function dhtBenchmarks(results, rows) {
   report(
     'dhtDiscoveryP95Ms',
     discoveries,
-    `a buyer's discovery: providers of the interval key (${Math.min(...discoveryProviders)}-${Math.max(...discoveryProviders)} found), ` +
-      `${Math.ceil(n / 2)} records fetched in parallel and checked over HTTP against a ledger answering from memory, ` +
-      `${accepted / 20} accepted and ${unchecked / 20} unchecked on average`,
+    `a buyer's discovery: providers of the ${dht.INTERVAL_SHARDS} shards of the interval key ` +
+      `(${Math.min(...discoveryProviders)}-${Math.max(...discoveryProviders)} of ${sellers} found, ${fullShards} full shards in all), ` +
+      `their records fetched in parallel and checked over HTTP against a ledger answering from memory, ` +
+      `${Math.min(...discoveryAccepted)}-${Math.max(...discoveryAccepted)} of ${sellers} accepted (${accepted / 20} on average), ` +
+      `${unchecked / 20} unchecked on average`,
   );
 }
 

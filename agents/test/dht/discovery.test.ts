@@ -14,6 +14,7 @@ import {
   publishRecord,
   recordKey,
   signRecord,
+  shardOf,
   startCommunityNode,
   type CommunityNode,
   type SurplusRecord,
@@ -150,7 +151,7 @@ describe('discovery over the community DHT', () => {
       .decode(await signRecord(recordFor(victim, meterOf(2), 'offer-2', 1002), victim.privateKey))
       .replace(idOf(victim), forgerId);
     await drain(forger.libp2p.services.dht.put(recordKey(COMMUNITY, START, forgerId), new TextEncoder().encode(own)));
-    await drain(forger.libp2p.services.dht.provide(await intervalKey(COMMUNITY, START, 'surplus')));
+    await drain(forger.libp2p.services.dht.provide(await intervalKey(COMMUNITY, START, 'surplus', shardOf(forgerId))));
 
     const beforeBuyer = buyer.metrics.snapshot().refused['bad-signature'];
     const found = await discover(buyer, { intervalStart: START, ledger: check, nowSeconds: NOW });
