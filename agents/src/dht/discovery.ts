@@ -27,25 +27,51 @@ export async function intervalKey(communityId: string, intervalStart: number, ba
   return CID.createV1(raw.code, digest);
 }
 
-async function drain(events: AsyncIterable<unknown>): Promise<void> {
-  for await (const _event of events) {
-    // kad-dht reports progress as events; the put or provide is done when they end.
-  }
+/** How far a publication reached: the other nodes that stored the record, and those that took the provider entry. */
+export interface Publication {
+  stored: number;
+  announced: number;
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 /**
  * Publishes the agent's record: signed with the node's key, put to the DHT under the agent's key
- * for the interval, and the node announced as a provider of its shard of the interval key of its balance.
+ * for the interval, and the node announced as a provider of its shard of the interval key of its
+ * balance. kad-dht's put and provide end without an error when no other node took the record or
+ * the entry (their failures are only progress events), so the answer counts the nodes that did:
+ * a caller can publish again when they are too few (docs/agents.md, "Discovery (DHT)").
  */
-export async function publishRecord(node: CommunityNode, record: SurplusRecord, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function publishRecord(
+  node: CommunityNode,
+  record: SurplusRecord,
+  options: { signal?: AbortSignal } = {},
+): Promise<Publication> {
   const agentId = node.libp2p.peerId.toString();
   if (record.agentId !== agentId || record.communityId !== node.communityId) {
     throw new Error(`a node publishes its own records only (agent ${agentId}, community ${node.communityId})`);
   }
   const dht = node.libp2p.services.dht;
   const value = await signRecord(record, node.privateKey);
-  await drain(dht.put(recordKey(record.communityId, record.intervalStart, agentId), value, options));
-  await drain(dht.provide(await intervalKey(record.communityId, record.intervalStart, record.balance, shardOf(agentId)), options));
+  const published: Publication = { stored: 0, announced: 0 };
+  for await (const event of dht.put(recordKey(record.communityId, record.intervalStart, agentId), value, options)) {
+    // A node that refused or failed the put answers with an error, or without the record.
+    if (
+      event.name === 'PEER_RESPONSE' &&
+      event.messageName === 'PUT_VALUE' &&
+      event.record !== undefined &&
+      sameBytes(event.record.value, value)
+    )
+      published.stored += 1;
+  }
+  for await (const event of dht.provide(
+    await intervalKey(record.communityId, record.intervalStart, record.balance, shardOf(agentId)),
+    options,
+  )) {
+    // ADD_PROVIDER has no answer: its PEER_RESPONSE says the message was written to the node.
+    if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') published.announced += 1;
+  }
+  return published;
 }
 
 export interface DiscoveryOptions {
