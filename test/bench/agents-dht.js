@@ -13,8 +13,10 @@
  * p95 of 20. No Fabric network: `node test/bench/agents-dht.js` runs it alone (after `npx tsc -b
  * agents device-bridge`); `npm run bench` records it. GRIDLEDGER_BENCH_DHT_AGENTS changes the number
  * of agents; GRIDLEDGER_BENCH_DHT_QUERY=alpha,paths kad-dht's query shape (DHT_QUERY by default;
- * `10,10` is kad-dht's own); GRIDLEDGER_BENCH_DHT_QUORUM the lookups' quorum.
+ * `10,10` is kad-dht's own); GRIDLEDGER_BENCH_DHT_QUORUM the lookups' quorum;
+ * GRIDLEDGER_BENCH_DHT_SELLERS the number of sellers among the agents (half of them by default).
  */
+const { createHash } = require('node:crypto');
 const { createServer } = require('node:http');
 const os = require('node:os');
 const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
@@ -61,6 +63,45 @@ async function wholeGet(from, key) {
   return t;
 }
 
+const kadId = (bytes) => createHash('sha256').update(bytes).digest();
+/** XOR distance of two kad ids, compared as big-endian numbers. */
+function closer(target) {
+  return (a, b) => {
+    for (let i = 0; i < target.length; i++) {
+      const d = (a.id[i] ^ target[i]) - (b.id[i] ^ target[i]);
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+}
+
+/**
+ * Where a seller's provider entry is (diagnostic of the sellers a discovery missed): the nodes that
+ * hold it, those among them that can answer it (kad-dht's GET_PROVIDERS handler reads the provider
+ * from the node's peer store and throws when it is not there, and leaves out a provider without an
+ * address: rpc/handlers/get-providers.js), and those among the 20 nodes closest to the shard's key.
+ */
+async function providerReach(dht, nodes, agentId) {
+  const key = await dht.intervalKey(COMMUNITY, START, 'surplus', dht.shardOf(agentId));
+  const target = kadId(key.multihash.bytes);
+  const ranked = nodes.map((node) => ({ node, id: kadId(node.libp2p.peerId.toMultihash().bytes) })).sort(closer(target));
+  const closest = new Set(ranked.slice(0, 20).map((r) => r.node));
+  const reach = { holders: 0, answerable: 0, closest: 0 };
+  for (const node of nodes) {
+    const providers = await node.libp2p.services.dht.providers.getProviders(key);
+    const entry = providers.find((p) => p.toString() === agentId);
+    if (entry === undefined) continue;
+    reach.holders += 1;
+    if (closest.has(node)) reach.closest += 1;
+    const known = await node.libp2p.peerStore.get(entry).then(
+      (peer) => peer.addresses.length > 0,
+      () => false,
+    );
+    if (known) reach.answerable += 1;
+  }
+  return reach;
+}
+
 /** User and system CPU time of this process in a process.cpuUsage() difference, ms. */
 const cpuMs = ({ user, system }) => (user + system) / 1000;
 const mean = (xs) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -77,6 +118,7 @@ async function dhtBenchmarks(results, rows) {
   const [alpha, disjointPaths] = (process.env.GRIDLEDGER_BENCH_DHT_QUERY ?? '').split(',').map(Number);
   const query = alpha > 0 && disjointPaths > 0 ? { alpha, disjointPaths } : dht.DHT_QUERY;
   const quorum = Number(process.env.GRIDLEDGER_BENCH_DHT_QUORUM ?? dht.LOOKUP_QUORUM);
+  const sellers = Math.min(n, Number(process.env.GRIDLEDGER_BENCH_DHT_SELLERS ?? Math.ceil(n / 2)));
   const setupStart = performance.now();
   const boot = await dht.startCommunityNode({ communityId: COMMUNITY, query });
   const nodes = [boot];
@@ -95,7 +137,8 @@ async function dhtBenchmarks(results, rows) {
   const agents = new Map();
   const records = nodes.map((node, i) => {
     const agentId = node.libp2p.peerId.toString();
-    const surplus = i % 2 === 0;
+    // Spread over the agents: every other one for half of them, all of them for n.
+    const surplus = (i * sellers) % n < sellers;
     const energyWh = 500 + i;
     agents.set(`meter-${i}`, agentId);
     if (surplus)
@@ -122,11 +165,19 @@ async function dhtBenchmarks(results, rows) {
     };
   });
   let unpublished = 0;
+  const publications = [];
   await inBatches(
     nodes.map((node, i) => [node, records[i]]),
     10,
     // A put or provide whose query outlasts kad-dht's budget on a loaded machine is tried once more, then counted.
-    ([node, record]) => dht.publishRecord(node, record).catch(() => dht.publishRecord(node, record).catch(() => (unpublished += 1))),
+    ([node, record]) =>
+      dht
+        .publishRecord(node, record)
+        .catch(() => dht.publishRecord(node, record))
+        .then(
+          (p) => publications.push(p),
+          () => (unpublished += 1),
+        ),
   );
   const setupSeconds = (performance.now() - setupStart) / 1000;
   console.error(`agents-dht: ${n} nodes joined and published in ${setupSeconds.toFixed(0)} s`);
@@ -172,17 +223,31 @@ async function dhtBenchmarks(results, rows) {
   delay.disable();
   const discoveries = [];
   const discoveryProviders = [];
+  const discoveryAccepted = [];
+  let fullShards = 0;
   let accepted = 0;
   let unchecked = 0;
+  /** Seller agent id → discoveries that did not accept its record. */
+  const missedBy = new Map(records.filter((r) => r.balance === 'surplus').map((r) => [r.agentId, 0]));
   for (let i = 0; i < 20; i++) {
     const from = nodes[Math.floor(rand() * n)];
     const start = performance.now();
     const result = await dht.discover(from, { intervalStart: START, ledger, nowSeconds: START + 60, quorum });
     discoveries.push(performance.now() - start);
     discoveryProviders.push(result.providers);
+    discoveryAccepted.push(result.accepted.length);
+    fullShards += result.fullShards;
     accepted += result.accepted.length;
     unchecked += result.unchecked;
+    const acceptedIds = new Set(result.accepted.map((r) => r.agentId));
+    for (const agentId of missedBy.keys()) if (!acceptedIds.has(agentId)) missedBy.set(agentId, missedBy.get(agentId) + 1);
   }
+  // The sellers missed by at least half the discoveries, and where their provider entries are.
+  const oftenMissed = [...missedBy].filter(([, misses]) => misses >= 10);
+  const reaches = [];
+  for (const [agentId, misses] of oftenMissed) reaches.push({ misses, ...(await providerReach(dht, nodes, agentId)) });
+  const everyReach = [];
+  for (const agentId of missedBy.keys()) everyReach.push(await providerReach(dht, nodes, agentId));
   server.close();
   server.closeAllConnections();
   await Promise.all(nodes.map((node) => node.stop()));
@@ -232,10 +297,25 @@ async function dhtBenchmarks(results, rows) {
   report(
     'dhtDiscoveryP95Ms',
     discoveries,
-    `a buyer's discovery: providers of the interval key (${Math.min(...discoveryProviders)}-${Math.max(...discoveryProviders)} found), ` +
-      `${Math.ceil(n / 2)} records fetched in parallel and checked over HTTP against a ledger answering from memory, ` +
-      `${accepted / 20} accepted and ${unchecked / 20} unchecked on average`,
+    `a buyer's discovery: providers of the ${dht.INTERVAL_SHARDS} shards of the interval key ` +
+      `(${Math.min(...discoveryProviders)}-${Math.max(...discoveryProviders)} of ${sellers} found, ${fullShards} full shards in all), ` +
+      `their records fetched in parallel and checked over HTTP against a ledger answering from memory, ` +
+      `${Math.min(...discoveryAccepted)}-${Math.max(...discoveryAccepted)} of ${sellers} accepted (${accepted / 20} on average), ` +
+      `${unchecked / 20} unchecked on average`,
   );
+  const range = (xs) => (xs.length === 0 ? '-' : `${Math.min(...xs)}-${Math.max(...xs)} (mean ${mean(xs).toFixed(1)})`);
+  rows.push({
+    scenario: 'agents',
+    metric: 'dhtProviderReach (diagnostic)',
+    value: oftenMissed.length,
+    unit: `sellers missed by 10+ of 20 discoveries`,
+    note:
+      `publications: record stored on ${range(publications.map((p) => p.stored))} other nodes, provider entry taken by ` +
+      `${range(publications.map((p) => p.announced))}; every seller's provider entry held by ${range(everyReach.map((r) => r.holders))} nodes, ` +
+      `${range(everyReach.map((r) => r.closest))} of them among the 20 closest to its shard's key, answerable (provider in the ` +
+      `holder's peer store with an address) by ${range(everyReach.map((r) => r.answerable))}; ` +
+      `the often missed: ${reaches.map((r) => `missed ${r.misses}/20, held by ${r.holders} (${r.closest} of the 20 closest), answerable by ${r.answerable}`).join('; ') || 'none'}`,
+  });
 }
 
 module.exports = { dhtBenchmarks };

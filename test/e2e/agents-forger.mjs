@@ -18,7 +18,15 @@ const record = {
   offers: [a.offer],
   seq: 1,
 };
-await publishRecord(node, record, { signal: AbortSignal.timeout(30_000) });
+// On a loaded machine a put or provide can time out or reach nobody: published again, up to three times.
+for (let attempt = 1; ; attempt++) {
+  const reached = await publishRecord(node, record, { signal: AbortSignal.timeout(60_000) }).catch((e) => {
+    process.stderr.write(`publish ${attempt}: ${e}\n`);
+    return { stored: 0, announced: 0 };
+  });
+  if (reached.stored > 0 && reached.announced > 0) break;
+  if (attempt === 3) throw new Error(`the record reached ${reached.stored} nodes, its provider entry ${reached.announced}`);
+}
 process.stdout.write(`published ${record.agentId}\n`);
 process.stdin.resume();
 process.stdin.on('end', async () => {

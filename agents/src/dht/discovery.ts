@@ -1,9 +1,10 @@
 /**
  * Publishing and discovery of surplus records (docs/agents.md, "Discovery (DHT)").
  *
- * A seller's agent puts its signed record under its own key for the interval and provides the
- * community's interval key (a CID of `/gridledger/<community>/<intervalStart>/<balance>`). A buyer
- * finds the providers of that key, fetches every provider's record in parallel (the DHT's
+ * A seller's agent puts its signed record under its own key for the interval and provides its shard
+ * of the community's interval key (a CID of `/gridledger/<community>/<intervalStart>/<balance>/<shard>`,
+ * the shard a function of its agent id: shard.ts). A buyer finds the providers of every shard at
+ * once, fetches every provider's record in parallel (the DHT's
  * validator has already refused bad signatures and records under another agent's key; the
  * selector picked the newest), then checks each against the clock and the ledger: the agent must
  * be the one the ledger binds to the meter, every offer must be open with the announced price and
@@ -14,37 +15,63 @@ import { compareIds } from '@gridledger/core';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
-import type { PeerId } from '@libp2p/interface';
 import type { CommunityNode } from './node.js';
 import { LedgerUnavailable, type AgentBinding, type OfferCheck } from './ledger-check.js';
 import type { ForgedReason, StaleReason } from './metrics.js';
+import { INTERVAL_SHARDS, shardOf } from './shard.js';
 import { recordKey, selectNewest, signRecord, verifyRecord, type Balance, type SurplusRecord } from './record.js';
 
-/** The content key whose providers are the agents with a record of that balance for the interval. */
-export async function intervalKey(communityId: string, intervalStart: number, balance: Balance): Promise<CID> {
-  const digest = await sha256.digest(new TextEncoder().encode(`/gridledger/${communityId}/${intervalStart}/${balance}`));
+/** The content key whose providers are the agents of that shard with a record of that balance for the interval. */
+export async function intervalKey(communityId: string, intervalStart: number, balance: Balance, shard: number): Promise<CID> {
+  const digest = await sha256.digest(new TextEncoder().encode(`/gridledger/${communityId}/${intervalStart}/${balance}/${shard}`));
   return CID.createV1(raw.code, digest);
 }
 
-async function drain(events: AsyncIterable<unknown>): Promise<void> {
-  for await (const _event of events) {
-    // kad-dht reports progress as events; the put or provide is done when they end.
-  }
+/** How far a publication reached: the other nodes that stored the record, and those that took the provider entry. */
+export interface Publication {
+  stored: number;
+  announced: number;
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 /**
  * Publishes the agent's record: signed with the node's key, put to the DHT under the agent's key
- * for the interval, and the node announced as a provider of the interval key of its balance.
+ * for the interval, and the node announced as a provider of its shard of the interval key of its
+ * balance. kad-dht's put and provide end without an error when no other node took the record or
+ * the entry (their failures are only progress events), so the answer counts the nodes that did:
+ * a caller can publish again when they are too few (docs/agents.md, "Discovery (DHT)").
  */
-export async function publishRecord(node: CommunityNode, record: SurplusRecord, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function publishRecord(
+  node: CommunityNode,
+  record: SurplusRecord,
+  options: { signal?: AbortSignal } = {},
+): Promise<Publication> {
   const agentId = node.libp2p.peerId.toString();
   if (record.agentId !== agentId || record.communityId !== node.communityId) {
     throw new Error(`a node publishes its own records only (agent ${agentId}, community ${node.communityId})`);
   }
   const dht = node.libp2p.services.dht;
   const value = await signRecord(record, node.privateKey);
-  await drain(dht.put(recordKey(record.communityId, record.intervalStart, agentId), value, options));
-  await drain(dht.provide(await intervalKey(record.communityId, record.intervalStart, record.balance), options));
+  const published: Publication = { stored: 0, announced: 0 };
+  for await (const event of dht.put(recordKey(record.communityId, record.intervalStart, agentId), value, options)) {
+    // A node that refused or failed the put answers with an error, or without the record.
+    if (
+      event.name === 'PEER_RESPONSE' &&
+      event.messageName === 'PUT_VALUE' &&
+      event.record !== undefined &&
+      sameBytes(event.record.value, value)
+    )
+      published.stored += 1;
+  }
+  for await (const event of dht.provide(
+    await intervalKey(record.communityId, record.intervalStart, record.balance, shardOf(agentId)),
+    options,
+  )) {
+    // ADD_PROVIDER has no answer: its PEER_RESPONSE says the message was written to the node.
+    if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') published.announced += 1;
+  }
+  return published;
 }
 
 export interface DiscoveryOptions {
@@ -58,12 +85,16 @@ export interface DiscoveryOptions {
   timeoutMs?: number;
   /** Valid copies of each record to wait for (LOOKUP_QUORUM by default; lookupRecord). */
   quorum?: number;
+  /** Answers of other nodes each shard's query waits for (SHARD_QUORUM by default; Infinity: findProviders' whole query). */
+  shardQuorum?: number;
 }
 
 /** What one discovery found: the records that passed every check, and how many of each verdict. */
 export interface Discovery {
   accepted: SurplusRecord[];
   providers: number;
+  /** Shards whose providers reached kad-dht's 20 (kBucketSize): their lists may have been cut short. */
+  fullShards: number;
   missing: number;
   forged: Partial<Record<ForgedReason, number>>;
   stale: Partial<Record<StaleReason, number>>;
@@ -158,53 +189,111 @@ export async function newestValid(key: Uint8Array, copies: Uint8Array[]): Promis
   return valid.length === 0 ? undefined : verifyRecord(key, valid[selectNewest(key, valid)]);
 }
 
-/** Finds the interval's records of the community from this node, checks them and counts the verdicts. */
+/** Providers kad-dht's findProviders counts before it stops (its routing table's kBucketSize). */
+const SHARD_FULL = 20;
+
+/**
+ * Answers of other nodes a shard's query waits for before it stops (docs/agents.md, "Discovery
+ * (DHT)"). A provide stores the provider on the 20 nodes closest to the shard's key, which a query
+ * asks first, so the first answers list every provider of the shard (or none when it has none).
+ */
+export const SHARD_QUORUM = 3;
+
+/**
+ * Finds the providers of one shard's key, calls `onProvider` for each, and returns how many it
+ * found. Every answer's whole provider list is read (PEER_RESPONSE), not only the ones
+ * findProviders passes on (PROVIDER), so an answer listing more than 20 is not cut. The query
+ * stops once `quorum` other nodes have answered, or when findProviders ends (at 20 providers).
+ */
+async function findShard(
+  node: CommunityNode,
+  key: CID,
+  signal: AbortSignal,
+  quorum: number,
+  onProvider: (agentId: string) => void,
+): Promise<number> {
+  const found = new Set<string>();
+  const self = node.libp2p.peerId;
+  let answers = 0;
+  try {
+    for await (const event of node.libp2p.services.dht.findProviders(key, { signal })) {
+      if (event.name !== 'PEER_RESPONSE' && event.name !== 'PROVIDER') continue;
+      for (const p of event.providers) {
+        found.add(p.id.toString());
+        onProvider(p.id.toString());
+      }
+      // Leaving the loop ends kad-dht's query and aborts its requests still running.
+      if (event.name === 'PEER_RESPONSE' && !event.from.equals(self) && ++answers >= quorum) break;
+    }
+  } catch {
+    // The budget ran out: the providers found so far.
+  }
+  return found.size;
+}
+
+/**
+ * Finds the interval's records of the community from this node and checks them, counting the
+ * verdicts: every shard's providers are asked at once, and each provider's record is looked up
+ * and judged as soon as the provider is known, all within one budget.
+ */
 export async function discover(node: CommunityNode, options: DiscoveryOptions): Promise<Discovery> {
   const balance = options.balance ?? 'surplus';
   const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
-  const dht = node.libp2p.services.dht;
   const metrics = node.metrics;
   metrics.add('lookups');
-  const providers = new Map<string, PeerId>();
-  try {
-    for await (const event of dht.findProviders(await intervalKey(node.communityId, options.intervalStart, balance), { signal })) {
-      if (event.name === 'PROVIDER') for (const p of event.providers) providers.set(p.id.toString(), p.id);
+  const result: Discovery = { accepted: [], providers: 0, fullShards: 0, missing: 0, forged: {}, stale: {}, unchecked: 0 };
+  const checks = new Map<string, Promise<void>>();
+  const check = async (agentId: string): Promise<void> => {
+    const key = recordKey(node.communityId, options.intervalStart, agentId);
+    const record = await lookupRecord(node, key, { signal, quorum: options.quorum });
+    if (record === undefined || record.balance !== balance) {
+      result.missing += 1;
+      metrics.add('missing');
+      return;
     }
-  } catch {
-    // The budget ran out: judge the providers found so far.
-  }
-  const result: Discovery = { accepted: [], providers: providers.size, missing: 0, forged: {}, stale: {}, unchecked: 0 };
-  await Promise.all(
-    [...providers.keys()].sort().map(async (agentId) => {
-      const key = recordKey(node.communityId, options.intervalStart, agentId);
-      const record = await lookupRecord(node, key, { signal, quorum: options.quorum });
-      if (record === undefined || record.balance !== balance) {
-        result.missing += 1;
-        metrics.add('missing');
-        return;
-      }
-      metrics.add('found');
-      let verdict: Verdict;
-      try {
-        verdict = await judge(record, options.ledger, options.nowSeconds);
-      } catch (e) {
-        if (!(e instanceof LedgerUnavailable)) throw e;
-        result.unchecked += 1;
-        metrics.add('unchecked');
-        return;
-      }
-      if (verdict.ok) {
-        result.accepted.push(record);
-        metrics.add('accepted');
-      } else if ('forged' in verdict) {
-        result.forged[verdict.forged] = (result.forged[verdict.forged] ?? 0) + 1;
-        metrics.forged(verdict.forged);
-      } else {
-        result.stale[verdict.stale] = (result.stale[verdict.stale] ?? 0) + 1;
-        metrics.stale(verdict.stale);
-      }
-    }),
+    metrics.add('found');
+    let verdict: Verdict;
+    try {
+      verdict = await judge(record, options.ledger, options.nowSeconds);
+    } catch (e) {
+      if (!(e instanceof LedgerUnavailable)) throw e;
+      result.unchecked += 1;
+      metrics.add('unchecked');
+      return;
+    }
+    if (verdict.ok) {
+      result.accepted.push(record);
+      metrics.add('accepted');
+    } else if ('forged' in verdict) {
+      result.forged[verdict.forged] = (result.forged[verdict.forged] ?? 0) + 1;
+      metrics.forged(verdict.forged);
+    } else {
+      result.stale[verdict.stale] = (result.stale[verdict.stale] ?? 0) + 1;
+      metrics.stale(verdict.stale);
+    }
+  };
+  const onProvider = (agentId: string): void => {
+    if (checks.has(agentId)) return;
+    const checked = check(agentId);
+    // Awaited below, once every shard has answered; until then a failure must not count as unhandled.
+    checked.catch(() => undefined);
+    checks.set(agentId, checked);
+  };
+  const shards = Array.from({ length: INTERVAL_SHARDS }, (_, shard) => shard);
+  const counts = await Promise.all(
+    shards.map(async (shard) =>
+      findShard(
+        node,
+        await intervalKey(node.communityId, options.intervalStart, balance, shard),
+        signal,
+        options.shardQuorum ?? SHARD_QUORUM,
+        onProvider,
+      ),
+    ),
   );
+  result.fullShards = counts.filter((count) => count >= SHARD_FULL).length;
+  result.providers = checks.size;
+  await Promise.all(checks.values());
   result.accepted.sort((a, b) => compareIds(a.agentId, b.agentId));
   return result;
 }

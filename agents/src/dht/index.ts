@@ -3,3 +3,4 @@ export * from './ledger-check.js';
 export * from './metrics.js';
 export * from './node.js';
 export * from './discovery.js';
+export * from './shard.js';

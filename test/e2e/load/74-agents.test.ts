@@ -200,7 +200,9 @@ it(
     ]);
     const forged = await new Promise<string>((resolve, reject) => {
       forger!.stdout.once('data', (d) => resolve(String(d)));
-      forger!.once('exit', (code) => reject(new Error(`forger exited ${code}`)));
+      let stderr = '';
+      forger!.stderr.on('data', (d) => (stderr += String(d)));
+      forger!.once('exit', (code) => reject(new Error(`forger exited ${code}: ${stderr}`)));
     });
     expect(forged).toMatch(/^published /);
     child.stdin.write(`stop ${at('h0').participantId}\n`);
