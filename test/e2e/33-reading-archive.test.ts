@@ -1,6 +1,6 @@
 /**
  * Archiving an hour of readings on the real network (docs/bounded-state.md): a meter's readings of
- * an hour 46 hours back are recorded; the hour cannot be archived while its horizons last, nor may
+ * an hour 160 hours back are recorded (the late window widened to 8 days for them); the hour cannot be archived while its horizons last, nor may
  * the horizon be set below the late window plus a day. With the horizons shortened for the test the
  * archive scheduler (off by default in the gateways; run here in the test's process on the real
  * ledger, for that one hour) archives it: its records leave the world state, one record with their
@@ -12,8 +12,10 @@
  * archived=true names the archived hour. The parameters are set back afterwards. Runs alone (its
  * one-hour late window and dispute period would refuse other files' readings meanwhile); other
  * files' readings of that hour are archived too, and it closes a window of the shared community.
- * It runs after 30- to 32- (alone files go by name): they send readings 45 to 48 hours back, and
- * an hour it archived before them would refuse theirs as READING_ARCHIVED.
+ * Its hour (6 days 16 hours back) is one no other file sends readings of, whatever order the files
+ * run in (the archive removes an hour for every community): the files of the 15-minute grid use the
+ * two days back (30- to 32-), those with a long late window the same hours of earlier days;
+ * 34-archive-audit uses the hour 175 hours back.
  *
  * @e2e-alone
  */
@@ -46,21 +48,22 @@ it('archives an hour once its horizons have passed, and the platform works on ar
       { meterId: meter.meterId, intervalStart, seq, importWh, exportWh, importRegisterWh, exportRegisterWh },
       meter.privateKeyPem,
     );
-  // The four intervals of the hour that starts 46 hours before the last ended interval's hour.
-  const first = pastInterval(46 * 4);
-  const hourStart = `${first.slice(0, 13)}:00:00Z`;
-  const back = Math.round((Date.parse(pastInterval(0)) - Date.parse(hourStart)) / 900_000);
-  const readings = [0, 1, 2, 3].map((k) =>
-    sign(pastInterval(back - k), k + 1, 100 + k, 2_000_000 + 100 * (k + 1) + (k * (k + 1)) / 2, 10 * k, 5 * k * (k + 1)),
-  );
-  const sent = await api('community', operatorKey(), 'POST', '/readings', { readings });
-  expect(sent.status).toBe(200);
-  expect(sent.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
-
-  const hour = hourStart.slice(0, 13);
-  const route = `/reading-hours/${hour}/archive`;
+  // The four intervals of the hour that starts 160 hours before the last ended interval's hour.
   const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
   try {
+    await client.submit('metering:setParams', JSON.stringify({ lateWindowSeconds: 8 * 86_400 }));
+    const first = pastInterval(160 * 4);
+    const hourStart = `${first.slice(0, 13)}:00:00Z`;
+    const back = Math.round((Date.parse(pastInterval(0)) - Date.parse(hourStart)) / 900_000);
+    const readings = [0, 1, 2, 3].map((k) =>
+      sign(pastInterval(back - k), k + 1, 100 + k, 2_000_000 + 100 * (k + 1) + (k * (k + 1)) / 2, 10 * k, 5 * k * (k + 1)),
+    );
+    const sent = await api('community', operatorKey(), 'POST', '/readings', { readings });
+    expect(sent.status).toBe(200);
+    expect(sent.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+
+    const hour = hourStart.slice(0, 13);
+    const route = `/reading-hours/${hour}/archive`;
     const notDue = await api('community', operatorKey(), 'POST', route);
     expect([notDue.status, notDue.body.error?.code]).toEqual([409, 'ARCHIVE_NOT_DUE']);
     // The archive may never remove what the late window, disputes or corrections still need.

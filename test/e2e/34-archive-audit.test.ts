@@ -7,18 +7,27 @@
  * of its recording transaction and holds. It fails, naming why, when it is given a root other than
  * the hour's, and when one byte of one record it fetched is changed or a page is left out.
  *
- * Alone: it shortens the late window of the channel for a moment. Its hour (intervals 172 to 178
- * back) is none of another file's: 30-metering's end at 175 before this file runs (by name), 31's at
- * 171, 33-reading-archive's hour is 184 back.
+ * Alone: it changes the late window of the channel for a moment. Its hour is 175 hours back (7 days
+ * 7 hours; the late window is widened to 8 days while its readings are sent): the readings of an
+ * archived hour are gone for every community, so it must be an hour no other file sends readings
+ * of, whatever order the files run in. The files of the 15-minute grid use the two days back (30-
+ * to 32-), those with a long late window the same hours of earlier days (like days);
+ * 33-reading-archive uses the hour 160 hours back.
  *
  * @e2e-alone
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { auditArchivedHour } from '@gridledger/core';
+import { auditArchivedHour, DEFAULT_METERING_PARAMS } from '@gridledger/core';
 import { gatherArchivedHour } from '@gridledger/gateway-api/dist/audit-archive';
 import { ledgerClient } from '@gridledger/network';
 import { type JsonAnswer, api, newProsumerWithMeter, operatorKey, pastInterval, profile, readingSeries, stateDir } from './support';
+
+/** The shortest horizons (hours that ended 25 hours ago may be archived), the defaults, and a late window that takes the hour's readings. */
+const SHORT_HORIZON = { lateWindowSeconds: 3600, disputeWindowSeconds: 3600, correctionWindowSeconds: 3600, archiveAfterSeconds: 90_000 };
+const { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds } = DEFAULT_METERING_PARAMS;
+const DEFAULT_HORIZON = { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds };
+const WIDE_LATE_WINDOW = 8 * 86_400;
 
 const AUDIT = join(__dirname, '..', '..', 'gateway-api', 'dist', 'audit.js');
 
@@ -32,26 +41,27 @@ function audit(...args: string[]): Promise<{ code: number; out: JsonAnswer; stde
 
 it('proves an archived hour from the block store, and names a wrong root, a changed record and a missing page', async () => {
   const meters = [await newProsumerWithMeter(), await newProsumerWithMeter()];
-  const hourStart = `${pastInterval(175).slice(0, 13)}:00:00Z`;
+  const hourStart = `${pastInterval(700).slice(0, 13)}:00:00Z`;
   const hour = hourStart.slice(0, 13);
   const back = Math.round((Date.parse(pastInterval(0)) - Date.parse(hourStart)) / 900_000);
   const txIds: string[] = [];
-  for (const meter of meters) {
-    const sent = await api('community', operatorKey(), 'POST', '/readings', { readings: readingSeries(meter, 4, 1, back - 3) });
-    expect(sent.status).toBe(200);
-    expect(sent.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
-    txIds.push(sent.body.txId);
-  }
-
   const operator = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
   let archive: { count: number; done: boolean; root: string; pages: number; lastTxId: string };
   try {
-    await operator.submit('metering:setParams', JSON.stringify({ archiveAfterSeconds: 0, lateWindowSeconds: 3600 }));
+    await operator.submit('metering:setParams', JSON.stringify({ lateWindowSeconds: WIDE_LATE_WINDOW }));
+    for (const meter of meters) {
+      const sent = await api('community', operatorKey(), 'POST', '/readings', { readings: readingSeries(meter, 4, 1, back - 3) });
+      expect(sent.status).toBe(200);
+      expect(sent.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+      txIds.push(sent.body.txId);
+    }
+
+    await operator.submit('metering:setParams', JSON.stringify(SHORT_HORIZON));
     do {
       archive = JSON.parse((await operator.submit('metering:archiveReadingHour', JSON.stringify({ hour, pageSize: 3 }))).result);
     } while (!archive.done);
   } finally {
-    await operator.submit('metering:setParams', JSON.stringify({ archiveAfterSeconds: 7_776_000, lateWindowSeconds: 172_800 }));
+    await operator.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
     operator.close();
   }
   expect(archive.count).toBeGreaterThanOrEqual(8);
