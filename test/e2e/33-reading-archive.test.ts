@@ -1,6 +1,7 @@
 /**
  * Archiving an hour of readings on the real network (docs/bounded-state.md): a meter's readings of
- * an hour 160 hours back are recorded (the late window widened to 8 days for them); the hour cannot be archived while its horizons last, nor may
+ * an hour 160 hours back are recorded (the late window widened to 8 days for them); the hour
+ * cannot be archived while its horizons last, nor may
  * the horizon be set below the late window plus a day. With the horizons shortened for the test the
  * archive scheduler (off by default in the gateways; run here in the test's process on the real
  * ledger, for that one hour) archives it: its records leave the world state, one record with their

@@ -23,7 +23,7 @@ import { gatherArchivedHour } from '@gridledger/gateway-api/dist/audit-archive';
 import { ledgerClient } from '@gridledger/network';
 import { type JsonAnswer, api, newProsumerWithMeter, operatorKey, pastInterval, profile, readingSeries, stateDir } from './support';
 
-/** The shortest horizons (hours that ended 25 hours ago may be archived), the defaults, and a late window that takes the hour's readings. */
+/** The shortest horizons (hours that ended 25 hours ago may be archived), the defaults, and a late window for the hour's readings. */
 const SHORT_HORIZON = { lateWindowSeconds: 3600, disputeWindowSeconds: 3600, correctionWindowSeconds: 3600, archiveAfterSeconds: 90_000 };
 const { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds } = DEFAULT_METERING_PARAMS;
 const DEFAULT_HORIZON = { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds };
