@@ -12,7 +12,7 @@
  * estimate correction and a dispute past their windows are refused; listReadings with
  * archived=true names the archived hour. The parameters are set back afterwards. Runs alone (its
  * one-hour late window and dispute period would refuse other files' readings meanwhile); other
- * files' readings of that hour are archived too, and it closes a window of the shared community.
+ * files' readings of that hour are archived too; the window it closes is of its own community.
  * Its hour (6 days 16 hours back) is one no other file sends readings of, whatever order the files
  * run in (the archive removes an hour for every community): the files of the 15-minute grid use the
  * two days back (30- to 32-), those with a long late window the same hours of earlier days;
@@ -34,6 +34,7 @@ import {
   pastInterval,
   profile,
   signReading,
+  uid,
 } from './support';
 
 /** The shortest horizons for the test: hours that ended 25 hours ago may be archived. */
@@ -43,7 +44,9 @@ const DEFAULT_HORIZON = { archiveAfterSeconds, lateWindowSeconds, disputeWindowS
 const enc = encodeURIComponent;
 
 it('archives an hour once its horizons have passed, and the platform works on around it', async () => {
-  const meter = await newProsumerWithMeter();
+  // A community of its own: the window it closes must not refuse other files' readings of that interval.
+  const C = uid('arc');
+  const meter = await newProsumerWithMeter(6000, C);
   const sign = (intervalStart: string, seq: number, importWh: number, importRegisterWh: number, exportWh = 0, exportRegisterWh = 60) =>
     signReading(
       { meterId: meter.meterId, intervalStart, seq, importWh, exportWh, importRegisterWh, exportRegisterWh },
@@ -112,7 +115,7 @@ it('archives an hour once its horizons have passed, and the platform works on ar
 
     // The window of an interval it missed: counted (it reported before, in the archived hour), estimated.
     const missed = pastInterval(6);
-    const closed = await closeWindow(missed);
+    const closed = await closeWindow(missed, C);
     expect([200, 409]).toContain(closed.status);
     const estimate = await api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/estimates/${enc(missed)}`);
     expect(estimate.status).toBe(200);
