@@ -290,7 +290,7 @@ async function setArchivedApart(
 }> {
   const hourOf = (r: unknown): string | undefined => {
     const start = typeof r === 'object' && r !== null ? (r as { intervalStart?: unknown }).intervalStart : undefined;
-    return typeof start === 'string' && start.length >= 13 ? start.slice(0, 13) : undefined;
+    return typeof start === 'string' && start.length >= 13 ? readingHourOf(start) : undefined;
   };
   // Only hours old enough to have been archived under any valid parameters are looked up: a batch of current readings reads nothing more.
   const now = txSeconds(ctx);
@@ -321,8 +321,8 @@ async function setArchivedApart(
       intervalStart,
       status: 'rejected' as const,
       code: ErrorCodes.READING_ARCHIVED,
-      message: `the readings of ${intervalStart.slice(0, 13)} are archived`,
-      details: { hour: intervalStart.slice(0, 13), root: a.root, lastTxId: a.lastTxId },
+      message: `the readings of ${readingHourOf(intervalStart)} are archived`,
+      details: { hour: readingHourOf(intervalStart), root: a.root, lastTxId: a.lastTxId },
     });
   }
   return { inputs, indexes, archived };

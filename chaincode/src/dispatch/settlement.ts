@@ -13,6 +13,7 @@ import {
   reconcileDelivery,
   resettleDelivery,
   safeMicros,
+  type DispatchDelivery,
   type DispatchRecord,
 } from '@gridledger/core';
 import { loadMeteringParams } from '../energy/grid';
@@ -22,11 +23,8 @@ import { AccountOverlay } from '../market/accounts';
 import { dispatchReadings, readingsCap, setpointEnd } from './readings';
 import { DispatchEvents, dispatchKey, openKey, stateInvalid } from './records';
 
-export interface DeliveryFigures {
-  baselineW: number;
-  duringW: number;
-  samples: number;
-}
+/** What the dispatch service measured from telemetry. */
+export type DeliveryFigures = Pick<DispatchDelivery, 'baselineW' | 'duringW' | 'samples'>;
 
 /** Money between the owner and the settlement bank (the utility's side as an entry, so accounts + utility = supply holds). */
 async function post(ctx: Context, d: DispatchRecord, kind: string, entry: string, ownerMicros: number): Promise<void> {

@@ -21,7 +21,7 @@ import {
   parseReadingHour,
   ReadingHourArchive,
 } from '@gridledger/core';
-import { key, KeyTypes } from '../keys';
+import { key, KeyTypes, readingHourOf } from '../keys';
 import { getRecord, putRecord, setEvent, txSeconds } from '../ledger';
 import { getStates } from '../state-batch';
 import { loadMeteringParams } from './grid';
@@ -90,7 +90,7 @@ export async function archiveReadingHourPage(ctx: Context, hour: string, pageSiz
 
 /** READING_ARCHIVED when the hour of `intervalStart` is archived (a record looked for and not found there). */
 export async function failIfArchived(ctx: Context, meterId: string, intervalStart: string): Promise<void> {
-  const archive = await readArchive(ctx, intervalStart.slice(0, 13));
+  const archive = await readArchive(ctx, readingHourOf(intervalStart));
   if (archive === undefined) return;
   throw new GridLedgerError(
     ErrorCodes.READING_ARCHIVED,

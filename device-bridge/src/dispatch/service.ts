@@ -133,9 +133,7 @@ export class DispatchService {
 
   /** A settlement is due unless it waits for readings: then again after the retry time, and at once when readingsBy has passed. */
   private due(d: DispatchRecord): boolean {
-    const at = this.retryAt.get(d.dispatchId);
-    const nowMs = this.o.now?.() ?? Date.now();
-    return at === undefined || nowMs >= at || (d.readingsBy !== undefined && nowMs >= secondsOf(d.readingsBy) * 1000);
+    return this.retryDue(d) || (d.readingsBy !== undefined && (this.o.now?.() ?? Date.now()) >= secondsOf(d.readingsBy) * 1000);
   }
 
   private retryDue(d: DispatchRecord): boolean {
