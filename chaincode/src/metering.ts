@@ -7,6 +7,7 @@ import {
   hourMayBeArchived,
   loadReadingBatchState,
   MeterRecord,
+  MeteringParams,
   mergeMeteringParams,
   parseInstant,
   parseReadingBatch,
@@ -35,7 +36,8 @@ import { key, KeyTypes, readingHourOf, readingKey } from './keys';
 import { getRecord, putRecord, setEvent, txSeconds } from './ledger';
 import { listRecords, pageSizeOf } from './paging';
 import { respond } from './respond';
-import { archivedHoursOf, archiveReadingHourPage, failIfArchived, MAX_ARCHIVE_PAGE, readArchive } from './energy/archive';
+import { archivedHoursOf, archiveReadingHourPage, failIfArchived, hourPastHorizon, MAX_ARCHIVE_PAGE, readArchive } from './energy/archive';
+import { HeadsBefore, parseHead, rollOut } from './energy/reading-chain';
 
 /** listReadings spans at most this many intervals of the current length, and at most MAX_LIST_HOURS hours (one range each). */
 export const MAX_LIST_INTERVALS = 1000;
@@ -44,7 +46,12 @@ export const MAX_LIST_HOURS = 1000;
 export { loadMeteringParams };
 
 /** The loader's reads on the stub; readings come with their private part, estimates it found are kept for the corrections. */
-function storeOf(ctx: Context, intervalSeconds: number, estimates: Map<string, EstimateRecord>): ReadingStore {
+function storeOf(
+  ctx: Context,
+  params: MeteringParams,
+  estimates: Map<string, EstimateRecord>,
+  heads: HeadsBefore<SharedReading>,
+): ReadingStore {
   return {
     getMeters: async (meterIds) =>
       (
@@ -53,15 +60,16 @@ function storeOf(ctx: Context, intervalSeconds: number, estimates: Map<string, E
           meterIds.map((meterId) => key(ctx, KeyTypes.meter, meterId)),
         )
       ).map((bytes) => (bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as MeterRecord))),
-    getHeads: (meterIds) => readHeads(ctx, meterIds),
+    getHeads: (meterIds) => readHeads(ctx, meterIds, heads),
     getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart),
-    areWindowsClosed: (windows) => areWindowsClosing(ctx, windows, intervalSeconds),
+    areWindowsClosed: (windows) => areWindowsClosing(ctx, windows, params.intervalSeconds),
     hasEstimate: async (meterId, intervalStart) => {
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));
       if (estimate !== undefined) estimates.set(`${meterId} ${intervalStart}`, estimate);
       return estimate !== undefined;
     },
-    isHourArchived: async (hour) => (await readArchive(ctx, hour)) !== undefined,
+    // Past every horizon, a record may have left with the meter's later reading (reading-chain.ts rollOut) before any hour archive.
+    isHourArchived: async (hour) => hourPastHorizon(ctx, hour, params) || (await readArchive(ctx, hour)) !== undefined,
   };
 }
 
@@ -91,7 +99,8 @@ export class MeteringContract extends Contract {
       // Readings of an archived hour never reach the fold: their records left the state, so they are neither new nor checkable.
       const { inputs, indexes, archived } = await setArchivedApart(ctx, all);
       const estimates = new Map<string, EstimateRecord>();
-      const loaded = await loadReadingBatchState(inputs, params, nowSeconds, storeOf(ctx, params.intervalSeconds, estimates));
+      const before: HeadsBefore<SharedReading> = new Map();
+      const loaded = await loadReadingBatchState(inputs, params, nowSeconds, storeOf(ctx, params, estimates, before));
       const folded = foldReadingBatch(inputs, loaded, { ...params, nowSeconds, txId, recordedAt: formatInstant(nowSeconds) });
       const outcome = {
         ...folded,
@@ -102,7 +111,7 @@ export class MeteringContract extends Contract {
       const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;
       // All writes in one message to the peer (state-batch.ts), sent when the block returns.
       const corrections = await withWriteBatch(ctx, async () => {
-        await writeReadings(ctx, readings, heads);
+        await rollOut(ctx, await writeReadings(ctx, readings, heads, before), params);
         await storeGaps(ctx, gapsToPut, gapsToDelete, (meterId) => loaded.meters.get(meterId)!.meter!.communityId, params.intervalSeconds);
         return settleCorrections(ctx, readings, params, loaded.meters, estimates);
       });
@@ -217,6 +226,25 @@ export class MeteringContract extends Contract {
       const archive = await readArchive(ctx, hour);
       if (archive === undefined) throw new GridLedgerError(ErrorCodes.READING_NOT_FOUND, `no archived readings of ${hour}`, { hour });
       return archive;
+    });
+  }
+
+  /**
+   * The meter's chain (energy/reading-chain.ts): its head's interval and `chain`, from which a
+   * verifier walks the block store back (npm run audit -- readings-chain). Null fields before the
+   * meter's first reading, and `chain` null on a head written before the chain existed.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async getMeterChain(ctx: Context, meterId: string): Promise<string> {
+    return respond(ctx, 'getMeterChain', async () => {
+      const caller = requireRole(ctx, 'any', "reading a meter's chain");
+      checkId(meterId, 'meterId');
+      requireOwnRecords(caller, await meterOwner(ctx, meterId), 'read the chains of meters');
+      const before: HeadsBefore<SharedReading> = new Map();
+      const [bytes] = await getStates(ctx, [key(ctx, KeyTypes.readingHead, meterId)]);
+      const head = parseHead<SharedReading>(meterId, bytes, before);
+      return { meterId, intervalStart: head?.intervalStart ?? null, chain: before.get(meterId)?.chain ?? null };
     });
   }
 

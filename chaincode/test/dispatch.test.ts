@@ -92,6 +92,7 @@ describe('the chaincode module under fabric-shim', () => {
       setParams: 'submit',
       archiveReadingHour: 'submit',
       getReadingHourArchive: 'evaluate',
+      getMeterChain: 'evaluate',
     });
     expect(txs('system')).toEqual({ ping: 'evaluate', noop: 'submit', whoami: 'evaluate' });
   });

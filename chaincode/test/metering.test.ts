@@ -56,7 +56,8 @@ const readingState = (fabric: FakeFabric) => {
   for (const [key, value] of Object.entries(
     fabric.dump((k) => k.startsWith('\u0000!reading') || k.startsWith('\u0000reading') || k.startsWith('\u0000gap')),
   )) {
-    const { txId: _t, recordedAt: _r, privateRef: _p, ...rest } = value as Record<string, unknown>;
+    // The head's chain names transactions and folds what each wrote: the same readings, other transactions, another chain.
+    const { txId: _t, recordedAt: _r, privateRef: _p, chain: _c, ...rest } = value as Record<string, unknown>;
     out[key] = rest;
   }
   return out;
@@ -106,9 +107,12 @@ describe('metering: submitReadings', () => {
       { index: 4, meterId: 'm1', intervalStart: truth.m1[2].intervalStart, status: 'accepted' },
       { index: 5, meterId: 'm1', intervalStart: truth.m1[0].intervalStart, status: 'duplicate', details: { txId: out.txId } },
     ]);
-    // Two readings, the head (a copy of the latest) and the gap between seq 1 and 3: nothing else.
+    // Two readings, the head (a copy of the latest) and the gap between seq 1 and 3, and the blind deletes of the two
+    // records each reading rolls out, 90 days (archiveAfterSeconds) and an hour earlier: nothing else.
     // Readings are keyed hour first under a type that sorts before every other (readingKey).
     expect([...out.writes.keys()].sort()).toEqual([
+      '\u0000!reading\u00002026-08-22T23\u0000m1\u00002026-08-22T23:00:00Z\u0000',
+      '\u0000!reading\u00002026-08-22T23\u0000m1\u00002026-08-22T23:30:00Z\u0000',
       `\u0000!reading\u00002026-11-21T00\u0000m1\u0000${truth.m1[0].intervalStart}\u0000`,
       `\u0000!reading\u00002026-11-21T00\u0000m1\u0000${truth.m1[2].intervalStart}\u0000`,
       '\u0000gap\u0000m1\u00000000000000000001\u0000',
@@ -256,6 +260,7 @@ describe('metering: submitReadings', () => {
     expect(fabric.dump((k) => k === '\u0000readingHead\u0000m1\u0000')['\u0000readingHead\u0000m1\u0000']).toEqual({
       ...splitReading(stored5).shared,
       privateRef: { txId: t4.txId, chunk: 0 },
+      chain: { root: expect.stringMatching(/^[0-9a-f]{64}$/), txId: t4.txId, prevTxId: t5.txId },
     });
     expect(t4.events[0].payload).toMatchObject({ gapsOpened: [{ meterId: 'm1', afterSeq: 3, beforeSeq: 5 }] });
 

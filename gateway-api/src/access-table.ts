@@ -150,6 +150,12 @@ export const ACCESS_TABLE: readonly AccessRow[] = [
     ['metering:getReading'],
     [yes(), no, yes(), yes(), yes('readings without import')],
   ),
+  row(
+    'getMeterChain',
+    'GET /meters/{meterId}/chain',
+    ['metering:getMeterChain'],
+    [yes(), no, yes(), yes(), yes('a root and transaction ids, no reading')],
+  ),
   // The archive (docs/bounded-state.md): an hour's record holds counts and roots, no one's readings.
   row('archiveReadingHour', 'POST /reading-hours/{hour}/archive', ['metering:archiveReadingHour'], OPERATOR_ONLY),
   row(

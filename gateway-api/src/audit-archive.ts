@@ -51,12 +51,7 @@ export async function auditReadingsArchive(argv: string[]): Promise<number> {
   const hour = values.hour?.replace(/:00(:00(\.000)?)?Z$/, '');
   if (hour === undefined || parseReadingHour(hour) === undefined)
     throw new Error("name --hour YYYY-MM-DDTHH (UTC), or the hour's start as an instant");
-  const profile = loadProfile(values.state ?? readConfig(PROCESS_VARIABLES.tools).GRIDLEDGER_STATE ?? '.gridledger');
-  const org = (values.org ?? 'regulator') as OrgName;
-  const users = profile.orgs[org].users;
-  const user = values.user !== undefined ? users[values.user] : Object.values(users).find((u) => u.role !== undefined);
-  if (user === undefined) throw new Error(`no identity ${values.user ?? 'with a role'} in the ${org} wallet`);
-  const client = ledgerClient(profile, org, user);
+  const { profile, client } = walletClient(values);
   try {
     const { input, transactionsRead } = await gatherArchivedHour(client, profile, hour);
     const report = auditArchivedHour({ ...input, ...(values.root !== undefined ? { expectedRoot: values.root } : {}) });
@@ -71,6 +66,16 @@ export async function auditReadingsArchive(argv: string[]): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+/** A client of the network with an identity of the organization's wallet: `--org` (regulator), `--user` (its first with a role). */
+export function walletClient(values: { org?: string; user?: string; state?: string }): { profile: NetworkProfile; client: LedgerClient } {
+  const profile = loadProfile(values.state ?? readConfig(PROCESS_VARIABLES.tools).GRIDLEDGER_STATE ?? '.gridledger');
+  const org = (values.org ?? 'regulator') as OrgName;
+  const users = profile.orgs[org].users;
+  const user = values.user !== undefined ? users[values.user] : Object.values(users).find((u) => u.role !== undefined);
+  if (user === undefined) throw new Error(`no identity ${values.user ?? 'with a role'} in the ${org} wallet`);
+  return { profile, client: ledgerClient(profile, org, user) };
 }
 
 /** What the check needs, from the chaincode (the hour's record) and the peer's block store (qscc); how many transactions were read. */

@@ -5,6 +5,7 @@
  * npm run audit -- certificates [--from <hour> --to <hour>] [--community <id>] [--report <file.json>] [...]: see audit-certificates.ts
  * npm run audit -- flex --event <eventId> [...]: see audit-flex.ts
  * npm run audit -- readings-archive --hour <hour> [--root <hex>] [...]: see audit-archive.ts
+ * npm run audit -- readings-chain --meter <id> [--depth <n>] [--interval <instant>] [...]: see audit-chain.ts
  * npm run audit -- simulation <report directory> [...]: see simulation/src/audit.ts
  *
  * Recomputes an interval's clearing with the pure module, from the orders on the ledger (read
@@ -26,6 +27,7 @@ import { GATEWAY_OPTIONS, gatewayOf, get, print } from './audit-gateway';
 import { auditCertificates } from './audit-certificates';
 import { auditFlex } from './audit-flex';
 import { auditReadingsArchive } from './audit-archive';
+import { auditReadingsChain } from './audit-chain';
 
 type SimulationAudit = { auditSimulation(argv: string[]): Promise<number> };
 
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'certificates') return auditCertificates(argv.slice(1));
   if (argv[0] === 'flex') return auditFlex(argv.slice(1));
   if (argv[0] === 'readings-archive') return auditReadingsArchive(argv.slice(1));
+  if (argv[0] === 'readings-chain') return auditReadingsChain(argv.slice(1));
   // The simulation workspace depends on this one, so its audit is loaded from its build, not imported.
   if (argv[0] === 'simulation')
     return (createRequire(__filename)(join(__dirname, '..', '..', 'simulation', 'dist', 'audit.js')) as SimulationAudit).auditSimulation(

@@ -93,6 +93,8 @@ async function readingsSoak({ profile, stateDir, byMeter, warmup, intervals, rou
       };
       figures.push(round);
       soakRound(round, results, rows);
+      // A long run's rounds as they end: what a stopped run leaves.
+      process.stderr.write(`soak ${new Date().toISOString()} round ${k + 1}/${rounds}: ${rows[rows.length - 1].note}\n`);
     }
   } finally {
     const defaults = DEFAULT_METERING_PARAMS;

@@ -156,6 +156,7 @@ const REQUESTS: Record<string, (who: CallerClass) => Request> = {
   },
   listReadings: () => req('GET', `/meters/${f.a.meterId}/readings?from=${PAST}&to=${PAST}`),
   getReading: () => req('GET', `/meters/${f.a.meterId}/readings/${PAST}`),
+  getMeterChain: () => req('GET', `/meters/${f.a.meterId}/chain`),
   // Not due for 90 days: refused after the access check (ARCHIVE_NOT_DUE), nothing archived.
   archiveReadingHour: () => req('POST', `/reading-hours/${PAST.slice(0, 13)}/archive`),
   getReadingHourArchive: () => req('GET', `/reading-hours/${PAST.slice(0, 13)}/archive`),

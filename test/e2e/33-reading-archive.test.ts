@@ -13,6 +13,9 @@
  * archived=true names the archived hour. The parameters are set back afterwards. Runs alone (its
  * one-hour late window and dispute period would refuse other files' readings meanwhile); other
  * files' readings of that hour are archived too; the window it closes is of its own community.
+ * Second: the rolling archive. A meter's reading takes the same meter's record one horizon older
+ * out of the state in its own transaction, and the regulator proves that record from the block
+ * store by the meter's chain (npm run audit -- readings-chain).
  * Its hour (6 days 16 hours back) is one no other file sends readings of, whatever order the files
  * run in (the archive removes an hour for every community): the files of the 15-minute grid use the
  * two days back (30- to 32-), those with a long late window the same hours of earlier days;
@@ -20,6 +23,8 @@
  *
  * @e2e-alone
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { DEFAULT_METERING_PARAMS } from '@gridledger/core';
 import { ArchiveScheduler } from '@gridledger/gateway-api';
 import { ledgerClient } from '@gridledger/network';
@@ -29,11 +34,13 @@ import {
   chaincodeCodeOf,
   closeWindow,
   credentials,
+  type JsonAnswer,
   newProsumerWithMeter,
   operatorKey,
   pastInterval,
   profile,
   signReading,
+  stateDir,
   uid,
 } from './support';
 
@@ -143,3 +150,71 @@ it('archives an hour once its horizons have passed, and the platform works on ar
     client.close();
   }
 }, 900_000);
+
+it("rolls a meter's record out with its reading one horizon later, and proves it from the block store by the meter's chain", async () => {
+  const meter = await newProsumerWithMeter(6000, uid('roll'));
+  const sign = (intervalStart: string, seq: number, importWh: number) =>
+    signReading(
+      { meterId: meter.meterId, intervalStart, seq, importWh, exportWh: 0, importRegisterWh: 3_000_000 + 10 * seq, exportRegisterWh: 0 },
+      meter.privateKeyPem,
+    );
+  const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  try {
+    // Under the short horizons a reading of t takes out the meter's record of t - (90,000 s + 1 h): 104 intervals before.
+    const step = (SHORT_HORIZON.archiveAfterSeconds + 3600) / 900;
+    const old = [sign(pastInterval(step), 1, 10), sign(pastInterval(step - 1), 2, 10)];
+    await client.submit('metering:setParams', JSON.stringify({ lateWindowSeconds: 8 * 86_400 }));
+    const first = await api('community', operatorKey(), 'POST', '/readings', { readings: old });
+    expect(first.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
+    await client.submit('metering:setParams', JSON.stringify(SHORT_HORIZON));
+    const latest = await api('community', operatorKey(), 'POST', '/readings', { readings: [sign(pastInterval(0), 3, 10)] });
+    expect(latest.body.results).toEqual([expect.objectContaining({ status: 'accepted' })]);
+
+    // The record one horizon older left the state with it; the one after stays until its own partner comes.
+    const path = (start: string) => `/meters/${meter.meterId}/readings/${enc(start)}`;
+    const gone = await api('community', meter.apiKey, 'GET', path(old[0].intervalStart));
+    expect([gone.status, gone.body.error?.code, gone.body.error?.details?.rolling]).toEqual([410, 'READING_ARCHIVED', true]);
+    expect((await api('community', meter.apiKey, 'GET', path(old[1].intervalStart))).status).toBe(200);
+
+    // The meter's chain: the head's transaction and the one before; a household reads its own, not another's.
+    const chain = await api('community', meter.apiKey, 'GET', `/meters/${meter.meterId}/chain`);
+    expect(chain.status).toBe(200);
+    expect(chain.body).toEqual({
+      meterId: meter.meterId,
+      intervalStart: pastInterval(0),
+      chain: { root: expect.stringMatching(/^[0-9a-f]{64}$/), txId: latest.body.txId, prevTxId: first.body.txId },
+    });
+    const other = await newProsumerWithMeter(6000, uid('roll'));
+    expect((await api('community', other.apiKey, 'GET', `/meters/${meter.meterId}/chain`)).status).toBe(403);
+
+    // The regulator (no member of the consumption collection) proves the rolled-out record from the block store.
+    const proof = await auditChain('--meter', meter.meterId, '--interval', old[0].intervalStart);
+    expect([proof.code, proof.stderr]).toEqual([0, '']);
+    expect(proof.out).toMatchObject({
+      check: 'readings-chain',
+      holds: true,
+      reachedStart: true,
+      root: chain.body.chain.root,
+      transactionsWalked: 2,
+      recordedIn: first.body.txId,
+    });
+    // Every delete of the meter's keys in those write sets: the rolled-out record by the latest, and blind deletes of absent
+    // keys (the first one's readings, under the 90-day horizon, reached for records that never were).
+    expect(proof.out.deleted).toContainEqual({ key: expect.stringContaining(old[0].intervalStart), txId: latest.body.txId });
+    expect(proof.out.deleted.filter((d: { txId: string }) => d.txId === latest.body.txId)).toHaveLength(1);
+    expect(proof.out.records.map((r: { txId: string }) => r.txId)).toEqual([first.body.txId, first.body.txId, latest.body.txId]);
+  } finally {
+    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
+    client.close();
+  }
+}, 600_000);
+
+const AUDIT = join(__dirname, '..', '..', 'gateway-api', 'dist', 'audit.js');
+
+function auditChain(...args: string[]): Promise<{ code: number; out: JsonAnswer; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [AUDIT, 'readings-chain', ...args, '--state', stateDir()], (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code), out: stdout === '' ? {} : JSON.parse(stdout), stderr });
+    });
+  });
+}

@@ -5,7 +5,9 @@
  * hour's record `readingHourArchive~hour`. The records stay in the block store, in the write set of
  * the transactions that recorded them; the page's event lists each one's key, recording txId and
  * leaf, so that anyone can fetch it (qscc GetTransactionByID) and prove it against the root.
- * Private chunks are not touched: the collection's blockToLive is their horizon.
+ * Private chunks are not touched: the collection's blockToLive is their horizon. Most records leave
+ * earlier, with the meter's reading one horizon later (reading-chain.ts): the hour archive takes
+ * what that leaves.
  */
 import { Context } from 'fabric-contract-api';
 import {
@@ -88,15 +90,38 @@ export async function archiveReadingHourPage(ctx: Context, hour: string, pageSiz
   return after;
 }
 
-/** READING_ARCHIVED when the hour of `intervalStart` is archived (a record looked for and not found there). */
+/**
+ * Whether every horizon of `hour` has passed (core hourArchivable under the current parameters):
+ * its records may then have left the state, with the meter's later reading (reading-chain.ts) or
+ * the hour archive, and a record not found there is no answer about the reading.
+ */
+export function hourPastHorizon(ctx: Context, hour: string, params: { lateWindowSeconds: number; archiveAfterSeconds: number }): boolean {
+  const start = parseReadingHour(hour);
+  return start !== undefined && hourArchivable(start, txSeconds(ctx), params.lateWindowSeconds, params.archiveAfterSeconds);
+}
+
+/**
+ * READING_ARCHIVED when the hour of `intervalStart` is archived or past every horizon (a record
+ * looked for and not found there): with the hour's archive record when it has one, else
+ * `rolling: true` (the meter's later reading took it out; the meter's chain commits to it).
+ */
 export async function failIfArchived(ctx: Context, meterId: string, intervalStart: string): Promise<void> {
-  const archive = await readArchive(ctx, readingHourOf(intervalStart));
-  if (archive === undefined) return;
-  throw new GridLedgerError(
-    ErrorCodes.READING_ARCHIVED,
-    `the readings of ${archive.hour} are archived: the block store holds them, the hour's root proves them`,
-    { meterId, intervalStart, hour: archive.hour, count: archive.count, root: archive.root, lastTxId: archive.lastTxId },
-  );
+  const hour = readingHourOf(intervalStart);
+  const archive = await readArchive(ctx, hour);
+  if (archive !== undefined) {
+    throw new GridLedgerError(
+      ErrorCodes.READING_ARCHIVED,
+      `the readings of ${archive.hour} are archived: the block store holds them, the hour's root proves them`,
+      { meterId, intervalStart, hour: archive.hour, count: archive.count, root: archive.root, lastTxId: archive.lastTxId },
+    );
+  }
+  if (hourPastHorizon(ctx, hour, await loadMeteringParams(ctx))) {
+    throw new GridLedgerError(
+      ErrorCodes.READING_ARCHIVED,
+      `the readings of ${hour} are past every horizon: the block store holds them, the meter's chain proves them`,
+      { meterId, intervalStart, hour, rolling: true },
+    );
+  }
 }
 
 /** Where an archived hour's readings went: its count, root and last page's transaction. */

@@ -41,6 +41,7 @@ import { callerOf } from '../access';
 import { key, KeyTypes, PrivateKeyType, PrivateKeyTypes, readingKey } from '../keys';
 import { getRecord, putRecord } from '../ledger';
 import { getStates } from '../state-batch';
+import { HeadsBefore, parseHead, RecordWritten, writeHeads } from './reading-chain';
 
 /** The transient field with the submitter's random salt seed (at least 16 bytes). */
 export const SALT_SEED_FIELD = 'consumptionSaltSeed';
@@ -227,22 +228,27 @@ export async function readReading(ctx: Context, meterId: string, intervalStart: 
   return fullReading(ctx, await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart)));
 }
 
-/** The meter's head (latest reading) with its import. */
+/** The meter's head (latest reading) with its import, without its chain. */
 export async function readHead(ctx: Context, meterId: string): Promise<StoredReading | undefined> {
-  return fullReading(ctx, await getRecord<SharedReading>(ctx, key(ctx, KeyTypes.readingHead, meterId)));
+  const [bytes] = await getStates(ctx, [key(ctx, KeyTypes.readingHead, meterId)]);
+  return fullReading(ctx, parseHead<SharedReading>(meterId, bytes));
 }
 
 /**
  * The heads of `meterIds` with their imports, in order: two round trips on a peer (the public heads,
- * then their private chunks), whatever the number of meters.
+ * then their private chunks), whatever the number of meters. `before` keeps each head's record and
+ * chain for writeReadings.
  */
-export async function readHeads(ctx: Context, meterIds: readonly string[]): Promise<(StoredReading | undefined)[]> {
-  const shared = (
-    await getStates(
-      ctx,
-      meterIds.map((meterId) => key(ctx, KeyTypes.readingHead, meterId)),
-    )
-  ).map((bytes) => (bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as SharedReading)));
+export async function readHeads(
+  ctx: Context,
+  meterIds: readonly string[],
+  before?: HeadsBefore<SharedReading>,
+): Promise<(StoredReading | undefined)[]> {
+  const values = await getStates(
+    ctx,
+    meterIds.map((meterId) => key(ctx, KeyTypes.readingHead, meterId)),
+  );
+  const shared = meterIds.map((meterId, i) => parseHead<SharedReading>(meterId, values[i], before));
   const found = shared.filter((h): h is SharedReading => h !== undefined);
   const joined = await fullReadings(ctx, found);
   const byHead = new Map(found.map((h, i) => [h, joined[i]]));
@@ -250,30 +256,34 @@ export async function readHeads(ctx: Context, meterIds: readonly string[]): Prom
 }
 
 /**
- * Stores the readings a transaction accepted or rewrote and the meters' new heads: each public
+ * Stores the readings a transaction accepted or rewrote and the heads of their meters: each public
  * part on the channel with its `privateRef`, the private parts in chunks of READINGS_PER_CHUNK (in
- * the order given) in the collection. Every head is one of `readings`.
+ * the order given) in the collection; every head is one of `readings` or the head in `before`, with
+ * the meter's chain extended (reading-chain.ts). Returns the records written.
  */
-export async function writeReadings(ctx: Context, readings: readonly StoredReading[], heads: readonly StoredReading[]): Promise<void> {
+export async function writeReadings(
+  ctx: Context,
+  readings: readonly StoredReading[],
+  heads: readonly StoredReading[],
+  before: HeadsBefore<SharedReading>,
+): Promise<RecordWritten[]> {
   const txId = ctx.stub.getTxID();
-  const written = new Map<string, Buffer>();
+  const written: RecordWritten[] = [];
   for (let chunk = 0; chunk * READINGS_PER_CHUNK < readings.length; chunk++) {
     const parts = readings.slice(chunk * READINGS_PER_CHUNK, (chunk + 1) * READINGS_PER_CHUNK).map(splitReading);
     const value: ReadingChunk = { readings: parts.map(({ secret: { salt: _salt, ...rest } }) => rest) };
     await putPrivate(ctx, PrivateKeyTypes.readingChunk, [txId, String(chunk)], value);
     for (const { shared } of parts) {
       const privateRef: PrivateRef = shared.txId === txId ? { chunk } : { txId, chunk };
-      // The head is a copy of the same record: serialized once.
-      const bytes = Buffer.from(canonicalJson({ ...shared, privateRef }), 'utf8');
-      written.set(`${shared.meterId} ${shared.intervalStart}`, bytes);
-      await ctx.stub.putState(readingKey(ctx, shared.meterId, shared.intervalStart), bytes);
+      const record = { ...shared, privateRef };
+      const { meterId, intervalStart } = shared;
+      const w = { meterId, intervalStart, key: readingKey(ctx, meterId, intervalStart), value: Buffer.from(canonicalJson(record), 'utf8') };
+      written.push({ ...w, record });
+      await ctx.stub.putState(w.key, w.value);
     }
   }
-  for (const h of heads) {
-    const bytes = written.get(`${h.meterId} ${h.intervalStart}`);
-    if (bytes === undefined) throw new Error(`the head ${h.meterId} ${h.intervalStart} is not among the readings written`);
-    await ctx.stub.putState(key(ctx, KeyTypes.readingHead, h.meterId), bytes);
-  }
+  await writeHeads(ctx, written, heads, before);
+  return written;
 }
 
 /** What a query shows of a public reading of `participantId`'s meter: whole to whom seesHousehold allows, on a member's peer. */

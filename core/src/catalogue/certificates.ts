@@ -63,6 +63,8 @@ const evidence = {
   meter: Type.Object({ meterId: Text, publicKeyPem: Text }, { title: 'EvidenceMeter' }),
   // The hour's archive record once its readings left the state.
   archive: Type.Optional(ArchivedHour),
+  // Past every horizon with no archive record: the meter's later readings took them (its chain proves them).
+  rolling: Type.Optional(Type.Boolean({ description: 'true when present' })),
   readings: Type.Array(
     Type.Object(
       {

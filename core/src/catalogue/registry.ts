@@ -151,6 +151,24 @@ export const meteringTransactions = {
     events: ['ReadingHourArchived'],
     summary: "archives the next page of an hour's readings once every horizon has passed (docs/bounded-state.md)",
   }),
+  getMeterChain: metering.evaluate('getMeterChain', {
+    args: [arg('meterId', Id)],
+    result: Type.Object(
+      {
+        meterId: Text,
+        intervalStart: Nullable(Text),
+        chain: Nullable(
+          Type.Object(
+            { root: Text, txId: Text, prevTxId: Text },
+            { title: 'MeterChain', description: 'the fold over every record the meter’s transactions wrote (docs/bounded-state.md)' },
+          ),
+        ),
+      },
+      { title: 'MeterChainHead' },
+    ),
+    access: { roles: 'any', ownRecords: true, rule: "a household its own meters'; other roles any" },
+    summary: "the meter's chain: where a verifier starts the walk back through the block store",
+  }),
   getReadingHourArchive: metering.evaluate('getReadingHourArchive', {
     args: [arg('hour', Text)],
     result: ReadingHourArchive,

@@ -8,3 +8,5 @@ export * from './assets';
 export * from './private';
 export * from './archive';
 export * from './archive-audit';
+export * from './meter-chain';
+export * from './chain-audit';

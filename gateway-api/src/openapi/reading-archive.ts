@@ -21,6 +21,18 @@ const common = {
 };
 
 export const readingArchivePaths = {
+  '/meters/{meterId}/chain': {
+    get: {
+      operationId: 'getMeterChain',
+      description:
+        "The meter's chain: its latest reading's interval and the root folded over every record the meter's transactions wrote, " +
+        'with the transaction that wrote the head and the one before (docs/bounded-state.md, "The rolling archive"). A verifier ' +
+        "walks the block store back from it (npm run audit -- readings-chain). Whoever may read the meter's readings; nulls before " +
+        'its first reading.',
+      parameters: [{ name: 'meterId', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { '200': answer(metering.getMeterChain), ...common },
+    },
+  },
   '/reading-hours/{hour}/archive': {
     post: {
       operationId: 'archiveReadingHour',

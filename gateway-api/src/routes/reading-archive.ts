@@ -2,8 +2,9 @@
  * REST routes of the readings archive (docs/bounded-state.md): a Community operator archives an
  * hour whose horizons have all passed, page after page until it is done (metering:archiveReadingHour
  * is idempotent: a finished hour is answered as it is); the operator, the utility and the regulator
- * read an hour's archive record (counts and roots only, nobody's readings). Used by the route and
- * by the archive scheduler.
+ * read an hour's archive record (counts and roots only, nobody's readings); whoever may read a
+ * meter's readings reads its chain (the rolling archive's root). Used by the routes and by the
+ * archive scheduler.
  */
 import express from 'express';
 import { catalogue, type ResultOf } from '@gridledger/core/catalogue';
@@ -41,6 +42,10 @@ export function readingArchiveRoutes(ledger: LedgerPort): express.Router {
     const { archive, txId } = await archiveHourPages(ledger, callerOf(res), req.params.hour);
     res.locals.txId = txId;
     res.json({ ...archive, txId });
+  });
+  // Where the walk of a meter's rolling archive starts (npm run audit -- readings-chain); the chaincode checks whose meter it is.
+  r.get('/meters/:meterId/chain', async (req, res) => {
+    res.json(await call(ledger, callerOf(res), metering.getMeterChain, [req.params.meterId]));
   });
   r.get('/reading-hours/:hour/archive', async (req, res) => {
     requireRoles(callerOf(res), ARCHIVE_READERS, 'reading an archived hour');

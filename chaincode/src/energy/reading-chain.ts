@@ -1,0 +1,102 @@
+/**
+ * The rolling archive (core meter-chain.ts, docs/bounded-state.md "The rolling archive"): each
+ * reading's transaction deletes, blind, the same meter's record one horizon older, and rewrites the
+ * head of every meter whose records it wrote with the meter's chain, which commits to every record
+ * the meter's transactions wrote. The hour archive (archive.ts) remains for what this leaves: the
+ * records of meters that stopped sending, and of intervals a change of parameters skipped.
+ */
+import { Context } from 'fabric-contract-api';
+import {
+  canonicalJson,
+  CHAIN_START,
+  extendChain,
+  formatInstant,
+  MeterChain,
+  MeteringParams,
+  parseInstant,
+  rolledOutStart,
+  splitHead,
+} from '@gridledger/core';
+import { key, KeyTypes, readingKey } from '../keys';
+import { txSeconds } from '../ledger';
+import { getStates } from '../state-batch';
+
+/** A head as this transaction read it: the latest record, and the chain it carried (none on a ledger from before the chain). */
+export interface HeadBefore<R> {
+  record: R;
+  chain?: MeterChain;
+}
+
+/** What a transaction read of its meters' heads, by meter (undefined: the meter had no head). */
+export type HeadsBefore<R> = Map<string, HeadBefore<R> | undefined>;
+
+/** Parses a stored head into the record and its chain; `before`, when given, keeps both for writeHeads. */
+export function parseHead<R extends object>(meterId: string, bytes: Uint8Array | undefined, before?: HeadsBefore<R>): R | undefined {
+  const parsed = bytes === undefined ? undefined : splitHead(JSON.parse(Buffer.from(bytes).toString('utf8')) as R & { chain?: MeterChain });
+  before?.set(meterId, parsed === undefined ? undefined : { record: parsed.record, ...(parsed.chain ? { chain: parsed.chain } : {}) });
+  return parsed?.record;
+}
+
+/** One record this transaction wrote: its key, its bytes and the object serialized. */
+export interface RecordWritten {
+  meterId: string;
+  intervalStart: string;
+  key: string;
+  value: Buffer;
+  record: object;
+}
+
+/**
+ * Rewrites the head of every meter among `written`: the new latest record when the meter has one
+ * in `newHeads`, else the head it had, with the chain extended by the meter's records written here.
+ */
+export async function writeHeads<R extends object>(
+  ctx: Context,
+  written: readonly RecordWritten[],
+  newHeads: readonly { meterId: string; intervalStart: string }[],
+  before: HeadsBefore<R>,
+): Promise<void> {
+  const txId = ctx.stub.getTxID();
+  const byMeter = new Map<string, RecordWritten[]>();
+  for (const w of written) byMeter.set(w.meterId, [...(byMeter.get(w.meterId) ?? []), w]);
+  const meterIds = [...byMeter.keys()].sort();
+  // A meter whose head this transaction did not read (none today: the batch loader reads every active one) is read here.
+  const unread = meterIds.filter((m) => !before.has(m));
+  const values = await getStates(
+    ctx,
+    unread.map((m) => key(ctx, KeyTypes.readingHead, m)),
+  );
+  unread.forEach((m, i) => parseHead<R>(m, values[i], before));
+  for (const meterId of meterIds) {
+    const previous = before.get(meterId);
+    const records = byMeter.get(meterId)!;
+    const chain: MeterChain = {
+      root: extendChain(previous?.chain?.root ?? CHAIN_START, records),
+      txId,
+      prevTxId: previous?.chain?.txId ?? '',
+    };
+    const latest = newHeads.find((h) => h.meterId === meterId);
+    const record = latest === undefined ? previous?.record : records.find((w) => w.intervalStart === latest.intervalStart)?.record;
+    if (record === undefined) throw new Error(`the head of meter ${meterId} is neither read nor among the readings written`);
+    await ctx.stub.putState(key(ctx, KeyTypes.readingHead, meterId), Buffer.from(canonicalJson({ ...record, chain }), 'utf8'));
+  }
+}
+
+/**
+ * Deletes, blind, the record each written reading rolls out (core rolledOutStart): a key that is
+ * absent (already archived, or a gap) costs a delete of nothing. Returns how many keys it deleted.
+ */
+export async function rollOut(
+  ctx: Context,
+  written: readonly { meterId: string; intervalStart: string }[],
+  params: Pick<MeteringParams, 'intervalSeconds' | 'lateWindowSeconds' | 'archiveAfterSeconds'>,
+): Promise<number> {
+  const now = txSeconds(ctx);
+  const keys = new Set<string>();
+  for (const w of written) {
+    const start = parseInstant(w.intervalStart);
+    if (start !== undefined) keys.add(readingKey(ctx, w.meterId, formatInstant(rolledOutStart(start, now, params))));
+  }
+  for (const k of [...keys].sort()) await ctx.stub.deleteState(k);
+  return keys.size;
+}

@@ -1,0 +1,142 @@
+import { archiveLeaf, CHAIN_START, ErrorCodes, extendChain, formatInstant, parseInstant } from '@gridledger/core';
+import { MeteringContract } from '../src/metering';
+import { RegistryContract } from '../src/registry';
+import { FakeFabric, identity, meterKeys, readingsOf, signReading, submitVia } from './fake-fabric';
+
+const registry = new RegistryContract();
+const metering = new MeteringContract();
+const operator = identity('CommunityMSP', 'operator', 'op-1');
+const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
+const keys = meterKeys();
+const DAY = parseInstant('2026-11-21T00:00:00Z')!;
+const HORIZON = 3600 + 86_400; // the late window of an hour plus a day: the shortest archiveAfterSeconds allowed
+// Three days of m1's readings, every 15 minutes.
+const truth = readingsOf(
+  'm1',
+  DAY,
+  Array.from({ length: 3 * 96 }, (_, k) => ({ importWh: 10 + (k % 7), exportWh: k % 3 })),
+).map((r) => signReading(r, keys.privateKey));
+const at = (k: number) => truth[k]!.intervalStart;
+const recordKey = (start: string) => `\u0000!reading\u0000${start.slice(0, 13)}\u0000m1\u0000${start}\u0000`;
+const HEAD = '\u0000readingHead\u0000m1\u0000';
+
+async function ledger(): Promise<FakeFabric> {
+  const fabric = new FakeFabric();
+  fabric.now = DAY - 86_400;
+  await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: 'home-01', role: 'prosumer' })));
+  const registered = await fabric.run(operator, (ctx) =>
+    registry.registerMeter(
+      ctx,
+      JSON.stringify({
+        meterId: 'm1',
+        participantId: 'home-01',
+        kind: 'bidirectional',
+        publicKeyPem: keys.publicKeyPem,
+        exportCapacityW: 5000,
+        communityId: 'c1',
+      }),
+    ),
+  );
+  expect(registered.ok).toBe(true);
+  const params = { lateWindowSeconds: 3600, disputeWindowSeconds: 3600, correctionWindowSeconds: 3600, archiveAfterSeconds: HORIZON };
+  expect((await fabric.run(operator, (ctx) => metering.setParams(ctx, JSON.stringify(params)))).ok).toBe(true);
+  return fabric;
+}
+
+/** Sends readings k..k+n-1 in one transaction, a minute after the last one's interval ended. */
+async function send(fabric: FakeFabric, k: number, n = 1) {
+  fabric.now = parseInstant(at(k + n - 1))! + 900 + 60;
+  const out = await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify(truth.slice(k, k + n))), true);
+  expect(out.result.results.map((r: { status: string }) => r.status)).toEqual(Array(n).fill('accepted'));
+  return out;
+}
+
+const readAt = async (fabric: FakeFabric, start: string) => fabric.evaluate(operator, (ctx) => metering.getReading(ctx, 'm1', start));
+
+describe('the rolling archive: a reading takes its meter’s record one horizon older out of the state', () => {
+  it('deletes, blind, the record of the interval max(late, archiveAfter) + 1 h before, and nothing younger', async () => {
+    const fabric = await ledger();
+    for (let k = 0; k < 8; k++) await send(fabric, k);
+    // The reading one horizon + 1 h after interval 0 (and the next one) take 0 and 1 out; 2 stays.
+    const step = (HORIZON + 3600) / 900;
+    const out = await send(fabric, step, 2);
+    expect(out.writes.get(recordKey(at(0)))).toBeNull();
+    expect(out.writes.get(recordKey(at(1)))).toBeNull();
+    // Blind: the transaction read neither record.
+    expect(out.reads).not.toContain(recordKey(at(0)));
+    expect(Object.keys(fabric.dump((k) => k.startsWith('\u0000!reading\u00002026-11-21T00')))).toEqual([
+      recordKey(at(2)),
+      recordKey(at(3)),
+    ]);
+    // What left is archived, not unknown: the hour is past every horizon, its archive is the meter's chain.
+    const gone = await readAt(fabric, at(0));
+    expect(gone.error).toMatchObject({ code: ErrorCodes.READING_ARCHIVED, details: { hour: '2026-11-21T00', rolling: true } });
+    expect((await readAt(fabric, at(2))).ok).toBe(true);
+  });
+
+  it('keeps the readings a chain walk, a retry or a correction still needs: the walk stops at a link past the horizon', async () => {
+    const fabric = await ledger();
+    await send(fabric, 0, 4);
+    // Silent for longer than the horizon, then a reading rolls out 0..3's interval-grid partner only; a late one needs the link.
+    const resume = (HORIZON + 3600) / 900 + 8;
+    await send(fabric, resume);
+    await send(fabric, resume + 2);
+    // The late reading between them walks the chain back from the head to resume, whose link points at 3 (still there).
+    const late = await send(fabric, resume + 1);
+    expect(late.result.results[0].status).toBe('accepted');
+    expect(Object.keys(fabric.dump((k) => k.startsWith('\u0000!reading\u00002026-11-21T00')))).toHaveLength(4);
+  });
+
+  it('gives every meter a chain over every record its transactions wrote, linked transaction to transaction', async () => {
+    const fabric = await ledger();
+    const txs = [await send(fabric, 0, 3), await send(fabric, 4), await send(fabric, 3)];
+    // Replay what each transaction wrote of m1's records, in key order, from the start.
+    let root = CHAIN_START;
+    let prevTxId = '';
+    for (const tx of txs) {
+      const records = [...tx.writes.entries()]
+        .filter(([k, v]) => k.startsWith('\u0000!reading\u0000') && v !== null)
+        .map(([k, v]) => ({ key: k, value: v as Buffer }));
+      root = extendChain(root, records);
+      const head = JSON.parse((tx.writes.get(HEAD) as Buffer).toString('utf8'));
+      expect(head.chain).toEqual({ root, txId: tx.txId, prevTxId });
+      prevTxId = tx.txId;
+    }
+    // The late reading 3 rewrote 4 (its new link) and wrote itself: both folded, the head stays 4's record.
+    const last = JSON.parse((txs[2].writes.get(HEAD) as Buffer).toString('utf8'));
+    expect(last.intervalStart).toBe(at(4));
+    expect([...txs[2].writes.keys()].filter((k) => k.startsWith('\u0000!reading\u0000') && txs[2].writes.get(k) !== null).sort()).toEqual([
+      recordKey(at(3)),
+      recordKey(at(4)),
+    ]);
+    // A leaf is the record's key and bytes as written: changing a byte changes the root.
+    const [k0, v0] = [...txs[0].writes.entries()].find(([k]) => k === recordKey(at(0)))!;
+    expect(archiveLeaf(k0, v0 as Buffer)).not.toEqual(
+      archiveLeaf(k0, Buffer.from((v0 as Buffer).toString('utf8').replace('"seq":1', '"seq":9'))),
+    );
+    // Reads and answers never show the chain: a reading is a reading.
+    const head = await readAt(fabric, at(4));
+    expect(head.result.chain).toBeUndefined();
+  });
+
+  it('starts a chain on a head from before the chain, and a rewrite without a new head still extends it', async () => {
+    const fabric = await ledger();
+    await send(fabric, 0, 2);
+    // A head as a ledger before the upgrade wrote it: no chain.
+    const head = fabric.dump((k) => k === HEAD)[HEAD] as Record<string, unknown>;
+    const { chain: _c, ...old } = head;
+    fabric.state.set(HEAD, Buffer.from(JSON.stringify(old)));
+    const next = await send(fabric, 2);
+    const written = JSON.parse((next.writes.get(HEAD) as Buffer).toString('utf8'));
+    expect(written.chain.prevTxId).toBe('');
+    expect(written.chain.root).toBe(
+      extendChain(
+        CHAIN_START,
+        [...next.writes.entries()]
+          .filter(([k, v]) => k.startsWith('\u0000!reading') && v !== null)
+          .map(([key, v]) => ({ key, value: v as Buffer })),
+      ),
+    );
+    expect(formatInstant(parseInstant(written.intervalStart)!)).toBe(at(2));
+  });
+});
