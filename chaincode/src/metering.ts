@@ -14,6 +14,7 @@ import {
   parseReadingHour,
   ReadingStore,
   SeqGap,
+  StoredReading,
 } from '@gridledger/core';
 import { settleCorrections } from './energy/resettle';
 import { areWindowsClosing, storeGaps } from './energy/window';
@@ -26,6 +27,7 @@ import {
   readingView,
   readReading,
   redactImport,
+  releaseChunks,
   requireConsumptionMember,
   SharedReading,
   writeReadings,
@@ -111,7 +113,8 @@ export class MeteringContract extends Contract {
       const { readings, heads, gapsToPut, gapsToDelete } = outcome.writes;
       // All writes in one message to the peer (state-batch.ts), sent when the block returns.
       const corrections = await withWriteBatch(ctx, async () => {
-        await rollOut(ctx, await writeReadings(ctx, readings, heads, before), params);
+        const leaving = await rollOut<SharedReading>(ctx, await writeReadings(ctx, readings, heads, before), params);
+        await releaseChunks(ctx, [...leaving, ...(await replacedAndGone(ctx, heads, before, params))]);
         await storeGaps(ctx, gapsToPut, gapsToDelete, (meterId) => loaded.meters.get(meterId)!.meter!.communityId, params.intervalSeconds);
         return settleCorrections(ctx, readings, params, loaded.meters, estimates);
       });
@@ -294,6 +297,28 @@ export class MeteringContract extends Contract {
       return { params, txId };
     });
   }
+}
+
+/**
+ * The heads this transaction replaces whose record already left the state (the hour archive keeps
+ * a head's chunk, archive.ts): their chunk goes now. Only heads past every horizon are looked up:
+ * a meter's first reading after a long silence. A head whose record is still there releases its
+ * chunk when the record leaves.
+ */
+async function replacedAndGone(
+  ctx: Context,
+  heads: readonly StoredReading[],
+  before: HeadsBefore<SharedReading>,
+  params: MeteringParams,
+): Promise<SharedReading[]> {
+  const old = heads
+    .map((h) => before.get(h.meterId)?.record)
+    .filter((r): r is SharedReading => r !== undefined && hourPastHorizon(ctx, readingHourOf(r.intervalStart), params));
+  const records = await getStates(
+    ctx,
+    old.map((r) => readingKey(ctx, r.meterId, r.intervalStart)),
+  );
+  return old.filter((_, i) => records[i] === undefined);
 }
 
 /**

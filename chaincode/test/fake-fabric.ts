@@ -76,7 +76,8 @@ export interface Event {
 /** One transaction's view: reads from the committed state, writes to a buffer. */
 export class FakeTransaction {
   readonly writes = new Map<string, Buffer | null>();
-  readonly privateWrites = new Map<string, Buffer>();
+  /** Private writes by `collection\u0001key`; null: a delete. */
+  readonly privateWrites = new Map<string, Buffer | null>();
   readonly reads: string[] = [];
   readonly events: Event[] = [];
   paginated = false;
@@ -155,6 +156,10 @@ export class FakeTransaction {
       putPrivateData: async (collection: string, key: string, value: Uint8Array): Promise<void> => {
         this.checkKey(key);
         this.privateWrites.set(`${collection}\u0001${key}`, Buffer.from(value));
+      },
+      deletePrivateData: async (collection: string, key: string): Promise<void> => {
+        this.checkKey(key);
+        this.privateWrites.set(`${collection}\u0001${key}`, null);
       },
       getPrivateData: async (collection: string, key: string): Promise<Uint8Array> => {
         // As on a peer of the collection's members: the test's identity decides nothing here.
@@ -285,7 +290,10 @@ export class FakeFabric {
       versions.push({ txId: tx.txId, value: new Uint8Array(value ?? Buffer.alloc(0)), isDelete: value === null, seconds: tx.seconds });
       this.history.set(key, versions);
     }
-    for (const [k, v] of tx.privateWrites) this.privateState.set(k, v);
+    for (const [k, v] of tx.privateWrites) {
+      if (v === null) this.privateState.delete(k);
+      else this.privateState.set(k, v);
+    }
     for (const e of tx.events) this.events.push({ txId: tx.txId, ...e });
   }
 

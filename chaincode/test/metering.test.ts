@@ -107,12 +107,9 @@ describe('metering: submitReadings', () => {
       { index: 4, meterId: 'm1', intervalStart: truth.m1[2].intervalStart, status: 'accepted' },
       { index: 5, meterId: 'm1', intervalStart: truth.m1[0].intervalStart, status: 'duplicate', details: { txId: out.txId } },
     ]);
-    // Two readings, the head (a copy of the latest) and the gap between seq 1 and 3, and the blind deletes of the two
-    // records each reading rolls out, 90 days (archiveAfterSeconds) and an hour earlier: nothing else.
-    // Readings are keyed hour first under a type that sorts before every other (readingKey).
+    // Two readings, the head (a copy of the latest) and the gap between seq 1 and 3: nothing else (the records they roll
+    // out, 90 days and an hour earlier, are read and absent). Readings are keyed hour first under a type that sorts first.
     expect([...out.writes.keys()].sort()).toEqual([
-      '\u0000!reading\u00002026-08-22T23\u0000m1\u00002026-08-22T23:00:00Z\u0000',
-      '\u0000!reading\u00002026-08-22T23\u0000m1\u00002026-08-22T23:30:00Z\u0000',
       `\u0000!reading\u00002026-11-21T00\u0000m1\u0000${truth.m1[0].intervalStart}\u0000`,
       `\u0000!reading\u00002026-11-21T00\u0000m1\u0000${truth.m1[2].intervalStart}\u0000`,
       '\u0000gap\u0000m1\u00000000000000000001\u0000',
@@ -259,7 +256,7 @@ describe('metering: submitReadings', () => {
     // The head is the record of 5, rewritten with its new pointer; its private part moved to t4's chunk with 4's.
     expect(fabric.dump((k) => k === '\u0000readingHead\u0000m1\u0000')['\u0000readingHead\u0000m1\u0000']).toEqual({
       ...splitReading(stored5).shared,
-      privateRef: { txId: t4.txId, chunk: 0 },
+      privateRef: { txId: t4.txId, chunk: 0, last: true },
       chain: { root: expect.stringMatching(/^[0-9a-f]{64}$/), txId: t4.txId, prevTxId: t5.txId },
     });
     expect(t4.events[0].payload).toMatchObject({ gapsOpened: [{ meterId: 'm1', afterSeq: 3, beforeSeq: 5 }] });
@@ -270,7 +267,8 @@ describe('metering: submitReadings', () => {
     expect(await listGaps(fabric, 'm1')).toEqual([]);
     expect((await getReading(fabric, 'm1', r4.intervalStart)).prevIntervalStart).toBe(r3.intervalStart);
 
-    // An in-order reading reads the parameters, whether its window is closed, the meter and the head: nothing of the history.
+    // An in-order reading reads the parameters, whether its window is closed, the meter and the head, and the record it rolls
+    // out (90 days and an hour older, absent here): nothing else of the history.
     // This one opens a gap after interval 5: whether the gap's latest missed window (95) is closed too (it is not: stop).
     const next = signReading(readingsOf('m1', DAY, values(97))[96], keys.m1.privateKey);
     fabric.now += 900;
@@ -284,6 +282,7 @@ describe('metering: submitReadings', () => {
       `\u0000window\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
       `\u0000windowClose\u0000c1\u0000${next.intervalStart}\u0000900\u0000`,
       '\u0000readingHead\u0000m1\u0000',
+      `\u0000!reading\u00002026-08-23T23\u0000m1\u00002026-08-23T23:00:00Z\u0000`,
       `\u0000window\u0000c1\u0000${latestMissed}\u0000900\u0000`,
       `\u0000windowClose\u0000c1\u0000${latestMissed}\u0000900\u0000`,
     ]);
@@ -459,9 +458,10 @@ describe('metering: private parts in chunks', () => {
       expect([...fabric.privateState.keys()].filter((k) => k.includes('readingImport'))).toEqual([]);
       expect(chunkKeys(fabric)).toHaveLength(3);
       batch.forEach((r, i) => {
-        // The chunk is the recording transaction's, so the reference names no txId of its own.
+        // The chunk is the recording transaction's, so the reference names no txId of its own; the newest reading of each
+        // chunk (its last, in interval order) carries it out of the collection when it leaves the state.
         const ref = publicRecord(fabric, '!reading', r.intervalStart.slice(0, 13), 'm1', r.intervalStart)!.privateRef!;
-        expect(ref).toEqual({ chunk: Math.floor(i / 10) });
+        expect(ref).toEqual({ chunk: Math.floor(i / 10), ...(i % 10 === 9 || i === batch.length - 1 ? { last: true } : {}) });
         const chunk = JSON.parse(
           fabric.privateState.get(`householdConsumption\u0001\u0000readingChunk\u0000${t.txId}\u0000${ref.chunk}\u0000`)!.toString('utf8'),
         );
@@ -471,7 +471,7 @@ describe('metering: private parts in chunks', () => {
         // No salt: it follows from the signature.
         expect(chunk.readings[0]).not.toHaveProperty('salt');
       });
-      expect(publicRecord(fabric, 'readingHead', 'm1')!.privateRef).toEqual({ chunk: 2 });
+      expect(publicRecord(fabric, 'readingHead', 'm1')!.privateRef).toEqual({ chunk: 2, last: true });
       // The head's import register is in chunk 2: a reading whose register does not follow it is refused, the true one accepted.
       const next = truth.m1[25];
       const off = await submit(fabric, [signReading({ ...next, importRegisterWh: next.importRegisterWh + 1 }, keys.m1.privateKey)]);

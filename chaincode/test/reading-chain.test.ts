@@ -51,19 +51,32 @@ async function send(fabric: FakeFabric, k: number, n = 1) {
   return out;
 }
 
+/** The transactions whose reading chunks the collection holds. */
+const chunksOf = (fabric: FakeFabric) =>
+  [...fabric.privateState.keys()]
+    .filter((k) => k.includes('\u0000readingChunk\u0000'))
+    .map((k) => k.split('\u0000')[2])
+    .sort();
+
 const readAt = async (fabric: FakeFabric, start: string) => fabric.evaluate(operator, (ctx) => metering.getReading(ctx, 'm1', start));
 
 describe('the rolling archive: a reading takes its meter’s record one horizon older out of the state', () => {
-  it('deletes, blind, the record of the interval max(late, archiveAfter) + 1 h before, and nothing younger', async () => {
+  it('deletes the record of the interval max(late, archiveAfter) + 1 h before, its chunk with it, and nothing younger', async () => {
     const fabric = await ledger();
-    for (let k = 0; k < 8; k++) await send(fabric, k);
+    const txs = [];
+    for (let k = 0; k < 8; k++) txs.push(await send(fabric, k));
     // The reading one horizon + 1 h after interval 0 (and the next one) take 0 and 1 out; 2 stays.
     const step = (HORIZON + 3600) / 900;
     const out = await send(fabric, step, 2);
     expect(out.writes.get(recordKey(at(0)))).toBeNull();
     expect(out.writes.get(recordKey(at(1)))).toBeNull();
-    // Blind: the transaction read neither record.
-    expect(out.reads).not.toContain(recordKey(at(0)));
+    // Each was alone in its transaction's chunk: the chunks leave the collection with them, the others stay.
+    expect(chunksOf(fabric)).toEqual(
+      txs
+        .slice(2)
+        .map((t) => t.txId)
+        .concat(out.txId),
+    );
     expect(Object.keys(fabric.dump((k) => k.startsWith('\u0000!reading\u00002026-11-21T00')))).toEqual([
       recordKey(at(2)),
       recordKey(at(3)),
@@ -72,6 +85,33 @@ describe('the rolling archive: a reading takes its meter’s record one horizon 
     const gone = await readAt(fabric, at(0));
     expect(gone.error).toMatchObject({ code: ErrorCodes.READING_ARCHIVED, details: { hour: '2026-11-21T00', rolling: true } });
     expect((await readAt(fabric, at(2))).ok).toBe(true);
+  });
+
+  it('releases a chunk of several readings with its newest record, rolled out or swept by the hour archive', async () => {
+    const fabric = await ledger();
+    const four = await send(fabric, 0, 4);
+    const step = (HORIZON + 3600) / 900;
+    // The partner of 0 takes 0 out; the chunk holds 1..3 still.
+    const partner = await send(fabric, step);
+    expect(chunksOf(fabric)).toEqual([four.txId, partner.txId].sort());
+    // Readings of 1..3's partners are gaps here: the hour archive sweeps the hour of 0..3 instead. The head (3) keeps its chunk.
+    fabric.now = parseInstant(at(step))! + 900 + 3600;
+    const swept = await fabric.run(operator, (ctx) => metering.archiveReadingHour(ctx, JSON.stringify({ hour: '2026-11-21T00' })));
+    expect(swept.result).toMatchObject({ count: 3, done: true });
+    // m1's head is now the partner (step), not 3: the sweep releases 3's chunk.
+    expect(chunksOf(fabric)).toEqual([partner.txId]);
+  });
+
+  it("keeps a silent meter's head chunk through the hour archive, and releases it with the reading that replaces the head", async () => {
+    const fabric = await ledger();
+    const four = await send(fabric, 0, 4);
+    fabric.now = parseInstant(at(3))! + 900 + HORIZON + 3600;
+    const swept = await fabric.run(operator, (ctx) => metering.archiveReadingHour(ctx, JSON.stringify({ hour: '2026-11-21T00' })));
+    expect(swept.result).toMatchObject({ count: 4, done: true });
+    // The records are gone; the chunk stays, for the head (3) still reads its private part.
+    expect(chunksOf(fabric)).toEqual([four.txId]);
+    const resumed = await send(fabric, (HORIZON + 3600) / 900 + 20);
+    expect(chunksOf(fabric)).toEqual([resumed.txId]);
   });
 
   it('keeps the readings a chain walk, a retry or a correction still needs: the walk stops at a link past the horizon', async () => {

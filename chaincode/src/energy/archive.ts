@@ -5,7 +5,7 @@
  * hour's record `readingHourArchive~hour`. The records stay in the block store, in the write set of
  * the transactions that recorded them; the page's event lists each one's key, recording txId and
  * leaf, so that anyone can fetch it (qscc GetTransactionByID) and prove it against the root.
- * Private chunks are not touched: the collection's blockToLive is their horizon. Most records leave
+ * A record that is its private chunk's newest takes the chunk with it (privacy.ts releaseChunks). Most records leave
  * earlier, with the meter's reading one horizon later (reading-chain.ts): the hour archive takes
  * what that leaves.
  */
@@ -27,6 +27,7 @@ import { key, KeyTypes, readingHourOf } from '../keys';
 import { getRecord, putRecord, setEvent, txSeconds } from '../ledger';
 import { getStates } from '../state-batch';
 import { loadMeteringParams } from './grid';
+import { releaseChunks, SharedReading } from './privacy';
 
 /** The most records one archive page deletes (each delete is a write of the transaction). */
 export const MAX_ARCHIVE_PAGE = 2000;
@@ -54,6 +55,7 @@ export async function archiveReadingHourPage(ctx: Context, hour: string, pageSiz
   const txId = ctx.stub.getTxID();
   const leaves: Buffer[] = [];
   const entries: { key: string; txId: string; leaf: string }[] = [];
+  const records: SharedReading[] = [];
   // Deleted keys are gone from the committed state: every page starts at the hour's first remaining record.
   const iterator = ctx.stub.getStateByPartialCompositeKey(KeyTypes.reading, [hour]);
   for await (const entry of iterator) {
@@ -61,11 +63,13 @@ export async function archiveReadingHourPage(ctx: Context, hour: string, pageSiz
     const leaf = archiveLeaf(entry.key, value);
     leaves.push(leaf);
     // The transaction whose write set holds these bytes: the last one that wrote the record (a rewrite moves its private part).
-    const record = JSON.parse(value.toString('utf8')) as { txId: string; privateRef?: { txId?: string } };
+    const record = JSON.parse(value.toString('utf8')) as SharedReading;
+    records.push(record);
     entries.push({ key: entry.key, txId: record.privateRef?.txId ?? record.txId, leaf: leaf.toString('hex') });
     if (leaves.length === pageSize) break;
   }
   for (const e of entries) await ctx.stub.deleteState(e.key);
+  await releaseChunks(ctx, await notHeads(ctx, records));
   const pageRoot = merkleRoot(leaves);
   const after: ReadingHourArchive = {
     hour,
@@ -88,6 +92,23 @@ export async function archiveReadingHourPage(ctx: Context, hour: string, pageSiz
     done: after.done,
   });
   return after;
+}
+
+/**
+ * The records among `records` that are not their meter's head: a meter silent since then still
+ * reads its head's private part, so that chunk stays until a reading replaces the head
+ * (metering.ts replacedAndGone). Only the records that would release a chunk are looked up.
+ */
+async function notHeads(ctx: Context, records: readonly SharedReading[]): Promise<SharedReading[]> {
+  const flagged = records.filter((r) => r.privateRef?.last === true);
+  const heads = await getStates(
+    ctx,
+    flagged.map((r) => key(ctx, KeyTypes.readingHead, r.meterId)),
+  );
+  return flagged.filter((r, i) => {
+    const head = heads[i] === undefined ? undefined : (JSON.parse(heads[i]!.toString('utf8')) as SharedReading);
+    return head?.intervalStart !== r.intervalStart;
+  });
 }
 
 /**

@@ -154,6 +154,12 @@ export const READINGS_PER_CHUNK = 10;
 export interface PrivateRef {
   txId?: string;
   chunk: number;
+  /**
+   * On the record of the chunk's newest interval (the last such one in the chunk): every other
+   * reading of the chunk is as old or older, so the chunk leaves the collection with this record
+   * (releaseChunks). A chunk whose newest record was later rewritten into another chunk has none.
+   */
+  last?: true;
 }
 
 /** A reading as the channel stores it: the public part and where its private part is. */
@@ -273,8 +279,9 @@ export async function writeReadings(
     const parts = readings.slice(chunk * READINGS_PER_CHUNK, (chunk + 1) * READINGS_PER_CHUNK).map(splitReading);
     const value: ReadingChunk = { readings: parts.map(({ secret: { salt: _salt, ...rest } }) => rest) };
     await putPrivate(ctx, PrivateKeyTypes.readingChunk, [txId, String(chunk)], value);
-    for (const { shared } of parts) {
-      const privateRef: PrivateRef = shared.txId === txId ? { chunk } : { txId, chunk };
+    const newest = parts.reduce((best, p, i) => (p.shared.intervalStart >= parts[best]!.shared.intervalStart ? i : best), 0);
+    for (const [i, { shared }] of parts.entries()) {
+      const privateRef: PrivateRef = { ...(shared.txId === txId ? {} : { txId }), chunk, ...(i === newest ? { last: true as const } : {}) };
       const record = { ...shared, privateRef };
       const { meterId, intervalStart } = shared;
       const w = { meterId, intervalStart, key: readingKey(ctx, meterId, intervalStart), value: Buffer.from(canonicalJson(record), 'utf8') };
@@ -284,6 +291,16 @@ export async function writeReadings(
   }
   await writeHeads(ctx, written, heads, before);
   return written;
+}
+
+/**
+ * Deletes from the collection the chunks of the records leaving the state that are their chunk's
+ * newest (privateRef.last): the readings' private parts go with the last of them.
+ */
+export async function releaseChunks(ctx: Context, leaving: readonly SharedReading[]): Promise<number> {
+  const keys = [...new Set(leaving.filter((r) => r.privateRef?.last === true).map((r) => privateKeyOf(ctx, r)))].sort();
+  for (const k of keys) await ctx.stub.deletePrivateData(CONSUMPTION_COLLECTION, k);
+  return keys.length;
 }
 
 /** What a query shows of a public reading of `participantId`'s meter: whole to whom seesHousehold allows, on a member's peer. */

@@ -1,6 +1,7 @@
 /**
  * The rolling archive (core meter-chain.ts, docs/bounded-state.md "The rolling archive"): each
- * reading's transaction deletes, blind, the same meter's record one horizon older, and rewrites the
+ * reading's transaction deletes the same meter's record one horizon older (and the private chunk it
+ * was the newest of), and rewrites the
  * head of every meter whose records it wrote with the meter's chain, which commits to every record
  * the meter's transactions wrote. The hour archive (archive.ts) remains for what this leaves: the
  * records of meters that stopped sending, and of intervals a change of parameters skipped.
@@ -83,20 +84,31 @@ export async function writeHeads<R extends object>(
 }
 
 /**
- * Deletes, blind, the record each written reading rolls out (core rolledOutStart): a key that is
- * absent (already archived, or a gap) costs a delete of nothing. Returns how many keys it deleted.
+ * Deletes the record each written reading rolls out (core rolledOutStart) and returns the records
+ * that left, whose private chunks the caller releases. The records are read (one round trip for
+ * the transaction): only those present are deleted, and a record names its chunk. Nothing but this
+ * transaction and the hour archive writes a record that old, so the read adds no conflict a
+ * reading of the same meter does not already have (its head).
  */
-export async function rollOut(
+export async function rollOut<R extends object>(
   ctx: Context,
   written: readonly { meterId: string; intervalStart: string }[],
   params: Pick<MeteringParams, 'intervalSeconds' | 'lateWindowSeconds' | 'archiveAfterSeconds'>,
-): Promise<number> {
+): Promise<R[]> {
   const now = txSeconds(ctx);
   const keys = new Set<string>();
   for (const w of written) {
     const start = parseInstant(w.intervalStart);
     if (start !== undefined) keys.add(readingKey(ctx, w.meterId, formatInstant(rolledOutStart(start, now, params))));
   }
-  for (const k of [...keys].sort()) await ctx.stub.deleteState(k);
-  return keys.size;
+  const sorted = [...keys].sort();
+  const values = await getStates(ctx, sorted);
+  const leaving: R[] = [];
+  for (const [i, k] of sorted.entries()) {
+    const bytes = values[i];
+    if (bytes === undefined) continue;
+    leaving.push(JSON.parse(bytes.toString('utf8')) as R);
+    await ctx.stub.deleteState(k);
+  }
+  return leaving;
 }

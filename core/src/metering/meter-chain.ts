@@ -6,8 +6,8 @@
  * - The rolled-out interval of a reading of interval t recorded at `now` is the interval on the
  *   grid that starts `max(lateWindowSeconds, archiveAfterSeconds) + 1 h` before min(t, now): its
  *   hour is then archivable (hourArchivable) at `now`, the same bound the hour archive keeps, so no
- *   path of the state needs it any more. The delete is blind (no read): one more write in a
- *   transaction the reading pays for anyway, and no MVCC conflict with anything.
+ *   path of the state needs it any more. The delete is one more write in a transaction the
+ *   reading pays for anyway (the chaincode reads the record first: it names the private chunk).
  * - The meter's chain: every transaction that writes records of a meter rewrites its head with
  *   `chain = { root, txId, prevTxId }`: root = the previous head's root folded with the leaves
  *   (archiveLeaf: key and bytes) of the meter's records in that write set, in key order (the order
