@@ -246,8 +246,16 @@ export const openApiDocument = {
     '/meters/{meterId}/readings/{intervalStart}': {
       get: {
         operationId: 'getReading',
+        description:
+          'The reading; READING_NOT_FOUND (404) when there is none, READING_ARCHIVED (410) when its hour is past every horizon ' +
+          'and the record left the state (with the hour archive record, or rolling: true; docs/bounded-state.md).',
         parameters: [pathParam('meterId'), pathParam('intervalStart', instant)],
-        responses: { '200': answer(metering.getReading), '404': errorResponse('READING_NOT_FOUND'), ...common },
+        responses: {
+          '200': answer(metering.getReading),
+          '404': errorResponse('READING_NOT_FOUND'),
+          '410': errorResponse('READING_ARCHIVED'),
+          ...common,
+        },
       },
     },
     '/events': {

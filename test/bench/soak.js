@@ -94,7 +94,8 @@ async function readingsSoak({ profile, stateDir, byMeter, warmup, intervals, rou
       figures.push(round);
       soakRound(round, results, rows);
       // A long run's rounds as they end: what a stopped run leaves.
-      process.stderr.write(`soak ${new Date().toISOString()} round ${k + 1}/${rounds}: ${rows[rows.length - 1].note}\n`);
+      const row = rows[rows.length - 1];
+      process.stderr.write(`soak ${new Date().toISOString()} round ${k + 1}/${rounds}: ${row.value} ${row.unit}; ${row.note}\n`);
     }
   } finally {
     const defaults = DEFAULT_METERING_PARAMS;
