@@ -6,6 +6,7 @@
  */
 import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { Context } from 'fabric-contract-api';
+import { RegistryContract } from '../src/registry';
 import { decodeErrorEnvelope, formatInstant, GridLedgerError, Reading, readingSignedBytes, SignedReading } from '@gridledger/core';
 
 export interface Identity {
@@ -315,6 +316,32 @@ export interface MeterKeys {
 export function meterKeys(): MeterKeys {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+/** The registration of a bidirectional meter of community c1 with a 5 kW export capacity. */
+export const homeMeterRequest = (meterId: string, participantId: string, publicKeyPem: string) => ({
+  meterId,
+  participantId,
+  kind: 'bidirectional',
+  publicKeyPem,
+  exportCapacityW: 5000,
+  communityId: 'c1',
+});
+
+/** Registers prosumer `participantId` with one bidirectional meter of community c1 keyed by `keys`, as `operator`; throws if refused. */
+export async function registerHomeMeter(
+  fabric: FakeFabric,
+  operator: Identity,
+  keys: MeterKeys,
+  meterId = 'm1',
+  participantId = 'home-01',
+): Promise<void> {
+  const registry = new RegistryContract();
+  await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId, role: 'prosumer' })));
+  const registered = await fabric.run(operator, (ctx) =>
+    registry.registerMeter(ctx, JSON.stringify(homeMeterRequest(meterId, participantId, keys.publicKeyPem))),
+  );
+  if (!registered.ok) throw new Error(`meter ${meterId} not registered: ${registered.message}`);
 }
 
 export function signReading(reading: Reading, key: KeyObject): SignedReading {

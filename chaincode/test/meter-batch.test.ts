@@ -1,6 +1,6 @@
 import { ErrorCodes, MAX_METER_BATCH } from '@gridledger/core';
 import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys } from './fake-fabric';
+import { FakeFabric, homeMeterRequest, identity, meterKeys } from './fake-fabric';
 
 const registry = new RegistryContract();
 const operator = identity('CommunityMSP', 'operator', 'op-1');
@@ -9,12 +9,7 @@ const home1 = identity('CommunityMSP', 'prosumer', 'home-01');
 const keys = meterKeys();
 
 const meter = (meterId: string, participantId: string, extra: Record<string, unknown> = {}) => ({
-  meterId,
-  participantId,
-  kind: 'bidirectional',
-  publicKeyPem: keys.publicKeyPem,
-  exportCapacityW: 5000,
-  communityId: 'c1',
+  ...homeMeterRequest(meterId, participantId, keys.publicKeyPem),
   ...extra,
 });
 const batch = (batchId: string, meters: unknown[]) => JSON.stringify({ batchId, meters });

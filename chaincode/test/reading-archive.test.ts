@@ -1,10 +1,8 @@
 import { archiveLeaf, chainRoot, ErrorCodes, formatInstant, merkleRoot, parseInstant } from '@gridledger/core';
 import { MeteringContract } from '../src/metering';
-import { RegistryContract } from '../src/registry';
 import { EnergyContract } from '../src/energy/energy';
-import { FakeFabric, identity, meterKeys, readingsOf, SEED, signReading, submitVia, withTransient } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, registerHomeMeter, readingsOf, SEED, signReading, submitVia, withTransient } from './fake-fabric';
 
-const registry = new RegistryContract();
 const metering = new MeteringContract();
 const energy = new EnergyContract();
 const operator = identity('CommunityMSP', 'operator', 'op-1');
@@ -20,20 +18,7 @@ const readings = readingsOf(
 async function ledgerWithReadings(): Promise<FakeFabric> {
   const fabric = new FakeFabric();
   fabric.now = DAY - 86_400;
-  await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: 'home-01', role: 'prosumer' })));
-  await fabric.run(operator, (ctx) =>
-    registry.registerMeter(
-      ctx,
-      JSON.stringify({
-        meterId: 'm1',
-        participantId: 'home-01',
-        kind: 'bidirectional',
-        publicKeyPem: keys.publicKeyPem,
-        exportCapacityW: 5000,
-        communityId: 'c1',
-      }),
-    ),
-  );
+  await registerHomeMeter(fabric, operator, keys);
   fabric.now = DAY + 8 * 900 + 60;
   const out = await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify(readings)), true);
   expect(out.result.results.every((r: { status: string }) => r.status === 'accepted')).toBe(true);

@@ -1,9 +1,8 @@
 import { archiveLeaf, CHAIN_START, ErrorCodes, extendChain, formatInstant, parseInstant } from '@gridledger/core';
+import { writeHeads } from '../src/energy/reading-chain';
 import { MeteringContract } from '../src/metering';
-import { RegistryContract } from '../src/registry';
-import { FakeFabric, identity, meterKeys, readingsOf, signReading, submitVia } from './fake-fabric';
+import { FakeFabric, identity, meterKeys, registerHomeMeter, readingsOf, signReading, submitVia } from './fake-fabric';
 
-const registry = new RegistryContract();
 const metering = new MeteringContract();
 const operator = identity('CommunityMSP', 'operator', 'op-1');
 const bridge = identity('CommunityMSP', 'meter-bridge', 'bridge-1');
@@ -23,21 +22,7 @@ const HEAD = '\u0000readingHead\u0000m1\u0000';
 async function ledger(): Promise<FakeFabric> {
   const fabric = new FakeFabric();
   fabric.now = DAY - 86_400;
-  await fabric.run(operator, (ctx) => registry.registerParticipant(ctx, JSON.stringify({ participantId: 'home-01', role: 'prosumer' })));
-  const registered = await fabric.run(operator, (ctx) =>
-    registry.registerMeter(
-      ctx,
-      JSON.stringify({
-        meterId: 'm1',
-        participantId: 'home-01',
-        kind: 'bidirectional',
-        publicKeyPem: keys.publicKeyPem,
-        exportCapacityW: 5000,
-        communityId: 'c1',
-      }),
-    ),
-  );
-  expect(registered.ok).toBe(true);
+  await registerHomeMeter(fabric, operator, keys);
   const params = { lateWindowSeconds: 3600, disputeWindowSeconds: 3600, correctionWindowSeconds: 3600, archiveAfterSeconds: HORIZON };
   expect((await fabric.run(operator, (ctx) => metering.setParams(ctx, JSON.stringify(params)))).ok).toBe(true);
   return fabric;
@@ -157,6 +142,19 @@ describe('the rolling archive: a reading takes its meter’s record one horizon 
     // Reads and answers never show the chain: a reading is a reading.
     const head = await readAt(fabric, at(4));
     expect(head.result.chain).toBeUndefined();
+  });
+
+  it('refuses to chain records of a meter whose head the transaction did not read, and writes nothing', async () => {
+    const fabric = await ledger();
+    const record = { meterId: 'm1', intervalStart: at(0) };
+    const written = [{ ...record, key: recordKey(at(0)), value: Buffer.from('{}'), record }];
+    const out = await fabric.run(bridge, async (ctx) => {
+      await writeHeads(ctx, written, [record], new Map());
+      return '{}';
+    });
+    expect(out.ok).toBe(false);
+    expect(out.message).toContain('the head of meter m1 was not read');
+    expect(fabric.state.has(HEAD)).toBe(false);
   });
 
   it('starts a chain on a head from before the chain, and a rewrite without a new head still extends it', async () => {

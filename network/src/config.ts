@@ -91,6 +91,11 @@ export const CONFIG = {
     readBy: ['network CLI'],
     doc: 'extra arguments of the bridge, e.g. `--batch-size 200 --concurrency 8`',
   }),
+  GRIDLEDGER_BRIDGE_NODE_ARGS: variable({
+    schema: text.default(''),
+    readBy: ['network CLI'],
+    doc: 'extra node arguments of the bridge (profiling, e.g. `--prof --logfile=/tmp/bridge.log`)',
+  }),
   GRIDLEDGER_CHAINCODE_NODE_ARGS: variable({
     schema: text.default(''),
     readBy: ['network CLI'],

@@ -294,14 +294,16 @@ export async function startBridge(profile: NetworkProfile): Promise<void> {
   const name = 'bridge';
   const files = { pidFile: join(profile.stateDir, 'pids', `${name}.pid`), logFile: join(profile.stateDir, 'logs', `${name}.log`) };
   if (runningPid(files.pidFile) !== undefined) return;
+  const config = readConfig(['GRIDLEDGER_BRIDGE_NODE_ARGS', 'GRIDLEDGER_BRIDGE_ARGS']);
+  const words = (text: string) => text.split(' ').filter((a) => a !== '');
   const args = [
+    // For profiling: e.g. GRIDLEDGER_BRIDGE_NODE_ARGS='--prof --logfile=/tmp/bridge.log'.
+    ...words(config.GRIDLEDGER_BRIDGE_NODE_ARGS),
     entry('device-bridge', 'dist', 'main.js'),
     '--state',
     profile.stateDir,
     // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 200 --concurrency 8'.
-    ...readConfig(['GRIDLEDGER_BRIDGE_ARGS'])
-      .GRIDLEDGER_BRIDGE_ARGS.split(' ')
-      .filter((a) => a !== ''),
+    ...words(config.GRIDLEDGER_BRIDGE_ARGS),
   ];
   const pid = await startProcess({ name, command: node, args, env: serviceEnv(), ...files });
   await sleep(500);

@@ -5,28 +5,60 @@
  * measurements).
  */
 const { performance } = require('node:perf_hooks');
-const { sign, randomBytes } = require('node:crypto');
+const { sign, randomBytes, generateKeyPairSync } = require('node:crypto');
 const mqtt = require('mqtt');
 const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
+const { MAX_METER_BATCH } = require('@gridledger/core/metering');
 const { mqttClientOptions, mqttCredentialPath, readCredential, usernameOf } = require('@gridledger/network');
 const { api } = require('./api');
-const { prosumerWithMeter } = require('./prosumer');
 
-/** `meters` households with one meter each, registered `inFlight` at a time: [{ meterId, privateKey }]. */
+/** Meters per household in the benches' readings: readings write no per-participant record, so the share does not matter to them. */
+const METERS_PER_HOUSEHOLD = 25;
+
+/**
+ * `meters` meters, each with a key of its own, of households of METERS_PER_HOUSEHOLD: the households
+ * onboarded `inFlight` at a time, the meters registered in batches (POST /meter-batches, four in
+ * flight), as a utility onboards them (registry.js measures the rate): [{ meterId, privateKey }].
+ */
 async function registerMeters(profile, operatorKey, meters, inFlight = 20) {
   const tag = randomBytes(3).toString('hex');
-  const byMeter = new Array(meters);
+  const households = Array.from({ length: Math.ceil(meters / METERS_PER_HOUSEHOLD) }, (_, h) => `bench-${tag}-${h}`);
+  await inParallel(households.length, inFlight, (h) =>
+    api(profile, operatorKey, 'POST', '/participants', { participantId: households[h], role: 'prosumer' }),
+  );
+  const byMeter = [];
+  const batches = [];
+  for (let m = 0; m < meters; m++) {
+    const participantId = households[Math.floor(m / METERS_PER_HOUSEHOLD)];
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const meterId = `${participantId}.m${m % METERS_PER_HOUSEHOLD}`;
+    byMeter.push({ meterId, privateKey });
+    if (m % MAX_METER_BATCH === 0) batches.push({ batchId: `bench-${tag}-b${batches.length}`, meters: [] });
+    batches[batches.length - 1].meters.push({
+      meterId,
+      participantId,
+      kind: 'bidirectional',
+      exportCapacityW: 10000,
+      communityId: profile.mqtt.communityId,
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+    });
+  }
+  await inParallel(batches.length, 4, async (b) => {
+    const answer = await api(profile, operatorKey, 'POST', '/meter-batches', batches[b]);
+    if (answer.count !== batches[b].meters.length)
+      throw new Error(`meter batch ${batches[b].batchId}: ${answer.count} of ${batches[b].meters.length} registered`);
+  });
+  return byMeter;
+}
+
+/** Runs work(0 .. count-1), `inFlight` at a time. */
+async function inParallel(count, inFlight, work) {
   let next = 0;
   await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < meters) {
-        const m = next++;
-        const { meterId, privateKey } = await prosumerWithMeter(api, profile, operatorKey, `bench-${tag}-${m}`, 10000);
-        byMeter[m] = { meterId, privateKey };
-      }
+    Array.from({ length: Math.min(inFlight, count) }, async () => {
+      while (next < count) await work(next++);
     }),
   );
-  return byMeter;
 }
 
 /** The start (epoch seconds) of the last 15-minute interval that has ended. */

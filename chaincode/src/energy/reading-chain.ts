@@ -59,16 +59,15 @@ export async function writeHeads<R extends object>(
 ): Promise<void> {
   const txId = ctx.stub.getTxID();
   const byMeter = new Map<string, RecordWritten[]>();
-  for (const w of written) byMeter.set(w.meterId, [...(byMeter.get(w.meterId) ?? []), w]);
-  const meterIds = [...byMeter.keys()].sort();
-  // A meter whose head this transaction did not read (none today: the batch loader reads every active one) is read here.
-  const unread = meterIds.filter((m) => !before.has(m));
-  const values = await getStates(
-    ctx,
-    unread.map((m) => key(ctx, KeyTypes.readingHead, m)),
-  );
-  unread.forEach((m, i) => parseHead<R>(m, values[i], before));
-  for (const meterId of meterIds) {
+  for (const w of written) {
+    const records = byMeter.get(w.meterId);
+    if (records === undefined) byMeter.set(w.meterId, [w]);
+    else records.push(w);
+  }
+  const latestOf = new Map(newHeads.map((h) => [h.meterId, h.intervalStart]));
+  for (const meterId of [...byMeter.keys()].sort()) {
+    // The batch loader reads the head of every meter it writes; a head not read would chain on what the transaction never saw.
+    if (!before.has(meterId)) throw new Error(`the head of meter ${meterId} was not read before its records were written`);
     const previous = before.get(meterId);
     const records = byMeter.get(meterId)!;
     const chain: MeterChain = {
@@ -76,8 +75,8 @@ export async function writeHeads<R extends object>(
       txId,
       prevTxId: previous?.chain?.txId ?? '',
     };
-    const latest = newHeads.find((h) => h.meterId === meterId);
-    const record = latest === undefined ? previous?.record : records.find((w) => w.intervalStart === latest.intervalStart)?.record;
+    const latest = latestOf.get(meterId);
+    const record = latest === undefined ? previous?.record : records.find((w) => w.intervalStart === latest)?.record;
     if (record === undefined) throw new Error(`the head of meter ${meterId} is neither read nor among the readings written`);
     await ctx.stub.putState(key(ctx, KeyTypes.readingHead, meterId), Buffer.from(canonicalJson({ ...record, chain }), 'utf8'));
   }
