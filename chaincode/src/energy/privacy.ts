@@ -294,12 +294,15 @@ export async function writeReadings(
 }
 
 /**
- * Deletes from the collection the chunks of the records leaving the state that are their chunk's
- * newest (privateRef.last): the readings' private parts go with the last of them.
+ * Purges from the collection the chunks of the records leaving the state that are their chunk's
+ * newest (privateRef.last): the readings' private parts go with the last of them. A purge, not a
+ * delete: a delete leaves every version in the members' private data store (pvtdataStore), which
+ * then grows with every reading ever received (docs/bounded-state.md, "The soak"); a purge removes
+ * them there too (application capability V2_5). The block store keeps the salted hashes.
  */
 export async function releaseChunks(ctx: Context, leaving: readonly SharedReading[]): Promise<number> {
   const keys = [...new Set(leaving.filter((r) => r.privateRef?.last === true).map((r) => privateKeyOf(ctx, r)))].sort();
-  for (const k of keys) await ctx.stub.deletePrivateData(CONSUMPTION_COLLECTION, k);
+  for (const k of keys) await ctx.stub.purgePrivateData(CONSUMPTION_COLLECTION, k);
   return keys.length;
 }
 

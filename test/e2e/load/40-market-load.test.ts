@@ -158,6 +158,11 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
         { encoding: 'utf8' },
       );
     const fromLedger = audit();
+    // Which fields differ (or why the audit failed) before the exit status, so that a failure says what.
+    expect({ stderr: fromLedger.stderr, differences: fromLedger.stdout ? JSON.parse(fromLedger.stdout).differences : undefined }).toEqual({
+      stderr: '',
+      differences: [],
+    });
     expect(fromLedger.status).toBe(0);
     expect(JSON.parse(fromLedger.stdout)).toMatchObject({ source: 'ledger', matches: true, differences: [], recordedTxId: recorded.txId });
     const file = join(mkdtempSync(join(tmpdir(), 'gl-audit-')), 'book.json');
