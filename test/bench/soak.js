@@ -89,6 +89,9 @@ async function readingsSoak({ profile, stateDir, byMeter, warmup, intervals, rou
         cpuByComponent: cpu?.byComponent,
         stateDbMiB: Object.fromEntries(Object.entries(stores).map(([peer, s]) => [peer, mib(s.state)])),
         blockStoreMiB: mib(Object.values(stores)[0]?.blocks ?? 0),
+        // The members' private data store (every version of the collection's keys unless purged) and the history DB.
+        privateDataMiB: Object.fromEntries(Object.entries(stores).map(([peer, s]) => [peer, mib(s.privateData)])),
+        historyMiB: mib(Object.values(stores)[0]?.history ?? 0),
         archived,
         refused: r.refused,
       };
@@ -174,6 +177,8 @@ function soakRound(r, results, rows) {
     cpuByComponent: r.cpuByComponent,
     stateDbMiB: r.stateDbMiB,
     blockStoreMiB: r.blockStoreMiB,
+    privateDataMiB: r.privateDataMiB,
+    historyMiB: r.historyMiB,
     archived,
   });
   const refused = Object.entries(r.refused).map(([c, n]) => `${n} ${c}`);
@@ -187,7 +192,9 @@ function soakRound(r, results, rows) {
       `p95 ${r.p95Ms.toFixed(0)} ms, CPU ${r.cpuMsPerReading ?? '?'} ms per reading (${components(r.cpuByComponent)}), state DB ` +
       `${Object.entries(r.stateDbMiB)
         .map(([p, m]) => `${p} ${m}`)
-        .join(', ')} MiB, blocks ${r.blockStoreMiB} MiB` +
+        .join(', ')} MiB, private data store ${Object.entries(r.privateDataMiB)
+        .map(([p, m]) => `${p} ${m}`)
+        .join(', ')} MiB, history ${r.historyMiB} MiB, blocks ${r.blockStoreMiB} MiB` +
       (archived.hours
         ? `; archived before it: ${archived.readings} readings of ${archived.hours} h in ${archived.seconds} s, CPU ${archived.cpuMsPerReading ?? '?'} ms each`
         : ''),
