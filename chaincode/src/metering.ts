@@ -54,6 +54,7 @@ function storeOf(
   estimates: Map<string, EstimateRecord>,
   heads: HeadsBefore<SharedReading>,
 ): ReadingStore {
+  const pastHorizon = (intervalStart: string) => hourPastHorizon(ctx, readingHourOf(intervalStart), params);
   return {
     getMeters: async (meterIds) =>
       (
@@ -62,8 +63,9 @@ function storeOf(
           meterIds.map((meterId) => key(ctx, KeyTypes.meter, meterId)),
         )
       ).map((bytes) => (bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as MeterRecord))),
-    getHeads: (meterIds) => readHeads(ctx, meterIds, heads),
-    getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart),
+    // A record past every horizon may have lost its private part with its chunk's newest reading (releaseChunks).
+    getHeads: (meterIds) => readHeads(ctx, meterIds, heads, pastHorizon),
+    getReading: (meterId, intervalStart) => readReading(ctx, meterId, intervalStart, pastHorizon),
     areWindowsClosed: (windows) => areWindowsClosing(ctx, windows, params.intervalSeconds),
     hasEstimate: async (meterId, intervalStart) => {
       const estimate = await getRecord<EstimateRecord>(ctx, key(ctx, KeyTypes.estimate, meterId, intervalStart));

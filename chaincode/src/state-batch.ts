@@ -58,7 +58,10 @@ export interface WriteOp {
   purge?: true;
 }
 
-/** WriteBatchState { repeated WriteRecord rec = 1 }, WriteRecord { key = 1, value = 2, collection = 3, type = 5 } (type 9 put, 10 delete, 23 purge). */
+/**
+ * WriteBatchState { repeated WriteRecord rec = 1 }, WriteRecord { key = 1, value = 2, collection = 3, type = 5 }:
+ * type 9 put, 10 delete, 23 purge.
+ */
 export function encodeWriteBatch(ops: readonly WriteOp[]): Buffer {
   const parts: Buffer[] = [];
   for (const op of ops) {

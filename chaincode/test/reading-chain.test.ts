@@ -102,6 +102,41 @@ describe('the rolling archive: a reading takes its meter’s record one horizon 
     expect(chunksOf(fabric)).toEqual([resumed.txId]);
   });
 
+  it("takes a silent meter's head whose chunk left with another meter's reading as an archived link, not as unavailable", async () => {
+    const fabric = await ledger();
+    const keys2 = meterKeys();
+    await registerHomeMeter(fabric, operator, keys2, 'm2', 'home-02');
+    const other = readingsOf(
+      'm2',
+      DAY,
+      Array.from({ length: 2 * 96 }, (_, k) => ({ importWh: 20 + (k % 5), exportWh: 0 })),
+    ).map((r) => signReading(r, keys2.privateKey));
+    const sendOther = async (from: number, n: number) => {
+      fabric.now = parseInstant(other[from + n - 1]!.intervalStart)! + 900 + 60;
+      const out = await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify(other.slice(from, from + n))), true);
+      expect(out.result.results.map((r: { status: string }) => r.status)).toEqual(Array(n).fill('accepted'));
+      return out;
+    };
+    // m1's and m2's readings of interval 0 in one chunk; m2's is its newest (the last in key order): the chunk leaves with it.
+    fabric.now = DAY + 900 + 60;
+    const both = await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([truth[0], other[0]])), true);
+    expect(both.result.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
+    // m1 falls silent; m2 goes on, an hour at a time, until its reading one horizon later takes its interval 0 out.
+    const step = (HORIZON + 3600) / 900;
+    for (let k = 1; k <= step; k += 4) await sendOther(k, Math.min(4, step - k + 1));
+    expect(fabric.purgedKeys.map((k) => k.split('\u0000')[2])).toEqual([both.txId]);
+    expect(chunksOf(fabric)).not.toContain(both.txId);
+    // m1 resumes: its head (interval 0) is past every horizon without its import; the reading links to it.
+    const resumed = await send(fabric, step + 2);
+    const record = JSON.parse(fabric.state.get(recordKey(at(step + 2)))!.toString('utf8'));
+    expect(record.prevIntervalStart).toBe(at(0));
+    expect(resumed.result.results[0].status).toBe('accepted');
+    // A resend of that head's reading finds the record without its import: judged as a reading past every window, not a 503.
+    const resend = await fabric.run(bridge, (ctx) => submitVia(metering, ctx, JSON.stringify([truth[0]])), true);
+    expect(resend.error).toBeUndefined();
+    expect(resend.result.results[0]).toMatchObject({ status: 'rejected', code: ErrorCodes.READING_TOO_LATE });
+  });
+
   it('keeps the readings a chain walk, a retry or a correction still needs: the walk stops at a link past the horizon', async () => {
     const fabric = await ledger();
     await send(fabric, 0, 4);

@@ -1,4 +1,6 @@
 /**
+ * (Over 400 lines on purpose: the collection's layout, the reads that join it to the public records and
+ * the writes and releases of its chunks are one concern, where a household's private values live.)
  * Household consumption in the private data collection of Community and Utility
  * (chaincode/collections.json), its salted hash on the channel (core/src/metering/private.ts).
  *
@@ -20,6 +22,7 @@
  */
 import { Context } from 'fabric-contract-api';
 import {
+  ArchivedHead,
   canonicalJson,
   CONSUMPTION_COLLECTION,
   CONSUMPTION_MEMBERS,
@@ -229,9 +232,22 @@ async function fullReading(ctx: Context, shared: SharedReading | undefined): Pro
   return shared === undefined ? undefined : (await fullReadings(ctx, [shared]))[0];
 }
 
-/** A stored reading with its import (for transactions: endorsed by the collection's members). */
-export async function readReading(ctx: Context, meterId: string, intervalStart: string): Promise<StoredReading | undefined> {
-  return fullReading(ctx, await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart)));
+/**
+ * A stored reading with its import (for transactions: endorsed by the collection's members). A
+ * record whose chunk is gone and which `pastHorizon` says is past every horizon answers undefined,
+ * as a record rolled out does (readHeads says why a chunk can leave before such a record).
+ */
+export async function readReading(
+  ctx: Context,
+  meterId: string,
+  intervalStart: string,
+  pastHorizon: (intervalStart: string) => boolean = () => false,
+): Promise<StoredReading | undefined> {
+  const shared = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart));
+  if (shared === undefined) return undefined;
+  if (pastHorizon(intervalStart) && (await privateValues(ctx, [privateKeyOf(ctx, shared)])).get(privateKeyOf(ctx, shared)) === undefined)
+    return undefined;
+  return fullReading(ctx, shared);
 }
 
 /** The meter's head (latest reading) with its import, without its chain. */
@@ -243,21 +259,32 @@ export async function readHead(ctx: Context, meterId: string): Promise<StoredRea
 /**
  * The heads of `meterIds` with their imports, in order: two round trips on a peer (the public heads,
  * then their private chunks), whatever the number of meters. `before` keeps each head's record and
- * chain for writeReadings.
+ * chain for writeReadings. A head whose chunk is gone and whose interval `pastHorizon` says is past
+ * every horizon is an ArchivedHead: a chunk holds readings of several meters and leaves with its
+ * newest (releaseChunks), so the head of a meter silent since then has its link and nothing more.
+ * Any other missing or mismatched private part is PRIVATE_DATA_UNAVAILABLE.
  */
 export async function readHeads(
   ctx: Context,
   meterIds: readonly string[],
   before?: HeadsBefore<SharedReading>,
-): Promise<(StoredReading | undefined)[]> {
+  pastHorizon: (intervalStart: string) => boolean = () => false,
+): Promise<(StoredReading | ArchivedHead | undefined)[]> {
   const values = await getStates(
     ctx,
     meterIds.map((meterId) => key(ctx, KeyTypes.readingHead, meterId)),
   );
   const shared = meterIds.map((meterId, i) => parseHead<SharedReading>(meterId, values[i], before));
   const found = shared.filter((h): h is SharedReading => h !== undefined);
-  const joined = await fullReadings(ctx, found);
-  const byHead = new Map(found.map((h, i) => [h, joined[i]]));
+  const chunks = await privateValues(
+    ctx,
+    found.map((h) => privateKeyOf(ctx, h)),
+  );
+  const gone = new Set(found.filter((h) => chunks.get(privateKeyOf(ctx, h)) === undefined && pastHorizon(h.intervalStart)));
+  const kept = found.filter((h) => !gone.has(h));
+  const joined = await fullReadings(ctx, kept);
+  const byHead = new Map<SharedReading, StoredReading | ArchivedHead>(kept.map((h, i) => [h, joined[i]!]));
+  for (const h of gone) byHead.set(h, { intervalStart: h.intervalStart, archived: true });
   return shared.map((h) => (h === undefined ? undefined : byHead.get(h)));
 }
 

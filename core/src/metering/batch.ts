@@ -36,6 +36,19 @@ export interface StoredReading extends SignedReading {
   correctsEstimate?: true;
 }
 
+/**
+ * A head past every horizon whose private part has left the collection (its chunk went with a later
+ * reading of another meter, docs/bounded-state.md): the record is known to exist and to be the
+ * meter's newest, so a new reading links to it as to an archived one, and the checks against it are
+ * skipped.
+ */
+export interface ArchivedHead {
+  intervalStart: string;
+  archived: true;
+}
+
+export const isArchivedHead = (head: StoredReading | ArchivedHead): head is ArchivedHead => 'archived' in head && head.archived === true;
+
 /** What the contract loaded for one meter named in the batch. */
 export interface LoadedMeter {
   /** The registered meter, undefined when none is registered under that id. */
@@ -75,8 +88,8 @@ export interface WindowRef {
  */
 export interface ReadingStore {
   getMeters(meterIds: readonly string[]): Promise<(MeterRecord | undefined)[]>;
-  /** Each meter's head, undefined for a meter without one. */
-  getHeads(meterIds: readonly string[]): Promise<(StoredReading | undefined)[]>;
+  /** Each meter's head, undefined for a meter without one; an ArchivedHead when only its link is left. */
+  getHeads(meterIds: readonly string[]): Promise<(StoredReading | ArchivedHead | undefined)[]>;
   getReading(meterId: string, intervalStart: string): Promise<StoredReading | undefined>;
   /** Whether the community's operator has closed (or begun to close) each window. */
   areWindowsClosed(windows: readonly WindowRef[]): Promise<boolean[]>;
@@ -226,6 +239,10 @@ export async function loadReadingBatchState(
     const intervals = sortedIntervals(meterId);
     const head = heads[i];
     if (head === undefined) continue;
+    if (isArchivedHead(head)) {
+      loaded.archivedBelow = head.intervalStart;
+      continue;
+    }
     loaded.head = head;
     loaded.chain = [head];
     loaded.chainComplete = head.prevIntervalStart === null;
