@@ -144,7 +144,7 @@ it('1,000 concurrent orders from 50 participants, cleared and settled by the sch
       spawnSync(
         'node',
         [
-          join(__dirname, '../../gateway-api/dist/audit.js'),
+          join(__dirname, '../../../gateway-api/dist/audit.js'),
           '--community',
           C,
           '--interval',
