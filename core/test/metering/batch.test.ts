@@ -65,10 +65,15 @@ class MemoryLedger implements ReadingStore {
     this.reads += meterIds.length;
     return meterIds.map((meterId) => this.meters.get(meterId));
   }
+  /** Meters whose head has lost its private part past every horizon: getHeads answers only its link. */
+  readonly archivedHeads = new Set<string>();
   async getHeads(meterIds: readonly string[]) {
     this.calls += 1;
     this.reads += meterIds.length;
-    return meterIds.map((meterId) => this.heads.get(meterId));
+    return meterIds.map((meterId) => {
+      const head = this.heads.get(meterId);
+      return head !== undefined && this.archivedHeads.has(meterId) ? { intervalStart: head.intervalStart, archived: true as const } : head;
+    });
   }
   async getReading(meterId: string, intervalStart: string) {
     this.calls += 1;
@@ -314,6 +319,24 @@ describe('foldReadingBatch', () => {
     expect(outcome.writes.heads.map((h) => [h.meterId, h.intervalStart])).toEqual(
       meterIds.map((m, i) => [m, histories[i][5].intervalStart]),
     );
+  });
+
+  it('links a new reading to a head that is only a link (its import gone past every horizon), judged without it', async () => {
+    const ledger = new MemoryLedger();
+    ledger.meters.set('m1', meterRecord('m1'));
+    await ledger.submit(
+      truth.slice(0, 4).map((r) => signed(r)),
+      NOW,
+    );
+    ledger.archivedHeads.add('m1');
+    const outcome = await ledger.submit([signed(truth[20])], NOW);
+    expect(outcome.results.map((r) => r.status)).toEqual(['accepted']);
+    // Linked to the old head; no gap opened from a reading the transaction could not see; the new head written.
+    expect(outcome.writes.readings).toEqual([
+      expect.objectContaining({ intervalStart: truth[20].intervalStart, prevIntervalStart: truth[3].intervalStart }),
+    ]);
+    expect(outcome.writes.gapsToPut).toEqual([]);
+    expect(outcome.writes.heads.map((h) => h.intervalStart)).toEqual([truth[20].intervalStart]);
   });
 
   it('recognises a retry of a reading past the late window by its own key, without walking', async () => {
