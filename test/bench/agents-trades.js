@@ -14,6 +14,7 @@ const { formatInstant } = require('@gridledger/core/core');
 const { UNLIMITED_MANDATE } = require('@gridledger/core/p2p');
 
 const { percentile } = require('./stats');
+const { eachLimited } = require('./pool');
 
 const SELLERS = 20;
 const BUYERS = 10;
@@ -29,16 +30,6 @@ async function call(url, key, method, path, body) {
   const json = await res.json().catch(() => ({}));
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
-}
-
-/** Runs fn over items, at most `inFlight` at once. */
-async function eachLimited(items, inFlight, fn) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
 }
 
 /** A household onboarded with a meter, its agent's key and a mandate with automation on (and credits for a buyer). */

@@ -16,19 +16,10 @@
 const { generateKeyPairSync, randomBytes } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const { percentile } = require('./stats');
+const { pool } = require('./pool');
 
 const instant = (epochSeconds) => new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs fn(i) for i < count with at most inFlight at once. */
-async function pool(count, inFlight, fn) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < count) await fn(next++);
-    }),
-  );
-}
 
 /** A battery provider with a battery meter, and `count` batteries on it available from yesterday for 30 days. */
 async function batteries(url, call, operatorKey, communityId, tag, count) {

@@ -21,6 +21,7 @@ const { performance } = require('node:perf_hooks');
 const { formatInstant, readingSignedBytes } = require('@gridledger/core/core');
 const { ledgerClient } = require('@gridledger/network');
 const { percentile } = require('./stats');
+const { eachLimited } = require('./pool');
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 
@@ -45,19 +46,6 @@ async function must(profile, org, key, method, path, body, want = [200, 201]) {
   }
 }
 
-/** Runs fn over items with at most `inFlight` at once. */
-async function pool(items, inFlight, fn) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(inFlight, items.length) }, async () => {
-      while (next < items.length) {
-        const k = next++;
-        await fn(items[k], k);
-      }
-    }),
-  );
-}
-
 /**
  * The assets and their closed hours (not timed): participants, meters, verified assets, readings,
  * window closes. Answers the meters (with their holder's key), the hours and what the setup took.
@@ -76,7 +64,7 @@ async function setUpHours(profile, credentials, { assets, hours, perParticipant,
     participantId: `certb-${tag}-p${k}`,
     communityId: communities[k % communityCount],
   }));
-  await pool(participants, 10, async (p) => {
+  await eachLimited(participants, 10, async (p) => {
     p.apiKey = (
       await must(profile, 'community', operatorKey, 'POST', '/participants', { participantId: p.participantId, role: 'prosumer' })
     ).apiKey;
@@ -86,7 +74,7 @@ async function setUpHours(profile, credentials, { assets, hours, perParticipant,
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     return { p, meterId: `${p.participantId}.m${k}`, assetId: `${p.participantId}.pv${k}`, privateKey, publicKey };
   });
-  await pool(meters, 20, async (m) => {
+  await eachLimited(meters, 20, async (m) => {
     await must(profile, 'community', m.p.apiKey, 'POST', '/meters', {
       meterId: m.meterId,
       participantId: m.p.participantId,
@@ -109,7 +97,7 @@ async function setUpHours(profile, credentials, { assets, hours, perParticipant,
     });
   });
   // After all registrations: the regulator's peer has then seen them (a peer of another organization may lag a block).
-  await pool(meters, 20, (m) => must(profile, 'regulator', regulatorKey, 'POST', `/assets/${m.assetId}/verification`));
+  await eachLimited(meters, 20, (m) => must(profile, 'regulator', regulatorKey, 'POST', `/assets/${m.assetId}/verification`));
   log(`${participants.length} participants, ${assets} meters and verified assets in ${since()}`);
 
   // Readings of the hours that ended 3 to 3 + hours hours ago: one meter's in one batch (its reading head is one key).
@@ -140,7 +128,7 @@ async function setUpHours(profile, credentials, { assets, hours, perParticipant,
     );
   }
   const tr = performance.now();
-  await pool(readingBatches, 8, async (readings) => {
+  await eachLimited(readingBatches, 8, async (readings) => {
     const { results: answered } = await must(profile, 'community', operatorKey, 'POST', '/readings', { readings });
     const bad = answered.filter((x) => x.status !== 'accepted');
     if (bad.length > 0) throw new Error(`readings: ${JSON.stringify(bad[0])}`);
@@ -198,7 +186,7 @@ async function certificateBenchmarks(profile, credentials, results, rows, noopTp
     const bundles = [];
     let refused = 0;
     const ti = performance.now();
-    await pool(batches, inFlight, async (items) => {
+    await eachLimited(batches, inFlight, async (items) => {
       const t = performance.now();
       const out = await must(profile, 'community', operatorKey, 'POST', '/certificates/issuances/batch', { items });
       latencies.push(performance.now() - t);
@@ -239,7 +227,7 @@ async function certificateBenchmarks(profile, credentials, results, rows, noopTp
     const claimLatencies = [];
     let claimFailed = 0;
     const tc = performance.now();
-    await pool(chosen, 100, async (b) => {
+    await eachLimited(chosen, 100, async (b) => {
       const t = performance.now();
       const end = formatInstant(Date.parse(b.hourStart) / 1000 + 3600);
       const res = await call(profile, 'community', keyOf.get(b.assetId), 'POST', `/certificates/${b.bundleId}/claim`, {
@@ -272,4 +260,4 @@ async function certificateBenchmarks(profile, credentials, results, rows, noopTp
   }
 }
 
-module.exports = { certificateBenchmarks, setUpHours, must, pool };
+module.exports = { certificateBenchmarks, setUpHours, must };

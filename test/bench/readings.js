@@ -11,6 +11,7 @@ const { readingSignedBytes, formatInstant } = require('@gridledger/core/core');
 const { MAX_METER_BATCH } = require('@gridledger/core/metering');
 const { mqttClientOptions, mqttCredentialPath, readCredential, usernameOf } = require('@gridledger/network');
 const { api } = require('./api');
+const { pool } = require('./pool');
 
 /** Meters per household in the benches' readings: readings write no per-participant record, so the share does not matter to them. */
 const METERS_PER_HOUSEHOLD = 25;
@@ -23,7 +24,7 @@ const METERS_PER_HOUSEHOLD = 25;
 async function registerMeters(profile, operatorKey, meters, inFlight = 20) {
   const tag = randomBytes(3).toString('hex');
   const households = Array.from({ length: Math.ceil(meters / METERS_PER_HOUSEHOLD) }, (_, h) => `bench-${tag}-${h}`);
-  await inParallel(households.length, inFlight, (h) =>
+  await pool(households.length, inFlight, (h) =>
     api(profile, operatorKey, 'POST', '/participants', { participantId: households[h], role: 'prosumer' }),
   );
   const byMeter = [];
@@ -43,22 +44,12 @@ async function registerMeters(profile, operatorKey, meters, inFlight = 20) {
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
     });
   }
-  await inParallel(batches.length, 4, async (b) => {
+  await pool(batches.length, 4, async (b) => {
     const answer = await api(profile, operatorKey, 'POST', '/meter-batches', batches[b]);
     if (answer.count !== batches[b].meters.length)
       throw new Error(`meter batch ${batches[b].batchId}: ${answer.count} of ${batches[b].meters.length} registered`);
   });
   return byMeter;
-}
-
-/** Runs work(0 .. count-1), `inFlight` at a time. */
-async function inParallel(count, inFlight, work) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(inFlight, count) }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
 }
 
 /** The start (epoch seconds) of the last 15-minute interval that has ended. */

@@ -152,11 +152,11 @@ const pickWindows = (p) => ({
   correctionWindowSeconds: p.correctionWindowSeconds,
   archiveAfterSeconds: p.archiveAfterSeconds,
 });
-/** "peer 0.53, chaincode 0.41, …": each component's ms per reading, biggest first. */
-const components = (byComponent) =>
-  byComponent
-    ? Object.entries(byComponent)
-        .map(([c, ms]) => `${c} ${ms}`)
+/** "peer 0.53, chaincode 0.41, …": an object's entries in its order ('?' when there is none). */
+const listed = (byName) =>
+  byName
+    ? Object.entries(byName)
+        .map(([name, value]) => `${name} ${value}`)
         .join(', ')
     : '?';
 const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
@@ -189,12 +189,9 @@ function soakRound(r, results, rows) {
     unit: 'readings/s',
     note:
       `offered ${r.offeredPerSec.toFixed(0)}/s, ${r.committed}/${r.readings} committed${refused.length ? ` (refused: ${refused.join(', ')})` : ''}, ` +
-      `p95 ${r.p95Ms.toFixed(0)} ms, CPU ${r.cpuMsPerReading ?? '?'} ms per reading (${components(r.cpuByComponent)}), state DB ` +
-      `${Object.entries(r.stateDbMiB)
-        .map(([p, m]) => `${p} ${m}`)
-        .join(', ')} MiB, private data store ${Object.entries(r.privateDataMiB)
-        .map(([p, m]) => `${p} ${m}`)
-        .join(', ')} MiB, history ${r.historyMiB} MiB, blocks ${r.blockStoreMiB} MiB` +
+      `p95 ${r.p95Ms.toFixed(0)} ms, CPU ${r.cpuMsPerReading ?? '?'} ms per reading (${listed(r.cpuByComponent)}), ` +
+      `state DB ${listed(r.stateDbMiB)} MiB, private data store ${listed(r.privateDataMiB)} MiB, history ${r.historyMiB} MiB, ` +
+      `blocks ${r.blockStoreMiB} MiB` +
       (archived.hours
         ? `; archived before it: ${archived.readings} readings of ${archived.hours} h in ${archived.seconds} s, CPU ${archived.cpuMsPerReading ?? '?'} ms each`
         : ''),

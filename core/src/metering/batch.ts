@@ -62,6 +62,7 @@ export interface LoadedMeter {
   /**
    * The interval of the reading the chain's lowest one points to when that reading's hour is archived
    * (docs/bounded-state.md): it exists and is older, but its record left the state, so the walk stops there.
+   * For an ArchivedHead, the head's own interval (the chain is then empty).
    */
   archivedBelow?: string;
   /** Readings below the chain, looked up by their own key: null when none is stored. */
