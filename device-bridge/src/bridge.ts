@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { describeFabricError } from '@gridledger/fabric-client';
-import { ErrorCodes, GridLedgerError, parseSignedReading, readingSignedBytes, type SignedReading } from '@gridledger/core';
+import {
+  ErrorCodes,
+  GridLedgerError,
+  MAX_READINGS_PER_BATCH,
+  parseSignedReading,
+  readingSignedBytes,
+  type SignedReading,
+} from '@gridledger/core';
 import { backoffMs, flushDelay, selectBatch } from './batching';
 import { DeadLetters } from './dead-letter';
 import { Journal, type JournalEntry } from './journal';
@@ -37,7 +44,7 @@ export interface BridgeOptions {
    */
   protocolVersion?: 4 | 5;
   sessionExpirySeconds?: number;
-  /** Readings per transaction (default 100). */
+  /** Readings per transaction (default MAX_READINGS_PER_BATCH, the most the contract takes: less fixed cost per reading). */
   maxBatch?: number;
   /** How long a reading waits for its batch to fill (default 200 ms). */
   lingerMs?: number;
@@ -131,7 +138,7 @@ export class Bridge {
 
   private constructor(private readonly opts: BridgeOptions) {
     this.log = opts.logger ?? createLogger('device-bridge');
-    this.maxBatch = opts.maxBatch ?? 100;
+    this.maxBatch = opts.maxBatch ?? MAX_READINGS_PER_BATCH;
     this.metrics = opts.metrics ?? new BridgeMetrics(false);
   }
 

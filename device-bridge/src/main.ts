@@ -10,6 +10,7 @@ import {
   usernameOf,
   type Principal,
 } from '@gridledger/network';
+import { MAX_READINGS_PER_BATCH } from '@gridledger/core';
 import { Bridge } from './bridge';
 import { intArg, parseArgs } from './cli';
 import { FabricLedgerSubmitter } from './fabric';
@@ -23,7 +24,7 @@ const USAGE = `usage: node device-bridge/dist/main.js --state <stateDir> [option
   --mqtt-url <url>       broker (default: the profile's mqtt.url; TLS with the profile's CA)
   --mqtt-version 4|5     MQTT protocol (default 5)
   --user <id>            wallet user of the community org (default bridge)
-  --batch-size <n>       readings per transaction (default 100)
+  --batch-size <n>       readings per transaction (default ${MAX_READINGS_PER_BATCH}, the most the contract takes)
   --linger-ms <ms>       how long a batch waits to fill (default 200)
   --concurrency <n>      transactions in flight (default 8)`;
 
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     stateDir,
     submitter,
     protocolVersion: version === '4' ? 4 : 5,
-    maxBatch: intArg(args, 'batch-size', 100, 1),
+    maxBatch: intArg(args, 'batch-size', MAX_READINGS_PER_BATCH, 1),
     lingerMs: intArg(args, 'linger-ms', 200),
     maxConcurrent: intArg(args, 'concurrency', 8, 1),
     logger: log,

@@ -80,6 +80,15 @@ export const CONFIG = {
     readBy: ['network CLI'],
     doc: '`FABRIC_LOGGING_SPEC` of peers and orderers',
   }),
+  GRIDLEDGER_BATCH_TIMEOUT: variable({
+    schema: z
+      .string()
+      .regex(/^[1-9]\d{0,4}ms$|^[1-9]\d?s$/, 'expected a duration such as 250ms or 1s')
+      .default('250ms'),
+    default: '250ms',
+    readBy: ['network CLI'],
+    doc: 'the channel’s `BatchTimeout` (SmartBFT: `RequestBatchMaxInterval`), how long the orderers fill a block; read at channel creation',
+  }),
   GRIDLEDGER_PEER_PPROF: variable({
     schema: flag('1', '0').default('0'),
     default: '0',
@@ -89,7 +98,7 @@ export const CONFIG = {
   GRIDLEDGER_BRIDGE_ARGS: variable({
     schema: text.default(''),
     readBy: ['network CLI'],
-    doc: 'extra arguments of the bridge, e.g. `--batch-size 200 --concurrency 8`',
+    doc: 'extra arguments of the bridge, e.g. `--batch-size 100 --concurrency 12` (defaults 200 and 8)',
   }),
   GRIDLEDGER_BRIDGE_NODE_ARGS: variable({
     schema: text.default(''),

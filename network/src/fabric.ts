@@ -126,7 +126,7 @@ export const tlsPaths = (home: string) => ({ cert: tlsCert(home), key: keyFile(t
 const allRoots = (l: Layout) => `[${ORGS.map((o) => caRoot(l, o)).join(',')}]`;
 
 /** configtx.yaml for the `energy` channel (JSON is YAML): three organizations, each an orderer and an application org. */
-export function writeConfigtx(l: Layout, batchTimeout = '250ms'): string {
+export function writeConfigtx(l: Layout, batchTimeout = readConfig(['GRIDLEDGER_BATCH_TIMEOUT']).GRIDLEDGER_BATCH_TIMEOUT): string {
   const dir = join(l.stateDir, 'channel');
   mkdirSync(dir, { recursive: true });
   const orgs = ORGS.map((org) => {

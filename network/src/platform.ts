@@ -302,7 +302,7 @@ export async function startBridge(profile: NetworkProfile): Promise<void> {
     entry('device-bridge', 'dist', 'main.js'),
     '--state',
     profile.stateDir,
-    // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 200 --concurrency 8'.
+    // For trying batching settings: e.g. GRIDLEDGER_BRIDGE_ARGS='--batch-size 100 --concurrency 12'.
     ...words(config.GRIDLEDGER_BRIDGE_ARGS),
   ];
   const pid = await startProcess({ name, command: node, args, env: serviceEnv(), ...files });
