@@ -279,3 +279,17 @@ it('matches a household hour by hour against its claims and green bundled tokens
     ErrorCodes.CERTIFICATE_ASSET_UNVERIFIED,
   );
 });
+
+it('refuses to charge from an hour whose battery readings left the state (READING_ARCHIVED), rather than an efficiency of 0', async () => {
+  const { f } = await setUp();
+  await ok(f.run(regulator, (ctx) => certificates.issue(ctx, 'pv-1', HOUR)));
+  // The shortest horizon the parameters allow: the late window (48 h) plus a day; then the hour is archived.
+  const setParams = (change: object) => f.run(operator, (ctx) => metering.setParams(ctx, json(change)));
+  await ok(setParams({ disputeWindowSeconds: 86_400, correctionWindowSeconds: 86_400 }));
+  await ok(setParams({ archiveAfterSeconds: 3 * 86_400 }));
+  f.now = T + 3600 + 3 * 86_400;
+  await ok(f.run(operator, (ctx) => metering.archiveReadingHour(ctx, json({ hour: HOUR.slice(0, 13), pageSize: 100 }))));
+  const refused = await charge(f, home1, 'pv-1@20261121T12Z-1', 500);
+  expect(refused.error?.code).toBe(ErrorCodes.READING_ARCHIVED);
+  expect(refused.error?.details).toMatchObject({ meterId: 'h1.bat', hour: '2026-11-21T12' });
+});

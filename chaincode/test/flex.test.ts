@@ -219,4 +219,64 @@ describe('a demand-response event', () => {
       expect(auditFlexParticipant(changed).length).toBeGreaterThan(0);
     }
   });
+
+  it('keeps to the readings’ horizon: a call reaching past it refused, an archived day no outage, no settling on it', async () => {
+    const fabric = await ledger();
+    const { past, before, during } = readings();
+    await submit(fabric, past);
+    const setParams = (change: object) => fabric.run(operator, (ctx) => metering.setParams(ctx, JSON.stringify(change)));
+    // The horizon: archiveAfterSeconds 31 days (the late window of 30 days plus a day). 31 days of lookback reach past it.
+    expectOk(await setParams({ archiveAfterSeconds: 31 * DAY_SECONDS }));
+    fabric.now = at('17:00');
+    const tooFar = { ...event, eventId: 'far', baseline: { ...event.baseline, lookbackDays: 31 } };
+    const refused = await call(fabric, utility, tooFar);
+    expect(codeOf(refused)).toBe(ErrorCodes.FLEX_EVENT_INVALID);
+    expect(refused.error?.details).toMatchObject({ field: 'baseline.lookbackDays' });
+    expectOk(await call(fabric, utility, event)); // 15 days
+    expectOk(await fabric.run(p1, (ctx) => flex.optIn(ctx, 'ev-1', 'p1', '')));
+    expectOk(await fabric.run(p2, (ctx) => flex.optIn(ctx, 'ev-1', 'p2', '')));
+
+    // Then the horizon shrinks to 8 days, and the hours of 10 to 14 days back are archived: their readings leave the state.
+    expectOk(await setParams({ lateWindowSeconds: DAY_SECONDS, disputeWindowSeconds: DAY_SECONDS, correctionWindowSeconds: DAY_SECONDS }));
+    expectOk(await setParams({ archiveAfterSeconds: 8 * DAY_SECONDS }));
+    for (const back of [10, 11, 12, 13, 14])
+      for (const hh of ['17', '18']) {
+        const hour = formatInstant(at(`${hh}:00`, back)).slice(0, 13);
+        expectOk(await fabric.run(operator, (ctx) => metering.archiveReadingHour(ctx, JSON.stringify({ hour, pageSize: 100 }))));
+      }
+    fabric.now = at('17:55');
+    await submit(fabric, before);
+    expectOk(await fabric.run(utility, (ctx) => flex.fixBaseline(ctx, 'ev-1', 'p1')));
+    expectOk(await fabric.run(utility, (ctx) => flex.fixBaseline(ctx, 'ev-1', 'p2')));
+    // p1: five weekdays (3..7 back) eligible, then the 10th back archived, and the search ends there: not five outages.
+    const b1 = expectOk(await fabric.evaluate(regulator, (ctx) => flex.getBaseline(ctx, 'ev-1', 'p1')));
+    expect(b1.days.map((d: { status: string }) => d.status)).toEqual([
+      'eligible',
+      'eligible',
+      'eligible',
+      'eligible',
+      'eligible',
+      'archived',
+    ]);
+    expect(b1.days.at(-1).day).toBe('2026-11-13');
+    // p2: its own gaps (2, 4, 6) stay outages, inside the horizon.
+    const b2 = expectOk(await fabric.evaluate(regulator, (ctx) => flex.getBaseline(ctx, 'ev-1', 'p2')));
+    expect(b2.days.map((d: { status: string }) => d.status)).toEqual([
+      'eligible',
+      'missing',
+      'eligible',
+      'missing',
+      'eligible',
+      'archived',
+    ]);
+
+    // Settled within the horizon as ever; p2's event reading of 18:15 never came, and past the horizon that is no answer.
+    fabric.now = at('18:35');
+    await submit(fabric, during);
+    for (const s of ['18:00', '18:15'])
+      expectOk(await fabric.run(operator, (ctx) => energy.closeWindow(withTransient(ctx, SEED), 'c1', formatInstant(at(s)))));
+    expectOk(await fabric.run(utility, (ctx) => flex.settle(ctx, 'ev-1', 'p1')));
+    fabric.now = at('19:00') + 8 * DAY_SECONDS;
+    expect(codeOf(await fabric.run(utility, (ctx) => flex.settle(ctx, 'ev-1', 'p2')))).toBe(ErrorCodes.READING_ARCHIVED);
+  });
 });

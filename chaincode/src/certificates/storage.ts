@@ -41,6 +41,7 @@ import { key, KeyTypes } from '../keys';
 import { getRecord, putRecord, txInstant } from '../ledger';
 import { listRecords } from '../paging';
 import { readPosition } from '../energy/positions';
+import { failIfArchived } from '../energy/archive';
 import { readReading } from '../energy/privacy';
 import { HourInputs, loadHour } from './hour';
 import { batteryOfAsset } from '../storage/batteries';
@@ -110,6 +111,9 @@ async function efficiencyAt(ctx: Context, hour: HourInputs): Promise<number> {
     if (reading === undefined) continue;
     return reading.importRegisterWh < 1 ? 0 : measuredEfficiencyPpm(reading.importRegisterWh, reading.exportRegisterWh);
   }
+  // None found: an hour past every horizon may have had them (READING_ARCHIVED), else the meter sent none.
+  const last = hour.intervals.at(-1);
+  if (last !== undefined) await failIfArchived(ctx, hour.record.meterId, last.intervalStart);
   return 0;
 }
 

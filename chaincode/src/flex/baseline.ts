@@ -19,9 +19,11 @@ import {
   likeDayOffsets,
   parseInstant,
 } from '@gridledger/core';
+import { failIfArchived, hourPastHorizon } from '../energy/archive';
+import { loadMeteringParams } from '../energy/grid';
 import { readReading } from '../energy/privacy';
 import { listRecords } from '../paging';
-import { KeyTypes } from '../keys';
+import { KeyTypes, readingHourOf } from '../keys';
 import { txInstant } from '../ledger';
 import { BaselineDay, BaselineRecord, OptInIndex, OptInRecord } from './store';
 
@@ -38,6 +40,22 @@ export async function verifiedConsumption(ctx: Context, meterIds: readonly strin
     out.push(wh);
   }
   return out;
+}
+
+/** Whether the hour of any of `starts` (epoch seconds) is past every horizon of the readings (energy/archive.ts). */
+async function pastHorizon(ctx: Context, starts: readonly number[]): Promise<boolean> {
+  const params = await loadMeteringParams(ctx);
+  return starts.some((s) => hourPastHorizon(ctx, readingHourOf(formatInstant(s)), params));
+}
+
+/**
+ * READING_ARCHIVED (410) when a reading of `meterIds` in `intervals` is not found and its hour is past
+ * every horizon: what the ledger no longer holds in its state is not counted as an outage.
+ */
+export async function failIfReadingArchived(ctx: Context, meterIds: readonly string[], intervals: readonly string[]): Promise<void> {
+  for (const intervalStart of intervals)
+    for (const meterId of meterIds)
+      if ((await readReading(ctx, meterId, intervalStart)) === undefined) await failIfArchived(ctx, meterId, intervalStart);
 }
 
 /** Per interval: the verified consumption, or null for an interval where a meter lacks a reading. */
@@ -77,6 +95,11 @@ export async function buildBaseline(ctx: Context, event: FlexEvent, optIn: OptIn
     const eventWh = await verifiedConsumption(ctx, optIn.meterIds, at.event);
     const adjustmentWh = eventWh === null ? null : await verifiedConsumption(ctx, optIn.meterIds, at.adjustment);
     if (eventWh === null || adjustmentWh === null) {
+      // A reading not found past every horizon may have left the state (docs/bounded-state.md): not an outage. Older days are older still.
+      if (await pastHorizon(ctx, [...at.event, ...at.adjustment])) {
+        days.push({ day, status: 'archived' });
+        break;
+      }
       days.push({ day, status: 'missing' });
       continue;
     }

@@ -10,6 +10,7 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   canonicalJson,
+  checkBaselineReach,
   ErrorCodes,
   FlexEvent,
   GridLedgerError,
@@ -28,7 +29,7 @@ import { getRecord, putRecord, setEvent, txInstant, txSeconds } from '../ledger'
 import { AccountOverlay } from '../market/accounts';
 import { LIST_MAX_PAGE, listRecords, pageSizeOf, readPage } from '../paging';
 import { respond } from '../respond';
-import { buildBaseline, consumptionByInterval } from './baseline';
+import { buildBaseline, consumptionByInterval, failIfReadingArchived } from './baseline';
 import { listReports, recordReport } from './reports';
 import {
   BaselineRecord,
@@ -63,7 +64,8 @@ const stateInvalid = (message: string, details: Record<string, string> = {}) =>
 
 async function callEvent(ctx: Context, request: string): Promise<FlexEvent> {
   const caller = requireEventOwner(ctx, 'calling a demand-response event');
-  const { intervalSeconds } = await loadMeteringParams(ctx);
+  const params = await loadMeteringParams(ctx);
+  const { intervalSeconds } = params;
   const now = txSeconds(ctx);
   const input = parseObjectArgument(request, 'the event');
   const existing = await getRecord<FlexEvent>(ctx, eventKey(ctx, checkId(input.eventId, 'eventId', ErrorCodes.FLEX_EVENT_INVALID)));
@@ -77,6 +79,8 @@ async function callEvent(ctx: Context, request: string): Promise<FlexEvent> {
     });
   }
   const checked = validateFlexEvent(input, now, intervalSeconds);
+  // The baseline is fixed before the start from readings up to its reach back: they must still be in the state then.
+  checkBaselineReach(checked.baseline, intervalSeconds, Math.max(params.lateWindowSeconds, params.archiveAfterSeconds));
   const event: FlexEvent = {
     ...checked,
     intervalSeconds,
@@ -218,6 +222,8 @@ async function settle(ctx: Context, eventId: string, participantId: string): Pro
   const baseline =
     optIn.baselineHash === undefined ? undefined : await getFlexPrivate<BaselineRecord>(ctx, 'flexBaseline', eventId, participantId);
   const consumption = await consumptionByInterval(ctx, optIn.meterIds, event.intervals);
+  // Settled on what the ledger holds: a reading past every horizon is refused (410), not counted as missing.
+  if (consumption.includes(null)) await failIfReadingArchived(ctx, optIn.meterIds, event.intervals);
   const committedWh = Math.floor((optIn.committedW * event.intervalSeconds) / 3600);
   const performance = performanceOf(event.intervals, baseline?.baselineWh ?? [], consumption, committedWh, event);
   const record: PerformanceRecord = { eventId, participantId, ...performance };

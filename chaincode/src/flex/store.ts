@@ -39,7 +39,7 @@ export interface OptInIndex {
 /** A like day as the baseline saw it: used (its loads), or left out because of an event or a missing reading. */
 export interface BaselineDay {
   day: string;
-  status: 'eligible' | 'event' | 'missing';
+  status: 'eligible' | 'event' | 'missing' | 'archived';
   eventWh?: number[];
   adjustmentWh?: number[];
 }

@@ -67,7 +67,7 @@ export const FlexBaselineRecord = Type.Object(
     days: Type.Array(
       Type.Object({
         day: Text,
-        status: OneOf(['eligible', 'event', 'missing'] as const),
+        status: OneOf(['eligible', 'event', 'missing', 'archived'] as const),
         eventWh: Type.Optional(Ints),
         adjustmentWh: Type.Optional(Ints),
       }),

@@ -154,6 +154,29 @@ export function baselineIntervals(
   };
 }
 
+/**
+ * How far before the event's first interval its baseline reads: the lookback's days and the
+ * adjustment intervals before them. Those readings must still be in the state when the baseline is
+ * fixed (before the start), so an event whose reach is not shorter than the readings' horizon
+ * (docs/bounded-state.md) is refused.
+ */
+export const baselineReachSeconds = (spec: BaselineSpec, intervalSeconds: number): number =>
+  spec.lookbackDays * DAY_SECONDS + (spec.adjustmentGapIntervals + spec.adjustmentIntervals) * intervalSeconds;
+
+/**
+ * FLEX_EVENT_INVALID when the baseline reaches as far back as the readings' horizon (the longer of
+ * the late window and archiveAfterSeconds), less the hour a reading's hour may start before it.
+ */
+export function checkBaselineReach(spec: BaselineSpec, intervalSeconds: number, horizonSeconds: number): void {
+  const reach = baselineReachSeconds(spec, intervalSeconds);
+  if (reach + 3600 > horizonSeconds)
+    throw invalid(
+      'baseline.lookbackDays',
+      `the baseline reads ${reach} s before the event, but readings leave the state ${horizonSeconds} s after their hour: ` +
+        'shorten lookbackDays or the adjustment intervals, or lengthen archiveAfterSeconds',
+    );
+}
+
 /** A fixed baseline: the days used, the adjustment and the Wh per event interval. */
 export interface BaselineFigures {
   method: BaselineMethodName;

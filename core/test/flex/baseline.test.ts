@@ -6,6 +6,8 @@ import {
   DEFAULT_BASELINE_SPEC,
   likeDayOffsets,
   baselineIntervals,
+  baselineReachSeconds,
+  checkBaselineReach,
   relativeRmse,
   validateBaselineSpec,
 } from '../../src/flex/baseline';
@@ -108,6 +110,15 @@ describe('like days', () => {
     expect(codeOf(() => validateBaselineSpec({ adjustmentCapPpm: -1 }))).toBe('FLEX_EVENT_INVALID');
     expect(codeOf(() => validateBaselineSpec({ holidays: ['12/24'] }))).toBe('FLEX_EVENT_INVALID');
     expect(validateBaselineSpec({ holidays: ['2026-12-25', '2026-12-24', '2026-12-25'] }).holidays).toEqual(['2026-12-24', '2026-12-25']);
+  });
+
+  it('reaches back the lookback and the adjustment intervals; refused unless that is an hour short of the readings’ horizon', () => {
+    // 45 days and 3 intervals of 900 s.
+    expect(baselineReachSeconds(spec, 900)).toBe(45 * 86_400 + 2_700);
+    const horizon = 45 * 86_400 + 2_700 + 3_600;
+    expect(() => checkBaselineReach(spec, 900, horizon)).not.toThrow();
+    expect(codeOf(() => checkBaselineReach(spec, 900, horizon - 1))).toBe('FLEX_EVENT_INVALID');
+    expect(() => checkBaselineReach({ ...spec, lookbackDays: 60 }, 900, 90 * 86_400)).not.toThrow(); // the defaults fit
   });
 });
 
