@@ -89,7 +89,9 @@ test('a prosumer sees its reading arrive live, places an order and cancels it', 
   await page.getByTestId('stream').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
   await live.getByText('3.234 kWh').waitFor({ timeout: 15_000 }); // produced today: 2.000 + 1.234 kWh
 
-  // Place a sell order of 2.5 kWh at 0.2 credits/kWh with the keyboard, as a person without a mouse would.
+  // Place a sell order of 2.5 kWh at 0.2 credits/kWh with the keyboard, as a person without a mouse would, for the second
+  // open interval: the first one's gate may close before the cancel below on a loaded machine (INTERVAL_CLOSED).
+  await page.getByRole('combobox', { name: /^Interval/ }).selectOption({ index: 1 });
   await page.getByLabel('Energy (kWh)').fill('2.5');
   await page.getByLabel('Limit price (credits/kWh)').fill('0.2');
   await page.getByLabel('Limit price (credits/kWh)').press('Enter');
