@@ -49,8 +49,9 @@ async function pastHorizon(ctx: Context, starts: readonly number[]): Promise<boo
 }
 
 /**
- * READING_ARCHIVED (410) when a reading of `meterIds` in `intervals` is not found and its hour is past
- * every horizon: what the ledger no longer holds in its state is not counted as an outage.
+ * READING_ARCHIVED (410) when a reading of `meterIds` in `intervals` (those found lacking one) is not
+ * found and its hour is past every horizon: what the ledger no longer holds in its state is not
+ * counted as an outage.
  */
 export async function failIfReadingArchived(ctx: Context, meterIds: readonly string[], intervals: readonly string[]): Promise<void> {
   for (const intervalStart of intervals)

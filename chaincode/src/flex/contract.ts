@@ -223,7 +223,11 @@ async function settle(ctx: Context, eventId: string, participantId: string): Pro
     optIn.baselineHash === undefined ? undefined : await getFlexPrivate<BaselineRecord>(ctx, 'flexBaseline', eventId, participantId);
   const consumption = await consumptionByInterval(ctx, optIn.meterIds, event.intervals);
   // Settled on what the ledger holds: a reading past every horizon is refused (410), not counted as missing.
-  if (consumption.includes(null)) await failIfReadingArchived(ctx, optIn.meterIds, event.intervals);
+  await failIfReadingArchived(
+    ctx,
+    optIn.meterIds,
+    event.intervals.filter((_, i) => consumption[i] === null),
+  );
   const committedWh = Math.floor((optIn.committedW * event.intervalSeconds) / 3600);
   const performance = performanceOf(event.intervals, baseline?.baselineWh ?? [], consumption, committedWh, event);
   const record: PerformanceRecord = { eventId, participantId, ...performance };
