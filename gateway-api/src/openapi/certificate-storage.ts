@@ -42,6 +42,7 @@ export const certificateStoragePaths = {
           'STORAGE_CHARGE_EXCEEDS_METERED, CERTIFICATE_ASSET_UNVERIFIED, CERTIFICATE_QUANTITY_EXCEEDED, CERTIFICATE_PERIOD_MISMATCH or ' +
             'BATTERY_ASSET_MISSING',
         ),
+        '410': err("READING_ARCHIVED: the battery meter's readings of the hour are past the readings' horizon"),
         ...common,
       },
     },

@@ -122,7 +122,8 @@ export const flexPaths = {
     get: {
       operationId: 'getFlexBaseline',
       description:
-        'A fixed baseline with every like day looked at (used, an event day, a reading missing), the days averaged and the ' +
+        'A fixed baseline with every like day looked at (used, an event day, a reading missing, or archived: past the readings’ ' +
+        'horizon, where the search ends), the days averaged and the ' +
         'same-day adjustment: the participant, the operator, the utility and the regulator.',
       parameters: [p('eventId'), p('participantId')],
       responses: { '200': answer(flex.getBaseline), ...common, '404': err('FLEX_BASELINE_NOT_FOUND') },
@@ -143,6 +144,7 @@ export const flexPaths = {
         }),
         ...common,
         '409': err('FLEX_STATE_INVALID'),
+        '410': err('READING_ARCHIVED: a reading the settlement lacks is past the readings’ horizon'),
       },
     },
   },
