@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { describeFabricError } from '@gridledger/fabric-client';
 import {
   ErrorCodes,
@@ -23,6 +23,7 @@ import { Journal, type JournalEntry } from './journal';
 import { failureAction, type LedgerSubmitter, type SubmitOutcome } from './ledger';
 import { createLogger, type Logger } from '@gridledger/network';
 import { BridgeMetrics } from './metrics';
+import { pipelineAcks, type Taken } from './pipelined-acks';
 import { parkedReceipt, receiptsForOutcome, rejectedReceipt, type OutcomeReceipts, type Receipt } from './receipts';
 import { allReadingsFilter, meterIdOfTopic, receiptsTopic } from './topics';
 
@@ -38,9 +39,8 @@ export interface BridgeOptions {
   /** Fixed, so that the broker finds the bridge's session again after a restart (default: mqttOptions' clientId). */
   clientId?: string;
   /**
-   * 5 (default): acknowledgements through mqtt.js's customHandleAcks and a session that expires
-   * only after `sessionExpirySeconds`. 4 (MQTT 3.1.1): the same through handleMessage, and a
-   * session that never expires.
+   * 5 (default): a session that expires only after `sessionExpirySeconds`. 4 (MQTT 3.1.1): a
+   * session that never expires. Acknowledgements work the same in both (pipelined-acks.ts).
    */
   protocolVersion?: 4 | 5;
   sessionExpirySeconds?: number;
@@ -177,12 +177,6 @@ export class Bridge {
     if ((await this.readInterval()) === undefined) this.retryIntervalRead();
 
     const version = this.opts.protocolVersion ?? 5;
-    const intake = (topic: string, payload: Buffer, done: (error?: Error) => void) => {
-      this.intake(topic, payload).then(
-        () => done(),
-        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
-      );
-    };
     const options: IClientOptions = {
       ...this.opts.mqttOptions,
       clientId: this.opts.clientId ?? this.opts.mqttOptions?.clientId ?? `gridledger-bridge-${this.opts.communityId}`,
@@ -191,17 +185,12 @@ export class Bridge {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
     };
-    if (version === 5) {
-      options.properties = { sessionExpiryInterval: this.opts.sessionExpirySeconds ?? NEVER_EXPIRES };
-      // The PUBACK goes out when `cb` is called: after the reading is journaled (or refused).
-      options.customHandleAcks = (topic, message, _packet, cb) => intake(topic, message, (error) => (error ? cb(error) : cb(0)));
-    }
+    if (version === 5) options.properties = { sessionExpiryInterval: this.opts.sessionExpirySeconds ?? NEVER_EXPIRES };
     this.client = connect(this.opts.mqttUrl, options);
-    if (version === 4) {
-      // MQTT 3.1.1: mqtt.js sends the PUBACK once handleMessage calls back.
-      this.client.handleMessage = (packet: IPublishPacket, cb: (error?: Error) => void) =>
-        intake(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), cb);
-    }
+    // The PUBACK goes out once the reading is journaled (or refused), without holding up the messages behind it.
+    pipelineAcks(this.client, (packet) =>
+      this.take(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)),
+    );
     this.client.on('connect', (connack) => {
       this.log.info({ sessionPresent: connack.sessionPresent, url: this.opts.mqttUrl }, 'mqtt connected');
       this.client.subscribe(allReadingsFilter(this.opts.communityId), { qos: 1 }, (error) => {
@@ -213,13 +202,17 @@ export class Bridge {
     this.schedule();
   }
 
-  /** Checks one message and journals it; resolves when it may be acknowledged. */
-  private async intake(topic: string, payload: Buffer): Promise<void> {
+  /**
+   * Checks one message and begins its journal write (messages are taken one after another, so the
+   * journal keeps their order); `durable` settles when it may be acknowledged.
+   */
+  private async take(topic: string, payload: Buffer): Promise<Taken> {
     if (this.stopped) throw new Error('bridge is stopping');
+    const now: Taken = { durable: Promise.resolve() };
     const topicMeterId = meterIdOfTopic(topic, this.opts.communityId, 'readings');
     if (topicMeterId === undefined) {
       this.log.warn({ topic }, 'message on an unexpected topic dropped');
-      return;
+      return now;
     }
     this.metrics.received.inc();
     let parsed: unknown;
@@ -237,22 +230,31 @@ export class Bridge {
         );
       }
     } catch (error) {
-      // Nothing to retry: refuse it with its code and acknowledge it. Not awaited: the PUBACK of
-      // our own publish arrives through the packet queue this handler is holding up.
+      // Nothing to retry: refuse it with its code and acknowledge it.
       const receipt = rejectedReceipt(topicMeterId, parsed, error);
       this.metrics.refused.inc({ code: receipt.code ?? ErrorCodes.INTERNAL });
       this.log.warn({ meterId: topicMeterId, code: receipt.code, message: receipt.message }, 'reading refused');
       void this.publishReceipt(receipt).catch(() => {});
-      return;
+      return now;
     }
     if (this.isPendingCopy(reading)) {
       this.log.info({ meterId: reading.meterId, intervalStart: reading.intervalStart }, 'redelivered reading already journaled');
-      return;
+      return now;
     }
-    const entry = await this.journal.append(reading);
-    this.waitingSince.set(entry.id, Date.now());
+    const { entry, written } = this.journal.begin(reading);
+    // Indexed at once, so that a copy arriving while this one is written is recognised.
     this.index(entry);
-    this.schedule();
+    const durable = written.then(
+      () => {
+        this.waitingSince.set(entry.id, Date.now());
+        this.schedule();
+      },
+      (error: unknown) => {
+        this.unindex(entry);
+        throw error;
+      },
+    );
+    return { durable };
   }
 
   /**

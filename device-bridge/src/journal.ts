@@ -144,10 +144,22 @@ export class Journal {
 
   /** Appends a reading and resolves once it is on disk (fdatasync). */
   async append(reading: SignedReading, at = new Date()): Promise<JournalEntry> {
-    const entry: JournalEntry = { id: this.nextId++, at: at.toISOString(), reading };
-    await this.write(encodeRecord({ t: 'r', ...entry }));
-    this.pendingById.set(entry.id, entry);
+    const { entry, written } = this.begin(reading, at);
+    await written;
     return entry;
+  }
+
+  /**
+   * The same in two steps: the reading gets its id (journal order) now, and `written` resolves once
+   * it is on disk; it is pending (replayed, handed out) only from then on. Readings begun while a
+   * write is under way go out together in the next one (group commit).
+   */
+  begin(reading: SignedReading, at = new Date()): { entry: JournalEntry; written: Promise<void> } {
+    const entry: JournalEntry = { id: this.nextId++, at: at.toISOString(), reading };
+    const written = this.write(encodeRecord({ t: 'r', ...entry })).then(() => {
+      this.pendingById.set(entry.id, entry);
+    });
+    return { entry, written };
   }
 
   /** Marks readings finished; they are not replayed after this resolves. */

@@ -32,6 +32,25 @@ describe('journal replay (pure)', () => {
 });
 
 describe('journal file', () => {
+  it('gives begun readings their ids at once, holds them back until written, and writes those begun meanwhile together', async () => {
+    const dir = tempDir('journal');
+    const journal = await Journal.open(dir);
+    const handle = (journal as unknown as { handle: { datasync(): Promise<void> } }).handle;
+    const datasync = jest.spyOn(Object.getPrototypeOf(handle) as { datasync(): Promise<void> }, 'datasync');
+    const begun = readings.map((r) => journal.begin(r));
+    expect(begun.map((b) => b.entry.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(journal.pendingCount).toBe(0); // nothing handed out before it is on disk
+    await Promise.all(begun.map((b) => b.written));
+    expect(journal.pending().map((e) => e.reading)).toEqual(readings);
+    // The first write starts alone; the five begun during it share the next fdatasync.
+    expect(datasync.mock.calls.length).toBe(2);
+    datasync.mockRestore();
+    await journal.close();
+    const again = await Journal.open(dir);
+    expect(again.pending().map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    await again.close();
+  });
+
   it('survives reopening, truncates a torn tail and keeps appending after it', async () => {
     const dir = tempDir('journal');
     const j1 = await Journal.open(dir);
