@@ -116,7 +116,7 @@ export class MeteringContract extends Contract {
       // All writes in one message to the peer (state-batch.ts), sent when the block returns.
       const corrections = await withWriteBatch(ctx, async () => {
         const leaving = await rollOut<SharedReading>(ctx, await writeReadings(ctx, readings, heads, before), params);
-        await releaseChunks(ctx, [...leaving, ...(await replacedAndGone(ctx, heads, before, params))]);
+        await releaseChunks(ctx, [...leaving, ...(await replacedAndGone(ctx, heads, before, params))], params.chunkRelease);
         await storeGaps(ctx, gapsToPut, gapsToDelete, (meterId) => loaded.meters.get(meterId)!.meter!.communityId, params.intervalSeconds);
         return settleCorrections(ctx, readings, params, loaded.meters, estimates);
       });

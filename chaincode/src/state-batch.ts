@@ -10,8 +10,8 @@
  *
  * - `getStates(ctx, keys, collection?)`: the values in key order (undefined when absent), in one
  *   round trip per MAX_KEYS keys. The peer records each key in the read set as getState does.
- * - `withWriteBatch(ctx, body)`: the stub's putState/deleteState/putPrivateData/deletePrivateData
- *   are buffered while `body` runs (last write of a key wins, as in the simulator) and sent in
+ * - `withWriteBatch(ctx, body)`: the stub's putState/deleteState/putPrivateData/deletePrivateData/
+ *   purgePrivateData are buffered while `body` runs (last write of a key wins, as in the simulator) and sent in
  *   one message when it returns; nothing is sent when it throws (the transaction fails anyway).
  *   A transaction cannot read its own writes in Fabric, so deferring them changes no read.
  *
@@ -26,6 +26,7 @@ export const GET_STATE_MULTIPLE = 25;
 /** WriteRecord.Type */
 const PUT_STATE = 9;
 const DEL_STATE = 10;
+const PURGE_PRIVATE_DATA = 23;
 /** Keys or records per message: the peer's default maxSizeGetMultipleKeys and maxSizeWriteBatch. */
 export const MAX_KEYS = 1000;
 
@@ -53,9 +54,14 @@ export interface WriteOp {
   key: string;
   /** undefined: delete. */
   value: Uint8Array | undefined;
+  /** A delete that also purges the key's past versions from the members' private data store (private data only). */
+  purge?: true;
 }
 
-/** WriteBatchState { repeated WriteRecord rec = 1 }, WriteRecord { key = 1, value = 2, collection = 3, type = 5 }. */
+/**
+ * WriteBatchState { repeated WriteRecord rec = 1 }, WriteRecord { key = 1, value = 2, collection = 3, type = 5 }:
+ * type 9 put, 10 delete, 23 purge.
+ */
 export function encodeWriteBatch(ops: readonly WriteOp[]): Buffer {
   const parts: Buffer[] = [];
   for (const op of ops) {
@@ -65,7 +71,7 @@ export function encodeWriteBatch(ops: readonly WriteOp[]): Buffer {
     if (op.collection !== '') lengthDelimited(rec, 3, Buffer.from(op.collection, 'utf8'));
     const type: number[] = [];
     varint(type, (5 << 3) | 0);
-    varint(type, op.value === undefined ? DEL_STATE : PUT_STATE);
+    varint(type, op.value !== undefined ? PUT_STATE : op.purge ? PURGE_PRIVATE_DATA : DEL_STATE);
     rec.push(Buffer.from(type));
     lengthDelimited(parts, 1, Buffer.concat(rec));
   }
@@ -198,7 +204,7 @@ export async function getStates(
   return out;
 }
 
-type Writer = Pick<Context['stub'], 'putState' | 'deleteState' | 'putPrivateData' | 'deletePrivateData'>;
+type Writer = Pick<Context['stub'], 'putState' | 'deleteState' | 'putPrivateData' | 'deletePrivateData' | 'purgePrivateData'>;
 
 /**
  * Runs `body` with the stub's writes buffered and sends them in one WRITE_BATCH_STATE message
@@ -212,6 +218,7 @@ export async function withWriteBatch<T>(ctx: Context, body: () => Promise<T>, tr
     deleteState: stub.deleteState,
     putPrivateData: stub.putPrivateData,
     deletePrivateData: stub.deletePrivateData,
+    purgePrivateData: stub.purgePrivateData,
   };
   const ops = new Map<string, WriteOp>();
   const checkKey = (key: unknown) => {
@@ -220,10 +227,15 @@ export async function withWriteBatch<T>(ctx: Context, body: () => Promise<T>, tr
   const checkCollection = (collection: unknown) => {
     if (typeof collection !== 'string' || collection === '') throw new Error('collection must be a valid string');
   };
-  const set = (collection: string, key: string, value: Uint8Array | undefined) => {
+  const set = (collection: string, key: string, value: Uint8Array | undefined, purge = false) => {
     const id = `${collection}\u0000${key}`;
     ops.delete(id); // a later write of the key goes last, as it would have reached the peer last
-    ops.set(id, { collection, key, value: value === undefined ? undefined : Buffer.from(value) });
+    ops.set(id, {
+      collection,
+      key,
+      value: value === undefined ? undefined : Buffer.from(value),
+      ...(purge ? { purge: true as const } : {}),
+    });
   };
   stub.putState = async (key: string, value: Uint8Array) => {
     checkKey(key);
@@ -243,6 +255,11 @@ export async function withWriteBatch<T>(ctx: Context, body: () => Promise<T>, tr
     checkCollection(collection);
     checkKey(key);
     set(collection, key, undefined);
+  };
+  stub.purgePrivateData = async (collection: string, key: string) => {
+    checkCollection(collection);
+    checkKey(key);
+    set(collection, key, undefined, true);
   };
   let result: T;
   try {

@@ -79,6 +79,8 @@ export class FakeTransaction {
   readonly writes = new Map<string, Buffer | null>();
   /** Private writes by `collection\u0001key`; null: a delete. */
   readonly privateWrites = new Map<string, Buffer | null>();
+  /** Private keys purged (purgePrivateData), collection\u0001key, in call order. */
+  readonly purged: string[] = [];
   readonly reads: string[] = [];
   readonly events: Event[] = [];
   paginated = false;
@@ -162,6 +164,12 @@ export class FakeTransaction {
         this.checkKey(key);
         this.privateWrites.set(`${collection}\u0001${key}`, null);
       },
+      // A purge is a delete here: the fake keeps no private data store of past versions.
+      purgePrivateData: async (collection: string, key: string): Promise<void> => {
+        this.checkKey(key);
+        this.privateWrites.set(`${collection}\u0001${key}`, null);
+        this.purged.push(`${collection}\u0001${key}`);
+      },
       getPrivateData: async (collection: string, key: string): Promise<Uint8Array> => {
         // As on a peer of the collection's members: the test's identity decides nothing here.
         return new Uint8Array(privateState.get(`${collection}\u0001${key}`) ?? Buffer.alloc(0));
@@ -239,6 +247,8 @@ export class FakeFabric {
   readonly history = new Map<string, HistoryEntry[]>();
   /** Private data by `collection\u0001key`, as a member's peer holds it. */
   readonly privateState = new Map<string, Buffer>();
+  /** Every private key a committed transaction purged (collection\u0001key), in commit order. */
+  readonly purgedKeys: string[] = [];
   /** Transient data the next transactions are proposed with. */
   transient = new Map<string, Buffer>();
   /** Every committed transaction's events, in commit order. */
@@ -295,6 +305,7 @@ export class FakeFabric {
       if (v === null) this.privateState.delete(k);
       else this.privateState.set(k, v);
     }
+    this.purgedKeys.push(...tx.purged);
     for (const e of tx.events) this.events.push({ txId: tx.txId, ...e });
   }
 

@@ -398,6 +398,7 @@ describe('metering: reads and parameters', () => {
       archiveAfterSeconds: 7_776_000,
       disputeWindowSeconds: 2_592_000,
       correctionWindowSeconds: 2_592_000,
+      chunkRelease: 'delete',
     });
 
     const out = await set(operator, { lateWindowSeconds: 3600 });
@@ -410,6 +411,7 @@ describe('metering: reads and parameters', () => {
       archiveAfterSeconds: 7_776_000,
       disputeWindowSeconds: 2_592_000,
       correctionWindowSeconds: 2_592_000,
+      chunkRelease: 'delete',
     };
     expect(out.result).toEqual({ params, txId: out.txId });
     expect(fabric.dump((k) => k.startsWith('\u0000meteringParams'))).toEqual({
@@ -428,6 +430,7 @@ describe('metering: reads and parameters', () => {
           archiveAfterSeconds: 7_776_000,
           disputeWindowSeconds: 2_592_000,
           correctionWindowSeconds: 2_592_000,
+          chunkRelease: 'delete',
         },
         params,
       },

@@ -70,6 +70,21 @@ describe('the rolling archive: a reading takes its meter’s record one horizon 
     const gone = await readAt(fabric, at(0));
     expect(gone.error).toMatchObject({ code: ErrorCodes.READING_ARCHIVED, details: { hour: '2026-11-21T00', rolling: true } });
     expect((await readAt(fabric, at(2))).ok).toBe(true);
+    // Deleted, not purged: the default chunkRelease.
+    expect(fabric.purgedKeys).toEqual([]);
+  });
+
+  it('purges the chunks it releases instead when chunkRelease is purge', async () => {
+    const fabric = await ledger();
+    expect((await fabric.run(operator, (ctx) => metering.setParams(ctx, JSON.stringify({ chunkRelease: 'purge' })))).ok).toBe(true);
+    const txs = [];
+    for (let k = 0; k < 3; k++) txs.push(await send(fabric, k));
+    await send(fabric, (HORIZON + 3600) / 900, 2);
+    // The two released chunks are purged (the members' private data store drops their past versions too), the third stays.
+    expect(fabric.purgedKeys.map((k) => k.split('\u0000')[2])).toEqual([txs[0]!.txId, txs[1]!.txId].sort());
+    expect(chunksOf(fabric)).toContain(txs[2]!.txId);
+    const refused = await fabric.run(operator, (ctx) => metering.setParams(ctx, JSON.stringify({ chunkRelease: 'erase' })));
+    expect(refused.error).toMatchObject({ code: ErrorCodes.METERING_PARAMS_INVALID, details: { field: 'chunkRelease' } });
   });
 
   it('releases a chunk of several readings with its newest record, rolled out or swept by the hour archive', async () => {

@@ -25,6 +25,7 @@ interface SentMessage {
 class FakePeer {
   readonly state = new Map<string, Buffer>();
   readonly messages: { type: number; txId: string; channelId: string; method: string }[] = [];
+  readonly purged: string[] = [];
 
   handler = {
     _askPeerAndListen: async (msg: SentMessage, method: string): Promise<Buffer> => {
@@ -41,7 +42,10 @@ class FakePeer {
           const id = `${rec.getCollection()}|${rec.getKey()}`;
           if (rec.getType() === peer.WriteRecord.Type.PUT_STATE) this.state.set(id, Buffer.from(rec.getValue_asU8()));
           else if (rec.getType() === peer.WriteRecord.Type.DEL_STATE) this.state.delete(id);
-          else throw new Error(`unexpected record type ${rec.getType()}`);
+          else if (rec.getType() === peer.WriteRecord.Type.PURGE_PRIVATE_DATA) {
+            this.state.delete(id);
+            this.purged.push(id);
+          } else throw new Error(`unexpected record type ${rec.getType()}`);
         }
         return Buffer.alloc(0);
       }
@@ -63,12 +67,14 @@ describe('state-batch encoding', () => {
       { collection: '', key: '\u0000reading\u0000m1\u0000', value: Buffer.from('{"a":1}') },
       { collection: 'householdConsumption', key: 'k2', value: Buffer.from([0, 1, 2, 255]) },
       { collection: '', key: 'gone', value: undefined },
+      { collection: 'householdConsumption', key: 'chunk', value: undefined, purge: true },
     ]);
     const recs = peer.WriteBatchState.deserializeBinary(bytes).getRecList();
     expect(recs.map((r) => [r.getKey(), Buffer.from(r.getValue_asU8()).toString('hex'), r.getCollection(), r.getType()])).toEqual([
       ['\u0000reading\u0000m1\u0000', Buffer.from('{"a":1}').toString('hex'), '', peer.WriteRecord.Type.PUT_STATE],
       ['k2', '000102ff', 'householdConsumption', peer.WriteRecord.Type.PUT_STATE],
       ['gone', '', '', peer.WriteRecord.Type.DEL_STATE],
+      ['chunk', '', 'householdConsumption', peer.WriteRecord.Type.PURGE_PRIVATE_DATA],
     ]);
   });
 
@@ -117,6 +123,7 @@ describe('getStates and withWriteBatch on a peer', () => {
       await ctx.stub.putState('a', Buffer.from('1'));
       await ctx.stub.putState('b', Buffer.from('2'));
       await ctx.stub.putPrivateData('coll', 'a', Buffer.from('p'));
+      await ctx.stub.purgePrivateData('coll', 'old');
       await ctx.stub.deleteState('old');
       await ctx.stub.putState('a', Buffer.from('3'));
       await ctx.stub.putState('tmp', Buffer.from('t'));
@@ -127,6 +134,7 @@ describe('getStates and withWriteBatch on a peer', () => {
     expect(answer).toBe(42);
     expect(fake.messages.map((m) => m.type)).toEqual([WRITE_BATCH_STATE]);
     expect(Object.fromEntries([...fake.state].map(([k, v]) => [k, v.toString()]))).toEqual({ '|a': '3', '|b': '2', 'coll|a': 'p' });
+    expect(fake.purged).toEqual(['coll|old']);
     // The stub writes directly again afterwards (the fake stub buffers them in its transaction).
     await ctx.stub.putState('after', Buffer.from('z'));
     expect(fake.messages).toHaveLength(1);

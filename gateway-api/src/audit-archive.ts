@@ -1,5 +1,6 @@
 /**
- * npm run audit -- readings-archive --hour <YYYY-MM-DDTHH[:00:00Z]> [--root <hex>] [--org regulator] [--user <id>] [--state .gridledger]
+ * npm run audit -- readings-archive --hour <YYYY-MM-DDTHH[:00:00Z]> [--root <hex>] [--signed <file>] [--org regulator] [--user <id>]
+ *   [--state .gridledger]
  *
  * The verifier's walk of an archived hour of readings (docs/bounded-state.md, "The verifier's
  * walk"), on the Fabric network itself (not through a gateway: the block store is read with qscc),
@@ -9,6 +10,8 @@
  * GetTransactionByID, fetches each record's transaction the same way and takes its bytes from that
  * transaction's write set, then recomputes the leaves, the page roots and the chain (core
  * auditArchivedHour). --root: a root the verifier already holds, which the hour's record must name.
+ * --signed: signed readings a household or the operator kept, each checked against its proven
+ * record and its meter's key (audit-signatures.ts); exit 1 unless every one is VERIFIED.
  * Prints JSON; exit 0 when the hour holds, 1 with the findings when it does not, 2 on an error.
  */
 import { parseArgs } from 'node:util';
@@ -33,6 +36,7 @@ import {
   type StoredTransaction,
 } from '@gridledger/network';
 import { print } from './audit-gateway';
+import { signaturesPart } from './audit-signatures';
 
 /** Transactions fetched at once from the peer. */
 const FETCH_BATCH = 16;
@@ -46,6 +50,7 @@ export async function auditReadingsArchive(argv: string[]): Promise<number> {
       org: { type: 'string' },
       user: { type: 'string' },
       state: { type: 'string' },
+      signed: { type: 'string' },
     },
   });
   const hour = values.hour?.replace(/:00(:00(\.000)?)?Z$/, '');
@@ -55,14 +60,12 @@ export async function auditReadingsArchive(argv: string[]): Promise<number> {
   try {
     const { input, transactionsRead } = await gatherArchivedHour(client, profile, hour);
     const report = auditArchivedHour({ ...input, ...(values.root !== undefined ? { expectedRoot: values.root } : {}) });
-    await print({
-      check: 'readings-archive',
-      ...report,
-      transactionsRead,
-      signatures: 'not checked: a reading signs its import, which is private (the household or a collection member holds it)',
-    });
+    const proven = input.records.flatMap((r) => (r.valid && r.value !== undefined ? [{ txId: r.txId, value: r.value }] : []));
+    const { signatures, verified } = await signaturesPart(client, values.signed, proven);
+    await print({ check: 'readings-archive', ...report, transactionsRead, signatures });
     if (!report.holds) process.stderr.write(`audit: readings-archive of ${hour} FAILED: ${report.findings.length} finding(s)\n`);
-    return report.holds ? 0 : 1;
+    if (!verified) process.stderr.write(`audit: readings-archive of ${hour}: not every signed reading verified\n`);
+    return report.holds && verified ? 0 : 1;
   } finally {
     client.close();
   }

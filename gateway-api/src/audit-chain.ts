@@ -1,5 +1,5 @@
 /**
- * npm run audit -- readings-chain --meter <id> [--depth <transactions>] [--interval <instant>]
+ * npm run audit -- readings-chain --meter <id> [--depth <transactions>] [--interval <instant>] [--signed <file>]
  *   [--org regulator] [--user <id>] [--state .gridledger]
  *
  * The verifier's walk of a meter's rolling archive (docs/bounded-state.md, "The rolling archive"),
@@ -9,7 +9,8 @@
  * meter's head and reading records it wrote and the records it deleted, and recomputes every root
  * (core auditMeterChain). --depth bounds the walk (default 1,000 transactions); --interval walks
  * until the transaction that last wrote that interval's record, and one more (the root before it),
- * so that the record is proven whether or not it is still in the state. Prints JSON; exit 0 when
+ * so that the record is proven whether or not it is still in the state. --signed: as readings-archive
+ * (audit-signatures.ts), against the records the walk proved. Prints JSON; exit 0 when
  * the chain holds, 1 with the findings when it does not, 2 on an error.
  */
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ import { auditMeterChain, type ChainTransactionFound, type MeterChain, parseInst
 import { storedTransaction } from '@gridledger/network';
 import { walletClient } from './audit-archive';
 import { print } from './audit-gateway';
+import { signaturesPart } from './audit-signatures';
 
 const DEFAULT_DEPTH = 1000;
 
@@ -30,6 +32,7 @@ export async function auditReadingsChain(argv: string[]): Promise<number> {
       org: { type: 'string' },
       user: { type: 'string' },
       state: { type: 'string' },
+      signed: { type: 'string' },
     },
   });
   const meterId = values.meter;
@@ -56,16 +59,24 @@ export async function auditReadingsChain(argv: string[]): Promise<number> {
     const report = auditMeterChain({ meterId, chain: head.chain, transactions });
     const wanted =
       values.interval === undefined ? undefined : report.records.filter((r) => r.key.endsWith(`\u0000${values.interval}\u0000`)).at(-1);
+    const provenIn = new Set(report.records.map((r) => `${r.txId}\u0000${r.key}`));
+    const proven = transactions.flatMap((tx) =>
+      tx.records.filter((r) => provenIn.has(`${tx.txId}\u0000${r.key}`)).map((r) => ({ txId: tx.txId, value: r.value })),
+    );
+    // Oldest first, so that a rewritten interval is checked against its last record.
+    proven.reverse();
+    const { signatures, verified } = await signaturesPart(client, values.signed, proven);
     await print({
       check: 'readings-chain',
       ...report,
       ...(values.interval !== undefined ? { interval: values.interval, recordedIn: wanted?.txId ?? null } : {}),
-      signatures: 'not checked: a reading signs its import, which is private (the household or a collection member holds it)',
+      signatures,
     });
     if (!report.holds) process.stderr.write(`audit: readings-chain of ${meterId} FAILED: ${report.findings.length} finding(s)\n`);
     if (values.interval !== undefined && wanted === undefined)
       process.stderr.write(`audit: no record of ${values.interval} within ${report.transactionsWalked} transactions\n`);
-    return report.holds && (values.interval === undefined || wanted !== undefined) ? 0 : 1;
+    if (!verified) process.stderr.write(`audit: readings-chain of ${meterId}: not every signed reading verified\n`);
+    return report.holds && verified && (values.interval === undefined || wanted !== undefined) ? 0 : 1;
   } finally {
     client.close();
   }

@@ -6,7 +6,8 @@ import type { Gateway } from '@hyperledger/fabric-gateway';
  * `peer.ProcessedTransaction`): its validation code, its chaincode events and its public writes, per
  * namespace. What a verifier needs to re-read a record from the transaction that wrote it, without
  * the world state (docs/bounded-state.md, "The verifier's walk"). Private writes are only hashes in
- * the block: they are not here.
+ * the block: `privateWrites` lists them as such (SHA-256 of the key), with whether each deletes or
+ * purges (purgePrivateData).
  */
 export interface StoredTransaction {
   txId: string;
@@ -14,6 +15,7 @@ export interface StoredTransaction {
   validationCode: number;
   events: { chaincodeId: string; name: string; payload: Uint8Array }[];
   writes: { namespace: string; key: string; isDelete: boolean; value: Uint8Array }[];
+  privateWrites: { namespace: string; collection: string; keyHash: string; isDelete: boolean; isPurge: boolean }[];
 }
 
 /** Decodes qscc GetTransactionByID's answer. A transaction that is not an endorsed one (a config block's) has no events and no writes. */
@@ -23,7 +25,13 @@ export function decodeProcessedTransaction(bytes: Uint8Array): StoredTransaction
   if (envelope === undefined) throw new Error('a processed transaction without an envelope');
   const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8());
   const channelHeader = common.ChannelHeader.deserializeBinary(payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array());
-  const found: StoredTransaction = { txId: channelHeader.getTxId(), validationCode: processed.getValidationcode(), events: [], writes: [] };
+  const found: StoredTransaction = {
+    txId: channelHeader.getTxId(),
+    validationCode: processed.getValidationcode(),
+    events: [],
+    writes: [],
+    privateWrites: [],
+  };
   if (channelHeader.getType() !== common.HeaderType.ENDORSER_TRANSACTION) return found;
   for (const action of peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList()) {
     const endorsed = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8()).getAction();
@@ -43,6 +51,17 @@ export function decodeProcessedTransaction(bytes: Uint8Array): StoredTransaction
           isDelete: write.getIsDelete(),
           value: write.getValue_asU8(),
         });
+      for (const collection of ns.getCollectionHashedRwsetList()) {
+        const hashed = ledger.rwset.kvrwset.HashedRWSet.deserializeBinary(collection.getHashedRwset_asU8());
+        for (const write of hashed.getHashedWritesList())
+          found.privateWrites.push({
+            namespace: ns.getNamespace(),
+            collection: collection.getCollectionName(),
+            keyHash: Buffer.from(write.getKeyHash_asU8()).toString('hex'),
+            isDelete: write.getIsDelete(),
+            isPurge: write.getIsPurge(),
+          });
+      }
     }
   }
   return found;

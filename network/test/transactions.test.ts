@@ -2,7 +2,14 @@ import { common, ledger, peer } from '@hyperledger/fabric-protos';
 import { decodeProcessedTransaction } from '../src/transactions';
 
 /** A processed endorser transaction as a peer stores it: one action, its event and its public writes. */
-function processed(o: { type?: number; code?: number; event?: [string, string]; writes: [string, string, string | null][] }): Uint8Array {
+function processed(o: {
+  type?: number;
+  code?: number;
+  event?: [string, string];
+  writes: [string, string, string | null][];
+  /** namespace, collection, key hash (hex), delete, purge */
+  hashed?: [string, string, string, boolean, boolean][];
+}): Uint8Array {
   const byNamespace = new Map<string, ledger.rwset.kvrwset.KVWrite[]>();
   for (const [ns, key, value] of o.writes) {
     const w = new ledger.rwset.kvrwset.KVWrite();
@@ -18,6 +25,19 @@ function processed(o: { type?: number; code?: number; event?: [string, string]; 
     const nsSet = new ledger.rwset.NsReadWriteSet();
     nsSet.setNamespace(ns);
     nsSet.setRwset(kv.serializeBinary());
+    for (const [hns, collection, keyHash, isDelete, isPurge] of o.hashed ?? []) {
+      if (hns !== ns) continue;
+      const w = new ledger.rwset.kvrwset.KVWriteHash();
+      w.setKeyHash(Buffer.from(keyHash, 'hex'));
+      w.setIsDelete(isDelete);
+      w.setIsPurge(isPurge);
+      const hashed = new ledger.rwset.kvrwset.HashedRWSet();
+      hashed.addHashedWrites(w);
+      const c = new ledger.rwset.CollectionHashedReadWriteSet();
+      c.setCollectionName(collection);
+      c.setHashedRwset(hashed.serializeBinary());
+      nsSet.addCollectionHashedRwset(c);
+    }
     rwset.addNsRwset(nsSet);
   }
   const action = new peer.ChaincodeAction();
@@ -67,6 +87,10 @@ describe('a transaction from the block store', () => {
           ['gridledger', 'other', null],
           ['_lifecycle', 'x', 'y'],
         ],
+        hashed: [
+          ['gridledger', 'householdConsumption', 'ab'.repeat(32), true, true],
+          ['gridledger', 'householdConsumption', 'cd'.repeat(32), true, false],
+        ],
       }),
     );
     expect(tx).toMatchObject({ txId: 'tx-1', validationCode: 11 });
@@ -78,12 +102,17 @@ describe('a transaction from the block store', () => {
       ['gridledger', 'other', true, ''],
       ['_lifecycle', 'x', false, 'y'],
     ]);
+    // Private writes are hashes in the block: a purge and a plain delete told apart.
+    expect(tx.privateWrites).toEqual([
+      { namespace: 'gridledger', collection: 'householdConsumption', keyHash: 'ab'.repeat(32), isDelete: true, isPurge: true },
+      { namespace: 'gridledger', collection: 'householdConsumption', keyHash: 'cd'.repeat(32), isDelete: true, isPurge: false },
+    ]);
   });
 
   it('reads nothing into a transaction that is not an endorsed one', () => {
     const tx = decodeProcessedTransaction(
       processed({ type: common.HeaderType.CONFIG, event: ['E', '{}'], writes: [['gridledger', 'k', 'v']] }),
     );
-    expect(tx).toEqual({ txId: 'tx-1', validationCode: 0, events: [], writes: [] });
+    expect(tx).toEqual({ txId: 'tx-1', validationCode: 0, events: [], writes: [], privateWrites: [] });
   });
 });

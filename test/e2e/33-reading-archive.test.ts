@@ -15,7 +15,11 @@
  * files' readings of that hour are archived too; the window it closes is of its own community.
  * Second: the rolling archive. A meter's reading takes the same meter's record one horizon older
  * out of the state in its own transaction, and the regulator proves that record from the block
- * store by the meter's chain (npm run audit -- readings-chain).
+ * store by the meter's chain (npm run audit -- readings-chain); given the household's signed reading
+ * (--signed) it verifies it, and names a forged copy. Third: the metering parameter chunkRelease:
+ * the rolled-out reading's private chunk is purged (purgePrivateData) or deleted, as the block's
+ * hashed private writes show. Fourth: a demand-response event whose baseline reaches past the
+ * readings' horizon is refused (FLEX_EVENT_INVALID) while the horizon is short.
  * Its hour (6 days 16 hours back) is one no other file sends readings of, whatever order the files
  * run in (the archive removes an hour for every community): the files of the 15-minute grid use the
  * two days back (30- to 32-), those with a long late window the same hours of earlier days;
@@ -24,10 +28,11 @@
  * @e2e-alone
  */
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_METERING_PARAMS } from '@gridledger/core';
 import { ArchiveScheduler } from '@gridledger/gateway-api';
-import { ledgerClient } from '@gridledger/network';
+import { ledgerClient, storedTransaction } from '@gridledger/network';
 import { operatorLedger } from './market-support';
 import {
   api,
@@ -47,7 +52,7 @@ import {
 /** The shortest horizons for the test: hours that ended 25 hours ago may be archived. */
 const SHORT_HORIZON = { lateWindowSeconds: 3600, disputeWindowSeconds: 3600, correctionWindowSeconds: 3600, archiveAfterSeconds: 90_000 };
 const { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds } = DEFAULT_METERING_PARAMS;
-const DEFAULT_HORIZON = { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds };
+const DEFAULT_HORIZON = { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds, chunkRelease: 'delete' };
 const enc = encodeURIComponent;
 
 it('archives an hour once its horizons have passed, and the platform works on around it', async () => {
@@ -202,10 +207,95 @@ it("rolls a meter's record out with its reading one horizon later, and proves it
     // there are read, not deleted).
     expect(proof.out.deleted).toEqual([{ key: expect.stringContaining(old[0].intervalStart), txId: latest.body.txId }]);
     expect(proof.out.records.map((r: { txId: string }) => r.txId)).toEqual([first.body.txId, first.body.txId, latest.body.txId]);
+
+    // The household's copy of the rolled-out reading, signature and import, checked against the proven record; a
+    // forged copy (the same reading signed by another meter's key) is named.
+    const copies = join(stateDir(), `signed-${meter.meterId}.jsonl`);
+    const { sig: _sig, ...unsigned } = old[0];
+    const forged = signReading(unsigned, other.privateKeyPem);
+    writeFileSync(copies, [old[0], forged].map((r) => JSON.stringify(r)).join('\n'));
+    const checked = await auditChain('--meter', meter.meterId, '--interval', old[0].intervalStart, '--signed', copies);
+    expect(checked.code).toBe(1);
+    expect(checked.out.signatures.results.map((r: { code: string; txId: string }) => [r.code, r.txId])).toEqual([
+      ['VERIFIED', first.body.txId],
+      ['IMPORT_MISMATCH', first.body.txId],
+    ]);
   } finally {
     await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
     client.close();
   }
+}, 600_000);
+
+it('purges the private chunk of a rolled-out reading when chunkRelease is purge, and deletes it by default', async () => {
+  const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  const step = (SHORT_HORIZON.archiveAfterSeconds + 3600) / 900;
+  /** A meter's one old reading (alone in its chunk), then its reading one horizon later: the private writes of the latter. */
+  const roll = async (chunkRelease: 'delete' | 'purge') => {
+    const meter = await newProsumerWithMeter(6000, uid('purge'));
+    const sign = (intervalStart: string, seq: number) =>
+      signReading(
+        {
+          meterId: meter.meterId,
+          intervalStart,
+          seq,
+          importWh: 10,
+          exportWh: 0,
+          importRegisterWh: 4_000_000 + 10 * seq,
+          exportRegisterWh: 0,
+        },
+        meter.privateKeyPem,
+      );
+    // From the default horizon (the short one of a run before refuses so long a late window).
+    await client.submit('metering:setParams', JSON.stringify({ ...DEFAULT_HORIZON, lateWindowSeconds: 8 * 86_400 }));
+    const old = await api('community', operatorKey(), 'POST', '/readings', { readings: [sign(pastInterval(step), 1)] });
+    expect(old.body.results).toEqual([expect.objectContaining({ status: 'accepted' })]);
+    await client.submit('metering:setParams', JSON.stringify({ ...SHORT_HORIZON, chunkRelease }));
+    const latest = await api('community', operatorKey(), 'POST', '/readings', { readings: [sign(pastInterval(0), 2)] });
+    expect(latest.body.results).toEqual([expect.objectContaining({ status: 'accepted' })]);
+    const tx = await storedTransaction(client.gateway, profile().channel, latest.body.txId);
+    // In the block, private writes are key hashes: the released chunk is the one that goes.
+    return tx!.privateWrites.filter((w) => w.collection === 'householdConsumption' && (w.isDelete || w.isPurge));
+  };
+  try {
+    const purged = await roll('purge');
+    expect(purged.map((w) => [w.isDelete, w.isPurge])).toEqual([[true, true]]);
+    const deleted = await roll('delete');
+    expect(deleted.map((w) => [w.isDelete, w.isPurge])).toEqual([[true, false]]);
+  } finally {
+    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
+    client.close();
+  }
+}, 600_000);
+
+it("refuses a demand-response event whose baseline reaches past the readings' horizon, and takes it under the default one", async () => {
+  const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  const start = Math.ceil((Date.now() / 1000 + 3600) / 900) * 900;
+  const event = (eventId: string) => ({
+    eventId,
+    programId: 'dr-horizon',
+    communityId: profile().mqtt.communityId,
+    zoneIds: [uid('hz')],
+    start: new Date(start * 1000).toISOString().replace('.000Z', 'Z'),
+    end: new Date((start + 900) * 1000).toISOString().replace('.000Z', 'Z'),
+    targetReductionW: 1_000,
+    priceMicrosPerKwh: 400_000,
+    optInDeadline: new Date((start - 600) * 1000).toISOString().replace('.000Z', 'Z'),
+  });
+  const utility = credentials().apiKeys.utility.utility;
+  try {
+    await client.submit('metering:setParams', JSON.stringify(SHORT_HORIZON));
+    // Its baseline (45 like days back by default) would read readings that leave the state after a day.
+    const refused = await api('utility', utility, 'POST', '/flex/events', event(uid('ev')));
+    expect([refused.status, refused.body.error?.code, refused.body.error?.details?.field]).toEqual([
+      400,
+      'FLEX_EVENT_INVALID',
+      'baseline.lookbackDays',
+    ]);
+  } finally {
+    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
+    client.close();
+  }
+  expect((await api('utility', utility, 'POST', '/flex/events', event(uid('ev')))).status).toBe(201);
 }, 600_000);
 
 const AUDIT = join(__dirname, '..', '..', 'gateway-api', 'dist', 'audit.js');

@@ -5,7 +5,8 @@
  * (`npm run audit -- readings-archive`, as the Regulator, who is not a member of the consumption
  * collection) walks the pages back through the block store, re-reads every record from the write set
  * of its recording transaction and holds. It fails, naming why, when it is given a root other than
- * the hour's, and when one byte of one record it fetched is changed or a page is left out.
+ * the hour's, and when one byte of one record it fetched is changed or a page is left out. Given the
+ * households' signed readings (`--signed`), it verifies each against its record and its meter's key.
  *
  * Alone: it changes the late window of the channel for a moment. Its hour is 175 hours back (7 days
  * 7 hours; the late window is widened to 8 days while its readings are sent): the readings of an
@@ -17,8 +18,9 @@
  * @e2e-alone
  */
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditArchivedHour, DEFAULT_METERING_PARAMS } from '@gridledger/core';
+import { auditArchivedHour, DEFAULT_METERING_PARAMS, type SignedReading } from '@gridledger/core';
 import { gatherArchivedHour } from '@gridledger/gateway-api/dist/audit-archive';
 import { ledgerClient } from '@gridledger/network';
 import { type JsonAnswer, api, newProsumerWithMeter, operatorKey, pastInterval, profile, readingSeries, stateDir } from './support';
@@ -45,12 +47,15 @@ it('proves an archived hour from the block store, and names a wrong root, a chan
   const hour = hourStart.slice(0, 13);
   const back = Math.round((Date.parse(pastInterval(0)) - Date.parse(hourStart)) / 900_000);
   const txIds: string[] = [];
+  const signed: SignedReading[] = [];
   const operator = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
   let archive: { count: number; done: boolean; root: string; pages: number; lastTxId: string };
   try {
     await operator.submit('metering:setParams', JSON.stringify({ lateWindowSeconds: WIDE_LATE_WINDOW }));
     for (const meter of meters) {
-      const sent = await api('community', operatorKey(), 'POST', '/readings', { readings: readingSeries(meter, 4, 1, back - 3) });
+      const readings = readingSeries(meter, 4, 1, back - 3);
+      signed.push(...readings);
+      const sent = await api('community', operatorKey(), 'POST', '/readings', { readings });
       expect(sent.status).toBe(200);
       expect(sent.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
       txIds.push(sent.body.txId);
@@ -82,6 +87,22 @@ it('proves an archived hour from the block store, and names a wrong root, a chan
     holds: true,
   });
   expect(held.out.transactionsRead).toBeGreaterThanOrEqual(archive.pages + 2);
+
+  // The households' copies of their signed readings: each checked against its proven record (import
+  // hash, public fields) and its meter's key from the registry; one with its import changed is named.
+  const copies = join(stateDir(), `signed-${hour}.jsonl`);
+  writeFileSync(copies, signed.map((r) => JSON.stringify(r)).join('\n'));
+  const verified = await audit('--hour', hourStart, '--signed', copies);
+  expect(verified.code).toBe(0);
+  expect(verified.out.signatures).toMatchObject({ checked: 8, verified: 8 });
+  expect(verified.out.signatures.results.map((r: { code: string; txId: string }) => [r.code, r.txId])).toEqual(
+    signed.map((_r, i) => ['VERIFIED', txIds[Math.floor(i / 4)]]),
+  );
+  writeFileSync(copies, [{ ...signed[5]!, importWh: signed[5]!.importWh + 1 }, signed[0]].map((r) => JSON.stringify(r)).join('\n'));
+  const mismatch = await audit('--hour', hourStart, '--signed', copies);
+  expect(mismatch.code).toBe(1);
+  expect(mismatch.out.signatures.results.map((r: { code: string }) => r.code)).toEqual(['IMPORT_MISMATCH', 'VERIFIED']);
+  expect(mismatch.stderr).toMatch(/not every signed reading verified/);
 
   // A root other than the hour's: exit 1, the finding named.
   const wrong = await audit('--hour', hour, '--root', 'ab'.repeat(32));

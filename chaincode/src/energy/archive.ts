@@ -69,7 +69,7 @@ export async function archiveReadingHourPage(ctx: Context, hour: string, pageSiz
     if (leaves.length === pageSize) break;
   }
   for (const e of entries) await ctx.stub.deleteState(e.key);
-  await releaseChunks(ctx, await notHeads(ctx, records));
+  await releaseChunks(ctx, await notHeads(ctx, records), params.chunkRelease);
   const pageRoot = merkleRoot(leaves);
   const after: ReadingHourArchive = {
     hour,

@@ -23,6 +23,7 @@
 import { Context } from 'fabric-contract-api';
 import {
   ArchivedHead,
+  type ChunkRelease,
   canonicalJson,
   CONSUMPTION_COLLECTION,
   CONSUMPTION_MEMBERS,
@@ -322,15 +323,19 @@ export async function writeReadings(
 }
 
 /**
- * Deletes from the collection the chunks of the records leaving the state that are their chunk's
- * newest (privateRef.last): the readings' private parts go with the last of them. A delete, not a
- * purge: the members' private data store keeps the chunk's versions (about 130 bytes a reading, a
- * tenth of what the block store grows), and purgePrivateData, which removes them too, cost the peers
- * 0.2 ms of CPU per reading more in the soak (docs/bounded-state.md, "The chunks purged").
+ * Takes from the collection the chunks of the records leaving the state that are their chunk's
+ * newest (privateRef.last): the readings' private parts go with the last of them. By the metering
+ * parameter `chunkRelease`: a delete (default) leaves the chunk's versions in the members' private
+ * data store (about 130 bytes a reading, a tenth of what the block store grows); a purge
+ * (purgePrivateData, application capability V2_5) removes them there too, for about 0.2 ms of peer
+ * CPU per reading more in the soak (docs/bounded-state.md, "The chunks purged").
  */
-export async function releaseChunks(ctx: Context, leaving: readonly SharedReading[]): Promise<number> {
+export async function releaseChunks(ctx: Context, leaving: readonly SharedReading[], release: ChunkRelease): Promise<number> {
   const keys = [...new Set(leaving.filter((r) => r.privateRef?.last === true).map((r) => privateKeyOf(ctx, r)))].sort();
-  for (const k of keys) await ctx.stub.deletePrivateData(CONSUMPTION_COLLECTION, k);
+  for (const k of keys) {
+    if (release === 'purge') await ctx.stub.purgePrivateData(CONSUMPTION_COLLECTION, k);
+    else await ctx.stub.deletePrivateData(CONSUMPTION_COLLECTION, k);
+  }
   return keys.length;
 }
 

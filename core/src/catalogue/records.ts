@@ -7,6 +7,7 @@
  * once and shared by every contract's catalogue.
  */
 import { ROLES } from '../core/identity';
+import { CHUNK_RELEASES } from '../metering/params';
 import { Bool, Dict, Int, Nullable, OneOf, Opaque, Text, Type } from './schema';
 
 export const Participant = Type.Object(
@@ -98,6 +99,9 @@ export const MeteringParams = Type.Object(
     archiveAfterSeconds: Int,
     disputeWindowSeconds: Int,
     correctionWindowSeconds: Int,
+    chunkRelease: OneOf(CHUNK_RELEASES, {
+      description: "how the private chunks of readings leaving the state go: delete (the members' store keeps past versions) or purge",
+    }),
   },
   { title: 'MeteringParams' },
 );

@@ -10,3 +10,4 @@ export * from './archive';
 export * from './archive-audit';
 export * from './meter-chain';
 export * from './chain-audit';
+export * from './signed-check';

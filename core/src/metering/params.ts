@@ -23,7 +23,16 @@ export interface MeteringParams {
   disputeWindowSeconds: number;
   /** How long after its interval has ended a reading may still replace an estimate of a closed window. */
   correctionWindowSeconds: number;
+  /**
+   * How the private chunks of readings leaving the state go (docs/bounded-state.md, "The chunks
+   * purged"): `delete` (the members' private data store keeps their past versions, ~130 bytes a
+   * reading) or `purge` (Fabric's purgePrivateData: those go too, for more peer CPU).
+   */
+  chunkRelease: ChunkRelease;
 }
+
+export const CHUNK_RELEASES = ['delete', 'purge'] as const;
+export type ChunkRelease = (typeof CHUNK_RELEASES)[number];
 
 /** Used while the ledger holds no parameters record: PT15M intervals, a 48 h late window, 2 %. */
 export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
@@ -35,6 +44,7 @@ export const DEFAULT_METERING_PARAMS: Readonly<MeteringParams> = Object.freeze({
   archiveAfterSeconds: 90 * 86_400,
   disputeWindowSeconds: 30 * 86_400,
   correctionWindowSeconds: 30 * 86_400,
+  chunkRelease: 'delete',
 });
 
 /**
@@ -97,6 +107,7 @@ export function validateMeteringParams(input: unknown): MeteringParams {
     'archiveAfterSeconds',
     'disputeWindowSeconds',
     'correctionWindowSeconds',
+    'chunkRelease',
   ];
   for (const key of Object.keys(record).sort()) {
     if (!known.includes(key)) throw paramsInvalid(METERING, key, `${key} is not a metering parameter`);
@@ -122,6 +133,10 @@ export function validateMeteringParams(input: unknown): MeteringParams {
     record[field] === undefined ? DEFAULT_METERING_PARAMS[field] : integerParam(METERING, record, field, 0, 3650 * DAY_SECONDS);
   const disputeWindowSeconds = optional('disputeWindowSeconds');
   const correctionWindowSeconds = optional('correctionWindowSeconds');
+  // Older parameter records have no chunk release: delete.
+  const chunkRelease = record.chunkRelease === undefined ? DEFAULT_METERING_PARAMS.chunkRelease : record.chunkRelease;
+  if (!CHUNK_RELEASES.includes(chunkRelease as ChunkRelease))
+    throw paramsInvalid(METERING, 'chunkRelease', `chunkRelease is one of ${CHUNK_RELEASES.join(', ')}`);
   const floor = archiveFloorSeconds({ lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds });
   if (archiveAfterSeconds < floor) {
     throw paramsInvalid(
@@ -139,6 +154,7 @@ export function validateMeteringParams(input: unknown): MeteringParams {
     archiveAfterSeconds,
     disputeWindowSeconds,
     correctionWindowSeconds,
+    chunkRelease: chunkRelease as ChunkRelease,
   };
 }
 

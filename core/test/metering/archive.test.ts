@@ -69,6 +69,12 @@ describe('the archive horizon in the metering parameters', () => {
     ).toEqual(DEFAULT_METERING_PARAMS);
     expect(DEFAULT_METERING_PARAMS).toMatchObject({ disputeWindowSeconds: 2_592_000, correctionWindowSeconds: 2_592_000 });
   });
+  it('releases chunks by delete unless told to purge, and takes nothing else', () => {
+    expect(validateMeteringParams({ ...DEFAULT_METERING_PARAMS, chunkRelease: undefined }).chunkRelease).toBe('delete');
+    expect(mergeMeteringParams(DEFAULT_METERING_PARAMS, { chunkRelease: 'purge' }).chunkRelease).toBe('purge');
+    for (const bad of ['erase', '', 1, null])
+      expect(() => mergeMeteringParams(DEFAULT_METERING_PARAMS, { chunkRelease: bad })).toThrow(/chunkRelease is one of delete, purge/);
+  });
   it('refuses an archive horizon below the late window plus a day, the dispute period or the correction window', () => {
     const base = { lateWindowSeconds: 3600, disputeWindowSeconds: 7200, correctionWindowSeconds: 7200 };
     expect(archiveFloorSeconds(base)).toBe(3600 + 86_400);
