@@ -81,8 +81,14 @@ export function replayJournal(content: Buffer): ReplayResult {
 type Op = { kind: 'write'; data: string; resolve: () => void; reject: (e: unknown) => void };
 
 export interface JournalOptions {
-  /** Compact once the file holds this many `d` records. */
+  /** Compact once the file holds this many `d` records (default 1,000). */
   compactAfterDoneRecords?: number;
+  /**
+   * Or once it has grown this many bytes since it was opened or compacted (default 32 MiB): at 200
+   * readings a transaction, 1,000 done records follow 200,000 readings, ~150 MB a restart would
+   * read back.
+   */
+  compactAfterBytes?: number;
 }
 
 /** The file shell around replayJournal: appends with group commit, done marks, compaction. */
@@ -93,6 +99,8 @@ export class Journal {
   /** Set by a failed write: the file may now end in a torn line, so nothing more may follow it. */
   private broken: unknown = undefined;
   private readonly pendingById = new Map<number, JournalEntry>();
+  /** Bytes written since the journal was opened or last compacted. */
+  private grownBytes = 0;
 
   private constructor(
     private readonly dir: string,
@@ -101,6 +109,7 @@ export class Journal {
     private doneRecords: number,
     pending: JournalEntry[],
     private readonly compactAfter: number,
+    private readonly compactAfterBytes: number,
   ) {
     for (const e of pending) this.pendingById.set(e.id, e);
   }
@@ -119,7 +128,15 @@ export class Journal {
       await handle.truncate(replay.validBytes);
       await handle.sync();
     }
-    return new Journal(dir, handle, replay.nextId, replay.doneRecords, replay.pending, options.compactAfterDoneRecords ?? 1000);
+    return new Journal(
+      dir,
+      handle,
+      replay.nextId,
+      replay.doneRecords,
+      replay.pending,
+      options.compactAfterDoneRecords ?? 1000,
+      options.compactAfterBytes ?? 32 * 2 ** 20,
+    );
   }
 
   /** Readings not yet finished, in journal order. */
@@ -168,7 +185,7 @@ export class Journal {
     await this.write(encodeRecord(txId === undefined ? { t: 'd', ids } : { t: 'd', ids, txId }));
     for (const id of ids) this.pendingById.delete(id);
     this.doneRecords += 1;
-    if (this.doneRecords >= this.compactAfter) await this.compact();
+    if (this.doneRecords >= this.compactAfter || this.grownBytes >= this.compactAfterBytes) await this.compact();
   }
 
   /** Rewrites the file with the pending readings only; atomic by rename. */
@@ -195,6 +212,7 @@ export class Journal {
       await this.handle.close();
       this.handle = await open(Journal.file(this.dir), 'a+', 0o600);
       this.doneRecords = 0;
+      this.grownBytes = 0;
     });
   }
 
@@ -236,7 +254,9 @@ export class Journal {
         const batch = this.queue.splice(0);
         try {
           if (this.closed) throw new Error('journal is closed');
-          await this.handle.write(batch.map((op) => op.data).join(''));
+          const data = batch.map((op) => op.data).join('');
+          await this.handle.write(data);
+          this.grownBytes += Buffer.byteLength(data);
           await this.handle.datasync();
           for (const op of batch) op.resolve();
         } catch (error) {

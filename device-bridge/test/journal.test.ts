@@ -89,6 +89,20 @@ describe('journal file', () => {
     expect(replay.doneRecords).toBe(0);
   });
 
+  it('compacts once it has grown past its byte limit, however few done records it holds', async () => {
+    const dir = tempDir('journal');
+    const j = await Journal.open(dir, { compactAfterDoneRecords: 1000, compactAfterBytes: 1000 });
+    const entries = [];
+    for (const r of readings) entries.push(await j.append(r)); // six records of ~300 bytes
+    const grown = statSync(Journal.file(dir)).size;
+    expect(grown).toBeGreaterThan(1000);
+    await j.markDone([entries[0].id, entries[1].id, entries[2].id, entries[3].id]);
+    // One done record, and the file already holds only the two readings still pending.
+    expect(statSync(Journal.file(dir)).size).toBeLessThan(grown / 2);
+    expect(replayJournal(readFileSync(Journal.file(dir))).pending.map((e) => e.id)).toEqual([entries[4].id, entries[5].id]);
+    await j.close();
+  });
+
   it('after a SIGKILL mid-append, replay holds every acknowledged reading that was not done', async () => {
     const dir = tempDir('journal-crash');
     const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'journal-writer.js'), dir], {
