@@ -18,8 +18,11 @@
  *
  * Results: readings-soak.roundK, and readings.soakReadings, soakMinPerSec (the slowest round),
  * soakMaxP95Ms, soakCpuGrowthPct (the last round's CPU per reading over the first's, in %) and
- * soakStateGrowthPct (the Community peer's state DB after the last round over after the first).
+ * soakStateGrowthPct (the Community peer's state DB after the last round over after the first), and
+ * the machine's own drift: soakMachineGrowthPct (the machine probe, last round over first: see
+ * machineProbeMs) and soakCpuGrowthPerProbePct (CPU per reading over the probe, last over first).
  */
+const { generateKeyPairSync, sign, verify } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const { formatInstant } = require('@gridledger/core/core');
 const { DEFAULT_METERING_PARAMS } = require('@gridledger/core/metering');
@@ -72,6 +75,7 @@ async function readingsSoak({ profile, stateDir, byMeter, warmup, intervals, rou
         archived = await archiveDue(operator, stateDir, nextHour, Math.floor(Date.now() / 1000) - archiveAfterSeconds - 60, pageSize);
         nextHour = archived.nextHour;
       }
+      const probeMs = machineProbeMs();
       const cpuBefore = cpuSnapshot(stateDir);
       const r = await readingsThroughBridge(profile, readings, rate);
       if (r.committed === 0) throw new Error(`soak round ${k + 1}: none committed; refused: ${JSON.stringify(r.refused)}`);
@@ -94,6 +98,7 @@ async function readingsSoak({ profile, stateDir, byMeter, warmup, intervals, rou
         historyMiB: mib(Object.values(stores)[0]?.history ?? 0),
         archived,
         refused: r.refused,
+        machineProbeMs: probeMs,
       };
       figures.push(round);
       soakRound(round, results, rows);
@@ -122,6 +127,25 @@ const horizonParams = (seconds) => ({
   correctionWindowSeconds: seconds,
   archiveAfterSeconds: seconds + DAY,
 });
+
+const PROBE_VERIFIES = 2000;
+const probeKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const probeData = Buffer.alloc(200, 7);
+const probeSig = sign('sha256', probeData, probeKeys.privateKey);
+
+/**
+ * The machine's speed before a round: the CPU milliseconds of a fixed piece of work (2,000 ECDSA
+ * P-256 verifications, the platform's commonest operation) in the bench's process, while the
+ * platform is between rounds. This shared 2-core VM changes speed by a fifth or more within an hour
+ * (docs/bounded-state.md, the fourth run): a CPU per reading that rises with the probe rises with
+ * the machine, not with the ledger.
+ */
+function machineProbeMs() {
+  const before = process.cpuUsage();
+  for (let i = 0; i < PROBE_VERIFIES; i++) verify('sha256', probeData, probeKeys.publicKey, probeSig);
+  const used = process.cpuUsage(before);
+  return Math.round((used.user + used.system) / 100) / 10;
+}
 
 /** Archives every hour from `fromHour` whose end is at or before `until` (epoch seconds), page by page; what it cost. */
 async function archiveDue(operator, stateDir, fromHour, until, pageSize) {
@@ -180,6 +204,7 @@ function soakRound(r, results, rows) {
     privateDataMiB: r.privateDataMiB,
     historyMiB: r.historyMiB,
     archived,
+    machineProbeMs: r.machineProbeMs,
   });
   const refused = Object.entries(r.refused).map(([c, n]) => `${n} ${c}`);
   rows.push({
@@ -191,7 +216,7 @@ function soakRound(r, results, rows) {
       `offered ${r.offeredPerSec.toFixed(0)}/s, ${r.committed}/${r.readings} committed${refused.length ? ` (refused: ${refused.join(', ')})` : ''}, ` +
       `p95 ${r.p95Ms.toFixed(0)} ms, CPU ${r.cpuMsPerReading ?? '?'} ms per reading (${listed(r.cpuByComponent)}), ` +
       `state DB ${listed(r.stateDbMiB)} MiB, private data store ${listed(r.privateDataMiB)} MiB, history ${r.historyMiB} MiB, ` +
-      `blocks ${r.blockStoreMiB} MiB` +
+      `blocks ${r.blockStoreMiB} MiB, machine probe ${r.machineProbeMs} ms` +
       (archived.hours
         ? `; archived before it: ${archived.readings} readings of ${archived.hours} h in ${archived.seconds} s, CPU ${archived.cpuMsPerReading ?? '?'} ms each`
         : ''),
@@ -217,6 +242,13 @@ function soakSummary(figures, archive, results, rows) {
     ['soakMinPerSec', round1(slowest), 'readings/s', 'the slowest round'],
     ['soakMaxP95Ms', Math.round(worstP95), 'ms', 'the worst round'],
     ['soakCpuGrowthPct', growth(first.cpuMsPerReading, lastRound.cpuMsPerReading), '%', 'CPU per reading, last round over first'],
+    ['soakMachineGrowthPct', growth(first.machineProbeMs, lastRound.machineProbeMs), '%', 'the machine probe, last round over first'],
+    [
+      'soakCpuGrowthPerProbePct',
+      growth(first.cpuMsPerReading / first.machineProbeMs, lastRound.cpuMsPerReading / lastRound.machineProbeMs),
+      '%',
+      "CPU per reading over the machine probe, last round over first: the ledger's share of the growth",
+    ],
     [
       'soakStateGrowthPct',
       growth(community(first), community(lastRound)),
