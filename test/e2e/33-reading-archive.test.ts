@@ -30,9 +30,9 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_METERING_PARAMS } from '@gridledger/core';
+import { DEFAULT_METERING_PARAMS, formatInstant } from '@gridledger/core';
 import { ArchiveScheduler } from '@gridledger/gateway-api';
-import { ledgerClient, storedTransaction } from '@gridledger/network';
+import { type LedgerClient, ledgerClient, storedTransaction } from '@gridledger/network';
 import { operatorLedger } from './market-support';
 import {
   api,
@@ -54,6 +54,17 @@ const SHORT_HORIZON = { lateWindowSeconds: 3600, disputeWindowSeconds: 3600, cor
 const { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds } = DEFAULT_METERING_PARAMS;
 const DEFAULT_HORIZON = { archiveAfterSeconds, lateWindowSeconds, disputeWindowSeconds, correctionWindowSeconds, chunkRelease: 'delete' };
 const enc = encodeURIComponent;
+
+/** Runs `body` with the Community operator's client and its setParams; the horizons go back to the defaults after, whatever happens. */
+async function withOperator<T>(body: (setParams: (change: object) => Promise<unknown>, client: LedgerClient) => Promise<T>): Promise<T> {
+  const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
+  try {
+    return await body((change) => client.submit('metering:setParams', JSON.stringify(change)), client);
+  } finally {
+    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
+    client.close();
+  }
+}
 
 it('archives an hour once its horizons have passed, and the platform works on around it', async () => {
   // A community of its own: the window it closes must not refuse other files' readings of that interval.
@@ -227,10 +238,9 @@ it("rolls a meter's record out with its reading one horizon later, and proves it
 }, 600_000);
 
 it('purges the private chunk of a rolled-out reading when chunkRelease is purge, and deletes it by default', async () => {
-  const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
   const step = (SHORT_HORIZON.archiveAfterSeconds + 3600) / 900;
   /** A meter's one old reading (alone in its chunk), then its reading one horizon later: the private writes of the latter. */
-  const roll = async (chunkRelease: 'delete' | 'purge') => {
+  const roll = async (setParams: (change: object) => Promise<unknown>, client: LedgerClient, chunkRelease: 'delete' | 'purge') => {
     const meter = await newProsumerWithMeter(6000, uid('purge'));
     const sign = (intervalStart: string, seq: number) =>
       signReading(
@@ -246,44 +256,40 @@ it('purges the private chunk of a rolled-out reading when chunkRelease is purge,
         meter.privateKeyPem,
       );
     // From the default horizon (the short one of a run before refuses so long a late window).
-    await client.submit('metering:setParams', JSON.stringify({ ...DEFAULT_HORIZON, lateWindowSeconds: 8 * 86_400 }));
+    await setParams({ ...DEFAULT_HORIZON, lateWindowSeconds: 8 * 86_400 });
     const old = await api('community', operatorKey(), 'POST', '/readings', { readings: [sign(pastInterval(step), 1)] });
     expect(old.body.results).toEqual([expect.objectContaining({ status: 'accepted' })]);
-    await client.submit('metering:setParams', JSON.stringify({ ...SHORT_HORIZON, chunkRelease }));
+    await setParams({ ...SHORT_HORIZON, chunkRelease });
     const latest = await api('community', operatorKey(), 'POST', '/readings', { readings: [sign(pastInterval(0), 2)] });
     expect(latest.body.results).toEqual([expect.objectContaining({ status: 'accepted' })]);
     const tx = await storedTransaction(client.gateway, profile().channel, latest.body.txId);
     // In the block, private writes are key hashes: the released chunk is the one that goes.
     return tx!.privateWrites.filter((w) => w.collection === 'householdConsumption' && (w.isDelete || w.isPurge));
   };
-  try {
-    const purged = await roll('purge');
+  await withOperator(async (setParams, client) => {
+    const purged = await roll(setParams, client, 'purge');
     expect(purged.map((w) => [w.isDelete, w.isPurge])).toEqual([[true, true]]);
-    const deleted = await roll('delete');
+    const deleted = await roll(setParams, client, 'delete');
     expect(deleted.map((w) => [w.isDelete, w.isPurge])).toEqual([[true, false]]);
-  } finally {
-    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
-    client.close();
-  }
+  });
 }, 600_000);
 
 it("refuses a demand-response event whose baseline reaches past the readings' horizon, and takes it under the default one", async () => {
-  const client = ledgerClient(profile(), 'community', profile().orgs.community.users['community-operator']);
   const start = Math.ceil((Date.now() / 1000 + 3600) / 900) * 900;
   const event = (eventId: string) => ({
     eventId,
     programId: 'dr-horizon',
     communityId: profile().mqtt.communityId,
     zoneIds: [uid('hz')],
-    start: new Date(start * 1000).toISOString().replace('.000Z', 'Z'),
-    end: new Date((start + 900) * 1000).toISOString().replace('.000Z', 'Z'),
+    start: formatInstant(start),
+    end: formatInstant(start + 900),
     targetReductionW: 1_000,
     priceMicrosPerKwh: 400_000,
-    optInDeadline: new Date((start - 600) * 1000).toISOString().replace('.000Z', 'Z'),
+    optInDeadline: formatInstant(start - 600),
   });
   const utility = credentials().apiKeys.utility.utility;
-  try {
-    await client.submit('metering:setParams', JSON.stringify(SHORT_HORIZON));
+  await withOperator(async (setParams) => {
+    await setParams(SHORT_HORIZON);
     // Its baseline (45 like days back by default) would read readings that leave the state after a day.
     const refused = await api('utility', utility, 'POST', '/flex/events', event(uid('ev')));
     expect([refused.status, refused.body.error?.code, refused.body.error?.details?.field]).toEqual([
@@ -291,10 +297,7 @@ it("refuses a demand-response event whose baseline reaches past the readings' ho
       'FLEX_EVENT_INVALID',
       'baseline.lookbackDays',
     ]);
-  } finally {
-    await client.submit('metering:setParams', JSON.stringify(DEFAULT_HORIZON));
-    client.close();
-  }
+  });
   expect((await api('utility', utility, 'POST', '/flex/events', event(uid('ev')))).status).toBe(201);
 }, 600_000);
 
