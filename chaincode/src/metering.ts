@@ -27,11 +27,11 @@ import {
   readingView,
   readReading,
   redactImport,
-  releaseChunks,
   requireConsumptionMember,
   SharedReading,
   writeReadings,
 } from './energy/privacy';
+import { releaseChunks } from './energy/chunk-release';
 import { actorOf, meterOwner, requireOperator, requireOwnRecords, requireRole } from './access';
 import { checkFields, checkId, checkInstant, parseObjectArgument } from './args';
 import { key, KeyTypes, readingHourOf, readingKey } from './keys';

@@ -253,10 +253,10 @@ describe('metering: submitReadings', () => {
     expect(await listGaps(fabric, 'm1')).toEqual([
       { meterId: 'm1', afterSeq: 3, beforeSeq: 5, afterIntervalStart: r2.intervalStart, beforeIntervalStart: r4.intervalStart },
     ]);
-    // The head is the record of 5, rewritten with its new pointer; its private part moved to t4's chunk with 4's.
+    // The head is the record of 5, rewritten with its new pointer; its private part moved to t4's chunk with 4's, and it holds t5's.
     expect(fabric.dump((k) => k === '\u0000readingHead\u0000m1\u0000')['\u0000readingHead\u0000m1\u0000']).toEqual({
       ...splitReading(stored5).shared,
-      privateRef: { txId: t4.txId, chunk: 0, last: true },
+      privateRef: { txId: t4.txId, chunk: 0, last: true, heldChunks: [{ txId: t5.txId, chunk: 0 }] },
       chain: { root: expect.stringMatching(/^[0-9a-f]{64}$/), txId: t4.txId, prevTxId: t5.txId },
     });
     expect(t4.events[0].payload).toMatchObject({ gapsOpened: [{ meterId: 'm1', afterSeq: 3, beforeSeq: 5 }] });

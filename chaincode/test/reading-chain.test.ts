@@ -102,6 +102,40 @@ describe('the rolling archive: a reading takes its meter’s record one horizon 
     expect(chunksOf(fabric)).toEqual([partner.txId]);
   });
 
+  it('releases the chunk of a record a late neighbour rewrote, with the rewritten record: rolled out or swept', async () => {
+    const fabric = await ledger();
+    const three = await send(fabric, 0, 3);
+    const four = await send(fabric, 4);
+    // The late 3 rewrites 4 (its new link): 4's private part moves to the late chunk (3 and 4), and 4 holds four's chunk, now unread.
+    const late = await send(fabric, 3);
+    const rewritten = JSON.parse((late.writes.get(recordKey(at(4))) as Buffer).toString('utf8'));
+    expect(rewritten.privateRef).toEqual({ txId: late.txId, chunk: 0, last: true, heldChunks: [{ txId: four.txId, chunk: 0 }] });
+    expect(chunksOf(fabric)).toEqual([three.txId, four.txId, late.txId].sort());
+    // Rolled out: the partners of 0..4 take every record out, and every chunk with them, four's too.
+    const step = (HORIZON + 3600) / 900;
+    const partners = [await send(fabric, step, 4), await send(fabric, step + 4)];
+    expect(chunksOf(fabric)).toEqual(partners.map((p) => p.txId).sort());
+  });
+
+  it('releases the chunk of a rewritten record with it when the hour archive sweeps the record, and keeps the head’s', async () => {
+    const fabric = await ledger();
+    const first = await send(fabric, 0, 2);
+    const third = await send(fabric, 3);
+    const fourth = await send(fabric, 4);
+    // The late 2 rewrites 3 (its new link); 3 was the newest of its chunk, the late chunk holds 2 and 3 with 3 the newest.
+    const late = await send(fabric, 2);
+    const rewritten = JSON.parse((late.writes.get(recordKey(at(3))) as Buffer).toString('utf8'));
+    expect(rewritten.privateRef).toEqual({ txId: late.txId, chunk: 0, last: true, heldChunks: [{ txId: third.txId, chunk: 0 }] });
+    expect(chunksOf(fabric)).toEqual([first.txId, third.txId, fourth.txId, late.txId].sort());
+    fabric.now = parseInstant(at((HORIZON + 3600) / 900 + 12))!;
+    for (const hour of ['2026-11-21T00', '2026-11-21T01']) {
+      const swept = await fabric.run(operator, (ctx) => metering.archiveReadingHour(ctx, JSON.stringify({ hour })));
+      expect(swept.result).toMatchObject({ done: true });
+    }
+    // 0..3 and their chunks left, the third's with the rewritten 3; the head (4) keeps its chunk until a reading replaces it.
+    expect(chunksOf(fabric)).toEqual([fourth.txId]);
+  });
+
   it("keeps a silent meter's head chunk through the hour archive, and releases it with the reading that replaces the head", async () => {
     const fabric = await ledger();
     const four = await send(fabric, 0, 4);

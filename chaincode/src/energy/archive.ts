@@ -5,7 +5,7 @@
  * hour's record `readingHourArchive~hour`. The records stay in the block store, in the write set of
  * the transactions that recorded them; the page's event lists each one's key, recording txId and
  * leaf, so that anyone can fetch it (qscc GetTransactionByID) and prove it against the root.
- * A record that is its private chunk's newest takes the chunk with it (privacy.ts releaseChunks). Most records leave
+ * A record that is its private chunk's newest takes the chunk with it (chunk-release.ts). Most records leave
  * earlier, with the meter's reading one horizon later (reading-chain.ts): the hour archive takes
  * what that leaves.
  */
@@ -27,7 +27,8 @@ import { key, KeyTypes, readingHourOf } from '../keys';
 import { getRecord, putRecord, setEvent, txSeconds } from '../ledger';
 import { getStates } from '../state-batch';
 import { loadMeteringParams } from './grid';
-import { releaseChunks, SharedReading } from './privacy';
+import { SharedReading } from './privacy';
+import { chunksLeavingWith, releaseChunks } from './chunk-release';
 
 /** The most records one archive page deletes (each delete is a write of the transaction). */
 export const MAX_ARCHIVE_PAGE = 2000;
@@ -100,7 +101,7 @@ export async function archiveReadingHourPage(ctx: Context, hour: string, pageSiz
  * (metering.ts replacedAndGone). Only the records that would release a chunk are looked up.
  */
 async function notHeads(ctx: Context, records: readonly SharedReading[]): Promise<SharedReading[]> {
-  const flagged = records.filter((r) => r.privateRef?.last === true);
+  const flagged = records.filter((r) => chunksLeavingWith(r).length > 0);
   const heads = await getStates(
     ctx,
     flagged.map((r) => key(ctx, KeyTypes.readingHead, r.meterId)),

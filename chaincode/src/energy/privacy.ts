@@ -23,7 +23,6 @@
 import { Context } from 'fabric-contract-api';
 import {
   ArchivedHead,
-  type ChunkRelease,
   canonicalJson,
   CONSUMPTION_COLLECTION,
   CONSUMPTION_MEMBERS,
@@ -46,6 +45,9 @@ import { key, KeyTypes, PrivateKeyType, PrivateKeyTypes, readingKey } from '../k
 import { getRecord, putRecord } from '../ledger';
 import { getStates } from '../state-batch';
 import { HeadsBefore, parseHead, RecordWritten, writeHeads } from './reading-chain';
+import { chunkKey, chunkOf, heldAfterRewrite, PrivateRef } from './chunk-release';
+
+export type { PrivateRef } from './chunk-release';
 
 /** The transient field with the submitter's random salt seed (at least 16 bytes). */
 export const SALT_SEED_FIELD = 'consumptionSaltSeed';
@@ -151,21 +153,6 @@ export function saltSeed(ctx: Context, action: string): Uint8Array {
  */
 export const READINGS_PER_CHUNK = 10;
 
-/**
- * Where a reading's private part is: a chunk of the transaction that last wrote the reading;
- * `txId` is left out when that is the transaction that recorded it (the record's own txId).
- */
-export interface PrivateRef {
-  txId?: string;
-  chunk: number;
-  /**
-   * On the record of the chunk's newest interval (the last such one in the chunk): every other
-   * reading of the chunk is as old or older, so the chunk leaves the collection with this record
-   * (releaseChunks). A chunk whose newest record was later rewritten into another chunk has none.
-   */
-  last?: true;
-}
-
 /** A reading as the channel stores it: the public part and where its private part is. */
 export type SharedReading = PublicReading & { privateRef: PrivateRef };
 
@@ -174,9 +161,26 @@ interface ReadingChunk {
   readings: Omit<PrivateReading, 'salt'>[];
 }
 
-const chunkKey = (ctx: Context, txId: string, chunk: number): string => key(ctx, PrivateKeyTypes.readingChunk, txId, String(chunk));
-const privateKeyOf = (ctx: Context, shared: SharedReading): string =>
-  chunkKey(ctx, shared.privateRef.txId ?? shared.txId, shared.privateRef.chunk);
+const privateKeyOf = (ctx: Context, shared: SharedReading): string => chunkKey(ctx, chunkOf(shared));
+
+/** The stored records of readings this transaction read, by key: a rewrite's earlier version (writeReadings). */
+const recordsRead = new WeakMap<Context, Map<string, SharedReading>>();
+
+function rememberRecords(ctx: Context, records: readonly SharedReading[]): void {
+  let known = recordsRead.get(ctx);
+  if (known === undefined) recordsRead.set(ctx, (known = new Map()));
+  for (const r of records) known.set(readingKey(ctx, r.meterId, r.intervalStart), r);
+}
+
+/** The earlier versions of the records `keys` rewrites: those read before from memory, the others in one round trip. */
+async function earlierVersions(ctx: Context, keys: readonly string[]): Promise<Map<string, SharedReading | undefined>> {
+  const known = recordsRead.get(ctx) ?? new Map<string, SharedReading>();
+  const missing = keys.filter((k) => !known.has(k));
+  const values = await getStates(ctx, missing);
+  const out = new Map<string, SharedReading | undefined>(keys.filter((k) => known.has(k)).map((k) => [k, known.get(k)]));
+  missing.forEach((k, i) => out.set(k, values[i] === undefined ? undefined : (JSON.parse(values[i]!.toString('utf8')) as SharedReading)));
+  return out;
+}
 
 /** Values of the collection read in this transaction, by key (a chunk serves up to READINGS_PER_CHUNK readings). */
 const privateCache = new WeakMap<Context, Map<string, unknown>>();
@@ -246,6 +250,7 @@ export async function readReading(
 ): Promise<StoredReading | undefined> {
   const shared = await getRecord<SharedReading>(ctx, readingKey(ctx, meterId, intervalStart));
   if (shared === undefined) return undefined;
+  rememberRecords(ctx, [shared]);
   const chunk = privateKeyOf(ctx, shared);
   // The chunk is read once per transaction (privateValues caches it); fullReading finds it there.
   if (pastHorizon(intervalStart) && (await privateValues(ctx, [chunk])).get(chunk) === undefined) return undefined;
@@ -278,6 +283,7 @@ export async function readHeads(
   );
   const shared = meterIds.map((meterId, i) => parseHead<SharedReading>(meterId, values[i], before));
   const found = shared.filter((h): h is SharedReading => h !== undefined);
+  rememberRecords(ctx, found);
   const chunks = await privateValues(
     ctx,
     found.map((h) => privateKeyOf(ctx, h)),
@@ -303,6 +309,11 @@ export async function writeReadings(
   before: HeadsBefore<SharedReading>,
 ): Promise<RecordWritten[]> {
   const txId = ctx.stub.getTxID();
+  // A rewrite moves a record's private part here: the chunks its earlier version held stay held (chunk-release.ts).
+  const earlier = await earlierVersions(
+    ctx,
+    readings.filter((r) => r.txId !== txId).map((r) => readingKey(ctx, r.meterId, r.intervalStart)),
+  );
   const written: RecordWritten[] = [];
   for (let chunk = 0; chunk * READINGS_PER_CHUNK < readings.length; chunk++) {
     const parts = readings.slice(chunk * READINGS_PER_CHUNK, (chunk + 1) * READINGS_PER_CHUNK).map(splitReading);
@@ -310,33 +321,23 @@ export async function writeReadings(
     await putPrivate(ctx, PrivateKeyTypes.readingChunk, [txId, String(chunk)], value);
     const newest = parts.reduce((best, p, i) => (p.shared.intervalStart >= parts[best]!.shared.intervalStart ? i : best), 0);
     for (const [i, { shared }] of parts.entries()) {
-      const privateRef: PrivateRef = { ...(shared.txId === txId ? {} : { txId }), chunk, ...(i === newest ? { last: true as const } : {}) };
-      const record = { ...shared, privateRef };
       const { meterId, intervalStart } = shared;
-      const w = { meterId, intervalStart, key: readingKey(ctx, meterId, intervalStart), value: Buffer.from(canonicalJson(record), 'utf8') };
+      const recordKey = readingKey(ctx, meterId, intervalStart);
+      const held = heldAfterRewrite(earlier.get(recordKey));
+      const privateRef: PrivateRef = {
+        ...(shared.txId === txId ? {} : { txId }),
+        chunk,
+        ...(i === newest ? { last: true as const } : {}),
+        ...(held.length > 0 ? { heldChunks: held } : {}),
+      };
+      const record = { ...shared, privateRef };
+      const w = { meterId, intervalStart, key: recordKey, value: Buffer.from(canonicalJson(record), 'utf8') };
       written.push({ ...w, record });
       await ctx.stub.putState(w.key, w.value);
     }
   }
   await writeHeads(ctx, written, heads, before);
   return written;
-}
-
-/**
- * Takes from the collection the chunks of the records leaving the state that are their chunk's
- * newest (privateRef.last): the readings' private parts go with the last of them. By the metering
- * parameter `chunkRelease`: a delete (default) leaves the chunk's versions in the members' private
- * data store (about 130 bytes a reading, a tenth of what the block store grows); a purge
- * (purgePrivateData, application capability V2_5) removes them there too, for about 0.2 ms of peer
- * CPU per reading more in the soak (docs/bounded-state.md, "The chunks purged").
- */
-export async function releaseChunks(ctx: Context, leaving: readonly SharedReading[], release: ChunkRelease): Promise<number> {
-  const keys = [...new Set(leaving.filter((r) => r.privateRef?.last === true).map((r) => privateKeyOf(ctx, r)))].sort();
-  for (const k of keys) {
-    if (release === 'purge') await ctx.stub.purgePrivateData(CONSUMPTION_COLLECTION, k);
-    else await ctx.stub.deletePrivateData(CONSUMPTION_COLLECTION, k);
-  }
-  return keys.length;
 }
 
 /** What a query shows of a public reading of `participantId`'s meter: whole to whom seesHousehold allows, on a member's peer. */

@@ -1,0 +1,79 @@
+/**
+ * Which private chunks of readings leave the collection with which public record (privacy.ts keeps
+ * the chunks). A chunk holds the private parts of up to ten readings of one transaction; every
+ * record names its chunk (`privateRef`). A chunk leaves with the record that is its newest: every
+ * other reading of the chunk is as old or older, so past the horizon too once that record is.
+ *
+ * A rewrite (a late reading relinking its neighbour, a correction) moves a record's private part
+ * into the rewriting transaction's chunk. When the old version was its chunk's newest, the new one
+ * holds that chunk (`heldChunks`) and takes it along when it leaves; without that, the chunk would
+ * keep no holder and stay in the collection for ever.
+ */
+import { Context } from 'fabric-contract-api';
+import { type ChunkRelease, CONSUMPTION_COLLECTION } from '@gridledger/core';
+import { key, PrivateKeyTypes } from '../keys';
+
+/** A chunk of the collection: the transaction that wrote it and its number in that transaction. */
+export interface ChunkRef {
+  txId: string;
+  chunk: number;
+}
+
+/**
+ * Where a reading's private part is: a chunk of the transaction that last wrote the reading;
+ * `txId` is left out when that is the transaction that recorded it (the record's own txId).
+ */
+export interface PrivateRef {
+  txId?: string;
+  chunk: number;
+  /** On the record of the chunk's newest interval (the last such one in the chunk): the chunk leaves with this record. */
+  last?: true;
+  /** Chunks that earlier versions of this record were the newest of (sorted): they leave with this record too. */
+  heldChunks?: ChunkRef[];
+}
+
+/** What a stored record says of its chunks; records of a ledger from before the chunks have no privateRef. */
+export interface ChunkHolder {
+  txId: string;
+  privateRef?: PrivateRef;
+}
+
+export const chunkKey = (ctx: Context, ref: ChunkRef): string => key(ctx, PrivateKeyTypes.readingChunk, ref.txId, String(ref.chunk));
+
+/** The chunk that holds the record's private part. */
+export const chunkOf = (record: ChunkHolder & { privateRef: PrivateRef }): ChunkRef => ({
+  txId: record.privateRef.txId ?? record.txId,
+  chunk: record.privateRef.chunk,
+});
+
+const byRef = (a: ChunkRef, b: ChunkRef) => (a.txId < b.txId ? -1 : a.txId > b.txId ? 1 : a.chunk - b.chunk);
+
+/** The chunks that leave the collection when `record` leaves the state. */
+export function chunksLeavingWith(record: ChunkHolder): ChunkRef[] {
+  const ref = record.privateRef;
+  if (ref === undefined) return [];
+  return [...(ref.last === true ? [chunkOf({ ...record, privateRef: ref })] : []), ...(ref.heldChunks ?? [])];
+}
+
+/** What the next version of a record holds when a rewrite moves its private part out of `old`'s chunk (sorted, no repeats). */
+export function heldAfterRewrite(old: ChunkHolder | undefined): ChunkRef[] {
+  const refs = old === undefined ? [] : chunksLeavingWith(old);
+  const unique = new Map(refs.map((r) => [`${r.txId} ${r.chunk}`, r]));
+  return [...unique.values()].sort(byRef);
+}
+
+/**
+ * Takes from the collection the chunks that leave with `leaving` (chunksLeavingWith). By the
+ * metering parameter `chunkRelease`: a delete (default) leaves the chunk's versions in the members'
+ * private data store (about 130 bytes a reading, a tenth of what the block store grows); a purge
+ * (purgePrivateData, application capability V2_5) removes them there too, for about 0.2 ms of peer
+ * CPU per reading more in the soak (docs/bounded-state.md, "The chunks purged").
+ */
+export async function releaseChunks(ctx: Context, leaving: readonly ChunkHolder[], release: ChunkRelease): Promise<number> {
+  const keys = [...new Set(leaving.flatMap((r) => chunksLeavingWith(r).map((ref) => chunkKey(ctx, ref))))].sort();
+  for (const k of keys) {
+    if (release === 'purge') await ctx.stub.purgePrivateData(CONSUMPTION_COLLECTION, k);
+    else await ctx.stub.deletePrivateData(CONSUMPTION_COLLECTION, k);
+  }
+  return keys.length;
+}
