@@ -15,7 +15,8 @@
  *   zoneInterval~intervalStart~length~community~zone; energyToken~owner~intervalStart~asset;
  *   tokenMove~participant~number; tokenMoveCount~participant; dispute~meter~intervalStart
  * - assets: site~id; siteByParticipant~participant~site; asset~id; assetByMeter~meter~asset;
- *   assetByParticipant~participant~asset; assetRecord~asset~number; preferences~participant
+ *   assetByParticipant~participant~asset; assetRecord~asset~number; assetVersion~asset~number (every
+ *   version of the asset record: the peers keep no history database); preferences~participant
  * - credits: account~participant (available, escrowed, count of statement lines);
  *   statement~participant~number (one statement line, numbered from 1 in commit order by the count
  *   on the account record, which every transaction that adds a line writes anyway);
@@ -94,6 +95,7 @@ export const KeyTypes = {
   assetByMeter: 'assetByMeter',
   assetByParticipant: 'assetByParticipant',
   assetRecord: 'assetRecord',
+  assetVersion: 'assetVersion',
   preferences: 'preferences',
   energyToken: 'energyToken',
   tokenMove: 'tokenMove',

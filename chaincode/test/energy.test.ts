@@ -119,6 +119,12 @@ describe('assets', () => {
       [true, false],
       [true, true],
     ]);
+    // Records of its own, one a version, with the transaction that wrote it: the peers keep no history database.
+    expect(history.map((h: { txId: string; timestamp: number }) => [h.txId, h.timestamp])).toEqual(
+      [reg.txId, verified.txId, 'ffff'].map((txId) => [txId, f.now]),
+    );
+    const { records: _records, ...current } = (await f.evaluate(regulator, (ctx) => assets.getAsset(ctx, 'pv-1'))).result;
+    expect(history.at(-1).value).toEqual(current);
     expect((await f.evaluate(regulator, (ctx) => assets.getAsset(ctx, 'pv-1'))).result.records).toEqual([
       { ...entry, number: 1, txId: 'ffff', recordedAt: expect.any(String) },
     ]);

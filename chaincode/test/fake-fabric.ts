@@ -61,14 +61,6 @@ const NS = '\u0000';
 const MAX_RUNE = '\u{10ffff}';
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
-/** One committed version of a key, as the peer's history database keeps it. */
-export interface HistoryEntry {
-  txId: string;
-  value: Uint8Array;
-  isDelete: boolean;
-  seconds: number;
-}
-
 export interface Event {
   name: string;
   payload: unknown;
@@ -96,7 +88,6 @@ export class FakeTransaction {
     readonly txId: string,
     readonly seconds: number,
     readonly caller: Identity,
-    private readonly history: ReadonlyMap<string, HistoryEntry[]> = new Map(),
     privateState: ReadonlyMap<string, Buffer> = new Map(),
     transient: ReadonlyMap<string, Buffer> = new Map(),
   ) {
@@ -178,9 +169,9 @@ export class FakeTransaction {
         const value = privateState.get(`${collection}\u0001${key}`);
         return value === undefined ? new Uint8Array(0) : new Uint8Array(createHash('sha256').update(value).digest());
       },
-      getHistoryForKey: (key: string): QueryResponse => {
-        const entries = (this.history.get(key) ?? []).slice().reverse();
-        return queryResponse(entries.map((h) => ({ ...h, timestamp: { seconds: h.seconds, nanos: 0 } })) as unknown as KV[]);
+      // The platform's peers keep no history database (network/src/fabric.ts): a read of it fails there.
+      getHistoryForKey: (): never => {
+        throw new Error('history database not enabled');
       },
       getStateByRange: (): never => {
         throw new Error('not used by the contracts');
@@ -244,7 +235,6 @@ export interface TxOutcome {
 /** A ledger of committed state and the transactions run against it, one at a time. */
 export class FakeFabric {
   readonly state = new Map<string, Buffer>();
-  readonly history = new Map<string, HistoryEntry[]>();
   /** Private data by `collection\u0001key`, as a member's peer holds it. */
   readonly privateState = new Map<string, Buffer>();
   /** Every private key a committed transaction purged (collection\u0001key), in commit order. */
@@ -264,7 +254,6 @@ export class FakeFabric {
       txId ?? `tx${String(this.counter).padStart(6, '0')}`,
       this.now,
       caller,
-      this.history,
       this.privateState,
       this.transient,
     );
@@ -297,9 +286,6 @@ export class FakeFabric {
     for (const [key, value] of [...tx.writes.entries()].sort(([a], [b]) => byteOrder(a, b))) {
       if (value === null) this.state.delete(key);
       else this.state.set(key, value);
-      const versions = this.history.get(key) ?? [];
-      versions.push({ txId: tx.txId, value: new Uint8Array(value ?? Buffer.alloc(0)), isDelete: value === null, seconds: tx.seconds });
-      this.history.set(key, versions);
     }
     for (const [k, v] of tx.privateWrites) {
       if (v === null) this.privateState.delete(k);

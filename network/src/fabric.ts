@@ -302,6 +302,9 @@ export function peerEnv(l: Layout, org: OrgName): Record<string, string> {
     CORE_PEER_TLS_ROOTCERT_FILE: caRoot(l, org),
     CORE_PEER_FILESYSTEMPATH: data,
     CORE_LEDGER_SNAPSHOTS_ROOTDIR: join(data, 'snapshots'),
+    // No history database: it keeps an entry for every write of every key, never pruned, and its
+    // compaction grows with it (docs/bounded-state.md); the asset history is records of its own.
+    CORE_LEDGER_HISTORY_ENABLEHISTORYDATABASE: 'false',
     CORE_OPERATIONS_LISTENADDRESS: `${listen}:${p.peerOperations}`,
     CORE_METRICS_PROVIDER: 'prometheus',
     // No Docker: chaincode packages of our builder's type run as services.

@@ -58,6 +58,27 @@ async function authorizeFor(ctx: Context, caller: Caller, participantId: string,
   }
 }
 
+/** One version of an asset record, as the history of the asset answers it. */
+interface AssetVersion {
+  txId: string;
+  timestamp: number;
+  isDelete: false;
+  value: AssetRecord;
+}
+
+/**
+ * Writes the asset record and its next version, assetVersion~asset~number: the asset's history.
+ * The peers keep no history database (it grows with every write of every key, readings too, and
+ * its compaction with it: docs/bounded-state.md), so the history is records of its own. Every
+ * writer of an asset also writes its record, so counting the versions adds no conflict.
+ */
+async function putAsset(ctx: Context, record: AssetRecord): Promise<void> {
+  const number = (await listRecords<AssetVersion>(ctx, KeyTypes.assetVersion, [record.assetId])).length + 1;
+  const version: AssetVersion = { txId: ctx.stub.getTxID(), timestamp: txSeconds(ctx), isDelete: false, value: record };
+  await putRecord(ctx, key(ctx, KeyTypes.assetVersion, record.assetId, seqKeyPart(number)), version);
+  await putRecord(ctx, key(ctx, KeyTypes.asset, record.assetId), record);
+}
+
 export async function loadAsset(ctx: Context, assetId: string): Promise<AssetRecord> {
   const asset = await getRecord<AssetRecord>(ctx, key(ctx, KeyTypes.asset, assetId));
   if (asset === undefined) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no asset ${assetId} is registered`, { assetId });
@@ -154,7 +175,7 @@ export class AssetsContract extends Contract {
         verification: null,
         lastRecord: null,
       };
-      await putRecord(ctx, assetKey, record);
+      await putAsset(ctx, record);
       await putRecord(ctx, key(ctx, KeyTypes.assetByParticipant, asset.participantId, asset.assetId), { assetId: asset.assetId });
       const metered: MeteredAsset = { assetId: asset.assetId, meterId: asset.meterId, source: asset.source, capacityW: asset.capacityW };
       await putRecord(ctx, key(ctx, KeyTypes.assetByMeter, asset.meterId, asset.assetId), metered);
@@ -179,7 +200,7 @@ export class AssetsContract extends Contract {
         ...asset,
         verification: { verifiedBy: actorOf(ctx, caller), verifiedAt: txInstant(ctx), txId: ctx.stub.getTxID() },
       };
-      await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
+      await putAsset(ctx, record);
       await indexAsset(ctx, (await loadMeter(ctx, asset.meterId)).communityId, asset.assetId, true);
       // The issuance cursor, with the key-level policy that makes every issuance need the Regulator's peer.
       await openIssuer(ctx, asset.assetId, actorOf(ctx, caller));
@@ -208,7 +229,7 @@ export class AssetsContract extends Contract {
       };
       await putRecord(ctx, key(ctx, KeyTypes.assetRecord, asset.assetId, seqKeyPart(number)), lastRecord);
       const record: AssetRecord = { ...asset, lastRecord };
-      await putRecord(ctx, key(ctx, KeyTypes.asset, asset.assetId), record);
+      await putAsset(ctx, record);
       return record;
     });
   }
@@ -224,25 +245,18 @@ export class AssetsContract extends Contract {
     });
   }
 
-  /** Every version of the asset record, oldest first, with the transaction that wrote it (the peer's history database). */
+  /**
+   * Every version of the asset record, oldest first, with the transaction that wrote it. Versions
+   * written before the history moved to records of its own (a ledger from before the change) are
+   * not listed: they stay in the block store.
+   */
   @Transaction(false)
   @Returns('string')
   async getAssetHistory(ctx: Context, assetId: string): Promise<string> {
     return respond(ctx, 'getAssetHistory', async () => {
       const caller = requireRole(ctx, 'any', 'reading an asset history');
       requireOwnRecords(caller, (await loadAsset(ctx, checkId(assetId, 'assetId'))).participantId, 'read asset histories');
-      const out: { txId: string; timestamp: number; isDelete: boolean; value: AssetRecord | null }[] = [];
-      for await (const m of ctx.stub.getHistoryForKey(key(ctx, KeyTypes.asset, assetId))) {
-        const text = Buffer.from(m.value).toString('utf8');
-        out.push({
-          txId: m.txId,
-          timestamp: Number(m.timestamp.seconds.toString()),
-          isDelete: m.isDelete,
-          value: text ? (JSON.parse(text) as AssetRecord) : null,
-        });
-      }
-      if (out.length === 0) throw new GridLedgerError(ErrorCodes.ASSET_NOT_FOUND, `no asset ${assetId} is registered`, { assetId });
-      return out.reverse();
+      return listRecords<AssetVersion>(ctx, KeyTypes.assetVersion, [assetId]);
     });
   }
 

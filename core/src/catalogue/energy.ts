@@ -73,7 +73,7 @@ export const assetsTransactions = {
     args: [arg('assetId', Id)],
     result: Type.Array(Type.Object({ txId: Text, timestamp: Int, isDelete: Bool, value: Nullable(Asset) }, { title: 'AssetVersion' })),
     access: readOwn,
-    summary: 'every version of the asset record, newest first',
+    summary: 'every version of the asset record, oldest first (its own records: the peers keep no history database)',
   }),
   listAssets: assets.evaluate('listAssets', {
     args: [arg('participantId', Id)],
