@@ -11,7 +11,8 @@
  */
 import { Context } from 'fabric-contract-api';
 import { type ChunkRelease, CONSUMPTION_COLLECTION } from '@gridledger/core';
-import { key, PrivateKeyTypes } from '../keys';
+import { key, PrivateKeyTypes, readingKey } from '../keys';
+import { getStates } from '../state-batch';
 
 /** A chunk of the collection: the transaction that wrote it and its number in that transaction. */
 export interface ChunkRef {
@@ -55,11 +56,30 @@ export function chunksLeavingWith(record: ChunkHolder): ChunkRef[] {
   return [...(ref.last === true ? [chunkOf({ ...record, privateRef: ref })] : []), ...(ref.heldChunks ?? [])];
 }
 
-/** What the next version of a record holds when a rewrite moves its private part out of `old`'s chunk (sorted, no repeats). */
-export function heldAfterRewrite(old: ChunkHolder | undefined): ChunkRef[] {
-  const refs = old === undefined ? [] : chunksLeavingWith(old);
-  const unique = new Map(refs.map((r) => [`${r.txId} ${r.chunk}`, r]));
-  return [...unique.values()].sort(byRef);
+/** A stored reading record as far as its chunks go. */
+type StoredRecord = ChunkHolder & { meterId: string; intervalStart: string };
+
+/** The reading records this transaction read, by key: a rewrite's earlier version (heldAfterRewrites). */
+const recordsRead = new WeakMap<Context, Map<string, ChunkHolder>>();
+
+export function rememberRecords(ctx: Context, records: readonly StoredRecord[]): void {
+  let known = recordsRead.get(ctx);
+  if (known === undefined) recordsRead.set(ctx, (known = new Map()));
+  for (const r of records) known.set(readingKey(ctx, r.meterId, r.intervalStart), r);
+}
+
+/**
+ * What the new version of each record at `keys` holds, by key: the chunks its earlier version
+ * held, and that version's own chunk when it was the newest there (sorted). The earlier versions
+ * come from what the transaction read; any it did not read, in one round trip.
+ */
+export async function heldAfterRewrites(ctx: Context, keys: readonly string[]): Promise<Map<string, ChunkRef[]>> {
+  const known = recordsRead.get(ctx) ?? new Map<string, ChunkHolder>();
+  const missing = keys.filter((k) => !known.has(k));
+  const values = await getStates(ctx, missing);
+  const earlier = new Map(known);
+  missing.forEach((k, i) => values[i] !== undefined && earlier.set(k, JSON.parse(values[i]!.toString('utf8')) as ChunkHolder));
+  return new Map(keys.map((k) => [k, chunksLeavingWith(earlier.get(k) ?? { txId: '' }).sort(byRef)]));
 }
 
 /**

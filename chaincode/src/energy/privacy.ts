@@ -45,7 +45,7 @@ import { key, KeyTypes, PrivateKeyType, PrivateKeyTypes, readingKey } from '../k
 import { getRecord, putRecord } from '../ledger';
 import { getStates } from '../state-batch';
 import { HeadsBefore, parseHead, RecordWritten, writeHeads } from './reading-chain';
-import { chunkKey, chunkOf, heldAfterRewrite, PrivateRef } from './chunk-release';
+import { chunkKey, chunkOf, heldAfterRewrites, PrivateRef, rememberRecords } from './chunk-release';
 
 export type { PrivateRef } from './chunk-release';
 
@@ -162,25 +162,6 @@ interface ReadingChunk {
 }
 
 const privateKeyOf = (ctx: Context, shared: SharedReading): string => chunkKey(ctx, chunkOf(shared));
-
-/** The stored records of readings this transaction read, by key: a rewrite's earlier version (writeReadings). */
-const recordsRead = new WeakMap<Context, Map<string, SharedReading>>();
-
-function rememberRecords(ctx: Context, records: readonly SharedReading[]): void {
-  let known = recordsRead.get(ctx);
-  if (known === undefined) recordsRead.set(ctx, (known = new Map()));
-  for (const r of records) known.set(readingKey(ctx, r.meterId, r.intervalStart), r);
-}
-
-/** The earlier versions of the records `keys` rewrites: those read before from memory, the others in one round trip. */
-async function earlierVersions(ctx: Context, keys: readonly string[]): Promise<Map<string, SharedReading | undefined>> {
-  const known = recordsRead.get(ctx) ?? new Map<string, SharedReading>();
-  const missing = keys.filter((k) => !known.has(k));
-  const values = await getStates(ctx, missing);
-  const out = new Map<string, SharedReading | undefined>(keys.filter((k) => known.has(k)).map((k) => [k, known.get(k)]));
-  missing.forEach((k, i) => out.set(k, values[i] === undefined ? undefined : (JSON.parse(values[i]!.toString('utf8')) as SharedReading)));
-  return out;
-}
 
 /** Values of the collection read in this transaction, by key (a chunk serves up to READINGS_PER_CHUNK readings). */
 const privateCache = new WeakMap<Context, Map<string, unknown>>();
@@ -310,7 +291,7 @@ export async function writeReadings(
 ): Promise<RecordWritten[]> {
   const txId = ctx.stub.getTxID();
   // A rewrite moves a record's private part here: the chunks its earlier version held stay held (chunk-release.ts).
-  const earlier = await earlierVersions(
+  const held = await heldAfterRewrites(
     ctx,
     readings.filter((r) => r.txId !== txId).map((r) => readingKey(ctx, r.meterId, r.intervalStart)),
   );
@@ -323,12 +304,12 @@ export async function writeReadings(
     for (const [i, { shared }] of parts.entries()) {
       const { meterId, intervalStart } = shared;
       const recordKey = readingKey(ctx, meterId, intervalStart);
-      const held = heldAfterRewrite(earlier.get(recordKey));
+      const heldChunks = held.get(recordKey) ?? [];
       const privateRef: PrivateRef = {
         ...(shared.txId === txId ? {} : { txId }),
         chunk,
         ...(i === newest ? { last: true as const } : {}),
-        ...(held.length > 0 ? { heldChunks: held } : {}),
+        ...(heldChunks.length > 0 ? { heldChunks } : {}),
       };
       const record = { ...shared, privateRef };
       const w = { meterId, intervalStart, key: recordKey, value: Buffer.from(canonicalJson(record), 'utf8') };
